@@ -1,0 +1,1 @@
+"""The ``codesaga`` command: a thin shell over the service layer."""

@@ -1,0 +1,46 @@
+"""Entry point: runs the Typer app and turns errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+from codesaga.cli import exits
+
+
+def _is_usage_problem(exc: Exception) -> bool:
+    # Typer's parser errors (click-style: BadParameter, NoSuchOption, MissingParameter, ...)
+    # carry an exit_code and format_message(); Typer vendors click, so match by shape.
+    return hasattr(exc, "exit_code") and callable(getattr(exc, "format_message", None))
+
+
+def main(argv: list[str] | None = None) -> None:
+    import typer
+
+    from codesaga.cli import render
+    from codesaga.cli.app import app
+    from codesaga.domain.errors import CodeSagaError
+
+    args = sys.argv[1:] if argv is None else argv
+    as_json = "--json" in args
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="codesaga", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        render.error("interrupted")
+        sys.exit(exits.INTERRUPTED)
+    except CodeSagaError as exc:
+        if as_json:
+            render.print_json({"error": {"kind": exits.error_kind(exc), "message": str(exc)}})
+        render.error(str(exc))
+        sys.exit(exits.exit_code_for(exc))
+    except BrokenPipeError:
+        sys.exit(exits.OK)
+    except Exception as exc:
+        if not _is_usage_problem(exc):
+            raise
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "codesaga"
+        render.error(f"{exc.format_message()} (see '{where} --help')")  # type: ignore[attr-defined]
+        sys.exit(exits.USAGE)

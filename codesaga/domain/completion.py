@@ -1,0 +1,31 @@
+"""Turning a raw fill-in-the-middle generation into something worth inserting."""
+
+from __future__ import annotations
+
+
+def trim_completion(
+    text: str, before: str, after: str, *, max_lines: int = 8, multiline: bool = True
+) -> str:
+    """Cut a generated insertion down to what belongs at the cursor.
+
+    Stops before a line that repeats the next non-empty line after the cursor (the model
+    re-typing the suffix), keeps at most ``max_lines`` lines (one when not ``multiline``),
+    and returns "" for a whitespace-only suggestion.
+    """
+    next_line = next((line.strip() for line in after.split("\n") if line.strip()), None)
+    lines = text.split("\n")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if i > 0 and next_line is not None and line.strip() == next_line:
+            break
+        kept.append(line)
+        if len(kept) >= (max_lines if multiline else 1):
+            break
+    result = "\n".join(kept)
+    if len(kept) > 1:
+        result = result.rstrip()
+    # The rest of the current line is already there: don't duplicate it.
+    rest_of_line = after.split("\n", 1)[0]
+    if rest_of_line.strip() and result.endswith(rest_of_line):
+        result = result[: len(result) - len(rest_of_line)]
+    return result if result.strip() else ""

@@ -1,0 +1,116 @@
+"""CodeContext: the input every code method takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from codesaga.domain.errors import InputError
+from codesaga.domain.languages import Language, detect_language, language_by_name
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A 1-based, inclusive range of whole lines."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, spec: str, line_count: int) -> Selection:
+        """Parse ``A:B`` (also ``A``, ``A:`` and ``:B``) against a file of ``line_count`` lines."""
+        text = spec.strip()
+        if ":" in text:
+            head, _, tail = text.partition(":")
+        else:
+            head = tail = text
+        try:
+            start = int(head) if head.strip() else 1
+            end = int(tail) if tail.strip() else line_count
+        except ValueError:
+            raise InputError(f"--lines {spec!r} is not A:B with line numbers, e.g. 10:25") from None
+        if start < 1 or end < start:
+            raise InputError(f"--lines {spec!r} is not a range: it must satisfy 1 <= A <= B")
+        if end > line_count:
+            raise InputError(f"--lines {spec!r} is out of range: the file has {line_count} lines")
+        return cls(start, end)
+
+
+@dataclass(frozen=True)
+class CodeContext:
+    """A file, its language, and the text before / after the cursor or selection.
+
+    ``before + selected + after == content`` always holds. With no selection the whole
+    file is selected; for a cursor, ``selected`` is empty.
+    """
+
+    path: str | None
+    content: str
+    language: Language
+    before: str = ""
+    selected: str = ""
+    after: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def whole_file(cls, path: str | None, content: str, language: str | None = None) -> CodeContext:
+        return cls(path, content, _language(path, content, language), selected=content)
+
+    @classmethod
+    def for_lines(
+        cls, path: str | None, content: str, selection: Selection, language: str | None = None
+    ) -> CodeContext:
+        lines = content.splitlines(keepends=True)
+        before = "".join(lines[: selection.start - 1])
+        selected = "".join(lines[selection.start - 1 : selection.end])
+        after = "".join(lines[selection.end :])
+        return cls(
+            path,
+            content,
+            _language(path, content, language),
+            before,
+            selected,
+            after,
+            {"lines": [selection.start, selection.end]},
+        )
+
+    @classmethod
+    def at_cursor(
+        cls, path: str | None, content: str, line: int, column: int, language: str | None = None
+    ) -> CodeContext:
+        """Split at a 1-based line and column; the column may be one past the line's end."""
+        offset = cursor_offset(content, line, column)
+        return cls(
+            path,
+            content,
+            _language(path, content, language),
+            before=content[:offset],
+            after=content[offset:],
+            metadata={"line": line, "column": column},
+        )
+
+    @property
+    def is_whole_file(self) -> bool:
+        return not self.before and not self.after
+
+
+def cursor_offset(content: str, line: int, column: int) -> int:
+    lines = content.split("\n")
+    if line < 1 or line > len(lines):
+        raise InputError(f"--line {line} is out of range: the file has {len(lines)} lines")
+    text = lines[line - 1]
+    if column < 1 or column > len(text) + 1:
+        raise InputError(
+            f"--column {column} is out of range: line {line} has {len(text)} characters "
+            f"(columns 1..{len(text) + 1})"
+        )
+    return sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+
+
+def _language(path: str | None, content: str, name: str | None) -> Language:
+    if name:
+        found = language_by_name(name)
+        if found is None:
+            raise InputError(f"unknown language {name!r}; try python, javascript, go, rust, ...")
+        return found
+    return detect_language(path, content)

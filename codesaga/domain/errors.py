@@ -1,0 +1,51 @@
+"""The error families every entry point maps to exit codes (see ``codesaga.cli.exits``).
+
+Each error carries a message a person can act on: what went wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class CodeSagaError(Exception):
+    """Base of every error CodeSaga reports to a user instead of a traceback."""
+
+
+class UsageError(CodeSagaError):
+    """The command line itself is wrong (an unknown option, conflicting flags)."""
+
+
+class InputError(CodeSagaError):
+    """What the user gave us cannot be used: a missing, binary or oversized file, bad lines."""
+
+
+class ContextTooLongError(InputError):
+    """The prompt does not fit in the model's context window."""
+
+    def __init__(self, prompt_tokens: int, n_ctx: int, reserve: int) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.n_ctx = n_ctx
+        super().__init__(
+            f"the prompt is {prompt_tokens} tokens but the model context holds {n_ctx} "
+            f"(with {reserve} kept for the answer); select fewer lines with --lines, "
+            f"or raise CODESAGA_N_CTX"
+        )
+
+
+class ModelError(CodeSagaError):
+    """A model is missing, corrupt, cannot be fetched or failed while generating."""
+
+
+class ModelNotInstalledError(ModelError):
+    pass
+
+
+class ModelFileError(ModelError):
+    """A model file exists but is not a usable GGUF (wrong magic, truncated, unreadable)."""
+
+
+class FetchError(ModelError):
+    """Downloading or assembling a model failed; nothing half-installed is left behind."""
+
+
+class CancelledError(CodeSagaError):
+    """The request was cancelled before it finished."""

@@ -1,0 +1,94 @@
+"""Chat prompts for the code tasks. Small models follow short, concrete instructions best."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from codesaga.domain.context import CodeContext
+
+DEFAULT_REFACTOR_INSTRUCTION = (
+    "Improve readability and structure: clearer names, smaller functions, no duplication, "
+    "idiomatic constructs, type hints where the language has them. Keep the behaviour and "
+    "the public names the same."
+)
+# Lines of the surrounding file shown with a selection, so the model sees names it uses.
+SURROUNDING_LINES = 40
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+def fence(code: str, tag: str) -> str:
+    """Wrap code in a fence longer than any backtick run inside it."""
+    ticks = "```"
+    while ticks in code:
+        ticks += "`"
+    return f"{ticks}{tag}\n{code}{'' if code.endswith(chr(10)) else chr(10)}{ticks}"
+
+
+def _system(ctx: CodeContext) -> Message:
+    return Message(
+        "system",
+        f"You are CodeSaga, an expert {ctx.language.name} programmer. "
+        "You answer with the complete code in one fenced code block and nothing else.",
+    )
+
+
+def _surroundings(ctx: CodeContext) -> str:
+    if ctx.is_whole_file:
+        return ""
+    before = "".join(ctx.before.splitlines(keepends=True)[-SURROUNDING_LINES:])
+    after = "".join(ctx.after.splitlines(keepends=True)[:SURROUNDING_LINES])
+    tag = ctx.language.id
+    parts = ["For reference only (do not repeat it), the code around the part to change:\n"]
+    if before:
+        parts.append(f"Before:\n{fence(before, tag)}\n")
+    if after:
+        parts.append(f"After:\n{fence(after, tag)}\n")
+    return "\n".join(parts) + "\n"
+
+
+def _where(ctx: CodeContext) -> str:
+    name = f" from {ctx.path}" if ctx.path else ""
+    if ctx.is_whole_file:
+        return f"this {ctx.language.name} file{name}"
+    lines = ctx.metadata.get("lines")
+    span = f" (lines {lines[0]}-{lines[1]})" if lines else ""
+    return f"this part{span} of a {ctx.language.name} file{name}"
+
+
+def refactor_messages(ctx: CodeContext, instruction: str | None) -> list[Message]:
+    task = (instruction or DEFAULT_REFACTOR_INSTRUCTION).strip()
+    user = (
+        f"{_surroundings(ctx)}Refactor {_where(ctx)}.\n"
+        f"Instruction: {task}\n\n"
+        f"{fence(ctx.selected, ctx.language.id)}\n\n"
+        "Reply with the complete rewritten code in one fenced block."
+    )
+    return [_system(ctx), Message("user", user)]
+
+
+def fix_messages(ctx: CodeContext, error: str) -> list[Message]:
+    user = (
+        f"{_surroundings(ctx)}Fix {_where(ctx)}. It fails with this error:\n\n"
+        f"{fence(error.strip(), 'text')}\n\n"
+        f"{fence(ctx.selected, ctx.language.id)}\n\n"
+        "Reply with the complete corrected code in one fenced block. Change only what the fix "
+        "needs."
+    )
+    return [_system(ctx), Message("user", user)]
+
+
+def generate_messages(prompt: str, language: str | None) -> list[Message]:
+    system = (
+        "You are CodeSaga, a concise coding assistant. Put code in fenced blocks with a "
+        "language tag; keep explanations short."
+    )
+    user = prompt.strip()
+    if language:
+        user += f"\n\nUse {language}."
+    return [Message("system", system), Message("user", user)]

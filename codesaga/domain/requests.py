@@ -1,0 +1,50 @@
+"""The request record: what was asked, of which model, how it went."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from codesaga.domain.enums import RequestStatus, RequestType
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+@dataclass
+class Timings:
+    queue_seconds: float = 0.0
+    prompt_seconds: float = 0.0  # until the first generated token
+    generation_seconds: float = 0.0
+    prompt_tokens: int = 0
+    prompt_tokens_evaluated: int = 0  # after KV-cache prefix reuse
+    completion_tokens: int = 0
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if self.generation_seconds <= 0 or self.completion_tokens < 2:
+            return None
+        # The first token's time is in prompt_seconds; the rest are pure generation.
+        return (self.completion_tokens - 1) / self.generation_seconds
+
+
+@dataclass
+class RequestRecord:
+    id: str
+    type: RequestType
+    input: dict[str, Any]
+    status: RequestStatus = RequestStatus.PENDING
+    model: str | None = None
+    output: str | None = None
+    error: str | None = None
+    created_at: float = 0.0
+    finished_at: float | None = None
+    cached: bool = False
+    timings: Timings = field(default_factory=Timings)
+
+    def transition(self, status: RequestStatus) -> None:
+        if self.status.is_final:
+            raise ValueError(f"request {self.id} is already {self.status}")
+        self.status = status

@@ -1,0 +1,35 @@
+"""Rules for accepting a user's source file: size, binary content, encoding."""
+
+from __future__ import annotations
+
+from codesaga.domain.errors import InputError
+
+DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+
+
+def check_size(size: int, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+    if size > max_bytes:
+        raise InputError(
+            f"{name} is {size:,} bytes, over the {max_bytes:,}-byte limit; "
+            "raise CODESAGA_MAX_FILE_BYTES to accept it"
+        )
+
+
+def decode_source(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:
+    """Return the text of a source file or raise ``InputError`` saying why it cannot be used.
+
+    Line endings are kept as they are so that a rewrite can be written back faithfully.
+    """
+    check_size(len(data), name, max_bytes)
+    if b"\x00" in data[:8192]:
+        raise InputError(
+            f"{name} looks like a binary file (it contains NUL bytes); give a text file"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{name} is not valid UTF-8 (byte {exc.start}, line {line}); convert it to UTF-8 first"
+        ) from None
+    return text.removeprefix("\ufeff")

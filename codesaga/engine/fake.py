@@ -1,0 +1,89 @@
+"""A scripted engine for tests: ``enqueue`` answers, read ``history`` of what was asked."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+
+from codesaga.domain.errors import ContextTooLongError
+from codesaga.domain.fim import QWEN, FimFormat
+from codesaga.domain.stops import StopScanner
+from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
+
+
+class FakeEngine:
+    """Answers with scripted text, token by token (a token is a word or a run of spaces).
+
+    Counts a token per four characters of the rendered prompt, so context limits can be
+    tested. ``delay`` seconds pass between tokens, so cancellation can be tested too.
+    """
+
+    def __init__(
+        self,
+        name: str = "fake",
+        n_ctx: int = 4096,
+        *,
+        delay: float = 0.0,
+        fim: FimFormat | None = QWEN,
+    ) -> None:
+        self.info = EngineInfo(name=name, path=None, n_ctx=n_ctx, family="fake", fim=fim)
+        self.delay = delay
+        self.history: list[GenerationRequest] = []
+        self._script: deque[Sequence[str]] = deque()
+        self.closed = False
+
+    def enqueue(self, answer: str | Sequence[str]) -> None:
+        """Script the next answer: a string (split into word tokens) or explicit tokens."""
+        self._script.append(_tokens(answer) if isinstance(answer, str) else list(answer))
+
+    def render(self, request: GenerationRequest) -> str:
+        if request.prompt is not None:
+            return request.prompt
+        return "".join(f"<{m.role}>\n{m.content}\n" for m in request.messages) + "<assistant>\n"
+
+    def count_tokens(self, request: GenerationRequest) -> int:
+        return max(1, len(self.render(request)) // 4)
+
+    def stream(
+        self, request: GenerationRequest, cancel: CancelToken | None = None
+    ) -> Iterator[Delta | Finished]:
+        prompt_tokens = self.count_tokens(request)
+        if prompt_tokens + request.reserve > self.info.n_ctx:
+            raise ContextTooLongError(prompt_tokens, self.info.n_ctx, request.reserve)
+        self.history.append(request)
+        tokens = self._script.popleft() if self._script else []
+        scanner = StopScanner(request.stop)
+        started = time.perf_counter()
+        produced = 0
+        reason: str = "stop"
+        for token in tokens:
+            if cancel is not None and cancel.cancelled:
+                reason = "cancelled"
+                break
+            if produced >= request.max_tokens:
+                reason = "length"
+                break
+            if self.delay:
+                time.sleep(self.delay)
+            produced += 1
+            text = scanner.feed(token)
+            if text:
+                yield Delta(text)
+            if scanner.stopped:
+                break
+        else:
+            rest = scanner.flush()
+            if rest:
+                yield Delta(rest)
+        elapsed = time.perf_counter() - started
+        yield Finished(reason, prompt_tokens, prompt_tokens, produced, 0.0, elapsed)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _tokens(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"\s+|\S+", text)

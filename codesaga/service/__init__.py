@@ -1,0 +1,1 @@
+"""The use cases (generate, refactor, fix, complete) over the engine port."""

@@ -1,0 +1,57 @@
+"""Reading a user's source file safely and writing it back atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from codesaga.domain.errors import InputError
+from codesaga.domain.source import check_size, decode_source
+
+
+def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:
+    """The file's text and its raw bytes (to detect a change before writing back)."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a file")
+    if not path.is_file():
+        raise InputError(f"{path} is not a regular file")
+    try:
+        check_size(path.stat().st_size, str(path), max_bytes)  # before reading it all
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return decode_source(data, str(path), max_bytes), data
+
+
+def write_atomic(path: Path, text: str, *, expected: bytes | None = None) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) so that a crash leaves the old or the new file.
+
+    With ``expected``, refuses (``InputError``) when the file no longer holds those bytes:
+    the user edited it while we worked, and their edit wins.
+    """
+    if expected is not None and path.read_bytes() != expected:
+        raise InputError(
+            f"{path} changed while CodeSaga was working; nothing was written, run the command again"
+        )
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesaga", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,124 @@
+"""Which model serves a role, and one loaded engine per model file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import ModelFileError, ModelNotInstalledError
+from codesaga.engine.port import Engine
+from codesaga.models.presets import PRESETS, Preset
+from codesaga.models.store import ModelStore
+from codesaga.settings import Settings
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    name: str
+    path: Path
+    preset: Preset | None
+    verified: bool  # sha256 checked and the file unchanged since: no need to re-read the header
+    warning: str | None = None
+
+
+def pull_hint(name: str) -> str:
+    return f"codesaga models pull {name}"
+
+
+class ModelResolver:
+    def __init__(self, settings: Settings, store: ModelStore) -> None:
+        self.settings = settings
+        self.store = store
+
+    def resolve(self, role: Role) -> ResolvedModel:
+        """The model for ``role``.
+
+        A missing default model falls back to another installed preset with a warning; a
+        model the user chose explicitly must exist (``ModelNotInstalledError`` says how).
+        """
+        spec = self.settings.model_for(role)
+        found = self._find(spec)
+        if found is not None:
+            return found
+        if not self.settings.explicit_model_for(role):
+            for other in PRESETS:
+                fallback = self._find(other)
+                if fallback is not None:
+                    return ResolvedModel(
+                        fallback.name,
+                        fallback.path,
+                        fallback.preset,
+                        fallback.verified,
+                        f"{spec} is not installed (run: {pull_hint(spec)}); using {other} "
+                        f"for {role}, which may give weaker answers",
+                    )
+        if spec in PRESETS or not spec.endswith(".gguf"):
+            raise ModelNotInstalledError(
+                f"model {spec!r} for {role} is not installed; run: {pull_hint(spec)}"
+            )
+        raise ModelNotInstalledError(f"model file {spec} for {role} does not exist")
+
+    def _find(self, spec: str) -> ResolvedModel | None:
+        preset = PRESETS.get(spec)
+        if preset is not None:
+            path = self.store.path_for(preset)
+            if not path.is_file():
+                return None
+            verified = self.store.is_installed(preset)
+            if not verified and preset.size is not None and path.stat().st_size != preset.size:
+                raise ModelFileError(
+                    f"{path} is {path.stat().st_size:,} bytes, expected {preset.size:,}: it is "
+                    f"truncated or corrupt; reinstall it: codesaga models remove {spec} && "
+                    f"{pull_hint(spec)}"
+                )
+            return ResolvedModel(spec, path, preset, verified)
+        path = Path(spec).expanduser()
+        if path.is_file():
+            return ResolvedModel(path.name, path, None, False)
+        installed = self.store.find(spec)
+        if installed is not None:
+            return ResolvedModel(installed.name, installed.path, None, installed.sha256 is not None)
+        return None
+
+
+EngineFactory = Callable[[ResolvedModel], Engine]
+
+
+class EnginePool:
+    """Loads each model file once and hands out its engine; the pool owns their lifetime."""
+
+    def __init__(self, resolver: ModelResolver, factory: EngineFactory) -> None:
+        self.resolver = resolver
+        self._factory = factory
+        self._engines: dict[Path, Engine] = {}
+
+    def for_role(self, role: Role) -> tuple[Engine, ResolvedModel]:
+        resolved = self.resolver.resolve(role)
+        engine = self._engines.get(resolved.path)
+        if engine is None:
+            engine = self._factory(resolved)
+            self._engines[resolved.path] = engine
+        return engine, resolved
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            engine.close()
+        self._engines.clear()
+
+
+def llama_cpp_factory(settings: Settings) -> EngineFactory:
+    def load(resolved: ResolvedModel) -> Engine:
+        from codesaga.engine.llama_cpp import LlamaCppEngine
+
+        return LlamaCppEngine(
+            resolved.path,
+            name=resolved.name,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.threads,
+            n_batch=settings.n_batch,
+            verify_header=not resolved.verified,
+        )
+
+    return load

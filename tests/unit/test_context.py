@@ -1,0 +1,55 @@
+import pytest
+
+from codesaga.domain.context import CodeContext, Selection
+from codesaga.domain.errors import InputError
+
+TEXT = "a = 1\nb = 2\nc = 3\nd = 4\n"
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"), [("2:3", (2, 3)), ("2", (2, 2)), ("3:", (3, 4)), (":2", (1, 2))]
+)
+def test_selection_parses(spec: str, expected: tuple[int, int]) -> None:
+    sel = Selection.parse(spec, 4)
+    assert (sel.start, sel.end) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("3:9", "out of range: the file has 4 lines"),
+        ("0:2", "1 <= A <= B"),
+        ("3:2", "1 <= A <= B"),
+        ("x:y", "not A:B"),
+    ],
+)
+def test_bad_selection_says_why(spec: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        Selection.parse(spec, 4)
+
+
+def test_lines_split_the_file_exactly() -> None:
+    ctx = CodeContext.for_lines("x.py", TEXT, Selection(2, 3))
+    assert ctx.selected == "b = 2\nc = 3\n"
+    assert ctx.before + ctx.selected + ctx.after == TEXT
+    assert ctx.language.id == "python"
+    assert not ctx.is_whole_file
+
+
+def test_cursor_splits_at_line_and_column() -> None:
+    ctx = CodeContext.at_cursor("x.py", TEXT, 2, 3)
+    assert ctx.before == "a = 1\nb "
+    assert ctx.after == "= 2\nc = 3\nd = 4\n"
+
+
+def test_cursor_at_end_of_line_and_errors() -> None:
+    assert CodeContext.at_cursor("x.py", TEXT, 1, 6).after.startswith("\nb")
+    with pytest.raises(InputError, match="--line 9 is out of range"):
+        CodeContext.at_cursor("x.py", TEXT, 9, 1)
+    with pytest.raises(InputError, match="--column 8 is out of range"):
+        CodeContext.at_cursor("x.py", TEXT, 1, 8)
+
+
+def test_explicit_unknown_language_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="unknown language"):
+        CodeContext.whole_file("x", "x", language="klingon")

@@ -1,0 +1,34 @@
+from codesaga.domain.extract import code_blocks, extract_code, match_layout
+
+
+def test_code_inside_prose_and_fence() -> None:
+    answer = (
+        "Here is the refactored code:\n\n```python\ndef f():\n    return 1\n```\n\nIt is shorter."
+    )
+    assert extract_code(answer, "python") == "def f():\n    return 1"
+
+
+def test_prefers_block_in_the_files_language_then_the_longest() -> None:
+    answer = "```bash\npip install x\n```\nthen\n```py\nx = 1\n```\n```\nlonger = 2 + 3\n```"
+    assert extract_code(answer, "python") == "x = 1"
+    assert extract_code(answer, "go") == "longer = 2 + 3"
+
+
+def test_unclosed_fence_of_a_cut_off_answer() -> None:
+    blocks = code_blocks("```js\nlet a = 1;\nlet b")
+    assert blocks[0].code == "let a = 1;\nlet b" and not blocks[0].closed
+
+
+def test_longer_fence_keeps_inner_backticks() -> None:
+    answer = "````md\n```py\nx\n```\n````"
+    assert extract_code(answer) == "```py\nx\n```"
+
+
+def test_no_fence_drops_leading_prose() -> None:
+    assert extract_code("Sure! Here you go:\ndef f():\n    pass\n") == "def f():\n    pass"
+
+
+def test_layout_restores_indent_newline_and_crlf() -> None:
+    original = "    if x:\r\n        y()\r\n"
+    assert match_layout("if x:\n    z()", original) == "    if x:\r\n        z()\r\n"
+    assert match_layout("a = 1\n\n\n", "b = 2") == "a = 1"

