@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codesaga.domain.completion import trim_completion
+from codesaga.domain.completion import split_typed_space, trim_completion
 from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus, RequestType, Role
@@ -174,7 +174,8 @@ class Assistant:
                 f"{resolved.name} has no fill-in-the-middle tokens, so it cannot complete code; "
                 "point model_completion at a code model such as qwen2.5-coder-0.5b"
             )
-        before, after = _clip_before(ctx.before), _clip_after(ctx.after)
+        before, typed_space = split_typed_space(_clip_before(ctx.before))
+        after = _clip_after(ctx.after)
         stops = (*fim.stops, "\n\n\n") if multiline else (*fim.stops, "\n")
         request = GenerationRequest(
             prompt=fim.build(before, after),
@@ -194,6 +195,8 @@ class Assistant:
             model=resolved.name,
             warning=resolved.warning,
         )
+        if typed_space and result.text.startswith(typed_space):
+            result.text = result.text[len(typed_space) :]
         result.text = trim_completion(
             result.text,
             ctx.before,

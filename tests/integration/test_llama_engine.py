@@ -1,0 +1,93 @@
+"""The llama.cpp adapter with the real 0.5B model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codesaga.domain.errors import ContextTooLongError, ModelFileError
+from codesaga.domain.fim import QWEN
+from codesaga.domain.prompts import Message
+from codesaga.engine.llama_cpp import LlamaCppEngine
+from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, collect
+
+
+@pytest.fixture(scope="module")
+def engine(small_model: Path) -> Iterator[LlamaCppEngine]:
+    eng = LlamaCppEngine(small_model, name="qwen2.5-coder-0.5b", n_ctx=2048,
+                         n_threads=os.cpu_count() or 1)  # fmt: skip
+    yield eng
+    eng.close()
+
+
+def ask(text: str, **kw: object) -> GenerationRequest:
+    return GenerationRequest(messages=[Message("user", text)], **kw)  # type: ignore[arg-type]
+
+
+def test_streams_a_chat_answer(engine: LlamaCppEngine) -> None:
+    deltas: list[str] = []
+    done = collect(engine, ask("Write a Python function add(a, b) that returns a + b.",
+                               max_tokens=80), on_delta=deltas.append)  # fmt: skip
+    assert "".join(deltas) == done.text
+    assert "def add" in done.text
+    assert done.completion_tokens > 5
+    assert done.reason in ("stop", "length")
+
+
+def test_model_metadata_and_fim_format(engine: LlamaCppEngine) -> None:
+    assert engine.info.fim == QWEN
+    assert engine.info.family == "qwen2"
+    assert "<|im_start|>user" in engine.render(ask("hi"))  # the GGUF's own chat template
+
+
+def test_fill_in_the_middle(engine: LlamaCppEngine) -> None:
+    prompt = QWEN.build("def is_even(n):\n    return ", "\n\nprint(is_even(4))\n")
+    done = collect(engine, GenerationRequest(prompt=prompt, max_tokens=24, stop=QWEN.stops))
+    assert "n % 2" in done.text or "n%2" in done.text
+
+
+def test_kv_cache_reuses_the_common_prefix(engine: LlamaCppEngine) -> None:
+    base = "Explain in one sentence what this Python code does:\n" + "x = [i * i for i in range(10)]\n" * 20
+    first = collect(engine, ask(base + "\nFirst answer.", max_tokens=4))
+    second = collect(engine, ask(base + "\nSecond answer, briefly.", max_tokens=4))
+    assert second.prompt_tokens_evaluated < second.prompt_tokens * 0.2
+    again = collect(engine, ask(base + "\nSecond answer, briefly.", max_tokens=4))
+    assert again.prompt_tokens_evaluated <= 1
+    assert again.text == second.text  # greedy: same prompt, same answer
+
+
+def test_cancel_stops_within_one_token(engine: LlamaCppEngine) -> None:
+    cancel = CancelToken()
+    events = []
+    for event in engine.stream(ask("Count from 1 to 100, one number per line.", max_tokens=300),
+                               cancel):  # fmt: skip
+        events.append(event)
+        if isinstance(event, Delta) and len(events) == 3:
+            cancel.cancel()
+    finished = events[-1]
+    assert isinstance(finished, Finished)
+    assert finished.reason == "cancelled"
+    assert finished.completion_tokens <= 4
+    # the engine is immediately usable again
+    assert collect(engine, ask("Say OK.", max_tokens=4)).completion_tokens > 0
+
+
+def test_prompt_longer_than_the_context_fails_before_generating(engine: LlamaCppEngine) -> None:
+    with pytest.raises(ContextTooLongError, match="model context holds 2048"):
+        list(engine.stream(ask("x = 1\n" * 2000)))
+
+
+def test_corrupt_model_files_are_refused_before_loading(small_model: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated.gguf"
+    with small_model.open("rb") as src, truncated.open("wb") as dst:
+        dst.write(src.read(50_000_000))
+    with pytest.raises(ModelFileError, match="truncated"):
+        LlamaCppEngine(truncated)
+    junk = tmp_path / "junk.gguf"
+    shutil.copyfile(__file__, junk)
+    with pytest.raises(ModelFileError, match="not a GGUF model file"):
+        LlamaCppEngine(junk)
