@@ -8,9 +8,13 @@ from typing import Literal
 from codesaga.domain.context import CodeContext
 
 DEFAULT_REFACTOR_INSTRUCTION = (
-    "Improve readability and structure: clearer names, smaller functions, no duplication, "
-    "idiomatic constructs, type hints where the language has them. Keep the behaviour and "
-    "the public names the same."
+    "Improve readability and structure: clearer local names, smaller functions, no "
+    "duplication, idiomatic constructs, type hints where the language has them."
+)
+# Said with every refactor: small models otherwise "improve" behaviour and rename APIs.
+KEEP_BEHAVIOUR = (
+    "Keep the behaviour exactly the same, including the errors it raises and what it prints, "
+    "and keep the names of existing functions, classes, methods and parameters."
 )
 # Lines of the surrounding file shown with a selection, so the model sees names it uses.
 SURROUNDING_LINES = 40
@@ -65,7 +69,7 @@ def refactor_messages(ctx: CodeContext, instruction: str | None) -> list[Message
     task = (instruction or DEFAULT_REFACTOR_INSTRUCTION).strip()
     user = (
         f"{_surroundings(ctx)}Refactor {_where(ctx)}.\n"
-        f"Instruction: {task}\n\n"
+        f"Instruction: {task}\n{KEEP_BEHAVIOUR}\n\n"
         f"{fence(ctx.selected, ctx.language.id)}\n\n"
         "Reply with the complete rewritten code in one fenced block."
     )

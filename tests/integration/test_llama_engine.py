@@ -51,7 +51,10 @@ def test_fill_in_the_middle(engine: LlamaCppEngine) -> None:
 
 
 def test_kv_cache_reuses_the_common_prefix(engine: LlamaCppEngine) -> None:
-    base = "Explain in one sentence what this Python code does:\n" + "x = [i * i for i in range(10)]\n" * 20
+    base = (
+        "Explain in one sentence what this Python code does:\n"
+        + "x = [i * i for i in range(10)]\n" * 20
+    )
     first = collect(engine, ask(base + "\nFirst answer.", max_tokens=4))
     second = collect(engine, ask(base + "\nSecond answer, briefly.", max_tokens=4))
     assert second.prompt_tokens_evaluated < second.prompt_tokens * 0.2
