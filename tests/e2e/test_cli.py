@@ -14,7 +14,10 @@ import pytest
 from tests.conftest import REAL_MODELS_DIR, SMALL, Cli
 
 IS_EVEN = "Write a Python function named is_even that takes n and returns True when n is even."
-GREET = 'def greet(name):\n    return "Hello, " + nme\n\n\nassert greet("Ada") == "Hello, Ada"\nprint("ok")\n'
+GREET = (
+    'def greet(name):\n    return "Hello, " + nme\n\n\n'
+    'assert greet("Ada") == "Hello, Ada"\nprint("ok")\n'
+)
 CALC = "def add(a, b):\n    result = a + b\n    return result\n\n\nprint(add(2, 3))\n"
 
 
@@ -30,8 +33,13 @@ def test_help_has_examples_and_python_m_works(cli: Cli) -> None:
         proc = cli(command, "--help")
         assert proc.returncode == 0
         assert "Example" in proc.stdout, command
-    proc = subprocess.run([sys.executable, "-m", "codesaga", "--version"], capture_output=True,
-                          text=True, env=cli.env, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "codesaga", "--version"],
+        capture_output=True,
+        text=True,
+        env=cli.env,
+        check=False,
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("codesaga ")
 
 
@@ -80,8 +88,9 @@ def test_refactor_apply_round_trip(cli: Cli, tmp_path: Path) -> None:
 def test_fix_from_stdin_makes_the_snippet_pass(cli: Cli, tmp_path: Path) -> None:
     src = tmp_path / "greet.py"
     src.write_text(GREET)
-    failing = subprocess.run([sys.executable, str(src)], capture_output=True, text=True,
-                             check=False)  # fmt: skip
+    failing = subprocess.run(
+        [sys.executable, str(src)], capture_output=True, text=True, check=False
+    )
     assert failing.returncode != 0 and "NameError" in failing.stderr
     proc = cli("fix", str(src), "--error", "-", "--apply", stdin=failing.stderr)
     assert proc.returncode == 0, proc.stderr
@@ -128,8 +137,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
         (["fix", "{calc}"], 1, "Missing option '--error'"),
     ],
 )
-def test_bad_input(cli: Cli, files: dict[str, Path], args: list[str], code: int,
-                   message: str) -> None:  # fmt: skip
+def test_bad_input(
+    cli: Cli, files: dict[str, Path], args: list[str], code: int, message: str
+) -> None:
     before = {p: p.read_bytes() for p in files.values()}
     subst = {k: str(v) for k, v in files.items()} | {"d": str(files["calc"].parent)}
     proc = cli(*[a.format(**subst) for a in args])
@@ -148,21 +158,31 @@ def test_prompt_longer_than_the_context(cli: Cli, files: dict[str, Path]) -> Non
 def test_json_errors_are_machine_readable(cli: Cli, files: dict[str, Path]) -> None:
     proc = cli("refactor", str(files["binary"]), "--json")
     assert proc.returncode == 2
-    assert json.loads(proc.stdout) == {"error": {"kind": "input", "message": one_line_error(
-        proc).removeprefix("codesaga: error: ")}}  # fmt: skip
+    assert json.loads(proc.stdout) == {
+        "error": {
+            "kind": "input",
+            "message": one_line_error(proc).removeprefix("codesaga: error: "),
+        }
+    }
 
 
-def test_missing_model_says_how_to_install(cli: Cli, files: dict[str, Path],
-                                           tmp_path: Path) -> None:  # fmt: skip
+def test_missing_model_says_how_to_install(
+    cli: Cli, files: dict[str, Path], tmp_path: Path
+) -> None:
     empty = tmp_path / "no-models"
-    proc = cli("refactor", str(files["calc"]), CODESAGA_MODELS_DIR=str(empty),
-               CODESAGA_MODEL="qwen2.5-coder-1.5b")  # fmt: skip
+    proc = cli(
+        "refactor",
+        str(files["calc"]),
+        CODESAGA_MODELS_DIR=str(empty),
+        CODESAGA_MODEL="qwen2.5-coder-1.5b",
+    )
     assert proc.returncode == 3
     assert "run: codesaga models pull qwen2.5-coder-1.5b" in one_line_error(proc)
 
 
-def test_corrupt_model_files(cli: Cli, files: dict[str, Path], small_model: Path,
-                             tmp_path: Path) -> None:  # fmt: skip
+def test_corrupt_model_files(
+    cli: Cli, files: dict[str, Path], small_model: Path, tmp_path: Path
+) -> None:
     junk = tmp_path / "junk.gguf"
     junk.write_bytes(b"<!DOCTYPE html><html>404</html>")
     truncated = tmp_path / "cut.gguf"

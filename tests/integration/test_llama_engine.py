@@ -18,8 +18,9 @@ from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest
 
 @pytest.fixture(scope="module")
 def engine(small_model: Path) -> Iterator[LlamaCppEngine]:
-    eng = LlamaCppEngine(small_model, name="qwen2.5-coder-0.5b", n_ctx=2048,
-                         n_threads=os.cpu_count() or 1)  # fmt: skip
+    eng = LlamaCppEngine(
+        small_model, name="qwen2.5-coder-0.5b", n_ctx=2048, n_threads=os.cpu_count() or 1
+    )
     yield eng
     eng.close()
 
@@ -30,8 +31,11 @@ def ask(text: str, **kw: object) -> GenerationRequest:
 
 def test_streams_a_chat_answer(engine: LlamaCppEngine) -> None:
     deltas: list[str] = []
-    done = collect(engine, ask("Write a Python function add(a, b) that returns a + b.",
-                               max_tokens=80), on_delta=deltas.append)  # fmt: skip
+    done = collect(
+        engine,
+        ask("Write a Python function add(a, b) that returns a + b.", max_tokens=80),
+        on_delta=deltas.append,
+    )
     assert "".join(deltas) == done.text
     assert "def add" in done.text
     assert done.completion_tokens > 5
@@ -55,7 +59,7 @@ def test_kv_cache_reuses_the_common_prefix(engine: LlamaCppEngine) -> None:
         "Explain in one sentence what this Python code does:\n"
         + "x = [i * i for i in range(10)]\n" * 20
     )
-    first = collect(engine, ask(base + "\nFirst answer.", max_tokens=4))
+    collect(engine, ask(base + "\nFirst answer.", max_tokens=4))
     second = collect(engine, ask(base + "\nSecond answer, briefly.", max_tokens=4))
     assert second.prompt_tokens_evaluated < second.prompt_tokens * 0.2
     again = collect(engine, ask(base + "\nSecond answer, briefly.", max_tokens=4))
@@ -66,8 +70,9 @@ def test_kv_cache_reuses_the_common_prefix(engine: LlamaCppEngine) -> None:
 def test_cancel_stops_within_one_token(engine: LlamaCppEngine) -> None:
     cancel = CancelToken()
     events = []
-    for event in engine.stream(ask("Count from 1 to 100, one number per line.", max_tokens=300),
-                               cancel):  # fmt: skip
+    for event in engine.stream(
+        ask("Count from 1 to 100, one number per line.", max_tokens=300), cancel
+    ):
         events.append(event)
         if isinstance(event, Delta) and len(events) == 3:
             cancel.cancel()

@@ -55,8 +55,9 @@ def balanced(code: str) -> bool:
 
 
 @pytest.mark.parametrize("case", REFACTOR_CASES, ids=[c["file"] for c in REFACTOR_CASES])
-def test_refactor_changes_code_and_keeps_it_working(assistant: Assistant, tmp_path: Path,
-                                                    case: dict[str, str | None]) -> None:  # fmt: skip
+def test_refactor_changes_code_and_keeps_it_working(
+    assistant: Assistant, tmp_path: Path, case: dict[str, str | None]
+) -> None:
     src = tmp_path / str(case["file"])
     shutil.copyfile(DATA / "refactor" / str(case["file"]), src)
     original = src.read_text()
@@ -80,8 +81,9 @@ def test_refactor_changes_code_and_keeps_it_working(assistant: Assistant, tmp_pa
 
 
 @pytest.mark.parametrize("path", FIX_CASES, ids=[p.name for p in FIX_CASES])
-def test_fix_makes_the_failing_snippet_pass(assistant: Assistant, tmp_path: Path,
-                                            path: Path) -> None:  # fmt: skip
+def test_fix_makes_the_failing_snippet_pass(
+    assistant: Assistant, tmp_path: Path, path: Path
+) -> None:
     src = tmp_path / path.name
     shutil.copyfile(path, src)
     failing = run([sys.executable, str(src)])
