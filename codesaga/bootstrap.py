@@ -1,21 +1,56 @@
 """The one factory that wires CodeSaga's object graph from settings.
 
-The CLI, the tests and the benchmarks all build through here; tests pass a fake engine
-factory instead of loading llama.cpp.
+The CLI, the daemon, the tests and the benchmarks all build through here; tests pass a
+fake engine factory instead of loading llama.cpp.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from codesaga.models.store import ModelStore
+from codesaga.service.journal import Journal, MemoryJournal
 from codesaga.service.models import EngineFactory, EnginePool, ModelResolver, llama_cpp_factory
+from codesaga.service.runner import DirectRunner, ModelRunner
 from codesaga.service.tasks import Assistant
 from codesaga.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from codesaga.daemon.service import Daemon
+
+
+def build_pool(settings: Settings, engine_factory: EngineFactory | None = None) -> EnginePool:
+    resolver = ModelResolver(settings, ModelStore(settings.models_dir))
+    return EnginePool(resolver, engine_factory or llama_cpp_factory(settings))
+
 
 def build_assistant(
-    settings: Settings | None = None, engine_factory: EngineFactory | None = None
+    settings: Settings | None = None,
+    engine_factory: EngineFactory | None = None,
+    *,
+    runner: ModelRunner | None = None,
+    journal: Journal | None = None,
 ) -> Assistant:
+    """An assistant that runs models in this process (the daemon passes its scheduler)."""
     settings = settings or load_settings()
-    resolver = ModelResolver(settings, ModelStore(settings.models_dir))
-    pool = EnginePool(resolver, engine_factory or llama_cpp_factory(settings))
-    return Assistant(settings, pool)
+    runner = runner or DirectRunner(build_pool(settings, engine_factory))
+    return Assistant(settings, runner, journal or MemoryJournal())
+
+
+def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None) -> Daemon:
+    """The daemon's graph: scheduler, response cache, disk journal and feedback store."""
+    from codesaga.daemon.scheduler import Scheduler
+    from codesaga.daemon.service import Daemon
+    from codesaga.service.cache import CachedRunner
+    from codesaga.service.journal import DiskJournal
+    from codesaga.service.stores import DiskStore
+
+    pool = build_pool(settings, engine_factory)
+    scheduler = Scheduler(pool, max_queue=settings.max_queue)
+    runner: ModelRunner = scheduler
+    if settings.cache_responses:
+        runner = CachedRunner(scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses"))
+    journal = DiskJournal(settings.state_dir / "journal")
+    feedback = DiskStore(settings.state_dir / "feedback")
+    assistant = Assistant(settings, runner, journal)
+    return Daemon(settings, assistant, scheduler, journal, feedback)

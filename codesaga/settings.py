@@ -47,6 +47,9 @@ class Settings:
     temperature: float = _key(0.0, "Sampling temperature for code tasks; 0 is deterministic.")
     completion_max_lines: int = _key(8, "Most lines in one inline completion.")
     completion_max_tokens: int = _key(128, "Most tokens generated for one inline completion.")
+    idle_timeout: int = _key(1800, "Seconds without requests before the daemon exits; 0 = never.")
+    max_queue: int = _key(16, "Requests that may wait per model before new ones get 'busy'.")
+    cache_responses: int = _key(1, "1: answer identical deterministic requests from the cache.")
     hf_endpoint: str = _key(
         "https://huggingface.co", "Hugging Face endpoint for presets hosted there."
     )
@@ -108,36 +111,23 @@ def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
 
 def _coerce(name: str, raw: Any, target: Any, source: str) -> Any:
     try:
-        if target in (int, "int"):
+        if target is int:
             if isinstance(raw, bool):
                 raise ValueError
             return int(raw)
-        if target in (float, "float"):
+        if target is float:
             return float(raw)
-        if target in (Path, "Path"):
+        if target is Path:
             return Path(str(raw)).expanduser()
         return str(raw)
     except (TypeError, ValueError):
         raise UsageError(f"{source}: {name} = {raw!r} is not a valid {target}") from None
 
 
-_TYPES = {
-    "model": str,
-    "n_ctx": int,
-    "n_threads": int,
-    "n_batch": int,
-    "max_file_bytes": int,
-    "max_tokens": int,
-    "temperature": float,
-    "completion_max_lines": int,
-    "completion_max_tokens": int,
-}
-
-
 def _type_of(name: str) -> Any:
-    if name.endswith("_dir"):
-        return Path
-    return _TYPES.get(name, str)
+    """The type to coerce a raw value to, read from the Settings field's annotation."""
+    annotation = next(f.type for f in dataclasses.fields(Settings) if f.name == name)
+    return {"int": int, "float": float, "Path": Path}.get(str(annotation), str)
 
 
 def config_file(env: Mapping[str, str] | None = None) -> Path:

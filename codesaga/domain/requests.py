@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from codesaga.domain.enums import RequestStatus, RequestType
@@ -42,7 +42,19 @@ class RequestRecord:
     created_at: float = 0.0
     finished_at: float | None = None
     cached: bool = False
+    warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequestRecord:
+        fields = dict(data)
+        fields["type"] = RequestType(fields["type"])
+        fields["status"] = RequestStatus(fields["status"])
+        fields["timings"] = Timings(**fields.get("timings", {}))
+        return cls(**fields)
 
     def transition(self, status: RequestStatus) -> None:
         if self.status.is_final:

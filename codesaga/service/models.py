@@ -96,11 +96,22 @@ class EnginePool:
 
     def for_role(self, role: Role) -> tuple[Engine, ResolvedModel]:
         resolved = self.resolver.resolve(role)
+        return self.for_resolved(resolved), resolved
+
+    def for_resolved(self, resolved: ResolvedModel) -> Engine:
         engine = self._engines.get(resolved.path)
         if engine is None:
             engine = self._factory(resolved)
             self._engines[resolved.path] = engine
-        return engine, resolved
+        return engine
+
+    def loaded(self) -> dict[Path, Engine]:
+        return dict(self._engines)
+
+    def unload(self, path: Path) -> None:
+        engine = self._engines.pop(path, None)
+        if engine is not None:
+            engine.close()
 
     def close(self) -> None:
         for engine in self._engines.values():

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ast
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,14 @@ from codesaga.domain.completion import split_typed_space, trim_completion
 from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus, RequestType, Role
-from codesaga.domain.errors import InputError, ModelError
+from codesaga.domain.errors import CancelledError, InputError, ModelError
 from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
-from codesaga.domain.requests import RequestRecord, new_request_id
-from codesaga.engine.port import CancelToken, Engine, Finished, GenerationRequest, collect
+from codesaga.domain.requests import RequestRecord, Timings, new_request_id
+from codesaga.engine.port import CancelToken, Finished, GenerationRequest
 from codesaga.service.files import read_source, write_atomic
-from codesaga.service.models import EnginePool
+from codesaga.service.journal import Journal
+from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Settings
 
 # How much text around the cursor goes into a completion prompt (issue #6 refines this).
@@ -31,7 +33,6 @@ COMPLETION_PREFIX_CHARS = 6000
 COMPLETION_SUFFIX_CHARS = 1500
 
 OnDelta = Callable[[str], None]
-OnEvent = Callable[[str, dict[str, Any]], None]  # progress notes: ("model", {...}), ...
 
 
 @dataclass
@@ -45,6 +46,7 @@ class TaskResult:
     applied: bool = False
     finished: Finished | None = None
     warnings: list[str] = field(default_factory=list)
+    cached: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -64,16 +66,20 @@ class TaskResult:
                 "prompt_seconds": round(f.prompt_seconds, 4),
                 "generation_seconds": round(f.generation_seconds, 4),
             }
+            data["usage"]["cached"] = self.cached
         if self.warnings:
             data["warnings"] = self.warnings
         return data
 
 
 class Assistant:
-    def __init__(self, settings: Settings, engines: EnginePool) -> None:
+    """The use cases. Every request is journaled: pending, processing, then completed,
+    failed or cancelled, with its timings and token counts."""
+
+    def __init__(self, settings: Settings, runner: ModelRunner, journal: Journal) -> None:
         self.settings = settings
-        self.engines = engines
-        self.records: dict[str, RequestRecord] = {}
+        self.runner = runner
+        self.journal = journal
 
     # -- the tasks ---------------------------------------------------------------------
 
@@ -84,6 +90,7 @@ class Assistant:
         *,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
     ) -> TaskResult:
         if not prompt.strip():
             raise InputError("the prompt is empty; say what code you want")
@@ -92,14 +99,30 @@ class Assistant:
             max_tokens=self.settings.max_tokens,
             temperature=self.settings.temperature,
         )
-        return self._run(
-            RequestType.GENERATE,
-            Role.GENERATE,
-            request,
-            {"prompt": prompt, "language": language},
-            on_delta,
-            cancel,
+        with self._journaled(RequestType.GENERATE, {"prompt": prompt, "language": language}) as rec:
+            result = self._run(rec, Role.GENERATE, request, on_delta, cancel, priority)
+            return self._done(rec, result)
+
+    def chat(
+        self,
+        messages: list[Message],
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
+    ) -> TaskResult:
+        """One chat turn over the given history (sessions come with the chat issue)."""
+        if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
+            raise InputError("a chat needs a last message from the user with some text")
+        request = GenerationRequest(
+            messages=messages,
+            max_tokens=self.settings.max_tokens,
+            temperature=self.settings.temperature,
         )
+        summary = {"messages": len(messages), "last": messages[-1].content}
+        with self._journaled(RequestType.CHAT, summary) as rec:
+            result = self._run(rec, Role.CHAT, request, on_delta, cancel, priority)
+            return self._done(rec, result)
 
     def refactor(
         self,
@@ -110,21 +133,17 @@ class Assistant:
         apply: bool = False,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
     ) -> TaskResult:
-        if instruction is not None and not instruction.strip():
-            raise InputError("--instruction is empty; say how to refactor, or leave it out")
-        ctx, original = self._context(path, lines)
-        return self._rewrite(
-            RequestType.REFACTOR,
-            Role.REFACTOR,
-            ctx,
-            original,
-            refactor_messages(ctx, instruction),
-            apply,
-            on_delta,
-            cancel,
-            {"path": str(path), "lines": lines, "instruction": instruction},
-        )
+        summary = {"path": str(path), "lines": lines, "instruction": instruction, "apply": apply}
+        with self._journaled(RequestType.REFACTOR, summary) as rec:
+            if instruction is not None and not instruction.strip():
+                raise InputError("--instruction is empty; say how to refactor, or leave it out")
+            ctx, original = self._context(path, lines)
+            messages = refactor_messages(ctx, instruction)
+            return self._rewrite(
+                rec, Role.REFACTOR, ctx, original, messages, apply, on_delta, cancel, priority
+            )
 
     def fix(
         self,
@@ -135,21 +154,26 @@ class Assistant:
         apply: bool = False,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
     ) -> TaskResult:
-        if not error.strip():
-            raise InputError("the error text is empty; pass the message or traceback with --error")
-        ctx, original = self._context(path, lines)
-        return self._rewrite(
-            RequestType.ERROR_FIX,
-            Role.FIX,
-            ctx,
-            original,
-            fix_messages(ctx, error),
-            apply,
-            on_delta,
-            cancel,
-            {"path": str(path), "lines": lines, "error": error},
-        )
+        summary = {"path": str(path), "lines": lines, "error": error, "apply": apply}
+        with self._journaled(RequestType.ERROR_FIX, summary) as rec:
+            if not error.strip():
+                raise InputError(
+                    "the error text is empty; pass the message or traceback with --error"
+                )
+            ctx, original = self._context(path, lines)
+            return self._rewrite(
+                rec,
+                Role.FIX,
+                ctx,
+                original,
+                fix_messages(ctx, error),
+                apply,
+                on_delta,
+                cancel,
+                priority,
+            )
 
     def complete(
         self,
@@ -167,46 +191,61 @@ class Assistant:
     def complete_context(
         self, ctx: CodeContext, *, multiline: bool = True, cancel: CancelToken | None = None
     ) -> TaskResult:
-        engine, resolved = self.engines.for_role(Role.COMPLETION)
-        fim = engine.info.fim
-        if fim is None:
-            raise ModelError(
-                f"{resolved.name} has no fill-in-the-middle tokens, so it cannot complete code; "
-                "point model_completion at a code model such as qwen2.5-coder-0.5b"
+        with self._journaled(RequestType.COMPLETION, {"path": ctx.path, **ctx.metadata}) as rec:
+            info, resolved = self.runner.info(Role.COMPLETION)
+            fim = info.fim
+            if fim is None:
+                raise ModelError(
+                    f"{resolved.name} has no fill-in-the-middle tokens, so it cannot complete "
+                    "code; point model_completion at a code model such as qwen2.5-coder-0.5b"
+                )
+            before, typed_space = split_typed_space(_clip_before(ctx.before))
+            after = _clip_after(ctx.after)
+            stops = (*fim.stops, "\n\n\n") if multiline else (*fim.stops, "\n")
+            request = GenerationRequest(
+                prompt=fim.build(before, after),
+                stop=stops,
+                temperature=0.0,
+                max_tokens=self.settings.completion_max_tokens,
+                reserve=16,
             )
-        before, typed_space = split_typed_space(_clip_before(ctx.before))
-        after = _clip_after(ctx.after)
-        stops = (*fim.stops, "\n\n\n") if multiline else (*fim.stops, "\n")
-        request = GenerationRequest(
-            prompt=fim.build(before, after),
-            stop=stops,
-            temperature=0.0,
-            max_tokens=self.settings.completion_max_tokens,
-            reserve=16,
-        )
-        result = self._run(
-            RequestType.COMPLETION,
-            Role.COMPLETION,
-            request,
-            {"path": ctx.path, **ctx.metadata},
-            None,
-            cancel,
-            engine=engine,
-            model=resolved.name,
-            warning=resolved.warning,
-        )
-        if typed_space and result.text.startswith(typed_space):
-            result.text = result.text[len(typed_space) :]
-        result.text = trim_completion(
-            result.text,
-            ctx.before,
-            ctx.after,
-            max_lines=self.settings.completion_max_lines,
-            multiline=multiline,
-        )
-        return result
+            result = self._run(rec, Role.COMPLETION, request, None, cancel, Priority.INTERACTIVE)
+            text = result.text
+            if typed_space and text.startswith(typed_space):
+                text = text[len(typed_space) :]
+            result.text = trim_completion(
+                text,
+                ctx.before,
+                ctx.after,
+                max_lines=self.settings.completion_max_lines,
+                multiline=multiline,
+            )
+            return self._done(rec, result)
 
     # -- shared machinery --------------------------------------------------------------
+
+    @contextmanager
+    def _journaled(self, kind: RequestType, summary: dict[str, Any]) -> Iterator[RequestRecord]:
+        """Journal a request from pending to its final state, whatever happens inside."""
+        record = RequestRecord(new_request_id(), kind, summary, created_at=time.time())
+        self.journal.save(record)
+        try:
+            yield record
+        except BaseException as exc:
+            record.error = str(exc) or type(exc).__name__
+            record.finished_at = time.time()
+            cancelled = isinstance(exc, CancelledError | KeyboardInterrupt)
+            record.status = RequestStatus.CANCELLED if cancelled else RequestStatus.FAILED
+            self.journal.save(record)
+            raise
+
+    def _done(self, record: RequestRecord, result: TaskResult) -> TaskResult:
+        record.output = result.text
+        record.finished_at = time.time()
+        record.warnings = result.warnings
+        record.transition(RequestStatus.COMPLETED)
+        self.journal.save(record)
+        return result
 
     def _context(self, path: Path, lines: str | None) -> tuple[CodeContext, bytes]:
         content, original = read_source(path, self.settings.max_file_bytes)
@@ -219,7 +258,7 @@ class Assistant:
 
     def _rewrite(
         self,
-        kind: RequestType,
+        record: RequestRecord,
         role: Role,
         ctx: CodeContext,
         original: bytes,
@@ -227,28 +266,17 @@ class Assistant:
         apply: bool,
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
-        summary: dict[str, Any],
+        priority: Priority,
     ) -> TaskResult:
-        engine, resolved = self.engines.for_role(role)
         # The answer repeats the code: keep room for it, and a little more for the changes.
-        code_tokens = engine.count_tokens(GenerationRequest(prompt=ctx.selected))
+        code_tokens = self.runner.count_tokens(role, GenerationRequest(prompt=ctx.selected))
         request = GenerationRequest(
             messages=messages,
             temperature=self.settings.temperature,
             max_tokens=max(self.settings.max_tokens, code_tokens * 3 // 2 + 256),
             reserve=code_tokens + 32,
         )
-        result = self._run(
-            kind,
-            role,
-            request,
-            summary,
-            on_delta,
-            cancel,
-            engine=engine,
-            model=resolved.name,
-            warning=resolved.warning,
-        )
+        result = self._run(record, role, request, on_delta, cancel, priority)
         finished = result.finished
         assert finished is not None
         if finished.reason == "length":
@@ -256,58 +284,58 @@ class Assistant:
                 f"the model's answer was cut off after {finished.completion_tokens} tokens, so "
                 "nothing was changed; select fewer lines with --lines"
             )
-        answer = result.text
-        code = extract_code(answer, ctx.language.id)
+        code = extract_code(result.text, ctx.language.id)
         if not code.strip():
             raise ModelError("the model answered without any code; nothing was changed")
         new_text = ctx.before + match_layout(code, ctx.selected) + ctx.after
-        _check_syntax(ctx, new_text, must_parse=kind is RequestType.ERROR_FIX)
+        _check_syntax(ctx, new_text, must_parse=record.type is RequestType.ERROR_FIX)
         result.text = new_text
         result.path = ctx.path
         result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
-        result.warnings.extend(w for w in [_unchanged_warning(result.diff, kind)] if w)
+        result.warnings.extend(w for w in [_unchanged_warning(result.diff, record.type)] if w)
         if apply and result.diff and ctx.path:
             write_atomic(Path(ctx.path), new_text, expected=original)
             result.applied = True
-        return result
+        return self._done(record, result)
 
     def _run(
         self,
-        kind: RequestType,
+        record: RequestRecord,
         role: Role,
         request: GenerationRequest,
-        summary: dict[str, Any],
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
-        *,
-        engine: Engine | None = None,
-        model: str | None = None,
-        warning: str | None = None,
+        priority: Priority,
     ) -> TaskResult:
-        if engine is None or model is None:
-            engine, resolved = self.engines.for_role(role)
-            model, warning = resolved.name, resolved.warning
-        record = RequestRecord(new_request_id(), kind, summary, model=model, created_at=time.time())
-        self.records[record.id] = record
-        record.transition(RequestStatus.PROCESSING)
-        try:
-            finished = collect(engine, request, on_delta, cancel)
-        except BaseException as exc:
-            record.error = str(exc)
-            record.transition(RequestStatus.FAILED)
-            raise
-        record.output = finished.text
-        record.finished_at = time.time()
-        record.transition(
-            RequestStatus.CANCELLED if finished.reason == "cancelled" else RequestStatus.COMPLETED
+        def started() -> None:
+            record.transition(RequestStatus.PROCESSING)
+            self.journal.save(record)
+
+        outcome = self.runner.run(
+            role, request, on_delta=on_delta, cancel=cancel, priority=priority, on_start=started
         )
+        finished, model = outcome.finished, outcome.model
+        record.model = model.name
+        record.cached = outcome.cached
+        record.timings = Timings(
+            queue_seconds=outcome.queue_seconds,
+            prompt_seconds=finished.prompt_seconds,
+            generation_seconds=finished.generation_seconds,
+            prompt_tokens=finished.prompt_tokens,
+            prompt_tokens_evaluated=finished.prompt_tokens_evaluated,
+            completion_tokens=finished.completion_tokens,
+        )
+        if finished.reason == "cancelled":
+            record.output = finished.text
+            raise CancelledError("the request was cancelled")
         return TaskResult(
             record.id,
-            kind,
-            model,
+            record.type,
+            model.name,
             finished.text,
             finished=finished,
-            warnings=[warning] if warning else [],
+            warnings=[model.warning] if model.warning else [],
+            cached=outcome.cached,
         )
 
 

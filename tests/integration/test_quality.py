@@ -36,7 +36,7 @@ def assistant(large_model: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     )
     built = build_assistant(settings)
     yield built
-    built.engines.close()
+    built.runner.close()
 
 
 def run(argv: list[str]) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,131 @@
+"""Running the daemon: lock, runtime files, logging, signals, idle exit, config reload."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+import time
+
+from codesaga import __version__
+from codesaga.daemon.runtime import DaemonLock, RuntimePaths, remove_quietly, write_private
+from codesaga.daemon.service import Daemon
+from codesaga.daemon.unix_server import UnixServer
+from codesaga.service.models import EngineFactory
+from codesaga.settings import Settings, config_file, load_settings
+
+log = logging.getLogger("codesaga.daemon")
+ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the lock
+SHUTDOWN_GRACE_SECONDS = 4.0
+
+
+def log_path(settings: Settings) -> os.PathLike[str]:
+    return settings.state_dir / "daemon.log"
+
+
+def _setup_logging(settings: Settings) -> None:
+    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = logging.handlers.RotatingFileHandler(
+        log_path(settings), maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("codesaga")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+
+
+def run(settings: Settings | None = None, engine_factory: EngineFactory | None = None) -> int:
+    """Run a daemon in this process until it is told to stop; returns the exit code."""
+    settings = settings or load_settings()
+    paths = RuntimePaths(settings.runtime_dir)
+    paths.prepare()
+    lock = DaemonLock(paths.lock)
+    if not lock.acquire():
+        print(f"codesaga: a daemon is already running (pid {paths.read_pid()})", file=sys.stderr)
+        return ALREADY_RUNNING
+    try:
+        _setup_logging(settings)
+        # We hold the lock, so any socket or pid file here is a dead daemon's leftover.
+        remove_quietly(paths.socket, paths.pid)
+        return asyncio.run(_serve(settings, paths, engine_factory))
+    finally:
+        remove_quietly(paths.pid)
+        lock.release()
+
+
+async def _serve(
+    settings: Settings, paths: RuntimePaths, engine_factory: EngineFactory | None
+) -> int:
+    from codesaga.bootstrap import build_daemon
+
+    daemon = build_daemon(settings, engine_factory)
+    server = UnixServer(daemon, paths.socket)
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(daemon.executor)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        loop.add_signal_handler(sig, daemon.stop_requested.set)
+    await server.start()
+    write_private(paths.pid, f"{os.getpid()}\n")
+    log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
+    watchers = [
+        asyncio.create_task(_idle_watch(daemon)),
+        asyncio.create_task(_config_watch(daemon)),
+    ]
+    try:
+        await daemon.stop_requested.wait()
+    finally:
+        log.info("stopping")
+        server.stop_accepting()
+        for conn in list(daemon.connections):
+            conn.cancel_all()
+        # Cancelled generations stop within a token; their journal entries close as cancelled.
+        await loop.run_in_executor(None, daemon.scheduler.close, SHUTDOWN_GRACE_SECONDS)
+        await _drain(daemon, deadline=time.monotonic() + 0.5)
+        for watcher in watchers:
+            watcher.cancel()
+        server.remove_socket()
+        remove_quietly(paths.pid)
+        daemon.close()
+        log.info("stopped")
+    return 0
+
+
+async def _drain(daemon: Daemon, deadline: float) -> None:
+    """Give in-flight requests a moment to send their final (cancelled) responses."""
+    while any(c.inflight for c in daemon.connections) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+
+
+async def _idle_watch(daemon: Daemon) -> None:
+    timeout = daemon.settings.idle_timeout
+    if timeout <= 0:
+        return
+    while True:
+        await asyncio.sleep(min(30.0, timeout / 4))
+        idle = time.monotonic() - daemon.last_activity
+        busy = any(c.inflight for c in daemon.connections) or daemon.scheduler.busy()
+        if not busy and idle >= daemon.settings.idle_timeout:
+            log.info("idle for %.0f s; exiting", idle)
+            daemon.stop_requested.set()
+            return
+
+
+async def _config_watch(daemon: Daemon) -> None:
+    """Reload config.toml when it changes: a role's new model loads, an unused one unloads."""
+    import watchfiles
+
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async for _changes in watchfiles.awatch(path.parent, debounce=200, recursive=False):
+        with contextlib.suppress(Exception):
+            if not path.exists():
+                continue
+        try:
+            result = await daemon.apply_settings(load_settings())
+            log.info("config reloaded: %s", result)
+        except Exception as exc:  # a bad edit must not kill the daemon
+            log.warning("config not reloaded: %s", exc)

@@ -1,0 +1,219 @@
+"""JSON-RPC 2.0 for CodeSaga, sans I/O: parse, validate, encode, and the error table.
+
+Shared by the daemon's transports and by the client. One message per line on the Unix
+socket (NDJSON), one per text frame on the WebSocket. Nothing here touches a socket.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # a 1 MiB file, JSON-escaped, fits with room to spare
+
+# JSON-RPC's own codes for protocol faults
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+# CodeSaga's application codes (documented in docs/protocol.md)
+MODEL_UNAVAILABLE = -32001  # not installed, corrupt, or failed to load / generate
+CONTEXT_TOO_LONG = -32002
+CANCELLED = -32003
+QUEUE_FULL = -32004
+UNAUTHORIZED = -32005
+VERSION_MISMATCH = -32006
+INPUT_ERROR = -32007  # the request's file or text cannot be used (binary, too big, ...)
+NOT_INITIALIZED = -32008
+
+ERROR_NAMES = {
+    PARSE_ERROR: "parse error",
+    INVALID_REQUEST: "invalid request",
+    METHOD_NOT_FOUND: "method not found",
+    INVALID_PARAMS: "invalid params",
+    INTERNAL_ERROR: "internal error",
+    MODEL_UNAVAILABLE: "model unavailable",
+    CONTEXT_TOO_LONG: "context too long",
+    CANCELLED: "cancelled",
+    QUEUE_FULL: "queue full",
+    UNAUTHORIZED: "unauthorized",
+    VERSION_MISMATCH: "version mismatch",
+    INPUT_ERROR: "input error",
+    NOT_INITIALIZED: "not initialized",
+}
+
+
+class RpcError(Exception):
+    """An error to send back as a JSON-RPC error object (or received as one)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_json(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+RequestId = int | str
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    id: RequestId | None = None  # None: a notification, which gets no response
+
+    @property
+    def is_notification(self) -> bool:
+        return self.id is None
+
+
+@dataclass(frozen=True)
+class Response:
+    id: RequestId | None
+    result: Any = None
+    error: RpcError | None = None
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A message that could not be understood; ``id`` is echoed when it could be read."""
+
+    error: RpcError
+    id: RequestId | None = None
+
+
+Message = Request | Response | Invalid
+
+
+def parse(data: bytes | str) -> Message:
+    """Parse one message. Never raises: a bad message becomes ``Invalid`` with the right code."""
+    if len(data) > MAX_MESSAGE_BYTES:
+        return Invalid(RpcError(INVALID_REQUEST, f"message over {MAX_MESSAGE_BYTES} bytes"))
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Invalid(RpcError(PARSE_ERROR, f"not valid JSON: {exc}"))
+    if isinstance(obj, list):
+        return Invalid(RpcError(INVALID_REQUEST, "batches are not supported; send one request"))
+    if not isinstance(obj, dict) or obj.get("jsonrpc") != "2.0":
+        return Invalid(RpcError(INVALID_REQUEST, 'expected an object with "jsonrpc": "2.0"'))
+    raw_id = obj.get("id")
+    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, int | str)):
+        return Invalid(RpcError(INVALID_REQUEST, "id must be a string or an integer"))
+    msg_id: RequestId | None = raw_id
+    if "method" in obj:
+        method, params = obj["method"], obj.get("params", {})
+        if not isinstance(method, str):
+            return Invalid(RpcError(INVALID_REQUEST, "method must be a string"), msg_id)
+        if not isinstance(params, dict):
+            return Invalid(RpcError(INVALID_PARAMS, "params must be an object"), msg_id)
+        return Request(method, params, msg_id)
+    if "result" in obj or "error" in obj:
+        err = obj.get("error")
+        if err is not None:
+            if not isinstance(err, dict):
+                return Invalid(RpcError(INVALID_REQUEST, "error must be an object"), msg_id)
+            code = err.get("code")
+            error = RpcError(
+                code if isinstance(code, int) else INTERNAL_ERROR,
+                str(err.get("message", "")),
+                err.get("data"),
+            )
+            return Response(msg_id, error=error)
+        return Response(msg_id, result=obj.get("result"))
+    return Invalid(RpcError(INVALID_REQUEST, "neither a request nor a response"), msg_id)
+
+
+def _dump(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def encode_request(
+    method: str, params: dict[str, Any] | None = None, id: RequestId | None = None
+) -> bytes:
+    obj: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+    if params is not None:
+        obj["params"] = params
+    if id is not None:
+        obj["id"] = id
+    return _dump(obj)
+
+
+def encode_result(id: RequestId | None, result: Any) -> bytes:
+    return _dump({"jsonrpc": "2.0", "id": id, "result": result})
+
+
+def encode_error(id: RequestId | None, error: RpcError) -> bytes:
+    return _dump({"jsonrpc": "2.0", "id": id, "error": error.to_json()})
+
+
+def delta(request_id: RequestId, text: str) -> bytes:
+    """The ``$/delta`` notification carrying streamed text of a running request."""
+    return encode_request("$/delta", {"id": request_id, "text": text})
+
+
+# -- parameter validation ----------------------------------------------------------------
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "str": str, "int": int, "bool": bool, "float": (int, float), "dict": dict, "list": list,
+}  # fmt: skip
+
+
+def require(params: dict[str, Any], name: str, kind: str, *, optional: bool = False) -> Any:
+    """Read one parameter, raising ``INVALID_PARAMS`` naming it when missing or mistyped."""
+    if name not in params or params[name] is None:
+        if optional:
+            return None
+        raise RpcError(INVALID_PARAMS, f"missing parameter {name!r}")
+    value = params[name]
+    expected = _TYPES[kind]
+    if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
+        raise RpcError(INVALID_PARAMS, f"parameter {name!r} must be {kind}")
+    return value
+
+
+# -- mapping to and from CodeSaga's errors -----------------------------------------------
+
+
+def error_from_exception(exc: BaseException) -> RpcError:
+    """The JSON-RPC error a domain exception becomes on the wire."""
+    from codesaga.domain import errors
+
+    if isinstance(exc, RpcError):
+        return exc
+    kind = type(exc).__name__
+    if isinstance(exc, errors.ContextTooLongError):
+        return RpcError(CONTEXT_TOO_LONG, str(exc), {"kind": kind})
+    if isinstance(exc, errors.CancelledError):
+        return RpcError(CANCELLED, str(exc) or "cancelled", {"kind": kind})
+    if isinstance(exc, errors.InputError):
+        return RpcError(INPUT_ERROR, str(exc), {"kind": kind})
+    if isinstance(exc, errors.ModelError):
+        return RpcError(MODEL_UNAVAILABLE, str(exc), {"kind": kind})
+    if isinstance(exc, errors.UsageError):
+        return RpcError(INVALID_PARAMS, str(exc), {"kind": kind})
+    return RpcError(INTERNAL_ERROR, f"internal error: {kind}: {exc}", {"kind": kind})
+
+
+def exception_from_error(error: RpcError) -> Exception:
+    """What a client raises for an error response, so callers keep one error vocabulary."""
+    from codesaga.domain import errors
+
+    table: dict[int, type[Exception]] = {
+        CONTEXT_TOO_LONG: errors.InputError,
+        INPUT_ERROR: errors.InputError,
+        MODEL_UNAVAILABLE: errors.ModelError,
+        CANCELLED: errors.CancelledError,
+        INVALID_PARAMS: errors.UsageError,
+    }
+    cls = table.get(error.code)
+    return cls(error.message) if cls is not None else error

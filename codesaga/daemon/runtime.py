@@ -1,0 +1,143 @@
+"""The daemon's runtime files: a private directory, the lock, the socket, pid and token.
+
+The lock, held for the daemon's whole life, is the only proof that a daemon is alive: the
+pid file and the socket are hints that a crashed daemon may leave behind, and the next
+daemon (holding the lock) cleans them up. A daemon removes its files before releasing the
+lock, so it can never remove a successor's socket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import secrets
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from codesaga.domain.errors import CodeSagaError
+
+# sun_path holds 108 bytes on Linux (104 on macOS); stay under both with room to spare
+_MAX_SOCKET_PATH = 100
+
+
+class RuntimeDirError(CodeSagaError):
+    """The runtime directory is unsafe to use (someone else owns it)."""
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` as 0700, or check an existing one is ours and make it 0700.
+
+    Raises ``RuntimeDirError`` for a directory owned by another user: its owner could
+    read our socket traffic or plant a fake daemon.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = path.lstat()
+    if not stat.S_ISDIR(st.st_mode):
+        raise RuntimeDirError(f"{path} is not a directory; remove it or set CODESAGA_RUNTIME_DIR")
+    if st.st_uid != os.getuid():
+        raise RuntimeDirError(
+            f"{path} belongs to uid {st.st_uid}, not you (uid {os.getuid()}); refusing to use "
+            "it. Set CODESAGA_RUNTIME_DIR to a directory of your own"
+        )
+    if stat.S_IMODE(st.st_mode) != 0o700:
+        path.chmod(0o700)
+    return path
+
+
+@dataclass(frozen=True)
+class RuntimePaths:
+    root: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "daemon.lock"
+
+    @property
+    def pid(self) -> Path:
+        return self.root / "daemon.pid"
+
+    @property
+    def token(self) -> Path:
+        return self.root / "token"
+
+    @property
+    def socket(self) -> Path:
+        """The Unix socket; moved to a short private dir when the runtime dir's path is long."""
+        path = self.root / "daemon.sock"
+        if len(os.fsencode(path)) <= _MAX_SOCKET_PATH:
+            return path
+        digest = hashlib.sha256(os.fsencode(self.root)).hexdigest()[:16]
+        short = Path(tempfile.gettempdir()) / f"codesaga-{os.getuid()}-{digest}"
+        return short / "daemon.sock"
+
+    def prepare(self) -> None:
+        ensure_private_dir(self.root)
+        ensure_private_dir(self.socket.parent)
+
+    def read_pid(self) -> int | None:
+        try:
+            return int(self.pid.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a 0600 file atomically, whatever the umask."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class DaemonLock:
+    """An exclusive flock on the lock file, held until ``release``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock; False (at once) if another live daemon holds it."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def is_locked(path: Path) -> bool:
+    """Whether a live daemon holds the lock (without taking it for long)."""
+    if not path.exists():
+        return False
+    probe = DaemonLock(path)
+    if probe.acquire():
+        probe.release()
+        return False
+    return True
+
+
+def remove_quietly(*paths: Path) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

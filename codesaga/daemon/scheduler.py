@@ -1,0 +1,218 @@
+"""The scheduler: exactly one worker thread per loaded model, fed by a priority queue.
+
+It implements the ModelRunner port, so the tasks run unchanged in the daemon. llama.cpp's
+``Llama`` is not thread-safe: only a model's worker ever touches its engine. A full queue
+refuses at once; a queued request can be cancelled before it starts, a running one between
+two tokens.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from codesaga.daemon.protocol import QUEUE_FULL, RpcError
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import CancelledError
+from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
+from codesaga.service.models import EnginePool, ResolvedModel
+from codesaga.service.runner import OnDelta, Outcome, Priority
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_SHUTDOWN = -1  # sorts before every real priority
+
+
+@dataclass(order=True)
+class _Job:
+    priority: int
+    seq: int
+    work: Callable[[Engine], Any] | None = field(compare=False, default=None)
+    cancel: CancelToken = field(compare=False, default_factory=CancelToken)
+    future: Future[Any] = field(compare=False, default_factory=Future)
+    enqueued_at: float = field(compare=False, default_factory=time.monotonic)
+    started_at: float | None = field(compare=False, default=None)
+
+
+class ModelWorker:
+    """Owns one model: loads it on its own thread and runs jobs one at a time."""
+
+    def __init__(self, pool: EnginePool, resolved: ResolvedModel, max_queue: int) -> None:
+        self.resolved = resolved
+        self.max_queue = max_queue
+        self._pool = pool
+        self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self.running: _Job | None = None
+        self._thread = threading.Thread(
+            target=self._loop, name=f"model:{resolved.name}", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def queued(self) -> int:
+        return self._pending
+
+    def submit(
+        self, priority: Priority, work: Callable[[Engine], T], cancel: CancelToken
+    ) -> tuple[Future[T], _Job]:
+        with self._lock:
+            if self._pending >= self.max_queue:
+                raise RpcError(
+                    QUEUE_FULL,
+                    f"{self.resolved.name} is busy: {self._pending} "
+                    "requests are waiting; try again shortly",
+                )
+            self._pending += 1
+        job = _Job(int(priority), next(self._seq), work, cancel)
+        self._queue.put(job)
+        return job.future, job
+
+    def _loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job.work is None:
+                return
+            with self._lock:
+                self._pending -= 1
+            if job.cancel.cancelled:
+                job.future.set_exception(CancelledError("cancelled before it started"))
+                continue
+            job.started_at = time.monotonic()
+            self.running = job
+            try:
+                engine = self._pool.for_resolved(self.resolved)
+                job.future.set_result(job.work(engine))
+            except BaseException as exc:  # delivered to the waiting caller
+                job.future.set_exception(exc)
+            finally:
+                self.running = None
+
+    def stop(self) -> None:
+        """Cancel what is queued and running; the thread ends after the current token."""
+        if self.running is not None:
+            self.running.cancel.cancel()
+        drained = []
+        while True:
+            try:
+                drained.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        for job in drained:
+            if job.work is not None:
+                job.future.set_exception(CancelledError("the daemon is shutting down"))
+        self._queue.put(_Job(_SHUTDOWN, -1))
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+
+class Scheduler:
+    """The daemon's ModelRunner: routes each request to its model's worker."""
+
+    def __init__(self, pool: EnginePool, max_queue: int = 16) -> None:
+        self.pool = pool
+        self.max_queue = max_queue
+        self._workers: dict[Path, ModelWorker] = {}
+        self._lock = threading.Lock()
+
+    def _worker(self, role: Role) -> ModelWorker:
+        resolved = self.pool.resolver.resolve(role)
+        with self._lock:
+            worker = self._workers.get(resolved.path)
+            if worker is None:
+                worker = ModelWorker(self.pool, resolved, self.max_queue)
+                self._workers[resolved.path] = worker
+            return worker
+
+    def _call(
+        self,
+        role: Role,
+        work: Callable[[Engine], T],
+        *,
+        cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
+    ) -> tuple[T, ModelWorker, _Job]:
+        worker = self._worker(role)
+        cancel = cancel or CancelToken()
+        future, job = worker.submit(priority, work, cancel)
+        return future.result(), worker, job
+
+    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
+        info, worker, _ = self._call(
+            role, lambda engine: engine.info, priority=Priority.INTERACTIVE
+        )
+        return info, worker.resolved
+
+    def count_tokens(self, role: Role, request: GenerationRequest) -> int:
+        count, _, _ = self._call(
+            role, lambda engine: engine.count_tokens(request), priority=Priority.INTERACTIVE
+        )
+        return count
+
+    def run(
+        self,
+        role: Role,
+        request: GenerationRequest,
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
+        on_start: Callable[[], None] | None = None,
+    ) -> Outcome:
+        cancel = cancel or CancelToken()
+
+        def work(engine: Engine) -> Any:
+            if on_start is not None:
+                on_start()
+            return collect(engine, request, on_delta, cancel)
+
+        finished, worker, job = self._call(role, work, cancel=cancel, priority=priority)
+        waited = (job.started_at or job.enqueued_at) - job.enqueued_at
+        return Outcome(finished, worker.resolved, queue_seconds=waited)
+
+    def status(self) -> list[dict[str, Any]]:
+        with self._lock:
+            workers = list(self._workers.values())
+        return [
+            {
+                "model": w.resolved.name,
+                "path": str(w.resolved.path),
+                "busy": w.running is not None,
+                "queued": w.queued,
+            }
+            for w in workers
+        ]
+
+    def busy(self) -> bool:
+        return any(s["busy"] or s["queued"] for s in self.status())
+
+    def unload(self, path: Path) -> None:
+        """Stop a model's worker (after its current request) and free the model."""
+        with self._lock:
+            worker = self._workers.pop(path, None)
+        if worker is not None:
+            worker.stop()
+            worker.join(10)
+        self.pool.unload(path)
+
+    def close(self, timeout: float = 4.0) -> None:
+        with self._lock:
+            workers = list(self._workers.values())
+            self._workers.clear()
+        for worker in workers:
+            worker.stop()
+        deadline = time.monotonic() + timeout
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        self.pool.close()

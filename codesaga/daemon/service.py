@@ -1,0 +1,413 @@
+"""The daemon's JSON-RPC methods, shared by every transport.
+
+A transport hands each parsed message to ``Daemon.handle`` with its ``Connection``; task
+methods run on a thread pool (their model work is serialized by the scheduler), so control
+methods answer while a generation runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from codesaga import __version__
+from codesaga.daemon import protocol as p
+from codesaga.daemon.protocol import Request, RequestId, RpcError, require
+from codesaga.daemon.scheduler import Scheduler
+from codesaga.domain.context import CodeContext
+from codesaga.domain.enums import RequestStatus, RequestType, Role
+from codesaga.domain.errors import CodeSagaError
+from codesaga.domain.prompts import Message
+from codesaga.domain.stats import model_stats
+from codesaga.engine.port import CancelToken
+from codesaga.models.presets import PRESETS
+from codesaga.service.journal import Journal
+from codesaga.service.stores import KeyValueStore
+from codesaga.service.tasks import Assistant
+from codesaga.settings import Settings
+
+log = logging.getLogger(__name__)
+TASK_METHODS = ("generate", "refactor", "fix", "complete", "chat")
+
+
+class Connection:
+    """One client connection as the daemon sees it, whatever the transport."""
+
+    def __init__(self, send: Callable[[bytes], None], name: str) -> None:
+        self.send = send
+        self.name = name
+        self.initialized = False
+        self.client: dict[str, Any] = {}
+        self.inflight: dict[RequestId, CancelToken] = {}
+
+    def cancel_all(self) -> None:
+        for token in self.inflight.values():
+            token.cancel()
+
+
+Handler = Callable[[Connection, Request], Awaitable[Any]]
+
+
+class Daemon:
+    def __init__(
+        self,
+        settings: Settings,
+        assistant: Assistant,
+        scheduler: Scheduler,
+        journal: Journal,
+        feedback: KeyValueStore,
+    ) -> None:
+        self.settings = settings
+        self.assistant = assistant
+        self.scheduler = scheduler
+        self.journal = journal
+        self.feedback = feedback
+        self.started_at = time.time()
+        self.last_activity = time.monotonic()
+        self.connections: set[Connection] = set()
+        self.stop_requested = asyncio.Event()
+        self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="task")
+        self.methods: dict[str, Handler] = {
+            "initialize": self.initialize,
+            "generate": self.generate,
+            "refactor": self.refactor,
+            "fix": self.fix,
+            "complete": self.complete,
+            "chat": self.chat,
+            "status": self.status,
+            "models/list": self.models_list,
+            "models/load": self.models_load,
+            "requests/list": self.requests_list,
+            "requests/get": self.requests_get,
+            "stats": self.stats,
+            "feedback": self.feedback_method,
+            "shutdown": self.shutdown,
+        }
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.journal.close()
+        self.feedback.close()
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    async def handle(self, conn: Connection, message: p.Message) -> None:
+        """Answer one message. Never raises: every failure becomes an error response."""
+        self.last_activity = time.monotonic()
+        if isinstance(message, p.Invalid):
+            conn.send(p.encode_error(message.id, message.error))
+            return
+        if isinstance(message, p.Response):
+            return  # clients send no responses we wait for
+        if message.method == "$/cancel":
+            target = message.params.get("id")
+            token = conn.inflight.get(target) if isinstance(target, int | str) else None
+            if token is not None:
+                token.cancel()
+            return
+        handler = self.methods.get(message.method)
+        try:
+            if handler is None:
+                raise RpcError(p.METHOD_NOT_FOUND, f"unknown method {message.method!r}")
+            if not conn.initialized and message.method != "initialize":
+                raise RpcError(p.NOT_INITIALIZED, "send initialize first")
+            result = await handler(conn, message)
+        except Exception as exc:
+            error = p.error_from_exception(exc)
+            if error.code == p.INTERNAL_ERROR:
+                log.exception("%s failed", message.method)
+            if not message.is_notification:
+                conn.send(p.encode_error(message.id, error))
+            return
+        finally:
+            self.last_activity = time.monotonic()
+        if not message.is_notification:
+            conn.send(p.encode_result(message.id, result))
+
+    async def _task(
+        self,
+        conn: Connection,
+        req: Request,
+        work: Callable[[CancelToken, Callable[[str], None] | None], Any],
+    ) -> Any:
+        if req.id is None:
+            raise RpcError(p.INVALID_REQUEST, f"{req.method} needs an id")
+        if req.id in conn.inflight:
+            raise RpcError(p.INVALID_REQUEST, f"request id {req.id!r} is already running")
+        loop = asyncio.get_running_loop()
+        cancel = CancelToken()
+        request_id = req.id
+        stream = require(req.params, "stream", "bool", optional=True)
+
+        def on_delta(text: str) -> None:
+            loop.call_soon_threadsafe(conn.send, p.delta(request_id, text))
+
+        conn.inflight[request_id] = cancel
+        try:
+            return await loop.run_in_executor(
+                self.executor, work, cancel, on_delta if stream else None
+            )
+        finally:
+            conn.inflight.pop(request_id, None)
+
+    # -- lifecycle and control -------------------------------------------------------------
+
+    async def initialize(self, conn: Connection, req: Request) -> Any:
+        client = require(req.params, "client", "dict", optional=True) or {}
+        version = require(req.params, "protocolVersion", "int", optional=True)
+        if version is not None and version != p.PROTOCOL_VERSION:
+            raise RpcError(
+                p.VERSION_MISMATCH,
+                f"the daemon speaks protocol {p.PROTOCOL_VERSION}, "
+                f"the client {version}; restart the daemon: codesaga daemon restart",
+                {"daemonVersion": __version__, "protocolVersion": p.PROTOCOL_VERSION},
+            )
+        if client.get("name") == "codesaga" and client.get("version") != __version__:
+            raise RpcError(
+                p.VERSION_MISMATCH,
+                f"the daemon runs codesaga {__version__}, the "
+                f"client is {client.get('version')}; restart the daemon: "
+                "codesaga daemon restart",
+                {"daemonVersion": __version__, "protocolVersion": p.PROTOCOL_VERSION},
+            )
+        conn.initialized = True
+        conn.client = client
+        return {
+            "daemon": {"name": "codesaga", "version": __version__, "pid": os.getpid()},
+            "protocolVersion": p.PROTOCOL_VERSION,
+            "models": {str(role): self.settings.model_for(role) for role in Role},
+            "capabilities": {"streaming": True, "cancel": True, "methods": sorted(self.methods)},
+        }
+
+    async def status(self, conn: Connection, req: Request) -> Any:
+        running = [r.id for r in self.journal.query(status=RequestStatus.PROCESSING, limit=100)]
+        return {
+            "version": __version__,
+            "pid": os.getpid(),
+            "uptime_seconds": round(time.time() - self.started_at, 3),
+            "idle_seconds": round(time.monotonic() - self.last_activity, 3),
+            "idle_timeout": self.settings.idle_timeout,
+            "connections": len(self.connections),
+            "inflight": sum(len(c.inflight) for c in self.connections),
+            "models": self.scheduler.status(),
+            "roles": {str(role): self.settings.model_for(role) for role in Role},
+            "processing": running,
+        }
+
+    async def shutdown(self, conn: Connection, req: Request) -> Any:
+        self.stop_requested.set()
+        return {"stopping": True}
+
+    async def models_list(self, conn: Connection, req: Request) -> Any:
+        store = self.scheduler.pool.resolver.store
+        installed = {m.name: m for m in store.installed()}
+        loaded = {str(path) for path in self.scheduler.pool.loaded()}
+        return {
+            "models": [
+                {
+                    "name": name,
+                    "installed": name in installed,
+                    "path": str(installed[name].path) if name in installed else None,
+                    "loaded": name in installed and str(installed[name].path) in loaded,
+                    "roles": [str(r) for r in Role if self.settings.model_for(r) == name],
+                }
+                for name in dict.fromkeys([*PRESETS, *installed])
+            ]
+        }
+
+    async def models_load(self, conn: Connection, req: Request) -> Any:
+        role_name = require(req.params, "role", "str")
+        model = require(req.params, "model", "str")
+        try:
+            role = Role(role_name)
+        except ValueError:
+            raise RpcError(
+                p.INVALID_PARAMS,
+                f"unknown role {role_name!r}; one of {', '.join(r.value for r in Role)}",
+            ) from None
+        return await self.apply_settings(
+            dataclasses.replace(self.settings, model=None, **{f"model_{role.value}": model})
+        )
+
+    async def apply_settings(self, settings: Settings) -> Any:
+        """Switch to new settings: load models that roles now use, unload ones none uses."""
+        loop = asyncio.get_running_loop()
+        old_paths = set(self.scheduler.pool.loaded())
+        resolver = self.scheduler.pool.resolver
+        previous = resolver.settings
+        resolver.settings = settings
+        try:
+            wanted = {role: resolver.resolve(role) for role in Role}
+        except CodeSagaError:
+            resolver.settings = previous
+            raise
+        self.settings = settings
+        self.assistant.settings = settings
+        for path in old_paths - {m.path for m in wanted.values()}:
+            await loop.run_in_executor(self.executor, self.scheduler.unload, path)
+        loaded = []
+        for role, model in wanted.items():
+            if model.path not in old_paths and model.name not in loaded:
+                await loop.run_in_executor(self.executor, self.scheduler.info, role)
+                loaded.append(model.name)
+        return {"roles": {str(r): m.name for r, m in wanted.items()}, "loaded": loaded}
+
+    async def requests_list(self, conn: Connection, req: Request) -> Any:
+        status = require(req.params, "status", "str", optional=True)
+        kind = require(req.params, "type", "str", optional=True)
+        limit = require(req.params, "limit", "int", optional=True) or 20
+        try:
+            records = self.journal.query(
+                status=RequestStatus(status) if status else None,
+                type=RequestType(kind) if kind else None,
+                limit=max(1, min(limit, 1000)),
+            )
+        except ValueError as exc:
+            raise RpcError(p.INVALID_PARAMS, str(exc)) from None
+        return {"requests": [r.to_dict() for r in records]}
+
+    async def requests_get(self, conn: Connection, req: Request) -> Any:
+        request_id = require(req.params, "id", "str")
+        record = self.journal.get(request_id)
+        if record is None:
+            raise RpcError(p.INVALID_PARAMS, f"no request {request_id!r} in the journal")
+        return record.to_dict()
+
+    async def stats(self, conn: Connection, req: Request) -> Any:
+        records = self.journal.query(limit=100_000)
+        feedback = {}
+        for model in {r.model for r in records if r.model} | set(PRESETS):
+            accepted = self.feedback.get(f"accepted:{model}") or 0
+            shown = self.feedback.get(f"shown:{model}") or 0
+            if shown:
+                feedback[model] = (int(accepted), int(shown))
+        return {
+            "models": [
+                dict(dataclasses.asdict(s), accuracy=s.accuracy)
+                for s in model_stats(records, feedback)
+            ]
+        }
+
+    async def feedback_method(self, conn: Connection, req: Request) -> Any:
+        request_id = require(req.params, "request_id", "str")
+        accepted = require(req.params, "accepted", "bool")
+        record = self.journal.get(request_id)
+        if record is None or record.model is None:
+            raise RpcError(p.INVALID_PARAMS, f"no finished request {request_id!r} to rate")
+        self.feedback.incr(f"shown:{record.model}")
+        if accepted:
+            self.feedback.incr(f"accepted:{record.model}")
+        return {"model": record.model, "accepted": accepted}
+
+    # -- tasks -----------------------------------------------------------------------------
+
+    async def generate(self, conn: Connection, req: Request) -> Any:
+        prompt = require(req.params, "prompt", "str")
+        language = require(req.params, "language", "str", optional=True)
+        return await self._task(
+            conn,
+            req,
+            lambda cancel, on_delta: self.assistant.generate(
+                prompt, language, on_delta=on_delta, cancel=cancel
+            ).to_json(),
+        )
+
+    async def refactor(self, conn: Connection, req: Request) -> Any:
+        path = _path(req.params)
+        lines = require(req.params, "lines", "str", optional=True)
+        instruction = require(req.params, "instruction", "str", optional=True)
+        apply = bool(require(req.params, "apply", "bool", optional=True))
+        return await self._task(
+            conn,
+            req,
+            lambda cancel, on_delta: self.assistant.refactor(
+                path,
+                lines=lines,
+                instruction=instruction,
+                apply=apply,
+                on_delta=on_delta,
+                cancel=cancel,
+            ).to_json(),
+        )
+
+    async def fix(self, conn: Connection, req: Request) -> Any:
+        path = _path(req.params)
+        error = require(req.params, "error", "str")
+        lines = require(req.params, "lines", "str", optional=True)
+        apply = bool(require(req.params, "apply", "bool", optional=True))
+        return await self._task(
+            conn,
+            req,
+            lambda cancel, on_delta: self.assistant.fix(
+                path, error, lines=lines, apply=apply, on_delta=on_delta, cancel=cancel
+            ).to_json(),
+        )
+
+    async def complete(self, conn: Connection, req: Request) -> Any:
+        line = require(req.params, "line", "int")
+        column = require(req.params, "column", "int")
+        multiline = require(req.params, "multiline", "bool", optional=True)
+        content = require(req.params, "content", "str", optional=True)
+        multiline = True if multiline is None else multiline
+        if content is None:
+            path = _path(req.params)
+            return await self._task(
+                conn,
+                req,
+                lambda cancel, _: self.assistant.complete(
+                    path, line, column, multiline=multiline, cancel=cancel
+                ).to_json(),
+            )
+        name = require(req.params, "path", "str", optional=True)
+        if len(content.encode()) > self.settings.max_file_bytes:
+            raise RpcError(
+                p.INPUT_ERROR, f"content is over the {self.settings.max_file_bytes:,}-byte limit"
+            )
+        ctx = CodeContext.at_cursor(name, content, line, column)
+        return await self._task(
+            conn,
+            req,
+            lambda cancel, _: self.assistant.complete_context(
+                ctx, multiline=multiline, cancel=cancel
+            ).to_json(),
+        )
+
+    async def chat(self, conn: Connection, req: Request) -> Any:
+        raw = require(req.params, "messages", "list")
+        messages = []
+        for item in raw:
+            if not isinstance(item, dict) or item.get("role") not in (
+                "system",
+                "user",
+                "assistant",
+            ):
+                raise RpcError(
+                    p.INVALID_PARAMS,
+                    "each message needs a role (system, user or assistant) and content",
+                )
+            messages.append(Message(item["role"], str(item.get("content", ""))))
+        return await self._task(
+            conn,
+            req,
+            lambda cancel, on_delta: self.assistant.chat(
+                messages, on_delta=on_delta, cancel=cancel
+            ).to_json(),
+        )
+
+
+def _path(params: dict[str, Any]) -> Path:
+    path = Path(require(params, "path", "str"))
+    if not path.is_absolute():
+        raise RpcError(
+            p.INVALID_PARAMS,
+            f"path {str(path)!r} must be absolute: the daemon "
+            "does not share the client's working directory",
+        )
+    return path

@@ -1,0 +1,86 @@
+"""The Unix socket transport: NDJSON, one JSON-RPC message per line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+from pathlib import Path
+
+from codesaga.daemon import protocol as p
+from codesaga.daemon.service import Connection, Daemon
+
+log = logging.getLogger(__name__)
+_ids = itertools.count(1)
+
+
+class UnixServer:
+    def __init__(self, daemon: Daemon, path: Path) -> None:
+        self.daemon = daemon
+        self.path = path
+        self._server: asyncio.AbstractServer | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.inode: int | None = None
+
+    async def start(self) -> None:
+        old = os.umask(0o077)  # the socket is born 0600, whatever the user's umask
+        try:
+            self._server = await asyncio.start_unix_server(
+                self._serve, path=str(self.path), limit=p.MAX_MESSAGE_BYTES
+            )
+        finally:
+            os.umask(old)
+        os.chmod(self.path, 0o600)
+        self.inode = self.path.stat().st_ino
+
+    def stop_accepting(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    def remove_socket(self) -> None:
+        """Unlink the socket only if it is still ours (never a successor's)."""
+        with contextlib.suppress(FileNotFoundError):
+            if self.path.stat().st_ino == self.inode:
+                self.path.unlink()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        def send(data: bytes) -> None:
+            if not writer.is_closing():
+                writer.write(data + b"\n")
+
+        conn = Connection(send, f"unix#{next(_ids)}")
+        self.daemon.connections.add(conn)
+        try:
+            while True:
+                try:
+                    line = await reader.readuntil(b"\n")
+                except asyncio.LimitOverrunError:
+                    send(
+                        p.encode_error(
+                            None,
+                            p.RpcError(
+                                p.INVALID_REQUEST,
+                                f"message over {p.MAX_MESSAGE_BYTES} bytes; closing the connection",
+                            ),
+                        )
+                    )
+                    break
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    break
+                if not line.strip():
+                    continue
+                task = asyncio.create_task(self.daemon.handle(conn, p.parse(line)))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                await writer.drain()
+        finally:
+            # A client that went away cancels what it asked for: the model stops at once.
+            conn.cancel_all()
+            self.daemon.connections.discard(conn)
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()

@@ -1,0 +1,85 @@
+"""The response cache: an identical deterministic request is answered without the model.
+
+Deterministic means temperature 0 (greedy). The key covers the model file (path, size,
+mtime) and everything in the request that can change the answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+
+from codesaga.domain.enums import Role
+from codesaga.engine.port import CancelToken, EngineInfo, Finished, GenerationRequest
+from codesaga.service.models import ModelResolver, ResolvedModel
+from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
+from codesaga.service.stores import KeyValueStore
+
+
+def cache_key(model: ResolvedModel, request: GenerationRequest) -> str:
+    st = model.path.stat()
+    payload = {
+        "model": [str(model.path), st.st_size, st.st_mtime_ns],
+        "messages": [asdict(m) for m in request.messages],
+        "prompt": request.prompt,
+        "max_tokens": request.max_tokens,
+        "stop": list(request.stop),
+    }
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    return "response:" + hashlib.sha256(raw).hexdigest()
+
+
+class CachedRunner:
+    """Wraps a ModelRunner; only complete (not cancelled) greedy answers are stored."""
+
+    def __init__(self, inner: ModelRunner, resolver: ModelResolver, store: KeyValueStore) -> None:
+        self.inner = inner
+        self.resolver = resolver
+        self.store = store
+
+    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
+        return self.inner.info(role)
+
+    def count_tokens(self, role: Role, request: GenerationRequest) -> int:
+        return self.inner.count_tokens(role, request)
+
+    def run(
+        self,
+        role: Role,
+        request: GenerationRequest,
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
+        on_start: Callable[[], None] | None = None,
+    ) -> Outcome:
+        if request.temperature != 0:
+            return self.inner.run(
+                role,
+                request,
+                on_delta=on_delta,
+                cancel=cancel,
+                priority=priority,
+                on_start=on_start,
+            )
+        model = self.resolver.resolve(role)
+        key = cache_key(model, request)
+        hit = self.store.get(key)
+        if hit is not None:
+            if on_start is not None:
+                on_start()
+            finished = Finished(**hit)
+            if on_delta is not None and finished.text:
+                on_delta(finished.text)
+            return Outcome(finished, model, cached=True)
+        outcome = self.inner.run(
+            role, request, on_delta=on_delta, cancel=cancel, priority=priority, on_start=on_start
+        )
+        if outcome.finished.reason != "cancelled":
+            self.store.set(key, asdict(outcome.finished))
+        return outcome
+
+    def close(self) -> None:
+        self.inner.close()

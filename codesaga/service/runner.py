@@ -1,0 +1,93 @@
+"""The ModelRunner port: how the tasks reach a model.
+
+In-process the DirectRunner calls the engine on the caller's thread; the daemon's Scheduler
+implements the same port with one worker thread per model, queueing and cancellation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Protocol
+
+from codesaga.domain.enums import Role
+from codesaga.engine.port import CancelToken, EngineInfo, Finished, GenerationRequest, collect
+from codesaga.service.models import EnginePool, ResolvedModel
+
+OnDelta = Callable[[str], None]
+
+
+class Priority(IntEnum):
+    """Lower runs first: a completion is typed against; batch work can wait."""
+
+    INTERACTIVE = 0
+    NORMAL = 1
+    BATCH = 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    finished: Finished
+    model: ResolvedModel
+    queue_seconds: float = 0.0
+    cached: bool = False
+
+
+class ModelRunner(Protocol):
+    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
+        """The engine's description (context size, FIM format), loading it if needed."""
+        ...
+
+    def count_tokens(self, role: Role, request: GenerationRequest) -> int: ...
+
+    def run(
+        self,
+        role: Role,
+        request: GenerationRequest,
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
+        on_start: Callable[[], None] | None = None,
+    ) -> Outcome:
+        """Generate to the end (or cancellation); raises what the engine raises.
+
+        ``on_start`` is called when the model starts on this request (after any queueing).
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+class DirectRunner:
+    """Runs on the calling thread: for the in-process CLI (--no-daemon) and tests."""
+
+    def __init__(self, pool: EnginePool) -> None:
+        self.pool = pool
+
+    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
+        engine, resolved = self.pool.for_role(role)
+        return engine.info, resolved
+
+    def count_tokens(self, role: Role, request: GenerationRequest) -> int:
+        engine, _ = self.pool.for_role(role)
+        return engine.count_tokens(request)
+
+    def run(
+        self,
+        role: Role,
+        request: GenerationRequest,
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
+        on_start: Callable[[], None] | None = None,
+    ) -> Outcome:
+        engine, resolved = self.pool.for_role(role)
+        if on_start is not None:
+            on_start()
+        return Outcome(collect(engine, request, on_delta, cancel), resolved)
+
+    def close(self) -> None:
+        self.pool.close()
