@@ -95,4 +95,14 @@ class Cli:
 
 @pytest.fixture
 def cli(cli_env: dict[str, str], tmp_path: Path) -> Iterator[Cli]:
-    yield Cli(cli_env, tmp_path)
+    """The installed command; a daemon it auto-started is stopped when the test ends."""
+    cli = Cli(cli_env, tmp_path)
+    yield cli
+    stop_daemon(cli_env)
+
+
+def stop_daemon(env: dict[str, str]) -> None:
+    from codesaga.cli.client import stop_daemon as stop
+    from codesaga.settings import load_settings
+
+    stop(load_settings(env))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +13,7 @@ from codesaga import __version__
 from codesaga.cli import render
 
 if TYPE_CHECKING:
-    from codesaga.service.tasks import Assistant, TaskResult
+    from codesaga.settings import Settings
 
 app = typer.Typer(
     name="codesaga",
@@ -45,6 +45,13 @@ LinesOpt = Annotated[
 ApplyOpt = Annotated[bool, typer.Option("--apply", help="Write the result to FILE (atomically).")]
 
 
+class _State:
+    no_daemon = False
+
+
+STATE = _State()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"codesaga {__version__}")
@@ -59,32 +66,124 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    no_daemon: Annotated[
+        bool,
+        typer.Option(
+            "--no-daemon",
+            help="Run in this process instead of through the daemon (loads the model for "
+            "this one command).",
+        ),
+    ] = False,
 ) -> None:
-    pass
+    STATE.no_daemon = no_daemon
 
 
-def _assistant(model: str | None) -> Assistant:
-    from codesaga.bootstrap import build_assistant
+def _settings() -> Settings:
     from codesaga.settings import load_settings
 
-    settings = load_settings()
-    if model:
-        settings = dataclasses.replace(settings, model=model)
-    return build_assistant(settings)
+    return load_settings()
 
 
-def _show_rewrite(result: TaskResult, as_json: bool) -> None:
+def _run_task(
+    method: str, params: dict[str, Any], *, on_delta: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Run a task through the daemon (started on first use), or in-process with --no-daemon."""
+    settings = _settings()
+    params = {k: v for k, v in params.items() if v is not None}
+    if STATE.no_daemon:
+        return _run_in_process(settings, method, params, on_delta)
+    from codesaga.cli.client import connect
+
+    with connect(settings) as client:
+        if on_delta is not None:
+            params["stream"] = True
+        # The daemon may have started under other settings: this command's own choice of
+        # model (CODESAGA_MODEL, config) wins for this request.
+        from codesaga.domain.enums import Role
+
+        role = TASK_ROLES[method]
+        wanted = settings.model_for(Role(role))
+        if "model" not in params and client.server.get("models", {}).get(role) != wanted:
+            params["model"] = wanted
+        result: dict[str, Any] = client.call(method, params, on_delta=on_delta)
+        return result
+
+
+TASK_ROLES = {
+    "generate": "generate",
+    "refactor": "refactor",
+    "fix": "fix",
+    "complete": "completion",
+    "chat": "chat",
+}
+
+
+def _run_in_process(
+    settings: Settings, method: str, params: dict[str, Any], on_delta: Callable[[str], None] | None
+) -> dict[str, Any]:
+    from codesaga.bootstrap import build_assistant
+    from codesaga.service.journal import DiskJournal
+
+    journal = DiskJournal(settings.state_dir / "journal")
+    assistant = build_assistant(settings, journal=journal)
+    model = params.get("model")
+    try:
+        if method == "generate":
+            result = assistant.generate(
+                params["prompt"], params.get("language"), on_delta=on_delta, model=model
+            )
+        elif method == "refactor":
+            result = assistant.refactor(
+                Path(params["path"]),
+                lines=params.get("lines"),
+                apply=bool(params.get("apply")),
+                instruction=params.get("instruction"),
+                label=params.get("label"),
+                on_delta=on_delta,
+                model=model,
+            )
+        elif method == "fix":
+            result = assistant.fix(
+                Path(params["path"]),
+                params["error"],
+                lines=params.get("lines"),
+                apply=bool(params.get("apply")),
+                label=params.get("label"),
+                on_delta=on_delta,
+                model=model,
+            )
+        else:
+            result = assistant.complete(
+                Path(params["path"]),
+                params["line"],
+                params["column"],
+                multiline=params.get("multiline", True),
+                label=params.get("label"),
+                model=model,
+            )
+        return result.to_json()
+    finally:
+        assistant.runner.close()
+        journal.close()
+
+
+def _file_params(file: Path) -> dict[str, Any]:
+    """The daemon needs an absolute path; the label keeps what the user typed for display."""
+    return {"path": str(file.expanduser().absolute()), "label": str(file)}
+
+
+def _show_rewrite(result: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        render.print_json(result.to_json())
+        render.print_json(result)
         return
-    for warning in result.warnings:
+    for warning in result.get("warnings", []):
         render.warn(warning)
-    if result.diff:
-        render.diff(result.diff)
-    if result.applied:
-        render.note(f"applied to {result.path} (request {result.request_id})")
-    elif result.diff:
-        render.note(f"not applied; run again with --apply to write {result.path}")
+    if result.get("diff"):
+        render.diff(result["diff"])
+    if result.get("applied"):
+        render.note(f"applied to {result['path']} (request {result['request_id']})")
+    elif result.get("diff"):
+        render.note(f"not applied; run again with --apply to write {result['path']}")
 
 
 @app.command(epilog="Example: codesaga generate 'a Python function that parses ISO dates'")
@@ -97,20 +196,19 @@ def generate(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate code from a description, streaming the answer."""
-    assistant = _assistant(model)
+    params = {"prompt": prompt, "language": language, "model": model}
     if as_json:
-        result = assistant.generate(prompt, language)
-        render.print_json(result.to_json())
+        render.print_json(_run_task("generate", params))
         return
 
     def show(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
 
-    result = assistant.generate(prompt, language, on_delta=show)
-    if not result.text.endswith("\n"):
+    result = _run_task("generate", params, on_delta=show)
+    if not result["text"].endswith("\n"):
         sys.stdout.write("\n")
-    for warning in result.warnings:
+    for warning in result.get("warnings", []):
         render.warn(warning)
 
 
@@ -130,11 +228,15 @@ def refactor(
     as_json: JsonOpt = False,
 ) -> None:
     """Refactor a file or some of its lines; shows a diff, writes only with --apply."""
-    assistant = _assistant(model)
+    params = {
+        **_file_params(file),
+        "lines": lines,
+        "instruction": instruction,
+        "apply": apply,
+        "model": model,
+    }
     with render.Spinner(f"refactoring {file.name}") as spinner:
-        result = assistant.refactor(
-            file, lines=lines, instruction=instruction, apply=apply, on_delta=spinner.on_delta
-        )
+        result = _run_task("refactor", params, on_delta=spinner.on_delta)
     _show_rewrite(result, as_json)
 
 
@@ -167,9 +269,9 @@ def fix(
                 "--error - reads the error from stdin, but stdin is a terminal; pipe the output in"
             )
         error = sys.stdin.read(256 * 1024)
-    assistant = _assistant(model)
+    params = {**_file_params(file), "error": error, "lines": lines, "apply": apply, "model": model}
     with render.Spinner(f"fixing {file.name}") as spinner:
-        result = assistant.fix(file, error, lines=lines, apply=apply, on_delta=spinner.on_delta)
+        result = _run_task("fix", params, on_delta=spinner.on_delta)
     _show_rewrite(result, as_json)
 
 
@@ -187,13 +289,21 @@ def complete(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the code to insert at a cursor position (fill-in-the-middle)."""
-    result = _assistant(model).complete(file, line, column, multiline=not single_line)
+    params = {
+        **_file_params(file),
+        "line": line,
+        "column": column,
+        "multiline": not single_line,
+        "model": model,
+    }
+    result = _run_task("complete", params)
     if as_json:
-        render.print_json(result.to_json())
+        render.print_json(result)
         return
-    for warning in result.warnings:
+    for warning in result.get("warnings", []):
         render.warn(warning)
-    sys.stdout.write(result.text + ("\n" if result.text and not result.text.endswith("\n") else ""))
+    text = result["text"]
+    sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
 
 
 @models_app.command("pull", epilog="Example: codesaga models pull qwen2.5-coder-1.5b")
@@ -303,3 +413,238 @@ def config_show(as_json: JsonOpt = False) -> None:
         table.add_row(key, "" if value is None else str(value), env, doc)
     render.stdout.print(table)
     render.note(f"config file: {config_file()} (TOML, same keys; the environment wins)")
+
+
+# -- the daemon ---------------------------------------------------------------------------
+
+daemon_app = typer.Typer(
+    help="The background daemon that keeps models warm (started on first use).",
+    no_args_is_help=True,
+)
+app.add_typer(daemon_app, name="daemon")
+
+
+@daemon_app.command("start", epilog="Example: codesaga daemon start")
+def daemon_start(
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Run in this terminal until stopped.")
+    ] = False,
+) -> None:
+    """Start the daemon (it is also started on first use by any command)."""
+    settings = _settings()
+    if foreground:
+        from codesaga.daemon.main import run
+
+        raise typer.Exit(run(settings))
+    from codesaga.cli.client import connect
+
+    with connect(settings) as client:
+        render.note(f"daemon running (pid {client.server['daemon']['pid']})")
+
+
+@daemon_app.command("stop")
+def daemon_stop() -> None:
+    """Stop the daemon: running requests are cancelled and journaled as such."""
+    from codesaga.cli.client import stop_daemon
+
+    render.note("daemon stopped" if stop_daemon(_settings()) else "daemon was not running")
+
+
+@daemon_app.command("restart")
+def daemon_restart() -> None:
+    """Stop the daemon if it runs, then start a fresh one (e.g. after upgrading)."""
+    from codesaga.cli.client import connect, stop_daemon
+
+    settings = _settings()
+    stop_daemon(settings)
+    with connect(settings) as client:
+        render.note(f"daemon running (pid {client.server['daemon']['pid']})")
+
+
+@daemon_app.command("status")
+def daemon_status(as_json: JsonOpt = False) -> None:
+    """Whether the daemon runs, its models, queues and idle time."""
+    from codesaga.cli.client import DaemonClient
+    from codesaga.daemon.runtime import RuntimePaths
+
+    paths = RuntimePaths(_settings().runtime_dir)
+    try:
+        with DaemonClient.connect(paths.socket, timeout=2.0) as client:
+            status: dict[str, Any] = {"running": True, **client.call("status")}
+    except OSError:
+        status = {"running": False}
+    if as_json:
+        render.print_json(status)
+        return
+    if not status["running"]:
+        render.stdout.print("daemon: not running (it starts on first use)")
+        return
+    render.stdout.print(
+        f"daemon: running, pid {status['pid']}, version {status['version']}, up "
+        f"{status['uptime_seconds']:.0f} s, idle {status['idle_seconds']:.0f} s "
+        f"(exits after {status['idle_timeout']} s idle)"
+    )
+    for role, name in status["roles"].items():
+        render.stdout.print(f"  {role:<10} {name}")
+    for model in status["models"]:
+        state = "busy" if model["busy"] else "idle"
+        render.stdout.print(f"  loaded: {model['model']} ({state}, {model['queued']} queued)")
+
+
+@daemon_app.command("logs")
+def daemon_logs(
+    lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines to show.")] = 50,
+) -> None:
+    """Show the end of the daemon's log."""
+    from codesaga.cli.client import daemon_log
+    from codesaga.domain.errors import InputError
+
+    path = daemon_log(_settings())
+    if not path.exists():
+        raise InputError(f"no daemon log yet at {path}")
+    for line in path.read_text(errors="replace").splitlines()[-lines:]:
+        sys.stdout.write(line + "\n")
+
+
+def _control(method: str, params: dict[str, Any] | None = None) -> Any:
+    """A control call: through the daemon, or the journal on disk with --no-daemon."""
+    settings = _settings()
+    if STATE.no_daemon:
+        return _control_offline(settings, method, params or {})
+    from codesaga.cli.client import connect
+
+    with connect(settings) as client:
+        return client.call(method, params or {})
+
+
+def _control_offline(settings: Settings, method: str, params: dict[str, Any]) -> Any:
+    import asyncio
+
+    from codesaga.bootstrap import build_daemon
+    from codesaga.daemon.protocol import Request
+    from codesaga.daemon.service import Connection
+
+    daemon = build_daemon(settings)
+    try:
+        conn = Connection(lambda data: None, "offline")
+        conn.initialized = True
+        return asyncio.run(daemon.methods[method](conn, Request(method, params, 1)))
+    finally:
+        daemon.close()
+
+
+requests_app = typer.Typer(
+    help="The request journal: every request, its state, timings and output.",
+    invoke_without_command=True,
+)
+app.add_typer(requests_app, name="requests")
+
+
+@requests_app.callback(epilog="Example: codesaga requests --status failed --limit 5")
+def requests_list(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="pending, processing, completed, failed or cancelled."),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--type", help="completion, refactor, error-fix, generate or chat."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Newest N requests.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recent requests, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    result = _control("requests/list", {"status": status, "type": kind, "limit": limit})
+    if as_json:
+        render.print_json(result)
+        return
+    from rich.table import Table
+
+    table = Table("id", "type", "status", "model", "seconds", "tokens", "cached", box=None)
+    for r in result["requests"]:
+        seconds = (r["finished_at"] or r["created_at"]) - r["created_at"]
+        table.add_row(
+            r["id"],
+            r["type"],
+            r["status"],
+            r["model"] or "",
+            f"{seconds:.2f}",
+            str(r["timings"]["completion_tokens"]),
+            "yes" if r["cached"] else "",
+        )
+    render.stdout.print(table)
+
+
+@requests_app.command("show")
+def requests_show(
+    request_id: Annotated[str, typer.Argument(help="A request id.", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """One request in full: input, output, timings."""
+    record = _control("requests/get", {"id": request_id})
+    render.print_json(record) if as_json else render.stdout.print_json(data=record)
+
+
+@app.command()
+def stats(as_json: JsonOpt = False) -> None:
+    """Per model: usage, mean and p95 response time, tokens/s, last use, accuracy."""
+    import datetime
+
+    result = _control("stats")
+    if as_json:
+        render.print_json(result)
+        return
+    from rich.table import Table
+
+    table = Table(
+        "model",
+        "requests",
+        "cached",
+        "failed",
+        "mean s",
+        "p95 s",
+        "tokens/s",
+        "last used",
+        "accuracy",
+        box=None,
+    )
+
+    def num(value: float | None, fmt: str = ".2f") -> str:
+        return "-" if value is None else format(value, fmt)
+
+    for m in result["models"]:
+        last = m["last_used_at"]
+        when = datetime.datetime.fromtimestamp(last).strftime("%Y-%m-%d %H:%M") if last else "-"
+        table.add_row(
+            m["model"],
+            str(m["usage_count"]),
+            str(m["cached"]),
+            str(m["failed"]),
+            num(m["mean_seconds"]),
+            num(m["p95_seconds"]),
+            num(m["tokens_per_second"], ".1f"),
+            when,
+            num(m["accuracy"], ".0%"),
+        )
+    render.stdout.print(table)
+
+
+@models_app.command("load", epilog="Example: codesaga models load refactor qwen2.5-coder-0.5b")
+def models_load(
+    role: Annotated[
+        str, typer.Argument(help="completion, refactor, fix, generate or chat.", show_default=False)
+    ],
+    model: Annotated[
+        str, typer.Argument(help="Preset, installed name or .gguf path.", show_default=False)
+    ],
+) -> None:
+    """Point a role at another model in the running daemon (until it restarts)."""
+    from codesaga.cli.client import connect
+
+    with connect(_settings()) as client:
+        result = client.call("models/load", {"role": role, "model": model})
+    loaded = ", ".join(result["loaded"]) or "nothing new"
+    render.note(f"{role} now uses {result['roles'][role]} (loaded: {loaded})")

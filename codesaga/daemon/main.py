@@ -33,9 +33,12 @@ def _setup_logging(settings: Settings) -> None:
         log_path(settings), maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("codesaga")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    # The root logger too: asyncio reports a task's unexpected exception there.
+    for name in ("codesaga", ""):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO if name else logging.WARNING)
+    logging.getLogger("codesaga").propagate = False
 
 
 def run(settings: Settings | None = None, engine_factory: EngineFactory | None = None) -> int:

@@ -176,7 +176,7 @@ def require(params: dict[str, Any], name: str, kind: str, *, optional: bool = Fa
         raise RpcError(INVALID_PARAMS, f"missing parameter {name!r}")
     value = params[name]
     expected = _TYPES[kind]
-    if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
+    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, expected):
         raise RpcError(INVALID_PARAMS, f"parameter {name!r} must be {kind}")
     return value
 

@@ -126,8 +126,8 @@ class Scheduler:
         self._workers: dict[Path, ModelWorker] = {}
         self._lock = threading.Lock()
 
-    def _worker(self, role: Role) -> ModelWorker:
-        resolved = self.pool.resolver.resolve(role)
+    def _worker(self, role: Role, model: str | None) -> ModelWorker:
+        resolved = self.pool.resolver.resolve(role, model)
         with self._lock:
             worker = self._workers.get(resolved.path)
             if worker is None:
@@ -142,21 +142,25 @@ class Scheduler:
         *,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
+        model: str | None = None,
     ) -> tuple[T, ModelWorker, _Job]:
-        worker = self._worker(role)
+        worker = self._worker(role, model)
         cancel = cancel or CancelToken()
         future, job = worker.submit(priority, work, cancel)
         return future.result(), worker, job
 
-    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
+    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
         info, worker, _ = self._call(
-            role, lambda engine: engine.info, priority=Priority.INTERACTIVE
+            role, lambda engine: engine.info, priority=Priority.INTERACTIVE, model=model
         )
         return info, worker.resolved
 
-    def count_tokens(self, role: Role, request: GenerationRequest) -> int:
+    def count_tokens(self, role: Role, request: GenerationRequest, model: str | None = None) -> int:
         count, _, _ = self._call(
-            role, lambda engine: engine.count_tokens(request), priority=Priority.INTERACTIVE
+            role,
+            lambda engine: engine.count_tokens(request),
+            priority=Priority.INTERACTIVE,
+            model=model,
         )
         return count
 
@@ -169,6 +173,7 @@ class Scheduler:
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
         on_start: Callable[[], None] | None = None,
+        model: str | None = None,
     ) -> Outcome:
         cancel = cancel or CancelToken()
 
@@ -177,7 +182,9 @@ class Scheduler:
                 on_start()
             return collect(engine, request, on_delta, cancel)
 
-        finished, worker, job = self._call(role, work, cancel=cancel, priority=priority)
+        finished, worker, job = self._call(
+            role, work, cancel=cancel, priority=priority, model=model
+        )
         waited = (job.started_at or job.enqueued_at) - job.enqueued_at
         return Outcome(finished, worker.resolved, queue_seconds=waited)
 

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from codesaga.engine.port import CancelToken
 from codesaga.models.presets import PRESETS
 from codesaga.service.journal import Journal
 from codesaga.service.stores import KeyValueStore
-from codesaga.service.tasks import Assistant
+from codesaga.service.tasks import Assistant, TaskResult
 from codesaga.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class Connection:
             token.cancel()
 
 
-Handler = Callable[[Connection, Request], Awaitable[Any]]
+Handler = Callable[[Connection, Request], Coroutine[Any, Any, Any]]
 
 
 class Daemon:
@@ -116,7 +116,7 @@ class Daemon:
         try:
             if handler is None:
                 raise RpcError(p.METHOD_NOT_FOUND, f"unknown method {message.method!r}")
-            if not conn.initialized and message.method != "initialize":
+            if not conn.initialized and message.method not in ("initialize", "status", "shutdown"):
                 raise RpcError(p.NOT_INITIALIZED, "send initialize first")
             result = await handler(conn, message)
         except Exception as exc:
@@ -129,14 +129,19 @@ class Daemon:
         finally:
             self.last_activity = time.monotonic()
         if not message.is_notification:
-            conn.send(p.encode_result(message.id, result))
+            try:
+                encoded = p.encode_result(message.id, result)
+            except (TypeError, ValueError) as exc:
+                log.exception("%s returned an unencodable result", message.method)
+                encoded = p.encode_error(message.id, p.error_from_exception(exc))
+            conn.send(encoded)
 
     async def _task(
         self,
         conn: Connection,
         req: Request,
-        work: Callable[[CancelToken, Callable[[str], None] | None], Any],
-    ) -> Any:
+        work: Callable[[CancelToken, Callable[[str], None] | None], TaskResult],
+    ) -> dict[str, Any]:
         if req.id is None:
             raise RpcError(p.INVALID_REQUEST, f"{req.method} needs an id")
         if req.id in conn.inflight:
@@ -151,9 +156,10 @@ class Daemon:
 
         conn.inflight[request_id] = cancel
         try:
-            return await loop.run_in_executor(
+            result = await loop.run_in_executor(
                 self.executor, work, cancel, on_delta if stream else None
             )
+            return result.to_json()
         finally:
             conn.inflight.pop(request_id, None)
 
@@ -311,19 +317,18 @@ class Daemon:
     async def generate(self, conn: Connection, req: Request) -> Any:
         prompt = require(req.params, "prompt", "str")
         language = require(req.params, "language", "str", optional=True)
+        model = require(req.params, "model", "str", optional=True)
         return await self._task(
             conn,
             req,
             lambda cancel, on_delta: self.assistant.generate(
-                prompt, language, on_delta=on_delta, cancel=cancel
-            ).to_json(),
+                prompt, language, on_delta=on_delta, cancel=cancel, model=model
+            ),
         )
 
     async def refactor(self, conn: Connection, req: Request) -> Any:
-        path = _path(req.params)
-        lines = require(req.params, "lines", "str", optional=True)
+        path, lines, apply, label, model = _file_task_params(req.params)
         instruction = require(req.params, "instruction", "str", optional=True)
-        apply = bool(require(req.params, "apply", "bool", optional=True))
         return await self._task(
             conn,
             req,
@@ -332,62 +337,68 @@ class Daemon:
                 lines=lines,
                 instruction=instruction,
                 apply=apply,
+                label=label,
                 on_delta=on_delta,
                 cancel=cancel,
-            ).to_json(),
+                model=model,
+            ),
         )
 
     async def fix(self, conn: Connection, req: Request) -> Any:
-        path = _path(req.params)
+        path, lines, apply, label, model = _file_task_params(req.params)
         error = require(req.params, "error", "str")
-        lines = require(req.params, "lines", "str", optional=True)
-        apply = bool(require(req.params, "apply", "bool", optional=True))
         return await self._task(
             conn,
             req,
             lambda cancel, on_delta: self.assistant.fix(
-                path, error, lines=lines, apply=apply, on_delta=on_delta, cancel=cancel
-            ).to_json(),
+                path,
+                error,
+                lines=lines,
+                apply=apply,
+                label=label,
+                on_delta=on_delta,
+                cancel=cancel,
+                model=model,
+            ),
         )
 
     async def complete(self, conn: Connection, req: Request) -> Any:
         line = require(req.params, "line", "int")
         column = require(req.params, "column", "int")
         multiline = require(req.params, "multiline", "bool", optional=True)
-        content = require(req.params, "content", "str", optional=True)
         multiline = True if multiline is None else multiline
+        content = require(req.params, "content", "str", optional=True)
+        label = require(req.params, "label", "str", optional=True)
+        model = require(req.params, "model", "str", optional=True)
         if content is None:
             path = _path(req.params)
             return await self._task(
                 conn,
                 req,
                 lambda cancel, _: self.assistant.complete(
-                    path, line, column, multiline=multiline, cancel=cancel
-                ).to_json(),
+                    path, line, column, multiline=multiline, label=label, cancel=cancel, model=model
+                ),
             )
-        name = require(req.params, "path", "str", optional=True)
         if len(content.encode()) > self.settings.max_file_bytes:
             raise RpcError(
                 p.INPUT_ERROR, f"content is over the {self.settings.max_file_bytes:,}-byte limit"
             )
+        name = label or require(req.params, "path", "str", optional=True)
         ctx = CodeContext.at_cursor(name, content, line, column)
         return await self._task(
             conn,
             req,
             lambda cancel, _: self.assistant.complete_context(
-                ctx, multiline=multiline, cancel=cancel
-            ).to_json(),
+                ctx, multiline=multiline, cancel=cancel, model=model
+            ),
         )
 
     async def chat(self, conn: Connection, req: Request) -> Any:
         raw = require(req.params, "messages", "list")
+        model = require(req.params, "model", "str", optional=True)
         messages = []
         for item in raw:
-            if not isinstance(item, dict) or item.get("role") not in (
-                "system",
-                "user",
-                "assistant",
-            ):
+            if not isinstance(item, dict) or item.get("role") not in ROLES_IN_CHAT:
                 raise RpcError(
                     p.INVALID_PARAMS,
                     "each message needs a role (system, user or assistant) and content",
@@ -397,9 +408,25 @@ class Daemon:
             conn,
             req,
             lambda cancel, on_delta: self.assistant.chat(
-                messages, on_delta=on_delta, cancel=cancel
-            ).to_json(),
+                messages, on_delta=on_delta, cancel=cancel, model=model
+            ),
         )
+
+
+ROLES_IN_CHAT = ("system", "user", "assistant")
+
+
+def _file_task_params(
+    params: dict[str, Any],
+) -> tuple[Path, str | None, bool, str | None, str | None]:
+    """path, lines, apply, label and model: what refactor and fix share."""
+    return (
+        _path(params),
+        require(params, "lines", "str", optional=True),
+        bool(require(params, "apply", "bool", optional=True)),
+        require(params, "label", "str", optional=True),
+        require(params, "model", "str", optional=True),
+    )
 
 
 def _path(params: dict[str, Any]) -> Path:

@@ -8,6 +8,7 @@ previous one only evaluates the new part.
 from __future__ import annotations
 
 import codecs
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +49,14 @@ class LlamaCppEngine:
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
+        # Prompt evaluation can take seconds: llama.cpp polls this between graph nodes, so a
+        # cancelled request stops mid-prompt too. It is only installed during prompt
+        # evaluation; between generated tokens we check the token ourselves, for free.
+        self._watched: CancelToken | None = None
+        self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
+        # llama.cpp reports an aborted decode on stderr as an error; for us it is a normal
+        # cancellation. Load errors were raised above as exceptions.
+        logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
         metadata: dict[str, str] = dict(self._llm.metadata)
         self._chat = self._chat_formatter(metadata)
         self.info = EngineInfo(
@@ -58,6 +67,14 @@ class LlamaCppEngine:
             fim=detect_fim_format(self._is_special_token),
             metadata={k: v for k, v in metadata.items() if k.startswith("general.")},
         )
+
+    def _should_abort(self, _data: object) -> bool:
+        return self._watched is not None and self._watched.cancelled
+
+    def _watch_prompt(self, cancel: CancelToken | None) -> None:
+        self._watched = cancel
+        callback = self._abort_callback if cancel is not None else self._lib.ggml_abort_callback()
+        self._lib.llama_set_abort_callback(self._llm._ctx.ctx, callback, None)
 
     def _chat_formatter(self, metadata: dict[str, str]) -> Any:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -135,10 +152,12 @@ class LlamaCppEngine:
             repeat_penalty=1.0,
             reset=True,
         )
+        self._watch_prompt(cancel)
         try:
             for token in generator:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
+                    self._watch_prompt(None)
                 if self._lib.llama_vocab_is_eog(vocab, token):
                     reason = "stop"
                     break
@@ -154,7 +173,13 @@ class LlamaCppEngine:
                     break
                 if produced >= max_tokens:
                     break
+        except RuntimeError:
+            # llama_decode returns "aborted" when the callback fired: the request was cancelled
+            if cancel is None or not cancel.cancelled:
+                raise
+            reason = "cancelled"
         finally:
+            self._watch_prompt(None)
             generator.close()
         if reason != "cancelled":
             rest = scanner.flush() + decoder.decode(b"", final=True)

@@ -39,11 +39,11 @@ class CachedRunner:
         self.resolver = resolver
         self.store = store
 
-    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
-        return self.inner.info(role)
+    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+        return self.inner.info(role, model)
 
-    def count_tokens(self, role: Role, request: GenerationRequest) -> int:
-        return self.inner.count_tokens(role, request)
+    def count_tokens(self, role: Role, request: GenerationRequest, model: str | None = None) -> int:
+        return self.inner.count_tokens(role, request, model)
 
     def run(
         self,
@@ -54,6 +54,7 @@ class CachedRunner:
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
         on_start: Callable[[], None] | None = None,
+        model: str | None = None,
     ) -> Outcome:
         if request.temperature != 0:
             return self.inner.run(
@@ -63,19 +64,34 @@ class CachedRunner:
                 cancel=cancel,
                 priority=priority,
                 on_start=on_start,
+                model=model,
             )
-        model = self.resolver.resolve(role)
-        key = cache_key(model, request)
+        resolved = self.resolver.resolve(role, model)
+        key = cache_key(resolved, request)
         hit = self.store.get(key)
         if hit is not None:
             if on_start is not None:
                 on_start()
-            finished = Finished(**hit)
+            # No token was evaluated or generated for this answer: say so in the journal.
+            finished = Finished(
+                **{
+                    **hit,
+                    "prompt_tokens_evaluated": 0,
+                    "prompt_seconds": 0.0,
+                    "generation_seconds": 0.0,
+                }
+            )
             if on_delta is not None and finished.text:
                 on_delta(finished.text)
-            return Outcome(finished, model, cached=True)
+            return Outcome(finished, resolved, cached=True)
         outcome = self.inner.run(
-            role, request, on_delta=on_delta, cancel=cancel, priority=priority, on_start=on_start
+            role,
+            request,
+            on_delta=on_delta,
+            cancel=cancel,
+            priority=priority,
+            on_start=on_start,
+            model=model,
         )
         if outcome.finished.reason != "cancelled":
             self.store.set(key, asdict(outcome.finished))

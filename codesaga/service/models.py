@@ -32,17 +32,17 @@ class ModelResolver:
         self.settings = settings
         self.store = store
 
-    def resolve(self, role: Role) -> ResolvedModel:
-        """The model for ``role``.
+    def resolve(self, role: Role, model: str | None = None) -> ResolvedModel:
+        """The model for ``role``, or ``model`` (a preset, file or installed name) if given.
 
         A missing default model falls back to another installed preset with a warning; a
         model the user chose explicitly must exist (``ModelNotInstalledError`` says how).
         """
-        spec = self.settings.model_for(role)
+        spec = model or self.settings.model_for(role)
         found = self._find(spec)
         if found is not None:
             return found
-        if not self.settings.explicit_model_for(role):
+        if model is None and not self.settings.explicit_model_for(role):
             for other in PRESETS:
                 fallback = self._find(other)
                 if fallback is not None:
@@ -94,8 +94,8 @@ class EnginePool:
         self._factory = factory
         self._engines: dict[Path, Engine] = {}
 
-    def for_role(self, role: Role) -> tuple[Engine, ResolvedModel]:
-        resolved = self.resolver.resolve(role)
+    def for_role(self, role: Role, model: str | None = None) -> tuple[Engine, ResolvedModel]:
+        resolved = self.resolver.resolve(role, model)
         return self.for_resolved(resolved), resolved
 
     def for_resolved(self, resolved: ResolvedModel) -> Engine:

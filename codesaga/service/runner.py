@@ -35,11 +35,16 @@ class Outcome:
 
 
 class ModelRunner(Protocol):
-    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
-        """The engine's description (context size, FIM format), loading it if needed."""
+    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+        """The engine's description (context size, FIM format), loading it if needed.
+
+        ``model`` overrides the role's model for this call (a preset, file or name).
+        """
         ...
 
-    def count_tokens(self, role: Role, request: GenerationRequest) -> int: ...
+    def count_tokens(
+        self, role: Role, request: GenerationRequest, model: str | None = None
+    ) -> int: ...
 
     def run(
         self,
@@ -50,6 +55,7 @@ class ModelRunner(Protocol):
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
         on_start: Callable[[], None] | None = None,
+        model: str | None = None,
     ) -> Outcome:
         """Generate to the end (or cancellation); raises what the engine raises.
 
@@ -66,12 +72,12 @@ class DirectRunner:
     def __init__(self, pool: EnginePool) -> None:
         self.pool = pool
 
-    def info(self, role: Role) -> tuple[EngineInfo, ResolvedModel]:
-        engine, resolved = self.pool.for_role(role)
+    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+        engine, resolved = self.pool.for_role(role, model)
         return engine.info, resolved
 
-    def count_tokens(self, role: Role, request: GenerationRequest) -> int:
-        engine, _ = self.pool.for_role(role)
+    def count_tokens(self, role: Role, request: GenerationRequest, model: str | None = None) -> int:
+        engine, _ = self.pool.for_role(role, model)
         return engine.count_tokens(request)
 
     def run(
@@ -83,8 +89,9 @@ class DirectRunner:
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
         on_start: Callable[[], None] | None = None,
+        model: str | None = None,
     ) -> Outcome:
-        engine, resolved = self.pool.for_role(role)
+        engine, resolved = self.pool.for_role(role, model)
         if on_start is not None:
             on_start()
         return Outcome(collect(engine, request, on_delta, cancel), resolved)

@@ -91,6 +91,7 @@ class Assistant:
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
+        model: str | None = None,
     ) -> TaskResult:
         if not prompt.strip():
             raise InputError("the prompt is empty; say what code you want")
@@ -100,7 +101,7 @@ class Assistant:
             temperature=self.settings.temperature,
         )
         with self._journaled(RequestType.GENERATE, {"prompt": prompt, "language": language}) as rec:
-            result = self._run(rec, Role.GENERATE, request, on_delta, cancel, priority)
+            result = self._run(rec, Role.GENERATE, request, on_delta, cancel, priority, model)
             return self._done(rec, result)
 
     def chat(
@@ -110,6 +111,7 @@ class Assistant:
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
+        model: str | None = None,
     ) -> TaskResult:
         """One chat turn over the given history (sessions come with the chat issue)."""
         if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
@@ -121,7 +123,7 @@ class Assistant:
         )
         summary = {"messages": len(messages), "last": messages[-1].content}
         with self._journaled(RequestType.CHAT, summary) as rec:
-            result = self._run(rec, Role.CHAT, request, on_delta, cancel, priority)
+            result = self._run(rec, Role.CHAT, request, on_delta, cancel, priority, model)
             return self._done(rec, result)
 
     def refactor(
@@ -131,18 +133,30 @@ class Assistant:
         lines: str | None = None,
         instruction: str | None = None,
         apply: bool = False,
+        label: str | None = None,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
+        model: str | None = None,
     ) -> TaskResult:
         summary = {"path": str(path), "lines": lines, "instruction": instruction, "apply": apply}
         with self._journaled(RequestType.REFACTOR, summary) as rec:
             if instruction is not None and not instruction.strip():
                 raise InputError("--instruction is empty; say how to refactor, or leave it out")
-            ctx, original = self._context(path, lines)
+            ctx, original = self._context(path, lines, label)
             messages = refactor_messages(ctx, instruction)
             return self._rewrite(
-                rec, Role.REFACTOR, ctx, original, messages, apply, on_delta, cancel, priority
+                rec,
+                Role.REFACTOR,
+                path,
+                ctx,
+                original,
+                messages,
+                apply,
+                on_delta,
+                cancel,
+                priority,
+                model,
             )
 
     def fix(
@@ -152,9 +166,11 @@ class Assistant:
         *,
         lines: str | None = None,
         apply: bool = False,
+        label: str | None = None,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
+        model: str | None = None,
     ) -> TaskResult:
         summary = {"path": str(path), "lines": lines, "error": error, "apply": apply}
         with self._journaled(RequestType.ERROR_FIX, summary) as rec:
@@ -162,10 +178,11 @@ class Assistant:
                 raise InputError(
                     "the error text is empty; pass the message or traceback with --error"
                 )
-            ctx, original = self._context(path, lines)
+            ctx, original = self._context(path, lines, label)
             return self._rewrite(
                 rec,
                 Role.FIX,
+                path,
                 ctx,
                 original,
                 fix_messages(ctx, error),
@@ -173,6 +190,7 @@ class Assistant:
                 on_delta,
                 cancel,
                 priority,
+                model,
             )
 
     def complete(
@@ -182,17 +200,24 @@ class Assistant:
         column: int,
         *,
         multiline: bool = True,
+        label: str | None = None,
         cancel: CancelToken | None = None,
+        model: str | None = None,
     ) -> TaskResult:
         content, _ = read_source(path, self.settings.max_file_bytes)
-        ctx = CodeContext.at_cursor(str(path), content, line, column)
-        return self.complete_context(ctx, multiline=multiline, cancel=cancel)
+        ctx = CodeContext.at_cursor(label or str(path), content, line, column)
+        return self.complete_context(ctx, multiline=multiline, cancel=cancel, model=model)
 
     def complete_context(
-        self, ctx: CodeContext, *, multiline: bool = True, cancel: CancelToken | None = None
+        self,
+        ctx: CodeContext,
+        *,
+        multiline: bool = True,
+        cancel: CancelToken | None = None,
+        model: str | None = None,
     ) -> TaskResult:
         with self._journaled(RequestType.COMPLETION, {"path": ctx.path, **ctx.metadata}) as rec:
-            info, resolved = self.runner.info(Role.COMPLETION)
+            info, resolved = self.runner.info(Role.COMPLETION, model)
             fim = info.fim
             if fim is None:
                 raise ModelError(
@@ -209,7 +234,9 @@ class Assistant:
                 max_tokens=self.settings.completion_max_tokens,
                 reserve=16,
             )
-            result = self._run(rec, Role.COMPLETION, request, None, cancel, Priority.INTERACTIVE)
+            result = self._run(
+                rec, Role.COMPLETION, request, None, cancel, Priority.INTERACTIVE, model
+            )
             text = result.text
             if typed_space and text.startswith(typed_space):
                 text = text[len(typed_space) :]
@@ -247,19 +274,24 @@ class Assistant:
         self.journal.save(record)
         return result
 
-    def _context(self, path: Path, lines: str | None) -> tuple[CodeContext, bytes]:
+    def _context(
+        self, path: Path, lines: str | None, label: str | None
+    ) -> tuple[CodeContext, bytes]:
+        """The file as a context; ``label`` is the name shown to the model and in diffs."""
         content, original = read_source(path, self.settings.max_file_bytes)
         if not content.strip():
             raise InputError(f"{path} is empty; there is nothing to change")
+        name = label or str(path)
         if lines is None:
-            return CodeContext.whole_file(str(path), content), original
+            return CodeContext.whole_file(name, content), original
         selection = Selection.parse(lines, len(content.splitlines()))
-        return CodeContext.for_lines(str(path), content, selection), original
+        return CodeContext.for_lines(name, content, selection), original
 
     def _rewrite(
         self,
         record: RequestRecord,
         role: Role,
+        file: Path,
         ctx: CodeContext,
         original: bytes,
         messages: list[Message],
@@ -267,16 +299,17 @@ class Assistant:
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
         priority: Priority,
+        model: str | None,
     ) -> TaskResult:
         # The answer repeats the code: keep room for it, and a little more for the changes.
-        code_tokens = self.runner.count_tokens(role, GenerationRequest(prompt=ctx.selected))
+        code_tokens = self.runner.count_tokens(role, GenerationRequest(prompt=ctx.selected), model)
         request = GenerationRequest(
             messages=messages,
             temperature=self.settings.temperature,
             max_tokens=max(self.settings.max_tokens, code_tokens * 3 // 2 + 256),
             reserve=code_tokens + 32,
         )
-        result = self._run(record, role, request, on_delta, cancel, priority)
+        result = self._run(record, role, request, on_delta, cancel, priority, model)
         finished = result.finished
         assert finished is not None
         if finished.reason == "length":
@@ -293,8 +326,8 @@ class Assistant:
         result.path = ctx.path
         result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
         result.warnings.extend(w for w in [_unchanged_warning(result.diff, record.type)] if w)
-        if apply and result.diff and ctx.path:
-            write_atomic(Path(ctx.path), new_text, expected=original)
+        if apply and result.diff:
+            write_atomic(file, new_text, expected=original)
             result.applied = True
         return self._done(record, result)
 
@@ -306,16 +339,23 @@ class Assistant:
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
         priority: Priority,
+        model: str | None,
     ) -> TaskResult:
         def started() -> None:
             record.transition(RequestStatus.PROCESSING)
             self.journal.save(record)
 
         outcome = self.runner.run(
-            role, request, on_delta=on_delta, cancel=cancel, priority=priority, on_start=started
+            role,
+            request,
+            on_delta=on_delta,
+            cancel=cancel,
+            priority=priority,
+            on_start=started,
+            model=model,
         )
-        finished, model = outcome.finished, outcome.model
-        record.model = model.name
+        finished, resolved = outcome.finished, outcome.model
+        record.model = resolved.name
         record.cached = outcome.cached
         record.timings = Timings(
             queue_seconds=outcome.queue_seconds,
@@ -331,10 +371,10 @@ class Assistant:
         return TaskResult(
             record.id,
             record.type,
-            model.name,
+            resolved.name,
             finished.text,
             finished=finished,
-            warnings=[model.warning] if model.warning else [],
+            warnings=[resolved.warning] if resolved.warning else [],
             cached=outcome.cached,
         )
 

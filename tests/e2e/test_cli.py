@@ -93,8 +93,15 @@ def test_fix_from_stdin_makes_the_snippet_pass(cli: Cli, tmp_path: Path) -> None
     )
     assert failing.returncode != 0 and "NameError" in failing.stderr
     # The default fix model (1.5B): the 0.5B one too often drops lines it was not asked about.
-    proc = cli("fix", str(src), "--error", "-", "--apply", stdin=failing.stderr,
-               CODESAGA_MODEL="qwen2.5-coder-1.5b")
+    proc = cli(
+        "fix",
+        str(src),
+        "--error",
+        "-",
+        "--apply",
+        stdin=failing.stderr,
+        CODESAGA_MODEL="qwen2.5-coder-1.5b",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "+    return" in proc.stdout  # the diff is shown
     fixed = subprocess.run([sys.executable, str(src)], capture_output=True, text=True, check=False)

@@ -1,0 +1,253 @@
+"""The daemon client: connect (starting the daemon if needed), handshake, call, stream.
+
+The CLI talks to the daemon only through this module, which speaks the same sans-I/O
+protocol module the daemon uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codesaga import __version__
+from codesaga.daemon import protocol as p
+from codesaga.daemon.runtime import RuntimePaths, is_locked
+from codesaga.domain.errors import CodeSagaError
+from codesaga.settings import Settings
+
+START_TIMEOUT = 60.0
+ALREADY_RUNNING = 75  # codesaga.daemon.main.ALREADY_RUNNING, without importing the daemon
+
+
+class DaemonError(CodeSagaError):
+    """The daemon could not be reached, started or stopped."""
+
+
+class DaemonClient:
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._reader = sock.makefile("rb")
+        self._ids = itertools.count(1)
+        self.server: dict[str, Any] = {}
+
+    @classmethod
+    def connect(cls, path: Path, timeout: float | None = None) -> DaemonClient:
+        """Raises ``ConnectionError``/``FileNotFoundError`` when nobody listens there."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except BaseException:
+            sock.close()
+            raise
+        sock.settimeout(None)
+        return cls(sock)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._reader.close()
+            self._sock.close()
+
+    def __enter__(self) -> DaemonClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def initialize(self) -> dict[str, Any]:
+        self.server = self.call(
+            "initialize",
+            {
+                "client": {"name": "codesaga", "version": __version__},
+                "protocolVersion": p.PROTOCOL_VERSION,
+            },
+        )
+        return self.server
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._sock.sendall(data + b"\n")
+        except OSError as exc:
+            raise DaemonError(f"lost the connection to the daemon: {exc}") from None
+
+    def _receive(self) -> p.Message:
+        line = self._reader.readline(p.MAX_MESSAGE_BYTES + 1)
+        if not line:
+            raise DaemonError(
+                "the daemon closed the connection (it may have stopped or "
+                "crashed; see `codesaga daemon logs`)"
+            )
+        return p.parse(line)
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Any:
+        """Send a request and wait for its result, passing streamed text to ``on_delta``.
+
+        Ctrl-C sends ``$/cancel`` and waits briefly for the daemon to confirm, then raises
+        KeyboardInterrupt. Error responses raise the matching CodeSaga error.
+        """
+        request_id = next(self._ids)
+        self._send(p.encode_request(method, params or {}, request_id))
+        try:
+            return self._wait(request_id, on_delta)
+        except KeyboardInterrupt:
+            self._send(p.encode_request("$/cancel", {"id": request_id}))
+            self._sock.settimeout(5.0)
+            with contextlib.suppress(Exception):
+                self._wait(request_id, None)
+            raise
+
+    def _wait(self, request_id: int, on_delta: Callable[[str], None] | None) -> Any:
+        while True:
+            message = self._receive()
+            if isinstance(message, p.Request):
+                if (
+                    message.method == "$/delta"
+                    and message.params.get("id") == request_id
+                    and on_delta is not None
+                ):
+                    on_delta(str(message.params.get("text", "")))
+                continue
+            if isinstance(message, p.Invalid):
+                raise DaemonError(f"the daemon sent something unreadable: {message.error.message}")
+            if message.id != request_id and message.id is not None:
+                continue
+            if message.error is not None:
+                raise p.exception_from_error(message.error)
+            return message.result
+
+
+# -- starting, finding and stopping the daemon ----------------------------------------------
+
+
+def daemon_log(settings: Settings) -> Path:
+    return settings.state_dir / "daemon.log"
+
+
+def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
+    """Start ``codesaga daemon start --foreground`` detached from this terminal."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stderr = open(settings.state_dir / "daemon.stderr", "ab")  # noqa: SIM115 - child owns it
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "codesaga", "daemon", "start", "--foreground"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            close_fds=True,
+        )
+    finally:
+        stderr.close()
+
+
+def _stderr_tail(settings: Settings) -> str:
+    try:
+        lines = (settings.state_dir / "daemon.stderr").read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
+
+
+def wait_for_daemon(
+    settings: Settings, process: subprocess.Popen[bytes] | None, timeout: float = START_TIMEOUT
+) -> DaemonClient:
+    paths = RuntimePaths(settings.runtime_dir)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return DaemonClient.connect(paths.socket, timeout=2.0)
+        except OSError:
+            pass
+        if process is not None and process.poll() is not None:
+            if process.returncode != ALREADY_RUNNING:
+                raise DaemonError(
+                    f"the daemon failed to start (exit {process.returncode}): "
+                    f"{_stderr_tail(settings) or 'see codesaga daemon logs'}"
+                )
+            process = None  # another client's daemon won the lock: wait for its socket
+        time.sleep(0.05)
+    raise DaemonError(
+        f"the daemon did not start within {timeout:.0f} s; see {daemon_log(settings)}"
+    )
+
+
+def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
+    """A connected, initialized client; starts the daemon when it is not running.
+
+    A daemon of another version is restarted when it is idle; a busy one is left alone
+    and reported.
+    """
+    paths = RuntimePaths(settings.runtime_dir)
+    for attempt in range(2):
+        try:
+            client = DaemonClient.connect(paths.socket, timeout=2.0)
+        except OSError:
+            if not start:
+                raise DaemonError(
+                    "the daemon is not running; start it with `codesaga daemon start`"
+                ) from None
+            paths.prepare()
+            client = wait_for_daemon(settings, spawn_daemon(settings))
+        try:
+            client.initialize()
+            return client
+        except p.RpcError as exc:
+            if exc.code != p.VERSION_MISMATCH or attempt or not start:
+                client.close()
+                raise DaemonError(exc.message) from None
+            status = client.call("status")
+            if status.get("inflight") or any(m.get("busy") for m in status.get("models", [])):
+                client.close()
+                raise DaemonError(
+                    f"{exc.message} (it is busy now; try again when it is idle)"
+                ) from None
+            client.call("shutdown")
+            client.close()
+            wait_until_stopped(paths, 10.0)
+    raise DaemonError("could not connect to a daemon of this version")
+
+
+def wait_until_stopped(paths: RuntimePaths, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not is_locked(paths.lock):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
+    """Ask the daemon to stop; SIGTERM it (by its pid file) if it does not. False if none ran."""
+    paths = RuntimePaths(settings.runtime_dir)
+    if not is_locked(paths.lock):
+        return False
+    with (
+        contextlib.suppress(OSError, CodeSagaError, p.RpcError),
+        DaemonClient.connect(paths.socket, timeout=2.0) as client,
+    ):
+        client.call("shutdown")
+    if wait_until_stopped(paths, timeout):
+        return True
+    pid = paths.read_pid()
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 15)
+    if not wait_until_stopped(paths, 5.0):
+        raise DaemonError(
+            f"the daemon (pid {pid}) did not stop; kill it and run `codesaga daemon start` again"
+        )
+    return True
