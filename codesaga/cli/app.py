@@ -13,6 +13,7 @@ from codesaga import __version__
 from codesaga.cli import render
 
 if TYPE_CHECKING:
+    from codesaga.cli.client import DaemonClient
     from codesaga.settings import Settings
 
 app = typer.Typer(
@@ -105,10 +106,34 @@ def _run_task(
         wanted = settings.model_for(Role(role))
         if "model" not in params and client.server.get("models", {}).get(role) != wanted:
             params["model"] = wanted
-        result: dict[str, Any] = client.call(method, params, on_delta=on_delta)
-        return result
+        return _call_patiently(client, method, params, on_delta)
 
 
+def _call_patiently(
+    client: DaemonClient,
+    method: str,
+    params: dict[str, Any],
+    on_delta: Callable[[str], None] | None,
+) -> dict[str, Any]:
+    """A person would rather wait than see "busy": retry a full queue for a while."""
+    import time
+
+    from codesaga.domain.errors import BusyError
+
+    deadline = time.monotonic() + BUSY_PATIENCE_SECONDS
+    delay = 0.1
+    while True:
+        try:
+            result: dict[str, Any] = client.call(method, params, on_delta=on_delta)
+            return result
+        except BusyError:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+BUSY_PATIENCE_SECONDS = 60.0
 TASK_ROLES = {
     "generate": "generate",
     "refactor": "refactor",

@@ -20,15 +20,11 @@ from typing import Any
 from codesaga import __version__
 from codesaga.daemon import protocol as p
 from codesaga.daemon.runtime import RuntimePaths, is_locked
-from codesaga.domain.errors import CodeSagaError
+from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
 from codesaga.settings import Settings
 
 START_TIMEOUT = 60.0
 ALREADY_RUNNING = 75  # codesaga.daemon.main.ALREADY_RUNNING, without importing the daemon
-
-
-class DaemonError(CodeSagaError):
-    """The daemon could not be reached, started or stopped."""
 
 
 class DaemonClient:
@@ -205,16 +201,14 @@ def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
         try:
             client.initialize()
             return client
-        except p.RpcError as exc:
-            if exc.code != p.VERSION_MISMATCH or attempt or not start:
+        except VersionMismatchError as exc:
+            if attempt or not start:
                 client.close()
-                raise DaemonError(exc.message) from None
+                raise
             status = client.call("status")
             if status.get("inflight") or any(m.get("busy") for m in status.get("models", [])):
                 client.close()
-                raise DaemonError(
-                    f"{exc.message} (it is busy now; try again when it is idle)"
-                ) from None
+                raise DaemonError(f"{exc} (it is busy now; try again when it is idle)") from None
             client.call("shutdown")
             client.close()
             wait_until_stopped(paths, 10.0)
@@ -235,14 +229,15 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
     paths = RuntimePaths(settings.runtime_dir)
     if not is_locked(paths.lock):
         return False
+    pid = paths.read_pid()
     with (
         contextlib.suppress(OSError, CodeSagaError, p.RpcError),
         DaemonClient.connect(paths.socket, timeout=2.0) as client,
     ):
         client.call("shutdown")
     if wait_until_stopped(paths, timeout):
+        _wait_for_exit(pid, 5.0)
         return True
-    pid = paths.read_pid()
     if pid is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 15)
@@ -250,4 +245,21 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
         raise DaemonError(
             f"the daemon (pid {pid}) did not stop; kill it and run `codesaga daemon start` again"
         )
+    _wait_for_exit(pid, 5.0)
     return True
+
+
+def _wait_for_exit(pid: int | None, timeout: float) -> None:
+    """After the lock is free the process only has to exit; wait so `stop` means gone."""
+    deadline = time.monotonic() + timeout
+    while pid is not None and time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        try:  # our own child (a test's daemon) lingers as a zombie until reaped
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)

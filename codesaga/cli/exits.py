@@ -7,14 +7,22 @@
 | 2    | input: a missing, binary, oversized or invalid file; bad --lines; a     |
 |      | prompt longer than the model's context                                  |
 | 3    | model: not installed, corrupt, download failed, or an unusable answer   |
+| 4    | daemon: busy, unreachable, failed to start, or of another version       |
 | 130  | interrupted (Ctrl-C)                                                    |
 """
 
 from __future__ import annotations
 
-from codesaga.domain.errors import CodeSagaError, InputError, ModelError, UsageError
+from codesaga.domain.errors import (
+    BusyError,
+    CodeSagaError,
+    DaemonError,
+    InputError,
+    ModelError,
+    UsageError,
+)
 
-OK, USAGE, INPUT, MODEL, INTERRUPTED = 0, 1, 2, 3, 130
+OK, USAGE, INPUT, MODEL, DAEMON, INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
 def exit_code_for(exc: CodeSagaError) -> int:
@@ -24,8 +32,11 @@ def exit_code_for(exc: CodeSagaError) -> int:
         return MODEL
     if isinstance(exc, UsageError):
         return USAGE
+    if isinstance(exc, BusyError | DaemonError):
+        return DAEMON
     return MODEL
 
 
 def error_kind(exc: CodeSagaError) -> str:
-    return {INPUT: "input", MODEL: "model", USAGE: "usage"}.get(exit_code_for(exc), "error")
+    kinds = {INPUT: "input", MODEL: "model", USAGE: "usage", DAEMON: "daemon"}
+    return kinds.get(exit_code_for(exc), "error")

@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> None:
     as_json = "--json" in args
     command = typer.main.get_command(app)
     try:
-        command.main(args=args, prog_name="codesaga", standalone_mode=False)
+        # Without standalone mode, an Exit(code) raised by a command comes back as the value.
+        code = command.main(args=args, prog_name="codesaga", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

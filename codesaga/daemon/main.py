@@ -9,10 +9,17 @@ import logging.handlers
 import os
 import signal
 import sys
+import threading
 import time
 
 from codesaga import __version__
-from codesaga.daemon.runtime import DaemonLock, RuntimePaths, remove_quietly, write_private
+from codesaga.daemon.runtime import (
+    DaemonLock,
+    RuntimePaths,
+    new_token,
+    remove_quietly,
+    write_private,
+)
 from codesaga.daemon.service import Daemon
 from codesaga.daemon.unix_server import UnixServer
 from codesaga.service.models import EngineFactory
@@ -69,10 +76,13 @@ async def _serve(
     server = UnixServer(daemon, paths.socket)
     loop = asyncio.get_running_loop()
     loop.set_default_executor(daemon.executor)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        loop.add_signal_handler(sig, daemon.stop_requested.set)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, daemon.stop_requested.set)
     await server.start()
     write_private(paths.pid, f"{os.getpid()}\n")
+    # The secret WebSocket clients (the editor) must present; a new one every start.
+    write_private(paths.token, new_token() + "\n")
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
     watchers = [
         asyncio.create_task(_idle_watch(daemon)),
@@ -91,7 +101,7 @@ async def _serve(
         for watcher in watchers:
             watcher.cancel()
         server.remove_socket()
-        remove_quietly(paths.pid)
+        remove_quietly(paths.pid, paths.token)
         daemon.close()
         log.info("stopped")
     return 0

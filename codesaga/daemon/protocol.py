@@ -214,6 +214,11 @@ def exception_from_error(error: RpcError) -> Exception:
         MODEL_UNAVAILABLE: errors.ModelError,
         CANCELLED: errors.CancelledError,
         INVALID_PARAMS: errors.UsageError,
+        QUEUE_FULL: errors.BusyError,
+        VERSION_MISMATCH: errors.VersionMismatchError,
+        UNAUTHORIZED: errors.DaemonError,
+        NOT_INITIALIZED: errors.DaemonError,
+        INTERNAL_ERROR: errors.DaemonError,
     }
     cls = table.get(error.code)
     return cls(error.message) if cls is not None else error

@@ -243,9 +243,9 @@ class Daemon:
         )
 
     async def apply_settings(self, settings: Settings) -> Any:
-        """Switch to new settings: load models that roles now use, unload ones none uses."""
+        """Switch to new settings: warm the models of roles that changed, unload the models
+        no role uses any more. Roles that did not change stay as they are (loaded or lazy)."""
         loop = asyncio.get_running_loop()
-        old_paths = set(self.scheduler.pool.loaded())
         resolver = self.scheduler.pool.resolver
         previous = resolver.settings
         resolver.settings = settings
@@ -256,11 +256,13 @@ class Daemon:
             raise
         self.settings = settings
         self.assistant.settings = settings
-        for path in old_paths - {m.path for m in wanted.values()}:
+        in_use = {m.path for m in wanted.values()}
+        for path in set(self.scheduler.pool.loaded()) - in_use:
             await loop.run_in_executor(self.executor, self.scheduler.unload, path)
-        loaded = []
+        loaded: list[str] = []
         for role, model in wanted.items():
-            if model.path not in old_paths and model.name not in loaded:
+            changed = previous.model_for(role) != settings.model_for(role)
+            if changed and model.path not in self.scheduler.pool.loaded():
                 await loop.run_in_executor(self.executor, self.scheduler.info, role)
                 loaded.append(model.name)
         return {"roles": {str(r): m.name for r, m in wanted.items()}, "loaded": loaded}

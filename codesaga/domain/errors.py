@@ -49,3 +49,15 @@ class FetchError(ModelError):
 
 class CancelledError(CodeSagaError):
     """The request was cancelled before it finished."""
+
+
+class BusyError(CodeSagaError):
+    """The daemon's queue for the model is full; the request was not taken."""
+
+
+class DaemonError(CodeSagaError):
+    """The daemon could not be reached, started, stopped, or speaks another version."""
+
+
+class VersionMismatchError(DaemonError):
+    """The daemon runs another version of CodeSaga or of the protocol."""

@@ -1,0 +1,405 @@
+"""The real daemon process with the real 0.5B model, over the real Unix socket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.daemon import protocol as p
+from codesaga.daemon.runtime import RuntimePaths
+from codesaga.settings import Settings, load_settings
+from tests.conftest import Cli, codesaga_exe, stop_daemon
+
+SOURCE = "def add(a, b):\n    return a + b\n\n\nprint(add(2, 3))\n"
+COUNT = "Count from 1 to 300, one number per line, no other text."
+
+
+@pytest.fixture
+def settings(cli_env: dict[str, str]) -> Settings:
+    return load_settings(cli_env)
+
+
+@pytest.fixture
+def paths(settings: Settings) -> RuntimePaths:
+    return RuntimePaths(settings.runtime_dir)
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    path = tmp_path / "calc.py"
+    path.write_text(SOURCE)
+    return path
+
+
+@pytest.fixture
+def running(cli: Cli, paths: RuntimePaths) -> Iterator[int]:
+    """A started daemon's pid."""
+    proc = cli("daemon", "start")
+    assert proc.returncode == 0, proc.stderr
+    pid = paths.read_pid()
+    assert pid is not None
+    yield pid
+
+
+class Raw:
+    """A hand-driven protocol connection, to send what a well-behaved client never would."""
+
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(60)
+        self.sock.connect(str(path))
+        self.file = self.sock.makefile("rb")
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data + b"\n")
+
+    def read(self) -> dict[str, Any]:
+        line = self.file.readline()
+        assert line, "connection closed"
+        return dict(json.loads(line))
+
+    def call(self, method: str, params: dict[str, Any], id: int) -> dict[str, Any]:
+        self.send(p.encode_request(method, params, id))
+        while True:
+            msg = self.read()
+            if msg.get("id") == id:
+                return msg
+
+    def initialize(self, version: str | None = None) -> dict[str, Any]:
+        from codesaga import __version__
+
+        client = {"name": "codesaga", "version": version or __version__}
+        return self.call("initialize", {"client": client, "protocolVersion": 1}, 0)
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+
+def daemon_pids(home: str) -> list[int]:
+    """Live daemon processes of this CODESAGA_HOME (ours: we started them)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"daemon" in cmdline and f"CODESAGA_HOME={home}".encode() in environ:
+            pids.append(int(proc.name))
+    return pids
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat_line = Path(f"/proc/{pid}/stat").read_text()
+    return stat_line.split()[2] != "Z"
+
+
+def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def records(cli: Cli, **filters: str) -> list[dict[str, Any]]:
+    args = [f"--{k}={v}" for k, v in filters.items()]
+    proc = cli("--no-daemon", "requests", "--limit", "100", *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return list(json.loads(proc.stdout)["requests"])
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+
+
+def test_start_status_stop(cli: Cli, paths: RuntimePaths, running: int) -> None:
+    status = json.loads(cli("daemon", "status", "--json").stdout)
+    assert status["running"] and status["pid"] == running
+    assert cli("daemon", "start").returncode == 0  # a second start finds it running
+    assert paths.read_pid() == running
+    proc = cli("daemon", "stop")
+    assert proc.returncode == 0 and "stopped" in proc.stderr
+    assert not alive(running)
+    assert not paths.socket.exists() and not paths.pid.exists() and not paths.token.exists()
+    assert json.loads(cli("daemon", "status", "--json").stdout) == {"running": False}
+
+
+def test_auto_start_and_recovery_after_kill_9(cli: Cli, paths: RuntimePaths, src: Path) -> None:
+    first = cli("complete", str(src), "--line", "2", "--column", "12", "--json")
+    assert first.returncode == 0, first.stderr
+    pid = paths.read_pid()
+    assert pid is not None and alive(pid)
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: not alive(pid))
+    assert paths.socket.exists()  # a stale socket and pid file stay behind
+    again = cli("complete", str(src), "--line", "2", "--column", "12", "--json")
+    assert again.returncode == 0, again.stderr
+    new_pid = paths.read_pid()
+    assert new_pid is not None and new_pid != pid and alive(new_pid)
+
+
+def test_twenty_clients_at_once_start_exactly_one_daemon(cli: Cli, src: Path) -> None:
+    procs = [
+        subprocess.Popen(
+            [codesaga_exe(), "complete", str(src), "--line", "5", "--column", "1", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli.env,
+        )
+        for _ in range(20)
+    ]
+    outputs = [proc.communicate(timeout=300) for proc in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        assert "request_id" in json.loads(out)
+    assert len(daemon_pids(cli.env["CODESAGA_HOME"])) == 1
+    assert len(records(cli, type="completion", status="completed")) == 20
+
+
+def test_version_mismatch_restarts_an_idle_daemon(cli: Cli, paths: RuntimePaths, src: Path) -> None:
+    from codesaga import __version__
+
+    old = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import codesaga; codesaga.__version__ = '0.0.1'\n"
+            "from codesaga.daemon.main import run; raise SystemExit(run())",
+        ],
+        env=cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_for(paths.socket.exists, 30)
+        raw = Raw(paths.socket)
+        reply = raw.initialize()
+        raw.close()
+        assert reply["error"]["code"] == p.VERSION_MISMATCH
+        assert "codesaga daemon restart" in reply["error"]["message"]
+        proc = cli("complete", str(src), "--line", "2", "--column", "12", "--json")
+        assert proc.returncode == 0, proc.stderr
+        assert old.wait(10) == 0  # the old daemon was asked to stop, and did
+        status = json.loads(cli("daemon", "status", "--json").stdout)
+        assert status["version"] == __version__ and status["pid"] != old.pid
+    finally:
+        if old.poll() is None:
+            old.kill()
+            old.wait()
+
+
+def test_runtime_files_are_private_even_under_umask_000(
+    cli: Cli, paths: RuntimePaths, settings: Settings
+) -> None:
+    proc = subprocess.run(
+        ["sh", "-c", f"umask 000 && exec {codesaga_exe()} daemon start"],
+        env=cli.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_IMODE(paths.root.stat().st_mode) == 0o700
+    assert stat.S_IMODE(paths.socket.parent.stat().st_mode) == 0o700
+    for path in (paths.socket, paths.pid, paths.token, paths.lock):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(settings.state_dir.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to hand a directory to another user")
+def test_refuses_a_runtime_dir_owned_by_someone_else(cli: Cli, paths: RuntimePaths) -> None:
+    paths.root.mkdir(parents=True)
+    os.chown(paths.root, 65534, 65534)
+    proc = cli("daemon", "start")
+    assert proc.returncode != 0
+    assert "belongs to uid 65534" in proc.stderr
+
+
+# -- protocol robustness --------------------------------------------------------------------
+
+
+def test_bad_messages_get_errors_and_the_daemon_keeps_serving(
+    running: int, paths: RuntimePaths
+) -> None:
+    raw = Raw(paths.socket)
+    raw.send(p.encode_request("status", {}, 1))
+    assert raw.read()["result"]["pid"] == running  # status works before initialize
+    raw.send(p.encode_request("complete", {"line": 1}, 2))
+    assert raw.read()["error"]["code"] == p.NOT_INITIALIZED
+    raw.initialize()
+    raw.send(b"{this is not json")
+    assert raw.read()["error"]["code"] == p.PARSE_ERROR
+    raw.send(b'[{"jsonrpc":"2.0","method":"status","id":3}]')
+    assert raw.read()["error"]["code"] == p.INVALID_REQUEST
+    assert raw.call("frobnicate", {}, 4)["error"]["code"] == p.METHOD_NOT_FOUND
+    bad = raw.call("complete", {"path": "/x.py", "line": "two", "column": 1}, 5)
+    assert bad["error"]["code"] == p.INVALID_PARAMS and "'line'" in bad["error"]["message"]
+    rel = raw.call("refactor", {"path": "relative.py"}, 6)
+    assert rel["error"]["code"] == p.INVALID_PARAMS and "absolute" in rel["error"]["message"]
+
+    other = Raw(paths.socket)
+    other.initialize()
+    huge = b'{"jsonrpc":"2.0","method":"status","params":{"x":"' + b"a" * 10_000_000 + b'"}}\n'
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        raw.sock.sendall(huge)  # the daemon hangs up part way: that is the point
+    try:
+        lines = raw.file.readlines()
+    except ConnectionResetError:
+        lines = []  # the reset overtook the error reply; the connection is closed either way
+    for line in lines:
+        error = json.loads(line)["error"]
+        assert error["code"] == p.INVALID_REQUEST and "over" in error["message"]
+    assert other.call("status", {}, 7)["result"]["pid"] == running
+    other.close()
+    raw.close()
+
+
+# -- streaming, cancellation, shutdown -------------------------------------------------------
+
+
+def test_cancel_mid_stream_stops_the_model(
+    running: int, paths: RuntimePaths, cli: Cli, src: Path
+) -> None:
+    raw = Raw(paths.socket)
+    raw.initialize()
+    raw.send(p.encode_request("generate", {"prompt": COUNT, "stream": True}, 1))
+    deltas = 0
+    while deltas < 5:
+        msg = raw.read()
+        if msg.get("method") == "$/delta":
+            deltas += 1
+    raw.send(p.encode_request("$/cancel", {"id": 1}))
+    while "id" not in (msg := raw.read()) or msg.get("method"):
+        deltas += 1
+    assert msg["error"]["code"] == p.CANCELLED
+    started = time.monotonic()
+    done = raw.call("complete", {"path": str(src), "line": 5, "column": 1}, 2)
+    assert "result" in done
+    raw.close()
+    [cancelled] = records(cli, status="cancelled")
+    assert cancelled["type"] == "generate"
+    assert cancelled["timings"]["completion_tokens"] <= deltas + 2
+    [completed] = records(cli, type="completion")
+    assert completed["timings"]["queue_seconds"] < 1.0  # not stuck behind the cancelled one
+    assert time.monotonic() - started < 30
+
+
+def test_disconnect_mid_stream_stops_the_model(running: int, paths: RuntimePaths, cli: Cli) -> None:
+    raw = Raw(paths.socket)
+    raw.initialize()
+    raw.send(p.encode_request("generate", {"prompt": COUNT, "stream": True}, 1))
+    for _ in range(3):
+        assert raw.read().get("method") == "$/delta"
+    raw.close()
+    assert wait_for(lambda: bool(records(cli, status="cancelled")), 30)
+    [cancelled] = records(cli, status="cancelled")
+    assert cancelled["timings"]["completion_tokens"] < 40
+    status = json.loads(cli("daemon", "status", "--json").stdout)
+    assert not any(m["busy"] for m in status["models"])
+
+
+def test_sigterm_during_generation_closes_the_journal_and_cleans_up(
+    running: int, paths: RuntimePaths, cli: Cli
+) -> None:
+    raw = Raw(paths.socket)
+    raw.initialize()
+    raw.send(p.encode_request("generate", {"prompt": COUNT, "stream": True}, 1))
+    assert raw.read().get("method") == "$/delta"
+    started = time.monotonic()
+    os.kill(running, signal.SIGTERM)
+    assert wait_for(lambda: not alive(running), 5.0), "the daemon took over 5 s to stop"
+    assert time.monotonic() - started < 5.0
+    while "id" not in (msg := raw.read()) or msg.get("method"):
+        pass
+    assert msg["error"]["code"] == p.CANCELLED
+    raw.close()
+    assert not paths.socket.exists() and not paths.pid.exists()
+    [record] = records(cli, type="generate")
+    assert record["status"] == "cancelled" and record["finished_at"]
+
+
+# -- journal, cache, stats -----------------------------------------------------------------
+
+
+def test_journal_states_cache_hits_and_stats(
+    running: int, cli: Cli, src: Path, tmp_path: Path
+) -> None:
+    args = ("complete", str(src), "--line", "2", "--column", "12", "--json")
+    first = json.loads(cli(*args).stdout)
+    second = json.loads(cli(*args).stdout)
+    assert second["text"] == first["text"]
+    assert not first["usage"]["cached"] and second["usage"]["cached"]
+    assert second["usage"]["prompt_tokens_evaluated"] == 0
+
+    binary = tmp_path / "blob.py"
+    binary.write_bytes(b"\x00\x01")
+    assert cli("refactor", str(binary)).returncode == 2
+
+    by_id = {r["id"]: r for r in records(cli)}
+    assert by_id[first["request_id"]]["status"] == "completed"
+    assert by_id[second["request_id"]]["cached"] is True
+    [failed] = records(cli, status="failed")
+    assert failed["type"] == "refactor" and "binary" in failed["error"]
+    shown = json.loads(cli("requests", "show", first["request_id"], "--json").stdout)
+    assert shown["output"] == first["text"] and shown["timings"]["prompt_tokens"] > 0
+
+    raw = Raw(RuntimePaths(load_settings(cli.env).runtime_dir).socket)
+    raw.initialize()
+    assert raw.call("feedback", {"request_id": first["request_id"], "accepted": True}, 1)["result"]
+    assert raw.call("feedback", {"request_id": second["request_id"], "accepted": False}, 2)
+    raw.close()
+    [model] = json.loads(cli("stats", "--json").stdout)["models"]
+    assert model["model"] == "qwen2.5-coder-0.5b"
+    assert model["usage_count"] == 2 and model["cached"] == 1
+    assert model["accuracy"] == 0.5
+    assert model["p95_seconds"] >= model["mean_seconds"] > 0
+    text = cli("stats").stdout
+    assert "qwen2.5-coder-0.5b" in text and "50%" in text
+
+
+def test_config_change_reloads_roles_without_restart(
+    cli: Cli, settings: Settings, small_model: Path
+) -> None:
+    env = {k: v for k, v in cli.env.items() if k != "CODESAGA_MODEL"}
+    live = Cli(env, cli.cwd)
+    proc = live("daemon", "start")
+    assert proc.returncode == 0, proc.stderr
+    try:
+        pid = RuntimePaths(settings.runtime_dir).read_pid()
+        config = settings.config_dir / "config.toml"
+        config.write_text('model_fix = "qwen2.5-coder-0.5b"\n')
+
+        def fix_role() -> str:
+            return str(json.loads(live("daemon", "status", "--json").stdout)["roles"]["fix"])
+
+        assert wait_for(lambda: fix_role() == "qwen2.5-coder-0.5b", 15)
+        loaded = live("models", "load", "chat", "qwen2.5-coder-0.5b")
+        assert loaded.returncode == 0, loaded.stderr
+        status = json.loads(live("daemon", "status", "--json").stdout)
+        assert status["roles"]["chat"] == "qwen2.5-coder-0.5b"
+        assert status["pid"] == pid  # the same daemon, not a restart
+        assert [m["model"] for m in status["models"]] == ["qwen2.5-coder-0.5b"]
+    finally:
+        stop_daemon(env)

@@ -1,0 +1,62 @@
+import json
+
+import pytest
+
+from codesaga.daemon import protocol as p
+from codesaga.domain.errors import ContextTooLongError, InputError, ModelNotInstalledError
+
+
+def test_request_round_trip() -> None:
+    msg = p.parse(p.encode_request("complete", {"line": 3}, 7))
+    assert msg == p.Request("complete", {"line": 3}, 7)
+    assert p.parse(p.encode_request("$/cancel", {"id": 7})) == p.Request("$/cancel", {"id": 7})
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"{not json", p.PARSE_ERROR),
+        (b'[{"jsonrpc": "2.0", "method": "status", "id": 1}]', p.INVALID_REQUEST),
+        (b'{"method": "status", "id": 1}', p.INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "method": 5, "id": 1}', p.INVALID_REQUEST),
+        (b'{"jsonrpc": "2.0", "method": "x", "params": [1], "id": 1}', p.INVALID_PARAMS),
+        (b'{"jsonrpc": "2.0", "method": "x", "id": true}', p.INVALID_REQUEST),
+        (b"\xff\xfe", p.PARSE_ERROR),
+    ],
+)
+def test_bad_messages_become_the_right_error(raw: bytes, code: int) -> None:
+    msg = p.parse(raw)
+    assert isinstance(msg, p.Invalid)
+    assert msg.error.code == code
+
+
+def test_oversized_message() -> None:
+    msg = p.parse(b" " * (p.MAX_MESSAGE_BYTES + 1))
+    assert isinstance(msg, p.Invalid) and "over" in msg.error.message
+
+
+def test_error_response_and_mapping() -> None:
+    raw = p.encode_error(3, p.error_from_exception(ContextTooLongError(9000, 8192, 64)))
+    msg = p.parse(raw)
+    assert isinstance(msg, p.Response) and msg.error is not None
+    assert msg.error.code == p.CONTEXT_TOO_LONG
+    assert isinstance(p.exception_from_error(msg.error), InputError)
+    assert p.error_from_exception(ModelNotInstalledError("x")).code == p.MODEL_UNAVAILABLE
+    assert p.error_from_exception(RuntimeError("boom")).code == p.INTERNAL_ERROR
+
+
+def test_delta_notification() -> None:
+    assert json.loads(p.delta(4, "x")) == {
+        "jsonrpc": "2.0",
+        "method": "$/delta",
+        "params": {"id": 4, "text": "x"},
+    }
+
+
+def test_require_names_the_parameter() -> None:
+    assert p.require({"line": 2}, "line", "int") == 2
+    assert p.require({}, "lines", "str", optional=True) is None
+    with pytest.raises(p.RpcError, match="missing parameter 'line'"):
+        p.require({}, "line", "int")
+    with pytest.raises(p.RpcError, match="'line' must be int"):
+        p.require({"line": True}, "line", "int")

@@ -1,0 +1,173 @@
+"""The scheduler with scripted fake engines: ordering, limits, cancellation, serialization."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codesaga.daemon.protocol import QUEUE_FULL, RpcError
+from codesaga.daemon.scheduler import Scheduler
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import CancelledError
+from codesaga.domain.prompts import Message
+from codesaga.engine.fake import FakeEngine
+from codesaga.engine.port import CancelToken, GenerationRequest
+from codesaga.models.store import ModelStore
+from codesaga.service.models import EnginePool, ModelResolver, ResolvedModel
+from codesaga.service.runner import Priority
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
+
+
+class ExclusiveEngine(FakeEngine):
+    """Fails the test if two threads ever generate on it at once."""
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.01)
+        self.active = 0
+        self.max_active = 0
+        self._lock = threading.Lock()
+
+    def stream(self, request, cancel=None):  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            yield from super().stream(request, cancel)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+
+@pytest.fixture
+def engine() -> ExclusiveEngine:
+    return ExclusiveEngine()
+
+
+@pytest.fixture
+def scheduler(tmp_path: Path, engine: ExclusiveEngine) -> Iterator[Scheduler]:
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    loads: list[ResolvedModel] = []
+
+    def factory(resolved: ResolvedModel) -> FakeEngine:
+        loads.append(resolved)
+        return engine
+
+    pool = EnginePool(ModelResolver(settings, ModelStore(tmp_path / "models")), factory)
+    sched = Scheduler(pool, max_queue=3)
+    yield sched
+    sched.close()
+
+
+def ask(text: str) -> GenerationRequest:
+    return GenerationRequest(messages=[Message("user", text)], max_tokens=500)
+
+
+def in_thread(fn, *args, **kwargs) -> tuple[threading.Thread, dict[str, object]]:  # type: ignore[no-untyped-def]
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = fn(*args, **kwargs)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, box
+
+
+def wait_busy(scheduler: Scheduler) -> None:
+    deadline = time.monotonic() + 5
+    while not any(s["busy"] for s in scheduler.status()):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def test_interactive_work_jumps_the_queue(scheduler: Scheduler, engine: ExclusiveEngine) -> None:
+    engine.enqueue("long " * 30)
+    engine.enqueue("batch")
+    engine.enqueue("interactive")
+    first, _ = in_thread(scheduler.run, Role.REFACTOR, ask("first"))
+    wait_busy(scheduler)
+    batch, batch_box = in_thread(
+        scheduler.run, Role.REFACTOR, ask("batch"), priority=Priority.BATCH
+    )
+    time.sleep(0.05)
+    fast, fast_box = in_thread(
+        scheduler.run, Role.COMPLETION, ask("completion"), priority=Priority.INTERACTIVE
+    )
+    for t in (first, batch, fast):
+        t.join(10)
+    asked = [r.messages[-1].content for r in engine.history]
+    assert asked == ["first", "completion", "batch"]
+    assert engine.max_active == 1
+    assert fast_box["result"].finished.text == "batch"  # type: ignore[attr-defined]
+
+
+def test_a_full_queue_says_busy_at_once(scheduler: Scheduler, engine: ExclusiveEngine) -> None:
+    engine.enqueue("x " * 50)
+    threads = [in_thread(scheduler.run, Role.CHAT, ask(str(i)))[0] for i in range(1)]
+    wait_busy(scheduler)
+    threads += [in_thread(scheduler.run, Role.CHAT, ask(str(i)))[0] for i in range(3)]
+    time.sleep(0.05)
+    started = time.monotonic()
+    with pytest.raises(RpcError) as info:
+        scheduler.run(Role.CHAT, ask("one too many"))
+    assert info.value.code == QUEUE_FULL and "busy" in info.value.message
+    assert time.monotonic() - started < 0.5
+    for t in threads:
+        t.join(10)
+
+
+def test_cancel_a_queued_request_never_runs_it(
+    scheduler: Scheduler, engine: ExclusiveEngine
+) -> None:
+    engine.enqueue("x " * 30)
+    first, _ = in_thread(scheduler.run, Role.CHAT, ask("first"))
+    wait_busy(scheduler)
+    token = CancelToken()
+    queued, box = in_thread(scheduler.run, Role.CHAT, ask("queued"), cancel=token)
+    time.sleep(0.05)
+    token.cancel()
+    first.join(10)
+    queued.join(10)
+    assert isinstance(box["error"], CancelledError)
+    assert [r.messages[-1].content for r in engine.history] == ["first"]
+
+
+def test_cancel_a_running_request_stops_within_a_token(
+    scheduler: Scheduler, engine: ExclusiveEngine
+) -> None:
+    engine.enqueue("tok " * 200)
+    token = CancelToken()
+    seen: list[str] = []
+
+    def on_delta(text: str) -> None:
+        seen.append(text)
+        if len(seen) == 5:
+            token.cancel()
+
+    outcome = scheduler.run(Role.CHAT, ask("go"), on_delta=on_delta, cancel=token)
+    assert outcome.finished.reason == "cancelled"
+    assert outcome.finished.completion_tokens <= 6
+
+
+def test_close_cancels_queued_and_running(scheduler: Scheduler, engine: ExclusiveEngine) -> None:
+    engine.enqueue("x " * 500)
+    running, run_box = in_thread(scheduler.run, Role.CHAT, ask("running"))
+    wait_busy(scheduler)
+    queued, queue_box = in_thread(scheduler.run, Role.CHAT, ask("queued"))
+    time.sleep(0.05)
+    started = time.monotonic()
+    scheduler.close()
+    running.join(5)
+    queued.join(5)
+    assert time.monotonic() - started < 2
+    assert run_box["result"].finished.reason == "cancelled"  # type: ignore[attr-defined]
+    assert isinstance(queue_box["error"], CancelledError)
