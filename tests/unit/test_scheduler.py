@@ -95,7 +95,7 @@ def test_interactive_work_jumps_the_queue(scheduler: Scheduler, engine: Exclusiv
     engine.enqueue("interactive")
     first, _ = in_thread(scheduler.run, Role.REFACTOR, ask("first"))
     wait_busy(scheduler)
-    batch, batch_box = in_thread(
+    batch, _ = in_thread(
         scheduler.run, Role.REFACTOR, ask("batch"), priority=Priority.BATCH
     )
     time.sleep(0.05)
