@@ -136,6 +136,11 @@ def daemon_log(settings: Settings) -> Path:
 def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
     """Start ``codesaga daemon start --foreground`` detached from this terminal."""
     settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The daemon reads its own settings (so it can reload config.toml), but it must live
+    # where this client will look for it, whatever mapping these settings came from.
+    env = dict(os.environ)
+    for key in ("config_dir", "data_dir", "cache_dir", "state_dir", "runtime_dir", "models_dir"):
+        env[f"CODESAGA_{key.upper()}"] = str(getattr(settings, key))
     stderr = open(settings.state_dir / "daemon.stderr", "ab")  # noqa: SIM115 - child owns it
     try:
         return subprocess.Popen(
@@ -145,6 +150,7 @@ def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
             stderr=stderr,
             start_new_session=True,
             close_fds=True,
+            env=env,
         )
     finally:
         stderr.close()
