@@ -56,7 +56,7 @@ class CachedRunner:
         on_start: Callable[[], None] | None = None,
         model: str | None = None,
     ) -> Outcome:
-        if request.temperature != 0:
+        def generate() -> Outcome:
             return self.inner.run(
                 role,
                 request,
@@ -66,6 +66,9 @@ class CachedRunner:
                 on_start=on_start,
                 model=model,
             )
+
+        if request.temperature != 0:
+            return generate()
         resolved = self.resolver.resolve(role, model)
         key = cache_key(resolved, request)
         hit = self.store.get(key)
@@ -84,15 +87,7 @@ class CachedRunner:
             if on_delta is not None and finished.text:
                 on_delta(finished.text)
             return Outcome(finished, resolved, cached=True)
-        outcome = self.inner.run(
-            role,
-            request,
-            on_delta=on_delta,
-            cancel=cancel,
-            priority=priority,
-            on_start=on_start,
-            model=model,
-        )
+        outcome = generate()
         if outcome.finished.reason != "cancelled":
             self.store.set(key, asdict(outcome.finished))
         return outcome

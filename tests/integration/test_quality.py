@@ -54,12 +54,13 @@ def balanced(code: str) -> bool:
     return not stack
 
 
-@pytest.mark.parametrize("case", REFACTOR_CASES, ids=[c["file"] for c in REFACTOR_CASES])
+@pytest.mark.parametrize("case", REFACTOR_CASES, ids=[Path(c["file"]).name for c in REFACTOR_CASES])
 def test_refactor_changes_code_and_keeps_it_working(
     assistant: Assistant, tmp_path: Path, case: dict[str, str | None]
 ) -> None:
-    src = tmp_path / str(case["file"])
-    shutil.copyfile(DATA / "refactor" / str(case["file"]), src)
+    original_path = (DATA / "refactor" / str(case["file"])).resolve()
+    src = tmp_path / original_path.name
+    shutil.copyfile(original_path, src)
     original = src.read_text()
     interpreter = {".py": [sys.executable], ".js": [shutil.which("node") or ""]}.get(src.suffix)
     runnable = interpreter is not None and interpreter[0] != ""

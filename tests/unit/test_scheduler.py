@@ -95,9 +95,7 @@ def test_interactive_work_jumps_the_queue(scheduler: Scheduler, engine: Exclusiv
     engine.enqueue("interactive")
     first, _ = in_thread(scheduler.run, Role.REFACTOR, ask("first"))
     wait_busy(scheduler)
-    batch, _ = in_thread(
-        scheduler.run, Role.REFACTOR, ask("batch"), priority=Priority.BATCH
-    )
+    batch, _ = in_thread(scheduler.run, Role.REFACTOR, ask("batch"), priority=Priority.BATCH)
     time.sleep(0.05)
     fast, fast_box = in_thread(
         scheduler.run, Role.COMPLETION, ask("completion"), priority=Priority.INTERACTIVE
