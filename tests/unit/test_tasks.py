@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import pytest
 
 from codesaga.bootstrap import build_assistant
+from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.errors import (
+    CancelledError,
     ContextTooLongError,
     InputError,
     ModelError,
     ModelNotInstalledError,
 )
 from codesaga.engine.fake import FakeEngine
+from codesaga.engine.port import CancelToken
 from codesaga.models.presets import PRESETS
 from codesaga.service.models import ResolvedModel
 from codesaga.service.tasks import Assistant
@@ -227,3 +231,49 @@ def test_missing_explicit_model_says_how_to_install(engine: FakeEngine, models_d
     assistant = assistant_with(engine, models_dir, CODESAGA_MODEL_GENERATE="bllossom-8b")
     with pytest.raises(ModelNotInstalledError, match="run: codesaga models pull bllossom-8b"):
         assistant.generate("x")
+
+
+def test_journal_follows_each_request_to_its_end(assistant: Assistant, engine: FakeEngine,
+                                                 source: Path) -> None:  # fmt: skip
+    engine.enqueue(f"```python\n{REWRITE}```")
+    done = assistant.refactor(source)
+    engine.enqueue("```python\ndef broken(:\n```")
+    with pytest.raises(ModelError):
+        assistant.refactor(source)
+    engine.delay = 0.01
+    engine.enqueue("tok " * 100)
+    token = CancelToken()
+    threading.Timer(0.1, token.cancel).start()
+    with pytest.raises(CancelledError):
+        assistant.generate("go on", cancel=token)
+    by_status = {r.status: r for r in assistant.journal.query()}
+    assert by_status[RequestStatus.COMPLETED].id == done.request_id
+    assert by_status[RequestStatus.COMPLETED].output == REWRITE
+    assert by_status[RequestStatus.COMPLETED].timings.completion_tokens > 0
+    assert "not valid Python" in (by_status[RequestStatus.FAILED].error or "")
+    cancelled = by_status[RequestStatus.CANCELLED]
+    assert cancelled.type == RequestType.GENERATE and cancelled.finished_at
+    assert 0 < cancelled.timings.completion_tokens < 100
+
+
+def test_response_cache_answers_without_the_engine(engine: FakeEngine, models_dir: Path,
+                                                   tmp_path: Path) -> None:  # fmt: skip
+    from codesaga.bootstrap import build_pool
+    from codesaga.service.cache import CachedRunner
+    from codesaga.service.journal import MemoryJournal
+    from codesaga.service.runner import DirectRunner
+    from codesaga.service.stores import DiskStore
+
+    settings = load_settings({"CODESAGA_HOME": str(models_dir.parent),
+                              "CODESAGA_MODELS_DIR": str(models_dir)})  # fmt: skip
+    pool = build_pool(settings, lambda resolved: engine)
+    store = DiskStore(tmp_path / "cache")
+    assistant = Assistant(settings, CachedRunner(DirectRunner(pool), pool.resolver, store),
+                          MemoryJournal())  # fmt: skip
+    engine.enqueue("```python\nprint('hi')\n```")
+    first = assistant.generate("say hi")
+    second = assistant.generate("say hi")
+    assert second.text == first.text and second.cached and not first.cached
+    assert len(engine.history) == 1
+    assert assistant.journal.get(second.request_id).cached  # type: ignore[union-attr]
+    store.close()
