@@ -356,7 +356,7 @@ def models_pull(
         render.print_json({"installed": done})
 
 
-@models_app.command("list")
+@models_app.command("list", epilog="Example: codesaga models list --json")
 def models_list(as_json: JsonOpt = False) -> None:
     """List the presets and installed models, and which role uses each."""
     from codesaga.domain.enums import Role
@@ -395,7 +395,7 @@ def models_list(as_json: JsonOpt = False) -> None:
     render.note(f"models dir: {settings.models_dir}")
 
 
-@models_app.command("remove")
+@models_app.command("remove", epilog="Example: codesaga models remove qwen2.5-coder-1.5b")
 def models_remove(
     name: Annotated[
         str, typer.Argument(help="Preset or installed model name.", show_default=False)
@@ -416,7 +416,7 @@ def models_remove(
         render.note(f"removed {name}")
 
 
-@config_app.command("show")
+@config_app.command("show", epilog="Example: CODESAGA_N_CTX=4096 codesaga config show")
 def config_show(as_json: JsonOpt = False) -> None:
     """Every setting: its value, environment variable and meaning."""
     from codesaga.settings import config_file, load_settings
@@ -467,7 +467,7 @@ def daemon_start(
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 
 
-@daemon_app.command("stop")
+@daemon_app.command("stop", epilog="Example: codesaga daemon stop")
 def daemon_stop() -> None:
     """Stop the daemon: running requests are cancelled and journaled as such."""
     from codesaga.cli.client import stop_daemon
@@ -475,7 +475,7 @@ def daemon_stop() -> None:
     render.note("daemon stopped" if stop_daemon(_settings()) else "daemon was not running")
 
 
-@daemon_app.command("restart")
+@daemon_app.command("restart", epilog="Example: codesaga daemon restart")
 def daemon_restart() -> None:
     """Stop the daemon if it runs, then start a fresh one (e.g. after upgrading)."""
     from codesaga.cli.client import connect, stop_daemon
@@ -486,7 +486,7 @@ def daemon_restart() -> None:
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 
 
-@daemon_app.command("status")
+@daemon_app.command("status", epilog="Example: codesaga daemon status --json")
 def daemon_status(as_json: JsonOpt = False) -> None:
     """Whether the daemon runs, its models, queues and idle time."""
     from codesaga.cli.client import DaemonClient
@@ -516,7 +516,7 @@ def daemon_status(as_json: JsonOpt = False) -> None:
         render.stdout.print(f"  loaded: {model['model']} ({state}, {model['queued']} queued)")
 
 
-@daemon_app.command("logs")
+@daemon_app.command("logs", epilog="Example: codesaga daemon logs -n 100")
 def daemon_logs(
     lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines to show.")] = 50,
 ) -> None:
@@ -603,7 +603,7 @@ def requests_list(
     render.stdout.print(table)
 
 
-@requests_app.command("show")
+@requests_app.command("show", epilog="Example: codesaga requests show 9f1c2a7b5d3e4f60")
 def requests_show(
     request_id: Annotated[str, typer.Argument(help="A request id.", show_default=False)],
     as_json: JsonOpt = False,
@@ -613,7 +613,7 @@ def requests_show(
     render.print_json(record) if as_json else render.stdout.print_json(data=record)
 
 
-@app.command()
+@app.command(epilog="Example: codesaga stats --json")
 def stats(as_json: JsonOpt = False) -> None:
     """Per model: usage, mean and p95 response time, tokens/s, last use, accuracy."""
     import datetime

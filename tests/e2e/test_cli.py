@@ -29,8 +29,11 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_help_has_examples_and_python_m_works(cli: Cli) -> None:
-    for command in ("generate", "refactor", "fix", "complete"):
-        proc = cli(command, "--help")
+    commands = [["generate"], ["refactor"], ["fix"], ["complete"], ["stats"], ["requests"],
+                ["models", "pull"], ["models", "list"], ["models", "load"], ["config", "show"],
+                ["daemon", "start"], ["daemon", "status"], ["daemon", "logs"]]  # fmt: skip
+    for command in commands:
+        proc = cli(*command, "--help")
         assert proc.returncode == 0
         assert "Example" in proc.stdout, command
     proc = subprocess.run(
@@ -50,6 +53,18 @@ def test_generate_json(cli: Cli) -> None:
     assert data["model"] == SMALL
     assert "def is_even" in data["text"]
     assert len(data["request_id"]) == 16
+
+
+def test_no_daemon_runs_in_process_and_starts_nothing(cli: Cli, tmp_path: Path) -> None:
+    src = tmp_path / "even.py"
+    src.write_text("def is_even(n):\n    return \n")
+    proc = cli("--no-daemon", "complete", str(src), "--line", "2", "--column", "12", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["model"] == SMALL
+    status = json.loads(cli("daemon", "status", "--json").stdout)
+    assert status == {"running": False}
+    [record] = json.loads(cli("--no-daemon", "requests", "--json").stdout)["requests"]
+    assert record["type"] == "completion" and record["status"] == "completed"
 
 
 def test_generate_streams_text(cli: Cli) -> None:
