@@ -237,6 +237,15 @@ def test_refuses_a_runtime_dir_owned_by_someone_else(cli: Cli, paths: RuntimePat
     assert "belongs to uid 65534" in proc.stderr
 
 
+def test_idle_daemon_exits_by_itself(cli: Cli, paths: RuntimePaths, src: Path) -> None:
+    proc = cli("complete", str(src), "--line", "2", "--column", "12", CODESAGA_IDLE_TIMEOUT="2")
+    assert proc.returncode == 0, proc.stderr
+    pid = paths.read_pid()
+    assert pid is not None
+    assert wait_for(lambda: not alive(pid), 15)
+    assert not paths.socket.exists() and not paths.pid.exists()
+
+
 # -- protocol robustness --------------------------------------------------------------------
 
 
@@ -290,6 +299,10 @@ def test_cancel_mid_stream_stops_the_model(
         msg = raw.read()
         if msg.get("method") == "$/delta":
             deltas += 1
+    other = Raw(paths.socket)  # control methods answer while the model generates
+    status = other.call("status", {}, 9)["result"]
+    other.close()
+    assert [m["busy"] for m in status["models"]] == [True] and status["inflight"] == 1
     raw.send(p.encode_request("$/cancel", {"id": 1}))
     while "id" not in (msg := raw.read()) or msg.get("method"):
         deltas += 1
