@@ -43,6 +43,7 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     from codesaga.daemon.service import Daemon
     from codesaga.service.cache import CachedRunner
     from codesaga.service.journal import DiskJournal
+    from codesaga.service.sessions import Chats, DiskSessionStore
     from codesaga.service.stores import DiskStore
 
     pool = build_pool(settings, engine_factory)
@@ -53,4 +54,5 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")
     assistant = Assistant(settings, runner, journal)
-    return Daemon(settings, assistant, scheduler, journal, feedback)
+    chats = Chats(assistant, runner, DiskSessionStore(settings.data_dir / "sessions"))
+    return Daemon(settings, assistant, scheduler, journal, feedback, chats)

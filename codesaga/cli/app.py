@@ -13,7 +13,7 @@ from codesaga import __version__
 from codesaga.cli import render
 
 if TYPE_CHECKING:
-    from codesaga.cli.client import DaemonClient
+    from codesaga.cli.client import DaemonClient, LocalClient
     from codesaga.settings import Settings
 
 app = typer.Typer(
@@ -85,36 +85,40 @@ def _settings() -> Settings:
     return load_settings()
 
 
+def _client(settings: Settings) -> DaemonClient | LocalClient:
+    """The daemon (started on first use), or an in-process one with --no-daemon."""
+    from codesaga.cli.client import LocalClient, connect
+
+    return LocalClient(settings) if STATE.no_daemon else connect(settings)
+
+
 def _run_task(
     method: str, params: dict[str, Any], *, on_delta: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
-    """Run a task through the daemon (started on first use), or in-process with --no-daemon."""
+    """Run a task through the daemon, or in-process with --no-daemon."""
+    from codesaga.domain.enums import Role
+
     settings = _settings()
     params = {k: v for k, v in params.items() if v is not None}
-    if STATE.no_daemon:
-        return _run_in_process(settings, method, params, on_delta)
-    from codesaga.cli.client import connect
-
-    with connect(settings) as client:
+    with _client(settings) as client:
         if on_delta is not None:
             params["stream"] = True
         # The daemon may have started under other settings: this command's own choice of
         # model (CODESAGA_MODEL, config) wins for this request.
-        from codesaga.domain.enums import Role
-
         role = TASK_ROLES[method]
         wanted = settings.model_for(Role(role))
         if "model" not in params and client.server.get("models", {}).get(role) != wanted:
             params["model"] = wanted
-        return _call_patiently(client, method, params, on_delta)
+        result: dict[str, Any] = _call_patiently(client, method, params, on_delta)
+        return result
 
 
 def _call_patiently(
-    client: DaemonClient,
+    client: DaemonClient | LocalClient,
     method: str,
     params: dict[str, Any],
-    on_delta: Callable[[str], None] | None,
-) -> dict[str, Any]:
+    on_delta: Callable[[str], None] | None = None,
+) -> Any:
     """A person would rather wait than see "busy": retry a full queue for a while."""
     import time
 
@@ -124,8 +128,7 @@ def _call_patiently(
     delay = 0.1
     while True:
         try:
-            result: dict[str, Any] = client.call(method, params, on_delta=on_delta)
-            return result
+            return client.call(method, params, on_delta=on_delta)
         except BusyError:
             if time.monotonic() + delay > deadline:
                 raise
@@ -141,55 +144,6 @@ TASK_ROLES = {
     "complete": "completion",
     "chat": "chat",
 }
-
-
-def _run_in_process(
-    settings: Settings, method: str, params: dict[str, Any], on_delta: Callable[[str], None] | None
-) -> dict[str, Any]:
-    from codesaga.bootstrap import build_assistant
-    from codesaga.service.journal import DiskJournal
-
-    journal = DiskJournal(settings.state_dir / "journal")
-    assistant = build_assistant(settings, journal=journal)
-    model = params.get("model")
-    try:
-        if method == "generate":
-            result = assistant.generate(
-                params["prompt"], params.get("language"), on_delta=on_delta, model=model
-            )
-        elif method == "refactor":
-            result = assistant.refactor(
-                Path(params["path"]),
-                lines=params.get("lines"),
-                apply=bool(params.get("apply")),
-                instruction=params.get("instruction"),
-                label=params.get("label"),
-                on_delta=on_delta,
-                model=model,
-            )
-        elif method == "fix":
-            result = assistant.fix(
-                Path(params["path"]),
-                params["error"],
-                lines=params.get("lines"),
-                apply=bool(params.get("apply")),
-                label=params.get("label"),
-                on_delta=on_delta,
-                model=model,
-            )
-        else:
-            result = assistant.complete(
-                Path(params["path"]),
-                params["line"],
-                params["column"],
-                multiline=params.get("multiline", True),
-                label=params.get("label"),
-                model=model,
-            )
-        return result.to_json()
-    finally:
-        assistant.runner.close()
-        journal.close()
 
 
 def _file_params(file: Path) -> dict[str, Any]:
@@ -532,30 +486,9 @@ def daemon_logs(
 
 
 def _control(method: str, params: dict[str, Any] | None = None) -> Any:
-    """A control call: through the daemon, or the journal on disk with --no-daemon."""
-    settings = _settings()
-    if STATE.no_daemon:
-        return _control_offline(settings, method, params or {})
-    from codesaga.cli.client import connect
-
-    with connect(settings) as client:
+    """A control call: through the daemon, or in-process (the stores on disk) with --no-daemon."""
+    with _client(_settings()) as client:
         return client.call(method, params or {})
-
-
-def _control_offline(settings: Settings, method: str, params: dict[str, Any]) -> Any:
-    import asyncio
-
-    from codesaga.bootstrap import build_daemon
-    from codesaga.daemon.protocol import Request
-    from codesaga.daemon.service import Connection
-
-    daemon = build_daemon(settings)
-    try:
-        conn = Connection(lambda data: None, "offline")
-        conn.initialized = True
-        return asyncio.run(daemon.methods[method](conn, Request(method, params, 1)))
-    finally:
-        daemon.close()
 
 
 requests_app = typer.Typer(
@@ -673,3 +606,121 @@ def models_load(
         result = client.call("models/load", {"role": role, "model": model})
     loaded = ", ".join(result["loaded"]) or "nothing new"
     render.note(f"{role} now uses {result['roles'][role]} (loaded: {loaded})")
+
+
+# -- chat ------------------------------------------------------------------------------------
+
+
+@app.command(
+    epilog="Examples: codesaga chat  ·  codesaga chat 'why is my regex slow?'  ·  "
+    "codesaga chat --session refactor-ideas --new"
+)
+def chat(
+    message: Annotated[
+        str | None,
+        typer.Argument(
+            help="Say this one thing and print the answer ('-' reads stdin); "
+            "without it, an interactive chat starts.",
+            show_default=False,
+        ),
+    ] = None,
+    session: Annotated[
+        str | None, typer.Option("--session", "-s", help="Chat in the session of this name.")
+    ] = None,
+    new: Annotated[bool, typer.Option("--new", help="Start a fresh session.")] = False,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Chat about code. By default the session of this git repository and branch (or this
+    directory) continues where it left off."""
+    from codesaga.cli.chat import Repl, ask, current_key
+
+    settings = _settings()
+    with _client(settings) as client:
+        key = None if session else current_key(Path.cwd())
+        opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
+        if message is None:
+            Repl(client, _call_patiently, opened, settings, model).run()
+            return
+        if message == "-":
+            message = sys.stdin.read()
+        if as_json:
+            params = {"session": opened["id"], "message": message, "model": model}
+            reply = _call_patiently(client, "chat", {k: v for k, v in params.items() if v})
+            render.print_json(reply)
+            return
+        ask(client, _call_patiently, opened["id"], message, model)
+
+
+sessions_app = typer.Typer(
+    help="Chat sessions: list, show, rename, delete, export.", no_args_is_help=True
+)
+app.add_typer(sessions_app, name="sessions")
+SessionArg = Annotated[str, typer.Argument(help="Session name or id.", show_default=False)]
+
+
+@sessions_app.command("list", epilog="Example: codesaga sessions list --json")
+def sessions_list(as_json: JsonOpt = False) -> None:
+    """Sessions, most recently used first."""
+    import datetime
+
+    result = _control("sessions/list")
+    if as_json:
+        render.print_json(result)
+        return
+    from rich.table import Table
+
+    table = Table("name", "messages", "last used", "belongs to", box=None)
+    for s in result["sessions"]:
+        when = datetime.datetime.fromtimestamp(s["updated_at"]).strftime("%Y-%m-%d %H:%M")
+        table.add_row(s["name"], str(s["turns"]), when, s["key"] or "")
+    render.stdout.print(table)
+
+
+@sessions_app.command("show", epilog="Example: codesaga sessions show main")
+def sessions_show(session: SessionArg, as_json: JsonOpt = False) -> None:
+    """A whole conversation."""
+    if as_json:
+        render.print_json(_control("sessions/get", {"session": session}))
+        return
+    text = _control("sessions/export", {"session": session, "format": "markdown"})["text"]
+    if render.stdout.is_terminal:
+        from rich.markdown import Markdown
+
+        render.stdout.print(Markdown(text))
+    else:
+        sys.stdout.write(text)
+
+
+@sessions_app.command("rename", epilog="Example: codesaga sessions rename chat-1a2b3c parser")
+def sessions_rename(
+    session: SessionArg,
+    name: Annotated[str, typer.Argument(help="The new name.", show_default=False)],
+) -> None:
+    """Give a session another name."""
+    result = _control("sessions/rename", {"session": session, "name": name})
+    render.note(f"renamed to {result['name']}")
+
+
+@sessions_app.command("delete", epilog="Example: codesaga sessions delete old-chat")
+def sessions_delete(session: SessionArg) -> None:
+    """Delete a session for good."""
+    _control("sessions/delete", {"session": session})
+    render.note(f"deleted {session}")
+
+
+@sessions_app.command("export", epilog="Example: codesaga sessions export parser -o parser.md")
+def sessions_export(
+    session: SessionArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or json.")] = "markdown",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+) -> None:
+    """Export a session as Markdown or JSON."""
+    text = _control("sessions/export", {"session": session, "format": fmt})["text"]
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    render.note(f"exported to {output}")

@@ -269,3 +269,67 @@ def _wait_for_exit(pid: int | None, timeout: float) -> None:
         except ChildProcessError:
             pass
         time.sleep(0.02)
+
+
+class LocalClient:
+    """The same calls as DaemonClient, served by a daemon object in this process.
+
+    ``--no-daemon`` uses it: the model loads for this one command, nothing listens on a socket.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        import asyncio
+
+        from codesaga.bootstrap import build_daemon
+        from codesaga.daemon.service import Connection
+
+        self._daemon = build_daemon(settings)
+        self._loop = asyncio.new_event_loop()
+        self._conn = Connection(self._receive, "local")
+        self._conn.initialized = True
+        self._ids = itertools.count(1)
+        self._on_delta: Callable[[str], None] | None = None
+        self._reply: p.Response | None = None
+        self.server = self._loop.run_until_complete(
+            self._daemon.initialize(self._conn, p.Request("initialize", {}, 0))
+        )
+
+    def _receive(self, data: bytes) -> None:
+        message = p.parse(data)
+        if isinstance(message, p.Request) and message.method == "$/delta":
+            if self._on_delta is not None:
+                self._on_delta(str(message.params.get("text", "")))
+        elif isinstance(message, p.Response):
+            self._reply = message
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Any:
+        self._on_delta, self._reply = on_delta, None
+        request = p.Request(method, params or {}, next(self._ids))
+        try:
+            self._loop.run_until_complete(self._daemon.handle(self._conn, request))
+        except KeyboardInterrupt:
+            self._conn.cancel_all()
+            raise
+        reply = self._reply
+        if reply is None:
+            raise DaemonError(f"{method} gave no answer")
+        if reply.error is not None:
+            raise p.exception_from_error(reply.error)
+        return reply.result
+
+    def close(self) -> None:
+        self._daemon.scheduler.close()
+        self._daemon.close()
+        self._loop.close()
+
+    def __enter__(self) -> LocalClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -21,6 +21,7 @@ from codesaga import __version__
 from codesaga.daemon import protocol as p
 from codesaga.daemon.protocol import Request, RequestId, RpcError, require
 from codesaga.daemon.scheduler import Scheduler
+from codesaga.domain.chat import DEFAULT_SYSTEM, Session, export_json, export_markdown
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.errors import CodeSagaError
@@ -29,6 +30,7 @@ from codesaga.domain.stats import model_stats
 from codesaga.engine.port import CancelToken
 from codesaga.models.presets import PRESETS
 from codesaga.service.journal import Journal
+from codesaga.service.sessions import ChatReply, Chats
 from codesaga.service.stores import KeyValueStore
 from codesaga.service.tasks import Assistant, TaskResult
 from codesaga.settings import Settings
@@ -63,9 +65,11 @@ class Daemon:
         scheduler: Scheduler,
         journal: Journal,
         feedback: KeyValueStore,
+        chats: Chats,
     ) -> None:
         self.settings = settings
         self.assistant = assistant
+        self.chats = chats
         self.scheduler = scheduler
         self.journal = journal
         self.feedback = feedback
@@ -89,10 +93,22 @@ class Daemon:
             "stats": self.stats,
             "feedback": self.feedback_method,
             "shutdown": self.shutdown,
+            "sessions/open": self.sessions_open,
+            "sessions/list": self.sessions_list,
+            "sessions/get": self.sessions_get,
+            "sessions/rename": self.sessions_rename,
+            "sessions/delete": self.sessions_delete,
+            "sessions/export": self.sessions_export,
+            "sessions/set": self.sessions_set,
+            "sessions/attach": self.sessions_attach,
+            "sessions/detach": self.sessions_detach,
+            "sessions/clear": self.sessions_clear,
+            "sessions/undo": self.sessions_undo,
         }
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.chats.store.close()
         self.journal.close()
         self.feedback.close()
 
@@ -140,7 +156,7 @@ class Daemon:
         self,
         conn: Connection,
         req: Request,
-        work: Callable[[CancelToken, Callable[[str], None] | None], TaskResult],
+        work: Callable[[CancelToken, Callable[[str], None] | None], TaskResult | ChatReply],
     ) -> dict[str, Any]:
         if req.id is None:
             raise RpcError(p.INVALID_REQUEST, f"{req.method} needs an id")
@@ -314,6 +330,80 @@ class Daemon:
             self.feedback.incr(f"accepted:{record.model}")
         return {"model": record.model, "accepted": accepted}
 
+    # -- chat sessions -----------------------------------------------------------------------
+
+    def _ref(self, req: Request) -> str:
+        return str(require(req.params, "session", "str"))
+
+    async def sessions_open(self, conn: Connection, req: Request) -> Any:
+        session = self.chats.open(
+            name=require(req.params, "name", "str", optional=True),
+            key=require(req.params, "key", "str", optional=True),
+            new=bool(require(req.params, "new", "bool", optional=True)),
+        )
+        return summary(session)
+
+    async def sessions_list(self, conn: Connection, req: Request) -> Any:
+        return {"sessions": [summary(s) for s in self.chats.list()]}
+
+    async def sessions_get(self, conn: Connection, req: Request) -> Any:
+        return self.chats.find(self._ref(req)).to_dict()
+
+    async def sessions_rename(self, conn: Connection, req: Request) -> Any:
+        name = require(req.params, "name", "str").strip()
+        if not name:
+            raise RpcError(p.INVALID_PARAMS, "the new name is empty")
+        return summary(self.chats.update(self._ref(req), lambda s: setattr(s, "name", name)))
+
+    async def sessions_delete(self, conn: Connection, req: Request) -> Any:
+        session = self.chats.find(self._ref(req))
+        self.chats.store.delete(session.id)
+        return {"deleted": session.id}
+
+    async def sessions_export(self, conn: Connection, req: Request) -> Any:
+        fmt = require(req.params, "format", "str", optional=True) or "markdown"
+        session = self.chats.find(self._ref(req))
+        if fmt not in ("markdown", "json"):
+            raise RpcError(p.INVALID_PARAMS, "format must be markdown or json")
+        text = export_markdown(session) if fmt == "markdown" else export_json(session)
+        return {"format": fmt, "text": text}
+
+    async def sessions_set(self, conn: Connection, req: Request) -> Any:
+        system = require(req.params, "system", "str", optional=True)
+        model = require(req.params, "model", "str", optional=True)
+
+        def change(session: Session) -> None:
+            if system is not None:
+                session.system = system.strip() or DEFAULT_SYSTEM
+            if model is not None:
+                session.model = model or None
+
+        return summary(self.chats.update(self._ref(req), change))
+
+    async def sessions_attach(self, conn: Connection, req: Request) -> Any:
+        path = _path(req.params)
+        lines = require(req.params, "lines", "str", optional=True)
+        session = self.chats.attach(self._ref(req), path, lines, self.settings.max_file_bytes)
+        return summary(session)
+
+    async def sessions_detach(self, conn: Connection, req: Request) -> Any:
+        path = require(req.params, "path", "str", optional=True)
+
+        def drop(session: Session) -> None:
+            session.attachments = [
+                a for a in session.attachments if path is not None and path not in (a.path, a.label)
+            ]
+
+        return summary(self.chats.update(self._ref(req), drop))
+
+    async def sessions_clear(self, conn: Connection, req: Request) -> Any:
+        return summary(self.chats.update(self._ref(req), lambda s: s.turns.clear()))
+
+    async def sessions_undo(self, conn: Connection, req: Request) -> Any:
+        removed: list[int] = []
+        session = self.chats.update(self._ref(req), lambda s: removed.append(s.undo()))
+        return {**summary(session), "removed": removed[0]}
+
     # -- tasks -----------------------------------------------------------------------------
 
     async def generate(self, conn: Connection, req: Request) -> Any:
@@ -396,8 +486,20 @@ class Daemon:
         )
 
     async def chat(self, conn: Connection, req: Request) -> Any:
-        raw = require(req.params, "messages", "list")
         model = require(req.params, "model", "str", optional=True)
+        ref = require(req.params, "session", "str", optional=True)
+        if ref is not None:
+            message = require(req.params, "message", "str", optional=True)
+            if message is None and not require(req.params, "retry", "bool", optional=True):
+                raise RpcError(p.INVALID_PARAMS, "give a message, or retry: true")
+            return await self._task(
+                conn,
+                req,
+                lambda cancel, on_delta: self.chats.send(
+                    ref, message, on_delta=on_delta, cancel=cancel, model=model
+                ),
+            )
+        raw = require(req.params, "messages", "list")
         messages = []
         for item in raw:
             if not isinstance(item, dict) or item.get("role") not in ROLES_IN_CHAT:
@@ -429,6 +531,19 @@ def _file_task_params(
         require(params, "label", "str", optional=True),
         require(params, "model", "str", optional=True),
     )
+
+
+def summary(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "name": session.name,
+        "key": session.key,
+        "turns": len(session.turns),
+        "model": session.model,
+        "attachments": [a.label for a in session.attachments],
+        "created_at": session.created_at,
+        "updated_at": session.updated_at,
+    }
 
 
 def _path(params: dict[str, Any]) -> Path:

@@ -112,13 +112,14 @@ class Assistant:
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
         model: str | None = None,
+        max_tokens: int | None = None,
     ) -> TaskResult:
         """One chat turn over the given history (sessions come with the chat issue)."""
         if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
             raise InputError("a chat needs a last message from the user with some text")
         request = GenerationRequest(
             messages=messages,
-            max_tokens=self.settings.max_tokens,
+            max_tokens=max_tokens or self.settings.max_tokens,
             temperature=self.settings.temperature,
         )
         summary = {"messages": len(messages), "last": messages[-1].content}

@@ -29,9 +29,21 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_help_has_examples_and_python_m_works(cli: Cli) -> None:
-    commands = [["generate"], ["refactor"], ["fix"], ["complete"], ["stats"], ["requests"],
-                ["models", "pull"], ["models", "list"], ["models", "load"], ["config", "show"],
-                ["daemon", "start"], ["daemon", "status"], ["daemon", "logs"]]  # fmt: skip
+    commands = [
+        ["generate"],
+        ["refactor"],
+        ["fix"],
+        ["complete"],
+        ["stats"],
+        ["requests"],
+        ["models", "pull"],
+        ["models", "list"],
+        ["models", "load"],
+        ["config", "show"],
+        ["daemon", "start"],
+        ["daemon", "status"],
+        ["daemon", "logs"],
+    ]
     for command in commands:
         proc = cli(*command, "--help")
         assert proc.returncode == 0

@@ -233,8 +233,9 @@ def test_missing_explicit_model_says_how_to_install(engine: FakeEngine, models_d
         assistant.generate("x")
 
 
-def test_journal_follows_each_request_to_its_end(assistant: Assistant, engine: FakeEngine,
-                                                 source: Path) -> None:  # fmt: skip
+def test_journal_follows_each_request_to_its_end(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
     engine.enqueue(f"```python\n{REWRITE}```")
     done = assistant.refactor(source)
     engine.enqueue("```python\ndef broken(:\n```")
@@ -256,20 +257,23 @@ def test_journal_follows_each_request_to_its_end(assistant: Assistant, engine: F
     assert 0 < cancelled.timings.completion_tokens < 100
 
 
-def test_response_cache_answers_without_the_engine(engine: FakeEngine, models_dir: Path,
-                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_response_cache_answers_without_the_engine(
+    engine: FakeEngine, models_dir: Path, tmp_path: Path
+) -> None:
     from codesaga.bootstrap import build_pool
     from codesaga.service.cache import CachedRunner
     from codesaga.service.journal import MemoryJournal
     from codesaga.service.runner import DirectRunner
     from codesaga.service.stores import DiskStore
 
-    settings = load_settings({"CODESAGA_HOME": str(models_dir.parent),
-                              "CODESAGA_MODELS_DIR": str(models_dir)})  # fmt: skip
+    settings = load_settings(
+        {"CODESAGA_HOME": str(models_dir.parent), "CODESAGA_MODELS_DIR": str(models_dir)}
+    )
     pool = build_pool(settings, lambda resolved: engine)
     store = DiskStore(tmp_path / "cache")
-    assistant = Assistant(settings, CachedRunner(DirectRunner(pool), pool.resolver, store),
-                          MemoryJournal())  # fmt: skip
+    assistant = Assistant(
+        settings, CachedRunner(DirectRunner(pool), pool.resolver, store), MemoryJournal()
+    )
     engine.enqueue("```python\nprint('hi')\n```")
     first = assistant.generate("say hi")
     second = assistant.generate("say hi")

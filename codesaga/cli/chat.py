@@ -1,0 +1,228 @@
+"""The terminal chat: a REPL over a persistent session, streaming rendered Markdown."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codesaga.cli import render
+from codesaga.domain.chat import session_key_for
+from codesaga.domain.errors import CodeSagaError
+
+if TYPE_CHECKING:
+    from codesaga.cli.client import DaemonClient, LocalClient
+    from codesaga.settings import Settings
+
+HELP = """\
+/add FILE[:A-B]   attach a file (or lines A to B) as context for the next answers
+/drop [FILE]      detach a file, or all files
+/clear            forget the conversation (attachments stay)
+/model [NAME]     use another model in this session (no name: the chat role's model)
+/system TEXT      replace the system prompt (empty: the default)
+/retry            answer the last message again
+/undo             remove the last question and its answer
+/save [FILE]      export the session as Markdown (default: NAME.md)
+/sessions         list sessions
+/help             this help
+/exit             quit (or Ctrl-D); Ctrl-C cancels an answer, not the session"""
+
+
+def current_key(cwd: Path) -> str:
+    """The repository root and branch of ``cwd``, or ``cwd`` itself outside a repository."""
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    root = git("rev-parse", "--show-toplevel")
+    branch = git("rev-parse", "--abbrev-ref", "HEAD") if root else None
+    return session_key_for(root, branch, str(cwd.resolve()))
+
+
+class Answer:
+    """Shows an answer as it streams: rendered Markdown on a terminal, raw text otherwise."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._live: Any = None
+
+    def __enter__(self) -> Answer:
+        if render.stdout.is_terminal:
+            from rich.live import Live
+            from rich.markdown import Markdown
+
+            self._markdown = Markdown
+            self._live = Live(
+                Markdown(""),
+                console=render.stdout,
+                refresh_per_second=10,
+                vertical_overflow="visible",
+            )
+            self._live.start()
+        return self
+
+    def on_delta(self, text: str) -> None:
+        self.text += text
+        if self._live is not None:
+            self._live.update(self._markdown(self.text))
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+        elif self.text and not self.text.endswith("\n"):
+            sys.stdout.write("\n")
+
+
+def ask(
+    client: DaemonClient | LocalClient,
+    call: Callable[..., Any],
+    session_id: str,
+    message: str | None,
+    model: str | None,
+) -> dict[str, Any] | None:
+    """One turn, streamed; None when cancelled with Ctrl-C."""
+    params: dict[str, Any] = {"session": session_id, "stream": True, "model": model}
+    params.update({"message": message} if message is not None else {"retry": True})
+    params = {k: v for k, v in params.items() if v is not None}
+    with Answer() as answer:
+        try:
+            reply: dict[str, Any] = call(client, "chat", params, answer.on_delta)
+        except KeyboardInterrupt:
+            render.note("(cancelled; the partial answer is kept, marked interrupted)")
+            return None
+    for warning in reply.get("warnings", []):
+        render.warn(warning)
+    return reply
+
+
+class Repl:
+    def __init__(
+        self,
+        client: DaemonClient | LocalClient,
+        call: Callable[..., Any],
+        session: dict[str, Any],
+        settings: Settings,
+        model: str | None,
+    ) -> None:
+        self.client = client
+        self.call = call
+        self.session = session
+        self.settings = settings
+        self.model = model
+
+    def run(self) -> None:
+        self._history()
+        render.note(
+            f"chat session {self.session['name']!r} ({self.session['turns']} messages "
+            "so far) · /help for commands · Ctrl-D to quit"
+        )
+        while True:
+            try:
+                line = input("you> ")
+            except EOFError:
+                sys.stdout.write("\n")
+                return
+            except KeyboardInterrupt:
+                sys.stdout.write("\n")
+                continue
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                if text.startswith("/"):
+                    if self.command(text):
+                        return
+                else:
+                    ask(self.client, self.call, self.session["id"], line, self.model)
+            except CodeSagaError as exc:
+                render.error(str(exc))
+
+    def _history(self) -> None:
+        with contextlib.suppress(ImportError, OSError):
+            import readline
+
+            path = self.settings.state_dir / "chat_history"
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if path.exists():
+                readline.read_history_file(path)
+            readline.set_history_length(1000)
+            import atexit
+
+            atexit.register(readline.write_history_file, path)
+
+    def command(self, text: str) -> bool:
+        """Run a slash command; True to quit."""
+        name, _, arg = text.partition(" ")
+        arg = arg.strip()
+        sid = self.session["id"]
+        rpc = self.client.call
+        if name in ("/exit", "/quit"):
+            return True
+        if name == "/help":
+            render.stdout.print(HELP, highlight=False, markup=False)
+        elif name == "/add":
+            if not arg:
+                raise_usage("/add FILE or /add FILE:A-B")
+            file, lines = split_range(arg)
+            s = rpc(
+                "sessions/attach",
+                {"session": sid, "path": str(Path(file).absolute()), "lines": lines},
+            )
+            render.note("attached: " + ", ".join(s["attachments"]))
+        elif name == "/drop":
+            path = str(Path(arg).absolute()) if arg else None
+            s = rpc("sessions/detach", {"session": sid, "path": path})
+            render.note("attached: " + (", ".join(s["attachments"]) or "nothing"))
+        elif name == "/clear":
+            rpc("sessions/clear", {"session": sid})
+            render.note("conversation cleared")
+        elif name == "/model":
+            rpc("sessions/set", {"session": sid, "model": arg})
+            self.model = arg or None
+            render.note(f"model: {arg or 'the chat role default'}")
+        elif name == "/system":
+            rpc("sessions/set", {"session": sid, "system": arg})
+            render.note("system prompt " + ("replaced" if arg else "reset to the default"))
+        elif name == "/retry":
+            ask(self.client, self.call, sid, None, self.model)
+        elif name == "/undo":
+            s = rpc("sessions/undo", {"session": sid})
+            render.note(f"removed {s['removed']} messages")
+        elif name == "/save":
+            target = Path(arg or f"{self.session['name']}.md")
+            text_md = rpc("sessions/export", {"session": sid, "format": "markdown"})["text"]
+            target.write_text(text_md, encoding="utf-8")
+            render.note(f"saved to {target}")
+        elif name == "/sessions":
+            for s in rpc("sessions/list", {})["sessions"]:
+                mark = "*" if s["id"] == sid else " "
+                render.stdout.print(f"{mark} {s['name']}  ({s['turns']} messages)", markup=False)
+        else:
+            render.warn(f"unknown command {name}; /help lists them")
+        return False
+
+
+def split_range(arg: str) -> tuple[str, str | None]:
+    """``app.py:10-20`` -> ("app.py", "10:20"); a path alone has no range."""
+    head, sep, tail = arg.rpartition(":")
+    if sep and tail.replace("-", "").isdigit():
+        return head, tail.replace("-", ":")
+    return arg, None
+
+
+def raise_usage(usage: str) -> None:
+    from codesaga.domain.errors import UsageError
+
+    raise UsageError(f"usage: {usage}")

@@ -1,0 +1,165 @@
+"""Chat sessions and fitting a conversation into the model's context window."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from codesaga.domain.errors import InputError
+from codesaga.domain.prompts import Message, fence
+
+DEFAULT_SYSTEM = (
+    "You are CodeSaga, a concise coding assistant running locally. Answer precisely; put code "
+    "in fenced blocks with a language tag."
+)
+
+
+@dataclass
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str
+    created_at: float = field(default_factory=time.time)
+    # An assistant turn still being written, or cut short by a crash or a cancel.
+    interrupted: bool = False
+    request_id: str | None = None
+
+
+@dataclass
+class Attachment:
+    path: str
+    content: str
+    lines: str | None = None  # "A:B" when only part of the file is attached
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}:{self.lines}" if self.lines else self.path
+
+
+@dataclass
+class Session:
+    id: str
+    name: str
+    key: str | None = None  # the repository and branch (or directory) it belongs to
+    system: str = DEFAULT_SYSTEM
+    model: str | None = None
+    turns: list[Turn] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+
+    @classmethod
+    def new(cls, name: str | None = None, key: str | None = None) -> Session:
+        sid = uuid.uuid4().hex[:12]
+        return cls(sid, name or f"chat-{sid[:6]}", key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Session:
+        values = dict(data)
+        values["turns"] = [Turn(**t) for t in values.get("turns", [])]
+        values["attachments"] = [Attachment(**a) for a in values.get("attachments", [])]
+        return cls(**values)
+
+    def undo(self) -> int:
+        """Remove the last exchange (the last user turn and what followed); returns how many."""
+        for i in range(len(self.turns) - 1, -1, -1):
+            if self.turns[i].role == "user":
+                removed = len(self.turns) - i
+                del self.turns[i:]
+                return removed
+        return 0
+
+
+@dataclass(frozen=True)
+class Fitted:
+    messages: list[Message]
+    dropped_turns: int  # the oldest turns left out to fit the window
+
+    @property
+    def notice(self) -> str | None:
+        if not self.dropped_turns:
+            return None
+        return (
+            f"the conversation is longer than the model's context: the oldest "
+            f"{self.dropped_turns} messages were left out of this answer (they stay in "
+            "the session)"
+        )
+
+
+def _context_message(attachments: list[Attachment]) -> str:
+    parts = ["Files the user attached for reference:"]
+    for a in attachments:
+        parts.append(f"{a.label}\n{fence(a.content, _fence_tag(a.path))}")
+    return "\n\n".join(parts)
+
+
+def _fence_tag(path: str) -> str:
+    from codesaga.domain.languages import detect_language
+
+    return detect_language(path).id
+
+
+def fit_conversation(
+    session: Session, count: Callable[[list[Message]], int], budget: int
+) -> Fitted:
+    """The messages to send: the system prompt, attached files and as many of the latest
+    turns as fit in ``budget`` tokens; older turns are dropped, whole exchanges first.
+
+    Raises ``InputError`` when the last message with the system prompt and attachments
+    alone does not fit: no dropping can help then.
+    """
+    system = session.system
+    if session.attachments:
+        system = f"{system}\n\n{_context_message(session.attachments)}"
+    head = [Message("system", system)]
+    turns = [t for t in session.turns if t.content or t.role == "user"]
+    convo = [Message(t.role, t.content) for t in turns]
+    if not convo or convo[-1].role != "user":
+        raise InputError("there is no question to answer: the last message is not the user's")
+    if count(head + convo[-1:]) > budget:
+        extra = " and the attached files" if session.attachments else ""
+        raise InputError(
+            f"your message{extra} do not fit in the model's context ({budget} tokens); "
+            "shorten it, /drop attachments, or raise CODESAGA_N_CTX"
+        )
+    start = 0
+    while count(head + convo[start:]) > budget:
+        start += 1
+        # never start on an assistant turn: it would answer a question we no longer show
+        while start < len(convo) - 1 and convo[start].role == "assistant":
+            start += 1
+    return Fitted(head + convo[start:], start)
+
+
+def export_markdown(session: Session) -> str:
+    lines = [f"# {session.name}", ""]
+    if session.attachments:
+        lines += ["Attached: " + ", ".join(a.label for a in session.attachments), ""]
+    for turn in session.turns:
+        who = "You" if turn.role == "user" else "CodeSaga"
+        mark = " (interrupted)" if turn.interrupted else ""
+        lines += [f"## {who}{mark}", "", turn.content.rstrip(), ""]
+    return "\n".join(lines)
+
+
+def export_json(session: Session) -> str:
+    return json.dumps(session.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def session_key_for(repo_root: str | None, branch: str | None, cwd: str) -> str:
+    """The default session's key: the repository and branch, or else the directory."""
+    if repo_root:
+        return f"{repo_root}@{branch or 'HEAD'}"
+    return cwd
+
+
+def default_name(key: str) -> str:
+    tail = key.rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"[^\w.@-]+", "-", tail) or "chat"

@@ -1,0 +1,136 @@
+"""Chat sessions over the fake engine: fitting the window, saving as it streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codesaga.bootstrap import build_pool
+from codesaga.domain.chat import Attachment, Session, Turn, export_markdown, fit_conversation
+from codesaga.domain.errors import InputError
+from codesaga.domain.prompts import Message
+from codesaga.engine.fake import FakeEngine
+from codesaga.service.journal import MemoryJournal
+from codesaga.service.runner import DirectRunner
+from codesaga.service.sessions import Chats, DiskSessionStore
+from codesaga.service.tasks import Assistant
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
+
+
+def words(messages: list[Message]) -> int:
+    return sum(len(m.content.split()) for m in messages)
+
+
+def session_with(*texts: str) -> Session:
+    s = Session.new("t")
+    s.system = "sys"
+    for i, text in enumerate(texts):
+        s.turns.append(Turn("user" if i % 2 == 0 else "assistant", text))
+    return s
+
+
+def test_everything_fits() -> None:
+    fitted = fit_conversation(session_with("a b", "c d", "e"), words, 100)
+    assert [m.content for m in fitted.messages] == ["sys", "a b", "c d", "e"]
+    assert fitted.notice is None
+
+
+def test_oldest_turns_are_dropped_and_said() -> None:
+    s = session_with("one two three", "four five six", "seven eight", "nine", "ten")
+    fitted = fit_conversation(s, words, 5)
+    assert [m.content for m in fitted.messages] == ["sys", "seven eight", "nine", "ten"]
+    assert fitted.dropped_turns == 2
+    assert "oldest 2 messages were left out" in (fitted.notice or "")
+
+
+def test_never_starts_with_an_answer() -> None:
+    s = session_with("q1 long long long", "a1", "q2")
+    fitted = fit_conversation(s, words, 3)
+    assert [m.role for m in fitted.messages] == ["system", "user"]
+
+
+def test_a_message_too_big_for_the_window_is_an_error() -> None:
+    with pytest.raises(InputError, match="do not fit in the model's context"):
+        fit_conversation(session_with("w " * 50), words, 10)
+
+
+def test_attachments_ride_with_the_system_prompt() -> None:
+    s = session_with("explain")
+    s.attachments.append(Attachment("lib/x.py", "X = 1\n", "1:1"))
+    system = fit_conversation(s, words, 100).messages[0].content
+    assert "lib/x.py:1:1" in system and "```python\nX = 1\n```" in system
+
+
+def test_undo_and_markdown_export() -> None:
+    s = session_with("q1", "a1", "q2")
+    s.turns.append(Turn("assistant", "half an ans", interrupted=True))
+    assert "## CodeSaga (interrupted)" in export_markdown(s)
+    assert s.undo() == 2
+    assert [t.content for t in s.turns] == ["q1", "a1"]
+
+
+@pytest.fixture
+def chats(tmp_path: Path) -> tuple[Chats, FakeEngine]:
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    engine = FakeEngine(n_ctx=4096)
+    runner = DirectRunner(build_pool(settings, lambda resolved: engine))
+    store = DiskSessionStore(tmp_path / "sessions")
+    return Chats(Assistant(settings, runner, MemoryJournal()), runner, store), engine
+
+
+def test_turns_persist_and_the_history_is_sent(
+    chats: tuple[Chats, FakeEngine], tmp_path: Path
+) -> None:
+    service, engine = chats
+    session = service.open(key="/repo@main")
+    engine.enqueue("Noted.")
+    engine.enqueue("Your name is Ada.")
+    service.send(session.id, "My name is Ada.")
+    reply = service.send(session.id, "What is my name?")
+    assert reply.result.text == "Your name is Ada."
+    sent = [m.content for m in engine.history[-1].messages]
+    assert sent[1:] == ["My name is Ada.", "Noted.", "What is my name?"]
+    assert service.open(key="/repo@main").id == session.id  # the same session resumes
+    service.store.close()
+    reopened = DiskSessionStore(tmp_path / "sessions").get(session.id)
+    assert reopened is not None
+    assert [t.content for t in reopened.turns][-1] == "Your name is Ada."
+    assert not reopened.turns[-1].interrupted
+
+
+def test_a_failure_mid_answer_keeps_the_partial_answer(
+    chats: tuple[Chats, FakeEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, engine = chats
+    session = service.open(name="s")
+    monkeypatch.setattr("codesaga.service.sessions.PARTIAL_SAVE_SECONDS", 0.0)
+    original = engine.stream
+
+    def dying(request, cancel=None):  # type: ignore[no-untyped-def]
+        for n, event in enumerate(original(request, cancel)):
+            if n == 3:
+                raise RuntimeError("the machine lost power")
+            yield event
+
+    monkeypatch.setattr(engine, "stream", dying)
+    engine.enqueue("one two three four five")
+    with pytest.raises(RuntimeError):
+        service.send(session.id, "count")
+    saved = service.store.get(session.id)
+    assert saved is not None
+    assert saved.turns[0].content == "count"
+    assert saved.turns[-1].interrupted and saved.turns[-1].content == "one two"
+
+
+def test_retry_replaces_the_last_answer(chats: tuple[Chats, FakeEngine]) -> None:
+    service, engine = chats
+    session = service.open(name="s")
+    engine.enqueue("first try")
+    engine.enqueue("second try")
+    service.send(session.id, "hello")
+    service.send(session.id, None)
+    saved = service.find("s")
+    assert [t.content for t in saved.turns] == ["hello", "second try"]
