@@ -8,9 +8,12 @@ previous one only evaluates the new part.
 from __future__ import annotations
 
 import codecs
+import ctypes
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +22,17 @@ from codesaga.domain.fim import detect_fim_format
 from codesaga.domain.stops import StopScanner
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 from codesaga.models.gguf import read_gguf
+
+MAX_SLOTS = 8  # saved conversation states kept in memory, least recently used dropped
+
+
+@dataclass
+class _SavedState:
+    """A copy of the context's state (KV cache) and the tokens it holds."""
+
+    tokens: list[int]
+    data: Any  # a ctypes byte array
+    size: int
 
 
 class LlamaCppEngine:
@@ -53,6 +67,7 @@ class LlamaCppEngine:
         # cancelled request stops mid-prompt too. It is only installed during prompt
         # evaluation; between generated tokens we check the token ourselves, for free.
         self._watched: CancelToken | None = None
+        self._slots: OrderedDict[str, _SavedState] = OrderedDict()
         self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
         # llama.cpp reports an aborted decode on stderr as an error; for us it is a normal
         # cancellation. Load errors were raised above as exceptions.
@@ -132,6 +147,8 @@ class LlamaCppEngine:
         if len(tokens) + request.reserve > n_ctx:
             raise ContextTooLongError(len(tokens), n_ctx, request.reserve)
         max_tokens = min(request.max_tokens, n_ctx - len(tokens))
+        if request.cache_slot is not None:
+            self._restore_slot(request.cache_slot, tokens)
         reused = self._cached_prefix(tokens)
         if request.seed is not None:
             self._llm.set_seed(request.seed)
@@ -185,22 +202,54 @@ class LlamaCppEngine:
             rest = scanner.flush() + decoder.decode(b"", final=True)
             if rest:
                 yield Delta(rest)
+        if request.cache_slot is not None and reason != "cancelled":
+            self._save_slot(request.cache_slot)
         done = time.perf_counter()
         first = first_token_at or done
         yield Finished(
             reason, len(tokens), len(tokens) - reused, produced, first - started, done - first
         )
 
+    def _held_tokens(self) -> list[int]:
+        return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]
+
+    def _save_slot(self, slot: str) -> None:
+        ctx = self._llm._ctx.ctx
+        size = self._lib.llama_state_get_size(ctx)
+        data = (ctypes.c_uint8 * size)()
+        written = self._lib.llama_state_get_data(ctx, data, size)
+        self._slots[slot] = _SavedState(self._held_tokens(), data, int(written))
+        self._slots.move_to_end(slot)
+        while len(self._slots) > MAX_SLOTS:
+            self._slots.popitem(last=False)
+
+    def _restore_slot(self, slot: str, tokens: list[int]) -> None:
+        """Bring back a conversation's state if it shares more with ``tokens`` than the
+        context holds now (another request or conversation used the model in between)."""
+        saved = self._slots.get(slot)
+        if saved is None or _common_prefix(saved.tokens, tokens) <= self._cached_prefix(tokens):
+            return
+        self._lib.llama_state_set_data(self._llm._ctx.ctx, saved.data, saved.size)
+        n = len(saved.tokens)
+        self._llm.input_ids[:n] = saved.tokens
+        self._llm.n_tokens = n
+        self._llm._requires_eval = True  # logits are stale: generate() re-evaluates a token
+        self._slots.move_to_end(slot)
+
     def _cached_prefix(self, tokens: list[int]) -> int:
         """How many leading prompt tokens the KV cache already holds (as generate() reuses)."""
-        held = self._llm.input_ids[: self._llm.n_tokens]
-        n = 0
-        for a, b in zip(held, tokens, strict=False):
-            if a != b:
-                break
-            n += 1
+        n = _common_prefix(self._held_tokens(), tokens)
         # generate() re-evaluates one token to refresh the logits when the prompt is all cached
         return min(n, len(tokens) - 1)
 
     def close(self) -> None:
         self._llm.close()
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

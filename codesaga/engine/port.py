@@ -40,6 +40,10 @@ class GenerationRequest:
     seed: int | None = None
     # Tokens kept free for the answer when checking that the prompt fits the context.
     reserve: int = 64
+    # A conversation's name: the engine keeps its model state after answering, and brings
+    # it back when another request used the model in between, so the next turn only
+    # evaluates what is new. None: no state is kept.
+    cache_slot: str | None = None
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):

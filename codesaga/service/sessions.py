@@ -211,7 +211,12 @@ class Chats:
 
         try:
             result = self.assistant.chat(
-                fitted.messages, on_delta=streamed, cancel=cancel, model=model, max_tokens=reserve
+                fitted.messages,
+                on_delta=streamed,
+                cancel=cancel,
+                model=model,
+                max_tokens=reserve,
+                cache_slot=session.id,
             )
         except BaseException:
             answer.content = "".join(parts)  # kept, and marked interrupted

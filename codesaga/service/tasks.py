@@ -113,6 +113,7 @@ class Assistant:
         priority: Priority = Priority.NORMAL,
         model: str | None = None,
         max_tokens: int | None = None,
+        cache_slot: str | None = None,
     ) -> TaskResult:
         """One chat turn over the given history (sessions come with the chat issue)."""
         if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
@@ -121,6 +122,7 @@ class Assistant:
             messages=messages,
             max_tokens=max_tokens or self.settings.max_tokens,
             temperature=self.settings.temperature,
+            cache_slot=cache_slot,
         )
         summary = {"messages": len(messages), "last": messages[-1].content}
         with self._journaled(RequestType.CHAT, summary) as rec:

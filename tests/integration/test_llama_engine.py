@@ -99,3 +99,22 @@ def test_corrupt_model_files_are_refused_before_loading(small_model: Path, tmp_p
     shutil.copyfile(__file__, junk)
     with pytest.raises(ModelFileError, match="not a GGUF model file"):
         LlamaCppEngine(junk)
+
+
+def test_a_conversation_state_comes_back_after_other_work(engine: LlamaCppEngine) -> None:
+    history = [
+        Message("system", "You are terse."),
+        Message("user", "Explain what a Python generator is. " * 8),
+    ]
+    turn1 = collect(engine, GenerationRequest(messages=history, max_tokens=24, cache_slot="s1"))
+    history += [Message("assistant", turn1.text), Message("user", "And a coroutine?")]
+    # other work takes the context over in between
+    collect(engine, ask("Write a haiku about tabs versus spaces. " * 6, max_tokens=8))
+    turn2 = collect(engine, GenerationRequest(messages=history, max_tokens=8, cache_slot="s1"))
+    new_tokens = turn2.prompt_tokens - turn1.prompt_tokens - turn1.completion_tokens
+    assert turn2.prompt_tokens_evaluated <= new_tokens + 4
+    # without the slot, the same turn re-reads the whole conversation
+    collect(engine, ask("Write a haiku about tabs versus spaces. " * 6, max_tokens=8))
+    cold = collect(engine, GenerationRequest(messages=history, max_tokens=8))
+    assert cold.prompt_tokens_evaluated > turn1.prompt_tokens
+    assert cold.text == turn2.text  # the restored state answers exactly as a fresh one
