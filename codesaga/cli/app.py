@@ -628,6 +628,9 @@ def chat(
         str | None, typer.Option("--session", "-s", help="Chat in the session of this name.")
     ] = None,
     new: Annotated[bool, typer.Option("--new", help="Start a fresh session.")] = False,
+    tui: Annotated[
+        bool, typer.Option("--tui", help="The full-screen chat: sessions beside the talk.")
+    ] = False,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -639,6 +642,13 @@ def chat(
     with _client(settings) as client:
         key = None if session else current_key(Path.cwd())
         opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
+        if model:
+            client.call("sessions/set", {"session": opened["id"], "model": model})
+        if tui:
+            from codesaga.cli.tui import ChatApp
+
+            ChatApp(client, opened, settings.n_ctx).run()
+            return
         if message is None:
             Repl(client, _call_patiently, opened, settings, model).run()
             return

@@ -12,16 +12,20 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codesaga import __version__
 from codesaga.daemon import protocol as p
 from codesaga.daemon.runtime import RuntimePaths, is_locked
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
 from codesaga.settings import Settings
+
+if TYPE_CHECKING:
+    from codesaga.daemon.service import Daemon
 
 START_TIMEOUT = 60.0
 ALREADY_RUNNING = 75  # codesaga.daemon.main.ALREADY_RUNNING, without importing the daemon
@@ -33,6 +37,7 @@ class DaemonClient:
         self._reader = sock.makefile("rb")
         self._ids = itertools.count(1)
         self.server: dict[str, Any] = {}
+        self._current: int | None = None
 
     @classmethod
     def connect(cls, path: Path, timeout: float | None = None) -> DaemonClient:
@@ -97,6 +102,7 @@ class DaemonClient:
         """
         request_id = next(self._ids)
         self._send(p.encode_request(method, params or {}, request_id))
+        self._current = request_id
         try:
             return self._wait(request_id, on_delta)
         except KeyboardInterrupt:
@@ -105,6 +111,14 @@ class DaemonClient:
             with contextlib.suppress(Exception):
                 self._wait(request_id, None)
             raise
+        finally:
+            self._current = None
+
+    def cancel_current(self) -> None:
+        """Cancel the request ``call`` is waiting for (from another thread, e.g. a UI)."""
+        current = self._current
+        if current is not None:
+            self._send(p.encode_request("$/cancel", {"id": current}))
 
     def _wait(self, request_id: int, on_delta: Callable[[str], None] | None) -> Any:
         while True:
@@ -274,33 +288,37 @@ def _wait_for_exit(pid: int | None, timeout: float) -> None:
 class LocalClient:
     """The same calls as DaemonClient, served by a daemon object in this process.
 
-    ``--no-daemon`` uses it: the model loads for this one command, nothing listens on a socket.
+    ``--no-daemon`` uses it: the model loads for this one command, nothing listens on a
+    socket. The daemon's event loop runs on a thread of its own, so any thread (a UI's
+    included) may call.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, daemon: Daemon | None = None) -> None:
         import asyncio
 
         from codesaga.bootstrap import build_daemon
         from codesaga.daemon.service import Connection
 
-        self._daemon = build_daemon(settings)
+        self._daemon = daemon or build_daemon(settings)
         self._loop = asyncio.new_event_loop()
-        self._conn = Connection(self._receive, "local")
-        self._conn.initialized = True
-        self._ids = itertools.count(1)
-        self._on_delta: Callable[[str], None] | None = None
-        self._reply: p.Response | None = None
-        self.server = self._loop.run_until_complete(
-            self._daemon.initialize(self._conn, p.Request("initialize", {}, 0))
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="local-daemon", daemon=True
         )
+        self._thread.start()
+        self._conn = Connection(self._receive, "local")
+        self._ids = itertools.count(1)
+        self._deltas: dict[int, Callable[[str], None]] = {}
+        self._replies: dict[int, p.Response] = {}
+        self.server: dict[str, Any] = self.call("initialize", {})
 
     def _receive(self, data: bytes) -> None:
         message = p.parse(data)
         if isinstance(message, p.Request) and message.method == "$/delta":
-            if self._on_delta is not None:
-                self._on_delta(str(message.params.get("text", "")))
-        elif isinstance(message, p.Response):
-            self._reply = message
+            on_delta = self._deltas.get(message.params.get("id"))  # type: ignore[arg-type]
+            if on_delta is not None:
+                on_delta(str(message.params.get("text", "")))
+        elif isinstance(message, p.Response) and isinstance(message.id, int):
+            self._replies[message.id] = message
 
     def call(
         self,
@@ -309,23 +327,39 @@ class LocalClient:
         *,
         on_delta: Callable[[str], None] | None = None,
     ) -> Any:
-        self._on_delta, self._reply = on_delta, None
-        request = p.Request(method, params or {}, next(self._ids))
+        import asyncio
+
+        request_id = next(self._ids)
+        if on_delta is not None:
+            self._deltas[request_id] = on_delta
+        request = p.Request(method, params or {}, request_id)
+        future = asyncio.run_coroutine_threadsafe(
+            self._daemon.handle(self._conn, request), self._loop
+        )
         try:
-            self._loop.run_until_complete(self._daemon.handle(self._conn, request))
+            future.result()
         except KeyboardInterrupt:
             self._conn.cancel_all()
+            with contextlib.suppress(Exception):
+                future.result(timeout=5)
             raise
-        reply = self._reply
+        finally:
+            self._deltas.pop(request_id, None)
+        reply = self._replies.pop(request_id, None)
         if reply is None:
             raise DaemonError(f"{method} gave no answer")
         if reply.error is not None:
             raise p.exception_from_error(reply.error)
         return reply.result
 
+    def cancel_current(self) -> None:
+        self._conn.cancel_all()
+
     def close(self) -> None:
         self._daemon.scheduler.close()
         self._daemon.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
         self._loop.close()
 
     def __enter__(self) -> LocalClient:

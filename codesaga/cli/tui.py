@@ -1,0 +1,204 @@
+"""`codesaga chat --tui`: sessions beside the conversation, streamed answers, keyboard-first.
+
+Works in an 80×24 terminal. The app talks to the daemon through a small ChatBackend, so
+tests drive it through Textual's pilot with an in-process daemon and a scripted engine.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar, Protocol
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, ListItem, ListView, Markdown, Static, TextArea
+
+from codesaga.domain.errors import CancelledError, CodeSagaError
+from codesaga.domain.extract import code_blocks
+
+
+class ChatBackend(Protocol):
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, on_delta: Any = None
+    ) -> Any: ...
+    def cancel_current(self) -> None: ...
+
+
+class Message(Markdown):
+    """One turn of the conversation."""
+
+    DEFAULT_CSS = """
+    Message { margin: 0 1 1 0; padding: 0 1; }
+    Message.user { background: $boost; border-left: thick $accent; }
+    Message.assistant { border-left: thick $success; }
+    Message.interrupted { border-left: thick $warning; }
+    """
+
+
+class ChatApp(App[None]):
+    TITLE = "CodeSaga chat"
+    CSS = """
+    #sessions { width: 22; border-right: solid $panel; }
+    #conversation { height: 1fr; }
+    #input { height: 5; }
+    #status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send", priority=True),
+        Binding("escape", "cancel", "Cancel answer", priority=True),
+        Binding("ctrl+n", "new_session", "New session", priority=True),
+        Binding("ctrl+y", "copy_code", "Copy code", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, backend: ChatBackend, session: dict[str, Any], n_ctx: int) -> None:
+        super().__init__()
+        self.backend = backend
+        self.session = session
+        self.n_ctx = n_ctx
+        self.answering = False
+        self.last_answer = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield ListView(id="sessions")
+            with Vertical():
+                yield VerticalScroll(id="conversation")
+                yield TextArea(id="input", soft_wrap=True, show_line_numbers=False)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_sessions()
+        self.show_session(self.session["id"])
+        self.query_one("#input", TextArea).focus()
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def refresh_sessions(self) -> None:
+        listing = self.query_one("#sessions", ListView)
+        listing.clear()
+        sessions = self.backend.call("sessions/list", {})["sessions"]
+        for s in sessions:
+            item = ListItem(Static(f"{s['name']} ({s['turns']})"), name=s["id"])
+            listing.append(item)
+        ids = [s["id"] for s in sessions]
+        if self.session["id"] in ids:
+            listing.index = ids.index(self.session["id"])
+
+    def show_session(self, session_id: str) -> None:
+        full = self.backend.call("sessions/get", {"session": session_id})
+        self.session = {"id": full["id"], "name": full["name"]}
+        box = self.query_one("#conversation", VerticalScroll)
+        box.remove_children()
+        for turn in full["turns"]:
+            box.mount(self._message(turn["role"], turn["content"], turn["interrupted"]))
+        box.scroll_end(animate=False)
+        self.sub_title = full["name"]
+        self.set_status(f"session {full['name']} · {len(full['turns'])} messages")
+
+    @on(ListView.Selected, "#sessions")
+    def switch_session(self, event: ListView.Selected) -> None:
+        if self.answering or event.item.name is None:
+            return
+        self.show_session(event.item.name)
+        self.query_one("#input", TextArea).focus()
+
+    def action_new_session(self) -> None:
+        if self.answering:
+            return
+        self.session = self.backend.call("sessions/open", {"new": True})
+        self.refresh_sessions()
+        self.show_session(self.session["id"])
+
+    # -- talking -------------------------------------------------------------------------------
+
+    def _message(self, role: str, text: str, interrupted: bool = False) -> Message:
+        classes = f"{role} interrupted" if interrupted else role
+        prefix = "**You**\n\n" if role == "user" else ""
+        return Message(prefix + text, classes=classes)
+
+    def action_send(self) -> None:
+        box = self.query_one("#input", TextArea)
+        text = box.text.strip()
+        if not text or self.answering:
+            return
+        box.clear()
+        conversation = self.query_one("#conversation", VerticalScroll)
+        conversation.mount(self._message("user", text))
+        answer = self._message("assistant", "…")
+        conversation.mount(answer)
+        conversation.scroll_end(animate=False)
+        self.answering = True
+        self.set_status("answering… (Esc cancels)")
+        self.ask(text, answer)
+
+    @work(thread=True, exclusive=True)
+    def ask(self, text: str, answer: Message) -> None:
+        parts: list[str] = []
+        shown = 0.0
+
+        def on_delta(delta: str) -> None:
+            nonlocal shown
+            parts.append(delta)
+            if time.monotonic() - shown > 0.1:  # redraw at most ten times a second
+                shown = time.monotonic()
+                self.call_from_thread(self._stream, answer, "".join(parts))
+
+        try:
+            reply = self.backend.call(
+                "chat",
+                {"session": self.session["id"], "message": text, "stream": True},
+                on_delta=on_delta,
+            )
+        except CancelledError:
+            self.call_from_thread(self._ended, answer, "".join(parts), "cancelled", None)
+        except CodeSagaError as exc:
+            self.call_from_thread(self._ended, answer, "".join(parts), f"error: {exc}", None)
+        else:
+            self.call_from_thread(self._ended, answer, reply["text"], None, reply)
+
+    def _stream(self, answer: Message, text: str) -> None:
+        answer.update(text)
+        self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
+
+    def _ended(
+        self, answer: Message, text: str, problem: str | None, reply: dict[str, Any] | None
+    ) -> None:
+        self.answering = False
+        answer.update(text or "*(no answer)*")
+        if problem:
+            answer.add_class("interrupted")
+            self.set_status(problem)
+        elif reply is not None:
+            self.last_answer = text
+            self.set_status(self._usage(reply))
+        self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
+        self.refresh_sessions()
+
+    def _usage(self, reply: dict[str, Any]) -> str:
+        usage = reply.get("usage", {})
+        tokens = usage.get("completion_tokens", 0)
+        seconds = usage.get("generation_seconds", 0.0)
+        speed = f"{(tokens - 1) / seconds:.1f} tok/s" if seconds > 0 and tokens > 1 else "- tok/s"
+        used = usage.get("prompt_tokens", 0) + tokens
+        notice = f" · {reply['notice']}" if reply.get("notice") else ""
+        return f"{reply['model']} · {speed} · context {used}/{self.n_ctx}{notice}"
+
+    def action_cancel(self) -> None:
+        if self.answering:
+            self.backend.cancel_current()
+            self.set_status("cancelling…")
+
+    def action_copy_code(self) -> None:
+        blocks = [b for b in code_blocks(self.last_answer) if b.code.strip()]
+        if not blocks:
+            self.set_status("no code block in the last answer")
+            return
+        self.copy_to_clipboard(blocks[-1].code + "\n")
+        self.set_status(f"copied the last code block ({len(blocks[-1].code.splitlines())} lines)")
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)

@@ -1,0 +1,110 @@
+"""The Textual chat through Textual's pilot, over an in-process daemon with a scripted engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.bootstrap import build_daemon
+from codesaga.cli.client import LocalClient
+from codesaga.cli.tui import ChatApp, Message
+from codesaga.engine.fake import FakeEngine
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
+
+ANSWER = (
+    "Use a generator:\n\n```python\ndef squares(n):\n    yield from (i * i for i in range(n))\n```"
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(n_ctx=4096)
+
+
+@pytest.fixture
+def client(tmp_path: Path, engine: FakeEngine) -> Iterator[LocalClient]:
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings(
+        {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL": str(model)}
+    )
+    local = LocalClient(settings, build_daemon(settings, lambda resolved: engine))
+    yield local
+    local.close()
+
+
+def sessions(client: LocalClient) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in client.call("sessions/list", {})["sessions"]}
+
+
+async def wait_idle(app: ChatApp, pilot: Any) -> None:
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if not app.answering:
+            return
+    raise AssertionError("the answer never finished")
+
+
+@pytest.mark.anyio
+async def test_type_send_stream_switch_and_cancel(client: LocalClient, engine: FakeEngine) -> None:
+    other = client.call("sessions/open", {"name": "older"})
+    engine.enqueue("An older answer.")
+    client.call("chat", {"session": other["id"], "message": "An older question."})
+    alpha = client.call("sessions/open", {"name": "alpha"})
+    app = ChatApp(client, alpha, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        engine.enqueue(ANSWER)
+        await pilot.press(*"how do I make squares lazily?")
+        await pilot.press("ctrl+s")
+        await wait_idle(app, pilot)
+        shown = [str(m.source) for m in app.query(Message)]
+        assert "how do I make squares lazily?" in shown[0]
+        assert shown[1] == ANSWER
+        status = str(app.query_one("#status").render())
+        assert status.startswith("m.gguf · ") and "context 77/4096" in status
+        assert sessions(client)["alpha"]["turns"] == 2
+
+        await pilot.press("ctrl+y")  # copy the code block
+        assert "copied the last code block (2 lines)" in str(app.query_one("#status").render())
+
+        await pilot.press("tab")  # to the session list (sorted: alpha first, then older)
+        app.query_one("#sessions").focus()
+        await pilot.press("down", "enter")
+        await pilot.pause(0.05)
+        assert app.session["name"] == "older"
+        assert [str(m.source) for m in app.query(Message)][-1] == "An older answer."
+
+        engine.delay = 0.02
+        engine.enqueue("word " * 300)
+        app.query_one("#input").focus()
+        await pilot.press(*"count forever", "ctrl+s")
+        await pilot.pause(0.3)
+        assert app.answering
+        await pilot.press("escape")
+        await wait_idle(app, pilot)
+        assert "cancelled" in str(app.query_one("#status").render())
+        stored = client.call("sessions/get", {"session": "older"})
+        assert stored["turns"][-1]["interrupted"]
+        assert 0 < len(stored["turns"][-1]["content"].split()) < 300
+
+
+def test_snapshot_of_a_conversation(
+    snap_compare: Any, client: LocalClient, engine: FakeEngine
+) -> None:
+    alpha = client.call("sessions/open", {"name": "alpha"})
+    engine.enqueue(ANSWER)
+    client.call("chat", {"session": alpha["id"], "message": "How do I make squares lazily?"})
+    assert snap_compare(ChatApp(client, alpha, 4096), terminal_size=(80, 24))
+
+
+def test_snapshot_of_an_empty_session(snap_compare: Any, client: LocalClient) -> None:
+    fresh = client.call("sessions/open", {"name": "fresh"})
+    assert snap_compare(ChatApp(client, fresh, 4096), terminal_size=(80, 24))
