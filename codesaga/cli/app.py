@@ -642,10 +642,11 @@ def chat(
     with _client(settings) as client:
         key = None if session else current_key(Path.cwd())
         opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
-        if model:
-            client.call("sessions/set", {"session": opened["id"], "model": model})
         if tui:
             from codesaga.cli.tui import ChatApp
+
+            if model:  # the TUI asks without options: the session carries the model
+                client.call("sessions/set", {"session": opened["id"], "model": model})
 
             ChatApp(client, opened, settings.n_ctx).run()
             return

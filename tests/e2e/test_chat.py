@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import time
 from pathlib import Path
@@ -111,8 +112,15 @@ def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
     script = (
         "\n".join(
             [
+                "/help",
+                "/system You answer with numbers only.",
                 "/add util.py:1-2",
                 "What does double(4) return? Reply with the number only.",
+                "/retry",
+                "/model qwen2.5-coder-0.5b",
+                "/drop util.py:1:2",
+                "/clear",
+                "Say OK.",
                 "/undo",
                 "/sessions",
                 "/save notes.md",
@@ -127,7 +135,62 @@ def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
     assert "8" in proc.stdout
     assert "attached: " in proc.stderr and "util.py:1:2" in proc.stderr
     assert "removed 2 messages" in proc.stderr
+    assert "/retry" in proc.stdout  # the help
+    assert "system prompt replaced" in proc.stderr and "conversation cleared" in proc.stderr
+    assert "attached: nothing" in proc.stderr and "model: qwen2.5-coder-0.5b" in proc.stderr
     assert "unknown command /frobnicate" in proc.stderr
     assert "* repl" in proc.stdout
     assert (tmp_path / "notes.md").read_text().startswith("# repl")
     assert session(cli, "repl")["turns"] == []
+
+
+def test_ctrl_c_cancels_the_answer_not_the_session(cli: Cli) -> None:
+    import subprocess
+
+    from tests.conftest import codesaga_exe
+
+    proc = subprocess.Popen(
+        [codesaga_exe(), "chat", "--session", "intr"],
+        env=cli.env,
+        cwd=cli.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("Count from 1 to 500, one number per line.\n")
+    proc.stdin.flush()
+    seen = b""
+    deadline = time.monotonic() + 120
+    while len(seen.replace(b"you> ", b"")) < 20:  # wait until the answer is streaming
+        assert time.monotonic() < deadline, seen
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            assert chunk, "the chat ended early"
+            seen += chunk
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    out, err = proc.communicate("/sessions\n/exit\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert "cancelled" in err
+    assert "* intr" in out  # the session went on after the cancel
+    turns = session(cli, "intr")["turns"]
+    assert turns[-1]["interrupted"] and turns[-1]["content"].strip()
+
+
+def test_sessions_commands(cli: Cli, tmp_path: Path) -> None:
+    assert cli("chat", "Say OK.", "--session", "first", "--json").returncode == 0
+    assert cli("sessions", "rename", "first", "renamed").returncode == 0
+    exported = tmp_path / "s.json"
+    assert cli("sessions", "export", "renamed", "-f", "json", "-o", str(exported)).returncode == 0
+    data = json.loads(exported.read_text())
+    assert data["name"] == "renamed" and data["turns"][0]["content"] == "Say OK."
+    markdown = cli("sessions", "export", "renamed").stdout
+    assert markdown.startswith("# renamed") and "## You" in markdown
+    assert "Say OK." in cli("sessions", "show", "renamed").stdout
+    assert cli("sessions", "delete", "renamed").returncode == 0
+    missing = cli("sessions", "show", "renamed")
+    assert missing.returncode == 2 and "no chat session 'renamed'" in missing.stderr
