@@ -50,6 +50,20 @@ class Settings:
     idle_timeout: int = _key(1800, "Seconds without requests before the daemon exits; 0 = never.")
     max_queue: int = _key(16, "Requests that may wait per model before new ones get 'busy'.")
     cache_responses: int = _key(1, "1: answer identical deterministic requests from the cache.")
+    ws_port: int = _key(
+        0, "WebSocket port for editors on 127.0.0.1; 0 picks a free one, -1 disables it."
+    )
+    ws_host: str = _key(
+        "127.0.0.1", "WebSocket address; anything but loopback is refused unless forced."
+    )
+    ws_force_bind: int = _key(
+        0, "1: allow a non-loopback ws_host (exposes your code; you were warned)."
+    )
+    ws_origins: str = _key(
+        r"vscode-webview://[0-9a-z-]+,vscode-file://vscode-app",
+        "Allowed WebSocket Origins: comma-separated patterns, fullmatch; no Origin is allowed.",
+    )
+    ws_open_timeout: float = _key(5.0, "Seconds a WebSocket client has to finish its handshake.")
     hf_endpoint: str = _key(
         "https://huggingface.co", "Hugging Face endpoint for presets hosted there."
     )

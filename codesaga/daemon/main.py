@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import logging.handlers
 import os
@@ -22,6 +23,7 @@ from codesaga.daemon.runtime import (
 )
 from codesaga.daemon.service import Daemon
 from codesaga.daemon.unix_server import UnixServer
+from codesaga.daemon.websocket_server import WebSocketServer, parse_origins
 from codesaga.service.models import EngineFactory
 from codesaga.settings import Settings, config_file, load_settings
 
@@ -82,7 +84,29 @@ async def _serve(
     await server.start()
     write_private(paths.pid, f"{os.getpid()}\n")
     # The secret WebSocket clients (the editor) must present; a new one every start.
-    write_private(paths.token, new_token() + "\n")
+    token = new_token()
+    write_private(paths.token, token + "\n")
+    websocket = None
+    if settings.ws_port >= 0:
+        websocket = WebSocketServer(
+            daemon,
+            settings.ws_host,
+            settings.ws_port,
+            token,
+            parse_origins(settings.ws_origins),
+            settings.ws_open_timeout,
+            force_bind=bool(settings.ws_force_bind),
+        )
+        await websocket.start()
+        daemon.websocket_url = websocket.url
+        daemon.token_file = str(paths.token)
+        write_private(
+            paths.websocket,
+            json.dumps(
+                {"url": websocket.url, "port": websocket.port, "token_file": str(paths.token)}
+            ),
+        )
+        log.info("WebSocket for editors on %s", websocket.url)
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
     watchers = [
         asyncio.create_task(_idle_watch(daemon)),
@@ -93,6 +117,8 @@ async def _serve(
     finally:
         log.info("stopping")
         server.stop_accepting()
+        if websocket is not None:
+            websocket.stop_accepting()
         for conn in list(daemon.connections):
             conn.cancel_all()
         # Cancelled generations stop within a token; their journal entries close as cancelled.
@@ -101,7 +127,7 @@ async def _serve(
         for watcher in watchers:
             watcher.cancel()
         server.remove_socket()
-        remove_quietly(paths.pid, paths.token)
+        remove_quietly(paths.pid, paths.token, paths.websocket)
         daemon.close()
         log.info("stopped")
     return 0

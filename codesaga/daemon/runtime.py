@@ -65,6 +65,11 @@ class RuntimePaths:
         return self.root / "token"
 
     @property
+    def websocket(self) -> Path:
+        """Where editors find the WebSocket's URL (and the token file's path)."""
+        return self.root / "websocket.json"
+
+    @property
     def socket(self) -> Path:
         """The Unix socket; moved to a short private dir when the runtime dir's path is long."""
         path = self.root / "daemon.sock"

@@ -76,6 +76,8 @@ class Daemon:
         self.started_at = time.time()
         self.last_activity = time.monotonic()
         self.connections: set[Connection] = set()
+        self.websocket_url: str | None = None  # set by the WebSocket transport when it runs
+        self.token_file: str | None = None
         self.stop_requested = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="task")
         self.methods: dict[str, Handler] = {
@@ -221,6 +223,8 @@ class Daemon:
             "models": self.scheduler.status(),
             "roles": {str(role): self.settings.model_for(role) for role in Role},
             "processing": running,
+            "websocket_url": self.websocket_url,
+            "token_file": self.token_file,
         }
 
     async def shutdown(self, conn: Connection, req: Request) -> Any:

@@ -1,0 +1,166 @@
+"""The WebSocket transport for editors: the same JSON-RPC, one object per text frame.
+
+Loopback only. Every handshake must carry the daemon's token as ``Authorization: Bearer``
+(compared in constant time, never read from the query string); the Origin must be absent or
+fullmatch an allowed pattern; the Host must be a loopback name. Frames are bounded and
+uncompressed, and a handshake must finish within the open timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import itertools
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from codesaga.daemon import protocol as p
+from codesaga.daemon.service import Connection, Daemon
+from codesaga.domain.errors import UsageError
+
+log = logging.getLogger(__name__)
+_ids = itertools.count(1)
+LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(host_header: str) -> str:
+    """``localhost:8080`` -> ``localhost``; ``[::1]:80`` -> ``::1``."""
+    if host_header.startswith("["):
+        return host_header[1 : host_header.find("]")] if "]" in host_header else host_header
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def check_handshake(
+    path: str, headers: Mapping[str, str], token: str, origins: Sequence[re.Pattern[str]]
+) -> tuple[HTTPStatus, str] | None:
+    """Why a handshake must be refused, or None to accept it. Pure: no I/O."""
+    host = headers.get("Host", "")
+    if not host or not is_loopback(_host_name(host)):
+        return HTTPStatus.FORBIDDEN, "Host must be a loopback name"
+    origin = headers.get("Origin")
+    if origin is not None and not any(pattern.fullmatch(origin) for pattern in origins):
+        return HTTPStatus.FORBIDDEN, "Origin not allowed"
+    auth = headers.get("Authorization", "")
+    scheme, _, offered = auth.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        offered.strip().encode(), token.encode()
+    ):
+        return HTTPStatus.UNAUTHORIZED, "missing or wrong token (Authorization: Bearer ...)"
+    return None
+
+
+def parse_origins(spec: str) -> list[re.Pattern[str]]:
+    try:
+        return [re.compile(part.strip()) for part in spec.split(",") if part.strip()]
+    except re.error as exc:
+        raise UsageError(f"ws_origins has a bad pattern: {exc}") from None
+
+
+class WebSocketServer:
+    def __init__(
+        self,
+        daemon: Daemon,
+        host: str,
+        port: int,
+        token: str,
+        origins: Sequence[re.Pattern[str]],
+        open_timeout: float,
+        force_bind: bool = False,
+    ) -> None:
+        if not is_loopback(host) and not force_bind:
+            raise UsageError(
+                f"refusing to serve the WebSocket on {host}: only loopback "
+                "addresses are safe (set CODESAGA_WS_FORCE_BIND=1 to insist)"
+            )
+        self.daemon = daemon
+        self.host = host
+        self.port = port
+        self.token = token
+        self.origins = list(origins)
+        self.open_timeout = open_timeout
+        self._server: Any = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}"
+
+    async def start(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self._server = await serve(
+            self._serve,
+            self.host,
+            self.port,
+            process_request=self._check,
+            compression=None,
+            max_size=p.MAX_MESSAGE_BYTES,
+            open_timeout=self.open_timeout,
+            server_header=None,
+            logger=log,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def _check(self, connection: Any, request: Any) -> Any:
+        refused = check_handshake(request.path, request.headers, self.token, self.origins)
+        if refused is None:
+            return None
+        status, reason = refused
+        log.warning("refused a WebSocket handshake: %s", reason)
+        return connection.respond(status, reason + "\n")
+
+    async def _serve(self, ws: Any) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+        async def writer() -> None:
+            while (data := await outbox.get()) is not None:
+                try:
+                    await ws.send(data.decode("utf-8"))
+                except ConnectionClosed:
+                    return
+
+        conn = Connection(outbox.put_nowait, f"ws#{next(_ids)}")
+        self.daemon.connections.add(conn)
+        writing = asyncio.create_task(writer())
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            async for frame in ws:
+                if isinstance(frame, bytes):
+                    conn.send(
+                        p.encode_error(
+                            None, p.RpcError(p.INVALID_REQUEST, "send JSON-RPC in text frames")
+                        )
+                    )
+                    continue
+                task = asyncio.create_task(self.daemon.handle(conn, p.parse(frame)))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        except ConnectionClosed:
+            pass
+        finally:
+            conn.cancel_all()  # a client that went away cancels what it asked for
+            self.daemon.connections.discard(conn)
+            outbox.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await writing
+
+    def stop_accepting(self) -> None:
+        if self._server is not None:
+            self._server.close()

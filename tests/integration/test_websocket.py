@@ -1,0 +1,139 @@
+"""The daemon's WebSocket for editors: the security matrix and the protocol, for real."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from codesaga.daemon.runtime import RuntimePaths
+from codesaga.settings import load_settings
+from tests.conftest import Cli
+
+
+@pytest.fixture
+def ws(cli: Cli) -> dict[str, Any]:
+    proc = cli("daemon", "start", CODESAGA_WS_OPEN_TIMEOUT="1")
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(cli("daemon", "status", "--json").stdout)
+    token = Path(status["token_file"]).read_text().strip()
+    paths = RuntimePaths(load_settings(cli.env).runtime_dir)
+    return {"url": status["websocket_url"], "token": token, "paths": paths}
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def rpc(conn: ClientConnection, method: str, params: dict[str, Any], id: int) -> dict[str, Any]:
+    conn.send(json.dumps({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+    while True:
+        message = json.loads(conn.recv(timeout=120))
+        if message.get("id") == id:
+            return dict(message)
+
+
+def refused(url: str, **kwargs: Any) -> int:
+    with pytest.raises(InvalidStatus) as info, connect(url, open_timeout=10, **kwargs):
+        pass
+    return int(info.value.response.status_code)
+
+
+def test_files_and_status(ws: dict[str, Any]) -> None:
+    paths = ws["paths"]
+    assert ws["url"].startswith("ws://127.0.0.1:")
+    assert (paths.websocket.stat().st_mode & 0o777) == 0o600
+    assert json.loads(paths.websocket.read_text())["url"] == ws["url"]
+    assert (paths.token.stat().st_mode & 0o777) == 0o600
+
+
+def test_security_matrix(ws: dict[str, Any]) -> None:
+    url, token = ws["url"], ws["token"]
+    assert refused(url) == 401
+    assert refused(url, additional_headers=auth("wrong")) == 401
+    assert refused(f"{url}/?token={token}") == 401
+    assert refused(url, additional_headers=auth(token), origin="https://evil.example") == 403
+    assert (
+        refused(url, additional_headers=auth(token), origin="vscode-webview://abc.evil.example")
+        == 403
+    )
+    # a browser page on another site cannot choose Host: a DNS-rebinding attack would
+    raw = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+    raw.sendall(
+        b"GET / HTTP/1.1\r\nHost: attacker.example\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n"
+    )
+    assert raw.recv(100).startswith(b"HTTP/1.1 403")
+    raw.close()
+    with connect(url, additional_headers=auth(token)) as conn:  # no Origin: an editor
+        reply = rpc(conn, "initialize", {"client": {"name": "vscode"}, "protocolVersion": 1}, 1)
+        assert reply["result"]["protocolVersion"] == 1
+    with connect(url, additional_headers=auth(token), origin="vscode-webview://a1b2") as conn:
+        assert rpc(conn, "status", {}, 1)["result"]["websocket_url"] == url
+
+
+def test_oversized_frame_closes_1009_and_others_carry_on(ws: dict[str, Any]) -> None:
+    url, token = ws["url"], ws["token"]
+    with connect(url, additional_headers=auth(token)) as other:
+        rpc(other, "initialize", {"protocolVersion": 1}, 1)
+        with connect(url, additional_headers=auth(token), max_size=None) as big:
+            with contextlib.suppress(ConnectionClosed):
+                big.send("x" * (9 * 1024 * 1024))
+            with pytest.raises(ConnectionClosed) as info:
+                big.recv(timeout=30)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+        assert rpc(other, "status", {}, 2)["result"]["pid"]
+
+
+def test_a_slow_handshake_is_closed(ws: dict[str, Any]) -> None:
+    port = int(ws["url"].rsplit(":", 1)[1])
+    raw = socket.create_connection(("127.0.0.1", port))
+    raw.settimeout(10)
+    started = time.monotonic()
+    assert raw.recv(100) == b""  # we never sent a handshake: the daemon hung up
+    assert time.monotonic() - started < 5
+    raw.close()
+
+
+def test_streaming_and_cancel_over_the_websocket(ws: dict[str, Any], tmp_path: Path) -> None:
+    src = tmp_path / "even.py"
+    src.write_text("def is_even(n):\n    return \n")
+    with connect(ws["url"], additional_headers=auth(ws["token"])) as conn:
+        rpc(conn, "initialize", {"protocolVersion": 1}, 1)
+        done = rpc(conn, "complete", {"path": str(src), "line": 2, "column": 12}, 2)
+        assert "% 2" in done["result"]["text"]
+        conn.send(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 3,
+                    "method": "generate",
+                    "params": {
+                        "prompt": "Count from 1 to 300, one number per line.",
+                        "stream": True,
+                    },
+                }
+            )
+        )
+        deltas = 0
+        while deltas < 3:
+            if json.loads(conn.recv(timeout=120)).get("method") == "$/delta":
+                deltas += 1
+        conn.send(json.dumps({"jsonrpc": "2.0", "method": "$/cancel", "params": {"id": 3}}))
+        while "id" not in (msg := json.loads(conn.recv(timeout=60))) or msg.get("method"):
+            pass
+        assert msg["error"]["code"] == -32003
+
+
+def test_refuses_to_bind_beyond_loopback(cli: Cli) -> None:
+    proc = cli("daemon", "start", CODESAGA_WS_HOST="0.0.0.0")
+    assert proc.returncode != 0
+    assert "only loopback addresses are safe" in proc.stderr
