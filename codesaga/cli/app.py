@@ -13,7 +13,7 @@ from codesaga import __version__
 from codesaga.cli import render
 
 if TYPE_CHECKING:
-    from codesaga.cli.client import DaemonClient, LocalClient
+    from codesaga.cli.client import Client
     from codesaga.settings import Settings
 
 app = typer.Typer(
@@ -85,7 +85,7 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _client(settings: Settings) -> DaemonClient | LocalClient:
+def _client(settings: Settings) -> Client:
     """The daemon (started on first use), or an in-process one with --no-daemon."""
     from codesaga.cli.client import LocalClient, connect
 
@@ -114,7 +114,7 @@ def _run_task(
 
 
 def _call_patiently(
-    client: DaemonClient | LocalClient,
+    client: Client,
     method: str,
     params: dict[str, Any],
     on_delta: Callable[[str], None] | None = None,

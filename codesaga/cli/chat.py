@@ -14,7 +14,7 @@ from codesaga.domain.chat import session_key_for
 from codesaga.domain.errors import CodeSagaError
 
 if TYPE_CHECKING:
-    from codesaga.cli.client import DaemonClient, LocalClient
+    from codesaga.cli.client import Client
     from codesaga.settings import Settings
 
 HELP = """\
@@ -86,7 +86,7 @@ class Answer:
 
 
 def ask(
-    client: DaemonClient | LocalClient,
+    client: Client,
     call: Callable[..., Any],
     session_id: str,
     message: str | None,
@@ -110,7 +110,7 @@ def ask(
 class Repl:
     def __init__(
         self,
-        client: DaemonClient | LocalClient,
+        client: Client,
         call: Callable[..., Any],
         session: dict[str, Any],
         settings: Settings,

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from codesaga import __version__
 from codesaga.daemon import protocol as p
@@ -29,6 +29,24 @@ if TYPE_CHECKING:
 
 START_TIMEOUT = 60.0
 ALREADY_RUNNING = 75  # codesaga.daemon.main.ALREADY_RUNNING, without importing the daemon
+
+
+class Client(Protocol):
+    """What the commands, the chat and the TUI need of a daemon, remote or in-process."""
+
+    server: dict[str, Any]
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Any: ...
+    def cancel_current(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Client: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class DaemonClient:

@@ -1,13 +1,13 @@
 """`codesaga chat --tui`: sessions beside the conversation, streamed answers, keyboard-first.
 
-Works in an 80×24 terminal. The app talks to the daemon through a small ChatBackend, so
+Works in an 80×24 terminal. The app talks to the daemon through the client protocol, so
 tests drive it through Textual's pilot with an in-process daemon and a scripted engine.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -15,15 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, ListItem, ListView, Markdown, Static, TextArea
 
+from codesaga.cli.client import Client
 from codesaga.domain.errors import CancelledError, CodeSagaError
 from codesaga.domain.extract import code_blocks
-
-
-class ChatBackend(Protocol):
-    def call(
-        self, method: str, params: dict[str, Any] | None = None, *, on_delta: Any = None
-    ) -> Any: ...
-    def cancel_current(self) -> None: ...
 
 
 class Message(Markdown):
@@ -53,7 +47,7 @@ class ChatApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, backend: ChatBackend, session: dict[str, Any], n_ctx: int) -> None:
+    def __init__(self, backend: Client, session: dict[str, Any], n_ctx: int) -> None:
         super().__init__()
         self.backend = backend
         self.session = session
