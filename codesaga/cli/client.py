@@ -98,7 +98,15 @@ class DaemonClient:
             raise DaemonError(f"lost the connection to the daemon: {exc}") from None
 
     def _receive(self) -> p.Message:
-        line = self._reader.readline(p.MAX_MESSAGE_BYTES + 1)
+        try:
+            line = self._reader.readline(p.MAX_MESSAGE_BYTES + 1)
+        except OSError as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            raise DaemonError(
+                f"lost the connection to the daemon ({exc.strerror or exc}); "
+                "see `codesaga daemon logs`"
+            ) from None
         if not line:
             raise DaemonError(
                 "the daemon closed the connection (it may have stopped or "

@@ -75,17 +75,9 @@ async def _serve(
     from codesaga.bootstrap import build_daemon
 
     daemon = build_daemon(settings, engine_factory)
-    server = UnixServer(daemon, paths.socket)
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(daemon.executor)
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.add_signal_handler(sig, daemon.stop_requested.set)
-    await server.start()
-    write_private(paths.pid, f"{os.getpid()}\n")
-    # The secret WebSocket clients (the editor) must present; a new one every start.
+    # Settle the WebSocket's configuration before any client can connect: a refused
+    # address must stop the daemon before it answers anyone.
     token = new_token()
-    write_private(paths.token, token + "\n")
     websocket = None
     if settings.ws_port >= 0:
         websocket = WebSocketServer(
@@ -97,6 +89,17 @@ async def _serve(
             settings.ws_open_timeout,
             force_bind=bool(settings.ws_force_bind),
         )
+    server = UnixServer(daemon, paths.socket)
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(daemon.executor)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, daemon.stop_requested.set)
+    await server.start()
+    write_private(paths.pid, f"{os.getpid()}\n")
+    # The secret WebSocket clients (the editor) must present; a new one every start.
+    write_private(paths.token, token + "\n")
+    if websocket is not None:
         await websocket.start()
         daemon.websocket_url = websocket.url
         daemon.token_file = str(paths.token)

@@ -116,13 +116,13 @@ def test_fix_from_stdin_makes_the_snippet_pass(cli: Cli, tmp_path: Path) -> None
     src = tmp_path / "greet.py"
     src.write_text(GREET)
     failing = subprocess.run(
-        [sys.executable, str(src)], capture_output=True, text=True, check=False
+        [sys.executable, src.name], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert failing.returncode != 0 and "NameError" in failing.stderr
     # The default fix model (1.5B): the 0.5B one too often drops lines it was not asked about.
     proc = cli(
         "fix",
-        str(src),
+        src.name,  # relative to the command's directory: a stable prompt
         "--error",
         "-",
         "--apply",

@@ -66,7 +66,10 @@ def test_refactor_changes_code_and_keeps_it_working(
     runnable = interpreter is not None and interpreter[0] != ""
     expected = run([*interpreter, str(src)]).stdout if runnable else None  # type: ignore[misc]
 
-    result = assistant.refactor(src, instruction=case["instruction"], apply=True)
+    # A stable label: the prompt (and so the greedy answer) must not depend on the temp dir.
+    result = assistant.refactor(
+        src, instruction=case["instruction"], apply=True, label=original_path.name
+    )
 
     assert result.model == LARGE
     assert result.applied and result.diff, "the refactor must change the code"
@@ -90,7 +93,9 @@ def test_fix_makes_the_failing_snippet_pass(
     failing = run([sys.executable, str(src)])
     assert failing.returncode != 0
 
-    result = assistant.fix(src, failing.stderr, apply=True)
+    result = assistant.fix(
+        src, failing.stderr.replace(str(tmp_path) + "/", ""), apply=True, label=path.name
+    )
 
     assert result.applied
     fixed = run([sys.executable, str(src)])
