@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesaga.domain.errors import CodeSagaError
+from codesaga.service.files import write_atomic
 
 # sun_path holds 108 bytes on Linux (104 on macOS); stay under both with room to spare
 _MAX_SOCKET_PATH = 100
@@ -92,15 +93,7 @@ class RuntimePaths:
 
 def write_private(path: Path, text: str) -> None:
     """Write a 0600 file atomically, whatever the umask."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    write_atomic(path, text, mode=0o600)
 
 
 def new_token() -> str:

@@ -211,7 +211,8 @@ class Daemon:
         }
 
     async def status(self, conn: Connection, req: Request) -> Any:
-        running = [r.id for r in self.journal.query(status=RequestStatus.PROCESSING, limit=100)]
+        active = list(self.assistant.active.values())
+        running = [r.id for r in active if r.status == RequestStatus.PROCESSING]
         return {
             "version": __version__,
             "pid": os.getpid(),

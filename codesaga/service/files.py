@@ -28,17 +28,31 @@ def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:
     return decode_source(data, str(path), max_bytes), data
 
 
-def write_atomic(path: Path, text: str, *, expected: bytes | None = None) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(
+    path: Path, text: str, *, expected: bytes | None = None, mode: int | None = None
+) -> None:
     """Replace ``path`` with ``text`` (UTF-8) so that a crash leaves the old or the new file.
 
-    With ``expected``, refuses (``InputError``) when the file no longer holds those bytes:
-    the user edited it while we worked, and their edit wins.
+    The file keeps its permissions (a new one gets 0644) unless ``mode`` is given, which
+    applies whatever the umask. With ``expected``, refuses (``InputError``) when the file no
+    longer holds those bytes: the user edited it while we worked, and their edit wins.
     """
     if expected is not None and path.read_bytes() != expected:
         raise InputError(
             f"{path} changed while CodeSaga was working; nothing was written, run the command again"
         )
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    if mode is None:
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    # mkstemp creates the file 0600: nobody else can read it before the chmod
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesaga", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -50,8 +64,4 @@ def write_atomic(path: Path, text: str, *, expected: bytes | None = None) -> Non
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(path.parent)

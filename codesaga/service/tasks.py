@@ -80,6 +80,8 @@ class Assistant:
         self.settings = settings
         self.runner = runner
         self.journal = journal
+        # The requests under way in this process, so status need not scan the journal.
+        self.active: dict[str, RequestRecord] = {}
 
     # -- the tasks ---------------------------------------------------------------------
 
@@ -259,6 +261,7 @@ class Assistant:
         """Journal a request from pending to its final state, whatever happens inside."""
         record = RequestRecord(new_request_id(), kind, summary, created_at=time.time())
         self.journal.save(record)
+        self.active[record.id] = record
         try:
             yield record
         except BaseException as exc:
@@ -268,6 +271,8 @@ class Assistant:
             record.status = RequestStatus.CANCELLED if cancelled else RequestStatus.FAILED
             self.journal.save(record)
             raise
+        finally:
+            self.active.pop(record.id, None)
 
     def _done(self, record: RequestRecord, result: TaskResult) -> TaskResult:
         record.output = result.text

@@ -303,6 +303,7 @@ def test_cancel_mid_stream_stops_the_model(
     status = other.call("status", {}, 9)["result"]
     other.close()
     assert [m["busy"] for m in status["models"]] == [True] and status["inflight"] == 1
+    assert len(status["processing"]) == 1
     raw.send(p.encode_request("$/cancel", {"id": 1}))
     while "id" not in (msg := raw.read()) or msg.get("method"):
         deltas += 1
