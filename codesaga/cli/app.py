@@ -475,10 +475,10 @@ def daemon_logs(
     lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines to show.")] = 50,
 ) -> None:
     """Show the end of the daemon's log."""
-    from codesaga.cli.client import daemon_log
+    from codesaga.daemon.runtime import log_path
     from codesaga.domain.errors import InputError
 
-    path = daemon_log(_settings())
+    path = log_path(_settings().state_dir)
     if not path.exists():
         raise InputError(f"no daemon log yet at {path}")
     for line in path.read_text(errors="replace").splitlines()[-lines:]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from codesaga import __version__
 from codesaga.daemon import protocol as p
-from codesaga.daemon.runtime import RuntimePaths, is_locked
+from codesaga.daemon.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, log_path
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
 from codesaga.settings import Settings
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from codesaga.daemon.service import Daemon
 
 START_TIMEOUT = 60.0
-ALREADY_RUNNING = 75  # codesaga.daemon.main.ALREADY_RUNNING, without importing the daemon
 
 
 class Client(Protocol):
@@ -169,10 +168,6 @@ class DaemonClient:
 # -- starting, finding and stopping the daemon ----------------------------------------------
 
 
-def daemon_log(settings: Settings) -> Path:
-    return settings.state_dir / "daemon.log"
-
-
 def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
     """Start ``codesaga daemon start --foreground`` detached from this terminal."""
     settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -223,7 +218,7 @@ def wait_for_daemon(
             process = None  # another client's daemon won the lock: wait for its socket
         time.sleep(0.05)
     raise DaemonError(
-        f"the daemon did not start within {timeout:.0f} s; see {daemon_log(settings)}"
+        f"the daemon did not start within {timeout:.0f} s; see {log_path(settings.state_dir)}"
     )
 
 

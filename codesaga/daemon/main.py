@@ -15,8 +15,10 @@ import time
 
 from codesaga import __version__
 from codesaga.daemon.runtime import (
+    ALREADY_RUNNING,
     DaemonLock,
     RuntimePaths,
+    log_path,
     new_token,
     remove_quietly,
     write_private,
@@ -28,18 +30,13 @@ from codesaga.service.models import EngineFactory
 from codesaga.settings import Settings, config_file, load_settings
 
 log = logging.getLogger("codesaga.daemon")
-ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the lock
 SHUTDOWN_GRACE_SECONDS = 4.0
-
-
-def log_path(settings: Settings) -> os.PathLike[str]:
-    return settings.state_dir / "daemon.log"
 
 
 def _setup_logging(settings: Settings) -> None:
     settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     handler = logging.handlers.RotatingFileHandler(
-        log_path(settings), maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
+        log_path(settings.state_dir), maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # The root logger too: asyncio reports a task's unexpected exception there.

@@ -21,6 +21,8 @@ from pathlib import Path
 from codesaga.domain.errors import CodeSagaError
 from codesaga.service.files import write_atomic
 
+ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the lock
+
 # sun_path holds 108 bytes on Linux (104 on macOS); stay under both with room to spare
 _MAX_SOCKET_PATH = 100
 
@@ -89,6 +91,11 @@ class RuntimePaths:
             return int(self.pid.read_text().strip())
         except (OSError, ValueError):
             return None
+
+
+def log_path(state_dir: Path) -> Path:
+    """The daemon's (rotated) log."""
+    return state_dir / "daemon.log"
 
 
 def write_private(path: Path, text: str) -> None:
