@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codesaga.models.store import ModelStore
+from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal, MemoryJournal
 from codesaga.service.models import EngineFactory, EnginePool, ModelResolver, llama_cpp_factory
 from codesaga.service.runner import DirectRunner, ModelRunner
@@ -53,6 +54,8 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
         runner = CachedRunner(scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses"))
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")
-    assistant = Assistant(settings, runner, journal)
+    # Completions skip the disk response cache: the completer keeps its own, in memory.
+    completer = Completer(settings, scheduler, speculate=True)
+    assistant = Assistant(settings, runner, journal, completer)
     chats = Chats(assistant, runner, DiskSessionStore(settings.data_dir / "sessions"))
     return Daemon(settings, assistant, scheduler, journal, feedback, chats)

@@ -47,6 +47,23 @@ class Settings:
     temperature: float = _key(0.0, "Sampling temperature for code tasks; 0 is deterministic.")
     completion_max_lines: int = _key(8, "Most lines in one inline completion.")
     completion_max_tokens: int = _key(128, "Most tokens generated for one inline completion.")
+    completion_prefix_chars: int = _key(
+        6000, "Most characters before the cursor in a completion prompt."
+    )
+    completion_suffix_lines: int = _key(
+        8, "Lines after the cursor's line in a completion prompt (re-read on each keystroke)."
+    )
+    completion_suffix_chars: int = _key(600, "Most characters after the cursor in that prompt.")
+    completion_context_chars: int = _key(
+        2000, "Most characters of other files' recent chunks in a completion prompt."
+    )
+    completion_order: str = _key(
+        "auto", "Completion prompt order: psm, spm (suffix first), or auto (the model's own)."
+    )
+    completion_speculate: int = _key(
+        1, "1: after showing a suggestion, precompute the one that follows its acceptance."
+    )
+    completion_cache_size: int = _key(512, "Recent completions kept in memory.")
     idle_timeout: int = _key(1800, "Seconds without requests before the daemon exits; 0 = never.")
     max_queue: int = _key(16, "Requests that may wait per model before new ones get 'busy'.")
     cache_responses: int = _key(1, "1: answer identical deterministic requests from the cache.")

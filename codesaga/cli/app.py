@@ -261,18 +261,42 @@ def complete(
     column: Annotated[
         int, typer.Option("--column", help="1-based cursor column.", show_default=False)
     ],
-    single_line: Annotated[
-        bool, typer.Option("--single-line", help="Suggest only the rest of the current line.")
-    ] = False,
+    multiline: Annotated[
+        bool | None,
+        typer.Option(
+            "--multi-line/--single-line",
+            help="Several lines, or only the rest of the current line "
+            "(default: several at the start of a line or block, else the rest of the line).",
+            show_default=False,
+        ),
+    ] = None,
+    max_lines: Annotated[
+        int | None, typer.Option("--max-lines", min=1, max=200, help="Most lines to suggest.")
+    ] = None,
+    candidates: Annotated[
+        int, typer.Option("--candidates", min=1, max=5, help="How many different suggestions.")
+    ] = 1,
+    budget_ms: Annotated[
+        int | None,
+        typer.Option(
+            "--budget-ms", min=1, help="Answer within this many ms with the lines finished so far."
+        ),
+    ] = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Print the code to insert at a cursor position (fill-in-the-middle)."""
+    """Print the code to insert at a cursor position (fill-in-the-middle).
+
+    The same path editors use: prompt caching, post-processing and the completion cache.
+    """
     params = {
         **_file_params(file),
         "line": line,
         "column": column,
-        "multiline": not single_line,
+        "multiline": multiline,
+        "maxLines": max_lines,
+        "candidates": candidates,
+        "timeBudgetMs": budget_ms,
         "model": model,
     }
     result = _run_task("complete", params)
@@ -281,8 +305,12 @@ def complete(
         return
     for warning in result.get("warnings", []):
         render.warn(warning)
-    text = result["text"]
-    sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
+    texts = result.get("candidates") or [result["text"]]
+    for i, text in enumerate(texts):
+        if len(texts) > 1:
+            sys.stdout.flush()
+            render.note(f"--- candidate {i + 1} ---")
+        sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
 
 
 @models_app.command("pull", epilog="Example: codesaga models pull qwen2.5-coder-1.5b")

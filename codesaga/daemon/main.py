@@ -14,6 +14,7 @@ import threading
 import time
 
 from codesaga import __version__
+from codesaga.daemon.context_watch import ContextWatcher
 from codesaga.daemon.runtime import (
     ALREADY_RUNNING,
     DaemonLock,
@@ -108,9 +109,12 @@ async def _serve(
         )
         log.info("WebSocket for editors on %s", websocket.url)
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
+    context_watcher = ContextWatcher(daemon.assistant.completer, settings.max_file_bytes)
+    daemon.context_watcher = context_watcher
     watchers = [
         asyncio.create_task(_idle_watch(daemon)),
         asyncio.create_task(_config_watch(daemon)),
+        asyncio.create_task(context_watcher.run()),
     ]
     try:
         await daemon.stop_requested.wait()

@@ -150,6 +150,10 @@ class Scheduler:
         return future.result(), worker, job
 
     def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+        resolved = self.pool.resolver.resolve(role, model)
+        loaded = self.pool.loaded().get(resolved.path)
+        if loaded is not None:  # info is immutable: no need to queue behind the model's work
+            return loaded.info, resolved
         info, worker, _ = self._call(
             role, lambda engine: engine.info, priority=Priority.INTERACTIVE, model=model
         )

@@ -15,25 +15,31 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codesaga import __version__
 from codesaga.daemon import protocol as p
 from codesaga.daemon.protocol import Request, RequestId, RpcError, require
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.chat import DEFAULT_SYSTEM, Session, export_json, export_markdown
+from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.errors import CodeSagaError
 from codesaga.domain.prompts import Message
+from codesaga.domain.repo_context import ORIGINS
 from codesaga.domain.stats import model_stats
 from codesaga.engine.port import CancelToken
 from codesaga.models.presets import PRESETS
+from codesaga.service.files import read_source
 from codesaga.service.journal import Journal
 from codesaga.service.sessions import ChatReply, Chats
 from codesaga.service.stores import KeyValueStore
 from codesaga.service.tasks import Assistant, TaskResult
 from codesaga.settings import Settings
+
+if TYPE_CHECKING:
+    from codesaga.daemon.context_watch import ContextWatcher
 
 log = logging.getLogger(__name__)
 TASK_METHODS = ("generate", "refactor", "fix", "complete", "chat")
@@ -78,6 +84,7 @@ class Daemon:
         self.connections: set[Connection] = set()
         self.websocket_url: str | None = None  # set by the WebSocket transport when it runs
         self.token_file: str | None = None
+        self.context_watcher: ContextWatcher | None = None  # set by main when it serves
         self.stop_requested = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="task")
         self.methods: dict[str, Handler] = {
@@ -86,6 +93,7 @@ class Daemon:
             "refactor": self.refactor,
             "fix": self.fix,
             "complete": self.complete,
+            "context/add": self.context_add,
             "chat": self.chat,
             "status": self.status,
             "models/list": self.models_list,
@@ -109,6 +117,7 @@ class Daemon:
         }
 
     def close(self) -> None:
+        self.assistant.completer.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.chats.store.close()
         self.journal.close()
@@ -321,7 +330,8 @@ class Daemon:
             "models": [
                 dict(dataclasses.asdict(s), accuracy=s.accuracy)
                 for s in model_stats(records, feedback)
-            ]
+            ],
+            "completion": self.assistant.completer.stats(),
         }
 
     async def feedback_method(self, conn: Connection, req: Request) -> Any:
@@ -460,35 +470,74 @@ class Daemon:
         )
 
     async def complete(self, conn: Connection, req: Request) -> Any:
-        line = require(req.params, "line", "int")
-        column = require(req.params, "column", "int")
-        multiline = require(req.params, "multiline", "bool", optional=True)
-        multiline = True if multiline is None else multiline
-        content = require(req.params, "content", "str", optional=True)
-        label = require(req.params, "label", "str", optional=True)
-        model = require(req.params, "model", "str", optional=True)
-        if content is None:
-            path = _path(req.params)
-            return await self._task(
-                conn,
-                req,
-                lambda cancel, _: self.assistant.complete(
-                    path, line, column, multiline=multiline, label=label, cancel=cancel, model=model
-                ),
-            )
-        if len(content.encode()) > self.settings.max_file_bytes:
-            raise RpcError(
-                p.INPUT_ERROR, f"content is over the {self.settings.max_file_bytes:,}-byte limit"
-            )
-        name = label or require(req.params, "path", "str", optional=True)
-        ctx = CodeContext.at_cursor(name, content, line, column)
+        """Inline completion. The cursor is ``prefix`` + ``suffix`` (the text around it), or
+        ``content`` with ``line`` and ``column``, or a file ``path`` with ``line`` and
+        ``column``; see docs/protocol.md for the options."""
+        params = req.params
+        options = _completion_options(params, self.settings.completion_max_lines)
+        model = require(params, "model", "str", optional=True)
+        workspace = require(params, "workspace", "str", optional=True)
+        chunks = _chunks(params)
+        ctx = await self._completion_context(params)
         return await self._task(
             conn,
             req,
             lambda cancel, _: self.assistant.complete_context(
-                ctx, multiline=multiline, cancel=cancel, model=model
+                ctx,
+                options=options,
+                workspace=workspace,
+                chunks=chunks,
+                cancel=cancel,
+                model=model,
             ),
         )
+
+    async def _completion_context(self, params: dict[str, Any]) -> CodeContext:
+        label = require(params, "label", "str", optional=True)
+        language = require(params, "language", "str", optional=True)
+        prefix = require(params, "prefix", "str", optional=True)
+        limit = self.settings.max_file_bytes
+        if prefix is not None:
+            suffix = require(params, "suffix", "str", optional=True) or ""
+            name = label or require(params, "path", "str", optional=True)
+            _check_size(len(prefix.encode()) + len(suffix.encode()), limit, "prefix + suffix")
+            return CodeContext.around_cursor(name, prefix, suffix, language)
+        line = require(params, "line", "int")
+        column = require(params, "column", "int")
+        content = require(params, "content", "str", optional=True)
+        if content is None:
+            path = _path(params)
+            loop = asyncio.get_running_loop()
+            content, _ = await loop.run_in_executor(self.executor, read_source, path, limit)
+            name = label or str(path)
+        else:
+            _check_size(len(content.encode()), limit, "content")
+            name = label or require(params, "path", "str", optional=True)
+        return CodeContext.at_cursor(name, content, line, column, language)
+
+    async def context_add(self, conn: Connection, req: Request) -> Any:
+        """Push a chunk of another file into a workspace's completion context."""
+        params = req.params
+        workspace = require(params, "workspace", "str", optional=True) or "default"
+        path = require(params, "path", "str")
+        origin = require(params, "origin", "str", optional=True) or "client"
+        if origin not in ORIGINS:
+            raise RpcError(p.INVALID_PARAMS, f"origin must be one of {', '.join(ORIGINS)}")
+        line = require(params, "line", "int", optional=True)
+        text = require(params, "text", "str", optional=True)
+        if text is None:
+            loop = asyncio.get_running_loop()
+            file = _path(params)
+            text, _ = await loop.run_in_executor(
+                self.executor, read_source, file, self.settings.max_file_bytes
+            )
+        else:
+            _check_size(len(text.encode()), self.settings.max_file_bytes, "text")
+        added = self.assistant.completer.add_context(workspace, path, text, origin, line)
+        if added and self.context_watcher is not None:
+            self.context_watcher.update()
+        ring = self.assistant.completer.ring(workspace)
+        return {"added": added, "chunks": len(ring)}
 
     async def chat(self, conn: Connection, req: Request) -> Any:
         model = require(req.params, "model", "str", optional=True)
@@ -549,6 +598,47 @@ def summary(session: Session) -> dict[str, Any]:
         "created_at": session.created_at,
         "updated_at": session.updated_at,
     }
+
+
+def _check_size(size: int, limit: int, what: str) -> None:
+    if size > limit:
+        raise RpcError(p.INPUT_ERROR, f"{what} is over the {limit:,}-byte limit")
+
+
+MAX_CHUNKS = 32
+MAX_CANDIDATES = 5
+
+
+def _completion_options(params: dict[str, Any], default_lines: int) -> CompletionOptions:
+    multiline = require(params, "multiline", "bool", optional=True)
+    max_lines = require(params, "maxLines", "int", optional=True) or default_lines
+    candidates = require(params, "candidates", "int", optional=True) or 1
+    budget_ms = require(params, "timeBudgetMs", "int", optional=True)
+    if not 1 <= max_lines <= 200:
+        raise RpcError(p.INVALID_PARAMS, "maxLines must be between 1 and 200")
+    if not 1 <= candidates <= MAX_CANDIDATES:
+        raise RpcError(p.INVALID_PARAMS, f"candidates must be between 1 and {MAX_CANDIDATES}")
+    if budget_ms is not None and budget_ms <= 0:
+        raise RpcError(p.INVALID_PARAMS, "timeBudgetMs must be positive")
+    return CompletionOptions(
+        max_lines=max_lines,
+        multiline=multiline,
+        candidates=candidates,
+        time_budget=budget_ms / 1000 if budget_ms else None,
+    )
+
+
+def _chunks(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Extra context chunks sent with one completion: [{"path": ..., "text": ...}]."""
+    raw = require(params, "chunks", "list", optional=True) or []
+    if len(raw) > MAX_CHUNKS:
+        raise RpcError(p.INVALID_PARAMS, f"at most {MAX_CHUNKS} chunks per completion")
+    chunks = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise RpcError(p.INVALID_PARAMS, "each chunk must be {path, text}")
+        chunks.append((require(item, "path", "str"), require(item, "text", "str")))
+    return chunks
 
 
 def _path(params: dict[str, Any]) -> Path:

@@ -1,43 +1,222 @@
-"""Turning a raw fill-in-the-middle generation into something worth inserting."""
+"""Turning a raw fill-in-the-middle generation into something worth inserting.
+
+All pure: the completer feeds the text generated so far to ``settled`` after every token, to
+stop the model as soon as more text could not change what ``postprocess`` keeps.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-def trim_completion(
-    text: str, before: str, after: str, *, max_lines: int = 8, multiline: bool = True
+OPENERS = "([{"
+CLOSERS = ")]}"
+_PARTNER = {")": "(", "]": "[", "}": "{"}
+# How many of the next non-empty lines a completion may not re-type.
+SUFFIX_LINES_CHECKED = 3
+
+
+@dataclass(frozen=True)
+class CompletionOptions:
+    """What a client asks of one completion.
+
+    ``multiline`` None decides from the cursor: several lines at the start of an empty line
+    or after a line that opens a block, the rest of the line otherwise.
+    ``time_budget`` (seconds): past it, the lines finished so far are returned.
+    """
+
+    max_lines: int = 8
+    multiline: bool | None = None
+    candidates: int = 1
+    time_budget: float | None = None
+
+    def is_multiline(self, before: str, after: str) -> bool:
+        if self.multiline is not None:
+            return self.multiline
+        return wants_multiline(before, after)
+
+    def lines_allowed(self, before: str, after: str) -> int:
+        return self.max_lines if self.is_multiline(before, after) else 1
+
+
+def wants_multiline(before: str, after: str) -> bool:
+    """Several lines make sense where a new statement or block starts at the cursor."""
+    rest_of_line = after.split("\n", 1)[0]
+    if rest_of_line.strip():
+        return False
+    line = before.rsplit("\n", 1)[-1]
+    return not line.strip() or line.rstrip().endswith((":", "{", "(", "[", "=>"))
+
+
+def postprocess(
+    text: str,
+    before: str,
+    after: str,
+    *,
+    max_lines: int = 8,
+    multiline: bool = True,
+    specials: Sequence[str] = (),
 ) -> str:
     """Cut a generated insertion down to what belongs at the cursor.
 
-    Stops before a line that repeats the next non-empty line after the cursor (the model
-    re-typing the suffix) or that dedents out of the cursor's block, keeps at most
-    ``max_lines`` lines (one when not ``multiline``), and returns "" for a whitespace-only
-    suggestion.
+    In order: cut at a stray special token; stop before a line that re-types one of the next
+    lines after the cursor or that dedents out of the cursor's block; keep at most
+    ``max_lines`` lines (one when not ``multiline``); drop closing brackets nothing opened
+    and those the rest of the line already has; return "" for a whitespace-only suggestion.
     """
-    next_line = next((line.strip() for line in after.split("\n") if line.strip()), None)
-    cursor_line = before.rsplit("\n", 1)[-1]
-    block_indent = _indent(cursor_line)
-    lines = text.split("\n")
-    kept: list[str] = []
-    for i, line in enumerate(lines):
-        if i > 0 and next_line is not None and line.strip() == next_line:
-            break
-        if i > 0 and block_indent and line.strip() and _indent(line) < block_indent:
-            break
-        kept.append(line)
-        if len(kept) >= (max_lines if multiline else 1):
-            break
-    result = "\n".join(kept)
-    if len(kept) > 1:
+    text = _cut_at_specials(text, specials)
+    lines, _ = _kept_lines(text, before, after, max_lines if multiline else 1)
+    result = "\n".join(lines)
+    if len(lines) > 1:
         result = result.rstrip()
-    # The rest of the current line is already there: don't duplicate it.
+    result = balance_brackets(result, before, after)
     rest_of_line = after.split("\n", 1)[0]
+    # The rest of the current line is already there: don't duplicate it (unless that would
+    # leave a bracket the suggestion opened unclosed).
     if rest_of_line.strip() and result.endswith(rest_of_line):
-        result = result[: len(result) - len(rest_of_line)]
+        shorter = result[: len(result) - len(rest_of_line)]
+        if not open_brackets(shorter):
+            result = shorter
     return result if result.strip() else ""
+
+
+def settled(
+    text: str,
+    before: str,
+    after: str,
+    *,
+    max_lines: int = 8,
+    multiline: bool = True,
+    specials: Sequence[str] = (),
+) -> bool:
+    """True when generating more cannot change what ``postprocess`` keeps of ``text``.
+
+    Only finished lines decide: a line still being written may yet become different.
+    """
+    cut = _cut_at_specials(text, specials)
+    if cut != text:
+        return True
+    limit = max_lines if multiline else 1
+    lines, stopped_at = _kept_lines(text, before, after, limit)
+    finished = text.count("\n")  # lines[:finished] are complete
+    if stopped_at is not None and stopped_at < finished:
+        return True
+    return len(lines) >= limit and finished >= limit
+
+
+def _cut_at_specials(text: str, specials: Sequence[str]) -> str:
+    for mark in specials:
+        if mark and mark in text:
+            text = text[: text.index(mark)]
+    return text
+
+
+def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[str], int | None]:
+    """The lines kept, and the index of the line a rule rejected (None: none was)."""
+    next_lines = [line.strip() for line in after.split("\n")[1:] if line.strip()]
+    next_lines = next_lines[:SUFFIX_LINES_CHECKED]
+    cursor_line = before.rsplit("\n", 1)[-1]
+    starts_line = not cursor_line.strip()
+    block_indent = _indent(cursor_line)
+    kept: list[str] = []
+    for i, line in enumerate(text.split("\n")):
+        whole_line = i > 0 or starts_line
+        if whole_line and line.strip() and line.strip() in next_lines:
+            return kept, i
+        if i > 0 and block_indent and line.strip() and _indent(line) < block_indent:
+            if _only_closers(line) and len(kept) < limit:
+                return [*kept, line], i  # the block's closing bracket ends it, and belongs
+            return kept, i
+        if len(kept) >= limit:
+            return kept, i
+        kept.append(line)
+    return kept, None
+
+
+def _only_closers(line: str) -> bool:
+    body = line.strip().rstrip(";,")
+    return bool(body) and all(c in CLOSERS for c in body)
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
+
+
+def open_brackets(text: str, lines: int = 40) -> list[str]:
+    """The brackets still open at the end of ``text`` (its last ``lines`` lines), innermost
+    last. Strings and line comments are skipped, roughly: this steers trimming, not parsing."""
+    stack: list[str] = []
+    for line in text.split("\n")[-lines:]:
+        for char in _code_chars(line):
+            if char in OPENERS:
+                stack.append(char)
+            elif char in CLOSERS:
+                if stack and stack[-1] == _PARTNER[char]:
+                    stack.pop()
+                else:
+                    stack.clear()  # we lost track; start afresh rather than guess
+    return stack
+
+
+def _code_chars(line: str) -> list[str]:
+    """The bracket characters of one line outside string literals and comments."""
+    out: list[str] = []
+    quote: str | None = None
+    escaped = False
+    for i, char in enumerate(line):
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+            continue
+        if char in "\"'`":
+            quote = char
+        elif char == "#" or line.startswith("//", i):
+            break
+        elif char in OPENERS or char in CLOSERS:
+            out.append(char)
+    return out
+
+
+def balance_brackets(text: str, before: str, after: str) -> str:
+    """Drop closing brackets that close nothing, and those the rest of the line repeats.
+
+    ``f(`` + ``x))`` becomes ``x)``; with ``)`` already after the cursor, ``x)`` becomes
+    ``x``. A bracket the completion opens and closes itself is left alone.
+    """
+    stack = open_brackets(before)
+    opened_here = 0
+    outer_closers: list[int] = []  # positions of closers that close brackets of `before`
+    quote: str | None = None
+    for i, char in enumerate(text):
+        if quote is not None:
+            if char == quote or char == "\n":
+                quote = None
+            continue
+        if char in "\"'`":
+            quote = char
+        elif char in OPENERS:
+            stack.append(char)
+            opened_here += 1
+        elif char in CLOSERS:
+            if not stack or stack[-1] != _PARTNER[char]:
+                return text[:i].rstrip(" ")  # closes nothing: the completion overran
+            stack.pop()
+            if opened_here:
+                opened_here -= 1
+            else:
+                outer_closers.append(i)
+    rest_of_line = after.split("\n", 1)[0]
+    if outer_closers and rest_of_line:
+        # The completion's tail of outer closers that the text after the cursor starts with.
+        for start in outer_closers:
+            tail = text[start:]
+            if rest_of_line.startswith(tail):
+                return text[:start]
+    return text
 
 
 def split_typed_space(before: str) -> tuple[str, str]:
@@ -52,3 +231,19 @@ def split_typed_space(before: str) -> tuple[str, str]:
     if stripped == before or not line.strip():
         return before, ""
     return stripped, before[len(stripped) :]
+
+
+def type_through(
+    shown_before: str, shown_after: str, suggestion: str, before: str, after: str
+) -> str | None:
+    """What is left of a shown suggestion after the user typed its first characters.
+
+    None when the user typed something else, moved, or typed all of it.
+    """
+    if after != shown_after or not before.startswith(shown_before):
+        return None
+    typed = before[len(shown_before) :]
+    if not typed or not suggestion.startswith(typed):
+        return None
+    rest = suggestion[len(typed) :]
+    return rest if rest.strip() else None

@@ -89,6 +89,14 @@ class CodeContext:
             metadata={"line": line, "column": column},
         )
 
+    @classmethod
+    def around_cursor(
+        cls, path: str | None, before: str, after: str, language: str | None = None
+    ) -> CodeContext:
+        """The cursor given as the text before and after it (what editors send)."""
+        content = before + after
+        return cls(path, content, _language(path, content, language), before=before, after=after)
+
     @property
     def is_whole_file(self) -> bool:
         return not self.before and not self.after

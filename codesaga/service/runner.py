@@ -24,6 +24,7 @@ class Priority(IntEnum):
     INTERACTIVE = 0
     NORMAL = 1
     BATCH = 2
+    SPECULATIVE = 3  # a completion nobody asked for yet
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import ast
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codesaga.domain.completion import split_typed_space, trim_completion
+from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus, RequestType, Role
@@ -23,14 +23,11 @@ from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
 from codesaga.domain.requests import RequestRecord, Timings, new_request_id
 from codesaga.engine.port import CancelToken, Finished, GenerationRequest
+from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Settings
-
-# How much text around the cursor goes into a completion prompt (issue #6 refines this).
-COMPLETION_PREFIX_CHARS = 6000
-COMPLETION_SUFFIX_CHARS = 1500
 
 OnDelta = Callable[[str], None]
 
@@ -47,6 +44,9 @@ class TaskResult:
     finished: Finished | None = None
     warnings: list[str] = field(default_factory=list)
     cached: bool = False
+    source: str | None = None  # completions: model, cache, type-through or in-flight
+    partial: bool = False
+    candidates: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -69,6 +69,11 @@ class TaskResult:
             data["usage"]["cached"] = self.cached
         if self.warnings:
             data["warnings"] = self.warnings
+        if self.source is not None:
+            data["source"] = self.source
+            data["partial"] = self.partial
+        if self.candidates:
+            data["candidates"] = self.candidates
         return data
 
 
@@ -76,10 +81,17 @@ class Assistant:
     """The use cases. Every request is journaled: pending, processing, then completed,
     failed or cancelled, with its timings and token counts."""
 
-    def __init__(self, settings: Settings, runner: ModelRunner, journal: Journal) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        runner: ModelRunner,
+        journal: Journal,
+        completer: Completer | None = None,
+    ) -> None:
         self.settings = settings
         self.runner = runner
         self.journal = journal
+        self.completer = completer or Completer(settings, runner, speculate=False)
         # The requests under way in this process, so status need not scan the journal.
         self.active: dict[str, RequestRecord] = {}
 
@@ -204,53 +216,52 @@ class Assistant:
         line: int,
         column: int,
         *,
-        multiline: bool = True,
+        options: CompletionOptions | None = None,
         label: str | None = None,
         cancel: CancelToken | None = None,
         model: str | None = None,
     ) -> TaskResult:
         content, _ = read_source(path, self.settings.max_file_bytes)
         ctx = CodeContext.at_cursor(label or str(path), content, line, column)
-        return self.complete_context(ctx, multiline=multiline, cancel=cancel, model=model)
+        return self.complete_context(ctx, options=options, cancel=cancel, model=model)
 
     def complete_context(
         self,
         ctx: CodeContext,
         *,
-        multiline: bool = True,
+        options: CompletionOptions | None = None,
+        workspace: str | None = None,
+        chunks: Sequence[tuple[str, str]] = (),
         cancel: CancelToken | None = None,
         model: str | None = None,
     ) -> TaskResult:
+        """Inline completion at the cursor of ``ctx`` (see the Completer for how)."""
+        options = options or CompletionOptions(max_lines=self.settings.completion_max_lines)
         with self._journaled(RequestType.COMPLETION, {"path": ctx.path, **ctx.metadata}) as rec:
-            info, resolved = self.runner.info(Role.COMPLETION, model)
-            fim = info.fim
-            if fim is None:
-                raise ModelError(
-                    f"{resolved.name} has no fill-in-the-middle tokens, so it cannot complete "
-                    "code; point model_completion at a code model such as qwen2.5-coder-0.5b"
+            done = self.completer.complete(
+                ctx, options, workspace=workspace, chunks=chunks, cancel=cancel, model=model
+            )
+            rec.model = done.model
+            rec.cached = done.source != "model"
+            if done.finished is not None and done.source == "model":
+                f = done.finished
+                rec.timings = Timings(
+                    prompt_seconds=f.prompt_seconds,
+                    generation_seconds=f.generation_seconds,
+                    prompt_tokens=f.prompt_tokens,
+                    prompt_tokens_evaluated=f.prompt_tokens_evaluated,
+                    completion_tokens=f.completion_tokens,
                 )
-            before, typed_space = split_typed_space(_clip_before(ctx.before))
-            after = _clip_after(ctx.after)
-            stops = (*fim.stops, "\n\n\n") if multiline else (*fim.stops, "\n")
-            request = GenerationRequest(
-                prompt=fim.build(before, after),
-                stop=stops,
-                temperature=0.0,
-                max_tokens=self.settings.completion_max_tokens,
-                reserve=16,
-            )
-            result = self._run(
-                rec, Role.COMPLETION, request, None, cancel, Priority.INTERACTIVE, model
-            )
-            text = result.text
-            if typed_space and text.startswith(typed_space):
-                text = text[len(typed_space) :]
-            result.text = trim_completion(
-                text,
-                ctx.before,
-                ctx.after,
-                max_lines=self.settings.completion_max_lines,
-                multiline=multiline,
+            result = TaskResult(
+                rec.id,
+                rec.type,
+                done.model,
+                done.text,
+                finished=done.finished if done.source == "model" else None,
+                cached=rec.cached,
+                source=done.source,
+                partial=done.partial,
+                candidates=done.candidates,
             )
             return self._done(rec, result)
 
@@ -385,20 +396,6 @@ class Assistant:
             warnings=[resolved.warning] if resolved.warning else [],
             cached=outcome.cached,
         )
-
-
-def _clip_before(text: str) -> str:
-    if len(text) <= COMPLETION_PREFIX_CHARS:
-        return text
-    clipped = text[-COMPLETION_PREFIX_CHARS:]
-    return clipped[clipped.find("\n") + 1 :]  # start at a line boundary
-
-
-def _clip_after(text: str) -> str:
-    if len(text) <= COMPLETION_SUFFIX_CHARS:
-        return text
-    clipped = text[:COMPLETION_SUFFIX_CHARS]
-    return clipped[: clipped.rfind("\n") + 1]
 
 
 def _parses(text: str) -> SyntaxError | None:

@@ -1,30 +1,81 @@
-from codesaga.domain.completion import split_typed_space, trim_completion
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.domain.completion import (
+    CompletionOptions,
+    open_brackets,
+    postprocess,
+    settled,
+    split_typed_space,
+    type_through,
+    wants_multiline,
+)
+from codesaga.domain.fim import QWEN
+
+GOLDEN = json.loads((Path(__file__).parent.parent / "data/completion/golden.json").read_text())
 
 
-def test_stops_where_the_model_retypes_the_suffix() -> None:
-    text = "if n < 2:\n        return n\n    return fib(n - 1)\n\nprint(fib(10))\n"
-    assert trim_completion(text, "def fib(n):\n    ", "\n\nprint(fib(10))\n") == (
-        "if n < 2:\n        return n\n    return fib(n - 1)"
+@pytest.mark.parametrize("case", GOLDEN, ids=[c["name"] for c in GOLDEN])
+def test_golden_postprocessing(case: dict[str, Any]) -> None:
+    got = postprocess(
+        case["raw"],
+        case["before"],
+        case["after"],
+        max_lines=case.get("max_lines", 8),
+        multiline=case.get("multiline", True),
+        specials=QWEN.stops,
     )
+    assert got == case["want"]
 
 
-def test_single_line_and_max_lines() -> None:
-    assert trim_completion("a()\nb()\n", "", "", multiline=False) == "a()"
-    assert trim_completion("1\n2\n3\n4\n", "", "", max_lines=2) == "1\n2"
+@pytest.mark.parametrize("case", GOLDEN, ids=[c["name"] for c in GOLDEN])
+def test_settling_never_changes_the_answer(case: dict[str, Any]) -> None:
+    """Stopping the model at the first settled prefix gives what the whole text gives."""
+    raw: str = case["raw"]
+    kwargs: dict[str, Any] = {
+        "max_lines": case.get("max_lines", 8),
+        "multiline": case.get("multiline", True),
+        "specials": QWEN.stops,
+    }
+    for end in range(len(raw) + 1):
+        if settled(raw[:end], case["before"], case["after"], **kwargs):
+            early = postprocess(raw[:end], case["before"], case["after"], **kwargs)
+            assert early == case["want"], f"settled too early at {raw[:end]!r}"
+            break
 
 
-def test_whitespace_only_is_dropped() -> None:
-    assert trim_completion("  \n\n", "x", "") == ""
+def test_settles_on_a_finished_rejected_line_not_a_partial_one() -> None:
+    before, after = "def f():\n    ", "\n    return x\n"
+    assert not settled("a = 1\n    retur", before, after)
+    assert settled("a = 1\n    return x\n", before, after)
+    assert settled("a()\nb", "", "", multiline=False)
+    assert not settled("a(", "", "", multiline=False)
 
 
-def test_does_not_duplicate_the_rest_of_the_line() -> None:
-    assert trim_completion("total)", "print(", "total)\n") == ""
-    assert trim_completion("a, b)", "f(", ")\n") == "a, b"
+def test_open_brackets_skip_strings_and_comments() -> None:
+    assert open_brackets('x = f(a, "(", [1,  # (\n') == ["(", "["]
+    assert open_brackets("f(a)\n") == []
 
 
-def test_stops_when_the_block_ends() -> None:
-    text = "n % 2 == 0\nprint(is_even(5))"
-    assert trim_completion(text, "def is_even(n):\n    return ", "\n") == "n % 2 == 0"
+def test_multiline_is_decided_from_the_cursor() -> None:
+    assert wants_multiline("def f():\n    ", "\n")
+    assert wants_multiline("def f():", "\n")
+    assert not wants_multiline("x = fo", "\n")
+    assert not wants_multiline("    ", "x = 1\n")
+    assert CompletionOptions(max_lines=5).lines_allowed("    ", "\n") == 5
+    assert CompletionOptions(max_lines=5, multiline=False).lines_allowed("    ", "\n") == 1
+
+
+def test_type_through() -> None:
+    shown = ("x = ", "\n", "compute(a, b)")
+    assert type_through(*shown, "x = comp", "\n") == "ute(a, b)"
+    assert type_through(*shown, "x = cx", "\n") is None  # typed something else
+    assert type_through(*shown, "x = comp", "\ny\n") is None  # the text after changed
+    assert type_through(*shown, "x = compute(a, b)", "\n") is None  # typed all of it
+    assert type_through(*shown, "x = ", "\n") is None  # nothing typed: not type-through
 
 
 def test_typed_space_is_split_off_but_indentation_is_not() -> None:

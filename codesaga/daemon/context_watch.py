@@ -1,0 +1,80 @@
+"""Keeps the completion context true to the disk: chunks of a file that changed lose what
+no longer matches it, and a deleted file's chunks go.
+
+It watches the folders of the files the context holds (not recursively: a workspace can be
+huge, and only these files matter), and re-watches when that set changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+from codesaga.domain.errors import CodeSagaError
+from codesaga.service.completer import Completer
+from codesaga.service.files import read_source
+
+log = logging.getLogger(__name__)
+
+
+class ContextWatcher:
+    def __init__(self, completer: Completer, max_file_bytes: int) -> None:
+        self.completer = completer
+        self.max_file_bytes = max_file_bytes
+        self._changed = asyncio.Event()
+
+    def update(self) -> None:
+        """The set of files in the context may have changed (call on the event loop)."""
+        self._changed.set()
+
+    def _files(self) -> dict[str, str]:
+        """Real path on disk -> the path as the context names it."""
+        files = {}
+        for name in self.completer.watched_paths():
+            if os.path.isabs(name):
+                files[os.path.realpath(name)] = name
+        return files
+
+    def refresh(self, changed: set[str]) -> None:
+        files = self._files()
+        for real in changed:
+            name = files.get(os.path.realpath(real))
+            if name is None:
+                continue
+            try:
+                content: str | None = read_source(Path(real), self.max_file_bytes)[0]
+            except (OSError, CodeSagaError):
+                content = None  # deleted, unreadable or no longer text: its chunks go
+            self.completer.refresh_file(name, content)
+
+    async def run(self) -> None:
+        import watchfiles
+
+        loop = asyncio.get_running_loop()
+        while True:
+            self._changed.clear()
+            folders = sorted({str(Path(real).parent) for real in self._files()})
+            folders = [f for f in folders if os.path.isdir(f)]
+            if not folders:
+                await self._changed.wait()
+                continue
+            stop = asyncio.Event()
+            relay = asyncio.create_task(_relay(self._changed, stop))
+            try:
+                async for changes in watchfiles.awatch(
+                    *folders, stop_event=stop, recursive=False, debounce=100
+                ):
+                    paths = {path for _, path in changes}
+                    await loop.run_in_executor(None, self.refresh, paths)
+            except Exception as exc:  # a folder vanished under the watch: start over
+                log.debug("context watch restarts: %s", exc)
+                await asyncio.sleep(0.5)
+            finally:
+                relay.cancel()
+
+
+async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()

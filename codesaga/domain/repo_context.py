@@ -1,0 +1,108 @@
+"""Repository context for completions: a ring of recent chunks from other files.
+
+Editors tell us what the programmer looks at (files opened, edited, saved, text copied); the
+completer puts the most recent chunks before the file being edited, with the model's
+file-separator tokens, so a completion can use names defined elsewhere. Near-duplicates
+replace each other instead of filling the ring with the same lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+ORIGINS = ("opened", "edited", "saved", "copied", "client")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    path: str
+    text: str
+    origin: str = "client"
+
+
+def chunk_around(text: str, line: int | None, lines: int) -> str:
+    """At most ``lines`` lines of ``text`` centred on 1-based ``line`` (the start if None)."""
+    all_lines = text.split("\n")
+    if len(all_lines) <= lines:
+        return text
+    centre = (line or 1) - 1
+    start = max(0, min(centre - lines // 2, len(all_lines) - lines))
+    return "\n".join(all_lines[start : start + lines])
+
+
+def similarity(a: str, b: str) -> float:
+    """How much two chunks share, by their non-blank lines (Dice coefficient, 0..1)."""
+    lines_a = {line.strip() for line in a.split("\n") if line.strip()}
+    lines_b = {line.strip() for line in b.split("\n") if line.strip()}
+    if not lines_a or not lines_b:
+        return 0.0
+    return 2 * len(lines_a & lines_b) / (len(lines_a) + len(lines_b))
+
+
+class ContextRing:
+    """The recent chunks of one workspace, oldest first, at most ``capacity``.
+
+    ``version`` changes whenever the chunks do, so a user of a snapshot knows it is stale.
+    """
+
+    def __init__(
+        self, capacity: int = 16, chunk_lines: int = 64, max_similarity: float = 0.8
+    ) -> None:
+        self.capacity = capacity
+        self.chunk_lines = chunk_lines
+        self.max_similarity = max_similarity
+        self._chunks: list[Chunk] = []
+        self.version = 0
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def add(self, path: str, text: str, origin: str = "client", line: int | None = None) -> bool:
+        """Add a chunk of ``text`` (around ``line``); returns False for one not worth keeping."""
+        chunk_text = chunk_around(text, line, self.chunk_lines).strip("\n")
+        if len([x for x in chunk_text.split("\n") if x.strip()]) < 3:
+            return False  # a word or two tells the model nothing
+        chunk = Chunk(path, chunk_text, origin)
+        kept = [c for c in self._chunks if similarity(c.text, chunk_text) < self.max_similarity]
+        kept.append(chunk)
+        self._chunks = kept[-self.capacity :]
+        self.version += 1
+        return True
+
+    def refresh(self, path: str, content: str | None) -> bool:
+        """A file changed on disk (``content``) or went away (None): drop its stale chunks."""
+        kept = [
+            c for c in self._chunks if c.path != path or (content is not None and c.text in content)
+        ]
+        if len(kept) == len(self._chunks):
+            return False
+        self._chunks = kept
+        self.version += 1
+        return True
+
+    def paths(self) -> set[str]:
+        return {c.path for c in self._chunks}
+
+    def chunks(self) -> tuple[Chunk, ...]:
+        return tuple(self._chunks)
+
+
+def select_chunks(
+    chunks: Sequence[Chunk], budget_chars: int, exclude_path: str | None = None
+) -> list[tuple[str, str]]:
+    """The most recent chunks that fit ``budget_chars``, as (path, text), oldest first.
+
+    Chunks of the file being completed are left out: it is in the prompt already.
+    """
+    picked: list[tuple[str, str]] = []
+    used = 0
+    for chunk in reversed(chunks):
+        if chunk.path == exclude_path:
+            continue
+        if used + len(chunk.text) > budget_chars:
+            continue
+        picked.append((chunk.path, chunk.text))
+        used += len(chunk.text)
+    picked.reverse()
+    return picked

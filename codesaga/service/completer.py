@@ -1,0 +1,508 @@
+"""Inline completion: the path typed against, so every step is about latency.
+
+A request is answered, cheapest first, from:
+
+1. the LRU of recent completions, keyed by the exact prompt (a speculative completion
+   lands here too);
+2. type-through: the user typed the first characters of a suggestion shown for this
+   document, so the rest is returned without the model;
+3. a generation already under way for this document whose prompt this one extends
+   (the user typed on while it ran), if what it produced so far agrees with the typing;
+4. a new generation, which cancels the document's stale one (latest wins) and any
+   background work. It stops as soon as post-processing has decided the suggestion.
+
+After answering, the completion that follows the suggestion's acceptance is generated in the
+background at the lowest priority, to be cancelled by the next real request if it is not the
+one wanted. Prompts are laid out so consecutive keystrokes share the longest prefix in the
+model's KV cache: stable repository context first, a prefix window that only moves when it
+must, a short suffix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import Counter, OrderedDict, deque
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from codesaga.domain.completion import (
+    CompletionOptions,
+    postprocess,
+    settled,
+    split_typed_space,
+    type_through,
+)
+from codesaga.domain.context import CodeContext
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import CancelledError, ModelError
+from codesaga.domain.fim import FimFormat, suffix_window, window_start
+from codesaga.domain.repo_context import Chunk, ContextRing, select_chunks
+from codesaga.engine.port import CancelToken, Finished, GenerationRequest
+from codesaga.service.runner import ModelRunner, Priority
+from codesaga.settings import Settings
+
+SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
+CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
+WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
+
+
+@dataclass(frozen=True)
+class _Prompt:
+    """One completion request, resolved to the exact prompt the model would see."""
+
+    doc: str
+    model: str | None
+    model_name: str
+    before: str
+    after: str
+    text: str
+    typed_space: str
+    lines: int
+    fim: FimFormat
+    key: str
+
+
+@dataclass(frozen=True)
+class _Shown:
+    before: str
+    after: str
+    text: str
+
+
+@dataclass
+class Completion:
+    text: str
+    model: str
+    source: str  # model | cache | type-through | in-flight
+    finished: Finished | None = None
+    partial: bool = False  # the time budget ran out: only finished lines
+    candidates: list[str] = field(default_factory=list)
+
+
+class _Generation:
+    def __init__(self, prompt: _Prompt, background: bool) -> None:
+        self.prompt = prompt
+        self.background = background  # speculative, or nobody waits for it any more
+        self.cancel = CancelToken()
+        self.parts: list[str] = []
+        self.done = threading.Event()
+        self.finished: Finished | None = None
+        self.error: BaseException | None = None
+        self.settled = False
+        self.waiters = 0
+
+    def raw(self) -> str:
+        """The text so far, without the space the prompt left out (see split_typed_space)."""
+        text = "".join(self.parts)
+        space = self.prompt.typed_space
+        return text[len(space) :] if space and text.startswith(space) else text
+
+    @property
+    def succeeded(self) -> bool:
+        f = self.finished
+        return f is not None and (f.reason != "cancelled" or self.settled)
+
+
+class Completer:
+    def __init__(self, settings: Settings, runner: ModelRunner, *, speculate: bool) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.speculate = speculate and bool(settings.completion_speculate)
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, str] = OrderedDict()
+        self._shown: dict[str, deque[_Shown]] = {}
+        self._inflight: dict[str, _Generation] = {}
+        self._anchors: dict[str, int] = {}
+        self._rings: dict[str, ContextRing] = {}
+        self._snapshots: dict[str, tuple[int, tuple[Chunk, ...]]] = {}
+        self._last_request = 0.0
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="complete")
+        self.counts: Counter[str] = Counter()
+
+    # -- repository context -----------------------------------------------------------
+
+    def ring(self, workspace: str) -> ContextRing:
+        with self._lock:
+            ring = self._rings.get(workspace)
+            if ring is None:
+                ring = self._rings[workspace] = ContextRing()
+            return ring
+
+    def add_context(
+        self, workspace: str, path: str, text: str, origin: str, line: int | None = None
+    ) -> bool:
+        ring = self.ring(workspace)
+        with self._lock:
+            return ring.add(path, text, origin, line)
+
+    def refresh_file(self, path: str, content: str | None) -> None:
+        """A file in some ring changed on disk or was deleted (watchfiles tells us)."""
+        with self._lock:
+            for ring in self._rings.values():
+                ring.refresh(path, content)
+
+    def watched_paths(self) -> set[str]:
+        with self._lock:
+            return set().union(*(ring.paths() for ring in self._rings.values()))
+
+    def _context_chunks(self, workspace: str | None) -> tuple[Chunk, ...]:
+        """The ring's chunks as last used; new ones are taken only after a pause in typing,
+        so a chunk pushed mid-word does not invalidate the KV cache under the user."""
+        if workspace is None or workspace not in self._rings:
+            return ()
+        ring = self._rings[workspace]
+        version, chunks = self._snapshots.get(workspace, (-1, ()))
+        idle = time.monotonic() - self._last_request >= CONTEXT_REFRESH_IDLE
+        if version != ring.version and (idle or version == -1):
+            chunks = ring.chunks()
+            self._snapshots[workspace] = (ring.version, chunks)
+        return chunks
+
+    # -- the request ----------------------------------------------------------------------
+
+    def complete(
+        self,
+        ctx: CodeContext,
+        options: CompletionOptions,
+        *,
+        workspace: str | None = None,
+        chunks: Sequence[tuple[str, str]] = (),
+        cancel: CancelToken | None = None,
+        model: str | None = None,
+    ) -> Completion:
+        prompt = self._prompt(ctx, options, workspace, chunks, model)
+        self.counts["requests"] += 1
+        answer = self._answer(prompt, options, cancel)
+        self._last_request = time.monotonic()
+        if answer.text:
+            self._remember(prompt, answer.text)
+            if self.speculate and not answer.partial:
+                self._speculate(ctx, prompt, answer.text, options, workspace, chunks, model)
+        if options.candidates > 1 and not answer.partial:
+            answer.candidates = self._candidates(prompt, answer.text, options.candidates, cancel)
+        return answer
+
+    def _answer(
+        self, prompt: _Prompt, options: CompletionOptions, cancel: CancelToken | None
+    ) -> Completion:
+        hit = self._lookup(prompt)
+        if hit is not None:
+            text, source = hit
+            self.counts[source] += 1
+            return Completion(text, prompt.model_name, source)
+        deadline = time.monotonic() + options.time_budget if options.time_budget else None
+        for _ in range(2):  # a reused generation may turn out to disagree: then run our own
+            gen, typed = self._attach(prompt)
+            try:
+                done = self._wait(gen, cancel, deadline)
+            finally:
+                self._detach(gen)
+            if not done:
+                self.counts["partial"] += 1
+                return Completion(self._finished_lines(gen), prompt.model_name, "model", None, True)
+            if gen.error is not None:
+                raise gen.error
+            if not gen.succeeded:
+                raise CancelledError("a newer completion for this document replaced this one")
+            text = self._suggestion(gen)
+            if typed is None:
+                self._count_model_run(gen)
+                return Completion(text, prompt.model_name, "model", gen.finished)
+            rest = (
+                type_through(gen.prompt.before, gen.prompt.after, text, prompt.before, prompt.after)
+                if typed
+                else text
+            )
+            if rest is not None:
+                self.counts["in-flight"] += 1
+                return Completion(rest, prompt.model_name, "in-flight", gen.finished)
+        raise CancelledError("a newer completion for this document replaced this one")
+
+    def _prompt(
+        self,
+        ctx: CodeContext,
+        options: CompletionOptions,
+        workspace: str | None,
+        extra: Sequence[tuple[str, str]],
+        model: str | None,
+    ) -> _Prompt:
+        info, resolved = self.runner.info(Role.COMPLETION, model)
+        fim = info.fim
+        if fim is None:
+            raise ModelError(
+                f"{resolved.name} has no fill-in-the-middle tokens, so it cannot complete "
+                "code; point model_completion at a code model such as qwen2.5-coder-0.5b"
+            )
+        s = self.settings
+        doc = ctx.path or "untitled"
+        with self._lock:
+            start = window_start(
+                ctx.before, self._anchors.get(doc), max_chars=s.completion_prefix_chars
+            )
+            self._anchors[doc] = start
+            ring_chunks = self._context_chunks(workspace)
+        before, typed_space = split_typed_space(ctx.before[start:])
+        after = suffix_window(
+            ctx.after, max_lines=s.completion_suffix_lines, max_chars=s.completion_suffix_chars
+        )
+        files = select_chunks(
+            (*ring_chunks, *(Chunk(path, text) for path, text in extra)),
+            s.completion_context_chars,
+            exclude_path=ctx.path,
+        )
+        order = {"psm": False, "spm": True}.get(s.completion_order)
+        text = fim.build(before, after, files, ctx.path, suffix_first=order)
+        lines = options.lines_allowed(ctx.before, ctx.after)
+        digest = hashlib.blake2b(
+            f"{resolved.name}\0{lines}\0{text}".encode(), digest_size=16
+        ).hexdigest()
+        return _Prompt(
+            doc, model, resolved.name, ctx.before, ctx.after, text, typed_space, lines, fim, digest
+        )
+
+    def _lookup(self, prompt: _Prompt) -> tuple[str, str] | None:
+        with self._lock:
+            text = self._cache.get(prompt.key)
+            if text is not None:
+                self._cache.move_to_end(prompt.key)
+                return text, "cache"
+            for shown in reversed(self._shown.get(prompt.doc, ())):
+                rest = type_through(
+                    shown.before, shown.after, shown.text, prompt.before, prompt.after
+                )
+                if rest is not None:
+                    return rest, "type-through"
+        return None
+
+    def _remember(self, prompt: _Prompt, text: str) -> None:
+        with self._lock:
+            shown = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
+            shown.append(_Shown(prompt.before, prompt.after, text))
+            self._store(prompt.key, text)
+
+    def _store(self, key: str, text: str) -> None:
+        self._cache[key] = text
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.settings.completion_cache_size:
+            self._cache.popitem(last=False)
+
+    # -- generations ------------------------------------------------------------------
+
+    def _attach(self, prompt: _Prompt) -> tuple[_Generation, str | None]:
+        """The generation that will answer ``prompt``, and what was typed since it started
+        (None: it is a new one). Stale and background generations are cancelled."""
+        with self._lock:
+            current = self._inflight.get(prompt.doc)
+            if current is not None and (not current.cancel.cancelled or current.settled):
+                typed = _typed_since(current.prompt, prompt)
+                raw = current.raw()
+                if typed is not None and (raw.startswith(typed) or typed.startswith(raw)):
+                    current.waiters += 1
+                    current.background = False
+                    return current, typed
+                current.cancel.cancel()  # latest wins
+            for other in self._inflight.values():
+                if other.background:
+                    other.cancel.cancel()
+            gen = _Generation(prompt, background=False)
+            gen.waiters = 1
+            self._inflight[prompt.doc] = gen
+        self._executor.submit(self._generate, gen)
+        return gen, None
+
+    def _detach(self, gen: _Generation) -> None:
+        # Nobody waits any more, but the next keystroke may extend it: it runs on in the
+        # background until a request that cannot use it cancels it.
+        with self._lock:
+            gen.waiters -= 1
+            if gen.waiters <= 0:
+                gen.background = True
+
+    def _wait(self, gen: _Generation, cancel: CancelToken | None, deadline: float | None) -> bool:
+        while True:
+            timeout = (
+                WAIT_SLICE if deadline is None else min(WAIT_SLICE, deadline - time.monotonic())
+            )
+            if gen.done.wait(max(timeout, 0.0)):
+                return True
+            if cancel is not None and cancel.cancelled:
+                raise CancelledError("the request was cancelled")
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
+    def _generate(self, gen: _Generation) -> None:
+        p = gen.prompt
+        multiline = p.lines > 1
+        request = GenerationRequest(
+            prompt=p.text,
+            stop=(*p.fim.stops, "\n") if not multiline else p.fim.stops,
+            temperature=0.0,
+            max_tokens=self.settings.completion_max_tokens,
+            reserve=16,
+        )
+
+        def on_delta(text: str) -> None:
+            gen.parts.append(text)
+            if settled(
+                gen.raw(),
+                p.before,
+                p.after,
+                max_lines=p.lines,
+                multiline=multiline,
+                specials=p.fim.stops,
+            ):
+                gen.settled = True
+                gen.cancel.cancel()
+
+        try:
+            if gen.cancel.cancelled:
+                raise CancelledError("replaced before it started")
+            outcome = self.runner.run(
+                Role.COMPLETION,
+                request,
+                on_delta=on_delta,
+                cancel=gen.cancel,
+                priority=Priority.SPECULATIVE if gen.background else Priority.INTERACTIVE,
+                model=p.model,
+            )
+            gen.finished = outcome.finished
+            if gen.succeeded:
+                with self._lock:
+                    self._store(p.key, self._suggestion(gen))
+        except BaseException as exc:  # handed to the requests waiting for it
+            gen.error = exc
+        finally:
+            with self._lock:
+                if self._inflight.get(p.doc) is gen:
+                    del self._inflight[p.doc]
+            gen.done.set()
+
+    def _suggestion(self, gen: _Generation) -> str:
+        p = gen.prompt
+        return postprocess(
+            gen.raw(),
+            p.before,
+            p.after,
+            max_lines=p.lines,
+            multiline=p.lines > 1,
+            specials=p.fim.stops,
+        )
+
+    def _finished_lines(self, gen: _Generation) -> str:
+        raw = gen.raw()
+        done = raw[: raw.rfind("\n")] if "\n" in raw else ""
+        p = gen.prompt
+        return postprocess(
+            done, p.before, p.after, max_lines=p.lines, multiline=p.lines > 1, specials=p.fim.stops
+        )
+
+    def _count_model_run(self, gen: _Generation) -> None:
+        f = gen.finished
+        if f is None:
+            return
+        self.counts["model"] += 1
+        self.counts["prompt_tokens"] += f.prompt_tokens
+        self.counts["prompt_tokens_evaluated"] += f.prompt_tokens_evaluated
+
+    def _speculate(
+        self,
+        ctx: CodeContext,
+        prompt: _Prompt,
+        text: str,
+        options: CompletionOptions,
+        workspace: str | None,
+        chunks: Sequence[tuple[str, str]],
+        model: str | None,
+    ) -> None:
+        """Start the completion that follows accepting ``text``, if it is not known yet."""
+        before = ctx.before + text
+        if not ctx.after.split("\n", 1)[0].strip():
+            before += "\n" + next_line_indent(before.rsplit("\n", 1)[-1])
+        accepted = CodeContext(ctx.path, before + ctx.after, ctx.language, before, "", ctx.after)
+        try:
+            nxt = self._prompt(accepted, options, workspace, chunks, model)
+        except Exception:
+            return
+        with self._lock:
+            if nxt.key in self._cache or prompt.doc in self._inflight:
+                return
+            gen = _Generation(nxt, background=True)
+            self._inflight[nxt.doc] = gen
+            self.counts["speculated"] += 1
+        self._executor.submit(self._generate, gen)
+
+    def _candidates(
+        self, prompt: _Prompt, first: str, n: int, cancel: CancelToken | None
+    ) -> list[str]:
+        """``first`` and up to n-1 different sampled alternatives."""
+        found = [first] if first else []
+        multiline = prompt.lines > 1
+        for seed in range(1, n * 2):
+            if len(found) >= n or (cancel is not None and cancel.cancelled):
+                break
+            request = GenerationRequest(
+                prompt=prompt.text,
+                stop=(*prompt.fim.stops, "\n") if not multiline else prompt.fim.stops,
+                temperature=0.7,
+                seed=seed,
+                max_tokens=self.settings.completion_max_tokens,
+                reserve=16,
+            )
+            outcome = self.runner.run(
+                Role.COMPLETION,
+                request,
+                cancel=cancel,
+                priority=Priority.INTERACTIVE,
+                model=prompt.model,
+            )
+            raw = outcome.finished.text
+            if prompt.typed_space and raw.startswith(prompt.typed_space):
+                raw = raw[len(prompt.typed_space) :]
+            text = postprocess(
+                raw,
+                prompt.before,
+                prompt.after,
+                max_lines=prompt.lines,
+                multiline=multiline,
+                specials=prompt.fim.stops,
+            )
+            if text and text not in found:
+                found.append(text)
+        return found
+
+    def stats(self) -> dict[str, Any]:
+        counts: dict[str, Any] = dict(self.counts)
+        submitted = counts.get("prompt_tokens", 0)
+        evaluated = counts.get("prompt_tokens_evaluated", 0)
+        counts["evaluated_ratio"] = round(evaluated / submitted, 4) if submitted else None
+        return counts
+
+    def close(self) -> None:
+        with self._lock:
+            for gen in self._inflight.values():
+                gen.cancel.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _typed_since(started: _Prompt, now: _Prompt) -> str | None:
+    """What the user typed between two requests, if ``now`` only extends ``started``."""
+    if (
+        started.model_name != now.model_name
+        or started.lines != now.lines
+        or started.after != now.after
+        or not now.before.startswith(started.before)
+    ):
+        return None
+    return now.before[len(started.before) :]
+
+
+def next_line_indent(line: str) -> str:
+    """The indentation an editor gives the line after ``line``."""
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if line.rstrip().endswith((":", "{", "(", "[")):
+        indent += "\t" if indent.startswith("\t") else "    "
+    return indent

@@ -1,0 +1,232 @@
+"""The completer over the real scheduler and a scripted engine: cache, type-through,
+in-flight reuse, latest wins, time budget, speculation, early stop, repository context."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.daemon.scheduler import Scheduler
+from codesaga.domain.completion import CompletionOptions
+from codesaga.domain.context import CodeContext
+from codesaga.domain.errors import CancelledError
+from codesaga.engine.fake import FakeEngine
+from codesaga.models.store import ModelStore
+from codesaga.service.completer import Completer, Completion
+from codesaga.service.models import EnginePool, ModelResolver
+from codesaga.settings import Settings, load_settings
+from tests.ggufgen import write_gguf
+
+BEFORE = "def area(w, h):\n    x = "
+AFTER = "\n    return x\n"
+LINE = CompletionOptions(max_lines=8, multiline=False)
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(delay=0.0)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    model = write_gguf(tmp_path / "m.gguf")
+    return load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+
+
+@pytest.fixture
+def make(
+    settings: Settings, engine: FakeEngine, tmp_path: Path
+) -> Iterator[Callable[..., Completer]]:
+    made: list[tuple[Scheduler, Completer]] = []
+
+    def build(speculate: bool = False) -> Completer:
+        pool = EnginePool(
+            ModelResolver(settings, ModelStore(tmp_path / "models")), lambda r: engine
+        )
+        scheduler = Scheduler(pool)
+        completer = Completer(settings, scheduler, speculate=speculate)
+        made.append((scheduler, completer))
+        return completer
+
+    yield build
+    for scheduler, completer in made:
+        completer.close()
+        scheduler.close()
+
+
+def at(before: str, after: str = AFTER, path: str = "/w/geo.py") -> CodeContext:
+    return CodeContext.around_cursor(path, before, after)
+
+
+def in_thread(fn: Callable[[], Completion]) -> tuple[threading.Thread, dict[str, Any]]:
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, box
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_cache_then_type_through_without_the_model(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    engine.enqueue("w * h")
+    first = completer.complete(at(BEFORE), LINE)
+    assert (first.text, first.source) == ("w * h", "model")
+    again = completer.complete(at(BEFORE), LINE)
+    assert (again.text, again.source) == ("w * h", "cache")
+    typed = completer.complete(at(BEFORE + "w *"), LINE)
+    assert (typed.text, typed.source) == (" h", "type-through")
+    assert len(engine.history) == 1
+    assert completer.stats()["type-through"] == 1
+
+
+def test_typing_something_else_asks_the_model(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    engine.enqueue("w * h")
+    completer.complete(at(BEFORE), LINE)
+    engine.enqueue("area_of(w, h)")
+    other = completer.complete(at(BEFORE + "a"), LINE)
+    assert other.source == "model" and len(engine.history) == 2
+    assert other.text == "area_of(w, h)"
+
+
+def test_latest_wins_cancels_the_stale_generation(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    engine.delay = 0.02
+    completer = make()
+    engine.enqueue(["w"] + [" *"] * 200)
+    thread, box = in_thread(lambda: completer.complete(at(BEFORE), LINE))
+    wait_for(lambda: len(engine.history) == 1)
+    engine.enqueue("h * w")
+    newer = completer.complete(at("def area(w, h):\n    y = "), LINE)
+    thread.join(5)
+    assert isinstance(box.get("error"), CancelledError)
+    assert newer.text == "h * w" and newer.source == "model"
+
+
+def test_a_request_that_extends_a_running_one_reuses_it(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    engine.delay = 0.03
+    completer = make()
+    engine.enqueue("width * height + 0")
+    thread, box = in_thread(lambda: completer.complete(at(BEFORE), LINE))
+    wait_for(lambda: len(engine.history) == 1)
+    typed = completer.complete(at(BEFORE + "wid"), LINE)
+    thread.join(5)
+    assert box["result"].text == "width * height + 0"
+    assert (typed.text, typed.source) == ("th * height + 0", "in-flight")
+    assert len(engine.history) == 1
+
+
+def test_client_cancel_raises_but_keeps_the_generation_for_the_next_keystroke(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    from codesaga.engine.port import CancelToken
+
+    engine.delay = 0.03
+    completer = make()
+    engine.enqueue("width * height")
+    token = CancelToken()
+    thread, box = in_thread(lambda: completer.complete(at(BEFORE), LINE, cancel=token))
+    wait_for(lambda: len(engine.history) == 1)
+    token.cancel()
+    thread.join(5)
+    assert isinstance(box.get("error"), CancelledError)
+    typed = completer.complete(at(BEFORE + "w"), LINE)
+    assert typed.text == "idth * height" and len(engine.history) == 1
+
+
+def test_time_budget_returns_the_finished_lines(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    engine.delay = 0.05
+    completer = make()
+    engine.enqueue(["a = 1", "\n    ", "b = 2", "\n    "] + ["c"] * 100)
+    options = CompletionOptions(max_lines=8, multiline=True, time_budget=0.5)
+    started = time.monotonic()
+    done = completer.complete(at("def f():\n    ", "\n"), options)
+    assert time.monotonic() - started < 2.0
+    assert done.partial and done.text == "a = 1\n    b = 2"
+
+
+def test_generation_stops_once_the_suggestion_is_decided(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    tokens = ["n = 1", "\n    ", "return x", "\n"] + ["junk()"] * 50
+    engine.enqueue(tokens)
+    done = completer.complete(at("def f():\n    ", AFTER), CompletionOptions(max_lines=8))
+    assert done.text == "n = 1"
+    assert done.finished is not None and done.finished.completion_tokens < 10
+
+
+def test_speculation_prepares_the_next_line(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make(speculate=True)
+    engine.enqueue("w * h")
+    engine.enqueue("y = x + 1")
+    completer.complete(at(BEFORE), LINE)
+    wait_for(lambda: len(engine.history) == 2 and completer.stats().get("speculated") == 1)
+    wait_for(lambda: not completer._inflight)
+    accepted = completer.complete(at(BEFORE + "w * h\n    "), LINE)
+    assert (accepted.text, accepted.source) == ("y = x + 1", "cache")
+    assert len(engine.history) == 2
+
+
+def test_repository_context_goes_first_and_waits_for_a_pause(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    chunk = "def helper(a):\n    return a * 2\n\nHELPER_LIMIT = 10\n"
+    completer.add_context("ws", "/w/util.py", chunk, "opened")
+    engine.enqueue("helper(w)")
+    completer.complete(at(BEFORE), LINE, workspace="ws")
+    prompt = engine.history[0].prompt or ""
+    assert prompt.startswith("<|file_sep|>/w/util.py\ndef helper(a):")
+    assert "<|file_sep|>/w/geo.py\n<|fim_prefix|>" in prompt
+    # A chunk pushed while the user types is used only after a pause, so the KV cache holds.
+    completer.add_context("ws", "/w/other.py", "A = 1\nB = 2\nC = 3\n", "edited")
+    engine.enqueue("z")
+    completer.complete(at(BEFORE + "q"), LINE, workspace="ws")
+    assert "/w/other.py" not in (engine.history[1].prompt or "")
+
+
+def test_a_file_change_drops_stale_chunks(make: Callable[..., Completer]) -> None:
+    completer = make()
+    completer.add_context("ws", "/w/util.py", "a = 1\nb = 2\nc = 3\n", "saved")
+    completer.refresh_file("/w/util.py", "a = 1\nb = 2\nc = 3\nd = 4\n")
+    assert len(completer.ring("ws")) == 1  # still there, word for word
+    completer.refresh_file("/w/util.py", "something else\n")
+    assert len(completer.ring("ws")) == 0
+
+
+def test_candidates_are_distinct(make: Callable[..., Completer], engine: FakeEngine) -> None:
+    completer = make()
+    for answer in ("w * h", "w * h", "h * w", "w * h * 1"):
+        engine.enqueue(answer)
+    done = completer.complete(at(BEFORE), CompletionOptions(multiline=False, candidates=3))
+    assert done.candidates == ["w * h", "h * w", "w * h * 1"]
