@@ -189,6 +189,7 @@ class Completer:
     def _answer(
         self, prompt: _Prompt, options: CompletionOptions, cancel: CancelToken | None
     ) -> Completion:
+        self._supersede(prompt)
         hit = self._lookup(prompt)
         if hit is not None:
             text, source = hit
@@ -210,7 +211,7 @@ class Completer:
                 raise CancelledError("a newer completion for this document replaced this one")
             text = self._suggestion(gen)
             if typed is None:
-                self._count_model_run(gen)
+                self.counts["model"] += 1
                 return Completion(text, prompt.model_name, "model", gen.finished)
             rest = (
                 type_through(gen.prompt.before, gen.prompt.after, text, prompt.before, prompt.after)
@@ -292,6 +293,18 @@ class Completer:
 
     # -- generations ------------------------------------------------------------------
 
+    def _supersede(self, prompt: _Prompt) -> None:
+        """Latest wins: a request someone waits for, that this one does not extend, is stale
+        (even when this one is answered without the model)."""
+        with self._lock:
+            current = self._inflight.get(prompt.doc)
+            if (
+                current is not None
+                and current.waiters > 0
+                and _typed_since(current.prompt, prompt) is None
+            ):
+                current.cancel.cancel()
+
     def _attach(self, prompt: _Prompt) -> tuple[_Generation, str | None]:
         """The generation that will answer ``prompt``, and what was typed since it started
         (None: it is a new one). Stale and background generations are cancelled."""
@@ -369,7 +382,11 @@ class Completer:
                 priority=Priority.SPECULATIVE if gen.background else Priority.INTERACTIVE,
                 model=p.model,
             )
-            gen.finished = outcome.finished
+            gen.finished = f = outcome.finished
+            with self._lock:
+                self.counts["generations"] += 1
+                self.counts["prompt_tokens"] += f.prompt_tokens
+                self.counts["prompt_tokens_evaluated"] += f.prompt_tokens_evaluated
             if gen.succeeded:
                 with self._lock:
                     self._store(p.key, self._suggestion(gen))
@@ -399,14 +416,6 @@ class Completer:
         return postprocess(
             done, p.before, p.after, max_lines=p.lines, multiline=p.lines > 1, specials=p.fim.stops
         )
-
-    def _count_model_run(self, gen: _Generation) -> None:
-        f = gen.finished
-        if f is None:
-            return
-        self.counts["model"] += 1
-        self.counts["prompt_tokens"] += f.prompt_tokens
-        self.counts["prompt_tokens_evaluated"] += f.prompt_tokens_evaluated
 
     def _speculate(
         self,

@@ -137,3 +137,80 @@ def test_refuses_to_bind_beyond_loopback(cli: Cli) -> None:
     proc = cli("daemon", "start", CODESAGA_WS_HOST="0.0.0.0")
     assert proc.returncode != 0
     assert "only loopback addresses are safe" in proc.stderr
+
+
+def send(conn: ClientConnection, method: str, params: dict[str, Any], id: int) -> None:
+    conn.send(json.dumps({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+
+
+def replies(conn: ClientConnection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    got: dict[int, dict[str, Any]] = {}
+    while set(got) != ids:
+        message = json.loads(conn.recv(timeout=120))
+        if message.get("id") in ids:
+            got[message["id"]] = message
+    return got
+
+
+def test_completion_latest_wins_and_type_through(ws: dict[str, Any]) -> None:
+    doc = "/work/area.py"
+    head = "def rectangle_area(width, height):\n    return "
+    with connect(ws["url"], additional_headers=auth(ws["token"])) as conn:
+        rpc(conn, "initialize", {"protocolVersion": 1}, 1)
+        # A real model completes an obvious line correctly.
+        first = rpc(conn, "complete", {"prefix": head, "suffix": "\n", "path": doc}, 2)
+        text = first["result"]["text"]
+        assert text.replace(" ", "") == "width*height", text
+        assert first["result"]["source"] == "model"
+        # Typing what was suggested is answered without the model.
+        typed = rpc(conn, "complete", {"prefix": head + text[:3], "suffix": "\n", "path": doc}, 3)
+        assert typed["result"]["text"] == text[3:]
+        assert typed["result"]["source"] == "type-through"
+        # A slow request (a long prefix to read) is replaced by a newer one for the document.
+        filler = "".join(f"value_{i} = compute({i}, {i * 7})\n" for i in range(250))
+        send(conn, "complete", {"prefix": filler + "x = ", "suffix": "\n", "path": doc}, 4)
+        time.sleep(0.5)
+        send(conn, "complete", {"prefix": head, "suffix": "\n", "path": doc, "maxLines": 2}, 5)
+        got = replies(conn, {4, 5})
+        assert "error" in got[4] and got[4]["error"]["code"] == -32003, got[4]
+        assert "newer completion" in got[4]["error"]["message"]
+        assert got[5]["result"]["text"].replace(" ", "") == "width*height"
+
+
+def test_context_add_puts_other_files_in_the_prompt(ws: dict[str, Any], tmp_path: Path) -> None:
+    util = tmp_path / "shapes.py"
+    util.write_text(
+        "SQUARE_SIDE_METERS = 12\n\n\ndef circle_area(radius):\n"
+        "    return 3.14159 * radius * radius\n"
+    )
+    with connect(ws["url"], additional_headers=auth(ws["token"])) as conn:
+        rpc(conn, "initialize", {"protocolVersion": 1}, 1)
+        added = rpc(
+            conn,
+            "context/add",
+            {"workspace": str(tmp_path), "path": str(util), "origin": "opened"},
+            2,
+        )
+        assert added["result"] == {"added": True, "chunks": 1}
+        bad = rpc(conn, "context/add", {"path": str(util), "origin": "guessed"}, 3)
+        assert bad["error"]["code"] == -32602
+        done = rpc(
+            conn,
+            "complete",
+            {
+                "prefix": "from shapes import circle_area\n\n\ndef disk(r):\n    return circle_",
+                "suffix": "\n",
+                "path": str(tmp_path / "main.py"),
+                "workspace": str(tmp_path),
+            },
+            4,
+        )
+        assert done["result"]["text"].startswith("area(r")
+        # The file changes on disk: its chunk no longer matches and leaves the context.
+        util.write_text("print('rewritten')\n")
+        chunks, deadline = 1, time.monotonic() + 10
+        while chunks and time.monotonic() < deadline:
+            time.sleep(0.2)
+            probe = {"workspace": str(tmp_path), "path": "/x", "text": "too short"}
+            chunks = rpc(conn, "context/add", probe, 6)["result"]["chunks"]
+        assert chunks == 0

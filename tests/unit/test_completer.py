@@ -230,3 +230,18 @@ def test_candidates_are_distinct(make: Callable[..., Completer], engine: FakeEng
         engine.enqueue(answer)
     done = completer.complete(at(BEFORE), CompletionOptions(multiline=False, candidates=3))
     assert done.candidates == ["w * h", "h * w", "w * h * 1"]
+
+
+def test_a_newer_request_answered_from_the_cache_still_cancels_the_stale_one(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    engine.enqueue("w * h")
+    completer.complete(at(BEFORE), LINE)
+    engine.delay = 0.02
+    engine.enqueue(["1"] + [" +1"] * 200)
+    thread, box = in_thread(lambda: completer.complete(at("z = "), LINE))
+    wait_for(lambda: len(engine.history) == 2)
+    assert completer.complete(at(BEFORE), LINE).source == "cache"
+    thread.join(5)
+    assert isinstance(box.get("error"), CancelledError)
