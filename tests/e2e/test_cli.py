@@ -95,6 +95,24 @@ def test_complete(cli: Cli, tmp_path: Path) -> None:
     assert "print(is_even" not in text  # stops before re-typing the code after the cursor
 
 
+def test_complete_candidates_and_time_budget(cli: Cli, tmp_path: Path) -> None:
+    src = tmp_path / "shapes.py"
+    src.write_text("def square(x):\n    return \n\n\ndef cube(x):\n    return \n")
+    args = ("complete", str(src), "--line", "2", "--column", "12")
+    proc = cli(*args, "--candidates", "3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["candidates"][0] == result["text"]
+    assert len(set(result["candidates"])) == len(result["candidates"]) >= 1
+    # Too short a budget: an answer at once, marked partial, with no unfinished line in it.
+    rushed = cli(
+        "complete", str(src), "--line", "6", "--column", "12", "--budget-ms", "1", "--json"
+    )
+    assert rushed.returncode == 0, rushed.stderr
+    assert json.loads(rushed.stdout)["partial"] is True
+    assert json.loads(rushed.stdout)["text"] == ""
+
+
 def test_refactor_apply_round_trip(cli: Cli, tmp_path: Path) -> None:
     src = tmp_path / "calc.py"
     src.write_text(CALC)
