@@ -26,7 +26,7 @@ import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from codesaga.domain.completion import (
@@ -80,7 +80,7 @@ class Completion:
     source: str  # model | cache | type-through | in-flight
     finished: Finished | None = None
     partial: bool = False  # the time budget ran out: only finished lines
-    candidates: list[str] = field(default_factory=list)
+    candidates: list[str] | None = None  # when several were asked for
 
 
 class _Generation:
@@ -255,8 +255,10 @@ class Completer:
             s.completion_context_chars,
             exclude_path=ctx.path,
         )
+        files = [(shown_path(path, workspace), text) for path, text in files]
         order = {"psm": False, "spm": True}.get(s.completion_order)
-        text = fim.build(before, after, files, ctx.path, suffix_first=order)
+        name = shown_path(ctx.path, workspace) if ctx.path else None
+        text = fim.build(before, after, files, name, suffix_first=order)
         lines = options.lines_allowed(ctx.before, ctx.after)
         digest = hashlib.blake2b(
             f"{resolved.name}\0{lines}\0{text}".encode(), digest_size=16
@@ -507,6 +509,15 @@ def _typed_since(started: _Prompt, now: _Prompt) -> str | None:
     ):
         return None
     return now.before[len(started.before) :]
+
+
+def shown_path(path: str, workspace: str | None) -> str:
+    """A file's name as the model sees it: relative to the workspace, as in the repositories
+    models learn from, else just the file's name (an absolute path is noise, and differs
+    between machines)."""
+    if workspace and path.startswith(workspace.rstrip("/") + "/"):
+        return path[len(workspace.rstrip("/")) + 1 :]
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def next_line_indent(line: str) -> str:

@@ -46,7 +46,7 @@ class TaskResult:
     cached: bool = False
     source: str | None = None  # completions: model, cache, type-through or in-flight
     partial: bool = False
-    candidates: list[str] = field(default_factory=list)
+    candidates: list[str] | None = None  # completions, when several were asked for
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -72,7 +72,7 @@ class TaskResult:
         if self.source is not None:
             data["source"] = self.source
             data["partial"] = self.partial
-        if self.candidates:
+        if self.candidates is not None:
             data["candidates"] = self.candidates
         return data
 
@@ -245,12 +245,14 @@ class Assistant:
             rec.cached = done.source != "model"
             if done.finished is not None and done.source == "model":
                 rec.timings = _timings(done.finished)
+            # An answer without the model evaluated nothing: its usage says so.
+            nothing = Finished("stop", 0, 0, 0, 0.0, 0.0)
             result = TaskResult(
                 rec.id,
                 rec.type,
                 done.model,
                 done.text,
-                finished=done.finished if done.source == "model" else None,
+                finished=done.finished if done.source == "model" else nothing,
                 cached=rec.cached,
                 source=done.source,
                 partial=done.partial,

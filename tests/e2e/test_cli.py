@@ -102,8 +102,9 @@ def test_complete_candidates_and_time_budget(cli: Cli, tmp_path: Path) -> None:
     proc = cli(*args, "--candidates", "3", "--json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["candidates"][0] == result["text"]
-    assert len(set(result["candidates"])) == len(result["candidates"]) >= 1
+    candidates = result["candidates"]
+    assert len(set(candidates)) == len(candidates) <= 3
+    assert not result["text"] or candidates[0] == result["text"]
     # Too short a budget: an answer at once, marked partial, with no unfinished line in it.
     rushed = cli(
         "complete", str(src), "--line", "6", "--column", "12", "--budget-ms", "1", "--json"

@@ -202,17 +202,18 @@ def test_repository_context_goes_first_and_waits_for_a_pause(
 ) -> None:
     completer = make()
     chunk = "def helper(a):\n    return a * 2\n\nHELPER_LIMIT = 10\n"
-    completer.add_context("ws", "/w/util.py", chunk, "opened")
+    completer.add_context("/w", "/w/lib/util.py", chunk, "opened")
     engine.enqueue("helper(w)")
-    completer.complete(at(BEFORE), LINE, workspace="ws")
+    completer.complete(at(BEFORE), LINE, workspace="/w")
     prompt = engine.history[0].prompt or ""
-    assert prompt.startswith("<|file_sep|>/w/util.py\ndef helper(a):")
-    assert "<|file_sep|>/w/geo.py\n<|fim_prefix|>" in prompt
+    # Names relative to the workspace, as in the repositories models learn from.
+    assert prompt.startswith("<|file_sep|>lib/util.py\ndef helper(a):")
+    assert "<|file_sep|>geo.py\n<|fim_prefix|>" in prompt
     # A chunk pushed while the user types is used only after a pause, so the KV cache holds.
-    completer.add_context("ws", "/w/other.py", "A = 1\nB = 2\nC = 3\n", "edited")
+    completer.add_context("/w", "/w/other.py", "A = 1\nB = 2\nC = 3\n", "edited")
     engine.enqueue("z")
-    completer.complete(at(BEFORE + "q"), LINE, workspace="ws")
-    assert "/w/other.py" not in (engine.history[1].prompt or "")
+    completer.complete(at(BEFORE + "q"), LINE, workspace="/w")
+    assert "other.py" not in (engine.history[1].prompt or "")
 
 
 def test_a_file_change_drops_stale_chunks(make: Callable[..., Completer]) -> None:
