@@ -58,6 +58,7 @@ from codesaga.domain.completion import split_typed_space
 from codesaga.domain.fim import QWEN, FimFormat, suffix_window, window_start
 from codesaga.models.presets import PRESETS
 from codesaga.models.store import ModelStore
+from codesaga.service.completer import shown_path
 from codesaga.settings import Settings, load_settings
 
 MODEL = "qwen2.5-coder-0.5b"
@@ -282,7 +283,7 @@ def llama_cpp_python_ask(url: str, fim: FimFormat, tuned: bool) -> Callable[[Key
         )
         line = stroke.before.rsplit("\n", 1)[-1]
         body = {
-            "prompt": fim.build(before, after, (), stroke.path),
+            "prompt": fim.build(before, after, (), shown_path(stroke.path, None)),
             "max_tokens": MAX_TOKENS,
             "temperature": 0.0,
             "top_k": 1,

@@ -153,14 +153,14 @@ def replies(conn: ClientConnection, ids: set[int]) -> dict[int, dict[str, Any]]:
 
 
 def test_completion_latest_wins_and_type_through(ws: dict[str, Any]) -> None:
-    doc = "/work/area.py"
-    head = "def rectangle_area(width, height):\n    return "
+    doc = "/work/calc.py"
+    head = "def add(a, b):\n    return "
     with connect(ws["url"], additional_headers=auth(ws["token"])) as conn:
         rpc(conn, "initialize", {"protocolVersion": 1}, 1)
         # A real model completes an obvious line correctly.
         first = rpc(conn, "complete", {"prefix": head, "suffix": "\n", "path": doc}, 2)
         text = first["result"]["text"]
-        assert text.replace(" ", "") == "width*height", text
+        assert text.replace(" ", "") == "a+b", text
         assert first["result"]["source"] == "model"
         # Typing what was suggested is answered without the model.
         typed = rpc(conn, "complete", {"prefix": head + text[:3], "suffix": "\n", "path": doc}, 3)
@@ -174,7 +174,7 @@ def test_completion_latest_wins_and_type_through(ws: dict[str, Any]) -> None:
         got = replies(conn, {4, 5})
         assert "error" in got[4] and got[4]["error"]["code"] == -32003, got[4]
         assert "newer completion" in got[4]["error"]["message"]
-        assert got[5]["result"]["text"].replace(" ", "") == "width*height"
+        assert got[5]["result"]["text"].replace(" ", "") == "a+b"
 
 
 def test_context_add_puts_other_files_in_the_prompt(ws: dict[str, Any], tmp_path: Path) -> None:
