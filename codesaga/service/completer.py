@@ -65,6 +65,33 @@ class _Prompt:
     fim: FimFormat
     key: str
 
+    def request(
+        self, max_tokens: int, temperature: float = 0.0, seed: int | None = None
+    ) -> GenerationRequest:
+        stops = self.fim.stops if self.lines > 1 else (*self.fim.stops, "\n")
+        return GenerationRequest(
+            prompt=self.text,
+            stop=stops,
+            temperature=temperature,
+            seed=seed,
+            max_tokens=max_tokens,
+            reserve=16,
+        )
+
+    def answer(self, generated: str) -> str:
+        """The generated text without the space the prompt left out (see split_typed_space)."""
+        space = self.typed_space
+        return generated[len(space) :] if space and generated.startswith(space) else generated
+
+    def suggestion(self, raw: str) -> str:
+        return postprocess(raw, self.before, self.after, **self._rules())
+
+    def settled(self, raw: str) -> bool:
+        return settled(raw, self.before, self.after, **self._rules())
+
+    def _rules(self) -> dict[str, Any]:
+        return {"max_lines": self.lines, "multiline": self.lines > 1, "specials": self.fim.stops}
+
 
 @dataclass(frozen=True)
 class _Shown:
@@ -96,10 +123,7 @@ class _Generation:
         self.waiters = 0
 
     def raw(self) -> str:
-        """The text so far, without the space the prompt left out (see split_typed_space)."""
-        text = "".join(self.parts)
-        space = self.prompt.typed_space
-        return text[len(space) :] if space and text.startswith(space) else text
+        return self.prompt.answer("".join(self.parts))
 
     @property
     def succeeded(self) -> bool:
@@ -351,25 +375,11 @@ class Completer:
 
     def _generate(self, gen: _Generation) -> None:
         p = gen.prompt
-        multiline = p.lines > 1
-        request = GenerationRequest(
-            prompt=p.text,
-            stop=(*p.fim.stops, "\n") if not multiline else p.fim.stops,
-            temperature=0.0,
-            max_tokens=self.settings.completion_max_tokens,
-            reserve=16,
-        )
+        request = p.request(self.settings.completion_max_tokens)
 
         def on_delta(text: str) -> None:
             gen.parts.append(text)
-            if settled(
-                gen.raw(),
-                p.before,
-                p.after,
-                max_lines=p.lines,
-                multiline=multiline,
-                specials=p.fim.stops,
-            ):
+            if p.settled(gen.raw()):
                 gen.settled = True
                 gen.cancel.cancel()
 
@@ -401,23 +411,11 @@ class Completer:
             gen.done.set()
 
     def _suggestion(self, gen: _Generation) -> str:
-        p = gen.prompt
-        return postprocess(
-            gen.raw(),
-            p.before,
-            p.after,
-            max_lines=p.lines,
-            multiline=p.lines > 1,
-            specials=p.fim.stops,
-        )
+        return gen.prompt.suggestion(gen.raw())
 
     def _finished_lines(self, gen: _Generation) -> str:
         raw = gen.raw()
-        done = raw[: raw.rfind("\n")] if "\n" in raw else ""
-        p = gen.prompt
-        return postprocess(
-            done, p.before, p.after, max_lines=p.lines, multiline=p.lines > 1, specials=p.fim.stops
-        )
+        return gen.prompt.suggestion(raw[: raw.rfind("\n")] if "\n" in raw else "")
 
     def _speculate(
         self,
@@ -451,18 +449,10 @@ class Completer:
     ) -> list[str]:
         """``first`` and up to n-1 different sampled alternatives."""
         found = [first] if first else []
-        multiline = prompt.lines > 1
         for seed in range(1, n * 2):
             if len(found) >= n or (cancel is not None and cancel.cancelled):
                 break
-            request = GenerationRequest(
-                prompt=prompt.text,
-                stop=(*prompt.fim.stops, "\n") if not multiline else prompt.fim.stops,
-                temperature=0.7,
-                seed=seed,
-                max_tokens=self.settings.completion_max_tokens,
-                reserve=16,
-            )
+            request = prompt.request(self.settings.completion_max_tokens, 0.7, seed)
             outcome = self.runner.run(
                 Role.COMPLETION,
                 request,
@@ -470,17 +460,7 @@ class Completer:
                 priority=Priority.INTERACTIVE,
                 model=prompt.model,
             )
-            raw = outcome.finished.text
-            if prompt.typed_space and raw.startswith(prompt.typed_space):
-                raw = raw[len(prompt.typed_space) :]
-            text = postprocess(
-                raw,
-                prompt.before,
-                prompt.after,
-                max_lines=prompt.lines,
-                multiline=multiline,
-                specials=prompt.fim.stops,
-            )
+            text = prompt.suggestion(prompt.answer(outcome.finished.text))
             if text and text not in found:
                 found.append(text)
         return found
