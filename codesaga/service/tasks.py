@@ -22,6 +22,7 @@ from codesaga.domain.errors import CancelledError, InputError, ModelError
 from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
 from codesaga.domain.requests import RequestRecord, Timings, new_request_id
+from codesaga.domain.source import decode_source
 from codesaga.engine.port import CancelToken, Finished, GenerationRequest
 from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
@@ -145,8 +146,9 @@ class Assistant:
 
     def refactor(
         self,
-        path: Path,
+        path: Path | None,
         *,
+        content: str | None = None,
         lines: str | None = None,
         instruction: str | None = None,
         apply: bool = False,
@@ -156,11 +158,16 @@ class Assistant:
         priority: Priority = Priority.NORMAL,
         model: str | None = None,
     ) -> TaskResult:
-        summary = {"path": str(path), "lines": lines, "instruction": instruction, "apply": apply}
+        summary = {
+            "path": str(path or label),
+            "lines": lines,
+            "instruction": instruction,
+            "apply": apply,
+        }
         with self._journaled(RequestType.REFACTOR, summary) as rec:
             if instruction is not None and not instruction.strip():
                 raise InputError("--instruction is empty; say how to refactor, or leave it out")
-            ctx, original = self._context(path, lines, label)
+            ctx, original = self._context(path, lines, label, content, apply)
             messages = refactor_messages(ctx, instruction)
             return self._rewrite(
                 rec,
@@ -178,9 +185,10 @@ class Assistant:
 
     def fix(
         self,
-        path: Path,
+        path: Path | None,
         error: str,
         *,
+        content: str | None = None,
         lines: str | None = None,
         apply: bool = False,
         label: str | None = None,
@@ -189,13 +197,13 @@ class Assistant:
         priority: Priority = Priority.NORMAL,
         model: str | None = None,
     ) -> TaskResult:
-        summary = {"path": str(path), "lines": lines, "error": error, "apply": apply}
+        summary = {"path": str(path or label), "lines": lines, "error": error, "apply": apply}
         with self._journaled(RequestType.ERROR_FIX, summary) as rec:
             if not error.strip():
                 raise InputError(
                     "the error text is empty; pass the message or traceback with --error"
                 )
-            ctx, original = self._context(path, lines, label)
+            ctx, original = self._context(path, lines, label, content, apply)
             return self._rewrite(
                 rec,
                 Role.FIX,
@@ -289,13 +297,29 @@ class Assistant:
         return result
 
     def _context(
-        self, path: Path, lines: str | None, label: str | None
+        self,
+        path: Path | None,
+        lines: str | None,
+        label: str | None,
+        content: str | None = None,
+        apply: bool = False,
     ) -> tuple[CodeContext, bytes]:
-        """The file as a context; ``label`` is the name shown to the model and in diffs."""
-        content, original = read_source(path, self.settings.max_file_bytes)
+        """The file (or ``content``, an editor's possibly unsaved text) as a context;
+        ``label`` is the name shown to the model and in diffs."""
+        name = label or str(path or "untitled")
+        if content is None:
+            if path is None:
+                raise InputError("give the file's path, or its content")
+            content, original = read_source(path, self.settings.max_file_bytes)
+        else:
+            if apply:
+                raise InputError(
+                    "apply writes files on disk; with content, apply the returned text yourself"
+                )
+            original = content.encode()
+            content = decode_source(original, name, self.settings.max_file_bytes)
         if not content.strip():
-            raise InputError(f"{path} is empty; there is nothing to change")
-        name = label or str(path)
+            raise InputError(f"{name} is empty; there is nothing to change")
         if lines is None:
             return CodeContext.whole_file(name, content), original
         selection = Selection.parse(lines, len(content.splitlines()))
@@ -305,7 +329,7 @@ class Assistant:
         self,
         record: RequestRecord,
         role: Role,
-        file: Path,
+        file: Path | None,
         ctx: CodeContext,
         original: bytes,
         messages: list[Message],
@@ -340,7 +364,7 @@ class Assistant:
         result.path = ctx.path
         result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
         result.warnings.extend(w for w in [_unchanged_warning(result.diff, record.type)] if w)
-        if apply and result.diff:
+        if apply and result.diff and file is not None:
             write_atomic(file, new_text, expected=original)
             result.applied = True
         return self._done(record, result)

@@ -102,6 +102,22 @@ def test_refactor_lines_replaces_only_the_selection(
     assert "lines 2-3" in engine.history[0].messages[-1].content
 
 
+def test_refactor_of_an_editor_buffer_reads_and_writes_no_file(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    unsaved = ORIGINAL.replace("result = a + b", "result = b + a")
+    engine.enqueue(f"```python\n{REWRITE}```")
+    result = assistant.refactor(source, content=unsaved, label="calc.py")
+    assert "result = b + a" in engine.history[0].messages[-1].content  # the buffer, not the file
+    assert result.text == REWRITE and "-    result = b + a" in (result.diff or "")
+    assert source.read_text() == ORIGINAL
+    with pytest.raises(InputError, match="apply the returned text yourself"):
+        assistant.refactor(None, content=unsaved, label="calc.py", apply=True)
+    with pytest.raises(InputError, match="NUL"):
+        assistant.fix(None, "E1", content="x = 1\x00", label="calc.py")
+    assert len(engine.history) == 1
+
+
 def test_invalid_python_is_not_written(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:

@@ -1,0 +1,215 @@
+// The chat view's logic: what the webview asks, what it is sent, Markdown rendering.
+// No vscode import: extension.ts wires a webview to a ChatController.
+
+import MarkdownIt from "markdown-it";
+
+import type { Call } from "./completion";
+import { RpcError } from "./protocol";
+
+/** Messages the webview sends (media/chat.js). */
+export type FromWebview =
+  | { type: "ready" }
+  | { type: "send"; text: string }
+  | { type: "cancel" }
+  | { type: "newSession" }
+  | { type: "openSession"; id: string }
+  | { type: "insert"; turn: number; block: number }
+  | { type: "copy"; turn: number; block: number }
+  | { type: "attachSelection" };
+
+export interface SessionSummary {
+  id: string;
+  name: string;
+  turns: number;
+  attachments: string[];
+  updated_at: number;
+}
+
+/** Messages the webview receives. HTML is rendered here, from Markdown with raw HTML off. */
+export type ToWebview =
+  | { type: "sessions"; sessions: Array<{ id: string; name: string; turns: number }>; current: string | undefined }
+  | { type: "transcript"; turns: Array<{ role: string; html: string }>; attachments: string[] }
+  | { type: "streaming"; turn: number; html: string }
+  | { type: "busy"; busy: boolean }
+  | { type: "error"; message: string }
+  | { type: "notice"; message: string };
+
+export interface ChatHost {
+  call: Call;
+  post(message: ToWebview): void;
+  insertAtCursor(code: string): PromiseLike<void> | void;
+  copy(code: string): PromiseLike<void> | void;
+  /** The editor's selection as an absolute path and 1-based "A:B", if any. */
+  selection(): { path: string; lines: string } | undefined;
+  /** Names the conversation a workspace continues (the folder, or undefined). */
+  sessionKey(): string | undefined;
+  model?(): string | undefined;
+}
+
+const markdown = new MarkdownIt({ html: false, linkify: false, breaks: false });
+
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+interface RenderEnv {
+  [key: string | symbol]: unknown;
+  turn: number;
+  blocks: string[];
+}
+
+markdown.renderer.rules.fence = (tokens, index, _options, rawEnv) => {
+  const env = rawEnv as unknown as RenderEnv;
+  const token = tokens[index];
+  const block = env.blocks.length;
+  env.blocks.push(token.content);
+  const language = escapeHtml(token.info.trim().split(/\s+/)[0] ?? "");
+  const where = `data-turn="${env.turn}" data-block="${block}"`;
+  return (
+    `<div class="code"><div class="code-bar"><span>${language}</span>` +
+    `<button data-action="insert" ${where}>Insert at cursor</button>` +
+    `<button data-action="copy" ${where}>Copy</button></div>` +
+    `<pre><code>${escapeHtml(token.content)}</code></pre></div>\n`
+  );
+};
+
+/** Markdown to HTML (raw HTML in the text is shown, never run) plus its code blocks. */
+export function renderMarkdown(text: string, turn: number): { html: string; blocks: string[] } {
+  const env: RenderEnv = { turn, blocks: [] };
+  return { html: markdown.render(text, env), blocks: env.blocks };
+}
+
+export class ChatController {
+  private session: string | undefined;
+  private turns: Array<{ role: string; content: string }> = [];
+  private running: AbortController | undefined;
+
+  constructor(private readonly host: ChatHost) {}
+
+  async handle(message: FromWebview): Promise<void> {
+    try {
+      switch (message.type) {
+        case "ready":
+          await this.open(undefined, false);
+          break;
+        case "newSession":
+          await this.open(undefined, true);
+          break;
+        case "openSession":
+          await this.open(message.id, false);
+          break;
+        case "send":
+          await this.send(message.text);
+          break;
+        case "cancel":
+          this.running?.abort();
+          break;
+        case "insert":
+        case "copy": {
+          const code = this.codeBlock(message.turn, message.block);
+          if (code === undefined) throw new Error("that code block is gone; the conversation changed");
+          await (message.type === "insert" ? this.host.insertAtCursor(code) : this.host.copy(code));
+          break;
+        }
+        case "attachSelection":
+          await this.attachSelection();
+          break;
+      }
+    } catch (error) {
+      this.host.post({ type: "error", message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  async attachSelection(): Promise<void> {
+    const selection = this.host.selection();
+    if (!selection) throw new Error("select some lines in a saved file to attach them");
+    if (!this.session) await this.open(undefined, false);
+    await this.host.call("sessions/attach", { session: this.session, path: selection.path, lines: selection.lines });
+    await this.refresh();
+    this.host.post({ type: "notice", message: `attached ${selection.path} lines ${selection.lines}` });
+  }
+
+  /** Switch to session ``id``, or the workspace's newest session (a new one if ``fresh``). */
+  private async open(id: string | undefined, fresh: boolean): Promise<void> {
+    if (id) {
+      this.session = id;
+    } else {
+      const params: Record<string, unknown> = {};
+      const key = this.host.sessionKey();
+      if (key) params.key = key;
+      if (fresh) params.new = true;
+      const summary = (await this.host.call("sessions/open", params)) as SessionSummary;
+      this.session = summary.id;
+    }
+    await this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    const [list, full] = await Promise.all([
+      this.host.call("sessions/list", {}) as Promise<{ sessions: SessionSummary[] }>,
+      this.host.call("sessions/get", { session: this.session }) as Promise<{
+        turns: Array<{ role: string; content: string }>;
+        attachments: Array<{ path: string; lines: string | null }>;
+      }>,
+    ]);
+    this.turns = full.turns.map((t) => ({ role: t.role, content: t.content }));
+    this.host.post({
+      type: "sessions",
+      sessions: list.sessions.map((s) => ({ id: s.id, name: s.name, turns: s.turns })),
+      current: this.session,
+    });
+    this.host.post({
+      type: "transcript",
+      turns: this.turns.map((t, i) => ({ role: t.role, html: renderMarkdown(t.content, i).html })),
+      attachments: full.attachments.map((a) => (a.lines ? `${a.path}:${a.lines}` : a.path)),
+    });
+  }
+
+  private async send(text: string): Promise<void> {
+    if (!text.trim()) return;
+    if (this.running) throw new Error("wait for the answer, or stop it, before asking again");
+    if (!this.session) await this.open(undefined, false);
+    const turn = this.turns.length + 1;
+    this.turns.push({ role: "user", content: text }, { role: "assistant", content: "" });
+    this.host.post({
+      type: "transcript",
+      turns: this.turns.slice(0, -1).map((t, i) => ({ role: t.role, html: renderMarkdown(t.content, i).html })),
+      attachments: [],
+    });
+    const abort = new AbortController();
+    this.running = abort;
+    this.host.post({ type: "busy", busy: true });
+    let answer = "";
+    try {
+      const params: Record<string, unknown> = { session: this.session, message: text };
+      const model = this.host.model?.();
+      if (model) params.model = model;
+      await this.host.call("chat", params, {
+        signal: abort.signal,
+        onDelta: (delta) => {
+          answer += delta;
+          this.turns[turn].content = answer;
+          this.host.post({ type: "streaming", turn, html: renderMarkdown(answer, turn).html });
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof RpcError && error.cancelled)) throw error;
+      this.host.post({ type: "notice", message: "stopped; the partial answer is kept" });
+    } finally {
+      this.running = undefined;
+      this.host.post({ type: "busy", busy: false });
+    }
+    await this.refresh();
+  }
+
+  private codeBlock(turn: number, block: number): string | undefined {
+    const content = this.turns[turn]?.content;
+    return content === undefined ? undefined : renderMarkdown(content, turn).blocks[block];
+  }
+}

@@ -1,0 +1,276 @@
+// Finding, starting and staying connected to the local daemon. No vscode import.
+
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+import { Code, DaemonClient, HandshakeError, RpcError } from "./protocol";
+
+export interface Endpoint {
+  url: string;
+  tokenFile: string;
+}
+
+export type State =
+  | { kind: "disconnected"; reason: string }
+  | { kind: "connecting" }
+  | { kind: "connected"; version: string; models: Record<string, string> }
+  | { kind: "failed"; reason: string; action: "start" | "restart" | "settings" };
+
+export interface ConnectionOptions {
+  /** The `codesaga` command: a name on PATH, a path, or words such as `python -m codesaga`. */
+  command: string;
+  clientVersion: string;
+  env?: NodeJS.ProcessEnv;
+  /** Start the daemon when none runs (the user can still stop it: then we wait to be asked). */
+  autoStart?: boolean;
+  log?: (line: string) => void;
+  /** Backoff between reconnection attempts after the daemon went away, in ms. */
+  backoff?: { first: number; max: number };
+  /** The protocol version to announce (tests use another to see the mismatch handled). */
+  protocolVersion?: number;
+}
+
+/** The runtime directory the daemon uses by default (docs/protocol.md); a config file can
+ * move it, which is why `daemon status --json` is asked when nothing is found here. */
+export function defaultRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CODESAGA_RUNTIME_DIR) return env.CODESAGA_RUNTIME_DIR;
+  if (env.CODESAGA_HOME) return join(env.CODESAGA_HOME, "run");
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, "codesaga");
+  const home = env.HOME ?? homedir();
+  if (process.platform === "darwin") {
+    return join(home, "Library", "Application Support", "codesaga", "run");
+  }
+  const state = env.XDG_STATE_HOME ?? join(home, ".local", "state");
+  return join(state, "codesaga", "run");
+}
+
+/** Split the configured command into program and arguments (a path with spaces stays whole). */
+export function commandWords(command: string): string[] {
+  const trimmed = command.trim();
+  if (existsSync(trimmed)) return [trimmed];
+  return trimmed.split(/\s+/).filter(Boolean);
+}
+
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly missing: boolean,
+  ) {
+    super(message);
+    this.name = "CommandError";
+  }
+}
+
+/** Run `codesaga ARGS...`; resolves with its stdout. */
+export function runCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 120_000,
+): Promise<string> {
+  const [program, ...prefix] = commandWords(command);
+  if (!program) return Promise.reject(new CommandError("codesaga.daemonCommand is empty", true));
+  return new Promise((resolve, reject) => {
+    execFile(program, [...prefix, ...args], { env, timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (!error) {
+        resolve(stdout);
+        return;
+      }
+      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+      const detail = missing
+        ? `'${program}' was not found: install CodeSaga (pip install codesaga) or set codesaga.daemonCommand`
+        : (stderr.trim() || error.message).split("\n").slice(-3).join("\n");
+      reject(new CommandError(`${[program, ...prefix, ...args].join(" ")}: ${detail}`, missing));
+    });
+  });
+}
+
+/** Where the running daemon listens, or undefined when none runs. */
+export async function locate(command: string, env: NodeJS.ProcessEnv = process.env): Promise<Endpoint | undefined> {
+  const file = join(defaultRuntimeDir(env), "websocket.json");
+  try {
+    const info = JSON.parse(readFileSync(file, "utf8")) as { url?: string; token_file?: string };
+    if (info.url && info.token_file) return { url: info.url, tokenFile: info.token_file };
+  } catch {
+    // Not at the default place (or not running): ask the daemon's own command.
+  }
+  const out = await runCommand(command, ["daemon", "status", "--json"], env, 30_000);
+  const status = JSON.parse(out) as { running: boolean; websocket_url?: string; token_file?: string };
+  if (status.running && status.websocket_url && status.token_file) {
+    return { url: status.websocket_url, tokenFile: status.token_file };
+  }
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * One shared connection: `client()` connects on demand (starting the daemon when allowed),
+ * and after the daemon goes away a background loop reconnects with backoff. The token is
+ * read anew at every attempt, since a restarted daemon has a new one.
+ */
+export class Connection {
+  private current: DaemonClient | undefined;
+  private connecting: Promise<DaemonClient> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay: number;
+  private disposed = false;
+  /** The user stopped the daemon: do not start it again until they ask. */
+  stoppedByUser = false;
+  state: State = { kind: "disconnected", reason: "not connected yet" };
+  private readonly listeners: Array<(state: State) => void> = [];
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.retryDelay = options.backoff?.first ?? 500;
+  }
+
+  onState(listener: (state: State) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get connected(): DaemonClient | undefined {
+    return this.current && !this.current.closed ? this.current : undefined;
+  }
+
+  /** A connected client: the current one, or a new connection. */
+  client(): Promise<DaemonClient> {
+    const live = this.connected;
+    if (live) return Promise.resolve(live);
+    this.connecting ??= this.open(this.options.autoStart !== false && !this.stoppedByUser).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** `codesaga daemon start`, then connect. */
+  async start(): Promise<DaemonClient> {
+    this.stoppedByUser = false;
+    this.current?.close();
+    return this.open(true);
+  }
+
+  async stop(): Promise<void> {
+    this.stoppedByUser = true;
+    this.cancelRetry();
+    const client = this.connected;
+    this.current = undefined;
+    if (client) {
+      await client.call("shutdown").catch(() => undefined);
+      client.close();
+    } else {
+      await runCommand(this.options.command, ["daemon", "stop"], this.env).catch(() => undefined);
+    }
+    this.setState({ kind: "disconnected", reason: "stopped" });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.cancelRetry();
+    this.current?.close();
+    this.current = undefined;
+  }
+
+  private get env(): NodeJS.ProcessEnv {
+    return this.options.env ?? process.env;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private async open(mayStart: boolean): Promise<DaemonClient> {
+    this.cancelRetry();
+    this.setState({ kind: "connecting" });
+    try {
+      let endpoint = await this.endpoint();
+      if (!endpoint && mayStart) {
+        this.log(`starting the daemon: ${this.options.command} daemon start`);
+        await runCommand(this.options.command, ["daemon", "start"], this.env);
+        endpoint = await this.endpoint();
+      }
+      if (!endpoint) {
+        throw new RpcError(Code.disconnected, "the CodeSaga daemon is not running");
+      }
+      const client = await this.handshake(endpoint);
+      this.current = client;
+      this.retryDelay = this.options.backoff?.first ?? 500;
+      const server = client.server;
+      this.setState({ kind: "connected", version: server?.daemon.version ?? "?", models: server?.models ?? {} });
+      this.log(`connected to daemon ${server?.daemon.version} (pid ${server?.daemon.pid}) at ${endpoint.url}`);
+      client.onClose((error) => this.lost(client, error));
+      return client;
+    } catch (error) {
+      this.setState(this.failure(error));
+      throw error;
+    }
+  }
+
+  private async endpoint(): Promise<Endpoint | undefined> {
+    return locate(this.options.command, this.env).catch((error: unknown) => {
+      if (error instanceof CommandError && error.missing) throw error;
+      this.log(`could not ask the daemon's status: ${describe(error)}`);
+      return undefined;
+    });
+  }
+
+  private async handshake(endpoint: Endpoint): Promise<DaemonClient> {
+    const token = readFileSync(endpoint.tokenFile, "utf8").trim();
+    return DaemonClient.connect(endpoint.url, token, this.options.clientVersion, this.options.protocolVersion);
+  }
+
+  private failure(error: unknown): State {
+    if (error instanceof RpcError && error.code === Code.versionMismatch) {
+      return {
+        kind: "failed",
+        reason: `the daemon speaks another protocol version (${error.message}); restart it to run the installed version`,
+        action: "restart",
+      };
+    }
+    if (error instanceof CommandError) {
+      return { kind: "failed", reason: error.message, action: error.missing ? "settings" : "start" };
+    }
+    if (error instanceof HandshakeError) {
+      return { kind: "failed", reason: error.message, action: "restart" };
+    }
+    return { kind: "failed", reason: describe(error), action: "start" };
+  }
+
+  private lost(client: DaemonClient, error: Error): void {
+    if (this.current !== client) return;
+    this.current = undefined;
+    if (this.disposed || this.stoppedByUser) return;
+    this.log(`lost the daemon: ${error.message}; reconnecting`);
+    this.setState({ kind: "disconnected", reason: error.message });
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.disposed || this.retryTimer) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(delay * 2, this.options.backoff?.max ?? 30_000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.connected || this.connecting || this.stoppedByUser) return;
+      // Reconnect only: a daemon that went away on purpose is started by the next request.
+      this.connecting = this.open(false).finally(() => {
+        this.connecting = undefined;
+      });
+      this.connecting.catch(() => this.scheduleRetry());
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private setState(state: State): void {
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+}

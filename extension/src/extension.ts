@@ -1,0 +1,489 @@
+// VS Code / Cursor glue: everything here adapts the editor's API to the plain modules
+// (protocol, connection, completion, chat), which hold the logic and are tested under node.
+
+import { randomBytes } from "node:crypto";
+import * as path from "node:path";
+import * as vscode from "vscode";
+
+import { ChatController, type FromWebview, type ToWebview } from "./chat";
+import { CompletionEngine, type CompletionSettings, type Call } from "./completion";
+import { Connection, runCommand, type State } from "./connection";
+import { ContextFeeder } from "./context";
+import { type CallOptions, Code, RpcError } from "./protocol";
+import { rewriteRequest, type RewriteResult } from "./rewrite";
+
+declare const __VERSION__: string;
+
+const RECENT_INSTRUCTIONS = "codesaga.recentInstructions";
+const PROPOSED_SCHEME = "codesaga-proposed";
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration("codesaga");
+}
+
+function roleModel(role: string): string | undefined {
+  return config().get<string>(`models.${role}`)?.trim() || undefined;
+}
+
+function workspaceOf(uri: vscode.Uri): string | undefined {
+  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel("CodeSaga");
+  const log = (line: string) => output.appendLine(`${new Date().toISOString()} ${line}`);
+  const connection = new Connection({
+    command: config().get<string>("daemonCommand") || "codesaga",
+    clientVersion: __VERSION__,
+    autoStart: true,
+    log,
+  });
+  context.subscriptions.push(output, { dispose: () => connection.dispose() });
+
+  const call: Call = async (method: string, params: Record<string, unknown>, options?: CallOptions) =>
+    (await connection.client()).call(method, params, options);
+
+  // -- status bar --------------------------------------------------------------------------
+  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+  status.command = "codesaga.menu";
+  status.show();
+  let snoozedUntil = 0;
+  let lastFailureAt = 0;
+  const completer = new CompletionEngine(call, completionSettings, (error) => log(`completion: ${describe(error)}`));
+  const paint = (state: State = connection.state) => {
+    const snoozed = Date.now() < snoozedUntil;
+    const latency = completer.lastLatencyMs === undefined ? "" : ` · ${completer.lastLatencyMs} ms`;
+    switch (state.kind) {
+      case "connected": {
+        const model = roleModel("completion") ?? state.models.completion ?? "?";
+        status.text = snoozed ? "$(debug-pause) CodeSaga" : `$(sparkle) CodeSaga${latency}`;
+        status.tooltip = `CodeSaga daemon ${state.version}: completion with ${model}${
+          snoozed ? ` (snoozed until ${new Date(snoozedUntil).toLocaleTimeString()})` : ""
+        }\nClick for start / stop / log / snooze`;
+        status.backgroundColor = undefined;
+        break;
+      }
+      case "connecting":
+        status.text = "$(sync~spin) CodeSaga";
+        status.tooltip = "Connecting to the CodeSaga daemon…";
+        break;
+      case "disconnected":
+        status.text = "$(debug-disconnect) CodeSaga";
+        status.tooltip = `Not connected: ${state.reason}\nClick to start the daemon`;
+        break;
+      case "failed":
+        status.text = "$(error) CodeSaga";
+        status.tooltip = state.reason;
+        status.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
+        break;
+    }
+  };
+  connection.onState((state) => {
+    if (state.kind === "failed") lastFailureAt = Date.now();
+    paint(state);
+  });
+  paint();
+
+  let warned = false;
+  const offerFix = async (reason: string, action: "start" | "restart" | "settings") => {
+    const button = { start: "Start Daemon", restart: "Restart Daemon", settings: "Open Settings" }[action];
+    const choice = await vscode.window.showWarningMessage(`CodeSaga: ${reason}`, button, "Show Log");
+    if (choice === "Start Daemon" || choice === "Restart Daemon") {
+      await vscode.commands.executeCommand(choice === "Start Daemon" ? "codesaga.startDaemon" : "codesaga.restartDaemon");
+    } else if (choice === "Open Settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", "codesaga.daemonCommand");
+    } else if (choice === "Show Log") {
+      output.show();
+    }
+  };
+  // Connect at startup; if that fails, say so once, with the button that fixes it.
+  connection.client().catch(() => {
+    const state = connection.state;
+    if (state.kind === "failed" && !warned) {
+      warned = true;
+      void offerFix(state.reason, state.action);
+    }
+  });
+
+  // -- inline completion -------------------------------------------------------------------
+  function completionSettings(): CompletionSettings {
+    const c = config();
+    return {
+      debounceMinMs: c.get<number>("completion.debounceMinMs", 40),
+      debounceMaxMs: c.get<number>("completion.debounceMaxMs", 300),
+      maxLines: c.get<number>("completion.maxLines", 8),
+      contextChars: c.get<number>("completion.contextChars", 24000),
+      model: roleModel("completion"),
+    };
+  }
+
+  const languageEnabled = (languageId: string): boolean => {
+    const languages = config().get<Record<string, boolean>>("completion.languages", {});
+    return languages[languageId] ?? languages["*"] ?? true;
+  };
+
+  const provider: vscode.InlineCompletionItemProvider = {
+    async provideInlineCompletionItems(document, position, _context, token) {
+      if (!config().get<boolean>("completion.enabled", true) || Date.now() < snoozedUntil) return undefined;
+      if (!languageEnabled(document.languageId)) return undefined;
+      if (!connection.connected) {
+        // Keystrokes must never wait for a daemon start; connect in the background, and
+        // not on every keystroke after a failure.
+        if (Date.now() - lastFailureAt > 30_000) connection.client().catch(() => undefined);
+        return undefined;
+      }
+      const limit = completionSettings().contextChars;
+      const offset = document.offsetAt(position);
+      const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - limit)), position));
+      const after = document.getText(new vscode.Range(position, document.positionAt(offset + limit)));
+      const suggestion = await completer.suggest(
+        {
+          document: document.uri.toString(),
+          path: document.uri.scheme === "file" ? document.uri.fsPath : undefined,
+          languageId: document.languageId,
+          before,
+          after,
+          workspace: workspaceOf(document.uri),
+        },
+        token,
+      );
+      paint();
+      if (!suggestion) return undefined;
+      return [
+        new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position), {
+          title: "accepted",
+          command: "codesaga.accepted",
+          arguments: [suggestion.requestId],
+        }),
+      ];
+    },
+  };
+
+  const feeder = new ContextFeeder((params) => {
+    if (connection.connected) call("context/add", params).catch((error) => log(`context/add: ${describe(error)}`));
+  });
+  const visibleChunk = (editor: vscode.TextEditor | undefined, origin: "opened" | "edited" | "saved") => {
+    if (!editor || editor.document.uri.scheme !== "file") return;
+    const range = editor.visibleRanges[0];
+    const line = range ? Math.floor((range.start.line + range.end.line) / 2) : editor.selection.active.line;
+    feeder.offer({
+      path: editor.document.uri.fsPath,
+      workspace: workspaceOf(editor.document.uri),
+      text: editor.document.getText(),
+      line: line + 1,
+      origin,
+    });
+  };
+
+  context.subscriptions.push(
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
+    vscode.commands.registerCommand("codesaga.accepted", (requestId: string) => completer.accepted(requestId)),
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      completer.dismissed();
+      visibleChunk(editor, "opened");
+    }),
+    vscode.workspace.onDidSaveTextDocument((document) => {
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+      visibleChunk(editor, "saved");
+    }),
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      const change = event.contentChanges[0];
+      if (!change || event.document.uri.scheme !== "file") return;
+      feeder.edited(event.document.uri.fsPath, change.range.start.line + 1, () => ({
+        path: event.document.uri.fsPath,
+        workspace: workspaceOf(event.document.uri),
+        text: event.document.getText(),
+      }));
+    }),
+  );
+
+  // -- daemon control ----------------------------------------------------------------------
+  const startDaemon = async () => {
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: "CodeSaga: starting the daemon…" },
+        () => connection.start(),
+      );
+    } catch (error) {
+      const state = connection.state;
+      void offerFix(describe(error), state.kind === "failed" ? state.action : "start");
+    }
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand("codesaga.startDaemon", startDaemon),
+    vscode.commands.registerCommand("codesaga.restartDaemon", async () => {
+      await connection.stop();
+      await startDaemon();
+    }),
+    vscode.commands.registerCommand("codesaga.stopDaemon", () => connection.stop()),
+    vscode.commands.registerCommand("codesaga.showLog", async () => {
+      output.show();
+      try {
+        const text = await runCommand(config().get<string>("daemonCommand") || "codesaga", ["daemon", "logs", "-n", "200"]);
+        const doc = await vscode.workspace.openTextDocument({ content: text, language: "log" });
+        await vscode.window.showTextDocument(doc, { preview: true });
+      } catch (error) {
+        log(`daemon log: ${describe(error)}`);
+      }
+    }),
+    vscode.commands.registerCommand("codesaga.snooze", async () => {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: "5 minutes", minutes: 5 },
+          { label: "15 minutes", minutes: 15 },
+          { label: "1 hour", minutes: 60 },
+          { label: "Resume now", minutes: 0 },
+        ],
+        { title: "Snooze CodeSaga's inline completion" },
+      );
+      if (!pick) return;
+      snoozedUntil = Date.now() + pick.minutes * 60_000;
+      paint();
+      if (pick.minutes) setTimeout(() => paint(), pick.minutes * 60_000 + 100);
+    }),
+    vscode.commands.registerCommand("codesaga.toggleLanguage", async () => {
+      const languageId = vscode.window.activeTextEditor?.document.languageId;
+      if (!languageId) return;
+      const languages = { ...config().get<Record<string, boolean>>("completion.languages", {}) };
+      languages[languageId] = !languageEnabled(languageId);
+      await config().update("completion.languages", languages, vscode.ConfigurationTarget.Global);
+      void vscode.window.showInformationMessage(
+        `CodeSaga inline completion ${languages[languageId] ? "enabled" : "disabled"} for ${languageId}`,
+      );
+    }),
+    vscode.commands.registerCommand("codesaga.menu", async () => {
+      const running = connection.connected !== undefined;
+      const snoozed = Date.now() < snoozedUntil;
+      const items = [
+        running ? { label: "$(debug-stop) Stop the daemon", id: "codesaga.stopDaemon" } : { label: "$(play) Start the daemon", id: "codesaga.startDaemon" },
+        { label: "$(refresh) Restart the daemon", id: "codesaga.restartDaemon" },
+        { label: "$(output) Show log", id: "codesaga.showLog" },
+        { label: snoozed ? "$(play) Resume inline completion" : "$(debug-pause) Snooze inline completion…", id: "codesaga.snooze" },
+        { label: "$(symbol-keyword) Toggle completion for this language", id: "codesaga.toggleLanguage" },
+      ];
+      const pick = await vscode.window.showQuickPick(items, { title: status.tooltip?.toString() });
+      if (pick?.id === "codesaga.snooze" && snoozed) {
+        snoozedUntil = 0;
+        paint();
+      } else if (pick) {
+        await vscode.commands.executeCommand(pick.id);
+      }
+    }),
+  );
+
+  // -- refactor and fix with a diff preview --------------------------------------------------
+  const proposals = new Map<string, string>();
+  const proposedDocs = new vscode.EventEmitter<vscode.Uri>();
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, {
+      onDidChange: proposedDocs.event,
+      provideTextDocumentContent: (uri) => proposals.get(uri.toString()) ?? "",
+    }),
+  );
+
+  const rewrite = async (
+    method: "refactor" | "fix",
+    editor: vscode.TextEditor,
+    extra: { instruction?: string; error?: string; lines?: string },
+  ) => {
+    const document = editor.document;
+    const version = document.version;
+    const workspace = workspaceOf(document.uri);
+    const request = rewriteRequest({
+      method,
+      content: document.getText(),
+      path: document.uri.scheme === "file" ? document.uri.fsPath : undefined,
+      label: workspace && document.uri.scheme === "file" ? path.relative(workspace, document.uri.fsPath) : path.basename(document.fileName),
+      model: roleModel(method),
+      ...extra,
+    });
+    let result: RewriteResult;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `CodeSaga: ${method}`, cancellable: true },
+        async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          let chars = 0;
+          return (await call(method, request, {
+            signal: abort.signal,
+            onDelta: (text) => {
+              chars += text.length;
+              progress.report({ message: `${chars.toLocaleString()} characters written…` });
+            },
+          })) as RewriteResult;
+        },
+      );
+    } catch (error) {
+      if (error instanceof RpcError && error.code === Code.cancelled) return;
+      void vscode.window.showErrorMessage(`CodeSaga ${method}: ${describe(error)}`);
+      return;
+    }
+    if (!result.diff) {
+      void vscode.window.showInformationMessage(`CodeSaga ${method}: the model changed nothing.`);
+      return;
+    }
+    const proposed = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: document.uri.path, query: result.request_id });
+    proposals.set(proposed.toString(), result.text);
+    proposedDocs.fire(proposed);
+    await vscode.commands.executeCommand("vscode.diff", document.uri, proposed, `${path.basename(document.fileName)} ↔ CodeSaga ${method}`);
+    const choice = await vscode.window.showInformationMessage(`Apply CodeSaga's ${method} to ${path.basename(document.fileName)}?`, "Apply", "Discard");
+    proposals.delete(proposed.toString());
+    if (choice !== "Apply") return;
+    if (document.version !== version) {
+      void vscode.window.showWarningMessage("CodeSaga: the file changed since the request; nothing applied. Run it again.");
+      return;
+    }
+    const edit = new vscode.WorkspaceEdit();
+    const whole = new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length));
+    edit.replace(document.uri, whole, result.text); // one edit: one undo step
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      void vscode.window.showErrorMessage("CodeSaga: VS Code refused the edit; nothing changed.");
+    }
+  };
+
+  const askInstruction = async (): Promise<string | undefined> => {
+    const recent = context.globalState.get<string[]>(RECENT_INSTRUCTIONS, []);
+    const pick = vscode.window.createQuickPick();
+    pick.title = "How should CodeSaga refactor it? (empty: tidy it up)";
+    pick.placeholder = "e.g. add type hints; extract a function; use pathlib";
+    pick.items = recent.map((label) => ({ label }));
+    const answer = await new Promise<string | undefined>((resolve) => {
+      pick.onDidAccept(() => resolve(pick.selectedItems[0]?.label ?? pick.value));
+      pick.onDidHide(() => resolve(undefined));
+      pick.show();
+    });
+    pick.dispose();
+    if (answer === undefined) return undefined;
+    const instruction = answer.trim();
+    if (instruction) {
+      await context.globalState.update(RECENT_INSTRUCTIONS, [instruction, ...recent.filter((r) => r !== instruction)].slice(0, 10));
+    }
+    return instruction;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand("codesaga.refactorSelection", async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) return;
+      const instruction = await askInstruction();
+      if (instruction === undefined) return;
+      const { start, end } = editor.selection;
+      const last = end.character === 0 && end.line > start.line ? end.line : end.line + 1;
+      await rewrite("refactor", editor, { instruction: instruction || undefined, lines: `${start.line + 1}:${last}` });
+    }),
+    vscode.commands.registerCommand("codesaga.refactorFile", async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) return;
+      const instruction = await askInstruction();
+      if (instruction === undefined) return;
+      await rewrite("refactor", editor, { instruction: instruction || undefined });
+    }),
+    vscode.commands.registerCommand("codesaga.fix", async (uri?: vscode.Uri, message?: string, range?: vscode.Range) => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || (uri && editor.document.uri.toString() !== uri.toString())) return;
+      const diagnostic = message && range ? { message, range } : vscode.languages.getDiagnostics(editor.document.uri).find((d) => d.range.contains(editor.selection.active));
+      if (!diagnostic) {
+        void vscode.window.showInformationMessage("CodeSaga: put the cursor on a problem (a squiggle) to fix it.");
+        return;
+      }
+      await rewrite("fix", editor, {
+        error: `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`,
+        lines: `${diagnostic.range.start.line + 1}:${diagnostic.range.end.line + 1}`,
+      });
+    }),
+    vscode.languages.registerCodeActionsProvider(
+      { pattern: "**" },
+      {
+        provideCodeActions(document, _range, actionContext) {
+          return actionContext.diagnostics.slice(0, 3).map((diagnostic) => {
+            const action = new vscode.CodeAction(`CodeSaga: fix "${diagnostic.message.slice(0, 60)}"`, vscode.CodeActionKind.QuickFix);
+            action.diagnostics = [diagnostic];
+            action.command = { title: "Fix with CodeSaga", command: "codesaga.fix", arguments: [document.uri, diagnostic.message, diagnostic.range] };
+            return action;
+          });
+        },
+      },
+      { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+    ),
+  );
+
+  // -- chat ---------------------------------------------------------------------------------
+  let chat: ChatController | undefined;
+  const chatProvider: vscode.WebviewViewProvider = {
+    resolveWebviewView(view) {
+      const media = vscode.Uri.joinPath(context.extensionUri, "media");
+      view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+      view.webview.html = chatHtml(view.webview, media);
+      chat = new ChatController({
+        call,
+        post: (message: ToWebview) => void view.webview.postMessage(message),
+        insertAtCursor: async (code) => {
+          const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+          if (!editor) throw new Error("open an editor to insert into");
+          await editor.edit((edit) => edit.replace(editor.selection, code));
+        },
+        copy: (code) => vscode.env.clipboard.writeText(code),
+        selection: () => {
+          const editor = vscode.window.activeTextEditor;
+          if (!editor || editor.selection.isEmpty || editor.document.uri.scheme !== "file") return undefined;
+          const { start, end } = editor.selection;
+          return { path: editor.document.uri.fsPath, lines: `${start.line + 1}:${end.line + 1}` };
+        },
+        sessionKey: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+        model: () => roleModel("chat"),
+      });
+      view.webview.onDidReceiveMessage((message: FromWebview) => chat?.handle(message));
+    },
+  };
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider("codesaga.chat", chatProvider, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand("codesaga.newChat", () => chat?.handle({ type: "newSession" })),
+    vscode.commands.registerCommand("codesaga.attachSelection", async () => {
+      await vscode.commands.executeCommand("codesaga.chat.focus");
+      await chat?.handle({ type: "attachSelection" });
+    }),
+  );
+}
+
+/** The chat webview's page: local script and style only, no remote content of any kind. */
+function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
+  const nonce = randomBytes(16).toString("hex");
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.js"));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css"));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+  ].join("; ");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>CodeSaga chat</title>
+</head>
+<body>
+<header><select id="sessions" title="Conversations"></select><button id="new" title="New chat">+</button></header>
+<main id="transcript" aria-live="polite"></main>
+<div id="status"></div>
+<footer>
+<textarea id="input" rows="3" placeholder="Ask about your code (Enter sends, Shift+Enter for a new line)"></textarea>
+<div class="actions"><button id="attach" title="Attach the editor's selection">Attach selection</button><button id="stop" hidden>Stop</button><button id="send">Send</button></div>
+</footer>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
+
+export function deactivate(): void {
+  // Subscriptions (the connection included) are disposed by VS Code.
+}

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+
+import { Connection, type State } from "../src/connection";
+import { COMMAND, isolatedEnv, startFakeDaemon, tempHome } from "./daemon";
+
+const RULES: Array<[string, string]> = [["    return", " a + b"]];
+
+function connection(env: NodeJS.ProcessEnv, extra: Partial<ConstructorParameters<typeof Connection>[0]> = {}) {
+  return new Connection({ command: COMMAND, clientVersion: "0.0.1", env, autoStart: false, backoff: { first: 100, max: 400 }, ...extra });
+}
+
+async function until(connection: Connection, kind: State["kind"], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (connection.state.kind !== kind) {
+    if (Date.now() > deadline) throw new Error(`state is ${JSON.stringify(connection.state)}, not ${kind}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("connecting to the daemon", () => {
+  test("no daemon: a clear failure that offers to start one", async () => {
+    const c = connection(isolatedEnv(tempHome()));
+    await assert.rejects(c.client(), /not running/);
+    assert.deepEqual(
+      { kind: c.state.kind, action: c.state.kind === "failed" && c.state.action },
+      { kind: "failed", action: "start" },
+    );
+    c.dispose();
+  });
+
+  test("no codesaga command: the failure points at the setting", async () => {
+    const c = connection(isolatedEnv(tempHome()), { command: "/nonexistent/bin/codesaga" });
+    await assert.rejects(c.client(), /was not found/);
+    assert.equal(c.state.kind === "failed" && c.state.action, "settings");
+    c.dispose();
+  });
+
+  test("a wrong token is reported, and the right one works again", async () => {
+    const daemon = await startFakeDaemon(RULES);
+    const c = connection(daemon.env);
+    try {
+      const tokenFile = join(daemon.home, "run", "token");
+      writeFileSync(tokenFile, "stale-token\n");
+      await assert.rejects(c.client(), /refused the token/);
+      assert.equal(c.state.kind === "failed" && c.state.action, "restart");
+      writeFileSync(tokenFile, `${daemon.token}\n`);
+      const client = await c.client();
+      assert.equal(client.server?.daemon.name, "codesaga");
+    } finally {
+      c.dispose();
+      await daemon.stop();
+    }
+  });
+
+  test("another protocol version says to restart the daemon", async () => {
+    const daemon = await startFakeDaemon(RULES);
+    const c = connection(daemon.env, { protocolVersion: 99 });
+    try {
+      await assert.rejects(c.client());
+      assert.equal(c.state.kind, "failed");
+      assert.match(c.state.kind === "failed" ? c.state.reason : "", /another protocol version.*restart/);
+      assert.equal(c.state.kind === "failed" && c.state.action, "restart");
+    } finally {
+      c.dispose();
+      await daemon.stop();
+    }
+  });
+
+  test("a daemon restarted mid-session: the connection comes back by itself", async () => {
+    const first = await startFakeDaemon(RULES);
+    const c = connection(first.env);
+    try {
+      const before = await c.client();
+      const states: string[] = [];
+      c.onState((state) => states.push(state.kind));
+      await first.stop();
+      // It noticed, and keeps trying while no daemon runs.
+      await until(c, "failed");
+      assert.ok(before.closed);
+      assert.equal(states[0], "disconnected");
+      // A new daemon in the same place: another port, another token.
+      const second = await startFakeDaemon(RULES, { home: first.home });
+      try {
+        assert.notEqual(second.token, first.token);
+        await until(c, "connected");
+        const client = await c.client();
+        assert.notEqual(client, before);
+        const result = (await client.call("complete", { prefix: "def add(a, b):\n    return ", suffix: "\n", label: "calc.py" })) as { text: string };
+        assert.equal(result.text, "a + b");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      c.dispose();
+    }
+  });
+
+  test("the next request after a restart reconnects even without the retry loop", async () => {
+    const first = await startFakeDaemon(RULES);
+    const c = connection(first.env, { backoff: { first: 60_000, max: 60_000 } });
+    try {
+      await c.client();
+      await first.stop();
+      await until(c, "disconnected");
+      const second = await startFakeDaemon(RULES, { home: first.home });
+      try {
+        const client = await c.client();
+        assert.equal(((await client.call("status")) as { pid: number }).pid, second.process.pid);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      c.dispose();
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { Code, DaemonClient, HandshakeError, PROTOCOL_VERSION, RpcError } from "../src/protocol";
+import { type FakeDaemon, startFakeDaemon } from "./daemon";
+
+describe("the protocol client against a real daemon", () => {
+  let daemon: FakeDaemon;
+  before(async () => {
+    daemon = await startFakeDaemon([
+      ["    return", " a + b"],
+      ["slowly", "one two three four five six seven eight nine ten"],
+      ["stream this", "alpha beta gamma"],
+    ]);
+  });
+  after(() => daemon.stop());
+
+  test("initialize tells the daemon's version and models", async () => {
+    const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    assert.equal(client.server?.protocolVersion, PROTOCOL_VERSION);
+    assert.ok(client.server?.capabilities.methods.includes("complete"));
+    client.close();
+  });
+
+  test("a wrong token is refused at the handshake", async () => {
+    await assert.rejects(DaemonClient.connect(daemon.url, "not-the-token", "0.0.1"), (error: unknown) => {
+      assert.ok(error instanceof HandshakeError);
+      assert.equal(error.status, 401);
+      return true;
+    });
+  });
+
+  test("another protocol version is a version mismatch", async () => {
+    await assert.rejects(DaemonClient.connect(daemon.url, daemon.token, "0.0.1", 99), (error: unknown) => {
+      assert.ok(error instanceof RpcError);
+      assert.equal(error.code, Code.versionMismatch);
+      return true;
+    });
+  });
+
+  test("complete answers through the daemon's completer", async () => {
+    const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    const result = (await client.call("complete", {
+      prefix: "def add(a, b):\n    return ",
+      suffix: "\n",
+      label: "calc.py",
+    })) as { text: string; source: string };
+    assert.equal(result.text, "a + b");
+    assert.equal(result.source, "model");
+    client.close();
+  });
+
+  test("streamed deltas add up to the answer", async () => {
+    const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    const deltas: string[] = [];
+    const result = (await client.call(
+      "chat",
+      { messages: [{ role: "user", content: "stream this" }] },
+      { onDelta: (text) => deltas.push(text) },
+    )) as { text: string };
+    assert.ok(deltas.length >= 2);
+    assert.equal(deltas.join(""), result.text);
+    assert.equal(result.text, "alpha beta gamma");
+    client.close();
+  });
+
+  test("aborting sends $/cancel and the request ends cancelled", async () => {
+    const slow = await startFakeDaemon([["slowly", "one two three four five six seven eight nine ten"]], { delay: 0.3 });
+    try {
+      const client = await DaemonClient.connect(slow.url, slow.token, "0.0.1");
+      const abort = new AbortController();
+      const started = Date.now();
+      const answer = client.call("chat", { messages: [{ role: "user", content: "slowly" }] }, { signal: abort.signal, onDelta: () => abort.abort() });
+      await assert.rejects(answer, (error: unknown) => error instanceof RpcError && error.cancelled);
+      assert.ok(Date.now() - started < 2500, "cancelled within a few tokens");
+      const journal = (await client.call("requests/list", { limit: 1 })) as { requests: Array<{ status: string }> };
+      assert.equal(journal.requests[0].status, "cancelled");
+      client.close();
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  test("a daemon that goes away fails the pending calls", async () => {
+    const doomed = await startFakeDaemon([["slowly", "one two three four five six seven eight nine ten"]], { delay: 0.5 });
+    const client = await DaemonClient.connect(doomed.url, doomed.token, "0.0.1");
+    const answer = client.call("chat", { messages: [{ role: "user", content: "slowly" }] });
+    const failed = assert.rejects(answer, (error: unknown) => error instanceof RpcError && error.code === Code.disconnected);
+    await doomed.stop();
+    await failed;
+    assert.ok(client.closed);
+  });
+});

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { Code, DaemonClient, RpcError } from "../src/protocol";
+import { rewriteRequest, type RewriteResult } from "../src/rewrite";
+import { type FakeDaemon, startFakeDaemon } from "./daemon";
+
+const SAVED = "def add(a, b):\n    return a + b\n";
+const UNSAVED = "def add(a, b):\n    return b + a\n";
+const TYPED = "def add(a: int, b: int) -> int:\n    return b + a\n";
+
+describe("refactor and fix of an editor's buffer", () => {
+  let daemon: FakeDaemon;
+  let client: DaemonClient;
+  before(async () => {
+    daemon = await startFakeDaemon([
+      ["add type hints", `\`\`\`python\n${TYPED}\`\`\``],
+      ["NameError", "```python\nreturn a + b\n```"],
+    ]);
+    client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+  });
+  after(async () => {
+    client.close();
+    await daemon.stop();
+  });
+
+  test("the unsaved text is refactored; the file on disk is not touched", async () => {
+    const file = join(daemon.home, "calc.py");
+    writeFileSync(file, SAVED);
+    const params = rewriteRequest({ method: "refactor", content: UNSAVED, path: file, label: "calc.py", instruction: "add type hints" });
+    const result = (await client.call("refactor", params)) as RewriteResult;
+    assert.equal(result.text, TYPED);
+    assert.match(result.diff, /^-def add\(a, b\):$/m);
+    assert.equal(readFileSync(file, "utf8"), SAVED);
+  });
+
+  test("fix of the lines a diagnostic names, in an untitled buffer", async () => {
+    const params = rewriteRequest({ method: "fix", content: "def add(a, b):\n    return a + c\n", label: "Untitled-1.py", error: "line 2: NameError: c", lines: "2:2" });
+    const result = (await client.call("fix", params)) as RewriteResult;
+    assert.equal(result.text, SAVED);
+  });
+
+  test("an oversized buffer gets a clear input error", async () => {
+    const huge = "x = 1\n".repeat(400_000); // 2.4 MB, over the daemon's 1 MiB file limit
+    const params = rewriteRequest({ method: "refactor", content: huge, label: "big.py" });
+    await assert.rejects(client.call("refactor", params), (error: unknown) => {
+      assert.ok(error instanceof RpcError);
+      assert.equal(error.code, Code.inputError);
+      assert.match(error.message, /over the .*-byte limit/);
+      return true;
+    });
+  });
+});
