@@ -54,11 +54,10 @@ from typing import Any
 import rich
 
 from codesaga.cli.client import connect, stop_daemon
-from codesaga.domain.completion import split_typed_space
-from codesaga.domain.fim import QWEN, FimFormat, suffix_window, window_start
+from codesaga.domain.fim import QWEN, FimFormat
 from codesaga.models.presets import PRESETS
 from codesaga.models.store import ModelStore
-from codesaga.service.completer import shown_path
+from codesaga.service.completer import prompt_windows, shown_path
 from codesaga.settings import Settings, load_settings
 
 MODEL = "qwen2.5-coder-0.5b"
@@ -271,16 +270,9 @@ def llama_cpp_python_ask(url: str, fim: FimFormat, tuned: bool) -> Callable[[Key
     anchors: dict[str, int] = {}
 
     def ask(stroke: Keystroke) -> str:
-        start = window_start(
-            stroke.before, anchors.get(stroke.path), max_chars=settings.completion_prefix_chars
-        )
-        anchors[stroke.path] = start
-        before, space = split_typed_space(stroke.before[start:])
-        after = suffix_window(
-            stroke.after,
-            max_lines=settings.completion_suffix_lines,
-            max_chars=settings.completion_suffix_chars,
-        )
+        windows = prompt_windows(stroke.before, stroke.after, anchors.get(stroke.path), settings)
+        anchors[stroke.path] = windows.start
+        before, space, after = windows.before, windows.typed_space, windows.after
         line = stroke.before.rsplit("\n", 1)[-1]
         body = {
             "prompt": fim.build(before, after, (), shown_path(stroke.path, None)),

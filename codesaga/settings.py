@@ -53,6 +53,11 @@ class Settings:
     completion_suffix_lines: int = _key(
         8, "Lines after the cursor's line in a completion prompt (re-read on each keystroke)."
     )
+    completion_suffix_lines_midline: int = _key(
+        2,
+        "Lines after the cursor's line when the cursor follows code on its line: the answer is "
+        "then the rest of that line, which needs little look-ahead.",
+    )
     completion_suffix_chars: int = _key(600, "Most characters after the cursor in that prompt.")
     completion_context_chars: int = _key(
         2000, "Most characters of other files' recent chunks in a completion prompt."

@@ -265,15 +265,10 @@ class Completer:
         s = self.settings
         doc = ctx.path or "untitled"
         with self._lock:
-            start = window_start(
-                ctx.before, self._anchors.get(doc), max_chars=s.completion_prefix_chars
-            )
-            self._anchors[doc] = start
+            windows = prompt_windows(ctx.before, ctx.after, self._anchors.get(doc), s)
+            self._anchors[doc] = windows.start
             ring_chunks = self._context_chunks(workspace)
-        before, typed_space = split_typed_space(ctx.before[start:])
-        after = suffix_window(
-            ctx.after, max_lines=s.completion_suffix_lines, max_chars=s.completion_suffix_chars
-        )
+        before, typed_space, after = windows.before, windows.typed_space, windows.after
         files = select_chunks(
             (*ring_chunks, *(Chunk(path, text) for path, text in extra)),
             s.completion_context_chars,
@@ -489,6 +484,31 @@ def _typed_since(started: _Prompt, now: _Prompt) -> str | None:
     ):
         return None
     return now.before[len(started.before) :]
+
+
+@dataclass(frozen=True)
+class PromptWindows:
+    """What of the document a completion prompt shows."""
+
+    start: int  # where the prefix window starts in the text before the cursor
+    before: str  # the prefix window, without the spaces typed after the last word
+    typed_space: str  # those spaces (the model would split a token at them)
+    after: str  # the suffix window
+
+
+def prompt_windows(before: str, after: str, anchor: int | None, s: Settings) -> PromptWindows:
+    """The prefix window stays anchored while it fits (so consecutive keystrokes share the KV
+    cache's prefix); the suffix is short because every keystroke re-reads it (it follows the
+    changed text), and shortest mid-line, where the answer is the rest of the line."""
+    start = window_start(before, anchor, max_chars=s.completion_prefix_chars)
+    prefix, typed_space = split_typed_space(before[start:])
+    midline = bool(before[before.rfind("\n") + 1 :].strip())
+    suffix = suffix_window(
+        after,
+        max_lines=s.completion_suffix_lines_midline if midline else s.completion_suffix_lines,
+        max_chars=s.completion_suffix_chars,
+    )
+    return PromptWindows(start, prefix, typed_space, suffix)
 
 
 def shown_path(path: str, workspace: str | None) -> str:
