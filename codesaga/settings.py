@@ -69,6 +69,16 @@ class Settings:
         1, "1: after showing a suggestion, precompute the one that follows its acceptance."
     )
     completion_cache_size: int = _key(512, "Recent completions kept in memory.")
+    hook_mode: str = _key(
+        "suggest",
+        "The pre-commit hook: suggest (show diffs, change nothing), apply (refactor and "
+        "restage), check (fail the commit when there are suggestions).",
+    )
+    hook_globs: str = _key("*.py", "Comma-separated globs of staged files the hook refactors.")
+    hook_instruction: str = _key("", "How the hook refactors (empty: improve readability).")
+    hook_budget_seconds: float = _key(
+        120.0, "After this long the hook skips the remaining files (and says so)."
+    )
     idle_timeout: int = _key(1800, "Seconds without requests before the daemon exits; 0 = never.")
     max_queue: int = _key(16, "Requests that may wait per model before new ones get 'busy'.")
     cache_responses: int = _key(1, "1: answer identical deterministic requests from the cache.")

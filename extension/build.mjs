@@ -17,13 +17,15 @@ const common = {
   logLevel: "warning",
 };
 
+const bundleExtension = () =>
+  esbuild.build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", external: ["vscode"] });
+
+rmSync("dist", { recursive: true, force: true });
+await bundleExtension(); // the glue test activates the shipped bundle, so tests build it too
 if (tests) {
   rmSync("out", { recursive: true, force: true });
   const entryPoints = readdirSync("test")
     .filter((name) => name.endsWith(".test.ts"))
     .map((name) => `test/${name}`);
   await esbuild.build({ ...common, entryPoints, outdir: "out/test", external: ["vscode"] });
-} else {
-  rmSync("dist", { recursive: true, force: true });
-  await esbuild.build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", external: ["vscode"] });
 }

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from codesaga.engine.fake import FakeEngine  # noqa: E402
-from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest  # noqa: E402
-from codesaga.service.models import ResolvedModel  # noqa: E402
-from codesaga.settings import load_settings  # noqa: E402
-from tests.ggufgen import write_gguf  # noqa: E402
+from codesaga.engine.fake import FakeEngine
+from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest
+from codesaga.service.models import ResolvedModel
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
 
 
 class RuleEngine(FakeEngine):

@@ -11,6 +11,7 @@ import typer
 
 from codesaga import __version__
 from codesaga.cli import render
+from codesaga.domain.errors import UsageError
 
 if TYPE_CHECKING:
     from codesaga.cli.client import Client
@@ -191,37 +192,56 @@ def generate(
         render.warn(warning)
 
 
+VerifyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--verify",
+        help="With --apply: a shell command run after writing (e.g. 'pytest -q'); if it fails, "
+        "every file is restored. {files} in it becomes the changed files.",
+    ),
+]
+
+
 @app.command(
     epilog="Examples: codesaga refactor app.py  ·  codesaga refactor app.py --lines 10:40 "
-    "--instruction 'extract a function' --apply"
+    "--instruction 'extract a function' --apply  ·  codesaga refactor src/*.py -i 'add type "
+    "hints' --apply --verify 'pytest -q'"
 )
 def refactor(
-    file: FileArg,
+    files: Annotated[
+        list[Path], typer.Argument(help="Source files to refactor.", show_default=False)
+    ],
     lines: LinesOpt = None,
     instruction: Annotated[
         str | None,
         typer.Option("--instruction", "-i", help="How to refactor (default: improve readability)."),
     ] = None,
     apply: ApplyOpt = False,
+    verify: VerifyOpt = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Refactor a file or some of its lines; shows a diff, writes only with --apply."""
-    params = {
-        **_file_params(file),
-        "lines": lines,
-        "instruction": instruction,
-        "apply": apply,
-        "model": model,
-    }
-    with render.Spinner(f"refactoring {file.name}") as spinner:
-        result = _run_task("refactor", params, on_delta=spinner.on_delta)
-    _show_rewrite(result, as_json)
+    """Refactor files or some lines; shows diffs. --apply writes them as one saga: journaled,
+    validated, optionally verified, restored on any failure, undoable (`codesaga saga`)."""
+    if lines and len(files) > 1:
+        raise UsageError("--lines works with one file; give one file or leave --lines out")
+    params = {"lines": lines, "instruction": instruction, "model": model}
+    if apply:
+        _run_saga("refactor", files, params, verify, as_json)
+        return
+    if verify:
+        raise UsageError("--verify checks the written files; add --apply")
+    for file in files:
+        with render.Spinner(f"refactoring {file.name}") as spinner:
+            result = _run_task(
+                "refactor", {**_file_params(file), **params}, on_delta=spinner.on_delta
+            )
+        _show_rewrite(result, as_json)
 
 
 @app.command(
     epilog="Examples: codesaga fix calc.py --error 'ZeroDivisionError: division by zero'  ·  "
-    "python calc.py 2>&1 | codesaga fix calc.py --error - --apply"
+    "python calc.py 2>&1 | codesaga fix calc.py --error - --apply --verify 'python calc.py'"
 )
 def fix(
     file: FileArg,
@@ -236,10 +256,12 @@ def fix(
     ],
     lines: LinesOpt = None,
     apply: ApplyOpt = False,
+    verify: VerifyOpt = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fix a file given the error it fails with; shows a diff, writes only with --apply."""
+    """Fix a file given the error it fails with; shows a diff. --apply writes it as a saga
+    (restored if --verify fails, undoable with `codesaga saga undo`)."""
     from codesaga.domain.errors import InputError
 
     if error == "-":
@@ -248,10 +270,60 @@ def fix(
                 "--error - reads the error from stdin, but stdin is a terminal; pipe the output in"
             )
         error = sys.stdin.read(256 * 1024)
-    params = {**_file_params(file), "error": error, "lines": lines, "apply": apply, "model": model}
+    params = {"error": error, "lines": lines, "model": model}
+    if apply:
+        _run_saga("fix", [file], params, verify, as_json)
+        return
+    if verify:
+        raise UsageError("--verify checks the written file; add --apply")
     with render.Spinner(f"fixing {file.name}") as spinner:
-        result = _run_task("fix", params, on_delta=spinner.on_delta)
+        result = _run_task("fix", {**_file_params(file), **params}, on_delta=spinner.on_delta)
     _show_rewrite(result, as_json)
+
+
+def _run_saga(
+    method: str, files: list[Path], params: dict[str, Any], verify: str | None, as_json: bool
+) -> None:
+    """Rewrite ``files`` as one saga: the model works on the snapshot the saga took."""
+    from codesaga.saga.engine import SagaRunner
+    from codesaga.saga.log import SagaStore
+
+    settings = _settings()
+    runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)
+    verb = {"refactor": "refactoring", "fix": "fixing"}[method]
+    with render.Spinner(f"{verb} {len(files)} file(s)") as spinner:
+
+        def rewrite(path: Path, text: str) -> str:
+            shown = next((f for f in files if f.absolute() == path), path)
+            request = {**_file_params(shown), "content": text, **params}
+            result = _run_task(method, request, on_delta=spinner.on_delta)
+            for warning in result.get("warnings", []):
+                render.warn(f"{shown}: {warning}")
+            return str(result["text"])
+
+        result = runner.run(
+            method,
+            files,
+            rewrite,
+            verify=verify,
+            details={k: v for k, v in params.items() if v is not None},
+            progress=spinner.stage,
+        )
+    if as_json:
+        render.print_json(result.to_dict())
+        return
+    for diff in result.diffs.values():
+        render.diff(diff)
+    for note in result.notes:
+        render.note(note)
+    if result.changed:
+        render.note(
+            f"saga {result.id}: {len(result.changed)} file(s) written"
+            + (", verified" if verify else "")
+            + f"; undo with `codesaga saga undo {result.id}`"
+        )
+    else:
+        render.note(f"saga {result.id}: the model changed nothing; no file was written")
 
 
 @app.command(epilog="Example: codesaga complete app.py --line 12 --column 5")
@@ -420,6 +492,197 @@ def config_show(as_json: JsonOpt = False) -> None:
         table.add_row(key, "" if value is None else str(value), env, doc)
     render.stdout.print(table)
     render.note(f"config file: {config_file()} (TOML, same keys; the environment wins)")
+
+
+# -- sagas ----------------------------------------------------------------------------------
+
+saga_app = typer.Typer(
+    help="Journaled edits made with --apply: list, show, undo, recover after a crash.",
+    no_args_is_help=True,
+)
+app.add_typer(saga_app, name="saga")
+
+
+def _saga_store() -> Any:
+    from codesaga.saga.log import SagaStore
+
+    return SagaStore(_settings().state_dir / "sagas")
+
+
+@saga_app.command("list", epilog="Example: codesaga saga list -n 5")
+def saga_list(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """The most recent sagas and how each ended."""
+    import itertools
+    import time
+
+    from codesaga.saga.engine import state_of
+
+    states = [state_of(log).to_dict() for log in itertools.islice(_saga_store().all(), limit)]
+    if as_json:
+        render.print_json({"sagas": states})
+        return
+    if not states:
+        render.stdout.print("no sagas yet (refactor or fix with --apply makes one)")
+    for st in states:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(st["created_at"]))
+        render.stdout.print(
+            f"{st['id']}  {when}  {st['kind']:<8} {st['status']:<11} "
+            f"{len(st['changed'])}/{len(st['files'])} file(s) changed"
+        )
+
+
+@saga_app.command("show", epilog="Example: codesaga saga show 20261125-101500-a1b2c3")
+def saga_show(
+    saga_id: Annotated[str, typer.Argument(help="A saga id (or its end).", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """A saga's state and every step of its journal."""
+    from codesaga.saga.engine import state_of
+
+    log = _saga_store().get(saga_id)
+    state = state_of(log).to_dict()
+    events = log.events()
+    if as_json:
+        render.print_json({**state, "events": events})
+        return
+    render.stdout.print(f"saga {state['id']}: {state['kind']}, {state['status']}")
+    if state["error"]:
+        render.stdout.print(f"  error: {state['error']}")
+    for event in events:
+        detail = event.get("path") or event.get("command") or event.get("error") or ""
+        render.stdout.print(f"  {event['event']:<11} {detail}")
+
+
+@saga_app.command("undo", epilog="Example: codesaga saga undo 20261125-101500-a1b2c3")
+def saga_undo(
+    saga_id: Annotated[str, typer.Argument(help="A saga id (or its end).", show_default=False)],
+) -> None:
+    """Put back the files a completed saga wrote — refused if any changed since."""
+    from codesaga.saga.engine import undo
+
+    state = undo(_saga_store(), saga_id)
+    render.note(f"saga {state.id} undone: {len(state.written)} file(s) restored")
+
+
+@saga_app.command("recover", epilog="Example: codesaga saga recover")
+def saga_recover() -> None:
+    """Finish or roll back sagas a crash interrupted (safe to run any time)."""
+    from codesaga.saga.engine import recover
+
+    done = recover(_saga_store())
+    if not done:
+        render.note("no interrupted saga")
+    for saga_id, outcome in done:
+        render.note(f"saga {saga_id}: {outcome}")
+
+
+# -- the git hook ---------------------------------------------------------------------------
+
+hook_app = typer.Typer(
+    help="The git pre-commit hook: refactor staged files without losing unstaged work.",
+    no_args_is_help=True,
+)
+app.add_typer(hook_app, name="hook")
+
+
+@hook_app.command("install", epilog="Example: codesaga hook install")
+def hook_install() -> None:
+    """Install the pre-commit hook in this repository (an existing hook keeps running first).
+    Its mode and globs are settings: hook_mode, hook_globs, hook_instruction."""
+    from codesaga.saga import hook
+
+    render.note(hook.install(hook.repo_root()))
+
+
+@hook_app.command("uninstall", epilog="Example: codesaga hook uninstall")
+def hook_uninstall() -> None:
+    """Remove the hook (and put back the one it chained, if any)."""
+    from codesaga.saga import hook
+
+    render.note(hook.uninstall(hook.repo_root()))
+
+
+@hook_app.command(
+    "run", epilog="Example: codesaga hook run --mode suggest  (git runs it before each commit)"
+)
+def hook_run(
+    mode: Annotated[
+        str | None,
+        typer.Option("--mode", help="suggest, apply or check (default: the hook_mode setting)."),
+    ] = None,
+    globs: Annotated[
+        list[str] | None,
+        typer.Option("--glob", help="Staged files to refactor (default: hook_globs)."),
+    ] = None,
+) -> None:
+    """Refactor the staged files. Bypass with `git commit --no-verify` or CODESAGA_SKIP=1."""
+    import os
+
+    from codesaga.domain.errors import CodeSagaError
+    from codesaga.saga import hook
+    from codesaga.saga.log import SagaStore
+
+    if os.environ.get(hook.SKIP_ENV) == "1":
+        return
+    settings = _settings()
+    mode = mode or settings.hook_mode
+    patterns = globs or [g.strip() for g in settings.hook_globs.split(",") if g.strip()]
+    repo = hook.repo_root()
+    instruction = settings.hook_instruction or None
+
+    def rewrite(path: Path, text: str) -> str:
+        request = {
+            "path": str(path),
+            "label": str(path.relative_to(repo)),
+            "content": text,
+            "instruction": instruction,
+        }
+        return str(_run_task("refactor", request)["text"])
+
+    try:
+        report = hook.run(
+            repo,
+            mode,
+            patterns,
+            rewrite,
+            store=SagaStore(settings.state_dir / "sagas"),
+            patches=settings.state_dir / "hook-patches",
+            max_bytes=settings.max_file_bytes,
+            budget_seconds=settings.hook_budget_seconds,
+            say=lambda message: render.note(f"codesaga hook: {message}"),
+        )
+    except CodeSagaError as exc:
+        if mode == "suggest":
+            render.warn(f"codesaga hook: {exc}; the commit goes ahead (suggest mode never blocks)")
+            return
+        render.error(
+            f"codesaga hook: {exc}\nnothing was changed; commit with --no-verify or "
+            "CODESAGA_SKIP=1 to skip the hook"
+        )
+        raise typer.Exit(1) from None
+    for skipped in report.skipped:
+        render.note(f"codesaga hook: {skipped}")
+    for diff in report.suggestions.values():
+        render.diff(diff)
+    if report.conflict:
+        render.warn(
+            "codesaga hook: the refactor conflicted with your unstaged changes, so it was rolled "
+            "back; your changes are kept and the commit has what you staged"
+        )
+    elif report.applied:
+        render.note(
+            f"codesaga hook: refactored and restaged {len(report.applied)} file(s) "
+            f"(saga {report.saga})"
+        )
+    if mode == "check" and report.suggestions:
+        render.error(
+            f"codesaga hook: {len(report.suggestions)} file(s) could be refactored (mode check); "
+            "apply the suggestions, or commit with --no-verify"
+        )
+        raise typer.Exit(1)
 
 
 # -- the daemon ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 |      | prompt longer than the model's context                                  |
 | 3    | model: not installed, corrupt, download failed, or an unusable answer   |
 | 4    | daemon: busy, unreachable, failed to start, or of another version       |
+| 5    | verify: a saga's --verify command failed (every file was restored)      |
 | 130  | interrupted (Ctrl-C)                                                    |
 """
 
@@ -20,9 +21,10 @@ from codesaga.domain.errors import (
     InputError,
     ModelError,
     UsageError,
+    VerifyFailedError,
 )
 
-OK, USAGE, INPUT, MODEL, DAEMON, INTERRUPTED = 0, 1, 2, 3, 4, 130
+OK, USAGE, INPUT, MODEL, DAEMON, VERIFY, INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
 
 
 def exit_code_for(exc: CodeSagaError) -> int:
@@ -34,9 +36,11 @@ def exit_code_for(exc: CodeSagaError) -> int:
         return USAGE
     if isinstance(exc, BusyError | DaemonError):
         return DAEMON
+    if isinstance(exc, VerifyFailedError):
+        return VERIFY
     return MODEL
 
 
 def error_kind(exc: CodeSagaError) -> str:
-    kinds = {INPUT: "input", MODEL: "model", USAGE: "usage", DAEMON: "daemon"}
+    kinds = {INPUT: "input", MODEL: "model", USAGE: "usage", DAEMON: "daemon", VERIFY: "verify"}
     return kinds.get(exit_code_for(exc), "error")

@@ -63,6 +63,13 @@ class Spinner:
             self._status.start()
         return self
 
+    def stage(self, label: str) -> None:
+        """A new step of the same work (a saga's next file, its verify command)."""
+        self.label = label
+        self.tokens = 0
+        if self._status is not None:
+            self._status.update(f"{label}…")
+
     def on_delta(self, text: str) -> None:
         self.tokens += 1
         if self._status is not None:

@@ -61,3 +61,7 @@ class DaemonError(CodeSagaError):
 
 class VersionMismatchError(DaemonError):
     """The daemon runs another version of CodeSaga or of the protocol."""
+
+
+class VerifyFailedError(CodeSagaError):
+    """A saga's --verify command failed on the changed files; every file was restored."""

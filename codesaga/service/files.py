@@ -46,6 +46,13 @@ def write_atomic(
     applies whatever the umask. With ``expected``, refuses (``InputError``) when the file no
     longer holds those bytes: the user edited it while we worked, and their edit wins.
     """
+    write_bytes_atomic(path, text.encode("utf-8"), expected=expected, mode=mode)
+
+
+def write_bytes_atomic(
+    path: Path, data: bytes, *, expected: bytes | None = None, mode: int | None = None
+) -> None:
+    """``write_atomic`` for bytes: what restores a file byte for byte."""
     if expected is not None and path.read_bytes() != expected:
         raise InputError(
             f"{path} changed while CodeSaga was working; nothing was written, run the command again"
@@ -56,7 +63,7 @@ def write_atomic(
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesaga", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)

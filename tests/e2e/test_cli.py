@@ -114,7 +114,7 @@ def test_complete_candidates_and_time_budget(cli: Cli, tmp_path: Path) -> None:
     assert json.loads(rushed.stdout)["text"] == ""
 
 
-def test_refactor_apply_round_trip(cli: Cli, tmp_path: Path) -> None:
+def test_refactor_apply_is_a_saga_that_undo_reverts(cli: Cli, tmp_path: Path) -> None:
     src = tmp_path / "calc.py"
     src.write_text(CALC)
     preview = cli("refactor", str(src), "--instruction", "add a docstring to add", "--json")
@@ -123,12 +123,40 @@ def test_refactor_apply_round_trip(cli: Cli, tmp_path: Path) -> None:
     proc = cli("refactor", str(src), "--instruction", "add a docstring to add", "--apply", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["applied"] is True
-    assert data["diff"].startswith(f"--- a/{str(src).lstrip('/')}")
-    assert src.read_text() == data["text"] != CALC
-    ast.parse(data["text"])
+    assert data["status"] == "completed" and data["changed"] == [str(src)]
+    assert data["diffs"][str(src)].startswith(f"--- a/{str(src).lstrip('/')}")
+    assert src.read_text() != CALC
+    ast.parse(src.read_text())
     # The 0.5B model is too weak to trust with behaviour; tests/integration/test_quality.py
     # checks that with the default 1.5B refactor model.
+    listed = json.loads(cli("saga", "list", "--json").stdout)["sagas"]
+    assert [(s["id"], s["status"]) for s in listed] == [(data["saga"], "completed")]
+    shown = cli("saga", "show", data["saga"])
+    assert "written" in shown.stdout and str(src) in shown.stdout
+    undone = cli("saga", "undo", data["saga"])
+    assert undone.returncode == 0, undone.stderr
+    assert src.read_text() == CALC
+    again = cli("saga", "undo", data["saga"])
+    assert again.returncode == 2 and "undone" in one_line_error(again)
+
+
+def test_a_failing_verify_restores_the_file_and_exits_5(cli: Cli, tmp_path: Path) -> None:
+    src = tmp_path / "calc.py"
+    src.write_text(CALC)
+    proc = cli(
+        "refactor", str(src), "-i", "add a docstring to add", "--apply", "--verify", "exit 7"
+    )
+    assert proc.returncode == 5, proc.stderr
+    assert "every file was restored" in proc.stderr
+    assert src.read_text() == CALC
+    assert (
+        "restored"
+        in cli(
+            "saga", "show", json.loads(cli("saga", "list", "--json").stdout)["sagas"][0]["id"]
+        ).stdout
+    )
+    usage = cli("refactor", str(src), "--verify", "true")
+    assert usage.returncode == 1 and "add --apply" in one_line_error(usage)
 
 
 def test_fix_from_stdin_makes_the_snippet_pass(cli: Cli, tmp_path: Path) -> None:

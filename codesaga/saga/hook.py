@@ -1,0 +1,350 @@
+"""The git pre-commit hook: refactor what is staged without ever losing the user's work.
+
+Only the staged files that match the globs are touched. In ``apply`` mode, a saga:
+
+1. snapshot each file's work-tree bytes and index entry (journaled, fsynced);
+2. save the unstaged changes of those files as a binary patch outside the repository;
+3. make the files match the index (``git checkout``, so autocrlf and filters apply);
+4. refactor, validate, write atomically, ``git add``;
+5. in every case, put the unstaged changes back (``git apply``). If they conflict with what
+   the hook wrote, the hook's writes are rolled back and the user's changes are kept.
+
+Any failure, or ``codesaga saga recover`` after a crash, puts every snapshot file and index
+entry back byte for byte. ``suggest`` and ``check`` modes read the staged blobs and change
+nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codesaga.domain.diff import unified_diff
+from codesaga.domain.errors import CodeSagaError, InputError
+from codesaga.domain.source import decode_source
+from codesaga.saga.engine import check_rewrite
+from codesaga.saga.log import SagaLog, SagaStore, sha256
+from codesaga.service.files import write_bytes_atomic
+
+MODES = ("suggest", "apply", "check")
+MARK = "# codesaga pre-commit hook"
+CHAINED_SUFFIX = ".pre-codesaga"
+SKIP_ENV = "CODESAGA_SKIP"
+
+Rewrite = Callable[[Path, str], str]
+Say = Callable[[str], None]
+
+
+class GitError(InputError):
+    pass
+
+
+def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
+    proc = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True, check=False)
+    if proc.returncode != 0:
+        message = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
+        raise GitError(f"git {' '.join(args[:2])}: {message}")
+    return proc.stdout
+
+
+def repo_root(cwd: Path | None = None) -> Path:
+    try:
+        out = git(cwd or Path.cwd(), "rev-parse", "--show-toplevel")
+    except (GitError, FileNotFoundError):
+        raise InputError("not inside a git repository (or git is not installed)") from None
+    return Path(out.decode().strip())
+
+
+# -- install / uninstall ----------------------------------------------------------------------
+
+
+def hooks_dir(repo: Path) -> Path:
+    path = Path(git(repo, "rev-parse", "--git-path", "hooks").decode().strip())
+    return path if path.is_absolute() else repo / path
+
+
+def install(repo: Path, command: str | None = None) -> str:
+    """Write the pre-commit hook; an existing one is kept and runs first."""
+    directory = hooks_dir(repo)
+    directory.mkdir(parents=True, exist_ok=True)
+    hook = directory / "pre-commit"
+    chained = directory / ("pre-commit" + CHAINED_SUFFIX)
+    if hook.exists() and MARK not in hook.read_text(errors="replace"):
+        if chained.exists():
+            raise InputError(f"{chained} already exists; move it away and install again")
+        hook.rename(chained)
+    exe = command or shutil.which("codesaga") or f"{sys.executable} -m codesaga"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f"{MARK} (codesaga hook uninstall removes it; an older hook runs first)\n"
+        f'[ "${SKIP_ENV}" = 1 ] && exit 0\n'
+        f'if [ -x "$0{CHAINED_SUFFIX}" ]; then "$0{CHAINED_SUFFIX}" "$@" || exit $?; fi\n'
+        f"exec {exe} hook run\n"
+    )
+    hook.chmod(0o755)
+    return f"installed {hook}" + (
+        f" (your previous hook runs first: {chained})" if chained.exists() else ""
+    )
+
+
+def uninstall(repo: Path) -> str:
+    directory = hooks_dir(repo)
+    hook = directory / "pre-commit"
+    chained = directory / ("pre-commit" + CHAINED_SUFFIX)
+    if not hook.exists() or MARK not in hook.read_text(errors="replace"):
+        return "no codesaga hook installed"
+    hook.unlink()
+    if chained.exists():
+        chained.rename(hook)
+        return f"removed; your previous hook is back at {hook}"
+    return f"removed {hook}"
+
+
+# -- run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class HookReport:
+    suggestions: dict[str, str] = field(default_factory=dict)  # path -> diff
+    applied: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "path: why"
+    patch: Path | None = None
+    saga: str | None = None
+    conflict: bool = False
+
+
+@dataclass
+class _Target:
+    path: str  # relative to the repository root, as git names it
+    index_mode: str
+    index_sha: str
+    staged: bytes
+
+
+def staged_targets(repo: Path, globs: Sequence[str]) -> list[_Target]:
+    names = git(repo, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")
+    wanted = [n for n in names.decode().split("\0") if n and _matches(n, globs)]
+    if not wanted:
+        return []
+    entries = git(repo, "ls-files", "--stage", "-z", "--", *wanted).decode().split("\0")
+    targets = []
+    for entry in filter(None, entries):
+        meta, path = entry.split("\t", 1)
+        mode, sha, _ = meta.split(" ")
+        if mode == "160000":  # a submodule
+            continue
+        targets.append(_Target(path, mode, sha, git(repo, "cat-file", "blob", sha)))
+    return targets
+
+
+def _matches(path: str, globs: Sequence[str]) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(path, g) or fnmatch.fnmatch(name, g) for g in globs)
+
+
+def run(
+    repo: Path,
+    mode: str,
+    globs: Sequence[str],
+    rewrite: Rewrite,
+    *,
+    store: SagaStore,
+    patches: Path,
+    max_bytes: int,
+    budget_seconds: float,
+    say: Say,
+) -> HookReport:
+    if mode not in MODES:
+        raise InputError(f"hook mode must be one of {', '.join(MODES)}, not {mode!r}")
+    report = HookReport()
+    deadline = time.monotonic() + budget_seconds
+    usable = []
+    for t in staged_targets(repo, globs):
+        try:
+            decode_source(t.staged, t.path, max_bytes)
+        except InputError as exc:
+            report.skipped.append(f"{t.path}: {exc}")
+            continue
+        usable.append(t)
+    if not usable:
+        return report
+    if mode != "apply":
+        _suggest(repo, usable, rewrite, deadline, report, say)
+        return report
+    _apply(repo, usable, rewrite, deadline, report, say, store, patches)
+    return report
+
+
+def _over_budget(
+    deadline: float, remaining: Sequence[_Target], report: HookReport, say: Say
+) -> bool:
+    if time.monotonic() <= deadline:
+        return False
+    for t in remaining:
+        report.skipped.append(f"{t.path}: skipped, the hook's time budget ran out")
+    say(f"time budget reached: {len(remaining)} file(s) skipped (hook_budget_seconds)")
+    return True
+
+
+def _suggest(
+    repo: Path,
+    targets: list[_Target],
+    rewrite: Rewrite,
+    deadline: float,
+    report: HookReport,
+    say: Say,
+) -> None:
+    for i, t in enumerate(targets):
+        if _over_budget(deadline, targets[i:], report, say):
+            return
+        say(f"refactoring {t.path} ({i + 1}/{len(targets)})")
+        text = t.staged.decode("utf-8")
+        new = rewrite(repo / t.path, text)
+        check_rewrite(Path(t.path), text, new)
+        diff = unified_diff(text, new, t.path)
+        if diff:
+            report.suggestions[t.path] = diff
+
+
+def _apply(
+    repo: Path,
+    targets: list[_Target],
+    rewrite: Rewrite,
+    deadline: float,
+    report: HookReport,
+    say: Say,
+    store: SagaStore,
+    patches: Path,
+) -> None:
+    git_dir = Path(git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
+    index = Path(os.environ.get("GIT_INDEX_FILE") or git_dir / "index")
+    if not index.is_absolute():
+        index = repo / index
+    if (git_dir / "index.lock").exists() and index == git_dir / "index":
+        raise GitError(
+            f"git's index is locked ({git_dir / 'index.lock'} exists): another git command is "
+            "running, or one crashed; remove that file if none runs, then commit again"
+        )
+    log = store.create()
+    log.try_lock()
+    report.saga = log.id
+    log.append(
+        "begin",
+        kind="hook",
+        repo=str(repo),
+        files=[t.path for t in targets],
+        index_file=os.environ.get("GIT_INDEX_FILE"),
+    )
+    try:
+        for t in targets:
+            file = repo / t.path
+            exists = file.exists() or file.is_symlink()
+            data = file.read_bytes() if exists else b""
+            mode = stat.S_IMODE(file.stat().st_mode) if exists else 0o644
+            log.append(
+                "snapshot",
+                path=t.path,
+                sha=log.put_blob(data) if exists else None,
+                mode=mode,
+                index_mode=t.index_mode,
+                index_sha=t.index_sha,
+            )
+        paths = [t.path for t in targets]
+        patch = git(repo, "diff", "--binary", "--no-color", "--no-ext-diff", "--", *paths)
+        if patch:
+            patches.mkdir(parents=True, exist_ok=True, mode=0o700)
+            report.patch = patches / f"{log.id}.patch"
+            write_bytes_atomic(report.patch, patch, mode=0o600)
+            log.append("patch-saved", patch=str(report.patch))
+            say(f"unstaged changes saved to {report.patch}")
+        log.append("clean")
+        git(repo, "checkout", "--", *paths)
+        changed = []
+        for i, t in enumerate(targets):
+            if _over_budget(deadline, targets[i:], report, say):
+                break
+            say(f"refactoring {t.path} ({i + 1}/{len(targets)})")
+            file = repo / t.path
+            before = file.read_bytes()
+            text = before.decode("utf-8")
+            new_text = rewrite(file, text)
+            check_rewrite(Path(t.path), text, new_text)
+            new = new_text.encode("utf-8")
+            if new == before:
+                continue
+            log.append("generated", path=t.path, sha=log.put_blob(new))
+            log.append("write", path=t.path)
+            write_bytes_atomic(file, new, expected=before)
+            log.append("written", path=t.path)
+            changed.append(t.path)
+            report.suggestions[t.path] = unified_diff(text, new_text, t.path)
+        if changed:
+            log.append("stage")
+            git(repo, "add", "--", *changed)
+            log.append("staged")
+        if patch:
+            log.append("unpatch")
+            try:
+                git(repo, "apply", "--whitespace=nowarn", str(report.patch))
+            except GitError:
+                report.conflict = True
+                say("the refactor conflicts with your unstaged changes: rolling it back")
+                raise
+            log.append("unpatched")
+        report.applied = changed
+        log.append("completed")
+    except BaseException as exc:
+        log.append("failed", error=str(exc) or type(exc).__name__)
+        roll_back_hook(log)
+        if not report.conflict:
+            raise
+        report.applied = []
+        report.suggestions = {}
+        log.append("kept-user-changes")
+    finally:
+        log.unlock()
+
+
+def roll_back_hook(log: SagaLog) -> None:
+    """Every snapshot file and index entry back as it was before the hook (byte for byte)."""
+    events = log.events()
+    begin = events[0]
+    repo = Path(begin["repo"])
+    env = dict(os.environ)
+    if begin.get("index_file"):
+        env["GIT_INDEX_FILE"] = begin["index_file"]
+    for e in events:
+        if e["event"] != "snapshot":
+            continue
+        file = repo / e["path"]
+        if e["sha"] is None:
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
+        elif not file.exists() or sha256(file.read_bytes()) != e["sha"]:
+            write_bytes_atomic(file, log.blob(e["sha"]), mode=int(e["mode"]))
+        subprocess.run(
+            [
+                "git",
+                "update-index",
+                "--cacheinfo",
+                f"{e['index_mode']},{e['index_sha']},{e['path']}",
+            ],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+    log.append("rolled-back")
+
+
+def format_error(exc: CodeSagaError) -> str:
+    return str(exc)

@@ -1,0 +1,159 @@
+"""A saga's durable record: an append-only JSON-lines log, each line fsynced before the step
+it announces is taken, and the files' contents as content-addressed blobs.
+
+``STATE_DIR/sagas/ID/`` holds ``log.jsonl``, ``blobs/SHA256`` and ``lock`` (held by the
+process running the saga, so ``recover`` never touches a live one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from codesaga.domain.errors import InputError
+from codesaga.service.files import fsync_dir
+
+# Fault injection for the crash tests: "EVENT" or "EVENT:N" kills this process (SIGKILL)
+# right after the Nth "EVENT" line is durable, as a power cut or `kill -9` would.
+KILL_AFTER_ENV = "CODESAGA_SAGA_KILL_AFTER"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class SagaLog:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.id = root.name
+        self._lock_fd: int | None = None
+        self._counts: dict[str, int] = {}
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "log.jsonl"
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def append(self, event: str, **fields: Any) -> dict[str, Any]:
+        record = {"event": event, "at": round(time.time(), 3), **fields}
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._counts[event] = self._counts.get(event, 0) + 1
+        _maybe_die(event, self._counts[event])
+        return record
+
+    def put_blob(self, data: bytes) -> str:
+        digest = sha256(data)
+        blobs = self.root / "blobs"
+        target = blobs / digest
+        if not target.exists():
+            tmp = blobs / f".{digest}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+            fsync_dir(blobs)
+        return digest
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every durable event. A crash mid-append can leave a torn last line: it never
+        happened (its step was not taken), so it is ignored."""
+        try:
+            raw = self.log_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in raw.splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                break
+        return out
+
+    def blob(self, digest: str) -> bytes:
+        data = (self.root / "blobs" / digest).read_bytes()
+        if sha256(data) != digest:
+            raise InputError(f"saga {self.id}: the stored copy {digest[:12]} is damaged")
+        return data
+
+    def blob_path(self, digest: str) -> Path:
+        return self.root / "blobs" / digest
+
+    # -- the run lock -------------------------------------------------------------------------
+
+    def try_lock(self) -> bool:
+        """Hold the saga's lock until ``unlock`` or process exit; False if someone holds it."""
+        fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+class SagaStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def create(self) -> SagaLog:
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        saga_id = f"{stamp}-{secrets.token_hex(3)}"
+        root = self.root / saga_id
+        (root / "blobs").mkdir(parents=True, mode=0o700)
+        fsync_dir(self.root)
+        return SagaLog(root)
+
+    def get(self, saga_id: str) -> SagaLog:
+        matches = [p for p in self._dirs() if p.name == saga_id or p.name.endswith(saga_id)]
+        if not matches:
+            raise InputError(f"no saga {saga_id!r}; `codesaga saga list` shows them")
+        if len(matches) > 1:
+            raise InputError(f"{saga_id!r} names several sagas; give more of the id")
+        return SagaLog(matches[0])
+
+    def all(self) -> Iterator[SagaLog]:
+        for path in sorted(self._dirs(), reverse=True):
+            yield SagaLog(path)
+
+    def _dirs(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return [p for p in self.root.iterdir() if p.is_dir() and (p / "log.jsonl").exists()]
+
+
+def _maybe_die(event: str, count: int) -> None:
+    spec = os.environ.get(KILL_AFTER_ENV)
+    if not spec:
+        return
+    name, _, nth = spec.partition(":")
+    if name == event and count == int(nth or 1):
+        with contextlib.suppress(OSError):
+            os.kill(os.getpid(), signal.SIGKILL)

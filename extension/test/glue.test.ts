@@ -1,0 +1,110 @@
+// The shipped bundle, activated with a fake `vscode` module against a real daemon.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { DaemonClient } from "../src/protocol";
+import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
+import { FakeDocument, Position, Range, Uri, fakeVscode, installVscode } from "./vscode-fake";
+
+const EXTENSION = join(__dirname, "..", "..");
+const manifest = JSON.parse(readFileSync(join(EXTENSION, "package.json"), "utf8"));
+const never = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+
+describe("the bundle in a (fake) editor", () => {
+  let daemon: FakeDaemon;
+  const { api, recorded } = fakeVscode({});
+  const subscriptions: Array<{ dispose(): void }> = [];
+  const saved = { ...process.env };
+
+  before(async () => {
+    daemon = await startFakeDaemon([["def add(a, b):\n    return", " a + b"]]);
+    // The extension reads the runtime dir from the editor's environment.
+    for (const key of Object.keys(process.env)) if (key.startsWith("CODESAGA_") || key === "XDG_RUNTIME_DIR") delete process.env[key];
+    process.env.CODESAGA_HOME = daemon.home;
+    recorded.settings.daemonCommand = COMMAND;
+    recorded.settings["completion.debounceMinMs"] = 0;
+    installVscode(api);
+    const extension = require(join(EXTENSION, "dist", "extension.js"));
+    const state = new Map<string, unknown>();
+    extension.activate({
+      subscriptions,
+      extensionUri: Uri.file(EXTENSION),
+      globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
+    });
+  });
+  after(async () => {
+    for (const s of subscriptions) s.dispose();
+    process.env = saved;
+    await daemon.stop();
+  });
+
+  test("every contributed command is registered", () => {
+    const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command);
+    const missing = contributed.filter((id: string) => !recorded.commands.has(id));
+    assert.deepEqual(missing, []);
+    assert.equal(recorded.inlineProviders.length, 1);
+    assert.ok(recorded.webviewProviders.has("codesaga.chat"));
+  });
+
+  test("inline completion answers from the daemon; accepting it sends feedback", async () => {
+    const document = new FakeDocument(Uri.file(join(daemon.home, "calc.py")), "def add(a, b):\n    return \n", "python");
+    const provider = recorded.inlineProviders[0];
+    let items: Array<{ insertText: string; command: { command: string; arguments: string[] } }> | undefined;
+    for (let attempt = 0; attempt < 100 && !items; attempt++) {
+      // The first keystrokes may come before the connection is up: nothing, not a wait.
+      items = (await provider.provideInlineCompletionItems(document, new Position(1, 11), {}, never)) as typeof items;
+      if (!items) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(items, "a suggestion once connected");
+    assert.equal(items[0].insertText, "a + b");
+    assert.equal(items[0].command.command, "codesaga.accepted");
+    await api.commands.executeCommand("codesaga.accepted", ...items[0].command.arguments);
+    await new Promise((r) => setTimeout(r, 200));
+    const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    const stats = (await client.call("stats")) as { models: Array<{ accepted: number }> };
+    client.close();
+    assert.equal(stats.models[0].accepted, 1);
+  });
+
+  test("a disabled language gets no request", async () => {
+    recorded.settings["completion.languages"] = { "*": true, plaintext: false };
+    const document = new FakeDocument(Uri.file(join(daemon.home, "notes.txt")), "def add(a, b):\n    return ", "plaintext");
+    assert.equal(await recorded.inlineProviders[0].provideInlineCompletionItems(document, new Position(1, 11), {}, never), undefined);
+  });
+
+  test("problems get a fix action", () => {
+    const provider = recorded.codeActionProviders[0] as { provideCodeActions: (...a: unknown[]) => Array<{ title: string; command: { command: string } }> };
+    const range = new Range(new Position(1, 4), new Position(1, 9));
+    const actions = provider.provideCodeActions(new FakeDocument(Uri.file("/w/a.py"), "x\ny\n", "python"), range, { diagnostics: [{ message: "undefined name 'c'", range }] });
+    assert.equal(actions.length, 1);
+    assert.equal(actions[0].command.command, "codesaga.fix");
+    assert.match(actions[0].title, /undefined name/);
+  });
+
+  test("the chat webview loads nothing remote and answers the page", async () => {
+    const posted: Array<{ type: string }> = [];
+    let receive: ((message: unknown) => Promise<void>) | undefined;
+    const view = {
+      webview: {
+        options: {},
+        html: "",
+        cspSource: "vscode-webview-resource:",
+        asWebviewUri: (uri: Uri) => uri,
+        postMessage: async (message: { type: string }) => void posted.push(message),
+        onDidReceiveMessage: (handler: (message: unknown) => Promise<void>) => {
+          receive = handler;
+          return { dispose() {} };
+        },
+      },
+    };
+    recorded.webviewProviders.get("codesaga.chat")!.resolveWebviewView(view);
+    const html = view.webview.html;
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'; /);
+    assert.match(html, /<script nonce="[0-9a-f]{32}" src=/);
+    assert.ok(!/https?:\/\//.test(html), "no remote URL in the page");
+    await receive!({ type: "ready" });
+    assert.deepEqual(posted.map((m) => m.type), ["sessions", "transcript"]);
+  });
+});

@@ -1,0 +1,285 @@
+"""The pre-commit hook in real temporary git repositories, with a scripted rewrite (the real
+model's hook run is in tests/e2e/test_hook_e2e.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from codesaga.saga import hook
+from codesaga.saga.engine import recover, state_of
+from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
+
+BASE = (
+    "def total(values):\n    return sum(values)\n\n\n"
+    "def mean(values):\n    return sum(values) / len(values)\n"
+)
+STAGED = BASE.replace("return sum(values)\n\n", "return sum(values, 0)\n\n")
+UNSTAGED_TAIL = "\n\ndef count(values):\n    return len(values)\n"
+TYPED = "def total(values: list[float]) -> float:"
+
+# The hook as git runs it, with a scripted rewrite instead of the model.
+RUNNER = textwrap.dedent(
+    """
+    import json, os, sys
+    from pathlib import Path
+    from codesaga.saga import hook
+    from codesaga.saga.log import SagaStore
+    state = Path(os.environ["CS_STATE"])
+    repo = hook.repo_root()
+    def rewrite(path, text):
+        return text.replace("def total(values):", "def total(values: list[float]) -> float:")
+    try:
+        report = hook.run(repo, os.environ.get("CS_MODE", "apply"), ["*.py"], rewrite,
+            store=SagaStore(state / "sagas"), patches=state / "patches", max_bytes=1 << 20,
+            budget_seconds=float(os.environ.get("CS_BUDGET", "60")), say=print)
+    except Exception as exc:
+        print("ERROR", exc)
+        sys.exit(1)
+    print("REPORT " + json.dumps({"applied": report.applied, "skipped": report.skipped,
+        "conflict": report.conflict, "patch": str(report.patch) if report.patch else None,
+        "suggestions": sorted(report.suggestions)}))
+    sys.exit(1 if os.environ.get("CS_MODE") == "check" and report.suggestions else 0)
+    """
+)
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "ada@example.com")
+    git(root, "config", "user.name", "Ada")
+    git(root, "config", "commit.gpgsign", "false")
+    return root
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def commit_base(repo: Path, text: str = BASE) -> None:
+    (repo / "stats.py").write_text(text)
+    git(repo, "add", "stats.py")
+    git(repo, "commit", "-q", "-m", "base", "--no-verify")
+
+
+def run_hook(
+    repo: Path, state: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER],
+        cwd=repo,
+        env={**os.environ, "CS_STATE": str(state), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("REPORT ")]
+    return proc, (json.loads(lines[0][7:]) if lines else {})
+
+
+def install_runner(repo: Path, state: Path) -> None:
+    """The scripted hook as the repository's pre-commit hook, so `git commit` runs it."""
+    hook_file = repo / ".git" / "hooks" / "pre-commit"
+    script = repo.parent / "runner.py"
+    script.write_text(RUNNER)
+    hook_file.write_text(f'#!/bin/sh\nCS_STATE="{state}" exec "{sys.executable}" "{script}"\n')
+    hook_file.chmod(0o755)
+
+
+def snapshot(repo: Path) -> tuple[dict[str, bytes], str]:
+    """The work tree's files and the index's entries (mode, blob hash, path)."""
+    files = {
+        str(p.relative_to(repo)): p.read_bytes()
+        for p in repo.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    }
+    return files, git(repo, "ls-files", "--stage")
+
+
+def test_partial_staging_commits_the_refactored_hunk_and_keeps_the_unstaged_one(
+    repo: Path, state: Path
+) -> None:
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    install_runner(repo, state)
+    git(repo, "commit", "-q", "-m", "change")
+    committed = git(repo, "show", "HEAD:stats.py")
+    assert committed == STAGED.replace("def total(values):", TYPED)
+    assert (repo / "stats.py").read_text() == committed + UNSTAGED_TAIL
+    assert git(repo, "diff", "--cached") == ""  # nothing left staged
+    (patch,) = (state / "patches").iterdir()
+    assert b"def count" in patch.read_bytes() and repo not in patch.parents
+
+
+def test_a_conflict_with_unstaged_changes_rolls_back_and_keeps_them(
+    repo: Path, state: Path
+) -> None:
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    # The unstaged change touches the very line the refactor rewrites.
+    (repo / "stats.py").write_text(STAGED.replace("def total(values):", "def total(values):  # Σ"))
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["conflict"] is True and report["applied"] == []
+    assert snapshot(repo) == before
+
+
+def test_binary_and_non_utf8_files_are_skipped_untouched(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    (repo / "blob.py").write_bytes(b"\x00\x01binary")
+    (repo / "latin.py").write_bytes("café = 1\n".encode("latin-1"))
+    git(repo, "add", "blob.py", "latin.py")
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0
+    skipped = "\n".join(map(str, report["skipped"]))  # type: ignore[call-overload]
+    assert "blob.py" in skipped and "binary" in skipped
+    assert "latin.py" in skipped and "UTF-8" in skipped
+    assert snapshot(repo) == before
+
+
+def test_crlf_work_tree_with_autocrlf_stays_crlf(repo: Path, state: Path) -> None:
+    git(repo, "config", "core.autocrlf", "true")
+    commit_base(repo)
+    (repo / "stats.py").write_bytes(STAGED.replace("\n", "\r\n").encode())
+    git(repo, "add", "stats.py")
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0 and report["applied"] == ["stats.py"], proc.stdout
+    work = (repo / "stats.py").read_bytes()
+    assert work == STAGED.replace("def total(values):", TYPED).replace("\n", "\r\n").encode()
+    assert "\r" not in git(repo, "show", ":stats.py")  # the index has LF
+
+
+def test_an_empty_repository(repo: Path, state: Path) -> None:
+    (repo / "stats.py").write_text(BASE)
+    git(repo, "add", "stats.py")
+    install_runner(repo, state)
+    git(repo, "commit", "-q", "-m", "first")
+    assert git(repo, "show", "HEAD:stats.py").startswith(TYPED)
+
+
+def test_commit_all_refactors_what_commit_a_stages(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)  # not added: `commit -a` stages it
+    install_runner(repo, state)
+    git(repo, "commit", "-q", "-a", "-m", "all")
+    assert git(repo, "show", "HEAD:stats.py") == STAGED.replace("def total(values):", TYPED)
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_intent_to_add_files_are_left_alone(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    (repo / "later.py").write_text("def total(values):\n    pass\n")
+    git(repo, "add", "-N", "later.py")
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["applied"] == [] and report["suggestions"] == []
+    assert snapshot(repo) == before
+
+
+def test_a_held_index_lock_stops_before_anything_changes(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    before = snapshot(repo)
+    (repo / ".git" / "index.lock").write_text("")
+    proc, _ = run_hook(repo, state)
+    assert proc.returncode == 1 and "index.lock" in proc.stdout
+    (repo / ".git" / "index.lock").unlink()
+    assert snapshot(repo) == before
+
+
+def test_suggest_changes_nothing_and_check_fails_the_commit(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state, CS_MODE="suggest")
+    assert proc.returncode == 0 and report["suggestions"] == ["stats.py"]
+    proc, report = run_hook(repo, state, CS_MODE="check")
+    assert proc.returncode == 1 and report["suggestions"] == ["stats.py"]
+    assert snapshot(repo) == before
+
+
+def test_the_time_budget_skips_the_rest_with_a_message(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state, CS_BUDGET="-1")
+    assert proc.returncode == 0
+    assert "time budget" in proc.stdout and report["applied"] == []
+    assert snapshot(repo) == before
+
+
+def test_install_chains_an_existing_hook_and_skip_bypasses(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    hooks = repo / ".git" / "hooks"
+    mine = hooks / "pre-commit"
+    mine.write_text('#!/bin/sh\necho "the old hook ran" > "$(git rev-parse --git-dir)/old-ran"\n')
+    mine.chmod(0o755)
+    message = hook.install(repo, command="false")  # a codesaga that always fails
+    assert "previous hook runs first" in message
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    with pytest.raises(subprocess.CalledProcessError):
+        git(repo, "commit", "-q", "-m", "blocked by the failing hook")
+    assert (repo / ".git" / "old-ran").exists()
+    git(repo, "commit", "-q", "-m", "skipped", env={**os.environ, hook.SKIP_ENV: "1"})
+    assert git(repo, "show", "HEAD:stats.py") == STAGED
+    assert "previous hook is back" in hook.uninstall(repo)
+    assert "old hook ran" in mine.read_text()
+
+
+APPLY_STEPS = [
+    "begin",
+    "snapshot",
+    "patch-saved",
+    "clean",
+    "generated",
+    "write",
+    "written",
+    "stage",
+    "staged",
+    "unpatch",
+    "unpatched",
+]
+
+
+@pytest.mark.parametrize("step", APPLY_STEPS)
+def test_kill_9_at_any_step_then_recover_puts_tree_and_index_back(
+    step: str, repo: Path, state: Path
+) -> None:
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    before = snapshot(repo)
+    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: step})
+    assert proc.returncode == -9, proc.stdout + proc.stderr
+    store = SagaStore(state / "sagas")
+    ((saga_id, outcome),) = recover(store)
+    assert "rolled back" in outcome
+    assert snapshot(repo) == before
+    assert state_of(store.get(saga_id)).status == "rolled-back"

@@ -1,0 +1,208 @@
+"""The saga engine on real files, with a scripted rewrite instead of a model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from codesaga.domain.errors import InputError, ModelError, VerifyFailedError
+from codesaga.saga.engine import SagaRunner, recover, state_of, undo
+from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
+from codesaga.service.syntax import check_syntax
+
+ORIGINALS = {
+    "a.py": b"def add(a, b):\r\n    return a + b\r\n",  # CRLF kept byte for byte
+    "b.py": b"def sub(a, b):\n    return a - b",  # no final newline
+}
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    out = []
+    for name, data in ORIGINALS.items():
+        path = tmp_path / "src" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        path.chmod(0o640)
+        out.append(path)
+    return out
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SagaStore:
+    return SagaStore(tmp_path / "sagas")
+
+
+def typed(path: Path, text: str) -> str:
+    return text.replace("(a, b)", "(a: int, b: int)")
+
+
+def unchanged_bytes(files: list[Path]) -> bool:
+    return all(f.read_bytes() == ORIGINALS[f.name] for f in files)
+
+
+def test_a_saga_writes_every_file_and_undo_puts_them_back(
+    files: list[Path], store: SagaStore
+) -> None:
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    assert result.status == "completed" and len(result.changed) == 2
+    assert files[0].read_bytes() == b"def add(a: int, b: int):\r\n    return a + b\r\n"
+    assert files[0].stat().st_mode & 0o777 == 0o640
+    assert state_of(store.get(result.id)).status == "completed"
+    undo(store, result.id)
+    assert unchanged_bytes(files)
+    assert files[1].stat().st_mode & 0o777 == 0o640
+    assert state_of(store.get(result.id)).status == "undone"
+
+
+def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaStore) -> None:
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    files[1].write_text("my own work\n")
+    with pytest.raises(InputError, match=r"changed since.*b\.py"):
+        undo(store, result.id)
+    assert files[1].read_text() == "my own work\n"
+    assert files[0].read_bytes() != ORIGINALS["a.py"]  # nothing undone halfway
+
+
+def test_a_failing_verify_restores_every_file(files: list[Path], store: SagaStore) -> None:
+    seen = files[0].parent / "seen.txt"
+    with pytest.raises(VerifyFailedError, match="restored") as info:
+        SagaRunner(store, 1 << 20).run(
+            "refactor", files, typed, verify=f"cat {{files}} > {seen}; echo broken; exit 3"
+        )
+    assert "broken" in str(info.value)
+    assert b"a: int" in seen.read_bytes()  # the command saw the new files
+    assert unchanged_bytes(files)
+    (saga,) = store.all()
+    assert state_of(saga).status == "rolled-back"
+
+
+def test_invalid_syntax_or_a_failed_generation_touches_nothing(
+    files: list[Path], store: SagaStore
+) -> None:
+    runner = SagaRunner(store, 1 << 20)
+    with pytest.raises(ModelError, match=r"not valid Python \(line 1\)"):
+        runner.run("refactor", files, lambda p, t: "def broken(:\n")
+    calls: list[Path] = []
+
+    def second_fails(path: Path, text: str) -> str:
+        calls.append(path)
+        if len(calls) == 2:
+            raise ModelError("the model's answer was cut off")
+        return typed(path, text)
+
+    with pytest.raises(ModelError, match="cut off"):
+        runner.run("refactor", files, second_fails)
+    assert unchanged_bytes(files)
+    assert [state_of(s).status for s in store.all()] == ["rolled-back", "rolled-back"]
+
+
+def test_unusable_files_are_refused_before_any_generation(
+    files: list[Path], store: SagaStore
+) -> None:
+    binary = files[0].parent / "blob.py"
+    binary.write_bytes(b"\x00\x01\x02")
+    latin1 = files[0].parent / "latin1.py"
+    latin1.write_bytes("caf\xe9 = 1\n".encode("latin-1"))
+    for bad, message in [(binary, "binary"), (latin1, "UTF-8")]:
+        with pytest.raises(InputError, match=message):
+            SagaRunner(store, 1 << 20).run("refactor", [*files, bad], typed)
+    with pytest.raises(InputError, match="over the"):
+        SagaRunner(store, 10).run("refactor", files, typed)
+    assert unchanged_bytes(files)
+
+
+def test_a_file_edited_during_the_saga_keeps_the_edit_and_the_rest_is_restored(
+    files: list[Path], store: SagaStore
+) -> None:
+    def edit_b_meanwhile(path: Path, text: str) -> str:
+        if path.name == "b.py":
+            files[1].write_bytes(b"edited by the user\n")
+        return typed(path, text)
+
+    with pytest.raises(InputError, match="changed while CodeSaga was working"):
+        SagaRunner(store, 1 << 20).run("refactor", files, edit_b_meanwhile)
+    assert files[0].read_bytes() == ORIGINALS["a.py"]
+    assert files[1].read_bytes() == b"edited by the user\n"
+
+
+def test_other_languages_are_parsed_with_tree_sitter_or_say_they_were_not(
+    tmp_path: Path, store: SagaStore
+) -> None:
+    assert check_syntax("javascript", "function f() { return 1; }").ok
+    bad = check_syntax("javascript", "function f() { return 1; \n\n")
+    assert not bad.ok and bad.checked
+    js = tmp_path / "app.js"
+    js.write_text("function add(a, b) { return a + b; }\n")
+    with pytest.raises(ModelError, match="not valid JavaScript"):
+        SagaRunner(store, 1 << 20).run("refactor", [js], lambda p, t: "function add(a, b { \n")
+    lua = tmp_path / "x.lua"
+    lua.write_text("return 1\n")
+    result = SagaRunner(store, 1 << 20).run("refactor", [lua], lambda p, t: "return 2\n")
+    assert result.notes == ["x.lua: no parser for lua; syntax not checked"]
+
+
+# -- crashes ---------------------------------------------------------------------------------
+
+RUNNER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from codesaga.saga.engine import SagaRunner
+    from codesaga.saga.log import SagaStore
+    store, verify, *paths = sys.argv[1:]
+    SagaRunner(SagaStore(Path(store)), 1 << 20).run(
+        "refactor",
+        [Path(p) for p in paths],
+        lambda path, text: text.replace("(a, b)", "(a: int, b: int)"),
+        verify=verify,
+    )
+    """
+)
+# Every durable step of a two-file saga with a verify command, in order.
+STEPS = [
+    "begin",
+    "snapshot:1",
+    "snapshot:2",
+    "generated:1",
+    "generated:2",
+    "write:1",
+    "written:1",
+    "write:2",
+    "written:2",
+    "verify",
+    "verified",
+    "completed",
+]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_kill_9_at_any_step_then_recover_leaves_the_old_or_the_new_files(
+    step: str, files: list[Path], store: SagaStore
+) -> None:
+    env = {**os.environ, KILL_AFTER_ENV: step}
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(store.root), "true", *map(str, files)],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == -9, proc.stderr.decode()
+    outcomes = recover(store)
+    (saga,) = store.all()
+    state = state_of(saga)
+    if step in ("verified", "completed"):
+        assert state.status == "completed"
+        assert outcomes == ([] if step == "completed" else [(saga.id, outcomes[0][1])])
+        assert all(b"a: int" in f.read_bytes() for f in files)
+    else:
+        assert state.status == "rolled-back", json.dumps(saga.events())
+        assert unchanged_bytes(files)
+        assert all(f.stat().st_mode & 0o777 == 0o640 for f in files)
+    assert recover(store) == []  # nothing left to do
