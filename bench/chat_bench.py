@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
+
+from installed import installed_model
 
 from codesaga.domain.fim import QWEN
 from codesaga.domain.prompts import Message
 from codesaga.engine.llama_cpp import LlamaCppEngine
 from codesaga.engine.port import GenerationRequest, collect
 from codesaga.models.presets import PRESETS
-from codesaga.models.store import ModelStore
 from codesaga.settings import load_settings
 
 QUESTIONS = [
@@ -66,12 +66,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     settings = load_settings()
-    store = ModelStore(settings.models_dir)
-    preset = PRESETS[args.model]
-    if not store.is_installed(preset):
-        sys.exit(f"{args.model} is not installed: codesaga models pull {args.model}")
     engine = LlamaCppEngine(
-        store.path_for(preset), name=args.model, n_ctx=8192, n_threads=settings.threads
+        installed_model(settings, args.model),
+        name=args.model,
+        n_ctx=8192,
+        n_threads=settings.threads,
     )
     for label, interleave, target in (
         ("turn 8", False, 1.5),

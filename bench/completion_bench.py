@@ -52,11 +52,10 @@ from pathlib import Path
 from typing import Any
 
 import rich
+from installed import installed_model
 
 from codesaga.cli.client import connect, stop_daemon
 from codesaga.domain.fim import QWEN, FimFormat
-from codesaga.models.presets import PRESETS
-from codesaga.models.store import ModelStore
 from codesaga.service.completer import prompt_windows, shown_path
 from codesaga.settings import Settings, load_settings
 
@@ -370,10 +369,7 @@ def main() -> None:
     args = parser.parse_args()
 
     real = load_settings()
-    store = ModelStore(real.models_dir)
-    if not store.is_installed(PRESETS[MODEL]):
-        sys.exit(f"{MODEL} is not installed: codesaga models pull {MODEL}")
-    model_path = store.path_for(PRESETS[MODEL])
+    model_path = installed_model(real, MODEL)
     strokes = trace(args.blocks, args.lines, args.seed, args.every)
     print(f"trace: {len(strokes)} keystrokes over {len(SOURCES)} files", flush=True)
 

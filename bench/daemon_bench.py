@@ -22,10 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import installed_model
+
 from codesaga.cli.client import connect, stop_daemon
 from codesaga.domain.prompts import generate_messages
-from codesaga.models.presets import PRESETS
-from codesaga.models.store import ModelStore
 from codesaga.settings import load_settings
 
 MODEL = "qwen2.5-coder-0.5b"
@@ -100,10 +100,7 @@ def main() -> None:
     args = parser.parse_args()
 
     real = load_settings()
-    store = ModelStore(real.models_dir)
-    if not store.is_installed(PRESETS[MODEL]):
-        sys.exit(f"{MODEL} is not installed: codesaga models pull {MODEL}")
-    model_path = store.path_for(PRESETS[MODEL])
+    model_path = installed_model(real, MODEL)
     threads = real.threads
     exe = str(Path(sys.executable).with_name("codesaga"))
 

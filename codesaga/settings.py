@@ -69,6 +69,12 @@ class Settings:
         1, "1: after showing a suggestion, precompute the one that follows its acceptance."
     )
     completion_cache_size: int = _key(512, "Recent completions kept in memory.")
+    fast_apply: int = _key(
+        0,
+        "1: refactor and fix draft tokens from the code being rewritten and verify them in "
+        "one batch (prompt-lookup decoding). Experimental: ~0.6x the time on copy-heavy "
+        "rewrites, but greedy output can differ in rare near ties (bench/fast_apply_bench.py).",
+    )
     hook_mode: str = _key(
         "suggest",
         "The pre-commit hook: suggest (show diffs, change nothing), apply (refactor and "

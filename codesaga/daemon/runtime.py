@@ -9,7 +9,6 @@ lock, so it can never remove a successor's socket.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import secrets
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesaga.domain.errors import CodeSagaError
-from codesaga.service.files import write_atomic
+from codesaga.service.files import FileLock, write_atomic
 
 ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the lock
 
@@ -107,28 +106,8 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class DaemonLock:
-    """An exclusive flock on the lock file, held until ``release``."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        """Take the lock; False (at once) if another live daemon holds it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+class DaemonLock(FileLock):
+    """The daemon's lock file: held for the daemon's whole life, the only proof it is alive."""
 
 
 def is_locked(path: Path) -> bool:

@@ -12,11 +12,12 @@ import ctypes
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from codesaga.domain.drafting import PromptLookup
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
 from codesaga.domain.stops import StopScanner
@@ -33,6 +34,13 @@ class _SavedState:
     tokens: list[int]
     data: Any  # a ctypes byte array
     size: int
+
+
+# Fast apply accepts a drafted token only when the model prefers it by at least this many
+# logits: batched evaluation rounds differently from one token at a time (measured: 0.1 was
+# not enough to keep a 0.5B Q4 model's greedy text identical), and only a near tie could
+# turn that into another token.
+TIE_MARGIN = 1.0
 
 
 class LlamaCppEngine:
@@ -72,6 +80,7 @@ class LlamaCppEngine:
         # llama.cpp reports an aborted decode on stderr as an error; for us it is a normal
         # cancellation. Load errors were raised above as exceptions.
         logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
+        self._n_vocab = int(self._llm.n_vocab())
         metadata: dict[str, str] = dict(self._llm.metadata)
         self._chat = self._chat_formatter(metadata)
         self.info = EngineInfo(
@@ -159,16 +168,22 @@ class LlamaCppEngine:
         first_token_at: float | None = None
         produced = 0
         reason: Literal["stop", "length", "cancelled"] = "length"
-        # Sampling for code: a narrow distribution when temperature > 0; greedy at 0.
-        generator = self._llm.generate(
-            tokens,
-            top_k=40,
-            top_p=0.95,
-            min_p=0.05,
-            temp=request.temperature,
-            repeat_penalty=1.0,
-            reset=True,
-        )
+        lookup: PromptLookup | None = None
+        generator: Generator[int, None, None]
+        if request.prompt_lookup and request.temperature == 0:
+            lookup = PromptLookup(tokens)
+            generator = self._fast_apply(tokens, lookup)
+        else:
+            # Sampling for code: a narrow distribution when temperature > 0; greedy at 0.
+            generator = self._llm.generate(
+                tokens,
+                top_k=40,
+                top_p=0.95,
+                min_p=0.05,
+                temp=request.temperature,
+                repeat_penalty=1.0,
+                reset=True,
+            )
         self._watch_prompt(cancel)
         try:
             for token in generator:
@@ -207,8 +222,74 @@ class LlamaCppEngine:
         done = time.perf_counter()
         first = first_token_at or done
         yield Finished(
-            reason, len(tokens), len(tokens) - reused, produced, first - started, done - first
+            reason,
+            len(tokens),
+            len(tokens) - reused,
+            produced,
+            first - started,
+            done - first,
+            drafted=lookup.total_drafted if lookup else 0,
+            draft_accepted=lookup.total_taken if lookup else 0,
         )
+
+    def _fast_apply(self, prompt: list[int], lookup: PromptLookup) -> Generator[int, None, None]:
+        """Greedy decoding that verifies tokens drafted from the prompt in one batch: each
+        step costs one model evaluation and yields one token plus every drafted token the
+        model agreed with. The tokens are exactly those of plain greedy decoding."""
+        llm = self._llm
+        llm.n_tokens = self._cached_prefix(prompt)
+        llm.eval(prompt[llm.n_tokens :])  # drops whatever the cache held past the prefix
+        generated: list[int] = []
+        token = self._greedy(-1)
+        while True:
+            yield token
+            generated.append(token)
+            room = self.info.n_ctx - llm.n_tokens - 1
+            draft = lookup.draft(generated)[: max(0, room)]
+            batch = [token, *draft]
+            n_past = llm.n_tokens
+            llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
+            llm._ctx.decode(llm._batch)
+            predicted = [self._greedy_with_margin(i) for i in range(len(batch))]
+            taken = 0
+            while taken < len(draft) and predicted[taken][0] == draft[taken]:
+                if predicted[taken][1] < TIE_MARGIN:
+                    break  # a near tie: batched and single-token logits could disagree
+                taken += 1
+            kept = 1 + taken
+            llm.input_ids[n_past : n_past + kept] = batch[:kept]
+            llm.n_tokens = n_past + kept
+            if kept < len(batch):  # the cache must not keep the rejected guesses
+                llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
+            if draft:
+                lookup.taken(len(draft), taken)
+            for accepted in draft[:taken]:
+                yield accepted
+                generated.append(accepted)
+            token, margin = predicted[taken]
+            if len(batch) > 1 and margin < TIE_MARGIN:
+                # Decide a near tie as plain decoding does: the last kept token on its own.
+                llm.n_tokens -= 1
+                llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
+                llm.eval([batch[taken]])
+                token = self._greedy(-1)
+
+    def _greedy_with_margin(self, index: int) -> tuple[int, float]:
+        """The most likely next token after the batch's ``index``-th token, and by how much
+        its logit leads the runner-up."""
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
+        best = int(logits.argmax())
+        top2 = np.partition(logits, -2)[-2:]
+        return best, float(top2[1] - top2[0])
+
+    def _greedy(self, index: int) -> int:
+        """The most likely next token after the batch's ``index``-th token (-1: the last)."""
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
+        return int(logits.argmax())
 
     def _held_tokens(self) -> list[int]:
         return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]
@@ -241,6 +322,11 @@ class LlamaCppEngine:
         n = _common_prefix(self._held_tokens(), tokens)
         # generate() re-evaluates one token to refresh the logits when the prompt is all cached
         return min(n, len(tokens) - 1)
+
+    def forget(self) -> None:
+        """Drop the KV cache (the next prompt is read in full): llama.cpp's numbers depend
+        slightly on how a prompt was split into batches, so exact comparisons start here."""
+        self._llm.reset()
 
     def close(self) -> None:
         self._llm.close()

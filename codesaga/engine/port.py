@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from codesaga.domain.fim import FimFormat
@@ -44,6 +44,9 @@ class GenerationRequest:
     # it back when another request used the model in between, so the next turn only
     # evaluates what is new. None: no state is kept.
     cache_slot: str | None = None
+    # Fast apply: at temperature 0, draft the next tokens from the prompt itself (a rewrite
+    # mostly copies its input) and verify them in one batch. Same output, fewer steps.
+    prompt_lookup: bool = False
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):
@@ -64,6 +67,8 @@ class Finished:
     prompt_seconds: float  # until the first token was sampled
     generation_seconds: float  # after that
     text: str = ""
+    drafted: int = 0  # fast apply: tokens guessed from the prompt ...
+    draft_accepted: int = 0  # ... and how many of them the model confirmed
 
 
 Event = Delta | Finished
@@ -113,13 +118,5 @@ def collect(
             if on_delta:
                 on_delta(event.text)
         else:
-            return Finished(
-                event.reason,
-                event.prompt_tokens,
-                event.prompt_tokens_evaluated,
-                event.completion_tokens,
-                event.prompt_seconds,
-                event.generation_seconds,
-                "".join(parts),
-            )
+            return replace(event, text="".join(parts))
     raise RuntimeError("engine stream ended without Finished")

@@ -8,7 +8,6 @@ process running the saga, so ``recover`` never touches a live one).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.errors import InputError
-from codesaga.service.files import fsync_dir
+from codesaga.service.files import FileLock, fsync_dir
 
 # Fault injection for the crash tests: "EVENT" or "EVENT:N" kills this process (SIGKILL)
 # right after the Nth "EVENT" line is durable, as a power cut or `kill -9` would.
@@ -35,7 +34,7 @@ class SagaLog:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.id = root.name
-        self._lock_fd: int | None = None
+        self._lock = FileLock(root / "lock")
         self._counts: dict[str, int] = {}
 
     @property
@@ -103,19 +102,10 @@ class SagaLog:
 
     def try_lock(self) -> bool:
         """Hold the saga's lock until ``unlock`` or process exit; False if someone holds it."""
-        fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._lock_fd = fd
-        return True
+        return self._lock.acquire()
 
     def unlock(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._lock.release()
 
 
 class SagaStore:

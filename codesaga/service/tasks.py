@@ -346,6 +346,7 @@ class Assistant:
             temperature=self.settings.temperature,
             max_tokens=max(self.settings.max_tokens, code_tokens * 3 // 2 + 256),
             reserve=code_tokens + 32,
+            prompt_lookup=bool(self.settings.fast_apply),
         )
         result = self._run(record, role, request, on_delta, cancel, priority, model)
         finished = result.finished

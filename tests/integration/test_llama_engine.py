@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Iterator
@@ -118,3 +119,26 @@ def test_a_conversation_state_comes_back_after_other_work(engine: LlamaCppEngine
     cold = collect(engine, GenerationRequest(messages=history, max_tokens=8))
     assert cold.prompt_tokens_evaluated > turn1.prompt_tokens
     assert cold.text == turn2.text  # the restored state answers exactly as a fresh one
+
+
+def test_fast_apply_drafts_from_the_prompt_and_follows_greedy_decoding(
+    engine: LlamaCppEngine,
+) -> None:
+    code = "".join(
+        f"def scale_{i}(values, factor):\n    return [v * factor for v in values]\n\n\n"
+        for i in range(6)
+    )
+    request = ask(
+        f"Add a one-line docstring to each function. Reply with the whole code.\n\n{code}",
+        max_tokens=120,
+    )
+    engine.forget()  # both read the prompt the same way: the same numbers to start from
+    plain = collect(engine, request)
+    engine.forget()
+    fast = collect(engine, dataclasses.replace(request, prompt_lookup=True))
+    assert fast.drafted > 0 and fast.draft_accepted > 0
+    # Stopping mid-draft (the token limit here) stops exactly where plain decoding does.
+    assert fast.completion_tokens == plain.completion_tokens == 120
+    # Batched verification rounds differently from one token at a time; drafts are taken
+    # only where the model's choice leads by TIE_MARGIN, so the text is the same.
+    assert fast.text == plain.text

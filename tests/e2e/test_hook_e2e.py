@@ -1,0 +1,54 @@
+"""The installed hook, run by a real `git commit`, with the real daemon and model."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+from tests.conftest import Cli
+
+SOURCE = "def area(w, h):\n    return w * h\n"
+
+
+def git(repo: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def make_repo(cli: Cli, tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (
+        ("init", "-q", "-b", "main"),
+        ("config", "user.email", "ada@example.com"),
+        ("config", "user.name", "Ada"),
+        ("config", "commit.gpgsign", "false"),
+    ):
+        assert git(repo, *args, env=cli.env).returncode == 0
+    cli.cwd = repo
+    assert cli("hook", "install").returncode == 0
+    (repo / "area.py").write_text(SOURCE)
+    git(repo, "add", "area.py", env=cli.env)
+    return repo
+
+
+def test_apply_mode_commits_the_refactored_file(cli: Cli, tmp_path: Path) -> None:
+    repo = make_repo(cli, tmp_path)
+    env = {**cli.env, "CODESAGA_HOOK_MODE": "apply", "CODESAGA_HOOK_INSTRUCTION": "add type hints"}
+    proc = git(repo, "commit", "-m", "area", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    committed = git(repo, "show", "HEAD:area.py", env=env).stdout
+    ast.parse(committed)
+    assert git(repo, "status", "--porcelain", env=env).stdout == ""
+    assert "refactored and restaged" in proc.stderr or committed == SOURCE, proc.stderr
+
+
+def test_suggest_mode_never_blocks_even_without_a_model(cli: Cli, tmp_path: Path) -> None:
+    repo = make_repo(cli, tmp_path)
+    env = {**cli.env, "CODESAGA_MODEL": str(tmp_path / "missing.gguf")}
+    proc = git(repo, "commit", "-m", "area", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "suggest mode never blocks" in proc.stderr
+    assert git(repo, "show", "HEAD:area.py", env=env).stdout == SOURCE
