@@ -326,7 +326,7 @@ class LlamaCppEngine:
     def forget(self) -> None:
         """Drop the KV cache (the next prompt is read in full): llama.cpp's numbers depend
         slightly on how a prompt was split into batches, so exact comparisons start here."""
-        self._llm.reset()
+        self._llm.reset()  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         self._llm.close()
