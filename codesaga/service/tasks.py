@@ -6,7 +6,6 @@ context before generating, and never writes a file unless the result is complete
 
 from __future__ import annotations
 
-import ast
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.runner import ModelRunner, Priority
+from codesaga.service.syntax import check_syntax
 from codesaga.settings import Settings
 
 OnDelta = Callable[[str], None]
@@ -422,27 +422,17 @@ def _timings(finished: Finished, queue_seconds: float = 0.0) -> Timings:
     )
 
 
-def _parses(text: str) -> SyntaxError | None:
-    try:
-        ast.parse(text)
-    except SyntaxError as exc:
-        return exc
-    return None
-
-
 def _check_syntax(ctx: CodeContext, new_text: str, *, must_parse: bool) -> None:
-    """A Python rewrite must parse when the original did (a fix: always).
-
-    Other languages are not checked yet: the saga issue brings tree-sitter validation.
-    """
-    if ctx.language.id != "python":
+    """A rewrite must parse when the original did (a fix: always), in every language with a
+    parser (service/syntax.py: Python's ast, tree-sitter for the others)."""
+    check = check_syntax(ctx.language.id, new_text)
+    if check.ok or not (must_parse or check_syntax(ctx.language.id, ctx.content).ok):
         return
-    exc = _parses(new_text)
-    if exc is not None and (must_parse or _parses(ctx.content) is None):
-        raise ModelError(
-            f"the model's rewrite is not valid Python (line {exc.lineno}: {exc.msg}); "
-            "nothing was changed. Try again with a narrower --lines or a clearer instruction"
-        ) from None
+    where = f"line {check.line}: " if check.line else ""
+    raise ModelError(
+        f"the model's rewrite is not valid {ctx.language.name} ({where}{check.note}); "
+        "nothing was changed. Try again with a narrower --lines or a clearer instruction"
+    )
 
 
 def _unchanged_warning(diff: str, kind: RequestType) -> str | None:

@@ -127,6 +127,19 @@ def test_invalid_python_is_not_written(
     assert source.read_text() == ORIGINAL
 
 
+def test_invalid_javascript_is_not_written_either(
+    assistant: Assistant, engine: FakeEngine, tmp_path: Path
+) -> None:
+    js = tmp_path / "add.js"
+    js.write_text("function add(a, b) { return a + b; }\n")
+    engine.enqueue("```javascript\nfunction add(a, b { return a + b; \n```")
+    with pytest.raises(ModelError, match=r"not valid JavaScript \(line 1"):
+        assistant.refactor(js, apply=True)
+    assert js.read_text() == "function add(a, b) { return a + b; }\n"
+    engine.enqueue("```javascript\nconst add = (a, b) => a + b;\n```")
+    assert assistant.refactor(js, apply=True).applied
+
+
 def test_cut_off_answer_is_not_written(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
