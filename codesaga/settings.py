@@ -48,7 +48,7 @@ class Settings:
     completion_max_lines: int = _key(8, "Most lines in one inline completion.")
     completion_max_tokens: int = _key(128, "Most tokens generated for one inline completion.")
     completion_prefix_chars: int = _key(
-        6000, "Most characters before the cursor in a completion prompt."
+        4000, "Most characters before the cursor in a completion prompt."
     )
     completion_suffix_lines: int = _key(
         8, "Lines after the cursor's line in a completion prompt (re-read on each keystroke)."
