@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.diff import unified_diff
-from codesaga.domain.errors import InputError, ModelError, VerifyFailedError
+from codesaga.domain.errors import InputError, VerifyFailedError
 from codesaga.domain.languages import detect_language
 from codesaga.saga.log import SagaLog, SagaStore, sha256
 from codesaga.service.files import read_source, write_bytes_atomic
-from codesaga.service.syntax import SyntaxCheck, check_syntax
+from codesaga.service.syntax import SyntaxCheck, require_parses
 
 TERMINAL = ("completed", "rolled-back", "undone")
 VERIFY_OUTPUT_CHARS = 4000
@@ -169,16 +169,8 @@ class SagaRunner:
 
 
 def check_rewrite(path: Path, text: str, new_text: str) -> SyntaxCheck:
-    """A rewrite must parse when the original did; says so when no parser could check."""
-    language = detect_language(str(path), text)
-    check = check_syntax(language.id, new_text)
-    if not check.ok and check_syntax(language.id, text).ok:
-        where = f" (line {check.line})" if check.line else ""
-        raise ModelError(
-            f"the rewrite of {path} is not valid {language.name}{where}: {check.note}; "
-            "no file was changed"
-        )
-    return check
+    """The rewrite of the file at ``path`` must parse when the original did."""
+    return require_parses(detect_language(str(path), text), text, new_text, name=str(path))
 
 
 # -- reading a saga's state -----------------------------------------------------------------

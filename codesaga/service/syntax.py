@@ -7,7 +7,12 @@ from __future__ import annotations
 import ast
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from codesaga.domain.errors import ModelError
+
+if TYPE_CHECKING:
+    from codesaga.domain.languages import Language
 
 # language id -> (grammar module, its function returning the language pointer)
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -50,6 +55,21 @@ def check_syntax(language_id: str, text: str) -> SyntaxCheck:
     node = _first_error(tree.root_node)
     line = node.start_point[0] + 1 if node is not None else None
     return SyntaxCheck(False, True, line, "syntax error")
+
+
+def require_parses(
+    language: Language, old: str, new: str, *, name: str, must_parse: bool = False
+) -> SyntaxCheck:
+    """A rewrite must parse when the original did (a fix: always). Returns the check (its
+    ``checked`` says whether a parser looked); raises ``ModelError`` naming the line."""
+    check = check_syntax(language.id, new)
+    if check.ok or not (must_parse or check_syntax(language.id, old).ok):
+        return check
+    where = f" (line {check.line})" if check.line else ""
+    raise ModelError(
+        f"the model's rewrite of {name} is not valid {language.name}{where}: {check.note}; "
+        "nothing was changed. Try again with fewer lines or a clearer instruction"
+    )
 
 
 _parsers: dict[str, Any] = {}

@@ -27,7 +27,7 @@ from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.runner import ModelRunner, Priority
-from codesaga.service.syntax import check_syntax
+from codesaga.service.syntax import require_parses
 from codesaga.settings import Settings
 
 OnDelta = Callable[[str], None]
@@ -360,7 +360,13 @@ class Assistant:
         if not code.strip():
             raise ModelError("the model answered without any code; nothing was changed")
         new_text = ctx.before + match_layout(code, ctx.selected) + ctx.after
-        _check_syntax(ctx, new_text, must_parse=record.type is RequestType.ERROR_FIX)
+        require_parses(
+            ctx.language,
+            ctx.content,
+            new_text,
+            name=ctx.path or "the file",
+            must_parse=record.type is RequestType.ERROR_FIX,
+        )
         result.text = new_text
         result.path = ctx.path
         result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
@@ -419,19 +425,6 @@ def _timings(finished: Finished, queue_seconds: float = 0.0) -> Timings:
         prompt_tokens=finished.prompt_tokens,
         prompt_tokens_evaluated=finished.prompt_tokens_evaluated,
         completion_tokens=finished.completion_tokens,
-    )
-
-
-def _check_syntax(ctx: CodeContext, new_text: str, *, must_parse: bool) -> None:
-    """A rewrite must parse when the original did (a fix: always), in every language with a
-    parser (service/syntax.py: Python's ast, tree-sitter for the others)."""
-    check = check_syntax(ctx.language.id, new_text)
-    if check.ok or not (must_parse or check_syntax(ctx.language.id, ctx.content).ok):
-        return
-    where = f"line {check.line}: " if check.line else ""
-    raise ModelError(
-        f"the model's rewrite is not valid {ctx.language.name} ({where}{check.note}); "
-        "nothing was changed. Try again with a narrower --lines or a clearer instruction"
     )
 
 
