@@ -16,7 +16,7 @@ from typing import Any
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import InputError, VerifyFailedError
 from codesaga.domain.languages import detect_language
-from codesaga.saga.log import SagaLog, SagaStore, sha256
+from codesaga.saga.log import SagaLog, SagaStore, file_sha
 from codesaga.service.files import read_source, write_bytes_atomic
 from codesaga.service.syntax import SyntaxCheck, require_parses
 
@@ -180,7 +180,7 @@ def check_rewrite(path: Path, text: str, new_text: str) -> SyntaxCheck:
 class SagaState:
     id: str
     kind: str
-    status: str  # completed | rolled-back | undone | interrupted | running
+    status: str  # completed | rolled-back | undone | interrupted (or still running)
     files: list[str]
     created_at: float
     error: str | None
@@ -208,7 +208,7 @@ class SagaState:
         }
 
 
-def state_of(log: SagaLog, *, running: bool = False) -> SagaState:
+def state_of(log: SagaLog) -> SagaState:
     events = log.events()
     begin = events[0] if events else {}
     state = SagaState(
@@ -247,8 +247,6 @@ def state_of(log: SagaLog, *, running: bool = False) -> SagaState:
             state.conflicts.append(e["path"])
         elif kind in TERMINAL:
             state.status = kind
-    if state.status == "interrupted" and running:
-        state.status = "running"
     return state
 
 
@@ -270,11 +268,7 @@ def roll_back(log: SagaLog) -> SagaState:
 def _restore(log: SagaLog, state: SagaState, path: str) -> None:
     original_sha, mode = state.originals[path]
     target = Path(path)
-    try:
-        current: bytes | None = target.read_bytes()
-    except FileNotFoundError:
-        current = None
-    current_sha = sha256(current) if current is not None else None
+    current_sha = file_sha(target)
     if current_sha == original_sha:
         return
     if current_sha is not None and current_sha != state.generated.get(path):
@@ -341,7 +335,7 @@ def undo(store: SagaStore, saga_id: str) -> SagaState:
             f"saga {log.id} is {state.status}; only a completed saga can be undone"
             + (" (run `codesaga saga recover` first)" if state.status == "interrupted" else "")
         )
-    changed_since = [p for p in state.written if _sha_or_none(Path(p)) != state.generated.get(p)]
+    changed_since = [p for p in state.written if file_sha(Path(p)) != state.generated.get(p)]
     if changed_since:
         raise InputError(
             f"cannot undo saga {log.id}: these files changed since it wrote them, and undoing "
@@ -361,13 +355,6 @@ def undo(store: SagaStore, saga_id: str) -> SagaState:
 def _undo_files(log: SagaLog, state: SagaState) -> None:
     for path in reversed(state.written):
         _restore(log, state, path)
-
-
-def _sha_or_none(path: Path) -> str | None:
-    try:
-        return sha256(path.read_bytes())
-    except FileNotFoundError:
-        return None
 
 
 def _distinct(paths: Sequence[Any]) -> list[Any]:

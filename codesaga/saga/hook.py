@@ -24,15 +24,15 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codesaga.domain.diff import unified_diff
-from codesaga.domain.errors import CodeSagaError, InputError
+from codesaga.domain.errors import InputError
 from codesaga.domain.source import decode_source
 from codesaga.saga.engine import check_rewrite
-from codesaga.saga.log import SagaLog, SagaStore, sha256
+from codesaga.saga.log import SagaLog, SagaStore, file_sha
 from codesaga.service.files import write_bytes_atomic
 
 MODES = ("suggest", "apply", "check")
@@ -48,8 +48,8 @@ class GitError(InputError):
     pass
 
 
-def git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
-    proc = subprocess.run(["git", *args], cwd=repo, input=input, capture_output=True, check=False)
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
+    proc = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, check=False)
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
         raise GitError(f"git {' '.join(args[:2])}: {message}")
@@ -195,6 +195,26 @@ def _over_budget(
     return True
 
 
+def _rewrites(
+    repo: Path,
+    targets: list[_Target],
+    read: Callable[[_Target], str],
+    rewrite: Rewrite,
+    deadline: float,
+    report: HookReport,
+    say: Say,
+) -> Iterator[tuple[_Target, str, str]]:
+    """Each target's text and its checked rewrite, until the time budget runs out."""
+    for i, t in enumerate(targets):
+        if _over_budget(deadline, targets[i:], report, say):
+            return
+        say(f"refactoring {t.path} ({i + 1}/{len(targets)})")
+        text = read(t)
+        new = rewrite(repo / t.path, text)
+        check_rewrite(Path(t.path), text, new)
+        yield t, text, new
+
+
 def _suggest(
     repo: Path,
     targets: list[_Target],
@@ -203,13 +223,8 @@ def _suggest(
     report: HookReport,
     say: Say,
 ) -> None:
-    for i, t in enumerate(targets):
-        if _over_budget(deadline, targets[i:], report, say):
-            return
-        say(f"refactoring {t.path} ({i + 1}/{len(targets)})")
-        text = t.staged.decode("utf-8")
-        new = rewrite(repo / t.path, text)
-        check_rewrite(Path(t.path), text, new)
+    staged = _rewrites(repo, targets, lambda t: t.staged.decode(), rewrite, deadline, report, say)
+    for t, text, new in staged:
         diff = unified_diff(text, new, t.path)
         if diff:
             report.suggestions[t.path] = diff
@@ -269,21 +284,23 @@ def _apply(
         log.append("clean")
         git(repo, "checkout", "--", *paths)
         changed = []
-        for i, t in enumerate(targets):
-            if _over_budget(deadline, targets[i:], report, say):
-                break
-            say(f"refactoring {t.path} ({i + 1}/{len(targets)})")
-            file = repo / t.path
-            before = file.read_bytes()
-            text = before.decode("utf-8")
-            new_text = rewrite(file, text)
-            check_rewrite(Path(t.path), text, new_text)
-            new = new_text.encode("utf-8")
-            if new == before:
+        # The work tree now holds the staged content (checked out through git's filters).
+        worktree = _rewrites(
+            repo,
+            targets,
+            lambda t: (repo / t.path).read_bytes().decode("utf-8"),
+            rewrite,
+            deadline,
+            report,
+            say,
+        )
+        for t, text, new_text in worktree:
+            if new_text == text:
                 continue
+            new = new_text.encode("utf-8")
             log.append("generated", path=t.path, sha=log.put_blob(new))
             log.append("write", path=t.path)
-            write_bytes_atomic(file, new, expected=before)
+            write_bytes_atomic(repo / t.path, new, expected=text.encode("utf-8"))
             log.append("written", path=t.path)
             changed.append(t.path)
             report.suggestions[t.path] = unified_diff(text, new_text, t.path)
@@ -329,22 +346,8 @@ def roll_back_hook(log: SagaLog) -> None:
         if e["sha"] is None:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
-        elif not file.exists() or sha256(file.read_bytes()) != e["sha"]:
+        elif file_sha(file) != e["sha"]:
             write_bytes_atomic(file, log.blob(e["sha"]), mode=int(e["mode"]))
-        subprocess.run(
-            [
-                "git",
-                "update-index",
-                "--cacheinfo",
-                f"{e['index_mode']},{e['index_sha']},{e['path']}",
-            ],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            check=True,
-        )
+        entry = f"{e['index_mode']},{e['index_sha']},{e['path']}"
+        git(repo, "update-index", "--cacheinfo", entry, env=env)
     log.append("rolled-back")
-
-
-def format_error(exc: CodeSagaError) -> str:
-    return str(exc)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.errors import InputError
-from codesaga.service.files import FileLock, fsync_dir
+from codesaga.service.files import FileLock, fsync_dir, write_bytes_atomic
 
 # Fault injection for the crash tests: "EVENT" or "EVENT:N" kills this process (SIGKILL)
 # right after the Nth "EVENT" line is durable, as a power cut or `kill -9` would.
@@ -28,6 +28,14 @@ KILL_AFTER_ENV = "CODESAGA_SAGA_KILL_AFTER"
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha(path: Path) -> str | None:
+    """The sha256 of a file's bytes, or None when it does not exist."""
+    try:
+        return sha256(path.read_bytes())
+    except FileNotFoundError:
+        return None
 
 
 class SagaLog:
@@ -58,18 +66,9 @@ class SagaLog:
 
     def put_blob(self, data: bytes) -> str:
         digest = sha256(data)
-        blobs = self.root / "blobs"
-        target = blobs / digest
+        target = self.blob_path(digest)
         if not target.exists():
-            tmp = blobs / f".{digest}.{secrets.token_hex(4)}"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                os.write(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, target)
-            fsync_dir(blobs)
+            write_bytes_atomic(target, data, mode=0o600)
         return digest
 
     # -- reading ----------------------------------------------------------------------------
@@ -90,7 +89,7 @@ class SagaLog:
         return out
 
     def blob(self, digest: str) -> bytes:
-        data = (self.root / "blobs" / digest).read_bytes()
+        data = self.blob_path(digest).read_bytes()
         if sha256(data) != digest:
             raise InputError(f"saga {self.id}: the stored copy {digest[:12]} is damaged")
         return data
