@@ -286,10 +286,7 @@ class LlamaCppEngine:
 
     def _greedy(self, index: int) -> int:
         """The most likely next token after the batch's ``index``-th token (-1: the last)."""
-        import numpy as np
-
-        logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
-        return int(logits.argmax())
+        return self._greedy_with_margin(index)[0]
 
     def _held_tokens(self) -> list[int]:
         return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]

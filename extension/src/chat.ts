@@ -164,11 +164,10 @@ export class ChatController {
       sessions: list.sessions.map((s) => ({ id: s.id, name: s.name, turns: s.turns })),
       current: this.session,
     });
-    this.host.post({
-      type: "transcript",
-      turns: this.turns.map((t, i) => ({ role: t.role, html: renderMarkdown(t.content, i).html })),
-      attachments: full.attachments.map((a) => (a.lines ? `${a.path}:${a.lines}` : a.path)),
-    });
+    this.postTranscript(
+      this.turns,
+      full.attachments.map((a) => (a.lines ? `${a.path}:${a.lines}` : a.path)),
+    );
   }
 
   private async send(text: string): Promise<void> {
@@ -177,11 +176,7 @@ export class ChatController {
     if (!this.session) await this.open(undefined, false);
     const turn = this.turns.length + 1;
     this.turns.push({ role: "user", content: text }, { role: "assistant", content: "" });
-    this.host.post({
-      type: "transcript",
-      turns: this.turns.slice(0, -1).map((t, i) => ({ role: t.role, html: renderMarkdown(t.content, i).html })),
-      attachments: [],
-    });
+    this.postTranscript(this.turns.slice(0, -1), []);
     const abort = new AbortController();
     this.running = abort;
     this.host.post({ type: "busy", busy: true });
@@ -206,6 +201,14 @@ export class ChatController {
       this.host.post({ type: "busy", busy: false });
     }
     await this.refresh();
+  }
+
+  private postTranscript(turns: Array<{ role: string; content: string }>, attachments: string[]): void {
+    this.host.post({
+      type: "transcript",
+      turns: turns.map((t, i) => ({ role: t.role, html: renderMarkdown(t.content, i).html })),
+      attachments,
+    });
   }
 
   private codeBlock(turn: number, block: number): string | undefined {

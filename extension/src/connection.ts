@@ -140,9 +140,7 @@ export class Connection {
   client(): Promise<DaemonClient> {
     const live = this.connected;
     if (live) return Promise.resolve(live);
-    this.connecting ??= this.open(this.options.autoStart !== false && !this.stoppedByUser).finally(() => {
-      this.connecting = undefined;
-    });
+    this.connecting ??= this.opening(this.options.autoStart !== false && !this.stoppedByUser);
     return this.connecting;
   }
 
@@ -180,6 +178,14 @@ export class Connection {
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+
+  /** One connection attempt at a time: callers meanwhile share it. */
+  private opening(mayStart: boolean): Promise<DaemonClient> {
+    this.connecting = this.open(mayStart).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
   }
 
   private async open(mayStart: boolean): Promise<DaemonClient> {
@@ -256,10 +262,7 @@ export class Connection {
       this.retryTimer = undefined;
       if (this.connected || this.connecting || this.stoppedByUser) return;
       // Reconnect only: a daemon that went away on purpose is started by the next request.
-      this.connecting = this.open(false).finally(() => {
-        this.connecting = undefined;
-      });
-      this.connecting.catch(() => this.scheduleRetry());
+      this.opening(false).catch(() => this.scheduleRetry());
     }, delay);
     this.retryTimer.unref?.();
   }
