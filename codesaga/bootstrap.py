@@ -34,7 +34,10 @@ def build_assistant(
 ) -> Assistant:
     """An assistant that runs models in this process (the daemon passes its scheduler)."""
     settings = settings or load_settings()
-    runner = runner or DirectRunner(build_pool(settings, engine_factory))
+    if runner is None:
+        from codesaga.service.routing import Router
+
+        runner = Router(DirectRunner(build_pool(settings, engine_factory)), settings)
     return Assistant(settings, runner, journal or MemoryJournal())
 
 
@@ -44,18 +47,20 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     from codesaga.daemon.service import Daemon
     from codesaga.service.cache import CachedRunner
     from codesaga.service.journal import DiskJournal
+    from codesaga.service.routing import Router
     from codesaga.service.sessions import Chats, DiskSessionStore
     from codesaga.service.stores import DiskStore
 
     pool = build_pool(settings, engine_factory)
     scheduler = Scheduler(pool, max_queue=settings.max_queue)
-    runner: ModelRunner = scheduler
-    if settings.cache_responses:
-        runner = CachedRunner(scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses"))
+    local: ModelRunner = scheduler
+    if settings.cache_responses:  # local answers only: an upstream's model may change
+        local = CachedRunner(scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses"))
+    router = Router(local, settings)
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")
     # Completions skip the disk response cache: the completer keeps its own, in memory.
-    completer = Completer(settings, scheduler, speculate=True)
-    assistant = Assistant(settings, runner, journal, completer)
-    chats = Chats(assistant, runner, DiskSessionStore(settings.data_dir / "sessions"))
-    return Daemon(settings, assistant, scheduler, journal, feedback, chats)
+    completer = Completer(settings, router.sharing(scheduler), speculate=True)
+    assistant = Assistant(settings, router, journal, completer)
+    chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))
+    return Daemon(settings, assistant, scheduler, journal, feedback, chats, router)

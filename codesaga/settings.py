@@ -18,6 +18,14 @@ from typing import Any
 
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import UsageError
+from codesaga.domain.upstreams import (
+    PrivacyRules,
+    UpstreamKind,
+    UpstreamSpec,
+    check_url,
+    parse_roles,
+    parse_upstream,
+)
 
 APP_NAME = "codesaga"
 ENV_PREFIX = "CODESAGA_"
@@ -85,6 +93,52 @@ class Settings:
     hook_budget_seconds: float = _key(
         120.0, "After this long the hook skips the remaining files (and says so)."
     )
+    upstream_url: str = _key(
+        "",
+        "An OpenAI-compatible server (e.g. http://gpu-box:8080/v1) that answers every role but "
+        "completion; more servers as [[upstreams]] tables in config.toml (docs/gpu-server.md).",
+    )
+    upstream_key: str = _key(
+        "", "API key for upstream_url, sent as a bearer token; never logged or shown."
+    )
+    upstream_model: str = _key("", "Model name to ask upstream_url for; empty: its first model.")
+    upstream_roles: str = _key(
+        "generate,refactor,fix,chat", "Comma-separated roles upstream_url serves."
+    )
+    upstream_kind: str = _key(
+        "openai", "upstream_url's server: openai (vLLM, Ollama, ...) or llama-server."
+    )
+    upstream_connect_timeout: float = _key(3.0, "Seconds to connect to an upstream.")
+    upstream_first_token_timeout: float = _key(
+        120.0, "Seconds an upstream may take to send the first token (it reads the prompt)."
+    )
+    upstream_idle_timeout: float = _key(
+        20.0, "Seconds an upstream's stream may pause between tokens before it is given up."
+    )
+    upstream_retry_seconds: float = _key(
+        30.0, "A failed upstream is skipped for this long, then tried again."
+    )
+    upstream_fallback_local: int = _key(
+        1, "1: when every upstream for a role fails, the local model answers."
+    )
+    upstream_hedge_tokens: int = _key(
+        0,
+        "Hedging: a request for at most this many tokens goes to the role's first two "
+        "upstreams at once and the first to answer wins; 0 turns it off.",
+    )
+    private_paths: str = _key(
+        "",
+        "Comma-separated globs of files whose content never leaves this machine (*.env, "
+        "secrets/*): requests holding them are answered locally or refused.",
+    )
+    openai_port: int = _key(
+        0,
+        "Port of the daemon's OpenAI-compatible API on 127.0.0.1 (token required); 0 picks "
+        "a free one, -1 disables it.",
+    )
+    upstreams: tuple[UpstreamSpec, ...] = _key(
+        (), "Named upstreams: [[upstreams]] tables in config.toml (see docs/gpu-server.md)."
+    )
     idle_timeout: int = _key(1800, "Seconds without requests before the daemon exits; 0 = never.")
     max_queue: int = _key(16, "Requests that may wait per model before new ones get 'busy'.")
     cache_responses: int = _key(1, "1: answer identical deterministic requests from the cache.")
@@ -130,9 +184,45 @@ class Settings:
     def describe(self) -> list[tuple[str, str, Any, str]]:
         """(key, environment variable, value, doc) for every key, for ``config show``."""
         return [
-            (f.name, ENV_PREFIX + f.name.upper(), getattr(self, f.name), f.metadata["doc"])
+            (f.name, ENV_PREFIX + f.name.upper(), self._shown(f.name), f.metadata["doc"])
             for f in dataclasses.fields(self)
         ]
+
+    def _shown(self, name: str) -> Any:
+        value = getattr(self, name)
+        if name == "upstream_key" and value:
+            return "(set)"
+        if name == "upstreams":
+            return ", ".join(f"{u.name} ({u.display_url})" for u in value) or "()"
+        return value
+
+    def all_upstreams(self) -> tuple[UpstreamSpec, ...]:
+        """The [[upstreams]] of config.toml, then upstream_url's (CODESAGA_UPSTREAM_URL)."""
+        if not self.upstream_url:
+            return self.upstreams
+        source = "upstream_url"
+        check_url(self.upstream_url, source)
+        try:
+            kind = UpstreamKind(self.upstream_kind)
+        except ValueError:
+            raise UsageError("upstream_kind must be openai or llama-server") from None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.upstream_url)
+        name = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        single = UpstreamSpec(
+            name=name,
+            url=self.upstream_url.rstrip("/"),
+            model=self.upstream_model,
+            roles=parse_roles(self.upstream_roles, source),
+            kind=kind,
+            key=self.upstream_key or None,
+        )
+        return (*self.upstreams, single)
+
+    @property
+    def privacy(self) -> PrivacyRules:
+        return PrivacyRules.parse(self.private_paths)
 
 
 def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
@@ -203,10 +293,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path} is not valid TOML: {exc}") from None
         for key, raw in data.items():
+            if key == "upstreams":
+                if not isinstance(raw, list):
+                    raise UsageError(f"{path}: upstreams must be [[upstreams]] tables")
+                values[key] = tuple(parse_upstream(entry, env, str(path)) for entry in raw)
+                continue
             if key not in names:
                 raise UsageError(f"{path}: unknown key {key!r}; see `codesaga config show`")
             values[key] = _coerce(key, raw, _type_of(key), str(path))
-    for name in names:
+    for name in names - {"upstreams"}:
         raw = env.get(ENV_PREFIX + name.upper())
         if raw not in (None, ""):
             values[name] = _coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
@@ -214,6 +309,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         values.setdefault(name, default)
     values.setdefault("models_dir", values["data_dir"] / "models")
     settings = Settings(**values)
+    names_seen = [u.name for u in settings.all_upstreams()]
+    if len(set(names_seen)) != len(names_seen):
+        raise UsageError(f"upstream names must differ; got {names_seen}")
     if settings.n_ctx < 256:
         raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
     return settings

@@ -108,6 +108,18 @@ async def _serve(
             ),
         )
         log.info("WebSocket for editors on %s", websocket.url)
+    openai = None
+    if settings.openai_port >= 0:
+        from codesaga.daemon.openai_server import OpenAIServer
+
+        openai = OpenAIServer(
+            daemon, "127.0.0.1", settings.openai_port, token, parse_origins(settings.ws_origins)
+        )
+        await openai.start()
+        daemon.openai_url = openai.url
+        daemon.token_file = str(paths.token)
+        write_private(paths.openai, json.dumps({"url": openai.url, "token_file": str(paths.token)}))
+        log.info("OpenAI-compatible API on %s", openai.url)
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
     context_watcher = ContextWatcher(daemon.assistant.completer, settings.max_file_bytes)
     daemon.context_watcher = context_watcher
@@ -123,6 +135,8 @@ async def _serve(
         server.stop_accepting()
         if websocket is not None:
             websocket.stop_accepting()
+        if openai is not None:
+            openai.stop_accepting()
         for conn in list(daemon.connections):
             conn.cancel_all()
         # Cancelled generations stop within a token; their journal entries close as cancelled.
@@ -131,7 +145,7 @@ async def _serve(
         for watcher in watchers:
             watcher.cancel()
         server.remove_socket()
-        remove_quietly(paths.pid, paths.token, paths.websocket)
+        remove_quietly(paths.pid, paths.token, paths.websocket, paths.openai)
         daemon.close()
         log.info("stopped")
     return 0

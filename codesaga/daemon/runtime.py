@@ -72,6 +72,11 @@ class RuntimePaths:
         return self.root / "websocket.json"
 
     @property
+    def openai(self) -> Path:
+        """Where other tools find the OpenAI-compatible API's URL (and the token file)."""
+        return self.root / "openai.json"
+
+    @property
     def socket(self) -> Path:
         """The Unix socket; moved to a short private dir when the runtime dir's path is long."""
         path = self.root / "daemon.sock"

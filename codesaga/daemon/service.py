@@ -33,6 +33,7 @@ from codesaga.engine.port import CancelToken
 from codesaga.models.presets import PRESETS
 from codesaga.service.files import read_source
 from codesaga.service.journal import Journal
+from codesaga.service.routing import Router
 from codesaga.service.sessions import ChatReply, Chats
 from codesaga.service.stores import KeyValueStore
 from codesaga.service.tasks import Assistant, TaskResult
@@ -72,8 +73,10 @@ class Daemon:
         journal: Journal,
         feedback: KeyValueStore,
         chats: Chats,
+        router: Router | None = None,
     ) -> None:
         self.settings = settings
+        self.router = router or Router(scheduler, settings)
         self.assistant = assistant
         self.chats = chats
         self.scheduler = scheduler
@@ -83,6 +86,7 @@ class Daemon:
         self.last_activity = time.monotonic()
         self.connections: set[Connection] = set()
         self.websocket_url: str | None = None  # set by the WebSocket transport when it runs
+        self.openai_url: str | None = None  # set by the OpenAI-compatible HTTP API when it runs
         self.token_file: str | None = None
         self.context_watcher: ContextWatcher | None = None  # set by main when it serves
         self.stop_requested = asyncio.Event()
@@ -114,6 +118,8 @@ class Daemon:
             "sessions/detach": self.sessions_detach,
             "sessions/clear": self.sessions_clear,
             "sessions/undo": self.sessions_undo,
+            "upstreams/list": self.upstreams_list,
+            "upstreams/check": self.upstreams_check,
         }
 
     def close(self) -> None:
@@ -234,7 +240,9 @@ class Daemon:
             "roles": {str(role): self.settings.model_for(role) for role in Role},
             "processing": running,
             "websocket_url": self.websocket_url,
+            "openai_url": self.openai_url,
             "token_file": self.token_file,
+            "upstreams": self.router.describe(),
         }
 
     async def shutdown(self, conn: Connection, req: Request) -> Any:
@@ -286,6 +294,7 @@ class Daemon:
             raise
         self.settings = settings
         self.assistant.settings = settings
+        self.router.upstream_pool.reconfigure(settings)
         in_use = {m.path for m in wanted.values()}
         for path in set(self.scheduler.pool.loaded()) - in_use:
             await loop.run_in_executor(self.executor, self.scheduler.unload, path)
@@ -332,7 +341,19 @@ class Daemon:
                 for s in model_stats(records, feedback)
             ],
             "completion": self.assistant.completer.stats(),
+            "upstreams": self.router.describe(),
         }
+
+    async def upstreams_list(self, conn: Connection, req: Request) -> Any:
+        return {
+            "upstreams": self.router.describe(),
+            "private_paths": self.settings.privacy.patterns,
+        }
+
+    async def upstreams_check(self, conn: Connection, req: Request) -> Any:
+        loop = asyncio.get_running_loop()
+        checked = await loop.run_in_executor(self.executor, self.router.check)
+        return {"upstreams": checked}
 
     async def feedback_method(self, conn: Connection, req: Request) -> Any:
         request_id = require(req.params, "request_id", "str")

@@ -65,3 +65,19 @@ class VersionMismatchError(DaemonError):
 
 class VerifyFailedError(CodeSagaError):
     """A saga's --verify command failed on the changed files; every file was restored."""
+
+
+class UpstreamError(ModelError):
+    """A remote inference server failed: refused, timed out, answered an error or nonsense.
+
+    ``before_output`` says whether any text had been produced: only then can another
+    upstream (or the local model) take the request over without the client seeing it twice.
+    """
+
+    def __init__(self, message: str, *, before_output: bool = True) -> None:
+        super().__init__(message)
+        self.before_output = before_output
+
+
+class PrivateContentError(InputError):
+    """A request holds a file matched by private_paths and no local model may answer it."""

@@ -29,6 +29,16 @@ class CancelToken:
 
 
 @dataclass(frozen=True)
+class Infill:
+    """A completion's parts, for servers with their own fill-in-the-middle endpoint
+    (llama.cpp's /infill); local engines use the request's FIM ``prompt`` instead."""
+
+    before: str
+    after: str
+    files: tuple[tuple[str, str], ...] = ()  # (path, text) of other files' chunks
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """Either chat ``messages`` (rendered with the model's own template) or a raw ``prompt``."""
 
@@ -47,6 +57,10 @@ class GenerationRequest:
     # Fast apply: at temperature 0, draft the next tokens from the prompt itself (a rewrite
     # mostly copies its input) and verify them in one batch. Same output, fewer steps.
     prompt_lookup: bool = False
+    # The files whose content is in the prompt: files matched by private_paths never
+    # leave the machine (the router keeps such a request local or refuses it).
+    sources: tuple[str, ...] = ()
+    infill: Infill | None = None
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):

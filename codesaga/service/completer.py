@@ -41,7 +41,7 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
 from codesaga.domain.fim import FimFormat, suffix_window, window_start
 from codesaga.domain.repo_context import Chunk, ContextRing, select_chunks
-from codesaga.engine.port import CancelToken, Finished, GenerationRequest
+from codesaga.engine.port import CancelToken, Finished, GenerationRequest, Infill
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Settings
 
@@ -64,6 +64,8 @@ class _Prompt:
     lines: int
     fim: FimFormat
     key: str
+    sources: tuple[str, ...] = ()  # the files whose text is in the prompt
+    infill: Infill | None = None
 
     def request(
         self, max_tokens: int, temperature: float = 0.0, seed: int | None = None
@@ -76,6 +78,8 @@ class _Prompt:
             seed=seed,
             max_tokens=max_tokens,
             reserve=16,
+            sources=self.sources,
+            infill=self.infill,
         )
 
     def answer(self, generated: str) -> str:
@@ -274,6 +278,7 @@ class Completer:
             s.completion_context_chars,
             exclude_path=ctx.path,
         )
+        sources = tuple(dict.fromkeys([*([ctx.path] if ctx.path else []), *(p for p, _ in files)]))
         files = [(shown_path(path, workspace), text) for path, text in files]
         order = {"psm": False, "spm": True}.get(s.completion_order)
         name = shown_path(ctx.path, workspace) if ctx.path else None
@@ -283,7 +288,18 @@ class Completer:
             f"{resolved.name}\0{lines}\0{text}".encode(), digest_size=16
         ).hexdigest()
         return _Prompt(
-            doc, model, resolved.name, ctx.before, ctx.after, text, typed_space, lines, fim, digest
+            doc,
+            model,
+            resolved.name,
+            ctx.before,
+            ctx.after,
+            text,
+            typed_space,
+            lines,
+            fim,
+            digest,
+            sources,
+            Infill(before, after, tuple(files)),
         )
 
     def _lookup(self, prompt: _Prompt) -> tuple[str, str] | None:

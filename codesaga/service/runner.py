@@ -33,6 +33,7 @@ class Outcome:
     model: ResolvedModel
     queue_seconds: float = 0.0
     cached: bool = False
+    notes: tuple[str, ...] = ()  # how the request was routed, when that is news (failover)
 
 
 class ModelRunner(Protocol):

@@ -217,6 +217,7 @@ class Chats:
                 model=model,
                 max_tokens=reserve,
                 cache_slot=session.id,
+                sources=tuple(a.path for a in session.attachments),
             )
         except BaseException:
             answer.content = "".join(parts)  # kept, and marked interrupted

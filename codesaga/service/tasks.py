@@ -129,8 +129,9 @@ class Assistant:
         model: str | None = None,
         max_tokens: int | None = None,
         cache_slot: str | None = None,
+        sources: tuple[str, ...] = (),
     ) -> TaskResult:
-        """One chat turn over the given history (sessions come with the chat issue)."""
+        """One chat turn over the given history; ``sources`` are the files attached to it."""
         if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
             raise InputError("a chat needs a last message from the user with some text")
         request = GenerationRequest(
@@ -138,10 +139,47 @@ class Assistant:
             max_tokens=max_tokens or self.settings.max_tokens,
             temperature=self.settings.temperature,
             cache_slot=cache_slot,
+            sources=sources,
         )
         summary = {"messages": len(messages), "last": messages[-1].content}
         with self._journaled(RequestType.CHAT, summary) as rec:
             result = self._run(rec, Role.CHAT, request, on_delta, cancel, priority, model)
+            return self._done(rec, result)
+
+    def passthrough(
+        self,
+        *,
+        messages: list[Message] | None = None,
+        prompt: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] = (),
+        seed: int | None = None,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+        model: str | None = None,
+    ) -> TaskResult:
+        """A request of the OpenAI-compatible API: chat ``messages`` (the chat role) or a raw
+        ``prompt`` (the generate role), given to the model as they are."""
+        if messages is not None:
+            if not messages:
+                raise InputError("messages is empty")
+            kind, role = RequestType.CHAT, Role.CHAT
+            summary: dict[str, Any] = {"api": "openai", "messages": len(messages)}
+            summary["last"] = messages[-1].content
+        else:
+            kind, role = RequestType.GENERATE, Role.GENERATE
+            summary = {"api": "openai", "prompt": prompt}
+        request = GenerationRequest(
+            messages=messages or (),
+            prompt=prompt if messages is None else None,
+            max_tokens=min(max_tokens or self.settings.max_tokens, self.settings.max_tokens),
+            temperature=self.settings.temperature if temperature is None else temperature,
+            stop=tuple(stop),
+            seed=seed,
+        )
+        with self._journaled(kind, summary) as rec:
+            result = self._run(rec, role, request, on_delta, cancel, Priority.NORMAL, model)
             return self._done(rec, result)
 
     def refactor(
@@ -347,6 +385,7 @@ class Assistant:
             max_tokens=max(self.settings.max_tokens, code_tokens * 3 // 2 + 256),
             reserve=code_tokens + 32,
             prompt_lookup=bool(self.settings.fast_apply),
+            sources=tuple(dict.fromkeys(str(p) for p in (file, ctx.path) if p)),
         )
         result = self._run(record, role, request, on_delta, cancel, priority, model)
         finished = result.finished
@@ -412,7 +451,7 @@ class Assistant:
             resolved.name,
             finished.text,
             finished=finished,
-            warnings=[resolved.warning] if resolved.warning else [],
+            warnings=[*([resolved.warning] if resolved.warning else []), *outcome.notes],
             cached=outcome.cached,
         )
 

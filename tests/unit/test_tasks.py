@@ -159,7 +159,7 @@ def test_edit_during_generation_wins(
 
     editing = EditingEngine(n_ctx=4096)
     editing.enqueue(f"```python\n{REWRITE}```")
-    assistant.runner.pool._factory = lambda resolved: editing  # type: ignore[attr-defined]
+    assistant.runner.local.pool._factory = lambda resolved: editing  # type: ignore[attr-defined]
     with pytest.raises(InputError, match="changed while CodeSaga was working"):
         assistant.refactor(source, apply=True)
     assert source.read_text().startswith("# the user's edit")

@@ -1,0 +1,344 @@
+"""An engine on a shared inference server: any OpenAI-compatible API (llama.cpp's
+llama-server, vLLM, Ollama, another CodeSaga daemon), streamed as server-sent events.
+
+Chat requests go to ``/chat/completions``, raw prompts to ``/completions``, and a
+completion with its parts to llama-server's ``/infill``. Three timeouts guard a request:
+connecting, the first token (the server reads the whole prompt first) and the pauses
+between tokens; each failure is an ``UpstreamError`` that says whether any text had been
+produced, so the router knows whether another server can take over.
+
+The API key is sent as a bearer token and scrubbed from every message we raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from codesaga.domain.errors import UpstreamError
+from codesaga.domain.fim import FORMATS, FimFormat
+from codesaga.domain.stops import StopScanner
+from codesaga.domain.upstreams import UpstreamKind, UpstreamSpec
+from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
+
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+MAX_ERROR_BODY = 400  # characters of an error response worth showing
+MAX_EVENT_BYTES = 1024 * 1024  # one server-sent event; past that the stream is nonsense
+CHARS_PER_TOKEN = 3  # a cautious estimate: we cannot count a remote model's tokens
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 3.0
+    first_token: float = 120.0
+    idle: float = 20.0
+
+
+_END = object()
+_CANCELLED = object()
+
+
+def fim_format(spec: UpstreamSpec, model: str) -> FimFormat | None:
+    """The upstream model's fill-in-the-middle format: configured, or known from its name."""
+    wanted = (spec.fim or "").lower()
+    for fmt in FORMATS:
+        if wanted == fmt.family or (not wanted and fmt.family in model.lower()):
+            return fmt
+    return None
+
+
+class RemoteEngine:
+    def __init__(self, spec: UpstreamSpec, model: str, timeouts: Timeouts | None = None) -> None:
+        self.spec = spec
+        self.model = model
+        self.timeouts = timeouts or Timeouts()
+        self.info = EngineInfo(
+            name=f"{spec.name}/{model}" if model else spec.name,
+            path=None,
+            n_ctx=spec.n_ctx,
+            fim=fim_format(spec, model),
+            metadata={"upstream": spec.name, "url": spec.display_url},
+        )
+
+    # -- the Engine port ---------------------------------------------------------------
+
+    def count_tokens(self, request: GenerationRequest) -> int:
+        """An estimate (the server's tokenizer is not ours): enough to refuse a prompt that
+        cannot fit before sending it."""
+        text = request.prompt or "".join(m.content for m in request.messages)
+        return len(text) // CHARS_PER_TOKEN + 4 * len(request.messages)
+
+    def stream(
+        self, request: GenerationRequest, cancel: CancelToken | None = None
+    ) -> Iterator[Delta | Finished]:
+        path, body = self._endpoint(request)
+        loop = asyncio.new_event_loop()
+        events = self._events(path, body)
+        scanner = StopScanner(request.stop)
+        started = time.perf_counter()
+        first_at: float | None = None
+        produced = 0
+        usage: dict[str, Any] = {}
+        reason: Literal["stop", "length", "cancelled"] = "stop"
+        try:
+            while True:
+                limit = self.timeouts.first_token if first_at is None else self.timeouts.idle
+                event = loop.run_until_complete(
+                    self._next(events, limit, cancel, before_output=first_at is None)
+                )
+                if event is _END:
+                    break
+                if event is _CANCELLED:
+                    reason = "cancelled"
+                    break
+                assert isinstance(event, dict)
+                usage = event.get("usage") or usage
+                text, finish = self._piece(event)
+                if text:
+                    if first_at is None:
+                        first_at = time.perf_counter()
+                    produced += 1
+                    shown = scanner.feed(text)
+                    if shown:
+                        yield Delta(shown)
+                    if scanner.stopped:
+                        break
+                if finish in ("length", "stop"):
+                    reason = "length" if finish == "length" else "stop"
+        except UpstreamError as exc:
+            raise UpstreamError(
+                self._scrub(str(exc)), before_output=first_at is None and exc.before_output
+            ) from None
+        finally:
+            loop.run_until_complete(events.aclose())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+        if reason != "cancelled":
+            rest = scanner.flush()
+            if rest:
+                yield Delta(rest)
+        done = time.perf_counter()
+        first = first_at or done
+        prompt_tokens = int(usage.get("prompt_tokens") or self.count_tokens(request))
+        yield Finished(
+            reason,
+            prompt_tokens,
+            prompt_tokens,
+            int(usage.get("completion_tokens") or produced),
+            first - started,
+            done - first,
+        )
+
+    def close(self) -> None:
+        pass
+
+    # -- health --------------------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        """The server's model names (GET /models): the health check, and how an upstream
+        configured without a model name finds one."""
+        import httpx
+
+        try:
+            with httpx.Client(timeout=self.timeouts.connect, trust_env=self._trust_env()) as client:
+                response = client.get(f"{self.spec.url}/models", headers=self._headers())
+        except httpx.HTTPError as exc:
+            raise UpstreamError(self._scrub(self._describe(exc))) from None
+        if response.status_code >= 400:
+            raise UpstreamError(
+                self._scrub(self._status_message(response.status_code, response.text))
+            )
+        try:
+            data = response.json()["data"]
+            return [str(item["id"]) for item in data]
+        except (ValueError, KeyError, TypeError):
+            raise UpstreamError(
+                f"upstream {self.spec.name} ({self.spec.display_url}) answered /models with "
+                "something that is not an OpenAI model list"
+            ) from None
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def _endpoint(self, request: GenerationRequest) -> tuple[str, dict[str, Any]]:
+        common: dict[str, Any] = {
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stream": True,
+        }
+        if request.seed is not None:
+            common["seed"] = request.seed
+        if request.stop:
+            common["stop"] = list(request.stop)[:4]  # OpenAI's limit; we also stop locally
+        if request.infill is not None and self.spec.kind is UpstreamKind.LLAMA_SERVER:
+            root = self.spec.url.removesuffix("/v1")
+            infill = request.infill
+            return f"{root}/infill", {
+                "input_prefix": infill.before,
+                "input_suffix": infill.after,
+                "input_extra": [{"filename": p, "text": t} for p, t in infill.files],
+                "n_predict": request.max_tokens,
+                "temperature": request.temperature,
+                "stream": True,
+                **({"stop": common["stop"]} if "stop" in common else {}),
+            }
+        if request.messages:
+            messages = [{"role": m.role, "content": m.content} for m in request.messages]
+            return f"{self.spec.url}/chat/completions", {
+                "model": self.model,
+                "messages": messages,
+                "stream_options": {"include_usage": True},
+                **common,
+            }
+        return f"{self.spec.url}/completions", {
+            "model": self.model,
+            "prompt": request.prompt,
+            "stream_options": {"include_usage": True},
+            **common,
+        }
+
+    async def _events(self, url: str, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any]]:
+        """The stream's JSON events, until ``[DONE]`` or the end of the response."""
+        import httpx
+
+        timeout = httpx.Timeout(self.timeouts.connect, read=None)
+        try:
+            async with (
+                httpx.AsyncClient(timeout=timeout, trust_env=self._trust_env()) as client,
+                client.stream("POST", url, json=body, headers=self._headers()) as response,
+            ):
+                if response.status_code >= 400:
+                    text = (await response.aread()).decode("utf-8", "replace")
+                    raise UpstreamError(self._status_message(response.status_code, text))
+                kind = response.headers.get("content-type", "")
+                if "text/event-stream" not in kind:
+                    raise UpstreamError(
+                        f"upstream {self.spec.name} answered with {kind or 'no type'}, "
+                        "not a stream of server-sent events; is the URL an OpenAI-"
+                        "compatible API (it usually ends in /v1)?"
+                    )
+                async for data in _sse_data(response.aiter_lines()):
+                    if data == "[DONE]":
+                        return
+                    yield self._decode(data)
+        except httpx.HTTPError as exc:
+            raise UpstreamError(self._describe(exc)) from None
+
+    async def _next(
+        self,
+        events: AsyncIterator[dict[str, Any]],
+        limit: float,
+        cancel: CancelToken | None,
+        *,
+        before_output: bool,
+    ) -> object:
+        """The next event, ``_END``, or ``_CANCELLED``; polls ``cancel`` while it waits."""
+        task = asyncio.ensure_future(anext(events, _END))
+        deadline = time.monotonic() + limit
+        while True:
+            remaining = deadline - time.monotonic()
+            done, _ = await asyncio.wait({task}, timeout=max(0.0, min(0.1, remaining)))
+            if done:
+                return task.result()
+            stopped = cancel is not None and cancel.cancelled
+            if stopped or remaining <= 0:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                if stopped:
+                    return _CANCELLED
+                what = "the first token" if before_output else "the next token"
+                raise UpstreamError(
+                    f"upstream {self.spec.name} ({self.spec.display_url}) sent nothing for "
+                    f"{limit:g} s while we waited for {what}; it is overloaded or stuck",
+                    before_output=before_output,
+                )
+
+    def _decode(self, data: str) -> dict[str, Any]:
+        try:
+            event = json.loads(data)
+        except ValueError:
+            raise UpstreamError(
+                f"upstream {self.spec.name} sent a malformed event ({data[:80]!r}); it may not "
+                "be an OpenAI-compatible server"
+            ) from None
+        if not isinstance(event, dict):
+            raise UpstreamError(f"upstream {self.spec.name} sent {data[:80]!r}, not an object")
+        error = event.get("error")
+        if error:
+            message = error.get("message") if isinstance(error, dict) else error
+            raise UpstreamError(
+                f"upstream {self.spec.name} failed: {str(message)[:MAX_ERROR_BODY]}"
+            )
+        return event
+
+    @staticmethod
+    def _piece(event: dict[str, Any]) -> tuple[str, str | None]:
+        """(text, finish reason) of one event of any of the three endpoints."""
+        choices = event.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+            choice = choices[0]
+            delta = choice.get("delta")
+            text = delta.get("content") if isinstance(delta, dict) else choice.get("text")
+            return str(text or ""), choice.get("finish_reason")
+        if "content" in event:  # llama-server's /infill
+            finish = "stop" if event.get("stop") else None
+            return str(event.get("content") or ""), finish
+        return "", None
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "text/event-stream, application/json"}
+        if self.spec.key:
+            headers["Authorization"] = f"Bearer {self.spec.key}"
+        return headers
+
+    def _trust_env(self) -> bool:
+        # A proxy from the environment may be needed for a remote server, never for loopback.
+        return urlsplit(self.spec.url).hostname not in LOOPBACK_HOSTS
+
+    def _status_message(self, status: int, body: str) -> str:
+        hint = {
+            401: "; check the upstream's key (upstream_key or key_env)",
+            403: "; check the upstream's key (upstream_key or key_env)",
+            404: "; check the URL (it usually ends in /v1) and the model name",
+            429: "; it is rate-limiting us",
+        }.get(status, "")
+        snippet = " ".join(body.split())[:MAX_ERROR_BODY]
+        return f"upstream {self.spec.name} answered HTTP {status}: {snippet}{hint}"
+
+    def _describe(self, exc: Exception) -> str:
+        import httpx
+
+        where = f"upstream {self.spec.name} ({self.spec.display_url})"
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"{where} did not accept a connection within {self.timeouts.connect:g} s"
+        if isinstance(exc, httpx.ConnectError):
+            return f"cannot connect to {where}: {exc}; is the server running?"
+        return f"{where} failed: {type(exc).__name__}: {exc}"
+
+    def _scrub(self, text: str) -> str:
+        key = self.spec.key
+        return text.replace(key, "***") if key else text
+
+
+async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The data of each server-sent event (fields other than data are ignored)."""
+    data: list[str] = []
+    size = 0
+    async for line in lines:
+        if not line:
+            if data:
+                yield "\n".join(data)
+            data, size = [], 0
+        elif line.startswith("data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(" ") else value)
+            size += len(value)
+            if size > MAX_EVENT_BYTES:
+                raise UpstreamError("an upstream sent an event larger than 1 MiB; giving up")
+        # comments (":...") and event:, id:, retry: fields carry nothing we use
+    if data:
+        yield "\n".join(data)

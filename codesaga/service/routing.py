@@ -1,0 +1,381 @@
+"""Routing: which server answers a request — an upstream or the local model.
+
+The Router is a ModelRunner around the local one. For each role it tries the upstreams
+that serve it, in the configured order, skipping one that failed recently; a request whose
+prompt holds a private file never goes upstream. An upstream that fails before producing
+any text hands the request to the next one and finally to the local model; what happened
+is returned as notes, which end up in the journal next to the model that answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from codesaga.domain.enums import ModelKind, ModelStatus, Role
+from codesaga.domain.errors import PrivateContentError, UpstreamError
+from codesaga.domain.models import ModelInstance
+from codesaga.domain.upstreams import UpstreamSpec
+from codesaga.engine.port import CancelToken, EngineInfo, GenerationRequest, collect
+from codesaga.engine.remote import RemoteEngine, Timeouts
+from codesaga.service.models import ResolvedModel
+from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
+from codesaga.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Upstream:
+    """One configured server, its engines (one per model name) and its health."""
+
+    spec: UpstreamSpec
+    timeouts: Timeouts
+    instance: ModelInstance
+    down_until: float = 0.0
+    last_error: str | None = None
+    _engines: dict[str, RemoteEngine] = field(default_factory=dict)
+    _discovered: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def available(self, now: float) -> bool:
+        return now >= self.down_until
+
+    def engine(self, role: Role) -> RemoteEngine:
+        """The engine for ``role``'s model; an upstream without a model name is asked for
+        its first model once (that request is its health check too)."""
+        model = self.spec.model_for(role)
+        with self._lock:
+            if not model:
+                if self._discovered is None:
+                    names = RemoteEngine(self.spec, "", self.timeouts).list_models()
+                    if not names:
+                        raise UpstreamError(f"upstream {self.name} serves no model")
+                    self._discovered = names[0]
+                model = self._discovered
+            engine = self._engines.get(model)
+            if engine is None:
+                engine = self._engines[model] = RemoteEngine(self.spec, model, self.timeouts)
+            return engine
+
+    def failed(self, error: str, retry_after: float) -> None:
+        self.down_until = time.monotonic() + retry_after
+        self.last_error = error
+        self.instance.status = ModelStatus.UNAVAILABLE
+
+    def answered(self, seconds: float) -> None:
+        self.down_until = 0.0
+        self.last_error = None
+        self.instance.status = ModelStatus.READY
+        self.instance.last_used_at = time.time()
+        self.instance.metrics.record_response(seconds)
+
+    def check(self) -> dict[str, Any]:
+        """Ask the server for its models now; updates the health either way."""
+        started = time.monotonic()
+        try:
+            models = RemoteEngine(self.spec, "", self.timeouts).list_models()
+        except UpstreamError as exc:
+            self.failed(str(exc), 0.0)
+            return {**self.describe(), "ok": False, "error": str(exc)}
+        self.down_until = 0.0
+        self.last_error = None
+        self.instance.status = ModelStatus.READY
+        seconds = round(time.monotonic() - started, 3)
+        return {**self.describe(), "ok": True, "models": models, "seconds": seconds}
+
+    def describe(self) -> dict[str, Any]:
+        spec, metrics = self.spec, self.instance.metrics
+        return {
+            "name": spec.name,
+            "url": spec.display_url,
+            "kind": str(spec.kind),
+            "model": spec.model or self._discovered or "(the server's first)",
+            "role_models": {str(r): m for r, m in spec.role_models.items()},
+            "roles": [str(r) for r in spec.roles],
+            "key": "set" if spec.key else "none",
+            "status": str(self.instance.status),
+            "last_error": self.last_error,
+            "last_used_at": self.instance.last_used_at,
+            "usage_count": metrics.usage_count,
+            "mean_seconds": metrics.mean_response_seconds,
+        }
+
+
+class Upstreams:
+    """The configured upstreams and their health, shared by every Router of a daemon."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.all: list[Upstream] = []
+        self.reconfigure(settings)
+
+    def reconfigure(self, settings: Settings) -> None:
+        """New settings: an upstream that keeps its name and URL keeps its health."""
+        timeouts = Timeouts(
+            settings.upstream_connect_timeout,
+            settings.upstream_first_token_timeout,
+            settings.upstream_idle_timeout,
+        )
+        old = {(u.spec.name, u.spec.url): u for u in self.all}
+        fresh = []
+        for spec in settings.all_upstreams():
+            kept = old.get((spec.name, spec.url))
+            instance = (
+                kept.instance
+                if kept is not None
+                else ModelInstance(spec.name, ModelKind.REMOTE, spec.model or spec.name, spec.url)
+            )
+            if kept is None:
+                instance.status = ModelStatus.READY
+            upstream = Upstream(spec, timeouts, instance)
+            if kept is not None:
+                upstream.down_until, upstream.last_error = kept.down_until, kept.last_error
+            fresh.append(upstream)
+        self.settings = settings
+        self.all[:] = fresh
+
+
+class Router:
+    """A ModelRunner that sends each role to its upstreams first, then to ``local``."""
+
+    def __init__(self, local: ModelRunner, upstreams: Upstreams | Settings) -> None:
+        self.local = local
+        self.upstream_pool = upstreams if isinstance(upstreams, Upstreams) else Upstreams(upstreams)
+
+    @property
+    def settings(self) -> Settings:
+        return self.upstream_pool.settings
+
+    @property
+    def upstreams(self) -> list[Upstream]:
+        return self.upstream_pool.all
+
+    def sharing(self, local: ModelRunner) -> Router:
+        """A router over another local runner with the same upstreams (and their health)."""
+        return Router(local, self.upstream_pool)
+
+    # -- choosing ------------------------------------------------------------------------
+
+    def candidates(self, role: Role, model: str | None) -> list[Upstream]:
+        """The upstreams to try for ``role`` in order. ``model`` naming an upstream
+        ("gpu-box", or "gpu-box/model") picks it alone; naming anything else is local."""
+        if model is not None:
+            name = model.split("/", 1)[0]
+            return [u for u in self.upstreams if u.name == name]
+        now = time.monotonic()
+        serving = [u for u in self.upstreams if u.spec.serves(role)]
+        up = [u for u in serving if u.available(now)]
+        return up or serving[:1]  # all down: try the first again rather than none
+
+    def _local_model(self, model: str | None) -> str | None:
+        if model is not None and any(model.split("/", 1)[0] == u.name for u in self.upstreams):
+            return None
+        return model
+
+    # -- the ModelRunner port --------------------------------------------------------------
+
+    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+        for upstream in self.candidates(role, model):
+            try:
+                engine = upstream.engine(role)
+            except UpstreamError as exc:
+                upstream.failed(str(exc), self.settings.upstream_retry_seconds)
+                continue
+            return engine.info, _resolved(engine)
+        return self.local.info(role, self._local_model(model))
+
+    def count_tokens(self, role: Role, request: GenerationRequest, model: str | None = None) -> int:
+        for upstream in self.candidates(role, model):
+            try:
+                return upstream.engine(role).count_tokens(request)  # an estimate
+            except UpstreamError as exc:
+                upstream.failed(str(exc), self.settings.upstream_retry_seconds)
+        return self.local.count_tokens(role, request, self._local_model(model))
+
+    def run(
+        self,
+        role: Role,
+        request: GenerationRequest,
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+        priority: Priority = Priority.NORMAL,
+        on_start: Callable[[], None] | None = None,
+        model: str | None = None,
+    ) -> Outcome:
+        cancel = cancel or CancelToken()
+        notes: list[str] = []
+        candidates = self.candidates(role, model)
+        private = self.settings.privacy.first_private(request.sources)
+        if private is not None and candidates:
+            path, pattern = private
+            if model is not None or not self.settings.upstream_fallback_local:
+                raise PrivateContentError(
+                    f"{path} matches private_paths ({pattern}), so it is never sent to an "
+                    f"upstream, and no local model may answer ({self._why_not_local(model)}); "
+                    "remove it from the request or allow local answers"
+                )
+            notes.append(f"{path} is private ({pattern}): answered by the local model")
+            candidates = []
+        started = False
+
+        def start_once() -> None:
+            nonlocal started
+            if not started and on_start is not None:
+                on_start()
+            started = True
+
+        hedge = self.settings.upstream_hedge_tokens
+        while candidates:
+            if hedge and request.max_tokens <= hedge and len(candidates) >= 2:
+                pair, candidates = candidates[:2], candidates[2:]
+                outcome = self._hedged(pair, role, request, on_delta, cancel, start_once, notes)
+            else:
+                first, candidates = candidates[0], candidates[1:]
+                outcome = self._try(first, role, request, on_delta, cancel, start_once, notes)
+            if outcome is not None:
+                return replace(outcome, notes=(*outcome.notes, *notes))
+        if notes and not private and not self.settings.upstream_fallback_local:
+            raise UpstreamError(
+                "; ".join(notes) + "; local answers are off (upstream_fallback_local)"
+            )
+        outcome = self.local.run(
+            role,
+            request,
+            on_delta=on_delta,
+            cancel=cancel,
+            priority=priority,
+            on_start=start_once,
+            model=self._local_model(model),
+        )
+        if notes and not private:
+            notes.append(f"answered by the local model {outcome.model.name}")
+        return replace(outcome, notes=(*outcome.notes, *notes))
+
+    def _try(
+        self,
+        upstream: Upstream,
+        role: Role,
+        request: GenerationRequest,
+        on_delta: OnDelta | None,
+        cancel: CancelToken,
+        on_start: Callable[[], None],
+        notes: list[str],
+    ) -> Outcome | None:
+        """The upstream's answer, or None (noted) when it failed before any output."""
+        began = time.monotonic()
+        try:
+            engine = upstream.engine(role)
+            on_start()
+            finished = collect(engine, request, on_delta, cancel)
+        except UpstreamError as exc:
+            upstream.failed(str(exc), self.settings.upstream_retry_seconds)
+            log.warning("%s", exc)
+            if not exc.before_output:
+                raise
+            notes.append(f"{upstream.name} failed: {exc}")
+            return None
+        upstream.answered(time.monotonic() - began)
+        return Outcome(finished, _resolved(engine))
+
+    def _hedged(
+        self,
+        pair: list[Upstream],
+        role: Role,
+        request: GenerationRequest,
+        on_delta: OnDelta | None,
+        cancel: CancelToken,
+        on_start: Callable[[], None],
+        notes: list[str],
+    ) -> Outcome | None:
+        """Send to both; the first to produce text (or finish) wins, the other is cancelled."""
+        tokens = {u.name: CancelToken() for u in pair}
+        lock = threading.Lock()
+        winner: list[str] = []
+        results: queue.Queue[tuple[Upstream, Outcome | UpstreamError | None, list[str]]] = (
+            queue.Queue()
+        )
+
+        def claim(name: str) -> bool:
+            with lock:
+                if not winner:
+                    winner.append(name)
+                    for other, token in tokens.items():
+                        if other != name:
+                            token.cancel()
+                return winner[0] == name
+
+        def run(upstream: Upstream) -> None:
+            own: list[str] = []
+
+            def forward(text: str) -> None:
+                if claim(upstream.name) and on_delta is not None:
+                    on_delta(text)
+
+            outcome: Outcome | UpstreamError | None
+            try:
+                outcome = self._try(
+                    upstream, role, request, forward, tokens[upstream.name], on_start, own
+                )
+            except UpstreamError as exc:  # failed after its first text
+                outcome = exc
+            results.put((upstream, outcome, own))
+
+        for upstream in pair:
+            threading.Thread(target=run, args=(upstream,), daemon=True).start()
+        pending = len(pair)
+        while pending:
+            try:
+                upstream, outcome, own = results.get(timeout=0.1)
+            except queue.Empty:
+                if cancel.cancelled:
+                    for token in tokens.values():
+                        token.cancel()
+                continue
+            pending -= 1
+            notes.extend(own)
+            if isinstance(outcome, UpstreamError):
+                if claim(upstream.name):
+                    raise outcome  # the client has seen part of this answer
+                continue
+            if outcome is None:
+                continue
+            if outcome.finished.reason == "cancelled" and not cancel.cancelled:
+                continue  # the loser
+            if claim(upstream.name):
+                loser = [u.name for u in pair if u is not upstream]
+                notes.append(f"hedged with {', '.join(loser)}; {upstream.name} answered first")
+                return outcome
+        return None
+
+    def _why_not_local(self, model: str | None) -> str:
+        if model is not None:
+            return f"the request asked for upstream model {model}"
+        return "upstream_fallback_local = 0"
+
+    # -- control -----------------------------------------------------------------------
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [u.describe() for u in self.upstreams]
+
+    def check(self) -> list[dict[str, Any]]:
+        return [u.check() for u in self.upstreams]
+
+    def close(self) -> None:
+        self.local.close()
+
+
+def _resolved(engine: RemoteEngine) -> ResolvedModel:
+    # A remote model has no file: the path names the server, for the places that key by it.
+    return ResolvedModel(engine.info.name, Path(engine.spec.display_url), None, True)
