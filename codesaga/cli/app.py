@@ -494,6 +494,59 @@ def config_show(as_json: JsonOpt = False) -> None:
     render.note(f"config file: {config_file()} (TOML, same keys; the environment wins)")
 
 
+# -- upstreams ------------------------------------------------------------------------------
+
+upstreams_app = typer.Typer(
+    help="Shared inference servers the daemon sends work to (docs/gpu-server.md).",
+    no_args_is_help=True,
+)
+app.add_typer(upstreams_app, name="upstreams")
+
+
+def _show_upstreams(rows: list[dict[str, Any]], private: list[str] | None = None) -> None:
+    if not rows:
+        render.stdout.print(
+            "no upstreams: every role runs on this machine. Set CODESAGA_UPSTREAM_URL or add "
+            "[[upstreams]] to config.toml (docs/gpu-server.md)"
+        )
+    for u in rows:
+        state = u["status"] if "ok" not in u else ("ok" if u["ok"] else "FAILED")
+        render.stdout.print(
+            f"{u['name']:<16} {u['url']}  [{u['kind']}]  roles: {', '.join(u['roles'])}  "
+            f"model: {u['model']}  key: {u['key']}  {state}"
+        )
+        if u.get("models"):
+            render.stdout.print(
+                f"    serves {', '.join(u['models'])} (answered in {u['seconds']:.2f} s)"
+            )
+        if u.get("error") or u.get("last_error"):
+            render.stdout.print(f"    {u.get('error') or u.get('last_error')}")
+    if private:
+        render.stdout.print(f"never sent upstream: {', '.join(private)}")
+
+
+@upstreams_app.command("list", epilog="Example: codesaga upstreams list")
+def upstreams_list(as_json: JsonOpt = False) -> None:
+    """The upstreams, the roles each serves, their health and the private_paths globs."""
+    result = _control("upstreams/list")
+    if as_json:
+        render.print_json(result)
+        return
+    _show_upstreams(result["upstreams"], result["private_paths"])
+
+
+@upstreams_app.command("check", epilog="Example: codesaga upstreams check")
+def upstreams_check(as_json: JsonOpt = False) -> None:
+    """Ask every upstream for its models now; exits 1 when one does not answer."""
+    result = _control("upstreams/check")
+    if as_json:
+        render.print_json(result)
+    else:
+        _show_upstreams(result["upstreams"])
+    if not all(u["ok"] for u in result["upstreams"]):
+        raise typer.Exit(1)
+
+
 # -- sagas ----------------------------------------------------------------------------------
 
 saga_app = typer.Typer(

@@ -176,7 +176,9 @@ class Router:
         now = time.monotonic()
         serving = [u for u in self.upstreams if u.spec.serves(role)]
         up = [u for u in serving if u.available(now)]
-        return up or serving[:1]  # all down: try the first again rather than none
+        if up or self.settings.upstream_fallback_local:
+            return up
+        return serving  # all resting and no local answers: trying again beats certain failure
 
     def _local_model(self, model: str | None) -> str | None:
         if model is not None and any(model.split("/", 1)[0] == u.name for u in self.upstreams):

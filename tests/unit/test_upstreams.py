@@ -1,0 +1,291 @@
+"""The remote engine and the router against scripted OpenAI-compatible servers on loopback
+(real HTTP, scripted answers and failures); the local model is the scripted fake engine."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from codesaga.domain.enums import RequestType, Role
+from codesaga.domain.errors import PrivateContentError, UpstreamError, UsageError
+from codesaga.domain.prompts import Message
+from codesaga.domain.upstreams import PrivacyRules, UpstreamKind, UpstreamSpec
+from codesaga.engine.fake import FakeEngine
+from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, Infill, collect
+from codesaga.engine.remote import RemoteEngine, Timeouts
+from codesaga.settings import load_settings
+from tests.unit.test_tasks import ORIGINAL, assistant_with, models_dir  # noqa: F401
+from tests.upstream_server import ScriptedUpstream
+
+KEY = "sk-test-0123456789-SECRET"
+CHAT = GenerationRequest(messages=[Message("user", "hello")], max_tokens=32)
+FAST = Timeouts(connect=1.0, first_token=0.6, idle=0.6)
+
+
+def engine_for(server: ScriptedUpstream, **spec: object) -> RemoteEngine:
+    upstream = UpstreamSpec(name="box", url=server.url, key=KEY, **spec)  # type: ignore[arg-type]
+    return RemoteEngine(upstream, "scripted-model", FAST)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# -- the remote engine --------------------------------------------------------------------
+
+
+def test_streams_chat_and_sends_the_key_as_a_bearer_token() -> None:
+    with ScriptedUpstream("ok") as server:
+        finished = collect(engine_for(server), CHAT)
+    assert finished.text == "print('hello from upstream')\n"
+    assert finished.completion_tokens == 3 and finished.prompt_tokens == 11
+    request = server.received[0]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["Authorization"] == f"Bearer {KEY}"
+    assert request["body"]["model"] == "scripted-model" and request["body"]["stream"] is True
+
+
+def test_raw_prompts_use_completions_and_stops_apply_locally() -> None:
+    with ScriptedUpstream("ok") as server:
+        request = GenerationRequest(prompt="def f():", stop=["from"], max_tokens=8)
+        finished = collect(engine_for(server), request)
+    assert server.received[0]["path"] == "/v1/completions"
+    assert server.received[0]["body"]["prompt"] == "def f():"
+    assert finished.text == "print('hello "  # cut at the stop string "from"
+
+
+def test_llama_server_completion_uses_infill() -> None:
+    with ScriptedUpstream("ok") as server:
+        request = GenerationRequest(
+            prompt="<|fim_prefix|>...", infill=Infill("def f(", "):\n", (("b.py", "x = 1"),))
+        )
+        finished = collect(engine_for(server, kind=UpstreamKind.LLAMA_SERVER), request)
+    sent = server.received[0]
+    assert sent["path"] == "/infill"
+    assert sent["body"]["input_prefix"] == "def f(" and sent["body"]["input_suffix"] == "):\n"
+    assert sent["body"]["input_extra"] == [{"filename": "b.py", "text": "x = 1"}]
+    assert finished.text == "print('hello from upstream')\n"
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("500", "answered HTTP 500: .*upstream exploded"),
+        ("malformed", "malformed event"),
+        ("stall-first", "sent nothing for 0.6 s while we waited for the first token"),
+    ],
+)
+def test_failures_before_any_text_are_clear_and_may_fail_over(mode: str, message: str) -> None:
+    with ScriptedUpstream(mode) as server:
+        started = time.monotonic()
+        with pytest.raises(UpstreamError, match=message) as caught:
+            collect(engine_for(server), CHAT)
+        assert time.monotonic() - started < 5
+    assert caught.value.before_output
+
+
+def test_a_stall_after_text_cannot_fail_over() -> None:
+    with ScriptedUpstream("stall-middle") as server:
+        seen: list[str] = []
+        with pytest.raises(UpstreamError, match="the next token") as caught:
+            collect(engine_for(server), CHAT, seen.append)
+    assert seen == ["print('hello "] and not caught.value.before_output
+
+
+def test_connection_refused_is_clear() -> None:
+    spec = UpstreamSpec(name="gone", url=f"http://127.0.0.1:{free_port()}/v1", key=KEY)
+    with pytest.raises(UpstreamError, match="cannot connect to upstream gone .*is the server"):
+        collect(RemoteEngine(spec, "m", FAST), CHAT)
+
+
+def test_the_key_never_appears_in_an_error_even_when_the_server_echoes_it() -> None:
+    with ScriptedUpstream("401-echo") as server, pytest.raises(UpstreamError) as caught:
+        collect(engine_for(server), CHAT)
+    assert "HTTP 401" in str(caught.value) and "check the upstream's key" in str(caught.value)
+    assert KEY not in str(caught.value) and "***" in str(caught.value)
+    assert KEY not in repr(UpstreamSpec(name="x", url="http://h/v1", key=KEY))
+
+
+def test_cancel_stops_a_remote_stream() -> None:
+    with ScriptedUpstream("stall-middle") as server:
+        cancel = CancelToken()
+        events = []
+        for event in engine_for(server).stream(CHAT, cancel):
+            events.append(event)
+            if isinstance(event, Delta):
+                cancel.cancel()
+        assert isinstance(events[-1], Finished) and events[-1].reason == "cancelled"
+
+
+def test_list_models_is_the_health_check() -> None:
+    with ScriptedUpstream("ok") as server:
+        assert engine_for(server).list_models() == ["scripted-model"]
+    with ScriptedUpstream("500") as server, pytest.raises(UpstreamError, match="HTTP 500"):
+        engine_for(server).list_models()
+
+
+# -- configuration and privacy -----------------------------------------------------------
+
+
+def test_upstreams_from_the_environment_and_config(codesaga_home: Path) -> None:
+    config = codesaga_home / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        '[[upstreams]]\nname = "gpu"\nurl = "http://gpu-box:8080/v1"\nkey_env = "GPU_KEY"\n'
+        'roles = ["chat", "completion"]\nkind = "llama-server"\n'
+        '[upstreams.models]\nchat = "bllossom-8b"\n'
+    )
+    env = {
+        "CODESAGA_HOME": str(codesaga_home),
+        "GPU_KEY": KEY,
+        "CODESAGA_UPSTREAM_URL": "http://10.0.0.5:8000/v1",
+    }
+    gpu, single = load_settings(env).all_upstreams()
+    assert (gpu.name, gpu.key, gpu.kind, gpu.roles) == (
+        "gpu",
+        KEY,
+        UpstreamKind.LLAMA_SERVER,
+        (Role.CHAT, Role.COMPLETION),
+    )
+    assert gpu.model_for(Role.CHAT) == "bllossom-8b" and gpu.model_for(Role.COMPLETION) == ""
+    assert single.name == "10.0.0.5:8000" and Role.COMPLETION not in single.roles
+    shown = dict(
+        (k, v) for k, _, v, _ in load_settings({**env, "CODESAGA_UPSTREAM_KEY": KEY}).describe()
+    )
+    assert shown["upstream_key"] == "(set)" and KEY not in str(shown)
+    with pytest.raises(UsageError, match="not an http"):
+        load_settings({**env, "CODESAGA_UPSTREAM_URL": "gpu-box:8080"}).all_upstreams()
+
+
+def test_privacy_globs() -> None:
+    rules = PrivacyRules.parse("*.env, secrets/*, /srv/keys/*")
+    assert rules.match("/home/me/app/.env") == "*.env"
+    assert rules.match("app/secrets/db/password.txt") == "secrets/*"
+    assert rules.match("/srv/keys/a.pem") == "/srv/keys/*"
+    assert rules.match("/home/me/srv/keys/a.pem") is None
+    assert rules.match("/home/me/app/main.py") is None
+
+
+# -- the router ----------------------------------------------------------------------------
+
+
+def write_config(home: Path, servers: list[tuple[str, str]], extra: str = "") -> None:
+    config = home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    tables = "".join(f'[[upstreams]]\nname = "{n}"\nurl = "{u}"\n' for n, u in servers)
+    (config / "config.toml").write_text(extra + tables)
+
+
+FAST_ENV = {
+    "CODESAGA_UPSTREAM_FIRST_TOKEN_TIMEOUT": "0.6",
+    "CODESAGA_UPSTREAM_IDLE_TIMEOUT": "0.6",
+    "CODESAGA_UPSTREAM_CONNECT_TIMEOUT": "1",
+}
+
+
+def test_failover_to_the_next_upstream_then_local(models_dir: Path) -> None:  # noqa: F811
+    local = FakeEngine(n_ctx=4096)
+    with ScriptedUpstream("500") as broken, ScriptedUpstream("malformed") as garbled:
+        write_config(models_dir.parent, [("broken", broken.url), ("garbled", garbled.url)])
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        local.enqueue("print('local')")
+        result = assistant.generate("print something")
+    assert result.text == "print('local')"
+    notes = " | ".join(result.warnings)
+    assert "broken failed: upstream broken answered HTTP 500" in notes
+    assert "garbled failed: upstream garbled sent a malformed event" in notes
+    assert "answered by the local model" in notes
+    record = assistant.journal.get(result.request_id)
+    assert record is not None and record.warnings == result.warnings
+    # The failed upstreams rest for upstream_retry_seconds: the next request goes local at once.
+    local.enqueue("print('again')")
+    assert assistant.generate("again").warnings == []
+
+
+def test_an_upstream_answers_and_the_journal_names_it(models_dir: Path) -> None:  # noqa: F811
+    with ScriptedUpstream("500") as broken, ScriptedUpstream("ok") as good:
+        write_config(models_dir.parent, [("broken", broken.url), ("good", good.url)])
+        assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **FAST_ENV)
+        result = assistant.generate("print something")
+    assert result.model == "good/scripted-model"
+    assert "print('hello from upstream')" in result.text
+    record = assistant.journal.get(result.request_id)
+    assert record is not None and record.model == "good/scripted-model"
+    assert record.type is RequestType.GENERATE
+
+
+def test_completion_stays_local_unless_an_upstream_serves_it(models_dir: Path) -> None:  # noqa: F811
+    local = FakeEngine(n_ctx=4096)
+    with ScriptedUpstream("ok") as server:
+        write_config(models_dir.parent, [("good", server.url)])
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        local.enqueue("return a + b")
+        from codesaga.domain.completion import CompletionOptions
+        from codesaga.domain.context import CodeContext
+
+        ctx = CodeContext.at_cursor("a.py", "def add(a, b):\n    \n", 2, 5)
+        completion = assistant.completer.complete(ctx, CompletionOptions())
+    assert completion.text and server.posts == []
+
+
+def test_a_private_file_never_reaches_the_upstream(models_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+    local = FakeEngine(n_ctx=4096)
+    secret = tmp_path / "secrets" / "keys.py"
+    secret.parent.mkdir()
+    secret.write_text(ORIGINAL)
+    public = tmp_path / "public.py"
+    public.write_text(ORIGINAL)
+    with ScriptedUpstream("ok", text="```python\n" + ORIGINAL + "```") as server:
+        write_config(models_dir.parent, [("good", server.url)], 'private_paths = "secrets/*"\n')
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        local.enqueue("```python\n" + ORIGINAL.replace("result", "total") + "```")
+        private = assistant.refactor(secret)
+        assert server.posts == []
+        assert any(
+            "is private (secrets/*): answered by the local model" in w for w in private.warnings
+        )
+        assistant.refactor(public)
+        assert len(server.posts) == 1 and "public.py" in str(server.posts[0]["body"])
+    # With local answers off, a private file is refused, clearly, and still never sent.
+    with ScriptedUpstream("ok") as server:
+        write_config(
+            models_dir.parent,
+            [("good", server.url)],
+            'private_paths = "secrets/*"\nupstream_fallback_local = 0\n',
+        )
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        with pytest.raises(PrivateContentError, match="never sent to an upstream"):
+            assistant.refactor(secret)
+        assert server.posts == []
+
+
+def test_no_local_fallback_gives_a_clear_error_within_the_timeout(models_dir: Path) -> None:  # noqa: F811
+    with ScriptedUpstream("stall-first") as server:
+        write_config(models_dir.parent, [("stuck", server.url)], "upstream_fallback_local = 0\n")
+        assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **FAST_ENV)
+        started = time.monotonic()
+        with pytest.raises(UpstreamError, match="stuck failed: .*sent nothing for 0.6 s"):
+            assistant.generate("print something")
+        assert time.monotonic() - started < 5
+
+
+def test_hedging_keeps_the_first_answer(models_dir: Path) -> None:  # noqa: F811
+    with (
+        ScriptedUpstream("slow-ok", text="slow answer here") as slow,
+        ScriptedUpstream("ok", text="fast answer") as fast,
+    ):
+        write_config(models_dir.parent, [("slow", slow.url), ("fast", fast.url)])
+        env = {**FAST_ENV, "CODESAGA_UPSTREAM_HEDGE_TOKENS": "4096", "CODESAGA_MAX_TOKENS": "64"}
+        env["CODESAGA_UPSTREAM_IDLE_TIMEOUT"] = "5"
+        env["CODESAGA_UPSTREAM_FIRST_TOKEN_TIMEOUT"] = "5"
+        assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **env)
+        seen: list[str] = []
+        result = assistant.generate("anything", on_delta=seen.append)
+        assert len(slow.posts) == 1 and len(fast.posts) == 1  # both were asked
+    assert result.text == "fast answer" and "".join(seen) == "fast answer"
+    assert any("hedged with slow; fast answered first" in w for w in result.warnings)

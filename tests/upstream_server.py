@@ -1,0 +1,130 @@
+"""A scripted OpenAI-compatible server on loopback, for the failures a real one rarely shows
+on demand: HTTP 500, malformed events, a stream that stalls. It records every request it
+receives (path, headers, body), so tests can assert on what left the machine."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+MODES = ("ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok")
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up on a stalled or losing stream is the point of the test
+
+
+class ScriptedUpstream:
+    def __init__(self, mode: str = "ok", text: str = "print('hello from upstream')\n") -> None:
+        assert mode in MODES, mode
+        self.mode = mode
+        self.text = text
+        self.received: list[dict[str, Any]] = []
+        self.stop_stalling = threading.Event()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                upstream._record(self, None)
+                if upstream.mode == "500":
+                    self._json(500, {"error": {"message": "upstream exploded"}})
+                    return
+                self._json(200, {"object": "list", "data": [{"id": "scripted-model"}]})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                upstream._record(self, body)
+                upstream._answer(self, body)
+
+            def _json(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.Handler = Handler
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        """The requests that carried a prompt (GET /models carries none)."""
+        return [r for r in self.received if r["body"] is not None]
+
+    def __enter__(self) -> ScriptedUpstream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_stalling.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _record(self, handler: BaseHTTPRequestHandler, body: Any) -> None:
+        self.received.append(
+            {"path": handler.path, "headers": dict(handler.headers.items()), "body": body}
+        )
+
+    def _answer(self, h: Any, body: dict[str, Any]) -> None:
+        mode = self.mode
+        if mode == "500":
+            h._json(500, {"error": {"message": "upstream exploded"}})
+            return
+        if mode == "401-echo":  # a server that echoes the key it refused: we must scrub it
+            h._json(401, {"error": {"message": f"bad key {h.headers.get('Authorization')}"}})
+            return
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Connection", "close")
+        h.end_headers()
+
+        def event(payload: Any) -> None:
+            raw = payload if isinstance(payload, str) else json.dumps(payload)
+            h.wfile.write(f"data: {raw}\n\n".encode())
+            h.wfile.flush()
+
+        if mode == "malformed":
+            event("{this is not json")
+            return
+        if mode == "stall-first":
+            self.stop_stalling.wait(30)
+            return
+        chat = h.path.endswith("/chat/completions")
+        infill = h.path.endswith("/infill")
+        words = self.text.split(" ")
+        pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+        for i, piece in enumerate(pieces):
+            if mode == "stall-middle" and i == 1:
+                self.stop_stalling.wait(30)
+                return
+            if mode == "slow-ok":
+                time.sleep(0.3)
+            if infill:
+                event({"content": piece, "stop": False})
+            elif chat:
+                event(
+                    {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                )
+            else:
+                event({"choices": [{"index": 0, "text": piece, "finish_reason": None}]})
+        end: dict[str, Any] = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        if infill:
+            end = {"content": "", "stop": True}
+        event(end)
+        event({"choices": [], "usage": {"prompt_tokens": 11, "completion_tokens": len(pieces)}})
+        event("[DONE]")
