@@ -99,7 +99,7 @@ def test_a_stall_after_text_cannot_fail_over() -> None:
 
 def test_connection_refused_is_clear() -> None:
     spec = UpstreamSpec(name="gone", url=f"http://127.0.0.1:{free_port()}/v1", key=KEY)
-    with pytest.raises(UpstreamError, match="cannot connect to upstream gone .*is the server"):
+    with pytest.raises(UpstreamError, match=r"cannot connect to upstream gone .*is the server"):
         collect(RemoteEngine(spec, "m", FAST), CHAT)
 
 
@@ -269,7 +269,7 @@ def test_no_local_fallback_gives_a_clear_error_within_the_timeout(models_dir: Pa
         write_config(models_dir.parent, [("stuck", server.url)], "upstream_fallback_local = 0\n")
         assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **FAST_ENV)
         started = time.monotonic()
-        with pytest.raises(UpstreamError, match="stuck failed: .*sent nothing for 0.6 s"):
+        with pytest.raises(UpstreamError, match=r"stuck failed: .*sent nothing for 0.6 s"):
             assistant.generate("print something")
         assert time.monotonic() - started < 5
 
