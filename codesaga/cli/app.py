@@ -812,6 +812,14 @@ def daemon_status(as_json: JsonOpt = False) -> None:
     for model in status["models"]:
         state = "busy" if model["busy"] else "idle"
         render.stdout.print(f"  loaded: {model['model']} ({state}, {model['queued']} queued)")
+    for up in status.get("upstreams", []):
+        render.stdout.print(
+            f"  upstream: {up['name']} {up['url']} for {', '.join(up['roles'])} ({up['status']})"
+        )
+    if status.get("openai_url"):
+        render.stdout.print(
+            f"  OpenAI-compatible API: {status['openai_url']} (key: the token file)"
+        )
 
 
 @daemon_app.command("logs", epilog="Example: codesaga daemon logs -n 100")
