@@ -170,11 +170,15 @@ class LlamaCppEngine:
         reason: Literal["stop", "length", "cancelled"] = "length"
         lookup: PromptLookup | None = None
         generator: Generator[int, None, None]
-        if request.prompt_lookup and request.temperature == 0:
-            lookup = PromptLookup(tokens)
-            generator = self._fast_apply(tokens, lookup)
+        if request.temperature == 0:
+            # Greedy: our own loop, so decoding with and without drafting is one piece of
+            # code and gives the same tokens (it is also a little faster than the library's
+            # sampler chain, which copies every token's logits).
+            if request.prompt_lookup:
+                lookup = PromptLookup(tokens)
+            generator = self._greedy_decode(tokens, lookup)
         else:
-            # Sampling for code: a narrow distribution when temperature > 0; greedy at 0.
+            # Sampling for code: a narrow distribution.
             generator = self._llm.generate(
                 tokens,
                 top_k=40,
@@ -232,10 +236,12 @@ class LlamaCppEngine:
             draft_accepted=lookup.total_taken if lookup else 0,
         )
 
-    def _fast_apply(self, prompt: list[int], lookup: PromptLookup) -> Generator[int, None, None]:
-        """Greedy decoding that verifies tokens drafted from the prompt in one batch: each
-        step costs one model evaluation and yields one token plus every drafted token the
-        model agreed with. The tokens are exactly those of plain greedy decoding."""
+    def _greedy_decode(
+        self, prompt: list[int], lookup: PromptLookup | None
+    ) -> Generator[int, None, None]:
+        """Greedy decoding. With ``lookup`` (fast apply), tokens drafted from the prompt are
+        verified in the same evaluation as the next token: each step then yields one token
+        plus every drafted token the model agreed with. The tokens are the same either way."""
         llm = self._llm
         llm.n_tokens = self._cached_prefix(prompt)
         llm.eval(prompt[llm.n_tokens :])  # drops whatever the cache held past the prefix
@@ -245,11 +251,16 @@ class LlamaCppEngine:
             yield token
             generated.append(token)
             room = self.info.n_ctx - llm.n_tokens - 1
-            draft = lookup.draft(generated)[: max(0, room)]
+            draft = lookup.draft(generated)[: max(0, room)] if lookup is not None else []
             batch = [token, *draft]
             n_past = llm.n_tokens
-            llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
+            llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=bool(draft))
             llm._ctx.decode(llm._batch)
+            if not draft:
+                llm.input_ids[n_past] = token
+                llm.n_tokens = n_past + 1
+                token = self._greedy(-1)
+                continue
             predicted = [self._greedy_with_margin(i) for i in range(len(batch))]
             taken = 0
             while taken < len(draft) and predicted[taken][0] == draft[taken]:
@@ -261,13 +272,13 @@ class LlamaCppEngine:
             llm.n_tokens = n_past + kept
             if kept < len(batch):  # the cache must not keep the rejected guesses
                 llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
-            if draft:
-                lookup.taken(len(draft), taken)
+            assert lookup is not None
+            lookup.taken(len(draft), taken)
             for accepted in draft[:taken]:
                 yield accepted
                 generated.append(accepted)
             token, margin = predicted[taken]
-            if len(batch) > 1 and margin < TIE_MARGIN:
+            if margin < TIE_MARGIN:
                 # Decide a near tie as plain decoding does: the last kept token on its own.
                 llm.n_tokens -= 1
                 llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
@@ -286,7 +297,10 @@ class LlamaCppEngine:
 
     def _greedy(self, index: int) -> int:
         """The most likely next token after the batch's ``index``-th token (-1: the last)."""
-        return self._greedy_with_margin(index)[0]
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
+        return int(logits.argmax())
 
     def _held_tokens(self) -> list[int]:
         return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]
