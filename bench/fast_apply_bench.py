@@ -77,7 +77,7 @@ def main() -> None:
         ctx = CodeContext.whole_file(path.name, source)
         for instruction in [*COPY_HEAVY, *FEW_KEPT]:
             messages = refactor_messages(ctx, instruction)
-            plain, plain_s, _ = rewrite(engine, messages, lookup=False)
+            plain, plain_s, plain_done = rewrite(engine, messages, lookup=False)
             fast, fast_s, finished = rewrite(engine, messages, lookup=True)
             same = plain == fast
             identical &= same
@@ -88,7 +88,11 @@ def main() -> None:
             print(
                 f"{path.name:<14} {instruction[:38]:<38} kept {share:4.0%}  "
                 f"plain {plain_s:6.1f} s  fast {fast_s:6.1f} s  ratio {fast_s / plain_s:.2f}  "
-                f"drafts taken {taken:4.0%}  {'identical' if same else 'DIFFERENT OUTPUT'}",
+                f"drafts taken {taken:4.0%}  {'identical' if same else 'DIFFERENT OUTPUT'}\n"
+                f"{'':14} {plain_done.completion_tokens} tokens after a "
+                f"{plain_done.prompt_tokens}-token prompt read in "
+                f"{plain_done.prompt_seconds:.1f} s; generation alone: ratio "
+                f"{finished.generation_seconds / max(1e-9, plain_done.generation_seconds):.2f}",
                 flush=True,
             )
     print()

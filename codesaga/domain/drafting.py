@@ -1,74 +1,184 @@
 """Prompt-lookup drafting for fast apply: guess the next tokens of a rewrite by finding where
 the text just generated occurs in the prompt (the code being rewritten) and copying what
-follows it there. The model then verifies the whole guess in one batch. Pure: token ids in,
-token ids out.
+follows it there. The model then verifies the whole guess in one batch. Pure: token ids and
+measured seconds in, token ids out.
+
+A guess only pays when enough of it is right: verifying a batch costs more than generating
+one token (on a laptop CPU a batch of 2 costs about 2 tokens' time, a batch of 25 about 10).
+So each draft's length is chosen to maximise expected tokens per second, from what batches
+have cost so far and how often guesses of the same kind were right, and no draft is offered
+when generating one token at a time is expected to be faster. Guesses that were not offered
+are still checked against what the model wrote, so the estimates keep learning.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
 
 NGRAM = 3  # tokens of context that locate the copy in the prompt (then 2 as a fallback)
-# A drafted token costs about 0.4 of a generated one to verify (a small batch on this CPU),
-# so below that share of drafts accepted, drafting loses time: pause it.
-POOR_ACCEPTANCE = 0.4
-PAUSE_TOKENS = 32
-JUDGE_AFTER = 16  # drafted tokens before acceptance is judged
+DRAFT_SIZES = (3, 4, 6, 8, 12, 16, 24, 32, 48)
+SHADOW_SIZE = 8  # how far an un-offered guess is checked
+DECAY = 0.97  # older observations fade: a rewrite changes character as it goes
+
+
+class Guess(Enum):
+    FOLLOW = "follow"  # continues a copy the model has been confirming
+    FRESH = "fresh"  # a new place in the source, found by its last few tokens
+
+
+@dataclass
+class Acceptance:
+    """How often a guessed token is right, as a geometric run: ``hits`` right tokens,
+    ``misses`` runs that ended early. Starts from a prior worth a few observations."""
+
+    hits: float
+    misses: float
+
+    @property
+    def p(self) -> float:
+        return self.hits / (self.hits + self.misses)
+
+    def record(self, offered: int, taken: int) -> None:
+        self.hits = self.hits * DECAY + taken
+        self.misses = self.misses * DECAY + (1 if taken < offered else 0)
+
+
+@dataclass
+class BatchCosts:
+    """What evaluation costs here, learned from the engine's timings: one token on its own
+    (``single`` seconds) and a batch of n as ``single * (fixed + per_token * n)``, fitted by
+    decayed least squares on top of a prior measured on a 2-core CPU (a GPU's batches are
+    nearly free, and the fit finds that out within a few drafts)."""
+
+    single: float | None = None
+    # Weighted sums for the fit of relative cost against batch size, seeded with the prior
+    # fixed=1.2, per_token=0.38 (two points of weight 2 at n=4 and n=24).
+    _sums: list[float] = field(default_factory=lambda: _seed_sums(((4, 2.72), (24, 10.32)), 2))
+
+    def observe(self, n: int, seconds: float) -> None:
+        if n <= 1:
+            self.single = seconds if self.single is None else 0.8 * self.single + 0.2 * seconds
+            return
+        if self.single is None or self.single <= 0:
+            return
+        w, sx, sy, sxx, sxy = (value * DECAY for value in self._sums)
+        y = seconds / self.single
+        self._sums = [w + 1, sx + n, sy + y, sxx + n * n, sxy + n * y]
+
+    def relative(self, n: int) -> float:
+        """A batch of ``n`` tokens costs this many single-token evaluations."""
+        if n <= 1:
+            return 1.0
+        w, sx, sy, sxx, sxy = self._sums
+        spread = w * sxx - sx * sx
+        per_token = (w * sxy - sx * sy) / spread if spread > 1e-9 else 0.38
+        per_token = max(0.0, per_token)
+        fixed = (sy - per_token * sx) / w
+        return max(1.0, fixed + per_token * n)
+
+
+def _seed_sums(points: tuple[tuple[int, float], ...], weight: float) -> list[float]:
+    sums = [0.0] * 5
+    for n, y in points:
+        for i, value in enumerate((1.0, n, y, n * n, n * y)):
+            sums[i] += weight * value
+    return sums
+
+
+def best_draft_size(p: float, available: int, costs: BatchCosts, longest: int) -> int:
+    """The draft length with the most expected tokens per unit of time, or 0 when
+    generating one token at a time is expected to be faster."""
+    best_size, best_rate = 0, 1.02  # plain decoding makes 1 token per unit: beat it clearly
+    for size in sorted({min(size, available, longest) for size in DRAFT_SIZES}):
+        if size <= 0:
+            continue
+        expected = 1 + sum(p**i for i in range(1, size + 1))  # the verified token + hits
+        rate = expected / costs.relative(size + 1)
+        if rate > best_rate:
+            best_size, best_rate = size, rate
+    return best_size
+
+
+@dataclass
+class _Shadow:
+    """A guess that was not offered, checked against what the model writes."""
+
+    kind: Guess
+    tokens: list[int]
+    at: int  # len(generated) when it was made
 
 
 class PromptLookup:
     """Drafts from ``source`` (the prompt's tokens). Once a copy is found it is followed token
-    by token, so a long copied stretch costs one lookup; the draft grows while guesses are
-    taken whole and shrinks to what was taken otherwise."""
+    by token, so a long copied stretch costs one lookup."""
 
-    def __init__(self, source: Sequence[int], *, first: int = 8, longest: int = 24) -> None:
+    def __init__(self, source: Sequence[int], *, longest: int = DRAFT_SIZES[-1]) -> None:
         self.source: list[int] = []
         self._index: dict[tuple[int, ...], list[int]] = defaultdict(list)
         self._extend(source)
         self._prompt_len = len(self.source)
-        self.size = first
         self.longest = longest
+        self.costs = BatchCosts()
+        self.acceptance = {Guess.FOLLOW: Acceptance(19, 1), Guess.FRESH: Acceptance(3, 2)}
         self._follow: int | None = None  # source position aligned with ...
         self._aligned = 0  # ... this many generated tokens
         self._start = 0  # where the last draft began in the source
-        self._drafted = 0
-        self._taken = 0
-        self._pause = 0
+        self._kind = Guess.FRESH
+        self._shadow: _Shadow | None = None
         self.total_drafted = 0
         self.total_taken = 0
 
     def draft(self, generated: Sequence[int]) -> list[int]:
-        """Up to ``size`` tokens likely to follow ``generated``; [] when there is no guess."""
+        """Tokens likely to follow ``generated``; [] when there is no guess worth checking."""
         # The answer so far is a source too: rewrites repeat themselves (docstrings, etc.).
         self._extend(generated[len(self.source) - self._prompt_len :])
-        if self._pause > 0:
-            self._pause -= 1
-            return []
+        if self._shadow is not None and not self._check_shadow(generated):
+            return []  # still watching a guess that was not worth a batch
+        kind = Guess.FOLLOW
         start = self._followed(generated)
         if start is None:
-            start = self._locate(generated)
+            kind, start = Guess.FRESH, self._locate(generated)
         if start is None or start >= len(self.source):
             return []
-        self._start = start
+        self._start, self._kind = start, kind
         self._follow, self._aligned = start, len(generated)
         # A copy from the prompt ends where the prompt does (the answer follows it there).
-        end = start + self.size
-        if start < self._prompt_len:
-            end = min(end, self._prompt_len)
-        return self.source[start:end]
+        end = len(self.source) if start >= self._prompt_len else self._prompt_len
+        available = end - start
+        size = best_draft_size(self.acceptance[kind].p, available, self.costs, self.longest)
+        if size == 0:
+            shadow = self.source[start : start + min(SHADOW_SIZE, available)]
+            self._shadow = _Shadow(kind, shadow, len(generated))
+            return []
+        return self.source[start : start + size]
 
     def taken(self, offered: int, taken: int) -> None:
         """The last draft of ``offered`` tokens had its first ``taken`` accepted."""
         self.total_drafted += offered
         self.total_taken += taken
-        self._drafted += offered
-        self._taken += taken
-        self.size = min(self.longest, self.size * 2) if taken == offered else max(2, taken + 1)
+        self.acceptance[self._kind].record(offered, taken)
         self._follow, self._aligned = self._start + taken, self._aligned + taken
-        if self._drafted >= JUDGE_AFTER and self._taken < POOR_ACCEPTANCE * self._drafted:
-            self._pause = PAUSE_TOKENS  # this part of the answer is not a copy
-            self._drafted = self._taken = 0
+
+    def timed(self, batch_size: int, seconds: float) -> None:
+        """The engine evaluated ``batch_size`` tokens in one go in ``seconds``."""
+        self.costs.observe(batch_size, seconds)
+
+    def _check_shadow(self, generated: Sequence[int]) -> bool:
+        """Score the watched guess once the model's tokens settle it; True when done."""
+        shadow = self._shadow
+        assert shadow is not None
+        written = generated[shadow.at : shadow.at + len(shadow.tokens)]
+        right = 0
+        while right < len(written) and written[right] == shadow.tokens[right]:
+            right += 1
+        if right == len(shadow.tokens) or right < len(written):  # all right, or a miss
+            self.acceptance[shadow.kind].record(len(shadow.tokens), right)
+            self._shadow = None
+            return True
+        return False
 
     def _extend(self, tokens: Sequence[int]) -> None:
         """Append to the source, indexing every n-gram that ends in the new tokens."""

@@ -255,7 +255,10 @@ class LlamaCppEngine:
             batch = [token, *draft]
             n_past = llm.n_tokens
             llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=bool(draft))
+            started = time.perf_counter()
             llm._ctx.decode(llm._batch)
+            if lookup is not None:
+                lookup.timed(len(batch), time.perf_counter() - started)
             if not draft:
                 llm.input_ids[n_past] = token
                 llm.n_tokens = n_past + 1
