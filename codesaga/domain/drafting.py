@@ -21,12 +21,15 @@ from enum import Enum
 NGRAM = 3  # tokens of context that locate the copy in the prompt (then 2 as a fallback)
 DRAFT_SIZES = (3, 4, 6, 8, 12, 16, 24, 32, 48)
 SHADOW_SIZE = 8  # how far an un-offered guess is checked
+LONG_RUN = 16  # tokens the model has copied in a row before a copy counts as established
+GAIN_NEEDED = 1.05  # a draft must promise 5% more tokens per second than plain decoding
 DECAY = 0.97  # older observations fade: a rewrite changes character as it goes
 
 
 class Guess(Enum):
-    FOLLOW = "follow"  # continues a copy the model has been confirming
     FRESH = "fresh"  # a new place in the source, found by its last few tokens
+    SHORT = "short"  # continues a copy the model has followed for a few tokens
+    LONG = "long"  # continues a copy the model has followed for LONG_RUN tokens or more
 
 
 @dataclass
@@ -91,7 +94,7 @@ def _seed_sums(points: tuple[tuple[int, float], ...], weight: float) -> list[flo
 def best_draft_size(p: float, available: int, costs: BatchCosts, longest: int) -> int:
     """The draft length with the most expected tokens per unit of time, or 0 when
     generating one token at a time is expected to be faster."""
-    best_size, best_rate = 0, 1.02  # plain decoding makes 1 token per unit: beat it clearly
+    best_size, best_rate = 0, GAIN_NEEDED  # plain decoding makes 1 token per unit of time
     for size in sorted({min(size, available, longest) for size in DRAFT_SIZES}):
         if size <= 0:
             continue
@@ -122,9 +125,15 @@ class PromptLookup:
         self._prompt_len = len(self.source)
         self.longest = longest
         self.costs = BatchCosts()
-        self.acceptance = {Guess.FOLLOW: Acceptance(19, 1), Guess.FRESH: Acceptance(3, 2)}
+        # Priors worth a few observations; a translation quickly teaches them otherwise.
+        self.acceptance = {
+            Guess.FRESH: Acceptance(3, 2),
+            Guess.SHORT: Acceptance(6, 1),
+            Guess.LONG: Acceptance(19, 1),
+        }
         self._follow: int | None = None  # source position aligned with ...
         self._aligned = 0  # ... this many generated tokens
+        self._run_from = 0  # where in the answer the copy being followed began
         self._start = 0  # where the last draft began in the source
         self._kind = Guess.FRESH
         self._shadow: _Shadow | None = None
@@ -137,10 +146,13 @@ class PromptLookup:
         self._extend(generated[len(self.source) - self._prompt_len :])
         if self._shadow is not None and not self._check_shadow(generated):
             return []  # still watching a guess that was not worth a batch
-        kind = Guess.FOLLOW
         start = self._followed(generated)
-        if start is None:
+        if start is not None:
+            run = len(generated) - self._run_from
+            kind = Guess.LONG if run >= LONG_RUN else Guess.SHORT
+        else:
             kind, start = Guess.FRESH, self._locate(generated)
+            self._run_from = len(generated) - NGRAM
         if start is None or start >= len(self.source):
             return []
         self._start, self._kind = start, kind

@@ -264,12 +264,13 @@ class LlamaCppEngine:
                 llm.n_tokens = n_past + 1
                 token = self._greedy(-1)
                 continue
-            predicted = [self._greedy_with_margin(i) for i in range(len(batch))]
             taken = 0
-            while taken < len(draft) and predicted[taken][0] == draft[taken]:
-                if predicted[taken][1] < TIE_MARGIN:
+            token, margin = self._greedy_with_margin(0)
+            while taken < len(draft) and token == draft[taken]:
+                if margin < TIE_MARGIN:
                     break  # a near tie: batched and single-token logits could disagree
                 taken += 1
+                token, margin = self._greedy_with_margin(taken)
             kept = 1 + taken
             llm.input_ids[n_past : n_past + kept] = batch[:kept]
             llm.n_tokens = n_past + kept
@@ -280,9 +281,10 @@ class LlamaCppEngine:
             for accepted in draft[:taken]:
                 yield accepted
                 generated.append(accepted)
-            token, margin = predicted[taken]
             if margin < TIE_MARGIN:
-                # Decide a near tie as plain decoding does: the last kept token on its own.
+                # Decide a near tie as plain decoding does, with the last kept token on its
+                # own (the cache still holds batch-computed rows before it, so a tie closer
+                # than their rounding, ~0.1 logits, can still go the other way).
                 llm.n_tokens -= 1
                 llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
                 llm.eval([batch[taken]])
@@ -295,8 +297,11 @@ class LlamaCppEngine:
 
         logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
         best = int(logits.argmax())
-        top2 = np.partition(logits, -2)[-2:]
-        return best, float(top2[1] - top2[0])
+        runner_up = max(
+            float(logits[:best].max()) if best > 0 else -np.inf,
+            float(logits[best + 1 :].max()) if best + 1 < logits.size else -np.inf,
+        )
+        return best, float(logits[best]) - runner_up
 
     def _greedy(self, index: int) -> int:
         """The most likely next token after the batch's ``index``-th token (-1: the last)."""

@@ -108,3 +108,16 @@ def test_a_confirmed_copy_is_drafted_without_being_sure_of_fresh_guesses() -> No
     generated += SOURCE[12:20]  # the model follows the copy on its own
     draft = lookup.draft(generated)
     assert draft and draft == SOURCE[20 : 20 + len(draft)]  # now it is a copy being followed
+
+
+def test_a_long_copy_is_trusted_more_than_a_short_one() -> None:
+    lookup = PromptLookup(SOURCE)
+    lookup.acceptance[Guess.SHORT] = Acceptance(hits=1, misses=9)  # short copies break off
+    generated = [10, 11, 12]
+    assert lookup.draft(generated) == []  # a fresh guess, watched
+    generated += SOURCE[12:20]  # the model copies it: a short copy now, still not trusted
+    assert lookup.draft(generated) == []
+    assert lookup.acceptance[Guess.SHORT].p < 0.5
+    generated += SOURCE[20:28]  # and on: a long copy, with its confident prior
+    draft = lookup.draft(generated)
+    assert draft and draft == SOURCE[28 : 28 + len(draft)]
