@@ -78,10 +78,12 @@ class Settings:
     )
     completion_cache_size: int = _key(512, "Recent completions kept in memory.")
     fast_apply: int = _key(
-        0,
+        1,
         "1: refactor and fix draft tokens from the code being rewritten and verify them in "
-        "one batch (prompt-lookup decoding). Experimental: ~0.6x the time on copy-heavy "
-        "rewrites, but greedy output can differ in rare near ties (bench/fast_apply_bench.py).",
+        "one batch (prompt-lookup decoding), only where that is expected to be faster: "
+        "~0.6x the time on rewrites that keep most lines, ~1x otherwise. At temperature 0 "
+        "the answer is plain greedy decoding's, except where two tokens are within llama.cpp's "
+        "rounding of each other (bench/fast_apply_bench.py). 0: never draft.",
     )
     hook_mode: str = _key(
         "suggest",
