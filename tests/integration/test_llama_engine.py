@@ -128,15 +128,17 @@ def test_fast_apply_drafts_from_the_prompt_and_follows_greedy_decoding(
         f"def scale_{i}(values, factor):\n    return [v * factor for v in values]\n\n\n"
         for i in range(6)
     )
+    # A rewrite that is mostly a copy: the kind of answer drafting is for.
     request = ask(
-        f"Add a one-line docstring to each function. Reply with the whole code.\n\n{code}",
+        f"Add the comment `# reviewed` as the first line. Reply with the whole code.\n\n{code}",
         max_tokens=120,
     )
     engine.forget()  # both read the prompt the same way: the same numbers to start from
     plain = collect(engine, request)
     engine.forget()
     fast = collect(engine, dataclasses.replace(request, prompt_lookup=True))
-    assert fast.drafted > 0 and fast.draft_accepted > 0
+    # most of a copy comes from drafts (measured: 97 of 120 tokens)
+    assert fast.draft_accepted >= fast.completion_tokens // 2, (fast.drafted, fast.draft_accepted)
     # Stopping mid-draft (the token limit here) stops exactly where plain decoding does.
     assert fast.completion_tokens == plain.completion_tokens == 120
     # Batched verification rounds differently from one token at a time; drafts are taken
