@@ -121,3 +121,15 @@ def test_a_long_copy_is_trusted_more_than_a_short_one() -> None:
     generated += SOURCE[20:28]  # and on: a long copy, with its confident prior
     draft = lookup.draft(generated)
     assert draft and draft == SOURCE[28 : 28 + len(draft)]
+
+
+def test_a_batch_size_with_its_own_timings_is_predicted_from_them() -> None:
+    lumpy = BatchCosts()  # the 1.5B model on 2 cores: 5 tokens are cheap, 9 are not
+    for _ in range(10):
+        lumpy.observe(1, 0.086)
+        lumpy.observe(5, 0.19)
+        lumpy.observe(9, 0.47)
+    assert abs(lumpy.relative(5) - 0.19 / 0.086) < 0.05
+    assert abs(lumpy.relative(9) - 0.47 / 0.086) < 0.05
+    assert lumpy.relative(25) > lumpy.relative(9)  # a size not seen: from the fitted line
+    assert best_draft_size(0.9, 48, lumpy, 48) == 4  # the cheap batch of 5
