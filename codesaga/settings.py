@@ -78,12 +78,13 @@ class Settings:
     )
     completion_cache_size: int = _key(512, "Recent completions kept in memory.")
     fast_apply: int = _key(
-        1,
+        0,
         "1: refactor and fix draft tokens from the code being rewritten and verify them in "
         "one batch (prompt-lookup decoding), only where that is expected to be faster: "
-        "~0.6x the time on rewrites that keep most lines, ~1x otherwise. At temperature 0 "
-        "the answer is plain greedy decoding's, except where two tokens are within llama.cpp's "
-        "rounding of each other (bench/fast_apply_bench.py). 0: never draft.",
+        "~0.6-0.75x the time on rewrites that keep most lines, ~1x otherwise. Experimental: "
+        "at temperature 0 the answer is plain greedy decoding's except where two tokens are "
+        "within llama.cpp's rounding of each other, and such a tie can change the answer "
+        "(bench/fast_apply_bench.py).",
     )
     hook_mode: str = _key(
         "suggest",
