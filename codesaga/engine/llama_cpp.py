@@ -172,8 +172,8 @@ class LlamaCppEngine:
         generator: Generator[int, None, None]
         if request.temperature == 0:
             # Greedy: our own loop, so decoding with and without drafting is one piece of
-            # code and gives the same tokens (it is also a little faster than the library's
-            # sampler chain, which copies every token's logits).
+            # code and takes the same decisions (it is also a little faster than the
+            # library's sampler chain, which copies every token's logits).
             if request.prompt_lookup:
                 lookup = PromptLookup(tokens)
             generator = self._greedy_decode(tokens, lookup)
@@ -241,7 +241,8 @@ class LlamaCppEngine:
     ) -> Generator[int, None, None]:
         """Greedy decoding. With ``lookup`` (fast apply), tokens drafted from the prompt are
         verified in the same evaluation as the next token: each step then yields one token
-        plus every drafted token the model agreed with. The tokens are the same either way."""
+        plus every drafted token the model agreed with. The tokens are the same either way
+        except at a tie closer than llama.cpp's batch-versus-single rounding (see TIE_MARGIN)."""
         llm = self._llm
         llm.n_tokens = self._cached_prefix(prompt)
         llm.eval(prompt[llm.n_tokens :])  # drops whatever the cache held past the prefix
@@ -284,7 +285,7 @@ class LlamaCppEngine:
             if margin < TIE_MARGIN:
                 # Decide a near tie as plain decoding does, with the last kept token on its
                 # own (the cache still holds batch-computed rows before it, so a tie closer
-                # than their rounding, ~0.1 logits, can still go the other way).
+                # than their rounding, measured up to 0.2 logits, can still go the other way).
                 llm.n_tokens -= 1
                 llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
                 llm.eval([batch[taken]])
@@ -295,7 +296,7 @@ class LlamaCppEngine:
         its logit leads the runner-up."""
         import numpy as np
 
-        logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
+        logits = self._logits(index)
         best = int(logits.argmax())
         runner_up = max(
             float(logits[:best].max()) if best > 0 else -np.inf,
@@ -305,10 +306,13 @@ class LlamaCppEngine:
 
     def _greedy(self, index: int) -> int:
         """The most likely next token after the batch's ``index``-th token (-1: the last)."""
+        return int(self._logits(index).argmax())
+
+    def _logits(self, index: int) -> Any:
+        """The batch's ``index``-th row of logits, as a numpy view (no copy)."""
         import numpy as np
 
-        logits = np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
-        return int(logits.argmax())
+        return np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
 
     def _held_tokens(self) -> list[int]:
         return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]
