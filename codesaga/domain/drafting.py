@@ -158,9 +158,12 @@ class PromptLookup:
             run = len(generated) - self._run_from
             kind = Guess.LONG if run >= LONG_RUN else Guess.SHORT
         else:
-            kind, start = Guess.FRESH, self._locate(generated)
-            self._run_from = len(generated) - NGRAM
-        if start is None or start >= len(self.source):
+            found = self._locate(generated)
+            if found is None:
+                return []
+            kind, (start, matched) = Guess.FRESH, found
+            self._run_from = len(generated) - matched
+        if start >= len(self.source):
             return []
         self._start, self._kind = start, kind
         self._follow, self._aligned = start, len(generated)
@@ -219,7 +222,8 @@ class PromptLookup:
             pos, aligned = pos + 1, aligned + 1
         return pos
 
-    def _locate(self, generated: Sequence[int]) -> int | None:
+    def _locate(self, generated: Sequence[int]) -> tuple[int, int] | None:
+        """Where in the source the answer's last tokens continue, and how many tokens matched."""
         for n in (NGRAM, NGRAM - 1):
             if len(generated) < n:
                 continue
@@ -230,5 +234,5 @@ class PromptLookup:
             if positions:
                 # Rewrites go through the source in order: prefer the place after the last copy.
                 after = [p for p in positions if p >= self._start]
-                return after[0] if after else positions[-1]
+                return (after[0] if after else positions[-1]), n
         return None

@@ -133,3 +133,19 @@ def test_a_batch_size_with_its_own_timings_is_predicted_from_them() -> None:
     assert abs(lumpy.relative(9) - 0.47 / 0.086) < 0.05
     assert lumpy.relative(25) > lumpy.relative(9)  # a size not seen: from the fitted line
     assert best_draft_size(0.9, 48, lumpy, 48) == 4  # the cheap batch of 5
+
+
+
+def test_a_copy_found_by_two_tokens_is_as_long_as_what_was_copied() -> None:
+    lookup = PromptLookup(SOURCE, longest=12)
+    for kind in Guess:
+        lookup.acceptance[kind] = Acceptance(hits=99, misses=1)
+    generated = [999, 11, 12]  # found by its last 2 tokens: 999 is no part of the copy
+    first = lookup.draft(generated)
+    assert first == SOURCE[12:24]
+    lookup.taken(12, 12)
+    generated += [*first, SOURCE[24]]  # 15 tokens copied: 11, 12, the draft and one more
+    assert lookup.draft(generated)
+    lookup.taken(12, 0)  # the result is scored as a short copy, not yet a long one
+    assert lookup.acceptance[Guess.SHORT].misses > 1.5
+    assert lookup.acceptance[Guess.LONG].misses == 1
