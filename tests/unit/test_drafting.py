@@ -135,7 +135,6 @@ def test_a_batch_size_with_its_own_timings_is_predicted_from_them() -> None:
     assert best_draft_size(0.9, 48, lumpy, 48) == 4  # the cheap batch of 5
 
 
-
 def test_a_copy_found_by_two_tokens_is_as_long_as_what_was_copied() -> None:
     lookup = PromptLookup(SOURCE, longest=12)
     for kind in Guess:
