@@ -97,7 +97,7 @@ def _run_task(
     method: str, params: dict[str, Any], *, on_delta: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
     """Run a task through the daemon, or in-process with --no-daemon."""
-    from codesaga.domain.enums import Role
+    from codesaga.daemon.protocol import TASK_ROLES
 
     settings = _settings()
     params = {k: v for k, v in params.items() if v is not None}
@@ -107,7 +107,7 @@ def _run_task(
         # The daemon may have started under other settings: this command's own choice of
         # model (CODESAGA_MODEL, config) wins for this request.
         role = TASK_ROLES[method]
-        wanted = settings.model_for(Role(role))
+        wanted = settings.model_for(role)
         if "model" not in params and client.server.get("models", {}).get(role) != wanted:
             params["model"] = wanted
         result: dict[str, Any] = _call_patiently(client, method, params, on_delta)
@@ -138,13 +138,6 @@ def _call_patiently(
 
 
 BUSY_PATIENCE_SECONDS = 60.0
-TASK_ROLES = {
-    "generate": "generate",
-    "refactor": "refactor",
-    "fix": "fix",
-    "complete": "completion",
-    "chat": "chat",
-}
 
 
 def _file_params(file: Path) -> dict[str, Any]:

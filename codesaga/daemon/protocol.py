@@ -10,8 +10,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from codesaga.domain.enums import Role
+
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # a 1 MiB file, JSON-escaped, fits with room to spare
+
+# The methods that run a model, and the role whose model answers each by default
+TASK_ROLES = {
+    "generate": Role.GENERATE,
+    "refactor": Role.REFACTOR,
+    "fix": Role.FIX,
+    "complete": Role.COMPLETION,
+    "chat": Role.CHAT,
+}
 
 # JSON-RPC's own codes for protocol faults
 PARSE_ERROR = -32700

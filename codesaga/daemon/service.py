@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from codesaga.daemon.context_watch import ContextWatcher
 
 log = logging.getLogger(__name__)
-TASK_METHODS = ("generate", "refactor", "fix", "complete", "chat")
 
 
 class Connection:
