@@ -77,7 +77,14 @@ class FakeEngine:
             if rest:
                 yield Delta(rest)
         elapsed = time.perf_counter() - started
-        yield Finished(reason, prompt_tokens, prompt_tokens, produced, 0.0, elapsed)  # type: ignore[arg-type]
+        yield Finished(
+            reason=reason,  # type: ignore[arg-type]
+            prompt_tokens=prompt_tokens,
+            prompt_tokens_evaluated=prompt_tokens,
+            completion_tokens=produced,
+            prompt_seconds=0.0,
+            generation_seconds=elapsed,
+        )
 
     def close(self) -> None:
         self.closed = True

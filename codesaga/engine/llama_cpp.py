@@ -226,12 +226,12 @@ class LlamaCppEngine:
         done = time.perf_counter()
         first = first_token_at or done
         yield Finished(
-            reason,
-            len(tokens),
-            len(tokens) - reused,
-            produced,
-            first - started,
-            done - first,
+            reason=reason,
+            prompt_tokens=len(tokens),
+            prompt_tokens_evaluated=len(tokens) - reused,
+            completion_tokens=produced,
+            prompt_seconds=first - started,
+            generation_seconds=done - first,
             drafted=lookup.total_drafted if lookup else 0,
             draft_accepted=lookup.total_taken if lookup else 0,
         )

@@ -72,7 +72,7 @@ class Delta:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finished:
     reason: Literal["stop", "length", "cancelled"]
     prompt_tokens: int

@@ -126,12 +126,12 @@ class RemoteEngine:
         first = first_at or done
         prompt_tokens = int(usage.get("prompt_tokens") or self.count_tokens(request))
         yield Finished(
-            reason,
-            prompt_tokens,
-            prompt_tokens,
-            int(usage.get("completion_tokens") or produced),
-            first - started,
-            done - first,
+            reason=reason,
+            prompt_tokens=prompt_tokens,
+            prompt_tokens_evaluated=prompt_tokens,
+            completion_tokens=int(usage.get("completion_tokens") or produced),
+            prompt_seconds=first - started,
+            generation_seconds=done - first,
         )
 
     def close(self) -> None:
