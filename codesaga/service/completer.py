@@ -179,7 +179,8 @@ class Completer:
 
     def _context_chunks(self, workspace: str | None) -> tuple[Chunk, ...]:
         """The ring's chunks as last used; new ones are taken only after a pause in typing,
-        so a chunk pushed mid-word does not invalidate the KV cache under the user."""
+        so a chunk pushed mid-word does not invalidate the KV cache under the user.
+        Called with the lock held."""
         if workspace is None or workspace not in self._rings:
             return ()
         ring = self._rings[workspace]
@@ -203,7 +204,7 @@ class Completer:
         model: str | None = None,
     ) -> Completion:
         prompt = self._prompt(ctx, options, workspace, chunks, model)
-        self.counts["requests"] += 1
+        self._count("requests")
         answer = self._answer(prompt, options, cancel)
         self._last_request = time.monotonic()
         if answer.text:
@@ -221,7 +222,7 @@ class Completer:
         hit = self._lookup(prompt)
         if hit is not None:
             text, source = hit
-            self.counts[source] += 1
+            self._count(source)
             return Completion(text, prompt.model_name, source)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
         for _ in range(2):  # a reused generation may turn out to disagree: then run our own
@@ -231,7 +232,7 @@ class Completer:
             finally:
                 self._detach(gen)
             if not done:
-                self.counts["partial"] += 1
+                self._count("partial")
                 return Completion(self._finished_lines(gen), prompt.model_name, "model", None, True)
             if gen.error is not None:
                 raise gen.error
@@ -239,7 +240,7 @@ class Completer:
                 raise CancelledError("a newer completion for this document replaced this one")
             text = self._suggestion(gen)
             if typed is None:
-                self.counts["model"] += 1
+                self._count("model")
                 return Completion(text, prompt.model_name, "model", gen.finished)
             rest = (
                 type_through(gen.prompt.before, gen.prompt.after, text, prompt.before, prompt.after)
@@ -247,7 +248,7 @@ class Completer:
                 else text
             )
             if rest is not None:
-                self.counts["in-flight"] += 1
+                self._count("in-flight")
                 return Completion(rest, prompt.model_name, "in-flight", gen.finished)
         raise CancelledError("a newer completion for this document replaced this one")
 
@@ -406,10 +407,9 @@ class Completer:
                 model=p.model,
             )
             gen.finished = f = outcome.finished
-            with self._lock:
-                self.counts["generations"] += 1
-                self.counts["prompt_tokens"] += f.prompt_tokens
-                self.counts["prompt_tokens_evaluated"] += f.prompt_tokens_evaluated
+            self._count("generations")
+            self._count("prompt_tokens", f.prompt_tokens)
+            self._count("prompt_tokens_evaluated", f.prompt_tokens_evaluated)
             if gen.succeeded:
                 with self._lock:
                     self._store(p.key, self._suggestion(gen))
@@ -476,8 +476,14 @@ class Completer:
                 found.append(text)
         return found
 
+    def _count(self, what: str, n: int = 1) -> None:
+        # Requests run on several threads: a Counter's += is a read and a write.
+        with self._lock:
+            self.counts[what] += n
+
     def stats(self) -> dict[str, Any]:
-        counts: dict[str, Any] = dict(self.counts)
+        with self._lock:
+            counts: dict[str, Any] = dict(self.counts)
         submitted = counts.get("prompt_tokens", 0)
         evaluated = counts.get("prompt_tokens_evaluated", 0)
         counts["evaluated_ratio"] = round(evaluated / submitted, 4) if submitted else None
