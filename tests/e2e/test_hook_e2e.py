@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 from pathlib import Path
 
@@ -39,10 +40,18 @@ def test_apply_mode_commits_the_refactored_file(cli: Cli, tmp_path: Path) -> Non
     env = {**cli.env, "CODESAGA_HOOK_MODE": "apply", "CODESAGA_HOOK_INSTRUCTION": "add type hints"}
     proc = git(repo, "commit", "-m", "area", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "refactored and restaged 1 file(s)" in proc.stderr, proc.stderr
     committed = git(repo, "show", "HEAD:area.py", env=env).stdout
-    ast.parse(committed)
+    function = ast.parse(committed).body[0]
+    assert isinstance(function, ast.FunctionDef) and function.name == "area"
+    assert function.returns is not None  # the hints were added to what was committed
+    assert all(arg.annotation is not None for arg in function.args.args), committed
+    assert (repo / "area.py").read_text() == committed  # the work tree has them too
     assert git(repo, "status", "--porcelain", env=env).stdout == ""
-    assert "refactored and restaged" in proc.stderr or committed == SOURCE, proc.stderr
+    saga = re.search(r"\(saga (\S+)\)", proc.stderr)
+    assert saga is not None, proc.stderr
+    shown = cli("saga", "show", saga.group(1))
+    assert shown.returncode == 0 and "area.py" in shown.stdout, shown.stdout + shown.stderr
 
 
 def test_suggest_mode_never_blocks_even_without_a_model(cli: Cli, tmp_path: Path) -> None:
