@@ -46,6 +46,22 @@ export class ContextFeeder {
     return true;
   }
 
+  /** Text the programmer copied: they picked exactly these lines, so they are sent as they
+   * are (the first 2 × SPAN), not the lines around a place. */
+  copied(chunk: Omit<ChunkOffer, "line" | "origin">): boolean {
+    const lines = chunk.text.split("\n").slice(0, 2 * SPAN);
+    if (lines.filter((l) => l.trim()).length < 3) return false; // the daemon keeps no less
+    const params: Record<string, unknown> = {
+      path: chunk.path,
+      text: lines.join("\n"),
+      line: Math.ceil(lines.length / 2),
+      origin: "copied",
+    };
+    if (chunk.workspace) params.workspace = chunk.workspace;
+    this.send(params);
+    return true;
+  }
+
   /** An edit at ``line``: when the programmer moves on to another place in the file, the
    * place they left is worth remembering (they may call what they just wrote). */
   edited(path: string, line: number, snapshot: () => Omit<ChunkOffer, "line" | "origin">): void {

@@ -182,6 +182,15 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
     vscode.commands.registerCommand("codesaga.accepted", (requestId: string) => completer.accepted(requestId)),
+    // Bound to the copy keys (codesaga.context.copies): the editor's own copy runs first, so
+    // copying works whatever happens to the context after it.
+    vscode.commands.registerCommand("codesaga.copy", async () => {
+      await vscode.commands.executeCommand("editor.action.clipboardCopyAction");
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || editor.document.uri.scheme !== "file") return;
+      const text = editor.selections.map((selection) => editor.document.getText(selection)).join("\n");
+      feeder.copied({ path: editor.document.uri.fsPath, workspace: workspaceOf(editor.document.uri), text });
+    }),
     vscode.window.onDidChangeActiveTextEditor((editor) => {
       completer.dismissed();
       visibleChunk(editor, "opened");

@@ -67,6 +67,19 @@ describe("debounce and clipping (pure)", () => {
     feeder.edited("/w/a.py", 300, () => ({ path: "/w/a.py", text }));
     assert.deepEqual(sent.map((p) => p.origin), ["opened", "opened", "edited"]);
   });
+
+  test("copied text is sent as it was selected, not the lines around it", () => {
+    const sent: Array<Record<string, unknown>> = [];
+    const feeder = new ContextFeeder((p) => sent.push(p));
+    assert.ok(!feeder.copied({ path: "/w/a.py", text: "total" }), "a word tells the model nothing");
+    const copied = "def total(items):\n    return sum(\n        item.price for item in items\n    )";
+    assert.ok(feeder.copied({ path: "/w/a.py", workspace: "/w", text: copied }));
+    assert.ok(feeder.copied({ path: "/w/a.py", text: copied }), "a copy is deliberate: never skipped as near");
+    assert.deepEqual(sent[0], { path: "/w/a.py", workspace: "/w", text: copied, line: 2, origin: "copied" });
+    const huge = Array.from({ length: 500 }, (_, i) => `line ${i + 1}`).join("\n");
+    feeder.copied({ path: "/w/b.py", text: huge });
+    assert.equal(String(sent[2].text).split("\n").length, 96, "a huge copy is cut, not sent whole");
+  });
 });
 
 describe("inline completion against a real daemon", () => {

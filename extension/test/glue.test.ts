@@ -68,6 +68,45 @@ describe("the bundle in a (fake) editor", () => {
     assert.equal(stats.models[0].accepted, 1);
   });
 
+  test("the copy keys copy first, then add the copied lines to the daemon's context", async () => {
+    const builtins: string[] = [];
+    recorded.commands.set("editor.action.clipboardCopyAction", () => void builtins.push("copy"));
+    const binding = manifest.contributes.keybindings.find((k: { command: string }) => k.command === "codesaga.copy");
+    assert.equal(binding.key, "ctrl+c");
+    const setting = /config\.(codesaga\.[\w.]+)/.exec(binding.when)![1];
+    assert.ok(setting in manifest.contributes.configuration.properties, "the binding's setting exists");
+    const ringSize = async () => {
+      const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+      try {
+        // A one-line chunk is never kept: the answer is just the ring's size.
+        return ((await client.call("context/add", { path: "/probe.py", text: "x" })) as { chunks: number }).chunks;
+      } finally {
+        client.close();
+      }
+    };
+    const before = await ringSize();
+    const text = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2\n";
+    const document = new FakeDocument(Uri.file(join(daemon.home, "geometry.py")), text, "python");
+    const selection = new Range(new Position(0, 0), new Position(5, 0));
+    const windowApi = api.window as { activeTextEditor: unknown };
+    windowApi.activeTextEditor = { document, selections: [selection] };
+    try {
+      await api.commands.executeCommand("codesaga.copy");
+      assert.deepEqual(builtins, ["copy"]);
+      let after = before;
+      for (let attempt = 0; attempt < 50 && after === before; attempt++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await ringSize();
+      }
+      assert.equal(after, before + 1, "the copied function joined the ring");
+      windowApi.activeTextEditor = undefined; // no editor: the copy still happens
+      await api.commands.executeCommand("codesaga.copy");
+      assert.deepEqual(builtins, ["copy", "copy"]);
+    } finally {
+      windowApi.activeTextEditor = undefined;
+    }
+  });
+
   test("a disabled language gets no request", async () => {
     recorded.settings["completion.languages"] = { "*": true, plaintext: false };
     const document = new FakeDocument(Uri.file(join(daemon.home, "notes.txt")), "def add(a, b):\n    return ", "plaintext");
