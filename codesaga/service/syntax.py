@@ -72,6 +72,78 @@ def require_parses(
     )
 
 
+def lost_names(language_id: str, old: str, new: str) -> list[str]:
+    """Functions, classes and methods ``old`` defines and ``new`` no longer does (small
+    models "tidy" names their callers rely on). [] when either text cannot be read."""
+    before, after = defined_names(language_id, old), defined_names(language_id, new)
+    if before is None or after is None:
+        return []
+    return [name for name in before if name not in after]
+
+
+def defined_names(language_id: str, text: str) -> list[str] | None:
+    """The names of the functions, classes and methods ``text`` defines, in order, not those
+    nested inside a function (local helpers are the function's own business). None: no
+    parser for the language, or the text does not parse."""
+    if language_id == "python":
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return None
+        return list(dict.fromkeys(_python_names(tree.body)))
+    parser = _parser(language_id)
+    if parser is None:
+        return None
+    root = parser.parse(text.encode("utf-8")).root_node
+    if root.has_error:
+        return None
+    return list(dict.fromkeys(_declared_names(root)))
+
+
+def _python_names(body: list[ast.stmt]) -> list[str]:
+    names: list[str] = []
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append(node.name)
+        elif isinstance(node, ast.ClassDef):
+            names.append(node.name)
+            names.extend(_python_names(node.body))
+    return names
+
+
+# tree-sitter node types that declare a named function, method, class or type
+_DECLARATIONS = frozenset(
+    {
+        "function_declaration",
+        "function_definition",
+        "function_item",
+        "method_declaration",
+        "method_definition",
+        "class_declaration",
+        "class_definition",
+        "interface_declaration",
+        "enum_declaration",
+        "struct_item",
+        "enum_item",
+        "trait_item",
+        "type_spec",
+    }
+)
+
+
+def _declared_names(node: Any) -> list[str]:
+    names: list[str] = []
+    for child in node.named_children:
+        if child.type in _DECLARATIONS:
+            name = child.child_by_field_name("name")
+            if name is not None and name.text:
+                names.append(name.text.decode("utf-8", "replace"))
+            if "function" in child.type or "method" in child.type:
+                continue  # not into a function's body
+        names.extend(_declared_names(child))
+    return names
+
+
 _parsers: dict[str, Any] = {}
 
 

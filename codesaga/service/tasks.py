@@ -27,7 +27,7 @@ from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.runner import ModelRunner, Priority
-from codesaga.service.syntax import require_parses
+from codesaga.service.syntax import lost_names, require_parses
 from codesaga.settings import Settings
 
 OnDelta = Callable[[str], None]
@@ -417,6 +417,9 @@ class Assistant:
         result.path = ctx.path
         result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
         result.warnings.extend(w for w in [_unchanged_warning(result.diff, record.type)] if w)
+        lost = lost_names(ctx.language.id, ctx.content, new_text)
+        if lost:
+            result.warnings.append(_lost_names_warning(lost))
         if apply and result.diff and file is not None:
             write_atomic(file, new_text, expected=original)
             result.applied = True
@@ -471,6 +474,14 @@ def _timings(finished: Finished, queue_seconds: float = 0.0) -> Timings:
         prompt_tokens=finished.prompt_tokens,
         prompt_tokens_evaluated=finished.prompt_tokens_evaluated,
         completion_tokens=finished.completion_tokens,
+    )
+
+
+def _lost_names_warning(lost: list[str]) -> str:
+    shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+    return (
+        f"the rewrite no longer defines {shown} (renamed or removed): code that uses "
+        f"{'it' if len(lost) == 1 else 'them'} elsewhere may break"
     )
 
 

@@ -10,7 +10,7 @@ import { CompletionEngine, type CompletionSettings, type Call } from "./completi
 import { Connection, runCommand, type State } from "./connection";
 import { ContextFeeder } from "./context";
 import { type CallOptions, Code, RpcError } from "./protocol";
-import { rewriteRequest, type RewriteResult } from "./rewrite";
+import { applyQuestion, rewriteRequest, type RewriteResult } from "./rewrite";
 
 declare const __VERSION__: string;
 
@@ -340,7 +340,10 @@ export function activate(context: vscode.ExtensionContext): void {
     proposals.set(proposed.toString(), result.text);
     proposedDocs.fire(proposed);
     await vscode.commands.executeCommand("vscode.diff", document.uri, proposed, `${path.basename(document.fileName)} ↔ CodeSaga ${method}`);
-    const choice = await vscode.window.showInformationMessage(`Apply CodeSaga's ${method} to ${path.basename(document.fileName)}?`, "Apply", "Discard");
+    const question = applyQuestion(method, path.basename(document.fileName), result.warnings);
+    const choice = question.warn
+      ? await vscode.window.showWarningMessage(question.text, "Apply", "Discard")
+      : await vscode.window.showInformationMessage(question.text, "Apply", "Discard");
     proposals.delete(proposed.toString());
     if (choice !== "Apply") return;
     if (document.version !== version) {

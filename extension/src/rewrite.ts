@@ -6,6 +6,7 @@ export interface RewriteResult {
   text: string; // the whole new file
   diff: string; // unified diff; empty when nothing changed
   model: string;
+  warnings?: string[]; // e.g. the rewrite dropped a name, or another model answered
 }
 
 export interface RewriteInput {
@@ -27,4 +28,12 @@ export function rewriteRequest(input: RewriteInput): Record<string, unknown> {
   if (input.method === "refactor" && input.instruction) params.instruction = input.instruction;
   if (input.method === "fix") params.error = input.error ?? "";
   return params;
+}
+
+/** The question asked before applying a rewrite, with what the daemon warned about (a
+ * dropped function name is worth reading before pressing Apply). */
+export function applyQuestion(method: string, fileName: string, warnings: string[] = []): { text: string; warn: boolean } {
+  const question = `Apply CodeSaga's ${method} to ${fileName}?`;
+  if (!warnings.length) return { text: question, warn: false };
+  return { text: `${question} Note: ${warnings.join("; ")}.`, warn: true };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Code, DaemonClient, RpcError } from "../src/protocol";
-import { rewriteRequest, type RewriteResult } from "../src/rewrite";
+import { applyQuestion, rewriteRequest, type RewriteResult } from "../src/rewrite";
 import { type FakeDaemon, startFakeDaemon } from "./daemon";
 
 const SAVED = "def add(a, b):\n    return a + b\n";
@@ -18,6 +18,7 @@ describe("refactor and fix of an editor's buffer", () => {
     daemon = await startFakeDaemon([
       ["add type hints", `\`\`\`python\n${TYPED}\`\`\``],
       ["NameError", "```python\nreturn a + b\n```"],
+      ["a better name", "```python\ndef plus(a, b):\n    return a + b\n```"],
     ]);
     client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
   });
@@ -34,6 +35,16 @@ describe("refactor and fix of an editor's buffer", () => {
     assert.equal(result.text, TYPED);
     assert.match(result.diff, /^-def add\(a, b\):$/m);
     assert.equal(readFileSync(file, "utf8"), SAVED);
+  });
+
+  test("a rewrite that drops a name asks with a warning that names it", async () => {
+    const params = rewriteRequest({ method: "refactor", content: SAVED, label: "calc.py", instruction: "a better name" });
+    const result = (await client.call("refactor", params)) as RewriteResult;
+    assert.equal(result.warnings?.length, 1);
+    const question = applyQuestion("refactor", "calc.py", result.warnings);
+    assert.ok(question.warn);
+    assert.match(question.text, /^Apply CodeSaga's refactor to calc\.py\? Note: the rewrite no longer defines add \(renamed or removed\)/);
+    assert.deepEqual(applyQuestion("refactor", "calc.py", []), { text: "Apply CodeSaga's refactor to calc.py?", warn: false });
   });
 
   test("fix of the lines a diagnostic names, in an untitled buffer", async () => {

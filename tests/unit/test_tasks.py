@@ -311,3 +311,17 @@ def test_response_cache_answers_without_the_engine(
     assert len(engine.history) == 1
     assert assistant.journal.get(second.request_id).cached  # type: ignore[union-attr]
     store.close()
+
+
+def test_a_rewrite_that_drops_a_name_says_so(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    renamed = REWRITE.replace("add", "plus")
+    engine.enqueue(f"```python\n{renamed}```")
+    result = assistant.refactor(source)
+    assert result.warnings == [
+        "the rewrite no longer defines add (renamed or removed): code that uses it elsewhere "
+        "may break"
+    ]
+    engine.enqueue(f"```python\n{REWRITE}```")  # the same names, new hints: nothing to say
+    assert assistant.refactor(source).warnings == []

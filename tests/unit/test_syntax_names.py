@@ -1,0 +1,62 @@
+"""Which names a rewrite drops: Python by ast, other languages by their tree-sitter grammar."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesaga.service.syntax import defined_names, lost_names
+
+PYTHON = """
+def area(w, h):
+    def helper():  # a local helper is the function's own business
+        return w
+    return w * h
+
+
+class Stack:
+    def push(self, x): ...
+
+    async def pop(self): ...
+"""
+
+
+def test_python_names_are_functions_classes_and_methods_not_local_helpers() -> None:
+    assert defined_names("python", PYTHON) == ["area", "Stack", "push", "pop"]
+    tidied = PYTHON.replace("def area", "def compute_area").replace("def helper", "def inner")
+    assert lost_names("python", PYTHON, tidied) == ["area"]
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "names"),
+    [
+        (
+            "javascript",
+            "function area(w, h) { function inner() {} }\nclass Stack { push(x) {} }",
+            ["area", "Stack", "push"],
+        ),
+        (
+            "typescript",
+            "export function area(w: number): number { return w }\ninterface Point { x: number }",
+            ["area", "Point"],
+        ),
+        (
+            "go",
+            "package main\ntype Stack struct{}\nfunc (s *Stack) Push(x int) {}\nfunc main() {}\n",
+            ["Stack", "Push", "main"],
+        ),
+        (
+            "rust",
+            "struct Stack;\nimpl Stack { fn new() -> Stack { Stack } }\nfn main() {}\n",
+            ["Stack", "new", "main"],
+        ),
+        ("java", "class Stack { void push(int x) {} }", ["Stack", "push"]),
+    ],
+)
+def test_other_languages_by_their_grammar(language: str, code: str, names: list[str]) -> None:
+    assert defined_names(language, code) == names
+
+
+def test_nothing_is_said_when_either_side_cannot_be_read() -> None:
+    assert lost_names("python", "def area(:\n", "") == []  # does not parse
+    assert lost_names("cobol", "anything", "") == []  # no grammar
+    assert lost_names("javascript", "function area() {}", "function (") == []
