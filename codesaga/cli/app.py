@@ -686,7 +686,10 @@ def hook_run(
             "content": text,
             "instruction": instruction,
         }
-        return str(_run_task("refactor", request)["text"])
+        result = _run_task("refactor", request)
+        for warning in result.get("warnings", []):
+            render.warn(f"codesaga hook: {request['label']}: {warning}")
+        return str(result["text"])
 
     try:
         report = hook.run(
