@@ -27,7 +27,7 @@ from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.runner import ModelRunner, Priority
-from codesaga.service.syntax import lost_names, require_parses
+from codesaga.service.syntax import defined_names, lost_names, require_parses
 from codesaga.settings import Settings
 
 OnDelta = Callable[[str], None]
@@ -206,7 +206,8 @@ class Assistant:
             if instruction is not None and not instruction.strip():
                 raise InputError("--instruction is empty; say how to refactor, or leave it out")
             ctx, original = self._context(path, lines, label, content, apply)
-            messages = refactor_messages(ctx, instruction)
+            defined = defined_names(ctx.language.id, ctx.selected) or []
+            messages = refactor_messages(ctx, instruction, defined)
             return self._rewrite(
                 rec,
                 Role.REFACTOR,

@@ -73,6 +73,7 @@ def test_refactor_changes_code_and_keeps_it_working(
 
     assert result.model == LARGE
     assert result.applied and result.diff, "the refactor must change the code"
+    assert not result.warnings, result.warnings  # e.g. no function renamed under its callers
     new = src.read_text()
     assert new == result.text != original
     if src.suffix == ".py":

@@ -325,3 +325,14 @@ def test_a_rewrite_that_drops_a_name_says_so(
     ]
     engine.enqueue(f"```python\n{REWRITE}```")  # the same names, new hints: nothing to say
     assert assistant.refactor(source).warnings == []
+
+
+def test_the_default_instruction_lists_the_names_to_keep(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    engine.enqueue(f"```python\n{REWRITE}```")
+    assistant.refactor(source)
+    assert "with the same names for add." in engine.history[-1].messages[-1].content
+    engine.enqueue(f"```python\n{REWRITE}```")
+    assistant.refactor(source, instruction="add type hints")  # the user's own words: no list
+    assert "same names" not in engine.history[-1].messages[-1].content
