@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import rich
-from installed import installed_model
+from installed import installed_model, text_at
 
 from codesaga.cli.client import connect, stop_daemon
 from codesaga.domain.fim import QWEN, FimFormat
@@ -67,7 +67,7 @@ SOURCES = [
     Path(textwrap.__file__),
     Path(rich.__file__).parent / "text.py",
 ]
-# The commit whose copies of this repository's SOURCES are re-typed (see _source_text)
+# The commit whose copies of this repository's SOURCES are re-typed
 TRACE_COMMIT = "356b7ba3cb19668a3c8f01ad7b209862e3c85f13"
 MAX_TOKENS = 128
 PAUSE = 0.1  # seconds between an answer and the next keystroke
@@ -94,7 +94,7 @@ def trace(blocks: int, lines: int, seed: int, every: int) -> list[Keystroke]:
     rng = random.Random(seed)
     strokes: list[Keystroke] = []
     for source in SOURCES:
-        text = _source_text(source)
+        text = text_at(TRACE_COMMIT, source)
         all_lines = text.split("\n")
         starts = [
             i
@@ -111,23 +111,6 @@ def trace(blocks: int, lines: int, seed: int, every: int) -> list[Keystroke]:
                     strokes.append(Keystroke(str(source), head + typed, after, typed, target))
                 head += target + "\n"
     return strokes
-
-
-def _source_text(source: Path) -> str:
-    """This repository's files as of TRACE_COMMIT, so the trace stays the same while the code
-    changes (runs of different commits stay comparable); the working copy without git."""
-    if source.is_relative_to(ROOT):
-        shown = subprocess.run(
-            ["git", "show", f"{TRACE_COMMIT}:{source.relative_to(ROOT).as_posix()}"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if shown.returncode == 0:
-            return shown.stdout
-        print(f"note: {source.name} as in the working copy (no commit {TRACE_COMMIT[:7]})")
-    return source.read_text()
 
 
 def _typable(line: str) -> bool:

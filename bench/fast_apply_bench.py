@@ -1,7 +1,8 @@
 """Fast apply: refactor wall time with prompt-lookup drafting ÷ without, same model, same
 inputs, outputs compared byte for byte.
 
-Real files of this repository are refactored with the product's own refactor prompt, once
+Real files of this repository, as of INPUTS_COMMIT, are refactored with the product's own
+refactor prompt, once
 with plain greedy decoding and once with drafting, each from a cold KV cache. Rewrites that
 keep >= 80 % of the lines (docstrings, type hints) should take <= 0.5 of the time; rewrites
 that keep few lines (a translation to another language) <= 1.05 (drafting must not cost
@@ -17,7 +18,7 @@ import difflib
 import time
 from pathlib import Path
 
-from installed import installed_model
+from installed import installed_model, text_at
 
 from codesaga.domain.context import CodeContext
 from codesaga.domain.prompts import refactor_messages
@@ -31,6 +32,8 @@ FILES = [
     ROOT / "codesaga" / "domain" / "stops.py",
     ROOT / "codesaga" / "service" / "syntax.py",
 ]
+# The commit whose copies of FILES are refactored: the numbers stay comparable across commits
+INPUTS_COMMIT = "2e98630a0c669c74f0974b0b49c546245620f32d"
 COPY_HEAVY = [
     "add a docstring to every function and class that has none; change nothing else",
     "add type hints to every function signature; change nothing else",
@@ -73,7 +76,7 @@ def main() -> None:
     rows: dict[str, list[float]] = {"copy-heavy": [], "few kept": []}
     identical = True
     for path in FILES[: args.files]:
-        source = path.read_text()
+        source = text_at(INPUTS_COMMIT, path)
         ctx = CodeContext.whole_file(path.name, source)
         for instruction in [*COPY_HEAVY, *FEW_KEPT]:
             messages = refactor_messages(ctx, instruction)

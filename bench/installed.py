@@ -1,7 +1,9 @@
-"""What every benchmark needs first: an installed model (or a clear exit saying how)."""
+"""What every benchmark needs first: an installed model (or a clear exit saying how), and
+inputs that stay the same while the code changes."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,3 +18,24 @@ def installed_model(settings: Settings, name: str) -> Path:
     if not store.is_installed(preset):
         sys.exit(f"{name} is not installed: codesaga models pull {name}")
     return store.path_for(preset)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def text_at(commit: str, source: Path) -> str:
+    """A file of this repository as of ``commit``, so a benchmark's inputs stay the same while
+    the code changes (runs of different commits stay comparable); other files, or no git, as
+    they are now."""
+    if source.is_relative_to(ROOT):
+        shown = subprocess.run(
+            ["git", "show", f"{commit}:{source.relative_to(ROOT).as_posix()}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if shown.returncode == 0:
+            return shown.stdout
+        print(f"note: {source.name} as in the working copy (no commit {commit[:7]})")
+    return source.read_text()
