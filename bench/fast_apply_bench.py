@@ -2,11 +2,10 @@
 inputs, outputs compared byte for byte.
 
 Real files of this repository, as of INPUTS_COMMIT, are refactored with the product's own
-refactor prompt, once
-with plain greedy decoding and once with drafting, each from a cold KV cache. Rewrites that
-keep >= 80 % of the lines (docstrings, type hints) should take <= 0.5 of the time; rewrites
-that keep few lines (a translation to another language) <= 1.05 (drafting must not cost
-when it cannot help).
+refactor prompt, once with plain greedy decoding and once with drafting, each from a cold KV
+cache. Rewrites that keep >= 80 % of the lines (docstrings, type hints) should take <= 0.5
+of the time; rewrites that keep few lines (a translation to another language) <= 1.05
+(drafting must not cost when it cannot help).
 
 Usage: python bench/fast_apply_bench.py [--model qwen2.5-coder-1.5b] [--files N]
 """
