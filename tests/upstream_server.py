@@ -19,11 +19,20 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class ScriptedUpstream:
-    def __init__(self, mode: str = "ok", text: str = "print('hello from upstream')\n") -> None:
+    def __init__(
+        self,
+        mode: str = "ok",
+        text: str = "print('hello from upstream')\n",
+        answer_after: threading.Event | None = None,
+    ) -> None:
+        """``answer_after``: hold every answer until this is set (at most 5 s), e.g. until
+        another server has received its request."""
         assert mode in MODES, mode
         self.mode = mode
         self.text = text
+        self.answer_after = answer_after
         self.received: list[dict[str, Any]] = []
+        self.posted = threading.Event()  # set once a request with a prompt arrived
         self.stop_stalling = threading.Event()
         upstream = self
 
@@ -79,8 +88,12 @@ class ScriptedUpstream:
         self.received.append(
             {"path": handler.path, "headers": dict(handler.headers.items()), "body": body}
         )
+        if body is not None:
+            self.posted.set()
 
     def _answer(self, h: Any, body: dict[str, Any]) -> None:
+        if self.answer_after is not None:
+            self.answer_after.wait(5)
         mode = self.mode
         if mode == "500":
             h._json(500, {"error": {"message": "upstream exploded"}})

@@ -277,7 +277,9 @@ def test_no_local_fallback_gives_a_clear_error_within_the_timeout(models_dir: Pa
 def test_hedging_keeps_the_first_answer(models_dir: Path) -> None:  # noqa: F811
     with (
         ScriptedUpstream("slow-ok", text="slow answer here") as slow,
-        ScriptedUpstream("ok", text="fast answer") as fast,
+        # The fast one answers once the slow one has its request: else, on a busy machine,
+        # the slow one could be cancelled before its request went out (right, but untestable).
+        ScriptedUpstream("ok", text="fast answer", answer_after=slow.posted) as fast,
     ):
         write_config(models_dir.parent, [("slow", slow.url), ("fast", fast.url)])
         env = {**FAST_ENV, "CODESAGA_UPSTREAM_HEDGE_TOKENS": "4096", "CODESAGA_MAX_TOKENS": "64"}
