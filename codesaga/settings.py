@@ -9,6 +9,7 @@ what tests and benchmarks use so they never touch the real home.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -184,6 +185,16 @@ class Settings:
         default = next(f.default for f in dataclasses.fields(Settings) if f.name == f"model_{role}")
         return self.model is not None or self.model_for(role) != default
 
+    def fingerprint(self) -> dict[str, str]:
+        """A digest per key the daemon acts on, so a client can tell which of its settings a
+        running daemon does not share (it was started from another environment, or
+        ``models load`` changed it). Digests, not values: keys must not travel."""
+        return {
+            f.name: _digest(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.name not in CLIENT_ONLY_KEYS
+        }
+
     def describe(self) -> list[tuple[str, str, Any, str]]:
         """(key, environment variable, value, doc) for every key, for ``config show``."""
         return [
@@ -252,6 +263,29 @@ def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
         "state_dir": Path(dirs.user_state_dir),
         "runtime_dir": runtime,
     }
+
+
+# Read by the command that runs, never by the daemon: a daemon with other values is no news.
+CLIENT_ONLY_KEYS = frozenset(
+    {"hook_mode", "hook_globs", "hook_instruction", "hook_budget_seconds", "hf_endpoint"}
+)
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(repr(_canonical(value)).encode()).hexdigest()[:16]
+
+
+def _canonical(value: Any) -> Any:
+    """Plain nested tuples for a digest; unlike ``repr`` it includes fields kept out of
+    reprs (an upstream's key)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return tuple((f.name, _canonical(getattr(value, f.name))) for f in fields)
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, tuple | list):
+        return tuple(_canonical(v) for v in value)
+    return str(value) if isinstance(value, Path) else value
 
 
 def _coerce(name: str, raw: Any, target: Any, source: str) -> Any:

@@ -14,7 +14,7 @@ from codesaga.cli import render
 from codesaga.domain.errors import UsageError
 
 if TYPE_CHECKING:
-    from codesaga.cli.client import Client
+    from codesaga.cli.client import Client, DaemonClient
     from codesaga.settings import Settings
 
 app = typer.Typer(
@@ -86,11 +86,34 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _client(settings: Settings) -> Client:
+def _client(settings: Settings, *, sends_model: bool = False) -> Client:
     """The daemon (started on first use), or an in-process one with --no-daemon."""
-    from codesaga.cli.client import LocalClient, connect
+    from codesaga.cli.client import LocalClient
 
-    return LocalClient(settings) if STATE.no_daemon else connect(settings)
+    if STATE.no_daemon:
+        return LocalClient(settings)
+    return _connect(settings, sends_model=sends_model)
+
+
+def _connect(settings: Settings, *, sends_model: bool = False) -> DaemonClient:
+    """The running daemon (started if need be), with a warning when it does not share
+    these settings: an environment variable set in this shell alone changes nothing there.
+    ``sends_model``: the requests name their model, so the model keys make no difference."""
+    from codesaga.cli.client import connect
+
+    client = connect(settings)
+    differ = [
+        key
+        for key in client.server.get("settingsDiffer") or []
+        if not (sends_model and (key == "model" or key.startswith("model_")))
+    ]
+    if differ:
+        render.warn(
+            f"the running daemon (pid {client.server['daemon']['pid']}) does not share this "
+            f"command's {', '.join(differ)} (another environment started it, or `codesaga "
+            "models load` changed it); it keeps its own until `codesaga daemon restart`"
+        )
+    return client
 
 
 def _run_task(
@@ -101,7 +124,7 @@ def _run_task(
 
     settings = _settings()
     params = {k: v for k, v in params.items() if v is not None}
-    with _client(settings) as client:
+    with _client(settings, sends_model=True) as client:
         if on_delta is not None:
             params["stream"] = True
         # The daemon may have started under other settings: this command's own choice of
@@ -755,9 +778,7 @@ def daemon_start(
         from codesaga.daemon.main import run
 
         raise typer.Exit(run(settings))
-    from codesaga.cli.client import connect
-
-    with connect(settings) as client:
+    with _connect(settings) as client:
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 
 
@@ -772,11 +793,11 @@ def daemon_stop() -> None:
 @daemon_app.command("restart", epilog="Example: codesaga daemon restart")
 def daemon_restart() -> None:
     """Stop the daemon if it runs, then start a fresh one (e.g. after upgrading)."""
-    from codesaga.cli.client import connect, stop_daemon
+    from codesaga.cli.client import stop_daemon
 
     settings = _settings()
     stop_daemon(settings)
-    with connect(settings) as client:
+    with _connect(settings) as client:
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 
 
@@ -948,9 +969,7 @@ def models_load(
     ],
 ) -> None:
     """Point a role at another model in the running daemon (until it restarts)."""
-    from codesaga.cli.client import connect
-
-    with connect(_settings()) as client:
+    with _connect(_settings()) as client:
         result = client.call("models/load", {"role": role, "model": model})
     loaded = ", ".join(result["loaded"]) or "nothing new"
     render.note(f"{role} now uses {result['roles'][role]} (loaded: {loaded})")

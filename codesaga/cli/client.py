@@ -80,14 +80,16 @@ class DaemonClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def initialize(self) -> dict[str, Any]:
-        self.server = self.call(
-            "initialize",
-            {
-                "client": {"name": "codesaga", "version": __version__},
-                "protocolVersion": p.PROTOCOL_VERSION,
-            },
-        )
+    def initialize(self, settings: Settings | None = None) -> dict[str, Any]:
+        """The handshake; with ``settings``, the daemon also names the ones it does not share
+        (``settingsDiffer``)."""
+        params: dict[str, Any] = {
+            "client": {"name": "codesaga", "version": __version__},
+            "protocolVersion": p.PROTOCOL_VERSION,
+        }
+        if settings is not None:
+            params["settings"] = settings.fingerprint()
+        self.server = self.call("initialize", params)
         return self.server
 
     def _send(self, data: bytes) -> None:
@@ -240,7 +242,7 @@ def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
             paths.prepare()
             client = wait_for_daemon(settings, spawn_daemon(settings))
         try:
-            client.initialize()
+            client.initialize(settings)
             return client
         except VersionMismatchError as exc:
             if attempt or not start:

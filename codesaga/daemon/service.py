@@ -215,14 +215,21 @@ class Daemon:
                 "codesaga daemon restart",
                 {"daemonVersion": __version__, "protocolVersion": p.PROTOCOL_VERSION},
             )
+        theirs = require(req.params, "settings", "dict", optional=True)
         conn.initialized = True
         conn.client = client
-        return {
+        result = {
             "daemon": {"name": "codesaga", "version": __version__, "pid": os.getpid()},
             "protocolVersion": p.PROTOCOL_VERSION,
             "models": {str(role): self.settings.model_for(role) for role in Role},
             "capabilities": {"streaming": True, "cancel": True, "methods": sorted(self.methods)},
         }
+        if theirs is not None:
+            ours = self.settings.fingerprint()
+            result["settingsDiffer"] = sorted(
+                key for key, digest in theirs.items() if key in ours and ours[key] != digest
+            )
+        return result
 
     async def status(self, conn: Connection, req: Request) -> Any:
         active = list(self.assistant.active.values())

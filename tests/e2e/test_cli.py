@@ -298,3 +298,26 @@ def test_config_show(cli: Cli) -> None:
     assert settings["model"] == SMALL
     text = cli("config", "show").stdout
     assert "CODESAGA_MAX_FILE_BYTES" in text
+
+
+def test_a_daemon_started_with_other_settings_is_named_not_obeyed_silently(cli: Cli) -> None:
+    assert cli("daemon", "start").returncode == 0
+    same = cli("daemon", "start")
+    assert same.returncode == 0 and "does not share" not in same.stderr, same.stderr
+    # An environment variable set for one command cannot reach a daemon already running.
+    other = cli(
+        "daemon",
+        "start",
+        CODESAGA_MAX_QUEUE="3",
+        CODESAGA_UPSTREAM_KEY="sk-never-printed",
+        CODESAGA_HOOK_MODE="apply",  # read by the hook command itself: no difference
+    )
+    assert other.returncode == 0, other.stderr
+    assert "does not share this command's max_queue, upstream_key" in other.stderr
+    assert "codesaga daemon restart" in other.stderr
+    assert "sk-never-printed" not in other.stderr + other.stdout
+    status = json.loads(cli("daemon", "status", "--json").stdout)
+    restarted = cli("daemon", "restart", CODESAGA_MAX_QUEUE="3")
+    assert restarted.returncode == 0 and "does not share" not in restarted.stderr
+    assert json.loads(cli("daemon", "status", "--json").stdout)["pid"] != status["pid"]
+    assert "does not share this command's max_queue" in cli("daemon", "start").stderr

@@ -55,3 +55,30 @@ def test_every_key_is_documented() -> None:
     for key, env, _, doc in load_settings({"CODESAGA_HOME": "/x"}).describe():
         assert env == "CODESAGA_" + key.upper()
         assert doc
+
+
+def test_fingerprint_names_what_a_daemon_would_not_share(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(
+        '[[upstreams]]\nname = "gpu"\nurl = "http://127.0.0.1:9/v1"\nkey = "sk-first"\n'
+    )
+    base = {"CODESAGA_HOME": str(tmp_path)}
+    ours = load_settings(base).fingerprint()
+
+    def differ(**env: str) -> set[str]:
+        theirs = load_settings({**base, **env}).fingerprint()
+        return {key for key in ours if theirs[key] != ours[key]}
+
+    assert differ() == set()
+    assert differ(CODESAGA_MODELS_DIR="/elsewhere") == {"models_dir"}
+    assert differ(CODESAGA_MODEL_CHAT="mine", CODESAGA_MAX_QUEUE="3") == {"model_chat", "max_queue"}
+    assert differ(CODESAGA_UPSTREAM_KEY="sk-other") == {"upstream_key"}
+    # what only the command reads (the hook's mode, where pulls come from) is no difference
+    assert differ(CODESAGA_HOOK_MODE="apply", CODESAGA_HF_ENDPOINT="http://127.0.0.1:9") == set()
+    assert "hook_mode" not in ours
+    # a key kept out of reprs still counts, and only digests leave: never the key itself
+    (tmp_path / "config" / "config.toml").write_text(
+        '[[upstreams]]\nname = "gpu"\nurl = "http://127.0.0.1:9/v1"\nkey = "sk-second"\n'
+    )
+    assert differ() == {"upstreams"}
+    assert not any("sk-" in digest for digest in ours.values())
