@@ -131,17 +131,53 @@ _DECLARATIONS = frozenset(
 )
 
 
+# C and C++: a struct, class, union or enum counts when it has a body (not `struct p x;`)
+_C_TYPES = frozenset({"struct_specifier", "class_specifier", "union_specifier", "enum_specifier"})
+# C and C++ prototypes: a declaration whose declarator is a function's
+_C_PROTOTYPES = frozenset({"declaration", "field_declaration"})
+
+
 def _declared_names(node: Any) -> list[str]:
     names: list[str] = []
     for child in node.named_children:
         if child.type in _DECLARATIONS:
-            name = child.child_by_field_name("name")
+            # C and C++ name a function inside its declarator: `int *f(int)`, `A::f()`
+            name = child.child_by_field_name("name") or _c_function_name(child)
             if name is not None and name.text:
                 names.append(name.text.decode("utf-8", "replace"))
             if "function" in child.type or "method" in child.type:
                 continue  # not into a function's body
+        elif child.type in _C_PROTOTYPES and (name := _c_function_name(child)) is not None:
+            names.append(name.text.decode("utf-8", "replace"))
+            continue
+        elif child.type in _C_TYPES and child.child_by_field_name("body") is not None:
+            name = child.child_by_field_name("name")
+            if name is not None and name.text:
+                names.append(name.text.decode("utf-8", "replace"))
         names.extend(_declared_names(child))
     return names
+
+
+def _c_function_name(node: Any) -> Any | None:
+    """The name node of the function a C/C++ definition or declaration declares (the last
+    part of a qualified name: `A::f` defines `f`), None when it declares no function."""
+    declarator = node.child_by_field_name("declarator")
+    while declarator is not None and declarator.type != "function_declarator":
+        if declarator.type not in {"pointer_declarator", "reference_declarator"}:
+            return None
+        declarator = declarator.child_by_field_name("declarator")
+    if declarator is None:
+        return None
+    name = declarator.child_by_field_name("declarator")
+    while name is not None and name.type == "qualified_identifier":
+        name = name.child_by_field_name("name")
+    # `int (*handler)(int)` declares a pointer variable, not a function
+    return name if name is not None and name.type in _C_FUNCTION_NAMES else None
+
+
+_C_FUNCTION_NAMES = frozenset(
+    {"identifier", "field_identifier", "destructor_name", "operator_name"}
+)
 
 
 _parsers: dict[str, Any] = {}

@@ -50,6 +50,19 @@ def test_python_names_are_functions_classes_and_methods_not_local_helpers() -> N
             ["Stack", "new", "main"],
         ),
         ("java", "class Stack { void push(int x) {} }", ["Stack", "push"]),
+        (
+            "c",
+            "static int *square(int x) { int inner(void); return 0; }\nint area(int w, int h);\n"
+            "struct point { int x; };\nstruct point origin;\nint (*handler)(int);\n",
+            ["square", "area", "point"],  # a prototype counts; a pointer variable does not
+        ),
+        (
+            "cpp",
+            "class Stack { public: void push(int x); int size() const { return 0; } ~Stack(); };\n"
+            "void Stack::push(int x) {}\nnamespace util { template <typename T> T max(T a) "
+            "{ return a; } }\n",
+            ["Stack", "push", "size", "~Stack", "max"],  # Stack::push is push
+        ),
     ],
 )
 def test_other_languages_by_their_grammar(language: str, code: str, names: list[str]) -> None:
