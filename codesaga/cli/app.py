@@ -980,6 +980,7 @@ def models_load(
 
 @app.command(
     epilog="Examples: codesaga chat  ·  codesaga chat 'why is my regex slow?'  ·  "
+    "codesaga chat 'why does total() fail?' --add app.py --add data.py:10-40  ·  "
     "codesaga chat --session refactor-ideas --new"
 )
 def chat(
@@ -998,17 +999,31 @@ def chat(
     tui: Annotated[
         bool, typer.Option("--tui", help="The full-screen chat: sessions beside the talk.")
     ] = False,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add",
+            "-a",
+            help="Attach FILE or FILE:A-B (lines A to B) to the session first, as /add does; "
+            "repeat for more.",
+            show_default=False,
+        ),
+    ] = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Chat about code. By default the session of this git repository and branch (or this
     directory) continues where it left off."""
-    from codesaga.cli.chat import Repl, ask, current_key
+    from codesaga.cli.chat import Repl, ask, attach, current_key
 
     settings = _settings()
     with _client(settings) as client:
         key = None if session else current_key(Path.cwd())
         opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
+        for spec in add or []:
+            opened = attach(client, opened["id"], spec)
+        if add and not as_json:
+            render.note("attached: " + ", ".join(opened["attachments"]))
         if tui:
             from codesaga.cli.tui import ChatApp
 

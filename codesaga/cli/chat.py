@@ -175,11 +175,7 @@ class Repl:
         elif name == "/add":
             if not arg:
                 raise_usage("/add FILE or /add FILE:A-B")
-            file, lines = split_range(arg)
-            s = rpc(
-                "sessions/attach",
-                {"session": sid, "path": str(Path(file).absolute()), "lines": lines},
-            )
+            s = attach(self.client, sid, arg)
             render.note("attached: " + ", ".join(s["attachments"]))
         elif name == "/drop":
             path = str(Path(arg).absolute()) if arg else None
@@ -212,6 +208,14 @@ class Repl:
         else:
             render.warn(f"unknown command {name}; /help lists them")
         return False
+
+
+def attach(client: Client, session_id: str, spec: str) -> dict[str, Any]:
+    """Attach ``FILE`` or ``FILE:A-B`` to the session; returns the session."""
+    file, lines = split_range(spec)
+    params = {"session": session_id, "path": str(Path(file).absolute()), "lines": lines}
+    session: dict[str, Any] = client.call("sessions/attach", params)
+    return session
 
 
 def split_range(arg: str) -> tuple[str, str | None]:

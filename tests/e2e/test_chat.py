@@ -196,3 +196,35 @@ def test_sessions_commands(cli: Cli, tmp_path: Path) -> None:
     assert cli("sessions", "delete", "renamed").returncode == 0
     missing = cli("sessions", "show", "renamed")
     assert missing.returncode == 2 and "no chat session 'renamed'" in missing.stderr
+
+
+def test_add_attaches_files_to_a_one_shot_question(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "pay.py").write_text(
+        "RATE = 0.19\n\n\ndef zorbulate_invoice(net):\n    return net * (1 + RATE)\n"
+    )
+    (tmp_path / "big.py").write_text("".join(f"x{i} = {i}\n" for i in range(30)))
+    proc = cli(
+        "chat",
+        "Which function does the attached file define? Reply with its name only.",
+        "--add",
+        "pay.py",
+        "-a",
+        "big.py:3-4",
+        "--session",
+        "attach",
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    reply = json.loads(proc.stdout)
+    assert "zorbulate_invoice" in reply["text"]  # only the attachment could have told it
+    # kept in the session for the next answers, as /add's are
+    saved = session(cli, "attach")["attachments"]
+    assert [(Path(a["path"]).name, a["lines"]) for a in saved] == [
+        ("pay.py", None),
+        ("big.py", "3:4"),
+    ]
+    assert "attached: " in cli("chat", "Say OK.", "-a", "pay.py", "-s", "attach").stderr
+    missing = cli("chat", "Say OK.", "--add", "nowhere.py", "--session", "attach")
+    assert missing.returncode == 2, missing.stderr
+    assert "nowhere.py" in missing.stderr
+    assert len(session(cli, "attach")["turns"]) == 4  # nothing was asked
