@@ -147,6 +147,14 @@ def _declared_names(node: Any) -> list[str]:
                 names.append(name.text.decode("utf-8", "replace"))
             if "function" in child.type or "method" in child.type:
                 continue  # not into a function's body
+        elif child.type == "variable_declarator" and _is_function(child, "value"):
+            # JavaScript/TypeScript `const area = (w, h) => ...` is a function by another name
+            name = child.child_by_field_name("name")
+            if name is not None and name.type == "identifier" and name.text:
+                names.append(name.text.decode("utf-8", "replace"))
+            continue
+        elif child.type in _ANONYMOUS_FUNCTIONS:
+            continue  # a callback's helpers are its own business too
         elif child.type in _C_PROTOTYPES and (name := _c_function_name(child)) is not None:
             names.append(name.text.decode("utf-8", "replace"))
             continue
@@ -156,6 +164,25 @@ def _declared_names(node: Any) -> list[str]:
                 names.append(name.text.decode("utf-8", "replace"))
         names.extend(_declared_names(child))
     return names
+
+
+# function values without a name of their own, per grammar (JS/TS, Go, Rust, Java, C++)
+_ANONYMOUS_FUNCTIONS = frozenset(
+    {
+        "arrow_function",
+        "function_expression",
+        "function",
+        "generator_function",
+        "func_literal",
+        "closure_expression",
+        "lambda_expression",
+    }
+)
+
+
+def _is_function(node: Any, field: str) -> bool:
+    value = node.child_by_field_name(field)
+    return value is not None and value.type in _ANONYMOUS_FUNCTIONS
 
 
 def _c_function_name(node: Any) -> Any | None:

@@ -35,6 +35,13 @@ def test_python_names_are_functions_classes_and_methods_not_local_helpers() -> N
             ["area", "Stack", "push"],
         ),
         (
+            "javascript",
+            "export const area = (w, h) => { function inner() {} return w * h };\n"
+            "let scale = function (x) { return x };\nconst LIMIT = 3;\n"
+            "app.get('/', () => { function helper() {} });\n",
+            ["area", "scale"],  # arrow and function values count; constants, callbacks do not
+        ),
+        (
             "typescript",
             "export function area(w: number): number { return w }\ninterface Point { x: number }",
             ["area", "Point"],
