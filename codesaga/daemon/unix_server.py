@@ -7,6 +7,8 @@ import contextlib
 import itertools
 import logging
 import os
+import socket
+import struct
 from pathlib import Path
 
 from codesaga.daemon import protocol as p
@@ -50,6 +52,27 @@ class UnixServer:
             if not writer.is_closing():
                 writer.write(data + b"\n")
 
+        uid = peer_uid(writer.get_extra_info("socket"))
+        if uid is not None and uid != os.getuid():
+            # The 0700 directory already keeps others out; this holds if someone loosens it.
+            log.warning("refused a connection from uid %d", uid)
+            # Answer its first message, so the client reads why rather than a broken pipe.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(reader.readline(), 5.0)
+            send(
+                p.encode_error(
+                    None,
+                    p.RpcError(
+                        p.UNAUTHORIZED,
+                        f"this daemon serves only its own user (uid {os.getuid()}), "
+                        f"not uid {uid}; start your own: codesaga daemon start",
+                    ),
+                )
+            )
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.drain()
+            writer.close()
+            return
         conn = Connection(send, f"unix#{next(_ids)}")
         self.daemon.connections.add(conn)
         try:
@@ -84,3 +107,17 @@ class UnixServer:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
+
+
+def peer_uid(sock: socket.socket | None) -> int | None:
+    """The user id of the process at the other end of a Unix socket (Linux: SO_PEERCRED),
+    or None where the system does not tell."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if sock is None or option is None:
+        return None
+    try:
+        creds = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    except OSError:
+        return None
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return int(uid)

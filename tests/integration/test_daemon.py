@@ -237,6 +237,45 @@ def test_refuses_a_runtime_dir_owned_by_someone_else(cli: Cli, paths: RuntimePat
     assert "belongs to uid 65534" in proc.stderr
 
 
+@pytest.mark.skipif(
+    os.getuid() != 0 or not hasattr(socket, "SO_PEERCRED"),
+    reason="needs root to connect as another user, and Linux to tell who connects",
+)
+def test_another_user_is_refused_even_through_a_loosened_socket(
+    running: int, paths: RuntimePaths
+) -> None:
+    # Someone made the socket world-writable: the 0700 directory is the only wall left, and
+    # an O_PATH descriptor handed to a process of another user walks around it.
+    handle = os.open(paths.socket, os.O_PATH)
+    os.chmod(paths.socket, 0o666)
+    answer_from, answer_to = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked child
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(30)
+            sock.connect(f"/proc/self/fd/{handle}")
+            sock.sendall(p.encode_request("status", {}, 1) + b"\n")
+            os.write(answer_to, sock.makefile("rb").readline())
+        except BaseException as exc:
+            os.write(answer_to, repr(exc).encode())
+        os._exit(0)
+    os.close(answer_to)
+    os.waitpid(child, 0)
+    answer = os.read(answer_from, 1 << 16).decode()
+    os.close(answer_from)
+    os.close(handle)
+    refused = json.loads(answer)
+    assert refused["error"]["code"] == p.UNAUTHORIZED
+    assert "serves only its own user (uid 0), not uid 65534" in refused["error"]["message"]
+    assert "version" not in answer  # nothing of the status leaked
+    own = Raw(paths.socket)  # its own user is still served
+    assert own.call("status", {}, 1)["result"]["pid"] == running
+    own.close()
+
+
 def test_idle_daemon_exits_by_itself(cli: Cli, paths: RuntimePaths, src: Path) -> None:
     proc = cli("complete", str(src), "--line", "2", "--column", "12", CODESAGA_IDLE_TIMEOUT="2")
     assert proc.returncode == 0, proc.stderr
