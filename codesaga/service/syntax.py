@@ -74,11 +74,15 @@ def require_parses(
 
 def lost_names(language_id: str, old: str, new: str) -> list[str]:
     """Functions, classes and methods ``old`` defines and ``new`` no longer does (small
-    models "tidy" names their callers rely on). [] when either text cannot be read."""
+    models "tidy" names their callers rely on), and in Python the public module-level
+    variables (a constant other modules import). [] when either text cannot be read."""
     before, after = defined_names(language_id, old), defined_names(language_id, new)
     if before is None or after is None:
         return []
-    return [name for name in before if name not in after]
+    if language_id == "python":
+        before += _python_module_variables(old)
+        after += _python_module_variables(new)
+    return [name for name in dict.fromkeys(before) if name not in after]
 
 
 def defined_names(language_id: str, text: str) -> list[str] | None:
@@ -98,6 +102,20 @@ def defined_names(language_id: str, text: str) -> list[str] | None:
     if root.has_error:
         return None
     return list(dict.fromkeys(_declared_names(root)))
+
+
+def _python_module_variables(text: str) -> list[str]:
+    """``LIMIT = 3``, ``NAME: str = ...`` and ``A, B = ...`` at module level, without the
+    private (``_x``) and dunder ones. The caller has checked that ``text`` parses."""
+    names: list[str] = []
+    for node in ast.parse(text).body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            elements = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
+            names += [e.id for e in elements if isinstance(e, ast.Name)]
+    return [name for name in names if not name.startswith("_")]
 
 
 def _python_names(body: list[ast.stmt]) -> list[str]:

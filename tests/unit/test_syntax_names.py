@@ -76,6 +76,15 @@ def test_other_languages_by_their_grammar(language: str, code: str, names: list[
     assert defined_names(language, code) == names
 
 
+def test_python_public_module_variables_count_only_for_what_is_lost() -> None:
+    old = "LIMIT = 3\nNAME: str = 'x'\nLOW, HIGH = 1, 9\n_cache = {}\n__all__ = ['f']\n"
+    new = "NAME: str = 'x'\nLOW = 1\n"
+    assert lost_names("python", old, new) == ["LIMIT", "HIGH"]
+    assert defined_names("python", old) == []  # the prompt's keep-list names definitions only
+    moved_into_class = "class Config:\n    LIMIT = 3\n"
+    assert lost_names("python", "LIMIT = 3\n", moved_into_class) == ["LIMIT"]
+
+
 def test_nothing_is_said_when_either_side_cannot_be_read() -> None:
     assert lost_names("python", "def area(:\n", "") == []  # does not parse
     assert lost_names("cobol", "anything", "") == []  # no grammar
