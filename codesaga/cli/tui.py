@@ -7,6 +7,7 @@ tests drive it through Textual's pilot with an in-process daemon and a scripted 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -91,7 +92,12 @@ class ChatApp(App[None]):
             box.mount(self._message(turn["role"], turn["content"], turn["interrupted"]))
         box.scroll_end(animate=False)
         self.sub_title = full["name"]
-        self.set_status(f"session {full['name']} · {len(full['turns'])} messages")
+        attached = [
+            Path(a["path"]).name + (f":{a['lines']}" if a.get("lines") else "")
+            for a in full.get("attachments", [])
+        ]
+        status = f"session {full['name']} · {len(full['turns'])} messages"
+        self.set_status(status + (f" · attached: {', '.join(attached)}" if attached else ""))
 
     @on(ListView.Selected, "#sessions")
     def switch_session(self, event: ListView.Selected) -> None:

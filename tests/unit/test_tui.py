@@ -108,3 +108,16 @@ def test_snapshot_of_a_conversation(
 def test_snapshot_of_an_empty_session(snap_compare: Any, client: LocalClient) -> None:
     fresh = client.call("sessions/open", {"name": "fresh"})
     assert snap_compare(ChatApp(client, fresh, 4096), terminal_size=(80, 24))
+
+
+@pytest.mark.anyio
+async def test_the_status_line_names_the_attachments(client: LocalClient, tmp_path: Path) -> None:
+    (tmp_path / "pay.py").write_text("RATE = 0.19\n\n\ndef gross(net):\n    return net * 1.19\n")
+    opened = client.call("sessions/open", {"name": "files"})
+    for path, lines in ((tmp_path / "pay.py", None), (tmp_path / "pay.py", "4:5")):
+        client.call("sessions/attach", {"session": opened["id"], "path": str(path), "lines": lines})
+    app = ChatApp(client, opened, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.05)
+        status = str(app.query_one("#status").render())
+        assert status == "session files · 0 messages · attached: pay.py, pay.py:4:5"
