@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -73,16 +74,23 @@ def require_parses(
 
 
 def lost_names(language_id: str, old: str, new: str) -> list[str]:
-    """Functions, classes and methods ``old`` defines and ``new`` no longer does (small
-    models "tidy" names their callers rely on), and in Python the public module-level
-    variables (a constant other modules import). [] when either text cannot be read."""
-    before, after = defined_names(language_id, old), defined_names(language_id, new)
-    if before is None or after is None:
-        return []
+    """The functions, classes and methods ``old`` defines (in Python also its public
+    module-level variables: constants other modules import) that ``new`` no longer binds
+    under any form: small models "tidy" names their callers rely on. A name ``new`` still
+    binds (a constant now imported, a method now an arrow-function field) is not lost.
+    [] when either text cannot be read."""
     if language_id == "python":
-        before += _python_module_variables(old)
-        after += _python_module_variables(new)
-    return [name for name in dict.fromkeys(before) if name not in after]
+        before, after = _python_body(old), _python_body(new)
+        if before is None or after is None:
+            return []
+        kept = set(_python_names(after) + _python_variables(after) + _python_imports(after))
+        public = [v for v in _python_variables(before) if not v.startswith("_")]
+        return [n for n in dict.fromkeys(_python_names(before) + public) if n not in kept]
+    old_root, new_root = _tree(language_id, old), _tree(language_id, new)
+    if old_root is None or new_root is None:
+        return []
+    bound = set(_declared_names(new_root, any_value=True))
+    return [n for n in dict.fromkeys(_declared_names(old_root)) if n not in bound]
 
 
 def defined_names(language_id: str, text: str) -> list[str] | None:
@@ -90,43 +98,84 @@ def defined_names(language_id: str, text: str) -> list[str] | None:
     nested inside a function (local helpers are the function's own business). None: no
     parser for the language, or the text does not parse."""
     if language_id == "python":
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            return None
-        return list(dict.fromkeys(_python_names(tree.body)))
+        body = _python_body(text)
+        return None if body is None else list(dict.fromkeys(_python_names(body)))
+    root = _tree(language_id, text)
+    return None if root is None else list(dict.fromkeys(_declared_names(root)))
+
+
+def _python_body(text: str) -> list[ast.stmt] | None:
+    try:
+        return ast.parse(text).body
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _tree(language_id: str, text: str) -> Any | None:
+    """The root node of ``text``'s syntax tree; None: no grammar, or a syntax error."""
     parser = _parser(language_id)
     if parser is None:
         return None
     root = parser.parse(text.encode("utf-8")).root_node
-    if root.has_error:
-        return None
-    return list(dict.fromkeys(_declared_names(root)))
+    return None if root.has_error else root
 
 
-def _python_module_variables(text: str) -> list[str]:
-    """``LIMIT = 3``, ``NAME: str = ...`` and ``A, B = ...`` at module level, without the
-    private (``_x``) and dunder ones. The caller has checked that ``text`` parses."""
-    names: list[str] = []
-    for node in ast.parse(text).body:
-        targets = node.targets if isinstance(node, ast.Assign) else []
-        if isinstance(node, ast.AnnAssign):
-            targets = [node.target]
-        for target in targets:
-            elements = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
-            names += [e.id for e in elements if isinstance(e, ast.Name)]
-    return [name for name in names if not name.startswith("_")]
+_PY_BLOCKS = (ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor)
+
+
+def _python_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements a module or class body runs itself, also inside its if / try / with /
+    for blocks (`try: import ujson as json`), not inside functions."""
+    for node in body:
+        yield node
+        if isinstance(node, _PY_BLOCKS):
+            blocks = (getattr(node, name, []) for name in ("body", "orelse", "finalbody"))
+            for block in blocks:
+                yield from _python_statements(block)
+            for handler in getattr(node, "handlers", []):
+                yield from _python_statements(handler.body)
 
 
 def _python_names(body: list[ast.stmt]) -> list[str]:
     names: list[str] = []
-    for node in body:
+    for node in _python_statements(body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             names.append(node.name)
         elif isinstance(node, ast.ClassDef):
             names.append(node.name)
             names.extend(_python_names(node.body))
     return names
+
+
+def _python_variables(body: list[ast.stmt]) -> list[str]:
+    """``LIMIT = 3``, ``NAME: str = ...``, ``A, *REST = ...`` at module level (a bare
+    ``X: int`` binds nothing)."""
+    names: list[str] = []
+    for node in _python_statements(body):
+        if isinstance(node, ast.Assign):
+            names += [name for target in node.targets for name in _assigned(target)]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            names += _assigned(node.target)
+    return names
+
+
+def _assigned(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _assigned(target.value)
+    if isinstance(target, ast.Tuple | ast.List):
+        return [name for element in target.elts for name in _assigned(element)]
+    return []
+
+
+def _python_imports(body: list[ast.stmt]) -> list[str]:
+    return [
+        alias.asname or alias.name.split(".")[0]
+        for node in _python_statements(body)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
 
 
 # tree-sitter node types that declare a named function, method, class or type
@@ -147,43 +196,13 @@ _DECLARATIONS = frozenset(
         "type_spec",
     }
 )
-
-
 # C and C++: a struct, class, union or enum counts when it has a body (not `struct p x;`)
 _C_TYPES = frozenset({"struct_specifier", "class_specifier", "union_specifier", "enum_specifier"})
 # C and C++ prototypes: a declaration whose declarator is a function's
 _C_PROTOTYPES = frozenset({"declaration", "field_declaration"})
-
-
-def _declared_names(node: Any) -> list[str]:
-    names: list[str] = []
-    for child in node.named_children:
-        if child.type in _DECLARATIONS:
-            # C and C++ name a function inside its declarator: `int *f(int)`, `A::f()`
-            name = child.child_by_field_name("name") or _c_function_name(child)
-            if name is not None and name.text:
-                names.append(name.text.decode("utf-8", "replace"))
-            if "function" in child.type or "method" in child.type:
-                continue  # not into a function's body
-        elif child.type == "variable_declarator" and _is_function(child, "value"):
-            # JavaScript/TypeScript `const area = (w, h) => ...` is a function by another name
-            name = child.child_by_field_name("name")
-            if name is not None and name.type == "identifier" and name.text:
-                names.append(name.text.decode("utf-8", "replace"))
-            continue
-        elif child.type in _ANONYMOUS_FUNCTIONS:
-            continue  # a callback's helpers are its own business too
-        elif child.type in _C_PROTOTYPES and (name := _c_function_name(child)) is not None:
-            names.append(name.text.decode("utf-8", "replace"))
-            continue
-        elif child.type in _C_TYPES and child.child_by_field_name("body") is not None:
-            name = child.child_by_field_name("name")
-            if name is not None and name.text:
-                names.append(name.text.decode("utf-8", "replace"))
-        names.extend(_declared_names(child))
-    return names
-
-
+# a name bound to a value: JS/TS/Java variables, JS/TS class fields
+_BINDINGS = frozenset({"variable_declarator", "field_definition", "public_field_definition"})
+_BINDING_NAMES = frozenset({"identifier", "property_identifier"})
 # function values without a name of their own, per grammar (JS/TS, Go, Rust, Java, C++)
 _ANONYMOUS_FUNCTIONS = frozenset(
     {
@@ -198,31 +217,79 @@ _ANONYMOUS_FUNCTIONS = frozenset(
 )
 
 
-def _is_function(node: Any, field: str) -> bool:
-    value = node.child_by_field_name(field)
-    return value is not None and value.type in _ANONYMOUS_FUNCTIONS
+def _declared_names(node: Any, *, any_value: bool = False) -> list[str]:
+    """Named functions, methods, classes and types below ``node``, not inside functions;
+    also names bound to function values (`const area = (w) => ...`), and with
+    ``any_value`` names bound to anything (what a rewrite may turn a function into)."""
+    names: list[str] = []
+    for child in node.named_children:
+        if child.type in _DECLARATIONS:
+            name = child.child_by_field_name("name")
+            if name is not None:
+                names.append(_text(name))
+            else:  # C and C++ name a function inside its declarator: `int *f(int)`, `A::f()`
+                names += _c_function_names(child)
+            if "function" in child.type or "method" in child.type:
+                continue  # not into a function's body
+        elif child.type in _BINDINGS:
+            name = child.child_by_field_name("name") or child.child_by_field_name("property")
+            value = child.child_by_field_name("value")
+            is_function = value is not None and value.type in _ANONYMOUS_FUNCTIONS
+            if name is not None and name.type in _BINDING_NAMES and (is_function or any_value):
+                names.append(_text(name))
+            if is_function:
+                continue
+        elif child.type in _ANONYMOUS_FUNCTIONS:
+            continue  # a callback's helpers are its own business too
+        elif child.type in _C_PROTOTYPES and (prototypes := _c_function_names(child)):
+            names += prototypes
+            continue
+        elif child.type in _C_TYPES and child.child_by_field_name("body") is not None:
+            name = child.child_by_field_name("name")
+            if name is not None:
+                names.append(_text(name))
+        elif child.type == "type_definition":  # C `typedef struct {...} Point;`
+            names += [
+                _text(d)
+                for d in child.children_by_field_name("declarator")
+                if d.type == "type_identifier"
+            ]
+        names.extend(_declared_names(child, any_value=any_value))
+    return [name for name in names if name]
 
 
-def _c_function_name(node: Any) -> Any | None:
-    """The name node of the function a C/C++ definition or declaration declares (the last
-    part of a qualified name: `A::f` defines `f`), None when it declares no function."""
-    declarator = node.child_by_field_name("declarator")
-    while declarator is not None and declarator.type != "function_declarator":
-        if declarator.type not in {"pointer_declarator", "reference_declarator"}:
-            return None
-        declarator = declarator.child_by_field_name("declarator")
-    if declarator is None:
-        return None
-    name = declarator.child_by_field_name("declarator")
-    while name is not None and name.type == "qualified_identifier":
-        name = name.child_by_field_name("name")
-    # `int (*handler)(int)` declares a pointer variable, not a function
-    return name if name is not None and name.type in _C_FUNCTION_NAMES else None
+def _c_function_names(node: Any) -> list[str]:
+    """The functions a C/C++ definition or declaration declares (`int f(int), g(int);`),
+    by the last part of a qualified name (`A::f` defines `f`); [] when it declares none."""
+    names = []
+    for declarator in node.children_by_field_name("declarator"):
+        # through `*f(...)` and `&f(...)` to the function's own declarator
+        while declarator is not None and declarator.type in _C_WRAPPERS:
+            inner = declarator.child_by_field_name("declarator")
+            declarator = inner if inner is not None else _first_named(declarator)
+        if declarator is None or declarator.type != "function_declarator":
+            continue
+        name = declarator.child_by_field_name("declarator")
+        while name is not None and name.type == "qualified_identifier":
+            name = name.child_by_field_name("name")
+        # `int (*handler)(int)` declares a pointer variable, not a function
+        if name is not None and name.type in _C_FUNCTION_NAMES:
+            names.append(_text(name))
+    return names
 
 
+_C_WRAPPERS = frozenset({"pointer_declarator", "reference_declarator"})
 _C_FUNCTION_NAMES = frozenset(
     {"identifier", "field_identifier", "destructor_name", "operator_name"}
 )
+
+
+def _first_named(node: Any) -> Any | None:
+    return node.named_children[0] if node.named_children else None
+
+
+def _text(node: Any) -> str:
+    return str(node.text.decode("utf-8", "replace")) if node.text else ""
 
 
 _parsers: dict[str, Any] = {}

@@ -70,6 +70,12 @@ def test_python_names_are_functions_classes_and_methods_not_local_helpers() -> N
             "{ return a; } }\n",
             ["Stack", "push", "size", "~Stack", "max"],  # Stack::push is push
         ),
+        (
+            "cpp",
+            "int& get() { return x; }\nclass A { A& operator=(const A&); };\n"
+            "int f(int), g(int);\ntypedef struct { int x; } Point;\n",
+            ["get", "A", "operator=", "f", "g", "Point"],  # by reference, two at once, typedef
+        ),
     ],
 )
 def test_other_languages_by_their_grammar(language: str, code: str, names: list[str]) -> None:
@@ -77,12 +83,31 @@ def test_other_languages_by_their_grammar(language: str, code: str, names: list[
 
 
 def test_python_public_module_variables_count_only_for_what_is_lost() -> None:
-    old = "LIMIT = 3\nNAME: str = 'x'\nLOW, HIGH = 1, 9\n_cache = {}\n__all__ = ['f']\n"
+    old = (
+        "LIMIT = 3\nNAME: str = 'x'\nLOW, *HIGH = 1, 9\n_cache = {}\n__all__ = ['f']\n"
+        "WIDTH: int\ntry:\n    VERSION = '1'\nexcept ImportError:\n    pass\n"
+    )
     new = "NAME: str = 'x'\nLOW = 1\n"
-    assert lost_names("python", old, new) == ["LIMIT", "HIGH"]
+    assert lost_names("python", old, new) == ["LIMIT", "HIGH", "VERSION"]  # WIDTH binds nothing
     assert defined_names("python", old) == []  # the prompt's keep-list names definitions only
     moved_into_class = "class Config:\n    LIMIT = 3\n"
     assert lost_names("python", "LIMIT = 3\n", moved_into_class) == ["LIMIT"]
+
+
+def test_a_name_the_rewrite_still_binds_in_another_form_is_not_lost() -> None:
+    python = "LIMIT = 3\n\n\ndef area(w):\n    return w\n"
+    rebound = (
+        "from .consts import LIMIT\n\ntry:\n    def area(w):\n        return w\n"
+        "except NameError:\n    pass\n"
+    )
+    assert lost_names("python", python, rebound) == []
+    assert lost_names("python", python, "import LIMIT\narea = len\n") == []
+    js = "class A { handle() {} }\nconst f = () => 1;\n"
+    js_rebound = "class A { handle = () => {} }\nconst f = useCallback(() => 1);\n"
+    assert lost_names("javascript", js, js_rebound) == []
+    assert lost_names("javascript", js, "class A {}\n") == ["handle", "f"]
+    java = "class Job { Runnable run = () -> {}; }"
+    assert lost_names("java", java, "class Job { Runnable run = this::go; }") == []
 
 
 def test_nothing_is_said_when_either_side_cannot_be_read() -> None:
