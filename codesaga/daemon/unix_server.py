@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import struct
+import sys
 from pathlib import Path
 
 from codesaga.daemon import protocol as p
@@ -56,9 +57,10 @@ class UnixServer:
         if uid is not None and uid != os.getuid():
             # The 0700 directory already keeps others out; this holds if someone loosens it.
             log.warning("refused a connection from uid %d", uid)
-            # Answer its first message, so the client reads why rather than a broken pipe.
+            # Answer its first message, so the client reads why rather than a broken pipe
+            # (a little of it: what a stranger sends is not worth buffering).
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(reader.readline(), 5.0)
+                await asyncio.wait_for(reader.read(4096), 5.0)
             send(
                 p.encode_error(
                     None,
@@ -72,6 +74,8 @@ class UnixServer:
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.drain()
             writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
             return
         conn = Connection(send, f"unix#{next(_ids)}")
         self.daemon.connections.add(conn)
@@ -109,15 +113,18 @@ class UnixServer:
                 await writer.wait_closed()
 
 
+# Linux's struct ucred; other systems with SO_PEERCRED (OpenBSD) order it differently
+_UCRED = struct.Struct("iII")  # pid, uid, gid
+
+
 def peer_uid(sock: socket.socket | None) -> int | None:
     """The user id of the process at the other end of a Unix socket (Linux: SO_PEERCRED),
     or None where the system does not tell."""
-    option = getattr(socket, "SO_PEERCRED", None)
-    if sock is None or option is None:
+    if sock is None or not sys.platform.startswith("linux"):
         return None
     try:
-        creds = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
     except OSError:
         return None
-    _pid, uid, _gid = struct.unpack("3i", creds)
+    _pid, uid, _gid = _UCRED.unpack(creds)
     return int(uid)
