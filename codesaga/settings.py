@@ -269,6 +269,29 @@ def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
 CLIENT_ONLY_KEYS = frozenset(
     {"hook_mode", "hook_globs", "hook_instruction", "hook_budget_seconds", "hf_endpoint"}
 )
+# Read once when the daemon starts (its sockets, stores, queues and how it loads models): an
+# edit of config.toml changes them at the next `codesaga daemon restart`, not before.
+RESTART_KEYS = frozenset(
+    {
+        "n_ctx",
+        "n_threads",
+        "n_batch",
+        "max_queue",
+        "cache_responses",
+        "ws_port",
+        "ws_host",
+        "ws_force_bind",
+        "ws_origins",
+        "ws_open_timeout",
+        "openai_port",
+        "config_dir",
+        "data_dir",
+        "cache_dir",
+        "state_dir",
+        "runtime_dir",
+        "models_dir",
+    }
+)
 
 
 def _digest(value: Any) -> str:

@@ -49,6 +49,7 @@ ApplyOpt = Annotated[bool, typer.Option("--apply", help="Write the result to FIL
 
 class _State:
     no_daemon = False
+    warned_settings = False
 
 
 STATE = _State()
@@ -86,32 +87,34 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _client(settings: Settings, *, sends_model: bool = False) -> Client:
+def _client(settings: Settings, *, models_matter: bool = False) -> Client:
     """The daemon (started on first use), or an in-process one with --no-daemon."""
     from codesaga.cli.client import LocalClient
 
     if STATE.no_daemon:
         return LocalClient(settings)
-    return _connect(settings, sends_model=sends_model)
+    return _connect(settings, models_matter=models_matter)
 
 
-def _connect(settings: Settings, *, sends_model: bool = False) -> DaemonClient:
-    """The running daemon (started if need be), with a warning when it does not share
-    these settings: an environment variable set in this shell alone changes nothing there.
-    ``sends_model``: the requests name their model, so the model keys make no difference."""
+def _connect(settings: Settings, *, models_matter: bool = False) -> DaemonClient:
+    """The running daemon (started if need be), with a warning when it does not use these
+    settings: a variable set in this shell alone, or a config.toml key read only at start,
+    changes nothing there yet. The model keys count only where ``models_matter``: task
+    requests name their model, and `models load` changes them on purpose."""
     from codesaga.cli.client import connect
 
     client = connect(settings)
     differ = [
         key
         for key in client.server.get("settingsDiffer") or []
-        if not (sends_model and (key == "model" or key.startswith("model_")))
+        if models_matter or not (key == "model" or key.startswith("model_"))
     ]
-    if differ:
+    if differ and not STATE.warned_settings:
+        STATE.warned_settings = True  # once per command, not once per file a hook refactors
         render.warn(
-            f"the running daemon (pid {client.server['daemon']['pid']}) does not share this "
-            f"command's {', '.join(differ)} (another environment started it, or `codesaga "
-            "models load` changed it); it keeps its own until `codesaga daemon restart`"
+            f"the running daemon (pid {client.server['daemon']['pid']}) does not use this "
+            f"command's {', '.join(differ)}: it keeps what it started with (or what `codesaga "
+            "models load` set) until `codesaga daemon restart`"
         )
     return client
 
@@ -124,7 +127,7 @@ def _run_task(
 
     settings = _settings()
     params = {k: v for k, v in params.items() if v is not None}
-    with _client(settings, sends_model=True) as client:
+    with _client(settings) as client:
         if on_delta is not None:
             params["stream"] = True
         # The daemon may have started under other settings: this command's own choice of
@@ -778,7 +781,7 @@ def daemon_start(
         from codesaga.daemon.main import run
 
         raise typer.Exit(run(settings))
-    with _connect(settings) as client:
+    with _connect(settings, models_matter=True) as client:
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 
 
@@ -797,7 +800,7 @@ def daemon_restart() -> None:
 
     settings = _settings()
     stop_daemon(settings)
-    with _connect(settings) as client:
+    with _connect(settings, models_matter=True) as client:
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 
 
@@ -1014,10 +1017,16 @@ def chat(
 ) -> None:
     """Chat about code. By default the session of this git repository and branch (or this
     directory) continues where it left off."""
-    from codesaga.cli.chat import Repl, ask, attach, current_key
+    from codesaga.cli.chat import Repl, ask, attach, current_key, split_range
+    from codesaga.domain.errors import InputError
 
+    for spec in add or []:  # before a session is opened or anything attached
+        file = Path(split_range(spec)[0]).expanduser()
+        if not file.is_file():
+            problem = "is a directory; give a file" if file.is_dir() else "does not exist"
+            raise InputError(f"--add {spec}: {file} {problem}")
     settings = _settings()
-    with _client(settings) as client:
+    with _client(settings, models_matter=True) as client:
         key = None if session else current_key(Path.cwd())
         opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
         for spec in add or []:

@@ -213,7 +213,8 @@ class Repl:
 def attach(client: Client, session_id: str, spec: str) -> dict[str, Any]:
     """Attach ``FILE`` or ``FILE:A-B`` to the session; returns the session."""
     file, lines = split_range(spec)
-    params = {"session": session_id, "path": str(Path(file).absolute()), "lines": lines}
+    path = Path(file).expanduser().absolute()
+    params = {"session": session_id, "path": str(path), "lines": lines}
     session: dict[str, Any] = client.call("sessions/attach", params)
     return session
 

@@ -158,14 +158,13 @@ async def _drain(daemon: Daemon, deadline: float) -> None:
 
 
 async def _idle_watch(daemon: Daemon) -> None:
-    timeout = daemon.settings.idle_timeout
-    if timeout <= 0:
-        return
-    while True:
-        await asyncio.sleep(min(30.0, timeout / 4))
+    while True:  # idle_timeout is read each time: config.toml may change it (0 = never)
+        timeout = daemon.settings.idle_timeout
+        await asyncio.sleep(min(30.0, timeout / 4) if timeout > 0 else 30.0)
+        timeout = daemon.settings.idle_timeout
         idle = time.monotonic() - daemon.last_activity
         busy = any(c.inflight for c in daemon.connections) or daemon.scheduler.busy()
-        if not busy and idle >= daemon.settings.idle_timeout:
+        if timeout > 0 and not busy and idle >= timeout:
             log.info("idle for %.0f s; exiting", idle)
             daemon.stop_requested.set()
             return
@@ -184,5 +183,11 @@ async def _config_watch(daemon: Daemon) -> None:
         try:
             result = await daemon.apply_settings(load_settings())
             log.info("config reloaded: %s", result)
+            if result["restart_needed_for"]:
+                log.warning(
+                    "config.toml changes %s, read only at start: they apply after "
+                    "`codesaga daemon restart`",
+                    ", ".join(result["restart_needed_for"]),
+                )
         except Exception as exc:  # a bad edit must not kill the daemon
             log.warning("config not reloaded: %s", exc)

@@ -37,7 +37,7 @@ from codesaga.service.routing import Router
 from codesaga.service.sessions import ChatReply, Chats
 from codesaga.service.stores import KeyValueStore
 from codesaga.service.tasks import Assistant, TaskResult
-from codesaga.settings import Settings
+from codesaga.settings import RESTART_KEYS, Settings
 
 if TYPE_CHECKING:
     from codesaga.daemon.context_watch import ContextWatcher
@@ -75,6 +75,7 @@ class Daemon:
         router: Router | None = None,
     ) -> None:
         self.settings = settings
+        self.boot_settings = settings  # what the RESTART_KEYS keep until a restart
         self.router = router or Router(scheduler, settings)
         self.assistant = assistant
         self.chats = chats
@@ -225,7 +226,7 @@ class Daemon:
             "capabilities": {"streaming": True, "cancel": True, "methods": sorted(self.methods)},
         }
         if theirs is not None:
-            ours = self.settings.fingerprint()
+            ours = self.fingerprint()
             result["settingsDiffer"] = sorted(
                 key for key, digest in theirs.items() if key in ours and ours[key] != digest
             )
@@ -286,6 +287,11 @@ class Daemon:
             dataclasses.replace(self.settings, model=None, **{f"model_{role.value}": model})
         )
 
+    def fingerprint(self) -> dict[str, str]:
+        """The settings in force: the current ones, but for the keys read only at start."""
+        current, boot = self.settings.fingerprint(), self.boot_settings.fingerprint()
+        return {key: boot[key] if key in RESTART_KEYS else value for key, value in current.items()}
+
     async def apply_settings(self, settings: Settings) -> Any:
         """Switch to new settings: warm the models of roles that changed, unload the models
         no role uses any more. Roles that did not change stay as they are (loaded or lazy)."""
@@ -300,6 +306,7 @@ class Daemon:
             raise
         self.settings = settings
         self.assistant.settings = settings
+        self.assistant.completer.settings = settings
         self.router.upstream_pool.reconfigure(settings)
         in_use = {m.path for m in wanted.values()}
         for path in set(self.scheduler.pool.loaded()) - in_use:
@@ -310,7 +317,13 @@ class Daemon:
             if changed and model.path not in self.scheduler.pool.loaded():
                 await loop.run_in_executor(self.executor, self.scheduler.info, role)
                 loaded.append(model.name)
-        return {"roles": {str(r): m.name for r, m in wanted.items()}, "loaded": loaded}
+        boot = self.boot_settings
+        waiting = sorted(k for k in RESTART_KEYS if getattr(settings, k) != getattr(boot, k))
+        return {
+            "roles": {str(r): m.name for r, m in wanted.items()},
+            "loaded": loaded,
+            "restart_needed_for": waiting,
+        }
 
     async def requests_list(self, conn: Connection, req: Request) -> Any:
         status = require(req.params, "status", "str", optional=True)

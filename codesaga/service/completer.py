@@ -139,7 +139,7 @@ class Completer:
     def __init__(self, settings: Settings, runner: ModelRunner, *, speculate: bool) -> None:
         self.settings = settings
         self.runner = runner
-        self.speculate = speculate and bool(settings.completion_speculate)
+        self.may_speculate = speculate
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._shown: dict[str, deque[_Shown]] = {}
@@ -150,6 +150,11 @@ class Completer:
         self._last_request = 0.0
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="complete")
         self.counts: Counter[str] = Counter()
+
+    @property
+    def speculate(self) -> bool:
+        """Guess the next completion while the editor is idle (the daemon's completer only)."""
+        return self.may_speculate and bool(self.settings.completion_speculate)
 
     # -- repository context -----------------------------------------------------------
 

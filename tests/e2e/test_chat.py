@@ -224,7 +224,8 @@ def test_add_attaches_files_to_a_one_shot_question(cli: Cli, tmp_path: Path) -> 
         ("big.py", "3:4"),
     ]
     assert "attached: " in cli("chat", "Say OK.", "-a", "pay.py", "-s", "attach").stderr
-    missing = cli("chat", "Say OK.", "--add", "nowhere.py", "--session", "attach")
+    # a missing file stops the command before anything is opened, attached or asked
+    missing = cli("chat", "Say OK.", "-a", "pay.py", "--add", "~/nowhere.py", "-s", "fresh")
     assert missing.returncode == 2, missing.stderr
-    assert "nowhere.py" in missing.stderr
-    assert len(session(cli, "attach")["turns"]) == 4  # nothing was asked
+    assert "--add ~/nowhere.py:" in missing.stderr and "does not exist" in missing.stderr
+    assert "fresh" not in cli("sessions", "list").stdout

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from codesaga.settings import load_settings
 from tests.conftest import REAL_MODELS_DIR, SMALL, Cli
 
 IS_EVEN = "Write a Python function named is_even that takes n and returns True when n is even."
@@ -303,7 +304,7 @@ def test_config_show(cli: Cli) -> None:
 def test_a_daemon_started_with_other_settings_is_named_not_obeyed_silently(cli: Cli) -> None:
     assert cli("daemon", "start").returncode == 0
     same = cli("daemon", "start")
-    assert same.returncode == 0 and "does not share" not in same.stderr, same.stderr
+    assert same.returncode == 0 and "does not use" not in same.stderr, same.stderr
     # An environment variable set for one command cannot reach a daemon already running.
     other = cli(
         "daemon",
@@ -313,11 +314,28 @@ def test_a_daemon_started_with_other_settings_is_named_not_obeyed_silently(cli: 
         CODESAGA_HOOK_MODE="apply",  # read by the hook command itself: no difference
     )
     assert other.returncode == 0, other.stderr
-    assert "does not share this command's max_queue, upstream_key" in other.stderr
+    assert "does not use this command's max_queue, upstream_key:" in other.stderr
     assert "codesaga daemon restart" in other.stderr
     assert "sk-never-printed" not in other.stderr + other.stdout
+    # Another model matters where the daemon would pick it (a chat), not to a listing.
+    assert "does not use" not in cli("sessions", "list", CODESAGA_MODEL_CHAT="x").stderr
+    assert "command's model_chat" in cli("daemon", "start", CODESAGA_MODEL_CHAT="x").stderr
+
+    # config.toml is reloaded by the daemon: a live key changes at once, a key read at
+    # start (max_queue) waits for a restart, and both the log and the command say so.
+    settings = load_settings(cli.env)
+    log = settings.state_dir / "daemon.log"
+    settings.config_dir.mkdir(parents=True, exist_ok=True)
+    (settings.config_dir / "config.toml").write_text("max_queue = 3\ncompletion_max_lines = 3\n")
+    deadline = time.monotonic() + 20
+    while "config reloaded" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "changes max_queue, read only at start" in log.read_text()
+    edited = cli("daemon", "start")
+    assert "does not use this command's max_queue:" in edited.stderr, edited.stderr
+
     status = json.loads(cli("daemon", "status", "--json").stdout)
-    restarted = cli("daemon", "restart", CODESAGA_MAX_QUEUE="3")
-    assert restarted.returncode == 0 and "does not share" not in restarted.stderr
+    restarted = cli("daemon", "restart")
+    assert restarted.returncode == 0 and "does not use" not in restarted.stderr
     assert json.loads(cli("daemon", "status", "--json").stdout)["pid"] != status["pid"]
-    assert "does not share this command's max_queue" in cli("daemon", "start").stderr
+    assert "does not use" not in cli("daemon", "start").stderr
