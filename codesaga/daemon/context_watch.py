@@ -20,9 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class ContextWatcher:
-    def __init__(self, completer: Completer, max_file_bytes: int) -> None:
+    def __init__(self, completer: Completer) -> None:
         self.completer = completer
-        self.max_file_bytes = max_file_bytes
         self._changed = asyncio.Event()
 
     def update(self) -> None:
@@ -44,7 +43,8 @@ class ContextWatcher:
             if name is None:
                 continue
             try:
-                content: str | None = read_source(Path(real), self.max_file_bytes)[0]
+                limit = self.completer.settings.max_file_bytes  # live: config.toml may change it
+                content: str | None = read_source(Path(real), limit)[0]
             except (OSError, CodeSagaError):
                 content = None  # deleted, unreadable or no longer text: its chunks go
             self.completer.refresh_file(name, content)

@@ -121,7 +121,7 @@ async def _serve(
         write_private(paths.openai, json.dumps({"url": openai.url, "token_file": str(paths.token)}))
         log.info("OpenAI-compatible API on %s", openai.url)
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
-    context_watcher = ContextWatcher(daemon.assistant.completer, settings.max_file_bytes)
+    context_watcher = ContextWatcher(daemon.assistant.completer)
     daemon.context_watcher = context_watcher
     watchers = [
         asyncio.create_task(_idle_watch(daemon)),
