@@ -185,19 +185,47 @@ def _show_rewrite(result: dict[str, Any], as_json: bool) -> None:
         render.note(f"not applied; run again with --apply to write {result['path']}")
 
 
-@app.command(epilog="Example: codesaga generate 'a Python function that parses ISO dates'")
+@app.command(
+    epilog="Examples: codesaga generate 'a Python function that parses ISO dates'  ·  "
+    "codesaga generate 'a bash script that backs up ~/notes' -l bash --code > backup.sh"
+)
 def generate(
     prompt: Annotated[str, typer.Argument(help="What to write.", show_default=False)],
     language: Annotated[
         str | None, typer.Option("--language", "-l", help="Language to answer in.")
     ] = None,
+    code: Annotated[
+        bool,
+        typer.Option(
+            "--code",
+            "-x",
+            help="Print only the answer's code, without the Markdown fence or prose (for a "
+            'file or a pipe); JSON gets a "code" field.',
+        ),
+    ] = False,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Generate code from a description, streaming the answer."""
+    from codesaga.domain.errors import ModelError
+    from codesaga.domain.extract import extract_code
+
     params = {"prompt": prompt, "language": language, "model": model}
     if as_json:
-        render.print_json(_run_task("generate", params))
+        result = _run_task("generate", params)
+        if code:
+            result["code"] = extract_code(result["text"], language)
+        render.print_json(result)
+        return
+    if code:  # the code is known only once the answer is whole: show progress meanwhile
+        with render.Spinner("generating") as spinner:
+            result = _run_task("generate", params, on_delta=spinner.on_delta)
+        for warning in result.get("warnings", []):
+            render.warn(warning)
+        extracted = extract_code(result["text"], language)
+        if not extracted.strip():
+            raise ModelError("the model answered without any code; run without --code to see it")
+        sys.stdout.write(extracted.rstrip("\n") + "\n")
         return
 
     def show(text: str) -> None:

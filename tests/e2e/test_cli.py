@@ -68,6 +68,17 @@ def test_generate_json(cli: Cli) -> None:
     assert len(data["request_id"]) == 16
 
 
+def test_generate_code_prints_only_the_code(cli: Cli) -> None:
+    proc = cli("generate", IS_EVEN, "--language", "python", "--code")
+    assert proc.returncode == 0, proc.stderr
+    assert "```" not in proc.stdout
+    tree = ast.parse(proc.stdout)  # the whole output is Python: fit for `> even.py`
+    assert "is_even" in [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    data = json.loads(cli("generate", IS_EVEN, "-l", "python", "-x", "--json").stdout)
+    assert "```" in data["text"] or data["text"] != data["code"]  # the answer had more
+    assert data["code"].strip() == proc.stdout.strip()  # same request: the cached answer
+
+
 def test_no_daemon_runs_in_process_and_starts_nothing(cli: Cli, tmp_path: Path) -> None:
     src = tmp_path / "even.py"
     src.write_text("def is_even(n):\n    return \n")
