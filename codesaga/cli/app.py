@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -1154,3 +1155,26 @@ def sessions_export(
         return
     output.write_text(text, encoding="utf-8")
     render.note(f"exported to {output}")
+
+
+def _one_line_summaries(*apps: typer.Typer) -> None:
+    """Command lists show each command's first docstring paragraph with its line breaks
+    (Typer keeps them in rich mode); give them the paragraph as one line instead."""
+    for typer_app in apps:
+        for info in typer_app.registered_commands:
+            doc = inspect.getdoc(info.callback) if info.callback else None
+            if info.short_help is None and doc:
+                info.short_help = " ".join(doc.split("\n\n")[0].split())
+
+
+_one_line_summaries(
+    app,
+    models_app,
+    config_app,
+    upstreams_app,
+    saga_app,
+    hook_app,
+    daemon_app,
+    requests_app,
+    sessions_app,
+)
