@@ -27,7 +27,7 @@ from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.runner import ModelRunner, Priority
-from codesaga.service.syntax import defined_names, lost_names, require_parses
+from codesaga.service.syntax import check_syntax, defined_names, lost_names, require_parses
 from codesaga.settings import Settings
 
 OnDelta = Callable[[str], None]
@@ -421,6 +421,8 @@ class Assistant:
         lost = lost_names(ctx.language.id, ctx.content, new_text)
         if lost:
             result.warnings.append(_lost_names_warning(lost))
+        if record.type is RequestType.REFACTOR:
+            result.warnings.extend(w for w in [_broken_original_warning(ctx)] if w)
         if apply and result.diff and file is not None:
             write_atomic(file, new_text, expected=original)
             result.applied = True
@@ -483,6 +485,19 @@ def _lost_names_warning(lost: list[str]) -> str:
     return (
         f"the rewrite no longer defines {shown} (renamed or removed): code that uses "
         f"{'it' if len(lost) == 1 else 'them'} elsewhere may break"
+    )
+
+
+def _broken_original_warning(ctx: CodeContext) -> str | None:
+    """A refactor keeps what working code does; code that does not parse gives the model
+    nothing to keep (it may write another program), and no names can be checked."""
+    check = check_syntax(ctx.language.id, ctx.content)
+    if check.ok or not check.checked:
+        return None
+    where = f" (line {check.line})" if check.line else ""
+    return (
+        f"{ctx.path or 'the original'} does not parse as {ctx.language.name}{where}, so the "
+        "rewrite could not be checked against it; to repair an error use `codesaga fix`"
     )
 
 

@@ -327,6 +327,20 @@ def test_a_rewrite_that_drops_a_name_says_so(
     assert assistant.refactor(source).warnings == []
 
 
+def test_refactoring_code_that_does_not_parse_says_so(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    source.write_text("def add(a, b):\n    return a +\n")
+    engine.enqueue("```python\ndef plus(a, b):\n    return a + b\n```")
+    warnings = assistant.refactor(source).warnings
+    assert len(warnings) == 1
+    assert "calc.py does not parse as Python (line 2)" in warnings[0]
+    assert "codesaga fix" in warnings[0]
+    source.write_text("def add(a, b):\n    return a + b\n")
+    engine.enqueue("```python\ndef add(a, b):\n    return b + a\n```")
+    assert assistant.refactor(source).warnings == []  # working code: nothing to say
+
+
 def test_the_default_instruction_lists_the_names_to_keep(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
