@@ -212,10 +212,17 @@ def generate(
     from codesaga.domain.extract import extract_code
 
     params = {"prompt": prompt, "language": language, "model": model}
+
+    def code_of(result: dict[str, Any]) -> str:
+        extracted = extract_code(result["text"], language)
+        if not extracted.strip():
+            raise ModelError("the model answered without any code; run without --code to see it")
+        return extracted
+
     if as_json:
         result = _run_task("generate", params)
         if code:
-            result["code"] = extract_code(result["text"], language)
+            result["code"] = code_of(result)
         render.print_json(result)
         return
     if code:  # the code is known only once the answer is whole: show progress meanwhile
@@ -223,10 +230,7 @@ def generate(
             result = _run_task("generate", params, on_delta=spinner.on_delta)
         for warning in result.get("warnings", []):
             render.warn(warning)
-        extracted = extract_code(result["text"], language)
-        if not extracted.strip():
-            raise ModelError("the model answered without any code; run without --code to see it")
-        sys.stdout.write(extracted.rstrip("\n") + "\n")
+        sys.stdout.write(code_of(result).rstrip("\n") + "\n")
         return
 
     def show(text: str) -> None:
@@ -1055,7 +1059,7 @@ def chat(
             problem = "is a directory; give a file" if file.is_dir() else "does not exist"
             raise InputError(f"--add {spec}: {file} {problem}")
     settings = _settings()
-    with _client(settings, models_matter=True) as client:
+    with _client(settings, models_matter=model is None) as client:
         key = None if session else current_key(Path.cwd())
         opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
         for spec in add or []:

@@ -62,9 +62,13 @@ def extract_code(answer: str, language: str | None = None) -> str:
     """The code a model meant as its answer.
 
     Prefers a block tagged with ``language``, then the longest block. With no fence at all,
-    leading and trailing prose lines are dropped and the rest is taken as code.
+    leading and trailing prose lines are dropped and the rest is taken as code; "" when
+    there is no code (empty fences, or prose alone).
     """
-    blocks = [b for b in code_blocks(answer) if b.code.strip()]
+    fenced = code_blocks(answer)
+    if fenced and not any(b.code.strip() for b in fenced):
+        return ""  # fences with nothing inside: the answer holds no code, whatever it says
+    blocks = [b for b in fenced if b.code.strip()]
     if blocks:
         wanted = language_by_name(language) if language else None
         tagged = [
@@ -77,7 +81,20 @@ def extract_code(answer: str, language: str | None = None) -> str:
     lines = answer.strip("\n").split("\n")
     while lines and _is_prose(lines[0]):
         lines.pop(0)
+    while lines and (not lines[-1].strip() or _is_sentence(lines[-1])):
+        lines.pop()
     return "\n".join(lines).strip("\n")
+
+
+def _is_sentence(line: str) -> bool:
+    """A closing remark ("This function does nothing.", "I cannot help with that."), not
+    code: unindented words ending in a full stop, without code punctuation."""
+    text = line.strip()
+    if not text or line.startswith((" ", "\t")):
+        return False
+    if _is_prose(line):
+        return True
+    return text.endswith(".") and len(text.split()) >= 3 and not _CODE_PUNCTUATION.search(text)
 
 
 def match_layout(code: str, original: str) -> str:

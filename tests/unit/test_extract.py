@@ -28,6 +28,14 @@ def test_no_fence_drops_leading_prose() -> None:
     assert extract_code("Sure! Here you go:\ndef f():\n    pass\n") == "def f():\n    pass"
 
 
+def test_no_fence_drops_trailing_prose_and_no_code_is_empty() -> None:
+    answer = "def f():\n    pass\n\nThis function does nothing.\n"
+    assert extract_code(answer, "python") == "def f():\n    pass"
+    assert extract_code("I cannot help with that.", "python") == ""
+    assert extract_code("```python\n\n```\nSorry.", "python") == ""  # empty fences
+    assert extract_code("x = compute(1)\nprint(x)\n") == "x = compute(1)\nprint(x)"
+
+
 def test_layout_restores_indent_newline_and_crlf() -> None:
     original = "    if x:\r\n        y()\r\n"
     assert match_layout("if x:\n    z()", original) == "    if x:\r\n        z()\r\n"
