@@ -333,8 +333,11 @@ def _type_of(name: str) -> Any:
 
 
 def config_file(env: Mapping[str, str] | None = None) -> Path:
+    """The config.toml that ``load_settings(env)`` reads (CODESAGA_CONFIG_DIR first)."""
     env = os.environ if env is None else env
-    return _default_dirs(env)["config_dir"] / "config.toml"
+    return Path(env.get(ENV_PREFIX + "CONFIG_DIR") or _default_dirs(env)["config_dir"]) / (
+        "config.toml"
+    )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -346,7 +349,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     dirs = _default_dirs(env)
     names = {f.name for f in dataclasses.fields(Settings)}
     values: dict[str, Any] = {}
-    path = Path(env.get(ENV_PREFIX + "CONFIG_DIR") or dirs["config_dir"]) / "config.toml"
+    path = config_file(env)
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ import pytest
 
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import UsageError
-from codesaga.settings import load_settings
+from codesaga.settings import config_file, load_settings
 
 
 def test_home_relocates_every_directory(tmp_path: Path) -> None:
@@ -83,3 +83,11 @@ def test_fingerprint_names_what_a_daemon_would_not_share(tmp_path: Path) -> None
     assert differ() == {"upstreams"}
     assert "sk-" not in repr(ours)
     assert all(len(digest) == 16 and int(digest, 16) >= 0 for digest in ours.values())
+
+
+def test_config_file_is_the_one_load_settings_reads(tmp_path: Path) -> None:
+    env = {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_CONFIG_DIR": str(tmp_path / "cfg")}
+    assert config_file(env) == tmp_path / "cfg" / "config.toml"  # what the daemon watches
+    (tmp_path / "cfg").mkdir()
+    config_file(env).write_text("n_ctx = 2048\n")
+    assert load_settings(env).n_ctx == 2048
