@@ -181,7 +181,7 @@ async def _config_watch(daemon: Daemon) -> None:
             if not path.exists():
                 continue
         try:
-            result = await daemon.apply_settings(load_settings())
+            result = await daemon.reload_settings(load_settings())
             log.info("config reloaded: %s", result)
             if result["restart_needed_for"]:
                 log.warning(

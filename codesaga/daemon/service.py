@@ -76,6 +76,8 @@ class Daemon:
     ) -> None:
         self.settings = settings
         self.boot_settings = settings  # what the RESTART_KEYS keep until a restart
+        self.file_settings = settings  # as the environment and config.toml last gave them
+        self.loaded_models: dict[str, Any] = {}  # what models/load set, until a restart
         self.router = router or Router(scheduler, settings)
         self.assistant = assistant
         self.chats = chats
@@ -283,9 +285,20 @@ class Daemon:
                 p.INVALID_PARAMS,
                 f"unknown role {role_name!r}; one of {', '.join(r.value for r in Role)}",
             ) from None
-        return await self.apply_settings(
-            dataclasses.replace(self.settings, model=None, **{f"model_{role.value}": model})
-        )
+        self.loaded_models.update({"model": None, f"model_{role.value}": model})
+        return await self.apply_settings(dataclasses.replace(self.settings, **self.loaded_models))
+
+    async def reload_settings(self, fresh: Settings) -> Any:
+        """config.toml changed: apply it, keeping what models/load set (it lasts until a
+        restart) unless the file now sets that same key itself."""
+        kept = {
+            key: value
+            for key, value in self.loaded_models.items()
+            if getattr(fresh, key) == getattr(self.file_settings, key)
+        }
+        result = await self.apply_settings(dataclasses.replace(fresh, **kept))
+        self.file_settings, self.loaded_models = fresh, kept
+        return result
 
     def fingerprint(self) -> dict[str, str]:
         """The settings in force: the current ones, but for the keys read only at start."""
@@ -306,7 +319,7 @@ class Daemon:
             raise
         self.settings = settings
         self.assistant.settings = settings
-        self.assistant.completer.settings = settings
+        self.assistant.completer.reconfigure(settings)
         self.router.upstream_pool.reconfigure(settings)
         in_use = {m.path for m in wanted.values()}
         for path in set(self.scheduler.pool.loaded()) - in_use:

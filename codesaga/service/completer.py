@@ -20,6 +20,7 @@ must, a short suffix.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
@@ -150,6 +151,19 @@ class Completer:
         self._last_request = 0.0
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="complete")
         self.counts: Counter[str] = Counter()
+
+    def reconfigure(self, settings: Settings) -> None:
+        """New settings (config.toml changed); cached completions made under other
+        completion settings (max tokens, lines) are forgotten."""
+        changed = any(
+            getattr(settings, f.name) != getattr(self.settings, f.name)
+            for f in dataclasses.fields(settings)
+            if f.name.startswith("completion_")
+        )
+        self.settings = settings
+        if changed:
+            with self._lock:
+                self._cache.clear()
 
     @property
     def speculate(self) -> bool:
