@@ -71,11 +71,7 @@ class UnixServer:
                     ),
                 )
             )
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.drain()
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+            await _close(writer)
             return
         conn = Connection(send, f"unix#{next(_ids)}")
         self.daemon.connections.add(conn)
@@ -106,11 +102,16 @@ class UnixServer:
             # A client that went away cancels what it asked for: the model stops at once.
             conn.cancel_all()
             self.daemon.connections.discard(conn)
-            with contextlib.suppress(ConnectionError):
-                await writer.drain()
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+            await _close(writer)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    """Send what is still buffered, then close; a peer already gone is no error."""
+    with contextlib.suppress(OSError):
+        await writer.drain()
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
 
 
 # Linux's struct ucred; other systems with SO_PEERCRED (OpenBSD) order it differently
