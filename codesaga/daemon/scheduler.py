@@ -53,6 +53,7 @@ class ModelWorker:
         self._seq = itertools.count()
         self._lock = threading.Lock()
         self._pending = 0
+        self._stopped = False
         self.running: _Job | None = None
         self._thread = threading.Thread(
             target=self._loop, name=f"model:{resolved.name}", daemon=True
@@ -67,6 +68,8 @@ class ModelWorker:
         self, priority: Priority, work: Callable[[Engine], T], cancel: CancelToken
     ) -> tuple[Future[T], _Job]:
         with self._lock:
+            if self._stopped:  # its thread is ending: the job would wait forever
+                raise CancelledError("the daemon is shutting down")
             if self._pending >= self.max_queue:
                 raise RpcError(
                     QUEUE_FULL,
@@ -100,6 +103,8 @@ class ModelWorker:
 
     def stop(self) -> None:
         """Cancel what is queued and running; the thread ends after the current token."""
+        with self._lock:
+            self._stopped = True
         if self.running is not None:
             self.running.cancel.cancel()
         drained = []
@@ -125,10 +130,13 @@ class Scheduler:
         self.max_queue = max_queue
         self._workers: dict[Path, ModelWorker] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     def _worker(self, role: Role, model: str | None) -> ModelWorker:
         resolved = self.pool.resolver.resolve(role, model)
         with self._lock:
+            if self._closed:  # a new worker would use a model that close() is freeing
+                raise CancelledError("the daemon is shutting down")
             worker = self._workers.get(resolved.path)
             if worker is None:
                 worker = ModelWorker(self.pool, resolved, self.max_queue)
@@ -219,6 +227,7 @@ class Scheduler:
 
     def close(self, timeout: float = 4.0) -> None:
         with self._lock:
+            self._closed = True
             workers = list(self._workers.values())
             self._workers.clear()
         for worker in workers:

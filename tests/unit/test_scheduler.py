@@ -169,3 +169,19 @@ def test_close_cancels_queued_and_running(scheduler: Scheduler, engine: Exclusiv
     assert time.monotonic() - started < 2
     assert run_box["result"].finished.reason == "cancelled"  # type: ignore[attr-defined]
     assert isinstance(queue_box["error"], CancelledError)
+
+
+def test_work_asked_for_after_close_is_refused_not_run_on_a_freed_model(
+    scheduler: Scheduler, engine: ExclusiveEngine
+) -> None:
+    # A background completion asking as the --no-daemon command closes: before, it got a new
+    # worker whose model close() was freeing (a segfault in llama.cpp), or waited forever.
+    engine.enqueue("ok")
+    scheduler.run(Role.CHAT, ask("warm"))
+    [worker] = scheduler._workers.values()
+    scheduler.close()
+    with pytest.raises(CancelledError, match="shutting down"):
+        scheduler.run(Role.CHAT, ask("too late"))
+    with pytest.raises(CancelledError, match="shutting down"):
+        worker.submit(Priority.NORMAL, lambda e: None, CancelToken())
+    assert scheduler._workers == {} and len(engine.history) == 1
