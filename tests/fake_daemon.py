@@ -48,7 +48,9 @@ def main() -> int:
     home = Path(os.environ["CODESAGA_HOME"])  # never the user's own daemon
     home.mkdir(parents=True, exist_ok=True)
     model = write_gguf(home / "fake.gguf")  # every role resolves to it; nothing reads it
-    settings = load_settings({**os.environ, "CODESAGA_MODEL": str(model)})
+    # In the environment, not only these settings: the daemon reloads from it.
+    os.environ["CODESAGA_MODEL"] = str(model)
+    settings = load_settings()
 
     def factory(resolved: ResolvedModel) -> RuleEngine:
         return engine

@@ -17,6 +17,7 @@ from codesaga.service.completer import Completer
 from codesaga.service.files import read_source
 
 log = logging.getLogger(__name__)
+FIRST_PASS_MS = 1000  # the watch also wakes this often with no change
 
 
 class ContextWatcher:
@@ -62,12 +63,23 @@ class ContextWatcher:
                 continue
             stop = asyncio.Event()
             relay = asyncio.create_task(_relay(self._changed, stop))
+            # A file may have changed after the context read it and before this watch
+            # began: its first pass (which comes once the watch exists, with or without a
+            # change) re-reads every file it watches.
+            unchecked = set(self._files())
             try:
                 async for changes in watchfiles.awatch(
-                    *folders, stop_event=stop, recursive=False, debounce=100
+                    *folders,
+                    stop_event=stop,
+                    recursive=False,
+                    debounce=100,
+                    rust_timeout=FIRST_PASS_MS,
+                    yield_on_timeout=True,
                 ):
-                    paths = {path for _, path in changes}
-                    await loop.run_in_executor(None, self.refresh, paths)
+                    paths = {path for _, path in changes} | unchecked
+                    unchecked = set()
+                    if paths:
+                        await loop.run_in_executor(None, self.refresh, paths)
             except Exception as exc:  # a folder vanished under the watch: start over
                 log.debug("context watch restarts: %s", exc)
                 await asyncio.sleep(0.5)

@@ -25,6 +25,7 @@ class UnixServer:
         self.path = path
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.inode: int | None = None
 
     async def start(self) -> None:
@@ -42,6 +43,15 @@ class UnixServer:
         if self._server is not None:
             self._server.close()
 
+    async def close_connections(self, timeout: float = 2.0) -> None:
+        """End every connection and wait for its handler to return. A handler left to be
+        cancelled when the loop closes makes asyncio's stream callback (Python 3.11) log a
+        CancelledError traceback; a closed stream ends it the ordinary way."""
+        for writer in self._handlers.values():
+            writer.close()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=timeout)
+
     def remove_socket(self) -> None:
         """Unlink the socket only if it is still ours (never a successor's)."""
         with contextlib.suppress(FileNotFoundError):
@@ -49,6 +59,15 @@ class UnixServer:
                 self.path.unlink()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None  # asyncio runs each connection's callback as a task
+        self._handlers[handler] = writer
+        try:
+            await self._converse(reader, writer)
+        finally:
+            del self._handlers[handler]
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         def send(data: bytes) -> None:
             if not writer.is_closing():
                 writer.write(data + b"\n")
@@ -85,11 +104,15 @@ class UnixServer:
                             None,
                             p.RpcError(
                                 p.INVALID_REQUEST,
-                                f"message over {p.MAX_MESSAGE_BYTES} bytes; closing the connection",
+                                f"message over {p.MAX_MESSAGE_BYTES} bytes; it was skipped",
                             ),
                         )
                     )
-                    break
+                    # Read the rest of it and go on: closing with it unread would reset the
+                    # connection, and the client would see ECONNRESET instead of this error.
+                    if not await _skip_line(reader):
+                        break
+                    continue
                 except (asyncio.IncompleteReadError, ConnectionError):
                     break
                 if not line.strip():
@@ -103,6 +126,19 @@ class UnixServer:
             conn.cancel_all()
             self.daemon.connections.discard(conn)
             await _close(writer)
+
+
+async def _skip_line(reader: asyncio.StreamReader) -> bool:
+    """Discard up to and including the next newline; False if the peer went away first."""
+    try:
+        while True:
+            try:
+                await reader.readuntil(b"\n")
+                return True
+            except asyncio.LimitOverrunError as exc:
+                await reader.readexactly(exc.consumed)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return False
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:
