@@ -44,6 +44,7 @@ class RequestRecord:
     cached: bool = False
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
+    owner: str | None = None  # the process running it; one found dead never will finish it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,3 +61,9 @@ class RequestRecord:
         if self.status.is_final:
             raise ValueError(f"request {self.id} is already {self.status}")
         self.status = status
+
+    def abandon(self, reason: str, at: float) -> None:
+        """No process runs this request any more (the one that did died): it failed."""
+        self.transition(RequestStatus.FAILED)
+        self.error = reason
+        self.finished_at = at

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.requests import RequestRecord
+from codesaga.service.files import private_dir
+from codesaga.service.processes import owner_alive
 
 
 class Journal(Protocol):
@@ -23,7 +27,16 @@ class Journal(Protocol):
         """Newest first."""
         ...
 
+    def abandon_unfinished(self, alive: Callable[[str | None], bool] = owner_alive) -> int:
+        """Mark failed every pending or processing record whose owner process no longer runs
+        (killed, crashed): nobody will finish it. Each record changes once, atomically.
+        Returns how many did."""
+        ...
+
     def close(self) -> None: ...
+
+
+ABANDONED = "the process running this request stopped before it finished (killed or crashed)"
 
 
 def _matches(r: RequestRecord, status: RequestStatus | None, type: RequestType | None) -> bool:
@@ -53,6 +66,15 @@ class MemoryJournal:
             found = [r for r in self._records.values() if _matches(r, status, type)]
         return sorted(found, key=lambda r: r.created_at, reverse=True)[:limit]
 
+    def abandon_unfinished(self, alive: Callable[[str | None], bool] = owner_alive) -> int:
+        with self._lock:
+            unfinished = [
+                r for r in self._records.values() if not r.status.is_final and not alive(r.owner)
+            ]
+            for record in unfinished:
+                record.abandon(ABANDONED, time.time())
+        return len(unfinished)
+
     def close(self) -> None:
         pass
 
@@ -66,7 +88,7 @@ class DiskJournal:
     def __init__(self, directory: Path, size_limit: int = 256 * 1024 * 1024) -> None:
         import diskcache
 
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(directory)
         self._cache: Any = diskcache.Cache(
             str(directory), size_limit=size_limit, eviction_policy="least-recently-stored"
         )
@@ -93,6 +115,24 @@ class DiskJournal:
                 if _matches(record, status, type):
                     records.append(record)
         return sorted(records, key=lambda r: r.created_at, reverse=True)[:limit]
+
+    def abandon_unfinished(self, alive: Callable[[str | None], bool] = owner_alive) -> int:
+        count = 0
+        for key in list(self._cache.iterkeys()):
+            data = self._cache.get(key)
+            if data is None or RequestStatus(data["status"]).is_final:
+                continue
+            if alive(data.get("owner")):
+                continue
+            # Re-read inside a transaction: another process may have closed it meanwhile.
+            with self._cache.transact():
+                record = self.get(key)
+                if record is None or record.status.is_final:
+                    continue
+                record.abandon(ABANDONED, time.time())
+                self._cache.set(key, record.to_dict())
+                count += 1
+        return count
 
     def close(self) -> None:
         self._cache.close()

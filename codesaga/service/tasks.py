@@ -26,6 +26,7 @@ from codesaga.engine.port import CancelToken, Finished, GenerationRequest
 from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
+from codesaga.service.processes import current_owner
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.service.syntax import check_syntax, defined_names, lost_names, require_parses
 from codesaga.settings import Settings
@@ -319,7 +320,9 @@ class Assistant:
     @contextmanager
     def _journaled(self, kind: RequestType, summary: dict[str, Any]) -> Iterator[RequestRecord]:
         """Journal a request from pending to its final state, whatever happens inside."""
-        record = RequestRecord(new_request_id(), kind, summary, created_at=time.time())
+        record = RequestRecord(
+            new_request_id(), kind, summary, created_at=time.time(), owner=current_owner()
+        )
         self.journal.save(record)
         self.active[record.id] = record
         try:

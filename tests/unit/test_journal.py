@@ -1,0 +1,68 @@
+"""The journal never shows as in progress a request that no live process runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codesaga.domain.enums import RequestStatus, RequestType
+from codesaga.domain.requests import RequestRecord
+from codesaga.service.journal import DiskJournal, Journal, MemoryJournal
+from codesaga.service.processes import current_owner, owner_alive
+
+
+def a_dead_process() -> str:
+    """The owner string of a process that has exited (ours: we ran it)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from codesaga.service.processes import current_owner as o; print(o())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout.strip()
+
+
+def test_owners_are_alive_while_they_run() -> None:
+    dead = a_dead_process()
+    assert owner_alive(current_owner())
+    assert not owner_alive(dead)
+    assert not owner_alive(None) and not owner_alive("") and not owner_alive("x")
+    pid, _, start = current_owner().partition(":")
+    if start:  # a reused pid (same number, another start time) is not the same process
+        assert not owner_alive(f"{pid}:{int(start) + 1}")
+
+
+@pytest.fixture(params=["memory", "disk"])
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Journal:
+    return MemoryJournal() if request.param == "memory" else DiskJournal(tmp_path / "journal")
+
+
+def test_only_requests_of_dead_processes_are_failed_once(journal: Journal) -> None:
+    dead, alive = a_dead_process(), current_owner()
+    statuses = [RequestStatus.PENDING, RequestStatus.PROCESSING, RequestStatus.COMPLETED]
+    records = {}
+    for owner in (dead, alive, None):
+        for status in statuses:
+            record = RequestRecord(f"{owner}-{status}", RequestType.GENERATE, {}, owner=owner)
+            record.status = status
+            journal.save(record)
+            records[record.id] = (owner, status)
+    assert journal.abandon_unfinished() == 4  # the dead one's and the unowned (old) ones
+    for rid, (owner, status) in records.items():
+        got = journal.get(rid)
+        assert got is not None
+        if owner != alive and not status.is_final:
+            assert got.status is RequestStatus.FAILED
+            assert got.error and "stopped before it finished" in got.error
+            assert got.finished_at
+        else:
+            assert got.status is status  # a live owner's work and a finished one: untouched
+    assert journal.abandon_unfinished() == 0
+    journal.close()
