@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from codesaga.cli import render
 from codesaga.domain.chat import session_key_for
 from codesaga.domain.errors import CodeSagaError
+from codesaga.service.files import private_dir
 
 if TYPE_CHECKING:
     from codesaga.cli.client import Client
@@ -154,13 +155,13 @@ class Repl:
             import readline
 
             path = self.settings.state_dir / "chat_history"
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(path.parent)
             if path.exists():
                 readline.read_history_file(path)
             readline.set_history_length(1000)
             import atexit
 
-            atexit.register(readline.write_history_file, path)
+            atexit.register(_save_history, readline.write_history_file, path)
 
     def command(self, text: str) -> bool:
         """Run a slash command; True to quit."""
@@ -231,3 +232,10 @@ def raise_usage(usage: str) -> None:
     from codesaga.domain.errors import UsageError
 
     raise UsageError(f"usage: {usage}")
+
+
+def _save_history(write: Callable[[str], None], path: Path) -> None:
+    """readline writes with the umask's permissions; what a user asked stays theirs."""
+    with contextlib.suppress(OSError):
+        write(str(path))
+        path.chmod(0o600)

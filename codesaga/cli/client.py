@@ -22,6 +22,7 @@ from codesaga import __version__
 from codesaga.daemon import protocol as p
 from codesaga.daemon.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, log_path
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
+from codesaga.service.files import private_dir
 from codesaga.settings import Settings
 
 if TYPE_CHECKING:
@@ -172,13 +173,18 @@ class DaemonClient:
 
 def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
     """Start ``codesaga daemon start --foreground`` detached from this terminal."""
-    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(settings.state_dir)
     # The daemon reads its own settings (so it can reload config.toml), but it must live
     # where this client will look for it, whatever mapping these settings came from.
     env = dict(os.environ)
     for key in ("config_dir", "data_dir", "cache_dir", "state_dir", "runtime_dir", "models_dir"):
         env[f"CODESAGA_{key.upper()}"] = str(getattr(settings, key))
-    stderr = open(settings.state_dir / "daemon.stderr", "ab")  # noqa: SIM115 - child owns it
+    # 0600 whatever the umask: a crashing daemon's traceback may quote the user's code.
+    fd = os.open(
+        settings.state_dir / "daemon.stderr", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+    )
+    os.fchmod(fd, 0o600)
+    stderr = os.fdopen(fd, "ab")
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "codesaga", "daemon", "start", "--foreground"],

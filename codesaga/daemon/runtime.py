@@ -12,13 +12,11 @@ import contextlib
 import hashlib
 import os
 import secrets
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codesaga.domain.errors import CodeSagaError
-from codesaga.service.files import FileLock, write_atomic
+from codesaga.service.files import FileLock, UnsafeDirError, private_dir, write_atomic
 
 ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the lock
 
@@ -26,28 +24,9 @@ ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the
 _MAX_SOCKET_PATH = 100
 
 
-class RuntimeDirError(CodeSagaError):
-    """The runtime directory is unsafe to use (someone else owns it)."""
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` as 0700, or check an existing one is ours and make it 0700.
-
-    Raises ``RuntimeDirError`` for a directory owned by another user: its owner could
-    read our socket traffic or plant a fake daemon.
-    """
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    st = path.lstat()
-    if not stat.S_ISDIR(st.st_mode):
-        raise RuntimeDirError(f"{path} is not a directory; remove it or set CODESAGA_RUNTIME_DIR")
-    if st.st_uid != os.getuid():
-        raise RuntimeDirError(
-            f"{path} belongs to uid {st.st_uid}, not you (uid {os.getuid()}); refusing to use "
-            "it. Set CODESAGA_RUNTIME_DIR to a directory of your own"
-        )
-    if stat.S_IMODE(st.st_mode) != 0o700:
-        path.chmod(0o700)
-    return path
+# The runtime directory holds the socket and the token: the same rules as every private dir.
+RuntimeDirError = UnsafeDirError
+ensure_private_dir = private_dir
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from codesaga.domain.errors import FetchError, InputError
 from codesaga.models.gguf import read_gguf
 from codesaga.models.presets import PRESETS, ChunkWheels, HttpFile, Preset
 from codesaga.models.store import HASH_CHUNK, ModelStore, sha256_file
+from codesaga.service.files import private_dir
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 
@@ -94,7 +95,8 @@ def pull(
     the source that failed, ``InputError`` for an unknown name.
     """
     progress = progress or NoProgress()
-    store.root.mkdir(parents=True, exist_ok=True)
+    # Created private, but an existing (perhaps shared, read-only) models dir is left as is.
+    private_dir(store.root, tighten=False)
     if spec in presets:
         preset = presets[spec]
         if store.is_installed(preset):

@@ -33,7 +33,7 @@ from codesaga.domain.errors import InputError
 from codesaga.domain.source import decode_source
 from codesaga.saga.engine import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
-from codesaga.service.files import write_bytes_atomic
+from codesaga.service.files import private_dir, write_bytes_atomic
 
 MODES = ("suggest", "apply", "check")
 MARK = "# codesaga pre-commit hook"
@@ -276,7 +276,7 @@ def _apply(
         paths = [t.path for t in targets]
         patch = git(repo, "diff", "--binary", "--no-color", "--no-ext-diff", "--", *paths)
         if patch:
-            patches.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_dir(patches)
             report.patch = patches / f"{log.id}.patch"
             write_bytes_atomic(report.patch, patch, mode=0o600)
             log.append("patch-saved", patch=str(report.patch))

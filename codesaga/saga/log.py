@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.errors import InputError
-from codesaga.service.files import FileLock, fsync_dir, write_bytes_atomic
+from codesaga.service.files import FileLock, fsync_dir, private_dir, write_bytes_atomic
 
 # Fault injection for the crash tests: "EVENT" or "EVENT:N" kills this process (SIGKILL)
 # right after the Nth "EVENT" line is durable, as a power cut or `kill -9` would.
@@ -112,7 +112,7 @@ class SagaStore:
         self.root = root
 
     def create(self) -> SagaLog:
-        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.root)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         saga_id = f"{stamp}-{secrets.token_hex(3)}"
         root = self.root / saga_id

@@ -15,7 +15,7 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import InputError
 from codesaga.domain.prompts import Message
 from codesaga.engine.port import CancelToken, GenerationRequest
-from codesaga.service.files import read_source
+from codesaga.service.files import private_dir, read_source
 from codesaga.service.runner import ModelRunner, OnDelta
 from codesaga.service.tasks import Assistant, TaskResult
 
@@ -58,7 +58,7 @@ class DiskSessionStore:
     def __init__(self, directory: Path) -> None:
         import diskcache
 
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(directory)
         self._cache: Any = diskcache.Cache(str(directory), eviction_policy="none", size_limit=2**62)
 
     def save(self, session: Session) -> None:

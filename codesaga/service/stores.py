@@ -6,6 +6,8 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from codesaga.service.files import private_dir
+
 
 class KeyValueStore(Protocol):
     def get(self, key: str) -> Any: ...
@@ -41,7 +43,7 @@ class DiskStore:
     def __init__(self, directory: Path, size_limit: int = 64 * 1024 * 1024) -> None:
         import diskcache
 
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(directory)
         self._cache: Any = diskcache.Cache(str(directory), size_limit=size_limit)
 
     def get(self, key: str) -> Any:
