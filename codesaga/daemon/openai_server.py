@@ -21,7 +21,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from codesaga.daemon import protocol as p
-from codesaga.daemon.websocket_server import check_handshake, is_loopback
+from codesaga.daemon.websocket_server import CHECKED_HEADERS, check_handshake, is_loopback
 from codesaga.domain.errors import UsageError
 from codesaga.domain.prompts import Message
 from codesaga.engine.port import CancelToken
@@ -174,11 +174,7 @@ class OpenAIServer:
         self, conn: h11.Connection, writer: asyncio.StreamWriter, request: h11.Request, body: bytes
     ) -> None:
         self.daemon.last_activity = time.monotonic()
-        headers = {
-            name: _header(request, name.lower()) for name in ("Host", "Origin", "Authorization")
-        }
-        if not headers["Origin"]:
-            del headers["Origin"]
+        headers = {name: _headers(request, name.lower()) for name in CHECKED_HEADERS}
         refused = check_handshake(
             request.target.decode("latin-1"), headers, self.token, self.origins
         )
@@ -376,17 +372,23 @@ class OpenAIServer:
 
 
 def _header(request: h11.Request, name: str) -> str:
-    for key, value in request.headers:
-        if key.decode("latin-1").lower() == name:
-            return str(value.decode("latin-1"))
-    return ""
+    return next(iter(_headers(request, name)), "")
+
+
+def _headers(request: h11.Request, name: str) -> list[str]:
+    """Every value of the header ``name`` (lowercase), in order."""
+    return [
+        value.decode("latin-1")
+        for key, value in request.headers
+        if key.decode("latin-1").lower() == name
+    ]
 
 
 def _json_body(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is not valid JSON: {exc}") from None
+        data = p.load_json(body)
+    except ValueError as exc:
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"the body: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
     return data

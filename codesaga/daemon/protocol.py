@@ -14,6 +14,7 @@ from codesaga.domain.enums import Role
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # a 1 MiB file, JSON-escaped, fits with room to spare
+MAX_NESTING = 64  # no method's params nest deeper; deeper JSON would recurse in every handler
 
 # The methods that run a model, and the role whose model answers each by default
 TASK_ROLES = {
@@ -105,14 +106,41 @@ class Invalid:
 Message = Request | Response | Invalid
 
 
+def load_json(data: bytes | str) -> Any:
+    """``json.loads`` that refuses nesting deeper than ``MAX_NESTING`` (the decoder itself
+    would raise ``RecursionError`` near 1,000 levels). Raises ``ValueError`` saying why."""
+    try:
+        obj = json.loads(data)
+    except RecursionError:
+        raise ValueError(f"JSON nested deeper than {MAX_NESTING} levels") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not valid JSON: {exc}") from None
+    if nesting(obj) > MAX_NESTING:
+        raise ValueError(f"JSON nested deeper than {MAX_NESTING} levels")
+    return obj
+
+
+def nesting(obj: Any) -> int:
+    """How deep lists and objects nest in ``obj`` (a scalar is 0); iterative, never recurses."""
+    deepest = 0
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
 def parse(data: bytes | str) -> Message:
     """Parse one message. Never raises: a bad message becomes ``Invalid`` with the right code."""
     if len(data) > MAX_MESSAGE_BYTES:
         return Invalid(RpcError(INVALID_REQUEST, f"message over {MAX_MESSAGE_BYTES} bytes"))
     try:
-        obj = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return Invalid(RpcError(PARSE_ERROR, f"not valid JSON: {exc}"))
+        obj = load_json(data)
+    except ValueError as exc:
+        return Invalid(RpcError(PARSE_ERROR, str(exc)))
     if isinstance(obj, list):
         return Invalid(RpcError(INVALID_REQUEST, "batches are not supported; send one request"))
     if not isinstance(obj, dict) or obj.get("jsonrpc") != "2.0":

@@ -38,24 +38,43 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _host_name(host_header: str) -> str:
-    """``localhost:8080`` -> ``localhost``; ``[::1]:80`` -> ``::1``."""
-    if host_header.startswith("["):
-        return host_header[1 : host_header.find("]")] if "]" in host_header else host_header
-    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+# RFC 3986's authority without userinfo: a bracketed IPv6 address or a name without colons,
+# then an optional numeric port, and nothing else ("[::1].evil.com" is no loopback name).
+_HOST_HEADER = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^\s:\[\]/@]+))(?::\d{1,5})?")
+CHECKED_HEADERS = ("Host", "Origin", "Authorization")
+
+
+def host_name(host_header: str) -> str | None:
+    """``localhost:8080`` -> ``localhost``; ``[::1]:80`` -> ``::1``; None if malformed."""
+    match = _HOST_HEADER.fullmatch(host_header)
+    if match is None:
+        return None
+    return match["ipv6"] or match["name"]
 
 
 def check_handshake(
-    path: str, headers: Mapping[str, str], token: str, origins: Sequence[re.Pattern[str]]
+    path: str,
+    headers: Mapping[str, Sequence[str]],
+    token: str,
+    origins: Sequence[re.Pattern[str]],
 ) -> tuple[HTTPStatus, str] | None:
-    """Why a handshake must be refused, or None to accept it. Pure: no I/O."""
-    host = headers.get("Host", "")
-    if not host or not is_loopback(_host_name(host)):
+    """Why a handshake must be refused, or None to accept it. Pure: no I/O.
+
+    ``headers`` maps each of ``CHECKED_HEADERS`` to every value the request gave it: one of
+    them given twice is refused, since two parsers could each read a different one.
+    """
+    for name in CHECKED_HEADERS:
+        if len(headers.get(name, ())) > 1:
+            return HTTPStatus.BAD_REQUEST, f"duplicate {name} header"
+    host = next(iter(headers.get("Host", ())), "")
+    hostname = host_name(host)
+    if hostname is None or not is_loopback(hostname):
         return HTTPStatus.FORBIDDEN, "Host must be a loopback name"
-    origin = headers.get("Origin")
+    origin = next(iter(headers.get("Origin", ())), None)
+    # An empty Origin is refused like any other unlisted one (browsers send "null", never "")
     if origin is not None and not any(pattern.fullmatch(origin) for pattern in origins):
         return HTTPStatus.FORBIDDEN, "Origin not allowed"
-    auth = headers.get("Authorization", "")
+    auth = next(iter(headers.get("Authorization", ())), "")
     scheme, _, offered = auth.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         offered.strip().encode(), token.encode()
@@ -117,7 +136,8 @@ class WebSocketServer:
         self.port = self._server.sockets[0].getsockname()[1]
 
     def _check(self, connection: Any, request: Any) -> Any:
-        refused = check_handshake(request.path, request.headers, self.token, self.origins)
+        headers = {name: request.headers.get_all(name) for name in CHECKED_HEADERS}
+        refused = check_handshake(request.path, headers, self.token, self.origins)
         if refused is None:
             return None
         status, reason = refused

@@ -30,6 +30,22 @@ def test_bad_messages_become_the_right_error(raw: bytes, code: int) -> None:
     assert msg.error.code == code
 
 
+@pytest.mark.parametrize("depth", [65, 1_000, 100_000])
+def test_deep_nesting_is_a_parse_error_not_a_recursion_error(depth: int) -> None:
+    params = "[" * depth + "]" * depth
+    raw = f'{{"jsonrpc": "2.0", "method": "status", "params": {{"x": {params}}}, "id": 1}}'
+    msg = p.parse(raw.encode())
+    assert isinstance(msg, p.Invalid) and msg.error.code == p.PARSE_ERROR
+    assert "nested deeper than 64" in msg.error.message
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    inner = "[" * (p.MAX_NESTING - 2) + "]" * (p.MAX_NESTING - 2)
+    msg = p.parse(f'{{"jsonrpc": "2.0", "method": "x", "params": {{"a": {inner}}}}}'.encode())
+    assert isinstance(msg, p.Request)
+    assert p.nesting({"a": [1, {"b": []}], "c": "s"}) == 4 and p.nesting(5) == 0
+
+
 def test_oversized_message() -> None:
     msg = p.parse(b" " * (p.MAX_MESSAGE_BYTES + 1))
     assert isinstance(msg, p.Invalid) and "over" in msg.error.message

@@ -25,11 +25,36 @@ GOOD = {"Host": "127.0.0.1:4000", "Authorization": f"Bearer {TOKEN}"}
         ({**GOOD, "Host": "attacker.example"}, "/", HTTPStatus.FORBIDDEN),
         ({**GOOD, "Host": "127.0.0.1.attacker.example"}, "/", HTTPStatus.FORBIDDEN),
         ({k: v for k, v in GOOD.items() if k != "Host"}, "/", HTTPStatus.FORBIDDEN),
+        # A Host that only starts like a loopback one (all once accepted)
+        ({**GOOD, "Host": "[::1].evil.com"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "[::1]evil"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "[::1]:80.evil.com"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "[::1]:"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "[::1"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "127.0.0.1:80:80"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "127.0.0.1:x"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "user@127.0.0.1"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "::1"}, "/", HTTPStatus.FORBIDDEN),  # IPv6 needs its brackets
+        ({**GOOD, "Host": "[::ffff:10.0.0.1]"}, "/", HTTPStatus.FORBIDDEN),
+        ({**GOOD, "Host": "LOCALHOST"}, "/", None),
+        ({**GOOD, "Host": "127.0.0.1"}, "/", None),
+        # An empty Origin is no allowed origin, here as on the HTTP API
+        ({**GOOD, "Origin": ""}, "/", HTTPStatus.FORBIDDEN),
     ],
 )
 def test_handshake_rules(headers: dict[str, str], path: str, status: HTTPStatus | None) -> None:
-    refused = check_handshake(path, headers, TOKEN, ORIGINS)
+    refused = check_handshake(path, {k: [v] for k, v in headers.items()}, TOKEN, ORIGINS)
     assert (refused[0] if refused else None) == status
+
+
+@pytest.mark.parametrize("name", ["Host", "Origin", "Authorization"])
+def test_a_checked_header_given_twice_is_a_bad_request(name: str) -> None:
+    headers = {k: [v] for k, v in GOOD.items()}
+    value = headers.get(name, ["vscode-webview://0a1b2c"])[0]
+    headers[name] = [value, value]  # even twice the same: the rule is one of each
+    refused = check_handshake("/", headers, TOKEN, ORIGINS)
+    assert refused is not None and refused[0] == HTTPStatus.BAD_REQUEST
+    assert name in refused[1]
 
 
 def test_loopback_names() -> None:
