@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import logging.handlers
@@ -14,6 +13,7 @@ import threading
 import time
 
 from codesaga import __version__
+from codesaga.daemon.config_watch import ConfigWatcher
 from codesaga.daemon.context_watch import ContextWatcher
 from codesaga.daemon.runtime import (
     ALREADY_RUNNING,
@@ -27,6 +27,7 @@ from codesaga.daemon.runtime import (
 from codesaga.daemon.service import Daemon
 from codesaga.daemon.unix_server import UnixServer
 from codesaga.daemon.websocket_server import WebSocketServer, parse_origins
+from codesaga.service.files import private_dir
 from codesaga.service.models import EngineFactory
 from codesaga.settings import Settings, config_file, load_settings
 
@@ -35,7 +36,7 @@ SHUTDOWN_GRACE_SECONDS = 4.0
 
 
 def _setup_logging(settings: Settings) -> None:
-    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(settings.state_dir)
     handler = logging.handlers.RotatingFileHandler(
         log_path(settings.state_dir), maxBytes=2 * 1024 * 1024, backupCount=3, encoding="utf-8"
     )
@@ -50,9 +51,18 @@ def _setup_logging(settings: Settings) -> None:
 
 def run(settings: Settings | None = None, engine_factory: EngineFactory | None = None) -> int:
     """Run a daemon in this process until it is told to stop; returns the exit code."""
+    # Everything the daemon creates is the user's alone (0700 dirs, 0600 files), whatever
+    # umask it was started with: diskcache's databases hold pickles, the log quotes code.
+    # Safe process-wide because the daemon runs no other program (verify commands and git
+    # run in the CLI, which keeps the user's umask for the files it makes for them).
+    os.umask(0o077)
     settings = settings or load_settings()
     paths = RuntimePaths(settings.runtime_dir)
     paths.prepare()
+    # CodeSaga's own directories, made private (and an existing loose one tightened; another
+    # user's refused). The models dir is left as it is: it may be shared and read-only.
+    for directory in (settings.config_dir, settings.data_dir, settings.cache_dir):
+        private_dir(directory)
     lock = DaemonLock(paths.lock)
     if not lock.acquire():
         print(f"codesaga: a daemon is already running (pid {paths.read_pid()})", file=sys.stderr)
@@ -73,6 +83,10 @@ async def _serve(
     from codesaga.bootstrap import build_daemon
 
     daemon = build_daemon(settings, engine_factory)
+    # Requests a killed daemon (or --no-daemon command) left in progress: nobody will end them.
+    abandoned = daemon.journal.abandon_unfinished()
+    if abandoned:
+        log.warning("%d request(s) left unfinished by a process that died: failed", abandoned)
     # Settle the WebSocket's configuration before any client can connect: a refused
     # address must stop the daemon before it answers anyone.
     token = new_token()
@@ -88,6 +102,17 @@ async def _serve(
             force_bind=bool(settings.ws_force_bind),
         )
     server = UnixServer(daemon, paths.socket)
+    # Both watchers exist before the first client can connect: a file added to the context
+    # or a config.toml edit made the moment `daemon start` returns is not missed.
+    context_watcher = ContextWatcher(daemon.assistant.completer)
+    daemon.context_watcher = context_watcher
+    config_watcher = ConfigWatcher(
+        config_file(), daemon.file_settings, load_settings, lambda fresh: _reload(daemon, fresh)
+    )
+    watchers = [
+        asyncio.create_task(config_watcher.run()),
+        asyncio.create_task(context_watcher.run()),
+    ]
     loop = asyncio.get_running_loop()
     loop.set_default_executor(daemon.executor)
     if threading.current_thread() is threading.main_thread():
@@ -121,13 +146,7 @@ async def _serve(
         write_private(paths.openai, json.dumps({"url": openai.url, "token_file": str(paths.token)}))
         log.info("OpenAI-compatible API on %s", openai.url)
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
-    context_watcher = ContextWatcher(daemon.assistant.completer)
-    daemon.context_watcher = context_watcher
-    watchers = [
-        asyncio.create_task(_idle_watch(daemon)),
-        asyncio.create_task(_config_watch(daemon)),
-        asyncio.create_task(context_watcher.run()),
-    ]
+    watchers.append(asyncio.create_task(_idle_watch(daemon)))
     try:
         await daemon.stop_requested.wait()
     finally:
@@ -142,8 +161,10 @@ async def _serve(
         # Cancelled generations stop within a token; their journal entries close as cancelled.
         await loop.run_in_executor(None, daemon.scheduler.close, SHUTDOWN_GRACE_SECONDS)
         await _drain(daemon, deadline=time.monotonic() + 0.5)
+        await server.close_connections()
         for watcher in watchers:
             watcher.cancel()
+        await asyncio.gather(*watchers, return_exceptions=True)
         server.remove_socket()
         remove_quietly(paths.pid, paths.token, paths.websocket, paths.openai)
         daemon.close()
@@ -170,24 +191,13 @@ async def _idle_watch(daemon: Daemon) -> None:
             return
 
 
-async def _config_watch(daemon: Daemon) -> None:
-    """Reload config.toml when it changes: a role's new model loads, an unused one unloads."""
-    import watchfiles
-
-    path = config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    async for _changes in watchfiles.awatch(path.parent, debounce=200, recursive=False):
-        with contextlib.suppress(Exception):
-            if not path.exists():
-                continue
-        try:
-            result = await daemon.reload_settings(load_settings())
-            log.info("config reloaded: %s", result)
-            if result["restart_needed_for"]:
-                log.warning(
-                    "config.toml changes %s, read only at start: they apply after "
-                    "`codesaga daemon restart`",
-                    ", ".join(result["restart_needed_for"]),
-                )
-        except Exception as exc:  # a bad edit must not kill the daemon
-            log.warning("config not reloaded: %s", exc)
+async def _reload(daemon: Daemon, fresh: Settings) -> None:
+    """config.toml changed: a role's new model loads, an unused one unloads."""
+    result = await daemon.reload_settings(fresh)
+    log.info("config reloaded: %s", result)
+    if result["restart_needed_for"]:
+        log.warning(
+            "config.toml changes %s, read only at start: they apply after "
+            "`codesaga daemon restart`",
+            ", ".join(result["restart_needed_for"]),
+        )

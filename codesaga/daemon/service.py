@@ -342,6 +342,10 @@ class Daemon:
         status = require(req.params, "status", "str", optional=True)
         kind = require(req.params, "type", "str", optional=True)
         limit = require(req.params, "limit", "int", optional=True) or 20
+        # A --no-daemon command killed while this daemon runs left its requests in progress
+        await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.journal.abandon_unfinished
+        )
         try:
             records = self.journal.query(
                 status=RequestStatus(status) if status else None,
@@ -354,6 +358,9 @@ class Daemon:
 
     async def requests_get(self, conn: Connection, req: Request) -> Any:
         request_id = require(req.params, "id", "str")
+        await asyncio.get_running_loop().run_in_executor(
+            self.executor, self.journal.abandon_unfinished
+        )
         record = self.journal.get(request_id)
         if record is None:
             raise RpcError(p.INVALID_PARAMS, f"no request {request_id!r} in the journal")
