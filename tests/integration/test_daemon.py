@@ -143,6 +143,27 @@ def test_start_status_stop(cli: Cli, paths: RuntimePaths, running: int) -> None:
     assert json.loads(cli("daemon", "status", "--json").stdout) == {"running": False}
 
 
+def test_a_stop_with_clients_connected_logs_no_traceback(
+    cli: Cli, paths: RuntimePaths, settings: Settings, running: int
+) -> None:
+    raw = Raw(paths.socket)
+    raw.initialize()
+    idle = Raw(paths.socket)  # connected, never said a word
+    openai = json.loads((paths.root / "openai.json").read_text())["url"]
+    host, port = openai.split("//")[1].split("/")[0].rsplit(":", 1)
+    http = socket.create_connection((host, int(port)))  # an idle keep-alive HTTP client
+    http.sendall(b"GET /v1/models HTTP/1.1\r\nHost: " + host.encode() + b"\r\n\r\n")
+    assert http.recv(100).startswith(b"HTTP/1.1 401")  # no token, but the connection stays
+    assert cli("daemon", "stop").returncode == 0
+    assert not alive(running)
+    log = (settings.state_dir / "daemon.log").read_text()
+    assert "stopped" in log
+    assert "Traceback" not in log and "Exception in callback" not in log
+    for conn in (raw, idle):
+        conn.close()
+    http.close()
+
+
 def test_auto_start_and_recovery_after_kill_9(cli: Cli, paths: RuntimePaths, src: Path) -> None:
     first = cli("complete", str(src), "--line", "2", "--column", "12", "--json")
     assert first.returncode == 0, first.stderr
