@@ -121,6 +121,11 @@ class ChatApp(App[None]):
         return Message(prefix + text, classes=classes)
 
     def action_send(self) -> None:
+        # A priority binding runs as the key arrives, while keys and pastes delivered just
+        # before it may still wait in the input's queue: send once the input has taken them.
+        self.query_one("#input", TextArea).call_later(self._send)
+
+    def _send(self) -> None:
         box = self.query_one("#input", TextArea)
         text = box.text.strip()
         if not text or self.answering:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import TextArea
 
 from codesaga.bootstrap import build_daemon
 from codesaga.cli.client import LocalClient
@@ -121,3 +122,31 @@ async def test_the_status_line_names_the_attachments(client: LocalClient, tmp_pa
         await pilot.pause(0.05)
         status = str(app.query_one("#status").render())
         assert status == "session files · 0 messages · attached: pay.py, pay.py:4:5"
+
+
+@pytest.mark.anyio
+async def test_ctrl_s_right_after_typing_or_pasting_sends_all_of_it(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    """Keys arrive faster than a person can see: Ctrl+S must not overtake the ones before."""
+    from textual import events
+
+    session = client.call("sessions/open", {"name": "fast"})
+    app = ChatApp(client, session, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        engine.enqueue("ok")
+        typed = "Write a one-line Python function"
+        for char in typed:  # as a terminal delivers a burst: no waiting between keys
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause(0.1)
+        await wait_idle(app, pilot)
+        engine.enqueue("ok")
+        app.post_message(events.Paste("pasted " * 20))
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause(0.1)
+        await wait_idle(app, pilot)
+        turns = client.call("sessions/get", {"session": "fast"})["turns"]
+        sent = [t["content"] for t in turns if t["role"] == "user"]
+        assert sent == [typed, ("pasted " * 20).strip()]
+        assert app.query_one("#input", TextArea).text == ""
