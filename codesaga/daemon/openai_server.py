@@ -16,7 +16,9 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = p.MAX_MESSAGE_BYTES
+MAX_HEADER_BYTES = 64 * 1024
+READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """What one client may take of the daemon: seconds, and open connections."""
+
+    keep_alive: float = 5.0  # an idle connection between requests (uvicorn's default)
+    headers: float = 10.0  # from a request's first byte to its last header line
+    body_idle: float = 30.0  # between two reads of a body
+    max_connections: int = 64
+
+
 DEFAULT_MODEL = "codesaga"  # the role's model, local or routed upstream
 ROLES = ("system", "user", "assistant")
 
@@ -74,6 +90,7 @@ class OpenAIServer:
         port: int,
         token: str,
         origins: Sequence[re.Pattern[str]],
+        limits: HttpLimits = HttpLimits(),
     ) -> None:
         if not is_loopback(host):
             raise UsageError(f"refusing to serve the OpenAI API on {host}: loopback only")
@@ -82,8 +99,11 @@ class OpenAIServer:
         self.port = port
         self.token = token
         self.origins = list(origins)
+        self.limits = limits
         self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.Task[None]] = set()
+        # Each connection's handler, and since when it has been waiting for a whole request
+        # (None while one is answered): at the limit, the longest waiting one makes room.
+        self._clients: dict[asyncio.Task[None], float | None] = {}
 
     @property
     def url(self) -> str:
@@ -107,14 +127,22 @@ class OpenAIServer:
 
         task = asyncio.current_task()
         assert task is not None
-        self._clients.add(task)
-        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=64 * 1024)
+        loop = asyncio.get_running_loop()
+        if len(self._clients) >= self.limits.max_connections and not self._make_room():
+            log.warning("refused an HTTP connection: %d open, all busy", len(self._clients))
+            busy = ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections; try again")
+            await _send_raw(writer, busy)
+            await _close(writer)
+            return
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
         try:
             while True:
+                self._clients[task] = loop.time()
                 request, body = await self._read_request(conn, reader, writer)
                 if request is None:
                     return
-                await self._answer(conn, writer, request, body)
+                self._clients[task] = None
+                await self._answer(conn, reader, writer, request, body)
                 if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                     return
                 try:
@@ -124,34 +152,76 @@ class OpenAIServer:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         except h11.RemoteProtocolError as exc:
+            # Not HTTP/1.1 we can read (a garbage request line, a bad or doubled
+            # Content-Length, ...): h11 will not send a response now, so write it ourselves.
             with contextlib.suppress(Exception):
-                await self._send_json(conn, writer, ApiError(HTTPStatus.BAD_REQUEST, str(exc)))
+                await _send_raw(writer, ApiError(HTTPStatus.BAD_REQUEST, f"bad request: {exc}"))
         finally:
-            self._clients.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            self._clients.pop(task, None)
+            await _close(writer)
+
+    def _make_room(self) -> bool:
+        """Close the connection that has waited longest without a whole request (idle, or
+        trickling its headers in): slow or idle clients must not lock out a real one."""
+        waiting = [(since, task) for task, since in self._clients.items() if since is not None]
+        if not waiting:
+            return False
+        _, oldest = min(waiting, key=lambda pair: pair[0])
+        del self._clients[oldest]
+        oldest.cancel()
+        return True
+
+    async def _receive(
+        self, conn: h11.Connection, reader: asyncio.StreamReader, header_deadline: float | None
+    ) -> bytes:
+        """The next bytes from the client, within the limit of the request's stage: an idle
+        keep-alive connection, headers (however slowly they trickle in) and a body each
+        have a timeout, so nobody holds a connection open by sending nothing, or next to
+        nothing. Raises ``TimeoutError``."""
+        import h11
+
+        if conn.their_state is not h11.IDLE:
+            timeout = self.limits.body_idle
+        elif header_deadline is None:
+            timeout = self.limits.keep_alive  # nothing of a request yet
+        else:
+            timeout = max(header_deadline - asyncio.get_running_loop().time(), 0)
+        return await asyncio.wait_for(reader.read(READ_CHUNK), timeout)
 
     async def _read_request(
         self, conn: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> tuple[h11.Request | None, bytes]:
+        """The next request and its body; None when the connection should close (the client
+        left, timed out, or was answered already: refused, too large)."""
         import h11
 
+        loop = asyncio.get_running_loop()
         request: h11.Request | None = None
         body = bytearray()
+        # Pipelined bytes of this request already in: its headers' clock runs from now
+        header_deadline = loop.time() + self.limits.headers if conn.trailing_data[0] else None
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
-                data = await reader.read(64 * 1024)
+                try:
+                    data = await self._receive(conn, reader, header_deadline)
+                except TimeoutError:
+                    if conn.their_state is h11.IDLE and header_deadline is not None:
+                        timeout = ApiError(
+                            HTTPStatus.REQUEST_TIMEOUT, "the headers came too slowly"
+                        )
+                        await _send_raw(writer, timeout)
+                    return None, b""
+                if header_deadline is None and conn.their_state is h11.IDLE:
+                    header_deadline = loop.time() + self.limits.headers
                 conn.receive_data(data)
                 if not data and conn.their_state is h11.IDLE:
                     return None, b""
                 continue
             if isinstance(event, h11.Request):
                 request = event
-                declared = _header(event, "content-length")
-                if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                    await self._too_large(conn, writer)
+                # Before a byte of the body is read: a stranger's 50 MB costs us nothing.
+                if not await self._admit(conn, writer, event):
                     return None, b""
             elif isinstance(event, h11.Data):
                 body += event.data
@@ -163,17 +233,12 @@ class OpenAIServer:
             elif isinstance(event, h11.ConnectionClosed):
                 return None, b""
 
-    async def _too_large(self, conn: h11.Connection, writer: asyncio.StreamWriter) -> None:
-        error = ApiError(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            f"the request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB",
-        )
-        await self._send_json(conn, writer, error, close=True)
+    async def _admit(
+        self, conn: h11.Connection, writer: asyncio.StreamWriter, request: h11.Request
+    ) -> bool:
+        """Check a request's headers: refuse it (and close) or let its body come."""
+        import h11
 
-    async def _answer(
-        self, conn: h11.Connection, writer: asyncio.StreamWriter, request: h11.Request, body: bytes
-    ) -> None:
-        self.daemon.last_activity = time.monotonic()
         headers = {name: _headers(request, name.lower()) for name in CHECKED_HEADERS}
         refused = check_handshake(
             request.target.decode("latin-1"), headers, self.token, self.origins
@@ -182,8 +247,33 @@ class OpenAIServer:
             status, reason = refused
             log.warning("refused an OpenAI API request: %s", reason)
             kind = "authentication_error" if status == HTTPStatus.UNAUTHORIZED else "permission"
-            await self._send_json(conn, writer, ApiError(status, reason, kind))
-            return
+            await self._send_json(conn, writer, ApiError(status, reason, kind), close=True)
+            return False
+        declared = _header(request, "content-length")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            await self._too_large(conn, writer)
+            return False
+        if conn.they_are_waiting_for_100_continue:  # curl waits a second for this otherwise
+            writer.write(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+            await writer.drain()
+        return True
+
+    async def _too_large(self, conn: h11.Connection, writer: asyncio.StreamWriter) -> None:
+        error = ApiError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"the request body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB",
+        )
+        await self._send_json(conn, writer, error, close=True)
+
+    async def _answer(
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        request: h11.Request,
+        body: bytes,
+    ) -> None:
+        self.daemon.last_activity = time.monotonic()
         method = request.method.decode("ascii", "replace")
         path = request.target.decode("latin-1").split("?", 1)[0].rstrip("/")
         routes = {
@@ -198,7 +288,7 @@ class OpenAIServer:
             if method != route[0]:
                 raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes {route[0]}")
             params = _json_body(body) if method == "POST" else {}
-            await route[1](conn, writer, params)
+            await route[1](conn, reader, writer, params)
         except Exception as exc:
             error = _api_error(exc)
             if error.status == HTTPStatus.INTERNAL_SERVER_ERROR:
@@ -233,7 +323,9 @@ class OpenAIServer:
 
     # -- endpoints ---------------------------------------------------------------------------
 
-    async def _models(self, conn: h11.Connection, writer: asyncio.StreamWriter, _: Any) -> None:
+    async def _models(
+        self, conn: h11.Connection, _: asyncio.StreamReader, writer: asyncio.StreamWriter, __: Any
+    ) -> None:
         store = self.daemon.scheduler.pool.resolver.store
         names = [DEFAULT_MODEL, *(m.name for m in store.installed())]
         names += [u.name for u in self.daemon.router.upstreams]
@@ -245,27 +337,36 @@ class OpenAIServer:
         await self._send_json(conn, writer, {"object": "list", "data": data})
 
     async def _chat(
-        self, conn: h11.Connection, writer: asyncio.StreamWriter, params: dict[str, Any]
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        params: dict[str, Any],
     ) -> None:
         raw = params.get("messages")
         if not isinstance(raw, list) or not raw:
             raise ApiError(HTTPStatus.BAD_REQUEST, "messages must be a non-empty list")
         messages = [_message(m) for m in raw]
-        await self._generate(conn, writer, params, chat=True, messages=messages)
+        await self._generate(conn, reader, writer, params, chat=True, messages=messages)
 
     async def _completions(
-        self, conn: h11.Connection, writer: asyncio.StreamWriter, params: dict[str, Any]
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        params: dict[str, Any],
     ) -> None:
         prompt = params.get("prompt")
         if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
             prompt = prompt[0]
         if not isinstance(prompt, str) or not prompt:
             raise ApiError(HTTPStatus.BAD_REQUEST, "prompt must be a non-empty string")
-        await self._generate(conn, writer, params, chat=False, prompt=prompt)
+        await self._generate(conn, reader, writer, params, chat=False, prompt=prompt)
 
     async def _generate(
         self,
         conn: h11.Connection,
+        reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         params: dict[str, Any],
         *,
@@ -273,8 +374,6 @@ class OpenAIServer:
         messages: list[Message] | None = None,
         prompt: str | None = None,
     ) -> None:
-        import h11
-
         options = _options(params)
         stream = options.pop("stream")
         include_usage = options.pop("include_usage")
@@ -297,57 +396,78 @@ class OpenAIServer:
             )
 
         future = loop.run_in_executor(self.daemon.executor, work)
-        kind = "chat.completion" if chat else "text_completion"
-        created = int(time.time())
-        if not stream:
-            try:
-                result = await asyncio.shield(future)
-            except asyncio.CancelledError:  # the daemon is stopping
-                cancel.cancel()
-                raise
-            await self._send_json(conn, writer, _whole(result, kind, created, chat))
-            return
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(deltas.put_nowait, None))
+        # A client that gives up (before its first token, or waiting for a whole answer)
+        # is seen only by reading: its end of the connection closing stops the model.
+        gone = asyncio.create_task(_hung_up(conn, reader))
+
+        def stop_if_gone(task: asyncio.Task[None]) -> None:
+            if not task.cancelled():
+                cancel.cancel()
+
+        gone.add_done_callback(stop_if_gone)
+        answer = _Answer(
+            kind="chat.completion" if chat else "text_completion",
+            chat=chat,
+            created=int(time.time()),
+            id=f"{'chatcmpl' if chat else 'cmpl'}-{uuid.uuid4().hex}",
+            model=model or DEFAULT_MODEL,
+        )
         try:
-            text = await deltas.get()
-            if text is None:  # nothing streamed: a failure is still a plain HTTP error
-                await asyncio.shield(future)
-            writer.write(
-                conn.send(
-                    h11.Response(
-                        status_code=200,
-                        headers=[
-                            ("content-type", "text/event-stream"),
-                            ("cache-control", "no-cache"),
-                        ],
-                    )
+            if stream:
+                await self._stream(conn, writer, future, deltas, answer, include_usage)
+            else:
+                result = await asyncio.shield(future)
+                await self._send_json(conn, writer, _whole(result, answer))
+        except (ConnectionError, asyncio.CancelledError):
+            cancel.cancel()  # the client went away, or the daemon stops: within a token
+            raise
+        finally:
+            gone.cancel()
+
+    async def _stream(
+        self,
+        conn: h11.Connection,
+        writer: asyncio.StreamWriter,
+        future: asyncio.Future[TaskResult],
+        deltas: asyncio.Queue[str | None],
+        answer: _Answer,
+        include_usage: bool,
+    ) -> None:
+        """Server-sent events: one chunk per delta, the finish reason, usage if asked."""
+        import h11
+
+        text = await deltas.get()
+        if text is None:  # nothing streamed: a failure is still a plain HTTP error
+            await asyncio.shield(future)
+        writer.write(
+            conn.send(
+                h11.Response(
+                    status_code=200,
+                    headers=[("content-type", "text/event-stream"), ("cache-control", "no-cache")],
                 )
             )
-            chunk_id = f"{'chatcmpl' if chat else 'cmpl'}-{created}"
-            name = model or DEFAULT_MODEL
-            first = True
-            while text is not None:
-                chunk = _chunk(chunk_id, kind, created, name, chat, text, first)
-                first = False
-                await self._send_event(conn, writer, chunk)
-                text = await deltas.get()
-            try:
-                result = await future
-            except Exception as exc:  # after the headers: the error goes into the stream
-                await self._send_event(conn, writer, _api_error(exc).body())
-            else:
-                reason = result.finished.reason if result.finished else "stop"
-                end = _chunk(chunk_id, kind, created, result.model, chat, "", first, reason)
-                await self._send_event(conn, writer, end)
-                if include_usage:
-                    usage = {**end, "choices": [], "usage": _usage(result)}
-                    await self._send_event(conn, writer, usage)
-            writer.write(conn.send(h11.Data(data=b"data: [DONE]\n\n")))
-            writer.write(conn.send(h11.EndOfMessage()))
-            await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            cancel.cancel()  # the client went away: stop the model within a token
-            raise
+        )
+        first = True
+        while text is not None:
+            await self._send_event(conn, writer, _chunk(answer, answer.model, text, first))
+            first = False
+            text = await deltas.get()
+        try:
+            result = await future
+        except Exception as exc:  # after the headers: the error goes into the stream
+            await self._send_event(conn, writer, _api_error(exc).body())
+        else:
+            reason = result.finished.reason if result.finished else "stop"
+            end = _chunk(answer, result.model, "", first, reason)
+            await self._send_event(conn, writer, end)
+            if include_usage:
+                await self._send_event(
+                    conn, writer, {**end, "choices": [], "usage": _usage(result)}
+                )
+        writer.write(conn.send(h11.Data(data=b"data: [DONE]\n\n")))
+        writer.write(conn.send(h11.EndOfMessage()))
+        await writer.drain()
 
     async def _send_event(
         self, conn: h11.Connection, writer: asyncio.StreamWriter, payload: dict[str, Any]
@@ -447,17 +567,28 @@ def _usage(result: TaskResult) -> dict[str, int]:
     }
 
 
-def _whole(result: TaskResult, kind: str, created: int, chat: bool) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Answer:
+    """What every chunk (or the whole response) of one answer repeats."""
+
+    kind: str  # "chat.completion" or "text_completion"
+    chat: bool
+    created: int
+    id: str  # unique per answer: clients key streamed chunks by it
+    model: str
+
+
+def _whole(result: TaskResult, answer: _Answer) -> dict[str, Any]:
     reason = result.finished.reason if result.finished else "stop"
     choice: dict[str, Any] = {"index": 0, "finish_reason": reason}
-    if chat:
+    if answer.chat:
         choice["message"] = {"role": "assistant", "content": result.text}
     else:
         choice |= {"text": result.text, "logprobs": None}
     return {
-        "id": f"{'chatcmpl' if chat else 'cmpl'}-{result.request_id}",
-        "object": kind,
-        "created": created,
+        "id": f"{'chatcmpl' if answer.chat else 'cmpl'}-{result.request_id}",
+        "object": answer.kind,
+        "created": answer.created,
         "model": result.model,
         "choices": [choice],
         "usage": _usage(result),
@@ -465,17 +596,10 @@ def _whole(result: TaskResult, kind: str, created: int, chat: bool) -> dict[str,
 
 
 def _chunk(
-    chunk_id: str,
-    kind: str,
-    created: int,
-    model: str,
-    chat: bool,
-    text: str,
-    first: bool,
-    reason: str | None = None,
+    answer: _Answer, model: str, text: str, first: bool, reason: str | None = None
 ) -> dict[str, Any]:
     choice: dict[str, Any] = {"index": 0, "finish_reason": reason}
-    if chat:
+    if answer.chat:
         delta: dict[str, Any] = {"content": text} if text or not reason else {}
         if first:
             delta["role"] = "assistant"
@@ -483,9 +607,37 @@ def _chunk(
     else:
         choice |= {"text": text, "logprobs": None}
     return {
-        "id": chunk_id,
-        "object": f"{kind}.chunk" if chat else kind,
-        "created": created,
+        "id": answer.id,
+        "object": f"{answer.kind}.chunk" if answer.chat else answer.kind,
+        "created": answer.created,
         "model": model,
         "choices": [choice],
     }
+
+
+async def _hung_up(conn: h11.Connection, reader: asyncio.StreamReader) -> None:
+    """Return once the client closes its end. What it sends meanwhile (a pipelined
+    request) is kept for h11 to read when this request is done."""
+    while data := await reader.read(READ_CHUNK):
+        conn.receive_data(data)
+
+
+async def _send_raw(writer: asyncio.StreamWriter, error: ApiError) -> None:
+    """An error response written by hand, for when h11 has no request to answer (a
+    request it could not parse, a connection over the limit); the connection then closes."""
+    body = json.dumps(error.body()).encode()
+    head = (
+        f"HTTP/1.1 {error.status.value} {error.status.phrase}\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    writer.write(head.encode("ascii") + body)
+    with contextlib.suppress(OSError):
+        await writer.drain()
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
