@@ -1,0 +1,559 @@
+"""Fault scenarios, each a function that runs N trials and returns its figure.
+
+The bounded forms run in CI (tests/fault/test_*.py); bench/fault_bench.py runs the same
+functions with the full trial counts. A kill here is SIGKILL at a random moment (seeded, so
+a failing trial can be replayed), not at a step the code announces: the point is to find the
+moments nobody thought of.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CODESAGA = str(Path(sys.executable).with_name("codesaga"))
+
+
+@dataclass
+class Figure:
+    """What a scenario measured: trials run, failures (each with its seed), and counts."""
+
+    name: str
+    trials: int = 0
+    failures: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def line(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        return f"{self.name}: {self.trials} trials, {len(self.failures)} failed ({counts})"
+
+
+def kill_at_random(cmd: list[str], *, within: float, rng: random.Random, **kwargs: object) -> int:
+    """Run ``cmd`` and SIGKILL it at a uniformly random moment in [0, within] seconds, unless
+    it ends first. Returns its exit code (-9 when killed)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload]
+    try:
+        proc.wait(rng.uniform(0, within))
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    return int(proc.returncode)
+
+
+def timed(cmd: list[str], **kwargs: object) -> float:
+    started = time.monotonic()
+    subprocess.run(cmd, check=True, capture_output=True, **kwargs)  # type: ignore[call-overload]
+    return time.monotonic() - started
+
+
+# -- sagas: a multi-file refactor with --verify, killed ----------------------------------------
+
+SAGA_RUNNER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from codesaga.saga.engine import SagaRunner
+    from codesaga.saga.log import SagaStore
+    store, verify, *paths = sys.argv[1:]
+    SagaRunner(SagaStore(Path(store)), 1 << 20).run(
+        "refactor",
+        [Path(p) for p in paths],
+        lambda path, text: text.replace("(a, b)", "(a: int, b: int)"),
+        verify=verify,
+    )
+    """
+)
+SAGA_FILES = {
+    f"m{i}.py": (
+        f"def f{i}(a, b):\r\n    return a + b\r\n"
+        if i % 2
+        else f"def f{i}(a, b):\n    return a * b"
+    )
+    for i in range(4)
+}
+
+
+def saga_kills(trials: int, workdir: Path, seed: int = 1) -> Figure:
+    """A four-file refactor with a verify command, killed at random; then `codesaga saga
+    recover`. Every file must be all old or all new, and all of them the same one."""
+    figure = Figure("saga killed mid-refactor")
+    home = workdir / "home"
+    env = {**os.environ, "CODESAGA_HOME": str(home)}
+    store = home / "state" / "sagas"
+    verify = f'"{sys.executable}" -c "import time; time.sleep(0.05)"'
+
+    def fresh() -> list[Path]:
+        src = workdir / "src"
+        shutil.rmtree(src, ignore_errors=True)
+        src.mkdir(parents=True)
+        paths = []
+        for name, text in SAGA_FILES.items():
+            (src / name).write_bytes(text.encode())
+            paths.append(src / name)
+        return paths
+
+    cmd = [sys.executable, "-c", SAGA_RUNNER, str(store), verify]
+    paths = fresh()
+    duration = timed([*cmd, *map(str, paths)], env=env)
+    new = {p.name: p.read_bytes() for p in paths}
+    old = {name: text.encode() for name, text in SAGA_FILES.items()}
+    for trial in range(trials):
+        rng = random.Random(seed * 100_003 + trial)
+        paths = fresh()
+        code = kill_at_random([*cmd, *map(str, paths)], within=duration * 1.2, rng=rng, env=env)
+        recovered = subprocess.run(
+            [CODESAGA, "saga", "recover"], env=env, capture_output=True, text=True, check=False
+        )
+        now = {p.name: p.read_bytes() for p in paths}
+        figure.trials += 1
+        outcome = "old" if now == old else "new" if now == new else "mixed"
+        figure.counts[f"{'killed' if code == -9 else 'finished'}→{outcome}"] += 1
+        if outcome == "mixed" or recovered.returncode != 0:
+            figure.failures.append(f"seed {seed}/{trial}: {outcome}, recover: {recovered.stderr}")
+    return figure
+
+
+# -- the pre-commit hook, killed ---------------------------------------------------------------
+
+HOOK_RUNNER = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from codesaga.saga import hook
+    from codesaga.saga.log import SagaStore
+    state = Path(os.environ["CS_STATE"])
+    def rewrite(path, text):
+        return text.replace("(values):", "(values: list[float]):")
+    hook.run(hook.repo_root(), "apply", ["*.py"], rewrite, store=SagaStore(state / "sagas"),
+        patches=state / "hook-patches", max_bytes=1 << 20, budget_seconds=60, say=lambda m: None)
+    """
+)
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def make_repo(root: Path) -> Path:
+    """A repository with every kind of change a commit can hold: staged, unstaged, partially
+    staged, binary, CRLF, renamed, added and deleted files."""
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    for key, value in (("user.email", "ada@example.com"), ("user.name", "Ada")):
+        git(root, "config", key, value)
+    git(root, "config", "commit.gpgsign", "false")
+    files = {
+        "partial.py": b"def total(values):\n    return sum(values)\n",
+        "staged.py": b"def mean(values):\n    return sum(values) / len(values)\n",
+        "unstaged.py": b"def peak(values):\n    return max(values)\n",
+        "crlf.py": b"def low(values):\r\n    return min(values)\r\n",
+        "old_name.py": b"def span(values):\n    return max(values) - min(values)\n",
+        "gone.py": b"def nothing(values):\n    return None\n",
+        "image.bin": bytes(range(256)) * 4,
+    }
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base", "--no-verify")
+    # Staged: a new function and notes; unstaged on top: a note past the refactor's reach
+    # (its diff context must not touch a line the rewrite changes, or it rightly conflicts)
+    notes = b"".join(b"# note %d\n" % i for i in range(8))
+    (root / "partial.py").write_bytes(
+        files["partial.py"] + b"\n\ndef one(values):\n    return 1\n" + notes
+    )
+    git(root, "add", "partial.py")
+    with (root / "partial.py").open("ab") as f:
+        f.write(b"# an unstaged note\n")
+    (root / "staged.py").write_bytes(
+        files["staged.py"] + b"\n\ndef half(values):\n    return 0.5\n"
+    )
+    git(root, "add", "staged.py")
+    (root / "unstaged.py").write_bytes(files["unstaged.py"] + b"# not staged\n")
+    (root / "crlf.py").write_bytes(files["crlf.py"] + b"\r\ndef top(values):\r\n    return 9\r\n")
+    git(root, "add", "crlf.py")
+    git(root, "mv", "old_name.py", "new_name.py")
+    (root / "added.py").write_bytes(b"def added(values):\n    return values\n")
+    git(root, "add", "added.py")
+    git(root, "rm", "-q", "gone.py")
+    (root / "image.bin").write_bytes(bytes(reversed(range(256))) * 4)
+    git(root, "add", "image.bin")
+    return root
+
+
+def repo_state(repo: Path) -> tuple[dict[str, str], str]:
+    """The work tree (each file's sha256) and the index (mode, blob hash, stage, path)."""
+    tree = {
+        str(p.relative_to(repo)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(repo).parts
+    }
+    return tree, git(repo, "ls-files", "--stage")
+
+
+def hook_kills(trials: int, workdir: Path, seed: int = 1) -> Figure:
+    """The hook (apply mode, a scripted rewrite) killed at random, then `codesaga saga
+    recover`: the work tree and the index must be as before the commit, byte for byte (or,
+    if the hook had finished, as an uninterrupted run leaves them)."""
+    figure = Figure("pre-commit hook killed")
+    home = workdir / "home"
+    env = {**os.environ, "CODESAGA_HOME": str(home), "CS_STATE": str(home / "state")}
+    repo = make_repo(workdir / "repo")
+    before = repo_state(repo)
+    duration = timed([sys.executable, "-c", HOOK_RUNNER], cwd=repo, env=env)
+    after = repo_state(repo)
+    assert after != before, "the scripted rewrite changed nothing: the scenario tests nothing"
+    for trial in range(trials):
+        rng = random.Random(seed * 100_003 + trial)
+        repo = make_repo(workdir / "repo")
+        cmd = [sys.executable, "-c", HOOK_RUNNER]
+        code = kill_at_random(cmd, within=duration * 1.2, rng=rng, cwd=repo, env=env)
+        recovered = subprocess.run(
+            [CODESAGA, "saga", "recover"], env=env, capture_output=True, text=True, check=False
+        )
+        now = repo_state(repo)
+        figure.trials += 1
+        outcome = "before" if now == before else "after" if now == after else "different"
+        figure.counts[f"{'killed' if code == -9 else 'finished'}→{outcome}"] += 1
+        if outcome == "different" or recovered.returncode != 0:
+            figure.failures.append(f"seed {seed}/{trial}: {outcome}, recover: {recovered.stderr}")
+    return figure
+
+
+# -- stores ----------------------------------------------------------------------------------
+
+
+def corrupt_stores(home: Path) -> list[str]:
+    """Every diskcache database under ``home`` that SQLite finds damaged."""
+    bad = []
+    for db in home.rglob("cache.db"):
+        with sqlite3.connect(db) as conn:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            bad.append(f"{db}: {result}")
+    return bad
+
+
+Scenario = Callable[[int, Path, int], Figure]
+
+
+# -- the daemon, killed ------------------------------------------------------------------------
+
+
+def daemon_env(home: Path, models_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODESAGA_")}
+    env.update(
+        CODESAGA_HOME=str(home),
+        CODESAGA_MODELS_DIR=str(models_dir),
+        CODESAGA_MODEL="qwen2.5-coder-0.5b",
+        CODESAGA_MAX_TOKENS="24",
+    )
+    return {**env, **extra}
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CODESAGA, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+class Workload:
+    """Requests a user would make, one after another on one connection, until the daemon
+    dies: chat turns (each acknowledged one remembered), new and cached generations,
+    control calls. ``doing`` says what was in flight."""
+
+    def __init__(self, env: dict[str, str], trial: int) -> None:
+        import threading
+
+        from codesaga.settings import load_settings
+
+        self.settings = load_settings(env)
+        self.trial = trial
+        self.doing = "idle"
+        self.acknowledged: list[tuple[str, str]] = []  # (session, message) answered
+        self.errors: list[str] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        from codesaga.cli.client import connect
+        from codesaga.domain.errors import CodeSagaError
+
+        rng = random.Random(self.trial)
+        try:
+            client = connect(self.settings, start=False)
+        except (CodeSagaError, OSError):
+            return
+        try:
+            session = client.call("sessions/open", {"name": "fault"})["id"]
+            for step in range(1000):
+                op = rng.choice(["chat", "chat", "generate", "cached", "control"])
+                self.doing = op
+                if op == "chat":
+                    message = f"trial {self.trial} step {step}: name one Python keyword."
+                    client.call("chat", {"session": session, "message": message, "stream": True})
+                    self.acknowledged.append((session, message))
+                elif op == "generate":
+                    prompt = f"Write a Python constant named N{step} equal to {step}."
+                    client.call("generate", {"prompt": prompt, "stream": True})
+                elif op == "cached":
+                    client.call("generate", {"prompt": "Write x = 1 in Python."})
+                else:
+                    client.call("status", {})
+                    client.call("requests/list", {"limit": 5})
+                self.doing = "idle"
+        except (CodeSagaError, OSError, ValueError):
+            pass  # the daemon died under us: that is the point
+        finally:
+            client.close()
+
+
+def daemon_kills(trials: int, workdir: Path, models_dir: Path, seed: int = 1) -> Figure:
+    """The daemon SIGKILLed at a random moment under a workload. After each kill: the next
+    command works, no request is left in progress, every chat turn the client was told of
+    is still in its session, and every store passes SQLite's integrity check."""
+    from codesaga.daemon.runtime import RuntimePaths
+    from codesaga.settings import load_settings
+
+    figure = Figure("daemon killed under load")
+    env = daemon_env(workdir / "home", models_dir)
+    paths = RuntimePaths(load_settings(env).runtime_dir)
+    acknowledged: list[tuple[str, str]] = []
+    try:
+        for trial in range(trials):
+            rng = random.Random(seed * 100_003 + trial)
+            started = cli(env, "daemon", "start")
+            pid = paths.read_pid()
+            if started.returncode != 0 or pid is None:
+                figure.failures.append(f"seed {seed}/{trial}: no daemon: {started.stderr}")
+                continue
+            work = Workload(env, trial)
+            work.start()
+            time.sleep(rng.uniform(0, 6))
+            figure.counts[work.doing] += 1
+            os.kill(pid, signal.SIGKILL)
+            work.join()
+            acknowledged += work.acknowledged
+            figure.trials += 1
+            problems = _after_a_kill(env, acknowledged, workdir / "home")
+            figure.failures += [f"seed {seed}/{trial}: {p}" for p in problems]
+    finally:
+        cli(env, "daemon", "stop")
+    return figure
+
+
+def _after_a_kill(
+    env: dict[str, str], acknowledged: list[tuple[str, str]], home: Path
+) -> list[str]:
+    import json
+
+    problems = corrupt_stores(home)
+    listed = cli(env, "requests", "--limit", "1000", "--json")  # starts the next daemon
+    if listed.returncode != 0:
+        return [*problems, f"requests failed: {listed.stderr.strip()}"]
+    stuck = [
+        r["id"]
+        for r in json.loads(listed.stdout)["requests"]
+        if r["status"] in ("pending", "processing")
+    ]
+    if stuck:
+        problems.append(f"left in progress: {stuck}")
+    if acknowledged:
+        shown = cli(env, "sessions", "show", "fault", "--json")
+        if shown.returncode != 0:
+            return [*problems, f"sessions show failed: {shown.stderr.strip()}"]
+        turns = json.loads(shown.stdout)["turns"]
+        asked = {t["content"] for t in turns if t["role"] == "user"}
+        answered = [t for t in turns if t["role"] == "assistant" and not t.get("interrupted")]
+        lost = [m for _, m in acknowledged if m not in asked]
+        if lost or len(answered) < len(acknowledged):
+            problems.append(f"acknowledged turns lost: {lost or 'an answer'}")
+    after = cli(env, "generate", "Write y = 2 in Python.", "--json")
+    if after.returncode != 0:
+        problems.append(f"the next command failed: {after.stderr.strip()}")
+    return problems
+
+
+def start_races(trials: int, clients: int, workdir: Path, models_dir: Path) -> Figure:
+    """``clients`` commands at once against no daemon: exactly one daemon, every command
+    answered, every time."""
+    from tests.integration.test_daemon import daemon_pids
+
+    figure = Figure(f"start race of {clients} clients")
+    for trial in range(trials):
+        home = workdir / f"race-{trial}"
+        env = daemon_env(home, models_dir)
+        procs = [
+            subprocess.Popen(
+                [CODESAGA, "stats", "--json"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(clients)
+        ]
+        failed = [p.stderr.read().decode() for p in procs if p.wait(300) != 0 and p.stderr]
+        for p in procs:
+            if p.stderr:
+                p.stderr.close()
+        daemons = daemon_pids(str(home))
+        figure.trials += 1
+        figure.counts[f"{len(daemons)} daemon(s)"] += 1
+        if len(daemons) != 1 or failed:
+            figure.failures.append(
+                f"trial {trial}: {len(daemons)} daemons, {len(failed)} failed: {failed[:1]}"
+            )
+        cli(env, "daemon", "stop")
+    return figure
+
+
+# -- an upstream killed mid-stream --------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_llama_server(model: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """llama-cpp-python's OpenAI-compatible server (its [server] extra) on loopback."""
+    import httpx
+
+    port = free_port()
+    with log.open("ab") as out:
+        proc = _popen_server(model, port, out)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    proc.wait()
+    raise RuntimeError(f"llama_cpp.server did not start; see {log}")
+
+
+def _popen_server(model: Path, port: int, out: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            str(os.cpu_count() or 1),
+        ],
+        stdout=out,  # type: ignore[arg-type]
+        stderr=subprocess.STDOUT,
+    )
+
+
+def upstream_kills(trials: int, workdir: Path, models_dir: Path, seed: int = 1) -> Figure:
+    """A streamed generation served by a real upstream whose server is SIGKILLed at a
+    random moment (before its first token or mid-stream): the daemon fails over to the warm
+    local model or fails cleanly, within 1 s of the kill, and journals the request once."""
+    import json
+    import threading
+
+    from codesaga.models.presets import PRESETS
+    from codesaga.models.store import ModelStore
+
+    figure = Figure("upstream killed mid-stream")
+    model = ModelStore(models_dir).path_for(PRESETS["qwen2.5-coder-0.5b"])
+    home = workdir / "home"
+    try:
+        for trial in range(trials):
+            rng = random.Random(seed * 100_003 + trial)
+            server, url = start_llama_server(model, workdir / "server.log")
+            env = daemon_env(home, models_dir, CODESAGA_UPSTREAM_URL=url, CODESAGA_MAX_TOKENS="64")
+            cli(env, "daemon", "restart")  # the upstream's URL changed
+            # The local model warm, as on a laptop in use: failing over must not wait for a load
+            cli(env, "models", "load", "generate", "qwen2.5-coder-0.5b")
+            events: list[tuple[float, str]] = []
+            outcome: dict[str, object] = {}
+            asking = threading.Thread(target=_ask, args=(env, events, outcome))
+            asking.start()
+            time.sleep(rng.uniform(0, 1.5))
+            killed_at = time.monotonic()
+            streamed = len(events)
+            server.send_signal(signal.SIGKILL)
+            server.wait()
+            asking.join(120)
+            figure.trials += 1
+            after = [at for at, _ in events[streamed:]]
+            reacted = min([*after[:1], float(outcome.get("at", killed_at + 999))]) - killed_at
+            result = outcome.get("result")
+            served_by = result["model"] if isinstance(result, dict) else "error"
+            kind = (
+                "failed over"
+                if served_by == "qwen2.5-coder-0.5b"
+                else "served"
+                if result
+                else "failed cleanly"
+            )
+            figure.counts[f"{'mid-stream' if streamed else 'before output'}: {kind}"] += 1
+            records = json.loads(cli(env, "requests", "--type", "generate", "--json").stdout)[
+                "requests"
+            ]
+            problems = []
+            if reacted > 1.0 and kind != "served":
+                problems.append(f"took {reacted:.2f} s after the kill")
+            if len(records) != trial + 1 or any(
+                r["status"] in ("pending", "processing") for r in records
+            ):
+                problems.append(f"journal: {[r['status'] for r in records]}")
+            figure.failures += [f"seed {seed}/{trial}: {p}" for p in problems]
+    finally:
+        cli(daemon_env(home, models_dir), "daemon", "stop")
+    return figure
+
+
+def _ask(env: dict[str, str], events: list[tuple[float, str]], outcome: dict[str, object]) -> None:
+    """A streamed generation through the daemon: its deltas (timed) and how it ended."""
+    from codesaga.cli.client import connect
+    from codesaga.domain.errors import CodeSagaError
+    from codesaga.settings import load_settings
+
+    client = connect(load_settings(env), start=False)
+    try:
+        outcome["result"] = client.call(
+            "generate",
+            {"prompt": "Count from 1 to 40 in Python comments.", "stream": True},
+            on_delta=lambda text: events.append((time.monotonic(), text)),
+        )
+    except CodeSagaError as exc:
+        outcome["error"] = str(exc)
+    finally:
+        outcome["at"] = time.monotonic()
+        client.close()
