@@ -8,6 +8,7 @@ moments nobody thought of.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -557,3 +558,155 @@ def _ask(env: dict[str, str], events: list[tuple[float, str]], outcome: dict[str
     finally:
         outcome["at"] = time.monotonic()
         client.close()
+
+
+# -- fuzz: handshakes --------------------------------------------------------------------------
+
+ALLOWED_ORIGINS = ["vscode-webview://0a1b2c3d", "vscode-file://vscode-app"]
+
+
+def _host_forms(port: int) -> list[tuple[str, bool]]:
+    good = ["127.0.0.1", "localhost", "[::1]", "127.8.9.10", "LOCALHOST", "localhost."]
+    bad = [
+        "[::1].evil.com",
+        "[::1]evil",
+        "[::1]:80.evil.com",
+        "127.0.0.1.evil.com",
+        "evil.com",
+        "",
+        "0.0.0.0",
+        "[::]",
+        "10.0.0.1",
+        "127.0.0.1 evil",
+        "user@localhost",
+        "::1",
+        "localhost.evil.com",
+        "[::1",
+        "127.0.0.1:x",
+        "127.0.0.1:80:80",
+        "[fe80::1]",
+        "xn--localhost",
+        "local host",
+    ]
+    forms = [(h, True) for h in good] + [(f"{h}:{port}", True) for h in good]
+    return forms + [(h, False) for h in bad] + [(f"{h}:{port}", False) for h in bad[:8]]
+
+
+def _auth_forms(token: str) -> list[tuple[str, bool]]:
+    return [
+        (f"Bearer {token}", True),
+        (f"bearer {token}", True),
+        (f"BEARER {token}", True),
+        (f"Bearer {token}x", False),
+        (f"Bearer {token[:-1]}", False),
+        ("Bearer wrong", False),
+        (f"Basic {token}", False),
+        (token, False),
+        ("Bearer", False),
+        ("Bearer ", False),
+        (f"Token {token}", False),
+        (f"Bearer {token.upper()}", token == token.upper()),
+    ]
+
+
+def _origin_forms() -> list[tuple[str | None, bool]]:
+    return [
+        (None, True),
+        (ALLOWED_ORIGINS[0], True),
+        (ALLOWED_ORIGINS[1], True),
+        ("", False),
+        ("null", False),
+        ("https://evil.com", False),
+        ("vscode-webview://0a1b.evil.com", False),
+        ("vscode-file://vscode-app.evil", False),
+        ("http://localhost", False),
+        (" vscode-file://vscode-app", True),  # whitespace around a value is not part of it
+    ]
+
+
+@dataclass
+class Handshake:
+    request: bytes
+    allowed: bool  # what the rules say, worked out from the parts, not by our own checker
+    label: str
+
+
+def handshakes(n: int, port: int, token: str, websocket: bool, seed: int) -> list[Handshake]:
+    """``n`` generated requests: every part drawn from good and bad forms, some parts
+    missing or doubled, some headers oversized, some HTTP/1.0."""
+    rng = random.Random(seed)
+    hosts, auths, origins = _host_forms(port), _auth_forms(token), _origin_forms()
+    out = []
+    for _ in range(n):
+        allowed, parts = True, []
+        version = rng.choice(["HTTP/1.1"] * 9 + ["HTTP/1.0"])
+        if websocket and version == "HTTP/1.0":
+            allowed = False  # the WebSocket handshake is HTTP/1.1's
+        target = rng.choice(["/", f"/?token={token}"]) if websocket else "/v1/models"
+        headers: list[tuple[str, str]] = []
+        for name, forms in (("Host", hosts), ("Authorization", auths), ("Origin", origins)):
+            count = rng.choices([0, 1, 2], weights=[1, 12, 1])[0]
+            if name == "Origin" and count == 0:
+                count = 1  # drawing None stands for "absent" already
+            drawn = [rng.choice(forms) for _ in range(count)]
+            values = [(v, ok) for v, ok in drawn if v is not None]
+            if count == 0 and name != "Origin":
+                allowed = False
+            if len(values) > 1:
+                allowed = False
+            allowed = allowed and all(ok for _, ok in drawn)
+            headers += [(name, v) for v, _ in values]
+            parts.append(f"{name}×{len(values)}")
+        if rng.random() < 0.03:
+            headers.append(("X-Padding", "a" * rng.choice([9_000, 70_000, 200_000])))
+            allowed = False  # no server need take headers that large
+            parts.append("oversized")
+        if websocket:
+            headers += [
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ("Sec-WebSocket-Version", "13"),
+            ]
+        rng.shuffle(headers)
+        head = f"GET {target} {version}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+        out.append(Handshake((head + "\r\n").encode("latin-1"), allowed, " ".join(parts)))
+    return out
+
+
+def _status_of(port: int, request: bytes) -> int | None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        with contextlib.suppress(OSError):  # refused while still sending an oversized header
+            sock.sendall(request)
+        data = b""
+        try:
+            while b"\r\n" not in data and (chunk := sock.recv(4096)):
+                data += chunk
+        except OSError:
+            pass
+    try:
+        return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else None
+    except (IndexError, ValueError):
+        return None
+
+
+def handshake_fuzz(n: int, ports: dict[str, int], token: str, seed: int = 1) -> Figure:
+    """Generated handshakes against the WebSocket and the HTTP API. Failures: a request the
+    rules refuse was let in, or anything was answered with a 5xx."""
+    figure = Figure("handshake fuzz")
+    for name, port in ports.items():
+        websocket = name == "websocket"
+        for case in handshakes(n, port, token, websocket, seed):
+            status = _status_of(port, case.request)
+            let_in = status == 101 if websocket else status == 200
+            figure.trials += 1
+            figure.counts[f"{name} {status}"] += 1
+            if let_in and not case.allowed:
+                figure.failures.append(f"{name} let in: {case.label}: {case.request[:300]!r}")
+            elif status is not None and status >= 500:
+                figure.failures.append(f"{name} answered {status}: {case.label}")
+            elif not let_in and case.allowed:
+                figure.counts["refused though allowed"] += 1
+    return figure
