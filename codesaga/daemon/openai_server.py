@@ -215,6 +215,15 @@ class OpenAIServer:
                 if header_deadline is None and conn.their_state is h11.IDLE:
                     header_deadline = loop.time() + self.limits.headers
                 conn.receive_data(data)
+                # h11 bounds only a head still incomplete when it looks: one that arrives
+                # whole in a few reads must be bounded here.
+                if conn.their_state is h11.IDLE and len(conn.trailing_data[0]) > MAX_HEADER_BYTES:
+                    too_big = ApiError(
+                        HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        f"the request's headers are over {MAX_HEADER_BYTES // 1024} KiB",
+                    )
+                    await _send_raw(writer, too_big)
+                    return None, b""
                 if not data and conn.their_state is h11.IDLE:
                     return None, b""
                 continue

@@ -112,6 +112,15 @@ def test_malformed_http_gets_a_400(api: Api, raw: bytes) -> None:
     sock.close()
 
 
+def test_headers_over_64_kib_are_refused_however_fast_they_come(api: Api) -> None:
+    sock = api.connect()
+    pad = "a" * 100_000  # in one write: h11 alone would take it, its limit being for slow heads
+    sock.sendall(api.head(Authorization=f"Bearer {api.token}", X_Padding=pad))
+    status, _ = response(sock)
+    assert status == 431
+    sock.close()
+
+
 def test_idle_and_slow_connections_are_closed_and_never_lock_out_a_request(api: Api) -> None:
     idle = api.connect()  # connected, says nothing: closed after the keep-alive timeout
     slow = []
