@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SWEEP_SECONDS = 30.0  # how often a listing may re-check the journal for dead requests
+
 
 class Connection:
     """One client connection as the daemon sees it, whatever the transport."""
@@ -86,6 +88,7 @@ class Daemon:
         self.feedback = feedback
         self.started_at = time.time()
         self.last_activity = time.monotonic()
+        self._swept_at = -SWEEP_SECONDS  # the journal's first listing sweeps
         self.connections: set[Connection] = set()
         self.websocket_url: str | None = None  # set by the WebSocket transport when it runs
         self.openai_url: str | None = None  # set by the OpenAI-compatible HTTP API when it runs
@@ -342,10 +345,7 @@ class Daemon:
         status = require(req.params, "status", "str", optional=True)
         kind = require(req.params, "type", "str", optional=True)
         limit = require(req.params, "limit", "int", optional=True) or 20
-        # A --no-daemon command killed while this daemon runs left its requests in progress
-        await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.journal.abandon_unfinished
-        )
+        await self._sweep_journal()
         try:
             records = self.journal.query(
                 status=RequestStatus(status) if status else None,
@@ -356,11 +356,20 @@ class Daemon:
             raise RpcError(p.INVALID_PARAMS, str(exc)) from None
         return {"requests": [r.to_dict() for r in records]}
 
-    async def requests_get(self, conn: Connection, req: Request) -> Any:
-        request_id = require(req.params, "id", "str")
+    async def _sweep_journal(self) -> None:
+        """Close what a dead process left in progress (a --no-daemon command killed while
+        this daemon runs; the daemon's own predecessor was swept at start). It reads the
+        whole journal, so at most every SWEEP_SECONDS."""
+        if time.monotonic() - self._swept_at < SWEEP_SECONDS:
+            return
+        self._swept_at = time.monotonic()
         await asyncio.get_running_loop().run_in_executor(
             self.executor, self.journal.abandon_unfinished
         )
+
+    async def requests_get(self, conn: Connection, req: Request) -> Any:
+        request_id = require(req.params, "id", "str")
+        await self._sweep_journal()
         record = self.journal.get(request_id)
         if record is None:
             raise RpcError(p.INVALID_PARAMS, f"no request {request_id!r} in the journal")

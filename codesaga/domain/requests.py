@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -10,7 +11,9 @@ from codesaga.domain.enums import RequestStatus, RequestType
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex[:16]
+    """16 hex digits that sort by creation: the millisecond (11 digits), then 5 random ones.
+    The journal lists newest first by reading keys backwards, not every record."""
+    return f"{time.time_ns() // 1_000_000:011x}{uuid.uuid4().hex[:5]}"
 
 
 @dataclass

@@ -107,14 +107,18 @@ class DiskJournal:
         type: RequestType | None = None,
         limit: int = 50,
     ) -> list[RequestRecord]:
+        # Ids sort by creation time, so the newest come first read backwards: a listing costs
+        # the records it returns (and those it skips for a filter), not the whole journal.
         records = []
-        for key in self._cache.iterkeys():
+        for key in self._cache.iterkeys(reverse=True):
             data = self._cache.get(key)
             if data is not None:
                 record = RequestRecord.from_dict(data)
                 if _matches(record, status, type):
                     records.append(record)
-        return sorted(records, key=lambda r: r.created_at, reverse=True)[:limit]
+                    if len(records) >= limit:
+                        break
+        return sorted(records, key=lambda r: r.created_at, reverse=True)
 
     def abandon_unfinished(self, alive: Callable[[str | None], bool] = owner_alive) -> int:
         count = 0

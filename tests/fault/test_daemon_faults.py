@@ -12,24 +12,28 @@ from tests.fault.harness import daemon_kills, start_races, upstream_kills
 
 
 @pytest.mark.model
-def test_kill_9_at_random_moments_loses_nothing(small_model: Path, tmp_path: Path) -> None:
+def test_kill_9_at_random_moments_loses_nothing(
+    figure_log: list[str], small_model: Path, tmp_path: Path
+) -> None:
     figure = daemon_kills(8, tmp_path, REAL_MODELS_DIR)
-    print(figure.line())
+    figure_log.append(figure.line())
     assert figure.failures == []
     assert figure.trials == 8
 
 
 @pytest.mark.model
-def test_start_races_end_with_exactly_one_daemon(small_model: Path, tmp_path: Path) -> None:
+def test_start_races_end_with_exactly_one_daemon(
+    figure_log: list[str], small_model: Path, tmp_path: Path
+) -> None:
     figure = start_races(3, 20, tmp_path, REAL_MODELS_DIR)
-    print(figure.line())
+    figure_log.append(figure.line())
     assert figure.failures == []
 
 
 @pytest.mark.model
 def test_an_upstream_killed_mid_stream_fails_over_or_fails_cleanly(
-    small_model: Path, tmp_path: Path
+    figure_log: list[str], small_model: Path, tmp_path: Path
 ) -> None:
     figure = upstream_kills(3, tmp_path, REAL_MODELS_DIR)
-    print(figure.line())
+    figure_log.append(figure.line())
     assert figure.failures == []

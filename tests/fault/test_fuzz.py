@@ -25,14 +25,14 @@ def daemon(cli: Cli) -> Iterator[RuntimePaths]:
 
 
 def test_generated_handshakes_let_in_only_what_the_rules_allow(
-    daemon: RuntimePaths, cli: Cli
+    figure_log: list[str], daemon: RuntimePaths, cli: Cli
 ) -> None:
     ws = json.loads(daemon.websocket.read_text())
     api = json.loads(daemon.openai.read_text())
     ports = {"websocket": int(ws["port"]), "http": int(api["url"].rsplit(":", 1)[1].split("/")[0])}
     token = Path(ws["token_file"]).read_text().strip()
     figure = handshake_fuzz(5000, ports, token)  # 10,000 handshakes in all
-    print(figure.line())
+    figure_log.append(figure.line())
     assert figure.failures == []
     assert figure.counts["refused though allowed"] == 0
     assert figure.counts["websocket 101"] > 10 and figure.counts["http 200"] > 10
@@ -164,7 +164,7 @@ def messages() -> Any:
 
 
 def test_generated_json_rpc_gets_answers_and_the_connection_keeps_serving(
-    daemon: RuntimePaths,
+    daemon: RuntimePaths, figure_log: list[str]
 ) -> None:
     import time
 
@@ -211,7 +211,10 @@ def test_generated_json_rpc_gets_answers_and_the_connection_keeps_serving(
     elapsed = time.monotonic() - started
     fresh.close()
     answers = stats["answered"]
-    print(f"JSON-RPC fuzz: 250 messages, {answers} answers, then status in {elapsed * 1e3:.1f} ms")
+    figure_log.append(
+        f"JSON-RPC fuzz: 250 generated lines, {answers} answers, the connection served every"
+        f" probe; then status in {elapsed * 1e3:.1f} ms"
+    )
     assert elapsed < 0.05
 
 

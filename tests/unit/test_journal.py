@@ -66,3 +66,24 @@ def test_only_requests_of_dead_processes_are_failed_once(journal: Journal) -> No
             assert got.status is status  # a live owner's work and a finished one: untouched
     assert journal.abandon_unfinished() == 0
     journal.close()
+
+
+def test_listing_returns_the_newest_first_and_reads_no_more_than_it_must(
+    journal: Journal,
+) -> None:
+    import time
+
+    from codesaga.domain.requests import new_request_id
+
+    ids = []
+    for i in range(30):
+        record = RequestRecord(new_request_id(), RequestType.GENERATE, {}, created_at=float(i))
+        record.status = RequestStatus.COMPLETED if i % 3 else RequestStatus.FAILED
+        journal.save(record)
+        ids.append(record.id)
+        time.sleep(0.002)  # ids order by the millisecond
+    assert ids == sorted(ids)  # creation order is key order
+    assert [r.id for r in journal.query(limit=5)] == ids[::-1][:5]
+    failed = journal.query(status=RequestStatus.FAILED, limit=3)
+    assert [r.id for r in failed] == [ids[27], ids[24], ids[21]]
+    journal.close()
