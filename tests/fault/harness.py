@@ -59,23 +59,32 @@ def timed(cmd: list[str], **kwargs: object) -> float:
     return time.monotonic() - started
 
 
+def recover_and_judge(
+    figure: Figure,
+    env: dict[str, str],
+    code: int,
+    state: Callable[[], object],
+    allowed: dict[str, object],
+    trial: str,
+) -> None:
+    """Run `codesaga saga recover`, then count which allowed state the files are in; any
+    other state (or a failing recover) is a failure."""
+    recovered = subprocess.run(
+        [CODESAGA, "saga", "recover"], env=env, capture_output=True, text=True, check=False
+    )
+    now = state()
+    outcome = next((name for name, wanted in allowed.items() if now == wanted), "other")
+    figure.trials += 1
+    figure.counts[f"{'killed' if code == -9 else 'finished'}→{outcome}"] += 1
+    if outcome == "other" or recovered.returncode != 0:
+        figure.failures.append(f"{trial}: {outcome}, recover: {recovered.stderr}")
+
+
 # -- sagas: a multi-file refactor with --verify, killed ----------------------------------------
 
-SAGA_RUNNER = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    from codesaga.saga.engine import SagaRunner
-    from codesaga.saga.log import SagaStore
-    store, verify, *paths = sys.argv[1:]
-    SagaRunner(SagaStore(Path(store)), 1 << 20).run(
-        "refactor",
-        [Path(p) for p in paths],
-        lambda path, text: text.replace("(a, b)", "(a: int, b: int)"),
-        verify=verify,
-    )
-    """
-)
+# The saga as the CLI runs it, with a scripted rewrite instead of the model
+from tests.unit.test_saga import RUNNER as SAGA_RUNNER  # noqa: E402
+
 SAGA_FILES = {
     f"m{i}.py": (
         f"def f{i}(a, b):\r\n    return a + b\r\n"
@@ -114,15 +123,14 @@ def saga_kills(trials: int, workdir: Path, seed: int = 1) -> Figure:
         rng = random.Random(seed * 100_003 + trial)
         paths = fresh()
         code = kill_at_random([*cmd, *map(str, paths)], within=duration * 1.2, rng=rng, env=env)
-        recovered = subprocess.run(
-            [CODESAGA, "saga", "recover"], env=env, capture_output=True, text=True, check=False
+        recover_and_judge(
+            figure,
+            env,
+            code,
+            lambda paths=paths: {p.name: p.read_bytes() for p in paths},  # type: ignore[misc]
+            {"old": old, "new": new},
+            f"seed {seed}/{trial}",
         )
-        now = {p.name: p.read_bytes() for p in paths}
-        figure.trials += 1
-        outcome = "old" if now == old else "new" if now == new else "mixed"
-        figure.counts[f"{'killed' if code == -9 else 'finished'}→{outcome}"] += 1
-        if outcome == "mixed" or recovered.returncode != 0:
-            figure.failures.append(f"seed {seed}/{trial}: {outcome}, recover: {recovered.stderr}")
     return figure
 
 
@@ -223,15 +231,14 @@ def hook_kills(trials: int, workdir: Path, seed: int = 1) -> Figure:
         repo = make_repo(workdir / "repo")
         cmd = [sys.executable, "-c", HOOK_RUNNER]
         code = kill_at_random(cmd, within=duration * 1.2, rng=rng, cwd=repo, env=env)
-        recovered = subprocess.run(
-            [CODESAGA, "saga", "recover"], env=env, capture_output=True, text=True, check=False
+        recover_and_judge(
+            figure,
+            env,
+            code,
+            lambda repo=repo: repo_state(repo),  # type: ignore[misc]
+            {"before": before, "after": after},
+            f"seed {seed}/{trial}",
         )
-        now = repo_state(repo)
-        figure.trials += 1
-        outcome = "before" if now == before else "after" if now == after else "different"
-        figure.counts[f"{'killed' if code == -9 else 'finished'}→{outcome}"] += 1
-        if outcome == "different" or recovered.returncode != 0:
-            figure.failures.append(f"seed {seed}/{trial}: {outcome}, recover: {recovered.stderr}")
     return figure
 
 

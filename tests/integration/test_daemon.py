@@ -404,13 +404,19 @@ def test_disconnect_mid_stream_stops_the_model(running: int, paths: RuntimePaths
     assert not any(m["busy"] for m in status["models"])
 
 
-def test_sigterm_during_generation_closes_the_journal_and_cleans_up(
-    running: int, paths: RuntimePaths, cli: Cli
-) -> None:
+def generating(paths: RuntimePaths) -> Raw:
+    """A connection whose long streamed generation has sent its first delta."""
     raw = Raw(paths.socket)
     raw.initialize()
     raw.send(p.encode_request("generate", {"prompt": COUNT, "stream": True}, 1))
     assert raw.read().get("method") == "$/delta"
+    return raw
+
+
+def test_sigterm_during_generation_closes_the_journal_and_cleans_up(
+    running: int, paths: RuntimePaths, cli: Cli
+) -> None:
+    raw = generating(paths)
     started = time.monotonic()
     os.kill(running, signal.SIGTERM)
     assert wait_for(lambda: not alive(running), 5.0), "the daemon took over 5 s to stop"
@@ -427,10 +433,7 @@ def test_sigterm_during_generation_closes_the_journal_and_cleans_up(
 def test_kill_9_mid_request_leaves_no_request_in_progress(
     running: int, paths: RuntimePaths, cli: Cli
 ) -> None:
-    raw = Raw(paths.socket)
-    raw.initialize()
-    raw.send(p.encode_request("generate", {"prompt": COUNT, "stream": True}, 1))
-    assert raw.read().get("method") == "$/delta"
+    raw = generating(paths)
     [processing] = records(cli, status="processing")  # this daemon is alive: left alone
     os.kill(running, signal.SIGKILL)
     assert wait_for(lambda: not alive(running), 10)

@@ -27,6 +27,11 @@ class Api:
         sock = socket.create_connection((self.host, self.port), timeout=30)
         return sock
 
+    def post(self, target: str, body: bytes, **headers: str) -> bytes:
+        """A POST with the token, its body's length and whatever else is given."""
+        auth = {"Authorization": f"Bearer {self.token}", "Content_Length": str(len(body))}
+        return self.head(target, "POST", **{**auth, **headers})
+
     def head(self, target: str = "/v1/models", method: str = "GET", **headers: str) -> bytes:
         lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host}:{self.port}"]
         lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
@@ -76,15 +81,7 @@ def test_a_wrong_token_is_refused_before_the_body_is_read(api: Api) -> None:
 def test_expect_100_continue_is_answered_before_the_body(api: Api) -> None:
     body = json.dumps({"prompt": "def one():", "max_tokens": 4}).encode()
     sock = api.connect()
-    sock.sendall(
-        api.head(
-            "/v1/completions",
-            "POST",
-            Authorization=f"Bearer {api.token}",
-            Content_Length=str(len(body)),
-            Expect="100-continue",
-        )
-    )
+    sock.sendall(api.post("/v1/completions", body, Expect="100-continue"))
     sock.settimeout(5)
     assert sock.recv(100).startswith(b"HTTP/1.1 100 ")  # at once: curl would wait a second
     sock.sendall(body)
@@ -154,16 +151,7 @@ def test_a_non_streaming_client_that_leaves_cancels_its_generation(api: Api, cli
         {"messages": [{"role": "user", "content": COUNT}], "max_tokens": 600}
     ).encode()
     sock = api.connect()
-    sock.sendall(
-        api.head(
-            "/v1/chat/completions",
-            "POST",
-            Authorization=f"Bearer {api.token}",
-            Content_Length=str(len(body)),
-            Content_Type="application/json",
-        )
-        + body
-    )
+    sock.sendall(api.post("/v1/chat/completions", body, Content_Type="application/json") + body)
     assert wait_for(lambda: bool(records(cli, status="processing")), 60)
     time.sleep(1)  # some tokens in
     sock.close()
