@@ -17,7 +17,7 @@ from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import InputError, VerifyFailedError
 from codesaga.domain.languages import detect_language
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
-from codesaga.service.files import read_source, write_bytes_atomic
+from codesaga.service.files import read_source, remove_stale_temps, write_bytes_atomic
 from codesaga.service.syntax import SyntaxCheck, require_parses
 
 TERMINAL = ("completed", "rolled-back", "undone")
@@ -306,6 +306,8 @@ def _recover_one(log: SagaLog, state: SagaState) -> str:
 
         roll_back_hook(log)
         return "rolled back: the files and the index are as before the commit"
+    for path in state.intents:  # a write killed midway left its temp file beside the file
+        remove_stale_temps(Path(path))
     if state.undoing:
         _undo_files(log, state)
         log.append("undone", recovered=True)

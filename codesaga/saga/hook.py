@@ -33,7 +33,7 @@ from codesaga.domain.errors import InputError
 from codesaga.domain.source import decode_source
 from codesaga.saga.engine import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
-from codesaga.service.files import private_dir, write_bytes_atomic
+from codesaga.service.files import private_dir, remove_stale_temps, write_bytes_atomic
 
 MODES = ("suggest", "apply", "check")
 MARK = "# codesaga pre-commit hook"
@@ -343,6 +343,7 @@ def roll_back_hook(log: SagaLog) -> None:
         if e["event"] != "snapshot":
             continue
         file = repo / e["path"]
+        remove_stale_temps(file)  # a write killed midway left its temp file beside it
         if e["sha"] is None:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()

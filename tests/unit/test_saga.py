@@ -206,3 +206,29 @@ def test_kill_9_at_any_step_then_recover_leaves_the_old_or_the_new_files(
         assert unchanged_bytes(files)
         assert all(f.stat().st_mode & 0o777 == 0o640 for f in files)
     assert recover(store) == []  # nothing left to do
+
+
+def test_recover_removes_the_temp_file_a_killed_write_left(
+    files: list[Path], store: SagaStore
+) -> None:
+    env = {**os.environ, KILL_AFTER_ENV: "write:1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(store.root), "true", *map(str, files)],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == -9
+    # As if killed inside the write: its temp file (named as only that write names it)
+    left = files[0].with_name(f".{files[0].name}.k3x_9a2b.codesaga")
+    left.write_bytes(b"half a file")
+    others = [
+        files[0].with_name(f".{files[0].name}.notours"),  # not our name: the user's
+        files[0].with_name(f".x{files[0].name}.k3x_9a2b.codesaga"),  # another file's
+    ]
+    for other in others:
+        other.write_bytes(b"keep")
+    recover(store)
+    assert not left.exists()
+    assert all(other.read_bytes() == b"keep" for other in others)
+    assert unchanged_bytes(files)
