@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from codesaga import __version__
 from codesaga.daemon import protocol as p
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 SWEEP_SECONDS = 30.0  # how often a listing may re-check the journal for dead requests
 
 
@@ -345,16 +346,25 @@ class Daemon:
         status = require(req.params, "status", "str", optional=True)
         kind = require(req.params, "type", "str", optional=True)
         limit = require(req.params, "limit", "int", optional=True) or 20
-        await self._sweep_journal()
         try:
-            records = self.journal.query(
-                status=RequestStatus(status) if status else None,
-                type=RequestType(kind) if kind else None,
-                limit=max(1, min(limit, 1000)),
+            wanted = (
+                RequestStatus(status) if status else None,
+                RequestType(kind) if kind else None,
             )
         except ValueError as exc:
             raise RpcError(p.INVALID_PARAMS, str(exc)) from None
+        await self._sweep_journal()
+        records = await self._off_loop(
+            lambda: self.journal.query(
+                status=wanted[0], type=wanted[1], limit=max(1, min(limit, 1000))
+            )
+        )
         return {"requests": [r.to_dict() for r in records]}
+
+    async def _off_loop(self, work: Callable[[], T]) -> T:
+        """Run disk work on the executor: a journal read blocking the event loop would
+        hold up every other client's control calls (status once waited for stats' scan)."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
 
     async def _sweep_journal(self) -> None:
         """Close what a dead process left in progress (a --no-daemon command killed while
@@ -363,19 +373,25 @@ class Daemon:
         if time.monotonic() - self._swept_at < SWEEP_SECONDS:
             return
         self._swept_at = time.monotonic()
-        await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.journal.abandon_unfinished
-        )
+        await self._off_loop(self.journal.abandon_unfinished)
 
     async def requests_get(self, conn: Connection, req: Request) -> Any:
         request_id = require(req.params, "id", "str")
         await self._sweep_journal()
-        record = self.journal.get(request_id)
+        record = await self._off_loop(lambda: self.journal.get(request_id))
         if record is None:
             raise RpcError(p.INVALID_PARAMS, f"no request {request_id!r} in the journal")
         return record.to_dict()
 
     async def stats(self, conn: Connection, req: Request) -> Any:
+        models = await self._off_loop(self._model_stats)
+        return {
+            "models": models,
+            "completion": self.assistant.completer.stats(),
+            "upstreams": self.router.describe(),
+        }
+
+    def _model_stats(self) -> list[dict[str, Any]]:
         records = self.journal.query(limit=100_000)
         feedback = {}
         for model in {r.model for r in records if r.model} | set(PRESETS):
@@ -383,14 +399,9 @@ class Daemon:
             shown = self.feedback.get(f"shown:{model}") or 0
             if shown:
                 feedback[model] = (int(accepted), int(shown))
-        return {
-            "models": [
-                dict(dataclasses.asdict(s), accuracy=s.accuracy)
-                for s in model_stats(records, feedback)
-            ],
-            "completion": self.assistant.completer.stats(),
-            "upstreams": self.router.describe(),
-        }
+        return [
+            dict(dataclasses.asdict(s), accuracy=s.accuracy) for s in model_stats(records, feedback)
+        ]
 
     async def upstreams_list(self, conn: Connection, req: Request) -> Any:
         return {
@@ -406,7 +417,7 @@ class Daemon:
     async def feedback_method(self, conn: Connection, req: Request) -> Any:
         request_id = require(req.params, "request_id", "str")
         accepted = require(req.params, "accepted", "bool")
-        record = self.journal.get(request_id)
+        record = await self._off_loop(lambda: self.journal.get(request_id))
         if record is None or record.model is None:
             raise RpcError(p.INVALID_PARAMS, f"no finished request {request_id!r} to rate")
         self.feedback.incr(f"shown:{record.model}")
