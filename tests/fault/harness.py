@@ -448,13 +448,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_llama_server(model: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """llama-cpp-python's OpenAI-compatible server (its [server] extra) on loopback."""
+def start_llama_server(
+    model: Path, log: Path, binary: str | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """An OpenAI-compatible server on loopback: llama.cpp's own ``binary`` (llama-server)
+    when given, else llama-cpp-python's (its [server] extra)."""
     import httpx
 
     port = free_port()
     with log.open("ab") as out:
-        proc = _popen_server(model, port, out)
+        proc = _popen_server(model, port, out, binary)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and proc.poll() is None:
@@ -468,7 +471,28 @@ def start_llama_server(model: Path, log: Path) -> tuple[subprocess.Popen[bytes],
     raise RuntimeError(f"llama_cpp.server did not start; see {log}")
 
 
-def _popen_server(model: Path, port: int, out: object) -> subprocess.Popen[bytes]:
+def _popen_server(
+    model: Path, port: int, out: object, binary: str | None
+) -> subprocess.Popen[bytes]:
+    threads = str(os.cpu_count() or 1)
+    if binary is not None:
+        return subprocess.Popen(
+            [
+                binary,
+                "-m",
+                str(model),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "-c",
+                "2048",
+                "-t",
+                threads,
+            ],
+            stdout=out,  # type: ignore[arg-type]
+            stderr=subprocess.STDOUT,
+        )
     return subprocess.Popen(
         [
             sys.executable,
@@ -493,7 +517,9 @@ def _popen_server(model: Path, port: int, out: object) -> subprocess.Popen[bytes
 UPSTREAM_PROMPT = "Count from 1 to 40 in Python comments."
 
 
-def upstream_kills(trials: int, workdir: Path, models_dir: Path, seed: int = 1) -> Figure:
+def upstream_kills(
+    trials: int, workdir: Path, models_dir: Path, seed: int = 1, binary: str | None = None
+) -> Figure:
     """A streamed generation served by a real upstream whose server is SIGKILLed at a
     random moment (before its first token or mid-stream): the daemon fails over to the warm
     local model or fails cleanly, within 1 s of the kill, and journals the request once."""
@@ -503,13 +529,13 @@ def upstream_kills(trials: int, workdir: Path, models_dir: Path, seed: int = 1) 
     from codesaga.models.presets import PRESETS
     from codesaga.models.store import ModelStore
 
-    figure = Figure("upstream killed mid-stream")
+    figure = Figure(f"upstream ({'llama-server' if binary else 'llama_cpp.server'}) killed")
     model = ModelStore(models_dir).path_for(PRESETS["qwen2.5-coder-0.5b"])
     home = workdir / "home"
     try:
         for trial in range(trials):
             rng = random.Random(seed * 100_003 + trial)
-            server, url = start_llama_server(model, workdir / "server.log")
+            server, url = start_llama_server(model, workdir / "server.log", binary)
             env = daemon_env(home, models_dir, CODESAGA_UPSTREAM_URL=url, CODESAGA_MAX_TOKENS="64")
             cli(env, "daemon", "restart")  # the upstream's URL changed
             # The local model warm, as on a laptop in use: failing over must not wait for a
