@@ -532,6 +532,7 @@ def upstream_kills(
     figure = Figure(f"upstream ({'llama-server' if binary else 'llama_cpp.server'}) killed")
     model = ModelStore(models_dir).path_for(PRESETS["qwen2.5-coder-0.5b"])
     home = workdir / "home"
+    server: subprocess.Popen[bytes] | None = None
     try:
         for trial in range(trials):
             rng = random.Random(seed * 100_003 + trial)
@@ -579,6 +580,9 @@ def upstream_kills(
                 problems.append(f"journal: {[r['status'] for r in asked]}")
             figure.failures += [f"seed {seed}/{trial}: {p}" for p in problems]
     finally:
+        if server is not None and server.poll() is None:  # a trial failed before its kill
+            server.kill()
+            server.wait()
         cli(daemon_env(home, models_dir), "daemon", "stop")
     return figure
 
