@@ -16,17 +16,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codesaga.service.files import FileLock, UnsafeDirError, private_dir, write_atomic
+from codesaga.service.files import FileLock, private_dir, write_atomic
 
 ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the lock
 
 # sun_path holds 108 bytes on Linux (104 on macOS); stay under both with room to spare
 _MAX_SOCKET_PATH = 100
-
-
-# The runtime directory holds the socket and the token: the same rules as every private dir.
-RuntimeDirError = UnsafeDirError
-ensure_private_dir = private_dir
 
 
 @dataclass(frozen=True)
@@ -66,8 +61,8 @@ class RuntimePaths:
         return short / "daemon.sock"
 
     def prepare(self) -> None:
-        ensure_private_dir(self.root)
-        ensure_private_dir(self.socket.parent)
+        private_dir(self.root)  # it holds the socket and the token: another user's is refused
+        private_dir(self.socket.parent)
 
     def read_pid(self) -> int | None:
         try:
