@@ -84,7 +84,7 @@ async def _serve(
 
     daemon = build_daemon(settings, engine_factory)
     # Requests a killed daemon (or --no-daemon command) left in progress: nobody will end them.
-    abandoned = daemon.journal.abandon_unfinished()
+    abandoned = daemon.abandon_dead_requests()
     if abandoned:
         log.warning("%d request(s) left unfinished by a process that died: failed", abandoned)
     # Settle the WebSocket's configuration before any client can connect: a refused

@@ -122,14 +122,15 @@ def load_json(data: bytes | str) -> Any:
 
 def nesting(obj: Any) -> int:
     """How deep lists and objects nest in ``obj`` (a scalar is 0); iterative, never recurses."""
+    if not isinstance(obj, dict | list):
+        return 0
     deepest = 0
-    stack = [(obj, 1)]
+    stack = [(obj, 1)]  # containers only
     while stack:
         node, depth = stack.pop()
+        deepest = max(deepest, depth)
         children = node.values() if isinstance(node, dict) else node
-        if isinstance(node, dict | list):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 

@@ -366,14 +366,17 @@ class Daemon:
         hold up every other client's control calls (status once waited for stats' scan)."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, work)
 
-    async def _sweep_journal(self) -> None:
-        """Close what a dead process left in progress (a --no-daemon command killed while
-        this daemon runs; the daemon's own predecessor was swept at start). It reads the
-        whole journal, so at most every SWEEP_SECONDS."""
-        if time.monotonic() - self._swept_at < SWEEP_SECONDS:
-            return
+    def abandon_dead_requests(self) -> int:
+        """Mark failed what a dead process left in progress (the daemon before this one, or
+        a --no-daemon command killed meanwhile); returns how many. It reads the whole
+        journal, so listings repeat it at most every SWEEP_SECONDS."""
         self._swept_at = time.monotonic()
-        await self._off_loop(self.journal.abandon_unfinished)
+        return self.journal.abandon_unfinished()
+
+    async def _sweep_journal(self) -> None:
+        if time.monotonic() - self._swept_at >= SWEEP_SECONDS:
+            self._swept_at = time.monotonic()  # now: a listing meanwhile does not sweep too
+            await self._off_loop(self.journal.abandon_unfinished)
 
     async def requests_get(self, conn: Connection, req: Request) -> Any:
         request_id = require(req.params, "id", "str")
