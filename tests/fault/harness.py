@@ -257,9 +257,6 @@ def corrupt_stores(home: Path) -> list[str]:
     return bad
 
 
-Scenario = Callable[[int, Path, int], Figure]
-
-
 # -- the daemon, killed ------------------------------------------------------------------------
 
 
