@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from codesaga.cli import render
 from codesaga.domain.chat import session_key_for
 from codesaga.domain.errors import CodeSagaError
-from codesaga.service.files import private_dir
+from codesaga.fs import private_dir
 
 if TYPE_CHECKING:
     from codesaga.cli.client import Client

@@ -22,7 +22,7 @@ from codesaga import __version__
 from codesaga.daemon import protocol as p
 from codesaga.daemon.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, log_path
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
-from codesaga.service.files import private_dir
+from codesaga.fs import private_dir
 from codesaga.settings import Settings
 
 if TYPE_CHECKING:

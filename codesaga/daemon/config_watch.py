@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from codesaga.service.files import private_dir
+from codesaga.fs import private_dir
 from codesaga.settings import Settings
 
 log = logging.getLogger("codesaga.daemon")

@@ -27,7 +27,7 @@ from codesaga.daemon.runtime import (
 from codesaga.daemon.service import Daemon
 from codesaga.daemon.unix_server import UnixServer
 from codesaga.daemon.websocket_server import WebSocketServer, parse_origins
-from codesaga.service.files import private_dir
+from codesaga.fs import private_dir
 from codesaga.service.models import EngineFactory
 from codesaga.settings import Settings, config_file, load_settings
 

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from codesaga.domain.errors import FetchError, InputError
+from codesaga.fs import private_dir
 from codesaga.models.gguf import read_gguf
 from codesaga.models.presets import PRESETS, ChunkWheels, HttpFile, Preset
 from codesaga.models.store import HASH_CHUNK, ModelStore, sha256_file
-from codesaga.service.files import private_dir
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 

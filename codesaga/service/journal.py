@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.requests import RequestRecord
-from codesaga.service.files import private_dir
+from codesaga.fs import private_dir
 from codesaga.service.processes import owner_alive
 
 

@@ -15,7 +15,8 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import InputError
 from codesaga.domain.prompts import Message
 from codesaga.engine.port import CancelToken, GenerationRequest
-from codesaga.service.files import private_dir, read_source
+from codesaga.fs import private_dir
+from codesaga.service.files import read_source
 from codesaga.service.runner import ModelRunner, OnDelta
 from codesaga.service.tasks import Assistant, TaskResult
 

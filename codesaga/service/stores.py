@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from codesaga.service.files import private_dir
+from codesaga.fs import private_dir
 
 
 class KeyValueStore(Protocol):
