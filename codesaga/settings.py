@@ -78,6 +78,16 @@ class Settings:
         1, "1: after showing a suggestion, precompute the one that follows its acceptance."
     )
     completion_cache_size: int = _key(512, "Recent completions kept in memory.")
+    completion_warm: int = _key(
+        1,
+        "1: read a document's prompt ahead of its first completion when an editor opens it "
+        "or switches to it (at idle priority; any request cancels it).",
+    )
+    state_cache_mib: int = _key(
+        128,
+        "MiB of saved KV-cache states per local model: documents being completed and chat "
+        "sessions resume without re-reading their prompts; least recently used dropped.",
+    )
     fast_apply: int = _key(
         0,
         "1: refactor and fix draft tokens from the code being rewritten and verify them in "
@@ -276,6 +286,7 @@ RESTART_KEYS = frozenset(
         "n_ctx",
         "n_threads",
         "n_batch",
+        "state_cache_mib",
         "max_queue",
         "cache_responses",
         "ws_port",

@@ -77,6 +77,13 @@ class ModelWorker:
                     "requests are waiting; try again shortly",
                 )
             self._pending += 1
+            running = self.running
+        if (
+            running is not None
+            and Priority(running.priority).preemptible
+            and priority < running.priority
+        ):
+            running.cancel.cancel()  # speculation and warm-ups give way at once
         job = _Job(int(priority), next(self._seq), work, cancel)
         self._queue.put(job)
         return job.future, job

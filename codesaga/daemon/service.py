@@ -603,7 +603,8 @@ class Daemon:
     async def context_add(self, conn: Connection, req: Request) -> Any:
         """Push a chunk of another file into a workspace's completion context."""
         params = req.params
-        workspace = require(params, "workspace", "str", optional=True) or "default"
+        given_workspace = require(params, "workspace", "str", optional=True)
+        workspace = given_workspace or "default"
         path = require(params, "path", "str")
         origin = require(params, "origin", "str", optional=True) or "client"
         if origin not in ORIGINS:
@@ -618,10 +619,15 @@ class Daemon:
             )
         else:
             _check_size(len(text.encode()), self.settings.max_file_bytes, "text")
-        added = self.assistant.completer.add_context(workspace, path, text, origin, line)
+        completer = self.assistant.completer
+        added = completer.add_context(workspace, path, text, origin, line)
+        if origin == "opened" and self.settings.completion_warm:
+            # The editor shows this document now: its first completion should not wait
+            # for the model to read the file. ``line`` is the cursor's line.
+            completer.warm(path, text, line, workspace=given_workspace)
         if added and self.context_watcher is not None:
             self.context_watcher.update()
-        ring = self.assistant.completer.ring(workspace)
+        ring = completer.ring(workspace)
         return {"added": added, "chunks": len(ring)}
 
     async def chat(self, conn: Connection, req: Request) -> Any:

@@ -34,13 +34,32 @@ class FimFormat:
         """The prompt text; ``files`` are (path, content) chunks from other files, oldest
         first, and ``path`` names the file being edited (both only where the model has a
         file-separator token). ``suffix_first`` overrides the family's usual order."""
-        head = ""
-        if self.file_separator and (files or path):
-            head = "".join(f"{self.file_separator}{name}\n{text}\n" for name, text in files)
-            head += f"{self.file_separator}{path or 'untitled'}\n"
+        head = self._head(files, path)
         if self.suffix_first if suffix_first is None else suffix_first:
             return f"{head}{self.suffix}{after}{self.prefix}{before}{self.middle}"
         return f"{head}{self.prefix}{before}{self.suffix}{after}{self.middle}"
+
+    def stable_start(
+        self,
+        before: str,
+        files: Sequence[tuple[str, str]] = (),
+        path: str | None = None,
+        *,
+        suffix_first: bool | None = None,
+    ) -> str:
+        """The start of what ``build`` gives that typing after ``before`` leaves as it is:
+        the repository files and the prefix, or only the files when the suffix comes first
+        (it changes with every edit). Read ahead of time, it makes the first request fast."""
+        head = self._head(files, path)
+        if self.suffix_first if suffix_first is None else suffix_first:
+            return head
+        return f"{head}{self.prefix}{before}"
+
+    def _head(self, files: Sequence[tuple[str, str]], path: str | None) -> str:
+        if not (self.file_separator and (files or path)):
+            return ""
+        head = "".join(f"{self.file_separator}{name}\n{text}\n" for name, text in files)
+        return head + f"{self.file_separator}{path or 'untitled'}\n"
 
 
 QWEN = FimFormat(
@@ -81,24 +100,91 @@ def detect_fim_format(is_special_token: Callable[[str], bool]) -> FimFormat | No
     return None
 
 
-def window_start(before: str, previous: int | None, *, max_chars: int) -> int:
-    """Where the prompt's prefix starts in ``before``: the start of a line.
+@dataclass(frozen=True)
+class WindowAnchor:
+    """Where a document's prefix window started, by content: its first lines, and how far
+    they were from the cursor. Clients send different amounts of text before the cursor (the
+    whole file, the last N characters, the last N lines), so an offset into what one request
+    sent says nothing about the next; the text itself can be found again."""
 
-    The start stays where it was while the window still fits ``max_chars``, so consecutive
-    keystrokes share the whole prefix in the model's KV cache; when it no longer fits, it
-    moves forward to keep half of ``max_chars``, and stays there again.
+    text: str
+    from_end: int  # len(before) - start, when last used
+    seen: str = ""  # the start of the text before the cursor it was last used with
+    whole: bool = False  # the window showed all of that text
+
+
+ANCHOR_CHARS = 160  # enough of the window's first lines to be unlikely to repeat nearby
+SEEN_CHARS = 4096
+CLIP_PROBE = 64
+
+
+def window_start(before: str, anchor: WindowAnchor | None, *, max_chars: int) -> int:
+    """Where the prompt's prefix starts in ``before``.
+
+    The start stays on its anchor while the window still fits ``max_chars``, so consecutive
+    keystrokes share the whole prefix in the model's KV cache, whatever the client cut off
+    in front of it. When it no longer fits (or the client's text no longer reaches back to
+    it) it moves forward in one large step, to keep half of what fits, and stays there again:
+    the window moves rarely, and a move shifts the cached tokens instead of re-reading them.
+    A first request sees everything that fits.
     """
-    if len(before) <= max_chars:
+    clipped = False
+    if anchor is not None:
+        found = find_anchor(before, anchor, max_chars=max_chars)
+        if found == 0 or (found is not None and not (anchor.whole and len(before) <= max_chars)):
+            return found
+        if found is not None:
+            return 0  # text appeared above a window that showed everything: show it too
+        clipped = client_clipped(before, anchor)
+    if not clipped and len(before) <= max_chars:
         return 0
-    if (
-        previous is not None
-        and 0 < previous <= len(before)
-        and len(before) - previous <= max_chars
-        and before[previous - 1] == "\n"
-    ):
-        return previous
-    newline = before.find("\n", len(before) - max_chars // 2)
-    return newline + 1 if newline != -1 else len(before) - max_chars // 2
+    keep = min(len(before), max_chars) // 2
+    return line_start_at(before, len(before) - keep)
+
+
+def client_clipped(before: str, anchor: WindowAnchor) -> bool:
+    """True when the text starts later in the document than last time: the client sends a
+    bounded stretch before the cursor, which slid on. (Otherwise the anchor was lost to an
+    edit or a jump, and a text that fits is shown whole again.)"""
+    probe = before[:CLIP_PROBE]
+    return len(probe) == CLIP_PROBE and anchor.seen.find(probe) > 0
+
+
+def anchor_at(before: str, start: int) -> WindowAnchor:
+    text = before[start : start + ANCHOR_CHARS]
+    return WindowAnchor(text, len(before) - start, before[:SEEN_CHARS], start == 0)
+
+
+def find_anchor(before: str, anchor: WindowAnchor, *, max_chars: int) -> int | None:
+    """The start of ``anchor``'s text in ``before`` within ``max_chars`` of the cursor, the
+    occurrence nearest to where it was; None when it is gone or too far back."""
+    if not anchor.text:
+        return None
+    best: int | None = None
+    at = before.find(anchor.text, max(0, len(before) - max_chars))
+    while at != -1:
+        if best is None or abs(len(before) - at - anchor.from_end) < abs(
+            len(before) - best - anchor.from_end
+        ):
+            best = at
+        at = before.find(anchor.text, at + 1)
+    return best
+
+
+def line_start_at(text: str, position: int) -> int:
+    """The start of the first non-blank line at or after ``position`` (else ``position``).
+
+    A blank line would split differently into tokens on its own than after the line before
+    it (newlines merge into one token), so the cached tokens would not match from there.
+    """
+    at = text.find("\n", max(0, position - 1))
+    while at != -1 and at + 1 < len(text):
+        end = text.find("\n", at + 1)
+        line = text[at + 1 : end if end != -1 else len(text)]
+        if line.strip():
+            return at + 1
+        at = end
+    return position
 
 
 def suffix_window(after: str, *, max_lines: int, max_chars: int) -> str:

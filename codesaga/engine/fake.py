@@ -52,6 +52,16 @@ class FakeEngine:
         if prompt_tokens + request.reserve > self.info.n_ctx:
             raise ContextTooLongError(prompt_tokens, self.info.n_ctx, request.reserve)
         self.history.append(request)
+        if request.max_tokens <= 0:  # a prefill: nothing to say, and no scripted answer used
+            yield Finished(
+                reason="length",
+                prompt_tokens=prompt_tokens,
+                prompt_tokens_evaluated=prompt_tokens,
+                completion_tokens=0,
+                prompt_seconds=0.0,
+                generation_seconds=0.0,
+            )
+            return
         tokens = self._script.popleft() if self._script else []
         scanner = StopScanner(request.stop)
         started = time.perf_counter()

@@ -1,8 +1,17 @@
 """The in-process llama.cpp adapter (llama-cpp-python).
 
 One instance owns one loaded model; ``llama_cpp.Llama`` is not thread-safe, so callers
-serialize ``stream``. The KV cache is kept between calls: a prompt sharing a prefix with the
-previous one only evaluates the new part.
+serialize ``stream``. The KV cache is kept between calls and as little as possible is read
+again:
+
+- a prompt sharing a prefix with the previous one only evaluates the new part;
+- runs of the cached tokens that the new prompt holds later on (a completion window that
+  moved forward) are shifted into place instead of re-read, as llama-server's
+  ``--cache-reuse`` does;
+- each ``cache_slot`` (a document being completed, a chat session) keeps its own copy of the
+  KV cache in an LRU sized in bytes, saved when another slot takes the model and brought back
+  when it returns;
+- the prompt is read in steps, so a cancelled request keeps what it had read for the next.
 """
 
 from __future__ import annotations
@@ -24,16 +33,60 @@ from codesaga.domain.stops import StopScanner
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 from codesaga.models.gguf import read_gguf
 
-MAX_SLOTS = 8  # saved conversation states kept in memory, least recently used dropped
+# Prompt tokens per decode call: a cancelled prefill keeps every step it finished, and the
+# abort check between steps is cheap. Measured on a 2-core CPU: steps of 128 read a prompt
+# as fast as steps of 512.
+PREFILL_STEP = 128
+# The shortest run of cached tokens worth shifting into place (llama-server's --cache-reuse
+# 256 is the same idea; our windows move in whole lines, so shorter runs already pay).
+MIN_REUSE = 32
+_NGRAM = 4  # tokens per key when looking up where a prompt's run sits in the cache
+DEFAULT_STATE_CACHE_MIB = 128
 
 
 @dataclass
 class _SavedState:
-    """A copy of the context's state (KV cache) and the tokens it holds."""
+    """A copy of one slot's KV cache and the tokens it holds."""
 
     tokens: list[int]
     data: Any  # a ctypes byte array
     size: int
+
+
+class StateCache:
+    """Saved KV states by slot, least recently used dropped past ``budget`` bytes."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._states: OrderedDict[str, _SavedState] = OrderedDict()
+        self.size = 0
+
+    def get(self, slot: str) -> _SavedState | None:
+        state = self._states.get(slot)
+        if state is not None:
+            self._states.move_to_end(slot)
+        return state
+
+    def put(self, slot: str, state: _SavedState) -> None:
+        self.drop(slot)
+        if state.size > self.budget:
+            return
+        self._states[slot] = state
+        self.size += state.size
+        while self.size > self.budget:
+            _, old = self._states.popitem(last=False)
+            self.size -= old.size
+
+    def drop(self, slot: str) -> None:
+        old = self._states.pop(slot, None)
+        if old is not None:
+            self.size -= old.size
+
+    def __contains__(self, slot: object) -> bool:
+        return slot in self._states
+
+    def __len__(self) -> int:
+        return len(self._states)
 
 
 # Fast apply accepts a drafted token only when the model prefers it by at least this many
@@ -53,6 +106,7 @@ class LlamaCppEngine:
         n_threads: int = 1,
         n_batch: int = 512,
         verify_header: bool = True,
+        state_cache_mib: int = DEFAULT_STATE_CACHE_MIB,
     ) -> None:
         """Load a GGUF model. Raises ``ModelFileError`` for a corrupt file, before mapping it."""
         if verify_header:
@@ -75,7 +129,8 @@ class LlamaCppEngine:
         # cancelled request stops mid-prompt too. It is only installed during prompt
         # evaluation; between generated tokens we check the token ourselves, for free.
         self._watched: CancelToken | None = None
-        self._slots: OrderedDict[str, _SavedState] = OrderedDict()
+        self.states = StateCache(state_cache_mib * 2**20)
+        self._owner: str | None = None  # the slot whose prompt the context holds now
         self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
         # llama.cpp reports an aborted decode on stderr as an error; for us it is a normal
         # cancellation. Load errors were raised above as exceptions.
@@ -156,15 +211,33 @@ class LlamaCppEngine:
         if len(tokens) + request.reserve > n_ctx:
             raise ContextTooLongError(len(tokens), n_ctx, request.reserve)
         max_tokens = min(request.max_tokens, n_ctx - len(tokens))
-        if request.cache_slot is not None:
-            self._restore_slot(request.cache_slot, tokens)
-        reused = self._cached_prefix(tokens)
+        # Prefill only (max_tokens 0): the whole prompt goes into the cache, for the request
+        # that will follow it. Otherwise the last token is left for the decoder, whose logits
+        # it needs.
+        upto = len(tokens) if max_tokens <= 0 else len(tokens) - 1
+        self._switch_to(request.cache_slot, tokens, upto)
+        reused = self._reuse(tokens, upto)
+        started = time.perf_counter()
+        self._watch_prompt(cancel)
+        try:
+            read = self._prefill(tokens, upto, cancel)
+        finally:
+            self._watch_prompt(None)
+        if not read or max_tokens <= 0:
+            yield Finished(
+                reason="length" if read else "cancelled",
+                prompt_tokens=len(tokens),
+                prompt_tokens_evaluated=self._llm.n_tokens - reused,
+                completion_tokens=0,
+                prompt_seconds=time.perf_counter() - started,
+                generation_seconds=0.0,
+            )
+            return
         if request.seed is not None:
             self._llm.set_seed(request.seed)
         vocab = self._llm._model.vocab
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         scanner = StopScanner(request.stop)
-        started = time.perf_counter()
         first_token_at: float | None = None
         produced = 0
         reason: Literal["stop", "length", "cancelled"] = "length"
@@ -221,8 +294,6 @@ class LlamaCppEngine:
             rest = scanner.flush() + decoder.decode(b"", final=True)
             if rest:
                 yield Delta(rest)
-        if request.cache_slot is not None and reason != "cancelled":
-            self._save_slot(request.cache_slot)
         done = time.perf_counter()
         first = first_token_at or done
         yield Finished(
@@ -317,39 +388,109 @@ class LlamaCppEngine:
     def _held_tokens(self) -> list[int]:
         return [int(t) for t in self._llm.input_ids[: self._llm.n_tokens]]
 
-    def _save_slot(self, slot: str) -> None:
-        ctx = self._llm._ctx.ctx
-        size = self._lib.llama_state_get_size(ctx)
-        data = (ctypes.c_uint8 * size)()
-        written = self._lib.llama_state_get_data(ctx, data, size)
-        self._slots[slot] = _SavedState(self._held_tokens(), data, int(written))
-        self._slots.move_to_end(slot)
-        while len(self._slots) > MAX_SLOTS:
-            self._slots.popitem(last=False)
+    # -- what the KV cache holds --------------------------------------------------------
 
-    def _restore_slot(self, slot: str, tokens: list[int]) -> None:
-        """Bring back a conversation's state if it shares more with ``tokens`` than the
-        context holds now (another request or conversation used the model in between)."""
-        saved = self._slots.get(slot)
-        if saved is None or _common_prefix(saved.tokens, tokens) <= self._cached_prefix(tokens):
+    def _switch_to(self, slot: str | None, tokens: list[int], upto: int) -> None:
+        """Make ``slot`` the context's owner: save the owner's state if another slot takes
+        over, and bring ``slot``'s saved state back if it holds more of ``tokens`` than the
+        context does now."""
+        if slot == self._owner:
             return
-        self._lib.llama_state_set_data(self._llm._ctx.ctx, saved.data, saved.size)
+        if self._owner is not None and self._llm.n_tokens > 0:
+            self._save(self._owner)
+        self._owner = slot
+        saved = self.states.get(slot) if slot is not None else None
+        if saved is None:
+            return
+        if min(_common_prefix(saved.tokens, tokens), upto) <= self._cached_prefix(tokens, upto):
+            return
+        memory = self._lib.llama_get_memory(self._llm._ctx.ctx)
+        self._lib.llama_memory_seq_rm(memory, 0, -1, -1)
+        if not self._lib.llama_state_seq_set_data(self._llm._ctx.ctx, saved.data, saved.size, 0):
+            self._llm.n_tokens = 0  # the cache is empty: the prompt is read in full
+            return
         n = len(saved.tokens)
         self._llm.input_ids[:n] = saved.tokens
         self._llm.n_tokens = n
-        self._llm._requires_eval = True  # logits are stale: generate() re-evaluates a token
-        self._slots.move_to_end(slot)
 
-    def _cached_prefix(self, tokens: list[int]) -> int:
-        """How many leading prompt tokens the KV cache already holds (as generate() reuses)."""
+    def _save(self, slot: str) -> None:
+        held = self._held_tokens()
+        saved = self.states.get(slot)
+        if saved is not None and saved.tokens == held:
+            return  # nothing new since it was saved
+        ctx = self._llm._ctx.ctx
+        size = self._lib.llama_state_seq_get_size(ctx, 0)
+        data = (ctypes.c_uint8 * size)()
+        written = int(self._lib.llama_state_seq_get_data(ctx, data, size, 0))
+        if written:
+            self.states.put(slot, _SavedState(held, data, written))
+
+    def _reuse(self, tokens: list[int], upto: int) -> int:
+        """Keep what the cache holds of ``tokens[:upto]``: the common prefix, then every run
+        of at least MIN_REUSE cached tokens that comes next in the prompt, shifted to its new
+        position. Returns how many prompt tokens the cache then holds."""
+        llm = self._llm
+        held = self._held_tokens()
+        n = self._cached_prefix(tokens, upto)
+        if n >= upto or len(held) - n < MIN_REUSE:
+            llm.n_tokens = n
+            return n
+        memory = self._lib.llama_get_memory(llm._ctx.ctx)
+        if not self._lib.llama_memory_can_shift(memory):
+            llm.n_tokens = n
+            return n
+        where: dict[tuple[int, ...], list[int]] = {}
+        for i in range(n, len(held) - _NGRAM + 1):
+            where.setdefault(tuple(held[i : i + _NGRAM]), []).append(i)
+        head_p, head_c = n, n  # next prompt position to fill; cache positions before it are used
+        while upto - head_p >= MIN_REUSE:
+            run_at, run = -1, 0
+            for c in where.get(tuple(tokens[head_p : head_p + _NGRAM]), ()):
+                if c < head_c:
+                    continue
+                m = _common_prefix(held[c:], tokens[head_p:upto])
+                if m >= MIN_REUSE:
+                    run_at, run = c, m
+                    break
+            if run == 0:
+                break
+            if run_at > head_p:
+                self._lib.llama_memory_seq_rm(memory, 0, head_p, run_at)
+                self._lib.llama_memory_seq_add(memory, 0, run_at, run_at + run, head_p - run_at)
+            llm.input_ids[head_p : head_p + run] = held[run_at : run_at + run]
+            head_p += run
+            head_c = run_at + run
+        self._lib.llama_memory_seq_rm(memory, 0, head_p, -1)
+        llm.n_tokens = head_p
+        return head_p
+
+    def _prefill(self, tokens: list[int], upto: int, cancel: CancelToken | None) -> bool:
+        """Read ``tokens[:upto]`` into the cache from where it stops, a step at a time.
+        False when cancelled: the steps read so far stay for the next request."""
+        llm = self._llm
+        try:
+            while llm.n_tokens < upto:
+                if cancel is not None and cancel.cancelled:
+                    return False
+                llm.eval(tokens[llm.n_tokens : min(upto, llm.n_tokens + PREFILL_STEP)])
+        except RuntimeError:
+            # llama_decode returns "aborted" when the callback fired: the request was cancelled
+            if cancel is None or not cancel.cancelled:
+                raise
+            return False
+        return True
+
+    def _cached_prefix(self, tokens: list[int], upto: int | None = None) -> int:
+        """How many leading prompt tokens the KV cache already holds, at most ``upto`` (by
+        default all but the last: the decoder re-evaluates one token for its logits)."""
         n = _common_prefix(self._held_tokens(), tokens)
-        # generate() re-evaluates one token to refresh the logits when the prompt is all cached
-        return min(n, len(tokens) - 1)
+        return min(n, len(tokens) - 1 if upto is None else upto)
 
     def forget(self) -> None:
         """Drop the KV cache (the next prompt is read in full): llama.cpp's numbers depend
         slightly on how a prompt was split into batches, so exact comparisons start here."""
         self._llm.reset()  # type: ignore[no-untyped-call]
+        self._owner = None
 
     def close(self) -> None:
         self._llm.close()

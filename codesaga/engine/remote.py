@@ -76,6 +76,18 @@ class RemoteEngine:
     def stream(
         self, request: GenerationRequest, cancel: CancelToken | None = None
     ) -> Iterator[Delta | Finished]:
+        if request.max_tokens <= 0:
+            # A prefill ahead of a completion: a server keeps its own cache, and reading a
+            # prompt there to warm it would cost the server more than it saves us.
+            yield Finished(
+                reason="length",
+                prompt_tokens=0,
+                prompt_tokens_evaluated=0,
+                completion_tokens=0,
+                prompt_seconds=0.0,
+                generation_seconds=0.0,
+            )
+            return
         path, body = self._endpoint(request)
         loop = asyncio.new_event_loop()
         events = self._events(path, body)

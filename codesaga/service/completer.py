@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import threading
 import time
 from collections import Counter, OrderedDict, deque
@@ -40,13 +41,16 @@ from codesaga.domain.completion import (
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
-from codesaga.domain.fim import FimFormat, suffix_window, window_start
+from codesaga.domain.fim import FimFormat, WindowAnchor, anchor_at, suffix_window, window_start
 from codesaga.domain.repo_context import Chunk, ContextRing, select_chunks
 from codesaga.engine.port import CancelToken, Finished, GenerationRequest, Infill
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
+DOCUMENTS_TRACKED = 32  # documents whose prompt reuse `stats` reports
 CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
 WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
 
@@ -81,6 +85,7 @@ class _Prompt:
             reserve=16,
             sources=self.sources,
             infill=self.infill,
+            cache_slot=document_slot(self.doc),
         )
 
     def answer(self, generated: str) -> str:
@@ -96,6 +101,14 @@ class _Prompt:
 
     def _rules(self) -> dict[str, Any]:
         return {"max_lines": self.lines, "multiline": self.lines > 1, "specials": self.fim.stops}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    windows: PromptWindows
+    files: tuple[tuple[str, str], ...]  # (shown path, text) of other files' chunks
+    sources: tuple[str, ...]
+    name: str | None  # the document's path as the model sees it
 
 
 @dataclass(frozen=True)
@@ -145,7 +158,9 @@ class Completer:
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._shown: dict[str, deque[_Shown]] = {}
         self._inflight: dict[str, _Generation] = {}
-        self._anchors: dict[str, int] = {}
+        self._anchors: dict[str, WindowAnchor] = {}
+        self._warming: dict[str, CancelToken] = {}
+        self._documents: OrderedDict[str, Counter[str]] = OrderedDict()
         self._rings: dict[str, ContextRing] = {}
         self._snapshots: dict[str, tuple[int, tuple[Chunk, ...]]] = {}
         self._last_request = 0.0
@@ -209,6 +224,69 @@ class Completer:
             chunks = ring.chunks()
             self._snapshots[workspace] = (ring.version, chunks)
         return chunks
+
+    # -- warming up -----------------------------------------------------------------------
+
+    def warm(
+        self,
+        path: str,
+        text: str,
+        line: int | None,
+        *,
+        workspace: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        """Read a document's prompt, up to the cursor's line, before its first completion
+        (an editor opened it or switched to it). It runs at idle priority in the background;
+        any request someone waits for cancels it at once, and what it read stays in the KV
+        cache for that request."""
+        token = CancelToken()
+        with self._lock:
+            previous = self._warming.get(path)
+            if previous is not None:
+                previous.cancel()
+            self._warming[path] = token
+        self._executor.submit(self._warm, token, path, text, line, workspace, model)
+
+    def _warm(
+        self,
+        token: CancelToken,
+        path: str,
+        text: str,
+        line: int | None,
+        workspace: str | None,
+        model: str | None,
+    ) -> None:
+        try:
+            info, _ = self.runner.info(Role.COMPLETION, model)  # loads the model if need be
+            if info.fim is None or token.cancelled:
+                return
+            lines = text.split("\n")
+            cut = sum(len(x) + 1 for x in lines[: max(0, (line or 1) - 1)])
+            before, after = text[:cut], text[cut:]
+            layout = self._layout(path, path, before, after, workspace, ())
+            ahead = info.fim.stable_start(
+                layout.windows.before, layout.files, layout.name, suffix_first=self._suffix_first
+            )
+            request = GenerationRequest(
+                prompt=ahead,
+                max_tokens=0,
+                reserve=16 + self.settings.completion_max_tokens,
+                sources=layout.sources,
+                cache_slot=document_slot(path),
+            )
+            outcome = self.runner.run(
+                Role.COMPLETION, request, cancel=token, priority=Priority.IDLE, model=model
+            )
+            self._count_prompt(path, outcome.finished, "warm-ups")
+        except CancelledError:
+            self._count("warm-ups cancelled")
+        except Exception:  # a warm-up is a favour: the completion will report the real error
+            logger.debug("warming %s failed", path, exc_info=True)
+        finally:
+            with self._lock:
+                if self._warming.get(path) is token:
+                    del self._warming[path]
 
     # -- the request ----------------------------------------------------------------------
 
@@ -286,23 +364,15 @@ class Completer:
                 f"{resolved.name} has no fill-in-the-middle tokens, so it cannot complete "
                 "code; point model_completion at a code model such as qwen2.5-coder-0.5b"
             )
-        s = self.settings
         doc = ctx.path or "untitled"
-        with self._lock:
-            windows = prompt_windows(ctx.before, ctx.after, self._anchors.get(doc), s)
-            self._anchors[doc] = windows.start
-            ring_chunks = self._context_chunks(workspace)
-        before, typed_space, after = windows.before, windows.typed_space, windows.after
-        files = select_chunks(
-            (*ring_chunks, *(Chunk(path, text) for path, text in extra)),
-            s.completion_context_chars,
-            exclude_path=ctx.path,
+        layout = self._layout(doc, ctx.path, ctx.before, ctx.after, workspace, extra)
+        before, typed_space, after = (
+            layout.windows.before,
+            layout.windows.typed_space,
+            layout.windows.after,
         )
-        sources = tuple(dict.fromkeys([*([ctx.path] if ctx.path else []), *(p for p, _ in files)]))
-        files = [(shown_path(path, workspace), text) for path, text in files]
-        order = {"psm": False, "spm": True}.get(s.completion_order)
-        name = shown_path(ctx.path, workspace) if ctx.path else None
-        text = fim.build(before, after, files, name, suffix_first=order)
+        files, sources = layout.files, layout.sources
+        text = fim.build(before, after, files, layout.name, suffix_first=self._suffix_first)
         lines = options.lines_allowed(ctx.before, ctx.after)
         digest = hashlib.blake2b(
             f"{resolved.name}\0{lines}\0{text}".encode(), digest_size=16
@@ -321,6 +391,36 @@ class Completer:
             sources,
             Infill(before, after, tuple(files)),
         )
+
+    def _layout(
+        self,
+        doc: str,
+        path: str | None,
+        before: str,
+        after: str,
+        workspace: str | None,
+        extra: Sequence[tuple[str, str]],
+    ) -> _Layout:
+        """What of document ``doc`` (its file ``path``, if it has one) and of other files a
+        prompt shows; moves the document's window anchor."""
+        s = self.settings
+        with self._lock:
+            windows = prompt_windows(before, after, self._anchors.get(doc), s)
+            self._anchors[doc] = anchor_at(before, windows.start)
+            ring_chunks = self._context_chunks(workspace)
+        chunks = select_chunks(
+            (*ring_chunks, *(Chunk(p, text) for p, text in extra)),
+            s.completion_context_chars,
+            exclude_path=path,
+        )
+        sources = tuple(dict.fromkeys([*([path] if path else []), *(p for p, _ in chunks)]))
+        files = tuple((shown_path(p, workspace), text) for p, text in chunks)
+        name = shown_path(path, workspace) if path else None
+        return _Layout(windows, files, sources, name)
+
+    @property
+    def _suffix_first(self) -> bool | None:
+        return {"psm": False, "spm": True}.get(self.settings.completion_order)
 
     def _lookup(self, prompt: _Prompt) -> tuple[str, str] | None:
         with self._lock:
@@ -378,6 +478,8 @@ class Completer:
             for other in self._inflight.values():
                 if other.background:
                     other.cancel.cancel()
+            for warming in self._warming.values():
+                warming.cancel()  # what it read stays in the cache
             gen = _Generation(prompt, background=False)
             gen.waiters = 1
             self._inflight[prompt.doc] = gen
@@ -426,9 +528,7 @@ class Completer:
                 model=p.model,
             )
             gen.finished = f = outcome.finished
-            self._count("generations")
-            self._count("prompt_tokens", f.prompt_tokens)
-            self._count("prompt_tokens_evaluated", f.prompt_tokens_evaluated)
+            self._count_prompt(p.doc, f)
             if gen.succeeded:
                 with self._lock:
                     self._store(p.key, self._suggestion(gen))
@@ -500,12 +600,31 @@ class Completer:
         with self._lock:
             self.counts[what] += n
 
+    def _count_prompt(self, doc: str, finished: Finished, kind: str = "generations") -> None:
+        with self._lock:
+            for counts in (self.counts, self._document(doc)):
+                counts[kind] += 1
+                counts["prompt_tokens"] += finished.prompt_tokens
+                counts["prompt_tokens_evaluated"] += finished.prompt_tokens_evaluated
+
+    def _document(self, doc: str) -> Counter[str]:
+        """A document's counters, most recently used last. Called with the lock held."""
+        counts = self._documents.get(doc)
+        if counts is None:
+            counts = self._documents[doc] = Counter()
+            while len(self._documents) > DOCUMENTS_TRACKED:
+                self._documents.popitem(last=False)
+        self._documents.move_to_end(doc)
+        return counts
+
     def stats(self) -> dict[str, Any]:
         with self._lock:
             counts: dict[str, Any] = dict(self.counts)
-        submitted = counts.get("prompt_tokens", 0)
-        evaluated = counts.get("prompt_tokens_evaluated", 0)
-        counts["evaluated_ratio"] = round(evaluated / submitted, 4) if submitted else None
+            documents = [
+                {"path": doc, **_reuse(dict(c))} for doc, c in reversed(self._documents.items())
+            ]
+        counts.update(_reuse(counts))
+        counts["documents"] = documents
         return counts
 
     def close(self) -> None:
@@ -513,6 +632,24 @@ class Completer:
             for gen in self._inflight.values():
                 gen.cancel.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _reuse(counts: dict[str, Any]) -> dict[str, Any]:
+    """The share of prompt tokens that had to be read (``evaluated_ratio``) and its
+    complement, the share the KV cache already held (``reuse``)."""
+    submitted = counts.get("prompt_tokens", 0)
+    evaluated = counts.get("prompt_tokens_evaluated", 0)
+    ratio = round(evaluated / submitted, 4) if submitted else None
+    return {
+        **counts,
+        "evaluated_ratio": ratio,
+        "reuse": None if ratio is None else round(1 - ratio, 4),
+    }
+
+
+def document_slot(doc: str) -> str:
+    """The engine's KV-state slot of a document being completed (see GenerationRequest)."""
+    return f"complete:{doc}"
 
 
 def _typed_since(started: _Prompt, now: _Prompt) -> str | None:
@@ -537,7 +674,9 @@ class PromptWindows:
     after: str  # the suffix window
 
 
-def prompt_windows(before: str, after: str, anchor: int | None, s: Settings) -> PromptWindows:
+def prompt_windows(
+    before: str, after: str, anchor: WindowAnchor | None, s: Settings
+) -> PromptWindows:
     """The prefix window stays anchored while it fits (so consecutive keystrokes share the KV
     cache's prefix); the suffix is short because every keystroke re-reads it (it follows the
     changed text), and shortest mid-line, where the answer is the rest of the line."""

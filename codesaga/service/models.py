@@ -130,6 +130,7 @@ def llama_cpp_factory(settings: Settings) -> EngineFactory:
             n_threads=settings.threads,
             n_batch=settings.n_batch,
             verify_header=not resolved.verified,
+            state_cache_mib=settings.state_cache_mib,
         )
 
     return load

@@ -25,6 +25,12 @@ class Priority(IntEnum):
     NORMAL = 1
     BATCH = 2
     SPECULATIVE = 3  # a completion nobody asked for yet
+    IDLE = 4  # reading a document's prompt ahead of its first completion
+
+    @property
+    def preemptible(self) -> bool:
+        """Work nobody waits for: any request that someone waits for cancels it."""
+        return self >= Priority.SPECULATIVE
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,13 @@
+import itertools
+from collections.abc import Callable
+
+import pytest
+
 from codesaga.domain.fim import (
     CODESTRAL,
     QWEN,
     STARCODER,
+    anchor_at,
     detect_fim_format,
     suffix_window,
     window_start,
@@ -38,16 +44,71 @@ def test_the_edited_file_is_named_after_the_repository_files() -> None:
     assert QWEN.build("a", "b", suffix_first=True) == "<|fim_suffix|>b<|fim_prefix|>a<|fim_middle|>"
 
 
-def test_prefix_window_stays_put_until_it_must_move() -> None:
+def _windows(client: Callable[[str], str], typed: str, head: str, max_chars: int) -> list[int]:
+    """Type ``typed`` after ``head`` a character at a time; the document offsets where the
+    prefix window starts, for a client that sends ``client(text before the cursor)``."""
+    anchor = None
+    starts = []
+    for k in range(1, len(typed) + 1):
+        document = head + typed[:k]
+        sent = client(document)
+        start = window_start(sent, anchor, max_chars=max_chars)
+        anchor = anchor_at(sent, start)
+        starts.append(len(document) - len(sent) + start)
+    return starts
+
+
+def _source(lines: int) -> str:
+    return "".join(f"    value_{i:04} = compute({i}, scale={i % 7})\n" for i in range(lines))
+
+
+CLIENTS: dict[str, Callable[[str], str]] = {
+    "whole file": lambda text: text,
+    "clips at a character": lambda text: text[-3000:],
+    "clips at a line": lambda text: (
+        text[text.find("\n", len(text) - 3000) + 1 :] if len(text) > 3000 else text
+    ),
+}
+
+
+@pytest.mark.parametrize("client", CLIENTS, ids=list(CLIENTS))
+def test_the_window_is_anchored_by_content_whatever_the_client_sends(client: str) -> None:
+    head, typed = _source(150), _source(200)[150 * 44 :]  # ~6,600 then ~2,200 chars
+    starts = _windows(CLIENTS[client], typed, head, max_chars=4000)
+    document = head + typed
+    assert all(document[s - 1] == "\n" for s in starts[1:])  # always at a line start
+    moves = sum(1 for a, b in itertools.pairwise(starts) if a != b)
+    # Large steps with hysteresis: a window keeps at least a third of what the client sends
+    # to grow into, so 2,200 typed characters move it a few times, not once per line (50).
+    assert moves <= 1 + len(typed) // 1000, starts
+    assert len(set(starts)) == moves + 1  # never back and forth
+
+
+def test_the_window_stays_put_until_it_must_move() -> None:
     text = "".join(f"line {i:03}\n" for i in range(100))  # 9 chars a line
     start = window_start(text, None, max_chars=300)
     assert text[start - 1] == "\n" and len(text) - start <= 150
+    anchor = anchor_at(text, start)
     grown = text + "more typing"
-    assert window_start(grown, start, max_chars=300) == start  # still fits: same anchor
+    assert window_start(grown, anchor, max_chars=300) == start  # still fits: same anchor
     far = text + "".join(f"next {i:03}\n" for i in range(30))
-    moved = window_start(far, start, max_chars=300)
+    moved = window_start(far, anchor, max_chars=300)
     assert moved > start and far[moved - 1] == "\n"
     assert window_start("short", None, max_chars=300) == 0
+
+
+def test_a_lost_anchor_shows_a_short_text_whole_again() -> None:
+    text = "import os\n\ndef f():\n    return os.sep\n"
+    anchor = anchor_at(text, 0)
+    edited = "import sys\n" + text  # the user added an import above the window
+    assert window_start(edited, anchor, max_chars=4000) == 0
+    assert window_start("z = ", anchor, max_chars=4000) == 0  # another place entirely
+
+
+def test_a_window_never_starts_on_a_blank_line() -> None:
+    text = "a = 1\n\n\nb = 2\n" * 50
+    start = window_start(text, None, max_chars=100)
+    assert text[start] != "\n" and text[start - 1] == "\n"
 
 
 def test_suffix_window_is_short_and_ends_at_a_line() -> None:
