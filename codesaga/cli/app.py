@@ -993,6 +993,22 @@ def stats(as_json: JsonOpt = False) -> None:
             num(m["accuracy"], ".0%"),
         )
     render.stdout.print(table)
+    documents = (result.get("completion") or {}).get("documents") or []
+    if documents:
+        # How much of each document's completion prompts the KV cache already held: low
+        # reuse means the model re-read the file (a first request, a window move, eviction).
+        reuse = Table("document", "completions", "warm-ups", "prompt tokens", "read", "reuse",
+                      box=None, title="completion prompt reuse, most recent first")  # fmt: skip
+        for d in documents:
+            reuse.add_row(
+                d["path"],
+                str(d.get("generations", 0)),
+                str(d.get("warm-ups", 0)),
+                str(d.get("prompt_tokens", 0)),
+                str(d.get("prompt_tokens_evaluated", 0)),
+                num(d.get("reuse"), ".0%"),
+            )
+        render.stdout.print(reuse)
 
 
 @models_app.command("load", epilog="Example: codesaga models load refactor qwen2.5-coder-0.5b")

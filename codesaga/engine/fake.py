@@ -53,8 +53,9 @@ class FakeEngine:
             raise ContextTooLongError(prompt_tokens, self.info.n_ctx, request.reserve)
         self.history.append(request)
         if request.max_tokens <= 0:  # a prefill: nothing to say, and no scripted answer used
+            cancelled = cancel is not None and cancel.cancelled
             yield Finished(
-                reason="length",
+                reason="cancelled" if cancelled else "length",
                 prompt_tokens=prompt_tokens,
                 prompt_tokens_evaluated=prompt_tokens,
                 completion_tokens=0,

@@ -278,7 +278,10 @@ class Completer:
             outcome = self.runner.run(
                 Role.COMPLETION, request, cancel=token, priority=Priority.IDLE, model=model
             )
-            self._count_prompt(path, outcome.finished, "warm-ups")
+            read = outcome.finished
+            self._count_prompt(
+                path, read, "warm-ups cancelled" if read.reason == "cancelled" else "warm-ups"
+            )
         except CancelledError:
             self._count("warm-ups cancelled")
         except Exception:  # a warm-up is a favour: the completion will report the real error

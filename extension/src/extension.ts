@@ -168,8 +168,12 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   const visibleChunk = (editor: vscode.TextEditor | undefined, origin: "opened" | "edited" | "saved") => {
     if (!editor || editor.document.uri.scheme !== "file") return;
+    // The cursor's line when it is in view: the daemon keeps the chunk around it as context
+    // and, for "opened", reads the document's prompt up to it before the first keystroke.
     const range = editor.visibleRanges[0];
-    const line = range ? Math.floor((range.start.line + range.end.line) / 2) : editor.selection.active.line;
+    const cursor = editor.selection.active.line;
+    const cursorVisible = !range || (range.start.line <= cursor && cursor <= range.end.line);
+    const line = cursorVisible ? cursor : Math.floor((range.start.line + range.end.line) / 2);
     feeder.offer({
       path: editor.document.uri.fsPath,
       workspace: workspaceOf(editor.document.uri),

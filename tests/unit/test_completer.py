@@ -256,3 +256,60 @@ def test_the_suffix_is_shortest_mid_line(tmp_path: Path) -> None:
     assert at_line_start.after.count("\n") == settings.completion_suffix_lines
     assert mid_line.after.count("\n") == settings.completion_suffix_lines_midline
     assert mid_line.before == "def f():\n    return" and mid_line.typed_space == " "
+
+
+def test_warm_up_reads_the_documents_prompt_up_to_the_cursor_line(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    text = "import math\n\ndef area(w, h):\n    x = w * h\n    return x\n"
+    completer.warm("/w/geo.py", text, 4)
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    warm = engine.history[-1]
+    assert warm.max_tokens == 0 and warm.cache_slot == "complete:/w/geo.py"
+    assert warm.prompt is not None and warm.prompt.endswith("def area(w, h):\n")
+    assert "x = w * h" not in warm.prompt  # the cursor's line is the typist's to change
+    engine.enqueue("w * h")
+    completer.complete(at("import math\n\ndef area(w, h):\n    x = "), LINE)
+    real = engine.history[-1]
+    assert real.prompt is not None and real.prompt.startswith(warm.prompt)  # shares it all
+    (doc,) = completer.stats()["documents"]
+    assert doc["path"] == "/w/geo.py" and doc["warm-ups"] == 1 and doc["generations"] == 1
+
+
+def test_a_completion_cancels_a_warm_up_at_once(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    gate = threading.Event()
+    stream = engine.stream
+
+    def slow_prefill(request: Any, cancel: Any = None) -> Any:
+        if request.max_tokens == 0:  # a prompt read that takes until it is cancelled
+            while not (cancel is not None and cancel.cancelled):
+                gate.set()
+                time.sleep(0.001)
+        return stream(request, cancel)
+
+    engine.stream = slow_prefill  # type: ignore[method-assign]
+    completer.warm("/w/other.py", "a = 1\n" * 50, 40)
+    assert gate.wait(5)
+    engine.enqueue("w * h")
+    started = time.monotonic()
+    done = completer.complete(at(BEFORE), LINE)
+    assert done.text == "w * h" and time.monotonic() - started < 2
+    wait_for(lambda: completer.stats().get("warm-ups cancelled") == 1)
+
+
+def test_stats_report_reuse_per_document(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    for path, before in (("/w/a.py", BEFORE), ("/w/b.py", BEFORE), ("/w/a.py", BEFORE + "h")):
+        engine.enqueue("w * h")
+        completer.complete(at(before, path=path), LINE)
+    stats = completer.stats()
+    assert [d["path"] for d in stats["documents"]] == ["/w/a.py", "/w/b.py"]  # recent first
+    a = stats["documents"][0]
+    assert a["generations"] == 2 and a["prompt_tokens"] > 0
+    assert a["reuse"] == round(1 - a["prompt_tokens_evaluated"] / a["prompt_tokens"], 4)

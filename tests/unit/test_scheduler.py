@@ -185,3 +185,31 @@ def test_work_asked_for_after_close_is_refused_not_run_on_a_freed_model(
     with pytest.raises(CancelledError, match="shutting down"):
         worker.submit(Priority.NORMAL, lambda e: None, CancelToken())
     assert scheduler._workers == {} and len(engine.history) == 1
+
+
+@pytest.mark.parametrize("idle", [Priority.SPECULATIVE, Priority.IDLE])
+def test_work_someone_waits_for_preempts_speculation_and_warm_ups(
+    scheduler: Scheduler, engine: ExclusiveEngine, idle: Priority
+) -> None:
+    engine.enqueue("guess " * 200)
+    engine.enqueue("wanted")
+    guess, guess_box = in_thread(scheduler.run, Role.COMPLETION, ask("guess"), priority=idle)
+    wait_busy(scheduler)
+    started = time.monotonic()
+    outcome = scheduler.run(Role.REFACTOR, ask("wanted"), priority=Priority.BATCH)
+    guess.join(10)
+    assert outcome.finished.text == "wanted"
+    assert time.monotonic() - started < 1.0  # not the 2 s the guess would take
+    assert guess_box["result"].finished.reason == "cancelled"  # type: ignore[attr-defined]
+
+
+def test_speculation_does_not_preempt_speculation(
+    scheduler: Scheduler, engine: ExclusiveEngine
+) -> None:
+    engine.enqueue("one " * 20)
+    engine.enqueue("two")
+    first, box = in_thread(scheduler.run, Role.COMPLETION, ask("1"), priority=Priority.SPECULATIVE)
+    wait_busy(scheduler)
+    scheduler.run(Role.COMPLETION, ask("2"), priority=Priority.IDLE)
+    first.join(10)
+    assert box["result"].finished.reason != "cancelled"  # type: ignore[attr-defined]

@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Single-line infill, judged by tests: `codesaga complete` ÷ the same model driven raw.
+
+Cases come from real, tested code that is not this repository's: pure-Python modules of the
+standard library and their own test suites (``test.test_<module>``). A case blanks one line
+(an assignment, a return, a call) in the middle of a small function, and puts the cursor
+after its indentation, as a programmer who deleted the line and starts again would. A case
+is kept only if the module's tests fail with the line blanked, so an answer passes only if
+it restores what the line did.
+
+Both sides see the same file text around the cursor:
+
+- raw: a plain FIM prompt (the last PREFIX_CHARS before the cursor, the first SUFFIX_CHARS
+  after it), greedy, stopped at the first newline;
+- codesaga: the daemon's `complete` over its Unix socket, given the same text, with its own
+  windows, post-processing and multi-line decision.
+
+The answer is inserted at the cursor, the module's tests run on the result. Target: codesaga
+passes at least as many cases as raw. Also counted, per side: empty answers, answers whose
+first line is indented further than the cursor's line, and answers that re-type the line
+after the cursor.
+
+Usage: python bench/infill_bench.py [--cases 40] [--seed 3]
+Needs qwen2.5-coder-0.5b installed, and Python's own test package (``import test``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from installed import installed_model
+
+from codesaga.cli.client import connect, stop_daemon
+from codesaga.domain.fim import QWEN
+from codesaga.engine.llama_cpp import LlamaCppEngine
+from codesaga.engine.port import GenerationRequest, collect
+from codesaga.settings import load_settings
+
+MODEL = "qwen2.5-coder-0.5b"
+# Pure-Python modules whose test suites run in seconds and exercise most of their lines.
+MODULES = ["textwrap", "colorsys", "shlex", "fractions", "graphlib", "calendar", "difflib"]
+PREFIX_CHARS = 6000
+SUFFIX_CHARS = 2000
+TEST_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class Case:
+    module: str
+    path: Path  # the module's file
+    text: str
+    line: int  # 0-based index of the blanked line
+    indent: str
+    target: str  # the line's code, without indentation
+
+    @property
+    def before(self) -> str:
+        lines = self.text.split("\n")
+        return "\n".join(lines[: self.line]) + "\n" + self.indent
+
+    @property
+    def after(self) -> str:
+        lines = self.text.split("\n")
+        return "\n" + "\n".join(lines[self.line + 1 :])
+
+    def with_answer(self, answer: str) -> str:
+        return self.before + answer + self.after
+
+    def name(self) -> str:
+        return f"{self.module}:{self.line + 1}"
+
+
+def module_file(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        sys.exit(f"{name} is not a pure-Python module here")
+    return Path(spec.origin)
+
+
+def tests_pass(case: Case, text: str) -> bool:
+    """The module's own tests, run with ``text`` standing in for the module."""
+    with tempfile.TemporaryDirectory(prefix="infill-") as tmp:
+        (Path(tmp) / case.path.name).write_text(text)
+        env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "unittest", "-q", f"test.test_{case.module}"],
+                env=env,
+                capture_output=True,
+                timeout=TEST_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+        return done.returncode == 0
+
+
+def candidates(module: str) -> list[Case]:
+    path = module_file(module)
+    text = path.read_text()
+    lines = text.split("\n")
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.FunctionDef) or node.end_lineno is None:
+            continue
+        if not 4 <= node.end_lineno - node.lineno <= 30:
+            continue  # small functions
+        body = [s for s in ast.walk(node) if isinstance(s, ast.stmt) and s is not node]
+        for stmt in body:
+            if not isinstance(stmt, ast.Assign | ast.AugAssign | ast.Return | ast.Expr):
+                continue
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+                continue  # docstrings
+            if stmt.lineno != stmt.end_lineno or stmt.lineno in (node.lineno + 1,):
+                continue
+            line = lines[stmt.lineno - 1]
+            code = line.strip()
+            if not 8 <= len(code) <= 80 or line.rstrip() != line.rstrip(" \t") or "#" in code:
+                continue
+            indent = line[: len(line) - len(line.lstrip())]
+            found.append(Case(module, path, text, stmt.lineno - 1, indent, code))
+    return found
+
+
+def build_cases(count: int, seed: int) -> list[Case]:
+    rng = random.Random(seed)
+    pools = {m: candidates(m) for m in MODULES}
+    for pool in pools.values():
+        rng.shuffle(pool)
+    cases: list[Case] = []
+    while len(cases) < count and any(pools.values()):
+        for module in MODULES:
+            pool = pools[module]
+            while pool and len(cases) < count:
+                case = pool.pop()
+                if not tests_pass(case, case.with_answer("pass")):
+                    cases.append(case)  # the tests notice the line is gone
+                    print(f"  case {len(cases)}/{count}: {case.name()}", file=sys.stderr)
+                    break
+    return cases
+
+
+def raw_answer(engine: LlamaCppEngine, case: Case) -> str:
+    before, after = case.before[-PREFIX_CHARS:], case.after[:SUFFIX_CHARS]
+    request = GenerationRequest(
+        prompt=QWEN.build(before, after), max_tokens=128, stop=(*QWEN.stops, "\n")
+    )
+    return collect(engine, request).text.split("\n", 1)[0]
+
+
+@dataclass
+class Side:
+    name: str
+    passed: int = 0
+    empty: int = 0
+    over_indented: int = 0
+    retyped_next: int = 0
+    seconds: float = 0.0
+
+    def judge(self, case: Case, answer: str, seconds: float) -> bool:
+        self.seconds += seconds
+        next_line = case.after.split("\n")[1].strip() if "\n" in case.after else ""
+        if not answer.strip():
+            self.empty += 1
+        if answer[:1] in (" ", "\t"):
+            self.over_indented += 1
+        last = answer.rstrip().rsplit("\n", 1)[-1].strip()
+        if "\n" in answer.rstrip() and next_line and last == next_line:
+            self.retyped_next += 1
+        ok = tests_pass(case, case.with_answer(answer))
+        self.passed += ok
+        return ok
+
+    def line(self, total: int) -> str:
+        return (
+            f"{self.name:<10} passed {self.passed:>3}/{total}  empty {self.empty:>2}  "
+            f"indented past the cursor {self.over_indented:>2}  re-typed the next line "
+            f"{self.retyped_next:>2}  model time {self.seconds:6.1f} s"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--show", action="store_true", help="print every answer")
+    args = parser.parse_args()
+    try:
+        import test  # noqa: F401  (the standard library's own tests)
+    except ImportError:
+        sys.exit(
+            "this Python has no test package (Debian: apt-get install libpython3.11-testsuite)"
+        )
+    real = load_settings()
+    model_path = installed_model(real, MODEL)
+    print("building cases (each is checked to fail without its line)...", flush=True)
+    cases = build_cases(args.cases, args.seed)
+
+    raw = Side("raw")
+    engine = LlamaCppEngine(model_path, n_threads=real.threads)
+    raw_answers = []
+    for case in cases:
+        started = time.perf_counter()
+        raw_answers.append(raw_answer(engine, case))
+        raw.seconds += time.perf_counter() - started
+    engine.close()
+
+    ours = Side("codesaga")
+    our_answers = []
+    with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CODESAGA_")}
+        env.update(
+            CODESAGA_HOME=str(Path(tmp) / "home"),
+            CODESAGA_MODELS_DIR=str(real.models_dir),
+            CODESAGA_MODEL=MODEL,
+            CODESAGA_COMPLETION_SPECULATE="0",  # each case stands alone
+        )
+        os.environ.clear()
+        os.environ.update(env)
+        settings = load_settings(env)
+        try:
+            with connect(settings) as client:
+                for case in cases:
+                    started = time.perf_counter()
+                    result = client.call(
+                        "complete",
+                        {
+                            "prefix": case.before[-PREFIX_CHARS:],
+                            "suffix": case.after[:SUFFIX_CHARS],
+                            "path": str(case.path),
+                        },
+                    )
+                    ours.seconds += time.perf_counter() - started
+                    our_answers.append(str(result["text"]))
+        finally:
+            stop_daemon(settings)
+
+    print()
+    for case, raw_text, our_text in zip(cases, raw_answers, our_answers, strict=True):
+        raw_ok = raw.judge(case, raw_text, 0.0)
+        our_ok = ours.judge(case, our_text, 0.0)
+        if args.show or raw_ok != our_ok:
+            print(f"{case.name():<16} want {case.target!r}")
+            print(f"  raw {'pass' if raw_ok else 'FAIL'} {raw_text!r}")
+            print(f"  ours {'pass' if our_ok else 'FAIL'} {our_text!r}")
+    print()
+    print(raw.line(len(cases)))
+    print(ours.line(len(cases)))
+    verdict = "met" if ours.passed >= raw.passed else "NOT met"
+    print(f"target (codesaga passes at least as many as raw): {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The completion prompt's KV reuse with the real 0.5B model, through the daemon's socket:
+a client that clips its text, two documents in turn, a warm-up on open."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.cli.client import DaemonClient, connect
+from codesaga.settings import Settings, load_settings
+from tests.conftest import Cli, stop_daemon
+
+# Real code that is not ours, long enough that a 3000-character clip slides over it.
+TEXT = Path(textwrap.__file__).read_text()
+
+
+@pytest.fixture
+def client(cli: Cli, cli_env: dict[str, str]) -> Iterator[DaemonClient]:
+    started = cli("daemon", "start")
+    assert started.returncode == 0, started.stderr
+    settings: Settings = load_settings(cli_env)
+    try:
+        with connect(settings, start=False) as c:
+            yield c
+    finally:
+        stop_daemon(cli_env)
+
+
+def complete(client: DaemonClient, path: str, before: str, after: str) -> dict[str, Any]:
+    result: dict[str, Any] = client.call(
+        "complete", {"prefix": before, "suffix": after, "path": path, "multiline": False}
+    )
+    return result
+
+
+def usage(result: dict[str, Any]) -> tuple[int, int]:
+    u = result["usage"]
+    return int(u["prompt_tokens"]), int(u["prompt_tokens_evaluated"])
+
+
+def at_line(n: int) -> int:
+    """The offset of the start of TEXT's line ``n`` (1-based)."""
+    return sum(len(line) + 1 for line in TEXT.split("\n")[: n - 1])
+
+
+def test_a_clipped_client_after_a_window_move_reads_less_than_its_prompt(
+    client: DaemonClient,
+) -> None:
+    cursor = at_line(200)
+    sent = TEXT[:cursor][-3000:]
+    first = complete(client, "/w/textwrap.py", sent, TEXT[cursor : cursor + 1000])
+    total, read = usage(first)
+    assert read > total // 2  # the first request reads its prompt
+    # The user typed on for 12 lines: the client's 3000 characters slid past the start of the
+    # window, which has to move.
+    cursor = at_line(212)
+    moved = complete(client, "/w/textwrap.py", TEXT[:cursor][-3000:], TEXT[cursor : cursor + 1000])
+    total, read = usage(moved)
+    assert read < total * 0.6, moved["usage"]  # the window's old lines were shifted, not re-read
+
+
+def test_two_documents_in_turn_keep_each_ones_cache(client: DaemonClient) -> None:
+    a, b = at_line(150), at_line(330)
+    complete(client, "/w/a.py", TEXT[:a][-3000:], TEXT[a : a + 600])
+    complete(client, "/w/b.py", TEXT[:b][-3000:], TEXT[b : b + 600])
+    # Back to a: one line further on.
+    a = at_line(151)
+    back = complete(client, "/w/a.py", TEXT[:a][-3000:], TEXT[a : a + 600])
+    total, read = usage(back)
+    assert read < total * 0.3, back["usage"]
+    stats = client.call("stats", {})["completion"]["documents"]
+    assert {d["path"] for d in stats} == {"/w/a.py", "/w/b.py"}
+
+
+def test_opening_a_file_reads_its_prompt_before_the_first_keystroke(
+    client: DaemonClient,
+) -> None:
+    line = 260
+    client.call(
+        "context/add",
+        {"path": "/w/opened.py", "text": TEXT, "line": line, "origin": "opened"},
+    )
+    deadline = time.monotonic() + 300
+    while True:
+        documents = client.call("stats", {})["completion"]["documents"]
+        if any(d["path"] == "/w/opened.py" and d.get("warm-ups") for d in documents):
+            break
+        assert time.monotonic() < deadline, documents
+        time.sleep(0.2)
+    cursor = at_line(line) + len(TEXT.split("\n")[line - 1]) // 2  # typing on that line
+    first = complete(client, "/w/opened.py", TEXT[:cursor], TEXT[cursor:])
+    total, read = usage(first)
+    assert read < total * 0.3, first["usage"]
