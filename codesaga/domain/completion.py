@@ -39,13 +39,24 @@ class CompletionOptions:
         return self.max_lines if self.is_multiline(before, after) else 1
 
 
+BLOCK_OPENERS = (":", "{", "(", "[", "=>")
+
+
 def wants_multiline(before: str, after: str) -> bool:
-    """Several lines make sense where a new statement or block starts at the cursor."""
-    rest_of_line = after.split("\n", 1)[0]
+    """Several lines make sense where a new block starts at the cursor, or where code is
+    added at the end of a block or of the file; between two lines of the same block (an
+    empty line with indented code after it) what goes there is one line, and a model given
+    more room re-types the lines that follow."""
+    rest_of_line, _, later = after.partition("\n")
     if rest_of_line.strip():
         return False
     line = before.rsplit("\n", 1)[-1]
-    return not line.strip() or line.rstrip().endswith((":", "{", "(", "[", "=>"))
+    if line.strip():
+        return line.rstrip().endswith(BLOCK_OPENERS)
+    following = next((x for x in later.split("\n") if x.strip()), None)
+    if following is None:
+        return True
+    return not 0 < _indent(following) >= _indent(line)
 
 
 def postprocess(
@@ -66,6 +77,8 @@ def postprocess(
     """
     text = _cut_at_specials(text, specials)
     lines, _ = _kept_lines(text, before, after, max_lines if multiline else 1)
+    if len(lines) > 1 and _starts_a_next_line(lines[-1], after):
+        lines.pop()  # the model began re-typing what follows the cursor, and was cut off
     result = "\n".join(lines)
     if len(lines) > 1:
         result = result.rstrip()
@@ -113,8 +126,7 @@ def _cut_at_specials(text: str, specials: Sequence[str]) -> str:
 
 def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[str], int | None]:
     """The lines kept, and the index of the line a rule rejected (None: none was)."""
-    next_lines = [line.strip() for line in after.split("\n")[1:] if line.strip()]
-    next_lines = next_lines[:SUFFIX_LINES_CHECKED]
+    next_lines = _next_lines(after)
     cursor_line = before.rsplit("\n", 1)[-1]
     starts_line = not cursor_line.strip()
     block_indent = _indent(cursor_line)
@@ -131,6 +143,18 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
             return kept, i
         kept.append(line)
     return kept, None
+
+
+def _next_lines(after: str) -> list[str]:
+    """The next non-empty lines after the cursor's line, stripped."""
+    return [line.strip() for line in after.split("\n")[1:] if line.strip()][:SUFFIX_LINES_CHECKED]
+
+
+def _starts_a_next_line(line: str, after: str) -> bool:
+    """An unfinished last line that one of the next lines begins with (a line that equals
+    one is already cut by ``_kept_lines``)."""
+    body = line.strip()
+    return len(body) >= 4 and any(n.startswith(body) for n in _next_lines(after))
 
 
 def _only_closers(line: str) -> bool:

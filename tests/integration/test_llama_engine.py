@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 from codesaga.domain.errors import ContextTooLongError, ModelFileError
 from codesaga.domain.fim import QWEN
 from codesaga.domain.prompts import Message
-from codesaga.engine.llama_cpp import LlamaCppEngine
+from codesaga.engine.llama_cpp import PREFILL_STEP, LlamaCppEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, collect
 
 
@@ -144,3 +147,79 @@ def test_fast_apply_drafts_from_the_prompt_and_follows_greedy_decoding(
     # Batched verification rounds differently from one token at a time; drafts are taken
     # only where the model's choice leads by TIE_MARGIN, so the text is the same.
     assert fast.text == plain.text
+
+
+SOURCE = Path(textwrap.__file__).read_text()  # real code that is not ours
+
+
+def fim(
+    before: str, after: str = "\n", max_tokens: int = 8, slot: str | None = None
+) -> GenerationRequest:
+    return GenerationRequest(
+        prompt=QWEN.build(before, after), max_tokens=max_tokens, stop=QWEN.stops, cache_slot=slot
+    )
+
+
+def test_a_window_that_moved_is_shifted_into_place_not_read_again(engine: LlamaCppEngine) -> None:
+    engine.forget()
+    window = SOURCE[:4000]
+    collect(engine, fim(window))
+    # The window's start moved down 30 lines and the user typed on: the lines both windows
+    # hold are moved in the cache to their new positions.
+    start = sum(len(line) + 1 for line in SOURCE.split("\n")[:30])
+    moved = collect(engine, fim(SOURCE[start:4200]))
+    assert moved.prompt_tokens_evaluated < moved.prompt_tokens * 0.25
+    engine.forget()
+    assert collect(engine, fim(SOURCE[start:4200])).prompt_tokens_evaluated == moved.prompt_tokens
+
+
+def test_documents_in_turn_keep_their_own_cache(engine: LlamaCppEngine) -> None:
+    engine.forget()
+    a, b = SOURCE[:3000], SOURCE[5000:8000]
+    collect(engine, fim(a, slot="a"))
+    collect(engine, fim(b, slot="b"))
+    back = collect(engine, fim(a + "x = ", slot="a"))
+    assert back.prompt_tokens_evaluated < 12
+    assert len(engine.states) == 2 and engine.states.size > 0
+
+
+def test_a_saved_state_over_the_budget_is_dropped_oldest_first(small_model: Path) -> None:
+    small = LlamaCppEngine(small_model, n_ctx=1024, n_threads=1, state_cache_mib=1)
+    try:
+        for slot in ("a", "b", "c"):
+            collect(small, fim(SOURCE[:200] + slot, slot=slot))
+        assert 0 < small.states.size <= 2**20
+        # "c" owns the context (saved only when another slot takes it over); "a" and "b"
+        # do not both fit in 1 MiB, so the least recent went.
+        assert "c" not in small.states and "b" in small.states and "a" not in small.states
+    finally:
+        small.close()
+
+
+def test_a_cancelled_prefill_stops_within_a_token_and_keeps_what_it_read(
+    engine: LlamaCppEngine,
+) -> None:
+    timed = collect(engine, ask("Count from 1 to 50, one number per line.", max_tokens=24))
+    per_token = timed.generation_seconds / max(1, timed.completion_tokens - 1)
+    engine.forget()
+    request = GenerationRequest(prompt=QWEN.build(SOURCE[:5200], ""), max_tokens=0)
+    cancel = CancelToken()
+    box: dict[str, Finished] = {}
+    reader = threading.Thread(
+        target=lambda: box.setdefault("f", collect(engine, request, cancel=cancel))
+    )
+    reader.start()
+    deadline = time.monotonic() + 120
+    while engine._llm.n_tokens < 2 * PREFILL_STEP:  # it has read two steps
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    cancelled_at = time.perf_counter()
+    cancel.cancel()
+    reader.join(60)
+    stopped = time.perf_counter() - cancelled_at
+    assert box["f"].reason == "cancelled"
+    assert stopped < 1.5 * per_token, (stopped, per_token)
+    kept = engine._llm.n_tokens
+    assert kept >= 2 * PREFILL_STEP
+    rest = collect(engine, request)  # the next request reads only what is left
+    assert rest.reason == "length" and rest.prompt_tokens_evaluated == rest.prompt_tokens - kept

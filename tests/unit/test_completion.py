@@ -65,6 +65,13 @@ def test_multiline_is_decided_from_the_cursor() -> None:
     assert wants_multiline("def f():", "\n")
     assert not wants_multiline("x = fo", "\n")
     assert not wants_multiline("    ", "x = 1\n")
+    # An empty line inside a block, with the block's code after it: one line goes there.
+    assert not wants_multiline("def f():\n    a = 1\n    ", "\n    return a\n")
+    assert not wants_multiline("def f():\n    a = 1\n", "\n    return a\n")
+    # At the end of a block, or between top-level statements: a new block may follow.
+    assert wants_multiline("def f():\n    a = 1\n    ", "\n\ndef g():\n    pass\n")
+    assert wants_multiline("import os\n", "\nprint(os.sep)\n")
+    assert wants_multiline("def f():\n    ", "\n\nx = 1\n")
     assert CompletionOptions(max_lines=5).lines_allowed("    ", "\n") == 5
     assert CompletionOptions(max_lines=5, multiline=False).lines_allowed("    ", "\n") == 1
 
