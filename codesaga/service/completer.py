@@ -41,7 +41,14 @@ from codesaga.domain.completion import (
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
-from codesaga.domain.fim import FimFormat, WindowAnchor, anchor_at, suffix_window, window_start
+from codesaga.domain.fim import (
+    FimFormat,
+    WindowAnchor,
+    anchor_at,
+    line_start_at,
+    suffix_window,
+    window_start,
+)
 from codesaga.domain.repo_context import Chunk, ContextRing, select_chunks
 from codesaga.engine.port import CancelToken, Finished, GenerationRequest, Infill
 from codesaga.service.runner import ModelRunner, Priority
@@ -53,6 +60,12 @@ SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
 DOCUMENTS_TRACKED = 32  # documents whose prompt reuse `stats` reports
 CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
 WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
+# When a request's time budget cannot hold reading its prompt, it is answered from a short
+# window (the last lines before the cursor and the suffix, no other files) and the whole
+# prompt is read in the background for the next keystroke.
+SHORT_PREFIX_CHARS = 600
+CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
+SPEED_WEIGHT = 0.3  # of the newest measurement in the prompt reading speed's moving average
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,14 @@ class _Prompt:
     key: str
     sources: tuple[str, ...] = ()  # the files whose text is in the prompt
     infill: Infill | None = None
+    name: str | None = None  # the document's path as the model sees it
+    short: bool = False  # a short window, answered while the whole prompt is read later
+
+    @property
+    def slot(self) -> str:
+        """The engine's KV-state slot: the document's, and another for its short prompts, so
+        that answering one does not throw away what was read of the other."""
+        return ("short:" if self.short else "") + document_slot(self.doc)
 
     def request(
         self, max_tokens: int, temperature: float = 0.0, seed: int | None = None
@@ -85,7 +106,7 @@ class _Prompt:
             reserve=16,
             sources=self.sources,
             infill=self.infill,
-            cache_slot=document_slot(self.doc),
+            cache_slot=self.slot,
         )
 
     def answer(self, generated: str) -> str:
@@ -161,6 +182,8 @@ class Completer:
         self._anchors: dict[str, WindowAnchor] = {}
         self._warming: dict[str, CancelToken] = {}
         self._documents: OrderedDict[str, Counter[str]] = OrderedDict()
+        self._last_read: dict[str, str] = {}  # slot -> the last prompt text given to the model
+        self._read_speed: float | None = None  # prompt tokens read per second, lately
         self._rings: dict[str, ContextRing] = {}
         self._snapshots: dict[str, tuple[int, tuple[Chunk, ...]]] = {}
         self._last_request = 0.0
@@ -240,56 +263,61 @@ class Completer:
         (an editor opened it or switched to it). It runs at idle priority in the background;
         any request someone waits for cancels it at once, and what it read stays in the KV
         cache for that request."""
-        token = CancelToken()
-        with self._lock:
-            previous = self._warming.get(path)
-            if previous is not None:
-                previous.cancel()
-            self._warming[path] = token
-        self._executor.submit(self._warm, token, path, text, line, workspace, model)
+        self._executor.submit(self._warm, path, text, line, workspace, model)
 
     def _warm(
-        self,
-        token: CancelToken,
-        path: str,
-        text: str,
-        line: int | None,
-        workspace: str | None,
-        model: str | None,
+        self, path: str, text: str, line: int | None, workspace: str | None, model: str | None
     ) -> None:
         try:
             info, _ = self.runner.info(Role.COMPLETION, model)  # loads the model if need be
-            if info.fim is None or token.cancelled:
-                return
-            lines = text.split("\n")
-            cut = sum(len(x) + 1 for x in lines[: max(0, (line or 1) - 1)])
-            before, after = text[:cut], text[cut:]
-            layout = self._layout(path, path, before, after, workspace, ())
-            ahead = info.fim.stable_start(
-                layout.windows.before, layout.files, layout.name, suffix_first=self._suffix_first
-            )
-            request = GenerationRequest(
-                prompt=ahead,
-                max_tokens=0,
-                reserve=16 + self.settings.completion_max_tokens,
-                sources=layout.sources,
-                cache_slot=document_slot(path),
-            )
+        except Exception:  # a warm-up is a favour: the completion will report the real error
+            logger.debug("warming %s failed", path, exc_info=True)
+            return
+        if info.fim is None:
+            return
+        lines = text.split("\n")
+        cut = sum(len(x) + 1 for x in lines[: max(0, (line or 1) - 1)])
+        before, after = text[:cut], text[cut:]
+        layout = self._layout(path, path, before, after, workspace, ())
+        ahead = info.fim.stable_start(
+            layout.windows.before, layout.files, layout.name, suffix_first=self._suffix_first
+        )
+        self._read_ahead(path, document_slot(path), ahead, layout.sources, model)
+
+    def _read_ahead(
+        self, doc: str, slot: str, text: str, sources: tuple[str, ...], model: str | None
+    ) -> None:
+        """Read ``text`` into the model's KV cache (slot ``slot``) at idle priority, on this
+        thread. Any request someone waits for cancels it at once, keeping what was read."""
+        token = CancelToken()
+        with self._lock:
+            previous = self._warming.get(doc)
+            if previous is not None:
+                previous.cancel()
+            self._warming[doc] = token
+            self._last_read[slot] = text
+        request = GenerationRequest(
+            prompt=text,
+            max_tokens=0,
+            reserve=16 + self.settings.completion_max_tokens,
+            sources=sources,
+            cache_slot=slot,
+        )
+        try:
             outcome = self.runner.run(
                 Role.COMPLETION, request, cancel=token, priority=Priority.IDLE, model=model
             )
             read = outcome.finished
-            self._count_prompt(
-                path, read, "warm-ups cancelled" if read.reason == "cancelled" else "warm-ups"
-            )
+            cancelled = read.reason == "cancelled"
+            self._count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
         except CancelledError:
             self._count("warm-ups cancelled")
-        except Exception:  # a warm-up is a favour: the completion will report the real error
-            logger.debug("warming %s failed", path, exc_info=True)
+        except Exception:  # a favour: the completion will report the real error
+            logger.debug("reading ahead for %s failed", doc, exc_info=True)
         finally:
             with self._lock:
-                if self._warming.get(path) is token:
-                    del self._warming[path]
+                if self._warming.get(doc) is token:
+                    del self._warming[doc]
 
     # -- the request ----------------------------------------------------------------------
 
@@ -325,6 +353,22 @@ class Completer:
             self._count(source)
             return Completion(text, prompt.model_name, source)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
+        if options.time_budget and self._reading_exceeds(prompt, options.time_budget):
+            # Never wait for a re-read: answer from a short window now, then read the whole
+            # prompt in the background, where the next keystroke will find it.
+            self._count("short-window")
+            try:
+                return self._from_model(self._shortened(prompt), deadline, cancel)
+            finally:
+                self._executor.submit(
+                    self._read_ahead, prompt.doc, prompt.slot, prompt.text, prompt.sources,
+                    prompt.model,
+                )  # fmt: skip
+        return self._from_model(prompt, deadline, cancel)
+
+    def _from_model(
+        self, prompt: _Prompt, deadline: float | None, cancel: CancelToken | None
+    ) -> Completion:
         for _ in range(2):  # a reused generation may turn out to disagree: then run our own
             gen, typed = self._attach(prompt)
             try:
@@ -352,6 +396,37 @@ class Completer:
                 return Completion(rest, prompt.model_name, "in-flight", gen.finished)
         raise CancelledError("a newer completion for this document replaced this one")
 
+    def _reading_exceeds(self, prompt: _Prompt, budget: float) -> bool:
+        """Whether reading what the model does not hold of ``prompt`` yet would take longer
+        than ``budget`` seconds (an estimate from the prompt last read in its slot and the
+        speed prompts were read at lately; False until a speed was measured)."""
+        with self._lock:
+            speed = self._read_speed
+            last = self._last_read.get(prompt.slot, "")
+        if speed is None:
+            return False
+        held = shared_prefix(last, prompt.text)
+        return (len(prompt.text) - held) / CHARS_PER_TOKEN / speed > budget
+
+    def _shortened(self, prompt: _Prompt) -> _Prompt:
+        """The same request with a short prefix window and no other files."""
+        before = prompt.before
+        if len(before) > SHORT_PREFIX_CHARS:
+            before = before[line_start_at(before, len(before) - SHORT_PREFIX_CHARS) :]
+        windows = prompt_windows(before, prompt.after, None, self.settings)
+        text = prompt.fim.build(
+            windows.before, windows.after, (), prompt.name, suffix_first=self._suffix_first
+        )
+        return dataclasses.replace(
+            prompt,
+            text=text,
+            typed_space=windows.typed_space,
+            key=_digest(prompt.model_name, prompt.lines, text),
+            sources=tuple(p for p in prompt.sources if p == prompt.doc),
+            infill=Infill(windows.before, windows.after),
+            short=True,
+        )
+
     def _prompt(
         self,
         ctx: CodeContext,
@@ -377,9 +452,7 @@ class Completer:
         files, sources = layout.files, layout.sources
         text = fim.build(before, after, files, layout.name, suffix_first=self._suffix_first)
         lines = options.lines_allowed(ctx.before, ctx.after)
-        digest = hashlib.blake2b(
-            f"{resolved.name}\0{lines}\0{text}".encode(), digest_size=16
-        ).hexdigest()
+        digest = _digest(resolved.name, lines, text)
         return _Prompt(
             doc,
             model,
@@ -393,6 +466,7 @@ class Completer:
             digest,
             sources,
             Infill(before, after, tuple(files)),
+            layout.name,
         )
 
     def _layout(
@@ -519,6 +593,8 @@ class Completer:
                 gen.settled = True
                 gen.cancel.cancel()
 
+        with self._lock:
+            self._last_read[p.slot] = p.text
         try:
             if gen.cancel.cancelled:
                 raise CancelledError("replaced before it started")
@@ -605,6 +681,11 @@ class Completer:
 
     def _count_prompt(self, doc: str, finished: Finished, kind: str = "generations") -> None:
         with self._lock:
+            read = finished.prompt_tokens_evaluated
+            if read >= 64 and finished.prompt_seconds > 0:  # enough to measure a speed by
+                speed = read / finished.prompt_seconds
+                last = self._read_speed
+                self._read_speed = speed if last is None else last + SPEED_WEIGHT * (speed - last)
             for counts in (self.counts, self._document(doc)):
                 counts[kind] += 1
                 counts["prompt_tokens"] += finished.prompt_tokens
@@ -648,6 +729,23 @@ def _reuse(counts: dict[str, Any]) -> dict[str, Any]:
         "evaluated_ratio": ratio,
         "reuse": None if ratio is None else round(1 - ratio, 4),
     }
+
+
+def shared_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix (slices compare in C: a binary search)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _digest(model_name: str, lines: int, text: str) -> str:
+    """The completion cache's key of a prompt."""
+    return hashlib.blake2b(f"{model_name}\0{lines}\0{text}".encode(), digest_size=16).hexdigest()
 
 
 def document_slot(doc: str) -> str:

@@ -313,3 +313,27 @@ def test_stats_report_reuse_per_document(
     a = stats["documents"][0]
     assert a["generations"] == 2 and a["prompt_tokens"] > 0
     assert a["reuse"] == round(1 - a["prompt_tokens_evaluated"] / a["prompt_tokens"], 4)
+
+
+def test_a_budget_too_short_for_the_read_answers_from_a_short_window(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+    # As measured on a slow machine: ~1,300 tokens to read at 50 tokens/s is 26 s.
+    completer._read_speed = 50.0
+    engine.enqueue("1")
+    budget = CompletionOptions(multiline=False, time_budget=1.0)
+    done = completer.complete(at(long_before), budget)
+    assert done.text == "1" and completer.stats()["short-window"] == 1
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)  # then the whole prompt is read
+    answered, read = engine.history
+    assert answered.prompt is not None and read.prompt is not None
+    assert len(answered.prompt) < 1000 < len(read.prompt) and read.max_tokens == 0
+    assert answered.cache_slot == "short:complete:/w/geo.py"
+    assert read.cache_slot == "complete:/w/geo.py"
+    # The next keystroke finds the whole prompt read: it asks the model with all of it.
+    engine.enqueue("2")
+    again = completer.complete(at(long_before + "1"), budget)
+    assert again.text == "2" and completer.stats()["short-window"] == 1
+    assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
