@@ -43,10 +43,11 @@ BLOCK_OPENERS = (":", "{", "(", "[", "=>")
 
 
 def wants_multiline(before: str, after: str) -> bool:
-    """Several lines make sense where a new block starts at the cursor, or where code is
-    added at the end of a block or of the file; between two lines of the same block (an
-    empty line with indented code after it) what goes there is one line, and a model given
-    more room re-types the lines that follow."""
+    """Several lines make sense where a new block's body starts at the cursor (after a line
+    that opens one, with no body below yet) or at the end of the file. Elsewhere, on an empty
+    line between code, what goes there is most often one line, and a small model given more
+    room re-types or rewrites the code that follows; the next line comes from speculation
+    once this one is accepted."""
     rest_of_line, _, later = after.partition("\n")
     if rest_of_line.strip():
         return False
@@ -55,8 +56,10 @@ def wants_multiline(before: str, after: str) -> bool:
         return line.rstrip().endswith(BLOCK_OPENERS)
     following = next((x for x in later.split("\n") if x.strip()), None)
     if following is None:
-        return True
-    return not 0 < _indent(following) >= _indent(line)
+        return True  # the end of the file
+    previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), "")
+    opens_block = previous.rstrip().endswith(BLOCK_OPENERS)
+    return opens_block and _indent(following) <= _indent(previous)
 
 
 def postprocess(

@@ -68,10 +68,14 @@ def test_multiline_is_decided_from_the_cursor() -> None:
     # An empty line inside a block, with the block's code after it: one line goes there.
     assert not wants_multiline("def f():\n    a = 1\n    ", "\n    return a\n")
     assert not wants_multiline("def f():\n    a = 1\n", "\n    return a\n")
-    # At the end of a block, or between top-level statements: a new block may follow.
-    assert wants_multiline("def f():\n    a = 1\n    ", "\n\ndef g():\n    pass\n")
-    assert wants_multiline("import os\n", "\nprint(os.sep)\n")
+    # At the end of a block too: the next line comes once this one is accepted.
+    assert not wants_multiline("def f():\n    a = 1\n    ", "\n\ndef g():\n    pass\n")
+    assert not wants_multiline("import os\n", "\nprint(os.sep)\n")
+    # A new block's body, or the end of the file: several lines.
     assert wants_multiline("def f():\n    ", "\n\nx = 1\n")
+    assert wants_multiline("if x {\n    ", "\n}\n")
+    assert wants_multiline("x = 1\n\n", "\n")
+    assert not wants_multiline("def f():\n    ", "\n    return 1\n")  # the body is there
     assert CompletionOptions(max_lines=5).lines_allowed("    ", "\n") == 5
     assert CompletionOptions(max_lines=5, multiline=False).lines_allowed("    ", "\n") == 1
 
