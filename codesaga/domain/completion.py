@@ -78,7 +78,7 @@ def postprocess(
     ``max_lines`` lines (one when not ``multiline``); drop closing brackets nothing opened
     and those the rest of the line already has; return "" for a whitespace-only suggestion.
     """
-    text = _cut_at_specials(text, specials)
+    text = _fit_indentation(_cut_at_specials(text, specials), before)
     lines, _ = _kept_lines(text, before, after, max_lines if multiline else 1)
     if len(lines) > 1 and _starts_a_next_line(lines[-1], after):
         lines.pop()  # the model began re-typing what follows the cursor, and was cut off
@@ -135,8 +135,10 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
     block_indent = _indent(cursor_line)
     kept: list[str] = []
     for i, line in enumerate(text.split("\n")):
-        whole_line = i > 0 or starts_line
-        if whole_line and line.strip() and line.strip() in next_lines:
+        # A first line is a re-type only if it is the very next line: the same statement a
+        # few lines further on (both branches of an if) is often what belongs here too.
+        repeats = next_lines if i > 0 else next_lines[:1]
+        if (i > 0 or starts_line) and line.strip() and line.strip() in repeats:
             return kept, i
         if i > 0 and block_indent and line.strip() and _indent(line) < block_indent:
             if _only_closers(line) and len(kept) < limit:
@@ -146,6 +148,26 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
             return kept, i
         kept.append(line)
     return kept, None
+
+
+def _fit_indentation(text: str, before: str) -> str:
+    """Drop indentation a suggestion adds at a cursor that is already indented as deep as
+    the code allows (after the line before it, which opens no block): a model shown a prompt
+    that ends in indentation sometimes indents once more, which Python cannot compile."""
+    cursor_line = before.rsplit("\n", 1)[-1]
+    extra = text[: len(text) - len(text.lstrip(" \t"))]
+    if not extra or cursor_line.strip() or "\n" in extra or open_brackets(before):
+        return text
+    previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), None)
+    if previous is None:
+        return text
+    if previous.rstrip().endswith(BLOCK_OPENERS):
+        if _indent(cursor_line) <= _indent(previous):
+            return text  # the body's indentation is not typed yet: the model's is welcome
+        deepest = _indent(cursor_line)
+    else:
+        deepest = _indent(previous)
+    return text[len(extra) :] if _indent(cursor_line) >= deepest else text
 
 
 def _next_lines(after: str) -> list[str]:

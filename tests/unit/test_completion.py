@@ -93,3 +93,41 @@ def test_typed_space_is_split_off_but_indentation_is_not() -> None:
     assert split_typed_space("x = 1\n    return ") == ("x = 1\n    return", " ")
     assert split_typed_space("def f():\n    ") == ("def f():\n    ", "")
     assert split_typed_space("foo(") == ("foo(", "")
+
+
+# The three faults an infill benchmark showed (blanked lines in real, tested functions).
+
+
+def test_infill_fault_several_lines_ending_in_the_next_line() -> None:
+    before = "def mad(x):\n    m = median(x)\n    "
+    after = "\n    return mad\n"
+    assert not wants_multiline(before, after)  # between two lines of a block: one line
+    answer = "d = [abs(v - m) for v in x]\n    mad = median(d)\n    return mad"
+    kept = postprocess(answer, before, after, max_lines=8, multiline=True)
+    assert kept == "d = [abs(v - m) for v in x]\n    mad = median(d)"
+    cut_off = "d = [abs(v - m) for v in x]\n    mad = median(d)\n    return m"
+    assert postprocess(cut_off, before, after) == "d = [abs(v - m) for v in x]\n    mad = median(d)"
+
+
+def test_infill_fault_indented_past_an_indented_cursor() -> None:
+    before = (
+        "class A:\n    def f(self, y):\n        for x in y:\n            if x:\n"
+        "                a = 1\n                "
+    )
+    after = "\n                return a\n"
+    assert postprocess("    b = a + 1", before, after, multiline=False) == "b = a + 1"
+    # After a line that opens a block, with the body's indentation not typed yet, the
+    # model's indentation is what the line needs.
+    opened = "def f(y):\n    if y:\n    "
+    assert postprocess("    return 1", opened, "\n", multiline=False) == "    return 1"
+    # Inside brackets any indentation goes.
+    call = "total = add(\n    1,\n    "
+    assert postprocess("    2)", call, "\n", multiline=False) == "    2)"
+
+
+def test_infill_fault_empty_when_the_line_also_appears_further_down() -> None:
+    before = "def pick(a, b):\n    if a > b:\n        "
+    after = "\n    elif b > a:\n        return b\n    return a\n"
+    assert postprocess("return a", before, after, multiline=False) == "return a"
+    # ... but the very next line, re-typed, is still no suggestion.
+    assert postprocess("elif b > a:", before, after, multiline=False) == ""
