@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from installed import installed_model
+from installed import installed_model, isolated_env
 
 from codesaga.cli.client import connect, stop_daemon
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
@@ -472,15 +472,12 @@ def main() -> None:
 
     ours: dict[str, tuple[Run, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CODESAGA_")}
-        env.update(
-            CODESAGA_HOME=str(Path(tmp) / "home"),
-            CODESAGA_MODELS_DIR=str(real.models_dir),
+        env = isolated_env(
+            Path(tmp) / "home",
+            real.models_dir,
             CODESAGA_MODEL=MODEL,
             CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
         )
-        os.environ.clear()
-        os.environ.update(env)  # the daemon started here inherits these settings
         settings = load_settings(env)
         try:
             with websocket_side(settings) as (side, stats):

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from installed import installed_model
+from installed import installed_model, isolated_env
 
 from codesaga.cli.client import connect, stop_daemon
 from codesaga.domain.fim import QWEN
@@ -218,15 +218,12 @@ def main() -> None:
     ours = Side("codesaga")
     our_answers = []
     with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CODESAGA_")}
-        env.update(
-            CODESAGA_HOME=str(Path(tmp) / "home"),
-            CODESAGA_MODELS_DIR=str(real.models_dir),
+        env = isolated_env(
+            Path(tmp) / "home",
+            real.models_dir,
             CODESAGA_MODEL=MODEL,
             CODESAGA_COMPLETION_SPECULATE="0",  # each case stands alone
         )
-        os.environ.clear()
-        os.environ.update(env)
         settings = load_settings(env)
         try:
             with connect(settings) as client:

@@ -3,6 +3,7 @@ inputs that stay the same while the code changes."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,14 @@ def text_at(commit: str, source: Path) -> str:
             return shown.stdout
         print(f"note: {source.name} as in the working copy (no commit {commit[:7]})")
     return source.read_text()
+
+
+def isolated_env(home: Path, models_dir: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without CODESAGA_ variables, with a fresh CODESAGA_HOME,
+    the installed models and ``settings``; installed as os.environ too, so that the daemon a
+    benchmark starts inherits it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODESAGA_")}
+    env.update(CODESAGA_HOME=str(home), CODESAGA_MODELS_DIR=str(models_dir), **settings)
+    os.environ.clear()
+    os.environ.update(env)
+    return env

@@ -54,13 +54,10 @@ class FakeEngine:
         self.history.append(request)
         if request.max_tokens <= 0:  # a prefill: nothing to say, and no scripted answer used
             cancelled = cancel is not None and cancel.cancelled
-            yield Finished(
-                reason="cancelled" if cancelled else "length",
+            yield Finished.without_output(
+                "cancelled" if cancelled else "length",
                 prompt_tokens=prompt_tokens,
                 prompt_tokens_evaluated=prompt_tokens,
-                completion_tokens=0,
-                prompt_seconds=0.0,
-                generation_seconds=0.0,
             )
             return
         tokens = self._script.popleft() if self._script else []

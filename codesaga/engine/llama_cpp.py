@@ -224,13 +224,11 @@ class LlamaCppEngine:
         finally:
             self._watch_prompt(None)
         if not read or max_tokens <= 0:
-            yield Finished(
-                reason="length" if read else "cancelled",
+            yield Finished.without_output(
+                "length" if read else "cancelled",
                 prompt_tokens=len(tokens),
                 prompt_tokens_evaluated=self._llm.n_tokens - reused,
-                completion_tokens=0,
                 prompt_seconds=time.perf_counter() - started,
-                generation_seconds=0.0,
             )
             return
         if request.seed is not None:

@@ -84,6 +84,25 @@ class Finished:
     drafted: int = 0  # fast apply: tokens guessed from the prompt ...
     draft_accepted: int = 0  # ... and how many of them the model confirmed
 
+    @classmethod
+    def without_output(
+        cls,
+        reason: Literal["stop", "length", "cancelled"] = "stop",
+        *,
+        prompt_tokens: int = 0,
+        prompt_tokens_evaluated: int = 0,
+        prompt_seconds: float = 0.0,
+    ) -> Finished:
+        """A request that generated nothing: answered without the model, or a prefill."""
+        return cls(
+            reason=reason,
+            prompt_tokens=prompt_tokens,
+            prompt_tokens_evaluated=prompt_tokens_evaluated,
+            completion_tokens=0,
+            prompt_seconds=prompt_seconds,
+            generation_seconds=0.0,
+        )
+
 
 Event = Delta | Finished
 

@@ -79,14 +79,7 @@ class RemoteEngine:
         if request.max_tokens <= 0:
             # A prefill ahead of a completion: a server keeps its own cache, and reading a
             # prompt there to warm it would cost the server more than it saves us.
-            yield Finished(
-                reason="length",
-                prompt_tokens=0,
-                prompt_tokens_evaluated=0,
-                completion_tokens=0,
-                prompt_seconds=0.0,
-                generation_seconds=0.0,
-            )
+            yield Finished.without_output("length")
             return
         path, body = self._endpoint(request)
         loop = asyncio.new_event_loop()

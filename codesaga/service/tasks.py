@@ -294,14 +294,7 @@ class Assistant:
             if done.finished is not None and done.source == "model":
                 rec.timings = _timings(done.finished)
             # An answer without the model evaluated nothing: its usage says so.
-            nothing = Finished(
-                reason="stop",
-                prompt_tokens=0,
-                prompt_tokens_evaluated=0,
-                completion_tokens=0,
-                prompt_seconds=0.0,
-                generation_seconds=0.0,
-            )
+            nothing = Finished.without_output()
             result = TaskResult(
                 rec.id,
                 rec.type,
