@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.util
+import json
 import os
 import random
 import subprocess
@@ -194,7 +195,24 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=40)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--show", action="store_true", help="print every answer")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for codesaga's daemon, e.g. completion_suffix_lines=16 (repeatable)",
+    )
+    parser.add_argument(
+        "--raw-answers",
+        type=Path,
+        help="a JSON file: the raw answers are read from it if it holds this case set's, "
+        "else written to it (to compare settings without re-running raw)",
+    )
     args = parser.parse_args()
+    overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides[f"CODESAGA_{key.strip().upper()}"] = value.strip()
     try:
         import test  # noqa: F401  (the standard library's own tests)
     except ImportError:
@@ -207,13 +225,24 @@ def main() -> None:
     cases = build_cases(args.cases, args.seed)
 
     raw = Side("raw")
-    engine = LlamaCppEngine(model_path, n_threads=real.threads)
-    raw_answers = []
-    for case in cases:
-        started = time.perf_counter()
-        raw_answers.append(raw_answer(engine, case))
-        raw.seconds += time.perf_counter() - started
-    engine.close()
+    names = [case.name() for case in cases]
+    saved = (
+        json.loads(args.raw_answers.read_text())
+        if args.raw_answers and args.raw_answers.exists()
+        else {}
+    )
+    if saved.get("cases") == names:
+        raw_answers = list(saved["answers"])
+    else:
+        engine = LlamaCppEngine(model_path, n_threads=real.threads)
+        raw_answers = []
+        for case in cases:
+            started = time.perf_counter()
+            raw_answers.append(raw_answer(engine, case))
+            raw.seconds += time.perf_counter() - started
+        engine.close()
+        if args.raw_answers:
+            args.raw_answers.write_text(json.dumps({"cases": names, "answers": raw_answers}))
 
     ours = Side("codesaga")
     our_answers = []
@@ -223,6 +252,7 @@ def main() -> None:
             real.models_dir,
             CODESAGA_MODEL=MODEL,
             CODESAGA_COMPLETION_SPECULATE="0",  # each case stands alone
+            **overrides,
         )
         settings = load_settings(env)
         try:
