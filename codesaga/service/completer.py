@@ -715,6 +715,8 @@ class Completer:
         with self._lock:
             for gen in self._inflight.values():
                 gen.cancel.cancel()
+            for warming in self._warming.values():
+                warming.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
