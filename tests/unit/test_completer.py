@@ -305,7 +305,7 @@ def test_stats_report_reuse_per_document(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
     completer = make()
-    for path, before in (("/w/a.py", BEFORE), ("/w/b.py", BEFORE), ("/w/a.py", BEFORE + "h")):
+    for path, before in (("/w/a.py", BEFORE), ("/w/b.py", "y = "), ("/w/a.py", BEFORE + "h")):
         engine.enqueue("w * h")
         completer.complete(at(before, path=path), LINE)
     stats = completer.stats()
