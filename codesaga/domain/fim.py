@@ -115,6 +115,10 @@ class WindowAnchor:
     whole: bool = False  # the window showed all of that text
 
 
+# The share of the window a move keeps: the rest is room to type into before the next
+# move. A move costs little (the kept tokens are shifted, not re-read), and a larger window
+# completes better.
+KEPT_AFTER_MOVE = 0.75
 ANCHOR_CHARS = 160  # enough of the window's first lines to be unlikely to repeat nearby
 SEEN_CHARS = 4096
 CLIP_PROBE = 64
@@ -126,22 +130,26 @@ def window_start(before: str, anchor: WindowAnchor | None, *, max_chars: int) ->
     The start stays on its anchor while the window still fits ``max_chars``, so consecutive
     keystrokes share the whole prefix in the model's KV cache, whatever the client cut off
     in front of it. When it no longer fits (or the client's text no longer reaches back to
-    it) it moves forward in one large step, to keep half of what fits, and stays there again:
-    the window moves rarely, and a move shifts the cached tokens instead of re-reading them.
-    A first request sees everything that fits.
+    it) it moves forward in one large step, to keep KEPT_AFTER_MOVE of what fits, and stays
+    there again: the window moves rarely, and a move shifts the cached tokens instead of
+    re-reading them. A first request sees everything that fits.
     """
-    clipped = False
     if anchor is not None:
         found = find_anchor(before, anchor, max_chars=max_chars)
         if found == 0 or (found is not None and not (anchor.whole and len(before) <= max_chars)):
             return found
         if found is not None:
             return 0  # text appeared above a window that showed everything: show it too
-        clipped = client_clipped(before, anchor)
-    if not clipped and len(before) <= max_chars:
+        grown_past = find_anchor(before, anchor, max_chars=len(before)) is not None
+        if grown_past or client_clipped(before, anchor):
+            # The user typed on past what the window holds, or the client's text slid past
+            # its start: one step forward, with room to type into.
+            keep = int(min(len(before), max_chars) * KEPT_AFTER_MOVE)
+            return line_start_at(before, len(before) - keep)
+    # A first request, or the anchor is gone (an edit, another place): all that fits.
+    if len(before) <= max_chars:
         return 0
-    keep = min(len(before), max_chars) // 2
-    return line_start_at(before, len(before) - keep)
+    return line_start_at(before, len(before) - max_chars)
 
 
 def client_clipped(before: str, anchor: WindowAnchor) -> bool:
