@@ -140,7 +140,9 @@ def window_start(before: str, anchor: WindowAnchor | None, *, max_chars: int) ->
             return found
         if found is not None:
             return 0  # text appeared above a window that showed everything: show it too
-        grown_past = find_anchor(before, anchor, max_chars=len(before)) is not None
+        behind = find_anchor(before, anchor, max_chars=len(before))
+        # Typed past the window's room since the last request (a jump further down is not):
+        grown_past = behind is not None and len(before) - behind - anchor.from_end < max_chars // 4
         if grown_past or client_clipped(before, anchor):
             # The user typed on past what the window holds, or the client's text slid past
             # its start: one step forward, with room to type into.

@@ -121,3 +121,13 @@ def test_suffix_window_is_short_and_ends_at_a_line() -> None:
     assert suffix_window(after, max_lines=2, max_chars=1000) == ")\nx0 = 0\nx1 = 1"
     clipped = suffix_window(after, max_lines=40, max_chars=20)
     assert len(clipped) <= 20 and clipped.endswith("\n")
+
+
+def test_a_jump_elsewhere_in_a_long_file_sees_all_that_fits() -> None:
+    text = "".join(f"line {i:04}\n" for i in range(1000))  # 10 chars a line
+    here = text[:3000]
+    anchor = anchor_at(here, window_start(here, None, max_chars=1000))
+    there = text[:9000]  # the cursor jumped 600 lines down: the anchor is far behind
+    assert window_start(there, anchor, max_chars=1000) == 8000
+    elsewhere = "".join(f"other {i:04}\n" for i in range(500))  # another text altogether
+    assert 980 <= len(elsewhere) - window_start(elsewhere, anchor, max_chars=1000) <= 1000
