@@ -60,14 +60,16 @@ class Settings:
         4000, "Most characters before the cursor in a completion prompt."
     )
     completion_suffix_lines: int = _key(
-        8, "Lines after the cursor's line in a completion prompt (re-read on each keystroke)."
+        24,
+        "Lines after the cursor's line in a completion prompt at the start of a line (read "
+        "again at each new line; what follows tells the model what belongs here).",
     )
     completion_suffix_lines_midline: int = _key(
         2,
         "Lines after the cursor's line when the cursor follows code on its line: the answer is "
         "then the rest of that line, which needs little look-ahead.",
     )
-    completion_suffix_chars: int = _key(600, "Most characters after the cursor in that prompt.")
+    completion_suffix_chars: int = _key(1500, "Most characters after the cursor in that prompt.")
     completion_context_chars: int = _key(
         2000, "Most characters of other files' recent chunks in a completion prompt."
     )

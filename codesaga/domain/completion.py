@@ -151,23 +151,21 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
 
 
 def _fit_indentation(text: str, before: str) -> str:
-    """Drop indentation a suggestion adds at a cursor that is already indented as deep as
-    the code allows (after the line before it, which opens no block): a model shown a prompt
-    that ends in indentation sometimes indents once more, which Python cannot compile."""
+    """Drop indentation a suggestion adds where the programmer has indented the empty line
+    already: a model shown a prompt that ends in indentation sometimes indents once more,
+    which Python cannot compile, or continues the deeper block the programmer just left.
+    Only after a line that opens a block, with the body's indentation not typed yet, is the
+    model's own indentation what the line needs."""
     cursor_line = before.rsplit("\n", 1)[-1]
     extra = text[: len(text) - len(text.lstrip(" \t"))]
-    if not extra or cursor_line.strip() or "\n" in extra or open_brackets(before):
+    if not extra or not cursor_line or cursor_line.strip() or "\n" in extra:
         return text
-    previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), None)
-    if previous is None:
+    if open_brackets(before):
+        return text  # a continuation line: any indentation goes
+    previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), "")
+    if previous.rstrip().endswith(BLOCK_OPENERS) and _indent(cursor_line) <= _indent(previous):
         return text
-    if previous.rstrip().endswith(BLOCK_OPENERS):
-        if _indent(cursor_line) <= _indent(previous):
-            return text  # the body's indentation is not typed yet: the model's is welcome
-        deepest = _indent(cursor_line)
-    else:
-        deepest = _indent(previous)
-    return text[len(extra) :] if _indent(cursor_line) >= deepest else text
+    return text[len(extra) :]
 
 
 def _next_lines(after: str) -> list[str]:

@@ -250,7 +250,7 @@ def test_a_newer_request_answered_from_the_cache_still_cancels_the_stale_one(
 
 def test_the_suffix_is_shortest_mid_line(tmp_path: Path) -> None:
     settings = load_settings({"CODESAGA_HOME": str(tmp_path)})
-    after = "".join(f"\nline{i}" for i in range(20))
+    after = "".join(f"\nline{i}" for i in range(40))
     at_line_start = prompt_windows("def f():\n    ", after, None, settings)
     mid_line = prompt_windows("def f():\n    return ", after, None, settings)
     assert at_line_start.after.count("\n") == settings.completion_suffix_lines

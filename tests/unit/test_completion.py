@@ -116,6 +116,13 @@ def test_infill_fault_indented_past_an_indented_cursor() -> None:
     )
     after = "\n                return a\n"
     assert postprocess("    b = a + 1", before, after, multiline=False) == "b = a + 1"
+    # The programmer dedented out of the if: the model may not indent back into it.
+    dedented = "def f(x):\n    if x is None:\n        x = 0\n    "
+    assert postprocess("    self.x = x", dedented, "\n", multiline=False) == "self.x = x"
+    # No indentation typed at all: the model's is all there is.
+    assert postprocess("    return 1", "def f():\n    a = 1\n", "\n", multiline=False) == (
+        "    return 1"
+    )
     # After a line that opens a block, with the body's indentation not typed yet, the
     # model's indentation is what the line needs.
     opened = "def f(y):\n    if y:\n    "
