@@ -32,10 +32,8 @@ class FimFormat:
         suffix_first: bool | None = None,
     ) -> str:
         """The prompt text; ``files`` are (path, content) chunks from other files, oldest
-        first, and ``path`` names the file being edited, after them (only where the model has
-        a file-separator token). Without other files the prompt is the plain file-level
-        format the models are trained on most: a file-name line alone made a 0.5B model's
-        infills measurably worse. ``suffix_first`` overrides the family's usual order."""
+        first, and ``path`` names the file being edited (both only where the model has a
+        file-separator token). ``suffix_first`` overrides the family's usual order."""
         head = self._head(files, path)
         if self.suffix_first if suffix_first is None else suffix_first:
             return f"{head}{self.suffix}{after}{self.prefix}{before}{self.middle}"
@@ -58,7 +56,7 @@ class FimFormat:
         return f"{head}{self.prefix}{before}"
 
     def _head(self, files: Sequence[tuple[str, str]], path: str | None) -> str:
-        if not (self.file_separator and files):
+        if not (self.file_separator and (files or path)):
             return ""
         head = "".join(f"{self.file_separator}{name}\n{text}\n" for name, text in files)
         return head + f"{self.file_separator}{path or 'untitled'}\n"

@@ -84,6 +84,8 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   connection.onState((state) => {
     if (state.kind === "failed") lastFailureAt = Date.now();
+    // A (re)connected daemon reads the active document's prompt ahead, as on a switch.
+    if (state.kind === "connected") visibleChunk(vscode.window.activeTextEditor, "opened");
     paint(state);
   });
   paint();

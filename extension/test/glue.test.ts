@@ -107,6 +107,27 @@ describe("the bundle in a (fake) editor", () => {
     }
   });
 
+  test("switching to an editor has the daemon read that document's prompt ahead", async () => {
+    const path = join(daemon.home, "switched.py");
+    const text = Array.from({ length: 80 }, (_, i) => `value_${i} = compute(${i})`).join("\n") + "\n";
+    const document = new FakeDocument(Uri.file(path), text, "python");
+    const cursor = new Position(40, 0);
+    const editor = { document, selection: { active: cursor }, selections: [], visibleRanges: [new Range(new Position(30, 0), new Position(60, 0))] };
+    for (const listener of recorded.editorSwitches) listener(editor);
+    const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    try {
+      let warmed = false;
+      for (let attempt = 0; attempt < 100 && !warmed; attempt++) {
+        const stats = (await client.call("stats")) as { completion: { documents: Array<{ path: string; "warm-ups"?: number }> } };
+        warmed = stats.completion.documents.some((d) => d.path === path && (d["warm-ups"] ?? 0) > 0);
+        if (!warmed) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(warmed, "the switched-to document was read ahead");
+    } finally {
+      client.close();
+    }
+  });
+
   test("a disabled language gets no request", async () => {
     recorded.settings["completion.languages"] = { "*": true, plaintext: false };
     const document = new FakeDocument(Uri.file(join(daemon.home, "notes.txt")), "def add(a, b):\n    return ", "plaintext");

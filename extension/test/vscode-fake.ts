@@ -94,6 +94,7 @@ export interface Recorded {
   codeActionProviders: unknown[];
   messages: string[];
   settings: Record<string, unknown>;
+  editorSwitches: Array<(editor: unknown) => void>;
 }
 
 export function fakeVscode(settings: Record<string, unknown> = {}) {
@@ -104,6 +105,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     codeActionProviders: [],
     messages: [],
     settings,
+    editorSwitches: [],
   };
   const disposable = { dispose() {} };
   const event = () => disposable;
@@ -150,7 +152,10 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
         task({ report() {} }, { isCancellationRequested: false, onCancellationRequested: event }),
       activeTextEditor: undefined,
       visibleTextEditors: [],
-      onDidChangeActiveTextEditor: event,
+      onDidChangeActiveTextEditor: (listener: (editor: unknown) => void) => {
+        recorded.editorSwitches.push(listener);
+        return disposable;
+      },
       registerWebviewViewProvider: (id: string, provider: { resolveWebviewView: (view: unknown) => void }) => {
         recorded.webviewProviders.set(id, provider);
         return disposable;

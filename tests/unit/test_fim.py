@@ -42,8 +42,10 @@ def test_the_edited_file_is_named_after_the_repository_files() -> None:
         "<|file_sep|>u.py\nX\n<|file_sep|>m.py\n<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
     )
     assert QWEN.build("a", "b", suffix_first=True) == "<|fim_suffix|>b<|fim_prefix|>a<|fim_middle|>"
-    # Without other files, the plain file-level format: the name alone is left out.
-    assert QWEN.build("a", "b", path="m.py") == "<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
+    # The name alone is kept too: without it a 0.5B model answered `return area = w * h`.
+    assert QWEN.build("a", "b", path="m.py") == (
+        "<|file_sep|>m.py\n<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
+    )
 
 
 def _windows(client: Callable[[str], str], typed: str, head: str, max_chars: int) -> list[int]:
