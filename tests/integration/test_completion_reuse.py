@@ -61,7 +61,9 @@ def test_a_clipped_client_after_a_window_move_reads_less_than_its_prompt(
     cursor = at_line(212)
     moved = complete(client, "/w/textwrap.py", TEXT[:cursor][-3000:], TEXT[cursor : cursor + 1000])
     total, read = usage(moved)
-    assert read < total * 0.6, moved["usage"]  # the window's old lines were shifted, not re-read
+    # The window's old lines were shifted, not re-read: what is read is the 12 new lines and
+    # the suffix after them (without the shift, all of it: the window's start moved).
+    assert read < total * 0.75, moved["usage"]
 
 
 def test_two_documents_in_turn_keep_each_ones_cache(client: DaemonClient) -> None:
