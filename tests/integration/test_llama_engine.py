@@ -180,7 +180,7 @@ def test_documents_in_turn_keep_their_own_cache(engine: LlamaCppEngine) -> None:
     collect(engine, fim(b, slot="b"))
     back = collect(engine, fim(a + "x = ", slot="a"))
     assert back.prompt_tokens_evaluated < 12
-    assert len(engine.states) == 2 and engine.states.size > 0
+    assert "a" in engine.states and "b" in engine.states and engine.states.size > 0
 
 
 def test_a_saved_state_over_the_budget_is_dropped_oldest_first(small_model: Path) -> None:
