@@ -313,8 +313,8 @@ class LlamaCppEngine:
         plus every drafted token the model agreed with. The tokens are the same either way
         except at a tie closer than llama.cpp's batch-versus-single rounding (see TIE_MARGIN)."""
         llm = self._llm
-        llm.n_tokens = self._cached_prefix(prompt)
-        llm.eval(prompt[llm.n_tokens :])  # drops whatever the cache held past the prefix
+        # stream() has read all but the prompt's last token: evaluating it gives the logits
+        llm.eval(prompt[llm.n_tokens :])
         generated: list[int] = []
         token = self._greedy(-1)
         while True:
@@ -429,7 +429,7 @@ class LlamaCppEngine:
         position. Returns how many prompt tokens the cache then holds."""
         llm = self._llm
         held = self._held_tokens()
-        n = self._cached_prefix(tokens, upto)
+        n = min(_common_prefix(held, tokens), upto)
         if n >= upto or len(held) - n < MIN_REUSE:
             llm.n_tokens = n
             return n
