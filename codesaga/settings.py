@@ -85,6 +85,13 @@ class Settings:
         "1: read a document's prompt ahead of its first completion when an editor opens it "
         "or switches to it (at idle priority; any request cancels it).",
     )
+    completion_read_budget_ms: int = _key(
+        1000,
+        "A completion whose unread prompt would take longer than this to read (a file the "
+        "model has not seen, a far jump) is answered from a short window at once, and the "
+        "whole prompt is read in the background; a request's timeBudgetMs replaces it; 0 "
+        "waits for the whole prompt.",
+    )
     state_cache_mib: int = _key(
         128,
         "MiB of saved KV-cache states per local model: documents being completed and chat "

@@ -12,11 +12,15 @@ from codesaga.domain.stops import StopScanner
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 
 
+PREFILL_STEP = 32  # prompt tokens a prefill reads per ``delay``
+
+
 class FakeEngine:
     """Answers with scripted text, token by token (a token is a word or a run of spaces).
 
     Counts a token per four characters of the rendered prompt, so context limits can be
-    tested. ``delay`` seconds pass between tokens, so cancellation can be tested too.
+    tested. ``delay`` seconds pass between tokens (and between prefill steps), so
+    cancellation can be tested too.
     """
 
     def __init__(
@@ -53,11 +57,15 @@ class FakeEngine:
             raise ContextTooLongError(prompt_tokens, self.info.n_ctx, request.reserve)
         self.history.append(request)
         if request.max_tokens <= 0:  # a prefill: nothing to say, and no scripted answer used
-            cancelled = cancel is not None and cancel.cancelled
+            read = 0  # a step of PREFILL_STEP tokens per ``delay``, stopped by a cancel
+            while read < prompt_tokens and not (cancel is not None and cancel.cancelled):
+                if self.delay:
+                    time.sleep(self.delay)
+                read = min(prompt_tokens, read + PREFILL_STEP)
             yield Finished.without_output(
-                "cancelled" if cancelled else "length",
+                "cancelled" if read < prompt_tokens else "length",
                 prompt_tokens=prompt_tokens,
-                prompt_tokens_evaluated=prompt_tokens,
+                prompt_tokens_evaluated=read,
             )
             return
         tokens = self._script.popleft() if self._script else []

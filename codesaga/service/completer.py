@@ -64,6 +64,7 @@ WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
 # window (the last lines before the cursor and the suffix, no other files) and the whole
 # prompt is read in the background for the next keystroke.
 SHORT_PREFIX_CHARS = 600
+SHORT_SUFFIX_CHARS = 400  # the suffix is read again at every new line: keep it short too
 CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
 SPEED_WEIGHT = 0.3  # of the newest measurement in the prompt reading speed's moving average
 
@@ -295,7 +296,7 @@ class Completer:
             if previous is not None:
                 previous.cancel()
             self._warming[doc] = token
-            self._last_read[slot] = text
+            held = shared_prefix(self._last_read.get(slot, ""), text)
         request = GenerationRequest(
             prompt=text,
             max_tokens=0,
@@ -310,6 +311,12 @@ class Completer:
             read = outcome.finished
             cancelled = read.reason == "cancelled"
             self._count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
+            # What the model now holds, as far as the next request's estimate goes: a
+            # cancelled read kept the steps it finished.
+            if cancelled:
+                held += int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
+            with self._lock:
+                self._last_read[slot] = text if not cancelled else text[:held]
         except CancelledError:
             self._count("warm-ups cancelled")
         except Exception:  # a favour: the completion will report the real error
@@ -353,7 +360,8 @@ class Completer:
             self._count(source)
             return Completion(text, prompt.model_name, source)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
-        if options.time_budget and self._reading_exceeds(prompt, options.time_budget):
+        read_budget = options.time_budget or self.settings.completion_read_budget_ms / 1000
+        if read_budget and self._reading_exceeds(prompt, read_budget):
             # Never wait for a re-read: answer from a short window now, then read the whole
             # prompt in the background, where the next keystroke will find it.
             self._count("short-window")
@@ -414,6 +422,10 @@ class Completer:
         if len(before) > SHORT_PREFIX_CHARS:
             before = before[line_start_at(before, len(before) - SHORT_PREFIX_CHARS) :]
         windows = prompt_windows(before, prompt.after, None, self.settings)
+        after = suffix_window(
+            windows.after, max_lines=len(windows.after), max_chars=SHORT_SUFFIX_CHARS
+        )
+        windows = dataclasses.replace(windows, after=after)
         text = prompt.fim.build(
             windows.before, windows.after, (), prompt.name, suffix_first=self._suffix_first
         )

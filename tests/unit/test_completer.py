@@ -3,6 +3,7 @@ in-flight reuse, latest wins, time budget, speculation, early stop, repository c
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -337,3 +338,41 @@ def test_a_budget_too_short_for_the_read_answers_from_a_short_window(
     again = completer.complete(at(long_before + "1"), budget)
     assert again.text == "2" and completer.stats()["short-window"] == 1
     assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
+
+
+def test_without_a_budget_the_read_budget_setting_decides(
+    make: Callable[..., Completer], engine: FakeEngine, settings: Settings
+) -> None:
+    completer = make()
+    long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+    completer._read_speed = 50.0  # ~1,300 tokens: 26 s, over the default 1 s
+    engine.enqueue("1")
+    assert completer.complete(at(long_before), LINE).text == "1"
+    assert completer.stats()["short-window"] == 1
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+
+    waits = make()  # completion_read_budget_ms 0: every request waits for its whole prompt
+    waits.settings = dataclasses.replace(settings, completion_read_budget_ms=0)
+    waits._read_speed = 50.0
+    engine.enqueue("2")
+    assert waits.complete(at(long_before, path="/w/other.py"), LINE).text == "2"
+    assert waits.stats().get("short-window", 0) == 0
+    assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
+
+
+def test_a_read_ahead_cut_short_keeps_the_next_request_on_the_short_window(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    engine.delay = 0.05  # the background read takes ~2 s: the next keystroke comes first
+    completer = make()
+    long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+    completer._read_speed = 50.0
+    engine.enqueue("1")
+    assert completer.complete(at(long_before), LINE).text == "1"
+    wait_for(lambda: any(r.max_tokens == 0 for r in engine.history))
+    engine.enqueue("2")
+    # The read was cancelled after a few steps: this request does not wait for the rest.
+    assert completer.complete(at(long_before + "1"), LINE).text == "2"
+    assert completer.stats()["short-window"] == 2
+    asked = [r for r in engine.history if r.max_tokens > 0]
+    assert all(r.cache_slot == "short:complete:/w/geo.py" for r in asked)
