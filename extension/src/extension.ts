@@ -6,89 +6,28 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 
 import { ChatController, type FromWebview, type ToWebview } from "./chat";
-import { CompletionEngine, type CompletionSettings, type Call } from "./completion";
-import { Connection, runCommand, type State } from "./connection";
+import { runCommand } from "./connection";
 import { ContextFeeder } from "./context";
-import { type CallOptions, Code, RpcError } from "./protocol";
+import { Code, RpcError } from "./protocol";
 import { applyQuestion, rewriteRequest, type RewriteResult } from "./rewrite";
-
-declare const __VERSION__: string;
+import { createServices, describe } from "./services";
+import { completionEnabled, completionSettings, daemonCommand, languageEnabled, roleModel, toggleLanguage, workspaceOf } from "./settings";
+import { registerStatusBar } from "./statusBar";
 
 const RECENT_INSTRUCTIONS = "codesaga.recentInstructions";
 const PROPOSED_SCHEME = "codesaga-proposed";
 
-function config(): vscode.WorkspaceConfiguration {
-  return vscode.workspace.getConfiguration("codesaga");
-}
-
-function roleModel(role: string): string | undefined {
-  return config().get<string>(`models.${role}`)?.trim() || undefined;
-}
-
-function workspaceOf(uri: vscode.Uri): string | undefined {
-  return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel("CodeSaga");
-  const log = (line: string) => output.appendLine(`${new Date().toISOString()} ${line}`);
-  const connection = new Connection({
-    command: config().get<string>("daemonCommand") || "codesaga",
-    clientVersion: __VERSION__,
-    autoStart: true,
-    log,
-  });
-  context.subscriptions.push(output, { dispose: () => connection.dispose() });
-
-  const call: Call = async (method: string, params: Record<string, unknown>, options?: CallOptions) =>
-    (await connection.client()).call(method, params, options);
-
-  // -- status bar --------------------------------------------------------------------------
-  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
-  status.command = "codesaga.menu";
-  status.show();
-  let snoozedUntil = 0;
+  const services = createServices(context);
+  const { output, log, connection, call, completer, snooze, status } = services;
+  registerStatusBar(services);
   let lastFailureAt = 0;
-  const completer = new CompletionEngine(call, completionSettings, (error) => log(`completion: ${describe(error)}`));
-  const paint = (state: State = connection.state) => {
-    const snoozed = Date.now() < snoozedUntil;
-    const latency = completer.lastLatencyMs === undefined ? "" : ` · ${completer.lastLatencyMs} ms`;
-    switch (state.kind) {
-      case "connected": {
-        const model = roleModel("completion") ?? state.models.completion ?? "?";
-        status.text = snoozed ? "$(debug-pause) CodeSaga" : `$(sparkle) CodeSaga${latency}`;
-        status.tooltip = `CodeSaga daemon ${state.version}: completion with ${model}${
-          snoozed ? ` (snoozed until ${new Date(snoozedUntil).toLocaleTimeString()})` : ""
-        }\nClick for start / stop / log / snooze`;
-        status.backgroundColor = undefined;
-        break;
-      }
-      case "connecting":
-        status.text = "$(sync~spin) CodeSaga";
-        status.tooltip = "Connecting to the CodeSaga daemon…";
-        break;
-      case "disconnected":
-        status.text = "$(debug-disconnect) CodeSaga";
-        status.tooltip = `Not connected: ${state.reason}\nClick to start the daemon`;
-        break;
-      case "failed":
-        status.text = "$(error) CodeSaga";
-        status.tooltip = state.reason;
-        status.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
-        break;
-    }
-  };
+  const paint = () => status.paint();
   connection.onState((state) => {
     if (state.kind === "failed") lastFailureAt = Date.now();
     // A (re)connected daemon reads the active document's prompt ahead, as on a switch.
     if (state.kind === "connected") visibleChunk(vscode.window.activeTextEditor, "opened");
-    paint(state);
   });
-  paint();
 
   let warned = false;
   const offerFix = async (reason: string, action: "start" | "restart" | "settings") => {
@@ -112,25 +51,9 @@ export function activate(context: vscode.ExtensionContext): void {
   });
 
   // -- inline completion -------------------------------------------------------------------
-  function completionSettings(): CompletionSettings {
-    const c = config();
-    return {
-      debounceMinMs: c.get<number>("completion.debounceMinMs", 40),
-      debounceMaxMs: c.get<number>("completion.debounceMaxMs", 300),
-      maxLines: c.get<number>("completion.maxLines", 8),
-      contextChars: c.get<number>("completion.contextChars", 24000),
-      model: roleModel("completion"),
-    };
-  }
-
-  const languageEnabled = (languageId: string): boolean => {
-    const languages = config().get<Record<string, boolean>>("completion.languages", {});
-    return languages[languageId] ?? languages["*"] ?? true;
-  };
-
   const provider: vscode.InlineCompletionItemProvider = {
     async provideInlineCompletionItems(document, position, _context, token) {
-      if (!config().get<boolean>("completion.enabled", true) || Date.now() < snoozedUntil) return undefined;
+      if (!completionEnabled() || snooze.active) return undefined;
       if (!languageEnabled(document.languageId)) return undefined;
       if (!connection.connected) {
         // Keystrokes must never wait for a daemon start; connect in the background, and
@@ -238,7 +161,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand("codesaga.showLog", async () => {
       output.show();
       try {
-        const text = await runCommand(config().get<string>("daemonCommand") || "codesaga", ["daemon", "logs", "-n", "200"]);
+        const text = await runCommand(daemonCommand(), ["daemon", "logs", "-n", "200"]);
         const doc = await vscode.workspace.openTextDocument({ content: text, language: "log" });
         await vscode.window.showTextDocument(doc, { preview: true });
       } catch (error) {
@@ -256,23 +179,19 @@ export function activate(context: vscode.ExtensionContext): void {
         { title: "Snooze CodeSaga's inline completion" },
       );
       if (!pick) return;
-      snoozedUntil = Date.now() + pick.minutes * 60_000;
+      snooze.forMinutes(pick.minutes);
       paint();
       if (pick.minutes) setTimeout(() => paint(), pick.minutes * 60_000 + 100);
     }),
     vscode.commands.registerCommand("codesaga.toggleLanguage", async () => {
       const languageId = vscode.window.activeTextEditor?.document.languageId;
       if (!languageId) return;
-      const languages = { ...config().get<Record<string, boolean>>("completion.languages", {}) };
-      languages[languageId] = !languageEnabled(languageId);
-      await config().update("completion.languages", languages, vscode.ConfigurationTarget.Global);
-      void vscode.window.showInformationMessage(
-        `CodeSaga inline completion ${languages[languageId] ? "enabled" : "disabled"} for ${languageId}`,
-      );
+      const enabled = await toggleLanguage(languageId);
+      void vscode.window.showInformationMessage(`CodeSaga inline completion ${enabled ? "enabled" : "disabled"} for ${languageId}`);
     }),
     vscode.commands.registerCommand("codesaga.menu", async () => {
       const running = connection.connected !== undefined;
-      const snoozed = Date.now() < snoozedUntil;
+      const snoozed = snooze.active;
       const items = [
         running ? { label: "$(debug-stop) Stop the daemon", id: "codesaga.stopDaemon" } : { label: "$(play) Start the daemon", id: "codesaga.startDaemon" },
         { label: "$(refresh) Restart the daemon", id: "codesaga.restartDaemon" },
@@ -282,7 +201,7 @@ export function activate(context: vscode.ExtensionContext): void {
       ];
       const pick = await vscode.window.showQuickPick(items, { title: status.tooltip?.toString() });
       if (pick?.id === "codesaga.snooze" && snoozed) {
-        snoozedUntil = 0;
+        snooze.resume();
         paint();
       } else if (pick) {
         await vscode.commands.executeCommand(pick.id);

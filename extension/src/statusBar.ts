@@ -1,0 +1,71 @@
+// The status bar item: the daemon's state, the completion model, the last completion's
+// latency and the snooze. A click opens the menu (commands.ts).
+
+import * as vscode from "vscode";
+
+import type { CompletionEngine } from "./completion";
+import type { Connection, State } from "./connection";
+import type { Services, Snooze } from "./services";
+import { roleModel } from "./settings";
+
+export class StatusBar {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly completer: CompletionEngine,
+    private readonly snooze: Snooze,
+  ) {
+    this.item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
+    this.item.command = "codesaga.menu";
+  }
+
+  get tooltip(): vscode.StatusBarItem["tooltip"] {
+    return this.item.tooltip;
+  }
+
+  show(): void {
+    this.item.show();
+  }
+
+  paint(state: State = this.connection.state): void {
+    const status = this.item;
+    switch (state.kind) {
+      case "connected":
+        this.paintConnected(state);
+        break;
+      case "connecting":
+        status.text = "$(sync~spin) CodeSaga";
+        status.tooltip = "Connecting to the CodeSaga daemon…";
+        break;
+      case "disconnected":
+        status.text = "$(debug-disconnect) CodeSaga";
+        status.tooltip = `Not connected: ${state.reason}\nClick to start the daemon`;
+        break;
+      case "failed":
+        status.text = "$(error) CodeSaga";
+        status.tooltip = state.reason;
+        status.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
+        break;
+    }
+  }
+
+  private paintConnected(state: Extract<State, { kind: "connected" }>): void {
+    const status = this.item;
+    const snoozed = this.snooze.active;
+    const latency = this.completer.lastLatencyMs === undefined ? "" : ` · ${this.completer.lastLatencyMs} ms`;
+    const model = roleModel("completion") ?? state.models.completion ?? "?";
+    status.text = snoozed ? "$(debug-pause) CodeSaga" : `$(sparkle) CodeSaga${latency}`;
+    status.tooltip = `CodeSaga daemon ${state.version}: completion with ${model}${
+      snoozed ? ` (snoozed until ${new Date(this.snooze.until).toLocaleTimeString()})` : ""
+    }\nClick for start / stop / log / snooze`;
+    status.backgroundColor = undefined;
+  }
+}
+
+/** Shows the status bar item and repaints it on every connection state. */
+export function registerStatusBar({ connection, status }: Services): void {
+  status.show();
+  connection.onState((state) => status.paint(state));
+  status.paint();
+}
