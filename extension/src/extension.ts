@@ -7,11 +7,12 @@ import * as vscode from "vscode";
 
 import { ChatController, type FromWebview, type ToWebview } from "./chat";
 import { runCommand } from "./connection";
-import { ContextFeeder } from "./context";
+import { registerCompletion } from "./completionProvider";
+import { registerContextFeed } from "./contextFeed";
 import { Code, RpcError } from "./protocol";
 import { applyQuestion, rewriteRequest, type RewriteResult } from "./rewrite";
 import { createServices, describe } from "./services";
-import { completionEnabled, completionSettings, daemonCommand, languageEnabled, roleModel, toggleLanguage, workspaceOf } from "./settings";
+import { daemonCommand, roleModel, toggleLanguage, workspaceOf } from "./settings";
 import { registerStatusBar } from "./statusBar";
 
 const RECENT_INSTRUCTIONS = "codesaga.recentInstructions";
@@ -19,15 +20,11 @@ const PROPOSED_SCHEME = "codesaga-proposed";
 
 export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
-  const { output, log, connection, call, completer, snooze, status } = services;
+  const { output, log, connection, call, snooze, status } = services;
   registerStatusBar(services);
-  let lastFailureAt = 0;
+  registerCompletion(services);
+  registerContextFeed(services);
   const paint = () => status.paint();
-  connection.onState((state) => {
-    if (state.kind === "failed") lastFailureAt = Date.now();
-    // A (re)connected daemon reads the active document's prompt ahead, as on a switch.
-    if (state.kind === "connected") visibleChunk(vscode.window.activeTextEditor, "opened");
-  });
 
   let warned = false;
   const offerFix = async (reason: string, action: "start" | "restart" | "settings") => {
@@ -49,95 +46,6 @@ export function activate(context: vscode.ExtensionContext): void {
       void offerFix(state.reason, state.action);
     }
   });
-
-  // -- inline completion -------------------------------------------------------------------
-  const provider: vscode.InlineCompletionItemProvider = {
-    async provideInlineCompletionItems(document, position, _context, token) {
-      if (!completionEnabled() || snooze.active) return undefined;
-      if (!languageEnabled(document.languageId)) return undefined;
-      if (!connection.connected) {
-        // Keystrokes must never wait for a daemon start; connect in the background, and
-        // not on every keystroke after a failure.
-        if (Date.now() - lastFailureAt > 30_000) connection.client().catch(() => undefined);
-        return undefined;
-      }
-      const limit = completionSettings().contextChars;
-      const offset = document.offsetAt(position);
-      const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - limit)), position));
-      const after = document.getText(new vscode.Range(position, document.positionAt(offset + limit)));
-      const suggestion = await completer.suggest(
-        {
-          document: document.uri.toString(),
-          path: document.uri.scheme === "file" ? document.uri.fsPath : undefined,
-          languageId: document.languageId,
-          before,
-          after,
-          workspace: workspaceOf(document.uri),
-        },
-        token,
-      );
-      paint();
-      if (!suggestion) return undefined;
-      return [
-        new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position), {
-          title: "accepted",
-          command: "codesaga.accepted",
-          arguments: [suggestion.requestId],
-        }),
-      ];
-    },
-  };
-
-  const feeder = new ContextFeeder((params) => {
-    if (connection.connected) call("context/add", params).catch((error) => log(`context/add: ${describe(error)}`));
-  });
-  const visibleChunk = (editor: vscode.TextEditor | undefined, origin: "opened" | "edited" | "saved") => {
-    if (!editor || editor.document.uri.scheme !== "file") return;
-    // The cursor's line when it is in view: the daemon keeps the chunk around it as context
-    // and, for "opened", reads the document's prompt up to it before the first keystroke.
-    const range = editor.visibleRanges[0];
-    const cursor = editor.selection.active.line;
-    const cursorVisible = !range || (range.start.line <= cursor && cursor <= range.end.line);
-    const line = cursorVisible ? cursor : Math.floor((range.start.line + range.end.line) / 2);
-    feeder.offer({
-      path: editor.document.uri.fsPath,
-      workspace: workspaceOf(editor.document.uri),
-      text: editor.document.getText(),
-      line: line + 1,
-      origin,
-    });
-  };
-
-  context.subscriptions.push(
-    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
-    vscode.commands.registerCommand("codesaga.accepted", (requestId: string) => completer.accepted(requestId)),
-    // Bound to the copy keys (codesaga.context.copies): the editor's own copy runs first, so
-    // copying works whatever happens to the context after it.
-    vscode.commands.registerCommand("codesaga.copy", async () => {
-      await vscode.commands.executeCommand("editor.action.clipboardCopyAction");
-      const editor = vscode.window.activeTextEditor;
-      if (!editor || editor.document.uri.scheme !== "file") return;
-      const text = editor.selections.map((selection) => editor.document.getText(selection)).join("\n");
-      feeder.copied({ path: editor.document.uri.fsPath, workspace: workspaceOf(editor.document.uri), text });
-    }),
-    vscode.window.onDidChangeActiveTextEditor((editor) => {
-      completer.dismissed();
-      visibleChunk(editor, "opened");
-    }),
-    vscode.workspace.onDidSaveTextDocument((document) => {
-      const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
-      visibleChunk(editor, "saved");
-    }),
-    vscode.workspace.onDidChangeTextDocument((event) => {
-      const change = event.contentChanges[0];
-      if (!change || event.document.uri.scheme !== "file") return;
-      feeder.edited(event.document.uri.fsPath, change.range.start.line + 1, () => ({
-        path: event.document.uri.fsPath,
-        workspace: workspaceOf(event.document.uri),
-        text: event.document.getText(),
-      }));
-    }),
-  );
 
   // -- daemon control ----------------------------------------------------------------------
   const startDaemon = async () => {

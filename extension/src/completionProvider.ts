@@ -1,0 +1,67 @@
+// Inline completion in the editor: VS Code's provider adapted to the CompletionEngine
+// (completion.ts), the accept command that reports feedback, and dismissal on an editor switch.
+
+import * as vscode from "vscode";
+
+import type { CursorContext } from "./completion";
+import type { Services } from "./services";
+import { completionEnabled, completionSettings, languageEnabled, workspaceOf } from "./settings";
+
+/** After a failed connection, keystrokes try again in the background at most this often. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
+
+export function registerCompletion(services: Services): void {
+  const { context, connection, completer } = services;
+  let lastFailureAt = 0;
+  connection.onState((state) => {
+    if (state.kind === "failed") lastFailureAt = Date.now();
+  });
+  context.subscriptions.push(
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, inlineProvider(services, () => lastFailureAt)),
+    vscode.commands.registerCommand("codesaga.accepted", (requestId: string) => completer.accepted(requestId)),
+    vscode.window.onDidChangeActiveTextEditor(() => completer.dismissed()),
+  );
+}
+
+function inlineProvider(services: Services, lastFailureAt: () => number): vscode.InlineCompletionItemProvider {
+  const { connection, completer, snooze, status } = services;
+  return {
+    async provideInlineCompletionItems(document, position, _context, token) {
+      if (!completionEnabled() || snooze.active) return undefined;
+      if (!languageEnabled(document.languageId)) return undefined;
+      if (!connection.connected) {
+        // Keystrokes must never wait for a daemon start; connect in the background, and
+        // not on every keystroke after a failure.
+        if (Date.now() - lastFailureAt() > RETRY_AFTER_FAILURE_MS) connection.client().catch(() => undefined);
+        return undefined;
+      }
+      const suggestion = await completer.suggest(cursorContext(document, position), token);
+      status.paint();
+      if (!suggestion) return undefined;
+      return [
+        new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position), {
+          title: "accepted",
+          command: "codesaga.accepted",
+          arguments: [suggestion.requestId],
+        }),
+      ];
+    },
+  };
+}
+
+/** The text around the cursor, at most codesaga.completion.contextChars either side (the
+ * completer clips it to that many in all). */
+function cursorContext(document: vscode.TextDocument, position: vscode.Position): CursorContext {
+  const limit = completionSettings().contextChars;
+  const offset = document.offsetAt(position);
+  const before = document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - limit)), position));
+  const after = document.getText(new vscode.Range(position, document.positionAt(offset + limit)));
+  return {
+    document: document.uri.toString(),
+    path: document.uri.scheme === "file" ? document.uri.fsPath : undefined,
+    languageId: document.languageId,
+    before,
+    after,
+    workspace: workspaceOf(document.uri),
+  };
+}
