@@ -6,13 +6,13 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 
 import { ChatController, type FromWebview, type ToWebview } from "./chat";
-import { runCommand } from "./connection";
+import { connectAtStartup, registerCommands } from "./commands";
 import { registerCompletion } from "./completionProvider";
 import { registerContextFeed } from "./contextFeed";
 import { Code, RpcError } from "./protocol";
 import { applyQuestion, rewriteRequest, type RewriteResult } from "./rewrite";
 import { createServices, describe } from "./services";
-import { daemonCommand, roleModel, toggleLanguage, workspaceOf } from "./settings";
+import { roleModel, workspaceOf } from "./settings";
 import { registerStatusBar } from "./statusBar";
 
 const RECENT_INSTRUCTIONS = "codesaga.recentInstructions";
@@ -20,102 +20,11 @@ const PROPOSED_SCHEME = "codesaga-proposed";
 
 export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
-  const { output, log, connection, call, snooze, status } = services;
+  const { call } = services;
   registerStatusBar(services);
   registerCompletion(services);
   registerContextFeed(services);
-  const paint = () => status.paint();
-
-  let warned = false;
-  const offerFix = async (reason: string, action: "start" | "restart" | "settings") => {
-    const button = { start: "Start Daemon", restart: "Restart Daemon", settings: "Open Settings" }[action];
-    const choice = await vscode.window.showWarningMessage(`CodeSaga: ${reason}`, button, "Show Log");
-    if (choice === "Start Daemon" || choice === "Restart Daemon") {
-      await vscode.commands.executeCommand(choice === "Start Daemon" ? "codesaga.startDaemon" : "codesaga.restartDaemon");
-    } else if (choice === "Open Settings") {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "codesaga.daemonCommand");
-    } else if (choice === "Show Log") {
-      output.show();
-    }
-  };
-  // Connect at startup; if that fails, say so once, with the button that fixes it.
-  connection.client().catch(() => {
-    const state = connection.state;
-    if (state.kind === "failed" && !warned) {
-      warned = true;
-      void offerFix(state.reason, state.action);
-    }
-  });
-
-  // -- daemon control ----------------------------------------------------------------------
-  const startDaemon = async () => {
-    try {
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: "CodeSaga: starting the daemon…" },
-        () => connection.start(),
-      );
-    } catch (error) {
-      const state = connection.state;
-      void offerFix(describe(error), state.kind === "failed" ? state.action : "start");
-    }
-  };
-  context.subscriptions.push(
-    vscode.commands.registerCommand("codesaga.startDaemon", startDaemon),
-    vscode.commands.registerCommand("codesaga.restartDaemon", async () => {
-      await connection.stop();
-      await startDaemon();
-    }),
-    vscode.commands.registerCommand("codesaga.stopDaemon", () => connection.stop()),
-    vscode.commands.registerCommand("codesaga.showLog", async () => {
-      output.show();
-      try {
-        const text = await runCommand(daemonCommand(), ["daemon", "logs", "-n", "200"]);
-        const doc = await vscode.workspace.openTextDocument({ content: text, language: "log" });
-        await vscode.window.showTextDocument(doc, { preview: true });
-      } catch (error) {
-        log(`daemon log: ${describe(error)}`);
-      }
-    }),
-    vscode.commands.registerCommand("codesaga.snooze", async () => {
-      const pick = await vscode.window.showQuickPick(
-        [
-          { label: "5 minutes", minutes: 5 },
-          { label: "15 minutes", minutes: 15 },
-          { label: "1 hour", minutes: 60 },
-          { label: "Resume now", minutes: 0 },
-        ],
-        { title: "Snooze CodeSaga's inline completion" },
-      );
-      if (!pick) return;
-      snooze.forMinutes(pick.minutes);
-      paint();
-      if (pick.minutes) setTimeout(() => paint(), pick.minutes * 60_000 + 100);
-    }),
-    vscode.commands.registerCommand("codesaga.toggleLanguage", async () => {
-      const languageId = vscode.window.activeTextEditor?.document.languageId;
-      if (!languageId) return;
-      const enabled = await toggleLanguage(languageId);
-      void vscode.window.showInformationMessage(`CodeSaga inline completion ${enabled ? "enabled" : "disabled"} for ${languageId}`);
-    }),
-    vscode.commands.registerCommand("codesaga.menu", async () => {
-      const running = connection.connected !== undefined;
-      const snoozed = snooze.active;
-      const items = [
-        running ? { label: "$(debug-stop) Stop the daemon", id: "codesaga.stopDaemon" } : { label: "$(play) Start the daemon", id: "codesaga.startDaemon" },
-        { label: "$(refresh) Restart the daemon", id: "codesaga.restartDaemon" },
-        { label: "$(output) Show log", id: "codesaga.showLog" },
-        { label: snoozed ? "$(play) Resume inline completion" : "$(debug-pause) Snooze inline completion…", id: "codesaga.snooze" },
-        { label: "$(symbol-keyword) Toggle completion for this language", id: "codesaga.toggleLanguage" },
-      ];
-      const pick = await vscode.window.showQuickPick(items, { title: status.tooltip?.toString() });
-      if (pick?.id === "codesaga.snooze" && snoozed) {
-        snooze.resume();
-        paint();
-      } else if (pick) {
-        await vscode.commands.executeCommand(pick.id);
-      }
-    }),
-  );
+  registerCommands(services);
 
   // -- refactor and fix with a diff preview --------------------------------------------------
   const proposals = new Map<string, string>();
@@ -293,6 +202,7 @@ export function activate(context: vscode.ExtensionContext): void {
       await chat?.handle({ type: "attachSelection" });
     }),
   );
+  connectAtStartup(services);
 }
 
 /** The chat webview's page: local script and style only, no remote content of any kind. */
