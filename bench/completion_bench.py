@@ -54,7 +54,7 @@ from typing import Any
 
 from installed import installed_model, isolated_env
 
-from codesaga.cli.client import connect, stop_daemon
+from codesaga.client.lifecycle import connect, stop_daemon
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
 from codesaga.service.completer import prompt_windows, shown_path
 from codesaga.settings import Settings, load_settings

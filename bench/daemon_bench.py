@@ -24,7 +24,7 @@ from pathlib import Path
 
 from installed import installed_model
 
-from codesaga.cli.client import connect, stop_daemon
+from codesaga.client.lifecycle import connect, stop_daemon
 from codesaga.domain.prompts import generate_messages
 from codesaga.settings import load_settings
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from installed import installed_model, isolated_env
 
-from codesaga.cli.client import connect, stop_daemon
+from codesaga.client.lifecycle import connect, stop_daemon
 from codesaga.domain.fim import QWEN
 from codesaga.engine.llama_cpp import LlamaCppEngine
 from codesaga.engine.port import GenerationRequest, collect

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from installed import installed_model
 
-from codesaga.cli.client import connect, stop_daemon
+from codesaga.client.lifecycle import connect, stop_daemon
 from codesaga.daemon.runtime import RuntimePaths
 from codesaga.domain.errors import BusyError, CodeSagaError
 from codesaga.settings import Settings, load_settings
@@ -37,7 +37,7 @@ SOURCE = "import math\n\n\ndef area(r):\n    return math.pi * r * r\n\n\ndef per
 CONTROL = ["status", "requests/list", "stats", "sessions/list"]
 PROBE = """
 import sys, time
-from codesaga.cli.client import connect
+from codesaga.client.lifecycle import connect
 from codesaga.settings import load_settings
 client = connect(load_settings(), start=False)
 until = time.monotonic() + float(sys.argv[1]) - 5

@@ -102,7 +102,7 @@ def cli(cli_env: dict[str, str], tmp_path: Path) -> Iterator[Cli]:
 
 
 def stop_daemon(env: dict[str, str]) -> None:
-    from codesaga.cli.client import stop_daemon as stop
+    from codesaga.client.lifecycle import stop_daemon as stop
     from codesaga.settings import load_settings
 
     stop(load_settings(env))

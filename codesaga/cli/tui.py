@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, ListItem, ListView, Markdown, Static, TextArea
 
-from codesaga.cli.client import Client
+from codesaga.client.connection import Client
 from codesaga.domain.errors import CancelledError, CodeSagaError
 from codesaga.domain.extract import code_blocks
 

@@ -301,7 +301,7 @@ class Workload:
         self._thread.join(30)
 
     def _run(self) -> None:
-        from codesaga.cli.client import connect
+        from codesaga.client.lifecycle import connect
         from codesaga.domain.errors import CodeSagaError
 
         rng = random.Random(self.trial)
@@ -586,7 +586,7 @@ def upstream_kills(
 
 def _ask(env: dict[str, str], events: list[tuple[float, str]], outcome: dict[str, object]) -> None:
     """A streamed generation through the daemon: its deltas (timed) and how it ended."""
-    from codesaga.cli.client import connect
+    from codesaga.client.lifecycle import connect
     from codesaga.domain.errors import CodeSagaError
     from codesaga.settings import load_settings
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from codesaga.cli.client import DaemonClient, connect
+from codesaga.client.connection import DaemonClient
+from codesaga.client.lifecycle import connect
 from codesaga.settings import Settings, load_settings
 from tests.conftest import Cli, stop_daemon
 

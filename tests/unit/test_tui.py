@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import TextArea
 
 from codesaga.bootstrap import build_daemon
-from codesaga.cli.client import LocalClient
+from codesaga.cli.local import LocalClient
 from codesaga.cli.tui import ChatApp, Message
 from codesaga.engine.fake import FakeEngine
 from codesaga.settings import load_settings

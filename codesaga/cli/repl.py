@@ -15,7 +15,7 @@ from codesaga.domain.errors import CodeSagaError
 from codesaga.fs import private_dir
 
 if TYPE_CHECKING:
-    from codesaga.cli.client import Client
+    from codesaga.client.connection import Client
     from codesaga.settings import Settings
 
 HELP = """\
@@ -88,7 +88,6 @@ class Answer:
 
 def ask(
     client: Client,
-    call: Callable[..., Any],
     session_id: str,
     message: str | None,
     model: str | None,
@@ -99,7 +98,7 @@ def ask(
     params = {k: v for k, v in params.items() if v is not None}
     with Answer() as answer:
         try:
-            reply: dict[str, Any] = call(client, "chat", params, answer.on_delta)
+            reply: dict[str, Any] = client.call("chat", params, on_delta=answer.on_delta)
         except KeyboardInterrupt:
             render.note("(cancelled; the partial answer is kept, marked interrupted)")
             return None
@@ -112,13 +111,11 @@ class Repl:
     def __init__(
         self,
         client: Client,
-        call: Callable[..., Any],
         session: dict[str, Any],
         settings: Settings,
         model: str | None,
     ) -> None:
         self.client = client
-        self.call = call
         self.session = session
         self.settings = settings
         self.model = model
@@ -146,7 +143,7 @@ class Repl:
                     if self.command(text):
                         return
                 else:
-                    ask(self.client, self.call, self.session["id"], line, self.model)
+                    ask(self.client, self.session["id"], line, self.model)
             except CodeSagaError as exc:
                 render.error(str(exc))
 
@@ -193,7 +190,7 @@ class Repl:
             rpc("sessions/set", {"session": sid, "system": arg})
             render.note("system prompt " + ("replaced" if arg else "reset to the default"))
         elif name == "/retry":
-            ask(self.client, self.call, sid, None, self.model)
+            ask(self.client, sid, None, self.model)
         elif name == "/undo":
             s = rpc("sessions/undo", {"session": sid})
             render.note(f"removed {s['removed']} messages")

@@ -1,0 +1,91 @@
+"""`codesaga chat`: a REPL, one question, or the full-screen TUI, over a persistent session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt, ModelOpt
+
+app = typer.Typer()  # its commands join the root's
+
+
+@app.command(
+    epilog="Examples: codesaga chat  ·  codesaga chat 'why is my regex slow?'  ·  "
+    "codesaga chat 'why does total() fail?' --add app.py --add data.py:10-40  ·  "
+    "codesaga chat --session refactor-ideas --new"
+)
+def chat(
+    ctx: typer.Context,
+    message: Annotated[
+        str | None,
+        typer.Argument(
+            help="Say this one thing and print the answer ('-' reads stdin); "
+            "without it, an interactive chat starts.",
+            show_default=False,
+        ),
+    ] = None,
+    session: Annotated[
+        str | None, typer.Option("--session", "-s", help="Chat in the session of this name.")
+    ] = None,
+    new: Annotated[bool, typer.Option("--new", help="Start a fresh session.")] = False,
+    tui: Annotated[
+        bool, typer.Option("--tui", help="The full-screen chat: sessions beside the talk.")
+    ] = False,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add",
+            "-a",
+            help="Attach FILE or FILE:A-B (lines A to B) to the session first, as /add does; "
+            "repeat for more.",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Chat about code. By default the session of this git repository and branch (or this
+    directory) continues where it left off."""
+    from codesaga.cli.repl import Repl, ask, attach, current_key
+
+    _check_attachments(add or [])
+    settings = Invocation.of(ctx).settings
+    with Invocation.of(ctx).client(models_matter=model is None) as client:
+        key = None if session else current_key(Path.cwd())
+        opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
+        for spec in add or []:
+            opened = attach(client, opened["id"], spec)
+        if add and not as_json:
+            render.note("attached: " + ", ".join(opened["attachments"]))
+        if tui:
+            from codesaga.cli.tui import ChatApp
+
+            if model:  # the TUI asks without options: the session carries the model
+                client.call("sessions/set", {"session": opened["id"], "model": model})
+            ChatApp(client, opened, settings.n_ctx).run()
+        elif message is None:
+            Repl(client, opened, settings, model).run()
+        elif as_json:
+            text = sys.stdin.read() if message == "-" else message
+            params = {"session": opened["id"], "message": text, "model": model}
+            render.print_json(client.call("chat", {k: v for k, v in params.items() if v}))
+        else:
+            ask(client, opened["id"], sys.stdin.read() if message == "-" else message, model)
+
+
+def _check_attachments(specs: list[str]) -> None:
+    """Every --add names a file, checked before a session is opened or anything attached."""
+    from codesaga.cli.repl import split_range
+    from codesaga.domain.errors import InputError
+
+    for spec in specs:
+        file = Path(split_range(spec)[0]).expanduser()
+        if not file.is_file():
+            problem = "is a directory; give a file" if file.is_dir() else "does not exist"
+            raise InputError(f"--add {spec}: {file} {problem}")

@@ -1,0 +1,109 @@
+"""`codesaga daemon`: start, stop, restart, status and logs of the background daemon."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt
+
+app = typer.Typer(
+    help="The background daemon that keeps models warm (started on first use).",
+    no_args_is_help=True,
+)
+
+
+@app.command("start", epilog="Example: codesaga daemon start")
+def daemon_start(
+    ctx: typer.Context,
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Run in this terminal until stopped.")
+    ] = False,
+) -> None:
+    """Start the daemon (it is also started on first use by any command)."""
+    settings = Invocation.of(ctx).settings
+    if foreground:
+        from codesaga.daemon.main import run
+
+        raise typer.Exit(run(settings))
+    with Invocation.of(ctx).connect(models_matter=True) as client:
+        render.note(f"daemon running (pid {client.server['daemon']['pid']})")
+
+
+@app.command("stop", epilog="Example: codesaga daemon stop")
+def daemon_stop(ctx: typer.Context) -> None:
+    """Stop the daemon: running requests are cancelled and journaled as such."""
+    from codesaga.client.lifecycle import stop_daemon
+
+    render.note(
+        "daemon stopped" if stop_daemon(Invocation.of(ctx).settings) else "daemon was not running"
+    )
+
+
+@app.command("restart", epilog="Example: codesaga daemon restart")
+def daemon_restart(ctx: typer.Context) -> None:
+    """Stop the daemon if it runs, then start a fresh one (e.g. after upgrading)."""
+    from codesaga.client.lifecycle import stop_daemon
+
+    settings = Invocation.of(ctx).settings
+    stop_daemon(settings)
+    with Invocation.of(ctx).connect(models_matter=True) as client:
+        render.note(f"daemon running (pid {client.server['daemon']['pid']})")
+
+
+@app.command("status", epilog="Example: codesaga daemon status --json")
+def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Whether the daemon runs, its models, queues and idle time."""
+    from codesaga.client.connection import DaemonClient
+    from codesaga.daemon.runtime import RuntimePaths
+
+    paths = RuntimePaths(Invocation.of(ctx).settings.runtime_dir)
+    try:
+        with DaemonClient.connect(paths.socket, timeout=2.0) as client:
+            status: dict[str, Any] = {"running": True, **client.call("status")}
+    except OSError:
+        status = {"running": False}
+    if as_json:
+        render.print_json(status)
+        return
+    if not status["running"]:
+        render.stdout.print("daemon: not running (it starts on first use)")
+        return
+    render.stdout.print(
+        f"daemon: running, pid {status['pid']}, version {status['version']}, up "
+        f"{status['uptime_seconds']:.0f} s, idle {status['idle_seconds']:.0f} s "
+        f"(exits after {status['idle_timeout']} s idle)"
+    )
+    for role, name in status["roles"].items():
+        render.stdout.print(f"  {role:<10} {name}")
+    for model in status["models"]:
+        state = "busy" if model["busy"] else "idle"
+        render.stdout.print(f"  loaded: {model['model']} ({state}, {model['queued']} queued)")
+    for up in status.get("upstreams", []):
+        render.stdout.print(
+            f"  upstream: {up['name']} {up['url']} for {', '.join(up['roles'])} ({up['status']})"
+        )
+    if status.get("openai_url"):
+        render.stdout.print(
+            f"  OpenAI-compatible API: {status['openai_url']} (key: the token file)"
+        )
+
+
+@app.command("logs", epilog="Example: codesaga daemon logs -n 100")
+def daemon_logs(
+    ctx: typer.Context,
+    lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines to show.")] = 50,
+) -> None:
+    """Show the end of the daemon's log."""
+    from codesaga.daemon.runtime import log_path
+    from codesaga.domain.errors import InputError
+
+    path = log_path(Invocation.of(ctx).settings.state_dir)
+    if not path.exists():
+        raise InputError(f"no daemon log yet at {path}")
+    for line in path.read_text(errors="replace").splitlines()[-lines:]:
+        sys.stdout.write(line + "\n")

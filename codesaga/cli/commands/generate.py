@@ -1,0 +1,73 @@
+"""`codesaga generate`: code from a description, streamed."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt, ModelOpt
+
+app = typer.Typer()  # its commands join the root's
+
+
+@app.command(
+    epilog="Examples: codesaga generate 'a Python function that parses ISO dates'  ·  "
+    "codesaga generate 'a bash script that backs up ~/notes' -l bash --code > backup.sh"
+)
+def generate(
+    ctx: typer.Context,
+    prompt: Annotated[str, typer.Argument(help="What to write.", show_default=False)],
+    language: Annotated[
+        str | None, typer.Option("--language", "-l", help="Language to answer in.")
+    ] = None,
+    code: Annotated[
+        bool,
+        typer.Option(
+            "--code",
+            "-x",
+            help="Print only the answer's code, without the Markdown fence or prose (for a "
+            'file or a pipe); JSON gets a "code" field.',
+        ),
+    ] = False,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate code from a description, streaming the answer."""
+    from codesaga.domain.errors import ModelError
+    from codesaga.domain.extract import extract_code
+
+    params = {"prompt": prompt, "language": language, "model": model}
+
+    def code_of(result: dict[str, Any]) -> str:
+        extracted = extract_code(result["text"], language)
+        if not extracted.strip():
+            raise ModelError("the model answered without any code; run without --code to see it")
+        return extracted
+
+    if as_json:
+        result = Invocation.of(ctx).run_task("generate", params)
+        if code:
+            result["code"] = code_of(result)
+        render.print_json(result)
+        return
+    if code:  # the code is known only once the answer is whole: show progress meanwhile
+        with render.Spinner("generating") as spinner:
+            result = Invocation.of(ctx).run_task("generate", params, on_delta=spinner.on_delta)
+        for warning in result.get("warnings", []):
+            render.warn(warning)
+        sys.stdout.write(code_of(result).rstrip("\n") + "\n")
+        return
+
+    def show(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    result = Invocation.of(ctx).run_task("generate", params, on_delta=show)
+    if not result["text"].endswith("\n"):
+        sys.stdout.write("\n")
+    for warning in result.get("warnings", []):
+        render.warn(warning)

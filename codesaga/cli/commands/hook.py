@@ -1,0 +1,117 @@
+"""`codesaga hook`: the git pre-commit hook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+
+app = typer.Typer(
+    help="The git pre-commit hook: refactor staged files without losing unstaged work.",
+    no_args_is_help=True,
+)
+
+
+@app.command("install", epilog="Example: codesaga hook install")
+def hook_install(ctx: typer.Context) -> None:
+    """Install the pre-commit hook in this repository (an existing hook keeps running first).
+    Its mode and globs are settings: hook_mode, hook_globs, hook_instruction."""
+    from codesaga.saga import hook
+
+    render.note(hook.install(hook.repo_root()))
+
+
+@app.command("uninstall", epilog="Example: codesaga hook uninstall")
+def hook_uninstall(ctx: typer.Context) -> None:
+    """Remove the hook (and put back the one it chained, if any)."""
+    from codesaga.saga import hook
+
+    render.note(hook.uninstall(hook.repo_root()))
+
+
+@app.command(
+    "run", epilog="Example: codesaga hook run --mode suggest  (git runs it before each commit)"
+)
+def hook_run(
+    ctx: typer.Context,
+    mode: Annotated[
+        str | None,
+        typer.Option("--mode", help="suggest, apply or check (default: the hook_mode setting)."),
+    ] = None,
+    globs: Annotated[
+        list[str] | None,
+        typer.Option("--glob", help="Staged files to refactor (default: hook_globs)."),
+    ] = None,
+) -> None:
+    """Refactor the staged files. Bypass with `git commit --no-verify` or CODESAGA_SKIP=1."""
+    import os
+
+    from codesaga.domain.errors import CodeSagaError
+    from codesaga.saga import hook
+    from codesaga.saga.log import SagaStore
+
+    if os.environ.get(hook.SKIP_ENV) == "1":
+        return
+    settings = Invocation.of(ctx).settings
+    mode = mode or settings.hook_mode
+    patterns = globs or [g.strip() for g in settings.hook_globs.split(",") if g.strip()]
+    repo = hook.repo_root()
+    instruction = settings.hook_instruction or None
+
+    def rewrite(path: Path, text: str) -> str:
+        request = {
+            "path": str(path),
+            "label": str(path.relative_to(repo)),
+            "content": text,
+            "instruction": instruction,
+        }
+        result = Invocation.of(ctx).run_task("refactor", request)
+        for warning in result.get("warnings", []):
+            render.warn(f"codesaga hook: {request['label']}: {warning}")
+        return str(result["text"])
+
+    try:
+        report = hook.run(
+            repo,
+            mode,
+            patterns,
+            rewrite,
+            store=SagaStore(settings.state_dir / "sagas"),
+            patches=settings.state_dir / "hook-patches",
+            max_bytes=settings.max_file_bytes,
+            budget_seconds=settings.hook_budget_seconds,
+            say=lambda message: render.note(f"codesaga hook: {message}"),
+        )
+    except CodeSagaError as exc:
+        if mode == "suggest":
+            render.warn(f"codesaga hook: {exc}; the commit goes ahead (suggest mode never blocks)")
+            return
+        render.error(
+            f"codesaga hook: {exc}\nnothing was changed; commit with --no-verify or "
+            "CODESAGA_SKIP=1 to skip the hook"
+        )
+        raise typer.Exit(1) from None
+    for skipped in report.skipped:
+        render.note(f"codesaga hook: {skipped}")
+    for diff in report.suggestions.values():
+        render.diff(diff)
+    if report.conflict:
+        render.warn(
+            "codesaga hook: the refactor conflicted with your unstaged changes, so it was rolled "
+            "back; your changes are kept and the commit has what you staged"
+        )
+    elif report.applied:
+        render.note(
+            f"codesaga hook: refactored and restaged {len(report.applied)} file(s) "
+            f"(saga {report.saga})"
+        )
+    if mode == "check" and report.suggestions:
+        render.error(
+            f"codesaga hook: {len(report.suggestions)} file(s) could be refactored (mode check); "
+            "apply the suggestions, or commit with --no-verify"
+        )
+        raise typer.Exit(1)

@@ -1,0 +1,117 @@
+"""`codesaga models`: install, list, remove local models; point a role at one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt
+
+app = typer.Typer(
+    help="Install, list and remove local models, or point a role at one.",
+    no_args_is_help=True,
+)
+
+
+@app.command("pull", epilog="Example: codesaga models pull qwen2.5-coder-1.5b")
+def models_pull(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str], typer.Argument(help="Preset names or paths to .gguf files.", show_default=False)
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Download, verify (size + sha256) and install models; resumes; instant if installed."""
+    from codesaga.models.fetch import pull
+    from codesaga.models.store import ModelStore
+
+    settings = Invocation.of(ctx).settings
+    store = ModelStore(settings.models_dir)
+    done = []
+    for name in names:
+        progress = None if as_json else render.DownloadProgress()
+        path = pull(name, store, progress=progress, hf_endpoint=settings.hf_endpoint)
+        done.append({"name": name, "path": str(path)})
+        if not as_json:
+            render.note(f"{name}: installed at {path}")
+    if as_json:
+        render.print_json({"installed": done})
+
+
+@app.command("list", epilog="Example: codesaga models list --json")
+def models_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the presets and installed models, and which role uses each."""
+    from codesaga.domain.enums import Role
+    from codesaga.models.presets import PRESETS
+    from codesaga.models.store import ModelStore
+
+    settings = Invocation.of(ctx).settings
+    store = ModelStore(settings.models_dir)
+    installed = {m.name: m for m in store.installed()}
+    rows: list[dict[str, Any]] = []
+    for name in dict.fromkeys([*PRESETS, *installed]):
+        preset, found = PRESETS.get(name), installed.get(name)
+        rows.append(
+            {
+                "name": name,
+                "installed": found is not None,
+                "verified": bool(found and found.sha256),
+                "path": str(found.path) if found else None,
+                "size": found.size if found else (preset.size if preset else None),
+                "roles": [str(r) for r in Role if settings.model_for(r) == name],
+                "description": preset.description if preset else "local file",
+            }
+        )
+    if as_json:
+        render.print_json({"models_dir": str(settings.models_dir), "models": rows})
+        return
+    from rich.table import Table
+
+    table = Table("model", "installed", "size", "roles", "description", box=None)
+    for row in rows:
+        size = f"{row['size'] / 1e6:,.0f} MB" if row["size"] else "?"
+        state = "yes" if row["verified"] else ("unverified" if row["installed"] else "no")
+        table.add_row(row["name"], state, size, ", ".join(row["roles"]), row["description"])
+    render.stdout.print(table)
+    render.note(f"models dir: {settings.models_dir}")
+
+
+@app.command("remove", epilog="Example: codesaga models remove qwen2.5-coder-1.5b")
+def models_remove(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(help="Preset or installed model name.", show_default=False)
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove an installed model (and any partial download of it)."""
+    from codesaga.domain.errors import InputError
+    from codesaga.models.store import ModelStore
+
+    removed = ModelStore(Invocation.of(ctx).settings.models_dir).remove(name)
+    if not removed:
+        raise InputError(f"{name} is not installed; see `codesaga models list`")
+    if as_json:
+        render.print_json({"removed": [str(p) for p in removed]})
+    else:
+        render.note(f"removed {name}")
+
+
+@app.command("load", epilog="Example: codesaga models load refactor qwen2.5-coder-0.5b")
+def models_load(
+    ctx: typer.Context,
+    role: Annotated[
+        str, typer.Argument(help="completion, refactor, fix, generate or chat.", show_default=False)
+    ],
+    model: Annotated[
+        str, typer.Argument(help="Preset, installed name or .gguf path.", show_default=False)
+    ],
+) -> None:
+    """Point a role at another model in the running daemon (until it restarts)."""
+    with Invocation.of(ctx).connect() as client:
+        result = client.call("models/load", {"role": role, "model": model})
+    loaded = ", ".join(result["loaded"]) or "nothing new"
+    render.note(f"{role} now uses {result['roles'][role]} (loaded: {loaded})")

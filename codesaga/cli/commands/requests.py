@@ -1,0 +1,67 @@
+"""`codesaga requests`: the request journal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt
+
+app = typer.Typer(
+    help="The request journal: every request, its state, timings and output.",
+    invoke_without_command=True,
+)
+
+
+@app.callback(epilog="Example: codesaga requests --status failed --limit 5")
+def requests_list(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="pending, processing, completed, failed or cancelled."),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--type", help="completion, refactor, error-fix, generate or chat."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Newest N requests.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recent requests, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    result = Invocation.of(ctx).control(
+        "requests/list", {"status": status, "type": kind, "limit": limit}
+    )
+    if as_json:
+        render.print_json(result)
+        return
+    from rich.table import Table
+
+    table = Table("id", "type", "status", "model", "seconds", "tokens", "cached", box=None)
+    for r in result["requests"]:
+        seconds = (r["finished_at"] or r["created_at"]) - r["created_at"]
+        table.add_row(
+            r["id"],
+            r["type"],
+            r["status"],
+            r["model"] or "",
+            f"{seconds:.2f}",
+            str(r["timings"]["completion_tokens"]),
+            "yes" if r["cached"] else "",
+        )
+    render.stdout.print(table)
+
+
+@app.command("show", epilog="Example: codesaga requests show 9f1c2a7b5d3e4f60")
+def requests_show(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="A request id.", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """One request in full: input, output, timings."""
+    record = Invocation.of(ctx).control("requests/get", {"id": request_id})
+    render.print_json(record) if as_json else render.stdout.print_json(data=record)

@@ -1,0 +1,168 @@
+"""`codesaga refactor` and `codesaga fix`: a diff to read, or a saga that writes it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import ApplyOpt, FileArg, JsonOpt, LinesOpt, ModelOpt, VerifyOpt
+from codesaga.domain.errors import UsageError
+
+app = typer.Typer()  # its commands join the root's
+
+
+def file_params(file: Path) -> dict[str, Any]:
+    """The daemon needs an absolute path; the label keeps what the user typed for display."""
+    return {"path": str(file.expanduser().absolute()), "label": str(file)}
+
+
+def _show_rewrite(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        render.print_json(result)
+        return
+    for warning in result.get("warnings", []):
+        render.warn(warning)
+    if result.get("diff"):
+        render.diff(result["diff"])
+    if result.get("applied"):
+        render.note(f"applied to {result['path']} (request {result['request_id']})")
+    elif result.get("diff"):
+        render.note(f"not applied; run again with --apply to write {result['path']}")
+
+
+@app.command(
+    epilog="Examples: codesaga refactor app.py  ·  codesaga refactor app.py --lines 10:40 "
+    "--instruction 'extract a function' --apply  ·  codesaga refactor src/*.py -i 'add type "
+    "hints' --apply --verify 'pytest -q'"
+)
+def refactor(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path], typer.Argument(help="Source files to refactor.", show_default=False)
+    ],
+    lines: LinesOpt = None,
+    instruction: Annotated[
+        str | None,
+        typer.Option("--instruction", "-i", help="How to refactor (default: improve readability)."),
+    ] = None,
+    apply: ApplyOpt = False,
+    verify: VerifyOpt = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Refactor files or some lines; shows diffs. --apply writes them as one saga: journaled,
+    validated, optionally verified, restored on any failure, undoable (`codesaga saga`)."""
+    if lines and len(files) > 1:
+        raise UsageError("--lines works with one file; give one file or leave --lines out")
+    params = {"lines": lines, "instruction": instruction, "model": model}
+    if apply:
+        _run_saga(ctx, "refactor", files, params, verify, as_json)
+        return
+    if verify:
+        raise UsageError("--verify checks the written files; add --apply")
+    for file in files:
+        with render.Spinner(f"refactoring {file.name}") as spinner:
+            result = Invocation.of(ctx).run_task(
+                "refactor", {**file_params(file), **params}, on_delta=spinner.on_delta
+            )
+        _show_rewrite(result, as_json)
+
+
+@app.command(
+    epilog="Examples: codesaga fix calc.py --error 'ZeroDivisionError: division by zero'  ·  "
+    "python calc.py 2>&1 | codesaga fix calc.py --error - --apply --verify 'python calc.py'"
+)
+def fix(
+    ctx: typer.Context,
+    file: FileArg,
+    error: Annotated[
+        str,
+        typer.Option(
+            "--error",
+            "-e",
+            show_default=False,
+            help="The error message or traceback; '-' reads it from stdin.",
+        ),
+    ],
+    lines: LinesOpt = None,
+    apply: ApplyOpt = False,
+    verify: VerifyOpt = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fix a file given the error it fails with; shows a diff. --apply writes it as a saga
+    (restored if --verify fails, undoable with `codesaga saga undo`)."""
+    from codesaga.domain.errors import InputError
+
+    if error == "-":
+        if sys.stdin.isatty():
+            raise InputError(
+                "--error - reads the error from stdin, but stdin is a terminal; pipe the output in"
+            )
+        error = sys.stdin.read(256 * 1024)
+    params = {"error": error, "lines": lines, "model": model}
+    if apply:
+        _run_saga(ctx, "fix", [file], params, verify, as_json)
+        return
+    if verify:
+        raise UsageError("--verify checks the written file; add --apply")
+    with render.Spinner(f"fixing {file.name}") as spinner:
+        result = Invocation.of(ctx).run_task(
+            "fix", {**file_params(file), **params}, on_delta=spinner.on_delta
+        )
+    _show_rewrite(result, as_json)
+
+
+def _run_saga(
+    ctx: typer.Context,
+    method: str,
+    files: list[Path],
+    params: dict[str, Any],
+    verify: str | None,
+    as_json: bool,
+) -> None:
+    """Rewrite ``files`` as one saga: the model works on the snapshot the saga took."""
+    from codesaga.saga.engine import SagaRunner
+    from codesaga.saga.log import SagaStore
+
+    settings = Invocation.of(ctx).settings
+    runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)
+    verb = {"refactor": "refactoring", "fix": "fixing"}[method]
+    with render.Spinner(f"{verb} {len(files)} file(s)") as spinner:
+
+        def rewrite(path: Path, text: str) -> str:
+            shown = next((f for f in files if f.absolute() == path), path)
+            request = {**file_params(shown), "content": text, **params}
+            result = Invocation.of(ctx).run_task(method, request, on_delta=spinner.on_delta)
+            for warning in result.get("warnings", []):
+                render.warn(f"{shown}: {warning}")
+            return str(result["text"])
+
+        result = runner.run(
+            method,
+            files,
+            rewrite,
+            verify=verify,
+            details={k: v for k, v in params.items() if v is not None},
+            progress=spinner.stage,
+        )
+    if as_json:
+        render.print_json(result.to_dict())
+        return
+    for diff in result.diffs.values():
+        render.diff(diff)
+    for note in result.notes:
+        render.note(note)
+    if result.changed:
+        render.note(
+            f"saga {result.id}: {len(result.changed)} file(s) written"
+            + (", verified" if verify else "")
+            + f"; undo with `codesaga saga undo {result.id}`"
+        )
+    else:
+        render.note(f"saga {result.id}: the model changed nothing; no file was written")

@@ -1,0 +1,95 @@
+"""`codesaga saga`: the journaled edits --apply made."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt
+
+app = typer.Typer(
+    help="Journaled edits made with --apply: list, show, undo, recover after a crash.",
+    no_args_is_help=True,
+)
+
+
+def _saga_store(ctx: typer.Context) -> Any:
+    from codesaga.saga.log import SagaStore
+
+    return SagaStore(Invocation.of(ctx).settings.state_dir / "sagas")
+
+
+@app.command("list", epilog="Example: codesaga saga list -n 5")
+def saga_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """The most recent sagas and how each ended."""
+    import itertools
+    import time
+
+    from codesaga.saga.engine import state_of
+
+    states = [state_of(log).to_dict() for log in itertools.islice(_saga_store(ctx).all(), limit)]
+    if as_json:
+        render.print_json({"sagas": states})
+        return
+    if not states:
+        render.stdout.print("no sagas yet (refactor or fix with --apply makes one)")
+    for st in states:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(st["created_at"]))
+        render.stdout.print(
+            f"{st['id']}  {when}  {st['kind']:<8} {st['status']:<11} "
+            f"{len(st['changed'])}/{len(st['files'])} file(s) changed"
+        )
+
+
+@app.command("show", epilog="Example: codesaga saga show 20261125-101500-a1b2c3")
+def saga_show(
+    ctx: typer.Context,
+    saga_id: Annotated[str, typer.Argument(help="A saga id (or its end).", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """A saga's state and every step of its journal."""
+    from codesaga.saga.engine import state_of
+
+    log = _saga_store(ctx).get(saga_id)
+    state = state_of(log).to_dict()
+    events = log.events()
+    if as_json:
+        render.print_json({**state, "events": events})
+        return
+    render.stdout.print(f"saga {state['id']}: {state['kind']}, {state['status']}")
+    if state["error"]:
+        render.stdout.print(f"  error: {state['error']}")
+    for event in events:
+        detail = event.get("path") or event.get("command") or event.get("error") or ""
+        render.stdout.print(f"  {event['event']:<11} {detail}")
+
+
+@app.command("undo", epilog="Example: codesaga saga undo 20261125-101500-a1b2c3")
+def saga_undo(
+    ctx: typer.Context,
+    saga_id: Annotated[str, typer.Argument(help="A saga id (or its end).", show_default=False)],
+) -> None:
+    """Put back the files a completed saga wrote — refused if any changed since."""
+    from codesaga.saga.engine import undo
+
+    state = undo(_saga_store(ctx), saga_id)
+    render.note(f"saga {state.id} undone: {len(state.written)} file(s) restored")
+
+
+@app.command("recover", epilog="Example: codesaga saga recover")
+def saga_recover(ctx: typer.Context) -> None:
+    """Finish or roll back sagas a crash interrupted (safe to run any time)."""
+    from codesaga.saga.engine import recover
+
+    done = recover(_saga_store(ctx))
+    if not done:
+        render.note("no interrupted saga")
+    for saga_id, outcome in done:
+        render.note(f"saga {saga_id}: {outcome}")

@@ -1,0 +1,71 @@
+"""`codesaga stats`: usage and speed per model, completion prompt reuse per document."""
+
+from __future__ import annotations
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt
+
+app = typer.Typer()  # its commands join the root's
+
+
+@app.command(epilog="Example: codesaga stats --json")
+def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Per model: usage, mean and p95 response time, tokens/s, last use, accuracy."""
+    import datetime
+
+    result = Invocation.of(ctx).control("stats")
+    if as_json:
+        render.print_json(result)
+        return
+    from rich.table import Table
+
+    table = Table(
+        "model",
+        "requests",
+        "cached",
+        "failed",
+        "mean s",
+        "p95 s",
+        "tokens/s",
+        "last used",
+        "accuracy",
+        box=None,
+    )
+
+    def num(value: float | None, fmt: str = ".2f") -> str:
+        return "-" if value is None else format(value, fmt)
+
+    for m in result["models"]:
+        last = m["last_used_at"]
+        when = datetime.datetime.fromtimestamp(last).strftime("%Y-%m-%d %H:%M") if last else "-"
+        table.add_row(
+            m["model"],
+            str(m["usage_count"]),
+            str(m["cached"]),
+            str(m["failed"]),
+            num(m["mean_seconds"]),
+            num(m["p95_seconds"]),
+            num(m["tokens_per_second"], ".1f"),
+            when,
+            num(m["accuracy"], ".0%"),
+        )
+    render.stdout.print(table)
+    documents = (result.get("completion") or {}).get("documents") or []
+    if documents:
+        # How much of each document's completion prompts the KV cache already held: low
+        # reuse means the model re-read the file (a first request, a window move, eviction).
+        reuse = Table("document", "completions", "warm-ups", "prompt tokens", "read", "reuse",
+                      box=None, title="completion prompt reuse, most recent first")  # fmt: skip
+        for d in documents:
+            reuse.add_row(
+                d["path"],
+                str(d.get("generations", 0)),
+                str(d.get("warm-ups", 0)),
+                str(d.get("prompt_tokens", 0)),
+                str(d.get("prompt_tokens_evaluated", 0)),
+                num(d.get("reuse"), ".0%"),
+            )
+        render.stdout.print(reuse)

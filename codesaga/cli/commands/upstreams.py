@@ -1,0 +1,60 @@
+"""`codesaga upstreams`: the shared inference servers the daemon sends work to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from codesaga.cli import render
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.options import JsonOpt
+
+app = typer.Typer(
+    help="Shared inference servers the daemon sends work to (docs/gpu-server.md).",
+    no_args_is_help=True,
+)
+
+
+def _show_upstreams(rows: list[dict[str, Any]], private: list[str] | None = None) -> None:
+    if not rows:
+        render.stdout.print(
+            "no upstreams: every role runs on this machine. Set CODESAGA_UPSTREAM_URL or add "
+            "[[upstreams]] to config.toml (docs/gpu-server.md)"
+        )
+    for u in rows:
+        state = u["status"] if "ok" not in u else ("ok" if u["ok"] else "FAILED")
+        render.stdout.print(
+            f"{u['name']:<16} {u['url']}  [{u['kind']}]  roles: {', '.join(u['roles'])}  "
+            f"model: {u['model']}  key: {u['key']}  {state}"
+        )
+        if u.get("models"):
+            render.stdout.print(
+                f"    serves {', '.join(u['models'])} (answered in {u['seconds']:.2f} s)"
+            )
+        if u.get("error") or u.get("last_error"):
+            render.stdout.print(f"    {u.get('error') or u.get('last_error')}")
+    if private:
+        render.stdout.print(f"never sent upstream: {', '.join(private)}")
+
+
+@app.command("list", epilog="Example: codesaga upstreams list")
+def upstreams_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """The upstreams, the roles each serves, their health and the private_paths globs."""
+    result = Invocation.of(ctx).control("upstreams/list")
+    if as_json:
+        render.print_json(result)
+        return
+    _show_upstreams(result["upstreams"], result["private_paths"])
+
+
+@app.command("check", epilog="Example: codesaga upstreams check")
+def upstreams_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Ask every upstream for its models now; exits 1 when one does not answer."""
+    result = Invocation.of(ctx).control("upstreams/check")
+    if as_json:
+        render.print_json(result)
+    else:
+        _show_upstreams(result["upstreams"])
+    if not all(u["ok"] for u in result["upstreams"]):
+        raise typer.Exit(1)

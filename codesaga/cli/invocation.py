@@ -1,0 +1,100 @@
+"""What one run of ``codesaga`` carries from the root options to its command: the settings,
+whether to use the daemon, and the client to reach it. It rides on Typer's context object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from codesaga.cli import render
+
+if TYPE_CHECKING:
+    from codesaga.client.connection import PatientClient
+    from codesaga.settings import Settings
+
+
+class Invocation:
+    def __init__(self, *, no_daemon: bool = False) -> None:
+        self.no_daemon = no_daemon
+        self._settings: Settings | None = None
+        self._warned_settings = False
+
+    @classmethod
+    def of(cls, ctx: typer.Context) -> Invocation:
+        """The invocation the root callback put on ``ctx`` (a default one if none did)."""
+        root = ctx.find_root()
+        if not isinstance(root.obj, Invocation):
+            root.obj = cls()
+        return root.obj
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from codesaga.settings import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def client(self, *, models_matter: bool = False) -> PatientClient:
+        """The daemon (started on first use), or an in-process one with --no-daemon."""
+        if self.no_daemon:
+            from codesaga.cli.local import LocalClient
+            from codesaga.client.connection import PatientClient
+
+            return PatientClient(LocalClient(self.settings))
+        return self.connect(models_matter=models_matter)
+
+    def connect(self, *, models_matter: bool = False) -> PatientClient:
+        """The running daemon (started if need be), with a warning when it does not use these
+        settings: a variable set in this shell alone, or a config.toml key read only at start,
+        changes nothing there yet. The model keys count only where ``models_matter``: task
+        requests name their model, and `models load` changes them on purpose."""
+        from codesaga.client.connection import PatientClient
+        from codesaga.client.lifecycle import connect
+
+        client = connect(self.settings)
+        differ = [
+            key
+            for key in client.server.get("settingsDiffer") or []
+            if models_matter or not (key == "model" or key.startswith("model_"))
+        ]
+        if differ and not self._warned_settings:
+            self._warned_settings = True  # once per command, not once per file a hook refactors
+            render.warn(
+                f"the running daemon (pid {client.server['daemon']['pid']}) does not use this "
+                f"command's {', '.join(differ)}: it keeps what it started with (or what "
+                "`codesaga models load` set) until `codesaga daemon restart`"
+            )
+        return PatientClient(client)
+
+    def run_task(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Run a task through the daemon, or in-process with --no-daemon."""
+        from codesaga.daemon.protocol import TASK_ROLES
+
+        settings = self.settings
+        params = {k: v for k, v in params.items() if v is not None}
+        with self.client() as client:
+            if on_delta is not None:
+                params["stream"] = True
+            # The daemon may have started under other settings: this command's own choice of
+            # model (CODESAGA_MODEL, config) wins for this request.
+            wanted = settings.model_for(TASK_ROLES[method])
+            role = TASK_ROLES[method]
+            if "model" not in params and client.server.get("models", {}).get(role) != wanted:
+                params["model"] = wanted
+            result: dict[str, Any] = client.call(method, params, on_delta=on_delta)
+            return result
+
+    def control(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """A control call: through the daemon, or in-process (the stores on disk) with
+        --no-daemon."""
+        with self.client() as client:
+            return client.call(method, params or {})

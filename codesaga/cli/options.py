@@ -1,0 +1,32 @@
+"""Options and arguments several commands share, with one wording for each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Preset name or .gguf path for this run (default: the role's model from settings).",
+    ),
+]
+FileArg = Annotated[Path, typer.Argument(help="The source file.", show_default=False)]
+LinesOpt = Annotated[
+    str | None, typer.Option("--lines", help="Only lines A:B (1-based, inclusive), e.g. 10:25.")
+]
+ApplyOpt = Annotated[bool, typer.Option("--apply", help="Write the result to FILE (atomically).")]
+VerifyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--verify",
+        help="With --apply: a shell command run after writing (e.g. 'pytest -q'); if it fails, "
+        "every file is restored. {files} in it becomes the changed files.",
+    ),
+]
+SessionArg = Annotated[str, typer.Argument(help="Session name or id.", show_default=False)]

@@ -1,0 +1,202 @@
+"""A connection to the daemon: handshake, call, stream, cancel, and patience with a busy one."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, Self
+
+from codesaga import __version__
+from codesaga.daemon import protocol as p
+from codesaga.domain.errors import BusyError, DaemonError
+from codesaga.settings import Settings
+
+BUSY_PATIENCE_SECONDS = 60.0
+
+
+class Client(Protocol):
+    """What the commands, the chat and the TUI need of a daemon, remote or in-process."""
+
+    @property
+    def server(self) -> dict[str, Any]:
+        """What the daemon said at the handshake (its version, models, settings it differs
+        in)."""
+        ...
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Any: ...
+    def cancel_current(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class DaemonClient:
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._reader = sock.makefile("rb")
+        self._ids = itertools.count(1)
+        self.server: dict[str, Any] = {}
+        self._current: int | None = None
+
+    @classmethod
+    def connect(cls, path: Path, timeout: float | None = None) -> DaemonClient:
+        """Raises ``ConnectionError``/``FileNotFoundError`` when nobody listens there."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except BaseException:
+            sock.close()
+            raise
+        sock.settimeout(None)
+        return cls(sock)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._reader.close()
+            self._sock.close()
+
+    def __enter__(self) -> DaemonClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def initialize(self, settings: Settings | None = None) -> dict[str, Any]:
+        """The handshake; with ``settings``, the daemon also names the ones it does not share
+        (``settingsDiffer``)."""
+        params: dict[str, Any] = {
+            "client": {"name": "codesaga", "version": __version__},
+            "protocolVersion": p.PROTOCOL_VERSION,
+        }
+        if settings is not None:
+            params["settings"] = settings.fingerprint()
+        self.server = self.call("initialize", params)
+        return self.server
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._sock.sendall(data + b"\n")
+        except OSError as exc:
+            raise DaemonError(f"lost the connection to the daemon: {exc}") from None
+
+    def _receive(self) -> p.Message:
+        try:
+            line = self._reader.readline(p.MAX_MESSAGE_BYTES + 1)
+        except OSError as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            raise DaemonError(
+                f"lost the connection to the daemon ({exc.strerror or exc}); "
+                "see `codesaga daemon logs`"
+            ) from None
+        if not line:
+            raise DaemonError(
+                "the daemon closed the connection (it may have stopped or "
+                "crashed; see `codesaga daemon logs`)"
+            )
+        return p.parse(line)
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Any:
+        """Send a request and wait for its result, passing streamed text to ``on_delta``.
+
+        Ctrl-C sends ``$/cancel`` and waits briefly for the daemon to confirm, then raises
+        KeyboardInterrupt. Error responses raise the matching CodeSaga error.
+        """
+        request_id = next(self._ids)
+        self._send(p.encode_request(method, params or {}, request_id))
+        self._current = request_id
+        try:
+            return self._wait(request_id, on_delta)
+        except KeyboardInterrupt:
+            self._send(p.encode_request("$/cancel", {"id": request_id}))
+            self._sock.settimeout(5.0)
+            with contextlib.suppress(Exception):
+                self._wait(request_id, None)
+            raise
+        finally:
+            self._current = None
+
+    def cancel_current(self) -> None:
+        """Cancel the request ``call`` is waiting for (from another thread, e.g. a UI)."""
+        current = self._current
+        if current is not None:
+            self._send(p.encode_request("$/cancel", {"id": current}))
+
+    def _wait(self, request_id: int, on_delta: Callable[[str], None] | None) -> Any:
+        while True:
+            message = self._receive()
+            if isinstance(message, p.Request):
+                if (
+                    message.method == "$/delta"
+                    and message.params.get("id") == request_id
+                    and on_delta is not None
+                ):
+                    on_delta(str(message.params.get("text", "")))
+                continue
+            if isinstance(message, p.Invalid):
+                raise DaemonError(f"the daemon sent something unreadable: {message.error.message}")
+            if message.id != request_id and message.id is not None:
+                continue
+            if message.error is not None:
+                raise p.exception_from_error(message.error)
+            return message.result
+
+
+class PatientClient:
+    """A client that retries a full queue for a while: a person would rather wait than see
+    "busy". The CLI, the chat and the TUI all call through one."""
+
+    def __init__(self, client: Client, patience: float = BUSY_PATIENCE_SECONDS) -> None:
+        self.inner = client
+        self.patience = patience
+
+    @property
+    def server(self) -> dict[str, Any]:
+        return self.inner.server
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Any:
+        deadline = time.monotonic() + self.patience
+        delay = 0.1
+        while True:
+            try:
+                return self.inner.call(method, params, on_delta=on_delta)
+            except BusyError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def cancel_current(self) -> None:
+        self.inner.cancel_current()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> PatientClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

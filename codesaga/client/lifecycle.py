@@ -1,0 +1,161 @@
+"""Finding the daemon, starting it when it is not running, and stopping it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+
+from codesaga.client.connection import DaemonClient
+from codesaga.daemon import protocol as p
+from codesaga.daemon.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, log_path
+from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
+from codesaga.fs import private_dir
+from codesaga.settings import Settings
+
+START_TIMEOUT = 60.0
+
+
+def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
+    """Start ``codesaga daemon start --foreground`` detached from this terminal."""
+    private_dir(settings.state_dir)
+    # The daemon reads its own settings (so it can reload config.toml), but it must live
+    # where this client will look for it, whatever mapping these settings came from.
+    env = dict(os.environ)
+    for key in ("config_dir", "data_dir", "cache_dir", "state_dir", "runtime_dir", "models_dir"):
+        env[f"CODESAGA_{key.upper()}"] = str(getattr(settings, key))
+    # 0600 whatever the umask: a crashing daemon's traceback may quote the user's code.
+    fd = os.open(
+        settings.state_dir / "daemon.stderr", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+    )
+    os.fchmod(fd, 0o600)
+    stderr = os.fdopen(fd, "ab")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "codesaga", "daemon", "start", "--foreground"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            close_fds=True,
+            env=env,
+        )
+    finally:
+        stderr.close()
+
+
+def _stderr_tail(settings: Settings) -> str:
+    try:
+        lines = (settings.state_dir / "daemon.stderr").read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
+
+
+def wait_for_daemon(
+    settings: Settings, process: subprocess.Popen[bytes] | None, timeout: float = START_TIMEOUT
+) -> DaemonClient:
+    paths = RuntimePaths(settings.runtime_dir)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return DaemonClient.connect(paths.socket, timeout=2.0)
+        except OSError:
+            pass
+        if process is not None and process.poll() is not None:
+            if process.returncode != ALREADY_RUNNING:
+                raise DaemonError(
+                    f"the daemon failed to start (exit {process.returncode}): "
+                    f"{_stderr_tail(settings) or 'see codesaga daemon logs'}"
+                )
+            process = None  # another client's daemon won the lock: wait for its socket
+        time.sleep(0.05)
+    raise DaemonError(
+        f"the daemon did not start within {timeout:.0f} s; see {log_path(settings.state_dir)}"
+    )
+
+
+def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
+    """A connected, initialized client; starts the daemon when it is not running.
+
+    A daemon of another version is restarted when it is idle; a busy one is left alone
+    and reported.
+    """
+    paths = RuntimePaths(settings.runtime_dir)
+    for attempt in range(2):
+        try:
+            client = DaemonClient.connect(paths.socket, timeout=2.0)
+        except OSError:
+            if not start:
+                raise DaemonError(
+                    "the daemon is not running; start it with `codesaga daemon start`"
+                ) from None
+            paths.prepare()
+            client = wait_for_daemon(settings, spawn_daemon(settings))
+        try:
+            client.initialize(settings)
+            return client
+        except VersionMismatchError as exc:
+            if attempt or not start:
+                client.close()
+                raise
+            status = client.call("status")
+            if status.get("inflight") or any(m.get("busy") for m in status.get("models", [])):
+                client.close()
+                raise DaemonError(f"{exc} (it is busy now; try again when it is idle)") from None
+            client.call("shutdown")
+            client.close()
+            wait_until_stopped(paths, 10.0)
+    raise DaemonError("could not connect to a daemon of this version")
+
+
+def wait_until_stopped(paths: RuntimePaths, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not is_locked(paths.lock):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
+    """Ask the daemon to stop; SIGTERM it (by its pid file) if it does not. False if none ran."""
+    paths = RuntimePaths(settings.runtime_dir)
+    if not is_locked(paths.lock):
+        return False
+    pid = paths.read_pid()
+    with (
+        contextlib.suppress(OSError, CodeSagaError, p.RpcError),
+        DaemonClient.connect(paths.socket, timeout=2.0) as client,
+    ):
+        client.call("shutdown")
+    if wait_until_stopped(paths, timeout):
+        _wait_for_exit(pid, 5.0)
+        return True
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 15)
+    if not wait_until_stopped(paths, 5.0):
+        raise DaemonError(
+            f"the daemon (pid {pid}) did not stop; kill it and run `codesaga daemon start` again"
+        )
+    _wait_for_exit(pid, 5.0)
+    return True
+
+
+def _wait_for_exit(pid: int | None, timeout: float) -> None:
+    """After the lock is free the process only has to exit; wait so `stop` means gone."""
+    deadline = time.monotonic() + timeout
+    while pid is not None and time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        try:  # our own child (a test's daemon) lingers as a zombie until reaped
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
