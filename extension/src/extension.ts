@@ -2,21 +2,16 @@
 // (protocol, connection, completion, chat), which hold the logic and are tested under node.
 
 import { randomBytes } from "node:crypto";
-import * as path from "node:path";
 import * as vscode from "vscode";
 
 import { ChatController, type FromWebview, type ToWebview } from "./chat";
 import { connectAtStartup, registerCommands } from "./commands";
 import { registerCompletion } from "./completionProvider";
 import { registerContextFeed } from "./contextFeed";
-import { Code, RpcError } from "./protocol";
-import { applyQuestion, rewriteRequest, type RewriteResult } from "./rewrite";
-import { createServices, describe } from "./services";
-import { roleModel, workspaceOf } from "./settings";
+import { registerRewrites } from "./rewriteCommands";
+import { createServices } from "./services";
+import { roleModel } from "./settings";
 import { registerStatusBar } from "./statusBar";
-
-const RECENT_INSTRUCTIONS = "codesaga.recentInstructions";
-const PROPOSED_SCHEME = "codesaga-proposed";
 
 export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
@@ -26,145 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerContextFeed(services);
   registerCommands(services);
 
-  // -- refactor and fix with a diff preview --------------------------------------------------
-  const proposals = new Map<string, string>();
-  const proposedDocs = new vscode.EventEmitter<vscode.Uri>();
-  context.subscriptions.push(
-    vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, {
-      onDidChange: proposedDocs.event,
-      provideTextDocumentContent: (uri) => proposals.get(uri.toString()) ?? "",
-    }),
-  );
-
-  const rewrite = async (
-    method: "refactor" | "fix",
-    editor: vscode.TextEditor,
-    extra: { instruction?: string; error?: string; lines?: string },
-  ) => {
-    const document = editor.document;
-    const version = document.version;
-    const workspace = workspaceOf(document.uri);
-    const request = rewriteRequest({
-      method,
-      content: document.getText(),
-      path: document.uri.scheme === "file" ? document.uri.fsPath : undefined,
-      label: workspace && document.uri.scheme === "file" ? path.relative(workspace, document.uri.fsPath) : path.basename(document.fileName),
-      model: roleModel(method),
-      ...extra,
-    });
-    let result: RewriteResult;
-    try {
-      result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `CodeSaga: ${method}`, cancellable: true },
-        async (progress, token) => {
-          const abort = new AbortController();
-          token.onCancellationRequested(() => abort.abort());
-          let chars = 0;
-          return (await call(method, request, {
-            signal: abort.signal,
-            onDelta: (text) => {
-              chars += text.length;
-              progress.report({ message: `${chars.toLocaleString()} characters written…` });
-            },
-          })) as RewriteResult;
-        },
-      );
-    } catch (error) {
-      if (error instanceof RpcError && error.code === Code.cancelled) return;
-      void vscode.window.showErrorMessage(`CodeSaga ${method}: ${describe(error)}`);
-      return;
-    }
-    if (!result.diff) {
-      void vscode.window.showInformationMessage(`CodeSaga ${method}: the model changed nothing.`);
-      return;
-    }
-    const proposed = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: document.uri.path, query: result.request_id });
-    proposals.set(proposed.toString(), result.text);
-    proposedDocs.fire(proposed);
-    await vscode.commands.executeCommand("vscode.diff", document.uri, proposed, `${path.basename(document.fileName)} ↔ CodeSaga ${method}`);
-    const question = applyQuestion(method, path.basename(document.fileName), result.warnings);
-    const choice = question.warn
-      ? await vscode.window.showWarningMessage(question.text, "Apply", "Discard")
-      : await vscode.window.showInformationMessage(question.text, "Apply", "Discard");
-    proposals.delete(proposed.toString());
-    if (choice !== "Apply") return;
-    if (document.version !== version) {
-      void vscode.window.showWarningMessage("CodeSaga: the file changed since the request; nothing applied. Run it again.");
-      return;
-    }
-    const edit = new vscode.WorkspaceEdit();
-    const whole = new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length));
-    edit.replace(document.uri, whole, result.text); // one edit: one undo step
-    if (!(await vscode.workspace.applyEdit(edit))) {
-      void vscode.window.showErrorMessage("CodeSaga: VS Code refused the edit; nothing changed.");
-    }
-  };
-
-  const askInstruction = async (): Promise<string | undefined> => {
-    const recent = context.globalState.get<string[]>(RECENT_INSTRUCTIONS, []);
-    const pick = vscode.window.createQuickPick();
-    pick.title = "How should CodeSaga refactor it? (empty: tidy it up)";
-    pick.placeholder = "e.g. add type hints; extract a function; use pathlib";
-    pick.items = recent.map((label) => ({ label }));
-    const answer = await new Promise<string | undefined>((resolve) => {
-      pick.onDidAccept(() => resolve(pick.selectedItems[0]?.label ?? pick.value));
-      pick.onDidHide(() => resolve(undefined));
-      pick.show();
-    });
-    pick.dispose();
-    if (answer === undefined) return undefined;
-    const instruction = answer.trim();
-    if (instruction) {
-      await context.globalState.update(RECENT_INSTRUCTIONS, [instruction, ...recent.filter((r) => r !== instruction)].slice(0, 10));
-    }
-    return instruction;
-  };
-
-  context.subscriptions.push(
-    vscode.commands.registerCommand("codesaga.refactorSelection", async () => {
-      const editor = vscode.window.activeTextEditor;
-      if (!editor) return;
-      const instruction = await askInstruction();
-      if (instruction === undefined) return;
-      const { start, end } = editor.selection;
-      const last = end.character === 0 && end.line > start.line ? end.line : end.line + 1;
-      await rewrite("refactor", editor, { instruction: instruction || undefined, lines: `${start.line + 1}:${last}` });
-    }),
-    vscode.commands.registerCommand("codesaga.refactorFile", async () => {
-      const editor = vscode.window.activeTextEditor;
-      if (!editor) return;
-      const instruction = await askInstruction();
-      if (instruction === undefined) return;
-      await rewrite("refactor", editor, { instruction: instruction || undefined });
-    }),
-    vscode.commands.registerCommand("codesaga.fix", async (uri?: vscode.Uri, message?: string, range?: vscode.Range) => {
-      const editor = vscode.window.activeTextEditor;
-      if (!editor || (uri && editor.document.uri.toString() !== uri.toString())) return;
-      const diagnostic = message && range ? { message, range } : vscode.languages.getDiagnostics(editor.document.uri).find((d) => d.range.contains(editor.selection.active));
-      if (!diagnostic) {
-        void vscode.window.showInformationMessage("CodeSaga: put the cursor on a problem (a squiggle) to fix it.");
-        return;
-      }
-      await rewrite("fix", editor, {
-        error: `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`,
-        lines: `${diagnostic.range.start.line + 1}:${diagnostic.range.end.line + 1}`,
-      });
-    }),
-    vscode.languages.registerCodeActionsProvider(
-      { pattern: "**" },
-      {
-        provideCodeActions(document, _range, actionContext) {
-          return actionContext.diagnostics.slice(0, 3).map((diagnostic) => {
-            const action = new vscode.CodeAction(`CodeSaga: fix "${diagnostic.message.slice(0, 60)}"`, vscode.CodeActionKind.QuickFix);
-            action.diagnostics = [diagnostic];
-            action.command = { title: "Fix with CodeSaga", command: "codesaga.fix", arguments: [document.uri, diagnostic.message, diagnostic.range] };
-            return action;
-          });
-        },
-      },
-      { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
-    ),
-  );
+  registerRewrites(services);
 
   // -- chat ---------------------------------------------------------------------------------
   let chat: ChatController | undefined;

@@ -1,0 +1,201 @@
+// Refactor and fix with a diff preview: the commands, the light bulb's fix action, and the
+// proposed text shown in VS Code's diff view and applied on Apply as one edit. The requests
+// themselves are built by rewrite.ts.
+
+import * as path from "node:path";
+import * as vscode from "vscode";
+
+import { Code, RpcError } from "./protocol";
+import { applyQuestion, rewriteRequest, type RewriteResult } from "./rewrite";
+import { describe, type Services } from "./services";
+import { roleModel, workspaceOf } from "./settings";
+
+const RECENT_INSTRUCTIONS = "codesaga.recentInstructions";
+const PROPOSED_SCHEME = "codesaga-proposed";
+
+type Method = "refactor" | "fix";
+type Extra = { instruction?: string; error?: string; lines?: string };
+type Rewrite = (method: Method, editor: vscode.TextEditor, extra: Extra) => Promise<void>;
+
+export function registerRewrites(services: Services): void {
+  const { context } = services;
+  const proposals = new Proposals();
+  const rewrite: Rewrite = (method, editor, extra) => rewriteWithPreview(services, proposals, method, editor, extra);
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposals),
+    vscode.commands.registerCommand("codesaga.refactorSelection", () => refactor(rewrite, context.globalState, "selection")),
+    vscode.commands.registerCommand("codesaga.refactorFile", () => refactor(rewrite, context.globalState, "file")),
+    vscode.commands.registerCommand("codesaga.fix", (uri?: vscode.Uri, message?: string, range?: vscode.Range) =>
+      fix(rewrite, uri, message, range),
+    ),
+    vscode.languages.registerCodeActionsProvider({ pattern: "**" }, fixActions, {
+      providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+    }),
+  );
+}
+
+/** The proposed texts the diff view shows on its right, by their codesaga-proposed URI. */
+class Proposals implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? "";
+  }
+
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  delete(uri: vscode.Uri): void {
+    this.texts.delete(uri.toString());
+  }
+}
+
+/** The selected lines (a selection ending at the start of a line leaves that line out) or
+ * the whole file, refactored as the programmer asks. */
+async function refactor(rewrite: Rewrite, memento: vscode.Memento, part: "selection" | "file"): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return;
+  const instruction = await askInstruction(memento);
+  if (instruction === undefined) return;
+  if (part === "file") {
+    await rewrite("refactor", editor, { instruction: instruction || undefined });
+    return;
+  }
+  const { start, end } = editor.selection;
+  const last = end.character === 0 && end.line > start.line ? end.line : end.line + 1;
+  await rewrite("refactor", editor, { instruction: instruction || undefined, lines: `${start.line + 1}:${last}` });
+}
+
+/** A problem's fix: the one the light bulb passed, else the one under the cursor. */
+async function fix(rewrite: Rewrite, uri?: vscode.Uri, message?: string, range?: vscode.Range): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || (uri && editor.document.uri.toString() !== uri.toString())) return;
+  const diagnostic = message && range ? { message, range } : vscode.languages.getDiagnostics(editor.document.uri).find((d) => d.range.contains(editor.selection.active));
+  if (!diagnostic) {
+    void vscode.window.showInformationMessage("CodeSaga: put the cursor on a problem (a squiggle) to fix it.");
+    return;
+  }
+  await rewrite("fix", editor, {
+    error: `line ${diagnostic.range.start.line + 1}: ${diagnostic.message}`,
+    lines: `${diagnostic.range.start.line + 1}:${diagnostic.range.end.line + 1}`,
+  });
+}
+
+const fixActions: vscode.CodeActionProvider = {
+  provideCodeActions(document, _range, actionContext) {
+    return actionContext.diagnostics.slice(0, 3).map((diagnostic) => {
+      const action = new vscode.CodeAction(`CodeSaga: fix "${diagnostic.message.slice(0, 60)}"`, vscode.CodeActionKind.QuickFix);
+      action.diagnostics = [diagnostic];
+      action.command = { title: "Fix with CodeSaga", command: "codesaga.fix", arguments: [document.uri, diagnostic.message, diagnostic.range] };
+      return action;
+    });
+  },
+};
+
+/** How to refactor: typed, or one of the last ten instructions; empty means "tidy it up",
+ * undefined that the programmer dismissed the question. */
+async function askInstruction(memento: vscode.Memento): Promise<string | undefined> {
+  const recent = memento.get<string[]>(RECENT_INSTRUCTIONS, []);
+  const pick = vscode.window.createQuickPick();
+  pick.title = "How should CodeSaga refactor it? (empty: tidy it up)";
+  pick.placeholder = "e.g. add type hints; extract a function; use pathlib";
+  pick.items = recent.map((label) => ({ label }));
+  const answer = await new Promise<string | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0]?.label ?? pick.value));
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+  pick.dispose();
+  if (answer === undefined) return undefined;
+  const instruction = answer.trim();
+  if (instruction) {
+    await memento.update(RECENT_INSTRUCTIONS, [instruction, ...recent.filter((r) => r !== instruction)].slice(0, 10));
+  }
+  return instruction;
+}
+
+/** Ask the daemon, show its answer in the diff view, and apply it if the programmer says so. */
+async function rewriteWithPreview(
+  services: Services,
+  proposals: Proposals,
+  method: Method,
+  editor: vscode.TextEditor,
+  extra: Extra,
+): Promise<void> {
+  const document = editor.document;
+  const version = document.version;
+  const result = await requestRewrite(services, method, document, extra);
+  if (!result) return;
+  if (!result.diff) {
+    void vscode.window.showInformationMessage(`CodeSaga ${method}: the model changed nothing.`);
+    return;
+  }
+  const proposed = vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: document.uri.path, query: result.request_id });
+  proposals.set(proposed, result.text);
+  await vscode.commands.executeCommand("vscode.diff", document.uri, proposed, `${path.basename(document.fileName)} ↔ CodeSaga ${method}`);
+  const question = applyQuestion(method, path.basename(document.fileName), result.warnings);
+  const choice = question.warn
+    ? await vscode.window.showWarningMessage(question.text, "Apply", "Discard")
+    : await vscode.window.showInformationMessage(question.text, "Apply", "Discard");
+  proposals.delete(proposed);
+  if (choice !== "Apply") return;
+  if (document.version !== version) {
+    void vscode.window.showWarningMessage("CodeSaga: the file changed since the request; nothing applied. Run it again.");
+    return;
+  }
+  await replaceAll(document, result.text);
+}
+
+/** The daemon's rewrite, streamed with progress and a Cancel button; undefined when cancelled
+ * or failed (the failure is shown). The editor's text is sent, saved or not. */
+async function requestRewrite(
+  { call }: Services,
+  method: Method,
+  document: vscode.TextDocument,
+  extra: Extra,
+): Promise<RewriteResult | undefined> {
+  const workspace = workspaceOf(document.uri);
+  const request = rewriteRequest({
+    method,
+    content: document.getText(),
+    path: document.uri.scheme === "file" ? document.uri.fsPath : undefined,
+    label: workspace && document.uri.scheme === "file" ? path.relative(workspace, document.uri.fsPath) : path.basename(document.fileName),
+    model: roleModel(method),
+    ...extra,
+  });
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `CodeSaga: ${method}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let chars = 0;
+        return (await call(method, request, {
+          signal: abort.signal,
+          onDelta: (text) => {
+            chars += text.length;
+            progress.report({ message: `${chars.toLocaleString()} characters written…` });
+          },
+        })) as RewriteResult;
+      },
+    );
+  } catch (error) {
+    if (error instanceof RpcError && error.code === Code.cancelled) return undefined;
+    void vscode.window.showErrorMessage(`CodeSaga ${method}: ${describe(error)}`);
+    return undefined;
+  }
+}
+
+/** The whole document replaced in one edit: one undo step. */
+async function replaceAll(document: vscode.TextDocument, text: string): Promise<void> {
+  const edit = new vscode.WorkspaceEdit();
+  const whole = new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length));
+  edit.replace(document.uri, whole, text);
+  if (!(await vscode.workspace.applyEdit(edit))) {
+    void vscode.window.showErrorMessage("CodeSaga: VS Code refused the edit; nothing changed.");
+  }
+}
