@@ -1,5 +1,5 @@
 // The chat view's logic: what the webview asks, what it is sent, Markdown rendering.
-// No vscode import: extension.ts wires a webview to a ChatController.
+// No vscode import: chatView.ts wires a webview to a ChatController.
 
 import MarkdownIt from "markdown-it";
 

@@ -1,5 +1,5 @@
 // Inline completion logic: debounce, cancellation, the last suggestion, feedback, context
-// clipping. No vscode import: extension.ts adapts VS Code's provider to this, and the
+// clipping. No vscode import: completionProvider.ts adapts VS Code's provider to this, and the
 // tests drive it under node against a real daemon.
 
 import type { CallOptions } from "./protocol";

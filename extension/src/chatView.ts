@@ -1,0 +1,87 @@
+// The Chat view (activity bar): a webview wired to a ChatController (chat.ts), which holds
+// the logic; and the New Chat and Attach Selection commands.
+
+import { randomBytes } from "node:crypto";
+import * as vscode from "vscode";
+
+import { ChatController, type ChatHost, type FromWebview, type ToWebview } from "./chat";
+import type { Services } from "./services";
+import { roleModel } from "./settings";
+
+export function registerChatView(services: Services): void {
+  const { context } = services;
+  let chat: ChatController | undefined;
+  const provider: vscode.WebviewViewProvider = {
+    resolveWebviewView(view) {
+      const media = vscode.Uri.joinPath(context.extensionUri, "media");
+      view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+      view.webview.html = chatHtml(view.webview, media);
+      chat = new ChatController(chatHost(services, view.webview));
+      view.webview.onDidReceiveMessage((message: FromWebview) => chat?.handle(message));
+    },
+  };
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider("codesaga.chat", provider, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand("codesaga.newChat", () => chat?.handle({ type: "newSession" })),
+    vscode.commands.registerCommand("codesaga.attachSelection", async () => {
+      await vscode.commands.executeCommand("codesaga.chat.focus");
+      await chat?.handle({ type: "attachSelection" });
+    }),
+  );
+}
+
+/** What the chat controller needs from the editor. */
+function chatHost({ call }: Services, webview: vscode.Webview): ChatHost {
+  return {
+    call,
+    post: (message: ToWebview) => void webview.postMessage(message),
+    insertAtCursor: async (code) => {
+      const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+      if (!editor) throw new Error("open an editor to insert into");
+      await editor.edit((edit) => edit.replace(editor.selection, code));
+    },
+    copy: (code) => vscode.env.clipboard.writeText(code),
+    selection: () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || editor.selection.isEmpty || editor.document.uri.scheme !== "file") return undefined;
+      const { start, end } = editor.selection;
+      return { path: editor.document.uri.fsPath, lines: `${start.line + 1}:${end.line + 1}` };
+    },
+    sessionKey: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    model: () => roleModel("chat"),
+  };
+}
+
+/** The chat webview's page: local script and style only, no remote content of any kind. */
+function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
+  const nonce = randomBytes(16).toString("hex");
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.js"));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(media, "chat.css"));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+  ].join("; ");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>CodeSaga chat</title>
+</head>
+<body>
+<header><select id="sessions" title="Conversations"></select><button id="new" title="New chat">+</button></header>
+<main id="transcript" aria-live="polite"></main>
+<div id="status"></div>
+<footer>
+<textarea id="input" rows="3" placeholder="Ask about your code (Enter sends, Shift+Enter for a new line)"></textarea>
+<div class="actions"><button id="attach" title="Attach the editor's selection">Attach selection</button><button id="stop" hidden>Stop</button><button id="send">Send</button></div>
+</footer>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
