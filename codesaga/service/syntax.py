@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -292,24 +293,49 @@ def _text(node: Any) -> str:
     return str(node.text.decode("utf-8", "replace")) if node.text else ""
 
 
-_parsers: dict[str, Any] = {}
+# A tree-sitter Parser keeps the tree it is building, so two threads must not share one
+# (tasks run on worker threads): each thread gets its own. A Language is immutable, shared.
+_languages: dict[str, Any] = {}
+_languages_lock = threading.Lock()
+
+
+class _ThreadParsers(threading.local):
+    def __init__(self) -> None:
+        self.by_language: dict[str, Any] = {}
+
+
+_parsers = _ThreadParsers()
 
 
 def _parser(language_id: str) -> Any | None:
-    if language_id in _parsers:
-        return _parsers[language_id]
-    parser = None
-    grammar = GRAMMARS.get(language_id)
-    if grammar is not None:
-        try:
-            from tree_sitter import Language, Parser
+    parsers = _parsers.by_language
+    if language_id not in parsers:
+        language = _language(language_id)
+        if language is None:
+            parsers[language_id] = None
+        else:
+            from tree_sitter import Parser
 
-            module = importlib.import_module(grammar[0])
-            parser = Parser(Language(getattr(module, grammar[1])()))
-        except ImportError:
-            parser = None
-    _parsers[language_id] = parser
-    return parser
+            parsers[language_id] = Parser(language)
+    return parsers[language_id]
+
+
+def _language(language_id: str) -> Any | None:
+    """The grammar for ``language_id``; None when there is none (or its wheel is missing)."""
+    with _languages_lock:
+        if language_id not in _languages:
+            language = None
+            grammar = GRAMMARS.get(language_id)
+            if grammar is not None:
+                try:
+                    from tree_sitter import Language
+
+                    module = importlib.import_module(grammar[0])
+                    language = Language(getattr(module, grammar[1])())
+                except ImportError:
+                    language = None
+            _languages[language_id] = language
+        return _languages[language_id]
 
 
 def _first_error(node: Any) -> Any | None:

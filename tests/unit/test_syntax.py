@@ -1,0 +1,35 @@
+"""Syntax checks with tree-sitter from many threads at once (tasks run on worker threads)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from codesaga.service.syntax import SyntaxCheck, check_syntax, defined_names
+
+# Large enough that a parse takes a while, so parses on different threads overlap.
+GOOD = "\n".join(f"function f{i}(a, b) {{ return a * {i} + b; }}" for i in range(400))
+BAD = GOOD + "\nfunction broken(a, { return a; }\n"
+
+
+def test_parses_from_several_threads_at_once_agree_with_one_thread() -> None:
+    expected = (check_syntax("javascript", GOOD), check_syntax("javascript", BAD))
+    names = defined_names("javascript", GOOD)
+    assert expected[0].ok and not expected[1].ok and expected[1].line == 401
+    assert names is not None and len(names) == 400
+    start = threading.Barrier(8)
+
+    def parse_repeatedly(_: int) -> list[tuple[SyntaxCheck, SyntaxCheck, list[str] | None]]:
+        start.wait()
+        return [
+            (
+                check_syntax("javascript", GOOD),
+                check_syntax("javascript", BAD),
+                defined_names("javascript", GOOD),
+            )
+            for _ in range(30)
+        ]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [r for rs in pool.map(parse_repeatedly, range(8)) for r in rs]
+    assert all((good, bad) == expected and found == names for good, bad, found in results)
