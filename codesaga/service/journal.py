@@ -6,12 +6,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.requests import RequestRecord
-from codesaga.fs import private_dir
 from codesaga.service.processes import owner_alive
+from codesaga.service.stores import DiskStore
 
 
 class Journal(Protocol):
@@ -86,18 +86,13 @@ class DiskJournal:
     """
 
     def __init__(self, directory: Path, size_limit: int = 256 * 1024 * 1024) -> None:
-        import diskcache
-
-        private_dir(directory)
-        self._cache: Any = diskcache.Cache(
-            str(directory), size_limit=size_limit, eviction_policy="least-recently-stored"
-        )
+        self._store = DiskStore(directory, size_limit, eviction="least-recently-stored")
 
     def save(self, record: RequestRecord) -> None:
-        self._cache.set(record.id, record.to_dict())
+        self._store.set(record.id, record.to_dict())
 
     def get(self, request_id: str) -> RequestRecord | None:
-        data = self._cache.get(request_id)
+        data = self._store.get(request_id)
         return RequestRecord.from_dict(data) if data is not None else None
 
     def query(
@@ -110,8 +105,8 @@ class DiskJournal:
         # Ids sort by creation time, so the newest come first read backwards: a listing costs
         # the records it returns (and those it skips for a filter), not the whole journal.
         records = []
-        for key in self._cache.iterkeys(reverse=True):
-            data = self._cache.get(key)
+        for key in self._store.iterkeys(reverse=True):
+            data = self._store.get(key)
             if data is not None:
                 record = RequestRecord.from_dict(data)
                 if _matches(record, status, type):
@@ -122,21 +117,21 @@ class DiskJournal:
 
     def abandon_unfinished(self, alive: Callable[[str | None], bool] = owner_alive) -> int:
         count = 0
-        for key in list(self._cache.iterkeys()):
-            data = self._cache.get(key)
+        for key in list(self._store.iterkeys()):
+            data = self._store.get(key)
             if data is None or RequestStatus(data["status"]).is_final:
                 continue
             if alive(data.get("owner")):
                 continue
             # Re-read inside a transaction: another process may have closed it meanwhile.
-            with self._cache.transact():
+            with self._store.transact():
                 record = self.get(key)
                 if record is None or record.status.is_final:
                     continue
                 record.abandon(ABANDONED, time.time())
-                self._cache.set(key, record.to_dict())
+                self._store.set(key, record.to_dict())
                 count += 1
         return count
 
     def close(self) -> None:
-        self._cache.close()
+        self._store.close()

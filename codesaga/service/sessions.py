@@ -15,9 +15,9 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import InputError
 from codesaga.domain.prompts import Message
 from codesaga.engine.port import CancelToken, GenerationRequest
-from codesaga.fs import private_dir
 from codesaga.service.files import read_source
 from codesaga.service.runner import ModelRunner, OnDelta
+from codesaga.service.stores import DiskStore
 from codesaga.service.tasks import Assistant, TaskResult
 
 PARTIAL_SAVE_SECONDS = 0.5  # how often a streaming answer is saved, so a crash keeps it
@@ -57,28 +57,25 @@ class DiskSessionStore:
     """Sessions in diskcache with eviction off: a size limit never drops a conversation."""
 
     def __init__(self, directory: Path) -> None:
-        import diskcache
-
-        private_dir(directory)
-        self._cache: Any = diskcache.Cache(str(directory), eviction_policy="none", size_limit=2**62)
+        self._store = DiskStore(directory, size_limit=2**62, eviction="none")
 
     def save(self, session: Session) -> None:
         session.updated_at = time.time()
-        self._cache.set(session.id, session.to_dict())
+        self._store.set(session.id, session.to_dict())
 
     def get(self, session_id: str) -> Session | None:
-        data = self._cache.get(session_id)
+        data = self._store.get(session_id)
         return Session.from_dict(data) if data else None
 
     def all(self) -> list[Session]:
-        found = (self._cache.get(k) for k in self._cache.iterkeys())
+        found = (self._store.get(k) for k in self._store.iterkeys())
         return [Session.from_dict(d) for d in found if d]
 
     def delete(self, session_id: str) -> bool:
-        return bool(self._cache.delete(session_id))
+        return self._store.delete(session_id)
 
     def close(self) -> None:
-        self._cache.close()
+        self._store.close()
 
 
 @dataclass

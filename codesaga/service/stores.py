@@ -1,25 +1,43 @@
-"""A small key-value store port with memory and diskcache adapters (cache, feedback)."""
+"""A small key-value store port with memory and diskcache adapters. The one diskcache
+adapter holds every store on disk: the response cache, feedback, the journal, sessions."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from codesaga.fs import private_dir
+
+# What goes once a store passes its size limit: the oldest written, or nothing at all.
+Eviction = Literal["least-recently-stored", "none"]
 
 
 class KeyValueStore(Protocol):
     def get(self, key: str) -> Any: ...
     def set(self, key: str, value: Any) -> None: ...
     def incr(self, key: str, delta: int = 1) -> int: ...
+    def delete(self, key: str) -> bool:
+        """False: there was no such key."""
+        ...
+
+    def iterkeys(self, *, reverse: bool = False) -> Iterator[str]:
+        """In sorted order."""
+        ...
+
+    def transact(self) -> AbstractContextManager[object]:
+        """Reads and writes inside happen as one, for other threads and other processes."""
+        ...
+
     def close(self) -> None: ...
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self._data: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def get(self, key: str) -> Any:
         return self._data.get(key)
@@ -33,18 +51,35 @@ class MemoryStore:
             self._data[key] = value
             return value
 
+    def delete(self, key: str) -> bool:
+        return self._data.pop(key, None) is not None
+
+    def iterkeys(self, *, reverse: bool = False) -> Iterator[str]:
+        return iter(sorted(self._data, reverse=reverse))
+
+    def transact(self) -> AbstractContextManager[object]:
+        return self._lock
+
     def close(self) -> None:
         pass
 
 
 class DiskStore:
-    """diskcache (SQLite) in a private directory; values are plain data."""
+    """diskcache (SQLite) in a private (0700) directory; values are plain data, so what one
+    version wrote the next reads. Past ``size_limit`` bytes ``eviction`` decides what goes."""
 
-    def __init__(self, directory: Path, size_limit: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        size_limit: int = 64 * 1024 * 1024,
+        eviction: Eviction = "least-recently-stored",
+    ) -> None:
         import diskcache
 
         private_dir(directory)
-        self._cache: Any = diskcache.Cache(str(directory), size_limit=size_limit)
+        self._cache: Any = diskcache.Cache(
+            str(directory), size_limit=size_limit, eviction_policy=eviction
+        )
 
     def get(self, key: str) -> Any:
         return self._cache.get(key)
@@ -54,6 +89,15 @@ class DiskStore:
 
     def incr(self, key: str, delta: int = 1) -> int:
         return int(self._cache.incr(key, delta, default=0))
+
+    def delete(self, key: str) -> bool:
+        return bool(self._cache.delete(key))
+
+    def iterkeys(self, *, reverse: bool = False) -> Iterator[str]:
+        return iter(self._cache.iterkeys(reverse=reverse))
+
+    def transact(self) -> AbstractContextManager[object]:
+        return self._cache.transact()  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self._cache.close()

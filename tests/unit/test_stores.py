@@ -1,0 +1,77 @@
+"""The key-value stores: memory and diskcache behave alike, and the disk store opens what the
+journal, the sessions and the caches wrote before they shared it."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from codesaga.domain.chat import Session
+from codesaga.domain.enums import RequestType
+from codesaga.domain.requests import RequestRecord
+from codesaga.service.journal import DiskJournal
+from codesaga.service.sessions import DiskSessionStore
+from codesaga.service.stores import DiskStore, KeyValueStore, MemoryStore
+
+
+@pytest.fixture(params=["memory", "disk"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> KeyValueStore:
+    return MemoryStore() if request.param == "memory" else DiskStore(tmp_path / "store")
+
+
+def test_values_counters_keys_and_deletes(store: KeyValueStore) -> None:
+    assert store.get("b") is None
+    store.set("b", {"answer": [1, 2]})
+    store.set("a", "first")
+    assert store.get("b") == {"answer": [1, 2]}
+    assert store.incr("hits") == 1 and store.incr("hits", 4) == 5
+    assert list(store.iterkeys()) == ["a", "b", "hits"]
+    assert list(store.iterkeys(reverse=True)) == ["hits", "b", "a"]
+    with store.transact():
+        store.set("a", store.get("a") + " and second")
+    assert store.get("a") == "first and second"
+    assert store.delete("a") and not store.delete("a")
+    assert store.get("a") is None
+    store.close()
+
+
+def test_the_disk_store_is_private_and_keeps_its_data(tmp_path: Path) -> None:
+    store = DiskStore(tmp_path / "deep" / "store")
+    store.set("k", 1)
+    store.close()
+    assert stat.S_IMODE((tmp_path / "deep" / "store").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "deep").stat().st_mode) == 0o700
+    assert DiskStore(tmp_path / "deep" / "store").get("k") == 1
+
+
+def test_data_written_before_the_shared_store_still_opens(tmp_path: Path) -> None:
+    import diskcache
+
+    # As the journal and the sessions opened their directories themselves, before.
+    record = RequestRecord("r1", RequestType.GENERATE, {"file": "a.py"})
+    with diskcache.Cache(
+        str(tmp_path / "journal"),
+        size_limit=256 * 1024 * 1024,
+        eviction_policy="least-recently-stored",
+    ) as cache:
+        cache.set(record.id, record.to_dict())
+    session = Session.new("old chat", None)
+    with diskcache.Cache(
+        str(tmp_path / "sessions"), eviction_policy="none", size_limit=2**62
+    ) as cache:
+        cache.set(session.id, session.to_dict())
+
+    journal = DiskJournal(tmp_path / "journal")
+    found = journal.get("r1")
+    assert found is not None and found.input == {"file": "a.py"}
+    journal.close()
+    sessions = DiskSessionStore(tmp_path / "sessions")
+    assert [s.name for s in sessions.all()] == ["old chat"]
+    sessions.close()
+    # ...and the settings the old code stored are the ones the new code keeps.
+    with diskcache.Cache(str(tmp_path / "sessions")) as cache:
+        assert cache.eviction_policy == "none" and cache.size_limit == 2**62
+    with diskcache.Cache(str(tmp_path / "journal")) as cache:
+        assert cache.eviction_policy == "least-recently-stored"
