@@ -43,6 +43,7 @@ def build_assistant(
 
 def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None) -> Daemon:
     """The daemon's graph: scheduler, response cache, disk journal and feedback store."""
+    from codesaga.daemon.context_watch import ContextWatcher
     from codesaga.daemon.scheduler import Scheduler
     from codesaga.daemon.service import Daemon
     from codesaga.service.cache import CachedRunner
@@ -63,4 +64,5 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     completer = Completer(settings, router.sharing(scheduler), speculate=True)
     assistant = Assistant(settings, router, journal, completer)
     chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))
-    return Daemon(settings, assistant, scheduler, journal, feedback, chats, router)
+    watcher = ContextWatcher(completer)
+    return Daemon(settings, assistant, scheduler, journal, feedback, chats, router, watcher)

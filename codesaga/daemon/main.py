@@ -14,7 +14,6 @@ import time
 
 from codesaga import __version__
 from codesaga.daemon.config_watch import ConfigWatcher
-from codesaga.daemon.context_watch import ContextWatcher
 from codesaga.daemon.runtime import (
     ALREADY_RUNNING,
     DaemonLock,
@@ -104,8 +103,7 @@ async def _serve(
     server = UnixServer(daemon, paths.socket)
     # Both watchers exist before the first client can connect: a file added to the context
     # or a config.toml edit made the moment `daemon start` returns is not missed.
-    context_watcher = ContextWatcher(daemon.assistant.completer)
-    daemon.context_watcher = context_watcher
+    context_watcher = daemon.context_watcher
     config_watcher = ConfigWatcher(
         config_file(), daemon.file_settings, load_settings, lambda fresh: _reload(daemon, fresh)
     )

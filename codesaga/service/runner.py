@@ -34,6 +34,20 @@ class Priority(IntEnum):
 
 
 @dataclass(frozen=True)
+class RunOptions:
+    """How one request runs, whatever it asks: where its text streams to, what cancels it,
+    how urgent it is, and which model answers (None: its role's)."""
+
+    on_delta: OnDelta | None = None
+    cancel: CancelToken | None = None
+    priority: Priority = Priority.NORMAL
+    model: str | None = None
+
+
+NO_OPTIONS = RunOptions()  # not streamed, not cancellable, normal priority, the role's model
+
+
+@dataclass(frozen=True)
 class Outcome:
     finished: Finished
     model: ResolvedModel

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -14,9 +15,9 @@ from codesaga.domain.context import Selection
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import InputError
 from codesaga.domain.prompts import Message
-from codesaga.engine.port import CancelToken, GenerationRequest
+from codesaga.engine.port import GenerationRequest
 from codesaga.service.files import read_source
-from codesaga.service.runner import ModelRunner, OnDelta
+from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
 from codesaga.service.stores import DiskStore
 from codesaga.service.tasks import Assistant, TaskResult
 
@@ -167,10 +168,7 @@ class Chats:
         self,
         ref: str,
         message: str | None,
-        *,
-        on_delta: OnDelta | None = None,
-        cancel: CancelToken | None = None,
-        model: str | None = None,
+        run: RunOptions = NO_OPTIONS,
     ) -> ChatReply:
         """Add ``message`` (None: answer the last user message again, for /retry) and answer."""
         with self._lock:
@@ -183,7 +181,7 @@ class Chats:
                 while session.turns and session.turns[-1].role == "assistant":
                     session.turns.pop()
             self.store.save(session)
-        model = model or session.model
+        model = run.model or session.model
         info, _ = self.runner.info(Role.CHAT, model)
         reserve = min(self.assistant.settings.max_tokens, info.n_ctx // 4)
 
@@ -200,8 +198,8 @@ class Chats:
         def streamed(text: str) -> None:
             nonlocal last_save
             parts.append(text)
-            if on_delta is not None:
-                on_delta(text)
+            if run.on_delta is not None:
+                run.on_delta(text)
             if time.monotonic() - last_save >= PARTIAL_SAVE_SECONDS:
                 answer.content = "".join(parts)
                 self.store.save(session)
@@ -210,9 +208,7 @@ class Chats:
         try:
             result = self.assistant.chat(
                 fitted.messages,
-                on_delta=streamed,
-                cancel=cancel,
-                model=model,
+                dataclasses.replace(run, on_delta=streamed, model=model),
                 max_tokens=reserve,
                 cache_slot=session.id,
                 sources=tuple(a.path for a in session.attachments),

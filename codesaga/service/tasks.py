@@ -22,12 +22,12 @@ from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
 from codesaga.domain.requests import RequestRecord, Timings, new_request_id
 from codesaga.domain.source import decode_source
-from codesaga.engine.port import CancelToken, Finished, GenerationRequest
+from codesaga.engine.port import Finished, GenerationRequest
 from codesaga.service.completer import Completer
 from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.processes import current_owner
-from codesaga.service.runner import ModelRunner, Priority
+from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
 from codesaga.service.syntax import check_syntax, defined_names, lost_names, require_parses
 from codesaga.settings import Settings
 
@@ -103,11 +103,7 @@ class Assistant:
         self,
         prompt: str,
         language: str | None = None,
-        *,
-        on_delta: OnDelta | None = None,
-        cancel: CancelToken | None = None,
-        priority: Priority = Priority.NORMAL,
-        model: str | None = None,
+        run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         if not prompt.strip():
             raise InputError("the prompt is empty; say what code you want")
@@ -117,17 +113,14 @@ class Assistant:
             temperature=self.settings.temperature,
         )
         with self._journaled(RequestType.GENERATE, {"prompt": prompt, "language": language}) as rec:
-            result = self._run(rec, Role.GENERATE, request, on_delta, cancel, priority, model)
+            result = self._run(rec, Role.GENERATE, request, run)
             return self._done(rec, result)
 
     def chat(
         self,
         messages: list[Message],
+        run: RunOptions = NO_OPTIONS,
         *,
-        on_delta: OnDelta | None = None,
-        cancel: CancelToken | None = None,
-        priority: Priority = Priority.NORMAL,
-        model: str | None = None,
         max_tokens: int | None = None,
         cache_slot: str | None = None,
         sources: tuple[str, ...] = (),
@@ -144,7 +137,7 @@ class Assistant:
         )
         summary = {"messages": len(messages), "last": messages[-1].content}
         with self._journaled(RequestType.CHAT, summary) as rec:
-            result = self._run(rec, Role.CHAT, request, on_delta, cancel, priority, model)
+            result = self._run(rec, Role.CHAT, request, run)
             return self._done(rec, result)
 
     def passthrough(
@@ -156,9 +149,7 @@ class Assistant:
         temperature: float | None = None,
         stop: Sequence[str] = (),
         seed: int | None = None,
-        on_delta: OnDelta | None = None,
-        cancel: CancelToken | None = None,
-        model: str | None = None,
+        run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         """A request of the OpenAI-compatible API: chat ``messages`` (the chat role) or a raw
         ``prompt`` (the generate role), given to the model as they are."""
@@ -180,7 +171,7 @@ class Assistant:
             seed=seed,
         )
         with self._journaled(kind, summary) as rec:
-            result = self._run(rec, role, request, on_delta, cancel, Priority.NORMAL, model)
+            result = self._run(rec, role, request, run)
             return self._done(rec, result)
 
     def refactor(
@@ -192,10 +183,7 @@ class Assistant:
         instruction: str | None = None,
         apply: bool = False,
         label: str | None = None,
-        on_delta: OnDelta | None = None,
-        cancel: CancelToken | None = None,
-        priority: Priority = Priority.NORMAL,
-        model: str | None = None,
+        run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         summary = {
             "path": str(path or label),
@@ -209,19 +197,7 @@ class Assistant:
             ctx, original = self._context(path, lines, label, content, apply)
             defined = defined_names(ctx.language.id, ctx.selected) or []
             messages = refactor_messages(ctx, instruction, defined)
-            return self._rewrite(
-                rec,
-                Role.REFACTOR,
-                path,
-                ctx,
-                original,
-                messages,
-                apply,
-                on_delta,
-                cancel,
-                priority,
-                model,
-            )
+            return self._rewrite(rec, Role.REFACTOR, path, ctx, original, messages, apply, run)
 
     def fix(
         self,
@@ -232,10 +208,7 @@ class Assistant:
         lines: str | None = None,
         apply: bool = False,
         label: str | None = None,
-        on_delta: OnDelta | None = None,
-        cancel: CancelToken | None = None,
-        priority: Priority = Priority.NORMAL,
-        model: str | None = None,
+        run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         summary = {"path": str(path or label), "lines": lines, "error": error, "apply": apply}
         with self._journaled(RequestType.ERROR_FIX, summary) as rec:
@@ -244,19 +217,8 @@ class Assistant:
                     "the error text is empty; pass the message or traceback with --error"
                 )
             ctx, original = self._context(path, lines, label, content, apply)
-            return self._rewrite(
-                rec,
-                Role.FIX,
-                path,
-                ctx,
-                original,
-                fix_messages(ctx, error),
-                apply,
-                on_delta,
-                cancel,
-                priority,
-                model,
-            )
+            messages = fix_messages(ctx, error)
+            return self._rewrite(rec, Role.FIX, path, ctx, original, messages, apply, run)
 
     def complete(
         self,
@@ -266,12 +228,11 @@ class Assistant:
         *,
         options: CompletionOptions | None = None,
         label: str | None = None,
-        cancel: CancelToken | None = None,
-        model: str | None = None,
+        run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         content, _ = read_source(path, self.settings.max_file_bytes)
         ctx = CodeContext.at_cursor(label or str(path), content, line, column)
-        return self.complete_context(ctx, options=options, cancel=cancel, model=model)
+        return self.complete_context(ctx, options=options, run=run)
 
     def complete_context(
         self,
@@ -280,14 +241,13 @@ class Assistant:
         options: CompletionOptions | None = None,
         workspace: str | None = None,
         chunks: Sequence[tuple[str, str]] = (),
-        cancel: CancelToken | None = None,
-        model: str | None = None,
+        run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         """Inline completion at the cursor of ``ctx`` (see the Completer for how)."""
         options = options or CompletionOptions(max_lines=self.settings.completion_max_lines)
         with self._journaled(RequestType.COMPLETION, {"path": ctx.path, **ctx.metadata}) as rec:
             done = self.completer.complete(
-                ctx, options, workspace=workspace, chunks=chunks, cancel=cancel, model=model
+                ctx, options, workspace=workspace, chunks=chunks, cancel=run.cancel, model=run.model
             )
             rec.model = done.model
             rec.cached = done.source != "model"
@@ -376,13 +336,12 @@ class Assistant:
         original: bytes,
         messages: list[Message],
         apply: bool,
-        on_delta: OnDelta | None,
-        cancel: CancelToken | None,
-        priority: Priority,
-        model: str | None,
+        run: RunOptions,
     ) -> TaskResult:
         # The answer repeats the code: keep room for it, and a little more for the changes.
-        code_tokens = self.runner.count_tokens(role, GenerationRequest(prompt=ctx.selected), model)
+        code_tokens = self.runner.count_tokens(
+            role, GenerationRequest(prompt=ctx.selected), run.model
+        )
         request = GenerationRequest(
             messages=messages,
             temperature=self.settings.temperature,
@@ -391,7 +350,7 @@ class Assistant:
             prompt_lookup=bool(self.settings.fast_apply),
             sources=tuple(dict.fromkeys(str(p) for p in (file, ctx.path) if p)),
         )
-        result = self._run(record, role, request, on_delta, cancel, priority, model)
+        result = self._run(record, role, request, run)
         finished = result.finished
         assert finished is not None
         if finished.reason == "length":
@@ -429,10 +388,7 @@ class Assistant:
         record: RequestRecord,
         role: Role,
         request: GenerationRequest,
-        on_delta: OnDelta | None,
-        cancel: CancelToken | None,
-        priority: Priority,
-        model: str | None,
+        run: RunOptions,
     ) -> TaskResult:
         def started() -> None:
             record.transition(RequestStatus.PROCESSING)
@@ -441,11 +397,11 @@ class Assistant:
         outcome = self.runner.run(
             role,
             request,
-            on_delta=on_delta,
-            cancel=cancel,
-            priority=priority,
+            on_delta=run.on_delta,
+            cancel=run.cancel,
+            priority=run.priority,
             on_start=started,
-            model=model,
+            model=run.model,
         )
         finished, resolved = outcome.finished, outcome.model
         record.model = resolved.name

@@ -4,9 +4,11 @@ engine: what applies at once, what waits for a restart, and what a client is tol
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from codesaga.bootstrap import build_daemon
+from codesaga.daemon.connection import Connection
 from codesaga.daemon.protocol import Request
 from codesaga.domain.enums import Role
 from codesaga.engine.fake import FakeEngine
@@ -28,9 +30,11 @@ def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Pat
     completer._cache["answered before"] = "x"  # a completion made under the old settings
 
     async def scenario() -> None:
-        loaded = await daemon.models_load(
-            None, Request("models/load", {"role": "chat", "model": str(other)})
-        )  # type: ignore[arg-type]
+        sent: list[bytes] = []
+        conn = Connection(sent.append, "test")
+        conn.initialized = True
+        await daemon.handle(conn, Request("models/load", {"role": "chat", "model": str(other)}, 1))
+        loaded = json.loads(sent[-1])["result"]
         assert loaded["roles"]["chat"] == "other.gguf"
         config.write_text(
             f'model_chat = "{small}"\nmax_queue = 3\ncompletion_max_tokens = 40\nmax_tokens = 300\n'

@@ -21,6 +21,7 @@ from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken
 from codesaga.models.presets import PRESETS
 from codesaga.service.models import ResolvedModel
+from codesaga.service.runner import RunOptions
 from codesaga.service.tasks import Assistant
 from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf
@@ -215,7 +216,7 @@ def test_prompt_longer_than_the_context(
 def test_generate_streams(assistant: Assistant, engine: FakeEngine) -> None:
     engine.enqueue("```python\nprint('hi')\n```")
     seen: list[str] = []
-    result = assistant.generate("say hi", "python", on_delta=seen.append)
+    result = assistant.generate("say hi", "python", RunOptions(on_delta=seen.append))
     assert "".join(seen) == result.text == "```python\nprint('hi')\n```"
     assert "Use python." in engine.history[0].messages[-1].content
 
@@ -276,7 +277,7 @@ def test_journal_follows_each_request_to_its_end(
     token = CancelToken()
     threading.Timer(0.1, token.cancel).start()
     with pytest.raises(CancelledError):
-        assistant.generate("go on", cancel=token)
+        assistant.generate("go on", run=RunOptions(cancel=token))
     by_status = {r.status: r for r in assistant.journal.query()}
     assert by_status[RequestStatus.COMPLETED].id == done.request_id
     assert by_status[RequestStatus.COMPLETED].output == REWRITE

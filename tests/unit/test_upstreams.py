@@ -16,6 +16,7 @@ from codesaga.domain.upstreams import PrivacyRules, UpstreamKind, UpstreamSpec
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, Infill, collect
 from codesaga.engine.remote import RemoteEngine, Timeouts
+from codesaga.service.runner import RunOptions
 from codesaga.settings import load_settings
 from tests.unit.test_tasks import ORIGINAL, assistant_with, models_dir  # noqa: F401
 from tests.upstream_server import ScriptedUpstream
@@ -287,7 +288,7 @@ def test_hedging_keeps_the_first_answer(models_dir: Path) -> None:  # noqa: F811
         env["CODESAGA_UPSTREAM_FIRST_TOKEN_TIMEOUT"] = "5"
         assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **env)
         seen: list[str] = []
-        result = assistant.generate("anything", on_delta=seen.append)
+        result = assistant.generate("anything", run=RunOptions(on_delta=seen.append))
         assert len(slow.posts) == 1 and len(fast.posts) == 1  # both were asked
     assert result.text == "fast answer" and "".join(seen) == "fast answer"
     assert any("hedged with slow; fast answered first" in w for w in result.warnings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -44,27 +44,13 @@ def models_pull(
 @app.command("list", epilog="Example: codesaga models list --json")
 def models_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the presets and installed models, and which role uses each."""
-    from codesaga.domain.enums import Role
-    from codesaga.models.presets import PRESETS
     from codesaga.models.store import ModelStore
+    from codesaga.service.model_listing import list_models
 
     settings = Invocation.of(ctx).settings
-    store = ModelStore(settings.models_dir)
-    installed = {m.name: m for m in store.installed()}
-    rows: list[dict[str, Any]] = []
-    for name in dict.fromkeys([*PRESETS, *installed]):
-        preset, found = PRESETS.get(name), installed.get(name)
-        rows.append(
-            {
-                "name": name,
-                "installed": found is not None,
-                "verified": bool(found and found.sha256),
-                "path": str(found.path) if found else None,
-                "size": found.size if found else (preset.size if preset else None),
-                "roles": [str(r) for r in Role if settings.model_for(r) == name],
-                "description": preset.description if preset else "local file",
-            }
-        )
+    listing = list_models(settings, ModelStore(settings.models_dir))
+    # This process loads nothing: whether a daemon holds a model is `daemon status`'s to say.
+    rows = [{k: v for k, v in m.to_json().items() if k != "loaded"} for m in listing]
     if as_json:
         render.print_json({"models_dir": str(settings.models_dir), "models": rows})
         return

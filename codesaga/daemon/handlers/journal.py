@@ -1,0 +1,98 @@
+"""The methods that read what happened: the request journal, statistics, and feedback on
+completions shown."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from codesaga.daemon import params as t
+from codesaga.daemon import protocol as p
+from codesaga.daemon.handlers.base import Call, Method
+from codesaga.daemon.protocol import RpcError
+from codesaga.domain.enums import RequestStatus, RequestType
+from codesaga.domain.stats import model_stats
+from codesaga.models.presets import PRESETS
+from codesaga.service.completer import Completer
+from codesaga.service.journal import Journal
+from codesaga.service.routing import Router
+from codesaga.service.stores import KeyValueStore
+
+SWEEP_SECONDS = 30.0  # how often a listing may re-check the journal for dead requests
+
+
+class JournalMethods:
+    def __init__(
+        self, journal: Journal, feedback: KeyValueStore, completer: Completer, router: Router
+    ) -> None:
+        self.journal = journal
+        self.feedback = feedback
+        self.completer = completer
+        self.router = router
+        self._swept_at = -SWEEP_SECONDS  # the journal's first listing sweeps
+
+    def methods(self) -> dict[str, Method[Any]]:
+        return {
+            "requests/list": Method(t.RequestsListParams, self.list_requests),
+            "requests/get": Method(t.RequestsGetParams, self.get_request),
+            "stats": Method(t.NoParams, self.stats),
+            "feedback": Method(t.FeedbackParams, self.rate),
+        }
+
+    def abandon_dead_requests(self) -> int:
+        """Mark failed what a dead process left in progress (the daemon before this one, or
+        a --no-daemon command killed meanwhile); returns how many. It reads the whole
+        journal, so listings repeat it at most every SWEEP_SECONDS."""
+        self._swept_at = time.monotonic()
+        return self.journal.abandon_unfinished()
+
+    async def _sweep(self, call: Call) -> None:
+        if time.monotonic() - self._swept_at >= SWEEP_SECONDS:
+            self._swept_at = time.monotonic()  # now: a listing meanwhile does not sweep too
+            await call.off_loop(self.journal.abandon_unfinished)
+
+    async def list_requests(self, call: Call, params: t.RequestsListParams) -> Any:
+        status = RequestStatus(params.status) if params.status else None
+        kind = RequestType(params.kind) if params.kind else None
+        limit = max(1, min(params.limit, 1000))
+        await self._sweep(call)
+        records = await call.off_loop(
+            lambda: self.journal.query(status=status, type=kind, limit=limit)
+        )
+        return {"requests": [r.to_dict() for r in records]}
+
+    async def get_request(self, call: Call, params: t.RequestsGetParams) -> Any:
+        await self._sweep(call)
+        record = await call.off_loop(lambda: self.journal.get(params.id))
+        if record is None:
+            raise RpcError(p.INVALID_PARAMS, f"no request {params.id!r} in the journal")
+        return record.to_dict()
+
+    async def stats(self, call: Call, params: t.NoParams) -> Any:
+        return {
+            "models": await call.off_loop(self._model_stats),
+            "completion": self.completer.stats(),
+            "upstreams": self.router.describe(),
+        }
+
+    def _model_stats(self) -> list[dict[str, Any]]:
+        records = self.journal.query(limit=100_000)
+        feedback = {}
+        for model in {r.model for r in records if r.model} | set(PRESETS):
+            accepted = self.feedback.get(f"accepted:{model}") or 0
+            shown = self.feedback.get(f"shown:{model}") or 0
+            if shown:
+                feedback[model] = (int(accepted), int(shown))
+        return [
+            dict(dataclasses.asdict(s), accuracy=s.accuracy) for s in model_stats(records, feedback)
+        ]
+
+    async def rate(self, call: Call, params: t.FeedbackParams) -> Any:
+        record = await call.off_loop(lambda: self.journal.get(params.request_id))
+        if record is None or record.model is None:
+            raise RpcError(p.INVALID_PARAMS, f"no finished request {params.request_id!r} to rate")
+        self.feedback.incr(f"shown:{record.model}")
+        if params.accepted:
+            self.feedback.incr(f"accepted:{record.model}")
+        return {"model": record.model, "accepted": params.accepted}

@@ -1,0 +1,103 @@
+"""The chat session methods: open, list, read, rename, delete, export, and change one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codesaga.daemon import params as t
+from codesaga.daemon.handlers.base import Call, Method
+from codesaga.domain.chat import DEFAULT_SYSTEM, Session, export_json, export_markdown
+from codesaga.service.sessions import Chats
+from codesaga.settings import Settings
+
+
+class SessionMethods:
+    def __init__(self, chats: Chats, settings: Callable[[], Settings]) -> None:
+        self.chats = chats
+        self.settings = settings
+
+    def methods(self) -> dict[str, Method[Any]]:
+        return {
+            "sessions/open": Method(t.SessionsOpenParams, self.open),
+            "sessions/list": Method(t.NoParams, self.list_sessions),
+            "sessions/get": Method(t.SessionParams, self.get),
+            "sessions/rename": Method(t.SessionsRenameParams, self.rename),
+            "sessions/delete": Method(t.SessionParams, self.delete),
+            "sessions/export": Method(t.SessionsExportParams, self.export),
+            "sessions/set": Method(t.SessionsSetParams, self.set),
+            "sessions/attach": Method(t.SessionsAttachParams, self.attach),
+            "sessions/detach": Method(t.SessionsDetachParams, self.detach),
+            "sessions/clear": Method(t.SessionParams, self.clear),
+            "sessions/undo": Method(t.SessionParams, self.undo),
+        }
+
+    async def open(self, call: Call, params: t.SessionsOpenParams) -> Any:
+        return summary(self.chats.open(name=params.name, key=params.key, new=params.new))
+
+    async def list_sessions(self, call: Call, params: t.NoParams) -> Any:
+        return {"sessions": [summary(s) for s in self.chats.list()]}
+
+    async def get(self, call: Call, params: t.SessionParams) -> Any:
+        return self.chats.find(params.session).to_dict()
+
+    async def rename(self, call: Call, params: t.SessionsRenameParams) -> Any:
+        name = params.name.strip()
+        return summary(self.chats.update(params.session, lambda s: setattr(s, "name", name)))
+
+    async def delete(self, call: Call, params: t.SessionParams) -> Any:
+        session = self.chats.find(params.session)
+        self.chats.store.delete(session.id)
+        return {"deleted": session.id}
+
+    async def export(self, call: Call, params: t.SessionsExportParams) -> Any:
+        session = self.chats.find(params.session)
+        markdown = params.format == "markdown"
+        text = export_markdown(session) if markdown else export_json(session)
+        return {"format": params.format, "text": text}
+
+    async def set(self, call: Call, params: t.SessionsSetParams) -> Any:
+        def change(session: Session) -> None:
+            if params.system is not None:
+                session.system = params.system.strip() or DEFAULT_SYSTEM
+            if params.model is not None:
+                session.model = params.model or None
+
+        return summary(self.chats.update(params.session, change))
+
+    async def attach(self, call: Call, params: t.SessionsAttachParams) -> Any:
+        limit = self.settings().max_file_bytes
+        session = self.chats.attach(params.session, Path(params.path), params.lines, limit)
+        return summary(session)
+
+    async def detach(self, call: Call, params: t.SessionsDetachParams) -> Any:
+        path = params.path
+
+        def drop(session: Session) -> None:
+            session.attachments = [
+                a for a in session.attachments if path is not None and path not in (a.path, a.label)
+            ]
+
+        return summary(self.chats.update(params.session, drop))
+
+    async def clear(self, call: Call, params: t.SessionParams) -> Any:
+        return summary(self.chats.update(params.session, lambda s: s.turns.clear()))
+
+    async def undo(self, call: Call, params: t.SessionParams) -> Any:
+        removed: list[int] = []
+        session = self.chats.update(params.session, lambda s: removed.append(s.undo()))
+        return {**summary(session), "removed": removed[0]}
+
+
+def summary(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "name": session.name,
+        "key": session.key,
+        "turns": len(session.turns),
+        "model": session.model,
+        "attachments": [a.label for a in session.attachments],
+        "created_at": session.created_at,
+        "updated_at": session.updated_at,
+    }

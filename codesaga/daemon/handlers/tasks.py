@@ -1,0 +1,171 @@
+"""The methods that run a model: generate, refactor, fix, complete, chat; and context/add,
+which feeds the completion prompt."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from codesaga.daemon import params as t
+from codesaga.daemon import protocol as p
+from codesaga.daemon.handlers.base import Call, Method
+from codesaga.daemon.protocol import RpcError
+from codesaga.domain.completion import CompletionOptions
+from codesaga.domain.context import CodeContext
+from codesaga.domain.prompts import Message
+from codesaga.service.files import read_source
+from codesaga.service.runner import RunOptions
+from codesaga.service.sessions import Chats
+from codesaga.service.tasks import Assistant
+from codesaga.settings import Settings
+
+ChatRole = Literal["system", "user", "assistant"]  # checked by ChatMessage
+
+if TYPE_CHECKING:
+    from codesaga.daemon.context_watch import ContextWatcher
+
+
+class TaskMethods:
+    def __init__(
+        self,
+        assistant: Assistant,
+        chats: Chats,
+        settings: Callable[[], Settings],
+        context_watcher: ContextWatcher | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.chats = chats
+        self.settings = settings  # live: config.toml may change it
+        self.context_watcher = context_watcher
+
+    def methods(self) -> dict[str, Method[Any]]:
+        return {
+            "generate": Method(t.GenerateParams, self.generate),
+            "refactor": Method(t.RefactorParams, self.refactor),
+            "fix": Method(t.FixParams, self.fix),
+            "complete": Method(t.CompleteParams, self.complete),
+            "context/add": Method(t.ContextAddParams, self.context_add),
+            "chat": Method(t.ChatParams, self.chat),
+        }
+
+    async def generate(self, call: Call, params: t.GenerateParams) -> Any:
+        return await call.task(
+            lambda run: self.assistant.generate(params.prompt, params.language, _with(run, params)),
+            stream=params.stream,
+        )
+
+    async def refactor(self, call: Call, params: t.RefactorParams) -> Any:
+        return await call.task(
+            lambda run: self.assistant.refactor(
+                _path_of(params.path),
+                content=params.content,
+                lines=params.lines,
+                instruction=params.instruction,
+                apply=params.apply,
+                label=params.label,
+                run=_with(run, params),
+            ),
+            stream=params.stream,
+        )
+
+    async def fix(self, call: Call, params: t.FixParams) -> Any:
+        return await call.task(
+            lambda run: self.assistant.fix(
+                _path_of(params.path),
+                params.error,
+                content=params.content,
+                lines=params.lines,
+                apply=params.apply,
+                label=params.label,
+                run=_with(run, params),
+            ),
+            stream=params.stream,
+        )
+
+    async def complete(self, call: Call, params: t.CompleteParams) -> Any:
+        """Inline completion; see docs/protocol.md for the ways to give the cursor."""
+        settings = self.settings()
+        options = CompletionOptions(
+            max_lines=params.max_lines or settings.completion_max_lines,
+            multiline=params.multiline,
+            candidates=params.candidates,
+            time_budget=params.time_budget_ms / 1000 if params.time_budget_ms else None,
+        )
+        ctx = await self._completion_context(call, params, settings.max_file_bytes)
+        chunks = [(c.path, c.text) for c in params.chunks]
+        return await call.task(
+            lambda run: self.assistant.complete_context(
+                ctx,
+                options=options,
+                workspace=params.workspace,
+                chunks=chunks,
+                run=_with(run, params),
+            ),
+            stream=False,
+        )
+
+    async def _completion_context(
+        self, call: Call, params: t.CompleteParams, limit: int
+    ) -> CodeContext:
+        if params.prefix is not None:
+            size = len(params.prefix.encode()) + len(params.suffix.encode())
+            _check_size(size, limit, "prefix + suffix")
+            name = params.label or params.path
+            return CodeContext.around_cursor(name, params.prefix, params.suffix, params.language)
+        assert params.line is not None and params.column is not None  # checked by the type
+        if params.content is None:
+            path = Path(str(params.path))
+            content, _ = await call.off_loop(lambda: read_source(path, limit))
+            name = params.label or str(path)
+        else:
+            content = params.content
+            _check_size(len(content.encode()), limit, "content")
+            name = params.label or params.path
+        return CodeContext.at_cursor(name, content, params.line, params.column, params.language)
+
+    async def context_add(self, call: Call, params: t.ContextAddParams) -> Any:
+        """Push a chunk of another file into a workspace's completion context."""
+        settings = self.settings()
+        workspace = params.workspace or "default"
+        if params.text is None:
+            file = Path(params.path)
+            text, _ = await call.off_loop(lambda: read_source(file, settings.max_file_bytes))
+        else:
+            text = params.text
+            _check_size(len(text.encode()), settings.max_file_bytes, "text")
+        completer = self.assistant.completer
+        added = completer.add_context(workspace, params.path, text, params.origin, params.line)
+        if params.origin == "opened" and settings.completion_warm:
+            # The editor shows this document now: its first completion should not wait
+            # for the model to read the file. ``line`` is the cursor's line.
+            completer.warm(params.path, text, params.line, workspace=params.workspace)
+        if added and self.context_watcher is not None:
+            self.context_watcher.update()
+        return {"added": added, "chunks": len(completer.ring(workspace))}
+
+    async def chat(self, call: Call, params: t.ChatParams) -> Any:
+        if params.session is not None:
+            session = params.session
+            return await call.task(
+                lambda run: self.chats.send(session, params.message, _with(run, params)),
+                stream=params.stream,
+            )
+        messages = [Message(cast(ChatRole, m.role), m.content) for m in params.messages or ()]
+        return await call.task(
+            lambda run: self.assistant.chat(messages, _with(run, params)), stream=params.stream
+        )
+
+
+def _with(run: RunOptions, params: t.TaskParams) -> RunOptions:
+    return dataclasses.replace(run, model=params.model)
+
+
+def _path_of(path: str | None) -> Path | None:
+    return Path(path) if path is not None else None
+
+
+def _check_size(size: int, limit: int, what: str) -> None:
+    if size > limit:
+        raise RpcError(p.INPUT_ERROR, f"{what} is over the {limit:,}-byte limit")

@@ -1,0 +1,97 @@
+"""The settings in force in a running daemon, and how new ones take effect.
+
+Three sources meet here: what the daemon started with (the RESTART_KEYS keep those until a
+restart), what the environment and config.toml last gave, and what `models load` set (it
+lasts until a restart, unless config.toml then sets the same key itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from concurrent.futures import Executor
+from typing import Any
+
+from codesaga.daemon.scheduler import Scheduler
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import CodeSagaError
+from codesaga.service.routing import Router
+from codesaga.service.tasks import Assistant
+from codesaga.settings import RESTART_KEYS, Settings
+
+
+class LiveSettings:
+    def __init__(
+        self,
+        settings: Settings,
+        scheduler: Scheduler,
+        assistant: Assistant,
+        router: Router,
+        executor: Executor,
+    ) -> None:
+        self.current = settings
+        self.boot = settings  # what the RESTART_KEYS keep until a restart
+        self.file = settings  # as the environment and config.toml last gave them
+        self.loaded_models: dict[str, Any] = {}  # what models/load set, until a restart
+        self._scheduler = scheduler
+        self._assistant = assistant
+        self._router = router
+        self._executor = executor
+
+    def __call__(self) -> Settings:
+        return self.current
+
+    def fingerprint(self) -> dict[str, str]:
+        """The settings in force: the current ones, but for the keys read only at start."""
+        current, boot = self.current.fingerprint(), self.boot.fingerprint()
+        return {key: boot[key] if key in RESTART_KEYS else value for key, value in current.items()}
+
+    async def load_model(self, role: Role, model: str) -> dict[str, Any]:
+        """`models load`: point ``role`` at ``model`` until the daemon restarts."""
+        self.loaded_models.update({"model": None, f"model_{role.value}": model})
+        return await self.apply(dataclasses.replace(self.current, **self.loaded_models))
+
+    async def reload(self, fresh: Settings) -> dict[str, Any]:
+        """config.toml changed: apply it, keeping what models/load set (it lasts until a
+        restart) unless the file now sets that same key itself."""
+        kept = {
+            key: value
+            for key, value in self.loaded_models.items()
+            if getattr(fresh, key) == getattr(self.file, key)
+        }
+        result = await self.apply(dataclasses.replace(fresh, **kept))
+        self.file, self.loaded_models = fresh, kept
+        return result
+
+    async def apply(self, settings: Settings) -> dict[str, Any]:
+        """Switch to new settings: warm the models of roles that changed, unload the models
+        no role uses any more. Roles that did not change stay as they are (loaded or lazy)."""
+        loop = asyncio.get_running_loop()
+        scheduler = self._scheduler
+        resolver = scheduler.pool.resolver
+        previous = resolver.settings
+        resolver.settings = settings
+        try:
+            wanted = {role: resolver.resolve(role) for role in Role}
+        except CodeSagaError:
+            resolver.settings = previous
+            raise
+        self.current = settings
+        self._assistant.settings = settings
+        self._assistant.completer.reconfigure(settings)
+        self._router.upstream_pool.reconfigure(settings)
+        in_use = {m.path for m in wanted.values()}
+        for path in set(scheduler.pool.loaded()) - in_use:
+            await loop.run_in_executor(self._executor, scheduler.unload, path)
+        loaded: list[str] = []
+        for role, model in wanted.items():
+            changed = previous.model_for(role) != settings.model_for(role)
+            if changed and model.path not in scheduler.pool.loaded():
+                await loop.run_in_executor(self._executor, scheduler.info, role)
+                loaded.append(model.name)
+        waiting = sorted(k for k in RESTART_KEYS if getattr(settings, k) != getattr(self.boot, k))
+        return {
+            "roles": {str(r): m.name for r, m in wanted.items()},
+            "loaded": loaded,
+            "restart_needed_for": waiting,
+        }

@@ -1,0 +1,297 @@
+"""One frozen type per JSON-RPC method's params, decoded in one place.
+
+Fields are snake_case here and camelCase on the wire (``max_lines`` is ``maxLines``), except
+where a name says otherwise. Decoding is strict (no ``"3"`` for 3, no ``true`` for 1) and
+ignores keys it does not know, so a newer client still talks to this daemon. A type's own
+rules (ranges, choices, an absolute path) are checked as it is built, so a handler only
+ever sees valid params. docs/protocol.md lists the same fields; tests/unit/test_params.py
+checks that it does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import msgspec
+
+from codesaga.daemon.protocol import INVALID_PARAMS, RpcError
+from codesaga.domain.enums import RequestStatus, RequestType, Role
+from codesaga.domain.repo_context import ORIGINS
+
+MAX_CHUNKS = 32
+MAX_CANDIDATES = 5
+MAX_LINES = 200
+CHAT_ROLES = ("system", "user", "assistant")
+
+
+class Params(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """What every method's params have in common: nothing, but the decoding rules."""
+
+
+def _absolute(path: str | None, what: str = "path") -> None:
+    if path is not None and not path.startswith("/"):
+        raise ValueError(
+            f"{what} {path!r} must be absolute: the daemon does not share the client's "
+            "working directory"
+        )
+
+
+# -- lifecycle and control ---------------------------------------------------------------
+
+
+class NoParams(Params, frozen=True, kw_only=True):
+    pass
+
+
+class ClientInfo(Params, frozen=True, kw_only=True):
+    name: str | None = None
+    version: str | None = None
+
+
+class InitializeParams(Params, frozen=True, kw_only=True):
+    client: ClientInfo = ClientInfo()
+    protocol_version: int | None = None
+    settings: dict[str, str] | None = None  # the client's settings fingerprint
+
+
+class ModelsLoadParams(Params, frozen=True, kw_only=True):
+    role: str
+    model: str
+
+    def __post_init__(self) -> None:
+        if self.role not in {r.value for r in Role}:
+            raise ValueError(
+                f"unknown role {self.role!r}; one of {', '.join(r.value for r in Role)}"
+            )
+
+
+class RequestsListParams(Params, frozen=True, kw_only=True):
+    status: str | None = None
+    kind: str | None = msgspec.field(default=None, name="type")
+    limit: int = 20
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in {s.value for s in RequestStatus}:
+            raise ValueError(f"{self.status!r} is not a valid RequestStatus")
+        if self.kind is not None and self.kind not in {t.value for t in RequestType}:
+            raise ValueError(f"{self.kind!r} is not a valid RequestType")
+
+
+class RequestsGetParams(Params, frozen=True, kw_only=True):
+    id: str
+
+
+class FeedbackParams(Params, frozen=True, kw_only=True):
+    request_id: str = msgspec.field(name="request_id")
+    accepted: bool
+
+
+# -- tasks -------------------------------------------------------------------------------
+
+
+class TaskParams(Params, frozen=True, kw_only=True):
+    """What every method that runs a model takes."""
+
+    model: str | None = None
+    stream: bool = False
+
+
+class GenerateParams(TaskParams, frozen=True, kw_only=True):
+    prompt: str
+    language: str | None = None
+
+
+class FileTaskParams(TaskParams, frozen=True, kw_only=True):
+    """refactor and fix: a file by ``path``, or an editor's buffer as ``content`` named by
+    ``path`` or ``label``."""
+
+    path: str | None = None
+    content: str | None = None
+    label: str | None = None
+    lines: str | None = None
+    apply: bool = False
+
+    def __post_init__(self) -> None:
+        if self.content is None and self.path is None:
+            raise ValueError("missing parameter 'path'")
+        if self.content is not None and self.path is None and self.label is None:
+            raise ValueError("with content, name the file with path or label")
+        _absolute(self.path)
+
+
+class RefactorParams(FileTaskParams, frozen=True, kw_only=True):
+    instruction: str | None = None
+
+
+class FixParams(FileTaskParams, frozen=True, kw_only=True):
+    error: str
+
+
+class Chunk(Params, frozen=True, kw_only=True):
+    path: str
+    text: str
+
+
+class CompleteParams(TaskParams, frozen=True, kw_only=True):
+    """The cursor: ``prefix`` + ``suffix``, or ``content`` with ``line`` and ``column``, or a
+    file ``path`` with ``line`` and ``column``."""
+
+    prefix: str | None = None
+    suffix: str = ""
+    content: str | None = None
+    path: str | None = None
+    label: str | None = None
+    line: int | None = None
+    column: int | None = None
+    language: str | None = None
+    multiline: bool | None = None
+    max_lines: int | None = None
+    candidates: int = 1
+    time_budget_ms: int | None = None
+    workspace: str | None = None
+    chunks: list[Chunk] = []
+
+    def __post_init__(self) -> None:
+        if self.prefix is None:
+            for name in ("line", "column"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"missing parameter {name!r}")
+            if self.content is None:
+                if self.path is None:
+                    raise ValueError("missing parameter 'path'")
+                _absolute(self.path)
+        if self.max_lines is not None and not 1 <= self.max_lines <= MAX_LINES:
+            raise ValueError(f"maxLines must be between 1 and {MAX_LINES}")
+        if not 1 <= self.candidates <= MAX_CANDIDATES:
+            raise ValueError(f"candidates must be between 1 and {MAX_CANDIDATES}")
+        if self.time_budget_ms is not None and self.time_budget_ms <= 0:
+            raise ValueError("timeBudgetMs must be positive")
+        if len(self.chunks) > MAX_CHUNKS:
+            raise ValueError(f"at most {MAX_CHUNKS} chunks per completion")
+
+
+class ContextAddParams(Params, frozen=True, kw_only=True):
+    path: str
+    text: str | None = None
+    line: int | None = None
+    origin: str = "client"
+    workspace: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}")
+        if self.text is None:
+            _absolute(self.path)
+
+
+class ChatMessage(Params, frozen=True, kw_only=True):
+    role: str
+    content: str = ""
+
+    def __post_init__(self) -> None:
+        if self.role not in CHAT_ROLES:
+            raise ValueError("each message needs a role (system, user or assistant) and content")
+
+
+class ChatParams(TaskParams, frozen=True, kw_only=True):
+    """A turn of a stored ``session`` (``message``, or ``retry``), or stateless
+    ``messages``."""
+
+    session: str | None = None
+    message: str | None = None
+    retry: bool = False
+    messages: list[ChatMessage] | None = None
+
+    def __post_init__(self) -> None:
+        if self.session is not None:
+            if self.message is None and not self.retry:
+                raise ValueError("give a message, or retry: true")
+        elif self.messages is None:
+            raise ValueError("missing parameter 'messages'")
+
+
+# -- chat sessions -------------------------------------------------------------------------
+
+
+class SessionsOpenParams(Params, frozen=True, kw_only=True):
+    name: str | None = None
+    key: str | None = None
+    new: bool = False
+
+
+class SessionParams(Params, frozen=True, kw_only=True):
+    """The methods about one session: its name or id."""
+
+    session: str
+
+
+class SessionsRenameParams(SessionParams, frozen=True, kw_only=True):
+    name: str
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("the new name is empty")
+
+
+class SessionsExportParams(SessionParams, frozen=True, kw_only=True):
+    format: str = "markdown"
+
+    def __post_init__(self) -> None:
+        if self.format not in ("markdown", "json"):
+            raise ValueError("format must be markdown or json")
+
+
+class SessionsSetParams(SessionParams, frozen=True, kw_only=True):
+    system: str | None = None
+    model: str | None = None
+
+
+class SessionsAttachParams(SessionParams, frozen=True, kw_only=True):
+    path: str
+    lines: str | None = None
+
+    def __post_init__(self) -> None:
+        _absolute(self.path)
+
+
+class SessionsDetachParams(SessionParams, frozen=True, kw_only=True):
+    path: str | None = None
+
+
+# -- decoding ------------------------------------------------------------------------------
+
+P = TypeVar("P", bound=Params)
+
+_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`(?: - at `\$(?P<at>.*)`)?")
+_EXPECTED = re.compile(
+    r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)` - at `\$\.?(?P<at>[^`]*)`"
+)
+_INVALID_ENUM = re.compile(r"Invalid enum value (?P<value>.+) - at `\$\.?(?P<at>[^`]*)`")
+
+
+def decode(kind: type[P], params: dict[str, Any]) -> P:
+    """``params`` as a ``kind``; ``INVALID_PARAMS`` naming the field when they are not one.
+    A null is the same as a missing key, as JSON clients write an unset option."""
+    try:
+        return msgspec.convert({k: v for k, v in params.items() if v is not None}, kind)
+    except msgspec.ValidationError as exc:
+        raise RpcError(INVALID_PARAMS, _message(str(exc))) from None
+
+
+def _message(text: str) -> str:
+    """msgspec's words, put the way this protocol has always put them."""
+    if m := _MISSING.fullmatch(text):
+        at = m["at"].lstrip(".") if m["at"] else ""
+        return f"missing parameter {(at + '.' if at else '') + m['field']!r}"
+    if m := _EXPECTED.fullmatch(text):
+        want = m["want"].replace(" | null", "")
+        if m["got"] == "null":
+            return f"missing parameter {m['at']!r}"
+        return f"parameter {m['at']!r} must be {_WIRE_TYPES.get(want, want)}"
+    if m := _INVALID_ENUM.fullmatch(text):
+        return f"parameter {m['at']!r} cannot be {m['value']}"
+    return text.split(" - at `", 1)[0]
+
+
+_WIRE_TYPES = {"str": "str", "int": "int", "bool": "bool", "object": "dict", "array": "list"}

@@ -1,0 +1,118 @@
+"""The typed params of every JSON-RPC method: decoded in one place, errors that name the
+field, and docs/protocol.md telling clients the same fields the types accept."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from codesaga.daemon import params as t
+from codesaga.daemon.handlers.control import ControlMethods
+from codesaga.daemon.handlers.journal import JournalMethods
+from codesaga.daemon.handlers.models import ModelMethods
+from codesaga.daemon.handlers.sessions import SessionMethods
+from codesaga.daemon.handlers.tasks import TaskMethods
+from codesaga.daemon.protocol import INVALID_PARAMS, RpcError
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+# Said once for every task method, in "Streaming and cancellation", not under each method.
+EVERY_TASK = {"stream", "model"}
+
+
+def registered() -> dict[str, type[t.Params]]:
+    """Every method's params type, as the handler families register them."""
+    families = [
+        ControlMethods.methods,
+        TaskMethods.methods,
+        SessionMethods.methods,
+        ModelMethods.methods,
+        JournalMethods.methods,
+    ]
+
+    class Anything:
+        def __getattr__(self, name: str) -> object:
+            return None
+
+    found: dict[str, type[t.Params]] = {}
+    for methods in families:
+        for name, method in methods(Anything()).items():  # type: ignore[arg-type]
+            found[name] = method.params
+    return found
+
+
+def wire_names(kind: type[t.Params]) -> set[str]:
+    return {f.encode_name for f in msgspec.structs.fields(kind)}
+
+
+def documented(method: str, text: str) -> str:
+    """The part of docs/protocol.md about ``method``: its table row, or its section."""
+    row = re.search(rf"^\| `{re.escape(method)}` \|[^\n]*", text, re.M)
+    if row:
+        return row.group(0)
+    for section in re.split(r"^### ", text, flags=re.M)[1:]:
+        heading = section.split("\n", 1)[0]
+        if method in re.split(r" and |, ", heading):
+            return section
+    raise AssertionError(f"docs/protocol.md has no section or row for {method}")
+
+
+def test_every_method_has_a_params_type() -> None:
+    methods = registered()
+    assert len(methods) >= 28
+    assert {"initialize", "complete", "sessions/attach", "feedback"} <= set(methods)
+
+
+@pytest.mark.parametrize("method", sorted(registered()))
+def test_the_docs_name_every_field_a_method_takes(method: str) -> None:
+    kind = registered()[method]
+    text = documented(method, DOCS.read_text())
+    fields = wire_names(kind) - (EVERY_TASK if issubclass(kind, t.TaskParams) else set())
+    missing = {name for name in fields if f"`{name}`" not in text}
+    assert not missing, f"docs/protocol.md does not mention {sorted(missing)} for {method}"
+
+
+def test_a_table_row_names_no_field_the_type_does_not_take() -> None:
+    text = DOCS.read_text()
+    for method, kind in registered().items():
+        row = re.search(rf"^\| `{re.escape(method)}` \| ([^|]*)\|", text, re.M)
+        if row:
+            named = set(re.findall(r"`(\w+)`", row.group(1)))
+            assert named <= wire_names(kind), (method, named - wire_names(kind))
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "message"),
+    [
+        (t.GenerateParams, {}, "missing parameter 'prompt'"),
+        (t.GenerateParams, {"prompt": 3}, "parameter 'prompt' must be str"),
+        (t.CompleteParams, {"content": "x", "line": "2", "column": 1}, "'line' must be int"),
+        (t.CompleteParams, {"content": "x", "column": 1}, "missing parameter 'line'"),
+        (t.CompleteParams, {"path": "a.py", "line": 1, "column": 1}, "must be absolute"),
+        (t.CompleteParams, {"prefix": "", "maxLines": 500}, "between 1 and 200"),
+        (t.CompleteParams, {"prefix": "", "chunks": [{"path": "a", "text": 1}]}, "chunks[0].text"),
+        (t.FeedbackParams, {"request_id": "r", "accepted": 1}, "'accepted' must be bool"),
+        (t.ChatParams, {"messages": [{"role": "bot"}]}, "a role (system, user or assistant)"),
+        (t.FixParams, {"path": "/a.py"}, "missing parameter 'error'"),
+        (t.RefactorParams, {"content": "x"}, "name the file with path or label"),
+        (t.ContextAddParams, {"path": "/a.py", "origin": "typed"}, "origin must be one of"),
+        (t.ModelsLoadParams, {"role": "poet", "model": "m"}, "unknown role 'poet'"),
+    ],
+)
+def test_invalid_params_are_refused_naming_what_is_wrong(
+    kind: type[t.Params], params: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RpcError) as caught:
+        t.decode(kind, params)
+    assert caught.value.code == INVALID_PARAMS and message in caught.value.message
+
+
+def test_camel_case_on_the_wire_and_null_means_unset() -> None:
+    params = t.decode(
+        t.CompleteParams,
+        {"prefix": "x = ", "maxLines": 3, "timeBudgetMs": 50, "multiline": None, "extra": 1},
+    )
+    assert (params.max_lines, params.time_budget_ms, params.multiline) == (3, 50, None)
+    assert t.decode(t.RequestsListParams, {"type": "completion"}).kind == "completion"
