@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from codesaga.saga import hook
-from codesaga.saga.engine import recover, state_of
+from codesaga.saga.compensators import COMPENSATORS
 from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
+from codesaga.saga.recovery import recover, state_of
 
 BASE = (
     "def total(values):\n    return sum(values)\n\n\n"
@@ -279,7 +280,7 @@ def test_kill_9_at_any_step_then_recover_puts_tree_and_index_back(
     proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: step})
     assert proc.returncode == -9, proc.stdout + proc.stderr
     store = SagaStore(state / "sagas")
-    ((saga_id, outcome),) = recover(store)
+    ((saga_id, outcome),) = recover(store, COMPENSATORS)
     assert "rolled back" in outcome
     assert snapshot(repo) == before
     assert state_of(store.get(saga_id)).status == "rolled-back"

@@ -1,4 +1,4 @@
-"""The saga engine on real files, with a scripted rewrite instead of a model."""
+"""The saga runner and its recovery on real files, with a scripted rewrite instead of a model."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from codesaga.domain.errors import InputError, ModelError, VerifyFailedError
-from codesaga.saga.engine import SagaRunner, recover, state_of, undo
+from codesaga.saga.compensators import COMPENSATORS
 from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
+from codesaga.saga.recovery import recover, state_of, undo
+from codesaga.saga.runner import SagaRunner
 from codesaga.service.syntax import check_syntax
 
 ORIGINALS = {
@@ -55,7 +57,7 @@ def test_a_saga_writes_every_file_and_undo_puts_them_back(
     assert files[0].read_bytes() == b"def add(a: int, b: int):\r\n    return a + b\r\n"
     assert files[0].stat().st_mode & 0o777 == 0o640
     assert state_of(store.get(result.id)).status == "completed"
-    undo(store, result.id)
+    undo(store, result.id, COMPENSATORS)
     assert unchanged_bytes(files)
     assert files[1].stat().st_mode & 0o777 == 0o640
     assert state_of(store.get(result.id)).status == "undone"
@@ -65,7 +67,7 @@ def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaSt
     result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
     files[1].write_text("my own work\n")
     with pytest.raises(InputError, match=r"changed since.*b\.py"):
-        undo(store, result.id)
+        undo(store, result.id, COMPENSATORS)
     assert files[1].read_text() == "my own work\n"
     assert files[0].read_bytes() != ORIGINALS["a.py"]  # nothing undone halfway
 
@@ -154,8 +156,8 @@ RUNNER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from codesaga.saga.engine import SagaRunner
     from codesaga.saga.log import SagaStore
+    from codesaga.saga.runner import SagaRunner
     store, verify, *paths = sys.argv[1:]
     SagaRunner(SagaStore(Path(store)), 1 << 20).run(
         "refactor",
@@ -194,7 +196,7 @@ def test_kill_9_at_any_step_then_recover_leaves_the_old_or_the_new_files(
         check=False,
     )
     assert proc.returncode == -9, proc.stderr.decode()
-    outcomes = recover(store)
+    outcomes = recover(store, COMPENSATORS)
     (saga,) = store.all()
     state = state_of(saga)
     if step in ("verified", "completed"):
@@ -205,7 +207,7 @@ def test_kill_9_at_any_step_then_recover_leaves_the_old_or_the_new_files(
         assert state.status == "rolled-back", json.dumps(saga.events())
         assert unchanged_bytes(files)
         assert all(f.stat().st_mode & 0o777 == 0o640 for f in files)
-    assert recover(store) == []  # nothing left to do
+    assert recover(store, COMPENSATORS) == []  # nothing left to do
 
 
 def test_recover_removes_the_temp_file_a_killed_write_left(
@@ -228,7 +230,7 @@ def test_recover_removes_the_temp_file_a_killed_write_left(
     ]
     for other in others:
         other.write_bytes(b"keep")
-    recover(store)
+    recover(store, COMPENSATORS)
     assert not left.exists()
     assert all(other.read_bytes() == b"keep" for other in others)
     assert unchanged_bytes(files)

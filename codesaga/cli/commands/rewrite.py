@@ -127,8 +127,8 @@ def _run_saga(
     as_json: bool,
 ) -> None:
     """Rewrite ``files`` as one saga: the model works on the snapshot the saga took."""
-    from codesaga.saga.engine import SagaRunner
     from codesaga.saga.log import SagaStore
+    from codesaga.saga.runner import SagaRunner
 
     settings = Invocation.of(ctx).settings
     runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)

@@ -32,7 +32,7 @@ def saga_list(
     import itertools
     import time
 
-    from codesaga.saga.engine import state_of
+    from codesaga.saga.recovery import state_of
 
     states = [state_of(log).to_dict() for log in itertools.islice(_saga_store(ctx).all(), limit)]
     if as_json:
@@ -55,7 +55,7 @@ def saga_show(
     as_json: JsonOpt = False,
 ) -> None:
     """A saga's state and every step of its journal."""
-    from codesaga.saga.engine import state_of
+    from codesaga.saga.recovery import state_of
 
     log = _saga_store(ctx).get(saga_id)
     state = state_of(log).to_dict()
@@ -77,18 +77,20 @@ def saga_undo(
     saga_id: Annotated[str, typer.Argument(help="A saga id (or its end).", show_default=False)],
 ) -> None:
     """Put back the files a completed saga wrote — refused if any changed since."""
-    from codesaga.saga.engine import undo
+    from codesaga.saga.compensators import COMPENSATORS
+    from codesaga.saga.recovery import undo
 
-    state = undo(_saga_store(ctx), saga_id)
+    state = undo(_saga_store(ctx), saga_id, COMPENSATORS)
     render.note(f"saga {state.id} undone: {len(state.written)} file(s) restored")
 
 
 @app.command("recover", epilog="Example: codesaga saga recover")
 def saga_recover(ctx: typer.Context) -> None:
     """Finish or roll back sagas a crash interrupted (safe to run any time)."""
-    from codesaga.saga.engine import recover
+    from codesaga.saga.compensators import COMPENSATORS
+    from codesaga.saga.recovery import recover
 
-    done = recover(_saga_store(ctx))
+    done = recover(_saga_store(ctx), COMPENSATORS)
     if not done:
         render.note("no interrupted saga")
     for saga_id, outcome in done:

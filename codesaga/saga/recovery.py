@@ -1,0 +1,216 @@
+"""Reading a saga's journal, and making it whole again: roll back, recover after a crash,
+undo. How a saga of each kind is rolled back is a table (``Compensators``): a saga kind
+with its own (the git hook's puts the index back too) brings it, so this module knows
+nothing of the kinds there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codesaga.domain.errors import InputError
+from codesaga.saga.log import SagaLog, SagaStore, file_sha
+from codesaga.service.files import remove_stale_temps, write_bytes_atomic
+
+TERMINAL = ("completed", "rolled-back", "undone")
+
+
+@dataclass(frozen=True)
+class Compensator:
+    """How an interrupted saga of one kind is put back (``recover``), and why a completed
+    one cannot be undone file by file, if it cannot (``undo`` refuses with this reason)."""
+
+    roll_back: Callable[[SagaLog], None]
+    recovered: str  # what `saga recover` says it did
+    not_undoable: str | None = None
+
+
+Compensators = Mapping[str, Compensator]
+
+
+# -- reading a saga's state -----------------------------------------------------------------
+
+
+@dataclass
+class SagaState:
+    id: str
+    kind: str
+    status: str  # completed | rolled-back | undone | interrupted (or still running)
+    files: list[str]
+    created_at: float
+    error: str | None
+    originals: dict[str, tuple[str, int]]  # path -> (sha, mode)
+    generated: dict[str, str]  # path -> new sha
+    intents: list[str]  # paths with a "write" event, in order
+    written: list[str]
+    verify: str | None
+    verified: bool | None
+    undoing: bool
+    conflicts: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "files": self.files,
+            "changed": self.written,
+            "created_at": self.created_at,
+            "error": self.error,
+            "verify": self.verify,
+            "verified": self.verified,
+            "conflicts": self.conflicts,
+        }
+
+
+def state_of(log: SagaLog) -> SagaState:
+    events = log.events()
+    begin = events[0] if events else {}
+    state = SagaState(
+        id=log.id,
+        kind=str(begin.get("kind", "?")),
+        status="interrupted",
+        files=list(begin.get("files", [])),
+        created_at=float(begin.get("at", 0.0)),
+        error=None,
+        originals={},
+        generated={},
+        intents=[],
+        written=[],
+        verify=begin.get("verify"),
+        verified=None,
+        undoing=False,
+        conflicts=[],
+    )
+    for e in events:
+        kind = e["event"]
+        if kind == "snapshot":
+            state.originals[e["path"]] = (e["sha"], int(e["mode"]))
+        elif kind == "generated":
+            state.generated[e["path"]] = e["sha"]
+        elif kind == "write":
+            state.intents.append(e["path"])
+        elif kind == "written":
+            state.written.append(e["path"])
+        elif kind == "verified":
+            state.verified = bool(e["ok"])
+        elif kind == "failed":
+            state.error = e.get("error")
+        elif kind == "undo":
+            state.undoing = True
+        elif kind == "conflict":
+            state.conflicts.append(e["path"])
+        elif kind in TERMINAL:
+            state.status = kind
+    return state
+
+
+# -- compensation, recovery, undo -------------------------------------------------------------
+
+
+def roll_back(log: SagaLog) -> SagaState:
+    """Put every file the saga may have written back as it was. A file that holds neither
+    the original nor the saga's version was changed by someone since: it is left alone
+    (their work wins) and reported, with the original kept in the saga's blobs."""
+    state = state_of(log)
+    for path in reversed(_distinct(state.intents)):
+        _restore(log, state, path)
+    log.append("rolled-back", conflicts=state.conflicts)
+    state.status = "rolled-back"
+    return state
+
+
+def _restore(log: SagaLog, state: SagaState, path: str) -> None:
+    original_sha, mode = state.originals[path]
+    target = Path(path)
+    current_sha = file_sha(target)
+    if current_sha == original_sha:
+        return
+    if current_sha is not None and current_sha != state.generated.get(path):
+        log.append(
+            "conflict",
+            path=path,
+            note=f"changed since; left as it is, the original is {log.blob_path(original_sha)}",
+        )
+        state.conflicts.append(path)
+        return
+    write_bytes_atomic(target, log.blob(original_sha), mode=mode)
+    log.append("restored", path=path)
+
+
+def recover(store: SagaStore, compensators: Compensators) -> list[tuple[str, str]]:
+    """Finish or roll back every saga a crash interrupted: (id, what was done)."""
+    done = []
+    for log in store.all():
+        state = state_of(log)
+        if state.status in TERMINAL:
+            continue
+        if not log.try_lock():
+            continue  # still running in another process
+        try:
+            done.append((log.id, _recover_one(log, state, compensators.get(state.kind))))
+        finally:
+            log.unlock()
+    return done
+
+
+def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str:
+    if own is not None:
+        own.roll_back(log)
+        return own.recovered
+    for path in state.intents:  # a write killed midway left its temp file beside the file
+        remove_stale_temps(Path(path))
+    if state.undoing:
+        _undo_files(log, state)
+        log.append("undone", recovered=True)
+        return "undo finished"
+    all_written = set(state.generated) <= set(state.written)
+    finished = state.generated and all_written and (state.verify is None or state.verified)
+    if finished and state.error is None:
+        log.append("completed", recovered=True)
+        return "completed (every file was written and verified)"
+    rolled = roll_back(log)
+    if rolled.conflicts:
+        return f"rolled back, except {len(rolled.conflicts)} file(s) changed since"
+    return "rolled back: every file is as it was"
+
+
+def undo(store: SagaStore, saga_id: str, compensators: Compensators) -> SagaState:
+    """Revert a completed saga, if none of its files changed since."""
+    log = store.get(saga_id)
+    state = state_of(log)
+    own = compensators.get(state.kind)
+    if own is not None and own.not_undoable:
+        raise InputError(f"saga {log.id} {own.not_undoable}")
+    if state.status != "completed":
+        raise InputError(
+            f"saga {log.id} is {state.status}; only a completed saga can be undone"
+            + (" (run `codesaga saga recover` first)" if state.status == "interrupted" else "")
+        )
+    changed_since = [p for p in state.written if file_sha(Path(p)) != state.generated.get(p)]
+    if changed_since:
+        raise InputError(
+            f"cannot undo saga {log.id}: these files changed since it wrote them, and undoing "
+            f"would lose that work: {', '.join(changed_since)}"
+        )
+    if not log.try_lock():
+        raise InputError(f"saga {log.id} is busy in another process")
+    try:
+        log.append("undo")
+        _undo_files(log, state)
+        log.append("undone")
+    finally:
+        log.unlock()
+    return state_of(log)
+
+
+def _undo_files(log: SagaLog, state: SagaState) -> None:
+    for path in reversed(state.written):
+        _restore(log, state, path)
+
+
+def _distinct(paths: Sequence[Any]) -> list[Any]:
+    return list(dict.fromkeys(paths))
