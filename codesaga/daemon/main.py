@@ -133,9 +133,9 @@ async def _serve(
         log.info("WebSocket for editors on %s", websocket.url)
     openai = None
     if settings.openai_port >= 0:
-        from codesaga.daemon.openai_server import OpenAIServer
+        from codesaga.daemon.http_api import HttpApi
 
-        openai = OpenAIServer(
+        openai = HttpApi(
             daemon, "127.0.0.1", settings.openai_port, token, parse_origins(settings.ws_origins)
         )
         await openai.start()
@@ -159,6 +159,8 @@ async def _serve(
         # Cancelled generations stop within a token; their journal entries close as cancelled.
         await loop.run_in_executor(None, daemon.scheduler.close, SHUTDOWN_GRACE_SECONDS)
         await _drain(daemon, deadline=time.monotonic() + 0.5)
+        if openai is not None:
+            await openai.close()  # its cancelled answers sent, its connections closed
         await server.close_connections()
         for watcher in watchers:
             watcher.cancel()

@@ -241,6 +241,8 @@ def error_from_exception(exc: BaseException) -> RpcError:
         return RpcError(MODEL_UNAVAILABLE, str(exc), {"kind": kind})
     if isinstance(exc, errors.UsageError):
         return RpcError(INVALID_PARAMS, str(exc), {"kind": kind})
+    if isinstance(exc, errors.BusyError):
+        return RpcError(QUEUE_FULL, str(exc), {"kind": kind})
     return RpcError(INTERNAL_ERROR, f"internal error: {kind}: {exc}", {"kind": kind})
 
 

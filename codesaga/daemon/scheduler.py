@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from codesaga.daemon.protocol import QUEUE_FULL, RpcError
 from codesaga.domain.enums import Role
-from codesaga.domain.errors import CancelledError
+from codesaga.domain.errors import BusyError, CancelledError
 from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
 from codesaga.service.models import EnginePool, ResolvedModel
 from codesaga.service.runner import OnDelta, Outcome, Priority
@@ -71,8 +70,7 @@ class ModelWorker:
             if self._stopped:  # its thread is ending: the job would wait forever
                 raise CancelledError("the daemon is shutting down")
             if self._pending >= self.max_queue:
-                raise RpcError(
-                    QUEUE_FULL,
+                raise BusyError(
                     f"{self.resolved.name} is busy: {self._pending} "
                     "requests are waiting; try again shortly",
                 )

@@ -1,0 +1,199 @@
+"""The OpenAI API's wire format, without I/O: request fields decoded and checked, answers
+and stream chunks shaped, failures mapped to an HTTP status and an OpenAI-style error body.
+The HTTP server (``http_api``) only moves these between the socket and the use cases."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from codesaga.daemon import protocol as p
+from codesaga.domain.prompts import Message
+
+if TYPE_CHECKING:
+    from codesaga.service.tasks import TaskResult
+
+DEFAULT_MODEL = "codesaga"  # the role's model, local or routed upstream
+ROLES = ("system", "user", "assistant")
+
+
+class ApiError(Exception):
+    def __init__(self, status: HTTPStatus, message: str, kind: str = "invalid_request_error"):
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": str(self), "type": self.kind, "code": self.status.value}}
+
+
+def api_error(exc: BaseException) -> ApiError:
+    """The HTTP status and OpenAI-style error a failure becomes (the RPC mapping, reused)."""
+    if isinstance(exc, ApiError):
+        return exc
+    error = p.error_from_exception(exc)
+    status = {
+        p.INPUT_ERROR: HTTPStatus.BAD_REQUEST,
+        p.CONTEXT_TOO_LONG: HTTPStatus.BAD_REQUEST,
+        p.INVALID_PARAMS: HTTPStatus.BAD_REQUEST,
+        p.MODEL_UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
+        p.QUEUE_FULL: HTTPStatus.TOO_MANY_REQUESTS,
+        p.CANCELLED: HTTPStatus.SERVICE_UNAVAILABLE,
+    }.get(error.code, HTTPStatus.INTERNAL_SERVER_ERROR)
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    return ApiError(status, error.message, kind)
+
+
+def refusal(status: HTTPStatus, reason: str) -> ApiError:
+    """A request refused at the door (token, Host, Origin, size)."""
+    kinds = {HTTPStatus.UNAUTHORIZED: "authentication_error", HTTPStatus.FORBIDDEN: "permission"}
+    return ApiError(status, reason, kinds.get(status, "invalid_request_error"))
+
+
+def json_body(body: bytes) -> dict[str, Any]:
+    try:
+        data = p.load_json(body)
+    except ValueError as exc:
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"the body: {exc}") from None
+    if not isinstance(data, dict):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
+    return data
+
+
+def chat_messages(params: dict[str, Any]) -> list[Message]:
+    raw = params.get("messages")
+    if not isinstance(raw, list) or not raw:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "messages must be a non-empty list")
+    return [_message(m) for m in raw]
+
+
+def completion_prompt(params: dict[str, Any]) -> str:
+    prompt = params.get("prompt")
+    if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
+        prompt = prompt[0]
+    if not isinstance(prompt, str) or not prompt:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "prompt must be a non-empty string")
+    return prompt
+
+
+def _message(raw: object) -> Message:
+    if not isinstance(raw, dict) or raw.get("role") not in ROLES:  # narrows role's type
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST, f"each message needs a role among {', '.join(ROLES)}"
+        )
+    content = raw.get("content")
+    if isinstance(content, list):  # content parts: keep the text ones
+        content = "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    if not isinstance(content, str):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "a message's content must be text")
+    return Message(raw["role"], content)
+
+
+def options(params: dict[str, Any]) -> dict[str, Any]:
+    """The generation options of a request: ``max_tokens``, ``temperature``, ``seed``,
+    ``stop`` (for the use case) and ``stream``, ``include_usage`` (for the answer)."""
+
+    def number(name: str, kind: type, low: float, high: float) -> Any:
+        value = params.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"{name} must be a number")
+        if not low <= value <= high:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"{name} must be between {low} and {high}")
+        return kind(value)
+
+    stop = params.get("stop") or []
+    if isinstance(stop, str):
+        stop = [stop]
+    if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "stop must be a string or a list of strings")
+    stream_options = params.get("stream_options") or {}
+    tokens_key = "max_completion_tokens" if "max_completion_tokens" in params else "max_tokens"
+    return {
+        "max_tokens": number(tokens_key, int, 1, 1 << 20),
+        "temperature": number("temperature", float, 0.0, 2.0),
+        "seed": number("seed", int, -(1 << 63), 1 << 63),
+        "stop": stop[:16],
+        "stream": bool(params.get("stream")),
+        "include_usage": isinstance(stream_options, dict)
+        and bool(stream_options.get("include_usage")),
+    }
+
+
+def usage(result: TaskResult) -> dict[str, int]:
+    f = result.finished
+    prompt = f.prompt_tokens if f else 0
+    completion = f.completion_tokens if f else 0
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every chunk (or the whole response) of one answer repeats."""
+
+    kind: str  # "chat.completion" or "text_completion"
+    chat: bool
+    created: int
+    id: str  # unique per answer: clients key streamed chunks by it
+    model: str
+
+    @classmethod
+    def new(cls, *, chat: bool, model: str | None) -> Answer:
+        kind, prefix = ("chat.completion", "chatcmpl") if chat else ("text_completion", "cmpl")
+        return cls(
+            kind, chat, int(time.time()), f"{prefix}-{uuid.uuid4().hex}", model or DEFAULT_MODEL
+        )
+
+
+def whole(result: TaskResult, answer: Answer) -> dict[str, Any]:
+    reason = result.finished.reason if result.finished else "stop"
+    choice: dict[str, Any] = {"index": 0, "finish_reason": reason}
+    if answer.chat:
+        choice["message"] = {"role": "assistant", "content": result.text}
+    else:
+        choice |= {"text": result.text, "logprobs": None}
+    return {
+        "id": f"{'chatcmpl' if answer.chat else 'cmpl'}-{result.request_id}",
+        "object": answer.kind,
+        "created": answer.created,
+        "model": result.model,
+        "choices": [choice],
+        "usage": usage(result),
+    }
+
+
+def chunk(
+    answer: Answer, model: str, text: str, first: bool, reason: str | None = None
+) -> dict[str, Any]:
+    choice: dict[str, Any] = {"index": 0, "finish_reason": reason}
+    if answer.chat:
+        delta: dict[str, Any] = {"content": text} if text or not reason else {}
+        if first:
+            delta["role"] = "assistant"
+        choice["delta"] = delta
+    else:
+        choice |= {"text": text, "logprobs": None}
+    return {
+        "id": answer.id,
+        "object": f"{answer.kind}.chunk" if answer.chat else answer.kind,
+        "created": answer.created,
+        "model": model,
+        "choices": [choice],
+    }
+
+
+def event(payload: dict[str, Any]) -> bytes:
+    """One server-sent event."""
+    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
+
+
+DONE_EVENT = b"data: [DONE]\n\n"
