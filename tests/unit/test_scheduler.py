@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from codesaga.daemon.protocol import QUEUE_FULL, RpcError
+from codesaga.daemon.protocol import QUEUE_FULL, error_from_exception
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.enums import Role
-from codesaga.domain.errors import CancelledError
+from codesaga.domain.errors import BusyError, CancelledError
 from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, GenerationRequest
@@ -115,9 +115,9 @@ def test_a_full_queue_says_busy_at_once(scheduler: Scheduler, engine: ExclusiveE
     threads += [in_thread(scheduler.run, Role.CHAT, ask(str(i)))[0] for i in range(3)]
     time.sleep(0.05)
     started = time.monotonic()
-    with pytest.raises(RpcError) as info:
+    with pytest.raises(BusyError, match="busy") as info:
         scheduler.run(Role.CHAT, ask("one too many"))
-    assert info.value.code == QUEUE_FULL and "busy" in info.value.message
+    assert error_from_exception(info.value).code == QUEUE_FULL  # what a client is sent
     assert time.monotonic() - started < 0.5
     for t in threads:
         t.join(10)
