@@ -55,8 +55,9 @@ from typing import Any
 from installed import installed_model, isolated_env
 
 from codesaga.client.lifecycle import connect, stop_daemon
+from codesaga.domain.completion_prompt import prompt_windows, shown_path
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
-from codesaga.service.completer import prompt_windows, shown_path
+from codesaga.service.completer import window_limits
 from codesaga.settings import Settings, load_settings
 
 MODEL = "qwen2.5-coder-0.5b"
@@ -356,11 +357,11 @@ def peer_ask(url: str, stats: dict[str, int]) -> Callable[[Keystroke], str]:
 def llama_cpp_python_ask(url: str, fim: FimFormat) -> Callable[[Keystroke], str]:
     """Exactly our FIM prompt (the same windows, so the same KV-cache reuse) through
     llama-cpp-python's server."""
-    settings = load_settings()
+    limits = window_limits(load_settings())
     anchors: dict[str, WindowAnchor] = {}
 
     def ask(stroke: Keystroke) -> str:
-        windows = prompt_windows(stroke.before, stroke.after, anchors.get(stroke.path), settings)
+        windows = prompt_windows(stroke.before, stroke.after, anchors.get(stroke.path), limits)
         anchors[stroke.path] = anchor_at(stroke.before, windows.start)
         before, space, after = windows.before, windows.typed_space, windows.after
         body = {

@@ -13,9 +13,7 @@ A request is answered, cheapest first, from:
 
 After answering, the completion that follows the suggestion's acceptance is generated in the
 background at the lowest priority, to be cancelled by the next real request if it is not the
-one wanted. Prompts are laid out so consecutive keystrokes share the longest prefix in the
-model's KV cache: stable repository context first, a prefix window that only moves when it
-must, a short suffix.
+one wanted. What a prompt shows is decided in domain/completion_prompt.py.
 """
 
 from __future__ import annotations
@@ -31,25 +29,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from codesaga.domain.completion import (
-    CompletionOptions,
-    postprocess,
-    settled,
-    split_typed_space,
-    type_through,
+from codesaga.domain.completion import CompletionOptions, postprocess, settled, type_through
+from codesaga.domain.completion_prompt import (
+    PromptLayout,
+    WindowLimits,
+    after_accepting,
+    lay_out,
+    prompt_windows,
+    shared_prefix,
+    short_windows,
+    split_at_line,
 )
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
-from codesaga.domain.fim import (
-    FimFormat,
-    WindowAnchor,
-    anchor_at,
-    line_start_at,
-    suffix_window,
-    window_start,
-)
-from codesaga.domain.repo_context import Chunk, ContextRing, select_chunks
+from codesaga.domain.fim import FimFormat, WindowAnchor, anchor_at
+from codesaga.domain.repo_context import Chunk, ContextRing
 from codesaga.engine.port import CancelToken, Finished, GenerationRequest, Infill
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Settings
@@ -60,11 +55,6 @@ SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
 DOCUMENTS_TRACKED = 32  # documents whose prompt reuse `stats` reports
 CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
 WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
-# When a request's time budget cannot hold reading its prompt, it is answered from a short
-# window (the last lines before the cursor and the suffix, no other files) and the whole
-# prompt is read in the background for the next keystroke.
-SHORT_PREFIX_CHARS = 600
-SHORT_SUFFIX_CHARS = 400  # the suffix is read again at every new line: keep it short too
 CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
 SPEED_WEIGHT = 0.3  # of the newest measurement in the prompt reading speed's moving average
 
@@ -126,14 +116,6 @@ class _Prompt:
 
 
 @dataclass(frozen=True)
-class _Layout:
-    windows: PromptWindows
-    files: tuple[tuple[str, str], ...]  # (shown path, text) of other files' chunks
-    sources: tuple[str, ...]
-    name: str | None  # the document's path as the model sees it
-
-
-@dataclass(frozen=True)
 class _Shown:
     before: str
     after: str
@@ -169,6 +151,16 @@ class _Generation:
     def succeeded(self) -> bool:
         f = self.finished
         return f is not None and (f.reason != "cancelled" or self.settled)
+
+
+def window_limits(settings: Settings) -> WindowLimits:
+    """How much of the document a completion prompt shows, as configured."""
+    return WindowLimits(
+        prefix_chars=settings.completion_prefix_chars,
+        suffix_chars=settings.completion_suffix_chars,
+        suffix_lines=settings.completion_suffix_lines,
+        suffix_lines_midline=settings.completion_suffix_lines_midline,
+    )
 
 
 class Completer:
@@ -276,9 +268,7 @@ class Completer:
             return
         if info.fim is None:
             return
-        lines = text.split("\n")
-        cut = sum(len(x) + 1 for x in lines[: max(0, (line or 1) - 1)])
-        before, after = text[:cut], text[cut:]
+        before, after = split_at_line(text, line)
         layout = self._layout(path, path, before, after, workspace, ())
         ahead = info.fim.stable_start(
             layout.windows.before, layout.files, layout.name, suffix_first=self._suffix_first
@@ -418,14 +408,7 @@ class Completer:
 
     def _shortened(self, prompt: _Prompt) -> _Prompt:
         """The same request with a short prefix window and no other files."""
-        before = prompt.before
-        if len(before) > SHORT_PREFIX_CHARS:
-            before = before[line_start_at(before, len(before) - SHORT_PREFIX_CHARS) :]
-        windows = prompt_windows(before, prompt.after, None, self.settings)
-        after = suffix_window(
-            windows.after, max_lines=len(windows.after), max_chars=SHORT_SUFFIX_CHARS
-        )
-        windows = dataclasses.replace(windows, after=after)
+        windows = short_windows(prompt.before, prompt.after, window_limits(self.settings))
         text = prompt.fim.build(
             windows.before, windows.after, (), prompt.name, suffix_first=self._suffix_first
         )
@@ -489,23 +472,18 @@ class Completer:
         after: str,
         workspace: str | None,
         extra: Sequence[tuple[str, str]],
-    ) -> _Layout:
+    ) -> PromptLayout:
         """What of document ``doc`` (its file ``path``, if it has one) and of other files a
         prompt shows; moves the document's window anchor."""
         s = self.settings
+        limits = window_limits(s)
         with self._lock:
-            windows = prompt_windows(before, after, self._anchors.get(doc), s)
+            windows = prompt_windows(before, after, self._anchors.get(doc), limits)
             self._anchors[doc] = anchor_at(before, windows.start)
             ring_chunks = self._context_chunks(workspace)
-        chunks = select_chunks(
-            (*ring_chunks, *(Chunk(p, text) for p, text in extra)),
-            s.completion_context_chars,
-            exclude_path=path,
+        return lay_out(
+            windows, path, workspace, ring_chunks, extra, context_chars=s.completion_context_chars
         )
-        sources = tuple(dict.fromkeys([*([path] if path else []), *(p for p, _ in chunks)]))
-        files = tuple((shown_path(p, workspace), text) for p, text in chunks)
-        name = shown_path(path, workspace) if path else None
-        return _Layout(windows, files, sources, name)
 
     @property
     def _suffix_first(self) -> bool | None:
@@ -649,9 +627,7 @@ class Completer:
         model: str | None,
     ) -> None:
         """Start the completion that follows accepting ``text``, if it is not known yet."""
-        before = ctx.before + text
-        if not ctx.after.split("\n", 1)[0].strip():
-            before += "\n" + next_line_indent(before.rsplit("\n", 1)[-1])
+        before = after_accepting(ctx.before, ctx.after, text)
         accepted = CodeContext(ctx.path, before + ctx.after, ctx.language, before, "", ctx.after)
         try:
             nxt = self._prompt(accepted, options, workspace, chunks, model)
@@ -745,18 +721,6 @@ def _reuse(counts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def shared_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix (slices compare in C: a binary search)."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:
-        mid = (low + high + 1) // 2
-        if a[:mid] == b[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
-
-
 def _digest(model_name: str, lines: int, text: str) -> str:
     """The completion cache's key of a prompt."""
     return hashlib.blake2b(f"{model_name}\0{lines}\0{text}".encode(), digest_size=16).hexdigest()
@@ -777,47 +741,3 @@ def _typed_since(started: _Prompt, now: _Prompt) -> str | None:
     ):
         return None
     return now.before[len(started.before) :]
-
-
-@dataclass(frozen=True)
-class PromptWindows:
-    """What of the document a completion prompt shows."""
-
-    start: int  # where the prefix window starts in the text before the cursor
-    before: str  # the prefix window, without the spaces typed after the last word
-    typed_space: str  # those spaces (the model would split a token at them)
-    after: str  # the suffix window
-
-
-def prompt_windows(
-    before: str, after: str, anchor: WindowAnchor | None, s: Settings
-) -> PromptWindows:
-    """The prefix window stays anchored while it fits (so consecutive keystrokes share the KV
-    cache's prefix); the suffix is short because every keystroke re-reads it (it follows the
-    changed text), and shortest mid-line, where the answer is the rest of the line."""
-    start = window_start(before, anchor, max_chars=s.completion_prefix_chars)
-    prefix, typed_space = split_typed_space(before[start:])
-    midline = bool(before[before.rfind("\n") + 1 :].strip())
-    suffix = suffix_window(
-        after,
-        max_lines=s.completion_suffix_lines_midline if midline else s.completion_suffix_lines,
-        max_chars=s.completion_suffix_chars,
-    )
-    return PromptWindows(start, prefix, typed_space, suffix)
-
-
-def shown_path(path: str, workspace: str | None) -> str:
-    """A file's name as the model sees it: relative to the workspace, as in the repositories
-    models learn from, else just the file's name (an absolute path is noise, and differs
-    between machines)."""
-    if workspace and path.startswith(workspace.rstrip("/") + "/"):
-        return path[len(workspace.rstrip("/")) + 1 :]
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def next_line_indent(line: str) -> str:
-    """The indentation an editor gives the line after ``line``."""
-    indent = line[: len(line) - len(line.lstrip(" \t"))]
-    if line.rstrip().endswith((":", "{", "(", "[")):
-        indent += "\t" if indent.startswith("\t") else "    "
-    return indent

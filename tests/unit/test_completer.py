@@ -14,11 +14,12 @@ import pytest
 
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.completion import CompletionOptions
+from codesaga.domain.completion_prompt import prompt_windows
 from codesaga.domain.context import CodeContext
 from codesaga.domain.errors import CancelledError
 from codesaga.engine.fake import FakeEngine
 from codesaga.models.store import ModelStore
-from codesaga.service.completer import Completer, Completion, prompt_windows
+from codesaga.service.completer import Completer, Completion, window_limits
 from codesaga.service.models import EnginePool, ModelResolver
 from codesaga.settings import Settings, load_settings
 from tests.ggufgen import write_gguf
@@ -252,8 +253,9 @@ def test_a_newer_request_answered_from_the_cache_still_cancels_the_stale_one(
 def test_the_suffix_is_shortest_mid_line(tmp_path: Path) -> None:
     settings = load_settings({"CODESAGA_HOME": str(tmp_path)})
     after = "".join(f"\nline{i}" for i in range(40))
-    at_line_start = prompt_windows("def f():\n    ", after, None, settings)
-    mid_line = prompt_windows("def f():\n    return ", after, None, settings)
+    limits = window_limits(settings)
+    at_line_start = prompt_windows("def f():\n    ", after, None, limits)
+    mid_line = prompt_windows("def f():\n    return ", after, None, limits)
     assert at_line_start.after.count("\n") == settings.completion_suffix_lines
     assert mid_line.after.count("\n") == settings.completion_suffix_lines_midline
     assert mid_line.before == "def f():\n    return" and mid_line.typed_space == " "

@@ -1,0 +1,150 @@
+"""What of the document, and of other files, an inline completion's prompt shows.
+
+All pure: the completer keeps the state (each document's window anchor, the repository
+context as last used) and passes it in, with the limits as numbers. Prompts are laid out so
+that consecutive keystrokes share the longest prefix in the model's KV cache: stable
+repository context first, a prefix window that only moves when it must, a short suffix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from codesaga.domain.completion import split_typed_space
+from codesaga.domain.fim import WindowAnchor, line_start_at, suffix_window, window_start
+from codesaga.domain.repo_context import Chunk, select_chunks
+
+# When a request's time budget cannot hold reading its prompt, it is answered from a short
+# window (the last lines before the cursor and the suffix, no other files) and the whole
+# prompt is read in the background for the next keystroke.
+SHORT_PREFIX_CHARS = 600
+SHORT_SUFFIX_CHARS = 400  # the suffix is read again at every new line: keep it short too
+
+
+@dataclass(frozen=True)
+class WindowLimits:
+    """How much of the document a prompt shows (the completion settings of the same names)."""
+
+    prefix_chars: int
+    suffix_chars: int
+    suffix_lines: int  # at the start of a line
+    suffix_lines_midline: int
+
+
+@dataclass(frozen=True)
+class PromptWindows:
+    """What of the document a completion prompt shows."""
+
+    start: int  # where the prefix window starts in the text before the cursor
+    before: str  # the prefix window, without the spaces typed after the last word
+    typed_space: str  # those spaces (the model would split a token at them)
+    after: str  # the suffix window
+
+
+@dataclass(frozen=True)
+class PromptLayout:
+    """The windows, and what of other files goes in front of them."""
+
+    windows: PromptWindows
+    files: tuple[tuple[str, str], ...]  # (shown path, text) of other files' chunks
+    sources: tuple[str, ...]  # the files whose text is in the prompt
+    name: str | None  # the document's path as the model sees it
+
+
+def prompt_windows(
+    before: str, after: str, anchor: WindowAnchor | None, limits: WindowLimits
+) -> PromptWindows:
+    """The prefix window stays anchored while it fits (so consecutive keystrokes share the KV
+    cache's prefix); the suffix is short because every keystroke re-reads it (it follows the
+    changed text), and shortest mid-line, where the answer is the rest of the line."""
+    start = window_start(before, anchor, max_chars=limits.prefix_chars)
+    prefix, typed_space = split_typed_space(before[start:])
+    midline = bool(before[before.rfind("\n") + 1 :].strip())
+    suffix = suffix_window(
+        after,
+        max_lines=limits.suffix_lines_midline if midline else limits.suffix_lines,
+        max_chars=limits.suffix_chars,
+    )
+    return PromptWindows(start, prefix, typed_space, suffix)
+
+
+def short_windows(before: str, after: str, limits: WindowLimits) -> PromptWindows:
+    """The windows of a short prompt, answered while the whole one is read: the lines in the
+    last SHORT_PREFIX_CHARS before the cursor, and a suffix within SHORT_SUFFIX_CHARS
+    (``start`` is into that shortened text)."""
+    if len(before) > SHORT_PREFIX_CHARS:
+        before = before[line_start_at(before, len(before) - SHORT_PREFIX_CHARS) :]
+    windows = prompt_windows(before, after, None, limits)
+    suffix = suffix_window(
+        windows.after, max_lines=len(windows.after), max_chars=SHORT_SUFFIX_CHARS
+    )
+    return replace(windows, after=suffix)
+
+
+def lay_out(
+    windows: PromptWindows,
+    path: str | None,
+    workspace: str | None,
+    context: Sequence[Chunk],
+    extra: Sequence[tuple[str, str]],
+    *,
+    context_chars: int,
+) -> PromptLayout:
+    """The prompt's layout for the document at ``path`` (None: it has no file): the most
+    recent chunks of the repository ``context`` and then of the client's ``extra`` (path,
+    text) that fit ``context_chars``, leaving out the document's own."""
+    chunks = select_chunks(
+        (*context, *(Chunk(p, text) for p, text in extra)), context_chars, exclude_path=path
+    )
+    sources = tuple(dict.fromkeys([*([path] if path else []), *(p for p, _ in chunks)]))
+    files = tuple((shown_path(p, workspace), text) for p, text in chunks)
+    name = shown_path(path, workspace) if path else None
+    return PromptLayout(windows, files, sources, name)
+
+
+def shown_path(path: str, workspace: str | None) -> str:
+    """A file's name as the model sees it: relative to the workspace, as in the repositories
+    models learn from, else just the file's name (an absolute path is noise, and differs
+    between machines)."""
+    if workspace and path.startswith(workspace.rstrip("/") + "/"):
+        return path[len(workspace.rstrip("/")) + 1 :]
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def split_at_line(text: str, line: int | None) -> tuple[str, str]:
+    """``text`` before the start of its 1-based ``line`` (the first when None), and the rest:
+    what a warm-up reads ahead stops before the cursor's line, the typist's to change."""
+    lines = text.split("\n")
+    cut = sum(len(x) + 1 for x in lines[: max(0, (line or 1) - 1)])
+    return text[:cut], text[cut:]
+
+
+def after_accepting(before: str, after: str, suggestion: str) -> str:
+    """The text before the cursor once ``suggestion`` is accepted. Where nothing follows on
+    the line, the programmer goes on to the next one: a new line, indented as an editor
+    would indent it."""
+    before += suggestion
+    if not after.split("\n", 1)[0].strip():
+        before += "\n" + next_line_indent(before.rsplit("\n", 1)[-1])
+    return before
+
+
+def next_line_indent(line: str) -> str:
+    """The indentation an editor gives the line after ``line``."""
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if line.rstrip().endswith((":", "{", "(", "[")):
+        indent += "\t" if indent.startswith("\t") else "    "
+    return indent
+
+
+def shared_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix (slices compare in C: a binary search)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low

@@ -1,0 +1,110 @@
+"""What a completion prompt shows: the short window, the layout of other files, file names
+as the model sees them, the text after accepting a suggestion."""
+
+import random
+
+from codesaga.domain.completion_prompt import (
+    SHORT_PREFIX_CHARS,
+    SHORT_SUFFIX_CHARS,
+    WindowLimits,
+    after_accepting,
+    lay_out,
+    next_line_indent,
+    prompt_windows,
+    shared_prefix,
+    short_windows,
+    shown_path,
+    split_at_line,
+)
+from codesaga.domain.repo_context import Chunk
+
+LIMITS = WindowLimits(prefix_chars=4000, suffix_chars=1500, suffix_lines=24, suffix_lines_midline=4)
+
+
+def test_a_file_is_named_relative_to_its_workspace_else_by_its_name() -> None:
+    assert shown_path("/w/lib/util.py", "/w") == "lib/util.py"
+    assert shown_path("/w/lib/util.py", "/w/") == "lib/util.py"
+    assert shown_path("/w2/util.py", "/w") == "util.py"  # a sibling folder is not inside
+    assert shown_path("/elsewhere/util.py", None) == "util.py"
+    assert shown_path("C:\\src\\app\\main.py", None) == "main.py"
+
+
+def test_the_next_line_is_indented_as_an_editor_would() -> None:
+    assert next_line_indent("    x = 1") == "    "
+    assert next_line_indent("    def f():") == "        "
+    assert next_line_indent("if (a) {") == "    "
+    assert next_line_indent("\tif x:") == "\t\t"
+    assert next_line_indent("x = 1") == ""
+
+
+def test_accepting_at_the_end_of_a_line_moves_on_to_the_next() -> None:
+    assert after_accepting("def f():\n    ", "\n", "return 1") == "def f():\n    return 1\n    "
+    assert after_accepting("def f(", "):", "x") == "def f(x"  # the line goes on: stay on it
+    assert after_accepting("if x", "", ":") == "if x:\n    "
+
+
+def test_shared_prefix_agrees_with_a_character_by_character_count() -> None:
+    rng = random.Random(7)
+    for _ in range(500):
+        a = "".join(rng.choice("ab\n") for _ in range(rng.randrange(12)))
+        b = a[: rng.randrange(len(a) + 1)] + "".join(
+            rng.choice("ab\n") for _ in range(rng.randrange(6))
+        )
+        naive = 0
+        while naive < min(len(a), len(b)) and a[naive] == b[naive]:
+            naive += 1
+        assert shared_prefix(a, b) == naive == shared_prefix(b, a)
+
+
+def test_split_at_line_stops_before_the_cursors_line() -> None:
+    text = "import math\n\ndef f():\n    return 1\n"
+    assert split_at_line(text, 3) == ("import math\n\n", "def f():\n    return 1\n")
+    assert split_at_line(text, None) == ("", text)
+    assert split_at_line(text, 1) == ("", text)
+    assert split_at_line(text, 99) == (text, "")
+
+
+def test_a_short_window_keeps_whole_lines_near_the_cursor() -> None:
+    before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+    after = "\n" + "".join(f"y{i} = {i}\n" for i in range(200))
+    short = short_windows(before, after, LIMITS)
+    assert short.before.startswith("value_") and before.endswith(short.before + " ")
+    assert len(short.before) <= SHORT_PREFIX_CHARS and short.typed_space == " "
+    assert short.after == "\ny0 = 0\ny1 = 1\ny2 = 2\ny3 = 3"  # mid-line: a few lines
+    # The same cursor with room for all of it: the short window is the end of the long one.
+    long = prompt_windows(before, after, None, LIMITS)
+    assert long.before.endswith(short.before) and len(long.before) > len(short.before)
+
+
+def test_a_short_windows_suffix_is_short_too() -> None:
+    before = "def f():\n    "  # the start of a line: the long suffix has many lines
+    after = "\n" + "".join(f"    value_{i} = compute({i})\n" for i in range(40))
+    long = prompt_windows(before, after, None, LIMITS)
+    short = short_windows(before, after, LIMITS)
+    assert len(long.after) > SHORT_SUFFIX_CHARS >= len(short.after)
+    assert long.after.startswith(short.after) and short.after.endswith("\n")
+    assert short.before == long.before == before
+
+
+def test_a_short_text_is_its_own_short_window() -> None:
+    short = short_windows("x = ", "\nprint(x)\n", LIMITS)
+    assert (short.start, short.before, short.typed_space) == (0, "x =", " ")
+    assert short.after == "\nprint(x)\n"
+
+
+def test_the_layout_puts_other_files_first_and_names_them_for_the_model() -> None:
+    windows = prompt_windows("x = ", "", None, LIMITS)
+    ring = (Chunk("/w/a.py", "A = 1"), Chunk("/w/geo.py", "own = 1"), Chunk("/w/b.py", "B"))
+    layout = lay_out(windows, "/w/geo.py", "/w", ring, [("/tmp/c.py", "C = 3")], context_chars=1000)
+    assert layout.files == (("a.py", "A = 1"), ("b.py", "B"), ("c.py", "C = 3"))
+    assert layout.sources == ("/w/geo.py", "/w/a.py", "/w/b.py", "/tmp/c.py")
+    assert layout.name == "geo.py" and layout.windows == windows
+
+
+def test_the_layout_keeps_the_most_recent_chunks_that_fit() -> None:
+    windows = prompt_windows("x = ", "", None, LIMITS)
+    ring = (Chunk("/w/old.py", "o" * 60), Chunk("/w/new.py", "n" * 60))
+    layout = lay_out(windows, None, "/w", ring, [("/w/new.py", "m" * 30)], context_chars=100)
+    assert layout.files == (("new.py", "n" * 60), ("new.py", "m" * 30))
+    assert layout.sources == ("/w/new.py",)  # once, and no document of its own
+    assert layout.name is None
