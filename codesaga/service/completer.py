@@ -13,23 +13,23 @@ A request is answered, cheapest first, from:
 
 After answering, the completion that follows the suggestion's acceptance is generated in the
 background at the lowest priority, to be cancelled by the next real request if it is not the
-one wanted. What a prompt shows is decided in domain/completion_prompt.py.
+one wanted. What a prompt shows is decided in domain/completion_prompt.py; the answers kept
+are in completion_cache.py, the generations running in inflight.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from codesaga.domain.completion import CompletionOptions, postprocess, settled, type_through
+from codesaga.domain.completion import CompletionOptions, type_through
 from codesaga.domain.completion_prompt import (
     PromptLayout,
     WindowLimits,
@@ -43,83 +43,21 @@ from codesaga.domain.completion_prompt import (
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
-from codesaga.domain.fim import FimFormat, WindowAnchor, anchor_at
+from codesaga.domain.fim import WindowAnchor, anchor_at
 from codesaga.domain.repo_context import Chunk, ContextRing
-from codesaga.engine.port import CancelToken, Finished, GenerationRequest, Infill
+from codesaga.engine.port import CancelToken, Finished, GenerationRequest
+from codesaga.service.completion_cache import CompletionCache
+from codesaga.service.inflight import Generation, InFlight
+from codesaga.service.resolved_prompt import ResolvedPrompt, document_slot
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
 DOCUMENTS_TRACKED = 32  # documents whose prompt reuse `stats` reports
 CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
-WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
 CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
 SPEED_WEIGHT = 0.3  # of the newest measurement in the prompt reading speed's moving average
-
-
-@dataclass(frozen=True)
-class _Prompt:
-    """One completion request, resolved to the exact prompt the model would see."""
-
-    doc: str
-    model: str | None
-    model_name: str
-    before: str
-    after: str
-    text: str
-    typed_space: str
-    lines: int
-    fim: FimFormat
-    key: str
-    sources: tuple[str, ...] = ()  # the files whose text is in the prompt
-    infill: Infill | None = None
-    name: str | None = None  # the document's path as the model sees it
-    short: bool = False  # a short window, answered while the whole prompt is read later
-
-    @property
-    def slot(self) -> str:
-        """The engine's KV-state slot: the document's, and another for its short prompts, so
-        that answering one does not throw away what was read of the other."""
-        return ("short:" if self.short else "") + document_slot(self.doc)
-
-    def request(
-        self, max_tokens: int, temperature: float = 0.0, seed: int | None = None
-    ) -> GenerationRequest:
-        stops = self.fim.stops if self.lines > 1 else (*self.fim.stops, "\n")
-        return GenerationRequest(
-            prompt=self.text,
-            stop=stops,
-            temperature=temperature,
-            seed=seed,
-            max_tokens=max_tokens,
-            reserve=16,
-            sources=self.sources,
-            infill=self.infill,
-            cache_slot=self.slot,
-        )
-
-    def answer(self, generated: str) -> str:
-        """The generated text without the space the prompt left out (see split_typed_space)."""
-        space = self.typed_space
-        return generated[len(space) :] if space and generated.startswith(space) else generated
-
-    def suggestion(self, raw: str) -> str:
-        return postprocess(raw, self.before, self.after, **self._rules())
-
-    def settled(self, raw: str) -> bool:
-        return settled(raw, self.before, self.after, **self._rules())
-
-    def _rules(self) -> dict[str, Any]:
-        return {"max_lines": self.lines, "multiline": self.lines > 1, "specials": self.fim.stops}
-
-
-@dataclass(frozen=True)
-class _Shown:
-    before: str
-    after: str
-    text: str
 
 
 @dataclass
@@ -130,27 +68,6 @@ class Completion:
     finished: Finished | None = None
     partial: bool = False  # the time budget ran out: only finished lines
     candidates: list[str] | None = None  # when several were asked for
-
-
-class _Generation:
-    def __init__(self, prompt: _Prompt, background: bool) -> None:
-        self.prompt = prompt
-        self.background = background  # speculative, or nobody waits for it any more
-        self.cancel = CancelToken()
-        self.parts: list[str] = []
-        self.done = threading.Event()
-        self.finished: Finished | None = None
-        self.error: BaseException | None = None
-        self.settled = False
-        self.waiters = 0
-
-    def raw(self) -> str:
-        return self.prompt.answer("".join(self.parts))
-
-    @property
-    def succeeded(self) -> bool:
-        f = self.finished
-        return f is not None and (f.reason != "cancelled" or self.settled)
 
 
 def window_limits(settings: Settings) -> WindowLimits:
@@ -168,12 +85,12 @@ class Completer:
         self.settings = settings
         self.runner = runner
         self.may_speculate = speculate
+        # Guards the cache, the in-flight registry and the per-document state below: a
+        # decision on one and the change it makes to another are one step.
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, str] = OrderedDict()
-        self._shown: dict[str, deque[_Shown]] = {}
-        self._inflight: dict[str, _Generation] = {}
+        self._cache = CompletionCache()
+        self._inflight = InFlight()
         self._anchors: dict[str, WindowAnchor] = {}
-        self._warming: dict[str, CancelToken] = {}
         self._documents: OrderedDict[str, Counter[str]] = OrderedDict()
         self._last_read: dict[str, str] = {}  # slot -> the last prompt text given to the model
         self._read_speed: float | None = None  # prompt tokens read per second, lately
@@ -194,7 +111,7 @@ class Completer:
         self.settings = settings
         if changed:
             with self._lock:
-                self._cache.clear()
+                self._cache.clear_answers()
 
     @property
     def speculate(self) -> bool:
@@ -282,10 +199,7 @@ class Completer:
         thread. Any request someone waits for cancels it at once, keeping what was read."""
         token = CancelToken()
         with self._lock:
-            previous = self._warming.get(doc)
-            if previous is not None:
-                previous.cancel()
-            self._warming[doc] = token
+            self._inflight.begin_read(doc, token)
             held = shared_prefix(self._last_read.get(slot, ""), text)
         request = GenerationRequest(
             prompt=text,
@@ -313,8 +227,7 @@ class Completer:
             logger.debug("reading ahead for %s failed", doc, exc_info=True)
         finally:
             with self._lock:
-                if self._warming.get(doc) is token:
-                    del self._warming[doc]
+                self._inflight.end_read(doc, token)
 
     # -- the request ----------------------------------------------------------------------
 
@@ -333,18 +246,20 @@ class Completer:
         answer = self._answer(prompt, options, cancel)
         self._last_request = time.monotonic()
         if answer.text:
-            self._remember(prompt, answer.text)
+            with self._lock:
+                self._cache.remember(prompt, answer.text, self.settings.completion_cache_size)
             if self.speculate and not answer.partial:
-                self._speculate(ctx, prompt, answer.text, options, workspace, chunks, model)
+                self._speculate(ctx, answer.text, options, workspace, chunks, model)
         if options.candidates > 1 and not answer.partial:
             answer.candidates = self._candidates(prompt, answer.text, options.candidates, cancel)
         return answer
 
     def _answer(
-        self, prompt: _Prompt, options: CompletionOptions, cancel: CancelToken | None
+        self, prompt: ResolvedPrompt, options: CompletionOptions, cancel: CancelToken | None
     ) -> Completion:
-        self._supersede(prompt)
-        hit = self._lookup(prompt)
+        with self._lock:
+            self._inflight.supersede(prompt)
+            hit = self._cache.lookup(prompt)
         if hit is not None:
             text, source = hit
             self._count(source)
@@ -356,7 +271,9 @@ class Completer:
             # prompt in the background, where the next keystroke will find it.
             self._count("short-window")
             try:
-                return self._from_model(self._shortened(prompt), deadline, cancel)
+                short = short_windows(prompt.before, prompt.after, window_limits(self.settings))
+                shortened = prompt.shortened(short, suffix_first=self._suffix_first)
+                return self._from_model(shortened, deadline, cancel)
             finally:
                 self._executor.submit(
                     self._read_ahead, prompt.doc, prompt.slot, prompt.text, prompt.sources,
@@ -365,22 +282,23 @@ class Completer:
         return self._from_model(prompt, deadline, cancel)
 
     def _from_model(
-        self, prompt: _Prompt, deadline: float | None, cancel: CancelToken | None
+        self, prompt: ResolvedPrompt, deadline: float | None, cancel: CancelToken | None
     ) -> Completion:
         for _ in range(2):  # a reused generation may turn out to disagree: then run our own
             gen, typed = self._attach(prompt)
             try:
-                done = self._wait(gen, cancel, deadline)
+                done = gen.wait(cancel, deadline)
             finally:
-                self._detach(gen)
+                with self._lock:
+                    self._inflight.detach(gen)
             if not done:
                 self._count("partial")
-                return Completion(self._finished_lines(gen), prompt.model_name, "model", None, True)
+                return Completion(gen.finished_lines(), prompt.model_name, "model", None, True)
             if gen.error is not None:
                 raise gen.error
             if not gen.succeeded:
                 raise CancelledError("a newer completion for this document replaced this one")
-            text = self._suggestion(gen)
+            text = gen.suggestion()
             if typed is None:
                 self._count("model")
                 return Completion(text, prompt.model_name, "model", gen.finished)
@@ -394,7 +312,7 @@ class Completer:
                 return Completion(rest, prompt.model_name, "in-flight", gen.finished)
         raise CancelledError("a newer completion for this document replaced this one")
 
-    def _reading_exceeds(self, prompt: _Prompt, budget: float) -> bool:
+    def _reading_exceeds(self, prompt: ResolvedPrompt, budget: float) -> bool:
         """Whether reading what the model does not hold of ``prompt`` yet would take longer
         than ``budget`` seconds (an estimate from the prompt last read in its slot and the
         speed prompts were read at lately; False until a speed was measured)."""
@@ -406,22 +324,6 @@ class Completer:
         held = shared_prefix(last, prompt.text)
         return (len(prompt.text) - held) / CHARS_PER_TOKEN / speed > budget
 
-    def _shortened(self, prompt: _Prompt) -> _Prompt:
-        """The same request with a short prefix window and no other files."""
-        windows = short_windows(prompt.before, prompt.after, window_limits(self.settings))
-        text = prompt.fim.build(
-            windows.before, windows.after, (), prompt.name, suffix_first=self._suffix_first
-        )
-        return dataclasses.replace(
-            prompt,
-            text=text,
-            typed_space=windows.typed_space,
-            key=_digest(prompt.model_name, prompt.lines, text),
-            sources=tuple(p for p in prompt.sources if p == prompt.doc),
-            infill=Infill(windows.before, windows.after),
-            short=True,
-        )
-
     def _prompt(
         self,
         ctx: CodeContext,
@@ -429,7 +331,7 @@ class Completer:
         workspace: str | None,
         extra: Sequence[tuple[str, str]],
         model: str | None,
-    ) -> _Prompt:
+    ) -> ResolvedPrompt:
         info, resolved = self.runner.info(Role.COMPLETION, model)
         fim = info.fim
         if fim is None:
@@ -439,30 +341,11 @@ class Completer:
             )
         doc = ctx.path or "untitled"
         layout = self._layout(doc, ctx.path, ctx.before, ctx.after, workspace, extra)
-        before, typed_space, after = (
-            layout.windows.before,
-            layout.windows.typed_space,
-            layout.windows.after,
-        )
-        files, sources = layout.files, layout.sources
-        text = fim.build(before, after, files, layout.name, suffix_first=self._suffix_first)
         lines = options.lines_allowed(ctx.before, ctx.after)
-        digest = _digest(resolved.name, lines, text)
-        return _Prompt(
-            doc,
-            model,
-            resolved.name,
-            ctx.before,
-            ctx.after,
-            text,
-            typed_space,
-            lines,
-            fim,
-            digest,
-            sources,
-            Infill(before, after, tuple(files)),
-            layout.name,
-        )
+        return ResolvedPrompt.laid_out(
+            doc, model, resolved.name, ctx.before, ctx.after, lines, fim, layout,
+            suffix_first=self._suffix_first,
+        )  # fmt: skip
 
     def _layout(
         self,
@@ -489,100 +372,20 @@ class Completer:
     def _suffix_first(self) -> bool | None:
         return {"psm": False, "spm": True}.get(self.settings.completion_order)
 
-    def _lookup(self, prompt: _Prompt) -> tuple[str, str] | None:
-        with self._lock:
-            text = self._cache.get(prompt.key)
-            if text is not None:
-                self._cache.move_to_end(prompt.key)
-                return text, "cache"
-            for shown in reversed(self._shown.get(prompt.doc, ())):
-                rest = type_through(
-                    shown.before, shown.after, shown.text, prompt.before, prompt.after
-                )
-                if rest is not None:
-                    return rest, "type-through"
-        return None
-
-    def _remember(self, prompt: _Prompt, text: str) -> None:
-        with self._lock:
-            shown = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
-            shown.append(_Shown(prompt.before, prompt.after, text))
-            self._store(prompt.key, text)
-
-    def _store(self, key: str, text: str) -> None:
-        self._cache[key] = text
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.settings.completion_cache_size:
-            self._cache.popitem(last=False)
-
     # -- generations ------------------------------------------------------------------
 
-    def _supersede(self, prompt: _Prompt) -> None:
-        """Latest wins: a request someone waits for, that this one does not extend, is stale
-        (even when this one is answered without the model)."""
+    def _attach(self, prompt: ResolvedPrompt) -> tuple[Generation, str | None]:
+        """The generation that will answer ``prompt`` (a new one is started), and what was
+        typed since it started (None: it is a new one)."""
         with self._lock:
-            current = self._inflight.get(prompt.doc)
-            if (
-                current is not None
-                and current.waiters > 0
-                and _typed_since(current.prompt, prompt) is None
-            ):
-                current.cancel.cancel()
+            gen, typed = self._inflight.attach(prompt)
+        if typed is None:
+            self._executor.submit(self._generate, gen)
+        return gen, typed
 
-    def _attach(self, prompt: _Prompt) -> tuple[_Generation, str | None]:
-        """The generation that will answer ``prompt``, and what was typed since it started
-        (None: it is a new one). Stale and background generations are cancelled."""
-        with self._lock:
-            current = self._inflight.get(prompt.doc)
-            if current is not None and (not current.cancel.cancelled or current.settled):
-                typed = _typed_since(current.prompt, prompt)
-                raw = current.raw()
-                if typed is not None and (raw.startswith(typed) or typed.startswith(raw)):
-                    current.waiters += 1
-                    current.background = False
-                    return current, typed
-                current.cancel.cancel()  # latest wins
-            for other in self._inflight.values():
-                if other.background:
-                    other.cancel.cancel()
-            for warming in self._warming.values():
-                warming.cancel()  # what it read stays in the cache
-            gen = _Generation(prompt, background=False)
-            gen.waiters = 1
-            self._inflight[prompt.doc] = gen
-        self._executor.submit(self._generate, gen)
-        return gen, None
-
-    def _detach(self, gen: _Generation) -> None:
-        # Nobody waits any more, but the next keystroke may extend it: it runs on in the
-        # background until a request that cannot use it cancels it.
-        with self._lock:
-            gen.waiters -= 1
-            if gen.waiters <= 0:
-                gen.background = True
-
-    def _wait(self, gen: _Generation, cancel: CancelToken | None, deadline: float | None) -> bool:
-        while True:
-            timeout = (
-                WAIT_SLICE if deadline is None else min(WAIT_SLICE, deadline - time.monotonic())
-            )
-            if gen.done.wait(max(timeout, 0.0)):
-                return True
-            if cancel is not None and cancel.cancelled:
-                raise CancelledError("the request was cancelled")
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-
-    def _generate(self, gen: _Generation) -> None:
+    def _generate(self, gen: Generation) -> None:
         p = gen.prompt
         request = p.request(self.settings.completion_max_tokens)
-
-        def on_delta(text: str) -> None:
-            gen.parts.append(text)
-            if p.settled(gen.raw()):
-                gen.settled = True
-                gen.cancel.cancel()
-
         with self._lock:
             self._last_read[p.slot] = p.text
         try:
@@ -591,7 +394,7 @@ class Completer:
             outcome = self.runner.run(
                 Role.COMPLETION,
                 request,
-                on_delta=on_delta,
+                on_delta=gen.take,
                 cancel=gen.cancel,
                 priority=Priority.SPECULATIVE if gen.background else Priority.INTERACTIVE,
                 model=p.model,
@@ -599,27 +402,19 @@ class Completer:
             gen.finished = f = outcome.finished
             self._count_prompt(p.doc, f)
             if gen.succeeded:
+                text = gen.suggestion()
                 with self._lock:
-                    self._store(p.key, self._suggestion(gen))
+                    self._cache.store(p.key, text, self.settings.completion_cache_size)
         except BaseException as exc:  # handed to the requests waiting for it
             gen.error = exc
         finally:
             with self._lock:
-                if self._inflight.get(p.doc) is gen:
-                    del self._inflight[p.doc]
+                self._inflight.finish(gen)
             gen.done.set()
-
-    def _suggestion(self, gen: _Generation) -> str:
-        return gen.prompt.suggestion(gen.raw())
-
-    def _finished_lines(self, gen: _Generation) -> str:
-        raw = gen.raw()
-        return gen.prompt.suggestion(raw[: raw.rfind("\n")] if "\n" in raw else "")
 
     def _speculate(
         self,
         ctx: CodeContext,
-        prompt: _Prompt,
         text: str,
         options: CompletionOptions,
         workspace: str | None,
@@ -634,15 +429,13 @@ class Completer:
         except Exception:
             return
         with self._lock:
-            if nxt.key in self._cache or prompt.doc in self._inflight:
-                return
-            gen = _Generation(nxt, background=True)
-            self._inflight[nxt.doc] = gen
-            self.counts["speculated"] += 1
-        self._executor.submit(self._generate, gen)
+            gen = None if nxt.key in self._cache else self._inflight.speculate(nxt)
+        if gen is not None:
+            self._count("speculated")
+            self._executor.submit(self._generate, gen)
 
     def _candidates(
-        self, prompt: _Prompt, first: str, n: int, cancel: CancelToken | None
+        self, prompt: ResolvedPrompt, first: str, n: int, cancel: CancelToken | None
     ) -> list[str]:
         """``first`` and up to n-1 different sampled alternatives."""
         found = [first] if first else []
@@ -701,10 +494,7 @@ class Completer:
 
     def close(self) -> None:
         with self._lock:
-            for gen in self._inflight.values():
-                gen.cancel.cancel()
-            for warming in self._warming.values():
-                warming.cancel()
+            self._inflight.cancel_all()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -719,25 +509,3 @@ def _reuse(counts: dict[str, Any]) -> dict[str, Any]:
         "evaluated_ratio": ratio,
         "reuse": None if ratio is None else round(1 - ratio, 4),
     }
-
-
-def _digest(model_name: str, lines: int, text: str) -> str:
-    """The completion cache's key of a prompt."""
-    return hashlib.blake2b(f"{model_name}\0{lines}\0{text}".encode(), digest_size=16).hexdigest()
-
-
-def document_slot(doc: str) -> str:
-    """The engine's KV-state slot of a document being completed (see GenerationRequest)."""
-    return f"complete:{doc}"
-
-
-def _typed_since(started: _Prompt, now: _Prompt) -> str | None:
-    """What the user typed between two requests, if ``now`` only extends ``started``."""
-    if (
-        started.model_name != now.model_name
-        or started.lines != now.lines
-        or started.after != now.after
-        or not now.before.startswith(started.before)
-    ):
-        return None
-    return now.before[len(started.before) :]

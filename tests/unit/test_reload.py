@@ -27,7 +27,7 @@ def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Pat
     boot = load_settings(env)
     daemon = build_daemon(boot, lambda resolved: FakeEngine(n_ctx=4096))
     completer = daemon.assistant.completer
-    completer._cache["answered before"] = "x"  # a completion made under the old settings
+    completer._cache.store("answered before", "x", capacity=8)  # made under the old settings
 
     async def scenario() -> None:
         sent: list[bytes] = []
@@ -44,7 +44,7 @@ def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Pat
         assert daemon.scheduler.max_queue == boot.max_queue  # read at start: still the old
         assert daemon.assistant.settings.max_tokens == 300  # live
         assert completer.settings.completion_max_tokens == 40  # live in the completer too
-        assert completer._cache == {}  # nothing answered under the old limits is reused
+        assert len(completer._cache) == 0  # nothing answered under the old limits is reused
         assert daemon.settings.model_for(Role.CHAT) == str(other)  # models/load lasts
         # A client with the file's values: only the start-time key and the loaded model differ
         theirs = load_settings(env).fingerprint()

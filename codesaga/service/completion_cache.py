@@ -1,0 +1,66 @@
+"""The answers the completer gives without the model: recent completions by their exact
+prompt (a speculative one lands here too), and what is left of a suggestion recently shown
+once the user typed its first characters (type-through).
+
+Not thread-safe: the completer calls it with its lock held, so that a look-up and the
+in-flight registry's state are seen in one step.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from codesaga.domain.completion import type_through
+from codesaga.service.resolved_prompt import ResolvedPrompt
+
+SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
+
+
+@dataclass(frozen=True)
+class _Shown:
+    before: str
+    after: str
+    text: str
+
+
+class CompletionCache:
+    def __init__(self) -> None:
+        self._answers: OrderedDict[str, str] = OrderedDict()  # by prompt key, oldest first
+        self._shown: dict[str, deque[_Shown]] = {}  # by document
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._answers
+
+    def lookup(self, prompt: ResolvedPrompt) -> tuple[str, str] | None:
+        """The answer to ``prompt`` and where it came from ("cache" or "type-through")."""
+        text = self._answers.get(prompt.key)
+        if text is not None:
+            self._answers.move_to_end(prompt.key)
+            return text, "cache"
+        for shown in reversed(self._shown.get(prompt.doc, ())):
+            rest = type_through(shown.before, shown.after, shown.text, prompt.before, prompt.after)
+            if rest is not None:
+                return rest, "type-through"
+        return None
+
+    def remember(self, prompt: ResolvedPrompt, text: str, capacity: int) -> None:
+        """``text`` was shown for ``prompt``: the answer to it, and typed through later."""
+        shown = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
+        shown.append(_Shown(prompt.before, prompt.after, text))
+        self.store(prompt.key, text, capacity)
+
+    def store(self, key: str, text: str, capacity: int) -> None:
+        """Keep ``text`` as the answer to the prompt ``key``, and at most ``capacity`` in all
+        (the least recently used go first)."""
+        self._answers[key] = text
+        self._answers.move_to_end(key)
+        while len(self._answers) > capacity:
+            self._answers.popitem(last=False)
+
+    def clear_answers(self) -> None:
+        """Forget the answers (made under other settings); what was shown stays."""
+        self._answers.clear()

@@ -1,0 +1,154 @@
+"""What runs for the documents being completed: at most one generation per document
+(latest wins), which a request that only extends its prompt joins instead of starting its
+own, and the reads ahead that any request someone waits for cancels.
+
+Not thread-safe: the completer calls the registry with its lock held, so that deciding on a
+running generation and changing it are one step.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from codesaga.domain.errors import CancelledError
+from codesaga.engine.port import CancelToken, Finished
+from codesaga.service.resolved_prompt import ResolvedPrompt, typed_since
+
+WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
+
+
+class Generation:
+    """One generation of a completion, and how many requests wait for it."""
+
+    def __init__(self, prompt: ResolvedPrompt, background: bool) -> None:
+        self.prompt = prompt
+        self.background = background  # speculative, or nobody waits for it any more
+        self.cancel = CancelToken()
+        self.parts: list[str] = []
+        self.done = threading.Event()
+        self.finished: Finished | None = None
+        self.error: BaseException | None = None
+        self.settled = False
+        self.waiters = 0
+
+    def raw(self) -> str:
+        return self.prompt.answer("".join(self.parts))
+
+    @property
+    def succeeded(self) -> bool:
+        f = self.finished
+        return f is not None and (f.reason != "cancelled" or self.settled)
+
+    def take(self, text: str) -> None:
+        """More output; once what is kept of it is settled, generating stops."""
+        self.parts.append(text)
+        if self.prompt.settled(self.raw()):
+            self.settled = True
+            self.cancel.cancel()
+
+    def suggestion(self) -> str:
+        return self.prompt.suggestion(self.raw())
+
+    def finished_lines(self) -> str:
+        """The suggestion from the lines generated to their end so far."""
+        raw = self.raw()
+        return self.prompt.suggestion(raw[: raw.rfind("\n")] if "\n" in raw else "")
+
+    def wait(self, cancel: CancelToken | None, deadline: float | None) -> bool:
+        """Whether it finished by ``deadline`` (a ``time.monotonic()``; None: no limit).
+        Raises CancelledError as soon as ``cancel`` is."""
+        while True:
+            timeout = (
+                WAIT_SLICE if deadline is None else min(WAIT_SLICE, deadline - time.monotonic())
+            )
+            if self.done.wait(max(timeout, 0.0)):
+                return True
+            if cancel is not None and cancel.cancelled:
+                raise CancelledError("the request was cancelled")
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
+
+class InFlight:
+    """The running generation of each document, and its running read ahead."""
+
+    def __init__(self) -> None:
+        self._generations: dict[str, Generation] = {}
+        self._reads: dict[str, CancelToken] = {}
+
+    def __len__(self) -> int:
+        return len(self._generations)
+
+    def __contains__(self, doc: str) -> bool:
+        return doc in self._generations
+
+    def supersede(self, prompt: ResolvedPrompt) -> None:
+        """Latest wins: a generation someone waits for, that ``prompt`` does not extend, is
+        stale (even when ``prompt`` is answered without the model)."""
+        current = self._generations.get(prompt.doc)
+        if (
+            current is not None
+            and current.waiters > 0
+            and typed_since(current.prompt, prompt) is None
+        ):
+            current.cancel.cancel()
+
+    def attach(self, prompt: ResolvedPrompt) -> tuple[Generation, str | None]:
+        """The generation that will answer ``prompt``, and what was typed since it started
+        (None: it is a new one, for the caller to run). Stale and background generations
+        are cancelled, and so are reads ahead (what they read stays in the KV cache)."""
+        current = self._generations.get(prompt.doc)
+        if current is not None and (not current.cancel.cancelled or current.settled):
+            typed = typed_since(current.prompt, prompt)
+            raw = current.raw()
+            if typed is not None and (raw.startswith(typed) or typed.startswith(raw)):
+                current.waiters += 1
+                current.background = False
+                return current, typed
+            current.cancel.cancel()  # latest wins
+        for other in self._generations.values():
+            if other.background:
+                other.cancel.cancel()
+        for read in self._reads.values():
+            read.cancel()
+        gen = Generation(prompt, background=False)
+        gen.waiters = 1
+        self._generations[prompt.doc] = gen
+        return gen, None
+
+    def detach(self, gen: Generation) -> None:
+        # Nobody waits any more, but the next keystroke may extend it: it runs on in the
+        # background until a request that cannot use it cancels it.
+        gen.waiters -= 1
+        if gen.waiters <= 0:
+            gen.background = True
+
+    def speculate(self, prompt: ResolvedPrompt) -> Generation | None:
+        """A new background generation for ``prompt``, for the caller to run; None when its
+        document has one running."""
+        if prompt.doc in self._generations:
+            return None
+        gen = self._generations[prompt.doc] = Generation(prompt, background=True)
+        return gen
+
+    def finish(self, gen: Generation) -> None:
+        if self._generations.get(gen.prompt.doc) is gen:
+            del self._generations[gen.prompt.doc]
+
+    def begin_read(self, doc: str, token: CancelToken) -> None:
+        """A read ahead of ``doc``'s prompt starts; the one it replaces is cancelled."""
+        previous = self._reads.get(doc)
+        if previous is not None:
+            previous.cancel()
+        self._reads[doc] = token
+
+    def end_read(self, doc: str, token: CancelToken) -> None:
+        if self._reads.get(doc) is token:
+            del self._reads[doc]
+
+    def cancel_all(self) -> None:
+        for gen in self._generations.values():
+            gen.cancel.cancel()
+        for read in self._reads.values():
+            read.cancel()

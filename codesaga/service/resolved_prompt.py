@@ -1,0 +1,141 @@
+"""One inline completion request, resolved to the exact prompt the model would see: the key
+its answer is cached under, the KV-cache slot it is read into, and the rules that cut the
+model's output into a suggestion."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+from codesaga.domain.completion import postprocess, settled
+from codesaga.domain.completion_prompt import PromptLayout, PromptWindows
+from codesaga.domain.fim import FimFormat
+from codesaga.engine.port import GenerationRequest, Infill
+
+
+@dataclass(frozen=True)
+class ResolvedPrompt:
+    """One completion request, resolved to the exact prompt the model would see."""
+
+    doc: str
+    model: str | None
+    model_name: str
+    before: str
+    after: str
+    text: str
+    typed_space: str
+    lines: int
+    fim: FimFormat
+    key: str
+    sources: tuple[str, ...] = ()  # the files whose text is in the prompt
+    infill: Infill | None = None
+    name: str | None = None  # the document's path as the model sees it
+    short: bool = False  # a short window, answered while the whole prompt is read later
+
+    @classmethod
+    def laid_out(
+        cls,
+        doc: str,
+        model: str | None,
+        model_name: str,
+        before: str,
+        after: str,
+        lines: int,
+        fim: FimFormat,
+        layout: PromptLayout,
+        *,
+        suffix_first: bool | None,
+    ) -> ResolvedPrompt:
+        """The prompt of a request for ``doc`` (the cursor between ``before`` and ``after``)
+        that shows what ``layout`` says; ``suffix_first`` overrides the format's order."""
+        w = layout.windows
+        text = fim.build(w.before, w.after, layout.files, layout.name, suffix_first=suffix_first)
+        return cls(
+            doc,
+            model,
+            model_name,
+            before,
+            after,
+            text,
+            w.typed_space,
+            lines,
+            fim,
+            prompt_key(model_name, lines, text),
+            layout.sources,
+            Infill(w.before, w.after, tuple(layout.files)),
+            layout.name,
+        )
+
+    def shortened(self, windows: PromptWindows, *, suffix_first: bool | None) -> ResolvedPrompt:
+        """The same request with the short ``windows`` and no other files."""
+        text = self.fim.build(
+            windows.before, windows.after, (), self.name, suffix_first=suffix_first
+        )
+        return replace(
+            self,
+            text=text,
+            typed_space=windows.typed_space,
+            key=prompt_key(self.model_name, self.lines, text),
+            sources=tuple(p for p in self.sources if p == self.doc),
+            infill=Infill(windows.before, windows.after),
+            short=True,
+        )
+
+    @property
+    def slot(self) -> str:
+        """The engine's KV-state slot: the document's, and another for its short prompts, so
+        that answering one does not throw away what was read of the other."""
+        return ("short:" if self.short else "") + document_slot(self.doc)
+
+    def request(
+        self, max_tokens: int, temperature: float = 0.0, seed: int | None = None
+    ) -> GenerationRequest:
+        stops = self.fim.stops if self.lines > 1 else (*self.fim.stops, "\n")
+        return GenerationRequest(
+            prompt=self.text,
+            stop=stops,
+            temperature=temperature,
+            seed=seed,
+            max_tokens=max_tokens,
+            reserve=16,
+            sources=self.sources,
+            infill=self.infill,
+            cache_slot=self.slot,
+        )
+
+    def answer(self, generated: str) -> str:
+        """The generated text without the space the prompt left out (see split_typed_space)."""
+        space = self.typed_space
+        return generated[len(space) :] if space and generated.startswith(space) else generated
+
+    def suggestion(self, raw: str) -> str:
+        return postprocess(raw, self.before, self.after, **self._rules())
+
+    def settled(self, raw: str) -> bool:
+        return settled(raw, self.before, self.after, **self._rules())
+
+    def _rules(self) -> dict[str, Any]:
+        return {"max_lines": self.lines, "multiline": self.lines > 1, "specials": self.fim.stops}
+
+
+def prompt_key(model_name: str, lines: int, text: str) -> str:
+    """The completion cache's key of a prompt."""
+    return hashlib.blake2b(f"{model_name}\0{lines}\0{text}".encode(), digest_size=16).hexdigest()
+
+
+def document_slot(doc: str) -> str:
+    """The engine's KV-state slot of a document being completed (see GenerationRequest)."""
+    return f"complete:{doc}"
+
+
+def typed_since(started: ResolvedPrompt, now: ResolvedPrompt) -> str | None:
+    """What the user typed between two requests, if ``now`` only extends ``started``."""
+    if (
+        started.model_name != now.model_name
+        or started.lines != now.lines
+        or started.after != now.after
+        or not now.before.startswith(started.before)
+    ):
+        return None
+    return now.before[len(started.before) :]
