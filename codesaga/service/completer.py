@@ -23,7 +23,6 @@ import dataclasses
 import logging
 import threading
 import time
-from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from codesaga.domain.completion_prompt import (
     after_accepting,
     lay_out,
     prompt_windows,
-    shared_prefix,
     short_windows,
     split_at_line,
 )
@@ -44,20 +42,19 @@ from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
 from codesaga.domain.fim import WindowAnchor, anchor_at
-from codesaga.domain.repo_context import Chunk, ContextRing
+from codesaga.domain.repo_context import ContextRing
 from codesaga.engine.port import CancelToken, Finished, GenerationRequest
+from codesaga.service.candidates import sample_candidates
 from codesaga.service.completion_cache import CompletionCache
+from codesaga.service.completion_stats import CompletionStats
+from codesaga.service.context_rings import ContextRings
 from codesaga.service.inflight import Generation, InFlight
+from codesaga.service.prompt_reads import PromptReads
 from codesaga.service.resolved_prompt import ResolvedPrompt, document_slot
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-DOCUMENTS_TRACKED = 32  # documents whose prompt reuse `stats` reports
-CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
-CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
-SPEED_WEIGHT = 0.3  # of the newest measurement in the prompt reading speed's moving average
 
 
 @dataclass
@@ -85,20 +82,16 @@ class Completer:
         self.settings = settings
         self.runner = runner
         self.may_speculate = speculate
-        # Guards the cache, the in-flight registry and the per-document state below: a
-        # decision on one and the change it makes to another are one step.
+        # Guards the cache, the in-flight registry and the window anchors: a decision on
+        # one and the change it makes to another are one step.
         self._lock = threading.Lock()
         self._cache = CompletionCache()
         self._inflight = InFlight()
         self._anchors: dict[str, WindowAnchor] = {}
-        self._documents: OrderedDict[str, Counter[str]] = OrderedDict()
-        self._last_read: dict[str, str] = {}  # slot -> the last prompt text given to the model
-        self._read_speed: float | None = None  # prompt tokens read per second, lately
-        self._rings: dict[str, ContextRing] = {}
-        self._snapshots: dict[str, tuple[int, tuple[Chunk, ...]]] = {}
-        self._last_request = 0.0
+        self._context = ContextRings()
+        self._reads = PromptReads()
+        self._stats = CompletionStats()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="complete")
-        self.counts: Counter[str] = Counter()
 
     def reconfigure(self, settings: Settings) -> None:
         """New settings (config.toml changed); cached completions made under other
@@ -121,42 +114,19 @@ class Completer:
     # -- repository context -----------------------------------------------------------
 
     def ring(self, workspace: str) -> ContextRing:
-        with self._lock:
-            ring = self._rings.get(workspace)
-            if ring is None:
-                ring = self._rings[workspace] = ContextRing()
-            return ring
+        return self._context.ring(workspace)
 
     def add_context(
         self, workspace: str, path: str, text: str, origin: str, line: int | None = None
     ) -> bool:
-        ring = self.ring(workspace)
-        with self._lock:
-            return ring.add(path, text, origin, line)
+        return self._context.add(workspace, path, text, origin, line)
 
     def refresh_file(self, path: str, content: str | None) -> None:
         """A file in some ring changed on disk or was deleted (watchfiles tells us)."""
-        with self._lock:
-            for ring in self._rings.values():
-                ring.refresh(path, content)
+        self._context.refresh(path, content)
 
     def watched_paths(self) -> set[str]:
-        with self._lock:
-            return set().union(*(ring.paths() for ring in self._rings.values()))
-
-    def _context_chunks(self, workspace: str | None) -> tuple[Chunk, ...]:
-        """The ring's chunks as last used; new ones are taken only after a pause in typing,
-        so a chunk pushed mid-word does not invalidate the KV cache under the user.
-        Called with the lock held."""
-        if workspace is None or workspace not in self._rings:
-            return ()
-        ring = self._rings[workspace]
-        version, chunks = self._snapshots.get(workspace, (-1, ()))
-        idle = time.monotonic() - self._last_request >= CONTEXT_REFRESH_IDLE
-        if version != ring.version and (idle or version == -1):
-            chunks = ring.chunks()
-            self._snapshots[workspace] = (ring.version, chunks)
-        return chunks
+        return self._context.paths()
 
     # -- warming up -----------------------------------------------------------------------
 
@@ -200,7 +170,7 @@ class Completer:
         token = CancelToken()
         with self._lock:
             self._inflight.begin_read(doc, token)
-            held = shared_prefix(self._last_read.get(slot, ""), text)
+        held = self._reads.held(slot, text)
         request = GenerationRequest(
             prompt=text,
             max_tokens=0,
@@ -214,15 +184,11 @@ class Completer:
             )
             read = outcome.finished
             cancelled = read.reason == "cancelled"
-            self._count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
-            # What the model now holds, as far as the next request's estimate goes: a
-            # cancelled read kept the steps it finished.
-            if cancelled:
-                held += int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
-            with self._lock:
-                self._last_read[slot] = text if not cancelled else text[:held]
+            self._reads.measure(read)
+            self._stats.count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
+            self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
         except CancelledError:
-            self._count("warm-ups cancelled")
+            self._stats.count("warm-ups cancelled")
         except Exception:  # a favour: the completion will report the real error
             logger.debug("reading ahead for %s failed", doc, exc_info=True)
         finally:
@@ -242,16 +208,19 @@ class Completer:
         model: str | None = None,
     ) -> Completion:
         prompt = self._prompt(ctx, options, workspace, chunks, model)
-        self._count("requests")
+        self._stats.count("requests")
         answer = self._answer(prompt, options, cancel)
-        self._last_request = time.monotonic()
+        self._context.requested()
         if answer.text:
             with self._lock:
                 self._cache.remember(prompt, answer.text, self.settings.completion_cache_size)
             if self.speculate and not answer.partial:
                 self._speculate(ctx, answer.text, options, workspace, chunks, model)
         if options.candidates > 1 and not answer.partial:
-            answer.candidates = self._candidates(prompt, answer.text, options.candidates, cancel)
+            answer.candidates = sample_candidates(
+                self.runner, prompt, answer.text, options.candidates,
+                max_tokens=self.settings.completion_max_tokens, cancel=cancel,
+            )  # fmt: skip
         return answer
 
     def _answer(
@@ -262,14 +231,14 @@ class Completer:
             hit = self._cache.lookup(prompt)
         if hit is not None:
             text, source = hit
-            self._count(source)
+            self._stats.count(source)
             return Completion(text, prompt.model_name, source)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
         read_budget = options.time_budget or self.settings.completion_read_budget_ms / 1000
-        if read_budget and self._reading_exceeds(prompt, read_budget):
+        if read_budget and self._reads.exceeds(prompt.slot, prompt.text, read_budget):
             # Never wait for a re-read: answer from a short window now, then read the whole
             # prompt in the background, where the next keystroke will find it.
-            self._count("short-window")
+            self._stats.count("short-window")
             try:
                 short = short_windows(prompt.before, prompt.after, window_limits(self.settings))
                 shortened = prompt.shortened(short, suffix_first=self._suffix_first)
@@ -292,7 +261,7 @@ class Completer:
                 with self._lock:
                     self._inflight.detach(gen)
             if not done:
-                self._count("partial")
+                self._stats.count("partial")
                 return Completion(gen.finished_lines(), prompt.model_name, "model", None, True)
             if gen.error is not None:
                 raise gen.error
@@ -300,7 +269,7 @@ class Completer:
                 raise CancelledError("a newer completion for this document replaced this one")
             text = gen.suggestion()
             if typed is None:
-                self._count("model")
+                self._stats.count("model")
                 return Completion(text, prompt.model_name, "model", gen.finished)
             rest = (
                 type_through(gen.prompt.before, gen.prompt.after, text, prompt.before, prompt.after)
@@ -308,21 +277,9 @@ class Completer:
                 else text
             )
             if rest is not None:
-                self._count("in-flight")
+                self._stats.count("in-flight")
                 return Completion(rest, prompt.model_name, "in-flight", gen.finished)
         raise CancelledError("a newer completion for this document replaced this one")
-
-    def _reading_exceeds(self, prompt: ResolvedPrompt, budget: float) -> bool:
-        """Whether reading what the model does not hold of ``prompt`` yet would take longer
-        than ``budget`` seconds (an estimate from the prompt last read in its slot and the
-        speed prompts were read at lately; False until a speed was measured)."""
-        with self._lock:
-            speed = self._read_speed
-            last = self._last_read.get(prompt.slot, "")
-        if speed is None:
-            return False
-        held = shared_prefix(last, prompt.text)
-        return (len(prompt.text) - held) / CHARS_PER_TOKEN / speed > budget
 
     def _prompt(
         self,
@@ -363,9 +320,9 @@ class Completer:
         with self._lock:
             windows = prompt_windows(before, after, self._anchors.get(doc), limits)
             self._anchors[doc] = anchor_at(before, windows.start)
-            ring_chunks = self._context_chunks(workspace)
+        context = self._context.chunks(workspace)
         return lay_out(
-            windows, path, workspace, ring_chunks, extra, context_chars=s.completion_context_chars
+            windows, path, workspace, context, extra, context_chars=s.completion_context_chars
         )
 
     @property
@@ -386,8 +343,7 @@ class Completer:
     def _generate(self, gen: Generation) -> None:
         p = gen.prompt
         request = p.request(self.settings.completion_max_tokens)
-        with self._lock:
-            self._last_read[p.slot] = p.text
+        self._reads.reading(p.slot, p.text)
         try:
             if gen.cancel.cancelled:
                 raise CancelledError("replaced before it started")
@@ -400,7 +356,8 @@ class Completer:
                 model=p.model,
             )
             gen.finished = f = outcome.finished
-            self._count_prompt(p.doc, f)
+            self._reads.measure(f)
+            self._stats.count_prompt(p.doc, f)
             if gen.succeeded:
                 text = gen.suggestion()
                 with self._lock:
@@ -431,81 +388,15 @@ class Completer:
         with self._lock:
             gen = None if nxt.key in self._cache else self._inflight.speculate(nxt)
         if gen is not None:
-            self._count("speculated")
+            self._stats.count("speculated")
             self._executor.submit(self._generate, gen)
 
-    def _candidates(
-        self, prompt: ResolvedPrompt, first: str, n: int, cancel: CancelToken | None
-    ) -> list[str]:
-        """``first`` and up to n-1 different sampled alternatives."""
-        found = [first] if first else []
-        for seed in range(1, n * 2):
-            if len(found) >= n or (cancel is not None and cancel.cancelled):
-                break
-            request = prompt.request(self.settings.completion_max_tokens, 0.7, seed)
-            outcome = self.runner.run(
-                Role.COMPLETION,
-                request,
-                cancel=cancel,
-                priority=Priority.INTERACTIVE,
-                model=prompt.model,
-            )
-            text = prompt.suggestion(prompt.answer(outcome.finished.text))
-            if text and text not in found:
-                found.append(text)
-        return found
-
-    def _count(self, what: str, n: int = 1) -> None:
-        # Requests run on several threads: a Counter's += is a read and a write.
-        with self._lock:
-            self.counts[what] += n
-
-    def _count_prompt(self, doc: str, finished: Finished, kind: str = "generations") -> None:
-        with self._lock:
-            read = finished.prompt_tokens_evaluated
-            if read >= 64 and finished.prompt_seconds > 0:  # enough to measure a speed by
-                speed = read / finished.prompt_seconds
-                last = self._read_speed
-                self._read_speed = speed if last is None else last + SPEED_WEIGHT * (speed - last)
-            for counts in (self.counts, self._document(doc)):
-                counts[kind] += 1
-                counts["prompt_tokens"] += finished.prompt_tokens
-                counts["prompt_tokens_evaluated"] += finished.prompt_tokens_evaluated
-
-    def _document(self, doc: str) -> Counter[str]:
-        """A document's counters, most recently used last. Called with the lock held."""
-        counts = self._documents.get(doc)
-        if counts is None:
-            counts = self._documents[doc] = Counter()
-            while len(self._documents) > DOCUMENTS_TRACKED:
-                self._documents.popitem(last=False)
-        self._documents.move_to_end(doc)
-        return counts
+    # -- the rest ---------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        with self._lock:
-            counts: dict[str, Any] = dict(self.counts)
-            documents = [
-                {"path": doc, **_reuse(dict(c))} for doc, c in reversed(self._documents.items())
-            ]
-        counts.update(_reuse(counts))
-        counts["documents"] = documents
-        return counts
+        return self._stats.report()
 
     def close(self) -> None:
         with self._lock:
             self._inflight.cancel_all()
         self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _reuse(counts: dict[str, Any]) -> dict[str, Any]:
-    """The share of prompt tokens that had to be read (``evaluated_ratio``) and its
-    complement, the share the KV cache already held (``reuse``)."""
-    submitted = counts.get("prompt_tokens", 0)
-    evaluated = counts.get("prompt_tokens_evaluated", 0)
-    ratio = round(evaluated / submitted, 4) if submitted else None
-    return {
-        **counts,
-        "evaluated_ratio": ratio,
-        "reuse": None if ratio is None else round(1 - ratio, 4),
-    }

@@ -324,7 +324,7 @@ def test_a_budget_too_short_for_the_read_answers_from_a_short_window(
     completer = make()
     long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
     # As measured on a slow machine: ~1,300 tokens to read at 50 tokens/s is 26 s.
-    completer._read_speed = 50.0
+    completer._reads.speed = 50.0
     engine.enqueue("1")
     budget = CompletionOptions(multiline=False, time_budget=1.0)
     done = completer.complete(at(long_before), budget)
@@ -347,7 +347,7 @@ def test_without_a_budget_the_read_budget_setting_decides(
 ) -> None:
     completer = make()
     long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
-    completer._read_speed = 50.0  # ~1,300 tokens: 26 s, over the default 1 s
+    completer._reads.speed = 50.0  # ~1,300 tokens: 26 s, over the default 1 s
     engine.enqueue("1")
     assert completer.complete(at(long_before), LINE).text == "1"
     assert completer.stats()["short-window"] == 1
@@ -355,7 +355,7 @@ def test_without_a_budget_the_read_budget_setting_decides(
 
     waits = make()  # completion_read_budget_ms 0: every request waits for its whole prompt
     waits.settings = dataclasses.replace(settings, completion_read_budget_ms=0)
-    waits._read_speed = 50.0
+    waits._reads.speed = 50.0
     engine.enqueue("2")
     assert waits.complete(at(long_before, path="/w/other.py"), LINE).text == "2"
     assert waits.stats().get("short-window", 0) == 0
@@ -368,7 +368,7 @@ def test_a_read_ahead_cut_short_keeps_the_next_request_on_the_short_window(
     engine.delay = 0.05  # the background read takes ~2 s: the next keystroke comes first
     completer = make()
     long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
-    completer._read_speed = 50.0
+    completer._reads.speed = 50.0
     engine.enqueue("1")
     assert completer.complete(at(long_before), LINE).text == "1"
     wait_for(lambda: any(r.max_tokens == 0 for r in engine.history))

@@ -1,0 +1,63 @@
+"""The repository context of completions: a ring of recent chunks of other files for each
+workspace, and the chunks each workspace's prompts show. New chunks are taken only after a
+pause in typing, so a chunk pushed mid-word does not invalidate the KV cache under the user."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from codesaga.domain.repo_context import Chunk, ContextRing
+
+CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
+
+
+class ContextRings:
+    """Safe to use from the completer's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rings: dict[str, ContextRing] = {}
+        self._snapshots: dict[str, tuple[int, tuple[Chunk, ...]]] = {}
+        self._last_request = 0.0
+
+    def ring(self, workspace: str) -> ContextRing:
+        with self._lock:
+            ring = self._rings.get(workspace)
+            if ring is None:
+                ring = self._rings[workspace] = ContextRing()
+            return ring
+
+    def add(
+        self, workspace: str, path: str, text: str, origin: str, line: int | None = None
+    ) -> bool:
+        ring = self.ring(workspace)
+        with self._lock:
+            return ring.add(path, text, origin, line)
+
+    def refresh(self, path: str, content: str | None) -> None:
+        """A file in some ring changed on disk (``content``) or was deleted (None)."""
+        with self._lock:
+            for ring in self._rings.values():
+                ring.refresh(path, content)
+
+    def paths(self) -> set[str]:
+        with self._lock:
+            return set().union(*(ring.paths() for ring in self._rings.values()))
+
+    def requested(self) -> None:
+        """A completion was answered: typing goes on, keep the chunks as they are."""
+        self._last_request = time.monotonic()
+
+    def chunks(self, workspace: str | None) -> tuple[Chunk, ...]:
+        """The workspace ring's chunks as last used, or as they are now after a pause."""
+        with self._lock:
+            if workspace is None or workspace not in self._rings:
+                return ()
+            ring = self._rings[workspace]
+            version, chunks = self._snapshots.get(workspace, (-1, ()))
+            idle = time.monotonic() - self._last_request >= CONTEXT_REFRESH_IDLE
+            if version != ring.version and (idle or version == -1):
+                chunks = ring.chunks()
+                self._snapshots[workspace] = (ring.version, chunks)
+            return chunks

@@ -1,0 +1,60 @@
+"""What the model read of completion prompts lately: the text last read into each KV-cache
+slot, and the speed prompts were read at. Together they estimate what reading a new prompt
+costs, which decides whether a request can wait for its whole prompt."""
+
+from __future__ import annotations
+
+import threading
+
+from codesaga.domain.completion_prompt import shared_prefix
+from codesaga.engine.port import Finished
+
+CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
+SPEED_WEIGHT = 0.3  # of the newest measurement in the reading speed's moving average
+
+
+class PromptReads:
+    """Safe to use from the completer's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: dict[str, str] = {}  # slot -> the last prompt text given to the model
+        self.speed: float | None = None  # prompt tokens read per second, lately
+
+    def held(self, slot: str, text: str) -> int:
+        """How many characters of ``text`` the slot holds since its last read."""
+        with self._lock:
+            return shared_prefix(self._last.get(slot, ""), text)
+
+    def reading(self, slot: str, text: str) -> None:
+        """``text`` is given to the model to read into ``slot``."""
+        with self._lock:
+            self._last[slot] = text
+
+    def read_ahead(self, slot: str, text: str, held: int, read: Finished) -> None:
+        """``text`` was read ahead into ``slot``, which held its first ``held`` characters
+        before; a cancelled read kept the steps it finished."""
+        if read.reason == "cancelled":
+            text = text[: held + int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)]
+        self.reading(slot, text)
+
+    def measure(self, finished: Finished) -> None:
+        """Update the reading speed from a finished read, if it read enough to tell."""
+        read = finished.prompt_tokens_evaluated
+        if read >= 64 and finished.prompt_seconds > 0:
+            speed = read / finished.prompt_seconds
+            with self._lock:
+                last = self.speed
+                self.speed = speed if last is None else last + SPEED_WEIGHT * (speed - last)
+
+    def exceeds(self, slot: str, text: str, budget: float) -> bool:
+        """Whether reading what the model does not hold of ``text`` in ``slot`` would take
+        longer than ``budget`` seconds (an estimate from the prompt last read there and the
+        speed prompts were read at lately; False until a speed was measured)."""
+        with self._lock:
+            speed = self.speed
+            last = self._last.get(slot, "")
+        if speed is None:
+            return False
+        held = shared_prefix(last, text)
+        return (len(text) - held) / CHARS_PER_TOKEN / speed > budget
