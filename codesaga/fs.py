@@ -1,13 +1,19 @@
-"""CodeSaga's own private directories (a bottom layer: every other one may use it)."""
+"""The file system, safely (a bottom layer: every other one may use it): CodeSaga's own
+private directories, reading a user's source file, writing it back atomically, and locks.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import stat
+import tempfile
 from pathlib import Path
 
-from codesaga.domain.errors import CodeSagaError
+from codesaga.domain.errors import CodeSagaError, InputError
+from codesaga.domain.source import check_size, decode_source
 
 
 class UnsafeDirError(CodeSagaError):
@@ -38,3 +44,108 @@ def private_dir(path: Path, *, tighten: bool = True) -> Path:
     if tighten and stat.S_IMODE(st.st_mode) & 0o077:
         path.chmod(0o700)
     return path
+
+
+# -- a user's files ------------------------------------------------------------------------
+
+
+def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:
+    """The file's text and its raw bytes (to detect a change before writing back)."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a file")
+    if not path.is_file():
+        raise InputError(f"{path} is not a regular file")
+    try:
+        check_size(path.stat().st_size, str(path), max_bytes)  # before reading it all
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return decode_source(data, str(path), max_bytes), data
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(
+    path: Path, text: str, *, expected: bytes | None = None, mode: int | None = None
+) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) so that a crash leaves the old or the new file.
+
+    The file keeps its permissions (a new one gets 0644) unless ``mode`` is given, which
+    applies whatever the umask. With ``expected``, refuses (``InputError``) when the file no
+    longer holds those bytes: the user edited it while we worked, and their edit wins.
+    """
+    write_bytes_atomic(path, text.encode("utf-8"), expected=expected, mode=mode)
+
+
+def write_bytes_atomic(
+    path: Path, data: bytes, *, expected: bytes | None = None, mode: int | None = None
+) -> None:
+    """``write_atomic`` for bytes: what restores a file byte for byte."""
+    if expected is not None and path.read_bytes() != expected:
+        raise InputError(
+            f"{path} changed while CodeSaga was working; nothing was written, run the command again"
+        )
+    if mode is None:
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    # mkstemp creates the file 0600: nobody else can read it before the chmod
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesaga", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove what a ``write_atomic`` of ``path`` killed midway left beside it (its temp
+    file, named as only that write names it); returns what was removed."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[A-Za-z0-9_]{{8}}\.codesaga")
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in path.parent.iterdir():
+            if pattern.fullmatch(entry.name) and entry.is_file():
+                entry.unlink(missing_ok=True)
+                removed.append(entry)
+    return removed
+
+
+class FileLock:
+    """An exclusive flock on a file, held until ``release`` or the process ends (so a
+    crashed holder never leaves a stale lock)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock; False (at once) if another live process holds it."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from codesaga.domain.errors import CodeSagaError
+from codesaga.fs import read_source
 from codesaga.service.completer import Completer
-from codesaga.service.files import read_source
 
 log = logging.getLogger(__name__)
 FIRST_PASS_MS = 1000  # the watch also wakes this often with no change

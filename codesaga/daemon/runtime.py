@@ -16,8 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codesaga.fs import private_dir
-from codesaga.service.files import FileLock, write_atomic
+from codesaga.fs import FileLock, private_dir, write_atomic
 
 ALREADY_RUNNING = 75  # exit code of a daemon that found another one holding the lock
 

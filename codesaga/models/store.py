@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from codesaga.fs import fsync_dir
 from codesaga.models.presets import PRESETS, Preset
-from codesaga.service.files import fsync_dir
 
 HASH_CHUNK = 1 << 20
 

@@ -31,10 +31,9 @@ from pathlib import Path
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import InputError
 from codesaga.domain.source import decode_source
-from codesaga.fs import private_dir
+from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
-from codesaga.service.files import remove_stale_temps, write_bytes_atomic
 
 MODES = ("suggest", "apply", "check")
 MARK = "# codesaga pre-commit hook"

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.errors import InputError
-from codesaga.fs import private_dir
-from codesaga.service.files import FileLock, fsync_dir, write_bytes_atomic
+from codesaga.fs import FileLock, fsync_dir, private_dir, write_bytes_atomic
 
 # Fault injection for the crash tests: "EVENT" or "EVENT:N" kills this process (SIGKILL)
 # right after the Nth "EVENT" line is durable, as a power cut or `kill -9` would.

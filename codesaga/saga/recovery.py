@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.errors import InputError
+from codesaga.fs import remove_stale_temps, write_bytes_atomic
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
-from codesaga.service.files import remove_stale_temps, write_bytes_atomic
 
 TERMINAL = ("completed", "rolled-back", "undone")
 

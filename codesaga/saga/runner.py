@@ -15,10 +15,10 @@ from typing import Any
 
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import VerifyFailedError
+from codesaga.fs import read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore
 from codesaga.saga.recovery import roll_back
-from codesaga.service.files import read_source, write_bytes_atomic
 
 VERIFY_OUTPUT_CHARS = 4000
 

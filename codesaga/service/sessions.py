@@ -16,7 +16,7 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import InputError
 from codesaga.domain.prompts import Message
 from codesaga.engine.port import GenerationRequest
-from codesaga.service.files import read_source
+from codesaga.fs import read_source
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
 from codesaga.service.stores import DiskStore
 from codesaga.service.tasks import Assistant, TaskResult

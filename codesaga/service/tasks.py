@@ -23,8 +23,8 @@ from codesaga.domain.prompts import Message, fix_messages, generate_messages, re
 from codesaga.domain.requests import RequestRecord, Timings, new_request_id
 from codesaga.domain.source import decode_source
 from codesaga.engine.port import Finished, GenerationRequest
+from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
-from codesaga.service.files import read_source, write_atomic
 from codesaga.service.journal import Journal
 from codesaga.service.processes import current_owner
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions

@@ -15,7 +15,7 @@ from codesaga.daemon.protocol import RpcError
 from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext
 from codesaga.domain.prompts import Message
-from codesaga.service.files import read_source
+from codesaga.fs import read_source
 from codesaga.service.runner import RunOptions
 from codesaga.service.sessions import Chats
 from codesaga.service.tasks import Assistant
