@@ -8,16 +8,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codesaga.engine.port import Engine
+from codesaga.models.gguf import read_gguf
 from codesaga.models.store import ModelStore
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal, MemoryJournal
-from codesaga.service.models import EngineFactory, EnginePool, ModelResolver, llama_cpp_factory
+from codesaga.service.models import EngineFactory, EnginePool, ModelResolver, ResolvedModel
 from codesaga.service.runner import DirectRunner, ModelRunner
 from codesaga.service.tasks import Assistant
 from codesaga.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from codesaga.daemon.service import Daemon
+
+
+def llama_cpp_factory(settings: Settings) -> EngineFactory:
+    """Local models through llama.cpp. A model whose sha256 was not checked has its header
+    read first: a corrupt or truncated file fails with a clear error before llama.cpp maps
+    it (llama.cpp's own failure says little and may take the process with it)."""
+
+    def load(resolved: ResolvedModel) -> Engine:
+        from codesaga.engine.llama_cpp import LlamaCppEngine
+
+        if not resolved.verified:
+            read_gguf(resolved.path)
+        return LlamaCppEngine(
+            resolved.path,
+            name=resolved.name,
+            n_ctx=settings.n_ctx,
+            n_threads=settings.threads,
+            n_batch=settings.n_batch,
+            state_cache_mib=settings.state_cache_mib,
+        )
+
+    return load
 
 
 def build_pool(settings: Settings, engine_factory: EngineFactory | None = None) -> EnginePool:

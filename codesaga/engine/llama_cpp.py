@@ -31,7 +31,6 @@ from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
 from codesaga.domain.stops import StopScanner
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
-from codesaga.models.gguf import read_gguf
 
 # Prompt tokens per decode call: a cancelled prefill keeps every step it finished, and the
 # abort check between steps is cheap. Measured on a 2-core CPU: steps of 128 read a prompt
@@ -105,12 +104,10 @@ class LlamaCppEngine:
         n_ctx: int = 8192,
         n_threads: int = 1,
         n_batch: int = 512,
-        verify_header: bool = True,
         state_cache_mib: int = DEFAULT_STATE_CACHE_MIB,
     ) -> None:
-        """Load a GGUF model. Raises ``ModelFileError`` for a corrupt file, before mapping it."""
-        if verify_header:
-            read_gguf(path)
+        """Load a GGUF model (a file whose header was checked: ``bootstrap.llama_cpp_factory``
+        refuses a corrupt one with a clear error before llama.cpp maps it)."""
         import llama_cpp
 
         self._lib = llama_cpp

@@ -117,20 +117,3 @@ class EnginePool:
         for engine in self._engines.values():
             engine.close()
         self._engines.clear()
-
-
-def llama_cpp_factory(settings: Settings) -> EngineFactory:
-    def load(resolved: ResolvedModel) -> Engine:
-        from codesaga.engine.llama_cpp import LlamaCppEngine
-
-        return LlamaCppEngine(
-            resolved.path,
-            name=resolved.name,
-            n_ctx=settings.n_ctx,
-            n_threads=settings.threads,
-            n_batch=settings.n_batch,
-            verify_header=not resolved.verified,
-            state_cache_mib=settings.state_cache_mib,
-        )
-
-    return load

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from codesaga.bootstrap import llama_cpp_factory
 from codesaga.domain.errors import ContextTooLongError, ModelFileError
 from codesaga.domain.fim import QWEN
 from codesaga.domain.prompts import Message
 from codesaga.engine.llama_cpp import PREFILL_STEP, LlamaCppEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, collect
+from codesaga.service.models import ResolvedModel
+from codesaga.settings import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +100,13 @@ def test_corrupt_model_files_are_refused_before_loading(small_model: Path, tmp_p
     truncated = tmp_path / "truncated.gguf"
     with small_model.open("rb") as src, truncated.open("wb") as dst:
         dst.write(src.read(50_000_000))
+    load = llama_cpp_factory(load_settings({"CODESAGA_HOME": str(tmp_path)}))
     with pytest.raises(ModelFileError, match="truncated"):
-        LlamaCppEngine(truncated)
+        load(ResolvedModel("truncated", truncated, None, verified=False))
     junk = tmp_path / "junk.gguf"
     shutil.copyfile(__file__, junk)
     with pytest.raises(ModelFileError, match="not a GGUF model file"):
-        LlamaCppEngine(junk)
+        load(ResolvedModel("junk", junk, None, verified=False))
 
 
 def test_a_conversation_state_comes_back_after_other_work(engine: LlamaCppEngine) -> None:
