@@ -1,12 +1,14 @@
 """A scripted OpenAI-compatible server on loopback, for the failures a real one rarely shows
 on demand: HTTP 500, malformed events, a stream that stalls. It records every request it
-receives (path, headers, body), so tests can assert on what left the machine."""
+receives (path, headers, body) and counts the connections it accepts, so tests can assert on
+what left the machine and how."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -24,20 +26,29 @@ class ScriptedUpstream:
         mode: str = "ok",
         text: str = "print('hello from upstream')\n",
         answer_after: threading.Event | None = None,
+        keep_alive: bool = False,
     ) -> None:
         """``answer_after``: hold every answer until this is set (at most 5 s), e.g. until
-        another server has received its request."""
+        another server has received its request. ``keep_alive``: streams are sent chunked and
+        the connection stays open for the next request, as llama-server and vLLM do (else
+        each stream ends by closing its connection)."""
         assert mode in MODES, mode
         self.mode = mode
         self.text = text
         self.answer_after = answer_after
+        self.keep_alive = keep_alive
         self.received: list[dict[str, Any]] = []
+        self.connections = 0  # accepted so far
         self.posted = threading.Event()  # set once a request with a prompt arrived
         self.stop_stalling = threading.Event()
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                upstream.connections += 1  # one handler per connection
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -103,14 +114,24 @@ class ScriptedUpstream:
             return
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
-        h.send_header("Connection", "close")
+        if self.keep_alive:
+            h.send_header("Transfer-Encoding", "chunked")
+        else:
+            h.send_header("Connection", "close")
         h.end_headers()
 
         def event(payload: Any) -> None:
             raw = payload if isinstance(payload, str) else json.dumps(payload)
-            h.wfile.write(f"data: {raw}\n\n".encode())
+            data = f"data: {raw}\n\n".encode()
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if self.keep_alive else data)
             h.wfile.flush()
 
+        self._stream(h, event)
+        if self.keep_alive:
+            h.wfile.write(b"0\r\n\r\n")  # the end of the body; the connection stays open
+
+    def _stream(self, h: Any, event: Callable[[Any], None]) -> None:
+        mode = self.mode
         if mode == "malformed":
             event("{this is not json")
             return

@@ -8,16 +8,21 @@ between tokens; each failure is an ``UpstreamError`` that says whether any text 
 produced, so the router knows whether another server can take over.
 
 The API key is sent as a bearer token and scrubbed from every message we raise.
+
+Each engine keeps one HTTP client with keep-alive, on an event loop of its own thread, so
+requests from every worker reuse the server's connections (no handshake per completion).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from codesaga.domain.errors import UpstreamError
@@ -26,10 +31,14 @@ from codesaga.domain.stops import StopScanner
 from codesaga.domain.upstreams import UpstreamKind, UpstreamSpec
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 
+if TYPE_CHECKING:
+    import httpx
+
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 MAX_ERROR_BODY = 400  # characters of an error response worth showing
 MAX_EVENT_BYTES = 1024 * 1024  # one server-sent event; past that the stream is nonsense
 CHARS_PER_TOKEN = 3  # a cautious estimate: we cannot count a remote model's tokens
+DRAIN_SECONDS = 0.25  # for the end of a body after its [DONE]: it follows at once
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Timeouts:
 
 _END = object()
 _CANCELLED = object()
+T = TypeVar("T")
 
 
 def fim_format(spec: UpstreamSpec, model: str) -> FimFormat | None:
@@ -52,7 +62,48 @@ def fim_format(spec: UpstreamSpec, model: str) -> FimFormat | None:
     return None
 
 
+class _Connections:
+    """An HTTP client with keep-alive and the event loop it lives on, run by a thread of its
+    own: each request, from whichever worker thread, runs its steps there."""
+
+    def __init__(self, name: str, connect_timeout: float, trust_env: bool) -> None:
+        import httpx
+
+        self.loop = asyncio.new_event_loop()
+        # No read timeout: the engine times the first token and the pauses between tokens.
+        timeout = httpx.Timeout(connect_timeout, read=None)
+        self.client = httpx.AsyncClient(timeout=timeout, trust_env=trust_env)
+        self._thread = threading.Thread(target=self._serve, name=f"upstream {name}", daemon=True)
+        self._thread.start()
+
+    def run(self, step: Coroutine[Any, Any, T]) -> T:
+        """Run ``step`` on the loop; its result (or exception)."""
+        return asyncio.run_coroutine_threadsafe(step, self.loop).result()
+
+    def finish(self, cleanup: Coroutine[Any, Any, object]) -> None:
+        """Run ``cleanup`` on the loop, waiting for it unless this is the loop's own thread
+        (a stream the garbage collector closes there), where waiting would never end."""
+        done = asyncio.run_coroutine_threadsafe(cleanup, self.loop)
+        if threading.current_thread() is not self._thread:
+            done.result()
+
+    def close(self) -> None:
+        self.finish(self.client.aclose())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _serve(self) -> None:
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.close()
+
+
 class RemoteEngine:
+    """One model on one server. Unlike a local engine, safe to use from several threads at
+    once: their requests share the engine's connections."""
+
     def __init__(self, spec: UpstreamSpec, model: str, timeouts: Timeouts | None = None) -> None:
         self.spec = spec
         self.model = model
@@ -64,6 +115,10 @@ class RemoteEngine:
             fim=fim_format(spec, model),
             metadata={"upstream": spec.name, "url": spec.display_url},
         )
+        self._lock = threading.Lock()
+        self._io: _Connections | None = None  # opened by the first request
+        self._users = 0  # requests running on ``_io``
+        self._closing = False  # close() was asked while some ran
 
     # -- the Engine port ---------------------------------------------------------------
 
@@ -82,47 +137,45 @@ class RemoteEngine:
             yield Finished.without_output("length")
             return
         path, body = self._endpoint(request)
-        loop = asyncio.new_event_loop()
-        events = self._events(path, body)
         scanner = StopScanner(request.stop)
         started = time.perf_counter()
         first_at: float | None = None
         produced = 0
         usage: dict[str, Any] = {}
         reason: Literal["stop", "length", "cancelled"] = "stop"
-        try:
-            while True:
-                limit = self.timeouts.first_token if first_at is None else self.timeouts.idle
-                event = loop.run_until_complete(
-                    self._next(events, limit, cancel, before_output=first_at is None)
-                )
-                if event is _END:
-                    break
-                if event is _CANCELLED:
-                    reason = "cancelled"
-                    break
-                assert isinstance(event, dict)
-                usage = event.get("usage") or usage
-                text, finish = self._piece(event)
-                if text:
-                    if first_at is None:
-                        first_at = time.perf_counter()
-                    produced += 1
-                    shown = scanner.feed(text)
-                    if shown:
-                        yield Delta(shown)
-                    if scanner.stopped:
+        with self._connections() as io:
+            events = self._events(io.client, path, body)
+            try:
+                while True:
+                    limit = self.timeouts.first_token if first_at is None else self.timeouts.idle
+                    event = io.run(
+                        self._next(events, limit, cancel, before_output=first_at is None)
+                    )
+                    if event is _END:
                         break
-                if finish in ("length", "stop"):
-                    reason = "length" if finish == "length" else "stop"
-        except UpstreamError as exc:
-            raise UpstreamError(
-                self._scrub(str(exc)), before_output=first_at is None and exc.before_output
-            ) from None
-        finally:
-            loop.run_until_complete(events.aclose())
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+                    if event is _CANCELLED:
+                        reason = "cancelled"
+                        break
+                    assert isinstance(event, dict)
+                    usage = event.get("usage") or usage
+                    text, finish = self._piece(event)
+                    if text:
+                        if first_at is None:
+                            first_at = time.perf_counter()
+                        produced += 1
+                        shown = scanner.feed(text)
+                        if shown:
+                            yield Delta(shown)
+                        if scanner.stopped:
+                            break
+                    if finish in ("length", "stop"):
+                        reason = "length" if finish == "length" else "stop"
+            except UpstreamError as exc:
+                raise UpstreamError(
+                    self._scrub(str(exc)), before_output=first_at is None and exc.before_output
+                ) from None
+            finally:
+                io.finish(events.aclose())  # an unfinished response closes its connection
         if reason != "cancelled":
             rest = scanner.flush()
             if rest:
@@ -140,18 +193,50 @@ class RemoteEngine:
         )
 
     def close(self) -> None:
-        pass
+        """Close the connections: now, or once the requests still running end. A request
+        made after this opens new ones."""
+        with self._lock:
+            if self._users:
+                self._closing = True  # the last of them closes
+                return
+            io, self._io = self._io, None
+        if io is not None:
+            io.close()
+
+    @contextlib.contextmanager
+    def _connections(self) -> Iterator[_Connections]:
+        """The engine's connections, for one request."""
+        with self._lock:
+            if self._io is None:
+                self._io = _Connections(self.info.name, self.timeouts.connect, self._trust_env())
+            io = self._io
+            self._users += 1
+        try:
+            yield io
+        finally:
+            with self._lock:
+                self._users -= 1
+                last = self._closing and not self._users
+                if last:
+                    self._io, self._closing = None, False
+            if last:
+                io.close()
 
     # -- health --------------------------------------------------------------------------
 
     def list_models(self) -> list[str]:
         """The server's model names (GET /models): the health check, and how an upstream
         configured without a model name finds one."""
+        with self._connections() as io:
+            return io.run(self._models(io.client))
+
+    async def _models(self, client: httpx.AsyncClient) -> list[str]:
         import httpx
 
         try:
-            with httpx.Client(timeout=self.timeouts.connect, trust_env=self._trust_env()) as client:
-                response = client.get(f"{self.spec.url}/models", headers=self._headers())
+            response = await client.get(
+                f"{self.spec.url}/models", headers=self._headers(), timeout=self.timeouts.connect
+            )
         except httpx.HTTPError as exc:
             raise UpstreamError(self._scrub(self._describe(exc))) from None
         if response.status_code >= 400:
@@ -206,16 +291,14 @@ class RemoteEngine:
             **common,
         }
 
-    async def _events(self, url: str, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any]]:
+    async def _events(
+        self, client: httpx.AsyncClient, url: str, body: dict[str, Any]
+    ) -> AsyncGenerator[dict[str, Any]]:
         """The stream's JSON events, until ``[DONE]`` or the end of the response."""
         import httpx
 
-        timeout = httpx.Timeout(self.timeouts.connect, read=None)
         try:
-            async with (
-                httpx.AsyncClient(timeout=timeout, trust_env=self._trust_env()) as client,
-                client.stream("POST", url, json=body, headers=self._headers()) as response,
-            ):
+            async with client.stream("POST", url, json=body, headers=self._headers()) as response:
                 if response.status_code >= 400:
                     text = (await response.aread()).decode("utf-8", "replace")
                     raise UpstreamError(self._status_message(response.status_code, text))
@@ -226,8 +309,10 @@ class RemoteEngine:
                         "not a stream of server-sent events; is the URL an OpenAI-"
                         "compatible API (it usually ends in /v1)?"
                     )
-                async for data in _sse_data(response.aiter_lines()):
+                events = _sse_data(response.aiter_lines())
+                async for data in events:
                     if data == "[DONE]":
+                        await _drain(events)
                         return
                     yield self._decode(data)
         except httpx.HTTPError as exc:
@@ -327,6 +412,17 @@ class RemoteEngine:
     def _scrub(self, text: str) -> str:
         key = self.spec.key
         return text.replace(key, "***") if key else text
+
+
+async def _drain(events: AsyncIterator[str]) -> None:
+    """Read what follows ``[DONE]`` (the body's last chunk, as a rule) so that the connection
+    can serve the next request. A server that keeps the stream open only loses it."""
+    import httpx
+
+    with contextlib.suppress(TimeoutError, httpx.HTTPError, UpstreamError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for _ in events:
+                pass
 
 
 async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:

@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ class Upstream:
         with self._lock:
             if not model:
                 if self._discovered is None:
-                    names = RemoteEngine(self.spec, "", self.timeouts).list_models()
+                    names = self._list_models()
                     if not names:
                         raise UpstreamError(f"upstream {self.name} serves no model")
                     self._discovered = names[0]
@@ -67,6 +68,15 @@ class Upstream:
             if engine is None:
                 engine = self._engines[model] = RemoteEngine(self.spec, model, self.timeouts)
             return engine
+
+    def _list_models(self) -> list[str]:
+        with closing(RemoteEngine(self.spec, "", self.timeouts)) as probe:
+            return probe.list_models()
+
+    def close(self) -> None:
+        """Close the engines' connections (a request still running ends first)."""
+        for engine in list(self._engines.values()):
+            engine.close()
 
     def failed(self, error: str, retry_after: float) -> None:
         self.down_until = time.monotonic() + retry_after
@@ -84,7 +94,7 @@ class Upstream:
         """Ask the server for its models now; updates the health either way."""
         started = time.monotonic()
         try:
-            models = RemoteEngine(self.spec, "", self.timeouts).list_models()
+            models = self._list_models()
         except UpstreamError as exc:
             self.failed(str(exc), 0.0)
             return {**self.describe(), "ok": False, "error": str(exc)}
@@ -143,7 +153,13 @@ class Upstreams:
                 upstream.down_until, upstream.last_error = kept.down_until, kept.last_error
             fresh.append(upstream)
         self.settings = settings
-        self.all[:] = fresh
+        replaced, self.all[:] = self.all[:], fresh
+        for upstream in replaced:
+            upstream.close()
+
+    def close(self) -> None:
+        for upstream in self.all:
+            upstream.close()
 
 
 class Router:
@@ -376,6 +392,7 @@ class Router:
 
     def close(self) -> None:
         self.local.close()
+        self.upstream_pool.close()  # shared with sibling routers: they reconnect if used
 
 
 def _resolved(engine: RemoteEngine) -> ResolvedModel:

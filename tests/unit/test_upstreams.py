@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from codesaga.domain.upstreams import PrivacyRules, UpstreamKind, UpstreamSpec
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, Infill, collect
 from codesaga.engine.remote import RemoteEngine, Timeouts
+from codesaga.service.routing import Upstreams
 from codesaga.service.runner import RunOptions
 from codesaga.settings import load_settings
 from tests.unit.test_tasks import ORIGINAL, assistant_with, models_dir  # noqa: F401
@@ -24,11 +28,20 @@ from tests.upstream_server import ScriptedUpstream
 KEY = "sk-test-0123456789-SECRET"
 CHAT = GenerationRequest(messages=[Message("user", "hello")], max_tokens=32)
 FAST = Timeouts(connect=1.0, first_token=0.6, idle=0.6)
+OPENED: list[RemoteEngine] = []  # closed after each test: an engine keeps its connections
+
+
+@pytest.fixture(autouse=True)
+def _close_engines() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
 
 
 def engine_for(server: ScriptedUpstream, **spec: object) -> RemoteEngine:
     upstream = UpstreamSpec(name="box", url=server.url, key=KEY, **spec)  # type: ignore[arg-type]
-    return RemoteEngine(upstream, "scripted-model", FAST)
+    OPENED.append(RemoteEngine(upstream, "scripted-model", FAST))
+    return OPENED[-1]
 
 
 def free_port() -> int:
@@ -100,8 +113,9 @@ def test_a_stall_after_text_cannot_fail_over() -> None:
 
 def test_connection_refused_is_clear() -> None:
     spec = UpstreamSpec(name="gone", url=f"http://127.0.0.1:{free_port()}/v1", key=KEY)
+    OPENED.append(RemoteEngine(spec, "m", FAST))
     with pytest.raises(UpstreamError, match=r"cannot connect to upstream gone .*is the server"):
-        collect(RemoteEngine(spec, "m", FAST), CHAT)
+        collect(OPENED[-1], CHAT)
 
 
 def test_the_key_never_appears_in_an_error_even_when_the_server_echoes_it() -> None:
@@ -121,6 +135,49 @@ def test_cancel_stops_a_remote_stream() -> None:
             if isinstance(event, Delta):
                 cancel.cancel()
         assert isinstance(events[-1], Finished) and events[-1].reason == "cancelled"
+
+
+def test_requests_to_one_upstream_reuse_one_connection() -> None:
+    with ScriptedUpstream("ok", keep_alive=True) as server:
+        engine = engine_for(server)
+        assert engine.list_models() == ["scripted-model"]
+        chat = collect(engine, CHAT)
+        raw = collect(engine, GenerationRequest(prompt="def f():", max_tokens=8))
+    assert chat.text == raw.text == "print('hello from upstream')\n"
+    assert len(server.received) == 3 and server.connections == 1
+
+
+def test_closing_lets_a_running_stream_finish_and_a_later_request_reconnects() -> None:
+    with ScriptedUpstream("slow-ok", keep_alive=True) as server:
+        engine = engine_for(server)
+        stream = engine.stream(CHAT)
+        first = next(stream)
+        engine.close()  # put off until the stream ends: it goes on
+        rest = list(stream)
+        assert isinstance(first, Delta) and isinstance(rest[-1], Finished)
+        text = "".join(e.text for e in [first, *rest] if isinstance(e, Delta))
+        assert text == "print('hello from upstream')\n" and rest[-1].reason == "stop"
+        assert collect(engine, CHAT).text == "print('hello from upstream')\n"
+        assert server.connections == 2
+
+
+def test_cancel_while_waiting_for_the_first_token() -> None:
+    with ScriptedUpstream("stall-first") as server:
+        spec = UpstreamSpec(name="box", url=server.url, key=KEY)
+        OPENED.append(engine := RemoteEngine(spec, "m", Timeouts(1.0, first_token=10, idle=10)))
+        cancel = CancelToken()
+        threading.Timer(0.3, cancel.cancel).start()
+        started = time.monotonic()
+        finished = collect(engine, CHAT, cancel=cancel)
+    assert finished.reason == "cancelled" and time.monotonic() - started < 2
+
+
+def test_one_engine_serves_several_threads_at_once() -> None:
+    with ScriptedUpstream("slow-ok", keep_alive=True) as server:
+        engine = engine_for(server)
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda _: collect(engine, CHAT).text, range(3)))
+    assert answers == ["print('hello from upstream')\n"] * 3
 
 
 def test_list_models_is_the_health_check() -> None:
@@ -187,6 +244,21 @@ FAST_ENV = {
     "CODESAGA_UPSTREAM_IDLE_TIMEOUT": "0.6",
     "CODESAGA_UPSTREAM_CONNECT_TIMEOUT": "1",
 }
+
+
+def test_a_reload_lets_a_running_answer_finish(codesaga_home: Path) -> None:
+    with ScriptedUpstream("slow-ok", keep_alive=True) as server:
+        env = {**FAST_ENV, "CODESAGA_UPSTREAM_URL": server.url, "CODESAGA_UPSTREAM_MODEL": "m"}
+        settings = load_settings(env)
+        upstreams = Upstreams(settings)
+        stream = upstreams.all[0].engine(Role.CHAT).stream(CHAT)
+        first = next(stream)
+        upstreams.reconfigure(settings)  # a reload: new upstreams, the old one's engine closes
+        rest = list(stream)
+        assert isinstance(first, Delta) and isinstance(rest[-1], Finished)
+        assert rest[-1].reason == "stop"
+        assert collect(upstreams.all[0].engine(Role.CHAT), CHAT).text.startswith("print(")
+        upstreams.close()
 
 
 def test_failover_to_the_next_upstream_then_local(models_dir: Path) -> None:  # noqa: F811
