@@ -11,7 +11,6 @@ from codesaga.domain.fim import QWEN, FimFormat
 from codesaga.domain.stops import StopScanner
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 
-
 PREFILL_STEP = 32  # prompt tokens a prefill reads per ``delay``
 
 
