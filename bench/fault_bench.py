@@ -37,7 +37,7 @@ from tests.fault import harness
 
 
 def handshakes(scale: float, workdir: Path, models_dir: Path, seed: int) -> harness.Figure:
-    from codesaga.daemon.runtime import RuntimePaths
+    from codesaga.protocol.runtime import RuntimePaths
 
     env = harness.daemon_env(workdir / "home", models_dir)
     harness.cli(env, "daemon", "start")

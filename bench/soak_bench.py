@@ -29,8 +29,8 @@ from pathlib import Path
 from installed import installed_model
 
 from codesaga.client.lifecycle import connect, stop_daemon
-from codesaga.daemon.runtime import RuntimePaths
 from codesaga.domain.errors import BusyError, CodeSagaError
+from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import Settings, load_settings
 
 SOURCE = "import math\n\n\ndef area(r):\n    return math.pi * r * r\n\n\ndef perimeter(r):\n"

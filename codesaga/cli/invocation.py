@@ -77,7 +77,7 @@ class Invocation:
         on_delta: Callable[[str], None] | None = None,
     ) -> dict[str, Any]:
         """Run a task through the daemon, or in-process with --no-daemon."""
-        from codesaga.daemon.protocol import TASK_ROLES
+        from codesaga.protocol.jsonrpc import TASK_ROLES
 
         settings = self.settings
         params = {k: v for k, v in params.items() if v is not None}

@@ -8,8 +8,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from codesaga.daemon import protocol as p
 from codesaga.domain.errors import DaemonError
+from codesaga.protocol import jsonrpc as p
 from codesaga.settings import Settings
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, Protocol, Self
 
 from codesaga import __version__
-from codesaga.daemon import protocol as p
 from codesaga.domain.errors import BusyError, DaemonError
+from codesaga.protocol import jsonrpc as p
 from codesaga.settings import Settings
 
 BUSY_PATIENCE_SECONDS = 60.0

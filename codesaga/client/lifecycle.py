@@ -9,10 +9,10 @@ import sys
 import time
 
 from codesaga.client.connection import DaemonClient
-from codesaga.daemon import protocol as p
-from codesaga.daemon.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, log_path
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
 from codesaga.fs import private_dir
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, log_path
 from codesaga.settings import Settings
 
 START_TIMEOUT = 60.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from codesaga.daemon.protocol import RequestId
 from codesaga.engine.port import CancelToken
+from codesaga.protocol.jsonrpc import RequestId
 
 
 class Connection:

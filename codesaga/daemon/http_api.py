@@ -36,13 +36,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
 from codesaga.daemon import openai_wire as wire
-from codesaga.daemon import protocol as p
 from codesaga.daemon.http_server import DEFAULT_LIMITS, MAX_HEADER_BYTES, HttpLimits, HttpServer
 from codesaga.daemon.openai_wire import ApiError
 from codesaga.daemon.websocket_server import CHECKED_HEADERS, check_handshake, is_loopback
 from codesaga.domain.errors import UsageError
 from codesaga.domain.prompts import Message
 from codesaga.engine.port import CancelToken
+from codesaga.protocol import jsonrpc as p
 from codesaga.service.model_listing import ModelListing, list_models
 from codesaga.service.runner import RunOptions
 

@@ -14,7 +14,11 @@ import time
 
 from codesaga import __version__
 from codesaga.daemon.config_watch import ConfigWatcher
-from codesaga.daemon.runtime import (
+from codesaga.daemon.service import Daemon
+from codesaga.daemon.unix_server import UnixServer
+from codesaga.daemon.websocket_server import WebSocketServer, parse_origins
+from codesaga.fs import private_dir
+from codesaga.protocol.runtime import (
     ALREADY_RUNNING,
     DaemonLock,
     RuntimePaths,
@@ -23,10 +27,6 @@ from codesaga.daemon.runtime import (
     remove_quietly,
     write_private,
 )
-from codesaga.daemon.service import Daemon
-from codesaga.daemon.unix_server import UnixServer
-from codesaga.daemon.websocket_server import WebSocketServer, parse_origins
-from codesaga.fs import private_dir
 from codesaga.service.models import EngineFactory
 from codesaga.settings import Settings, config_file, load_settings
 

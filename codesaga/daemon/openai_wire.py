@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from codesaga.daemon import protocol as p
 from codesaga.domain.prompts import Message
+from codesaga.protocol import jsonrpc as p
 
 if TYPE_CHECKING:
     from codesaga.service.tasks import TaskResult

@@ -14,7 +14,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from codesaga.daemon import protocol as p
 from codesaga.daemon.connection import Connection
 from codesaga.daemon.handlers.base import Call, Method
 from codesaga.daemon.handlers.control import ControlMethods
@@ -23,9 +22,10 @@ from codesaga.daemon.handlers.models import ModelMethods
 from codesaga.daemon.handlers.sessions import SessionMethods
 from codesaga.daemon.handlers.tasks import TaskMethods
 from codesaga.daemon.live_settings import LiveSettings
-from codesaga.daemon.params import decode
-from codesaga.daemon.protocol import RpcError
 from codesaga.daemon.scheduler import Scheduler
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.jsonrpc import RpcError
+from codesaga.protocol.params import decode
 from codesaga.service.journal import Journal
 from codesaga.service.routing import Router
 from codesaga.service.sessions import Chats

@@ -12,8 +12,8 @@ import struct
 import sys
 from pathlib import Path
 
-from codesaga.daemon import protocol as p
 from codesaga.daemon.service import Connection, Daemon
+from codesaga.protocol import jsonrpc as p
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from codesaga.daemon import protocol as p
 from codesaga.daemon.service import Connection, Daemon
 from codesaga.domain.errors import UsageError
+from codesaga.protocol import jsonrpc as p
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)

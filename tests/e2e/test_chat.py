@@ -9,8 +9,8 @@ import signal
 import time
 from pathlib import Path
 
-from codesaga.daemon import protocol as p
-from codesaga.daemon.runtime import RuntimePaths
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import load_settings
 from tests.conftest import Cli
 from tests.integration.test_daemon import Raw, alive, wait_for

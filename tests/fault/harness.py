@@ -339,7 +339,7 @@ def daemon_kills(trials: int, workdir: Path, models_dir: Path, seed: int = 1) ->
     """The daemon SIGKILLed at a random moment under a workload. After each kill: the next
     command works, no request is left in progress, every chat turn the client was told of
     is still in its session, and every store passes SQLite's integrity check."""
-    from codesaga.daemon.runtime import RuntimePaths
+    from codesaga.protocol.runtime import RuntimePaths
     from codesaga.settings import load_settings
 
     figure = Figure("daemon killed under load")

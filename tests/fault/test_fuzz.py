@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from codesaga.daemon.runtime import RuntimePaths
+from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import load_settings
 from tests.conftest import Cli
 from tests.fault.harness import handshake_fuzz

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from codesaga.daemon import protocol as p
-from codesaga.daemon.runtime import RuntimePaths
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import Settings, load_settings
 from tests.conftest import Cli, codesaga_exe, stop_daemon
 

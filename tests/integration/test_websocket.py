@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from codesaga.daemon.runtime import RuntimePaths
+from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import load_settings
 from tests.conftest import Cli
 

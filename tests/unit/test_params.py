@@ -9,13 +9,13 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from codesaga.daemon import params as t
 from codesaga.daemon.handlers.control import ControlMethods
 from codesaga.daemon.handlers.journal import JournalMethods
 from codesaga.daemon.handlers.models import ModelMethods
 from codesaga.daemon.handlers.sessions import SessionMethods
 from codesaga.daemon.handlers.tasks import TaskMethods
-from codesaga.daemon.protocol import INVALID_PARAMS, RpcError
+from codesaga.protocol import params as t
+from codesaga.protocol.jsonrpc import INVALID_PARAMS, RpcError
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 # Said once for every task method, in "Streaming and cancellation", not under each method.

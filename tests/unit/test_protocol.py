@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from codesaga.daemon import protocol as p
 from codesaga.domain.errors import ContextTooLongError, InputError, ModelNotInstalledError
+from codesaga.protocol import jsonrpc as p
 
 
 def test_request_round_trip() -> None:

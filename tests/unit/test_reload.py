@@ -9,9 +9,9 @@ from pathlib import Path
 
 from codesaga.bootstrap import build_daemon
 from codesaga.daemon.connection import Connection
-from codesaga.daemon.protocol import Request
 from codesaga.domain.enums import Role
 from codesaga.engine.fake import FakeEngine
+from codesaga.protocol.jsonrpc import Request
 from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from codesaga.daemon.protocol import QUEUE_FULL, error_from_exception
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import BusyError, CancelledError
@@ -17,6 +16,7 @@ from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, GenerationRequest
 from codesaga.models.store import ModelStore
+from codesaga.protocol.jsonrpc import QUEUE_FULL, error_from_exception
 from codesaga.service.models import EnginePool, ModelResolver, ResolvedModel
 from codesaga.service.runner import Priority
 from codesaga.settings import load_settings

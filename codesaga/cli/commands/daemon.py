@@ -59,7 +59,7 @@ def daemon_restart(ctx: typer.Context) -> None:
 def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Whether the daemon runs, its models, queues and idle time."""
     from codesaga.client.connection import DaemonClient
-    from codesaga.daemon.runtime import RuntimePaths
+    from codesaga.protocol.runtime import RuntimePaths
 
     paths = RuntimePaths(Invocation.of(ctx).settings.runtime_dir)
     try:
@@ -99,8 +99,8 @@ def daemon_logs(
     lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines to show.")] = 50,
 ) -> None:
     """Show the end of the daemon's log."""
-    from codesaga.daemon.runtime import log_path
     from codesaga.domain.errors import InputError
+    from codesaga.protocol.runtime import log_path
 
     path = log_path(Invocation.of(ctx).settings.state_dir)
     if not path.exists():

@@ -8,11 +8,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from codesaga.daemon import protocol as p
 from codesaga.daemon.connection import Connection
-from codesaga.daemon.params import Params
-from codesaga.daemon.protocol import Request, RpcError
 from codesaga.engine.port import CancelToken
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.jsonrpc import Request, RpcError
+from codesaga.protocol.params import Params
 from codesaga.service.runner import RunOptions
 
 P = TypeVar("P", bound=Params)

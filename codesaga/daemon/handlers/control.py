@@ -7,11 +7,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from codesaga import __version__
-from codesaga.daemon import params as t
-from codesaga.daemon import protocol as p
 from codesaga.daemon.handlers.base import Call, Method
-from codesaga.daemon.protocol import RpcError
 from codesaga.domain.enums import RequestStatus, Role
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol import params as t
+from codesaga.protocol.jsonrpc import RpcError
 
 if TYPE_CHECKING:
     from codesaga.daemon.service import Daemon

@@ -7,13 +7,13 @@ import dataclasses
 import time
 from typing import Any
 
-from codesaga.daemon import params as t
-from codesaga.daemon import protocol as p
 from codesaga.daemon.handlers.base import Call, Method
-from codesaga.daemon.protocol import RpcError
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.stats import model_stats
 from codesaga.models.presets import PRESETS
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol import params as t
+from codesaga.protocol.jsonrpc import RpcError
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal
 from codesaga.service.routing import Router

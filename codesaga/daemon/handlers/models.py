@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from codesaga.daemon import params as t
 from codesaga.daemon.handlers.base import Call, Method
 from codesaga.daemon.live_settings import LiveSettings
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.enums import Role
+from codesaga.protocol import params as t
 from codesaga.service.model_listing import list_models
 from codesaga.service.routing import Router
 

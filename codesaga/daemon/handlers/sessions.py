@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codesaga.daemon import params as t
 from codesaga.daemon.handlers.base import Call, Method
 from codesaga.domain.chat import DEFAULT_SYSTEM, Session, export_json, export_markdown
+from codesaga.protocol import params as t
 from codesaga.service.sessions import Chats
 from codesaga.settings import Settings
 

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from codesaga.daemon import params as t
-from codesaga.daemon import protocol as p
 from codesaga.daemon.handlers.base import Call, Method
-from codesaga.daemon.protocol import RpcError
 from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext
 from codesaga.domain.prompts import Message
 from codesaga.fs import read_source
+from codesaga.protocol import jsonrpc as p
+from codesaga.protocol import params as t
+from codesaga.protocol.jsonrpc import RpcError
 from codesaga.service.runner import RunOptions
 from codesaga.service.sessions import Chats
 from codesaga.service.tasks import Assistant

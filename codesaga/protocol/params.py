@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from codesaga.daemon.protocol import INVALID_PARAMS, RpcError
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.repo_context import ORIGINS
+from codesaga.protocol.jsonrpc import INVALID_PARAMS, RpcError
 
 MAX_CHUNKS = 32
 MAX_CANDIDATES = 5
