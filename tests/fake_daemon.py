@@ -40,7 +40,7 @@ class RuleEngine(FakeEngine):
 
 
 def main() -> int:
-    from codesaga.daemon.main import run
+    from codesaga.serve import run
 
     spec = json.loads(Path(sys.argv[1]).read_text())
     rules = [(str(needle), str(answer)) for needle, answer in spec["rules"]]

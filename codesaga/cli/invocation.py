@@ -40,8 +40,8 @@ class Invocation:
     def client(self, *, models_matter: bool = False) -> PatientClient:
         """The daemon (started on first use), or an in-process one with --no-daemon."""
         if self.no_daemon:
-            from codesaga.cli.local import LocalClient
             from codesaga.client.connection import PatientClient
+            from codesaga.inprocess import LocalClient
 
             return PatientClient(LocalClient(self.settings))
         return self.connect(models_matter=models_matter)

@@ -19,7 +19,7 @@ START_TIMEOUT = 60.0
 
 
 def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
-    """Start ``codesaga daemon start --foreground`` detached from this terminal."""
+    """Start the daemon (``python -m codesaga.serve``) detached from this terminal."""
     private_dir(settings.state_dir)
     # The daemon reads its own settings (so it can reload config.toml), but it must live
     # where this client will look for it, whatever mapping these settings came from.
@@ -34,7 +34,7 @@ def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
     stderr = os.fdopen(fd, "ab")
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "codesaga", "daemon", "start", "--foreground"],
+            [sys.executable, "-m", "codesaga.serve"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,

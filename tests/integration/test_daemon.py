@@ -205,7 +205,7 @@ def test_version_mismatch_restarts_an_idle_daemon(cli: Cli, paths: RuntimePaths,
             sys.executable,
             "-c",
             "import codesaga; codesaga.__version__ = '0.0.1'\n"
-            "from codesaga.daemon.main import run; raise SystemExit(run())",
+            "from codesaga.serve import run; raise SystemExit(run())",
         ],
         env=cli.env,
         stdout=subprocess.DEVNULL,

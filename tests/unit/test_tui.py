@@ -10,9 +10,9 @@ import pytest
 from textual.widgets import TextArea
 
 from codesaga.bootstrap import build_daemon
-from codesaga.cli.local import LocalClient
 from codesaga.cli.tui import ChatApp, Message
 from codesaga.engine.fake import FakeEngine
+from codesaga.inprocess import LocalClient
 from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
@@ -25,11 +26,12 @@ def daemon_start(
     ] = False,
 ) -> None:
     """Start the daemon (it is also started on first use by any command)."""
-    settings = Invocation.of(ctx).settings
     if foreground:
-        from codesaga.daemon.main import run
-
-        raise typer.Exit(run(settings))
+        # This process becomes the daemon (same pid, terminal and environment): the CLI
+        # itself imports nothing of it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "codesaga.serve"])
     with Invocation.of(ctx).connect(models_matter=True) as client:
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 

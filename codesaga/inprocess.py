@@ -1,4 +1,5 @@
-"""``--no-daemon``: the client calls served by a daemon built in this process."""
+"""``--no-daemon``: the client's calls, served by a daemon built in this process (no socket;
+the model loads for this one command)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Running the daemon: lock, runtime files, logging, signals, idle exit, config reload."""
+"""Running the daemon as a process: lock, runtime files, logging, signals, idle exit, config
+reload. ``python -m codesaga.serve`` (the client starts it so; `codesaga daemon start
+--foreground` becomes it).
+"""
 
 from __future__ import annotations
 
@@ -201,3 +204,7 @@ async def _reload(daemon: Daemon, fresh: Settings) -> None:
             "`codesaga daemon restart`",
             ", ".join(result["restart_needed_for"]),
         )
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
