@@ -14,6 +14,7 @@ from codesaga.models.store import ModelStore
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal, MemoryJournal
 from codesaga.service.models import EngineFactory, EnginePool, ModelResolver, ResolvedModel
+from codesaga.service.routing import Router, Upstreams
 from codesaga.service.runner import DirectRunner, ModelRunner
 from codesaga.service.tasks import Assistant
 from codesaga.settings import Settings, load_settings
@@ -44,6 +45,13 @@ def llama_cpp_factory(settings: Settings) -> EngineFactory:
     return load
 
 
+def upstreams(settings: Settings) -> Upstreams:
+    """The shared inference servers, reached through the OpenAI-compatible HTTP adapter."""
+    from codesaga.engine.remote import RemoteEngine
+
+    return Upstreams(settings, RemoteEngine)
+
+
 def build_pool(settings: Settings, engine_factory: EngineFactory | None = None) -> EnginePool:
     resolver = ModelResolver(settings, ModelStore(settings.models_dir))
     return EnginePool(resolver, engine_factory or llama_cpp_factory(settings))
@@ -59,9 +67,7 @@ def build_assistant(
     """An assistant that runs models in this process (the daemon passes its scheduler)."""
     settings = settings or load_settings()
     if runner is None:
-        from codesaga.service.routing import Router
-
-        runner = Router(DirectRunner(build_pool(settings, engine_factory)), settings)
+        runner = Router(DirectRunner(build_pool(settings, engine_factory)), upstreams(settings))
     return Assistant(settings, runner, journal or MemoryJournal())
 
 
@@ -72,7 +78,6 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     from codesaga.daemon.service import Daemon
     from codesaga.service.cache import CachedRunner
     from codesaga.service.journal import DiskJournal
-    from codesaga.service.routing import Router
     from codesaga.service.sessions import Chats, DiskSessionStore
     from codesaga.service.stores import DiskStore
 
@@ -81,7 +86,7 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     local: ModelRunner = scheduler
     if settings.cache_responses:  # local answers only: an upstream's model may change
         local = CachedRunner(scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses"))
-    router = Router(local, settings)
+    router = Router(local, upstreams(settings))
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")
     # Completions skip the disk response cache: the completer keeps its own, in memory.

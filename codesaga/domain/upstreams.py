@@ -22,6 +22,15 @@ class UpstreamKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Timeouts:
+    """Seconds an upstream gets: to connect, to send its first token, between two tokens."""
+
+    connect: float = 3.0
+    first_token: float = 120.0
+    idle: float = 20.0
+
+
+@dataclass(frozen=True)
 class UpstreamSpec:
     name: str
     url: str  # the OpenAI-compatible base URL, ending in /v1 as a rule

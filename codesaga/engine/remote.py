@@ -21,14 +21,13 @@ import json
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from codesaga.domain.errors import UpstreamError
 from codesaga.domain.fim import FORMATS, FimFormat
 from codesaga.domain.stops import StopScanner
-from codesaga.domain.upstreams import UpstreamKind, UpstreamSpec
+from codesaga.domain.upstreams import Timeouts, UpstreamKind, UpstreamSpec
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 
 if TYPE_CHECKING:
@@ -39,13 +38,6 @@ MAX_ERROR_BODY = 400  # characters of an error response worth showing
 MAX_EVENT_BYTES = 1024 * 1024  # one server-sent event; past that the stream is nonsense
 CHARS_PER_TOKEN = 3  # a cautious estimate: we cannot count a remote model's tokens
 DRAIN_SECONDS = 0.25  # for the end of a body after its [DONE]: it follows at once
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    connect: float = 3.0
-    first_token: float = 120.0
-    idle: float = 20.0
 
 
 _END = object()

@@ -17,19 +17,35 @@ from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from codesaga.domain.enums import ModelKind, ModelStatus, Role
 from codesaga.domain.errors import PrivateContentError, UpstreamError
 from codesaga.domain.models import ModelInstance
-from codesaga.domain.upstreams import UpstreamSpec
-from codesaga.engine.port import CancelToken, EngineInfo, GenerationRequest, collect
-from codesaga.engine.remote import RemoteEngine, Timeouts
+from codesaga.domain.upstreams import Timeouts, UpstreamSpec
+from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
 from codesaga.service.models import ResolvedModel
 from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
 from codesaga.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class UpstreamEngine(Engine, Protocol):
+    """One model on one server, as the router needs it (the adapter is injected: see
+    ``bootstrap``)."""
+
+    spec: UpstreamSpec
+
+    def list_models(self) -> list[str]:
+        """The names of the models the server serves; raises ``UpstreamError``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# How to reach a server's model: (the server, the model's name, the timeouts) -> an engine.
+Connect = Callable[[UpstreamSpec, str, Timeouts], UpstreamEngine]
 
 
 @dataclass
@@ -39,9 +55,10 @@ class Upstream:
     spec: UpstreamSpec
     timeouts: Timeouts
     instance: ModelInstance
+    connect: Connect
     down_until: float = 0.0
     last_error: str | None = None
-    _engines: dict[str, RemoteEngine] = field(default_factory=dict)
+    _engines: dict[str, UpstreamEngine] = field(default_factory=dict)
     _discovered: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -52,7 +69,7 @@ class Upstream:
     def available(self, now: float) -> bool:
         return now >= self.down_until
 
-    def engine(self, role: Role) -> RemoteEngine:
+    def engine(self, role: Role) -> UpstreamEngine:
         """The engine for ``role``'s model; an upstream without a model name is asked for
         its first model once (that request is its health check too)."""
         model = self.spec.model_for(role)
@@ -66,11 +83,11 @@ class Upstream:
                 model = self._discovered
             engine = self._engines.get(model)
             if engine is None:
-                engine = self._engines[model] = RemoteEngine(self.spec, model, self.timeouts)
+                engine = self._engines[model] = self.connect(self.spec, model, self.timeouts)
             return engine
 
     def _list_models(self) -> list[str]:
-        with closing(RemoteEngine(self.spec, "", self.timeouts)) as probe:
+        with closing(self.connect(self.spec, "", self.timeouts)) as probe:
             return probe.list_models()
 
     def close(self) -> None:
@@ -125,8 +142,9 @@ class Upstream:
 class Upstreams:
     """The configured upstreams and their health, shared by every Router of a daemon."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, connect: Connect) -> None:
         self.settings = settings
+        self.connect = connect
         self.all: list[Upstream] = []
         self.reconfigure(settings)
 
@@ -148,7 +166,7 @@ class Upstreams:
             )
             if kept is None:
                 instance.status = ModelStatus.READY
-            upstream = Upstream(spec, timeouts, instance)
+            upstream = Upstream(spec, timeouts, instance, self.connect)
             if kept is not None:
                 upstream.down_until, upstream.last_error = kept.down_until, kept.last_error
             fresh.append(upstream)
@@ -165,9 +183,9 @@ class Upstreams:
 class Router:
     """A ModelRunner that sends each role to its upstreams first, then to ``local``."""
 
-    def __init__(self, local: ModelRunner, upstreams: Upstreams | Settings) -> None:
+    def __init__(self, local: ModelRunner, upstreams: Upstreams) -> None:
         self.local = local
-        self.upstream_pool = upstreams if isinstance(upstreams, Upstreams) else Upstreams(upstreams)
+        self.upstream_pool = upstreams
 
     @property
     def settings(self) -> Settings:
@@ -395,6 +413,6 @@ class Router:
         self.upstream_pool.close()  # shared with sibling routers: they reconnect if used
 
 
-def _resolved(engine: RemoteEngine) -> ResolvedModel:
+def _resolved(engine: UpstreamEngine) -> ResolvedModel:
     # A remote model has no file: the path names the server, for the places that key by it.
     return ResolvedModel(engine.info.name, Path(engine.spec.display_url), None, True)

@@ -15,10 +15,10 @@ import pytest
 from codesaga.domain.enums import RequestType, Role
 from codesaga.domain.errors import PrivateContentError, UpstreamError, UsageError
 from codesaga.domain.prompts import Message
-from codesaga.domain.upstreams import PrivacyRules, UpstreamKind, UpstreamSpec
+from codesaga.domain.upstreams import PrivacyRules, Timeouts, UpstreamKind, UpstreamSpec
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, Infill, collect
-from codesaga.engine.remote import RemoteEngine, Timeouts
+from codesaga.engine.remote import RemoteEngine
 from codesaga.service.routing import Upstreams
 from codesaga.service.runner import RunOptions
 from codesaga.settings import load_settings
@@ -250,7 +250,7 @@ def test_a_reload_lets_a_running_answer_finish(codesaga_home: Path) -> None:
     with ScriptedUpstream("slow-ok", keep_alive=True) as server:
         env = {**FAST_ENV, "CODESAGA_UPSTREAM_URL": server.url, "CODESAGA_UPSTREAM_MODEL": "m"}
         settings = load_settings(env)
-        upstreams = Upstreams(settings)
+        upstreams = Upstreams(settings, RemoteEngine)
         stream = upstreams.all[0].engine(Role.CHAT).stream(CHAT)
         first = next(stream)
         upstreams.reconfigure(settings)  # a reload: new upstreams, the old one's engine closes
