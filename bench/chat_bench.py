@@ -21,7 +21,7 @@ from codesaga.domain.fim import QWEN
 from codesaga.domain.prompts import Message
 from codesaga.engine.llama_cpp import LlamaCppEngine
 from codesaga.engine.port import GenerationRequest, collect
-from codesaga.models.presets import PRESETS
+from codesaga.model_files.presets import PRESETS
 from codesaga.settings import load_settings
 
 QUESTIONS = [

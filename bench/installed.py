@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codesaga.models.presets import PRESETS
-from codesaga.models.store import ModelStore
+from codesaga.model_files.presets import PRESETS
+from codesaga.model_files.store import ModelStore
 from codesaga.settings import Settings
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codesaga.engine.port import Engine
-from codesaga.models.gguf import read_gguf
-from codesaga.models.store import ModelStore
+from codesaga.model_files.gguf import read_gguf
+from codesaga.model_files.store import ModelStore
 from codesaga.service.completer import Completer
+from codesaga.service.engine_pool import EngineFactory, EnginePool, ModelResolver, ResolvedModel
 from codesaga.service.journal import Journal, MemoryJournal
-from codesaga.service.models import EngineFactory, EnginePool, ModelResolver, ResolvedModel
 from codesaga.service.routing import Router, Upstreams
 from codesaga.service.runner import DirectRunner, ModelRunner
 from codesaga.service.tasks import Assistant

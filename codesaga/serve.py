@@ -30,7 +30,7 @@ from codesaga.protocol.runtime import (
     remove_quietly,
     write_private,
 )
-from codesaga.service.models import EngineFactory
+from codesaga.service.engine_pool import EngineFactory
 from codesaga.settings import Settings, config_file, load_settings
 
 log = logging.getLogger("codesaga.daemon")

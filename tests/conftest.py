@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from codesaga.models.presets import PRESETS
-from codesaga.models.store import ModelStore
+from codesaga.model_files.presets import PRESETS
+from codesaga.model_files.store import ModelStore
 from codesaga.settings import load_settings
 
 # Resolved once, before any test changes the environment.

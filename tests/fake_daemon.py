@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest
-from codesaga.service.models import ResolvedModel
+from codesaga.service.engine_pool import ResolvedModel
 from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import BusyError, CancelledError
 from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
-from codesaga.service.models import EnginePool, ResolvedModel
+from codesaga.service.engine_pool import EnginePool, ResolvedModel
 from codesaga.service.runner import OnDelta, Outcome, Priority
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from codesaga.domain.enums import Role
 from codesaga.engine.port import CancelToken, EngineInfo, Finished, GenerationRequest
-from codesaga.service.models import ModelResolver, ResolvedModel
+from codesaga.service.engine_pool import ModelResolver, ResolvedModel
 from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
 from codesaga.service.stores import KeyValueStore
 

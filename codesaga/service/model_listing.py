@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.enums import Role
-from codesaga.models.presets import PRESETS
-from codesaga.models.store import ModelStore
+from codesaga.model_files.presets import PRESETS
+from codesaga.model_files.store import ModelStore
 from codesaga.settings import Settings
 
 

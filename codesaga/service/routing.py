@@ -21,10 +21,10 @@ from typing import Any, Protocol
 
 from codesaga.domain.enums import ModelKind, ModelStatus, Role
 from codesaga.domain.errors import PrivateContentError, UpstreamError
-from codesaga.domain.models import ModelInstance
+from codesaga.domain.model_instance import ModelInstance
 from codesaga.domain.upstreams import Timeouts, UpstreamSpec
 from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
-from codesaga.service.models import ResolvedModel
+from codesaga.service.engine_pool import ResolvedModel
 from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
 from codesaga.settings import Settings
 

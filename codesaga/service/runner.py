@@ -13,7 +13,7 @@ from typing import Protocol
 
 from codesaga.domain.enums import Role
 from codesaga.engine.port import CancelToken, EngineInfo, Finished, GenerationRequest, collect
-from codesaga.service.models import EnginePool, ResolvedModel
+from codesaga.service.engine_pool import EnginePool, ResolvedModel
 
 OnDelta = Callable[[str], None]
 

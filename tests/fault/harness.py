@@ -523,8 +523,8 @@ def upstream_kills(
     import json
     import threading
 
-    from codesaga.models.presets import PRESETS
-    from codesaga.models.store import ModelStore
+    from codesaga.model_files.presets import PRESETS
+    from codesaga.model_files.store import ModelStore
 
     figure = Figure(f"upstream ({'llama-server' if binary else 'llama_cpp.server'}) killed")
     model = ModelStore(models_dir).path_for(PRESETS["qwen2.5-coder-0.5b"])

@@ -19,7 +19,7 @@ from codesaga.domain.fim import QWEN
 from codesaga.domain.prompts import Message
 from codesaga.engine.llama_cpp import PREFILL_STEP, LlamaCppEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, collect
-from codesaga.service.models import ResolvedModel
+from codesaga.service.engine_pool import ResolvedModel
 from codesaga.settings import load_settings
 
 

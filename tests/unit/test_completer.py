@@ -18,9 +18,9 @@ from codesaga.domain.completion_prompt import prompt_windows
 from codesaga.domain.context import CodeContext
 from codesaga.domain.errors import CancelledError
 from codesaga.engine.fake import FakeEngine
-from codesaga.models.store import ModelStore
+from codesaga.model_files.store import ModelStore
 from codesaga.service.completer import Completer, Completion, window_limits
-from codesaga.service.models import EnginePool, ModelResolver
+from codesaga.service.engine_pool import EnginePool, ModelResolver
 from codesaga.settings import Settings, load_settings
 from tests.ggufgen import write_gguf
 

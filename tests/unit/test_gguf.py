@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from codesaga.domain.errors import ModelFileError
-from codesaga.models.gguf import read_gguf
+from codesaga.model_files.gguf import read_gguf
 from tests.ggufgen import gguf_bytes, write_gguf
 
 

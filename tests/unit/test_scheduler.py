@@ -15,9 +15,9 @@ from codesaga.domain.errors import BusyError, CancelledError
 from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, GenerationRequest
-from codesaga.models.store import ModelStore
+from codesaga.model_files.store import ModelStore
 from codesaga.protocol.jsonrpc import QUEUE_FULL, error_from_exception
-from codesaga.service.models import EnginePool, ModelResolver, ResolvedModel
+from codesaga.service.engine_pool import EnginePool, ModelResolver, ResolvedModel
 from codesaga.service.runner import Priority
 from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf

@@ -19,8 +19,8 @@ from codesaga.domain.errors import (
 )
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken
-from codesaga.models.presets import PRESETS
-from codesaga.service.models import ResolvedModel
+from codesaga.model_files.presets import PRESETS
+from codesaga.service.engine_pool import ResolvedModel
 from codesaga.service.runner import RunOptions
 from codesaga.service.tasks import Assistant
 from codesaga.settings import load_settings
@@ -40,7 +40,7 @@ def models_dir(codesaga_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Both default presets 'installed' as tiny files (the fake engine never reads them)."""
     # the tiny files are not the presets' sizes; make resolution accept them unverified
     unsized = {name: dataclasses.replace(p, size=None) for name, p in PRESETS.items()}
-    monkeypatch.setattr("codesaga.service.models.PRESETS", unsized)
+    monkeypatch.setattr("codesaga.service.engine_pool.PRESETS", unsized)
     root = codesaga_home / "models"
     root.mkdir(parents=True)
     for name in ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"):

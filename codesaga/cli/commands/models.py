@@ -25,8 +25,8 @@ def models_pull(
     as_json: JsonOpt = False,
 ) -> None:
     """Download, verify (size + sha256) and install models; resumes; instant if installed."""
-    from codesaga.models.fetch import pull
-    from codesaga.models.store import ModelStore
+    from codesaga.model_files.fetch import pull
+    from codesaga.model_files.store import ModelStore
 
     settings = Invocation.of(ctx).settings
     store = ModelStore(settings.models_dir)
@@ -44,7 +44,7 @@ def models_pull(
 @app.command("list", epilog="Example: codesaga models list --json")
 def models_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the presets and installed models, and which role uses each."""
-    from codesaga.models.store import ModelStore
+    from codesaga.model_files.store import ModelStore
     from codesaga.service.model_listing import list_models
 
     settings = Invocation.of(ctx).settings
@@ -75,7 +75,7 @@ def models_remove(
 ) -> None:
     """Remove an installed model (and any partial download of it)."""
     from codesaga.domain.errors import InputError
-    from codesaga.models.store import ModelStore
+    from codesaga.model_files.store import ModelStore
 
     removed = ModelStore(Invocation.of(ctx).settings.models_dir).remove(name)
     if not removed:

@@ -10,7 +10,7 @@ from typing import Any
 from codesaga.daemon.handlers.base import Call, Method
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.stats import model_stats
-from codesaga.models.presets import PRESETS
+from codesaga.model_files.presets import PRESETS
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol import params as t
 from codesaga.protocol.jsonrpc import RpcError

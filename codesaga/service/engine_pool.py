@@ -9,8 +9,8 @@ from pathlib import Path
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import ModelFileError, ModelNotInstalledError
 from codesaga.engine.port import Engine
-from codesaga.models.presets import PRESETS, Preset
-from codesaga.models.store import ModelStore
+from codesaga.model_files.presets import PRESETS, Preset
+from codesaga.model_files.store import ModelStore
 from codesaga.settings import Settings
 
 

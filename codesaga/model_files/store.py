@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesaga.fs import fsync_dir
-from codesaga.models.presets import PRESETS, Preset
+from codesaga.model_files.presets import PRESETS, Preset
 
 HASH_CHUNK = 1 << 20
 

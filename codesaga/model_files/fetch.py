@@ -20,9 +20,9 @@ from typing import IO, Protocol
 
 from codesaga.domain.errors import FetchError, InputError
 from codesaga.fs import private_dir
-from codesaga.models.gguf import read_gguf
-from codesaga.models.presets import PRESETS, ChunkWheels, HttpFile, Preset
-from codesaga.models.store import HASH_CHUNK, ModelStore, sha256_file
+from codesaga.model_files.gguf import read_gguf
+from codesaga.model_files.presets import PRESETS, ChunkWheels, HttpFile, Preset
+from codesaga.model_files.store import HASH_CHUNK, ModelStore, sha256_file
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 
