@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import UsageError
@@ -73,16 +73,16 @@ class Settings:
     completion_context_chars: int = _key(
         2000, "Most characters of other files' recent chunks in a completion prompt."
     )
-    completion_order: str = _key(
+    completion_order: Literal["auto", "psm", "spm"] = _key(
         "auto", "Completion prompt order: psm, spm (suffix first), or auto (the model's own)."
     )
-    completion_speculate: int = _key(
-        1, "1: after showing a suggestion, precompute the one that follows its acceptance."
+    completion_speculate: bool = _key(
+        True, "After showing a suggestion, precompute the one that follows its acceptance."
     )
     completion_cache_size: int = _key(512, "Recent completions kept in memory.")
-    completion_warm: int = _key(
-        1,
-        "1: read a document's prompt ahead of its first completion when an editor opens it "
+    completion_warm: bool = _key(
+        True,
+        "Read a document's prompt ahead of its first completion when an editor opens it "
         "or switches to it (at idle priority; any request cancels it).",
     )
     completion_read_budget_ms: int = _key(
@@ -97,21 +97,23 @@ class Settings:
         "MiB of saved KV-cache states per local model: documents being completed and chat "
         "sessions resume without re-reading their prompts; least recently used dropped.",
     )
-    fast_apply: int = _key(
-        0,
-        "1: refactor and fix draft tokens from the code being rewritten and verify them in "
+    fast_apply: bool = _key(
+        False,
+        "Refactor and fix draft tokens from the code being rewritten and verify them in "
         "one batch (prompt-lookup decoding), only where that is expected to be faster: "
         "~0.6-0.75x the time on rewrites that keep most lines, ~1x otherwise. Experimental: "
         "at temperature 0 the answer is plain greedy decoding's except where two tokens are "
         "within llama.cpp's rounding of each other, and such a tie can change the answer "
         "(bench/fast_apply_bench.py).",
     )
-    hook_mode: str = _key(
+    hook_mode: Literal["suggest", "apply", "check"] = _key(
         "suggest",
         "The pre-commit hook: suggest (show diffs, change nothing), apply (refactor and "
         "restage), check (fail the commit when there are suggestions).",
     )
-    hook_globs: str = _key("*.py", "Comma-separated globs of staged files the hook refactors.")
+    hook_globs: tuple[str, ...] = _key(
+        ("*.py",), "Globs of staged files the hook refactors (comma-separated in the environment)."
+    )
     hook_instruction: str = _key("", "How the hook refactors (empty: improve readability).")
     hook_budget_seconds: float = _key(
         120.0, "After this long the hook skips the remaining files (and says so)."
@@ -125,10 +127,11 @@ class Settings:
         "", "API key for upstream_url, sent as a bearer token; never logged or shown."
     )
     upstream_model: str = _key("", "Model name to ask upstream_url for; empty: its first model.")
-    upstream_roles: str = _key(
-        "generate,refactor,fix,chat", "Comma-separated roles upstream_url serves."
+    upstream_roles: tuple[Role, ...] = _key(
+        (Role.GENERATE, Role.REFACTOR, Role.FIX, Role.CHAT),
+        "Roles upstream_url serves (comma-separated in the environment).",
     )
-    upstream_kind: str = _key(
+    upstream_kind: Literal["openai", "llama-server"] = _key(
         "openai", "upstream_url's server: openai (vLLM, Ollama, ...) or llama-server."
     )
     upstream_connect_timeout: float = _key(3.0, "Seconds to connect to an upstream.")
@@ -141,18 +144,18 @@ class Settings:
     upstream_retry_seconds: float = _key(
         30.0, "A failed upstream is skipped for this long, then tried again."
     )
-    upstream_fallback_local: int = _key(
-        1, "1: when every upstream for a role fails, the local model answers."
+    upstream_fallback_local: bool = _key(
+        True, "When every upstream for a role fails, the local model answers."
     )
     upstream_hedge_tokens: int = _key(
         0,
         "Hedging: a request for at most this many tokens goes to the role's first two "
         "upstreams at once and the first to answer wins; 0 turns it off.",
     )
-    private_paths: str = _key(
-        "",
-        "Comma-separated globs of files whose content never leaves this machine (*.env, "
-        "secrets/*): requests holding them are answered locally or refused.",
+    private_paths: tuple[str, ...] = _key(
+        (),
+        "Globs of files whose content never leaves this machine (*.env, secrets/*): requests "
+        "holding them are answered locally or refused (comma-separated in the environment).",
     )
     openai_port: int = _key(
         0,
@@ -164,19 +167,20 @@ class Settings:
     )
     idle_timeout: int = _key(1800, "Seconds without requests before the daemon exits; 0 = never.")
     max_queue: int = _key(16, "Requests that may wait per model before new ones get 'busy'.")
-    cache_responses: int = _key(1, "1: answer identical deterministic requests from the cache.")
+    cache_responses: bool = _key(True, "Answer identical deterministic requests from the cache.")
     ws_port: int = _key(
         0, "WebSocket port for editors on 127.0.0.1; 0 picks a free one, -1 disables it."
     )
     ws_host: str = _key(
         "127.0.0.1", "WebSocket address; anything but loopback is refused unless forced."
     )
-    ws_force_bind: int = _key(
-        0, "1: allow a non-loopback ws_host (exposes your code; you were warned)."
+    ws_force_bind: bool = _key(
+        False, "Allow a non-loopback ws_host (exposes your code; you were warned)."
     )
-    ws_origins: str = _key(
-        r"vscode-webview://[0-9a-z-]+,vscode-file://vscode-app",
-        "Allowed WebSocket Origins: comma-separated patterns, fullmatch; no Origin is allowed.",
+    ws_origins: tuple[str, ...] = _key(
+        (r"vscode-webview://[0-9a-z-]+", "vscode-file://vscode-app"),
+        "Allowed WebSocket Origins: patterns, fullmatch (comma-separated in the environment); "
+        "no Origin is allowed.",
     )
     ws_open_timeout: float = _key(5.0, "Seconds a WebSocket client has to finish its handshake.")
     hf_endpoint: str = _key(
@@ -227,6 +231,8 @@ class Settings:
             return "(set)"
         if name == "upstreams":
             return ", ".join(f"{u.name} ({u.display_url})" for u in value) or "()"
+        if isinstance(value, tuple):
+            return ",".join(map(str, value))  # as the environment variable takes it
         return value
 
     def all_upstreams(self) -> tuple[UpstreamSpec, ...]:
@@ -237,7 +243,7 @@ class Settings:
         check_url(self.upstream_url, source)
         try:
             kind = UpstreamKind(self.upstream_kind)
-        except ValueError:
+        except ValueError:  # the type says so; a Settings built in code may still get it wrong
             raise UsageError("upstream_kind must be openai or llama-server") from None
         from urllib.parse import urlsplit
 
@@ -255,7 +261,7 @@ class Settings:
 
     @property
     def privacy(self) -> PrivacyRules:
-        return PrivacyRules.parse(self.private_paths)
+        return PrivacyRules(list(self.private_paths))
 
 
 def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
@@ -331,8 +337,32 @@ def _canonical(value: Any) -> Any:
     return str(value) if isinstance(value, Path) else value
 
 
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def _coerce(name: str, raw: Any, target: Any, source: str) -> Any:
+    """``raw`` (a string from the environment, or a TOML value) as the key's type; a
+    ``UsageError`` naming the key, and the choices where there are some, when it is not."""
+    if get_origin(target) is Literal:
+        choices = get_args(target)
+        if raw not in choices:
+            raise UsageError(
+                f"{source}: {name} = {raw!r} is not one of {', '.join(map(str, choices))}"
+            )
+        return raw
+    if get_origin(target) is tuple:
+        items = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise UsageError(
+                f"{source}: {name} must be a list of strings (or one, comma-separated)"
+            )
+        items = [i.strip() for i in items if i.strip()]
+        if get_args(target)[0] is Role:
+            return parse_roles(items, f"{source}: {name}")
+        return tuple(items)
     try:
+        if target is bool:
+            return _boolean(raw)
         if target is int:
             if isinstance(raw, bool):
                 raise ValueError
@@ -343,13 +373,24 @@ def _coerce(name: str, raw: Any, target: Any, source: str) -> Any:
             return Path(str(raw)).expanduser()
         return str(raw)
     except (TypeError, ValueError):
-        raise UsageError(f"{source}: {name} = {raw!r} is not a valid {target}") from None
+        kind = "true or false" if target is bool else f"a valid {target.__name__}"
+        raise UsageError(f"{source}: {name} = {raw!r} is not {kind}") from None
+
+
+def _boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):  # config files written before keys were bools
+        return bool(raw)
+    text = str(raw).strip().lower()
+    if text in TRUE or text in FALSE:
+        return text in TRUE
+    raise ValueError(raw)
 
 
 def _type_of(name: str) -> Any:
-    """The type to coerce a raw value to, read from the Settings field's annotation."""
-    annotation = next(f.type for f in dataclasses.fields(Settings) if f.name == name)
-    return {"int": int, "float": float, "Path": Path}.get(str(annotation), str)
+    """The type to coerce a raw value to: the Settings field's annotation."""
+    return _HINTS[name]
 
 
 def config_file(env: Mapping[str, str] | None = None) -> Path:
@@ -358,6 +399,9 @@ def config_file(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get(ENV_PREFIX + "CONFIG_DIR") or _default_dirs(env)["config_dir"]) / (
         "config.toml"
     )
+
+
+_HINTS = get_type_hints(Settings)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -15,7 +15,7 @@ import ipaddress
 import itertools
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -83,9 +83,9 @@ def check_handshake(
     return None
 
 
-def parse_origins(spec: str) -> list[re.Pattern[str]]:
+def parse_origins(patterns: Iterable[str]) -> list[re.Pattern[str]]:
     try:
-        return [re.compile(part.strip()) for part in spec.split(",") if part.strip()]
+        return [re.compile(part) for part in patterns]
     except re.error as exc:
         raise UsageError(f"ws_origins has a bad pattern: {exc}") from None
 

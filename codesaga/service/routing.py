@@ -398,7 +398,7 @@ class Router:
     def _why_not_local(self, model: str | None) -> str:
         if model is not None:
             return f"the request asked for upstream model {model}"
-        return "upstream_fallback_local = 0"
+        return "upstream_fallback_local = false"
 
     # -- control -----------------------------------------------------------------------
 

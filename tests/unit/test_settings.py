@@ -91,3 +91,33 @@ def test_config_file_is_the_one_load_settings_reads(tmp_path: Path) -> None:
     (tmp_path / "cfg").mkdir()
     config_file(env).write_text("n_ctx = 2048\n")
     assert load_settings(env).n_ctx == 2048
+
+
+def test_typed_values_are_checked_when_read(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    config = tmp_path / "config" / "config.toml"
+    config.write_text('fast_apply = true\nhook_globs = ["*.py", "*.go"]\ncache_responses = 0\n')
+    s = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_COMPLETION_WARM": "off"})
+    assert s.fast_apply is True and s.cache_responses is False and s.completion_warm is False
+    assert s.hook_globs == ("*.py", "*.go")
+    env = {"CODESAGA_HOME": str(tmp_path), "CODESAGA_UPSTREAM_ROLES": "chat, fix"}
+    assert load_settings(env).upstream_roles == (Role.CHAT, Role.FIX)
+    assert load_settings({**env, "CODESAGA_PRIVATE_PATHS": "*.env,secrets/*"}).privacy.match(
+        "app/secrets/key.pem"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CODESAGA_COMPLETION_ORDER": "sfm"}, "completion_order = 'sfm' is not one of auto, psm"),
+        ({"CODESAGA_HOOK_MODE": "sugest"}, "hook_mode = 'sugest' is not one of suggest, apply"),
+        ({"CODESAGA_FAST_APPLY": "maybe"}, "fast_apply = 'maybe' is not true or false"),
+        ({"CODESAGA_UPSTREAM_ROLES": "chat,poetry"}, "roles must be among"),
+    ],
+)
+def test_a_typo_in_a_choice_or_flag_names_the_key_and_the_choices(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        load_settings({"CODESAGA_HOME": "/nowhere", **env})

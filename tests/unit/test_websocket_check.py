@@ -5,7 +5,7 @@ import pytest
 from codesaga.daemon.websocket_server import check_handshake, is_loopback, parse_origins
 
 TOKEN = "s3cret-token"
-ORIGINS = parse_origins(r"vscode-webview://[0-9a-z-]+,vscode-file://vscode-app")
+ORIGINS = parse_origins([r"vscode-webview://[0-9a-z-]+", "vscode-file://vscode-app"])
 GOOD = {"Host": "127.0.0.1:4000", "Authorization": f"Bearer {TOKEN}"}
 
 

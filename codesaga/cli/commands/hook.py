@@ -58,7 +58,7 @@ def hook_run(
         return
     settings = Invocation.of(ctx).settings
     mode = mode or settings.hook_mode
-    patterns = globs or [g.strip() for g in settings.hook_globs.split(",") if g.strip()]
+    patterns = globs or list(settings.hook_globs)
     repo = hook.repo_root()
     instruction = settings.hook_instruction or None
 
