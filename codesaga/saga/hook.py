@@ -240,83 +240,20 @@ def _apply(
     store: SagaStore,
     patches: Path,
 ) -> None:
-    git_dir = Path(git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
-    index = Path(os.environ.get("GIT_INDEX_FILE") or git_dir / "index")
-    if not index.is_absolute():
-        index = repo / index
-    if (git_dir / "index.lock").exists() and index == git_dir / "index":
-        raise GitError(
-            f"git's index is locked ({git_dir / 'index.lock'} exists): another git command is "
-            "running, or one crashed; remove that file if none runs, then commit again"
-        )
-    log = store.create()
-    log.try_lock()
-    report.saga = log.id
-    log.append(
-        "begin",
-        kind="hook",
-        repo=str(repo),
-        files=[t.path for t in targets],
-        index_file=os.environ.get("GIT_INDEX_FILE"),
-    )
+    """The saga: every step is journaled before it is taken, so ``roll_back_hook`` can undo
+    it after a failure here or a crash (``codesaga saga recover``)."""
+    _refuse_a_locked_index(repo)
+    log = _begin(store, repo, targets, report)
+    paths = [t.path for t in targets]
     try:
-        for t in targets:
-            file = repo / t.path
-            exists = file.exists() or file.is_symlink()
-            data = file.read_bytes() if exists else b""
-            mode = stat.S_IMODE(file.stat().st_mode) if exists else 0o644
-            log.append(
-                "snapshot",
-                path=t.path,
-                sha=log.put_blob(data) if exists else None,
-                mode=mode,
-                index_mode=t.index_mode,
-                index_sha=t.index_sha,
-            )
-        paths = [t.path for t in targets]
-        patch = git(repo, "diff", "--binary", "--no-color", "--no-ext-diff", "--", *paths)
-        if patch:
-            private_dir(patches)
-            report.patch = patches / f"{log.id}.patch"
-            write_bytes_atomic(report.patch, patch, mode=0o600)
-            log.append("patch-saved", patch=str(report.patch))
-            say(f"unstaged changes saved to {report.patch}")
-        log.append("clean")
-        git(repo, "checkout", "--", *paths)
-        changed = []
-        # The work tree now holds the staged content (checked out through git's filters).
-        worktree = _rewrites(
-            repo,
-            targets,
-            lambda t: (repo / t.path).read_bytes().decode("utf-8"),
-            rewrite,
-            deadline,
-            report,
-            say,
-        )
-        for t, text, new_text in worktree:
-            if new_text == text:
-                continue
-            new = new_text.encode("utf-8")
-            log.append("generated", path=t.path, sha=log.put_blob(new))
-            log.append("write", path=t.path)
-            write_bytes_atomic(repo / t.path, new, expected=text.encode("utf-8"))
-            log.append("written", path=t.path)
-            changed.append(t.path)
-            report.suggestions[t.path] = unified_diff(text, new_text, t.path)
+        _snapshot(log, repo, targets)
+        patch = _save_unstaged(log, repo, paths, patches, report, say)
+        _check_out_staged(log, repo, paths)
+        changed = _write_rewrites(log, repo, targets, rewrite, deadline, report, say)
         if changed:
-            log.append("stage")
-            git(repo, "add", "--", *changed)
-            log.append("staged")
-        if patch:
-            log.append("unpatch")
-            try:
-                git(repo, "apply", "--whitespace=nowarn", str(report.patch))
-            except GitError:
-                report.conflict = True
-                say("the refactor conflicts with your unstaged changes: rolling it back")
-                raise
-            log.append("unpatched")
+            _restage(log, repo, changed)
+        if patch is not None:
+            _put_back_unstaged(log, repo, patch, report, say)
         report.applied = changed
         log.append("completed")
     except BaseException as exc:
@@ -329,6 +266,135 @@ def _apply(
         log.append("kept-user-changes")
     finally:
         log.unlock()
+
+
+def _refuse_a_locked_index(repo: Path) -> None:
+    """Raise ``GitError`` if another git command holds the index this commit uses."""
+    git_dir = Path(git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
+    index = Path(os.environ.get("GIT_INDEX_FILE") or git_dir / "index")
+    if not index.is_absolute():
+        index = repo / index
+    if (git_dir / "index.lock").exists() and index == git_dir / "index":
+        raise GitError(
+            f"git's index is locked ({git_dir / 'index.lock'} exists): another git command is "
+            "running, or one crashed; remove that file if none runs, then commit again"
+        )
+
+
+def _begin(store: SagaStore, repo: Path, targets: list[_Target], report: HookReport) -> SagaLog:
+    """A new hook saga, locked, its first event naming the repository, files and index."""
+    log = store.create()
+    log.try_lock()
+    report.saga = log.id
+    log.append(
+        "begin",
+        kind="hook",
+        repo=str(repo),
+        files=[t.path for t in targets],
+        index_file=os.environ.get("GIT_INDEX_FILE"),
+    )
+    return log
+
+
+def _snapshot(log: SagaLog, repo: Path, targets: list[_Target]) -> None:
+    """Journal each file's work-tree bytes and mode and its index entry, which
+    ``roll_back_hook`` puts back (a file missing from the work tree gets no blob)."""
+    for t in targets:
+        file = repo / t.path
+        exists = file.exists() or file.is_symlink()
+        data = file.read_bytes() if exists else b""
+        mode = stat.S_IMODE(file.stat().st_mode) if exists else 0o644
+        log.append(
+            "snapshot",
+            path=t.path,
+            sha=log.put_blob(data) if exists else None,
+            mode=mode,
+            index_mode=t.index_mode,
+            index_sha=t.index_sha,
+        )
+
+
+def _save_unstaged(
+    log: SagaLog, repo: Path, paths: list[str], patches: Path, report: HookReport, say: Say
+) -> Path | None:
+    """The files' unstaged changes as a binary patch outside the repository, or None if
+    they have none."""
+    patch = git(repo, "diff", "--binary", "--no-color", "--no-ext-diff", "--", *paths)
+    if not patch:
+        return None
+    private_dir(patches)
+    saved = patches / f"{log.id}.patch"
+    report.patch = saved
+    write_bytes_atomic(saved, patch, mode=0o600)
+    log.append("patch-saved", patch=str(saved))
+    say(f"unstaged changes saved to {saved}")
+    return saved
+
+
+def _check_out_staged(log: SagaLog, repo: Path, paths: list[str]) -> None:
+    """Make the work-tree files match the index (through git's filters, so autocrlf holds)."""
+    log.append("clean")
+    git(repo, "checkout", "--", *paths)
+
+
+def _write_rewrites(
+    log: SagaLog,
+    repo: Path,
+    targets: list[_Target],
+    rewrite: Rewrite,
+    deadline: float,
+    report: HookReport,
+    say: Say,
+) -> list[str]:
+    """Refactor the work tree's (now the staged) content and write each file that changed;
+    the paths written, their diffs in ``report.suggestions``."""
+    changed = []
+    worktree = _rewrites(
+        repo,
+        targets,
+        lambda t: (repo / t.path).read_bytes().decode("utf-8"),
+        rewrite,
+        deadline,
+        report,
+        say,
+    )
+    for t, text, new_text in worktree:
+        if new_text == text:
+            continue
+        _write(log, repo, t.path, text, new_text)
+        changed.append(t.path)
+        report.suggestions[t.path] = unified_diff(text, new_text, t.path)
+    return changed
+
+
+def _write(log: SagaLog, repo: Path, path: str, text: str, new_text: str) -> None:
+    """Journal the new content and the intent, write it atomically (only over ``text``),
+    journal that it was written."""
+    new = new_text.encode("utf-8")
+    log.append("generated", path=path, sha=log.put_blob(new))
+    log.append("write", path=path)
+    write_bytes_atomic(repo / path, new, expected=text.encode("utf-8"))
+    log.append("written", path=path)
+
+
+def _restage(log: SagaLog, repo: Path, changed: list[str]) -> None:
+    log.append("stage")
+    git(repo, "add", "--", *changed)
+    log.append("staged")
+
+
+def _put_back_unstaged(log: SagaLog, repo: Path, patch: Path, report: HookReport, say: Say) -> None:
+    """Apply the saved unstaged changes again. If they conflict with what the hook wrote,
+    ``report.conflict`` is set and the ``GitError`` raised: the caller rolls the hook back,
+    which keeps the user's changes."""
+    log.append("unpatch")
+    try:
+        git(repo, "apply", "--whitespace=nowarn", str(patch))
+    except GitError:
+        report.conflict = True
+        say("the refactor conflicts with your unstaged changes: rolling it back")
+        raise
+    log.append("unpatched")
 
 
 def roll_back_hook(log: SagaLog) -> None:
