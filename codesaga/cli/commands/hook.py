@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
+
+if TYPE_CHECKING:
+    from codesaga.saga.hook import HookReport, Rewrite
 
 app = typer.Typer(
     help="The git pre-commit hook: refactor staged files without losing unstaged work.",
@@ -60,26 +63,12 @@ def hook_run(
     mode = mode or settings.hook_mode
     patterns = globs or list(settings.hook_globs)
     repo = hook.repo_root()
-    instruction = settings.hook_instruction or None
-
-    def rewrite(path: Path, text: str) -> str:
-        request = {
-            "path": str(path),
-            "label": str(path.relative_to(repo)),
-            "content": text,
-            "instruction": instruction,
-        }
-        result = Invocation.of(ctx).run_task("refactor", request)
-        for warning in result.get("warnings", []):
-            render.warn(f"codesaga hook: {request['label']}: {warning}")
-        return str(result["text"])
-
     try:
         report = hook.run(
             repo,
             mode,
             patterns,
-            rewrite,
+            _refactor_with_the_model(ctx, repo, settings.hook_instruction or None),
             store=SagaStore(settings.state_dir / "sagas"),
             patches=settings.state_dir / "hook-patches",
             max_bytes=settings.max_file_bytes,
@@ -95,6 +84,35 @@ def hook_run(
             "CODESAGA_SKIP=1 to skip the hook"
         )
         raise typer.Exit(1) from None
+    _show_report(report)
+    if mode == "check" and report.suggestions:
+        render.error(
+            f"codesaga hook: {len(report.suggestions)} file(s) could be refactored (mode check); "
+            "apply the suggestions, or commit with --no-verify"
+        )
+        raise typer.Exit(1)
+
+
+def _refactor_with_the_model(ctx: typer.Context, repo: Path, instruction: str | None) -> Rewrite:
+    """The hook's rewrite: a ``refactor`` task for each file, its warnings shown."""
+
+    def rewrite(path: Path, text: str) -> str:
+        request = {
+            "path": str(path),
+            "label": str(path.relative_to(repo)),
+            "content": text,
+            "instruction": instruction,
+        }
+        result = Invocation.of(ctx).run_task("refactor", request)
+        for warning in result.get("warnings", []):
+            render.warn(f"codesaga hook: {request['label']}: {warning}")
+        return str(result["text"])
+
+    return rewrite
+
+
+def _show_report(report: HookReport) -> None:
+    """What was skipped, the diffs, and what became of them."""
     for skipped in report.skipped:
         render.note(f"codesaga hook: {skipped}")
     for diff in report.suggestions.values():
@@ -109,9 +127,3 @@ def hook_run(
             f"codesaga hook: refactored and restaged {len(report.applied)} file(s) "
             f"(saga {report.saga})"
         )
-    if mode == "check" and report.suggestions:
-        render.error(
-            f"codesaga hook: {len(report.suggestions)} file(s) could be refactored (mode check); "
-            "apply the suggestions, or commit with --no-verify"
-        )
-        raise typer.Exit(1)
