@@ -17,7 +17,7 @@ from codesaga.service.journal import Journal, MemoryJournal
 from codesaga.service.routing import Router, Upstreams
 from codesaga.service.runner import DirectRunner, ModelRunner
 from codesaga.service.tasks import Assistant
-from codesaga.settings import Settings, load_settings
+from codesaga.settings import Live, Settings, load_settings
 
 if TYPE_CHECKING:
     from codesaga.daemon.service import Daemon
@@ -45,16 +45,19 @@ def llama_cpp_factory(settings: Settings) -> EngineFactory:
     return load
 
 
-def upstreams(settings: Settings) -> Upstreams:
+def upstreams(settings: Settings | Live) -> Upstreams:
     """The shared inference servers, reached through the OpenAI-compatible HTTP adapter."""
     from codesaga.engine.remote import RemoteEngine
 
     return Upstreams(settings, RemoteEngine)
 
 
-def build_pool(settings: Settings, engine_factory: EngineFactory | None = None) -> EnginePool:
-    resolver = ModelResolver(settings, ModelStore(settings.models_dir))
-    return EnginePool(resolver, engine_factory or llama_cpp_factory(settings))
+def build_pool(
+    settings: Settings | Live, engine_factory: EngineFactory | None = None
+) -> EnginePool:
+    fixed = settings.current if isinstance(settings, Live) else settings  # read at start
+    resolver = ModelResolver(settings, ModelStore(fixed.models_dir))
+    return EnginePool(resolver, engine_factory or llama_cpp_factory(fixed))
 
 
 def build_assistant(
@@ -72,7 +75,8 @@ def build_assistant(
 
 
 def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None) -> Daemon:
-    """The daemon's graph: scheduler, response cache, disk journal and feedback store."""
+    """The daemon's graph: scheduler, response cache, disk journal and feedback store, all
+    sharing one holder of the settings in force (a reload replaces them there)."""
     from codesaga.daemon.context_watch import ContextWatcher
     from codesaga.daemon.scheduler import Scheduler
     from codesaga.daemon.service import Daemon
@@ -81,17 +85,18 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     from codesaga.service.sessions import Chats, DiskSessionStore
     from codesaga.service.stores import DiskStore
 
-    pool = build_pool(settings, engine_factory)
+    shared = Live(settings)
+    pool = build_pool(shared, engine_factory)
     scheduler = Scheduler(pool, max_queue=settings.max_queue)
     local: ModelRunner = scheduler
     if settings.cache_responses:  # local answers only: an upstream's model may change
         local = CachedRunner(scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses"))
-    router = Router(local, upstreams(settings))
+    router = Router(local, upstreams(shared))
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")
     # Completions skip the disk response cache: the completer keeps its own, in memory.
-    completer = Completer(settings, router.sharing(scheduler), speculate=True)
-    assistant = Assistant(settings, router, journal, completer)
+    completer = Completer(shared, router.sharing(scheduler), speculate=True)
+    assistant = Assistant(shared, router, journal, completer)
     chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))
     watcher = ContextWatcher(completer)
-    return Daemon(settings, assistant, scheduler, journal, feedback, chats, router, watcher)
+    return Daemon(shared, assistant, scheduler, journal, feedback, chats, router, watcher)

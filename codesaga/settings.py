@@ -264,6 +264,20 @@ class Settings:
         return PrivacyRules(list(self.private_paths))
 
 
+class Live:
+    """The settings in force, one object shared by every part of a daemon: a reload replaces
+    them with one assignment to ``current``, and each part reads ``current`` when it needs
+    a value (so no part keeps a copy that a reload could miss)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.current = settings
+
+
+def live(settings: Settings | Live) -> Live:
+    """``settings`` as a holder: the shared one, or a fixed one of its own."""
+    return settings if isinstance(settings, Live) else Live(settings)
+
+
 def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
     home = env.get(ENV_PREFIX + "HOME")
     if home:

@@ -1,8 +1,11 @@
-"""The settings in force in a running daemon, and how new ones take effect.
+"""The settings of a running daemon, and how new ones take effect.
 
 Three sources meet here: what the daemon started with (the RESTART_KEYS keep those until a
 restart), what the environment and config.toml last gave, and what `models load` set (it
-lasts until a restart, unless config.toml then sets the same key itself).
+lasts until a restart, unless config.toml then sets the same key itself). The settings in
+force are one ``Live`` holder shared by every part of the daemon: applying new ones is one
+assignment, then the parts that keep something derived from them (the completion cache, the
+upstreams) are told.
 """
 
 from __future__ import annotations
@@ -17,29 +20,33 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import CodeSagaError
 from codesaga.service.routing import Router
 from codesaga.service.tasks import Assistant
-from codesaga.settings import RESTART_KEYS, Settings
+from codesaga.settings import RESTART_KEYS, Live, Settings
 
 
-class LiveSettings:
+class SettingsControl:
     def __init__(
         self,
-        settings: Settings,
+        live: Live,
         scheduler: Scheduler,
         assistant: Assistant,
         router: Router,
         executor: Executor,
     ) -> None:
-        self.current = settings
-        self.boot = settings  # what the RESTART_KEYS keep until a restart
-        self.file = settings  # as the environment and config.toml last gave them
+        self.live = live
+        self.boot = live.current  # what the RESTART_KEYS keep until a restart
+        self.file = live.current  # as the environment and config.toml last gave them
         self.loaded_models: dict[str, Any] = {}  # what models/load set, until a restart
         self._scheduler = scheduler
         self._assistant = assistant
         self._router = router
         self._executor = executor
 
+    @property
+    def current(self) -> Settings:
+        return self.live.current
+
     def __call__(self) -> Settings:
-        return self.current
+        return self.live.current
 
     def fingerprint(self) -> dict[str, str]:
         """The settings in force: the current ones, but for the keys read only at start."""
@@ -66,20 +73,29 @@ class LiveSettings:
     async def apply(self, settings: Settings) -> dict[str, Any]:
         """Switch to new settings: warm the models of roles that changed, unload the models
         no role uses any more. Roles that did not change stay as they are (loaded or lazy)."""
+        scheduler = self._scheduler
+        previous = self.live.current
+        self.live.current = settings  # every part of the daemon sees them from here on
+        try:
+            wanted = {role: scheduler.pool.resolver.resolve(role) for role in Role}
+        except CodeSagaError:
+            self.live.current = previous
+            raise
+        self._assistant.completer.reconfigure(previous)
+        self._router.upstream_pool.reconfigure()
+        loaded = await self._load_and_unload(previous, settings, wanted)
+        waiting = sorted(k for k in RESTART_KEYS if getattr(settings, k) != getattr(self.boot, k))
+        return {
+            "roles": {str(r): m.name for r, m in wanted.items()},
+            "loaded": loaded,
+            "restart_needed_for": waiting,
+        }
+
+    async def _load_and_unload(
+        self, previous: Settings, settings: Settings, wanted: dict[Role, Any]
+    ) -> list[str]:
         loop = asyncio.get_running_loop()
         scheduler = self._scheduler
-        resolver = scheduler.pool.resolver
-        previous = resolver.settings
-        resolver.settings = settings
-        try:
-            wanted = {role: resolver.resolve(role) for role in Role}
-        except CodeSagaError:
-            resolver.settings = previous
-            raise
-        self.current = settings
-        self._assistant.settings = settings
-        self._assistant.completer.reconfigure(settings)
-        self._router.upstream_pool.reconfigure(settings)
         in_use = {m.path for m in wanted.values()}
         for path in set(scheduler.pool.loaded()) - in_use:
             await loop.run_in_executor(self._executor, scheduler.unload, path)
@@ -89,9 +105,4 @@ class LiveSettings:
             if changed and model.path not in scheduler.pool.loaded():
                 await loop.run_in_executor(self._executor, scheduler.info, role)
                 loaded.append(model.name)
-        waiting = sorted(k for k in RESTART_KEYS if getattr(settings, k) != getattr(self.boot, k))
-        return {
-            "roles": {str(r): m.name for r, m in wanted.items()},
-            "loaded": loaded,
-            "restart_needed_for": waiting,
-        }
+        return loaded

@@ -21,7 +21,7 @@ from codesaga.daemon.handlers.journal import JournalMethods
 from codesaga.daemon.handlers.models import ModelMethods
 from codesaga.daemon.handlers.sessions import SessionMethods
 from codesaga.daemon.handlers.tasks import TaskMethods
-from codesaga.daemon.live_settings import LiveSettings
+from codesaga.daemon.live_settings import SettingsControl
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol.jsonrpc import RpcError
@@ -31,7 +31,7 @@ from codesaga.service.routing import Router
 from codesaga.service.sessions import Chats
 from codesaga.service.stores import KeyValueStore
 from codesaga.service.tasks import Assistant
-from codesaga.settings import Settings
+from codesaga.settings import Live, Settings
 
 if TYPE_CHECKING:
     from codesaga.daemon.context_watch import ContextWatcher
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 class Daemon:
     def __init__(
         self,
-        settings: Settings,
+        settings: Live,
         assistant: Assistant,
         scheduler: Scheduler,
         journal: Journal,
@@ -68,7 +68,7 @@ class Daemon:
         self.token_file: str | None = None
         self.stop_requested = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="task")
-        self.live = LiveSettings(settings, scheduler, assistant, self.router, self.executor)
+        self.live = SettingsControl(settings, scheduler, assistant, self.router, self.executor)
         self._journal_methods = JournalMethods(journal, feedback, assistant.completer, self.router)
         self.methods: dict[str, Method[Any]] = {}
         for family in (

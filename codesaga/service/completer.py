@@ -52,7 +52,7 @@ from codesaga.service.inflight import Generation, InFlight
 from codesaga.service.prompt_reads import PromptReads
 from codesaga.service.resolved_prompt import ResolvedPrompt, document_slot
 from codesaga.service.runner import ModelRunner, Priority
-from codesaga.settings import Settings
+from codesaga.settings import Live, Settings, live
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +78,8 @@ def window_limits(settings: Settings) -> WindowLimits:
 
 
 class Completer:
-    def __init__(self, settings: Settings, runner: ModelRunner, *, speculate: bool) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings | Live, runner: ModelRunner, *, speculate: bool) -> None:
+        self._live = live(settings)
         self.runner = runner
         self.may_speculate = speculate
         # Guards the cache, the in-flight registry and the window anchors: a decision on
@@ -93,15 +93,18 @@ class Completer:
         self._stats = CompletionStats()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="complete")
 
-    def reconfigure(self, settings: Settings) -> None:
-        """New settings (config.toml changed); cached completions made under other
-        completion settings (max tokens, lines) are forgotten."""
+    @property
+    def settings(self) -> Settings:
+        return self._live.current
+
+    def reconfigure(self, previous: Settings) -> None:
+        """The settings in force replaced ``previous`` (config.toml changed): cached
+        completions made under other completion settings (max tokens, lines) are forgotten."""
         changed = any(
-            getattr(settings, f.name) != getattr(self.settings, f.name)
-            for f in dataclasses.fields(settings)
+            getattr(previous, f.name) != getattr(self.settings, f.name)
+            for f in dataclasses.fields(previous)
             if f.name.startswith("completion_")
         )
-        self.settings = settings
         if changed:
             with self._lock:
                 self._cache.clear_answers()

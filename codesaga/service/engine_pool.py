@@ -11,7 +11,7 @@ from codesaga.domain.errors import ModelFileError, ModelNotInstalledError
 from codesaga.engine.port import Engine
 from codesaga.model_files.presets import PRESETS, Preset
 from codesaga.model_files.store import ModelStore
-from codesaga.settings import Settings
+from codesaga.settings import Live, Settings, live
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,13 @@ def pull_hint(name: str) -> str:
 
 
 class ModelResolver:
-    def __init__(self, settings: Settings, store: ModelStore) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings | Live, store: ModelStore) -> None:
+        self._live = live(settings)
         self.store = store
+
+    @property
+    def settings(self) -> Settings:
+        return self._live.current
 
     def resolve(self, role: Role, model: str | None = None) -> ResolvedModel:
         """The model for ``role``, or ``model`` (a preset, file or installed name) if given.

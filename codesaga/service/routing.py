@@ -26,7 +26,7 @@ from codesaga.domain.upstreams import Timeouts, UpstreamSpec
 from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
 from codesaga.service.engine_pool import ResolvedModel
 from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
-from codesaga.settings import Settings
+from codesaga.settings import Live, Settings, live
 
 log = logging.getLogger(__name__)
 
@@ -142,14 +142,20 @@ class Upstream:
 class Upstreams:
     """The configured upstreams and their health, shared by every Router of a daemon."""
 
-    def __init__(self, settings: Settings, connect: Connect) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings | Live, connect: Connect) -> None:
+        self._live = live(settings)
         self.connect = connect
         self.all: list[Upstream] = []
-        self.reconfigure(settings)
+        self.reconfigure()
 
-    def reconfigure(self, settings: Settings) -> None:
-        """New settings: an upstream that keeps its name and URL keeps its health."""
+    @property
+    def settings(self) -> Settings:
+        return self._live.current
+
+    def reconfigure(self) -> None:
+        """The settings in force changed: an upstream that keeps its name and URL keeps its
+        health."""
+        settings = self.settings
         timeouts = Timeouts(
             settings.upstream_connect_timeout,
             settings.upstream_first_token_timeout,
@@ -170,7 +176,6 @@ class Upstreams:
             if kept is not None:
                 upstream.down_until, upstream.last_error = kept.down_until, kept.last_error
             fresh.append(upstream)
-        self.settings = settings
         replaced, self.all[:] = self.all[:], fresh
         for upstream in replaced:
             upstream.close()

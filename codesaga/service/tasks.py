@@ -29,7 +29,7 @@ from codesaga.service.journal import Journal
 from codesaga.service.processes import current_owner
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
 from codesaga.service.syntax import check_syntax, defined_names, lost_names, require_parses
-from codesaga.settings import Settings
+from codesaga.settings import Live, Settings, live
 
 OnDelta = Callable[[str], None]
 
@@ -85,17 +85,21 @@ class Assistant:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Settings | Live,
         runner: ModelRunner,
         journal: Journal,
         completer: Completer | None = None,
     ) -> None:
-        self.settings = settings
+        self._live = live(settings)
         self.runner = runner
         self.journal = journal
         self.completer = completer or Completer(settings, runner, speculate=False)
         # The requests under way in this process, so status need not scan the journal.
         self.active: dict[str, RequestRecord] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self._live.current
 
     # -- the tasks ---------------------------------------------------------------------
 

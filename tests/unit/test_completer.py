@@ -354,7 +354,7 @@ def test_without_a_budget_the_read_budget_setting_decides(
     wait_for(lambda: completer.stats().get("warm-ups") == 1)
 
     waits = make()  # completion_read_budget_ms 0: every request waits for its whole prompt
-    waits.settings = dataclasses.replace(settings, completion_read_budget_ms=0)
+    waits._live.current = dataclasses.replace(settings, completion_read_budget_ms=0)
     waits._reads.speed = 50.0
     engine.enqueue("2")
     assert waits.complete(at(long_before, path="/w/other.py"), LINE).text == "2"

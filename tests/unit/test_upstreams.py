@@ -253,7 +253,7 @@ def test_a_reload_lets_a_running_answer_finish(codesaga_home: Path) -> None:
         upstreams = Upstreams(settings, RemoteEngine)
         stream = upstreams.all[0].engine(Role.CHAT).stream(CHAT)
         first = next(stream)
-        upstreams.reconfigure(settings)  # a reload: new upstreams, the old one's engine closes
+        upstreams.reconfigure()  # a reload: new upstreams, the old one's engine closes
         rest = list(stream)
         assert isinstance(first, Delta) and isinstance(rest[-1], Finished)
         assert rest[-1].reason == "stop"

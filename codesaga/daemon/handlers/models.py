@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codesaga.daemon.handlers.base import Call, Method
-from codesaga.daemon.live_settings import LiveSettings
+from codesaga.daemon.live_settings import SettingsControl
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.enums import Role
 from codesaga.protocol import params as t
@@ -14,7 +14,7 @@ from codesaga.service.routing import Router
 
 
 class ModelMethods:
-    def __init__(self, settings: LiveSettings, scheduler: Scheduler, router: Router) -> None:
+    def __init__(self, settings: SettingsControl, scheduler: Scheduler, router: Router) -> None:
         self.settings = settings
         self.scheduler = scheduler
         self.router = router
