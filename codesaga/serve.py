@@ -14,6 +14,8 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from codesaga import __version__
 from codesaga.daemon.config_watch import ConfigWatcher
@@ -32,6 +34,9 @@ from codesaga.protocol.runtime import (
 )
 from codesaga.service.engine_pool import EngineFactory
 from codesaga.settings import Settings, config_file, load_settings
+
+if TYPE_CHECKING:
+    from codesaga.daemon.http_api import HttpApi
 
 log = logging.getLogger("codesaga.daemon")
 SHUTDOWN_GRACE_SECONDS = 4.0
@@ -79,6 +84,19 @@ def run(settings: Settings | None = None, engine_factory: EngineFactory | None =
         lock.release()
 
 
+@dataclass
+class _Running:
+    """What one daemon run started, so that stopping undoes exactly that."""
+
+    daemon: Daemon
+    paths: RuntimePaths
+    token: str
+    server: UnixServer
+    websocket: WebSocketServer | None
+    openai: HttpApi | None = None
+    watchers: list[asyncio.Task[None]] = field(default_factory=list)
+
+
 async def _serve(
     settings: Settings, paths: RuntimePaths, engine_factory: EngineFactory | None
 ) -> int:
@@ -89,8 +107,24 @@ async def _serve(
     abandoned = daemon.abandon_dead_requests()
     if abandoned:
         log.warning("%d request(s) left unfinished by a process that died: failed", abandoned)
-    # Settle the WebSocket's configuration before any client can connect: a refused
-    # address must stop the daemon before it answers anyone.
+    running = _prepare(daemon, settings, paths)
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(daemon.executor)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, daemon.stop_requested.set)
+    await _start(running, settings)
+    try:
+        await daemon.stop_requested.wait()
+    finally:
+        await _stop(running)
+    return 0
+
+
+def _prepare(daemon: Daemon, settings: Settings, paths: RuntimePaths) -> _Running:
+    """The transports and watchers, before any client can connect."""
+    # Settle the WebSocket's configuration first: a refused address must stop the daemon
+    # before it answers anyone.
     token = new_token()
     websocket = None
     if settings.ws_port >= 0:
@@ -101,78 +135,70 @@ async def _serve(
             token,
             parse_origins(settings.ws_origins),
             settings.ws_open_timeout,
-            force_bind=bool(settings.ws_force_bind),
+            force_bind=settings.ws_force_bind,
         )
-    server = UnixServer(daemon, paths.socket)
+    running = _Running(daemon, paths, token, UnixServer(daemon, paths.socket), websocket)
     # Both watchers exist before the first client can connect: a file added to the context
     # or a config.toml edit made the moment `daemon start` returns is not missed.
-    context_watcher = daemon.context_watcher
     config_watcher = ConfigWatcher(
         config_file(), daemon.file_settings, load_settings, lambda fresh: _reload(daemon, fresh)
     )
-    watchers = [
+    running.watchers += [
         asyncio.create_task(config_watcher.run()),
-        asyncio.create_task(context_watcher.run()),
+        asyncio.create_task(daemon.context_watcher.run()),
     ]
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(daemon.executor)
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.add_signal_handler(sig, daemon.stop_requested.set)
-    await server.start()
+    return running
+
+
+async def _start(running: _Running, settings: Settings) -> None:
+    daemon, paths = running.daemon, running.paths
+    await running.server.start()
     write_private(paths.pid, f"{os.getpid()}\n")
     # The secret WebSocket clients (the editor) must present; a new one every start.
-    write_private(paths.token, token + "\n")
-    if websocket is not None:
+    write_private(paths.token, running.token + "\n")
+    daemon.token_file = str(paths.token)
+    if running.websocket is not None:
+        websocket = running.websocket
         await websocket.start()
         daemon.websocket_url = websocket.url
-        daemon.token_file = str(paths.token)
-        write_private(
-            paths.websocket,
-            json.dumps(
-                {"url": websocket.url, "port": websocket.port, "token_file": str(paths.token)}
-            ),
-        )
+        found = {"url": websocket.url, "port": websocket.port, "token_file": str(paths.token)}
+        write_private(paths.websocket, json.dumps(found))
         log.info("WebSocket for editors on %s", websocket.url)
-    openai = None
     if settings.openai_port >= 0:
         from codesaga.daemon.http_api import HttpApi
 
-        openai = HttpApi(
-            daemon, "127.0.0.1", settings.openai_port, token, parse_origins(settings.ws_origins)
-        )
+        origins = parse_origins(settings.ws_origins)
+        openai = HttpApi(daemon, "127.0.0.1", settings.openai_port, running.token, origins)
         await openai.start()
-        daemon.openai_url = openai.url
-        daemon.token_file = str(paths.token)
+        running.openai, daemon.openai_url = openai, openai.url
         write_private(paths.openai, json.dumps({"url": openai.url, "token_file": str(paths.token)}))
         log.info("OpenAI-compatible API on %s", openai.url)
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
-    watchers.append(asyncio.create_task(_idle_watch(daemon)))
-    try:
-        await daemon.stop_requested.wait()
-    finally:
-        log.info("stopping")
-        server.stop_accepting()
-        if websocket is not None:
-            websocket.stop_accepting()
-        if openai is not None:
-            openai.stop_accepting()
-        for conn in list(daemon.connections):
-            conn.cancel_all()
-        # Cancelled generations stop within a token; their journal entries close as cancelled.
-        await loop.run_in_executor(None, daemon.scheduler.close, SHUTDOWN_GRACE_SECONDS)
-        await _drain(daemon, deadline=time.monotonic() + 0.5)
-        if openai is not None:
-            await openai.close()  # its cancelled answers sent, its connections closed
-        await server.close_connections()
-        for watcher in watchers:
-            watcher.cancel()
-        await asyncio.gather(*watchers, return_exceptions=True)
-        server.remove_socket()
-        remove_quietly(paths.pid, paths.token, paths.websocket, paths.openai)
-        daemon.close()
-        log.info("stopped")
-    return 0
+    running.watchers.append(asyncio.create_task(_idle_watch(daemon)))
+
+
+async def _stop(running: _Running) -> None:
+    daemon, paths = running.daemon, running.paths
+    log.info("stopping")
+    for transport in (running.server, running.websocket, running.openai):
+        if transport is not None:
+            transport.stop_accepting()
+    for conn in list(daemon.connections):
+        conn.cancel_all()
+    # Cancelled generations stop within a token; their journal entries close as cancelled.
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, daemon.scheduler.close, SHUTDOWN_GRACE_SECONDS)
+    await _drain(daemon, deadline=time.monotonic() + 0.5)
+    if running.openai is not None:
+        await running.openai.close()  # its cancelled answers sent, its connections closed
+    await running.server.close_connections()
+    for watcher in running.watchers:
+        watcher.cancel()
+    await asyncio.gather(*running.watchers, return_exceptions=True)
+    running.server.remove_socket()
+    remove_quietly(paths.pid, paths.token, paths.websocket, paths.openai)
+    daemon.close()
+    log.info("stopped")
 
 
 async def _drain(daemon: Daemon, deadline: float) -> None:
