@@ -17,32 +17,47 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from codesaga.domain.errors import UpstreamError
 from codesaga.domain.fim import FORMATS, FimFormat
 from codesaga.domain.stops import StopScanner
 from codesaga.domain.upstreams import Timeouts, UpstreamKind, UpstreamSpec
+from codesaga.engine.http_connections import Connections
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
+from codesaga.engine.stream_events import (
+    MAX_ERROR_BODY,
+    decode_event,
+    drain,
+    sse_data,
+    text_and_finish,
+)
 
 if TYPE_CHECKING:
     import httpx
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
-MAX_ERROR_BODY = 400  # characters of an error response worth showing
-MAX_EVENT_BYTES = 1024 * 1024  # one server-sent event; past that the stream is nonsense
 CHARS_PER_TOKEN = 3  # a cautious estimate: we cannot count a remote model's tokens
-DRAIN_SECONDS = 0.25  # for the end of a body after its [DONE]: it follows at once
 
 
 _END = object()
 _CANCELLED = object()
-T = TypeVar("T")
+
+
+@dataclass
+class _Relayed:
+    """What a stream came to: why it ended, when its first text came, how many pieces of
+    text it had and the server's usage counts."""
+
+    reason: Literal["stop", "length", "cancelled"] = "stop"
+    first_at: float | None = None
+    produced: int = 0
+    usage: dict[str, Any] = field(default_factory=dict)
 
 
 def fim_format(spec: UpstreamSpec, model: str) -> FimFormat | None:
@@ -52,44 +67,6 @@ def fim_format(spec: UpstreamSpec, model: str) -> FimFormat | None:
         if wanted == fmt.family or (not wanted and fmt.family in model.lower()):
             return fmt
     return None
-
-
-class _Connections:
-    """An HTTP client with keep-alive and the event loop it lives on, run by a thread of its
-    own: each request, from whichever worker thread, runs its steps there."""
-
-    def __init__(self, name: str, connect_timeout: float, trust_env: bool) -> None:
-        import httpx
-
-        self.loop = asyncio.new_event_loop()
-        # No read timeout: the engine times the first token and the pauses between tokens.
-        timeout = httpx.Timeout(connect_timeout, read=None)
-        self.client = httpx.AsyncClient(timeout=timeout, trust_env=trust_env)
-        self._thread = threading.Thread(target=self._serve, name=f"upstream {name}", daemon=True)
-        self._thread.start()
-
-    def run(self, step: Coroutine[Any, Any, T]) -> T:
-        """Run ``step`` on the loop; its result (or exception)."""
-        return asyncio.run_coroutine_threadsafe(step, self.loop).result()
-
-    def finish(self, cleanup: Coroutine[Any, Any, object]) -> None:
-        """Run ``cleanup`` on the loop, waiting for it unless this is the loop's own thread
-        (a stream the garbage collector closes there), where waiting would never end."""
-        done = asyncio.run_coroutine_threadsafe(cleanup, self.loop)
-        if threading.current_thread() is not self._thread:
-            done.result()
-
-    def close(self) -> None:
-        self.finish(self.client.aclose())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        if threading.current_thread() is not self._thread:
-            self._thread.join()
-
-    def _serve(self) -> None:
-        try:
-            self.loop.run_forever()
-        finally:
-            self.loop.close()
 
 
 class RemoteEngine:
@@ -108,7 +85,7 @@ class RemoteEngine:
             metadata={"upstream": spec.name, "url": spec.display_url},
         )
         self._lock = threading.Lock()
-        self._io: _Connections | None = None  # opened by the first request
+        self._io: Connections | None = None  # opened by the first request
         self._users = 0  # requests running on ``_io``
         self._closing = False  # close() was asked while some ran
 
@@ -131,58 +108,69 @@ class RemoteEngine:
         path, body = self._endpoint(request)
         scanner = StopScanner(request.stop)
         started = time.perf_counter()
-        first_at: float | None = None
-        produced = 0
-        usage: dict[str, Any] = {}
-        reason: Literal["stop", "length", "cancelled"] = "stop"
         with self._connections() as io:
-            events = self._events(io.client, path, body)
-            try:
-                while True:
-                    limit = self.timeouts.first_token if first_at is None else self.timeouts.idle
-                    event = io.run(
-                        self._next(events, limit, cancel, before_output=first_at is None)
-                    )
-                    if event is _END:
-                        break
-                    if event is _CANCELLED:
-                        reason = "cancelled"
-                        break
-                    assert isinstance(event, dict)
-                    usage = event.get("usage") or usage
-                    text, finish = self._piece(event)
-                    if text:
-                        if first_at is None:
-                            first_at = time.perf_counter()
-                        produced += 1
-                        shown = scanner.feed(text)
-                        if shown:
-                            yield Delta(shown)
-                        if scanner.stopped:
-                            break
-                    if finish in ("length", "stop"):
-                        reason = "length" if finish == "length" else "stop"
-            except UpstreamError as exc:
-                raise UpstreamError(
-                    self._scrub(str(exc)), before_output=first_at is None and exc.before_output
-                ) from None
-            finally:
-                io.finish(events.aclose())  # an unfinished response closes its connection
-        if reason != "cancelled":
+            relayed = yield from self._relay(
+                io, self._events(io.client, path, body), scanner, cancel
+            )
+        if relayed.reason != "cancelled":
             rest = scanner.flush()
             if rest:
                 yield Delta(rest)
         done = time.perf_counter()
-        first = first_at or done
+        first = relayed.first_at or done
+        usage = relayed.usage
         prompt_tokens = int(usage.get("prompt_tokens") or self.count_tokens(request))
         yield Finished(
-            reason=reason,
+            reason=relayed.reason,
             prompt_tokens=prompt_tokens,
             prompt_tokens_evaluated=prompt_tokens,
-            completion_tokens=int(usage.get("completion_tokens") or produced),
+            completion_tokens=int(usage.get("completion_tokens") or relayed.produced),
             prompt_seconds=first - started,
             generation_seconds=done - first,
         )
+
+    def _relay(
+        self,
+        io: Connections,
+        events: AsyncGenerator[dict[str, Any]],
+        scanner: StopScanner,
+        cancel: CancelToken | None,
+    ) -> Generator[Delta, None, _Relayed]:
+        """The text of ``events`` as deltas, until their end, a stop or ``cancel``, each
+        event awaited within its timeout; then closes them."""
+        got = _Relayed()
+        try:
+            while True:
+                limit = self.timeouts.first_token if got.first_at is None else self.timeouts.idle
+                event = io.run(
+                    self._next(events, limit, cancel, before_output=got.first_at is None)
+                )
+                if event is _END:
+                    break
+                if event is _CANCELLED:
+                    got.reason = "cancelled"
+                    break
+                assert isinstance(event, dict)
+                got.usage = event.get("usage") or got.usage
+                text, finish = text_and_finish(event)
+                if text:
+                    if got.first_at is None:
+                        got.first_at = time.perf_counter()
+                    got.produced += 1
+                    shown = scanner.feed(text)
+                    if shown:
+                        yield Delta(shown)
+                    if scanner.stopped:
+                        break
+                if finish in ("length", "stop"):
+                    got.reason = "length" if finish == "length" else "stop"
+        except UpstreamError as exc:
+            raise UpstreamError(
+                self._scrub(str(exc)), before_output=got.first_at is None and exc.before_output
+            ) from None
+        finally:
+            io.finish(events.aclose())  # an unfinished response closes its connection
+        return got
 
     def close(self) -> None:
         """Close the connections: now, or once the requests still running end. A request
@@ -196,11 +184,11 @@ class RemoteEngine:
             io.close()
 
     @contextlib.contextmanager
-    def _connections(self) -> Iterator[_Connections]:
+    def _connections(self) -> Iterator[Connections]:
         """The engine's connections, for one request."""
         with self._lock:
             if self._io is None:
-                self._io = _Connections(self.info.name, self.timeouts.connect, self._trust_env())
+                self._io = Connections(self.info.name, self.timeouts.connect, self._trust_env())
             io = self._io
             self._users += 1
         try:
@@ -301,12 +289,12 @@ class RemoteEngine:
                         "not a stream of server-sent events; is the URL an OpenAI-"
                         "compatible API (it usually ends in /v1)?"
                     )
-                events = _sse_data(response.aiter_lines())
+                events = sse_data(response.aiter_lines())
                 async for data in events:
                     if data == "[DONE]":
-                        await _drain(events)
+                        await drain(events)
                         return
-                    yield self._decode(data)
+                    yield decode_event(data, self.spec.name)
         except httpx.HTTPError as exc:
             raise UpstreamError(self._describe(exc)) from None
 
@@ -338,38 +326,6 @@ class RemoteEngine:
                     f"{limit:g} s while we waited for {what}; it is overloaded or stuck",
                     before_output=before_output,
                 )
-
-    def _decode(self, data: str) -> dict[str, Any]:
-        try:
-            event = json.loads(data)
-        except ValueError:
-            raise UpstreamError(
-                f"upstream {self.spec.name} sent a malformed event ({data[:80]!r}); it may not "
-                "be an OpenAI-compatible server"
-            ) from None
-        if not isinstance(event, dict):
-            raise UpstreamError(f"upstream {self.spec.name} sent {data[:80]!r}, not an object")
-        error = event.get("error")
-        if error:
-            message = error.get("message") if isinstance(error, dict) else error
-            raise UpstreamError(
-                f"upstream {self.spec.name} failed: {str(message)[:MAX_ERROR_BODY]}"
-            )
-        return event
-
-    @staticmethod
-    def _piece(event: dict[str, Any]) -> tuple[str, str | None]:
-        """(text, finish reason) of one event of any of the three endpoints."""
-        choices = event.get("choices")
-        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
-            choice = choices[0]
-            delta = choice.get("delta")
-            text = delta.get("content") if isinstance(delta, dict) else choice.get("text")
-            return str(text or ""), choice.get("finish_reason")
-        if "content" in event:  # llama-server's /infill
-            finish = "stop" if event.get("stop") else None
-            return str(event.get("content") or ""), finish
-        return "", None
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "text/event-stream, application/json"}
@@ -404,34 +360,3 @@ class RemoteEngine:
     def _scrub(self, text: str) -> str:
         key = self.spec.key
         return text.replace(key, "***") if key else text
-
-
-async def _drain(events: AsyncIterator[str]) -> None:
-    """Read what follows ``[DONE]`` (the body's last chunk, as a rule) so that the connection
-    can serve the next request. A server that keeps the stream open only loses it."""
-    import httpx
-
-    with contextlib.suppress(TimeoutError, httpx.HTTPError, UpstreamError):
-        async with asyncio.timeout(DRAIN_SECONDS):
-            async for _ in events:
-                pass
-
-
-async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The data of each server-sent event (fields other than data are ignored)."""
-    data: list[str] = []
-    size = 0
-    async for line in lines:
-        if not line:
-            if data:
-                yield "\n".join(data)
-            data, size = [], 0
-        elif line.startswith("data:"):
-            value = line[5:]
-            data.append(value[1:] if value.startswith(" ") else value)
-            size += len(value)
-            if size > MAX_EVENT_BYTES:
-                raise UpstreamError("an upstream sent an event larger than 1 MiB; giving up")
-        # comments (":...") and event:, id:, retry: fields carry nothing we use
-    if data:
-        yield "\n".join(data)

@@ -1,0 +1,81 @@
+"""The events of a streamed completion from an OpenAI-compatible server (or llama-server's
+``/infill``): the data of each server-sent event, decoded as a JSON object, and its text and
+finish reason."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from codesaga.domain.errors import UpstreamError
+
+MAX_ERROR_BODY = 400  # characters of an error response worth showing
+MAX_EVENT_BYTES = 1024 * 1024  # one server-sent event; past that the stream is nonsense
+DRAIN_SECONDS = 0.25  # for the end of a body after its [DONE]: it follows at once
+
+
+async def sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The data of each server-sent event (fields other than data are ignored)."""
+    data: list[str] = []
+    size = 0
+    async for line in lines:
+        if not line:
+            if data:
+                yield "\n".join(data)
+            data, size = [], 0
+        elif line.startswith("data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(" ") else value)
+            size += len(value)
+            if size > MAX_EVENT_BYTES:
+                raise UpstreamError("an upstream sent an event larger than 1 MiB; giving up")
+        # comments (":...") and event:, id:, retry: fields carry nothing we use
+    if data:
+        yield "\n".join(data)
+
+
+async def drain(events: AsyncIterator[str]) -> None:
+    """Read what follows ``[DONE]`` (the body's last chunk, as a rule) so that the connection
+    can serve the next request. A server that keeps the stream open only loses it."""
+    import httpx
+
+    with contextlib.suppress(TimeoutError, httpx.HTTPError, UpstreamError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for _ in events:
+                pass
+
+
+def decode_event(data: str, upstream: str) -> dict[str, Any]:
+    """One event's data as a JSON object; an ``UpstreamError`` (naming ``upstream``) if it is
+    not one, or if it reports an error."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        raise UpstreamError(
+            f"upstream {upstream} sent a malformed event ({data[:80]!r}); it may not "
+            "be an OpenAI-compatible server"
+        ) from None
+    if not isinstance(event, dict):
+        raise UpstreamError(f"upstream {upstream} sent {data[:80]!r}, not an object")
+    error = event.get("error")
+    if error:
+        message = error.get("message") if isinstance(error, dict) else error
+        raise UpstreamError(f"upstream {upstream} failed: {str(message)[:MAX_ERROR_BODY]}")
+    return event
+
+
+def text_and_finish(event: dict[str, Any]) -> tuple[str, str | None]:
+    """(text, finish reason) of one event of any of the three endpoints."""
+    choices = event.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        choice = choices[0]
+        delta = choice.get("delta")
+        text = delta.get("content") if isinstance(delta, dict) else choice.get("text")
+        return str(text or ""), choice.get("finish_reason")
+    if "content" in event:  # llama-server's /infill
+        finish = "stop" if event.get("stop") else None
+        return str(event.get("content") or ""), finish
+    return "", None
