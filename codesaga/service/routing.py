@@ -10,7 +10,6 @@ is returned as notes, which end up in the journal next to the model that answere
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from codesaga.domain.model_instance import ModelInstance
 from codesaga.domain.upstreams import Timeouts, UpstreamSpec
 from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
 from codesaga.service.engine_pool import ResolvedModel
+from codesaga.service.hedging import hedge
 from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
 from codesaga.settings import Live, Settings, live
 
@@ -277,11 +277,19 @@ class Router:
                 on_start()
             started = True
 
-        hedge = self.settings.upstream_hedge_tokens
+        hedge_tokens = self.settings.upstream_hedge_tokens
         while candidates:
-            if hedge and request.max_tokens <= hedge and len(candidates) >= 2:
+            if hedge_tokens and request.max_tokens <= hedge_tokens and len(candidates) >= 2:
                 pair, candidates = candidates[:2], candidates[2:]
-                outcome = self._hedged(pair, role, request, on_delta, cancel, start_once, notes)
+                outcome = hedge(
+                    pair,
+                    lambda up, forward, token, own: self._try(
+                        up, role, request, forward, token, start_once, own
+                    ),
+                    on_delta,
+                    cancel,
+                    notes,
+                )
             else:
                 first, candidates = candidates[0], candidates[1:]
                 outcome = self._try(first, role, request, on_delta, cancel, start_once, notes)
@@ -329,76 +337,6 @@ class Router:
             return None
         upstream.answered(time.monotonic() - began)
         return Outcome(finished, _resolved(engine))
-
-    def _hedged(
-        self,
-        pair: list[Upstream],
-        role: Role,
-        request: GenerationRequest,
-        on_delta: OnDelta | None,
-        cancel: CancelToken,
-        on_start: Callable[[], None],
-        notes: list[str],
-    ) -> Outcome | None:
-        """Send to both; the first to produce text (or finish) wins, the other is cancelled."""
-        tokens = {u.name: CancelToken() for u in pair}
-        lock = threading.Lock()
-        winner: list[str] = []
-        results: queue.Queue[tuple[Upstream, Outcome | UpstreamError | None, list[str]]] = (
-            queue.Queue()
-        )
-
-        def claim(name: str) -> bool:
-            with lock:
-                if not winner:
-                    winner.append(name)
-                    for other, token in tokens.items():
-                        if other != name:
-                            token.cancel()
-                return winner[0] == name
-
-        def run(upstream: Upstream) -> None:
-            own: list[str] = []
-
-            def forward(text: str) -> None:
-                if claim(upstream.name) and on_delta is not None:
-                    on_delta(text)
-
-            outcome: Outcome | UpstreamError | None
-            try:
-                outcome = self._try(
-                    upstream, role, request, forward, tokens[upstream.name], on_start, own
-                )
-            except UpstreamError as exc:  # failed after its first text
-                outcome = exc
-            results.put((upstream, outcome, own))
-
-        for upstream in pair:
-            threading.Thread(target=run, args=(upstream,), daemon=True).start()
-        pending = len(pair)
-        while pending:
-            try:
-                upstream, outcome, own = results.get(timeout=0.1)
-            except queue.Empty:
-                if cancel.cancelled:
-                    for token in tokens.values():
-                        token.cancel()
-                continue
-            pending -= 1
-            notes.extend(own)
-            if isinstance(outcome, UpstreamError):
-                if claim(upstream.name):
-                    raise outcome  # the client has seen part of this answer
-                continue
-            if outcome is None:
-                continue
-            if outcome.finished.reason == "cancelled" and not cancel.cancelled:
-                continue  # the loser
-            if claim(upstream.name):
-                loser = [u.name for u in pair if u is not upstream]
-                notes.append(f"hedged with {', '.join(loser)}; {upstream.name} answered first")
-                return outcome
-        return None
 
     def _why_not_local(self, model: str | None) -> str:
         if model is not None:
