@@ -48,7 +48,7 @@ from codesaga.service.runner import RunOptions
 
 if TYPE_CHECKING:
     from codesaga.daemon.service import Daemon
-    from codesaga.service.tasks import TaskResult
+    from codesaga.service.task_result import TaskResult
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = p.MAX_MESSAGE_BYTES

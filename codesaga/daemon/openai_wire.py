@@ -15,7 +15,7 @@ from codesaga.domain.prompts import Message
 from codesaga.protocol import jsonrpc as p
 
 if TYPE_CHECKING:
-    from codesaga.service.tasks import TaskResult
+    from codesaga.service.task_result import TaskResult
 
 DEFAULT_MODEL = "codesaga"  # the role's model, local or routed upstream
 ROLES = ("system", "user", "assistant")

@@ -19,7 +19,8 @@ from codesaga.engine.port import GenerationRequest
 from codesaga.fs import read_source
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
 from codesaga.service.stores import DiskStore
-from codesaga.service.tasks import Assistant, TaskResult
+from codesaga.service.task_result import TaskResult
+from codesaga.service.tasks import Assistant
 
 PARTIAL_SAVE_SECONDS = 0.5  # how often a streaming answer is saved, so a crash keeps it
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,63 +19,24 @@ from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.errors import CancelledError, InputError, ModelError
 from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
-from codesaga.domain.requests import RequestRecord, Timings, new_request_id
+from codesaga.domain.requests import RequestRecord, new_request_id
 from codesaga.domain.source import decode_source
 from codesaga.engine.port import Finished, GenerationRequest
 from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal
 from codesaga.service.processes import current_owner
+from codesaga.service.rewrite_warnings import (
+    broken_original_warning,
+    lost_names_warning,
+    unchanged_warning,
+)
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
-from codesaga.service.syntax import check_syntax, defined_names, lost_names, require_parses
+from codesaga.service.syntax import defined_names, lost_names, require_parses
+from codesaga.service.task_result import TaskResult, timings_of
 from codesaga.settings import Live, Settings, live
 
 OnDelta = Callable[[str], None]
-
-
-@dataclass
-class TaskResult:
-    request_id: str
-    type: RequestType
-    model: str
-    text: str  # the answer, the whole new file, or the text to insert
-    diff: str | None = None
-    path: str | None = None
-    applied: bool = False
-    finished: Finished | None = None
-    warnings: list[str] = field(default_factory=list)
-    cached: bool = False
-    source: str | None = None  # completions: model, cache, type-through or in-flight
-    partial: bool = False
-    candidates: list[str] | None = None  # completions, when several were asked for
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "request_id": self.request_id,
-            "type": str(self.type),
-            "model": self.model,
-            "text": self.text,
-        }
-        if self.diff is not None:
-            data.update(diff=self.diff, path=self.path, applied=self.applied)
-        if self.finished is not None:
-            f = self.finished
-            data["usage"] = {
-                "prompt_tokens": f.prompt_tokens,
-                "prompt_tokens_evaluated": f.prompt_tokens_evaluated,
-                "completion_tokens": f.completion_tokens,
-                "prompt_seconds": round(f.prompt_seconds, 4),
-                "generation_seconds": round(f.generation_seconds, 4),
-            }
-            data["usage"]["cached"] = self.cached
-        if self.warnings:
-            data["warnings"] = self.warnings
-        if self.source is not None:
-            data["source"] = self.source
-            data["partial"] = self.partial
-        if self.candidates is not None:
-            data["candidates"] = self.candidates
-        return data
 
 
 class Assistant:
@@ -256,7 +216,7 @@ class Assistant:
             rec.model = done.model
             rec.cached = done.source != "model"
             if done.finished is not None and done.source == "model":
-                rec.timings = _timings(done.finished)
+                rec.timings = timings_of(done.finished)
             # An answer without the model evaluated nothing: its usage says so.
             nothing = Finished.without_output()
             result = TaskResult(
@@ -376,12 +336,12 @@ class Assistant:
         result.text = new_text
         result.path = ctx.path
         result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
-        result.warnings.extend(w for w in [_unchanged_warning(result.diff, record.type)] if w)
+        result.warnings.extend(w for w in [unchanged_warning(result.diff, record.type)] if w)
         lost = lost_names(ctx.language.id, ctx.content, new_text)
         if lost:
-            result.warnings.append(_lost_names_warning(lost))
+            result.warnings.append(lost_names_warning(lost))
         if record.type is RequestType.REFACTOR:
-            result.warnings.extend(w for w in [_broken_original_warning(ctx)] if w)
+            result.warnings.extend(w for w in [broken_original_warning(ctx)] if w)
         if apply and result.diff and file is not None:
             write_atomic(file, new_text, expected=original)
             result.applied = True
@@ -410,7 +370,7 @@ class Assistant:
         finished, resolved = outcome.finished, outcome.model
         record.model = resolved.name
         record.cached = outcome.cached
-        record.timings = _timings(finished, outcome.queue_seconds)
+        record.timings = timings_of(finished, outcome.queue_seconds)
         if finished.reason == "cancelled":
             record.output = finished.text
             raise CancelledError("the request was cancelled")
@@ -423,41 +383,3 @@ class Assistant:
             warnings=[*([resolved.warning] if resolved.warning else []), *outcome.notes],
             cached=outcome.cached,
         )
-
-
-def _timings(finished: Finished, queue_seconds: float = 0.0) -> Timings:
-    return Timings(
-        queue_seconds=queue_seconds,
-        prompt_seconds=finished.prompt_seconds,
-        generation_seconds=finished.generation_seconds,
-        prompt_tokens=finished.prompt_tokens,
-        prompt_tokens_evaluated=finished.prompt_tokens_evaluated,
-        completion_tokens=finished.completion_tokens,
-    )
-
-
-def _lost_names_warning(lost: list[str]) -> str:
-    shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
-    return (
-        f"the rewrite no longer defines {shown} (renamed or removed): code that uses "
-        f"{'it' if len(lost) == 1 else 'them'} elsewhere may break"
-    )
-
-
-def _broken_original_warning(ctx: CodeContext) -> str | None:
-    """A refactor keeps what working code does; code that does not parse gives the model
-    nothing to keep (it may write another program), and no names can be checked."""
-    check = check_syntax(ctx.language.id, ctx.content)
-    if check.ok or not check.checked:
-        return None
-    where = f" (line {check.line})" if check.line else ""
-    return (
-        f"{ctx.path or 'the original'} does not parse as {ctx.language.name}{where}, so the "
-        "rewrite could not be checked against it; to repair an error use `codesaga fix`"
-    )
-
-
-def _unchanged_warning(diff: str, kind: RequestType) -> str | None:
-    if diff:
-        return None
-    return f"the model returned the code unchanged; no {kind} was made"
