@@ -17,7 +17,7 @@ from codesaga.domain.errors import InputError
 from codesaga.domain.prompts import Message
 from codesaga.engine.port import GenerationRequest
 from codesaga.fs import read_source
-from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
+from codesaga.service.runner import NO_OPTIONS, ModelRunner, OnDelta, RunOptions
 from codesaga.service.stores import DiskStore
 from codesaga.service.task_result import TaskResult
 from codesaga.service.tasks import Assistant
@@ -172,6 +172,35 @@ class Chats:
         run: RunOptions = NO_OPTIONS,
     ) -> ChatReply:
         """Add ``message`` (None: answer the last user message again, for /retry) and answer."""
+        session = self._ask(ref, message)
+        model = run.model or session.model
+        info, _ = self.runner.info(Role.CHAT, model)
+        reserve = min(self.assistant.settings.max_tokens, info.n_ctx // 4)
+
+        def count(messages: list[Message]) -> int:
+            return self.runner.count_tokens(Role.CHAT, GenerationRequest(messages=messages), model)
+
+        fitted = fit_conversation(session, count, info.n_ctx - reserve)
+        answer = _SavedAnswer(session, self.store, run.on_delta)
+        try:
+            result = self.assistant.chat(
+                fitted.messages,
+                dataclasses.replace(run, on_delta=answer.streamed, model=model),
+                max_tokens=reserve,
+                cache_slot=session.id,
+                sources=tuple(a.path for a in session.attachments),
+            )
+        except BaseException:
+            answer.keep_partial()  # kept, and marked interrupted
+            raise
+        answer.complete(result.text, result.request_id)
+        if fitted.notice:
+            result.warnings.append(fitted.notice)
+        return ChatReply(result, session, fitted.notice)
+
+    def _ask(self, ref: str, message: str | None) -> Session:
+        """The session with ``message`` as its last turn (saved before the model starts), or
+        with the answers after its last question dropped, to answer it again."""
         with self._lock:
             session = self.find(ref)
             if message is not None:
@@ -182,48 +211,33 @@ class Chats:
                 while session.turns and session.turns[-1].role == "assistant":
                     session.turns.pop()
             self.store.save(session)
-        model = run.model or session.model
-        info, _ = self.runner.info(Role.CHAT, model)
-        reserve = min(self.assistant.settings.max_tokens, info.n_ctx // 4)
+        return session
 
-        def count(messages: list[Message]) -> int:
-            return self.runner.count_tokens(Role.CHAT, GenerationRequest(messages=messages), model)
 
-        fitted = fit_conversation(session, count, info.n_ctx - reserve)
-        answer = Turn("assistant", "", interrupted=True)
-        session.turns.append(answer)
-        self.store.save(session)
-        parts: list[str] = []
-        last_save = time.monotonic()
+class _SavedAnswer:
+    """An answer being streamed into its session: saved every PARTIAL_SAVE_SECONDS (marked
+    interrupted) so that a crash keeps what was said, then saved whole."""
 
-        def streamed(text: str) -> None:
-            nonlocal last_save
-            parts.append(text)
-            if run.on_delta is not None:
-                run.on_delta(text)
-            if time.monotonic() - last_save >= PARTIAL_SAVE_SECONDS:
-                answer.content = "".join(parts)
-                self.store.save(session)
-                last_save = time.monotonic()
+    def __init__(self, session: Session, store: SessionStore, on_delta: OnDelta | None) -> None:
+        self.session, self.store, self.on_delta = session, store, on_delta
+        self.turn = Turn("assistant", "", interrupted=True)
+        self.parts: list[str] = []
+        session.turns.append(self.turn)
+        store.save(session)
+        self.saved_at = time.monotonic()
 
-        try:
-            result = self.assistant.chat(
-                fitted.messages,
-                dataclasses.replace(run, on_delta=streamed, model=model),
-                max_tokens=reserve,
-                cache_slot=session.id,
-                sources=tuple(a.path for a in session.attachments),
-            )
-        except BaseException:
-            answer.content = "".join(parts)  # kept, and marked interrupted
-            self.store.save(session)
-            raise
-        answer.content, answer.interrupted, answer.request_id = (
-            result.text,
-            False,
-            result.request_id,
-        )
-        self.store.save(session)
-        if fitted.notice:
-            result.warnings.append(fitted.notice)
-        return ChatReply(result, session, fitted.notice)
+    def streamed(self, text: str) -> None:
+        self.parts.append(text)
+        if self.on_delta is not None:
+            self.on_delta(text)
+        if time.monotonic() - self.saved_at >= PARTIAL_SAVE_SECONDS:
+            self.keep_partial()
+            self.saved_at = time.monotonic()
+
+    def keep_partial(self) -> None:
+        self.turn.content = "".join(self.parts)
+        self.store.save(self.session)
+
+    def complete(self, text: str, request_id: str) -> None:
+        self.turn.content, self.turn.interrupted, self.turn.request_id = text, False, request_id
+        self.store.save(self.session)
