@@ -260,14 +260,7 @@ class Router:
         candidates = self.candidates(role, model)
         private = self.settings.privacy.first_private(request.sources)
         if private is not None and candidates:
-            path, pattern = private
-            if model is not None or not self.settings.upstream_fallback_local:
-                raise PrivateContentError(
-                    f"{path} matches private_paths ({pattern}), so it is never sent to an "
-                    f"upstream, and no local model may answer ({self._why_not_local(model)}); "
-                    "remove it from the request or allow local answers"
-                )
-            notes.append(f"{path} is private ({pattern}): answered by the local model")
+            notes.append(self._kept_local(private, model))
             candidates = []
         started = False
 
@@ -337,6 +330,18 @@ class Router:
             return None
         upstream.answered(time.monotonic() - began)
         return Outcome(finished, _resolved(engine))
+
+    def _kept_local(self, private: tuple[str, str], model: str | None) -> str:
+        """A request holding a private file goes to the local model (the note says so), or
+        is refused when no local model may answer it."""
+        path, pattern = private
+        if model is not None or not self.settings.upstream_fallback_local:
+            raise PrivateContentError(
+                f"{path} matches private_paths ({pattern}), so it is never sent to an "
+                f"upstream, and no local model may answer ({self._why_not_local(model)}); "
+                "remove it from the request or allow local answers"
+            )
+        return f"{path} is private ({pattern}): answered by the local model"
 
     def _why_not_local(self, model: str | None) -> str:
         if model is not None:
