@@ -9,13 +9,12 @@ what tests and benchmarks use so they never touch the real home.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import UsageError
@@ -27,6 +26,7 @@ from codesaga.domain.upstreams import (
     parse_roles,
     parse_upstream,
 )
+from codesaga.setting_values import coerce, digest
 
 APP_NAME = "codesaga"
 ENV_PREFIX = "CODESAGA_"
@@ -213,7 +213,7 @@ class Settings:
         running daemon does not share (it was started from another environment, or
         ``models load`` changed it). Digests, not values: keys must not travel."""
         return {
-            f.name: _digest(getattr(self, f.name))
+            f.name: digest(getattr(self, f.name))
             for f in dataclasses.fields(self)
             if f.name not in CLIENT_ONLY_KEYS
         }
@@ -334,74 +334,6 @@ RESTART_KEYS = frozenset(
 )
 
 
-def _digest(value: Any) -> str:
-    return hashlib.sha256(repr(_canonical(value)).encode()).hexdigest()[:16]
-
-
-def _canonical(value: Any) -> Any:
-    """Plain nested tuples for a digest; unlike ``repr`` it includes fields kept out of
-    reprs (an upstream's key)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        return tuple((f.name, _canonical(getattr(value, f.name))) for f in fields)
-    if isinstance(value, Mapping):
-        return tuple(sorted((str(k), _canonical(v)) for k, v in value.items()))
-    if isinstance(value, tuple | list):
-        return tuple(_canonical(v) for v in value)
-    return str(value) if isinstance(value, Path) else value
-
-
-TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
-
-
-def _coerce(name: str, raw: Any, target: Any, source: str) -> Any:
-    """``raw`` (a string from the environment, or a TOML value) as the key's type; a
-    ``UsageError`` naming the key, and the choices where there are some, when it is not."""
-    if get_origin(target) is Literal:
-        choices = get_args(target)
-        if raw not in choices:
-            raise UsageError(
-                f"{source}: {name} = {raw!r} is not one of {', '.join(map(str, choices))}"
-            )
-        return raw
-    if get_origin(target) is tuple:
-        items = raw.split(",") if isinstance(raw, str) else raw
-        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
-            raise UsageError(
-                f"{source}: {name} must be a list of strings (or one, comma-separated)"
-            )
-        items = [i.strip() for i in items if i.strip()]
-        if get_args(target)[0] is Role:
-            return parse_roles(items, f"{source}: {name}")
-        return tuple(items)
-    try:
-        if target is bool:
-            return _boolean(raw)
-        if target is int:
-            if isinstance(raw, bool):
-                raise ValueError
-            return int(raw)
-        if target is float:
-            return float(raw)
-        if target is Path:
-            return Path(str(raw)).expanduser()
-        return str(raw)
-    except (TypeError, ValueError):
-        kind = "true or false" if target is bool else f"a valid {target.__name__}"
-        raise UsageError(f"{source}: {name} = {raw!r} is not {kind}") from None
-
-
-def _boolean(raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, int) and raw in (0, 1):  # config files written before keys were bools
-        return bool(raw)
-    text = str(raw).strip().lower()
-    if text in TRUE or text in FALSE:
-        return text in TRUE
-    raise ValueError(raw)
-
-
 def _type_of(name: str) -> Any:
     """The type to coerce a raw value to: the Settings field's annotation."""
     return _HINTS[name]
@@ -441,11 +373,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 continue
             if key not in names:
                 raise UsageError(f"{path}: unknown key {key!r}; see `codesaga config show`")
-            values[key] = _coerce(key, raw, _type_of(key), str(path))
+            values[key] = coerce(key, raw, _type_of(key), str(path))
     for name in names - {"upstreams"}:
         raw = env.get(ENV_PREFIX + name.upper())
         if raw not in (None, ""):
-            values[name] = _coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
+            values[name] = coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
     for name, default in dirs.items():
         values.setdefault(name, default)
     values.setdefault("models_dir", values["data_dir"] / "models")
