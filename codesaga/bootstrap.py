@@ -20,7 +20,7 @@ from codesaga.service.tasks import Assistant
 from codesaga.settings import Live, Settings, load_settings
 
 if TYPE_CHECKING:
-    from codesaga.daemon.service import Daemon
+    from codesaga.daemon.dispatch import Daemon
 
 
 def llama_cpp_factory(settings: Settings) -> EngineFactory:
@@ -78,8 +78,8 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     """The daemon's graph: scheduler, response cache, disk journal and feedback store, all
     sharing one holder of the settings in force (a reload replaces them there)."""
     from codesaga.daemon.context_watch import ContextWatcher
+    from codesaga.daemon.dispatch import Daemon
     from codesaga.daemon.scheduler import Scheduler
-    from codesaga.daemon.service import Daemon
     from codesaga.service.cache import CachedRunner
     from codesaga.service.journal import DiskJournal
     from codesaga.service.sessions import Chats, DiskSessionStore

@@ -14,7 +14,7 @@ from codesaga.protocol import jsonrpc as p
 from codesaga.settings import Settings
 
 if TYPE_CHECKING:
-    from codesaga.daemon.service import Daemon
+    from codesaga.daemon.dispatch import Daemon
 
 
 class LocalClient:
@@ -29,7 +29,7 @@ class LocalClient:
         import asyncio
 
         from codesaga.bootstrap import build_daemon
-        from codesaga.daemon.service import Connection
+        from codesaga.daemon.dispatch import Connection
 
         self._daemon = daemon or build_daemon(settings)
         self._loop = asyncio.new_event_loop()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from codesaga import __version__
 from codesaga.daemon.config_watch import ConfigWatcher
-from codesaga.daemon.service import Daemon
+from codesaga.daemon.dispatch import Daemon
 from codesaga.daemon.unix_server import UnixServer
 from codesaga.daemon.websocket_server import WebSocketServer, parse_origins
 from codesaga.fs import private_dir

@@ -47,7 +47,7 @@ from codesaga.service.model_listing import ModelListing, list_models
 from codesaga.service.runner import RunOptions
 
 if TYPE_CHECKING:
-    from codesaga.daemon.service import Daemon
+    from codesaga.daemon.dispatch import Daemon
     from codesaga.service.task_result import TaskResult
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import struct
 import sys
 from pathlib import Path
 
-from codesaga.daemon.service import Connection, Daemon
+from codesaga.daemon.dispatch import Connection, Daemon
 from codesaga.protocol import jsonrpc as p
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from codesaga.daemon.service import Connection, Daemon
+from codesaga.daemon.dispatch import Connection, Daemon
 from codesaga.domain.errors import UsageError
 from codesaga.protocol import jsonrpc as p
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from codesaga.bootstrap import build_daemon
+from codesaga.daemon.dispatch import Daemon
 from codesaga.daemon.http_api import HttpApi
 from codesaga.daemon.http_server import HttpLimits
-from codesaga.daemon.service import Daemon
 from codesaga.domain.enums import RequestStatus
 from codesaga.domain.requests import RequestRecord
 from codesaga.engine.fake import FakeEngine

@@ -14,7 +14,7 @@ from codesaga.protocol import params as t
 from codesaga.protocol.jsonrpc import RpcError
 
 if TYPE_CHECKING:
-    from codesaga.daemon.service import Daemon
+    from codesaga.daemon.dispatch import Daemon
 
 
 class ControlMethods:
