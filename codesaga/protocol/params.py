@@ -259,6 +259,43 @@ class SessionsDetachParams(SessionParams, frozen=True, kw_only=True):
     path: str | None = None
 
 
+# -- the methods ---------------------------------------------------------------------------
+
+# Every method and its params type: what a client may send. The daemon's handler families
+# register the same (tests/unit/test_params.py checks), and extension/src/params.ts is
+# generated from this table (scripts/params_ts.py).
+METHODS: dict[str, type[Params]] = {
+    "initialize": InitializeParams,
+    "status": NoParams,
+    "shutdown": NoParams,
+    "generate": GenerateParams,
+    "refactor": RefactorParams,
+    "fix": FixParams,
+    "complete": CompleteParams,
+    "context/add": ContextAddParams,
+    "chat": ChatParams,
+    "sessions/open": SessionsOpenParams,
+    "sessions/list": NoParams,
+    "sessions/get": SessionParams,
+    "sessions/rename": SessionsRenameParams,
+    "sessions/delete": SessionParams,
+    "sessions/export": SessionsExportParams,
+    "sessions/set": SessionsSetParams,
+    "sessions/attach": SessionsAttachParams,
+    "sessions/detach": SessionsDetachParams,
+    "sessions/clear": SessionParams,
+    "sessions/undo": SessionParams,
+    "models/list": NoParams,
+    "models/load": ModelsLoadParams,
+    "upstreams/list": NoParams,
+    "upstreams/check": NoParams,
+    "requests/list": RequestsListParams,
+    "requests/get": RequestsGetParams,
+    "stats": NoParams,
+    "feedback": FeedbackParams,
+}
+
+
 # -- decoding ------------------------------------------------------------------------------
 
 P = TypeVar("P", bound=Params)

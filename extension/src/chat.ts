@@ -1,6 +1,7 @@
 // The chat view's logic: what the webview asks, what it is sent, Markdown rendering.
 // No vscode import: chatView.ts wires a webview to a ChatController.
 
+import type { ChatParams, SessionsOpenParams } from "./params";
 import MarkdownIt from "markdown-it";
 
 import type { Call } from "./completion";
@@ -130,9 +131,15 @@ export class ChatController {
     const selection = this.host.selection();
     if (!selection) throw new Error("select some lines in a saved file to attach them");
     if (!this.session) await this.open(undefined, false);
-    await this.host.call("sessions/attach", { session: this.session, path: selection.path, lines: selection.lines });
+    await this.host.call("sessions/attach", { session: this.current(), path: selection.path, lines: selection.lines });
     await this.refresh();
     this.host.post({ type: "notice", message: `attached ${selection.path} lines ${selection.lines}` });
+  }
+
+  /** The open session's id (one is opened before any call that names it). */
+  private current(): string {
+    if (!this.session) throw new Error("no chat session is open");
+    return this.session;
   }
 
   /** Switch to session ``id``, or the workspace's newest session (a new one if ``fresh``). */
@@ -140,7 +147,7 @@ export class ChatController {
     if (id) {
       this.session = id;
     } else {
-      const params: Record<string, unknown> = {};
+      const params: SessionsOpenParams = {};
       const key = this.host.sessionKey();
       if (key) params.key = key;
       if (fresh) params.new = true;
@@ -153,7 +160,7 @@ export class ChatController {
   private async refresh(): Promise<void> {
     const [list, full] = await Promise.all([
       this.host.call("sessions/list", {}) as Promise<{ sessions: SessionSummary[] }>,
-      this.host.call("sessions/get", { session: this.session }) as Promise<{
+      this.host.call("sessions/get", { session: this.current() }) as Promise<{
         turns: Array<{ role: string; content: string }>;
         attachments: Array<{ path: string; lines: string | null }>;
       }>,
@@ -182,7 +189,7 @@ export class ChatController {
     this.host.post({ type: "busy", busy: true });
     let answer = "";
     try {
-      const params: Record<string, unknown> = { session: this.session, message: text };
+      const params: ChatParams = { session: this.current(), message: text };
       const model = this.host.model?.();
       if (model) params.model = model;
       await this.host.call("chat", params, {

@@ -2,6 +2,7 @@
 // clipping. No vscode import: completionProvider.ts adapts VS Code's provider to this, and the
 // tests drive it under node against a real daemon.
 
+import type { CompleteParams, Method, Methods } from "./params";
 import type { CallOptions } from "./protocol";
 import { RpcError } from "./protocol";
 
@@ -47,7 +48,9 @@ export interface CompletionSettings {
   model?: string;
 }
 
-export type Call = (method: string, params: Record<string, unknown>, options?: CallOptions) => Promise<unknown>;
+/** A call to the daemon, its params checked against the types generated from the daemon's
+ * own (params.ts). */
+export type Call = <M extends Method>(method: M, params: Methods[M], options?: CallOptions) => Promise<unknown>;
 
 /** Keep the text around the cursor within ``limit`` characters: three quarters before it, the
  * rest after, cut at line boundaries so the model never sees half a line at the edges. */
@@ -167,7 +170,7 @@ export class CompletionEngine {
     const started = Date.now();
     this.stats.requests++;
     try {
-      const params: Record<string, unknown> = {
+      const params: CompleteParams = {
         prefix: before,
         suffix: after,
         language: cursor.languageId,

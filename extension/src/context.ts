@@ -1,6 +1,8 @@
 // What the programmer looks at and edits, pushed to the daemon's completion context
 // (`context/add`). No vscode import.
 
+import type { ContextAddParams } from "./params";
+
 export type Origin = "opened" | "edited" | "saved" | "copied";
 
 export interface ChunkOffer {
@@ -30,7 +32,7 @@ export class ContextFeeder {
   private readonly lastEdit = new Map<string, number>();
 
   constructor(
-    private readonly send: (params: Record<string, unknown>) => void,
+    private readonly send: (params: ContextAddParams) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -40,7 +42,7 @@ export class ContextFeeder {
     if (previous && Math.abs(previous.line - chunk.line) < NEAR_LINES && t - previous.at < REPEAT_MS) return false;
     this.sent.set(chunk.path, { line: chunk.line, at: t });
     const part = around(chunk.text, chunk.line);
-    const params: Record<string, unknown> = { path: chunk.path, text: part.text, line: part.line, origin: chunk.origin };
+    const params: ContextAddParams = { path: chunk.path, text: part.text, line: part.line, origin: chunk.origin };
     if (chunk.workspace) params.workspace = chunk.workspace;
     this.send(params);
     return true;
@@ -51,7 +53,7 @@ export class ContextFeeder {
   copied(chunk: Omit<ChunkOffer, "line" | "origin">): boolean {
     const lines = chunk.text.split("\n").slice(0, 2 * SPAN);
     if (lines.filter((l) => l.trim()).length < 3) return false; // the daemon keeps no less
-    const params: Record<string, unknown> = {
+    const params: ContextAddParams = {
       path: chunk.path,
       text: lines.join("\n"),
       line: Math.ceil(lines.length / 2),

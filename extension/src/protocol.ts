@@ -138,7 +138,7 @@ export class DaemonClient {
     this.closeListeners.push(listener);
   }
 
-  call(method: string, params: Record<string, unknown> = {}, options: CallOptions = {}): Promise<unknown> {
+  call(method: string, params: object = {}, options: CallOptions = {}): Promise<unknown> {
     if (this.closedError) return Promise.reject(this.closedError);
     if (options.signal?.aborted) {
       return Promise.reject(new RpcError(Code.cancelled, "the request was cancelled"));

@@ -5,7 +5,6 @@ import * as vscode from "vscode";
 
 import { type Call, CompletionEngine } from "./completion";
 import { Connection } from "./connection";
-import type { CallOptions } from "./protocol";
 import { completionSettings, daemonCommand } from "./settings";
 import { StatusBar } from "./statusBar";
 
@@ -47,8 +46,8 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const log = (line: string) => output.appendLine(`${new Date().toISOString()} ${line}`);
   const connection = new Connection({ command: daemonCommand(), clientVersion: __VERSION__, autoStart: true, log });
   context.subscriptions.push(output, { dispose: () => connection.dispose() });
-  const call: Call = async (method: string, params: Record<string, unknown>, options?: CallOptions) =>
-    (await connection.client()).call(method, params, options);
+  const call: Call = async (method, params, options) =>
+    (await connection.client()).call(method, { ...params }, options);
   const snooze = new Snooze();
   const completer = new CompletionEngine(call, completionSettings, (error) => log(`completion: ${describe(error)}`));
   const status = new StatusBar(connection, completer, snooze);

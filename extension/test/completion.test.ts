@@ -1,3 +1,4 @@
+import type { ContextAddParams } from "../src/params";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
@@ -54,7 +55,7 @@ describe("debounce and clipping (pure)", () => {
     const part = around(text, 500);
     assert.equal(part.text.split("\n").length, 97);
     assert.equal(part.text.split("\n")[part.line - 1], "line 500");
-    const sent: Array<Record<string, unknown>> = [];
+    const sent: ContextAddParams[] = [];
     let now = 0;
     const feeder = new ContextFeeder((p) => sent.push(p), () => now);
     const offer = { path: "/w/a.py", text, line: 500, origin: "opened" as const };
@@ -69,7 +70,7 @@ describe("debounce and clipping (pure)", () => {
   });
 
   test("copied text is sent as it was selected, not the lines around it", () => {
-    const sent: Array<Record<string, unknown>> = [];
+    const sent: ContextAddParams[] = [];
     const feeder = new ContextFeeder((p) => sent.push(p));
     assert.ok(!feeder.copied({ path: "/w/a.py", text: "total" }), "a word tells the model nothing");
     const copied = "def total(items):\n    return sum(\n        item.price for item in items\n    )";
@@ -86,8 +87,8 @@ describe("inline completion against a real daemon", () => {
   let daemon: FakeDaemon;
   let client: DaemonClient;
   const sent: Array<{ method: string; params: Record<string, unknown> }> = [];
-  const call = (method: string, params: Record<string, unknown>, options?: object) => {
-    sent.push({ method, params });
+  const call = (method: string, params: object, options?: object) => {
+    sent.push({ method, params: params as Record<string, unknown> });
     return client.call(method, params, options);
   };
 

@@ -4,6 +4,8 @@ field, and docs/protocol.md telling clients the same fields the types accept."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec
@@ -63,6 +65,17 @@ def test_every_method_has_a_params_type() -> None:
     methods = registered()
     assert len(methods) >= 28
     assert {"initialize", "complete", "sessions/attach", "feedback"} <= set(methods)
+    assert methods == t.METHODS  # what clients are told (params.ts) is what is decoded
+
+
+def test_the_extensions_params_types_are_generated_from_these() -> None:
+    """extension/src/params.ts types every call the extension makes (tsc checks the calls
+    against it); it must say what these types say."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "params_ts.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize("method", sorted(registered()))
