@@ -148,3 +148,21 @@ def shared_prefix(a: str, b: str) -> int:
         else:
             high = mid - 1
     return low
+
+
+REUSE_PROBE = 120  # characters (~32 tokens: the engine moves runs at least that long)
+
+
+def reusable(held: str, text: str) -> int:
+    """How much of ``text`` a model that read ``held`` need not read again: the common
+    prefix, then the run of ``held`` that comes next in ``text`` wherever it sat before (the
+    engine moves such a run to its new place instead of reading it: a prefix window that
+    moved forward keeps most of its text). An estimate in characters."""
+    start = shared_prefix(held, text)
+    probe = text[start : start + REUSE_PROBE]
+    if len(probe) < REUSE_PROBE:
+        return start
+    found = held.find(probe, start)
+    if found < 0:
+        return start
+    return start + shared_prefix(held[found:], text[start:])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from codesaga.domain.completion_prompt import shared_prefix
+from codesaga.domain.completion_prompt import reusable, shared_prefix
 from codesaga.engine.port import Finished
 
 CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
@@ -56,5 +56,5 @@ class PromptReads:
             last = self._last.get(slot, "")
         if speed is None:
             return False
-        held = shared_prefix(last, text)
+        held = reusable(last, text)
         return (len(text) - held) / CHARS_PER_TOKEN / speed > budget

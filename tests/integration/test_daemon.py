@@ -98,7 +98,7 @@ def daemon_pids(home: str) -> list[int]:
             environ = (proc / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"daemon" in cmdline and f"CODESAGA_HOME={home}".encode() in environ:
+        if b"codesaga.serve" in cmdline and f"CODESAGA_HOME={home}".encode() in environ:
             pids.append(int(proc.name))
     return pids
 

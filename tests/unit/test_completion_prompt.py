@@ -11,6 +11,7 @@ from codesaga.domain.completion_prompt import (
     lay_out,
     next_line_indent,
     prompt_windows,
+    reusable,
     shared_prefix,
     short_windows,
     shown_path,
@@ -108,3 +109,17 @@ def test_the_layout_keeps_the_most_recent_chunks_that_fit() -> None:
     assert layout.files == (("new.py", "n" * 60), ("new.py", "m" * 30))
     assert layout.sources == ("/w/new.py",)  # once, and no document of its own
     assert layout.name is None
+
+
+def test_a_window_that_moved_forward_is_mostly_reusable() -> None:
+    """The engine moves the cached run of a window that moved on instead of reading it:
+    the estimate of what a prompt costs counts it as held."""
+    head = "<|fim_prefix|># geo.py\n"
+    lines = [f"value_{i} = compute({i})\n" for i in range(120)]
+    old = head + "".join(lines[:100]) + "<|fim_suffix|>tail\n<|fim_middle|>"
+    moved = head + "".join(lines[30:110]) + "<|fim_suffix|>tail\n<|fim_middle|>"
+    kept = len(head) + len("".join(lines[30:100]))
+    assert reusable(old, moved) == kept
+    assert reusable(old, old) == len(old)
+    assert reusable(old, head + "something else entirely\n" * 10) == len(head)
+    assert reusable("", moved) == 0
