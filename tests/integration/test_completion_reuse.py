@@ -20,11 +20,13 @@ from tests.conftest import Cli, stop_daemon
 TEXT = Path(textwrap.__file__).read_text()
 
 
-@pytest.fixture
-def client(cli: Cli, cli_env: dict[str, str]) -> Iterator[DaemonClient]:
-    started = cli("daemon", "start")
+def daemon_with(cli: Cli, cli_env: dict[str, str], budget_ms: int) -> Iterator[DaemonClient]:
+    """A daemon whose requests without their own budget get ``budget_ms`` to read their
+    prompt (0: they wait for all of it, so what they read is the KV cache's doing alone)."""
+    budget = {"CODESAGA_COMPLETION_READ_BUDGET_MS": str(budget_ms)}
+    started = cli("daemon", "start", **budget)
     assert started.returncode == 0, started.stderr
-    settings: Settings = load_settings(cli_env)
+    settings: Settings = load_settings({**cli_env, **budget})
     try:
         with connect(settings, start=False) as c:
             yield c
@@ -32,10 +34,18 @@ def client(cli: Cli, cli_env: dict[str, str]) -> Iterator[DaemonClient]:
         stop_daemon(cli_env)
 
 
-def complete(client: DaemonClient, path: str, before: str, after: str) -> dict[str, Any]:
-    result: dict[str, Any] = client.call(
-        "complete", {"prefix": before, "suffix": after, "path": path, "multiline": False}
-    )
+@pytest.fixture
+def client(cli: Cli, cli_env: dict[str, str]) -> Iterator[DaemonClient]:
+    yield from daemon_with(cli, cli_env, budget_ms=0)
+
+
+def complete(
+    client: DaemonClient, path: str, before: str, after: str, budget_ms: int | None = None
+) -> dict[str, Any]:
+    params = {"prefix": before, "suffix": after, "path": path, "multiline": False}
+    if budget_ms is not None:
+        params["timeBudgetMs"] = budget_ms
+    result: dict[str, Any] = client.call("complete", params)
     return result
 
 
@@ -99,3 +109,27 @@ def test_opening_a_file_reads_its_prompt_before_the_first_keystroke(
     first = complete(client, "/w/opened.py", TEXT[:cursor], TEXT[cursor:])
     total, read = usage(first)
     assert read < total * 0.3, first["usage"]
+
+
+def test_an_unread_file_is_answered_at_once_then_read_for_the_next_keystroke(
+    client: DaemonClient,
+) -> None:
+    a, b = at_line(150), at_line(330)
+    complete(client, "/w/a.py", TEXT[:a][-3000:], TEXT[a : a + 1000])  # measures the speed
+    # A file the model has not read, and a budget no machine reads ~1,000 tokens in: the
+    # answer comes from a short window at once...
+    first = complete(client, "/w/b.py", TEXT[:b], TEXT[b : b + 1000], budget_ms=50)
+    assert client.call("stats", {})["completion"]["short-window"] == 1, first
+    # ... while the whole prompt is read in the background for the next keystroke.
+    deadline = time.monotonic() + 300
+    while True:
+        documents = client.call("stats", {})["completion"]["documents"]
+        if any(d["path"] == "/w/b.py" and d.get("warm-ups") for d in documents):
+            break
+        assert time.monotonic() < deadline, documents
+        time.sleep(0.2)
+    b += len(TEXT[b:].split("\n", 1)[0]) // 2  # the user typed on that line
+    again = complete(client, "/w/b.py", TEXT[:b], TEXT[b : b + 1000], budget_ms=60_000)
+    total, read = usage(again)
+    assert read < total * 0.3, again["usage"]
+    assert client.call("stats", {})["completion"]["short-window"] == 1
