@@ -111,7 +111,7 @@ class _Protocol(H11Protocol):
     _head_clock: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(_LingeringTransport(transport, self.loop))  # type: ignore[arg-type]
         self.waiting_since = self.loop.time()
         others = [
             c
@@ -135,6 +135,8 @@ class _Protocol(H11Protocol):
         return self.transport.is_closing()
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return  # the rest of a body nobody will read (see _LingeringTransport)
         super().data_received(data)
         self._watch_head()
 
@@ -176,6 +178,41 @@ class _Protocol(H11Protocol):
         )
         self.transport.write(head.encode("ascii") + body)
         self.transport.close()
+
+
+LINGER_SECONDS = 2.0
+
+
+class _LingeringTransport:
+    """A transport whose ``close`` lets the client finish sending first. An answer sent
+    before its request's body was read (a 401 for a wrong token, a 413 for a body over the
+    limit) would otherwise be lost: closing a socket with unread data makes the kernel reset
+    the connection, and the client's read of the answer fails. So close sends a FIN after
+    the answer, reads and drops what still comes (for at most LINGER_SECONDS), then closes
+    (as nginx's lingering_close does)."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._closing = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)
+
+    def is_closing(self) -> bool:
+        return self._closing or self._transport.is_closing()
+
+    def close(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        transport = self._transport
+        if transport.is_closing() or not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        transport.resume_reading()  # flow control may have paused it: drain, do not stall
+        self._loop.call_later(LINGER_SECONDS, transport.close)
 
 
 class _Server(uvicorn.Server):

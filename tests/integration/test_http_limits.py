@@ -169,6 +169,23 @@ def test_a_body_over_the_limit_is_refused_from_its_length_alone(
     sock.close()
 
 
+def test_a_refusal_reaches_a_client_still_sending_its_body(
+    serve: Callable[[HttpLimits], Served],
+) -> None:
+    """A client that does not wait for 100-continue sends its whole body while the answer
+    (413, 401) is already written: the connection must not be reset under it, or the
+    client loses the answer."""
+    import httpx
+
+    served = serve(SHORT)
+    url = f"http://127.0.0.1:{served.api.port}/v1/chat/completions"
+    body = b'{"messages": "' + b"x" * (9 * 1024 * 1024) + b'"}'
+    with httpx.Client(timeout=30) as http:
+        for token, status in [(TOKEN, 413), ("wrong", 401)] * 4:
+            answer = http.post(url, content=body, headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == status and answer.json()["error"]["message"]
+
+
 def test_an_idle_keep_alive_connection_is_closed_after_the_timeout(
     serve: Callable[[HttpLimits], Served],
 ) -> None:
