@@ -119,7 +119,11 @@ def test_generate_chat_and_refactor_served_by_a_real_upstream_after_failover(
             f'[[upstreams]]\nname = "broken"\nurl = "{broken.url}"\n\n'
             f'[[upstreams]]\nname = "gpu"\nurl = "{llama_server}"\nkey_env = "GPU_KEY"\n',
         )
-        cli.env.update(GPU_KEY=KEY, CODESAGA_MAX_TOKENS="96")
+        # A failed upstream rests for the retry time: long enough here that a slow machine
+        # answering the three commands does not see it tried again.
+        cli.env.update(
+            GPU_KEY=KEY, CODESAGA_MAX_TOKENS="96", CODESAGA_UPSTREAM_RETRY_SECONDS="3600"
+        )
         generated = run_json(cli, "generate", "a Python function that adds two numbers")
         assert generated["model"] == f"gpu/{ALIAS}" and "def " in generated["text"]
         assert any(
