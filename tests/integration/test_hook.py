@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from codesaga.saga import hook
+from codesaga.saga import hook, hook_install
 from codesaga.saga.compensators import COMPENSATORS
 from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
 from codesaga.saga.recovery import recover, state_of
@@ -240,7 +240,7 @@ def test_install_chains_an_existing_hook_and_skip_bypasses(repo: Path, state: Pa
     mine = hooks / "pre-commit"
     mine.write_text('#!/bin/sh\necho "the old hook ran" > "$(git rev-parse --git-dir)/old-ran"\n')
     mine.chmod(0o755)
-    message = hook.install(repo, command="false")  # a codesaga that always fails
+    message = hook_install.install(repo, command="false")  # a codesaga that always fails
     assert "previous hook runs first" in message
     (repo / "stats.py").write_text(STAGED)
     git(repo, "add", "stats.py")
@@ -249,7 +249,7 @@ def test_install_chains_an_existing_hook_and_skip_bypasses(repo: Path, state: Pa
     assert (repo / ".git" / "old-ran").exists()
     git(repo, "commit", "-q", "-m", "skipped", env={**os.environ, hook.SKIP_ENV: "1"})
     assert git(repo, "show", "HEAD:stats.py") == STAGED
-    assert "previous hook is back" in hook.uninstall(repo)
+    assert "previous hook is back" in hook_install.uninstall(repo)
     assert "old hook ran" in mine.read_text()
 
 

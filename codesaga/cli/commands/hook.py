@@ -23,17 +23,17 @@ app = typer.Typer(
 def hook_install(ctx: typer.Context) -> None:
     """Install the pre-commit hook in this repository (an existing hook keeps running first).
     Its mode and globs are settings: hook_mode, hook_globs, hook_instruction."""
-    from codesaga.saga import hook
+    from codesaga.saga import hook, hook_install
 
-    render.note(hook.install(hook.repo_root()))
+    render.note(hook_install.install(hook.repo_root()))
 
 
 @app.command("uninstall", epilog="Example: codesaga hook uninstall")
 def hook_uninstall(ctx: typer.Context) -> None:
     """Remove the hook (and put back the one it chained, if any)."""
-    from codesaga.saga import hook
+    from codesaga.saga import hook, hook_install
 
-    render.note(hook.uninstall(hook.repo_root()))
+    render.note(hook_install.uninstall(hook.repo_root()))
 
 
 @app.command(
