@@ -243,6 +243,9 @@ def main() -> None:
             real.models_dir,
             CODESAGA_MODEL=MODEL,
             CODESAGA_COMPLETION_SPECULATE="0",  # each case stands alone
+            # Quality, not latency: every answer waits for its whole prompt (a new file
+            # would otherwise be answered from a short window, as an editor's first keystroke).
+            CODESAGA_COMPLETION_READ_BUDGET_MS="0",
             **overrides,
         )
         settings = load_settings(env)

@@ -22,7 +22,9 @@ class CompletionOptions:
 
     ``multiline`` None decides from the cursor: several lines at the start of an empty line
     or after a line that opens a block, the rest of the line otherwise.
-    ``time_budget`` (seconds): past it, the lines finished so far are returned.
+    ``time_budget`` (seconds): past it, the lines finished so far are returned, and a prompt
+    that would take longer to read is answered from a short window; 0 waits for the whole
+    prompt and answer; None leaves the read budget to the settings.
     """
 
     max_lines: int = 8

@@ -165,8 +165,8 @@ class CompleteParams(TaskParams, frozen=True, kw_only=True):
             raise ValueError(f"maxLines must be between 1 and {MAX_LINES}")
         if not 1 <= self.candidates <= MAX_CANDIDATES:
             raise ValueError(f"candidates must be between 1 and {MAX_CANDIDATES}")
-        if self.time_budget_ms is not None and self.time_budget_ms <= 0:
-            raise ValueError("timeBudgetMs must be positive")
+        if self.time_budget_ms is not None and self.time_budget_ms < 0:
+            raise ValueError("timeBudgetMs must be 0 (no budget) or positive")
         if len(self.chunks) > MAX_CHUNKS:
             raise ValueError(f"at most {MAX_CHUNKS} chunks per completion")
 

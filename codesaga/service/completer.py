@@ -237,7 +237,11 @@ class Completer:
             self._stats.count(source)
             return Completion(text, prompt.model_name, source)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
-        read_budget = options.time_budget or self.settings.completion_read_budget_ms / 1000
+        read_budget = (
+            self.settings.completion_read_budget_ms / 1000
+            if options.time_budget is None
+            else options.time_budget
+        )
         if read_budget and self._reads.exceeds(prompt.slot, prompt.text, read_budget):
             # Never wait for a re-read: answer from a short window now, then read the whole
             # prompt in the background, where the next keystroke will find it.

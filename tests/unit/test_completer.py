@@ -378,3 +378,18 @@ def test_a_read_ahead_cut_short_keeps_the_next_request_on_the_short_window(
     assert completer.stats()["short-window"] == 2
     asked = [r for r in engine.history if r.max_tokens > 0]
     assert all(r.cache_slot == "short:complete:/w/geo.py" for r in asked)
+
+
+def test_a_budget_of_0_waits_for_the_whole_prompt(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """What `codesaga complete` sends without --budget-ms: no short window, whatever the
+    daemon's default read budget."""
+    completer = make()
+    long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+    completer._reads.speed = 50.0  # ~1,300 tokens: 26 s, over the default 1 s
+    engine.enqueue("1")
+    waits = CompletionOptions(multiline=False, time_budget=0.0)
+    assert completer.complete(at(long_before), waits).text == "1"
+    assert completer.stats().get("short-window", 0) == 0
+    assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000

@@ -58,7 +58,9 @@ def complete(
         "multiline": multiline,
         "maxLines": max_lines,
         "candidates": candidates,
-        "timeBudgetMs": budget_ms,
+        # Without --budget-ms a command waits for the whole prompt and answer (0), whatever
+        # budget the daemon gives editors that are being typed in.
+        "timeBudgetMs": budget_ms or 0,
         "model": model,
     }
     result = Invocation.of(ctx).run_task("complete", params)

@@ -91,7 +91,7 @@ class TaskMethods:
             max_lines=params.max_lines or settings.completion_max_lines,
             multiline=params.multiline,
             candidates=params.candidates,
-            time_budget=params.time_budget_ms / 1000 if params.time_budget_ms else None,
+            time_budget=None if params.time_budget_ms is None else params.time_budget_ms / 1000,
         )
         ctx = await self._completion_context(call, params, settings.max_file_bytes)
         chunks = [(c.path, c.text) for c in params.chunks]
