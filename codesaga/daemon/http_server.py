@@ -210,7 +210,11 @@ class _LingeringTransport:
         if transport.is_closing() or not transport.can_write_eof():
             transport.close()
             return
-        transport.write_eof()
+        try:
+            transport.write_eof()
+        except OSError:  # the client is gone already: nothing to linger for
+            transport.close()
+            return
         transport.resume_reading()  # flow control may have paused it: drain, do not stall
         self._loop.call_later(LINGER_SECONDS, transport.close)
 
