@@ -158,6 +158,9 @@ def test_ctrl_c_cancels_the_answer_not_the_session(cli: Cli) -> None:
         stderr=subprocess.PIPE,
         text=True,
         bufsize=1,
+        # As in a terminal: a test run started in the background (`cmd &`) would pass on
+        # an ignored SIGINT, and the chat would never see the Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write("Count from 1 to 500, one number per line.\n")
