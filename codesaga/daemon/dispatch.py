@@ -100,6 +100,7 @@ class Daemon:
 
     def close(self) -> None:
         self.assistant.completer.close()
+        self.router.close()  # the upstreams' kept-alive connections
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.chats.store.close()
         self.journal.close()
