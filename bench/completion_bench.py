@@ -57,7 +57,7 @@ from installed import add_set_option, installed_model, isolated_env, setting_ove
 from codesaga.client.lifecycle import connect, stop_daemon
 from codesaga.domain.completion_prompt import prompt_windows, shown_path
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
-from codesaga.service.completer import window_limits
+from codesaga.service.resolved_prompt import window_limits
 from codesaga.settings import Settings, load_settings
 
 MODEL = "qwen2.5-coder-0.5b"

@@ -31,7 +31,6 @@ from typing import Any
 from codesaga.domain.completion import CompletionOptions, type_through
 from codesaga.domain.completion_prompt import (
     PromptLayout,
-    WindowLimits,
     after_accepting,
     lay_out,
     prompt_windows,
@@ -50,7 +49,7 @@ from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.context_rings import ContextRings
 from codesaga.service.inflight import Generation, InFlight
 from codesaga.service.prompt_reads import PromptReads
-from codesaga.service.resolved_prompt import ResolvedPrompt, document_slot
+from codesaga.service.resolved_prompt import ResolvedPrompt, document_slot, window_limits
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Live, Settings, live
 
@@ -65,16 +64,6 @@ class Completion:
     finished: Finished | None = None
     partial: bool = False  # the time budget ran out: only finished lines
     candidates: list[str] | None = None  # when several were asked for
-
-
-def window_limits(settings: Settings) -> WindowLimits:
-    """How much of the document a completion prompt shows, as configured."""
-    return WindowLimits(
-        prefix_chars=settings.completion_prefix_chars,
-        suffix_chars=settings.completion_suffix_chars,
-        suffix_lines=settings.completion_suffix_lines,
-        suffix_lines_midline=settings.completion_suffix_lines_midline,
-    )
 
 
 class Completer:
@@ -237,25 +226,32 @@ class Completer:
             self._stats.count(source)
             return Completion(text, prompt.model_name, source)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
-        read_budget = (
-            self.settings.completion_read_budget_ms / 1000
-            if options.time_budget is None
-            else options.time_budget
-        )
-        if read_budget and self._reads.exceeds(prompt.slot, prompt.text, read_budget):
+        short = self._short_if_cheaper(prompt, options.time_budget)
+        if short is not None:
             # Never wait for a re-read: answer from a short window now, then read the whole
             # prompt in the background, where the next keystroke will find it.
             self._stats.count("short-window")
             try:
-                short = short_windows(prompt.before, prompt.after, window_limits(self.settings))
-                shortened = prompt.shortened(short, suffix_first=self._suffix_first)
-                return self._from_model(shortened, deadline, cancel)
+                return self._from_model(short, deadline, cancel)
             finally:
                 self._executor.submit(
                     self._read_ahead, prompt.doc, prompt.slot, prompt.text, prompt.sources,
                     prompt.model,
                 )  # fmt: skip
         return self._from_model(prompt, deadline, cancel)
+
+    def _short_if_cheaper(
+        self, prompt: ResolvedPrompt, budget: float | None
+    ) -> ResolvedPrompt | None:
+        """The short-window prompt, when reading ``prompt`` would not fit the read budget (the
+        request's, else the setting's) and the short one is much cheaper to read."""
+        budget = self.settings.completion_read_budget_ms / 1000 if budget is None else budget
+        if not budget:
+            return None
+        windows = short_windows(prompt.before, prompt.after, window_limits(self.settings))
+        short = prompt.shortened(windows, suffix_first=self._suffix_first)
+        pays = self._reads.short_pays((prompt.slot, prompt.text), (short.slot, short.text), budget)
+        return short if pays else None
 
     def _from_model(
         self, prompt: ResolvedPrompt, deadline: float | None, cancel: CancelToken | None

@@ -56,5 +56,16 @@ class PromptReads:
             last = self._last.get(slot, "")
         if speed is None:
             return False
-        held = reusable(last, text)
-        return (len(text) - held) / CHARS_PER_TOKEN / speed > budget
+        return (len(text) - reusable(last, text)) / CHARS_PER_TOKEN / speed > budget
+
+    def unread(self, slot: str, text: str) -> int:
+        """The characters of ``text`` the model would have to read into ``slot``."""
+        with self._lock:
+            last = self._last.get(slot, "")
+        return len(text) - reusable(last, text)
+
+    def short_pays(self, whole: tuple[str, str], short: tuple[str, str], budget: float) -> bool:
+        """Whether to answer from the ``short`` (slot, text) rather than the ``whole`` one:
+        the whole would not be read within ``budget`` seconds, and the short costs at most
+        half as much to read (a warm-up may have read most of the whole one already)."""
+        return self.exceeds(*whole, budget) and 2 * self.unread(*short) <= self.unread(*whole)

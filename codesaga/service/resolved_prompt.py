@@ -9,9 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from codesaga.domain.completion import postprocess, settled
-from codesaga.domain.completion_prompt import PromptLayout, PromptWindows
+from codesaga.domain.completion_prompt import PromptLayout, PromptWindows, WindowLimits
 from codesaga.domain.fim import FimFormat
 from codesaga.engine.port import GenerationRequest, Infill
+from codesaga.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,13 @@ def typed_since(started: ResolvedPrompt, now: ResolvedPrompt) -> str | None:
     ):
         return None
     return now.before[len(started.before) :]
+
+
+def window_limits(settings: Settings) -> WindowLimits:
+    """How much of the document a completion prompt shows, as configured."""
+    return WindowLimits(
+        prefix_chars=settings.completion_prefix_chars,
+        suffix_chars=settings.completion_suffix_chars,
+        suffix_lines=settings.completion_suffix_lines,
+        suffix_lines_midline=settings.completion_suffix_lines_midline,
+    )

@@ -19,8 +19,9 @@ from codesaga.domain.context import CodeContext
 from codesaga.domain.errors import CancelledError
 from codesaga.engine.fake import FakeEngine
 from codesaga.model_files.store import ModelStore
-from codesaga.service.completer import Completer, Completion, window_limits
+from codesaga.service.completer import Completer, Completion
 from codesaga.service.engine_pool import EnginePool, ModelResolver
+from codesaga.service.resolved_prompt import window_limits
 from codesaga.settings import Settings, load_settings
 from tests.ggufgen import write_gguf
 
@@ -393,3 +394,20 @@ def test_a_budget_of_0_waits_for_the_whole_prompt(
     assert completer.complete(at(long_before), waits).text == "1"
     assert completer.stats().get("short-window", 0) == 0
     assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
+
+
+def test_after_a_warm_up_the_rest_is_read_rather_than_a_short_window(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """A warm-up read the document up to the cursor's line: what is left to read of the
+    whole prompt costs less than a cold short window would, so the request reads it."""
+    completer = make()
+    text = "".join(f"value_{i} = compute({i})\n" for i in range(200))
+    cursor = text.index("value_150")
+    completer.warm("/w/geo.py", text, 151)
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    completer._reads.speed = 50.0  # so slow that the rest (~200 tokens) misses the 1 s budget
+    engine.enqueue("1")
+    assert completer.complete(at(text[:cursor], text[cursor:]), LINE).text == "1"
+    assert completer.stats().get("short-window", 0) == 0
+    assert engine.history[-1].cache_slot == "complete:/w/geo.py"
