@@ -244,7 +244,7 @@ class Completer:
         self, prompt: ResolvedPrompt, budget: float | None
     ) -> ResolvedPrompt | None:
         """The short-window prompt, when reading ``prompt`` would not fit the read budget (the
-        request's, else the setting's) and the short one is much cheaper to read."""
+        request's, else the setting's) and the short one is quicker to read."""
         budget = self.settings.completion_read_budget_ms / 1000 if budget is None else budget
         if not budget:
             return None
