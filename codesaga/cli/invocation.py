@@ -86,8 +86,8 @@ class Invocation:
                 params["stream"] = True
             # The daemon may have started under other settings: this command's own choice of
             # model (CODESAGA_MODEL, config) wins for this request.
-            wanted = settings.model_for(TASK_ROLES[method])
             role = TASK_ROLES[method]
+            wanted = settings.model_for(role)
             if "model" not in params and client.server.get("models", {}).get(role) != wanted:
                 params["model"] = wanted
             result: dict[str, Any] = client.call(method, params, on_delta=on_delta)

@@ -246,12 +246,12 @@ class Completer:
         """The short-window prompt, when reading ``prompt`` would not fit the read budget (the
         request's, else the setting's) and the short one is quicker to read."""
         budget = self.settings.completion_read_budget_ms / 1000 if budget is None else budget
-        if not budget:
-            return None
+        if not budget or not self._reads.exceeds(prompt.slot, prompt.text, budget):
+            return None  # the common case, on every keystroke: no short prompt is built
         windows = short_windows(prompt.before, prompt.after, window_limits(self.settings))
         short = prompt.shortened(windows, suffix_first=self._suffix_first)
-        pays = self._reads.short_pays((prompt.slot, prompt.text), (short.slot, short.text), budget)
-        return short if pays else None
+        unread = self._reads.unread
+        return short if unread(short.slot, short.text) < unread(prompt.slot, prompt.text) else None
 
     def _from_model(
         self, prompt: ResolvedPrompt, deadline: float | None, cancel: CancelToken | None

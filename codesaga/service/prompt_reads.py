@@ -63,9 +63,3 @@ class PromptReads:
         with self._lock:
             last = self._last.get(slot, "")
         return len(text) - reusable(last, text)
-
-    def short_pays(self, whole: tuple[str, str], short: tuple[str, str], budget: float) -> bool:
-        """Whether to answer from the ``short`` (slot, text) rather than the ``whole`` one:
-        the whole would not be read within ``budget`` seconds, and the short is quicker to
-        read (a warm-up may have read most of the whole one already: then the rest is)."""
-        return self.exceeds(*whole, budget) and self.unread(*short) < self.unread(*whole)
