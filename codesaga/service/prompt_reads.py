@@ -51,12 +51,10 @@ class PromptReads:
         """Whether reading what the model does not hold of ``text`` in ``slot`` would take
         longer than ``budget`` seconds (an estimate from the prompt last read there and the
         speed prompts were read at lately; False until a speed was measured)."""
-        with self._lock:
-            speed = self.speed
-            last = self._last.get(slot, "")
+        speed = self.speed
         if speed is None:
             return False
-        return (len(text) - reusable(last, text)) / CHARS_PER_TOKEN / speed > budget
+        return self.unread(slot, text) / CHARS_PER_TOKEN / speed > budget
 
     def unread(self, slot: str, text: str) -> int:
         """The characters of ``text`` the model would have to read into ``slot``."""
