@@ -12,7 +12,7 @@ from codesaga.daemon.connection import Connection
 from codesaga.engine.port import CancelToken
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol.jsonrpc import Request, RpcError
-from codesaga.protocol.params import Params
+from codesaga.protocol.params import Params, TaskParams
 from codesaga.service.runner import RunOptions
 
 P = TypeVar("P", bound=Params)
@@ -47,9 +47,12 @@ class Call:
         hold up every other client's calls."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, work)
 
-    async def task(self, work: Callable[[RunOptions], Result], *, stream: bool) -> dict[str, Any]:
-        """Run a model task off the loop, cancellable with ``$/cancel`` and, with
-        ``stream``, sending its text as ``$/delta`` notifications as it comes."""
+    async def task(
+        self, work: Callable[[RunOptions], Result], params: TaskParams
+    ) -> dict[str, Any]:
+        """Run a model task off the loop on the model ``params`` name (None: the role's),
+        cancellable with ``$/cancel`` and, when ``params`` ask to stream, sending its text as
+        ``$/delta`` notifications as it comes."""
         conn, request_id = self.conn, self.request.id
         if request_id is None:
             raise RpcError(p.INVALID_REQUEST, f"{self.request.method} needs an id")
@@ -61,7 +64,9 @@ class Call:
             loop.call_soon_threadsafe(conn.send, p.delta(request_id, text))
 
         cancel = CancelToken()
-        options = RunOptions(on_delta=on_delta if stream else None, cancel=cancel)
+        options = RunOptions(
+            on_delta=on_delta if params.stream else None, cancel=cancel, model=params.model
+        )
         conn.inflight[request_id] = cancel
         try:
             result = await loop.run_in_executor(self.executor, work, options)

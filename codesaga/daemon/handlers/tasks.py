@@ -3,7 +3,6 @@ which feeds the completion prompt."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -16,7 +15,6 @@ from codesaga.fs import read_source
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol import params as t
 from codesaga.protocol.jsonrpc import RpcError
-from codesaga.service.runner import RunOptions
 from codesaga.service.sessions import Chats
 from codesaga.service.tasks import Assistant
 from codesaga.settings import Settings
@@ -52,8 +50,8 @@ class TaskMethods:
 
     async def generate(self, call: Call, params: t.GenerateParams) -> Any:
         return await call.task(
-            lambda run: self.assistant.generate(params.prompt, params.language, _with(run, params)),
-            stream=params.stream,
+            lambda run: self.assistant.generate(params.prompt, params.language, run),
+            params,
         )
 
     async def refactor(self, call: Call, params: t.RefactorParams) -> Any:
@@ -65,9 +63,9 @@ class TaskMethods:
                 instruction=params.instruction,
                 apply=params.apply,
                 label=params.label,
-                run=_with(run, params),
+                run=run,
             ),
-            stream=params.stream,
+            params,
         )
 
     async def fix(self, call: Call, params: t.FixParams) -> Any:
@@ -79,9 +77,9 @@ class TaskMethods:
                 lines=params.lines,
                 apply=params.apply,
                 label=params.label,
-                run=_with(run, params),
+                run=run,
             ),
-            stream=params.stream,
+            params,
         )
 
     async def complete(self, call: Call, params: t.CompleteParams) -> Any:
@@ -101,9 +99,9 @@ class TaskMethods:
                 options=options,
                 workspace=params.workspace,
                 chunks=chunks,
-                run=_with(run, params),
+                run=run,
             ),
-            stream=False,
+            params,
         )
 
     async def _completion_context(
@@ -149,17 +147,11 @@ class TaskMethods:
         if params.session is not None:
             session = params.session
             return await call.task(
-                lambda run: self.chats.send(session, params.message, _with(run, params)),
-                stream=params.stream,
+                lambda run: self.chats.send(session, params.message, run),
+                params,
             )
         messages = [Message(cast(ChatRole, m.role), m.content) for m in params.messages or ()]
-        return await call.task(
-            lambda run: self.assistant.chat(messages, _with(run, params)), stream=params.stream
-        )
-
-
-def _with(run: RunOptions, params: t.TaskParams) -> RunOptions:
-    return dataclasses.replace(run, model=params.model)
+        return await call.task(lambda run: self.assistant.chat(messages, run), params)
 
 
 def _path_of(path: str | None) -> Path | None:
