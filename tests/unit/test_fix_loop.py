@@ -287,7 +287,7 @@ def test_a_fix_that_never_passes_leaves_the_file_as_it_was(
     events = saga_events(codesaga_home)
     assert len(named(events, "attempt")) == 3 and len(named(events, "retry")) == 2
     assert events[-1]["event"] == "rolled-back"
-    assert "on each of 3 attempts" in named(events, "failed")[0]["error"]
+    assert "after 3 attempts; every file was restored" in named(events, "failed")[0]["error"]
 
 
 def test_a_fix_that_never_parses_writes_nothing(
