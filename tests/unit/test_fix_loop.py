@@ -218,13 +218,15 @@ def cli(engine: FakeEngine, models_dir: Path, monkeypatch: pytest.MonkeyPatch, c
         codesaga.bootstrap, "build_daemon", lambda settings: real(settings, lambda r: engine)
     )
 
-    def run(*args: str) -> tuple[int, dict[str, Any]]:
+    def run(*args: str, as_json: bool = True) -> tuple[int, Any]:
         try:
-            main(["--no-daemon", *args, "--json"])
+            main(["--no-daemon", *args, *(["--json"] if as_json else [])])
             code = 0
         except SystemExit as exc:
             code = int(exc.code or 0)
         out = capsys.readouterr().out
+        if not as_json:
+            return code, out
         return code, json.loads(out) if out.strip() else {}
 
     return run
@@ -259,6 +261,9 @@ def test_a_fix_that_passes_verify_on_the_second_attempt_journals_both(
     assert state_of(SagaStore(codesaga_home / "state" / "sagas").get(result["saga"])).status == (
         "completed"
     )
+    _, shown = cli("saga", "show", result["saga"], as_json=False)
+    assert f"attempt     {calc} #1: passed the checks" in shown
+    assert "retry       With that code, `python -c" in shown
 
 
 def test_a_fix_whose_first_answer_does_not_parse_is_written_once(
