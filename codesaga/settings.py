@@ -18,6 +18,7 @@ from typing import Any, Literal, get_type_hints
 
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import UsageError
+from codesaga.domain.retry import MAX_ATTEMPTS
 from codesaga.domain.upstreams import (
     PrivacyRules,
     UpstreamKind,
@@ -105,6 +106,15 @@ class Settings:
         "at temperature 0 the answer is plain greedy decoding's except where two tokens are "
         "within llama.cpp's rounding of each other, and such a tie can change the answer "
         "(bench/fast_apply_bench.py).",
+    )
+    rewrite_attempts: int = _key(
+        3,
+        "Most model answers a fix or refactor takes to pass its checks: an answer without "
+        "code, that does not parse, loses a name the file defined, changes nothing (a fix) or "
+        "fails --verify is shown to the model again with the check's message; 1: no retry.",
+    )
+    rewrite_budget_seconds: float = _key(
+        300.0, "No new attempt of a fix or refactor starts after this many seconds."
     )
     hook_mode: Literal["suggest", "apply", "check"] = _key(
         "suggest",
@@ -387,4 +397,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise UsageError(f"upstream names must differ; got {names_seen}")
     if settings.n_ctx < 256:
         raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
+    if not 1 <= settings.rewrite_attempts <= MAX_ATTEMPTS:
+        raise UsageError(f"rewrite_attempts = {settings.rewrite_attempts}; use 1 to {MAX_ATTEMPTS}")
     return settings

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from codesaga.domain.retry import MAX_ATTEMPTS
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
 ModelOpt = Annotated[
     str | None,
@@ -25,8 +27,20 @@ VerifyOpt = Annotated[
     str | None,
     typer.Option(
         "--verify",
-        help="With --apply: a shell command run after writing (e.g. 'pytest -q'); if it fails, "
-        "every file is restored. {files} in it becomes the changed files.",
+        help="A shell command run after writing (e.g. 'pytest -q'); if it fails, the files are "
+        "restored and the model tries again with its output (see --attempts). {files} in it "
+        "becomes the changed files. Without --apply, the first passing rewrite is shown and "
+        "the files are put back.",
+    ),
+]
+AttemptsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--attempts",
+        min=1,
+        max=MAX_ATTEMPTS,
+        help="Most model answers per file: one that does not parse, loses a name or fails "
+        "--verify is retried with the check's message (default: the rewrite_attempts setting).",
     ),
 ]
 SessionArg = Annotated[str, typer.Argument(help="Session name or id.", show_default=False)]

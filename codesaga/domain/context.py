@@ -101,6 +101,14 @@ class CodeContext:
     def is_whole_file(self) -> bool:
         return not self.before and not self.after
 
+    def selection_in(self, text: str) -> str | None:
+        """What stands in place of the selection in ``text``, a rewrite of the whole file
+        that kept the text around the selection; None when it did not."""
+        fits = len(text) >= len(self.before) + len(self.after)
+        if not (fits and text.startswith(self.before) and text.endswith(self.after)):
+            return None
+        return text[len(self.before) : len(text) - len(self.after)]
+
 
 def cursor_offset(content: str, line: int, column: int) -> int:
     lines = content.split("\n")

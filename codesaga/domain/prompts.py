@@ -22,6 +22,7 @@ KEEP_BEHAVIOUR = (
 # next to KEEP_BEHAVIOUR they were kept, but a condition was dropped). A user's own
 # instruction gets no list: it made the model too timid to change anything in a measured case.
 KEEP_NAMES_LISTED = 40
+RETRY_REPLY = "Reply with the complete corrected code in one fenced block."
 # Lines of the surrounding file shown with a selection, so the model sees names it uses.
 SURROUNDING_LINES = 40
 
@@ -97,6 +98,16 @@ def fix_messages(ctx: CodeContext, error: str) -> list[Message]:
         "needs."
     )
     return [_system(ctx), Message("user", user)]
+
+
+def retry_messages(messages: Sequence[Message], answer: str, problem: str) -> list[Message]:
+    """The conversation again, with the answer that failed a check and what the check said:
+    the model sees its own mistake and the message it caused (as aider's edit loop does)."""
+    return [
+        *messages,
+        Message("assistant", answer),
+        Message("user", f"{problem}\n\n{RETRY_REPLY}"),
+    ]
 
 
 def generate_messages(prompt: str, language: str | None) -> list[Message]:

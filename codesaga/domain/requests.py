@@ -48,6 +48,9 @@ class RequestRecord:
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     owner: str | None = None  # the process running it; one found dead never will finish it
+    # Refactor and fix: the model answers it took, and why each refused one failed a check.
+    attempts: int = 1
+    failed_checks: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,6 +17,7 @@ import msgspec
 
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.repo_context import ORIGINS
+from codesaga.domain.retry import MAX_ATTEMPTS
 from codesaga.protocol.jsonrpc import INVALID_PARAMS, RpcError
 
 MAX_CHUNKS = 32
@@ -102,6 +103,14 @@ class GenerateParams(TaskParams, frozen=True, kw_only=True):
     language: str | None = None
 
 
+class Retry(Params, frozen=True, kw_only=True):
+    """A rewrite a check outside the daemon refused (``--verify``): the whole file as it
+    was rewritten, and what the check said, for the model to repair."""
+
+    text: str
+    problem: str
+
+
 class FileTaskParams(TaskParams, frozen=True, kw_only=True):
     """refactor and fix: a file by ``path``, or an editor's buffer as ``content`` named by
     ``path`` or ``label``."""
@@ -111,6 +120,8 @@ class FileTaskParams(TaskParams, frozen=True, kw_only=True):
     label: str | None = None
     lines: str | None = None
     apply: bool = False
+    attempts: int | None = None
+    retry: Retry | None = None
 
     def __post_init__(self) -> None:
         if self.content is None and self.path is None:
@@ -118,6 +129,8 @@ class FileTaskParams(TaskParams, frozen=True, kw_only=True):
         if self.content is not None and self.path is None and self.label is None:
             raise ValueError("with content, name the file with path or label")
         _absolute(self.path)
+        if self.attempts is not None and not 1 <= self.attempts <= MAX_ATTEMPTS:
+            raise ValueError(f"attempts must be between 1 and {MAX_ATTEMPTS}")
 
 
 class RefactorParams(FileTaskParams, frozen=True, kw_only=True):

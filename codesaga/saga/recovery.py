@@ -15,7 +15,8 @@ from codesaga.domain.errors import InputError
 from codesaga.fs import remove_stale_temps, write_bytes_atomic
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
 
-TERMINAL = ("completed", "rolled-back", "undone")
+# "tried": a saga run without --apply: its passing rewrite was shown, every file put back.
+TERMINAL = ("completed", "rolled-back", "undone", "tried")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class SagaState:
     verified: bool | None
     undoing: bool
     conflicts: list[str]
+    trial: bool = False  # without --apply: whatever happens, the files end as they were
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +86,7 @@ def state_of(log: SagaLog) -> SagaState:
         verified=None,
         undoing=False,
         conflicts=[],
+        trial=begin.get("apply") is False,
     )
     for e in events:
         kind = e["event"]
@@ -97,6 +100,8 @@ def state_of(log: SagaLog) -> SagaState:
             state.written.append(e["path"])
         elif kind == "verified":
             state.verified = bool(e["ok"])
+        elif kind == "retry":  # the files are put back next; the attempt that follows counts
+            state.written, state.verified = [], None
         elif kind == "failed":
             state.error = e.get("error")
         elif kind == "undo":
@@ -112,14 +117,21 @@ def state_of(log: SagaLog) -> SagaState:
 
 
 def roll_back(log: SagaLog) -> SagaState:
-    """Put every file the saga may have written back as it was. A file that holds neither
-    the original nor the saga's version was changed by someone since: it is left alone
-    (their work wins) and reported, with the original kept in the saga's blobs."""
+    """Put every file the saga may have written back as it was, and end the saga."""
+    state = put_back(log)
+    log.append("rolled-back", conflicts=state.conflicts)
+    state.status = "rolled-back"
+    return state
+
+
+def put_back(log: SagaLog) -> SagaState:
+    """Put every file the saga may have written back as it was (the saga goes on: a retry,
+    or a trial that only shows its rewrite). A file that holds neither the original nor the
+    saga's version was changed by someone since: it is left alone (their work wins) and
+    reported in ``conflicts``, with the original kept in the saga's blobs."""
     state = state_of(log)
     for path in reversed(_distinct(state.intents)):
         _restore(log, state, path)
-    log.append("rolled-back", conflicts=state.conflicts)
-    state.status = "rolled-back"
     return state
 
 
@@ -168,7 +180,8 @@ def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str
         log.append("undone", recovered=True)
         return "undo finished"
     all_written = set(state.generated) <= set(state.written)
-    finished = state.generated and all_written and (state.verify is None or state.verified)
+    verified = state.verify is None or state.verified
+    finished = state.generated and all_written and verified and not state.trial
     if finished and state.error is None:
         log.append("completed", recovered=True)
         return "completed (every file was written and verified)"

@@ -1,6 +1,11 @@
 """Multi-file edits that complete or undo themselves: snapshot → generate → validate →
 write → verify, each step journaled (fsync) before it is taken; any failure restores every
 file byte for byte (``saga.recovery`` finishes or rolls back a saga a crash interrupted).
+
+When ``--verify`` fails and attempts are left, the files are put back and the model is asked
+again with the command's output (each attempt a journaled step), so the saga ends with a
+rewrite that passed or with every file as it was. Without ``apply`` (a trial), the passing
+rewrite is shown and the files are put back too.
 """
 
 from __future__ import annotations
@@ -8,33 +13,56 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codesaga.domain.diff import unified_diff
-from codesaga.domain.errors import VerifyFailedError
+from codesaga.domain.errors import InputError, VerifyFailedError
+from codesaga.domain.prompts import fence
+from codesaga.domain.retry import FailedRewrite
 from codesaga.fs import read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore
-from codesaga.saga.recovery import roll_back
+from codesaga.saga.recovery import put_back, roll_back
 
 VERIFY_OUTPUT_CHARS = 4000
+# The end of a failing verify's output shown to the model: where the error usually is.
+FEEDBACK_OUTPUT_CHARS = 2000
 
-# (path, its current text) -> the new text; raises to fail the saga
-Rewrite = Callable[[Path, str], str]
+
+@dataclass(frozen=True)
+class Ask:
+    """What one rewrite of a file may take: its most model answers, and the rewrite that
+    ``--verify`` refused last time, to repair (None: the first time)."""
+
+    attempts: int = 1
+    retry: FailedRewrite | None = None
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    text: str  # the whole new file
+    attempts: int = 1  # the model answers it took
+    failed_checks: Sequence[str] = ()  # why each refused answer was refused, in order
+
+
+# (path, its current text, what it may take) -> the new text; raises to fail the saga
+Rewrite = Callable[[Path, str, Ask], "str | Rewritten"]
 Progress = Callable[[str], None]
 
 
 @dataclass
 class SagaResult:
     id: str
-    status: str  # completed | rolled-back
+    status: str  # completed | rolled-back | tried (without apply: shown, not kept)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     diffs: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    attempts: dict[str, int] = field(default_factory=dict)  # path -> the model answers taken
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +72,7 @@ class SagaResult:
             "unchanged": self.unchanged,
             "diffs": self.diffs,
             "notes": self.notes,
+            "attempts": self.attempts,
         }
 
 
@@ -53,6 +82,38 @@ class _File:
     original: bytes
     mode: int
     new: bytes | None = None
+    attempts: int = 0  # model answers so far
+    retry: FailedRewrite | None = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    kind: str
+    verify: str | None
+    cwd: Path
+    attempts: int  # most model answers per file
+    deadline: float  # time.monotonic() after which no retry starts
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A verify that failed: why (an exit code, a timeout) and the end of its output."""
+
+    command: str
+    why: str
+    output: str
+
+    def problem(self) -> str:
+        """What the model is told on the next attempt."""
+        tail = self.output[-FEEDBACK_OUTPUT_CHARS:].strip() or "(no output)"
+        return f"With that code, `{self.command}` fails ({self.why}):\n{fence(tail, 'text')}"
+
+    def error(self, attempts: int) -> VerifyFailedError:
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        return VerifyFailedError(
+            f"--verify {self.command!r} failed ({self.why}){tries}; every file was restored."
+            f"\n{self.output}".rstrip()
+        )
 
 
 class SagaRunner:
@@ -71,8 +132,15 @@ class SagaRunner:
         cwd: Path | None = None,
         details: dict[str, Any] | None = None,
         progress: Progress = lambda message: None,
+        attempts: int = 1,
+        budget_seconds: float = 300.0,
+        apply: bool = True,
     ) -> SagaResult:
-        """Run one saga; returns its result, or raises after restoring every file."""
+        """Run one saga; returns its result, or raises after restoring every file.
+
+        ``attempts``: the most model answers per file, a failing ``verify`` included;
+        ``budget_seconds``: no retry starts after this long; ``apply=False``: a trial that
+        puts every file back once the rewrite has passed (status "tried")."""
         cwd = cwd or Path.cwd()
         paths = list(dict.fromkeys(p.absolute() for p in paths))
         log = self.store.create()
@@ -84,23 +152,16 @@ class SagaRunner:
             verify=verify,
             cwd=str(cwd),
             details=details or {},
+            attempts=attempts,
+            apply=apply,
         )
         result = SagaResult(log.id, "completed")
         try:
             files = self._snapshot(log, paths, progress)
-            for i, f in enumerate(files, 1):
-                progress(f"{kind} {f.path.name} ({i}/{len(files)})")
-                self._generate(log, f, rewrite, result)
-            changed = [f for f in files if f.new is not None]
-            for f in changed:
-                assert f.new is not None
-                log.append("write", path=str(f.path))
-                write_bytes_atomic(f.path, f.new, expected=f.original, mode=f.mode)
-                log.append("written", path=str(f.path))
-            if verify and changed:
-                progress(f"verifying: {verify}")
-                self._verify(log, verify, cwd, [f.path for f in changed])
-            log.append("completed")
+            deadline = time.monotonic() + budget_seconds
+            plan = _Plan(kind, verify, cwd, attempts, deadline)
+            self._until_verified(log, files, rewrite, result, plan, progress)
+            self._finish(log, result, apply)
             return result
         except BaseException as exc:
             log.append("failed", error=str(exc) or type(exc).__name__)
@@ -109,6 +170,39 @@ class SagaRunner:
             raise
         finally:
             log.unlock()
+
+    def _until_verified(
+        self,
+        log: SagaLog,
+        files: list[_File],
+        rewrite: Rewrite,
+        result: SagaResult,
+        plan: _Plan,
+        progress: Progress,
+    ) -> None:
+        """Generate, write and verify; after a failing verify, the files that changed are
+        put back and asked for again while attempts and time are left. Raises when none
+        passed."""
+        todo, failure = files, None
+        while True:
+            for i, f in enumerate(todo, 1):
+                progress(f"{plan.kind} {f.path.name} ({i}/{len(todo)})")
+                self._generate(log, f, rewrite, result, plan.attempts)
+            changed = [f for f in files if f.new is not None]
+            self._write(log, changed)
+            if not (plan.verify and changed):
+                if failure is not None:  # the retry changed nothing: it still fails
+                    raise failure.error(max(f.attempts for f in files))
+                return
+            progress(f"verifying: {plan.verify}")
+            failure = self._verify(log, plan.verify, plan.cwd, [f.path for f in changed])
+            if failure is None:
+                return
+            more = all(f.attempts < plan.attempts for f in changed)
+            if not more or time.monotonic() > plan.deadline:
+                raise failure.error(max(f.attempts for f in changed))
+            self._take_back(log, changed, failure, result)
+            todo = changed
 
     def _snapshot(self, log: SagaLog, paths: Sequence[Path], progress: Progress) -> list[_File]:
         progress(f"saving {len(paths)} original file(s)")
@@ -121,12 +215,20 @@ class SagaRunner:
             files.append(_File(path, data, mode))
         return files
 
-    def _generate(self, log: SagaLog, f: _File, rewrite: Rewrite, result: SagaResult) -> None:
+    def _generate(
+        self, log: SagaLog, f: _File, rewrite: Rewrite, result: SagaResult, attempts: int
+    ) -> None:
         text = f.original.decode("utf-8")
-        new_text = rewrite(f.path, text)
+        answer = rewrite(f.path, text, Ask(max(1, attempts - f.attempts), f.retry))
+        if isinstance(answer, str):
+            answer = Rewritten(answer)
+        self._journal_attempts(log, f, answer)
+        new_text = answer.text
         check = check_rewrite(f.path, text, new_text)
-        if not check.checked:
-            result.notes.append(f"{f.path.name}: {check.note}")
+        note = f"{f.path.name}: {check.note}"
+        if not check.checked and note not in result.notes:  # said once, not per attempt
+            result.notes.append(note)
+        result.attempts[str(f.path)] = f.attempts
         new = new_text.encode("utf-8")
         if new == f.original:
             log.append("unchanged", path=str(f.path))
@@ -138,7 +240,51 @@ class SagaRunner:
         result.changed.append(str(f.path))
         result.diffs[str(f.path)] = unified_diff(text, new_text, str(f.path))
 
-    def _verify(self, log: SagaLog, command: str, cwd: Path, changed: list[Path]) -> None:
+    def _journal_attempts(self, log: SagaLog, f: _File, answer: Rewritten) -> None:
+        """One event per model answer: the ones a check refused say why."""
+        failed = list(answer.failed_checks)
+        for k in range(1, max(1, answer.attempts) + 1):
+            why = failed[k - 1] if k <= len(failed) else None
+            f.attempts += 1
+            log.append("attempt", path=str(f.path), attempt=f.attempts, passed=why is None, why=why)
+
+    def _write(self, log: SagaLog, changed: list[_File]) -> None:
+        for f in changed:
+            assert f.new is not None
+            log.append("write", path=str(f.path))
+            write_bytes_atomic(f.path, f.new, expected=f.original, mode=f.mode)
+            log.append("written", path=str(f.path))
+
+    def _take_back(
+        self, log: SagaLog, changed: list[_File], failure: _Failure, result: SagaResult
+    ) -> None:
+        """After a failing verify: put the files back and let the next attempt repair them."""
+        log.append("retry", why=failure.problem())
+        state = put_back(log)
+        if state.conflicts:
+            raise InputError(
+                f"{', '.join(state.conflicts)} changed while CodeSaga was working; "
+                "it was left as it is"
+            )
+        for f in changed:
+            assert f.new is not None
+            f.retry = FailedRewrite(f.new.decode("utf-8"), failure.problem())
+            f.new = None
+            result.changed.remove(str(f.path))
+            result.diffs.pop(str(f.path), None)
+
+    def _finish(self, log: SagaLog, result: SagaResult, apply: bool) -> None:
+        if apply:
+            log.append("completed")
+            return
+        state = put_back(log)
+        result.notes.extend(f"{path} changed meanwhile; left as it is" for path in state.conflicts)
+        log.append("tried")
+        result.status = "tried"
+
+    def _verify(
+        self, log: SagaLog, command: str, cwd: Path, changed: list[Path]
+    ) -> _Failure | None:
         files = " ".join(shlex.quote(str(p)) for p in changed)
         line = command.replace("{files}", files)
         log.append("verify", command=line)
@@ -161,7 +307,4 @@ class SagaRunner:
             ok, output, why = False, "", f"no result after {self.verify_timeout:.0f} s"
         tail = output[-VERIFY_OUTPUT_CHARS:]
         log.append("verified", ok=ok, output=tail)
-        if not ok:
-            raise VerifyFailedError(
-                f"--verify {command!r} failed ({why}); every file was restored.\n{tail}".rstrip()
-            )
+        return None if ok else _Failure(command, why, tail)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import RequestType
-from codesaga.service.syntax import check_syntax
+from codesaga.service.syntax import check_syntax, lost_names
+
+
+def rewrite_warnings(ctx: CodeContext, kind: RequestType, diff: str, new_text: str) -> list[str]:
+    """Everything to say about a rewrite of ``ctx`` to ``new_text`` that will be shown."""
+    warnings = [w for w in [unchanged_warning(diff, kind)] if w]
+    lost = lost_names(ctx.language.id, ctx.content, new_text)
+    if lost:
+        warnings.append(lost_names_warning(lost))
+    if kind is RequestType.REFACTOR:
+        warnings.extend(w for w in [broken_original_warning(ctx)] if w)
+    return warnings
 
 
 def lost_names_warning(lost: list[str]) -> str:

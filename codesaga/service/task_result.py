@@ -25,6 +25,8 @@ class TaskResult:
     source: str | None = None  # completions: model, cache, type-through or in-flight
     partial: bool = False
     candidates: list[str] | None = None  # completions, when several were asked for
+    attempts: int = 1  # refactor and fix: the model answers it took to pass the checks
+    failed_checks: list[str] = field(default_factory=list)  # why each failed answer failed
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -35,6 +37,7 @@ class TaskResult:
         }
         if self.diff is not None:
             data.update(diff=self.diff, path=self.path, applied=self.applied)
+            data.update(attempts=self.attempts, failed_checks=self.failed_checks)
         if self.finished is not None:
             f = self.finished
             data["usage"] = {

@@ -6,6 +6,7 @@ context before generating, and never writes a file unless the result is complete
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,22 +18,19 @@ from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.errors import CancelledError, InputError, ModelError
-from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
 from codesaga.domain.requests import RequestRecord, new_request_id
+from codesaga.domain.retry import FailedRewrite
 from codesaga.domain.source import decode_source
 from codesaga.engine.port import Finished, GenerationRequest
 from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal
 from codesaga.service.processes import current_owner
-from codesaga.service.rewrite_warnings import (
-    broken_original_warning,
-    lost_names_warning,
-    unchanged_warning,
-)
+from codesaga.service.rewrite_loop import Tries, refusal_after, rewrite_with_retries
+from codesaga.service.rewrite_warnings import rewrite_warnings
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
-from codesaga.service.syntax import defined_names, lost_names, require_parses
+from codesaga.service.syntax import defined_names
 from codesaga.service.task_result import TaskResult, timings_of
 from codesaga.settings import Live, Settings, live
 
@@ -148,7 +146,11 @@ class Assistant:
         apply: bool = False,
         label: str | None = None,
         run: RunOptions = NO_OPTIONS,
+        attempts: int | None = None,
+        retry: FailedRewrite | None = None,
     ) -> TaskResult:
+        """``attempts``: most model answers (None: the setting); ``retry``: a rewrite a check
+        outside refused (``--verify``), which the first answer repairs."""
         summary = {
             "path": str(path or label),
             "lines": lines,
@@ -161,7 +163,19 @@ class Assistant:
             ctx, original = self._context(path, lines, label, content, apply)
             defined = defined_names(ctx.language.id, ctx.selected) or []
             messages = refactor_messages(ctx, instruction, defined)
-            return self._rewrite(rec, Role.REFACTOR, path, ctx, original, messages, apply, run)
+            tries = self._tries(attempts, retry)
+            return self._rewrite(
+                rec,
+                Role.REFACTOR,
+                path,
+                ctx,
+                original,
+                messages,
+                apply,
+                run,
+                tries,
+                keep_names=instruction is None,  # the user's own instruction may rename
+            )
 
     def fix(
         self,
@@ -173,7 +187,10 @@ class Assistant:
         apply: bool = False,
         label: str | None = None,
         run: RunOptions = NO_OPTIONS,
+        attempts: int | None = None,
+        retry: FailedRewrite | None = None,
     ) -> TaskResult:
+        """``attempts`` and ``retry`` as for ``refactor``."""
         summary = {"path": str(path or label), "lines": lines, "error": error, "apply": apply}
         with self._journaled(RequestType.ERROR_FIX, summary) as rec:
             if not error.strip():
@@ -182,7 +199,10 @@ class Assistant:
                 )
             ctx, original = self._context(path, lines, label, content, apply)
             messages = fix_messages(ctx, error)
-            return self._rewrite(rec, Role.FIX, path, ctx, original, messages, apply, run)
+            tries = self._tries(attempts, retry)
+            return self._rewrite(
+                rec, Role.FIX, path, ctx, original, messages, apply, run, tries, keep_names=True
+            )
 
     def complete(
         self,
@@ -291,6 +311,11 @@ class Assistant:
         selection = Selection.parse(lines, len(content.splitlines()))
         return CodeContext.for_lines(name, content, selection), original
 
+    def _tries(self, attempts: int | None, retry: FailedRewrite | None) -> Tries:
+        settings = self.settings
+        most = settings.rewrite_attempts if attempts is None else attempts
+        return Tries(max(1, most), settings.rewrite_budget_seconds, retry)
+
     def _rewrite(
         self,
         record: RequestRecord,
@@ -301,6 +326,9 @@ class Assistant:
         messages: list[Message],
         apply: bool,
         run: RunOptions,
+        tries: Tries,
+        *,
+        keep_names: bool,
     ) -> TaskResult:
         # The answer repeats the code: keep room for it, and a little more for the changes.
         code_tokens = self.runner.count_tokens(
@@ -314,34 +342,21 @@ class Assistant:
             prompt_lookup=bool(self.settings.fast_apply),
             sources=tuple(dict.fromkeys(str(p) for p in (file, ctx.path) if p)),
         )
-        result = self._run(record, role, request, run)
-        finished = result.finished
-        assert finished is not None
-        if finished.reason == "length":
-            raise ModelError(
-                f"the model's answer was cut off after {finished.completion_tokens} tokens, so "
-                "nothing was changed; select fewer lines with --lines"
-            )
-        code = extract_code(result.text, ctx.language.id)
-        if not code.strip():
-            raise ModelError("the model answered without any code; nothing was changed")
-        new_text = ctx.before + match_layout(code, ctx.selected) + ctx.after
-        require_parses(
-            ctx.language,
-            ctx.content,
-            new_text,
-            name=ctx.path or "the file",
-            must_parse=record.type is RequestType.ERROR_FIX,
-        )
+
+        def ask(asked: list[Message]) -> TaskResult:
+            return self._run(record, role, dataclasses.replace(request, messages=asked), run)
+
+        done = rewrite_with_retries(ask, ctx, record.type, messages, tries, keep_names=keep_names)
+        record.attempts, record.failed_checks = done.count, done.problems
+        refusal = refusal_after(done)
+        if refusal is not None:
+            raise ModelError(refusal)
+        result, new_text = done.result, done.verdict.text
         result.text = new_text
         result.path = ctx.path
+        result.attempts, result.failed_checks = done.count, done.problems
         result.diff = unified_diff(ctx.content, new_text, ctx.path or "file")
-        result.warnings.extend(w for w in [unchanged_warning(result.diff, record.type)] if w)
-        lost = lost_names(ctx.language.id, ctx.content, new_text)
-        if lost:
-            result.warnings.append(lost_names_warning(lost))
-        if record.type is RequestType.REFACTOR:
-            result.warnings.extend(w for w in [broken_original_warning(ctx)] if w)
+        result.warnings.extend(rewrite_warnings(ctx, record.type, result.diff, new_text))
         if apply and result.diff and file is not None:
             write_atomic(file, new_text, expected=original)
             result.applied = True

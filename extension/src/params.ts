@@ -50,6 +50,8 @@ export interface FixParams {
   label?: string;
   lines?: string;
   apply?: boolean;
+  attempts?: number;
+  retry?: Retry;
   error: string;
 }
 
@@ -81,6 +83,8 @@ export interface RefactorParams {
   label?: string;
   lines?: string;
   apply?: boolean;
+  attempts?: number;
+  retry?: Retry;
   instruction?: string;
 }
 
@@ -144,6 +148,11 @@ export interface Chunk {
 export interface ClientInfo {
   name?: string;
   version?: string;
+}
+
+export interface Retry {
+  text: string;
+  problem: string;
 }
 
 export interface Methods {

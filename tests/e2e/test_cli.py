@@ -155,20 +155,19 @@ def test_refactor_apply_is_a_saga_that_undo_reverts(cli: Cli, tmp_path: Path) ->
 def test_a_failing_verify_restores_the_file_and_exits_5(cli: Cli, tmp_path: Path) -> None:
     src = tmp_path / "calc.py"
     src.write_text(CALC)
-    proc = cli(
-        "refactor", str(src), "-i", "add a docstring to add", "--apply", "--verify", "exit 7"
-    )
+    refactor = ("refactor", str(src), "-i", "add a docstring to add")
+    # One attempt: what the 0.5B model answers a retry is not this test's business (the
+    # retry's is tests/unit/test_fix_loop.py and tests/integration/test_fix_loop.py).
+    proc = cli(*refactor, "--apply", "--verify", "exit 7", "--attempts", "1")
     assert proc.returncode == 5, proc.stderr
     assert "every file was restored" in proc.stderr
     assert src.read_text() == CALC
-    assert (
-        "restored"
-        in cli(
-            "saga", "show", json.loads(cli("saga", "list", "--json").stdout)["sagas"][0]["id"]
-        ).stdout
-    )
-    usage = cli("refactor", str(src), "--verify", "true")
-    assert usage.returncode == 1 and "add --apply" in one_line_error(usage)
+    shown = cli("saga", "show", json.loads(cli("saga", "list", "--json").stdout)["sagas"][0]["id"])
+    assert "restored" in shown.stdout
+    # Without --apply, the rewrite that passes is shown and the file put back.
+    trial = cli(*refactor, "--verify", "true", "--attempts", "1", "--json")
+    assert trial.returncode == 0, trial.stderr
+    assert json.loads(trial.stdout)["status"] == "tried" and src.read_text() == CALC
 
 
 def test_fix_from_stdin_makes_the_snippet_pass(cli: Cli, tmp_path: Path) -> None:

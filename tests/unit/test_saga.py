@@ -15,7 +15,7 @@ from codesaga.domain.errors import InputError, ModelError, VerifyFailedError
 from codesaga.saga.compensators import COMPENSATORS
 from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
 from codesaga.saga.recovery import recover, state_of, undo
-from codesaga.saga.runner import SagaRunner
+from codesaga.saga.runner import Ask, SagaRunner
 from codesaga.service.syntax import check_syntax
 
 ORIGINALS = {
@@ -41,7 +41,7 @@ def store(tmp_path: Path) -> SagaStore:
     return SagaStore(tmp_path / "sagas")
 
 
-def typed(path: Path, text: str) -> str:
+def typed(path: Path, text: str, ask: Ask) -> str:
     return text.replace("(a, b)", "(a: int, b: int)")
 
 
@@ -90,14 +90,14 @@ def test_invalid_syntax_or_a_failed_generation_touches_nothing(
 ) -> None:
     runner = SagaRunner(store, 1 << 20)
     with pytest.raises(ModelError, match=r"not valid Python \(line 1\)"):
-        runner.run("refactor", files, lambda p, t: "def broken(:\n")
+        runner.run("refactor", files, lambda p, t, a: "def broken(:\n")
     calls: list[Path] = []
 
-    def second_fails(path: Path, text: str) -> str:
+    def second_fails(path: Path, text: str, ask: Ask) -> str:
         calls.append(path)
         if len(calls) == 2:
             raise ModelError("the model's answer was cut off")
-        return typed(path, text)
+        return typed(path, text, ask)
 
     with pytest.raises(ModelError, match="cut off"):
         runner.run("refactor", files, second_fails)
@@ -123,10 +123,10 @@ def test_unusable_files_are_refused_before_any_generation(
 def test_a_file_edited_during_the_saga_keeps_the_edit_and_the_rest_is_restored(
     files: list[Path], store: SagaStore
 ) -> None:
-    def edit_b_meanwhile(path: Path, text: str) -> str:
+    def edit_b_meanwhile(path: Path, text: str, ask: Ask) -> str:
         if path.name == "b.py":
             files[1].write_bytes(b"edited by the user\n")
-        return typed(path, text)
+        return typed(path, text, ask)
 
     with pytest.raises(InputError, match="changed while CodeSaga was working"):
         SagaRunner(store, 1 << 20).run("refactor", files, edit_b_meanwhile)
@@ -143,10 +143,10 @@ def test_other_languages_are_parsed_with_tree_sitter_or_say_they_were_not(
     js = tmp_path / "app.js"
     js.write_text("function add(a, b) { return a + b; }\n")
     with pytest.raises(ModelError, match="not valid JavaScript"):
-        SagaRunner(store, 1 << 20).run("refactor", [js], lambda p, t: "function add(a, b { \n")
+        SagaRunner(store, 1 << 20).run("refactor", [js], lambda p, t, a: "function add(a, b { \n")
     lua = tmp_path / "x.lua"
     lua.write_text("return 1\n")
-    result = SagaRunner(store, 1 << 20).run("refactor", [lua], lambda p, t: "return 2\n")
+    result = SagaRunner(store, 1 << 20).run("refactor", [lua], lambda p, t, a: "return 2\n")
     assert result.notes == ["x.lua: no parser for lua; syntax not checked"]
 
 
@@ -162,7 +162,7 @@ RUNNER = textwrap.dedent(
     SagaRunner(SagaStore(Path(store)), 1 << 20).run(
         "refactor",
         [Path(p) for p in paths],
-        lambda path, text: text.replace("(a, b)", "(a: int, b: int)"),
+        lambda path, text, ask: text.replace("(a, b)", "(a: int, b: int)"),
         verify=verify,
     )
     """
@@ -172,7 +172,9 @@ STEPS = [
     "begin",
     "snapshot:1",
     "snapshot:2",
+    "attempt:1",
     "generated:1",
+    "attempt:2",
     "generated:2",
     "write:1",
     "written:1",

@@ -124,7 +124,7 @@ def test_invalid_python_is_not_written(
 ) -> None:
     engine.enqueue("```python\ndef add(a, b:\n    return a +\n```")
     with pytest.raises(ModelError, match="not valid Python"):
-        assistant.refactor(source, apply=True)
+        assistant.refactor(source, apply=True, attempts=1)
     assert source.read_text() == ORIGINAL
 
 
@@ -135,7 +135,7 @@ def test_invalid_javascript_is_not_written_either(
     js.write_text("function add(a, b) { return a + b; }\n")
     engine.enqueue("```javascript\nfunction add(a, b { return a + b; \n```")
     with pytest.raises(ModelError, match=r"not valid JavaScript \(line 1"):
-        assistant.refactor(js, apply=True)
+        assistant.refactor(js, apply=True, attempts=1)
     assert js.read_text() == "function add(a, b) { return a + b; }\n"
     engine.enqueue("```javascript\nconst add = (a, b) => a + b;\n```")
     assert assistant.refactor(js, apply=True).applied
@@ -271,7 +271,7 @@ def test_journal_follows_each_request_to_its_end(
     done = assistant.refactor(source)
     engine.enqueue("```python\ndef broken(:\n```")
     with pytest.raises(ModelError):
-        assistant.refactor(source)
+        assistant.refactor(source, attempts=1)
     engine.delay = 0.01
     engine.enqueue("tok " * 100)
     token = CancelToken()
@@ -319,7 +319,7 @@ def test_a_rewrite_that_drops_a_name_says_so(
 ) -> None:
     renamed = REWRITE.replace("add", "plus")
     engine.enqueue(f"```python\n{renamed}```")
-    result = assistant.refactor(source)
+    result = assistant.refactor(source, attempts=1)
     assert result.warnings == [
         "the rewrite no longer defines add (renamed or removed): code that uses it elsewhere "
         "may break"

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
-from codesaga.cli.options import ApplyOpt, FileArg, JsonOpt, LinesOpt, ModelOpt, VerifyOpt
+from codesaga.cli.options import (
+    ApplyOpt,
+    AttemptsOpt,
+    FileArg,
+    JsonOpt,
+    LinesOpt,
+    ModelOpt,
+    VerifyOpt,
+)
 from codesaga.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from codesaga.saga.runner import Ask, Rewrite, SagaResult
 
 app = typer.Typer()  # its commands join the root's
 
@@ -29,6 +41,8 @@ def _show_rewrite(result: dict[str, Any], as_json: bool) -> None:
         render.warn(warning)
     if result.get("diff"):
         render.diff(result["diff"])
+    if result.get("attempts", 1) > 1:
+        render.note(f"took {result['attempts']} attempts: {'; '.join(result['failed_checks'])}")
     if result.get("applied"):
         render.note(f"applied to {result['path']} (request {result['request_id']})")
     elif result.get("diff"):
@@ -52,6 +66,7 @@ def refactor(
     ] = None,
     apply: ApplyOpt = False,
     verify: VerifyOpt = None,
+    attempts: AttemptsOpt = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -59,12 +74,10 @@ def refactor(
     validated, optionally verified, restored on any failure, undoable (`codesaga saga`)."""
     if lines and len(files) > 1:
         raise UsageError("--lines works with one file; give one file or leave --lines out")
-    params = {"lines": lines, "instruction": instruction, "model": model}
-    if apply:
-        _run_saga(ctx, "refactor", files, params, verify, as_json)
+    params = {"lines": lines, "instruction": instruction, "model": model, "attempts": attempts}
+    if apply or verify:
+        _run_saga(ctx, "refactor", files, params, Checks(verify, apply), as_json)
         return
-    if verify:
-        raise UsageError("--verify checks the written files; add --apply")
     for file in files:
         with render.Spinner(f"refactoring {file.name}") as spinner:
             result = Invocation.of(ctx).run_task(
@@ -92,11 +105,13 @@ def fix(
     lines: LinesOpt = None,
     apply: ApplyOpt = False,
     verify: VerifyOpt = None,
+    attempts: AttemptsOpt = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fix a file given the error it fails with; shows a diff. --apply writes it as a saga
-    (restored if --verify fails, undoable with `codesaga saga undo`)."""
+    (retried while --verify fails, restored if it never passes, undoable with `codesaga saga
+    undo`); --verify without --apply shows the first rewrite that passes."""
     from codesaga.domain.errors import InputError
 
     if error == "-":
@@ -105,12 +120,10 @@ def fix(
                 "--error - reads the error from stdin, but stdin is a terminal; pipe the output in"
             )
         error = sys.stdin.read(256 * 1024)
-    params = {"error": error, "lines": lines, "model": model}
-    if apply:
-        _run_saga(ctx, "fix", [file], params, verify, as_json)
+    params = {"error": error, "lines": lines, "model": model, "attempts": attempts}
+    if apply or verify:
+        _run_saga(ctx, "fix", [file], params, Checks(verify, apply), as_json)
         return
-    if verify:
-        raise UsageError("--verify checks the written file; add --apply")
     with render.Spinner(f"fixing {file.name}") as spinner:
         result = Invocation.of(ctx).run_task(
             "fix", {**file_params(file), **params}, on_delta=spinner.on_delta
@@ -118,12 +131,18 @@ def fix(
     _show_rewrite(result, as_json)
 
 
+@dataclass(frozen=True)
+class Checks:
+    verify: str | None
+    apply: bool  # False: a trial, the files are put back after --verify passed
+
+
 def _run_saga(
     ctx: typer.Context,
     method: str,
     files: list[Path],
     params: dict[str, Any],
-    verify: str | None,
+    checks: Checks,
     as_json: bool,
 ) -> None:
     """Rewrite ``files`` as one saga: the model works on the snapshot the saga took."""
@@ -132,25 +151,52 @@ def _run_saga(
 
     settings = Invocation.of(ctx).settings
     runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)
+    attempts = params.pop("attempts", None) or settings.rewrite_attempts
     verb = {"refactor": "refactoring", "fix": "fixing"}[method]
     with render.Spinner(f"{verb} {len(files)} file(s)") as spinner:
-
-        def rewrite(path: Path, text: str) -> str:
-            shown = next((f for f in files if f.absolute() == path), path)
-            request = {**file_params(shown), "content": text, **params}
-            result = Invocation.of(ctx).run_task(method, request, on_delta=spinner.on_delta)
-            for warning in result.get("warnings", []):
-                render.warn(f"{shown}: {warning}")
-            return str(result["text"])
-
         result = runner.run(
             method,
             files,
-            rewrite,
-            verify=verify,
+            _daemon_rewrite(ctx, method, files, params, spinner),
+            verify=checks.verify,
             details={k: v for k, v in params.items() if v is not None},
             progress=spinner.stage,
+            attempts=attempts,
+            budget_seconds=settings.rewrite_budget_seconds,
+            apply=checks.apply,
         )
+    _show_saga(result, checks, as_json)
+
+
+def _daemon_rewrite(
+    ctx: typer.Context,
+    method: str,
+    files: list[Path],
+    params: dict[str, Any],
+    spinner: render.Spinner,
+) -> Rewrite:
+    """The saga's rewrite: one request to the daemon, with the attempts left and the
+    rewrite --verify refused last time."""
+    from codesaga.saga.runner import Rewritten
+
+    def rewrite(path: Path, text: str, ask: Ask) -> Rewritten:
+        shown = next((f for f in files if f.absolute() == path), path)
+        request = {**file_params(shown), "content": text, **params, "attempts": ask.attempts}
+        if ask.retry is not None:
+            request["retry"] = {"text": ask.retry.text, "problem": ask.retry.problem}
+        result = Invocation.of(ctx).run_task(method, request, on_delta=spinner.on_delta)
+        for warning in result.get("warnings", []):
+            render.warn(f"{shown}: {warning}")
+        return Rewritten(
+            str(result["text"]),
+            attempts=int(result.get("attempts", 1)),
+            failed_checks=tuple(result.get("failed_checks", ())),
+        )
+
+    return rewrite
+
+
+def _show_saga(result: SagaResult, checks: Checks, as_json: bool) -> None:
     if as_json:
         render.print_json(result.to_dict())
         return
@@ -158,11 +204,18 @@ def _run_saga(
         render.diff(diff)
     for note in result.notes:
         render.note(note)
-    if result.changed:
+    tries = max(result.attempts.values(), default=1)
+    took = f" after {tries} attempts" if tries > 1 else ""
+    if not result.changed:
+        render.note(f"saga {result.id}: the model changed nothing; no file was written")
+    elif not checks.apply:
         render.note(
-            f"saga {result.id}: {len(result.changed)} file(s) written"
-            + (", verified" if verify else "")
-            + f"; undo with `codesaga saga undo {result.id}`"
+            f"saga {result.id}: --verify passed{took}; the files were put back, run again "
+            "with --apply to write them"
         )
     else:
-        render.note(f"saga {result.id}: the model changed nothing; no file was written")
+        render.note(
+            f"saga {result.id}: {len(result.changed)} file(s) written"
+            + (f", verified{took}" if checks.verify else took)
+            + f"; undo with `codesaga saga undo {result.id}`"
+        )

@@ -67,8 +67,16 @@ def saga_show(
     if state["error"]:
         render.stdout.print(f"  error: {state['error']}")
     for event in events:
-        detail = event.get("path") or event.get("command") or event.get("error") or ""
-        render.stdout.print(f"  {event['event']:<11} {detail}")
+        render.stdout.print(f"  {event['event']:<11} {_detail(event)}")
+
+
+def _detail(event: dict[str, Any]) -> str:
+    if event["event"] == "attempt":  # a model answer, and the check that refused it if one did
+        why = str(event.get("why") or "passed the checks").splitlines()[0]
+        return f"{event.get('path')} #{event.get('attempt')}: {why}"
+    if event["event"] == "retry":  # a failing --verify: its message goes back to the model
+        return str(event.get("why", "")).splitlines()[0]
+    return str(event.get("path") or event.get("command") or event.get("error") or "")
 
 
 @app.command("undo", epilog="Example: codesaga saga undo 20261125-101500-a1b2c3")

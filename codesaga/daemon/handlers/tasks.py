@@ -11,6 +11,7 @@ from codesaga.daemon.handlers.base import Call, Method
 from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext
 from codesaga.domain.prompts import Message
+from codesaga.domain.retry import FailedRewrite
 from codesaga.fs import read_source
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol import params as t
@@ -55,6 +56,7 @@ class TaskMethods:
         )
 
     async def refactor(self, call: Call, params: t.RefactorParams) -> Any:
+        retry = self._retry(params)
         return await call.task(
             lambda run: self.assistant.refactor(
                 _path_of(params.path),
@@ -64,11 +66,14 @@ class TaskMethods:
                 apply=params.apply,
                 label=params.label,
                 run=run,
+                attempts=params.attempts,
+                retry=retry,
             ),
             params,
         )
 
     async def fix(self, call: Call, params: t.FixParams) -> Any:
+        retry = self._retry(params)
         return await call.task(
             lambda run: self.assistant.fix(
                 _path_of(params.path),
@@ -78,9 +83,19 @@ class TaskMethods:
                 apply=params.apply,
                 label=params.label,
                 run=run,
+                attempts=params.attempts,
+                retry=retry,
             ),
             params,
         )
+
+    def _retry(self, params: t.FileTaskParams) -> FailedRewrite | None:
+        if params.retry is None:
+            return None
+        limit = self.settings().max_file_bytes
+        _check_size(len(params.retry.text.encode()), limit, "retry.text")
+        _check_size(len(params.retry.problem.encode()), limit, "retry.problem")
+        return FailedRewrite(params.retry.text, params.retry.problem)
 
     async def complete(self, call: Call, params: t.CompleteParams) -> Any:
         """Inline completion; see docs/protocol.md for the ways to give the cursor."""

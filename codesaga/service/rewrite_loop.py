@@ -1,0 +1,144 @@
+"""Fix and refactor that retry: an answer that fails a check (no code, does not parse, loses
+a name the code defined, a fix that changes nothing) is shown to the model again with what
+the check said, until an answer passes or the attempts or the time budget run out.
+
+A check outside the daemon (``--verify``, run by the saga) comes back as a ``FailedRewrite``
+that the first attempt starts from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codesaga.domain.context import CodeContext
+from codesaga.domain.enums import RequestType
+from codesaga.domain.errors import ContextTooLongError, ModelError
+from codesaga.domain.extract import extract_code, match_layout
+from codesaga.domain.prompts import Message, fence, retry_messages
+from codesaga.domain.retry import FailedRewrite
+from codesaga.service.syntax import check_syntax, lost_names, require_parses
+from codesaga.service.task_result import TaskResult
+
+# One model answer to these messages (journaled by the caller).
+Ask = Callable[[list[Message]], TaskResult]
+
+
+@dataclass(frozen=True)
+class Tries:
+    attempts: int = 1  # most model answers
+    budget_seconds: float = 300.0  # no retry starts after this long
+    retry: FailedRewrite | None = None  # what the first attempt repairs
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str  # the whole new file ("" when the answer had no code)
+    problem: str | None = None  # why it fails, said to the model; None: it passes
+    refusal: str | None = None  # the user's error when no attempt is left; None: usable
+
+
+@dataclass
+class Attempts:
+    result: TaskResult  # the last answer
+    verdict: Verdict  # and what the checks said of it
+    count: int
+    problems: list[str] = field(default_factory=list)  # of every answer that failed, in order
+
+
+def rewrite_with_retries(
+    ask: Ask,
+    ctx: CodeContext,
+    kind: RequestType,
+    messages: list[Message],
+    tries: Tries,
+    *,
+    keep_names: bool,
+) -> Attempts:
+    """Answers until one passes the checks; the last one when none did. Raises for an
+    answer that was cut off (a retry would be cut off too) and for a first prompt that does
+    not fit; a retry's prompt that does not fit ends the retries instead."""
+    deadline = time.monotonic() + tries.budget_seconds
+    asked = messages
+    if tries.retry is not None:
+        asked = retry_messages(messages, _shown(ctx, tries.retry.text), tries.retry.problem)
+    done: Attempts | None = None
+    for n in range(1, max(1, tries.attempts) + 1):
+        try:
+            result = ask(asked)
+        except ContextTooLongError:
+            if done is None:
+                raise
+            break
+        _refuse_cut_off(result)
+        verdict = judge(ctx, kind, result.text, keep_names=keep_names)
+        problems = list(done.problems) if done else []
+        if verdict.problem is not None:
+            problems.append(verdict.problem)
+        done = Attempts(result, verdict, n, problems)
+        if verdict.problem is None or time.monotonic() > deadline:
+            break
+        asked = retry_messages(messages, result.text, verdict.problem)
+    assert done is not None
+    return done
+
+
+def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool) -> Verdict:
+    """What the checks say of one answer: the new file, and why it fails if it does."""
+    code = extract_code(answer, ctx.language.id)
+    if not code.strip():
+        return Verdict(
+            "",
+            "Your answer has no code.",
+            "the model answered without any code; nothing was changed",
+        )
+    new_text = ctx.before + match_layout(code, ctx.selected) + ctx.after
+    syntax = check_syntax(ctx.language.id, new_text)
+    if not syntax.ok:
+        try:
+            name = ctx.path or "the file"
+            require_parses(ctx.language, ctx.content, new_text, name=name, must_parse=_is_fix(kind))
+        except ModelError as exc:
+            where = f" at line {syntax.line}" if syntax.line else ""
+            problem = f"That code is not valid {ctx.language.name}{where}: {syntax.note}."
+            return Verdict(new_text, problem, str(exc))
+    lost = lost_names(ctx.language.id, ctx.content, new_text) if keep_names else []
+    if lost:
+        them = "it" if len(lost) == 1 else "every one of them"
+        problem = (
+            f"That code no longer defines {', '.join(lost)}, which other code uses: keep {them}."
+        )
+        return Verdict(new_text, problem)
+    if _is_fix(kind) and new_text == ctx.content:
+        return Verdict(new_text, "That is the code unchanged: it still fails. Fix the cause.")
+    return Verdict(new_text)
+
+
+def _is_fix(kind: RequestType) -> bool:
+    return kind is RequestType.ERROR_FIX
+
+
+def _shown(ctx: CodeContext, text: str) -> str:
+    """A rewrite made outside this request, as the model would have answered it: the part
+    that replaced the selection, fenced."""
+    part = ctx.selection_in(text)
+    return fence(text if part is None else part, ctx.language.id)
+
+
+def _refuse_cut_off(result: TaskResult) -> None:
+    finished = result.finished
+    assert finished is not None
+    if finished.reason == "length":
+        raise ModelError(
+            f"the model's answer was cut off after {finished.completion_tokens} tokens, so "
+            "nothing was changed; select fewer lines with --lines"
+        )
+
+
+def refusal_after(done: Attempts) -> str | None:
+    """The error for a last answer no one may use, saying how many attempts were made."""
+    refusal = done.verdict.refusal
+    if refusal is None or done.verdict.problem is None:
+        return None
+    return refusal if done.count == 1 else f"{refusal} (after {done.count} attempts)"

@@ -1,0 +1,366 @@
+"""Fix and refactor that retry: an answer that fails a check goes back to the model with the
+check's message. The scripted fake engine answers; the checks, the saga and the CLI are real.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.bootstrap import build_assistant
+from codesaga.domain.enums import RequestStatus
+from codesaga.domain.errors import ModelError
+from codesaga.domain.retry import FailedRewrite
+from codesaga.engine.fake import FakeEngine
+from codesaga.model_files.presets import PRESETS
+from codesaga.protocol import params as t
+from codesaga.protocol.jsonrpc import RpcError
+from codesaga.saga.compensators import COMPENSATORS
+from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
+from codesaga.saga.recovery import recover, state_of
+from codesaga.service.tasks import Assistant
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
+
+BUGGY = "def mean(values):\n    return sum(values) / (len(values) + 1)\n"
+WRONG = "def mean(values):\n    return sum(values) / (len(values) - 1)\n"  # parses; still wrong
+FIXED = "def mean(values):\n    return sum(values) / len(values)\n"
+BROKEN = "def mean(values:\n    return sum(values) /\n"  # does not parse
+ERROR = "AssertionError: mean([2, 4]) is 2.0, not 3"
+TEST = "python -c 'import calc; assert calc.mean([2, 4]) == 3, calc.mean([2, 4])'"
+
+
+def fenced(code: str) -> str:
+    return f"```python\n{code}```"
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(n_ctx=4096)
+
+
+@pytest.fixture
+def models_dir(codesaga_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default presets 'installed' as tiny files (the fake engine never reads them)."""
+    unsized = {name: dataclasses.replace(p, size=None) for name, p in PRESETS.items()}
+    monkeypatch.setattr("codesaga.service.engine_pool.PRESETS", unsized)
+    root = codesaga_home / "models"
+    root.mkdir(parents=True)
+    for name in ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"):
+        write_gguf(root / PRESETS[name].filename)
+    monkeypatch.setenv("CODESAGA_MODELS_DIR", str(root))
+    return root
+
+
+def assistant_with(engine: FakeEngine, models_dir: Path, **env: str) -> Assistant:
+    settings = load_settings(
+        {"CODESAGA_HOME": str(models_dir.parent), "CODESAGA_MODELS_DIR": str(models_dir), **env}
+    )
+    return build_assistant(settings, engine_factory=lambda resolved: engine)
+
+
+@pytest.fixture
+def assistant(engine: FakeEngine, models_dir: Path) -> Assistant:
+    return assistant_with(engine, models_dir)
+
+
+@pytest.fixture
+def calc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "calc.py"
+    path.write_text(BUGGY)
+    monkeypatch.chdir(tmp_path)  # where the CLI runs, and so the verify command
+    return path
+
+
+def last_prompt(engine: FakeEngine) -> list[tuple[str, str]]:
+    return [(m.role, m.content) for m in engine.history[-1].messages]
+
+
+# -- the service: checks it runs itself --------------------------------------------------------
+
+
+def test_an_answer_that_does_not_parse_is_retried_with_the_syntax_error(
+    assistant: Assistant, engine: FakeEngine, calc: Path
+) -> None:
+    engine.enqueue(fenced(BROKEN))
+    engine.enqueue(fenced(FIXED))
+    result = assistant.fix(calc, ERROR, apply=True)
+    assert calc.read_text() == FIXED and result.applied
+    assert result.attempts == 2 and len(result.failed_checks) == 1
+    assert "not valid Python at line 1" in result.failed_checks[0]
+    # The second request is the first one, the broken answer, and what the check said.
+    first, second = engine.history
+    assert list(second.messages[: len(first.messages)]) == list(first.messages)
+    (assistant_turn, said) = second.messages[len(first.messages) :]
+    assert assistant_turn.role == "assistant" and BROKEN in assistant_turn.content
+    assert said.role == "user" and "not valid Python at line 1" in said.content
+    (record,) = assistant.journal.query()
+    assert record.status is RequestStatus.COMPLETED
+    assert record.attempts == 2 and record.failed_checks == result.failed_checks
+    assert result.to_json()["attempts"] == 2
+
+
+def test_a_fix_that_never_parses_writes_nothing_and_says_how_often_it_tried(
+    assistant: Assistant, engine: FakeEngine, calc: Path
+) -> None:
+    for _ in range(3):
+        engine.enqueue(fenced(BROKEN))
+    with pytest.raises(ModelError, match=r"not valid Python.*\(after 3 attempts\)"):
+        assistant.fix(calc, ERROR, apply=True)
+    assert calc.read_text() == BUGGY
+    assert len(engine.history) == 3
+    (record,) = assistant.journal.query()
+    assert record.status is RequestStatus.FAILED
+    assert record.attempts == 3 and len(record.failed_checks) == 3
+
+
+def test_a_lost_name_or_an_unchanged_fix_is_retried(
+    assistant: Assistant, engine: FakeEngine, calc: Path
+) -> None:
+    engine.enqueue(fenced(FIXED.replace("mean", "average")))
+    engine.enqueue(fenced(BUGGY))  # the code as it was
+    engine.enqueue(fenced(FIXED))
+    result = assistant.fix(calc, ERROR)
+    assert result.text == FIXED and result.attempts == 3 and result.warnings == []
+    assert "no longer defines mean" in result.failed_checks[0]
+    assert "unchanged" in result.failed_checks[1]
+    # Each retry shows the model its last answer and what was wrong with it.
+    assert "no longer defines mean" in engine.history[1].messages[-1].content
+    assert "unchanged" in engine.history[2].messages[-1].content
+
+
+def test_a_refactor_the_user_asked_to_rename_is_not_retried(
+    assistant: Assistant, engine: FakeEngine, calc: Path
+) -> None:
+    engine.enqueue(fenced(FIXED.replace("mean", "average")))
+    result = assistant.refactor(calc, instruction="rename mean to average")
+    assert result.attempts == 1 and len(engine.history) == 1
+    assert "no longer defines mean" in result.warnings[0]  # still said, as before
+
+
+def test_when_every_attempt_loses_a_name_the_last_answer_comes_with_the_warning(
+    assistant: Assistant, engine: FakeEngine, calc: Path
+) -> None:
+    for _ in range(2):
+        engine.enqueue(fenced(FIXED.replace("mean", "average")))
+    result = assistant.fix(calc, ERROR, attempts=2)
+    assert result.attempts == 2 and "no longer defines mean" in result.warnings[0]
+
+
+def test_attempts_and_the_time_budget_bound_the_retries(
+    engine: FakeEngine, models_dir: Path, calc: Path
+) -> None:
+    single = assistant_with(engine, models_dir, CODESAGA_REWRITE_ATTEMPTS="1")
+    engine.enqueue(fenced(BROKEN))
+    with pytest.raises(ModelError, match=r"not valid Python \(line 1\)"):
+        single.fix(calc, ERROR)
+    engine.enqueue(["```python\n"] + ["x = 1\n"] * 5000)  # cut off: a retry would be too
+    with pytest.raises(ModelError, match="cut off"):
+        single.fix(calc, ERROR, attempts=3)
+    assert len(engine.history) == 2
+    hurried = assistant_with(engine, models_dir, CODESAGA_REWRITE_BUDGET_SECONDS="0")
+    engine.enqueue(fenced(BROKEN))
+    engine.enqueue(fenced(FIXED))
+    with pytest.raises(ModelError, match="not valid Python"):
+        hurried.fix(calc, ERROR)
+    assert len(engine.history) == 3  # one answer each: no retry after the budget
+
+
+def test_a_rewrite_refused_outside_is_repaired_first(
+    assistant: Assistant, engine: FakeEngine, tmp_path: Path
+) -> None:
+    """What --verify refused comes back whole-file; the model sees only its selection."""
+    program = "import math\n\n\n" + BUGGY + "\n\nprint(mean([2, 4]))\n"
+    tried = program.replace("+ 1)", "- 1)")
+    engine.enqueue(fenced(FIXED))
+    result = assistant.fix(
+        None,
+        ERROR,
+        content=program,
+        label="calc.py",
+        lines="4:5",
+        retry=FailedRewrite(tried, "With that code, `python calc.py` fails (exit code 1)"),
+    )
+    assert result.text == program.replace(BUGGY, FIXED)
+    role, answer = last_prompt(engine)[-2]
+    assert role == "assistant" and "- 1)" in answer and "import math" not in answer
+    assert "`python calc.py` fails" in last_prompt(engine)[-1][1]
+
+
+def test_attempts_on_the_wire_are_bounded() -> None:
+    decoded = t.decode(t.FixParams, {"path": "/a.py", "error": "E", "attempts": 2})
+    assert decoded.attempts == 2
+    retry = {"text": "x = 1\n", "problem": "fails"}
+    assert t.decode(t.RefactorParams, {"path": "/a.py", "retry": retry}).retry is not None
+    with pytest.raises(RpcError, match="attempts must be between 1 and 10"):
+        t.decode(t.FixParams, {"path": "/a.py", "error": "E", "attempts": 0})
+
+
+# -- the CLI and the saga, over an in-process daemon ---------------------------------------------
+
+
+@pytest.fixture
+def cli(engine: FakeEngine, models_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> Any:
+    """`codesaga --no-daemon ...` as a user runs it, its daemon answering from ``engine``."""
+    import codesaga.bootstrap
+    from codesaga.cli.main import main
+
+    real = codesaga.bootstrap.build_daemon
+    monkeypatch.setattr(
+        codesaga.bootstrap, "build_daemon", lambda settings: real(settings, lambda r: engine)
+    )
+
+    def run(*args: str, as_json: bool = True) -> tuple[int, Any]:
+        try:
+            main(["--no-daemon", *args, *(["--json"] if as_json else [])])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr().out
+        if not as_json:
+            return code, out
+        return code, json.loads(out) if out.strip() else {}
+
+    return run
+
+
+def saga_events(home: Path) -> list[dict[str, Any]]:
+    (log,) = SagaStore(home / "state" / "sagas").all()
+    return log.events()
+
+
+def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["event"] == name]
+
+
+def test_a_fix_that_passes_verify_on_the_second_attempt_journals_both(
+    cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
+) -> None:
+    engine.enqueue(fenced(WRONG))
+    engine.enqueue(fenced(FIXED))
+    code, result = cli("fix", "calc.py", "--error", ERROR, "--apply", "--verify", TEST)
+    assert code == 0 and result["status"] == "completed"
+    assert calc.read_text() == FIXED
+    assert result["attempts"] == {str(calc): 2}
+    events = saga_events(codesaga_home)
+    attempts = named(events, "attempt")
+    assert [(e["attempt"], e["passed"]) for e in attempts] == [(1, True), (2, True)]
+    assert [e["ok"] for e in named(events, "verified")] == [False, True]
+    (retry,) = named(events, "retry")
+    assert "AssertionError" in retry["why"]  # the test's output went back to the model
+    assert "AssertionError" in last_prompt(engine)[-1][1]
+    assert "- 1)" in last_prompt(engine)[-2][1]
+    assert state_of(SagaStore(codesaga_home / "state" / "sagas").get(result["saga"])).status == (
+        "completed"
+    )
+    _, shown = cli("saga", "show", result["saga"], as_json=False)
+    assert f"attempt     {calc} #1: passed the checks" in shown
+    assert "retry       With that code, `python -c" in shown
+
+
+def test_a_fix_whose_first_answer_does_not_parse_is_written_once(
+    cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
+) -> None:
+    engine.enqueue(fenced(BROKEN))
+    engine.enqueue(fenced(FIXED))
+    code, result = cli("fix", "calc.py", "--error", ERROR, "--apply", "--verify", TEST)
+    assert code == 0 and calc.read_text() == FIXED
+    assert result["attempts"] == {str(calc): 2}
+    events = saga_events(codesaga_home)
+    attempts = named(events, "attempt")
+    assert [(e["attempt"], e["passed"]) for e in attempts] == [(1, False), (2, True)]
+    assert "not valid Python" in attempts[0]["why"]
+    assert len(named(events, "written")) == 1  # only the passing rewrite reached the file
+
+
+def test_a_fix_that_never_passes_leaves_the_file_as_it_was(
+    cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
+) -> None:
+    for _ in range(3):
+        engine.enqueue(fenced(WRONG))
+    code, _ = cli("fix", "calc.py", "--error", ERROR, "--apply", "--verify", TEST)
+    assert code == 5  # verify failed
+    assert calc.read_text() == BUGGY
+    events = saga_events(codesaga_home)
+    assert len(named(events, "attempt")) == 3 and len(named(events, "retry")) == 2
+    assert events[-1]["event"] == "rolled-back"
+    assert "after 3 attempts; every file was restored" in named(events, "failed")[0]["error"]
+
+
+def test_a_fix_that_never_parses_writes_nothing(
+    cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
+) -> None:
+    for _ in range(2):
+        engine.enqueue(fenced(BROKEN))
+    code, _ = cli(
+        "fix", "calc.py", "--error", ERROR, "--apply", "--verify", TEST, "--attempts", "2"
+    )
+    assert code == 3  # an unusable answer
+    assert calc.read_text() == BUGGY and len(engine.history) == 2
+    assert named(saga_events(codesaga_home), "write") == []
+
+
+def test_verify_without_apply_shows_the_first_passing_rewrite(
+    cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
+) -> None:
+    engine.enqueue(fenced(WRONG))
+    engine.enqueue(fenced(FIXED))
+    code, result = cli("fix", "calc.py", "--error", ERROR, "--verify", TEST)
+    assert code == 0 and result["status"] == "tried"
+    assert "+    return sum(values) / len(values)" in result["diffs"][str(calc)]
+    assert calc.read_text() == BUGGY  # shown, not kept
+    events = saga_events(codesaga_home)
+    assert events[-1]["event"] == "tried" and len(named(events, "attempt")) == 2
+
+
+# -- crashes in the middle of a retry ----------------------------------------------------------
+
+RUNNER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from codesaga.saga.log import SagaStore
+    from codesaga.saga.runner import SagaRunner
+    store, apply, path = sys.argv[1:]
+    good = "def mean(values):\\n    return sum(values) / len(values)\\n"
+    wrong = good.replace("/ len(values)", "/ (len(values) - 1)")
+    SagaRunner(SagaStore(Path(store)), 1 << 20).run(
+        "fix",
+        [Path(path)],
+        lambda p, text, ask: wrong if ask.retry is None else good,
+        verify="grep -q '/ len(values)' {files}",
+        attempts=3,
+        apply=apply == "apply",
+    )
+    """
+)
+RETRY_STEPS = ["verified:1", "retry", "restored", "attempt:2", "written:2", "verified:2"]
+
+
+@pytest.mark.parametrize("step", [*RETRY_STEPS, "completed", "tried"])
+def test_kill_9_during_a_retry_then_recover_leaves_the_old_or_the_passing_file(
+    step: str, calc: Path, tmp_path: Path
+) -> None:
+    store = SagaStore(tmp_path / "sagas")
+    mode = "trial" if step == "tried" else "apply"
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(store.root), mode, str(calc)],
+        env={**os.environ, KILL_AFTER_ENV: "verified:2" if step == "tried" else step},
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == -9, proc.stderr.decode()
+    recover(store, COMPENSATORS)
+    (saga,) = store.all()
+    if step in ("verified:2", "completed"):  # the passing rewrite was written and verified
+        assert state_of(saga).status == "completed" and calc.read_text() == FIXED
+    else:  # a trial never keeps its rewrite, even a passing one
+        assert state_of(saga).status == "rolled-back" and calc.read_text() == BUGGY
