@@ -20,8 +20,14 @@ passes at least as many cases as raw. Also counted, per side: empty answers, ans
 first line is indented further than the cursor's line, and answers that re-type the line
 after the cursor.
 
-Usage: python bench/infill_bench.py [--cases 40] [--seed 3]
-Needs qwen2.5-coder-0.5b installed, and Python's own test package (``import test``).
+A second source, ``--doctests DIR``, takes small programs whose tests are their doctests
+(any directory of Python files; e.g. a checkout of TheAlgorithms/Python): a file is used if it
+has at most MAX_DOCTEST_LINES lines and ``python -m doctest`` passes on it alone, with
+nothing else of its directory importable; a blanked line counts if the doctests then fail.
+
+Usage: python bench/infill_bench.py [--cases 40] [--seed 3] [--doctests DIR]
+Needs qwen2.5-coder-0.5b installed, and Python's own test package (``import test``) for the
+standard-library source.
 """
 
 from __future__ import annotations
@@ -53,16 +59,19 @@ MODULES = ["textwrap", "colorsys", "shlex", "fractions", "graphlib", "calendar",
 PREFIX_CHARS = 6000
 SUFFIX_CHARS = 2000
 TEST_TIMEOUT = 120
+MAX_DOCTEST_LINES = 300
+DOCTEST_TIMEOUT = 20
 
 
 @dataclass(frozen=True)
 class Case:
-    module: str
+    module: str  # a standard-library module's name, or a doctest file's path in its directory
     path: Path  # the module's file
     text: str
     line: int  # 0-based index of the blanked line
     indent: str
     target: str  # the line's code, without indentation
+    doctest: bool = False  # judged by the file's doctests, not test.test_<module>
 
     @property
     def before(self) -> str:
@@ -89,7 +98,9 @@ def module_file(name: str) -> Path:
 
 
 def tests_pass(case: Case, text: str) -> bool:
-    """The module's own tests, run with ``text`` standing in for the module."""
+    """The module's own tests (or the file's doctests), run with ``text`` standing in for it."""
+    if case.doctest:
+        return doctests_pass(case.path.name, text)
     with tempfile.TemporaryDirectory(prefix="infill-") as tmp:
         (Path(tmp) / case.path.name).write_text(text)
         env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -106,9 +117,33 @@ def tests_pass(case: Case, text: str) -> bool:
         return done.returncode == 0
 
 
+def doctests_pass(name: str, text: str) -> bool:
+    """``python -m doctest`` on ``text`` saved as ``name`` alone in an empty directory."""
+    with tempfile.TemporaryDirectory(prefix="infill-") as tmp:
+        (Path(tmp) / name).write_text(text)
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "doctest", name],
+                cwd=tmp,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=DOCTEST_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+        return done.returncode == 0
+
+
 def candidates(module: str) -> list[Case]:
     path = module_file(module)
-    text = path.read_text()
+    return blankable(module, path, path.read_text())
+
+
+def blankable(module: str, path: Path, text: str, *, doctest: bool = False) -> list[Case]:
+    """Every line of a small function that a case may blank."""
     lines = text.split("\n")
     found = []
     for node in ast.walk(ast.parse(text)):
@@ -129,7 +164,7 @@ def candidates(module: str) -> list[Case]:
             if not 8 <= len(code) <= 80 or line.rstrip() != line.rstrip(" \t") or "#" in code:
                 continue
             indent = line[: len(line) - len(line.lstrip())]
-            found.append(Case(module, path, text, stmt.lineno - 1, indent, code))
+            found.append(Case(module, path, text, stmt.lineno - 1, indent, code, doctest))
     return found
 
 
@@ -148,6 +183,33 @@ def build_cases(count: int, seed: int) -> list[Case]:
                     cases.append(case)  # the tests notice the line is gone
                     print(f"  case {len(cases)}/{count}: {case.name()}", file=sys.stderr)
                     break
+    return cases
+
+
+def doctest_cases(root: Path, count: int, seed: int) -> list[Case]:
+    """One case from each of ``count`` small files under ``root`` whose doctests pass alone."""
+    rng = random.Random(seed)
+    files = sorted(p for p in root.rglob("*.py") if p.name != "__init__.py")
+    rng.shuffle(files)
+    cases: list[Case] = []
+    for path in files:
+        if len(cases) >= count:
+            break
+        try:
+            text = path.read_text()
+            pool = blankable(str(path.relative_to(root)), path, text, doctest=True)
+        except (UnicodeDecodeError, SyntaxError, ValueError):
+            continue
+        if ">>> " not in text or text.count("\n") > MAX_DOCTEST_LINES or not pool:
+            continue
+        if not doctests_pass(path.name, text):
+            continue  # needs something not installed here, or already failing
+        rng.shuffle(pool)
+        for case in pool[:4]:  # a few tries: some lines no doctest notices
+            if not tests_pass(case, case.with_answer("pass")):
+                cases.append(case)
+                print(f"  case {len(cases)}/{count}: {case.name()}", file=sys.stderr)
+                break
     return cases
 
 
@@ -195,6 +257,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=40)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--show", action="store_true", help="print every answer")
+    parser.add_argument(
+        "--doctests",
+        type=Path,
+        metavar="DIR",
+        help="take cases from small Python files under DIR, judged by their doctests",
+    )
     add_set_option(parser)
     parser.add_argument(
         "--raw-answers",
@@ -204,16 +272,21 @@ def main() -> None:
     )
     args = parser.parse_args()
     overrides = setting_overrides(args.set)
-    try:
-        import test  # noqa: F401  (the standard library's own tests)
-    except ImportError:
-        sys.exit(
-            "this Python has no test package (Debian: apt-get install libpython3.11-testsuite)"
-        )
+    if args.doctests is None:
+        try:
+            import test  # noqa: F401  (the standard library's own tests)
+        except ImportError:
+            sys.exit(
+                "this Python has no test package (Debian: apt-get install "
+                "libpython3.11-testsuite); or take cases from --doctests DIR"
+            )
     real = load_settings()
     model_path = installed_model(real, MODEL)
     print("building cases (each is checked to fail without its line)...", flush=True)
-    cases = build_cases(args.cases, args.seed)
+    if args.doctests is not None:
+        cases = doctest_cases(args.doctests.resolve(), args.cases, args.seed)
+    else:
+        cases = build_cases(args.cases, args.seed)
 
     raw = Side("raw")
     names = [case.name() for case in cases]
