@@ -72,9 +72,12 @@ def prompt_windows(
 def short_windows(before: str, after: str, limits: WindowLimits) -> PromptWindows:
     """The windows of a short prompt, answered while the whole one is read: the lines in the
     last SHORT_PREFIX_CHARS before the cursor, and a suffix within SHORT_SUFFIX_CHARS
-    (``start`` is into that shortened text)."""
-    if len(before) > SHORT_PREFIX_CHARS:
-        before = before[line_start_at(before, len(before) - SHORT_PREFIX_CHARS) :]
+    (``start`` is into that shortened text). The lines are counted back from the start of
+    the cursor's line, so the window keeps its start while that line is typed (and a
+    warm-up, which stops before that line, reads the same start)."""
+    line_begins = before.rfind("\n") + 1
+    if line_begins > SHORT_PREFIX_CHARS:
+        before = before[line_start_at(before, line_begins - SHORT_PREFIX_CHARS) :]
     windows = prompt_windows(before, after, None, limits)
     suffix = suffix_window(
         windows.after, max_lines=len(windows.after), max_chars=SHORT_SUFFIX_CHARS

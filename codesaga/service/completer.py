@@ -49,7 +49,12 @@ from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.context_rings import ContextRings
 from codesaga.service.inflight import Generation, InFlight
 from codesaga.service.prompt_reads import PromptReads
-from codesaga.service.resolved_prompt import ResolvedPrompt, document_slot, window_limits
+from codesaga.service.resolved_prompt import (
+    ResolvedPrompt,
+    document_slot,
+    short_slot,
+    window_limits,
+)
 from codesaga.service.runner import ModelRunner, Priority
 from codesaga.settings import Live, Settings, live
 
@@ -149,16 +154,26 @@ class Completer:
             return
         before, after = split_at_line(text, line)
         layout = self._layout(path, path, before, after, workspace, ())
+        order = self._suffix_first
         ahead = info.fim.stable_start(
-            layout.windows.before, layout.files, layout.name, suffix_first=self._suffix_first
+            layout.windows.before, layout.files, layout.name, suffix_first=order
         )
+        budget = self.settings.completion_read_budget_ms / 1000
+        if budget and self._reads.exceeds(document_slot(path), ahead, budget):
+            # The first request would not wait for all of that: it is answered from a short
+            # window, so read that first (its start stays put while the line is typed).
+            short = short_windows(before, after, window_limits(self.settings))
+            short_ahead = info.fim.stable_start(short.before, (), layout.name, suffix_first=order)
+            if not self._read_ahead(path, short_slot(path), short_ahead, (path,), model):
+                return  # a request came: it reads the rest in the background itself
         self._read_ahead(path, document_slot(path), ahead, layout.sources, model)
 
     def _read_ahead(
         self, doc: str, slot: str, text: str, sources: tuple[str, ...], model: str | None
-    ) -> None:
+    ) -> bool:
         """Read ``text`` into the model's KV cache (slot ``slot``) at idle priority, on this
-        thread. Any request someone waits for cancels it at once, keeping what was read."""
+        thread; whether it was read whole. Any request someone waits for cancels it at once,
+        keeping what was read."""
         token = CancelToken()
         with self._lock:
             self._inflight.begin_read(doc, token)
@@ -179,6 +194,7 @@ class Completer:
             self._reads.measure(read)
             self._stats.count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
             self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
+            return not cancelled
         except CancelledError:
             self._stats.count("warm-ups cancelled")
         except Exception:  # a favour: the completion will report the real error
@@ -186,6 +202,7 @@ class Completer:
         finally:
             with self._lock:
                 self._inflight.end_read(doc, token)
+        return False
 
     # -- the request ----------------------------------------------------------------------
 

@@ -87,7 +87,7 @@ class ResolvedPrompt:
     def slot(self) -> str:
         """The engine's KV-state slot: the document's, and another for its short prompts, so
         that answering one does not throw away what was read of the other."""
-        return ("short:" if self.short else "") + document_slot(self.doc)
+        return short_slot(self.doc) if self.short else document_slot(self.doc)
 
     def request(
         self, max_tokens: int, temperature: float = 0.0, seed: int | None = None
@@ -128,6 +128,11 @@ def prompt_key(model_name: str, lines: int, text: str) -> str:
 def document_slot(doc: str) -> str:
     """The engine's KV-state slot of a document being completed (see GenerationRequest)."""
     return f"complete:{doc}"
+
+
+def short_slot(doc: str) -> str:
+    """The KV-state slot of a document's short prompts."""
+    return "short:" + document_slot(doc)
 
 
 def typed_since(started: ResolvedPrompt, now: ResolvedPrompt) -> str | None:

@@ -305,6 +305,42 @@ def test_a_completion_cancels_a_warm_up_at_once(
     wait_for(lambda: completer.stats().get("warm-ups cancelled") == 1)
 
 
+def test_a_warm_up_too_long_for_the_budget_reads_the_short_window_first(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    head = "".join(f"value_{i} = compute({i})\n" for i in range(200))
+    text = head + "x = 1\nprint(x)\n"
+    completer._reads.speed = 50.0  # ~1,300 tokens at 50 tokens/s: over the 1 s budget
+    completer.warm("/w/geo.py", text, 201)
+    wait_for(lambda: completer.stats().get("warm-ups") == 2)
+    short, whole = engine.history
+    assert short.cache_slot == "short:complete:/w/geo.py" and short.max_tokens == 0
+    assert whole.cache_slot == "complete:/w/geo.py" and whole.max_tokens == 0
+    assert short.prompt is not None and whole.prompt is not None
+    assert len(short.prompt) < 1000 < len(whole.prompt)
+    # The first keystroke is answered from that short window, whose start it read.
+    engine.enqueue("1")
+    completer._reads.speed = 50.0
+    completer._reads.reading("complete:/w/geo.py", "")  # as if the whole read had not finished
+    assert completer.complete(at(head + "x = "), LINE).text == "1"
+    asked = engine.history[-1]
+    assert asked.cache_slot == short.cache_slot and asked.prompt is not None
+    assert asked.prompt.startswith(short.prompt)
+
+
+def test_a_warm_up_within_the_budget_reads_only_the_whole_prompt(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    completer._reads.speed = 100_000.0  # a fast machine: the whole prompt fits the budget
+    text = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = 1\n"
+    completer.warm("/w/geo.py", text, 201)
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    (whole,) = engine.history
+    assert whole.cache_slot == "complete:/w/geo.py"
+
+
 def test_stats_report_reuse_per_document(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:

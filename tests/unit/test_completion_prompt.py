@@ -70,11 +70,23 @@ def test_a_short_window_keeps_whole_lines_near_the_cursor() -> None:
     after = "\n" + "".join(f"y{i} = {i}\n" for i in range(200))
     short = short_windows(before, after, LIMITS)
     assert short.before.startswith("value_") and before.endswith(short.before + " ")
-    assert len(short.before) <= SHORT_PREFIX_CHARS and short.typed_space == " "
+    assert len(short.before) - len("x =") <= SHORT_PREFIX_CHARS and short.typed_space == " "
     assert short.after == "\ny0 = 0\ny1 = 1\ny2 = 2\ny3 = 3"  # mid-line: a few lines
     # The same cursor with room for all of it: the short window is the end of the long one.
     long = prompt_windows(before, after, None, LIMITS)
     assert long.before.endswith(short.before) and len(long.before) > len(short.before)
+
+
+def test_a_short_window_keeps_its_start_while_a_line_is_typed() -> None:
+    head = "".join(f"value_{i} = compute({i})\n" for i in range(200))
+    line = "result = combine(value_1, value_2)"
+    starts = {
+        short_windows(head + line[:k], "\n", LIMITS).before.split("\n", 1)[0]
+        for k in range(0, len(line), 3)
+    }
+    # A warm-up reads up to the start of the cursor's line: the same first line.
+    warm = short_windows(head, "\n", LIMITS)
+    assert starts == {warm.before.split("\n", 1)[0]}
 
 
 def test_a_short_windows_suffix_is_short_too() -> None:
