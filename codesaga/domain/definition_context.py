@@ -4,8 +4,8 @@ The references around the cursor (symbol_refs.py) are resolved to definitions in
 table, preferring the module a name was imported from and the receiver's type when the text
 shows it; the most relevant that fit a budget are shown as one outline per file. Between
 keystrokes the choice stays as it was unless what the cursor is on (the call or member being
-typed) is missing from it: the definitions lead the prompt, so any change to them makes the
-model read the whole prompt again.
+typed) is missing from it or the cursor moved far: the definitions lead the prompt, so any
+change to them makes the model read the whole prompt again.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ MAX_AMBIGUOUS = 3  # a name defined more often than this, with nothing to tell w
 MAX_PREFIXED = 6  # members shown for the start of a member's name
 MAX_CLASS_MEMBERS = 6  # the constructor and fields shown with a class
 MAX_WANTED = 48
+MOVE_LINES = 30  # a cursor that moved further than this has other names around it
 MAX_INHERITANCE = 3  # levels of base classes searched for a member
 MAX_OUTLINES = 3  # receivers' classes outlined
 MAX_OUTLINE_METHODS = 10
@@ -269,6 +270,40 @@ def _outline(type_name: str, scope: Scope) -> list[Definition]:
 
 def covers(selection: Selection, definitions: Sequence[Definition]) -> bool:
     return all(d.key in selection.keys for d in definitions)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a document's prompts show, and when it was chosen."""
+
+    selection: Selection
+    line: int  # the cursor's line (0-based)
+    complete: bool  # the index had read the whole workspace
+    budget: int
+    version: int  # the symbol table's
+
+
+def keeps(
+    previous: Choice | None,
+    strong: Sequence[Definition],
+    line: int,
+    *,
+    complete: bool,
+    budget: int,
+    version: int,
+) -> bool:
+    """Whether a document's prompts go on showing what they show. They do while the cursor
+    stays within MOVE_LINES of where it was chosen and the call or member being typed
+    (``strong``) is shown. They change once when the index is complete, and while nothing is
+    shown, whenever the index has grown: everything after the definitions is read again."""
+    return (
+        previous is not None
+        and covers(previous.selection, strong)
+        and abs(line - previous.line) <= MOVE_LINES
+        and (previous.complete or not complete)
+        and previous.budget == budget
+        and (bool(previous.selection.keys) or previous.version == version)
+    )
 
 
 def choose(

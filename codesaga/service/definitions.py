@@ -2,8 +2,9 @@
 the background, symbol_index.py) and, for each document, the definitions its prompts show now.
 
 What a document shows changes only when the call or member being typed names a definition it
-does not show, or after a pause in typing: the definitions lead the prompt, and a change
-there makes the model read all of it again (domain/definition_context.py decides the rest).
+does not show, when the cursor moves far, or once when the index is complete: the
+definitions lead the prompt, and a change there makes the model read all of it again
+(domain/definition_context.py decides).
 """
 
 from __future__ import annotations
@@ -15,21 +16,13 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from codesaga.domain.definition_context import (
-    Scope,
-    Selection,
-    choose,
-    covers,
-    resolve,
-    wanted,
-)
+from codesaga.domain.definition_context import Choice, Scope, choose, keeps, resolve, wanted
 from codesaga.domain.languages import detect_language
 from codesaga.domain.symbol_refs import references, strong_references
 from codesaga.service.definition_extract import LANGUAGES
 from codesaga.service.prompt_reads import CHARS_PER_TOKEN
 from codesaga.service.symbol_index import WorkspaceIndex
 
-REFRESH_IDLE = 1.0  # seconds without a request for a document before its choice is redone
 MAX_WORKSPACES = 4  # indexes kept; the least recently used is stopped past this
 MAX_DOCUMENTS = 64  # documents whose choice is remembered
 TIMINGS_KEPT = 1000
@@ -44,7 +37,7 @@ class Definitions:
         self._make_index = index_factory
         self._lock = threading.Lock()
         self._indexes: OrderedDict[str, WorkspaceIndex] = OrderedDict()
-        self._choices: OrderedDict[str, tuple[Selection, float]] = OrderedDict()
+        self._choices: OrderedDict[str, Choice] = OrderedDict()
         self._timings: deque[float] = deque(maxlen=TIMINGS_KEPT)
 
     def index(self, workspace: str | None) -> WorkspaceIndex | None:
@@ -93,23 +86,27 @@ class Definitions:
         if language not in LANGUAGES:
             return ()
         index.touch()
-        now = time.monotonic()
+        line = before.count("\n")
+        complete = index.ready()
+        budget = int(budget_tokens * CHARS_PER_TOKEN)
         with self._lock:
-            previous, at = self._choices.get(doc, (None, 0.0))
+            previous = self._choices.get(doc)
         with index.lock:
+            version = index.table.version
             scope = Scope(index.table, os.path.realpath(path), language, before, after)
             strong = [d for ref in strong_references(before) for d in resolve(ref, scope)]
-            if previous is None or now - at >= REFRESH_IDLE or not covers(previous, strong):
+            if not keeps(previous, strong, line, complete=complete, budget=budget, version=version):
                 ranked = wanted(references(before, after), scope)
-                budget = int(budget_tokens * CHARS_PER_TOKEN)
-                previous = choose(ranked, budget, _language_of)
+                selection = choose(ranked, budget, _language_of)
+                previous = Choice(selection, line, complete, budget, version)
+        assert previous is not None  # keeps() says False to None
         with self._lock:
-            self._choices[doc] = (previous, now)
+            self._choices[doc] = previous
             self._choices.move_to_end(doc)
             while len(self._choices) > MAX_DOCUMENTS:
                 self._choices.popitem(last=False)
             self._timings.append(time.perf_counter() - started)
-        return _as_named(previous.chunks, index.root, workspace)
+        return _as_named(previous.selection.chunks, index.root, workspace)
 
     def changed(self, paths: Iterable[str]) -> None:
         """Files changed on disk (the watcher says): the indexes that cover them look again."""

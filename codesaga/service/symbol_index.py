@@ -62,6 +62,7 @@ class WorkspaceIndex:
         self._files: deque[str] = deque()
         self._folders: deque[str] = deque([self.root])
         self._known: dict[str, tuple[int, int]] = {}  # file -> (mtime_ns, size) indexed
+        self._in_folder: dict[str, set[str]] = {}  # folder -> its files indexed
         self._listed: set[str] = set()  # folders listed (watched for changes)
         self._busy = False
         self._used_at = 0.0
@@ -211,7 +212,7 @@ class WorkspaceIndex:
             known = [f for f in files if f in self._known] if urgent else []
             (self._urgent if urgent else self._files).extend(new + known)
             self._folders.extend(sorted(folders))
-            gone = [f for f in self._known if os.path.dirname(f) == folder and f not in files]
+            gone = self._in_folder.get(folder, set()) - set(files)
         for path in gone:
             self._drop(path)
 
@@ -245,10 +246,12 @@ class WorkspaceIndex:
             self.table.put(path, found)
         with self._work:
             self._known[path] = (stat.st_mtime_ns, stat.st_size)
+            self._in_folder.setdefault(os.path.dirname(path), set()).add(path)
 
     def _drop(self, path: str) -> None:
         with self._work:
             self._known.pop(path, None)
+            self._in_folder.get(os.path.dirname(path), set()).discard(path)
         with self.lock:
             self.table.drop(path)
 

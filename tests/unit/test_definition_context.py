@@ -3,8 +3,19 @@ resolves (imports, receivers' types, base classes), and what fits the budget."""
 
 from __future__ import annotations
 
-from codesaga.domain.definition_context import Scope, choose, module_match, resolve, wanted
-from codesaga.domain.definitions import SymbolTable
+from dataclasses import replace
+
+from codesaga.domain.definition_context import (
+    Choice,
+    Scope,
+    Selection,
+    choose,
+    keeps,
+    module_match,
+    resolve,
+    wanted,
+)
+from codesaga.domain.definitions import Definition, SymbolTable
 from codesaga.domain.languages import detect_language
 from codesaga.domain.symbol_refs import (
     Import,
@@ -207,3 +218,26 @@ def test_the_budget_keeps_the_most_relevant() -> None:
     assert small.keys < large.keys
     assert list(large_chunks)[-1] == "/w/pkg/text/util.py"  # the most relevant, last
     assert sum(len(text) for text in small_chunks.values()) <= 120
+
+
+def test_what_a_document_shows_changes_only_when_it_must() -> None:
+    draw = symbols().named("draw")[0]
+    clear = symbols().named("clear")[0]
+    shown = Choice(
+        Selection((("/w/pkg/shapes.py", "..."),), frozenset({draw.key})), 40, True, 1000, 7
+    )
+
+    def kept(strong: list[Definition], line: int = 41, **changes: object) -> bool:
+        state = {"complete": True, "budget": 1000, "version": 7} | changes
+        return keeps(shown, strong, line, **state)  # type: ignore[arg-type]
+
+    assert kept([draw]) and kept([]) and kept([], version=8)  # typing on, the index grew
+    assert not kept([clear])  # a call whose definition is not shown
+    assert kept([], line=70) and not kept([], line=71)  # the cursor went elsewhere
+    assert not kept([], budget=500)
+    assert not keeps(None, [], 0, complete=True, budget=1000, version=7)
+    building = replace(shown, complete=False)
+    assert keeps(building, [], 40, complete=False, budget=1000, version=9)
+    assert not keeps(building, [], 40, complete=True, budget=1000, version=9)  # once, when done
+    empty = replace(shown, selection=Selection((), frozenset()))
+    assert not keeps(empty, [], 40, complete=True, budget=1000, version=8)  # it may show some now
