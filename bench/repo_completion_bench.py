@@ -220,6 +220,8 @@ def build_cases(
         rng.shuffle(cases)
         if cases:
             pools.setdefault(cases[0].language, []).append(cases)
+    if not pools:
+        sys.exit("no cases: no line of these sources uses another file's definition")
     chosen: list[Case] = []
     languages = sorted(pools)
     for i in range(count):
@@ -374,10 +376,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
         run(sides, cases, not args.no_prime, overrides, Path(tmp))
 
+    report(sides, cases, shown, args.show)
+
+
+def report(sides: list[Side], cases: list[Case], shown: int, show: bool) -> None:
     without, with_ = sides
     for i, case in enumerate(cases):
         a, b = without.answers[i], with_.answers[i]
-        if args.show or same_line(a, case.target) != same_line(b, case.target):
+        if show or same_line(a, case.target) != same_line(b, case.target):
             print(f"{case.name()}  uses {case.uses}\n  want    {case.target!r}")
             print(f"  without {a.split(chr(10))[0]!r}\n  with    {b.split(chr(10))[0]!r}")
     print()

@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 
 MAX_FILES = 20_000
 MAX_FILE_BYTES = 256 * 1024  # larger files are generated or vendored, and slow to parse
-MAX_DEFINITIONS = 200_000  # ~60 MB at most
+MAX_DEFINITIONS = 150_000  # ~70 MB at most (~0.45 kB each)
 MAX_FOLDERS = 5_000  # folders watched for changes
 QUIET_SECONDS = 0.15  # after a completion asked for definitions, the index waits this long
+MAX_QUIET_WAIT = 0.5
 # Folders that hold no code of the workspace's own, or only generated code.
 SKIPPED = frozenset(
     {"node_modules", "__pycache__", "site-packages", "venv", "dist", "build", "target", "out",
@@ -179,8 +180,12 @@ class WorkspaceIndex:
         return self._folders.popleft(), False
 
     def _wait_for_quiet(self) -> None:
+        """Wait while completions are being asked for, but not forever: under non-stop
+        typing the index still reads a file every MAX_QUIET_WAIT seconds."""
+        deadline = time.monotonic() + MAX_QUIET_WAIT
         while not self._stopped:
-            wait = self._used_at + QUIET_SECONDS - time.monotonic()
+            now = time.monotonic()
+            wait = min(self._used_at + QUIET_SECONDS, deadline) - now
             if wait <= 0:
                 return
             time.sleep(wait)

@@ -3,6 +3,8 @@ definitions of one file read in a prompt."""
 
 from __future__ import annotations
 
+import pytest
+
 from codesaga.domain.definitions import (
     CLASS,
     FIELD,
@@ -15,6 +17,7 @@ from codesaga.domain.definitions import (
     one_line,
     render_file,
 )
+from codesaga.service import definition_extract
 from codesaga.service.definition_extract import extract_definitions
 
 
@@ -224,3 +227,22 @@ def test_the_table_swaps_a_files_definitions() -> None:
     assert symbols.named("run") == [b] and symbols.size == 1
     symbols.drop("/w/b.py")
     assert symbols.named("run") == [] and len(symbols) == 1
+
+
+def test_a_large_python_file_is_read_in_slices_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slices let other threads run between them (``ast`` holds the GIL)."""
+    parts = []
+    for i in range(30):
+        parts.append(
+            f'@register(\n    "x{i}",\n)\ndef f{i}(a: int) -> int:\n    """Doc {i}.\n\n'
+            f'class Model(Base):  # an example in a docstring\n"""\n    return a\n\n\n'
+            f"class C{i}:\n    def m{i}(self) -> None: ...\n\n"
+        )
+    text = "".join(parts)
+    whole = extract_definitions("python", text, "/w/big.py")
+    monkeypatch.setattr(definition_extract, "AST_SLICE", 200)
+    assert len(list(definition_extract._python_slices(text.split("\n")))) > 10
+    assert extract_definitions("python", text, "/w/big.py") == whole
+    assert whole is not None and len(whole) == 90

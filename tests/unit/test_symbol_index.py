@@ -20,6 +20,7 @@ from codesaga.domain.context import CodeContext
 from codesaga.domain.definitions import Definition
 from codesaga.engine.fake import FakeEngine
 from codesaga.model_files.store import ModelStore
+from codesaga.service import symbol_index
 from codesaga.service.completer import Completer
 from codesaga.service.definitions import Definitions
 from codesaga.service.engine_pool import EnginePool, ModelResolver
@@ -96,6 +97,33 @@ def test_the_index_stops_growing_at_its_bound(repo: Path) -> None:
         wait_for(index.ready)
         assert len(index.table) == 2 and index.full
     finally:
+        index.stop()
+
+
+def test_the_index_gives_way_to_completions_without_starving(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(symbol_index, "MAX_QUIET_WAIT", 0.1)
+    index = WorkspaceIndex(str(repo))
+    typing = threading.Event()
+
+    def type_on() -> None:  # a completion every 20 ms, no pause
+        while not typing.is_set():
+            index.touch()
+            time.sleep(0.02)
+
+    typist = threading.Thread(target=type_on)
+    typist.start()
+    try:
+        index.start()
+        started = time.monotonic()
+        wait_for(index.ready)
+        # Each of the 3 folders and 5 files waited its turn, and was read all the same.
+        assert time.monotonic() - started >= 8 * 0.1 * 0.9
+        assert len(index.table) == 3
+    finally:
+        typing.set()
+        typist.join()
         index.stop()
 
 
