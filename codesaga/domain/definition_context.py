@@ -55,12 +55,10 @@ class Selection:
     keys: frozenset[tuple[str, int, str]]
 
 
-EMPTY = Selection((), frozenset())
-
-
 @dataclass
 class Scope:
-    """What resolving the references of one document needs."""
+    """What resolving the references of one request needs (made for each, used by one
+    thread, with the symbol table's lock held)."""
 
     table: SymbolTable
     path: str  # the document's: its own definitions are in the prompt already
