@@ -81,6 +81,7 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     from codesaga.daemon.dispatch import Daemon
     from codesaga.daemon.scheduler import Scheduler
     from codesaga.service.cache import CachedRunner
+    from codesaga.service.definitions import Definitions
     from codesaga.service.journal import DiskJournal
     from codesaga.service.sessions import Chats, DiskSessionStore
     from codesaga.service.stores import DiskStore
@@ -95,7 +96,10 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")
     # Completions skip the disk response cache: the completer keeps its own, in memory.
-    completer = Completer(shared, router.sharing(scheduler), speculate=True)
+    # The definitions of the workspaces' files come from indexes built in the background.
+    completer = Completer(
+        shared, router.sharing(scheduler), speculate=True, definitions=Definitions()
+    )
     assistant = Assistant(shared, router, journal, completer)
     chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))
     watcher = ContextWatcher(completer)

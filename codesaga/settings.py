@@ -74,6 +74,15 @@ class Settings:
     completion_context_chars: int = _key(
         2000, "Most characters of other files' recent chunks in a completion prompt."
     )
+    completion_definitions: bool = _key(
+        True,
+        "Put the signatures of the definitions the cursor uses (the call being typed, the "
+        "receiver's type, imported names) first in a completion prompt, from a symbol index "
+        "of the workspace built in the background.",
+    )
+    completion_definitions_tokens: int = _key(
+        512, "Most tokens (estimated) of those definitions in a completion prompt."
+    )
     completion_order: Literal["auto", "psm", "spm"] = _key(
         "auto", "Completion prompt order: psm, spm (suffix first), or auto (the model's own)."
     )

@@ -1,13 +1,17 @@
 """Keeps the completion context true to the disk: chunks of a file that changed lose what
-no longer matches it, and a deleted file's chunks go.
+no longer matches it, a deleted file's chunks go, and the workspaces' symbol indexes look
+again at what changed.
 
-It watches the folders of the files the context holds (not recursively: a workspace can be
-huge, and only these files matter), and re-watches when that set changes.
+It watches the folders of the files the context holds and the folders the indexes listed
+(not recursively: a workspace can be huge, and holds folders nobody indexes, such as
+node_modules), and re-watches when that set changes: at once for the context's files, at
+most every REWATCH_SECONDS for the indexes' folders (they grow while an index is built).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -18,6 +22,7 @@ from codesaga.service.completer import Completer
 
 log = logging.getLogger(__name__)
 FIRST_PASS_MS = 1000  # the watch also wakes this often with no change
+REWATCH_SECONDS = 5.0
 
 
 class ContextWatcher:
@@ -37,6 +42,10 @@ class ContextWatcher:
                 files[os.path.realpath(name)] = name
         return files
 
+    def _index_folders(self) -> set[str]:
+        definitions = self.completer.definitions
+        return definitions.folders() if definitions is not None else set()
+
     def refresh(self, changed: set[str]) -> None:
         files = self._files()
         for real in changed:
@@ -49,27 +58,35 @@ class ContextWatcher:
             except (OSError, CodeSagaError):
                 content = None  # deleted, unreadable or no longer text: its chunks go
             self.completer.refresh_file(name, content)
+        if self.completer.definitions is not None:
+            self.completer.definitions.changed(changed)
 
     async def run(self) -> None:
         import watchfiles
 
         loop = asyncio.get_running_loop()
+        watched: set[str] = set()
         while True:
             self._changed.clear()
-            folders = sorted({str(Path(real).parent) for real in self._files()})
-            folders = [f for f in folders if os.path.isdir(f)]
+            indexed = self._index_folders()
+            folders = {str(Path(real).parent) for real in self._files()} | indexed
+            folders = {f for f in folders if os.path.isdir(f)}
             if not folders:
-                await self._changed.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), FIRST_PASS_MS / 1000)
                 continue
             stop = asyncio.Event()
             relay = asyncio.create_task(_relay(self._changed, stop))
-            # A file may have changed after the context read it and before this watch
-            # began: its first pass (which comes once the watch exists, with or without a
-            # change) re-reads every file it watches.
-            unchecked = set(self._files())
+            # A file may have changed after the context or an index read it and before this
+            # watch began: its first pass (which comes once the watch exists, with or without
+            # a change) re-reads every context file, and has the indexes look again at the
+            # folders this watch adds.
+            unchecked = set(self._files()) | (folders - watched)
+            watched = folders
+            started = loop.time()
             try:
                 async for changes in watchfiles.awatch(
-                    *folders,
+                    *sorted(folders),
                     stop_event=stop,
                     recursive=False,
                     debounce=100,
@@ -80,6 +97,10 @@ class ContextWatcher:
                     unchecked = set()
                     if paths:
                         await loop.run_in_executor(None, self.refresh, paths)
+                    if loop.time() - started >= REWATCH_SECONDS and (
+                        self._index_folders() != indexed
+                    ):
+                        stop.set()  # the indexes listed more folders: watch them too
             except Exception as exc:  # a folder vanished under the watch: start over
                 log.debug("context watch restarts: %s", exc)
                 await asyncio.sleep(0.5)

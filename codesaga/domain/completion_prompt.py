@@ -91,15 +91,21 @@ def lay_out(
     workspace: str | None,
     context: Sequence[Chunk],
     extra: Sequence[tuple[str, str]],
+    definitions: Sequence[tuple[str, str]] = (),
     *,
     context_chars: int,
 ) -> PromptLayout:
-    """The prompt's layout for the document at ``path`` (None: it has no file): the most
-    recent chunks of the repository ``context`` and then of the client's ``extra`` (path,
-    text) that fit ``context_chars``, leaving out the document's own."""
-    chunks = select_chunks(
-        (*context, *(Chunk(p, text) for p, text in extra)), context_chars, exclude_path=path
-    )
+    """The prompt's layout for the document at ``path`` (None: it has no file): the
+    ``definitions`` (path, outline) its cursor uses, chosen within their own budget and
+    stable between keystrokes, first; then the most recent chunks of the repository
+    ``context`` and of the client's ``extra`` (path, text) that fit ``context_chars``,
+    leaving out the document's own."""
+    chunks = [
+        *definitions,
+        *select_chunks(
+            (*context, *(Chunk(p, text) for p, text in extra)), context_chars, exclude_path=path
+        ),
+    ]
     sources = tuple(dict.fromkeys([*([path] if path else []), *(p for p, _ in chunks)]))
     files = tuple((shown_path(p, workspace), text) for p, text in chunks)
     name = shown_path(path, workspace) if path else None

@@ -47,6 +47,7 @@ from codesaga.service.candidates import sample_candidates
 from codesaga.service.completion_cache import CompletionCache
 from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.context_rings import ContextRings
+from codesaga.service.definitions import Definitions
 from codesaga.service.inflight import Generation, InFlight
 from codesaga.service.prompt_reads import PromptReads
 from codesaga.service.resolved_prompt import (
@@ -72,8 +73,16 @@ class Completion:
 
 
 class Completer:
-    def __init__(self, settings: Settings | Live, runner: ModelRunner, *, speculate: bool) -> None:
+    def __init__(
+        self,
+        settings: Settings | Live,
+        runner: ModelRunner,
+        *,
+        speculate: bool,
+        definitions: Definitions | None = None,
+    ) -> None:
         self._live = live(settings)
+        self.definitions = definitions  # of the workspaces' other files, for the prompt
         self.runner = runner
         self.may_speculate = speculate
         # Guards the cache, the in-flight registry and the window anchors: a decision on
@@ -116,6 +125,8 @@ class Completer:
     def add_context(
         self, workspace: str, path: str, text: str, origin: str, line: int | None = None
     ) -> bool:
+        if self.definitions is not None and self.settings.completion_definitions:
+            self.definitions.opened(workspace, path)
         return self._context.add(workspace, path, text, origin, line)
 
     def refresh_file(self, path: str, content: str | None) -> None:
@@ -341,9 +352,14 @@ class Completer:
             windows = prompt_windows(before, after, self._anchors.get(doc), limits)
             self._anchors[doc] = anchor_at(before, windows.start)
         context = self._context.chunks(workspace)
+        definitions: tuple[tuple[str, str], ...] = ()
+        if self.definitions is not None and s.completion_definitions:
+            tokens = s.completion_definitions_tokens
+            definitions = self.definitions.chunks(doc, workspace, path, before, after, tokens)
         return lay_out(
-            windows, path, workspace, context, extra, context_chars=s.completion_context_chars
-        )
+            windows, path, workspace, context, extra, definitions,
+            context_chars=s.completion_context_chars,
+        )  # fmt: skip
 
     @property
     def _suffix_first(self) -> bool | None:
@@ -414,9 +430,14 @@ class Completer:
     # -- the rest ---------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        return self._stats.report()
+        report = self._stats.report()
+        if self.definitions is not None:
+            report["definitions"] = self.definitions.stats()
+        return report
 
     def close(self) -> None:
+        if self.definitions is not None:
+            self.definitions.close()
         with self._lock:
             self._inflight.cancel_all()
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -307,6 +307,16 @@ class _ThreadParsers(threading.local):
 _parsers = _ThreadParsers()
 
 
+def parser(language_id: str) -> Any | None:
+    """This thread's tree-sitter parser for ``language_id``; None: no grammar for it."""
+    return _parser(language_id)
+
+
+def module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements a Python module or class body runs itself (see _python_statements)."""
+    return _python_statements(body)
+
+
 def _parser(language_id: str) -> Any | None:
     parsers = _parsers.by_language
     if language_id not in parsers:

@@ -114,6 +114,15 @@ def test_the_layout_puts_other_files_first_and_names_them_for_the_model() -> Non
     assert layout.name == "geo.py" and layout.windows == windows
 
 
+def test_the_layout_puts_definitions_before_the_recent_chunks() -> None:
+    windows = prompt_windows("x = area(", "", None, LIMITS)
+    ring = (Chunk("/w/a.py", "A = 1"),)
+    definitions = [("/w/geo.py", "def area(w: int, h: int) -> int: ...")]
+    layout = lay_out(windows, "/w/app.py", "/w", ring, [], definitions, context_chars=1000)
+    assert layout.files == (("geo.py", "def area(w: int, h: int) -> int: ..."), ("a.py", "A = 1"))
+    assert layout.sources == ("/w/app.py", "/w/geo.py", "/w/a.py")  # private_paths see them
+
+
 def test_the_layout_keeps_the_most_recent_chunks_that_fit() -> None:
     windows = prompt_windows("x = ", "", None, LIMITS)
     ring = (Chunk("/w/old.py", "o" * 60), Chunk("/w/new.py", "n" * 60))

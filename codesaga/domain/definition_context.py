@@ -1,0 +1,350 @@
+"""Which definitions of other files a completion prompt shows, and how.
+
+The references around the cursor (symbol_refs.py) are resolved to definitions in the symbol
+table, preferring the module a name was imported from and the receiver's type when the text
+shows it; the most relevant that fit a budget are shown as one outline per file. Between
+keystrokes the choice stays as it was unless what the cursor is on (the call or member being
+typed) is missing from it or the cursor moved far: the definitions lead the prompt, so any
+change to them makes the model read the whole prompt again.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from codesaga.domain.definitions import (
+    CLASS,
+    CONSTRUCTORS,
+    FIELD,
+    FUNCTION,
+    METHOD,
+    Definition,
+    SymbolTable,
+    render_file,
+)
+from codesaga.domain.symbol_refs import (
+    IDENT,
+    TYPE_LOOKBACK,
+    Import,
+    Reference,
+    imports,
+    known_types,
+    receiver_type,
+)
+
+MAX_AMBIGUOUS = 3  # a name defined more often than this, with nothing to tell which: skipped
+MAX_PREFIXED = 6  # members shown for the start of a member's name
+MAX_CLASS_MEMBERS = 6  # the constructor and fields shown with a class
+MAX_WANTED = 48
+MOVE_LINES = 30  # a cursor that moved further than this has other names around it
+MAX_INHERITANCE = 3  # levels of base classes searched for a member
+MAX_OUTLINES = 3  # receivers' classes outlined
+MAX_OUTLINE_METHODS = 10
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The definitions a document's prompts show, as (path, outline) chunks, the most relevant
+    last (nearest the code being completed)."""
+
+    chunks: tuple[tuple[str, str], ...]
+    keys: frozenset[tuple[str, int, str]]
+
+
+@dataclass
+class Scope:
+    """What resolving the references of one request needs (made for each, used by one
+    thread, with the symbol table's lock held)."""
+
+    table: SymbolTable
+    path: str  # the document's: its own definitions are in the prompt already
+    language_id: str
+    before: str
+    after: str
+    _types: dict[str, str | None] = field(default_factory=dict)
+
+    @cached_property
+    def imports(self) -> dict[str, Import]:
+        return imports(self.before, self.language_id) | imports(self.after, self.language_id)
+
+    @cached_property
+    def called(self) -> set[str]:
+        """The names the document uses after a dot (members it calls or reads)."""
+        text = self.before[-TYPE_LOOKBACK:] + self.after[:4000]
+        return set(re.findall(rf"\.\s*({IDENT})", text))
+
+    @cached_property
+    def types(self) -> dict[str, str]:
+        return known_types(self.before, self.after, self.language_id)
+
+    def type_of(self, receiver: str) -> str | None:
+        """The class ``receiver`` is an instance of (or is), if the text and table say."""
+        if receiver not in self._types:
+            found = receiver_type(receiver, self.types, self.before, self.language_id)
+            if found is None and receiver[:1].isupper() and "." not in receiver:
+                found = receiver  # `Foo.create(`: the class itself
+            if found is not None and not any(d.kind == CLASS for d in self.table.named(found)):
+                found = None
+            self._types[receiver] = found
+        return self._types[receiver]
+
+
+def resolve(ref: Reference, scope: Scope) -> list[Definition]:
+    """The definitions ``ref`` most likely names, best first; [] when it names none, or too
+    many to tell apart."""
+    if ref.receiver:
+        return _resolve_member(ref, scope)
+    if not ref.name:
+        return []
+    found = [d for d in scope.table.named(ref.name) if d.path != scope.path and not d.container]
+    imported = scope.imports.get(ref.name)
+    return _best(found, scope, imported.module if imported else None)
+
+
+def _resolve_member(ref: Reference, scope: Scope) -> list[Definition]:
+    module = _module_of(ref.receiver, scope)
+    if module is not None:  # `np.array`, `utils.helper`: a name of that module
+        found = [d for d in scope.table.named(ref.name) if not d.container]
+        return _best([d for d in found if d.path != scope.path], scope, module)
+    type_name = scope.type_of(ref.receiver)
+    if type_name is not None:
+        members = [
+            d
+            for owner in _classes(type_name, scope)
+            for d in scope.table.members(owner)
+            if d.path != scope.path
+        ]
+        if ref.prefix:
+            if not ref.name:  # `console.|`: the class itself, with its constructor
+                return [c for c in _classes(type_name, scope) if c.path != scope.path][:1]
+            return [d for d in members if d.name.startswith(ref.name)][:MAX_PREFIXED]
+        named = [d for d in members if d.name == ref.name]
+        if named:
+            return named[:1]
+    if ref.prefix or not ref.name:
+        return []
+    # The receiver's type is not in view (or inherits the member): a member of that name,
+    # when few classes define one.
+    found = [d for d in scope.table.named(ref.name) if d.container and d.path != scope.path]
+    return found[:1] if len({d.container for d in found}) <= 2 else []
+
+
+def _classes(name: str, scope: Scope, depth: int = 0) -> list[Definition]:
+    """The classes named ``name``, then the classes they extend (their members are its)."""
+    own = [d for d in scope.table.named(name) if d.kind == CLASS]
+    if depth >= MAX_INHERITANCE:
+        return own
+    bases = [base for d in own for base in _bases(d.signature) if base != name]
+    return own + [c for base in dict.fromkeys(bases) for c in _classes(base, scope, depth + 1)]
+
+
+def _bases(header: str) -> list[str]:
+    """The classes a class header says it extends: `class A(B, C):`, `class A extends B`."""
+    found = re.search(r"\bextends\s+([\w.$]+)", header) or re.search(
+        r"^\s*class\s+\w+\s*\(([^)]*)\)", header
+    )
+    if found is None:
+        return []
+    names = [part.split("[")[0].split("<")[0].strip() for part in found.group(1).split(",")]
+    return [n.rsplit(".", 1)[-1] for n in names if n and "=" not in n]
+
+
+def _module_of(receiver: str, scope: Scope) -> str | None:
+    """The module ``receiver`` names when the file imported it as one."""
+    imported = scope.imports.get(receiver.split(".")[0])
+    if imported is None:
+        return None
+    if imported.name is None:  # `import a.b as c`, `import * as c from './c'`
+        rest = receiver.split(".")[1:]
+        return ".".join([imported.module, *rest]) if scope.language_id == "python" else (
+            imported.module
+        )  # fmt: skip
+    if not any(d.kind == CLASS for d in scope.table.named(imported.name)):
+        if scope.language_id != "python":  # `import util from './util'`: that module
+            return imported.module
+        sep = "" if imported.module.endswith(".") else "."  # `from . import utils`
+        return f"{imported.module}{sep}{imported.name}"
+    return None
+
+
+def _best(found: list[Definition], scope: Scope, module: str | None) -> list[Definition]:
+    """The one of ``found`` the document means: from the module it was imported from (none
+    when no candidate is: the name comes from a library), else the nearest; none when too
+    many are equally likely."""
+    if module is not None:
+        found = [d for d in found if module_match(d.path, scope.path, module)]
+    if len(found) <= 1:
+        return found
+    scored = sorted(found, key=lambda d: -_closeness(d.path, scope.path, module))
+    closeness = [_closeness(d.path, scope.path, module) for d in scored[:2]]
+    if module is None and len(found) > MAX_AMBIGUOUS and closeness[0] == closeness[1]:
+        return []
+    return scored[:1]
+
+
+def _closeness(path: str, doc: str, module: str | None) -> int:
+    """How well ``path`` fits the module a name was imported from (most), then how many
+    folders it shares with the document."""
+    shared = len(posixpath.commonpath([path, doc]).split("/")) if path and doc else 0
+    return 1000 * module_match(path, doc, module) + shared if module else shared
+
+
+def module_match(path: str, doc: str, module: str) -> int:
+    """How many trailing parts of the module's name ``path`` matches (100: exactly the file a
+    relative import names). Python (`.a.b`, `pkg.a`), JS/TS (`./a`, `../b.js`), Go, Rust
+    (`crate::a`) and Java (`com.x.a`) spellings."""
+    stem = posixpath.splitext(path)[0]
+    stem = stem.removesuffix("/__init__").removesuffix("/index").removesuffix("/mod")
+    if module.startswith("."):
+        if module.startswith(("./", "../")):  # JS/TS
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(doc), module))
+            target = posixpath.splitext(target)[0] if target.endswith((".js", ".ts")) else target
+        else:  # Python: one dot per level up, the first being the document's own package
+            dots = len(module) - len(module.lstrip("."))
+            base = posixpath.dirname(doc)
+            for _ in range(dots - 1):
+                base = posixpath.dirname(base)
+            rest = module.lstrip(".").replace(".", "/")
+            target = posixpath.join(base, rest) if rest else base
+        return 100 if stem == target or posixpath.dirname(stem) == target else 0
+    parts = [p for p in module.replace("::", "/").replace(".", "/").split("/") if p != "crate"]
+    stem_parts = stem.split("/")
+    matched = 0
+    for want, have in zip(reversed(parts), reversed(stem_parts), strict=False):
+        if want != have:
+            break
+        matched += 1
+    if not matched and parts and parts[-1] in stem_parts[:-1]:
+        matched = 1  # Go and Java: the module is the file's folder
+    return matched
+
+
+def wanted(refs: Sequence[Reference], scope: Scope) -> list[list[Definition]]:
+    """What ``refs`` name, most relevant first, as items: a definition (a class with its
+    constructor and first fields) or the outline of a receiver's class (its public methods,
+    those the document calls first). Imported names no nearby line uses come last."""
+    items: list[list[Definition]] = []
+    seen: set[tuple[str, int, str]] = set()
+    outlined: set[str] = set()
+    used = {r.name for r in refs}
+    tail = [
+        Reference(i.local)
+        for i in scope.imports.values()
+        if i.name is not None and i.local not in used
+    ]
+    for ref in [*refs, *tail]:
+        for d in resolve(ref, scope):
+            if d.key not in seen:
+                seen.add(d.key)
+                items.append([d, *(_class_members(d, scope.table) if d.kind == CLASS else ())])
+        type_name = scope.type_of(ref.receiver) if ref.receiver else None
+        if type_name is not None and type_name not in outlined and len(outlined) < MAX_OUTLINES:
+            outlined.add(type_name)
+            outline = _outline(type_name, scope)
+            if outline:
+                items.append(outline)
+        if len(items) >= MAX_WANTED:
+            break
+    return items
+
+
+def _outline(type_name: str, scope: Scope) -> list[Definition]:
+    """A class and the classes it extends (those in other files), with their public methods
+    without documentation: what can be called on an instance."""
+    classes = [c for c in _classes(type_name, scope) if c.path != scope.path]
+    methods = [
+        replace(m, doc="")
+        for c in classes
+        for m in scope.table.members(c)
+        if m.kind in (METHOD, FUNCTION) and not m.name.startswith("_") and m.path != scope.path
+    ]
+    methods.sort(key=lambda m: m.name not in scope.called)  # stable: then in file order
+    return [*classes[:1], *methods[:MAX_OUTLINE_METHODS]] if classes else []
+
+
+def covers(selection: Selection, definitions: Sequence[Definition]) -> bool:
+    return all(d.key in selection.keys for d in definitions)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a document's prompts show, and when it was chosen."""
+
+    selection: Selection
+    line: int  # the cursor's line (0-based)
+    complete: bool  # the index had read the whole workspace
+    budget: int
+    version: int  # the symbol table's
+
+
+def keeps(
+    previous: Choice | None,
+    strong: Sequence[Definition],
+    line: int,
+    *,
+    complete: bool,
+    budget: int,
+    version: int,
+) -> bool:
+    """Whether a document's prompts go on showing what they show. They do while the cursor
+    stays within MOVE_LINES of where it was chosen and the call or member being typed
+    (``strong``) is shown. They change once when the index is complete, and while nothing is
+    shown, whenever the index has grown: everything after the definitions is read again."""
+    return (
+        previous is not None
+        and covers(previous.selection, strong)
+        and abs(line - previous.line) <= MOVE_LINES
+        and (previous.complete or not complete)
+        and previous.budget == budget
+        and (bool(previous.selection.keys) or previous.version == version)
+    )
+
+
+def choose(
+    items: Sequence[Sequence[Definition]], budget_chars: int, language_of: Callable[[str], str]
+) -> Selection:
+    """The most relevant ``items`` that fit ``budget_chars``, rendered one outline per file:
+    an item whose first definition does not fit is left out, and of the rest of an item as
+    much as fits."""
+    chosen: dict[tuple[str, int, str], Definition] = {}
+    rank: dict[str, int] = {}  # a file -> the rank of the most relevant item it shows
+    groups: set[tuple[str, str]] = set()
+    used = 0
+    for position, item in enumerate(items):
+        for i, d in enumerate(item):
+            if d.key in chosen:
+                continue
+            group = (d.path, d.container or d.name)
+            cost = _cost(d) + (len(d.path) + 2 if d.path not in rank else 0)
+            if d.container and group not in groups:
+                cost += len(d.header or d.container) + 4
+            if used + cost > budget_chars:
+                if i == 0:
+                    break  # the item's own definition does not fit: none of it
+                continue
+            used += cost
+            chosen[d.key] = d
+            groups.add(group)
+            rank.setdefault(d.path, position)
+    files = sorted(rank, key=lambda path: -rank[path])  # the most relevant last
+    chunks = tuple(
+        (path, render_file([x for x in chosen.values() if x.path == path], language_of(path)))
+        for path in files
+    )
+    return Selection(chunks, frozenset(chosen))
+
+
+def _class_members(d: Definition, table: SymbolTable) -> list[Definition]:
+    """What building an instance needs: the constructor and the public fields."""
+    members = [m for m in table.members(d) if m.path == d.path]
+    first = [m for m in members if m.name in CONSTRUCTORS or m.name == d.name]
+    fields = [m for m in members if m.kind == FIELD and not m.name.startswith(("_", "#"))]
+    return (first[:1] + fields)[:MAX_CLASS_MEMBERS]
+
+
+def _cost(d: Definition) -> int:
+    return len(d.signature) + (len(d.doc) + 12 if d.doc else 4) + 5

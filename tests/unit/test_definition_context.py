@@ -1,0 +1,243 @@
+"""Which definitions a completion prompt shows: what the cursor refers to, how a reference
+resolves (imports, receivers' types, base classes), and what fits the budget."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from codesaga.domain.definition_context import (
+    Choice,
+    Scope,
+    Selection,
+    choose,
+    keeps,
+    module_match,
+    resolve,
+    wanted,
+)
+from codesaga.domain.definitions import Definition, SymbolTable
+from codesaga.domain.languages import detect_language
+from codesaga.domain.symbol_refs import (
+    Import,
+    Reference,
+    call_at_cursor,
+    imports,
+    known_types,
+    member_at_cursor,
+    references,
+    strong_references,
+)
+from codesaga.service.definition_extract import extract_definitions
+
+FILES = {
+    "/w/pkg/shapes.py": '''
+class Shape:
+    """Something with an area."""
+    def area(self) -> float: ...
+    def scaled(self, factor: float) -> "Shape": ...
+    def _private(self): ...
+
+class Canvas:
+    def __init__(self, width: int, height: int) -> None: ...
+    def draw(self, shape: Shape, *, at: tuple[int, int] = (0, 0)) -> None:
+        """Draw a shape at a point."""
+    def drop(self, shape: Shape) -> None: ...
+    def clear(self) -> None: ...
+''',
+    "/w/pkg/geometry/util.py": '''
+def helper(value: int) -> int:
+    """The geometry helper."""
+def distance(a: "Point", b: "Point") -> float: ...
+''',
+    "/w/pkg/text/util.py": '''
+def helper(text: str, *, width: int = 80) -> str:
+    """The text helper."""
+''',
+    "/w/pkg/filler.py": "\n".join(f"def filler_{i}(a, b, c): ...\n" for i in range(40)),
+}
+
+
+def symbols() -> SymbolTable:
+    table = SymbolTable()
+    for path, text in FILES.items():
+        found = extract_definitions("python", text, path)
+        assert found is not None
+        table.put(path, found)
+    return table
+
+
+def chosen(before: str, after: str = "\n", *, budget: int = 2000, path: str = "/w/pkg/app.py"):
+    table = symbols()
+    scope = Scope(table, path, "python", before, after)
+    selection = choose(wanted(references(before, after), scope), budget, _language)
+    return selection, dict(selection.chunks)
+
+
+def _language(path: str) -> str:
+    return detect_language(path).id
+
+
+# -- what the cursor refers to ----------------------------------------------------------
+
+
+def test_the_call_being_typed() -> None:
+    assert call_at_cursor("x = draw(shape, at=(1, ") == ("", "draw")
+    assert call_at_cursor("canvas.draw([a, b], ") == ("canvas", "draw")
+    assert call_at_cursor("self.canvas.draw(make(1), ") == ("self.canvas", "draw")
+    assert call_at_cursor("new Foo<T>(a, ") == ("", "Foo")
+    assert call_at_cursor("def area(w, ") is None  # a definition's parameters
+    assert call_at_cursor("if (ok) {\n  x = ") is None  # in a block, not in a call
+    assert call_at_cursor("x = f(a); y = ") is None
+
+
+def test_the_member_being_typed() -> None:
+    assert member_at_cursor("    canvas.dr") == ("canvas", "dr")
+    assert member_at_cursor("    self.canvas.") == ("self.canvas", "")
+    assert member_at_cursor("    x = 1") is None
+    strong = strong_references("    canvas.draw(shape, ")
+    assert strong == [Reference("draw", "canvas", strong=True)]
+
+
+def test_nearby_names_come_nearest_first() -> None:
+    refs = references("a = far()\nb = near()\nc = here(", ")\nd = below()\n")
+    names = [r.name for r in refs]
+    assert names.index("here") < names.index("near") < names.index("far")
+    assert "below" in names
+
+
+def test_imports_in_each_language() -> None:
+    py = imports("from .geometry.util import helper as h, distance\nimport os.path\n", "python")
+    assert py["h"] == Import("h", ".geometry.util", "helper")
+    assert py["os"] == Import("os", "os.path", None)
+    ts = imports('import Ajv, { compile, type Opts as O } from "./core"\n', "typescript")
+    assert ts["compile"].module == "./core" and ts["O"].name == "Opts"
+    assert ts["Ajv"].name == "default"
+    go = imports('import (\n\tstr "strings"\n\t"example.com/geo"\n)\n', "go")
+    assert go["str"].module == "strings" and go["geo"] == Import("geo", "example.com/geo", None)
+    rust = imports("use crate::geo::{Point, Shape as S};\n", "rust")
+    assert rust["S"] == Import("S", "crate::geo", "Shape")
+    java = imports("import com.example.geo.Point;\n", "java")
+    assert java["Point"] == Import("Point", "com.example.geo", "Point")
+
+
+def test_receivers_types_from_constructors_and_annotations() -> None:
+    types = known_types(
+        "canvas = Canvas(1, 2)\ndef f(shape: Shape):\n    self.pen = Pen()\n", "", "python"
+    )
+    assert types["canvas"] == "Canvas" and types["shape"] == "Shape"
+    assert types["self.pen"] == "Pen"
+    ts = known_types("const c = new Canvas<Shape>(1)\nlet s: geo.Shape;\n", "", "typescript")
+    assert ts == {"c": "Canvas", "s": "Shape"}
+    assert known_types("func (p *Point) Area()", "", "go")["p"] == "Point"
+
+
+def test_module_matching() -> None:
+    doc = "/w/pkg/app.py"
+    assert module_match("/w/pkg/geometry/util.py", doc, ".geometry.util") == 100
+    assert module_match("/w/pkg/text/util.py", doc, ".geometry.util") == 0
+    assert module_match("/w/pkg/geometry/util.py", doc, "pkg.geometry.util") == 3
+    assert module_match("/w/src/core.ts", "/w/src/app.ts", "./core.js") == 100
+    assert module_match("/w/src/core/index.ts", "/w/src/app.ts", "./core") == 100
+    assert module_match("/w/geo/point.go", "/w/main.go", "example.com/geo") == 1
+
+
+# -- resolution and choice ------------------------------------------------------------
+
+
+def test_definitions_chosen_for_a_cursor_inside_a_call() -> None:
+    before = (
+        "from .shapes import Canvas, Shape\n\n"
+        "def paint(canvas: Canvas, shape: Shape) -> None:\n"
+        "    canvas.draw(shape, "
+    )
+    selection, chunks = chosen(before)
+    outline = chunks["/w/pkg/shapes.py"]
+    assert "def draw(self, shape: Shape, *, at: tuple[int, int] = (0, 0)) -> None:" in outline
+    assert '"""Draw a shape at a point."""' in outline
+    assert outline.startswith("class ")  # the method inside its class's header
+    assert ("/w/pkg/shapes.py", 10, "draw") in selection.keys
+    # The filler no line refers to is not shown.
+    assert "/w/pkg/filler.py" not in chunks
+
+
+def test_the_receivers_class_is_outlined_with_its_public_methods() -> None:
+    _, chunks = chosen("canvas = Canvas(640, 480)\nfor s in shapes:\n    canvas.")
+    outline = chunks["/w/pkg/shapes.py"]
+    assert "class Canvas:" in outline
+    for method in ("def draw(", "def drop(", "def clear("):
+        assert method in outline
+    # What is typed of the member comes first: within a small budget, only what matches it.
+    _, typed = chosen("canvas = Canvas(640, 480)\ncanvas.dr", budget=200)
+    outline = typed["/w/pkg/shapes.py"]
+    assert "def draw(" in outline and "def drop(" in outline and "def clear(" not in outline
+
+
+def test_an_imported_name_resolves_to_its_module() -> None:
+    _, chunks = chosen("from .text.util import helper\n\nx = helper(")
+    assert "def helper(text: str" in chunks["/w/pkg/text/util.py"]
+    assert "/w/pkg/geometry/util.py" not in chunks
+    _, chunks = chosen("from .geometry import util\n\nx = util.helper(")
+    assert "def helper(value: int)" in chunks["/w/pkg/geometry/util.py"]
+    assert "/w/pkg/text/util.py" not in chunks
+    # From a library: nothing of the workspace.
+    _, chunks = chosen("from textwrap import helper\n\nx = helper(")
+    assert chunks == {}
+
+
+def test_a_member_comes_from_the_base_class() -> None:
+    table = symbols()
+    table.put(
+        "/w/pkg/circle.py",
+        extract_definitions(
+            "python", "from .shapes import Shape\nclass Circle(Shape): ...\n", "/w/pkg/circle.py"
+        )
+        or [],
+    )
+    scope = Scope(table, "/w/pkg/app.py", "python", "c = Circle()\nc.scaled(", "")
+    found = resolve(Reference("scaled", "c", strong=True), scope)
+    assert [(d.container, d.name) for d in found] == [("Shape", "scaled")]
+
+
+def test_an_ambiguous_name_without_a_hint_is_left_out() -> None:
+    table = symbols()
+    for i in range(4):
+        path = f"/w/pkg/m{i}/run.py"
+        table.put(path, extract_definitions("python", "def go(): ...\n", path) or [])
+    scope = Scope(table, "/w/pkg/app.py", "python", "go(", "")
+    assert resolve(Reference("go", strong=True), scope) == []
+
+
+def test_the_budget_keeps_the_most_relevant() -> None:
+    before = (
+        "from .shapes import Canvas\nfrom .geometry.util import distance\n"
+        "from .text.util import helper\n\nx = helper("
+    )
+    small, small_chunks = chosen(before, budget=120)
+    assert list(small_chunks) == ["/w/pkg/text/util.py"]  # the call being typed, alone
+    large, large_chunks = chosen(before, budget=2000)
+    assert small.keys < large.keys
+    assert list(large_chunks)[-1] == "/w/pkg/text/util.py"  # the most relevant, last
+    assert sum(len(text) for text in small_chunks.values()) <= 120
+
+
+def test_what_a_document_shows_changes_only_when_it_must() -> None:
+    draw = symbols().named("draw")[0]
+    clear = symbols().named("clear")[0]
+    shown = Choice(
+        Selection((("/w/pkg/shapes.py", "..."),), frozenset({draw.key})), 40, True, 1000, 7
+    )
+
+    def kept(strong: list[Definition], line: int = 41, **changes: object) -> bool:
+        state = {"complete": True, "budget": 1000, "version": 7} | changes
+        return keeps(shown, strong, line, **state)  # type: ignore[arg-type]
+
+    assert kept([draw]) and kept([]) and kept([], version=8)  # typing on, the index grew
+    assert not kept([clear])  # a call whose definition is not shown
+    assert kept([], line=70) and not kept([], line=71)  # the cursor went elsewhere
+    assert not kept([], budget=500)
+    assert not keeps(None, [], 0, complete=True, budget=1000, version=7)
+    building = replace(shown, complete=False)
+    assert keeps(building, [], 40, complete=False, budget=1000, version=9)
+    assert not keeps(building, [], 40, complete=True, budget=1000, version=9)  # once, when done
+    empty = replace(shown, selection=Selection((), frozenset()))
+    assert not keeps(empty, [], 40, complete=True, budget=1000, version=8)  # it may show some now

@@ -1,0 +1,271 @@
+"""The workspace symbol index (a background thread, bounded) and the definitions each
+document's completion prompt shows: built and kept fresh from the disk by watchfiles, never
+waited for, and the same between keystrokes of one call."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from codesaga.daemon import context_watch
+from codesaga.daemon.context_watch import ContextWatcher
+from codesaga.daemon.scheduler import Scheduler
+from codesaga.domain.completion import CompletionOptions
+from codesaga.domain.context import CodeContext
+from codesaga.domain.definitions import Definition
+from codesaga.engine.fake import FakeEngine
+from codesaga.model_files.store import ModelStore
+from codesaga.service import symbol_index
+from codesaga.service.completer import Completer
+from codesaga.service.definitions import Definitions
+from codesaga.service.engine_pool import EnginePool, ModelResolver
+from codesaga.service.symbol_index import WorkspaceIndex
+from codesaga.settings import Settings, load_settings
+from tests.ggufgen import write_gguf
+
+GEOMETRY = '''
+class Canvas:
+    def __init__(self, width: int, height: int) -> None: ...
+    def draw(self, shape: "Shape", *, at: tuple[int, int] = (0, 0)) -> None:
+        """Draw a shape at a point."""
+    def clear(self) -> None: ...
+
+
+def scale(shape: "Shape", factor: float) -> "Shape":
+    """A copy of the shape, scaled."""
+'''
+APP_BEFORE = (
+    "from .geometry import Canvas, scale\n\ndef paint(canvas: Canvas, s):\n    canvas.draw(s, "
+)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "geometry.py").write_text(GEOMETRY)
+    (root / "pkg" / "app.py").write_text(APP_BEFORE + ")\n")
+    (root / "web").mkdir()
+    (root / "web" / "util.ts").write_text("export function clamp(x: number): number { return x }\n")
+    (root / "node_modules" / "dep").mkdir(parents=True)  # not the workspace's own code
+    (root / "node_modules" / "dep" / "index.js").write_text("function hidden() {}\n")
+    (root / ".git").mkdir()
+    (root / ".git" / "hook.py").write_text("def hidden(): ...\n")
+    (root / "pkg" / "big.py").write_text("def big(): ...\n" + "#" * 300_000)
+    (root / "pkg" / "latin1.py").write_bytes(b"def odd(): ...\n# \xe9\n")
+    return root
+
+
+@pytest.fixture
+def indexes() -> Iterator[Definitions]:
+    definitions = Definitions()
+    yield definitions
+    definitions.close()
+
+
+def names(index: WorkspaceIndex) -> set[str]:
+    with index.lock:
+        return {d.name for path in index.table.paths() for d in index.table.of_file(path)}
+
+
+def test_the_index_holds_the_workspaces_own_code(repo: Path, indexes: Definitions) -> None:
+    index = indexes.index(str(repo))
+    assert index is not None
+    wait_for(index.ready)
+    assert names(index) == {"Canvas", "__init__", "draw", "clear", "scale", "paint", "clamp"}
+    stats = index.stats()
+    assert (stats["files"], stats["ready"], stats["full"]) == (3, True, False)
+    assert indexes.index("default") is None  # a workspace that is not a folder: no index
+
+
+def test_the_index_stops_growing_at_its_bound(repo: Path) -> None:
+    index = WorkspaceIndex(str(repo), max_files=2)
+    index.start()
+    try:
+        wait_for(index.ready)
+        assert len(index.table) == 2 and index.full
+    finally:
+        index.stop()
+
+
+def test_the_index_gives_way_to_completions_without_starving(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(symbol_index, "MAX_QUIET_WAIT", 0.1)
+    index = WorkspaceIndex(str(repo))
+    typing = threading.Event()
+
+    def type_on() -> None:  # a completion every 20 ms, no pause
+        while not typing.is_set():
+            index.touch()
+            time.sleep(0.02)
+
+    typist = threading.Thread(target=type_on)
+    typist.start()
+    try:
+        index.start()
+        started = time.monotonic()
+        wait_for(index.ready)
+        # Each of the 3 folders and 5 files waited its turn, and was read all the same.
+        assert time.monotonic() - started >= 8 * 0.1 * 0.9
+        assert len(index.table) == 3
+    finally:
+        typing.set()
+        typist.join()
+        index.stop()
+
+
+def test_a_completion_never_waits_for_the_index(repo: Path) -> None:
+    gate = threading.Event()
+
+    def slow(language: str, text: str, path: str) -> list[Definition] | None:
+        gate.wait(10)
+        return []
+
+    definitions = Definitions(lambda root: WorkspaceIndex(root, extract=slow))
+    try:
+        started = time.perf_counter()
+        path = str(repo / "pkg" / "app.py")
+        chunks = definitions.chunks("app", str(repo), path, APP_BEFORE, ")\n", 512)
+        assert chunks == () and time.perf_counter() - started < 1.0
+    finally:
+        gate.set()
+        definitions.close()
+
+
+def test_definitions_stay_the_same_between_keystrokes_of_one_call(
+    repo: Path, indexes: Definitions
+) -> None:
+    index = indexes.index(str(repo))
+    assert index is not None
+    wait_for(index.ready)
+    path = str(repo / "pkg" / "app.py")
+    first = indexes.chunks("app", str(repo), path, APP_BEFORE, ")\n", 512)
+    assert first and "def draw(" in first[-1][1] and first[-1][0].endswith("geometry.py")
+    # Typing the arguments names other things, but the call is the same: the same chunks.
+    for typed in ("a", "at", "at=", "at=(", "at=(1, ", "at=(1, 2"):
+        again = indexes.chunks("app", str(repo), path, APP_BEFORE + typed, ")\n", 512)
+        assert again == first
+    # A new call whose definition is not shown changes them.
+    other = APP_BEFORE + "at=(1, 2))\n    clamp("
+    changed = indexes.chunks("app", str(repo), path, other, "\n", 512)
+    assert changed != first and any("function clamp(" in text for _, text in changed)
+
+
+def test_an_index_is_kept_fresh_by_the_watcher(
+    repo: Path, indexes: Definitions, completer: Completer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Index built and updated on file change (watchfiles) in a temporary repository."""
+    monkeypatch.setattr(context_watch, "REWATCH_SECONDS", 0.2)
+    completer.definitions = indexes
+    completer.add_context(str(repo), str(repo / "pkg" / "app.py"), APP_BEFORE, "opened")
+    index = indexes.index(str(repo))
+    assert index is not None
+
+    async def scenario() -> None:
+        watcher = ContextWatcher(completer)
+        task = asyncio.create_task(watcher.run())
+        try:
+            await until(index.ready)
+            await until(lambda: str(repo / "pkg") in watcher_folders(indexes))
+            await asyncio.sleep(1.5)  # the watch is up (it also re-checks what it adds)
+            geometry = repo / "pkg" / "geometry.py"
+            geometry.write_text(GEOMETRY + "\ndef rotate(shape, degrees: float): ...\n")
+            await until(lambda: "rotate" in names(index))
+            (repo / "web" / "util.ts").unlink()
+            await until(lambda: "clamp" not in names(index))
+            (repo / "lib").mkdir()
+            (repo / "lib" / "extra.go").write_text("package lib\nfunc Extra() int { return 1 }\n")
+            await until(lambda: "Extra" in names(index))
+        finally:
+            task.cancel()
+
+    asyncio.run(scenario())
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def watcher_folders(definitions: Definitions) -> set[str]:
+    return definitions.folders()
+
+
+# -- in the prompt ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    model = write_gguf(tmp_path / "m.gguf")
+    return load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(delay=0.0)
+
+
+@pytest.fixture
+def completer(settings: Settings, engine: FakeEngine, tmp_path: Path) -> Iterator[Completer]:
+    pool = EnginePool(ModelResolver(settings, ModelStore(tmp_path / "models")), lambda r: engine)
+    scheduler = Scheduler(pool)
+    made = Completer(settings, scheduler, speculate=False)
+    yield made
+    made.close()
+    scheduler.close()
+
+
+def test_definitions_lead_the_prompt_before_the_recent_chunks(
+    repo: Path, indexes: Definitions, completer: Completer, engine: FakeEngine
+) -> None:
+    completer.definitions = indexes
+    path = str(repo / "pkg" / "app.py")
+    completer.add_context(str(repo), str(repo / "web" / "util.ts"), "a\nb\nc\nd\n", "edited")
+    index = indexes.index(str(repo))
+    assert index is not None
+    wait_for(index.ready)
+    engine.enqueue("at=(0, 0))")
+    ctx = CodeContext.around_cursor(path, APP_BEFORE, ")\n")
+    completer.complete(ctx, CompletionOptions(max_lines=1), workspace=str(repo))
+    prompt = engine.history[-1].prompt or ""
+    definitions = prompt.index("<|file_sep|>pkg/geometry.py\nclass Canvas:")
+    recent = prompt.index("<|file_sep|>web/util.ts\na\nb")
+    assert 0 == definitions < recent < prompt.index("<|file_sep|>pkg/app.py\n<|fim_prefix|>")
+    assert "definitions" in completer.stats()
+
+
+def test_the_setting_turns_definitions_off(
+    repo: Path, indexes: Definitions, settings: Settings, engine: FakeEngine, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    off = dataclasses.replace(settings, completion_definitions=False)
+    pool = EnginePool(ModelResolver(off, ModelStore(tmp_path / "models")), lambda r: engine)
+    scheduler = Scheduler(pool)
+    completer = Completer(off, scheduler, speculate=False, definitions=indexes)
+    try:
+        path = str(repo / "pkg" / "app.py")
+        completer.add_context(str(repo), path, APP_BEFORE, "opened")
+        assert indexes.stats()["indexes"] == []  # not even built
+        engine.enqueue("x")
+        ctx = CodeContext.around_cursor(path, APP_BEFORE, ")\n")
+        completer.complete(ctx, CompletionOptions(max_lines=1), workspace=str(repo))
+        assert "geometry.py" not in (engine.history[-1].prompt or "")
+    finally:
+        completer.close()
+        scheduler.close()
