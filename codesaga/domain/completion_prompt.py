@@ -65,6 +65,7 @@ def prompt_windows(
         after,
         max_lines=limits.suffix_lines_midline if midline else limits.suffix_lines,
         max_chars=limits.suffix_chars,
+        whole_blocks=not midline,
     )
     return PromptWindows(start, prefix, typed_space, suffix)
 

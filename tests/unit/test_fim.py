@@ -42,10 +42,9 @@ def test_the_edited_file_is_named_after_the_repository_files() -> None:
         "<|file_sep|>u.py\nX\n<|file_sep|>m.py\n<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
     )
     assert QWEN.build("a", "b", suffix_first=True) == "<|fim_suffix|>b<|fim_prefix|>a<|fim_middle|>"
-    # The name alone is kept too: without it a 0.5B model answered `return area = w * h`.
-    assert QWEN.build("a", "b", path="m.py") == (
-        "<|file_sep|>m.py\n<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
-    )
+    # Alone, the file is not named: a plain FIM prompt (named, the 0.5B answered as if at
+    # the end of the file, with lines of its `__main__` block).
+    assert QWEN.build("a", "b", path="m.py") == "<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
 
 
 def _windows(client: Callable[[str], str], typed: str, head: str, max_chars: int) -> list[int]:
@@ -123,6 +122,35 @@ def test_suffix_window_is_short_and_ends_at_a_line() -> None:
     assert suffix_window(after, max_lines=2, max_chars=1000) == ")\nx0 = 0\nx1 = 1"
     clipped = suffix_window(after, max_lines=40, max_chars=20)
     assert len(clipped) <= 20 and clipped.endswith("\n")
+
+
+def test_a_cut_suffix_ends_with_whole_blocks() -> None:
+    # The cursor in one branch of a function; the window reaches into the next function's
+    # body: it ends after the function that comes next, not in the middle of one.
+    after = (
+        "\n    else:\n        h = 4.0\n    return h\n\n\n"
+        "def other(m):\n    if m:\n        return m\n    return 0\n\n\n"
+        "def third(v):\n    if v < 0.5:\n        return v\n    return 1 - v\n"
+    )
+    cut = suffix_window(after, max_lines=14, max_chars=1000, whole_blocks=True)
+    assert cut == "\n    else:\n        h = 4.0\n    return h\n\n\ndef other(m):\n" + (
+        "    if m:\n        return m\n    return 0\n"
+    )
+    # What fits whole is not cut; without whole_blocks the cut is where the limits say.
+    assert suffix_window(after, max_lines=99, max_chars=1000, whole_blocks=True) == after
+    assert suffix_window(after, max_lines=14, max_chars=1000).endswith("        return v")
+
+
+def test_a_suffix_keeps_the_closing_brace_of_its_block() -> None:
+    after = "\n  return x;\n}\n\nfunction g() {\n  return 1;\n}\n\nfunction h() {\n  if (a) {"
+    cut = suffix_window(after, max_lines=8, max_chars=1000, whole_blocks=True)
+    assert cut == "\n  return x;\n}\n\nfunction g() {\n  return 1;\n}\n"
+
+
+def test_a_cursor_whose_block_ends_at_once_keeps_its_look_ahead() -> None:
+    after = "\ndef g():\n    a = 1\n    b = 2\n    c = 3\n"
+    cut = suffix_window(after, max_lines=3, max_chars=1000, whole_blocks=True)
+    assert cut == "\ndef g():\n    a = 1\n    b = 2"
 
 
 def test_a_jump_elsewhere_in_a_long_file_sees_all_that_fits() -> None:

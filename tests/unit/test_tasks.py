@@ -233,7 +233,6 @@ def test_complete_builds_a_fim_prompt_and_trims(
     assert result.text == "if n < 2:\n        return n\n    return fib(n-1) + fib(n-2)"
     prompt = engine.history[0].prompt or ""
     assert prompt == (
-        "<|file_sep|>fib.py\n"
         "<|fim_prefix|>def fib(n):\n    <|fim_suffix|>\n\nprint(fib(10))\n<|fim_middle|>"
     )
 
