@@ -92,6 +92,23 @@ class Settings:
         "whole prompt is read in the background; a request's timeBudgetMs replaces it; 0 "
         "waits for the whole prompt.",
     )
+    completion_gate: bool = _key(
+        True,
+        "Hide a suggestion the model is unsure of: below the threshold it is answered empty "
+        "(gated: true, journaled). Local models only: remote servers report no token "
+        "probabilities, and their suggestions are always shown.",
+    )
+    completion_gate_threshold: float = _key(
+        0.3,
+        "Where the gate starts, for every model and language: the probability of a "
+        "suggestion's first line (the product of its tokens') below which it is hidden. "
+        "Feedback moves each language's threshold (at most 4x either way) from there.",
+    )
+    completion_gate_target: float = _key(
+        0.3,
+        "The share of shown suggestions the gate aims to have accepted: a rejection raises "
+        "the threshold a little, an acceptance lowers it, so they balance at this share.",
+    )
     state_cache_mib: int = _key(
         128,
         "MiB of saved KV-cache states per local model: documents being completed and chat "
@@ -385,6 +402,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     names_seen = [u.name for u in settings.all_upstreams()]
     if len(set(names_seen)) != len(names_seen):
         raise UsageError(f"upstream names must differ; got {names_seen}")
+    if not 0 <= settings.completion_gate_threshold <= 1:
+        raise UsageError("completion_gate_threshold is a probability: between 0 and 1")
+    if not 0 < settings.completion_gate_target < 1:
+        raise UsageError("completion_gate_target is a share: between 0 and 1, both excluded")
     if settings.n_ctx < 256:
         raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
     return settings

@@ -48,6 +48,10 @@ class RequestRecord:
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     owner: str | None = None  # the process running it; one found dead never will finish it
+    # Completions: how sure the model was of the suggestion (domain/confidence.py's
+    # measures), and whether the confidence gate hid it (its output is then empty).
+    confidence: dict[str, float | int] | None = None
+    gated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

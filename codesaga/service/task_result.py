@@ -25,6 +25,8 @@ class TaskResult:
     source: str | None = None  # completions: model, cache, type-through or in-flight
     partial: bool = False
     candidates: list[str] | None = None  # completions, when several were asked for
+    confidence: float | None = None  # completions: the gate's measure, when known
+    gated: bool = False  # completions: the gate hid the suggestion (text is empty)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -50,6 +52,9 @@ class TaskResult:
         if self.source is not None:
             data["source"] = self.source
             data["partial"] = self.partial
+            data["gated"] = self.gated
+        if self.confidence is not None:
+            data["confidence"] = round(self.confidence, 4)
         if self.candidates is not None:
             data["candidates"] = self.candidates
         return data
