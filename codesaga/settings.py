@@ -98,11 +98,17 @@ class Settings:
         "(gated: true, journaled). Local models only: remote servers report no token "
         "probabilities, and their suggestions are always shown.",
     )
+    completion_gate_measure: Literal["line", "mean", "least"] = _key(
+        "line",
+        "What the gate compares, of the tokens that wrote a suggestion's first line: line "
+        "(the product of their probabilities: the model's probability of the whole line), "
+        "mean (their geometric mean) or least (the least likely one's).",
+    )
     completion_gate_threshold: float = _key(
         0.3,
-        "Where the gate starts, for every model and language: the probability of a "
-        "suggestion's first line (the product of its tokens') below which it is hidden. "
-        "Feedback moves each language's threshold (at most 4x either way) from there.",
+        "Where the gate starts, for every model and language: the confidence (see "
+        "completion_gate_measure) below which a suggestion is hidden. Feedback moves each "
+        "language's threshold (at most 4x either way) from there.",
     )
     completion_gate_target: float = _key(
         0.3,

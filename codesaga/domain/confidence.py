@@ -3,8 +3,8 @@ starts, and how feedback moves it.
 
 A suggestion is judged by the line the user reads first: the tokens that wrote the first
 line of it with something on it. Three measures of those tokens' probabilities are kept
-(the gate compares one, ``GATE_MEASURE``; the journal keeps all three, so benchmarks can
-compare them):
+(the gate compares the one the setting ``completion_gate_measure`` names; the journal keeps
+all three, and bench/gate_bench.py compares them):
 
 - ``line``: their product, the model's own probability that the whole line is what it
   wrote (an exact line needs every token right, so this is what predicts one);
@@ -23,7 +23,7 @@ from typing import Literal
 TokenLogprob = tuple[int, float]
 
 Measure = Literal["line", "mean", "least"]
-GATE_MEASURE: Measure = "line"  # bench/gate_bench.py compares the three
+MEASURES: tuple[Measure, ...] = ("line", "mean", "least")
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,8 @@ class Confidence:
     least: float
     tokens: int  # how many tokens wrote the line
 
-    @property
-    def gated_value(self) -> float:
-        """The measure the gate compares with its threshold."""
-        return float(getattr(self, GATE_MEASURE))
+    def value(self, measure: Measure) -> float:
+        return float(getattr(self, measure))
 
     def to_dict(self) -> dict[str, float | int]:
         return {

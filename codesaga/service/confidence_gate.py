@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from codesaga.domain.confidence import (
-    GATE_MEASURE,
     Adaptation,
     Confidence,
     adjusted,
@@ -67,7 +66,8 @@ class ConfidenceGate:
         key = _key(model, language)
         with self._lock:
             lane = self._lane(key)
-            shown = not self.enabled or shows(confidence.gated_value, self._threshold(lane))
+            value = confidence.value(self._live.current.completion_gate_measure)
+            shown = not self.enabled or shows(value, self._threshold(lane))
             if shown:
                 lane.shown += 1
             else:
@@ -116,7 +116,7 @@ class ConfidenceGate:
             ]
         return {
             "enabled": self.enabled,
-            "measure": GATE_MEASURE,
+            "measure": settings.completion_gate_measure,
             "start": settings.completion_gate_threshold,
             "target": settings.completion_gate_target,
             "lanes": lanes,

@@ -232,7 +232,11 @@ class Assistant:
                 source=done.source,
                 partial=done.partial,
                 candidates=done.candidates,
-                confidence=done.confidence.gated_value if done.confidence else None,
+                confidence=(
+                    done.confidence.value(self.settings.completion_gate_measure)
+                    if done.confidence
+                    else None
+                ),
                 gated=done.gated,
             )
             return self._done(rec, result)
