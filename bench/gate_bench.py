@@ -20,6 +20,9 @@ A suggestion is exact when it completes the line being typed exactly (its first 
 Targets: at least 25 % fewer suggestions shown, at least 95 % of the exact ones kept. No
 feedback is sent, so the threshold stays where it starts; each run has a fresh daemon.
 
+On a machine other work shares, ``--set n_threads=1`` keeps llama.cpp's threads from waiting
+on each other (two threads against a busy neighbour made requests ten times slower).
+
 Usage: python bench/gate_bench.py [--traces whole,clip-chars,...] [--every N] [--keep F]
 Needs qwen2.5-coder-0.5b installed (codesaga models pull qwen2.5-coder-0.5b).
 """
@@ -27,6 +30,7 @@ Needs qwen2.5-coder-0.5b installed (codesaga models pull qwen2.5-coder-0.5b).
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -57,6 +61,7 @@ from codesaga.settings import load_settings
 FIT_SOURCES = {"short": ["queue", "gettext", "base64", "pprint"], "long": ["tarfile", "subprocess"]}
 TRACES = ("whole", "clip-chars", "clip-lines", "long", "switch")  # "open" waits for reading
 TARGET_FEWER, TARGET_KEPT = 0.25, 0.95
+SWEEP = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)  # thresholds tried offline on the report files
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,20 @@ def separation(answers: list[Answer]) -> None:
         print(f"    {m:<5} {med}{quartiles}, AUROC {auroc(answers, m):.3f}")
 
 
+def save(path: Path | None, run_name: str, answers: list[Answer]) -> None:
+    """Append ``answers`` to ``path`` (if given), one JSON object a line, for other cuts."""
+    if path is None:
+        return
+    with path.open("a") as out:
+        for a in answers:
+            row = {
+                "run": run_name, "path": a.stroke.path, "typed": a.stroke.typed,
+                "target": a.stroke.target, "text": a.text, "source": a.source,
+                "gated": a.gated, "exact": a.exact, "confidence": a.measures,
+            }  # fmt: skip
+            out.write(json.dumps(row) + "\n")
+
+
 def sources_of(names: dict[str, list[str]]) -> dict[str, list[Path]]:
     return {kind: [_module_file(m) for m in modules] for kind, modules in names.items()}
 
@@ -185,8 +204,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--every", type=int, default=8, help="ask after every N keystrokes")
     parser.add_argument(
-        "--keep", type=float, default=0.97, help="share of exact suggestions to keep when fitting"
+        "--keep",
+        type=float,
+        default=0.99,
+        help="share of exact suggestions to keep when fitting (0.97 over-fitted: see README)",
     )
+    parser.add_argument("--save", type=Path, help="write every answer here (JSON lines)")
     parser.add_argument("--measure", choices=MEASURES, help="skip choosing: use this measure")
     parser.add_argument("--threshold", type=float, help="skip fitting: use this threshold")
     add_set_option(parser)
@@ -201,6 +224,7 @@ def main() -> None:
     if args.threshold is None:
         fit_traces = build_traces(names, sources_of(FIT_SOURCES), args.every, args.seed)
         fitted = run("fit", fit_traces, off)
+        save(args.save, "fit", fitted)
         print("\n== fit: files not in the completion trace, gate off")
         _, exact = describe("answers", fitted)
         print("  confidence of exact vs wrong suggestions:")
@@ -216,18 +240,12 @@ def main() -> None:
         measure, limit = chosen.measure, chosen.threshold
     else:
         measure, limit = args.measure or "line", args.threshold
+        fits[measure] = Fit(measure, limit, 0, 0)
     print(f"  gate: {measure} >= {limit:.4f}", flush=True)
 
     traces = build_traces(names, default_sources(), args.every, args.seed)
     baseline = run("off", traces, off)
-    on_env = {
-        **extra,
-        "CODESAGA_COMPLETION_GATE": "true",
-        "CODESAGA_COMPLETION_GATE_MEASURE": measure,
-        "CODESAGA_COMPLETION_GATE_THRESHOLD": str(limit),
-    }
-    gated = run("on", traces, on_env)
-
+    save(args.save, "off", baseline)
     print("\n== the completion trace's files")
     shown_off, exact_off = describe("gate off", baseline)
     print("  confidence of exact vs wrong suggestions:")
@@ -238,6 +256,20 @@ def main() -> None:
             f"  offline, {m:<5} >= {f.threshold:.4f}: {hidden / max(shown_off, 1):.0%} fewer "
             f"shown, {(exact_off - lost) / max(exact_off, 1):.0%} of exact kept"
         )
+    sweep = ", ".join(
+        f"{t:.2f}: -{h / max(shown_off, 1):.0%} / {(exact_off - lost) / max(exact_off, 1):.0%}"
+        for t in SWEEP
+        for h, lost in [gated_by(baseline, measure, t)]
+    )
+    print(f"  offline {measure} threshold: fewer shown / exact kept: {sweep}", flush=True)
+    on_env = {
+        **extra,
+        "CODESAGA_COMPLETION_GATE": "true",
+        "CODESAGA_COMPLETION_GATE_MEASURE": measure,
+        "CODESAGA_COMPLETION_GATE_THRESHOLD": str(limit),
+    }
+    gated = run("on", traces, on_env)
+    save(args.save, "on", gated)
     shown_on, exact_on = describe(f"gate on ({measure} >= {limit:.4f})", gated)
     fewer = 1 - shown_on / max(shown_off, 1)
     kept = exact_on / max(exact_off, 1)

@@ -86,8 +86,9 @@ def _gate_table(gate: dict[str, Any]) -> None:
         return
     state = "on" if gate.get("enabled") else "off (counting only)"
     title = (
-        f"confidence gate {state}: a suggestion's first-line probability below the threshold "
-        f"is hidden; feedback moves it toward {gate.get('target', 0):.0%} accepted"
+        f"confidence gate {state}: a suggestion whose first line scores below the threshold "
+        f"({gate.get('measure')}) is hidden; feedback moves it toward "
+        f"{gate.get('target', 0):.0%} accepted"
     )
     table = Table("model", "language", "shown", "gated", "accepted", "rejected", "threshold",
                   box=None, title=title)  # fmt: skip
