@@ -112,9 +112,11 @@ class Settings:
         "Feedback moves each language's threshold (at most 4x either way) from there.",
     )
     completion_gate_target: float = _key(
-        0.3,
+        0.25,
         "The share of shown suggestions the gate aims to have accepted: a rejection raises "
-        "the threshold a little, an acceptance lowers it, so they balance at this share.",
+        "the threshold a little, an acceptance lowers it, so they balance at this share "
+        "(erring low: a share the model cannot reach would push the threshold to its 4x "
+        "bound and hide most suggestions).",
     )
     state_cache_mib: int = _key(
         128,
