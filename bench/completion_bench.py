@@ -384,9 +384,13 @@ def params(stroke: Keystroke) -> dict[str, Any]:
     return {"prefix": stroke.before, "suffix": stroke.after, "path": stroke.path}
 
 
+Call = Callable[[str, dict[str, Any]], Any]
+
+
 @contextmanager
-def websocket_side(settings: Settings) -> Iterator[tuple[Side, Callable[[], Any]]]:
-    """The daemon's WebSocket, as the editor extension uses it."""
+def websocket_calls(settings: Settings) -> Iterator[Call]:
+    """Calls over the daemon's WebSocket (started if need be), as the editor extension
+    makes them."""
     from websockets.sync.client import connect as ws_connect
 
     with connect(settings) as client:
@@ -407,6 +411,15 @@ def websocket_side(settings: Settings) -> Iterator[tuple[Side, Callable[[], Any]
                         raise RuntimeError(reply["error"]["message"])
                     return reply["result"]
 
+        call("initialize", {"client": {"name": "completion-bench"}})
+        yield call
+
+
+@contextmanager
+def websocket_side(settings: Settings) -> Iterator[tuple[Side, Callable[[], Any]]]:
+    """The daemon's WebSocket, as the editor extension uses it."""
+    with websocket_calls(settings) as call:
+
         def opened(stroke: Keystroke) -> None:
             assert stroke.opened is not None
             line = stroke.opened[: len(stroke.opened) - len(stroke.after)].count("\n") + 1
@@ -415,7 +428,6 @@ def websocket_side(settings: Settings) -> Iterator[tuple[Side, Callable[[], Any]
                 {"path": stroke.path, "text": stroke.opened, "line": line, "origin": "opened"},
             )
 
-        call("initialize", {"client": {"name": "completion-bench"}})
         side = Side(lambda stroke: str(call("complete", params(stroke))["text"]), opened)
         yield side, lambda: call("stats", {})["completion"]
 

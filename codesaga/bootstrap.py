@@ -12,6 +12,7 @@ from codesaga.engine.port import Engine
 from codesaga.model_files.gguf import read_gguf
 from codesaga.model_files.store import ModelStore
 from codesaga.service.completer import Completer
+from codesaga.service.confidence_gate import ConfidenceGate
 from codesaga.service.engine_pool import EngineFactory, EnginePool, ModelResolver, ResolvedModel
 from codesaga.service.journal import Journal, MemoryJournal
 from codesaga.service.routing import Router, Upstreams
@@ -96,9 +97,11 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")
     # Completions skip the disk response cache: the completer keeps its own, in memory.
-    # The definitions of the workspaces' files come from indexes built in the background.
+    # The definitions of the workspaces' files come from indexes built in the background;
+    # the confidence gate keeps its thresholds with the feedback they learn from.
+    gate = ConfidenceGate(shared, feedback)
     completer = Completer(
-        shared, router.sharing(scheduler), speculate=True, definitions=Definitions()
+        shared, router.sharing(scheduler), speculate=True, definitions=Definitions(), gate=gate
     )
     assistant = Assistant(shared, router, journal, completer)
     chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))

@@ -102,6 +102,32 @@ class Settings:
         "whole prompt is read in the background; a request's timeBudgetMs replaces it; 0 "
         "waits for the whole prompt.",
     )
+    completion_gate: bool = _key(
+        True,
+        "Hide a suggestion the model is unsure of: below the threshold it is answered empty "
+        "(gated: true, journaled). Local models only: remote servers report no token "
+        "probabilities, and their suggestions are always shown.",
+    )
+    completion_gate_measure: Literal["line", "mean", "least"] = _key(
+        "line",
+        "What the gate compares, of the tokens that wrote a suggestion's first line: line "
+        "(the product of their probabilities: the model's probability of the whole line), "
+        "mean (their geometric mean) or least (the least likely one's).",
+    )
+    completion_gate_threshold: float = _key(
+        0.1,
+        "Where the gate starts, for every model and language: the confidence (see "
+        "completion_gate_measure) below which a suggestion is hidden (bench/gate_bench.py: "
+        "with the 0.5B model, 45% fewer suggestions shown, 11 of 12 exact lines kept). "
+        "Feedback moves each language's threshold (at most 4x either way) from there.",
+    )
+    completion_gate_target: float = _key(
+        0.25,
+        "The share of shown suggestions the gate aims to have accepted: a rejection raises "
+        "the threshold a little, an acceptance lowers it, so they balance at this share "
+        "(erring low: a share the model cannot reach would push the threshold to its 4x "
+        "bound and hide most suggestions).",
+    )
     state_cache_mib: int = _key(
         128,
         "MiB of saved KV-cache states per local model: documents being completed and chat "
@@ -404,6 +430,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     names_seen = [u.name for u in settings.all_upstreams()]
     if len(set(names_seen)) != len(names_seen):
         raise UsageError(f"upstream names must differ; got {names_seen}")
+    if not 0 <= settings.completion_gate_threshold <= 1:
+        raise UsageError("completion_gate_threshold is a probability: between 0 and 1")
+    if not 0 < settings.completion_gate_target < 1:
+        raise UsageError("completion_gate_target is a share: between 0 and 1, both excluded")
     if settings.n_ctx < 256:
         raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
     if not 1 <= settings.rewrite_attempts <= MAX_ATTEMPTS:

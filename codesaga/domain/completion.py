@@ -25,12 +25,15 @@ class CompletionOptions:
     ``time_budget`` (seconds): past it, the lines finished so far are returned, and a prompt
     that would take longer to read is answered from a short window; 0 waits for the whole
     prompt and answer; None leaves the read budget to the settings.
+    ``gate``: a suggestion the model is unsure of is hidden (the confidence gate, when the
+    settings turn it on); False shows it anyway (a person asked for this one).
     """
 
     max_lines: int = 8
     multiline: bool | None = None
     candidates: int = 1
     time_budget: float | None = None
+    gate: bool = True
 
     def is_multiline(self, before: str, after: str) -> bool:
         if self.multiline is not None:

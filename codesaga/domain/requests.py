@@ -51,6 +51,10 @@ class RequestRecord:
     # Refactor and fix: the model answers it took, and why each refused one failed a check.
     attempts: int = 1
     failed_checks: list[str] = field(default_factory=list)
+    # Completions: how sure the model was of the suggestion (domain/confidence.py's
+    # measures), and whether the confidence gate hid it (its output is then empty).
+    confidence: dict[str, float | int] | None = None
+    gated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,4 +1,5 @@
-"""A scripted engine for tests: ``enqueue`` answers, read ``history`` of what was asked."""
+"""A scripted engine for tests: ``enqueue`` answers (and, if wanted, how sure the model was
+of each token), read ``history`` of what was asked."""
 
 from __future__ import annotations
 
@@ -33,12 +34,24 @@ class FakeEngine:
         self.info = EngineInfo(name=name, path=None, n_ctx=n_ctx, family="fake", fim=fim)
         self.delay = delay
         self.history: list[GenerationRequest] = []
-        self._script: deque[Sequence[str]] = deque()
+        self._script: deque[tuple[list[str], list[float] | None]] = deque()
         self.closed = False
 
-    def enqueue(self, answer: str | Sequence[str]) -> None:
-        """Script the next answer: a string (split into word tokens) or explicit tokens."""
-        self._script.append(_tokens(answer) if isinstance(answer, str) else list(answer))
+    def enqueue(
+        self, answer: str | Sequence[str], logprobs: float | Sequence[float] | None = None
+    ) -> None:
+        """Script the next answer: a string (split into word tokens) or explicit tokens.
+        ``logprobs``: each token's log-probability, or one for them all, reported when a
+        request asks (``GenerationRequest.logprobs``); None reports none, as a remote
+        engine does."""
+        tokens = _tokens(answer) if isinstance(answer, str) else list(answer)
+        if logprobs is None or isinstance(logprobs, Sequence):
+            scores = None if logprobs is None else list(logprobs)
+        else:
+            scores = [float(logprobs)] * len(tokens)
+        if scores is not None and len(scores) != len(tokens):
+            raise ValueError(f"{len(scores)} log-probabilities for {len(tokens)} tokens")
+        self._script.append((tokens, scores))
 
     def render(self, request: GenerationRequest) -> str:
         if request.prompt is not None:
@@ -67,12 +80,14 @@ class FakeEngine:
                 prompt_tokens_evaluated=read,
             )
             return
-        tokens = self._script.popleft() if self._script else []
+        tokens, scores = self._script.popleft() if self._script else ([], None)
         scanner = StopScanner(request.stop)
         started = time.perf_counter()
         produced = 0
+        position = 0  # where the next token's text starts
+        logprobs: list[tuple[int, float]] = []
         reason: str = "stop"
-        for token in tokens:
+        for token, score in zip(tokens, scores or [0.0] * len(tokens), strict=True):
             if cancel is not None and cancel.cancelled:
                 reason = "cancelled"
                 break
@@ -82,6 +97,9 @@ class FakeEngine:
             if self.delay:
                 time.sleep(self.delay)
             produced += 1
+            if scores is not None and request.logprobs:
+                logprobs.append((position, score))
+            position += len(token)
             text = scanner.feed(token)
             if text:
                 yield Delta(text)
@@ -99,6 +117,7 @@ class FakeEngine:
             completion_tokens=produced,
             prompt_seconds=0.0,
             generation_seconds=elapsed,
+            logprobs=tuple(logprobs),
         )
 
     def close(self) -> None:

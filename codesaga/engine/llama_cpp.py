@@ -26,6 +26,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from codesaga.domain.confidence import TokenLogprob
 from codesaga.domain.drafting import PromptLookup
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
@@ -179,9 +180,11 @@ class LlamaCppEngine:
         )
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         scanner = StopScanner(request.stop)
-        generator = self._generate(request, tokens, lookup)
+        scores: list[float] | None = [] if request.logprobs else None
+        generator = self._generate(request, tokens, lookup, scores)
+        logprobs: list[TokenLogprob] = []
         reason, produced, first_token_at = yield from self._decode(
-            generator, decoder, scanner, max_tokens, cancel
+            generator, decoder, scanner, max_tokens, cancel, (scores, logprobs)
         )
         if reason != "cancelled":
             rest = scanner.flush() + decoder.decode(b"", final=True)
@@ -198,6 +201,7 @@ class LlamaCppEngine:
             generation_seconds=done - first,
             drafted=lookup.total_drafted if lookup else 0,
             draft_accepted=lookup.total_taken if lookup else 0,
+            logprobs=tuple(logprobs),
         )
 
     def _prefill(self, tokens: list[int], upto: int, cancel: CancelToken | None) -> bool:
@@ -220,16 +224,21 @@ class LlamaCppEngine:
         return True
 
     def _generate(
-        self, request: GenerationRequest, tokens: list[int], lookup: PromptLookup | None
+        self,
+        request: GenerationRequest,
+        tokens: list[int],
+        lookup: PromptLookup | None,
+        scores: list[float] | None,
     ) -> Generator[int, None, None]:
-        """The tokens that follow the prompt ``tokens`` (all but its last token read)."""
+        """The tokens that follow the prompt ``tokens`` (all but its last token read); greedy
+        decoding appends each one's log-probability to ``scores``, if given."""
         if request.seed is not None:
             self._llm.set_seed(request.seed)
         if request.temperature == 0:
             # Greedy: our own loop, so decoding with and without drafting is one piece of
             # code and takes the same decisions (it is also a little faster than the
             # library's sampler chain, which copies every token's logits).
-            return self._greedy.decode(tokens, lookup)
+            return self._greedy.decode(tokens, lookup, scores)
         # Sampling for code: a narrow distribution.
         sampled: Generator[int, None, None] = self._llm.generate(
             tokens,
@@ -249,13 +258,17 @@ class LlamaCppEngine:
         scanner: StopScanner,
         max_tokens: int,
         cancel: CancelToken | None,
+        scoring: tuple[list[float] | None, list[TokenLogprob]],
     ) -> Generator[Delta, None, tuple[_Reason, int, float | None]]:
         """Turn ``generator``'s tokens into text until the end of generation, a stop, a
         cancellation or ``max_tokens``: why it ended, how many tokens it took, and when the
-        first came."""
+        first came. ``scoring``: the log-probabilities the generator appends to (None: it
+        does not), and where each token's start in the text and score go."""
         vocab = self._llm._model.vocab
+        scores, logprobs = scoring
         first_token_at: float | None = None
         produced = 0
+        position = 0  # characters decoded so far: where the next token's text starts
         reason: _Reason = "length"
         self._watch_prompt(cancel)
         try:
@@ -267,7 +280,11 @@ class LlamaCppEngine:
                     reason = "stop"
                     break
                 produced += 1
-                text = scanner.feed(decoder.decode(self._llm.detokenize([token])))
+                piece = decoder.decode(self._llm.detokenize([token]))
+                if scores:
+                    logprobs.append((position, scores[-1]))
+                position += len(piece)
+                text = scanner.feed(piece)
                 if text:
                     yield Delta(text)
                 if scanner.stopped:

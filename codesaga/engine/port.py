@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+from codesaga.domain.confidence import TokenLogprob
 from codesaga.domain.fim import FimFormat
 from codesaga.domain.prompts import Message
 
@@ -61,6 +62,9 @@ class GenerationRequest:
     # leave the machine (the router keeps such a request local or refuses it).
     sources: tuple[str, ...] = ()
     infill: Infill | None = None
+    # Report each generated token's log-probability in ``Finished.logprobs`` (greedy local
+    # decoding only: sampled and remote answers report none). Costs a softmax per token.
+    logprobs: bool = False
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):
@@ -83,6 +87,9 @@ class Finished:
     text: str = ""
     drafted: int = 0  # fast apply: tokens guessed from the prompt ...
     draft_accepted: int = 0  # ... and how many of them the model confirmed
+    # With ``request.logprobs``: each generated token's start in ``text`` and log-probability
+    # (tokens of a stop string start at or past its end). Empty: the engine reported none.
+    logprobs: tuple[TokenLogprob, ...] = ()
 
     @classmethod
     def without_output(

@@ -162,6 +162,7 @@ class CompleteParams(TaskParams, frozen=True, kw_only=True):
     max_lines: int | None = None
     candidates: int = 1
     time_budget_ms: int | None = None
+    gate: bool = True
     workspace: str | None = None
     chunks: list[Chunk] = []
 

@@ -37,6 +37,7 @@ from codesaga.domain.completion_prompt import (
     short_windows,
     split_at_line,
 )
+from codesaga.domain.confidence import Confidence
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
@@ -46,6 +47,7 @@ from codesaga.engine.port import CancelToken, Finished, GenerationRequest
 from codesaga.service.candidates import sample_candidates
 from codesaga.service.completion_cache import CompletionCache
 from codesaga.service.completion_stats import CompletionStats
+from codesaga.service.confidence_gate import ConfidenceGate
 from codesaga.service.context_rings import ContextRings
 from codesaga.service.definitions import Definitions
 from codesaga.service.inflight import Generation, InFlight
@@ -57,6 +59,7 @@ from codesaga.service.resolved_prompt import (
     window_limits,
 )
 from codesaga.service.runner import ModelRunner, Priority
+from codesaga.service.stores import MemoryStore
 from codesaga.settings import Live, Settings, live
 
 logger = logging.getLogger(__name__)
@@ -70,6 +73,8 @@ class Completion:
     finished: Finished | None = None
     partial: bool = False  # the time budget ran out: only finished lines
     candidates: list[str] | None = None  # when several were asked for
+    confidence: Confidence | None = None  # None: the engine did not say, or a type-through
+    gated: bool = False  # the model was unsure: the text is hidden (empty)
 
 
 class Completer:
@@ -80,9 +85,11 @@ class Completer:
         *,
         speculate: bool,
         definitions: Definitions | None = None,
+        gate: ConfidenceGate | None = None,
     ) -> None:
         self._live = live(settings)
         self.definitions = definitions  # of the workspaces' other files, for the prompt
+        self.gate = gate or ConfidenceGate(self._live, MemoryStore())
         self.runner = runner
         self.may_speculate = speculate
         # Guards the cache, the in-flight registry and the window anchors: a decision on
@@ -231,12 +238,18 @@ class Completer:
         self._stats.count("requests")
         answer = self._answer(prompt, options, cancel)
         self._context.requested()
+        judged = options.gate and bool(answer.text)  # the confidence gate may hide it
+        if judged and not self.gate.shows(answer.model, ctx.language.id, answer.confidence):
+            self._stats.count("gated")
+            answer = dataclasses.replace(answer, text="", gated=True)
         if answer.text:
             with self._lock:
-                self._cache.remember(prompt, answer.text, self.settings.completion_cache_size)
+                self._cache.remember(
+                    prompt, answer.text, answer.confidence, self.settings.completion_cache_size
+                )
             if self.speculate and not answer.partial:
                 self._speculate(ctx, answer.text, options, workspace, chunks, model)
-        if options.candidates > 1 and not answer.partial:
+        if options.candidates > 1 and not answer.partial and not answer.gated:
             answer.candidates = sample_candidates(
                 self.runner, prompt, answer.text, options.candidates,
                 max_tokens=self.settings.completion_max_tokens, cancel=cancel,
@@ -250,9 +263,9 @@ class Completer:
             self._inflight.supersede(prompt)
             hit = self._cache.lookup(prompt)
         if hit is not None:
-            text, source = hit
+            text, source, confidence = hit
             self._stats.count(source)
-            return Completion(text, prompt.model_name, source)
+            return Completion(text, prompt.model_name, source, confidence=confidence)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
         short = self._short_if_cheaper(prompt, options.time_budget)
         if short is not None:
@@ -301,7 +314,9 @@ class Completer:
             text = gen.suggestion()
             if typed is None:
                 self._stats.count("model")
-                return Completion(text, prompt.model_name, "model", gen.finished)
+                return Completion(
+                    text, prompt.model_name, "model", gen.finished, confidence=gen.confidence()
+                )
             rest = (
                 type_through(gen.prompt.before, gen.prompt.after, text, prompt.before, prompt.after)
                 if typed
@@ -309,7 +324,10 @@ class Completer:
             )
             if rest is not None:
                 self._stats.count("in-flight")
-                return Completion(rest, prompt.model_name, "in-flight", gen.finished)
+                confidence = gen.confidence(typed)
+                return Completion(
+                    rest, prompt.model_name, "in-flight", gen.finished, confidence=confidence
+                )
         raise CancelledError("a newer completion for this document replaced this one")
 
     def _prompt(
@@ -397,7 +415,9 @@ class Completer:
             if gen.succeeded:
                 text = gen.suggestion()
                 with self._lock:
-                    self._cache.store(p.key, text, self.settings.completion_cache_size)
+                    self._cache.store(
+                        p.key, text, gen.confidence(), self.settings.completion_cache_size
+                    )
         except BaseException as exc:  # handed to the requests waiting for it
             gen.error = exc
         finally:
@@ -438,6 +458,7 @@ class Completer:
     def close(self) -> None:
         if self.definitions is not None:
             self.definitions.close()
+        self.gate.save()
         with self._lock:
             self._inflight.cancel_all()
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -2,6 +2,10 @@
 prompt (a speculative one lands here too), and what is left of a suggestion recently shown
 once the user typed its first characters (type-through).
 
+An answer keeps how sure the model was of it, so that the confidence gate judges it again
+when it is served: a suggestion the gate hid is never served from here as if it had been
+shown. A type-through continues a suggestion that was shown: the gate does not judge it.
+
 Not thread-safe: the completer calls it with its lock held, so that a look-up and the
 in-flight registry's state are seen in one step.
 """
@@ -12,6 +16,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from codesaga.domain.completion import type_through
+from codesaga.domain.confidence import Confidence
 from codesaga.service.resolved_prompt import ResolvedPrompt
 
 SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
@@ -26,7 +31,8 @@ class _Shown:
 
 class CompletionCache:
     def __init__(self) -> None:
-        self._answers: OrderedDict[str, str] = OrderedDict()  # by prompt key, oldest first
+        # By prompt key, oldest first: the suggestion and how sure the model was of it.
+        self._answers: OrderedDict[str, tuple[str, Confidence | None]] = OrderedDict()
         self._shown: dict[str, deque[_Shown]] = {}  # by document
 
     def __len__(self) -> int:
@@ -35,28 +41,31 @@ class CompletionCache:
     def __contains__(self, key: str) -> bool:
         return key in self._answers
 
-    def lookup(self, prompt: ResolvedPrompt) -> tuple[str, str] | None:
-        """The answer to ``prompt`` and where it came from ("cache" or "type-through")."""
-        text = self._answers.get(prompt.key)
-        if text is not None:
+    def lookup(self, prompt: ResolvedPrompt) -> tuple[str, str, Confidence | None] | None:
+        """The answer to ``prompt``, where it came from ("cache" or "type-through") and how
+        sure the model was of it (None for a type-through)."""
+        answer = self._answers.get(prompt.key)
+        if answer is not None:
             self._answers.move_to_end(prompt.key)
-            return text, "cache"
+            return answer[0], "cache", answer[1]
         for shown in reversed(self._shown.get(prompt.doc, ())):
             rest = type_through(shown.before, shown.after, shown.text, prompt.before, prompt.after)
             if rest is not None:
-                return rest, "type-through"
+                return rest, "type-through", None
         return None
 
-    def remember(self, prompt: ResolvedPrompt, text: str, capacity: int) -> None:
+    def remember(
+        self, prompt: ResolvedPrompt, text: str, confidence: Confidence | None, capacity: int
+    ) -> None:
         """``text`` was shown for ``prompt``: the answer to it, and typed through later."""
         shown = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
         shown.append(_Shown(prompt.before, prompt.after, text))
-        self.store(prompt.key, text, capacity)
+        self.store(prompt.key, text, confidence, capacity)
 
-    def store(self, key: str, text: str, capacity: int) -> None:
+    def store(self, key: str, text: str, confidence: Confidence | None, capacity: int) -> None:
         """Keep ``text`` as the answer to the prompt ``key``, and at most ``capacity`` in all
         (the least recently used go first)."""
-        self._answers[key] = text
+        self._answers[key] = (text, confidence)
         self._answers.move_to_end(key)
         while len(self._answers) > capacity:
             self._answers.popitem(last=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
+from codesaga.domain.confidence import Confidence, confidence
 from codesaga.domain.errors import CancelledError
 from codesaga.engine.port import CancelToken, Finished
 from codesaga.service.resolved_prompt import ResolvedPrompt, typed_since
@@ -49,6 +50,15 @@ class Generation:
 
     def suggestion(self) -> str:
         return self.prompt.suggestion(self.raw())
+
+    def confidence(self, typed: str = "") -> Confidence | None:
+        """How sure the model was of its suggestion, once it finished, past the ``typed``
+        start of it that the user typed since it started; None if the engine did not say."""
+        if self.finished is None or not self.finished.logprobs:
+            return None
+        generated = "".join(self.parts)
+        start = len(generated) - len(self.raw()) + len(typed)  # past the prompt's typed space
+        return confidence(generated, self.finished.logprobs, start)
 
     def finished_lines(self) -> str:
         """The suggestion from the lines generated to their end so far."""

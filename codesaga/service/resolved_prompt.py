@@ -103,6 +103,7 @@ class ResolvedPrompt:
             sources=self.sources,
             infill=self.infill,
             cache_slot=self.slot,
+            logprobs=True,  # for the confidence gate
         )
 
     def answer(self, generated: str) -> str:

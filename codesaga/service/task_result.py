@@ -27,6 +27,8 @@ class TaskResult:
     candidates: list[str] | None = None  # completions, when several were asked for
     attempts: int = 1  # refactor and fix: the model answers it took to pass the checks
     failed_checks: list[str] = field(default_factory=list)  # why each failed answer failed
+    confidence: float | None = None  # completions: the gate's measure, when known
+    gated: bool = False  # completions: the gate hid the suggestion (text is empty)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -53,6 +55,9 @@ class TaskResult:
         if self.source is not None:
             data["source"] = self.source
             data["partial"] = self.partial
+            data["gated"] = self.gated
+        if self.confidence is not None:
+            data["confidence"] = round(self.confidence, 4)
         if self.candidates is not None:
             data["candidates"] = self.candidates
         return data

@@ -229,12 +229,15 @@ class Assistant:
     ) -> TaskResult:
         """Inline completion at the cursor of ``ctx`` (see the Completer for how)."""
         options = options or CompletionOptions(max_lines=self.settings.completion_max_lines)
-        with self._journaled(RequestType.COMPLETION, {"path": ctx.path, **ctx.metadata}) as rec:
+        summary = {"path": ctx.path, "language": ctx.language.id, **ctx.metadata}
+        with self._journaled(RequestType.COMPLETION, summary) as rec:
             done = self.completer.complete(
                 ctx, options, workspace=workspace, chunks=chunks, cancel=run.cancel, model=run.model
             )
             rec.model = done.model
             rec.cached = done.source != "model"
+            rec.confidence = done.confidence.to_dict() if done.confidence else None
+            rec.gated = done.gated
             if done.finished is not None and done.source == "model":
                 rec.timings = timings_of(done.finished)
             # An answer without the model evaluated nothing: its usage says so.
@@ -249,6 +252,12 @@ class Assistant:
                 source=done.source,
                 partial=done.partial,
                 candidates=done.candidates,
+                confidence=(
+                    done.confidence.value(self.settings.completion_gate_measure)
+                    if done.confidence
+                    else None
+                ),
+                gated=done.gated,
             )
             return self._done(rec, result)
 

@@ -13,6 +13,10 @@ export interface CompleteResult {
   source: "cache" | "type-through" | "in-flight" | "model";
   partial: boolean;
   model: string;
+  /** The confidence gate hid the suggestion (text is empty): nothing to show or rate. */
+  gated?: boolean;
+  /** How sure the model was of the suggestion's first line (local models only). */
+  confidence?: number;
 }
 
 export interface Suggestion {

@@ -25,6 +25,7 @@ export interface CompleteParams {
   maxLines?: number;
   candidates?: number;
   timeBudgetMs?: number;
+  gate?: boolean;
   workspace?: string;
   chunks?: Chunk[];
 }

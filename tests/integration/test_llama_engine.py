@@ -153,6 +153,33 @@ def test_fast_apply_drafts_from_the_prompt_and_follows_greedy_decoding(
     assert fast.text == plain.text
 
 
+def test_token_log_probabilities_are_reported_when_asked_drafted_or_not(
+    engine: LlamaCppEngine,
+) -> None:
+    prompt = QWEN.build("def is_even(n):\n    return ", "\n\nprint(is_even(4))\n")
+    request = GenerationRequest(prompt=prompt, max_tokens=24, stop=QWEN.stops)
+    plain = collect(engine, request)
+    scored = collect(engine, dataclasses.replace(request, logprobs=True))
+    assert plain.logprobs == () and scored.text == plain.text  # asking changes no answer
+    assert len(scored.logprobs) == scored.completion_tokens > 0
+    starts = [start for start, _ in scored.logprobs]
+    assert starts[0] == 0 and starts == sorted(starts) and starts[-1] < len(scored.text) + 8
+    assert all(-30 < logprob <= 0 for _, logprob in scored.logprobs)
+    assert sum(lp for _, lp in scored.logprobs) / len(scored.logprobs) > -1.5  # an obvious line
+
+    # Fast apply's drafted tokens get their probabilities from the batch's rows.
+    code = "def scale(values, factor):\n    return [v * factor for v in values]\n" * 3
+    copy = ask(f"Reply with this code unchanged.\n\n{code}", max_tokens=40, logprobs=True)
+    engine.forget()
+    one_by_one = collect(engine, copy)
+    engine.forget()
+    drafted = collect(engine, dataclasses.replace(copy, prompt_lookup=True))
+    assert drafted.draft_accepted > 0 and drafted.text == one_by_one.text
+    assert [s for s, _ in drafted.logprobs] == [s for s, _ in one_by_one.logprobs]
+    for (_, fast), (_, slow) in zip(drafted.logprobs, one_by_one.logprobs, strict=True):
+        assert fast == pytest.approx(slow, abs=0.1)  # batched rounding, nothing more
+
+
 SOURCE = Path(textwrap.__file__).read_text()  # real code that is not ours
 
 

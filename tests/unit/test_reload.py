@@ -27,7 +27,7 @@ def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Pat
     boot = load_settings(env)
     daemon = build_daemon(boot, lambda resolved: FakeEngine(n_ctx=4096))
     completer = daemon.assistant.completer
-    completer._cache.store("answered before", "x", capacity=8)  # made under the old settings
+    completer._cache.store("answered before", "x", None, capacity=8)  # made under the old settings
 
     async def scenario() -> None:
         sent: list[bytes] = []

@@ -61,6 +61,8 @@ def complete(
         # Without --budget-ms a command waits for the whole prompt and answer (0), whatever
         # budget the daemon gives editors that are being typed in.
         "timeBudgetMs": budget_ms or 0,
+        # A person asked for this suggestion: show it however unsure the model is.
+        "gate": False,
         "model": model,
     }
     result = Invocation.of(ctx).run_task("complete", params)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from codesaga.cli import render
@@ -13,7 +15,9 @@ app = typer.Typer()  # its commands join the root's
 
 @app.command(epilog="Example: codesaga stats --json")
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Per model: usage, mean and p95 response time, tokens/s, last use, accuracy."""
+    """Per model: usage, mean and p95 response time, tokens/s, last use, accuracy; the
+    confidence gate per model and language: suggestions shown, gated, accepted, rejected, and
+    the threshold in force."""
     import datetime
 
     result = Invocation.of(ctx).control("stats")
@@ -69,3 +73,33 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
                 num(d.get("reuse"), ".0%"),
             )
         render.stdout.print(reuse)
+    _gate_table(result.get("gate") or {})
+
+
+def _gate_table(gate: dict[str, Any]) -> None:
+    """The confidence gate's lanes: what it showed and hid, what users made of it, and where
+    feedback has moved its threshold."""
+    from rich.table import Table
+
+    lanes = gate.get("lanes") or []
+    if not lanes:
+        return
+    state = "on" if gate.get("enabled") else "off (counting only)"
+    title = (
+        f"confidence gate {state}: a suggestion whose first line scores below the threshold "
+        f"({gate.get('measure')}) is hidden; feedback moves it toward "
+        f"{gate.get('target', 0):.0%} accepted"
+    )
+    table = Table("model", "language", "shown", "gated", "accepted", "rejected", "threshold",
+                  box=None, title=title)  # fmt: skip
+    for lane in lanes:
+        table.add_row(
+            lane["model"],
+            lane["language"],
+            str(lane["shown"]),
+            str(lane["gated"]),
+            str(lane["accepted"]),
+            str(lane["rejected"]),
+            format(lane["threshold"], ".3f"),
+        )
+    render.stdout.print(table)

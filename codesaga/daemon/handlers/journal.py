@@ -73,6 +73,7 @@ class JournalMethods:
         return {
             "models": await call.off_loop(self._model_stats),
             "completion": self.completer.stats(),
+            "gate": await call.off_loop(self.completer.gate.report),
             "upstreams": self.router.describe(),
         }
 
@@ -95,4 +96,11 @@ class JournalMethods:
         self.feedback.incr(f"shown:{record.model}")
         if params.accepted:
             self.feedback.incr(f"accepted:{record.model}")
+        language = record.input.get("language")
+        if record.confidence is not None and not record.gated and language:
+            # The gate judged this suggestion: its threshold learns from the answer.
+            gate = self.completer.gate
+            await call.off_loop(
+                lambda: gate.learn(str(record.model), str(language), params.accepted)
+            )
         return {"model": record.model, "accepted": params.accepted}

@@ -1,0 +1,153 @@
+"""The confidence gate through an in-process daemon with a scripted engine: what it hides,
+what the journal and stats say, and how feedback moves (and keeps) its threshold."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.bootstrap import build_daemon
+from codesaga.engine.fake import FakeEngine
+from codesaga.inprocess import LocalClient
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
+
+PREFIX = "def is_even(n):\n    return "
+SURE = "n % 2 == 0"  # 9 word tokens at -0.05 each: the line's probability is exp(-0.45)
+UNSURE = "n & 1"  # 5 tokens at -0.5: exp(-2.5), about 0.08
+START = 0.3
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(n_ctx=4096)
+
+
+class Daemons:
+    """In-process daemons on one home, one at a time (the next is the last restarted)."""
+
+    def __init__(self, home: Path, model: Path, engine: FakeEngine) -> None:
+        self.home, self.model, self.engine = home, model, engine
+        self.running: LocalClient | None = None
+
+    def start(self, **settings: str) -> LocalClient:
+        self.stop()
+        env = {
+            "CODESAGA_HOME": str(self.home),
+            "CODESAGA_MODEL": str(self.model),
+            "CODESAGA_COMPLETION_SPECULATE": "false",  # no background use of the script
+            "CODESAGA_COMPLETION_GATE_THRESHOLD": str(START),
+            "CODESAGA_COMPLETION_GATE_TARGET": "0.3",
+            **{f"CODESAGA_{k.upper()}": v for k, v in settings.items()},
+        }
+        loaded = load_settings(env)
+        engine = self.engine
+        self.running = LocalClient(loaded, build_daemon(loaded, lambda resolved: engine))
+        return self.running
+
+    def stop(self) -> None:
+        if self.running is not None:
+            self.running.close()
+            self.running = None
+
+
+@pytest.fixture
+def daemons(tmp_path: Path, engine: FakeEngine) -> Iterator[Daemons]:
+    started = Daemons(tmp_path / "home", write_gguf(tmp_path / "m.gguf"), engine)
+    yield started
+    started.stop()
+
+
+def complete(client: LocalClient, prefix: str = PREFIX, **extra: Any) -> dict[str, Any]:
+    params = {"prefix": prefix, "suffix": "\n", "path": "/w/even.py", **extra}
+    result: dict[str, Any] = client.call("complete", params)
+    return result
+
+
+def lane(client: LocalClient) -> dict[str, Any]:
+    [found] = client.call("stats", {})["gate"]["lanes"]
+    return dict(found)
+
+
+def test_the_gate_hides_a_low_confidence_suggestion_and_the_threshold_moves_with_feedback(
+    daemons: Daemons, engine: FakeEngine
+) -> None:
+    client = daemons.start()
+    engine.enqueue(SURE, logprobs=-0.05)
+    shown = complete(client)
+    assert shown["text"] == SURE and not shown["gated"]
+    assert shown["confidence"] == pytest.approx(math.exp(-0.45), abs=1e-4)
+
+    engine.enqueue(UNSURE, logprobs=-0.5)
+    hidden = complete(client, PREFIX + "\n    return ")  # another cursor, another prompt
+    assert hidden["text"] == "" and hidden["gated"]
+    assert hidden["confidence"] == pytest.approx(math.exp(-2.5), abs=1e-4)
+    record = client.call("requests/get", {"id": hidden["request_id"]})
+    assert record["gated"] and record["output"] == "" and record["input"]["language"] == "python"
+    assert record["confidence"]["tokens"] == 5
+
+    # The same prompt again comes from the cache, and is hidden again, not shown as cached.
+    again = complete(client, PREFIX + "\n    return ")
+    assert again["source"] == "cache" and again["text"] == "" and again["gated"]
+    # Typing the hidden suggestion's first character is no type-through: the model is asked.
+    asked = len(engine.history)
+    engine.enqueue(" & 1", logprobs=-0.5)
+    typed = complete(client, PREFIX + "\n    return n")
+    assert typed["source"] == "model" and len(engine.history) == asked + 1
+
+    stats = client.call("stats", {})
+    assert stats["completion"]["gated"] == 3
+    assert lane(client) | {"threshold": None} == {
+        "model": "m.gguf", "language": "python", "threshold": None, "factor": 1.0,
+        "shown": 1, "gated": 3, "accepted": 0, "rejected": 0,
+    }  # fmt: skip
+    assert lane(client)["threshold"] == START
+
+    # Rejections raise the threshold (fewer shown), an acceptance lowers it.
+    for _ in range(2):
+        client.call("feedback", {"request_id": shown["request_id"], "accepted": False})
+    raised = lane(client)["threshold"]
+    assert raised == pytest.approx(START * math.exp(2 * 0.1 * 0.3), abs=1e-4)
+    client.call("feedback", {"request_id": shown["request_id"], "accepted": True})
+    lowered = lane(client)
+    assert lowered["threshold"] < raised
+    assert (lowered["accepted"], lowered["rejected"]) == (1, 2)
+    # Feedback on a hidden suggestion (no client shows one) teaches the gate nothing.
+    client.call("feedback", {"request_id": hidden["request_id"], "accepted": False})
+    assert lane(client)["threshold"] == lowered["threshold"]
+
+    restarted = daemons.start()  # the threshold and counts are kept per user, across restarts
+    assert lane(restarted) == lowered
+
+
+def test_off_it_shows_everything_and_a_person_asking_sees_the_suggestion(
+    daemons: Daemons, engine: FakeEngine
+) -> None:
+    client = daemons.start()
+    engine.enqueue(UNSURE, logprobs=-0.5)
+    asked = complete(client, gate=False)  # what `codesaga complete` sends
+    assert asked["text"] == UNSURE and not asked["gated"]
+
+    off = daemons.start(completion_gate="false")
+    engine.enqueue(UNSURE, logprobs=-0.5)
+    shown = complete(off, PREFIX + "\n    return ")
+    assert shown["text"] == UNSURE and not shown["gated"] and shown["confidence"] < START
+    gate = off.call("stats", {})["gate"]
+    assert not gate["enabled"] and gate["lanes"][0]["gated"] == 0
+    # Off, feedback counts but does not move the threshold.
+    off.call("feedback", {"request_id": shown["request_id"], "accepted": False})
+    assert lane(off)["threshold"] == START and lane(off)["rejected"] == 1
+
+
+def test_an_engine_that_reports_no_probabilities_is_never_gated(
+    daemons: Daemons, engine: FakeEngine
+) -> None:
+    client = daemons.start()
+    engine.enqueue(UNSURE)  # as a remote server: no log-probabilities
+    result = complete(client)
+    assert result["text"] == UNSURE and not result["gated"] and "confidence" not in result
+    assert client.call("stats", {})["gate"]["lanes"] == []
