@@ -34,7 +34,6 @@ from codesaga.domain.completion_prompt import (
     after_accepting,
     lay_out,
     prompt_windows,
-    short_windows,
     split_at_line,
 )
 from codesaga.domain.confidence import Confidence
@@ -43,7 +42,7 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
 from codesaga.domain.fim import WindowAnchor, anchor_at
 from codesaga.domain.repo_context import ContextRing
-from codesaga.engine.port import CancelToken, Finished, GenerationRequest
+from codesaga.engine.port import CancelToken, Finished
 from codesaga.service.candidates import sample_candidates
 from codesaga.service.completion_cache import CompletionCache
 from codesaga.service.completion_stats import CompletionStats
@@ -52,10 +51,9 @@ from codesaga.service.context_rings import ContextRings
 from codesaga.service.definitions import Definitions
 from codesaga.service.inflight import Generation, InFlight
 from codesaga.service.prompt_reads import PromptReads
+from codesaga.service.read_ahead import ReadAhead
 from codesaga.service.resolved_prompt import (
     ResolvedPrompt,
-    document_slot,
-    short_slot,
     window_limits,
 )
 from codesaga.service.runner import ModelRunner, Priority
@@ -102,6 +100,10 @@ class Completer:
         self._reads = PromptReads()
         self._stats = CompletionStats()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="complete")
+        self._reader = ReadAhead(
+            runner, lambda: self.settings, lock=self._lock, inflight=self._inflight,
+            reads=self._reads, stats=self._stats,
+        )  # fmt: skip
 
     @property
     def settings(self) -> Settings:
@@ -172,55 +174,9 @@ class Completer:
             return
         before, after = split_at_line(text, line)
         layout = self._layout(path, path, before, after, workspace, ())
-        order = self._suffix_first
-        ahead = info.fim.stable_start(
-            layout.windows.before, layout.files, layout.name, suffix_first=order
+        self._reader.warm(
+            info.fim, path, layout, before, after, model, suffix_first=self._suffix_first
         )
-        budget = self.settings.completion_read_budget_ms / 1000
-        if budget and self._reads.exceeds(document_slot(path), ahead, budget):
-            # The first request would not wait for all of that: it is answered from a short
-            # window, so read that first (its start stays put while the line is typed).
-            short = short_windows(before, after, window_limits(self.settings))
-            short_ahead = info.fim.stable_start(short.before, (), layout.name, suffix_first=order)
-            if not self._read_ahead(path, short_slot(path), short_ahead, (path,), model):
-                return  # a request came: it reads the rest in the background itself
-        self._read_ahead(path, document_slot(path), ahead, layout.sources, model)
-
-    def _read_ahead(
-        self, doc: str, slot: str, text: str, sources: tuple[str, ...], model: str | None
-    ) -> bool:
-        """Read ``text`` into the model's KV cache (slot ``slot``) at idle priority, on this
-        thread; whether it was read whole. Any request someone waits for cancels it at once,
-        keeping what was read."""
-        token = CancelToken()
-        with self._lock:
-            self._inflight.begin_read(doc, token)
-        held = self._reads.held(slot, text)
-        request = GenerationRequest(
-            prompt=text,
-            max_tokens=0,
-            reserve=16 + self.settings.completion_max_tokens,
-            sources=sources,
-            cache_slot=slot,
-        )
-        try:
-            outcome = self.runner.run(
-                Role.COMPLETION, request, cancel=token, priority=Priority.IDLE, model=model
-            )
-            read = outcome.finished
-            cancelled = read.reason == "cancelled"
-            self._reads.measure(read)
-            self._stats.count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
-            self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
-            return not cancelled
-        except CancelledError:
-            self._stats.count("warm-ups cancelled")
-        except Exception:  # a favour: the completion will report the real error
-            logger.debug("reading ahead for %s failed", doc, exc_info=True)
-        finally:
-            with self._lock:
-                self._inflight.end_read(doc, token)
-        return False
 
     # -- the request ----------------------------------------------------------------------
 
@@ -267,7 +223,9 @@ class Completer:
             self._stats.count(source)
             return Completion(text, prompt.model_name, source, confidence=confidence)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
-        short = self._short_if_cheaper(prompt, options.time_budget)
+        short = self._reader.short_if_cheaper(
+            prompt, options.time_budget, suffix_first=self._suffix_first
+        )
         if short is not None:
             # Never wait for a re-read: answer from a short window now, then read the whole
             # prompt in the background, where the next keystroke will find it.
@@ -276,23 +234,10 @@ class Completer:
                 return self._from_model(short, deadline, cancel)
             finally:
                 self._executor.submit(
-                    self._read_ahead, prompt.doc, prompt.slot, prompt.text, prompt.sources,
+                    self._reader.read, prompt.doc, prompt.slot, prompt.text, prompt.sources,
                     prompt.model,
                 )  # fmt: skip
         return self._from_model(prompt, deadline, cancel)
-
-    def _short_if_cheaper(
-        self, prompt: ResolvedPrompt, budget: float | None
-    ) -> ResolvedPrompt | None:
-        """The short-window prompt, when reading ``prompt`` would not fit the read budget (the
-        request's, else the setting's) and the short one is quicker to read."""
-        budget = self.settings.completion_read_budget_ms / 1000 if budget is None else budget
-        if not budget or not self._reads.exceeds(prompt.slot, prompt.text, budget):
-            return None  # the common case, on every keystroke: no short prompt is built
-        windows = short_windows(prompt.before, prompt.after, window_limits(self.settings))
-        short = prompt.shortened(windows, suffix_first=self._suffix_first)
-        unread = self._reads.unread
-        return short if unread(short.slot, short.text) < unread(prompt.slot, prompt.text) else None
 
     def _from_model(
         self, prompt: ResolvedPrompt, deadline: float | None, cancel: CancelToken | None

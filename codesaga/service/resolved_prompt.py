@@ -69,7 +69,9 @@ class ResolvedPrompt:
         )
 
     def shortened(self, windows: PromptWindows, *, suffix_first: bool | None) -> ResolvedPrompt:
-        """The same request with the short ``windows`` and no other files."""
+        """The same request with the short ``windows``, no other files, and one line at most:
+        it stands in while the whole prompt is read, so it must not take long to write either
+        (eight lines cost more than reading the short window did)."""
         text = self.fim.build(
             windows.before, windows.after, (), self.name, suffix_first=suffix_first
         )
@@ -77,7 +79,8 @@ class ResolvedPrompt:
             self,
             text=text,
             typed_space=windows.typed_space,
-            key=prompt_key(self.model_name, self.lines, text),
+            lines=1,
+            key=prompt_key(self.model_name, 1, text),
             sources=tuple(p for p in self.sources if p == self.doc),
             infill=Infill(windows.before, windows.after),
             short=True,

@@ -379,6 +379,20 @@ def test_a_budget_too_short_for_the_read_answers_from_a_short_window(
     assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
 
 
+def test_a_short_window_answers_one_line_even_where_several_were_allowed(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "def f():\n    "
+    completer._reads.speed = 50.0  # ~1,300 tokens: 26 s, over the default 1 s
+    engine.enqueue("a = 1\n    return a")
+    several = CompletionOptions(max_lines=8, multiline=True)
+    done = completer.complete(at(long_before, "\n"), several)
+    assert completer.stats()["short-window"] == 1 and done.text == "a = 1"
+    answered = next(r for r in engine.history if r.max_tokens > 0)
+    assert "\n" in answered.stop  # the model stops at the line's end: it is not left to write
+
+
 def test_without_a_budget_the_read_budget_setting_decides(
     make: Callable[..., Completer], engine: FakeEngine, settings: Settings
 ) -> None:

@@ -1,0 +1,127 @@
+"""Reading completion prompts into the model's KV cache before anyone waits for them: a
+document an editor opened or switched to (a warm-up), or the whole prompt after a short
+window answered a request (which is decided here too: when the whole prompt would take too
+long to read). At idle priority: any request someone waits for cancels a read at once, and
+what it read stays in the KV cache for that request."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from codesaga.domain.completion_prompt import PromptLayout, short_windows
+from codesaga.domain.enums import Role
+from codesaga.domain.errors import CancelledError
+from codesaga.domain.fim import FimFormat
+from codesaga.engine.port import CancelToken, GenerationRequest
+from codesaga.service.completion_stats import CompletionStats
+from codesaga.service.inflight import InFlight
+from codesaga.service.prompt_reads import PromptReads
+from codesaga.service.resolved_prompt import (
+    ResolvedPrompt,
+    document_slot,
+    short_slot,
+    window_limits,
+)
+from codesaga.service.runner import ModelRunner, Priority
+from codesaga.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class ReadAhead:
+    """Shares the completer's lock, in-flight registry, reads and stats."""
+
+    def __init__(
+        self,
+        runner: ModelRunner,
+        settings: Callable[[], Settings],
+        *,
+        lock: threading.Lock,
+        inflight: InFlight,
+        reads: PromptReads,
+        stats: CompletionStats,
+    ) -> None:
+        self.runner = runner
+        self._settings = settings
+        self._lock = lock
+        self._inflight = inflight
+        self._reads = reads
+        self._stats = stats
+
+    def short_if_cheaper(
+        self, prompt: ResolvedPrompt, budget: float | None, *, suffix_first: bool | None
+    ) -> ResolvedPrompt | None:
+        """The short-window prompt, when reading ``prompt`` would not fit the read budget (the
+        request's, else the setting's) and the short one is quicker to read."""
+        settings = self._settings()
+        budget = settings.completion_read_budget_ms / 1000 if budget is None else budget
+        if not budget or not self._reads.exceeds(prompt.slot, prompt.text, budget):
+            return None  # the common case, on every keystroke: no short prompt is built
+        windows = short_windows(prompt.before, prompt.after, window_limits(settings))
+        short = prompt.shortened(windows, suffix_first=suffix_first)
+        unread = self._reads.unread
+        return short if unread(short.slot, short.text) < unread(prompt.slot, prompt.text) else None
+
+    def warm(
+        self,
+        fim: FimFormat,
+        path: str,
+        layout: PromptLayout,
+        before: str,
+        after: str,
+        model: str | None,
+        *,
+        suffix_first: bool | None,
+    ) -> None:
+        """Read the start of document ``path``'s prompt (``layout``, the text split at the
+        cursor's line into ``before`` and ``after``) that typing on that line keeps."""
+        ahead = fim.stable_start(
+            layout.windows.before, layout.files, layout.name, suffix_first=suffix_first
+        )
+        settings = self._settings()
+        budget = settings.completion_read_budget_ms / 1000
+        if budget and self._reads.exceeds(document_slot(path), ahead, budget):
+            # The first request would not wait for all of that: it is answered from a short
+            # window, so read that first (its start stays put while the line is typed).
+            short = short_windows(before, after, window_limits(settings))
+            short_ahead = fim.stable_start(short.before, (), layout.name, suffix_first=suffix_first)
+            if not self.read(path, short_slot(path), short_ahead, (path,), model):
+                return  # a request came: it reads the rest in the background itself
+        self.read(path, document_slot(path), ahead, layout.sources, model)
+
+    def read(
+        self, doc: str, slot: str, text: str, sources: tuple[str, ...], model: str | None
+    ) -> bool:
+        """Read ``text`` into the KV-cache slot ``slot``, on this thread; whether it was read
+        whole."""
+        token = CancelToken()
+        with self._lock:
+            self._inflight.begin_read(doc, token)
+        held = self._reads.held(slot, text)
+        request = GenerationRequest(
+            prompt=text,
+            max_tokens=0,
+            reserve=16 + self._settings().completion_max_tokens,
+            sources=sources,
+            cache_slot=slot,
+        )
+        try:
+            outcome = self.runner.run(
+                Role.COMPLETION, request, cancel=token, priority=Priority.IDLE, model=model
+            )
+            read = outcome.finished
+            cancelled = read.reason == "cancelled"
+            self._reads.measure(read)
+            self._stats.count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
+            self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
+            return not cancelled
+        except CancelledError:
+            self._stats.count("warm-ups cancelled")
+        except Exception:  # a favour: the completion will report the real error
+            logger.debug("reading ahead for %s failed", doc, exc_info=True)
+        finally:
+            with self._lock:
+                self._inflight.end_read(doc, token)
+        return False
