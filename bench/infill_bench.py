@@ -101,35 +101,30 @@ def tests_pass(case: Case, text: str) -> bool:
     """The module's own tests (or the file's doctests), run with ``text`` standing in for it."""
     if case.doctest:
         return doctests_pass(case.path.name, text)
-    with tempfile.TemporaryDirectory(prefix="infill-") as tmp:
-        (Path(tmp) / case.path.name).write_text(text)
-        env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "unittest", "-q", f"test.test_{case.module}"],
-                env=env,
-                capture_output=True,
-                timeout=TEST_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return False
-        return done.returncode == 0
+    command = ["-m", "unittest", "-q", f"test.test_{case.module}"]
+    return passes(case.path.name, text, command, TEST_TIMEOUT)
 
 
 def doctests_pass(name: str, text: str) -> bool:
     """``python -m doctest`` on ``text`` saved as ``name`` alone in an empty directory."""
+    return passes(name, text, ["-m", "doctest", name], DOCTEST_TIMEOUT)
+
+
+def passes(name: str, text: str, args: list[str], timeout: float) -> bool:
+    """Whether Python run with ``args`` succeeds in an empty directory holding only ``text``
+    saved as ``name`` (importable from there)."""
     with tempfile.TemporaryDirectory(prefix="infill-") as tmp:
         (Path(tmp) / name).write_text(text)
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+        env = {**os.environ, "PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
+        env["MPLBACKEND"] = "Agg"  # a program that plots does not open a window
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "doctest", name],
+                [sys.executable, *args],
                 cwd=tmp,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
-                timeout=DOCTEST_TIMEOUT,
+                timeout=timeout,
                 check=False,
             )
         except subprocess.TimeoutExpired:
