@@ -66,6 +66,17 @@ def find_runs(held: list[int], tokens: list[int], start: int, upto: int) -> list
     return runs
 
 
+def reusable(held: list[int], tokens: list[int], upto: int) -> int:
+    """How many of ``tokens[:upto]`` a cache holding ``held`` would keep (see ``reuse``):
+    which of two caches to start from is decided by this, not by the common prefix alone
+    (two documents' prompts may share only their first token, and a window that moved keeps
+    most of its text further on)."""
+    n = min(common_prefix(held, tokens), upto)
+    if n >= upto or len(held) - n < MIN_REUSE:
+        return n
+    return n + sum(run.length for run in find_runs(held, tokens, n, upto))
+
+
 def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> int:
     """Keep what the cache of ``llm`` (a ``llama_cpp.Llama``; ``lib`` is the ``llama_cpp``
     module) holds of ``tokens[:upto]``: the common prefix, then every run ``find_runs``

@@ -309,8 +309,8 @@ class LlamaCppEngine:
 
     def _switch_to(self, slot: str | None, tokens: list[int], upto: int) -> None:
         """Make ``slot`` the context's owner: save the owner's state if another slot takes
-        over, and bring ``slot``'s saved state back if it holds more of ``tokens`` than the
-        context does now."""
+        over, and bring ``slot``'s saved state back if more of ``tokens`` can be kept from it
+        than from what the context holds now."""
         if slot == self._owner:
             return
         if self._owner is not None and self._llm.n_tokens > 0:
@@ -319,7 +319,8 @@ class LlamaCppEngine:
         saved = self.states.get(slot) if slot is not None else None
         if saved is None:
             return
-        if min(common_prefix(saved.tokens, tokens), upto) <= self._cached_prefix(tokens, upto):
+        now = kv_reuse.reusable(held_tokens(self._llm), tokens, upto)
+        if kv_reuse.reusable(saved.tokens, tokens, upto) <= now:
             return
         kv_states.restore(self._lib, self._llm, saved)
 

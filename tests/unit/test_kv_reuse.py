@@ -1,4 +1,4 @@
-from codesaga.engine.kv_reuse import MIN_REUSE, Run, find_runs
+from codesaga.engine.kv_reuse import MIN_REUSE, Run, find_runs, reusable
 
 
 def block(start: int, n: int) -> list[int]:
@@ -28,3 +28,13 @@ def test_a_run_shorter_than_min_reuse_is_read_again() -> None:
     held = block(0, 10) + short
     tokens = short + block(500, 40)
     assert find_runs(held, tokens, start=0, upto=len(tokens)) == []
+
+
+def test_what_a_cache_keeps_counts_its_shifted_runs_not_only_the_common_prefix() -> None:
+    fim = [1]  # two documents' prompts may share only their first token
+    a_then = fim + block(100, 300)
+    a_now = fim + block(130, 300)  # the window moved 30 tokens on: the rest is held further on
+    b = fim + block(5000, 300)
+    assert reusable(a_then, a_now, len(a_now)) == 1 + 270
+    assert reusable(b, a_now, len(a_now)) == 1  # so the document's own state is the one to use
+    assert reusable(a_now, a_now, 10) == 10
