@@ -202,6 +202,9 @@ def test_context_add_puts_other_files_in_the_prompt(ws: dict[str, Any], tmp_path
                 "suffix": "\n",
                 "path": str(tmp_path / "main.py"),
                 "workspace": str(tmp_path),
+                # What is asked here is the prompt, not the gate: the 0.5B goes on past
+                # `area(r)` to the token limit (`* 3.14159 * ...`), which the gate hides.
+                "gate": False,
             },
             4,
         )
