@@ -66,15 +66,22 @@ def find_runs(held: list[int], tokens: list[int], start: int, upto: int) -> list
     return runs
 
 
+def kept(held: list[int], tokens: list[int], upto: int) -> tuple[int, list[Run]]:
+    """What a cache holding ``held`` keeps of ``tokens[:upto]``: the common prefix, and the
+    runs after it that ``find_runs`` finds (none when too little is left to find one in)."""
+    n = min(common_prefix(held, tokens), upto)
+    if n >= upto or len(held) - n < MIN_REUSE:
+        return n, []
+    return n, find_runs(held, tokens, n, upto)
+
+
 def reusable(held: list[int], tokens: list[int], upto: int) -> int:
     """How many of ``tokens[:upto]`` a cache holding ``held`` would keep (see ``reuse``):
     which of two caches to start from is decided by this, not by the common prefix alone
     (two documents' prompts may share only their first token, and a window that moved keeps
     most of its text further on)."""
-    n = min(common_prefix(held, tokens), upto)
-    if n >= upto or len(held) - n < MIN_REUSE:
-        return n
-    return n + sum(run.length for run in find_runs(held, tokens, n, upto))
+    n, runs = kept(held, tokens, upto)
+    return n + sum(run.length for run in runs)
 
 
 def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> int:
@@ -83,16 +90,13 @@ def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> int:
     finds, shifted to its new position; the rest of the cache is dropped. Returns how many
     prompt tokens the cache then holds."""
     held = held_tokens(llm)
-    n = min(common_prefix(held, tokens), upto)
-    if n >= upto or len(held) - n < MIN_REUSE:
-        llm.n_tokens = n
-        return n
+    n, runs = kept(held, tokens, upto)
     memory = lib.llama_get_memory(llm._ctx.ctx)
-    if not lib.llama_memory_can_shift(memory):
+    if n >= upto or not lib.llama_memory_can_shift(memory):
         llm.n_tokens = n
         return n
     head = n
-    for run in find_runs(held, tokens, n, upto):
+    for run in runs:
         start, end = run.cached_at, run.cached_at + run.length
         if start > run.prompt_at:
             lib.llama_memory_seq_rm(memory, 0, run.prompt_at, start)
