@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from codesaga.bootstrap import build_assistant
 from codesaga.domain.enums import RequestStatus
 from codesaga.domain.errors import ModelError
 from codesaga.domain.retry import FailedRewrite
@@ -27,8 +26,8 @@ from codesaga.saga.compensators import COMPENSATORS
 from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
 from codesaga.saga.recovery import recover, state_of
 from codesaga.service.tasks import Assistant
-from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf
+from tests.unit.test_tasks import assistant_with
 
 BUGGY = "def mean(values):\n    return sum(values) / (len(values) + 1)\n"
 WRONG = "def mean(values):\n    return sum(values) / (len(values) - 1)\n"  # parses; still wrong
@@ -58,13 +57,6 @@ def models_dir(codesaga_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         write_gguf(root / PRESETS[name].filename)
     monkeypatch.setenv("CODESAGA_MODELS_DIR", str(root))
     return root
-
-
-def assistant_with(engine: FakeEngine, models_dir: Path, **env: str) -> Assistant:
-    settings = load_settings(
-        {"CODESAGA_HOME": str(models_dir.parent), "CODESAGA_MODELS_DIR": str(models_dir), **env}
-    )
-    return build_assistant(settings, engine_factory=lambda resolved: engine)
 
 
 @pytest.fixture
