@@ -52,9 +52,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from installed import add_set_option, installed_model, isolated_env, setting_overrides
+from installed import add_set_option, fresh_daemon, installed_model, setting_overrides
 
-from codesaga.client.lifecycle import connect, stop_daemon
+from codesaga.client.lifecycle import connect
 from codesaga.domain.completion_prompt import prompt_windows, shown_path
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
 from codesaga.service.resolved_prompt import window_limits
@@ -485,30 +485,26 @@ def main() -> None:
                 peer_runs[name] = (replay(f"{args.peer} {name}", strokes, Side(ask)), tokens)
 
     ours: dict[str, tuple[Run, dict[str, Any]]] = {}
-    with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
-        env = isolated_env(
-            Path(tmp) / "home",
+    with (
+        fresh_daemon(
             real.models_dir,
             CODESAGA_MODEL=MODEL,
             CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
             **setting_overrides(args.set),
-        )
-        settings = load_settings(env)
-        try:
-            with websocket_side(settings) as (side, stats):
-                side.ask(WARM_UP)  # load the model; not measured
-                for name, strokes in traces.items():
-                    before = stats()
-                    run = replay(f"codesaga {name}", strokes, side)
-                    after = stats()
-                    counts = {
-                        k: after.get(k, 0) - before.get(k, 0)
-                        for k in after
-                        if isinstance(after.get(k), int)
-                    }
-                    ours[name] = (run, counts)
-        finally:
-            stop_daemon(settings)
+        ) as settings,
+        websocket_side(settings) as (side, stats),
+    ):
+        side.ask(WARM_UP)  # load the model; not measured
+        for name, strokes in traces.items():
+            before = stats()
+            run = replay(f"codesaga {name}", strokes, side)
+            after = stats()
+            counts = {
+                k: after.get(k, 0) - before.get(k, 0)
+                for k in after
+                if isinstance(after.get(k), int)
+            }
+            ours[name] = (run, counts)
 
     print()
     for name, (run, counts) in ours.items():

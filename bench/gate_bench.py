@@ -33,7 +33,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +50,8 @@ from completion_bench import (
     params,
     websocket_calls,
 )
-from installed import add_set_option, installed_model, isolated_env, setting_overrides
+from installed import add_set_option, fresh_daemon, installed_model, setting_overrides
 
-from codesaga.client.lifecycle import stop_daemon
 from codesaga.domain.confidence import MEASURES
 from codesaga.settings import load_settings
 
@@ -87,31 +85,27 @@ def run(
     """Replay ``traces`` through a fresh daemon with ``settings_env``; every answer."""
     answers: list[Answer] = []
     real = load_settings()
-    with tempfile.TemporaryDirectory(prefix="codesaga-gate-bench-") as tmp:
-        env = isolated_env(
-            Path(tmp) / "home",
+    with (
+        fresh_daemon(
             real.models_dir,
             CODESAGA_MODEL=MODEL,
             CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
             **settings_env,
-        )
-        settings = load_settings(env)
-        try:
-            with websocket_calls(settings) as call:
-                call("complete", params(WARM_UP))  # loads the model; not counted
-                for name, strokes in traces.items():
-                    for i, stroke in enumerate(strokes):
-                        result = call("complete", params(stroke))
-                        record = call("requests/get", {"id": result["request_id"]})
-                        answers.append(
-                            Answer(stroke, result["text"], result.get("source", ""),
-                                   bool(result.get("gated")), record.get("confidence"))
-                        )  # fmt: skip
-                        if i % 25 == 0:
-                            print(f"  {label} {name}: {i}/{len(strokes)}", file=sys.stderr)
-                        time.sleep(PAUSE)
-        finally:
-            stop_daemon(settings)
+        ) as settings,
+        websocket_calls(settings) as call,
+    ):
+        call("complete", params(WARM_UP))  # loads the model; not counted
+        for name, strokes in traces.items():
+            for i, stroke in enumerate(strokes):
+                result = call("complete", params(stroke))
+                record = call("requests/get", {"id": result["request_id"]})
+                answers.append(
+                    Answer(stroke, result["text"], result.get("source", ""),
+                           bool(result.get("gated")), record.get("confidence"))
+                )  # fmt: skip
+                if i % 25 == 0:
+                    print(f"  {label} {name}: {i}/{len(strokes)}", file=sys.stderr)
+                time.sleep(PAUSE)
     return answers
 
 

@@ -45,9 +45,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from installed import add_set_option, installed_model, isolated_env, setting_overrides
+from installed import add_set_option, fresh_daemon, installed_model, setting_overrides
 
-from codesaga.client.lifecycle import connect, stop_daemon
+from codesaga.client.lifecycle import connect
 from codesaga.domain.fim import QWEN
 from codesaga.engine.llama_cpp import LlamaCppEngine
 from codesaga.engine.port import GenerationRequest, collect
@@ -305,34 +305,28 @@ def main() -> None:
 
     ours = Side("codesaga")
     our_answers = []
-    with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
-        env = isolated_env(
-            Path(tmp) / "home",
-            real.models_dir,
-            CODESAGA_MODEL=MODEL,
-            CODESAGA_COMPLETION_SPECULATE="0",  # each case stands alone
-            # Quality, not latency: every answer waits for its whole prompt (a new file
-            # would otherwise be answered from a short window, as an editor's first keystroke).
-            CODESAGA_COMPLETION_READ_BUDGET_MS="0",
-            **overrides,
-        )
-        settings = load_settings(env)
-        try:
-            with connect(settings) as client:
-                for case in cases:
-                    started = time.perf_counter()
-                    result = client.call(
-                        "complete",
-                        {
-                            "prefix": case.before[-PREFIX_CHARS:],
-                            "suffix": case.after[:SUFFIX_CHARS],
-                            "path": str(case.path),
-                        },
-                    )
-                    ours.seconds += time.perf_counter() - started
-                    our_answers.append(str(result["text"]))
-        finally:
-            stop_daemon(settings)
+    daemon = fresh_daemon(
+        real.models_dir,
+        CODESAGA_MODEL=MODEL,
+        CODESAGA_COMPLETION_SPECULATE="0",  # each case stands alone
+        # Quality, not latency: every answer waits for its whole prompt (a new file would
+        # otherwise be answered from a short window, as an editor's first keystroke).
+        CODESAGA_COMPLETION_READ_BUDGET_MS="0",
+        **overrides,
+    )
+    with daemon as settings, connect(settings) as client:
+        for case in cases:
+            started = time.perf_counter()
+            result = client.call(
+                "complete",
+                {
+                    "prefix": case.before[-PREFIX_CHARS:],
+                    "suffix": case.after[:SUFFIX_CHARS],
+                    "path": str(case.path),
+                },
+            )
+            ours.seconds += time.perf_counter() - started
+            our_answers.append(str(result["text"]))
 
     print()
     for case, raw_text, our_text in zip(cases, raw_answers, our_answers, strict=True):

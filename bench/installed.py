@@ -7,11 +7,15 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from codesaga.client.lifecycle import stop_daemon
 from codesaga.model_files.presets import PRESETS
 from codesaga.model_files.store import ModelStore
-from codesaga.settings import Settings
+from codesaga.settings import Settings, load_settings
 
 
 def installed_model(settings: Settings, name: str) -> Path:
@@ -52,6 +56,18 @@ def isolated_env(home: Path, models_dir: Path, **settings: str) -> dict[str, str
     os.environ.clear()
     os.environ.update(env)
     return env
+
+
+@contextmanager
+def fresh_daemon(models_dir: Path, **settings: str) -> Iterator[Settings]:
+    """The settings of a daemon of its own (a temporary CODESAGA_HOME, the installed models
+    and ``settings``; see isolated_env), which is stopped on the way out."""
+    with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
+        own = load_settings(isolated_env(Path(tmp) / "home", models_dir, **settings))
+        try:
+            yield own
+        finally:
+            stop_daemon(own)
 
 
 def add_set_option(parser: argparse.ArgumentParser) -> None:
