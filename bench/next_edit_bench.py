@@ -34,7 +34,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,33 +107,47 @@ def timed(call: Call, method: str, body: dict[str, Any]) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
-def run(cases: list[dict[str, Any]], overrides: dict[str, str]) -> tuple[list[Any], list[float]]:
-    """Each case's row (its score and the suggestions), and the completions' times."""
-    rows: list[Any] = []
-    completions: list[float] = []
+@dataclass(frozen=True)
+class Row:
+    case: dict[str, Any]
+    score: CaseScore
+    answer: list[Suggestion]
+    error: str  # the daemon's error message, when nextEdit failed ("" otherwise)
+
+
+def ask(call: Call, case: dict[str, Any]) -> Row:
+    """One case's nextEdit, timed and scored; an error answer counts as no suggestion."""
+    started = time.perf_counter()
+    try:
+        result = call("nextEdit", next_edit_params(case))
+        answer, error = [Suggestion.from_json(e) for e in result.get("edits", [])], ""
+    except RuntimeError as e:
+        answer, error = [], str(e)
+    seconds = time.perf_counter() - started
+    return Row(case, score_case(case, answer, seconds), answer, error)
+
+
+def run_cases(call: Call, cases: list[dict[str, Any]]) -> tuple[list[Row], list[float]]:
+    """Each case's row, and the times of a single-line completion at each case's cursor."""
+    require_next_edit(call)
+    call("complete", params(WARM_UP))  # loads the model; not counted
+    rows, completions = [], []
+    for i, case in enumerate(cases):
+        rows.append(ask(call, case))
+        completions.append(timed(call, "complete", complete_params(case))[1])
+        if i % 20 == 0:
+            print(f"  {i}/{len(cases)}", file=sys.stderr, flush=True)
+    return rows, completions
+
+
+def run(cases: list[dict[str, Any]], overrides: dict[str, str]) -> tuple[list[Row], list[float]]:
+    """run_cases on a fresh daemon of the 0.5B model, over its WebSocket."""
     real = load_settings()
     with (
         fresh_daemon(real.models_dir, CODESAGA_MODEL=MODEL, **overrides) as settings,
         websocket_calls(settings) as call,
     ):
-        require_next_edit(call)
-        call("complete", params(WARM_UP))  # loads the model; not counted
-        for i, case in enumerate(cases):
-            started = time.perf_counter()
-            try:
-                result = call("nextEdit", next_edit_params(case))
-                answer = [Suggestion.from_json(e) for e in result.get("edits", [])]
-                error = ""
-            except RuntimeError as e:  # an error answer: no suggestion, and said so
-                answer, error = [], str(e)
-            seconds = time.perf_counter() - started
-            score = score_case(case, answer, seconds)
-            rows.append((case, score, answer, error))
-            _, took = timed(call, "complete", complete_params(case))
-            completions.append(took)
-            if i % 20 == 0:
-                print(f"  {i}/{len(cases)}", file=sys.stderr, flush=True)
-    return rows, completions
+        return run_cases(call, cases)
 
 
 def ms(seconds: float | None) -> str:
@@ -174,23 +188,22 @@ def report(scores: list[CaseScore], completions: list[float], errors: int) -> li
     return found
 
 
-def row_json(
-    case: dict[str, Any], score: CaseScore, answer: list[Suggestion], error: str
-) -> dict[str, Any]:
+def row_json(row: Row) -> dict[str, Any]:
     suggestions = [
         {"range": s.range.to_json(), "text": s.text, "kind": s.kind, "confidence": s.confidence}
-        for s in answer
+        for s in row.answer
     ]
+    case = row.case
     return {
-        "id": case["id"], "repo": case["repo"], "kind": case["kind"], "error": error,
-        "score": asdict(score), "suggestions": suggestions,
+        "id": case["id"], "repo": case["repo"], "kind": case["kind"], "error": row.error,
+        "score": asdict(row.score), "suggestions": suggestions,
     }  # fmt: skip
 
 
-def save(path: Path, rows: list[Any], completions: list[float], found: list[Target]) -> None:
+def save(path: Path, rows: list[Row], completions: list[float], found: list[Target]) -> None:
     data = {
         "model": MODEL,
-        "cases": [row_json(*row) for row in rows],
+        "cases": [row_json(row) for row in rows],
         "completion_seconds": completions,
         "targets": [{**asdict(t), "met": t.met} for t in found],
     }
@@ -231,8 +244,7 @@ def main() -> None:
     installed_model(load_settings(), MODEL)
     print(f"{len(cases)} cases from {args.data}", flush=True)
     rows, completions = run(cases, setting_overrides(args.set))
-    scores = [score for _, score, _, _ in rows]
-    found = report(scores, completions, sum(bool(error) for *_, error in rows))
+    found = report([r.score for r in rows], completions, sum(bool(r.error) for r in rows))
     if args.json:
         save(args.json, rows, completions, found)
 

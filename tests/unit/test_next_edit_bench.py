@@ -260,3 +260,43 @@ def test_the_bench_stops_with_a_clear_message_without_next_edit() -> None:
 
     with pytest.raises(SystemExit, match="does not offer nextEdit"):
         bench.require_next_edit(call)
+
+
+class OracleDaemon:
+    """Answers nextEdit with a case's truth (its ranges are in the content sent), an error
+    for content it does not know, and complete with nothing; records what it was asked."""
+
+    def __init__(self, known: list[dict[str, Any]]) -> None:
+        self.truth = {c["content"]: c["truth"] for c in known}
+        self.asked: list[str] = []
+
+    def __call__(self, method: str, body: dict[str, Any]) -> Any:
+        self.asked.append(method)
+        if method == "initialize":
+            return {"capabilities": {"methods": ["complete", "nextEdit"]}}
+        if method == "complete":
+            return {"text": ""}
+        if body["content"] not in self.truth:
+            raise RuntimeError("internal error")
+        edits = self.truth[body["content"]]
+        return {"edits": [{**e, "kind": "rename", "confidence": 1.0} for e in edits]}
+
+
+def test_the_bench_scores_a_perfect_answerer_perfectly_and_counts_errors(capsys: Any) -> None:
+    import next_edit_bench as bench
+
+    rename = case_of(BEFORE, RENAMED)
+    noise = case_of("a = 1\nb = 2\n", "a = 10\nb = 2\n", kind="noise")
+    unknown = {**case_of("x = 1\ny = 2\n", "x = 3\ny = 2\n", kind="noise"), "id": "u"}
+    daemon = OracleDaemon([rename, noise])
+    rows, completions = bench.run_cases(daemon, [rename, noise, unknown])
+    assert daemon.asked == ["initialize", "complete", *["nextEdit", "complete"] * 3]
+    assert len(completions) == 3
+    assert [r.error for r in rows] == ["", "", "internal error"]
+    assert (rows[0].score.hit, rows[0].score.exact, rows[0].score.reversals) == (True, 2, 0)
+    found = {t.name: t for t in bench.report([r.score for r in rows], completions, 1)}
+    assert found["location hit"].value == 1.0 and found["exact edit"].value == 1.0
+    assert found["noise answered with nothing"].value == 1.0
+    printed = capsys.readouterr().out
+    assert "1 nextEdit requests failed" in printed
+    assert "location hit" in printed and "met" in printed
