@@ -8,7 +8,8 @@ change, the definition's) is the user's edit; the other hunks are the truth.
 
 A fresh daemon with the 0.5B model is asked, over its WebSocket as the editor asks, for
 each case: ``nextEdit`` with ``content`` (the file with the user's edit made), ``edits``
-(that edit: its range in the file before it, its text and what it removed), the cursor at
+(that edit: its range in the file before it, its text and what it removed, narrowed to
+the characters that differ, as an editor that diffs its snapshots sends it), the cursor at
 the end of what the edit wrote, and the language. In the same run, right after each
 ``nextEdit``, one single-line ``complete`` of the same model at the same cursor (gate off)
 is timed: the peer of the model kinds' latency.
@@ -211,13 +212,22 @@ def save(path: Path, rows: list[Row], completions: list[float], found: list[Targ
 
 
 def chosen(cases: list[dict[str, Any]], kinds: list[str], limit: int | None) -> list[Any]:
-    """The cases of ``kinds``, at most ``limit`` of each, in the set's order."""
+    """The cases of ``kinds``, at most ``limit`` of each, taking the projects in turn (a
+    project's first case of a kind, then each project's second, ...), so that a short run
+    still spans the projects."""
+    seen: dict[tuple[str, str], int] = {}
+    ranked = []
+    for case in cases:
+        if case["kind"] in kinds:
+            key = (case["repo"], case["kind"])
+            ranked.append((seen.get(key, 0), case))
+            seen[key] = seen.get(key, 0) + 1
+    ranked.sort(key=lambda pair: pair[0])  # stable: the set's order within a round
     taken: dict[str, int] = {}
     out = []
-    for case in cases:
-        kind = case["kind"]
-        if kind in kinds and (limit is None or taken.get(kind, 0) < limit):
-            taken[kind] = taken.get(kind, 0) + 1
+    for _, case in ranked:
+        if limit is None or taken.get(case["kind"], 0) < limit:
+            taken[case["kind"]] = taken.get(case["kind"], 0) + 1
             out.append(case)
     return out
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import keyword
 import re
 import tokenize
 from collections.abc import Sequence
@@ -81,7 +82,9 @@ def is_rename(found: Sequence[Hunk], before: str, language: str) -> bool:
     pairs = {renamed_pair(h) for h in found}
     if len(pairs) != 1 or None in pairs:
         return False
-    old = next(iter(pairs))[0]  # type: ignore[index]
+    old, new = next(iter(pairs))  # type: ignore[misc]
+    if language == "python" and (keyword.iskeyword(old) or keyword.iskeyword(new)):
+        return False  # None -> missing is not a rename
     code = name_lines(before, language, old)
     return all(code & set(range(h.a_start, h.a_end)) for h in found)
 

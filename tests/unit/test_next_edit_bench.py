@@ -300,3 +300,23 @@ def test_the_bench_scores_a_perfect_answerer_perfectly_and_counts_errors(capsys:
     printed = capsys.readouterr().out
     assert "1 nextEdit requests failed" in printed
     assert "location hit" in printed and "met" in printed
+
+
+def test_a_limited_run_takes_the_projects_in_turn() -> None:
+    import next_edit_bench as bench
+
+    def made(repo: str, kind: str, n: int) -> dict[str, Any]:
+        return {"id": f"{repo}-{kind}-{n}", "repo": repo, "kind": kind}
+
+    data = [made("a", "rename", n) for n in range(3)] + [made("b", "rename", n) for n in range(2)]
+    data += [made("a", "noise", 0), made("b", "similar", 0)]
+    picked = [c["id"] for c in bench.chosen(data, ["rename", "noise"], 3)]
+    assert picked == ["a-rename-0", "b-rename-0", "a-noise-0", "a-rename-1"]
+    assert len(bench.chosen(data, ["rename", "noise", "similar"], None)) == len(data)
+
+
+def test_replacing_a_keyword_is_not_a_rename() -> None:
+    before = "a = f(None)\nb = 1\nc = g(None)\n"
+    after = before.replace("None", "missing")
+    kind = classify(hunks(before, after), before, "python")
+    assert kind is not None and kind.name == "similar"
