@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Next-edit suggestions on real multi-place edits: where the next edit goes, and what it is.
+
+The cases (next_edit_cases.py) come from other projects' histories: one file in one commit
+whose hunks repeat one change (rename, signature change with its call sites, a similar
+fix), and "noise" commits that change one place only. The first hunk (for a signature
+change, the definition's) is the user's edit; the other hunks are the truth.
+
+A fresh daemon with the 0.5B model is asked, over its WebSocket as the editor asks, for
+each case: ``nextEdit`` with ``content`` (the file with the user's edit made), ``edits``
+(that edit: its range in the file before it, its text and what it removed, narrowed to
+the characters that differ, as an editor that diffs its snapshots sends it), the cursor at
+the end of what the edit wrote, and the language. In the same run, right after each
+``nextEdit``, one single-line ``complete`` of the same model at the same cursor (gate off)
+is timed: the peer of the model kinds' latency.
+
+Measures (exactly as next_edit_scoring.py's docstring says): location hit (a suggestion's
+lines meet a truth hunk's; per multi-place case), exact edit (a suggestion that makes the
+truth's text, whitespace too; per suggestion), noise answered with nothing, reversals (a
+suggestion that undoes some of the user's edit; per suggestion), and p50 / p95 latency per
+case kind and per answer class (deterministic: only rename suggestions; model: any other).
+Targets (issue #22): location hit >= 70 %, exact edit >= 35 %, noise empty >= 90 %,
+reversals <= 2 %, deterministic p50 <= 50 ms, model p50 <= 1.5x the completions' p50.
+
+Usage: python bench/next_edit_bench.py [--limit N] [--kinds rename,...] [--data DIR]
+       [--json OUT] [--set KEY=VALUE] | --check-data [--data DIR]
+Needs qwen2.5-coder-0.5b installed, and the cases built (python bench/next_edit_cases.py
+build: it reads the fetched repositories the manifest names).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from completion_bench import WARM_UP, params, websocket_calls
+from installed import add_set_option, fresh_daemon, installed_model, setting_overrides
+from next_edit_cases import DATA, KINDS, check, load_cases
+from next_edit_scoring import (
+    CaseScore,
+    Suggestion,
+    Target,
+    percentile,
+    rates,
+    score_case,
+    targets,
+)
+from next_edit_text import Edit, Lines
+
+from codesaga.settings import load_settings
+
+MODEL = "qwen2.5-coder-0.5b"
+ROOT = "/next-edit-bench"  # cases' paths are sent under it; the daemon reads no file there
+Call = Callable[[str, dict[str, Any]], Any]
+
+
+def cursor(case: dict[str, Any]) -> tuple[int, int]:
+    """The end of what the user's edit wrote, in ``content``."""
+    user = Edit.from_json(case["edits"][-1])
+    start = Lines(case["before"]).span(user.range)[0]
+    return Lines(case["content"]).position(start + len(user.text))
+
+
+def next_edit_params(case: dict[str, Any]) -> dict[str, Any]:
+    line, column = cursor(case)
+    return {
+        "path": f"{ROOT}/{case['repo']}/{case['path']}",
+        "content": case["content"],
+        "line": line,
+        "column": column,
+        "language": case["language"],
+        "edits": case["edits"],
+    }
+
+
+def complete_params(case: dict[str, Any]) -> dict[str, Any]:
+    line, column = cursor(case)
+    return {
+        "path": f"{ROOT}/{case['repo']}/{case['path']}",
+        "content": case["content"],
+        "line": line,
+        "column": column,
+        "language": case["language"],
+        "multiline": False,
+        "gate": False,
+    }
+
+
+def require_next_edit(call: Call) -> None:
+    info = call("initialize", {"client": {"name": "next-edit-bench"}})
+    methods = info.get("capabilities", {}).get("methods", [])
+    if "nextEdit" not in methods:
+        sys.exit(
+            "this daemon does not offer nextEdit (issue #22), so there is nothing to measure; "
+            f"it offers: {', '.join(methods)}"
+        )
+
+
+def timed(call: Call, method: str, body: dict[str, Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = call(method, body)
+    return result, time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Row:
+    case: dict[str, Any]
+    score: CaseScore
+    answer: list[Suggestion]
+    error: str  # the daemon's error message, when nextEdit failed ("" otherwise)
+
+
+def ask(call: Call, case: dict[str, Any]) -> Row:
+    """One case's nextEdit, timed and scored; an error answer counts as no suggestion."""
+    started = time.perf_counter()
+    try:
+        result = call("nextEdit", next_edit_params(case))
+        answer, error = [Suggestion.from_json(e) for e in result.get("edits", [])], ""
+    except RuntimeError as e:
+        answer, error = [], str(e)
+    seconds = time.perf_counter() - started
+    return Row(case, score_case(case, answer, seconds), answer, error)
+
+
+def run_cases(call: Call, cases: list[dict[str, Any]]) -> tuple[list[Row], list[float]]:
+    """Each case's row, and the times of a single-line completion at each case's cursor."""
+    require_next_edit(call)
+    call("complete", params(WARM_UP))  # loads the model; not counted
+    rows, completions = [], []
+    for i, case in enumerate(cases):
+        rows.append(ask(call, case))
+        completions.append(timed(call, "complete", complete_params(case))[1])
+        if i % 20 == 0:
+            print(f"  {i}/{len(cases)}", file=sys.stderr, flush=True)
+    return rows, completions
+
+
+def run(cases: list[dict[str, Any]], overrides: dict[str, str]) -> tuple[list[Row], list[float]]:
+    """run_cases on a fresh daemon of the 0.5B model, over its WebSocket."""
+    real = load_settings()
+    with (
+        fresh_daemon(real.models_dir, CODESAGA_MODEL=MODEL, **overrides) as settings,
+        websocket_calls(settings) as call,
+    ):
+        return run_cases(call, cases)
+
+
+def ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.0f}"
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def report(scores: list[CaseScore], completions: list[float], errors: int) -> list[Target]:
+    head = ["cases", "sugg", "hit", "exact", "1st ex", "noise 0", "revers", "p50 ms", "p95 ms"]
+    print(f"\n{'case kind':<14}" + "".join(f"{h:>9}" for h in head))
+    groups = {k: [s for s in scores if s.case_kind == k] for k in KINDS}
+    for name, group in [*groups.items(), ("all", scores)]:
+        if not group:
+            continue
+        r = rates(group)
+        cells = [
+            str(r.cases), str(r.suggestions), pct(r.location_hit), pct(r.exact),
+            pct(r.first_exact), pct(r.noise_empty), pct(r.reversals), ms(r.p50), ms(r.p95),
+        ]  # fmt: skip
+        print(f"{name:<14}" + "".join(f"{c:>9}" for c in cells))
+    print(f"\n{'answer class':<14}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    for name in ("deterministic", "model", "empty"):
+        times = [s.seconds for s in scores if s.answer_class == name]
+        p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+        print(f"{name:<14}{len(times):>9}{ms(p50):>9}{ms(p95):>9}")
+    c50, c95 = percentile(completions, 0.5), percentile(completions, 0.95)
+    print(f"{'completion':<14}{len(completions):>9}{ms(c50):>9}{ms(c95):>9}  (single line)")
+    if errors:
+        print(f"\n{errors} nextEdit requests failed (counted as answered with nothing)")
+    found = targets(scores, completions)
+    print(f"\n{'target':<30}{'measured':>10}{'goal':>10}  ")
+    for t in found:
+        goal = ("<= " if t.at_most else ">= ") + t.shown(t.goal)
+        print(f"{t.name:<30}{t.shown(t.value):>10}{goal:>10}  {'met' if t.met else 'MISSED'}")
+    return found
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    suggestions = [
+        {"range": s.range.to_json(), "text": s.text, "kind": s.kind, "confidence": s.confidence}
+        for s in row.answer
+    ]
+    case = row.case
+    return {
+        "id": case["id"], "repo": case["repo"], "kind": case["kind"], "error": row.error,
+        "score": asdict(row.score), "suggestions": suggestions,
+    }  # fmt: skip
+
+
+def save(path: Path, rows: list[Row], completions: list[float], found: list[Target]) -> None:
+    data = {
+        "model": MODEL,
+        "cases": [row_json(row) for row in rows],
+        "completion_seconds": completions,
+        "targets": [{**asdict(t), "met": t.met} for t in found],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def chosen(cases: list[dict[str, Any]], kinds: list[str], limit: int | None) -> list[Any]:
+    """The cases of ``kinds``, at most ``limit`` of each, taking the projects in turn (a
+    project's first case of a kind, then each project's second, ...), so that a short run
+    still spans the projects."""
+    seen: dict[tuple[str, str], int] = {}
+    ranked = []
+    for case in cases:
+        if case["kind"] in kinds:
+            key = (case["repo"], case["kind"])
+            ranked.append((seen.get(key, 0), case))
+            seen[key] = seen.get(key, 0) + 1
+    ranked.sort(key=lambda pair: pair[0])  # stable: the set's order within a round
+    taken: dict[str, int] = {}
+    out = []
+    for _, case in ranked:
+        if limit is None or taken.get(case["kind"], 0) < limit:
+            taken[case["kind"]] = taken.get(case["kind"], 0) + 1
+            out.append(case)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA, help="the set (a held-out one)")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated case kinds")
+    parser.add_argument("--limit", type=int, help="at most this many cases of each kind")
+    parser.add_argument("--json", type=Path, help="write every answer and score here")
+    parser.add_argument("--check-data", action="store_true", help="validate the set; no run")
+    add_set_option(parser)
+    args = parser.parse_args()
+    if args.check_data:
+        sys.exit(0 if check(args.data) else 1)
+    kinds = args.kinds.split(",")
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        sys.exit(f"unknown kinds {', '.join(sorted(unknown))}; choose from {', '.join(KINDS)}")
+    cases = chosen(load_cases(args.data), kinds, args.limit)
+    bad = [c["id"] for c in cases if c["content"] is None]
+    if bad:
+        sys.exit(f"{len(bad)} cases do not apply (run with --check-data): {', '.join(bad[:5])}")
+    installed_model(load_settings(), MODEL)
+    print(f"{len(cases)} cases from {args.data}", flush=True)
+    rows, completions = run(cases, setting_overrides(args.set))
+    found = report([r.score for r in rows], completions, sum(bool(r.error) for r in rows))
+    if args.json:
+        save(args.json, rows, completions, found)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""The next-edit benchmark's cases: real multi-place edits from other projects' histories.
+
+A case is one file in one commit of a fetched repository (a bare git directory, by default
+where the search tool's ``fetch`` puts it: MIRRORS/owner+name/repo). Its hunks are difflib's
+line diff without context, each narrowed to the characters that differ (next_edit_text.py).
+One hunk is the user's edit (the first in the file; for a signature change, the
+definition's); the other hunks are the truth, the edits a next-edit suggestion should find.
+A commit qualifies when the file has 2..MAX_HUNKS hunks of at most MAX_HUNK_LINES lines each
+that repeat one change (next_edit_kinds.py: rename, signature, similar), in a file of at most
+MAX_FILE_LINES lines; a "noise" case is a commit that changes one place of one file only
+(nothing should be suggested). At most one case per commit, and at most CAPS of each kind per
+project, newest commits first.
+
+The set is kept in two files of a data directory (default bench/data/next_edit):
+
+- ``manifest.json`` (committed): for each case its repository, commit, parent, path,
+  language, kind, which hunk is the user's, and hashes of the file's two texts: enough to
+  rebuild it, and no code of those projects (fetched code is not committed here);
+- ``cases.json`` (built, not committed): each case with the file before the commit
+  (``before``), the user's edit (``edits``, ranges in ``before``) and the truth (``truth``,
+  ranges in the file after the user's edit: ``content``, which load_cases adds).
+
+Usage:
+  python bench/next_edit_cases.py mine [--repos owner/name,...] [--data DIR]
+  python bench/next_edit_cases.py build [--data DIR]   # cases.json from manifest.json
+  python bench/next_edit_cases.py check [--data DIR]   # what --check-data does
+A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
+next_edit_heldout was mined from HELD_OUT_REPOS), then run the bench with ``--data`` that
+dir. Fetch each repository first (the search tool's ``fetch``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from next_edit_git import Blobs, Commit, commits, git_dir_of
+from next_edit_kinds import Kind, change_tokens, classify
+from next_edit_text import Edit, Hunk, apply_edits, hunks, rebase
+
+DATA = Path(__file__).resolve().parent / "data" / "next_edit"
+MIRRORS = Path("/work/.mirror")
+DEFAULT_REPOS = [
+    "pallets/click", "encode/httpx", "pallets/flask", "Textualize/rich",
+    "marshmallow-code/marshmallow", "psf/requests", "python-attrs/attrs",
+    "sindresorhus/ky", "expressjs/express", "tj/commander.js",
+    "spf13/cobra", "gin-gonic/gin",
+]  # fmt: skip
+# Other projects, for a held-out set (bench/data/next_edit_heldout: mine --repos these).
+HELD_OUT_REPOS = [
+    "pallets/jinja", "encode/starlette", "fastapi/typer", "urfave/cli", "sindresorhus/got",
+]  # fmt: skip
+LANGUAGES = {
+    ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".go": "go",
+}  # fmt: skip
+SKIPPED_DIRS = ("node_modules/", "vendor/", "dist/", "third_party/", "docs/", "examples/")
+MAX_FILE_LINES = 1500
+MAX_HUNKS = 8
+MAX_HUNK_LINES = 8
+MAX_CHANGED_LINES = 80  # added + deleted in the file, read from git's numstat before diffing
+MAX_COMMITS = 6000  # per repository
+CAPS = {"rename": 8, "signature": 8, "similar": 8, "noise": 4}  # per project
+KINDS = ("rename", "signature", "similar", "noise")
+MINIMUM_CASES, MINIMUM_PROJECTS, MINIMUM_NOISE = 100, 5, 30
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def language_of(path: str) -> str | None:
+    if path.startswith(SKIPPED_DIRS) or any(f"/{d}" in path for d in SKIPPED_DIRS):
+        return None
+    if path.endswith((".min.js", ".d.ts")):
+        return None
+    return LANGUAGES.get(Path(path).suffix)
+
+
+def usable(text: str | None) -> bool:
+    return text is not None and "\r" not in text and text.count("\n") <= MAX_FILE_LINES
+
+
+def small(hunk: Hunk) -> bool:
+    return (
+        hunk.a_end - hunk.a_start <= MAX_HUNK_LINES and hunk.b_end - hunk.b_start <= MAX_HUNK_LINES
+    )
+
+
+def kind_of(found: list[Hunk], before: str, language: str, one_file: bool) -> Kind | None:
+    """The case a file's hunks make, if any (a noise case needs a commit of one file)."""
+    if not found or len(found) > MAX_HUNKS or not all(small(h) for h in found):
+        return None
+    if len(found) == 1:
+        one_place = one_file and bool(change_tokens(found[0]))
+        return Kind("noise", 0) if one_place else None
+    return classify(found, before, language)
+
+
+def entry(
+    repo: str, commit: Commit, path: str, language: str, kind: Kind, texts: list[str]
+) -> dict[str, Any]:
+    return {
+        "id": f"{repo.split('/')[1]}-{commit.sha[:10]}-{Path(path).name}",
+        "repo": repo, "commit": commit.sha, "parent": commit.parent, "path": path,
+        "language": language, "kind": kind.name, "user": kind.user,
+        "before": digest(texts[0]), "after": digest(texts[1]),
+    }  # fmt: skip
+
+
+def mine(repo: str, mirrors: Path) -> list[dict[str, Any]]:
+    """The cases of one repository, newest first, within CAPS."""
+    git_dir = git_dir_of(mirrors, repo)
+    if not git_dir.is_dir():
+        sys.exit(f"no {git_dir}: fetch {repo} first (the search tool's fetch)")
+    taken: Counter[str] = Counter()
+    found = []
+    with Blobs(git_dir) as blobs:
+        for commit in commits(git_dir, MAX_COMMITS):
+            for change in commit.changes:
+                language = language_of(change.path)
+                if language is None or change.added + change.deleted > MAX_CHANGED_LINES:
+                    continue
+                before = blobs.text(commit.parent, change.path)
+                after = blobs.text(commit.sha, change.path) if usable(before) else None
+                if before is None or after is None or not usable(after):
+                    continue
+                kind = kind_of(hunks(before, after), before, language, len(commit.changes) == 1)
+                if kind is None or taken[kind.name] >= CAPS[kind.name]:
+                    continue
+                taken[kind.name] += 1
+                found.append(entry(repo, commit, change.path, language, kind, [before, after]))
+                break  # one case per commit
+            if all(taken[k] >= CAPS[k] for k in KINDS):
+                break
+    print(f"{repo}: {dict(taken)}", file=sys.stderr)
+    return found
+
+
+@dataclass(frozen=True)
+class Built:
+    case: dict[str, Any] | None
+    problem: str = ""
+
+
+def split_hunks(before: str, after: str, user: int) -> tuple[Edit, list[Edit]]:
+    """Hunk ``user`` of the change ``before`` -> ``after`` (its range in ``before``), and the
+    other hunks, their ranges in ``content`` (``before`` with that hunk made)."""
+    found = hunks(before, after)
+    edit = found[user].edit
+    return edit, [rebase(h.edit, before, edit) for i, h in enumerate(found) if i != user]
+
+
+def build_case(item: dict[str, Any], blobs: Blobs) -> Built:
+    """A manifest entry's case, read from its repository; a problem when it cannot be."""
+    before = blobs.text(item["parent"], item["path"])
+    after = blobs.text(item["commit"], item["path"])
+    if before is None or after is None:
+        return Built(None, "a blob is missing")
+    if digest(before) != item["before"] or digest(after) != item["after"]:
+        return Built(None, "the texts differ from the manifest's")
+    user, truth = split_hunks(before, after, item["user"])
+    case = {key: item[key] for key in ("id", "repo", "commit", "path", "language", "kind", "after")}
+    case.update(
+        before=before,
+        edits=[user.to_json()],
+        truth=[t.to_json() for t in truth],
+    )
+    return Built(case)
+
+
+def build(data: Path, mirrors: Path) -> None:
+    manifest = json.loads((data / "manifest.json").read_text())
+    cases, problems = [], Counter[str]()
+    by_repo: dict[str, list[dict[str, Any]]] = {}
+    for item in manifest["cases"]:
+        by_repo.setdefault(item["repo"], []).append(item)
+    for repo, items in by_repo.items():
+        git_dir = git_dir_of(mirrors, repo)
+        if not git_dir.is_dir():
+            print(f"skipped {len(items)} cases of {repo}: no {git_dir} (fetch it first)")
+            problems["repository not fetched"] += len(items)
+            continue
+        with Blobs(git_dir) as blobs:
+            for item in items:
+                built = build_case(item, blobs)
+                if built.case is None:
+                    problems[built.problem] += 1
+                else:
+                    cases.append(built.case)
+    (data / "cases.json").write_text(
+        json.dumps({"version": 1, "cases": cases}, separators=(",", ":"))
+    )
+    skipped = ", ".join(f"{n} ({why})" for why, n in problems.items()) or "none"
+    print(f"built {len(cases)} cases into {data / 'cases.json'}; skipped: {skipped}")
+
+
+def load_cases(data: Path) -> list[dict[str, Any]]:
+    path = data / "cases.json"
+    if not path.exists():
+        sys.exit(f"no {path}: build it with python bench/next_edit_cases.py build --data {data}")
+    cases = list(json.loads(path.read_text())["cases"])
+    for case in cases:
+        edits = [Edit.from_json(e) for e in case["edits"]]
+        try:
+            case["content"] = apply_edits(case["before"], edits)
+        except ValueError:
+            case["content"] = None  # case_problem says why
+    return cases
+
+
+def case_problem(case: dict[str, Any]) -> str | None:
+    """What is wrong with a built case (its hunks do not apply, ...), or None."""
+    try:
+        edits = [Edit.from_json(e) for e in case["edits"]]
+        truth = [Edit.from_json(e) for e in case["truth"]]
+        apply_edits(case["before"], edits)
+        if digest(apply_edits(case["content"], truth)) != case["after"]:
+            return "content + truth is not the commit's file"
+    except (KeyError, ValueError) as e:
+        return f"{type(e).__name__}: {e}"
+    if case["kind"] not in KINDS or (case["kind"] == "noise") != (not truth):
+        return f"kind {case['kind']} with {len(truth)} truth edits"
+    if not 1 <= len(truth) + 1 <= MAX_HUNKS:
+        return f"{len(truth) + 1} hunks"
+    return None
+
+
+def check(data: Path) -> bool:
+    """Print the set's counts per project and kind, and its problems; True when every case
+    is sound and (the benchmark's own set, DATA) the set is as large as the issue asks."""
+    cases = load_cases(data)
+    manifest = json.loads((data / "manifest.json").read_text())["cases"]
+    sound = True
+    for case in cases:
+        problem = case_problem(case)
+        if problem:
+            print(f"  {case.get('id')}: {problem}")
+            sound = False
+    built = {c["id"] for c in cases}
+    unbuilt = [item["id"] for item in manifest if item["id"] not in built]
+    if unbuilt:
+        print(f"  {len(unbuilt)} manifest cases not built: {', '.join(unbuilt[:5])}")
+    table: dict[str, Counter[str]] = {}
+    for case in cases:
+        table.setdefault(f"{case['repo']} ({case['language']})", Counter())[case["kind"]] += 1
+    print(f"{'project':<44}" + "".join(f"{k:>10}" for k in KINDS))
+    for project, counts in sorted(table.items()):
+        print(f"{project:<44}" + "".join(f"{counts[k]:>10}" for k in KINDS))
+    multi = [c for c in cases if c["kind"] != "noise"]
+    projects = {c["repo"] for c in multi}
+    noise = len(cases) - len(multi)
+    size = (data / "cases.json").stat().st_size
+    print(
+        f"{len(multi)} multi-place cases from {len(projects)} projects (minimum "
+        f"{MINIMUM_CASES} from {MINIMUM_PROJECTS}), {noise} noise cases (minimum "
+        f"{MINIMUM_NOISE}); cases.json {size / 1e6:.1f} MB; "
+        + ("every case applies" if sound else "PROBLEMS above")
+    )
+    large = len(multi) >= MINIMUM_CASES and len(projects) >= MINIMUM_PROJECTS
+    if data.resolve() != DATA.resolve():
+        return sound  # a held-out set may be smaller than the benchmark's own
+    return sound and large and noise >= MINIMUM_NOISE
+
+
+def write_manifest(path: Path, items: list[dict[str, Any]]) -> None:
+    """One line per case, so that a rebuilt set reads as a short diff."""
+    lines = ",\n".join(json.dumps(item) for item in items)
+    path.write_text(f'{{"version": 1, "cases": [\n{lines}\n]}}\n')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["mine", "build", "check"])
+    parser.add_argument("--data", type=Path, default=DATA, help="the set's directory")
+    parser.add_argument("--mirrors", type=Path, default=MIRRORS, help="fetched repositories")
+    parser.add_argument("--repos", default=",".join(DEFAULT_REPOS), help="owner/name,...")
+    args = parser.parse_args()
+    if args.action == "mine":
+        args.data.mkdir(parents=True, exist_ok=True)
+        items = [item for repo in args.repos.split(",") for item in mine(repo, args.mirrors)]
+        write_manifest(args.data / "manifest.json", items)
+        print(f"{len(items)} cases in {args.data / 'manifest.json'}")
+    if args.action in ("mine", "build"):
+        build(args.data, args.mirrors)
+    if args.action in ("mine", "check") and not check(args.data):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
