@@ -1,5 +1,6 @@
 // Inline completion in the editor: VS Code's provider adapted to the CompletionEngine
 // (completion.ts), the accept command that reports feedback, and dismissal on an editor switch.
+// Where a suggestion was offered is marked (services.inline): next edits wait while it shows.
 
 import * as vscode from "vscode";
 
@@ -38,6 +39,7 @@ function inlineProvider(services: Services, lastFailureAt: () => number): vscode
       const suggestion = await completer.suggest(cursorContext(document, position), token);
       status.paint();
       if (!suggestion) return undefined;
+      services.inline.offered(document.uri.toString(), document.version, document.offsetAt(position));
       return [
         new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position), {
           title: "accepted",

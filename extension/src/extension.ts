@@ -1,7 +1,8 @@
 // VS Code / Cursor entry point: one registration call per concern. The glue modules
-// (statusBar, completionProvider, contextFeed, commands, rewriteCommands, chatView) adapt the
-// editor's API to the plain modules (protocol, connection, completion, context, rewrite, chat),
-// which hold the logic and are tested under node.
+// (statusBar, completionProvider, nextEditProvider, contextFeed, commands, rewriteCommands,
+// chatView) adapt the editor's API to the plain modules (protocol, connection, completion,
+// nextEdit, documentEdits, context, rewrite, chat), which hold the logic and are tested under
+// node.
 
 import type * as vscode from "vscode";
 
@@ -9,6 +10,7 @@ import { registerChatView } from "./chatView";
 import { connectAtStartup, registerCommands } from "./commands";
 import { registerCompletion } from "./completionProvider";
 import { registerContextFeed } from "./contextFeed";
+import { registerNextEdit } from "./nextEditProvider";
 import { registerRewrites } from "./rewriteCommands";
 import { createServices } from "./services";
 import { registerStatusBar } from "./statusBar";
@@ -17,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const services = createServices(context);
   registerStatusBar(services);
   registerCompletion(services);
+  registerNextEdit(services);
   registerContextFeed(services);
   registerCommands(services);
   registerRewrites(services);

@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 
 import { type Call, CompletionEngine } from "./completion";
 import { Connection } from "./connection";
+import { InlineMarker } from "./nextEdit";
 import { completionSettings, daemonCommand } from "./settings";
 import { StatusBar } from "./statusBar";
 
@@ -37,6 +38,8 @@ export interface Services {
   /** One request to the daemon, connecting (or starting it) first when needed. */
   readonly call: Call;
   readonly completer: CompletionEngine;
+  /** Where the last inline completion was offered: next edits wait while it shows. */
+  readonly inline: InlineMarker;
   readonly snooze: Snooze;
   readonly status: StatusBar;
 }
@@ -51,7 +54,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const snooze = new Snooze();
   const completer = new CompletionEngine(call, completionSettings, (error) => log(`completion: ${describe(error)}`));
   const status = new StatusBar(connection, completer, snooze);
-  return { context, output, log, connection, call, completer, snooze, status };
+  return { context, output, log, connection, call, completer, inline: new InlineMarker(), snooze, status };
 }
 
 export function describe(error: unknown): string {

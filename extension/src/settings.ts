@@ -52,3 +52,8 @@ export async function toggleLanguage(languageId: string): Promise<boolean> {
 export function workspaceOf(uri: vscode.Uri): string | undefined {
   return vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
 }
+
+/** Next-edit suggestions (codesaga.nextEdit.enabled). */
+export function nextEditEnabled(): boolean {
+  return config().get<boolean>("nextEdit.enabled", true);
+}

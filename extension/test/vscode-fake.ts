@@ -37,6 +37,23 @@ export class Range {
   }
 }
 
+export class Selection extends Range {
+  constructor(
+    readonly anchor: Position,
+    readonly active: Position,
+  ) {
+    super(anchor, active);
+  }
+}
+
+export class MarkdownString {
+  constructor(public value = "") {}
+  appendCodeblock(code: string, language = ""): MarkdownString {
+    this.value += `\n\`\`\`${language}\n${code}\n\`\`\`\n`;
+    return this;
+  }
+}
+
 export class Uri {
   private constructor(
     readonly scheme: string,
@@ -85,6 +102,71 @@ export class FakeDocument {
     const before = this.text.slice(0, Math.max(0, Math.min(offset, this.text.length))).split("\n");
     return new Position(before.length - 1, before[before.length - 1].length);
   }
+  lineAt(line: number): { text: string; range: Range } {
+    const text = this.text.split("\n")[line] ?? "";
+    return { text, range: new Range(new Position(line, 0), new Position(line, text.length)) };
+  }
+  /** Replace ``range`` by ``text`` as the editor would: the version moves on. */
+  replace(range: Range, text: string): { range: Range; rangeOffset: number; rangeLength: number; text: string } {
+    const start = this.offsetAt(range.start);
+    const end = this.offsetAt(range.end);
+    this.text = this.text.slice(0, start) + text + this.text.slice(end);
+    this.version++;
+    return { range, rangeOffset: start, rangeLength: end - start, text };
+  }
+}
+
+/** A text editor over a FakeDocument: its selection, decorations and edits. An edit calls
+ * ``changed`` with the change event the editor would fire. */
+export class FakeEditor {
+  selection: Selection;
+  visibleRanges: Range[] = [];
+  readonly decorations = new Map<unknown, Array<{ range: Range; renderOptions?: { after?: { contentText?: string } } }>>();
+
+  constructor(
+    readonly document: FakeDocument,
+    cursor: Position,
+    private readonly changed: (event: { document: FakeDocument; contentChanges: unknown[] }) => void = () => undefined,
+  ) {
+    this.selection = new Selection(cursor, cursor);
+  }
+
+  get selections(): Selection[] {
+    return [this.selection];
+  }
+
+  setDecorations(type: unknown, ranges: Array<{ range: Range }>): void {
+    this.decorations.set(type, ranges);
+  }
+
+  revealRange(): void {}
+
+  /** The after-texts shown, in the order of the decoration types' creation. */
+  afterTexts(): string[] {
+    return [...this.decorations.values()].flat().map((d) => d.renderOptions?.after?.contentText ?? "");
+  }
+
+  /** Type ``text`` at the cursor (replacing ``length`` characters before it, for a rename). */
+  type(text: string, replacing = 0): void {
+    const end = this.document.offsetAt(this.selection.active);
+    const range = new Range(this.document.positionAt(end - replacing), this.selection.active);
+    this.applyAll([{ range, text }]);
+    const after = this.document.positionAt(end - replacing + text.length);
+    this.selection = new Selection(after, after);
+  }
+
+  async edit(build: (builder: { replace(range: Range, text: string): void }) => void): Promise<boolean> {
+    const replaces: Array<{ range: Range; text: string }> = [];
+    build({ replace: (range, text) => void replaces.push({ range, text }) });
+    this.applyAll(replaces);
+    return true;
+  }
+
+  private applyAll(replaces: Array<{ range: Range; text: string }>): void {
+    const ordered = [...replaces].sort((a, b) => this.document.offsetAt(b.range.start) - this.document.offsetAt(a.range.start));
+    const contentChanges = ordered.map((r) => this.document.replace(r.range, r.text));
+    this.changed({ document: this.document, contentChanges });
+  }
 }
 
 export interface Recorded {
@@ -95,6 +177,16 @@ export interface Recorded {
   messages: string[];
   settings: Record<string, unknown>;
   editorSwitches: Array<(editor: unknown) => void>;
+  /** Listeners of other editor events, by the event's name (e.g. onDidChangeTextDocument). */
+  listeners: Map<string, Array<(value: unknown) => void>>;
+  /** Context keys set with the setContext command. */
+  contextKeys: Map<string, unknown>;
+  decorationTypes: Array<{ options: unknown }>;
+}
+
+/** Call the listeners of the event ``name`` with ``value``. */
+export function fire(recorded: Recorded, name: string, value: unknown): void {
+  for (const listener of recorded.listeners.get(name) ?? []) listener(value);
 }
 
 export function fakeVscode(settings: Record<string, unknown> = {}) {
@@ -106,6 +198,13 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     messages: [],
     settings,
     editorSwitches: [],
+    listeners: new Map(),
+    contextKeys: new Map(),
+    decorationTypes: [],
+  };
+  const on = (name: string) => (listener: (value: unknown) => void) => {
+    recorded.listeners.set(name, [...(recorded.listeners.get(name) ?? []), listener]);
+    return disposable;
   };
   const disposable = { dispose() {} };
   const event = () => disposable;
@@ -117,7 +216,10 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     EventEmitter,
     Position,
     Range,
+    Selection,
+    MarkdownString,
     Uri,
+    TextEditorRevealType: { InCenterIfOutsideViewport: 2 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { Notification: 15 },
     ConfigurationTarget: { Global: 1 },
@@ -156,6 +258,13 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
         recorded.editorSwitches.push(listener);
         return disposable;
       },
+      onDidChangeVisibleTextEditors: on("onDidChangeVisibleTextEditors"),
+      onDidChangeTextEditorSelection: on("onDidChangeTextEditorSelection"),
+      createTextEditorDecorationType: (options: unknown) => {
+        const type = { options, dispose() {} };
+        recorded.decorationTypes.push(type);
+        return type;
+      },
       registerWebviewViewProvider: (id: string, provider: { resolveWebviewView: (view: unknown) => void }) => {
         recorded.webviewProviders.set(id, provider);
         return disposable;
@@ -171,7 +280,9 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
       getWorkspaceFolder: () => undefined,
       workspaceFolders: undefined,
       onDidSaveTextDocument: event,
-      onDidChangeTextDocument: event,
+      onDidChangeTextDocument: on("onDidChangeTextDocument"),
+      onDidCloseTextDocument: on("onDidCloseTextDocument"),
+      onDidChangeConfiguration: on("onDidChangeConfiguration"),
       registerTextDocumentContentProvider: () => disposable,
     },
     languages: {
@@ -190,7 +301,10 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
         recorded.commands.set(id, handler);
         return disposable;
       },
-      executeCommand: async (id: string, ...args: unknown[]) => recorded.commands.get(id)?.(...args),
+      executeCommand: async (id: string, ...args: unknown[]) => {
+        if (id === "setContext") recorded.contextKeys.set(String(args[0]), args[1]);
+        return recorded.commands.get(id)?.(...args);
+      },
     },
     env: { clipboard: { writeText: async () => undefined } },
   };

@@ -1,0 +1,253 @@
+// Next-edit suggestions: after a typing pause, ask the daemon where the next edit goes
+// (`nextEdit`); a keystroke in that document cancels the question; the suggestion shown is
+// jumped to, accepted or dismissed, and reported once with `feedback`. No vscode import:
+// nextEditProvider.ts adapts the editor to this, and the tests drive it under node.
+
+import type { Clock } from "./documentEdits";
+import { realClock } from "./documentEdits";
+import type { NextEditMethod, NextEditParams, NextEditResult, SuggestedEdit } from "./nextEditWire";
+import type { CallOptions } from "./protocol";
+import { Code, RpcError } from "./protocol";
+import { lineColumnAt, offsetsOf } from "./textPositions";
+
+/** A document bigger than this is not sent whole after every pause. */
+export const MAX_CONTENT_CHARS = 1_000_000;
+
+/** The document in the active editor at the pause, as the glue reads it. */
+export interface NextEditDocument {
+  path: string;
+  content: string;
+  version: number;
+  /** The cursor, as a UTF-16 offset in ``content``. */
+  cursor: number;
+  language?: string;
+  workspace?: string;
+}
+
+/** A suggestion on screen: the edit at UTF-16 offsets of the document at ``version``. */
+export interface NextEditSuggestion {
+  document: string;
+  version: number;
+  requestId: string;
+  start: number;
+  end: number;
+  removed: string;
+  text: string;
+  kind: SuggestedEdit["kind"];
+  confidence: number;
+  /** 1-based line of ``start`` (for a hint that names it). */
+  line: number;
+}
+
+export type TabAction =
+  | { kind: "none" }
+  | { kind: "jump"; offset: number }
+  | { kind: "accept"; suggestion: NextEditSuggestion };
+
+/** What the controller needs of the editor and the daemon. */
+export interface NextEditHost {
+  call(method: NextEditMethod, params: object, options?: CallOptions): Promise<unknown>;
+  /** The daemon offers ``method`` (initialize's capabilities.methods). */
+  supports(method: string): boolean;
+  enabled(): boolean;
+  /** ``document`` when it is in the active editor; undefined: not now. */
+  read(document: string): NextEditDocument | undefined;
+  /** An inline completion is on screen in ``document``: it has Tab, so no next edit now. */
+  inlineShowing(document: string): boolean;
+  /** Send ``document``'s pending `document/edit`: the daemon's history must hold it. */
+  flush(document: string): Promise<void>;
+  /** Paint the suggestion; undefined clears it. */
+  show(suggestion: NextEditSuggestion | undefined): void;
+  onError?(error: Error): void;
+}
+
+export interface NextEditTiming {
+  /** The typing pause after which the daemon is asked. */
+  pauseMs: number;
+  /** The wait after an accepted suggestion before asking for the one after it. */
+  afterAcceptMs: number;
+}
+
+export const DEFAULT_TIMING: NextEditTiming = { pauseMs: 600, afterAcceptMs: 50 };
+
+/** The first of the daemon's edits that applies to ``content`` and changes it. */
+export function firstSuggestion(document: string, sent: NextEditDocument, result: NextEditResult): NextEditSuggestion | undefined {
+  for (const edit of result.edits ?? []) {
+    const offsets = offsetsOf(sent.content, edit.range);
+    if (!offsets) continue;
+    const removed = sent.content.slice(offsets.start, offsets.end);
+    if (removed === edit.text) continue;
+    return {
+      document,
+      version: sent.version,
+      requestId: result.requestId,
+      ...offsets,
+      removed,
+      text: edit.text,
+      kind: edit.kind,
+      confidence: edit.confidence,
+      line: edit.range.startLine,
+    };
+  }
+  return undefined;
+}
+
+interface Shown extends NextEditSuggestion {
+  reported: boolean;
+}
+
+/**
+ * One per window, fed by the editor's events:
+ * - `changed` (any change of a document) cancels that document's question in flight
+ *   (`$/cancel`), takes down its suggestion (rejected: typed over) and waits for a pause;
+ * - after the pause, unless an inline completion is showing, asks `nextEdit` and shows the
+ *   first edit;
+ * - `tab` jumps to the suggestion, or accepts it when the cursor is already there; `dismiss`
+ *   takes it down. Each suggestion shown gets one `feedback`.
+ */
+export class NextEditController {
+  private readonly timers = new Map<string, () => void>();
+  private pending: { document: string; abort: AbortController } | undefined;
+  private current: Shown | undefined;
+  /** The document whose next change is the suggestion being accepted. */
+  private accepting: string | undefined;
+  readonly stats = { requests: 0, suggested: 0, empty: 0, cancelled: 0, errors: 0 };
+
+  constructor(
+    private readonly host: NextEditHost,
+    private readonly timing: NextEditTiming = DEFAULT_TIMING,
+    private readonly clock: Clock = realClock,
+  ) {}
+
+  get suggestion(): NextEditSuggestion | undefined {
+    return this.current;
+  }
+
+  /** ``document`` changed (a keystroke, a paste, an accepted suggestion, an undo). */
+  changed(document: string): void {
+    if (this.pending?.document === document) this.cancelRequest();
+    const accepted = this.accepting === document;
+    this.accepting = undefined;
+    if (this.current?.document === document) this.finish(false);
+    this.timers.get(document)?.();
+    const wait = accepted ? this.timing.afterAcceptMs : this.timing.pauseMs;
+    this.timers.set(
+      document,
+      this.clock.after(wait, () => {
+        this.timers.delete(document);
+        void this.ask(document);
+      }),
+    );
+  }
+
+  /** Tab in ``document`` with the cursor at UTF-16 offset ``cursor``. */
+  tab(document: string, cursor: number): TabAction {
+    const shown = this.current;
+    if (!shown || shown.document !== document) return { kind: "none" };
+    if (cursor < shown.start || cursor > shown.end) return { kind: "jump", offset: shown.start };
+    this.accepting = document;
+    this.finish(true);
+    return { kind: "accept", suggestion: shown };
+  }
+
+  /** Esc, another editor, or next edits turned off: the suggestion (rejected) and any
+   * question in flight go. */
+  dismiss(): void {
+    this.cancelRequest();
+    if (this.current) this.finish(false);
+  }
+
+  /** ``document`` was closed. */
+  forget(document: string): void {
+    this.timers.get(document)?.();
+    this.timers.delete(document);
+    if (this.pending?.document === document) this.cancelRequest();
+    if (this.current?.document === document) this.finish(false);
+  }
+
+  dispose(): void {
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+    this.dismiss();
+  }
+
+  private async ask(document: string): Promise<void> {
+    const host = this.host;
+    if (!host.enabled() || !host.supports("nextEdit") || this.current || host.inlineShowing(document)) return;
+    const sent = host.read(document);
+    if (!sent || sent.content.length > MAX_CONTENT_CHARS) return;
+    this.cancelRequest();
+    const request = { document, abort: new AbortController() };
+    this.pending = request;
+    try {
+      await host.flush(document);
+      if (request.abort.signal.aborted) throw new RpcError(Code.cancelled, "cancelled by a keystroke");
+      this.stats.requests++;
+      const result = (await host.call("nextEdit", nextEditParams(sent), { signal: request.abort.signal })) as NextEditResult;
+      if (this.pending !== request) return; // a keystroke came as the answer did
+      this.pending = undefined;
+      const suggestion = firstSuggestion(document, sent, result);
+      if (!suggestion) {
+        this.stats.empty++;
+        return;
+      }
+      this.stats.suggested++;
+      this.current = { ...suggestion, reported: false };
+      host.show(this.current);
+    } catch (error) {
+      if (this.pending === request) this.pending = undefined;
+      if (error instanceof RpcError && error.cancelled) {
+        this.stats.cancelled++;
+        return;
+      }
+      this.stats.errors++;
+      host.onError?.(error as Error);
+    }
+  }
+
+  private cancelRequest(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.abort.abort();
+  }
+
+  private finish(accepted: boolean): void {
+    const shown = this.current;
+    this.current = undefined;
+    if (!shown) return;
+    if (!shown.reported) {
+      shown.reported = true;
+      this.host.call("feedback", { request_id: shown.requestId, accepted }).catch(() => undefined);
+    }
+    this.host.show(undefined);
+  }
+}
+
+function nextEditParams(sent: NextEditDocument): NextEditParams {
+  const cursor = lineColumnAt(sent.content, sent.cursor);
+  const params: NextEditParams = { path: sent.path, content: sent.content, line: cursor.line, column: cursor.column, maxEdits: 1 };
+  if (sent.language) params.language = sent.language;
+  if (sent.workspace) params.workspace = sent.workspace;
+  return params;
+}
+
+/** Where an inline completion was last offered: it is on screen while its document and the
+ * cursor stay as they were (a keystroke or a move takes it away). */
+export class InlineMarker {
+  private at: { document: string; version: number; offset: number } | undefined;
+
+  offered(document: string, version: number, offset: number): void {
+    this.at = { document, version, offset };
+  }
+
+  showing(document: string, version: number, offset: number): boolean {
+    const at = this.at;
+    return at !== undefined && at.document === document && at.version === version && at.offset === offset;
+  }
+}
+
+/** The suggested text on one line, for an after-text decoration (which shows no line breaks). */
+export function previewText(text: string, limit = 80): string {
+  const oneLine = text.replace(/\r?\n/g, " ⏎ ");
+  return oneLine.length > limit ? `${oneLine.slice(0, limit - 1)}…` : oneLine;
+}

@@ -1,0 +1,201 @@
+// Next-edit suggestions in the editor: each document's edits go to the daemon (EditSender,
+// documentEdits.ts); the controller (nextEdit.ts) asks after a typing pause; this paints its
+// suggestion at its place, keeps the context key that package.json's Tab and Esc keybindings
+// test (so both keep their usual meaning otherwise), and applies an accepted edit.
+
+import * as vscode from "vscode";
+
+import { EditSender } from "./documentEdits";
+import { NextEditController, type NextEditHost, type NextEditSuggestion, previewText } from "./nextEdit";
+import type { NextEditMethod } from "./nextEditWire";
+import { type CallOptions, Code, RpcError } from "./protocol";
+import { describe, type Services } from "./services";
+import { nextEditEnabled, workspaceOf } from "./settings";
+
+/** True while a suggestion is shown in the active editor (the keybindings' `when`). */
+const VISIBLE_KEY = "codesaga.nextEditVisible";
+
+type Send = (method: NextEditMethod, params: object, options?: CallOptions) => Promise<unknown>;
+
+export function registerNextEdit(services: Services): void {
+  const { context, connection, log } = services;
+  const send: Send = (method, params, options) => {
+    // Never starts or waits for a daemon: without one there is nothing to suggest.
+    const client = connection.connected;
+    if (!client) return Promise.reject(new RpcError(Code.disconnected, "the CodeSaga daemon is not connected"));
+    return client.call(method, params, options);
+  };
+  const supports = (method: string) => connection.connected?.server?.capabilities.methods.includes(method) ?? false;
+  const sender = new EditSender(async (params) => {
+    if (supports("document/edit")) await send("document/edit", params).catch((error) => log(`document/edit: ${describe(error)}`));
+  });
+  const painter = new SuggestionPainter();
+  const host: NextEditHost = {
+    call: send,
+    supports,
+    enabled: nextEditEnabled,
+    read: (document) => readActive(document),
+    inlineShowing: (document) => {
+      const editor = activeEditorOf(document);
+      return !!editor && services.inline.showing(document, editor.document.version, editor.document.offsetAt(editor.selection.active));
+    },
+    flush: (document) => sender.flush(document),
+    show: (suggestion) => {
+      painter.paint(suggestion && activeEditorOf(suggestion.document), suggestion);
+      void vscode.commands.executeCommand("setContext", VISIBLE_KEY, suggestion !== undefined);
+    },
+    onError: (error) => log(`nextEdit: ${describe(error)}`),
+  };
+  const controller = new NextEditController(host);
+  const track = (editors: readonly vscode.TextEditor[]) => {
+    if (!nextEditEnabled()) return;
+    for (const editor of editors) if (eligible(editor.document)) sender.track(editor.document.uri.toString(), editor.document.getText());
+  };
+  track(vscode.window.visibleTextEditors);
+  context.subscriptions.push(
+    vscode.commands.registerCommand("codesaga.nextEdit.tab", () => tab(controller, painter)),
+    vscode.commands.registerCommand("codesaga.nextEdit.dismiss", () => controller.dismiss()),
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      if (!event.contentChanges.length || !eligible(event.document) || !nextEditEnabled()) return;
+      const document = event.document;
+      const key = document.uri.toString();
+      sender.changed(key, () => ({ path: document.uri.fsPath, text: document.getText(), language: document.languageId, version: document.version }));
+      controller.changed(key);
+    }),
+    vscode.window.onDidChangeVisibleTextEditors(track),
+    vscode.window.onDidChangeActiveTextEditor(() => controller.dismiss()),
+    vscode.window.onDidChangeTextEditorSelection((event) => painter.paintHint(event.textEditor)),
+    vscode.workspace.onDidCloseTextDocument((document) => {
+      sender.forget(document.uri.toString());
+      controller.forget(document.uri.toString());
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration("codesaga.nextEdit.enabled")) return;
+      if (nextEditEnabled()) {
+        track(vscode.window.visibleTextEditors);
+      } else {
+        controller.dismiss();
+        sender.forgetAll();
+      }
+    }),
+    { dispose: () => controller.dispose() },
+    painter,
+  );
+}
+
+/** Files only: the daemon's history is kept by path. */
+function eligible(document: vscode.TextDocument): boolean {
+  return document.uri.scheme === "file";
+}
+
+function activeEditorOf(document: string): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  return editor && editor.document.uri.toString() === document ? editor : undefined;
+}
+
+function readActive(document: string) {
+  const editor = activeEditorOf(document);
+  if (!editor) return undefined;
+  const doc = editor.document;
+  return {
+    path: doc.uri.fsPath,
+    content: doc.getText(),
+    version: doc.version,
+    cursor: doc.offsetAt(editor.selection.active),
+    language: doc.languageId,
+    workspace: workspaceOf(doc.uri),
+  };
+}
+
+/** Tab: jump to the suggestion, or accept it when the cursor is there; with none (a stale
+ * context key), Tab does what it always does. */
+async function tab(controller: NextEditController, painter: SuggestionPainter): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const shown = controller.suggestion;
+  if (!editor || !shown) {
+    await vscode.commands.executeCommand("tab");
+    return;
+  }
+  const document = editor.document;
+  if (document.uri.toString() !== shown.document || document.version !== shown.version) {
+    controller.dismiss(); // made for another text: never applied
+    return;
+  }
+  const action = controller.tab(shown.document, document.offsetAt(editor.selection.active));
+  if (action.kind === "jump") {
+    const at = document.positionAt(action.offset);
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    painter.paintHint(editor);
+  } else if (action.kind === "accept") {
+    const { start, end, text } = action.suggestion;
+    const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
+    if (await editor.edit((builder) => builder.replace(range, text))) {
+      const after = document.positionAt(start + text.length);
+      editor.selection = new vscode.Selection(after, after);
+    }
+  }
+}
+
+/** The suggestion at its place (the range struck out, the new text after it) and, at the end
+ * of the cursor's line, what Tab will do. */
+class SuggestionPainter {
+  private readonly removed = vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor("diffEditor.removedTextBackground"),
+    textDecoration: "line-through",
+  });
+  private readonly inserted = vscode.window.createTextEditorDecorationType({
+    after: {
+      color: new vscode.ThemeColor("editorGhostText.foreground"),
+      backgroundColor: new vscode.ThemeColor("diffEditor.insertedTextBackground"),
+    },
+  });
+  private readonly hint = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor("editorCodeLens.foreground"), margin: "0 0 0 2em" },
+  });
+  private editor: vscode.TextEditor | undefined;
+  private suggestion: NextEditSuggestion | undefined;
+
+  paint(editor: vscode.TextEditor | undefined, suggestion: NextEditSuggestion | undefined): void {
+    if (this.editor && this.editor !== editor) this.clear(this.editor);
+    this.editor = editor;
+    this.suggestion = suggestion;
+    if (!editor) return;
+    if (!suggestion) {
+      this.clear(editor);
+      return;
+    }
+    const document = editor.document;
+    const range = new vscode.Range(document.positionAt(suggestion.start), document.positionAt(suggestion.end));
+    const hoverMessage = new vscode.MarkdownString("CodeSaga next edit: **Tab** to accept, **Esc** to dismiss").appendCodeblock(
+      suggestion.text,
+      document.languageId,
+    );
+    editor.setDecorations(this.removed, suggestion.removed ? [{ range, hoverMessage }] : []);
+    const inserted = { range: new vscode.Range(range.end, range.end), hoverMessage, renderOptions: { after: { contentText: previewText(suggestion.text) } } };
+    editor.setDecorations(this.inserted, suggestion.text ? [inserted] : []);
+    this.paintHint(editor);
+  }
+
+  /** What Tab does from where the cursor is now. */
+  paintHint(editor: vscode.TextEditor): void {
+    const suggestion = this.suggestion;
+    if (editor !== this.editor || !suggestion) return;
+    const cursor = editor.selection.active;
+    const offset = editor.document.offsetAt(cursor);
+    const there = suggestion.start <= offset && offset <= suggestion.end;
+    const contentText = there ? "Tab: accept · Esc: dismiss" : `Tab: next edit (line ${suggestion.line})`;
+    const at = editor.document.lineAt(cursor.line).range.end;
+    editor.setDecorations(this.hint, [{ range: new vscode.Range(at, at), renderOptions: { after: { contentText } } }]);
+  }
+
+  dispose(): void {
+    this.removed.dispose();
+    this.inserted.dispose();
+    this.hint.dispose();
+  }
+
+  private clear(editor: vscode.TextEditor): void {
+    for (const type of [this.removed, this.inserted, this.hint]) editor.setDecorations(type, []);
+  }
+}

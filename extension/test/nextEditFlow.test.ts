@@ -1,0 +1,124 @@
+// Next edits in the shipped bundle, activated with a fake `vscode` module against a real
+// daemon (tests/fake_daemon.py): a rename in the editor, the suggestion painted at its place,
+// Tab to jump, Tab to accept, Esc to dismiss, and the verdicts in the daemon's stats. Skipped
+// while the daemon does not offer `nextEdit` (initialize's capabilities.methods).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { DaemonClient } from "../src/protocol";
+import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
+import { FakeDocument, FakeEditor, Position, Uri, fakeVscode, fire, installVscode } from "./vscode-fake";
+
+const EXTENSION = join(__dirname, "..", "..");
+const manifest = JSON.parse(readFileSync(join(EXTENSION, "package.json"), "utf8"));
+const VISIBLE = "codesaga.nextEditVisible";
+const SOURCE = "def scale(value, factor):\n    result = value * factor\n    return result + value\n";
+
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("next edits in a (fake) editor against a real daemon", () => {
+  let daemon: FakeDaemon;
+  let probe: DaemonClient;
+  let offered = false;
+  const { api, recorded } = fakeVscode({});
+  const statusItems: Array<{ text: string }> = [];
+  const subscriptions: Array<{ dispose(): void }> = [];
+  const saved = { ...process.env };
+
+  before(async () => {
+    daemon = await startFakeDaemon([]);
+    probe = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    offered = probe.server?.capabilities.methods.includes("nextEdit") ?? false;
+    for (const key of Object.keys(process.env)) if (key.startsWith("CODESAGA_") || key === "XDG_RUNTIME_DIR") delete process.env[key];
+    process.env.CODESAGA_HOME = daemon.home;
+    recorded.settings.daemonCommand = COMMAND;
+    const window = api.window as Record<string, unknown>;
+    window.createStatusBarItem = () => {
+      const item = { text: "", tooltip: "", show() {}, dispose() {} };
+      statusItems.push(item);
+      return item;
+    };
+    installVscode(api);
+    const extension = require(join(EXTENSION, "dist", "extension.js"));
+    const state = new Map<string, unknown>();
+    extension.activate({
+      subscriptions,
+      extensionUri: Uri.file(EXTENSION),
+      globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
+    });
+  });
+  after(async () => {
+    for (const s of subscriptions) s.dispose();
+    process.env = saved;
+    probe.close();
+    await daemon.stop();
+  });
+
+  test("Tab and Esc are bound only while a suggestion shows and no inline completion does", () => {
+    const bindings = manifest.contributes.keybindings.filter((k: { command: string }) => k.command.startsWith("codesaga.nextEdit."));
+    assert.deepEqual(bindings.map((k: { key: string }) => k.key).sort(), ["escape", "tab"]);
+    for (const binding of bindings) {
+      assert.match(binding.when, new RegExp(`(^|&& )${VISIBLE.replace(".", "\\.")}( &&|$)`));
+      assert.match(binding.when, /!inlineSuggestionVisible/);
+      assert.match(binding.when, /!suggestWidgetVisible/);
+    }
+    assert.equal(manifest.contributes.configuration.properties["codesaga.nextEdit.enabled"].default, true);
+  });
+
+  test("a rename: the next place is shown, Tab jumps, Tab accepts, Esc dismisses the one after", async (t) => {
+    if (!offered) {
+      t.skip("the daemon does not offer nextEdit yet (initialize's capabilities.methods)");
+      return;
+    }
+    await until("the extension's connection", () => statusItems.some((item) => item.text.includes("sparkle")));
+    const document = new FakeDocument(Uri.file(join(daemon.home, "scale.py")), SOURCE, "python");
+    const editor = new FakeEditor(document, new Position(0, "def scale(value".length), (event) => fire(recorded, "onDidChangeTextDocument", event));
+    const window = api.window as { activeTextEditor: unknown; visibleTextEditors: unknown[] };
+    window.activeTextEditor = editor;
+    window.visibleTextEditors = [editor];
+    fire(recorded, "onDidChangeVisibleTextEditors", [editor]);
+    const verdicts = async () => {
+      const stats = (await probe.call("stats")) as { nextEdit?: { accepted: number; rejected: number } };
+      return stats.nextEdit ?? { accepted: 0, rejected: 0 };
+    };
+    const start = await verdicts();
+
+    editor.type("amount", "value".length); // the parameter renamed in the definition
+    await until("a suggestion", () => recorded.contextKeys.get(VISIBLE) === true);
+    assert.ok(editor.afterTexts().includes("amount"), `the new text at its place: ${editor.afterTexts()}`);
+    assert.ok(editor.afterTexts().some((text) => /Tab: next edit \(line [23]\)/.test(text)), "the hint says where Tab goes");
+
+    await api.commands.executeCommand("codesaga.nextEdit.tab");
+    const jumped = editor.selection.active;
+    assert.ok(jumped.line === 1 || jumped.line === 2, "the cursor is at the next place");
+    assert.equal(document.getText().slice(document.offsetAt(jumped)).slice(0, 5), "value");
+    assert.equal(document.getText(), SOURCE.replace("(value", "(amount"), "a jump changes nothing");
+
+    await api.commands.executeCommand("codesaga.nextEdit.tab");
+    assert.equal(document.getText().split("\n")[jumped.line].slice(jumped.character, jumped.character + 6), "amount", "accepted");
+    assert.equal(recorded.contextKeys.get(VISIBLE), false);
+
+    await until("the suggestion after it", () => recorded.contextKeys.get(VISIBLE) === true);
+    const text = document.getText();
+    await api.commands.executeCommand("codesaga.nextEdit.dismiss");
+    assert.equal(recorded.contextKeys.get(VISIBLE), false);
+    assert.equal(document.getText(), text, "a dismissal changes nothing");
+    assert.deepEqual(editor.afterTexts().filter(Boolean), [], "nothing painted");
+
+    const end = await until("the verdicts in the daemon's stats", async () => {
+      const now = await verdicts();
+      return now.accepted > start.accepted && now.rejected > start.rejected && now;
+    });
+    assert.deepEqual({ accepted: end.accepted - start.accepted, rejected: end.rejected - start.rejected }, { accepted: 1, rejected: 1 });
+  });
+});
