@@ -285,8 +285,10 @@ def start_side(side: Side, definitions: bool, base: dict[str, str], home: Path) 
 
 def ask(client: Any, side: Side, case: Case, prime: bool) -> None:
     """The case on one side: primed at the end of the line before, then the blank line."""
+    # Gate off: what is measured is what the model writes with and without definitions;
+    # which suggestions the confidence gate would hide is gate_bench.py's question.
     common = {"content": case.text, "path": str(case.path), "workspace": str(case.root),
-              "maxLines": 1}  # fmt: skip
+              "maxLines": 1, "gate": False}  # fmt: skip
     if prime:
         above = case.text.split("\n")[case.line - 1]
         started = time.perf_counter()
