@@ -8,10 +8,21 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from codesaga.domain.edits import TextEdit, span_of
+from codesaga.domain.edit_sequence import undo
+from codesaga.domain.edits import TextEdit, offset, span_of
 from codesaga.domain.next_edit_locations import Candidate
 
 _WORD = re.compile(r"\w+")
+
+
+def _word_at(text: str, index: int) -> tuple[int, int]:
+    start = index
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    end = index
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return start, end
 
 
 def find_candidates(
@@ -25,13 +36,19 @@ def find_candidates(
     if not history:
         return []
     last = history[-1]
-    if not (_WORD.fullmatch(last.removed) and _WORD.fullmatch(last.text)):
+    before = undo(content, last)
+    if before is None:
+        return []
+    at = offset(content, last.span.start_line, last.span.start_column)
+    new_start, new_end = _word_at(content, at)
+    old_start, old_end = _word_at(before, at)
+    old, new = before[old_start:old_end], content[new_start:new_end]
+    if not (_WORD.fullmatch(old) and _WORD.fullmatch(new)) or old == new:
         return []
     found = []
-    for match in re.finditer(rf"\b{re.escape(last.removed)}\b", content):
+    for match in re.finditer(rf"\b{re.escape(old)}\b", content):
         span = span_of(content, match.start(), match.end())
         if cursor is not None and span.start_line <= cursor[0] <= span.end_line:
             continue
-        edit = TextEdit(span, last.removed, last.text)
-        found.append(Candidate(span, "rename", 0.9, edit, None))
+        found.append(Candidate(span, "rename", 0.9, TextEdit(span, old, new), None))
     return found[:limit]
