@@ -8,16 +8,18 @@ above; it stops at the first line that is not a ``+`` line.
 Why a diff, and why only the lines to change:
 
 - The completion models (Qwen2.5-Coder 0.5B and 1.5B, used through raw prompts) have read
-  a great many diffs: on hand-made cases (an argument added to a call, ``assertEquals`` to
-  ``assertEqual``, ``== None`` to ``is None``) the 0.5B continued such a diff with the
-  right line in 3 of 4, where before/after file pairs (``<|file_sep|>`` blocks) got 1 of 4:
-  the model copied the line unchanged or changed it the other way.
+  a great many diffs. On hand-made cases (an argument added to a call, ``assertEquals`` to
+  ``assertEqual``, ``== None`` to ``is None``, ``print`` to ``log.info``) the 0.5B continued
+  such a diff with the right line in 3 of 4 where before/after file pairs (``<|file_sep|>``
+  blocks) got 1 of 4 (it copied the line unchanged or changed it the other way); on 7 cases
+  (6 changes, 1 unrelated line) the diff got 6 right with no context lines and 5 with one
+  above each hunk: a target hunk that looks like the user's hunk is followed more closely.
 - Cost: the answer is as long as the lines it replaces, so the place to change is its own
-  lines (at most MAX_TARGET_LINES), not a 20-line window; one unchanged line above each hunk
-  anchors it. A rewrite of a line then generates about as many tokens as a one-line
-  completion, from a prompt of a few hundred tokens whose start (the user's changes) is the
-  same for every place of one request, so the KV cache reads it once. The lines it copies
-  are drafted from the prompt (``prompt_lookup``).
+  lines (at most MAX_TARGET_LINES), not a 20-line window. A rewrite of a line then
+  generates about as many tokens as a one-line completion, from a prompt of a hundred or
+  so tokens whose start (the user's changes) is the same for every place of one request,
+  so the KV cache reads it once. The lines it copies are drafted from the prompt
+  (``prompt_lookup``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 from codesaga.domain.edits import Span, TextEdit, offset, span_of
 
-CONTEXT_LINES = 1  # unchanged lines shown above each hunk
+CONTEXT_LINES = 0  # unchanged lines shown above each hunk (see above: none is better)
 MAX_CHANGES = 3  # the user's recent changes shown, the nearest to the last edit last
 MAX_CHANGE_LINES = 12  # a change of more lines is no example to follow (a paste, a reformat)
 MAX_TARGET_LINES = 6  # the most lines one rewrite replaces
@@ -37,6 +39,7 @@ MAX_TARGET_LINES = 6  # the most lines one rewrite replaces
 # hunk, a code fence an instruct model adds) or another file. Each starts with the newline
 # that ends the last "+" line, so the text before a stop is whole lines.
 STOPS = ("\n@@", "\n ", "\n-", "\n`", "\n\n")
+ONE_LINE_STOPS = ("\n",)  # a one-line target: its line ends the answer (no token past it)
 _TOKEN = re.compile(r"\w+|\S")
 
 

@@ -127,6 +127,7 @@ class Rewriter:
             fim.file_separator if fim else None,
         )
         budget = min(MAX_REWRITE_TOKENS, sum(len(line) + 1 for line in target.lines) // 2 + 24)
+        stops = edit_prompt.ONE_LINE_STOPS if len(target.lines) == 1 else edit_prompt.STOPS
         call = LinkedCancel(self.token)
         parts: list[str] = []
 
@@ -139,7 +140,7 @@ class Rewriter:
             prompt=prompt,
             max_tokens=budget,
             temperature=0.0,
-            stop=(*edit_prompt.STOPS, *(fim.stops if fim else ())),
+            stop=(*stops, *(fim.stops if fim else ())),
             reserve=budget,
             cache_slot=f"next-edit:{self.path}",  # its start is the same for every place
             prompt_lookup=True,

@@ -189,7 +189,8 @@ def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(
     assert (
         "-    a = fetch(url, headers)\n+    a = fetch(url, headers, timeout=10)\n" in asked.prompt
     )
-    assert asked.prompt.endswith("     log(a)\n-    b = fetch(other, auth)\n")
+    assert asked.prompt.endswith("@@ -4,1 +4,1 @@\n-    b = fetch(other, auth)\n")
+    assert "\n" in asked.stop  # a line replaces a line: its end ends the answer
     record = client.call("requests/get", {"id": result["requestId"]})
     assert record["model"] == "m.gguf" and record["timings"]["completion_tokens"] > 0
     assert '"kind": "similar"' in record["output"] and '"candidates": 1' in record["output"]

@@ -25,7 +25,7 @@ BEFORE = (
 AFTER = BEFORE.replace("fetch(url, headers)", "fetch(url, headers, timeout=10)")
 
 
-def test_the_prompt_shows_the_change_then_removes_the_target_lines() -> None:
+def test_the_prompt_shows_the_change_then_removes_the_target_lines_alike() -> None:
     recent = changes(BEFORE, AFTER, near_line=2)
     target = target_of(AFTER, Span(4, 9, 4, 26))
     assert target is not None
@@ -34,12 +34,10 @@ def test_the_prompt_shows_the_change_then_removes_the_target_lines() -> None:
         "<|file_sep|>app.py.diff\n"
         "--- a/app.py\n"
         "+++ b/app.py\n"
-        "@@ -1,2 +1,2 @@\n"
-        " def load(session):\n"
+        "@@ -2,1 +2,1 @@\n"
         "-    a = fetch(url, headers)\n"
         "+    a = fetch(url, headers, timeout=10)\n"
-        "@@ -3,2 +3,2 @@\n"
-        "     log(a)\n"
+        "@@ -4,1 +4,1 @@\n"
         "-    b = fetch(other, auth)\n"
     )
 
