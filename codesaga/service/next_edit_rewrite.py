@@ -136,13 +136,15 @@ class Rewriter:
             if edit_prompt.finished("".join(parts)):
                 call.stop("done")
 
+        # No cache slot: the places of one request share the prompt's start anyway (the
+        # model's cache keeps what the last prompt read), and a slot's saved state would take
+        # room from the documents' completion states.
         generation = GenerationRequest(
             prompt=prompt,
             max_tokens=budget,
             temperature=0.0,
             stop=(*stops, *(fim.stops if fim else ())),
             reserve=budget,
-            cache_slot=f"next-edit:{self.path}",  # its start is the same for every place
             prompt_lookup=True,
             logprobs=True,
             sources=(self.path,),
