@@ -80,11 +80,22 @@ def changes(before: str, content: str, near_line: int | None) -> list[Change]:
     nearest to line ``near_line`` of ``content`` (the last edit's) last: that is the one the
     model follows most."""
     old, new = _lines(before), _lines(content)
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    # Recent edits touch a few places of a file that may be long: the lines both versions
+    # share at either end are not compared line by line.
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    middle = difflib.SequenceMatcher(
+        None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False
+    )
     found = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in middle.get_opcodes():
         if tag == "equal" or max(i2 - i1, j2 - j1) > MAX_CHANGE_LINES:
             continue
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         context = tuple(new[max(0, j1 - CONTEXT_LINES) : j1])
         found.append(Change(i1 + 1, tuple(old[i1:i2]), j1 + 1, tuple(new[j1:j2]), context))
     if near_line is not None:
