@@ -16,7 +16,6 @@ it would find is stale.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -38,8 +37,6 @@ from codesaga.service.next_edit_rewrite import LinkedCancel, Rewriter
 from codesaga.service.next_edit_stats import NextEditStats
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
 from codesaga.settings import Live, Settings, live
-
-logger = logging.getLogger(__name__)
 
 MAX_EDITS = 8  # suggestions per request unless it asks for fewer (or more, up to 32)
 CANDIDATES = 16  # asked of the finder: some turn out to be no suggestion
@@ -144,7 +141,8 @@ class NextEdits:
         _check_cursor(request)
         if request.edits is not None:
             self.history.replace(request.path, request.edits)
-        history, before = verified(request.content, self.history.edits(request.path))
+        kept = self.history.edits(request.path)
+        history, before = verified(request.content, kept)
         language = self._language(request)
         summary = {
             "path": request.path,
@@ -158,6 +156,9 @@ class NextEdits:
         try:
             with journaled(self.journal, RequestType.NEXT_EDIT, summary, self._active) as record:
                 record.transition(RequestStatus.PROCESSING)
+                if len(history) < len(kept):  # the editor's edits and its text disagree
+                    n = len(kept) - len(history)
+                    record.warnings.append(f"left out {n} edit{'s' * (n > 1)} not in the content")
                 self.journal.save(record)
                 limit = max(CANDIDATES, request.max_edits)
                 found = self._find(request.content, language, history, request.cursor, {}, limit)

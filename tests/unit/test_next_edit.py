@@ -145,8 +145,10 @@ def test_edits_sent_with_document_edit_are_the_history_the_places_are_found_from
     next_edit(client, edits=[wire(EDIT)])
     assert finder.asked[-1][2] == [EDIT]
     # Edits that do not lead to the content are left out (here: all of them).
-    next_edit(client, content=BEFORE)
+    stale = next_edit(client, content=BEFORE)
     assert finder.asked[-1][2] == []
+    record = client.call("requests/get", {"id": stale["requestId"]})
+    assert record["warnings"] == ["left out 1 edit not in the content"]
 
 
 def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
