@@ -22,6 +22,7 @@ from codesaga.settings import Live, Settings, load_settings
 
 if TYPE_CHECKING:
     from codesaga.daemon.dispatch import Daemon
+    from codesaga.service.next_edit import CandidateFinder
 
 
 def llama_cpp_factory(settings: Settings) -> EngineFactory:
@@ -75,15 +76,24 @@ def build_assistant(
     return Assistant(settings, runner, journal or MemoryJournal())
 
 
-def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None) -> Daemon:
+def build_daemon(
+    settings: Settings,
+    engine_factory: EngineFactory | None = None,
+    *,
+    next_edit_finder: CandidateFinder | None = None,
+) -> Daemon:
     """The daemon's graph: scheduler, response cache, disk journal and feedback store, all
-    sharing one holder of the settings in force (a reload replaces them there)."""
+    sharing one holder of the settings in force (a reload replaces them there). Tests pass
+    a scripted engine factory, and a scripted finder of next-edit places."""
     from codesaga.daemon.context_watch import ContextWatcher
     from codesaga.daemon.dispatch import Daemon
     from codesaga.daemon.scheduler import Scheduler
     from codesaga.service.cache import CachedRunner
     from codesaga.service.definitions import Definitions
     from codesaga.service.journal import DiskJournal
+    from codesaga.service.next_edit import NextEdits
+    from codesaga.service.next_edit_find import find_candidates
+    from codesaga.service.next_edit_stats import NextEditStats
     from codesaga.service.sessions import Chats, DiskSessionStore
     from codesaga.service.stores import DiskStore
 
@@ -106,4 +116,12 @@ def build_daemon(settings: Settings, engine_factory: EngineFactory | None = None
     assistant = Assistant(shared, router, journal, completer)
     chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))
     watcher = ContextWatcher(completer)
-    return Daemon(shared, assistant, scheduler, journal, feedback, chats, router, watcher)
+    # Next edits use the completion model as the completer does, and count what became of
+    # their suggestions with the feedback.
+    next_edits = NextEdits(
+        shared, completer.runner, journal, NextEditStats(feedback),
+        find=next_edit_finder or find_candidates, active=assistant.active,
+    )  # fmt: skip
+    return Daemon(
+        shared, assistant, scheduler, journal, feedback, chats, router, watcher, next_edits
+    )

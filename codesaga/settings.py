@@ -128,6 +128,12 @@ class Settings:
         "(erring low: a share the model cannot reach would push the threshold to its 4x "
         "bound and hide most suggestions).",
     )
+    next_edit: bool = _key(
+        True,
+        "Next-edit suggestions: after an edit, where the next one goes and what it is (a "
+        "rename's other occurrences, a changed signature's calls, lines like the one just "
+        "changed), at idle priority; false answers every nextEdit with no edit.",
+    )
     state_cache_mib: int = _key(
         128,
         "MiB of saved KV-cache states per local model: documents being completed and chat "

@@ -21,6 +21,7 @@ from codesaga.cli.commands import (
     generate,
     hook,
     models,
+    next_edit,
     requests,
     rewrite,
     saga,
@@ -41,7 +42,7 @@ app = typer.Typer(
 )
 
 # The order of `codesaga --help`: the tasks first, then what manages them.
-TOP_LEVEL = (generate, rewrite, complete, chat, stats)
+TOP_LEVEL = (generate, rewrite, complete, next_edit, chat, stats)
 GROUPS = {
     "models": models,
     "config": config,

@@ -19,6 +19,7 @@ from codesaga.daemon.handlers.base import Call, Method
 from codesaga.daemon.handlers.control import ControlMethods
 from codesaga.daemon.handlers.journal import JournalMethods
 from codesaga.daemon.handlers.models import ModelMethods
+from codesaga.daemon.handlers.next_edit import NextEditMethods
 from codesaga.daemon.handlers.sessions import SessionMethods
 from codesaga.daemon.handlers.tasks import TaskMethods
 from codesaga.daemon.live_settings import SettingsControl
@@ -27,6 +28,7 @@ from codesaga.protocol import jsonrpc as p
 from codesaga.protocol.jsonrpc import RpcError
 from codesaga.protocol.params import decode
 from codesaga.service.journal import Journal
+from codesaga.service.next_edit import NextEdits
 from codesaga.service.routing import Router
 from codesaga.service.sessions import Chats
 from codesaga.service.stores import KeyValueStore
@@ -52,6 +54,7 @@ class Daemon:
         chats: Chats,
         router: Router,
         context_watcher: ContextWatcher,
+        next_edits: NextEdits,
     ) -> None:
         self.router = router
         self.assistant = assistant
@@ -60,6 +63,7 @@ class Daemon:
         self.journal = journal
         self.feedback = feedback
         self.context_watcher = context_watcher
+        self.next_edits = next_edits
         self.started_at = time.time()
         self.last_activity = time.monotonic()
         self.connections: set[Connection] = set()
@@ -69,13 +73,16 @@ class Daemon:
         self.stop_requested = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="task")
         self.live = SettingsControl(settings, scheduler, assistant, self.router, self.executor)
-        self._journal_methods = JournalMethods(journal, feedback, assistant.completer, self.router)
+        self._journal_methods = JournalMethods(
+            journal, feedback, assistant.completer, self.router, next_edits.stats
+        )
         self.methods: dict[str, Method[Any]] = {}
         for family in (
             ControlMethods(self),
             TaskMethods(assistant, chats, self.live, context_watcher),
             SessionMethods(chats, self.live),
             ModelMethods(self.live, scheduler, self.router),
+            NextEditMethods(next_edits, self.live),
             self._journal_methods,
         ):
             self.methods.update(family.methods())

@@ -9,6 +9,7 @@ class RequestType(StrEnum):
     ERROR_FIX = "error-fix"
     GENERATE = "generate"
     CHAT = "chat"
+    NEXT_EDIT = "nextEdit"  # the method's name: a suggestion of where and what to edit next
 
 
 class RequestStatus(StrEnum):

@@ -23,6 +23,7 @@ TASK_ROLES = {
     "fix": Role.FIX,
     "complete": Role.COMPLETION,
     "chat": Role.CHAT,
+    "nextEdit": Role.COMPLETION,  # its rewrites use the completion model
 }
 
 # JSON-RPC's own codes for protocol faults

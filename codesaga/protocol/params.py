@@ -225,6 +225,70 @@ class ChatParams(TaskParams, frozen=True, kw_only=True):
             raise ValueError("missing parameter 'messages'")
 
 
+# -- next edits ---------------------------------------------------------------------------
+
+MAX_HISTORY = 64  # edits a nextEdit may send as the document's history
+MAX_NEXT_EDITS = 32
+
+
+class TextRange(Params, frozen=True, kw_only=True):
+    """1-based lines and columns, the end exclusive (a column counts code points)."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
+def _check_range(where: str, r: TextRange) -> None:
+    if min(r.start_line, r.start_column, r.end_line, r.end_column) < 1:
+        raise ValueError(f"{where}: lines and columns start at 1")
+    if (r.end_line, r.end_column) < (r.start_line, r.start_column):
+        raise ValueError(f"{where} ends before it starts")
+
+
+class TextChange(Params, frozen=True, kw_only=True):
+    """One edit of a document: ``range`` (in the text before it) held ``removed``, and
+    ``text`` replaced it."""
+
+    range: TextRange
+    text: str
+    removed: str
+
+
+class DocumentEditParams(TextChange, frozen=True, kw_only=True):
+    path: str
+    language: str | None = None
+    version: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_range("range", self.range)
+
+
+class NextEditParams(TaskParams, frozen=True, kw_only=True):
+    path: str
+    content: str
+    line: int | None = None
+    column: int | None = None
+    language: str | None = None
+    workspace: str | None = None
+    edits: list[TextChange] | None = None
+    max_edits: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.line is None) != (self.column is None):
+            raise ValueError("give the cursor as both line and column, or neither")
+        if self.line is not None and self.column is not None and min(self.line, self.column) < 1:
+            raise ValueError("line and column start at 1")
+        if self.edits is not None:
+            if len(self.edits) > MAX_HISTORY:
+                raise ValueError(f"at most {MAX_HISTORY} edits")
+            for i, edit in enumerate(self.edits):
+                _check_range(f"edits[{i}].range", edit.range)
+        if self.max_edits is not None and not 1 <= self.max_edits <= MAX_NEXT_EDITS:
+            raise ValueError(f"maxEdits must be between 1 and {MAX_NEXT_EDITS}")
+
+
 # -- chat sessions -------------------------------------------------------------------------
 
 
@@ -288,6 +352,8 @@ METHODS: dict[str, type[Params]] = {
     "complete": CompleteParams,
     "context/add": ContextAddParams,
     "chat": ChatParams,
+    "document/edit": DocumentEditParams,
+    "nextEdit": NextEditParams,
     "sessions/open": SessionsOpenParams,
     "sessions/list": NoParams,
     "sessions/get": SessionParams,

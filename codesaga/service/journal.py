@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from codesaga.domain.enums import RequestStatus, RequestType
-from codesaga.domain.requests import RequestRecord
-from codesaga.service.processes import owner_alive
+from codesaga.domain.errors import CancelledError
+from codesaga.domain.requests import RequestRecord, new_request_id
+from codesaga.service.processes import current_owner, owner_alive
 from codesaga.service.stores import DiskStore
 
 
@@ -34,6 +36,35 @@ class Journal(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@contextmanager
+def journaled(
+    journal: Journal,
+    kind: RequestType,
+    summary: dict[str, Any],
+    active: MutableMapping[str, RequestRecord] | None = None,
+) -> Iterator[RequestRecord]:
+    """Journal a request from pending to its final state, whatever happens inside; while it
+    runs it is in ``active`` (what ``status`` lists as processing)."""
+    record = RequestRecord(
+        new_request_id(), kind, summary, created_at=time.time(), owner=current_owner()
+    )
+    journal.save(record)
+    if active is not None:
+        active[record.id] = record
+    try:
+        yield record
+    except BaseException as exc:
+        record.error = str(exc) or type(exc).__name__
+        record.finished_at = time.time()
+        cancelled = isinstance(exc, CancelledError | KeyboardInterrupt)
+        record.status = RequestStatus.CANCELLED if cancelled else RequestStatus.FAILED
+        journal.save(record)
+        raise
+    finally:
+        if active is not None:
+            active.pop(record.id, None)
 
 
 ABANDONED = "the process running this request stopped before it finished (killed or crashed)"

@@ -19,14 +19,13 @@ from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.errors import CancelledError, InputError, ModelError
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
-from codesaga.domain.requests import RequestRecord, new_request_id
+from codesaga.domain.requests import RequestRecord
 from codesaga.domain.retry import FailedRewrite
 from codesaga.domain.source import decode_source
 from codesaga.engine.port import Finished, GenerationRequest
 from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
-from codesaga.service.journal import Journal
-from codesaga.service.processes import current_owner
+from codesaga.service.journal import Journal, journaled
 from codesaga.service.rewrite_loop import Tries, refusal_after, rewrite_with_retries
 from codesaga.service.rewrite_warnings import rewrite_warnings
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
@@ -266,22 +265,8 @@ class Assistant:
     @contextmanager
     def _journaled(self, kind: RequestType, summary: dict[str, Any]) -> Iterator[RequestRecord]:
         """Journal a request from pending to its final state, whatever happens inside."""
-        record = RequestRecord(
-            new_request_id(), kind, summary, created_at=time.time(), owner=current_owner()
-        )
-        self.journal.save(record)
-        self.active[record.id] = record
-        try:
+        with journaled(self.journal, kind, summary, self.active) as record:
             yield record
-        except BaseException as exc:
-            record.error = str(exc) or type(exc).__name__
-            record.finished_at = time.time()
-            cancelled = isinstance(exc, CancelledError | KeyboardInterrupt)
-            record.status = RequestStatus.CANCELLED if cancelled else RequestStatus.FAILED
-            self.journal.save(record)
-            raise
-        finally:
-            self.active.pop(record.id, None)
 
     def _done(self, record: RequestRecord, result: TaskResult) -> TaskResult:
         record.output = result.text

@@ -38,6 +38,15 @@ export interface ContextAddParams {
   workspace?: string;
 }
 
+export interface DocumentEditParams {
+  range: TextRange;
+  text: string;
+  removed: string;
+  path: string;
+  language?: string;
+  version?: number;
+}
+
 export interface FeedbackParams {
   request_id: string;
   accepted: boolean;
@@ -72,6 +81,19 @@ export interface InitializeParams {
 export interface ModelsLoadParams {
   role: string;
   model: string;
+}
+
+export interface NextEditParams {
+  model?: string;
+  stream?: boolean;
+  path: string;
+  content: string;
+  line?: number;
+  column?: number;
+  language?: string;
+  workspace?: string;
+  edits?: TextChange[];
+  maxEdits?: number;
 }
 
 export type NoParams = Record<string, never>;
@@ -156,6 +178,19 @@ export interface Retry {
   problem: string;
 }
 
+export interface TextChange {
+  range: TextRange;
+  text: string;
+  removed: string;
+}
+
+export interface TextRange {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
 export interface Methods {
   "initialize": InitializeParams;
   "status": NoParams;
@@ -166,6 +201,8 @@ export interface Methods {
   "complete": CompleteParams;
   "context/add": ContextAddParams;
   "chat": ChatParams;
+  "document/edit": DocumentEditParams;
+  "nextEdit": NextEditParams;
   "sessions/open": SessionsOpenParams;
   "sessions/list": NoParams;
   "sessions/get": SessionParams;

@@ -50,6 +50,8 @@ METHODS = [
     "complete",
     "context/add",
     "chat",
+    "document/edit",
+    "nextEdit",
     "status",
     "models/list",
     "requests/list",
@@ -132,6 +134,9 @@ def messages() -> Any:
                             "name",
                             "status",
                             "type",
+                            "range",
+                            "removed",
+                            "edits",
                         ]
                     ),
                     json_values(),

@@ -14,11 +14,14 @@ import pytest
 from codesaga.daemon.handlers.control import ControlMethods
 from codesaga.daemon.handlers.journal import JournalMethods
 from codesaga.daemon.handlers.models import ModelMethods
+from codesaga.daemon.handlers.next_edit import NextEditMethods
 from codesaga.daemon.handlers.sessions import SessionMethods
 from codesaga.daemon.handlers.tasks import TaskMethods
 from codesaga.protocol import params as t
 from codesaga.protocol.jsonrpc import INVALID_PARAMS, RpcError
 
+RANGE = {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 4}
+BACKWARDS = {"range": {**RANGE, "startColumn": 5}, "text": "", "removed": ""}
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 # Said once for every task method, in "Streaming and cancellation", not under each method.
 EVERY_TASK = {"stream", "model"}
@@ -31,6 +34,7 @@ def registered() -> dict[str, type[t.Params]]:
         TaskMethods.methods,
         SessionMethods.methods,
         ModelMethods.methods,
+        NextEditMethods.methods,
         JournalMethods.methods,
     ]
 
@@ -112,6 +116,26 @@ def test_a_table_row_names_no_field_the_type_does_not_take() -> None:
         (t.RefactorParams, {"content": "x"}, "name the file with path or label"),
         (t.ContextAddParams, {"path": "/a.py", "origin": "typed"}, "origin must be one of"),
         (t.ModelsLoadParams, {"role": "poet", "model": "m"}, "unknown role 'poet'"),
+        (t.DocumentEditParams, {"path": "/a.py", "text": "", "removed": ""}, "'range'"),
+        (t.DocumentEditParams, {"path": "/a", "range": RANGE, "text": 1, "removed": ""}, "'text'"),
+        (
+            t.DocumentEditParams,
+            {"path": "/a", "range": {**RANGE, "startLine": 0}, "text": "", "removed": ""},
+            "range: lines and columns start at 1",
+        ),
+        (t.NextEditParams, {"path": "/a.py"}, "missing parameter 'content'"),
+        (t.NextEditParams, {"path": "/a", "content": "", "line": 2}, "both line and column"),
+        (t.NextEditParams, {"path": "/a", "content": "", "maxEdits": 0}, "maxEdits must be"),
+        (
+            t.NextEditParams,
+            {"path": "/a", "content": "", "edits": [{"range": RANGE, "text": ""}]},
+            "missing parameter 'edits[0].removed'",
+        ),
+        (
+            t.NextEditParams,
+            {"path": "/a", "content": "", "edits": [BACKWARDS]},
+            "edits[0].range ends before it starts",
+        ),
     ],
 )
 def test_invalid_params_are_refused_naming_what_is_wrong(

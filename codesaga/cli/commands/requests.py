@@ -25,7 +25,7 @@ def requests_list(
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--type", help="completion, refactor, error-fix, generate or chat."),
+        typer.Option("--type", help="completion, refactor, error-fix, generate, chat or nextEdit."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Newest N requests.")] = 20,
     as_json: JsonOpt = False,

@@ -17,7 +17,7 @@ app = typer.Typer()  # its commands join the root's
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Per model: usage, mean and p95 response time, tokens/s, last use, accuracy; the
     confidence gate per model and language: suggestions shown, gated, accepted, rejected, and
-    the threshold in force."""
+    the threshold in force; next edits: requests, answered with edits or none, accepted."""
     import datetime
 
     result = Invocation.of(ctx).control("stats")
@@ -74,6 +74,7 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             )
         render.stdout.print(reuse)
     _gate_table(result.get("gate") or {})
+    _next_edits(result.get("nextEdit") or {})
 
 
 def _gate_table(gate: dict[str, Any]) -> None:
@@ -103,3 +104,16 @@ def _gate_table(gate: dict[str, Any]) -> None:
             format(lane["threshold"], ".3f"),
         )
     render.stdout.print(table)
+
+
+def _next_edits(counts: dict[str, int]) -> None:
+    """Next-edit suggestions: how many requests found something, and what users made of it."""
+    if not counts.get("requests"):
+        return
+    rated = counts.get("accepted", 0) + counts.get("rejected", 0)
+    rate = f", {counts.get('accepted', 0) / rated:.0%} accepted" if rated else ""
+    render.stdout.print(
+        f"next edits: {counts['requests']} requests, {counts.get('suggested', 0)} with edits, "
+        f"{counts.get('empty', 0)} with none; feedback: {counts.get('accepted', 0)} accepted, "
+        f"{counts.get('rejected', 0)} rejected{rate}"
+    )

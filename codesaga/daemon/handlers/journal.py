@@ -16,6 +16,7 @@ from codesaga.protocol import params as t
 from codesaga.protocol.jsonrpc import RpcError
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal
+from codesaga.service.next_edit_stats import NextEditStats
 from codesaga.service.routing import Router
 from codesaga.service.stores import KeyValueStore
 
@@ -24,12 +25,18 @@ SWEEP_SECONDS = 30.0  # how often a listing may re-check the journal for dead re
 
 class JournalMethods:
     def __init__(
-        self, journal: Journal, feedback: KeyValueStore, completer: Completer, router: Router
+        self,
+        journal: Journal,
+        feedback: KeyValueStore,
+        completer: Completer,
+        router: Router,
+        next_edits: NextEditStats,
     ) -> None:
         self.journal = journal
         self.feedback = feedback
         self.completer = completer
         self.router = router
+        self.next_edits = next_edits
         self._swept_at = -SWEEP_SECONDS  # the journal's first listing sweeps
 
     def methods(self) -> dict[str, Method[Any]]:
@@ -75,6 +82,7 @@ class JournalMethods:
             "completion": self.completer.stats(),
             "gate": await call.off_loop(self.completer.gate.report),
             "upstreams": self.router.describe(),
+            "nextEdit": await call.off_loop(self.next_edits.report),
         }
 
     def _model_stats(self) -> list[dict[str, Any]]:
@@ -91,6 +99,10 @@ class JournalMethods:
 
     async def rate(self, call: Call, params: t.FeedbackParams) -> Any:
         record = await call.off_loop(lambda: self.journal.get(params.request_id))
+        if record is not None and record.type == RequestType.NEXT_EDIT:
+            # A next edit's acceptance is its own rate, not its model's: most are computed.
+            await call.off_loop(lambda: self.next_edits.rated(params.accepted))
+            return {"model": record.model, "accepted": params.accepted}
         if record is None or record.model is None:
             raise RpcError(p.INVALID_PARAMS, f"no finished request {params.request_id!r} to rate")
         self.feedback.incr(f"shown:{record.model}")

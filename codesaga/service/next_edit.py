@@ -1,0 +1,248 @@
+"""Next-edit suggestions: after an edit, where the next one goes and what it is.
+
+A request: the document's recent edits (kept from ``document/edit``, or sent along), checked
+against its content; the candidate places (``find_candidates``, ranked without the model);
+for a computed kind (a rename) the edit as found, for the others a rewrite of the place's
+lines by the completion model (domain/next_edit_prompt.py says how, and why only those lines),
+at most MAX_MODEL_CALLS per request within MODEL_BUDGET_SECONDS. A rewrite that changes
+nothing, or that undoes one of the user's recent edits, is no suggestion.
+
+The model runs at idle priority: a request someone waits for (a completion) stops it, and
+the answer is then what was found without it. A ``document/edit`` of the same document, a
+newer ``nextEdit`` for it, or ``$/cancel`` cancels the request: the document changed, so what
+it would find is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from codesaga.domain.edit_sequence import last_place, verified
+from codesaga.domain.edits import TextEdit, bounds, offset
+from codesaga.domain.enums import RequestStatus, RequestType
+from codesaga.domain.errors import InputError
+from codesaga.domain.languages import detect_language, language_by_name
+from codesaga.domain.next_edit_locations import Candidate, reverts
+from codesaga.domain.requests import RequestRecord
+from codesaga.engine.port import CancelToken
+from codesaga.service.edit_history import EditHistory
+from codesaga.service.journal import Journal, journaled
+from codesaga.service.next_edit_find import find_candidates
+from codesaga.service.next_edit_rewrite import LinkedCancel, Rewriter
+from codesaga.service.next_edit_stats import NextEditStats
+from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
+from codesaga.settings import Live, Settings, live
+
+MAX_EDITS = 8  # suggestions per request unless it asks for fewer (or more, up to 32)
+CANDIDATES = 16  # asked of the finder: some turn out to be no suggestion
+
+
+class CandidateFinder(Protocol):
+    """``find_candidates``'s signature (the contract of codesaga/service/next_edit_find.py)."""
+
+    def __call__(
+        self,
+        content: str,
+        language: str | None,
+        history: Sequence[TextEdit],
+        cursor: tuple[int, int] | None,
+        others: Mapping[str, str] = ...,
+        limit: int = ...,
+    ) -> list[Candidate]: ...
+
+
+@dataclass(frozen=True)
+class NextEditRequest:
+    path: str
+    content: str
+    cursor: tuple[int, int] | None = None  # 1-based line and column
+    language: str | None = None
+    edits: Sequence[TextEdit] | None = None  # replaces the document's history when given
+    max_edits: int = MAX_EDITS
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    edit: TextEdit  # its span is in the request's content
+    kind: str
+    confidence: float
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.edit.span
+        return {
+            "range": {
+                "startLine": s.start_line,
+                "startColumn": s.start_column,
+                "endLine": s.end_line,
+                "endColumn": s.end_column,
+            },
+            "text": self.edit.text,
+            "kind": self.kind,
+            "confidence": round(self.confidence, 4),
+        }
+
+
+@dataclass(frozen=True)
+class NextEditResult:
+    request_id: str | None  # None: next edits are turned off, nothing was journaled
+    suggestions: list[Suggestion]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"requestId": self.request_id, "edits": [s.to_json() for s in self.suggestions]}
+
+
+class NextEdits:
+    def __init__(
+        self,
+        settings: Settings | Live,
+        runner: ModelRunner,
+        journal: Journal,
+        stats: NextEditStats,
+        *,
+        find: CandidateFinder = find_candidates,
+        history: EditHistory | None = None,
+        active: MutableMapping[str, RequestRecord] | None = None,
+    ) -> None:
+        self._live = live(settings)
+        self.runner = runner
+        self.journal = journal
+        self.stats = stats
+        self.history = history or EditHistory()
+        self._find = find
+        self._active = active  # the requests ``status`` lists as processing
+        self._lock = threading.Lock()
+        self._running: dict[str, LinkedCancel] = {}  # by document
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._live.current.next_edit)
+
+    def edited(
+        self, path: str, edit: TextEdit, *, version: int | None = None, language: str | None = None
+    ) -> None:
+        """An editor's edit of document ``path``: kept, and a next edit being found for the
+        document is cancelled (it would be stale)."""
+        if not self.enabled:
+            return
+        if self.history.record(path, edit, version=version, language=language):
+            with self._lock:
+                running = self._running.pop(path, None)
+            if running is not None:
+                running.stop(f"{path} was edited: its next edit was cancelled")
+
+    def suggest(self, request: NextEditRequest, run: RunOptions = NO_OPTIONS) -> NextEditResult:
+        if not self.enabled:
+            return NextEditResult(None, [])
+        _check_cursor(request)
+        if request.edits is not None:
+            self.history.replace(request.path, request.edits)
+        kept = self.history.edits(request.path)
+        history, before = verified(request.content, kept)
+        language = self._language(request)
+        summary = {
+            "path": request.path,
+            "language": language,
+            "line": request.cursor[0] if request.cursor else None,
+            "column": request.cursor[1] if request.cursor else None,
+            "edits": len(history),
+        }
+        self.stats.count("requests")
+        token = self._start(request.path, run.cancel)
+        try:
+            with journaled(self.journal, RequestType.NEXT_EDIT, summary, self._active) as record:
+                record.transition(RequestStatus.PROCESSING)
+                if len(history) < len(kept):  # the editor's edits and its text disagree
+                    n = len(kept) - len(history)
+                    record.warnings.append(f"left out {n} edit{'s' * (n > 1)} not in the content")
+                self.journal.save(record)
+                limit = max(CANDIDATES, request.max_edits)
+                found = self._find(request.content, language, history, request.cursor, {}, limit)
+                rewriter = Rewriter(
+                    self.runner, request.path, request.content, (history, before), token,
+                    record, run.model,
+                )  # fmt: skip
+                chosen = self._choose(request, history, found, rewriter)
+                record.output = json.dumps(
+                    {"candidates": len(found), "edits": [s.to_json() for s in chosen]}
+                )
+                record.finished_at = time.time()
+                record.transition(RequestStatus.COMPLETED)
+                self.journal.save(record)
+        finally:
+            self._end(request.path, token)
+        self.stats.count("suggested" if chosen else "empty")
+        return NextEditResult(record.id, chosen)
+
+    def _language(self, request: NextEditRequest) -> str:
+        named = request.language or self.history.language(request.path)
+        language = language_by_name(named) if named else None
+        return (language or detect_language(request.path, request.content)).id
+
+    def _start(self, path: str, cancel: CancelToken | None) -> LinkedCancel:
+        """A request for ``path`` starts: the one still running for it is stale."""
+        token = LinkedCancel(cancel)
+        with self._lock:
+            older = self._running.get(path)
+            self._running[path] = token
+        if older is not None:
+            older.stop(f"a newer next edit of {path} replaced this one")
+        return token
+
+    def _end(self, path: str, token: LinkedCancel) -> None:
+        with self._lock:
+            if self._running.get(path) is token:
+                del self._running[path]
+
+    def _choose(
+        self,
+        request: NextEditRequest,
+        history: list[TextEdit],
+        candidates: list[Candidate],
+        rewriter: Rewriter,
+    ) -> list[Suggestion]:
+        """The suggestions, best first: the candidates' computed edits and, while the budget
+        lasts, the model's rewrites; none that undoes a recent edit, touches the place just
+        edited or overlaps a better one."""
+        last = last_place(request.content, history)
+        chosen: list[Suggestion] = []
+        for candidate in sorted(candidates, key=lambda c: -c.score):
+            if len(chosen) >= request.max_edits:
+                break
+            rewriter.token.check()
+            found: tuple[TextEdit, float] | None = None
+            if candidate.edit is None:
+                found = rewriter.rewrite(candidate)
+            elif _applies(request.content, candidate.edit):
+                found = (candidate.edit, candidate.score)
+            if found is None:
+                continue
+            edit, sureness = found
+            if reverts(edit, history) or (last is not None and edit.span.overlaps(last)):
+                continue
+            if any(edit.span.overlaps(s.edit.span) for s in chosen):
+                continue
+            chosen.append(Suggestion(edit, candidate.kind, sureness))
+        return chosen
+
+
+def _check_cursor(request: NextEditRequest) -> None:
+    if request.cursor is None:
+        return
+    try:
+        offset(request.content, *request.cursor)
+    except ValueError as exc:
+        raise InputError(f"the cursor is not in content: {exc}") from None
+
+
+def _applies(content: str, edit: TextEdit) -> bool:
+    """Whether ``edit``'s span is in ``content`` and covers what it says it removes."""
+    try:
+        start, end = bounds(content, edit.span)
+    except ValueError:
+        return False
+    return content[start:end] == edit.removed

@@ -1,0 +1,357 @@
+"""Next-edit suggestions through an in-process daemon: a scripted engine (behind the real
+scheduler) and a scripted finder of places, so what is tested is what the daemon does with
+them: the history it keeps, the rewrites it keeps or drops, cancellation, the setting, the
+journal, and the counts in stats."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.bootstrap import build_daemon
+from codesaga.domain.edits import Span, TextEdit
+from codesaga.domain.errors import CancelledError, UsageError
+from codesaga.domain.next_edit_locations import Candidate
+from codesaga.engine.fake import FakeEngine
+from codesaga.inprocess import LocalClient
+from codesaga.service.next_edit_rewrite import MAX_MODEL_CALLS
+from codesaga.settings import load_settings
+from tests.ggufgen import write_gguf
+
+PATH = "/w/net.py"
+BEFORE = (
+    "def load(session):\n"
+    "    a = fetch(url, headers)\n"
+    "    log(a)\n"
+    "    b = fetch(other, auth)\n"
+    "    return a, b\n"
+)
+# The user's edit: an argument added to the first call.
+EDIT = TextEdit(Span(2, 27, 2, 27), "", ", timeout=10")
+CONTENT = BEFORE.replace("fetch(url, headers)", "fetch(url, headers, timeout=10)")
+SECOND_CALL = Span(4, 9, 4, 27)  # "fetch(other, auth)"
+GOOD = "+    b = fetch(other, auth, timeout=10)\n"
+
+
+def wire(edit: TextEdit) -> dict[str, Any]:
+    s = edit.span
+    return {
+        "range": {
+            "startLine": s.start_line,
+            "startColumn": s.start_column,
+            "endLine": s.end_line,
+            "endColumn": s.end_column,
+        },
+        "removed": edit.removed,
+        "text": edit.text,
+    }
+
+
+@dataclass
+class Finder:
+    """Answers with the candidates it is given, and records what it was asked."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    asked: list[tuple[str, str | None, list[TextEdit], tuple[int, int] | None]] = field(
+        default_factory=list
+    )
+
+    def __call__(
+        self,
+        content: str,
+        language: str | None,
+        history: Sequence[TextEdit],
+        cursor: tuple[int, int] | None,
+        others: Mapping[str, str] = {},  # the contract's signature; never mutated
+        limit: int = 8,
+    ) -> list[Candidate]:
+        self.asked.append((content, language, list(history), cursor))
+        return self.candidates[:limit]
+
+
+def similar(span: Span = SECOND_CALL, score: float = 0.7) -> Candidate:
+    window = Span(max(1, span.start_line - 2), 1, span.end_line + 2, 1)
+    return Candidate(span, "similar", score, None, window)
+
+
+class Daemon:
+    def __init__(self, tmp_path: Path, engine: FakeEngine, finder: Finder) -> None:
+        self.home, self.model = tmp_path / "home", write_gguf(tmp_path / "m.gguf")
+        self.engine, self.finder = engine, finder
+        self.client: LocalClient | None = None
+
+    def start(self, **settings: str) -> LocalClient:
+        self.stop()
+        env = {
+            "CODESAGA_HOME": str(self.home),
+            "CODESAGA_MODEL": str(self.model),
+            "CODESAGA_COMPLETION_SPECULATE": "false",  # no background use of the script
+            **{f"CODESAGA_{k.upper()}": v for k, v in settings.items()},
+        }
+        loaded = load_settings(env)
+        engine = self.engine
+        daemon = build_daemon(loaded, lambda resolved: engine, next_edit_finder=self.finder)
+        self.client = LocalClient(loaded, daemon)
+        return self.client
+
+    def stop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(n_ctx=4096)
+
+
+@pytest.fixture
+def finder() -> Finder:
+    return Finder()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, engine: FakeEngine, finder: Finder) -> Iterator[Daemon]:
+    started = Daemon(tmp_path, engine, finder)
+    yield started
+    started.stop()
+
+
+def next_edit(client: LocalClient, **params: Any) -> dict[str, Any]:
+    result: dict[str, Any] = client.call("nextEdit", {"path": PATH, "content": CONTENT, **params})
+    return result
+
+
+def test_edits_sent_with_document_edit_are_the_history_the_places_are_found_from(
+    daemon: Daemon, finder: Finder
+) -> None:
+    client = daemon.start()
+    first = TextEdit(Span(2, 27, 2, 27), "", ", ")
+    second = TextEdit(Span(2, 29, 2, 29), "", "timeout=10")
+    assert client.call("document/edit", {"path": PATH, **wire(first), "version": 1}) is None
+    client.call("document/edit", {"path": PATH, **wire(second), "version": 2})
+    client.call("document/edit", {"path": PATH, **wire(second), "version": 2})  # a duplicate
+    client.call("document/edit", {"path": "/w/other.py", **wire(first)})
+    next_edit(client, line=2, column=39)
+    assert finder.asked == [(CONTENT, "python", [first, second], (2, 39))]
+
+    # Edits sent with the request replace what was kept.
+    next_edit(client, edits=[wire(EDIT)])
+    assert finder.asked[-1][2] == [EDIT]
+    # Edits that do not lead to the content are left out (here: all of them).
+    stale = next_edit(client, content=BEFORE)
+    assert finder.asked[-1][2] == []
+    record = client.call("requests/get", {"id": stale["requestId"]})
+    assert record["warnings"] == ["left out 1 edit not in the content"]
+
+
+def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    client = daemon.start()
+    rename = TextEdit(Span(4, 9, 4, 14), "fetch", "get")
+    finder.candidates = [Candidate(rename.span, "rename", 0.9, rename, None)]
+    result = next_edit(client, edits=[wire(EDIT)])
+    assert result["edits"] == [
+        {
+            "range": {"startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 14},
+            "text": "get",
+            "kind": "rename",
+            "confidence": 0.9,
+        }
+    ]
+    assert engine.history == []
+    record = client.call("requests/get", {"id": result["requestId"]})
+    assert (record["type"], record["status"]) == ("nextEdit", "completed")
+    assert record["input"]["path"] == PATH and record["input"]["edits"] == 1
+    listed = client.call("requests/list", {"type": "nextEdit"})["requests"]
+    assert [r["id"] for r in listed] == [result["requestId"]]
+
+
+def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    client = daemon.start()
+    finder.candidates = [similar()]
+    engine.enqueue(GOOD + "```\nThis adds a timeout.")  # an instruct model's chatter after it
+    result = next_edit(client, edits=[wire(EDIT)], line=2, column=39)
+    [suggestion] = result["edits"]
+    assert suggestion["range"] == {
+        "startLine": 4, "startColumn": 26, "endLine": 4, "endColumn": 26,
+    }  # fmt: skip
+    assert suggestion["text"] == ", timeout=10" and suggestion["kind"] == "similar"
+    [asked] = engine.history
+    assert asked.prompt is not None and asked.prompt_lookup and asked.temperature == 0
+    assert (
+        "-    a = fetch(url, headers)\n+    a = fetch(url, headers, timeout=10)\n" in asked.prompt
+    )
+    assert asked.prompt.endswith("@@ -4,1 +4,1 @@\n-    b = fetch(other, auth)\n")
+    assert "\n" in asked.stop  # a line replaces a line: its end ends the answer
+    record = client.call("requests/get", {"id": result["requestId"]})
+    assert record["model"] == "m.gguf" and record["timings"]["completion_tokens"] > 0
+    assert '"kind": "similar"' in record["output"] and '"candidates": 1' in record["output"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "+    b = fetch(other, auth)\n",  # the same line: nothing to change
+        "     log(a)\n",  # a context line: the model changes nothing
+        ["+    b = fetch(other, auth"] + [" x"] * 100,  # cut off: no whole line
+    ],
+)
+def test_a_rewrite_that_changes_nothing_or_is_cut_off_is_no_suggestion(
+    daemon: Daemon, finder: Finder, engine: FakeEngine, answer: str | list[str]
+) -> None:
+    client = daemon.start()
+    finder.candidates = [similar()]
+    engine.enqueue(answer)
+    result = next_edit(client, edits=[wire(EDIT)])
+    assert result["edits"] == [] and len(engine.history) == 1
+    assert client.call("stats", {})["nextEdit"]["empty"] == 1
+
+
+def test_a_rewrite_that_undoes_the_users_edit_is_no_suggestion(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    client = daemon.start()
+    renamed = "def load(session):\n    res = fetch(url)\n    log(res)\n"
+    edit = TextEdit(Span(2, 5, 2, 11), "result", "res")  # the user renamed result to res
+    finder.candidates = [similar(Span(3, 5, 3, 13))]
+    engine.enqueue("+    log(result)\n")  # the other way round
+    result = next_edit(client, content=renamed, edits=[wire(edit)])
+    assert result["edits"] == [] and len(engine.history) == 1
+
+
+def test_at_most_a_few_rewrites_per_request(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    client = daemon.start()
+    lines = [f"    x{i} = fetch(u{i}, h{i})\n" for i in range(6)]
+    content = "def f():\n    a = fetch(url, headers, timeout=10)\n" + "".join(lines)
+    finder.candidates = [similar(Span(3 + i, 5, 3 + i, 20), 0.9 - i / 10) for i in range(6)]
+    for i in range(6):
+        engine.enqueue(f"+    x{i} = fetch(u{i}, h{i}, timeout=10)\n")
+    result = next_edit(client, content=content, edits=[wire(EDIT)])
+    assert len(engine.history) == MAX_MODEL_CALLS
+    assert [e["range"]["startLine"] for e in result["edits"]] == [3, 4, 5]  # the best first
+
+
+def run_in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
+    """``call()`` on a thread; its result or exception lands in the returned list."""
+    out: list[Any] = []
+
+    def target() -> None:
+        try:
+            out.append(call())
+        except Exception as exc:
+            out.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, out
+
+
+def wait_for(condition: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_an_edit_of_the_document_cancels_its_running_next_edit(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    engine.delay = 0.1  # a rewrite of the line may take 37 tokens: 3.7 s
+    client = daemon.start()
+    finder.candidates = [similar()]
+    engine.enqueue(["+", "    b = fetch(other, auth"] + [" x"] * 300)  # slow: 300 tokens
+    thread, out = run_in_thread(lambda: next_edit(client, edits=[wire(EDIT)]))
+    wait_for(lambda: engine.history)
+    client.call("document/edit", {"path": "/w/another.py", **wire(EDIT)})  # not this one
+    time.sleep(0.1)
+    assert thread.is_alive()
+    client.call("document/edit", {"path": PATH, **wire(TextEdit(Span(1, 1, 1, 1), "", "#"))})
+    thread.join(5)
+    [error] = out
+    assert isinstance(error, CancelledError) and "was edited" in str(error)
+    [record] = client.call("requests/list", {"type": "nextEdit"})["requests"]
+    assert record["status"] == "cancelled"
+    counts = client.call("stats", {})["nextEdit"]
+    assert (counts["requests"], counts["suggested"], counts["empty"]) == (1, 0, 0)
+
+
+def test_cancel_stops_a_next_edit(daemon: Daemon, finder: Finder, engine: FakeEngine) -> None:
+    engine.delay = 0.1
+    client = daemon.start()
+    finder.candidates = [similar()]
+    engine.enqueue(["+", "    b"] + [" x"] * 300)
+    thread, out = run_in_thread(lambda: next_edit(client, edits=[wire(EDIT)]))
+    wait_for(lambda: engine.history)
+    client.cancel_current()  # $/cancel of every request of the connection
+    thread.join(5)
+    assert isinstance(out[0], CancelledError)
+
+
+def test_a_completion_takes_the_model_and_the_computed_edits_are_the_answer(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    engine.delay = 0.1
+    client = daemon.start()
+    rename = TextEdit(Span(5, 15, 5, 16), "b", "c")
+    finder.candidates = [similar(score=0.95), Candidate(rename.span, "rename", 0.9, rename, None)]
+    engine.enqueue(["+", "    b"] + [" x"] * 300)  # the rewrite: slow
+    engine.enqueue("n % 2 == 0")  # the completion
+    thread, out = run_in_thread(lambda: next_edit(client, edits=[wire(EDIT)]))
+    wait_for(lambda: engine.history)
+    completed = client.call("complete", {"prefix": "def f(n):\n    return ", "path": "/w/e.py"})
+    assert completed["text"] == "n % 2 == 0"
+    thread.join(5)
+    [result] = out
+    assert [e["kind"] for e in result["edits"]] == ["rename"]
+
+
+def test_off_there_are_no_suggestions_and_nothing_is_kept(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    client = daemon.start(next_edit="false")
+    finder.candidates = [similar()]
+    client.call("document/edit", {"path": PATH, **wire(EDIT)})
+    assert next_edit(client, edits=[wire(EDIT)]) == {"requestId": None, "edits": []}
+    assert finder.asked == [] and engine.history == []
+    assert client.call("requests/list", {"type": "nextEdit"})["requests"] == []
+    assert client.call("stats", {})["nextEdit"]["requests"] == 0
+
+
+def test_feedback_on_a_suggestion_counts_in_stats_across_restarts(
+    daemon: Daemon, finder: Finder
+) -> None:
+    client = daemon.start()
+    rename = TextEdit(Span(4, 9, 4, 14), "fetch", "get")
+    finder.candidates = [Candidate(rename.span, "rename", 0.9, rename, None)]
+    shown = next_edit(client, edits=[wire(EDIT)])
+    finder.candidates = []
+    next_edit(client)
+    rated = client.call("feedback", {"request_id": shown["requestId"], "accepted": True})
+    assert rated == {"model": None, "accepted": True}  # computed: no model wrote it
+    client.call("feedback", {"request_id": shown["requestId"], "accepted": False})
+    expected = {"requests": 2, "suggested": 1, "empty": 1, "accepted": 1, "rejected": 1}
+    assert client.call("stats", {})["nextEdit"] == expected
+    assert daemon.start().call("stats", {})["nextEdit"] == expected
+
+
+def test_wrong_params_are_refused_naming_the_field(daemon: Daemon) -> None:
+    client = daemon.start()
+    with pytest.raises(UsageError, match="missing parameter 'removed'"):
+        client.call("document/edit", {"path": PATH, "range": wire(EDIT)["range"], "text": ""})
+    with pytest.raises(UsageError, match=r"edits\[0\].range: lines and columns start at 1"):
+        bad = wire(EDIT) | {"range": {**wire(EDIT)["range"], "startColumn": 0}}
+        next_edit(client, edits=[bad])
+    with pytest.raises(UsageError, match="parameter 'content' must be str"):
+        next_edit(client, content=3)

@@ -1,0 +1,64 @@
+"""A patch's hunks for one file, and the file as it was before the patch (what
+`codesaga next-edit --diff` gives the daemon as the history)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from codesaga.domain.errors import InputError
+from codesaga.domain.patches import before_patch, file_hunks
+
+OLD = "".join(f"line {i}\n" for i in range(1, 21))
+NEW = (
+    OLD.replace("line 3\n", "line three\n")
+    .replace("line 15\n", "")
+    .replace("line 20\n", "line 20\n-- a comment\n")
+)
+
+
+def git_diff(tmp_path: Path, old: str, new: str, *options: str) -> str:
+    """What `git diff` writes when src/app.py, committed as ``old``, is now ``new``."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=tmp_path, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text(old)
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "old")
+    (tmp_path / "src" / "app.py").write_text(new)
+    return git("diff", *options)
+
+
+@pytest.mark.parametrize("options", [(), ("-U0",), ("-U1",)])
+def test_a_patch_applied_to_a_file_is_taken_back(tmp_path: Path, options: tuple[str, ...]) -> None:
+    patch = git_diff(tmp_path, OLD, NEW, *options)
+    hunks = file_hunks(patch, "/home/ada/repo/src/app.py")
+    assert hunks is not None and len(hunks) >= 1
+    assert before_patch(NEW, hunks, "app.py") == OLD
+
+
+def test_the_end_of_a_file_without_a_newline(tmp_path: Path) -> None:
+    old, new = "a\nb", "a\nc"
+    patch = git_diff(tmp_path, old, new)
+    assert "No newline" in patch
+    hunks = file_hunks(patch, "src/app.py")
+    assert hunks is not None and before_patch(new, hunks, "app.py") == old
+
+
+def test_another_file_or_a_patch_of_another_text(tmp_path: Path) -> None:
+    patch = git_diff(tmp_path, OLD, NEW)
+    assert file_hunks(patch, "/home/ada/repo/app.py") is None  # not src/app.py
+    assert file_hunks(patch, "/home/ada/repo/lib/src/app.py") is not None
+    hunks = file_hunks(patch, "src/app.py")
+    assert hunks is not None
+    with pytest.raises(InputError, match=r"does not match app\.py: the hunk at line 1"):
+        before_patch(OLD, hunks, "app.py")  # the patch is not applied to this text
