@@ -1,0 +1,106 @@
+"""Where the next edit goes after the user's last ones, without the model: the other
+occurrences of a renamed identifier (each with its edit), the calls of a function whose
+signature changed, and lines like the one just changed (for the model to rewrite, or with
+the user's edit repeated when even its surroundings match). The decisions are the domain's
+(next_edit_locations, next_edit_patterns, next_edit_similar); this reads the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from codesaga.domain.edits import TextEdit
+from codesaga.domain.languages import language_by_name
+from codesaga.domain.next_edit_locations import (
+    Candidate,
+    Change,
+    LineIndex,
+    finalize,
+    recent_change,
+)
+from codesaga.domain.next_edit_patterns import (
+    DEFINITION,
+    LOCAL,
+    MEMBER_DEFINITION,
+    PARAMETER,
+    Occurrence,
+    Rename,
+    call_candidates,
+    calls_must_change,
+    find_rename,
+    rename_candidates,
+)
+from codesaga.domain.next_edit_similar import repeated_candidates, similar_candidates
+from codesaga.service.next_edit_names import Names, PlainNames
+from codesaga.service.next_edit_python import PythonNames
+from codesaga.service.next_edit_tree import TreeNames
+from codesaga.service.syntax import GRAMMARS
+
+# editor language ids read with another's grammar (golang, ts, py: language_by_name knows)
+_ALIASES = {"typescriptreact": "typescript", "javascriptreact": "javascript"}
+
+
+def names_of(language: str | None, content: str, index: LineIndex) -> Names:
+    """The reader of ``content``'s identifiers for ``language`` (an editor's language id)."""
+    name = _ALIASES.get(language or "", language or "")
+    known = language_by_name(name)
+    if known is not None and known.id == "python":
+        return PythonNames(content, index)
+    if known is not None and known.id in GRAMMARS:
+        tree = TreeNames.read(known.id, content, index)
+        if tree is not None:
+            return tree
+    return PlainNames(content, index, known.line_comment if known else "//")
+
+
+def find_candidates(
+    content: str,
+    language: str | None,
+    history: Sequence[TextEdit],
+    cursor: tuple[int, int] | None,
+    others: Mapping[str, str] = {},  # read only: the contract's signature
+    limit: int = 8,
+) -> list[Candidate]:
+    """The places the next edit may go, best first, at most ``limit``: ``history`` is the
+    document's recent edits, oldest first, the last already applied to ``content``;
+    ``cursor`` the 1-based (line, column). [] when the last change repeats nowhere: most
+    changes are made in one place. ``others`` (other open documents) is not read yet."""
+    index = LineIndex(content)
+    change = recent_change(content, history, index)
+    if change is None:
+        return []
+    names = names_of(language, content, index)
+    candidates: list[Candidate] = []
+    rename = find_rename(change)
+    site = None if rename is None else names.occurrence_at(rename.sites[0], rename.new)
+    if rename is not None and site is not None:
+        if rename.alone:  # a rename with nothing left to rename is a one-place change
+            renamed = _renames(index, change, rename, site, names)
+            return finalize(renamed, index, change, history, cursor, limit)
+        if _declares(site) and "\n" not in change.removed + change.inserted:
+            candidates += _renames(index, change, rename, site, names)
+    header = names.header_at(change.start, change.after_end)
+    if header is not None:
+        if calls_must_change(change, header, rename):
+            calls = call_candidates(index, change, header, names.occurrences(header.name))
+            candidates += calls
+    elif not candidates:
+        candidates += similar_candidates(index, change)
+        candidates += repeated_candidates(index, change)
+    return finalize(candidates, index, change, history, cursor, limit)
+
+
+def _renames(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
+) -> list[Candidate]:
+    olds = names.occurrences(rename.old)
+    if not olds:
+        return []
+    news = names.occurrences(rename.new)
+    return rename_candidates(index, change, rename, site, olds, news)
+
+
+def _declares(site: Occurrence) -> bool:
+    """A name renamed along with other changes is renamed where it is declared (`def f(a)`
+    to `def g(a, b)`); elsewhere it is rather one call switched for another."""
+    return site.role in (DEFINITION, MEMBER_DEFINITION, PARAMETER, LOCAL)
