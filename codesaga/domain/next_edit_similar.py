@@ -1,8 +1,11 @@
-"""Lines like the one the user just changed, not yet changed the same way: the same call with
-other arguments, a sibling branch, the same pattern. A line qualifies when its tokens align
-with the changed line's before-text closely, a name other than the changed tokens is shared,
-and what the user removed is still there at the aligned place. When even the tokens around
-the change are the same, the edit is the user's, repeated; otherwise the model writes it.
+"""Places like the one the user just changed, not yet changed the same way.
+
+Lines like the changed one (the same call with other arguments, a sibling branch, the same
+pattern): a line qualifies when its tokens align with the changed line's before-text
+closely, a name is among the aligned tokens, and what the user removed is still there at the
+aligned place. When even the tokens around the change are the same, the edit is the user's,
+repeated; otherwise the model writes it. And the same text elsewhere: the exact text the user
+replaced (`t.Optional[str]` to `str | None`), with the user's replacement.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from codesaga.domain.next_edit_patterns import is_name, tokens
 
 MIN_TOKENS = 4  # a shorter line is like too many others
 REPEAT_RATIO = 0.6  # token similarity for repeating the user's edit at the same context
-REWRITE_RATIO = 0.7  # for asking the model to rewrite the line
+REWRITE_RATIO = 0.8  # for asking the model to rewrite the line (a model call costs)
 MAX_LINE = 400  # characters: a longer changed line is not compared
 
 

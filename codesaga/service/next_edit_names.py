@@ -36,19 +36,23 @@ def name_matches(content: str, name: str) -> Iterator[re.Match[str]]:
     return re.finditer(rf"(?<![\w$]){re.escape(name)}(?![\w$])", content)
 
 
-_RECEIVER = re.compile(r"([\w$]+(?:\s*\.\s*[\w$]+)*|\)|\])?\s*(?:\?\.|\.|->|::)\s*$")
+_RECEIVER = re.compile(r"([\w$]+(?:\s*\.\s*[\w$]+)*|\)|\])?\s*$")
+_ACCESSES = (".", "->", "::")  # `?.` ends with a dot too
 
 
 def receiver_before(content: str, start: int) -> str | None:
     """The receiver of `receiver.name` when ``name`` at ``start`` follows a dot ("" when it
     is an expression: a call, an index, a line above); None when no dot precedes it."""
-    prefix = content[max(0, start - 200) : start]
-    found = _RECEIVER.search(prefix)
-    if found is None:
+    prefix = content[max(0, start - 200) : start].rstrip()
+    if not prefix.endswith(_ACCESSES):
         return None
-    return re.sub(r"\s+", "", found.group(1) or "")
+    prefix = prefix.removesuffix("?.") if prefix.endswith("?.") else prefix
+    prefix = prefix[: -2 if prefix.endswith(("->", "::")) else -1]
+    found = _RECEIVER.search(prefix, max(0, len(prefix) - 120))
+    return _WHITESPACE.sub("", found.group(1) or "") if found is not None else ""
 
 
+_WHITESPACE = re.compile(r"\s+")
 _STRINGS_AND_BLOCKS = (
     r"""/\*[\s\S]*?\*/|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`"""
 )
@@ -58,11 +62,9 @@ class Masks:
     """The strings and comments of a text, sorted and apart: is an index inside one?"""
 
     def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for start, end in spans:
-            self.starts.append(start)
-            self.ends.append(end)
+        pairs = list(spans)
+        self.starts = [start for start, _ in pairs]
+        self.ends = [end for _, end in pairs]
 
     def covers(self, at: int) -> bool:
         k = bisect.bisect_right(self.starts, at) - 1

@@ -7,6 +7,7 @@ the `def` and `class` blocks come from the indentation of the lines that start c
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +27,13 @@ from codesaga.domain.next_edit_patterns import (
 )
 from codesaga.service.next_edit_names import Masks, name_matches, receiver_before
 
-_SKIP = re.compile(
-    r"#[^\n]*"
+_SKIP = re.compile(  # the lookahead first: most places start neither
+    r"(?=[#\"'rRbBuUfF])(?:#[^\n]*"
     r"|(?P<prefix>(?<![\w$])[rRbBuUfF]{1,2})?"
-    r"""(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
+    r"""(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'))"""
 )
 _HOLE = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")  # an f-string's replacement field
-_BLOCK = re.compile(r"[ \t]*(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
+_BLOCK = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 _ASSIGNED = re.compile(r"[\s)\]]*=(?!=)|\s*(?:[-+*/%&|^@]=|//=|\*\*=|>>=|<<=|:=)")
 _ANNOTATED = re.compile(r"\s*:[^=\n]*=(?!=)")
 _TARGETS = re.compile(r"\s*[\w\s,()*.]*")  # what may precede a name assigned to
@@ -41,6 +42,12 @@ _IN = re.compile(r"[\w\s,()*]*\bin\b")
 _AS = re.compile(r"\bas\s+$")
 _OPENS = re.compile(r"\s*\(")
 _IMPORT = re.compile(r"\s*(?:from\s+\S+\s+)?import\b")
+
+
+@functools.cache
+def _dedent(indent: int) -> re.Pattern[str]:
+    """A line of code indented no deeper than ``indent``."""
+    return re.compile(rf"\n[ \t]{{0,{indent}}}(?=[^ \t\r\n])")
 
 
 @dataclass
@@ -52,7 +59,7 @@ class _Block:
     header_end: int  # after the colon ending its header
     indent: int
     parent: _Block | None
-    end: int = 0
+    end: int
 
     def functions(self) -> tuple[tuple[int, int], ...]:
         """This block and those around it that are functions, innermost first."""
@@ -86,33 +93,33 @@ class PythonNames:
 
     @cached_property
     def _blocks(self) -> list[_Block]:
-        content, index = self.content, self.index
+        """The `def` and `class` blocks in order, each ending where the first line of code
+        indented no deeper than its own starts (found by a search, not line by line: this
+        runs on every request)."""
         blocks: list[_Block] = []
         open_blocks: list[_Block] = []
-        header_until = 0
-        for line in range(1, index.line_count + 1):
-            start, end = index.line_bounds(line)
-            text = content[start:end]
-            indent = len(text) - len(text.lstrip(" \t"))
-            first = start + indent
-            if indent == len(text) or first < header_until or self._masks.covers(first):
-                continue
-            while open_blocks and open_blocks[-1].indent >= indent:
-                open_blocks.pop().end = start
-            found = _BLOCK.match(text)
-            if found is None:
-                continue
-            name_start = start + found.start(2)
-            header_until = self._header_end(start + found.end(2))
+        for found in _BLOCK.finditer(self.content):
+            if self._masks.covers(found.start(2)):
+                continue  # an example in a docstring
+            start, indent = found.start(), len(found.group(1))
+            header_end = self._header_end(found.end(3))
+            end = self._block_end(header_end, indent)
+            while open_blocks and open_blocks[-1].end <= start:
+                open_blocks.pop()
             parent = open_blocks[-1] if open_blocks else None
-            block = _Block(
-                found.group(1), found.group(2), name_start, start, header_until, indent, parent
-            )
+            kind, name = found.group(2), found.group(3)
+            block = _Block(kind, name, found.start(3), start, header_end, indent, parent, end)
             blocks.append(block)
             open_blocks.append(block)
-        for block in open_blocks:
-            block.end = len(content)
         return blocks
+
+    def _block_end(self, after: int, indent: int) -> int:
+        pattern = _dedent(indent)
+        while (found := pattern.search(self.content, after)) is not None:
+            if not self._masks.covers(found.end()):  # a comment or a string's line
+                return found.start() + 1
+            after = found.end()
+        return len(self.content)
 
     def _header_end(self, at: int) -> int:
         content = self.content
