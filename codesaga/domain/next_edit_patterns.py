@@ -19,7 +19,7 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
 )
-from codesaga.domain.symbol_refs import NOISE
+from codesaga.domain.symbol_refs import NOISE, call_at_cursor
 
 NAME = re.compile(r"[A-Za-z_$][\w$]*")
 _TOKEN = re.compile(
@@ -168,12 +168,14 @@ def rename_candidates(
     site: Occurrence,
     olds: Sequence[Occurrence],
     news: Sequence[Occurrence],
+    function: str | None = None,
 ) -> list[Candidate]:
     """The remaining occurrences of ``rename.old`` that name what the renamed ``site`` named,
     each with its edit, nearest first scoring highest. None when the new name already named
     such a thing before the change (the user switched a reference, not renamed one: `log.info`
     to `log.debug` where `log.debug` is used), for a keyword argument's name, and for a member
-    of an expression (`f().name`) that this file does not define."""
+    of an expression (`f().name`) that this file does not define. ``function``: the
+    function whose parameter ``site`` is, whose calls' keyword arguments are renamed too."""
     if site.role == KEY:
         return []
     member_access = site.receiver is not None and site.role != MEMBER_DEFINITION
@@ -186,12 +188,21 @@ def rename_candidates(
             return []
     line = index.line_of(change.start)
     candidates = []
-    for o in _same_thing(site, olds, scope):
+    targets = _same_thing(site, olds, scope)
+    if site.role == PARAMETER and function is not None:
+        targets += [o for o in olds if o.role == KEY and _keyword_of(change.content, o, function)]
+    for o in targets:
         distance = abs(index.line_of(o.start) - line)
         text = f"{rename.old}: {rename.new}" if o.role == SHORTHAND else rename.new
         edit = TextEdit(index.span(o.start, o.end), rename.old, text)
         candidates.append(Candidate(edit.span, RENAME, 0.8 + 0.2 / (1 + distance / 40), edit, None))
     return candidates
+
+
+def _keyword_of(content: str, key: Occurrence, function: str) -> bool:
+    """Is ``key`` a keyword argument in a call of ``function`` (`function(x, key=1)`)?"""
+    call = call_at_cursor(content[: key.start])
+    return call is not None and call[1] == function
 
 
 # -- a changed signature ----------------------------------------------------------------------

@@ -102,7 +102,9 @@ def _renames(
     if not olds:
         return []
     news = names.occurrences(rename.new)
-    return rename_candidates(index, change, rename, site, olds, news)
+    header = names.header_at(site.start, site.end) if site.role == PARAMETER else None
+    function = header.name if header is not None else None
+    return rename_candidates(index, change, rename, site, olds, news, function)
 
 
 def _declares(site: Occurrence) -> bool:

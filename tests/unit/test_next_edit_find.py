@@ -298,3 +298,33 @@ def test_a_language_without_a_grammar_is_read_by_its_words() -> None:
     after = code.replace("function area(", "function surface(")
     content, found = _ask(code, after, "lua")
     assert _applied(content, found) == after.replace("print(area(", "print(surface(")
+
+
+def test_python_f_string_fields_are_code_and_a_file_mid_edit_is_still_read() -> None:
+    code = (
+        "def total(items):\n"
+        "    return sum(items)\n\n"
+        "def show(items):\n"
+        '    print(f"{total(items)} in total")\n'
+        "    if items:  # total of nothing is 0\n"
+        "        return total(items) +\n"  # being typed: the file does not parse
+    )
+    after = code.replace("def total(", "def grand_total(")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("{total(", "{grand_total(").replace(
+        "return total(", "return grand_total("
+    )
+
+
+def test_a_python_parameter_renamed_is_renamed_as_a_keyword_in_its_calls() -> None:
+    code = (
+        "def scale(value, factor=2):\n"
+        "    return value * factor\n\n\n"
+        "print(scale(3, factor=4), dict(factor=1))\n"
+        "factor = scale(value=1)\n"
+    )
+    after = code.replace("def scale(value, factor=2)", "def scale(value, ratio=2)")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("* factor", "* ratio").replace(
+        "scale(3, factor=4)", "scale(3, ratio=4)"
+    )
