@@ -6,8 +6,8 @@ the user's edit repeated when even its surroundings match). The decisions are th
 
 Strict on purpose: most changes are made in one place, and a wrong suggestion costs more
 than none. On 6,884 files changed by the last 300 commits of 18 projects (the first change
-given, the rest to find), 97 % of the one-place changes got nothing, and 64 % of the changes
-repeated elsewhere in the file got a candidate where the next one was (55 % the exact edit).
+given, the rest to find), 97 % of the one-place changes got nothing, and 68 % of the changes
+repeated elsewhere in the file got a candidate where the next one was (59 % the exact edit).
 """
 
 from __future__ import annotations
@@ -86,11 +86,11 @@ def find_candidates(
         if _declares(site) and "\n" not in change.removed + change.inserted:
             candidates += _renames(index, change, rename, site, names)
     header = names.header_at(change.start, change.after_end)
-    if header is not None:
-        if calls_must_change(change, header, rename):
-            candidates += call_candidates(index, change, header, names.occurrences(header.name))
+    if header is not None and calls_must_change(change, header, rename):
+        candidates += call_candidates(index, change, header, names.occurrences(header.name))
     elif not candidates:
-        candidates += similar_candidates(index, change)
+        if header is None:  # a parameter added to one function is rarely added to its likes
+            candidates += similar_candidates(index, change)
         candidates += repeated_candidates(index, change)
     return finalize(candidates, index, change, history, cursor, limit)
 
