@@ -1,28 +1,351 @@
-"""PLACEHOLDER for helper A1's module (issue #22): the contract's types only, so A2's code runs.
-
-Where a next edit may go: a candidate location, and whether an edit would undo the user's.
+"""Where the next edit goes: the candidates a next-edit suggestion is made from, what the user
+just changed (the last edits, merged), and the rules every candidate passes: never on the
+cursor's line, never inside what the user just edited, never undoing it, and no two on the
+same text. Pure: the service finds the places (service/next_edit_find.py); the patterns that
+make a candidate are in next_edit_patterns.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from codesaga.domain.edits import Span, TextEdit
+
+RENAME, SIGNATURE, SIMILAR = "rename", "signature", "similar"
+WINDOW_LINES = 20  # lines of a model candidate's window
+WINDOW_ABOVE = 5  # of which above the candidate's first line
+MIN_MODEL_SCORE = 0.45  # a model candidate below it is not worth a model call
+MAX_WINDOWS = 3  # model candidates kept: each costs a model call
+MAX_MERGED = 16  # edits merged into the change being continued
+REVERT_LOOKBACK = 4  # recent edits an edit must not undo
 
 
 @dataclass(frozen=True)
 class Candidate:
     span: Span  # where the suggestion applies, in the current content
-    kind: str  # "rename" | "signature" | "similar"
+    kind: str  # RENAME | SIGNATURE | SIMILAR
     score: float  # 0..1, higher first
-    edit: TextEdit | None  # computed edit for deterministic kinds; None: the model writes it
-    window: Span | None  # for model kinds: the window to rewrite (whole lines)
+    edit: TextEdit | None  # computed edit; None: the model writes it from the window
+    window: Span | None  # for a model candidate: the whole lines to rewrite
+
+
+class LineIndex:
+    """Lines of a text, for turning indices into 1-based positions and back quickly."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.starts)
+
+    def line_of(self, index: int) -> int:
+        return bisect.bisect_right(self.starts, index)
+
+    def position(self, index: int) -> tuple[int, int]:
+        line = self.line_of(index)
+        return line, index - self.starts[line - 1] + 1
+
+    def index(self, line: int, column: int) -> int:
+        """ValueError when the position is past the text."""
+        if not 1 <= line <= len(self.starts) or column < 1:
+            raise ValueError(f"line {line}, column {column} is not in the text")
+        start, end = self.line_bounds(line)
+        if start + column - 1 > end:
+            raise ValueError(f"column {column} is past the end of line {line}")
+        return start + column - 1
+
+    def line_bounds(self, line: int) -> tuple[int, int]:
+        """Where ``line`` starts and ends (before its newline)."""
+        start = self.starts[line - 1]
+        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
+        return start, end
+
+    def line_text(self, line: int) -> str:
+        start, end = self.line_bounds(line)
+        return self.text[start:end]
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(*self.position(start), *self.position(end))
+
+    def lines_span(self, first: int, last: int) -> Span:
+        """Whole lines ``first``..``last``, through the newline ending ``last`` if any."""
+        if last < self.line_count:
+            return Span(first, 1, last + 1, 1)
+        return Span(first, 1, last, len(self.line_text(last)) + 1)
+
+
+# -- what the user just changed -------------------------------------------------------------
+
+Position = tuple[int, int]
+
+
+def _start(span: Span) -> Position:
+    return span.start_line, span.start_column
+
+
+def _end(span: Span) -> Position:
+    return span.end_line, span.end_column
+
+
+def advance(position: Position, text: str) -> Position:
+    """Where ``text`` laid out from ``position`` ends."""
+    newlines = text.count("\n")
+    if not newlines:
+        return position[0], position[1] + len(text)
+    return position[0] + newlines, len(text) - text.rfind("\n")
+
+
+def inserted_span(edit: TextEdit) -> Span:
+    """Where ``edit``'s text stands in the text after it."""
+    return Span(*_start(edit.span), *advance(_start(edit.span), edit.text))
+
+
+def map_position(position: Position, edit: TextEdit, *, at_end: bool = False) -> Position:
+    """``position`` in the text before ``edit``, in the text after it (a position inside the
+    replaced text goes to the start of what replaced it, or with ``at_end`` to its end)."""
+    start, end = _start(edit.span), _end(edit.span)
+    if position <= start:
+        return position
+    new_end = advance(start, edit.text)
+    if position < end:
+        return new_end if at_end else start
+    if position[0] == end[0]:
+        return new_end[0], new_end[1] + position[1] - end[1]
+    return position[0] + new_end[0] - end[0], position[1]
+
+
+def _length_to(text: str, start: Position, target: Position) -> int | None:
+    """How many characters of ``text``, laid out from ``start``, come before ``target``;
+    None when ``target`` is not inside it."""
+    offset = 0
+    for i, piece in enumerate(text.split("\n")):
+        if start[0] + i == target[0]:
+            column = start[1] if i == 0 else 1
+            k = target[1] - column
+            return offset + k if 0 <= k <= len(piece) else None
+        offset += len(piece) + 1
+    return None
+
+
+def merge(first: TextEdit, second: TextEdit) -> TextEdit | None:
+    """One edit doing ``first`` then ``second`` when ``second`` touches what ``first``
+    inserted (a word typed a few characters at a time); None when it is elsewhere."""
+    inserted = inserted_span(first)
+    if _end(second.span) < _start(inserted) or _start(second.span) > _end(inserted):
+        return None
+    left: int | None = 0
+    at: int | None = 0
+    start = _start(first.span)
+    if _start(second.span) < _start(inserted):
+        left = _length_to(second.removed, _start(second.span), _start(inserted))
+        start = _start(second.span)
+    else:
+        at = _length_to(first.text, _start(inserted), _start(second.span))
+    if left is None or at is None:
+        return None
+    rest = second.removed[left:]
+    inside = rest[: len(first.text) - at]
+    if first.text[at : at + len(inside)] != inside:
+        return None
+    right = rest[len(inside) :]
+    text = first.text[:at] + second.text + first.text[at + len(inside) :]
+    removed = second.removed[:left] + first.removed + right
+    span = Span(*start, *advance(_end(first.span), right))
+    return TextEdit(span, removed, text)
+
+
+def trailing_merge(history: Sequence[TextEdit]) -> tuple[TextEdit, int] | None:
+    """The last edits merged while each continues the one before, and how many they are."""
+    if not history:
+        return None
+    merged, count = history[-1], 1
+    for earlier in reversed(history[-MAX_MERGED:-1]):
+        joined = merge(earlier, merged)
+        if joined is None:
+            break
+        merged, count = joined, count + 1
+    return merged, count
+
+
+@dataclass(frozen=True)
+class Change:
+    """The user's last change: ``before`` became the current content by replacing
+    ``before[start:before_end]`` with ``content[start:after_end]``, narrowed to the characters
+    that differ. ``earlier``: where older recent edits are in the current content."""
+
+    before: str
+    content: str
+    start: int
+    before_end: int
+    after_end: int
+    earlier: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def removed(self) -> str:
+        return self.before[self.start : self.before_end]
+
+    @property
+    def inserted(self) -> str:
+        return self.content[self.start : self.after_end]
+
+
+def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -> Change | None:
+    """The change the last edits made to ``content``; None without history, when it does
+    not fit ``content`` (edits of another version), or when it changed nothing."""
+    found = trailing_merge(history)
+    if found is None:
+        return None
+    merged, count = found
+    try:
+        start = index.index(*_start(merged.span))
+    except ValueError:
+        return None
+    end = start + len(merged.text)
+    if content[start:end] != merged.text:
+        return None
+    removed, text = merged.removed, merged.text
+    head = 0
+    while head < min(len(removed), len(text)) and removed[head] == text[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(removed), len(text)) - head and removed[-1 - tail] == text[-1 - tail]:
+        tail += 1
+    if removed == text:
+        return None
+    before = content[:start] + removed + content[end:]
+    earlier = tuple(_earlier_regions(history[:-count], history[-count:], index))
+    return Change(before, content, start + head, start + len(removed) - tail, end - tail, earlier)
+
+
+def _earlier_regions(
+    older: Sequence[TextEdit], newer: Sequence[TextEdit], index: LineIndex
+) -> Iterable[tuple[int, int]]:
+    for k, edit in enumerate(older):
+        span = inserted_span(edit)
+        start, end = _start(span), _end(span)
+        for later in [*older[k + 1 :], *newer]:
+            start = map_position(start, later)
+            end = map_position(end, later, at_end=True)
+        try:
+            yield index.index(*start), max(index.index(*start), index.index(*end))
+        except ValueError:
+            continue
+
+
+# -- the rules every candidate passes ---------------------------------------------------------
+
+
+def narrowed(removed: str, text: str) -> tuple[str, str]:
+    """``removed`` and ``text`` without what both start and end with."""
+    head = 0
+    while head < min(len(removed), len(text)) and removed[head] == text[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(removed), len(text)) - head and removed[-1 - tail] == text[-1 - tail]:
+        tail += 1
+    return removed[head : len(removed) - tail], text[head : len(text) - tail]
 
 
 def reverts(edit: TextEdit, history: Sequence[TextEdit]) -> bool:
-    """Would ``edit`` put back what one of the recent edits took away?"""
-    return any(
-        edit.text == past.removed and edit.removed == past.text and edit.text != edit.removed
-        for past in history
-    )
+    """Would ``edit`` (a span in the current text) undo the user's recent edits: put back
+    what the last ones replaced (merged, as a word typed a character at a time), anywhere,
+    or what one of the few before replaced, where that one was?"""
+    change = narrowed(edit.removed, edit.text)
+    if change == ("", ""):
+        return False
+    merged = trailing_merge(history)
+    if merged is not None and narrowed(merged[0].text, merged[0].removed) == change:
+        return True
+    first = max(0, len(history) - REVERT_LOOKBACK)
+    for k in range(first, len(history)):
+        if narrowed(history[k].text, history[k].removed) != change:
+            continue
+        span = inserted_span(history[k])
+        start, end = _start(span), _end(span)
+        for later in history[k + 1 :]:
+            start, end = map_position(start, later), map_position(end, later, at_end=True)
+        if edit.span.overlaps(Span(*start, *max(start, end))):
+            return True
+    return False
+
+
+def _lines(span: Span) -> tuple[int, int]:
+    """The lines a span covers (a span ending at column 1 does not cover its last line)."""
+    last = span.end_line - 1 if span.end_column == 1 and span.end_line > span.start_line else 0
+    return span.start_line, last or span.end_line
+
+
+def window_around(index: LineIndex, span: Span) -> tuple[int, int]:
+    """~WINDOW_LINES whole lines holding ``span``, starting a few lines above it."""
+    first, last = _lines(span)
+    top = max(1, first - WINDOW_ABOVE)
+    bottom = min(index.line_count, max(top + WINDOW_LINES - 1, last + 2))
+    top = max(1, min(top, bottom - WINDOW_LINES + 1))
+    return top, bottom
+
+
+def _clip(
+    window: tuple[int, int], span: Span, blocked: Iterable[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """``window`` shrunk to keep clear of the ``blocked`` line ranges while holding ``span``."""
+    top, bottom = window
+    first, last = _lines(span)
+    for low, high in blocked:
+        if high < top or low > bottom:
+            continue
+        if high < first:
+            top = high + 1
+        elif low > last:
+            bottom = low - 1
+        else:
+            return None
+    return top, bottom
+
+
+def finalize(
+    candidates: Iterable[Candidate],
+    index: LineIndex,
+    change: Change,
+    history: Sequence[TextEdit],
+    cursor: tuple[int, int] | None,
+    limit: int,
+) -> list[Candidate]:
+    """The candidates that pass the rules, best first, each clear of the ones before it:
+    not on the cursor's line, not touching the lines of the last change, not undoing it;
+    a model candidate only above MIN_MODEL_SCORE, at most MAX_WINDOWS of them, its window
+    clear of the cursor, the change and the other windows."""
+    changed = index.span(change.start, change.after_end)
+    blocked = [_lines(changed)]
+    if cursor is not None:
+        blocked.append((cursor[0], cursor[0]))
+    kept: list[Candidate] = []
+    windows = 0
+    for candidate in sorted(candidates, key=lambda c: -c.score):
+        if len(kept) >= limit:
+            break
+        first, last = _lines(candidate.span)
+        if any(low <= last and first <= high for low, high in blocked):
+            continue
+        if candidate.edit is not None and reverts(candidate.edit, history):
+            continue
+        if any(candidate.span.overlaps(k.span) for k in kept):
+            continue
+        if candidate.edit is None:
+            if candidate.score < MIN_MODEL_SCORE or windows >= MAX_WINDOWS:
+                continue
+            in_windows = [_lines(k.window) for k in kept if k.window is not None]
+            if any(low <= first and last <= high for low, high in in_windows):
+                continue  # a window already rewrites it
+            clipped = _clip(window_around(index, candidate.span), candidate.span, blocked)
+            clipped = clipped and _clip(clipped, candidate.span, in_windows)
+            if not clipped:
+                continue
+            candidate = replace(candidate, window=index.lines_span(*clipped))
+            windows += 1
+        kept.append(candidate)
+    return kept

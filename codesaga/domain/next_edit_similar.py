@@ -1,0 +1,188 @@
+"""Places like the one the user just changed, not yet changed the same way.
+
+Lines like the changed one (the same call with other arguments, a sibling branch, the same
+pattern): a line qualifies when its tokens align with the changed line's before-text
+closely, a name is among the aligned tokens, and what the user removed is still there at the
+aligned place. When even the tokens around the change are the same, the edit is the user's,
+repeated; otherwise the model writes it. And the same text elsewhere: the exact text the user
+replaced (`t.Optional[str]` to `str | None`), with the user's replacement.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from codesaga.domain.edits import TextEdit
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
+from codesaga.domain.next_edit_patterns import is_name, tokens
+
+MIN_TOKENS = 4  # a shorter line is like too many others
+REPEAT_RATIO = 0.6  # token similarity for repeating the user's edit at the same context
+REWRITE_RATIO = 0.8  # for asking the model to rewrite the line (a model call costs)
+MAX_LINE = 400  # characters: a longer changed line is not compared
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    words: list[str]  # the before-line's tokens
+    first: int  # the changed tokens are words[first:last]
+    last: int
+    gap: str  # the before-text between the tokens either side of the change
+    replacement: str  # what the after-text has there
+    key: str  # text every candidate line contains
+
+
+def _pattern(change: Change) -> _Pattern | None:
+    """The changed line's tokens and where the change is among them; None when the change
+    is not within one line or the line is too short or long to compare."""
+    before, content = change.before, change.content
+    start = before.rfind("\n", 0, change.start) + 1
+    end = before.find("\n", change.start)
+    end = len(before) if end < 0 else end
+    if change.before_end > end or "\n" in change.inserted or end - start > MAX_LINE:
+        return None
+    line = tokens(before, start, end)
+    if len(line) < MIN_TOKENS:
+        return None
+    if change.start == change.before_end:  # an insertion: inside a token, or between two
+        changed = [i for i, t in enumerate(line) if t[1] < change.start < t[2]]
+    else:
+        changed = [
+            i for i, t in enumerate(line) if t[1] < change.before_end and t[2] > change.start
+        ]
+    if changed:
+        first, last = changed[0], changed[-1] + 1
+    else:
+        first = last = sum(t[1] < change.start for t in line)
+    gap_start = line[first - 1][2] if first > 0 else start
+    gap_end = line[last][1] if last < len(line) else end
+    shift = change.after_end - change.before_end
+    removed = before[line[first][1] : line[last - 1][2]] if last > first else ""
+    names = sorted((t[0] for t in line if is_name(t[0])), key=len, reverse=True)
+    key = removed or (names[0] if names else "")
+    if not key.strip():
+        return None
+    return _Pattern(
+        [t[0] for t in line],
+        first,
+        last,
+        before[gap_start:gap_end],
+        content[gap_start : gap_end + shift],
+        key,
+    )
+
+
+def similar_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    pattern = _pattern(change)
+    if pattern is None:
+        return []
+    changed = range(index.line_of(change.start), index.line_of(change.after_end) + 1)
+    after_line = index.line_text(changed[0])
+    size = len(" ".join(pattern.words))
+    candidates = []
+    for number in range(1, index.line_count + 1):
+        text = index.line_text(number)
+        if number in changed or pattern.key not in text or text == after_line:
+            continue
+        if not 0.5 * size <= len(text.strip()) <= 2 * size:
+            continue
+        candidate = _compare(index, number, text, pattern)
+        if candidate is not None:
+            candidates.append(candidate)
+    return candidates
+
+
+def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Candidate | None:
+    line_start = index.line_bounds(number)[0]
+    found = tokens(text)
+    words = [t[0] for t in found]
+    matcher = difflib.SequenceMatcher(None, pattern.words, words, autojunk=False)
+    if matcher.real_quick_ratio() < REPEAT_RATIO or matcher.quick_ratio() < REPEAT_RATIO:
+        return None
+    ratio = matcher.ratio()
+    if ratio < REPEAT_RATIO:
+        return None
+    aligned: dict[int, int] = {}
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            aligned[block.a + k] = block.b + k
+    first, last = pattern.first, pattern.last
+    if any(i not in aligned for i in range(first, last)):
+        return None  # what the user removed is not there
+    if not any(is_name(w) for i, w in enumerate(pattern.words) if i in aligned):
+        return None  # only symbols, numbers and strings in common: `A = 1` and `B = 1`
+    left, right = aligned.get(first - 1), aligned.get(last)
+    edit = None
+    if left is not None and right is not None and right - left == last - first + 1:
+        gap_start, gap_end = found[left][2], found[right][1]
+        if text[gap_start:gap_end] == pattern.gap:
+            span = index.span(line_start + gap_start, line_start + gap_end)
+            edit = TextEdit(span, pattern.gap, pattern.replacement)
+    if edit is None and (ratio < REWRITE_RATIO or (left is None and right is None)):
+        return None
+    span = index.span(line_start + found[0][1], line_start + found[-1][2])
+    if edit is not None:
+        return Candidate(edit.span, SIMILAR, 0.5 + 0.25 * ratio, edit, None)
+    return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None)
+
+
+MIN_REPEATED = 4  # characters of removed text worth repeating a replacement of
+MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
+
+
+def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """The other places the exact text the user replaced stands (whole words, on one line,
+    with a name in it): `t.Optional[str]` to `str | None`, a word in strings and comments,
+    each with the user's replacement."""
+    if not change.removed.strip() or not change.inserted.strip():
+        return []  # text added next to a word, or removed: too often right in one place only
+    before, content = change.before, change.content
+    start, stop = _word_bounds(before, change.start, change.before_end)
+    removed = before[start:stop]
+    inserted = content[start : stop + change.after_end - change.before_end]
+    if "\n" in removed + inserted or len(removed.strip()) < MIN_REPEATED:
+        return []
+    words = [t[0] for t in tokens(removed)]
+    if not any(is_name(w) for w in words):
+        return []
+    if len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted):
+        return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
+    made = [*change.earlier, (change.start, change.after_end)]
+    places: list[tuple[int, int]] = []
+    at = content.find(removed)
+    while at >= 0 and len(places) <= MAX_REPEATS:
+        end = at + len(removed)
+        if _word_bounds(content, at, end) == (at, end) and not any(
+            lo < end and at < hi for lo, hi in made
+        ):
+            places.append((at, end))
+        at = content.find(removed, at + 1)
+    if len(places) > MAX_REPEATS:
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for at, end in places:
+        edit = TextEdit(index.span(at, end), removed, inserted)
+        distance = abs(index.line_of(at) - line)
+        score = 0.5 + 0.1 / (1 + distance / 40)
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+    return candidates
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``..``end`` widened to whole words at either end."""
+    while (
+        start > 0
+        and (text[start - 1].isalnum() or text[start - 1] in "_$")
+        and (start == end or text[start].isalnum() or text[start] in "_$")
+    ):
+        start -= 1
+    while (
+        end < len(text)
+        and (text[end].isalnum() or text[end] in "_$")
+        and (end == start or text[end - 1].isalnum() or text[end - 1] in "_$")
+    ):
+        end += 1
+    return start, end

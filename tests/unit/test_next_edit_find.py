@@ -1,0 +1,330 @@
+"""Where the next edit goes after the user's last one (find_candidates): renames carried
+through a file in Python, TypeScript and Go, a parameter's rename kept to its function, a
+changed signature's calls, a changed line's like, and nothing after a one-place change."""
+
+from __future__ import annotations
+
+from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits
+from codesaga.domain.next_edit_locations import RENAME, SIGNATURE, SIMILAR, Candidate
+from codesaga.service.next_edit_find import find_candidates
+
+
+def _ask(before: str, after: str, language: str) -> tuple[str, list[Candidate]]:
+    """The user turned ``before`` into ``after`` (one edit per changed line, as an editor
+    sends them); the candidates, with the cursor at the end of the last edit."""
+    history = diff_edits(before, after)
+    last = history[-1]
+    lines = last.text.split("\n")
+    line = last.span.start_line + len(lines) - 1
+    column = (last.span.start_column if len(lines) == 1 else 1) + len(lines[-1])
+    return after, find_candidates(after, language, history, (line, column))
+
+
+def _applied(content: str, candidates: list[Candidate]) -> str:
+    return apply_edits(content, [c.edit for c in candidates if c.edit is not None])
+
+
+PYTHON = '''"""Shapes: area is width times height."""
+
+TOTAL = 3
+
+
+def area(width, height):
+    """The area of a width by a height."""
+    # area, in square units
+    return width * height
+
+
+def perimeter(width, height):
+    return 2 * (width + height)
+
+
+class Room:
+    def __init__(self, width, height):
+        self.width = width
+        self.height = height
+
+    def size(self):
+        return area(self.width, self.height)
+
+
+print(area(2, 3), "area")
+'''
+
+
+def test_a_python_function_renamed_is_renamed_everywhere_but_in_strings_and_comments() -> None:
+    content, found = _ask(PYTHON, PYTHON.replace("def area(", "def surface("), "python")
+    assert {c.kind for c in found} == {RENAME}
+    expected = PYTHON.replace("area(", "surface(")
+    assert _applied(content, found) == expected
+    assert '"area"' in expected and "# area, in" in expected and "Shapes: area" in expected
+
+
+def test_a_python_parameter_renamed_is_renamed_in_its_function_only() -> None:
+    after = PYTHON.replace("def area(width, height)", "def area(w, height)")
+    content, found = _ask(PYTHON, after, "python")
+    renamed = _applied(content, found)
+    assert "def area(w, height):\n" in renamed and "return w * height" in renamed
+    assert "def perimeter(width, height)" in renamed and "self.width = width" in renamed
+    assert "The area of a width" in renamed  # the docstring is text
+    assert all(c.span.start_line in (8, 9) for c in found)
+
+
+def test_a_python_attribute_renamed_where_it_is_assigned_follows_its_receiver() -> None:
+    after = PYTHON.replace("self.width = width", "self.wide = width")
+    content, found = _ask(PYTHON, after, "python")
+    renamed = _applied(content, found)
+    assert "area(self.wide, self.height)" in renamed
+    assert "def __init__(self, width, height)" in renamed and "return width * height" in renamed
+
+
+def test_a_method_switched_for_one_already_called_there_suggests_nothing() -> None:
+    code = 'def run(log):\n    log.info("start")\n    log.debug("work")\n    log.info("end")\n'
+    _, found = _ask(code, code.replace('log.info("start")', 'log.warning("start")'), "python")
+    assert len(found) == 1  # `log.warning` is new: the other `log.info` is renamed too
+    _, found = _ask(code, code.replace('log.info("start")', 'log.debug("start")'), "python")
+    assert found == []
+
+
+def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
+    code = "def run(job, total):\n    job.total = total\n    return job.total + total\n"
+    after = code.replace("def run(job, total)", "def run(job, amount)")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("= total", "= amount").replace(
+        "+ total", "+ amount"
+    )
+
+
+TYPESCRIPT = """import { get } from "./http";
+
+// fetchUser loads one user
+export function fetchUser(id: string, retries: number): Promise<User> {
+  const url = `/users/${id}?retries=${retries}`;
+  return get(url, { id, retries });
+}
+
+export class Users {
+  count = 0;
+
+  async load(id: string): Promise<User> {
+    this.count += 1;
+    return await fetchUser(id, 3);
+  }
+}
+
+export const again = (id: string) => fetchUser(id, 1);
+"""
+
+
+def test_a_typescript_function_renamed_is_renamed_everywhere_but_in_comments() -> None:
+    after = TYPESCRIPT.replace("export function fetchUser(", "export function loadUser(")
+    content, found = _ask(TYPESCRIPT, after, "typescript")
+    assert len(found) == 2
+    expected = after.replace("fetchUser(id", "loadUser(id")
+    assert _applied(content, found) == expected and "// fetchUser loads" in expected
+
+
+def test_a_typescript_parameter_renamed_stays_in_its_function_and_keeps_object_keys() -> None:
+    after = TYPESCRIPT.replace("fetchUser(id: string, retries", "fetchUser(userId: string, retries")
+    content, found = _ask(TYPESCRIPT, after, "typescript")
+    renamed = _applied(content, found)
+    assert "`/users/${userId}?retries=${retries}`" in renamed
+    assert "get(url, { id: userId, retries })" in renamed
+    assert "async load(id: string)" in renamed and "fetchUser(id, 3)" in renamed
+
+
+def test_a_typescript_class_field_renamed_follows_this() -> None:
+    content, found = _ask(TYPESCRIPT, TYPESCRIPT.replace("  count = 0;", "  loads = 0;"), "ts")
+    assert _applied(content, found) == TYPESCRIPT.replace("count", "loads")
+
+
+GO = """package store
+
+import "fmt"
+
+// Store keeps items; Get reads one.
+type Store struct {
+	items map[string]int
+	hits  int
+}
+
+func NewStore() *Store {
+	return &Store{items: map[string]int{}, hits: 0}
+}
+
+func (s *Store) Get(key string) (int, bool) {
+	s.hits++
+	v, ok := s.items[key]
+	fmt.Println("Get", key)
+	return v, ok
+}
+
+func use(s *Store) {
+	key := "a"
+	s.Get(key)
+	fmt.Println(s.hits)
+}
+"""
+
+
+def test_a_go_method_renamed_is_renamed_at_its_calls_not_in_strings_or_comments() -> None:
+    after = GO.replace("func (s *Store) Get(", "func (s *Store) Lookup(")
+    content, found = _ask(GO, after, "go")
+    assert _applied(content, found) == after.replace("s.Get(key)", "s.Lookup(key)")
+
+
+def test_a_go_struct_field_renamed_is_renamed_in_literals_and_selectors() -> None:
+    after = GO.replace("\thits  int", "\tlookups int")
+    content, found = _ask(GO, after, "go")
+    assert _applied(content, found) == after.replace("hits", "lookups")
+
+
+def test_a_go_parameter_renamed_stays_in_its_function() -> None:
+    after = GO.replace("Get(key string)", "Get(name string)")
+    content, found = _ask(GO, after, "go")
+    renamed = _applied(content, found)
+    assert "s.items[name]" in renamed and 'fmt.Println("Get", name)' in renamed
+    assert 'key := "a"' in renamed and "s.Get(key)" in renamed
+
+
+def test_a_required_parameter_added_points_at_the_calls() -> None:
+    after = PYTHON.replace("def area(width, height):", "def area(width, height, depth):")
+    content, found = _ask(PYTHON, after, "python")
+    (call,) = found  # the other call is in its window: one rewrite for both
+    assert call.kind == SIGNATURE and call.edit is None and call.window is not None
+    lines = content.split("\n")
+    assert lines[call.span.start_line - 1].strip() == "return area(self.width, self.height)"
+    window = call.window
+    assert window.start_column == 1 and window.end_column == 1  # whole lines
+    assert 6 < window.start_line <= 22 and window.end_line > 25  # clear of the def, both calls
+
+
+def test_a_typescript_and_a_go_signature_change_point_at_their_calls() -> None:
+    ts = TYPESCRIPT.replace("retries: number)", "retries: number, timeout: number)")
+    content, found = _ask(TYPESCRIPT, ts, "typescript")
+    lines = content.split("\n")
+    assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
+        (SIGNATURE, "return await fetchUser(id, 3);")
+    ]
+    assert found[0].window is not None and found[0].window.end_line > 18  # and the other call
+    go = GO.replace("Get(key string)", "Get(ctx context.Context, key string)")
+    content, found = _ask(GO, go, "go")
+    assert [(c.kind, content.split("\n")[c.span.start_line - 1]) for c in found] == [
+        (SIGNATURE, "\ts.Get(key)")
+    ]
+
+
+def test_an_optional_parameter_added_leaves_the_calls_alone() -> None:
+    after = PYTHON.replace("def area(width, height):", "def area(width, height, depth=1):")
+    assert _ask(PYTHON, after, "python")[1] == []
+
+
+def test_one_place_changes_suggest_nothing() -> None:
+    changes = [
+        PYTHON.replace("TOTAL = 3", "TOTAL = 4"),
+        PYTHON.replace("# area, in square units", "# area, in square metres"),
+        PYTHON.replace("return 2 * (width + height)", "return 2 * width + 2 * height"),
+        PYTHON.replace('"""The area of a width', '"""Area of a width'),
+    ]
+    for after in changes:
+        assert _ask(PYTHON, after, "python")[1] == [], after
+
+
+def test_a_line_changed_like_its_siblings_repeats_the_change_on_them() -> None:
+    code = (
+        "def handle(request):\n"
+        "    user = load_user(request.user_id, cache=True)\n"
+        "    order = load_order(request.order_id, cache=True)\n"
+        "    items = load_items(request.order_id, cache=True)\n"
+        "    return render(user, order, items)\n"
+    )
+    after = code.replace("user_id, cache=True", "user_id, cache=False")
+    content, found = _ask(code, after, "python")
+    assert {c.kind for c in found} == {SIMILAR}
+    assert _applied(content, found) == code.replace("cache=True", "cache=False")
+
+
+def test_no_candidate_undoes_the_users_recent_edit() -> None:
+    code = "a = limit(1)\nb = limit(2)\nc = limit(2)\nd = 4\n"
+    first = TextEdit(Span(1, 11, 1, 12), "1", "2")  # line 1 now reads like lines 2 and 3
+    middle = apply_edits(code, [first])
+    second = TextEdit(Span(2, 11, 2, 12), "2", "1")  # and line 2 like line 1 was
+    content = apply_edits(middle, [second])
+    found = find_candidates(content, "python", [first, second], (2, 12))
+    assert all(c.edit is None or c.span.start_line != 1 for c in found)
+    assert [c.span.start_line for c in found if c.edit is not None] == [3]
+
+
+def test_nothing_on_the_cursors_line() -> None:
+    code = "def f(x):\n    return x + g(x)\n\n\ny = f(1)\n"
+    after = code.replace("def f(x)", "def f(value)")
+    edit = diff_edits(code, after)[0]
+    everywhere = find_candidates(after, "python", [edit], None)
+    assert sorted(c.span.start_line for c in everywhere) == [2, 2]
+    assert find_candidates(after, "python", [edit], (2, 5)) == []
+
+
+def test_a_name_typed_a_character_at_a_time_is_one_rename() -> None:
+    content = PYTHON
+    history = [TextEdit(Span(6, 5, 6, 9), "area", "s")]
+    column = 6
+    for character in "urface":
+        history.append(TextEdit(Span(6, column, 6, column), "", character))
+        column += 1
+    for edit in history:
+        content = apply_edits(content, [edit])
+    found = find_candidates(content, "python", history, (6, column))
+    assert _applied(content, found) == PYTHON.replace("area(", "surface(")
+
+
+def test_a_history_from_another_version_of_the_document_finds_nothing() -> None:
+    stale = TextEdit(Span(6, 5, 6, 9), "area", "surface")
+    assert find_candidates(PYTHON, "python", [stale], (6, 12)) == []
+    assert find_candidates(PYTHON, "python", [], (6, 12)) == []
+
+
+def test_the_limit_and_the_order() -> None:
+    code = "def f(n):\n" + "".join(f"    n{i} = n + {i}\n" for i in range(20))
+    after = code.replace("def f(n)", "def f(count)")
+    content, found = _ask(code, after, "python")
+    assert len(found) == 8 and all(0 < c.score <= 1 for c in found)
+    assert [c.span.start_line for c in found] == list(range(2, 10))  # nearest first
+    history = diff_edits(code, after)
+    assert len(find_candidates(content, "python", history, None, limit=3)) == 3
+
+
+def test_a_language_without_a_grammar_is_read_by_its_words() -> None:
+    code = 'local function area(w, h)\n  return w * h\nend\nprint(area(2, 3), "area")\n'
+    after = code.replace("function area(", "function surface(")
+    content, found = _ask(code, after, "lua")
+    assert _applied(content, found) == after.replace("print(area(", "print(surface(")
+
+
+def test_python_f_string_fields_are_code_and_a_file_mid_edit_is_still_read() -> None:
+    code = (
+        "def total(items):\n"
+        "    return sum(items)\n\n"
+        "def show(items):\n"
+        '    print(f"{total(items)} in total")\n'
+        "    if items:  # total of nothing is 0\n"
+        "        return total(items) +\n"  # being typed: the file does not parse
+    )
+    after = code.replace("def total(", "def grand_total(")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("{total(", "{grand_total(").replace(
+        "return total(", "return grand_total("
+    )
+
+
+def test_a_python_parameter_renamed_is_renamed_as_a_keyword_in_its_calls() -> None:
+    code = (
+        "def scale(value, factor=2):\n"
+        "    return value * factor\n\n\n"
+        "print(scale(3, factor=4), dict(factor=1))\n"
+        "factor = scale(value=1)\n"
+    )
+    after = code.replace("def scale(value, factor=2)", "def scale(value, ratio=2)")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("* factor", "* ratio").replace(
+        "scale(3, factor=4)", "scale(3, ratio=4)"
+    )

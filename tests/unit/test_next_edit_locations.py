@@ -1,0 +1,206 @@
+"""The pure parts of next-edit locations: the user's last change (edits typed a few characters
+at a time merged), what undoes it, the rules a candidate passes, renames and signatures read
+from a change."""
+
+from __future__ import annotations
+
+from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits
+from codesaga.domain.next_edit_locations import (
+    MAX_WINDOWS,
+    RENAME,
+    SIGNATURE,
+    SIMILAR,
+    Candidate,
+    LineIndex,
+    finalize,
+    merge,
+    recent_change,
+    reverts,
+)
+from codesaga.domain.next_edit_patterns import Header, calls_must_change, find_rename
+from codesaga.domain.next_edit_similar import similar_candidates
+
+TEXT = "def area(w, h):\n    return w * h\n\n\nprint(area(2, 3))\n"
+
+
+def _typed(text: str, edits: list[TextEdit]) -> str:
+    for edit in edits:
+        text = apply_edits(text, [edit])
+    return text
+
+
+def test_characters_typed_one_after_another_merge_into_one_edit() -> None:
+    edits = [
+        TextEdit(Span(1, 5, 1, 9), "area", "s"),
+        TextEdit(Span(1, 6, 1, 6), "", "u"),
+        TextEdit(Span(1, 7, 1, 7), "", "rf"),
+        TextEdit(Span(1, 8, 1, 9), "f", ""),  # a backspace
+        TextEdit(Span(1, 8, 1, 8), "", "face"),
+    ]
+    merged = edits[0]
+    for edit in edits[1:]:
+        joined = merge(merged, edit)
+        assert joined is not None
+        merged = joined
+    assert merged == TextEdit(Span(1, 5, 1, 9), "area", "surface")
+    assert apply_edits(TEXT, [merged]) == _typed(TEXT, edits)
+
+
+def test_edits_in_other_places_do_not_merge() -> None:
+    assert (
+        merge(
+            TextEdit(Span(1, 5, 1, 9), "area", "size"), TextEdit(Span(5, 7, 5, 11), "area", "size")
+        )
+        is None
+    )
+
+
+def test_the_recent_change_is_narrowed_and_knows_where_older_edits_are() -> None:
+    older = TextEdit(Span(5, 7, 5, 11), "area", "size")
+    last = TextEdit(Span(1, 1, 2, 1), "def area(w, h):\n", "def size(w, h):\n")  # a whole line
+    content = _typed(TEXT, [older, last])
+    index = LineIndex(content)
+    change = recent_change(content, [older, last], index)
+    assert change is not None
+    assert (change.removed, change.inserted, change.before) == (
+        "area",
+        "size",
+        apply_edits(TEXT, [older]),
+    )
+    ((start, end),) = change.earlier
+    assert content[start:end] == "size" and index.line_of(start) == 5
+
+
+def test_a_history_that_does_not_fit_the_content_is_no_change() -> None:
+    assert (
+        recent_change(TEXT, [TextEdit(Span(1, 5, 1, 9), "area", "size")], LineIndex(TEXT)) is None
+    )
+    assert recent_change(TEXT, [TextEdit(Span(40, 1, 40, 1), "", "x")], LineIndex(TEXT)) is None
+
+
+def test_putting_back_what_the_user_just_replaced_is_a_reversal_anywhere() -> None:
+    history = [TextEdit(Span(1, 5, 1, 9), "area", "s"), TextEdit(Span(1, 6, 1, 6), "", "ize")]
+    assert reverts(TextEdit(Span(5, 7, 5, 11), "size", "area"), history)
+    assert reverts(TextEdit(Span(5, 1, 5, 18), "print(size(2, 3))", "print(area(2, 3))"), history)
+    assert not reverts(TextEdit(Span(5, 7, 5, 11), "area", "size"), history)
+
+
+def test_undoing_an_older_edit_is_a_reversal_only_where_it_was() -> None:
+    older = TextEdit(Span(1, 12, 1, 13), "h", "height")
+    last = TextEdit(Span(5, 13, 5, 14), "3", "4")
+    back = TextEdit(Span(1, 12, 1, 18), "height", "h")
+    assert reverts(back, [older, last])
+    elsewhere = TextEdit(Span(2, 16, 2, 22), "height", "h")
+    assert not reverts(elsewhere, [older, last])
+
+
+def _candidate(line: int, score: float, kind: str = RENAME, model: bool = False) -> Candidate:
+    span = Span(line, 1, line, 3)
+    edit = None if model else TextEdit(span, "ab", "cd")
+    return Candidate(span, kind, score, edit, None)
+
+
+def _setting(lines: int = 60) -> tuple[LineIndex, list[TextEdit]]:
+    text = "".join(f"ab line {i}\n" for i in range(1, lines + 1))
+    edit = TextEdit(Span(10, 1, 10, 3), "ab", "xy")  # line 10 changed
+    return LineIndex(apply_edits(text, [edit])), [edit]
+
+
+def test_nothing_on_the_cursors_line_or_the_changed_one_and_best_first() -> None:
+    index, history = _setting()
+    change = recent_change(index.text, history, index)
+    assert change is not None
+    found = finalize(
+        [_candidate(10, 0.99), _candidate(20, 0.9), _candidate(30, 0.95), _candidate(12, 0.97)],
+        index,
+        change,
+        history,
+        (12, 3),
+        limit=8,
+    )
+    assert [c.span.start_line for c in found] == [30, 20]
+
+
+def test_candidates_on_the_same_text_keep_the_best_and_the_limit_holds() -> None:
+    index, history = _setting()
+    change = recent_change(index.text, history, index)
+    assert change is not None
+    same = [_candidate(20, 0.9), _candidate(20, 0.8, SIMILAR)]
+    assert [c.kind for c in finalize(same, index, change, history, None, 8)] == [RENAME]
+    many = [_candidate(line, 0.9) for line in range(20, 40)]
+    assert len(finalize(many, index, change, history, None, 5)) == 5
+
+
+def test_model_candidates_get_whole_line_windows_clear_of_the_change_and_of_each_other() -> None:
+    index, history = _setting()
+    change = recent_change(index.text, history, index)
+    assert change is not None
+    candidates = [
+        _candidate(13, 0.6, SIGNATURE, model=True),
+        _candidate(17, 0.59, SIGNATURE, model=True),  # inside the first window
+        _candidate(40, 0.58, SIGNATURE, model=True),
+        _candidate(55, 0.57, SIGNATURE, model=True),
+        _candidate(25, 0.3, SIMILAR, model=True),  # too unsure for a model call
+    ]
+    found = finalize(candidates, index, change, history, (10, 3), limit=8)
+    assert [c.span.start_line for c in found] == [13, 40, 55]
+    windows = [c.window for c in found if c.window is not None]
+    assert len(windows) == 3 and all(w.start_column == w.end_column == 1 for w in windows)
+    assert windows[0].start_line == 11 and windows[0].end_line > 17  # below the change
+    for window, candidate in zip(windows, found, strict=True):
+        assert window.start_line <= candidate.span.start_line < window.end_line
+    assert windows[1].start_line >= windows[0].end_line
+    assert windows[2].start_line >= windows[1].end_line  # not the lines the second rewrites
+    spread = [_candidate(line, 0.6, SIMILAR, model=True) for line in range(15, 60, 11)]
+    assert len(finalize(spread, index, change, history, None, 8)) == MAX_WINDOWS
+
+
+def test_a_rename_is_one_identifier_turned_into_another() -> None:
+    index_of = TEXT.index
+    after = TEXT.replace("area(w, h)", "surface(w, h)")
+    change = recent_change(after, diff_edits(TEXT, after), LineIndex(after))
+    assert change is not None
+    rename = find_rename(change)
+    assert rename is not None and (rename.old, rename.new, rename.alone) == (
+        "area",
+        "surface",
+        True,
+    )
+    assert rename.sites == (index_of("area"),)
+    for other in (
+        TEXT.replace("w * h", "h * w"),  # two names swapped
+        TEXT.replace("print(area(2, 3))", "print(area(2, 4))"),  # a number
+        TEXT.replace("def area", "async def area"),  # a keyword added
+    ):
+        change = recent_change(other, diff_edits(TEXT, other), LineIndex(other))
+        assert change is not None and find_rename(change) is None, other
+
+
+def _header_change(before: str, after: str, name: str) -> bool:
+    change = recent_change(after, diff_edits(before, after), LineIndex(after))
+    assert change is not None
+    end = after.index("\n")
+    return calls_must_change(change, Header(name, 0, end, False), find_rename(change))
+
+
+def test_calls_must_change_when_a_required_parameter_comes_or_one_goes() -> None:
+    assert _header_change("def f(a, b):\n", "def f(a, b, c):\n", "f")
+    assert _header_change("def f(a, b):\n", "def f(a):\n", "f")
+    assert _header_change("def f(a, b):\n", "def f(b, a):\n", "f")
+    assert _header_change("def f(a, b=1):\n", "def f(a, b):\n", "f")
+    assert _header_change("func F(a int) {\n", "func F(ctx context.Context, a int) {\n", "F")
+    assert not _header_change("def f(a, b):\n", "def f(a, b, c=None):\n", "f")
+    assert not _header_change("def f(a, b):\n", "def f(a, b, *rest, **options):\n", "f")
+    assert not _header_change("def f(a, b):\n", "def f(a: int, b: str) -> int:\n", "f")
+    assert not _header_change("function f(a) {\n", "function f(a, b?: number) {\n", "f")
+    assert not _header_change("def f(a, b):\n", "def f(a, size):\n", "f")  # renamed
+
+
+def test_a_similar_line_needs_a_shared_name_and_what_was_removed() -> None:
+    text = "LIMIT = 5\nRETRIES = 5\nrun(a, timeout=5)\nrun(b, timeout=5)\nrun(c, timeout=9)\n"
+    after = text.replace("run(a, timeout=5)", "run(a, timeout=10)")
+    index = LineIndex(after)
+    change = recent_change(after, diff_edits(text, after), index)
+    assert change is not None
+    found = similar_candidates(index, change)
+    assert [(c.span.start_line, c.edit and c.edit.text) for c in found] == [(4, "10")]
