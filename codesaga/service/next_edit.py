@@ -7,7 +7,8 @@ lines by the completion model (domain/next_edit_prompt.py says how, and why only
 at most MAX_MODEL_CALLS per request within MODEL_BUDGET_SECONDS. A rewrite that changes
 nothing, or that undoes one of the user's recent edits, is no suggestion.
 
-The model runs at idle priority: a request someone waits for (a completion) stops it, and
+The model runs at suggestion priority (ahead of speculation and reading ahead, which it stops):
+a request someone waits for (a completion) stops it, and
 the answer is then what was found without it. A ``document/edit`` of the same document, a
 newer ``nextEdit`` for it, or ``$/cancel`` cancels the request: the document changed, so what
 it would find is stale.

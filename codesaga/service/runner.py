@@ -24,13 +24,17 @@ class Priority(IntEnum):
     INTERACTIVE = 0
     NORMAL = 1
     BATCH = 2
-    SPECULATIVE = 3  # a completion nobody asked for yet
-    IDLE = 4  # reading a document's prompt ahead of its first completion
+    # A suggestion an editor asked for after a typing pause (next edits): it is shown if it
+    # comes, so it goes before guesses at the next keystroke and reading ahead (it stops
+    # them), but nobody waits for it either.
+    SUGGESTION = 3
+    SPECULATIVE = 4  # a completion nobody asked for yet
+    IDLE = 5  # reading a document's prompt ahead of its first completion
 
     @property
     def preemptible(self) -> bool:
         """Work nobody waits for: any request that someone waits for cancels it."""
-        return self >= Priority.SPECULATIVE
+        return self >= Priority.SUGGESTION
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def test_work_asked_for_after_close_is_refused_not_run_on_a_freed_model(
     assert scheduler._workers == {} and len(engine.history) == 1
 
 
-@pytest.mark.parametrize("idle", [Priority.SPECULATIVE, Priority.IDLE])
+@pytest.mark.parametrize("idle", [Priority.SUGGESTION, Priority.SPECULATIVE, Priority.IDLE])
 def test_work_someone_waits_for_preempts_speculation_and_warm_ups(
     scheduler: Scheduler, engine: ExclusiveEngine, idle: Priority
 ) -> None:
@@ -201,6 +201,22 @@ def test_work_someone_waits_for_preempts_speculation_and_warm_ups(
     assert outcome.finished.text == "wanted"
     assert time.monotonic() - started < 1.0  # not the 2 s the guess would take
     assert guess_box["result"].finished.reason == "cancelled"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("guess", [Priority.SPECULATIVE, Priority.IDLE])
+def test_a_suggestion_preempts_speculation_and_warm_ups(
+    scheduler: Scheduler, engine: ExclusiveEngine, guess: Priority
+) -> None:
+    engine.enqueue("guess " * 200)
+    engine.enqueue("next edit")
+    first, box = in_thread(scheduler.run, Role.COMPLETION, ask("guess"), priority=guess)
+    wait_busy(scheduler)
+    started = time.monotonic()
+    outcome = scheduler.run(Role.COMPLETION, ask("edit"), priority=Priority.SUGGESTION)
+    first.join(10)
+    assert outcome.finished.text == "next edit"
+    assert time.monotonic() - started < 1.0
+    assert box["result"].finished.reason == "cancelled"  # type: ignore[attr-defined]
 
 
 def test_speculation_does_not_preempt_speculation(
