@@ -25,8 +25,9 @@ How each measure is computed:
   token it removed (or is the exact inverse of a whitespace-only edit); the rate is over
   all suggestions;
 - latency: the wall time of the ``nextEdit`` request, grouped by the case's kind and by the
-  answer's class: ``deterministic`` (every suggestion of kind rename), ``model`` (any
-  suggestion of another kind) or ``empty``.
+  answer's class: ``model`` (any suggestion the daemon says the model wrote; a daemon that
+  does not say: any suggestion of a kind other than rename), ``deterministic`` (the other
+  answers with suggestions: computed edits) or ``empty``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Suggestion:
     text: str
     kind: str
     confidence: float
+    model: bool | None = None  # the daemon says whether the model wrote it (None: not said)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Suggestion:
@@ -57,6 +59,7 @@ class Suggestion:
             str(data["text"]),
             str(data.get("kind", "")),
             float(data.get("confidence", 0.0)),
+            data.get("model"),
         )
 
 
@@ -138,7 +141,8 @@ class CaseScore:
 def answer_class(suggestions: Sequence[Suggestion]) -> str:
     if not suggestions:
         return "empty"
-    return "deterministic" if all(s.kind in DETERMINISTIC for s in suggestions) else "model"
+    written = [s.kind not in DETERMINISTIC if s.model is None else s.model for s in suggestions]
+    return "model" if any(written) else "deterministic"
 
 
 def score_case(case: dict[str, Any], answer: Sequence[Suggestion], seconds: float) -> CaseScore:

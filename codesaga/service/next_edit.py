@@ -72,6 +72,7 @@ class Suggestion:
     edit: TextEdit  # its span is in the request's content
     kind: str
     confidence: float
+    model: bool = False  # the model wrote it (else it was computed)
 
     def to_json(self) -> dict[str, Any]:
         s = self.edit.span
@@ -85,6 +86,7 @@ class Suggestion:
             "text": self.edit.text,
             "kind": self.kind,
             "confidence": round(self.confidence, 4),
+            "model": self.model,
         }
 
 
@@ -227,7 +229,7 @@ class NextEdits:
                 continue
             if any(edit.span.overlaps(s.edit.span) for s in chosen):
                 continue
-            chosen.append(Suggestion(edit, candidate.kind, sureness))
+            chosen.append(Suggestion(edit, candidate.kind, sureness, candidate.edit is None))
         return chosen
 
 

@@ -40,6 +40,8 @@ export interface SuggestedEdit {
   text: string;
   kind: NextEditKind;
   confidence: number;
+  /** Whether the model wrote it (false: computed). */
+  model?: boolean;
 }
 
 export interface NextEditResult {

@@ -164,6 +164,7 @@ def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
             "text": "get",
             "kind": "rename",
             "confidence": 0.9,
+            "model": False,
         }
     ]
     assert engine.history == []
@@ -186,6 +187,7 @@ def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(
         "startLine": 4, "startColumn": 26, "endLine": 4, "endColumn": 26,
     }  # fmt: skip
     assert suggestion["text"] == ", timeout=10" and suggestion["kind"] == "similar"
+    assert suggestion["model"] is True
     [asked] = engine.history
     assert asked.prompt is not None and asked.prompt_lookup and asked.temperature == 0
     assert (

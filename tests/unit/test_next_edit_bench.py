@@ -320,3 +320,17 @@ def test_replacing_a_keyword_is_not_a_rename() -> None:
     after = before.replace("None", "missing")
     kind = classify(hunks(before, after), before, "python")
     assert kind is not None and kind.name == "similar"
+
+
+def test_an_answer_is_a_model_one_when_the_daemon_says_the_model_wrote_an_edit() -> None:
+    def said(kind: str, model: bool | None) -> scoring.Suggestion:
+        return scoring.Suggestion.from_json(
+            {"range": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+             "text": "x", "kind": kind, "confidence": 0.9,
+             **({} if model is None else {"model": model})}
+        )  # fmt: skip
+
+    assert scoring.answer_class([said("similar", False)]) == "deterministic"
+    assert scoring.answer_class([said("rename", False), said("signature", True)]) == "model"
+    assert scoring.answer_class([said("similar", None)]) == "model"  # not said: by kind
+    assert scoring.answer_class([said("rename", None)]) == "deterministic"
