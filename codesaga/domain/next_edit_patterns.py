@@ -15,6 +15,7 @@ from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import (
     RENAME,
     SIGNATURE,
+    SIMILAR,
     Candidate,
     Change,
     LineIndex,
@@ -199,6 +200,35 @@ def rename_candidates(
     return candidates
 
 
+def switch_candidates(
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    olds: Sequence[Occurrence],
+) -> list[Candidate]:
+    """One use of a variable switched to another already there (`lines[i]` to
+    `code_lines[i]`): its other plain uses in the same function (or, outside any, the
+    file), each switched the same way. A member (`log.info` to `log.debug`) is not: one
+    call of many changes more often than all. Scored below a rename: less often all right."""
+    if site.receiver is not None or site.role != USE:
+        return []
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for o in olds:
+        if o.receiver is not None or o.role != USE or o.functions[:1] != site.functions[:1]:
+            continue
+        if any(lo <= o.start < hi for lo, hi in made):
+            continue
+        distance = abs(index.line_of(o.start) - line)
+        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+        candidates.append(
+            Candidate(edit.span, SIMILAR, 0.5 + 0.1 / (1 + distance / 40), edit, None)
+        )
+    return candidates
+
+
 def _keyword_of(content: str, key: Occurrence, function: str) -> bool:
     """Is ``key`` a keyword argument in a call of ``function`` (`function(x, key=1)`)?"""
     call = call_at_cursor(content[: key.start])
@@ -283,17 +313,36 @@ def matching_paren(text: str, open_at: int, limit: int = 20_000) -> int | None:
     return None
 
 
-def calls_must_change(change: Change, header: Header, rename: Rename | None) -> bool:
-    """Did the change to ``header`` make its calls wrong: a parameter removed, a required
-    one added, parameters reordered, one made required? (Not a type, a default, an
-    optional parameter, or a parameter renamed.)"""
+def _parameter_lists(
+    change: Change, header: Header, rename: Rename | None
+) -> tuple[list[Parameter], list[Parameter]] | None:
+    """``header``'s parameters before the change and after it; None when not found."""
     after = change.content[header.start : header.end]
     before = change.before[header.start : header.end - (change.after_end - change.before_end)]
     names = [header.name] + ([rename.old] if rename is not None else [])
     old = next((p for n in names if (p := parameters(before, n)) is not None), None)
     new = parameters(after, header.name)
-    if old is None or new is None:
+    return None if old is None or new is None else (old, new)
+
+
+def adds_optional_parameter(change: Change, header: Header, rename: Rename | None) -> bool:
+    """Did the change to ``header`` add an optional parameter (`timeout=None`)? Its calls
+    still work, but on real commits some of them then pass it: the model's to judge."""
+    found = _parameter_lists(change, header, rename)
+    if found is None:
         return False
+    old_names = {p.name for p in found[0]}
+    return any(p.optional and p.name not in old_names for p in found[1])
+
+
+def calls_must_change(change: Change, header: Header, rename: Rename | None) -> bool:
+    """Did the change to ``header`` make its calls wrong: a parameter removed, a required
+    one added, parameters reordered, one made required? (Not a type, a default, an
+    optional parameter, or a parameter renamed.)"""
+    found = _parameter_lists(change, header, rename)
+    if found is None:
+        return False
+    old, new = found
     old_names, new_names = [p.name for p in old], [p.name for p in new]
     if old_names == new_names:
         return any(o.optional and not n.optional for o, n in zip(old, new, strict=True))
@@ -307,13 +356,20 @@ def calls_must_change(change: Change, header: Header, rename: Rename | None) -> 
 
 
 _CALL = re.compile(r"\s*(?:<[^()<>]*>)?\s*\(")
+CALL_SCORE = 0.55  # a call that must change (a model candidate needs MIN_MODEL_SCORE)
+OPTIONAL_CALL_SCORE = 0.46  # a call that may pass a new optional parameter
 
 
 def call_candidates(
-    index: LineIndex, change: Change, header: Header, occurrences: Sequence[Occurrence]
+    index: LineIndex,
+    change: Change,
+    header: Header,
+    occurrences: Sequence[Occurrence],
+    base: float = CALL_SCORE,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
-    what the user already edited: each for the model to rewrite, nearest first."""
+    what the user already edited: each for the model to rewrite, nearest first, scored from
+    ``base`` (lower when they may stay as they are)."""
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
@@ -331,6 +387,6 @@ def call_candidates(
         if any(lo < end and o.start < hi for lo, hi in made):
             continue
         distance = abs(index.line_of(o.start) - line)
-        score = 0.55 + 0.1 / (1 + distance / 40)
+        score = base + 0.1 / (1 + distance / 40)
         candidates.append(Candidate(index.span(o.start, end), SIGNATURE, score, None, None))
     return candidates

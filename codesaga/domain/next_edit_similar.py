@@ -22,6 +22,7 @@ MIN_TOKENS = 4  # a shorter line is like too many others
 REPEAT_RATIO = 0.6  # token similarity for repeating the user's edit at the same context
 REWRITE_RATIO = 0.8  # for asking the model to rewrite the line (a model call costs)
 MAX_LINE = 400  # characters: a longer changed line is not compared
+MAX_KEYS = 3  # names of the changed line one of which a like line has (the longest)
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class _Pattern:
     last: int
     gap: str  # the before-text between the tokens either side of the change
     replacement: str  # what the after-text has there
-    key: str  # text every candidate line contains
+    keys: tuple[str, ...]  # a candidate line contains one of them
 
 
 def _pattern(change: Change) -> _Pattern | None:
@@ -60,9 +61,12 @@ def _pattern(change: Change) -> _Pattern | None:
     gap_end = line[last][1] if last < len(line) else end
     shift = change.after_end - change.before_end
     removed = before[line[first][1] : line[last - 1][2]] if last > first else ""
-    names = sorted((t[0] for t in line if is_name(t[0])), key=len, reverse=True)
-    key = removed or (names[0] if names else "")
-    if not key.strip():
+    # What the user removed, or a name the change left (a line where the removed token has
+    # another value, `f"Unknown color {bg!r}"` after `{fg!r}`, is the model's to rewrite).
+    kept = [t[0] for k, t in enumerate(line) if not first <= k < last and is_name(t[0])]
+    names = sorted(set(kept), key=len, reverse=True)[:MAX_KEYS]
+    keys = tuple(k for k in (removed, *names) if k.strip())
+    if not keys:
         return None
     return _Pattern(
         [t[0] for t in line],
@@ -70,7 +74,7 @@ def _pattern(change: Change) -> _Pattern | None:
         last,
         before[gap_start:gap_end],
         content[gap_start : gap_end + shift],
-        key,
+        keys,
     )
 
 
@@ -84,7 +88,9 @@ def similar_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     candidates = []
     for number in range(1, index.line_count + 1):
         text = index.line_text(number)
-        if number in changed or pattern.key not in text or text == after_line:
+        if number in changed or text == after_line:
+            continue
+        if not any(key in text for key in pattern.keys):
             continue
         if not 0.5 * size <= len(text.strip()) <= 2 * size:
             continue
@@ -109,11 +115,16 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
         for k in range(block.size):
             aligned[block.a + k] = block.b + k
     first, last = pattern.first, pattern.last
-    if any(i not in aligned for i in range(first, last)):
-        return None  # what the user removed is not there
     if not any(is_name(w) for i, w in enumerate(pattern.words) if i in aligned):
         return None  # only symbols, numbers and strings in common: `A = 1` and `B = 1`
     left, right = aligned.get(first - 1), aligned.get(last)
+    if any(i not in aligned for i in range(first, last)):
+        # what the user removed is not there: only another value in its place (a string,
+        # an argument) between tokens that are, on a line otherwise alike, is the model's
+        if left is None or right is None or right - left < 2 or ratio < REWRITE_RATIO:
+            return None
+        span = index.span(line_start + found[0][1], line_start + found[-1][2])
+        return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None)
     edit = None
     if left is not None and right is not None and right - left == last - first + 1:
         gap_start, gap_end = found[left][2], found[right][1]
@@ -129,6 +140,7 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
 
 
 MIN_REPEATED = 4  # characters of removed text worth repeating a replacement of
+MIN_DELETED = 8  # characters of text deleted worth deleting elsewhere (`  # type: ignore`)
 MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
 
 
@@ -136,8 +148,10 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """The other places the exact text the user replaced stands (whole words, on one line,
     with a name in it): `t.Optional[str]` to `str | None`, a word in strings and comments,
     each with the user's replacement."""
-    if not change.removed.strip() or not change.inserted.strip():
-        return []  # text added next to a word, or removed: too often right in one place only
+    if not change.removed.strip():
+        return []  # text added next to a word: too often right in one place only
+    if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
+        return []  # a short piece removed (`n`, `, x`): too often right in one place only
     before, content = change.before, change.content
     start, stop = _word_bounds(before, change.start, change.before_end)
     removed = before[start:stop]

@@ -27,13 +27,16 @@ from codesaga.domain.next_edit_patterns import (
     DEFINITION,
     LOCAL,
     MEMBER_DEFINITION,
+    OPTIONAL_CALL_SCORE,
     PARAMETER,
     Occurrence,
     Rename,
+    adds_optional_parameter,
     call_candidates,
     calls_must_change,
     find_rename,
     rename_candidates,
+    switch_candidates,
 )
 from codesaga.domain.next_edit_similar import repeated_candidates, similar_candidates
 from codesaga.service.next_edit_names import Names, PlainNames
@@ -82,12 +85,19 @@ def find_candidates(
     if rename is not None and site is not None:
         if rename.alone:  # a rename with nothing left to rename is a one-place change
             renamed = _renames(index, change, rename, site, names)
+            if not renamed:  # one use switched to a variable already there
+                renamed = switch_candidates(
+                    index, change, rename, site, names.occurrences(rename.old)
+                )
             return finalize(renamed, index, change, history, cursor, limit)
         if _declares(site) and "\n" not in change.removed + change.inserted:
             candidates += _renames(index, change, rename, site, names)
     header = names.header_at(change.start, change.after_end)
     if header is not None and calls_must_change(change, header, rename):
         candidates += call_candidates(index, change, header, names.occurrences(header.name))
+    elif header is not None and adds_optional_parameter(change, header, rename):
+        calls = names.occurrences(header.name)
+        candidates += call_candidates(index, change, header, calls, OPTIONAL_CALL_SCORE)
     elif not candidates:
         if header is None:  # a parameter added to one function is rarely added to its likes
             candidates += similar_candidates(index, change)

@@ -86,6 +86,19 @@ def test_a_method_switched_for_one_already_called_there_suggests_nothing() -> No
     assert found == []
 
 
+def test_a_variable_switched_for_one_already_there_is_switched_at_its_other_uses() -> None:
+    code = (
+        "def show(lines, code_lines, line1):\n"
+        "    start = lines[line1]\n"
+        "    width = len(lines[line1 - 1])\n"
+        "    return start, width\n"
+    )
+    after = code.replace("start = lines[", "start = code_lines[")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("len(lines[", "len(code_lines[")
+    assert "def show(lines, code_lines" in _applied(content, found)  # a whole word only
+
+
 def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
     code = "def run(job, total):\n    job.total = total\n    return job.total + total\n"
     after = code.replace("def run(job, total)", "def run(job, amount)")
@@ -214,9 +227,57 @@ def test_a_typescript_and_a_go_signature_change_point_at_their_calls() -> None:
     ]
 
 
-def test_an_optional_parameter_added_leaves_the_calls_alone() -> None:
-    after = PYTHON.replace("def area(width, height):", "def area(width, height, depth=1):")
-    assert _ask(PYTHON, after, "python")[1] == []
+def test_an_optional_parameter_added_points_at_the_calls_below_a_required_one() -> None:
+    optional = PYTHON.replace("def area(width, height):", "def area(width, height, depth=1):")
+    required = PYTHON.replace("def area(width, height):", "def area(width, height, depth):")
+    (may,) = _ask(PYTHON, optional, "python")[1]
+    (must,) = _ask(PYTHON, required, "python")[1]
+    assert may.kind == SIGNATURE and may.edit is None and may.window is not None
+    assert may.span == must.span and may.score < must.score
+    lines = optional.split("\n")
+    assert lines[may.span.start_line - 1].strip() == "return area(self.width, self.height)"
+
+
+def test_a_default_changed_or_a_type_added_leaves_the_calls_alone() -> None:
+    changes = [
+        PYTHON.replace("def area(width, height):", "def area(width, height: int):"),
+        PYTHON.replace("def area(width, height):", "def area(width, height=2):"),
+    ]
+    for after in changes:
+        assert _ask(PYTHON, after, "python")[1] == [], after
+
+
+def test_a_comment_deleted_where_it_recurs_is_deleted_there_too() -> None:
+    code = (
+        "client.base_url = 'https://a'  # type: ignore\n"
+        "assert client.base_url == 'https://a'\n"
+        "client.headers = {'a': 'b'}  # type: ignore\n"
+        "assert client.headers['a'] == 'b'\n"
+    )
+    after = code.replace("'https://a'  # type: ignore", "'https://a'", 1)
+    content, found = _ask(code, after, "python")
+    assert {c.kind for c in found} == {SIMILAR}
+    assert _applied(content, found) == code.replace("  # type: ignore", "")
+
+
+def test_a_short_deletion_is_not_repeated() -> None:
+    code = "x = compute(n)  # ok\nprint('done', file=sys.stderr)  # ok\n"
+    after = code.replace("(n)  # ok", "(n)")
+    assert _ask(code, after, "python")[1] == []
+
+
+def test_a_line_like_the_changed_one_but_for_the_value_changed_is_the_models() -> None:
+    code = (
+        "def check(fg, bg):\n"
+        "    if fg not in COLORS:\n"
+        '        raise TypeError(f"Unknown color {fg!r}") from None\n'
+        "    if bg not in COLORS:\n"
+        '        raise TypeError(f"Unknown color {bg!r}") from None\n'
+    )
+    after = code.replace('f"Unknown color {fg!r}"', '_("Unknown color {c!r}").format(c=fg)')
+    _, found = _ask(code, after, "python")
+    assert [(c.kind, c.edit, c.span.start_line) for c in found] == [(SIMILAR, None, 5)]
+    assert found[0].window is not None
 
 
 def test_one_place_changes_suggest_nothing() -> None:
