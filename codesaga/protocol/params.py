@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from codesaga.domain.edits import Span, TextEdit
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.repo_context import ORIGINS
 from codesaga.domain.retry import MAX_ATTEMPTS
@@ -263,6 +264,21 @@ class DocumentEditParams(TextChange, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         _check_range("range", self.range)
+
+
+def wire_range(span: Span) -> dict[str, Any]:
+    """``span`` as the wire writes a range."""
+    s = span
+    r = TextRange(
+        start_line=s.start_line, start_column=s.start_column,
+        end_line=s.end_line, end_column=s.end_column,
+    )  # fmt: skip
+    return dict(msgspec.to_builtins(r))
+
+
+def wire_change(edit: TextEdit) -> dict[str, Any]:
+    """``edit`` as ``document/edit`` and ``nextEdit``'s ``edits`` send it."""
+    return {"range": wire_range(edit.span), "removed": edit.removed, "text": edit.text}
 
 
 class NextEditParams(TaskParams, frozen=True, kw_only=True):

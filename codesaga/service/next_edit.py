@@ -31,6 +31,7 @@ from codesaga.domain.languages import detect_language, language_by_name
 from codesaga.domain.next_edit_locations import Candidate, reverts
 from codesaga.domain.requests import RequestRecord
 from codesaga.engine.port import CancelToken
+from codesaga.protocol.params import wire_range
 from codesaga.service.edit_history import EditHistory
 from codesaga.service.journal import Journal, journaled
 from codesaga.service.next_edit_find import find_candidates
@@ -75,14 +76,8 @@ class Suggestion:
     model: bool = False  # the model wrote it (else it was computed)
 
     def to_json(self) -> dict[str, Any]:
-        s = self.edit.span
         return {
-            "range": {
-                "startLine": s.start_line,
-                "startColumn": s.start_column,
-                "endLine": s.end_line,
-                "endColumn": s.end_column,
-            },
+            "range": wire_range(self.edit.span),
             "text": self.edit.text,
             "kind": self.kind,
             "confidence": round(self.confidence, 4),

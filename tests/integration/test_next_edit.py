@@ -16,6 +16,7 @@ from codesaga.domain.edits import Span, TextEdit
 from codesaga.domain.next_edit_locations import Candidate
 from codesaga.inprocess import LocalClient
 from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.params import wire_range
 from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import load_settings
 from tests.conftest import Cli
@@ -31,15 +32,6 @@ SHAPES = (
     "print(area(2, 3))\n"
 )
 RENAMED = SHAPES.replace("def area(width,", "def area(w,")
-
-
-def wire_range(span: Span) -> dict[str, int]:
-    return {
-        "startLine": span.start_line,
-        "startColumn": span.start_column,
-        "endLine": span.end_line,
-        "endColumn": span.end_column,
-    }
 
 
 def test_a_rename_sent_as_edits_is_followed_by_its_other_occurrences(

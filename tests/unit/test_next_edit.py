@@ -20,6 +20,7 @@ from codesaga.domain.errors import CancelledError, UsageError
 from codesaga.domain.next_edit_locations import Candidate
 from codesaga.engine.fake import FakeEngine
 from codesaga.inprocess import LocalClient
+from codesaga.protocol.params import wire_change
 from codesaga.service.next_edit_rewrite import MAX_MODEL_CALLS
 from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf
@@ -39,18 +40,7 @@ SECOND_CALL = Span(4, 9, 4, 27)  # "fetch(other, auth)"
 GOOD = "+    b = fetch(other, auth, timeout=10)\n"
 
 
-def wire(edit: TextEdit) -> dict[str, Any]:
-    s = edit.span
-    return {
-        "range": {
-            "startLine": s.start_line,
-            "startColumn": s.start_column,
-            "endLine": s.end_line,
-            "endColumn": s.end_column,
-        },
-        "removed": edit.removed,
-        "text": edit.text,
-    }
+wire = wire_change
 
 
 @dataclass

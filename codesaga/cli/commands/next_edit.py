@@ -19,6 +19,7 @@ from codesaga.domain.errors import InputError, UsageError
 from codesaga.domain.patches import before_patch, file_hunks
 from codesaga.domain.source import decode_source
 from codesaga.fs import read_source
+from codesaga.protocol.params import wire_change
 
 app = typer.Typer()  # its commands join the root's
 
@@ -72,7 +73,7 @@ def next_edit(
     params = {
         "path": str(file.expanduser().absolute()),
         "content": content,
-        "edits": [_wire(edit) for edit in sequence(before, content)],
+        "edits": [wire_change(edit) for edit in sequence(before, content)],
         "model": model,
     }
     result = invocation.run_task("nextEdit", params)
@@ -113,20 +114,6 @@ def _before_patch(file: Path, content: str, patch: Path, limit: int) -> str:
     if hunks is None:
         raise InputError(f"{patch} has no changes to {file}")
     return before_patch(content, hunks, str(file))
-
-
-def _wire(edit: TextEdit) -> dict[str, Any]:
-    s = edit.span
-    return {
-        "range": {
-            "startLine": s.start_line,
-            "startColumn": s.start_column,
-            "endLine": s.end_line,
-            "endColumn": s.end_column,
-        },
-        "removed": edit.removed,
-        "text": edit.text,
-    }
 
 
 def _edit(content: str, suggestion: dict[str, Any]) -> TextEdit:
