@@ -71,18 +71,18 @@ class Masks:
         return k >= 0 and at < self.ends[k]
 
 
-class PlainNames:
-    """A language without a grammar here: identifiers outside its strings and comments."""
+class MaskedNames:
+    """A reader by regular expressions: a name's matches outside the spans it masks
+    (strings, comments), each read by ``_occurrence``."""
 
-    def __init__(self, content: str, index: LineIndex, line_comment: str | None) -> None:
-        self.content = content
-        self.index = index
-        comment = re.escape(line_comment) + r"[^\n]*|" if line_comment else ""
-        self._skip = re.compile(comment + _STRINGS_AND_BLOCKS)
+    content: str
 
     @cached_property
     def _masks(self) -> Masks:
-        return Masks((m.start(), m.end()) for m in self._skip.finditer(self.content))
+        raise NotImplementedError
+
+    def _occurrence(self, start: int, end: int) -> Occurrence:
+        raise NotImplementedError
 
     def occurrences(self, name: str) -> list[Occurrence]:
         return [
@@ -96,6 +96,20 @@ class PlainNames:
         if self.content[start:end] != name or self._masks.covers(start):
             return None
         return self._occurrence(start, end)
+
+
+class PlainNames(MaskedNames):
+    """A language without a grammar here: identifiers outside its strings and comments."""
+
+    def __init__(self, content: str, index: LineIndex, line_comment: str | None) -> None:
+        self.content = content
+        self.index = index
+        comment = re.escape(line_comment) + r"[^\n]*|" if line_comment else ""
+        self._skip = re.compile(comment + _STRINGS_AND_BLOCKS)
+
+    @cached_property
+    def _masks(self) -> Masks:
+        return Masks((m.start(), m.end()) for m in self._skip.finditer(self.content))
 
     def _occurrence(self, start: int, end: int) -> Occurrence:
         receiver = receiver_before(self.content, start)

@@ -25,7 +25,7 @@ from codesaga.domain.next_edit_patterns import (
     Occurrence,
     matching_paren,
 )
-from codesaga.service.next_edit_names import Masks, name_matches, receiver_before
+from codesaga.service.next_edit_names import MaskedNames, Masks, receiver_before
 
 _SKIP = re.compile(  # the lookahead first: most places start neither
     r"(?=[#\"'rRbBuUfF])(?:#[^\n]*"
@@ -72,7 +72,7 @@ class _Block:
         return tuple(found)
 
 
-class PythonNames:
+class PythonNames(MaskedNames):
     def __init__(self, content: str, index: LineIndex) -> None:
         self.content = content
         self.index = index
@@ -141,19 +141,6 @@ class PythonNames:
         while block is not None and not block.start <= at < block.end:
             block = block.parent
         return block
-
-    def occurrences(self, name: str) -> list[Occurrence]:
-        return [
-            self._occurrence(m.start(), m.end())
-            for m in name_matches(self.content, name)
-            if not self._masks.covers(m.start())
-        ]
-
-    def occurrence_at(self, start: int, name: str) -> Occurrence | None:
-        end = start + len(name)
-        if self.content[start:end] != name or self._masks.covers(start):
-            return None
-        return self._occurrence(start, end)
 
     def header_at(self, start: int, end: int) -> Header | None:
         block = self._block_at(start)
