@@ -67,7 +67,8 @@ def cursor(case: dict[str, Any]) -> tuple[int, int]:
     return Lines(case["content"]).position(start + len(user.text))
 
 
-def next_edit_params(case: dict[str, Any]) -> dict[str, Any]:
+def at_cursor(case: dict[str, Any]) -> dict[str, Any]:
+    """The case's document and cursor, as both requests name them."""
     line, column = cursor(case)
     return {
         "path": f"{ROOT}/{case['repo']}/{case['path']}",
@@ -75,21 +76,15 @@ def next_edit_params(case: dict[str, Any]) -> dict[str, Any]:
         "line": line,
         "column": column,
         "language": case["language"],
-        "edits": case["edits"],
     }
+
+
+def next_edit_params(case: dict[str, Any]) -> dict[str, Any]:
+    return {**at_cursor(case), "edits": case["edits"]}
 
 
 def complete_params(case: dict[str, Any]) -> dict[str, Any]:
-    line, column = cursor(case)
-    return {
-        "path": f"{ROOT}/{case['repo']}/{case['path']}",
-        "content": case["content"],
-        "line": line,
-        "column": column,
-        "language": case["language"],
-        "multiline": False,
-        "gate": False,
-    }
+    return {**at_cursor(case), "multiline": False, "gate": False}
 
 
 def require_next_edit(call: Call) -> None:
