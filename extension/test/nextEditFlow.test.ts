@@ -1,7 +1,6 @@
 // Next edits in the shipped bundle, activated with a fake `vscode` module against a real
 // daemon (tests/fake_daemon.py): a rename in the editor, the suggestion painted at its place,
-// Tab to jump, Tab to accept, Esc to dismiss, and the verdicts in the daemon's stats. Skipped
-// while the daemon does not offer `nextEdit` (initialize's capabilities.methods).
+// Tab to jump, Tab to accept, Esc to dismiss, and the verdicts in the daemon's stats.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -75,11 +74,8 @@ describe("next edits in a (fake) editor against a real daemon", () => {
     assert.equal(manifest.contributes.configuration.properties["codesaga.nextEdit.enabled"].default, true);
   });
 
-  test("a rename: the next place is shown, Tab jumps, Tab accepts, Esc dismisses the one after", async (t) => {
-    if (!offered) {
-      t.skip("the daemon does not offer nextEdit yet (initialize's capabilities.methods)");
-      return;
-    }
+  test("a rename: the next place is shown, Tab jumps, Tab accepts, Esc dismisses the one after", async () => {
+    assert.ok(offered, "the daemon offers nextEdit (initialize's capabilities.methods)");
     await until("the extension's connection", () => statusItems.some((item) => item.text.includes("sparkle")));
     const document = new FakeDocument(Uri.file(join(daemon.home, "scale.py")), SOURCE, "python");
     const editor = new FakeEditor(document, new Position(0, "def scale(value".length), (event) => fire(recorded, "onDidChangeTextDocument", event));
