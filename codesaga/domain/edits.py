@@ -9,6 +9,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def diff_edits(before: str, after: str) -> list[TextEdit]:
         for i, j in pairs:
             last_i, last_j = (i + 1, j + 1) if one_to_one else (i2, j2)
             new_text = after[new_starts[j] : new_starts[last_j]]
-            edits.append(_narrowed(before, old_starts[i], old_starts[last_i], new_text))
+            edits.append(narrowed_edit(before, old_starts[i], old_starts[last_i], new_text))
     return [edit for edit in edits if edit.removed != edit.text]
 
 
@@ -126,16 +129,22 @@ def _line_starts(lines: Sequence[str]) -> list[int]:
     return starts
 
 
-def _narrowed(before: str, start: int, end: int, text: str) -> TextEdit:
-    """``before[start:end]`` replaced by ``text``, without the characters both share at
-    either end."""
-    removed = before[start:end]
+def common_ends(a: Sequence[T], b: Sequence[T]) -> tuple[int, int]:
+    """How many items ``a`` and ``b`` share at their start, and then at their end (the two
+    never overlap: ``abc`` and ``abbc`` share 2 and 1)."""
     head = 0
-    while head < min(len(removed), len(text)) and removed[head] == text[head]:
+    while head < min(len(a), len(b)) and a[head] == b[head]:
         head += 1
     tail = 0
-    limit = min(len(removed), len(text)) - head
-    while tail < limit and removed[-1 - tail] == text[-1 - tail]:
+    limit = min(len(a), len(b)) - head
+    while tail < limit and a[-1 - tail] == b[-1 - tail]:
         tail += 1
+    return head, tail
+
+
+def narrowed_edit(before: str, start: int, end: int, text: str) -> TextEdit:
+    """``before[start:end]`` replaced by ``text``, without the characters both share at
+    either end."""
+    head, tail = common_ends(before[start:end], text)
     start, end = start + head, end - tail
     return TextEdit(span_of(before, start, end), before[start:end], text[head : len(text) - tail])

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from codesaga.domain.edits import Span, TextEdit
+from codesaga.domain.edits import Span, TextEdit, common_ends
 
 RENAME, SIGNATURE, SIMILAR = "rename", "signature", "similar"
 WINDOW_LINES = 20  # lines of a model candidate's window
@@ -209,12 +209,7 @@ def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
     if content[start:end] != merged.text:
         return None
     removed, text = merged.removed, merged.text
-    head = 0
-    while head < min(len(removed), len(text)) and removed[head] == text[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(removed), len(text)) - head and removed[-1 - tail] == text[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(removed, text)
     if removed == text:
         return None
     before = content[:start] + removed + content[end:]
@@ -242,12 +237,7 @@ def _earlier_regions(
 
 def narrowed(removed: str, text: str) -> tuple[str, str]:
     """``removed`` and ``text`` without what both start and end with."""
-    head = 0
-    while head < min(len(removed), len(text)) and removed[head] == text[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(removed), len(text)) - head and removed[-1 - tail] == text[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(removed, text)
     return removed[head : len(removed) - tail], text[head : len(text) - tail]
 
 

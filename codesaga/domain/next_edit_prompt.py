@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from codesaga.domain.edits import Span, TextEdit, offset, span_of
+from codesaga.domain.edits import Span, TextEdit, common_ends, narrowed_edit, offset
 
 CONTEXT_LINES = 0  # unchanged lines shown above each hunk (see above: none is better)
 MAX_CHANGES = 3  # the user's recent changes shown, the nearest to the last edit last
@@ -82,12 +82,7 @@ def changes(before: str, content: str, near_line: int | None) -> list[Change]:
     old, new = _lines(before), _lines(content)
     # Recent edits touch a few places of a file that may be long: the lines both versions
     # share at either end are not compared line by line.
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     middle = difflib.SequenceMatcher(
         None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False
     )
@@ -171,18 +166,9 @@ def rewrite_edit(content: str, target: Target, lines: tuple[str, ...]) -> TextEd
     old = content[start:end]
     ending = "\r\n" if old.split("\n", 1)[0].endswith("\r") else "\n"
     new = ending.join(lines) + (ending if old.endswith("\n") else "")
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
-    if head == len(old) == len(new):
+    if old == new:
         return None
-    removed = old[head : len(old) - tail]
-    return TextEdit(
-        span_of(content, start + head, end - tail), removed, new[head : len(new) - tail]
-    )
+    return narrowed_edit(content, start, end, new)
 
 
 def undoes(change: Change, old: str, new: str) -> bool:
