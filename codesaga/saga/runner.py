@@ -190,19 +190,20 @@ class SagaRunner:
                 self._generate(log, f, rewrite, result, plan.attempts)
             changed = [f for f in files if f.new is not None]
             self._write(log, changed)
-            if not (plan.verify and changed):
-                if failure is not None:  # the retry changed nothing: it still fails
-                    raise failure.error(max(f.attempts for f in files))
+            if not plan.verify:
                 return
+            # When no file changed the check runs on them as they are: a fix that changed
+            # nothing while the check still fails is a failed attempt, not a success.
+            checked = changed or todo
             progress(f"verifying: {plan.verify}")
-            failure = self._verify(log, plan.verify, plan.cwd, [f.path for f in changed])
+            failure = self._verify(log, plan.verify, plan.cwd, [f.path for f in checked])
             if failure is None:
                 return
-            more = all(f.attempts < plan.attempts for f in changed)
+            more = all(f.attempts < plan.attempts for f in checked)
             if not more or time.monotonic() > plan.deadline:
-                raise failure.error(max(f.attempts for f in changed))
-            self._take_back(log, changed, failure, result)
-            todo = changed
+                raise failure.error(max(f.attempts for f in checked))
+            self._take_back(log, checked, failure, result)
+            todo = checked
 
     def _snapshot(self, log: SagaLog, paths: Sequence[Path], progress: Progress) -> list[_File]:
         progress(f"saving {len(paths)} original file(s)")
@@ -256,7 +257,7 @@ class SagaRunner:
             log.append("written", path=str(f.path))
 
     def _take_back(
-        self, log: SagaLog, changed: list[_File], failure: _Failure, result: SagaResult
+        self, log: SagaLog, files: list[_File], failure: _Failure, result: SagaResult
     ) -> None:
         """After a failing verify: put the files back and let the next attempt repair them."""
         log.append("retry", why=failure.problem())
@@ -266,8 +267,11 @@ class SagaRunner:
                 f"{', '.join(state.conflicts)} changed while CodeSaga was working; "
                 "it was left as it is"
             )
-        for f in changed:
-            assert f.new is not None
+        for f in files:
+            if f.new is None:  # the answer was the file as it is
+                f.retry = FailedRewrite(f.original.decode("utf-8"), failure.problem())
+                result.unchanged.remove(str(f.path))
+                continue
             f.retry = FailedRewrite(f.new.decode("utf-8"), failure.problem())
             f.new = None
             result.changed.remove(str(f.path))

@@ -287,6 +287,32 @@ def test_a_fix_that_never_passes_leaves_the_file_as_it_was(
     assert "after 3 attempts; every file was restored" in named(events, "failed")[0]["error"]
 
 
+def test_a_fix_that_changes_nothing_while_verify_fails_is_a_failure(
+    cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
+) -> None:
+    engine.enqueue(fenced(BUGGY))
+    code, _ = cli(
+        "fix", "calc.py", "--error", ERROR, "--apply", "--verify", TEST, "--attempts", "1"
+    )
+    assert code == 5  # the test still fails: not a success with nothing to show
+    assert calc.read_text() == BUGGY
+    events = saga_events(codesaga_home)
+    assert named(events, "write") == [] and [e["ok"] for e in named(events, "verified")] == [False]
+
+
+def test_a_fix_left_unchanged_by_every_attempt_fails_its_verify(
+    cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
+) -> None:
+    for _ in range(3):
+        engine.enqueue(fenced(BUGGY))
+    code, _ = cli("fix", "calc.py", "--error", ERROR, "--apply", "--verify", TEST)
+    assert code == 5 and calc.read_text() == BUGGY
+    events = saga_events(codesaga_home)
+    assert len(named(events, "attempt")) == 3  # the daemon asked again after each
+    assert [e["ok"] for e in named(events, "verified")] == [False]
+    assert "after 3 attempts" in named(events, "failed")[0]["error"]
+
+
 def test_a_fix_that_never_parses_writes_nothing(
     cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
 ) -> None:

@@ -85,6 +85,31 @@ def test_a_failing_verify_restores_every_file(files: list[Path], store: SagaStor
     assert state_of(saga).status == "rolled-back"
 
 
+def test_an_answer_that_changes_nothing_is_verified_and_retried_while_it_fails(
+    files: list[Path], store: SagaStore
+) -> None:
+    asked: list[Ask] = []
+
+    def lazy_then_typed(path: Path, text: str, ask: Ask) -> str:
+        asked.append(ask)
+        return text if ask.retry is None else typed(path, text, ask)
+
+    result = SagaRunner(store, 1 << 20).run(
+        "fix", files[:1], lazy_then_typed, verify="grep -q 'a: int' {files}", attempts=2
+    )
+    assert result.changed == [str(files[0])] and result.unchanged == []
+    assert b"a: int" in files[0].read_bytes()
+    retry = asked[-1].retry
+    assert retry is not None and retry.text == ORIGINALS["a.py"].decode()
+    assert "exit code 1" in retry.problem
+    # the same answer with no attempt left: verify failed, nothing written
+    with pytest.raises(VerifyFailedError):
+        SagaRunner(store, 1 << 20).run(
+            "fix", files[1:], lambda p, t, a: t, verify="grep -q 'a: int' {files}"
+        )
+    assert files[1].read_bytes() == ORIGINALS["b.py"]
+
+
 def test_invalid_syntax_or_a_failed_generation_touches_nothing(
     files: list[Path], store: SagaStore
 ) -> None:
