@@ -8,6 +8,7 @@ make a candidate are in next_edit_patterns.py.
 from __future__ import annotations
 
 import bisect
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +22,9 @@ MIN_MODEL_SCORE = 0.45  # a model candidate below it is not worth a model call
 MAX_WINDOWS = 3  # model candidates kept: each costs a model call
 MAX_MERGED = 16  # edits merged into the change being continued
 REVERT_LOOKBACK = 4  # recent edits an edit must not undo
+MAX_LINE_CHANGES = 6  # one-line parts of a change over several lines looked at
+PAIR_RATIO = 0.5  # likeness of an old and a new line to be one line changed
+MAX_PAIRINGS = 400  # line comparisons to pair a run of lines replaced by one of another size
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,63 @@ def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
     before = content[:start] + removed + content[end:]
     earlier = tuple(_earlier_regions(history[:-count], history[-count:], index))
     return Change(before, content, start + head, start + len(removed) - tail, end - tail, earlier)
+
+
+def line_changes(change: Change) -> list[Change]:
+    """A change over several lines as the one-line changes it is made of, each as if it were
+    the last one made (the others already in ``before``): a parameter added to a signature
+    and used in the body is, on the signature's line alone, what its calls must repeat.
+    Lines are paired in order, a line replaced by several with the likest of them; [] for a
+    change within one line."""
+    if "\n" not in change.removed + change.inserted:
+        return []
+    before, content = change.before, change.content
+    start = before.rfind("\n", 0, change.start) + 1
+    old = before[start : _line_end(before, change.before_end)].split("\n")
+    new = content[start : _line_end(content, change.after_end)].split("\n")
+    new_starts = [start]
+    for line in new:
+        new_starts.append(new_starts[-1] + len(line) + 1)
+    parts: list[Change] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        for i, j in _paired(old, range(i1, i2), new, range(j1, j2)):
+            at, a, b = new_starts[j], old[i], new[j]
+            head, tail = common_ends(a, b)
+            line_before = content[:at] + a + content[at + len(b) :]
+            end = at + len(a) - tail
+            parts.append(Change(line_before, content, at + head, end, at + len(b) - tail))
+            if len(parts) >= MAX_LINE_CHANGES:
+                return parts
+    return parts
+
+
+def _paired(
+    old: Sequence[str], olds: range, new: Sequence[str], news: range
+) -> list[tuple[int, int]]:
+    if len(olds) == len(news):
+        return list(zip(olds, news, strict=True))
+    if len(olds) * len(news) > MAX_PAIRINGS:
+        return []  # a block rewritten: no line of it is one line changed
+    pairs: list[tuple[int, int]] = []
+    after = news.start
+    for i in olds:
+        likeness = [
+            (difflib.SequenceMatcher(None, old[i], new[j], autojunk=False).ratio(), j)
+            for j in range(after, news.stop)
+        ]
+        ratio, j = max(likeness, default=(0.0, -1))
+        if ratio >= PAIR_RATIO:
+            pairs.append((i, j))
+            after = j + 1
+    return pairs
+
+
+def _line_end(text: str, index: int) -> int:
+    end = text.find("\n", index)
+    return len(text) if end < 0 else end
 
 
 def _earlier_regions(

@@ -117,7 +117,9 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
     first, last = pattern.first, pattern.last
     if not any(is_name(w) for i, w in enumerate(pattern.words) if i in aligned):
         return None  # only symbols, numbers and strings in common: `A = 1` and `B = 1`
-    left, right = aligned.get(first - 1), aligned.get(last)
+    # the tokens either side of the change, here; past either end of the line, its end
+    left = -1 if first == 0 else aligned.get(first - 1)
+    right = len(found) if last == len(pattern.words) else aligned.get(last)
     if any(i not in aligned for i in range(first, last)):
         # what the user removed is not there: only another value in its place (a string,
         # an argument) between tokens that are, on a line otherwise alike, is the model's
@@ -127,7 +129,8 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
         return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None)
     edit = None
     if left is not None and right is not None and right - left == last - first + 1:
-        gap_start, gap_end = found[left][2], found[right][1]
+        gap_start = found[left][2] if left >= 0 else 0
+        gap_end = found[right][1] if right < len(found) else len(text)
         if text[gap_start:gap_end] == pattern.gap:
             span = index.span(line_start + gap_start, line_start + gap_end)
             edit = TextEdit(span, pattern.gap, pattern.replacement)

@@ -1,7 +1,9 @@
 """Where the next edit goes after the user's last ones, without the model: the other
 occurrences of a renamed identifier (each with its edit), the calls of a function whose
 signature changed, and places like the one just changed (for the model to rewrite, or with
-the user's edit repeated when even its surroundings match). The decisions are the domain's
+the user's edit repeated when even its surroundings match). A change over several lines is
+also read line by line (a parameter added and used in one burst of typing: the signature's
+line is what the calls repeat). The decisions are the domain's
 (next_edit_locations, next_edit_patterns, next_edit_similar); this reads the document.
 
 Strict on purpose: most changes are made in one place, and a wrong suggestion costs more
@@ -21,6 +23,7 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
     finalize,
+    line_changes,
     recent_change,
 )
 from codesaga.domain.next_edit_patterns import (
@@ -79,6 +82,36 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
+    candidates, alone = _places(index, change, names)
+    if not alone:
+        # A change over several lines is also read line by line: a signature's line is what
+        # its calls repeat. Lines like a part are only looked for when the change already
+        # repeats itself: on the benchmark's one-place commits, parts of unlike changes (a
+        # comment moved, one function rewritten) found lines like them that no one changed.
+        parts = line_changes(change)
+        likes = _repeats_itself(parts)
+        for part in parts:
+            candidates += _places(index, part, names, likes=likes)[0]
+    return finalize(candidates, index, change, history, cursor, limit)
+
+
+def _repeats_itself(parts: Sequence[Change]) -> bool:
+    """Do two of a change's lines change alike (the same text removed, or the same added)?"""
+    removed = [p.removed.strip() for p in parts]
+    inserted = [p.inserted.strip() for p in parts]
+    return _twice(removed) or _twice(inserted)
+
+
+def _twice(texts: Sequence[str]) -> bool:
+    seen = [t for t in texts if t]
+    return len(set(seen)) < len(seen)
+
+
+def _places(
+    index: LineIndex, change: Change, names: Names, likes: bool = True
+) -> tuple[list[Candidate], bool]:
+    """The candidates for one change, and whether it is a rename alone: then they are the
+    only ones. ``likes``: also lines like the changed one, and its text elsewhere."""
     candidates: list[Candidate] = []
     rename = find_rename(change)
     site = None if rename is None else names.occurrence_at(rename.sites[0], rename.new)
@@ -89,7 +122,7 @@ def find_candidates(
                 renamed = switch_candidates(
                     index, change, rename, site, names.occurrences(rename.old)
                 )
-            return finalize(renamed, index, change, history, cursor, limit)
+            return renamed, True
         if _declares(site) and "\n" not in change.removed + change.inserted:
             candidates += _renames(index, change, rename, site, names)
     header = names.header_at(change.start, change.after_end)
@@ -98,11 +131,11 @@ def find_candidates(
     elif header is not None and adds_optional_parameter(change, header, rename):
         calls = names.occurrences(header.name)
         candidates += call_candidates(index, change, header, calls, OPTIONAL_CALL_SCORE)
-    elif not candidates:
+    elif not candidates and likes:
         if header is None:  # a parameter added to one function is rarely added to its likes
             candidates += similar_candidates(index, change)
         candidates += repeated_candidates(index, change)
-    return finalize(candidates, index, change, history, cursor, limit)
+    return candidates, False
 
 
 def _renames(

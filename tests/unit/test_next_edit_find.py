@@ -4,7 +4,7 @@ changed signature's calls, a changed line's like, and nothing after a one-place 
 
 from __future__ import annotations
 
-from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits
+from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits, narrowed_edit
 from codesaga.domain.next_edit_locations import RENAME, SIGNATURE, SIMILAR, Candidate
 from codesaga.service.next_edit_find import find_candidates
 
@@ -18,6 +18,16 @@ def _ask(before: str, after: str, language: str) -> tuple[str, list[Candidate]]:
     line = last.span.start_line + len(lines) - 1
     column = (last.span.start_column if len(lines) == 1 else 1) + len(lines[-1])
     return after, find_candidates(after, language, history, (line, column))
+
+
+def _ask_in_one(before: str, after: str, language: str) -> list[Candidate]:
+    """As ``_ask``, the lines the user changed sent as one edit (an editor's burst of typing
+    diffed from its snapshot: one edit from the first character changed to the last)."""
+    edit = narrowed_edit(before, 0, len(before), after)
+    lines = edit.text.split("\n")
+    line = edit.span.start_line + len(lines) - 1
+    column = (edit.span.start_column if len(lines) == 1 else 1) + len(lines[-1])
+    return find_candidates(after, language, [edit], (line, column))
 
 
 def _applied(content: str, candidates: list[Candidate]) -> str:
@@ -225,6 +235,48 @@ def test_a_typescript_and_a_go_signature_change_point_at_their_calls() -> None:
     assert [(c.kind, content.split("\n")[c.span.start_line - 1]) for c in found] == [
         (SIGNATURE, "\ts.Get(key)")
     ]
+
+
+def test_a_parameter_added_and_used_in_one_edit_points_at_the_calls() -> None:
+    after = PYTHON.replace(
+        'def area(width, height):\n    """The area of a width by a height."""\n'
+        "    # area, in square units\n    return width * height",
+        'def area(width, height, depth):\n    """The area of a width by a height."""\n'
+        "    # area, in square units\n    return width * height * depth",
+    )
+    found = _ask_in_one(PYTHON, after, "python")
+    lines = after.split("\n")
+    assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
+        (SIGNATURE, "return area(self.width, self.height)")
+    ]
+    go = GO.replace("Get(key string)", "Get(ctx context.Context, key string)").replace(
+        "\ts.hits++", "\ts.hits += ctx.Value(hits).(int)"
+    )
+    found = _ask_in_one(GO, go, "go")
+    assert [(c.kind, go.split("\n")[c.span.start_line - 1]) for c in found] == [
+        (SIGNATURE, "\ts.Get(key)")
+    ]
+
+
+def test_an_edit_over_lines_that_change_alike_repeats_on_their_likes_unlike_lines_do_not() -> None:
+    code = (
+        "def test_none_of():\n"
+        "    none_of([])([]) == []\n"
+        "    none_of([4])([1, 2]) == [1, 2]\n"
+        "\n\n"
+        "def test_none_of_tuples():\n"
+        "    none_of(())(()) == ()\n"
+        "    none_of((4,))((1, 2)) == (1, 2)\n"
+    )
+    after = code.replace("    none_of([", "    assert none_of([")
+    found = _ask_in_one(code, after, "python")
+    assert {c.kind for c in found} == {SIMILAR}
+    applied = _applied(after, found)  # "assert " before some of the likes, nothing else
+    assert applied != after and applied.replace("assert ", "") == code
+    # a comment moved to the next line: two lines, each changed once, nothing elsewhere
+    code = "x = f(\n    1\n)  # type: ignore\ny = g(\n    2\n)  # type: ignore\n"
+    after = code.replace("    1\n)  # type: ignore", "    1  # type: ignore\n)", 1)
+    assert _ask_in_one(code, after, "python") == []
 
 
 def test_an_optional_parameter_added_points_at_the_calls_below_a_required_one() -> None:

@@ -4,7 +4,7 @@ from a change."""
 
 from __future__ import annotations
 
-from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits
+from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits, narrowed_edit
 from codesaga.domain.next_edit_locations import (
     MAX_WINDOWS,
     RENAME,
@@ -13,6 +13,7 @@ from codesaga.domain.next_edit_locations import (
     Candidate,
     LineIndex,
     finalize,
+    line_changes,
     merge,
     recent_change,
     reverts,
@@ -204,3 +205,20 @@ def test_a_similar_line_needs_a_shared_name_and_what_was_removed() -> None:
     assert change is not None
     found = similar_candidates(index, change)
     assert [(c.span.start_line, c.edit and c.edit.text) for c in found] == [(4, "10")]
+
+
+def test_a_change_over_lines_is_read_as_the_one_line_changes_it_is_made_of() -> None:
+    before = "def area(w, h):\n    return w * h\n\n\nprint(area(2, 3))\n"
+    after = "def area(w, h, d):\n    # by depth\n    return w * h * d\n\n\nprint(area(2, 3))\n"
+    edit = narrowed_edit(before, 0, len(before), after)  # one edit, as an editor's burst
+    change = recent_change(after, [edit], LineIndex(after))
+    assert change is not None and "\n" in change.inserted
+    parts = line_changes(change)
+    assert [(p.removed, p.inserted) for p in parts] == [("", ", d"), ("", " * d")]
+    for part in parts:  # each as if it were the last: the others already made
+        assert part.content == after
+        assert part.before[: part.start] + part.inserted + part.before[part.before_end :] == after
+    assert part.before == after.replace("w * h * d", "w * h")
+    one_line = TEXT.replace("w * h", "h")
+    within = recent_change(one_line, diff_edits(TEXT, one_line), LineIndex(one_line))
+    assert within is not None and line_changes(within) == []
