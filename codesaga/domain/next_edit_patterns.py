@@ -1,7 +1,8 @@
 """The patterns a next edit repeats, each a pure decision over text and the occurrences of a
-name the service found: a renamed identifier (the other occurrences get the same new name),
-a changed signature (its calls change with it), a changed line like others (they change the
-same way). See next_edit_locations.py for the candidates and the rules they pass.
+name the service found: a renamed identifier (the other occurrences get the same new name)
+and a variable switched for another; a changed signature is next_edit_signatures.py's, a
+changed line like others next_edit_similar.py's. See next_edit_locations.py for the
+candidates and the rules they pass.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import (
     RENAME,
-    SIGNATURE,
     SIMILAR,
     Candidate,
     Change,
@@ -174,11 +174,12 @@ def rename_candidates(
     """The remaining occurrences of ``rename.old`` that name what the renamed ``site`` named,
     each with its edit, nearest first scoring highest. None when the new name already named
     such a thing before the change (the user switched a reference, not renamed one: `log.info`
-    to `log.debug` where `log.debug` is used), for a keyword argument's name, and for a member
-    of an expression (`f().name`) that this file does not define. ``function``: the
-    function whose parameter ``site`` is, whose calls' keyword arguments are renamed too."""
+    to `log.debug` where `log.debug` is used), and for a member of an expression (`f().name`)
+    that this file does not define. A keyword argument's name is renamed in the other calls
+    of its function. ``function``: the function whose parameter ``site`` is, whose calls'
+    keyword arguments are renamed too."""
     if site.role == KEY:
-        return []
+        return _keyword_renames(index, change, rename, site, olds)
     member_access = site.receiver is not None and site.role != MEMBER_DEFINITION
     if member_access and not site.receiver and not any(o.role == MEMBER_DEFINITION for o in olds):
         return []
@@ -197,6 +198,30 @@ def rename_candidates(
         text = f"{rename.old}: {rename.new}" if o.role == SHORTHAND else rename.new
         edit = TextEdit(index.span(o.start, o.end), rename.old, text)
         candidates.append(Candidate(edit.span, RENAME, 0.8 + 0.2 / (1 + distance / 40), edit, None))
+    return candidates
+
+
+def _keyword_renames(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, olds: Sequence[Occurrence]
+) -> list[Candidate]:
+    """A keyword argument renamed in one call (`Attribute(default_value=x)` to `default=x`,
+    `configure({columns: 80})` to `{helpWidth: 80}`): the same keyword in the other calls of
+    that function, where the function's parameter was most likely renamed. Scored below a
+    rename the file itself shows."""
+    call = call_at_cursor(change.content[: site.start])
+    if call is None:
+        return []
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for o in olds:
+        if o.role != KEY or any(lo <= o.start < hi for lo, hi in made):
+            continue
+        if not _keyword_of(change.content, o, call[1]):
+            continue
+        distance = abs(index.line_of(o.start) - line)
+        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+        candidates.append(Candidate(edit.span, RENAME, 0.6 + 0.2 / (1 + distance / 40), edit, None))
     return candidates
 
 
@@ -233,160 +258,3 @@ def _keyword_of(content: str, key: Occurrence, function: str) -> bool:
     """Is ``key`` a keyword argument in a call of ``function`` (`function(x, key=1)`)?"""
     call = call_at_cursor(content[: key.start])
     return call is not None and call[1] == function
-
-
-# -- a changed signature ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Header:
-    """A function's header in the current content: ``start`` to ``end`` (where its body
-    starts), holding its name and parameters."""
-
-    name: str
-    start: int
-    end: int
-    method: bool  # called as `x.name(...)`
-
-
-@dataclass(frozen=True)
-class Parameter:
-    name: str
-    optional: bool  # a call may leave it out: a default, `?`, `*args`, `...rest`
-
-
-# a default, TypeScript's `x?`, Python's `*args` and `**kw`, a rest parameter or Go's `...T`
-_OPTIONAL = re.compile(r"=|^[\w$]+\s*\?|^\*|\.\.\.")
-_MODIFIERS = re.compile(r"^(?:(?:public|private|protected|readonly|override)\s+)+")
-
-
-def parameters(header: str, name: str) -> list[Parameter] | None:
-    """The parameters in the parentheses after ``name`` in ``header``; None when not found."""
-    found = re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", header)
-    if found is None:
-        return None
-    close = matching_paren(header, found.end() - 1)
-    if close is None:
-        return None
-    found_params = []
-    for piece in _top_level_split(header[found.end() : close]):
-        piece = _MODIFIERS.sub("", piece.strip())
-        optional = piece.startswith(("*", "...")) or bool(
-            re.search(r"=|^[\w$]+\s*\?|\.\.\.", piece)
-        )
-        word = NAME.search(piece)
-        if word is None or piece in ("*", "/") or word.group() in ("self", "cls", "this"):
-            continue
-        found_params.append(Parameter(word.group(), optional))
-    return found_params
-
-
-def _top_level_split(text: str) -> list[str]:
-    pieces, depth, start = [], 0, 0
-    for i, c in enumerate(text):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            pieces.append(text[start:i])
-            start = i + 1
-    return [p for p in [*pieces, text[start:]] if p.strip()]
-
-
-def matching_paren(text: str, open_at: int, limit: int = 20_000) -> int | None:
-    """The index of the bracket closing the one at ``open_at`` (quotes skipped roughly)."""
-    depth, quote = 0, ""
-    for i in range(open_at, min(len(text), open_at + limit)):
-        c = text[i]
-        if quote:
-            if c == quote and text[i - 1] != "\\":
-                quote = ""
-        elif c in "\"'`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
-
-
-def _parameter_lists(
-    change: Change, header: Header, rename: Rename | None
-) -> tuple[list[Parameter], list[Parameter]] | None:
-    """``header``'s parameters before the change and after it; None when not found."""
-    after = change.content[header.start : header.end]
-    before = change.before[header.start : header.end - (change.after_end - change.before_end)]
-    names = [header.name] + ([rename.old] if rename is not None else [])
-    old = next((p for n in names if (p := parameters(before, n)) is not None), None)
-    new = parameters(after, header.name)
-    return None if old is None or new is None else (old, new)
-
-
-def adds_optional_parameter(change: Change, header: Header, rename: Rename | None) -> bool:
-    """Did the change to ``header`` add an optional parameter (`timeout=None`)? Its calls
-    still work, but on real commits some of them then pass it: the model's to judge."""
-    found = _parameter_lists(change, header, rename)
-    if found is None:
-        return False
-    old_names = {p.name for p in found[0]}
-    return any(p.optional and p.name not in old_names for p in found[1])
-
-
-def calls_must_change(change: Change, header: Header, rename: Rename | None) -> bool:
-    """Did the change to ``header`` make its calls wrong: a parameter removed, a required
-    one added, parameters reordered, one made required? (Not a type, a default, an
-    optional parameter, or a parameter renamed.)"""
-    found = _parameter_lists(change, header, rename)
-    if found is None:
-        return False
-    old, new = found
-    old_names, new_names = [p.name for p in old], [p.name for p in new]
-    if old_names == new_names:
-        return any(o.optional and not n.optional for o, n in zip(old, new, strict=True))
-    removed = [n for n in old_names if n not in new_names]
-    added = [p for p in new if p.name not in old_names]
-    if rename is not None and (removed, [a.name for a in added]) == ([rename.old], [rename.new]):
-        return False  # a parameter renamed: its calls pass it as before
-    if removed or any(not p.optional for p in added):
-        return True
-    return [n for n in old_names if n in new_names] != [n for n in new_names if n in old_names]
-
-
-_CALL = re.compile(r"\s*(?:<[^()<>]*>)?\s*\(")
-CALL_SCORE = 0.55  # a call that must change (a model candidate needs MIN_MODEL_SCORE)
-OPTIONAL_CALL_SCORE = 0.46  # a call that may pass a new optional parameter
-
-
-def call_candidates(
-    index: LineIndex,
-    change: Change,
-    header: Header,
-    occurrences: Sequence[Occurrence],
-    base: float = CALL_SCORE,
-) -> list[Candidate]:
-    """The calls of ``header``'s function (its uses followed by an argument list), outside
-    what the user already edited: each for the model to rewrite, nearest first, scored from
-    ``base`` (lower when they may stay as they are)."""
-    content = change.content
-    line = index.line_of(change.start)
-    made = [*change.earlier, (change.start, change.after_end)]
-    candidates = []
-    for o in occurrences:
-        if header.start <= o.start < header.end or o.role != USE:
-            continue
-        if header.method != (o.receiver is not None):
-            continue
-        opened = _CALL.match(content, o.end)
-        if opened is None:
-            continue
-        close = matching_paren(content, opened.end() - 1)
-        end = o.end if close is None else close + 1
-        if any(lo < end and o.start < hi for lo, hi in made):
-            continue
-        distance = abs(index.line_of(o.start) - line)
-        score = base + 0.1 / (1 + distance / 40)
-        candidates.append(Candidate(index.span(o.start, end), SIGNATURE, score, None, None))
-    return candidates

@@ -30,16 +30,18 @@ from codesaga.domain.next_edit_patterns import (
     DEFINITION,
     LOCAL,
     MEMBER_DEFINITION,
-    OPTIONAL_CALL_SCORE,
     PARAMETER,
     Occurrence,
     Rename,
-    adds_optional_parameter,
-    call_candidates,
-    calls_must_change,
     find_rename,
     rename_candidates,
     switch_candidates,
+)
+from codesaga.domain.next_edit_signatures import (
+    OPTIONAL_CALL_SCORE,
+    adds_optional_parameter,
+    call_candidates,
+    calls_must_change,
 )
 from codesaga.domain.next_edit_similar import repeated_candidates, similar_candidates
 from codesaga.service.next_edit_names import Names, PlainNames

@@ -15,7 +15,8 @@ from functools import cached_property
 from typing import Protocol
 
 from codesaga.domain.next_edit_locations import LineIndex
-from codesaga.domain.next_edit_patterns import USE, Header, Occurrence
+from codesaga.domain.next_edit_patterns import USE, Occurrence
+from codesaga.domain.next_edit_signatures import Header
 
 
 class Names(Protocol):

@@ -21,10 +21,9 @@ from codesaga.domain.next_edit_patterns import (
     MEMBER_DEFINITION,
     PARAMETER,
     USE,
-    Header,
     Occurrence,
-    matching_paren,
 )
+from codesaga.domain.next_edit_signatures import Header, matching_paren
 from codesaga.service.next_edit_names import MaskedNames, Masks, receiver_before
 
 _SKIP = re.compile(  # the lookahead first: most places start neither

@@ -18,9 +18,9 @@ from codesaga.domain.next_edit_patterns import (
     PARAMETER,
     SHORTHAND,
     USE,
-    Header,
     Occurrence,
 )
+from codesaga.domain.next_edit_signatures import Header
 from codesaga.service.next_edit_names import name_matches
 from codesaga.service.syntax import parser
 

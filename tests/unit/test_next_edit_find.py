@@ -210,6 +210,23 @@ def test_a_go_parameter_renamed_stays_in_its_function() -> None:
     assert 'key := "a"' in renamed and "s.Get(key)" in renamed
 
 
+def test_a_keyword_renamed_in_one_call_is_renamed_in_the_other_calls_of_that_function() -> None:
+    code = (
+        "a = Attribute(name='x', default_value=1)\n"
+        "b = Attribute(name='y', default_value=2)\n"
+        "c = Other(default_value=3)\n"
+        "default_value = 4\n"
+    )
+    after = code.replace("default_value=1", "initial=1")
+    content, found = _ask(code, after, "python")
+    assert [(c.kind, c.span.start_line) for c in found] == [(RENAME, 2)]
+    assert _applied(content, found) == after.replace("default_value=2", "initial=2")
+    js = "help.configure({ columns: 80 });\nother.configure({ columns: 60 });\nlayout({ columns: 2 });\n"
+    after = js.replace("columns: 80", "width: 80")
+    content, found = _ask(js, after, "javascript")
+    assert _applied(content, found) == after.replace("columns: 60", "width: 60")
+
+
 def test_a_required_parameter_added_points_at_the_calls() -> None:
     after = PYTHON.replace("def area(width, height):", "def area(width, height, depth):")
     content, found = _ask(PYTHON, after, "python")

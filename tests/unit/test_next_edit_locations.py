@@ -18,7 +18,8 @@ from codesaga.domain.next_edit_locations import (
     recent_change,
     reverts,
 )
-from codesaga.domain.next_edit_patterns import Header, calls_must_change, find_rename
+from codesaga.domain.next_edit_patterns import find_rename
+from codesaga.domain.next_edit_signatures import Header, calls_must_change
 from codesaga.domain.next_edit_similar import similar_candidates
 
 TEXT = "def area(w, h):\n    return w * h\n\n\nprint(area(2, 3))\n"
