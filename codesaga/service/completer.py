@@ -282,7 +282,11 @@ class Completer:
         workspace: str | None,
         extra: Sequence[tuple[str, str]],
         model: str | None,
+        *,
+        keep: bool = True,
     ) -> ResolvedPrompt:
+        """The prompt for ``ctx``; ``keep=False`` (a speculation: a guess at a later state of
+        the document) leaves the document's window anchor and definitions where they were."""
         info, resolved = self.runner.info(Role.COMPLETION, model)
         fim = info.fim
         if fim is None:
@@ -291,7 +295,7 @@ class Completer:
                 "code; point model_completion at a code model such as qwen2.5-coder-0.5b"
             )
         doc = ctx.path or "untitled"
-        layout = self._layout(doc, ctx.path, ctx.before, ctx.after, workspace, extra)
+        layout = self._layout(doc, ctx.path, ctx.before, ctx.after, workspace, extra, keep=keep)
         lines = options.lines_allowed(ctx.before, ctx.after)
         return ResolvedPrompt.laid_out(
             doc, model, resolved.name, ctx.before, ctx.after, lines, fim, layout,
@@ -306,19 +310,24 @@ class Completer:
         after: str,
         workspace: str | None,
         extra: Sequence[tuple[str, str]],
+        *,
+        keep: bool = True,
     ) -> PromptLayout:
         """What of document ``doc`` (its file ``path``, if it has one) and of other files a
-        prompt shows; moves the document's window anchor."""
+        prompt shows; moves the document's window anchor (unless ``keep`` is False)."""
         s = self.settings
         limits = window_limits(s)
         with self._lock:
             windows = prompt_windows(before, after, self._anchors.get(doc), limits)
-            self._anchors[doc] = anchor_at(before, windows.start)
+            if keep:
+                self._anchors[doc] = anchor_at(before, windows.start)
         context = self._context.chunks(workspace)
         definitions: tuple[tuple[str, str], ...] = ()
         if self.definitions is not None and s.completion_definitions:
             tokens = s.completion_definitions_tokens
-            definitions = self.definitions.chunks(doc, workspace, path, before, after, tokens)
+            definitions = self.definitions.chunks(
+                doc, workspace, path, before, after, tokens, keep=keep
+            )
         return lay_out(
             windows, path, workspace, context, extra, definitions,
             context_chars=s.completion_context_chars,
@@ -383,7 +392,7 @@ class Completer:
         before = after_accepting(ctx.before, ctx.after, text)
         accepted = CodeContext(ctx.path, before + ctx.after, ctx.language, before, "", ctx.after)
         try:
-            nxt = self._prompt(accepted, options, workspace, chunks, model)
+            nxt = self._prompt(accepted, options, workspace, chunks, model, keep=False)
         except Exception:
             return
         with self._lock:

@@ -75,9 +75,13 @@ class Definitions:
         before: str,
         after: str,
         budget_tokens: int,
+        *,
+        keep: bool = True,
     ) -> tuple[tuple[str, str], ...]:
         """The (path, outline) chunks of definitions the prompt of ``doc`` (the file ``path``,
-        the cursor between ``before`` and ``after``) shows first. Never waits for the index."""
+        the cursor between ``before`` and ``after``) shows first. Never waits for the index.
+        ``keep=False``: a guess at a later prompt (speculation): the choice the next prompt
+        starts from stays as it was."""
         started = time.perf_counter()
         index = self.index(workspace)
         if index is None or path is None or budget_tokens <= 0:
@@ -100,6 +104,8 @@ class Definitions:
                 selection = choose(ranked, budget, _language_of)
                 previous = Choice(selection, line, complete, budget, version)
         assert previous is not None  # keeps() says False to None
+        if not keep:
+            return _as_named(previous.selection.chunks, index.root, workspace)
         with self._lock:
             self._choices[doc] = previous
             self._choices.move_to_end(doc)

@@ -461,3 +461,34 @@ def test_after_a_warm_up_the_rest_is_read_rather_than_a_short_window(
     assert completer.complete(at(text[:cursor], text[cursor:]), LINE).text == "1"
     assert completer.stats().get("short-window", 0) == 0
     assert engine.history[-1].cache_slot == "complete:/w/geo.py"
+
+
+def test_a_speculation_leaves_the_window_where_the_real_request_put_it(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings(
+        {
+            "CODESAGA_HOME": str(tmp_path),
+            "CODESAGA_MODEL": str(model),
+            "CODESAGA_COMPLETION_PREFIX_CHARS": "240",
+        }
+    )
+    pool = EnginePool(ModelResolver(settings, ModelStore(tmp_path / "models")), lambda r: engine)
+    scheduler = Scheduler(pool)
+    completer = Completer(settings, scheduler, speculate=True)
+    try:
+        top = "".join(f"ROW_{i} = {i}\n" for i in range(16))  # ~180 characters: all shown
+        engine.enqueue("compute_the_total_of_every_row_in_the_table(ROW_0, ROW_1, ROW_2)")
+        engine.enqueue("print(total)")  # the speculation: after accepting, the window moves
+        completer.complete(at(top + "total = ", "\n"), LINE)
+        wait_for(lambda: completer.stats().get("speculated") == 1 and len(engine.history) == 2)
+        wait_for(lambda: not completer._inflight)
+        assert not (engine.history[1].prompt or "").split("<|fim_prefix|>")[1].startswith("ROW_0")
+        # the user typed something else: the window still starts where it was
+        engine.enqueue("ROW_0 + ROW_1")
+        completer.complete(at(top + "total = sum", "\n"), LINE)
+        assert (engine.history[2].prompt or "").split("<|fim_prefix|>")[1].startswith("ROW_0 =")
+    finally:
+        completer.close()
+        scheduler.close()
