@@ -69,6 +69,7 @@ class Answer:
     source: str
     gated: bool
     measures: dict[str, float] | None  # from the journal; None: not measured (type-through)
+    prompt_tokens: int | None = None  # the prompt's size, from the journal (None: no model)
 
     @property
     def shown(self) -> bool:
@@ -99,9 +100,11 @@ def run(
             for i, stroke in enumerate(strokes):
                 result = call("complete", params(stroke))
                 record = call("requests/get", {"id": result["request_id"]})
+                timings = record.get("timings") or {}
                 answers.append(
                     Answer(stroke, result["text"], result.get("source", ""),
-                           bool(result.get("gated")), record.get("confidence"))
+                           bool(result.get("gated")), record.get("confidence"),
+                           timings.get("prompt_tokens"))
                 )  # fmt: skip
                 if i % 25 == 0:
                     print(f"  {label} {name}: {i}/{len(strokes)}", file=sys.stderr)
@@ -184,6 +187,7 @@ def save(path: Path | None, run_name: str, answers: list[Answer]) -> None:
                 "run": run_name, "path": a.stroke.path, "typed": a.stroke.typed,
                 "target": a.stroke.target, "text": a.text, "source": a.source,
                 "gated": a.gated, "exact": a.exact, "confidence": a.measures,
+                "prompt_tokens": a.prompt_tokens,
             }  # fmt: skip
             out.write(json.dumps(row) + "\n")
 
