@@ -221,7 +221,11 @@ def test_a_keyword_renamed_in_one_call_is_renamed_in_the_other_calls_of_that_fun
     content, found = _ask(code, after, "python")
     assert [(c.kind, c.span.start_line) for c in found] == [(RENAME, 2)]
     assert _applied(content, found) == after.replace("default_value=2", "initial=2")
-    js = "help.configure({ columns: 80 });\nother.configure({ columns: 60 });\nlayout({ columns: 2 });\n"
+    js = (
+        "help.configure({ columns: 80 });\n"
+        "other.configure({ columns: 60 });\n"
+        "layout({ columns: 2 });\n"
+    )
     after = js.replace("columns: 80", "width: 80")
     content, found = _ask(js, after, "javascript")
     assert _applied(content, found) == after.replace("columns: 60", "width: 60")
