@@ -157,6 +157,12 @@ class Settings:
     rewrite_budget_seconds: float = _key(
         300.0, "No new attempt of a fix or refactor starts after this many seconds."
     )
+    rewrite_retry_temperature: float = _key(
+        0.6,
+        "Sampling temperature of a fix's or refactor's second and later attempts (never below "
+        "`temperature`): at temperature 0 a model told its answer failed mostly gives the same "
+        "answer again (bench/fix_loop_bench.py).",
+    )
     hook_mode: Literal["suggest", "apply", "check"] = _key(
         "suggest",
         "The pre-commit hook: suggest (show diffs, change nothing), apply (refactor and "
@@ -442,6 +448,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise UsageError("completion_gate_target is a share: between 0 and 1, both excluded")
     if settings.n_ctx < 256:
         raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
+    if not 0 <= settings.rewrite_retry_temperature <= 2:
+        raise UsageError("rewrite_retry_temperature is a sampling temperature: 0 to 2")
     if not 1 <= settings.rewrite_attempts <= MAX_ATTEMPTS:
         raise UsageError(f"rewrite_attempts = {settings.rewrite_attempts}; use 1 to {MAX_ATTEMPTS}")
     return settings

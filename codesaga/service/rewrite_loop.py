@@ -21,8 +21,9 @@ from codesaga.domain.retry import FailedRewrite
 from codesaga.service.syntax import check_syntax, lost_names, require_parses
 from codesaga.service.task_result import TaskResult
 
-# One model answer to these messages (journaled by the caller).
-Ask = Callable[[list[Message]], TaskResult]
+# One model answer to these messages (journaled by the caller); True: a retry, of an answer
+# that failed a check (here or outside: --verify), which samples more freely.
+Ask = Callable[[list[Message], bool], TaskResult]
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def rewrite_with_retries(
     done: Attempts | None = None
     for n in range(1, max(1, tries.attempts) + 1):
         try:
-            result = ask(asked)
+            result = ask(asked, n > 1 or tries.retry is not None)
         except ContextTooLongError:
             if done is None:
                 raise

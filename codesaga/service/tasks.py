@@ -337,8 +337,13 @@ class Assistant:
             sources=tuple(dict.fromkeys(str(p) for p in (file, ctx.path) if p)),
         )
 
-        def ask(asked: list[Message]) -> TaskResult:
-            return self._run(record, role, dataclasses.replace(request, messages=asked), run)
+        def ask(asked: list[Message], again: bool) -> TaskResult:
+            # A retry at temperature 0 mostly repeats the answer that failed: sample it.
+            temperature = request.temperature
+            if again:
+                temperature = max(temperature, self.settings.rewrite_retry_temperature)
+            retry = dataclasses.replace(request, messages=asked, temperature=temperature)
+            return self._run(record, role, retry, run)
 
         done = rewrite_with_retries(ask, ctx, record.type, messages, tries, keep_names=keep_names)
         record.attempts, record.failed_checks = done.count, done.problems

@@ -127,6 +127,8 @@ def test_a_lost_name_or_an_unchanged_fix_is_retried(
     # Each retry shows the model its last answer and what was wrong with it.
     assert "no longer defines mean" in engine.history[1].messages[-1].content
     assert "unchanged" in engine.history[2].messages[-1].content
+    # The first answer is greedy; a retry samples (greedy mostly repeats what failed).
+    assert [r.temperature for r in engine.history] == [0.0, 0.6, 0.6]
 
 
 def test_a_refactor_the_user_asked_to_rename_is_not_retried(
@@ -248,6 +250,7 @@ def test_a_fix_that_passes_verify_on_the_second_attempt_journals_both(
     assert [e["ok"] for e in named(events, "verified")] == [False, True]
     (retry,) = named(events, "retry")
     assert "AssertionError" in retry["why"]  # the test's output went back to the model
+    assert [r.temperature for r in engine.history] == [0.0, 0.6]  # a retry, after --verify
     assert "AssertionError" in last_prompt(engine)[-1][1]
     assert "- 1)" in last_prompt(engine)[-2][1]
     assert state_of(SagaStore(codesaga_home / "state" / "sagas").get(result["saga"])).status == (
