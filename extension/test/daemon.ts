@@ -21,8 +21,16 @@ export function isolatedEnv(home: string, extra: Record<string, string> = {}): N
   return { ...env, CODESAGA_HOME: home, CODESAGA_IDLE_TIMEOUT: "300", ...extra };
 }
 
+const homes: string[] = [];
+// The test run's homes go with it (each test's daemon has stopped by then).
+process.once("exit", () => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
 export function tempHome(prefix = "codesaga-ext-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  homes.push(home);
+  return home;
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
