@@ -13,21 +13,21 @@ def _ask(before: str, after: str, language: str) -> tuple[str, list[Candidate]]:
     """The user turned ``before`` into ``after`` (one edit per changed line, as an editor
     sends them); the candidates, with the cursor at the end of the last edit."""
     history = diff_edits(before, after)
-    last = history[-1]
-    lines = last.text.split("\n")
-    line = last.span.start_line + len(lines) - 1
-    column = (last.span.start_column if len(lines) == 1 else 1) + len(lines[-1])
-    return after, find_candidates(after, language, history, (line, column))
+    return after, find_candidates(after, language, history, _end_of(history[-1]))
+
+
+def _end_of(edit: TextEdit) -> tuple[int, int]:
+    """The cursor after typing ``edit``: the end of what it wrote."""
+    lines = edit.text.split("\n")
+    line = edit.span.start_line + len(lines) - 1
+    return line, (edit.span.start_column if len(lines) == 1 else 1) + len(lines[-1])
 
 
 def _ask_in_one(before: str, after: str, language: str) -> list[Candidate]:
     """As ``_ask``, the lines the user changed sent as one edit (an editor's burst of typing
     diffed from its snapshot: one edit from the first character changed to the last)."""
     edit = narrowed_edit(before, 0, len(before), after)
-    lines = edit.text.split("\n")
-    line = edit.span.start_line + len(lines) - 1
-    column = (edit.span.start_column if len(lines) == 1 else 1) + len(lines[-1])
-    return find_candidates(after, language, [edit], (line, column))
+    return find_candidates(after, language, [edit], _end_of(edit))
 
 
 def _applied(content: str, candidates: list[Candidate]) -> str:
