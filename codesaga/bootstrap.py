@@ -91,7 +91,7 @@ def build_daemon(
     from codesaga.service.cache import CachedRunner
     from codesaga.service.definitions import Definitions
     from codesaga.service.journal import DiskJournal
-    from codesaga.service.next_edit import NextEdits
+    from codesaga.service.next_edit import NextEdits, read_documents
     from codesaga.service.next_edit_find import find_candidates
     from codesaga.service.next_edit_stats import NextEditStats
     from codesaga.service.sessions import Chats, DiskSessionStore
@@ -116,11 +116,19 @@ def build_daemon(
     assistant = Assistant(shared, router, journal, completer)
     chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))
     watcher = ContextWatcher(completer)
+
     # Next edits use the completion model as the completer does, and count what became of
     # their suggestions with the feedback.
+    # A rename reaches into the other files the editor has open (those in the workspace's
+    # context ring), read from disk.
+    def open_documents(workspace: str | None, path: str) -> dict[str, str]:
+        paths = completer.recent_paths(workspace)
+        return read_documents(paths, path, shared.current.max_file_bytes)
+
     next_edits = NextEdits(
         shared, completer.runner, journal, NextEditStats(feedback),
         find=next_edit_finder or find_candidates, active=assistant.active,
+        open_documents=open_documents,
     )  # fmt: skip
     return Daemon(
         shared, assistant, scheduler, journal, feedback, chats, router, watcher, next_edits

@@ -34,6 +34,7 @@ class Candidate:
     score: float  # 0..1, higher first
     edit: TextEdit | None  # computed edit; None: the model writes it from the window
     window: Span | None  # for a model candidate: the whole lines to rewrite
+    path: str | None = None  # another open document the span is in; None: the request's
 
 
 class LineIndex:

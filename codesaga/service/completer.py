@@ -131,6 +131,9 @@ class Completer:
     def ring(self, workspace: str) -> ContextRing:
         return self._context.ring(workspace)
 
+    def recent_paths(self, workspace: str | None) -> list[str]:
+        return self._context.recent_paths(workspace)
+
     def add_context(
         self, workspace: str, path: str, text: str, origin: str, line: int | None = None
     ) -> bool:

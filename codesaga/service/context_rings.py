@@ -41,6 +41,13 @@ class ContextRings:
             for ring in self._rings.values():
                 ring.refresh(path, content)
 
+    def recent_paths(self, workspace: str | None) -> list[str]:
+        """The files of ``workspace``'s ring (opened, edited, saved...), latest first."""
+        with self._lock:
+            ring = self._rings.get(workspace) if workspace is not None else None
+            chunks = () if ring is None else ring.chunks()
+        return list(dict.fromkeys(c.path for c in reversed(chunks)))
+
     def paths(self) -> set[str]:
         with self._lock:
             return set().union(*(ring.paths() for ring in self._rings.values()))

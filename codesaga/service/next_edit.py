@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from codesaga.domain.edit_sequence import last_place, verified
@@ -31,6 +32,7 @@ from codesaga.domain.languages import detect_language, language_by_name
 from codesaga.domain.next_edit_locations import Candidate, reverts
 from codesaga.domain.requests import RequestRecord
 from codesaga.engine.port import CancelToken
+from codesaga.fs import read_source
 from codesaga.protocol.params import wire_range
 from codesaga.service.edit_history import EditHistory
 from codesaga.service.journal import Journal, journaled
@@ -42,6 +44,10 @@ from codesaga.settings import Live, Settings, live
 
 MAX_EDITS = 8  # suggestions per request unless it asks for fewer (or more, up to 32)
 CANDIDATES = 16  # asked of the finder: some turn out to be no suggestion
+MAX_OTHER_DOCUMENTS = 8  # other open documents of the workspace read for a rename's uses
+
+# (workspace, the request's path) -> the other open documents' content by path
+OpenDocuments = Callable[[str | None, str], Mapping[str, str]]
 
 
 class CandidateFinder(Protocol):
@@ -66,23 +72,26 @@ class NextEditRequest:
     language: str | None = None
     edits: Sequence[TextEdit] | None = None  # replaces the document's history when given
     max_edits: int = MAX_EDITS
+    workspace: str | None = None  # whose open documents a rename reaches into
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    edit: TextEdit  # its span is in the request's content
+    edit: TextEdit  # its span is in the request's content, or in ``path``'s
     kind: str
     confidence: float
     model: bool = False  # the model wrote it (else it was computed)
+    path: str | None = None  # another open document; None: the request's
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "range": wire_range(self.edit.span),
             "text": self.edit.text,
             "kind": self.kind,
             "confidence": round(self.confidence, 4),
             "model": self.model,
         }
+        return data if self.path is None else {**data, "path": self.path}
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,7 @@ class NextEdits:
         find: CandidateFinder = find_candidates,
         history: EditHistory | None = None,
         active: MutableMapping[str, RequestRecord] | None = None,
+        open_documents: OpenDocuments = lambda workspace, path: {},
     ) -> None:
         self._live = live(settings)
         self.runner = runner
@@ -112,6 +122,7 @@ class NextEdits:
         self.stats = stats
         self.history = history or EditHistory()
         self._find = find
+        self._open_documents = open_documents
         self._active = active  # the requests ``status`` lists as processing
         self._lock = threading.Lock()
         self._running: dict[str, LinkedCancel] = {}  # by document
@@ -159,12 +170,15 @@ class NextEdits:
                     record.warnings.append(f"left out {n} edit{'s' * (n > 1)} not in the content")
                 self.journal.save(record)
                 limit = max(CANDIDATES, request.max_edits)
-                found = self._find(request.content, language, history, request.cursor, {}, limit)
+                others = self._open_documents(request.workspace, request.path)
+                found = self._find(
+                    request.content, language, history, request.cursor, others, limit
+                )
                 rewriter = Rewriter(
                     self.runner, request.path, request.content, (history, before), token,
                     record, run.model,
                 )  # fmt: skip
-                chosen = self._choose(request, history, found, rewriter)
+                chosen = self._choose(request, history, found, rewriter, others)
                 record.output = json.dumps(
                     {"candidates": len(found), "edits": [s.to_json() for s in chosen]}
                 )
@@ -202,6 +216,7 @@ class NextEdits:
         history: list[TextEdit],
         candidates: list[Candidate],
         rewriter: Rewriter,
+        others: Mapping[str, str],
     ) -> list[Suggestion]:
         """The suggestions, best first: the candidates' computed edits and, while the budget
         lasts, the model's rewrites; none that undoes a recent edit, touches the place just
@@ -213,19 +228,41 @@ class NextEdits:
                 break
             rewriter.token.check()
             found: tuple[TextEdit, float] | None = None
+            content = request.content if candidate.path is None else others.get(candidate.path)
             if candidate.edit is None:
-                found = rewriter.rewrite(candidate)
-            elif _applies(request.content, candidate.edit):
+                if candidate.path is None:
+                    found = rewriter.rewrite(candidate)
+            elif content is not None and _applies(content, candidate.edit):
                 found = (candidate.edit, candidate.score)
             if found is None:
                 continue
             edit, sureness = found
-            if reverts(edit, history) or (last is not None and edit.span.overlaps(last)):
+            here = candidate.path is None
+            if here and (reverts(edit, history) or (last is not None and edit.span.overlaps(last))):
                 continue
-            if any(edit.span.overlaps(s.edit.span) for s in chosen):
+            if any(s.path == candidate.path and edit.span.overlaps(s.edit.span) for s in chosen):
                 continue
-            chosen.append(Suggestion(edit, candidate.kind, sureness, candidate.edit is None))
+            model = candidate.edit is None
+            chosen.append(Suggestion(edit, candidate.kind, sureness, model, candidate.path))
         return chosen
+
+
+def read_documents(paths: Sequence[str], skip: str, max_bytes: int) -> dict[str, str]:
+    """The text of the first MAX_OTHER_DOCUMENTS of ``paths`` but ``skip``, as saved: an
+    unsaved change in the editor is not seen here, but an edit found names the text it
+    replaces, so the editor can tell that it no longer applies. Unreadable, binary or
+    oversized files are left out."""
+    found: dict[str, str] = {}
+    for path in paths:
+        if len(found) >= MAX_OTHER_DOCUMENTS:
+            break
+        if path == skip:
+            continue
+        try:
+            found[path] = read_source(Path(path), max_bytes)[0]
+        except (OSError, InputError):
+            continue
+    return found
 
 
 def _check_cursor(request: NextEditRequest) -> None:

@@ -15,10 +15,12 @@ repeated elsewhere in the file got a candidate where the next one was (59 % the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.languages import language_by_name
+from codesaga.domain.languages import detect_language, language_by_name
 from codesaga.domain.next_edit_locations import (
+    RENAME,
     Candidate,
     Change,
     LineIndex,
@@ -31,6 +33,7 @@ from codesaga.domain.next_edit_patterns import (
     LOCAL,
     MEMBER_DEFINITION,
     PARAMETER,
+    USE,
     Occurrence,
     Rename,
     find_rename,
@@ -48,6 +51,8 @@ from codesaga.service.next_edit_names import Names, PlainNames
 from codesaga.service.next_edit_python import PythonNames
 from codesaga.service.next_edit_tree import TreeNames
 from codesaga.service.syntax import GRAMMARS
+
+ELSEWHERE_SCORE = 0.7  # a use of a renamed definition in another open document
 
 # editor language ids read with another's grammar (golang, ts, py: language_by_name knows)
 _ALIASES = {"typescriptreact": "typescript", "javascriptreact": "javascript"}
@@ -77,8 +82,9 @@ def find_candidates(
     """The places the next edit may go, best first, at most ``limit``: ``history`` is the
     document's recent edits, oldest first, the last already applied to ``content``;
     ``cursor`` the 1-based (line, column). [] when the last change repeats nowhere: most
-    changes are made in one place. ``others`` (other open documents' content by path) is not
-    read yet: a candidate's span is in ``content``, it cannot name another document."""
+    changes are made in one place. ``others``: other open documents' content by path, where
+    a renamed definition is renamed too, after the places in ``content`` (their candidates
+    name their ``path``)."""
     index = LineIndex(content)
     change = recent_change(content, history, index)
     if change is None:
@@ -94,7 +100,48 @@ def find_candidates(
         likes = _repeats_itself(parts)
         for part in parts:
             candidates += _places(index, part, names, likes=likes)[0]
-    return finalize(candidates, index, change, history, cursor, limit)
+    found = finalize(candidates, index, change, history, cursor, limit)
+    if others and len(found) < limit:
+        found += _renamed_elsewhere(change, names, others, limit - len(found))
+    return found
+
+
+def _renamed_elsewhere(
+    change: Change, names: Names, others: Mapping[str, str], limit: int
+) -> list[Candidate]:
+    """A definition renamed alone (a function, class, type or top-level variable; a method or
+    field): its uses in the other documents, each with its edit. A document that defines a
+    name of its own with the old name, or already has the new one, is left alone: that name
+    is another thing there (or would become one)."""
+    rename = find_rename(change)
+    if rename is None or not rename.alone:
+        return []
+    site = names.occurrence_at(rename.sites[0], rename.new)
+    if site is None or site.role not in (DEFINITION, MEMBER_DEFINITION):
+        return []
+    member = site.role == MEMBER_DEFINITION
+    found: list[Candidate] = []
+    for path, text in sorted(others.items()):
+        if rename.old not in text:
+            continue
+        index = LineIndex(text)
+        there = names_of(detect_language(path, text).id, text, index)
+        # Python's `from geo import area` binds the name, but it is the renamed one's
+        olds = [
+            o if not _imported(text, o) else replace(o, role=USE)
+            for o in there.occurrences(rename.old)
+        ]
+        own = (DEFINITION, LOCAL, PARAMETER) if not member else (DEFINITION,)
+        if any(o.role in own for o in olds) or there.occurrences(rename.new):
+            continue
+        for o in olds:
+            if o.role != USE or (o.receiver is not None) != member:
+                continue  # a keyword, a member of the same name (or, for a member, a name)
+            edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+            found.append(Candidate(edit.span, RENAME, ELSEWHERE_SCORE, edit, None, path))
+            if len(found) >= limit:
+                return found
+    return found
 
 
 def _repeats_itself(parts: Sequence[Change]) -> bool:
@@ -107,6 +154,16 @@ def _repeats_itself(parts: Sequence[Change]) -> bool:
 def _twice(texts: Sequence[str]) -> bool:
     seen = [t for t in texts if t]
     return len(set(seen)) < len(seen)
+
+
+def _imported(text: str, o: Occurrence) -> bool:
+    """Is ``o`` a name in an import statement (`from geo import area`, or in its
+    parenthesized list)?"""
+    line = text[text.rfind("\n", 0, o.start) + 1 : o.start].lstrip()
+    if line.startswith(("from ", "import ")):
+        return True
+    opened = text.rfind("import (", 0, o.start)
+    return opened >= 0 and ")" not in text[opened : o.start]
 
 
 def _places(

@@ -73,6 +73,7 @@ export const DEFAULT_TIMING: NextEditTiming = { pauseMs: 600, afterAcceptMs: 50 
 /** The first of the daemon's edits that applies to ``content`` and changes it. */
 export function firstSuggestion(document: string, sent: NextEditDocument, result: NextEditResult): NextEditSuggestion | undefined {
   for (const edit of result.edits ?? []) {
+    if (edit.path !== undefined && edit.path !== sent.path) continue; // shown in its own document only
     const offsets = offsetsOf(sent.content, edit.range);
     if (!offsets) continue;
     const removed = sent.content.slice(offsets.start, offsets.end);

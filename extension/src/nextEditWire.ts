@@ -42,6 +42,8 @@ export interface SuggestedEdit {
   confidence: number;
   /** Whether the model wrote it (false: computed). */
   model?: boolean;
+  /** Another open document the edit is in (a use of a renamed definition); absent: this one. */
+  path?: string;
 }
 
 export interface NextEditResult {

@@ -207,13 +207,14 @@ describe("next edits: asking after a pause", () => {
     assert.ok(!world.methodsSent().includes("nextEdit"));
   });
 
-  test("an empty answer, or edits that do not apply or change nothing, show nothing", async () => {
+  test("an empty answer, or edits that do not apply, change nothing or are another document's, show nothing", async () => {
     const world = renamed();
     world.answer = {
       requestId: "r2",
       edits: [
         { ...BODY_W, range: { startLine: 9, startColumn: 1, endLine: 9, endColumn: 2 } },
         { ...BODY_W, text: "w" },
+        { ...BODY_W, path: "/w/app.py" }, // another document's: not shown in this one
       ],
     };
     await world.pause(600);

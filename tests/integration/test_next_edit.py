@@ -58,6 +58,34 @@ def test_a_rename_sent_as_edits_is_followed_by_its_other_occurrences(
         raw.close()
 
 
+def test_a_function_renamed_is_renamed_in_the_other_files_the_editor_has_open(
+    cli: Cli, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    app = workspace / "app.py"
+    app.write_text("from shapes import area\n\n\ndef show(w, h):\n    return area(w, h)\n")
+    assert cli("daemon", "start").returncode == 0
+    raw = Raw(RuntimePaths(load_settings(cli_env).runtime_dir).socket)
+    try:
+        assert "result" in raw.initialize()
+        opened = {"path": str(app), "text": app.read_text(), "origin": "opened"}
+        assert "result" in raw.call("context/add", {**opened, "workspace": str(workspace)}, 1)
+        shapes = str(workspace / "shapes.py")
+        renamed = SHAPES.replace("def area(", "def surface(")
+        typed = {"range": wire_range(Span(1, 5, 1, 9)), "removed": "area", "text": "surface"}
+        raw.send(p.encode_request("document/edit", {"path": shapes, **typed}))
+        asked = {"path": shapes, "content": renamed, "line": 1, "column": 12}
+        result = raw.call("nextEdit", {**asked, "workspace": str(workspace)}, 2)["result"]
+        places = [(e.get("path"), e["range"]["startLine"], e["text"]) for e in result["edits"]]
+        assert places == [(None, 7, "surface"), (str(app), 1, "surface"), (str(app), 5, "surface")]
+        # without the workspace, only the document itself
+        result = raw.call("nextEdit", asked, 3)["result"]
+        assert [e.get("path") for e in result["edits"]] == [None]
+    finally:
+        raw.close()
+
+
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],

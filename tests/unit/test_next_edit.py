@@ -51,6 +51,7 @@ class Finder:
     asked: list[tuple[str, str | None, list[TextEdit], tuple[int, int] | None]] = field(
         default_factory=list
     )
+    others: list[dict[str, str]] = field(default_factory=list)  # the open documents given
 
     def __call__(
         self,
@@ -62,6 +63,7 @@ class Finder:
         limit: int = 8,
     ) -> list[Candidate]:
         self.asked.append((content, language, list(history), cursor))
+        self.others.append(dict(others))
         return self.candidates[:limit]
 
 
@@ -163,6 +165,33 @@ def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
     assert record["input"]["path"] == PATH and record["input"]["edits"] == 1
     listed = client.call("requests/list", {"type": "nextEdit"})["requests"]
     assert [r["id"] for r in listed] == [result["requestId"]]
+
+
+def test_the_other_open_documents_of_the_workspace_are_read_and_named_in_their_edits(
+    daemon: Daemon, finder: Finder, tmp_path: Path
+) -> None:
+    client = daemon.start()
+    app, big, other = tmp_path / "app.py", tmp_path / "big.bin", tmp_path / "b.py"
+    app.write_text("from client import fetch\nfetch(1)\n")
+    big.write_bytes(b"\0binary\n" * 8)
+    other.write_text("fetch = 1\n")
+    for f in (app, big):
+        text = f"{f.name} was opened\nline two\nline three\n"
+        client.call("context/add", {"path": str(f), "text": text, "workspace": str(tmp_path)})
+    client.call("context/add", {"path": str(other), "text": "x\ny\nz\n", "workspace": "/else"})
+    there = TextEdit(Span(2, 1, 2, 6), "fetch", "get")
+    stale = TextEdit(Span(1, 1, 1, 6), "fetch", "get")  # not what app.py says there
+    finder.candidates = [
+        Candidate(there.span, "rename", 0.7, there, None, str(app)),
+        Candidate(stale.span, "rename", 0.7, stale, None, str(app)),
+    ]
+    result = next_edit(client, edits=[wire(EDIT)], workspace=str(tmp_path))
+    assert finder.others[-1] == {str(app): app.read_text()}  # not binary, not another's
+    assert [(e.get("path"), e["range"]["startLine"], e["text"]) for e in result["edits"]] == [
+        (str(app), 2, "get")
+    ]
+    next_edit(client, edits=[wire(EDIT)])  # no workspace: no other documents
+    assert finder.others[-1] == {}
 
 
 def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(

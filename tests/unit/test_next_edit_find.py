@@ -231,6 +231,28 @@ def test_a_keyword_renamed_in_one_call_is_renamed_in_the_other_calls_of_that_fun
     assert _applied(content, found) == after.replace("columns: 60", "width: 60")
 
 
+def test_a_definition_renamed_is_renamed_where_other_open_documents_use_it() -> None:
+    after = PYTHON.replace("def area(", "def surface(")
+    others = {
+        "/w/app.py": "from shapes import (\n    TOTAL,\n    area,\n)\n\nprint(area(1, 2))\n",
+        "/w/own.py": "def area(x):\n    return x\n\n\nprint(area(1))\n",  # its own area
+        "/w/taken.py": "from shapes import area\nsurface = area(1, 1)\n",  # has the new name
+        "/w/ui.ts": "import { area } from './shapes';\nconst a = area(1, 2) + room.area;\n",
+    }
+    found = find_candidates(after, "python", diff_edits(PYTHON, after), (6, 12), others)
+    here = [c for c in found if c.path is None]
+    assert here and all(c.kind == RENAME for c in found)
+    elsewhere = [(c.path, c.span.start_line) for c in found if c.path is not None]
+    assert elsewhere == [("/w/app.py", 3), ("/w/app.py", 6), ("/w/ui.ts", 1), ("/w/ui.ts", 2)]
+    for c in found:
+        if c.path is not None:
+            assert c.edit is not None and (c.edit.removed, c.edit.text) == ("area", "surface")
+    # a parameter or local renamed stays in its document
+    local = PYTHON.replace("def area(width,", "def area(w,")
+    found = find_candidates(local, "python", diff_edits(PYTHON, local), (6, 11), others)
+    assert found and {c.path for c in found} == {None}
+
+
 def test_a_required_parameter_added_points_at_the_calls() -> None:
     after = PYTHON.replace("def area(width, height):", "def area(width, height, depth):")
     content, found = _ask(PYTHON, after, "python")

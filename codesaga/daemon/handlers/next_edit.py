@@ -43,6 +43,7 @@ class NextEditMethods:
             language=params.language,
             edits=None if params.edits is None else [_edit(e) for e in params.edits],
             max_edits=params.max_edits or MAX_EDITS,
+            workspace=params.workspace,
         )
         return await call.task(lambda run: self.next_edits.suggest(request, run), params)
 
