@@ -91,7 +91,10 @@ class Suggestion:
             "confidence": round(self.confidence, 4),
             "model": self.model,
         }
-        return data if self.path is None else {**data, "path": self.path}
+        if self.path is None:
+            return data
+        # the editor's copy of that file may differ from the saved one the edit was found in
+        return {**data, "path": self.path, "removed": self.edit.removed}
 
 
 @dataclass(frozen=True)

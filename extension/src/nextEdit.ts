@@ -27,6 +27,11 @@ export interface NextEditDocument {
 /** A suggestion on screen: the edit at UTF-16 offsets of the document at ``version``. */
 export interface NextEditSuggestion {
   document: string;
+  /** The document the question was about: ``document``, or the one whose rename this
+   * carries into ``document`` (another open file). */
+  origin: string;
+  /** The file ``document`` is (its path, as the daemon names it). */
+  path: string;
   version: number;
   requestId: string;
   start: number;
@@ -41,7 +46,7 @@ export interface NextEditSuggestion {
 
 export type TabAction =
   | { kind: "none" }
-  | { kind: "jump"; offset: number }
+  | { kind: "jump"; document: string; path: string; offset: number }
   | { kind: "accept"; suggestion: NextEditSuggestion };
 
 /** What the controller needs of the editor and the daemon. */
@@ -52,6 +57,8 @@ export interface NextEditHost {
   enabled(): boolean;
   /** ``document`` when it is in the active editor; undefined: not now. */
   read(document: string): NextEditDocument | undefined;
+  /** The file at ``path`` as the editor has it (loaded if need be); undefined: none. */
+  readOther(path: string): Promise<OtherDocument | undefined>;
   /** An inline completion is on screen in ``document``: it has Tab, so no next edit now. */
   inlineShowing(document: string): boolean;
   /** Send ``document``'s pending `document/edit`: the daemon's history must hold it. */
@@ -59,6 +66,13 @@ export interface NextEditHost {
   /** Paint the suggestion; undefined clears it. */
   show(suggestion: NextEditSuggestion | undefined): void;
   onError?(error: Error): void;
+}
+
+/** Another open document, for an edit the daemon found there. */
+export interface OtherDocument {
+  document: string;
+  content: string;
+  version: number;
 }
 
 export interface NextEditTiming {
@@ -73,17 +87,50 @@ export const DEFAULT_TIMING: NextEditTiming = { pauseMs: 600, afterAcceptMs: 50 
 /** The first of the daemon's edits that applies to ``content`` and changes it. */
 export function firstSuggestion(document: string, sent: NextEditDocument, result: NextEditResult): NextEditSuggestion | undefined {
   for (const edit of result.edits ?? []) {
-    if (edit.path !== undefined && edit.path !== sent.path) continue; // shown in its own document only
+    if (edit.path !== undefined && edit.path !== sent.path) continue; // see elsewhereSuggestion
     const offsets = offsetsOf(sent.content, edit.range);
     if (!offsets) continue;
     const removed = sent.content.slice(offsets.start, offsets.end);
     if (removed === edit.text) continue;
     return {
       document,
+      origin: document,
+      path: sent.path,
       version: sent.version,
       requestId: result.requestId,
       ...offsets,
       removed,
+      text: edit.text,
+      kind: edit.kind,
+      confidence: edit.confidence,
+      line: edit.range.startLine,
+    };
+  }
+  return undefined;
+}
+
+/** The first of the daemon's edits of another open document that applies to that document as
+ * the editor has it (the daemon read the file as saved: ``removed`` must still be there). */
+export async function elsewhereSuggestion(
+  origin: string,
+  sent: NextEditDocument,
+  result: NextEditResult,
+  readOther: NextEditHost["readOther"],
+): Promise<NextEditSuggestion | undefined> {
+  for (const edit of result.edits ?? []) {
+    if (edit.path === undefined || edit.path === sent.path || edit.removed === undefined) continue;
+    const other = await readOther(edit.path);
+    const offsets = other && offsetsOf(other.content, edit.range);
+    if (!other || !offsets || other.content.slice(offsets.start, offsets.end) !== edit.removed) continue;
+    if (edit.removed === edit.text) continue;
+    return {
+      document: other.document,
+      origin,
+      path: edit.path,
+      version: other.version,
+      requestId: result.requestId,
+      ...offsets,
+      removed: edit.removed,
       text: edit.text,
       kind: edit.kind,
       confidence: edit.confidence,
@@ -129,7 +176,7 @@ export class NextEditController {
     if (this.pending?.document === document) this.cancelRequest();
     const accepted = this.accepting === document;
     this.accepting = undefined;
-    if (this.current?.document === document) this.finish(false);
+    if (this.current?.document === document || this.current?.origin === document) this.finish(false);
     this.timers.get(document)?.();
     const wait = accepted ? this.timing.afterAcceptMs : this.timing.pauseMs;
     this.timers.set(
@@ -141,11 +188,13 @@ export class NextEditController {
     );
   }
 
-  /** Tab in ``document`` with the cursor at UTF-16 offset ``cursor``. */
+  /** Tab in ``document`` with the cursor at UTF-16 offset ``cursor``: from the document the
+   * question was about, a suggestion in another one jumps there. */
   tab(document: string, cursor: number): TabAction {
     const shown = this.current;
-    if (!shown || shown.document !== document) return { kind: "none" };
-    if (cursor < shown.start || cursor > shown.end) return { kind: "jump", offset: shown.start };
+    if (!shown || (shown.document !== document && shown.origin !== document)) return { kind: "none" };
+    const away = shown.document !== document || cursor < shown.start || cursor > shown.end;
+    if (away) return { kind: "jump", document: shown.document, path: shown.path, offset: shown.start };
     this.accepting = document;
     this.finish(true);
     return { kind: "accept", suggestion: shown };
@@ -163,7 +212,7 @@ export class NextEditController {
     this.timers.get(document)?.();
     this.timers.delete(document);
     if (this.pending?.document === document) this.cancelRequest();
-    if (this.current?.document === document) this.finish(false);
+    if (this.current?.document === document || this.current?.origin === document) this.finish(false);
   }
 
   dispose(): void {
@@ -185,9 +234,10 @@ export class NextEditController {
       if (request.abort.signal.aborted) throw new RpcError(Code.cancelled, "cancelled by a keystroke");
       this.stats.requests++;
       const result = (await host.call("nextEdit", nextEditParams(sent), { signal: request.abort.signal })) as NextEditResult;
+      const suggestion =
+        firstSuggestion(document, sent, result) ?? (await elsewhereSuggestion(document, sent, result, (path) => host.readOther(path)));
       if (this.pending !== request) return; // a keystroke came as the answer did
       this.pending = undefined;
-      const suggestion = firstSuggestion(document, sent, result);
       if (!suggestion) {
         this.stats.empty++;
         return;

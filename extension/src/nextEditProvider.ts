@@ -35,13 +35,23 @@ export function registerNextEdit(services: Services): void {
     supports,
     enabled: nextEditEnabled,
     read: (document) => readActive(document),
+    readOther: async (path) => {
+      try {
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+        return { document: doc.uri.toString(), content: doc.getText(), version: doc.version };
+      } catch {
+        return undefined; // gone, or not text
+      }
+    },
     inlineShowing: (document) => {
       const editor = activeEditorOf(document);
       return !!editor && services.inline.showing(document, editor.document.version, editor.document.offsetAt(editor.selection.active));
     },
     flush: (document) => sender.flush(document),
     show: (suggestion) => {
-      painter.paint(suggestion && activeEditorOf(suggestion.document), suggestion);
+      // in its document's editor, or as a hint in the editor of the document asked about
+      const editor = suggestion && (activeEditorOf(suggestion.document) ?? activeEditorOf(suggestion.origin));
+      painter.paint(editor, suggestion);
       void vscode.commands.executeCommand("setContext", VISIBLE_KEY, suggestion !== undefined);
     },
     onError: (error) => log(`nextEdit: ${describe(error)}`),
@@ -63,7 +73,12 @@ export function registerNextEdit(services: Services): void {
       controller.changed(key);
     }),
     vscode.window.onDidChangeVisibleTextEditors(track),
-    vscode.window.onDidChangeActiveTextEditor(() => controller.dismiss()),
+    vscode.window.onDidChangeActiveTextEditor((editor) => {
+      // Tab's jump to a suggestion in another file switches editors: paint it there
+      const shown = controller.suggestion;
+      if (shown && editor?.document.uri.toString() === shown.document) painter.paint(editor, shown);
+      else controller.dismiss();
+    }),
     vscode.window.onDidChangeTextEditorSelection((event) => painter.paintHint(event.textEditor)),
     vscode.workspace.onDidCloseTextDocument((document) => {
       sender.forget(document.uri.toString());
@@ -117,16 +132,23 @@ async function tab(controller: NextEditController, painter: SuggestionPainter): 
     return;
   }
   const document = editor.document;
-  if (document.uri.toString() !== shown.document || document.version !== shown.version) {
+  const key = document.uri.toString();
+  const stale = key === shown.document && document.version !== shown.version;
+  if (stale || (key !== shown.document && key !== shown.origin)) {
     controller.dismiss(); // made for another text: never applied
     return;
   }
-  const action = controller.tab(shown.document, document.offsetAt(editor.selection.active));
+  const action = controller.tab(key, document.offsetAt(editor.selection.active));
   if (action.kind === "jump") {
-    const at = document.positionAt(action.offset);
-    editor.selection = new vscode.Selection(at, at);
-    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    painter.paintHint(editor);
+    const target = action.document === key ? editor : await vscode.window.showTextDocument(vscode.Uri.file(action.path));
+    if (target.document.version !== shown.version) {
+      controller.dismiss(); // that file changed since it was read
+      return;
+    }
+    const at = target.document.positionAt(action.offset);
+    target.selection = new vscode.Selection(at, at);
+    target.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    painter.paint(target, shown);
   } else if (action.kind === "accept") {
     const { start, end, text } = action.suggestion;
     const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
@@ -161,8 +183,9 @@ class SuggestionPainter {
     this.editor = editor;
     this.suggestion = suggestion;
     if (!editor) return;
-    if (!suggestion) {
-      this.clear(editor);
+    if (!suggestion || editor.document.uri.toString() !== suggestion.document) {
+      this.clear(editor); // none, or in another file: only the hint (below) says where
+      if (suggestion) this.paintHint(editor);
       return;
     }
     const document = editor.document;
@@ -183,8 +206,11 @@ class SuggestionPainter {
     if (editor !== this.editor || !suggestion) return;
     const cursor = editor.selection.active;
     const offset = editor.document.offsetAt(cursor);
-    const there = suggestion.start <= offset && offset <= suggestion.end;
-    const contentText = there ? "Tab: accept · Esc: dismiss" : `Tab: next edit (line ${suggestion.line})`;
+    const here = editor.document.uri.toString() === suggestion.document;
+    const there = here && suggestion.start <= offset && offset <= suggestion.end;
+    const file = suggestion.path.split(/[\\/]/).pop();
+    const where = here ? `line ${suggestion.line}` : `${file}, line ${suggestion.line}`;
+    const contentText = there ? "Tab: accept · Esc: dismiss" : `Tab: next edit (${where})`;
     const at = editor.document.lineAt(cursor.line).range.end;
     editor.setDecorations(this.hint, [{ range: new vscode.Range(at, at), renderOptions: { after: { contentText } } }]);
   }

@@ -44,6 +44,8 @@ export interface SuggestedEdit {
   model?: boolean;
   /** Another open document the edit is in (a use of a renamed definition); absent: this one. */
   path?: string;
+  /** With ``path``: the text ``range`` covers in that file as the daemon read it. */
+  removed?: string;
 }
 
 export interface NextEditResult {

@@ -8,6 +8,7 @@ import {
   type NextEditDocument,
   type NextEditHost,
   type NextEditSuggestion,
+  type OtherDocument,
   previewText,
 } from "../src/nextEdit";
 import type { NextEditMethod, NextEditParams, NextEditResult, SuggestedEdit } from "../src/nextEditWire";
@@ -100,6 +101,12 @@ class World implements NextEditHost {
 
   enabled(): boolean {
     return this.on;
+  }
+
+  async readOther(path: string): Promise<OtherDocument | undefined> {
+    const document = `file://${path}`;
+    const state = this.documents.get(document);
+    return state && { document, content: state.text, version: state.version };
   }
 
   read(document: string): NextEditDocument | undefined {
@@ -258,7 +265,7 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     await world.pause(600);
     const shown = world.controller.suggestion!;
     const cursor = world.documents.get(URI)!.cursor;
-    assert.deepEqual(world.controller.tab(URI, cursor), { kind: "jump", offset: shown.start });
+    assert.deepEqual(world.controller.tab(URI, cursor), { kind: "jump", document: URI, path: "/w/shapes.py", offset: shown.start });
     assert.deepEqual(world.feedback(), [], "a jump is not a verdict");
     assert.deepEqual(world.controller.tab(OTHER, shown.start), { kind: "none" }, "Tab elsewhere is Tab");
     const accepted = world.controller.tab(URI, shown.start);
@@ -315,6 +322,48 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     world.move(URI, 0);
     assert.equal(world.controller.tab(URI, 0).kind, "jump");
     assert.deepEqual(world.feedback(), []);
+  });
+});
+
+describe("next edits: a rename carried into another open file", () => {
+  const APP = "file:///w/app.py";
+  const APP_TEXT = "from shapes import area\n\nprint(area(1, 2))\n";
+  const IN_APP: SuggestedEdit = {
+    range: { startLine: 3, startColumn: 7, endLine: 3, endColumn: 11 },
+    text: "surface",
+    kind: "rename",
+    confidence: 0.7,
+    path: "/w/app.py",
+    removed: "area",
+  };
+
+  test("shown after this file's edits; Tab jumps to that file, Tab there accepts", async () => {
+    const world = renamed();
+    world.open(APP, APP_TEXT);
+    world.answer = { requestId: "r5", edits: [IN_APP] };
+    await world.pause(600);
+    const shown = world.controller.suggestion!;
+    assert.deepEqual([shown.document, shown.origin, shown.removed, shown.text], [APP, URI, "area", "surface"]);
+    assert.equal(APP_TEXT.slice(shown.start, shown.end), "area");
+    const cursor = world.documents.get(URI)!.cursor;
+    assert.deepEqual(world.controller.tab(URI, cursor), { kind: "jump", document: APP, path: "/w/app.py", offset: shown.start });
+    assert.equal(world.controller.tab(APP, shown.start).kind, "accept");
+    assert.deepEqual(world.feedback(), [["r5", true]]);
+  });
+
+  test("not shown when that file no longer holds the text; typing in the first file takes it down", async () => {
+    const world = renamed();
+    world.open(APP, APP_TEXT.replace("print(area", "print(zone"));
+    world.answer = { requestId: "r6", edits: [IN_APP] };
+    await world.pause(600);
+    assert.equal(world.controller.suggestion, undefined);
+    world.documents.get(APP)!.text = APP_TEXT;
+    world.type(URI, RENAMED + "\n", RENAMED.length + 1);
+    await world.pause(600);
+    assert.equal((world.controller.suggestion as NextEditSuggestion | undefined)?.document, APP);
+    world.type(URI, RENAMED + "\n\n", RENAMED.length + 2);
+    assert.equal(world.controller.suggestion, undefined);
+    assert.deepEqual(world.feedback(), [["r6", false]]);
   });
 });
 

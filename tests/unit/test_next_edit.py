@@ -190,6 +190,7 @@ def test_the_other_open_documents_of_the_workspace_are_read_and_named_in_their_e
     assert [(e.get("path"), e["range"]["startLine"], e["text"]) for e in result["edits"]] == [
         (str(app), 2, "get")
     ]
+    assert result["edits"][0]["removed"] == "fetch"
     next_edit(client, edits=[wire(EDIT)])  # no workspace: no other documents
     assert finder.others[-1] == {}
 
