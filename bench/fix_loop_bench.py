@@ -213,6 +213,7 @@ def main() -> None:
         "--limit", type=int, default=None, help="only the first N cases of each language"
     )
     parser.add_argument("--attempts", type=int, default=3, help="attempts with the loop")
+    parser.add_argument("--only", help="comma-separated case ids: only these")
     parser.add_argument(
         "--check-data", action="store_true", help="only check the cases (no model): then exit"
     )
@@ -226,6 +227,11 @@ def main() -> None:
     real = load_settings()
     installed_model(real, args.model)
     cases = load_cases(args.limit)
+    if args.only:
+        wanted = set(args.only.split(","))
+        cases = [c for c in cases if c.id in wanted]
+        if not cases:
+            sys.exit(f"no case is named {args.only}")
     with tempfile.TemporaryDirectory(prefix="codesaga-fix-loop-") as tmp:
         root = Path(tmp)
         home = root / "home"
