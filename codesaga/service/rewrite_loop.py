@@ -16,7 +16,7 @@ from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import RequestType
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.extract import extract_code, match_layout
-from codesaga.domain.prompts import Message, fence, retry_messages
+from codesaga.domain.prompts import Message, retry_messages
 from codesaga.domain.retry import FailedRewrite
 from codesaga.service.syntax import check_syntax, lost_names, require_parses
 from codesaga.service.task_result import TaskResult
@@ -63,7 +63,7 @@ def rewrite_with_retries(
     deadline = time.monotonic() + tries.budget_seconds
     asked = messages
     if tries.retry is not None:
-        asked = retry_messages(messages, _shown(ctx, tries.retry.text), tries.retry.problem)
+        asked = _again(messages, ctx, tries.retry.text, tries.retry.problem)
     done: Attempts | None = None
     for n in range(1, max(1, tries.attempts) + 1):
         try:
@@ -80,7 +80,7 @@ def rewrite_with_retries(
         done = Attempts(result, verdict, n, problems)
         if verdict.problem is None or time.monotonic() > deadline:
             break
-        asked = retry_messages(messages, result.text, verdict.problem)
+        asked = _again(messages, ctx, verdict.text or ctx.content, verdict.problem)
     assert done is not None
     return done
 
@@ -120,11 +120,12 @@ def _is_fix(kind: RequestType) -> bool:
     return kind is RequestType.ERROR_FIX
 
 
-def _shown(ctx: CodeContext, text: str) -> str:
-    """A rewrite made outside this request, as the model would have answered it: the part
-    that replaced the selection, fenced."""
-    part = ctx.selection_in(text)
-    return fence(text if part is None else part, ctx.language.id)
+def _again(messages: list[Message], ctx: CodeContext, attempt: str, problem: str) -> list[Message]:
+    """The retry's messages: what the attempt (the whole file as it left it) changed in the
+    selection the model was shown (or in the file, when the selection is not found there)."""
+    part = ctx.selection_in(attempt)
+    before, after = (ctx.content, attempt) if part is None else (ctx.selected, part)
+    return retry_messages(messages, before, after, problem, ctx.path or "code")
 
 
 def _refuse_cut_off(result: TaskResult) -> None:

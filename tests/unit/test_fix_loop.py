@@ -88,12 +88,15 @@ def test_an_answer_that_does_not_parse_is_retried_with_the_syntax_error(
     assert calc.read_text() == FIXED and result.applied
     assert result.attempts == 2 and len(result.failed_checks) == 1
     assert "not valid Python at line 1" in result.failed_checks[0]
-    # The second request is the first one, the broken answer, and what the check said.
+    # The second request is the first one asked afresh, told what the broken answer changed
+    # (a diff) and what the check said: not a conversation holding the model to that answer.
     first, second = engine.history
-    assert list(second.messages[: len(first.messages)]) == list(first.messages)
-    (assistant_turn, said) = second.messages[len(first.messages) :]
-    assert assistant_turn.role == "assistant" and BROKEN in assistant_turn.content
-    assert said.role == "user" and "not valid Python at line 1" in said.content
+    assert len(second.messages) == len(first.messages)
+    assert list(second.messages[:-1]) == list(first.messages[:-1])
+    said = second.messages[-1]
+    assert said.role == "user" and said.content.startswith(first.messages[-1].content)
+    assert "+def mean(values:\n" in said.content and "-def mean(values):\n" in said.content
+    assert "not valid Python at line 1" in said.content
     (record,) = assistant.journal.query()
     assert record.status is RequestStatus.COMPLETED
     assert record.attempts == 2 and record.failed_checks == result.failed_checks
@@ -184,9 +187,10 @@ def test_a_rewrite_refused_outside_is_repaired_first(
         retry=FailedRewrite(tried, "With that code, `python calc.py` fails (exit code 1)"),
     )
     assert result.text == program.replace(BUGGY, FIXED)
-    role, answer = last_prompt(engine)[-2]
-    assert role == "assistant" and "- 1)" in answer and "import math" not in answer
-    assert "`python calc.py` fails" in last_prompt(engine)[-1][1]
+    role, asked = last_prompt(engine)[-1]
+    note = asked.split("An earlier attempt made")[1]
+    assert role == "user" and "- 1)" in note and "import math" not in note
+    assert "`python calc.py` fails" in note
 
 
 def test_attempts_on_the_wire_are_bounded() -> None:
@@ -252,7 +256,7 @@ def test_a_fix_that_passes_verify_on_the_second_attempt_journals_both(
     assert "AssertionError" in retry["why"]  # the test's output went back to the model
     assert [r.temperature for r in engine.history] == [0.0, 0.6]  # a retry, after --verify
     assert "AssertionError" in last_prompt(engine)[-1][1]
-    assert "- 1)" in last_prompt(engine)[-2][1]
+    assert "+    return sum(values) / (len(values) - 1)" in last_prompt(engine)[-1][1]
     assert state_of(SagaStore(codesaga_home / "state" / "sagas").get(result["saga"])).status == (
         "completed"
     )
