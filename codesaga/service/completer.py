@@ -398,6 +398,13 @@ class Completer:
             nxt = self._prompt(accepted, options, workspace, chunks, model, keep=False)
         except Exception:
             return
+        # A guess whose prompt is not read yet would be a long read, and the next keystroke
+        # would wait for it whole instead of taking the short window: the background read
+        # that the short window started reads it anyway.
+        budget = self.settings.completion_read_budget_ms / 1000
+        if budget and self._reads.exceeds(nxt.slot, nxt.text, budget):
+            self._stats.count("not speculated")
+            return
         with self._lock:
             gen = None if nxt.key in self._cache else self._inflight.speculate(nxt)
         if gen is not None:

@@ -200,6 +200,20 @@ def test_speculation_prepares_the_next_line(
     assert len(engine.history) == 2
 
 
+def test_no_speculation_on_a_prompt_not_read_yet(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """A guess whose prompt the model has not read would be a long read that the next
+    keystroke waits for whole (it would find it in flight), instead of a short window."""
+    completer = make(speculate=True)
+    long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+    completer._reads.speed = 50.0  # ~1,300 tokens at 50 tokens/s: far over the 1 s budget
+    engine.enqueue("1")
+    completer.complete(at(long_before), LINE)  # a short window, then the whole prompt read
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    assert completer.stats().get("not speculated") == 1 and "speculated" not in completer.stats()
+
+
 def test_repository_context_goes_first_and_waits_for_a_pause(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
