@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -173,7 +174,7 @@ class NextEdits:
                     record.warnings.append(f"left out {n} edit{'s' * (n > 1)} not in the content")
                 self.journal.save(record)
                 limit = max(CANDIDATES, request.max_edits)
-                others = self._open_documents(request.workspace, request.path)
+                others = _Unread(lambda: self._open_documents(request.workspace, request.path))
                 found = self._find(
                     request.content, language, history, request.cursor, others, limit
                 )
@@ -248,6 +249,27 @@ class NextEdits:
             model = candidate.edit is None
             chosen.append(Suggestion(edit, candidate.kind, sureness, model, candidate.path))
         return chosen
+
+
+class _Unread(Mapping[str, str]):
+    """The other open documents, read when first looked at: most requests never look (only a
+    definition renamed alone reaches into other files), so they read nothing from disk."""
+
+    def __init__(self, read: Callable[[], Mapping[str, str]]) -> None:
+        self._read = read
+
+    @cached_property
+    def _texts(self) -> Mapping[str, str]:
+        return self._read()
+
+    def __getitem__(self, path: str) -> str:
+        return self._texts[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 def read_documents(paths: Sequence[str], skip: str, max_bytes: int) -> dict[str, str]:

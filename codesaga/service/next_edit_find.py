@@ -90,7 +90,8 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
-    candidates, alone = _places(index, change, names)
+    rename = find_rename(change)
+    candidates, alone = _places(index, change, rename, names)
     if not alone:
         # A change over several lines is also read line by line: a signature's line is what
         # its calls repeat. Lines like a part are only looked for when the change already
@@ -99,21 +100,20 @@ def find_candidates(
         parts = line_changes(change)
         likes = _repeats_itself(parts)
         for part in parts:
-            candidates += _places(index, part, names, likes=likes)[0]
+            candidates += _places(index, part, find_rename(part), names, likes=likes)[0]
     found = finalize(candidates, index, change, history, cursor, limit)
-    if others and len(found) < limit:
-        found += _renamed_elsewhere(change, names, others, limit - len(found))
+    if len(found) < limit:
+        found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
 
 
 def _renamed_elsewhere(
-    change: Change, names: Names, others: Mapping[str, str], limit: int
+    rename: Rename | None, names: Names, others: Mapping[str, str], limit: int
 ) -> list[Candidate]:
     """A definition renamed alone (a function, class, type or top-level variable; a method or
     field): its uses in the other documents, each with its edit. A document that defines a
     name of its own with the old name, or already has the new one, is left alone: that name
-    is another thing there (or would become one)."""
-    rename = find_rename(change)
+    is another thing there (or would become one). ``others`` is looked at only then."""
     if rename is None or not rename.alone:
         return []
     site = names.occurrence_at(rename.sites[0], rename.new)
@@ -167,12 +167,12 @@ def _imported(text: str, o: Occurrence) -> bool:
 
 
 def _places(
-    index: LineIndex, change: Change, names: Names, likes: bool = True
+    index: LineIndex, change: Change, rename: Rename | None, names: Names, likes: bool = True
 ) -> tuple[list[Candidate], bool]:
-    """The candidates for one change, and whether it is a rename alone: then they are the
-    only ones. ``likes``: also lines like the changed one, and its text elsewhere."""
+    """The candidates for one change (``rename``: what find_rename read in it), and whether
+    it is a rename alone: then they are the only ones. ``likes``: also lines like the changed
+    one, and its text elsewhere."""
     candidates: list[Candidate] = []
-    rename = find_rename(change)
     site = None if rename is None else names.occurrence_at(rename.sites[0], rename.new)
     if rename is not None and site is not None:
         if rename.alone:  # a rename with nothing left to rename is a one-place change
