@@ -104,14 +104,13 @@ class Definitions:
                 selection = choose(ranked, budget, _language_of)
                 previous = Choice(selection, line, complete, budget, version)
         assert previous is not None  # keeps() says False to None
-        if not keep:
-            return _as_named(previous.selection.chunks, index.root, workspace)
-        with self._lock:
-            self._choices[doc] = previous
-            self._choices.move_to_end(doc)
-            while len(self._choices) > MAX_DOCUMENTS:
-                self._choices.popitem(last=False)
-            self._timings.append(time.perf_counter() - started)
+        if keep:  # a speculation's choice is not the one the next prompt starts from
+            with self._lock:
+                self._choices[doc] = previous
+                self._choices.move_to_end(doc)
+                while len(self._choices) > MAX_DOCUMENTS:
+                    self._choices.popitem(last=False)
+                self._timings.append(time.perf_counter() - started)
         return _as_named(previous.selection.chunks, index.root, workspace)
 
     def changed(self, paths: Iterable[str]) -> None:
