@@ -86,25 +86,11 @@ export const DEFAULT_TIMING: NextEditTiming = { pauseMs: 600, afterAcceptMs: 50 
 
 /** The first of the daemon's edits that applies to ``content`` and changes it. */
 export function firstSuggestion(document: string, sent: NextEditDocument, result: NextEditResult): NextEditSuggestion | undefined {
+  const here = { document, path: sent.path, version: sent.version, content: sent.content };
   for (const edit of result.edits ?? []) {
     if (edit.path !== undefined && edit.path !== sent.path) continue; // see elsewhereSuggestion
-    const offsets = offsetsOf(sent.content, edit.range);
-    if (!offsets) continue;
-    const removed = sent.content.slice(offsets.start, offsets.end);
-    if (removed === edit.text) continue;
-    return {
-      document,
-      origin: document,
-      path: sent.path,
-      version: sent.version,
-      requestId: result.requestId,
-      ...offsets,
-      removed,
-      text: edit.text,
-      kind: edit.kind,
-      confidence: edit.confidence,
-      line: edit.range.startLine,
-    };
+    const suggestion = suggestionIn(here, document, result, edit);
+    if (suggestion) return suggestion;
   }
   return undefined;
 }
@@ -120,24 +106,38 @@ export async function elsewhereSuggestion(
   for (const edit of result.edits ?? []) {
     if (edit.path === undefined || edit.path === sent.path || edit.removed === undefined) continue;
     const other = await readOther(edit.path);
-    const offsets = other && offsetsOf(other.content, edit.range);
-    if (!other || !offsets || other.content.slice(offsets.start, offsets.end) !== edit.removed) continue;
-    if (edit.removed === edit.text) continue;
-    return {
-      document: other.document,
-      origin,
-      path: edit.path,
-      version: other.version,
-      requestId: result.requestId,
-      ...offsets,
-      removed: edit.removed,
-      text: edit.text,
-      kind: edit.kind,
-      confidence: edit.confidence,
-      line: edit.range.startLine,
-    };
+    const suggestion = other && suggestionIn({ ...other, path: edit.path }, origin, result, edit, edit.removed);
+    if (suggestion) return suggestion;
   }
   return undefined;
+}
+
+/** ``edit`` as a suggestion in ``target`` (asked about from ``origin``), if its range is in
+ * the target's text and it changes it; ``expected``: the text it must replace there. */
+function suggestionIn(
+  target: OtherDocument & { path: string },
+  origin: string,
+  result: NextEditResult,
+  edit: SuggestedEdit,
+  expected?: string,
+): NextEditSuggestion | undefined {
+  const offsets = offsetsOf(target.content, edit.range);
+  if (!offsets) return undefined;
+  const removed = target.content.slice(offsets.start, offsets.end);
+  if (removed === edit.text || (expected !== undefined && removed !== expected)) return undefined;
+  return {
+    document: target.document,
+    origin,
+    path: target.path,
+    version: target.version,
+    requestId: result.requestId,
+    ...offsets,
+    removed,
+    text: edit.text,
+    kind: edit.kind,
+    confidence: edit.confidence,
+    line: edit.range.startLine,
+  };
 }
 
 interface Shown extends NextEditSuggestion {
