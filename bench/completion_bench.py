@@ -522,6 +522,16 @@ def main() -> None:
         submitted = counts.get("prompt_tokens", 0)
         ratio = counts.get("prompt_tokens_evaluated", 0) / submitted if submitted else 0.0
         print(f"  codesaga prompt tokens evaluated / submitted: {ratio:.3f} (target <= 0.15)")
+        opened = counts.get("opened_prompt_tokens", 0)
+        if opened:
+            # A file the model has never seen is read once whatever the client does; with
+            # few requests per file that read alone is most of what the requests submit.
+            evaluated = counts.get("prompt_tokens_evaluated", 0)
+            rest = evaluated - counts.get("opened_prompt_tokens_evaluated", 0)
+            print(
+                f"    without the reads when a file was opened (no request waited for them): "
+                f"{rest / max(1, submitted - opened):.3f}"
+            )
         if peer is not None:
             prun, tokens = peer
             if tokens["submitted"]:

@@ -25,13 +25,21 @@ class CompletionStats:
         with self._lock:
             self._counts[what] += n
 
-    def count_prompt(self, doc: str, finished: Finished, kind: str = "generations") -> None:
-        """A prompt of document ``doc`` was read (``kind``: for a generation or ahead)."""
+    def count_prompt(
+        self, doc: str, finished: Finished, kind: str = "generations", *, opened: bool = False
+    ) -> None:
+        """A prompt of document ``doc`` was read (``kind``: for a generation or ahead;
+        ``opened``: ahead of the first request, when an editor opened the document)."""
         with self._lock:
             for counts in (self._counts, self._document(doc)):
                 counts[kind] += 1
                 counts["prompt_tokens"] += finished.prompt_tokens
                 counts["prompt_tokens_evaluated"] += finished.prompt_tokens_evaluated
+            if opened:
+                # A read no request could have saved (the document is new to the model),
+                # told apart so the reuse of requests can be seen without it.
+                self._counts["opened_prompt_tokens"] += finished.prompt_tokens
+                self._counts["opened_prompt_tokens_evaluated"] += finished.prompt_tokens_evaluated
 
     def _document(self, doc: str) -> Counter[str]:
         """A document's counters, most recently used last. Called with the lock held."""

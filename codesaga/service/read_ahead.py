@@ -87,15 +87,22 @@ class ReadAhead:
             # window, so read that first (its start stays put while the line is typed).
             short = short_windows(before, after, window_limits(settings))
             short_ahead = fim.stable_start(short.before, (), layout.name, suffix_first=suffix_first)
-            if not self.read(path, short_slot(path), short_ahead, (path,), model):
+            if not self.read(path, short_slot(path), short_ahead, (path,), model, opened=True):
                 return  # a request came: it reads the rest in the background itself
-        self.read(path, document_slot(path), ahead, layout.sources, model)
+        self.read(path, document_slot(path), ahead, layout.sources, model, opened=True)
 
     def read(
-        self, doc: str, slot: str, text: str, sources: tuple[str, ...], model: str | None
+        self,
+        doc: str,
+        slot: str,
+        text: str,
+        sources: tuple[str, ...],
+        model: str | None,
+        *,
+        opened: bool = False,
     ) -> bool:
         """Read ``text`` into the KV-cache slot ``slot``, on this thread; whether it was read
-        whole."""
+        whole. ``opened``: a warm-up of a document an editor opened."""
         token = CancelToken()
         with self._lock:
             self._inflight.begin_read(doc, token)
@@ -114,7 +121,8 @@ class ReadAhead:
             read = outcome.finished
             cancelled = read.reason == "cancelled"
             self._reads.measure(read)
-            self._stats.count_prompt(doc, read, "warm-ups cancelled" if cancelled else "warm-ups")
+            kind = "warm-ups cancelled" if cancelled else "warm-ups"
+            self._stats.count_prompt(doc, read, kind, opened=opened)
             self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
             return not cancelled
         except CancelledError:

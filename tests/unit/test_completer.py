@@ -291,8 +291,12 @@ def test_warm_up_reads_the_documents_prompt_up_to_the_cursor_line(
     completer.complete(at("import math\n\ndef area(w, h):\n    x = "), LINE)
     real = engine.history[-1]
     assert real.prompt is not None and real.prompt.startswith(warm.prompt)  # shares it all
-    (doc,) = completer.stats()["documents"]
+    stats = completer.stats()
+    (doc,) = stats["documents"]
     assert doc["path"] == "/w/geo.py" and doc["warm-ups"] == 1 and doc["generations"] == 1
+    # The read on opening is told apart: requests' own reuse can be seen without it.
+    assert 0 < stats["opened_prompt_tokens"] < stats["prompt_tokens"]
+    assert stats["opened_prompt_tokens_evaluated"] == stats["opened_prompt_tokens"]
 
 
 def test_a_completion_cancels_a_warm_up_at_once(
@@ -381,6 +385,7 @@ def test_a_budget_too_short_for_the_read_answers_from_a_short_window(
     done = completer.complete(at(long_before), budget)
     assert done.text == "1" and completer.stats()["short-window"] == 1
     wait_for(lambda: completer.stats().get("warm-ups") == 1)  # then the whole prompt is read
+    assert "opened_prompt_tokens" not in completer.stats()  # a request's read, not an opening
     answered, read = engine.history
     assert answered.prompt is not None and read.prompt is not None
     assert len(answered.prompt) < 1000 < len(read.prompt) and read.max_tokens == 0
