@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from codesaga.domain.errors import CodeSagaError, InputError
@@ -65,6 +66,30 @@ def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     return decode_source(data, str(path), max_bytes), data
+
+
+def project_reader(
+    root: Path, max_bytes: int, exclude: Collection[Path] = ()
+) -> Callable[[str], str | None]:
+    """Reads a text file named relative to ``root`` (or absolutely) if it lies inside
+    ``root``, is at most ``max_bytes`` and is not one of ``exclude``; None for anything else
+    (outside the project, a link out of it, missing, too large, not UTF-8). For the files
+    an error message names."""
+    top = root.resolve()
+    excluded = {p.resolve() for p in exclude}
+
+    def read(name: str) -> str | None:
+        try:
+            path = (top / name).resolve()
+            if not path.is_relative_to(top) or path in excluded or not path.is_file():
+                return None
+            if path.stat().st_size > max_bytes:
+                return None
+            return path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
+
+    return read
 
 
 def fsync_dir(path: Path) -> None:

@@ -90,10 +90,12 @@ def refactor_messages(
     return [_system(ctx), Message("user", user)]
 
 
-def fix_messages(ctx: CodeContext, error: str) -> list[Message]:
+def fix_messages(ctx: CodeContext, error: str, failing_code: str = "") -> list[Message]:
+    """``failing_code``: the code at the lines the error names in other files (a test's)."""
+    code = f"{failing_code.strip()}\n\n" if failing_code.strip() else ""
     user = (
         f"{_surroundings(ctx)}Fix {_where(ctx)}. It fails with this error:\n\n"
-        f"{fence(error.strip(), 'text')}\n\n"
+        f"{fence(error.strip(), 'text')}\n\n{code}"
         f"{fence(ctx.selected, ctx.language.id)}\n\n"
         "Reply with the complete corrected code in one fenced block. Change only what the fix "
         "needs."

@@ -140,6 +140,9 @@ class RefactorParams(FileTaskParams, frozen=True, kw_only=True):
 
 class FixParams(FileTaskParams, frozen=True, kw_only=True):
     error: str
+    # The code at the lines the error names in other files (a failing test's), read by the
+    # client, which can see the project: shown to the model after the error.
+    failing_code: str = ""
 
 
 class Chunk(Params, frozen=True, kw_only=True):

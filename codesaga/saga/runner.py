@@ -21,9 +21,10 @@ from typing import Any
 
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import InputError, VerifyFailedError
+from codesaga.domain.failing_lines import MAX_FILE_BYTES, failing_lines
 from codesaga.domain.prompts import fence
 from codesaga.domain.retry import FailedRewrite
-from codesaga.fs import read_source, write_bytes_atomic
+from codesaga.fs import project_reader, read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore
 from codesaga.saga.recovery import put_back, roll_back
@@ -102,11 +103,13 @@ class _Failure:
     command: str
     why: str
     output: str
+    code: str = ""  # the code at the lines the output names (a test's), for the model
 
     def problem(self) -> str:
         """What the model is told on the next attempt."""
         tail = self.output[-FEEDBACK_OUTPUT_CHARS:].strip() or "(no output)"
-        return f"With that code, `{self.command}` fails ({self.why}):\n{fence(tail, 'text')}"
+        said = f"With that code, `{self.command}` fails ({self.why}):\n{fence(tail, 'text')}"
+        return f"{said}\n{self.code}" if self.code else said
 
     def error(self, attempts: int) -> VerifyFailedError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
@@ -196,7 +199,9 @@ class SagaRunner:
             # nothing while the check still fails is a failed attempt, not a success.
             checked = changed or todo
             progress(f"verifying: {plan.verify}")
-            failure = self._verify(log, plan.verify, plan.cwd, [f.path for f in checked])
+            failure = self._verify(
+                log, plan.verify, plan.cwd, [f.path for f in checked], [f.path for f in files]
+            )
             if failure is None:
                 return
             more = all(f.attempts < plan.attempts for f in checked)
@@ -287,8 +292,10 @@ class SagaRunner:
         result.status = "tried"
 
     def _verify(
-        self, log: SagaLog, command: str, cwd: Path, changed: list[Path]
+        self, log: SagaLog, command: str, cwd: Path, changed: list[Path], shown: list[Path]
     ) -> _Failure | None:
+        """Run ``command``; its failure, with the code at the lines its output names in
+        files other than ``shown`` (the files the model rewrites, which it sees whole)."""
         files = " ".join(shlex.quote(str(p)) for p in changed)
         line = command.replace("{files}", files)
         log.append("verify", command=line)
@@ -311,4 +318,7 @@ class SagaRunner:
             ok, output, why = False, "", f"no result after {self.verify_timeout:.0f} s"
         tail = output[-VERIFY_OUTPUT_CHARS:]
         log.append("verified", ok=ok, output=tail)
-        return None if ok else _Failure(command, why, tail)
+        if ok:
+            return None
+        code = failing_lines(tail, project_reader(cwd, MAX_FILE_BYTES, exclude=shown))
+        return _Failure(command, why, tail, code)

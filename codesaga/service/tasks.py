@@ -181,6 +181,7 @@ class Assistant:
         path: Path | None,
         error: str,
         *,
+        failing_code: str = "",
         content: str | None = None,
         lines: str | None = None,
         apply: bool = False,
@@ -189,7 +190,8 @@ class Assistant:
         attempts: int | None = None,
         retry: FailedRewrite | None = None,
     ) -> TaskResult:
-        """``attempts`` and ``retry`` as for ``refactor``."""
+        """``attempts`` and ``retry`` as for ``refactor``; ``failing_code``: the code at the
+        lines the error names in other files."""
         summary = {"path": str(path or label), "lines": lines, "error": error, "apply": apply}
         with self._journaled(RequestType.ERROR_FIX, summary) as rec:
             if not error.strip():
@@ -197,7 +199,7 @@ class Assistant:
                     "the error text is empty; pass the message or traceback with --error"
                 )
             ctx, original = self._context(path, lines, label, content, apply)
-            messages = fix_messages(ctx, error)
+            messages = fix_messages(ctx, error, failing_code)
             tries = self._tries(attempts, retry)
             return self._rewrite(
                 rec, Role.FIX, path, ctx, original, messages, apply, run, tries, keep_names=True

@@ -63,6 +63,7 @@ export interface FixParams {
   attempts?: number;
   retry?: Retry;
   error: string;
+  failingCode?: string;
 }
 
 export interface GenerateParams {

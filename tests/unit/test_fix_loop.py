@@ -265,6 +265,28 @@ def test_a_fix_that_passes_verify_on_the_second_attempt_journals_both(
     assert "retry       With that code, `python -c" in shown
 
 
+def test_the_failing_tests_lines_reach_the_model_with_the_error_and_on_a_retry(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    test = calc.parent / "test_calc.py"
+    test.write_text("import calc\n\nvalues = [2, 4]\nassert calc.mean(values) == 3\n")
+    error = subprocess.run(
+        [sys.executable, test.name], capture_output=True, text=True, cwd=calc.parent
+    ).stderr
+    assert 'test_calc.py", line 4' in error
+    engine.enqueue(fenced(WRONG))
+    engine.enqueue(fenced(FIXED))
+    verify = f"{sys.executable} test_calc.py"
+    code, _ = cli("fix", "calc.py", "--error", error, "--apply", "--verify", verify)
+    assert code == 0 and calc.read_text() == FIXED
+    first, retry = ([m.content for m in r.messages] for r in engine.history)
+    for asked in (first[-1], retry[-1]):
+        assert "The code at the failing lines (marked >):" in asked
+        assert "  3 | values = [2, 4]\n> 4 | assert calc.mean(values) == 3" in asked
+        assert "def mean(values):\n    return sum(values) / (len(values) + 1)" in asked
+    assert "| def mean" not in first[-1] + retry[-1]  # the file being fixed is shown once
+
+
 def test_a_fix_whose_first_answer_does_not_parse_is_written_once(
     cli: Any, engine: FakeEngine, calc: Path, codesaga_home: Path
 ) -> None:

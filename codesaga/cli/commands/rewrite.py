@@ -120,7 +120,13 @@ def fix(
                 "--error - reads the error from stdin, but stdin is a terminal; pipe the output in"
             )
         error = sys.stdin.read(256 * 1024)
-    params = {"error": error, "lines": lines, "model": model, "attempts": attempts}
+    params = {
+        "error": error,
+        "failingCode": _failing_code(error, file),
+        "lines": lines,
+        "model": model,
+        "attempts": attempts,
+    }
     if apply or verify:
         _run_saga(ctx, "fix", [file], params, Checks(verify, apply), as_json)
         return
@@ -129,6 +135,15 @@ def fix(
             "fix", {**file_params(file), **params}, on_delta=spinner.on_delta
         )
     _show_rewrite(result, as_json)
+
+
+def _failing_code(error: str, file: Path) -> str:
+    """The code at the lines ``error`` names in the project's other files (a test's), for
+    the model: files under the working directory only, never the one being fixed."""
+    from codesaga.domain.failing_lines import MAX_FILE_BYTES, failing_lines
+    from codesaga.fs import project_reader
+
+    return failing_lines(error, project_reader(Path.cwd(), MAX_FILE_BYTES, exclude=[file]))
 
 
 @dataclass(frozen=True)

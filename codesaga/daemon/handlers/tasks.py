@@ -78,6 +78,7 @@ class TaskMethods:
             lambda run: self.assistant.fix(
                 _path_of(params.path),
                 params.error,
+                failing_code=params.failing_code,
                 content=params.content,
                 lines=params.lines,
                 apply=params.apply,
