@@ -11,6 +11,11 @@ from codesaga.engine.port import Finished
 
 CHARS_PER_TOKEN = 3.5  # code, for estimating what a prompt costs to read
 SPEED_WEIGHT = 0.3  # of the newest measurement in the reading speed's moving average
+# The reading speed assumed until one is measured (the session's first prompt, when no editor
+# warmed a document up): above what CPUs were measured reading a small code model's prompt
+# (about 40 to 330 tokens/s for the 0.5B), so only a prompt no CPU reads within the budget
+# is answered from a short window before the first measurement.
+UNMEASURED_SPEED = 400.0
 
 
 class PromptReads:
@@ -50,10 +55,8 @@ class PromptReads:
     def exceeds(self, slot: str, text: str, budget: float) -> bool:
         """Whether reading what the model does not hold of ``text`` in ``slot`` would take
         longer than ``budget`` seconds (an estimate from the prompt last read there and the
-        speed prompts were read at lately; False until a speed was measured)."""
-        speed = self.speed
-        if speed is None:
-            return False
+        speed prompts were read at lately, or UNMEASURED_SPEED before any)."""
+        speed = self.speed or UNMEASURED_SPEED
         return self.unread(slot, text) / CHARS_PER_TOKEN / speed > budget
 
     def unread(self, slot: str, text: str) -> int:

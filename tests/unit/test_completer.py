@@ -208,6 +208,7 @@ def test_no_speculation_on_a_prompt_not_read_yet(
     completer = make(speculate=True)
     long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
     completer._reads.speed = 50.0  # ~1,300 tokens at 50 tokens/s: far over the 1 s budget
+    engine.delay = 0.005  # the whole prompt's read takes a while, as it does on a CPU
     engine.enqueue("1")
     completer.complete(at(long_before), LINE)  # a short window, then the whole prompt read
     wait_for(lambda: completer.stats().get("warm-ups") == 1)
@@ -465,6 +466,23 @@ def test_a_budget_of_0_waits_for_the_whole_prompt(
     assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
 
 
+def test_before_any_read_is_measured_only_a_prompt_too_long_for_any_cpu_takes_a_short_window(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """The session's first request, with no editor warm-up before it: its speed is unknown,
+    so it is assumed fast (UNMEASURED_SPEED); still, no CPU reads ~1,300 tokens in 1 s."""
+    completer = make()
+    assert completer._reads.speed is None
+    engine.enqueue("1")
+    completer.complete(at("x = 1\ny = ", path="/w/small.py"), LINE)
+    assert completer.stats().get("short-window", 0) == 0  # a few tokens: read whole
+    long_before = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+    engine.enqueue("2")
+    assert completer.complete(at(long_before), LINE).text == "2"
+    assert completer.stats()["short-window"] == 1
+    assert len(engine.history[-1].prompt or "") < 1000  # answered from the short window
+
+
 def test_after_a_warm_up_the_rest_is_read_rather_than_a_short_window(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -473,6 +491,7 @@ def test_after_a_warm_up_the_rest_is_read_rather_than_a_short_window(
     completer = make()
     text = "".join(f"value_{i} = compute({i})\n" for i in range(200))
     cursor = text.index("value_150")
+    completer._reads.speed = 100_000.0  # fast when it warmed up: the document alone is read
     completer.warm("/w/geo.py", text, 151)
     wait_for(lambda: completer.stats().get("warm-ups") == 1)
     completer._reads.speed = 50.0  # so slow that the rest (~200 tokens) misses the 1 s budget
