@@ -162,7 +162,9 @@ class Completer:
         """Read a document's prompt, up to the cursor's line, before its first completion
         (an editor opened it or switched to it). It runs at idle priority in the background;
         any request someone waits for cancels it at once, and what it read stays in the KV
-        cache for that request."""
+        cache for that request. Other documents' background work gives way to it."""
+        with self._lock:
+            self._inflight.focus(path)
         self._executor.submit(self._warm, path, text, line, workspace, model)
 
     def _warm(

@@ -157,6 +157,16 @@ class InFlight:
         if self._reads.get(doc) is token:
             del self._reads[doc]
 
+    def focus(self, doc: str) -> None:
+        """The user turned to ``doc``: the background work of other documents (a guess at
+        their next keystroke, a read ahead) is of no use now, and would hold up ``doc``'s."""
+        for other, gen in self._generations.items():
+            if other != doc and gen.background:
+                gen.cancel.cancel()
+        for other, read in self._reads.items():
+            if other != doc:
+                read.cancel()
+
     def cancel_all(self) -> None:
         for gen in self._generations.values():
             gen.cancel.cancel()

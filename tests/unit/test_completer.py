@@ -324,6 +324,24 @@ def test_a_completion_cancels_a_warm_up_at_once(
     wait_for(lambda: completer.stats().get("warm-ups cancelled") == 1)
 
 
+def test_opening_a_document_cancels_the_guess_running_for_another_one(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """A speculation (up to completion_max_tokens) of the file the user left would hold up
+    the warm-up of the file just opened, which runs after it."""
+    completer = make(speculate=True)
+    engine.enqueue("w * h")
+    engine.enqueue(["x"] * 1000)  # the guess after accepting: long, a token at a time
+    engine.delay = 0.05  # its completion_max_tokens take seconds
+    completer.complete(at(BEFORE), LINE)
+    wait_for(lambda: len(engine.history) == 2)  # the guess runs
+    started = time.monotonic()
+    completer.warm("/w/other.py", "a = 1\n" * 50, 40)
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    assert time.monotonic() - started < 2  # not after the guess's tokens
+    assert engine.history[-1].cache_slot == "complete:/w/other.py"
+
+
 def test_a_warm_up_too_long_for_the_budget_reads_the_short_window_first(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
