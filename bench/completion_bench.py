@@ -92,6 +92,7 @@ class Keystroke:
     typed: str  # the current line so far
     target: str  # what the line becomes
     opened: str | None = None  # the whole file, when the client just opened it
+    line: int = 0  # the cursor's line in the whole file (1-based), told when it is opened
 
 
 WARM_UP = Keystroke("warm_up.py", "import os\n\nprint(os.", "\n", "print(os.", "print(os.sep)")
@@ -162,7 +163,10 @@ def type_block(block: Block, every: int, clip: Clip, opened: bool = False) -> li
             typed = target[:k]
             before, after = clip(head + typed, after_block)
             whole_file = head + typed + after_block if opened and not strokes else None
-            strokes.append(Keystroke(str(block.path), before, after, typed, target, whole_file))
+            line = (head + typed).count("\n") + 1
+            strokes.append(
+                Keystroke(str(block.path), before, after, typed, target, whole_file, line)
+            )
         head += target + "\n"
     return strokes
 
@@ -422,10 +426,14 @@ def websocket_side(settings: Settings) -> Iterator[tuple[Side, Callable[[], Any]
 
         def opened(stroke: Keystroke) -> None:
             assert stroke.opened is not None
-            line = stroke.opened[: len(stroke.opened) - len(stroke.after)].count("\n") + 1
             call(
                 "context/add",
-                {"path": stroke.path, "text": stroke.opened, "line": line, "origin": "opened"},
+                {
+                    "path": stroke.path,
+                    "text": stroke.opened,
+                    "line": stroke.line,  # as an editor tells it, whatever the client clips
+                    "origin": "opened",
+                },
             )
 
         side = Side(lambda stroke: str(call("complete", params(stroke))["text"]), opened)
