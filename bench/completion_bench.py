@@ -243,7 +243,7 @@ class Side:
     tokens: dict[str, int] = field(default_factory=lambda: {"submitted": 0, "evaluated": 0})
 
 
-def replay(name: str, strokes: list[Keystroke], side: Side) -> Run:
+def replay(name: str, strokes: list[Keystroke], side: Side, pause: float = PAUSE) -> Run:
     latencies, exact = [], 0
     for i, stroke in enumerate(strokes):
         if stroke.opened is not None:
@@ -255,7 +255,7 @@ def replay(name: str, strokes: list[Keystroke], side: Side) -> Run:
         exact += completed_line(stroke, suggestion)
         if i % 25 == 0:
             print(f"  {name}: {i}/{len(strokes)}", file=sys.stderr, flush=True)
-        time.sleep(PAUSE)
+        time.sleep(pause)
     return Run(name, latencies, exact)
 
 
@@ -446,6 +446,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--every", type=int, default=8, help="ask after every N keystrokes")
     parser.add_argument(
+        "--pause",
+        type=float,
+        default=PAUSE,
+        help="seconds between an answer and the next request (the typist: the default types "
+        "the next --every characters in that time, far faster than a person)",
+    )
+    parser.add_argument(
         "--sources",
         help="comma-separated Python files to type from (held-out runs); the first "
         "half are short files, the rest long ones (>25,000 characters)",
@@ -490,7 +497,8 @@ def main() -> None:
                 )
                 ask(WARM_UP)  # not measured
                 tokens.update(submitted=0, evaluated=0)
-                peer_runs[name] = (replay(f"{args.peer} {name}", strokes, Side(ask)), tokens)
+                run = replay(f"{args.peer} {name}", strokes, Side(ask), args.pause)
+                peer_runs[name] = (run, tokens)
 
     ours: dict[str, tuple[Run, dict[str, Any]]] = {}
     with (
@@ -505,7 +513,7 @@ def main() -> None:
         side.ask(WARM_UP)  # load the model; not measured
         for name, strokes in traces.items():
             before = stats()
-            run = replay(f"codesaga {name}", strokes, side)
+            run = replay(f"codesaga {name}", strokes, side, args.pause)
             after = stats()
             counts = {
                 k: after.get(k, 0) - before.get(k, 0)
