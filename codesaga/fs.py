@@ -73,20 +73,18 @@ def project_reader(
 ) -> Callable[[str], str | None]:
     """Reads a text file named relative to ``root`` (or absolutely) if it lies inside
     ``root``, is at most ``max_bytes`` and is not one of ``exclude``; None for anything else
-    (outside the project, a link out of it, missing, too large, not UTF-8). For the files
-    an error message names."""
+    (outside the project, a link out of it, or what ``read_source`` refuses: missing, too
+    large, binary, not UTF-8). For the files an error message names."""
     top = root.resolve()
     excluded = {p.resolve() for p in exclude}
 
     def read(name: str) -> str | None:
         try:
             path = (top / name).resolve()
-            if not path.is_relative_to(top) or path in excluded or not path.is_file():
+            if not path.is_relative_to(top) or path in excluded:
                 return None
-            if path.stat().st_size > max_bytes:
-                return None
-            return path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError, ValueError):
+            return read_source(path, max_bytes)[0]
+        except (CodeSagaError, OSError, ValueError):
             return None
 
     return read

@@ -43,11 +43,7 @@ def frames(output: str) -> list[Frame]:
             path = match["path"]
             if not any(part in path for part in _INSTALLED):
                 found.append((match.start(), Frame(path, int(match["line"]))))
-    ordered: list[Frame] = []
-    for _, frame in sorted(found, key=lambda pair: pair[0]):
-        if frame not in ordered:
-            ordered.append(frame)
-    return ordered
+    return list(dict.fromkeys(frame for _, frame in sorted(found, key=lambda pair: pair[0])))
 
 
 def failing_lines(output: str, read: Callable[[str], str | None]) -> str:
@@ -60,7 +56,9 @@ def failing_lines(output: str, read: Callable[[str], str | None]) -> str:
         places.setdefault(frame.path, []).append(frame.line)
     shown: list[str] = []
     for path, lines in places.items():
-        text = None if len(shown) == MOST_FILES else read(path)
+        if len(shown) == MOST_FILES:
+            break
+        text = read(path)
         if text is None:
             continue
         numbered = _numbered(text.splitlines(), sorted(lines[:PLACES_PER_FILE]))
