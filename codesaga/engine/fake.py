@@ -70,7 +70,11 @@ class FakeEngine:
         self.history.append(request)
         if request.max_tokens <= 0:  # a prefill: nothing to say, and no scripted answer used
             read = 0  # a step of PREFILL_STEP tokens per ``delay``, stopped by a cancel
+            seconds = request.read_seconds
+            until = None if seconds is None else time.monotonic() + seconds
             while read < prompt_tokens and not (cancel is not None and cancel.cancelled):
+                if until is not None and time.monotonic() + self.delay > until:
+                    break  # out of time: what was read stays, as on a cancel
                 if self.delay:
                     time.sleep(self.delay)
                 read = min(prompt_tokens, read + PREFILL_STEP)

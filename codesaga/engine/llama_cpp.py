@@ -47,6 +47,7 @@ PREFILL_STEP = 128
 # (a replay of the clip-chars trace with 0.6 s pauses: short windows to the end; with 32, the
 # whole prompt was read by the 7th request). 32-token batches read about a fifth slower.
 AHEAD_STEP = 32
+MIN_TIMED_STEP = 8  # tokens: a read that must end at a time stops rather than read fewer
 DEFAULT_STATE_CACHE_MIB = 128
 
 _Reason = Literal["stop", "length", "cancelled"]
@@ -172,8 +173,12 @@ class LlamaCppEngine:
         self._switch_to(request.cache_slot, tokens, upto)
         reused = kv_reuse.reuse(self._lib, self._llm, tokens, upto)
         started = time.perf_counter()
-        step = AHEAD_STEP if max_tokens <= 0 else PREFILL_STEP
-        read = self._prefill(tokens, upto, cancel, step)
+        # A read someone waits for (a request, or a part of its prompt read first) is not
+        # cut by the next keystroke before it ends: it reads in full steps.
+        ahead = max_tokens <= 0 and request.read_seconds is None
+        step = AHEAD_STEP if ahead else PREFILL_STEP
+        until = None if request.read_seconds is None else started + request.read_seconds
+        read = self._prefill(tokens, upto, cancel, step, until)
         if not read or max_tokens <= 0:
             yield Finished.without_output(
                 "length" if read else "cancelled",
@@ -211,16 +216,34 @@ class LlamaCppEngine:
             logprobs=tuple(logprobs),
         )
 
-    def _prefill(self, tokens: list[int], upto: int, cancel: CancelToken | None, step: int) -> bool:
+    def _prefill(
+        self,
+        tokens: list[int],
+        upto: int,
+        cancel: CancelToken | None,
+        step: int,
+        until: float | None = None,
+    ) -> bool:
         """Read ``tokens[:upto]`` into the cache from where it stops, a step at a time.
-        False when cancelled: the steps read so far stay for the next request."""
+        False when cancelled, or at ``until`` (a ``perf_counter`` time; the steps are cut to
+        what reads in the time left): the steps read so far stay for the next request."""
         llm = self._llm
         self._watch_prompt(cancel)
+        per_token = 0.0  # seconds a token took in the last step (with ``until``)
         try:
             while llm.n_tokens < upto:
                 if cancel is not None and cancel.cancelled:
                     return False
-                llm.eval(tokens[llm.n_tokens : min(upto, llm.n_tokens + step)])
+                n = min(step, upto - llm.n_tokens)
+                began = time.perf_counter()
+                if until is not None:
+                    # The first step is small, until a step's time tells the reading speed.
+                    fits = int((until - began) / per_token) if per_token else AHEAD_STEP
+                    n = min(n, fits)
+                    if n < min(MIN_TIMED_STEP, upto - llm.n_tokens):
+                        return False
+                llm.eval(tokens[llm.n_tokens : llm.n_tokens + n])
+                per_token = (time.perf_counter() - began) / n
         except RuntimeError:
             # llama_decode returns "aborted" when the callback fired: the request was cancelled
             if cancel is None or not cancel.cancelled:

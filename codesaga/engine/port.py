@@ -16,17 +16,19 @@ from codesaga.domain.prompts import Message
 
 
 class CancelToken:
-    """Set from any thread; the engine checks it between tokens."""
+    """Set from any thread; the engine checks it between tokens. ``also``: another token
+    that cancels this one too (a request's own, for work done on its behalf)."""
 
-    def __init__(self) -> None:
+    def __init__(self, also: CancelToken | None = None) -> None:
         self._event = threading.Event()
+        self._also = also
 
     def cancel(self) -> None:
         self._event.set()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or (self._also is not None and self._also.cancelled)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class GenerationRequest:
     # Report each generated token's log-probability in ``Finished.logprobs`` (greedy local
     # decoding only: sampled and remote answers report none). Costs a softmax per token.
     logprobs: bool = False
+    # A prefill only (max_tokens 0): stop reading, between steps, once about this many
+    # seconds have passed; what was read stays in the cache and the reason is "cancelled".
+    read_seconds: float | None = None
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):

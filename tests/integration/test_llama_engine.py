@@ -254,3 +254,24 @@ def test_a_cancelled_prefill_stops_within_a_token_and_keeps_what_it_read(
     assert kept >= 2 * PREFILL_STEP
     rest = collect(engine, request)  # the next request reads only what is left
     assert rest.reason == "length" and rest.prompt_tokens_evaluated == rest.prompt_tokens - kept
+
+
+def test_a_timed_prefill_stops_at_its_time_and_keeps_what_it_read(
+    engine: LlamaCppEngine,
+) -> None:
+    """A request over its read budget reads part of its whole prompt first, for a time."""
+    prompt = QWEN.build(SOURCE[:5200], "")
+    engine.forget()
+    whole = collect(engine, GenerationRequest(prompt=prompt, max_tokens=0))
+    engine.forget()
+    seconds = whole.prompt_seconds / 3
+    started = time.perf_counter()
+    part = collect(engine, GenerationRequest(prompt=prompt, max_tokens=0, read_seconds=seconds))
+    took = time.perf_counter() - started
+    assert part.reason == "cancelled"
+    assert 0.1 * whole.prompt_tokens < part.prompt_tokens_evaluated < 0.7 * whole.prompt_tokens
+    assert took < 1.5 * seconds, (took, seconds)  # the steps were cut to fit the time
+    kept = engine._llm.n_tokens
+    assert kept == part.prompt_tokens_evaluated
+    rest = collect(engine, GenerationRequest(prompt=prompt, max_tokens=0))
+    assert rest.reason == "length" and rest.prompt_tokens_evaluated == rest.prompt_tokens - kept
