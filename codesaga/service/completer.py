@@ -30,6 +30,7 @@ from typing import Any
 
 from codesaga.domain.completion import CompletionOptions, type_through
 from codesaga.domain.completion_prompt import (
+    SHORT_SUFFIX_CHARS,
     PromptLayout,
     after_accepting,
     lay_out,
@@ -61,6 +62,8 @@ from codesaga.service.stores import MemoryStore
 from codesaga.settings import Live, Settings, live
 
 logger = logging.getLogger(__name__)
+
+SUFFIX_SHARE = 0.5  # of the read budget that a new line's suffix may take to read
 
 
 @dataclass
@@ -222,18 +225,17 @@ class Completer:
     ) -> Completion:
         with self._lock:
             self._inflight.supersede(prompt)
+            arrival = self._inflight.arrive(prompt.doc)
             hit = self._cache.lookup(prompt)
         if hit is not None:
             text, source, confidence = hit
             self._stats.count(source)
             return Completion(text, prompt.model_name, source, confidence=confidence)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
-        short = self._reader.short_if_cheaper(
-            prompt, options.time_budget, suffix_first=self._suffix_first
-        )
+        short = self._short_window(prompt, options, cancel, arrival)
         if short is not None:
-            # Never wait for a re-read: answer from a short window now, then read the whole
-            # prompt in the background, where the next keystroke will find it.
+            # Never wait for a whole re-read: answer from a short window now, then read the
+            # rest of the whole prompt in the background, where the next keystroke finds it.
             self._stats.count("short-window")
             try:
                 return self._from_model(short, deadline, cancel)
@@ -243,6 +245,29 @@ class Completer:
                     prompt.model,
                 )  # fmt: skip
         return self._from_model(prompt, deadline, cancel)
+
+    def _short_window(
+        self,
+        prompt: ResolvedPrompt,
+        options: CompletionOptions,
+        cancel: CancelToken | None,
+        arrival: int,
+    ) -> ResolvedPrompt | None:
+        """The short-window prompt to answer from, when reading ``prompt`` whole would take
+        longer than the read budget. Part of that read is done first, as part of the
+        request, so that a few requests read it whole even when the typist leaves no pause
+        to read it in; None when this part finished it. ``arrival``: the request's number."""
+        budget = self._read_budget(options)
+        short = self._reader.short_if_cheaper(prompt, budget, suffix_first=self._suffix_first)
+        if short is None:
+            return None
+        read = self._reader.read_first(
+            prompt, short, budget, cancel, deadline=options.time_budget is not None
+        )  # counted as "reads first"
+        with self._lock:
+            if not self._inflight.is_newest(prompt.doc, arrival):
+                raise CancelledError("a newer completion for this document replaced this one")
+        return None if read else short
 
     def _from_model(
         self, prompt: ResolvedPrompt, deadline: float | None, cancel: CancelToken | None
@@ -300,7 +325,10 @@ class Completer:
                 "code; point model_completion at a code model such as qwen2.5-coder-0.5b"
             )
         doc = ctx.path or "untitled"
-        layout = self._layout(doc, ctx.path, ctx.before, ctx.after, workspace, extra, keep=keep)
+        layout = self._layout(
+            doc, ctx.path, ctx.before, ctx.after, workspace, extra,
+            keep=keep, budget=self._read_budget(options),
+        )  # fmt: skip
         lines = options.lines_allowed(ctx.before, ctx.after)
         return ResolvedPrompt.laid_out(
             doc, model, resolved.name, ctx.before, ctx.after, lines, fim, layout,
@@ -317,11 +345,19 @@ class Completer:
         extra: Sequence[tuple[str, str]],
         *,
         keep: bool = True,
+        budget: float = 0.0,
     ) -> PromptLayout:
         """What of document ``doc`` (its file ``path``, if it has one) and of other files a
-        prompt shows; moves the document's window anchor (unless ``keep`` is False)."""
+        prompt shows; moves the document's window anchor (unless ``keep`` is False).
+        ``budget``: the request's read budget in seconds (0: none)."""
         s = self.settings
         limits = window_limits(s)
+        if budget:
+            # The suffix follows the changed text, so each new line reads it again: no more
+            # of it than reads in part of the budget, or every new line would take a short
+            # window (24 lines of suffix took two to three seconds on a 2-core CPU).
+            fits = max(SHORT_SUFFIX_CHARS, self._reads.chars_within(SUFFIX_SHARE * budget))
+            limits = dataclasses.replace(limits, suffix_chars=min(limits.suffix_chars, fits))
         with self._lock:
             windows = prompt_windows(before, after, self._anchors.get(doc), limits)
             if keep:
@@ -337,6 +373,13 @@ class Completer:
             windows, path, workspace, context, extra, definitions,
             context_chars=s.completion_context_chars,
         )  # fmt: skip
+
+    def _read_budget(self, options: CompletionOptions) -> float:
+        """Seconds a request may spend reading its prompt before it takes a short window
+        (0: no limit): its own time budget, else the setting."""
+        if options.time_budget is not None:
+            return options.time_budget
+        return self.settings.completion_read_budget_ms / 1000
 
     @property
     def _suffix_first(self) -> bool | None:

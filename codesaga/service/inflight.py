@@ -8,6 +8,7 @@ running generation and changing it are one step.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -86,6 +87,18 @@ class InFlight:
     def __init__(self) -> None:
         self._generations: dict[str, Generation] = {}
         self._reads: dict[str, CancelToken] = {}
+        self._newest: dict[str, int] = {}  # document -> its newest request's number
+        self._arrivals = itertools.count()
+
+    def arrive(self, doc: str) -> int:
+        """A request for ``doc`` arrived: its number, for ``is_newest``."""
+        number = self._newest[doc] = next(self._arrivals)
+        return number
+
+    def is_newest(self, doc: str, number: int) -> bool:
+        """Whether request ``number`` is still the newest for ``doc`` (a request that waited
+        for something, such as reading its prompt first, is stale once another came)."""
+        return self._newest.get(doc) == number
 
     def __len__(self) -> int:
         return len(self._generations)

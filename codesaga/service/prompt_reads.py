@@ -56,8 +56,19 @@ class PromptReads:
         """Whether reading what the model does not hold of ``text`` in ``slot`` would take
         longer than ``budget`` seconds (an estimate from the prompt last read there and the
         speed prompts were read at lately, or UNMEASURED_SPEED before any)."""
-        speed = self.speed or UNMEASURED_SPEED
-        return self.unread(slot, text) / CHARS_PER_TOKEN / speed > budget
+        return self.seconds(slot, text) > budget
+
+    def seconds(self, slot: str, text: str) -> float:
+        """About how long reading what the model does not hold of ``text`` in ``slot`` takes."""
+        return self.time_for(self.unread(slot, text))
+
+    def time_for(self, chars: int) -> float:
+        """About how long reading ``chars`` characters of a prompt takes."""
+        return chars / CHARS_PER_TOKEN / (self.speed or UNMEASURED_SPEED)
+
+    def chars_within(self, seconds: float) -> int:
+        """About how many characters of a prompt are read in ``seconds``."""
+        return int(seconds * (self.speed or UNMEASURED_SPEED) * CHARS_PER_TOKEN)
 
     def unread(self, slot: str, text: str) -> int:
         """The characters of ``text`` the model would have to read into ``slot``."""

@@ -29,6 +29,18 @@ from codesaga.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# A request over its read budget first reads its whole prompt for a share of the time that
+# whole read takes (from the first token), less its short window's own read. A typist who
+# asks again as soon as an answer comes leaves no idle time to read it in the background,
+# and answers from the short window see a few lines of the file: so the first four or so
+# requests in a file read it whole, each waiting a quarter of what the peer (which reads the
+# prompt on every request) waits each time.
+LEAD_SHARE = 0.25
+# But no request reads for longer than this many read budgets (a slow machine's five
+# requests of a quarter would each take long), nor, when it has its own time budget, than that.
+LEAD_BUDGETS = 2.0
+MIN_LEAD = 0.05  # seconds: less than a step of reading
+
 
 class ReadAhead:
     """Shares the completer's lock, in-flight registry, reads and stats."""
@@ -51,18 +63,43 @@ class ReadAhead:
         self._stats = stats
 
     def short_if_cheaper(
-        self, prompt: ResolvedPrompt, budget: float | None, *, suffix_first: bool | None
+        self, prompt: ResolvedPrompt, budget: float, *, suffix_first: bool | None
     ) -> ResolvedPrompt | None:
-        """The short-window prompt, when reading ``prompt`` would not fit the read budget (the
-        request's, else the setting's) and the short one is quicker to read."""
+        """The short-window prompt, when reading ``prompt`` would not fit the read ``budget``
+        (seconds; 0: no limit) and the short one is quicker to read."""
         settings = self._settings()
-        budget = settings.completion_read_budget_ms / 1000 if budget is None else budget
         if not budget or not self._reads.exceeds(prompt.slot, prompt.text, budget):
             return None  # the common case, on every keystroke: no short prompt is built
         windows = short_windows(prompt.before, prompt.after, window_limits(settings))
         short = prompt.shortened(windows, suffix_first=suffix_first)
         unread = self._reads.unread
         return short if unread(short.slot, short.text) < unread(prompt.slot, prompt.text) else None
+
+    def read_first(
+        self,
+        prompt: ResolvedPrompt,
+        short: ResolvedPrompt,
+        budget: float,
+        cancel: CancelToken | None,
+        *,
+        deadline: bool,
+    ) -> bool:
+        """Before a request is answered from its ``short`` window: read its whole ``prompt``
+        for a while (see LEAD_SHARE) as part of the request (``cancel``: the request's own
+        token; ``budget``: its read budget, a ``deadline`` for the answer too when the request
+        set it); whether it was read whole, so that the request can be answered from it."""
+        reads = self._reads
+        cap = budget if deadline else LEAD_BUDGETS * budget
+        # A share of the whole read, not of what is left of it: a share of the rest would
+        # leave a part unread after any number of requests.
+        whole = reads.time_for(len(prompt.text))
+        lead = min(LEAD_SHARE * whole, cap) - reads.seconds(short.slot, short.text)
+        if lead < MIN_LEAD:
+            return False
+        return self.read(
+            prompt.doc, prompt.slot, prompt.text, prompt.sources, prompt.model,
+            seconds=lead, kind="reads first", cancel=cancel,
+        )  # fmt: skip
 
     def warm(
         self,
@@ -100,10 +137,16 @@ class ReadAhead:
         model: str | None,
         *,
         opened: bool = False,
+        seconds: float | None = None,
+        kind: str = "warm-ups",
+        cancel: CancelToken | None = None,
     ) -> bool:
         """Read ``text`` into the KV-cache slot ``slot``, on this thread; whether it was read
-        whole. ``opened``: a warm-up of a document an editor opened."""
-        token = CancelToken()
+        whole. ``opened``: a warm-up of a document an editor opened. ``seconds``: read for
+        at most about that long, as part of a request someone waits for (interactive, not
+        idle priority); ``kind``: what the read is counted as in the stats; ``cancel``: a
+        token that cancels it too."""
+        token = CancelToken(also=cancel)
         with self._lock:
             self._inflight.begin_read(doc, token)
         held = self._reads.held(slot, text)
@@ -113,20 +156,22 @@ class ReadAhead:
             reserve=16 + self._settings().completion_max_tokens,
             sources=sources,
             cache_slot=slot,
+            read_seconds=seconds,
         )
+        priority = Priority.IDLE if seconds is None else Priority.INTERACTIVE
         try:
             outcome = self.runner.run(
-                Role.COMPLETION, request, cancel=token, priority=Priority.IDLE, model=model
+                Role.COMPLETION, request, cancel=token, priority=priority, model=model
             )
             read = outcome.finished
             cancelled = read.reason == "cancelled"
             self._reads.measure(read)
-            kind = "warm-ups cancelled" if cancelled else "warm-ups"
-            self._stats.count_prompt(doc, read, kind, opened=opened)
+            counted = f"{kind} cancelled" if cancelled else kind
+            self._stats.count_prompt(doc, read, counted, opened=opened)
             self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
             return not cancelled
         except CancelledError:
-            self._stats.count("warm-ups cancelled")
+            self._stats.count(f"{kind} cancelled")
         except Exception:  # a favour: the completion will report the real error
             logger.debug("reading ahead for %s failed", doc, exc_info=True)
         finally:

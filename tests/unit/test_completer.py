@@ -19,8 +19,10 @@ from codesaga.domain.context import CodeContext
 from codesaga.domain.errors import CancelledError
 from codesaga.engine.fake import FakeEngine
 from codesaga.model_files.store import ModelStore
+from codesaga.service import read_ahead
 from codesaga.service.completer import Completer, Completion
 from codesaga.service.engine_pool import EnginePool, ModelResolver
+from codesaga.service.prompt_reads import CHARS_PER_TOKEN
 from codesaga.service.resolved_prompt import window_limits
 from codesaga.settings import Settings, load_settings
 from tests.ggufgen import write_gguf
@@ -60,6 +62,13 @@ def make(
     for scheduler, completer in made:
         completer.close()
         scheduler.close()
+
+
+@pytest.fixture
+def no_read_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests over their read budget take the short window without reading any of the
+    whole prompt first (what they do when that read is cut at once)."""
+    monkeypatch.setattr(read_ahead, "LEAD_SHARE", 0.0)
 
 
 def at(before: str, after: str = AFTER, path: str = "/w/geo.py") -> CodeContext:
@@ -200,6 +209,7 @@ def test_speculation_prepares_the_next_line(
     assert len(engine.history) == 2
 
 
+@pytest.mark.usefixtures("no_read_first")
 def test_no_speculation_on_a_prompt_not_read_yet(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -342,6 +352,7 @@ def test_opening_a_document_cancels_the_guess_running_for_another_one(
     assert engine.history[-1].cache_slot == "complete:/w/other.py"
 
 
+@pytest.mark.usefixtures("no_read_first")
 def test_a_warm_up_too_long_for_the_budget_reads_the_short_window_first(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -392,6 +403,7 @@ def test_stats_report_reuse_per_document(
     assert a["reuse"] == round(1 - a["prompt_tokens_evaluated"] / a["prompt_tokens"], 4)
 
 
+@pytest.mark.usefixtures("no_read_first")
 def test_a_budget_too_short_for_the_read_answers_from_a_short_window(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -417,6 +429,7 @@ def test_a_budget_too_short_for_the_read_answers_from_a_short_window(
     assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
 
 
+@pytest.mark.usefixtures("no_read_first")
 def test_a_short_window_answers_one_line_even_where_several_were_allowed(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -431,6 +444,7 @@ def test_a_short_window_answers_one_line_even_where_several_were_allowed(
     assert "\n" in answered.stop  # the model stops at the line's end: it is not left to write
 
 
+@pytest.mark.usefixtures("no_read_first")
 def test_without_a_budget_the_read_budget_setting_decides(
     make: Callable[..., Completer], engine: FakeEngine, settings: Settings
 ) -> None:
@@ -451,6 +465,7 @@ def test_without_a_budget_the_read_budget_setting_decides(
     assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
 
 
+@pytest.mark.usefixtures("no_read_first")
 def test_a_read_ahead_cut_short_keeps_the_next_request_on_the_short_window(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -469,6 +484,101 @@ def test_a_read_ahead_cut_short_keeps_the_next_request_on_the_short_window(
     assert all(r.cache_slot == "short:complete:/w/geo.py" for r in asked)
 
 
+LONG_BEFORE = "".join(f"value_{i} = compute({i})\n" for i in range(200)) + "x = "
+
+
+def after_a_short_window(
+    completer: Completer, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first request in the file, answered from a short window, then the model's state as
+    if the whole prompt's read behind it had been cut at once: the short window is read."""
+    with monkeypatch.context() as patch:
+        patch.setattr(read_ahead, "LEAD_SHARE", 0.0)
+        engine.enqueue("1")
+        completer.complete(at(LONG_BEFORE), LINE)
+        wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    completer._reads.reading("complete:/w/geo.py", "")
+    del engine.history[:]
+
+
+def test_over_its_budget_a_request_reads_part_of_its_whole_prompt_before_the_short_window(
+    make: Callable[..., Completer], engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typist who asks again at once leaves no pause to read the whole prompt in: each
+    request over its budget reads a share of it first."""
+    completer = make()
+    completer._reads.speed = 500.0  # estimated: ~2.3 s to read the whole, over the 1 s budget
+    after_a_short_window(completer, engine, monkeypatch)
+    engine.delay = 0.05  # 32 tokens a step: the ~1,000 tokens take ~1.5 s
+    engine.enqueue("2")
+    assert completer.complete(at(LONG_BEFORE + "1"), LINE).text == "2"
+    first, answered = engine.history[:2]
+    assert first.max_tokens == 0 and first.cache_slot == "complete:/w/geo.py"
+    assert answered.cache_slot == "short:complete:/w/geo.py"
+    assert first.prompt is not None and first.read_seconds is not None
+    # A fifth of the whole read, less the little left to read of the short window.
+    share = read_ahead.LEAD_SHARE * len(first.prompt) / CHARS_PER_TOKEN / 500
+    assert share - 0.05 < first.read_seconds <= share
+    stats = completer.stats()
+    assert stats["reads first cancelled"] == 1 and stats["short-window"] == 2
+
+
+def test_a_read_first_that_reads_it_all_answers_from_the_whole_prompt(
+    make: Callable[..., Completer], engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    completer = make()
+    completer._reads.speed = 500.0  # estimated over the budget; the engine is quicker
+    after_a_short_window(completer, engine, monkeypatch)
+    engine.enqueue("2")
+    assert completer.complete(at(LONG_BEFORE + "1"), LINE).text == "2"
+    read, answered = engine.history
+    assert read.max_tokens == 0 and answered.cache_slot == "complete:/w/geo.py"
+    assert answered.prompt == read.prompt
+    stats = completer.stats()
+    assert stats["reads first"] == 1 and stats["short-window"] == 1  # the first request's
+
+
+def test_a_keystroke_during_a_read_first_cancels_it_and_replaces_its_request(
+    make: Callable[..., Completer], engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    completer = make()
+    completer._reads.speed = 500.0
+    after_a_short_window(completer, engine, monkeypatch)
+    engine.delay = 0.05
+    older, box = in_thread(lambda: completer.complete(at(LONG_BEFORE + "1"), LINE))
+    wait_for(lambda: any(r.max_tokens == 0 for r in engine.history))
+    engine.enqueue("3")
+    assert completer.complete(at(LONG_BEFORE + "12"), LINE).text == "3"
+    older.join(5)
+    assert isinstance(box.get("error"), CancelledError)  # it never asked the model
+    assert [r.max_tokens > 0 for r in engine.history].count(True) == 1
+
+
+def test_a_new_lines_suffix_is_no_longer_than_half_the_budget_reads(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """The suffix follows the changed text, so every new line reads it again."""
+    completer = make()
+    after = "\n" + "".join(f"    total += weight_{i} * factor_{i} / scale\n" for i in range(40))
+    slow = CompletionOptions(max_lines=8, multiline=True, time_budget=1.0)
+
+    def suffix(speed: float, options: CompletionOptions) -> str:
+        completer._reads.speed = speed
+        engine.enqueue("pass")
+        completer.complete(at("def f():\n    ", after, path=f"/w/{speed}.py"), options)
+        prompt = engine.history[-1].prompt or ""
+        return prompt.split("<|fim_suffix|>")[1].split("<|fim_middle|>")[0]
+
+    # 200 tokens/s: half of 1 s reads ~350 characters, so the short window's 400.
+    assert 300 < len(suffix(200.0, slow)) <= 400
+    assert "short-window" not in completer.stats()  # the whole prompt, with that suffix
+    # Fast enough for more: up to the setting's 1,500 characters.
+    assert len(suffix(100_000.0, slow)) > 900
+    # A request without a budget (the CLI) has the whole suffix, however slow.
+    waits = dataclasses.replace(slow, time_budget=0.0)
+    assert len(suffix(200.0, waits)) > 900
+
+
 def test_a_budget_of_0_waits_for_the_whole_prompt(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -484,6 +594,7 @@ def test_a_budget_of_0_waits_for_the_whole_prompt(
     assert engine.history[-1].prompt is not None and len(engine.history[-1].prompt) > 1000
 
 
+@pytest.mark.usefixtures("no_read_first")
 def test_before_any_read_is_measured_only_a_prompt_too_long_for_any_cpu_takes_a_short_window(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
