@@ -23,14 +23,7 @@ KEEP_BEHAVIOUR = (
 # next to KEEP_BEHAVIOUR they were kept, but a condition was dropped). A user's own
 # instruction gets no list: it made the model too timid to change anything in a measured case.
 KEEP_NAMES_LISTED = 40
-# A retry asks for the cause first. Told only that its answer failed, the 1.5B answered the
-# same code again, even sampled (3 of the 10 fix-loop cases no run had fixed: unchanged code
-# three times); asked to name the wrong line first, its retries fixed 4 of those 10 against
-# 1 (one probe of each, same seeds).
-RETRY_REPLY = (
-    "First say in one sentence which line of the code causes this and why. Then reply with "
-    "the complete corrected code in one fenced block."
-)
+RETRY_REPLY = "Reply with the complete corrected code in one fenced block."
 # Lines of the surrounding file shown with a selection, so the model sees names it uses.
 SURROUNDING_LINES = 40
 

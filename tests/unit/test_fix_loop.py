@@ -17,7 +17,6 @@ import pytest
 
 from codesaga.domain.enums import RequestStatus
 from codesaga.domain.errors import ModelError
-from codesaga.domain.prompts import RETRY_REPLY
 from codesaga.domain.retry import FailedRewrite
 from codesaga.engine.fake import FakeEngine
 from codesaga.model_files.presets import PRESETS
@@ -102,24 +101,6 @@ def test_an_answer_that_does_not_parse_is_retried_with_the_syntax_error(
     assert record.status is RequestStatus.COMPLETED
     assert record.attempts == 2 and record.failed_checks == result.failed_checks
     assert result.to_json()["attempts"] == 2
-
-
-def test_a_retry_asks_for_the_cause_first_and_takes_the_code_after_it(
-    assistant: Assistant, engine: FakeEngine, calc: Path
-) -> None:
-    """Told only that its answer failed, a small model answers the same code again."""
-    engine.enqueue(fenced(BUGGY))  # the code unchanged
-    engine.enqueue(
-        "Line 2 divides by one more than the count, so the mean is too small.\n"
-        + fenced(FIXED)
-        + "\nNow it divides by the count."
-    )
-    result = assistant.fix(calc, ERROR, apply=True)
-    assert calc.read_text() == FIXED and result.attempts == 2
-    first, second = engine.history
-    assert "which line" not in first.messages[-1].content  # the first answer is code alone
-    asked = second.messages[-1].content
-    assert asked.endswith(RETRY_REPLY) and "First say in one sentence which line" in asked
 
 
 def test_a_fix_that_never_parses_writes_nothing_and_says_how_often_it_tried(
