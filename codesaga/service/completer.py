@@ -232,7 +232,10 @@ class Completer:
             self._stats.count(source)
             return Completion(text, prompt.model_name, source, confidence=confidence)
         deadline = time.monotonic() + options.time_budget if options.time_budget else None
-        short = self._short_window(prompt, options, cancel, arrival)
+        short = self._reader.short_window(
+            prompt, self._read_budget(options), cancel, arrival,
+            deadline=options.time_budget is not None, suffix_first=self._suffix_first,
+        )  # fmt: skip
         if short is not None:
             # Never wait for a whole re-read: answer from a short window now, then read the
             # rest of the whole prompt in the background, where the next keystroke finds it.
@@ -245,29 +248,6 @@ class Completer:
                     prompt.model,
                 )  # fmt: skip
         return self._from_model(prompt, deadline, cancel)
-
-    def _short_window(
-        self,
-        prompt: ResolvedPrompt,
-        options: CompletionOptions,
-        cancel: CancelToken | None,
-        arrival: int,
-    ) -> ResolvedPrompt | None:
-        """The short-window prompt to answer from, when reading ``prompt`` whole would take
-        longer than the read budget. Part of that read is done first, as part of the
-        request, so that a few requests read it whole even when the typist leaves no pause
-        to read it in; None when this part finished it. ``arrival``: the request's number."""
-        budget = self._read_budget(options)
-        short = self._reader.short_if_cheaper(prompt, budget, suffix_first=self._suffix_first)
-        if short is None:
-            return None
-        read = self._reader.read_first(
-            prompt, short, budget, cancel, deadline=options.time_budget is not None
-        )  # counted as "reads first"
-        with self._lock:
-            if not self._inflight.is_newest(prompt.doc, arrival):
-                raise CancelledError("a newer completion for this document replaced this one")
-        return None if read else short
 
     def _from_model(
         self, prompt: ResolvedPrompt, deadline: float | None, cancel: CancelToken | None

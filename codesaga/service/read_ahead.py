@@ -62,7 +62,33 @@ class ReadAhead:
         self._reads = reads
         self._stats = stats
 
-    def short_if_cheaper(
+    def short_window(
+        self,
+        prompt: ResolvedPrompt,
+        budget: float,
+        cancel: CancelToken | None,
+        arrival: int,
+        *,
+        deadline: bool,
+        suffix_first: bool | None,
+    ) -> ResolvedPrompt | None:
+        """The short-window prompt a request answers from, when reading ``prompt`` whole
+        would take longer than its read ``budget`` (seconds; a ``deadline`` for its answer
+        too when the request set it). Part of that read is done first, as part of the
+        request (``cancel``: its token), so that a few requests read it whole even when the
+        typist leaves no pause to read it in; None when this part finished it. Raises
+        CancelledError when a newer request for the document came meanwhile (``arrival``:
+        this one's number)."""
+        short = self._short_if_cheaper(prompt, budget, suffix_first=suffix_first)
+        if short is None:
+            return None
+        read = self._read_first(prompt, short, budget, cancel, deadline=deadline)
+        with self._lock:
+            if not self._inflight.is_newest(prompt.doc, arrival):
+                raise CancelledError("a newer completion for this document replaced this one")
+        return None if read else short
+
+    def _short_if_cheaper(
         self, prompt: ResolvedPrompt, budget: float, *, suffix_first: bool | None
     ) -> ResolvedPrompt | None:
         """The short-window prompt, when reading ``prompt`` would not fit the read ``budget``
@@ -75,7 +101,7 @@ class ReadAhead:
         unread = self._reads.unread
         return short if unread(short.slot, short.text) < unread(prompt.slot, prompt.text) else None
 
-    def read_first(
+    def _read_first(
         self,
         prompt: ResolvedPrompt,
         short: ResolvedPrompt,
