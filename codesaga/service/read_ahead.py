@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 # requests in a file read it whole, each waiting a quarter of what the peer (which reads the
 # prompt on every request) waits each time.
 LEAD_SHARE = 0.25
-# But no request reads for longer than this many read budgets (a slow machine's five
-# requests of a quarter would each take long), nor, when it has its own time budget, than that.
+# But no request reads first for longer than this many read budgets (on a slow machine a
+# quarter of the whole read is long), nor, when it set its own time budget, than that.
 LEAD_BUDGETS = 2.0
 MIN_LEAD = 0.05  # seconds: less than a step of reading
 
