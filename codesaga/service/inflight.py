@@ -81,6 +81,9 @@ class Generation:
                 return False
 
 
+TRACKED_DOCUMENTS = 256  # documents whose newest request's number is kept (see arrive)
+
+
 class InFlight:
     """The running generation of each document, and its running read ahead."""
 
@@ -91,7 +94,11 @@ class InFlight:
         self._arrivals = itertools.count()
 
     def arrive(self, doc: str) -> int:
-        """A request for ``doc`` arrived: its number, for ``is_newest``."""
+        """A request for ``doc`` arrived: its number, for ``is_newest``. The numbers of
+        documents with nothing running are forgotten once TRACKED_DOCUMENTS have some."""
+        if doc not in self._newest and len(self._newest) >= TRACKED_DOCUMENTS:
+            busy = self._generations.keys() | self._reads.keys()
+            self._newest = {d: n for d, n in self._newest.items() if d in busy}
         number = self._newest[doc] = next(self._arrivals)
         return number
 
