@@ -64,11 +64,15 @@ class PromptReads:
 
     def time_for(self, chars: int) -> float:
         """About how long reading ``chars`` characters of a prompt takes."""
-        return chars / CHARS_PER_TOKEN / (self.speed or UNMEASURED_SPEED)
+        return chars / self._chars_per_second
 
     def chars_within(self, seconds: float) -> int:
         """About how many characters of a prompt are read in ``seconds``."""
-        return int(seconds * (self.speed or UNMEASURED_SPEED) * CHARS_PER_TOKEN)
+        return int(seconds * self._chars_per_second)
+
+    @property
+    def _chars_per_second(self) -> float:
+        return (self.speed or UNMEASURED_SPEED) * CHARS_PER_TOKEN
 
     def unread(self, slot: str, text: str) -> int:
         """The characters of ``text`` the model would have to read into ``slot``."""
