@@ -37,8 +37,11 @@ logger = logging.getLogger(__name__)
 # prompt on every request) waits each time.
 LEAD_SHARE = 0.25
 # But no request reads first for longer than this many read budgets (on a slow machine a
-# quarter of the whole read is long), nor, when it set its own time budget, than that.
+# quarter of the whole read is long), nor, when it set its own time budget (a deadline for
+# its answer too), for more than this share of it: the rest is for reading its short window
+# and generating the answer, which would otherwise come back empty.
 LEAD_BUDGETS = 2.0
+LEAD_DEADLINE_SHARE = 0.5
 MIN_LEAD = 0.05  # seconds: less than a step of reading
 
 
@@ -115,7 +118,7 @@ class ReadAhead:
         token; ``budget``: its read budget, a ``deadline`` for the answer too when the request
         set it); whether it was read whole, so that the request can be answered from it."""
         reads = self._reads
-        cap = budget if deadline else LEAD_BUDGETS * budget
+        cap = (LEAD_DEADLINE_SHARE if deadline else LEAD_BUDGETS) * budget
         # A share of the whole read, not of what is left of it: a share of the rest would
         # leave a part unread after any number of requests.
         whole = reads.time_for(len(prompt.text))

@@ -523,6 +523,23 @@ def test_over_its_budget_a_request_reads_part_of_its_whole_prompt_before_the_sho
     assert stats["reads first cancelled"] == 1 and stats["short-window"] == 2
 
 
+def test_a_request_with_its_own_time_budget_reads_first_for_half_of_it_at_most(
+    make: Callable[..., Completer], engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its time budget is a deadline for the answer too: reading first must leave it time."""
+    completer = make()
+    completer._reads.speed = 100.0  # the whole read: ~11 s, a quarter of it ~3 s
+    after_a_short_window(completer, engine, monkeypatch)
+    engine.delay = 0.05
+    engine.enqueue("2")
+    own = CompletionOptions(max_lines=8, multiline=False, time_budget=1.0)
+    answer = completer.complete(at(LONG_BEFORE + "1"), own)
+    assert (answer.text, answer.partial) == ("2", False)
+    first = engine.history[0]
+    assert first.max_tokens == 0 and first.read_seconds is not None
+    assert 0.3 < first.read_seconds <= read_ahead.LEAD_DEADLINE_SHARE * 1.0
+
+
 def test_a_read_first_that_reads_it_all_answers_from_the_whole_prompt(
     make: Callable[..., Completer], engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
