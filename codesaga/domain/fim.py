@@ -39,6 +39,13 @@ class FimFormat:
             return f"{head}{self.suffix}{after}{self.prefix}{before}{self.middle}"
         return f"{head}{self.prefix}{before}{self.suffix}{after}{self.middle}"
 
+    def cursor(self, text: str, after: str, *, suffix_first: bool | None = None) -> int:
+        """Where the prefix ends in ``text``, a prompt ``build`` made with ``after``: the place
+        the generated text goes."""
+        if self.suffix_first if suffix_first is None else suffix_first:
+            return len(text) - len(self.middle)
+        return len(text) - len(self.middle) - len(after) - len(self.suffix)
+
     def stable_start(
         self,
         before: str,

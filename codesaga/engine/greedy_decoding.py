@@ -8,6 +8,7 @@ from collections.abc import Generator
 from typing import Any
 
 from codesaga.domain.drafting import PromptLookup
+from codesaga.engine.token_healing import Vocabulary
 
 # Fast apply accepts a drafted token only when the model prefers it by at least this many
 # logits: batched evaluation rounds differently from one token at a time (measured: 0.1 was
@@ -26,28 +27,40 @@ class GreedyDecoder:
         self._n_vocab = n_vocab
 
     def decode(
-        self, prompt: list[int], lookup: PromptLookup | None, scores: list[float] | None = None
+        self,
+        prompt: list[int],
+        lookup: PromptLookup | None,
+        scores: list[float] | None = None,
+        healed: tuple[Vocabulary, bytes] | None = None,
     ) -> Generator[int, None, None]:
         """Greedy decoding. With ``lookup`` (fast apply), tokens drafted from the prompt are
         verified in the same evaluation as the next token: each step then yields one token
         plus every drafted token the model agreed with. The tokens are the same either way
         except at a tie closer than llama.cpp's batch-versus-single rounding (see TIE_MARGIN).
         With ``scores``, each token's log-probability is appended to it before the token is
-        yielded."""
+        yielded. With ``healed`` (see token_healing), the tokens begin with those bytes: each
+        is the best of the vocabulary's tokens that agree with what is left of them, and
+        scored among those."""
         llm = self._llm
+        vocab, rest = healed if healed is not None else (None, b"")
         scored = scores is not None
         record = scores.append if scores is not None else _ignore
         # LlamaCppEngine.stream has read all but the last prompt token: evaluating it gives
         # the logits
         llm.eval(prompt[llm.n_tokens :])
         generated: list[int] = []
-        token, score = self._best(-1, scored)
+        token, score = self._best(-1, scored, vocab.compatible(rest) if vocab and rest else None)
         while True:
             record(score)
             yield token
             generated.append(token)
+            if vocab is not None and rest:
+                rest = _after(rest, vocab.pieces[token])
             room = self._n_ctx - llm.n_tokens - 1
-            draft = lookup.draft(generated)[: max(0, room)] if lookup is not None else []
+            # No drafts while the healed bytes are being written: each token is chosen alone.
+            draft = []
+            if lookup is not None and not rest:
+                draft = lookup.draft(generated)[: max(0, room)]
             batch = [token, *draft]
             n_past = llm.n_tokens
             llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=bool(draft))
@@ -58,7 +71,8 @@ class GreedyDecoder:
             if not draft:
                 llm.input_ids[n_past] = token
                 llm.n_tokens = n_past + 1
-                token, score = self._best(-1, scored)
+                allowed = vocab.compatible(rest) if vocab is not None and rest else None
+                token, score = self._best(-1, scored, allowed)
                 continue
             taken_scores, token, margin, score = self._verify(draft, scored)
             taken = len(taken_scores)
@@ -108,18 +122,30 @@ class GreedyDecoder:
         score = log_probability(logits, best) if scored else 0.0
         return best, float(logits[best]) - runner_up, score
 
-    def _best(self, index: int, scored: bool) -> tuple[int, float]:
+    def _best(
+        self, index: int, scored: bool, allowed: list[int] | None = None
+    ) -> tuple[int, float]:
         """The most likely next token after the batch's ``index``-th token (-1: the last),
-        and its log-probability (0.0 unless ``scored``)."""
+        and its log-probability (0.0 unless ``scored``); with ``allowed``, the most likely
+        of those tokens, and its log-probability among them."""
         logits = self._logits(index)
+        if allowed is not None:
+            logits = logits[allowed]
         best = int(logits.argmax())
-        return best, log_probability(logits, best) if scored else 0.0
+        score = log_probability(logits, best) if scored else 0.0
+        return (best if allowed is None else allowed[best]), score
 
     def _logits(self, index: int) -> Any:
         """The batch's ``index``-th row of logits, as a numpy view (no copy)."""
         import numpy as np
 
         return np.ctypeslib.as_array(self._llm._ctx.get_logits_ith(index), shape=(self._n_vocab,))
+
+
+def _after(rest: bytes, piece: bytes) -> bytes:
+    """What is left to generate of the healed bytes ``rest`` after a token ``piece`` that
+    agrees with them."""
+    return b"" if piece.startswith(rest) else rest[len(piece) :]
 
 
 def _ignore(score: float) -> None:

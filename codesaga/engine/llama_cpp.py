@@ -31,7 +31,7 @@ from codesaga.domain.drafting import PromptLookup
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
 from codesaga.domain.stops import StopScanner
-from codesaga.engine import kv_reuse, kv_states
+from codesaga.engine import kv_reuse, kv_states, token_healing
 from codesaga.engine.greedy_decoding import GreedyDecoder
 from codesaga.engine.kv_reuse import common_prefix, held_tokens
 from codesaga.engine.kv_states import StateCache
@@ -91,6 +91,7 @@ class LlamaCppEngine:
         # cancellation. Load errors were raised above as exceptions.
         logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
         self._greedy = GreedyDecoder(self._llm, n_ctx, int(self._llm.n_vocab()))
+        self._vocabulary: token_healing.Vocabulary | None = None  # built when first healing
         metadata: dict[str, str] = dict(self._llm.metadata)
         self._chat = self._chat_formatter(metadata)
         self.info = EngineInfo(
@@ -165,6 +166,7 @@ class LlamaCppEngine:
         n_ctx = self.info.n_ctx
         if len(tokens) + request.reserve > n_ctx:
             raise ContextTooLongError(len(tokens), n_ctx, request.reserve)
+        tokens, healed = self._healed(request, tokens)
         max_tokens = min(request.max_tokens, n_ctx - len(tokens))
         # Prefill only (max_tokens 0): the whole prompt goes into the cache, for the request
         # that will follow it. Otherwise the last token is left for the decoder, whose logits
@@ -193,11 +195,12 @@ class LlamaCppEngine:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         scanner = StopScanner(request.stop)
         scores: list[float] | None = [] if request.logprobs else None
-        generator = self._generate(request, tokens, lookup, scores)
+        generator = self._generate(request, tokens, lookup, scores, healed)
         logprobs: list[TokenLogprob] = []
         reason, produced, first_token_at = yield from self._decode(
-            generator, decoder, scanner, max_tokens, cancel, (scores, logprobs)
-        )
+            generator, decoder, scanner, max_tokens, cancel, (scores, logprobs),
+            healed.decode("utf-8"),
+        )  # fmt: skip
         if reason != "cancelled":
             rest = scanner.flush() + decoder.decode(b"", final=True)
             if rest:
@@ -215,6 +218,23 @@ class LlamaCppEngine:
             draft_accepted=lookup.total_taken if lookup else 0,
             logprobs=tuple(logprobs),
         )
+
+    def _healed(self, request: GenerationRequest, tokens: list[int]) -> tuple[list[int], bytes]:
+        """The prompt's ``tokens`` with those token healing takes out before the cursor, and
+        their bytes (see token_healing); unchanged, with none, when the request does not ask
+        for it or is not decoded greedily."""
+        if request.heal_at is None or request.prompt is None or request.temperature != 0:
+            return tokens, b""
+        if request.max_tokens <= 0:
+            return tokens, b""
+        head = self._llm.tokenize(
+            request.prompt[: request.heal_at].encode("utf-8"), add_bos=False, special=True
+        )
+        if self._vocabulary is None:
+            vocab = self._llm._model.vocab
+            pieces = token_healing.token_pieces(self._lib, vocab, int(self._llm.n_vocab()))
+            self._vocabulary = token_healing.Vocabulary(pieces)
+        return token_healing.heal(tokens, head, self._vocabulary)
 
     def _prefill(
         self,
@@ -259,16 +279,20 @@ class LlamaCppEngine:
         tokens: list[int],
         lookup: PromptLookup | None,
         scores: list[float] | None,
+        healed: bytes = b"",
     ) -> Generator[int, None, None]:
         """The tokens that follow the prompt ``tokens`` (all but its last token read); greedy
-        decoding appends each one's log-probability to ``scores``, if given."""
+        decoding appends each one's log-probability to ``scores``, if given, and begins with
+        the ``healed`` bytes."""
         if request.seed is not None:
             self._llm.set_seed(request.seed)
         if request.temperature == 0:
             # Greedy: our own loop, so decoding with and without drafting is one piece of
             # code and takes the same decisions (it is also a little faster than the
             # library's sampler chain, which copies every token's logits).
-            return self._greedy.decode(tokens, lookup, scores)
+            vocab = self._vocabulary
+            heal = (vocab, healed) if healed and vocab is not None else None
+            return self._greedy.decode(tokens, lookup, scores, heal)
         # Sampling for code: a narrow distribution.
         sampled: Generator[int, None, None] = self._llm.generate(
             tokens,
@@ -289,11 +313,13 @@ class LlamaCppEngine:
         max_tokens: int,
         cancel: CancelToken | None,
         scoring: tuple[list[float] | None, list[TokenLogprob]],
+        healed: str = "",
     ) -> Generator[Delta, None, tuple[_Reason, int, float | None]]:
         """Turn ``generator``'s tokens into text until the end of generation, a stop, a
         cancellation or ``max_tokens``: why it ended, how many tokens it took, and when the
         first came. ``scoring``: the log-probabilities the generator appends to (None: it
-        does not), and where each token's start in the text and score go."""
+        does not), and where each token's start in the text and score go. ``healed``: the
+        text the tokens begin with that the prompt had (token healing), left out."""
         vocab = self._llm._model.vocab
         scores, logprobs = scoring
         first_token_at: float | None = None
@@ -311,6 +337,9 @@ class LlamaCppEngine:
                     break
                 produced += 1
                 piece = decoder.decode(self._llm.detokenize([token]))
+                if healed:
+                    cut = min(len(healed), len(piece))
+                    piece, healed = piece[cut:], healed[cut:]
                 if scores:
                     logprobs.append((position, scores[-1]))
                 position += len(piece)

@@ -70,6 +70,11 @@ class GenerationRequest:
     # A prefill only (max_tokens 0): stop reading, between steps, once about this many
     # seconds have passed; what was read stays in the cache and the reason is "cancelled".
     read_seconds: float | None = None
+    # Where in ``prompt`` the generated text goes (the end of a fill-in-the-middle prefix):
+    # an engine that can steer greedy decoding takes the prompt's last tokens before it out
+    # and makes the generation begin with their text (token healing: the cursor is often
+    # inside a token), then returns what follows that text. Others ignore it.
+    heal_at: int | None = None
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):

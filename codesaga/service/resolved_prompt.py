@@ -33,6 +33,7 @@ class ResolvedPrompt:
     infill: Infill | None = None
     name: str | None = None  # the document's path as the model sees it
     short: bool = False  # a short window, answered while the whole prompt is read later
+    cursor: int | None = None  # where the prefix ends in ``text`` (for token healing)
 
     @classmethod
     def laid_out(
@@ -66,6 +67,7 @@ class ResolvedPrompt:
             layout.sources,
             Infill(w.before, w.after, tuple(layout.files)),
             layout.name,
+            cursor=fim.cursor(text, w.after, suffix_first=suffix_first),
         )
 
     def shortened(self, windows: PromptWindows, *, suffix_first: bool | None) -> ResolvedPrompt:
@@ -84,6 +86,7 @@ class ResolvedPrompt:
             sources=tuple(p for p in self.sources if p == self.doc),
             infill=Infill(windows.before, windows.after),
             short=True,
+            cursor=self.fim.cursor(text, windows.after, suffix_first=suffix_first),
         )
 
     @property
@@ -107,6 +110,9 @@ class ResolvedPrompt:
             infill=self.infill,
             cache_slot=self.slot,
             logprobs=True,  # for the confidence gate
+            # Spaces typed after code are left out of the prompt instead (split_typed_space):
+            # healing the code before them could merge it with more ("=" into "==").
+            heal_at=None if self.typed_space else self.cursor,
         )
 
     def answer(self, generated: str) -> str:

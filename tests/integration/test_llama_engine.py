@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 import shutil
 import textwrap
 import threading
@@ -275,3 +276,25 @@ def test_a_timed_prefill_stops_at_its_time_and_keeps_what_it_read(
     assert kept == part.prompt_tokens_evaluated
     rest = collect(engine, GenerationRequest(prompt=prompt, max_tokens=0))
     assert rest.reason == "length" and rest.prompt_tokens_evaluated == rest.prompt_tokens - kept
+
+
+def test_a_cursor_inside_a_token_is_healed(engine: LlamaCppEngine) -> None:
+    """The prefix's last token is taken out and the answer made to begin with its text (the
+    colon after ``quoted)`` belongs to the token ``):``; in the completion bench's trace of
+    another copy of this file the 0.5B's first choice without healing was a newline)."""
+    source = Path(shlex.__file__).read_text()
+    line = "if self.token or (self.posix and quoted):"
+    at = source.index(line) + len(line) - 1  # the cursor before the colon
+    before = source[max(0, at - 3000) : at]
+    # The line's body is not written yet: the suffix goes on after it.
+    body = source.index("\n", at) + 1
+    after = source[source.index("\n", body) :][:1000]
+    prompt = QWEN.build(before, after)
+    request = GenerationRequest(prompt=prompt, max_tokens=8, stop=(*QWEN.stops, "\n"))
+    healed = collect(engine, dataclasses.replace(request, heal_at=len(QWEN.prefix + before)))
+    assert healed.text.startswith(":")
+    plain = collect(engine, request)
+    assert healed.prompt_tokens < plain.prompt_tokens  # ")" was taken out of the prompt
+    # Nothing before the place: nothing to heal.
+    done = collect(engine, dataclasses.replace(request, heal_at=0))
+    assert done.prompt_tokens == plain.prompt_tokens

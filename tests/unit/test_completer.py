@@ -111,6 +111,22 @@ def test_cache_then_type_through_without_the_model(
     assert completer.stats()["type-through"] == 1
 
 
+def test_the_engine_is_told_where_the_cursor_is_for_token_healing(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    engine.enqueue("w * h")
+    completer.complete(at(BEFORE + "w"), LINE)
+    request = engine.history[-1]
+    assert request.prompt is not None and request.heal_at is not None
+    assert request.prompt[: request.heal_at].endswith("    x = w")
+    assert request.prompt[request.heal_at :].startswith("<|fim_suffix|>")
+    # A space typed after code is left out of the prompt instead: nothing is healed.
+    engine.enqueue("w * h")
+    completer.complete(at(BEFORE), LINE)
+    assert engine.history[-1].heal_at is None
+
+
 def test_typing_something_else_asks_the_model(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:

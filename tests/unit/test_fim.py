@@ -7,6 +7,7 @@ from codesaga.domain.fim import (
     CODESTRAL,
     QWEN,
     STARCODER,
+    FimFormat,
     anchor_at,
     detect_fim_format,
     suffix_window,
@@ -24,6 +25,16 @@ def test_qwen_prompt_with_repository_files() -> None:
 
 def test_suffix_first_format() -> None:
     assert CODESTRAL.build("a", "b") == "[SUFFIX]b[PREFIX]a"
+
+
+@pytest.mark.parametrize("fim", [QWEN, CODESTRAL])
+@pytest.mark.parametrize("suffix_first", [None, True, False])
+def test_the_cursor_is_where_the_prefix_ends(fim: FimFormat, suffix_first: bool | None) -> None:
+    before, after = "x = f(a, b", ")\nprint(x)\n"
+    text = fim.build(before, after, [("u.py", "X")], "m.py", suffix_first=suffix_first)
+    cursor = fim.cursor(text, after, suffix_first=suffix_first)
+    assert text[:cursor].endswith(fim.prefix + before)
+    assert text[cursor:] in (f"{fim.suffix}{after}{fim.middle}", fim.middle)
 
 
 def test_detected_from_the_vocabulary() -> None:

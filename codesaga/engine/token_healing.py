@@ -1,0 +1,125 @@
+"""Token healing: a completion's cursor often falls inside what the tokenizer would make one
+token (``quoted)`` before a ``:`` that belongs to the token ``):``; ``self.dro`` before
+``p``; the indentation before a word, whose last space goes with the word). The prompt then
+ends in a token the model rarely saw there, and it continues from it badly (measured: after
+``if self.token or (self.posix and quoted)`` the 0.5B's first choice was a newline, without
+the colon). So the prompt's last token before the cursor is taken out, and the generation
+is made to begin with its text: the model chooses the token that covers it and what follows,
+and the text the prompt already had is dropped from the answer.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from typing import Any
+
+MAX_HEALED = 4  # tokens taken out of the prompt at most
+
+
+class Vocabulary:
+    """Each token's bytes (its piece; empty for control tokens), indexed to find the tokens
+    a generation may begin with."""
+
+    def __init__(self, pieces: Sequence[bytes]) -> None:
+        self.pieces = list(pieces)
+        order = sorted((p, i) for i, p in enumerate(self.pieces) if p)
+        self._sorted = [p for p, _ in order]
+        self._ids = [i for _, i in order]
+        self._by_piece: dict[bytes, list[int]] = {}
+        for piece, token in order:
+            self._by_piece.setdefault(piece, []).append(token)
+
+    def token(self, piece: bytes) -> int | None:
+        """The token whose piece is ``piece``, if one is."""
+        found = self._by_piece.get(piece)
+        return found[0] if found else None
+
+    def extends(self, text: bytes) -> bool:
+        """Whether some token's piece begins with ``text`` and goes on."""
+        at = bisect.bisect_left(self._sorted, text + b"\x00")
+        return at < len(self._sorted) and self._sorted[at].startswith(text)
+
+    def compatible(self, rest: bytes) -> list[int]:
+        """The tokens that can begin a text beginning with ``rest``: those whose piece starts
+        with all of it, and those whose piece is a start of it (the next token goes on).
+        When ``rest`` is only whitespace (indentation's last space), what follows it must be
+        code: not more whitespace, not the line's end, not nothing."""
+        lo = bisect.bisect_left(self._sorted, rest)
+        hi = bisect.bisect_left(self._sorted, _past_prefix(rest)) if rest else len(self._sorted)
+        found = self._ids[lo:hi]
+        if rest and not rest.strip():
+            cut = len(rest)
+            found = [t for t in found if self.pieces[t][cut : cut + 1] not in _SPACE]
+        for end in range(1, len(rest)):
+            found += self._by_piece.get(rest[:end], [])
+        return found
+
+
+_SPACE = (b"", b" ", b"\t", b"\n", b"\r")
+
+
+def _past_prefix(prefix: bytes) -> bytes:
+    """The least bytes greater than every bytes that begin with ``prefix`` (all of them when
+    it is only 0xff bytes: then more than any piece)."""
+    kept = prefix.rstrip(b"\xff")
+    if not kept:
+        return b"\xff" * (len(prefix) + 64)
+    return kept[:-1] + bytes([kept[-1] + 1])
+
+
+def heal(tokens: list[int], head: list[int], vocab: Vocabulary) -> tuple[list[int], bytes]:
+    """``tokens`` without the last few of their first tokens ``head`` (the prompt's tokens up
+    to the cursor), and those tokens' bytes, which the generation must begin with: the most
+    of the last MAX_HEALED tokens whose text some token would cover and go on from (``.d``
+    ``ro`` before a ``p``: ``.drop``). Unchanged, with ``b""``, when there is nothing
+    to heal: the tokens do not split at the cursor as ``head`` does (a BOS token may come
+    first), or no token goes on from those texts that are whole characters. Control tokens
+    (the FIM marks) are never taken out."""
+    for offset in (0, 1):
+        if head and tokens[offset : offset + len(head)] == head:
+            break
+    else:
+        return tokens, b""
+    end = offset + len(head)
+    last = vocab.pieces[tokens[end - 1]]
+    if last and not last.strip(b" \t"):
+        # Indentation: its last space goes with the word after it (" if"), as the tokenizer
+        # splits code. Only that space is healed: given the whole indentation, the model
+        # second-guessed it (and, made to write all of it, wrote spaces and a stray "#").
+        shorter = vocab.token(last[:-1]) if len(last) > 1 else None
+        if len(last) > 1 and shorter is None:
+            return tokens, b""
+        kept = [] if shorter is None else [shorter]
+        return tokens[: end - 1] + kept + tokens[end:], last[-1:]
+    healed, start, text = b"", end, b""
+    for back in range(1, min(MAX_HEALED, len(head)) + 1):
+        piece = vocab.pieces[tokens[end - back]]
+        if not piece:
+            break  # a control token (the FIM prefix mark) stays
+        text = piece + text
+        if vocab.extends(text) and _whole_characters(text):
+            healed, start = text, end - back
+    return tokens[:start] + tokens[end:], healed
+
+
+def _whole_characters(text: bytes) -> bool:
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def token_pieces(lib: Any, vocab: Any, n_vocab: int) -> list[bytes]:
+    """Every token's bytes, from llama.cpp (``lib``: the llama_cpp module); control tokens
+    have none. About a third of a second for a 150k-token vocabulary, once per model."""
+    import ctypes
+
+    size = 256
+    buffer = ctypes.create_string_buffer(size)
+    pieces = []
+    for token in range(n_vocab):
+        n = lib.llama_token_to_piece(vocab, token, buffer, size, 0, False)
+        pieces.append(buffer.raw[:n] if n > 0 else b"")
+    return pieces

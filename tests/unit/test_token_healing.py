@@ -1,0 +1,103 @@
+"""Token healing over a small made-up vocabulary: which tokens are taken out of the prompt
+before the cursor, and which tokens a generation may then begin with."""
+
+from __future__ import annotations
+
+from codesaga.engine.greedy_decoding import _after
+from codesaga.engine.token_healing import MAX_HEALED, Vocabulary, heal
+
+PIECES = [
+    b"",  # a control token: no text
+    b")",
+    b"):",
+    b"):\n",
+    b".d",
+    b"ro",
+    b".drop",
+    b"self",
+    b" ",
+    b"    ",
+    b"   ",
+    b" if",
+    b"(",
+    b"\n",
+    b"\xe2\x82",  # the first two bytes of a character
+    b"x",
+    b"    \n",
+    b"     \n",
+    b"     ",
+    b"    x",
+]
+TOKEN = {piece: i for i, piece in enumerate(PIECES)}
+VOCAB = Vocabulary(PIECES)
+
+
+def ids(*pieces: bytes) -> list[int]:
+    return [TOKEN[p] for p in pieces]
+
+
+def texts(tokens: list[int]) -> set[bytes]:
+    return {PIECES[t] for t in tokens}
+
+
+def test_tokens_that_begin_with_the_text_or_that_it_begins_with() -> None:
+    assert texts(VOCAB.compatible(b")")) == {b")", b"):", b"):\n"}
+    assert texts(VOCAB.compatible(b"):")) == {b"):", b"):\n", b")"}
+    assert texts(VOCAB.compatible(b".dro")) == {b".drop", b".d"}
+    # Indentation goes on with code: not with more of it, nor the end of a blank line.
+    assert texts(VOCAB.compatible(b"    ")) == {b"    x", b" ", b"   "}
+    assert texts(VOCAB.compatible(b" ")) == {b" if"}
+    assert VOCAB.compatible(b"zz") == []
+
+
+def test_the_last_token_is_taken_out_when_another_token_goes_on_from_it() -> None:
+    head = ids(b"(", b"x", b")")
+    tokens, healed = heal([*head, 0, TOKEN[b"\n"]], head, VOCAB)
+    assert healed == b")" and tokens == [*ids(b"(", b"x"), 0, TOKEN[b"\n"]]
+
+
+def test_several_tokens_are_taken_out_while_one_token_would_cover_them() -> None:
+    head = ids(b"self", b".d", b"ro")
+    tokens, healed = heal([*head, 0], head, VOCAB)
+    assert healed == b".dro" and tokens == [TOKEN[b"self"], 0]
+
+
+def test_nothing_is_healed_when_no_token_goes_on_or_the_prompt_splits_elsewhere() -> None:
+    head = ids(b"(", b"x")  # no token begins with "x" and goes on
+    assert heal([*head, 0], head, VOCAB) == ([*head, 0], b"")
+    assert heal(ids(b"x", b"("), ids(b")"), VOCAB) == (ids(b"x", b"("), b"")
+    broken = [TOKEN[b"\xe2\x82"]]  # half a character: not text to begin with
+    assert heal([*broken, 0], broken, VOCAB)[1] == b""
+
+
+def test_of_an_indentation_only_the_last_space_is_healed() -> None:
+    """It goes with the word after it, as the tokenizer splits code (``   `` ``  if``)."""
+    head = ids(b"\n", b"    ")
+    tokens, healed = heal([*head, 0], head, VOCAB)
+    assert healed == b" " and tokens == [*ids(b"\n", b"   "), 0]
+    head = ids(b"\n", b" ")
+    assert heal([*head, 0], head, VOCAB) == ([TOKEN[b"\n"], 0], b" ")
+
+
+def test_a_control_token_is_never_taken_out() -> None:
+    head = [0, TOKEN[b")"]]  # the FIM prefix mark, then the prefix
+    assert heal([*head, 0], head, VOCAB) == ([0, 0], b")")
+
+
+def test_a_bos_token_before_the_prompt_is_skipped() -> None:
+    head = ids(b"x", b")")
+    tokens, healed = heal([0, *head, 0], head, VOCAB)
+    assert healed == b")" and tokens == [0, TOKEN[b"x"], 0]
+
+
+def test_at_most_max_healed_tokens_are_taken_out() -> None:
+    letters = Vocabulary([b"", b"a", b"a" * 16])  # one token of 16 goes on from any
+    head = [1] * 10
+    tokens, healed = heal([*head, 0], head, letters)
+    assert healed == b"a" * MAX_HEALED and len(tokens) == 11 - MAX_HEALED
+
+
+def test_what_is_left_to_write_of_the_healed_text() -> None:
+    assert _after(b".dro", b".d") == b"ro"
+    assert _after(b".dro", b".drop") == b""
+    assert _after(b")", b"):\n") == b""
