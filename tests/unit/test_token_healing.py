@@ -44,9 +44,6 @@ def test_tokens_that_begin_with_the_text_or_that_it_begins_with() -> None:
     assert texts(VOCAB.compatible(b")")) == {b")", b"):", b"):\n"}
     assert texts(VOCAB.compatible(b"):")) == {b"):", b"):\n", b")"}
     assert texts(VOCAB.compatible(b".dro")) == {b".drop", b".d"}
-    # Indentation goes on with code: not with more of it, nor the end of a blank line.
-    assert texts(VOCAB.compatible(b"    ")) == {b"    x", b" ", b"   "}
-    assert texts(VOCAB.compatible(b" ")) == {b" if"}
     assert VOCAB.compatible(b"zz") == []
 
 
@@ -70,13 +67,9 @@ def test_nothing_is_healed_when_no_token_goes_on_or_the_prompt_splits_elsewhere(
     assert heal([*broken, 0], broken, VOCAB)[1] == b""
 
 
-def test_of_an_indentation_only_the_last_space_is_healed() -> None:
-    """It goes with the word after it, as the tokenizer splits code (``   `` ``  if``)."""
+def test_indentation_is_not_healed() -> None:
     head = ids(b"\n", b"    ")
-    tokens, healed = heal([*head, 0], head, VOCAB)
-    assert healed == b" " and tokens == [*ids(b"\n", b"   "), 0]
-    head = ids(b"\n", b" ")
-    assert heal([*head, 0], head, VOCAB) == ([TOKEN[b"\n"], 0], b" ")
+    assert heal([*head, 0], head, VOCAB) == ([*head, 0], b"")
 
 
 def test_a_control_token_is_never_taken_out() -> None:
