@@ -170,6 +170,29 @@ def client_clipped(before: str, anchor: WindowAnchor) -> bool:
     return len(probe) == CLIP_PROBE and anchor.seen.find(probe) > 0
 
 
+def learned_reach(before: str, anchor: WindowAnchor, reach: int | None) -> int | None:
+    """How much text before the cursor clients send, from a request's ``before`` and its
+    document's ``anchor`` (``reach``: what was learned so far; None: all of it, or not
+    known). A text that starts later in the document than last time was cut at its length;
+    one longer than the reach was not cut there."""
+    if client_clipped(before, anchor):
+        return len(before)
+    if reach is not None and len(before) > reach:
+        return None
+    return reach
+
+
+def reach_anchor(before: str, reach: int, *, max_chars: int) -> WindowAnchor:
+    """Where a warm-up's window starts in ``before`` (the text before the cursor of a
+    document an editor opened) for a client that sends ``reach`` characters before the
+    cursor: as a request's window does after the client's text slid past it (KEPT_AFTER_MOVE
+    of what fits), so that the requests that follow find it in what they send until that
+    much more is typed. A warm-up of all that fits would start before anything they send."""
+    keep = int(min(reach, max_chars) * KEPT_AFTER_MOVE)
+    start = line_start_at(before, max(0, len(before) - keep))
+    return WindowAnchor(before[start : start + ANCHOR_CHARS], len(before) - start)
+
+
 def anchor_at(before: str, start: int) -> WindowAnchor:
     text = before[start : start + ANCHOR_CHARS]
     return WindowAnchor(text, len(before) - start, before[:SEEN_CHARS], start == 0)

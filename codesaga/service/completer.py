@@ -41,7 +41,7 @@ from codesaga.domain.confidence import Confidence
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
-from codesaga.domain.fim import WindowAnchor, anchor_at
+from codesaga.domain.fim import WindowAnchor, anchor_at, learned_reach, reach_anchor
 from codesaga.domain.repo_context import ContextRing
 from codesaga.engine.port import CancelToken, Finished
 from codesaga.service.candidates import sample_candidates
@@ -99,6 +99,9 @@ class Completer:
         self._cache = CompletionCache()
         self._inflight = InFlight()
         self._anchors: dict[str, WindowAnchor] = {}
+        # How much text before the cursor clients send lately (None: all of it, or not known
+        # yet): a warm-up lays its window out where their requests will find it.
+        self._reach: int | None = None
         self._context = ContextRings()
         self._reads = PromptReads()
         self._stats = CompletionStats()
@@ -181,7 +184,7 @@ class Completer:
         if info.fim is None:
             return
         before, after = split_at_line(text, line)
-        layout = self._layout(path, path, before, after, workspace, ())
+        layout = self._layout(path, path, before, after, workspace, (), warm=True)
         self._reader.warm(
             info.fim, path, layout, before, after, model, suffix_first=self._suffix_first
         )
@@ -326,10 +329,12 @@ class Completer:
         *,
         keep: bool = True,
         budget: float = 0.0,
+        warm: bool = False,
     ) -> PromptLayout:
         """What of document ``doc`` (its file ``path``, if it has one) and of other files a
         prompt shows; moves the document's window anchor (unless ``keep`` is False).
-        ``budget``: the request's read budget in seconds (0: none)."""
+        ``budget``: the request's read budget in seconds (0: none). ``warm``: for a warm-up
+        of the document (``before``: all the text before the cursor's line)."""
         s = self.settings
         limits = window_limits(s)
         if budget:
@@ -339,7 +344,12 @@ class Completer:
             fits = max(SHORT_SUFFIX_CHARS, self._reads.chars_within(SUFFIX_SHARE * budget))
             limits = dataclasses.replace(limits, suffix_chars=min(limits.suffix_chars, fits))
         with self._lock:
-            windows = prompt_windows(before, after, self._anchors.get(doc), limits)
+            anchor = self._anchors.get(doc)
+            if warm and anchor is None and self._reach is not None:
+                anchor = reach_anchor(before, self._reach, max_chars=limits.prefix_chars)
+            elif keep and not warm and anchor is not None:
+                self._reach = learned_reach(before, anchor, self._reach)
+            windows = prompt_windows(before, after, anchor, limits)
             if keep:
                 self._anchors[doc] = anchor_at(before, windows.start)
         context = self._context.chunks(workspace)

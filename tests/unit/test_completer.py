@@ -405,6 +405,27 @@ def test_a_warm_up_within_the_budget_reads_only_the_whole_prompt(
     assert whole.cache_slot == "complete:/w/geo.py"
 
 
+def test_a_warm_up_reads_the_window_a_clipping_clients_requests_will_use(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """A client that sends the last 3000 characters: a warm-up of all that fits (4000) would
+    start before anything its requests send, and be read for nothing."""
+    completer = make()
+    completer._reads.speed = 100_000.0
+    lines = "".join(f"value_{i} = compute({i})\n" for i in range(300))
+    for typed in ("x = ", "x = 1"):  # the client's text slides on as the user types
+        engine.enqueue("1")
+        completer.complete(at((lines + typed)[-3000:], path="/w/a.py"), LINE)
+    completer.warm("/w/b.py", lines + "y = 2\n", 301)
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    warm = engine.history[-1]
+    assert warm.max_tokens == 0 and warm.prompt is not None
+    assert 2000 < len(warm.prompt) < 2400  # three quarters of the 3000, from a line start
+    engine.enqueue("2")
+    completer.complete(at((lines + "y")[-3000:], path="/w/b.py"), LINE)
+    assert (engine.history[-1].prompt or "").startswith(warm.prompt)  # all of it reused
+
+
 def test_stats_report_reuse_per_document(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:

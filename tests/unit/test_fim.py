@@ -10,6 +10,8 @@ from codesaga.domain.fim import (
     FimFormat,
     anchor_at,
     detect_fim_format,
+    learned_reach,
+    reach_anchor,
     suffix_window,
     window_start,
 )
@@ -112,6 +114,27 @@ def test_the_window_stays_put_until_it_must_move() -> None:
     far = typed + "".join(f"next {i:03}\n" for i in range(30))
     assert window_start(far, anchor_at(typed, moved), max_chars=300) > moved
     assert window_start("short", None, max_chars=300) == 0
+
+
+def test_how_much_text_clients_send_is_learned_from_where_it_starts() -> None:
+    document = _source(150)
+    anchor = anchor_at(document[:5000], 2000)
+    assert learned_reach(document[-3000:], anchor, None) == 3000  # it slid on: clipped
+    assert learned_reach(document[:4000], anchor, 3000) is None  # more than that: not cut
+    assert learned_reach(document[:2500], anchor, 3000) == 3000  # a file's start: nothing new
+
+
+def test_a_warm_up_starts_its_window_where_a_clipping_clients_requests_find_it() -> None:
+    document = _source(150)  # ~6,600 chars: the cursor's line at the end
+    anchor = reach_anchor(document, 3000, max_chars=4000)
+    start = len(document) - anchor.from_end
+    assert document[start - 1] == "\n" and 2000 < anchor.from_end <= 2250
+    # The client's next requests send the last 3000 characters, typing on: the window
+    # stays at the warm-up's start for all of them.
+    for typed in ("", "x = 1\n", "def more():\n" * 40):
+        sent = (document + typed)[-3000:]
+        at = window_start(sent, anchor, max_chars=4000)
+        assert len(sent) - at == anchor.from_end + len(typed)
 
 
 def test_a_lost_anchor_shows_a_short_text_whole_again() -> None:
