@@ -227,14 +227,19 @@ class LlamaCppEngine:
             return tokens, b""
         if request.max_tokens <= 0:
             return tokens, b""
-        head = self._llm.tokenize(
-            request.prompt[: request.heal_at].encode("utf-8"), add_bos=False, special=True
+        # The cursor is followed by a FIM mark, a special token, so the prompt's tokens split
+        # there: counting the tokens after it finds it (the suffix is short; the prefix long).
+        tail = self._llm.tokenize(
+            request.prompt[request.heal_at :].encode("utf-8"), add_bos=False, special=True
         )
+        end = len(tokens) - len(tail)
+        if not tail or tokens[end:] != tail:
+            return tokens, b""
         if self._vocabulary is None:
             vocab = self._llm._model.vocab
             pieces = token_healing.token_pieces(self._lib, vocab, int(self._llm.n_vocab()))
             self._vocabulary = token_healing.Vocabulary(pieces)
-        return token_healing.heal(tokens, head, self._vocabulary)
+        return token_healing.heal(tokens, end, self._vocabulary)
 
     def _prefill(
         self,
