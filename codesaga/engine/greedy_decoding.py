@@ -43,13 +43,18 @@ class GreedyDecoder:
         scored among those."""
         llm = self._llm
         vocab, rest = healed if healed is not None else (None, b"")
+
+        def allowed() -> list[int] | None:
+            """The tokens that may come next: any, once the healed bytes are written."""
+            return vocab.compatible(rest) if vocab is not None and rest else None
+
         scored = scores is not None
         record = scores.append if scores is not None else _ignore
         # LlamaCppEngine.stream has read all but the last prompt token: evaluating it gives
         # the logits
         llm.eval(prompt[llm.n_tokens :])
         generated: list[int] = []
-        token, score = self._best(-1, scored, vocab.compatible(rest) if vocab and rest else None)
+        token, score = self._best(-1, scored, allowed())
         while True:
             record(score)
             yield token
@@ -71,8 +76,7 @@ class GreedyDecoder:
             if not draft:
                 llm.input_ids[n_past] = token
                 llm.n_tokens = n_past + 1
-                allowed = vocab.compatible(rest) if vocab is not None and rest else None
-                token, score = self._best(-1, scored, allowed)
+                token, score = self._best(-1, scored, allowed())
                 continue
             taken_scores, token, margin, score = self._verify(draft, scored)
             taken = len(taken_scores)

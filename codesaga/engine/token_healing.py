@@ -23,12 +23,9 @@ class Vocabulary:
 
     def __init__(self, pieces: Sequence[bytes]) -> None:
         self.pieces = list(pieces)
-        order = sorted((p, i) for i, p in enumerate(self.pieces) if p)
-        self._sorted = [p for p, _ in order]
-        self._ids = [i for _, i in order]
-        self._by_piece: dict[bytes, list[int]] = {}
-        for piece, token in order:
-            self._by_piece.setdefault(piece, []).append(token)
+        # The tokens with text, by their bytes: the tokens with a given start are a run.
+        self._ids = sorted((i for i, p in enumerate(self.pieces) if p), key=self.pieces.__getitem__)
+        self._sorted = [self.pieces[i] for i in self._ids]
 
     def extends(self, text: bytes) -> bool:
         """Whether some token's piece begins with ``text`` and goes on."""
@@ -42,7 +39,10 @@ class Vocabulary:
         hi = bisect.bisect_left(self._sorted, _past_prefix(rest)) if rest else len(self._sorted)
         found = self._ids[lo:hi]
         for end in range(1, len(rest)):
-            found += self._by_piece.get(rest[:end], [])
+            start = rest[:end]
+            found += self._ids[
+                bisect.bisect_left(self._sorted, start) : bisect.bisect_right(self._sorted, start)
+            ]
         return found
 
 
