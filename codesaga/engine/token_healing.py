@@ -89,7 +89,7 @@ def _whole_characters(text: bytes) -> bool:
 
 def token_pieces(lib: Any, vocab: Any, n_vocab: int) -> list[bytes]:
     """Every token's bytes, from llama.cpp (``lib``: the llama_cpp module); control tokens
-    have none. About a third of a second for a 150k-token vocabulary, once per model."""
+    have none. About 0.15 s for a 150k-token vocabulary, once per model."""
     import ctypes
 
     size = 256
