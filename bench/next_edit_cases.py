@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The next-edit benchmark's cases: real multi-place edits from other projects' histories.
 
-A case is one file in one commit of a fetched repository (a bare git directory, by default
-where the search tool's ``fetch`` puts it: MIRRORS/owner+name/repo). Its hunks are difflib's
+A case is one file in one commit of a fetched repository (a bare git directory, laid out as
+the search tool's ``fetch`` puts it: MIRRORS/owner+name/repo, where MIRRORS is ``--mirrors``
+or the CODESAGA_MIRRORS environment variable). Its hunks are difflib's
 line diff without context, each narrowed to the characters that differ (next_edit_text.py).
 One hunk is the user's edit (the first in the file; for a signature change, the
 definition's); the other hunks are the truth, the edits a next-edit suggestion should find.
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -46,7 +48,6 @@ from next_edit_kinds import Kind, change_tokens, classify
 from next_edit_text import Edit, Hunk, apply_edits, hunks, rebase
 
 DATA = Path(__file__).resolve().parent / "data" / "next_edit"
-MIRRORS = Path("/work/.mirror")
 DEFAULT_REPOS = [
     "pallets/click", "encode/httpx", "pallets/flask", "Textualize/rich",
     "marshmallow-code/marshmallow", "psf/requests", "python-attrs/attrs",
@@ -280,9 +281,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["mine", "build", "check"])
     parser.add_argument("--data", type=Path, default=DATA, help="the set's directory")
-    parser.add_argument("--mirrors", type=Path, default=MIRRORS, help="fetched repositories")
+    parser.add_argument(
+        "--mirrors",
+        type=Path,
+        default=os.environ.get("CODESAGA_MIRRORS"),
+        help="the fetched repositories' folder (default: $CODESAGA_MIRRORS)",
+    )
     parser.add_argument("--repos", default=",".join(DEFAULT_REPOS), help="owner/name,...")
     args = parser.parse_args()
+    if args.action != "check" and args.mirrors is None:
+        parser.error("say where the fetched repositories are: --mirrors DIR or CODESAGA_MIRRORS")
     if args.action == "mine":
         args.data.mkdir(parents=True, exist_ok=True)
         items = [item for repo in args.repos.split(",") for item in mine(repo, args.mirrors)]
