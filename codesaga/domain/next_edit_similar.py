@@ -5,7 +5,8 @@ pattern): a line qualifies when its tokens align with the changed line's before-
 closely, a name is among the aligned tokens, and what the user removed is still there at the
 aligned place. When even the tokens around the change are the same, the edit is the user's,
 repeated; otherwise the model writes it. And the same text elsewhere: the exact text the user
-replaced (`t.Optional[str]` to `str | None`), with the user's replacement.
+replaced (`t.Optional[str]` to `str | None`, a parameter list over two lines, a type given
+arguments: `Uint8Array` to `Uint8Array<ArrayBuffer>`), with the user's replacement.
 """
 
 from __future__ import annotations
@@ -144,14 +145,15 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
 
 MIN_REPEATED = 4  # characters of removed text worth repeating a replacement of
 MIN_DELETED = 8  # characters of text deleted worth deleting elsewhere (`  # type: ignore`)
+MIN_LINES_REPLACED = 24  # characters (not blank) of several lines replaced worth repeating
 MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
 
 
 def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
-    """The other places the exact text the user replaced stands (whole words, on one line,
-    with a name in it): `t.Optional[str]` to `str | None`, a word in strings and comments,
-    each with the user's replacement."""
-    if not change.removed.strip():
+    """The other places the exact text the user replaced stands (whole words, with a name in
+    it): `t.Optional[str]` to `str | None`, a word in strings and comments, parameters over
+    two lines, each with the user's replacement."""
+    if not change.removed.strip() and not _type_arguments(change):
         return []  # text added next to a word: too often right in one place only
     if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
         return []  # a short piece removed (`n`, `, x`): too often right in one place only
@@ -159,32 +161,70 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     start, stop = _word_bounds(before, change.start, change.before_end)
     removed = before[start:stop]
     inserted = content[start : stop + change.after_end - change.before_end]
-    if "\n" in removed + inserted or len(removed.strip()) < MIN_REPEATED:
+    if len(removed.strip()) < MIN_REPEATED:
         return []
+    if "\n" in inserted and "\n" not in removed:
+        return []  # lines added (a statement after a changed line): too often in one place only
+    if "\n" in removed and (not inserted.strip() or len(removed.strip()) < MIN_LINES_REPLACED):
+        return []  # lines deleted (one copy of a duplicate removed) or a short span of two
     words = [t[0] for t in tokens(removed)]
     if not any(is_name(w) for w in words):
         return []
-    if len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted):
+    wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
+    if wrapped and not _type_arguments(change):
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
+    return text_repeats(index, change, removed, inserted)
+
+
+def _type_arguments(change: Change) -> bool:
+    """Type arguments added to a name (`Uint8Array` to `Uint8Array<ArrayBuffer>`, `Tuple`
+    to `Tuple[Any]`): made wherever that type is named, as a rule."""
+    inserted, before, at = change.inserted, change.before, change.start
+    if change.removed or at == 0 or not (before[at - 1].isalnum() or before[at - 1] == "_"):
+        return False
+    if inserted[:1] == "<" and inserted[-1:] == ">":
+        return _TYPE_LIST.fullmatch(inserted[1:-1]) is not None
+    # Square brackets index too (`items[i]`, `${#list[*]}`): only names with a capital, a
+    # dot or a comma (`[Any]`, `[t.Any]`, `[str, int]`)
+    inner = inserted[1:-1]
+    return (
+        inserted[:1] == "["
+        and inserted[-1:] == "]"
+        and _TYPE_LIST.fullmatch(inner) is not None
+        and re.search(r"[A-Z.,]", inner) is not None
+    )
+
+
+_TYPE_NAME = r"(?:[A-Za-z_][\w.]*(?:\[[\w., ]*\]|<[\w., ]*>)?|\.\.\.)"
+_TYPE_LIST = re.compile(rf"{_TYPE_NAME}(?:\s*,\s*{_TYPE_NAME})*")
+
+
+def text_repeats(
+    index: LineIndex, change: Change, old: str, new: str, kind: str = SIMILAR
+) -> list[Candidate]:
+    """Each other place ``old`` stands in the content as whole words, not where the user's
+    recent edits are, replaced by ``new``, nearest first scoring highest; [] when there are
+    more than MAX_REPEATS (a common piece of text, not one being replaced)."""
+    content = change.content
     made = [*change.earlier, (change.start, change.after_end)]
     places: list[tuple[int, int]] = []
-    at = content.find(removed)
+    at = content.find(old)
     while at >= 0 and len(places) <= MAX_REPEATS:
-        end = at + len(removed)
+        end = at + len(old)
         if _word_bounds(content, at, end) == (at, end) and not any(
             lo < end and at < hi for lo, hi in made
         ):
             places.append((at, end))
-        at = content.find(removed, at + 1)
+        at = content.find(old, at + 1)
     if len(places) > MAX_REPEATS:
         return []
     line = index.line_of(change.start)
     candidates = []
     for at, end in places:
-        edit = TextEdit(index.span(at, end), removed, inserted)
+        edit = TextEdit(index.span(at, end), old, new)
         distance = abs(index.line_of(at) - line)
         score = 0.5 + 0.1 / (1 + distance / 40)
-        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+        candidates.append(Candidate(edit.span, kind, score, edit, None))
     return candidates
 
 

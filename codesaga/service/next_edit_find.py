@@ -46,7 +46,11 @@ from codesaga.domain.next_edit_signatures import (
     call_candidates,
     calls_must_change,
 )
-from codesaga.domain.next_edit_similar import repeated_candidates, similar_candidates
+from codesaga.domain.next_edit_similar import (
+    repeated_candidates,
+    similar_candidates,
+    text_repeats,
+)
 from codesaga.service.next_edit_names import Names, PlainNames
 from codesaga.service.next_edit_python import PythonNames
 from codesaga.service.next_edit_tree import TreeNames
@@ -181,6 +185,8 @@ def _places(
                 renamed = switch_candidates(
                     index, change, rename, site, names.occurrences(rename.old)
                 )
+            if not renamed:
+                renamed = _unfollowed(index, change, rename, site, names)
             return renamed, True
         if _declares(site) and "\n" not in change.removed + change.inserted:
             candidates += _renames(index, change, rename, site, names)
@@ -195,6 +201,23 @@ def _places(
             candidates += similar_candidates(index, change)
         candidates += repeated_candidates(index, change)
     return candidates, False
+
+
+def _unfollowed(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
+) -> list[Candidate]:
+    """A rename the reader of names cannot follow, as the same word elsewhere: a member of
+    what this file does not define (`typing.List` to `typing.Sequence`), unless the new
+    member is used already (`log.info` to `log.debug` switches one call), or a name that
+    stands nowhere else as one (a word in strings and comments)."""
+    if site.receiver is not None:
+        if text_repeats(index, change, rename.new, rename.old):
+            return []
+    elif names.occurrences(rename.old):
+        # The reader followed it and found nothing left to rename; the text around the
+        # renamed places may still stand elsewhere (`(res: Message) => void` in two types).
+        return repeated_candidates(index, change) if "\n" in change.removed else []
+    return text_repeats(index, change, rename.old, rename.new, RENAME)
 
 
 def _renames(

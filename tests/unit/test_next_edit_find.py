@@ -484,3 +484,116 @@ def test_a_python_parameter_renamed_is_renamed_as_a_keyword_in_its_calls() -> No
     assert _applied(content, found) == after.replace("* factor", "* ratio").replace(
         "scale(3, factor=4)", "scale(3, ratio=4)"
     )
+
+
+def test_lines_replaced_where_the_same_lines_stand_are_replaced_there_too() -> None:
+    code = (
+        "def convert(\n"
+        "    value,\n"
+        "    param: typing.Optional[click.Parameter],\n"
+        "    ctx: typing.Optional[click.Context],\n"
+        "):\n"
+        "    return value\n"
+        "\n"
+        "\n"
+        "def shell_complete(\n"
+        "    param: typing.Optional[click.Parameter],\n"
+        "    ctx: typing.Optional[click.Context],\n"
+        "):\n"
+        "    return []\n"
+    )
+    old = "typing.Optional[click.Parameter],\n    ctx: typing.Optional[click.Context]"
+    new = "click.Parameter | None,\n    ctx: click.Context | None"
+    after = code.replace(old, new, 1)
+    found = _ask_in_one(code, after, "python")
+    assert [(c.kind, c.span.start_line) for c in found] == [(SIMILAR, 10)]
+    assert _applied(after, found) == code.replace(old, new)
+
+
+def test_lines_deleted_where_the_same_lines_stand_are_not_deleted_there() -> None:
+    block = "    with pytest.raises(AttributeError):\n        getattr(Undefined, '__slots__')\n"
+    code = f"def test_a():\n{block}    assert True\n\n\ndef test_b():\n{block}    assert True\n"
+    assert _ask_in_one(code, code.replace(block, "", 1), "python") == []
+
+
+def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
+    code = (
+        "from docs import tutorial_py39 as mod\n"
+        "\n"
+        "\n"
+        "def test_completion():\n"
+        '    result = run(["coverage", "run", "-m", "docs.tutorial_py39"])\n'
+        '    assert "tutorial_py39 done" in result\n'
+    )
+    after = code.replace("import tutorial_py39", "import tutorial_py310")
+    content, found = _ask(code, after, "python")
+    assert [(c.kind, c.span.start_line) for c in found] == [(RENAME, 5), (RENAME, 6)]
+    assert _applied(content, found) == code.replace("tutorial_py39", "tutorial_py310")
+
+
+def test_a_member_of_an_expression_renamed_is_renamed_where_it_stands_again() -> None:
+    code = (
+        "const lines = text.split('\\n').reverse();\n"
+        "const frames = error.stack.split('\\n').reverse();\n"
+        "const rest = frames.slice(lines.length).reverse();\n"
+    )
+    after = code.replace("text.split('\\n').reverse()", "text.split('\\n').toReversed()")
+    content, found = _ask(code, after, "typescript")
+    assert {c.kind for c in found} == {RENAME}
+    assert _applied(content, found) == code.replace(".reverse()", ".toReversed()")
+    # a member switched for one used already is one call changed (`log.info` to `log.debug`)
+    used = code + "const copy = rest.toReversed();\n"
+    switched = used.replace("text.split('\\n').reverse()", "text.split('\\n').toReversed()")
+    assert _ask(used, switched, "typescript")[1] == []
+
+
+def test_a_local_renamed_everywhere_leaves_the_same_word_as_another_name_alone() -> None:
+    code = (
+        "package cobra\n"
+        "\n"
+        'import "text/template"\n'
+        "\n"
+        "func rpad(s string, padding int) string {\n"
+        '\ttemplate := fmt.Sprintf("%%-%ds", padding)\n'
+        "\treturn fmt.Sprintf(template, s)\n"
+        "}\n"
+        "\n"
+        "func tmpl(text string) *template.Template {\n"
+        '\treturn template.Must(template.New("top").Parse(text))\n'
+        "}\n"
+    )
+    after = code.replace("\ttemplate :=", "\tformatted :=").replace(
+        "Sprintf(template, s)", "Sprintf(formatted, s)"
+    )
+    assert _ask_in_one(code, after, "go") == []
+
+
+def test_type_arguments_added_to_a_type_are_added_where_it_is_named_again() -> None:
+    code = (
+        "export type Body = {\n"
+        "\tbuffer(): Promise<Uint8Array>;\n"
+        "\tstream(): ReadableStream<Uint8Array>;\n"
+        "\tbytes: Uint8Array;\n"
+        "};\n"
+    )
+    after = code.replace("Promise<Uint8Array>", "Promise<Uint8Array<ArrayBuffer>>")
+    content, found = _ask(code, after, "typescript")
+    assert _applied(content, found) == code.replace("Uint8Array", "Uint8Array<ArrayBuffer>")
+    # an index is not a type's arguments: `items[*]`, `items[i]`
+    code = "a = items\nb = len(items)\nc = items\n"
+    assert _ask(code, code.replace("a = items", "a = items[i]"), "python")[1] == []
+
+
+def test_a_rename_over_lines_that_stand_again_elsewhere_is_repeated_there() -> None:
+    lines = (
+        "\t\t(RequestOptions | ((res: IncomingMessage) => void))?,\n"
+        "\t\t((res: IncomingMessage) => void)?,\n"
+    )
+    code = (
+        f"const request = (...args: [\n\t\tstring,\n{lines}\t]) => send(args);\n"
+        f"\nconst fallback = (...args: [\n\t\tstring,\n{lines}\t]) => send(args);\n"
+    )
+    renamed = lines.replace("(res:", "(response:")
+    after = code.replace(lines, renamed, 1)
+    found = _ask_in_one(code, after, "typescript")
+    assert _applied(after, found) == code.replace(lines, renamed)
