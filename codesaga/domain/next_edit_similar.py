@@ -143,6 +143,71 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
     return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None)
 
 
+MAX_BLOCK_LINES = 8  # a changed block longer than that is not compared
+MIN_BLOCK_TOKENS = 12  # a shorter block is like too many others
+BLOCK_RATIO = 0.75  # token similarity for asking the model to rewrite a like block
+
+
+def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
+    """Blocks like the lines the user just changed over several lines (the same statements
+    for a sibling: `cmd.Reader` handled, then `cmd.Writer`), for the model to rewrite: as
+    many lines, their tokens aligned closely with the changed lines' before-text, more than
+    with their after-text (else they are changed already), one of its longest names in them."""
+    if "\n" not in change.removed or not change.inserted.strip():
+        return []  # one line changed (its likes are similar_candidates'), or lines deleted
+    before, content = change.before, change.content
+    first = before.rfind("\n", 0, change.start) + 1
+    last = before.find("\n", change.before_end)
+    old = before[first : len(before) if last < 0 else last]
+    stop = content.find("\n", change.after_end)
+    new = content[first : len(content) if stop < 0 else stop]
+    lines = old.count("\n") + 1
+    words = [t[0] for t in tokens(old)]
+    if lines > MAX_BLOCK_LINES or len(words) < MIN_BLOCK_TOKENS:
+        return []
+    new_words = [t[0] for t in tokens(new)]
+    keys = sorted({w for w in words if is_name(w)}, key=len, reverse=True)[:MAX_KEYS]
+    changed = range(index.line_of(first), index.line_of(first + len(new)) + 1)
+    line_words: dict[int, list[str]] = {}  # each line's tokens, read when first compared
+    found: list[tuple[float, int]] = []
+    for start in range(1, index.line_count - lines + 2):
+        end = start + lines - 1
+        if start <= changed[-1] and changed[0] <= end:
+            continue
+        text = "\n".join(index.line_text(n) for n in range(start, end + 1))
+        if not any(key in text for key in keys):
+            continue
+        window = []
+        for n in range(start, end + 1):
+            if n not in line_words:
+                line_words[n] = [t[0] for t in tokens(index.line_text(n))]
+            window += line_words[n]
+        ratio = _likeness(words, window)
+        if ratio >= BLOCK_RATIO and ratio > _likeness(new_words, window):
+            found.append((ratio, start))
+    candidates: list[Candidate] = []
+    taken: list[range] = []
+    for ratio, start in sorted(found, reverse=True):
+        block = range(start, start + lines)
+        if any(block.start < t.stop and t.start < block.stop for t in taken):
+            continue
+        taken.append(block)
+        begin = index.line_bounds(start)[0]
+        end_at = index.line_bounds(start + lines - 1)[1]
+        text = content[begin:end_at]
+        indent = len(text) - len(text.lstrip())
+        span = index.span(begin + indent, begin + len(text.rstrip()))
+        candidates.append(Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None))
+    return candidates
+
+
+def _likeness(a: list[str], b: list[str]) -> float:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < BLOCK_RATIO or matcher.quick_ratio() < BLOCK_RATIO:
+        return 0.0
+    return matcher.ratio()
+
+
 MIN_REPEATED = 4  # characters of removed text worth repeating a replacement of
 MIN_DELETED = 8  # characters of text deleted worth deleting elsewhere (`  # type: ignore`)
 MIN_LINES_REPLACED = 24  # characters (not blank) of several lines replaced worth repeating

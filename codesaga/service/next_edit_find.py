@@ -14,6 +14,7 @@ repeated elsewhere in the file got a candidate where the next one was (59 % the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -48,6 +49,7 @@ from codesaga.domain.next_edit_signatures import (
 )
 from codesaga.domain.next_edit_similar import (
     repeated_candidates,
+    similar_blocks,
     similar_candidates,
     text_repeats,
 )
@@ -199,8 +201,18 @@ def _places(
     elif not candidates and likes:
         if header is None:  # a parameter added to one function is rarely added to its likes
             candidates += similar_candidates(index, change)
+            candidates += similar_blocks(index, change)
+        candidates += repeated_candidates(index, change)
+    elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
     return candidates, False
+
+
+def _word_in_text(change: Change, names: Names) -> bool:
+    """Did ``change`` replace one word by another in a string or comment (`"werkzeug"` to
+    `"jinja2"`), a word that names nothing in the code?"""
+    words = re.fullmatch(r"\w+", change.removed) and re.fullmatch(r"\w+", change.inserted)
+    return bool(words) and not names.occurrences(change.removed)
 
 
 def _unfollowed(

@@ -597,3 +597,52 @@ def test_a_rename_over_lines_that_stand_again_elsewhere_is_repeated_there() -> N
     after = code.replace(lines, renamed, 1)
     found = _ask_in_one(code, after, "typescript")
     assert _applied(after, found) == code.replace(lines, renamed)
+
+
+def test_lines_changed_like_a_sibling_block_point_the_model_at_it() -> None:
+    code = (
+        "def setup(cmd):\n"
+        "    if cmd.reader is None:\n"
+        '        trace("setting default reader (cmd=%s)", cmd.name)\n'
+        "        cmd.reader = sys.stdin\n"
+        "    if cmd.writer is None:\n"
+        '        trace("setting default writer (cmd=%s)", cmd.name)\n'
+        "        cmd.writer = sys.stdout\n"
+    )
+    old = (
+        '        trace("setting default reader (cmd=%s)", cmd.name)\n'
+        "        cmd.reader = sys.stdin\n"
+    )
+    new = (
+        "        if cmd.parent is not None and cmd.parent.reader is not None:\n"
+        '            trace("inheriting reader from parent (cmd=%s)", cmd.name)\n'
+        "            cmd.reader = cmd.parent.reader\n"
+        "        else:\n"
+        '            trace("setting default reader (cmd=%s)", cmd.name)\n'
+        "            cmd.reader = sys.stdin\n"
+    )
+    after = code.replace(old, new)
+    found = _ask_in_one(code, after, "python")
+    assert [(c.kind, c.edit, c.span.start_line, c.span.end_line) for c in found] == [
+        (SIMILAR, None, 10, 11)
+    ]
+    assert found[0].window is not None
+    # lines deleted where a like block stands: most often one place only
+    assert _ask_in_one(code, code.replace(old, ""), "python") == []
+
+
+def test_a_word_changed_in_a_string_among_other_lines_is_changed_where_it_stands_again() -> None:
+    code = (
+        "def __getattr__(name):\n"
+        "    warnings.warn(\n"
+        "        \"The '__version__' attribute is deprecated and will be removed in\"\n"
+        '        " Werkzeug 3.3. Use feature detection or"\n'
+        "        ' `importlib.metadata.version(\"werkzeug\")` instead.',\n"
+        "    )\n"
+        '    return importlib.metadata.version("werkzeug")\n'
+    )
+    after = code.replace(" Werkzeug 3.3", " Jinja 3.3").replace(
+        '("werkzeug")` instead', '("jinja2")` instead'
+    )
+    found = _ask_in_one(code, after, "python")
+    assert _applied(after, found) == after.replace('version("werkzeug")', 'version("jinja2")')
