@@ -8,8 +8,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIGNATURE, Candidate, Change, LineIndex
-from codesaga.domain.next_edit_patterns import NAME, USE, Occurrence, Rename
+from codesaga.domain.next_edit_patterns import (
+    DEFINITION,
+    MEMBER_DEFINITION,
+    NAME,
+    USE,
+    Occurrence,
+    Rename,
+)
 
 
 @dataclass(frozen=True)
@@ -164,3 +172,59 @@ def call_candidates(
         score = base + 0.1 / (1 + distance / 40)
         candidates.append(Candidate(index.span(o.start, end), SIGNATURE, score, None, None))
     return candidates
+
+
+DECLARATION_SCORE = 0.8  # the same signature elsewhere, given the user's edit
+_BODY_OPENERS = ("{", ":", "=>")
+
+
+def declaration_candidates(
+    index: LineIndex, change: Change, header: Header, occurrences: Sequence[Occurrence]
+) -> list[Candidate]:
+    """The declarations without a body of the function whose signature the user changed (an
+    interface's method, an abstract or overloaded one: `Decode(b []byte, v any) error` for
+    `func (d *Decoder) Decode(...)`): each with the user's new parameters and result where it
+    had the old ones, else for the model to rewrite."""
+    after = change.content[header.start : header.end]
+    before = change.before[header.start : header.end - (change.after_end - change.before_end)]
+    old, new = _signature_tail(before, header.name), _signature_tail(after, header.name)
+    if old is None or new is None or old == new:
+        return []
+    content = change.content
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for o in occurrences:
+        if o.role not in (DEFINITION, MEMBER_DEFINITION) or header.start <= o.start < header.end:
+            continue
+        opened = _CALL.match(content, o.end)
+        close = matching_paren(content, opened.end() - 1) if opened is not None else None
+        if opened is None or close is None:
+            continue
+        line_end = content.find("\n", close)
+        line_end = len(content) if line_end < 0 else line_end
+        tail = content[opened.end() - 1 : line_end].rstrip().rstrip(";,").rstrip()
+        if tail.endswith(_BODY_OPENERS) or any(lo < line_end and o.start < hi for lo, hi in made):
+            continue  # a body follows: an implementation of its own
+        start = opened.end() - 1
+        distance = abs(index.line_of(o.start) - line)
+        score = DECLARATION_SCORE + 0.1 / (1 + distance / 40)
+        if tail == old:
+            edit = TextEdit(index.span(start, start + len(tail)), tail, new)
+            candidates.append(Candidate(edit.span, SIGNATURE, score, edit, None))
+        else:
+            span = index.span(o.start, start + len(tail))
+            candidates.append(Candidate(span, SIGNATURE, score - 0.2, None, None))
+    return candidates
+
+
+def _signature_tail(header: str, name: str) -> str | None:
+    """The parameters and result of the function ``name`` whose header is ``header`` (up to
+    its body): `(b []byte, v any) error`."""
+    found = re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", header)
+    if found is None:
+        return None
+    tail = header[found.end() - 1 :].rstrip()
+    for opener in _BODY_OPENERS:
+        tail = tail.removesuffix(opener).rstrip()
+    return tail

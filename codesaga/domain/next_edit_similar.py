@@ -65,7 +65,7 @@ def _pattern(change: Change) -> _Pattern | None:
     # What the user removed, or a name the change left (a line where the removed token has
     # another value, `f"Unknown color {bg!r}"` after `{fg!r}`, is the model's to rewrite).
     kept = [t[0] for k, t in enumerate(line) if not first <= k < last and is_name(t[0])]
-    names = sorted(set(kept), key=len, reverse=True)[:MAX_KEYS]
+    names = sorted(set(kept), key=lambda w: (-len(w), w))[:MAX_KEYS]
     keys = tuple(k for k in (removed, *names) if k.strip())
     if not keys:
         return None
@@ -166,7 +166,7 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
     if lines > MAX_BLOCK_LINES or len(words) < MIN_BLOCK_TOKENS:
         return []
     new_words = [t[0] for t in tokens(new)]
-    keys = sorted({w for w in words if is_name(w)}, key=len, reverse=True)[:MAX_KEYS]
+    keys = sorted({w for w in words if is_name(w)}, key=lambda w: (-len(w), w))[:MAX_KEYS]
     changed = range(index.line_of(first), index.line_of(first + len(new)) + 1)
     line_words: dict[int, list[str]] = {}  # each line's tokens, read when first compared
     found: list[tuple[float, int]] = []

@@ -46,6 +46,7 @@ from codesaga.domain.next_edit_signatures import (
     adds_optional_parameter,
     call_candidates,
     calls_must_change,
+    declaration_candidates,
 )
 from codesaga.domain.next_edit_similar import (
     repeated_candidates,
@@ -205,6 +206,8 @@ def _places(
         candidates += repeated_candidates(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
+    if header is not None:  # an interface's declaration of the function, say
+        candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
     return candidates, False
 
 

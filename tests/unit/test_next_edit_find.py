@@ -646,3 +646,49 @@ def test_a_word_changed_in_a_string_among_other_lines_is_changed_where_it_stands
     )
     found = _ask_in_one(code, after, "python")
     assert _applied(after, found) == after.replace('version("werkzeug")', 'version("jinja2")')
+
+
+def test_a_signature_changed_points_at_its_declarations_without_a_body() -> None:
+    code = (
+        "package encoding\n"
+        "\n"
+        "type Decoder interface {\n"
+        "\tDecode(b []byte, v map[string]interface{}) error\n"
+        "}\n"
+        "\n"
+        "type Encoder interface {\n"
+        "\tEncode(v map[string]interface{}) ([]byte, error)\n"
+        "}\n"
+        "\n"
+        "func (d *YAMLDecoder) Decode(b []byte, v map[string]interface{}) error {\n"
+        "\treturn yaml.Unmarshal(b, &v)\n"
+        "}\n"
+    )
+    after = code.replace(
+        "Decode(b []byte, v map[string]interface{}) error {",
+        "Decode(b []byte, v map[string]any) error {",
+    )
+    content, found = _ask(code, after, "go")
+    assert [(c.kind, c.span.start_line) for c in found] == [(SIGNATURE, 4)]
+    assert _applied(content, found) == after.replace(
+        "\tDecode(b []byte, v map[string]interface{}) error\n",
+        "\tDecode(b []byte, v map[string]any) error\n",
+    )
+    # a declaration with other parameter names is the model's to rewrite
+    ts = (
+        "interface Renderer {\n"
+        "  render(out: Writer, name: string, data: unknown): void;\n"
+        "}\n"
+        "\n"
+        "class Page implements Renderer {\n"
+        "  render(w: Writer, name: string, data: unknown): void {\n"
+        "    w.write(name);\n"
+        "  }\n"
+        "}\n"
+    )
+    after = ts.replace(
+        "render(w: Writer, name: string, data: unknown)",
+        "render(c: Context, w: Writer, name: string, data: unknown)",
+    )
+    _, found = _ask(ts, after, "typescript")
+    assert [(c.kind, c.edit, c.span.start_line) for c in found] == [(SIGNATURE, None, 2)]
