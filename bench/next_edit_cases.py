@@ -27,8 +27,8 @@ Usage:
   python bench/next_edit_cases.py build [--data DIR]   # cases.json from manifest.json
   python bench/next_edit_cases.py check [--data DIR]   # what --check-data does
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS), then run the bench with ``--data`` that
-dir. Fetch each repository first (the search tool's ``fetch``).
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 from HELD_OUT_REPOS_2),
+then run the bench with ``--data`` that dir. Fetch each repository first (the search tool's ``fetch``).
 """
 
 from __future__ import annotations
@@ -57,6 +57,11 @@ DEFAULT_REPOS = [
 # Other projects, for a held-out set (bench/data/next_edit_heldout: mine --repos these).
 HELD_OUT_REPOS = [
     "pallets/jinja", "encode/starlette", "fastapi/typer", "urfave/cli", "sindresorhus/got",
+]  # fmt: skip
+# A second held-out set, mined later (bench/data/next_edit_heldout2), once the first had been
+# looked at case by case.
+HELD_OUT_REPOS_2 = [
+    "pallets/werkzeug", "encode/uvicorn", "sindresorhus/execa", "spf13/viper", "labstack/echo",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
