@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from codesaga.domain.edits import Span, TextEdit, common_ends, narrowed_edit, offset
@@ -73,6 +74,23 @@ class Target:
 def _lines(text: str) -> list[str]:
     """The lines of ``text`` without their endings (a last line without one counts)."""
     return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+MAX_GROWTH = 4.0  # a rewrite may be this many times as long as its lines, at most
+
+
+def answer_budget(target: Target, recent: Sequence[Change], cap: int) -> int:
+    """Tokens the model may write for ``target``'s rewrite, at most ``cap``: half a token a
+    character of its lines (the marks included), times as much as the user's last change
+    grew its lines (two lines put in an if/else come back as seven), and some room."""
+    chars = sum(len(line) + 1 for line in target.lines)
+    growth = 1.0
+    if recent:
+        last = recent[-1]
+        old = sum(len(line) + 1 for line in last.old)
+        new = sum(len(line) + 1 for line in last.new)
+        growth = min(MAX_GROWTH, max(1.0, new / max(1, old)))
+    return min(cap, int(chars * growth) // 2 + 24)
 
 
 def changes(before: str, content: str, near_line: int | None) -> list[Change]:

@@ -126,7 +126,7 @@ class Rewriter:
             target,
             fim.file_separator if fim else None,
         )
-        budget = min(MAX_REWRITE_TOKENS, sum(len(line) + 1 for line in target.lines) // 2 + 24)
+        budget = edit_prompt.answer_budget(target, self.recent, MAX_REWRITE_TOKENS)
         stops = edit_prompt.ONE_LINE_STOPS if len(target.lines) == 1 else edit_prompt.STOPS
         call = LinkedCancel(self.token)
         parts: list[str] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from codesaga.domain.edits import Span, TextEdit, apply_edits
 from codesaga.domain.next_edit_prompt import (
     MAX_CHANGE_LINES,
+    answer_budget,
     changes,
     finished,
     rewrite_edit,
@@ -96,3 +97,21 @@ def test_a_rewrite_that_takes_the_users_change_back_undoes_it() -> None:
     assert undoes(change, "    log(r)", "    log(res)")  # r back to res
     assert not undoes(change, "    log(result)", "    log(r)")  # the same change again
     assert not undoes(change, "    log(r)", "    log(r)")  # no change at all
+
+
+def test_a_rewrite_may_grow_as_the_users_change_grew_its_lines() -> None:
+    before = "def f(cmd):\n    cmd.reader = stdin\n    cmd.writer = stdout\n"
+    wrapped = (
+        "    if cmd.parent is not None:\n"
+        "        cmd.reader = cmd.parent.reader\n"
+        "    else:\n"
+        "        cmd.reader = stdin\n"
+    )
+    after = before.replace("    cmd.reader = stdin\n", wrapped)
+    target = target_of(after, Span(6, 5, 6, 25))
+    assert target is not None
+    kept = answer_budget(target, changes(before, before.replace("stdin", "stdio"), 2), 192)
+    grown = answer_budget(target, changes(before, after, 2), 192)
+    assert kept == len("    cmd.writer = stdout\n") // 2 + 24  # a change of the same length
+    assert grown > 3 * (kept - 24)  # four lines for one: four times the room, at most
+    assert answer_budget(target, changes(before, after, 2), 40) == 40
