@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
@@ -262,6 +262,43 @@ def _type_arguments(change: Change) -> bool:
 
 _TYPE_NAME = r"(?:[A-Za-z_][\w.]*(?:\[[\w., ]*\]|<[\w., ]*>)?|\.\.\.)"
 _TYPE_LIST = re.compile(rf"{_TYPE_NAME}(?:\s*,\s*{_TYPE_NAME})*")
+
+
+SYMBOLS_CHANGED = 3  # characters at most of a change of symbols repeated by its context
+
+
+def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
+    """A few symbols put in or taken out between two tokens (`(c Codec)` to `(c *Codec)`,
+    a comma after a string): the same change wherever the same text stands around it, two
+    tokens on either side, a name among them."""
+    removed, inserted = change.removed, change.inserted
+    if "\n" in removed + inserted or not (removed + inserted).strip():
+        return []
+    if max(len(removed), len(inserted)) > SYMBOLS_CHANGED or re.search(r"\w", removed + inserted):
+        return []
+    before, at, stop = change.before, change.start, change.before_end
+    line_start = before.rfind("\n", 0, at) + 1
+    line_end = before.find("\n", stop)
+    line_end = len(before) if line_end < 0 else line_end
+    left = tokens(before, line_start, at)[-2:]
+    right = tokens(before, stop, line_end)[:2]
+    if len(left) < 2 or len(right) < 2 or not any(is_name(t[0]) for t in (*left, *right)):
+        return []
+    head, tail = before[left[0][1] : at], before[stop : right[-1][2]]
+    found = text_repeats(index, change, head + removed + tail, head + inserted + tail)
+    return [_narrowed(index, c, len(head), len(tail)) for c in found]
+
+
+def _narrowed(index: LineIndex, candidate: Candidate, head: int, tail: int) -> Candidate:
+    """``candidate``'s edit without the ``head`` and ``tail`` characters it leaves as they
+    are."""
+    edit = candidate.edit
+    assert edit is not None
+    start = index.index(edit.span.start_line, edit.span.start_column) + head
+    end = index.index(edit.span.end_line, edit.span.end_column) - tail
+    text = edit.text[head : len(edit.text) - tail]
+    narrowed = TextEdit(index.span(start, end), edit.removed[head : len(edit.removed) - tail], text)
+    return replace(candidate, span=narrowed.span, edit=narrowed)
 
 
 def text_repeats(

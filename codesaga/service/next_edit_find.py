@@ -49,6 +49,7 @@ from codesaga.domain.next_edit_signatures import (
     declaration_candidates,
 )
 from codesaga.domain.next_edit_similar import (
+    context_repeats,
     repeated_candidates,
     similar_blocks,
     similar_candidates,
@@ -204,6 +205,7 @@ def _places(
             candidates += similar_candidates(index, change)
             candidates += similar_blocks(index, change)
         candidates += repeated_candidates(index, change)
+        candidates += context_repeats(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say

@@ -692,3 +692,28 @@ def test_a_signature_changed_points_at_its_declarations_without_a_body() -> None
     )
     _, found = _ask(ts, after, "typescript")
     assert [(c.kind, c.edit, c.span.start_line) for c in found] == [(SIGNATURE, None, 2)]
+
+
+def test_a_symbol_put_in_between_names_is_put_in_where_the_same_names_stand() -> None:
+    code = (
+        "package ini\n"
+        "\n"
+        "func (c Codec) Encode(v map[string]any) ([]byte, error) {\n"
+        "\treturn nil, nil\n"
+        "}\n"
+        "\n"
+        "func (c Codec) Decode(b []byte, v map[string]any) error {\n"
+        "\treturn nil\n"
+        "}\n"
+        "\n"
+        "func (c Codec) keyDelimiter() string {\n"
+        '\treturn "."\n'
+        "}\n"
+    )
+    after = code.replace("func (c Codec) Encode", "func (c *Codec) Encode")
+    content, found = _ask(code, after, "go")
+    assert [(c.kind, c.edit and c.edit.text) for c in found] == [(SIMILAR, "*"), (SIMILAR, "*")]
+    assert _applied(content, found) == code.replace("(c Codec)", "(c *Codec)")
+    # between numbers and symbols only, a symbol is too often right in one place only
+    numbers = "data = [1, 2, 3, 1, 2, 3]\n"
+    assert _ask(numbers, numbers.replace("[1, 2", "[1, -2"), "python")[1] == []
