@@ -224,8 +224,8 @@ def _unfollowed(
     index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
 ) -> list[Candidate]:
     """A rename the reader of names cannot follow, as the same word elsewhere: a member of
-    what this file does not define (`typing.List` to `typing.Sequence`), unless the new
-    member is used already (`log.info` to `log.debug` switches one call), or a name that
+    what this file does not define (`lines.reverse()` to `lines.toReversed()`), unless the
+    new member is used already (`log.info` to `log.debug` switches one call), or a name that
     stands nowhere else as one (a word in strings and comments)."""
     if site.receiver is not None:
         if text_repeats(index, change, rename.new, rename.old):
