@@ -28,7 +28,8 @@ Usage:
   python bench/next_edit_cases.py check [--data DIR]   # what --check-data does
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
 next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 from HELD_OUT_REPOS_2),
-then run the bench with ``--data`` that dir. Fetch each repository first (the search tool's ``fetch``).
+then run the bench with ``--data`` that dir. Fetch each repository first (the search tool's
+``fetch``).
 """
 
 from __future__ import annotations
