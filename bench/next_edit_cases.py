@@ -27,9 +27,9 @@ Usage:
   python bench/next_edit_cases.py build [--data DIR]   # cases.json from manifest.json
   python bench/next_edit_cases.py check [--data DIR]   # what --check-data does
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 from HELD_OUT_REPOS_2),
-then run the bench with ``--data`` that dir. Fetch each repository first (the search tool's
-``fetch``).
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 and 3 from
+HELD_OUT_REPOS_2 and 3), then run the bench with ``--data`` that dir. Fetch each repository
+first (the search tool's ``fetch``).
 """
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ HELD_OUT_REPOS = [
 # looked at case by case.
 HELD_OUT_REPOS_2 = [
     "pallets/werkzeug", "encode/uvicorn", "sindresorhus/execa", "spf13/viper", "labstack/echo",
+]  # fmt: skip
+# A third (bench/data/next_edit_heldout3), mined after all of the finder's changes of that
+# session and run once before any of its cases was read.
+HELD_OUT_REPOS_3 = [
+    "aio-libs/yarl", "pydantic/pydantic-settings", "sindresorhus/p-queue", "go-chi/chi",
+    "koajs/koa", "gorilla/mux", "pallets/quart", "fastify/fastify",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
