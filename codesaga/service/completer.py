@@ -265,6 +265,10 @@ class Completer:
             if not done:
                 self._stats.count("partial")
                 return Completion(gen.finished_lines(), prompt.model_name, "model", None, True)
+            if gen.stale and (gen.error is None or isinstance(gen.error, CancelledError)):
+                # Wherever the cancel found it (queued behind another model call, say), the
+                # reason is the newer request.
+                raise CancelledError("a newer completion for this document replaced this one")
             if gen.error is not None:
                 raise gen.error
             if not gen.succeeded:

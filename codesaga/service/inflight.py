@@ -33,6 +33,7 @@ class Generation:
         self.error: BaseException | None = None
         self.settled = False
         self.waiters = 0
+        self.stale = False  # a newer request for its document replaced it
 
     def raw(self) -> str:
         return self.prompt.answer("".join(self.parts))
@@ -122,6 +123,7 @@ class InFlight:
             and current.waiters > 0
             and typed_since(current.prompt, prompt) is None
         ):
+            current.stale = True
             current.cancel.cancel()
 
     def attach(self, prompt: ResolvedPrompt) -> tuple[Generation, str | None]:
@@ -136,6 +138,7 @@ class InFlight:
                 current.waiters += 1
                 current.background = False
                 return current, typed
+            current.stale = True
             current.cancel.cancel()  # latest wins
         for other in self._generations.values():
             if other.background:

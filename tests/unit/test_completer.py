@@ -154,6 +154,26 @@ def test_latest_wins_cancels_the_stale_generation(
     assert newer.text == "h * w" and newer.source == "model"
 
 
+def test_a_request_replaced_while_its_generation_waits_says_a_newer_one_replaced_it(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    engine.delay = 0.01
+    completer = make()
+    engine.enqueue(["w"] + [" *"] * 100)  # another document's generation holds the model
+    busy, _ = in_thread(lambda: completer.complete(at(BEFORE, path="/w/other.py"), LINE))
+    wait_for(lambda: len(engine.history) == 1)
+    engine.enqueue("w * h")
+    engine.enqueue("h * w")
+    thread, box = in_thread(lambda: completer.complete(at(BEFORE), LINE))
+    time.sleep(0.1)  # its generation is queued behind the other one
+    newer = completer.complete(at("def area(w, h):\n    y = "), LINE)
+    thread.join(5)
+    busy.join(5)
+    error = box.get("error")
+    assert isinstance(error, CancelledError) and "newer completion" in str(error), error
+    assert newer.source == "model"
+
+
 def test_a_request_that_extends_a_running_one_reuses_it(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
