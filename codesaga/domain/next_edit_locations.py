@@ -232,8 +232,8 @@ def line_changes(change: Change) -> list[Change]:
         return []
     before, content = change.before, change.content
     start = before.rfind("\n", 0, change.start) + 1
-    old = before[start : _line_end(before, change.before_end)].split("\n")
-    new = content[start : _line_end(content, change.after_end)].split("\n")
+    old = before[start : line_end(before, change.before_end)].split("\n")
+    new = content[start : line_end(content, change.after_end)].split("\n")
     new_starts = [start]
     for line in new:
         new_starts.append(new_starts[-1] + len(line) + 1)
@@ -274,7 +274,8 @@ def _paired(
     return pairs
 
 
-def _line_end(text: str, index: int) -> int:
+def line_end(text: str, index: int) -> int:
+    """Where the line ``index`` is on ends (its newline, or the text's end)."""
     end = text.find("\n", index)
     return len(text) if end < 0 else end
 

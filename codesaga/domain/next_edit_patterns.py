@@ -19,6 +19,7 @@ from codesaga.domain.next_edit_locations import (
     Candidate,
     Change,
     LineIndex,
+    line_end,
 )
 from codesaga.domain.symbol_refs import NOISE, call_at_cursor
 
@@ -82,17 +83,12 @@ def is_name(word: str) -> bool:
     return NAME.fullmatch(word) is not None and word not in NOT_NAMES
 
 
-def _line_end(text: str, index: int) -> int:
-    end = text.find("\n", index)
-    return len(text) if end < 0 else end
-
-
 def find_rename(change: Change) -> Rename | None:
     """The one identifier the change renamed (at one place or several on its lines), when
     every identifier it changed became the same new one; None otherwise."""
     first = change.before.rfind("\n", 0, change.start) + 1
-    before_stop = _line_end(change.before, change.before_end)
-    after_stop = _line_end(change.content, change.after_end)
+    before_stop = line_end(change.before, change.before_end)
+    after_stop = line_end(change.content, change.after_end)
     if max(before_stop, after_stop) - first > MAX_CHANGED_CHARS:
         return None
     old_tokens = tokens(change.before, first, before_stop)

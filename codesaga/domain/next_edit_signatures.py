@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIGNATURE, Candidate, Change, LineIndex
+from codesaga.domain.next_edit_locations import SIGNATURE, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
     DEFINITION,
     MEMBER_DEFINITION,
@@ -44,7 +44,7 @@ _MODIFIERS = re.compile(r"^(?:(?:public|private|protected|readonly|override)\s+)
 
 def parameters(header: str, name: str) -> list[Parameter] | None:
     """The parameters in the parentheses after ``name`` in ``header``; None when not found."""
-    found = re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", header)
+    found = _opening(header, name)
     if found is None:
         return None
     close = matching_paren(header, found.end() - 1)
@@ -61,6 +61,11 @@ def parameters(header: str, name: str) -> list[Parameter] | None:
             continue
         found_params.append(Parameter(word.group(), optional))
     return found_params
+
+
+def _opening(header: str, name: str) -> re.Match[str] | None:
+    """``name`` and its type parameters up to the parenthesis that opens its parameters."""
+    return re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", header)
 
 
 def _top_level_split(text: str) -> list[str]:
@@ -99,12 +104,19 @@ def _parameter_lists(
     change: Change, header: Header, rename: Rename | None
 ) -> tuple[list[Parameter], list[Parameter]] | None:
     """``header``'s parameters before the change and after it; None when not found."""
-    after = change.content[header.start : header.end]
-    before = change.before[header.start : header.end - (change.after_end - change.before_end)]
+    before, after = _header_texts(change, header)
     names = [header.name] + ([rename.old] if rename is not None else [])
     old = next((p for n in names if (p := parameters(before, n)) is not None), None)
     new = parameters(after, header.name)
     return None if old is None or new is None else (old, new)
+
+
+def _header_texts(change: Change, header: Header) -> tuple[str, str]:
+    """``header``'s text before the change and now."""
+    shift = change.after_end - change.before_end
+    return change.before[header.start : header.end - shift], change.content[
+        header.start : header.end
+    ]
 
 
 def adds_optional_parameter(change: Change, header: Header, rename: Rename | None) -> bool:
@@ -185,8 +197,7 @@ def declaration_candidates(
     interface's method, an abstract or overloaded one: `Decode(b []byte, v any) error` for
     `func (d *Decoder) Decode(...)`): each with the user's new parameters and result where it
     had the old ones, else for the model to rewrite."""
-    after = change.content[header.start : header.end]
-    before = change.before[header.start : header.end - (change.after_end - change.before_end)]
+    before, after = _header_texts(change, header)
     old, new = _signature_tail(before, header.name), _signature_tail(after, header.name)
     if old is None or new is None or old == new:
         return []
@@ -201,10 +212,9 @@ def declaration_candidates(
         close = matching_paren(content, opened.end() - 1) if opened is not None else None
         if opened is None or close is None:
             continue
-        line_end = content.find("\n", close)
-        line_end = len(content) if line_end < 0 else line_end
-        tail = content[opened.end() - 1 : line_end].rstrip().rstrip(";,").rstrip()
-        if tail.endswith(_BODY_OPENERS) or any(lo < line_end and o.start < hi for lo, hi in made):
+        stop = line_end(content, close)
+        tail = content[opened.end() - 1 : stop].rstrip().rstrip(";,").rstrip()
+        if tail.endswith(_BODY_OPENERS) or any(lo < stop and o.start < hi for lo, hi in made):
             continue  # a body follows: an implementation of its own
         start = opened.end() - 1
         distance = abs(index.line_of(o.start) - line)
@@ -221,7 +231,7 @@ def declaration_candidates(
 def _signature_tail(header: str, name: str) -> str | None:
     """The parameters and result of the function ``name`` whose header is ``header`` (up to
     its body): `(b []byte, v any) error`."""
-    found = re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", header)
+    found = _opening(header, name)
     if found is None:
         return None
     tail = header[found.end() - 1 :].rstrip()

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import is_name, tokens
 
 MIN_TOKENS = 4  # a shorter line is like too many others
@@ -157,10 +157,8 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
         return []  # one line changed (its likes are similar_candidates'), or lines deleted
     before, content = change.before, change.content
     first = before.rfind("\n", 0, change.start) + 1
-    last = before.find("\n", change.before_end)
-    old = before[first : len(before) if last < 0 else last]
-    stop = content.find("\n", change.after_end)
-    new = content[first : len(content) if stop < 0 else stop]
+    old = before[first : line_end(before, change.before_end)]
+    new = content[first : line_end(content, change.after_end)]
     lines = old.count("\n") + 1
     words = [t[0] for t in tokens(old)]
     if lines > MAX_BLOCK_LINES or len(words) < MIN_BLOCK_TOKENS:
@@ -277,11 +275,8 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     if max(len(removed), len(inserted)) > SYMBOLS_CHANGED or re.search(r"\w", removed + inserted):
         return []
     before, at, stop = change.before, change.start, change.before_end
-    line_start = before.rfind("\n", 0, at) + 1
-    line_end = before.find("\n", stop)
-    line_end = len(before) if line_end < 0 else line_end
-    left = tokens(before, line_start, at)[-2:]
-    right = tokens(before, stop, line_end)[:2]
+    left = tokens(before, before.rfind("\n", 0, at) + 1, at)[-2:]
+    right = tokens(before, stop, line_end(before, stop))[:2]
     if len(left) < 2 or len(right) < 2 or not any(is_name(t[0]) for t in (*left, *right)):
         return []
     head, tail = before[left[0][1] : at], before[stop : right[-1][2]]
