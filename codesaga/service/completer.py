@@ -50,7 +50,7 @@ from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.confidence_gate import ConfidenceGate
 from codesaga.service.context_rings import ContextRings
 from codesaga.service.definitions import Definitions
-from codesaga.service.inflight import Generation, InFlight
+from codesaga.service.inflight import REPLACED, Generation, InFlight
 from codesaga.service.prompt_reads import PromptReads
 from codesaga.service.read_ahead import ReadAhead
 from codesaga.service.resolved_prompt import (
@@ -265,14 +265,14 @@ class Completer:
             if not done:
                 self._stats.count("partial")
                 return Completion(gen.finished_lines(), prompt.model_name, "model", None, True)
-            if gen.stale and (gen.error is None or isinstance(gen.error, CancelledError)):
-                # Wherever the cancel found it (queued behind another model call, say), the
-                # reason is the newer request.
-                raise CancelledError("a newer completion for this document replaced this one")
             if gen.error is not None:
+                if gen.stale and isinstance(gen.error, CancelledError):
+                    # Wherever the cancel found it (queued behind another model call, say),
+                    # the reason is the newer request.
+                    raise CancelledError(REPLACED) from None
                 raise gen.error
             if not gen.succeeded:
-                raise CancelledError("a newer completion for this document replaced this one")
+                raise CancelledError(REPLACED)
             text = gen.suggestion()
             if typed is None:
                 self._stats.count("model")
@@ -290,7 +290,7 @@ class Completer:
                 return Completion(
                     rest, prompt.model_name, "in-flight", gen.finished, confidence=confidence
                 )
-        raise CancelledError("a newer completion for this document replaced this one")
+        raise CancelledError(REPLACED)
 
     def _prompt(
         self,

@@ -18,6 +18,7 @@ from codesaga.engine.port import CancelToken, Finished
 from codesaga.service.resolved_prompt import ResolvedPrompt, typed_since
 
 WAIT_SLICE = 0.02  # how often a waiting request checks its cancel token
+REPLACED = "a newer completion for this document replaced this one"  # latest wins
 
 
 class Generation:

@@ -16,7 +16,7 @@ from codesaga.domain.errors import CancelledError
 from codesaga.domain.fim import FimFormat
 from codesaga.engine.port import CancelToken, GenerationRequest
 from codesaga.service.completion_stats import CompletionStats
-from codesaga.service.inflight import InFlight
+from codesaga.service.inflight import REPLACED, InFlight
 from codesaga.service.prompt_reads import PromptReads
 from codesaga.service.resolved_prompt import (
     ResolvedPrompt,
@@ -88,7 +88,7 @@ class ReadAhead:
         read = self._read_first(prompt, short, budget, cancel, deadline=deadline)
         with self._lock:
             if not self._inflight.is_newest(prompt.doc, arrival):
-                raise CancelledError("a newer completion for this document replaced this one")
+                raise CancelledError(REPLACED)
         return None if read else short
 
     def _short_if_cheaper(
