@@ -1,23 +1,33 @@
 """A changed signature: the function's header and parameters read from text, whether a
 change to them must change the calls (a required parameter added, removed or moved) or may
-(an optional one added), and the calls as candidates for the model to rewrite."""
+(an optional one added), and the calls as candidates for the model to rewrite. Likewise a
+call that gained or lost an argument: the other calls of its function."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
-from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIGNATURE, Candidate, Change, LineIndex, line_end
+from codesaga.domain.edits import TextEdit, narrowed_edit
+from codesaga.domain.next_edit_locations import (
+    SIGNATURE,
+    SIMILAR,
+    Candidate,
+    Change,
+    LineIndex,
+    line_end,
+)
 from codesaga.domain.next_edit_patterns import (
     DEFINITION,
     MEMBER_DEFINITION,
     NAME,
+    NOT_NAMES,
     USE,
     Occurrence,
     Rename,
 )
+from codesaga.domain.symbol_refs import call_at_cursor
 
 
 @dataclass(frozen=True)
@@ -154,16 +164,93 @@ CALL_SCORE = 0.55  # a call that must change (a model candidate needs MIN_MODEL_
 OPTIONAL_CALL_SCORE = 0.46  # a call that may pass a new optional parameter
 
 
+@dataclass(frozen=True)
+class Removal:
+    """Parameters taken out of a signature and nothing else changed, all of them and those
+    before them required: a call passes them at these positions, or by name."""
+
+    at: tuple[int, ...]  # among the old parameters
+    names: tuple[str, ...]
+
+
+def removed_parameters(change: Change, header: Header, rename: Rename | None) -> Removal | None:
+    """What the change to ``header`` took out of its parameters, when that is all it did and
+    the calls' arguments for them can be told by position."""
+    found = _parameter_lists(change, header, rename)
+    if found is None:
+        return None
+    old, new = found
+    old_names, new_names = [p.name for p in old], [p.name for p in new]
+    if len(set(old_names)) < len(old_names) or len(new_names) == len(old_names):
+        return None
+    if [n for n in old_names if n in new_names] != new_names:
+        return None  # one added or moved too
+    at = tuple(i for i, n in enumerate(old_names) if n not in new_names)
+    if any(p.optional for p in old[: at[-1] + 1]):
+        return None  # a call may leave one out: its arguments' positions tell nothing
+    return Removal(at, tuple(old_names[i] for i in at))
+
+
+def removal_edit(content: str, opened: int, close: int, removal: Removal) -> TextEdit | None:
+    """The call whose argument list is ``content[opened + 1 : close]`` without the arguments
+    of the removed parameters; None when they cannot be told (a spread before them, a
+    keyword in their place, too few arguments)."""
+    pieces = _raw_arguments(content[opened + 1 : close])
+    gone = set()
+    for at, name in zip(removal.at, removal.names, strict=True):
+        keyword = re.compile(rf"\s*{re.escape(name)}\s*=(?!=)")
+        named = [i for i, piece in enumerate(pieces) if keyword.match(piece)]
+        if named:
+            gone.add(named[0])
+            continue
+        if at >= len(pieces) or not pieces[at].strip():
+            return None
+        if any(_SPREAD.match(p) or _KEYWORD.match(p) for p in pieces[: at + 1]):
+            return None
+        gone.add(at)
+    kept = [p for i, p in enumerate(pieces) if i not in gone]
+    if kept and 0 in gone:  # the new first argument sits where the old one did
+        kept[0] = pieces[0][: len(pieces[0]) - len(pieces[0].lstrip())] + kept[0].lstrip()
+    text = ",".join(kept) if any(p.strip() for p in kept) else ""
+    return narrowed_edit(content, opened + 1, close, text)
+
+
+_SPREAD = re.compile(r"\s*(?:\*|\.\.\.)")
+_KEYWORD = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)")
+
+
+def _raw_arguments(text: str) -> list[str]:
+    """``text`` split at its top-level commas, each piece as it stands (a trailing comma
+    leaves a blank last piece); brackets and quotes are skipped roughly."""
+    pieces, depth, start, quote = [], 0, 0, ""
+    for i, c in enumerate(text):
+        if quote:
+            if c == quote and text[i - 1] != "\\":
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+    return [*pieces, text[start:]]
+
+
 def call_candidates(
     index: LineIndex,
     change: Change,
     header: Header,
     occurrences: Sequence[Occurrence],
     base: float = CALL_SCORE,
+    removal: Removal | None = None,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
     what the user already edited: each for the model to rewrite, nearest first, scored from
-    ``base`` (lower when they may stay as they are)."""
+    ``base`` (lower when they may stay as they are); with its edit when ``removal`` says
+    which arguments go."""
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
@@ -182,7 +269,11 @@ def call_candidates(
             continue
         distance = abs(index.line_of(o.start) - line)
         score = base + 0.1 / (1 + distance / 40)
-        candidates.append(Candidate(index.span(o.start, end), SIGNATURE, score, None, None))
+        edit = None
+        if removal is not None and close is not None:
+            edit = removal_edit(content, opened.end() - 1, close, removal)
+        span = index.span(o.start, end) if edit is None else edit.span
+        candidates.append(Candidate(span, SIGNATURE, score, edit, None))
     return candidates
 
 
@@ -238,3 +329,53 @@ def _signature_tail(header: str, name: str) -> str | None:
     for opener in _BODY_OPENERS:
         tail = tail.removesuffix(opener).rstrip()
     return tail
+
+
+ARGUMENT_CALL_SCORE = 0.47  # another call of a function one call of which gained an argument
+_STRING = re.compile(r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`]*`""")
+
+
+def argument_candidates(
+    index: LineIndex, change: Change, occurrences_of: Callable[[str], Sequence[Occurrence]]
+) -> list[Candidate]:
+    """A call whose arguments the user changed by adding or removing one (`f(a)` to `f(a, b)`,
+    `g({x, y})` to `g({x, y, z})`): the function's other calls, for the model to rewrite."""
+    content = change.content
+    line = content[content.rfind("\n", 0, change.start) + 1 : change.start]
+    if any(line.count(q) % 2 for q in "\"'`"):
+        return []  # a change inside a string
+    if not any("," in _STRING.sub("", t) for t in (change.removed, change.inserted)):
+        return []
+    called = call_at_cursor(content[: change.start])
+    opened = _unclosed_paren(content, change.start)
+    if called is None or opened is None or called[1] in NOT_NAMES:
+        return []  # not in a call, or in a builtin's (`make`, `print`): its calls differ anyway
+    receiver, name = called
+    callee = re.search(rf"{re.escape(name)}{_CALL.pattern}$", content[: opened + 1])
+    close = matching_paren(content, opened)
+    if callee is None or close is None or close < change.after_end:
+        return []  # in a parenthesized group or a tuple inside the call, or not closed
+    # The changed call, read as a header is: call_candidates leaves its own span out.
+    call = Header(name, callee.start(), close + 1, bool(receiver))
+    calls = call_candidates(index, change, call, occurrences_of(name), ARGUMENT_CALL_SCORE)
+    return [replace(c, kind=SIMILAR) for c in calls]  # a call like the one changed
+
+
+def _unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:
+    """The parenthesis of the argument list that ``end`` is in: the innermost bracket opened
+    before it and not closed by then, or the one before an object argument's brace
+    (`f({a, `); None in a list, an index or a block."""
+    depth = 0
+    for i in range(end - 1, max(-1, end - 1 - lookback), -1):
+        c = text[i]
+        if c in ")]}":
+            depth += 1
+        elif c in "([{" and depth:
+            depth -= 1
+        elif c == "(":
+            return i
+        elif c == "{" and text[:i].rstrip().endswith("("):
+            return len(text[:i].rstrip()) - 1
+        elif c in "[{":
+            return None
+    return None

@@ -1,16 +1,16 @@
 """Where the next edit goes after the user's last ones, without the model: the other
 occurrences of a renamed identifier (each with its edit), the calls of a function whose
-signature changed, and places like the one just changed (for the model to rewrite, or with
-the user's edit repeated when even its surroundings match). A change over several lines is
-also read line by line (a parameter added and used in one burst of typing: the signature's
-line is what the calls repeat). The decisions are the domain's
-(next_edit_locations, next_edit_patterns, next_edit_similar); this reads the document.
+signature changed or one call of which gained or lost an argument, and places like the one
+just changed (for the model to rewrite, or with the user's edit repeated when even its
+surroundings match). A change over several lines is also read line by line (a parameter
+added and used in one burst of typing: the signature's line is what the calls repeat). The
+decisions are the domain's (next_edit_locations, next_edit_patterns, next_edit_similar,
+next_edit_signatures); this reads the document.
 
 Strict on purpose: most changes are made in one place, and a wrong suggestion costs more
-than none. On 6,884 files changed by the last 300 commits of 18 projects (the first change
-given, the rest to find), 97 % of the one-place changes got nothing, and 68 % of the changes
-repeated elsewhere in the file got a candidate where the next one was (59 % the exact edit).
-"""
+than none. On the file changes of the last 300 commits of 17 projects (the first hunk
+given), 91 % of the 306 one-place changes get nothing; of the 1,837 changes of several hunks
+(most of them not one change repeated), 20 % get a candidate on another of their hunks."""
 
 from __future__ import annotations
 
@@ -44,9 +44,11 @@ from codesaga.domain.next_edit_patterns import (
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
     adds_optional_parameter,
+    argument_candidates,
     call_candidates,
     calls_must_change,
     declaration_candidates,
+    removed_parameters,
 )
 from codesaga.domain.next_edit_similar import (
     context_repeats,
@@ -196,7 +198,9 @@ def _places(
             candidates += _renames(index, change, rename, site, names)
     header = names.header_at(change.start, change.after_end)
     if header is not None and calls_must_change(change, header, rename):
-        candidates += call_candidates(index, change, header, names.occurrences(header.name))
+        removal = removed_parameters(change, header, rename)
+        calls = names.occurrences(header.name)
+        candidates += call_candidates(index, change, header, calls, removal=removal)
     elif header is not None and adds_optional_parameter(change, header, rename):
         calls = names.occurrences(header.name)
         candidates += call_candidates(index, change, header, calls, OPTIONAL_CALL_SCORE)
@@ -204,6 +208,7 @@ def _places(
         if header is None:  # a parameter added to one function is rarely added to its likes
             candidates += similar_candidates(index, change)
             candidates += similar_blocks(index, change)
+            candidates += argument_candidates(index, change, names.occurrences)
         candidates += repeated_candidates(index, change)
         candidates += context_repeats(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):

@@ -717,3 +717,83 @@ def test_a_symbol_put_in_between_names_is_put_in_where_the_same_names_stand() ->
     # between numbers and symbols only, a symbol is too often right in one place only
     numbers = "data = [1, 2, 3, 1, 2, 3]\n"
     assert _ask(numbers, numbers.replace("[1, 2", "[1, -2"), "python")[1] == []
+
+
+CALLS = """def sync(client, paths):
+    for path in paths:
+        client.upload(path, overwrite=True)
+    print(len(paths), "synced")
+    client.notify({"count": len(paths), "mode": "sync"})
+
+
+def restore(client, archive, name):
+    target = archive.extract(name)
+    client.upload(os.path.join(target, name + ".bak"), overwrite=False)
+    print(target, "restored")
+    client.notify({"count": 1, "mode": "restore"})
+"""
+
+
+def test_an_argument_added_to_one_call_points_the_model_at_the_other_calls() -> None:
+    after = CALLS.replace(
+        "client.upload(path, overwrite=True)", "client.upload(path, overwrite=True, retries=3)"
+    )
+    content, found = _ask(CALLS, after, "python")
+    lines = content.split("\n")
+    assert [(c.kind, c.edit, lines[c.span.start_line - 1].strip()) for c in found] == [
+        (SIMILAR, None, 'client.upload(os.path.join(target, name + ".bak"), overwrite=False)')
+    ]
+    # An object argument's key too; typed in TypeScript
+    ts = "function a(api) {\n  api.send({ id: 1, tag: 'a' });\n}\n\n" + "\n" * 30
+    ts += "function b(api, user) {\n  api.send({ id: user.id, at: Date.now() });\n}\n"
+    after = ts.replace("tag: 'a' }", "tag: 'a', retry: true }")
+    content, found = _ask(ts, after, "typescript")
+    assert [content.split("\n")[c.span.start_line - 1].strip() for c in found] == [
+        "api.send({ id: user.id, at: Date.now() });"
+    ]
+
+
+def test_a_call_changed_without_an_argument_more_or_less_points_nowhere() -> None:
+    changes = [
+        CALLS.replace('print(target, "restored")', 'print(target, "restored", sep="")'),
+        CALLS.replace('"mode": "sync"', '"mode": "sync, all"'),  # a comma in a string
+        CALLS.replace('"synced")', '"synced", ", ".join(paths))'),  # in a builtin's call
+    ]
+    for after in changes:
+        assert _ask(CALLS, after, "python")[1] == [], after
+    go = "func f(n int) {\n\tm := make(map[string]int)\n\ts := make([]int, 0)\n}\n"
+    assert _ask(go, go.replace("int)\n\ts", "int, n)\n\ts"), "go")[1] == []  # a builtin's
+    js = "t.deepEqual(keys, [\n\t'a',\n\t'b',\n]);\nt.deepEqual(other, ['c']);\n"
+    assert _ask(js, js.replace("\t'b',\n", ""), "javascript")[1] == []  # an item of a list
+
+
+def test_a_parameter_removed_is_removed_from_the_calls_arguments() -> None:
+    go = GO + "\nfunc log(s *Store, level int, template string, args ...any) {}\n\n"
+    go += (
+        'func warn(s *Store) {\n\tlog(s, 2, "", "late")\n\tlog(\n\t\ts,\n\t\t3,\n\t\t"",\n\t)\n}\n'
+    )
+    after = go.replace("level int, template string, args", "level int, args")
+    content, found = _ask(go, after, "go")
+    assert all(c.kind == SIGNATURE and c.edit is not None for c in found)
+    assert _applied(content, found).endswith(
+        'func warn(s *Store) {\n\tlog(s, 2, "late")\n\tlog(\n\t\ts,\n\t\t3,\n\t)\n}\n'
+    )
+    # Python: by position, or by name wherever it stands; the first argument, in TypeScript
+    py = "def send(host, port, data):\n    pass\n\n\nsend(h, 80, b'x')\nsend(h, data=b'', port=1)\n"
+    content, found = _ask(
+        py, py.replace("def send(host, port, data)", "def send(host, data)"), "py"
+    )
+    assert _applied(content, found).endswith("send(h, b'x')\nsend(h, data=b'')\n")
+    ts = "function put(key: string, value: number) {}\n\nput('a, b', 1);\nput(\n  k,\n  2,\n);\n"
+    content, found = _ask(ts, ts.replace("key: string, value", "value"), "typescript")
+    assert _applied(content, found).endswith("put(1);\nput(\n  2,\n);\n")
+
+
+def test_a_parameter_removed_where_a_call_spreads_its_arguments_is_the_models() -> None:
+    py = "def send(host, port, data):\n    pass\n\n\nsend(*address, b'x')\n"
+    _, found = _ask(py, py.replace("send(host, port, data)", "send(host, data)"), "py")
+    assert [(c.kind, c.edit) for c in found] == [(SIGNATURE, None)]
+    # An optional parameter before it: a call may have left that one out
+    py = py.replace("port, data", "port=80, data=None").replace("*address, b'x'", "h, 81")
+    _, found = _ask(py, py.replace("host, port=80, data=None", "host, data=None"), "py")
+    assert [(c.kind, c.edit) for c in found] == [(SIGNATURE, None)]
