@@ -121,6 +121,32 @@ def _parameter_lists(
     return None if old is None or new is None else (old, new)
 
 
+def _positional_lists(
+    change: Change, header: Header, rename: Rename | None
+) -> tuple[list[Parameter], list[Parameter]] | None:
+    """As ``_parameter_lists``, when the parameters it leaves out (`self`, `cls`, a bare `*`)
+    stayed as they were, so that the lists' positions are the calls' (`cls` renamed `mcs`
+    is no parameter added), and no parameter is unnamed (Go's `_`)."""
+    found = _parameter_lists(change, header, rename)
+    if found is None or any(p.name == "_" for p in found[0] + found[1]):
+        return None
+    before, after = _header_texts(change, header)
+    names = [header.name] + ([rename.old] if rename is not None else [])
+    old = next((n for name in names if (n := _piece_count(before, name)) is not None), None)
+    new = _piece_count(after, header.name)
+    if old is None or new is None or old - len(found[0]) != new - len(found[1]):
+        return None
+    return found
+
+
+def _piece_count(header: str, name: str) -> int | None:
+    found = _opening(header, name)
+    close = matching_paren(header, found.end() - 1) if found is not None else None
+    if found is None or close is None:
+        return None
+    return len(_top_level_split(header[found.end() : close]))
+
+
 def _header_texts(change: Change, header: Header) -> tuple[str, str]:
     """``header``'s text before the change and now."""
     shift = change.after_end - change.before_end
@@ -176,7 +202,7 @@ class Removal:
 def removed_parameters(change: Change, header: Header, rename: Rename | None) -> Removal | None:
     """What the change to ``header`` took out of its parameters, when that is all it did and
     the calls' arguments for them can be told by position."""
-    found = _parameter_lists(change, header, rename)
+    found = _positional_lists(change, header, rename)
     if found is None:
         return None
     old, new = found
@@ -189,6 +215,74 @@ def removed_parameters(change: Change, header: Header, rename: Rename | None) ->
     if any(p.optional for p in old[: at[-1] + 1]):
         return None  # a call may leave one out: its arguments' positions tell nothing
     return Removal(at, tuple(old_names[i] for i in at))
+
+
+@dataclass(frozen=True)
+class Addition:
+    """Required parameters put into a signature and nothing else changed, all those before
+    them required too: a call passes them at these positions."""
+
+    at: tuple[int, ...]  # among the new parameters
+    names: tuple[str, ...]
+
+
+def added_parameters(change: Change, header: Header, rename: Rename | None) -> Addition | None:
+    """What the change to ``header`` put into its parameters, when that is all it did and
+    the calls' arguments for them can be placed by position."""
+    found = _positional_lists(change, header, rename)
+    if found is None:
+        return None
+    old, new = found
+    old_names, new_names = [p.name for p in old], [p.name for p in new]
+    if len(set(new_names)) < len(new_names) or len(new_names) == len(old_names):
+        return None
+    if [n for n in new_names if n in old_names] != old_names:
+        return None  # one removed or moved too
+    at = tuple(i for i, n in enumerate(new_names) if n not in old_names)
+    if any(p.optional for p in new[: at[-1] + 1]):
+        return None
+    return Addition(at, tuple(new_names[i] for i in at))
+
+
+def addition_edit(content: str, opened: int, close: int, addition: Addition) -> TextEdit | None:
+    """The call whose argument list is ``content[opened + 1 : close]`` passing each added
+    parameter's own name at its place (the caller has a variable of that name: see
+    call_candidates); None when the places cannot be told (a spread or a keyword before one,
+    too few arguments)."""
+    pieces = _raw_arguments(content[opened + 1 : close])
+    if len(pieces) == 1 and not pieces[0].strip():
+        pieces = []  # `f()`
+    for at, name in zip(addition.at, addition.names, strict=True):
+        passed = [p for p in pieces if p.strip()]
+        if at > len(passed) or any(_SPREAD.match(p) or _KEYWORD.match(p) for p in passed[:at]):
+            return None
+        pieces = _inserted(pieces, at, name)
+    return narrowed_edit(content, opened + 1, close, ",".join(pieces))
+
+
+def _inserted(pieces: list[str], at: int, name: str) -> list[str]:
+    """Arguments ``pieces`` with ``name`` put in at ``at``, laid out like its neighbours:
+    on a line of its own in a call that has one argument per line."""
+    if at < len(pieces) and pieces[at].strip():  # before an argument
+        lead = _lead(pieces[at])
+        if "\n" in lead:
+            return [*pieces[:at], lead + name, *pieces[at:]]
+        if at == 0:  # `f(a` becomes `f(name, a`
+            return [lead + name, " " + pieces[0].lstrip(), *pieces[1:]]
+        return [*pieces[:at], " " + name, *pieces[at:]]
+    if at == 0:
+        return [name, *pieces]
+    # After the last argument: before a trailing comma's blank piece, or taking the last
+    # one's space before the parenthesis
+    last = pieces[at - 1]
+    tail = "" if at < len(pieces) else last[len(last.rstrip()) :]
+    lead = _lead(last)
+    added = (lead if "\n" in lead else " ") + name + tail
+    return [*pieces[: at - 1], last[: len(last) - len(tail)], added, *pieces[at:]]
+
+
+def _lead(piece: str) -> str:
+    return piece[: len(piece) - len(piece.lstrip())]
 
 
 def removal_edit(content: str, opened: int, close: int, removal: Removal) -> TextEdit | None:
@@ -246,11 +340,14 @@ def call_candidates(
     occurrences: Sequence[Occurrence],
     base: float = CALL_SCORE,
     removal: Removal | None = None,
+    addition: tuple[Addition, Callable[[str, Occurrence], bool]] | None = None,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
     what the user already edited: each for the model to rewrite, nearest first, scored from
     ``base`` (lower when they may stay as they are); with its edit when ``removal`` says
-    which arguments go."""
+    which arguments go, or ``addition`` which come, and its test says the caller has a
+    variable of each one's name (`ctx` added: a call where `ctx` is a parameter or local
+    passes it)."""
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
@@ -272,6 +369,10 @@ def call_candidates(
         edit = None
         if removal is not None and close is not None:
             edit = removal_edit(content, opened.end() - 1, close, removal)
+        if addition is not None and close is not None:
+            added, bound = addition
+            if all(bound(name, o) for name in added.names):
+                edit = addition_edit(content, opened.end() - 1, close, added)
         span = index.span(o.start, end) if edit is None else edit.span
         candidates.append(Candidate(span, SIGNATURE, score, edit, None))
     return candidates

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.languages import detect_language, language_by_name
@@ -43,6 +44,7 @@ from codesaga.domain.next_edit_patterns import (
 )
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
+    added_parameters,
     adds_optional_parameter,
     argument_candidates,
     call_candidates,
@@ -199,8 +201,12 @@ def _places(
     header = names.header_at(change.start, change.after_end)
     if header is not None and calls_must_change(change, header, rename):
         removal = removed_parameters(change, header, rename)
+        added = added_parameters(change, header, rename)
+        addition = None if added is None else (added, partial(_bound_at, names))
         calls = names.occurrences(header.name)
-        candidates += call_candidates(index, change, header, calls, removal=removal)
+        candidates += call_candidates(
+            index, change, header, calls, removal=removal, addition=addition
+        )
     elif header is not None and adds_optional_parameter(change, header, rename):
         calls = names.occurrences(header.name)
         candidates += call_candidates(index, change, header, calls, OPTIONAL_CALL_SCORE)
@@ -216,6 +222,16 @@ def _places(
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
     return candidates, False
+
+
+def _bound_at(names: Names, name: str, call: Occurrence) -> bool:
+    """Is ``name`` a parameter or a local of the function ``call`` stands in, bound before
+    it?"""
+    inner = call.functions[:1]
+    return bool(inner) and any(
+        o.role in (PARAMETER, LOCAL) and o.functions[:1] == inner and o.start < call.start
+        for o in names.occurrences(name)
+    )
 
 
 def _word_in_text(change: Change, names: Names) -> bool:

@@ -797,3 +797,31 @@ def test_a_parameter_removed_where_a_call_spreads_its_arguments_is_the_models() 
     py = py.replace("port, data", "port=80, data=None").replace("*address, b'x'", "h, 81")
     _, found = _ask(py, py.replace("host, port=80, data=None", "host, data=None"), "py")
     assert [(c.kind, c.edit) for c in found] == [(SIGNATURE, None)]
+
+
+def test_a_parameter_added_is_passed_where_the_caller_has_a_variable_of_its_name() -> None:
+    go = (
+        "package p\n\nfunc get(key string) int { return 0 }\n\n"
+        "func handle(ctx context.Context, key string) int {\n\treturn get(key)\n}\n\n"
+        'func main() {\n\tget("a")\n}\n'
+    )
+    after = go.replace("func get(key string)", "func get(ctx context.Context, key string)")
+    content, found = _ask(go, after, "go")
+    lines = content.split("\n")
+    assert [(c.kind, c.edit is not None, lines[c.span.start_line - 1]) for c in found] == [
+        (SIGNATURE, True, "\treturn get(key)"),  # ctx is handle's parameter: passed
+        (SIGNATURE, False, '\tget("a")'),  # main has none: the model's
+    ]
+    assert "\treturn get(ctx, key)\n" in _applied(content, found)
+    py = "def run(job):\n    pass\n\n\ndef loop(jobs, log):\n    for job in jobs:\n"
+    py += "        run(\n            job,\n        )\n"
+    after = py.replace("def run(job)", "def run(job, log)")
+    content, found = _ask(py, after, "python")
+    assert _applied(content, found).endswith(
+        "run(\n            job,\n            log,\n        )\n"
+    )
+    # `cls` renamed `mcs` adds no parameter: nothing is passed for it
+    py = "class M(type):\n    def make(cls, a):\n        pass\n\n    def go(self, mcs):\n"
+    py += "        self.make(1)\n"
+    after = py.replace("def make(cls, a)", "def make(mcs, a)")
+    assert [c.edit for c in _ask(py, after, "python")[1] if c.edit is not None] == []
