@@ -198,6 +198,10 @@ def _places(
             return renamed, True
         if _declares(site) and "\n" not in change.removed + change.inserted:
             candidates += _renames(index, change, rename, site, names)
+    elif rename is not None and rename.alone and _defines(names, rename.new):
+        # A word in a comment or string made the name of a definition (a doc comment fixed
+        # to name the function below it): a correction, made where it was wrong.
+        return [], True
     header = names.header_at(change.start, change.after_end)
     if header is not None and calls_must_change(change, header, rename):
         removal = removed_parameters(change, header, rename)
@@ -232,6 +236,11 @@ def _bound_at(names: Names, name: str, call: Occurrence) -> bool:
         o.role in (PARAMETER, LOCAL) and o.functions[:1] == inner and o.start < call.start
         for o in names.occurrences(name)
     )
+
+
+def _defines(names: Names, name: str) -> bool:
+    """Does the code define ``name`` (a function, type, class or member)?"""
+    return any(o.role in (DEFINITION, MEMBER_DEFINITION) for o in names.occurrences(name))
 
 
 def _word_in_text(change: Change, names: Names) -> bool:

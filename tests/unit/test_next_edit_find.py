@@ -825,3 +825,17 @@ def test_a_parameter_added_is_passed_where_the_caller_has_a_variable_of_its_name
     py += "        self.make(1)\n"
     after = py.replace("def make(cls, a)", "def make(mcs, a)")
     assert [c.edit for c in _ask(py, after, "python")[1] if c.edit is not None] == []
+
+
+def test_a_comment_corrected_to_name_a_definition_is_not_repeated() -> None:
+    go = (
+        "package p\n\n// GetName returns the name.\nfunc (e *A) GetName() string { return e.n }\n\n"
+        "// GetName returns the flag.\nfunc (e *B) GetFlag() string { return e.f }\n"
+    )
+    after = go.replace("// GetName returns the flag", "// GetFlag returns the flag")
+    assert _ask(go, after, "go")[1] == []
+    # A word made a parameter's name is no definition: repeated where the word stands
+    py = 'def create(username):\n    """Create USERNAME."""\n\n\ndef delete(username):\n'
+    py += '    """Delete USERNAME."""\n'
+    content, found = _ask(py, py.replace("Create USERNAME", "Create username"), "python")
+    assert _applied(content, found).endswith('"""Delete username."""\n')
