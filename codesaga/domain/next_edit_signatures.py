@@ -6,7 +6,7 @@ call that gained or lost an argument: the other calls of its function."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from codesaga.domain.edits import TextEdit, narrowed_edit
@@ -93,21 +93,30 @@ def _top_level_split(text: str) -> list[str]:
 
 def matching_paren(text: str, open_at: int, limit: int = 20_000) -> int | None:
     """The index of the bracket closing the one at ``open_at`` (quotes skipped roughly)."""
+    for i, c, depth in _code(text, open_at, min(len(text), open_at + limit)):
+        if depth == 0 and c in ")]}":
+            return i
+    return None
+
+
+def _code(text: str, start: int, stop: int) -> Iterator[tuple[int, str, int]]:
+    """The characters of ``text[start:stop]`` outside quotes (skipped roughly), each with its
+    index and the depth of brackets after it."""
     depth, quote = 0, ""
-    for i in range(open_at, min(len(text), open_at + limit)):
+    for i in range(start, stop):
         c = text[i]
         if quote:
             if c == quote and text[i - 1] != "\\":
                 quote = ""
-        elif c in "\"'`":
+            continue
+        if c in "\"'`":
             quote = c
-        elif c in "([{":
+            continue
+        if c in "([{":
             depth += 1
         elif c in ")]}":
             depth -= 1
-            if depth == 0:
-                return i
-    return None
+        yield i, c, depth
 
 
 def _parameter_lists(
@@ -191,60 +200,44 @@ OPTIONAL_CALL_SCORE = 0.46  # a call that may pass a new optional parameter
 
 
 @dataclass(frozen=True)
-class Removal:
-    """Parameters taken out of a signature and nothing else changed, all of them and those
-    before them required: a call passes them at these positions, or by name."""
+class Places:
+    """Parameters taken out of a signature or put into it and nothing else changed, they
+    and those before them required: a call passes them at these positions (or by name)."""
 
-    at: tuple[int, ...]  # among the old parameters
+    at: tuple[int, ...]  # among the parameters that have them (the old ones, or the new)
     names: tuple[str, ...]
 
 
-def removed_parameters(change: Change, header: Header, rename: Rename | None) -> Removal | None:
+def removed_parameters(change: Change, header: Header, rename: Rename | None) -> Places | None:
     """What the change to ``header`` took out of its parameters, when that is all it did and
     the calls' arguments for them can be told by position."""
     found = _positional_lists(change, header, rename)
-    if found is None:
-        return None
-    old, new = found
-    old_names, new_names = [p.name for p in old], [p.name for p in new]
-    if len(set(old_names)) < len(old_names) or len(new_names) == len(old_names):
-        return None
-    if [n for n in old_names if n in new_names] != new_names:
-        return None  # one added or moved too
-    at = tuple(i for i, n in enumerate(old_names) if n not in new_names)
-    if any(p.optional for p in old[: at[-1] + 1]):
-        return None  # a call may leave one out: its arguments' positions tell nothing
-    return Removal(at, tuple(old_names[i] for i in at))
+    return None if found is None else _extra(*found)
 
 
-@dataclass(frozen=True)
-class Addition:
-    """Required parameters put into a signature and nothing else changed, all those before
-    them required too: a call passes them at these positions."""
-
-    at: tuple[int, ...]  # among the new parameters
-    names: tuple[str, ...]
-
-
-def added_parameters(change: Change, header: Header, rename: Rename | None) -> Addition | None:
+def added_parameters(change: Change, header: Header, rename: Rename | None) -> Places | None:
     """What the change to ``header`` put into its parameters, when that is all it did and
     the calls' arguments for them can be placed by position."""
     found = _positional_lists(change, header, rename)
-    if found is None:
-        return None
-    old, new = found
-    old_names, new_names = [p.name for p in old], [p.name for p in new]
-    if len(set(new_names)) < len(new_names) or len(new_names) == len(old_names):
-        return None
-    if [n for n in new_names if n in old_names] != old_names:
-        return None  # one removed or moved too
-    at = tuple(i for i, n in enumerate(new_names) if n not in old_names)
-    if any(p.optional for p in new[: at[-1] + 1]):
-        return None
-    return Addition(at, tuple(new_names[i] for i in at))
+    return None if found is None else _extra(found[1], found[0])
 
 
-def addition_edit(content: str, opened: int, close: int, addition: Addition) -> TextEdit | None:
+def _extra(longer: list[Parameter], shorter: list[Parameter]) -> Places | None:
+    """The parameters of ``longer`` that ``shorter`` is without, when that is all they
+    differ in (none moved or renamed) and they and those before them are required (a call
+    that may leave one out says nothing by its arguments' positions)."""
+    long_names, short_names = [p.name for p in longer], [p.name for p in shorter]
+    if len(set(long_names)) < len(long_names) or len(long_names) == len(short_names):
+        return None
+    if [n for n in long_names if n in short_names] != short_names:
+        return None
+    at = tuple(i for i, n in enumerate(long_names) if n not in short_names)
+    if any(p.optional for p in longer[: at[-1] + 1]):
+        return None
+    return Places(at, tuple(long_names[i] for i in at))
+
+
+def addition_edit(content: str, opened: int, close: int, addition: Places) -> TextEdit | None:
     """The call whose argument list is ``content[opened + 1 : close]`` passing each added
     parameter's own name at its place (the caller has a variable of that name: see
     call_candidates); None when the places cannot be told (a spread or a keyword before one,
@@ -285,7 +278,7 @@ def _lead(piece: str) -> str:
     return piece[: len(piece) - len(piece.lstrip())]
 
 
-def removal_edit(content: str, opened: int, close: int, removal: Removal) -> TextEdit | None:
+def removal_edit(content: str, opened: int, close: int, removal: Places) -> TextEdit | None:
     """The call whose argument list is ``content[opened + 1 : close]`` without the arguments
     of the removed parameters; None when they cannot be told (a spread before them, a
     keyword in their place, too few arguments)."""
@@ -316,18 +309,9 @@ _KEYWORD = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)")
 def _raw_arguments(text: str) -> list[str]:
     """``text`` split at its top-level commas, each piece as it stands (a trailing comma
     leaves a blank last piece); brackets and quotes are skipped roughly."""
-    pieces, depth, start, quote = [], 0, 0, ""
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote and text[i - 1] != "\\":
-                quote = ""
-        elif c in "\"'`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
+    pieces, start = [], 0
+    for i, c, depth in _code(text, 0, len(text)):
+        if c == "," and depth == 0:
             pieces.append(text[start:i])
             start = i + 1
     return [*pieces, text[start:]]
@@ -339,8 +323,8 @@ def call_candidates(
     header: Header,
     occurrences: Sequence[Occurrence],
     base: float = CALL_SCORE,
-    removal: Removal | None = None,
-    addition: tuple[Addition, Callable[[str, Occurrence], bool]] | None = None,
+    removal: Places | None = None,
+    addition: tuple[Places, Callable[[str, Occurrence], bool]] | None = None,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
     what the user already edited: each for the model to rewrite, nearest first, scored from
