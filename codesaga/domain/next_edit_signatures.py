@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from codesaga.domain.edits import TextEdit, narrowed_edit
 from codesaga.domain.next_edit_locations import (
@@ -28,6 +29,8 @@ from codesaga.domain.next_edit_patterns import (
     Rename,
 )
 from codesaga.domain.symbol_refs import call_at_cursor
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,14 +57,11 @@ _MODIFIERS = re.compile(r"^(?:(?:public|private|protected|readonly|override)\s+)
 
 def parameters(header: str, name: str) -> list[Parameter] | None:
     """The parameters in the parentheses after ``name`` in ``header``; None when not found."""
-    found = _opening(header, name)
-    if found is None:
-        return None
-    close = matching_paren(header, found.end() - 1)
-    if close is None:
+    pieces = _pieces(header, name)
+    if pieces is None:
         return None
     found_params = []
-    for piece in _top_level_split(header[found.end() : close]):
+    for piece in pieces:
         piece = _MODIFIERS.sub("", piece.strip())
         optional = piece.startswith(("*", "...")) or bool(
             re.search(r"=|^[\w$]+\s*\?|\.\.\.", piece)
@@ -71,6 +71,15 @@ def parameters(header: str, name: str) -> list[Parameter] | None:
             continue
         found_params.append(Parameter(word.group(), optional))
     return found_params
+
+
+def _pieces(header: str, name: str) -> list[str] | None:
+    """What stands between the commas of the parentheses after ``name`` in ``header``."""
+    found = _opening(header, name)
+    close = matching_paren(header, found.end() - 1) if found is not None else None
+    if found is None or close is None:
+        return None
+    return _top_level_split(header[found.end() : close])
 
 
 def _opening(header: str, name: str) -> re.Match[str] | None:
@@ -123,11 +132,7 @@ def _parameter_lists(
     change: Change, header: Header, rename: Rename | None
 ) -> tuple[list[Parameter], list[Parameter]] | None:
     """``header``'s parameters before the change and after it; None when not found."""
-    before, after = _header_texts(change, header)
-    names = [header.name] + ([rename.old] if rename is not None else [])
-    old = next((p for n in names if (p := parameters(before, n)) is not None), None)
-    new = parameters(after, header.name)
-    return None if old is None or new is None else (old, new)
+    return _before_and_after(change, header, rename, parameters)
 
 
 def _positional_lists(
@@ -139,21 +144,22 @@ def _positional_lists(
     found = _parameter_lists(change, header, rename)
     if found is None or any(p.name == "_" for p in found[0] + found[1]):
         return None
-    before, after = _header_texts(change, header)
-    names = [header.name] + ([rename.old] if rename is not None else [])
-    old = next((n for name in names if (n := _piece_count(before, name)) is not None), None)
-    new = _piece_count(after, header.name)
-    if old is None or new is None or old - len(found[0]) != new - len(found[1]):
+    pieces = _before_and_after(change, header, rename, _pieces)
+    if pieces is None or len(pieces[0]) - len(found[0]) != len(pieces[1]) - len(found[1]):
         return None
     return found
 
 
-def _piece_count(header: str, name: str) -> int | None:
-    found = _opening(header, name)
-    close = matching_paren(header, found.end() - 1) if found is not None else None
-    if found is None or close is None:
-        return None
-    return len(_top_level_split(header[found.end() : close]))
+def _before_and_after(
+    change: Change, header: Header, rename: Rename | None, read: Callable[[str, str], T | None]
+) -> tuple[T, T] | None:
+    """What ``read`` finds in ``header``'s text before the change (under its old name, if
+    the change renamed it) and now; None when it finds nothing in either."""
+    before, after = _header_texts(change, header)
+    names = [header.name] + ([rename.old] if rename is not None else [])
+    old = next((found for n in names if (found := read(before, n)) is not None), None)
+    new = read(after, header.name)
+    return None if old is None or new is None else (old, new)
 
 
 def _header_texts(change: Change, header: Header) -> tuple[str, str]:
@@ -208,18 +214,16 @@ class Places:
     names: tuple[str, ...]
 
 
-def removed_parameters(change: Change, header: Header, rename: Rename | None) -> Places | None:
-    """What the change to ``header`` took out of its parameters, when that is all it did and
-    the calls' arguments for them can be told by position."""
+def parameter_places(
+    change: Change, header: Header, rename: Rename | None
+) -> tuple[Places | None, Places | None]:
+    """What the change to ``header`` took out of its parameters, and what it put in, when
+    that is all it did and the calls' arguments for them can be told by position."""
     found = _positional_lists(change, header, rename)
-    return None if found is None else _extra(*found)
-
-
-def added_parameters(change: Change, header: Header, rename: Rename | None) -> Places | None:
-    """What the change to ``header`` put into its parameters, when that is all it did and
-    the calls' arguments for them can be placed by position."""
-    found = _positional_lists(change, header, rename)
-    return None if found is None else _extra(found[1], found[0])
+    if found is None:
+        return None, None
+    old, new = found
+    return _extra(old, new), _extra(new, old)
 
 
 def _extra(longer: list[Parameter], shorter: list[Parameter]) -> Places | None:
@@ -297,7 +301,7 @@ def removal_edit(content: str, opened: int, close: int, removal: Places) -> Text
         gone.add(at)
     kept = [p for i, p in enumerate(pieces) if i not in gone]
     if kept and 0 in gone:  # the new first argument sits where the old one did
-        kept[0] = pieces[0][: len(pieces[0]) - len(pieces[0].lstrip())] + kept[0].lstrip()
+        kept[0] = _lead(pieces[0]) + kept[0].lstrip()
     text = ",".join(kept) if any(p.strip() for p in kept) else ""
     return narrowed_edit(content, opened + 1, close, text)
 

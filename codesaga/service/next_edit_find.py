@@ -44,13 +44,12 @@ from codesaga.domain.next_edit_patterns import (
 )
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
-    added_parameters,
     adds_optional_parameter,
     argument_candidates,
     call_candidates,
     calls_must_change,
     declaration_candidates,
-    removed_parameters,
+    parameter_places,
 )
 from codesaga.domain.next_edit_similar import (
     context_repeats,
@@ -204,8 +203,7 @@ def _places(
         return [], True
     header = names.header_at(change.start, change.after_end)
     if header is not None and calls_must_change(change, header, rename):
-        removal = removed_parameters(change, header, rename)
-        added = added_parameters(change, header, rename)
+        removal, added = parameter_places(change, header, rename)
         addition = None if added is None else (added, partial(_bound_at, names))
         calls = names.occurrences(header.name)
         candidates += call_candidates(
