@@ -25,8 +25,9 @@ sends. (``--peer llama-cpp-python`` instead sends our own FIM prompt to llama-cp
 server: the same library as ours.) CodeSaga is its daemon's ``complete`` over the WebSocket.
 
 Per trace: p50 / p95 latency ratios (targets: p50 <= 0.15, p95 <= 0.3), the exact-match rate
-of the completed line (not below the peer's), and prompt tokens evaluated ÷ submitted
-(target <= 0.15).
+of the completed line (not below the peer's), and prompt tokens evaluated ÷ the prompt
+tokens the client submitted (target <= 0.15): what each side read, its reads ahead
+included, over one count of the text the client sent.
 
 Usage: python bench/completion_bench.py [--traces whole,clip-chars,...] [--every N]
 Needs qwen2.5-coder-0.5b installed (codesaga models pull qwen2.5-coder-0.5b).
@@ -241,6 +242,21 @@ class Side:
     ask: Callable[[Keystroke], str]
     opened: Callable[[Keystroke], None] = lambda stroke: None
     tokens: dict[str, int] = field(default_factory=lambda: {"submitted": 0, "evaluated": 0})
+
+
+def client_tokens(model: Path, strokes: list[Keystroke]) -> int:
+    """The prompt tokens a client submits over ``strokes``: each request's text as a plain
+    FIM prompt, tokenized by the model's own vocabulary. Both sides' evaluated tokens are
+    divided by this one count (the daemon's own "prompt_tokens" also counts its reads
+    ahead and short windows, which would flatter it)."""
+    from llama_cpp import Llama
+
+    vocab = Llama(model_path=str(model), vocab_only=True, verbose=False)
+    total = 0
+    for stroke in strokes:
+        text = QWEN.build(stroke.before, stroke.after, (), None)
+        total += len(vocab.tokenize(text.encode(), add_bos=False, special=True))
+    return total
 
 
 def replay(name: str, strokes: list[Keystroke], side: Side, pause: float = PAUSE) -> Run:
@@ -535,24 +551,28 @@ def main() -> None:
             for k in ("cache", "type-through", "in-flight", "model", "partial")
         )
         print(f"  codesaga answers: {answered}")
-        submitted = counts.get("prompt_tokens", 0)
-        ratio = counts.get("prompt_tokens_evaluated", 0) / submitted if submitted else 0.0
-        print(f"  codesaga prompt tokens evaluated / submitted: {ratio:.3f} (target <= 0.15)")
-        opened = counts.get("opened_prompt_tokens", 0)
-        if opened:
+        submitted = client_tokens(model_path, traces[name])
+        evaluated = counts.get("prompt_tokens_evaluated", 0)
+        print(
+            f"  codesaga prompt tokens evaluated / submitted by the client: "
+            f"{evaluated / submitted:.3f} (target <= 0.15; {evaluated} of {submitted})"
+        )
+        if counts.get("opened_prompt_tokens"):
             # A file the model has never seen is read once whatever the client does; with
-            # few requests per file that read alone is most of what the requests submit.
-            evaluated = counts.get("prompt_tokens_evaluated", 0)
+            # few requests per file that read alone is much of what the requests submit.
             rest = evaluated - counts.get("opened_prompt_tokens_evaluated", 0)
             print(
                 f"    without the reads when a file was opened (no request waited for them): "
-                f"{rest / max(1, submitted - opened):.3f}"
+                f"{rest / submitted:.3f}"
             )
         if peer is not None:
             prun, tokens = peer
-            if tokens["submitted"]:
-                pratio = tokens["evaluated"] / tokens["submitted"]
-                print(f"  peer prompt tokens evaluated / submitted: {pratio:.3f}")
+            pratio = tokens["evaluated"] / submitted
+            print(
+                f"  peer prompt tokens evaluated / submitted by the client: {pratio:.3f} "
+                f"({tokens['evaluated']} of {submitted}; by its own count of its prompts "
+                f"{tokens['submitted']})"
+            )
             print(
                 f"  ratios: p50 {run.p50 / prun.p50:.3f} (target <= 0.15), "
                 f"p95 {run.p(0.95) / prun.p(0.95):.3f} (target <= 0.3), "
