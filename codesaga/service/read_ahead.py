@@ -17,7 +17,7 @@ from codesaga.domain.fim import FimFormat
 from codesaga.engine.port import CancelToken, GenerationRequest
 from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.inflight import REPLACED, InFlight
-from codesaga.service.prompt_reads import PromptReads
+from codesaga.service.prompt_reads import CHARS_PER_TOKEN, PromptReads
 from codesaga.service.resolved_prompt import (
     ResolvedPrompt,
     document_slot,
@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 # asks again as soon as an answer comes leaves no idle time to read it in the background,
 # and answers from the short window see a few lines of the file: so the first four or so
 # requests in a file read it whole, each waiting a quarter of what the peer (which reads the
-# prompt on every request) waits each time.
+# prompt on every request) waits each time. What was read at idle priority since the last
+# such read (a warm-up when the file was opened, the read behind a short window) is part of
+# the next request's share: the schedule holds without making it wait for that again.
 LEAD_SHARE = 0.25
 # But no request reads first for longer than this many read budgets (on a slow machine a
 # quarter of the whole read is long), nor, when it set its own time budget (a deadline for
@@ -43,6 +45,7 @@ LEAD_SHARE = 0.25
 LEAD_BUDGETS = 2.0
 LEAD_DEADLINE_SHARE = 0.5
 MIN_LEAD = 0.05  # seconds: less than a step of reading
+IDLE_READS_KEPT = 64  # slots whose reading at idle priority is remembered for that
 
 
 class ReadAhead:
@@ -64,6 +67,10 @@ class ReadAhead:
         self._inflight = inflight
         self._reads = reads
         self._stats = stats
+        # Characters of each slot's prompt read at idle priority (an editor's warm-up, the
+        # read behind a short window) since a request last read first there: that reading
+        # took the turn of the next request's own share (see LEAD_SHARE).
+        self._idle_read: dict[str, int] = {}
 
     def short_window(
         self,
@@ -122,7 +129,9 @@ class ReadAhead:
         # A share of the whole read, not of what is left of it: a share of the rest would
         # leave a part unread after any number of requests.
         whole = reads.time_for(len(prompt.text))
-        lead = min(LEAD_SHARE * whole, cap) - reads.seconds(short.slot, short.text)
+        with self._lock:
+            idle = reads.time_for(self._idle_read.pop(prompt.slot, 0))
+        lead = min(LEAD_SHARE * whole, cap) - idle - reads.seconds(short.slot, short.text)
         if lead < MIN_LEAD:
             return False
         return self.read(
@@ -198,6 +207,12 @@ class ReadAhead:
             counted = f"{kind} cancelled" if cancelled else kind
             self._stats.count_prompt(doc, read, counted, opened=opened)
             self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
+            if seconds is None:
+                with self._lock:
+                    evaluated = int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
+                    self._idle_read[slot] = self._idle_read.pop(slot, 0) + evaluated
+                    while len(self._idle_read) > IDLE_READS_KEPT:
+                        del self._idle_read[next(iter(self._idle_read))]  # the oldest
             return not cancelled
         except CancelledError:
             self._stats.count(f"{kind} cancelled")

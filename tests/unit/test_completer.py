@@ -555,6 +555,7 @@ def after_a_short_window(
         completer.complete(at(LONG_BEFORE), LINE)
         wait_for(lambda: completer.stats().get("warm-ups") == 1)
     completer._reads.reading("complete:/w/geo.py", "")
+    completer._reader._idle_read.clear()
     del engine.history[:]
 
 
@@ -578,6 +579,28 @@ def test_over_its_budget_a_request_reads_part_of_its_whole_prompt_before_the_sho
     assert share - 0.05 < first.read_seconds <= share
     stats = completer.stats()
     assert stats["reads first cancelled"] == 1 and stats["short-window"] == 2
+
+
+def test_reading_at_idle_priority_takes_the_turn_of_the_next_requests_read_first(
+    make: Callable[..., Completer], engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor's warm-up (or the read behind a short window) that got through part of the
+    whole prompt before the request came: the request reads first that much less."""
+    completer = make()
+    completer._reads.speed = 500.0
+    after_a_short_window(completer, engine, monkeypatch)
+    prompt = completer._prompt(at(LONG_BEFORE + "1"), LINE, None, (), None)
+    idle_part = prompt.text[:600]  # 150 of the fake engine's tokens
+    completer._reader.read(prompt.doc, prompt.slot, idle_part, prompt.sources, None)
+    del engine.history[:]
+    engine.delay = 0.05
+    engine.enqueue("2")
+    assert completer.complete(at(LONG_BEFORE + "1"), LINE).text == "2"
+    first = engine.history[0]
+    assert first.max_tokens == 0 and first.read_seconds is not None
+    share = read_ahead.LEAD_SHARE * len(prompt.text) / CHARS_PER_TOKEN / 500
+    idle = 150 / 500  # seconds: what the idle read got through, at the speed estimated
+    assert share - idle - 0.05 < first.read_seconds <= share - idle
 
 
 def test_a_request_with_its_own_time_budget_reads_first_for_half_of_it_at_most(
