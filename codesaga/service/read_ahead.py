@@ -34,9 +34,10 @@ logger = logging.getLogger(__name__)
 # asks again as soon as an answer comes leaves no idle time to read it in the background,
 # and answers from the short window see a few lines of the file: so the first four or so
 # requests in a file read it whole, each waiting a quarter of what the peer (which reads the
-# prompt on every request) waits each time. What was read at idle priority since the last
-# such read (a warm-up when the file was opened, the read behind a short window) is part of
-# the next request's share: the schedule holds without making it wait for that again.
+# prompt on every request) waits each time. Reading first is for the typist who leaves no
+# idle time: what was read of the document at idle priority since the last such read (a
+# warm-up when the file was opened, its short window's included; the read behind a short
+# window) takes that much of the next request's turn, which waits that much less.
 LEAD_SHARE = 0.25
 # But no request reads first for longer than this many read budgets (on a slow machine a
 # quarter of the whole read is long), nor, when it set its own time budget (a deadline for
@@ -45,7 +46,7 @@ LEAD_SHARE = 0.25
 LEAD_BUDGETS = 2.0
 LEAD_DEADLINE_SHARE = 0.5
 MIN_LEAD = 0.05  # seconds: less than a step of reading
-IDLE_READS_KEPT = 64  # slots whose reading at idle priority is remembered for that
+IDLE_READS_KEPT = 64  # documents whose reading at idle priority is remembered for that
 
 
 class ReadAhead:
@@ -67,8 +68,8 @@ class ReadAhead:
         self._inflight = inflight
         self._reads = reads
         self._stats = stats
-        # Characters of each slot's prompt read at idle priority (an editor's warm-up, the
-        # read behind a short window) since a request last read first there: that reading
+        # Characters of each document's prompts read at idle priority (an editor's warm-up,
+        # the read behind a short window) since a request last read first in it: that reading
         # took the turn of the next request's own share (see LEAD_SHARE).
         self._idle_read: dict[str, int] = {}
 
@@ -130,7 +131,7 @@ class ReadAhead:
         # leave a part unread after any number of requests.
         whole = reads.time_for(len(prompt.text))
         with self._lock:
-            idle = reads.time_for(self._idle_read.pop(prompt.slot, 0))
+            idle = reads.time_for(self._idle_read.pop(prompt.doc, 0))
         lead = min(LEAD_SHARE * whole, cap) - idle - reads.seconds(short.slot, short.text)
         if lead < MIN_LEAD:
             return False
@@ -210,7 +211,7 @@ class ReadAhead:
             if seconds is None:
                 with self._lock:
                     evaluated = int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
-                    self._idle_read[slot] = self._idle_read.pop(slot, 0) + evaluated
+                    self._idle_read[doc] = self._idle_read.pop(doc, 0) + evaluated
                     while len(self._idle_read) > IDLE_READS_KEPT:
                         del self._idle_read[next(iter(self._idle_read))]  # the oldest
             return not cancelled

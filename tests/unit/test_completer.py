@@ -23,7 +23,7 @@ from codesaga.service import read_ahead
 from codesaga.service.completer import Completer, Completion
 from codesaga.service.engine_pool import EnginePool, ModelResolver
 from codesaga.service.prompt_reads import CHARS_PER_TOKEN
-from codesaga.service.resolved_prompt import window_limits
+from codesaga.service.resolved_prompt import short_slot, window_limits
 from codesaga.settings import Settings, load_settings
 from tests.ggufgen import write_gguf
 
@@ -581,17 +581,26 @@ def test_over_its_budget_a_request_reads_part_of_its_whole_prompt_before_the_sho
     assert stats["reads first cancelled"] == 1 and stats["short-window"] == 2
 
 
+@pytest.mark.parametrize("slot", ["whole", "short"])
 def test_reading_at_idle_priority_takes_the_turn_of_the_next_requests_read_first(
-    make: Callable[..., Completer], engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+    make: Callable[..., Completer],
+    engine: FakeEngine,
+    monkeypatch: pytest.MonkeyPatch,
+    slot: str,
 ) -> None:
-    """An editor's warm-up (or the read behind a short window) that got through part of the
-    whole prompt before the request came: the request reads first that much less."""
+    """An editor's warm-up (of the whole prompt, or of its short window when the file was
+    opened) or the read behind a short window got through part of a prompt of the document
+    before the request came: the request reads first that much less."""
     completer = make()
     completer._reads.speed = 500.0
     after_a_short_window(completer, engine, monkeypatch)
     prompt = completer._prompt(at(LONG_BEFORE + "1"), LINE, None, (), None)
-    idle_part = prompt.text[:600]  # 150 of the fake engine's tokens
-    completer._reader.read(prompt.doc, prompt.slot, idle_part, prompt.sources, None)
+    if slot == "whole":
+        completer._reader.read(prompt.doc, prompt.slot, prompt.text[:600], prompt.sources, None)
+    else:  # the start of the short window it holds, as a warm-up reads it
+        held = completer._reads._last[short_slot(prompt.doc)]
+        completer._reader.read(prompt.doc, short_slot(prompt.doc), held[:600], (), None)
+        completer._reads.reading(short_slot(prompt.doc), held)
     del engine.history[:]
     engine.delay = 0.05
     engine.enqueue("2")
@@ -599,7 +608,7 @@ def test_reading_at_idle_priority_takes_the_turn_of_the_next_requests_read_first
     first = engine.history[0]
     assert first.max_tokens == 0 and first.read_seconds is not None
     share = read_ahead.LEAD_SHARE * len(prompt.text) / CHARS_PER_TOKEN / 500
-    idle = 150 / 500  # seconds: what the idle read got through, at the speed estimated
+    idle = 150 / 500  # seconds: the 600 characters the idle read got through, estimated
     assert share - idle - 0.05 < first.read_seconds <= share - idle
 
 
