@@ -244,19 +244,20 @@ class Side:
     tokens: dict[str, int] = field(default_factory=lambda: {"submitted": 0, "evaluated": 0})
 
 
-def client_tokens(model: Path, strokes: list[Keystroke]) -> int:
-    """The prompt tokens a client submits over ``strokes``: each request's text as a plain
+def client_tokens(model: Path, traces: dict[str, list[Keystroke]]) -> dict[str, int]:
+    """The prompt tokens a client submits over each trace: each request's text as a plain
     FIM prompt, tokenized by the model's own vocabulary. Both sides' evaluated tokens are
     divided by this one count (the daemon's own "prompt_tokens" also counts its reads
     ahead and short windows, which would flatter it)."""
     from llama_cpp import Llama
 
     vocab = Llama(model_path=str(model), vocab_only=True, verbose=False)
-    total = 0
-    for stroke in strokes:
+
+    def tokens(stroke: Keystroke) -> int:
         text = QWEN.build(stroke.before, stroke.after, (), None)
-        total += len(vocab.tokenize(text.encode(), add_bos=False, special=True))
-    return total
+        return len(vocab.tokenize(text.encode(), add_bos=False, special=True))
+
+    return {name: sum(map(tokens, strokes)) for name, strokes in traces.items()}
 
 
 def replay(name: str, strokes: list[Keystroke], side: Side, pause: float = PAUSE) -> Run:
@@ -539,6 +540,7 @@ def main() -> None:
             ours[name] = (run, counts)
 
     print()
+    client = client_tokens(model_path, traces)
     for name, (run, counts) in ours.items():
         print(f"== {name} ({len(run.latencies)} requests)")
         peer = peer_runs.get(name)
@@ -551,7 +553,7 @@ def main() -> None:
             for k in ("cache", "type-through", "in-flight", "model", "partial")
         )
         print(f"  codesaga answers: {answered}")
-        submitted = client_tokens(model_path, traces[name])
+        submitted = client[name]
         evaluated = counts.get("prompt_tokens_evaluated", 0)
         print(
             f"  codesaga prompt tokens evaluated / submitted by the client: "
