@@ -27,6 +27,7 @@ MOST_FILES = 2  # files whose failing lines are shown
 PLACES_PER_FILE = 3
 MAX_FILE_BYTES = 256 * 1024  # a larger file named in the output is not shown
 LINES_BEFORE = 4  # shown above each failing line
+HEADER = "The code at the failing lines (marked >):"
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,17 @@ def failing_lines(output: str, read: Callable[[str], str | None]) -> str:
             shown.append(f"{path}:\n{fence(numbered, '')}")
     if not shown:
         return ""
-    return "The code at the failing lines (marked >):\n" + "\n".join(shown)
+    return f"{HEADER}\n" + "\n".join(shown)
+
+
+def unless_shown(problem: str, request: str) -> str:
+    """``problem`` (a check's message, which may end with ``failing_lines``' code) for a
+    retry of ``request``: the code left out when the request shows the same already (the
+    first error named the same test lines), so that the model does not read it twice."""
+    said, header, code = problem.partition(HEADER)
+    if header and f"{header}{code}".strip() in request:
+        return f"{said.rstrip()}\nThe failing lines are the ones shown above."
+    return problem
 
 
 def _numbered(lines: list[str], places: list[int]) -> str:

@@ -16,6 +16,7 @@ from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import RequestType
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.extract import extract_code, match_layout
+from codesaga.domain.failing_lines import unless_shown
 from codesaga.domain.prompts import Message, retry_messages
 from codesaga.domain.retry import FailedRewrite
 from codesaga.service.syntax import check_syntax, lost_names, require_parses
@@ -125,7 +126,8 @@ def _again(messages: list[Message], ctx: CodeContext, attempt: str, problem: str
     selection the model was shown (or in the file, when the selection is not found there)."""
     part = ctx.selection_in(attempt)
     before, after = (ctx.content, attempt) if part is None else (ctx.selected, part)
-    return retry_messages(messages, before, after, problem, ctx.path or "code")
+    shown = unless_shown(problem, messages[-1].content)
+    return retry_messages(messages, before, after, shown, ctx.path or "code")
 
 
 def _refuse_cut_off(result: TaskResult) -> None:

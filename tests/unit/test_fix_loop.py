@@ -285,6 +285,21 @@ def test_the_failing_tests_lines_reach_the_model_with_the_error_and_on_a_retry(
         assert "  3 | values = [2, 4]\n> 4 | assert calc.mean(values) == 3" in asked
         assert "def mean(values):\n    return sum(values) / (len(values) + 1)" in asked
     assert "| def mean" not in first[-1] + retry[-1]  # the file being fixed is shown once
+    # The retry's test output named the same lines as the first error: shown once, not twice.
+    assert retry[-1].count("> 4 | assert calc.mean(values) == 3") == 1
+    assert "The failing lines are the ones shown above." in retry[-1]
+
+
+def test_a_retry_shows_the_failing_lines_its_check_named_when_they_are_new() -> None:
+    from codesaga.domain.failing_lines import HEADER, unless_shown
+
+    first = f"Fix it.\n\n{HEADER}\nt.py:\n```\n> 4 | assert f(2) == 3\n```\n\nReply."
+    said = "With that code, `python t.py` fails (exit code 1):"
+    same = f"{said}\n{HEADER}\nt.py:\n```\n> 4 | assert f(2) == 3\n```"
+    other = f"{said}\n{HEADER}\nt.py:\n```\n> 7 | assert f(5) == 9\n```"
+    assert unless_shown(same, first) == f"{said}\nThe failing lines are the ones shown above."
+    assert unless_shown(other, first) == other
+    assert unless_shown(said, first) == said
 
 
 def test_a_fix_whose_first_answer_does_not_parse_is_written_once(
