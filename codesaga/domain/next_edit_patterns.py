@@ -24,9 +24,9 @@ from codesaga.domain.next_edit_locations import (
 from codesaga.domain.symbol_refs import NOISE, call_at_cursor
 
 NAME = re.compile(r"[A-Za-z_$][\w$]*")
-_TOKEN = re.compile(
-    r"""[A-Za-z_$][\w$]*|\d[\w.]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`\n]*`|\S"""
-)
+# A string literal on one line: double, single or back quotes.
+STRING_LITERAL = r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`\n]*`"""
+_TOKEN = re.compile(rf"[A-Za-z_$][\w$]*|\d[\w.]*|{STRING_LITERAL}|\S")
 MAX_CHANGED_CHARS = 2000  # a change on more lines than that is not read as a rename
 MAX_CHANGED_TOKENS = 300  # (the token alignment's time grows with their square)
 # Words never renamed: keywords and the builtins and types a one-place change swaps.

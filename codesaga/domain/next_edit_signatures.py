@@ -24,6 +24,7 @@ from codesaga.domain.next_edit_patterns import (
     MEMBER_DEFINITION,
     NAME,
     NOT_NAMES,
+    STRING_LITERAL,
     USE,
     Occurrence,
     Rename,
@@ -421,7 +422,7 @@ def _signature_tail(header: str, name: str) -> str | None:
 
 
 ARGUMENT_CALL_SCORE = 0.47  # another call of a function one call of which gained an argument
-_STRING = re.compile(r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`]*`""")
+_STRING = re.compile(STRING_LITERAL)
 
 
 def argument_candidates(
