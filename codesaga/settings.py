@@ -256,6 +256,11 @@ class Settings:
     def threads(self) -> int:
         return self.n_threads or os.cpu_count() or 1
 
+    @property
+    def completion_read_budget(self) -> float:
+        """completion_read_budget_ms in seconds (0: no limit)."""
+        return self.completion_read_budget_ms / 1000
+
     def model_for(self, role: Role) -> str:
         if self.model:
             return self.model

@@ -373,7 +373,7 @@ class Completer:
         (0: no limit): its own time budget, else the setting."""
         if options.time_budget is not None:
             return options.time_budget
-        return self.settings.completion_read_budget_ms / 1000
+        return self.settings.completion_read_budget
 
     @property
     def _suffix_first(self) -> bool | None:
@@ -440,7 +440,7 @@ class Completer:
         # A guess whose prompt is not read yet would be a long read, and the next keystroke
         # would wait for it whole instead of taking the short window: the background read
         # that the short window started reads it anyway.
-        budget = self.settings.completion_read_budget_ms / 1000
+        budget = self.settings.completion_read_budget
         if budget and self._reads.exceeds(nxt.slot, nxt.text, budget):
             self._stats.count("not speculated")
             return

@@ -157,7 +157,7 @@ class ReadAhead:
             layout.windows.before, layout.files, layout.name, suffix_first=suffix_first
         )
         settings = self._settings()
-        budget = settings.completion_read_budget_ms / 1000
+        budget = settings.completion_read_budget
         if budget and self._reads.exceeds(document_slot(path), ahead, budget):
             # The first request would not wait for all of that: it is answered from a short
             # window, so read that first (its start stays put while the line is typed).
