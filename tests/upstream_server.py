@@ -13,6 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODES = ("ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok")
+# "ok", except that a connection's second request is never answered: the connection closes
+# as it arrives (a server's keep-alive timeout that ran out just then); or every request.
+DROPS_SECOND, DROPS_ALL = "drops-second", "drops-all"
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -32,7 +35,7 @@ class ScriptedUpstream:
         another server has received its request. ``keep_alive``: streams are sent chunked and
         the connection stays open for the next request, as llama-server and vLLM do (else
         each stream ends by closing its connection)."""
-        assert mode in MODES, mode
+        assert mode in (*MODES, DROPS_SECOND, DROPS_ALL), mode
         self.mode = mode
         self.text = text
         self.answer_after = answer_after
@@ -49,6 +52,7 @@ class ScriptedUpstream:
             def setup(self) -> None:
                 super().setup()
                 upstream.connections += 1  # one handler per connection
+                self.posts = 0  # requests with a prompt on this connection
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -64,6 +68,10 @@ class ScriptedUpstream:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 upstream._record(self, body)
+                self.posts += 1
+                if (upstream.mode, self.posts) in ((DROPS_SECOND, 2), (DROPS_ALL, 1)):
+                    self.close_connection = True  # closed without a word
+                    return
                 upstream._answer(self, body)
 
             def _json(self, status: int, payload: dict[str, Any]) -> None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 CHARS_PER_TOKEN = 3  # a cautious estimate: we cannot count a remote model's tokens
+UNANSWERED_TRIES = 2  # sends of a request the server closed the connection on unanswered
 
 
 _END = object()
@@ -274,29 +275,53 @@ class RemoteEngine:
     async def _events(
         self, client: httpx.AsyncClient, url: str, body: dict[str, Any]
     ) -> AsyncGenerator[dict[str, Any]]:
-        """The stream's JSON events, until ``[DONE]`` or the end of the response."""
+        """The stream's JSON events, until ``[DONE]`` or the end of the response. A request
+        the server closed the connection on before answering is sent once more, on a new
+        connection: a kept-alive connection that the server closed for being idle just as
+        the request went out (every keep-alive client meets that race) is not a failure."""
         import httpx
 
-        try:
-            async with client.stream("POST", url, json=body, headers=self._headers()) as response:
-                if response.status_code >= 400:
-                    text = (await response.aread()).decode("utf-8", "replace")
-                    raise UpstreamError(self._status_message(response.status_code, text))
-                kind = response.headers.get("content-type", "")
-                if "text/event-stream" not in kind:
+        unanswered = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+        for attempt in range(UNANSWERED_TRIES):
+            answered = False
+            try:
+                async with client.stream(
+                    "POST", url, json=body, headers=self._headers()
+                ) as response:
+                    answered = True
+                    async for event in self._read(response):
+                        yield event
+                return
+            except unanswered as exc:
+                if answered:
+                    raise UpstreamError(self._describe(exc)) from None
+                if attempt + 1 == UNANSWERED_TRIES:
                     raise UpstreamError(
-                        f"upstream {self.spec.name} answered with {kind or 'no type'}, "
-                        "not a stream of server-sent events; is the URL an OpenAI-"
-                        "compatible API (it usually ends in /v1)?"
-                    )
-                events = sse_data(response.aiter_lines())
-                async for data in events:
-                    if data == "[DONE]":
-                        await drain(events)
-                        return
-                    yield decode_event(data, self.spec.name)
-        except httpx.HTTPError as exc:
-            raise UpstreamError(self._describe(exc)) from None
+                        f"upstream {self.spec.name} ({self.spec.display_url}) closed the "
+                        f"connection without an answer, {UNANSWERED_TRIES} times; is it "
+                        "overloaded or restarting?"
+                    ) from None
+            except httpx.HTTPError as exc:
+                raise UpstreamError(self._describe(exc)) from None
+
+    async def _read(self, response: httpx.Response) -> AsyncGenerator[dict[str, Any]]:
+        """The JSON events of a ``response`` the server began."""
+        if response.status_code >= 400:
+            text = (await response.aread()).decode("utf-8", "replace")
+            raise UpstreamError(self._status_message(response.status_code, text))
+        kind = response.headers.get("content-type", "")
+        if "text/event-stream" not in kind:
+            raise UpstreamError(
+                f"upstream {self.spec.name} answered with {kind or 'no type'}, "
+                "not a stream of server-sent events; is the URL an OpenAI-"
+                "compatible API (it usually ends in /v1)?"
+            )
+        events = sse_data(response.aiter_lines())
+        async for data in events:
+            if data == "[DONE]":
+                await drain(events)
+                return
+            yield decode_event(data, self.spec.name)
 
     async def _next(
         self,

@@ -23,7 +23,7 @@ from codesaga.service.routing import Upstreams
 from codesaga.service.runner import RunOptions
 from codesaga.settings import load_settings
 from tests.unit.test_tasks import ORIGINAL, assistant_with, models_dir  # noqa: F401
-from tests.upstream_server import ScriptedUpstream
+from tests.upstream_server import DROPS_ALL, DROPS_SECOND, ScriptedUpstream
 
 KEY = "sk-test-0123456789-SECRET"
 CHAT = GenerationRequest(messages=[Message("user", "hello")], max_tokens=32)
@@ -145,6 +145,26 @@ def test_requests_to_one_upstream_reuse_one_connection() -> None:
         raw = collect(engine, GenerationRequest(prompt="def f():", max_tokens=8))
     assert chat.text == raw.text == "print('hello from upstream')\n"
     assert len(server.received) == 3 and server.connections == 1
+
+
+def test_a_kept_connection_the_server_closed_as_a_request_went_out_is_retried_once() -> None:
+    """The race of every keep-alive client: the server closes an idle connection just as the
+    next request is sent on it. Nothing was answered, so the request goes again on a new
+    connection instead of failing (which would also mark a healthy upstream down)."""
+    with ScriptedUpstream(DROPS_SECOND, keep_alive=True) as server:
+        engine = engine_for(server)
+        first = collect(engine, CHAT)
+        second = collect(engine, CHAT)
+    assert first.text == second.text == "print('hello from upstream')\n"
+    assert len(server.posts) == 3 and server.connections == 2
+
+
+def test_a_server_that_closes_every_request_unanswered_fails_after_one_retry() -> None:
+    with ScriptedUpstream(DROPS_ALL, keep_alive=True) as server:
+        with pytest.raises(UpstreamError, match="closed the connection without an answer") as e:
+            collect(engine_for(server), CHAT)
+        assert len(server.posts) == 2 and server.connections == 2
+    assert e.value.before_output  # another upstream or the local model may take it over
 
 
 def test_closing_lets_a_running_stream_finish_and_a_later_request_reconnects() -> None:
