@@ -100,10 +100,9 @@ class Settings:
         "A completion whose unread prompt would take longer than this to read (a file the "
         "model has not seen, a far jump) first reads a quarter of it (at most twice this "
         "long, less its short window's read and what was read of it in the background "
-        "meanwhile), then is answered "
-        "from a short window, and the rest is read in the background; a new line's suffix "
-        "is cut to what reads in half of it; a request's timeBudgetMs replaces it; 0 waits "
-        "for the whole prompt.",
+        "meanwhile), then is answered from a short window, and the rest is read in the "
+        "background; a new line's suffix is cut to what reads in half of it; a request's "
+        "timeBudgetMs replaces it; 0 waits for the whole prompt.",
     )
     completion_gate: bool = _key(
         True,

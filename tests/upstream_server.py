@@ -12,10 +12,13 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-MODES = ("ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok")
 # "ok", except that a connection's second request is never answered: the connection closes
 # as it arrives (a server's keep-alive timeout that ran out just then); or every request.
 DROPS_SECOND, DROPS_ALL = "drops-second", "drops-all"
+MODES = (
+    "ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok",
+    DROPS_SECOND, DROPS_ALL,
+)  # fmt: skip
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -35,7 +38,7 @@ class ScriptedUpstream:
         another server has received its request. ``keep_alive``: streams are sent chunked and
         the connection stays open for the next request, as llama-server and vLLM do (else
         each stream ends by closing its connection)."""
-        assert mode in (*MODES, DROPS_SECOND, DROPS_ALL), mode
+        assert mode in MODES, mode
         self.mode = mode
         self.text = text
         self.answer_after = answer_after

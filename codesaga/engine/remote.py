@@ -292,8 +292,8 @@ class RemoteEngine:
                     async for event in self._read(response):
                         yield event
                 return
-            except unanswered as exc:
-                if answered:
+            except httpx.HTTPError as exc:
+                if answered or not isinstance(exc, unanswered):
                     raise UpstreamError(self._describe(exc)) from None
                 if attempt + 1 == UNANSWERED_TRIES:
                     raise UpstreamError(
@@ -301,8 +301,6 @@ class RemoteEngine:
                         f"connection without an answer, {UNANSWERED_TRIES} times; is it "
                         "overloaded or restarting?"
                     ) from None
-            except httpx.HTTPError as exc:
-                raise UpstreamError(self._describe(exc)) from None
 
     async def _read(self, response: httpx.Response) -> AsyncGenerator[dict[str, Any]]:
         """The JSON events of a ``response`` the server began."""
