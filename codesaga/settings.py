@@ -165,11 +165,6 @@ class Settings:
         "`temperature`): at temperature 0 a model told its answer failed mostly gives the same "
         "answer again (bench/fix_loop_bench.py).",
     )
-    rewrite_retry_steering: float = _key(
-        3.0,
-        "Logits taken from the token that would go on copying code an earlier attempt wrote "
-        "and that failed, while a retry's answer is still such a copy (local models; 0: off).",
-    )
     hook_mode: Literal["suggest", "apply", "check"] = _key(
         "suggest",
         "The pre-commit hook: suggest (show diffs, change nothing), apply (refactor and "
@@ -462,8 +457,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
     if not 0 <= settings.rewrite_retry_temperature <= 2:
         raise UsageError("rewrite_retry_temperature is a sampling temperature: 0 to 2")
-    if settings.rewrite_retry_steering < 0:
-        raise UsageError("rewrite_retry_steering is a logit penalty: 0 (off) or more")
     if not 1 <= settings.rewrite_attempts <= MAX_ATTEMPTS:
         raise UsageError(f"rewrite_attempts = {settings.rewrite_attempts}; use 1 to {MAX_ATTEMPTS}")
     return settings

@@ -32,7 +32,6 @@ from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
 from codesaga.domain.stops import StopScanner
 from codesaga.engine import kv_reuse, kv_states, token_healing
-from codesaga.engine.copy_steering import CopySteering
 from codesaga.engine.greedy_decoding import GreedyDecoder
 from codesaga.engine.kv_reuse import common_prefix, held_tokens
 from codesaga.engine.kv_states import StateCache
@@ -236,15 +235,11 @@ class LlamaCppEngine:
         end = len(tokens) - len(tail)
         if not tail or tokens[end:] != tail:
             return tokens, b""
-        return token_healing.heal(tokens, end, self._pieces())
-
-    def _pieces(self) -> token_healing.Vocabulary:
-        """Every token's bytes, indexed (built when first needed: about 0.3 s)."""
         if self._vocabulary is None:
             vocab = self._llm._model.vocab
             pieces = token_healing.token_pieces(self._lib, vocab, int(self._llm.n_vocab()))
             self._vocabulary = token_healing.Vocabulary(pieces)
-        return self._vocabulary
+        return token_healing.heal(tokens, end, self._vocabulary)
 
     def _prefill(
         self,
@@ -312,31 +307,8 @@ class LlamaCppEngine:
             temp=request.temperature,
             repeat_penalty=1.0,
             reset=True,
-            logits_processor=self._steering(request, len(tokens)),
         )
         return sampled
-
-    def _steering(self, request: GenerationRequest, prompt_tokens: int) -> Any:
-        """Away from copying code that failed (``request.avoid``), by lowering the logit of
-        each token that would go on copying it (see copy_steering)."""
-        if not request.avoid or request.avoid_penalty <= 0:
-            return None
-        vocabulary = self._pieces()
-        steering = CopySteering(vocabulary, request.avoid)
-        answer = bytearray()
-        seen = prompt_tokens
-
-        def steer(input_ids: Any, logits: Any) -> Any:  # numpy arrays
-            nonlocal seen
-            for token in input_ids[seen:]:
-                answer.extend(vocabulary.pieces[int(token)])
-            seen = max(seen, len(input_ids))
-            copying = steering.copying(bytes(answer))
-            if copying:
-                logits[copying] -= request.avoid_penalty
-            return logits
-
-        return self._lib.LogitsProcessorList([steer])
 
     def _decode(
         self,

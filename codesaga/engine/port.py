@@ -75,11 +75,6 @@ class GenerationRequest:
     # and makes the generation begin with their text (token healing: the cursor is often
     # inside a token), then returns what follows that text. Others ignore it.
     heal_at: int | None = None
-    # Code known to fail (a fix's or refactor's earlier answers): a sampled answer whose code
-    # is still a copy of one of them has the token that would go on copying it lowered by
-    # ``avoid_penalty`` logits (see engine/copy_steering.py). Local sampling only.
-    avoid: tuple[str, ...] = ()
-    avoid_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):

@@ -22,10 +22,9 @@ from codesaga.domain.retry import FailedRewrite
 from codesaga.service.syntax import check_syntax, lost_names, require_parses
 from codesaga.service.task_result import TaskResult
 
-# One model answer to these messages (journaled by the caller), given the code of the
-# answers that failed a check so far (here or outside: --verify), and for a fix the code as
-# it was; none for a first attempt. A retry samples more freely, and away from that code.
-Ask = Callable[[list[Message], tuple[str, ...]], TaskResult]
+# One model answer to these messages (journaled by the caller); True: a retry, of an answer
+# that failed a check (here or outside: --verify), which samples more freely.
+Ask = Callable[[list[Message], bool], TaskResult]
 
 
 @dataclass(frozen=True)
@@ -64,15 +63,12 @@ def rewrite_with_retries(
     not fit; a retry's prompt that does not fit ends the retries instead."""
     deadline = time.monotonic() + tries.budget_seconds
     asked = messages
-    failed: list[str] = [ctx.selected] if _is_fix(kind) else []
     if tries.retry is not None:
         asked = _again(messages, ctx, tries.retry.text, tries.retry.problem)
-        failed.append(_written(ctx, tries.retry.text))
     done: Attempts | None = None
     for n in range(1, max(1, tries.attempts) + 1):
-        retry = n > 1 or tries.retry is not None
         try:
-            result = ask(asked, tuple(dict.fromkeys(failed)) if retry else ())
+            result = ask(asked, n > 1 or tries.retry is not None)
         except ContextTooLongError:
             if done is None:
                 raise
@@ -86,8 +82,6 @@ def rewrite_with_retries(
         if verdict.problem is None or time.monotonic() > deadline:
             break
         asked = _again(messages, ctx, verdict.text or ctx.content, verdict.problem)
-        if verdict.text:
-            failed.append(_written(ctx, verdict.text))
     assert done is not None
     return done
 
@@ -134,12 +128,6 @@ def _again(messages: list[Message], ctx: CodeContext, attempt: str, problem: str
     before, after = (ctx.content, attempt) if part is None else (ctx.selected, part)
     shown = unless_shown(problem, messages[-1].content)
     return retry_messages(messages, before, after, shown, ctx.path or "code")
-
-
-def _written(ctx: CodeContext, text: str) -> str:
-    """What an answer wrote in place of the selection, from the whole file ``text`` it made."""
-    part = ctx.selection_in(text)
-    return text if part is None else part
 
 
 def _refuse_cut_off(result: TaskResult) -> None:

@@ -339,19 +339,12 @@ class Assistant:
             sources=tuple(dict.fromkeys(str(p) for p in (file, ctx.path) if p)),
         )
 
-        def ask(asked: list[Message], failed: tuple[str, ...]) -> TaskResult:
-            # A retry at temperature 0 mostly repeats the answer that failed: sample it, and
-            # steer it off copying that answer.
+        def ask(asked: list[Message], again: bool) -> TaskResult:
+            # A retry at temperature 0 mostly repeats the answer that failed: sample it.
             temperature = request.temperature
-            if failed:
+            if again:
                 temperature = max(temperature, self.settings.rewrite_retry_temperature)
-            retry = dataclasses.replace(
-                request,
-                messages=asked,
-                temperature=temperature,
-                avoid=failed,
-                avoid_penalty=self.settings.rewrite_retry_steering,
-            )
+            retry = dataclasses.replace(request, messages=asked, temperature=temperature)
             return self._run(record, role, retry, run)
 
         done = rewrite_with_retries(ask, ctx, record.type, messages, tries, keep_names=keep_names)

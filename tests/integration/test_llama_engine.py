@@ -298,23 +298,3 @@ def test_a_cursor_inside_a_token_is_healed(engine: LlamaCppEngine) -> None:
     # Nothing before the place: nothing to heal.
     done = collect(engine, dataclasses.replace(request, heal_at=0))
     assert done.prompt_tokens == plain.prompt_tokens
-
-
-def test_a_sampled_answer_is_steered_off_copying_code_that_failed(engine: LlamaCppEngine) -> None:
-    code = "def to_celsius(f):\n    return (f + 32) * 5 / 9\n"
-    request = ask(
-        f"Repeat this code exactly, in one fenced block:\n```python\n{code}```",
-        temperature=0.6,
-        seed=7,
-        max_tokens=40,
-    )
-    plain = collect(engine, request)
-    # Off (no penalty): the same answer as without the failed code.
-    off = collect(engine, dataclasses.replace(request, avoid=(code,), avoid_penalty=0.0))
-    assert off.text == plain.text
-    # A penalty no token overcomes: the code's first token is none that would copy it.
-    steered = collect(engine, dataclasses.replace(request, avoid=(code,), avoid_penalty=100.0))
-    _, fence, rest = steered.text.partition("```")
-    assert fence and "\n" in rest, steered.text
-    written = rest.split("\n", 1)[1]  # the code, after the fence's line
-    assert written and not code.startswith(written[0]), steered.text
