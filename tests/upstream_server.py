@@ -55,7 +55,7 @@ class ScriptedUpstream:
             def setup(self) -> None:
                 super().setup()
                 upstream.connections += 1  # one handler per connection
-                self.posts = 0  # requests with a prompt on this connection
+                self.posts_here = 0  # requests with a prompt on this connection (posts: all)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -71,8 +71,8 @@ class ScriptedUpstream:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 upstream._record(self, body)
-                self.posts += 1
-                if (upstream.mode, self.posts) in ((DROPS_SECOND, 2), (DROPS_ALL, 1)):
+                self.posts_here += 1
+                if (upstream.mode, self.posts_here) in ((DROPS_SECOND, 2), (DROPS_ALL, 1)):
                     self.close_connection = True  # closed without a word
                     return
                 upstream._answer(self, body)
