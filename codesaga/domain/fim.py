@@ -121,6 +121,8 @@ class WindowAnchor:
     from_end: int  # len(before) - start, when last used
     seen: str = ""  # the start of the text before the cursor it was last used with
     whole: bool = False  # the window showed all of that text
+    seen_end: str = ""  # and its end, when longer than ``seen`` (see SEEN_END_CHARS)
+    seen_end_at: int = 0  # where ``seen_end`` starts in that text
 
 
 # The share of the window a move keeps: the rest is room to type into before the next
@@ -128,8 +130,16 @@ class WindowAnchor:
 # completes better.
 KEPT_AFTER_MOVE = 0.75
 ANCHOR_CHARS = 160  # enough of the window's first lines to be unlikely to repeat nearby
+# Of the text an anchor was last used with, its start and its end are kept: a clipping
+# client's next text starts a little after its last one began, but its first text after a
+# warm-up (which read the whole document before the cursor) starts within what it sends of
+# the cursor, up to 24,000 characters for our extension.
 SEEN_CHARS = 4096
+SEEN_END_CHARS = 32_768
 CLIP_PROBE = 64
+# A first request whose text is this close to what clients were learned to send
+# (``reach``) was most likely cut there too.
+REACH_TOLERANCE = 0.1
 
 
 def window_start(before: str, anchor: WindowAnchor | None, *, max_chars: int) -> int:
@@ -167,7 +177,18 @@ def client_clipped(before: str, anchor: WindowAnchor) -> bool:
     bounded stretch before the cursor, which slid on. (Otherwise the anchor was lost to an
     edit or a jump, and a text that fits is shown whole again.)"""
     probe = before[:CLIP_PROBE]
-    return len(probe) == CLIP_PROBE and anchor.seen.find(probe) > 0
+    if len(probe) < CLIP_PROBE:
+        return False
+    if anchor.seen.find(probe) > 0:
+        return True
+    at = anchor.seen_end.find(probe)
+    return at != -1 and anchor.seen_end_at + at > 0
+
+
+def sent_at_reach(before: str, reach: int) -> bool:
+    """Whether a document's first text (``before``, nothing to compare it with yet) is as
+    long as clients were learned to send (``reach``), so most likely cut there."""
+    return abs(len(before) - reach) <= reach * REACH_TOLERANCE
 
 
 def learned_reach(before: str, anchor: WindowAnchor, reach: int | None) -> int | None:
@@ -183,11 +204,12 @@ def learned_reach(before: str, anchor: WindowAnchor, reach: int | None) -> int |
 
 
 def reach_anchor(before: str, reach: int, *, max_chars: int) -> WindowAnchor:
-    """Where a warm-up's window starts in ``before`` (the text before the cursor of a
-    document an editor opened) for a client that sends ``reach`` characters before the
-    cursor: as a request's window does after the client's text slid past it (KEPT_AFTER_MOVE
-    of what fits), so that the requests that follow find it in what they send until that
-    much more is typed. A warm-up of all that fits would start before anything they send."""
+    """Where the first window of a document starts in ``before`` (the text before the cursor
+    of a document an editor opened, or a first request's text) for a client that sends
+    ``reach`` characters before the cursor: as a request's window does after the client's
+    text slid past it (KEPT_AFTER_MOVE of what fits), so that the requests that follow find
+    it in what they send until that much more is typed. A window of all that fits would
+    start before anything they send, and what was read of it would be read again."""
     keep = int(min(reach, max_chars) * KEPT_AFTER_MOVE)
     start = line_start_at(before, max(0, len(before) - keep))
     return WindowAnchor(before[start : start + ANCHOR_CHARS], len(before) - start)
@@ -195,7 +217,10 @@ def reach_anchor(before: str, reach: int, *, max_chars: int) -> WindowAnchor:
 
 def anchor_at(before: str, start: int) -> WindowAnchor:
     text = before[start : start + ANCHOR_CHARS]
-    return WindowAnchor(text, len(before) - start, before[:SEEN_CHARS], start == 0)
+    end = before[-SEEN_END_CHARS:] if len(before) > SEEN_CHARS else ""
+    return WindowAnchor(
+        text, len(before) - start, before[:SEEN_CHARS], start == 0, end, len(before) - len(end)
+    )
 
 
 def find_anchor(before: str, anchor: WindowAnchor, *, max_chars: int) -> int | None:

@@ -23,6 +23,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,7 +42,13 @@ from codesaga.domain.confidence import Confidence
 from codesaga.domain.context import CodeContext
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
-from codesaga.domain.fim import WindowAnchor, anchor_at, learned_reach, reach_anchor
+from codesaga.domain.fim import (
+    WindowAnchor,
+    anchor_at,
+    learned_reach,
+    reach_anchor,
+    sent_at_reach,
+)
 from codesaga.domain.repo_context import ContextRing
 from codesaga.engine.port import CancelToken, Finished
 from codesaga.service.candidates import sample_candidates
@@ -63,6 +70,7 @@ from codesaga.settings import Live, Settings, live
 
 logger = logging.getLogger(__name__)
 
+ANCHORS_KEPT = 64  # documents whose window anchor is remembered (up to ~37 KB each)
 SUFFIX_SHARE = 0.5  # of the read budget that a new line's suffix may take to read
 
 
@@ -98,7 +106,7 @@ class Completer:
         self._lock = threading.Lock()
         self._cache = CompletionCache()
         self._inflight = InFlight()
-        self._anchors: dict[str, WindowAnchor] = {}
+        self._anchors: OrderedDict[str, WindowAnchor] = OrderedDict()  # most recent last
         # How much text before the cursor clients send lately (None: all of it, or not known
         # yet): a warm-up lays its window out where their requests will find it.
         self._reach: int | None = None
@@ -349,13 +357,20 @@ class Completer:
             limits = dataclasses.replace(limits, suffix_chars=min(limits.suffix_chars, fits))
         with self._lock:
             anchor = self._anchors.get(doc)
-            if warm and anchor is None and self._reach is not None:
+            if (
+                anchor is None
+                and self._reach is not None
+                and (warm or sent_at_reach(before, self._reach))
+            ):
                 anchor = reach_anchor(before, self._reach, max_chars=limits.prefix_chars)
             elif keep and not warm and anchor is not None:
                 self._reach = learned_reach(before, anchor, self._reach)
             windows = prompt_windows(before, after, anchor, limits)
             if keep:
                 self._anchors[doc] = anchor_at(before, windows.start)
+                self._anchors.move_to_end(doc)
+                while len(self._anchors) > ANCHORS_KEPT:
+                    self._anchors.popitem(last=False)
         context = self._context.chunks(workspace)
         definitions: tuple[tuple[str, str], ...] = ()
         if self.definitions is not None and s.completion_definitions:

@@ -19,6 +19,7 @@ from codesaga.domain.context import CodeContext
 from codesaga.domain.errors import CancelledError
 from codesaga.engine.fake import FakeEngine
 from codesaga.model_files.store import ModelStore
+from codesaga.service import completer as completer_module
 from codesaga.service import read_ahead
 from codesaga.service.completer import Completer, Completion
 from codesaga.service.engine_pool import EnginePool, ModelResolver
@@ -444,6 +445,59 @@ def test_a_warm_up_reads_the_window_a_clipping_clients_requests_will_use(
     engine.enqueue("2")
     completer.complete(at((lines + "y")[-3000:], path="/w/b.py"), LINE)
     assert (engine.history[-1].prompt or "").startswith(warm.prompt)  # all of it reused
+
+
+def test_a_clipping_clients_first_request_after_a_warm_up_keeps_its_window(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """The first file of a session: nothing learned, so the warm-up reads all that fits; the
+    client's first request sends the last 3000 characters, which start after that window. It
+    takes the window a slide would, so that the next keystroke's text still holds it."""
+    completer = make()
+    completer._reads.speed = 100_000.0
+    lines = "".join(f"value_{i} = compute({i})\n" for i in range(600))  # ~14,000 chars
+    completer.warm("/w/a.py", lines + "x = 1\n", 600)
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    prompts = []
+    for typed in ("x = ", "x = 1"):
+        engine.enqueue("7")  # not what is typed next: each keystroke asks the model
+        completer.complete(at((lines + typed)[-3000:], path="/w/a.py"), LINE)
+        prompts.append(engine.history[-1].prompt or "")
+    first, second = (p[: p.index("x =")] for p in prompts)
+    assert first == second  # the window did not move on the second keystroke
+    assert 2000 < len(first) - first.index("value_") < 2400  # three quarters of the 3000
+
+
+def test_a_first_request_from_a_client_known_to_clip_keeps_its_window(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """Once clients are known to send 3000 characters, another file's first request (no
+    warm-up) takes the window a slide would, rather than all it was sent."""
+    completer = make()
+    completer._reads.speed = 100_000.0  # no short windows
+    lines = "".join(f"value_{i} = compute({i})\n" for i in range(300))
+    for typed in ("x = ", "x = 1"):  # learns the reach: the text slid on
+        engine.enqueue("1")
+        completer.complete(at((lines + typed)[-3000:], path="/w/a.py"), LINE)
+    other = lines.replace("value_", "other_")
+    prompts = []
+    for typed in ("y = ", "y = 2"):
+        engine.enqueue("7")
+        completer.complete(at((other + typed)[-3000:], path="/w/b.py"), LINE)
+        prompts.append(engine.history[-1].prompt or "")
+    first, second = (p[: p.index("y =")] for p in prompts)
+    assert first == second and 2000 < len(first) - first.index("other_") < 2400
+
+
+def test_window_anchors_are_kept_for_a_bounded_number_of_documents(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    for k in range(completer_module.ANCHORS_KEPT + 5):
+        engine.enqueue("1")
+        completer.complete(at(BEFORE, path=f"/w/f{k}.py"), LINE)
+    assert len(completer._anchors) == completer_module.ANCHORS_KEPT
+    assert "/w/f0.py" not in completer._anchors and "/w/f4.py" not in completer._anchors
 
 
 def test_stats_report_reuse_per_document(

@@ -9,9 +9,11 @@ from codesaga.domain.fim import (
     STARCODER,
     FimFormat,
     anchor_at,
+    client_clipped,
     detect_fim_format,
     learned_reach,
     reach_anchor,
+    sent_at_reach,
     suffix_window,
     window_start,
 )
@@ -122,6 +124,30 @@ def test_how_much_text_clients_send_is_learned_from_where_it_starts() -> None:
     assert learned_reach(document[-3000:], anchor, None) == 3000  # it slid on: clipped
     assert learned_reach(document[:4000], anchor, 3000) is None  # more than that: not cut
     assert learned_reach(document[:2500], anchor, 3000) == 3000  # a file's start: nothing new
+
+
+def test_a_clipping_clients_first_text_after_the_whole_document_is_seen_as_clipped() -> None:
+    """A warm-up reads the whole document before the cursor; the client's first request
+    sends its last 3000 characters, which start far past the first SEEN_CHARS of it."""
+    document = _source(400)  # ~17,600 chars
+    anchor = anchor_at(document, len(document) - 4000)
+    sent = document[-3000:]
+    assert client_clipped(sent, anchor)
+    assert learned_reach(sent, anchor, None) == 3000
+    start = window_start(sent, anchor, max_chars=4000)
+    assert sent[start - 1] == "\n" and 2000 < len(sent) - start <= 2250  # as after a slide
+    # The next keystroke's text slid on by what was typed: the window stays where it is.
+    slid = (document + "x = 1")[-3000:]
+    assert len(slid) - window_start(slid, anchor_at(sent, start), max_chars=4000) == (
+        len(sent) - start + len("x = 1")
+    )
+    assert not client_clipped(document, anchor)  # the whole document again: not clipped
+
+
+def test_a_first_text_as_long_as_clients_send_is_taken_as_cut_there() -> None:
+    assert sent_at_reach("x" * 3000, 3000) and sent_at_reach("x" * 2900, 3000)
+    assert not sent_at_reach("x" * 2000, 3000)  # near a file's start: all of it is shown
+    assert not sent_at_reach("x" * 24_000, 3000)  # another client, which sends more
 
 
 def test_a_warm_up_starts_its_window_where_a_clipping_clients_requests_find_it() -> None:
