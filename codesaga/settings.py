@@ -165,6 +165,12 @@ class Settings:
         "`temperature`): at temperature 0 a model told its answer failed mostly gives the same "
         "answer again (bench/fix_loop_bench.py).",
     )
+    rewrite_retry_focus: bool = _key(
+        True,
+        "A fix's retries ask for only the function the failing test calls, written again, "
+        "when the error's test lines name one function of the file (bench/fix_loop_bench.py); "
+        "off: each retry asks for the whole file again, shown the failed attempt's diff.",
+    )
     hook_mode: Literal["suggest", "apply", "check"] = _key(
         "suggest",
         "The pre-commit hook: suggest (show diffs, change nothing), apply (refactor and "

@@ -103,6 +103,24 @@ def fix_messages(ctx: CodeContext, error: str, failing_code: str = "") -> list[M
     return [_system(ctx), Message("user", user)]
 
 
+def focused_fix_messages(
+    ctx: CodeContext, function: str, error: str, failing_code: str = ""
+) -> list[Message]:
+    """A fix's retry that asks for one function of the whole file ``ctx`` written again: the
+    one the failing test calls (see domain/fix_focus.py), not the file repaired."""
+    code = f"{failing_code.strip()}\n\n" if failing_code.strip() else ""
+    name = ctx.path or "this file"
+    user = (
+        f"The function `{function}` in {name} is wrong: with it, the check below fails.\n\n"
+        f"{name}:\n{fence(ctx.content, ctx.language.id)}\n\n{code}"
+        f"The check failed with:\n{fence(error.strip(), 'text')}\n\n"
+        f"Write `{function}` again, correctly, so that the check passes. Reply with only the "
+        f"code of `{function}`, in one fenced block."
+    )
+    system = f"You are CodeSaga, an expert {ctx.language.name} programmer."
+    return [Message("system", system), Message("user", user)]
+
+
 def retry_messages(
     messages: Sequence[Message], before: str, attempt: str, problem: str, name: str
 ) -> list[Message]:

@@ -12,14 +12,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from codesaga.domain.context import CodeContext
+from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.enums import RequestType
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.failing_lines import unless_shown
-from codesaga.domain.prompts import Message, retry_messages
+from codesaga.domain.fix_focus import failing_function
+from codesaga.domain.prompts import Message, focused_fix_messages, retry_messages
 from codesaga.domain.retry import FailedRewrite
-from codesaga.service.syntax import check_syntax, lost_names, require_parses
+from codesaga.service.syntax import (
+    check_syntax,
+    defined_names,
+    functions_in,
+    lost_names,
+    require_parses,
+)
 from codesaga.service.task_result import TaskResult
 
 # One model answer to these messages (journaled by the caller); True: a retry, of an answer
@@ -28,10 +35,20 @@ Ask = Callable[[list[Message], bool], TaskResult]
 
 
 @dataclass(frozen=True)
+class FocusedRetry:
+    """A retry that asks for one function written again (see domain/fix_focus.py): the
+    function's lines as the selection its answer replaces, and the messages that ask."""
+
+    ctx: CodeContext
+    messages: list[Message]
+
+
+@dataclass(frozen=True)
 class Tries:
     attempts: int = 1  # most model answers
     budget_seconds: float = 300.0  # no retry starts after this long
     retry: FailedRewrite | None = None  # what the first attempt repairs
+    focused: FocusedRetry | None = None  # how retries ask, when not the first request again
 
 
 @dataclass(frozen=True)
@@ -62,9 +79,9 @@ def rewrite_with_retries(
     answer that was cut off (a retry would be cut off too) and for a first prompt that does
     not fit; a retry's prompt that does not fit ends the retries instead."""
     deadline = time.monotonic() + tries.budget_seconds
-    asked = messages
+    asked, judged = messages, ctx
     if tries.retry is not None:
-        asked = _again(messages, ctx, tries.retry.text, tries.retry.problem)
+        asked, judged = _retry(messages, ctx, tries, tries.retry.text, tries.retry.problem)
     done: Attempts | None = None
     for n in range(1, max(1, tries.attempts) + 1):
         try:
@@ -74,16 +91,55 @@ def rewrite_with_retries(
                 raise
             break
         _refuse_cut_off(result)
-        verdict = judge(ctx, kind, result.text, keep_names=keep_names)
+        verdict = judge(
+            _answered(judged, ctx, result.text), kind, result.text, keep_names=keep_names
+        )
         problems = list(done.problems) if done else []
         if verdict.problem is not None:
             problems.append(verdict.problem)
         done = Attempts(result, verdict, n, problems)
         if verdict.problem is None or time.monotonic() > deadline:
             break
-        asked = _again(messages, ctx, verdict.text or ctx.content, verdict.problem)
+        asked, judged = _retry(messages, ctx, tries, verdict.text or ctx.content, verdict.problem)
     assert done is not None
     return done
+
+
+def _retry(
+    messages: list[Message], ctx: CodeContext, tries: Tries, attempt: str, problem: str
+) -> tuple[list[Message], CodeContext]:
+    """A retry's messages, and the context its answer is judged in: the focused retry's
+    when there is one (it asks for the same function afresh each time, sampled: shown its
+    failed answers, the 1.5B wrote them again), else the first request told what failed."""
+    if tries.focused is not None:
+        return tries.focused.messages, tries.focused.ctx
+    return _again(messages, ctx, attempt, problem), ctx
+
+
+def _answered(judged: CodeContext, ctx: CodeContext, answer: str) -> CodeContext:
+    """The context to judge ``answer`` in: ``judged`` (a function's lines, for a focused
+    retry), unless the answer holds more of the file than that function (it defines another
+    of the file's functions or classes), when it is taken as the whole file."""
+    if judged is ctx:
+        return ctx
+    language = ctx.language.id
+    names = defined_names(language, extract_code(answer, language)) or []
+    others = set(defined_names(language, ctx.content) or []) - set(
+        defined_names(language, judged.selected) or []
+    )
+    return ctx if others.intersection(names) else judged
+
+
+def focused_retry(ctx: CodeContext, error: str, test_lines: str) -> FocusedRetry | None:
+    """The focused retry of a fix of the whole file ``ctx``: for the function that the
+    failing lines of a test (``test_lines``, as failing_lines shows them) call; None when
+    they call none of the file's functions, or one defined twice."""
+    function = failing_function(functions_in(ctx.language.id, ctx.content), test_lines)
+    if function is None:
+        return None
+    lines = Selection(function.first_line, function.last_line)
+    part = CodeContext.for_lines(ctx.path, ctx.content, lines, ctx.language.id)
+    return FocusedRetry(part, focused_fix_messages(ctx, function.name, error, test_lines))
 
 
 def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool) -> Verdict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codesaga.domain.errors import ModelError
+from codesaga.domain.fix_focus import Function
 
 if TYPE_CHECKING:
     from codesaga.domain.languages import Language
@@ -103,6 +104,54 @@ def defined_names(language_id: str, text: str) -> list[str] | None:
         return None if body is None else list(dict.fromkeys(_python_names(body)))
     root = _tree(language_id, text)
     return None if root is None else list(dict.fromkeys(_declared_names(root)))
+
+
+def functions_in(language_id: str, text: str) -> list[Function]:
+    """The functions and methods ``text`` defines (not those nested inside a function), with
+    the lines they span; [] when there is no parser for the language or it does not parse."""
+    if language_id == "python":
+        body = _python_body(text)
+        return [] if body is None else _python_functions(body)
+    root = _tree(language_id, text)
+    return [] if root is None else _tree_functions(root)
+
+
+def _python_functions(body: list[ast.stmt]) -> list[Function]:
+    found: list[Function] = []
+    for node in _python_statements(body):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            found.append(Function(node.name, first, node.end_lineno or node.lineno))
+        elif isinstance(node, ast.ClassDef):
+            found.extend(_python_functions(node.body))
+    return found
+
+
+def _tree_functions(node: Any) -> list[Function]:
+    found: list[Function] = []
+    for child in node.named_children:
+        is_function = "function" in child.type or "method" in child.type
+        if child.type in _DECLARATIONS and is_function:
+            name = child.child_by_field_name("name")
+            if name is not None:
+                found.append(_spanning(_text(name), child))
+            continue
+        if child.type in _BINDINGS:
+            name = child.child_by_field_name("name") or child.child_by_field_name("property")
+            value = child.child_by_field_name("value")
+            if name is not None and value is not None and value.type in _ANONYMOUS_FUNCTIONS:
+                # `const area = (w) => ...;`: the whole statement, `const` and all
+                statement = child.parent if child.parent is not None else child
+                found.append(_spanning(_text(name), statement))
+                continue
+        if child.type in _ANONYMOUS_FUNCTIONS:
+            continue
+        found.extend(_tree_functions(child))
+    return found
+
+
+def _spanning(name: str, node: Any) -> Function:
+    return Function(name, node.start_point[0] + 1, node.end_point[0] + 1)
 
 
 def _python_body(text: str) -> list[ast.stmt] | None:

@@ -26,7 +26,12 @@ from codesaga.engine.port import Finished, GenerationRequest
 from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal, journaled
-from codesaga.service.rewrite_loop import Tries, refusal_after, rewrite_with_retries
+from codesaga.service.rewrite_loop import (
+    Tries,
+    focused_retry,
+    refusal_after,
+    rewrite_with_retries,
+)
 from codesaga.service.rewrite_warnings import rewrite_warnings
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
 from codesaga.service.syntax import defined_names
@@ -201,6 +206,10 @@ class Assistant:
             ctx, original = self._context(path, lines, label, content, apply)
             messages = fix_messages(ctx, error, failing_code)
             tries = self._tries(attempts, retry)
+            if ctx.is_whole_file and self.settings.rewrite_retry_focus:
+                test_lines = failing_code or (retry.problem if retry is not None else "")
+                focused = focused_retry(ctx, error, test_lines)
+                tries = dataclasses.replace(tries, focused=focused)
             return self._rewrite(
                 rec, Role.FIX, path, ctx, original, messages, apply, run, tries, keep_names=True
             )

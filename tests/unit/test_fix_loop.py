@@ -266,8 +266,9 @@ def test_a_fix_that_passes_verify_on_the_second_attempt_journals_both(
 
 
 def test_the_failing_tests_lines_reach_the_model_with_the_error_and_on_a_retry(
-    cli: Any, engine: FakeEngine, calc: Path
+    cli: Any, engine: FakeEngine, calc: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("CODESAGA_REWRITE_RETRY_FOCUS", "false")  # the whole file asked again
     test = calc.parent / "test_calc.py"
     test.write_text("import calc\n\nvalues = [2, 4]\nassert calc.mean(values) == 3\n")
     error = subprocess.run(
@@ -288,6 +289,52 @@ def test_the_failing_tests_lines_reach_the_model_with_the_error_and_on_a_retry(
     # The retry's test output named the same lines as the first error: shown once, not twice.
     assert retry[-1].count("> 4 | assert calc.mean(values) == 3") == 1
     assert "The failing lines are the ones shown above." in retry[-1]
+
+
+TWO_FUNCTIONS = BUGGY + "\n\ndef total(values):\n    return sum(values)\n"
+FAILING_TEST = "import calc\n\nvalues = [2, 4]\nassert calc.mean(values) == 3\n"
+
+
+def _failing_test(calc: Path) -> str:
+    """A test of ``calc.mean`` beside it; what it prints, failing."""
+    (calc.parent / "test_calc.py").write_text(FAILING_TEST)
+    return subprocess.run(
+        [sys.executable, "test_calc.py"], capture_output=True, text=True, cwd=calc.parent
+    ).stderr
+
+
+def test_a_retry_asks_for_the_function_the_failing_test_calls_and_keeps_the_rest(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    calc.write_text(TWO_FUNCTIONS)
+    error = _failing_test(calc)
+    engine.enqueue(fenced(WRONG + "\n\ndef total(values):\n    return sum(values)\n"))
+    engine.enqueue(fenced(FIXED))  # the function alone, as the retry asks
+    verify = f"{sys.executable} test_calc.py"
+    code, result = cli("fix", "calc.py", "--error", error, "--apply", "--verify", verify)
+    assert code == 0 and result["attempts"] == {str(calc): 2}
+    assert calc.read_text() == FIXED + "\n\ndef total(values):\n    return sum(values)\n"
+    _, retry = engine.history
+    assert retry.temperature == 0.6
+    asked = retry.messages[-1].content
+    assert asked.startswith("The function `mean` in calc.py is wrong")
+    assert TWO_FUNCTIONS in asked  # the file as it was, not the failed answer
+    assert "> 4 | assert calc.mean(values) == 3" in asked and "AssertionError" in asked
+    assert "Reply with only the code of `mean`" in asked
+    assert "An earlier attempt" not in asked  # asked afresh: shown, the 1.5B copied it
+
+
+def test_a_focused_retry_answered_with_the_whole_file_takes_it_whole(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    calc.write_text(TWO_FUNCTIONS)
+    error = _failing_test(calc)
+    whole = FIXED + "\n\ndef total(values):\n    return sum(values)\n"
+    engine.enqueue(fenced(WRONG + "\n\ndef total(values):\n    return sum(values)\n"))
+    engine.enqueue(fenced(whole))  # more than the function: not pasted into its lines
+    verify = f"{sys.executable} test_calc.py"
+    code, _ = cli("fix", "calc.py", "--error", error, "--apply", "--verify", verify)
+    assert code == 0 and calc.read_text() == whole
 
 
 def test_a_retry_shows_the_failing_lines_its_check_named_when_they_are_new() -> None:
