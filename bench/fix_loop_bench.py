@@ -15,7 +15,9 @@ and never a file left on disk that fails its test (the saga writes only a rewrit
 passed --verify, or puts the original back).
 
 Usage: python bench/fix_loop_bench.py [--model qwen2.5-coder-1.5b] [--limit N] [--attempts 3]
-[--set KEY=VALUE]; --limit takes the first N cases of each language (a smoke run). Uses a
+[--data DIR] [--set KEY=VALUE]; --limit takes the first N cases of each language (a smoke
+run); --data another set, e.g. bench/data/fix_loop_heldout (10 programs written after the
+retry styles were chosen). Uses a
 temporary CODESAGA_HOME and the installed model; needs node.
 """
 
@@ -52,6 +54,7 @@ class Case:
     file: str
     test: str
     bug: str
+    data: Path = DATA  # the set it comes from
 
     def command(self) -> str:
         """The test command; `python` is this interpreter (there may be none on PATH)."""
@@ -75,9 +78,9 @@ class Outcome:
         return self.changed and not self.passed
 
 
-def load_cases(limit: int | None) -> list[Case]:
-    raw = json.loads((DATA / "cases.json").read_text())
-    cases = [Case(c["id"], c["language"], c["file"], c["test"], c["bug"]) for c in raw]
+def load_cases(limit: int | None, data: Path = DATA) -> list[Case]:
+    raw = json.loads((data / "cases.json").read_text())
+    cases = [Case(c["id"], c["language"], c["file"], c["test"], c["bug"], data) for c in raw]
     if not limit:
         return cases
     languages = dict.fromkeys(c.language for c in cases)
@@ -99,11 +102,15 @@ def run_test(case: Case, cwd: Path) -> subprocess.CompletedProcess[str]:
 def check_data(cases: list[Case]) -> None:
     """Every case's test fails on its program and passes once the known fix (``fix`` in
     cases.json: a replacement) is made; no model involved."""
-    known = {c["id"]: c["fix"] for c in json.loads((DATA / "cases.json").read_text())}
+    known = {
+        c["id"]: c["fix"]
+        for data in {case.data for case in cases}
+        for c in json.loads((data / "cases.json").read_text())
+    }
     with tempfile.TemporaryDirectory(prefix="codesaga-fix-loop-data-") as tmp:
         for case in cases:
             work = Path(tmp) / case.id
-            shutil.copytree(DATA / case.id, work)
+            shutil.copytree(case.data / case.id, work)
             buggy = run_test(case, work).returncode != 0
             old, new = known[case.id]
             target = work / case.file
@@ -124,7 +131,7 @@ def saga_attempts(home: Path, file: Path) -> int:
 
 
 def fix_case(case: Case, attempts: int, work: Path, env: dict[str, str], home: Path) -> Outcome:
-    shutil.copytree(DATA / case.id, work)
+    shutil.copytree(case.data / case.id, work)
     target = work / case.file
     original = target.read_bytes()
     before = run_test(case, work)
@@ -215,6 +222,12 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=3, help="attempts with the loop")
     parser.add_argument("--only", help="comma-separated case ids: only these")
     parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="the set: a folder of cases and their cases.json (e.g. bench/data/fix_loop_heldout)",
+    )
+    parser.add_argument(
         "--check-data", action="store_true", help="only check the cases (no model): then exit"
     )
     add_set_option(parser)
@@ -222,11 +235,11 @@ def main() -> None:
     if shutil.which("node") is None:
         sys.exit("node is not on PATH; the JavaScript cases need it")
     if args.check_data:
-        check_data(load_cases(args.limit))
+        check_data(load_cases(args.limit, args.data))
         return
     real = load_settings()
     installed_model(real, args.model)
-    cases = load_cases(args.limit)
+    cases = load_cases(args.limit, args.data)
     if args.only:
         wanted = set(args.only.split(","))
         cases = [c for c in cases if c.id in wanted]
