@@ -39,6 +39,7 @@ class FocusedRetry:
     """A retry that asks for one function written again (see domain/fix_focus.py): the
     function's lines as the selection its answer replaces, and the messages that ask."""
 
+    name: str  # the function's
     ctx: CodeContext
     messages: list[Message]
 
@@ -79,9 +80,9 @@ def rewrite_with_retries(
     answer that was cut off (a retry would be cut off too) and for a first prompt that does
     not fit; a retry's prompt that does not fit ends the retries instead."""
     deadline = time.monotonic() + tries.budget_seconds
-    asked, judged = messages, ctx
+    asked, focus = messages, None
     if tries.retry is not None:
-        asked, judged = _retry(messages, ctx, tries, tries.retry.text, tries.retry.problem)
+        asked, focus = _retry(messages, ctx, tries, tries.retry.text, tries.retry.problem)
     done: Attempts | None = None
     for n in range(1, max(1, tries.attempts) + 1):
         try:
@@ -92,7 +93,7 @@ def rewrite_with_retries(
             break
         _refuse_cut_off(result)
         verdict = judge(
-            _answered(judged, ctx, result.text), kind, result.text, keep_names=keep_names
+            _judged_in(focus, ctx, result.text), kind, result.text, keep_names=keep_names
         )
         problems = list(done.problems) if done else []
         if verdict.problem is not None:
@@ -100,34 +101,32 @@ def rewrite_with_retries(
         done = Attempts(result, verdict, n, problems)
         if verdict.problem is None or time.monotonic() > deadline:
             break
-        asked, judged = _retry(messages, ctx, tries, verdict.text or ctx.content, verdict.problem)
+        asked, focus = _retry(messages, ctx, tries, verdict.text or ctx.content, verdict.problem)
     assert done is not None
     return done
 
 
 def _retry(
     messages: list[Message], ctx: CodeContext, tries: Tries, attempt: str, problem: str
-) -> tuple[list[Message], CodeContext]:
-    """A retry's messages, and the context its answer is judged in: the focused retry's
-    when there is one (it asks for the same function afresh each time, sampled: shown its
-    failed answers, the 1.5B wrote them again), else the first request told what failed."""
+) -> tuple[list[Message], FocusedRetry | None]:
+    """A retry's messages, and its focus when it asks for one function: the same question
+    afresh each time, sampled (shown its failed answers, the 1.5B wrote them again); else
+    the first request told what the attempt changed and what failed."""
     if tries.focused is not None:
-        return tries.focused.messages, tries.focused.ctx
-    return _again(messages, ctx, attempt, problem), ctx
+        return tries.focused.messages, tries.focused
+    return _again(messages, ctx, attempt, problem), None
 
 
-def _answered(judged: CodeContext, ctx: CodeContext, answer: str) -> CodeContext:
-    """The context to judge ``answer`` in: ``judged`` (a function's lines, for a focused
-    retry), unless the answer holds more of the file than that function (it defines another
-    of the file's functions or classes), when it is taken as the whole file."""
-    if judged is ctx:
+def _judged_in(focus: FocusedRetry | None, ctx: CodeContext, answer: str) -> CodeContext:
+    """The context to judge ``answer`` in: the focused function's lines, unless the answer
+    holds more of the file than that function (it defines another of the file's functions
+    or classes), when it is taken as the whole file."""
+    if focus is None:
         return ctx
     language = ctx.language.id
     names = defined_names(language, extract_code(answer, language)) or []
-    others = set(defined_names(language, ctx.content) or []) - set(
-        defined_names(language, judged.selected) or []
-    )
-    return ctx if others.intersection(names) else judged
+    others = set(defined_names(language, ctx.content) or []) - {focus.name}
+    return ctx if others.intersection(names) else focus.ctx
 
 
 def focused_retry(ctx: CodeContext, error: str, test_lines: str) -> FocusedRetry | None:
@@ -139,7 +138,8 @@ def focused_retry(ctx: CodeContext, error: str, test_lines: str) -> FocusedRetry
         return None
     lines = Selection(function.first_line, function.last_line)
     part = CodeContext.for_lines(ctx.path, ctx.content, lines, ctx.language.id)
-    return FocusedRetry(part, focused_fix_messages(ctx, function.name, error, test_lines))
+    messages = focused_fix_messages(ctx, function.name, error, test_lines)
+    return FocusedRetry(function.name, part, messages)
 
 
 def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool) -> Verdict:

@@ -337,6 +337,32 @@ def test_a_focused_retry_answered_with_the_whole_file_takes_it_whole(
     assert code == 0 and calc.read_text() == whole
 
 
+def test_a_focused_retry_of_a_method_puts_it_back_inside_its_class(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    calc.write_text(
+        "class Stats:\n    def mean(self, values):\n"
+        "        return sum(values) / (len(values) + 1)\n\n"
+        "    def total(self, values):\n        return sum(values)\n"
+    )
+    (calc.parent / "test_calc.py").write_text(
+        "import calc\n\nstats = calc.Stats()\nassert stats.mean([2, 4]) == 3\n"
+    )
+    error = subprocess.run(
+        [sys.executable, "test_calc.py"], capture_output=True, text=True, cwd=calc.parent
+    ).stderr
+    engine.enqueue(fenced(calc.read_text()))  # unchanged: refused, retried
+    engine.enqueue(fenced("def mean(self, values):\n    return sum(values) / len(values)\n"))
+    verify = f"{sys.executable} test_calc.py"
+    code, _ = cli("fix", "calc.py", "--error", error, "--apply", "--verify", verify)
+    assert code == 0
+    assert calc.read_text() == (
+        "class Stats:\n    def mean(self, values):\n        return sum(values) / len(values)\n\n"
+        "    def total(self, values):\n        return sum(values)\n"
+    )
+    assert "The function `mean` in calc.py" in engine.history[-1].messages[-1].content
+
+
 def test_a_retry_shows_the_failing_lines_its_check_named_when_they_are_new() -> None:
     from codesaga.domain.failing_lines import HEADER, unless_shown
 
