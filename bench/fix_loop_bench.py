@@ -17,8 +17,8 @@ passed --verify, or puts the original back).
 Usage: python bench/fix_loop_bench.py [--model qwen2.5-coder-1.5b] [--limit N] [--attempts 3]
 [--data DIR] [--set KEY=VALUE]; --limit takes the first N cases of each language (a smoke
 run); --data another set, e.g. bench/data/fix_loop_heldout (10 programs written after the
-retry styles were chosen). Uses a
-temporary CODESAGA_HOME and the installed model; needs node.
+retry styles were chosen). Uses a temporary CODESAGA_HOME and the installed model; needs
+node.
 """
 
 from __future__ import annotations
