@@ -172,6 +172,17 @@ def test_the_receivers_class_is_outlined_with_its_public_methods() -> None:
     assert "def draw(" in outline and "def drop(" in outline and "def clear(" not in outline
 
 
+def test_an_object_of_a_known_class_passed_along_is_outlined() -> None:
+    # No member of `surface` is used yet; what the next line may call on it is shown.
+    _, chunks = chosen("from .shapes import Canvas\n\nsurface: Canvas = make()\nkeep(surface)\n")
+    outline = chunks["/w/pkg/shapes.py"]
+    assert "class Canvas:" in outline and "def draw(" in outline and "def clear(" in outline
+    # A class named is shown with its constructor, not with all its methods.
+    _, chunks = chosen("from .shapes import Canvas\n\nkeep(Canvas)\n")
+    assert "def __init__(" in chunks["/w/pkg/shapes.py"]
+    assert "def draw(" not in chunks["/w/pkg/shapes.py"]
+
+
 def test_an_imported_name_resolves_to_its_module() -> None:
     _, chunks = chosen("from .text.util import helper\n\nx = helper(")
     assert "def helper(text: str" in chunks["/w/pkg/text/util.py"]
@@ -196,6 +207,42 @@ def test_a_member_comes_from_the_base_class() -> None:
     scope = Scope(table, "/w/pkg/app.py", "python", "c = Circle()\nc.scaled(", "")
     found = resolve(Reference("scaled", "c", strong=True), scope)
     assert [(d.container, d.name) for d in found] == [("Shape", "scaled")]
+
+
+def test_a_member_of_an_unknown_receiver_is_guessed_unless_the_languages_own_types_have_it() -> (
+    None
+):
+    scope = Scope(symbols(), "/w/pkg/app.py", "python", "things.drop(", "")
+    found = resolve(Reference("drop", "things", strong=True), scope)
+    assert [(d.container, d.name) for d in found] == [("Canvas", "drop")]
+    # `things.clear()` empties a list or a dict far more often than it calls Canvas.clear.
+    scope = Scope(symbols(), "/w/pkg/app.py", "python", "things.clear(", "")
+    assert resolve(Reference("clear", "things", strong=True), scope) == []
+    # With the receiver's type in view, the class's own member is shown whatever its name.
+    scope = Scope(symbols(), "/w/pkg/app.py", "python", "c = Canvas(1, 2)\nc.clear(", "")
+    found = resolve(Reference("clear", "c", strong=True), scope)
+    assert [(d.container, d.name) for d in found] == [("Canvas", "clear")]
+
+
+def test_a_name_imported_and_not_used_yet_comes_before_the_names_around_the_cursor() -> None:
+    before = (
+        "from .geometry.util import distance\nfrom .text.util import helper\n\n"
+        "def label(a, b):\n    first = helper(a)\n    second = helper(b)\n    "
+    )
+    ranked = wanted(
+        references(before, "\n"), Scope(symbols(), "/w/pkg/app.py", "python", before, "\n")
+    )
+    assert [item[0].name for item in ranked] == ["distance", "helper"]
+    # Within a budget for one of them, the one the text shows no use of yet.
+    _, chunks = chosen(before, budget=90)
+    assert list(chunks) == ["/w/pkg/geometry/util.py"]
+    # Once used, it is a name like the others: nearest first.
+    used = before + "d = distance(first, second)\n    "
+    ranked = wanted(references(used, "\n"), Scope(symbols(), "/w/pkg/app.py", "python", used, "\n"))
+    assert [item[0].name for item in ranked] == ["distance", "helper"]
+    used = before.replace("second = helper(b)", "d = distance(a, b)\n    second = helper(b)")
+    ranked = wanted(references(used, "\n"), Scope(symbols(), "/w/pkg/app.py", "python", used, "\n"))
+    assert [item[0].name for item in ranked] == ["helper", "distance"]
 
 
 def test_an_ambiguous_name_without_a_hint_is_left_out() -> None:
