@@ -21,8 +21,9 @@ the line uses (computed in-process), and the daemon's context-assembly p50 / p95
 Target: exact-line rate +30 % relative with definitions, at <= +20 % p50 latency.
 
 Usage: python bench/repo_completion_bench.py [--cases 40] [--seed 5] [--sources DIR,DIR]
-       [--budget TOKENS] [--no-prime] [--show] [--set KEY=VALUE]
-Needs qwen2.5-coder-0.5b installed (codesaga models pull qwen2.5-coder-0.5b).
+       [--model PRESET] [--budget TOKENS] [--no-prime] [--show] [--set KEY=VALUE]
+Needs the model installed (default qwen2.5-coder-0.5b, the completion default:
+codesaga models pull qwen2.5-coder-0.5b).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from codesaga.domain.definition_context import Scope, choose, wanted
 from codesaga.domain.definitions import CLASS, FUNCTION, METHOD, SymbolTable
 from codesaga.domain.languages import detect_language
 from codesaga.domain.symbol_refs import IDENT, references
+from codesaga.model_files.presets import PRESETS
 from codesaga.service.definition_extract import extract_definitions
 from codesaga.service.prompt_reads import CHARS_PER_TOKEN
 from codesaga.service.symbol_index import MAX_FILE_BYTES, indexable, skipped
@@ -268,12 +270,14 @@ def same_line(answer: str, target: str) -> bool:
     return " ".join(first.split()) == " ".join(target.split())
 
 
-def start_side(side: Side, definitions: bool, base: dict[str, str], home: Path) -> Settings:
+def start_side(
+    side: Side, definitions: bool, base: dict[str, str], home: Path, model: str
+) -> Settings:
     """The settings of one side's daemon (started by the first connect)."""
     env = isolated_env(
         home,
         load_settings().models_dir,
-        CODESAGA_MODEL=MODEL,
+        CODESAGA_MODEL=model,
         CODESAGA_COMPLETION_SPECULATE="0",  # each case stands alone
         CODESAGA_COMPLETION_WARM="0",  # the priming request reads the file, on both sides
         CODESAGA_COMPLETION_READ_BUDGET_MS="0",  # every answer from its whole prompt
@@ -303,13 +307,20 @@ def ask(client: Any, side: Side, case: Case, prime: bool) -> None:
     side.exact += same_line(side.answers[-1], case.target)
 
 
-def run(sides: list[Side], cases: list[Case], prime: bool, base: dict[str, str], tmp: Path) -> None:
+def run(
+    sides: list[Side],
+    cases: list[Case],
+    prime: bool,
+    base: dict[str, str],
+    tmp: Path,
+    model: str = MODEL,
+) -> None:
     """Both daemons at once, each case asked of one then the other (in turn first), so a
     machine that gets busier during the run weighs on both sides alike."""
     with contextlib.ExitStack() as stack:
         clients = []
         for side, on in zip(sides, (False, True), strict=True):
-            settings = start_side(side, on, base, tmp / side.name)
+            settings = start_side(side, on, base, tmp / side.name, model)
             stack.callback(stop_daemon, settings)
             clients.append(stack.enter_context(connect(settings)))
         for i, case in enumerate(cases):
@@ -353,6 +364,9 @@ def main() -> None:
         help="comma-separated package folders (default: installed Python packages and the "
         "extension's TypeScript dependencies)",
     )
+    parser.add_argument(
+        "--model", default=MODEL, choices=sorted(PRESETS), help="the model both sides use"
+    )
     parser.add_argument("--budget", type=int, help="completion_definitions_tokens for the run")
     parser.add_argument("--no-prime", action="store_true", help="ask each case cold")
     parser.add_argument("--show", action="store_true", help="print every answer")
@@ -361,7 +375,7 @@ def main() -> None:
     overrides = setting_overrides(args.set)
     if args.budget is not None:
         overrides["CODESAGA_COMPLETION_DEFINITIONS_TOKENS"] = str(args.budget)
-    installed_model(load_settings(), MODEL)
+    installed_model(load_settings(), args.model)
     sources = [Path(s).resolve() for s in args.sources.split(",")] if args.sources else (
         default_sources()
     )  # fmt: skip
@@ -377,7 +391,7 @@ def main() -> None:
 
     sides = [Side("without"), Side("with")]
     with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
-        run(sides, cases, not args.no_prime, overrides, Path(tmp))
+        run(sides, cases, not args.no_prime, overrides, Path(tmp), args.model)
 
     report(sides, cases, shown, args.show)
 
