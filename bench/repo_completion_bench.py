@@ -29,6 +29,7 @@ codesaga models pull qwen2.5-coder-0.5b).
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
 import importlib.util
 import random
@@ -77,7 +78,7 @@ BUILTIN_NAMES = (
         for kind in (str, bytes, list, dict, set, tuple, int, object, type(open))
         for name in dir(kind)
     )
-    | frozenset(dir(__builtins__))
+    | frozenset(dir(builtins))
     | frozenset(_JS_METHODS.split())
 )
 _STARTS = (
