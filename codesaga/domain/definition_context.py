@@ -45,6 +45,7 @@ MOVE_LINES = 30  # a cursor that moved further than this has other names around 
 MAX_INHERITANCE = 3  # levels of base classes searched for a member
 MAX_OUTLINES = 3  # receivers' classes outlined
 MAX_OUTLINE_METHODS = 10
+MAX_UNUSED_IMPORTS = 8  # more names imported and not used are a module's re-exports
 MENTIONS_SEARCHED = 100_000  # characters each side of the cursor searched for imported names
 # Members of the languages' own lists, maps, sets, strings and promises (Python and
 # JavaScript/TypeScript). When the receiver's type is not in view, `items.append(` or
@@ -261,7 +262,10 @@ def wanted(refs: Sequence[Reference], scope: Scope) -> list[list[Definition]]:
     used = {r.name for r in refs}
     mentions = scope.imported_mentions
     unused = [Reference(name) for name, count in mentions.items() if count <= 1]
-    tail = [Reference(name) for name, count in mentions.items() if count > 1 and name not in used]
+    if len(unused) > MAX_UNUSED_IMPORTS:  # re-exports (`__init__.py`, `index.ts`), not plans
+        unused = []
+    early = {r.name for r in unused}
+    tail = [Reference(name) for name in mentions if name not in used and name not in early]
     strong = [r for r in refs if r.strong]
     for ref in [*strong, *unused, *refs[len(strong) :], *tail]:
         for d in resolve(ref, scope):

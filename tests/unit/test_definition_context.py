@@ -172,6 +172,15 @@ def test_the_receivers_class_is_outlined_with_its_public_methods() -> None:
     assert "def draw(" in outline and "def drop(" in outline and "def clear(" not in outline
 
 
+def test_many_names_imported_and_not_used_are_re_exports_and_come_last() -> None:
+    names = ", ".join(f"filler_{i}" for i in range(9))
+    before = f"from .filler import {names}\nfrom .text.util import helper\n\nx = helper(1)\n"
+    scope = Scope(symbols(), "/w/pkg/app.py", "python", before, "\n")
+    ranked = wanted(references(before, "\n"), scope)
+    assert ranked[0][0].name == "helper"
+    assert {item[0].name for item in ranked[1:]} == {f"filler_{i}" for i in range(9)}
+
+
 def test_an_object_of_a_known_class_passed_along_is_outlined() -> None:
     # No member of `surface` is used yet; what the next line may call on it is shown.
     _, chunks = chosen("from .shapes import Canvas\n\nsurface: Canvas = make()\nkeep(surface)\n")
