@@ -89,7 +89,7 @@ class Scope:
     @cached_property
     def imported_mentions(self) -> dict[str, int]:
         """How often the document names each name it imported (its import counts once),
-        in its first and last MENTIONS_SEARCHED characters around the cursor."""
+        within MENTIONS_SEARCHED characters each side of the cursor."""
         names = [i.local for i in self.imports.values() if i.name is not None]
         if not names:
             return {}
@@ -267,7 +267,8 @@ def wanted(refs: Sequence[Reference], scope: Scope) -> list[list[Definition]]:
     early = {r.name for r in unused}
     tail = [Reference(name) for name in mentions if name not in used and name not in early]
     strong = [r for r in refs if r.strong]
-    for ref in [*strong, *unused, *refs[len(strong) :], *tail]:
+    around = [r for r in refs if not r.strong]
+    for ref in [*strong, *unused, *around, *tail]:
         for d in resolve(ref, scope):
             if d.key not in seen:
                 seen.add(d.key)
