@@ -32,6 +32,7 @@ from codesaga.domain.symbol_refs import (
     TYPE_LOOKBACK,
     Import,
     Reference,
+    assigned_calls,
     imports,
     known_types,
     receiver_type,
@@ -107,16 +108,84 @@ class Scope:
     def types(self) -> dict[str, str]:
         return known_types(self.before, self.after, self.language_id)
 
+    @cached_property
+    def calls(self) -> dict[str, str]:
+        return assigned_calls(self.before, self.after)
+
     def type_of(self, receiver: str) -> str | None:
         """The class ``receiver`` is an instance of (or is), if the text and table say."""
         if receiver not in self._types:
-            found = receiver_type(receiver, self.types, self.before, self.language_id)
-            if found is None and receiver[:1].isupper() and "." not in receiver:
-                found = receiver  # `Foo.create(`: the class itself
-            if found is not None and not any(d.kind == CLASS for d in self.table.named(found)):
-                found = None
-            self._types[receiver] = found
+            self._types[receiver] = None  # a cycle (`node = node.next()`) ends here
+            self._types[receiver] = self._find_type(receiver)
         return self._types[receiver]
+
+    def _find_type(self, receiver: str) -> str | None:
+        found = receiver_type(receiver, self.types, self.before, self.language_id)
+        if found is None and receiver[:1].isupper() and "." not in receiver:
+            found = receiver  # `Foo.create(`: the class itself
+        if found is not None:
+            return found if self.is_class(found) else None
+        # What the text does not say, the definitions may: the type a member of a known
+        # class is declared with (`state.md`, `this.config.crypto`), the type a function
+        # returns (`token = state.push(...)`).
+        head, _, member = receiver.rpartition(".")
+        if head and head not in self.imports:
+            owner = self.type_of(head)
+            return self._member_type(owner, member) if owner is not None else None
+        callee = self.calls.get(receiver)
+        if callee is None or callee == receiver:
+            return None
+        head, _, name = callee.rpartition(".")
+        called = resolve(Reference(name, head), self)
+        return self._declared_type(called[0]) if called else None
+
+    def is_class(self, name: str) -> bool:
+        return any(d.kind == CLASS for d in self.table.named(name))
+
+    def _member_type(self, owner: str, member: str) -> str | None:
+        """The class a member of class ``owner`` (or of a class it extends) is declared as or
+        returns; else the type of the constructor's parameter of that name (`self.md = md`,
+        TypeScript's `constructor(private md: Md)`)."""
+        classes = _classes(owner, self)
+        members = [d for c in classes for d in self.table.members(c)]
+        for d in members:
+            if d.name == member:
+                found = self._declared_type(d)
+                if found is not None:
+                    return found
+        for d in members:
+            if d.name in CONSTRUCTORS:
+                found = _parameter_type(d.signature, member)
+                if found is not None and self.is_class(found):
+                    return found
+        return None
+
+    def _declared_type(self, d: Definition) -> str | None:
+        """The first class of the workspace a field's annotation or a function's return type
+        names (`md: MarkdownIt`, `-> Token | None`, `): Promise<Client>`)."""
+        if d.kind == FIELD:
+            found = next((m for m in _ANNOTATION.finditer(d.signature) if m[1] == d.name), None)
+        elif d.kind in (METHOD, FUNCTION):
+            found = _RETURNS.search(d.signature)
+        else:
+            return None
+        if found is None:
+            return None
+        names = re.findall(IDENT, found.group(2))
+        return next((n for n in names if n[:1].isupper() and self.is_class(n)), None)
+
+
+_ANNOTATION = re.compile(r"(?<![\w$])([\w$]+)\s*[?!]?\s*:\s*([^=;,)]+)")  # `md: Md`, `x?: X`
+_RETURNS = re.compile(r"(\))\s*(?:->|:)\s*([^{=]+?)\s*[:{]?\s*$")  # `) -> X:`, `): X {`
+_PARAMETER_PROPERTY = re.compile(  # `(private md: Md`, `, readonly x?: X`, `, md: Md`
+    rf"[(,]\s*(?:(?:private|public|protected|readonly)\s+)*({IDENT})\s*\??\s*:\s*"
+    r"(?:[\w$]+\.)*([A-Z][\w$]*)"
+)
+
+
+def _parameter_type(signature: str, name: str) -> str | None:
+    """The type a constructor's parameter ``name`` is annotated with, if a class name."""
+    return next((m[2] for m in _PARAMETER_PROPERTY.finditer(signature) if m[1] == name), None)
 
 
 def resolve(ref: Reference, scope: Scope) -> list[Definition]:
@@ -278,7 +347,7 @@ def wanted(refs: Sequence[Reference], scope: Scope) -> list[list[Definition]]:
             if type_name is None or type_name in outlined or len(outlined) >= MAX_OUTLINES:
                 continue
             outlined.add(type_name)
-            outline = _outline(type_name, scope)
+            outline = _outline(type_name, scope, inside=value in ("self", "this"))
             if outline:
                 items.append(outline)
         if len(items) >= MAX_WANTED:
@@ -295,7 +364,7 @@ def _values(ref: Reference) -> list[str]:
     return [v for v in (ref.receiver, value) if v]
 
 
-def _outline(type_name: str, scope: Scope) -> list[Definition]:
+def _outline(type_name: str, scope: Scope, *, inside: bool = False) -> list[Definition]:
     """A class and the classes it extends (those in other files), with their public methods
     without documentation: what can be called on an instance."""
     classes = [c for c in _classes(type_name, scope) if c.path != scope.path]
@@ -303,7 +372,9 @@ def _outline(type_name: str, scope: Scope) -> list[Definition]:
         replace(m, doc="")
         for c in classes
         for m in scope.table.members(c)
-        if m.kind in (METHOD, FUNCTION) and not m.name.startswith("_") and m.path != scope.path
+        if m.kind in (METHOD, FUNCTION)
+        and not m.name.startswith("_" if not inside else "__")
+        and m.path != scope.path
     ]
     methods.sort(key=lambda m: m.name not in scope.called)  # stable: then in file order
     return [*classes[:1], *methods[:MAX_OUTLINE_METHODS]] if classes else []

@@ -260,8 +260,18 @@ def enclosing_class(before: str, language_id: str) -> str | None:
     pattern = r"\bimpl(?:<[^>]*>)?\s+(?:[\w:<>]+\s+for\s+)?(\w+)" if language_id == "rust" else (
         r"\bclass\s+(\w+)"
     )  # fmt: skip
-    found_all = re.findall(pattern, before[-TYPE_LOOKBACK * 4 :])
-    return found_all[-1] if found_all else None
+    text = before[-TYPE_LOOKBACK * 4 :]
+    classes = list(re.finditer(pattern, text))
+    if language_id in ("javascript", "typescript"):
+        # A function that declares what `this` is (`function attr(this: Cheerio<T>, ...)`,
+        # a class's methods written apart from it), when it comes after the last class.
+        functions = list(_THIS_PARAMETER.finditer(text))
+        if functions and (not classes or functions[-1].start() > classes[-1].start()):
+            return functions[-1].group(1)
+    return classes[-1].group(1) if classes else None
+
+
+_THIS_PARAMETER = re.compile(r"\bfunction\b[^(]{0,200}\(\s*this\s*:\s*(?:[\w$]+\.)*([A-Z][\w$]*)")
 
 
 def _indent(line: str) -> int:
@@ -275,6 +285,9 @@ _ASSIGNED = re.compile(  # `x = Foo(`, `x = new Foo<T>(`, `x := &Foo{`, `let x =
 )
 _ANNOTATED = re.compile(  # `x: Foo`, `x?: Foo`, `self.x: Foo`, `let x: &mut Foo`
     rf"{_NAME}\s*[?!]?[ \t]*:[ \t]*(?:&\s*)?(?:mut\s+)?{_TYPE}"
+)
+_CALLED = re.compile(  # `x = state.push(`, `const t = await this.client.fetch<T>(`
+    rf"{_NAME}[ \t]*(?::=|=)[ \t]*(?:await[ \t]+)?({_CHAIN.pattern})[ \t]*(?:<[^<>\n]*>)?\("
 )
 _GO_DECLARED = re.compile(rf"{_NAME}[ \t]+\*?{_TYPE}\b")  # `p *Point`, `var p Point`
 _JAVA_DECLARED = re.compile(rf"\b([A-Z][\w$]*)(?:<[^<>\n]*>)?[ \t]+({IDENT})\s*[;=,)]")
@@ -299,6 +312,18 @@ def known_types(before: str, after: str, language_id: str) -> dict[str, str]:
             if name.startswith(("self.", "this.")):
                 types.setdefault(name.split(".", 1)[1], type_name)
     return types
+
+
+def assigned_calls(before: str, after: str) -> dict[str, str]:
+    """Names the text near the cursor last assigned a call's result: name -> the function
+    called, as written (`state.push`), when it is not a class's constructor."""
+    text = before[-TYPE_LOOKBACK:] + "\n" + after[:2000]
+    calls: dict[str, str] = {}
+    for found in _CALLED.finditer(text):
+        name, callee = found.group(1), ".".join(_parts(found.group(2)))
+        if name.split(".")[-1] not in NOISE and not callee.rsplit(".", 1)[-1][:1].isupper():
+            calls[name] = callee
+    return calls
 
 
 def receiver_type(

@@ -218,6 +218,92 @@ def test_a_member_comes_from_the_base_class() -> None:
     assert [(d.container, d.name) for d in found] == [("Shape", "scaled")]
 
 
+CHAINED = {
+    "/w/lib/md.py": """
+class Renderer:
+    def render(self, tokens: list) -> str: ...
+    def _escape(self, text: str) -> str: ...
+
+class Token:
+    def attr_set(self, name: str, value: str) -> None: ...
+
+class State:
+    md: "Markdown"
+    def push(self, kind: str) -> Token: ...
+
+class Markdown:
+    def __init__(self, renderer: Renderer) -> None: ...
+    def normalize_link(self, url: str) -> str: ...
+""",
+    "/w/lib/client.ts": """
+export interface ICrypto {
+    createNewGuid(): string;
+}
+export class BaseClient {
+    protected crypto: ICrypto;
+    constructor(private logger: Logger) {}
+}
+export class Logger {
+    verbose(message: string): void {}
+}
+export class Cheerio<T> {
+    _make(elems: T[]): Cheerio<T> { return this; }
+    first(): Cheerio<T> { return this; }
+}
+""",
+}
+
+
+def chained_scope(before: str, language: str = "python", path: str = "/w/lib/app.py") -> Scope:
+    table = SymbolTable()
+    for file, text in CHAINED.items():
+        table.put(file, extract_definitions(_language(file), text, file) or [])
+    # The document is indexed too, as far as it parses (with the rest of its text).
+    table.put(
+        path, extract_definitions(language, before + "\n" + DOCUMENT_END[language], path) or []
+    )
+    return Scope(table, path, language, before, "\n")
+
+
+DOCUMENT_END = {"python": "", "typescript": "}}}"}
+
+
+def test_a_receivers_type_follows_declared_members_and_return_types() -> None:
+    before = "def rule(state: State) -> None:\n    token = state.push('text')\n    "
+    scope = chained_scope(before)
+    assert scope.type_of("state.md") == "Markdown"  # a field's annotation
+    assert scope.type_of("token") == "Token"  # what the method called returns
+    assert scope.type_of("state.md.renderer") == "Renderer"  # the constructor's parameter
+    assert scope.type_of("state.nothing") is None
+    # A cycle in what the text assigns ends without a type.
+    assert chained_scope("node = node.next()\nnode.").type_of("node") is None
+    found = resolve(Reference("normalize_link", "state.md", strong=True), scope)
+    assert [(d.container, d.name) for d in found] == [("Markdown", "normalize_link")]
+    ts = chained_scope(
+        "class AuthClient extends BaseClient {\n  run() {\n    this.crypto.",
+        "typescript",
+        "/w/lib/auth.ts",
+    )
+    assert ts.type_of("this.crypto") == "ICrypto"  # declared in the base class
+    assert ts.type_of("this.logger") == "Logger"  # a constructor's parameter property
+
+
+def test_this_is_the_type_a_function_declares_for_it() -> None:
+    # Methods written apart from their class (cheerio's API): `this` is what they declare.
+    before = "export function first<T>(this: Cheerio<T>): Cheerio<T> {\n  return this."
+    scope = chained_scope(before, "typescript", "/w/lib/api.ts")
+    assert scope.type_of("this") == "Cheerio"
+    found = resolve(Reference("", "this", strong=True, prefix=True), scope)
+    assert [d.name for d in found] == ["Cheerio"]
+    # Inside the class, its private members are outlined too; elsewhere only public ones.
+    inside = chained_scope("class Sub(Renderer):\n    def go(self):\n        self.run()\n        ")
+    names = {d.name for item in wanted(references(inside.before, "\n"), inside) for d in item}
+    assert {"render", "_escape"} <= names
+    outside = chained_scope("r = Renderer()\nr.render([])\n")
+    names = {d.name for item in wanted(references(outside.before, "\n"), outside) for d in item}
+    assert "render" in names and "_escape" not in names
+
+
 def test_a_member_of_an_unknown_receiver_is_guessed_unless_the_languages_own_types_have_it() -> (
     None
 ):
