@@ -384,7 +384,7 @@ def main() -> None:
     cases, tables = build_cases(sources, args.cases, args.seed)
     cases.sort(key=lambda case: str(case.root))  # package by package (see wait_for_index)
     budget = args.budget or load_settings().completion_definitions_tokens
-    shown = sum(shows_definition(c, tables[c.root], budget) for c in cases)
+    shown = [shows_definition(c, tables[c.root], budget) for c in cases]
     by_language = {
         lang: sum(c.language == lang for c in cases) for lang in ("python", "typescript")
     }
@@ -397,12 +397,13 @@ def main() -> None:
     report(sides, cases, shown, args.show)
 
 
-def report(sides: list[Side], cases: list[Case], shown: int, show: bool) -> None:
+def report(sides: list[Side], cases: list[Case], shown: list[bool], show: bool) -> None:
     without, with_ = sides
     for i, case in enumerate(cases):
         a, b = without.answers[i], with_.answers[i]
         if show or same_line(a, case.target) != same_line(b, case.target):
-            print(f"{case.name()}  uses {case.uses}\n  want    {case.target!r}")
+            mark = "shown" if shown[i] else "not shown"
+            print(f"{case.name()}  uses {case.uses} ({mark})\n  want    {case.target!r}")
             print(f"  without {a.split(chr(10))[0]!r}\n  with    {b.split(chr(10))[0]!r}")
     print()
     for side in sides:
@@ -411,7 +412,7 @@ def report(sides: list[Side], cases: list[Case], shown: int, show: bool) -> None
             f"p50 {side.p50(side.latencies) * 1000:6.0f} ms  "
             + (f"primed p50 {side.p50(side.primes) * 1000:6.0f} ms" if side.primes else "")
         )
-    print(f"definition the line uses shown in the prompt: {shown}/{len(cases)}")
+    print(f"definition the line uses shown in the prompt: {sum(shown)}/{len(cases)}")
     assembly = with_.assembly
     print(
         f"context assembly (definitions) p50 {assembly.get('assembly_ms_p50')} ms, "
