@@ -16,7 +16,9 @@ programmer was typing in that file: the model has read it), then asked for the b
 its latency is the second request's. Reported per side: the exact-line rate (the suggestion
 is the blanked line, up to whitespace), p50 latency of the case and of the priming (a whole
 prompt read), and for definitions on: the share of cases whose prompt showed the definition
-the line uses (computed in-process), and the daemon's context-assembly p50 / p95.
+the line uses (computed in-process), and the daemon's context-assembly p50 / p95. Also
+computed in-process, for the cases whose line uses a member (`recv.name`): how often the
+prompt would show it with the cursor after `recv.` and two letters of it, as when typing.
 
 Target: exact-line rate +30 % relative with definitions, at <= +20 % p50 latency.
 
@@ -61,6 +63,7 @@ PYTHON_PACKAGES = ["rich", "httpx", "starlette", "click", "jinja2", "markdown_it
 TS_PACKAGES = ["ajv", "cheerio", "@azure/msal-common", "@azure/msal-node"]
 MAX_AMBIGUOUS = 3  # a name defined more often than this in a package makes no case
 INDEX_TIMEOUT = 300.0
+MEMBER_TYPED = 2  # letters of the member typed, for the in-process member count
 _JS_METHODS = (
     "push pop shift unshift slice splice concat join reverse sort indexOf lastIndexOf includes "
     "find findIndex filter map reduce forEach some every keys values entries fill flat flatMap "
@@ -243,6 +246,20 @@ def shows_definition(case: Case, table: SymbolTable, budget_tokens: int) -> bool
     return any(key[2] == case.uses for key in selection.keys)
 
 
+def shows_member_typed(case: Case, table: SymbolTable, budget_tokens: int) -> bool | None:
+    """With the cursor after the receiver's dot and two letters of the member the line uses
+    (`this.cryptoProvider.ge`), whether the prompt would show that member; None when the
+    line does not use it as a member."""
+    found = re.search(rf"([\w$]+(?:\.[\w$]+)*)\.{re.escape(case.uses)}\b", case.target)
+    if found is None or (found.group(1)[:1].isupper() and "." not in found.group(1)):
+        return None  # not a member, or a class's (`Foo.create`): a name, as the cases have
+    before = case.before + case.target[: found.end(1) + 1 + MEMBER_TYPED]
+    scope = Scope(table, str(case.path), case.language, before, case.after)
+    ranked = wanted(references(before, case.after), scope)
+    selection = choose(ranked, int(budget_tokens * CHARS_PER_TOKEN), _language_of)
+    return any(key[2] == case.uses for key in selection.keys)
+
+
 def _language_of(path: str) -> str:
     return detect_language(path).id
 
@@ -385,6 +402,13 @@ def main() -> None:
     cases.sort(key=lambda case: str(case.root))  # package by package (see wait_for_index)
     budget = args.budget or load_settings().completion_definitions_tokens
     shown = [shows_definition(c, tables[c.root], budget) for c in cases]
+    members = [shows_member_typed(c, tables[c.root], budget) for c in cases]
+    typed = [m for m in members if m is not None]
+    print(
+        f"member being typed ({MEMBER_TYPED} letters after the receiver's dot) shown in the "
+        f"prompt: {sum(typed)}/{len(typed)}",
+        flush=True,
+    )
     by_language = {
         lang: sum(c.language == lang for c in cases) for lang in ("python", "typescript")
     }
