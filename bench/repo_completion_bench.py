@@ -238,10 +238,14 @@ def build_cases(
     return chosen, tables
 
 
-def shows_definition(case: Case, table: SymbolTable, budget_tokens: int) -> bool:
-    """Whether the definitions the prompt would show include the one the line uses."""
-    scope = Scope(table, str(case.path), case.language, case.before, case.after)
-    ranked = wanted(references(case.before, case.after), scope)
+def shows_definition(
+    case: Case, table: SymbolTable, budget_tokens: int, before: str | None = None
+) -> bool:
+    """Whether the definitions the prompt would show include the one the line uses (with
+    the cursor at the blank line's start, or after ``before``)."""
+    before = case.before if before is None else before
+    scope = Scope(table, str(case.path), case.language, before, case.after)
+    ranked = wanted(references(before, case.after), scope)
     selection = choose(ranked, int(budget_tokens * CHARS_PER_TOKEN), _language_of)
     return any(key[2] == case.uses for key in selection.keys)
 
@@ -253,11 +257,8 @@ def shows_member_typed(case: Case, table: SymbolTable, budget_tokens: int) -> bo
     found = re.search(rf"([\w$]+(?:\.[\w$]+)*)\.{re.escape(case.uses)}\b", case.target)
     if found is None or (found.group(1)[:1].isupper() and "." not in found.group(1)):
         return None  # not a member, or a class's (`Foo.create`): a name, as the cases have
-    before = case.before + case.target[: found.end(1) + 1 + MEMBER_TYPED]
-    scope = Scope(table, str(case.path), case.language, before, case.after)
-    ranked = wanted(references(before, case.after), scope)
-    selection = choose(ranked, int(budget_tokens * CHARS_PER_TOKEN), _language_of)
-    return any(key[2] == case.uses for key in selection.keys)
+    typed = case.before + case.target[: found.end(1) + 1 + MEMBER_TYPED]
+    return shows_definition(case, table, budget_tokens, typed)
 
 
 def _language_of(path: str) -> str:

@@ -124,7 +124,7 @@ class Scope:
         if found is None and receiver[:1].isupper() and "." not in receiver:
             found = receiver  # `Foo.create(`: the class itself
         if found is not None:
-            return found if self._is_class(found) else None
+            return found if self.is_class(found) else None
         # What the text does not say, the definitions may: the type a member of a known
         # class is declared with (`state.md`, `this.config.crypto`), the type a function
         # returns (`token = state.push(...)`).
@@ -139,7 +139,7 @@ class Scope:
         called = resolve(Reference(name, head), self)
         return self._declared_type(called[0]) if called else None
 
-    def _is_class(self, name: str) -> bool:
+    def is_class(self, name: str) -> bool:
         return any(d.kind == CLASS for d in self.table.named(name))
 
     def _member_type(self, owner: str, member: str) -> str | None:
@@ -156,7 +156,7 @@ class Scope:
         for d in members:
             if d.name in CONSTRUCTORS:
                 found = _parameter_type(d.signature, member)
-                if found is not None and self._is_class(found):
+                if found is not None and self.is_class(found):
                     return found
         return None
 
@@ -172,7 +172,7 @@ class Scope:
         if found is None:
             return None
         names = re.findall(IDENT, found.group(2))
-        return next((n for n in names if n[:1].isupper() and self._is_class(n)), None)
+        return next((n for n in names if n[:1].isupper() and self.is_class(n)), None)
 
 
 _ANNOTATION = re.compile(r"(?<![\w$])([\w$]+)\s*[?!]?\s*:\s*([^=;,)]+)")  # `md: Md`, `x?: X`
@@ -258,7 +258,7 @@ def _module_of(receiver: str, scope: Scope) -> str | None:
         return ".".join([imported.module, *rest]) if scope.language_id == "python" else (
             imported.module
         )  # fmt: skip
-    if not any(d.kind == CLASS for d in scope.table.named(imported.name)):
+    if not scope.is_class(imported.name):
         if scope.language_id != "python":  # `import util from './util'`: that module
             return imported.module
         sep = "" if imported.module.endswith(".") else "."  # `from . import utils`
@@ -373,7 +373,7 @@ def _outline(type_name: str, scope: Scope, *, inside: bool = False) -> list[Defi
         for c in classes
         for m in scope.table.members(c)
         if m.kind in (METHOD, FUNCTION)
-        and not m.name.startswith("_" if not inside else "__")
+        and not m.name.startswith("__" if inside else "_")
         and m.path != scope.path
     ]
     methods.sort(key=lambda m: m.name not in scope.called)  # stable: then in file order

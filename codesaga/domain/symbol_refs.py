@@ -296,7 +296,7 @@ _JAVA_DECLARED = re.compile(rf"\b([A-Z][\w$]*)(?:<[^<>\n]*>)?[ \t]+({IDENT})\s*[
 def known_types(before: str, after: str, language_id: str) -> dict[str, str]:
     """What the text near the cursor says of names' types: name (or `self.name`) -> the
     class name of the last assignment from a constructor call or annotation that says it."""
-    text = before[-TYPE_LOOKBACK:] + "\n" + after[:2000]
+    text = _typing_window(before, after)
     found: list[tuple[int, str, str]] = []
     patterns = [_ASSIGNED, _ANNOTATED]
     if language_id == "go":
@@ -317,13 +317,18 @@ def known_types(before: str, after: str, language_id: str) -> dict[str, str]:
 def assigned_calls(before: str, after: str) -> dict[str, str]:
     """Names the text near the cursor last assigned a call's result: name -> the function
     called, as written (`state.push`), when it is not a class's constructor."""
-    text = before[-TYPE_LOOKBACK:] + "\n" + after[:2000]
+    text = _typing_window(before, after)
     calls: dict[str, str] = {}
     for found in _CALLED.finditer(text):
         name, callee = found.group(1), ".".join(_parts(found.group(2)))
         if name.split(".")[-1] not in NOISE and not callee.rsplit(".", 1)[-1][:1].isupper():
             calls[name] = callee
     return calls
+
+
+def _typing_window(before: str, after: str) -> str:
+    """The text around the cursor read for what names were assigned."""
+    return before[-TYPE_LOOKBACK:] + "\n" + after[:2000]
 
 
 def receiver_type(
