@@ -42,6 +42,7 @@ MAX_AMBIGUOUS = 3  # a name defined more often than this, with nothing to tell w
 MAX_PREFIXED = 6  # members shown for the start of a member's name
 MAX_CLASS_MEMBERS = 6  # the constructor and fields shown with a class
 MAX_WANTED = 48
+ITEM_HEAD = 4  # definitions of each item chosen before the rest of any item
 MOVE_LINES = 30  # a cursor that moved further than this has other names around it
 MAX_INHERITANCE = 3  # levels of base classes searched for a member
 MAX_OUTLINES = 3  # receivers' classes outlined
@@ -421,29 +422,42 @@ def keeps(
 def choose(
     items: Sequence[Sequence[Definition]], budget_chars: int, language_of: Callable[[str], str]
 ) -> Selection:
-    """The most relevant ``items`` that fit ``budget_chars``, rendered one outline per file:
-    an item whose first definition does not fit is left out, and of the rest of an item as
-    much as fits."""
+    """The most relevant ``items`` that fit ``budget_chars``, rendered one outline per file.
+    Each item first gets its own definition and a few more (ITEM_HEAD), in order of
+    relevance; what is left of the budget then goes to the rest of each item, in the same
+    order: a long outline of one class no longer crowds out the next item's definition. An
+    item whose own definition does not fit is left out."""
     chosen: dict[tuple[str, int, str], Definition] = {}
     rank: dict[str, int] = {}  # a file -> the rank of the most relevant item it shows
     groups: set[tuple[str, str]] = set()
     used = 0
+
+    def take(d: Definition, position: int) -> bool:
+        nonlocal used
+        if d.key in chosen:
+            return True
+        group = (d.path, d.container or d.name)
+        cost = _cost(d) + (len(d.path) + 2 if d.path not in rank else 0)
+        if d.container and group not in groups:
+            cost += len(d.header or d.container) + 4
+        if used + cost > budget_chars:
+            return False
+        used += cost
+        chosen[d.key] = d
+        groups.add(group)
+        rank.setdefault(d.path, position)
+        return True
+
+    shown: list[int] = []
     for position, item in enumerate(items):
-        for i, d in enumerate(item):
-            if d.key in chosen:
-                continue
-            group = (d.path, d.container or d.name)
-            cost = _cost(d) + (len(d.path) + 2 if d.path not in rank else 0)
-            if d.container and group not in groups:
-                cost += len(d.header or d.container) + 4
-            if used + cost > budget_chars:
-                if i == 0:
-                    break  # the item's own definition does not fit: none of it
-                continue
-            used += cost
-            chosen[d.key] = d
-            groups.add(group)
-            rank.setdefault(d.path, position)
+        if not item or not take(item[0], position):
+            continue
+        shown.append(position)
+        for d in item[1:ITEM_HEAD]:
+            take(d, position)
+    for position in shown:
+        for d in items[position][ITEM_HEAD:]:
+            take(d, position)
     files = sorted(rank, key=lambda path: -rank[path])  # the most relevant last
     chunks = tuple(
         (path, render_file([x for x in chosen.values() if x.path == path], language_of(path)))

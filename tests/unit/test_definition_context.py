@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from codesaga.domain.definition_context import (
+    ITEM_HEAD,
     Choice,
     Scope,
     Selection,
+    _cost,
     choose,
     keeps,
     module_match,
@@ -360,6 +362,23 @@ def test_the_budget_keeps_the_most_relevant() -> None:
     assert small.keys < large.keys
     assert list(large_chunks)[-1] == "/w/pkg/text/util.py"  # the most relevant, last
     assert sum(len(text) for text in small_chunks.values()) <= 120
+
+
+def test_a_long_outline_does_not_crowd_out_the_next_definition() -> None:
+    table = symbols()
+    canvas = table.named("Canvas")[0]
+    methods = table.members(canvas)  # __init__, draw, drop, clear
+    fillers = [table.named(f"filler_{i}")[0] for i in range(8)]
+    helper = table.named("helper")[0]
+    outline = [canvas, *methods, *fillers]  # one item, longer than the budget allows
+    items = [outline, [helper]]
+    budget = sum(_cost(d) for d in [*outline[:ITEM_HEAD], helper]) + 200
+    selection = choose(items, budget, _language)
+    assert helper.key in selection.keys  # the next item's own definition
+    assert all(d.key in selection.keys for d in outline[:ITEM_HEAD])
+    assert not all(d.key in selection.keys for d in outline)  # its rest, as far as it fits
+    alone = choose([outline], budget, _language)  # without the next item, more of the outline
+    assert sum(d.key in alone.keys for d in outline) > sum(d.key in selection.keys for d in outline)
 
 
 def test_what_a_document_shows_changes_only_when_it_must() -> None:
