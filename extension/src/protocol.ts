@@ -83,7 +83,7 @@ export class DaemonClient {
 
   private constructor(private readonly socket: WebSocket) {
     socket.on("message", (data, isBinary) => {
-      if (!isBinary) this.receive(data.toString());
+      if (!isBinary) this.receive(frameText(data));
     });
     socket.on("close", (code, reason) => {
       const why = reason.toString() || `code ${code}`;
@@ -176,7 +176,7 @@ export class DaemonClient {
       error?: { code: number; message: string; data?: unknown };
     };
     try {
-      message = JSON.parse(frame);
+      message = JSON.parse(frame) as typeof message;
     } catch {
       return; // The daemon only sends JSON; a broken frame has no request to fail.
     }
@@ -204,4 +204,10 @@ export class DaemonClient {
     this.pending.clear();
     for (const listener of this.closeListeners) listener(error);
   }
+}
+
+/** A text frame's text: ws gives a Buffer, or its fragments, or an ArrayBuffer as set. */
+function frameText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString("utf8");
 }

@@ -26,6 +26,8 @@ describe("the bundle in a (fake) editor", () => {
     recorded.settings.daemonCommand = COMMAND;
     recorded.settings["completion.debounceMinMs"] = 0;
     installVscode(api);
+    // The built bundle, loaded after the fake vscode module is installed for it to import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const extension = require(join(EXTENSION, "dist", "extension.js"));
     const state = new Map<string, unknown>();
     extension.activate({

@@ -82,7 +82,7 @@ class World implements NextEditHost {
 
   // NextEditHost:
   call(method: NextEditMethod, params: object, options?: CallOptions): Promise<unknown> {
-    this.sent.push({ method, params: { ...params } as Record<string, unknown> });
+    this.sent.push({ method, params: { ...params } });
     if (method !== "nextEdit") return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const answer = () => resolve(structuredClone(this.answer));

@@ -48,6 +48,8 @@ describe("next edits in a (fake) editor against a real daemon", () => {
       return item;
     };
     installVscode(api);
+    // The built bundle, loaded after the fake vscode module is installed for it to import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const extension = require(join(EXTENSION, "dist", "extension.js"));
     const state = new Map<string, unknown>();
     extension.activate({
@@ -91,7 +93,7 @@ describe("next edits in a (fake) editor against a real daemon", () => {
 
     editor.type("amount", "value".length); // the parameter renamed in the definition
     await until("a suggestion", () => recorded.contextKeys.get(VISIBLE) === true);
-    assert.ok(editor.afterTexts().includes("amount"), `the new text at its place: ${editor.afterTexts()}`);
+    assert.ok(editor.afterTexts().includes("amount"), `the new text at its place: ${editor.afterTexts().join(" | ")}`);
     assert.ok(editor.afterTexts().some((text) => /Tab: next edit \(line [23]\)/.test(text)), "the hint says where Tab goes");
 
     await api.commands.executeCommand("codesaga.nextEdit.tab");
