@@ -178,8 +178,8 @@ class Scope:
 
 _ANNOTATION = re.compile(r"(?<![\w$])([\w$]+)\s*[?!]?\s*:\s*([^=;,)]+)")  # `md: Md`, `x?: X`
 _RETURNS = re.compile(r"(\))\s*(?:->|:)\s*([^{=]+?)\s*[:{]?\s*$")  # `) -> X:`, `): X {`
-_PARAMETER_PROPERTY = re.compile(  # `(private md: Md`, `, readonly x?: X`, `, md: Md`
-    rf"[(,]\s*(?:(?:private|public|protected|readonly)\s+)*({IDENT})\s*\??\s*:\s*"
+_PARAMETER_PROPERTY = re.compile(  # `(private md: Md`, `, readonly x?: X`, `, md: "Md"`
+    rf"[(,]\s*(?:(?:private|public|protected|readonly)\s+)*({IDENT})\s*\??\s*:\s*[\"']?"
     r"(?:[\w$]+\.)*([A-Z][\w$]*)"
 )
 

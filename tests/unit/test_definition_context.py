@@ -11,6 +11,7 @@ from codesaga.domain.definition_context import (
     Scope,
     Selection,
     _cost,
+    _parameter_type,
     choose,
     keeps,
     module_match,
@@ -131,6 +132,19 @@ def test_receivers_types_from_constructors_and_annotations() -> None:
     ts = known_types("const c = new Canvas<Shape>(1)\nlet s: geo.Shape;\n", "", "typescript")
     assert ts == {"c": "Canvas", "s": "Shape"}
     assert known_types("func (p *Point) Area()", "", "go")["p"] == "Point"
+
+
+def test_python_annotations_name_a_class_as_a_string_or_inside_optional() -> None:
+    before = (
+        'def f(env: "Environment", node: t.Optional["Node"], pen: Optional[Pen]):\n'
+        "    self.canvas: 'Canvas' = make()\n"
+    )
+    types = known_types(before, "", "python")
+    assert types["env"] == "Environment" and types["node"] == "Node"
+    assert types["pen"] == "Pen" and types["self.canvas"] == "Canvas"
+    # In TypeScript a quoted name is a string literal type, not a class.
+    assert "kind" not in known_types('let kind: "Canvas";\n', "", "typescript")
+    assert _parameter_type('def __init__(self, md: "MarkdownIt") -> None:', "md") == ("MarkdownIt")
 
 
 def test_module_matching() -> None:
