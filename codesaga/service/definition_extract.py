@@ -261,7 +261,7 @@ class _Walk:
 
     def _signature(self, node: Any, body: Any | None, kind: str) -> str:
         end = body.start_byte if body is not None and kind != TYPE else node.end_byte
-        raw = node.text[: end - node.start_byte].decode("utf-8", "replace")
+        raw = _source_without_comments(node, end)
         limit = MAX_FIELD_CHARS if kind == FIELD else None
         signature = one_line(raw, limit) if limit else one_line(raw)
         return signature.rstrip(" {;").rstrip()
@@ -319,7 +319,7 @@ class _Walk:
             return
         body = value.child_by_field_name("body")
         end = body.start_byte if body is not None else value.end_byte
-        raw = declaration.text[: end - declaration.start_byte].decode("utf-8", "replace")
+        raw = _source_without_comments(declaration, end)
         signature = one_line(raw).rstrip(" {")
         line = declaration.start_point[0] + 1
         doc = _doc(declaration)
@@ -371,6 +371,25 @@ def _doc(node: Any) -> str:
         comment, line = sibling, sibling.start_point[0]
         sibling = sibling.prev_named_sibling
     return first_doc_line(_text(comment)) if comment is not None else ""
+
+
+def _source_without_comments(node: Any, end: int) -> str:
+    """``node``'s text up to byte ``end``, without the comments in it: a type's members'
+    `/** ... */` documentation cost the prompt's budget and say little in one line."""
+    data: bytes = node.text[: end - node.start_byte]
+    cuts: list[tuple[int, int]] = []
+    stack = list(node.children)
+    while stack:
+        child = stack.pop()
+        if child.start_byte >= end:
+            continue
+        if child.type in _COMMENTS:
+            cuts.append((child.start_byte - node.start_byte, child.end_byte - node.start_byte))
+        else:
+            stack.extend(child.children)
+    for start, stop in sorted(cuts, reverse=True):
+        data = data[:start].rstrip(b" \t") + b" " + data[stop:].lstrip(b" \t")
+    return data.decode("utf-8", "replace")
 
 
 def _text(node: Any) -> str:

@@ -102,6 +102,29 @@ export const helper = (x: number): number => x * 2
     assert found["helper"].signature == "const helper = (x: number): number =>"
 
 
+def test_comments_inside_a_signature_are_left_out() -> None:
+    found = table(
+        "typescript",
+        """
+/** A request. */
+export type Request = Base & {
+  /**
+   * The code the server gave.
+   */
+  code: string; // once only
+  uri: string;
+}
+export function send(a: number, /* retries */ b: number, // then
+  c: boolean): void { }
+""",
+    )
+    assert found["Request"].signature == "type Request = Base & {code: string; uri: string;}"
+    assert found["Request"].doc == "A request."
+    assert found["send"].signature == "function send(a: number, b: number, c: boolean): void"
+    rust = table("rust", "pub fn go(a: i32, // the first\n    b: i32) -> i32 { a }\n")
+    assert rust["go"].signature == "pub fn go(a: i32, b: i32) -> i32"
+
+
 def test_javascript_definitions() -> None:
     found = table(
         "javascript",
