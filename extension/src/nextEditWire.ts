@@ -1,36 +1,10 @@
 // The wire types of next-edit suggestions (docs/protocol.md: `document/edit`, `nextEdit`).
-// Written by hand until scripts/params_ts.py regenerates params.ts from the daemon's
-// params.py with these two methods; then the params types below can come from there.
+// The params come from params.ts (generated from the daemon's params.py); the results are
+// written here, as the daemon's handlers build them.
 
 import type { WireRange } from "./textPositions";
 
-/** One change of a document: ``range`` is in the text before it, ``removed`` what it covered. */
-export interface WireEdit {
-  range: WireRange;
-  text: string;
-  removed: string;
-}
-
-/** `document/edit`: one debounced edit of an editor buffer. */
-export interface DocumentEditParams extends WireEdit {
-  path: string;
-  language?: string;
-  version?: number;
-}
-
-/** `nextEdit`: where the next edit goes and what it is, given the document now. */
-export interface NextEditParams {
-  path: string;
-  content: string;
-  line?: number;
-  column?: number;
-  language?: string;
-  workspace?: string;
-  /** Replaces the daemon's history of the document (the CLI sends it; the editor relies on
-   * `document/edit`). */
-  edits?: WireEdit[];
-  maxEdits?: number;
-}
+export type { DocumentEditParams, NextEditParams, TextChange as WireEdit } from "./params";
 
 export type NextEditKind = "rename" | "signature" | "similar";
 

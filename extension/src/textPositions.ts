@@ -3,6 +3,8 @@
 // Code's positions) count UTF-16 units, so a character outside the BMP is one column for the
 // daemon and two units here. No vscode import.
 
+import type { TextRange } from "./params";
+
 /** 1-based line and column; the column counts code points. */
 export interface LineColumn {
   line: number;
@@ -10,12 +12,7 @@ export interface LineColumn {
 }
 
 /** A range as the wire carries it: 1-based, end exclusive. */
-export interface WireRange {
-  startLine: number;
-  startColumn: number;
-  endLine: number;
-  endColumn: number;
-}
+export type WireRange = TextRange;
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
