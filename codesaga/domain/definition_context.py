@@ -448,14 +448,14 @@ def choose(
         rank.setdefault(d.path, position)
         return True
 
-    shown: list[int] = []
+    taken: list[int] = []  # the items whose own definition fits
     for position, item in enumerate(items):
         if not item or not take(item[0], position):
             continue
-        shown.append(position)
+        taken.append(position)
         for d in item[1:ITEM_HEAD]:
             take(d, position)
-    for position in shown:
+    for position in taken:
         for d in items[position][ITEM_HEAD:]:
             take(d, position)
     files = sorted(rank, key=lambda path: -rank[path])  # the most relevant last

@@ -289,8 +289,8 @@ _ANNOTATED = re.compile(  # `x: Foo`, `x?: Foo`, `self.x: Foo`, `let x: &mut Foo
 # Python's annotations also name a class as a string (a forward reference) or inside
 # Optional: `environment: "Environment"`, `parent: t.Optional["Node"]`.
 _PY_ANNOTATED = re.compile(
-    rf"{_NAME}[ \t]*:[ \t]*(?:(?:[\w]+\.)?Optional\[)?[\"']{_TYPE}[\"']"
-    rf"|{_NAME}[ \t]*:[ \t]*(?:[\w]+\.)?Optional\[{_TYPE}\]"
+    rf"{_NAME}[ \t]*:[ \t]*(?:(?:\w+\.)?Optional\[)?[\"']{_TYPE}[\"']"
+    rf"|{_NAME}[ \t]*:[ \t]*(?:\w+\.)?Optional\[{_TYPE}\]"
 )
 _CALLED = re.compile(  # `x = state.push(`, `const t = await this.client.fetch<T>(`
     rf"{_NAME}[ \t]*(?::=|=)[ \t]*(?:await[ \t]+)?({_CHAIN.pattern})[ \t]*(?:<[^<>\n]*>)?\("
