@@ -410,9 +410,8 @@ def main() -> None:
         f"prompt: {sum(typed)}/{len(typed)}",
         flush=True,
     )
-    by_language = {
-        lang: sum(c.language == lang for c in cases) for lang in ("python", "typescript")
-    }
+    python = sum(c.language == "python" for c in cases)  # the rest: TypeScript, JavaScript
+    by_language = {"python": python, "typescript/javascript": len(cases) - python}
     print(f"{len(cases)} cases {by_language}", flush=True)
 
     sides = [Side("without"), Side("with")]
