@@ -286,11 +286,11 @@ _ASSIGNED = re.compile(  # `x = Foo(`, `x = new Foo<T>(`, `x := &Foo{`, `let x =
 _ANNOTATED = re.compile(  # `x: Foo`, `x?: Foo`, `self.x: Foo`, `let x: &mut Foo`
     rf"{_NAME}\s*[?!]?[ \t]*:[ \t]*(?:&\s*)?(?:mut\s+)?{_TYPE}"
 )
-# Python's annotations also name a class as a string (a forward reference) or inside
-# Optional: `environment: "Environment"`, `parent: t.Optional["Node"]`.
+# Python's annotations, which also name a class as a string (a forward reference, its
+# quotes matched) or inside Optional: `env: "Environment"`, `parent: t.Optional["Node"]`.
 _PY_ANNOTATED = re.compile(
-    rf"{_NAME}[ \t]*:[ \t]*(?:(?:\w+\.)?Optional\[)?[\"']{_TYPE}[\"']"
-    rf"|{_NAME}[ \t]*:[ \t]*(?:\w+\.)?Optional\[{_TYPE}\]"
+    rf"{_NAME}\s*:[ \t]*(?:(?:\w+\.)?Optional\[(?=[\"']|(?:[\w$]+\.)*[A-Z][\w$]*\]))?"
+    rf"([\"']?){_TYPE}\2"
 )
 _CALLED = re.compile(  # `x = state.push(`, `const t = await this.client.fetch<T>(`
     rf"{_NAME}[ \t]*(?::=|=)[ \t]*(?:await[ \t]+)?({_CHAIN.pattern})[ \t]*(?:<[^<>\n]*>)?\("
@@ -303,20 +303,17 @@ def known_types(before: str, after: str, language_id: str) -> dict[str, str]:
     """What the text near the cursor says of names' types: name (or `self.name`) -> the
     class name of the last assignment from a constructor call or annotation that says it."""
     text = _typing_window(before, after)
-    found: list[tuple[int, int, str, str]] = []  # where, which pattern (the later wins), ...
-    patterns = [_ASSIGNED, _ANNOTATED]
+    found: list[tuple[int, str, str]] = []
+    annotated = _PY_ANNOTATED if language_id == "python" else _ANNOTATED
+    patterns = [_ASSIGNED, annotated]
     if language_id == "go":
         patterns.append(_GO_DECLARED)
-    for pattern in patterns:
-        found += [(m.start(), 0, m.group(1), m.group(2)) for m in pattern.finditer(text)]
+    for pattern in patterns:  # each names the name first and the type last
+        found += [(m.start(), m[1], m[pattern.groups]) for m in pattern.finditer(text)]
     if language_id == "java":
-        found += [(m.start(), 0, m.group(2), m.group(1)) for m in _JAVA_DECLARED.finditer(text)]
-    if language_id == "python":  # over `Optional` read as the type by _ANNOTATED
-        for m in _PY_ANNOTATED.finditer(text):
-            name, type_name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-            found.append((m.start(), 1, name, type_name))
+        found += [(m.start(), m.group(2), m.group(1)) for m in _JAVA_DECLARED.finditer(text)]
     types: dict[str, str] = {}
-    for _, _, name, type_name in sorted(found):
+    for _, name, type_name in sorted(found):
         if name.split(".")[-1] not in NOISE:
             types[name] = type_name
             if name.startswith(("self.", "this.")):

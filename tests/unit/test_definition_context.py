@@ -138,13 +138,15 @@ def test_python_annotations_name_a_class_as_a_string_or_inside_optional() -> Non
     before = (
         'def f(env: "Environment", node: t.Optional["Node"], pen: Optional[Pen]):\n'
         "    self.canvas: 'Canvas' = make()\n"
+        "    self.shape: Optional[Shape] = None\n"
     )
     types = known_types(before, "", "python")
     assert types["env"] == "Environment" and types["node"] == "Node"
     assert types["pen"] == "Pen" and types["self.canvas"] == "Canvas"
+    assert types["self.shape"] == types["shape"] == "Shape"  # not `Optional`, the wrapper
     # In TypeScript a quoted name is a string literal type, not a class.
     assert "kind" not in known_types('let kind: "Canvas";\n', "", "typescript")
-    assert _parameter_type('def __init__(self, md: "MarkdownIt") -> None:', "md") == ("MarkdownIt")
+    assert _parameter_type('def __init__(self, md: "MarkdownIt") -> None:', "md") == "MarkdownIt"
 
 
 def test_module_matching() -> None:
