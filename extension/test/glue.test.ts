@@ -46,6 +46,10 @@ describe("the bundle in a (fake) editor", () => {
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command);
     const missing = contributed.filter((id: string) => !recorded.commands.has(id));
     assert.deepEqual(missing, []);
+    // And the other way: a command of ours that the palette does not list cannot be run by
+    // name (only an inline suggestion's own acceptance is internal).
+    const unlisted = [...recorded.commands.keys()].filter((id) => id.startsWith("codesaga.") && !contributed.includes(id));
+    assert.deepEqual(unlisted, ["codesaga.accepted"]);
     assert.equal(recorded.inlineProviders.length, 1);
     assert.ok(recorded.webviewProviders.has("codesaga.chat"));
   });
