@@ -298,3 +298,18 @@ def test_a_cursor_inside_a_token_is_healed(engine: LlamaCppEngine) -> None:
     # Nothing before the place: nothing to heal.
     done = collect(engine, dataclasses.replace(request, heal_at=0))
     assert done.prompt_tokens == plain.prompt_tokens
+
+
+def test_a_read_ahead_builds_the_healing_vocabulary_before_the_first_completion(
+    small_model: Path,
+) -> None:
+    """Token healing's vocabulary (every token's bytes) is built by a read nobody waits for,
+    such as an opened document's warm-up, so the first keystroke's completion does not."""
+    fresh = LlamaCppEngine(small_model, name="qwen2.5-coder-0.5b", n_ctx=512)
+    try:
+        prompt = QWEN.build("def area(r):\n    return ", "\n")
+        assert fresh._vocabulary is None  # not at load: a refactor never heals
+        collect(fresh, GenerationRequest(prompt=prompt, max_tokens=0, cache_slot="doc"))
+        assert fresh._vocabulary is not None
+    finally:
+        fresh.close()
