@@ -250,15 +250,23 @@ def shows_definition(
     return any(key[2] == case.uses for key in selection.keys)
 
 
-def shows_member_typed(case: Case, table: SymbolTable, budget_tokens: int) -> bool | None:
-    """With the cursor after the receiver's dot and two letters of the member the line uses
-    (`this.cryptoProvider.ge`), whether the prompt would show that member; None when the
-    line does not use it as a member."""
+def member_typed(case: Case) -> str | None:
+    """The line up to the receiver's dot and two letters of the member it uses
+    (`this.cryptoProvider.ge`), as when typing it; None when the line does not use it as a
+    member."""
     found = re.search(rf"([\w$]+(?:\.[\w$]+)*)\.{re.escape(case.uses)}\b", case.target)
     if found is None or (found.group(1)[:1].isupper() and "." not in found.group(1)):
         return None  # not a member, or a class's (`Foo.create`): a name, as the cases have
-    typed = case.before + case.target[: found.end(1) + 1 + MEMBER_TYPED]
-    return shows_definition(case, table, budget_tokens, typed)
+    return case.target[: found.end(1) + 1 + MEMBER_TYPED]
+
+
+def shows_member_typed(case: Case, table: SymbolTable, budget_tokens: int) -> bool | None:
+    """With the cursor after the receiver's dot and two letters of the member the line uses,
+    whether the prompt would show that member; None when the line does not use it so."""
+    typed = member_typed(case)
+    if typed is None:
+        return None
+    return shows_definition(case, table, budget_tokens, case.before + typed)
 
 
 def _language_of(path: str) -> str:
