@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer()  # its commands join the root's
 
@@ -18,47 +22,15 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Per model: usage, mean and p95 response time, tokens/s, last use, accuracy; the
     confidence gate per model and language: suggestions shown, gated, accepted, rejected, and
     the threshold in force; next edits: requests, answered with edits or none, accepted."""
-    import datetime
-
     result = Invocation.of(ctx).control("stats")
     if as_json:
         render.print_json(result)
         return
-    from rich.table import Table
-
-    table = Table(
-        "model",
-        "requests",
-        "cached",
-        "failed",
-        "mean s",
-        "p95 s",
-        "tokens/s",
-        "last used",
-        "accuracy",
-        box=None,
-    )
-
-    def num(value: float | None, fmt: str = ".2f") -> str:
-        return "-" if value is None else format(value, fmt)
-
-    for m in result["models"]:
-        last = m["last_used_at"]
-        when = datetime.datetime.fromtimestamp(last).strftime("%Y-%m-%d %H:%M") if last else "-"
-        table.add_row(
-            m["model"],
-            str(m["usage_count"]),
-            str(m["cached"]),
-            str(m["failed"]),
-            num(m["mean_seconds"]),
-            num(m["p95_seconds"]),
-            num(m["tokens_per_second"], ".1f"),
-            when,
-            num(m["accuracy"], ".0%"),
-        )
-    render.stdout.print(table)
+    render.stdout.print(model_table(result["models"]))
     documents = (result.get("completion") or {}).get("documents") or []
     if documents:
+        from rich.table import Table
+
         # How much of each document's completion prompts the KV cache already held: low
         # reuse means the model re-read the file (a first request, a window move, eviction).
         reuse = Table("document", "completions", "warm-ups", "prompt tokens", "read", "reuse",
@@ -75,6 +47,45 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         render.stdout.print(reuse)
     _gate_table(result.get("gate") or {})
     _next_edits(result.get("nextEdit") or {})
+
+
+def num(value: float | None, fmt: str = ".2f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def model_table(models: list[dict[str, Any]], now: float | None = None) -> Table:
+    """Usage and speed per model, laid out to fit an 80-column terminal: the model's name
+    whole (it is what the row is about), a last use of today as its time only."""
+    import datetime
+
+    from rich.table import Table
+
+    table = Table(box=None, collapse_padding=True, pad_edge=False)
+    longest = max((len(m["model"]) for m in models), default=5)
+    table.add_column("model", no_wrap=True, min_width=longest)
+    for header in ("requests", "cached", "failed", "mean s", "p95 s", "tok/s"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("last use", no_wrap=True)
+    table.add_column("accuracy", justify="right", no_wrap=True)
+    today = datetime.datetime.fromtimestamp(time.time() if now is None else now).date()
+    for m in models:
+        last = m["last_used_at"]
+        when = "-"
+        if last:
+            used = datetime.datetime.fromtimestamp(last)
+            when = used.strftime("%H:%M" if used.date() == today else "%Y-%m-%d")
+        table.add_row(
+            m["model"],
+            str(m["usage_count"]),
+            str(m["cached"]),
+            str(m["failed"]),
+            num(m["mean_seconds"]),
+            num(m["p95_seconds"]),
+            num(m["tokens_per_second"], ".1f"),
+            when,
+            num(m["accuracy"], ".0%"),
+        )
+    return table
 
 
 def _gate_table(gate: dict[str, Any]) -> None:
