@@ -39,7 +39,7 @@ from codesaga.domain.symbol_refs import (
 )
 
 MAX_AMBIGUOUS = 3  # a name defined more often than this, with nothing to tell which: skipped
-MAX_PREFIXED = 6  # members shown for the start of a member's name
+MAX_PREFIXED = 10  # members shown for the start of a member's name
 MAX_CLASS_MEMBERS = 6  # the constructor and fields shown with a class
 MAX_WANTED = 48
 ITEM_HEAD = 4  # definitions of each item chosen before the rest of any item

@@ -190,6 +190,21 @@ def test_the_receivers_class_is_outlined_with_its_public_methods() -> None:
     assert "def draw(" in outline and "def drop(" in outline and "def clear(" not in outline
 
 
+def test_up_to_ten_members_named_as_typed_are_shown_in_the_classs_order() -> None:
+    # A class with a dozen get* methods (msal's CacheManager): at `.ge` the one the line
+    # wants was often past the sixth. Ten: +4 member lines shown of 209 on the repository
+    # bench's sets, +3 of 159 on sets not looked at before; no change at a line's start.
+    path = "/w/pkg/cache.py"
+    methods = "".join(f"    def get_{i}(self) -> int: ...\n" for i in range(12))
+    table = SymbolTable()
+    table.put(path, extract_definitions("python", "class Cache:\n" + methods, path) or [])
+    before = "from .cache import Cache\ncache = Cache()\ncache.ge"
+    scope = Scope(table, "/w/pkg/app.py", "python", before, "\n")
+    ranked = wanted(references(before, "\n"), scope)
+    typed = [item[0].name for item in ranked if item[0].name.startswith("get_")]
+    assert typed == [f"get_{i}" for i in range(10)]
+
+
 def test_many_names_imported_and_not_used_are_re_exports_and_come_last() -> None:
     names = ", ".join(f"filler_{i}" for i in range(9))
     before = f"from .filler import {names}\nfrom .text.util import helper\n\nx = helper(1)\n"
