@@ -102,7 +102,7 @@ def record_prompts(
                 column = len(lines[case.line]) + 1
                 client.call("complete", {**common, "line": case.line + 1, "column": column})
                 if len(engine.history) == asked:
-                    sys.exit(f"{case.name()}: the blank line's request never reached the engine")
+                    sys.exit(f"{case.name()}: the line's request never reached the engine")
                 prompts.append(engine.history[-1])
         finally:
             client.close()
