@@ -297,9 +297,7 @@ def same_line(answer: str, target: str) -> bool:
     return " ".join(first.split()) == " ".join(target.split())
 
 
-def start_side(
-    side: Side, definitions: bool, base: dict[str, str], home: Path, model: str
-) -> Settings:
+def start_side(definitions: bool, base: dict[str, str], home: Path, model: str) -> Settings:
     """The settings of one side's daemon (started by the first connect)."""
     env = isolated_env(
         home,
@@ -314,21 +312,29 @@ def start_side(
     return load_settings(env)
 
 
-def ask(client: Any, side: Side, case: Case, prime: bool) -> None:
-    """The case on one side: primed at the end of the line before, then the blank line."""
+def case_requests(case: Case, typed: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
+    """The params of a case's two `complete` requests: the priming one at the end of the
+    line before, then the blanked line's, with the cursor after its indentation and
+    ``typed``, the start of the line written there (none: the bench's blank line)."""
+    lines = case.text.split("\n")
+    lines[case.line] += typed
     # Gate off: what is measured is what the model writes with and without definitions;
     # which suggestions the confidence gate would hide is gate_bench.py's question.
-    common = {"content": case.text, "path": str(case.path), "workspace": str(case.root),
-              "maxLines": 1, "gate": False}  # fmt: skip
+    common = {"content": "\n".join(lines), "path": str(case.path), "maxLines": 1,
+              "workspace": str(case.root), "gate": False}  # fmt: skip
+    prime = {**common, "line": case.line, "column": len(lines[case.line - 1]) + 1}
+    return prime, {**common, "line": case.line + 1, "column": len(lines[case.line]) + 1}
+
+
+def ask(client: Any, side: Side, case: Case, prime: bool) -> None:
+    """The case on one side: primed at the end of the line before, then the blank line."""
+    priming, blank = case_requests(case)
     if prime:
-        above = case.text.split("\n")[case.line - 1]
         started = time.perf_counter()
-        client.call("complete", {**common, "line": case.line, "column": len(above) + 1})
+        client.call("complete", priming)
         side.primes.append(time.perf_counter() - started)
     started = time.perf_counter()
-    result = client.call(
-        "complete", {**common, "line": case.line + 1, "column": len(case.indent) + 1}
-    )
+    result = client.call("complete", blank)
     side.latencies.append(time.perf_counter() - started)
     side.answers.append(str(result["text"]))
     side.exact += same_line(side.answers[-1], case.target)
@@ -347,7 +353,7 @@ def run(
     with contextlib.ExitStack() as stack:
         clients = []
         for side, on in zip(sides, (False, True), strict=True):
-            settings = start_side(side, on, base, tmp / side.name, model)
+            settings = start_side(on, base, tmp / side.name, model)
             stack.callback(stop_daemon, settings)
             clients.append(stack.enter_context(connect(settings)))
         for i, case in enumerate(cases):

@@ -36,15 +36,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from installed import installed_model, isolated_env
+from installed import installed_model
 from repo_completion_bench import (
     MODEL,
     Case,
     build_cases,
+    case_requests,
     default_sources,
     member_typed,
     same_line,
     shows_definition,
+    start_side,
     wait_for_index,
 )
 
@@ -75,32 +77,17 @@ def record_prompts(
     prompts = []
     with tempfile.TemporaryDirectory(prefix="codesaga-probe-") as tmp:
         overrides = {"CODESAGA_COMPLETION_DEFINITIONS_TOKENS": str(budget)} if budget else {}
-        env = isolated_env(
-            Path(tmp),
-            load_settings().models_dir,
-            CODESAGA_MODEL=MODEL,
-            CODESAGA_COMPLETION_SPECULATE="0",
-            CODESAGA_COMPLETION_WARM="0",
-            CODESAGA_COMPLETION_READ_BUDGET_MS="0",
-            CODESAGA_COMPLETION_DEFINITIONS="1" if definitions else "0",
-            **overrides,
-        )
-        settings = load_settings(env)
+        settings = start_side(definitions, overrides, Path(tmp), MODEL)
         engine = FakeEngine(MODEL, n_ctx=settings.n_ctx)  # answers nothing: prompts only
         client = LocalClient(settings, build_daemon(settings, lambda _resolved: engine))
         try:
             for i, (case, start) in enumerate(zip(cases, typed, strict=True)):
                 if definitions and (i == 0 or case.root != cases[i - 1].root):
                     wait_for_index(client, case)
-                lines = case.text.split("\n")
-                lines[case.line] += start
-                common = {"content": "\n".join(lines), "path": str(case.path), "maxLines": 1,
-                          "workspace": str(case.root), "gate": False}  # fmt: skip
-                above = lines[case.line - 1]
-                client.call("complete", {**common, "line": case.line, "column": len(above) + 1})
+                priming, line = case_requests(case, start)
+                client.call("complete", priming)
                 asked = len(engine.history)
-                column = len(lines[case.line]) + 1
-                client.call("complete", {**common, "line": case.line + 1, "column": column})
+                client.call("complete", line)
                 if len(engine.history) == asked:
                     sys.exit(f"{case.name()}: the line's request never reached the engine")
                 prompts.append(engine.history[-1])

@@ -191,7 +191,7 @@ def test_the_receivers_class_is_outlined_with_its_public_methods() -> None:
 
 
 def test_up_to_ten_members_named_as_typed_are_shown_in_the_classs_order() -> None:
-    # A class with a dozen get* methods (msal's CacheManager): at `.ge` the one the line
+    # A class with many get* methods (msal's Authority): at `.ge` the one the line
     # wants was often past the sixth. Ten: +4 member lines shown of 209 on the repository
     # bench's sets, +3 of 159 on sets not looked at before; no change at a line's start.
     path = "/w/pkg/cache.py"
