@@ -135,7 +135,6 @@ def _prepare(daemon: Daemon, settings: Settings, paths: RuntimePaths) -> _Runnin
             token,
             parse_origins(settings.ws_origins),
             settings.ws_open_timeout,
-            force_bind=settings.ws_force_bind,
         )
     running = _Running(daemon, paths, token, UnixServer(daemon, paths.socket), websocket)
     # Both watchers exist before the first client can connect: a file added to the context

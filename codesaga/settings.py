@@ -237,10 +237,8 @@ class Settings:
         0, "WebSocket port for editors on 127.0.0.1; 0 picks a free one, -1 disables it."
     )
     ws_host: str = _key(
-        "127.0.0.1", "WebSocket address; anything but loopback is refused unless forced."
-    )
-    ws_force_bind: bool = _key(
-        False, "Allow a non-loopback ws_host (exposes your code; you were warned)."
+        "127.0.0.1",
+        "WebSocket address: a loopback one (127.0.0.1, ::1, localhost); others are refused.",
     )
     ws_origins: tuple[str, ...] = _key(
         (r"vscode-webview://[0-9a-z-]+", "vscode-file://vscode-app"),
@@ -390,7 +388,6 @@ RESTART_KEYS = frozenset(
         "cache_responses",
         "ws_port",
         "ws_host",
-        "ws_force_bind",
         "ws_origins",
         "ws_open_timeout",
         "openai_port",

@@ -99,12 +99,13 @@ class WebSocketServer:
         token: str,
         origins: Sequence[re.Pattern[str]],
         open_timeout: float,
-        force_bind: bool = False,
     ) -> None:
-        if not is_loopback(host) and not force_bind:
+        # No override: whoever reaches the socket reads the user's code, so it is
+        # never served beyond this machine.
+        if not is_loopback(host):
             raise UsageError(
-                f"refusing to serve the WebSocket on {host}: only loopback "
-                "addresses are safe (set CODESAGA_WS_FORCE_BIND=1 to insist)"
+                f"refusing to serve the WebSocket on {host}: only loopback addresses are "
+                "safe (set CODESAGA_WS_HOST to 127.0.0.1, ::1 or localhost)"
             )
         self.daemon = daemon
         self.host = host

@@ -134,7 +134,8 @@ def test_streaming_and_cancel_over_the_websocket(ws: dict[str, Any], tmp_path: P
 
 
 def test_refuses_to_bind_beyond_loopback(cli: Cli) -> None:
-    proc = cli("daemon", "start", CODESAGA_WS_HOST="0.0.0.0")
+    # The setting that once forced it is gone: nothing serves the user's code off the machine.
+    proc = cli("daemon", "start", CODESAGA_WS_HOST="0.0.0.0", CODESAGA_WS_FORCE_BIND="1")
     assert proc.returncode != 0
     assert "only loopback addresses are safe" in proc.stderr
 
