@@ -30,6 +30,7 @@ from codesaga.saga.log import SagaLog, SagaStore
 from codesaga.saga.recovery import put_back, roll_back
 
 VERIFY_OUTPUT_CHARS = 4000
+VERIFY_TIMEOUT = 900.0  # seconds a --verify command may run
 # The end of a failing verify's output shown to the model: where the error usually is.
 FEEDBACK_OUTPUT_CHARS = 2000
 
@@ -120,7 +121,9 @@ class _Failure:
 
 
 class SagaRunner:
-    def __init__(self, store: SagaStore, max_file_bytes: int, verify_timeout: float = 900.0):
+    def __init__(
+        self, store: SagaStore, max_file_bytes: int, verify_timeout: float = VERIFY_TIMEOUT
+    ):
         self.store = store
         self.max_file_bytes = max_file_bytes
         self.verify_timeout = verify_timeout
@@ -296,13 +299,48 @@ class SagaRunner:
     ) -> _Failure | None:
         """Run ``command``; its failure, with the code at the lines its output names in
         files other than ``shown`` (the files the model rewrites, which it sees whole)."""
-        files = " ".join(shlex.quote(str(p)) for p in changed)
-        line = command.replace("{files}", files)
-        log.append("verify", command=line)
-        env = {**os.environ, "CODESAGA_FILES": files}
+        check = Check(command, tuple(changed))
+        log.append("verify", command=check.line)
+        run = check.run(cwd, self.verify_timeout)
+        log.append("verified", ok=run.ok, output=run.output)
+        if run.ok:
+            return None
+        code = failing_lines(run.output, project_reader(cwd, MAX_FILE_BYTES, exclude=shown))
+        return _Failure(command, run.why, run.output, code)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """How a check ended: whether it passed, why not (an exit code, a timeout) and the end
+    of its output (stdout then stderr)."""
+
+    ok: bool
+    why: str
+    output: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """A ``--verify`` command about ``files``: ``{files}`` in it (and ``$CODESAGA_FILES``)
+    become their quoted paths."""
+
+    command: str
+    files: tuple[Path, ...]
+
+    @property
+    def quoted_files(self) -> str:
+        return " ".join(shlex.quote(str(p)) for p in self.files)
+
+    @property
+    def line(self) -> str:
+        """The shell line run."""
+        return self.command.replace("{files}", self.quoted_files)
+
+    def run(self, cwd: Path, timeout: float) -> CheckRun:
+        env = {**os.environ, "CODESAGA_FILES": self.quoted_files}
         try:
             proc = subprocess.run(
-                line,
+                self.line,
                 shell=True,
                 cwd=cwd,
                 env=env,
@@ -310,15 +348,9 @@ class SagaRunner:
                 capture_output=True,
                 text=True,
                 errors="replace",
-                timeout=self.verify_timeout,
+                timeout=timeout,
             )
-            ok, output = proc.returncode == 0, (proc.stdout + proc.stderr)
-            why = f"exit code {proc.returncode}"
         except subprocess.TimeoutExpired:
-            ok, output, why = False, "", f"no result after {self.verify_timeout:.0f} s"
-        tail = output[-VERIFY_OUTPUT_CHARS:]
-        log.append("verified", ok=ok, output=tail)
-        if ok:
-            return None
-        code = failing_lines(tail, project_reader(cwd, MAX_FILE_BYTES, exclude=shown))
-        return _Failure(command, why, tail, code)
+            return CheckRun(False, f"no result after {timeout:.0f} s", "")
+        output = (proc.stdout + proc.stderr)[-VERIFY_OUTPUT_CHARS:]
+        return CheckRun(proc.returncode == 0, f"exit code {proc.returncode}", output)

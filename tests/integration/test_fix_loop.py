@@ -55,3 +55,43 @@ def test_a_fix_that_fails_verify_is_retried_and_only_a_passing_rewrite_stays(
     listed = json.loads(cli("requests", "--type", "error-fix", "--json").stdout)["requests"]
     assert len(listed) == 2  # one daemon request per saga round, each journaled
     assert sum(r["attempts"] for r in listed) == len(attempts)
+
+
+def test_fix_without_error_takes_it_from_the_failing_verify_command(
+    cli: Cli, tmp_path: Path, codesaga_home: Path
+) -> None:
+    src = tmp_path / "calc.py"
+    src.write_text(BUGGY)
+    proc = cli("fix", "calc.py", "--verify", "python calc.py", "--attempts", "1", "--json")
+
+    # The command ran before the model was asked, and what it printed is the error it got.
+    assert "`python calc.py` fails (exit code 1)" in proc.stderr
+    (log,) = SagaStore(codesaga_home / "state" / "sagas").all()
+    begin = log.events()[0]
+    assert "NameError: name 'count' is not defined" in begin["details"]["error"]
+    assert 'File "' in begin["details"]["error"]  # the traceback, not only its last line
+    # Without --apply the file is put back whatever the 0.5B answered.
+    assert proc.returncode in (0, 3, 5), proc.stderr
+    assert src.read_text() == BUGGY
+
+
+def test_fix_of_a_passing_command_changes_nothing_and_asks_no_model(
+    cli: Cli, tmp_path: Path, codesaga_home: Path
+) -> None:
+    src = tmp_path / "calc.py"
+    src.write_text(BUGGY)
+    # {files} becomes the file being fixed, as in the saga's own runs of the command.
+    passing = cli("fix", "calc.py", "--verify", "test -f {files}", "--apply", "--json")
+    assert passing.returncode == 0, passing.stderr
+    assert json.loads(passing.stdout) == {
+        "status": "passing",
+        "verify": "test -f {files}",
+        "changed": [],
+    }
+    assert src.read_text() == BUGGY
+    assert list(SagaStore(codesaga_home / "state" / "sagas").all()) == []
+    assert json.loads(cli("requests", "--json").stdout)["requests"] == []
+
+    neither = cli("fix", "calc.py")
+    assert neither.returncode == 1  # usage
+    assert "--error MESSAGE" in neither.stderr and "--verify COMMAND" in neither.stderr

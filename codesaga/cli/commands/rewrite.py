@@ -88,20 +88,22 @@ def refactor(
 
 @app.command(
     epilog="Examples: codesaga fix calc.py --error 'ZeroDivisionError: division by zero'  ·  "
+    "codesaga fix calc.py --verify 'python -m pytest -q' --apply  ·  "
     "python calc.py 2>&1 | codesaga fix calc.py --error - --apply --verify 'python calc.py'"
 )
 def fix(
     ctx: typer.Context,
     file: FileArg,
     error: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--error",
             "-e",
             show_default=False,
-            help="The error message or traceback; '-' reads it from stdin.",
+            help="The error message or traceback; '-' reads it from stdin. Without it, "
+            "--verify's command is run first and its output is the error.",
         ),
-    ],
+    ] = None,
     lines: LinesOpt = None,
     apply: ApplyOpt = False,
     verify: VerifyOpt = None,
@@ -109,9 +111,10 @@ def fix(
     model: ModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fix a file given the error it fails with; shows a diff. --apply writes it as a saga
-    (retried while --verify fails, restored if it never passes, undoable with `codesaga saga
-    undo`); --verify without --apply shows the first rewrite that passes."""
+    """Fix a file given the error it fails with (or that --verify's command fails with);
+    shows a diff. --apply writes it as a saga (retried while --verify fails, restored if it
+    never passes, undoable with `codesaga saga undo`); --verify without --apply shows the
+    first rewrite that passes."""
     from codesaga.domain.errors import InputError
 
     if error == "-":
@@ -120,6 +123,16 @@ def fix(
                 "--error - reads the error from stdin, but stdin is a terminal; pipe the output in"
             )
         error = sys.stdin.read(256 * 1024)
+    elif error is None:
+        if verify is None:
+            raise UsageError(
+                "fix needs the error to fix: --error MESSAGE ('-' reads it from stdin), or "
+                "--verify COMMAND to run a failing command and take its output"
+            )
+        error = _error_from_check(verify, file)
+        if error is None:
+            _show_passing(verify, as_json)
+            return
     params = {
         "error": error,
         "failingCode": _failing_code(error, file),
@@ -135,6 +148,25 @@ def fix(
             "fix", {**file_params(file), **params}, on_delta=spinner.on_delta
         )
     _show_rewrite(result, as_json)
+
+
+def _error_from_check(command: str, file: Path) -> str | None:
+    """What ``command`` (``--verify``'s) fails with on ``file`` as it is; None: it passes."""
+    from codesaga.saga.runner import VERIFY_TIMEOUT, Check
+
+    with render.Spinner(f"running {command} to see the error"):
+        run = Check(command, (file.absolute(),)).run(Path.cwd(), VERIFY_TIMEOUT)
+    if run.ok:
+        return None
+    render.note(f"`{command}` fails ({run.why}); fixing {file} for that")
+    return run.output.strip() or f"`{command}` fails ({run.why}) and prints nothing"
+
+
+def _show_passing(command: str, as_json: bool) -> None:
+    if as_json:
+        render.print_json({"status": "passing", "verify": command, "changed": []})
+    else:
+        render.note(f"`{command}` passes already: nothing to fix, no file was written")
 
 
 def _failing_code(error: str, file: Path) -> str:
