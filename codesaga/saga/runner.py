@@ -193,7 +193,7 @@ class SagaRunner:
         while True:
             for i, f in enumerate(todo, 1):
                 progress(f"{plan.kind} {f.path.name} ({i}/{len(todo)})")
-                self._generate(log, f, rewrite, result, plan.attempts)
+                self._generate(log, f, rewrite, result, plan)
             changed = [f for f in files if f.new is not None]
             self._write(log, changed)
             if not plan.verify:
@@ -225,10 +225,10 @@ class SagaRunner:
         return files
 
     def _generate(
-        self, log: SagaLog, f: _File, rewrite: Rewrite, result: SagaResult, attempts: int
+        self, log: SagaLog, f: _File, rewrite: Rewrite, result: SagaResult, plan: _Plan
     ) -> None:
         text = f.original.decode("utf-8")
-        answer = rewrite(f.path, text, Ask(max(1, attempts - f.attempts), f.retry))
+        answer = rewrite(f.path, text, Ask(max(1, plan.attempts - f.attempts), f.retry))
         if isinstance(answer, str):
             answer = Rewritten(answer)
         self._journal_attempts(log, f, answer)
@@ -247,7 +247,7 @@ class SagaRunner:
         log.append("generated", path=str(f.path), sha=digest, checked=check.checked)
         f.new = new
         result.changed.append(str(f.path))
-        result.diffs[str(f.path)] = unified_diff(text, new_text, str(f.path))
+        result.diffs[str(f.path)] = unified_diff(text, new_text, _shown(f.path, plan.cwd))
 
     def _journal_attempts(self, log: SagaLog, f: _File, answer: Rewritten) -> None:
         """One event per model answer: the ones a check refused say why."""
@@ -307,6 +307,12 @@ class SagaRunner:
             return None
         code = failing_lines(run.output, project_reader(cwd, MAX_FILE_BYTES, exclude=shown))
         return _Failure(command, run.why, run.output, code)
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    """``path`` as a diff names it: from ``cwd`` when it is below it (so that `git apply`
+    or `patch -p1` there takes the diff), else whole."""
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
 
 
 @dataclass(frozen=True)
