@@ -116,7 +116,11 @@ class SagaStore:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         saga_id = f"{stamp}-{secrets.token_hex(3)}"
         root = self.root / saga_id
-        (root / "blobs").mkdir(parents=True, mode=0o700)
+        # Copies of the user's files live here: private whatever the umask (mkdir's
+        # parents=True would make the saga's own directory 0777 less the umask), and new:
+        # an id taken already raises.
+        root.mkdir(mode=0o700)
+        (root / "blobs").mkdir(mode=0o700)
         fsync_dir(self.root)
         return SagaLog(root)
 

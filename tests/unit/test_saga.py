@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -61,6 +62,22 @@ def test_a_saga_writes_every_file_and_undo_puts_them_back(
     assert unchanged_bytes(files)
     assert files[1].stat().st_mode & 0o777 == 0o640
     assert state_of(store.get(result.id)).status == "undone"
+
+
+def test_a_sagas_copies_of_the_files_are_private_whatever_the_umask(
+    files: list[Path], store: SagaStore
+) -> None:
+    old = os.umask(0o022)
+    try:
+        result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    finally:
+        os.umask(old)
+    root = store.get(result.id).root
+    stored = [root, *root.rglob("*")]
+    assert len(stored) >= 5  # the saga, its log, lock, blobs and the two originals
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in stored), [
+        (p.name, oct(p.stat().st_mode)) for p in stored
+    ]
 
 
 def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaStore) -> None:
