@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 app = typer.Typer(
     help="Show the settings in force.",
@@ -31,10 +35,39 @@ def config_show(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             }
         )
         return
-    from rich.table import Table
+    render.stdout.print(settings_view(rows, render.stdout.width))
+    render.note(
+        f"config file: {config_file()} (TOML, same keys); the environment wins: CODESAGA_ "
+        "and the key in capitals (model_chat: CODESAGA_MODEL_CHAT)"
+    )
 
-    table = Table("key", "value", "environment", "meaning", box=None)
-    for key, env, value, doc in rows:
-        table.add_row(key, "" if value is None else str(value), env, doc)
-    render.stdout.print(table)
-    render.note(f"config file: {config_file()} (TOML, same keys; the environment wins)")
+
+# Below this many columns a four-column table squeezes the meanings into a word a line and
+# cuts the environment's names (`CODESAGA_MODEL_CO…`): each setting is then a line of its
+# key and value with its meaning below, and the note says how the names are made.
+TABLE_WIDTH = 120
+
+
+def settings_view(rows: list[tuple[str, str, object, str]], width: int) -> RenderableType:
+    """The settings as a table of key, value, environment variable and meaning, or, narrower
+    than TABLE_WIDTH, as a list of key and value with the meaning indented below."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    if width >= TABLE_WIDTH:
+        table = Table("key", "value", "environment", "meaning", box=None)
+        table.columns[1].overflow = "fold"
+        for key, env, value, doc in rows:
+            table.add_row(key, _shown(value), env, doc)
+        return table
+    listing = Table.grid()  # a table, unlike bare text, is wrapped to the terminal's width
+    for key, _env, value, doc in rows:
+        # A long path folds onto the next line rather than lose its end.
+        listing.add_row(Text.assemble((key, "bold"), "  ", _shown(value), overflow="fold"))
+        listing.add_row(Padding(Text(doc, style="dim"), (0, 0, 0, 4)))
+    return listing
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)

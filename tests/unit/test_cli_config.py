@@ -1,0 +1,33 @@
+"""`codesaga config show` as a terminal shows it."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from codesaga.cli.commands.config import settings_view
+from codesaga.settings import load_settings
+
+
+def rendered(width: int) -> str:
+    console = Console(width=width, record=True)
+    console.print(settings_view(load_settings().describe(), width))
+    return console.export_text()
+
+
+def test_an_80_column_terminal_gets_every_key_value_and_meaning_whole() -> None:
+    """Before, four columns at 80 cut the environment's names (`CODESAGA_MODEL_CO…`) and
+    wrapped the meanings a word or two a line."""
+    text = rendered(80)
+    assert "…" not in text
+    assert all(len(line) <= 80 for line in text.splitlines())
+    words = " ".join(text.split())
+    letters = "".join(text.split())  # a long path is folded over two lines
+    for key, _env, value, doc in load_settings().describe():
+        assert f"{key}{value if value is not None else ''}" in letters
+        assert " ".join(doc.split()) in words
+
+
+def test_a_wide_terminal_gets_the_table_with_the_environment_names() -> None:
+    text = rendered(160)
+    assert text.split()[:4] == ["key", "value", "environment", "meaning"]
+    assert "CODESAGA_MODEL_COMPLETION" in text and "…" not in text
