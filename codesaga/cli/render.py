@@ -18,8 +18,10 @@ from rich.progress import (
 from rich.status import Status
 from rich.text import Text
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+# No markup: what is printed holds the user's paths, commands and errors, and rich would take
+# `[slug]` in `pages/[slug].tsx` (or an upstream's `[openai]`) for a style and drop it.
+stdout = Console(highlight=False, soft_wrap=True, markup=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 def print_json(data: Any) -> None:

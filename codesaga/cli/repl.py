@@ -169,7 +169,7 @@ class Repl:
         if name in ("/exit", "/quit"):
             return True
         if name == "/help":
-            render.stdout.print(HELP, highlight=False, markup=False)
+            render.stdout.print(HELP)
         elif name == "/add":
             if not arg:
                 raise_usage("/add FILE or /add FILE:A-B")
@@ -202,7 +202,7 @@ class Repl:
         elif name == "/sessions":
             for s in rpc("sessions/list", {})["sessions"]:
                 mark = "*" if s["id"] == sid else " "
-                render.stdout.print(f"{mark} {s['name']}  ({s['turns']} messages)", markup=False)
+                render.stdout.print(f"{mark} {s['name']}  ({s['turns']} messages)")
         else:
             render.warn(f"unknown command {name}; /help lists them")
         return False

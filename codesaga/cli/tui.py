@@ -62,7 +62,9 @@ class ChatApp(App[None]):
             with Vertical():
                 yield VerticalScroll(id="conversation")
                 yield TextArea(id="input", soft_wrap=True, show_line_numbers=False)
-        yield Static("", id="status")
+        # Plain text: it names the user's files and sessions, whose brackets (`[slug].tsx`,
+        # `[/x]`) Textual's markup would drop or fail on.
+        yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,7 +79,7 @@ class ChatApp(App[None]):
         listing.clear()
         sessions = self.backend.call("sessions/list", {})["sessions"]
         for s in sessions:
-            item = ListItem(Static(f"{s['name']} ({s['turns']})"), name=s["id"])
+            item = ListItem(Static(f"{s['name']} ({s['turns']})", markup=False), name=s["id"])
             listing.append(item)
         ids = [s["id"] for s in sessions]
         if self.session["id"] in ids:

@@ -31,3 +31,4 @@ def test_a_wide_terminal_gets_the_table_with_the_environment_names() -> None:
     text = rendered(160)
     assert text.split()[:4] == ["key", "value", "environment", "meaning"]
     assert "CODESAGA_MODEL_COMPLETION" in text and "…" not in text
+    assert "[[upstreams]] tables" in text  # a meaning's brackets are not rich markup

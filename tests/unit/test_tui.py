@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import TextArea
+from textual.widgets import ListItem, Static, TextArea
 
 from codesaga.bootstrap import build_daemon
 from codesaga.cli.tui import ChatApp, Message
@@ -122,6 +122,23 @@ async def test_the_status_line_names_the_attachments(client: LocalClient, tmp_pa
         await pilot.pause(0.05)
         status = str(app.query_one("#status").render())
         assert status == "session files · 0 messages · attached: pay.py, pay.py:4:5"
+
+
+@pytest.mark.anyio
+async def test_brackets_in_names_are_shown_as_typed(client: LocalClient, tmp_path: Path) -> None:
+    """Textual's markup took `[slug]` for a style (dropped) and `[/x]` for a closing tag (a
+    MarkupError, which ended the app)."""
+    page = tmp_path / "[slug].py"
+    page.write_text("SLUG = 1\n")
+    opened = client.call("sessions/open", {"name": "notes [/x]"})
+    client.call("sessions/attach", {"session": opened["id"], "path": str(page)})
+    app = ChatApp(client, opened, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.05)
+        status = str(app.query_one("#status").render())
+        assert status == "session notes [/x] · 0 messages · attached: [slug].py"
+        listed = [str(item.query_one(Static).render()) for item in app.query(ListItem)]
+        assert "notes [/x] (0)" in listed
 
 
 @pytest.mark.anyio

@@ -58,8 +58,8 @@ def settings_view(rows: list[tuple[str, str, object, str]], width: int) -> Rende
     if width >= TABLE_WIDTH:
         table = Table("key", "value", "environment", "meaning", box=None)
         table.columns[1].overflow = "fold"
-        for key, env, value, doc in rows:
-            table.add_row(key, _shown(value), env, doc)
+        for key, env, value, doc in rows:  # Text: `[[upstreams]]` is not markup
+            table.add_row(key, Text(_shown(value)), env, Text(doc))
         return table
     listing = Table.grid()  # a table, unlike bare text, is wrapped to the terminal's width
     for key, _env, value, doc in rows:
