@@ -57,6 +57,8 @@ def models_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from rich.table import Table
 
     table = Table("model", "installed", "size", "roles", "description", box=None)
+    table.columns[0].no_wrap = True  # the name `models pull NAME` takes, whole
+    table.columns[4].overflow = "fold"  # `Qwen2.5-Coder-0.5B-Instruct` is one long word
     for row in rows:
         size = f"{row['size'] / 1e6:,.0f} MB" if row["size"] else "?"
         state = "yes" if row["verified"] else ("unverified" if row["installed"] else "no")

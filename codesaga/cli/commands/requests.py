@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer(
     help="The request journal: every request, its state, timings and output.",
@@ -39,10 +42,21 @@ def requests_list(
     if as_json:
         render.print_json(result)
         return
+    render.stdout.print(request_table(result["requests"]))
+
+
+def request_table(requests: list[dict[str, Any]]) -> Table:
+    """The requests, a line each, fitting 80 columns with ids and models whole (`requests
+    show ID` takes the id): single spaces between columns, numbers to the right."""
     from rich.table import Table
 
-    table = Table("id", "type", "status", "model", "seconds", "tokens", "cached", box=None)
-    for r in result["requests"]:
+    headers = ("id", "type", "status", "model", "secs", "tokens", "cached")
+    table = Table(*headers, box=None, pad_edge=False, padding=(0, 1, 0, 0))
+    for column in table.columns[:4]:
+        column.no_wrap = True
+    for column in table.columns[4:6]:
+        column.justify = "right"
+    for r in requests:
         seconds = (r["finished_at"] or r["created_at"]) - r["created_at"]
         table.add_row(
             r["id"],
@@ -53,7 +67,7 @@ def requests_list(
             str(r["timings"]["completion_tokens"]),
             "yes" if r["cached"] else "",
         )
-    render.stdout.print(table)
+    return table
 
 
 @app.command("show", epilog="Example: codesaga requests show 9f1c2a7b5d3e4f60")

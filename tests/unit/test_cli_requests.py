@@ -1,0 +1,31 @@
+"""`codesaga requests`'s table as a terminal shows it."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from codesaga.cli.commands.requests import request_table
+
+
+def test_the_request_table_fits_80_columns_with_ids_and_models_whole() -> None:
+    """Before, an 80-column terminal cut the ids (`1a22cb824cd28…`) that `requests show`
+    takes, and the models' names."""
+
+    def row(i: int, kind: str, status: str, cached: bool) -> dict[str, object]:
+        return dict(
+            id=f"1a22cb824cd2840{i}", type=kind, status=status, model="qwen2.5-coder-1.5b",
+            created_at=100.0, finished_at=116.39, timings={"completion_tokens": 2048},
+            cached=cached,
+        )  # fmt: skip
+
+    rows = [row(0, "completion", "cancelled", True), row(1, "error-fix", "completed", False)]
+    console = Console(width=80, record=True)
+    console.print(request_table(rows))
+    text = console.export_text()
+    assert "…" not in text and all(len(line) <= 80 for line in text.splitlines())
+    lines = text.splitlines()
+    assert lines[0].split() == ["id", "type", "status", "model", "secs", "tokens", "cached"]
+    assert lines[1].split() == [
+        "1a22cb824cd28400", "completion", "cancelled", "qwen2.5-coder-1.5b", "16.39", "2048",
+        "yes",
+    ]  # fmt: skip
