@@ -98,7 +98,16 @@ def postprocess(
         shorter = result[: len(result) - len(rest_of_line)]
         if not open_brackets(shorter):
             result = shorter
+    if _word_char(result[-1:]) and _word_char(after[:1]):
+        # The insertion would run into the word after the cursor (`return total` before
+        # `for x in xs:` makes `totalfor`): no sensible code reads so.
+        return ""
     return result if result.strip() else ""
+
+
+def _word_char(text: str) -> bool:
+    """Whether ``text`` (one character, or none) belongs in an identifier."""
+    return bool(text) and (text.isalnum() or text in "_$")
 
 
 def settled(

@@ -784,8 +784,8 @@ def test_after_a_warm_up_the_rest_is_read_rather_than_a_short_window(
     completer.warm("/w/geo.py", text, 151)
     wait_for(lambda: completer.stats().get("warm-ups") == 1)
     completer._reads.speed = 50.0  # so slow that the rest (~200 tokens) misses the 1 s budget
-    engine.enqueue("1")
-    assert completer.complete(at(text[:cursor], text[cursor:]), LINE).text == "1"
+    engine.enqueue("1 + ")  # ends apart from `value_150` after the cursor (`1value_150`: dropped)
+    assert completer.complete(at(text[:cursor], text[cursor:]), LINE).text == "1 + "
     assert completer.stats().get("short-window", 0) == 0
     assert engine.history[-1].cache_slot == "complete:/w/geo.py"
 

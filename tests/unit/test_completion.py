@@ -138,3 +138,23 @@ def test_infill_fault_empty_when_the_line_also_appears_further_down() -> None:
     assert postprocess("return a", before, after, multiline=False) == "return a"
     # ... but the very next line, re-typed, is still no suggestion.
     assert postprocess("elif b > a:", before, after, multiline=False) == ""
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "raw", "want"),
+    [
+        # Before a statement (the cursor after its indentation): two words made one.
+        ("    total = 0\n    ", "for x in xs:\n", "return total", ""),
+        ("x = ", "foo(1)\n", "bar", ""),  # `barfoo`
+        ("print(pri", "nt)\n", "ce", ""),  # the cursor inside a word
+        # What ends apart from the word stays: an operator, a call's bracket, a space.
+        ("x = ", "foo(1)\n", "bar + ", "bar + "),
+        ("print(", "total)\n", "sum(", "sum("),
+        ("    ", "for x in xs:\n", "async ", "async "),
+        ("x = ", ")\n", "bar", "bar"),  # a closer after the cursor is no word
+    ],
+)
+def test_an_answer_that_would_run_into_the_word_after_the_cursor_is_dropped(
+    before: str, after: str, raw: str, want: str
+) -> None:
+    assert postprocess(raw, before, after, multiline=False) == want
