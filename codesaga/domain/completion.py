@@ -271,11 +271,15 @@ def balance_brackets(text: str, before: str, after: str) -> str:
             else:
                 outer_closers.append(i)
     rest_of_line = after.split("\n", 1)[0]
-    if outer_closers and rest_of_line:
-        # The completion's tail of outer closers that the text after the cursor starts with.
+    line_end = rest_of_line.rstrip()
+    if outer_closers and line_end:
         for start in outer_closers:
             tail = text[start:]
-            if rest_of_line.startswith(tail):
+            # The completion's tail of outer closers that the text after the cursor starts
+            # with; or that the text after the cursor (an editor's auto-closed bracket)
+            # begins, the line then going on (`self, chunks):` before `)`): the line has
+            # those closers already, and what would follow them would land before them.
+            if rest_of_line.startswith(tail) or ("\n" not in tail and tail.startswith(line_end)):
                 return text[:start]
     return text
 
