@@ -27,6 +27,8 @@ class CompletionOptions:
     prompt and answer; None leaves the read budget to the settings.
     ``gate``: a suggestion the model is unsure of is hidden (the confidence gate, when the
     settings turn it on); False shows it anyway (a person asked for this one).
+    ``replace_rest``: the client can replace text after the cursor on its line, so that a
+    suggestion may go on past an auto-closed bracket (see ``fit_rest_of_line``).
     """
 
     max_lines: int = 8
@@ -34,6 +36,7 @@ class CompletionOptions:
     candidates: int = 1
     time_budget: float | None = None
     gate: bool = True
+    replace_rest: bool = False
 
     def is_multiline(self, before: str, after: str) -> bool:
         if self.multiline is not None:
@@ -248,9 +251,24 @@ def balance_brackets(text: str, before: str, after: str) -> str:
     ``f(`` + ``x))`` becomes ``x)``; with ``)`` already after the cursor, ``x)`` becomes
     ``x``. A bracket the completion opens and closes itself is left alone.
     """
+    overrun, outer_closers = _closers(text, before)
+    if overrun is not None:
+        return text[:overrun].rstrip(" ")  # closes nothing: the completion overran
+    rest_of_line = after.split("\n", 1)[0]
+    if outer_closers and rest_of_line:
+        # The completion's tail of outer closers that the text after the cursor starts with.
+        for start in outer_closers:
+            if rest_of_line.startswith(text[start:]):
+                return text[:start]
+    return text
+
+
+def _closers(text: str, before: str) -> tuple[int | None, list[int]]:
+    """Where ``text`` (inserted after ``before``) first closes a bracket nothing opened
+    (None: nowhere), and the positions of its closers of brackets ``before`` opened."""
     stack = open_brackets(before)
     opened_here = 0
-    outer_closers: list[int] = []  # positions of closers that close brackets of `before`
+    outer_closers: list[int] = []
     quote: str | None = None
     for i, char in enumerate(text):
         if quote is not None:
@@ -264,24 +282,36 @@ def balance_brackets(text: str, before: str, after: str) -> str:
             opened_here += 1
         elif char in CLOSERS:
             if not stack or stack[-1] != _PARTNER[char]:
-                return text[:i].rstrip(" ")  # closes nothing: the completion overran
+                return i, outer_closers
             stack.pop()
             if opened_here:
                 opened_here -= 1
             else:
                 outer_closers.append(i)
-    rest_of_line = after.split("\n", 1)[0]
-    line_end = rest_of_line.rstrip()
-    if outer_closers and line_end:
-        for start in outer_closers:
-            tail = text[start:]
-            # The completion's tail of outer closers that the text after the cursor starts
-            # with; or that the text after the cursor (an editor's auto-closed bracket)
-            # begins, the line then going on (`self, chunks):` before `)`): the line has
-            # those closers already, and what would follow them would land before them.
-            if rest_of_line.startswith(tail) or ("\n" not in tail and tail.startswith(line_end)):
-                return text[:start]
-    return text
+    return None, outer_closers
+
+
+def fit_rest_of_line(text: str, before: str, after: str, *, replace: bool) -> tuple[str, int]:
+    """A suggestion that goes on past closers the line already has after the cursor (an
+    editor's auto-closed bracket: ``self, chunks):`` before ``)``), fitted to the client:
+    with ``replace`` (it can replace text after the cursor) the whole suggestion and how many
+    characters after the cursor it replaces (those closers); without, the suggestion cut
+    before them, which inserted keeps the line whole (``self, chunks``; as it is, it would
+    read ``self, chunks):)``). Any other suggestion: as it is, replacing nothing."""
+    line_end = after.split("\n", 1)[0].rstrip()
+    if not line_end or "\n" in text:
+        return text, 0
+    outer = _closers(text, before)[1]
+    for start in outer:
+        tail = text[start:]
+        if len(tail) > len(line_end) and tail.startswith(line_end):
+            return (text, len(line_end)) if replace else (text[:start], 0)
+    # The line's closers all closed by the suggestion, with text between them (`g(` + `a),
+    # b) + 1` before `))`): it closes them itself.
+    closes_them = "".join(text[i] for i in outer).startswith(line_end)
+    if outer and all(c in CLOSERS for c in line_end) and closes_them:
+        return (text, len(line_end)) if replace else (text[: outer[0]], 0)
+    return text, 0
 
 
 def split_typed_space(before: str) -> tuple[str, str]:

@@ -167,6 +167,9 @@ class CompleteParams(TaskParams, frozen=True, kw_only=True):
     candidates: int = 1
     time_budget_ms: int | None = None
     gate: bool = True
+    # The client can replace text after the cursor on its line: a suggestion may then go on
+    # past an auto-closed bracket there (the result's ``replace`` says how many characters).
+    replace_rest: bool = False
     workspace: str | None = None
     chunks: list[Chunk] = []
 

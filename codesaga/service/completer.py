@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from codesaga.domain.completion import CompletionOptions, type_through
+from codesaga.domain.completion import CompletionOptions, fit_rest_of_line, type_through
 from codesaga.domain.completion_prompt import (
     SHORT_SUFFIX_CHARS,
     PromptLayout,
@@ -84,6 +84,7 @@ class Completion:
     candidates: list[str] | None = None  # when several were asked for
     confidence: Confidence | None = None  # None: the engine did not say, or a type-through
     gated: bool = False  # the model was unsure: the text is hidden (empty)
+    replaces: int = 0  # characters after the cursor the text replaces (see replace_rest)
 
 
 class Completer:
@@ -218,17 +219,27 @@ class Completer:
             self._stats.count("gated")
             answer = dataclasses.replace(answer, text="", gated=True)
         if answer.text:
-            with self._lock:
+            with self._lock:  # whole: a client that cannot replace gets it cut, below
                 self._cache.remember(
                     prompt, answer.text, answer.confidence, self.settings.completion_cache_size
                 )
-            if self.speculate and not answer.partial:
-                self._speculate(ctx, answer.text, options, workspace, chunks, model)
+        text, replaces = fit_rest_of_line(
+            answer.text, ctx.before, ctx.after, replace=options.replace_rest
+        )
+        answer = dataclasses.replace(answer, text=text, replaces=replaces)
+        if answer.text and self.speculate and not answer.partial:
+            # Accepted, the suggestion stands where the text it replaces stood.
+            rest = ctx.after[replaces:]
+            accepted = dataclasses.replace(ctx, content=ctx.before + rest, after=rest)
+            self._speculate(accepted, answer.text, options, workspace, chunks, model)
         if options.candidates > 1 and not answer.partial and not answer.gated:
-            answer.candidates = sample_candidates(
-                self.runner, prompt, answer.text, options.candidates,
-                max_tokens=self.settings.completion_max_tokens, cancel=cancel,
-            )  # fmt: skip
+            answer.candidates = [
+                fit_rest_of_line(other, ctx.before, ctx.after, replace=False)[0]
+                for other in sample_candidates(
+                    self.runner, prompt, answer.text, options.candidates,
+                    max_tokens=self.settings.completion_max_tokens, cancel=cancel,
+                )
+            ]  # fmt: skip
         return answer
 
     def _answer(

@@ -29,6 +29,7 @@ class TaskResult:
     failed_checks: list[str] = field(default_factory=list)  # why each failed answer failed
     confidence: float | None = None  # completions: the gate's measure, when known
     gated: bool = False  # completions: the gate hid the suggestion (text is empty)
+    replace: int = 0  # completions: characters after the cursor the text replaces
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -56,6 +57,7 @@ class TaskResult:
             data["source"] = self.source
             data["partial"] = self.partial
             data["gated"] = self.gated
+            data["replace"] = self.replace
         if self.confidence is not None:
             data["confidence"] = round(self.confidence, 4)
         if self.candidates is not None:

@@ -268,6 +268,7 @@ class Assistant:
                     else None
                 ),
                 gated=done.gated,
+                replace=done.replaces,
             )
             return self._done(rec, result)
 

@@ -17,10 +17,14 @@ export interface CompleteResult {
   gated?: boolean;
   /** How sure the model was of the suggestion's first line (local models only). */
   confidence?: number;
+  /** Characters after the cursor the text replaces (an auto-closed bracket it goes past). */
+  replace?: number;
 }
 
 export interface Suggestion {
   text: string;
+  /** Characters after the cursor that `text` replaces, on the cursor's line. */
+  replace: number;
   /** The daemon's request id, for `feedback`; the same for a type-through of it. */
   requestId: string;
   source: CompleteResult["source"] | "client";
@@ -114,6 +118,7 @@ interface Shown {
   before: string;
   after: string;
   text: string;
+  replace: number;
   requestId: string;
   reported: boolean;
 }
@@ -179,6 +184,8 @@ export class CompletionEngine {
         suffix: after,
         language: cursor.languageId,
         maxLines: settings.maxLines,
+        // VS Code replaces a range: a suggestion may go on past an auto-closed bracket.
+        replaceRest: true,
       };
       if (cursor.path) params.path = cursor.path;
       else params.label = cursor.document;
@@ -189,8 +196,9 @@ export class CompletionEngine {
       this.lastLatencyMs = latencyMs;
       if (result.source === "model" || result.source === "in-flight") this.debounce.answered(latencyMs);
       if (cancel.isCancellationRequested || !result.text.trim()) return undefined;
-      this.show({ document: cursor.document, before, after, text: result.text, requestId: result.request_id, reported: false });
-      return { text: result.text, requestId: result.request_id, source: result.source, latencyMs };
+      const replace = result.replace ?? 0;
+      this.show({ document: cursor.document, before, after, text: result.text, replace, requestId: result.request_id, reported: false });
+      return { text: result.text, replace, requestId: result.request_id, source: result.source, latencyMs };
     } catch (error) {
       if (error instanceof RpcError && error.cancelled) {
         this.stats.cancelled++;
@@ -229,7 +237,7 @@ export class CompletionEngine {
       this.accepted(shown.requestId);
       return undefined;
     }
-    return { text: rest, requestId: shown.requestId, source: "client", latencyMs: 0 };
+    return { text: rest, replace: shown.replace, requestId: shown.requestId, source: "client", latencyMs: 0 };
   }
 
   private show(next: Shown | undefined): void {

@@ -41,7 +41,7 @@ function inlineProvider(services: Services, lastFailureAt: () => number): vscode
       if (!suggestion) return undefined;
       services.inline.offered(document.uri.toString(), document.version, document.offsetAt(position));
       return [
-        new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position), {
+        new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position.translate(0, suggestion.replace)), {
           title: "accepted",
           command: "codesaga.accepted",
           arguments: [suggestion.requestId],

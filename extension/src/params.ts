@@ -26,6 +26,7 @@ export interface CompleteParams {
   candidates?: number;
   timeBudgetMs?: number;
   gate?: boolean;
+  replaceRest?: boolean;
   workspace?: string;
   chunks?: Chunk[];
 }

@@ -19,7 +19,10 @@ describe("the bundle in a (fake) editor", () => {
   const saved = { ...process.env };
 
   before(async () => {
-    daemon = await startFakeDaemon([["def add(a, b):\n    return", " a + b"]]);
+    daemon = await startFakeDaemon([
+      ["return max(", "a, b) + 1"],
+      ["def add(a, b):\n    return", " a + b"],
+    ]);
     // The extension reads the runtime dir from the editor's environment.
     for (const key of Object.keys(process.env)) if (key.startsWith("CODESAGA_") || key === "XDG_RUNTIME_DIR") delete process.env[key];
     process.env.CODESAGA_HOME = daemon.home;
@@ -72,6 +75,18 @@ describe("the bundle in a (fake) editor", () => {
     const stats = (await client.call("stats")) as { models: Array<{ accepted: number }> };
     client.close();
     assert.equal(stats.models[0].accepted, 1);
+  });
+
+  test("a suggestion going on past an auto-closed bracket replaces it", async () => {
+    // Typed `max(`, the editor closed it: `return max(|)`. The line must read
+    // `return max(a, b) + 1`, not `return max(a, b) + 1)`.
+    const document = new FakeDocument(Uri.file(join(daemon.home, "top.py")), "def add(a, b):\n    return max()\n", "python");
+    const items = (await recorded.inlineProviders[0].provideInlineCompletionItems(document, new Position(1, 15), {}, never)) as
+      | Array<{ insertText: string; range: Range }>
+      | undefined;
+    assert.ok(items, "a suggestion");
+    assert.equal(items[0].insertText, "a, b) + 1");
+    assert.deepEqual([items[0].range.start.character, items[0].range.end.character], [15, 16]);
   });
 
   test("the copy keys copy first, then add the copied lines to the daemon's context", async () => {

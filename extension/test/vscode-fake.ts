@@ -25,6 +25,9 @@ export class Position {
     readonly line: number,
     readonly character: number,
   ) {}
+  translate(lineDelta = 0, characterDelta = 0): Position {
+    return new Position(this.line + lineDelta, this.character + characterDelta);
+  }
 }
 
 export class Range {

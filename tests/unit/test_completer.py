@@ -819,3 +819,22 @@ def test_a_speculation_leaves_the_window_where_the_real_request_put_it(
     finally:
         completer.close()
         scheduler.close()
+
+
+def test_past_an_auto_closed_bracket_a_replacing_client_gets_it_whole_and_others_cut(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """`def wrap(` with the editor's `)` after the cursor: the model writes the line on,
+    `self, width):`. A client that can replace gets it and replaces the `)`; the CLI (and
+    any other) gets `self, width`, from the same cached answer, never `self, width):)`."""
+    completer = make(speculate=True)
+    cursor = at("class W:\n    def wrap(", ")\n        pass\n")
+    engine.enqueue("self, width):")
+    replacing = completer.complete(cursor, dataclasses.replace(LINE, replace_rest=True))
+    assert (replacing.text, replacing.replaces) == ("self, width):", 1)
+    # The guess of what follows accepting it is made on the line as it would then read.
+    wait_for(lambda: completer.stats().get("speculated") == 1 and len(engine.history) == 2)
+    guessed = engine.history[1].prompt or ""
+    assert "def wrap(self, width):<|fim_suffix|>" in guessed.replace("\n        ", "")
+    inserting = completer.complete(cursor, LINE)
+    assert (inserting.text, inserting.replaces, inserting.source) == ("self, width", 0, "cache")

@@ -6,6 +6,7 @@ import pytest
 
 from codesaga.domain.completion import (
     CompletionOptions,
+    fit_rest_of_line,
     open_brackets,
     postprocess,
     settled,
@@ -158,3 +159,28 @@ def test_an_answer_that_would_run_into_the_word_after_the_cursor_is_dropped(
     before: str, after: str, raw: str, want: str
 ) -> None:
     assert postprocess(raw, before, after, multiline=False) == want
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "raw", "replaced", "cut"),
+    [
+        # An editor's auto-closed bracket after the cursor, the line going on past it.
+        ("class W:\n    def wrap(", ")\n        pass\n", "self, chunks):\n", 1, "self, chunks"),
+        ("const n = count(", ")\nlog(n);\n", "items, 3);", 1, "items, 3"),
+        ("x = f(g(", "))\n", "a), b) + 1", 2, "a"),  # both closed, apart
+        ("x = f(g(", "))\n", "a), b)", 0, "a), b"),  # the last closer the line's own
+        ("def f(", "):\n", "a, b): pass", 2, "a, b"),  # an existing line's end
+        # Nothing past the closers the line has: the closers are dropped, nothing replaced.
+        ("print(", ")\n", "total)", 0, "total"),
+        ("print(", ")\n", "total", 0, "total"),
+        # Closers the suggestion opened itself are its own.
+        ("x = ", "\n", "f(a):", 0, "f(a):"),
+    ],
+)
+def test_a_suggestion_past_an_auto_closed_bracket_replaces_it_or_stops_before_it(
+    before: str, after: str, raw: str, replaced: int, cut: str
+) -> None:
+    text = postprocess(raw, before, after, multiline=False)
+    whole = text if replaced else cut
+    assert fit_rest_of_line(text, before, after, replace=True) == (whole, replaced)
+    assert fit_rest_of_line(text, before, after, replace=False) == (cut, 0)

@@ -107,6 +107,7 @@ class TaskMethods:
             candidates=params.candidates,
             time_budget=None if params.time_budget_ms is None else params.time_budget_ms / 1000,
             gate=params.gate,
+            replace_rest=params.replace_rest,
         )
         ctx = await self._completion_context(call, params, settings.max_file_bytes)
         chunks = [(c.path, c.text) for c in params.chunks]

@@ -1,0 +1,53 @@
+"""Completion after an editor's auto-closed bracket, with the real 0.5B model over the
+daemon's socket: typed `def wrap(`, the editor added `)`, and the model writes the line on
+(`self, width):`). Whatever it writes, the line must never read `...):)`."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codesaga.client.connection import DaemonClient
+from codesaga.client.lifecycle import connect
+from codesaga.settings import load_settings
+from tests.conftest import Cli, stop_daemon
+
+# Real code that is not ours: its `def` lines, each cut after its `(` with `)` added.
+LINES = Path(textwrap.__file__).read_text().split("\n")
+DEFS = [i for i, line in enumerate(LINES) if line.lstrip().startswith("def ")][2:8]
+
+
+@pytest.fixture
+def client(cli: Cli, cli_env: dict[str, str]) -> Iterator[DaemonClient]:
+    assert cli("daemon", "start").returncode == 0
+    try:
+        with connect(load_settings(cli_env), start=False) as c:
+            yield c
+    finally:
+        stop_daemon(cli_env)
+
+
+def test_a_suggestion_never_doubles_an_auto_closed_bracket(client: DaemonClient) -> None:
+    replaced = 0
+    for i in DEFS:
+        typed = LINES[i][: LINES[i].index("(") + 1]
+        before = "\n".join([*LINES[:i], typed])
+        after = ")\n" + "\n".join(LINES[i + 1 :])
+        for replace_rest in (True, False):
+            result = client.call(
+                "complete",
+                {"prefix": before, "suffix": after, "path": "/w/textwrap.py", "gate": False,
+                 "replaceRest": replace_rest},
+            )  # fmt: skip
+            n = result["replace"]
+            line = typed + result["text"] + ")"[n:]
+            assert line.count(")") <= line.count("("), (replace_rest, line)
+            if replace_rest:
+                replaced += n > 0
+            else:
+                assert n == 0, line  # a client that cannot replace gets insertions only
+    # The model does write `def` lines on past the bracket: replacing is exercised.
+    assert replaced >= 1
