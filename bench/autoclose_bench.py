@@ -36,19 +36,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infill_bench import PREFIX_CHARS, SUFFIX_CHARS, raw_line
 from installed import fresh_daemon, installed_model
 
 from codesaga.client.lifecycle import connect
 from codesaga.domain.completion import open_brackets
-from codesaga.domain.fim import QWEN
 from codesaga.engine.llama_cpp import LlamaCppEngine
-from codesaga.engine.port import GenerationRequest, collect
 from codesaga.settings import load_settings
 
 MODEL = "qwen2.5-coder-0.5b"
 MODULES = ["textwrap", "shlex", "calendar", "fractions", "difflib", "heapq", "bisect", "argparse"]
-PREFIX_CHARS = 6000
-SUFFIX_CHARS = 2000
 PARTNER = {"(": ")", "[": "]", "{": "}"}
 COMMENTS = ("#", "//", "*", "/*", '"', "'")
 
@@ -158,14 +155,6 @@ def lowest_depth(line: str, depth: int) -> int:
     return lowest
 
 
-def raw_answer(engine: LlamaCppEngine, case: Case) -> str:
-    before, after = case.before[-PREFIX_CHARS:], case.after[:SUFFIX_CHARS]
-    request = GenerationRequest(
-        prompt=QWEN.build(before, after), max_tokens=96, stop=(*QWEN.stops, "\n")
-    )
-    return collect(engine, request).text.split("\n", 1)[0]
-
-
 def default_sources() -> list[Path]:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     return [stdlib / f"{name}.py" for name in MODULES if (stdlib / f"{name}.py").exists()]
@@ -189,7 +178,7 @@ def main() -> None:
     engine = LlamaCppEngine(model_path, n_threads=real.threads)
     for case in cases:
         started = time.perf_counter()
-        answer = raw_answer(engine, case)
+        answer = raw_line(engine, case.before, case.after)
         raw.judge(case, answer, 0, time.perf_counter() - started)
     engine.close()
 

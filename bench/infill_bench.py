@@ -208,10 +208,13 @@ def doctest_cases(root: Path, count: int, seed: int) -> list[Case]:
     return cases
 
 
-def raw_answer(engine: LlamaCppEngine, case: Case) -> str:
-    before, after = case.before[-PREFIX_CHARS:], case.after[:SUFFIX_CHARS]
+def raw_line(engine: LlamaCppEngine, before: str, after: str) -> str:
+    """The model driven raw at a cursor: a plain FIM prompt of the last PREFIX_CHARS before
+    it and the first SUFFIX_CHARS after, greedy, up to the first newline."""
     request = GenerationRequest(
-        prompt=QWEN.build(before, after), max_tokens=128, stop=(*QWEN.stops, "\n")
+        prompt=QWEN.build(before[-PREFIX_CHARS:], after[:SUFFIX_CHARS]),
+        max_tokens=128,
+        stop=(*QWEN.stops, "\n"),
     )
     return collect(engine, request).text.split("\n", 1)[0]
 
@@ -297,7 +300,7 @@ def main() -> None:
         raw_answers = []
         for case in cases:
             started = time.perf_counter()
-            raw_answers.append(raw_answer(engine, case))
+            raw_answers.append(raw_line(engine, case.before, case.after))
             raw.seconds += time.perf_counter() - started
         engine.close()
         if args.raw_answers:
