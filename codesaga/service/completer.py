@@ -233,13 +233,13 @@ class Completer:
             accepted = dataclasses.replace(ctx, content=ctx.before + rest, after=rest)
             self._speculate(accepted, answer.text, options, workspace, chunks, model)
         if options.candidates > 1 and not answer.partial and not answer.gated:
-            answer.candidates = [
-                fit_rest_of_line(other, ctx.before, ctx.after, replace=False)[0]
-                for other in sample_candidates(
-                    self.runner, prompt, answer.text, options.candidates,
-                    max_tokens=self.settings.completion_max_tokens, cancel=cancel,
-                )
-            ]  # fmt: skip
+            sampled = sample_candidates(
+                self.runner, prompt, answer.text, options.candidates,
+                max_tokens=self.settings.completion_max_tokens, cancel=cancel,
+            )  # fmt: skip
+            # Insertions all: cut, two may have become one.
+            fitted = (fit_rest_of_line(c, ctx.before, ctx.after, replace=False)[0] for c in sampled)
+            answer.candidates = list(dict.fromkeys(c for c in fitted if c))
         return answer
 
     def _answer(

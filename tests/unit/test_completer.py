@@ -838,3 +838,16 @@ def test_past_an_auto_closed_bracket_a_replacing_client_gets_it_whole_and_others
     assert "def wrap(self, width):<|fim_suffix|>" in guessed.replace("\n        ", "")
     inserting = completer.complete(cursor, LINE)
     assert (inserting.text, inserting.replaces, inserting.source) == ("self, width", 0, "cache")
+
+
+def test_candidates_past_an_auto_closed_bracket_are_insertions_once_each(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    completer = make()
+    for answer in ("self, width):", "self, width)", "self, width, height):"):
+        engine.enqueue(answer)
+    options = CompletionOptions(multiline=False, candidates=3, replace_rest=True)
+    done = completer.complete(at("class W:\n    def wrap(", ")\n"), options)
+    assert (done.text, done.replaces) == ("self, width):", 1)
+    # `self, width):` and `self, width)` are both `self, width` inserted: listed once.
+    assert done.candidates == ["self, width", "self, width, height"]
