@@ -301,6 +301,9 @@ def fit_rest_of_line(text: str, before: str, after: str, *, replace: bool) -> tu
     line_end = after.split("\n", 1)[0].rstrip()
     if not line_end or "\n" in text:
         return text, 0
+    quote = _open_string(before.rsplit("\n", 1)[-1])
+    if quote is not None and line_end.startswith(quote):
+        return _fit_past_string_end(text, before, line_end, quote, replace=replace)
     outer = _closers(text, before)[1]
     for start in outer:
         tail = text[start:]
@@ -312,6 +315,59 @@ def fit_rest_of_line(text: str, before: str, after: str, *, replace: bool) -> tu
     if outer and all(c in CLOSERS for c in line_end) and closes_them:
         return (text, len(line_end)) if replace else (text[: outer[0]], 0)
     return text, 0
+
+
+def _fit_past_string_end(
+    text: str, before: str, line_end: str, quote: str, *, replace: bool
+) -> tuple[str, int]:
+    """``fit_rest_of_line`` in a string the editor closed too (`open("` reads `open("|")`,
+    ``line_end`` `")`): a suggestion that ends the string and goes on (`data.txt") as f:`)
+    replaces the line's end when what follows the string's end lines up with the rest of it
+    (the brackets, as ``fit_rest_of_line`` decides); else it stops where the string ends."""
+    end = _string_end(text, quote)
+    if end is None or end == len(text) - 1:
+        return text, 0  # ends inside the string, or with it (postprocess drops a repeat)
+    if not replace:
+        return text[:end], 0
+    closers = line_end[len(quote) :]
+    if not closers:
+        return text, len(quote)
+    after_end = text[end + 1 :]
+    _, replaced = fit_rest_of_line(after_end, before + text[: end + 1], closers, replace=True)
+    return (text, len(line_end)) if replaced == len(closers) else (text[:end], 0)
+
+
+def _open_string(line: str) -> str | None:
+    """The quote of a string literal still open at the end of ``line`` (None: none, or the
+    line ends in a comment)."""
+    quote: str | None = None
+    escaped = False
+    for i, char in enumerate(line):
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+        elif char in "\"'`":
+            quote = char
+        elif char == "#" or line.startswith("//", i):
+            return None
+    return quote
+
+
+def _string_end(text: str, quote: str) -> int | None:
+    """Where ``text``, written inside a string opened by ``quote``, ends it (None: never)."""
+    escaped = False
+    for i, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == quote:
+            return i
+    return None
 
 
 def split_typed_space(before: str) -> tuple[str, str]:

@@ -51,3 +51,23 @@ def test_a_suggestion_never_doubles_an_auto_closed_bracket(client: DaemonClient)
                 assert n == 0, line  # a client that cannot replace gets insertions only
     # The model does write `def` lines on past the bracket: replacing is exercised.
     assert replaced >= 1
+
+
+def test_a_suggestion_never_doubles_an_auto_closed_quote(client: DaemonClient) -> None:
+    """`open("` reads `open("|")`: the model ends the string and goes on (`data.json") as
+    f:`); the line must never read `...as f:")`."""
+    cases = [
+        ('def load(path):\n    with open("', '")\n        return json.load(f)\n'),
+        ('def run(n):\n    log.info("', '")\n    return n\n'),
+        ('def greet(name):\n    print(f"', '")\n'),
+    ]
+    for before, after in cases:
+        for replace_rest in (True, False):
+            result = client.call(
+                "complete",
+                {"prefix": before, "suffix": after, "path": "/w/q.py", "gate": False,
+                 "replaceRest": replace_rest},
+            )  # fmt: skip
+            rest = after.split("\n")[0][result["replace"] :]
+            line = before.rsplit("\n", 1)[-1] + result["text"] + rest
+            assert line.count('"') % 2 == 0 and line.count(")") == line.count("("), line

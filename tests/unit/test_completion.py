@@ -170,6 +170,11 @@ def test_an_answer_that_would_run_into_the_word_after_the_cursor_is_dropped(
         ("x = f(g(", "))\n", "a), b) + 1", 2, "a"),  # both closed, apart
         ("x = f(g(", "))\n", "a), b)", 0, "a), b"),  # the last closer the line's own
         ("def f(", "):\n", "a, b): pass", 2, "a, b"),  # an existing line's end
+        # A string the editor closed too.
+        ('    with open("', '")\n', 'data.txt") as f:', 2, "data.txt"),
+        ('x = f("a', '")\n', 'bc", 1) + 2', 2, "bc"),
+        ('s = "', '"\n', 'say \\"hi\\"" + x', 1, 'say \\"hi\\"'),  # escaped quotes inside
+        ('print("', '")\n', "Hello", 0, "Hello"),  # ends inside the string
         # Nothing past the closers the line has: the closers are dropped, nothing replaced.
         ("print(", ")\n", "total)", 0, "total"),
         ("print(", ")\n", "total", 0, "total"),
