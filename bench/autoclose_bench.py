@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import sysconfig
 import time
@@ -47,6 +48,7 @@ from codesaga.settings import load_settings
 MODEL = "qwen2.5-coder-0.5b"
 MODULES = ["textwrap", "shlex", "calendar", "fractions", "difflib", "heapq", "bisect", "argparse"]
 PARTNER = {"(": ")", "[": "]", "{": "}"}
+QUOTES = "\"'"
 COMMENTS = ("#", "//", "*", "/*", '"', "'")
 
 
@@ -70,36 +72,62 @@ class Case:
 
 
 def closers_of(typed: str) -> str | None:
-    """The closers an editor has added after ``typed`` (brackets opened and not closed);
-    None when a quote or an unbalanced closer makes that a guess."""
+    """What an editor has added after ``typed`` as it was typed: the quote of a string it
+    ends by opening, then the closers of the brackets opened and not closed. None where that
+    is a guess: typed inside a string (editors close no bracket there), an unbalanced
+    closer, a triple quote."""
     stack: list[str] = []
+    quote: str | None = None
+    escaped = False
     for char in typed:
-        if char in "\"'`":
-            return None
-        if char in PARTNER:
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+        elif char in QUOTES:
+            quote = char
+        elif char in PARTNER:
             stack.append(PARTNER[char])
         elif char in ")]}" and (not stack or stack.pop() != char):
             return None
-    return "".join(reversed(stack))
+    if quote is not None and (not typed.endswith(quote) or typed.endswith(quote * 3)):
+        return None
+    return (quote or "") + "".join(reversed(stack))
 
 
 def cases_of(path: Path) -> list[Case]:
     lines = path.read_text().split("\n")
     found = []
-    for i, line in enumerate(lines[30:], 30):  # past a module's docstring and imports
-        if line.lstrip().startswith(COMMENTS):
-            continue
+    in_docstring = False
+    for i, line in enumerate(lines):
+        triple = line.count('"""') + line.count("'''")
+        prose = in_docstring or triple > 0
+        in_docstring ^= triple % 2 == 1
+        if i < 30 or prose or line.lstrip().startswith(COMMENTS):
+            continue  # a module's docstring and imports; docstrings' and comments' prose
         for k, char in enumerate(line):
-            if char not in PARTNER:
+            if char not in PARTNER and char not in QUOTES:
+                continue
+            if char in QUOTES and not opens_string_at(line, k):
                 continue
             typed = line[: k + 1]
             closers = closers_of(typed)
-            if not closers or not line[k + 1 :].strip():
-                continue  # the line ends at the bracket, or no closer of ours
+            if not closers or not line[k + 1 :].strip() or (char in QUOTES) != (closers[0] == char):
+                continue  # the line ends there; no closer of ours; a string's end, not start
             before = "\n".join([*lines[:i], typed])
             after = closers + "\n" + "\n".join(lines[i + 1 :])
             found.append(Case(path, i, line, typed, closers, before, after))
     return found
+
+
+def opens_string_at(line: str, k: int) -> bool:
+    """Whether an editor closes the quote typed at ``line[k]``: not after a word (an
+    apostrophe), except a string prefix (`f"`, `rb'`)."""
+    word = re.search(r"\w*$", line[:k])
+    return word is None or word.group(0).lower() in ("", "f", "r", "b", "u", "rb", "br", "fr", "rf")
 
 
 def build_cases(sources: list[Path], count: int, seed: int) -> list[Case]:
@@ -137,12 +165,20 @@ class Side:
         self.exact += written.strip() == case.line.strip()
         # A closer with nothing left to close, counting what earlier lines left open:
         # a closer doubled (`def wrap(self):)`).
-        self.doubled += lowest_depth(written, case.open_before) < 0
+        self.doubled += lowest_depth(written, case.open_before) < 0 or any(
+            unescaped(written, q) % 2 != unescaped(case.line, q) % 2 for q in QUOTES
+        )
         self.empty += not answer.strip()
 
     def row(self, total: int) -> str:
         seconds = f"{self.seconds:.1f} s" if self.seconds >= 1 else "(cached)"
         return f"| {self.name} | {self.exact}/{total} | {self.doubled} | {self.empty} | {seconds} |"
+
+
+def unescaped(line: str, quote: str) -> int:
+    """How many times ``quote`` stands in ``line`` unescaped (an odd count: a string left
+    open, or one closed twice)."""
+    return line.count(quote) - line.count("\\" + quote)
 
 
 def lowest_depth(line: str, depth: int) -> int:
