@@ -255,11 +255,12 @@ def balance_brackets(text: str, before: str, after: str) -> str:
     if overrun is not None:
         return text[:overrun].rstrip(" ")  # closes nothing: the completion overran
     rest_of_line = after.split("\n", 1)[0]
-    if outer_closers and rest_of_line:
-        # The completion's tail of outer closers that the text after the cursor starts with.
-        for start in outer_closers:
-            if rest_of_line.startswith(text[start:]):
-                return text[:start]
+    # The completion's tail from its first closer of an outer bracket, when the text after
+    # the cursor starts with it: those closers are the line's own. From a later closer it
+    # would not be: the earlier one closed the bracket the line's first closer closes
+    # (`(lnum, 0), '')` before `))`, cut to `(lnum, 0), ''`, would read `''))`).
+    if outer_closers and rest_of_line.startswith(text[outer_closers[0] :]):
+        return text[: outer_closers[0]]
     return text
 
 
@@ -325,13 +326,13 @@ def _fit_past_string_end(
     replaces the line's end when what follows the string's end lines up with the rest of it
     (the brackets, as ``fit_rest_of_line`` decides); else it stops where the string ends."""
     end = _string_end(text, quote)
-    if end is None or end == len(text) - 1:
-        return text, 0  # ends inside the string, or with it (postprocess drops a repeat)
+    if end is None:
+        return text, 0  # ends inside the string
     if not replace:
         return text[:end], 0
     closers = line_end[len(quote) :]
-    if not closers:
-        return text, len(quote)
+    if not closers or end == len(text) - 1:
+        return text, len(quote)  # its quote for the editor's, the rest of the line kept
     after_end = text[end + 1 :]
     _, replaced = fit_rest_of_line(after_end, before + text[: end + 1], closers, replace=True)
     return (text, len(line_end)) if replaced == len(closers) else (text[:end], 0)

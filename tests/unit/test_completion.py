@@ -168,13 +168,15 @@ def test_an_answer_that_would_run_into_the_word_after_the_cursor_is_dropped(
         ("class W:\n    def wrap(", ")\n        pass\n", "self, chunks):\n", 1, "self, chunks"),
         ("const n = count(", ")\nlog(n);\n", "items, 3);", 1, "items, 3"),
         ("x = f(g(", "))\n", "a), b) + 1", 2, "a"),  # both closed, apart
-        ("x = f(g(", "))\n", "a), b)", 0, "a), b"),  # the last closer the line's own
+        ("x = f(g(", "))\n", "a), b)", 2, "a"),  # both closed apart: `b))` would double
+        ("    yield T(E, (", "))\n", "n, 0), '')", 2, "n, 0"),  # the same, a string between
         ("def f(", "):\n", "a, b): pass", 2, "a, b"),  # an existing line's end
         # A string the editor closed too.
         ('    with open("', '")\n', 'data.txt") as f:', 2, "data.txt"),
         ('x = f("a', '")\n', 'bc", 1) + 2', 2, "bc"),
         ('s = "', '"\n', 'say \\"hi\\"" + x', 1, 'say \\"hi\\"'),  # escaped quotes inside
         ('print("', '")\n', "Hello", 0, "Hello"),  # ends inside the string
+        ("write('],' % ('", "'))\n", ",'", 1, ","),  # ends with the string
         # Nothing past the closers the line has: the closers are dropped, nothing replaced.
         ("print(", ")\n", "total)", 0, "total"),
         ("print(", ")\n", "total", 0, "total"),
