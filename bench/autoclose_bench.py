@@ -182,12 +182,24 @@ def unescaped(line: str, quote: str) -> int:
 
 
 def lowest_depth(line: str, depth: int) -> int:
-    """The fewest brackets open along ``line``, ``depth`` open at its start (negative: it
-    closed one that nothing opened)."""
+    """The fewest brackets open along ``line`` (string literals' own left out), ``depth``
+    open at its start (negative: it closed one that nothing opened)."""
     lowest = depth
+    quote: str | None = None
+    escaped = False
     for char in line:
-        depth += (char in PARTNER) - (char in ")]}")
-        lowest = min(lowest, depth)
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+        elif char in QUOTES:
+            quote = char
+        else:
+            depth += (char in PARTNER) - (char in ")]}")
+            lowest = min(lowest, depth)
     return lowest
 
 

@@ -65,3 +65,9 @@ def test_a_written_line_is_exact_or_doubles_a_closer() -> None:
     quotes.judge(string, 'a.txt")', 2, 0.0)
     quotes.judge(string, 'a.txt"', 0, 0.0)  # `open("a.txt"")`: the quote doubled
     assert (quotes.exact, quotes.doubled) == (1, 1)
+
+    # Brackets inside a string literal are text, not closers.
+    inside = Case(Path("m.py"), 31, "    w('%s)' % (a))", "    w('%s)' % (", "))", "", "))\n")
+    judged = Side("i")
+    judged.judge(inside, "b", 0, 0.0)
+    assert judged.doubled == 0
