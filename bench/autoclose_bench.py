@@ -76,10 +76,25 @@ def closers_of(typed: str) -> str | None:
     ends by opening, then the closers of the brackets opened and not closed. None where that
     is a guess: typed inside a string (editors close no bracket there), an unbalanced
     closer, a triple quote."""
+    code, quote = outside_strings(typed)
     stack: list[str] = []
+    for char in code:
+        if char in PARTNER:
+            stack.append(PARTNER[char])
+        elif char in ")]}" and (not stack or stack.pop() != char):
+            return None
+    if quote is not None and (not typed.endswith(quote) or typed.endswith(quote * 3)):
+        return None
+    return (quote or "") + "".join(reversed(stack))
+
+
+def outside_strings(line: str) -> tuple[str, str | None]:
+    """The characters of ``line`` outside its string literals, and the quote of one still
+    open at its end (None: none)."""
+    code: list[str] = []
     quote: str | None = None
     escaped = False
-    for char in typed:
+    for char in line:
         if quote is not None:
             if escaped:
                 escaped = False
@@ -89,13 +104,9 @@ def closers_of(typed: str) -> str | None:
                 quote = None
         elif char in QUOTES:
             quote = char
-        elif char in PARTNER:
-            stack.append(PARTNER[char])
-        elif char in ")]}" and (not stack or stack.pop() != char):
-            return None
-    if quote is not None and (not typed.endswith(quote) or typed.endswith(quote * 3)):
-        return None
-    return (quote or "") + "".join(reversed(stack))
+        else:
+            code.append(char)
+    return "".join(code), quote
 
 
 def cases_of(path: Path) -> list[Case]:
@@ -185,21 +196,9 @@ def lowest_depth(line: str, depth: int) -> int:
     """The fewest brackets open along ``line`` (string literals' own left out), ``depth``
     open at its start (negative: it closed one that nothing opened)."""
     lowest = depth
-    quote: str | None = None
-    escaped = False
-    for char in line:
-        if quote is not None:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = None
-        elif char in QUOTES:
-            quote = char
-        else:
-            depth += (char in PARTNER) - (char in ")]}")
-            lowest = min(lowest, depth)
+    for char in outside_strings(line)[0]:
+        depth += (char in PARTNER) - (char in ")]}")
+        lowest = min(lowest, depth)
     return lowest
 
 

@@ -211,7 +211,7 @@ def open_brackets(text: str, lines: int = 40) -> list[str]:
     last. Strings and line comments are skipped, roughly: this steers trimming, not parsing."""
     stack: list[str] = []
     for line in text.split("\n")[-lines:]:
-        for char in _code_chars(line):
+        for char in code_brackets(line):
             if char in OPENERS:
                 stack.append(char)
             elif char in CLOSERS:
@@ -222,9 +222,21 @@ def open_brackets(text: str, lines: int = 40) -> list[str]:
     return stack
 
 
-def _code_chars(line: str) -> list[str]:
+def code_brackets(line: str) -> list[str]:
     """The bracket characters of one line outside string literals and comments."""
-    out: list[str] = []
+    return [char for char in _scan_line(line)[0] if char in OPENERS or char in CLOSERS]
+
+
+def open_string(line: str) -> str | None:
+    """The quote of a string literal still open at the end of ``line`` (None: none, or the
+    line ends in a comment)."""
+    return _scan_line(line)[1]
+
+
+def _scan_line(line: str) -> tuple[list[str], str | None]:
+    """The characters of ``line`` outside string literals, up to a comment, and the quote
+    of a string literal still open at its end (None: none, or a comment ended the line)."""
+    code: list[str] = []
     quote: str | None = None
     escaped = False
     for i, char in enumerate(line):
@@ -235,14 +247,13 @@ def _code_chars(line: str) -> list[str]:
                 escaped = True
             elif char == quote:
                 quote = None
-            continue
-        if char in "\"'`":
+        elif char in "\"'`":
             quote = char
         elif char == "#" or line.startswith("//", i):
-            break
-        elif char in OPENERS or char in CLOSERS:
-            out.append(char)
-    return out
+            return code, None
+        else:
+            code.append(char)
+    return code, quote
 
 
 def balance_brackets(text: str, before: str, after: str) -> str:
@@ -302,7 +313,7 @@ def fit_rest_of_line(text: str, before: str, after: str, *, replace: bool) -> tu
     line_end = after.split("\n", 1)[0].rstrip()
     if not line_end or "\n" in text:
         return text, 0
-    quote = _open_string(before.rsplit("\n", 1)[-1])
+    quote = open_string(before.rsplit("\n", 1)[-1])
     if quote is not None and line_end.startswith(quote):
         return _fit_past_string_end(text, before, line_end, quote, replace=replace)
     outer = _closers(text, before)[1]
@@ -336,26 +347,6 @@ def _fit_past_string_end(
     after_end = text[end + 1 :]
     _, replaced = fit_rest_of_line(after_end, before + text[: end + 1], closers, replace=True)
     return (text, len(line_end)) if replaced == len(closers) else (text[:end], 0)
-
-
-def _open_string(line: str) -> str | None:
-    """The quote of a string literal still open at the end of ``line`` (None: none, or the
-    line ends in a comment)."""
-    quote: str | None = None
-    escaped = False
-    for i, char in enumerate(line):
-        if quote is not None:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = None
-        elif char in "\"'`":
-            quote = char
-        elif char == "#" or line.startswith("//", i):
-            return None
-    return quote
 
 
 def _string_end(text: str, quote: str) -> int | None:
