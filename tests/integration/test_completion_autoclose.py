@@ -30,6 +30,21 @@ def client(cli: Cli, cli_env: dict[str, str]) -> Iterator[DaemonClient]:
         stop_daemon(cli_env)
 
 
+def written_line(
+    client: DaemonClient, path: str, before: str, after: str, *, replace_rest: bool
+) -> tuple[str, int]:
+    """The cursor's line once the answer is put in as a client does (replacing what it says
+    it replaces), and how many characters after the cursor it replaced."""
+    result = client.call(
+        "complete",
+        {"prefix": before, "suffix": after, "path": path, "gate": False,
+         "replaceRest": replace_rest},
+    )  # fmt: skip
+    replaced = int(result["replace"])
+    rest = after.split("\n")[0][replaced:]
+    return before.rsplit("\n", 1)[-1] + result["text"] + rest, replaced
+
+
 def test_a_suggestion_never_doubles_an_auto_closed_bracket(client: DaemonClient) -> None:
     replaced = 0
     for i in DEFS:
@@ -37,13 +52,9 @@ def test_a_suggestion_never_doubles_an_auto_closed_bracket(client: DaemonClient)
         before = "\n".join([*LINES[:i], typed])
         after = ")\n" + "\n".join(LINES[i + 1 :])
         for replace_rest in (True, False):
-            result = client.call(
-                "complete",
-                {"prefix": before, "suffix": after, "path": "/w/textwrap.py", "gate": False,
-                 "replaceRest": replace_rest},
-            )  # fmt: skip
-            n = result["replace"]
-            line = typed + result["text"] + ")"[n:]
+            line, n = written_line(
+                client, "/w/textwrap.py", before, after, replace_rest=replace_rest
+            )
             assert line.count(")") <= line.count("("), (replace_rest, line)
             if replace_rest:
                 replaced += n > 0
@@ -63,11 +74,5 @@ def test_a_suggestion_never_doubles_an_auto_closed_quote(client: DaemonClient) -
     ]
     for before, after in cases:
         for replace_rest in (True, False):
-            result = client.call(
-                "complete",
-                {"prefix": before, "suffix": after, "path": "/w/q.py", "gate": False,
-                 "replaceRest": replace_rest},
-            )  # fmt: skip
-            rest = after.split("\n")[0][result["replace"] :]
-            line = before.rsplit("\n", 1)[-1] + result["text"] + rest
+            line, _ = written_line(client, "/w/q.py", before, after, replace_rest=replace_rest)
             assert line.count('"') % 2 == 0 and line.count(")") == line.count("("), line
