@@ -7,6 +7,7 @@ socket (NDJSON), one per text frame on the WebSocket. Nothing here touches a soc
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,10 @@ from codesaga.domain.enums import Role
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # a 1 MiB file, JSON-escaped, fits with room to spare
 MAX_NESTING = 64  # no method's params nest deeper; deeper JSON would recurse in every handler
+# A UTF-16 surrogate, escaped (``\ud800``) or, in text given as a str, raw (as
+# "surrogatepass" encodes it): JSON lets one stand alone, which decodes to a string that
+# cannot be encoded as UTF-8 again (the answer echoing its id, a journal record).
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 # The methods that run a model, and the role whose model answers each by default
 TASK_ROLES = {
@@ -118,7 +123,29 @@ def load_json(data: bytes | str) -> Any:
         raise ValueError(f"not valid JSON: {exc}") from None
     if nesting(obj) > MAX_NESTING:
         raise ValueError(f"JSON nested deeper than {MAX_NESTING} levels")
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _SURROGATE.search(raw) and _holds_lone_surrogate(obj):
+        raise ValueError("not valid Unicode: a string holds a lone surrogate (\\ud800-\\udfff)")
     return obj
+
+
+def _holds_lone_surrogate(obj: Any) -> bool:
+    """Whether a string or key in ``obj`` holds a surrogate that no pair completes (the
+    decoder joins escaped pairs into one character, so any left stands alone)."""
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def nesting(obj: Any) -> int:

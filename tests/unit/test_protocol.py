@@ -46,6 +46,31 @@ def test_nesting_up_to_the_limit_parses() -> None:
     assert p.nesting({"a": [1, {"b": []}], "c": "s"}) == 4 and p.nesting(5) == 0
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        rb'{"jsonrpc": "2.0", "method": "status", "id": "\ud800"}',
+        rb'{"jsonrpc": "2.0", "method": "generate", "params": {"prompt": "a\uDFFFb"}, "id": 1}',
+        rb'{"jsonrpc": "2.0", "method": "x", "params": {"\udc00": 1}, "id": 1}',
+        '{"jsonrpc": "2.0", "method": "status", "id": "\ud800"}',  # a str with the raw surrogate
+    ],
+)
+def test_a_lone_surrogate_is_a_parse_error(raw: bytes | str) -> None:
+    # Decoded, it is a string that cannot be encoded as UTF-8: not the answer echoing it as
+    # an id, not the journal record of a prompt holding it.
+    msg = p.parse(raw)
+    assert isinstance(msg, p.Invalid) and msg.error.code == p.PARSE_ERROR
+    assert "surrogate" in msg.error.message
+    assert p.encode_error(msg.id, msg.error)
+
+
+def test_escaped_surrogate_pairs_and_other_text_parse() -> None:
+    raw = rb'{"jsonrpc": "2.0", "method": "x", "params": {"t": "\ud83d\ude00 \u00e9"}, "id": 1}'
+    msg = p.parse(raw)
+    assert isinstance(msg, p.Request) and msg.params == {"t": "\U0001f600 \u00e9"}
+    assert p.parse(p.encode_result(1, "\U0001f600")) == p.Response(1, "\U0001f600")
+
+
 def test_oversized_message() -> None:
     msg = p.parse(b" " * (p.MAX_MESSAGE_BYTES + 1))
     assert isinstance(msg, p.Invalid) and "over" in msg.error.message
