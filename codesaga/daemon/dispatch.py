@@ -126,6 +126,8 @@ class Daemon:
             token = conn.inflight.get(target) if isinstance(target, int | str) else None
             if token is not None:
                 token.cancel()
+            if not message.is_notification:  # sent as a request after all: it gets its answer
+                conn.send(p.encode_result(message.id, {"cancelled": token is not None}))
             return
         try:
             result = await self._dispatch(conn, message)

@@ -351,7 +351,13 @@ def test_bad_messages_get_errors_and_the_daemon_keeps_serving(
     raw.sock.sendall(huge)
     error = raw.read()["error"]
     assert error["code"] == p.INVALID_REQUEST and "over" in error["message"]
-    assert raw.call("status", {}, 8)["result"]["pid"] == running
+    # A lone surrogate as the id: once no answer could be encoded and the client waited on.
+    raw.send(rb'{"jsonrpc":"2.0","method":"status","id":"\ud800"}')
+    error = raw.read()["error"]
+    assert error["code"] == p.PARSE_ERROR and "surrogate" in error["message"]
+    # `$/cancel` is a notification; sent with an id, a request, it is answered all the same.
+    assert raw.call("$/cancel", {"id": 99}, 9)["result"] == {"cancelled": False}
+    assert raw.call("status", {}, 10)["result"]["pid"] == running
     raw.close()
 
 
