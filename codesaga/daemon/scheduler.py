@@ -137,17 +137,6 @@ class Scheduler:
         self._lock = threading.Lock()
         self._closed = False
 
-    def _worker(self, role: Role, model: str | None) -> ModelWorker:
-        resolved = self.pool.resolver.resolve(role, model)
-        with self._lock:
-            if self._closed:  # a new worker would use a model that close() is freeing
-                raise CancelledError("the daemon is shutting down")
-            worker = self._workers.get(resolved.path)
-            if worker is None:
-                worker = ModelWorker(self.pool, resolved, self.max_queue)
-                self._workers[resolved.path] = worker
-            return worker
-
     def _call(
         self,
         role: Role,
@@ -157,10 +146,34 @@ class Scheduler:
         priority: Priority = Priority.NORMAL,
         model: str | None = None,
     ) -> tuple[T, ModelWorker, _Job]:
-        worker = self._worker(role, model)
+        resolved = self.pool.resolver.resolve(role, model)
         cancel = cancel or CancelToken()
-        future, job = worker.submit(priority, work, cancel)
-        return future.result(), worker, job
+        with self._lock:  # submitted before another caller can drop the worker (below)
+            if self._closed:  # a new worker would use a model that close() is freeing
+                raise CancelledError("the daemon is shutting down")
+            worker = self._workers.get(resolved.path)
+            if worker is None:
+                worker = ModelWorker(self.pool, resolved, self.max_queue)
+                self._workers[resolved.path] = worker
+            future, job = worker.submit(priority, work, cancel)
+        try:
+            return future.result(), worker, job
+        except BaseException:
+            self._drop_if_never_loaded(worker, job)
+            raise
+
+    def _drop_if_never_loaded(self, worker: ModelWorker, failed: _Job) -> None:
+        """Stop the worker of a model that failed to load, once nothing else waits on it: a
+        client naming file after file that is no model would otherwise leave a thread each
+        (the next request for it makes a new worker, which tries the load again)."""
+        path = worker.resolved.path
+        with self._lock:
+            if self._workers.get(path) is not worker or path in self.pool.loaded():
+                return
+            if worker.queued or worker.running not in (None, failed):
+                return
+            del self._workers[path]
+        worker.stop()
 
     def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
         resolved = self.pool.resolver.resolve(role, model)

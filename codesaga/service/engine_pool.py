@@ -78,7 +78,8 @@ class ModelResolver:
                     f"{pull_hint(spec)}"
                 )
             return ResolvedModel(spec, path, preset, verified)
-        path = Path(spec).expanduser()
+        # One spelling of a file: each loaded path is an engine (and a worker) of its own.
+        path = Path(spec).expanduser().resolve()
         if path.is_file():
             return ResolvedModel(path.name, path, None, False)
         installed = self.store.find(spec)

@@ -11,7 +11,7 @@ import pytest
 
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.enums import Role
-from codesaga.domain.errors import BusyError, CancelledError
+from codesaga.domain.errors import BusyError, CancelledError, ModelFileError
 from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, GenerationRequest
@@ -229,3 +229,54 @@ def test_speculation_does_not_preempt_speculation(
     scheduler.run(Role.COMPLETION, ask("2"), priority=Priority.IDLE)
     first.join(10)
     assert box["result"].finished.reason != "cancelled"  # type: ignore[attr-defined]
+
+
+def test_one_file_under_several_spellings_is_one_model(tmp_path: Path) -> None:
+    model = write_gguf(tmp_path / "m.gguf")
+    (tmp_path / "a").mkdir()
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    loads: list[ResolvedModel] = []
+
+    def factory(resolved: ResolvedModel) -> FakeEngine:
+        loads.append(resolved)
+        return FakeEngine()
+
+    pool = EnginePool(ModelResolver(settings, ModelStore(tmp_path / "models")), factory)
+    sched = Scheduler(pool)
+    try:
+        for spelling in (model, tmp_path / "a" / ".." / "m.gguf", tmp_path / "." / "m.gguf"):
+            sched.run(Role.COMPLETION, ask("x"), model=str(spelling))
+        assert len(loads) == 1 and len(sched.status()) == 1
+    finally:
+        sched.close()
+
+
+def test_a_file_that_fails_to_load_leaves_no_worker_behind(tmp_path: Path) -> None:
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+
+    def factory(resolved: ResolvedModel) -> FakeEngine:
+        if resolved.path.suffix != ".gguf":
+            raise ModelFileError(f"{resolved.path} is not a GGUF model file")
+        return FakeEngine()
+
+    pool = EnginePool(ModelResolver(settings, ModelStore(tmp_path / "models")), factory)
+    sched = Scheduler(pool)
+    threads = threading.active_count()
+    try:
+        for i in range(20):  # a client naming file after file that is no model
+            bogus = tmp_path / f"notes{i}.txt"
+            bogus.write_text("hello")
+            with pytest.raises(ModelFileError, match="not a GGUF"):
+                sched.run(Role.COMPLETION, ask("x"), model=str(bogus))
+        deadline = time.monotonic() + 5
+        while threading.active_count() > threads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sched.status() == [] and threading.active_count() == threads
+        # A model that does load keeps its worker; asking for a bad file again tries again.
+        assert sched.run(Role.COMPLETION, ask("x"), model=str(model)).finished.reason == "stop"
+        with pytest.raises(ModelFileError):
+            sched.run(Role.COMPLETION, ask("x"), model=str(tmp_path / "notes0.txt"))
+        assert [s["model"] for s in sched.status()] == ["m.gguf"]
+    finally:
+        sched.close()
