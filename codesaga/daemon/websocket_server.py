@@ -15,6 +15,7 @@ import ipaddress
 import itertools
 import logging
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -26,6 +27,16 @@ from codesaga.protocol import jsonrpc as p
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
+# Open TCP connections, handshakes included: any local process can open one without the
+# token, and each holds a file descriptor for up to the open timeout. Past this many a new
+# one is closed at once, so that they cannot use up the daemon's descriptors (its model
+# files, the Unix socket, the journal). An editor keeps one per window.
+MAX_CONNECTIONS = 64
+# Requests of one client being answered and answers it has not read yet: past this many its
+# frames are not read (as the Unix socket stops reading while its writes drain) until half
+# of them are gone, so a client that sends without reading cannot grow the daemon's memory
+# without end.
+MAX_UNSENT = 256
 
 
 def is_loopback(host: str) -> bool:
@@ -133,6 +144,7 @@ class WebSocketServer:
             open_timeout=self.open_timeout,
             server_header=None,
             logger=log,
+            create_connection=_capped_connection(MAX_CONNECTIONS),
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -149,18 +161,37 @@ class WebSocketServer:
         from websockets.exceptions import ConnectionClosed
 
         outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        tasks: set[asyncio.Task[None]] = set()
+        room = asyncio.Event()  # clear while MAX_UNSENT requests and answers are pending
+        room.set()
+
+        def make_room() -> None:
+            backlog = len(tasks) + outbox.qsize()
+            if backlog >= MAX_UNSENT:
+                room.clear()
+            elif backlog < MAX_UNSENT // 2:
+                room.set()
+
+        def send(data: bytes) -> None:
+            outbox.put_nowait(data)
+            make_room()
+
+        def done(task: asyncio.Task[None]) -> None:
+            tasks.discard(task)
+            make_room()
 
         async def writer() -> None:
             while (data := await outbox.get()) is not None:
+                make_room()
                 try:
                     await ws.send(data.decode("utf-8"))
                 except ConnectionClosed:
+                    room.set()  # the reader finds the connection closed
                     return
 
-        conn = Connection(outbox.put_nowait, f"ws#{next(_ids)}")
+        conn = Connection(send, f"ws#{next(_ids)}")
         self.daemon.connections.add(conn)
         writing = asyncio.create_task(writer())
-        tasks: set[asyncio.Task[None]] = set()
         try:
             async for frame in ws:
                 if isinstance(frame, bytes):
@@ -169,10 +200,12 @@ class WebSocketServer:
                             None, p.RpcError(p.INVALID_REQUEST, "send JSON-RPC in text frames")
                         )
                     )
-                    continue
-                task = asyncio.create_task(self.daemon.handle(conn, p.parse(frame)))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+                else:
+                    task = asyncio.create_task(self.daemon.handle(conn, p.parse(frame)))
+                    tasks.add(task)
+                    task.add_done_callback(done)
+                    make_room()
+                await room.wait()
         except ConnectionClosed:
             pass
         finally:
@@ -185,3 +218,31 @@ class WebSocketServer:
     def stop_accepting(self) -> None:
         if self._server is not None:
             self._server.close()
+
+
+def _capped_connection(limit: int) -> Any:
+    """websockets' server connection, closed as soon as it is made when ``limit`` TCP
+    connections are open already (see MAX_CONNECTIONS)."""
+    from websockets.asyncio.server import ServerConnection
+
+    opened = 0
+    warned_at = -60.0
+
+    class CappedConnection(ServerConnection):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            nonlocal opened, warned_at
+            opened += 1
+            super().connection_made(transport)
+            if opened > limit and isinstance(transport, asyncio.Transport):
+                transport.abort()  # its handler sees the connection lost and ends
+                now = time.monotonic()
+                if now - warned_at > 60:  # one line a minute, not one a connection
+                    warned_at = now
+                    log.warning("refused WebSocket connections: %d are open already", limit)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            nonlocal opened
+            opened -= 1
+            super().connection_lost(exc)
+
+    return CappedConnection

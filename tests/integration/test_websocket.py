@@ -13,6 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from codesaga.daemon.websocket_server import MAX_CONNECTIONS
 from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import load_settings
 from tests.conftest import Cli
@@ -20,7 +21,11 @@ from tests.conftest import Cli
 
 @pytest.fixture
 def ws(cli: Cli) -> dict[str, Any]:
-    proc = cli("daemon", "start", CODESAGA_WS_OPEN_TIMEOUT="1")
+    return start(cli, open_timeout=1)
+
+
+def start(cli: Cli, open_timeout: float) -> dict[str, Any]:
+    proc = cli("daemon", "start", CODESAGA_WS_OPEN_TIMEOUT=str(open_timeout))
     assert proc.returncode == 0, proc.stderr
     status = json.loads(cli("daemon", "status", "--json").stdout)
     token = Path(status["token_file"]).read_text().strip()
@@ -101,6 +106,37 @@ def test_a_slow_handshake_is_closed(ws: dict[str, Any]) -> None:
     assert raw.recv(100) == b""  # we never sent a handshake: the daemon hung up
     assert time.monotonic() - started < 5
     raw.close()
+
+
+def test_connections_without_a_token_cannot_use_up_the_daemons_descriptors(cli: Cli) -> None:
+    # Any local process can open TCP connections to the port; each held its descriptor until
+    # the open timeout, so enough of them stopped the daemon opening anything else.
+    ws = start(cli, open_timeout=30)
+    pid = json.loads(cli("daemon", "status", "--json").stdout)["pid"]
+    fds = Path(f"/proc/{pid}/fd")
+    before = len(list(fds.iterdir()))
+    port = int(ws["url"].rsplit(":", 1)[1])
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+    try:
+        # The daemon accepts them in batches and closes those over the cap at once.
+        bound, deadline = before + MAX_CONNECTIONS + 8, time.monotonic() + 10
+        while (now := len(list(fds.iterdir()))) > bound:
+            assert time.monotonic() < deadline, f"{now} descriptors open, {before} before"
+            time.sleep(0.05)
+        status = json.loads(cli("daemon", "status", "--json").stdout)  # the Unix socket serves
+        assert status["pid"] == pid
+    finally:
+        for sock in idle:
+            sock.close()
+    deadline = time.monotonic() + 30
+    while True:  # once they are gone, an editor connects as ever
+        try:
+            with connect(ws["url"], additional_headers=auth(ws["token"])) as conn:
+                assert rpc(conn, "status", {}, 1)["result"]["pid"] == pid
+            break
+        except (ConnectionClosed, OSError, InvalidStatus):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
 
 
 def test_streaming_and_cancel_over_the_websocket(ws: dict[str, Any], tmp_path: Path) -> None:

@@ -1,0 +1,60 @@
+"""The WebSocket transport's own limits, without sockets (test_websocket_check.py has its
+handshake checks; tests/integration/test_websocket.py the real thing)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from codesaga.daemon.websocket_server import MAX_UNSENT, WebSocketServer
+
+
+class StalledClient:
+    """A WebSocket client that sends ``frames`` requests and never reads an answer: the
+    daemon's every send to it waits forever."""
+
+    def __init__(self, frames: int, binary: bool) -> None:
+        self.frames = frames
+        self.binary = binary
+        self.read = 0
+
+    def __aiter__(self) -> StalledClient:
+        return self
+
+    async def __anext__(self) -> str | bytes:
+        if self.read == self.frames:
+            raise StopAsyncIteration
+        self.read += 1
+        text = f'{{"jsonrpc": "2.0", "id": {self.read}, "method": "status"}}'
+        return text.encode() if self.binary else text
+
+    async def send(self, data: str) -> None:
+        await asyncio.Event().wait()
+
+
+class EchoDaemon:
+    def __init__(self) -> None:
+        self.connections: set[object] = set()
+
+    async def handle(self, conn: Any, message: Any) -> None:
+        conn.send(b'{"jsonrpc": "2.0", "id": 1, "result": {}}')
+
+
+@pytest.mark.parametrize("binary", [False, True])  # binary frames are answered with an error
+def test_a_client_that_never_reads_is_read_no_more(binary: bool) -> None:
+    # The Unix socket stops reading while its writes drain; the WebSocket's answers wait in
+    # a queue of their own, which must not grow without end either.
+    client = StalledClient(frames=20 * MAX_UNSENT, binary=binary)
+    server = WebSocketServer.__new__(WebSocketServer)
+    server.daemon = EchoDaemon()  # type: ignore[assignment]
+
+    async def run() -> None:
+        serving = asyncio.create_task(server._serve(client))
+        for _ in range(200):  # the reader would have read every frame long before this
+            await asyncio.sleep(0)
+        assert not serving.done()  # asyncio.run cancels it (and its writer) on the way out
+
+    asyncio.run(run())
+    assert client.read == MAX_UNSENT
