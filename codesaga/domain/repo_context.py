@@ -100,9 +100,35 @@ def select_chunks(
     for chunk in reversed(chunks):
         if chunk.path == exclude_path:
             continue
-        if used + len(chunk.text) > budget_chars:
+        # A chunk is 64 lines, more than the default budget in most code: one that does not
+        # fit whole is cut to its middle lines (around the place it was taken at) that do.
+        text = chunk.text if used + len(chunk.text) <= budget_chars else None
+        text = text or middle_lines(chunk.text, budget_chars - used)
+        if text is None:
             continue
-        picked.append((chunk.path, chunk.text))
-        used += len(chunk.text)
+        picked.append((chunk.path, text))
+        used += len(text)
     picked.reverse()
     return picked
+
+
+def middle_lines(text: str, room: int) -> str | None:
+    """The lines around the middle of ``text`` that fit ``room`` characters (joined by
+    newlines); None when fewer than three of them hold anything (see ContextRing.add)."""
+    lines = text.split("\n")
+    middle = len(lines) // 2
+    # Nearest the middle first: any run of them from the start is a run of lines.
+    nearest = sorted(range(len(lines)), key=lambda i: (abs(i - middle), i))
+    taken, used = 0, -1  # n lines take their lengths and n - 1 newlines
+    for index in nearest:
+        used += len(lines[index]) + 1
+        if used > room:
+            break
+        taken += 1
+    kept = sorted(nearest[:taken])
+    if not kept:
+        return None
+    block = lines[kept[0] : kept[-1] + 1]
+    if len([line for line in block if line.strip()]) < 3:
+        return None
+    return "\n".join(block)

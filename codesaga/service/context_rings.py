@@ -10,6 +10,9 @@ import time
 from codesaga.domain.repo_context import Chunk, ContextRing
 
 CONTEXT_REFRESH_IDLE = 1.0  # seconds without completions before new ring chunks are used
+# Workspaces whose rings are kept: the least recently used goes past this (a client naming
+# a new workspace in every context/add would otherwise grow them without end).
+MAX_WORKSPACES = 16
 
 
 class ContextRings:
@@ -23,9 +26,12 @@ class ContextRings:
 
     def ring(self, workspace: str) -> ContextRing:
         with self._lock:
-            ring = self._rings.get(workspace)
-            if ring is None:
-                ring = self._rings[workspace] = ContextRing()
+            ring = self._rings.pop(workspace, None) or ContextRing()
+            self._rings[workspace] = ring  # the most recently used last
+            while len(self._rings) > MAX_WORKSPACES:
+                oldest = next(iter(self._rings))
+                del self._rings[oldest]
+                self._snapshots.pop(oldest, None)
             return ring
 
     def add(
@@ -61,7 +67,7 @@ class ContextRings:
         with self._lock:
             if workspace is None or workspace not in self._rings:
                 return ()
-            ring = self._rings[workspace]
+            ring = self._rings[workspace] = self._rings.pop(workspace)  # used: the newest
             version, chunks = self._snapshots.get(workspace, (-1, ()))
             idle = time.monotonic() - self._last_request >= CONTEXT_REFRESH_IDLE
             if version != ring.version and (idle or version == -1):
