@@ -149,12 +149,17 @@ class HttpApi:
 
     async def _read_json(self, request: Request) -> dict[str, Any]:
         """The body, read as it streams in (the first read answers ``Expect: 100-continue``):
-        no pause over ``body_idle`` seconds, no more than ``MAX_BODY_BYTES``."""
+        no pause over ``body_idle`` seconds, all of it within ``body_total``, no more than
+        ``MAX_BODY_BYTES``."""
         body = bytearray()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.body_total
         try:
             async with contextlib.aclosing(request.stream()) as chunks:
                 while True:
-                    async with asyncio.timeout(self.limits.body_idle):
+                    async with asyncio.timeout_at(
+                        min(deadline, loop.time() + self.limits.body_idle)
+                    ):
                         chunk = await anext(chunks, None)
                     if chunk is None:
                         return wire.json_body(bytes(body))

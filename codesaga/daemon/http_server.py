@@ -41,6 +41,10 @@ class HttpLimits:
     keep_alive: int = 5  # an idle connection, before its first request or between two
     headers: float = 10.0  # from a request's first byte to its last header line
     body_idle: float = 30.0  # between two reads of a body (the app enforces it)
+    # A whole body (8 MiB at most), however steadily it trickles in: a client sending a byte
+    # every few seconds would otherwise hold its connection, never the idle one closed for
+    # room, for as long as it liked.
+    body_total: float = 120.0
     max_connections: int = 64
     backlog: int = 128  # connections the kernel holds until they are accepted
     shutdown: int = 2  # a stopping daemon's wait for answers in progress

@@ -5,6 +5,7 @@ scripted, so limits can be short and generations slow on purpose."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import socket
@@ -225,6 +226,31 @@ def test_a_body_that_stops_coming_is_answered_408(serve: Callable[[HttpLimits], 
     status, data = read_response(sock, timeout=5)
     assert status == 408 and b"body came too slowly" in data
     assert closed_after(sock, 5) < 1
+    sock.close()
+
+
+def test_a_body_that_trickles_in_is_answered_408_at_its_deadline(
+    serve: Callable[[HttpLimits], Served],
+) -> None:
+    # A byte every half second never pauses for body_idle; it held the connection as long as
+    # the client liked.
+    served = serve(HttpLimits(keep_alive=1, headers=1.0, body_idle=1.0, body_total=2.0))
+    sock = served.connect()
+    sock.sendall(served.head("POST", "/v1/completions", Content_Length="100"))
+    started = time.monotonic()
+    sock.settimeout(0.5)
+    answer = b""
+    while not answer and time.monotonic() - started < 10:
+        with contextlib.suppress(OSError):
+            sock.sendall(b" ")
+        with contextlib.suppress(TimeoutError):
+            answer = sock.recv(4096)
+    took = time.monotonic() - started
+    sock.settimeout(5)
+    while rest := sock.recv(4096):  # the answer's body, then the close
+        answer += rest
+    assert answer.startswith(b"HTTP/1.1 408") and b"body came too slowly" in answer
+    assert 1.8 < took < 4
     sock.close()
 
 
