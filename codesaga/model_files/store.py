@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from codesaga.domain.errors import UsageError
 from codesaga.fs import fsync_dir
 from codesaga.model_files.presets import PRESETS, Preset
 
@@ -110,6 +111,13 @@ class ModelStore:
         preset = PRESETS.get(name)
         found = self.find(name)
         filename = preset.filename if preset else (found.path.name if found else name)
+        if filename in ("", ".", "..") or Path(filename).name != filename:
+            # Only a name in the models directory: never a path (`models load` takes one)
+            # that would delete a file elsewhere.
+            raise UsageError(
+                f"{name!r} is not the name of an installed model; `codesaga models list` "
+                "shows them (a model loaded from a path is not removed by CodeSaga)"
+            )
         removed = []
         for path in (
             self.root / filename,

