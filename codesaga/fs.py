@@ -114,7 +114,10 @@ def write_atomic(
 def write_bytes_atomic(
     path: Path, data: bytes, *, expected: bytes | None = None, mode: int | None = None
 ) -> None:
-    """``write_atomic`` for bytes: what restores a file byte for byte."""
+    """``write_atomic`` for bytes: what restores a file byte for byte. A symlink stays one:
+    the file it points at is written (a rename over the link would replace it with a copy)."""
+    if path.is_symlink():
+        path = path.resolve()
     if expected is not None and path.read_bytes() != expected:
         raise InputError(
             f"{path} changed while CodeSaga was working; nothing was written, run the command again"

@@ -91,7 +91,9 @@ def staged_targets(repo: Path, globs: Sequence[str]) -> list[_Target]:
     for entry in filter(None, entries):
         meta, path = entry.split("\t", 1)
         mode, sha, _ = meta.split(" ")
-        if mode == "160000":  # a submodule
+        # A submodule, or a symlink: its blob is the link's target path, not code, and
+        # writing the file back would replace the link with a copy of what it points at.
+        if mode in ("160000", "120000"):
             continue
         targets.append(_Target(path, mode, sha, git(repo, "cat-file", "blob", sha)))
     return targets

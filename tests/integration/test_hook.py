@@ -159,6 +159,20 @@ def test_binary_and_non_utf8_files_are_skipped_untouched(repo: Path, state: Path
     assert snapshot(repo) == before
 
 
+def test_a_staged_symlink_stays_a_symlink(repo: Path, state: Path) -> None:
+    # Its blob is the path it points at; the hook read the file through the link, refactored
+    # it and staged the result as a regular file (mode 120000 became 100644).
+    commit_base(repo)
+    (repo / "alias.py").symlink_to("stats.py")
+    git(repo, "add", "alias.py")
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["applied"] == []
+    assert (repo / "alias.py").is_symlink() and snapshot(repo) == before
+    assert git(repo, "ls-files", "--stage", "alias.py").startswith("120000 ")
+
+
 def test_crlf_work_tree_with_autocrlf_stays_crlf(repo: Path, state: Path) -> None:
     git(repo, "config", "core.autocrlf", "true")
     commit_base(repo)

@@ -93,6 +93,19 @@ def test_refactor_apply_writes_atomically_and_keeps_mode(
     assert [p.name for p in source.parent.iterdir()] == ["calc.py"]  # no temp files left
 
 
+def test_refactor_apply_through_a_symlink_writes_its_target_and_keeps_the_link(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    # The rename of the temp file went over the link: the link became a copy and the file
+    # it pointed at was never changed.
+    link = source.parent / "link.py"
+    link.symlink_to(source.name)
+    engine.enqueue(f"```python\n{REWRITE}```")
+    assert assistant.refactor(link, apply=True).applied
+    assert link.is_symlink() and source.read_text() == REWRITE
+    assert sorted(p.name for p in source.parent.iterdir()) == ["calc.py", "link.py"]
+
+
 def test_refactor_lines_replaces_only_the_selection(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
