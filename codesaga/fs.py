@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from codesaga.domain.errors import CodeSagaError, InputError
-from codesaga.domain.source import check_size, decode_source
+from codesaga.domain.source import check_size, decode_source, keep_bom
 
 
 class UnsafeDirError(CodeSagaError):
@@ -108,6 +108,8 @@ def write_atomic(
     applies whatever the umask. With ``expected``, refuses (``InputError``) when the file no
     longer holds those bytes: the user edited it while we worked, and their edit wins.
     """
+    if expected is not None:
+        text = keep_bom(expected, text)  # the text was read without it
     write_bytes_atomic(path, text.encode("utf-8"), expected=expected, mode=mode)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from codesaga.domain.errors import InputError
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
+BOM = "\ufeff"  # a UTF-8 file may begin with it; the model never sees it (decode_source)
 
 
 def check_size(size: int, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
@@ -32,4 +33,14 @@ def decode_source(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTE
         raise InputError(
             f"{name} is not valid UTF-8 (byte {exc.start}, line {line}); convert it to UTF-8 first"
         ) from None
-    return text.removeprefix("\ufeff")
+    return text.removeprefix(BOM)
+
+
+def keep_bom(original: str | bytes, new_text: str) -> str:
+    """``new_text`` (a rewrite of ``original``, a file's text or bytes) beginning with a BOM
+    exactly when ``original`` did: rewrites are made of the text without it."""
+    if isinstance(original, bytes):
+        had = original.startswith(BOM.encode())
+    else:
+        had = original.startswith(BOM)
+    return BOM + new_text.removeprefix(BOM) if had else new_text

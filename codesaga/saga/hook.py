@@ -28,7 +28,7 @@ from pathlib import Path
 
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import InputError
-from codesaga.domain.source import decode_source
+from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
@@ -163,9 +163,10 @@ def _rewrites(
             return
         say(f"refactoring {t.path} ({i + 1}/{len(targets)})")
         text = read(t)
-        new = rewrite(repo / t.path, text)
-        check_rewrite(Path(t.path), text, new)
-        yield t, text, new
+        body = text.removeprefix(BOM)  # as the model is shown any file
+        new = rewrite(repo / t.path, body)
+        check_rewrite(Path(t.path), body, new)
+        yield t, text, keep_bom(text, new)  # unchanged stays unchanged, byte for byte
 
 
 def _suggest(

@@ -24,6 +24,7 @@ from codesaga.domain.errors import InputError, VerifyFailedError
 from codesaga.domain.failing_lines import MAX_FILE_BYTES, failing_lines
 from codesaga.domain.prompts import fence
 from codesaga.domain.retry import FailedRewrite
+from codesaga.domain.source import BOM, keep_bom
 from codesaga.fs import project_reader, read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore
@@ -227,7 +228,7 @@ class SagaRunner:
     def _generate(
         self, log: SagaLog, f: _File, rewrite: Rewrite, result: SagaResult, plan: _Plan
     ) -> None:
-        text = f.original.decode("utf-8")
+        text = f.original.decode("utf-8").removeprefix(BOM)  # as the model is shown any file
         answer = rewrite(f.path, text, Ask(max(1, plan.attempts - f.attempts), f.retry))
         if isinstance(answer, str):
             answer = Rewritten(answer)
@@ -238,7 +239,7 @@ class SagaRunner:
         if not check.checked and note not in result.notes:  # said once, not per attempt
             result.notes.append(note)
         result.attempts[str(f.path)] = f.attempts
-        new = new_text.encode("utf-8")
+        new = keep_bom(f.original, new_text).encode("utf-8")
         if new == f.original:
             log.append("unchanged", path=str(f.path))
             result.unchanged.append(str(f.path))
@@ -277,10 +278,10 @@ class SagaRunner:
             )
         for f in files:
             if f.new is None:  # the answer was the file as it is
-                f.retry = FailedRewrite(f.original.decode("utf-8"), failure.problem())
+                f.retry = FailedRewrite(f.original.decode().removeprefix(BOM), failure.problem())
                 result.unchanged.remove(str(f.path))
                 continue
-            f.retry = FailedRewrite(f.new.decode("utf-8"), failure.problem())
+            f.retry = FailedRewrite(f.new.decode().removeprefix(BOM), failure.problem())
             f.new = None
             result.changed.remove(str(f.path))
             result.diffs.pop(str(f.path), None)

@@ -35,6 +35,8 @@ RUNNER = textwrap.dedent(
     state = Path(os.environ["CS_STATE"])
     repo = hook.repo_root()
     def rewrite(path, text):
+        # As the daemon's refactor answers: from the text without a BOM (decode_source).
+        text = text.removeprefix("\ufeff")
         return text.replace("def total(values):", "def total(values: list[float]) -> float:")
     try:
         report = hook.run(repo, os.environ.get("CS_MODE", "apply"), ["*.py"], rewrite,
@@ -171,6 +173,25 @@ def test_a_staged_symlink_stays_a_symlink(repo: Path, state: Path) -> None:
     assert report["applied"] == []
     assert (repo / "alias.py").is_symlink() and snapshot(repo) == before
     assert git(repo, "ls-files", "--stage", "alias.py").startswith("120000 ")
+
+
+def test_files_with_a_bom_keep_it_and_one_unchanged_is_not_restaged(
+    repo: Path, state: Path
+) -> None:
+    # The rewrite came back without the BOM, so every staged file that had one was rewritten
+    # and restaged, changed or not, and lost it.
+    bom = b"\xef\xbb\xbf"
+    commit_base(repo)
+    (repo / "stats.py").write_bytes(bom + STAGED.encode())
+    (repo / "other.py").write_bytes(bom + b"def other():\n    return 1\n")
+    git(repo, "add", "stats.py", "other.py")
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["applied"] == ["stats.py"]
+    typed = bom + STAGED.replace("def total(values):", TYPED).encode()
+    assert (repo / "stats.py").read_bytes() == typed
+    assert git(repo, "show", ":stats.py").encode() == typed
+    assert (repo / "other.py").read_bytes() == bom + b"def other():\n    return 1\n"
 
 
 def test_crlf_work_tree_with_autocrlf_stays_crlf(repo: Path, state: Path) -> None:

@@ -2,6 +2,7 @@ import pytest
 
 from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.errors import InputError
+from codesaga.domain.source import keep_bom
 
 TEXT = "a = 1\nb = 2\nc = 3\nd = 4\n"
 
@@ -53,3 +54,10 @@ def test_cursor_at_end_of_line_and_errors() -> None:
 def test_explicit_unknown_language_is_an_input_error() -> None:
     with pytest.raises(InputError, match="unknown language"):
         CodeContext.whole_file("x", "x", language="klingon")
+
+
+def test_keep_bom() -> None:
+    assert keep_bom("\ufeffa = 1\n", "a = 2\n") == "\ufeffa = 2\n"
+    assert keep_bom(b"\xef\xbb\xbfa = 1\n", "\ufeffa = 2\n") == "\ufeffa = 2\n"  # once
+    assert keep_bom("a = 1\n", "a = 2\n") == "a = 2\n"
+    assert keep_bom(b"a = 1\n", "a = 2\n") == "a = 2\n"

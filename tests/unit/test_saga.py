@@ -278,3 +278,23 @@ def test_recover_removes_the_temp_file_a_killed_write_left(
     assert not left.exists()
     assert all(other.read_bytes() == b"keep" for other in others)
     assert unchanged_bytes(files)
+
+
+def test_a_file_with_a_bom_keeps_it_and_the_model_never_sees_it(tmp_path: Path) -> None:
+    # The rewrite is made of the text without the BOM: it came back without it and was
+    # written so, and the text the model was shown began with an invisible character.
+    path = tmp_path / "bom.py"
+    path.write_bytes(b"\xef\xbb\xbfdef add(a, b):\r\n    return a + b\r\n")
+    shown: list[str] = []
+
+    def rewrite(p: Path, text: str, ask: Ask) -> str:
+        shown.append(text)
+        return typed(p, text, ask)
+
+    result = SagaRunner(SagaStore(tmp_path / "sagas"), 1 << 20).run("refactor", [path], rewrite)
+    assert result.status == "completed" and not shown[0].startswith("\ufeff")
+    assert path.read_bytes() == b"\xef\xbb\xbfdef add(a: int, b: int):\r\n    return a + b\r\n"
+    unchanged = SagaRunner(SagaStore(tmp_path / "sagas"), 1 << 20).run(
+        "refactor", [path], lambda p, text, ask: text
+    )
+    assert unchanged.unchanged == [str(path)] and unchanged.changed == []

@@ -106,6 +106,13 @@ def test_refactor_apply_through_a_symlink_writes_its_target_and_keeps_the_link(
     assert sorted(p.name for p in source.parent.iterdir()) == ["calc.py", "link.py"]
 
 
+def test_refactor_apply_keeps_a_bom(assistant: Assistant, engine: FakeEngine, source: Path) -> None:
+    source.write_bytes(b"\xef\xbb\xbf" + ORIGINAL.replace("\n", "\r\n").encode())
+    engine.enqueue(f"```python\n{REWRITE}```")
+    assert assistant.refactor(source, apply=True).applied
+    assert source.read_bytes() == b"\xef\xbb\xbf" + REWRITE.replace("\n", "\r\n").encode()
+
+
 def test_refactor_lines_replaces_only_the_selection(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
