@@ -25,13 +25,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import InputError
 from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
-from codesaga.saga.log import SagaLog, SagaStore, file_sha
+from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
 
 MODES = ("suggest", "apply", "check")
 SKIP_ENV = "CODESAGA_SKIP"
@@ -202,12 +203,12 @@ def _apply(
     try:
         _snapshot(log, repo, targets)
         patch = _save_unstaged(log, repo, paths, patches, report, say)
-        _check_out_staged(log, repo, paths)
+        _check_out_staged(log, repo, targets)
         changed = _write_rewrites(log, repo, targets, rewrite, deadline, report, say)
         if changed:
             _restage(log, repo, changed)
         if patch is not None:
-            _put_back_unstaged(log, repo, patch, report, say)
+            _put_back_unstaged(log, repo, paths, patch, report, say)
         report.applied = changed
         log.append("completed")
     except BaseException as exc:
@@ -285,10 +286,15 @@ def _save_unstaged(
     return saved
 
 
-def _check_out_staged(log: SagaLog, repo: Path, paths: list[str]) -> None:
-    """Make the work-tree files match the index (through git's filters, so autocrlf holds)."""
-    log.append("clean")
-    git(repo, "checkout", "--", *paths)
+def _check_out_staged(log: SagaLog, repo: Path, targets: list[_Target]) -> None:
+    """Make the work-tree files match the index (through git's filters, so autocrlf holds).
+    What each file will hold is journaled first: a rollback knows it for the hook's own."""
+    shas = {
+        t.path: sha256(git(repo, "cat-file", "--filters", f"--path={t.path}", t.index_sha))
+        for t in targets
+    }
+    log.append("clean", shas=shas)
+    git(repo, "checkout", "--", *shas)
 
 
 def _write_rewrites(
@@ -332,12 +338,18 @@ def _write(log: SagaLog, repo: Path, path: str, text: str, new_text: str) -> Non
 
 
 def _restage(log: SagaLog, repo: Path, changed: list[str]) -> None:
-    log.append("stage")
+    # The blobs `git add` will stage (through the same filters), journaled first: a rollback
+    # knows those index entries for the hook's own.
+    blobs = {path: git(repo, "hash-object", f"--path={path}", "--", path).decode().strip()
+             for path in changed}  # fmt: skip
+    log.append("stage", blobs=blobs)
     git(repo, "add", "--", *changed)
     log.append("staged")
 
 
-def _put_back_unstaged(log: SagaLog, repo: Path, patch: Path, report: HookReport, say: Say) -> None:
+def _put_back_unstaged(
+    log: SagaLog, repo: Path, paths: list[str], patch: Path, report: HookReport, say: Say
+) -> None:
     """Apply the saved unstaged changes again. If they conflict with what the hook wrote,
     ``report.conflict`` is set and the ``GitError`` raised: the caller rolls the hook back,
     which keeps the user's changes."""
@@ -348,27 +360,64 @@ def _put_back_unstaged(log: SagaLog, repo: Path, patch: Path, report: HookReport
         report.conflict = True
         say("the refactor conflicts with your unstaged changes: rolling it back")
         raise
-    log.append("unpatched")
+    log.append("unpatched", shas={path: file_sha(repo / path) for path in paths})
 
 
-def roll_back_hook(log: SagaLog) -> None:
-    """Every snapshot file and index entry back as it was before the hook (byte for byte)."""
+def roll_back_hook(log: SagaLog) -> list[str]:
+    """Every snapshot file and index entry back as it was before the hook (byte for byte),
+    unless it holds what none of the hook's steps put there: then someone changed it since
+    (the hook was killed and the work went on), and it is left as it is, their work winning;
+    those paths are returned (the snapshot stays in the saga's blobs)."""
     events = log.events()
     begin = events[0]
     repo = Path(begin["repo"])
     env = dict(os.environ)
     if begin.get("index_file"):
         env["GIT_INDEX_FILE"] = begin["index_file"]
+    files, entries = _hooks_own(events)
+    conflicts = []
     for e in events:
         if e["event"] != "snapshot":
             continue
-        file = repo / e["path"]
+        path, file = e["path"], repo / e["path"]
         remove_stale_temps(file)  # a write killed midway left its temp file beside it
-        if e["sha"] is None:
+        current = file_sha(file)
+        if current != e["sha"] and current not in files.get(path, ()):
+            conflicts.append(path)
+        elif e["sha"] is None:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
-        elif file_sha(file) != e["sha"]:
+        elif current != e["sha"]:
             write_bytes_atomic(file, log.blob(e["sha"]), mode=int(e["mode"]))
-        entry = f"{e['index_mode']},{e['index_sha']},{e['path']}"
+        staged = git(repo, "ls-files", "--stage", "-z", "--", path, env=env).decode()
+        blob = staged.split(" ")[1] if staged else None
+        if blob not in (e["index_sha"], *entries.get(path, ())):
+            if path not in conflicts:
+                conflicts.append(path)
+            continue
+        entry = f"{e['index_mode']},{e['index_sha']},{path}"
         git(repo, "update-index", "--cacheinfo", entry, env=env)
-    log.append("rolled-back")
+    for path in conflicts:
+        [snapshot] = [e for e in events if e["event"] == "snapshot" and e["path"] == path]
+        where = log.blob_path(snapshot["sha"]) if snapshot["sha"] else "none: it did not exist"
+        note = f"changed since the hook stopped; left as it is, the file before it is {where}"
+        log.append("conflict", path=path, note=note)
+    log.append("rolled-back", conflicts=conflicts)
+    return conflicts
+
+
+def _hooks_own(events: list[dict[str, Any]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """What the hook's steps may have left in each file (sha256s: checked out, rewritten,
+    with the unstaged changes put back) and in each index entry (blob ids restaged)."""
+    files: dict[str, set[str]] = {}
+    entries: dict[str, set[str]] = {}
+    for e in events:
+        if e["event"] in ("clean", "unpatched"):
+            for path, sha in e.get("shas", {}).items():
+                files.setdefault(path, set()).add(sha)
+        elif e["event"] == "generated":
+            files.setdefault(e["path"], set()).add(e["sha"])
+        elif e["event"] == "stage":
+            for path, blob in e.get("blobs", {}).items():
+                entries.setdefault(path, set()).add(blob)
+    return files, entries

@@ -24,7 +24,7 @@ class Compensator:
     """How an interrupted saga of one kind is put back (``recover``), and why a completed
     one cannot be undone file by file, if it cannot (``undo`` refuses with this reason)."""
 
-    roll_back: Callable[[SagaLog], None]
+    roll_back: Callable[[SagaLog], list[str]]  # the paths changed since, left as they are
     recovered: str  # what `saga recover` says it did
     not_undoable: str | None = None
 
@@ -171,7 +171,12 @@ def recover(store: SagaStore, compensators: Compensators) -> list[tuple[str, str
 
 def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str:
     if own is not None:
-        own.roll_back(log)
+        conflicts = own.roll_back(log)
+        if conflicts:
+            return (
+                f"rolled back, except {', '.join(conflicts)}: changed since it stopped, left "
+                f"as they are (what they held before: codesaga saga show {log.id})"
+            )
         return own.recovered
     for path in state.intents:  # a write killed midway left its temp file beside the file
         remove_stale_temps(Path(path))

@@ -319,3 +319,36 @@ def test_kill_9_at_any_step_then_recover_puts_tree_and_index_back(
     assert "rolled back" in outcome
     assert snapshot(repo) == before
     assert state_of(store.get(saga_id)).status == "rolled-back"
+
+
+@pytest.mark.parametrize("stage_it", [False, True])
+def test_recover_after_a_killed_hook_keeps_work_done_since(
+    stage_it: bool, repo: Path, state: Path
+) -> None:
+    # `saga recover` ("safe to run any time") put the snapshot back over whatever the user
+    # had written and staged after the hook was killed, and kept no copy of it.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    (repo / "other.py").write_text("def other():\n    return 1\n")
+    git(repo, "add", "stats.py", "other.py")
+    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: "written"})
+    assert proc.returncode == -9
+    later = STAGED + "\n\ndef later():\n    return 2\n"
+    (repo / "stats.py").write_text(later)  # the user goes on working
+    if stage_it:
+        git(repo, "add", "stats.py")
+    store = SagaStore(state / "sagas")
+    ((saga_id, outcome),) = recover(store, COMPENSATORS)
+    assert "except stats.py" in outcome and "changed since" in outcome
+    assert (repo / "stats.py").read_text() == later
+    staged = git(repo, "show", ":stats.py")
+    assert staged == (later if stage_it else STAGED)
+    # The other file, as the hook left it, is rolled back; the saga keeps the snapshot.
+    assert (repo / "other.py").read_text() == "def other():\n    return 1\n"
+    log = store.get(saga_id)
+    assert state_of(log).status == "rolled-back"
+    [conflict] = [e for e in log.events() if e["event"] == "conflict"]
+    assert conflict["path"] == "stats.py"
+    snapshots = {e["path"]: e["sha"] for e in log.events() if e["event"] == "snapshot"}
+    snapshot_blob = snapshots["stats.py"]
+    assert log.blob(snapshot_blob) == STAGED.encode()

@@ -76,6 +76,8 @@ def _detail(event: dict[str, Any]) -> str:
         return f"{event.get('path')} #{event.get('attempt')}: {why}"
     if event["event"] == "retry":  # a failing --verify: its message goes back to the model
         return str(event.get("why", "")).splitlines()[0]
+    if event["event"] == "conflict":  # left as it was found: where its original is kept
+        return f"{event.get('path')}: {event.get('note', '')}"
     return str(event.get("path") or event.get("command") or event.get("error") or "")
 
 
