@@ -375,6 +375,9 @@ def roll_back_hook(log: SagaLog) -> list[str]:
     if begin.get("index_file"):
         env["GIT_INDEX_FILE"] = begin["index_file"]
     files, entries = _hooks_own(events)
+    # Killed inside `git checkout` or `git apply`, which remove a file before they write it
+    # again: a file missing or cut short there is the hook's own too, so all are put back.
+    midway = [e for e in events if e["event"] != "failed"][-1]["event"] in ("clean", "unpatch")
     conflicts = []
     for e in events:
         if e["event"] != "snapshot":
@@ -382,7 +385,7 @@ def roll_back_hook(log: SagaLog) -> list[str]:
         path, file = e["path"], repo / e["path"]
         remove_stale_temps(file)  # a write killed midway left its temp file beside it
         current = file_sha(file)
-        if current != e["sha"] and current not in files.get(path, ()):
+        if current != e["sha"] and current not in files.get(path, ()) and not midway:
             conflicts.append(path)
         elif e["sha"] is None:
             with contextlib.suppress(FileNotFoundError):

@@ -352,3 +352,18 @@ def test_recover_after_a_killed_hook_keeps_work_done_since(
     snapshots = {e["path"]: e["sha"] for e in log.events() if e["event"] == "snapshot"}
     snapshot_blob = snapshots["stats.py"]
     assert log.blob(snapshot_blob) == STAGED.encode()
+
+
+def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) -> None:
+    # `git apply` removes a file before it writes it again: killed between the two, the
+    # file is missing, which is the hook's doing, not work done since.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    before = snapshot(repo)
+    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: "unpatch"})
+    assert proc.returncode == -9
+    (repo / "stats.py").unlink()
+    ((_, outcome),) = recover(SagaStore(state / "sagas"), COMPENSATORS)
+    assert outcome.startswith("rolled back:") and snapshot(repo) == before
