@@ -131,11 +131,26 @@ def run(
         usable.append(t)
     if not usable:
         return report
+    if mode == "apply" and _partial_commit():
+        say(
+            "`git commit` was given paths: git writes back the index it made before this "
+            "hook, so files restaged now would be out of step with it; showing the "
+            "suggestions instead (to apply them, `git add` the files and commit without paths)"
+        )
+        mode = "suggest"
     if mode != "apply":
         _suggest(repo, usable, rewrite, deadline, report, say)
         return report
     _apply(repo, usable, rewrite, deadline, report, say, store, patches)
     return report
+
+
+def _partial_commit() -> bool:
+    """Whether this is `git commit PATHS...`: git commits a temporary index of its own
+    (``next-index-PID.lock``) and then writes the real one it prepared before the hooks ran
+    (`commit -a` and `commit -i` give the hook the real index, ``index.lock``)."""
+    index = os.environ.get("GIT_INDEX_FILE", "")
+    return Path(index).name.startswith("next-index-")
 
 
 def _over_budget(

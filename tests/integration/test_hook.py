@@ -223,6 +223,25 @@ def test_commit_all_refactors_what_commit_a_stages(repo: Path, state: Path) -> N
     assert git(repo, "status", "--porcelain") == ""
 
 
+def test_commit_with_paths_suggests_and_leaves_index_and_tree_in_step(
+    repo: Path, state: Path
+) -> None:
+    # git commits its own temporary index, then writes back the real index it made before
+    # the hook: the refactor went into HEAD and the work tree but not the index (`MM`).
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    install_runner(repo, state)
+    proc = subprocess.run(
+        ["git", "commit", "-m", "paths", "stats.py"], cwd=repo, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = proc.stdout + proc.stderr  # git shows the hook's output on stderr
+    assert "given paths" in said and '"suggestions": ["stats.py"]' in said
+    assert git(repo, "show", "HEAD:stats.py") == STAGED
+    assert (repo / "stats.py").read_text() == STAGED
+    assert git(repo, "status", "--porcelain") == ""
+
+
 def test_intent_to_add_files_are_left_alone(repo: Path, state: Path) -> None:
     commit_base(repo)
     (repo / "later.py").write_text("def total(values):\n    pass\n")
