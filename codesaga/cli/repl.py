@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from codesaga.cli import render
 from codesaga.domain.chat import session_key_for
 from codesaga.domain.errors import CodeSagaError
-from codesaga.fs import private_dir
+from codesaga.fs import private_dir, write_atomic
 
 if TYPE_CHECKING:
     from codesaga.client.connection import Client
@@ -196,8 +196,11 @@ class Repl:
             render.note(f"removed {s['removed']} messages")
         elif name == "/save":
             target = Path(arg or f"{self.session['name']}.md")
+            if not arg and target.exists():  # a session named "README" is no reason to lose it
+                render.warn(f"{target} exists; /save PATH names the file to write (or replace)")
+                return False
             text_md = rpc("sessions/export", {"session": sid, "format": "markdown"})["text"]
-            target.write_text(text_md, encoding="utf-8")
+            write_atomic(target, text_md)
             render.note(f"saved to {target}")
         elif name == "/sessions":
             for s in rpc("sessions/list", {})["sessions"]:

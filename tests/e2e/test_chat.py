@@ -109,6 +109,7 @@ def test_a_long_history_drops_the_oldest_turns_and_says_so(cli: Cli) -> None:
 def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
     src = tmp_path / "util.py"
     src.write_text("def double(x):\n    return 2 * x\n")
+    (tmp_path / "repl.md").write_text("mine")
     script = (
         "\n".join(
             [
@@ -123,6 +124,7 @@ def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
                 "Say OK.",
                 "/undo",
                 "/sessions",
+                "/save",  # repl.md is the user's own file: kept
                 "/save notes.md",
                 "/frobnicate",
                 "/exit",
@@ -141,6 +143,7 @@ def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
     assert "unknown command /frobnicate" in proc.stderr
     assert "* repl" in proc.stdout
     assert (tmp_path / "notes.md").read_text().startswith("# repl")
+    assert "repl.md exists" in proc.stderr and (tmp_path / "repl.md").read_text() == "mine"
     assert session(cli, "repl")["turns"] == []
 
 

@@ -87,5 +87,7 @@ def sessions_export(
     if output is None:
         sys.stdout.write(text)
         return
-    output.write_text(text, encoding="utf-8")
+    from codesaga.fs import write_atomic
+
+    write_atomic(output, text)  # an existing file is replaced whole or not at all
     render.note(f"exported to {output}")
