@@ -13,6 +13,20 @@ def _is_usage_problem(exc: Exception) -> bool:
     return hasattr(exc, "exit_code") and callable(getattr(exc, "format_message", None))
 
 
+def _interrupt_on_termination() -> None:
+    """SIGTERM and SIGHUP (the terminal closed) end a command as Ctrl-C does: a saga or the
+    commit hook puts the user's files back on its way out, where the signals' default
+    killed it midway and left them for `codesaga saga recover`. (The daemon's process sets
+    its own handlers.)"""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
 def main(argv: list[str] | None = None) -> None:
     import typer
 
@@ -20,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     from codesaga.cli.app import app
     from codesaga.domain.errors import CodeSagaError
 
+    _interrupt_on_termination()
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     command = typer.main.get_command(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from codesaga.settings import load_settings
-from tests.conftest import REAL_MODELS_DIR, SMALL, Cli
+from tests.conftest import REAL_MODELS_DIR, SMALL, Cli, codesaga_exe
 
 IS_EVEN = "Write a Python function named is_even that takes n and returns True when n is even."
 GREET = (
@@ -169,6 +170,34 @@ def test_a_failing_verify_restores_the_file_and_exits_5(cli: Cli, tmp_path: Path
     trial = cli(*refactor, "--verify", "true", "--attempts", "1", "--json")
     assert trial.returncode == 0, trial.stderr
     assert json.loads(trial.stdout)["status"] == "tried" and src.read_text() == CALC
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_terminated_saga_puts_the_file_back_before_it_exits(
+    sig: signal.Signals, cli: Cli, tmp_path: Path
+) -> None:
+    # Killed by the signal's default action while its --verify ran, the refactor left the
+    # rewritten file for `codesaga saga recover` (a closed terminal sends SIGHUP).
+    src = tmp_path / "calc.py"
+    src.write_text(CALC)
+    started = tmp_path / "verifying"
+    proc = subprocess.Popen(
+        [codesaga_exe(), "refactor", str(src), "-i", "add a docstring to add", "--apply",
+         "--attempts", "1", "--verify", f"touch {started}; sleep 60"],
+        env=cli.env, cwd=cli.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    assert src.read_text() != CALC  # the rewrite is on disk while it is verified
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err  # as after Ctrl-C
+    assert src.read_text() == CALC
+    [saga] = json.loads(cli("saga", "list", "--json").stdout)["sagas"]
+    assert saga["status"] == "rolled-back"  # ended, not left interrupted
+    assert "no interrupted saga" in cli("saga", "recover").stderr
 
 
 def test_fix_from_stdin_makes_the_snippet_pass(cli: Cli, tmp_path: Path) -> None:
