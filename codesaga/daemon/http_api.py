@@ -361,7 +361,8 @@ def _too_large() -> ApiError:
 
 
 def _error_response(error: ApiError, headers: Mapping[str, str] | None = None) -> Response:
-    return JSONResponse(error.body(), status_code=error.status.value, headers=headers)
+    headers = {**(headers or {}), **(error.headers() or {})}
+    return JSONResponse(error.body(), status_code=error.status.value, headers=headers or None)
 
 
 async def _until_disconnect(receive: Receive) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from codesaga.domain.errors import ContextTooLongError, ModelFileError, ModelNotInstalledError
 from codesaga.domain.prompts import Message
 from codesaga.protocol import jsonrpc as p
 
@@ -19,22 +20,50 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "codesaga"  # the role's model, local or routed upstream
 ROLES = ("system", "user", "assistant")
+# Roles of newer or richer clients, read as ours: OpenAI's `developer` is its system role;
+# a tool's (or the old function's) answer in a history is text the model was given.
+ROLE_ALIASES = {"developer": "system", "tool": "user", "function": "user"}
 
 
 class ApiError(Exception):
-    def __init__(self, status: HTTPStatus, message: str, kind: str = "invalid_request_error"):
+    def __init__(
+        self,
+        status: HTTPStatus,
+        message: str,
+        kind: str = "invalid_request_error",
+        code: str | None = None,
+        *,
+        retry: bool = True,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.kind = kind
+        self.code = code  # OpenAI's own name for it, which clients match (None: the status)
+        # False for a failure no retry mends (a model not installed or corrupt): the `openai`
+        # clients retry any 5xx unless the answer says not to.
+        self.retry = retry
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"message": str(self), "type": self.kind, "code": self.status.value}}
+        code = self.code or self.status.value
+        return {"error": {"message": str(self), "type": self.kind, "param": None, "code": code}}
+
+    def headers(self) -> dict[str, str] | None:
+        return None if self.retry else {"x-should-retry": "false"}
 
 
 def api_error(exc: BaseException) -> ApiError:
     """The HTTP status and OpenAI-style error a failure becomes (the RPC mapping, reused)."""
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, ContextTooLongError):  # in the words clients look for
+        return ApiError(
+            HTTPStatus.BAD_REQUEST,
+            f"This model's maximum context length is {exc.n_ctx} tokens; the prompt is "
+            f"{exc.prompt_tokens} tokens (CODESAGA_N_CTX sets the context)",
+            code="context_length_exceeded",
+        )
+    if isinstance(exc, ModelNotInstalledError):
+        return ApiError(HTTPStatus.NOT_FOUND, str(exc), code="model_not_found", retry=False)
     error = p.error_from_exception(exc)
     status = {
         p.INPUT_ERROR: HTTPStatus.BAD_REQUEST,
@@ -45,7 +74,7 @@ def api_error(exc: BaseException) -> ApiError:
         p.CANCELLED: HTTPStatus.SERVICE_UNAVAILABLE,
     }.get(error.code, HTTPStatus.INTERNAL_SERVER_ERROR)
     kind = "server_error" if status >= 500 else "invalid_request_error"
-    return ApiError(status, error.message, kind)
+    return ApiError(status, error.message, kind, retry=not isinstance(exc, ModelFileError))
 
 
 def refusal(status: HTTPStatus, reason: str) -> ApiError:
@@ -81,16 +110,19 @@ def completion_prompt(params: dict[str, Any]) -> str:
 
 
 def _message(raw: object) -> Message:
-    if not isinstance(raw, dict) or raw.get("role") not in ROLES:  # narrows role's type
-        raise ApiError(
-            HTTPStatus.BAD_REQUEST, f"each message needs a role among {', '.join(ROLES)}"
-        )
+    role = raw.get("role") if isinstance(raw, dict) else None
+    role = ROLE_ALIASES.get(role, role) if isinstance(role, str) else None
+    if not isinstance(raw, dict) or role not in ROLES:
+        known = ", ".join((*ROLES, *ROLE_ALIASES))
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"each message needs a role among {known}")
     content = raw.get("content")
-    if isinstance(content, list):  # content parts: keep the text ones
-        content = "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    if content is None:  # an assistant's turn that only called tools
+        content = ""
+    if isinstance(content, list):  # content parts: keep the text ones, a line each
+        content = "\n".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     if not isinstance(content, str):
         raise ApiError(HTTPStatus.BAD_REQUEST, "a message's content must be text")
-    return Message(raw["role"], content)
+    return Message(role, content)  # type: ignore[arg-type]  # one of ROLES, checked above
 
 
 def options(params: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +145,9 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise ApiError(HTTPStatus.BAD_REQUEST, "stop must be a string or a list of strings")
     stream_options = params.get("stream_options") or {}
-    tokens_key = "max_completion_tokens" if "max_completion_tokens" in params else "max_tokens"
+    # The newer name wins when it has a value (a client may send it null beside max_tokens).
+    has_new = params.get("max_completion_tokens") is not None
+    tokens_key = "max_completion_tokens" if has_new else "max_tokens"
     return {
         "max_tokens": number(tokens_key, int, 1, 1 << 20),
         "temperature": number("temperature", float, 0.0, 2.0),

@@ -223,10 +223,14 @@ def test_the_openai_client_and_a_daemon_using_another_daemon(
         port = url.split(":")[2].split("/")[0]
         assert done["model"] == f"127.0.0.1:{port}/codesaga" and done["text"].strip()
         served = [r for r in journal(cli) if r["input"].get("api") == "openai"]
-        assert len(served) == 5 and all(r["status"] == "completed" for r in served)
+        # Seven through the API: the prompt over the context failed, the rest completed.
+        assert sorted(r["status"] for r in served) == ["completed"] * 6 + ["failed"]
         assert token not in everything_written(second_home)
     finally:
         stop_daemon(second_env)
+
+
+TOOL_CALL = {"id": "c1", "type": "function", "function": {"name": "is_even", "arguments": "{}"}}
 
 
 def use_the_api(client: Any, stranger: Any) -> None:
@@ -257,6 +261,19 @@ def use_the_api(client: Any, stranger: Any) -> None:
         stranger.models.list()
     with pytest.raises(openai.BadRequestError, match="messages"):
         client.chat.completions.create(model="codesaga", messages=[])
+    # What the SDK's own examples send: a developer message, a history with a tool call.
+    history = [
+        {"role": "developer", "content": "Answer with one word."},
+        {"role": "user", "content": "Is 4 even?"},
+        {"role": "assistant", "content": None, "tool_calls": [TOOL_CALL]},
+        {"role": "tool", "tool_call_id": "c1", "content": "yes"},
+        {"role": "user", "content": "So, is it?"},
+    ]
+    said = client.chat.completions.create(model="codesaga", messages=history, max_tokens=8)  # type: ignore[arg-type]
+    assert said.choices[0].message.content is not None
+    with pytest.raises(openai.BadRequestError) as too_long:
+        client.completions.create(model="codesaga", prompt="x = 1\n" * 40_000, max_tokens=4)
+    assert too_long.value.code == "context_length_exceeded"
 
 
 def refuse_bad_requests(url: str, token: str) -> None:
