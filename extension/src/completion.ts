@@ -150,6 +150,8 @@ export class CompletionEngine {
   readonly debounce: AdaptiveDebounce;
   private shown: Shown | undefined;
   lastLatencyMs: number | undefined;
+  /** Why the last completion failed, until one succeeds (the status bar shows it). */
+  lastError: string | undefined;
   stats = { requests: 0, local: 0, cancelled: 0, errors: 0 };
 
   constructor(
@@ -194,6 +196,7 @@ export class CompletionEngine {
       const result = (await this.call("complete", params, { signal: abort.signal })) as CompleteResult;
       const latencyMs = Date.now() - started;
       this.lastLatencyMs = latencyMs;
+      this.lastError = undefined;
       if (result.source === "model" || result.source === "in-flight") this.debounce.answered(latencyMs);
       if (cancel.isCancellationRequested || !result.text.trim()) return undefined;
       const replace = result.replace ?? 0;
@@ -205,6 +208,7 @@ export class CompletionEngine {
         return undefined;
       }
       this.stats.errors++;
+      this.lastError = error instanceof Error ? error.message : String(error);
       this.onError(error as Error);
       return undefined;
     } finally {

@@ -8,24 +8,23 @@ import type { CursorContext } from "./completion";
 import type { Services } from "./services";
 import { completionEnabled, completionSettings, languageEnabled, workspaceOf } from "./settings";
 
-/** After a failed connection, keystrokes try again in the background at most this often. */
+/** After a keystroke's connection (or daemon start) failed, keystrokes try again in the
+ * background at most this often. (The background reconnect's own failures do not count:
+ * it never starts the daemon, which a keystroke must, after the daemon exited when idle.) */
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
 export function registerCompletion(services: Services): void {
-  const { context, connection, completer } = services;
-  let lastFailureAt = 0;
-  connection.onState((state) => {
-    if (state.kind === "failed") lastFailureAt = Date.now();
-  });
+  const { context, completer } = services;
   context.subscriptions.push(
-    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, inlineProvider(services, () => lastFailureAt)),
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, inlineProvider(services)),
     vscode.commands.registerCommand("codesaga.accepted", (requestId: string) => completer.accepted(requestId)),
     vscode.window.onDidChangeActiveTextEditor(() => completer.dismissed()),
   );
 }
 
-function inlineProvider(services: Services, lastFailureAt: () => number): vscode.InlineCompletionItemProvider {
+function inlineProvider(services: Services): vscode.InlineCompletionItemProvider {
   const { connection, completer, snooze, status } = services;
+  let lastFailureAt = 0;
   return {
     async provideInlineCompletionItems(document, position, _context, token) {
       if (!completionEnabled() || snooze.active) return undefined;
@@ -33,7 +32,11 @@ function inlineProvider(services: Services, lastFailureAt: () => number): vscode
       if (!connection.connected) {
         // Keystrokes must never wait for a daemon start; connect in the background, and
         // not on every keystroke after a failure.
-        if (Date.now() - lastFailureAt() > RETRY_AFTER_FAILURE_MS) connection.client().catch(() => undefined);
+        if (Date.now() - lastFailureAt > RETRY_AFTER_FAILURE_MS) {
+          connection.client().catch(() => {
+            lastFailureAt = Date.now();
+          });
+        }
         return undefined;
       }
       const suggestion = await completer.suggest(cursorContext(document, position), token);

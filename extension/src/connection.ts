@@ -19,8 +19,9 @@ export type State =
   | { kind: "failed"; reason: string; action: "start" | "restart" | "settings" };
 
 export interface ConnectionOptions {
-  /** The `codesaga` command: a name on PATH, a path, or words such as `python -m codesaga`. */
-  command: string;
+  /** The `codesaga` command: a name on PATH, a path, or words such as `python -m codesaga`;
+   * a function is asked at each use (the setting can change while the editor runs). */
+  command: string | (() => string);
   clientVersion: string;
   env?: NodeJS.ProcessEnv;
   /** Start the daemon when none runs (the user can still stop it: then we wait to be asked). */
@@ -116,6 +117,8 @@ function describe(error: unknown): string {
 export class Connection {
   private current: DaemonClient | undefined;
   private connecting: Promise<DaemonClient> | undefined;
+  /** Whether the attempt under way may start the daemon (the background retry may not). */
+  private connectingMayStart = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay: number;
   private disposed = false;
@@ -140,15 +143,25 @@ export class Connection {
   client(): Promise<DaemonClient> {
     const live = this.connected;
     if (live) return Promise.resolve(live);
-    this.connecting ??= this.opening(this.options.autoStart !== false && !this.stoppedByUser);
+    const mayStart = this.options.autoStart !== false && !this.stoppedByUser;
+    if (!this.connecting) return this.opening(mayStart);
+    if (mayStart && !this.connectingMayStart) {
+      // The background retry only reconnects; the daemon may have exited when idle, and a
+      // request (a keystroke) starts it again once that attempt finds none.
+      return this.connecting.catch(() => this.client());
+    }
     return this.connecting;
   }
 
-  /** `codesaga daemon start`, then connect. */
-  async start(): Promise<DaemonClient> {
+  /** `codesaga daemon start`, then connect: one attempt at a time, so a start clicked while
+   * a request's attempt (which may start the daemon too) runs is that attempt. */
+  start(): Promise<DaemonClient> {
     this.stoppedByUser = false;
+    if (this.connecting && this.connectingMayStart) return this.connecting;
+    const before = this.connecting; // the background reconnect: let it end first
     this.current?.close();
-    return this.open(true);
+    this.current = undefined;
+    return this.opening(true, before);
   }
 
   async stop(): Promise<void> {
@@ -160,7 +173,7 @@ export class Connection {
       await client.call("shutdown").catch(() => undefined);
       client.close();
     } else {
-      await runCommand(this.options.command, ["daemon", "stop"], this.env).catch(() => undefined);
+      await runCommand(this.command, ["daemon", "stop"], this.env).catch(() => undefined);
     }
     this.setState({ kind: "disconnected", reason: "stopped" });
   }
@@ -172,6 +185,11 @@ export class Connection {
     this.current = undefined;
   }
 
+  private get command(): string {
+    const { command } = this.options;
+    return typeof command === "function" ? command() : command;
+  }
+
   private get env(): NodeJS.ProcessEnv {
     return this.options.env ?? process.env;
   }
@@ -181,11 +199,14 @@ export class Connection {
   }
 
   /** One connection attempt at a time: callers meanwhile share it. */
-  private opening(mayStart: boolean): Promise<DaemonClient> {
-    this.connecting = this.open(mayStart).finally(() => {
-      this.connecting = undefined;
+  private opening(mayStart: boolean, after?: Promise<unknown>): Promise<DaemonClient> {
+    const opened = after ? after.catch(() => undefined).then(() => this.open(mayStart)) : this.open(mayStart);
+    const attempt = opened.finally(() => {
+      if (this.connecting === attempt) this.connecting = undefined;
     });
-    return this.connecting;
+    this.connecting = attempt;
+    this.connectingMayStart = mayStart;
+    return attempt;
   }
 
   private async open(mayStart: boolean): Promise<DaemonClient> {
@@ -194,14 +215,15 @@ export class Connection {
     try {
       let endpoint = await this.endpoint();
       if (!endpoint && mayStart) {
-        this.log(`starting the daemon: ${this.options.command} daemon start`);
-        await runCommand(this.options.command, ["daemon", "start"], this.env);
+        this.log(`starting the daemon: ${this.command} daemon start`);
+        await runCommand(this.command, ["daemon", "start"], this.env);
         endpoint = await this.endpoint();
       }
       if (!endpoint) {
         throw new RpcError(Code.disconnected, "the CodeSaga daemon is not running");
       }
       const client = await this.handshake(endpoint);
+      if (this.current && this.current !== client) this.current.close(); // never two open
       this.current = client;
       this.retryDelay = this.options.backoff?.first ?? 500;
       const server = client.server;
@@ -216,7 +238,7 @@ export class Connection {
   }
 
   private async endpoint(): Promise<Endpoint | undefined> {
-    return locate(this.options.command, this.env).catch((error: unknown) => {
+    return locate(this.command, this.env).catch((error: unknown) => {
       if (error instanceof CommandError && error.missing) throw error;
       this.log(`could not ask the daemon's status: ${describe(error)}`);
       return undefined;

@@ -123,10 +123,15 @@ export class DaemonClient {
       socket.once("error", reject);
     });
     const client = new DaemonClient(socket);
-    client.server = (await client.call("initialize", {
-      client: { name: CLIENT_NAME, version: clientVersion },
-      protocolVersion,
-    })) as ServerInfo;
+    try {
+      client.server = (await client.call("initialize", {
+        client: { name: CLIENT_NAME, version: clientVersion },
+        protocolVersion,
+      })) as ServerInfo;
+    } catch (error) {
+      client.close(); // refused (another protocol version): the socket must not stay open
+      throw error;
+    }
     return client;
   }
 

@@ -47,7 +47,7 @@ export interface Services {
 export function createServices(context: vscode.ExtensionContext): Services {
   const output = vscode.window.createOutputChannel("CodeSaga");
   const log = (line: string) => output.appendLine(`${new Date().toISOString()} ${line}`);
-  const connection = new Connection({ command: daemonCommand(), clientVersion: __VERSION__, autoStart: true, log });
+  const connection = new Connection({ command: daemonCommand, clientVersion: __VERSION__, autoStart: true, log });
   context.subscriptions.push(output, { dispose: () => connection.dispose() });
   const call: Call = async (method, params, options) =>
     (await connection.client()).call(method, { ...params }, options);

@@ -37,10 +37,12 @@ export class StatusBar {
       case "connecting":
         status.text = "$(sync~spin) CodeSaga";
         status.tooltip = "Connecting to the CodeSaga daemon…";
+        status.backgroundColor = undefined;
         break;
       case "disconnected":
         status.text = "$(debug-disconnect) CodeSaga";
         status.tooltip = `Not connected: ${state.reason}\nClick to start the daemon`;
+        status.backgroundColor = undefined;
         break;
       case "failed":
         status.text = "$(error) CodeSaga";
@@ -55,11 +57,14 @@ export class StatusBar {
     const snoozed = this.snooze.active;
     const latency = this.completer.lastLatencyMs === undefined ? "" : ` · ${this.completer.lastLatencyMs} ms`;
     const model = roleModel("completion") ?? state.models.completion ?? "?";
-    status.text = snoozed ? "$(debug-pause) CodeSaga" : `$(sparkle) CodeSaga${latency}`;
+    // Connected, and yet completions fail (a model not installed, a setting naming none):
+    // said here, or suggestions would silently never come.
+    const failing = this.completer.lastError;
+    status.text = snoozed ? "$(debug-pause) CodeSaga" : `${failing ? "$(warning)" : "$(sparkle)"} CodeSaga${latency}`;
     status.tooltip = `CodeSaga daemon ${state.version}: completion with ${model}${
       snoozed ? ` (snoozed until ${new Date(this.snooze.until).toLocaleTimeString()})` : ""
-    }\nClick for start / stop / log / snooze`;
-    status.backgroundColor = undefined;
+    }${failing ? `\nThe last completion failed: ${failing}` : ""}\nClick for start / stop / log / snooze`;
+    status.backgroundColor = failing ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 
@@ -55,17 +55,52 @@ describe("connecting to the daemon", () => {
     }
   });
 
-  test("another protocol version says to restart the daemon", async () => {
+  test("another protocol version says to restart the daemon, and leaves no socket open", async () => {
     const daemon = await startFakeDaemon(RULES);
     const c = connection(daemon.env, { protocolVersion: 99 });
+    const good = connection(daemon.env);
     try {
-      await assert.rejects(c.client());
+      for (let i = 0; i < 3; i++) await assert.rejects(c.client());
       assert.equal(c.state.kind, "failed");
       assert.match(c.state.kind === "failed" ? c.state.reason : "", /another protocol version.*restart/);
       assert.equal(c.state.kind === "failed" && c.state.action, "restart");
+      // Each refused attempt kept its socket open: the daemon's connections ran out.
+      const status = (await (await good.client()).call("status")) as { connections: number };
+      assert.equal(status.connections, 1);
     } finally {
       c.dispose();
+      good.dispose();
       await daemon.stop();
+    }
+  });
+
+  test("after the daemon exited, a request starts it even while the reconnect loop runs", async () => {
+    // The loop only reconnects; a keystroke joined its attempt and never started the daemon
+    // that had exited when idle.
+    const daemon = await startFakeDaemon(RULES);
+    const calls = join(daemon.home, "calls.log");
+    const command = join(daemon.home, "codesaga-command");
+    writeFileSync(
+      command,
+      `#!/bin/sh\necho "$*" >> "${calls}"\n` +
+        `if [ "$2" = start ]; then echo "start failed" >&2; exit 1; fi\n` +
+        `sleep 0.2; echo '{"running": false}'\n`,
+    );
+    chmodSync(command, 0o755);
+    const c = connection(daemon.env, { command, autoStart: true, backoff: { first: 50, max: 50 } });
+    try {
+      await c.client();
+      const reconnecting = new Promise<void>((resolve) =>
+        c.onState((state) => {
+          if (state.kind === "connecting") resolve();
+        }),
+      );
+      await daemon.stop();
+      await reconnecting;
+      await assert.rejects(c.client(), /start failed/);
+      assert.match(readFileSync(calls, "utf8"), /^daemon start$/m);
+    } finally {
+      c.dispose();
     }
   });
 
@@ -112,6 +147,48 @@ describe("connecting to the daemon", () => {
       } finally {
         await second.stop();
       }
+    } finally {
+      c.dispose();
+    }
+  });
+
+  test("Start clicked while a request connects starts one daemon, with one connection", async () => {
+    const daemon = await startFakeDaemon(RULES);
+    const home = tempHome(); // where no daemon runs: the command says where it does
+    const calls = join(home, "calls.log");
+    const started = join(home, "started");
+    const command = join(home, "codesaga-command");
+    const running = JSON.stringify({ running: true, websocket_url: daemon.url, token_file: join(daemon.home, "run", "token") });
+    writeFileSync(
+      command,
+      `#!/bin/sh\necho "$*" >> "${calls}"\n` +
+        `if [ "$2" = start ]; then sleep 0.3; touch "${started}"; exit 0; fi\n` +
+        `if [ -e "${started}" ]; then echo '${running}'; else echo '{"running": false}'; fi\n`,
+    );
+    chmodSync(command, 0o755);
+    const c = connection(isolatedEnv(home), { command, autoStart: true });
+    try {
+      const [clicked, asked] = await Promise.all([c.start(), c.client()]);
+      assert.equal(clicked, asked);
+      assert.equal(readFileSync(calls, "utf8").match(/^daemon start$/gm)?.length, 1);
+      const status = (await clicked.call("status")) as { connections: number };
+      assert.equal(status.connections, 1);
+    } finally {
+      c.dispose();
+      await daemon.stop();
+    }
+  });
+
+  test("the codesaga command is read at each use: a corrected setting works at once", async () => {
+    let command = "/nonexistent/bin/codesaga";
+    const home = tempHome();
+    const c = connection(isolatedEnv(home), { command: () => command });
+    try {
+      await assert.rejects(c.client(), /was not found/);
+      // The user fixes codesaga.daemonCommand; the next attempt asks the corrected command
+      // (`daemon status --json`: none runs in this home).
+      command = COMMAND;
+      await assert.rejects(c.client(), /not running/);
     } finally {
       c.dispose();
     }

@@ -77,6 +77,26 @@ describe("the bundle in a (fake) editor", () => {
     assert.equal(stats.models[0].accepted, 1);
   });
 
+  test("completions that fail are said in the status bar, not only in the log", async () => {
+    // Connected, with a completion model that is not installed: the item stayed green and
+    // suggestions silently never came.
+    const document = new FakeDocument(Uri.file(join(daemon.home, "calc.py")), "def add(a, b):\n    return \n", "python");
+    const provider = recorded.inlineProviders[0];
+    const [item] = recorded.statusItems;
+    recorded.settings["models.completion"] = "no-such-model";
+    try {
+      assert.equal(await provider.provideInlineCompletionItems(document, new Position(1, 11), {}, never), undefined);
+      assert.match(item.text, /\$\(warning\)/);
+      assert.match(item.tooltip, /The last completion failed: .*no-such-model/);
+    } finally {
+      delete recorded.settings["models.completion"];
+    }
+    const items = await provider.provideInlineCompletionItems(document, new Position(1, 11), {}, never);
+    assert.ok(items);
+    assert.match(item.text, /\$\(sparkle\)/);
+    assert.doesNotMatch(item.tooltip, /failed/);
+  });
+
   test("a suggestion going on past an auto-closed bracket replaces it", async () => {
     // Typed `max(`, the editor closed it: `return max(|)`. The line must read
     // `return max(a, b) + 1`, not `return max(a, b) + 1)`.

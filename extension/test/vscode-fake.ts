@@ -185,6 +185,8 @@ export interface Recorded {
   /** Context keys set with the setContext command. */
   contextKeys: Map<string, unknown>;
   decorationTypes: Array<{ options: unknown }>;
+  /** The status bar items made, as the extension last painted them. */
+  statusItems: Array<{ text: string; tooltip: string; backgroundColor?: unknown }>;
 }
 
 /** Call the listeners of the event ``name`` with ``value``. */
@@ -204,6 +206,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     listeners: new Map(),
     contextKeys: new Map(),
     decorationTypes: [],
+    statusItems: [],
   };
   const on = (name: string) => (listener: (value: unknown) => void) => {
     recorded.listeners.set(name, [...(recorded.listeners.get(name) ?? []), listener]);
@@ -248,7 +251,11 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     },
     window: {
       createOutputChannel: () => ({ appendLine() {}, show() {}, dispose() {} }),
-      createStatusBarItem: () => ({ text: "", tooltip: "", show() {}, dispose() {} }),
+      createStatusBarItem: () => {
+        const item = { text: "", tooltip: "", show() {}, dispose() {} };
+        recorded.statusItems.push(item);
+        return item;
+      },
       showWarningMessage: say,
       showInformationMessage: say,
       showErrorMessage: say,
