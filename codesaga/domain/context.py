@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,3 +131,14 @@ def _language(path: str | None, content: str, name: str | None) -> Language:
             raise InputError(f"unknown language {name!r}; try python, javascript, go, rust, ...")
         return found
     return detect_language(path, content)
+
+
+def lf_only(ctx: CodeContext) -> CodeContext:
+    """``ctx`` with its CRLF line ends as LF (the text before and after the cursor, any
+    selection, and so the content)."""
+    before, selected, after = (
+        t.replace("\r\n", "\n") for t in (ctx.before, ctx.selected, ctx.after)
+    )
+    return dataclasses.replace(
+        ctx, content=before + selected + after, before=before, selected=selected, after=after
+    )

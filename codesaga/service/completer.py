@@ -39,7 +39,7 @@ from codesaga.domain.completion_prompt import (
     split_at_line,
 )
 from codesaga.domain.confidence import Confidence
-from codesaga.domain.context import CodeContext
+from codesaga.domain.context import CodeContext, lf_only
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ModelError
 from codesaga.domain.fim import (
@@ -209,6 +209,30 @@ class Completer:
         chunks: Sequence[tuple[str, str]] = (),
         cancel: CancelToken | None = None,
         model: str | None = None,
+    ) -> Completion:
+        # A CRLF document is completed as LF text (its prompt, stops, the rest of the line
+        # and the next completion's guess all reason in "\n") and answered in its own ends.
+        crlf = "\r\n" in ctx.before[-2000:] or "\r\n" in ctx.after[:2000]
+        if crlf:
+            ctx = lf_only(ctx)
+        answer = self._complete(ctx, options, workspace, chunks, cancel, model)
+        if crlf:
+            candidates = [c.replace("\n", "\r\n") for c in answer.candidates or ()]
+            answer = dataclasses.replace(
+                answer,
+                text=answer.text.replace("\n", "\r\n"),
+                candidates=candidates if answer.candidates is not None else None,
+            )
+        return answer
+
+    def _complete(
+        self,
+        ctx: CodeContext,
+        options: CompletionOptions,
+        workspace: str | None,
+        chunks: Sequence[tuple[str, str]],
+        cancel: CancelToken | None,
+        model: str | None,
     ) -> Completion:
         prompt = self._prompt(ctx, options, workspace, chunks, model)
         self._stats.count("requests")

@@ -851,3 +851,20 @@ def test_candidates_past_an_auto_closed_bracket_are_insertions_once_each(
     assert (done.text, done.replaces) == ("self, width):", 1)
     # `self, width):` and `self, width)` are both `self, width` inserted: listed once.
     assert done.candidates == ["self, width", "self, width, height"]
+
+
+def test_a_crlf_document_is_completed_as_lf_and_answered_in_crlf(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    # One-line answers stopped at "\n" and kept the "\r" before it; the rest of the line was
+    # compared with its "\r" and doubled; the model was shown "\r\n" it never saw in training.
+    completer = make()
+    before = BEFORE.replace("\n", "\r\n") + "print('"
+    engine.enqueue("hello world')\n    y = 2")
+    one = completer.complete(at(before, "world')\r\n    return x\r\n"), LINE)
+    assert one.text == "hello "
+    assert "\r" not in (engine.history[-1].prompt or "")
+    engine.enqueue("x = 1\n    y = 2\n")
+    block = CompletionOptions(max_lines=8, multiline=True)
+    many = completer.complete(at("def f():\r\n    ", "\r\n"), block)
+    assert many.text == "x = 1\r\n    y = 2"
