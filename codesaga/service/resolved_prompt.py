@@ -63,7 +63,7 @@ class ResolvedPrompt:
             w.typed_space,
             lines,
             fim,
-            prompt_key(model_name, lines, text),
+            prompt_key(model_name, lines, text, w.typed_space),
             layout.sources,
             Infill(w.before, w.after, tuple(layout.files)),
             layout.name,
@@ -82,7 +82,7 @@ class ResolvedPrompt:
             text=text,
             typed_space=windows.typed_space,
             lines=1,
-            key=prompt_key(self.model_name, 1, text),
+            key=prompt_key(self.model_name, 1, text, windows.typed_space),
             sources=tuple(p for p in self.sources if p == self.doc),
             infill=Infill(windows.before, windows.after),
             short=True,
@@ -130,9 +130,11 @@ class ResolvedPrompt:
         return {"max_lines": self.lines, "multiline": self.lines > 1, "specials": self.fim.stops}
 
 
-def prompt_key(model_name: str, lines: int, text: str) -> str:
-    """The completion cache's key of a prompt."""
-    return hashlib.blake2b(f"{model_name}\0{lines}\0{text}".encode(), digest_size=16).hexdigest()
+def prompt_key(model_name: str, lines: int, text: str, typed_space: str) -> str:
+    """The completion cache's key of a prompt, and of the space typed after code that the
+    prompt leaves out (`return` and `return ` read alike, and are answered differently)."""
+    key = f"{model_name}\0{lines}\0{typed_space}\0{text}"
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 def document_slot(doc: str) -> str:

@@ -868,3 +868,17 @@ def test_a_crlf_document_is_completed_as_lf_and_answered_in_crlf(
     block = CompletionOptions(max_lines=8, multiline=True)
     many = completer.complete(at("def f():\r\n    ", "\r\n"), block)
     assert many.text == "x = 1\r\n    y = 2"
+
+
+def test_a_space_typed_after_code_is_part_of_the_cache_key(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    # The prompt leaves such a space out, so `return` and `return ` shared a key, and the
+    # answer cached for one came back for the other with its space wrong: `returnn % 2`.
+    completer = make()
+    engine.enqueue(" n % 2 == 0")
+    spaced = completer.complete(at("def even(n):\n    return ", "\n"), LINE)
+    assert spaced.text == "n % 2 == 0"
+    engine.enqueue(" n % 2 == 0")
+    bare = completer.complete(at("def even(n):\n    return", "\n"), LINE)
+    assert bare.text == " n % 2 == 0" and bare.source == "model"
