@@ -6,6 +6,7 @@ stop the model as soon as more text could not change what ``postprocess`` keeps.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -109,8 +110,12 @@ def postprocess(
 
 
 def _word_char(text: str) -> bool:
-    """Whether ``text`` (one character, or none) belongs in an identifier."""
-    return bool(text) and (text.isalnum() or text in "_$")
+    """Whether ``text`` (one character, or none) belongs in an identifier. Chinese, Japanese
+    and Korean text does not count: it runs on without spaces between its words (a comment
+    or string in it is completed in the middle of a sentence)."""
+    if not text or unicodedata.east_asian_width(text) in ("W", "F"):
+        return False
+    return text.isalnum() or text in "_$"
 
 
 def settled(

@@ -153,6 +153,9 @@ def test_infill_fault_empty_when_the_line_also_appears_further_down() -> None:
         ("print(", "total)\n", "sum(", "sum("),
         ("    ", "for x in xs:\n", "async ", "async "),
         ("x = ", ")\n", "bar", "bar"),  # a closer after the cursor is no word
+        # Chinese and Japanese run on without spaces: a sentence completed in its middle.
+        ("# 计算列表", "并返回结果\n", "的平均值", "的平均值"),
+        ('s = "この関数は', '。"\n', "値を返す", "値を返す"),
     ],
 )
 def test_an_answer_that_would_run_into_the_word_after_the_cursor_is_dropped(
