@@ -112,9 +112,11 @@ class Invalid:
 Message = Request | Response | Invalid
 
 
-def load_json(data: bytes | str) -> Any:
+def load_json(data: bytes | str, *, unicode_checked: bool = True) -> Any:
     """``json.loads`` that refuses nesting deeper than ``MAX_NESTING`` (the decoder itself
-    would raise ``RecursionError`` near 1,000 levels). Raises ``ValueError`` saying why."""
+    would raise ``RecursionError`` near 1,000 levels) and, unless ``unicode_checked`` is
+    False (the caller checks, see ``lone_surrogate``), a string that is not valid Unicode.
+    Raises ``ValueError`` saying why."""
     try:
         obj = json.loads(data)
     except RecursionError:
@@ -123,10 +125,19 @@ def load_json(data: bytes | str) -> Any:
         raise ValueError(f"not valid JSON: {exc}") from None
     if nesting(obj) > MAX_NESTING:
         raise ValueError(f"JSON nested deeper than {MAX_NESTING} levels")
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    if _SURROGATE.search(raw) and _holds_lone_surrogate(obj):
-        raise ValueError("not valid Unicode: a string holds a lone surrogate (\\ud800-\\udfff)")
+    if unicode_checked and lone_surrogate(data, obj):
+        raise ValueError(LONE_SURROGATE)
     return obj
+
+
+LONE_SURROGATE = "not valid Unicode: a string holds a lone surrogate (\\ud800-\\udfff)"
+
+
+def lone_surrogate(data: bytes | str, obj: Any) -> bool:
+    """Whether ``obj``, decoded from ``data``, holds a string that is not valid Unicode (the
+    search of ``data`` first: most messages have no surrogate escape at all)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return bool(_SURROGATE.search(raw)) and _holds_lone_surrogate(obj)
 
 
 def _holds_lone_surrogate(obj: Any) -> bool:
@@ -167,9 +178,16 @@ def parse(data: bytes | str) -> Message:
     if len(data) > MAX_MESSAGE_BYTES:
         return Invalid(RpcError(INVALID_REQUEST, f"message over {MAX_MESSAGE_BYTES} bytes"))
     try:
-        obj = load_json(data)
+        obj = load_json(data, unicode_checked=False)
     except ValueError as exc:
         return Invalid(RpcError(PARSE_ERROR, str(exc)))
+    if lone_surrogate(data, obj):
+        # The id is echoed when it is itself readable, so the client learns which of its
+        # requests failed (an editor clipping its text inside an emoji, say).
+        raw_id = obj.get("id") if isinstance(obj, dict) else None
+        ok_id = isinstance(raw_id, int | str) and not isinstance(raw_id, bool)
+        echoed = raw_id if ok_id and not _holds_lone_surrogate(raw_id) else None
+        return Invalid(RpcError(PARSE_ERROR, LONE_SURROGATE), echoed)
     if isinstance(obj, list):
         return Invalid(RpcError(INVALID_REQUEST, "batches are not supported; send one request"))
     if not isinstance(obj, dict) or obj.get("jsonrpc") != "2.0":

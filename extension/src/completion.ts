@@ -77,7 +77,9 @@ export function clipContext(before: string, after: string, limit: number): { bef
     const newline = clippedAfter.lastIndexOf("\n");
     if (newline >= 0) clippedAfter = clippedAfter.slice(0, newline + 1);
   }
-  return { before: clippedBefore, after: clippedAfter };
+  // A cut inside a line can split a character outside the Basic Multilingual Plane (an
+  // emoji) in two: half of one is no text (the daemon refuses it), so it goes.
+  return { before: clippedBefore.replace(/^[\uDC00-\uDFFF]/, ""), after: clippedAfter.replace(/[\uD800-\uDBFF]$/, "") };
 }
 
 /** Waits between a keystroke and the request: longer while the programmer types faster than

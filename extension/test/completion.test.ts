@@ -50,6 +50,17 @@ describe("debounce and clipping (pure)", () => {
     assert.ok(after.endsWith("\n") && after.length >= 900);
   });
 
+  test("a long line is never cut inside an emoji", () => {
+    // One 8,000-emoji line (minified code, say): no newline to cut at, and a cut at an odd
+    // offset left half of one, which the daemon refuses as not valid Unicode.
+    const emoji = "😀".repeat(4000);
+    for (const limit of [999, 1000, 4001]) {
+      const { before, after } = clipContext(emoji, emoji, limit);
+      assert.ok(before.length + after.length <= limit);
+      for (const text of [before, after]) assert.equal(text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ""), "");
+    }
+  });
+
   test("context chunks are the lines around the place, never the whole file", () => {
     const text = Array.from({ length: 1000 }, (_, i) => `line ${i + 1}`).join("\n");
     const part = around(text, 500);

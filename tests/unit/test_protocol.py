@@ -64,6 +64,14 @@ def test_a_lone_surrogate_is_a_parse_error(raw: bytes | str) -> None:
     assert p.encode_error(msg.id, msg.error)
 
 
+def test_a_lone_surrogate_in_the_params_is_answered_with_the_requests_id() -> None:
+    # An editor that clipped its text inside an emoji learns which request failed.
+    msg = p.parse(
+        rb'{"jsonrpc": "2.0", "method": "complete", "params": {"prefix": "\ud83d"}, "id": 7}'
+    )
+    assert isinstance(msg, p.Invalid) and msg.id == 7 and "surrogate" in msg.error.message
+
+
 def test_escaped_surrogate_pairs_and_other_text_parse() -> None:
     raw = rb'{"jsonrpc": "2.0", "method": "x", "params": {"t": "\ud83d\ude00 \u00e9"}, "id": 1}'
     msg = p.parse(raw)
