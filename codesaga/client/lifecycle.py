@@ -59,6 +59,7 @@ def wait_for_daemon(
 ) -> DaemonClient:
     paths = RuntimePaths(settings.runtime_dir)
     deadline = time.monotonic() + timeout
+    respawns = 0
     while time.monotonic() < deadline:
         try:
             return DaemonClient.connect(paths.socket, timeout=2.0)
@@ -71,6 +72,11 @@ def wait_for_daemon(
                     f"{_stderr_tail(settings) or 'see codesaga daemon logs'}"
                 )
             process = None  # another client's daemon won the lock: wait for its socket
+        if process is None and respawns < 3 and not is_locked(paths.lock):
+            # The daemon that held the lock is gone without serving: one that was stopping
+            # (it stops listening before it lets go of the lock) or one that failed to start.
+            respawns += 1
+            process = spawn_daemon(settings)
         time.sleep(0.05)
     raise DaemonError(
         f"the daemon did not start within {timeout:.0f} s; see {log_path(settings.state_dir)}"

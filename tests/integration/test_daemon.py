@@ -197,6 +197,31 @@ def test_twenty_clients_at_once_start_exactly_one_daemon(cli: Cli, src: Path) ->
     assert len(records(cli, type="completion", status="completed")) == 20
 
 
+def test_a_command_while_a_daemon_lets_go_of_its_lock_starts_another(
+    cli: Cli, paths: RuntimePaths
+) -> None:
+    # A daemon stopping (idle, or `daemon stop`) has closed its socket but holds its lock a
+    # while longer: the daemon a command started then exited at once (another holds the
+    # lock), and the command waited 60 s for a socket nobody would make.
+    from codesaga.protocol.runtime import DaemonLock
+
+    paths.prepare()
+    held = DaemonLock(paths.lock)
+    assert held.acquire()
+    started = time.monotonic()
+    try:
+        command = subprocess.Popen(
+            [codesaga_exe(), "requests", "--json"], env=cli.env, cwd=cli.cwd,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1.5)  # its daemon found the lock taken and exited
+    finally:
+        held.release()
+    out, err = command.communicate(timeout=60)
+    assert command.returncode == 0, err
+    assert "requests" in json.loads(out) and time.monotonic() - started < 20
+
+
 def test_version_mismatch_restarts_an_idle_daemon(cli: Cli, paths: RuntimePaths, src: Path) -> None:
     from codesaga import __version__
 
