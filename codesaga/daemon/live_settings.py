@@ -55,8 +55,12 @@ class SettingsControl:
 
     async def load_model(self, role: Role, model: str) -> dict[str, Any]:
         """`models load`: point ``role`` at ``model`` until the daemon restarts."""
-        self.loaded_models.update({"model": None, f"model_{role.value}": model})
-        return await self.apply(dataclasses.replace(self.current, **self.loaded_models))
+        # Kept only once applied: a model that cannot load must not stay chosen, or every
+        # later `models load` and config reload would fail on it.
+        chosen = {**self.loaded_models, "model": None, f"model_{role.value}": model}
+        result = await self.apply(dataclasses.replace(self.current, **chosen))
+        self.loaded_models = chosen
+        return result
 
     async def reload(self, fresh: Settings) -> dict[str, Any]:
         """config.toml changed: apply it, keeping what models/load set (it lasts until a
@@ -83,7 +87,15 @@ class SettingsControl:
             raise
         self._assistant.completer.reconfigure(previous)
         self._router.upstream_pool.reconfigure()
-        loaded = await self._load_and_unload(previous, settings, wanted)
+        try:
+            loaded = await self._load_and_unload(previous, settings, wanted)
+        except BaseException:
+            # A model that does not load (a corrupt file): the settings before stay in force
+            # whole, as the caller says ("not applied"), not half of the new ones.
+            self.live.current = previous
+            self._assistant.completer.reconfigure(settings)
+            self._router.upstream_pool.reconfigure()
+            raise
         waiting = sorted(k for k in RESTART_KEYS if getattr(settings, k) != getattr(self.boot, k))
         return {
             "roles": {str(r): m.name for r, m in wanted.items()},

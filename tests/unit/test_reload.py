@@ -7,9 +7,12 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
 from codesaga.bootstrap import build_daemon
 from codesaga.daemon.connection import Connection
 from codesaga.domain.enums import Role
+from codesaga.domain.errors import ModelFileError
 from codesaga.engine.fake import FakeEngine
 from codesaga.protocol.jsonrpc import Request
 from codesaga.settings import load_settings
@@ -54,6 +57,49 @@ def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Pat
         config.write_text(f'max_queue = 3\nmodel_chat = "{third}"\n')
         await daemon.reload_settings(load_settings(env))
         assert daemon.settings.model_for(Role.CHAT) == str(third)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.close()
+
+
+def test_a_model_that_fails_to_load_leaves_the_settings_as_they_were(tmp_path: Path) -> None:
+    # `models load` with a name that is not installed stayed chosen, and every later
+    # `models load` and config reload failed on it; a reload with a corrupt model kept half
+    # of the new settings in force while the log said it was not applied.
+    small, good = (write_gguf(tmp_path / f"{n}.gguf") for n in ("small", "good"))
+    corrupt = tmp_path / "corrupt.gguf"
+    corrupt.write_bytes(b"GGUF")
+    env = {"CODESAGA_HOME": str(tmp_path / "home")}
+    for role in ("completion", "refactor", "fix", "generate"):
+        env[f"CODESAGA_MODEL_{role.upper()}"] = str(small)
+    config = load_settings(env).config_dir / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'max_tokens = 100\nmodel_chat = "{small}"\n')
+
+    def engine(resolved: object) -> FakeEngine:
+        if getattr(resolved, "path", None) == corrupt:
+            raise ModelFileError(f"{corrupt} is truncated")
+        return FakeEngine(n_ctx=4096)
+
+    daemon = build_daemon(load_settings(env), engine)
+
+    async def scenario() -> None:
+        sent: list[bytes] = []
+        conn = Connection(sent.append, "test")
+        conn.initialized = True
+        await daemon.handle(conn, Request("models/load", {"role": "chat", "model": "nosuch"}, 1))
+        assert "not installed" in json.loads(sent[-1])["error"]["message"]
+        await daemon.handle(
+            conn, Request("models/load", {"role": "refactor", "model": str(good)}, 2)
+        )
+        assert json.loads(sent[-1])["result"]["roles"]["refactor"] == "good.gguf", sent[-1]
+        config.write_text(f'max_tokens = 300\nmodel_chat = "{corrupt}"\n')
+        with pytest.raises(ModelFileError):
+            await daemon.reload_settings(load_settings(env))
+        assert daemon.settings.max_tokens == 100  # none of that edit is in force
+        assert daemon.settings.model_for(Role.CHAT) == str(small)
 
     try:
         asyncio.run(scenario())
