@@ -98,8 +98,7 @@ def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
                 raise DaemonError(
                     "the daemon is not running; start it with `codesaga daemon start`"
                 ) from None
-            paths.prepare()
-            client = wait_for_daemon(settings, spawn_daemon(settings))
+            client = wait_for_daemon(settings, _spawn(settings, paths))
         try:
             client.initialize(settings)
             return client
@@ -115,6 +114,20 @@ def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
             client.close()
             wait_until_stopped(paths, 10.0)
     raise DaemonError("could not connect to a daemon of this version")
+
+
+def _spawn(settings: Settings, paths: RuntimePaths) -> subprocess.Popen[bytes]:
+    """The daemon's directories made and the daemon started, or a one-line error saying
+    where it could not write (a read-only or full disk, another user's XDG_RUNTIME_DIR)."""
+    try:
+        paths.prepare()
+        return spawn_daemon(settings)
+    except OSError as exc:
+        where = exc.filename or settings.state_dir
+        raise DaemonError(
+            f"cannot start the daemon: {where}: {exc.strerror or exc}; point CODESAGA_HOME "
+            "(or XDG_RUNTIME_DIR) at a directory of yours that can be written"
+        ) from None
 
 
 def wait_until_stopped(paths: RuntimePaths, timeout: float) -> bool:

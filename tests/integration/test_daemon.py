@@ -222,6 +222,18 @@ def test_a_command_while_a_daemon_lets_go_of_its_lock_starts_another(
     assert "requests" in json.loads(out) and time.monotonic() - started < 20
 
 
+def test_a_runtime_dir_that_cannot_be_made_is_one_line_not_a_traceback(
+    cli: Cli, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    proc = cli("daemon", "start", CODESAGA_RUNTIME_DIR=str(blocker / "run"))
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot start the daemon" in lines[0], proc.stderr
+    assert "a-file" in lines[0] and "Traceback" not in proc.stderr
+
+
 def test_version_mismatch_restarts_an_idle_daemon(cli: Cli, paths: RuntimePaths, src: Path) -> None:
     from codesaga import __version__
 
