@@ -212,8 +212,7 @@ async def _idle_watch(daemon: Daemon) -> None:
         await asyncio.sleep(min(30.0, timeout / 4) if timeout > 0 else 30.0)
         timeout = daemon.settings.idle_timeout
         idle = time.monotonic() - daemon.last_activity
-        busy = any(c.inflight for c in daemon.connections) or daemon.scheduler.busy()
-        if timeout > 0 and not busy and idle >= timeout:
+        if timeout > 0 and idle >= timeout and not daemon.busy():
             log.info("idle for %.0f s; exiting", idle)
             daemon.stop_requested.set()
             return

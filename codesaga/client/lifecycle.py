@@ -107,7 +107,8 @@ def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
                 client.close()
                 raise
             status = client.call("status")
-            if status.get("inflight") or any(m.get("busy") for m in status.get("models", [])):
+            models_busy = any(m.get("busy") for m in status.get("models", []))
+            if status.get("inflight") or status.get("processing") or models_busy:
                 client.close()
                 raise DaemonError(f"{exc} (it is busy now; try again when it is idle)") from None
             client.call("shutdown")

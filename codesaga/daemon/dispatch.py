@@ -24,6 +24,7 @@ from codesaga.daemon.handlers.sessions import SessionMethods
 from codesaga.daemon.handlers.tasks import TaskMethods
 from codesaga.daemon.live_settings import SettingsControl
 from codesaga.daemon.scheduler import Scheduler
+from codesaga.domain.enums import RequestStatus
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol.jsonrpc import RpcError
 from codesaga.protocol.params import decode
@@ -101,6 +102,17 @@ class Daemon:
 
     async def reload_settings(self, fresh: Settings) -> dict[str, Any]:
         return await self.live.reload(fresh)
+
+    def busy(self) -> bool:
+        """Whether anything is being answered: a request of a connection, a journaled one
+        in progress (the OpenAI API's, and those routed to an upstream, which no model of
+        ours runs), or a model at work."""
+        records = list(self.assistant.active.values())
+        return (
+            any(c.inflight for c in self.connections)
+            or self.scheduler.busy()
+            or any(r.status == RequestStatus.PROCESSING for r in records)
+        )
 
     def abandon_dead_requests(self) -> int:
         return self._journal_methods.abandon_dead_requests()
