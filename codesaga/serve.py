@@ -113,8 +113,9 @@ async def _serve(
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, daemon.stop_requested.set)
-    await _start(running, settings)
     try:
+        # Inside: a transport that cannot start (its port taken) leaves no runtime files.
+        await _start(running, settings)
         await daemon.stop_requested.wait()
     finally:
         await _stop(running)
@@ -151,7 +152,6 @@ def _prepare(daemon: Daemon, settings: Settings, paths: RuntimePaths) -> _Runnin
 
 async def _start(running: _Running, settings: Settings) -> None:
     daemon, paths = running.daemon, running.paths
-    await running.server.start()
     write_private(paths.pid, f"{os.getpid()}\n")
     # The secret WebSocket clients (the editor) must present; a new one every start.
     write_private(paths.token, running.token + "\n")
@@ -172,6 +172,10 @@ async def _start(running: _Running, settings: Settings) -> None:
         running.openai, daemon.openai_url = openai, openai.url
         write_private(paths.openai, json.dumps({"url": openai.url, "token_file": str(paths.token)}))
         log.info("OpenAI-compatible API on %s", openai.url)
+    # The Unix socket last: the clients that start a daemon wait for it, so a transport that
+    # cannot start (its port taken) fails the start before any client is answered, and the
+    # client that started it says why (the daemon's last line) instead of a lost connection.
+    await running.server.start()
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
     running.watchers.append(asyncio.create_task(_idle_watch(daemon)))
 

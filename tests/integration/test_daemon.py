@@ -234,6 +234,22 @@ def test_a_runtime_dir_that_cannot_be_made_is_one_line_not_a_traceback(
     assert "a-file" in lines[0] and "Traceback" not in proc.stderr
 
 
+def test_a_port_in_use_fails_the_start_and_leaves_no_runtime_files(
+    cli: Cli, paths: RuntimePaths
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = str(taken.getsockname()[1])
+        proc = cli("daemon", "start", CODESAGA_WS_PORT=port)
+    finally:
+        taken.close()
+    assert proc.returncode != 0 and "address already in use" in proc.stderr, proc.stderr
+    # The socket, pid and token were written before the WebSocket failed, and stayed.
+    assert not any(f.exists() for f in (paths.socket, paths.pid, paths.token, paths.websocket))
+
+
 def test_version_mismatch_restarts_an_idle_daemon(cli: Cli, paths: RuntimePaths, src: Path) -> None:
     from codesaga import __version__
 
