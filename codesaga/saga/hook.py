@@ -355,8 +355,10 @@ def _write(log: SagaLog, repo: Path, path: str, text: str, new_text: str) -> Non
 def _restage(log: SagaLog, repo: Path, changed: list[str]) -> None:
     # The blobs `git add` will stage (through the same filters), journaled first: a rollback
     # knows those index entries for the hook's own.
-    blobs = {path: git(repo, "hash-object", f"--path={path}", "--", path).decode().strip()
-             for path in changed}  # fmt: skip
+    blobs = {
+        path: git(repo, "hash-object", f"--path={path}", "--", path).decode().strip()
+        for path in changed
+    }
     log.append("stage", blobs=blobs)
     git(repo, "add", "--", *changed)
     log.append("staged")

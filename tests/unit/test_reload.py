@@ -19,14 +19,21 @@ from codesaga.settings import load_settings
 from tests.ggufgen import write_gguf
 
 
-def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Path) -> None:
-    small, other, third = (write_gguf(tmp_path / f"{n}.gguf") for n in ("small", "other", "3"))
+def home_with(tmp_path: Path, model: Path, config_text: str) -> tuple[dict[str, str], Path]:
+    """A home whose roles use ``model`` from the environment, but the chat role, which its
+    config.toml (``config_text``) sets: the file's keys are what a reload can change."""
     env = {"CODESAGA_HOME": str(tmp_path / "home")}
     for role in ("completion", "refactor", "fix", "generate"):
-        env[f"CODESAGA_MODEL_{role.upper()}"] = str(small)
+        env[f"CODESAGA_MODEL_{role.upper()}"] = str(model)
     config = load_settings(env).config_dir / "config.toml"
     config.parent.mkdir(parents=True)
-    config.write_text(f'model_chat = "{small}"\n')
+    config.write_text(config_text)
+    return env, config
+
+
+def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Path) -> None:
+    small, other, third = (write_gguf(tmp_path / f"{n}.gguf") for n in ("small", "other", "3"))
+    env, config = home_with(tmp_path, small, f'model_chat = "{small}"\n')
     boot = load_settings(env)
     daemon = build_daemon(boot, lambda resolved: FakeEngine(n_ctx=4096))
     completer = daemon.assistant.completer
@@ -71,12 +78,7 @@ def test_a_model_that_fails_to_load_leaves_the_settings_as_they_were(tmp_path: P
     small, good = (write_gguf(tmp_path / f"{n}.gguf") for n in ("small", "good"))
     corrupt = tmp_path / "corrupt.gguf"
     corrupt.write_bytes(b"GGUF")
-    env = {"CODESAGA_HOME": str(tmp_path / "home")}
-    for role in ("completion", "refactor", "fix", "generate"):
-        env[f"CODESAGA_MODEL_{role.upper()}"] = str(small)
-    config = load_settings(env).config_dir / "config.toml"
-    config.parent.mkdir(parents=True)
-    config.write_text(f'max_tokens = 100\nmodel_chat = "{small}"\n')
+    env, config = home_with(tmp_path, small, f'max_tokens = 100\nmodel_chat = "{small}"\n')
 
     def engine(resolved: object) -> FakeEngine:
         if getattr(resolved, "path", None) == corrupt:
