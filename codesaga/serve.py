@@ -76,8 +76,9 @@ def run(settings: Settings | None = None, engine_factory: EngineFactory | None =
         return ALREADY_RUNNING
     try:
         _setup_logging(settings)
-        # We hold the lock, so any socket or pid file here is a dead daemon's leftover.
-        remove_quietly(paths.socket, paths.pid)
+        # We hold the lock, so any runtime file here is a dead daemon's leftover: its
+        # websocket.json or openai.json would send editors to a port this daemon may not open.
+        remove_quietly(paths.socket, paths.pid, paths.token, paths.websocket, paths.openai)
         return asyncio.run(_serve(settings, paths, engine_factory))
     finally:
         remove_quietly(paths.pid)

@@ -171,11 +171,16 @@ def test_auto_start_and_recovery_after_kill_9(cli: Cli, paths: RuntimePaths, src
     assert pid is not None and alive(pid)
     os.kill(pid, signal.SIGKILL)
     assert wait_for(lambda: not alive(pid))
-    assert paths.socket.exists()  # a stale socket and pid file stay behind
-    again = cli("complete", str(src), "--line", "2", "--column", "12", "--json")
+    assert paths.socket.exists() and paths.websocket.exists()  # stale files stay behind
+    # The next daemon serves no WebSocket: the dead one's websocket.json would send editors
+    # to its port, with its token.
+    again = cli(
+        "complete", str(src), "--line", "2", "--column", "12", "--json", CODESAGA_WS_PORT="-1"
+    )
     assert again.returncode == 0, again.stderr
     new_pid = paths.read_pid()
     assert new_pid is not None and new_pid != pid and alive(new_pid)
+    assert not paths.websocket.exists()
 
 
 def test_twenty_clients_at_once_start_exactly_one_daemon(cli: Cli, src: Path) -> None:
