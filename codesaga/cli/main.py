@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         # Without standalone mode, an Exit(code) raised by a command comes back as the value.
         code = command.main(args=args, prog_name="codesaga", standalone_mode=False)
+        if code == exits.INTERRUPTED:  # typer's answer to a KeyboardInterrupt (Ctrl-C, ...)
+            render.error("interrupted")
         if isinstance(code, int) and code:
             sys.exit(code)
     except typer.Exit as exc:
