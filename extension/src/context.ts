@@ -64,6 +64,13 @@ export class ContextFeeder {
     return true;
   }
 
+  /** The document was closed: what was sent of it is forgotten (the maps do not grow with
+   * every file ever opened, and reopening it is offered again, as an opening). */
+  forget(path: string): void {
+    this.sent.delete(path);
+    this.lastEdit.delete(path);
+  }
+
   /** An edit at ``line``: when the programmer moves on to another place in the file, the
    * place they left is worth remembering (they may call what they just wrote). */
   edited(path: string, line: number, snapshot: () => Omit<ChunkOffer, "line" | "origin">): void {

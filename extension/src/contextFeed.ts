@@ -27,6 +27,7 @@ export function registerContextFeed(services: Services): void {
       offerVisible(feeder, editor, "saved");
     }),
     vscode.workspace.onDidChangeTextDocument((event) => offerEdited(feeder, event)),
+    vscode.workspace.onDidCloseTextDocument((document) => feeder.forget(document.uri.fsPath)),
   );
 }
 

@@ -28,6 +28,10 @@ export class StatusBar {
     this.item.show();
   }
 
+  dispose(): void {
+    this.item.dispose();
+  }
+
   paint(state: State = this.connection.state): void {
     const status = this.item;
     switch (state.kind) {
@@ -69,7 +73,8 @@ export class StatusBar {
 }
 
 /** Shows the status bar item and repaints it on every connection state. */
-export function registerStatusBar({ connection, status }: Services): void {
+export function registerStatusBar({ context, connection, status }: Services): void {
+  context.subscriptions.push(status);
   status.show();
   connection.onState((state) => status.paint(state));
   status.paint();

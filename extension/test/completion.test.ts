@@ -78,6 +78,10 @@ describe("debounce and clipping (pure)", () => {
     feeder.edited("/w/a.py", 12, () => ({ path: "/w/a.py", text }));
     feeder.edited("/w/a.py", 300, () => ({ path: "/w/a.py", text }));
     assert.deepEqual(sent.map((p) => p.origin), ["opened", "opened", "edited"]);
+    // Closed and opened again at once: that opening is sent (the daemon reads the prompt
+    // ahead on it), and nothing of the closed document is kept.
+    feeder.forget("/w/a.py");
+    assert.ok(feeder.offer({ ...offer, line: 510 }));
   });
 
   test("copied text is sent as it was selected, not the lines around it", () => {
