@@ -7,7 +7,7 @@ nothing of the kinds there are.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,13 @@ class SagaState:
     undoing: bool
     conflicts: list[str]
     trial: bool = False  # without --apply: whatever happens, the files end as they were
+    # path -> the shas its --verify runs left it with (a formatter as the check rewrites it):
+    # the saga's own doing, like what it generated
+    checked: dict[str, set[str]] = field(default_factory=dict)
+
+    def holds_its_own(self, path: str, sha: str | None) -> bool:
+        """Whether a file holding ``sha`` holds what the saga itself put there."""
+        return sha == self.generated.get(path) or sha in self.checked.get(path, ())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +107,8 @@ def state_of(log: SagaLog) -> SagaState:
             state.written.append(e["path"])
         elif kind == "verified":
             state.verified = bool(e["ok"])
+            for path, sha in e.get("shas", {}).items():
+                state.checked.setdefault(path, set()).add(sha)
         elif kind == "retry":  # the files are put back next; the attempt that follows counts
             state.written, state.verified = [], None
         elif kind == "failed":
@@ -141,7 +150,7 @@ def _restore(log: SagaLog, state: SagaState, path: str) -> None:
     current_sha = file_sha(target)
     if current_sha == original_sha:
         return
-    if current_sha is not None and current_sha != state.generated.get(path):
+    if current_sha is not None and not state.holds_its_own(path, current_sha):
         log.append(
             "conflict",
             path=path,
@@ -208,7 +217,7 @@ def undo(store: SagaStore, saga_id: str, compensators: Compensators) -> SagaStat
             f"saga {log.id} is {state.status}; only a completed saga can be undone"
             + (" (run `codesaga saga recover` first)" if state.status == "interrupted" else "")
         )
-    changed_since = [p for p in state.written if file_sha(Path(p)) != state.generated.get(p)]
+    changed_since = [p for p in state.written if not state.holds_its_own(p, file_sha(Path(p)))]
     if changed_since:
         raise InputError(
             f"cannot undo saga {log.id}: these files changed since it wrote them, and undoing "

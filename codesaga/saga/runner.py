@@ -10,14 +10,18 @@ rewrite is shown and the files are put back too.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shlex
+import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import InputError, VerifyFailedError
@@ -27,7 +31,7 @@ from codesaga.domain.retry import FailedRewrite
 from codesaga.domain.source import BOM, keep_bom
 from codesaga.fs import project_reader, read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
-from codesaga.saga.log import SagaLog, SagaStore
+from codesaga.saga.log import SagaLog, SagaStore, file_sha
 from codesaga.saga.recovery import put_back, roll_back
 
 VERIFY_OUTPUT_CHARS = 4000
@@ -303,7 +307,10 @@ class SagaRunner:
         check = Check(command, tuple(changed))
         log.append("verify", command=check.line)
         run = check.run(cwd, self.verify_timeout)
-        log.append("verified", ok=run.ok, output=run.output)
+        # What the check left in the files is the saga's own (a formatter run as the check
+        # rewrites them): putting them back, or undoing, must not take it for the user's.
+        shas = {str(p): file_sha(p) for p in changed}
+        log.append("verified", ok=run.ok, output=run.output, shas=shas)
         if run.ok:
             return None
         code = failing_lines(run.output, project_reader(cwd, MAX_FILE_BYTES, exclude=shown))
@@ -319,7 +326,7 @@ def _shown(path: Path, cwd: Path) -> str:
 @dataclass(frozen=True)
 class CheckRun:
     """How a check ended: whether it passed, why not (an exit code, a timeout) and the end
-    of its output (stdout then stderr)."""
+    of its output (stdout and stderr as they came, colour codes left out)."""
 
     ok: bool
     why: str
@@ -344,20 +351,51 @@ class Check:
         return self.command.replace("{files}", self.quoted_files)
 
     def run(self, cwd: Path, timeout: float) -> CheckRun:
+        """Run it; its output (stdout and stderr as they came) goes to a file, not a pipe: a
+        process it leaves in the background keeps no pipe open for us to wait on, and only
+        the end of a huge output is ever read. The command and everything it started are
+        one process group, ended with it on a timeout or an interrupt (Ctrl-C, SIGTERM)."""
         env = {**os.environ, "CODESAGA_FILES": self.quoted_files}
-        try:
-            proc = subprocess.run(
+        with tempfile.TemporaryFile() as out:
+            proc = subprocess.Popen(
                 self.line,
                 shell=True,
                 cwd=cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=timeout,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        except subprocess.TimeoutExpired:
-            return CheckRun(False, f"no result after {timeout:.0f} s", "")
-        output = (proc.stdout + proc.stderr)[-VERIFY_OUTPUT_CHARS:]
-        return CheckRun(proc.returncode == 0, f"exit code {proc.returncode}", output)
+            try:
+                code = proc.wait(timeout)
+                why = f"exit code {code}"
+            except subprocess.TimeoutExpired:
+                code, why = None, f"no result after {timeout:.0f} s"
+            except BaseException:
+                _end_group(proc)
+                raise
+            _end_group(proc)  # what it left running in the background goes with it
+            output = _tail(out, VERIFY_OUTPUT_CHARS)
+        return CheckRun(code == 0, why, output)
+
+
+def _end_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group a check's shell leads, and reap the shell."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(5)
+
+
+# Colour and cursor codes (`pytest --color=yes`, FORCE_COLOR): noise to the model, and they
+# hide a failing test's file:line from failing_lines.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
+def _tail(out: IO[bytes], chars: int) -> str:
+    """The last ``chars`` characters written to ``out``, decoded, colour codes left out."""
+    size = out.seek(0, os.SEEK_END)
+    out.seek(max(0, size - 4 * chars))  # a character is at most 4 bytes
+    text = _ANSI.sub("", out.read().decode("utf-8", errors="replace"))
+    return text[-chars:]

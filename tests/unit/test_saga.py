@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from codesaga.domain.errors import InputError, ModelError, VerifyFailedError
 from codesaga.saga.compensators import COMPENSATORS
 from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
 from codesaga.saga.recovery import recover, state_of, undo
-from codesaga.saga.runner import Ask, SagaRunner
+from codesaga.saga.runner import VERIFY_OUTPUT_CHARS, Ask, Check, SagaRunner
 from codesaga.service.syntax import check_syntax
 
 ORIGINALS = {
@@ -298,3 +300,71 @@ def test_a_file_with_a_bom_keeps_it_and_the_model_never_sees_it(tmp_path: Path) 
         "refactor", [path], lambda p, text, ask: text
     )
     assert unchanged.unchanged == [str(path)] and unchanged.changed == []
+
+
+# -- the --verify command as a process -------------------------------------------------------
+
+
+def test_a_check_that_formats_the_files_is_the_sagas_own_doing(
+    files: list[Path], store: SagaStore
+) -> None:
+    # A formatter run as the check rewrites what the saga wrote: the file then held neither
+    # the original nor the rewrite, was taken for the user's edit, and was left as the check
+    # made it, in a trial, after a failure ("every file was restored") and for undo.
+    formats = "sed -i 's/a: int/a:int/' {files}"
+    for apply in (False, True):
+        failing = SagaRunner(store, 1 << 20)
+        with pytest.raises(VerifyFailedError):
+            failing.run("refactor", files[:1], typed, verify=f"{formats}; exit 1", apply=apply)
+        assert unchanged_bytes(files)
+    tried = SagaRunner(store, 1 << 20).run(
+        "refactor", files[:1], typed, verify=formats, apply=False
+    )
+    assert tried.status == "tried" and unchanged_bytes(files)
+    done = SagaRunner(store, 1 << 20).run("refactor", files[:1], typed, verify=formats)
+    assert files[0].read_bytes() == b"def add(a:int, b: int):\r\n    return a + b\r\n"
+    assert undo(store, done.id, COMPENSATORS).status == "undone" and unchanged_bytes(files)
+
+
+def test_a_check_is_ended_with_everything_it_started(tmp_path: Path) -> None:
+    # The shell alone was killed on a timeout: what it started ran on against the restored
+    # files; and what was printed before the timeout was lost.
+    pids = tmp_path / "pids"
+    check = Check(f"echo progress; sleep 60 & echo $! > {pids}; sleep 60", ())
+    run = check.run(tmp_path, timeout=1)
+    assert not run.ok and "no result after 1 s" in run.why and run.output == "progress\n"
+    child = int(pids.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(child):
+        assert time.monotonic() < deadline, "the check's child is still running"
+        time.sleep(0.05)
+
+
+def test_a_passing_check_that_leaves_a_process_behind_passes_at_once(tmp_path: Path) -> None:
+    # Its background process held the output pipe open: the check was waited on until the
+    # timeout and counted as failed.
+    started = time.monotonic()
+    run = Check("(sleep 60 &); echo tests passed", ()).run(tmp_path, timeout=20)
+    assert run.ok and run.output == "tests passed\n" and time.monotonic() - started < 10
+
+
+def test_a_checks_output_is_what_it_printed_last_without_colour_codes(tmp_path: Path) -> None:
+    # Colour codes hid a failing test's file:line from failing_lines and went to the model;
+    # a huge output was all read into memory before its end was kept.
+    colour = "printf '\\033[1m\\033[31mtest_c.py\\033[0m:2: AssertionError\\n'"
+    run = Check(f"head -c 50000000 /dev/zero | tr '\\\\0' x; echo; {colour}; exit 1", ()).run(
+        tmp_path, timeout=60
+    )
+    assert not run.ok and run.output.endswith("\ntest_c.py:2: AssertionError\n")
+    assert len(run.output) == VERIFY_OUTPUT_CHARS
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    return True
