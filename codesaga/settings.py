@@ -26,6 +26,7 @@ from codesaga.domain.upstreams import (
     check_url,
     parse_roles,
     parse_upstream,
+    without_credentials,
 )
 from codesaga.setting_values import coerce, digest
 
@@ -297,6 +298,8 @@ class Settings:
         value = getattr(self, name)
         if name == "upstream_key" and value:
             return "(set)"
+        if name == "upstream_url" and value:
+            return without_credentials(value)  # http://user:password@host is a secret too
         if name == "upstreams":
             return ", ".join(f"{u.name} ({u.display_url})" for u in value) or "()"
         if isinstance(value, tuple):

@@ -51,10 +51,15 @@ class UpstreamSpec:
     @property
     def display_url(self) -> str:
         """The URL without any user:password part."""
-        parts = urlsplit(self.url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{host}{port}{parts.path}"
+        return without_credentials(self.url)
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without any user:password part (and query), fit to print."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def parse_roles(raw: str | Iterable[str], source: str) -> tuple[Role, ...]:

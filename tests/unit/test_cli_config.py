@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.console import Console
 
 from codesaga.cli.commands.config import settings_view
-from codesaga.settings import load_settings
+from codesaga.settings import Settings, load_settings
 
 
-def rendered(width: int) -> str:
+def rendered(width: int, settings: Settings | None = None) -> str:
     console = Console(width=width, record=True)
-    console.print(settings_view(load_settings().describe(), width))
+    console.print(settings_view((settings or load_settings()).describe(), width))
     return console.export_text()
 
 
@@ -32,3 +32,12 @@ def test_a_wide_terminal_gets_the_table_with_the_environment_names() -> None:
     assert text.split()[:4] == ["key", "value", "environment", "meaning"]
     assert "CODESAGA_MODEL_COMPLETION" in text and "…" not in text
     assert "[[upstreams]] tables" in text  # a meaning's brackets are not rich markup
+
+
+def test_a_password_in_the_upstream_url_is_not_shown() -> None:
+    # upstream_key showed as "(set)" and [[upstreams]] URLs without their user:password, but
+    # CODESAGA_UPSTREAM_URL=http://bob:hunter2@gpu:8080/v1 was shown whole.
+    settings = load_settings({"CODESAGA_UPSTREAM_URL": "http://bob:hunter2@gpu:8080/v1"})
+    shown = {key: value for key, _env, value, _doc in settings.describe()}
+    assert shown["upstream_url"] == "http://gpu:8080/v1"
+    assert "hunter2" not in rendered(160, settings)
