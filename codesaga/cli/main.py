@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if not _is_usage_problem(exc):
             raise
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(exits.OK)  # `codesaga` or a group alone: its help, shown; nothing wrong
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "codesaga"
         render.error(f"{exc.format_message()} (see '{where} --help')")  # type: ignore[attr-defined]

@@ -58,6 +58,11 @@ def test_help_has_examples_and_python_m_works(cli: Cli) -> None:
         check=False,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("codesaga ")
+    # Alone, `codesaga` or a group shows its help; it said "codesaga: error:  (see ...)" too.
+    for alone in ([], ["config"], ["models"]):
+        proc = cli(*alone)
+        assert proc.returncode == 0 and "Usage: codesaga" in proc.stdout
+        assert "error" not in proc.stderr, proc.stderr
 
 
 def test_generate_json(cli: Cli) -> None:
