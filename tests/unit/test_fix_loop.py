@@ -5,6 +5,7 @@ check's message. The scripted fake engine answers; the checks, the saga and the 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import subprocess
@@ -499,3 +500,40 @@ def test_kill_9_during_a_retry_then_recover_leaves_the_old_or_the_passing_file(
         assert state_of(saga).status == "completed" and calc.read_text() == FIXED
     else:  # a trial never keeps its rewrite, even a passing one
         assert state_of(saga).status == "rolled-back" and calc.read_text() == BUGGY
+
+
+def test_refactor_of_several_files_with_json_prints_one_json_object(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    # It printed one object per file, one after the other: no JSON reader takes that.
+    other = calc.parent / "other.py"
+    other.write_text(BUGGY)
+    engine.enqueue(fenced(FIXED))
+    engine.enqueue(fenced(FIXED))
+    code, result = cli("refactor", "calc.py", "other.py")
+    assert code == 0 and [r["path"] for r in result["results"]] == ["calc.py", "other.py"]
+    engine.enqueue(fenced(FIXED))
+    code, one = cli("refactor", "calc.py")
+    assert code == 0 and one["path"] == "calc.py"  # one file: its result, as before
+
+
+def test_stdin_closed_or_options_that_do_not_go_together_are_one_line_errors(
+    cli: Any, calc: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `fix --error - <&-` and `chat - <&-` ended in a traceback (sys.stdin is None);
+    # `chat --json` without a message opened the interactive chat; `--tui` dropped them.
+    monkeypatch.setattr(sys, "stdin", None)
+    assert cli("fix", "calc.py", "--error", "-", as_json=False)[0] == 2  # input
+    for args in (["chat", "-"], ["chat", "--json"], ["chat", "--tui", "hello"]):
+        assert cli(*args, as_json=False)[0] == 1, args  # usage
+
+
+def test_a_long_error_from_stdin_keeps_its_end(
+    cli: Any, engine: FakeEngine, calc: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the first 256 KiB were read: a long traceback lost its last line, what failed.
+    tail = "ZeroDivisionError: division by zero"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("  frame\n" * 50_000 + tail + "\n"))
+    engine.enqueue(fenced(FIXED))
+    code, _ = cli("fix", "calc.py", "--error", "-")
+    assert code == 0 and tail in last_prompt(engine)[-1][1]

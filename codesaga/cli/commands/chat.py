@@ -11,6 +11,7 @@ import typer
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt, ModelOpt
+from codesaga.domain.errors import UsageError
 
 app = typer.Typer()  # its commands join the root's
 
@@ -55,6 +56,14 @@ def chat(
     from codesaga.cli.repl import Repl, ask, attach, current_key
 
     _check_attachments(add or [])
+    if tui and (message is not None or as_json):
+        raise UsageError("--tui opens the chat app: give no MESSAGE and no --json with it")
+    if as_json and message is None:
+        raise UsageError("--json prints one answer: give the MESSAGE ('-' reads stdin)")
+    if message == "-":  # read before any session is opened or daemon started
+        if sys.stdin is None or sys.stdin.closed or sys.stdin.isatty():
+            raise UsageError("MESSAGE '-' reads stdin: pipe the message in")
+        message = sys.stdin.read()
     settings = Invocation.of(ctx).settings
     with Invocation.of(ctx).client(models_matter=model is None) as client:
         key = None if session else current_key(Path.cwd())
@@ -72,11 +81,10 @@ def chat(
         elif message is None:
             Repl(client, opened, settings, model).run()
         elif as_json:
-            text = sys.stdin.read() if message == "-" else message
-            params = {"session": opened["id"], "message": text, "model": model}
+            params = {"session": opened["id"], "message": message, "model": model}
             render.print_json(client.call("chat", {k: v for k, v in params.items() if v}))
         else:
-            ask(client, opened["id"], sys.stdin.read() if message == "-" else message, model)
+            ask(client, opened["id"], message, model)
 
 
 def _check_attachments(specs: list[str]) -> None:

@@ -98,7 +98,9 @@ def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @app.command("logs", epilog="Example: codesaga daemon logs -n 100")
 def daemon_logs(
     ctx: typer.Context,
-    lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines to show.")] = 50,
+    lines: Annotated[
+        int, typer.Option("--lines", "-n", min=0, help="How many lines to show.")
+    ] = 50,
 ) -> None:
     """Show the end of the daemon's log."""
     from codesaga.domain.errors import InputError
@@ -107,5 +109,6 @@ def daemon_logs(
     path = log_path(Invocation.of(ctx).settings.state_dir)
     if not path.exists():
         raise InputError(f"no daemon log yet at {path}")
-    for line in path.read_text(errors="replace").splitlines()[-lines:]:
+    shown = path.read_text(errors="replace").splitlines()[-lines:] if lines else []
+    for line in shown:
         sys.stdout.write(line + "\n")

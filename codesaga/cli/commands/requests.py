@@ -30,7 +30,7 @@ def requests_list(
         str | None,
         typer.Option("--type", help="completion, refactor, error-fix, generate, chat or nextEdit."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Newest N requests.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Newest N requests.")] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """List recent requests, newest first."""

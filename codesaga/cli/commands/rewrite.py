@@ -78,12 +78,18 @@ def refactor(
     if apply or verify:
         _run_saga(ctx, "refactor", files, params, Checks(verify, apply), as_json)
         return
+    results = []
     for file in files:
         with render.Spinner(f"refactoring {file.name}") as spinner:
             result = Invocation.of(ctx).run_task(
                 "refactor", {**file_params(file), **params}, on_delta=spinner.on_delta
             )
-        _show_rewrite(result, as_json)
+        if as_json:
+            results.append(result)  # one JSON object in all, as --json promises
+        else:
+            _show_rewrite(result, as_json)
+    if as_json:
+        render.print_json(results[0] if len(results) == 1 else {"results": results})
 
 
 @app.command(
@@ -118,11 +124,17 @@ def fix(
     from codesaga.domain.errors import InputError
 
     if error == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise InputError("--error - reads the error from stdin, but stdin is closed")
         if sys.stdin.isatty():
             raise InputError(
                 "--error - reads the error from stdin, but stdin is a terminal; pipe the output in"
             )
-        error = sys.stdin.read(256 * 1024)
+        from codesaga.saga.runner import VERIFY_OUTPUT_CHARS
+
+        # A traceback's end says what failed: a long one keeps its end, as much as
+        # --verify's output gives the model.
+        error = sys.stdin.read()[-VERIFY_OUTPUT_CHARS:]
     elif error is None:
         if verify is None:
             raise UsageError(

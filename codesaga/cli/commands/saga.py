@@ -25,7 +25,9 @@ def _saga_store(ctx: typer.Context) -> Any:
 @app.command("list", epilog="Example: codesaga saga list -n 5")
 def saga_list(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, help="How many, newest first.")
+    ] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """The most recent sagas and how each ended."""
