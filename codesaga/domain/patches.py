@@ -25,8 +25,31 @@ class Hunk:
 
 def _name(header: str) -> str:
     """The path a ``---``/``+++`` line names, without git's a/ or b/ and any timestamp."""
-    name = header[4:].split("\t", 1)[0].strip()
+    name = header[4:].strip()
+    name = _unquoted(name) if name.startswith('"') else name.split("\t", 1)[0].strip()
     return name[2:] if name[:2] in ("a/", "b/") else name
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _unquoted(quoted: str) -> str:
+    """A path git quoted (`"b/caf\\303\\251.py"`: a name with non-ASCII or special
+    characters, C-style, its bytes as octal escapes) as the text it stands for."""
+    out = bytearray()
+    i = 1
+    while i < len(quoted) and quoted[i] != '"':
+        char = quoted[i]
+        if char == "\\" and quoted[i + 1 : i + 4].isdigit():
+            out.append(int(quoted[i + 1 : i + 4], 8))
+            i += 4
+        elif char == "\\" and i + 1 < len(quoted):
+            out.append(_ESCAPES.get(quoted[i + 1], ord(quoted[i + 1])))
+            i += 2
+        else:
+            out += char.encode()
+            i += 1
+    return out.decode("utf-8", errors="replace")
 
 
 def file_hunks(patch: str, path: str) -> list[Hunk] | None:

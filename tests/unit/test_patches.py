@@ -19,8 +19,8 @@ NEW = (
 )
 
 
-def git_diff(tmp_path: Path, old: str, new: str, *options: str) -> str:
-    """What `git diff` writes when src/app.py, committed as ``old``, is now ``new``."""
+def git_diff(tmp_path: Path, old: str, new: str, *options: str, name: str = "app.py") -> str:
+    """What `git diff` writes when src/NAME, committed as ``old``, is now ``new``."""
 
     def git(*args: str) -> str:
         done = subprocess.run(
@@ -30,11 +30,11 @@ def git_diff(tmp_path: Path, old: str, new: str, *options: str) -> str:
         return done.stdout
 
     (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "app.py").write_text(old)
+    (tmp_path / "src" / name).write_text(old)
     git("init", "-q")
     git("add", ".")
     git("commit", "-q", "-m", "old")
-    (tmp_path / "src" / "app.py").write_text(new)
+    (tmp_path / "src" / name).write_text(new)
     return git("diff", *options)
 
 
@@ -44,6 +44,14 @@ def test_a_patch_applied_to_a_file_is_taken_back(tmp_path: Path, options: tuple[
     hunks = file_hunks(patch, "/home/ada/repo/src/app.py")
     assert hunks is not None and len(hunks) >= 1
     assert before_patch(NEW, hunks, "app.py") == OLD
+
+
+def test_a_file_name_git_quotes(tmp_path: Path) -> None:
+    # git writes `+++ "b/src/caf\303\251.py"` for a non-ASCII name: no hunks were found.
+    patch = git_diff(tmp_path, OLD, NEW, name="café.py")
+    assert '"a/src/caf\\303\\251.py"' in patch
+    hunks = file_hunks(patch, "/home/ada/repo/src/café.py")
+    assert hunks is not None and before_patch(NEW, hunks, "café.py") == OLD
 
 
 def test_the_end_of_a_file_without_a_newline(tmp_path: Path) -> None:
