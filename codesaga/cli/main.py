@@ -64,5 +64,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(exits.OK)  # `codesaga` or a group alone: its help, shown; nothing wrong
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "codesaga"
-        render.error(f"{exc.format_message()} (see '{where} --help')")  # type: ignore[attr-defined]
+        message = f"{exc.format_message()} (see '{where} --help')"  # type: ignore[attr-defined]
+        if as_json:  # as for every other error: a script reading stdout learns why too
+            render.print_json({"error": {"kind": "usage", "message": message}})
+        render.error(message)
         sys.exit(exits.USAGE)

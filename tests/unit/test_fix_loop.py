@@ -537,3 +537,9 @@ def test_a_long_error_from_stdin_keeps_its_end(
     engine.enqueue(fenced(FIXED))
     code, _ = cli("fix", "calc.py", "--error", "-")
     assert code == 0 and tail in last_prompt(engine)[-1][1]
+
+
+def test_a_usage_error_with_json_is_json_on_stdout_too(cli: Any, calc: Path) -> None:
+    code, answer = cli("complete", "calc.py")  # no --line
+    assert code == 1 and answer["error"]["kind"] == "usage"
+    assert "--line" in answer["error"]["message"]
