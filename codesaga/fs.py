@@ -50,14 +50,19 @@ def private_dir(path: Path, *, tighten: bool = True) -> Path:
 # -- a user's files ------------------------------------------------------------------------
 
 
-def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:
-    """The file's text and its raw bytes (to detect a change before writing back)."""
+def check_file(path: Path) -> None:
+    """Raise ``InputError`` saying why ``path`` is no file to read: missing, a directory..."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path} is a directory; give a file")
     if not path.is_file():
         raise InputError(f"{path} is not a regular file")
+
+
+def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:
+    """The file's text and its raw bytes (to detect a change before writing back)."""
+    check_file(path)
     try:
         check_size(path.stat().st_size, str(path), max_bytes)  # before reading it all
         data = path.read_bytes()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from codesaga.protocol.runtime import RuntimePaths
 from codesaga.settings import load_settings
 from tests.conftest import REAL_MODELS_DIR, SMALL, Cli, codesaga_exe
 
@@ -275,6 +276,9 @@ def test_bad_input(
     assert proc.returncode == code, proc.stderr
     assert message in one_line_error(proc)
     assert {p: p.read_bytes() for p in files.values()} == before
+    if "no such file" in message or "is a directory" in message:  # told before any daemon
+        paths = RuntimePaths(load_settings(cli.env).runtime_dir)
+        assert not paths.socket.exists(), "a daemon was started to say so"
 
 
 def test_prompt_longer_than_the_context(cli: Cli, files: dict[str, Path]) -> None:

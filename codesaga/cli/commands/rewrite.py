@@ -29,7 +29,11 @@ app = typer.Typer()  # its commands join the root's
 
 
 def file_params(file: Path) -> dict[str, Any]:
-    """The daemon needs an absolute path; the label keeps what the user typed for display."""
+    """The daemon needs an absolute path; the label keeps what the user typed for display.
+    A path that names no file is refused here, before a daemon is started to say so."""
+    from codesaga.fs import check_file
+
+    check_file(file.expanduser())
     return {"path": str(file.expanduser().absolute()), "label": str(file)}
 
 
