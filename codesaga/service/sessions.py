@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,48 +19,36 @@ from codesaga.domain.prompts import Message
 from codesaga.engine.port import GenerationRequest
 from codesaga.fs import read_source
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, OnDelta, RunOptions
-from codesaga.service.stores import DiskStore
+from codesaga.service.stores import DiskStore, KeyValueStore, MemoryStore
 from codesaga.service.task_result import TaskResult
 from codesaga.service.tasks import Assistant
 
+log = logging.getLogger(__name__)
 PARTIAL_SAVE_SECONDS = 0.5  # how often a streaming answer is saved, so a crash keeps it
+
+
+# A session changed in place: whether to save it (False: leave the stored one as it is).
+Edit = Callable[[Session], bool]
 
 
 class SessionStore(Protocol):
     def save(self, session: Session) -> None: ...
     def get(self, session_id: str) -> Session | None: ...
     def all(self) -> list[Session]: ...
+    def change(self, session_id: str, edit: Edit) -> Session | None:
+        """Read the stored session, ``edit`` it and save it, as one step no other writer
+        (thread or process) comes between; the session, or None when it is gone."""
+        ...
+
     def delete(self, session_id: str) -> bool: ...
     def close(self) -> None: ...
 
 
-class MemorySessionStore:
-    def __init__(self) -> None:
-        self._data: dict[str, dict[str, Any]] = {}
+class _Sessions:
+    """Sessions as plain records in a key-value store; one that cannot be read (a damaged
+    file) is left out of listings and named, not allowed to take every other with it."""
 
-    def save(self, session: Session) -> None:
-        session.updated_at = time.time()
-        self._data[session.id] = session.to_dict()
-
-    def get(self, session_id: str) -> Session | None:
-        data = self._data.get(session_id)
-        return Session.from_dict(data) if data else None
-
-    def all(self) -> list[Session]:
-        return [Session.from_dict(d) for d in self._data.values()]
-
-    def delete(self, session_id: str) -> bool:
-        return self._data.pop(session_id, None) is not None
-
-    def close(self) -> None:
-        pass
-
-
-class DiskSessionStore:
-    """Sessions in diskcache with eviction off: a size limit never drops a conversation."""
-
-    def __init__(self, directory: Path) -> None:
-        self._store = DiskStore(directory, size_limit=2**62, eviction="none")
+    _store: KeyValueStore
 
     def save(self, session: Session) -> None:
         session.updated_at = time.time()
@@ -67,17 +56,50 @@ class DiskSessionStore:
 
     def get(self, session_id: str) -> Session | None:
         data = self._store.get(session_id)
-        return Session.from_dict(data) if data else None
+        return _read(session_id, data) if data else None
 
     def all(self) -> list[Session]:
-        found = (self._store.get(k) for k in self._store.iterkeys())
-        return [Session.from_dict(d) for d in found if d]
+        sessions = []
+        for key in list(self._store.iterkeys()):
+            try:
+                data = self._store.get(key)
+                if data:
+                    sessions.append(_read(key, data))
+            except Exception:
+                log.warning("chat session %s cannot be read; it is left out", key, exc_info=True)
+        return sessions
+
+    def change(self, session_id: str, edit: Edit) -> Session | None:
+        with self._store.transact():
+            session = self.get(session_id)
+            if session is not None and edit(session):
+                self.save(session)
+            return session
 
     def delete(self, session_id: str) -> bool:
         return self._store.delete(session_id)
 
     def close(self) -> None:
         self._store.close()
+
+
+def _read(session_id: str, data: Any) -> Session:
+    try:
+        return Session.from_dict(data)
+    except Exception as exc:
+        raise InputError(f"chat session {session_id} cannot be read ({exc})") from exc
+
+
+class MemorySessionStore(_Sessions):
+    def __init__(self) -> None:
+        self._store = MemoryStore()
+
+
+class DiskSessionStore(_Sessions):
+    """Sessions in diskcache with eviction off: a size limit never drops a conversation."""
+
+    def __init__(self, directory: Path) -> None:
+        self._store = DiskStore(directory, size_limit=2**62, eviction="none")
 
 
 @dataclass
@@ -143,11 +165,21 @@ class Chats:
     # -- changing a session ---------------------------------------------------------------
 
     def update(self, ref: str, change: Callable[[Session], Any]) -> Session:
-        with self._lock:
-            session = self.find(ref)
+        """``change`` the session, as stored at that moment (an answer streaming into it
+        meanwhile keeps its turns, and this change stays)."""
+        session_id = self.find(ref).id
+
+        def edit(session: Session) -> bool:
             change(session)
-            self.store.save(session)
-            return session
+            return True
+
+        return self._changed(session_id, edit)
+
+    def _changed(self, session_id: str, edit: Edit) -> Session:
+        session = self.store.change(session_id, edit)
+        if session is None:
+            raise InputError(f"chat session {session_id} was deleted meanwhile")
+        return session
 
     def attach(self, ref: str, path: Path, lines: str | None, max_bytes: int) -> Session:
         content, _ = read_source(path, max_bytes)
@@ -196,34 +228,43 @@ class Chats:
         answer.complete(result.text, result.request_id)
         if fitted.notice:
             result.warnings.append(fitted.notice)
-        return ChatReply(result, session, fitted.notice)
+        return ChatReply(result, answer.session, fitted.notice)
 
     def _ask(self, ref: str, message: str | None) -> Session:
         """The session with ``message`` as its last turn (saved before the model starts), or
         with the answers after its last question dropped, to answer it again."""
-        with self._lock:
-            session = self.find(ref)
+        if message is not None and not message.strip():
+            raise InputError("the message is empty")
+
+        def ask(session: Session) -> bool:
             if message is not None:
-                if not message.strip():
-                    raise InputError("the message is empty")
                 session.turns.append(Turn("user", message))
             else:
                 while session.turns and session.turns[-1].role == "assistant":
                     session.turns.pop()
-            self.store.save(session)
-        return session
+            return True
+
+        return self._changed(self.find(ref).id, ask)
 
 
 class _SavedAnswer:
     """An answer being streamed into its session: saved every PARTIAL_SAVE_SECONDS (marked
-    interrupted) so that a crash keeps what was said, then saved whole."""
+    interrupted) so that a crash keeps what was said, then saved whole. Each save changes
+    only its own turn in the session as stored then: another answer, a rename or an
+    attachment made meanwhile stays, and a turn cleared or a session deleted meanwhile is
+    not brought back."""
 
     def __init__(self, session: Session, store: SessionStore, on_delta: OnDelta | None) -> None:
-        self.session, self.store, self.on_delta = session, store, on_delta
+        self.store, self.on_delta = store, on_delta
+        self.session = session
         self.turn = Turn("assistant", "", interrupted=True)
         self.parts: list[str] = []
-        session.turns.append(self.turn)
-        store.save(session)
+
+        def add(stored: Session) -> bool:
+            stored.turns.append(dataclasses.replace(self.turn))
+            return True
+
+        self.session = store.change(session.id, add) or session
         self.saved_at = time.monotonic()
 
     def streamed(self, text: str) -> None:
@@ -236,8 +277,19 @@ class _SavedAnswer:
 
     def keep_partial(self) -> None:
         self.turn.content = "".join(self.parts)
-        self.store.save(self.session)
+        self._save()
 
     def complete(self, text: str, request_id: str) -> None:
         self.turn.content, self.turn.interrupted, self.turn.request_id = text, False, request_id
-        self.store.save(self.session)
+        self._save()
+
+    def _save(self) -> None:
+        def put(stored: Session) -> bool:
+            for i, turn in enumerate(stored.turns):
+                # Its own turn: the one it added (no other shares its role and moment).
+                if turn.role == "assistant" and turn.created_at == self.turn.created_at:
+                    stored.turns[i] = dataclasses.replace(self.turn)
+                    return True
+            return False  # cleared or undone meanwhile: not brought back
+
+        self.session = self.store.change(self.session.id, put) or self.session

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,72 @@ def test_retry_replaces_the_last_answer(chats: tuple[Chats, FakeEngine]) -> None
     service.send(session.id, None)
     saved = service.find("s")
     assert [t.content for t in saved.turns] == ["hello", "second try"]
+
+
+def test_what_happens_while_an_answer_streams_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each answer kept its own copy of the whole session and wrote it back every half second:
+    # a second question answered meanwhile, a rename, were lost; a deleted session came back.
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    engine = FakeEngine(n_ctx=4096, delay=0.01)
+    runner = DirectRunner(build_pool(settings, lambda resolved: engine))
+    service = Chats(
+        Assistant(settings, runner, MemoryJournal()), runner, DiskSessionStore(tmp_path / "s")
+    )
+    monkeypatch.setattr("codesaga.service.sessions.PARTIAL_SAVE_SECONDS", 0.0)
+    session = service.open(name="s")
+    engine.enqueue(" ".join(["first"] * 40))
+    engine.enqueue(" ".join(["second"] * 20))
+
+    def streaming(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while sum(t.role == "assistant" for t in service.store.get(session.id).turns) < count:  # type: ignore[union-attr]
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+
+    first = threading.Thread(target=service.send, args=(session.id, "one"))
+    first.start()
+    streaming(1)
+    second = threading.Thread(target=service.send, args=(session.id, "two"))
+    second.start()
+    streaming(2)
+    service.update(session.id, lambda s: setattr(s, "name", "renamed"))
+    first.join(30)
+    second.join(30)
+    stored = service.store.get(session.id)
+    assert stored is not None and stored.name == "renamed"
+    turns = [(t.role, t.content.split(" ")[0], t.interrupted) for t in stored.turns]
+    asked = [("user", "one", False), ("user", "two", False)]
+    answered = [("assistant", "first", False), ("assistant", "second", False)]
+    assert sorted(turns) == sorted([*asked, *answered])
+    # Deleted while its answer streams: it stays deleted.
+    other = service.open(name="gone")
+    engine.enqueue(" ".join(["third"] * 40))
+    third = threading.Thread(target=service.send, args=(other.id, "three"))
+    third.start()
+    deadline = time.monotonic() + 10
+    while not any(t.role == "assistant" for t in service.store.get(other.id).turns):  # type: ignore[union-attr]
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert service.store.delete(other.id)
+    third.join(30)
+    assert service.store.get(other.id) is None
+
+
+def test_one_damaged_or_newer_session_does_not_take_the_others_with_it(tmp_path: Path) -> None:
+    # all() read every session at once: one that could not be read broke every chat, open
+    # and list; one written by a newer version (a field added) could not be read at all.
+    store = DiskSessionStore(tmp_path / "s")
+    good = Session.new("good")
+    store.save(good)
+    store._store.set("broken", {"id": "broken", "turns": "not turns"})
+    newer = Session.new("newer").to_dict() | {"pinned": True}
+    newer["turns"] = [{"role": "user", "content": "hi", "reaction": "+1"}]
+    store._store.set(newer["id"], newer)
+    names = sorted(s.name for s in store.all())
+    assert names == ["good", "newer"]
+    assert store.get(newer["id"]).turns[0].content == "hi"  # type: ignore[union-attr]
+    with pytest.raises(InputError, match="chat session broken cannot be read"):
+        store.get("broken")
