@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from codesaga.domain.errors import InputError
+from codesaga.domain.fields import known_fields
 from codesaga.domain.prompts import Message, fence
 
 DEFAULT_SYSTEM = (
@@ -62,9 +63,11 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
-        values = dict(data)
-        values["turns"] = [Turn(**t) for t in values.get("turns", [])]
-        values["attachments"] = [Attachment(**a) for a in values.get("attachments", [])]
+        values = known_fields(cls, data)
+        values["turns"] = [Turn(**known_fields(Turn, t)) for t in values.get("turns", [])]
+        values["attachments"] = [
+            Attachment(**known_fields(Attachment, a)) for a in values.get("attachments", [])
+        ]
         return cls(**values)
 
     def undo(self) -> int:

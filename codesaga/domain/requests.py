@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from codesaga.domain.enums import RequestStatus, RequestType
+from codesaga.domain.fields import known_fields
 
 
 def new_request_id() -> str:
@@ -61,10 +62,10 @@ class RequestRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RequestRecord:
-        fields = dict(data)
+        fields = known_fields(cls, data)
         fields["type"] = RequestType(fields["type"])
         fields["status"] = RequestStatus(fields["status"])
-        fields["timings"] = Timings(**fields.get("timings", {}))
+        fields["timings"] = Timings(**known_fields(Timings, fields.get("timings", {})))
         return cls(**fields)
 
     def transition(self, status: RequestStatus) -> None:

@@ -21,6 +21,7 @@ from codesaga.domain.confidence import (
     shows,
     threshold,
 )
+from codesaga.domain.fields import known_fields
 from codesaga.service.stores import KeyValueStore
 from codesaga.settings import Live, Settings, live
 
@@ -127,7 +128,7 @@ class ConfidenceGate:
         lane = self._lanes.get(key)
         if lane is None:
             stored = self._store.get(key)
-            lane = Lane(**stored) if isinstance(stored, dict) else Lane()
+            lane = Lane(**known_fields(Lane, stored)) if isinstance(stored, dict) else Lane()
             self._lanes[key] = lane
         return lane
 

@@ -75,3 +75,21 @@ def test_data_written_before_the_shared_store_still_opens(tmp_path: Path) -> Non
         assert cache.eviction_policy == "none" and cache.size_limit == 2**62
     with diskcache.Cache(str(tmp_path / "journal")) as cache:
         assert cache.eviction_policy == "least-recently-stored"
+
+
+def test_records_a_newer_version_wrote_are_read() -> None:
+    # A field added by a newer version made the journal (`codesaga requests`) and the
+    # confidence gate's lane fail on every read after a downgrade.
+    from codesaga.domain.requests import RequestRecord
+    from codesaga.service.confidence_gate import KEY_PREFIX, ConfidenceGate
+    from codesaga.settings import load_settings
+
+    record = RequestRecord.from_dict(
+        {"id": "r1", "type": "chat", "input": {}, "status": "completed", "priority": 3,
+         "timings": {"queue_seconds": 0.1, "gpu_seconds": 2.0}}
+    )  # fmt: skip
+    assert record.id == "r1" and record.timings.queue_seconds == 0.1
+    feedback = MemoryStore()
+    feedback.set(f"{KEY_PREFIX}python:m", {"factor": 2.0, "shown": 3, "streak": 9})
+    gate = ConfidenceGate(load_settings({}), feedback)
+    assert gate.threshold("m", "python") == 2.0 * gate.threshold("other", "python")
