@@ -102,7 +102,9 @@ def build_daemon(
     scheduler = Scheduler(pool, max_queue=settings.max_queue)
     local: ModelRunner = scheduler
     if settings.cache_responses:  # local answers only: an upstream's model may change
-        local = CachedRunner(scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses"))
+        local = CachedRunner(
+            scheduler, pool.resolver, DiskStore(settings.cache_dir / "responses", disposable=True)
+        )
     router = Router(local, upstreams(shared))
     journal = DiskJournal(settings.state_dir / "journal")
     feedback = DiskStore(settings.state_dir / "feedback")

@@ -3,13 +3,18 @@ adapter holds every store on disk: the response cache, feedback, the journal, se
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from codesaga.domain.errors import InputError
 from codesaga.fs import private_dir
+
+log = logging.getLogger(__name__)
 
 # What goes once a store passes its size limit: the oldest written, or nothing at all.
 Eviction = Literal["least-recently-stored", "none"]
@@ -73,13 +78,33 @@ class DiskStore:
         directory: Path,
         size_limit: int = 64 * 1024 * 1024,
         eviction: Eviction = "least-recently-stored",
+        *,
+        disposable: bool = False,
     ) -> None:
+        """``disposable``: a cache nothing of the user's is in (responses): one found damaged
+        is moved aside and started afresh; any other store damaged is an error saying so."""
+        import sqlite3
+
         import diskcache
 
         private_dir(directory)
-        self._cache: Any = diskcache.Cache(
-            str(directory), size_limit=size_limit, eviction_policy=eviction
-        )
+        try:
+            self._cache: Any = diskcache.Cache(
+                str(directory), size_limit=size_limit, eviction_policy=eviction
+            )
+        except sqlite3.DatabaseError as exc:
+            if not disposable:
+                raise InputError(
+                    f"{directory / 'cache.db'} is damaged ({exc}); restore it from a backup, "
+                    "or move its directory aside to start it afresh (what it holds is then lost)"
+                ) from None
+            aside = directory.with_name(f"{directory.name}.damaged-{int(time.time())}")
+            directory.rename(aside)
+            log.warning("%s was damaged (%s): moved to %s, started afresh", directory, exc, aside)
+            private_dir(directory)
+            self._cache = diskcache.Cache(
+                str(directory), size_limit=size_limit, eviction_policy=eviction
+            )
 
     def get(self, key: str) -> Any:
         return self._cache.get(key)

@@ -10,6 +10,7 @@ import pytest
 
 from codesaga.domain.chat import Session
 from codesaga.domain.enums import RequestType
+from codesaga.domain.errors import InputError
 from codesaga.domain.requests import RequestRecord
 from codesaga.service.journal import DiskJournal
 from codesaga.service.sessions import DiskSessionStore
@@ -93,3 +94,19 @@ def test_records_a_newer_version_wrote_are_read() -> None:
     feedback.set(f"{KEY_PREFIX}python:m", {"factor": 2.0, "shown": 3, "streak": 9})
     gate = ConfidenceGate(load_settings({}), feedback)
     assert gate.threshold("m", "python") == 2.0 * gate.threshold("other", "python")
+
+
+def test_a_damaged_store_is_said_or_for_a_cache_started_afresh(tmp_path: Path) -> None:
+    # sqlite3's "file is not a database" ended the daemon's start in a traceback, for the
+    # throwaway response cache too.
+    for name in ("sessions", "responses"):
+        store = DiskStore(tmp_path / name)
+        store.set("k", "v")
+        store.close()
+        (tmp_path / name / "cache.db").write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(InputError, match=r"sessions/cache.db is damaged .*restore it"):
+        DiskStore(tmp_path / "sessions")
+    fresh = DiskStore(tmp_path / "responses", disposable=True)
+    assert fresh.get("k") is None
+    fresh.set("k", "again")
+    assert [p.name for p in tmp_path.glob("responses.damaged-*")]  # kept aside, not deleted
