@@ -172,9 +172,11 @@ export class Connection {
     if (client) {
       await client.call("shutdown").catch(() => undefined);
       client.close();
-    } else {
-      await runCommand(this.command, ["daemon", "stop"], this.env).catch(() => undefined);
     }
+    // Until it has gone: a daemon that answered `shutdown` still has its files for a moment,
+    // and a start right after (Restart) found its websocket.json and connected to its
+    // closed port. `daemon stop` returns once it has exited (at once when none runs).
+    await runCommand(this.command, ["daemon", "stop"], this.env).catch(() => undefined);
     this.setState({ kind: "disconnected", reason: "stopped" });
   }
 

@@ -193,4 +193,21 @@ describe("connecting to the daemon", () => {
       c.dispose();
     }
   });
+
+  test("Restart, again and again, connects to a new daemon each time", async () => {
+    const c = connection(isolatedEnv(tempHome()), { autoStart: true });
+    try {
+      let pid = 0;
+      for (let i = 0; i < 3; i++) {
+        if (i) await c.stop();
+        const client = await c.start();
+        const status = (await client.call("status")) as { pid: number };
+        assert.notEqual(status.pid, pid);
+        pid = status.pid;
+      }
+    } finally {
+      await c.stop();
+      c.dispose();
+    }
+  });
 });
