@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -37,6 +38,24 @@ def note(message: str) -> None:
     stderr.print(Text(message, style="dim"))
 
 
+# Control characters but tab and newline, C1 controls (an 8-bit CSI among them) and DEL:
+# a model's answer (steered, say, by a file it was shown) with ESC sequences in it could
+# clear the screen, retitle the terminal or write to the clipboard (OSC 52). Taken out one
+# by one, a sequence split over two streamed pieces is harmless too.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """``text`` from a model, fit for a terminal: without its control characters."""
+    return _CONTROL.sub("", text)
+
+
+def model_text(text: str) -> str:
+    """``text`` from a model as stdout takes it: as it is when piped (a file gets every
+    byte), without control characters on a terminal (see ``shown``)."""
+    return shown(text) if stdout.is_terminal else text
+
+
 def error(message: str) -> None:
     stderr.print(Text(f"codesaga: error: {message}", style="bold red"))
 
@@ -46,7 +65,7 @@ def diff(text: str) -> None:
         sys.stdout.write(text)
         return
     styles = {"+++": "bold", "---": "bold", "@@": "cyan", "+": "green", "-": "red"}
-    for line in text.splitlines():
+    for line in shown(text).splitlines():
         style = next((s for prefix, s in styles.items() if line.startswith(prefix)), "")
         stdout.print(Text(line, style=style))
 

@@ -74,7 +74,7 @@ class Answer:
     def on_delta(self, text: str) -> None:
         self.text += text
         if self._live is not None:
-            self._live.update(self._markdown(self.text))
+            self._live.update(self._markdown(render.shown(self.text)))
         else:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, ListItem, ListView, Markdown, Static, TextArea
 
+from codesaga.cli.render import shown
 from codesaga.client.connection import Client
 from codesaga.domain.errors import CancelledError, CodeSagaError
 from codesaga.domain.extract import code_blocks
@@ -120,7 +121,7 @@ class ChatApp(App[None]):
     def _message(self, role: str, text: str, interrupted: bool = False) -> Message:
         classes = f"{role} interrupted" if interrupted else role
         prefix = "**You**\n\n" if role == "user" else ""
-        return Message(prefix + text, classes=classes)
+        return Message(prefix + shown(text), classes=classes)
 
     def action_send(self) -> None:
         # A priority binding runs as the key arrives, while keys and pastes delivered just
@@ -168,14 +169,14 @@ class ChatApp(App[None]):
             self.call_from_thread(self._ended, answer, reply["text"], None, reply)
 
     def _stream(self, answer: Message, text: str) -> None:
-        answer.update(text)
+        answer.update(shown(text))
         self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
 
     def _ended(
         self, answer: Message, text: str, problem: str | None, reply: dict[str, Any] | None
     ) -> None:
         self.answering = False
-        answer.update(text or "*(no answer)*")
+        answer.update(shown(text) or "*(no answer)*")
         if problem:
             answer.add_class("interrupted")
             self.set_status(problem)

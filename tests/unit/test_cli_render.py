@@ -22,3 +22,26 @@ def test_brackets_in_paths_and_kinds_are_printed_not_taken_for_styles(
     out, err = capsys.readouterr()
     assert "[openai]" in out and "pages/[slug].tsx" in out and "app/[id]/page.tsx" in out
     assert "tests/[unit]" in err
+
+
+def test_a_models_escape_sequences_never_reach_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An answer (steered by a file it was shown, say) with ESC sequences in it cleared the
+    # screen, or wrote to the clipboard (OSC 52), when the chat printed it.
+    import io
+
+    from rich.console import Console
+
+    from codesaga.cli.repl import Answer
+
+    hostile = "ok\x1b]52;c;cm0gLXJmIH4=\x07 \x1b[2J\x9b31m done\r\n"
+    assert render.shown(hostile) == "ok]52;c;cm0gLXJmIH4= [2J31m done\n"
+    screen = io.StringIO()
+    monkeypatch.setattr(render, "stdout", Console(file=screen, force_terminal=True, width=80))
+    with Answer() as answer:
+        for piece in (hostile[:5], hostile[5:]):  # a sequence split over two pieces
+            answer.on_delta(piece)
+    printed = screen.getvalue()
+    assert "done" in printed and "\x1b]52" not in printed and "\x1b[2J" not in printed
+    assert "\x9b" not in printed

@@ -76,4 +76,6 @@ def complete(
         if len(texts) > 1:
             sys.stdout.flush()
             render.note(f"--- candidate {i + 1} ---")
-        sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
+        sys.stdout.write(
+            render.model_text(text) + ("\n" if text and not text.endswith("\n") else "")
+        )

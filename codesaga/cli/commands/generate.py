@@ -59,11 +59,11 @@ def generate(
             result = Invocation.of(ctx).run_task("generate", params, on_delta=spinner.on_delta)
         for warning in result.get("warnings", []):
             render.warn(warning)
-        sys.stdout.write(code_of(result).rstrip("\n") + "\n")
+        sys.stdout.write(render.model_text(code_of(result).rstrip("\n")) + "\n")
         return
 
     def show(text: str) -> None:
-        sys.stdout.write(text)
+        sys.stdout.write(render.model_text(text))
         sys.stdout.flush()
 
     result = Invocation.of(ctx).run_task("generate", params, on_delta=show)
