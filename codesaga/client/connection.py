@@ -40,6 +40,9 @@ class Client(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+CANCEL_CONFIRM_SECONDS = 5.0  # after Ctrl-C, the wait for the daemon to confirm the cancel
+
+
 class DaemonClient:
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
@@ -126,9 +129,14 @@ class DaemonClient:
             return self._wait(request_id, on_delta)
         except KeyboardInterrupt:
             self._send(p.encode_request("$/cancel", {"id": request_id}))
-            self._sock.settimeout(5.0)
-            with contextlib.suppress(Exception):
-                self._wait(request_id, None)
+            self._sock.settimeout(CANCEL_CONFIRM_SECONDS)
+            try:
+                with contextlib.suppress(Exception):
+                    self._wait(request_id, None)
+            finally:
+                # Only the wait for the cancel's confirmation is bounded: left at 5 s, the
+                # next answer slower than that to start (a long prompt read) ended the REPL.
+                self._sock.settimeout(None)
             raise
         finally:
             self._current = None
