@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -176,7 +177,13 @@ class Repl:
             s = attach(self.client, sid, arg)
             render.note("attached: " + ", ".join(s["attachments"]))
         elif name == "/drop":
-            path = str(Path(arg).absolute()) if arg else None
+            # As /add names it: `~` expanded, a range either way (`f.py:1-2` or `f.py:1:2`);
+            # the daemon matches the path (every range of it) or the path with its range.
+            ranged = re.fullmatch(r"(.+?):(\d+)[-:](\d+)", arg)
+            name_part = ranged[1] if ranged else arg
+            path = str(Path(name_part).expanduser().absolute()) if arg else None
+            if ranged and path:
+                path += f":{ranged[2]}:{ranged[3]}"
             s = rpc("sessions/detach", {"session": sid, "path": path})
             render.note("attached: " + (", ".join(s["attachments"]) or "nothing"))
         elif name == "/clear":
@@ -195,12 +202,16 @@ class Repl:
             s = rpc("sessions/undo", {"session": sid})
             render.note(f"removed {s['removed']} messages")
         elif name == "/save":
-            target = Path(arg or f"{self.session['name']}.md")
+            target = Path(arg or f"{self.session['name']}.md").expanduser()
             if not arg and target.exists():  # a session named "README" is no reason to lose it
                 render.warn(f"{target} exists; /save PATH names the file to write (or replace)")
                 return False
             text_md = rpc("sessions/export", {"session": sid, "format": "markdown"})["text"]
-            write_atomic(target, text_md)
+            try:
+                write_atomic(target, text_md)
+            except OSError as exc:  # a missing folder, a directory, no permission
+                render.error(f"cannot save to {target}: {exc.strerror or exc}")
+                return False
             render.note(f"saved to {target}")
         elif name == "/sessions":
             for s in rpc("sessions/list", {})["sessions"]:

@@ -119,12 +119,13 @@ def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
                 "What does double(4) return? Reply with the number only.",
                 "/retry",
                 "/model qwen2.5-coder-0.5b",
-                "/drop util.py:1:2",
+                "/drop util.py:1-2",  # as /add took it
                 "/clear",
                 "Say OK.",
                 "/undo",
                 "/sessions",
                 "/save",  # repl.md is the user's own file: kept
+                "/save no-such-folder/x.md",  # an error, and the chat goes on
                 "/save notes.md",
                 "/frobnicate",
                 "/exit",
@@ -144,6 +145,7 @@ def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
     assert "* repl" in proc.stdout
     assert (tmp_path / "notes.md").read_text().startswith("# repl")
     assert "repl.md exists" in proc.stderr and (tmp_path / "repl.md").read_text() == "mine"
+    assert "cannot save to no-such-folder/x.md" in proc.stderr
     assert session(cli, "repl")["turns"] == []
 
 
