@@ -76,6 +76,12 @@ class ChatApp(App[None]):
     # -- sessions ----------------------------------------------------------------------------
 
     def refresh_sessions(self) -> None:
+        try:
+            self._refresh_sessions()
+        except CodeSagaError as exc:  # the daemon gone (idle exit): said, the app stays up
+            self.set_status(f"error: {exc}")
+
+    def _refresh_sessions(self) -> None:
         listing = self.query_one("#sessions", ListView)
         listing.clear()
         sessions = self.backend.call("sessions/list", {})["sessions"]
@@ -106,15 +112,21 @@ class ChatApp(App[None]):
     def switch_session(self, event: ListView.Selected) -> None:
         if self.answering or event.item.name is None:
             return
-        self.show_session(event.item.name)
+        try:
+            self.show_session(event.item.name)
+        except CodeSagaError as exc:
+            self.set_status(f"error: {exc}")
         self.query_one("#input", TextArea).focus()
 
     def action_new_session(self) -> None:
         if self.answering:
             return
-        self.session = self.backend.call("sessions/open", {"new": True})
+        try:
+            self.session = self.backend.call("sessions/open", {"new": True})
+            self.show_session(self.session["id"])
+        except CodeSagaError as exc:
+            self.set_status(f"error: {exc}")
         self.refresh_sessions()
-        self.show_session(self.session["id"])
 
     # -- talking -------------------------------------------------------------------------------
 
@@ -165,6 +177,7 @@ class ChatApp(App[None]):
             self.call_from_thread(self._ended, answer, "".join(parts), "cancelled", None)
         except CodeSagaError as exc:
             self.call_from_thread(self._ended, answer, "".join(parts), f"error: {exc}", None)
+            self.call_from_thread(self._restore_draft, text)
         else:
             self.call_from_thread(self._ended, answer, reply["text"], None, reply)
 
@@ -185,6 +198,12 @@ class ChatApp(App[None]):
             self.set_status(self._usage(reply))
         self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
         self.refresh_sessions()
+
+    def _restore_draft(self, text: str) -> None:
+        """The message that failed goes back into an empty input, to send again."""
+        box = self.query_one("#input", TextArea)
+        if not box.text.strip():
+            box.text = text
 
     def _usage(self, reply: dict[str, Any]) -> str:
         usage = reply.get("usage", {})

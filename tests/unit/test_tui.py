@@ -167,3 +167,29 @@ async def test_ctrl_s_right_after_typing_or_pasting_sends_all_of_it(
         sent = [t["content"] for t in turns if t["role"] == "user"]
         assert sent == [typed, ("pasted " * 20).strip()]
         assert app.query_one("#input", TextArea).text == ""
+
+
+@pytest.mark.anyio
+async def test_the_daemon_gone_is_said_the_app_stays_and_the_message_is_kept(
+    client: LocalClient,
+) -> None:
+    # After the daemon exited (idle), refreshing the session list raised in a worker and the
+    # app closed with a traceback; the message typed was gone from the input too.
+    from codesaga.domain.errors import DaemonError
+
+    session = client.call("sessions/open", {"name": "gone"})
+    app = ChatApp(client, session, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        real = client.call
+
+        def dead(method: str, params: dict[str, Any], **kwargs: Any) -> Any:
+            raise DaemonError("the daemon closed the connection")
+
+        client.call = dead  # type: ignore[method-assign]
+        await pilot.press(*"are you there?", "ctrl+s")
+        await wait_idle(app, pilot)
+        await pilot.pause(0.1)
+        assert app.is_running
+        assert "the daemon closed the connection" in str(app.query_one("#status").render())
+        assert app.query_one("#input", TextArea).text == "are you there?"
+        client.call = real  # type: ignore[method-assign]
