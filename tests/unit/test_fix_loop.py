@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus
 from codesaga.domain.errors import ModelError
 from codesaga.domain.retry import FailedRewrite
@@ -543,3 +544,17 @@ def test_a_usage_error_with_json_is_json_on_stdout_too(cli: Any, calc: Path) -> 
     code, answer = cli("complete", "calc.py")  # no --line
     assert code == 1 and answer["error"]["kind"] == "usage"
     assert "--line" in answer["error"]["message"]
+
+
+def test_next_edit_after_a_change_of_many_lines_sends_the_latest_edits(
+    cli: Any, calc: Path
+) -> None:
+    # Every changed line was sent as an edit, and the protocol takes at most 64: a reformat
+    # made `codesaga next-edit` fail ("at most 64 edits").
+    before = "".join(f"value_{i} = {i}\n" for i in range(100))
+    after = "".join(f"value_{i} = {i}  # set\n" for i in range(100))
+    calc.write_text(after)
+    patch = calc.parent / "reformat.diff"
+    patch.write_text(unified_diff(before, after, "calc.py"))
+    code, result = cli("next-edit", "calc.py", "--diff", str(patch))
+    assert code == 0, result

@@ -19,7 +19,7 @@ from codesaga.domain.errors import InputError, UsageError
 from codesaga.domain.patches import before_patch, file_hunks
 from codesaga.domain.source import decode_source
 from codesaga.fs import read_source
-from codesaga.protocol.params import wire_change
+from codesaga.protocol.params import MAX_HISTORY, wire_change
 
 app = typer.Typer()  # its commands join the root's
 
@@ -73,7 +73,9 @@ def next_edit(
     params = {
         "path": str(file.expanduser().absolute()),
         "content": content,
-        "edits": [wire_change(edit) for edit in sequence(before, content)],
+        # The latest edits the protocol takes (a reformat changes every line): the next edit
+        # follows from the last ones.
+        "edits": [wire_change(edit) for edit in sequence(before, content)][-MAX_HISTORY:],
         "model": model,
     }
     result = invocation.run_task("nextEdit", params)
