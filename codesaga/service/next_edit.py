@@ -16,6 +16,7 @@ it would find is stale.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -155,6 +156,13 @@ class NextEdits:
         if request.edits is not None:
             self.history.replace(request.path, request.edits)
         kept = self.history.edits(request.path)
+        # A CRLF document is read as LF text (the finder's lines end at "\n": a "\r" left in
+        # them put an edit's end past the line) and its edits answered in its own ends; a
+        # line and column are the same in both, the "\r" being past the line's text.
+        crlf = "\r\n" in request.content
+        if crlf:
+            request = dataclasses.replace(request, content=_lf(request.content))
+            kept = [_edit_lf(edit) for edit in kept]
         history, before = verified(request.content, kept)
         language = self._language(request)
         summary = {
@@ -192,6 +200,8 @@ class NextEdits:
         finally:
             self._end(request.path, token)
         self.stats.count("suggested" if chosen else "empty")
+        if crlf:
+            chosen = [_suggestion_crlf(c) if c.path is None else c for c in chosen]
         return NextEditResult(record.id, chosen)
 
     def _language(self, request: NextEditRequest) -> str:
@@ -306,3 +316,20 @@ def _applies(content: str, edit: TextEdit) -> bool:
     except ValueError:
         return False
     return content[start:end] == edit.removed
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def _edit_lf(edit: TextEdit) -> TextEdit:
+    return dataclasses.replace(edit, removed=_lf(edit.removed), text=_lf(edit.text))
+
+
+def _suggestion_crlf(suggestion: Suggestion) -> Suggestion:
+    """A suggestion for a CRLF document, found in its LF text, in the document's ends."""
+    edit = suggestion.edit
+    crlf = dataclasses.replace(
+        edit, removed=edit.removed.replace("\n", "\r\n"), text=edit.text.replace("\n", "\r\n")
+    )
+    return dataclasses.replace(suggestion, edit=crlf)

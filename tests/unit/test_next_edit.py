@@ -377,3 +377,31 @@ def test_wrong_params_are_refused_naming_the_field(daemon: Daemon) -> None:
         next_edit(client, edits=[bad])
     with pytest.raises(UsageError, match="parameter 'content' must be str"):
         next_edit(client, content=3)
+
+
+def test_a_crlf_document_gets_its_edits_in_its_own_line_ends(
+    tmp_path: Path, engine: FakeEngine
+) -> None:
+    # The finder's lines kept their "\r": an edit at a line's end ran past it, removing the
+    # "\r" and adding "s\r" (an editor would insert a stray line break); the history's CRLF
+    # text went to the finder as it was.
+    from codesaga.service.next_edit_find import find_candidates
+
+    daemon = Daemon(tmp_path, engine, Finder())
+    daemon.finder = find_candidates  # type: ignore[assignment]
+    client = daemon.start()
+    try:
+        lines = ["    return value.bar(item)", "    return value.item(item)", "    pass", ""]
+        before = "\r\n".join(lines)
+        content = before.replace("bar(item)", "bar(item)s", 1)
+        plural = TextEdit(Span(1, 27, 1, 27), "", "s")
+        result = client.call(
+            "nextEdit", {"path": "/w/v.py", "content": content, "edits": [wire(plural)]}
+        )
+        computed = [e for e in result["edits"] if not e["model"]]
+        assert computed, result
+        for edit in computed:
+            assert edit["range"]["endLine"] == 2 and edit["range"]["endColumn"] <= 28
+            assert edit["text"] == "s"
+    finally:
+        daemon.stop()
