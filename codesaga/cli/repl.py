@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -177,13 +176,12 @@ class Repl:
             s = attach(self.client, sid, arg)
             render.note("attached: " + ", ".join(s["attachments"]))
         elif name == "/drop":
-            # As /add names it: `~` expanded, a range either way (`f.py:1-2` or `f.py:1:2`);
-            # the daemon matches the path (every range of it) or the path with its range.
-            ranged = re.fullmatch(r"(.+?):(\d+)[-:](\d+)", arg)
-            name_part = ranged[1] if ranged else arg
-            path = str(Path(name_part).expanduser().absolute()) if arg else None
-            if ranged and path:
-                path += f":{ranged[2]}:{ranged[3]}"
+            # As /add names it (`~` expanded, `f.py:1-2`); the daemon matches the path (every
+            # range of it) or the path with its range as attachments label it (`f.py:1:2`).
+            name, lines = split_range(arg)
+            path = str(Path(name).expanduser().absolute()) if arg else None
+            if path and lines:
+                path += f":{lines}"
             s = rpc("sessions/detach", {"session": sid, "path": path})
             render.note("attached: " + (", ".join(s["attachments"]) or "nothing"))
         elif name == "/clear":

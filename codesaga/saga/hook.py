@@ -392,14 +392,13 @@ def roll_back_hook(log: SagaLog) -> list[str]:
     if begin.get("index_file"):
         env["GIT_INDEX_FILE"] = begin["index_file"]
     files, entries = _hooks_own(events)
+    snapshots = {e["path"]: e for e in events if e["event"] == "snapshot"}
     # Killed inside `git checkout` or `git apply`, which remove a file before they write it
     # again: a file missing or cut short there is the hook's own too, so all are put back.
     midway = [e for e in events if e["event"] != "failed"][-1]["event"] in ("clean", "unpatch")
     conflicts = []
-    for e in events:
-        if e["event"] != "snapshot":
-            continue
-        path, file = e["path"], repo / e["path"]
+    for path, e in snapshots.items():
+        file = repo / path
         remove_stale_temps(file)  # a write killed midway left its temp file beside it
         current = file_sha(file)
         if current != e["sha"] and current not in files.get(path, ()) and not midway:
@@ -418,8 +417,8 @@ def roll_back_hook(log: SagaLog) -> list[str]:
         entry = f"{e['index_mode']},{e['index_sha']},{path}"
         git(repo, "update-index", "--cacheinfo", entry, env=env)
     for path in conflicts:
-        [snapshot] = [e for e in events if e["event"] == "snapshot" and e["path"] == path]
-        where = log.blob_path(snapshot["sha"]) if snapshot["sha"] else "none: it did not exist"
+        sha = snapshots[path]["sha"]
+        where = log.blob_path(sha) if sha else "none: it did not exist"
         note = f"changed since the hook stopped; left as it is, the file before it is {where}"
         log.append("conflict", path=path, note=note)
     log.append("rolled-back", conflicts=conflicts)

@@ -256,7 +256,6 @@ class _SavedAnswer:
 
     def __init__(self, session: Session, store: SessionStore, on_delta: OnDelta | None) -> None:
         self.store, self.on_delta = store, on_delta
-        self.session = session
         self.turn = Turn("assistant", "", interrupted=True)
         self.parts: list[str] = []
 

@@ -87,11 +87,12 @@ class DiskStore:
 
         import diskcache
 
-        private_dir(directory)
+        def opened() -> Any:
+            private_dir(directory)
+            return diskcache.Cache(str(directory), size_limit=size_limit, eviction_policy=eviction)
+
         try:
-            self._cache: Any = diskcache.Cache(
-                str(directory), size_limit=size_limit, eviction_policy=eviction
-            )
+            self._cache: Any = opened()
         except sqlite3.DatabaseError as exc:
             if not disposable:
                 raise InputError(
@@ -101,10 +102,7 @@ class DiskStore:
             aside = directory.with_name(f"{directory.name}.damaged-{int(time.time())}")
             directory.rename(aside)
             log.warning("%s was damaged (%s): moved to %s, started afresh", directory, exc, aside)
-            private_dir(directory)
-            self._cache = diskcache.Cache(
-                str(directory), size_limit=size_limit, eviction_policy=eviction
-            )
+            self._cache = opened()
 
     def get(self, key: str) -> Any:
         return self._cache.get(key)
