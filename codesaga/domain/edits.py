@@ -6,12 +6,10 @@ Columns count ``str`` characters, as ``complete``'s do; editors convert from the
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
-T = TypeVar("T")
+from codesaga.domain.line_diff import common_ends, opcodes
 
 
 @dataclass(frozen=True)
@@ -106,11 +104,10 @@ def diff_edits(before: str, after: str) -> list[TextEdit]:
     is ``after``."""
     old_lines = before.splitlines(keepends=True)
     new_lines = after.splitlines(keepends=True)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     old_starts = _line_starts(old_lines)
     new_starts = _line_starts(new_lines)
     edits: list[TextEdit] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(old_lines, new_lines):
         if tag == "equal":
             continue
         one_to_one = i2 - i1 == j2 - j1
@@ -127,19 +124,6 @@ def _line_starts(lines: Sequence[str]) -> list[int]:
     for line in lines:
         starts.append(starts[-1] + len(line))
     return starts
-
-
-def common_ends(a: Sequence[T], b: Sequence[T]) -> tuple[int, int]:
-    """How many items ``a`` and ``b`` share at their start, and then at their end (the two
-    never overlap: ``abc`` and ``abbc`` share 2 and 1)."""
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    limit = min(len(a), len(b)) - head
-    while tail < limit and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
-    return head, tail
 
 
 def narrowed_edit(before: str, start: int, end: int, text: str) -> TextEdit:

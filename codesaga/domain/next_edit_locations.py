@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from codesaga.domain.edits import Span, TextEdit, common_ends
+from codesaga.domain.edits import Span, TextEdit
+from codesaga.domain.line_diff import common_ends
 
 RENAME, SIGNATURE, SIMILAR = "rename", "signature", "similar"
 WINDOW_LINES = 20  # lines of a model candidate's window

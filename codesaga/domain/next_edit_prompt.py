@@ -24,13 +24,13 @@ Why a diff, and why only the lines to change:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from codesaga.domain.edits import Span, TextEdit, common_ends, narrowed_edit, offset
+from codesaga.domain.edits import Span, TextEdit, narrowed_edit, offset
+from codesaga.domain.line_diff import opcodes
 
 CONTEXT_LINES = 0  # unchanged lines shown above each hunk (see above: none is better)
 MAX_CHANGES = 3  # the user's recent changes shown, the nearest to the last edit last
@@ -98,17 +98,10 @@ def changes(before: str, content: str, near_line: int | None) -> list[Change]:
     nearest to line ``near_line`` of ``content`` (the last edit's) last: that is the one the
     model follows most."""
     old, new = _lines(before), _lines(content)
-    # Recent edits touch a few places of a file that may be long: the lines both versions
-    # share at either end are not compared line by line.
-    head, tail = common_ends(old, new)
-    middle = difflib.SequenceMatcher(
-        None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False
-    )
     found = []
-    for tag, i1, i2, j1, j2 in middle.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes(old, new):
         if tag == "equal" or max(i2 - i1, j2 - j1) > MAX_CHANGE_LINES:
             continue
-        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         context = tuple(new[max(0, j1 - CONTEXT_LINES) : j1])
         found.append(Change(i1 + 1, tuple(old[i1:i2]), j1 + 1, tuple(new[j1:j2]), context))
     if near_line is not None:

@@ -8,7 +8,6 @@ from codesaga.domain.edits import (
     Span,
     TextEdit,
     apply_edits,
-    common_ends,
     diff_edits,
     offset,
     position,
@@ -64,9 +63,3 @@ def test_spans_overlap_when_they_share_a_character_or_an_empty_one_touches() -> 
     assert word.overlaps(Span(2, 11, 2, 11))
     with pytest.raises(ValueError):
         Span(2, 5, 1, 1)
-
-
-def test_common_ends_never_overlap() -> None:
-    assert common_ends("abc", "abbc") == (2, 1)
-    assert common_ends("aaa", "aaa") == (3, 0)
-    assert common_ends(["x", "y"], ["z"]) == (0, 0)
