@@ -184,12 +184,13 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
         if ratio >= BLOCK_RATIO and ratio > _likeness(new_words, window):
             found.append((ratio, start))
     candidates: list[Candidate] = []
-    taken: list[range] = []
+    taken: set[int] = set()  # lines of the blocks taken (a set: a file of like blocks has
+    # thousands of them, and checking each against each took seconds)
     for ratio, start in sorted(found, reverse=True):
         block = range(start, start + lines)
-        if any(block.start < t.stop and t.start < block.stop for t in taken):
+        if not taken.isdisjoint(block):
             continue
-        taken.append(block)
+        taken.update(block)
         begin = index.line_bounds(start)[0]
         end_at = index.line_bounds(start + lines - 1)[1]
         text = content[begin:end_at]
