@@ -80,7 +80,7 @@ class Daemon:
         self.methods: dict[str, Method[Any]] = {}
         for family in (
             ControlMethods(self),
-            TaskMethods(assistant, chats, self.live, context_watcher),
+            TaskMethods(assistant, chats, self.live, context_watcher, opened=next_edits.opened),
             SessionMethods(chats, self.live),
             ModelMethods(self.live, scheduler, self.router),
             NextEditMethods(next_edits, self.live),

@@ -63,6 +63,16 @@ class EditHistory:
                 self._documents.popitem(last=False)
             return True
 
+    def reopened(self, path: str) -> None:
+        """An editor opened ``path`` (or showed it again): its versions may start over (a
+        closed document reopened counts from 1 again), so the next edit is kept whatever
+        its version. Its edits stay: those that no longer fit its text are left out when
+        asked for anyway."""
+        with self._lock:
+            doc = self._documents.get(path)
+            if doc is not None:
+                doc.version = None
+
     def replace(self, path: str, edits: Sequence[TextEdit]) -> None:
         """``path``'s history is ``edits`` (oldest first) and nothing before them."""
         self.drop(path)

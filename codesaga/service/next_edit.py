@@ -149,6 +149,11 @@ class NextEdits:
             if running is not None:
                 running.stop(f"{path} was edited: its next edit was cancelled")
 
+    def opened(self, path: str) -> None:
+        """An editor opened document ``path`` or switched to it (``context/add``, origin
+        ``opened``): a reopened document's versions start over."""
+        self.history.reopened(path)
+
     def suggest(self, request: NextEditRequest, run: RunOptions = NO_OPTIONS) -> NextEditResult:
         if not self.enabled:
             return NextEditResult(None, [])

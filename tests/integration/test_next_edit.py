@@ -58,6 +58,33 @@ def test_a_rename_sent_as_edits_is_followed_by_its_other_occurrences(
         raw.close()
 
 
+def test_a_reopened_document_is_followed_though_its_versions_started_over(
+    cli: Cli, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # An editor counts a document's versions from 1 again when it is closed and reopened:
+    # its edits were taken for ones overtaken on the way and ignored for 15 minutes.
+    shapes = tmp_path / "shapes.py"
+    shapes.write_text(SHAPES)
+    assert cli("daemon", "start").returncode == 0
+    raw = Raw(RuntimePaths(load_settings(cli_env).runtime_dir).socket)
+    try:
+        assert "result" in raw.initialize()
+        earlier = {"range": wire_range(Span(7, 1, 7, 1)), "removed": "", "text": ""}
+        raw.send(
+            p.encode_request("document/edit", {"path": str(shapes), **earlier, "version": 300})
+        )
+        opened = {"path": str(shapes), "text": SHAPES, "origin": "opened", "line": 1}
+        assert "result" in raw.call("context/add", opened, 1)
+        typed = {"range": wire_range(Span(1, 11, 1, 15)), "removed": "idth", "text": ""}
+        raw.send(p.encode_request("document/edit", {"path": str(shapes), **typed, "version": 2}))
+        asked = {"path": str(shapes), "content": RENAMED, "line": 1, "column": 11}
+        result = raw.call("nextEdit", asked, 2)["result"]
+        places = {(e["range"]["startLine"], e["range"]["startColumn"]) for e in result["edits"]}
+        assert places == {(2, 8), (3, 26), (4, 12)}
+    finally:
+        raw.close()
+
+
 def test_a_function_renamed_is_renamed_in_the_other_files_the_editor_has_open(
     cli: Cli, cli_env: dict[str, str], tmp_path: Path
 ) -> None:

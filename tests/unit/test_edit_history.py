@@ -78,3 +78,15 @@ def test_replace_and_drop() -> None:
     history.record("/a.py", typed("d"), version=1)  # a fresh history knows no version
     history.drop("/a.py")
     assert history.edits("/a.py") == []
+
+
+def test_a_reopened_document_takes_edits_whatever_their_version() -> None:
+    history = EditHistory()
+    assert history.record("/a.py", typed("a"), version=300)
+    assert not history.record("/a.py", typed("b"), version=2)
+    history.reopened("/a.py")  # closed and opened again: the editor counts from 1
+    assert history.record("/a.py", typed("c"), version=2)
+    assert not history.record("/a.py", typed("d"), version=2)  # then as before
+    assert [e.text for e in history.edits("/a.py")] == ["a", "c"]
+    history.reopened("/b.py")  # a document with no history: nothing to do
+    assert history.edits("/b.py") == []

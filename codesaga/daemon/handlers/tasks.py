@@ -33,8 +33,10 @@ class TaskMethods:
         chats: Chats,
         settings: Callable[[], Settings],
         context_watcher: ContextWatcher | None = None,
+        opened: Callable[[str], None] = lambda path: None,
     ) -> None:
         self.assistant = assistant
+        self.opened = opened  # told of each document an editor opens or switches to
         self.chats = chats
         self.settings = settings  # live: config.toml may change it
         self.context_watcher = context_watcher
@@ -153,6 +155,8 @@ class TaskMethods:
             _check_size(len(text.encode()), settings.max_file_bytes, "text")
         completer = self.assistant.completer
         added = completer.add_context(workspace, params.path, text, params.origin, params.line)
+        if params.origin == "opened":
+            self.opened(params.path)
         if params.origin == "opened" and settings.completion_warm:
             # The editor shows this document now: its first completion should not wait
             # for the model to read the file. ``line`` is the cursor's line.
