@@ -29,7 +29,8 @@ HELP = """\
 /save [FILE]      export the session as Markdown (default: NAME.md)
 /sessions         list sessions
 /help             this help
-/exit             quit (or Ctrl-D); Ctrl-C cancels an answer, not the session"""
+/exit             quit (or Ctrl-D); Ctrl-C cancels an answer, not the session
+Pasted lines are one message, sent with Enter."""
 
 
 def current_key(cwd: Path) -> str:
@@ -121,7 +122,7 @@ class Repl:
         self.model = model
 
     def run(self) -> None:
-        self._history()
+        self._line_editing()
         render.note(
             f"chat session {self.session['name']!r} ({self.session['turns']} messages "
             "so far) · /help for commands · Ctrl-D to quit"
@@ -147,9 +148,15 @@ class Repl:
             except CodeSagaError as exc:
                 render.error(str(exc))
 
-    def _history(self) -> None:
+    def _line_editing(self) -> None:
+        """Input history across sessions, and pasting: CPython turns readline's bracketed
+        paste off, so a pasted block of lines was asked as one question per line; on, it is
+        one question, sent with Enter (libedit has no such setting)."""
         with contextlib.suppress(ImportError, OSError):
             import readline
+
+            if "libedit" not in (readline.__doc__ or ""):
+                readline.parse_and_bind("set enable-bracketed-paste on")
 
             path = self.settings.state_dir / "chat_history"
             private_dir(path.parent)

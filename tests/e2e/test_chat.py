@@ -149,6 +149,55 @@ def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:
     assert session(cli, "repl")["turns"] == []
 
 
+def test_lines_pasted_into_the_repl_are_one_question(cli: Cli) -> None:
+    # In a terminal, a paste comes bracketed (ESC [200~ ... ESC [201~) when the program
+    # asks for it; CPython's readline does not, so each pasted line was a question.
+    import pty
+    import subprocess
+
+    from tests.conftest import codesaga_exe
+
+    master, child = pty.openpty()
+    proc = subprocess.Popen(
+        [codesaga_exe(), "chat", "--session", "paste"],
+        env={**cli.env, "TERM": "xterm"},
+        cwd=cli.cwd,
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        start_new_session=True,
+    )
+    os.close(child)
+    seen = b""
+
+    def wait_for_prompt(count: int) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 120
+        while seen.count(b"you> ") < count:
+            assert time.monotonic() < deadline, seen
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if ready:
+                chunk = os.read(master, 4096)
+                assert chunk, "the chat ended early"
+                seen += chunk
+
+    try:
+        wait_for_prompt(1)
+        assert b"\x1b[?2004h" in seen  # readline asked the terminal to bracket pastes
+        os.write(master, b"\x1b[200~Say OK.\rSay it only once.\x1b[201~")
+        os.write(master, b"\r")
+        wait_for_prompt(2)
+        os.write(master, b"\x04")  # Ctrl-D
+        assert proc.wait(timeout=60) == 0, seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    asked = [t["content"] for t in session(cli, "paste")["turns"] if t["role"] == "user"]
+    assert asked == ["Say OK.\nSay it only once."]
+
+
 def test_ctrl_c_cancels_the_answer_not_the_session(cli: Cli) -> None:
     import subprocess
 
