@@ -67,7 +67,7 @@ class Invocation:
                 f"command's {', '.join(differ)}: it keeps what it started with (or what "
                 "`codesaga models load` set) until `codesaga daemon restart`"
             )
-        return PatientClient(client)
+        return PatientClient(client, reconnect=lambda: connect(self.settings))
 
     def run_task(
         self,

@@ -43,6 +43,11 @@ class Client(Protocol):
 CANCEL_CONFIRM_SECONDS = 5.0  # after Ctrl-C, the wait for the daemon to confirm the cancel
 
 
+class NotSentError(DaemonError):
+    """A request could not be sent: the daemon was gone (an idle exit, a stop) before it
+    arrived, so nothing of it was done and it can be sent to a new one."""
+
+
 class DaemonClient:
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
@@ -91,7 +96,7 @@ class DaemonClient:
         try:
             self._sock.sendall(data + b"\n")
         except OSError as exc:
-            raise DaemonError(f"lost the connection to the daemon: {exc}") from None
+            raise NotSentError(f"lost the connection to the daemon: {exc}") from None
 
     def _receive(self) -> p.Message:
         try:
@@ -169,11 +174,21 @@ class DaemonClient:
 
 class PatientClient:
     """A client that retries a full queue for a while: a person would rather wait than see
-    "busy". The CLI, the chat and the TUI all call through one."""
+    "busy". The CLI, the chat and the TUI all call through one. Given ``reconnect`` (which
+    connects to the daemon, starting one if need be), a request that could not be sent
+    because the daemon had gone (it exits after idle_timeout, while a chat waits for its
+    next question) is sent once more through a new connection."""
 
-    def __init__(self, client: Client, patience: float = BUSY_PATIENCE_SECONDS) -> None:
+    def __init__(
+        self,
+        client: Client,
+        patience: float = BUSY_PATIENCE_SECONDS,
+        *,
+        reconnect: Callable[[], Client] | None = None,
+    ) -> None:
         self.inner = client
         self.patience = patience
+        self._reconnect = reconnect
 
     @property
     def server(self) -> dict[str, Any]:
@@ -188,9 +203,16 @@ class PatientClient:
     ) -> Any:
         deadline = time.monotonic() + self.patience
         delay = 0.1
+        reconnected = False
         while True:
             try:
                 return self.inner.call(method, params, on_delta=on_delta)
+            except NotSentError:
+                if self._reconnect is None or reconnected:
+                    raise
+                reconnected = True
+                self.inner.close()
+                self.inner = self._reconnect()
             except BusyError:
                 if time.monotonic() + delay > deadline:
                     raise

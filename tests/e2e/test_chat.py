@@ -198,6 +198,42 @@ def test_lines_pasted_into_the_repl_are_one_question(cli: Cli) -> None:
     assert asked == ["Say OK.\nSay it only once."]
 
 
+def test_the_repl_goes_on_with_a_new_daemon_when_its_own_has_gone(cli: Cli) -> None:
+    # The daemon exits after idle_timeout while a chat waits for its next question (here:
+    # stopped); the chat used to end with "lost the connection to the daemon".
+    import subprocess
+
+    from tests.conftest import codesaga_exe
+
+    proc = subprocess.Popen(
+        [codesaga_exe(), "chat", "--session", "again"],
+        env=cli.env,
+        cwd=cli.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"Say OK.\n")
+    proc.stdin.flush()
+    seen = b""
+    deadline = time.monotonic() + 120
+    while seen.count(b"you> ") < 2:  # the first answer is done
+        assert time.monotonic() < deadline, seen
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            assert chunk, "the chat ended early"
+            seen += chunk
+    assert cli("daemon", "stop").returncode == 0
+    _, err = proc.communicate(b"Say OK again.\n/exit\n", timeout=120)
+    assert proc.returncode == 0, err
+    assert b"lost the connection" not in err
+    asked = [t["content"] for t in session(cli, "again")["turns"] if t["role"] == "user"]
+    assert asked == ["Say OK.", "Say OK again."]
+    assert len(session(cli, "again")["turns"]) == 4  # both answered
+
+
 def test_ctrl_c_cancels_the_answer_not_the_session(cli: Cli) -> None:
     import subprocess
 

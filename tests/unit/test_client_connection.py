@@ -44,4 +44,49 @@ def test_after_a_cancel_the_next_answer_may_take_its_time(
     assert client.call("chat", {"message": "second"}) == {"text": "answer"}
     thread.join(5)
     client.close()
+    lines.close()
     daemons.close()
+
+
+def test_a_request_the_gone_daemon_never_got_is_sent_to_a_new_one() -> None:
+    from codesaga.client.connection import NotSentError, PatientClient
+    from codesaga.domain.errors import DaemonError
+
+    gone, peer = socket.socketpair()
+    peer.close()  # the daemon exited (idle) while the chat waited for a question
+    ours, daemons = socket.socketpair()
+    lines = daemons.makefile("rb")
+
+    def daemon() -> None:
+        request = json.loads(lines.readline())
+        daemons.sendall(p.encode_result(request["id"], {"echo": request["params"]}) + b"\n")
+
+    thread = threading.Thread(target=daemon)
+    thread.start()
+    connects: list[DaemonClient] = []
+
+    def reconnect() -> DaemonClient:
+        connects.append(DaemonClient(ours))
+        return connects[-1]
+
+    client = PatientClient(DaemonClient(gone), reconnect=reconnect)
+    assert client.call("chat", {"message": "hi"}) == {"echo": {"message": "hi"}}
+    thread.join()
+    assert len(connects) == 1 and client.inner is connects[0]
+    # Once only: a daemon gone again is reported.
+    lines.close()
+    daemons.close()
+    again = PatientClient(DaemonClient(ours), reconnect=lambda: DaemonClient(ours))
+    with pytest.raises(NotSentError):
+        again.call("status")
+    again.close()
+    # A request the daemon got is never sent twice: it read it, then closed.
+    half, other = socket.socketpair()
+    other.shutdown(socket.SHUT_WR)
+    third = PatientClient(DaemonClient(half), reconnect=reconnect)
+    with pytest.raises(DaemonError, match="closed the connection"):
+        third.call("chat", {"message": "x"})
+    assert len(connects) == 1
+    third.close()
+    other.close()
+    client.close()
