@@ -145,13 +145,13 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
     paths = RuntimePaths(settings.runtime_dir)
     if not is_locked(paths.lock):
         return False
+    deadline = time.monotonic() + timeout
+    # A daemon still starting holds the lock before it writes its pid file and listens:
+    # ask until it can be asked (a stop right after a start used to wait 15 s and fail).
+    while is_locked(paths.lock) and not _ask_to_stop(paths) and time.monotonic() < deadline:
+        time.sleep(0.05)
     pid = paths.read_pid()
-    with (
-        contextlib.suppress(OSError, CodeSagaError, p.RpcError),
-        DaemonClient.connect(paths.socket, timeout=2.0) as client,
-    ):
-        client.call("shutdown")
-    if wait_until_stopped(paths, timeout):
+    if wait_until_stopped(paths, max(0.0, deadline - time.monotonic())):
         _wait_for_exit(pid, 5.0)
         return True
     if pid is not None:
@@ -163,6 +163,16 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
         )
     _wait_for_exit(pid, 5.0)
     return True
+
+
+def _ask_to_stop(paths: RuntimePaths) -> bool:
+    """Whether the daemon listening at ``paths`` took a ``shutdown``."""
+    try:
+        with DaemonClient.connect(paths.socket, timeout=2.0) as client:
+            client.call("shutdown")
+        return True
+    except (OSError, CodeSagaError, p.RpcError):
+        return False
 
 
 def _wait_for_exit(pid: int | None, timeout: float) -> None:

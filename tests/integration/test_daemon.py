@@ -227,6 +227,31 @@ def test_a_command_while_a_daemon_lets_go_of_its_lock_starts_another(
     assert "requests" in json.loads(out) and time.monotonic() - started < 20
 
 
+def test_a_stop_while_the_daemon_starts_stops_it(cli: Cli, paths: RuntimePaths) -> None:
+    # Between taking its lock and writing its pid file and socket, a starting daemon could
+    # not be asked: `daemon stop` waited 15 s, said "pid None did not stop", and it ran on.
+    from codesaga.client import lifecycle
+    from codesaga.protocol.runtime import is_locked
+
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "codesaga.serve"], env=cli.env, cwd=cli.cwd,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not is_locked(paths.lock):
+            assert time.monotonic() < deadline and daemon.poll() is None
+            time.sleep(0.005)
+        assert not paths.socket.exists()  # still starting
+        started = time.monotonic()
+        assert lifecycle.stop_daemon(load_settings(cli.env))  # what `daemon stop` runs
+        assert daemon.wait(timeout=10) == 0 and time.monotonic() - started < 10
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+
+
 def test_a_runtime_dir_that_cannot_be_made_is_one_line_not_a_traceback(
     cli: Cli, tmp_path: Path
 ) -> None:
