@@ -221,11 +221,10 @@ class Assistant:
         column: int,
         *,
         options: CompletionOptions | None = None,
-        label: str | None = None,
         run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         content, _ = read_source(path, self.settings.max_file_bytes)
-        ctx = CodeContext.at_cursor(label or str(path), content, line, column)
+        ctx = CodeContext.at_cursor(str(path), content, line, column)
         return self.complete_context(ctx, options=options, run=run)
 
     def complete_context(

@@ -151,3 +151,25 @@ def test_an_engine_that_reports_no_probabilities_is_never_gated(
     result = complete(client)
     assert result["text"] == UNSURE and not result["gated"] and "confidence" not in result
     assert client.call("stats", {})["gate"]["lanes"] == []
+
+
+def test_two_files_of_one_name_are_two_documents(
+    daemons: Daemons, engine: FakeEngine, tmp_path: Path
+) -> None:
+    # The CLI names a file by what the user typed (`app.py`) and sends its path too: the
+    # document was the name, so one app.py's suggestion was typed through in the other.
+    client = daemons.start(COMPLETION_GATE="false")
+    files = []
+    for folder, text in (("a", "def f(total):\n    \n"), ("b", "def f(total):\n    ret\n")):
+        (tmp_path / folder).mkdir()
+        files.append(tmp_path / folder / "app.py")
+        files[-1].write_text(text)
+    engine.enqueue("return total")
+    engine.enqueue("urn None")
+
+    def ask(file: Path, column: int) -> str:
+        params = {"path": str(file), "label": "app.py", "line": 2, "column": column}
+        return str(client.call("complete", {**params, "timeBudgetMs": 0})["text"])
+
+    assert ask(files[0], 5) == "return total"
+    assert ask(files[1], 8) == "urn None"  # its own answer, not the other file's typed through

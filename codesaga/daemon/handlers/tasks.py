@@ -130,17 +130,16 @@ class TaskMethods:
         if params.prefix is not None:
             size = len(params.prefix.encode()) + len(params.suffix.encode())
             _check_size(size, limit, "prefix + suffix")
-            name = params.label or params.path
+            name = _document(params)
             return CodeContext.around_cursor(name, params.prefix, params.suffix, params.language)
         assert params.line is not None and params.column is not None  # checked by the type
         if params.content is None:
             path = Path(str(params.path))
             content, _ = await call.off_loop(lambda: read_source(path, limit))
-            name = params.label or str(path)
         else:
             content = params.content
             _check_size(len(content.encode()), limit, "content")
-            name = params.label or params.path
+        name = _document(params)
         return CodeContext.at_cursor(name, content, params.line, params.column, params.language)
 
     async def context_add(self, call: Call, params: t.ContextAddParams) -> Any:
@@ -183,3 +182,10 @@ def _path_of(path: str | None) -> Path | None:
 def _check_size(size: int, limit: int, what: str) -> None:
     if size > limit:
         raise RpcError(p.INPUT_ERROR, f"{what} is over the {limit:,}-byte limit")
+
+
+def _document(params: t.CompleteParams) -> str | None:
+    """The document a completion is for: its path, which tells two files of one name apart
+    (their window anchors, in-flight generations and suggestions are the document's), else
+    the label. The model sees the file's name either way."""
+    return params.path or params.label
