@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesaga import __version__
@@ -22,6 +23,7 @@ from codesaga.daemon.config_watch import ConfigWatcher
 from codesaga.daemon.dispatch import Daemon
 from codesaga.daemon.unix_server import UnixServer
 from codesaga.daemon.websocket_server import WebSocketServer, parse_origins
+from codesaga.domain.errors import DaemonError
 from codesaga.fs import private_dir
 from codesaga.protocol.runtime import (
     ALREADY_RUNNING,
@@ -168,10 +170,15 @@ async def _start(running: _Running, settings: Settings) -> None:
         from codesaga.daemon.http_api import HttpApi
 
         origins = parse_origins(settings.ws_origins)
-        openai = HttpApi(daemon, "127.0.0.1", settings.openai_port, running.token, origins)
+        key, key_file = running.token, paths.token
+        if settings.openai_stable_key:
+            key_file = settings.data_dir / "openai_key"
+            key = _stable_key(key_file)
+        openai = HttpApi(daemon, "127.0.0.1", settings.openai_port, key, origins)
         await openai.start()
         running.openai, daemon.openai_url = openai, openai.url
-        write_private(paths.openai, json.dumps({"url": openai.url, "token_file": str(paths.token)}))
+        daemon.openai_key_file = str(key_file)
+        write_private(paths.openai, json.dumps({"url": openai.url, "token_file": str(key_file)}))
         log.info("OpenAI-compatible API on %s", openai.url)
     # The Unix socket last: the clients that start a daemon wait for it, so a transport that
     # cannot start (its port taken) fails the start before any client is answered, and the
@@ -179,6 +186,22 @@ async def _start(running: _Running, settings: Settings) -> None:
     await running.server.start()
     log.info("codesaga %s daemon %d listening on %s", __version__, os.getpid(), paths.socket)
     running.watchers.append(asyncio.create_task(_idle_watch(daemon)))
+
+
+def _stable_key(path: Path) -> str:
+    """The OpenAI-compatible API's own key, kept in ``path`` (made the first time)."""
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DaemonError(f"cannot read the OpenAI API key file {path}: {exc}") from None
+    if len(key) < 16:  # missing, emptied or too short to be a secret: a new one
+        key = new_token()
+        write_private(path, key + "\n")
+    else:
+        path.chmod(0o600)  # it is a secret, whoever loosened it
+    return key
 
 
 async def _stop(running: _Running) -> None:

@@ -228,6 +228,13 @@ class Settings:
         "Port of the daemon's OpenAI-compatible API on 127.0.0.1 (token required); 0 picks "
         "a free one, -1 disables it.",
     )
+    openai_stable_key: bool = _key(
+        False,
+        "Give the OpenAI-compatible API a key of its own that survives restarts (made once, "
+        "0600, in DATA_DIR/openai_key; delete the file for a new one) instead of the daemon's "
+        "token, new at each start: with a fixed openai_port, clients that keep a key (Continue, "
+        "aider) keep working.",
+    )
     upstreams: tuple[UpstreamSpec, ...] = _key(
         (), "Named upstreams: [[upstreams]] tables in config.toml (see docs/gpu-server.md)."
     )
@@ -394,6 +401,7 @@ RESTART_KEYS = frozenset(
         "ws_origins",
         "ws_open_timeout",
         "openai_port",
+        "openai_stable_key",
         "config_dir",
         "data_dir",
         "cache_dir",

@@ -70,6 +70,7 @@ class Daemon:
         self.connections: set[Connection] = set()
         self.websocket_url: str | None = None  # set by the WebSocket transport when it runs
         self.openai_url: str | None = None  # set by the OpenAI-compatible HTTP API when it runs
+        self.openai_key_file: str | None = None  # the file holding its key (the token's)
         self.token_file: str | None = None
         self.stop_requested = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="task")

@@ -159,3 +159,32 @@ def test_a_non_streaming_client_that_leaves_cancels_its_generation(api: Api, cli
     [cancelled] = records(cli, status="cancelled")
     assert cancelled["input"].get("api") == "openai"
     assert cancelled["timings"]["completion_tokens"] < 600
+
+
+def test_a_stable_key_survives_a_restart_where_the_token_does_not(cli: Cli) -> None:
+    # Continue and aider keep the key they were given: the token, new at each start, broke
+    # them after every restart (the daemon exits when idle).
+    stable = {"CODESAGA_OPENAI_STABLE_KEY": "1"}
+
+    def started(command: str) -> tuple[Api, str, Path]:
+        assert cli("daemon", command, **stable).returncode == 0
+        status = json.loads(cli("daemon", "status", "--json", **stable).stdout)
+        host, port = status["openai_url"].split("//")[1].split("/")[0].rsplit(":", 1)
+        key_file = Path(status["openai_key_file"])
+        token = Path(status["token_file"]).read_text().strip()
+        return Api(host, int(port), key_file.read_text().strip()), token, key_file
+
+    def answered(api: Api, key: str) -> int:
+        sock = api.connect()
+        sock.sendall(api.head(Authorization=f"Bearer {key}"))
+        status, _ = response(sock)
+        sock.close()
+        return status
+
+    first, first_token, key_file = started("start")
+    assert key_file.stat().st_mode & 0o777 == 0o600 and first.token != first_token
+    assert answered(first, first.token) == 200
+    assert answered(first, first_token) == 401  # the API takes its own key only
+    again, again_token, same_file = started("restart")
+    assert same_file == key_file and again.token == first.token and again_token != first_token
+    assert answered(again, first.token) == 200

@@ -63,6 +63,7 @@ class ControlMethods:
             "processing": [r.id for r in active if r.status == RequestStatus.PROCESSING],
             "websocket_url": daemon.websocket_url,
             "openai_url": daemon.openai_url,
+            "openai_key_file": daemon.openai_key_file,
             "token_file": daemon.token_file,
             "upstreams": daemon.router.describe(),
         }
