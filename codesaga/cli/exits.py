@@ -3,7 +3,9 @@
 | code | meaning                                                                 |
 |------|-------------------------------------------------------------------------|
 | 0    | success                                                                 |
-| 1    | usage: a wrong option, argument or setting                              |
+| 1    | usage: a wrong option, argument or setting; or a check found something |
+|      | (`hook run --mode check` has suggestions, `upstreams check` a server    |
+|      | that does not answer)                                                   |
 | 2    | input: a missing, binary, oversized or invalid file; bad --lines; a     |
 |      | prompt longer than the model's context                                  |
 | 3    | model: not installed, corrupt, download failed, or an unusable answer   |

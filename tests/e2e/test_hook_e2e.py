@@ -61,3 +61,12 @@ def test_suggest_mode_never_blocks_even_without_a_model(cli: Cli, tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     assert "suggest mode never blocks" in proc.stderr
     assert git(repo, "show", "HEAD:area.py", env=env).stdout == SOURCE
+
+
+def test_a_blocking_hook_exits_with_the_code_of_what_stopped_it(cli: Cli, tmp_path: Path) -> None:
+    # It exited 1 (usage) whatever went wrong; a missing model is 3, as for any command.
+    make_repo(cli, tmp_path)
+    env = {"CODESAGA_HOOK_MODE": "apply", "CODESAGA_MODEL": str(tmp_path / "missing.gguf")}
+    proc = cli("hook", "run", **env)
+    assert proc.returncode == 3, proc.stderr
+    assert "nothing was changed" in proc.stderr

@@ -53,6 +53,7 @@ def hook_run(
     """Refactor the staged files. Bypass with `git commit --no-verify` or CODESAGA_SKIP=1."""
     import os
 
+    from codesaga.cli.exits import exit_code_for
     from codesaga.domain.errors import CodeSagaError
     from codesaga.saga import hook
     from codesaga.saga.log import SagaStore
@@ -83,7 +84,7 @@ def hook_run(
             f"codesaga hook: {exc}\nnothing was changed; commit with --no-verify or "
             "CODESAGA_SKIP=1 to skip the hook"
         )
-        raise typer.Exit(1) from None
+        raise typer.Exit(exit_code_for(exc)) from None
     _show_report(report)
     if mode == "check" and report.suggestions:
         render.error(
