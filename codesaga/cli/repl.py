@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,38 +52,68 @@ def current_key(cwd: Path) -> str:
 
 
 class Answer:
-    """Shows an answer as it streams: rendered Markdown on a terminal, raw text otherwise."""
+    """Shows an answer as it streams: rendered Markdown on a terminal, raw text otherwise.
+
+    Only the answer's last lines are redrawn as it grows, in a view of at most half the
+    screen; the lines above them are printed once, for good. (rich's ``Live`` redraws the
+    whole answer: past the screen's height it wrote the answer into the scrollback again at
+    each refresh.)"""
+
+    REFRESH_SECONDS = 0.1
 
     def __init__(self) -> None:
         self.text = ""
-        self._live: Any = None
+        self._console: Any = None
+        self._view_start = 0  # the first rendered line of the view redrawn (those above it
+        # are printed for good)
+        self._view_lines = 0  # the view's lines on the screen (the cursor is on its last)
+        self._drawn = 0.0  # when the view was last redrawn
 
     def __enter__(self) -> Answer:
         if render.stdout.is_terminal:
-            from rich.live import Live
-            from rich.markdown import Markdown
-
-            self._markdown = Markdown
-            self._live = Live(
-                Markdown(""),
-                console=render.stdout,
-                refresh_per_second=10,
-                vertical_overflow="visible",
-            )
-            self._live.start()
+            self._console = render.stdout
         return self
 
     def on_delta(self, text: str) -> None:
         self.text += text
-        if self._live is not None:
-            self._live.update(self._markdown(render.shown(self.text)))
-        else:
+        if self._console is None:
             sys.stdout.write(text)
             sys.stdout.flush()
+        elif time.monotonic() - self._drawn >= self.REFRESH_SECONDS:
+            self._draw(final=False)
+
+    def _draw(self, *, final: bool) -> None:
+        from rich.markdown import Markdown
+        from rich.segment import Segment, Segments
+
+        console = self._console
+        # A column short of the screen's width: a line that fills it leaves the cursor
+        # waiting to wrap, where terminals differ (tmux then counts a line more going up).
+        options = console.options.update_width(max(1, console.width - 1))
+        lines = console.render_lines(
+            Markdown(render.shown(self.text)), options, pad=False, new_lines=False
+        )
+        # The last lines may still change (a paragraph being written rewraps, a table fills
+        # in); those above them no longer do, and leave the view for good.
+        settled = len(lines) if final else len(lines) - max(1, console.height // 2)
+        block = lines[self._view_start :]
+        segments: list[Segment] = []
+        for n, line in enumerate(block):
+            segments += [*line, *([Segment.line()] if n < len(block) - 1 else [])]
+        with console.capture() as capture:
+            console.print(Segments(segments), end="")
+        # Back to the view's first line, cleared to the end of the screen, then drawn anew.
+        up = "\x1b[1A" * max(0, self._view_lines - 1)
+        end = "\n" if final and block else ""
+        console.file.write(f"\r{up}\x1b[J{capture.get()}{end}")
+        console.file.flush()
+        self._view_start = max(self._view_start, settled)
+        self._view_lines = len(lines) - self._view_start
+        self._drawn = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
-        if self._live is not None:
-            self._live.stop()
+        if self._console is not None:
+            self._draw(final=True)
         elif self.text and not self.text.endswith("\n"):
             sys.stdout.write("\n")
 
