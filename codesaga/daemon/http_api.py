@@ -100,6 +100,7 @@ class HttpApi:
     def _app(self) -> ASGIApp:
         routes = [
             Route("/v1/models", _answering(self._models), methods=["GET"]),
+            Route("/v1/models/{model:path}", _answering(self._model_info), methods=["GET"]),
             Route("/v1/chat/completions", _answering(self._chat), methods=["POST"]),
             Route("/v1/completions", _answering(self._completions), methods=["POST"]),
         ]
@@ -130,14 +131,25 @@ class HttpApi:
     # -- endpoints ---------------------------------------------------------------------------
 
     async def _models(self, request: Request) -> Response:
+        data = [self._model_object(name) for name in self._model_names()]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def _model_info(self, request: Request) -> Response:
+        name = request.path_params["model"]
+        if name not in self._model_names():
+            raise wire.ApiError(
+                HTTPStatus.NOT_FOUND, f"no model {name!r}; see /v1/models", code="model_not_found"
+            )
+        return JSONResponse(self._model_object(name))
+
+    def _model_names(self) -> list[str]:
         installed = [m.name for m in self._listing() if m.installed]
         names = [wire.DEFAULT_MODEL, *installed, *(u.name for u in self.daemon.router.upstreams)]
+        return list(dict.fromkeys(names))
+
+    def _model_object(self, name: str) -> dict[str, Any]:
         created = int(self.daemon.started_at)
-        data = [
-            {"id": name, "object": "model", "created": created, "owned_by": "codesaga"}
-            for name in dict.fromkeys(names)
-        ]
-        return JSONResponse({"object": "list", "data": data})
+        return {"id": name, "object": "model", "created": created, "owned_by": "codesaga"}
 
     async def _chat(self, request: Request) -> Response:
         params = await self._read_json(request)

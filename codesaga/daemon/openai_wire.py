@@ -139,6 +139,8 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
             raise ApiError(HTTPStatus.BAD_REQUEST, f"{name} must be between {low} and {high}")
         return kind(value)
 
+    if number("n", int, 1, 128) not in (None, 1):  # a client would wait for n choices
+        raise ApiError(HTTPStatus.BAD_REQUEST, "n must be 1: this server gives one choice")
     stop = params.get("stop") or []
     if isinstance(stop, str):
         stop = [stop]

@@ -238,6 +238,10 @@ def use_the_api(client: Any, stranger: Any) -> None:
     import openai
 
     assert "codesaga" in [m.id for m in client.models.list().data]
+    assert client.models.retrieve("codesaga").id == "codesaga"
+    with pytest.raises(openai.NotFoundError, match="no-such-model") as unknown:
+        client.models.retrieve("no-such-model")
+    assert unknown.value.code == "model_not_found"
     ask = [{"role": "user", "content": "Write a Python function that returns 42."}]
     whole = client.chat.completions.create(model="codesaga", messages=ask, max_tokens=40)  # type: ignore[arg-type]
     assert whole.choices[0].message.content and whole.usage and whole.usage.completion_tokens > 0
@@ -293,5 +297,7 @@ def refuse_bad_requests(url: str, token: str) -> None:
         assert http.post(f"{url}/chat/completions", content=b"{}").status_code == 401
         assert http.get(f"{url}/nothing", headers=auth).status_code == 404
         assert http.get(f"{url}/chat/completions", headers=auth).status_code == 405
+        two = post(json.dumps({"messages": [{"role": "user", "content": "hi"}], "n": 2}).encode())
+        assert two.status_code == 400 and "n must be 1" in two.json()["error"]["message"]
         wrong = post(json.dumps({"messages": [{"role": "robot", "content": "hi"}]}).encode())
         assert wrong.status_code == 400 and "role" in wrong.json()["error"]["message"]

@@ -47,6 +47,13 @@ def test_max_completion_tokens_null_leaves_max_tokens() -> None:
     assert wire.options({"max_tokens": 30, "max_completion_tokens": 12})["max_tokens"] == 12
 
 
+def test_more_than_one_choice_is_refused_not_ignored() -> None:
+    assert wire.options({"n": 1})["max_tokens"] is None
+    with pytest.raises(wire.ApiError, match="n must be 1") as refused:
+        wire.options({"n": 3})
+    assert refused.value.status == HTTPStatus.BAD_REQUEST
+
+
 def test_errors_clients_recognise_and_do_not_retry() -> None:
     long = wire.api_error(ContextTooLongError(9000, 4096, 64))
     body = long.body()["error"]
