@@ -52,6 +52,7 @@ class TaskMethods:
         }
 
     async def generate(self, call: Call, params: t.GenerateParams) -> Any:
+        _check_text(params.prompt, self.settings().max_file_bytes, "prompt")
         return await call.task(
             lambda run: self.assistant.generate(params.prompt, params.language, run),
             params,
@@ -75,6 +76,9 @@ class TaskMethods:
         )
 
     async def fix(self, call: Call, params: t.FixParams) -> Any:
+        limit = self.settings().max_file_bytes
+        _check_text(params.error, limit, "error")
+        _check_text(params.failing_code, limit, "failingCode")
         retry = self._retry(params)
         return await call.task(
             lambda run: self.assistant.fix(
@@ -113,6 +117,7 @@ class TaskMethods:
         )
         ctx = await self._completion_context(call, params, settings.max_file_bytes)
         chunks = [(c.path, c.text) for c in params.chunks]
+        _check_text("".join(text for _, text in chunks), settings.max_file_bytes, "chunks")
         return await call.task(
             lambda run: self.assistant.complete_context(
                 ctx,
@@ -165,6 +170,9 @@ class TaskMethods:
         return {"added": added, "chunks": len(completer.ring(workspace))}
 
     async def chat(self, call: Call, params: t.ChatParams) -> Any:
+        limit = self.settings().max_file_bytes
+        _check_text(params.message or "", limit, "message")
+        _check_text("".join(m.content for m in params.messages or ()), limit, "messages")
         if params.session is not None:
             session = params.session
             return await call.task(
@@ -182,6 +190,13 @@ def _path_of(path: str | None) -> Path | None:
 def _check_size(size: int, limit: int, what: str) -> None:
     if size > limit:
         raise RpcError(p.INPUT_ERROR, f"{what} is over the {limit:,}-byte limit")
+
+
+def _check_text(text: str, limit: int, what: str) -> None:
+    """A text a client sends is no larger than a file it may send (max_file_bytes): the
+    message limit alone (8 MiB) let each one be journaled at that size."""
+    if len(text) > limit // 4:  # at most 4 bytes a character: only a long text is encoded
+        _check_size(len(text.encode()), limit, what)
 
 
 def _document(params: t.CompleteParams) -> str | None:
