@@ -7,6 +7,7 @@ import os
 import select
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from codesaga.protocol import jsonrpc as p
@@ -23,6 +24,19 @@ def session(cli: Cli, name: str) -> dict:  # type: ignore[type-arg]
     proc = cli("--no-daemon", "sessions", "show", name, "--json")
     assert proc.returncode == 0, proc.stderr
     return dict(json.loads(proc.stdout))
+
+
+def read_until(fd: int, enough: Callable[[bytes], bool], seen: bytes = b"") -> bytes:
+    """What the chat writes to ``fd`` (after ``seen``) until ``enough`` of it came."""
+    deadline = time.monotonic() + 120
+    while not enough(seen):
+        assert time.monotonic() < deadline, seen
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if ready:
+            chunk = os.read(fd, 4096)
+            assert chunk, "the chat ended early"
+            seen += chunk
+    return seen
 
 
 def test_second_turn_uses_the_first_and_survives_a_restart(cli: Cli) -> None:
@@ -169,24 +183,12 @@ def test_lines_pasted_into_the_repl_are_one_question(cli: Cli) -> None:
     )
     os.close(child)
     seen = b""
-
-    def wait_for_prompt(count: int) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + 120
-        while seen.count(b"you> ") < count:
-            assert time.monotonic() < deadline, seen
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if ready:
-                chunk = os.read(master, 4096)
-                assert chunk, "the chat ended early"
-                seen += chunk
-
     try:
-        wait_for_prompt(1)
+        seen = read_until(master, lambda out: out.count(b"you> ") >= 1)
         assert b"\x1b[?2004h" in seen  # readline asked the terminal to bracket pastes
         os.write(master, b"\x1b[200~Say OK.\rSay it only once.\x1b[201~")
         os.write(master, b"\r")
-        wait_for_prompt(2)
+        seen = read_until(master, lambda out: out.count(b"you> ") >= 2, seen)
         os.write(master, b"\x04")  # Ctrl-D
         assert proc.wait(timeout=60) == 0, seen
     finally:
@@ -216,15 +218,7 @@ def test_the_repl_goes_on_with_a_new_daemon_when_its_own_has_gone(cli: Cli) -> N
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(b"Say OK.\n")
     proc.stdin.flush()
-    seen = b""
-    deadline = time.monotonic() + 120
-    while seen.count(b"you> ") < 2:  # the first answer is done
-        assert time.monotonic() < deadline, seen
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            assert chunk, "the chat ended early"
-            seen += chunk
+    read_until(proc.stdout.fileno(), lambda out: out.count(b"you> ") >= 2)  # answered
     assert cli("daemon", "stop").returncode == 0
     _, err = proc.communicate(b"Say OK again.\n/exit\n", timeout=120)
     assert proc.returncode == 0, err
@@ -255,17 +249,9 @@ def test_ctrl_c_cancels_the_answer_not_the_session(cli: Cli) -> None:
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write("Count from 1 to 500, one number per line.\n")
     proc.stdin.flush()
-    seen = b""
-    deadline = time.monotonic() + 120
     # Wait until the answer is streaming lines (not just the prompt and the model's label,
     # which come before the daemon has even loaded the model).
-    while seen.split(b"you> ", 1)[-1].count(b"\n") < 3:
-        assert time.monotonic() < deadline, seen
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            assert chunk, "the chat ended early"
-            seen += chunk
+    read_until(proc.stdout.fileno(), lambda out: out.split(b"you> ", 1)[-1].count(b"\n") >= 3)
     proc.send_signal(signal.SIGINT)
     time.sleep(1.0)
     out, err = proc.communicate("/sessions\n/exit\n", timeout=60)
