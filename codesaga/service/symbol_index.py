@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 import threading
 import time
 from collections import deque
@@ -60,6 +61,7 @@ class WorkspaceIndex:
         self._max_definitions = max_definitions
         self._work = threading.Condition()  # guards what follows
         self._urgent: deque[str] = deque()  # files changed or opened, and their folders
+        self._queued: set[str] = set()  # what ``changed`` queued there and is not taken yet
         self._files: deque[str] = deque()
         self._folders: deque[str] = deque([self.root])
         self._known: dict[str, tuple[int, int]] = {}  # file -> (mtime_ns, size) indexed
@@ -100,12 +102,17 @@ class WorkspaceIndex:
             self._work.notify()
 
     def changed(self, paths: Iterable[str]) -> None:
-        """Files or folders under the root changed on disk (created, modified, deleted)."""
+        """Files or folders under the root changed on disk (created, modified, deleted).
+        Only source files and folders are queued, each once: a database or log written
+        many times a second would otherwise queue without end ahead of the user's saves."""
         with self._work:
             for path in paths:
                 real = os.path.realpath(path)
-                if self.covers(real):
+                if real in self._queued or not self.covers(real):
+                    continue
+                if indexable(os.path.basename(real)) or real in self._listed or os.path.isdir(real):
                     self._urgent.append(real)
+                    self._queued.add(real)
             self._work.notify()
 
     def recheck(self) -> None:
@@ -174,7 +181,9 @@ class WorkspaceIndex:
         """Changed and opened paths first, then the files of the folders listed, then the
         next folder (breadth first: the workspace's top levels are indexed first)."""
         if self._urgent:
-            return self._urgent.popleft(), True
+            path = self._urgent.popleft()
+            self._queued.discard(path)
+            return path, True
         if self._files:
             return self._files.popleft(), False
         return self._folders.popleft(), False
@@ -223,15 +232,24 @@ class WorkspaceIndex:
 
     def _index(self, path: str) -> None:
         try:
-            stat = os.stat(path)
+            info = os.stat(path)
         except OSError:  # deleted: a file, or a folder and all it held
             self._drop(path)
             self._forget_folder(path)
             return
+        version = (info.st_mtime_ns, info.st_size)
         with self._work:
-            if self._known.get(path) == (stat.st_mtime_ns, stat.st_size):
+            if self._known.get(path) == version:
                 return
-        if stat.st_size > self._max_file_bytes or not indexable(os.path.basename(path)):
+            if path not in self._known and len(self._known) >= self._max_files:
+                self.full = True  # a file the watcher found, past the bound on files
+                return
+        # Not a regular file (a named pipe would block the thread for good on its open).
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_size > self._max_file_bytes
+            or not indexable(os.path.basename(path))
+        ):
             self._drop(path)
             return
         try:
@@ -246,11 +264,13 @@ class WorkspaceIndex:
         with self.lock:
             held = self.table.size - len(self.table.of_file(path))
             if held + len(found) > self._max_definitions:
+                # No room for what it defines now: what it defined before is wrong, so it
+                # holds nothing (this version is known: it is not parsed again).
                 self.full = True
-                return
+                found = []
             self.table.put(path, found)
         with self._work:
-            self._known[path] = (stat.st_mtime_ns, stat.st_size)
+            self._known[path] = version
             self._in_folder.setdefault(os.path.dirname(path), set()).add(path)
 
     def _drop(self, path: str) -> None:

@@ -100,6 +100,58 @@ def test_the_index_stops_growing_at_its_bound(repo: Path) -> None:
         index.stop()
 
 
+def test_past_its_bounds_the_index_never_holds_stale_definitions(repo: Path) -> None:
+    index = WorkspaceIndex(str(repo), max_definitions=6)
+    index.start()
+    try:
+        wait_for(index.ready)
+        assert "scale" in names(index)
+        # geometry.py now defines more than there is room for: it holds nothing, not the
+        # signatures it had (they were kept for good)
+        geometry = repo / "pkg" / "geometry.py"
+        geometry.write_text(
+            GEOMETRY.replace("factor: float", "factor: float, k: int")
+            + "\n".join(f"def extra_{n}(): ..." for n in range(10))
+        )
+        index.changed([str(geometry)])
+        wait_for(lambda: "scale" not in names(index))
+        assert index.full
+        # and a file the watcher reports past the bound on files is not indexed
+        small = WorkspaceIndex(str(repo), max_files=1)
+        small.start()
+        wait_for(small.ready)
+        (repo / "pkg" / "late.py").write_text("def late(): ...\n")
+        small.changed([str(repo / "pkg" / "late.py")])
+        wait_for(small.ready)
+        assert len(small.table) == 1 and "late" not in names(small)
+        small.stop()
+    finally:
+        index.stop()
+
+
+def test_only_source_files_and_folders_are_queued_once_and_pipes_never_opened(
+    repo: Path,
+) -> None:
+    import os
+
+    index = WorkspaceIndex(str(repo))
+    log = repo / "pkg" / "db.sqlite3"
+    log.write_text("")
+    index.changed([str(log)] * 50 + [str(repo / "pkg" / "app.py")] * 3 + [str(repo / "web")])
+    assert index.stats()["pending"] == 3  # the root's first walk, app.py once, web once
+    pipe = repo / "pkg" / "pipe.py"
+    os.mkfifo(pipe)  # opened, it would block the thread for good
+    index.start()
+    try:
+        index.changed([str(pipe)])
+        (repo / "pkg" / "after.py").write_text("def after(): ...\n")
+        index.changed([str(repo / "pkg" / "after.py")])
+        wait_for(lambda: "after" in names(index))
+        wait_for(index.ready)
+    finally:
+        index.stop()
+
+
 def test_the_index_gives_way_to_completions_without_starving(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
