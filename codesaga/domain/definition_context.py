@@ -394,6 +394,16 @@ class Choice:
     complete: bool  # the index had read the whole workspace
     budget: int
     version: int  # the symbol table's
+    # The definitions of each file shown, as the table held them (its tuples: the table
+    # keeps a file's tuple while its definitions stay the same).
+    files: tuple[tuple[str, tuple[Definition, ...]], ...] = ()
+
+
+def shown_files(
+    selection: Selection, table: SymbolTable
+) -> tuple[tuple[str, tuple[Definition, ...]], ...]:
+    """What ``Choice.files`` holds for ``selection``."""
+    return tuple((path, table.of_file(path)) for path, _ in selection.chunks)
 
 
 def keeps(
@@ -404,13 +414,17 @@ def keeps(
     complete: bool,
     budget: int,
     version: int,
+    current: Callable[[str], tuple[Definition, ...]] = lambda path: (),
 ) -> bool:
     """Whether a document's prompts go on showing what they show. They do while the cursor
-    stays within MOVE_LINES of where it was chosen and the call or member being typed
-    (``strong``) is shown. They change once when the index is complete, and while nothing is
-    shown, whenever the index has grown: everything after the definitions is read again."""
+    stays within MOVE_LINES of where it was chosen, the call or member being typed
+    (``strong``) is shown and every file shown defines what it did (``current``: a file's
+    definitions now; a changed signature, or a file deleted, is not shown as it was). They
+    change once when the index is complete, and while nothing is shown, whenever the index
+    has grown: everything after the definitions is read again."""
     return (
         previous is not None
+        and all(current(path) is held for path, held in previous.files)
         and covers(previous.selection, strong)
         and abs(line - previous.line) <= MOVE_LINES
         and (previous.complete or not complete)

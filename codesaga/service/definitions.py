@@ -16,7 +16,15 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from codesaga.domain.definition_context import Choice, Scope, choose, keeps, resolve, wanted
+from codesaga.domain.definition_context import (
+    Choice,
+    Scope,
+    choose,
+    keeps,
+    resolve,
+    shown_files,
+    wanted,
+)
 from codesaga.domain.languages import detect_language
 from codesaga.domain.symbol_refs import references, strong_references
 from codesaga.service.definition_extract import LANGUAGES
@@ -99,10 +107,15 @@ class Definitions:
             version = index.table.version
             scope = Scope(index.table, os.path.realpath(path), language, before, after)
             strong = [d for ref in strong_references(before) for d in resolve(ref, scope)]
-            if not keeps(previous, strong, line, complete=complete, budget=budget, version=version):
+            table = index.table
+            if not keeps(
+                previous, strong, line, complete=complete, budget=budget, version=version,
+                current=table.of_file,
+            ):  # fmt: skip
                 ranked = wanted(references(before, after), scope)
                 selection = choose(ranked, budget, _language_of)
-                previous = Choice(selection, line, complete, budget, version)
+                files = shown_files(selection, table)
+                previous = Choice(selection, line, complete, budget, version, files)
         assert previous is not None  # keeps() says False to None
         if keep:  # a speculation's choice is not the one the next prompt starts from
             with self._lock:

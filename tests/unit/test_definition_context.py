@@ -433,3 +433,11 @@ def test_what_a_document_shows_changes_only_when_it_must() -> None:
     assert not keeps(building, [], 40, complete=True, budget=1000, version=9)  # once, when done
     empty = replace(shown, selection=Selection((), frozenset()))
     assert not keeps(empty, [], 40, complete=True, budget=1000, version=8)  # it may show some now
+    # a file shown defines something else now (a signature changed, or it was deleted)
+    held = (draw, clear)
+    showing = replace(shown, files=(("/w/pkg/shapes.py", held),))
+    same = {"complete": True, "budget": 1000, "version": 8}
+    assert keeps(showing, [], 41, **same, current=lambda path: held)  # type: ignore[arg-type]
+    changed = lambda path: (replace(draw, signature="def draw(self, x)"), clear)  # noqa: E731
+    assert not keeps(showing, [], 41, **same, current=changed)  # type: ignore[arg-type]
+    assert not keeps(showing, [], 41, **same, current=lambda path: ())  # type: ignore[arg-type]

@@ -216,6 +216,39 @@ def test_definitions_stay_the_same_between_keystrokes_of_one_call(
     assert changed != first and any("function clamp(" in text for _, text in changed)
 
 
+def test_a_definition_changed_or_deleted_elsewhere_is_not_shown_as_it_was(
+    repo: Path, indexes: Definitions
+) -> None:
+    index = indexes.index(str(repo))
+    assert index is not None
+    wait_for(index.ready)
+    path = str(repo / "pkg" / "app.py")
+    first = indexes.chunks("app", str(repo), path, APP_BEFORE, ")\n", 512)
+    assert "def draw(self, shape" in first[-1][1]
+    geometry = repo / "pkg" / "geometry.py"
+    geometry.write_text(GEOMETRY.replace('shape: "Shape", *,', 'shape: "Shape", color: str, *,'))
+    index.changed([str(geometry)])
+    wait_for(lambda: index.table.version > 0 and index.ready())
+    wait_for(
+        lambda: (
+            "color: str"
+            in "".join(
+                t for _, t in indexes.chunks("app", str(repo), path, APP_BEFORE + "a", ")\n", 512)
+            )
+        )
+    )
+    geometry.unlink()
+    index.changed([str(geometry)])
+    wait_for(
+        lambda: (
+            not any(
+                "geometry.py" in p
+                for p, _ in indexes.chunks("app", str(repo), path, APP_BEFORE + "at", ")\n", 512)
+            )
+        )
+    )
+
+
 def test_an_index_is_kept_fresh_by_the_watcher(
     repo: Path, indexes: Definitions, completer: Completer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
