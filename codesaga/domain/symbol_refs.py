@@ -159,8 +159,14 @@ def _without_strings(line: str) -> str:
 
 _PY_FROM = re.compile(r"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 _PY_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
+# The names between `import`/`export` and `from`: never another statement (a line starting
+# with import or export, or what no import list holds: `:`, `=`, brackets), and bounded.
+# Unbounded, every `export` of a file without semicolons or quotes scanned on to the file's
+# end (16 s for 280 KB of TypeScript interfaces, on every completion in a call) and took an
+# `export interface ... export { b } from` for one list.
 _JS_IMPORT = re.compile(
-    r"""^[ \t]*(?:import|export)[ \t]+(?:type[ \t]+)?([^;'"]*?)[ \t\n]*"""
+    r"""^[ \t]*(?:import|export)[ \t]+(?:type[ \t]+)?"""
+    r"""((?:(?!\n[ \t]*(?:import|export)\b)[^;'"():=<>\[\]]){0,1000}?)[ \t\n]*"""
     r"""from[ \t]+['"]([^'"]+)['"]""",
     re.M,
 )

@@ -123,6 +123,17 @@ def test_imports_in_each_language() -> None:
     assert java["Point"] == Import("Point", "com.example.geo", "Point")
 
 
+def test_imports_of_a_long_file_without_semicolons_or_quotes() -> None:
+    # Its every `export` was scanned on to the end of the file (16 s for 280 KB): the names
+    # between `import` and `from` are read within a bound that a long import list fits.
+    listed = ",\n".join(f"  name{n}" for n in range(60))
+    head = f"import {{\n{listed}\n}} from './names'\nimport type {{ A }} from './a'\n"
+    body = "".join(f"export interface T{n} {{\n  f{n}: number\n}}\n\n" for n in range(3000))
+    found = imports(head + body + "export { b } from './b'\n", "typescript")
+    assert set(found) == {*(f"name{n}" for n in range(60)), "A", "b"}
+    assert found["name59"].module == "./names" and found["b"].module == "./b"
+
+
 def test_receivers_types_from_constructors_and_annotations() -> None:
     types = known_types(
         "canvas = Canvas(1, 2)\ndef f(shape: Shape):\n    self.pen = Pen()\n", "", "python"
