@@ -96,6 +96,7 @@ def build_daemon(
     from codesaga.service.next_edit_stats import NextEditStats
     from codesaga.service.sessions import Chats, DiskSessionStore
     from codesaga.service.stores import DiskStore
+    from codesaga.service.symbol_index import WorkspaceIndex
 
     shared = Live(settings)
     pool = build_pool(shared, engine_factory)
@@ -113,8 +114,13 @@ def build_daemon(
     # the confidence gate keeps its thresholds with the feedback they learn from.
     gate = ConfidenceGate(shared, feedback)
     completer = Completer(
-        shared, router.sharing(scheduler), speculate=True, definitions=Definitions(), gate=gate
-    )
+        shared, router.sharing(scheduler), speculate=True, gate=gate,
+        definitions=Definitions(
+            lambda root: WorkspaceIndex(
+                root, private=lambda path: shared.current.privacy.match(path) is not None
+            )
+        ),
+    )  # fmt: skip
     assistant = Assistant(shared, router, journal, completer)
     chats = Chats(assistant, router, DiskSessionStore(settings.data_dir / "sessions"))
     watcher = ContextWatcher(completer)

@@ -12,6 +12,7 @@ import ast
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from codesaga.domain.definitions import (
@@ -37,12 +38,26 @@ MAX_AST_SLICE = 128 * 1024  # a top-level block longer than this is not read
 def extract_definitions(language_id: str, text: str, path: str) -> list[Definition] | None:
     """What ``text`` (the file ``path``) defines, in order; None when the language has no
     extractor or the text cannot be read as it (a Python syntax error)."""
+    found: list[Definition] | None = None
     if language_id == "python":
-        return _python(text, path)
-    if language_id in LANGUAGES:
+        found = _python(text, path)
+    elif language_id in LANGUAGES:
         root = _parse(language_id, text)
-        return None if root is None else _Walk(language_id, path).top(root)
-    return None
+        found = None if root is None else _Walk(language_id, path).top(root)
+    return None if found is None else [_without_strings(d) for d in found]
+
+
+# A string literal: its quotes kept, its text left out.
+_STRING = re.compile(r"""([rbfuRBFU]{0,2})(["'`])(?:\\.|(?!\2)[^\n])*\2""")
+
+
+def _without_strings(d: Definition) -> Definition:
+    """A constant's or field's value is shown without the text of its strings: a setting
+    file's `SECRET_KEY = "sk-…"` (ignored by git, perhaps) would otherwise go into every
+    prompt that mentions the name, to whatever server answers it."""
+    if d.kind != FIELD:
+        return d
+    return replace(d, signature=_STRING.sub(r"\1\2...\2", d.signature))
 
 
 # -- Python ---------------------------------------------------------------------------------

@@ -51,8 +51,12 @@ class WorkspaceIndex:
         max_files: int = MAX_FILES,
         max_file_bytes: int = MAX_FILE_BYTES,
         max_definitions: int = MAX_DEFINITIONS,
+        private: Callable[[str], bool] = lambda path: False,
     ) -> None:
         self.root = os.path.realpath(root)
+        # private_paths: their definitions would put their content into other files'
+        # prompts (and have those refused by upstreams), so they are not indexed.
+        self._private = private
         self.table = SymbolTable()
         self.lock = threading.Lock()  # guards the table
         self._extract = extract
@@ -249,6 +253,7 @@ class WorkspaceIndex:
             not stat.S_ISREG(info.st_mode)
             or info.st_size > self._max_file_bytes
             or not indexable(os.path.basename(path))
+            or self._private(path)
         ):
             self._drop(path)
             return

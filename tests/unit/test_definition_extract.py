@@ -269,3 +269,19 @@ def test_a_large_python_file_is_read_in_slices_with_the_same_result(
     assert len(list(definition_extract._python_slices(text.split("\n")))) > 10
     assert extract_definitions("python", text, "/w/big.py") == whole
     assert whole is not None and len(whole) == 90
+
+
+def test_a_constants_strings_are_left_out_of_its_signature() -> None:
+    # A settings file (gitignored, perhaps) would put its secrets into every prompt that
+    # mentions the name.
+    found = table(
+        "python",
+        'SECRET_KEY = "sk-live-123"\nTIMEOUT = 5\nURL: str = f"http://{HOST}/x"\n'
+        'PAIR = ("a", "b\\"c")\nclass Client:\n    token = b"abc"\n    retries: int = 3\n',
+    )
+    assert found["SECRET_KEY"].signature == 'SECRET_KEY = "..."'
+    assert found["TIMEOUT"].signature == "TIMEOUT = 5"
+    assert found["URL"].signature == 'URL: str = f"..."'
+    assert found["PAIR"].signature == 'PAIR = ("...", "...")'
+    assert found["Client.token"].signature == 'token = b"..."'
+    assert found["Client.retries"].signature == "retries: int = 3"

@@ -129,6 +129,38 @@ def test_past_its_bounds_the_index_never_holds_stale_definitions(repo: Path) -> 
         index.stop()
 
 
+def test_private_files_are_not_indexed(repo: Path) -> None:
+    index = WorkspaceIndex(str(repo), private=lambda path: path.endswith("geometry.py"))
+    index.start()
+    try:
+        wait_for(index.ready)
+        assert "paint" in names(index) and "scale" not in names(index)
+    finally:
+        index.stop()
+
+
+def test_the_daemon_leaves_private_paths_out_of_the_index(tmp_path: Path, repo: Path) -> None:
+    from codesaga.bootstrap import build_daemon
+
+    settings = load_settings(
+        {
+            "CODESAGA_HOME": str(tmp_path / "home"),
+            "CODESAGA_MODEL": str(write_gguf(tmp_path / "m.gguf")),
+            "CODESAGA_PRIVATE_PATHS": "geometry.py",
+        }
+    )
+    daemon = build_daemon(settings, lambda resolved: FakeEngine())
+    try:
+        definitions = daemon.assistant.completer.definitions
+        assert definitions is not None
+        index = definitions.index(str(repo))
+        assert index is not None
+        wait_for(index.ready)
+        assert "paint" in names(index) and "scale" not in names(index)
+    finally:
+        daemon.close()
+
+
 def test_only_source_files_and_folders_are_queued_once_and_pipes_never_opened(
     repo: Path,
 ) -> None:
