@@ -38,7 +38,7 @@ class ContextWatcher:
         """Real path on disk -> the path as the context names it."""
         files = {}
         for name in self.completer.watched_paths():
-            if os.path.isabs(name):
+            if os.path.isabs(name) and "\0" not in name:  # a NUL: no file (realpath raises)
                 files[os.path.realpath(name)] = name
         return files
 
@@ -103,6 +103,7 @@ class ContextWatcher:
                         stop.set()  # the indexes listed more folders: watch them too
             except Exception as exc:  # a folder vanished under the watch: start over
                 log.debug("context watch restarts: %s", exc)
+                watched = set()  # and look again at every folder: changes may have been missed
                 await asyncio.sleep(0.5)
             finally:
                 relay.cancel()

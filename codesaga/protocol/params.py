@@ -413,9 +413,19 @@ def decode(kind: type[P], params: dict[str, Any]) -> P:
     """``params`` as a ``kind``; ``INVALID_PARAMS`` naming the field when they are not one.
     A null is the same as a missing key, as JSON clients write an unset option."""
     try:
-        return msgspec.convert({k: v for k, v in params.items() if v is not None}, kind)
+        decoded = msgspec.convert({k: v for k, v in params.items() if v is not None}, kind)
     except msgspec.ValidationError as exc:
         raise RpcError(INVALID_PARAMS, _message(str(exc))) from None
+    for name in PATH_FIELDS:
+        value = getattr(decoded, name, None)
+        if isinstance(value, str) and "\0" in value:
+            # No file's path has one, and the OS functions raise on it (an internal error, or
+            # a background watcher ended for good, as it was).
+            raise RpcError(INVALID_PARAMS, f"{name} must not contain a NUL character")
+    return decoded
+
+
+PATH_FIELDS = ("path", "workspace", "label")
 
 
 def _message(text: str) -> str:
