@@ -24,6 +24,7 @@ from codesaga.domain.upstreams import (
     UpstreamKind,
     UpstreamSpec,
     check_url,
+    header_key,
     parse_roles,
     parse_upstream,
     without_credentials,
@@ -333,7 +334,7 @@ class Settings:
             model=self.upstream_model,
             roles=parse_roles(self.upstream_roles, source),
             kind=kind,
-            key=self.upstream_key or None,
+            key=header_key(self.upstream_key or None, "upstream_key"),
         )
         return (*self.upstreams, single)
 

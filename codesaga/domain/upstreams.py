@@ -54,6 +54,22 @@ class UpstreamSpec:
         return without_credentials(self.url)
 
 
+def header_key(key: str | None, where: str) -> str | None:
+    """An API key as a bearer header carries it: without the spaces and line ends around it
+    (a key file saved with a newline, or on Windows); one with another character a header
+    cannot hold is refused, naming ``where`` and never the key (the HTTP library's error
+    quoted it, escaped, past the scrubbing of logs and errors)."""
+    if key is None:
+        return None
+    key = key.strip()
+    if not all(" " < c <= "~" for c in key):
+        raise UsageError(
+            f"{where}: its API key has a character an HTTP header cannot carry (a space, a "
+            "line break, a control or non-ASCII character); check the key"
+        )
+    return key or None
+
+
 def without_credentials(url: str) -> str:
     """``url`` without any user:password part (and query), fit to print."""
     parts = urlsplit(url)
@@ -107,7 +123,7 @@ def parse_upstream(
         roles=parse_roles(_strings(roles), source) if roles is not None else REMOTE_ROLES_DEFAULT,
         role_models={role: str(models[role.value]) for role in Role if role.value in models},
         kind=kind,
-        key=str(key) if key else None,
+        key=header_key(str(key) if key else None, f"{source}: upstream {name}"),
         n_ctx=n_ctx,
         fim=str(entry["fim"]) if "fim" in entry else None,
     )

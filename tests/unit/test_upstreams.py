@@ -384,3 +384,24 @@ def test_hedging_keeps_the_first_answer(models_dir: Path) -> None:  # noqa: F811
         assert len(slow.posts) == 1 and len(fast.posts) == 1  # both were asked
     assert result.text == "fast answer" and "".join(seen) == "fast answer"
     assert any("hedged with slow; fast answered first" in w for w in result.warnings)
+
+
+def test_a_key_with_a_line_end_is_trimmed_and_one_a_header_cannot_carry_is_refused(
+    tmp_path: Path,
+) -> None:
+    # A key with "\r" (a key file saved on Windows) made the HTTP library's error quote it,
+    # escaped, into logs, `upstreams list` and the journal, past the scrubbing of the key.
+    def upstreams(key: str, **more: str) -> tuple[UpstreamSpec, ...]:
+        env = {"CODESAGA_HOME": str(tmp_path), "CODESAGA_UPSTREAM_URL": "http://gpu:8080/v1"}
+        return load_settings({**env, "CODESAGA_UPSTREAM_KEY": key, **more}).all_upstreams()
+
+    assert upstreams("sk-abc\r\n")[0].key == "sk-abc"
+    for bad in ("sk-a\rbc", "sk ab", "sk-ä"):
+        with pytest.raises(UsageError, match="upstream_key: its API key has a character") as e:
+            upstreams(bad)
+        assert bad not in str(e.value)
+    (tmp_path / "config").mkdir()
+    config = tmp_path / "config" / "config.toml"
+    config.write_text('[[upstreams]]\nname = "gpu"\nurl = "http://gpu:8080/v1"\nkey_env = "K"\n')
+    with pytest.raises(UsageError, match="upstream gpu: its API key"):
+        load_settings({"CODESAGA_HOME": str(tmp_path), "K": "a\x00b"}).all_upstreams()
