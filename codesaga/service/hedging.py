@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
-from codesaga.domain.errors import UpstreamError
 from codesaga.engine.port import CancelToken
 from codesaga.service.runner import OnDelta, Outcome
 
@@ -55,7 +54,7 @@ def hedge(
 ) -> Outcome | None:
     """The winner's answer, or None when both failed before producing any text."""
     race = _Race([u.name for u in pair])
-    results: queue.Queue[tuple[U, Outcome | UpstreamError | None, list[str]]] = queue.Queue()
+    results: queue.Queue[tuple[U, Outcome | BaseException | None, list[str]]] = queue.Queue()
 
     def run(upstream: U) -> None:
         own: list[str] = []
@@ -64,10 +63,12 @@ def hedge(
             if race.claim(upstream.name) and on_delta is not None:
                 on_delta(text)
 
-        outcome: Outcome | UpstreamError | None
+        outcome: Outcome | BaseException | None
         try:
             outcome = attempt(upstream, forward, race.tokens[upstream.name], own)
-        except UpstreamError as exc:  # failed after its first text
+        except BaseException as exc:  # an UpstreamError: failed after its first text
+            # Any other error is reported too: a thread that put nothing left the request
+            # waiting for it forever.
             outcome = exc
         results.put((upstream, outcome, own))
 
@@ -79,7 +80,7 @@ def hedge(
 def _first_answer(
     pair: Sequence[U],
     race: _Race,
-    results: queue.Queue[tuple[U, Outcome | UpstreamError | None, list[str]]],
+    results: queue.Queue[tuple[U, Outcome | BaseException | None, list[str]]],
     cancel: CancelToken,
     notes: list[str],
 ) -> Outcome | None:
@@ -92,9 +93,9 @@ def _first_answer(
                 if cancel.cancelled:
                     race.cancel_all()
         notes.extend(own)
-        if isinstance(outcome, UpstreamError):
+        if isinstance(outcome, BaseException):
             if race.claim(upstream.name):
-                raise outcome  # the client has seen part of this answer
+                raise outcome  # the client has seen part of this answer, or no other's
             continue
         if outcome is None:
             continue

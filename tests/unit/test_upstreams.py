@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -405,3 +406,35 @@ def test_a_key_with_a_line_end_is_trimmed_and_one_a_header_cannot_carry_is_refus
     config.write_text('[[upstreams]]\nname = "gpu"\nurl = "http://gpu:8080/v1"\nkey_env = "K"\n')
     with pytest.raises(UsageError, match="upstream gpu: its API key"):
         load_settings({"CODESAGA_HOME": str(tmp_path), "K": "a\x00b"}).all_upstreams()
+
+
+def test_a_hedged_attempt_that_fails_otherwise_than_upstream_ends_the_request() -> None:
+    # An error other than UpstreamError (the client's on_delta raising, say) ended its
+    # thread without a word, and the request waited for it forever.
+    from dataclasses import dataclass
+
+    from codesaga.service.hedging import hedge
+
+    @dataclass
+    class Server:
+        name: str
+
+    def attempt(server: Server, forward: Any, token: CancelToken, notes: list[str]) -> None:
+        if server.name == "a":
+            forward("partial")
+            raise RuntimeError("the client's side broke")
+        while not token.cancelled:  # b: cancelled once a claims the race
+            time.sleep(0.01)
+
+    outcome: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            hedge([Server("a"), Server("b")], attempt, lambda text: None, CancelToken(), [])
+        except BaseException as exc:  # what the request ends with
+            outcome.append(exc)
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and isinstance(outcome[0], RuntimeError)
