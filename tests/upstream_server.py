@@ -15,9 +15,11 @@ from typing import Any
 # "ok", except that a connection's second request is never answered: the connection closes
 # as it arrives (a server's keep-alive timeout that ran out just then); or every request.
 DROPS_SECOND, DROPS_ALL = "drops-second", "drops-all"
+# llama-server's failure mid-stream: an `error:` field (not data), then [DONE].
+LLAMA_ERROR = "llama-error"
 MODES = (
     "ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok",
-    DROPS_SECOND, DROPS_ALL,
+    DROPS_SECOND, DROPS_ALL, LLAMA_ERROR,
 )  # fmt: skip
 
 
@@ -131,9 +133,9 @@ class ScriptedUpstream:
             h.send_header("Connection", "close")
         h.end_headers()
 
-        def event(payload: Any) -> None:
+        def event(payload: Any, field: str = "data") -> None:
             raw = payload if isinstance(payload, str) else json.dumps(payload)
-            data = f"data: {raw}\n\n".encode()
+            data = f"{field}: {raw}\n\n".encode()
             h.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if self.keep_alive else data)
             h.wfile.flush()
 
@@ -141,8 +143,13 @@ class ScriptedUpstream:
         if self.keep_alive:
             h.wfile.write(b"0\r\n\r\n")  # the end of the body; the connection stays open
 
-    def _stream(self, h: Any, event: Callable[[Any], None]) -> None:
+    def _stream(self, h: Any, event: Callable[..., None]) -> None:
         mode = self.mode
+        if mode == LLAMA_ERROR:
+            message = "the request exceeds the available context size, try increasing it"
+            event({"code": 400, "message": message, "type": "exceed_context_size_error"}, "error")
+            event("[DONE]")
+            return
         if mode == "malformed":
             event("{this is not json")
             return

@@ -18,11 +18,21 @@ DRAIN_SECONDS = 0.25  # for the end of a body after its [DONE]: it follows at on
 
 
 async def sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The data of each server-sent event (fields other than data are ignored)."""
+    """The data of each server-sent event (fields other than data are ignored), and an
+    ``error:`` field's as ``{"error": ...}`` data: llama-server reports a failure mid-stream
+    so (``error: {"code": 400, "message": ...}``, then ``[DONE]``), which read as the end
+    of a whole answer."""
     data: list[str] = []
     size = 0
     async for line in lines:
-        if not line:
+        if line.startswith("error:"):
+            value = line[6:].strip()
+            try:
+                error = json.loads(value)
+            except ValueError:
+                error = value
+            yield json.dumps({"error": error or "an error with no message"})
+        elif not line:
             if data:
                 yield "\n".join(data)
             data, size = [], 0

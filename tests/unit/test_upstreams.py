@@ -93,6 +93,8 @@ def test_llama_server_completion_uses_infill() -> None:
         ("500", "answered HTTP 500: .*upstream exploded"),
         ("malformed", "malformed event"),
         ("stall-first", "sent nothing for 0.6 s while we waited for the first token"),
+        # llama-server's `error:` field: it read as a whole (empty) answer, no failover
+        ("llama-error", "failed: the request exceeds the available context size"),
     ],
 )
 def test_failures_before_any_text_are_clear_and_may_fail_over(mode: str, message: str) -> None:
