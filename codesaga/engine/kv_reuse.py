@@ -84,25 +84,44 @@ def reusable(held: list[int], tokens: list[int], upto: int) -> int:
     return n + sum(run.length for run in runs)
 
 
-def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> int:
+@dataclass(frozen=True)
+class Reused:
+    """What ``reuse`` kept: the cache holds ``held`` prompt tokens; from ``shifted`` on (None:
+    nowhere) their keys wait for the shift llama.cpp applies at the next decode."""
+
+    held: int
+    shifted: int | None = None
+
+
+def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> Reused:
     """Keep what the cache of ``llm`` (a ``llama_cpp.Llama``; ``lib`` is the ``llama_cpp``
     module) holds of ``tokens[:upto]``: the common prefix, then every run ``find_runs``
-    finds, shifted to its new position; the rest of the cache is dropped. Returns how many
-    prompt tokens the cache then holds."""
+    finds, shifted to its new position; the rest of the cache is dropped. A cache that
+    cannot drop part of itself (a recurrent model's) is emptied: the prompt is read in full."""
     held = held_tokens(llm)
     n, runs = kept(held, tokens, upto)
     memory = lib.llama_get_memory(llm._ctx.ctx)
     if n >= upto or not lib.llama_memory_can_shift(memory):
-        llm.n_tokens = n
-        return n
-    head = n
+        return _kept_until(lib, llm, memory, n)
+    head, shifted = n, None
     for run in runs:
         start, end = run.cached_at, run.cached_at + run.length
         if start > run.prompt_at:
-            lib.llama_memory_seq_rm(memory, 0, run.prompt_at, start)
+            if not lib.llama_memory_seq_rm(memory, 0, run.prompt_at, start):
+                return _kept_until(lib, llm, memory, 0)
             lib.llama_memory_seq_add(memory, 0, start, end, run.prompt_at - start)
+            shifted = run.prompt_at if shifted is None else shifted
         llm.input_ids[run.prompt_at : run.prompt_at + run.length] = held[start:end]
         head = run.prompt_at + run.length
-    lib.llama_memory_seq_rm(memory, 0, head, -1)
-    llm.n_tokens = head
-    return head
+    reused = _kept_until(lib, llm, memory, head)
+    return Reused(reused.held, shifted if reused.held else None)
+
+
+def _kept_until(lib: Any, llm: Any, memory: Any, n: int) -> Reused:
+    """The cache holding its first ``n`` tokens and no more (all of it emptied when it
+    cannot drop a part: llama.cpp says so for a recurrent model's state)."""
+    if not lib.llama_memory_seq_rm(memory, 0, n, -1):
+        lib.llama_memory_seq_rm(memory, 0, -1, -1)
+        n = 0
+    llm.n_tokens = n
+    return Reused(n)

@@ -55,11 +55,16 @@ class StateCache:
         return len(self._states)
 
 
-def capture(lib: Any, llm: Any, held: list[int]) -> SavedState | None:
+def capture(lib: Any, llm: Any, held: list[int], budget: int) -> SavedState | None:
     """A copy of the KV cache of ``llm`` (a ``llama_cpp.Llama``; ``lib`` is the
-    ``llama_cpp`` module), which holds the tokens ``held``; None if llama.cpp wrote none."""
+    ``llama_cpp`` module) as holding the tokens ``held`` (its first ones, if it holds more:
+    the rest are dropped when it is restored); None if llama.cpp wrote none, or if it is
+    larger than ``budget`` bytes (it would not be kept: it is not copied, which for a long
+    context of a large model meant a gigabyte allocated for nothing)."""
     ctx = llm._ctx.ctx
     size = lib.llama_state_seq_get_size(ctx, 0)
+    if size > budget:
+        return None
     data = (ctypes.c_uint8 * size)()
     written = int(lib.llama_state_seq_get_data(ctx, data, size, 0))
     return SavedState(held, data, written) if written else None
@@ -74,5 +79,9 @@ def restore(lib: Any, llm: Any, saved: SavedState) -> None:
         llm.n_tokens = 0
         return
     n = len(saved.tokens)
+    if not lib.llama_memory_seq_rm(memory, 0, n, -1):  # the cells past the tokens it holds
+        lib.llama_memory_seq_rm(memory, 0, -1, -1)
+        llm.n_tokens = 0
+        return
     llm.input_ids[:n] = saved.tokens
     llm.n_tokens = n

@@ -86,6 +86,10 @@ class LlamaCppEngine:
         self._watched: CancelToken | None = None
         self.states = StateCache(state_cache_mib * 2**20)
         self._owner: str | None = None  # the slot whose prompt the context holds now
+        # The first cache position whose keys wait for a shift llama.cpp applies at the next
+        # decode (None: none): a copy of the state taken now would lose it, and the keys from
+        # there would sit at the wrong positions once it is brought back.
+        self._unshifted_from: int | None = None
         self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
         # llama.cpp reports an aborted decode on stderr as an error; for us it is a normal
         # cancellation. Load errors were raised above as exceptions.
@@ -173,7 +177,8 @@ class LlamaCppEngine:
         # it needs.
         upto = len(tokens) if max_tokens <= 0 else len(tokens) - 1
         self._switch_to(request.cache_slot, tokens, upto)
-        reused = kv_reuse.reuse(self._lib, self._llm, tokens, upto)
+        kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto)
+        reused = kept.held
         started = time.perf_counter()
         # A read someone waits for (a request, or a part of its prompt read first) is not
         # cut by the next keystroke before it ends: it reads in full steps.
@@ -186,6 +191,7 @@ class LlamaCppEngine:
             # what healing its cursor needs is built now, not in that completion's time.
             self._healing_vocabulary()
         if not read or max_tokens <= 0:
+            self._track_shifts(kept)
             yield Finished.without_output(
                 "length" if read else "cancelled",
                 prompt_tokens=len(tokens),
@@ -201,10 +207,13 @@ class LlamaCppEngine:
         scores: list[float] | None = [] if request.logprobs else None
         generator = self._generate(request, tokens, lookup, scores, healed)
         logprobs: list[TokenLogprob] = []
-        reason, produced, first_token_at = yield from self._decode(
-            generator, decoder, scanner, max_tokens, cancel, (scores, logprobs),
-            healed.decode("utf-8"),
-        )  # fmt: skip
+        try:
+            reason, produced, first_token_at = yield from self._decode(
+                generator, decoder, scanner, max_tokens, cancel, (scores, logprobs),
+                healed.decode("utf-8"),
+            )  # fmt: skip
+        finally:
+            self._track_shifts(kept)
         if reason != "cancelled":
             rest = scanner.flush() + decoder.decode(b"", final=True)
             if rest:
@@ -379,29 +388,43 @@ class LlamaCppEngine:
 
     # -- what the KV cache holds --------------------------------------------------------
 
+    def _track_shifts(self, kept: kv_reuse.Reused) -> None:
+        """After a request that kept ``kept`` of the cache: a decode applies every shift
+        waiting; without one, those ``kept`` made wait too."""
+        if self._llm.n_tokens > kept.held:
+            self._unshifted_from = None
+        elif kept.shifted is not None:
+            waiting = self._unshifted_from
+            self._unshifted_from = kept.shifted if waiting is None else min(waiting, kept.shifted)
+
     def _switch_to(self, slot: str | None, tokens: list[int], upto: int) -> None:
         """Make ``slot`` the context's owner: save the owner's state if another slot takes
         over, and bring ``slot``'s saved state back if more of ``tokens`` can be kept from it
         than from what the context holds now."""
         if slot == self._owner:
             return
+        # Taken before the owner's state is saved: saving it may push this one out of the
+        # cache (two states that each fit but not together were never brought back).
+        saved = self.states.get(slot) if slot is not None else None
         if self._owner is not None and self._llm.n_tokens > 0:
             self._save(self._owner)
         self._owner = slot
-        saved = self.states.get(slot) if slot is not None else None
         if saved is None:
             return
         now = kv_reuse.reusable(held_tokens(self._llm), tokens, upto)
         if kv_reuse.reusable(saved.tokens, tokens, upto) <= now:
             return
         kv_states.restore(self._lib, self._llm, saved)
+        self._unshifted_from = None
 
     def _save(self, slot: str) -> None:
         held = held_tokens(self._llm)
+        if self._unshifted_from is not None:
+            held = held[: self._unshifted_from]  # what follows would come back unshifted
         saved = self.states.get(slot)
         if saved is not None and saved.tokens == held:
             return  # nothing new since it was saved
-        state = kv_states.capture(self._lib, self._llm, held)
+        state = kv_states.capture(self._lib, self._llm, held, self.states.budget)
         if state is not None:
             self.states.put(slot, state)
 
@@ -416,6 +439,7 @@ class LlamaCppEngine:
         slightly on how a prompt was split into batches, so exact comparisons start here."""
         self._llm.reset()  # type: ignore[no-untyped-call]
         self._owner = None
+        self._unshifted_from = None
 
     def close(self) -> None:
         self._llm.close()

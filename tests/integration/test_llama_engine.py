@@ -228,6 +228,42 @@ def test_a_saved_state_over_the_budget_is_dropped_oldest_first(small_model: Path
         small.close()
 
 
+def test_two_states_that_fit_only_one_at_a_time_still_come_back_in_turn(
+    small_model: Path,
+) -> None:
+    # Saving the outgoing slot pushed the incoming one's state out just before it was to
+    # be brought back: every switch read the whole prompt again.
+    small = LlamaCppEngine(small_model, n_ctx=1024, n_threads=1, state_cache_mib=1)
+    try:
+        a, b = SOURCE[:200], SOURCE[300:500]
+        collect(small, fim(a, slot="a"))
+        collect(small, fim(b, slot="b"))
+        back = collect(small, fim(a + "x", slot="a"))
+        assert back.prompt_tokens_evaluated < 8, back
+        again = collect(small, fim(b + "y", slot="b"))
+        assert again.prompt_tokens_evaluated < 8, again
+    finally:
+        small.close()
+
+
+def test_a_state_saved_while_a_shift_waits_keeps_only_what_was_not_shifted(
+    engine: LlamaCppEngine,
+) -> None:
+    # llama.cpp shifts moved keys at the next decode; a copy taken before it kept them at
+    # their new positions unrotated, and the slot's later prompts reused them so.
+    engine.forget()
+    collect(engine, fim(SOURCE[:4000], slot="w"))
+    start = sum(len(line) + 1 for line in SOURCE.split("\n")[:30])
+    moved = fim(SOURCE[start:4000], max_tokens=0, slot="w")  # a read ahead: nothing decoded
+    ahead = collect(engine, moved)
+    assert ahead.prompt_tokens_evaluated == 0  # all of it shifted into place
+    collect(engine, fim(SOURCE[6000:6500], slot="other"))  # "w" is saved
+    saved = engine.states.get("w")
+    assert saved is not None and len(saved.tokens) < 8  # not the shifted cells
+    back = collect(engine, fim(SOURCE[start:4000] + "x", slot="w"))
+    assert back.prompt_tokens_evaluated > back.prompt_tokens * 0.9  # read again, rightly
+
+
 def test_a_cancelled_prefill_stops_within_a_token_and_keeps_what_it_read(
     engine: LlamaCppEngine,
 ) -> None:
