@@ -91,13 +91,14 @@ class ModelWorker:
             job = self._queue.get()
             if job.work is None:
                 return
-            with self._lock:
+            with self._lock:  # one step: a submit or stop in between would miss the job
                 self._pending -= 1
+                self.running = job
             if job.cancel.cancelled:
+                self.running = None
                 job.future.set_exception(CancelledError("cancelled before it started"))
                 continue
             job.started_at = time.monotonic()
-            self.running = job
             try:
                 engine = self._pool.for_resolved(self.resolved)
                 job.future.set_result(job.work(engine))
@@ -123,8 +124,12 @@ class ModelWorker:
                 job.future.set_exception(CancelledError("the daemon is shutting down"))
         self._queue.put(_Job(_SHUTDOWN, -1))
 
-    def join(self, timeout: float) -> None:
+    def join(self, timeout: float | None) -> None:
         self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
 
 class Scheduler:
@@ -134,6 +139,9 @@ class Scheduler:
         self.pool = pool
         self.max_queue = max_queue
         self._workers: dict[Path, ModelWorker] = {}
+        # Models being unloaded, set when they are gone: a request for one waits for that,
+        # or a new worker would take the engine about to be closed under it.
+        self._unloading: dict[Path, threading.Event] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -148,14 +156,19 @@ class Scheduler:
     ) -> tuple[T, ModelWorker, _Job]:
         resolved = self.pool.resolver.resolve(role, model)
         cancel = cancel or CancelToken()
-        with self._lock:  # submitted before another caller can drop the worker (below)
-            if self._closed:  # a new worker would use a model that close() is freeing
-                raise CancelledError("the daemon is shutting down")
-            worker = self._workers.get(resolved.path)
-            if worker is None:
-                worker = ModelWorker(self.pool, resolved, self.max_queue)
-                self._workers[resolved.path] = worker
-            future, job = worker.submit(priority, work, cancel)
+        while True:
+            with self._lock:  # submitted before another caller can drop the worker (below)
+                if self._closed:  # a new worker would use a model that close() is freeing
+                    raise CancelledError("the daemon is shutting down")
+                unloading = self._unloading.get(resolved.path)
+                if unloading is None:
+                    worker = self._workers.get(resolved.path)
+                    if worker is None:
+                        worker = ModelWorker(self.pool, resolved, self.max_queue)
+                        self._workers[resolved.path] = worker
+                    future, job = worker.submit(priority, work, cancel)
+                    break
+            unloading.wait()  # then load it again
         try:
             return future.result(), worker, job
         except BaseException:
@@ -234,14 +247,31 @@ class Scheduler:
     def busy(self) -> bool:
         return any(s["busy"] or s["queued"] for s in self.status())
 
-    def unload(self, path: Path) -> None:
-        """Stop a model's worker (after its current request) and free the model."""
+    def unload(self, path: Path, timeout: float = 10.0) -> None:
+        """Stop a model's worker (after its current request) and free the model once the
+        worker has ended; waits ``timeout`` seconds for that at most (a model still loading
+        cannot be cut short: it is freed when its load is done). Requests for the model
+        meanwhile wait, then load it again."""
         with self._lock:
             worker = self._workers.pop(path, None)
-        if worker is not None:
-            worker.stop()
-            worker.join(10)
-        self.pool.unload(path)
+            gone = self._unloading.get(path)
+            if gone is None:
+                gone = self._unloading[path] = threading.Event()
+                threading.Thread(
+                    target=self._unload, args=(path, worker, gone), name="unload", daemon=True
+                ).start()
+        gone.wait(timeout)
+
+    def _unload(self, path: Path, worker: ModelWorker | None, gone: threading.Event) -> None:
+        try:
+            if worker is not None:
+                worker.stop()
+                worker.join(None)
+            self.pool.unload(path)
+        finally:
+            with self._lock:
+                del self._unloading[path]
+            gone.set()
 
     def close(self, timeout: float = 4.0) -> None:
         with self._lock:
@@ -253,4 +283,6 @@ class Scheduler:
         deadline = time.monotonic() + timeout
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))
-        self.pool.close()
+        # An engine whose worker still runs (a load that cannot be cut short) is not closed
+        # under it; the process's end frees it.
+        self.pool.close(keep={w.resolved.path for w in workers if w.alive})

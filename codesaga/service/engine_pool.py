@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,7 +119,9 @@ class EnginePool:
         if engine is not None:
             engine.close()
 
-    def close(self) -> None:
-        for engine in self._engines.values():
-            engine.close()
+    def close(self, keep: AbstractSet[Path] = frozenset()) -> None:
+        """Close every engine but those of ``keep`` (still in use), and forget them all."""
+        for path, engine in self._engines.items():
+            if path not in keep:
+                engine.close()
         self._engines.clear()

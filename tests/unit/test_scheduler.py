@@ -280,3 +280,50 @@ def test_a_file_that_fails_to_load_leaves_no_worker_behind(tmp_path: Path) -> No
         assert [s["model"] for s in sched.status()] == ["m.gguf"]
     finally:
         sched.close()
+
+
+def test_a_model_unloaded_while_asked_for_is_never_closed_under_a_request(
+    tmp_path: Path,
+) -> None:
+    # A request that came while unload waited for the worker got a new worker and the old
+    # engine, which unload then closed under it (with llama.cpp, a crash).
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    engines: list[ClosingEngine] = []
+
+    class ClosingEngine(ExclusiveEngine):
+        closed = False
+        misused: list[str] = []  # noqa: RUF012  # what went wrong, seen from any thread
+
+        def stream(self, request, cancel=None):  # type: ignore[no-untyped-def]
+            if self.closed:
+                self.misused.append("a closed engine was used")
+            time.sleep(0.3)  # a step a cancel cannot cut short (a long prompt batch)
+            yield from super().stream(request, cancel)
+
+        def close(self) -> None:
+            if self.active:
+                self.misused.append("closed while a request used it")
+            self.closed = True
+
+    def factory(resolved: ResolvedModel) -> FakeEngine:
+        engines.append(ClosingEngine())
+        engines[-1].enqueue("word " * 100)  # a second at 10 ms a token
+        return engines[-1]
+
+    pool = EnginePool(ModelResolver(settings, ModelStore(tmp_path / "models")), factory)
+    sched = Scheduler(pool)
+    try:
+        first, _ = in_thread(sched.run, Role.COMPLETION, ask("x"))
+        wait_busy(sched)
+        unloading, _ = in_thread(sched.unload, model)
+        time.sleep(0.05)  # unload waits for the running request's step to end
+        second, later = in_thread(sched.run, Role.COMPLETION, ask("y"))
+        for thread in (first, unloading, second):
+            thread.join(10)
+        assert "error" not in later, later
+        assert ClosingEngine.misused == []
+        assert engines[0].closed and len(engines) == 2  # the second ran on a fresh load
+        assert engines[1].max_active == 1 and not engines[1].closed
+    finally:
+        sched.close()
