@@ -57,7 +57,15 @@ def _without_strings(d: Definition) -> Definition:
     prompt that mentions the name, to whatever server answers it."""
     if d.kind != FIELD:
         return d
-    return replace(d, signature=_STRING.sub(r"\1\2...\2", d.signature))
+    assigned = _ASSIGN.search(d.signature)
+    if assigned is None:  # an annotation only (`md: "Markdown"`): a type, kept
+        return d
+    at = assigned.end()
+    value = _STRING.sub(r"\1\2...\2", d.signature[at:])
+    return replace(d, signature=d.signature[:at] + value)
+
+
+_ASSIGN = re.compile(r"(?<![=!<>:])=(?!=)")  # `=`, not `==`, `!=`, `<=`, `>=` or `:=`
 
 
 # -- Python ---------------------------------------------------------------------------------

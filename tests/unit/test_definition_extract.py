@@ -277,7 +277,8 @@ def test_a_constants_strings_are_left_out_of_its_signature() -> None:
     found = table(
         "python",
         'SECRET_KEY = "sk-live-123"\nTIMEOUT = 5\nURL: str = f"http://{HOST}/x"\n'
-        'PAIR = ("a", "b\\"c")\nclass Client:\n    token = b"abc"\n    retries: int = 3\n',
+        'PAIR = ("a", "b\\"c")\nclass Client:\n    token = b"abc"\n    retries: int = 3\n'
+        '    md: "Markdown"\n    pen: "Pen" = make("blue")\n',
     )
     assert found["SECRET_KEY"].signature == 'SECRET_KEY = "..."'
     assert found["TIMEOUT"].signature == "TIMEOUT = 5"
@@ -285,3 +286,5 @@ def test_a_constants_strings_are_left_out_of_its_signature() -> None:
     assert found["PAIR"].signature == 'PAIR = ("...", "...")'
     assert found["Client.token"].signature == 'token = b"..."'
     assert found["Client.retries"].signature == "retries: int = 3"
+    assert found["Client.md"].signature == 'md: "Markdown"'  # a type, not a value
+    assert found["Client.pen"].signature == 'pen: "Pen" = make("...")'
