@@ -81,7 +81,12 @@ class SagaLog:
         except FileNotFoundError:
             return []
         out = []
-        for line in raw.splitlines():
+        # Records end at "\n" only: str.splitlines also breaks at U+2028, U+0085 and the
+        # like, which a record's text may hold (an error message, a test's code), and took
+        # the rest of the log for a torn line, so a failed rewrite was never put back.
+        for line in raw.split("\n"):
+            if not line:
+                continue
             try:
                 out.append(json.loads(line))
             except json.JSONDecodeError:
