@@ -151,7 +151,7 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
             "Your answer has no code.",
             "the model answered without any code; nothing was changed",
         )
-    new_text = ctx.before + match_layout(code, ctx.selected) + ctx.after
+    new_text = ctx.before + match_layout(_selection_of(ctx, code), ctx.selected) + ctx.after
     syntax = check_syntax(ctx.language.id, new_text)
     if not syntax.ok:
         try:
@@ -171,6 +171,20 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
     if _is_fix(kind) and new_text == ctx.content:
         return Verdict(new_text, "That is the code unchanged: it still fails. Fix the cause.")
     return Verdict(new_text)
+
+
+def _selection_of(ctx: CodeContext, code: str) -> str:
+    """What of an answer replaces the selection of ``ctx``: the answer, or, when it is the
+    whole file (the text around the selection as it was, the model having echoed it), its
+    part in the selection's place; spliced in whole, the file had its imports and other
+    functions twice, and parsed and kept its names, so every check passed."""
+    if not (ctx.before.strip() or ctx.after.strip()):
+        return code
+    for whole in (code, code + "\n"):
+        part = ctx.selection_in(whole)
+        if part is not None:
+            return part
+    return code
 
 
 def _is_fix(kind: RequestType) -> bool:

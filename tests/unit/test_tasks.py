@@ -123,6 +123,21 @@ def test_refactor_lines_replaces_only_the_selection(
     assert "lines 2-3" in engine.history[0].messages[-1].content
 
 
+def test_refactor_lines_answered_with_the_whole_file_takes_its_part(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    # The model echoed the whole file: spliced into lines 2-3 it put the file's other lines
+    # there twice, and the result parsed and kept its names, so it was written.
+    whole = ORIGINAL.replace("    result = a + b\n    return result\n", "    return a + b\n")
+    engine.enqueue(f"```python\n{whole}```")
+    assistant.refactor(source, lines="2:3", apply=True)
+    assert source.read_text() == whole
+    engine.enqueue(f"```python\n{whole.rstrip()}\n```")  # without its last line's end
+    source.write_text(ORIGINAL)
+    assistant.refactor(source, lines="2:3", apply=True)
+    assert source.read_text() == whole
+
+
 def test_refactor_of_an_editor_buffer_reads_and_writes_no_file(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
