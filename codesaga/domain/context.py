@@ -8,6 +8,7 @@ from typing import Any
 
 from codesaga.domain.errors import InputError
 from codesaga.domain.languages import Language, detect_language, language_by_name
+from codesaga.domain.source import source_lines
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class CodeContext:
     def for_lines(
         cls, path: str | None, content: str, selection: Selection, language: str | None = None
     ) -> CodeContext:
-        lines = content.splitlines(keepends=True)
+        lines = source_lines(content)
         before = "".join(lines[: selection.start - 1])
         selected = "".join(lines[selection.start - 1 : selection.end])
         after = "".join(lines[selection.end :])

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from codesaga.domain.line_diff import common_ends, opcodes
+from codesaga.domain.source import source_lines
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,8 @@ def diff_edits(before: str, after: str) -> list[TextEdit]:
     differ (so a renamed word is an edit of that word, not of its line).
     Spans are in ``before``, in order; ``apply_edits(before, diff_edits(before, after))``
     is ``after``."""
-    old_lines = before.splitlines(keepends=True)
-    new_lines = after.splitlines(keepends=True)
+    old_lines = source_lines(before)
+    new_lines = source_lines(after)
     old_starts = _line_starts(old_lines)
     new_starts = _line_starts(new_lines)
     edits: list[TextEdit] = []

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from codesaga.domain.errors import InputError
+from codesaga.domain.source import source_lines
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -61,7 +62,7 @@ def file_hunks(patch: str, path: str) -> list[Hunk] | None:
     hunks: list[Hunk] | None = None  # the current file's, when it is the one wanted
     old_left = new_left = 0  # lines of the current hunk still to come, by side
     sides: tuple[list[str], ...] = ()  # where the last hunk line went
-    for line in patch.splitlines(keepends=True):
+    for line in source_lines(patch):
         if line.startswith("\\"):  # "\ No newline at end of file": the line before has none
             for side in sides:
                 side[-1] = side[-1].removesuffix("\n")
@@ -92,7 +93,7 @@ def file_hunks(patch: str, path: str) -> list[Hunk] | None:
 def before_patch(content: str, hunks: list[Hunk], name: str) -> str:
     """``content`` (a file the hunks were applied to) as it was before them. InputError
     when a hunk's new lines are not in ``content``."""
-    lines = content.splitlines(keepends=True)
+    lines = source_lines(content)
     out: list[str] = []
     done = 0  # lines of ``content`` handled
     for hunk in hunks:

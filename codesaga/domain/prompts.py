@@ -8,6 +8,7 @@ from typing import Literal
 
 from codesaga.domain.context import CodeContext
 from codesaga.domain.diff import unified_diff
+from codesaga.domain.source import source_lines
 
 DEFAULT_REFACTOR_INSTRUCTION = (
     "Improve readability and structure: clearer local names, smaller functions, no "
@@ -53,8 +54,8 @@ def _system(ctx: CodeContext) -> Message:
 def _surroundings(ctx: CodeContext) -> str:
     if ctx.is_whole_file:
         return ""
-    before = "".join(ctx.before.splitlines(keepends=True)[-SURROUNDING_LINES:])
-    after = "".join(ctx.after.splitlines(keepends=True)[:SURROUNDING_LINES])
+    before = "".join(source_lines(ctx.before)[-SURROUNDING_LINES:])
+    after = "".join(source_lines(ctx.after)[:SURROUNDING_LINES])
     tag = ctx.language.id
     parts = ["For reference only (do not repeat it), the code around the part to change:\n"]
     if before:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from codesaga.domain.errors import InputError
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
@@ -44,3 +46,14 @@ def keep_bom(original: str | bytes, new_text: str) -> str:
     else:
         had = original.startswith(BOM)
     return BOM + new_text.removeprefix(BOM) if had else new_text
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their ends, as editors and Python's parser count them
+    ("\n", "\r\n" or a lone "\r"). ``str.splitlines`` also breaks at form feeds, U+2028
+    and other separators, so ``--lines`` and a fix's focus fell on the wrong lines of a
+    file holding one (a `^L` page break)."""
+    return _LINE.findall(text)

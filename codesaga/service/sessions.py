@@ -16,6 +16,7 @@ from codesaga.domain.context import Selection
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import InputError
 from codesaga.domain.prompts import Message
+from codesaga.domain.source import source_lines
 from codesaga.engine.port import GenerationRequest
 from codesaga.fs import read_source
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, OnDelta, RunOptions
@@ -184,8 +185,9 @@ class Chats:
     def attach(self, ref: str, path: Path, lines: str | None, max_bytes: int) -> Session:
         content, _ = read_source(path, max_bytes)
         if lines:
-            sel = Selection.parse(lines, len(content.splitlines()))
-            content = "".join(content.splitlines(keepends=True)[sel.start - 1 : sel.end])
+            all_lines = source_lines(content)
+            sel = Selection.parse(lines, len(all_lines))
+            content = "".join(all_lines[sel.start - 1 : sel.end])
 
         def add(session: Session) -> None:
             session.attachments = [

@@ -21,7 +21,7 @@ from codesaga.domain.errors import CancelledError, InputError, ModelError
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
 from codesaga.domain.requests import RequestRecord
 from codesaga.domain.retry import FailedRewrite
-from codesaga.domain.source import decode_source
+from codesaga.domain.source import decode_source, source_lines
 from codesaga.engine.port import Finished, GenerationRequest
 from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
@@ -313,7 +313,7 @@ class Assistant:
             raise InputError(f"{name} is empty; there is nothing to change")
         if lines is None:
             return CodeContext.whole_file(name, content), original
-        selection = Selection.parse(lines, len(content.splitlines()))
+        selection = Selection.parse(lines, len(source_lines(content)))
         return CodeContext.for_lines(name, content, selection), original
 
     def _tries(self, attempts: int | None, retry: FailedRewrite | None) -> Tries:

@@ -21,3 +21,12 @@ def test_invalid_utf8_names_the_line() -> None:
 def test_size_limit() -> None:
     with pytest.raises(InputError, match="over the 10-byte limit"):
         decode_source(b"x" * 11, "big.py", max_bytes=10)
+
+
+def test_source_lines_break_where_editors_do() -> None:
+    from codesaga.domain.source import source_lines
+
+    text = "a\r\nb\rc\x0cd\u2028e\x85f\nlast"
+    assert source_lines(text) == ["a\r\n", "b\r", "c\x0cd\u2028e\x85f\n", "last"]
+    assert source_lines("") == [] and source_lines("x\n") == ["x\n"]
+    assert "".join(source_lines(text)) == text

@@ -138,6 +138,18 @@ def test_refactor_lines_answered_with_the_whole_file_takes_its_part(
     assert source.read_text() == whole
 
 
+def test_refactor_lines_count_lines_as_editors_do(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    # A form feed (a `^L` page break) or U+2028 broke a line for str.splitlines: the
+    # selection fell a line early.
+    source.write_text("def a():\n    return 1\n\x0c\ndef b():  # \u2028\n    return 2\n")
+    engine.enqueue("```python\ndef b():  # \u2028\n    return 3\n```")
+    assistant.refactor(source, lines="4:5", apply=True)
+    assert source.read_text() == "def a():\n    return 1\n\x0c\ndef b():  # \u2028\n    return 3\n"
+    assert "lines 4-5" in engine.history[-1].messages[-1].content
+
+
 def test_refactor_of_an_editor_buffer_reads_and_writes_no_file(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
