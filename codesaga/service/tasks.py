@@ -27,6 +27,7 @@ from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal, journaled
 from codesaga.service.rewrite_loop import (
+    FocusedRetry,
     Tries,
     focused_retry,
     refusal_after,
@@ -34,11 +35,26 @@ from codesaga.service.rewrite_loop import (
 )
 from codesaga.service.rewrite_warnings import rewrite_warnings
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
-from codesaga.service.syntax import defined_names
+from codesaga.service.syntax import check_syntax, defined_names
 from codesaga.service.task_result import TaskResult, timings_of
 from codesaga.settings import Live, Settings, live
 
 OnDelta = Callable[[str], None]
+
+
+def _moved_on(
+    ctx: CodeContext, focused: FocusedRetry | None, retry: FailedRewrite | None
+) -> FocusedRetry | None:
+    """The focused retry after an attempt that fixed the function first asked about, when
+    the check now fails in another one: that one, asked about in the attempt (which keeps
+    the first fix) with the check's new failure. Asked again about the first function in
+    the file as it was, the model never saw the new failure, and the fix it had made was
+    thrown away. None when the failure did not move (the same function is asked afresh)."""
+    if retry is None or focused is None or not check_syntax(ctx.language.id, retry.text).ok:
+        return None
+    attempt = CodeContext.whole_file(ctx.path, retry.text, ctx.language.id)
+    now = focused_retry(attempt, retry.problem, retry.problem)
+    return now if now is not None and now.name != focused.name else None
 
 
 class Assistant:
@@ -209,7 +225,8 @@ class Assistant:
             if ctx.is_whole_file and self.settings.rewrite_retry_focus:
                 test_lines = failing_code or (retry.problem if retry is not None else "")
                 focused = focused_retry(ctx, error, test_lines)
-                tries = dataclasses.replace(tries, focused=focused)
+                moved = _moved_on(ctx, focused, retry)
+                tries = dataclasses.replace(tries, focused=moved or focused)
             return self._rewrite(
                 rec, Role.FIX, path, ctx, original, messages, apply, run, tries, keep_names=True
             )

@@ -558,3 +558,31 @@ def test_next_edit_after_a_change_of_many_lines_sends_the_latest_edits(
     patch.write_text(unified_diff(before, after, "calc.py"))
     code, result = cli("next-edit", "calc.py", "--diff", str(patch))
     assert code == 0, result
+
+
+MEDIAN_BUGGY = "def median(values):\n    return sorted(values)[0]\n"
+MEDIAN_FIXED = "def median(values):\n    return sorted(values)[len(values) // 2]\n"
+
+
+def test_a_retry_follows_the_failure_to_the_next_function_and_keeps_the_first_fix(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    # The first answer fixed `mean`; the test then failed at `median`. The retries were
+    # asked about `mean` again, with the first error, in the file as it was: the new failure
+    # was never shown and the fix was thrown away.
+    calc.write_text(BUGGY + "\n\n" + MEDIAN_BUGGY)
+    test = (
+        "import calc\n\nvalues = [2, 4, 9]\nassert calc.mean([2, 4]) == 3\n"
+        "assert calc.median(values) == 4\n"
+    )
+    (calc.parent / "test_calc.py").write_text(test)
+    verify = f"{sys.executable} test_calc.py"
+    first = subprocess.run(verify.split(), capture_output=True, text=True, cwd=calc.parent)
+    engine.enqueue(fenced(FIXED + "\n\n" + MEDIAN_BUGGY))  # mean fixed, median not yet
+    engine.enqueue(fenced(MEDIAN_FIXED))  # the function alone, as the retry asks
+    code, result = cli("fix", "calc.py", "--error", first.stderr, "--apply", "--verify", verify)
+    assert code == 0 and result["attempts"] == {str(calc): 2}
+    assert calc.read_text() == FIXED + "\n\n" + MEDIAN_FIXED
+    asked = engine.history[1].messages[-1].content
+    assert asked.startswith("The function `median` in calc.py is wrong")
+    assert FIXED in asked and "calc.median(values) == 4" in asked
