@@ -32,7 +32,7 @@ def cache_key(model: ResolvedModel, request: GenerationRequest) -> str:
 
 
 class CachedRunner:
-    """Wraps a ModelRunner; only complete (not cancelled) greedy answers are stored."""
+    """Wraps a ModelRunner; only whole (not cancelled, not cut off) greedy answers are stored."""
 
     def __init__(self, inner: ModelRunner, resolver: ModelResolver, store: KeyValueStore) -> None:
         self.inner = inner
@@ -88,7 +88,10 @@ class CachedRunner:
                 on_delta(finished.text)
             return Outcome(finished, resolved, cached=True)
         outcome = generate()
-        if outcome.finished.reason != "cancelled":
+        # Only whole answers: one cut off ("length") may have been cut by the context's size,
+        # which the key does not hold (the cache outlives restarts: raising n_ctx gave the
+        # same cut-off answer back).
+        if outcome.finished.reason not in ("cancelled", "length"):
             self.store.set(key, asdict(outcome.finished))
         return outcome
 

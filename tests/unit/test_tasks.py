@@ -360,6 +360,35 @@ def test_response_cache_answers_without_the_engine(
     store.close()
 
 
+def test_an_answer_cut_off_is_not_kept_in_the_response_cache(
+    engine: FakeEngine, models_dir: Path, tmp_path: Path
+) -> None:
+    # Cut off by the context's size, it came back from the cache after n_ctx was raised.
+    from codesaga.bootstrap import build_pool
+    from codesaga.service.cache import CachedRunner
+    from codesaga.service.journal import MemoryJournal
+    from codesaga.service.runner import DirectRunner
+    from codesaga.service.stores import DiskStore
+
+    settings = load_settings(
+        {
+            "CODESAGA_HOME": str(models_dir.parent),
+            "CODESAGA_MODELS_DIR": str(models_dir),
+            "CODESAGA_MAX_TOKENS": "4",
+        }
+    )
+    pool = build_pool(settings, lambda resolved: engine)
+    store = DiskStore(tmp_path / "cache")
+    runner = CachedRunner(DirectRunner(pool), pool.resolver, store)
+    assistant = Assistant(settings, runner, MemoryJournal())
+    for _ in range(2):
+        engine.enqueue("one two three four five six seven")
+        cut = assistant.generate("count")
+        assert cut.finished is not None and cut.finished.reason == "length" and not cut.cached
+    assert len(engine.history) == 2
+    store.close()
+
+
 def test_a_rewrite_that_drops_a_name_says_so(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
