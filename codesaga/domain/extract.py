@@ -13,12 +13,19 @@ _PROSE_START = re.compile(
     re.IGNORECASE,
 )
 _CODE_PUNCTUATION = re.compile(r"[()\[\]{}=;]")
+# A line that starts so is code, not a sentence: a statement's keyword (lowercase, where a
+# sentence starts with a capital: `for item in items:`, `while not done:`) or a comment
+# (`# Clean up the temporary files.`).
+_CODE_START = re.compile(
+    r"^(?:(?:for|while|if|elif|else|with|try|except|finally|async|match|case|def|class)\b"
+    r"|#|//|/\*|\*|--)"
+)
 
 
 def _is_prose(line: str) -> bool:
     """A sentence introducing code ("Sure! Here you go:"), not a code line ("def f():")."""
     text = line.strip()
-    if not text or line.startswith((" ", "\t")):
+    if not text or line.startswith((" ", "\t")) or _CODE_START.match(text):
         return False
     if _PROSE_START.match(text):
         return True
@@ -90,7 +97,7 @@ def _is_sentence(line: str) -> bool:
     """A closing remark ("This function does nothing.", "I cannot help with that."), not
     code: unindented words ending in a full stop, without code punctuation."""
     text = line.strip()
-    if not text or line.startswith((" ", "\t")):
+    if not text or line.startswith((" ", "\t")) or _CODE_START.match(text):
         return False
     if _is_prose(line):
         return True

@@ -40,3 +40,14 @@ def test_layout_restores_indent_newline_and_crlf() -> None:
     original = "    if x:\r\n        y()\r\n"
     assert match_layout("if x:\n    z()", original) == "    if x:\r\n        z()\r\n"
     assert match_layout("a = 1\n\n\n", "b = 2") == "a = 1"
+
+
+def test_no_fence_keeps_code_lines_that_read_like_sentences() -> None:
+    # `for item in items:` ended with a colon like "Here is the code:", and a closing
+    # comment with a full stop like a remark: both were dropped.
+    answer = (
+        "for item in items:\n    total += item\nwhile not done:\n    step()\n"
+        "# Clean up the temporary files."
+    )
+    assert extract_code(answer) == answer
+    assert extract_code("Here is the fixed loop:\n" + answer + "\n\nThis sums the items.") == answer
