@@ -104,15 +104,18 @@ def _is_sentence(line: str) -> bool:
     return text.endswith(".") and len(text.split()) >= 3 and not _CODE_PUNCTUATION.search(text)
 
 
-def match_layout(code: str, original: str) -> str:
-    """Give ``code`` the original's final newline and, for a selection, its indentation."""
+def match_layout(code: str, original: str, crlf: bool | None = None) -> str:
+    """Give ``code`` the original's final newline and, for a selection, its indentation;
+    ``crlf``: whether the file's lines end in CRLF (None: as ``original``'s do; a selection
+    of a CRLF file's last line, without its end, holds none)."""
     code = code.strip("\n")
     indent = _common_indent(original)
     if indent and not _common_indent(code):
         code = "\n".join(indent + line if line.strip() else line for line in code.split("\n"))
-    if "\r\n" in original:
+    crlf = "\r\n" in original if crlf is None else crlf
+    if crlf:
         code = code.replace("\r\n", "\n").replace("\n", "\r\n")
-    newline = "\r\n" if "\r\n" in original else "\n"
+    newline = "\r\n" if crlf else "\n"
     return code + newline if original.endswith(("\n", "\r\n")) else code
 
 

@@ -151,7 +151,8 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
             "Your answer has no code.",
             "the model answered without any code; nothing was changed",
         )
-    new_text = ctx.before + match_layout(_selection_of(ctx, code), ctx.selected) + ctx.after
+    crlf = "\r\n" in ctx.content
+    new_text = ctx.before + match_layout(_selection_of(ctx, code), ctx.selected, crlf) + ctx.after
     syntax = check_syntax(ctx.language.id, new_text)
     if not syntax.ok:
         try:

@@ -150,6 +150,17 @@ def test_refactor_lines_count_lines_as_editors_do(
     assert "lines 4-5" in engine.history[-1].messages[-1].content
 
 
+def test_refactor_of_a_crlf_files_last_line_keeps_crlf_in_its_new_lines(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    # The last line has no line end, so the selection held no CRLF: the answer's new lines
+    # went in with LF inside a CRLF file.
+    source.write_bytes(b"def f():\r\n    return 1\r\nvalue = f()")
+    engine.enqueue("```python\nvalue = f()\nprint(value)\n```")
+    assistant.refactor(source, lines="3:3", apply=True)
+    assert source.read_bytes() == b"def f():\r\n    return 1\r\nvalue = f()\r\nprint(value)"
+
+
 def test_refactor_of_an_editor_buffer_reads_and_writes_no_file(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
