@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,7 +188,9 @@ class Scheduler:
             del self._workers[path]
         worker.stop()
 
-    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+    def info(
+        self, role: Role, model: str | None = None, *, sources: Sequence[str] = ()
+    ) -> tuple[EngineInfo, ResolvedModel]:
         resolved = self.pool.resolver.resolve(role, model)
         loaded = self.pool.loaded().get(resolved.path)
         if loaded is not None:  # info is immutable: no need to queue behind the model's work

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
 from codesaga.domain.enums import Role
@@ -39,8 +39,10 @@ class CachedRunner:
         self.resolver = resolver
         self.store = store
 
-    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
-        return self.inner.info(role, model)
+    def info(
+        self, role: Role, model: str | None = None, *, sources: Sequence[str] = ()
+    ) -> tuple[EngineInfo, ResolvedModel]:
+        return self.inner.info(role, model, sources=sources)
 
     def count_tokens(self, role: Role, request: GenerationRequest, model: str | None = None) -> int:
         return self.inner.count_tokens(role, request, model)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -226,8 +226,12 @@ class Router:
 
     # -- the ModelRunner port --------------------------------------------------------------
 
-    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
-        for upstream in self.candidates(role, model):
+    def info(
+        self, role: Role, model: str | None = None, *, sources: Sequence[str] = ()
+    ) -> tuple[EngineInfo, ResolvedModel]:
+        # A request holding a private file is answered by the local model: sized for it,
+        # not for an upstream's larger context (the local model then refused it as too long).
+        for upstream in self._serving(role, model, sources):
             try:
                 engine = upstream.engine(role)
             except UpstreamError as exc:
@@ -236,8 +240,14 @@ class Router:
             return engine.info, _resolved(engine)
         return self.local.info(role, self._local_model(model))
 
+    def _serving(self, role: Role, model: str | None, sources: Sequence[str]) -> list[Upstream]:
+        """The upstreams that may answer a request holding ``sources``: none if one is private."""
+        if sources and self.settings.privacy.first_private(sources) is not None:
+            return []
+        return self.candidates(role, model)
+
     def count_tokens(self, role: Role, request: GenerationRequest, model: str | None = None) -> int:
-        for upstream in self.candidates(role, model):
+        for upstream in self._serving(role, model, request.sources):
             try:
                 return upstream.engine(role).count_tokens(request)  # an estimate
             except UpstreamError as exc:

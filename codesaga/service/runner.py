@@ -6,7 +6,7 @@ implements the same port with one worker thread per model, queueing and cancella
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
@@ -61,10 +61,13 @@ class Outcome:
 
 
 class ModelRunner(Protocol):
-    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+    def info(
+        self, role: Role, model: str | None = None, *, sources: Sequence[str] = ()
+    ) -> tuple[EngineInfo, ResolvedModel]:
         """The engine's description (context size, FIM format), loading it if needed.
 
-        ``model`` overrides the role's model for this call (a preset, file or name).
+        ``model`` overrides the role's model for this call (a preset, file or name);
+        ``sources``: the files a request for it will hold (private ones keep it local).
         """
         ...
 
@@ -98,7 +101,9 @@ class DirectRunner:
     def __init__(self, pool: EnginePool) -> None:
         self.pool = pool
 
-    def info(self, role: Role, model: str | None = None) -> tuple[EngineInfo, ResolvedModel]:
+    def info(
+        self, role: Role, model: str | None = None, *, sources: Sequence[str] = ()
+    ) -> tuple[EngineInfo, ResolvedModel]:
         engine, resolved = self.pool.for_role(role, model)
         return engine.info, resolved
 

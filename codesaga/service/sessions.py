@@ -208,11 +208,13 @@ class Chats:
         """Add ``message`` (None: answer the last user message again, for /retry) and answer."""
         session = self._ask(ref, message)
         model = run.model or session.model
-        info, _ = self.runner.info(Role.CHAT, model)
+        sources = tuple(a.path for a in session.attachments)
+        info, _ = self.runner.info(Role.CHAT, model, sources=sources)
         reserve = min(self.assistant.settings.max_tokens, info.n_ctx // 4)
 
         def count(messages: list[Message]) -> int:
-            return self.runner.count_tokens(Role.CHAT, GenerationRequest(messages=messages), model)
+            asked = GenerationRequest(messages=messages, sources=sources)
+            return self.runner.count_tokens(Role.CHAT, asked, model)
 
         fitted = fit_conversation(session, count, info.n_ctx - reserve)
         answer = _SavedAnswer(session, self.store, run.on_delta)
@@ -222,7 +224,7 @@ class Chats:
                 dataclasses.replace(run, on_delta=answer.streamed, model=model),
                 max_tokens=reserve,
                 cache_slot=session.id,
-                sources=tuple(a.path for a in session.attachments),
+                sources=sources,
             )
         except BaseException:
             answer.keep_partial()  # kept, and marked interrupted

@@ -440,3 +440,28 @@ def test_a_hedged_attempt_that_fails_otherwise_than_upstream_ends_the_request() 
     thread.start()
     thread.join(10)
     assert not thread.is_alive() and isinstance(outcome[0], RuntimeError)
+
+
+def test_a_chat_with_a_private_attachment_is_sized_for_the_local_model(
+    models_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # It was fitted to the upstream's context (32768), then sent to the local model (here
+    # 1024), which refused it as too long.
+    from codesaga.service.sessions import Chats, MemorySessionStore
+
+    secret = tmp_path / "secrets" / "keys.py"
+    secret.parent.mkdir()
+    secret.write_text("KEY = 1\n")
+    local = FakeEngine(n_ctx=1024)
+    with ScriptedUpstream("ok") as server:
+        write_config(models_dir.parent, [("gpu", server.url)], 'private_paths = "secrets/*"\n')
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        chats = Chats(assistant, assistant.runner, MemorySessionStore())
+        session = chats.open(name="s")
+        chats.attach(session.id, secret, None, 1 << 20)
+        for n in range(12):  # a long conversation: ~1,900 tokens, over the local context
+            local.enqueue("word " * 60)
+            chats.send(session.id, f"question {n} " + "about the key " * 20)
+        assert server.posts == []
+        assert local.history and all(local.count_tokens(r) <= 1024 for r in local.history)
