@@ -56,6 +56,7 @@ class RequestRecord:
     # measures), and whether the confidence gate hid it (its output is then empty).
     confidence: dict[str, float | int] | None = None
     gated: bool = False
+    rated: bool | None = None  # the client's feedback (accepted?), counted once
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

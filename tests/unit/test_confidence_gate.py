@@ -107,12 +107,21 @@ def test_the_gate_hides_a_low_confidence_suggestion_and_the_threshold_moves_with
     }  # fmt: skip
     assert lane(client)["threshold"] == START
 
-    # Rejections raise the threshold (fewer shown), an acceptance lowers it.
-    for _ in range(2):
-        client.call("feedback", {"request_id": shown["request_id"], "accepted": False})
+    # Rejections raise the threshold (fewer shown), an acceptance lowers it: each suggestion
+    # rated once, however often its rating is sent.
+    rated = [shown["request_id"]]
+    for n in range(2):
+        engine.enqueue(SURE, logprobs=-0.05)
+        more = complete(client, f"# {n}\n" + PREFIX)
+        assert not more["gated"]
+        rated.append(more["request_id"])
+    for request_id in rated[:2]:
+        client.call("feedback", {"request_id": request_id, "accepted": False})
     raised = lane(client)["threshold"]
     assert raised == pytest.approx(START * math.exp(2 * 0.1 * 0.3), abs=1e-4)
-    client.call("feedback", {"request_id": shown["request_id"], "accepted": True})
+    client.call("feedback", {"request_id": rated[2], "accepted": True})
+    resent = client.call("feedback", {"request_id": rated[0], "accepted": False})
+    assert resent["counted"] is False
     lowered = lane(client)
     assert lowered["threshold"] < raised
     assert (lowered["accepted"], lowered["rejected"]) == (1, 2)

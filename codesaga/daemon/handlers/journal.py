@@ -4,11 +4,13 @@ completions shown."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from typing import Any
 
 from codesaga.daemon.handlers.base import Call, Method
 from codesaga.domain.enums import RequestStatus, RequestType
+from codesaga.domain.requests import RequestRecord
 from codesaga.domain.stats import model_stats
 from codesaga.model_files.presets import PRESETS
 from codesaga.protocol import jsonrpc as p
@@ -38,6 +40,7 @@ class JournalMethods:
         self.router = router
         self.next_edits = next_edits
         self._swept_at = -SWEEP_SECONDS  # the journal's first listing sweeps
+        self._rating = threading.Lock()  # a rating's check and mark are one step
 
     def methods(self) -> dict[str, Method[Any]]:
         return {
@@ -98,16 +101,14 @@ class JournalMethods:
         ]
 
     async def rate(self, call: Call, params: t.FeedbackParams) -> Any:
-        record = await call.off_loop(lambda: self.journal.get(params.request_id))
-        if record is not None and record.type == RequestType.NEXT_EDIT:
+        record, first = await call.off_loop(lambda: self._claim(params.request_id, params.accepted))
+        if not first:  # rated already (a client's retry): counted once
+            return {"model": record.model, "accepted": record.rated, "counted": False}
+        if record.type == RequestType.NEXT_EDIT:
             # A next edit's acceptance is its own rate, not its model's: most are computed.
             await call.off_loop(lambda: self.next_edits.rated(params.accepted))
             return {"model": record.model, "accepted": params.accepted}
-        if record is None or record.model is None:
-            raise RpcError(p.INVALID_PARAMS, f"no finished request {params.request_id!r} to rate")
-        self.feedback.incr(f"shown:{record.model}")
-        if params.accepted:
-            self.feedback.incr(f"accepted:{record.model}")
+        await call.off_loop(lambda: self._count(str(record.model), params.accepted))
         language = record.input.get("language")
         if record.confidence is not None and not record.gated and language:
             # The gate judged this suggestion: its threshold learns from the answer.
@@ -116,3 +117,26 @@ class JournalMethods:
                 lambda: gate.learn(str(record.model), str(language), params.accepted)
             )
         return {"model": record.model, "accepted": params.accepted}
+
+    def _claim(self, request_id: str, accepted: bool) -> tuple[RequestRecord, bool]:
+        """The completed request rated, and whether this is its first rating (which the
+        record keeps): the same feedback sent twice moved the counts and the gate twice."""
+        with self._rating:
+            record = self.journal.get(request_id)
+            done = record is not None and record.status == RequestStatus.COMPLETED
+            if record is None or not done or (record.model is None and not _next_edit(record)):
+                raise RpcError(p.INVALID_PARAMS, f"no finished request {request_id!r} to rate")
+            if record.rated is not None:
+                return record, False
+            record.rated = accepted
+            self.journal.save(record)
+            return record, True
+
+    def _count(self, model: str, accepted: bool) -> None:
+        self.feedback.incr(f"shown:{model}")
+        if accepted:
+            self.feedback.incr(f"accepted:{model}")
+
+
+def _next_edit(record: RequestRecord) -> bool:
+    return record.type == RequestType.NEXT_EDIT  # rated without a model: most are computed
