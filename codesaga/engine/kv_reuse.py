@@ -102,26 +102,27 @@ def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> Reused:
     n, runs = kept(held, tokens, upto)
     memory = lib.llama_get_memory(llm._ctx.ctx)
     if n >= upto or not lib.llama_memory_can_shift(memory):
-        return _kept_until(lib, llm, memory, n)
+        return Reused(keep_first(lib, llm, memory, n))
     head, shifted = n, None
     for run in runs:
         start, end = run.cached_at, run.cached_at + run.length
         if start > run.prompt_at:
             if not lib.llama_memory_seq_rm(memory, 0, run.prompt_at, start):
-                return _kept_until(lib, llm, memory, 0)
+                return Reused(keep_first(lib, llm, memory, 0))
             lib.llama_memory_seq_add(memory, 0, start, end, run.prompt_at - start)
             shifted = run.prompt_at if shifted is None else shifted
         llm.input_ids[run.prompt_at : run.prompt_at + run.length] = held[start:end]
         head = run.prompt_at + run.length
-    reused = _kept_until(lib, llm, memory, head)
-    return Reused(reused.held, shifted if reused.held else None)
+    held_now = keep_first(lib, llm, memory, head)
+    return Reused(held_now, shifted if held_now else None)
 
 
-def _kept_until(lib: Any, llm: Any, memory: Any, n: int) -> Reused:
-    """The cache holding its first ``n`` tokens and no more (all of it emptied when it
-    cannot drop a part: llama.cpp says so for a recurrent model's state)."""
+def keep_first(lib: Any, llm: Any, memory: Any, n: int) -> int:
+    """Have the cache of ``llm`` (its llama.cpp ``memory``) hold its first ``n`` tokens and
+    no more, or nothing when it cannot drop a part (llama.cpp says so for a recurrent
+    model's state); how many it holds then."""
     if not lib.llama_memory_seq_rm(memory, 0, n, -1):
         lib.llama_memory_seq_rm(memory, 0, -1, -1)
         n = 0
     llm.n_tokens = n
-    return Reused(n)
+    return n

@@ -9,6 +9,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from codesaga.engine.kv_reuse import keep_first
+
 
 @dataclass
 class SavedState:
@@ -78,10 +80,6 @@ def restore(lib: Any, llm: Any, saved: SavedState) -> None:
     if not lib.llama_state_seq_set_data(llm._ctx.ctx, saved.data, saved.size, 0):
         llm.n_tokens = 0
         return
-    n = len(saved.tokens)
-    if not lib.llama_memory_seq_rm(memory, 0, n, -1):  # the cells past the tokens it holds
-        lib.llama_memory_seq_rm(memory, 0, -1, -1)
-        llm.n_tokens = 0
-        return
-    llm.input_ids[:n] = saved.tokens
-    llm.n_tokens = n
+    # Not the cells past the tokens it holds (a copy taken while a shift waited has them).
+    n = keep_first(lib, llm, memory, len(saved.tokens))
+    llm.input_ids[:n] = saved.tokens[:n]

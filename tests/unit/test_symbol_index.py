@@ -229,14 +229,22 @@ def test_a_completion_never_waits_for_the_index(repo: Path) -> None:
         definitions.close()
 
 
-def test_definitions_stay_the_same_between_keystrokes_of_one_call(
+def first_chunks(
     repo: Path, indexes: Definitions
-) -> None:
+) -> tuple[WorkspaceIndex, str, tuple[tuple[str, str], ...]]:
+    """The repository's index once ready, app.py's path, and the definitions its prompt
+    shows first (the cursor in a call of Canvas.draw)."""
     index = indexes.index(str(repo))
     assert index is not None
     wait_for(index.ready)
     path = str(repo / "pkg" / "app.py")
-    first = indexes.chunks("app", str(repo), path, APP_BEFORE, ")\n", 512)
+    return index, path, indexes.chunks("app", str(repo), path, APP_BEFORE, ")\n", 512)
+
+
+def test_definitions_stay_the_same_between_keystrokes_of_one_call(
+    repo: Path, indexes: Definitions
+) -> None:
+    _, path, first = first_chunks(repo, indexes)
     assert first and "def draw(" in first[-1][1] and first[-1][0].endswith("geometry.py")
     # Typing the arguments names other things, but the call is the same: the same chunks.
     for typed in ("a", "at", "at=", "at=(", "at=(1, ", "at=(1, 2"):
@@ -251,11 +259,7 @@ def test_definitions_stay_the_same_between_keystrokes_of_one_call(
 def test_a_definition_changed_or_deleted_elsewhere_is_not_shown_as_it_was(
     repo: Path, indexes: Definitions
 ) -> None:
-    index = indexes.index(str(repo))
-    assert index is not None
-    wait_for(index.ready)
-    path = str(repo / "pkg" / "app.py")
-    first = indexes.chunks("app", str(repo), path, APP_BEFORE, ")\n", 512)
+    index, path, first = first_chunks(repo, indexes)
     assert "def draw(self, shape" in first[-1][1]
     geometry = repo / "pkg" / "geometry.py"
     geometry.write_text(GEOMETRY.replace('shape: "Shape", *,', 'shape: "Shape", color: str, *,'))

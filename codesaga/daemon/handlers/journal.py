@@ -123,8 +123,12 @@ class JournalMethods:
         record keeps): the same feedback sent twice moved the counts and the gate twice."""
         with self._rating:
             record = self.journal.get(request_id)
-            done = record is not None and record.status == RequestStatus.COMPLETED
-            if record is None or not done or (record.model is None and not _next_edit(record)):
+            if (
+                record is None
+                or record.status != RequestStatus.COMPLETED
+                # a next edit is rated without a model: most are computed
+                or (record.model is None and record.type != RequestType.NEXT_EDIT)
+            ):
                 raise RpcError(p.INVALID_PARAMS, f"no finished request {request_id!r} to rate")
             if record.rated is not None:
                 return record, False
@@ -136,7 +140,3 @@ class JournalMethods:
         self.feedback.incr(f"shown:{model}")
         if accepted:
             self.feedback.incr(f"accepted:{model}")
-
-
-def _next_edit(record: RequestRecord) -> bool:
-    return record.type == RequestType.NEXT_EDIT  # rated without a model: most are computed
