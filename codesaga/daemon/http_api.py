@@ -157,7 +157,8 @@ class HttpApi:
 
     async def _completions(self, request: Request) -> Response:
         params = await self._read_json(request)
-        return await self._generate(request, params, prompt=wire.completion_prompt(params))
+        prompt, suffix = wire.completion_prompt(params), wire.completion_suffix(params)
+        return await self._generate(request, params, prompt=prompt, suffix=suffix)
 
     async def _read_json(self, request: Request) -> dict[str, Any]:
         """The body, read as it streams in (the first read answers ``Expect: 100-continue``):
@@ -190,6 +191,7 @@ class HttpApi:
         *,
         messages: list[Message] | None = None,
         prompt: str | None = None,
+        suffix: str | None = None,
     ) -> Response:
         options = wire.options(params)
         stream, include_usage = options.pop("stream"), options.pop("include_usage")
@@ -205,6 +207,7 @@ class HttpApi:
             return self.daemon.assistant.passthrough(
                 messages=messages,
                 prompt=prompt,
+                suffix=suffix,
                 run=RunOptions(on_delta=on_delta if stream else None, cancel=cancel, model=model),
                 **options,
             )

@@ -109,6 +109,14 @@ def completion_prompt(params: dict[str, Any]) -> str:
     return prompt
 
 
+def completion_suffix(params: dict[str, Any]) -> str | None:
+    """The text after the insertion point (a fill-in-the-middle request), or None."""
+    suffix = params.get("suffix")
+    if suffix is not None and not isinstance(suffix, str):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "suffix must be a string")
+    return suffix
+
+
 def _message(raw: object) -> Message:
     role = raw.get("role") if isinstance(raw, dict) else None
     role = ROLE_ALIASES.get(role, role) if isinstance(role, str) else None

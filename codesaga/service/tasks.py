@@ -22,7 +22,7 @@ from codesaga.domain.prompts import Message, fix_messages, generate_messages, re
 from codesaga.domain.requests import RequestRecord
 from codesaga.domain.retry import FailedRewrite
 from codesaga.domain.source import decode_source, source_lines
-from codesaga.engine.port import Finished, GenerationRequest
+from codesaga.engine.port import Finished, GenerationRequest, Infill
 from codesaga.fs import read_source, write_atomic
 from codesaga.service.completer import Completer
 from codesaga.service.journal import Journal, journaled
@@ -127,6 +127,7 @@ class Assistant:
         *,
         messages: list[Message] | None = None,
         prompt: str | None = None,
+        suffix: str | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: Sequence[str] = (),
@@ -134,7 +135,10 @@ class Assistant:
         run: RunOptions = NO_OPTIONS,
     ) -> TaskResult:
         """A request of the OpenAI-compatible API: chat ``messages`` (the chat role) or a raw
-        ``prompt`` (the generate role), given to the model as they are."""
+        ``prompt`` (the generate role), given to the model as they are. A ``suffix`` makes
+        the prompt the text before an insertion point: the completion role's model fills in
+        the middle, in its own format."""
+        infill = None
         if messages is not None:
             if not messages:
                 raise InputError("messages is empty")
@@ -144,17 +148,38 @@ class Assistant:
         else:
             kind, role = RequestType.GENERATE, Role.GENERATE
             summary = {"api": "openai", "prompt": prompt}
-        request = GenerationRequest(
-            messages=messages or (),
-            prompt=prompt if messages is None else None,
-            max_tokens=min(max_tokens or self.settings.max_tokens, self.settings.max_tokens),
-            temperature=self.settings.temperature if temperature is None else temperature,
-            stop=tuple(stop),
-            seed=seed,
-        )
+            if suffix is not None:
+                summary["suffix"] = suffix
         with self._journaled(kind, summary) as rec:
+            if prompt is not None and suffix is not None:
+                role = Role.COMPLETION
+                infill = Infill(prompt, suffix)
+                prompt, stop = self._fill_in_the_middle(infill, stop, run.model)
+            request = GenerationRequest(
+                messages=messages or (),
+                prompt=prompt if messages is None else None,
+                max_tokens=min(max_tokens or self.settings.max_tokens, self.settings.max_tokens),
+                temperature=self.settings.temperature if temperature is None else temperature,
+                stop=tuple(stop),
+                seed=seed,
+                infill=infill,
+            )
             result = self._run(rec, role, request, run)
             return self._done(rec, result)
+
+    def _fill_in_the_middle(
+        self, infill: Infill, stop: Sequence[str], model: str | None
+    ) -> tuple[str, tuple[str, ...]]:
+        """The model's own fill-in-the-middle prompt for ``infill``, and the stops that keep
+        its special tokens out of the answer."""
+        info, resolved = self.runner.info(Role.COMPLETION, model)
+        if info.fim is None:
+            raise InputError(
+                f"the model {resolved.name} has no fill-in-the-middle tokens, so it cannot "
+                "take a suffix: leave suffix out, or choose a code model that has them"
+            )
+        fim = info.fim
+        return fim.build(infill.before, infill.after), (*stop, *fim.stops)
 
     def refactor(
         self,

@@ -223,8 +223,9 @@ def test_the_openai_client_and_a_daemon_using_another_daemon(
         port = url.split(":")[2].split("/")[0]
         assert done["model"] == f"127.0.0.1:{port}/codesaga" and done["text"].strip()
         served = [r for r in journal(cli) if r["input"].get("api") == "openai"]
-        # Seven through the API: the prompt over the context failed, the rest completed.
-        assert sorted(r["status"] for r in served) == ["completed"] * 6 + ["failed"]
+        # Eight through the API: the prompt over the context failed, the rest completed.
+        assert sorted(r["status"] for r in served) == ["completed"] * 7 + ["failed"]
+        assert [r["type"] for r in served if "suffix" in r["input"]] == ["generate"]
         assert token not in everything_written(second_home)
     finally:
         stop_daemon(second_env)
@@ -261,6 +262,14 @@ def use_the_api(client: Any, stranger: Any) -> None:
         model="codesaga", prompt="def fib(n):", max_tokens=24, stream=True
     )
     assert "".join(c.choices[0].text for c in pieces if c.choices)
+    # A fill in the middle, as FIM clients ask: the model's own format, none of its tokens.
+    filled = client.completions.create(
+        model="codesaga",
+        prompt="def add(a, b):\n    return ",
+        suffix="\n\n\nprint(add(2, 3))\n",
+        max_tokens=12,
+    )
+    assert filled.choices[0].text.strip() and "<|" not in filled.choices[0].text
     with pytest.raises(openai.AuthenticationError):
         stranger.models.list()
     with pytest.raises(openai.BadRequestError, match="messages"):

@@ -76,3 +76,12 @@ def test_errors_clients_recognise_and_do_not_retry() -> None:
         "param": None,
         "code": 400,
     }
+
+
+def test_a_suffix_is_text_or_absent() -> None:
+    assert wire.completion_suffix({"prompt": "x"}) is None
+    assert wire.completion_suffix({"suffix": None}) is None
+    assert wire.completion_suffix({"suffix": ""}) == ""  # the end of a file: still a fill
+    with pytest.raises(wire.ApiError, match="suffix must be a string") as bad:
+        wire.completion_suffix({"suffix": ["\n"]})
+    assert bad.value.status == HTTPStatus.BAD_REQUEST

@@ -17,8 +17,9 @@ from codesaga.domain.errors import (
     ModelError,
     ModelNotInstalledError,
 )
+from codesaga.domain.fim import QWEN
 from codesaga.engine.fake import FakeEngine
-from codesaga.engine.port import CancelToken
+from codesaga.engine.port import CancelToken, Infill
 from codesaga.model_files.presets import PRESETS
 from codesaga.service.engine_pool import ResolvedModel
 from codesaga.service.runner import RunOptions
@@ -437,3 +438,31 @@ def test_the_default_instruction_lists_the_names_to_keep(
     engine.enqueue(f"```python\n{REWRITE}```")
     assistant.refactor(source, instruction="add type hints")  # the user's own words: no list
     assert "same names" not in engine.history[-1].messages[-1].content
+
+
+def test_an_api_completion_with_a_suffix_fills_in_the_middle(
+    assistant: Assistant, engine: FakeEngine
+) -> None:
+    # The OpenAI API's `suffix` (what FIM clients send): it was dropped, and the model went
+    # on from the prompt as if the file ended there.
+    engine.enqueue("a + b")
+    before, after = "def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n"
+    result = assistant.passthrough(prompt=before, suffix=after, stop=["\n\n"])
+    asked = engine.history[0]
+    assert asked.prompt == QWEN.build(before, after)
+    assert asked.infill == Infill(before, after)  # llama-server upstreams get /infill
+    assert "\n\n" in asked.stop and "<|fim_middle|>" in asked.stop
+    assert result.text == "a + b"
+    assert assistant.journal.get(result.request_id).input["suffix"] == after  # type: ignore[union-attr]
+
+
+def test_an_api_suffix_for_a_model_without_fill_in_the_middle_is_a_clear_error(
+    models_dir: Path,
+) -> None:
+    engine = FakeEngine(fim=None)
+    assistant = assistant_with(engine, models_dir)
+    with pytest.raises(InputError, match="no fill-in-the-middle tokens"):
+        assistant.passthrough(prompt="x = ", suffix="\n")
+    assert not engine.history
+    engine.enqueue("1")
+    assert assistant.passthrough(prompt="x = ").text == "1"  # without a suffix: as before
