@@ -135,7 +135,9 @@ class DiskJournal:
     ) -> list[RequestRecord]:
         # Ids sort by creation time, so the newest come first read backwards: a listing costs
         # the records it returns (and those it skips for a filter), not the whole journal.
-        records = []
+        records: list[RequestRecord] = []
+        if limit <= 0:
+            return records
         for key in self._store.iterkeys(reverse=True):
             data = self._store.get(key)
             if data is not None:

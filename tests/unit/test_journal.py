@@ -86,4 +86,5 @@ def test_listing_returns_the_newest_first_and_reads_no_more_than_it_must(
     assert [r.id for r in journal.query(limit=5)] == ids[::-1][:5]
     failed = journal.query(status=RequestStatus.FAILED, limit=3)
     assert [r.id for r in failed] == [ids[27], ids[24], ids[21]]
+    assert journal.query(limit=0) == []  # `requests --limit 0` listed one
     journal.close()
