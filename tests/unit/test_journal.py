@@ -88,3 +88,27 @@ def test_listing_returns_the_newest_first_and_reads_no_more_than_it_must(
     assert [r.id for r in failed] == [ids[27], ids[24], ids[21]]
     assert journal.query(limit=0) == []  # `requests --limit 0` listed one
     journal.close()
+
+
+def test_a_listing_asked_for_no_records_gets_none(tmp_path: Path) -> None:
+    from codesaga.bootstrap import build_daemon
+    from codesaga.engine.fake import FakeEngine
+    from codesaga.inprocess import LocalClient
+    from codesaga.settings import load_settings
+    from tests.ggufgen import write_gguf
+
+    env = {
+        "CODESAGA_HOME": str(tmp_path / "home"),
+        "CODESAGA_MODEL": str(write_gguf(tmp_path / "m.gguf")),
+    }
+    settings = load_settings(env)
+    engine = FakeEngine()
+    client = LocalClient(settings, build_daemon(settings, lambda resolved: engine))
+    try:
+        for answer in ("one", "two"):
+            engine.enqueue(answer)
+            client.call("generate", {"prompt": f"say {answer}"})
+        listed = [client.call("requests/list", {"limit": n})["requests"] for n in (0, 1, 5)]
+        assert [len(records) for records in listed] == [0, 1, 2]  # 0 listed one
+    finally:
+        client.close()
