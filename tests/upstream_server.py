@@ -17,9 +17,12 @@ from typing import Any
 DROPS_SECOND, DROPS_ALL = "drops-second", "drops-all"
 # llama-server's failure mid-stream: an `error:` field (not data), then [DONE].
 LLAMA_ERROR = "llama-error"
+# The text, then the end of the response: no finish_reason, no [DONE] (a proxy or a server
+# that gave up half-way and closed the body cleanly).
+CUT_SHORT = "cut-short"
 MODES = (
     "ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok",
-    DROPS_SECOND, DROPS_ALL, LLAMA_ERROR,
+    DROPS_SECOND, DROPS_ALL, LLAMA_ERROR, CUT_SHORT,
 )  # fmt: skip
 
 
@@ -174,6 +177,8 @@ class ScriptedUpstream:
                 )
             else:
                 event({"choices": [{"index": 0, "text": piece, "finish_reason": None}]})
+        if mode == CUT_SHORT:
+            return
         end: dict[str, Any] = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         if infill:
             end = {"content": "", "stop": True}

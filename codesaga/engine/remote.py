@@ -48,6 +48,8 @@ UNANSWERED_TRIES = 2  # sends of a request the server closed the connection on u
 
 _END = object()
 _CANCELLED = object()
+# What the event stream yields for `data: [DONE]`: the server says the answer is whole.
+_DONE: dict[str, Any] = {}
 
 
 @dataclass
@@ -56,6 +58,7 @@ class _Relayed:
     text it had and the server's usage counts."""
 
     reason: Literal["stop", "length", "cancelled"] = "stop"
+    whole: bool = False  # the server said the answer ended: a finish reason or [DONE]
     first_at: float | None = None
     produced: int = 0
     usage: dict[str, Any] = field(default_factory=dict)
@@ -147,10 +150,20 @@ class RemoteEngine:
                     self._next(events, limit, cancel, before_output=got.first_at is None)
                 )
                 if event is _END:
+                    if not got.whole:  # else a cut answer would pass (and be cached) as whole
+                        raise UpstreamError(
+                            f"upstream {self.spec.name} ({self.spec.display_url}) ended its "
+                            "answer before it was done (no finish reason, no [DONE]); "
+                            "a proxy or the server gave up on the stream",
+                            before_output=got.first_at is None,
+                        )
                     break
                 if event is _CANCELLED:
                     got.reason = "cancelled"
                     break
+                if event is _DONE:
+                    got.whole = True
+                    continue
                 assert isinstance(event, dict)
                 got.usage = event.get("usage") or got.usage
                 text, finish = text_and_finish(event)
@@ -163,6 +176,8 @@ class RemoteEngine:
                         yield Delta(shown)
                     if scanner.stopped:
                         break
+                if finish:
+                    got.whole = True
                 if finish in ("length", "stop"):
                     got.reason = "length" if finish == "length" else "stop"
         except UpstreamError as exc:
@@ -318,6 +333,7 @@ class RemoteEngine:
         async for data in events:
             if data == "[DONE]":
                 await drain(events)
+                yield _DONE
                 return
             yield decode_event(data, self.spec.name)
 

@@ -106,6 +106,19 @@ def test_failures_before_any_text_are_clear_and_may_fail_over(mode: str, message
     assert caught.value.before_output
 
 
+@pytest.mark.parametrize("kind", [UpstreamKind.OPENAI, UpstreamKind.LLAMA_SERVER])
+def test_a_stream_that_ends_before_its_answer_does_is_a_failure(kind: UpstreamKind) -> None:
+    # It was taken for a whole answer: cut short, finished "stop", and kept by the response
+    # cache for every later asker.
+    request = GenerationRequest(prompt="<|fim_prefix|>x", infill=Infill("def f(", "):\n"))
+    with ScriptedUpstream("cut-short") as server:
+        seen: list[str] = []
+        with pytest.raises(UpstreamError, match="ended its answer before it was done") as caught:
+            collect(engine_for(server, kind=kind), request, seen.append)
+    assert "".join(seen) == "print('hello from upstream')\n"
+    assert not caught.value.before_output
+
+
 def test_a_stall_after_text_cannot_fail_over() -> None:
     with ScriptedUpstream("stall-middle") as server:
         seen: list[str] = []
