@@ -22,6 +22,7 @@ class Function:
     name: str
     first_line: int  # 1-based, its decorators included
     last_line: int
+    def_line: int | None = None  # where the function itself begins, after its decorators
 
 
 _CALL = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")

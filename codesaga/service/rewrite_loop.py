@@ -42,6 +42,9 @@ class FocusedRetry:
     name: str  # the function's
     ctx: CodeContext
     messages: list[Message]
+    # The function's lines without its decorators, for an answer that leaves them out (it
+    # took their place, and `@staticmethod` or a route was gone); None: it has none.
+    undecorated: CodeContext | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,20 @@ def _judged_in(focus: FocusedRetry | None, ctx: CodeContext, answer: str) -> Cod
     language = ctx.language.id
     names = defined_names(language, extract_code(answer, language)) or []
     others = set(defined_names(language, ctx.content) or []) - {focus.name}
-    return ctx if others.intersection(names) else focus.ctx
+    if others.intersection(names):
+        return ctx
+    if focus.undecorated is not None and not _decorated(extract_code(answer, language)):
+        return focus.undecorated
+    return focus.ctx
+
+
+def _decorated(code: str) -> bool:
+    """Whether ``code`` begins with a decorator (after blank and comment lines)."""
+    for line in code.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith(("#", "//")):
+            return stripped.startswith("@")
+    return False
 
 
 def focused_retry(ctx: CodeContext, error: str, test_lines: str) -> FocusedRetry | None:
@@ -136,10 +152,15 @@ def focused_retry(ctx: CodeContext, error: str, test_lines: str) -> FocusedRetry
     function = failing_function(functions_in(ctx.language.id, ctx.content), test_lines)
     if function is None:
         return None
+    language = ctx.language.id
     lines = Selection(function.first_line, function.last_line)
-    part = CodeContext.for_lines(ctx.path, ctx.content, lines, ctx.language.id)
+    part = CodeContext.for_lines(ctx.path, ctx.content, lines, language)
+    undecorated = None
+    if function.def_line is not None:
+        bare = Selection(function.def_line, function.last_line)
+        undecorated = CodeContext.for_lines(ctx.path, ctx.content, bare, language)
     messages = focused_fix_messages(ctx, function.name, error, test_lines)
-    return FocusedRetry(function.name, part, messages)
+    return FocusedRetry(function.name, part, messages, undecorated)
 
 
 def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool) -> Verdict:

@@ -121,7 +121,10 @@ def _python_functions(body: list[ast.stmt]) -> list[Function]:
     for node in _python_statements(body):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            found.append(Function(node.name, first, node.end_lineno or node.lineno))
+            last = node.end_lineno or node.lineno
+            found.append(
+                Function(node.name, first, last, node.lineno if first < node.lineno else None)
+            )
         elif isinstance(node, ast.ClassDef):
             found.extend(_python_functions(node.body))
     return found

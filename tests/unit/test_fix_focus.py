@@ -29,7 +29,7 @@ class Report:
 def test_python_functions_and_methods_with_their_lines() -> None:
     assert functions_in("python", STATS) == [
         Function("mean", 5, 6),
-        Function("median", 9, 12),  # its decorator included
+        Function("median", 9, 12, 10),  # its decorator included
         Function("render", 16, 17),
     ]
     assert functions_in("python", "def broken(:\n") == []
@@ -60,7 +60,7 @@ def test_the_function_the_failing_line_calls() -> None:
     )
     output = 'Traceback (most recent call last):\n  File "test_stats.py", line 4, in <module>\n'
     functions = functions_in("python", STATS)
-    assert failing_function(functions, _shown(test, output)) == Function("median", 9, 12)
+    assert failing_function(functions, _shown(test, output)) == Function("median", 9, 12, 10)
 
 
 def test_else_the_nearest_call_above_the_failing_line() -> None:

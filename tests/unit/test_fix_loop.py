@@ -365,6 +365,36 @@ def test_a_focused_retry_of_a_method_puts_it_back_inside_its_class(
     assert "The function `mean` in calc.py" in engine.history[-1].messages[-1].content
 
 
+@pytest.mark.parametrize("decorated", [True, False])
+def test_a_focused_retry_keeps_the_decorators_its_answer_leaves_out(
+    cli: Any, engine: FakeEngine, calc: Path, decorated: bool
+) -> None:
+    # The function's lines begin at its decorators; an answer of the `def` alone took their
+    # place, and `@staticmethod` was gone from a file every check passed.
+    calc.write_text(
+        "class Stats:\n    @staticmethod\n    def mean(values):\n"
+        "        return sum(values) / (len(values) + 1)\n\n"
+        "    def total(self, values):\n        return sum(values)\n"
+    )
+    (calc.parent / "test_calc.py").write_text(
+        "import calc\n\nassert calc.Stats.mean([2, 4]) == 3\n"
+    )
+    error = subprocess.run(
+        [sys.executable, "test_calc.py"], capture_output=True, text=True, cwd=calc.parent
+    ).stderr
+    engine.enqueue(fenced(calc.read_text()))  # unchanged: refused, retried
+    head = "@staticmethod\n" if decorated else ""  # an answer with them keeps them once
+    engine.enqueue(fenced(f"{head}def mean(values):\n    return sum(values) / len(values)\n"))
+    verify = f"{sys.executable} test_calc.py"
+    code, _ = cli("fix", "calc.py", "--error", error, "--apply", "--verify", verify)
+    assert code == 0
+    assert calc.read_text() == (
+        "class Stats:\n    @staticmethod\n    def mean(values):\n"
+        "        return sum(values) / len(values)\n\n"
+        "    def total(self, values):\n        return sum(values)\n"
+    )
+
+
 def test_a_retry_shows_the_failing_lines_its_check_named_when_they_are_new() -> None:
     from codesaga.domain.failing_lines import HEADER, unless_shown
 
