@@ -40,6 +40,9 @@ class SettingsControl:
         self._assistant = assistant
         self._router = router
         self._executor = executor
+        # One change at a time: each starts from the settings the last one left (a reload
+        # begun while `models load` loaded its model put the role back to the file's model).
+        self._changing = asyncio.Lock()
 
     @property
     def current(self) -> Settings:
@@ -57,26 +60,29 @@ class SettingsControl:
         """`models load`: point ``role`` at ``model`` until the daemon restarts."""
         # Kept only once applied: a model that cannot load must not stay chosen, or every
         # later `models load` and config reload would fail on it.
-        chosen = {**self.loaded_models, "model": None, f"model_{role.value}": model}
-        result = await self.apply(dataclasses.replace(self.current, **chosen))
-        self.loaded_models = chosen
-        return result
+        async with self._changing:
+            chosen = {**self.loaded_models, "model": None, f"model_{role.value}": model}
+            result = await self._apply(dataclasses.replace(self.current, **chosen))
+            self.loaded_models = chosen
+            return result
 
     async def reload(self, fresh: Settings) -> dict[str, Any]:
         """config.toml changed: apply it, keeping what models/load set (it lasts until a
         restart) unless the file now sets that same key itself."""
-        kept = {
-            key: value
-            for key, value in self.loaded_models.items()
-            if getattr(fresh, key) == getattr(self.file, key)
-        }
-        result = await self.apply(dataclasses.replace(fresh, **kept))
-        self.file, self.loaded_models = fresh, kept
-        return result
+        async with self._changing:
+            kept = {
+                key: value
+                for key, value in self.loaded_models.items()
+                if getattr(fresh, key) == getattr(self.file, key)
+            }
+            result = await self._apply(dataclasses.replace(fresh, **kept))
+            self.file, self.loaded_models = fresh, kept
+            return result
 
-    async def apply(self, settings: Settings) -> dict[str, Any]:
+    async def _apply(self, settings: Settings) -> dict[str, Any]:
         """Switch to new settings: warm the models of roles that changed, unload the models
-        no role uses any more. Roles that did not change stay as they are (loaded or lazy)."""
+        no role uses any more. Roles that did not change stay as they are (loaded or lazy).
+        The caller holds ``_changing``."""
         scheduler = self._scheduler
         previous = self.live.current
         self.live.current = settings  # every part of the daemon sees them from here on

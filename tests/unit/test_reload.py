@@ -107,3 +107,42 @@ def test_a_model_that_fails_to_load_leaves_the_settings_as_they_were(tmp_path: P
         asyncio.run(scenario())
     finally:
         daemon.close()
+
+
+def test_a_reload_during_a_models_load_keeps_both(tmp_path: Path) -> None:
+    # Two changes at once each took the settings they started from: the reload, begun while
+    # `models load` was loading its model, put the chat role back to the file's model, and
+    # the load answered that it was in force.
+    import threading
+
+    small, slow = (write_gguf(tmp_path / f"{n}.gguf") for n in ("small", "slow"))
+    env, config = home_with(tmp_path, small, f'max_tokens = 100\nmodel_chat = "{small}"\n')
+    loading = threading.Event()
+
+    def engine(resolved: object) -> FakeEngine:
+        if getattr(resolved, "path", None) == slow:
+            loading.set()
+            threading.Event().wait(0.5)
+        return FakeEngine(n_ctx=4096)
+
+    daemon = build_daemon(load_settings(env), engine)
+
+    async def scenario() -> None:
+        sent: list[bytes] = []
+        conn = Connection(sent.append, "test")
+        conn.initialized = True
+        load = asyncio.create_task(
+            daemon.handle(conn, Request("models/load", {"role": "chat", "model": str(slow)}, 1))
+        )
+        await asyncio.get_running_loop().run_in_executor(None, loading.wait, 5)
+        config.write_text(f'max_tokens = 300\nmodel_chat = "{small}"\n')
+        await daemon.reload_settings(load_settings(env))
+        await load
+        assert json.loads(sent[-1])["result"]["roles"]["chat"] == "slow.gguf"
+        assert daemon.settings.model_for(Role.CHAT) == str(slow)  # the load lasts
+        assert daemon.settings.max_tokens == 300  # and the edit is in force
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.close()
