@@ -310,6 +310,7 @@ def _check_out_staged(log: SagaLog, repo: Path, targets: list[_Target]) -> None:
     }
     log.append("clean", shas=shas)
     git(repo, "checkout", "--", *shas)
+    log.append("cleaned")  # from here a file unlike the hook's is the user's work
 
 
 def _write_rewrites(

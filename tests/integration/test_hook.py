@@ -312,6 +312,7 @@ APPLY_STEPS = [
     "snapshot",
     "patch-saved",
     "clean",
+    "cleaned",
     "generated",
     "write",
     "written",
@@ -340,9 +341,14 @@ def test_kill_9_at_any_step_then_recover_puts_tree_and_index_back(
     assert state_of(store.get(saga_id)).status == "rolled-back"
 
 
-@pytest.mark.parametrize("stage_it", [False, True])
+@pytest.mark.parametrize(
+    ("stage_it", "killed_after"),
+    # "cleaned": killed while the model answers (the whole model call), before any write;
+    # the files were taken for half-checked-out ones and put back over the user's work.
+    [(False, "written"), (True, "written"), (False, "cleaned")],
+)
 def test_recover_after_a_killed_hook_keeps_work_done_since(
-    stage_it: bool, repo: Path, state: Path
+    stage_it: bool, killed_after: str, repo: Path, state: Path
 ) -> None:
     # `saga recover` ("safe to run any time") put the snapshot back over whatever the user
     # had written and staged after the hook was killed, and kept no copy of it.
@@ -350,7 +356,7 @@ def test_recover_after_a_killed_hook_keeps_work_done_since(
     (repo / "stats.py").write_text(STAGED)
     (repo / "other.py").write_text("def other():\n    return 1\n")
     git(repo, "add", "stats.py", "other.py")
-    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: "written"})
+    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: killed_after})
     assert proc.returncode == -9
     later = STAGED + "\n\ndef later():\n    return 2\n"
     (repo / "stats.py").write_text(later)  # the user goes on working
