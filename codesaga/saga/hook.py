@@ -46,7 +46,9 @@ class GitError(InputError):
 
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
-    proc = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, check=False)
+    # Every path is a file's name, never a pattern: `foo[1].py` also matched `foo1.py`.
+    literal = {**(os.environ if env is None else env), "GIT_LITERAL_PATHSPECS": "1"}
+    proc = subprocess.run(["git", *args], cwd=repo, env=literal, capture_output=True, check=False)
     if proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
         raise GitError(f"git {' '.join(args[:2])}: {message}")

@@ -161,6 +161,25 @@ def test_binary_and_non_utf8_files_are_skipped_untouched(repo: Path, state: Path
     assert snapshot(repo) == before
 
 
+def test_a_name_with_glob_characters_is_that_file_alone(repo: Path, state: Path) -> None:
+    # Names went to git as pathspecs: `foo[1].py` matched `foo1.py` too, which was
+    # refactored and staged though the user never staged it, and a rollback read its entry.
+    commit_base(repo)
+    (repo / "foo1.py").write_text(BASE)
+    git(repo, "add", "foo1.py")
+    git(repo, "commit", "-q", "-m", "foo1", "--no-verify")
+    (repo / "foo1.py").write_text(BASE + UNSTAGED_TAIL)  # edited, not staged
+    (repo / "foo[1].py").write_text(BASE)
+    git(repo, "add", ":(literal)foo[1].py")  # as a person's `git add` of it stages it
+    assert git(repo, "diff", "--cached", "--name-only").split() == ["foo[1].py"]
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["applied"] == ["foo[1].py"]
+    assert (repo / "foo1.py").read_text() == BASE + UNSTAGED_TAIL
+    assert git(repo, "diff", "--cached", "--name-only").split() == ["foo[1].py"]
+    assert TYPED in git(repo, "show", ":foo[1].py")
+
+
 def test_a_staged_symlink_stays_a_symlink(repo: Path, state: Path) -> None:
     # Its blob is the path it points at; the hook read the file through the link, refactored
     # it and staged the result as a regular file (mode 120000 became 100644).
