@@ -39,6 +39,11 @@ class ModelNotInstalledError(ModelError):
     pass
 
 
+class UnusableAnswerError(ModelError):
+    """The model answered, but not with what the request can use (no code, code that does
+    not parse, cut off, names lost): this request failed, the model itself is fine."""
+
+
 class ModelFileError(ModelError):
     """A model file exists but is not a usable GGUF (wrong magic, truncated, unreadable)."""
 

@@ -309,4 +309,17 @@ def exception_from_error(error: RpcError) -> Exception:
         INTERNAL_ERROR: errors.DaemonError,
     }
     cls = table.get(error.code)
-    return cls(error.message) if cls is not None else error
+    if cls is None:
+        return error
+    # The daemon's own class where it says one, so a caller can tell a refused answer
+    # (this request failed) from a missing model (every request will).
+    kind = error.data.get("kind") if isinstance(error.data, dict) else None
+    precise = {
+        "UnusableAnswerError": errors.UnusableAnswerError,
+        "ModelNotInstalledError": errors.ModelNotInstalledError,
+        "ModelFileError": errors.ModelFileError,
+        "PrivateContentError": errors.PrivateContentError,
+    }.get(str(kind))
+    if precise is not None and issubclass(precise, cls):
+        cls = precise
+    return cls(error.message)

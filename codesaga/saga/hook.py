@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.diff import unified_diff
-from codesaga.domain.errors import InputError
+from codesaga.domain.errors import InputError, UnusableAnswerError
 from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
@@ -175,15 +175,21 @@ def _rewrites(
     report: HookReport,
     say: Say,
 ) -> Iterator[tuple[_Target, str, str]]:
-    """Each target's text and its checked rewrite, until the time budget runs out."""
+    """Each target's text and its checked rewrite, until the time budget runs out. A file
+    whose rewrite is refused (empty, over the context, an answer that does not parse) is
+    skipped with the reason; the others go on."""
     for i, t in enumerate(targets):
         if _over_budget(deadline, targets[i:], report, say):
             return
         say(f"refactoring {t.path} ({i + 1}/{len(targets)})")
         text = read(t)
         body = text.removeprefix(BOM)  # as the model is shown any file
-        new = rewrite(repo / t.path, body)
-        check_rewrite(Path(t.path), body, new)
+        try:
+            new = rewrite(repo / t.path, body)
+            check_rewrite(Path(t.path), body, new)
+        except (InputError, UnusableAnswerError) as exc:
+            report.skipped.append(f"{t.path}: {exc}")
+            continue
         yield t, text, keep_bom(text, new)  # unchanged stays unchanged, byte for byte
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.enums import RequestType
-from codesaga.domain.errors import ContextTooLongError, ModelError
+from codesaga.domain.errors import ContextTooLongError, ModelError, UnusableAnswerError
 from codesaga.domain.extract import extract_code, match_layout
 from codesaga.domain.failing_lines import unless_shown
 from codesaga.domain.fix_focus import failing_function
@@ -226,7 +226,7 @@ def _refuse_cut_off(result: TaskResult) -> None:
     finished = result.finished
     assert finished is not None
     if finished.reason == "length":
-        raise ModelError(
+        raise UnusableAnswerError(
             f"the model's answer was cut off after {finished.completion_tokens} tokens, so "
             "nothing was changed; select fewer lines with --lines"
         )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from codesaga.domain.errors import ModelError
+from codesaga.domain.errors import UnusableAnswerError
 from codesaga.domain.fix_focus import Function
 
 if TYPE_CHECKING:
@@ -64,12 +64,13 @@ def require_parses(
     language: Language, old: str, new: str, *, name: str, must_parse: bool = False
 ) -> SyntaxCheck:
     """A rewrite must parse when the original did (a fix: always). Returns the check (its
-    ``checked`` says whether a parser looked); raises ``ModelError`` naming the line."""
+    ``checked`` says whether a parser looked); raises ``UnusableAnswerError`` naming the
+    line."""
     check = check_syntax(language.id, new)
     if check.ok or not (must_parse or check_syntax(language.id, old).ok):
         return check
     where = f" (line {check.line})" if check.line else ""
-    raise ModelError(
+    raise UnusableAnswerError(
         f"the model's rewrite of {name} is not valid {language.name}{where}: {check.note}; "
         "nothing was changed. Try again with fewer lines or a clearer instruction"
     )

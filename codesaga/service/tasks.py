@@ -17,7 +17,7 @@ from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus, RequestType, Role
-from codesaga.domain.errors import CancelledError, InputError, ModelError
+from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
 from codesaga.domain.requests import RequestRecord
 from codesaga.domain.retry import FailedRewrite
@@ -402,7 +402,7 @@ class Assistant:
         record.attempts, record.failed_checks = done.count, done.problems
         refusal = refusal_after(done)
         if refusal is not None:
-            raise ModelError(refusal)
+            raise UnusableAnswerError(refusal)
         result, new_text = done.result, done.verdict.text
         result.text = new_text
         result.path = ctx.path

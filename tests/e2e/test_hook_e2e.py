@@ -37,10 +37,14 @@ def make_repo(cli: Cli, tmp_path: Path) -> Path:
 
 def test_apply_mode_commits_the_refactored_file(cli: Cli, tmp_path: Path) -> None:
     repo = make_repo(cli, tmp_path)
+    (repo / "__init__.py").write_text("")  # the daemon refuses it: skipped, not the end
+    git(repo, "add", "__init__.py", env=cli.env)
     env = {**cli.env, "CODESAGA_HOOK_MODE": "apply", "CODESAGA_HOOK_INSTRUCTION": "add type hints"}
     proc = git(repo, "commit", "-m", "area", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "refactored and restaged 1 file(s)" in proc.stderr, proc.stderr
+    assert "__init__.py: " in proc.stderr and "empty" in proc.stderr, proc.stderr
+    assert git(repo, "show", "HEAD:__init__.py", env=env).stdout == ""
     committed = git(repo, "show", "HEAD:area.py", env=env).stdout
     function = ast.parse(committed).body[0]
     assert isinstance(function, ast.FunctionDef) and function.name == "area"

@@ -35,6 +35,11 @@ RUNNER = textwrap.dedent(
     state = Path(os.environ["CS_STATE"])
     repo = hook.repo_root()
     def rewrite(path, text):
+        from codesaga.domain.errors import InputError
+        if path.name == os.environ.get("CS_REFUSE"):  # as the daemon refuses an empty file
+            raise InputError(f"{path.name} is empty; there is nothing to change")
+        if path.name == os.environ.get("CS_UNPARSABLE"):
+            return "def broken(:\\n"
         # As the daemon's refactor answers: from the text without a BOM (decode_source).
         text = text.removeprefix("\ufeff")
         return text.replace("def total(values):", "def total(values: list[float]) -> float:")
@@ -178,6 +183,31 @@ def test_a_name_with_glob_characters_is_that_file_alone(repo: Path, state: Path)
     assert (repo / "foo1.py").read_text() == BASE + UNSTAGED_TAIL
     assert git(repo, "diff", "--cached", "--name-only").split() == ["foo[1].py"]
     assert TYPED in git(repo, "show", ":foo[1].py")
+
+
+@pytest.mark.parametrize("mode", ["apply", "check"])
+def test_a_file_the_rewrite_refuses_is_skipped_and_the_others_go_on(
+    mode: str, repo: Path, state: Path
+) -> None:
+    # One refused file (an empty `__init__.py`, a file over the context, an answer that
+    # does not parse) ended the hook: the commit was blocked and no file was refactored.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    (repo / "__init__.py").write_text("")
+    (repo / "bad.py").write_text(BASE)
+    git(repo, "add", "stats.py", "__init__.py", "bad.py")
+    proc, report = run_hook(
+        repo, state, CS_MODE=mode, CS_REFUSE="__init__.py", CS_UNPARSABLE="bad.py"
+    )
+    assert proc.returncode == (0 if mode == "apply" else 1), proc.stdout + proc.stderr
+    skipped = "\n".join(map(str, report["skipped"]))  # type: ignore[call-overload]
+    assert "__init__.py: __init__.py is empty" in skipped
+    assert "bad.py: the model's rewrite of bad.py is not valid Python" in skipped
+    assert report["suggestions"] == ["stats.py"]
+    assert (repo / "bad.py").read_text() == BASE and (repo / "__init__.py").read_text() == ""
+    if mode == "apply":
+        assert report["applied"] == ["stats.py"]
+        assert TYPED in git(repo, "show", ":stats.py")
 
 
 def test_a_staged_symlink_stays_a_symlink(repo: Path, state: Path) -> None:

@@ -94,6 +94,21 @@ def test_error_response_and_mapping() -> None:
     assert p.error_from_exception(RuntimeError("boom")).code == p.INTERNAL_ERROR
 
 
+def test_a_client_gets_the_daemons_own_error_class_where_it_has_one() -> None:
+    # A refused answer (this request failed) and a missing model (every request will) were
+    # both a plain ModelError to a client; the hook skips the first and stops on the second.
+    from codesaga.domain.errors import ModelError, UnusableAnswerError
+
+    for sent in (UnusableAnswerError("no code"), ModelNotInstalledError("pull it")):
+        got = p.exception_from_error(p.error_from_exception(sent))
+        assert type(got) is type(sent) and str(got) == str(sent)
+    plain = p.exception_from_error(p.error_from_exception(ModelError("failed")))
+    assert type(plain) is ModelError
+    # A kind that is not of the code's family is not believed.
+    forged = p.RpcError(p.INPUT_ERROR, "x", {"kind": "ModelNotInstalledError"})
+    assert type(p.exception_from_error(forged)) is InputError
+
+
 def test_delta_notification() -> None:
     assert json.loads(p.delta(4, "x")) == {
         "jsonrpc": "2.0",
