@@ -50,6 +50,9 @@ _ALIASES = {
     "c++": "cpp", "cxx": "cpp", "c#": "csharp", "cs": "csharp", "rb": "ruby", "sh": "shell",
     "bash": "shell", "zsh": "shell", "kt": "kotlin", "yml": "yaml", "md": "markdown",
     "txt": "text", "plaintext": "text",
+    # editors' own ids (VS Code's language identifiers)
+    "typescriptreact": "typescript", "javascriptreact": "javascript", "shellscript": "shell",
+    "jsonc": "json", "json5": "json", "dockerfile": "shell", "makefile": "shell",
 }  # fmt: skip
 
 _EXTENSIONS = {

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from codesaga.daemon.handlers.base import Call, Method
 from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext
+from codesaga.domain.languages import language_by_name
 from codesaga.domain.prompts import Message
 from codesaga.domain.retry import FailedRewrite
 from codesaga.fs import read_source
@@ -19,6 +20,9 @@ from codesaga.protocol.jsonrpc import RpcError
 from codesaga.service.sessions import Chats
 from codesaga.service.tasks import Assistant
 from codesaga.settings import Settings
+
+# The context ring of clients that name no workspace (a window with no folder open).
+DEFAULT_WORKSPACE = "default"
 
 ChatRole = Literal["system", "user", "assistant"]  # checked by ChatMessage
 
@@ -122,7 +126,7 @@ class TaskMethods:
             lambda run: self.assistant.complete_context(
                 ctx,
                 options=options,
-                workspace=params.workspace,
+                workspace=params.workspace or DEFAULT_WORKSPACE,
                 chunks=chunks,
                 run=run,
             ),
@@ -136,7 +140,8 @@ class TaskMethods:
             size = len(params.prefix.encode()) + len(params.suffix.encode())
             _check_size(size, limit, "prefix + suffix")
             name = _document(params)
-            return CodeContext.around_cursor(name, params.prefix, params.suffix, params.language)
+            language = _editor_language(params.language)
+            return CodeContext.around_cursor(name, params.prefix, params.suffix, language)
         assert params.line is not None and params.column is not None  # checked by the type
         if params.content is None:
             path = Path(str(params.path))
@@ -145,12 +150,13 @@ class TaskMethods:
             content = params.content
             _check_size(len(content.encode()), limit, "content")
         name = _document(params)
-        return CodeContext.at_cursor(name, content, params.line, params.column, params.language)
+        language = _editor_language(params.language)
+        return CodeContext.at_cursor(name, content, params.line, params.column, language)
 
     async def context_add(self, call: Call, params: t.ContextAddParams) -> Any:
         """Push a chunk of another file into a workspace's completion context."""
         settings = self.settings()
-        workspace = params.workspace or "default"
+        workspace = params.workspace or DEFAULT_WORKSPACE
         if params.text is None:
             file = Path(params.path)
             text, _ = await call.off_loop(lambda: read_source(file, settings.max_file_bytes))
@@ -164,7 +170,7 @@ class TaskMethods:
         if params.origin == "opened" and settings.completion_warm:
             # The editor shows this document now: its first completion should not wait
             # for the model to read the file. ``line`` is the cursor's line.
-            completer.warm(params.path, text, params.line, workspace=params.workspace)
+            completer.warm(params.path, text, params.line, workspace=workspace)
         if added and self.context_watcher is not None:
             self.context_watcher.update()
         return {"added": added, "chunks": len(completer.ring(workspace))}
@@ -185,6 +191,13 @@ class TaskMethods:
 
 def _path_of(path: str | None) -> Path | None:
     return Path(path) if path is not None else None
+
+
+def _editor_language(language: str | None) -> str | None:
+    """An editor's language id if we know it (or its alias), else None: the document's
+    name decides. An editor sends its own ids (`vue`, `perl`), and a completion refused
+    for one was refused at every keystroke."""
+    return language if language and language_by_name(language) is not None else None
 
 
 def _check_size(size: int, limit: int, what: str) -> None:
