@@ -52,12 +52,15 @@ class ContextWatcher:
             name = files.get(os.path.realpath(real))
             if name is None:
                 continue
+            written_at: float | None = None
             try:
                 limit = self.completer.settings.max_file_bytes  # live: config.toml may change it
+                written_at = os.stat(real).st_mtime
                 content: str | None = read_source(Path(real), limit)[0]
             except (OSError, CodeSagaError):
                 content = None  # deleted, unreadable or no longer text: its chunks go
-            self.completer.refresh_file(name, content)
+            # Chunks taken since the file was written stay: an editor's unsaved text.
+            self.completer.refresh_file(name, content, written_at)
         if self.completer.definitions is not None:
             self.completer.definitions.changed(changed)
 

@@ -9,9 +9,12 @@ replace each other instead of filling the ring with the same lines.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ORIGINS = ("opened", "edited", "saved", "copied", "client")
+# A chunk taken this long after its file was last written is newer than the disk (an
+# editor's unsaved text): a file's time is kept to the second on some filesystems.
+DISK_TIME_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,7 @@ class Chunk:
     path: str
     text: str
     origin: str = "client"
+    taken_at: float = field(default=0.0, compare=False)  # when it came (time.time())
 
 
 def chunk_around(text: str, line: int | None, lines: int) -> str:
@@ -58,23 +62,38 @@ class ContextRing:
     def __len__(self) -> int:
         return len(self._chunks)
 
-    def add(self, path: str, text: str, origin: str = "client", line: int | None = None) -> bool:
-        """Add a chunk of ``text`` (around ``line``); returns False for one not worth keeping."""
+    def add(
+        self,
+        path: str,
+        text: str,
+        origin: str = "client",
+        line: int | None = None,
+        *,
+        at: float = 0.0,
+    ) -> bool:
+        """Add a chunk of ``text`` (around ``line``), taken at ``at``; returns False for one
+        not worth keeping."""
         chunk_text = chunk_around(text, line, self.chunk_lines).strip("\n")
         if len([x for x in chunk_text.split("\n") if x.strip()]) < 3:
             return False  # a word or two tells the model nothing
-        chunk = Chunk(path, chunk_text, origin)
+        chunk = Chunk(path, chunk_text, origin, at)
         kept = [c for c in self._chunks if similarity(c.text, chunk_text) < self.max_similarity]
         kept.append(chunk)
         self._chunks = kept[-self.capacity :]
         self.version += 1
         return True
 
-    def refresh(self, path: str, content: str | None) -> bool:
-        """A file changed on disk (``content``) or went away (None): drop its stale chunks."""
-        kept = [
-            c for c in self._chunks if c.path != path or (content is not None and c.text in content)
-        ]
+    def refresh(self, path: str, content: str | None, written_at: float | None = None) -> bool:
+        """A file changed on disk (``content``, last written at ``written_at``) or went away
+        (None): drop its chunks that it no longer holds, but those taken after it was
+        written (an editor's unsaved text, newer than the disk)."""
+
+        def current(c: Chunk) -> bool:
+            if c.path != path or (content is not None and c.text in content):
+                return True
+            return written_at is not None and c.taken_at > written_at + DISK_TIME_MARGIN
+
+        kept = [c for c in self._chunks if current(c)]
         if len(kept) == len(self._chunks):
             return False
         self._chunks = kept

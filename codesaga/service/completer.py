@@ -156,9 +156,10 @@ class Completer:
             self.definitions.opened(workspace, path)
         return self._context.add(workspace, path, text, origin, line)
 
-    def refresh_file(self, path: str, content: str | None) -> None:
-        """A file in some ring changed on disk or was deleted (watchfiles tells us)."""
-        self._context.refresh(path, content)
+    def refresh_file(self, path: str, content: str | None, written_at: float | None = None) -> None:
+        """A file in some ring changed on disk (last written at ``written_at``, its mtime)
+        or was deleted (watchfiles tells us)."""
+        self._context.refresh(path, content, written_at)
 
     def watched_paths(self) -> set[str]:
         return self._context.paths()

@@ -39,13 +39,14 @@ class ContextRings:
     ) -> bool:
         ring = self.ring(workspace)
         with self._lock:
-            return ring.add(path, text, origin, line)
+            return ring.add(path, text, origin, line, at=time.time())
 
-    def refresh(self, path: str, content: str | None) -> None:
-        """A file in some ring changed on disk (``content``) or was deleted (None)."""
+    def refresh(self, path: str, content: str | None, written_at: float | None = None) -> None:
+        """A file in some ring changed on disk (``content``, written at ``written_at``) or
+        was deleted (None)."""
         with self._lock:
             for ring in self._rings.values():
-                ring.refresh(path, content)
+                ring.refresh(path, content, written_at)
 
     def recent_paths(self, workspace: str | None) -> list[str]:
         """The files of ``workspace``'s ring (opened, edited, saved...), latest first."""
