@@ -77,6 +77,12 @@ class ContextRing:
         if len([x for x in chunk_text.split("\n") if x.strip()]) < 3:
             return False  # a word or two tells the model nothing
         chunk = Chunk(path, chunk_text, origin, at)
+        for i, c in enumerate(self._chunks):
+            if (c.path, c.text) == (path, chunk_text):
+                # The same lines again (an editor switching back to a file): kept where they
+                # are, so the prompts that hold them, and their KV states, stay as they were.
+                self._chunks[i] = chunk
+                return True
         kept = [c for c in self._chunks if similarity(c.text, chunk_text) < self.max_similarity]
         kept.append(chunk)
         self._chunks = kept[-self.capacity :]

@@ -58,3 +58,15 @@ def test_ring_keeps_recent_distinct_chunks() -> None:
     assert ring.add("/b.py", CHUNK.replace("compute", "measure"))
     assert ring.add("/c.py", "p = 1\nq = 2\nr = 3")
     assert [c.path for c in ring.chunks()] == ["/b.py", "/c.py"]
+
+
+def test_the_same_chunk_again_changes_nothing_a_prompt_holds() -> None:
+    # Switching back to a file sent its chunk again: moved to the end, it reordered every
+    # prompt's chunks and each file's saved KV state was read again from the first chunk.
+    ring = ContextRing()
+    other = "p = 1\nq = 2\nr = 3"
+    assert ring.add("/a.py", CHUNK, line=32, at=1.0) and ring.add("/c.py", other, at=2.0)
+    version = ring.version
+    assert ring.add("/a.py", CHUNK, line=32, at=3.0)
+    assert [c.path for c in ring.chunks()] == ["/a.py", "/c.py"] and ring.version == version
+    assert ring.chunks()[0].taken_at == 3.0  # it is as recent as the disk now knows
