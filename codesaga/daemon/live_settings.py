@@ -61,7 +61,11 @@ class SettingsControl:
         # Kept only once applied: a model that cannot load must not stay chosen, or every
         # later `models load` and config reload would fail on it.
         async with self._changing:
-            chosen = {**self.loaded_models, "model": None, f"model_{role.value}": model}
+            chosen = dict(self.loaded_models)
+            current = self.current
+            if current.model:  # one model for every role: the others keep it
+                chosen |= {f"model_{r.value}": current.model_for(r) for r in Role}
+            chosen |= {"model": None, f"model_{role.value}": model}
             result = await self._apply(dataclasses.replace(self.current, **chosen))
             self.loaded_models = chosen
             return result

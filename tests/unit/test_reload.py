@@ -146,3 +146,27 @@ def test_a_reload_during_a_models_load_keeps_both(tmp_path: Path) -> None:
         asyncio.run(scenario())
     finally:
         daemon.close()
+
+
+def test_models_load_with_one_model_for_every_role_changes_only_that_role(
+    tmp_path: Path,
+) -> None:
+    # With `model` (CODESAGA_MODEL) set, `models load chat X` cleared it: every other role
+    # fell back to its preset (not installed here: the load failed; installed: a surprise).
+    small, other = (write_gguf(tmp_path / f"{n}.gguf") for n in ("small", "other"))
+    env = {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL": str(small)}
+    daemon = build_daemon(load_settings(env), lambda resolved: FakeEngine(n_ctx=4096))
+
+    async def scenario() -> None:
+        sent: list[bytes] = []
+        conn = Connection(sent.append, "test")
+        conn.initialized = True
+        await daemon.handle(conn, Request("models/load", {"role": "chat", "model": str(other)}, 1))
+        assert json.loads(sent[-1])["result"]["roles"]["chat"] == "other.gguf", sent[-1]
+        for role in Role:
+            assert daemon.settings.model_for(role) == str(other if role is Role.CHAT else small)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.close()
