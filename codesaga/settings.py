@@ -429,6 +429,36 @@ def config_file(env: Mapping[str, str] | None = None) -> Path:
 _HINTS = get_type_hints(Settings)
 
 
+# The least value each number may take (the rest: 0). A value under it made every request
+# fail (max_queue 0: all busy; completion_cache_size -1: every completion raised) or asked
+# llama.cpp for nonsense (n_batch 0).
+_AT_LEAST_ONE = {
+    "n_batch", "max_file_bytes", "max_tokens", "completion_max_lines", "completion_max_tokens",
+    "max_queue",
+}  # fmt: skip
+_POSITIVE = {  # waits: 0 would give up at once
+    "upstream_connect_timeout", "upstream_first_token_timeout", "upstream_idle_timeout",
+    "ws_open_timeout",
+}  # fmt: skip
+_PORTS = {"openai_port", "ws_port"}  # -1: off
+
+
+def _check_ranges(settings: Settings) -> None:
+    for f in dataclasses.fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
+            raise UsageError(f"{f.name} = {value} is not a number to use")
+        if f.name in _PORTS and not -1 <= value <= 65535:
+            raise UsageError(f"{f.name} = {value} is not a port (0 to 65535, or -1 for off)")
+        if f.name in _POSITIVE and value <= 0:
+            raise UsageError(f"{f.name} = {value} must be more than 0 seconds")
+        least = 1 if f.name in _AT_LEAST_ONE else 0
+        if f.name not in _PORTS and value < least:
+            raise UsageError(f"{f.name} = {value} is too small; use at least {least}")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment and the optional config file.
 
@@ -452,6 +482,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 continue
             if key not in names:
                 raise UsageError(f"{path}: unknown key {key!r}; see `codesaga config show`")
+            if key == "config_dir":  # the daemon would read another file than this one
+                raise UsageError(
+                    f"{path}: config_dir cannot be set in the config file it names; set "
+                    "CODESAGA_CONFIG_DIR instead"
+                )
             values[key] = coerce(key, raw, _type_of(key), str(path))
     for name in names - {"upstreams"}:
         raw = env.get(ENV_PREFIX + name.upper())
@@ -464,6 +499,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     names_seen = [u.name for u in settings.all_upstreams()]
     if len(set(names_seen)) != len(names_seen):
         raise UsageError(f"upstream names must differ; got {names_seen}")
+    _check_ranges(settings)
     if not 0 <= settings.completion_gate_threshold <= 1:
         raise UsageError("completion_gate_threshold is a probability: between 0 and 1")
     if not 0 < settings.completion_gate_target < 1:

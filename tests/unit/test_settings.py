@@ -44,6 +44,38 @@ def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:
         load_settings({"CODESAGA_HOME": "/nowhere", **env})
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        # each of these made every request fail, or asked llama.cpp for nonsense
+        ({"CODESAGA_COMPLETION_CACHE_SIZE": "-1"}, "completion_cache_size = -1 is too small"),
+        ({"CODESAGA_MAX_QUEUE": "0"}, "max_queue = 0 is too small; use at least 1"),
+        ({"CODESAGA_MAX_TOKENS": "0"}, "max_tokens = 0 is too small"),
+        ({"CODESAGA_N_BATCH": "0"}, "n_batch = 0"),
+        ({"CODESAGA_N_THREADS": "-2"}, "n_threads = -2"),
+        ({"CODESAGA_TEMPERATURE": "nan"}, "temperature = nan is not a number"),
+        ({"CODESAGA_WS_PORT": "70000"}, "ws_port = 70000 is not a port"),
+    ],
+)
+def test_numbers_out_of_range_are_refused_naming_the_key(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        load_settings({"CODESAGA_HOME": "/nowhere", **env})
+    # the keys' own ways of saying "off" or "auto" stay
+    off = {"CODESAGA_WS_PORT": "-1", "CODESAGA_OPENAI_PORT": "-1", "CODESAGA_IDLE_TIMEOUT": "0"}
+    assert load_settings({"CODESAGA_HOME": "/nowhere", **off}).ws_port == -1
+
+
+def test_the_config_file_cannot_name_another_config_dir(tmp_path: Path) -> None:
+    # The client read this file; the daemon it started was given the other directory and
+    # read another file (or none), so none of this one's settings were in force there.
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(f'config_dir = "{tmp_path / "else"}"\n')
+    with pytest.raises(UsageError, match="config_dir cannot be set in the config file"):
+        load_settings({"CODESAGA_HOME": str(tmp_path)})
+
+
 def test_unknown_key_in_file(tmp_path: Path) -> None:
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.toml").write_text("n_cxt = 1\n")
