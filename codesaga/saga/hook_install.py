@@ -3,6 +3,7 @@ existing hook is kept and runs first."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -29,12 +30,14 @@ def install(repo: Path, command: str | None = None) -> str:
         if chained.exists():
             raise InputError(f"{chained} already exists; move it away and install again")
         hook.rename(chained)
-    exe = command or shutil.which("codesaga") or f"{sys.executable} -m codesaga"
+    found = command or shutil.which("codesaga")
+    exe = shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m codesaga"
     hook.write_text(
         "#!/bin/sh\n"
         f"{MARK} (codesaga hook uninstall removes it; an older hook runs first)\n"
-        f'[ "${SKIP_ENV}" = 1 ] && exit 0\n'
         f'if [ -x "$0{CHAINED_SUFFIX}" ]; then "$0{CHAINED_SUFFIX}" "$@" || exit $?; fi\n'
+        # after the older hook: skipping codesaga does not skip the user's own checks
+        f'[ "${SKIP_ENV}" = 1 ] && exit 0\n'
         f"exec {exe} hook run\n"
     )
     hook.chmod(0o755)

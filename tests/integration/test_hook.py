@@ -356,6 +356,37 @@ def test_install_chains_an_existing_hook_and_skip_bypasses(repo: Path, state: Pa
     assert "old hook ran" in mine.read_text()
 
 
+def test_skip_skips_codesaga_alone_and_a_path_with_spaces_runs(
+    repo: Path, state: Path, tmp_path: Path
+) -> None:
+    # CODESAGA_SKIP=1 also skipped the user's own hook (a secrets scanner); and the hook ran
+    # `exec /My Projects/venv/bin/codesaga`, split at the space: every commit failed.
+    commit_base(repo)
+    hooks = repo / ".git" / "hooks"
+    theirs = hooks / "pre-commit"
+    theirs.write_text('#!/bin/sh\necho "their check failed" >&2\nexit 1\n')
+    theirs.chmod(0o755)
+    spaced = tmp_path / "My Projects" / "codesaga"
+    spaced.parent.mkdir()
+    spaced.write_text('#!/bin/sh\necho "codesaga ran: $*" > "$(git rev-parse --git-dir)/ours"\n')
+    spaced.chmod(0o755)
+    hook_install.install(repo, command=str(spaced))
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    skip = {**os.environ, hook.SKIP_ENV: "1"}
+    with pytest.raises(subprocess.CalledProcessError) as blocked:
+        git(repo, "commit", "-q", "-m", "their hook still runs", env=skip)
+    assert "their check failed" in blocked.value.stderr
+    theirs_now = hooks / ("pre-commit" + hook_install.CHAINED_SUFFIX)
+    theirs_now.write_text("#!/bin/sh\nexit 0\n")
+    git(repo, "commit", "-q", "-m", "skipped", env=skip)
+    assert not (repo / ".git" / "ours").exists()  # codesaga itself was skipped
+    (repo / "stats.py").write_text(BASE)
+    git(repo, "add", "stats.py")
+    git(repo, "commit", "-q", "-m", "through the spaced path")
+    assert (repo / ".git" / "ours").read_text() == "codesaga ran: hook run\n"
+
+
 APPLY_STEPS = [
     "begin",
     "snapshot",
