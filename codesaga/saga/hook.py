@@ -84,9 +84,20 @@ class _Target:
     staged: bytes
 
 
-def staged_targets(repo: Path, globs: Sequence[str]) -> list[_Target]:
+def staged_targets(repo: Path, globs: Sequence[str], report: HookReport) -> list[_Target]:
+    """The staged files matching ``globs``; those it cannot take go in ``report.skipped``."""
     names = git(repo, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")
-    wanted = [n for n in names.decode().split("\0") if n and _matches(n, globs)]
+    wanted = []
+    for raw in filter(None, names.split(b"\0")):
+        try:
+            name = raw.decode()
+        except UnicodeDecodeError:  # git gives names as the bytes they are
+            shown = raw.decode(errors="replace")
+            if _matches(shown, globs):
+                report.skipped.append(f"{shown}: its name is not UTF-8; skipped")
+            continue
+        if _matches(name, globs):
+            wanted.append(name)
     if not wanted:
         return []
     entries = git(repo, "ls-files", "--stage", "-z", "--", *wanted).decode().split("\0")
@@ -124,7 +135,7 @@ def run(
     report = HookReport()
     deadline = time.monotonic() + budget_seconds
     usable = []
-    for t in staged_targets(repo, globs):
+    for t in staged_targets(repo, globs, report):
         try:
             decode_source(t.staged, t.path, max_bytes)
         except InputError as exc:

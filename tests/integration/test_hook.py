@@ -166,6 +166,22 @@ def test_binary_and_non_utf8_files_are_skipped_untouched(repo: Path, state: Path
     assert snapshot(repo) == before
 
 
+def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_others_go_on(
+    repo: Path, state: Path
+) -> None:
+    # git gives names as bytes: a Latin-1 name ended the hook with a traceback (exit 1),
+    # which blocked the commit in every mode.
+    commit_base(repo)
+    with open(os.fsencode(repo) + b"/caf\xe9.py", "w") as odd:  # a name only bytes spell
+        odd.write(BASE)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "-A")
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["applied"] == ["stats.py"]
+    assert report["skipped"] == ["caf\ufffd.py: its name is not UTF-8; skipped"]
+
+
 def test_a_name_with_glob_characters_is_that_file_alone(repo: Path, state: Path) -> None:
     # Names went to git as pathspecs: `foo[1].py` matched `foo1.py` too, which was
     # refactored and staged though the user never staged it, and a rollback read its entry.
