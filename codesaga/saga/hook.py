@@ -308,7 +308,20 @@ def _save_unstaged(
 ) -> Path | None:
     """The files' unstaged changes as a binary patch outside the repository, or None if
     they have none."""
-    patch = git(repo, "diff", "--binary", "--no-color", "--no-ext-diff", "--", *paths)
+    # The plain form `git apply` takes back, whatever the user's diff settings say
+    # (diff.noprefix, mnemonic prefixes, textconv drivers).
+    patch = git(
+        repo,
+        "diff",
+        "--binary",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--",
+        *paths,
+    )
     if not patch:
         return None
     private_dir(patches)

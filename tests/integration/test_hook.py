@@ -137,6 +137,26 @@ def test_partial_staging_commits_the_refactored_hunk_and_keeps_the_unstaged_one(
     assert b"def count" in patch.read_bytes() and repo not in patch.parents
 
 
+@pytest.mark.parametrize(
+    "config", [("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"), ("color.diff", "always")]
+)
+def test_the_users_diff_settings_do_not_change_the_saved_patch(
+    config: tuple[str, str], repo: Path, state: Path
+) -> None:
+    # With diff.noprefix the saved patch read `diff --git stats.py stats.py`, which
+    # `git apply` (-p1) could not place: every partly staged file was rolled back as a
+    # conflict.
+    git(repo, "config", *config)
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0 and not report["conflict"], proc.stdout + proc.stderr
+    assert TYPED in git(repo, "show", ":stats.py")
+    assert (repo / "stats.py").read_text().endswith(UNSTAGED_TAIL)
+
+
 def test_a_conflict_with_unstaged_changes_rolls_back_and_keeps_them(
     repo: Path, state: Path
 ) -> None:
