@@ -133,6 +133,12 @@ def run(
     if mode not in MODES:
         raise InputError(f"hook mode must be one of {', '.join(MODES)}, not {mode!r}")
     report = HookReport()
+    concluding = _concluding(repo)
+    if concluding:
+        # Its files hold the other side's changes too: refactored, they would be a change
+        # of neither parent; checked, every file the other side touched would block it.
+        say(f"a {concluding} is being committed: the hook leaves it as it is")
+        return report
     deadline = time.monotonic() + budget_seconds
     usable = []
     for t in staged_targets(repo, globs, report):
@@ -156,6 +162,19 @@ def run(
         return report
     _apply(repo, usable, rewrite, deadline, report, say, store, patches)
     return report
+
+
+def _concluding(repo: Path) -> str | None:
+    """The merge, cherry-pick or revert this commit concludes, if any."""
+    for head, what in (
+        ("MERGE_HEAD", "merge"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+    ):
+        path = Path(git(repo, "rev-parse", "--git-path", head).decode().strip())
+        if (path if path.is_absolute() else repo / path).exists():
+            return what
+    return None
 
 
 def _partial_commit() -> bool:

@@ -157,6 +157,26 @@ def test_the_users_diff_settings_do_not_change_the_saved_patch(
     assert (repo / "stats.py").read_text().endswith(UNSTAGED_TAIL)
 
 
+@pytest.mark.parametrize("mode", ["apply", "check"])
+def test_a_merge_being_committed_is_left_as_it_is(mode: str, repo: Path, state: Path) -> None:
+    # The merge's files hold the other branch's changes: apply refactored and restaged them
+    # all (a change in neither parent), check blocked the merge.
+    commit_base(repo)
+    git(repo, "checkout", "-q", "-b", "theirs")
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "commit", "-q", "-am", "theirs", "--no-verify")
+    git(repo, "checkout", "-q", "main")
+    (repo / "other.py").write_text("def other():\n    return 1\n")
+    git(repo, "add", "other.py")
+    git(repo, "commit", "-q", "-m", "ours", "--no-verify")
+    git(repo, "merge", "-q", "--no-commit", "--no-ff", "theirs")
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state, CS_MODE=mode)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "a merge is being committed" in proc.stdout
+    assert report["suggestions"] == [] and snapshot(repo) == before
+
+
 def test_a_conflict_with_unstaged_changes_rolls_back_and_keeps_them(
     repo: Path, state: Path
 ) -> None:
