@@ -75,8 +75,12 @@ class Invocation:
         params: dict[str, Any],
         *,
         on_delta: Callable[[str], None] | None = None,
+        cancel_after: float | None = None,
     ) -> dict[str, Any]:
-        """Run a task through the daemon, or in-process with --no-daemon."""
+        """Run a task through the daemon, or in-process with --no-daemon; ``cancel_after``
+        seconds, it is cancelled (the call then raises ``CancelledError``)."""
+        import threading
+
         from codesaga.protocol.jsonrpc import TASK_ROLES
 
         settings = self.settings
@@ -90,7 +94,16 @@ class Invocation:
             wanted = settings.model_for(role)
             if "model" not in params and client.server.get("models", {}).get(role) != wanted:
                 params["model"] = wanted
-            result: dict[str, Any] = client.call(method, params, on_delta=on_delta)
+            timer = None
+            if cancel_after is not None:
+                timer = threading.Timer(max(0.0, cancel_after), client.cancel_current)
+                timer.daemon = True
+                timer.start()
+            try:
+                result: dict[str, Any] = client.call(method, params, on_delta=on_delta)
+            finally:
+                if timer is not None:
+                    timer.cancel()
             return result
 
     def control(self, method: str, params: dict[str, Any] | None = None) -> Any:

@@ -28,16 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.diff import unified_diff
-from codesaga.domain.errors import InputError, UnusableAnswerError
+from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError
 from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
 
 MODES = ("suggest", "apply", "check")
+BUDGET_SLACK = 0.5  # seconds a rewrite cancelled at the deadline may be told of it early
 SKIP_ENV = "CODESAGA_SKIP"
 
-Rewrite = Callable[[Path, str], str]
+# A file's path and text, and the seconds left of the hook's budget: its rewrite. Past
+# them, it is cancelled (raising CancelledError).
+Rewrite = Callable[[Path, str, float], str]
 Say = Callable[[str], None]
 
 
@@ -215,11 +218,16 @@ def _rewrites(
         text = read(t)
         body = text.removeprefix(BOM)  # as the model is shown any file
         try:
-            new = rewrite(repo / t.path, body)
+            new = rewrite(repo / t.path, body, deadline - time.monotonic())
             check_rewrite(Path(t.path), body, new)
         except (InputError, UnusableAnswerError) as exc:
             report.skipped.append(f"{t.path}: {exc}")
             continue
+        except CancelledError:
+            if time.monotonic() < deadline - BUDGET_SLACK:
+                raise  # not the budget's doing
+            _over_budget(deadline, targets[i:], report, say)  # cancelled at the deadline
+            return
         yield t, text, keep_bom(text, new)  # unchanged stays unchanged, byte for byte
 
 

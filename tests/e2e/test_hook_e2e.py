@@ -74,3 +74,19 @@ def test_a_blocking_hook_exits_with_the_code_of_what_stopped_it(cli: Cli, tmp_pa
     proc = cli("hook", "run", **env)
     assert proc.returncode == 3, proc.stderr
     assert "nothing was changed" in proc.stderr
+
+
+def test_the_time_budget_cancels_the_refactor_in_flight(cli: Cli, tmp_path: Path) -> None:
+    # The budget was looked at between files only: a slow or stuck daemon held `git commit`
+    # for as long as the refactor took (up to rewrite_budget_seconds, 300 s, per file).
+    import json
+
+    repo = make_repo(cli, tmp_path)
+    assert cli("daemon", "start").returncode == 0  # the budget is the model's, not the start's
+    env = {**cli.env, "CODESAGA_HOOK_MODE": "apply", "CODESAGA_HOOK_BUDGET_SECONDS": "0.3"}
+    proc = git(repo, "commit", "-m", "area", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "time budget reached: 1 file(s) skipped" in proc.stderr, proc.stderr
+    assert git(repo, "show", "HEAD:area.py", env=env).stdout == SOURCE
+    listed = json.loads(cli("requests", "--type", "refactor", "--json").stdout)["requests"]
+    assert [r["status"] for r in listed] == ["cancelled"]

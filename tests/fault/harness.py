@@ -144,7 +144,7 @@ HOOK_RUNNER = textwrap.dedent(
     from codesaga.saga import hook
     from codesaga.saga.log import SagaStore
     state = Path(os.environ["CS_STATE"])
-    def rewrite(path, text):
+    def rewrite(path, text, seconds_left):
         return text.replace("(values):", "(values: list[float]):")
     hook.run(hook.repo_root(), "apply", ["*.py"], rewrite, store=SagaStore(state / "sagas"),
         patches=state / "hook-patches", max_bytes=1 << 20, budget_seconds=60, say=lambda m: None)

@@ -34,7 +34,7 @@ RUNNER = textwrap.dedent(
     from codesaga.saga.log import SagaStore
     state = Path(os.environ["CS_STATE"])
     repo = hook.repo_root()
-    def rewrite(path, text):
+    def rewrite(path, text, seconds_left):
         from codesaga.domain.errors import InputError
         if path.name == os.environ.get("CS_REFUSE"):  # as the daemon refuses an empty file
             raise InputError(f"{path.name} is empty; there is nothing to change")

@@ -57,9 +57,7 @@ def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:
         ({"CODESAGA_WS_PORT": "70000"}, "ws_port = 70000 is not a port"),
     ],
 )
-def test_numbers_out_of_range_are_refused_naming_the_key(
-    env: dict[str, str], message: str
-) -> None:
+def test_numbers_out_of_range_are_refused_naming_the_key(env: dict[str, str], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         load_settings({"CODESAGA_HOME": "/nowhere", **env})
     # the keys' own ways of saying "off" or "auto" stay

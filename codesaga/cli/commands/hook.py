@@ -95,16 +95,17 @@ def hook_run(
 
 
 def _refactor_with_the_model(ctx: typer.Context, repo: Path, instruction: str | None) -> Rewrite:
-    """The hook's rewrite: a ``refactor`` task for each file, its warnings shown."""
+    """The hook's rewrite: a ``refactor`` task for each file, its warnings shown, cancelled
+    when the hook's time budget runs out (a slow or stuck daemon held `git commit`)."""
 
-    def rewrite(path: Path, text: str) -> str:
+    def rewrite(path: Path, text: str, seconds_left: float) -> str:
         request = {
             "path": str(path),
             "label": str(path.relative_to(repo)),
             "content": text,
             "instruction": instruction,
         }
-        result = Invocation.of(ctx).run_task("refactor", request)
+        result = Invocation.of(ctx).run_task("refactor", request, cancel_after=seconds_left)
         for warning in result.get("warnings", []):
             render.warn(f"codesaga hook: {request['label']}: {warning}")
         return str(result["text"])
