@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from codesaga.daemon.config_watch import ConfigWatcher
 from codesaga.settings import Settings, load_settings
 
@@ -78,5 +80,61 @@ def test_the_running_watcher_applies_an_edit_written_as_it_starts(tmp_path: Path
         finally:
             task.cancel()
         assert applied.settings[-1].max_tokens == 55
+
+    asyncio.run(scenario())
+
+
+def test_a_watch_that_cannot_start_falls_back_to_checking_on_a_heartbeat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With inotify's limits used up the watch task died, silently, and no edit was applied
+    # again until a restart.
+    import watchfiles
+
+    def exhausted(*args: object, **kwargs: object) -> object:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(watchfiles, "awatch", exhausted)
+
+    async def scenario() -> None:
+        applied = Applied()
+        watcher, config = watcher_for(tmp_path, applied)
+        task = asyncio.create_task(watcher.run())
+        try:
+            await asyncio.sleep(0.2)
+            config.write_text("max_tokens = 77\n")
+            await asyncio.wait_for(applied.event.wait(), 5)
+            assert [s.max_tokens for s in applied.settings] == [77]
+        finally:
+            task.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_settings_refused_for_a_missing_model_apply_once_the_models_folder_changes(
+    tmp_path: Path,
+) -> None:
+    # The file was marked seen before it was applied: once the model was pulled, nothing
+    # tried again, and the edit's other keys (private_paths) stayed out of force too.
+    async def scenario() -> None:
+        tries: list[Settings] = []
+
+        async def apply(fresh: Settings) -> None:
+            tries.append(fresh)
+            if not (fresh.models_dir / "big.gguf").exists():
+                raise RuntimeError("model 'big' is not installed")
+
+        env = {"CODESAGA_HOME": str(tmp_path / "home")}
+        boot = load_settings(env)
+        config = boot.config_dir / "config.toml"
+        config.parent.mkdir(parents=True)
+        boot.models_dir.mkdir(parents=True)
+        watcher = ConfigWatcher(config, boot, lambda: load_settings(env), apply, 0.05)
+        config.write_text('max_tokens = 99\nprivate_paths = ["secrets/*"]\n')
+        assert await watcher.check() is False and len(tries) == 1
+        assert await watcher.check() is False and len(tries) == 1  # not again and again
+        (boot.models_dir / "big.gguf").write_bytes(b"pulled")
+        assert await watcher.check() is True and len(tries) == 2
+        assert watcher.applied.private_paths == ("secrets/*",)
 
     asyncio.run(scenario())
