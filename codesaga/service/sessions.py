@@ -207,6 +207,18 @@ class Chats:
     ) -> ChatReply:
         """Add ``message`` (None: answer the last user message again, for /retry) and answer."""
         session = self._ask(ref, message)
+        asked = session.turns[-1] if message is not None else None
+        try:
+            return self._answer(session, run)
+        except InputError:
+            # The message itself cannot be asked (too long for the context, private): it is
+            # not kept, or it would stay in every later prompt (the oldest turns dropped to
+            # make room for it) and be there twice once the user sends it shortened.
+            if asked is not None:
+                self._take_back(session.id, asked)
+            raise
+
+    def _answer(self, session: Session, run: RunOptions) -> ChatReply:
         model = run.model or session.model
         sources = tuple(a.path for a in session.attachments)
         info, _ = self.runner.info(Role.CHAT, model, sources=sources)
@@ -226,6 +238,12 @@ class Chats:
                 cache_slot=session.id,
                 sources=sources,
             )
+        except InputError:
+            if not answer.parts:
+                self._take_back(session.id, answer.turn)
+            else:
+                answer.keep_partial()
+            raise
         except BaseException:
             answer.keep_partial()  # kept, and marked interrupted
             raise
@@ -233,6 +251,19 @@ class Chats:
         if fitted.notice:
             result.warnings.append(fitted.notice)
         return ChatReply(result, answer.session, fitted.notice)
+
+    def _take_back(self, session_id: str, turn: Turn) -> None:
+        """Remove ``turn`` (the one of this moment and role), if it is still there."""
+
+        def drop(session: Session) -> bool:
+            kept = [
+                t for t in session.turns if (t.role, t.created_at) != (turn.role, turn.created_at)
+            ]
+            changed = len(kept) != len(session.turns)
+            session.turns = kept
+            return changed
+
+        self.store.change(session_id, drop)
 
     def _ask(self, ref: str, message: str | None) -> Session:
         """The session with ``message`` as its last turn (saved before the model starts), or

@@ -205,3 +205,26 @@ def test_one_damaged_or_newer_session_does_not_take_the_others_with_it(tmp_path:
     assert store.get(newer["id"]).turns[0].content == "hi"  # type: ignore[union-attr]
     with pytest.raises(InputError, match="chat session broken cannot be read"):
         store.get("broken")
+
+
+def test_a_message_that_cannot_be_asked_is_not_kept(chats: tuple[Chats, FakeEngine]) -> None:
+    # It stayed: every later prompt dropped the older turns to make room for it, and sent
+    # again shortened (as the TUI invites) the question was there twice.
+    from codesaga.domain.errors import InputError
+
+    service, engine = chats
+    session = service.open(name="s")
+    engine.enqueue("Noted.")
+    service.send(session.id, "My name is Ada.")
+    with pytest.raises(InputError, match="do not fit"):
+        service.send(session.id, "word " * 20_000)
+    stored = service.store.get(session.id)
+    assert stored is not None
+    assert [(t.role, t.content) for t in stored.turns] == [
+        ("user", "My name is Ada."),
+        ("assistant", "Noted."),
+    ]
+    engine.enqueue("Your name is Ada.")
+    service.send(session.id, "What is my name?")
+    sent = [m.content for m in engine.history[-1].messages]
+    assert sent[1:] == ["My name is Ada.", "Noted.", "What is my name?"]
