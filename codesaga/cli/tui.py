@@ -6,7 +6,9 @@ tests drive it through Textual's pilot with an in-process daemon and a scripted 
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -99,6 +101,10 @@ class ChatApp(App[None]):
         box.remove_children()
         for turn in full["turns"]:
             box.mount(self._message(turn["role"], turn["content"], turn["interrupted"]))
+        # Ctrl+Y copies from this session's last answer (it copied the one last streamed,
+        # in whichever session, and nothing on opening one).
+        answers = [t["content"] for t in full["turns"] if t["role"] == "assistant"]
+        self.last_answer = answers[-1] if answers else ""
         box.scroll_end(animate=False)
         self.sub_title = full["name"]
         attached = [
@@ -165,7 +171,7 @@ class ChatApp(App[None]):
             parts.append(delta)
             if time.monotonic() - shown > 0.1:  # redraw at most ten times a second
                 shown = time.monotonic()
-                self.call_from_thread(self._stream, answer, "".join(parts))
+                self._from_worker(self._stream, answer, "".join(parts))
 
         try:
             reply = self.backend.call(
@@ -174,12 +180,19 @@ class ChatApp(App[None]):
                 on_delta=on_delta,
             )
         except CancelledError:
-            self.call_from_thread(self._ended, answer, "".join(parts), "cancelled", None)
+            self._from_worker(self._ended, answer, "".join(parts), "cancelled", None)
         except CodeSagaError as exc:
-            self.call_from_thread(self._ended, answer, "".join(parts), f"error: {exc}", None)
-            self.call_from_thread(self._restore_draft, text)
+            self._from_worker(self._ended, answer, "".join(parts), f"error: {exc}", None)
+            self._from_worker(self._restore_draft, text)
         else:
-            self.call_from_thread(self._ended, answer, reply["text"], None, reply)
+            self._from_worker(self._ended, answer, reply["text"], None, reply)
+
+    def _from_worker(self, update: Callable[..., object], *args: object) -> None:
+        """Run ``update`` on the app's thread, unless the app has ended (quit while the
+        answer came): then there is nothing left to update."""
+        with contextlib.suppress(RuntimeError):
+            if self.is_running:
+                self.call_from_thread(update, *args)
 
     def _stream(self, answer: Message, text: str) -> None:
         answer.update(shown(text))
@@ -214,10 +227,22 @@ class ChatApp(App[None]):
         notice = f" · {reply['notice']}" if reply.get("notice") else ""
         return f"{reply['model']} · {speed} · context {used}/{self.n_ctx}{notice}"
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape cancels an answer; with none, it goes on to what has the focus (the command
+        # palette, which the priority binding kept open).
+        return (True if self.answering else None) if action == "cancel" else True
+
     def action_cancel(self) -> None:
         if self.answering:
             self.backend.cancel_current()
             self.set_status("cancelling…")
+
+    async def action_quit(self) -> None:
+        # The answer's worker waits on the daemon: cancelled, it ends at once; left running,
+        # the app stayed up (its terminal given back) until the next token came.
+        if self.answering:
+            self.backend.cancel_current()
+        self.exit()
 
     def action_copy_code(self) -> None:
         blocks = [b for b in code_blocks(self.last_answer) if b.code.strip()]

@@ -193,3 +193,59 @@ async def test_the_daemon_gone_is_said_the_app_stays_and_the_message_is_kept(
         assert "the daemon closed the connection" in str(app.query_one("#status").render())
         assert app.query_one("#input", TextArea).text == "are you there?"
         client.call = real  # type: ignore[method-assign]
+
+
+@pytest.mark.anyio
+async def test_ctrl_y_copies_from_the_session_shown(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # It copied the answer last streamed in this run, whatever the session: opening one
+    # with code in its last answer said there was none, and after a switch it copied the
+    # other session's code.
+    with_code = client.call("sessions/open", {"name": "code"})
+    engine.enqueue(ANSWER)
+    client.call("chat", {"session": with_code["id"], "message": "squares?"})
+    plain = client.call("sessions/open", {"name": "plain"})
+    engine.enqueue("No code here.")
+    client.call("chat", {"session": plain["id"], "message": "hello"})
+    app = ChatApp(client, with_code, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+y")
+        assert "copied the last code block (2 lines)" in str(app.query_one("#status").render())
+        app.show_session(plain["id"])
+        await pilot.press("ctrl+y")
+        assert "no code block in the last answer" in str(app.query_one("#status").render())
+
+
+@pytest.mark.anyio
+async def test_escape_closes_the_command_palette(client: LocalClient) -> None:
+    session = client.call("sessions/open", {"name": "palette"})
+    app = ChatApp(client, session, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.1)
+        assert len(app.screen_stack) == 2
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert len(app.screen_stack) == 1
+
+
+@pytest.mark.anyio
+async def test_quitting_while_an_answer_streams_cancels_it(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # The worker waited on the daemon: the app had let go of the terminal but the process
+    # lived on until the next token, and the answer ran to its end.
+    session = client.call("sessions/open", {"name": "quit"})
+    app = ChatApp(client, session, 4096)
+    engine.delay = 0.05
+    engine.enqueue("word " * 400)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"count", "ctrl+s")
+        await pilot.pause(0.3)
+        assert app.answering
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.5)
+    stored = client.call("sessions/get", {"session": session["id"]})
+    assert stored["turns"][-1]["interrupted"]
+    assert len(stored["turns"][-1]["content"].split()) < 100
