@@ -246,6 +246,8 @@ async def test_quitting_while_an_answer_streams_cancels_it(
         assert app.answering
         await pilot.press("ctrl+q")
         await pilot.pause(0.5)
+    [record] = client.call("requests/list", {"type": "chat"})["requests"]
+    assert record["status"] == "cancelled"  # not still answering, nor run to its end
     stored = client.call("sessions/get", {"session": session["id"]})
     assert stored["turns"][-1]["interrupted"]
     assert len(stored["turns"][-1]["content"].split()) < 100
