@@ -26,6 +26,10 @@ from codesaga.service.stores import KeyValueStore
 from codesaga.settings import Live, Settings, live
 
 KEY_PREFIX = "gate:"  # then the language, a colon and the model (which may hold colons)
+# A lane that has hidden this many suggestions in a row shows the next one: a threshold
+# learned above everything the model says would otherwise hear no feedback again, and hide
+# every suggestion for good (it is kept across restarts).
+EXPLORE_AFTER = 20
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Lane:
     gated: int = 0  # ... and those it hid
     accepted: int = 0  # feedback on the ones shown
     rejected: int = 0
+    hidden_in_a_row: int = 0  # gated since the last one shown
 
 
 class ConfidenceGate:
@@ -46,6 +51,9 @@ class ConfidenceGate:
         self._live = live(settings)
         self._store = store
         self._lock = threading.Lock()
+        # Saves one at a time, so the last state taken is the last written (two feedback
+        # calls at once could write the older state last, and it was what a restart read).
+        self._saving = threading.Lock()
         self._lanes: dict[str, Lane] = {}  # by store key, loaded when first used
         self._unsaved: set[str] = set()
 
@@ -69,10 +77,14 @@ class ConfidenceGate:
             lane = self._lane(key)
             value = confidence.value(self._live.current.completion_gate_measure)
             shown = not self.enabled or shows(value, self._threshold(lane))
+            if not shown and lane.hidden_in_a_row + 1 >= EXPLORE_AFTER:
+                shown = True  # its feedback can bring a threshold set too high back down
             if shown:
                 lane.shown += 1
+                lane.hidden_in_a_row = 0
             else:
                 lane.gated += 1
+                lane.hidden_in_a_row += 1
             self._unsaved.add(key)
         return shown
 
@@ -94,11 +106,12 @@ class ConfidenceGate:
 
     def save(self) -> None:
         """Write the lanes changed since the last save to the store."""
-        with self._lock:
-            changed = {key: asdict(self._lanes[key]) for key in self._unsaved}
-            self._unsaved.clear()
-        for key, value in changed.items():
-            self._store.set(key, value)
+        with self._saving:
+            with self._lock:
+                changed = {key: asdict(self._lanes[key]) for key in self._unsaved}
+                self._unsaved.clear()
+            for key, value in changed.items():
+                self._store.set(key, value)
 
     def report(self) -> dict[str, Any]:
         """For `codesaga stats`: whether the gate is on, its rule, and every lane known."""

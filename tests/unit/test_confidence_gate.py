@@ -103,7 +103,7 @@ def test_the_gate_hides_a_low_confidence_suggestion_and_the_threshold_moves_with
     assert stats["completion"]["gated"] == 3
     assert lane(client) | {"threshold": None} == {
         "model": "m.gguf", "language": "python", "threshold": None, "factor": 1.0,
-        "shown": 1, "gated": 3, "accepted": 0, "rejected": 0,
+        "shown": 1, "gated": 3, "accepted": 0, "rejected": 0, "hidden_in_a_row": 3,
     }  # fmt: skip
     assert lane(client)["threshold"] == START
 
@@ -182,3 +182,27 @@ def test_two_files_of_one_name_are_two_documents(
 
     assert ask(files[0], 5) == "return total"
     assert ask(files[1], 8) == "urn None"  # its own answer, not the other file's typed through
+
+
+def test_a_threshold_learned_too_high_still_shows_one_in_a_while_and_comes_down(
+    tmp_path: Path,
+) -> None:
+    # Raised above all the model says, the threshold hid everything: no suggestion shown,
+    # no feedback, so it never came down, and it is kept across restarts.
+    from codesaga.domain.confidence import Confidence
+    from codesaga.service.confidence_gate import EXPLORE_AFTER, ConfidenceGate
+    from codesaga.service.stores import MemoryStore
+
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_COMPLETION_GATE": "true"})
+    gate = ConfidenceGate(settings, MemoryStore())
+    for _ in range(200):  # rejected, rejected: the factor at its widest
+        gate.learn("m", "python", accepted=False)
+    assert gate.threshold("m", "python") > 0.35
+    sure_enough = Confidence(line=0.3, mean=0.3, least=0.3, tokens=4)  # under it
+    decided = [gate.shows("m", "python", sure_enough) for _ in range(3 * EXPLORE_AFTER)]
+    assert decided.count(True) == 3 and decided[EXPLORE_AFTER - 1]  # every EXPLORE_AFTER-th
+    high = gate.threshold("m", "python")
+    for _ in range(30):  # those shown are accepted: the threshold comes down
+        gate.learn("m", "python", accepted=True)
+    assert gate.threshold("m", "python") < high
+    assert gate.shows("m", "python", sure_enough)
