@@ -125,9 +125,17 @@ def test_the_gate_hides_a_low_confidence_suggestion_and_the_threshold_moves_with
     lowered = lane(client)
     assert lowered["threshold"] < raised
     assert (lowered["accepted"], lowered["rejected"]) == (1, 2)
-    # Feedback on a hidden suggestion (no client shows one) teaches the gate nothing.
+
+    # Feedback on a hidden suggestion (no client shows one) teaches the gate nothing, nor
+    # counts in the model's accuracy.
+    def accuracy() -> tuple[int, int]:
+        [model] = [m for m in client.call("stats", {})["models"] if m["model"] == "m.gguf"]
+        return model["accepted"], model["shown"]
+
+    rated_before = accuracy()
     client.call("feedback", {"request_id": hidden["request_id"], "accepted": False})
     assert lane(client)["threshold"] == lowered["threshold"]
+    assert accuracy() == rated_before == (1, 3)
 
     restarted = daemons.start()  # the threshold and counts are kept per user, across restarts
     assert lane(restarted) == lowered

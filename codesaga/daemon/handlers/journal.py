@@ -108,6 +108,8 @@ class JournalMethods:
             # A next edit's acceptance is its own rate, not its model's: most are computed.
             await call.off_loop(lambda: self.next_edits.rated(params.accepted))
             return {"model": record.model, "accepted": params.accepted}
+        if record.gated:  # hidden: no one saw it, so it is no one's verdict on the model
+            return {"model": record.model, "accepted": params.accepted}
         await call.off_loop(lambda: self._count(str(record.model), params.accepted))
         language = record.input.get("language")
         if record.confidence is not None and not record.gated and language:
