@@ -236,9 +236,11 @@ class Completer:
         model: str | None,
     ) -> Completion:
         prompt = self._prompt(ctx, options, workspace, chunks, model)
+        # Typing goes on, whether this request is answered or cancelled by the next key (a
+        # model slower than the keys): new chunks wait for a pause, not for an answer.
+        self._context.requested()
         self._stats.count("requests")
         answer = self._answer(prompt, options, cancel)
-        self._context.requested()
         judged = options.gate and bool(answer.text)  # the confidence gate may hide it
         if judged and not self.gate.shows(answer.model, ctx.language.id, answer.confidence):
             self._stats.count("gated")

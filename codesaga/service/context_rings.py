@@ -60,7 +60,7 @@ class ContextRings:
             return set().union(*(ring.paths() for ring in self._rings.values()))
 
     def requested(self) -> None:
-        """A completion was answered: typing goes on, keep the chunks as they are."""
+        """A completion was asked for: typing goes on, keep the chunks as they are."""
         self._last_request = time.monotonic()
 
     def chunks(self, workspace: str | None) -> tuple[Chunk, ...]:

@@ -3,6 +3,7 @@ in-flight reuse, latest wins, time budget, speculation, early stop, repository c
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
@@ -279,6 +280,38 @@ def test_repository_context_goes_first_and_waits_for_a_pause(
     engine.enqueue("z")
     completer.complete(at(BEFORE + "q"), LINE, workspace="/w")
     assert "other.py" not in (engine.history[1].prompt or "")
+
+
+def test_a_cancelled_completion_is_typing_too(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    # Only an answered request counted as typing: with the model slower than the keys
+    # (each request cancelled by the next), new chunks were swapped in mid-word and the
+    # whole prompt after them read again.
+    from codesaga.domain.errors import CancelledError
+    from codesaga.engine.port import CancelToken
+    from codesaga.service.context_rings import CONTEXT_REFRESH_IDLE
+
+    pause = CONTEXT_REFRESH_IDLE * 0.6  # two of them: a pause since the answer, not the key
+    completer = make()
+    completer.add_context(
+        "/w", "/w/lib/util.py", "def helper(a):\n    b = a\n    return b\n", "opened"
+    )
+    engine.enqueue("helper(w)")
+    completer.complete(at(BEFORE), LINE, workspace="/w")
+    completer.add_context("/w", "/w/other.py", "A = 1\nB = 2\nC = 3\n", "edited")
+    time.sleep(pause)
+    stopped = CancelToken()
+    engine.delay = 0.05
+    engine.enqueue("q r s t u v w x")
+    threading.Timer(0.05, stopped.cancel).start()  # the next keystroke
+    with contextlib.suppress(CancelledError):
+        completer.complete(at(BEFORE + "q"), LINE, workspace="/w", cancel=stopped)
+    engine.delay = 0.0
+    time.sleep(pause)
+    engine.enqueue("q")
+    completer.complete(at(BEFORE + "qq"), LINE, workspace="/w")
+    assert "other.py" not in (engine.history[-1].prompt or "")
 
 
 def test_a_file_change_drops_stale_chunks(make: Callable[..., Completer]) -> None:
