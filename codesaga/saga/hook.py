@@ -449,8 +449,12 @@ def roll_back_hook(log: SagaLog) -> list[str]:
     begin = events[0]
     repo = Path(begin["repo"])
     env = dict(os.environ)
-    if begin.get("index_file"):
-        env["GIT_INDEX_FILE"] = begin["index_file"]
+    index_file = begin.get("index_file")
+    if index_file:
+        env["GIT_INDEX_FILE"] = index_file
+    # `git commit -a` gives the hook an index of its own (index.lock), which git threw away
+    # when the hook died: none of the hook's staging is left to undo there.
+    index_gone = index_file is not None and not (repo / str(index_file)).exists()
     files, entries = _hooks_own(events)
     snapshots = {e["path"]: e for e in events if e["event"] == "snapshot"}
     # Killed inside `git checkout` or `git apply`, which remove a file before they write it
@@ -468,6 +472,8 @@ def roll_back_hook(log: SagaLog) -> list[str]:
                 file.unlink()
         elif current != e["sha"]:
             write_bytes_atomic(file, log.blob(e["sha"]), mode=int(e["mode"]))
+        if index_gone:
+            continue
         staged = git(repo, "ls-files", "--stage", "-z", "--", path, env=env).decode()
         blob = staged.split(" ")[1] if staged else None
         if blob not in (e["index_sha"], *entries.get(path, ())):

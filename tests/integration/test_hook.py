@@ -528,3 +528,25 @@ def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) 
     (repo / "stats.py").unlink()
     ((_, outcome),) = recover(SagaStore(state / "sagas"), COMPENSATORS)
     assert outcome.startswith("rolled back:") and snapshot(repo) == before
+
+
+def test_recover_after_a_killed_commit_all_restores_the_files_without_false_conflicts(
+    repo: Path, state: Path
+) -> None:
+    # `git commit -a` gives the hook .git/index.lock, which git removes when the hook dies;
+    # recover read that missing index as empty and named every file "changed since", though
+    # it had put them back.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    before = (repo / "stats.py").read_bytes()
+    lock = repo / ".git" / "index.lock"
+    lock.write_bytes((repo / ".git" / "index").read_bytes())
+    env = {"GIT_INDEX_FILE": str(lock), KILL_AFTER_ENV: "staged"}
+    subprocess.run(["git", "add", "stats.py"], cwd=repo, env={**os.environ, **env}, check=True)
+    proc, _ = run_hook(repo, state, **env)
+    assert proc.returncode == -9
+    lock.unlink()  # as git does when its hook dies
+    ((_, outcome),) = recover(SagaStore(state / "sagas"), COMPENSATORS)
+    assert outcome.startswith("rolled back:") and "except" not in outcome, outcome
+    assert (repo / "stats.py").read_bytes() == before
+    assert git(repo, "diff", "--cached") == ""  # the real index never had the commit's staging
