@@ -274,7 +274,10 @@ def _apply(
         log.append("completed")
     except BaseException as exc:
         log.append("failed", error=str(exc) or type(exc).__name__)
-        roll_back_hook(log)
+        left = roll_back_hook(log)
+        if left:  # changed while the hook ran: kept as they are, without the unstaged part
+            where = f"; your unstaged changes are in {report.patch}" if report.patch else ""
+            say(f"left as they are (changed while the hook ran): {', '.join(left)}{where}")
         if not report.conflict:
             raise
         report.applied = []

@@ -73,7 +73,7 @@ def test_a_blocking_hook_exits_with_the_code_of_what_stopped_it(cli: Cli, tmp_pa
     env = {"CODESAGA_HOOK_MODE": "apply", "CODESAGA_MODEL": str(tmp_path / "missing.gguf")}
     proc = cli("hook", "run", **env)
     assert proc.returncode == 3, proc.stderr
-    assert "nothing was changed" in proc.stderr
+    assert "what the hook did was undone" in proc.stderr
 
 
 def test_the_time_budget_cancels_the_refactor_in_flight(cli: Cli, tmp_path: Path) -> None:

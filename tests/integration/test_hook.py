@@ -38,6 +38,8 @@ RUNNER = textwrap.dedent(
         from codesaga.domain.errors import InputError
         if path.name == os.environ.get("CS_REFUSE"):  # as the daemon refuses an empty file
             raise InputError(f"{path.name} is empty; there is nothing to change")
+        if path.name == os.environ.get("CS_EDITED_MEANWHILE"):  # an editor saves it
+            path.write_text(text + "# saved from the editor\\n")
         if path.name == os.environ.get("CS_UNPARSABLE"):
             return "def broken(:\\n"
         # As the daemon's refactor answers: from the text without a BOM (decode_source).
@@ -513,6 +515,24 @@ def test_recover_after_a_killed_hook_keeps_work_done_since(
     snapshots = {e["path"]: e["sha"] for e in log.events() if e["event"] == "snapshot"}
     snapshot_blob = snapshots["stats.py"]
     assert log.blob(snapshot_blob) == STAGED.encode()
+
+
+def test_a_file_saved_while_the_hook_ran_is_named_with_where_the_unstaged_changes_are(
+    repo: Path, state: Path
+) -> None:
+    # Its write refused, the rollback left the file as the editor saved it, without the
+    # unstaged changes, and the message said nothing was changed.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    proc, _ = run_hook(repo, state, CS_EDITED_MEANWHILE="stats.py")
+    assert proc.returncode == 1
+    said = proc.stdout
+    assert "left as they are (changed while the hook ran): stats.py" in said, said
+    patch = said.split("your unstaged changes are in ")[1].split()[0]
+    assert "def count" in Path(patch).read_text()
+    assert (repo / "stats.py").read_text() == STAGED + "# saved from the editor\n"
 
 
 def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) -> None:

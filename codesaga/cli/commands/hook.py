@@ -81,7 +81,7 @@ def hook_run(
             render.warn(f"codesaga hook: {exc}; the commit goes ahead (suggest mode never blocks)")
             return
         render.error(
-            f"codesaga hook: {exc}\nnothing was changed; commit with --no-verify or "
+            f"codesaga hook: {exc}\n{_undone(mode)}; commit with --no-verify or "
             "CODESAGA_SKIP=1 to skip the hook"
         )
         raise typer.Exit(exit_code_for(exc)) from None
@@ -111,6 +111,12 @@ def _refactor_with_the_model(ctx: typer.Context, repo: Path, instruction: str | 
         return str(result["text"])
 
     return rewrite
+
+
+def _undone(mode: str) -> str:
+    if mode == "apply":  # it may have checked files out and written some before it stopped
+        return "what the hook did was undone (a file changed meanwhile is named above)"
+    return "nothing was changed"
 
 
 def _show_report(report: HookReport) -> None:
