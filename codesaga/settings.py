@@ -487,11 +487,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                     f"{path}: config_dir cannot be set in the config file it names; set "
                     "CODESAGA_CONFIG_DIR instead"
                 )
-            values[key] = coerce(key, raw, _type_of(key), str(path))
+            if raw == "":  # as an empty variable: not set (`model = ""` chose no model)
+                continue
+            value = coerce(key, raw, _type_of(key), str(path))
+            if isinstance(value, Path):
+                # Beside the file that names it, not wherever each process happens to run.
+                value = path.parent / Path(os.path.expandvars(value))
+            values[key] = value
     for name in names - {"upstreams"}:
         raw = env.get(ENV_PREFIX + name.upper())
         if raw not in (None, ""):
-            values[name] = coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
+            value = coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
+            # A relative path means the shell's folder, also to a daemon started elsewhere.
+            values[name] = value.absolute() if isinstance(value, Path) else value
     for name, default in dirs.items():
         values.setdefault(name, default)
     values.setdefault("models_dir", values["data_dir"] / "models")

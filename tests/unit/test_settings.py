@@ -151,3 +151,24 @@ def test_a_typo_in_a_choice_or_flag_names_the_key_and_the_choices(
 ) -> None:
     with pytest.raises(UsageError, match=message):
         load_settings({"CODESAGA_HOME": "/nowhere", **env})
+
+
+def test_paths_in_the_file_are_beside_it_and_empty_values_are_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A relative `models_dir` meant each process's own folder (a client and the daemon it
+    # started disagreed on where the models are); `model = ""` counted as a model chosen
+    # for every role, so no role could fall back to another installed preset.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MODELS_HOME", str(tmp_path / "shared"))
+    config = tmp_path / "home" / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        'models_dir = "models"\nstate_dir = "$MODELS_HOME/state"\nmodel = ""\n'
+    )
+    s = load_settings({"CODESAGA_HOME": str(tmp_path / "home")})
+    assert s.models_dir == config / "models"
+    assert s.state_dir == tmp_path / "shared" / "state"
+    assert s.model is None and not s.explicit_model_for(Role.CHAT)
+    relative = load_settings({"CODESAGA_HOME": "h", "CODESAGA_MODELS_DIR": "m"})
+    assert relative.models_dir == tmp_path / "m"  # the shell's folder, made absolute
