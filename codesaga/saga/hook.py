@@ -371,7 +371,9 @@ def _check_out_staged(log: SagaLog, repo: Path, targets: list[_Target]) -> None:
         for t in targets
     }
     log.append("clean", shas=shas)
-    git(repo, "checkout", "--", *shas)
+    # checkout-index, not `git checkout -- paths`: that also runs the user's post-checkout
+    # hook (git-lfs's, say) in the middle of their commit.
+    git(repo, "checkout-index", "--force", "--", *shas)
     log.append("cleaned")  # from here a file unlike the hook's is the user's work
 
 

@@ -179,6 +179,20 @@ def test_a_merge_being_committed_is_left_as_it_is(mode: str, repo: Path, state: 
     assert report["suggestions"] == [] and snapshot(repo) == before
 
 
+def test_the_users_post_checkout_hook_is_not_run_by_the_commit(repo: Path, state: Path) -> None:
+    commit_base(repo)
+    post = repo / ".git" / "hooks" / "post-checkout"
+    post.write_text('#!/bin/sh\ntouch "$(git rev-parse --git-dir)/post-checkout-ran"\n')
+    post.chmod(0o755)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0 and report["applied"] == ["stats.py"], proc.stdout
+    assert not (repo / ".git" / "post-checkout-ran").exists()
+    assert (repo / "stats.py").read_text().endswith(UNSTAGED_TAIL)
+
+
 def test_a_conflict_with_unstaged_changes_rolls_back_and_keeps_them(
     repo: Path, state: Path
 ) -> None:
