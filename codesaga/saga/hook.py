@@ -19,8 +19,10 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import signal
 import stat
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -274,7 +276,8 @@ def _apply(
         log.append("completed")
     except BaseException as exc:
         log.append("failed", error=str(exc) or type(exc).__name__)
-        left = roll_back_hook(log)
+        with _uninterrupted():  # a second Ctrl-C would leave it half rolled back
+            left = roll_back_hook(log)
         if left:  # changed while the hook ran: kept as they are, without the unstaged part
             where = f"; your unstaged changes are in {report.patch}" if report.patch else ""
             say(f"left as they are (changed while the hook ran): {', '.join(left)}{where}")
@@ -285,6 +288,19 @@ def _apply(
         log.append("kept-user-changes")
     finally:
         log.unlock()
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C waits until the block is done (in the main thread: where signals arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _refuse_a_locked_index(repo: Path) -> None:

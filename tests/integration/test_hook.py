@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -584,3 +585,36 @@ def test_recover_after_a_killed_commit_all_restores_the_files_without_false_conf
     assert outcome.startswith("rolled back:") and "except" not in outcome, outcome
     assert (repo / "stats.py").read_bytes() == before
     assert git(repo, "diff", "--cached") == ""  # the real index never had the commit's staging
+
+
+def test_a_second_ctrl_c_waits_for_the_rollback(
+    repo: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pressed again while the first one's rollback ran, it stopped the rollback half-way:
+    # files without their unstaged changes, index entries of the hook's, and no word of it.
+    import signal
+
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    before = snapshot(repo)
+    real = hook.roll_back_hook
+
+    def pressed_again(log: Any) -> list[str]:
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(log)
+
+    def first_ctrl_c(path: Path, text: str, seconds_left: float) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hook, "roll_back_hook", pressed_again)
+    monkeypatch.chdir(repo)
+    with pytest.raises(KeyboardInterrupt):
+        hook.run(
+            repo, "apply", ["*.py"], first_ctrl_c, store=SagaStore(state / "sagas"),
+            patches=state / "patches", max_bytes=1 << 20, budget_seconds=60, say=print,
+        )  # fmt: skip
+    assert snapshot(repo) == before
+    [saga] = SagaStore(state / "sagas").all()
+    assert [e["event"] for e in saga.events()][-1] == "rolled-back"
