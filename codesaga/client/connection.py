@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, Self
 
 from codesaga import __version__
-from codesaga.domain.errors import BusyError, DaemonError
+from codesaga.domain.errors import BusyError, CancelledError, DaemonError
 from codesaga.protocol import jsonrpc as p
 from codesaga.settings import Settings
 
@@ -189,6 +190,10 @@ class PatientClient:
         self.inner = client
         self.patience = patience
         self._reconnect = reconnect
+        # A cancel while no request is out (waiting out "busy", connecting again): the call
+        # ends at once, not with the whole answer after all.
+        self._calling = False
+        self._cancelled = threading.Event()
 
     @property
     def server(self) -> dict[str, Any]:
@@ -204,22 +209,31 @@ class PatientClient:
         deadline = time.monotonic() + self.patience
         delay = 0.1
         reconnected = False
-        while True:
-            try:
-                return self.inner.call(method, params, on_delta=on_delta)
-            except NotSentError:
-                if self._reconnect is None or reconnected:
-                    raise
-                reconnected = True
-                self.inner.close()
-                self.inner = self._reconnect()
-            except BusyError:
-                if time.monotonic() + delay > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+        self._cancelled.clear()
+        self._calling = True
+        try:
+            while True:
+                if self._cancelled.is_set():
+                    raise CancelledError("cancelled before the daemon took the request")
+                try:
+                    return self.inner.call(method, params, on_delta=on_delta)
+                except NotSentError:
+                    if self._reconnect is None or reconnected:
+                        raise
+                    reconnected = True
+                    self.inner.close()
+                    self.inner = self._reconnect()
+                except BusyError:
+                    if time.monotonic() + delay > deadline:
+                        raise
+                    self._cancelled.wait(delay)
+                    delay = min(delay * 2, 2.0)
+        finally:
+            self._calling = False
 
     def cancel_current(self) -> None:
+        if self._calling:
+            self._cancelled.set()
         self.inner.cancel_current()
 
     def close(self) -> None:

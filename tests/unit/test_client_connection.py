@@ -90,3 +90,35 @@ def test_a_request_the_gone_daemon_never_got_is_sent_to_a_new_one() -> None:
     third.close()
     other.close()
     client.close()
+
+
+def test_a_cancel_while_waiting_out_a_full_queue_ends_the_call_at_once() -> None:
+    # No request was out, so Esc sent nothing: the status said "cancelling…" and the whole
+    # answer came once the queue had room.
+    from codesaga.domain.errors import BusyError, CancelledError
+
+    class Busy:
+        def __init__(self) -> None:
+            self.server: dict[str, object] = {}
+            self.calls = 0
+
+        def call(self, method: str, params: object = None, **kwargs: object) -> object:
+            self.calls += 1
+            raise BusyError("the queue is full")
+
+        def cancel_current(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    inner = Busy()
+    client = connection.PatientClient(inner, patience=30)  # type: ignore[arg-type]
+    threading.Timer(0.3, client.cancel_current).start()
+    started = time.monotonic()
+    with pytest.raises(CancelledError):
+        client.call("chat", {})
+    assert time.monotonic() - started < 2 and inner.calls >= 2
+    client.patience = 0.05
+    with pytest.raises(BusyError):  # the next call is not cancelled by the last one's Esc
+        client.call("chat", {})
