@@ -251,3 +251,38 @@ async def test_quitting_while_an_answer_streams_cancels_it(
     stored = client.call("sessions/get", {"session": session["id"]})
     assert stored["turns"][-1]["interrupted"]
     assert len(stored["turns"][-1]["content"].split()) < 100
+
+
+@pytest.mark.anyio
+async def test_a_long_answer_streams_by_appending_not_by_parsing_it_all_again(
+    client: LocalClient, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each redraw parsed and laid out the whole answer again, ten times a second: a third
+    # of a core on a long answer, taken from the model on a 2-core machine.
+    updates: list[int] = []
+    appends: list[str] = []
+    real_update, real_append = Message.update, Message.append
+
+    def update(self: Message, markdown: str) -> Any:
+        updates.append(len(markdown))
+        return real_update(self, markdown)
+
+    def append(self: Message, markdown: str) -> Any:
+        appends.append(markdown)
+        return real_append(self, markdown)
+
+    monkeypatch.setattr(Message, "update", update)
+    monkeypatch.setattr(Message, "append", append)
+    session = client.call("sessions/open", {"name": "long"})
+    answer = "".join(f"Paragraph {n} says something.\n\n" for n in range(20)).strip()
+    app = ChatApp(client, session, 4096)
+    engine.delay = 0.01
+    engine.enqueue(answer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"talk", "ctrl+s")
+        await wait_idle(app, pilot)
+        shown = [m for m in app.query(Message) if "assistant" in m.classes][-1]
+        assert str(shown.source) == answer
+    assert len(appends) >= 3  # streamed in pieces
+    # the question, the answer's placeholder, its first piece, and the whole at its end
+    assert len(updates) <= 4
