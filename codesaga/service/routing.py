@@ -154,7 +154,8 @@ class Upstreams:
 
     def reconfigure(self) -> None:
         """The settings in force changed: an upstream that keeps its name and URL keeps its
-        health."""
+        health; one that did not change at all is kept as it is (its connections, the model
+        it found, and what requests running now will report to it)."""
         settings = self.settings
         timeouts = Timeouts(
             settings.upstream_connect_timeout,
@@ -165,6 +166,9 @@ class Upstreams:
         fresh = []
         for spec in settings.all_upstreams():
             kept = old.get((spec.name, spec.url))
+            if kept is not None and kept.spec == spec and kept.timeouts == timeouts:
+                fresh.append(kept)
+                continue
             instance = (
                 kept.instance
                 if kept is not None
@@ -178,7 +182,8 @@ class Upstreams:
             fresh.append(upstream)
         replaced, self.all[:] = self.all[:], fresh
         for upstream in replaced:
-            upstream.close()
+            if not any(upstream is u for u in fresh):
+                upstream.close()
 
     def close(self) -> None:
         for upstream in self.all:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
@@ -22,7 +23,7 @@ from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest
 from codesaga.engine.remote import RemoteEngine
 from codesaga.service.routing import Upstreams
 from codesaga.service.runner import RunOptions
-from codesaga.settings import load_settings
+from codesaga.settings import Live, load_settings
 from tests.unit.test_tasks import ORIGINAL, assistant_with, models_dir  # noqa: F401
 from tests.upstream_server import DROPS_ALL, DROPS_SECOND, ScriptedUpstream
 
@@ -285,11 +286,16 @@ FAST_ENV = {
 def test_a_reload_lets_a_running_answer_finish(codesaga_home: Path) -> None:
     with ScriptedUpstream("slow-ok", keep_alive=True) as server:
         env = {**FAST_ENV, "CODESAGA_UPSTREAM_URL": server.url, "CODESAGA_UPSTREAM_MODEL": "m"}
-        settings = load_settings(env)
+        settings = Live(load_settings(env))
         upstreams = Upstreams(settings, RemoteEngine)
-        stream = upstreams.all[0].engine(Role.CHAT).stream(CHAT)
+        before = upstreams.all[0]
+        stream = before.engine(Role.CHAT).stream(CHAT)
         first = next(stream)
-        upstreams.reconfigure()  # a reload: new upstreams, the old one's engine closes
+        upstreams.reconfigure()  # nothing changed: the same upstream, its connections kept
+        assert upstreams.all[0] is before
+        settings.current = dataclasses.replace(settings.current, upstream_idle_timeout=0.7)
+        upstreams.reconfigure()  # a change: a new upstream, the old one's engine closes
+        assert upstreams.all[0] is not before
         rest = list(stream)
         assert isinstance(first, Delta) and isinstance(rest[-1], Finished)
         assert rest[-1].reason == "stop"
