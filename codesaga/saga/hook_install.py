@@ -23,6 +23,16 @@ def hooks_dir(repo: Path) -> Path:
 def install(repo: Path, command: str | None = None) -> str:
     """Write the pre-commit hook; an existing one is kept and runs first."""
     directory = hooks_dir(repo)
+    git_dir = Path(git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
+    inside = directory.resolve().is_relative_to(repo.resolve())
+    if inside and not directory.resolve().is_relative_to(git_dir.resolve()):
+        # core.hooksPath in the work tree (a team's .githooks): the hook, with this
+        # machine's path to codesaga, would be committed, and the team's renamed.
+        raise InputError(
+            f"git's hooks are in {directory}, inside the repository (core.hooksPath): a hook "
+            "written there would be committed with this machine's path to codesaga; add "
+            "`codesaga hook run` to that hook yourself instead"
+        )
     directory.mkdir(parents=True, exist_ok=True)
     hook = directory / "pre-commit"
     chained = directory / ("pre-commit" + CHAINED_SUFFIX)

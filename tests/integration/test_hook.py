@@ -460,6 +460,20 @@ def test_skip_skips_codesaga_alone_and_a_path_with_spaces_runs(
     assert (repo / ".git" / "ours").read_text() == "codesaga ran: hook run\n"
 
 
+def test_install_refuses_a_hooks_folder_inside_the_work_tree(repo: Path) -> None:
+    # core.hooksPath = .githooks (a team's hooks, committed): installing renamed their hook
+    # and wrote a file with this machine's path into the repository.
+    commit_base(repo)
+    (repo / ".githooks").mkdir()
+    team = repo / ".githooks" / "pre-commit"
+    team.write_text("#!/bin/sh\nexit 0\n")
+    git(repo, "config", "core.hooksPath", ".githooks")
+    with pytest.raises(hook.InputError, match="inside the repository"):
+        hook_install.install(repo, command="codesaga")
+    assert sorted(p.name for p in (repo / ".githooks").iterdir()) == ["pre-commit"]
+    assert team.read_text() == "#!/bin/sh\nexit 0\n"
+
+
 APPLY_STEPS = [
     "begin",
     "snapshot",
