@@ -182,6 +182,7 @@ export class ChatController {
     if (this.running) throw new Error("wait for the answer, or stop it, before asking again");
     if (!this.session) await this.open(undefined, false);
     const turn = this.turns.length + 1;
+    const asked = { session: this.session, turns: this.turns };
     this.turns.push({ role: "user", content: text }, { role: "assistant", content: "" });
     this.postTranscript(this.turns.slice(0, -1), []);
     const abort = new AbortController();
@@ -196,7 +197,10 @@ export class ChatController {
         signal: abort.signal,
         onDelta: (delta) => {
           answer += delta;
-          this.turns[turn].content = answer;
+          asked.turns[turn].content = answer;
+          // Another conversation opened meanwhile: this answer goes on (the daemon keeps
+          // it in its own session) but is not drawn into the one shown.
+          if (this.session !== asked.session || this.turns !== asked.turns) return;
           this.host.post({ type: "streaming", turn, html: renderMarkdown(answer, turn).html });
         },
       });

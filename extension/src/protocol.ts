@@ -188,7 +188,14 @@ export class DaemonClient {
     if (message.method === "$/delta") {
       const id = message.params?.id;
       const text = message.params?.text;
-      if (typeof id === "number" && typeof text === "string") this.pending.get(id)?.onDelta?.(text);
+      if (typeof id !== "number" || typeof text !== "string") return;
+      try {
+        this.pending.get(id)?.onDelta?.(text);
+      } catch (error) {
+        // A caller's failure is its own: thrown here, it stopped ws from delivering any
+        // later message, and every feature waited on a connection that still looked open.
+        console.error("codesaga: a streamed answer's handler failed", error);
+      }
       return;
     }
     if (typeof message.id !== "number") return;

@@ -93,6 +93,24 @@ describe("the chat view's messages against a real daemon", () => {
     assert.match(last.turns.at(-1)?.html ?? "", /one two/);
   });
 
+  test("a new conversation opened while an answer streams gets none of it", async () => {
+    // The answer's text went into the new conversation's turns: a TypeError in the socket's
+    // message handler, after which ws delivered nothing more to any feature.
+    const { h, posted } = host({ sessionKey: () => `${daemon.home}/switching` });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "ready" });
+    const answer = chat.handle({ type: "send", text: "slowly" });
+    await new Promise((r) => setTimeout(r, 100));
+    await chat.handle({ type: "newSession" });
+    const opened = posted.length;
+    await answer;
+    assert.ok(!posted.slice(opened).some((m) => m.type === "streaming"));
+    const shown = posted.filter((m) => m.type === "transcript").at(-1);
+    assert.ok(shown?.type === "transcript" && shown.turns.length === 0, "the new one is empty");
+    const listed = (await client.call("sessions/list", {})) as { sessions: unknown[] };
+    assert.ok(listed.sessions.length >= 2, "the connection still answers");
+  });
+
   test("attach the selection; without one, a message that says what to do", async () => {
     const file = join(daemon.home, "calc.py");
     writeFileSync(file, "def add(a, b):\n    return a + b\n");
