@@ -105,6 +105,16 @@ export async function locate(command: string, env: NodeJS.ProcessEnv = process.e
   return undefined;
 }
 
+const NOT_RUNNING = "the CodeSaga daemon is not running";
+const GIVE_UP_AFTER_NOT_RUNNING = 4;
+
+/** Whether a connection failed because nothing listens at the address (or its token file
+ * went with the daemon). */
+function nothingListens(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ECONNREFUSED" || code === "ENOENT";
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -121,6 +131,8 @@ export class Connection {
   private connectingMayStart = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay: number;
+  /** Background tries in a row that found no daemon running. */
+  private notRunning = 0;
   private disposed = false;
   /** The user stopped the daemon: do not start it again until they ask. */
   stoppedByUser = false;
@@ -222,12 +234,25 @@ export class Connection {
         endpoint = await this.endpoint();
       }
       if (!endpoint) {
-        throw new RpcError(Code.disconnected, "the CodeSaga daemon is not running");
+        throw new RpcError(Code.disconnected, NOT_RUNNING);
       }
-      const client = await this.handshake(endpoint);
+      let client: DaemonClient;
+      try {
+        client = await this.handshake(endpoint);
+      } catch (error) {
+        // A daemon that was killed left its address behind: nothing listens there, and
+        // only `daemon start` (which checks the daemon's lock) replaces it.
+        if (!mayStart || !nothingListens(error)) throw error;
+        this.log(`nothing listens at ${endpoint.url}: starting the daemon (${this.command} daemon start)`);
+        await runCommand(this.command, ["daemon", "start"], this.env);
+        const started = await this.endpoint();
+        if (!started) throw new RpcError(Code.disconnected, NOT_RUNNING);
+        client = await this.handshake(started);
+      }
       if (this.current && this.current !== client) this.current.close(); // never two open
       this.current = client;
       this.retryDelay = this.options.backoff?.first ?? 500;
+      this.notRunning = 0;
       const server = client.server;
       this.setState({ kind: "connected", version: server?.daemon.version ?? "?", models: server?.models ?? {} });
       this.log(`connected to daemon ${server?.daemon.version} (pid ${server?.daemon.pid}) at ${endpoint.url}`);
@@ -286,7 +311,14 @@ export class Connection {
       this.retryTimer = undefined;
       if (this.connected || this.connecting || this.stoppedByUser) return;
       // Reconnect only: a daemon that went away on purpose is started by the next request.
-      this.opening(false).catch(() => this.scheduleRetry());
+      // One known to be gone (it exited when idle) is not asked after again and again: each
+      // try ran `codesaga daemon status`, every 30 s in every window.
+      this.opening(false).catch((error: unknown) => {
+        const gone = error instanceof RpcError && error.message === NOT_RUNNING;
+        this.notRunning = gone ? this.notRunning + 1 : 0;
+        // A few tries cover a restart's gap; then the next request starts it.
+        if (this.notRunning < GIVE_UP_AFTER_NOT_RUNNING) this.scheduleRetry();
+      });
     }, delay);
     this.retryTimer.unref?.();
   }

@@ -104,6 +104,50 @@ describe("connecting to the daemon", () => {
     }
   });
 
+  test("a daemon that was killed left its address: the next request starts one", async () => {
+    // Nothing listened at the address in websocket.json, and since a file was there the
+    // extension never ran `daemon start`: every feature failed until the user did.
+    const daemon = await startFakeDaemon(RULES);
+    const calls = join(daemon.home, "calls.log");
+    const command = join(daemon.home, "codesaga-command");
+    writeFileSync(
+      command,
+      `#!/bin/sh\necho "$*" >> "${calls}"\n` +
+        `if [ "$2" = start ]; then echo "start failed" >&2; exit 1; fi\n` +
+        `echo '{"running": false}'\n`,
+    );
+    chmodSync(command, 0o755);
+    const c = connection(daemon.env, { command, autoStart: true });
+    try {
+      daemon.process.kill("SIGKILL");
+      await new Promise((r) => daemon.process.once("exit", r));
+      await assert.rejects(c.client(), /start failed/);
+      assert.match(readFileSync(calls, "utf8"), /^daemon start$/m);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  test("after the daemon exited when idle, the background loop stops asking", async () => {
+    // It ran `codesaga daemon status` every 30 s in every window for as long as the daemon
+    // stayed down.
+    const daemon = await startFakeDaemon(RULES);
+    const calls = join(daemon.home, "calls.log");
+    const command = join(daemon.home, "codesaga-command");
+    writeFileSync(command, `#!/bin/sh\necho "$*" >> "${calls}"\necho '{"running": false}'\n`);
+    chmodSync(command, 0o755);
+    const c = connection(daemon.env, { command, backoff: { first: 20, max: 20 } });
+    try {
+      await c.client();
+      await daemon.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      const asked = readFileSync(calls, "utf8").split("\n").filter((l) => l.includes("status"));
+      assert.ok(asked.length <= 4, `asked ${asked.length} times`);
+    } finally {
+      c.dispose();
+    }
+  });
+
   test("a daemon restarted mid-session: the connection comes back by itself", async () => {
     const first = await startFakeDaemon(RULES);
     const c = connection(first.env);
