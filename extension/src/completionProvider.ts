@@ -13,10 +13,14 @@ import { completionEnabled, completionSettings, languageEnabled, workspaceOf } f
  * it never starts the daemon, which a keystroke must, after the daemon exited when idle.) */
 const RETRY_AFTER_FAILURE_MS = 30_000;
 
+export const COMPLETED_SCHEMES = ["file", "untitled", "vscode-notebook-cell"];
+
 export function registerCompletion(services: Services): void {
   const { context, completer } = services;
   context.subscriptions.push(
-    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, inlineProvider(services)),
+    // Documents people write code in: not settings.json (which may hold keys), git views,
+    // comment boxes or other extensions' inputs, which a pattern of "**" also matched.
+    vscode.languages.registerInlineCompletionItemProvider(COMPLETED_SCHEMES.map((scheme) => ({ scheme })), inlineProvider(services)),
     vscode.commands.registerCommand("codesaga.accepted", (requestId: string) => completer.accepted(requestId)),
     vscode.window.onDidChangeActiveTextEditor(() => completer.dismissed()),
   );

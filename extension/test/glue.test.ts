@@ -175,6 +175,36 @@ describe("the bundle in a (fake) editor", () => {
     assert.equal(await recorded.inlineProviders[0].provideInlineCompletionItems(document, new Position(1, 11), {}, never), undefined);
   });
 
+  test("completion is asked for files people write, not settings or other views", () => {
+    // A selector of { pattern: "**" } matched every scheme: settings.json (vscode-userdata,
+    // which may hold keys), git views, comment boxes.
+    const schemes = (recorded.inlineSelectors[0] as Array<{ scheme: string }>).map((f) => f.scheme);
+    assert.ok(schemes.includes("file") && schemes.includes("untitled"));
+    assert.ok(!schemes.includes("vscode-userdata") && !schemes.includes("git"));
+    assert.ok(!(recorded.inlineSelectors[0] as Array<{ pattern?: string }>).some((f) => f.pattern));
+  });
+
+  test("with completion off for a language, its documents give the daemon no context", async () => {
+    // Context serves completion: a switch to a disabled language's document still sent it,
+    // and had the daemon read its prompt with the model.
+    recorded.settings["completion.languages"] = { "*": true, markdown: false };
+    const ring = async () => {
+      const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+      try {
+        return ((await client.call("context/add", { path: "/probe.py", text: "x" })) as { chunks: number }).chunks;
+      } finally {
+        client.close();
+      }
+    };
+    const before = await ring();
+    const text = Array.from({ length: 20 }, (_, i) => `Line ${i} of the notes.`).join("\n");
+    const document = new FakeDocument(Uri.file(join(daemon.home, "notes.md")), text, "markdown");
+    const editor = { document, selection: { active: new Position(3, 0) }, selections: [], visibleRanges: [] };
+    for (const listener of recorded.editorSwitches) listener(editor);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await ring(), before);
+  });
+
   test("problems get a fix action", () => {
     const provider = recorded.codeActionProviders[0] as { provideCodeActions: (...a: unknown[]) => Array<{ title: string; command: { command: string } }> };
     const range = new Range(new Position(1, 4), new Position(1, 9));

@@ -175,6 +175,8 @@ export class FakeEditor {
 export interface Recorded {
   commands: Map<string, (...args: unknown[]) => unknown>;
   inlineProviders: Array<{ provideInlineCompletionItems: (...args: unknown[]) => Promise<unknown> }>;
+  /** The document selectors the inline providers were registered for. */
+  inlineSelectors: unknown[];
   webviewProviders: Map<string, { resolveWebviewView: (view: unknown) => void }>;
   codeActionProviders: unknown[];
   messages: string[];
@@ -198,6 +200,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
   const recorded: Recorded = {
     commands: new Map(),
     inlineProviders: [],
+    inlineSelectors: [],
     webviewProviders: new Map(),
     codeActionProviders: [],
     messages: [],
@@ -296,7 +299,8 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
       registerTextDocumentContentProvider: () => disposable,
     },
     languages: {
-      registerInlineCompletionItemProvider: (_selector: unknown, provider: Recorded["inlineProviders"][number]) => {
+      registerInlineCompletionItemProvider: (selector: unknown, provider: Recorded["inlineProviders"][number]) => {
+        recorded.inlineSelectors.push(selector);
         recorded.inlineProviders.push(provider);
         return disposable;
       },
