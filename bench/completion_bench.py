@@ -436,6 +436,18 @@ def websocket_calls(settings: Settings) -> Iterator[Call]:
         yield call
 
 
+def settled(stats: Callable[[], Any], quiet: float = 1.0, limit: float = 60.0) -> Any:
+    """The completion counts once the daemon's background reads have ended (they count
+    when they end): the same for ``quiet`` seconds, or after ``limit``."""
+    last, since, deadline = stats(), time.monotonic(), time.monotonic() + limit
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = stats()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
 @contextmanager
 def websocket_side(settings: Settings) -> Iterator[tuple[Side, Callable[[], Any]]]:
     """The daemon's WebSocket, as the editor extension uses it."""
@@ -518,20 +530,23 @@ def main() -> None:
                 peer_runs[name] = (run, tokens)
 
     ours: dict[str, tuple[Run, dict[str, Any]]] = {}
-    with (
-        fresh_daemon(
-            real.models_dir,
-            CODESAGA_MODEL=MODEL,
-            CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
-            **setting_overrides(args.set),
-        ) as settings,
-        websocket_side(settings) as (side, stats),
-    ):
-        side.ask(WARM_UP)  # load the model; not measured
-        for name, strokes in traces.items():
-            before = stats()
+    for name, strokes in traces.items():
+        # A daemon of its own per trace, as the peer's one slot holds nothing of the last
+        # trace that counts: what a daemon learns (the client's reach, its KV states, its
+        # reading speed) made each trace's figures depend on the traces run before it.
+        with (
+            fresh_daemon(
+                real.models_dir,
+                CODESAGA_MODEL=MODEL,
+                CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
+                **setting_overrides(args.set),
+            ) as settings,
+            websocket_side(settings) as (side, stats),
+        ):
+            side.ask(WARM_UP)  # load the model; not measured
+            before = settled(stats)
             run = replay(f"codesaga {name}", strokes, side, args.pause)
-            after = stats()
+            after = settled(stats)  # reads still running are counted when they end
             counts = {
                 k: after.get(k, 0) - before.get(k, 0)
                 for k in after
@@ -543,6 +558,9 @@ def main() -> None:
     client = client_tokens(model_path, traces)
     for name, (run, counts) in ours.items():
         print(f"== {name} ({len(run.latencies)} requests)")
+        if not run.latencies:  # held-out files too short for this trace's pattern
+            print("  no requests: the sources hold nothing this trace can type")
+            continue
         peer = peer_runs.get(name)
         if peer is not None:
             print("  " + peer[0].line())
@@ -553,7 +571,7 @@ def main() -> None:
             for k in ("cache", "type-through", "in-flight", "model", "partial")
         )
         print(f"  codesaga answers: {answered}")
-        submitted = client[name]
+        submitted = client[name] or 1
         evaluated = counts.get("prompt_tokens_evaluated", 0)
         print(
             f"  codesaga prompt tokens evaluated / submitted by the client: "

@@ -114,6 +114,7 @@ def main() -> None:
             CODESAGA_MODEL=MODEL,
             CODESAGA_MAX_TOKENS=str(MAX_TOKENS),
             CODESAGA_CACHE_RESPONSES="0",
+            CODESAGA_N_THREADS=str(threads),  # as the in-process peer; else every core
         )
         os.environ.clear()
         os.environ.update(env)  # the daemon this process starts inherits these settings
@@ -139,11 +140,17 @@ def main() -> None:
                 )
 
             # 2. warm daemon round trip vs a cold in-process one-shot
-            cmd = ["complete", "circle.py", "--line", "5", "--column", "12"]
-            warm = [wall([exe, *cmd], env, work) for _ in range(args.runs)]
-            cold = [
-                wall([exe, "--no-daemon", *cmd], env, work) for _ in range(max(2, args.runs // 2))
-            ]
+            # Each run a file of its own: the same request again came from the completer's
+            # in-memory cache (CODESAGA_CACHE_RESPONSES is the disk cache), not the model.
+            def complete(n: int, *how: str) -> float:
+                name = f"circle_{n}.py"
+                (work / name).write_text(f"# run {n}\n{SOURCE}")
+                return wall(
+                    [exe, *how, "complete", name, "--line", "6", "--column", "12"], env, work
+                )
+
+            warm = [complete(n) for n in range(args.runs)]
+            cold = [complete(args.runs + n, "--no-daemon") for n in range(max(2, args.runs // 2))]
             w_med, c_med = statistics.median(warm), statistics.median(cold)
             startup = statistics.median(wall([exe, "--version"], env, work) for _ in warm)
             print(

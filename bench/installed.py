@@ -61,7 +61,11 @@ def isolated_env(home: Path, models_dir: Path, **settings: str) -> dict[str, str
 @contextmanager
 def fresh_daemon(models_dir: Path, **settings: str) -> Iterator[Settings]:
     """The settings of a daemon of its own (a temporary CODESAGA_HOME, the installed models
-    and ``settings``; see isolated_env), which is stopped on the way out."""
+    and ``settings``; see isolated_env), which is stopped on the way out. It runs on as many
+    threads as this user's settings say, as the peers the benches start do (they take
+    ``load_settings().threads``): left to its default, it had every core while a peer had
+    CODESAGA_N_THREADS's."""
+    settings = {"CODESAGA_N_THREADS": str(load_settings().threads), **settings}
     with tempfile.TemporaryDirectory(prefix="codesaga-bench-") as tmp:
         own = load_settings(isolated_env(Path(tmp) / "home", models_dir, **settings))
         try:
