@@ -20,6 +20,17 @@ async function until(connection: Connection, kind: State["kind"], timeoutMs = 20
   }
 }
 
+/** A `codesaga` command that logs its arguments to the returned file, fails `daemon start`
+ * (when ``startFails``) and says no daemon runs. */
+function scriptedCommand(home: string, startFails = true): { command: string; calls: string } {
+  const calls = join(home, "calls.log");
+  const command = join(home, "codesaga-command");
+  const start = startFails ? `if [ "$2" = start ]; then echo "start failed" >&2; exit 1; fi\n` : "";
+  writeFileSync(command, `#!/bin/sh\necho "$*" >> "${calls}"\n${start}echo '{"running": false}'\n`);
+  chmodSync(command, 0o755);
+  return { command, calls };
+}
+
 describe("connecting to the daemon", () => {
   test("no daemon: a clear failure that offers to start one", async () => {
     const c = connection(isolatedEnv(tempHome()));
@@ -108,15 +119,7 @@ describe("connecting to the daemon", () => {
     // Nothing listened at the address in websocket.json, and since a file was there the
     // extension never ran `daemon start`: every feature failed until the user did.
     const daemon = await startFakeDaemon(RULES);
-    const calls = join(daemon.home, "calls.log");
-    const command = join(daemon.home, "codesaga-command");
-    writeFileSync(
-      command,
-      `#!/bin/sh\necho "$*" >> "${calls}"\n` +
-        `if [ "$2" = start ]; then echo "start failed" >&2; exit 1; fi\n` +
-        `echo '{"running": false}'\n`,
-    );
-    chmodSync(command, 0o755);
+    const { command, calls } = scriptedCommand(daemon.home);
     const c = connection(daemon.env, { command, autoStart: true });
     try {
       daemon.process.kill("SIGKILL");
@@ -132,10 +135,7 @@ describe("connecting to the daemon", () => {
     // It ran `codesaga daemon status` every 30 s in every window for as long as the daemon
     // stayed down.
     const daemon = await startFakeDaemon(RULES);
-    const calls = join(daemon.home, "calls.log");
-    const command = join(daemon.home, "codesaga-command");
-    writeFileSync(command, `#!/bin/sh\necho "$*" >> "${calls}"\necho '{"running": false}'\n`);
-    chmodSync(command, 0o755);
+    const { command, calls } = scriptedCommand(daemon.home, false);
     const c = connection(daemon.env, { command, backoff: { first: 20, max: 20 } });
     try {
       await c.client();

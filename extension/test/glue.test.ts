@@ -45,6 +45,16 @@ describe("the bundle in a (fake) editor", () => {
     await daemon.stop();
   });
 
+  /** The daemon's context ring's size (a one-line chunk is never kept: the answer is just it). */
+  async function ringSize(): Promise<number> {
+    const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    try {
+      return ((await client.call("context/add", { path: "/probe.py", text: "x" })) as { chunks: number }).chunks;
+    } finally {
+      client.close();
+    }
+  }
+
   test("every contributed command is registered", () => {
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command);
     const missing = contributed.filter((id: string) => !recorded.commands.has(id));
@@ -116,15 +126,6 @@ describe("the bundle in a (fake) editor", () => {
     assert.equal(binding.key, "ctrl+c");
     const setting = /config\.(codesaga\.[\w.]+)/.exec(binding.when)![1];
     assert.ok(setting in manifest.contributes.configuration.properties, "the binding's setting exists");
-    const ringSize = async () => {
-      const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
-      try {
-        // A one-line chunk is never kept: the answer is just the ring's size.
-        return ((await client.call("context/add", { path: "/probe.py", text: "x" })) as { chunks: number }).chunks;
-      } finally {
-        client.close();
-      }
-    };
     const before = await ringSize();
     const text = "import math\n\n\ndef circle_area(radius):\n    return math.pi * radius ** 2\n";
     const document = new FakeDocument(Uri.file(join(daemon.home, "geometry.py")), text, "python");
@@ -188,21 +189,13 @@ describe("the bundle in a (fake) editor", () => {
     // Context serves completion: a switch to a disabled language's document still sent it,
     // and had the daemon read its prompt with the model.
     recorded.settings["completion.languages"] = { "*": true, markdown: false };
-    const ring = async () => {
-      const client = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
-      try {
-        return ((await client.call("context/add", { path: "/probe.py", text: "x" })) as { chunks: number }).chunks;
-      } finally {
-        client.close();
-      }
-    };
-    const before = await ring();
+    const before = await ringSize();
     const text = Array.from({ length: 20 }, (_, i) => `Line ${i} of the notes.`).join("\n");
     const document = new FakeDocument(Uri.file(join(daemon.home, "notes.md")), text, "markdown");
     const editor = { document, selection: { active: new Position(3, 0) }, selections: [], visibleRanges: [] };
     for (const listener of recorded.editorSwitches) listener(editor);
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await ring(), before);
+    assert.equal(await ringSize(), before);
   });
 
   test("problems get a fix action", () => {
