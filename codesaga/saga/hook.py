@@ -195,10 +195,14 @@ def _over_budget(
 ) -> bool:
     if time.monotonic() <= deadline:
         return False
+    _skip_the_rest(remaining, report, say)
+    return True
+
+
+def _skip_the_rest(remaining: Sequence[_Target], report: HookReport, say: Say) -> None:
     for t in remaining:
         report.skipped.append(f"{t.path}: skipped, the hook's time budget ran out")
     say(f"time budget reached: {len(remaining)} file(s) skipped (hook_budget_seconds)")
-    return True
 
 
 def _rewrites(
@@ -228,7 +232,7 @@ def _rewrites(
         except CancelledError:
             if time.monotonic() < deadline - BUDGET_SLACK:
                 raise  # not the budget's doing
-            _over_budget(deadline, targets[i:], report, say)  # cancelled at the deadline
+            _skip_the_rest(targets[i:], report, say)  # cancelled at the deadline
             return
         yield t, text, keep_bom(text, new)  # unchanged stays unchanged, byte for byte
 
