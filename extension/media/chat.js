@@ -20,7 +20,9 @@
 
   function submit() {
     const text = input.value;
-    if (!text.trim()) return;
+    // While an answer comes (Send is hidden) Enter keeps the message: it was cleared, then
+    // refused by the extension, and the typed text was lost.
+    if (!text.trim() || send.hidden) return;
     input.value = "";
     vscode.postMessage({ type: "send", text });
   }
