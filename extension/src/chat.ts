@@ -40,8 +40,9 @@ export interface ChatHost {
   post(message: ToWebview): void;
   insertAtCursor(code: string): PromiseLike<void> | void;
   copy(code: string): PromiseLike<void> | void;
-  /** The editor's selection as an absolute path and 1-based "A:B", if any. */
-  selection(): { path: string; lines: string } | undefined;
+  /** The editor's selection as an absolute path and 1-based "A:B", if any, and whether
+   * the file has changes not saved (the daemon attaches it as it is on disk). */
+  selection(): { path: string; lines: string; unsaved?: boolean } | undefined;
   /** Names the conversation a workspace continues (the folder, or undefined). */
   sessionKey(): string | undefined;
   model?(): string | undefined;
@@ -130,6 +131,10 @@ export class ChatController {
   async attachSelection(): Promise<void> {
     const selection = this.host.selection();
     if (!selection) throw new Error("select some lines in a saved file to attach them");
+    if (selection.unsaved) {
+      // The daemon reads the lines from disk: other code than the selection, or none.
+      throw new Error("save the file first: the lines are attached as the file is on disk");
+    }
     if (!this.session) await this.open(undefined, false);
     await this.host.call("sessions/attach", { session: this.current(), path: selection.path, lines: selection.lines });
     await this.refresh();

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 
 import { ChatController, type ChatHost, type FromWebview, type ToWebview } from "./chat";
+import { selectedLines } from "./rewrite";
 import type { Services } from "./services";
 import { roleModel } from "./settings";
 
@@ -45,7 +46,11 @@ function chatHost({ call }: Services, webview: vscode.Webview): ChatHost {
       const editor = vscode.window.activeTextEditor;
       if (!editor || editor.selection.isEmpty || editor.document.uri.scheme !== "file") return undefined;
       const { start, end } = editor.selection;
-      return { path: editor.document.uri.fsPath, lines: `${start.line + 1}:${end.line + 1}` };
+      return {
+        path: editor.document.uri.fsPath,
+        lines: selectedLines(start, end),
+        unsaved: editor.document.isDirty,
+      };
     },
     sessionKey: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
     model: () => roleModel("chat"),

@@ -37,3 +37,10 @@ export function applyQuestion(method: string, fileName: string, warnings: string
   if (!warnings.length) return { text: question, warn: false };
   return { text: `${question} Note: ${warnings.join("; ")}.`, warn: true };
 }
+
+/** The 1-based lines "A:B" a selection covers (0-based positions): one that ends at the start
+ * of a line (a whole-line selection by keyboard or mouse) does not take that line. */
+export function selectedLines(start: { line: number }, end: { line: number; character: number }): string {
+  const last = end.character === 0 && end.line > start.line ? end.line : end.line + 1;
+  return `${start.line + 1}:${last}`;
+}

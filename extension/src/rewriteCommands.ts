@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 
 import { Code, RpcError } from "./protocol";
-import { applyQuestion, rewriteRequest, type RewriteResult } from "./rewrite";
+import { applyQuestion, rewriteRequest, selectedLines, type RewriteResult } from "./rewrite";
 import { describe, type Services } from "./services";
 import { roleModel, workspaceOf } from "./settings";
 
@@ -66,8 +66,7 @@ async function refactor(rewrite: Rewrite, memento: vscode.Memento, part: "select
     return;
   }
   const { start, end } = editor.selection;
-  const last = end.character === 0 && end.line > start.line ? end.line : end.line + 1;
-  await rewrite("refactor", editor, { instruction: instruction || undefined, lines: `${start.line + 1}:${last}` });
+  await rewrite("refactor", editor, { instruction: instruction || undefined, lines: selectedLines(start, end) });
 }
 
 /** A problem's fix: the one the light bulb passed, else the one under the cursor. */

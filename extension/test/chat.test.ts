@@ -125,6 +125,17 @@ describe("the chat view's messages against a real daemon", () => {
     assert.match(transcript.attachments[0], /calc\.py/);
   });
 
+  test("lines of a file with unsaved changes are not attached from the disk", async () => {
+    // The daemon read the lines from the saved file: other code than the selection.
+    const file = join(daemon.home, "draft.py");
+    writeFileSync(file, "X = 1\n");
+    const { h, posted } = host({ selection: () => ({ path: file, lines: "1:1", unsaved: true }) });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "attachSelection" });
+    assert.ok(posted.some((m) => m.type === "error" && /save the file first/.test(m.message)));
+    assert.ok(!posted.some((m) => m.type === "notice" && /attached/.test(m.message)));
+  });
+
   test("a code block that no longer exists is an error, not a crash", async () => {
     const { h, posted } = host();
     const chat = new ChatController(h);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Code, DaemonClient, RpcError } from "../src/protocol";
-import { applyQuestion, rewriteRequest, type RewriteResult } from "../src/rewrite";
+import { applyQuestion, rewriteRequest, selectedLines, type RewriteResult } from "../src/rewrite";
 import { type FakeDaemon, startFakeDaemon } from "./daemon";
 
 const SAVED = "def add(a, b):\n    return a + b\n";
@@ -62,5 +62,14 @@ describe("refactor and fix of an editor's buffer", () => {
       assert.match(error.message, /over the .*-byte limit/);
       return true;
     });
+  });
+});
+
+describe("the lines a selection names", () => {
+  test("a selection that ends at a line's start does not take that line", () => {
+    // Chat's attach took one line more than a whole-line selection (refactor did not).
+    assert.equal(selectedLines({ line: 2 }, { line: 5, character: 0 }), "3:5");
+    assert.equal(selectedLines({ line: 2 }, { line: 5, character: 4 }), "3:6");
+    assert.equal(selectedLines({ line: 2 }, { line: 2, character: 0 }), "3:3");
   });
 });
