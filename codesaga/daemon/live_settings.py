@@ -66,7 +66,7 @@ class SettingsControl:
             if current.model:  # one model for every role: the others keep it
                 chosen |= {f"model_{r.value}": current.model_for(r) for r in Role}
             chosen |= {"model": None, f"model_{role.value}": model}
-            result = await self._apply(dataclasses.replace(self.current, **chosen))
+            result = await self._apply(dataclasses.replace(current, **chosen))
             self.loaded_models = chosen
             return result
 

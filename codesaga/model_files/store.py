@@ -136,10 +136,8 @@ class ModelStore:
                 f"{name!r} is not the name of an installed model; `codesaga models list` "
                 "shows them (a model loaded from a path is not removed by CodeSaga)"
             )
-        removed = []
         with self.writing(filename):
-            removed = self._remove(filename)
-        return removed
+            return self._remove(filename)
 
     def _remove(self, filename: str) -> list[Path]:
         removed = []

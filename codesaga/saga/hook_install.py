@@ -24,8 +24,8 @@ def install(repo: Path, command: str | None = None) -> str:
     """Write the pre-commit hook; an existing one is kept and runs first."""
     directory = hooks_dir(repo)
     git_dir = Path(git(repo, "rev-parse", "--absolute-git-dir").decode().strip())
-    inside = directory.resolve().is_relative_to(repo.resolve())
-    if inside and not directory.resolve().is_relative_to(git_dir.resolve()):
+    hooks = directory.resolve()
+    if hooks.is_relative_to(repo.resolve()) and not hooks.is_relative_to(git_dir.resolve()):
         # core.hooksPath in the work tree (a team's .githooks): the hook, with this
         # machine's path to codesaga, would be committed, and the team's renamed.
         raise InputError(

@@ -127,11 +127,12 @@ def _judged_in(focus: FocusedRetry | None, ctx: CodeContext, answer: str) -> Cod
     if focus is None:
         return ctx
     language = ctx.language.id
-    names = defined_names(language, extract_code(answer, language)) or []
+    code = extract_code(answer, language)
+    names = defined_names(language, code) or []
     others = set(defined_names(language, ctx.content) or []) - {focus.name}
     if others.intersection(names):
         return ctx
-    if focus.undecorated is not None and not _decorated(extract_code(answer, language)):
+    if focus.undecorated is not None and not _decorated(code):
         return focus.undecorated
     return focus.ctx
 

@@ -31,6 +31,14 @@ def home_with(tmp_path: Path, model: Path, config_text: str) -> tuple[dict[str, 
     return env, config
 
 
+def connected() -> tuple[list[bytes], Connection]:
+    """A client connection past its handshake, and what the daemon sends it."""
+    sent: list[bytes] = []
+    conn = Connection(sent.append, "test")
+    conn.initialized = True
+    return sent, conn
+
+
 def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Path) -> None:
     small, other, third = (write_gguf(tmp_path / f"{n}.gguf") for n in ("small", "other", "3"))
     env, config = home_with(tmp_path, small, f'model_chat = "{small}"\n')
@@ -40,9 +48,7 @@ def test_reload_applies_live_keys_keeps_start_keys_and_models_load(tmp_path: Pat
     completer._cache.store("answered before", "x", None, capacity=8)  # made under the old settings
 
     async def scenario() -> None:
-        sent: list[bytes] = []
-        conn = Connection(sent.append, "test")
-        conn.initialized = True
+        sent, conn = connected()
         await daemon.handle(conn, Request("models/load", {"role": "chat", "model": str(other)}, 1))
         loaded = json.loads(sent[-1])["result"]
         assert loaded["roles"]["chat"] == "other.gguf"
@@ -88,9 +94,7 @@ def test_a_model_that_fails_to_load_leaves_the_settings_as_they_were(tmp_path: P
     daemon = build_daemon(load_settings(env), engine)
 
     async def scenario() -> None:
-        sent: list[bytes] = []
-        conn = Connection(sent.append, "test")
-        conn.initialized = True
+        sent, conn = connected()
         await daemon.handle(conn, Request("models/load", {"role": "chat", "model": "nosuch"}, 1))
         assert "not installed" in json.loads(sent[-1])["error"]["message"]
         await daemon.handle(
@@ -128,9 +132,7 @@ def test_a_reload_during_a_models_load_keeps_both(tmp_path: Path) -> None:
     daemon = build_daemon(load_settings(env), engine)
 
     async def scenario() -> None:
-        sent: list[bytes] = []
-        conn = Connection(sent.append, "test")
-        conn.initialized = True
+        sent, conn = connected()
         load = asyncio.create_task(
             daemon.handle(conn, Request("models/load", {"role": "chat", "model": str(slow)}, 1))
         )
@@ -158,9 +160,7 @@ def test_models_load_with_one_model_for_every_role_changes_only_that_role(
     daemon = build_daemon(load_settings(env), lambda resolved: FakeEngine(n_ctx=4096))
 
     async def scenario() -> None:
-        sent: list[bytes] = []
-        conn = Connection(sent.append, "test")
-        conn.initialized = True
+        sent, conn = connected()
         await daemon.handle(conn, Request("models/load", {"role": "chat", "model": str(other)}, 1))
         assert json.loads(sent[-1])["result"]["roles"]["chat"] == "other.gguf", sent[-1]
         for role in Role:

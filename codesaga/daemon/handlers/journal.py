@@ -112,7 +112,7 @@ class JournalMethods:
             return {"model": record.model, "accepted": params.accepted}
         await call.off_loop(lambda: self._count(str(record.model), params.accepted))
         language = record.input.get("language")
-        if record.confidence is not None and not record.gated and language:
+        if record.confidence is not None and language:
             # The gate judged this suggestion: its threshold learns from the answer.
             gate = self.completer.gate
             await call.off_loop(
