@@ -42,6 +42,9 @@ class Client(Protocol):
 
 
 CANCEL_CONFIRM_SECONDS = 5.0  # after Ctrl-C, the wait for the daemon to confirm the cancel
+# The handshake and control calls are answered by the daemon's event loop, never behind the
+# model: a daemon silent this long is stuck (stopped, deadlocked), not busy.
+CONTROL_ANSWER_SECONDS = 10.0
 
 
 class NotSentError(DaemonError):
@@ -83,14 +86,15 @@ class DaemonClient:
 
     def initialize(self, settings: Settings | None = None) -> dict[str, Any]:
         """The handshake; with ``settings``, the daemon also names the ones it does not share
-        (``settingsDiffer``)."""
+        (``settingsDiffer``). A daemon that accepts the connection and never answers is an
+        error after ``CONTROL_ANSWER_SECONDS``, not a client that hangs."""
         params: dict[str, Any] = {
             "client": {"name": "codesaga", "version": __version__},
             "protocolVersion": p.PROTOCOL_VERSION,
         }
         if settings is not None:
             params["settings"] = settings.fingerprint()
-        self.server = self.call("initialize", params)
+        self.server = self.call("initialize", params, timeout=CONTROL_ANSWER_SECONDS)
         return self.server
 
     def _send(self, data: bytes) -> None:
@@ -122,17 +126,31 @@ class DaemonClient:
         params: dict[str, Any] | None = None,
         *,
         on_delta: Callable[[str], None] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """Send a request and wait for its result, passing streamed text to ``on_delta``.
 
         Ctrl-C sends ``$/cancel`` and waits briefly for the daemon to confirm, then raises
-        KeyboardInterrupt. Error responses raise the matching CodeSaga error.
+        KeyboardInterrupt. Error responses raise the matching CodeSaga error. With
+        ``timeout``, a daemon silent that long closes this connection with a DaemonError
+        (for calls the daemon answers at once, never for the model's work).
         """
         request_id = next(self._ids)
         self._send(p.encode_request(method, params or {}, request_id))
         self._current = request_id
+        if timeout is not None:
+            self._sock.settimeout(timeout)
         try:
             return self._wait(request_id, on_delta)
+        except TimeoutError:
+            if timeout is None:
+                raise
+            self.close()  # the answer may still come: this connection can no longer tell
+            raise DaemonError(
+                f"the daemon did not answer `{method}` within {timeout:g} s: it may be stuck; "
+                "`codesaga daemon stop` stops it (by a signal if it must), and the next "
+                "command starts a new one"
+            ) from None
         except KeyboardInterrupt:
             self._send(p.encode_request("$/cancel", {"id": request_id}))
             self._sock.settimeout(CANCEL_CONFIRM_SECONDS)
@@ -146,6 +164,8 @@ class DaemonClient:
             raise
         finally:
             self._current = None
+            if timeout is not None and self._sock.fileno() != -1:
+                self._sock.settimeout(None)
 
     def cancel_current(self) -> None:
         """Cancel the request ``call`` is waiting for (from another thread, e.g. a UI)."""

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from codesaga.client.connection import DaemonClient
+from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
 from codesaga.fs import private_dir
 from codesaga.protocol import jsonrpc as p
@@ -106,12 +106,12 @@ def connect(settings: Settings, *, start: bool = True) -> DaemonClient:
             if attempt or not start:
                 client.close()
                 raise
-            status = client.call("status")
+            status = client.call("status", timeout=CONTROL_ANSWER_SECONDS)
             models_busy = any(m.get("busy") for m in status.get("models", []))
             if status.get("inflight") or status.get("processing") or models_busy:
                 client.close()
                 raise DaemonError(f"{exc} (it is busy now; try again when it is idle)") from None
-            client.call("shutdown")
+            client.call("shutdown", timeout=CONTROL_ANSWER_SECONDS)
             client.close()
             wait_until_stopped(paths, 10.0)
     raise DaemonError("could not connect to a daemon of this version")
@@ -148,7 +148,13 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     # A daemon still starting holds the lock before it writes its pid file and listens:
     # ask until it can be asked (a stop right after a start used to wait 15 s and fail).
-    while is_locked(paths.lock) and not _ask_to_stop(paths) and time.monotonic() < deadline:
+    # A stuck daemon (stopped, deadlocked) takes the connection and never answers: the
+    # ask gives up by the deadline, and the signal below stops it.
+    while (
+        is_locked(paths.lock)
+        and not _ask_to_stop(paths, max(0.5, deadline - time.monotonic()))
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     pid = paths.read_pid()
     if wait_until_stopped(paths, max(0.0, deadline - time.monotonic())):
@@ -165,11 +171,11 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
     return True
 
 
-def _ask_to_stop(paths: RuntimePaths) -> bool:
-    """Whether the daemon listening at ``paths`` took a ``shutdown``."""
+def _ask_to_stop(paths: RuntimePaths, timeout: float) -> bool:
+    """Whether the daemon listening at ``paths`` took a ``shutdown`` within ``timeout``."""
     try:
         with DaemonClient.connect(paths.socket, timeout=2.0) as client:
-            client.call("shutdown")
+            client.call("shutdown", timeout=timeout)
         return True
     except (OSError, CodeSagaError, p.RpcError):
         return False

@@ -1,0 +1,81 @@
+"""A daemon that takes connections and never answers (stopped, deadlocked): the client says
+so instead of hanging, and ``daemon stop`` still stops it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codesaga.client import connection, lifecycle
+from codesaga.domain.errors import DaemonError
+from codesaga.protocol.runtime import RuntimePaths, is_locked
+from codesaga.settings import Settings, load_settings
+
+# Holds the lock as a daemon does, listens, and reads nothing: its event loop is stuck.
+_STUCK = """
+import os, socket, sys, time
+from pathlib import Path
+from codesaga.protocol.runtime import DaemonLock, RuntimePaths
+paths = RuntimePaths(Path(sys.argv[1]))
+paths.prepare()
+lock = DaemonLock(paths.lock)
+assert lock.acquire()
+paths.pid.write_text(str(os.getpid()))
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(str(paths.socket))
+server.listen(8)
+print("listening", flush=True)
+held = []
+while True:
+    held.append(server.accept()[0])
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"CODESAGA_HOME": str(tmp_path)})
+
+
+@pytest.fixture
+def stuck(settings: Settings) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _STUCK, str(settings.runtime_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline() == "listening\n"
+    process.stdout.close()
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait(5)
+
+
+@pytest.mark.timeout(30)
+def test_a_stuck_daemon_is_an_error_not_a_hang(
+    settings: Settings, stuck: subprocess.Popen[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "CONTROL_ANSWER_SECONDS", 0.5)
+    started = time.monotonic()
+    with pytest.raises(DaemonError, match=r"did not answer `initialize` within 0\.5 s"):
+        lifecycle.connect(settings, start=False)
+    assert time.monotonic() - started < 5
+    assert stuck.poll() is None  # the client only gave up; stopping is `daemon stop`'s
+
+
+@pytest.mark.timeout(30)
+def test_daemon_stop_signals_a_daemon_that_does_not_answer(
+    settings: Settings, stuck: subprocess.Popen[str]
+) -> None:
+    paths = RuntimePaths(settings.runtime_dir)
+    assert is_locked(paths.lock)
+    assert lifecycle.stop_daemon(settings, timeout=1.0)  # asked, unanswered, then SIGTERM
+    assert not is_locked(paths.lock)
+    with pytest.raises(ProcessLookupError):  # gone (stop_daemon reaped it: our child)
+        os.kill(stuck.pid, 0)
