@@ -72,6 +72,9 @@ interface Pending {
 }
 
 const OPEN_TIMEOUT_MS = 5000;
+/** The daemon answers `initialize` from its event loop, never behind the model: silent
+ * this long, it is stuck (stopped, deadlocked), and waiting on would hang every feature. */
+export const INITIALIZE_TIMEOUT_MS = 10_000;
 
 /** One connection to the daemon. Requests run concurrently; answers match by id. */
 export class DaemonClient {
@@ -99,6 +102,7 @@ export class DaemonClient {
     token: string,
     clientVersion: string,
     protocolVersion: number = PROTOCOL_VERSION,
+    initializeTimeoutMs: number = INITIALIZE_TIMEOUT_MS,
   ): Promise<DaemonClient> {
     const socket = new WebSocket(url, {
       headers: { Authorization: `Bearer ${token}` },
@@ -123,14 +127,30 @@ export class DaemonClient {
       socket.once("error", reject);
     });
     const client = new DaemonClient(socket);
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new RpcError(
+            Code.disconnected,
+            `the daemon did not answer within ${initializeTimeoutMs / 1000} s: it may be stuck; ` +
+              "run `codesaga daemon stop` (it signals a daemon that does not answer), then try again",
+          ),
+        );
+      }, initializeTimeoutMs);
+    });
     try {
-      client.server = (await client.call("initialize", {
+      const initialized = client.call("initialize", {
         client: { name: CLIENT_NAME, version: clientVersion },
         protocolVersion,
-      })) as ServerInfo;
+      });
+      client.server = (await Promise.race([initialized, silence])) as ServerInfo;
     } catch (error) {
-      client.close(); // refused (another protocol version): the socket must not stay open
+      // Refused (another protocol version) or silent: the socket must not stay open.
+      client.close();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return client;
   }

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
+import { type AddressInfo } from "node:net";
+import { WebSocketServer } from "ws";
+
 import { Code, DaemonClient, HandshakeError, PROTOCOL_VERSION, RpcError } from "../src/protocol";
 import { type FakeDaemon, startFakeDaemon } from "./daemon";
 
@@ -28,6 +31,30 @@ describe("the protocol client against a real daemon", () => {
       assert.equal(error.status, 401);
       return true;
     });
+  });
+
+  test("a daemon that takes the connection and never answers is an error, not a hang", async () => {
+    const stuck = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => stuck.once("listening", resolve));
+    const connected = new Promise<void>((resolve) => stuck.once("connection", () => resolve()));
+    const url = `ws://127.0.0.1:${(stuck.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(DaemonClient.connect(url, "token", "0.0.1", PROTOCOL_VERSION, 300), (error: unknown) => {
+        assert.ok(error instanceof RpcError);
+        assert.equal(error.code, Code.disconnected);
+        assert.match(error.message, /did not answer within 0.3 s/);
+        return true;
+      });
+      await connected;
+      // The client closed its side: nothing is left waiting on the stuck daemon.
+      await new Promise<void>((resolve) => {
+        const [socket] = stuck.clients;
+        if (socket === undefined) resolve();
+        else socket.once("close", () => resolve());
+      });
+    } finally {
+      stuck.close();
+    }
   });
 
   test("another protocol version is a version mismatch", async () => {
