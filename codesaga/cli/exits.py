@@ -10,7 +10,7 @@
 |      | prompt longer than the model's context                                  |
 | 3    | model: not installed, corrupt, download failed, or an unusable answer   |
 | 4    | daemon: busy, unreachable, failed to start, or of another version       |
-| 5    | verify: a saga's --verify command failed (every file was restored)      |
+| 5    | verify: a saga's --verify command failed (the files were put back)      |
 | 130  | interrupted (Ctrl-C)                                                    |
 """
 

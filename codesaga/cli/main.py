@@ -51,9 +51,11 @@ def main(argv: list[str] | None = None) -> None:
         render.error("interrupted")
         sys.exit(exits.INTERRUPTED)
     except CodeSagaError as exc:
+        # Notes: what a saga's rollback left as it is, or kept, after the failure.
+        message = "\n".join([str(exc), *getattr(exc, "__notes__", ())])
         if as_json:
-            render.print_json({"error": {"kind": exits.error_kind(exc), "message": str(exc)}})
-        render.error(str(exc))
+            render.print_json({"error": {"kind": exits.error_kind(exc), "message": message}})
+        render.error(message)
         sys.exit(exits.exit_code_for(exc))
     except BrokenPipeError:
         sys.exit(exits.OK)

@@ -69,7 +69,7 @@ class VersionMismatchError(DaemonError):
 
 
 class VerifyFailedError(CodeSagaError):
-    """A saga's --verify command failed on the changed files; every file was restored."""
+    """A saga's --verify command failed on the changed files; the files were put back."""
 
 
 class UpstreamError(ModelError):

@@ -55,6 +55,9 @@ class SagaState:
     # path -> the shas its --verify runs left it with (a formatter as the check rewrites it):
     # the saga's own doing, like what it generated
     checked: dict[str, set[str]] = field(default_factory=dict)
+    # path -> where what a put-back overwrote is kept: a file that held what a --verify run
+    # left in it (the check's doing, or the user's save while it ran: no telling which)
+    kept: dict[str, str] = field(default_factory=dict)
 
     def holds_its_own(self, path: str, sha: str | None) -> bool:
         """Whether a file holding ``sha`` holds what the saga itself put there."""
@@ -105,8 +108,9 @@ def state_of(log: SagaLog) -> SagaState:
             state.intents.append(e["path"])
         elif kind == "written":
             state.written.append(e["path"])
-        elif kind == "verified":
-            state.verified = bool(e["ok"])
+        elif kind in ("verified", "check-stopped"):
+            if kind == "verified":
+                state.verified = bool(e["ok"])
             for path, sha in e.get("shas", {}).items():
                 state.checked.setdefault(path, set()).add(sha)
         elif kind == "retry":  # the files are put back next; the attempt that follows counts
@@ -158,8 +162,30 @@ def _restore(log: SagaLog, state: SagaState, path: str) -> None:
         )
         state.conflicts.append(path)
         return
+    kept = None
+    if current_sha is not None and current_sha != state.generated.get(path):
+        # What a --verify run left: a formatter's, or the user's own save while the check
+        # ran. The original goes back either way, and that text is kept, never lost.
+        kept = log.put_blob(target.read_bytes())
+        state.kept[path] = str(log.blob_path(kept))
     write_bytes_atomic(target, log.blob(original_sha), mode=mode)
-    log.append("restored", path=path)
+    log.append("restored", path=path, kept=kept)
+
+
+def left_alone(log: SagaLog, state: SagaState) -> str:
+    """What a put-back did not do as asked, for the user: files changed by someone else
+    (left as they are) and files whose text from a --verify run was replaced (kept)."""
+    said = [
+        f"{path} changed meanwhile and was left as it is; its original is kept at "
+        f"{log.blob_path(state.originals[path][0])}"
+        for path in _distinct(state.conflicts)
+    ]
+    said += [
+        f"{path} was changed while --verify ran (by the check, or saved meanwhile); it is "
+        f"back as it was, and what it held then is kept at {blob}"
+        for path, blob in state.kept.items()
+    ]
+    return "\n".join(said)
 
 
 def recover(store: SagaStore, compensators: Compensators) -> list[tuple[str, str]]:

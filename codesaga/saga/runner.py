@@ -32,7 +32,7 @@ from codesaga.domain.source import BOM, keep_bom
 from codesaga.fs import project_reader, read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
-from codesaga.saga.recovery import put_back, roll_back
+from codesaga.saga.recovery import left_alone, put_back, roll_back
 
 VERIFY_OUTPUT_CHARS = 4000
 VERIFY_TIMEOUT = 900.0  # seconds a --verify command may run
@@ -120,7 +120,7 @@ class _Failure:
     def error(self, attempts: int) -> VerifyFailedError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         return VerifyFailedError(
-            f"--verify {self.command!r} failed ({self.why}){tries}; every file was restored."
+            f"--verify {self.command!r} failed ({self.why}){tries}; the files were put back."
             f"\n{self.output}".rstrip()
         )
 
@@ -177,7 +177,9 @@ class SagaRunner:
         except BaseException as exc:
             log.append("failed", error=str(exc) or type(exc).__name__)
             progress("restoring the files")
-            roll_back(log)
+            said = left_alone(log, roll_back(log))
+            if said:
+                exc.add_note(said)
             raise
         finally:
             log.unlock()
@@ -280,6 +282,8 @@ class SagaRunner:
                 f"{', '.join(state.conflicts)} changed while CodeSaga was working; "
                 "it was left as it is"
             )
+        if state.kept:
+            result.notes.append(left_alone(log, state))
         for f in files:
             if f.new is None:  # the answer was the file as it is
                 f.retry = FailedRewrite(f.original.decode().removeprefix(BOM), failure.problem())
@@ -295,7 +299,8 @@ class SagaRunner:
             log.append("completed")
             return
         state = put_back(log)
-        result.notes.extend(f"{path} changed meanwhile; left as it is" for path in state.conflicts)
+        if state.conflicts or state.kept:
+            result.notes.append(left_alone(log, state))
         log.append("tried")
         result.status = "tried"
 
@@ -306,9 +311,16 @@ class SagaRunner:
         files other than ``shown`` (the files the model rewrites, which it sees whole)."""
         check = Check(command, tuple(changed))
         log.append("verify", command=check.line)
-        run = check.run(cwd, self.verify_timeout)
+        try:
+            run = check.run(cwd, self.verify_timeout)
+        except BaseException:
+            # Stopped midway (Ctrl-C): what it left in the files is its doing still, to be
+            # put back as the rewrite is, not taken for the user's and left in place.
+            log.append("check-stopped", shas={str(p): file_sha(p) for p in changed})
+            raise
         # What the check left in the files is the saga's own (a formatter run as the check
         # rewrites them): putting them back, or undoing, must not take it for the user's.
+        # A file saved meanwhile cannot be told from it: a put-back keeps what it replaces.
         shas = {str(p): file_sha(p) for p in changed}
         log.append("verified", ok=run.ok, output=run.output, shas=shas)
         if run.ok:

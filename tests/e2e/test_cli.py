@@ -168,7 +168,7 @@ def test_a_failing_verify_restores_the_file_and_exits_5(cli: Cli, tmp_path: Path
     # retry's is tests/unit/test_fix_loop.py and tests/integration/test_fix_loop.py).
     proc = cli(*refactor, "--apply", "--verify", "exit 7", "--attempts", "1")
     assert proc.returncode == 5, proc.stderr
-    assert "every file was restored" in proc.stderr
+    assert "the files were put back" in proc.stderr
     assert src.read_text() == CALC
     shown = cli("saga", "show", json.loads(cli("saga", "list", "--json").stdout)["sagas"][0]["id"])
     assert "restored" in shown.stdout

@@ -433,7 +433,7 @@ def test_a_fix_that_never_passes_leaves_the_file_as_it_was(
     events = saga_events(codesaga_home)
     assert len(named(events, "attempt")) == 3 and len(named(events, "retry")) == 2
     assert events[-1]["event"] == "rolled-back"
-    assert "after 3 attempts; every file was restored" in named(events, "failed")[0]["error"]
+    assert "after 3 attempts; the files were put back" in named(events, "failed")[0]["error"]
 
 
 def test_a_fix_that_changes_nothing_while_verify_fails_is_a_failure(

@@ -93,7 +93,7 @@ def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaSt
 
 def test_a_failing_verify_restores_every_file(files: list[Path], store: SagaStore) -> None:
     seen = files[0].parent / "seen.txt"
-    with pytest.raises(VerifyFailedError, match="restored") as info:
+    with pytest.raises(VerifyFailedError, match="put back") as info:
         SagaRunner(store, 1 << 20).run(
             "refactor", files, typed, verify=f"cat {{files}} > {seen}; echo broken; exit 3"
         )
@@ -109,7 +109,7 @@ def test_a_failing_verify_restores_every_file_whatever_the_text_it_printed(
 ) -> None:
     # U+2028 in a record (here the check's output) ended the log for str.splitlines: the
     # records after it were taken for a torn line, and nothing was put back.
-    with pytest.raises(VerifyFailedError, match="restored"):
+    with pytest.raises(VerifyFailedError, match="put back"):
         SagaRunner(store, 1 << 20).run(
             "refactor", files, typed, verify="printf 'broken\\342\\200\\250here\\302\\205'; exit 3"
         )
@@ -338,6 +338,33 @@ def test_a_check_that_formats_the_files_is_the_sagas_own_doing(
     done = SagaRunner(store, 1 << 20).run("refactor", files[:1], typed, verify=formats)
     assert files[0].read_bytes() == b"def add(a:int, b: int):\r\n    return a + b\r\n"
     assert undo(store, done.id, COMPENSATORS).status == "undone" and unchanged_bytes(files)
+
+
+def test_a_file_saved_while_the_check_ran_is_kept_when_it_is_put_back(
+    files: list[Path], store: SagaStore
+) -> None:
+    # What a check leaves in a file is taken for its own doing (a formatter), so a file the
+    # user saved while it ran was put back over without a word: their edit was lost.
+    saves = "printf '# mine\\n' >> {files}; exit 1"
+    with pytest.raises(VerifyFailedError) as failed:
+        SagaRunner(store, 1 << 20).run("refactor", files[:1], typed, verify=saves)
+    assert unchanged_bytes(files)
+    said = "\n".join(failed.value.__notes__)
+    assert "was changed while --verify ran" in said
+    kept = Path(said.rsplit("kept at ", 1)[1].strip())
+    assert kept.read_bytes() == b"def add(a: int, b: int):\r\n    return a + b\r\n# mine\n"
+
+
+def test_a_check_stopped_midway_has_what_it_left_put_back(
+    files: list[Path], store: SagaStore
+) -> None:
+    # Ctrl-C while a check that formats the files ran: what it had left was taken for the
+    # user's edit and stayed, the model's unverified rewrite with it.
+    formats_then_hangs = "sed -i 's/a: int/a:int/' {files}; kill -INT $PPID; sleep 30"
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        SagaRunner(store, 1 << 20).run("refactor", files[:1], typed, verify=formats_then_hangs)
+    assert unchanged_bytes(files)
+    assert "kept at" in "\n".join(stopped.value.__notes__)
 
 
 def test_a_check_is_ended_with_everything_it_started(tmp_path: Path) -> None:

@@ -216,18 +216,25 @@ def _run_saga(
     runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)
     attempts = params.pop("attempts", None) or settings.rewrite_attempts
     verb = {"refactor": "refactoring", "fix": "fixing"}[method]
-    with render.Spinner(f"{verb} {len(files)} file(s)") as spinner:
-        result = runner.run(
-            method,
-            files,
-            _daemon_rewrite(ctx, method, files, params, spinner),
-            verify=checks.verify,
-            details={k: v for k, v in params.items() if v is not None},
-            progress=spinner.stage,
-            attempts=attempts,
-            budget_seconds=settings.rewrite_budget_seconds,
-            apply=checks.apply,
-        )
+    try:
+        with render.Spinner(f"{verb} {len(files)} file(s)") as spinner:
+            result = runner.run(
+                method,
+                files,
+                _daemon_rewrite(ctx, method, files, params, spinner),
+                verify=checks.verify,
+                details={k: v for k, v in params.items() if v is not None},
+                progress=spinner.stage,
+                attempts=attempts,
+                budget_seconds=settings.rewrite_budget_seconds,
+                apply=checks.apply,
+            )
+    except KeyboardInterrupt as exc:
+        # What the rollback could not do as asked (main prints a CodeSagaError's notes with
+        # it; an interrupt is only "interrupted" there).
+        for said in getattr(exc, "__notes__", ()):
+            render.warn(said)
+        raise
     _show_saga(result, checks, as_json)
 
 
