@@ -53,10 +53,15 @@ class SagaLog:
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
         record = {"event": event, "at": round(time.time(), 3), **fields}
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        fd = os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            os.write(fd, line.encode("utf-8"))
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                # A crash tore the last record: this one starts a line of its own, or it
+                # would be read as part of the torn one and never happen either.
+                line = b"\n" + line
+            os.write(fd, line)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -74,8 +79,9 @@ class SagaLog:
     # -- reading ----------------------------------------------------------------------------
 
     def events(self) -> list[dict[str, Any]]:
-        """Every durable event. A crash mid-append can leave a torn last line: it never
-        happened (its step was not taken), so it is ignored."""
+        """Every durable event. A crash mid-append can leave a torn line: it never happened
+        (its step was not taken), so it is passed over, and what was appended after it (by
+        a recover, an undo) is read."""
         try:
             raw = self.log_path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -90,7 +96,7 @@ class SagaLog:
             try:
                 out.append(json.loads(line))
             except json.JSONDecodeError:
-                break
+                continue
         return out
 
     def blob(self, digest: str) -> bytes:

@@ -270,6 +270,28 @@ def test_kill_9_at_any_step_then_recover_leaves_the_old_or_the_new_files(
     assert recover(store, COMPENSATORS) == []  # nothing left to do
 
 
+def test_a_torn_record_does_not_hide_what_recover_appends_after_it(
+    files: list[Path], store: SagaStore
+) -> None:
+    # A power cut tore the last record: recover's records were appended to that line, read
+    # as part of it and never happened, so the saga stayed "interrupted" and was rolled
+    # back at every recover, and it could never be undone.
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(store.root), "true", *map(str, files)],
+        env={**os.environ, KILL_AFTER_ENV: "written:1"},
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == -9
+    (saga,) = store.all()
+    with saga.log_path.open("a") as log:
+        log.write('{"event": "writ')  # the write of the second file, torn
+    outcomes = recover(store, COMPENSATORS)
+    assert len(outcomes) == 1 and state_of(saga).status == "rolled-back"
+    assert unchanged_bytes(files)
+    assert recover(store, COMPENSATORS) == []
+
+
 def test_recover_removes_the_temp_file_a_killed_write_left(
     files: list[Path], store: SagaStore
 ) -> None:
