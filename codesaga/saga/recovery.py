@@ -198,6 +198,9 @@ def recover(store: SagaStore, compensators: Compensators) -> list[tuple[str, str
         if not log.try_lock():
             continue  # still running in another process
         try:
+            state = state_of(log)  # it may have ended between the read above and the lock
+            if state.status in TERMINAL:
+                continue
             done.append((log.id, _recover_one(log, state, compensators.get(state.kind))))
         finally:
             log.unlock()

@@ -16,7 +16,7 @@ import pytest
 
 from codesaga.domain.errors import InputError, ModelError, VerifyFailedError
 from codesaga.saga.compensators import COMPENSATORS
-from codesaga.saga.log import KILL_AFTER_ENV, SagaStore
+from codesaga.saga.log import KILL_AFTER_ENV, SagaLog, SagaStore
 from codesaga.saga.recovery import recover, state_of, undo
 from codesaga.saga.runner import VERIFY_OUTPUT_CHARS, Ask, Check, SagaRunner
 from codesaga.service.syntax import check_syntax
@@ -290,6 +290,29 @@ def test_a_torn_record_does_not_hide_what_recover_appends_after_it(
     assert len(outcomes) == 1 and state_of(saga).status == "rolled-back"
     assert unchanged_bytes(files)
     assert recover(store, COMPENSATORS) == []
+
+
+def test_recover_leaves_a_saga_that_ended_while_it_waited_for_the_lock(
+    files: list[Path], store: SagaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # recover read the saga's state, then took its lock: a saga that completed in between
+    # (and let go of its lock) was rolled back on the stale state, its verified work lost.
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed, verify="true")
+    saga = store.get(result.id)
+    events = saga.log_path.read_bytes()
+    cut = events.rindex(b'{"event": "verified"')
+    saga.log_path.write_bytes(events[:cut])  # as recover read it: the check still running
+    taking = SagaLog.try_lock
+
+    def completes_first(log: SagaLog) -> bool:
+        with log.log_path.open("ab") as journal:  # the saga's last steps, then its unlock
+            journal.write(events[cut:])
+        return taking(log)
+
+    monkeypatch.setattr(SagaLog, "try_lock", completes_first)
+    assert recover(store, COMPENSATORS) == []
+    assert state_of(saga).status == "completed"
+    assert all(b"a: int" in f.read_bytes() for f in files)
 
 
 def test_recover_removes_the_temp_file_a_killed_write_left(
