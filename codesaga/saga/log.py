@@ -65,6 +65,8 @@ class SagaLog:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if not size:  # the log's own name must be durable too, or the saga is not found
+            fsync_dir(self.root)
         self._counts[event] = self._counts.get(event, 0) + 1
         _maybe_die(event, self._counts[event])
         return record
@@ -132,6 +134,7 @@ class SagaStore:
         # an id taken already raises.
         root.mkdir(mode=0o700)
         (root / "blobs").mkdir(mode=0o700)
+        fsync_dir(root)
         fsync_dir(self.root)
         return SagaLog(root)
 

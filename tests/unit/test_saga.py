@@ -315,6 +315,25 @@ def test_recover_leaves_a_saga_that_ended_while_it_waited_for_the_lock(
     assert all(b"a: int" in f.read_bytes() for f in files)
 
 
+def test_a_sagas_log_is_found_after_a_power_cut(
+    files: list[Path], store: SagaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The saga's folder was never fsynced: its log's name (and blobs/) could be lost with
+    # the power, and a half-applied refactor with them could not be recovered.
+    from codesaga import fs
+    from codesaga.saga import log as saga_log
+
+    synced: list[Path] = []
+
+    def fsync_dir(path: Path) -> None:
+        synced.append(path)
+        fs.fsync_dir(path)
+
+    monkeypatch.setattr(saga_log, "fsync_dir", fsync_dir)
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    assert store.get(result.id).root in synced and store.root in synced
+
+
 def test_recover_removes_the_temp_file_a_killed_write_left(
     files: list[Path], store: SagaStore
 ) -> None:
