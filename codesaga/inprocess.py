@@ -62,6 +62,7 @@ class LocalClient:
         import asyncio
 
         request_id = next(self._ids)
+        p.encode_request(method, params, request_id)  # what the socket would refuse, refused
         if on_delta is not None:
             self._deltas[request_id] = on_delta
         request = p.Request(method, params or {}, request_id)

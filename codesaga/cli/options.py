@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -44,3 +45,14 @@ AttemptsOpt = Annotated[
     ),
 ]
 SessionArg = Annotated[str, typer.Argument(help="Session name or id.", show_default=False)]
+
+
+def piped_text() -> str:
+    """All of stdin as text: bytes that are not UTF-8 (a tool's output in another encoding)
+    become U+FFFD, where Python's own decoding kept them as surrogates that no request
+    can carry (a traceback, after the daemon had been started)."""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # replaced by a text stream (a test, an embedding program)
+        return sys.stdin.read()
+    data: bytes = raw.read()
+    return data.decode("utf-8", errors="replace")

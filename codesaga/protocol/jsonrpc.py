@@ -118,7 +118,9 @@ def load_json(data: bytes | str, *, unicode_checked: bool = True) -> Any:
     False (the caller checks, see ``lone_surrogate``), a string that is not valid Unicode.
     Raises ``ValueError`` saying why."""
     try:
-        obj = json.loads(data)
+        # JSON on the wire is UTF-8 (RFC 8259); json.loads would also take UTF-16 and -32,
+        # whose escaped surrogates the byte search of lone_surrogate cannot see.
+        obj = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
     except RecursionError:
         raise ValueError(f"JSON nested deeper than {MAX_NESTING} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -219,19 +221,32 @@ def parse(data: bytes | str) -> Message:
     return Invalid(RpcError(INVALID_REQUEST, "neither a request nor a response"), msg_id)
 
 
-def _dump(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _dump(obj: dict[str, Any], errors: str = "replace") -> bytes:
+    """One message's bytes. By default a string that is not Unicode (a file name read from
+    disk that is not UTF-8 holds surrogates) is sent with "?" in their place: an answer
+    must not become an exception half-way."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", errors)
 
 
 def encode_request(
     method: str, params: dict[str, Any] | None = None, id: RequestId | None = None
 ) -> bytes:
+    """A request's bytes; ``InputError`` if its text is not Unicode (an argument, a file
+    name or piped text in another encoding): a client must not change what it asks."""
     obj: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
     if params is not None:
         obj["params"] = params
     if id is not None:
         obj["id"] = id
-    return _dump(obj)
+    try:
+        return _dump(obj, errors="strict")
+    except UnicodeEncodeError:
+        from codesaga.domain.errors import InputError
+
+        raise InputError(
+            "the request holds text that is not UTF-8 (an argument, a file name or piped "
+            "text in another encoding); give it as UTF-8"
+        ) from None
 
 
 def encode_result(id: RequestId | None, result: Any) -> bytes:

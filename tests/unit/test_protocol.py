@@ -72,6 +72,27 @@ def test_a_lone_surrogate_in_the_params_is_answered_with_the_requests_id() -> No
     assert isinstance(msg, p.Invalid) and msg.id == 7 and "surrogate" in msg.error.message
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32"])
+def test_json_in_another_encoding_than_utf8_is_a_parse_error(encoding: str) -> None:
+    # json.loads took UTF-16 and -32 bytes, where the search for escaped lone surrogates
+    # saw none: such a string got into the journal, and every requests/list failed after.
+    raw = '{"jsonrpc":"2.0","method":"status","id":"\\ud800"}\n'.encode(encoding)
+    msg = p.parse(raw)
+    assert isinstance(msg, p.Invalid) and msg.error.code == p.PARSE_ERROR
+    with pytest.raises(ValueError, match="not valid JSON"):
+        p.load_json('{"messages": [{"content": "\\udc80"}]}'.encode(encoding))
+    assert p.load_json(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}  # a UTF-8 BOM is still fine
+
+
+def test_a_request_with_text_that_is_not_unicode_is_an_input_error() -> None:
+    # An argument or file name in another encoding reaches Python as surrogates: sending it
+    # was a UnicodeEncodeError traceback, after the daemon had been started.
+    with pytest.raises(InputError, match="not UTF-8"):
+        p.encode_request("generate", {"prompt": b"caf\xe9".decode("utf-8", "surrogateescape")})
+    # An answer holding such a name (read from disk) is sent, not made an exception.
+    assert b'"a?b"' in p.encode_result(1, {"path": "a\udcffb"})
+
+
 def test_escaped_surrogate_pairs_and_other_text_parse() -> None:
     raw = rb'{"jsonrpc": "2.0", "method": "x", "params": {"t": "\ud83d\ude00 \u00e9"}, "id": 1}'
     msg = p.parse(raw)

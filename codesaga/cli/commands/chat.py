@@ -10,7 +10,7 @@ import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
-from codesaga.cli.options import JsonOpt, ModelOpt
+from codesaga.cli.options import JsonOpt, ModelOpt, piped_text
 from codesaga.domain.errors import UsageError
 
 app = typer.Typer()  # its commands join the root's
@@ -63,7 +63,7 @@ def chat(
     if message == "-":  # read before any session is opened or daemon started
         if sys.stdin is None or sys.stdin.closed or sys.stdin.isatty():
             raise UsageError("MESSAGE '-' reads stdin: pipe the message in")
-        message = sys.stdin.read()
+        message = piped_text()
     settings = Invocation.of(ctx).settings
     with Invocation.of(ctx).client(models_matter=model is None) as client:
         key = None if session else current_key(Path.cwd())

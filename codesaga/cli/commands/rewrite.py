@@ -19,6 +19,7 @@ from codesaga.cli.options import (
     LinesOpt,
     ModelOpt,
     VerifyOpt,
+    piped_text,
 )
 from codesaga.domain.errors import UsageError
 
@@ -138,7 +139,7 @@ def fix(
 
         # A traceback's end says what failed: a long one keeps its end, as much as
         # --verify's output gives the model.
-        error = sys.stdin.read()[-VERIFY_OUTPUT_CHARS:]
+        error = piped_text()[-VERIFY_OUTPUT_CHARS:]
     elif error is None:
         if verify is None:
             raise UsageError(
