@@ -51,12 +51,17 @@ def private_dir(path: Path, *, tighten: bool = True) -> Path:
 
 
 def check_file(path: Path) -> None:
-    """Raise ``InputError`` saying why ``path`` is no file to read: missing, a directory..."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
+    """Raise ``InputError`` saying why ``path`` is no file to read: missing, a directory,
+    a name too long, a folder on the way not ours to read..."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:  # Path.exists() let these through as tracebacks
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
         raise InputError(f"{path} is a directory; give a file")
-    if not path.is_file():
+    if not stat.S_ISREG(mode):
         raise InputError(f"{path} is not a regular file")
 
 

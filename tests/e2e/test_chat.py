@@ -306,5 +306,5 @@ def test_add_attaches_files_to_a_one_shot_question(cli: Cli, tmp_path: Path) -> 
     # a missing file stops the command before anything is opened, attached or asked
     missing = cli("chat", "Say OK.", "-a", "pay.py", "--add", "~/nowhere.py", "-s", "fresh")
     assert missing.returncode == 2, missing.stderr
-    assert "--add ~/nowhere.py:" in missing.stderr and "does not exist" in missing.stderr
+    assert "--add ~/nowhere.py:" in missing.stderr and "no such file" in missing.stderr
     assert "fresh" not in cli("sessions", "list").stdout

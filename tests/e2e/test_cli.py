@@ -256,6 +256,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
     ("args", "code", "message"),
     [
         (["refactor", "{d}/missing.py"], 2, "no such file"),
+        # checked before --verify's command runs (it ran first and "passed": exit 0)
+        (["fix", "{d}/missing.py", "--verify", "true"], 2, "no such file"),
+        (["refactor", "{d}/" + "n" * 300 + ".py"], 2, "File name too long"),
         (["refactor", "{d}"], 2, "is a directory"),
         (["refactor", "{binary}"], 2, "binary file"),
         (["fix", "{latin1}", "--error", "x"], 2, "not valid UTF-8 (byte 11, line 1)"),
@@ -276,7 +279,7 @@ def test_bad_input(
     assert proc.returncode == code, proc.stderr
     assert message in one_line_error(proc)
     assert {p: p.read_bytes() for p in files.values()} == before
-    if "no such file" in message or "is a directory" in message:  # told before any daemon
+    if any(m in message for m in ("no such file", "is a directory", "too long")):  # no daemon
         paths = RuntimePaths(load_settings(cli.env).runtime_dir)
         assert not paths.socket.exists(), "a daemon was started to say so"
 

@@ -91,9 +91,10 @@ def _check_attachments(specs: list[str]) -> None:
     """Every --add names a file, checked before a session is opened or anything attached."""
     from codesaga.cli.repl import split_range
     from codesaga.domain.errors import InputError
+    from codesaga.fs import check_file
 
     for spec in specs:
-        file = Path(split_range(spec)[0]).expanduser()
-        if not file.is_file():
-            problem = "is a directory; give a file" if file.is_dir() else "does not exist"
-            raise InputError(f"--add {spec}: {file} {problem}")
+        try:
+            check_file(Path(split_range(spec)[0]).expanduser())
+        except InputError as exc:
+            raise InputError(f"--add {spec}: {exc}") from None

@@ -127,7 +127,11 @@ def fix(
     never passes, undoable with `codesaga saga undo`); --verify without --apply shows the
     first rewrite that passes."""
     from codesaga.domain.errors import InputError
+    from codesaga.fs import read_source
 
+    # A file that cannot be fixed is said before --verify's command runs: it used to run
+    # first, and `fix nosuch.py --verify true` said "passes already" and exited 0.
+    read_source(file, Invocation.of(ctx).settings.max_file_bytes)
     if error == "-":
         if sys.stdin is None or sys.stdin.closed:
             raise InputError("--error - reads the error from stdin, but stdin is closed")
