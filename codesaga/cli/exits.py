@@ -11,13 +11,14 @@
 | 3    | model: not installed, corrupt, download failed, or an unusable answer   |
 | 4    | daemon: busy, unreachable, failed to start, or of another version       |
 | 5    | verify: a saga's --verify command failed (the files were put back)      |
-| 130  | interrupted (Ctrl-C)                                                    |
+| 130  | interrupted (Ctrl-C), or the daemon cancelled the request (it stopped)  |
 """
 
 from __future__ import annotations
 
 from codesaga.domain.errors import (
     BusyError,
+    CancelledError,
     CodeSagaError,
     DaemonError,
     InputError,
@@ -40,9 +41,18 @@ def exit_code_for(exc: CodeSagaError) -> int:
         return DAEMON
     if isinstance(exc, VerifyFailedError):
         return VERIFY
+    if isinstance(exc, CancelledError):  # the daemon stopped it (shutting down, replaced)
+        return INTERRUPTED
     return MODEL
 
 
 def error_kind(exc: CodeSagaError) -> str:
-    kinds = {INPUT: "input", MODEL: "model", USAGE: "usage", DAEMON: "daemon", VERIFY: "verify"}
+    kinds = {
+        INPUT: "input",
+        MODEL: "model",
+        USAGE: "usage",
+        DAEMON: "daemon",
+        VERIFY: "verify",
+        INTERRUPTED: "cancelled",
+    }
     return kinds.get(exit_code_for(exc), "error")

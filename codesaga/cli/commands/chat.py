@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from codesaga.cli import render
+from codesaga.cli import exits, render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt, ModelOpt, piped_text
 from codesaga.domain.errors import UsageError
@@ -83,8 +83,8 @@ def chat(
         elif as_json:
             params = {"session": opened["id"], "message": message, "model": model}
             render.print_json(client.call("chat", {k: v for k, v in params.items() if v}))
-        else:
-            ask(client, opened["id"], message, model)
+        elif ask(client, opened["id"], message, model) is None:
+            raise typer.Exit(exits.INTERRUPTED)  # Ctrl-C: a script must not see success
 
 
 def _check_attachments(specs: list[str]) -> None:

@@ -1,0 +1,43 @@
+"""How a command ends: its exit code and the JSON error's kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from codesaga.cli import exits
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.main import main
+from codesaga.domain.errors import CancelledError
+
+
+def test_a_request_the_daemon_cancelled_is_interrupted_not_a_model_failure() -> None:
+    # The daemon shutting down under a refactor said exit 3, kind "model".
+    cancelled = CancelledError("the daemon is shutting down")
+    assert exits.exit_code_for(cancelled) == exits.INTERRUPTED
+    assert exits.error_kind(cancelled) == "cancelled"
+
+
+class _CtrlCInTheAnswer:
+    def __init__(self) -> None:
+        self.server: dict[str, Any] = {}
+
+    def call(self, method: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+        if method == "sessions/open":
+            return {"id": "s1", "attachments": []}
+        raise KeyboardInterrupt  # Ctrl-C while the answer streams
+
+    def __enter__(self) -> _CtrlCInTheAnswer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def test_a_one_shot_chat_stopped_with_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    # It exited 0: a script took the partial answer for a whole one.
+    monkeypatch.setattr(Invocation, "client", lambda self, **kw: _CtrlCInTheAnswer())
+    with pytest.raises(SystemExit) as ended:
+        main(["chat", "explain this"])
+    assert ended.value.code == exits.INTERRUPTED
