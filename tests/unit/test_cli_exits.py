@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,3 +42,15 @@ def test_a_one_shot_chat_stopped_with_ctrl_c_exits_130(monkeypatch: pytest.Monke
     with pytest.raises(SystemExit) as ended:
         main(["chat", "explain this"])
     assert ended.value.code == exits.INTERRUPTED
+
+
+def test_a_session_exported_where_it_cannot_be_written_is_an_input_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A folder, or a path under a missing one, was a traceback.
+    monkeypatch.setattr(Invocation, "control", lambda self, method, params=None: {"text": "# s\n"})
+    for output in (tmp_path, tmp_path / "missing" / "s.md"):
+        with pytest.raises(SystemExit) as ended:
+            main(["sessions", "export", "main", "-o", str(output)])
+        assert ended.value.code == exits.INPUT
+        assert f"cannot write {output}" in capsys.readouterr().err

@@ -3,6 +3,7 @@ so instead of hanging, and ``daemon stop`` still stops it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from codesaga.cli import exits
+from codesaga.cli.main import main
 from codesaga.client import connection, lifecycle
 from codesaga.domain.errors import DaemonError
-from codesaga.protocol.runtime import RuntimePaths, is_locked
+from codesaga.protocol.runtime import DaemonLock, RuntimePaths, is_locked
 from codesaga.settings import Settings, load_settings
 
 # Holds the lock as a daemon does, listens, and reads nothing: its event loop is stuck.
@@ -79,3 +82,36 @@ def test_daemon_stop_signals_a_daemon_that_does_not_answer(
     assert not is_locked(paths.lock)
     with pytest.raises(ProcessLookupError):  # gone (stop_daemon reaped it: our child)
         os.kill(stuck.pid, 0)
+
+
+@pytest.mark.timeout(30)
+def test_daemon_status_says_a_daemon_is_stuck(
+    settings: Settings,
+    stuck: subprocess.Popen[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(connection, "CONTROL_ANSWER_SECONDS", 0.5)
+    monkeypatch.setenv("CODESAGA_HOME", str(settings.state_dir.parent))
+    with pytest.raises(SystemExit) as ended:
+        main(["daemon", "status"])
+    assert ended.value.code == exits.DAEMON
+    assert "did not answer `status`" in capsys.readouterr().err
+
+
+def test_daemon_status_tells_a_starting_daemon_from_none(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It holds its lock before it listens: "not running (it starts on first use)" was wrong.
+    paths = RuntimePaths(settings.runtime_dir)
+    paths.prepare()
+    lock = DaemonLock(paths.lock)
+    assert lock.acquire()
+    try:
+        monkeypatch.setenv("CODESAGA_HOME", str(settings.state_dir.parent))
+        main(["daemon", "status", "--json"])
+        assert json.loads(capsys.readouterr().out)["state"] == "starting or stopping"
+    finally:
+        lock.release()
+    main(["daemon", "status"])
+    assert "not running" in capsys.readouterr().out

@@ -60,17 +60,25 @@ def daemon_restart(ctx: typer.Context) -> None:
 @app.command("status", epilog="Example: codesaga daemon status --json")
 def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Whether the daemon runs, its models, queues and idle time."""
-    from codesaga.client.connection import DaemonClient
-    from codesaga.protocol.runtime import RuntimePaths
+    from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
+    from codesaga.protocol.runtime import RuntimePaths, is_locked
 
     paths = RuntimePaths(Invocation.of(ctx).settings.runtime_dir)
     try:
         with DaemonClient.connect(paths.socket, timeout=2.0) as client:
-            status: dict[str, Any] = {"running": True, **client.call("status")}
+            answer = client.call("status", timeout=CONTROL_ANSWER_SECONDS)
+            status: dict[str, Any] = {"running": True, **answer}
     except OSError:
         status = {"running": False}
+        # A daemon holds its lock from before it listens until after it stops listening.
+        if is_locked(paths.lock):
+            status |= {"state": "starting or stopping", "pid": paths.read_pid()}
     if as_json:
         render.print_json(status)
+        return
+    if status.get("state"):
+        pid = f" (pid {status['pid']})" if status["pid"] else ""
+        render.stdout.print(f"daemon: starting or stopping{pid}; ask again in a moment")
         return
     if not status["running"]:
         render.stdout.print("daemon: not running (it starts on first use)")

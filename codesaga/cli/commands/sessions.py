@@ -87,7 +87,11 @@ def sessions_export(
     if output is None:
         sys.stdout.write(text)
         return
+    from codesaga.domain.errors import InputError
     from codesaga.fs import write_atomic
 
-    write_atomic(output, text)  # an existing file is replaced whole or not at all
+    try:
+        write_atomic(output, text)  # an existing file is replaced whole or not at all
+    except OSError as exc:  # a missing folder, a directory, no permission
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     render.note(f"exported to {output}")
