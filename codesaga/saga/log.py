@@ -139,6 +139,9 @@ class SagaStore:
         return SagaLog(root)
 
     def get(self, saga_id: str) -> SagaLog:
+        saga_id = saga_id.strip()
+        if not saga_id:  # "" ends every id: `saga undo ""` undid the only saga there was
+            raise InputError("give a saga's id (or its end); `codesaga saga list` shows them")
         matches = [p for p in self._dirs() if p.name == saga_id or p.name.endswith(saga_id)]
         if not matches:
             raise InputError(f"no saga {saga_id!r}; `codesaga saga list` shows them")

@@ -66,6 +66,15 @@ def test_a_saga_writes_every_file_and_undo_puts_them_back(
     assert state_of(store.get(result.id)).status == "undone"
 
 
+def test_an_empty_id_names_no_saga(files: list[Path], store: SagaStore) -> None:
+    # "" ends every id: `codesaga saga undo ""` undid the only saga there was.
+    SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    for empty in ("", "  "):
+        with pytest.raises(InputError, match="give a saga's id"):
+            undo(store, empty, COMPENSATORS)
+    assert not unchanged_bytes(files)
+
+
 def test_a_sagas_copies_of_the_files_are_private_whatever_the_umask(
     files: list[Path], store: SagaStore
 ) -> None:
