@@ -140,6 +140,10 @@ def test_next_edit_since_a_revision_prints_the_rest_of_a_rename(cli: Cli, tmp_pa
     assert (nothing.returncode, nothing.stdout) == (0, "")
     unknown = cli("next-edit", str(repo / "shapes.py"), "--since", "no-such-rev")
     assert unknown.returncode == 1 and "unknown revision 'no-such-rev'" in unknown.stderr
+    (tmp_path / "elsewhere.py").write_text(SHAPES)
+    (repo / "link.py").symlink_to(tmp_path / "elsewhere.py")  # a link out of the repository
+    linked = cli("next-edit", str(repo / "link.py"), "--since", "HEAD")
+    assert linked.returncode == 2 and "outside" in linked.stderr, linked.stderr  # no traceback
 
 
 NET = (

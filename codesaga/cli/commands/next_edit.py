@@ -102,7 +102,10 @@ def _at_revision(file: Path, rev: str, limit: int) -> str:
     if _git(folder, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
         raise UsageError(f"unknown revision {rev!r} in {top.stdout.decode().strip()}")
     root = Path(top.stdout.decode().strip())
-    inside = file.expanduser().resolve().relative_to(root.resolve()).as_posix()
+    real = file.expanduser().resolve()
+    if not real.is_relative_to(root.resolve()):  # a link out of the repository
+        raise InputError(f"{file} is {real}, outside {root}; give the history with --diff")
+    inside = real.relative_to(root.resolve()).as_posix()
     shown = _git(root, "show", f"{rev}:{inside}")
     if shown.returncode != 0:
         raise InputError(f"{file} is not in {rev}")
