@@ -15,6 +15,7 @@ import ipaddress
 import itertools
 import logging
 import re
+import socket
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
@@ -47,6 +48,27 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def bind_address(host: str) -> str:
+    """The one numeric address to listen on for ``host``: a name is resolved here, and it
+    must name loopback addresses only. Left to the server, "localhost" listened on 127.0.0.1
+    and ::1 on two different free ports, and the URL given to editors named one of them
+    under a name that may resolve to the other (another user's listener, then)."""
+    name = host.strip("[]")
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(name))
+    try:
+        found = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UsageError(f"ws_host {host!r} does not resolve: {exc}") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+    if not addresses or not all(ipaddress.ip_address(a).is_loopback for a in addresses):
+        raise UsageError(
+            f"refusing to serve the WebSocket on {host}: it resolves to {', '.join(addresses)}, "
+            "not only loopback addresses (set CODESAGA_WS_HOST to 127.0.0.1 or ::1)"
+        )
+    return min(addresses, key=lambda a: ":" in a)  # IPv4 first: every client can reach it
 
 
 # RFC 3986's authority without userinfo: a bracketed IPv6 address or a name without colons,
@@ -119,7 +141,7 @@ class WebSocketServer:
                 "safe (set CODESAGA_WS_HOST to 127.0.0.1, ::1 or localhost)"
             )
         self.daemon = daemon
-        self.host = host
+        self.host = bind_address(host)
         self.port = port
         self.token = token
         self.origins = list(origins)

@@ -1,8 +1,15 @@
+import socket
 from http import HTTPStatus
 
 import pytest
 
-from codesaga.daemon.websocket_server import check_handshake, is_loopback, parse_origins
+from codesaga.daemon.websocket_server import (
+    bind_address,
+    check_handshake,
+    is_loopback,
+    parse_origins,
+)
+from codesaga.domain.errors import UsageError
 
 TOKEN = "s3cret-token"
 ORIGINS = parse_origins([r"vscode-webview://[0-9a-z-]+", "vscode-file://vscode-app"])
@@ -60,3 +67,24 @@ def test_a_checked_header_given_twice_is_a_bad_request(name: str) -> None:
 def test_loopback_names() -> None:
     assert all(map(is_loopback, ["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost"]))
     assert not any(map(is_loopback, ["0.0.0.0", "10.0.0.1", "example.com", "::"]))
+
+
+def _resolving(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
+    def getaddrinfo(name: str, port: object, **kw: object) -> list[tuple[object, ...]]:
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, 1, 6, "", (a, 0)) for a in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_name_is_bound_as_one_loopback_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "localhost" was left to the server: it listened on ::1 and 127.0.0.1 on two different
+    # free ports, and told editors one port under a name that may resolve to the other.
+    _resolving(monkeypatch, "::1", "127.0.0.1")
+    assert bind_address("localhost") == "127.0.0.1"
+    assert bind_address("[::1]") == "::1" and bind_address("127.0.0.1") == "127.0.0.1"
+    # a hosts file that maps the name elsewhere: never bound there
+    _resolving(monkeypatch, "127.0.0.1", "192.168.1.20")
+    with pytest.raises(UsageError, match="not only loopback"):
+        bind_address("localhost")
