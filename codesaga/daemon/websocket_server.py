@@ -243,28 +243,36 @@ class WebSocketServer:
 
 
 def _capped_connection(limit: int) -> Any:
-    """websockets' server connection, closed as soon as it is made when ``limit`` TCP
-    connections are open already (see MAX_CONNECTIONS)."""
+    """websockets' server connection, with at most ``limit`` TCP connections open (see
+    MAX_CONNECTIONS). Past it, the oldest connection still in its handshake is closed: any
+    local process (another user's, too) can open connections without the token, and when
+    the newest was the one closed, 64 such held open locked every editor out. Only when
+    every connection has shaken hands is the new one closed."""
     from websockets.asyncio.server import ServerConnection
+    from websockets.protocol import State
 
-    opened = 0
+    live: dict[ServerConnection, None] = {}  # open connections, oldest first
     warned_at = -60.0
 
     class CappedConnection(ServerConnection):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            nonlocal opened, warned_at
-            opened += 1
+            nonlocal warned_at
+            live[self] = None
             super().connection_made(transport)
-            if opened > limit and isinstance(transport, asyncio.Transport):
-                transport.abort()  # its handler sees the connection lost and ends
-                now = time.monotonic()
-                if now - warned_at > 60:  # one line a minute, not one a connection
-                    warned_at = now
-                    log.warning("refused WebSocket connections: %d are open already", limit)
+            if len(live) <= limit:
+                return
+            waiting = (c for c in live if c is not self and c.state is State.CONNECTING)
+            closed = next(waiting, self)
+            live.pop(closed, None)  # counted out now: its connection_lost comes later
+            if isinstance(closed.transport, asyncio.Transport):
+                closed.transport.abort()  # its handler sees the connection lost and ends
+            now = time.monotonic()
+            if now - warned_at > 60:  # one line a minute, not one a connection
+                warned_at = now
+                log.warning("closed a WebSocket connection: %d are open already", limit)
 
         def connection_lost(self, exc: Exception | None) -> None:
-            nonlocal opened
-            opened -= 1
+            live.pop(self, None)
             super().connection_lost(exc)
 
     return CappedConnection

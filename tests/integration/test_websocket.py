@@ -125,6 +125,9 @@ def test_connections_without_a_token_cannot_use_up_the_daemons_descriptors(cli: 
             time.sleep(0.05)
         status = json.loads(cli("daemon", "status", "--json").stdout)  # the Unix socket serves
         assert status["pid"] == pid
+        # and an editor is not locked out by them: the oldest in its handshake makes room
+        with connect(ws["url"], additional_headers=auth(ws["token"]), open_timeout=10) as conn:
+            assert rpc(conn, "status", {}, 1)["result"]["pid"] == pid
     finally:
         for sock in idle:
             sock.close()

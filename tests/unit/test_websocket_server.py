@@ -58,3 +58,36 @@ def test_a_client_that_never_reads_is_read_no_more(binary: bool) -> None:
 
     asyncio.run(run())
     assert client.read == MAX_UNSENT
+
+
+def test_connections_held_without_a_token_do_not_lock_an_editor_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Over the cap the newest connection was closed: any local process (another user's)
+    # holding MAX_CONNECTIONS silent ones open kept every editor out.
+    from websockets.asyncio.client import connect
+
+    from codesaga.daemon import websocket_server
+
+    monkeypatch.setattr(websocket_server, "MAX_CONNECTIONS", 4)
+
+    async def run() -> None:
+        server = WebSocketServer(EchoDaemon(), "127.0.0.1", 0, "tok", [], open_timeout=30)  # type: ignore[arg-type]
+        await server.start()
+        idle = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(8)]
+        try:
+            for _ in range(100):  # let the server accept them all
+                await asyncio.sleep(0.01)
+            headers = {"Authorization": "Bearer tok"}
+            async with connect(server.url, additional_headers=headers, open_timeout=5) as ws:
+                await ws.send('{"jsonrpc": "2.0", "id": 1, "method": "status"}')
+                assert '"result"' in str(await asyncio.wait_for(ws.recv(), 5))
+            # the oldest silent ones were closed to make room
+            closed = sum(reader.at_eof() for reader, _ in idle)
+        finally:
+            for _, writer in idle:
+                writer.close()
+            server.stop_accepting()
+        assert closed >= 4
+
+    asyncio.run(run())
