@@ -105,7 +105,7 @@ class DaemonClient:
 
     def _receive(self) -> p.Message:
         try:
-            line = self._reader.readline(p.MAX_MESSAGE_BYTES + 1)
+            line = self._reader.readline(p.MAX_ANSWER_BYTES + 1)
         except OSError as exc:
             if isinstance(exc, TimeoutError):
                 raise
@@ -118,7 +118,7 @@ class DaemonClient:
                 "the daemon closed the connection (it may have stopped or "
                 "crashed; see `codesaga daemon logs`)"
             )
-        return p.parse(line)
+        return p.parse(line, p.MAX_ANSWER_BYTES)
 
     def call(
         self,

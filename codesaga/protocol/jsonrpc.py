@@ -15,6 +15,9 @@ from codesaga.domain.enums import Role
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # a 1 MiB file, JSON-escaped, fits with room to spare
+# What a client takes from its own daemon: a long chat session's history, say, can be more
+# than any one request may be.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 MAX_NESTING = 64  # no method's params nest deeper; deeper JSON would recurse in every handler
 # A UTF-16 surrogate, escaped (``\ud800``) or, in text given as a str, raw (as
 # "surrogatepass" encodes it): JSON lets one stand alone, which decodes to a string that
@@ -175,10 +178,11 @@ def nesting(obj: Any) -> int:
     return deepest
 
 
-def parse(data: bytes | str) -> Message:
-    """Parse one message. Never raises: a bad message becomes ``Invalid`` with the right code."""
-    if len(data) > MAX_MESSAGE_BYTES:
-        return Invalid(RpcError(INVALID_REQUEST, f"message over {MAX_MESSAGE_BYTES} bytes"))
+def parse(data: bytes | str, limit: int = MAX_MESSAGE_BYTES) -> Message:
+    """Parse one message of at most ``limit`` bytes. Never raises: a bad message becomes
+    ``Invalid`` with the right code."""
+    if len(data) > limit:
+        return Invalid(RpcError(INVALID_REQUEST, f"message over {limit} bytes"))
     try:
         obj = load_json(data, unicode_checked=False)
     except ValueError as exc:

@@ -190,10 +190,16 @@ class Chats:
             content = "".join(all_lines[sel.start - 1 : sel.end])
 
         def add(session: Session) -> None:
-            session.attachments = [
-                a for a in session.attachments if (a.path, a.lines) != (str(path), lines)
-            ]
-            session.attachments.append(Attachment(str(path), content, lines))
+            kept = [a for a in session.attachments if (a.path, a.lines) != (str(path), lines)]
+            # They all ride in every prompt: more than a file's limit fits no model's context,
+            # and a session that held any amount could no longer be sent to a client whole.
+            total = sum(len(a.content.encode()) for a in kept) + len(content.encode())
+            if total > max_bytes:
+                raise InputError(
+                    f"attaching {path} would make the session's attachments {total:,} bytes, "
+                    f"over the {max_bytes:,}-byte limit; /drop some first"
+                )
+            session.attachments = [*kept, Attachment(str(path), content, lines)]
 
         return self.update(ref, add)
 

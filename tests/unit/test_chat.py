@@ -228,3 +228,20 @@ def test_a_message_that_cannot_be_asked_is_not_kept(chats: tuple[Chats, FakeEngi
     service.send(session.id, "What is my name?")
     sent = [m.content for m in engine.history[-1].messages]
     assert sent[1:] == ["My name is Ada.", "Noted.", "What is my name?"]
+
+
+def test_a_sessions_attachments_together_stay_under_the_file_limit(
+    chats: tuple[Chats, FakeEngine], tmp_path: Path
+) -> None:
+    # Each was checked alone: nine 1 MiB files made a session that no client could read
+    # back (over the message limit), and that no model's context could hold anyway.
+    service, _ = chats
+    session = service.open(key="/repo@main")
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("x = 1\n" * 10)  # 60 bytes
+    service.attach(session.id, tmp_path / "a.py", None, 100)
+    service.attach(session.id, tmp_path / "a.py", None, 100)  # again: it replaces itself
+    with pytest.raises(InputError, match="attachments 120 bytes, over the 100-byte limit"):
+        service.attach(session.id, tmp_path / "b.py", None, 100)
+    kept = service.store.get(session.id)
+    assert kept is not None and [a.path for a in kept.attachments] == [str(tmp_path / "a.py")]

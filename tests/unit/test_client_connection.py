@@ -122,3 +122,24 @@ def test_a_cancel_while_waiting_out_a_full_queue_ends_the_call_at_once() -> None
     client.patience = 0.05
     with pytest.raises(BusyError):  # the next call is not cancelled by the last one's Esc
         client.call("chat", {})
+
+
+def test_an_answer_longer_than_a_request_may_be_is_read() -> None:
+    # A long session's history is the daemon's answer, not a request: it was refused at
+    # the requests' 8 MiB limit ("the daemon sent something unreadable").
+    ours, daemons = socket.socketpair()
+    lines = daemons.makefile("rb")
+    history = "x" * (p.MAX_MESSAGE_BYTES + 1024)
+
+    def daemon() -> None:
+        asked = json.loads(lines.readline())
+        daemons.sendall(p.encode_result(asked["id"], {"turns": history}) + b"\n")
+
+    thread = threading.Thread(target=daemon)
+    thread.start()
+    client = DaemonClient(ours)
+    assert client.call("sessions/get", {"session": "s"}) == {"turns": history}
+    thread.join(5)
+    client.close()
+    lines.close()
+    daemons.close()
