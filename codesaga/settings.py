@@ -428,6 +428,11 @@ def config_file(env: Mapping[str, str] | None = None) -> Path:
 
 _HINTS = get_type_hints(Settings)
 
+# Text keys whose default is empty text, meaning none (no upstream, the default instruction).
+_EMPTY_MEANS_NONE = frozenset(
+    f.name for f in dataclasses.fields(Settings) if _HINTS.get(f.name) is str and f.default == ""
+)
+
 
 # The least value each number may take (the rest: 0). A value under it made every request
 # fail (max_queue 0: all busy; completion_cache_size -1: every completion raised) or asked
@@ -496,7 +501,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             values[key] = value
     for name in names - {"upstreams"}:
         raw = env.get(ENV_PREFIX + name.upper())
-        if raw not in (None, ""):
+        if raw == "" and name in _EMPTY_MEANS_NONE:
+            # upstream_url and the like: an empty variable says "none" over config.toml
+            # (so a shell can turn off the file's upstream); elsewhere it reads as not set.
+            values[name] = ""
+        elif raw not in (None, ""):
             value = coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
             # A relative path means the shell's folder, also to a daemon started elsewhere.
             values[name] = value.absolute() if isinstance(value, Path) else value

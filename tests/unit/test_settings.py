@@ -35,6 +35,22 @@ def test_file_then_environment(tmp_path: Path) -> None:
     assert s.model_for(Role.FIX) == "mine"
 
 
+def test_an_empty_variable_turns_off_the_files_upstream(tmp_path: Path) -> None:
+    # An empty variable read as not set: a shell had no way to run without config.toml's
+    # upstream_url. Keys whose empty text means "none" take it; the others stay unset.
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(
+        'upstream_url = "http://127.0.0.1:9"\nn_ctx = 2048\nmodel_fix = "mine"\n'
+    )
+    home = {"CODESAGA_HOME": str(tmp_path)}
+    assert load_settings(home).all_upstreams()
+    s = load_settings(
+        {**home, "CODESAGA_UPSTREAM_URL": "", "CODESAGA_N_CTX": "", "CODESAGA_MODEL_FIX": ""}
+    )
+    assert s.upstream_url == "" and s.all_upstreams() == ()
+    assert s.n_ctx == 2048 and s.model_for(Role.FIX) == "mine"
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [({"CODESAGA_N_CTX": "lots"}, "CODESAGA_N_CTX"), ({"CODESAGA_N_CTX": "16"}, "too small")],
