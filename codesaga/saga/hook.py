@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import secrets
 import signal
 import stat
 import subprocess
@@ -340,17 +341,39 @@ def _snapshot(log: SagaLog, repo: Path, targets: list[_Target]) -> None:
     ``roll_back_hook`` puts back (a file missing from the work tree gets no blob)."""
     for t in targets:
         file = repo / t.path
-        exists = file.exists() or file.is_symlink()
-        data = file.read_bytes() if exists else b""
-        mode = stat.S_IMODE(file.stat().st_mode) if exists else 0o644
+        link = file.is_symlink()  # staged as a file, a link in the work tree: kept a link
+        exists = link or file.exists()
+        data = _link_text(file) if link else file.read_bytes() if exists else b""
+        mode = stat.S_IMODE(file.stat().st_mode) if exists and not link else 0o644
         log.append(
             "snapshot",
             path=t.path,
             sha=log.put_blob(data) if exists else None,
             mode=mode,
+            link=link,
             index_mode=t.index_mode,
             index_sha=t.index_sha,
         )
+
+
+_LINK = b"symbolic link to "  # how a link's snapshot starts: it is never read through
+
+
+def _link_text(file: Path) -> bytes:
+    return _LINK + os.fsencode(os.readlink(file))
+
+
+def _held(file: Path) -> str | None:
+    """The sha256 of what ``file`` holds, as a snapshot stores it (a link: where it
+    points, so that a link put back is a link, and a dangling one is no error)."""
+    return sha256(_link_text(file)) if file.is_symlink() else file_sha(file)
+
+
+def _put_back_link(file: Path, stored: bytes) -> None:
+    """``file`` made the symbolic link its snapshot ``stored``, in one rename."""
+    temp = file.with_name(f".{file.name}.{secrets.token_hex(4)}.codesaga")
+    os.symlink(os.fsdecode(stored.removeprefix(_LINK)), temp)
+    os.replace(temp, file)
 
 
 def _save_unstaged(
@@ -462,7 +485,7 @@ def _put_back_unstaged(
         report.conflict = True
         say("the refactor conflicts with your unstaged changes: rolling it back")
         raise
-    log.append("unpatched", shas={path: file_sha(repo / path) for path in paths})
+    log.append("unpatched", shas={path: _held(repo / path) for path in paths})
 
 
 def roll_back_hook(log: SagaLog) -> list[str]:
@@ -489,12 +512,14 @@ def roll_back_hook(log: SagaLog) -> list[str]:
     for path, e in snapshots.items():
         file = repo / path
         remove_stale_temps(file)  # a write killed midway left its temp file beside it
-        current = file_sha(file)
+        current = _held(file)
         if current != e["sha"] and current not in files.get(path, ()) and not midway:
             conflicts.append(path)
         elif e["sha"] is None:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
+        elif current != e["sha"] and e.get("link"):
+            _put_back_link(file, log.blob(e["sha"]))
         elif current != e["sha"]:
             write_bytes_atomic(file, log.blob(e["sha"]), mode=int(e["mode"]))
         if index_gone:

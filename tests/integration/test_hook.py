@@ -297,6 +297,27 @@ def test_a_staged_symlink_stays_a_symlink(repo: Path, state: Path) -> None:
     assert git(repo, "ls-files", "--stage", "alias.py").startswith("120000 ")
 
 
+@pytest.mark.parametrize("target", ["notes.py", "gone.py"])  # a link, and a dangling one
+def test_a_file_made_a_symlink_in_the_work_tree_is_one_after_the_hook(
+    target: str, repo: Path, state: Path
+) -> None:
+    # Staged as a file, a link in the work tree (an unstaged type change): the rollback
+    # wrote the link's target's text back as a regular file, and a dangling link was a
+    # traceback that blocked the commit.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "notes.py").write_text("# notes\n")
+    (repo / "stats.py").unlink()
+    (repo / "stats.py").symlink_to(target)
+    index = git(repo, "ls-files", "--stage")
+    proc, report = run_hook(repo, state)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (repo / "stats.py").is_symlink() and os.readlink(repo / "stats.py") == target
+    assert (repo / "notes.py").read_text() == "# notes\n"
+    assert git(repo, "ls-files", "--stage") == index or report["applied"] == ["stats.py"]
+
+
 def test_files_with_a_bom_keep_it_and_one_unchanged_is_not_restaged(
     repo: Path, state: Path
 ) -> None:
