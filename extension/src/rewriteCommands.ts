@@ -69,10 +69,15 @@ async function refactor(rewrite: Rewrite, memento: vscode.Memento, part: "select
   await rewrite("refactor", editor, { instruction: instruction || undefined, lines: selectedLines(start, end) });
 }
 
-/** A problem's fix: the one the light bulb passed, else the one under the cursor. */
+/** A problem's fix: the one the light bulb passed, else the one under the cursor. From the
+ * Problems view the problem's file may not be the active one: it is shown first (the fix
+ * did nothing there before). */
 async function fix(rewrite: Rewrite, uri?: vscode.Uri, message?: string, range?: vscode.Range): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  if (!editor || (uri && editor.document.uri.toString() !== uri.toString())) return;
+  let editor = vscode.window.activeTextEditor;
+  if (uri && editor?.document.uri.toString() !== uri.toString()) {
+    editor = await vscode.window.showTextDocument(uri, { preview: false });
+  }
+  if (!editor) return;
   const diagnostic = message && range ? { message, range } : vscode.languages.getDiagnostics(editor.document.uri).find((d) => d.range.contains(editor.selection.active));
   if (!diagnostic) {
     void vscode.window.showInformationMessage("CodeSaga: put the cursor on a problem (a squiggle) to fix it.");
@@ -142,6 +147,12 @@ async function rewriteWithPreview(
     : await vscode.window.showInformationMessage(question.text, "Apply", "Discard");
   proposals.delete(proposed);
   if (choice !== "Apply") return;
+  if (document.isClosed) {
+    // Applied now, the edit would open the file from disk and put over it a text made from
+    // what the closed editor held (its unsaved changes, maybe discarded on purpose).
+    void vscode.window.showWarningMessage("CodeSaga: the file was closed meanwhile; nothing applied. Run it again.");
+    return;
+  }
   if (document.version !== version) {
     void vscode.window.showWarningMessage("CodeSaga: the file changed since the request; nothing applied. Run it again.");
     return;

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 
 import { DaemonClient } from "../src/protocol";
 import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
-import { FakeDocument, Position, Range, Uri, fakeVscode, installVscode } from "./vscode-fake";
+import { FakeDocument, FakeEditor, Position, Range, Uri, fakeVscode, installVscode } from "./vscode-fake";
 
 const EXTENSION = join(__dirname, "..", "..");
 const manifest = JSON.parse(readFileSync(join(EXTENSION, "package.json"), "utf8"));
@@ -22,6 +22,7 @@ describe("the bundle in a (fake) editor", () => {
     daemon = await startFakeDaemon([
       ["return max(", "a, b) + 1"],
       ["def add(a, b):\n    return", " a + b"],
+      ["add returns the difference", "```python\n    return a + b\n```"],
     ]);
     // The extension reads the runtime dir from the editor's environment.
     for (const key of Object.keys(process.env)) if (key.startsWith("CODESAGA_") || key === "XDG_RUNTIME_DIR") delete process.env[key];
@@ -196,6 +197,43 @@ describe("the bundle in a (fake) editor", () => {
     for (const listener of recorded.editorSwitches) listener(editor);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await ringSize(), before);
+  });
+
+  test("a fix from the Problems view shows the problem's file and asks the daemon", async () => {
+    // Its file was not the active one: the command returned and did nothing at all.
+    const uri = Uri.file("/work/calc.py");
+    recorded.documents.set(uri.toString(), new FakeDocument(uri, "def add(a, b):\n    return a - b\n", "python"));
+    api.window.activeTextEditor = undefined;
+    const said = recorded.messages.length;
+    const problem = new Range(new Position(1, 4), new Position(1, 16));
+    await recorded.commands.get("codesaga.fix")?.(uri, "add returns the difference", problem);
+    const shown = api.window.activeTextEditor as FakeEditor | undefined; // set by the command
+    assert.equal(shown?.document.uri, uri);
+    assert.deepEqual(recorded.messages.slice(said), ["Apply CodeSaga's fix to calc.py?"]);
+  });
+
+  test("Apply after the file was closed applies nothing", async () => {
+    // The edit would have opened the file from disk and put a text made from the closed
+    // editor's (maybe discarded) changes over it.
+    const uri = Uri.file("/work/closed.py");
+    const document = new FakeDocument(uri, "def add(a, b):\n    return a - b\n", "python");
+    recorded.documents.set(uri.toString(), document);
+    api.window.activeTextEditor = new FakeEditor(document, new Position(1, 4));
+    const window = api.window as unknown as Record<string, unknown>;
+    const ask = window.showInformationMessage;
+    window.showInformationMessage = async (message: string) => {
+      recorded.messages.push(message);
+      document.isClosed = true; // closed while the question was up
+      return "Apply";
+    };
+    try {
+      const problem = new Range(new Position(1, 4), new Position(1, 16));
+      await recorded.commands.get("codesaga.fix")?.(uri, "add returns the difference", problem);
+    } finally {
+      window.showInformationMessage = ask;
+    }
+    assert.equal(recorded.messages.at(-1), "CodeSaga: the file was closed meanwhile; nothing applied. Run it again.");
+    assert.equal(document.getText(), "def add(a, b):\n    return a - b\n");
   });
 
   test("problems get a fix action", () => {

@@ -83,6 +83,7 @@ export class Uri {
 /** A text document over a string, as far as the extension reads one. */
 export class FakeDocument {
   version = 1;
+  isClosed = false;
   constructor(
     readonly uri: Uri,
     private text: string,
@@ -189,6 +190,8 @@ export interface Recorded {
   decorationTypes: Array<{ options: unknown }>;
   /** The status bar items made, as the extension last painted them. */
   statusItems: Array<{ text: string; tooltip: string; backgroundColor?: unknown }>;
+  /** The documents window.showTextDocument can show, by their URI's text. */
+  documents: Map<string, FakeDocument>;
 }
 
 /** Call the listeners of the event ``name`` with ``value``. */
@@ -210,6 +213,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     contextKeys: new Map(),
     decorationTypes: [],
     statusItems: [],
+    documents: new Map(),
   };
   const on = (name: string) => (listener: (value: unknown) => void) => {
     recorded.listeners.set(name, [...(recorded.listeners.get(name) ?? []), listener]);
@@ -265,8 +269,14 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
       showQuickPick: async () => undefined,
       withProgress: async (_options: unknown, task: (progress: unknown, token: unknown) => unknown) =>
         task({ report() {} }, { isCancellationRequested: false, onCancellationRequested: event }),
-      activeTextEditor: undefined,
+      activeTextEditor: undefined as FakeEditor | undefined,
       visibleTextEditors: [],
+      showTextDocument: async (uri: Uri) => {
+        const document = recorded.documents.get(uri.toString());
+        if (!document) throw new Error(`no document ${uri.toString()} to show`);
+        api.window.activeTextEditor = new FakeEditor(document, new Position(0, 0));
+        return api.window.activeTextEditor;
+      },
       onDidChangeActiveTextEditor: (listener: (editor: unknown) => void) => {
         recorded.editorSwitches.push(listener);
         return disposable;
