@@ -52,7 +52,7 @@ from codesaga.domain.fim import (
 from codesaga.domain.repo_context import ContextRing
 from codesaga.engine.port import CancelToken, Finished
 from codesaga.service.candidates import sample_candidates
-from codesaga.service.completion_cache import CompletionCache
+from codesaga.service.completion_cache import CompletionCache, Judge
 from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.confidence_gate import ConfidenceGate
 from codesaga.service.context_rings import ContextRings
@@ -85,6 +85,8 @@ class Completion:
     confidence: Confidence | None = None  # None: the engine did not say, or a type-through
     gated: bool = False  # the model was unsure: the text is hidden (empty)
     replaces: int = 0  # characters after the cursor the text replaces (see replace_rest)
+    # How sure the model is of the text's rest once its start is typed (from a generation)
+    judge: Judge | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 class Completer:
@@ -240,10 +242,13 @@ class Completer:
         # model slower than the keys): new chunks wait for a pause, not for an answer.
         self._context.requested()
         self._stats.count("requests")
-        answer = self._answer(prompt, options, cancel)
+        answer = self._answer(prompt, options, cancel, ctx.language.id)
         judged = options.gate and bool(answer.text)  # the confidence gate may hide it
         if judged and not self.gate.shows(answer.model, ctx.language.id, answer.confidence):
             self._stats.count("gated")
+            if answer.judge is not None:  # typed on anyway, its rest may be sure enough
+                with self._lock:
+                    self._cache.hide(prompt, answer.text, answer.judge)
             answer = dataclasses.replace(answer, text="", gated=True)
         if answer.text:
             with self._lock:  # whole: a client that cannot replace gets it cut, below
@@ -270,12 +275,19 @@ class Completer:
         return answer
 
     def _answer(
-        self, prompt: ResolvedPrompt, options: CompletionOptions, cancel: CancelToken | None
+        self,
+        prompt: ResolvedPrompt,
+        options: CompletionOptions,
+        cancel: CancelToken | None,
+        language: str,
     ) -> Completion:
+        def shows(confidence: Confidence | None) -> bool:
+            return self.gate.would_show(prompt.model_name, language, confidence)
+
         with self._lock:
             self._inflight.supersede(prompt)
             arrival = self._inflight.arrive(prompt.doc)
-            hit = self._cache.lookup(prompt)
+            hit = self._cache.lookup(prompt, shows if options.gate else lambda c: True)
         if hit is not None:
             text, source, confidence = hit
             self._stats.count(source)
@@ -323,7 +335,12 @@ class Completer:
             if typed is None:
                 self._stats.count("model")
                 return Completion(
-                    text, prompt.model_name, "model", gen.finished, confidence=gen.confidence()
+                    text,
+                    prompt.model_name,
+                    "model",
+                    gen.finished,
+                    confidence=gen.confidence(),
+                    judge=gen.confidence,
                 )
             rest = (
                 type_through(gen.prompt.before, gen.prompt.after, text, prompt.before, prompt.after)
@@ -334,7 +351,12 @@ class Completer:
                 self._stats.count("in-flight")
                 confidence = gen.confidence(typed)
                 return Completion(
-                    rest, prompt.model_name, "in-flight", gen.finished, confidence=confidence
+                    rest,
+                    prompt.model_name,
+                    "in-flight",
+                    gen.finished,
+                    confidence=confidence,
+                    judge=_past(gen, typed),
                 )
         raise CancelledError(REPLACED)
 
@@ -518,3 +540,12 @@ class Completer:
         with self._lock:
             self._inflight.cancel_all()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _past(gen: Generation, typed: str) -> Judge:
+    """How sure ``gen`` was of its suggestion past ``typed``, and past more typed later."""
+
+    def judge(more: str) -> Confidence | None:
+        return gen.confidence(typed + more)
+
+    return judge

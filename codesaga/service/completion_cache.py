@@ -5,6 +5,9 @@ once the user typed its first characters (type-through).
 An answer keeps how sure the model was of it, so that the confidence gate judges it again
 when it is served: a suggestion the gate hid is never served from here as if it had been
 shown. A type-through continues a suggestion that was shown: the gate does not judge it.
+A suggestion the gate hid is kept too: when the user types its first characters anyway,
+the model's confidence in the rest, given that start, is judged again (the start it
+was unsure of is now the user's), and the rest is served if the gate would show it.
 
 Not thread-safe: the completer calls it with its lock held, so that a look-up and the
 in-flight registry's state are seen in one step.
@@ -13,6 +16,7 @@ in-flight registry's state are seen in one step.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codesaga.domain.completion import type_through
@@ -22,11 +26,16 @@ from codesaga.service.resolved_prompt import ResolvedPrompt
 SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
 
 
+# How sure the model was of the rest of a suggestion once its start (the argument) is typed.
+Judge = Callable[[str], Confidence | None]
+
+
 @dataclass(frozen=True)
 class _Shown:
     before: str
     after: str
     text: str
+    judge: Judge | None = None  # set for a suggestion the gate hid
 
 
 class CompletionCache:
@@ -41,18 +50,32 @@ class CompletionCache:
     def __contains__(self, key: str) -> bool:
         return key in self._answers
 
-    def lookup(self, prompt: ResolvedPrompt) -> tuple[str, str, Confidence | None] | None:
+    def lookup(
+        self, prompt: ResolvedPrompt, shows: Callable[[Confidence | None], bool]
+    ) -> tuple[str, str, Confidence | None] | None:
         """The answer to ``prompt``, where it came from ("cache" or "type-through") and how
-        sure the model was of it (None for a type-through)."""
+        sure the model was of it (None for a type-through of a suggestion shown; for one
+        hidden, its rest's confidence, and only if ``shows`` it)."""
         answer = self._answers.get(prompt.key)
         if answer is not None:
             self._answers.move_to_end(prompt.key)
             return answer[0], "cache", answer[1]
         for shown in reversed(self._shown.get(prompt.doc, ())):
             rest = type_through(shown.before, shown.after, shown.text, prompt.before, prompt.after)
-            if rest is not None:
+            if rest is None:
+                continue
+            if shown.judge is None:
                 return rest, "type-through", None
+            confidence = shown.judge(prompt.before[len(shown.before) :])
+            if shows(confidence):
+                return rest, "type-through", confidence
         return None
+
+    def hide(self, prompt: ResolvedPrompt, text: str, judge: Judge) -> None:
+        """``text``, answered for ``prompt``, was hidden by the gate: kept only to be typed
+        through (``judge`` tells how sure the model is of its rest then)."""
+        shown = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
+        shown.append(_Shown(prompt.before, prompt.after, text, judge))
 
     def remember(
         self, prompt: ResolvedPrompt, text: str, confidence: Confidence | None, capacity: int

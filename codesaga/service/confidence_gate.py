@@ -65,6 +65,17 @@ class ConfidenceGate:
         with self._lock:
             return self._threshold(self._lane(_key(model, language)))
 
+    def would_show(self, model: str, language: str, confidence: Confidence | None) -> bool:
+        """Whether ``shows`` would show it, without counting it or exploring: a question
+        asked of a suggestion before it is offered (the rest of a hidden one, typed
+        through)."""
+        if confidence is None:
+            return False
+        with self._lock:
+            value = confidence.value(self._live.current.completion_gate_measure)
+            lane = self._lane(_key(model, language))
+            return not self.enabled or shows(value, self._threshold(lane))
+
     def shows(self, model: str, language: str, confidence: Confidence | None) -> bool:
         """Whether a suggestion the model was this confident of is shown (always, with the
         gate off), counted as shown or gated. A suggestion of unknown confidence (a remote

@@ -160,6 +160,25 @@ def test_off_it_shows_everything_and_a_person_asking_sees_the_suggestion(
     assert lane(off)["threshold"] == START and lane(off)["rejected"] == 1
 
 
+def test_a_hidden_suggestion_typed_on_shows_its_rest_once_the_model_is_sure_of_it(
+    daemons: Daemons, engine: FakeEngine
+) -> None:
+    # Hidden, a suggestion was forgotten: typing its unsure start asked the model again,
+    # which may answer worse. Its rest, given the start the user typed, is judged anew.
+    client = daemons.start()
+    tokens = ["self", "._", "node", "2", "info", " =", " {}"]
+    engine.enqueue(tokens, logprobs=[-2.5, -0.02, -0.02, -0.02, -0.02, -0.02, -0.02])
+    body = "    def __init__(self):\n        "
+    hidden = complete(client, body)
+    assert hidden["gated"] and hidden["text"] == ""  # exp(-2.62): the first token unsure
+    asked = len(engine.history)
+    typed = complete(client, body + "self._no")
+    assert typed["source"] == "type-through" and typed["text"] == "de2info = {}"
+    assert not typed["gated"] and typed["confidence"] > START
+    assert len(engine.history) == asked  # no model call
+    assert lane(client)["shown"] == 1  # judged and counted when it was shown
+
+
 def test_an_engine_that_reports_no_probabilities_is_never_gated(
     daemons: Daemons, engine: FakeEngine
 ) -> None:
