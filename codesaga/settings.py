@@ -298,7 +298,7 @@ class Settings:
     def describe(self) -> list[tuple[str, str, Any, str]]:
         """(key, environment variable, value, doc) for every key, for ``config show``."""
         return [
-            (f.name, ENV_PREFIX + f.name.upper(), self._shown(f.name), f.metadata["doc"])
+            (f.name, _variable(f.name), self._shown(f.name), f.metadata["doc"])
             for f in dataclasses.fields(self)
         ]
 
@@ -411,6 +411,15 @@ RESTART_KEYS = frozenset(
         "models_dir",
     }
 )
+
+
+def _variable(name: str) -> str:
+    """The environment variable that sets ``name``; what sets the keys no variable does."""
+    if name == "upstreams":  # tables: config.toml's alone (CODESAGA_UPSTREAM_URL adds one)
+        return "(config.toml only)"
+    if name == "config_dir":  # the file cannot name where it is itself
+        return f"{ENV_PREFIX}CONFIG_DIR (not config.toml)"
+    return ENV_PREFIX + name.upper()
 
 
 def _type_of(name: str) -> Any:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from codesaga.domain.diff import unified_diff
-from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError
+from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError, UsageError
 from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
@@ -137,7 +137,7 @@ def run(
     say: Say,
 ) -> HookReport:
     if mode not in MODES:
-        raise InputError(f"hook mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise UsageError(f"hook mode must be one of {', '.join(MODES)}, not {mode!r}")
     report = HookReport()
     concluding = _concluding(repo)
     if concluding:

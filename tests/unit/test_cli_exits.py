@@ -54,3 +54,26 @@ def test_a_session_exported_where_it_cannot_be_written_is_an_input_error(
             main(["sessions", "export", "main", "-o", str(output)])
         assert ended.value.code == exits.INPUT
         assert f"cannot write {output}" in capsys.readouterr().err
+
+
+def test_a_wrong_hook_mode_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It exited 2 ("input"), where every other wrong option exits 1.
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as ended:
+        main(["hook", "run", "--mode", "bogus"])
+    assert ended.value.code == exits.USAGE
+    assert "hook mode must be one of" in capsys.readouterr().err
+
+
+def test_config_show_names_no_variable_for_the_keys_none_sets() -> None:
+    # It listed CODESAGA_UPSTREAMS, which nothing reads.
+    from codesaga.settings import load_settings
+
+    variables = {key: env for key, env, _, _ in load_settings().describe()}
+    assert variables["upstreams"] == "(config.toml only)"
+    assert variables["n_ctx"] == "CODESAGA_N_CTX"

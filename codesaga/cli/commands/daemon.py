@@ -98,9 +98,8 @@ def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             f"  upstream: {up['name']} {up['url']} for {', '.join(up['roles'])} ({up['status']})"
         )
     if status.get("openai_url"):
-        render.stdout.print(
-            f"  OpenAI-compatible API: {status['openai_url']} (key: the token file)"
-        )
+        key = status.get("openai_key_file") or "the token file"
+        render.stdout.print(f"  OpenAI-compatible API: {status['openai_url']} (key: {key})")
 
 
 @app.command("logs", epilog="Example: codesaga daemon logs -n 100")
