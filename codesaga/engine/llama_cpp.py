@@ -306,8 +306,10 @@ class LlamaCppEngine:
         """The tokens that follow the prompt ``tokens`` (all but its last token read); greedy
         decoding appends each one's log-probability to ``scores``, if given, and begins with
         the ``healed`` bytes."""
-        if request.seed is not None:
-            self._llm.set_seed(request.seed)
+        # Every time: llama-cpp-python keeps a seed set once, and every later sampled answer
+        # without one repeated it (a chat's regenerate gave the same text again).
+        seed = request.seed if request.seed is not None else self._lib.LLAMA_DEFAULT_SEED
+        self._llm.set_seed(seed)
         if request.temperature == 0:
             # Greedy: our own loop, so decoding with and without drafting is one piece of
             # code and takes the same decisions (it is also a little faster than the

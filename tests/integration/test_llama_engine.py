@@ -50,6 +50,18 @@ def test_streams_a_chat_answer(engine: LlamaCppEngine) -> None:
     assert done.reason in ("stop", "length")
 
 
+def test_a_seed_holds_for_its_request_alone(engine: LlamaCppEngine) -> None:
+    # llama-cpp-python keeps a seed once set: every later sampled answer without one
+    # repeated the seeded one's randomness (a chat client's "regenerate" gave the same text).
+    def sample(seed: int | None) -> str:
+        request = ask("Tell me a very short story.", max_tokens=24, temperature=1.0, seed=seed)
+        return collect(engine, request).text
+
+    seeded = sample(7)
+    assert sample(7) == seeded
+    assert len({sample(None) for _ in range(4)}) > 1
+
+
 def test_model_metadata_and_fim_format(engine: LlamaCppEngine) -> None:
     assert engine.info.fim == QWEN
     assert engine.info.family == "qwen2"
