@@ -273,7 +273,8 @@ class HttpApi:
                 yield wire.event(wire.api_error(exc).body())
             else:
                 reason = result.finished.reason if result.finished else "stop"
-                last = wire.chunk(answer, result.model, "", first, reason)
+                # The model each chunk named: one answer names one model throughout.
+                last = wire.chunk(answer, answer.model, "", first, reason)
                 yield wire.event(last)
                 if include_usage:
                     yield wire.event({**last, "choices": [], "usage": wire.usage(result)})

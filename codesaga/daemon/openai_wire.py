@@ -38,14 +38,16 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.kind = kind
-        self.code = code  # OpenAI's own name for it, which clients match (None: the status)
+        self.code = code  # OpenAI's own name for it, which clients match (None: none)
         # False for a failure no retry mends (a model not installed or corrupt): the `openai`
         # clients retry any 5xx unless the answer says not to.
         self.retry = retry
 
     def body(self) -> dict[str, Any]:
-        code = self.code or self.status.value
-        return {"error": {"message": str(self), "type": self.kind, "param": None, "code": code}}
+        # A string or null, as OpenAI's schema has it: the status as a number there made
+        # strictly typed clients fail to read the error itself.
+        error = {"message": str(self), "type": self.kind, "param": None, "code": self.code}
+        return {"error": error}
 
     def headers(self) -> dict[str, str] | None:
         return None if self.retry else {"x-should-retry": "false"}
@@ -79,7 +81,10 @@ def api_error(exc: BaseException) -> ApiError:
 
 def refusal(status: HTTPStatus, reason: str) -> ApiError:
     """A request refused at the door (token, Host, Origin, size)."""
-    kinds = {HTTPStatus.UNAUTHORIZED: "authentication_error", HTTPStatus.FORBIDDEN: "permission"}
+    kinds = {
+        HTTPStatus.UNAUTHORIZED: "authentication_error",
+        HTTPStatus.FORBIDDEN: "permission_error",
+    }
     return ApiError(status, reason, kinds.get(status, "invalid_request_error"))
 
 
@@ -104,7 +109,9 @@ def completion_prompt(params: dict[str, Any]) -> str:
     prompt = params.get("prompt")
     if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
         prompt = prompt[0]
-    if not isinstance(prompt, str) or not prompt:
+    # Empty is a cursor at the start of a file when a suffix follows (a fill in the middle).
+    filling = isinstance(params.get("suffix"), str)
+    if not isinstance(prompt, str) or not (prompt or filling):
         raise ApiError(HTTPStatus.BAD_REQUEST, "prompt must be a non-empty string")
     return prompt
 
@@ -126,11 +133,42 @@ def _message(raw: object) -> Message:
     content = raw.get("content")
     if content is None:  # an assistant's turn that only called tools
         content = ""
-    if isinstance(content, list):  # content parts: keep the text ones, a line each
-        content = "\n".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    if isinstance(content, list):  # content parts: the text ones, a line each
+        content = "\n".join(_text_part(part) for part in content)
     if not isinstance(content, str):
         raise ApiError(HTTPStatus.BAD_REQUEST, "a message's content must be text")
     return Message(role, content)  # type: ignore[arg-type]  # one of ROLES, checked above
+
+
+def _text_part(part: object) -> str:
+    kind = part.get("type", "text") if isinstance(part, dict) else None
+    if not isinstance(part, dict) or kind != "text":
+        # Dropped, an image left the model answering as if it had never been sent.
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST, f"content parts must be text: this server reads no {kind}"
+        )
+    return str(part.get("text", ""))
+
+
+def _refuse_what_cannot_be_honoured(params: dict[str, Any]) -> None:
+    """Fields whose answer would look fine and be wrong if ignored: forced tool calls, a
+    response format, log-probabilities. (Tools offered with tool_choice auto or none are
+    fine: answering in text is what a model that calls none does.)"""
+    choice = params.get("tool_choice")
+    if choice not in (None, "auto", "none"):
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "tool_choice must be auto or none: this server answers in text and calls no tools",
+        )
+    response_format = params.get("response_format")
+    kind = response_format.get("type") if isinstance(response_format, dict) else response_format
+    if kind not in (None, "text"):
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            f"response_format {kind!r} is not supported: this server answers in plain text",
+        )
+    if params.get("logprobs") not in (None, False, 0) or params.get("top_logprobs"):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "logprobs are not supported by this server")
 
 
 def options(params: dict[str, Any]) -> dict[str, Any]:
@@ -149,6 +187,10 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
 
     if number("n", int, 1, 128) not in (None, 1):  # a client would wait for n choices
         raise ApiError(HTTPStatus.BAD_REQUEST, "n must be 1: this server gives one choice")
+    _refuse_what_cannot_be_honoured(params)
+    stream = params.get("stream")
+    if stream is not None and not isinstance(stream, bool):  # "false" was true
+        raise ApiError(HTTPStatus.BAD_REQUEST, "stream must be true or false")
     stop = params.get("stop") or []
     if isinstance(stop, str):
         stop = [stop]
@@ -163,7 +205,7 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
         "temperature": number("temperature", float, 0.0, 2.0),
         "seed": number("seed", int, -(1 << 63), 1 << 63),
         "stop": stop[:16],
-        "stream": bool(params.get("stream")),
+        "stream": bool(stream),
         "include_usage": isinstance(stream_options, dict)
         and bool(stream_options.get("include_usage")),
     }

@@ -223,9 +223,9 @@ def test_the_openai_client_and_a_daemon_using_another_daemon(
         port = url.split(":")[2].split("/")[0]
         assert done["model"] == f"127.0.0.1:{port}/codesaga" and done["text"].strip()
         served = [r for r in journal(cli) if r["input"].get("api") == "openai"]
-        # Eight through the API: the prompt over the context failed, the rest completed.
-        assert sorted(r["status"] for r in served) == ["completed"] * 7 + ["failed"]
-        assert [r["type"] for r in served if "suffix" in r["input"]] == ["generate"]
+        # Nine through the API: the prompt over the context failed, the rest completed.
+        assert sorted(r["status"] for r in served) == ["completed"] * 8 + ["failed"]
+        assert [r["type"] for r in served if "suffix" in r["input"]] == ["generate"] * 2
         assert token not in everything_written(second_home)
     finally:
         stop_daemon(second_env)
@@ -254,8 +254,10 @@ def use_the_api(client: Any, stranger: Any) -> None:
         max_tokens=40,
         stream=True,  # type: ignore[arg-type]
     )
-    parts = [c.choices[0].delta.content or "" for c in streamed if c.choices]
+    chunks = list(streamed)
+    parts = [c.choices[0].delta.content or "" for c in chunks if c.choices]
     assert len(parts) > 2 and "".join(parts).strip()
+    assert len({c.model for c in chunks}) == 1  # the last chunk named another model
     text = client.completions.create(model="codesaga", prompt="def fib(n):", max_tokens=24)
     assert text.choices[0].text
     pieces = client.completions.create(
@@ -270,6 +272,10 @@ def use_the_api(client: Any, stranger: Any) -> None:
         max_tokens=12,
     )
     assert filled.choices[0].text.strip() and "<|" not in filled.choices[0].text
+    at_the_top = client.completions.create(
+        model="codesaga", prompt="", suffix="\n\nprint(add(2, 3))\n", max_tokens=12
+    )  # the cursor at the start of a file: no prefix at all (it was a 400)
+    assert at_the_top.choices[0].text.strip()
     with pytest.raises(openai.AuthenticationError):
         stranger.models.list()
     with pytest.raises(openai.BadRequestError, match="messages"):

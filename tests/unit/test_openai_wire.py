@@ -74,8 +74,10 @@ def test_errors_clients_recognise_and_do_not_retry() -> None:
         "message": "the file is binary",
         "type": "invalid_request_error",
         "param": None,
-        "code": 400,
+        "code": None,  # a string or null in OpenAI's schema: 400 there broke typed clients
     }
+    refused = wire.refusal(HTTPStatus.FORBIDDEN, "the Origin is not allowed").body()["error"]
+    assert refused["type"] == "permission_error" and refused["code"] is None
 
 
 def test_a_suffix_is_text_or_absent() -> None:
@@ -85,3 +87,44 @@ def test_a_suffix_is_text_or_absent() -> None:
     with pytest.raises(wire.ApiError, match="suffix must be a string") as bad:
         wire.completion_suffix({"suffix": ["\n"]})
     assert bad.value.status == HTTPStatus.BAD_REQUEST
+
+
+def test_a_fill_at_the_start_of_a_file_has_an_empty_prompt() -> None:
+    # The cursor at the top of a file: the prompt is "" and a suffix follows. It was a 400.
+    assert wire.completion_prompt({"prompt": "", "suffix": "def f():\n"}) == ""
+    with pytest.raises(wire.ApiError, match="non-empty"):
+        wire.completion_prompt({"prompt": ""})
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ({"tool_choice": "required"}, "tool_choice must be auto or none"),
+        ({"tool_choice": {"type": "function", "function": {"name": "f"}}}, "tool_choice"),
+        ({"response_format": {"type": "json_schema", "json_schema": {}}}, "json_schema"),
+        ({"response_format": {"type": "json_object"}}, "json_object"),
+        ({"logprobs": True, "top_logprobs": 3}, "logprobs are not supported"),
+        ({"logprobs": 5}, "logprobs are not supported"),
+        ({"stream": "false"}, "stream must be true or false"),
+    ],
+)
+def test_what_cannot_be_honoured_is_refused_not_ignored(
+    field: dict[str, object], message: str
+) -> None:
+    # Ignored, each gave an answer that looked right: prose where a tool call or a JSON
+    # schema was required, no log-probabilities, or a stream where none was asked.
+    with pytest.raises(wire.ApiError, match=message) as refused:
+        wire.options(field)
+    assert refused.value.status == HTTPStatus.BAD_REQUEST
+    ok = {
+        "tools": [{"type": "function"}],
+        "tool_choice": "auto",
+        "response_format": {"type": "text"},
+    }
+    assert wire.options({**ok, "logprobs": False, "stream": False})["stream"] is False
+
+
+def test_an_image_is_refused_not_dropped() -> None:
+    parts = [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {}}]
+    with pytest.raises(wire.ApiError, match="reads no image_url"):
+        wire.chat_messages({"messages": [{"role": "user", "content": parts}]})
