@@ -134,8 +134,12 @@ def write_bytes_atomic(
         raise InputError(
             f"{path} changed while CodeSaga was working; nothing was written, run the command again"
         )
+    try:
+        group: int | None = path.stat().st_gid
+    except FileNotFoundError:
+        group = None
     if mode is None:
-        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+        mode = path.stat().st_mode & 0o7777 if group is not None else 0o644
     # mkstemp creates the file 0600: nobody else can read it before the chmod
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesaga", dir=path.parent)
     try:
@@ -143,6 +147,11 @@ def write_bytes_atomic(
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if group is not None and group != os.stat(tmp).st_gid:
+            # A shared repository's file keeps its group (the new file got the user's);
+            # one we may not give it to stays ours, as a new file would.
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, -1, group)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

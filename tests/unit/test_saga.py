@@ -91,6 +91,18 @@ def test_a_sagas_copies_of_the_files_are_private_whatever_the_umask(
     ]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file another group needs root")
+def test_a_rewritten_file_keeps_its_group(files: list[Path], store: SagaStore) -> None:
+    # The new file was the user's group's: a shared repository's file (group "devs")
+    # became unreadable to the others on the next rewrite.
+    other = next(g for g in (1, 2, 3) if g != os.getgid())
+    os.chown(files[0], -1, other)
+    result = SagaRunner(store, 1 << 20).run("refactor", files[:1], typed)
+    assert files[0].stat().st_gid == other and files[0].stat().st_mode & 0o777 == 0o640
+    undo(store, result.id, COMPENSATORS)
+    assert files[0].stat().st_gid == other and unchanged_bytes(files)
+
+
 def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaStore) -> None:
     result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
     files[1].write_text("my own work\n")
