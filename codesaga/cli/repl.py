@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import sys
 import time
@@ -178,6 +179,8 @@ class Repl:
                     ask(self.client, self.session["id"], line, self.model)
             except CodeSagaError as exc:
                 render.error(str(exc))
+            except KeyboardInterrupt:  # during a command: it stops, the chat goes on
+                render.note("(interrupted)")
 
     def _line_editing(self) -> None:
         """Input history across sessions, and pasting: CPython turns readline's bracketed
@@ -238,7 +241,10 @@ class Repl:
             s = rpc("sessions/undo", {"session": sid})
             render.note(f"removed {s['removed']} messages")
         elif name == "/save":
-            target = Path(arg or f"{self.session['name']}.md").expanduser()
+            # A session's name is no path: "../x" or "~/x" must not write elsewhere.
+            parts = [p for p in re.split(r"[/\\]+", self.session["name"]) if p.strip(".")]
+            named = re.sub(r"[^\w.-]+", "_", "_".join(parts)).strip("._") or "chat"
+            target = Path(arg).expanduser() if arg else Path(f"{named}.md")
             if not arg and target.exists():  # a session named "README" is no reason to lose it
                 render.warn(f"{target} exists; /save PATH names the file to write (or replace)")
                 return False

@@ -48,7 +48,9 @@ def sessions_show(ctx: typer.Context, session: SessionArg, as_json: JsonOpt = Fa
     if render.stdout.is_terminal:
         from rich.markdown import Markdown
 
-        render.stdout.print(Markdown(text))
+        # A model's answer may hold escape sequences (steered by a file it was shown):
+        # Rich passes ESC through, so a session shown later could clear the screen.
+        render.stdout.print(Markdown(render.shown(text)))
     else:
         sys.stdout.write(text)
 
@@ -85,7 +87,7 @@ def sessions_export(
         "text"
     ]
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(render.model_text(text))  # every byte when piped to a file
         return
     from codesaga.domain.errors import InputError
     from codesaga.fs import write_atomic

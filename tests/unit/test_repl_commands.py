@@ -1,0 +1,105 @@
+"""The chat REPL's slash commands against a scripted client."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from codesaga.cli import render, repl
+from codesaga.settings import Settings, load_settings
+
+
+class ScriptedClient:
+    """Answers each method with a function of its params; a KeyboardInterrupt raised there
+    is a Ctrl-C while the daemon works on it."""
+
+    def __init__(self, **answers: Any) -> None:
+        self.answers = answers
+        self.server: dict[str, Any] = {}
+
+    def call(self, method: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+        return self.answers[method.replace("/", "_")](params or {})
+
+    def cancel_current(self) -> None:
+        pass
+
+
+def typed(*lines: str) -> Iterator[str]:
+    yield from lines
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"CODESAGA_HOME": str(tmp_path)})
+
+
+def run(
+    monkeypatch: pytest.MonkeyPatch, client: ScriptedClient, settings: Settings, *lines: str
+) -> str:
+    keys = typed(*lines)
+
+    def keyboard(prompt: str) -> str:
+        try:
+            return next(keys)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    monkeypatch.setattr("builtins.input", keyboard)
+    monkeypatch.setattr(render, "stdout", Console(file=out, width=100))
+    monkeypatch.setattr(render, "stderr", Console(file=out, width=100))
+    session = {"id": "s1", "name": "../../etc/notes", "turns": 0}
+    repl.Repl(client, session, settings, None).run()  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def test_ctrl_c_during_a_command_stops_it_not_the_chat(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    # Only an answer caught Ctrl-C: during /sessions (or the daemon's restart after an idle
+    # exit) it ended the whole REPL, where README says it cancels, not the session.
+    def interrupted(params: dict[str, Any]) -> Any:
+        raise KeyboardInterrupt
+
+    client = ScriptedClient(sessions_list=interrupted, sessions_clear=lambda p: {})
+    try:
+        said = run(monkeypatch, client, settings, "/sessions", "/clear")
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C during /sessions ended the chat")
+    assert "(interrupted)" in said and "conversation cleared" in said
+
+
+def test_save_without_a_path_writes_here_whatever_the_sessions_name(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tmp_path: Path
+) -> None:
+    # The file was named after the session: "../../etc/notes" wrote two folders up.
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    client = ScriptedClient(sessions_export=lambda p: {"text": "# notes\n"})
+    run(monkeypatch, client, settings, "/save")
+    assert [p.name for p in work.iterdir()] == ["etc_notes.md"]
+    assert (work / "etc_notes.md").read_text() == "# notes\n"
+
+
+def test_a_session_shown_later_sends_no_escape_sequence_to_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The REPL and the TUI clean a model's answer; `sessions show` passed it to Rich, which
+    # lets ESC through: a session viewed later could clear the screen or set the clipboard.
+    from codesaga.cli.invocation import Invocation
+    from codesaga.cli.main import main
+
+    answer = "**You**\n\nhi\n\nSure.\x1b[2J\x1b]52;c;ZXZpbA==\x07 Done."
+    monkeypatch.setattr(Invocation, "control", lambda self, method, params=None: {"text": answer})
+    out = io.StringIO()
+    monkeypatch.setattr(render, "stdout", Console(file=out, force_terminal=True, width=80))
+    main(["sessions", "show", "notes"])
+    shown = out.getvalue()
+    assert "Sure." in shown and "Done." in shown
+    assert "\x1b[2J" not in shown and "\x1b]52" not in shown
