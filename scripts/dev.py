@@ -32,9 +32,16 @@ def step(title: str) -> None:
 
 
 def run(
-    *cmd: str | Path, check: bool = True, cwd: Path = ROOT, env: dict[str, str] | None = None
+    *cmd: str | Path,
+    check: bool = True,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    quiet: bool = False,
 ) -> int:
-    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, check=False)
+    hush = subprocess.DEVNULL if quiet else None
+    proc = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, env=env, check=False, stdout=hush, stderr=hush
+    )
     if check and proc.returncode != 0:
         sys.exit(
             f"dev.py: `{' '.join(str(c) for c in cmd)}` failed with exit code {proc.returncode}"
@@ -42,10 +49,24 @@ def run(
     return proc.returncode
 
 
+def usable_venv() -> bool:
+    """Whether .venv has a Python 3.11+ with pip: one half made (an interrupted run, a
+    machine without python3-venv) or made by an older Python is made again."""
+    python = BIN / "python"
+    check = "import sys, pip; sys.exit(sys.version_info < (3, 11))"
+    return python.exists() and run(python, "-c", check, check=False, quiet=True) == 0
+
+
 def install(extras: str) -> None:
-    if not (BIN / "python").exists():
+    if not usable_venv():
         step(f"creating {VENV.name}")
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        except subprocess.CalledProcessError:
+            sys.exit(
+                "dev.py: creating .venv failed in ensurepip; on Debian or Ubuntu install "
+                "python3-venv (apt install python3.11-venv), then run this again"
+            )
     step("installing codesaga (the first time builds llama-cpp-python: a few minutes)")
     run(BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q", "-U", "pip")
     run(
@@ -77,13 +98,14 @@ def test() -> None:
     run(BIN / "mypy")
     step("import-linter (the layers point down; pyproject.toml lists the contracts)")
     run(BIN / "lint-imports")
+    env = npm_env()  # before pytest too: a JavaScript quality case runs its answer with node
     step("pytest")
-    code = run(BIN / "python", "-m", "pytest", check=False)
+    code = run(BIN / "python", "-m", "pytest", check=False, env=env)
     if code == 5:
         sys.exit("dev.py: pytest collected no tests; that is a failure, not a pass")
     if code != 0:
         sys.exit(f"dev.py: pytest failed (exit code {code})")
-    extension()
+    extension(env)
 
 
 def node_major(node: str) -> int:
@@ -96,10 +118,18 @@ def node_major(node: str) -> int:
 
 def npm_env() -> dict[str, str]:
     """An environment whose npm and node are Node 20+: the machine's, else PyPI's."""
+    where = "from codesaga.settings import load_settings; print(load_settings().models_dir)"
+    models = subprocess.run(
+        [str(BIN / "python"), "-c", where], capture_output=True, text=True, check=True
+    ).stdout.strip()
     env = {
         **os.environ,
         "CODESAGA_PYTHON": str(BIN / "python"),
         "CODESAGA_COMMAND": str(BIN / "codesaga"),
+        # Where the models were pulled (CODESAGA_HOME, config.toml): the extension's
+        # real-model test must find them, and fails here rather than skip.
+        "CODESAGA_MODELS_DIR": models,
+        "CODESAGA_REAL_MODEL_REQUIRED": "1",
     }
     node = shutil.which("node")
     if shutil.which("npm") and node and node_major(node) >= 20:
@@ -110,10 +140,9 @@ def npm_env() -> dict[str, str]:
     return env
 
 
-def extension() -> None:
+def extension(env: dict[str, str]) -> None:
     """The editor extension: its tests run against real daemons (a scripted engine, and the
     real 0.5B model once), then it is packaged, so CI always builds the .vsix."""
-    env = npm_env()
     npm = shutil.which("npm", path=env.get("PATH")) or "npm"
     where = ROOT / "extension"
     step("extension: npm ci")
