@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -160,15 +161,19 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
     if wait_until_stopped(paths, max(0.0, deadline - time.monotonic())):
         _wait_for_exit(pid, 5.0)
         return True
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, 15)
-    if not wait_until_stopped(paths, 5.0):
-        raise DaemonError(
-            f"the daemon (pid {pid}) did not stop; kill it and run `codesaga daemon start` again"
-        )
-    _wait_for_exit(pid, 5.0)
-    return True
+    # SIGTERM, then SIGKILL: the daemon takes SIGTERM on its event loop, so a stuck loop (or
+    # a stopped process) never acts on it. Killed, it leaves its files to the next daemon,
+    # which cleans them up as after a crash; the lock goes with the process.
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+        if wait_until_stopped(paths, 5.0):
+            _wait_for_exit(pid, 5.0)
+            return True
+    raise DaemonError(
+        f"the daemon (pid {pid}) did not stop; kill it and run `codesaga daemon start` again"
+    )
 
 
 def _ask_to_stop(paths: RuntimePaths, timeout: float) -> bool:

@@ -20,9 +20,11 @@ from codesaga.domain.errors import DaemonError
 from codesaga.protocol.runtime import DaemonLock, RuntimePaths, is_locked
 from codesaga.settings import Settings, load_settings
 
-# Holds the lock as a daemon does, listens, and reads nothing: its event loop is stuck.
+# Holds the lock as a daemon does, listens, and reads nothing: its event loop is stuck, so
+# the SIGTERM the real daemon takes on that loop is never acted on (ignored here).
 _STUCK = """
-import os, socket, sys, time
+import os, signal, socket, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
 from pathlib import Path
 from codesaga.protocol.runtime import DaemonLock, RuntimePaths
 paths = RuntimePaths(Path(sys.argv[1]))
@@ -78,7 +80,7 @@ def test_daemon_stop_signals_a_daemon_that_does_not_answer(
 ) -> None:
     paths = RuntimePaths(settings.runtime_dir)
     assert is_locked(paths.lock)
-    assert lifecycle.stop_daemon(settings, timeout=1.0)  # asked, unanswered, then SIGTERM
+    assert lifecycle.stop_daemon(settings, timeout=1.0)  # asked, SIGTERM, then SIGKILL
     assert not is_locked(paths.lock)
     with pytest.raises(ProcessLookupError):  # gone (stop_daemon reaped it: our child)
         os.kill(stuck.pid, 0)
