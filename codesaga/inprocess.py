@@ -44,7 +44,7 @@ class LocalClient:
         self.server: dict[str, Any] = self.call("initialize", {})
 
     def _receive(self, data: bytes) -> None:
-        message = p.parse(data)
+        message = p.parse(data, p.MAX_ANSWER_BYTES)  # the daemon's answers, as a socket's
         if isinstance(message, p.Request) and message.method == "$/delta":
             on_delta = self._deltas.get(message.params.get("id"))  # type: ignore[arg-type]
             if on_delta is not None:

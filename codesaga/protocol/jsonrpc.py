@@ -262,8 +262,11 @@ def encode_error(id: RequestId | None, error: RpcError) -> bytes:
 
 
 def delta(request_id: RequestId, text: str) -> bytes:
-    """The ``$/delta`` notification carrying streamed text of a running request."""
-    return encode_request("$/delta", {"id": request_id, "text": text})
+    """The ``$/delta`` notification carrying streamed text of a running request: part of an
+    answer, sent as answers are ("?" for what is not Unicode, say from an upstream's
+    escapes), not refused as a client's request would be."""
+    params = {"id": request_id, "text": text}
+    return _dump({"jsonrpc": "2.0", "method": "$/delta", "params": params})
 
 
 # -- parameter validation ----------------------------------------------------------------

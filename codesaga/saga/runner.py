@@ -282,8 +282,12 @@ class SagaRunner:
                 f"{', '.join(state.conflicts)} changed while CodeSaga was working; "
                 "it was left as it is"
             )
-        if state.kept:
-            result.notes.append(left_alone(log, state))
+        # Said in words that stay true whatever the next attempt does (it may pass).
+        result.notes.extend(
+            f"{path}: what it held after a failing --verify (the check's own changes, or a "
+            f"save meanwhile) is kept at {blob}"
+            for path, blob in state.kept.items()
+        )
         for f in files:
             if f.new is None:  # the answer was the file as it is
                 f.retry = FailedRewrite(f.original.decode().removeprefix(BOM), failure.problem())

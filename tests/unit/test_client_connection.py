@@ -143,3 +143,15 @@ def test_an_answer_longer_than_a_request_may_be_is_read() -> None:
     client.close()
     lines.close()
     daemons.close()
+
+
+def test_an_in_process_daemons_long_answer_is_read_too() -> None:
+    # --no-daemon parsed its answers at the requests' 8 MiB limit: a long session's history
+    # was dropped and the call said it "gave no answer".
+    from codesaga.inprocess import LocalClient
+
+    client = LocalClient.__new__(LocalClient)
+    client._deltas, client._replies = {}, {}
+    history = "x" * (p.MAX_MESSAGE_BYTES + 1024)
+    client._receive(p.encode_result(3, {"turns": history}))
+    assert client._replies[3].result == {"turns": history}

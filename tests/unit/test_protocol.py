@@ -89,8 +89,10 @@ def test_a_request_with_text_that_is_not_unicode_is_an_input_error() -> None:
     # was a UnicodeEncodeError traceback, after the daemon had been started.
     with pytest.raises(InputError, match="not UTF-8"):
         p.encode_request("generate", {"prompt": b"caf\xe9".decode("utf-8", "surrogateescape")})
-    # An answer holding such a name (read from disk) is sent, not made an exception.
+    # An answer holding such a name (read from disk) is sent, not made an exception; and so
+    # is a streamed piece of one (an upstream's escapes), not blamed on the request.
     assert b'"a?b"' in p.encode_result(1, {"path": "a\udcffb"})
+    assert b'"a?"' in p.delta(1, "a\ud83d")
 
 
 def test_escaped_surrogate_pairs_and_other_text_parse() -> None:

@@ -440,6 +440,24 @@ def test_a_file_saved_while_the_check_ran_is_kept_when_it_is_put_back(
     assert kept.read_bytes() == b"def add(a: int, b: int):\r\n    return a + b\r\n# mine\n"
 
 
+def test_a_note_about_a_failed_checks_copy_stays_true_when_a_retry_passes(
+    files: list[Path], store: SagaStore, tmp_path: Path
+) -> None:
+    # The first, failing run of a check that formats left a note that the file "is back as
+    # it was", still shown when the second attempt passed and was written.
+    marker = tmp_path / "ran-once"
+    formats_then_fails_once = (
+        f"sed -i 's/a: int/a:int/' {{files}}; test -e {marker} || {{ touch {marker}; exit 1; }}"
+    )
+    result = SagaRunner(store, 1 << 20).run(
+        "refactor", files[:1], typed, verify=formats_then_fails_once, attempts=2
+    )
+    assert result.status == "completed"
+    assert files[0].read_bytes() == b"def add(a:int, b: int):\r\n    return a + b\r\n"
+    assert not any("back as it was" in note for note in result.notes)
+    assert any("after a failing --verify" in note for note in result.notes)
+
+
 def test_a_check_stopped_midway_has_what_it_left_put_back(
     files: list[Path], store: SagaStore
 ) -> None:
