@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from codesaga.domain.chat import Attachment, Session, Turn, default_name, fit_conversation
 from codesaga.domain.context import Selection
 from codesaga.domain.enums import Role
-from codesaga.domain.errors import InputError
+from codesaga.domain.errors import CancelledError, InputError
 from codesaga.domain.prompts import Message
 from codesaga.domain.source import source_lines
 from codesaga.engine.port import GenerationRequest
@@ -216,13 +216,27 @@ class Chats:
         asked = session.turns[-1] if message is not None else None
         try:
             return self._answer(session, run)
-        except InputError:
-            # The message itself cannot be asked (too long for the context, private): it is
-            # not kept, or it would stay in every later prompt (the oldest turns dropped to
-            # make room for it) and be there twice once the user sends it shortened.
-            if asked is not None:
+        except CancelledError:
+            raise  # the user stopped it: the question stays, for /retry
+        except Exception as exc:
+            # Not answered at all: the message itself cannot be asked (too long for the
+            # context, private), or the model failed before it said anything (not installed,
+            # an upstream down). It is not kept: it would stay in every later prompt, and be
+            # there twice once the user sends it again (the TUI puts it back to send).
+            unanswered = isinstance(exc, InputError) or self._last(session.id, asked)
+            if asked is not None and unanswered:
                 self._take_back(session.id, asked)
             raise
+
+    def _last(self, session_id: str, turn: Turn | None) -> bool:
+        """Whether ``turn`` is the stored session's last turn (nothing answered after it)."""
+        stored = self.store.get(session_id)
+        last = stored.turns[-1] if stored is not None and stored.turns else None
+        return (
+            turn is not None
+            and last is not None
+            and (last.role, last.created_at) == (turn.role, turn.created_at)
+        )
 
     def _answer(self, session: Session, run: RunOptions) -> ChatReply:
         model = run.model or session.model
@@ -244,8 +258,11 @@ class Chats:
                 cache_slot=session.id,
                 sources=sources,
             )
-        except InputError:
-            if not answer.parts:
+        except CancelledError:
+            answer.keep_partial()  # kept (empty too), marked interrupted: /retry asks again
+            raise
+        except Exception:
+            if not answer.parts:  # nothing said: no answer turn (see send)
                 self._take_back(session.id, answer.turn)
             else:
                 answer.keep_partial()

@@ -245,3 +245,40 @@ def test_a_sessions_attachments_together_stay_under_the_file_limit(
         service.attach(session.id, tmp_path / "b.py", None, 100)
     kept = service.store.get(session.id)
     assert kept is not None and [a.path for a in kept.attachments] == [str(tmp_path / "a.py")]
+
+
+def test_a_question_the_model_failed_before_answering_is_not_kept(
+    chats: tuple[Chats, FakeEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only a question that could not be asked was taken back: one the model failed on
+    # before a word (not installed, an upstream down) stayed unanswered, with an empty
+    # answer, and was there twice once sent again (the TUI puts it back to send).
+    from codesaga.domain.errors import CancelledError, ModelError
+
+    service, engine = chats
+    session = service.open(name="s")
+    engine.enqueue("Noted.")
+    service.send(session.id, "My name is Ada.")
+    before = [(t.role, t.content) for t in service.store.get(session.id).turns]  # type: ignore[union-attr]
+
+    def fails(request, cancel=None):  # type: ignore[no-untyped-def]
+        raise ModelError("the upstream is down")
+        yield  # a generator, as the engine's stream is
+
+    monkeypatch.setattr(engine, "stream", fails)
+    with pytest.raises(ModelError):
+        service.send(session.id, "What is my name?")
+    stored = service.store.get(session.id)
+    assert stored is not None and [(t.role, t.content) for t in stored.turns] == before
+
+    # A request the user cancelled keeps its question, for /retry.
+    def cancelled(request, cancel=None):  # type: ignore[no-untyped-def]
+        raise CancelledError("the request was cancelled")
+        yield
+
+    monkeypatch.setattr(engine, "stream", cancelled)
+    with pytest.raises(CancelledError):
+        service.send(session.id, "What is my name?")
+    stored = service.store.get(session.id)
+    assert stored is not None and stored.turns[-2].content == "What is my name?"
+    assert stored.turns[-1].interrupted and stored.turns[-1].content == ""
