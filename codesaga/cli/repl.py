@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -199,7 +199,8 @@ class Repl:
             readline.set_history_length(1000)
             import atexit
 
-            atexit.register(_save_history, readline.write_history_file, path)
+            start = readline.get_current_history_length()
+            atexit.register(_save_history, readline, path, start)
 
     def command(self, text: str) -> bool:
         """Run a slash command; True to quit."""
@@ -287,8 +288,14 @@ def raise_usage(usage: str) -> None:
     raise UsageError(f"usage: {usage}")
 
 
-def _save_history(write: Callable[[str], None], path: Path) -> None:
-    """readline writes with the umask's permissions; what a user asked stays theirs."""
+def _save_history(readline: Any, path: Path, start: int) -> None:
+    """Add this chat's lines to the history file (``start``: how many it read): written
+    whole, the last of two chats to end erased the other's. Private whatever the umask:
+    what a user asked stays theirs."""
     with contextlib.suppress(OSError):
-        write(str(path))
+        added = readline.get_current_history_length() - start
+        if added <= 0:
+            return
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        readline.append_history_file(added, str(path))  # kept to the history's length
         path.chmod(0o600)

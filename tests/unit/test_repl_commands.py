@@ -103,3 +103,22 @@ def test_a_session_shown_later_sends_no_escape_sequence_to_the_terminal(
     shown = out.getvalue()
     assert "Sure." in shown and "Done." in shown
     assert "\x1b[2J" not in shown and "\x1b]52" not in shown
+
+
+def test_two_chats_ending_keep_each_others_history(tmp_path: Path) -> None:
+    # The history file was written whole at exit: the last of two chats to end erased the
+    # lines the other had added meanwhile.
+    import readline
+
+    path = tmp_path / "chat_history"
+    path.write_text("first\n")
+    readline.clear_history()
+    readline.read_history_file(str(path))
+    start = readline.get_current_history_length()
+    with path.open("a") as other:  # another chat, ended while this one ran
+        other.write("from the other chat\n")
+    readline.add_history("from this chat")
+    repl._save_history(readline, path, start)
+    assert path.read_text().splitlines() == ["first", "from the other chat", "from this chat"]
+    assert path.stat().st_mode & 0o777 == 0o600
+    readline.clear_history()
