@@ -190,7 +190,13 @@ class Chats:
             content = "".join(all_lines[sel.start - 1 : sel.end])
 
         def add(session: Session) -> None:
-            kept = [a for a in session.attachments if (a.path, a.lines) != (str(path), lines)]
+            # Again, it replaces itself; whole, it replaces its lines attached before (they
+            # were in every prompt twice). Lines of a file attached whole point at a part.
+            kept = [
+                a
+                for a in session.attachments
+                if a.path != str(path) or (lines is not None and a.lines != lines)
+            ]
             # They all ride in every prompt: more than a file's limit fits no model's context,
             # and a session that held any amount could no longer be sent to a client whole.
             total = sum(len(a.content.encode()) for a in kept) + len(content.encode())
@@ -202,6 +208,21 @@ class Chats:
             session.attachments = [*kept, Attachment(str(path), content, lines)]
 
         return self.update(ref, add)
+
+    def detach(self, ref: str, path: str | None) -> Session:
+        """Drop the attachment ``path`` names (a path, or a label with its lines), or every
+        one (None); a name that matches none is an error, not a silent no-op."""
+
+        def drop(session: Session) -> None:
+            kept = [
+                a for a in session.attachments if path is not None and path not in (a.path, a.label)
+            ]
+            if path is not None and len(kept) == len(session.attachments):
+                attached = ", ".join(a.label for a in session.attachments) or "nothing"
+                raise InputError(f"nothing is attached as {path} (attached: {attached})")
+            session.attachments = kept
+
+        return self.update(ref, drop)
 
     # -- talking -----------------------------------------------------------------------------
 

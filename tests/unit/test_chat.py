@@ -282,3 +282,26 @@ def test_a_question_the_model_failed_before_answering_is_not_kept(
     stored = service.store.get(session.id)
     assert stored is not None and stored.turns[-2].content == "What is my name?"
     assert stored.turns[-1].interrupted and stored.turns[-1].content == ""
+
+
+def test_a_whole_file_replaces_its_lines_and_a_drop_that_matches_nothing_says_so(
+    chats: tuple[Chats, FakeEngine], tmp_path: Path
+) -> None:
+    # `/add f.py:1-2` then `/add f.py` kept both: the lines were in every prompt twice; and
+    # `/drop typo.py` said nothing at all.
+    from codesaga.domain.errors import InputError
+
+    service, _ = chats
+    session = service.open(name="s")
+    f = tmp_path / "f.py"
+    f.write_text("a = 1\nb = 2\nc = 3\n")
+    service.attach(session.id, f, "1:2", 1 << 20)
+    service.attach(session.id, f, "3:3", 1 << 20)
+    whole = service.attach(session.id, f, None, 1 << 20)
+    assert [(a.path, a.lines) for a in whole.attachments] == [(str(f), None)]
+    pointed = service.attach(session.id, f, "1:2", 1 << 20)  # a part of it, pointed at
+    assert [a.lines for a in pointed.attachments] == [None, "1:2"]
+    with pytest.raises(InputError, match=r"nothing is attached as /typo\.py"):
+        service.detach(session.id, "/typo.py")
+    assert service.detach(session.id, str(f)).attachments == []  # the path: all of its
+    assert service.detach(session.id, None).attachments == []  # /drop alone: all, even none

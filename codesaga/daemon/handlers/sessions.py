@@ -72,14 +72,7 @@ class SessionMethods:
         return summary(session)
 
     async def detach(self, call: Call, params: t.SessionsDetachParams) -> Any:
-        path = params.path
-
-        def drop(session: Session) -> None:
-            session.attachments = [
-                a for a in session.attachments if path is not None and path not in (a.path, a.label)
-            ]
-
-        return summary(self.chats.update(params.session, drop))
+        return summary(self.chats.detach(params.session, params.path))
 
     async def clear(self, call: Call, params: t.SessionParams) -> Any:
         return summary(self.chats.update(params.session, lambda s: s.turns.clear()))
