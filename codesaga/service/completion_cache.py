@@ -74,16 +74,19 @@ class CompletionCache:
     def hide(self, prompt: ResolvedPrompt, text: str, judge: Judge) -> None:
         """``text``, answered for ``prompt``, was hidden by the gate: kept only to be typed
         through (``judge`` tells how sure the model is of its rest then)."""
-        shown = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
-        shown.append(_Shown(prompt.before, prompt.after, text, judge))
+        self._keep(prompt, text, judge)
 
     def remember(
         self, prompt: ResolvedPrompt, text: str, confidence: Confidence | None, capacity: int
     ) -> None:
         """``text`` was shown for ``prompt``: the answer to it, and typed through later."""
-        shown = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
-        shown.append(_Shown(prompt.before, prompt.after, text))
+        self._keep(prompt, text, None)
         self.store(prompt.key, text, confidence, capacity)
+
+    def _keep(self, prompt: ResolvedPrompt, text: str, judge: Judge | None) -> None:
+        """``text`` may be typed through in ``prompt``'s document (the last few are kept)."""
+        kept = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
+        kept.append(_Shown(prompt.before, prompt.after, text, judge))
 
     def store(self, key: str, text: str, confidence: Confidence | None, capacity: int) -> None:
         """Keep ``text`` as the answer to the prompt ``key``, and at most ``capacity`` in all

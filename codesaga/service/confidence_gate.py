@@ -72,9 +72,7 @@ class ConfidenceGate:
         if confidence is None:
             return False
         with self._lock:
-            value = confidence.value(self._live.current.completion_gate_measure)
-            lane = self._lane(_key(model, language))
-            return not self.enabled or shows(value, self._threshold(lane))
+            return self._passes(self._lane(_key(model, language)), confidence)
 
     def shows(self, model: str, language: str, confidence: Confidence | None) -> bool:
         """Whether a suggestion the model was this confident of is shown (always, with the
@@ -86,8 +84,7 @@ class ConfidenceGate:
         key = _key(model, language)
         with self._lock:
             lane = self._lane(key)
-            value = confidence.value(self._live.current.completion_gate_measure)
-            shown = not self.enabled or shows(value, self._threshold(lane))
+            shown = self._passes(lane, confidence)
             if not shown and lane.hidden_in_a_row + 1 >= EXPLORE_AFTER:
                 shown = True  # its feedback can bring a threshold set too high back down
             if shown:
@@ -155,6 +152,12 @@ class ConfidenceGate:
             lane = Lane(**known_fields(Lane, stored)) if isinstance(stored, dict) else Lane()
             self._lanes[key] = lane
         return lane
+
+    def _passes(self, lane: Lane, confidence: Confidence) -> bool:
+        """Whether ``confidence`` clears ``lane``'s threshold (always, with the gate off).
+        The caller holds the lock."""
+        value = confidence.value(self._live.current.completion_gate_measure)
+        return not self.enabled or shows(value, self._threshold(lane))
 
     def _threshold(self, lane: Lane) -> float:
         return threshold(self._live.current.completion_gate_threshold, lane.factor)
