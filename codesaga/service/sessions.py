@@ -253,11 +253,7 @@ class Chats:
         """Whether ``turn`` is the stored session's last turn (nothing answered after it)."""
         stored = self.store.get(session_id)
         last = stored.turns[-1] if stored is not None and stored.turns else None
-        return (
-            turn is not None
-            and last is not None
-            and (last.role, last.created_at) == (turn.role, turn.created_at)
-        )
+        return turn is not None and last is not None and _same_turn(last, turn)
 
     def _answer(self, session: Session, run: RunOptions) -> ChatReply:
         model = run.model or session.model
@@ -300,9 +296,7 @@ class Chats:
         """Remove ``turn`` (the one of this moment and role), if it is still there."""
 
         def drop(session: Session) -> bool:
-            kept = [
-                t for t in session.turns if (t.role, t.created_at) != (turn.role, turn.created_at)
-            ]
+            kept = [t for t in session.turns if not _same_turn(t, turn)]
             changed = len(kept) != len(session.turns)
             session.turns = kept
             return changed
@@ -365,9 +359,15 @@ class _SavedAnswer:
         def put(stored: Session) -> bool:
             for i, turn in enumerate(stored.turns):
                 # Its own turn: the one it added (no other shares its role and moment).
-                if turn.role == "assistant" and turn.created_at == self.turn.created_at:
+                if _same_turn(turn, self.turn):
                     stored.turns[i] = dataclasses.replace(self.turn)
                     return True
             return False  # cleared or undone meanwhile: not brought back
 
         self.session = self.store.change(self.session.id, put) or self.session
+
+
+def _same_turn(a: Turn, b: Turn) -> bool:
+    """Whether ``a`` and ``b`` are one turn, as stored at different moments (its content
+    may have grown): no two turns share a role and a moment."""
+    return (a.role, a.created_at) == (b.role, b.created_at)
