@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import os
 import re
+import secrets
 import stat
 import tempfile
 from collections.abc import Callable, Collection
@@ -156,6 +157,20 @@ def write_bytes_atomic(
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def write_link_atomic(path: Path, target: str) -> None:
+    """Make ``path`` a symbolic link to ``target`` in one rename (what a rollback puts back
+    of a link): the temp link is named as ``write_bytes_atomic`` names its temp files, so
+    ``remove_stale_temps`` finds one a crash left."""
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.codesaga")
+    os.symlink(target, temp)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
-import secrets
 import signal
 import stat
 import subprocess
@@ -33,7 +32,7 @@ from typing import Any
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError, UsageError
 from codesaga.domain.source import BOM, decode_source, keep_bom
-from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic
+from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic, write_link_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
 
@@ -369,13 +368,6 @@ def _held(file: Path) -> str | None:
     return sha256(_link_text(file)) if file.is_symlink() else file_sha(file)
 
 
-def _put_back_link(file: Path, stored: bytes) -> None:
-    """``file`` made the symbolic link its snapshot ``stored``, in one rename."""
-    temp = file.with_name(f".{file.name}.{secrets.token_hex(4)}.codesaga")
-    os.symlink(os.fsdecode(stored.removeprefix(_LINK)), temp)
-    os.replace(temp, file)
-
-
 def _save_unstaged(
     log: SagaLog, repo: Path, paths: list[str], patches: Path, report: HookReport, say: Say
 ) -> Path | None:
@@ -519,7 +511,7 @@ def roll_back_hook(log: SagaLog) -> list[str]:
             with contextlib.suppress(FileNotFoundError):
                 file.unlink()
         elif current != e["sha"] and e.get("link"):
-            _put_back_link(file, log.blob(e["sha"]))
+            write_link_atomic(file, os.fsdecode(log.blob(e["sha"]).removeprefix(_LINK)))
         elif current != e["sha"]:
             write_bytes_atomic(file, log.blob(e["sha"]), mode=int(e["mode"]))
         if index_gone:
