@@ -424,6 +424,19 @@ Call = Callable[[str, dict[str, Any]], Any]
 
 
 @contextmanager
+def completion_daemon(**settings: str) -> Iterator[Settings]:
+    """A daemon of its own as every completion bench asks it: the bench's model and token
+    cap, and ``settings``."""
+    with fresh_daemon(
+        load_settings().models_dir,
+        CODESAGA_MODEL=MODEL,
+        CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
+        **settings,
+    ) as started:
+        yield started
+
+
+@contextmanager
 def websocket_calls(settings: Settings) -> Iterator[Call]:
     """Calls over the daemon's WebSocket (started if need be), as the editor extension
     makes them."""
@@ -555,12 +568,7 @@ def main() -> None:
         # trace that counts: what a daemon learns (the client's reach, its KV states, its
         # reading speed) made each trace's figures depend on the traces run before it.
         with (
-            fresh_daemon(
-                real.models_dir,
-                CODESAGA_MODEL=MODEL,
-                CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
-                **setting_overrides(args.set),
-            ) as settings,
+            completion_daemon(**setting_overrides(args.set)) as settings,
             websocket_side(settings) as (side, stats),
         ):
             side.ask(WARM_UP)  # load the model; not measured

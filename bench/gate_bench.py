@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from completion_bench import (
-    MAX_TOKENS,
     MODEL,
     PAUSE,
     WARM_UP,
@@ -46,11 +45,12 @@ from completion_bench import (
     _module_file,
     build_traces,
     completed_line,
+    completion_daemon,
     default_sources,
     params,
     websocket_calls,
 )
-from installed import add_set_option, fresh_daemon, installed_model, setting_overrides
+from installed import add_set_option, installed_model, setting_overrides
 
 from codesaga.domain.confidence import MEASURES
 from codesaga.settings import load_settings
@@ -85,16 +85,7 @@ def run(
 ) -> list[Answer]:
     """Replay ``traces`` through a fresh daemon with ``settings_env``; every answer."""
     answers: list[Answer] = []
-    real = load_settings()
-    with (
-        fresh_daemon(
-            real.models_dir,
-            CODESAGA_MODEL=MODEL,
-            CODESAGA_COMPLETION_MAX_TOKENS=str(MAX_TOKENS),
-            **settings_env,
-        ) as settings,
-        websocket_calls(settings) as call,
-    ):
+    with completion_daemon(**settings_env) as settings, websocket_calls(settings) as call:
         call("complete", params(WARM_UP))  # loads the model; not counted
         for name, strokes in traces.items():
             for i, stroke in enumerate(strokes):
