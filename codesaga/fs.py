@@ -136,11 +136,12 @@ def write_bytes_atomic(
             f"{path} changed while CodeSaga was working; nothing was written, run the command again"
         )
     try:
-        group: int | None = path.stat().st_gid
+        before: os.stat_result | None = path.stat()
     except FileNotFoundError:
-        group = None
+        before = None
+    group = before.st_gid if before is not None else None
     if mode is None:
-        mode = path.stat().st_mode & 0o7777 if group is not None else 0o644
+        mode = before.st_mode & 0o7777 if before is not None else 0o644
     # mkstemp creates the file 0600: nobody else can read it before the chmod
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesaga", dir=path.parent)
     try:
