@@ -166,4 +166,5 @@ def window_limits(settings: Settings) -> WindowLimits:
         suffix_chars=settings.completion_suffix_chars,
         suffix_lines=settings.completion_suffix_lines,
         suffix_lines_midline=settings.completion_suffix_lines_midline,
+        lookahead_chars=settings.completion_lookahead_chars,
     )

@@ -748,10 +748,12 @@ def test_a_keystroke_during_a_read_first_cancels_it_and_replaces_its_request(
 
 
 def test_a_new_lines_suffix_is_no_longer_than_half_the_budget_reads(
-    make: Callable[..., Completer], engine: FakeEngine
+    make: Callable[..., Completer], engine: FakeEngine, settings: Settings
 ) -> None:
     """The suffix follows the changed text, so every new line reads it again."""
     completer = make()
+    # Only the suffix's share of the budget is asked here: no lookahead beside it.
+    completer._live.current = dataclasses.replace(settings, completion_lookahead_chars=0)
     after = "\n" + "".join(f"    total += weight_{i} * factor_{i} / scale\n" for i in range(40))
     slow = CompletionOptions(max_lines=8, multiline=True, time_budget=1.0)
 
@@ -915,3 +917,22 @@ def test_a_space_typed_after_code_is_part_of_the_cache_key(
     engine.enqueue(" n % 2 == 0")
     bare = completer.complete(at("def even(n):\n    return", "\n"), LINE)
     assert bare.text == " n % 2 == 0" and bare.source == "model"
+
+
+def test_the_text_below_the_suffix_is_read_once_in_front_of_the_prefix(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    """Mid-line the suffix is two lines; what follows them opens the prefix window, the same
+    at every keystroke of the block, so the KV cache keeps it."""
+    completer = make()
+    after = "\n    return y\n\n\ndef g(x):\n    '''Double x, then add one.'''\n    return 2 * x\n"
+    prompts = []
+    for before in ("def f(x):\n    '''Dou", "def f(x):\n    '''Double x, th"):
+        engine.enqueue("ble")
+        completer.complete(at(before, after), LINE)
+        prompts.append(engine.history[-1].prompt or "")
+    prefix, _, suffix = prompts[0].partition("<|fim_suffix|>")
+    assert "Double x, then" not in suffix  # two lines of suffix mid-line
+    shared = prefix[: prefix.index("def f(x):")]  # the sibling's docstring, before the prefix
+    assert "'''Double x, then add one.'''" in shared and "geo.py" not in shared
+    assert prompts[1].startswith(shared + "def f(x):\n    '''Double x, th")

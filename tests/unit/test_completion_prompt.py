@@ -9,6 +9,7 @@ from codesaga.domain.completion_prompt import (
     WindowLimits,
     after_accepting,
     lay_out,
+    lookahead,
     next_line_indent,
     prompt_windows,
     reusable,
@@ -130,6 +131,47 @@ def test_the_layout_keeps_the_most_recent_chunks_that_fit() -> None:
     assert layout.files == (("new.py", "n" * 60), ("new.py", "m" * 30))
     assert layout.sources == ("/w/new.py",)  # once, and no document of its own
     assert layout.name is None
+
+
+BELOW = "".join(f"line {i}\n" for i in range(1, 40))
+
+
+def test_the_lookahead_starts_below_the_mid_line_suffix_and_ends_at_a_line_end() -> None:
+    ahead = lookahead(" rest\n" + BELOW, skip_lines=2, max_chars=30)
+    assert ahead == "line 3\nline 4\nline 5\nline 6\n"
+    assert lookahead(" rest\n" + BELOW, skip_lines=2, max_chars=0) == ""
+    assert lookahead(" rest\nnext\n\n   \n\n", skip_lines=2, max_chars=500) == ""
+
+
+def test_the_lookahead_is_the_same_at_a_line_start_mid_line_and_a_line_later() -> None:
+    """It is read once while a block is typed above it: what typing does must not move it."""
+    limits = WindowLimits(4000, 1500, 24, 2, lookahead_chars=200)
+    above = "def f(x):\n    y = x + 1\n"
+    seen = {
+        prompt_windows(above + "    ", "\n" + BELOW, None, limits).lookahead,
+        prompt_windows(above + "    return y", "\n" + BELOW, None, limits).lookahead,
+        prompt_windows(above + "    return y\n", "\n" + BELOW, None, limits).lookahead,
+    }
+    assert len(seen) == 1 and seen.pop().startswith("line 3\nline 4\n")
+    # The line-start suffix shows those lines too; mid-line, only the lookahead does.
+    midline = prompt_windows(above + "    return y", "\n" + BELOW, None, limits)
+    assert "line 3" not in midline.after and "line 3" in midline.lookahead
+
+
+def test_the_layout_opens_the_prefix_window_with_the_lookahead() -> None:
+    """Not a chunk under the file's own name: the 0.5B took that for the file's end."""
+    limits = WindowLimits(4000, 1500, 24, 2, lookahead_chars=200)
+    windows = prompt_windows("x = ", "\n" + BELOW, None, limits)
+    ring = (Chunk("/w/a.py", "A = 1"),)
+    layout = lay_out(windows, "/w/geo.py", "/w", ring, [], context_chars=1000)
+    assert layout.files == (("a.py", "A = 1"),)
+    assert layout.windows.before == windows.lookahead + "\nx ="
+    assert layout.windows.lookahead == "" and layout.windows.after == windows.after
+    assert layout.sources == ("/w/geo.py", "/w/a.py")
+    nothing_below = prompt_windows("x = ", "\nprint(x)\n", None, limits)
+    assert lay_out(nothing_below, "/w/geo.py", "/w", (), [], context_chars=1000).windows == (
+        nothing_below
+    )
 
 
 def test_a_window_that_moved_forward_is_mostly_reusable() -> None:
