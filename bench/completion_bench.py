@@ -56,7 +56,7 @@ from typing import Any
 from installed import add_set_option, fresh_daemon, installed_model, setting_overrides
 
 from codesaga.client.lifecycle import connect
-from codesaga.domain.completion_prompt import prompt_windows, shown_path
+from codesaga.domain.completion_prompt import lay_out, prompt_windows, shown_path
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
 from codesaga.service.resolved_prompt import window_limits
 from codesaga.settings import Settings, load_settings
@@ -394,11 +394,13 @@ def llama_cpp_python_ask(url: str, fim: FimFormat) -> Callable[[Keystroke], str]
     """Exactly our FIM prompt (the same windows, so the same KV-cache reuse) through
     llama-cpp-python's server."""
     limits = window_limits(load_settings())
-    anchors: dict[str, WindowAnchor] = {}
+    anchors: dict[str, tuple[WindowAnchor, str]] = {}
 
     def ask(stroke: Keystroke) -> str:
-        windows = prompt_windows(stroke.before, stroke.after, anchors.get(stroke.path), limits)
-        anchors[stroke.path] = anchor_at(stroke.before, windows.start)
+        anchor, held = anchors.get(stroke.path, (None, ""))
+        windows = prompt_windows(stroke.before, stroke.after, anchor, limits, held)
+        anchors[stroke.path] = (anchor_at(stroke.before, windows.start), windows.lookahead)
+        windows = lay_out(windows, stroke.path, None, (), (), context_chars=0).windows
         before, space, after = windows.before, windows.typed_space, windows.after
         body = {
             "prompt": fim.build(before, after, (), shown_path(stroke.path, None)),

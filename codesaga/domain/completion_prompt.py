@@ -56,11 +56,16 @@ class PromptLayout:
 
 
 def prompt_windows(
-    before: str, after: str, anchor: WindowAnchor | None, limits: WindowLimits
+    before: str,
+    after: str,
+    anchor: WindowAnchor | None,
+    limits: WindowLimits,
+    held_lookahead: str = "",
 ) -> PromptWindows:
     """The prefix window stays anchored while it fits (so consecutive keystrokes share the KV
     cache's prefix); the suffix is short because every keystroke re-reads it (it follows the
-    changed text), and shortest mid-line, where the answer is the rest of the line."""
+    changed text), and shortest mid-line, where the answer is the rest of the line.
+    ``held_lookahead``: the document's lookahead as last used (kept while it still fits)."""
     start = window_start(before, anchor, max_chars=limits.prefix_chars)
     prefix, typed_space = split_typed_space(before[start:])
     midline = bool(before[before.rfind("\n") + 1 :].strip())
@@ -70,15 +75,32 @@ def prompt_windows(
         max_chars=limits.suffix_chars,
         whole_blocks=not midline,
     )
-    ahead = lookahead(
-        after, skip_lines=limits.suffix_lines_midline, max_chars=limits.lookahead_chars
-    )
+    ahead = ""
+    if len(before) - start >= LOOKAHEAD_MIN_BEFORE:
+        ahead = lookahead(
+            after,
+            held_lookahead,
+            skip_lines=limits.suffix_lines_midline,
+            max_chars=limits.lookahead_chars,
+        )
     return PromptWindows(start, prefix, typed_space, suffix, ahead)
 
 
-def lookahead(after: str, *, skip_lines: int, max_chars: int) -> str:
-    """The lines of ``after`` below the cursor's line and its ``skip_lines`` next (the suffix
-    window mid-line), cut at a line end within ``max_chars``; empty when they hold nothing.
+# Near the top of a file the hole would follow the lookahead, the file's lower part, and the
+# model would read the cursor as being there: no lookahead before this much prefix window.
+LOOKAHEAD_MIN_BEFORE = 400
+# A lookahead is kept while it starts below the cursor's line and at most this many lines
+# below where a new one would start: moving the cursor, or an editor adding a line below it
+# (the `}` it closed), must not change it, or the whole prefix window after it is read again.
+LOOKAHEAD_SLACK_LINES = 8
+
+
+def lookahead(after: str, held: str = "", *, skip_lines: int, max_chars: int) -> str:
+    """The text of ``after`` below the cursor's line and its ``skip_lines`` next (the suffix
+    window mid-line), cut at a line end within ``max_chars``; empty when it holds nothing.
+    ``held``, the lookahead as last used, is kept instead while ``after`` still holds it (or
+    at least half of its start) at a line start below the cursor's line, and not more than
+    LOOKAHEAD_SLACK_LINES below where a new one would start.
 
     It opens the prefix window, where the KV cache keeps it: a suffix is re-read at every
     keystroke, so mid-line it holds two lines, and the model never saw the text further down
@@ -87,10 +109,30 @@ def lookahead(after: str, *, skip_lines: int, max_chars: int) -> str:
     and typing above it leaves it as it is, so it is read once while a block is typed."""
     if max_chars <= 0:
         return ""
+    kept = _still_below(after, held, lines=range(1, skip_lines + 2 + LOOKAHEAD_SLACK_LINES))
+    if kept:
+        return kept
     text = "\n".join(after.split("\n")[skip_lines + 1 :])
     if len(text) > max_chars:
         text = text[: text.rfind("\n", 0, max_chars + 1) + 1]
     return text if text.strip() else ""
+
+
+def _still_below(after: str, held: str, *, lines: range) -> str:
+    """What of ``held`` ``after`` holds from a line start in ``lines`` (0: the cursor's), if
+    that is at least half of it: all of it, or its whole lines that are still there (a
+    shorter lookahead is cheap, the engine moves the prefix window after it into place)."""
+    if not held.strip():
+        return ""
+    probe = "\n" + held[: min(len(held), REUSE_PROBE)]
+    at = after.find(probe)
+    while at >= 0 and after.count("\n", 0, at + 1) in lines:
+        same = shared_prefix(held, after[at + 1 :])
+        kept = held if same == len(held) else held[: held.rfind("\n", 0, same) + 1]
+        if 2 * len(kept) >= len(held) and kept.strip():
+            return kept
+        at = after.find(probe, at + 1)
+    return ""
 
 
 def short_windows(before: str, after: str, limits: WindowLimits) -> PromptWindows:
@@ -129,7 +171,8 @@ def lay_out(
         # doctested programs it answered 13 where it passed 16 without it (a `__main__`
         # block's print, a Markdown fence). At the prefix window's start it reads as more of
         # the file (15), and still gives what it was for (see ``lookahead``).
-        windows = replace(windows, before=f"{windows.lookahead}\n{windows.before}", lookahead="")
+        ahead = windows.lookahead.rstrip("\n")
+        windows = replace(windows, before=f"{ahead}\n\n{windows.before}", lookahead="")
     chunks = [
         *definitions,
         *select_chunks(

@@ -70,7 +70,7 @@ from codesaga.settings import Live, Settings, live
 
 logger = logging.getLogger(__name__)
 
-ANCHORS_KEPT = 64  # documents whose window anchor is remembered (up to ~37 KB each)
+ANCHORS_KEPT = 64  # documents whose window anchor is remembered (up to ~38 KB each)
 SUFFIX_SHARE = 0.5  # of the read budget that a new line's suffix may take to read
 
 
@@ -109,7 +109,8 @@ class Completer:
         self._lock = threading.Lock()
         self._cache = CompletionCache()
         self._inflight = InFlight()
-        self._anchors: OrderedDict[str, WindowAnchor] = OrderedDict()  # most recent last
+        # Each document's window anchor and lookahead as last used, most recent last.
+        self._anchors: OrderedDict[str, tuple[WindowAnchor, str]] = OrderedDict()
         # How much text before the cursor clients send lately (None: all of it, or not known
         # yet): a warm-up lays its window out where their requests will find it.
         self._reach: int | None = None
@@ -416,7 +417,7 @@ class Completer:
             fits = max(SHORT_SUFFIX_CHARS, self._reads.chars_within(SUFFIX_SHARE * budget))
             limits = dataclasses.replace(limits, suffix_chars=min(limits.suffix_chars, fits))
         with self._lock:
-            anchor = self._anchors.get(doc)
+            anchor, held = self._anchors.get(doc, (None, ""))
             if (
                 anchor is None
                 and self._reach is not None
@@ -425,9 +426,9 @@ class Completer:
                 anchor = reach_anchor(before, self._reach, max_chars=limits.prefix_chars)
             elif keep and not warm and anchor is not None:
                 self._reach = learned_reach(before, anchor, self._reach)
-            windows = prompt_windows(before, after, anchor, limits)
+            windows = prompt_windows(before, after, anchor, limits, held)
             if keep:
-                self._anchors[doc] = anchor_at(before, windows.start)
+                self._anchors[doc] = (anchor_at(before, windows.start), windows.lookahead)
                 self._anchors.move_to_end(doc)
                 while len(self._anchors) > ANCHORS_KEPT:
                     self._anchors.popitem(last=False)

@@ -923,16 +923,23 @@ def test_the_text_below_the_suffix_is_read_once_in_front_of_the_prefix(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
     """Mid-line the suffix is two lines; what follows them opens the prefix window, the same
-    at every keystroke of the block, so the KV cache keeps it."""
+    at every keystroke of the block and after the cursor moved down a line, so the KV cache
+    keeps it."""
     completer = make()
+    above = "".join(f"value_{i} = compute({i}, scale)\n" for i in range(20)) + "def f(x):\n"
     after = "\n    return y\n\n\ndef g(x):\n    '''Double x, then add one.'''\n    return 2 * x\n"
     prompts = []
-    for before in ("def f(x):\n    '''Dou", "def f(x):\n    '''Double x, th"):
+    for before in (above + "    '''Dou", above + "    '''Double x, th"):
         engine.enqueue("ble")
         completer.complete(at(before, after), LINE)
         prompts.append(engine.history[-1].prompt or "")
     prefix, _, suffix = prompts[0].partition("<|fim_suffix|>")
     assert "Double x, then" not in suffix  # two lines of suffix mid-line
-    shared = prefix[: prefix.index("def f(x):")]  # the sibling's docstring, before the prefix
+    shared = prefix[: prefix.index("value_0")]  # the sibling's docstring, before the prefix
     assert "'''Double x, then add one.'''" in shared and "geo.py" not in shared
-    assert prompts[1].startswith(shared + "def f(x):\n    '''Double x, th")
+    assert prompts[1].startswith(shared + above + "    '''Double x, th")
+    # The cursor moves down to the next line (its own two lines of suffix move with it).
+    line, rest = after[1:].split("\n", 1)
+    engine.enqueue("")
+    completer.complete(at(above + "    '''Double x.'''\n" + line, "\n" + rest), LINE)
+    assert (engine.history[-1].prompt or "").startswith(shared + above)

@@ -134,6 +134,8 @@ def test_the_layout_keeps_the_most_recent_chunks_that_fit() -> None:
 
 
 BELOW = "".join(f"line {i}\n" for i in range(1, 40))
+ABOVE = "".join(f"value_{i} = compute({i}, scale)\n" for i in range(20))  # 580 characters
+AHEAD = WindowLimits(4000, 1500, 24, 2, lookahead_chars=200)
 
 
 def test_the_lookahead_starts_below_the_mid_line_suffix_and_ends_at_a_line_end() -> None:
@@ -145,30 +147,66 @@ def test_the_lookahead_starts_below_the_mid_line_suffix_and_ends_at_a_line_end()
 
 def test_the_lookahead_is_the_same_at_a_line_start_mid_line_and_a_line_later() -> None:
     """It is read once while a block is typed above it: what typing does must not move it."""
-    limits = WindowLimits(4000, 1500, 24, 2, lookahead_chars=200)
-    above = "def f(x):\n    y = x + 1\n"
+    above = ABOVE + "def f(x):\n    y = x + 1\n"
     seen = {
-        prompt_windows(above + "    ", "\n" + BELOW, None, limits).lookahead,
-        prompt_windows(above + "    return y", "\n" + BELOW, None, limits).lookahead,
-        prompt_windows(above + "    return y\n", "\n" + BELOW, None, limits).lookahead,
+        prompt_windows(above + "    ", "\n" + BELOW, None, AHEAD).lookahead,
+        prompt_windows(above + "    return y", "\n" + BELOW, None, AHEAD).lookahead,
+        prompt_windows(above + "    return y\n", "\n" + BELOW, None, AHEAD).lookahead,
     }
     assert len(seen) == 1 and seen.pop().startswith("line 3\nline 4\n")
     # The line-start suffix shows those lines too; mid-line, only the lookahead does.
-    midline = prompt_windows(above + "    return y", "\n" + BELOW, None, limits)
+    midline = prompt_windows(above + "    return y", "\n" + BELOW, None, AHEAD)
     assert "line 3" not in midline.after and "line 3" in midline.lookahead
+
+
+def test_a_lookahead_is_kept_while_the_cursor_moves_above_it() -> None:
+    """A new one would make the engine read the whole prefix window after it again."""
+    held = lookahead("\n" + BELOW, skip_lines=2, max_chars=200)
+    assert held.startswith("line 3\n")
+    below = BELOW.split("\n", 2)[2]  # the cursor moved down two lines: on "line 2"
+    assert lookahead("\n" + below, held, skip_lines=2, max_chars=200) == held
+    closed = "\n}" + "\n" + BELOW  # an editor closed the bracket just typed: a line more
+    assert lookahead(closed, held, skip_lines=2, max_chars=200) == held
+    # The cursor on the held text's first line: a new lookahead.
+    gone = BELOW.split("\n", 3)[3]
+    assert lookahead("\n" + gone, held, skip_lines=2, max_chars=200).startswith("line 6\n")
+    # Far below the cursor, the lines in between would be in neither window: a new one.
+    higher = "".join(f"upper {i}\n" for i in range(9)) + BELOW
+    assert lookahead("\n" + higher, held, skip_lines=2, max_chars=200).startswith("upper 2\n")
+
+
+def test_a_lookahead_whose_end_was_edited_keeps_its_whole_lines_still_there() -> None:
+    held = lookahead("\n" + BELOW, skip_lines=2, max_chars=200)
+    edited = BELOW.replace("line 20\n", "line twenty\n")
+    kept = lookahead("\n" + edited, held, skip_lines=2, max_chars=200)
+    assert held.startswith(kept) and kept.endswith("line 19\n") and "line 20" in held
+    # Less than half of it is still there: a new one.
+    early = BELOW.replace("line 5\n", "line five\n")
+    assert lookahead("\n" + early, held, skip_lines=2, max_chars=200) == lookahead(
+        "\n" + early, skip_lines=2, max_chars=200
+    )
+
+
+def test_near_the_top_of_a_file_there_is_no_lookahead() -> None:
+    """The hole would follow the file's lower part, and be read as being there."""
+    assert prompt_windows("import os\n", "\n" + BELOW, None, AHEAD).lookahead == ""
+    assert prompt_windows(ABOVE, "\n" + BELOW, None, AHEAD).lookahead
 
 
 def test_the_layout_opens_the_prefix_window_with_the_lookahead() -> None:
     """Not a chunk under the file's own name: the 0.5B took that for the file's end."""
-    limits = WindowLimits(4000, 1500, 24, 2, lookahead_chars=200)
-    windows = prompt_windows("x = ", "\n" + BELOW, None, limits)
+    windows = prompt_windows(ABOVE + "x = ", "\n" + BELOW, None, AHEAD)
     ring = (Chunk("/w/a.py", "A = 1"),)
     layout = lay_out(windows, "/w/geo.py", "/w", ring, [], context_chars=1000)
     assert layout.files == (("a.py", "A = 1"),)
-    assert layout.windows.before == windows.lookahead + "\nx ="
+    assert layout.windows.before == windows.lookahead + "\n" + ABOVE + "x ="
     assert layout.windows.lookahead == "" and layout.windows.after == windows.after
     assert layout.sources == ("/w/geo.py", "/w/a.py")
-    nothing_below = prompt_windows("x = ", "\nprint(x)\n", None, limits)
+    unended = prompt_windows(ABOVE + "x = ", "\n\n\nlast line", None, AHEAD)
+    assert lay_out(unended, None, None, (), [], context_chars=0).windows.before.startswith(
+        "last line\n\nvalue_0"
+    )
+    nothing_below = prompt_windows(ABOVE + "x = ", "\nprint(x)\n", None, AHEAD)
     assert lay_out(nothing_below, "/w/geo.py", "/w", (), [], context_chars=1000).windows == (
         nothing_below
     )
