@@ -170,7 +170,7 @@ def lay_out(
         # As a chunk under the file's own name, the 0.5B took it for the file's end: on 40
         # doctested programs it answered 13 where it passed 16 without it (a `__main__`
         # block's print, a Markdown fence). At the prefix window's start it reads as more of
-        # the file (15), and still gives what it was for (see ``lookahead``).
+        # the file (16), and still gives what it was for (see ``lookahead``).
         ahead = windows.lookahead.rstrip("\n")
         windows = replace(windows, before=f"{ahead}\n\n{windows.before}", lookahead="")
     chunks = [
