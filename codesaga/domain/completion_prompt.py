@@ -76,7 +76,9 @@ def prompt_windows(
         whole_blocks=not midline,
     )
     ahead = ""
-    if len(before) - start >= LOOKAHEAD_MIN_BEFORE:
+    # Counted to the start of the cursor's line, as a warm-up's text ends there: the warm-up
+    # and the requests on that line agree on having one.
+    if before.rfind("\n") + 1 - start >= LOOKAHEAD_MIN_BEFORE:
         ahead = lookahead(
             after,
             held_lookahead,
@@ -109,12 +111,18 @@ def lookahead(after: str, held: str = "", *, skip_lines: int, max_chars: int) ->
     and typing above it leaves it as it is, so it is read once while a block is typed."""
     if max_chars <= 0:
         return ""
-    kept = _still_below(after, held, lines=range(1, skip_lines + 2 + LOOKAHEAD_SLACK_LINES))
-    if kept:
-        return kept
-    text = "\n".join(after.split("\n")[skip_lines + 1 :])
+    if len(held) <= max_chars:  # (a setting lowered since drops it)
+        kept = _still_below(after, held, lines=range(1, skip_lines + 2 + LOOKAHEAD_SLACK_LINES))
+        if kept:
+            return kept
+    start = 0
+    for _ in range(skip_lines + 1):
+        start = after.find("\n", start) + 1
+        if not start:
+            return ""
+    text = after[start : start + max_chars + 1]
     if len(text) > max_chars:
-        text = text[: text.rfind("\n", 0, max_chars + 1) + 1]
+        text = text[: text.rfind("\n", 0, max_chars) + 1]
     return text if text.strip() else ""
 
 
@@ -127,8 +135,11 @@ def _still_below(after: str, held: str, *, lines: range) -> str:
     probe = "\n" + held[: min(len(held), REUSE_PROBE)]
     at = after.find(probe)
     while at >= 0 and after.count("\n", 0, at + 1) in lines:
-        same = shared_prefix(held, after[at + 1 :])
-        kept = held if same == len(held) else held[: held.rfind("\n", 0, same) + 1]
+        same = shared_prefix(held, after[at + 1 : at + 2 + len(held)])
+        end = at + 1 + same
+        whole = held.endswith("\n") or end == len(after) or after[end] == "\n"
+        # A last line the document goes on with is not shown as if it ended there.
+        kept = held if same == len(held) and whole else held[: held.rfind("\n", 0, same) + 1]
         if 2 * len(kept) >= len(held) and kept.strip():
             return kept
         at = after.find(probe, at + 1)

@@ -4,6 +4,7 @@ as the model sees them, the text after accepting a suggestion."""
 import random
 
 from codesaga.domain.completion_prompt import (
+    LOOKAHEAD_MIN_BEFORE,
     SHORT_PREFIX_CHARS,
     SHORT_SUFFIX_CHARS,
     WindowLimits,
@@ -185,6 +186,32 @@ def test_a_lookahead_whose_end_was_edited_keeps_its_whole_lines_still_there() ->
     assert lookahead("\n" + early, held, skip_lines=2, max_chars=200) == lookahead(
         "\n" + early, skip_lines=2, max_chars=200
     )
+
+
+def test_a_held_lookahead_whose_last_line_goes_on_is_not_shown_as_ended() -> None:
+    held = lookahead("cur\nl1\nl2\nl3\nfoo", skip_lines=2, max_chars=200)
+    assert held == "l3\nfoo"
+    assert lookahead("cur\nl1\nl2\nl3\nfoo", held, skip_lines=2, max_chars=200) == held
+    grown = "cur\nl1\nl2\nl3\nfoo_bar(1)\nmore\n"  # edited below, no request in between
+    assert lookahead(grown, held, skip_lines=2, max_chars=200) == "l3\n"  # its whole lines
+
+
+def test_a_held_lookahead_longer_than_the_setting_now_allows_is_dropped() -> None:
+    held = lookahead("\n" + BELOW, skip_lines=2, max_chars=200)
+    assert lookahead("\n" + BELOW, held, skip_lines=2, max_chars=30) == (
+        "line 3\nline 4\nline 5\nline 6\n"
+    )
+
+
+def test_a_warm_up_and_the_requests_on_its_line_agree_on_having_a_lookahead() -> None:
+    """A warm-up's text ends at the start of the cursor's line; the requests' go on."""
+    line_start = ABOVE[: LOOKAHEAD_MIN_BEFORE - 10]
+    line_start = line_start[: line_start.rfind("\n") + 1]
+    for above in (line_start, ABOVE):
+        warm = prompt_windows(above, "\n" + BELOW, None, AHEAD).lookahead
+        line = "total = compute_everything(alpha, beta, "  # past the minimum with it
+        typed = prompt_windows(above + line, "\n" + BELOW, None, AHEAD).lookahead
+        assert warm == typed and bool(warm) == (above == ABOVE)
 
 
 def test_near_the_top_of_a_file_there_is_no_lookahead() -> None:
