@@ -748,12 +748,10 @@ def test_a_keystroke_during_a_read_first_cancels_it_and_replaces_its_request(
 
 
 def test_a_new_lines_suffix_is_no_longer_than_half_the_budget_reads(
-    make: Callable[..., Completer], engine: FakeEngine, settings: Settings
+    make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
     """The suffix follows the changed text, so every new line reads it again."""
     completer = make()
-    # Only the suffix's share of the budget is asked here: no lookahead beside it.
-    completer._live.current = dataclasses.replace(settings, completion_lookahead_chars=0)
     after = "\n" + "".join(f"    total += weight_{i} * factor_{i} / scale\n" for i in range(40))
     slow = CompletionOptions(max_lines=8, multiline=True, time_budget=1.0)
 
@@ -920,12 +918,13 @@ def test_a_space_typed_after_code_is_part_of_the_cache_key(
 
 
 def test_the_text_below_the_suffix_is_read_once_in_front_of_the_prefix(
-    make: Callable[..., Completer], engine: FakeEngine
+    make: Callable[..., Completer], engine: FakeEngine, settings: Settings
 ) -> None:
     """Mid-line the suffix is two lines; what follows them opens the prefix window, the same
     at every keystroke of the block and after the cursor moved down a line, so the KV cache
     keeps it."""
     completer = make()
+    completer._live.current = dataclasses.replace(settings, completion_lookahead_chars=1000)
     above = "".join(f"value_{i} = compute({i}, scale)\n" for i in range(20)) + "def f(x):\n"
     after = "\n    return y\n\n\ndef g(x):\n    '''Double x, then add one.'''\n    return 2 * x\n"
     prompts = []
