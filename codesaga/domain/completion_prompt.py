@@ -128,8 +128,9 @@ def lookahead(after: str, held: str = "", *, skip_lines: int, max_chars: int) ->
 
 def _still_below(after: str, held: str, *, lines: range) -> str:
     """What of ``held`` ``after`` holds from a line start in ``lines`` (0: the cursor's), if
-    that is at least half of it: all of it, or its whole lines that are still there (a
-    shorter lookahead is cheap, the engine moves the prefix window after it into place)."""
+    that is at least half of it: all of it, or its whole lines that are still there. (Even a
+    shorter one costs the prefix window's reuse today: the separator after it is new text in
+    front of the window's cached run, which kv_reuse.find_runs does not keep.)"""
     if not held.strip():
         return ""
     probe = "\n" + held[: min(len(held), REUSE_PROBE)]
