@@ -68,7 +68,8 @@ def prompt_windows(
     ``held_lookahead``: the document's lookahead as last used (kept while it still fits)."""
     start = window_start(before, anchor, max_chars=limits.prefix_chars)
     prefix, typed_space = split_typed_space(before[start:])
-    midline = bool(before[before.rfind("\n") + 1 :].strip())
+    line_begins = before.rfind("\n") + 1
+    midline = bool(before[line_begins:].strip())
     suffix = suffix_window(
         after,
         max_lines=limits.suffix_lines_midline if midline else limits.suffix_lines,
@@ -78,7 +79,7 @@ def prompt_windows(
     ahead = ""
     # Counted to the start of the cursor's line, as a warm-up's text ends there: the warm-up
     # and the requests on that line agree on having one.
-    if before.rfind("\n") + 1 - start >= LOOKAHEAD_MIN_BEFORE:
+    if line_begins - start >= LOOKAHEAD_MIN_BEFORE:
         ahead = lookahead(
             after,
             held_lookahead,
@@ -133,7 +134,7 @@ def _still_below(after: str, held: str, *, lines: range) -> str:
     front of the window's cached run, which kv_reuse.find_runs does not keep.)"""
     if not held.strip():
         return ""
-    probe = "\n" + held[: min(len(held), REUSE_PROBE)]
+    probe = "\n" + held[:REUSE_PROBE]
     at = after.find(probe)
     while at >= 0 and after.count("\n", 0, at + 1) in lines:
         same = shared_prefix(held, after[at + 1 : at + 2 + len(held)])
@@ -156,7 +157,8 @@ def short_windows(before: str, after: str, limits: WindowLimits) -> PromptWindow
     line_begins = before.rfind("\n") + 1
     if line_begins > SHORT_PREFIX_CHARS:
         before = before[line_start_at(before, line_begins - SHORT_PREFIX_CHARS) :]
-    windows = prompt_windows(before, after, None, limits)
+    # No lookahead: a short prompt shows nothing in front of its window.
+    windows = prompt_windows(before, after, None, replace(limits, lookahead_chars=0))
     suffix = suffix_window(
         windows.after, max_lines=len(windows.after), max_chars=SHORT_SUFFIX_CHARS
     )
