@@ -1,6 +1,8 @@
-"""Keeping what llama.cpp's KV cache holds of a new prompt, as llama-server's
-``--cache-reuse`` does: the common prefix, then the cached runs that the prompt holds later
-on (a completion window that moved forward), shifted into place instead of read again.
+"""Keeping what llama.cpp's KV cache holds of a new prompt: the common prefix, then every
+cached run that the prompt holds later on, shifted into place instead of read again. Unlike
+llama-server's ``--cache-reuse``, which only drops cached tokens between runs, a run may
+also come after new tokens (a gap): a context chunk that changed, text added in front of a
+window. The engine reads a gap at its positions in front of the runs after it.
 
 Which runs to keep is decided by ``find_runs``, a pure function; ``reuse`` applies it.
 """
@@ -14,6 +16,12 @@ from typing import Any
 # 256 is the same idea; our windows move in whole lines, so shorter runs already pay).
 MIN_REUSE = 32
 _NGRAM = 4  # tokens per key when looking up where a prompt's run sits in the cache
+# An n-gram the cache holds more often than this (indentation, a repeated call) does not
+# start a search: one of the run's rarer n-grams finds it, and it is extended back.
+_MAX_CANDIDATES = 16
+# A prompt position whose token the cache does not hold: a gap left unread (a cancelled
+# request). No prompt token equals it, so nothing is kept across it.
+HOLE = -1
 
 
 @dataclass(frozen=True)
@@ -41,29 +49,70 @@ def held_tokens(llm: Any) -> list[int]:
 
 
 def find_runs(held: list[int], tokens: list[int], start: int, upto: int) -> list[Run]:
-    """The runs of at least MIN_REUSE tokens of ``held`` past ``start`` that come next, one
-    after the other, in ``tokens[start:upto]``; each starts past the previous one in both."""
+    """The runs of at least MIN_REUSE tokens of ``held`` past ``start`` that
+    ``tokens[start:upto]`` holds, in the same order in both, chosen to keep the most tokens.
+    New tokens may stand between two runs, or before the first (gaps)."""
     where: dict[tuple[int, ...], list[int]] = {}
     for i in range(start, len(held) - _NGRAM + 1):
         where.setdefault(tuple(held[i : i + _NGRAM]), []).append(i)
-    runs: list[Run] = []
-    # head_p: the next prompt position to fill; head_c: the first cache position not used
-    head_p, head_c = start, start
-    while upto - head_p >= MIN_REUSE:
-        found: Run | None = None
-        for c in where.get(tuple(tokens[head_p : head_p + _NGRAM]), ()):
-            if c < head_c:
+    matches = _matches(held, tokens, start, upto, where)
+    return _best_chain(matches)
+
+
+def _matches(
+    held: list[int],
+    tokens: list[int],
+    start: int,
+    upto: int,
+    where: dict[tuple[int, ...], list[int]],
+) -> list[Run]:
+    """Every longest stretch (at least MIN_REUSE) that ``held`` and ``tokens[:upto]`` share
+    past ``start``, once each, in prompt order."""
+    found: list[Run] = []
+    covered: dict[int, int] = {}  # per diagonal (cache minus prompt position): where found ends
+    for p in range(start, upto - MIN_REUSE + 1):
+        candidates = where.get(tuple(tokens[p : p + _NGRAM]), ())
+        if len(candidates) > _MAX_CANDIDATES:
+            continue  # too common to anchor a run: a rarer n-gram of the same run will
+        for c in candidates:
+            if covered.get(c - p, -1) > p:
                 continue
-            m = common_prefix(held[c:], tokens[head_p:upto])
-            if m >= MIN_REUSE:
-                found = Run(cached_at=c, prompt_at=head_p, length=m)
-                break
-        if found is None:
-            break
-        runs.append(found)
-        head_p += found.length
-        head_c = found.cached_at + found.length
-    return runs
+            first_p, first_c = p, c
+            while first_p > start and first_c > start and held[first_c - 1] == tokens[first_p - 1]:
+                first_p, first_c = first_p - 1, first_c - 1
+            length, most = 0, min(len(held) - first_c, upto - first_p)
+            while length < most and held[first_c + length] == tokens[first_p + length]:
+                length += 1
+            covered[c - p] = first_p + length
+            if length >= MIN_REUSE:
+                found.append(Run(cached_at=first_c, prompt_at=first_p, length=length))
+    found.sort(key=lambda run: (run.prompt_at, run.cached_at))
+    return found
+
+
+def _best_chain(matches: list[Run]) -> list[Run]:
+    """The runs among ``matches`` that follow each other in the cache and in the prompt and
+    keep the most tokens between them (a longest chain: few matches, so quadratic is fine)."""
+    best: list[tuple[int, int]] = []  # per match: tokens its best chain keeps, its predecessor
+    for i, run in enumerate(matches):
+        kept, before = run.length, -1
+        for j in range(i):
+            prior = matches[j]
+            if (
+                prior.prompt_at + prior.length <= run.prompt_at
+                and prior.cached_at + prior.length <= run.cached_at
+                and best[j][0] + run.length > kept
+            ):
+                kept, before = best[j][0] + run.length, j
+        best.append((kept, before))
+    if not best:
+        return []
+    i = max(range(len(best)), key=lambda k: best[k][0])
+    chain: list[Run] = []
+    while i >= 0:
+        chain.append(matches[i])
+        i = best[i][1]
+    return chain[::-1]
 
 
 def kept(held: list[int], tokens: list[int], upto: int) -> tuple[int, list[Run]]:
@@ -86,11 +135,14 @@ def reusable(held: list[int], tokens: list[int], upto: int) -> int:
 
 @dataclass(frozen=True)
 class Reused:
-    """What ``reuse`` kept: the cache holds ``held`` prompt tokens; from ``shifted`` on (None:
-    nowhere) their keys wait for the shift llama.cpp applies at the next decode."""
+    """What ``reuse`` kept: ``held`` of the prompt's tokens. From ``shifted`` on (None:
+    nowhere) their keys wait for the shift llama.cpp applies at the next decode. ``gaps``:
+    the prompt's ranges in front of kept runs that are still to be read, in order (the
+    context's ``n_tokens`` counts them; their ``input_ids`` are HOLE)."""
 
     held: int
     shifted: int | None = None
+    gaps: tuple[tuple[int, int], ...] = ()
 
 
 def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> Reused:
@@ -101,20 +153,36 @@ def reuse(lib: Any, llm: Any, tokens: list[int], upto: int) -> Reused:
     held = held_tokens(llm)
     n, runs = kept(held, tokens, upto)
     memory = lib.llama_get_memory(llm._ctx.ctx)
-    if n >= upto or not lib.llama_memory_can_shift(memory):
+    if n >= upto or not runs or not lib.llama_memory_can_shift(memory):
         return Reused(keep_first(lib, llm, memory, n))
-    head, shifted = n, None
+    # Drop every cached token that is neither the prefix nor in a run...
+    head = n
     for run in runs:
-        start, end = run.cached_at, run.cached_at + run.length
-        if start > run.prompt_at:
-            if not lib.llama_memory_seq_rm(memory, 0, run.prompt_at, start):
-                return Reused(keep_first(lib, llm, memory, 0))
-            lib.llama_memory_seq_add(memory, 0, start, end, run.prompt_at - start)
-            shifted = run.prompt_at if shifted is None else shifted
-        llm.input_ids[run.prompt_at : run.prompt_at + run.length] = held[start:end]
+        if not lib.llama_memory_seq_rm(memory, 0, head, run.cached_at):
+            return Reused(keep_first(lib, llm, memory, 0))
+        head = run.cached_at + run.length
+    lib.llama_memory_seq_rm(memory, 0, head, -1)
+    # ...then move each run to its place: those moving left in order, those moving right in
+    # reverse, so that no run is moved onto cached positions of one not moved yet (llama.cpp
+    # moves whatever sits in a range).
+    left = [run for run in runs if run.prompt_at < run.cached_at]
+    right = [run for run in runs if run.prompt_at > run.cached_at]
+    for run in left + right[::-1]:
+        end = run.cached_at + run.length
+        lib.llama_memory_seq_add(memory, 0, run.cached_at, end, run.prompt_at - run.cached_at)
+    gaps: list[tuple[int, int]] = []
+    head = n
+    for run in runs:
+        if run.prompt_at > head:
+            gaps.append((head, run.prompt_at))
+            llm.input_ids[head : run.prompt_at] = HOLE
+        llm.input_ids[run.prompt_at : run.prompt_at + run.length] = held[
+            run.cached_at : run.cached_at + run.length
+        ]
         head = run.prompt_at + run.length
-    held_now = keep_first(lib, llm, memory, head)
-    return Reused(held_now, shifted if held_now else None)
+    llm.n_tokens = head
+    moved = [run.prompt_at for run in left + right]
+    return Reused(n + sum(run.length for run in runs), min(moved, default=None), tuple(gaps))
 
 
 def keep_first(lib: Any, llm: Any, memory: Any, n: int) -> int:

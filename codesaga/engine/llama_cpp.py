@@ -6,8 +6,9 @@ again:
 
 - a prompt sharing a prefix with the previous one only evaluates the new part;
 - runs of the cached tokens that the new prompt holds later on (a completion window that
-  moved forward) are shifted into place instead of re-read, as llama-server's
-  ``--cache-reuse`` does;
+  moved forward, the text after a context chunk that changed) are shifted into place
+  instead of re-read, as llama-server's ``--cache-reuse`` does; new tokens in front of such
+  a run (a gap) are read at their positions while the run waits in a second sequence;
 - each ``cache_slot`` (a document being completed, a chat session) keeps its own copy of the
   KV cache in an LRU sized in bytes, saved when another slot takes the model and brought back
   when it returns;
@@ -51,6 +52,48 @@ MIN_TIMED_STEP = 8  # tokens: a read that must end at a time stops rather than r
 DEFAULT_STATE_CACHE_MIB = 128
 
 _Reason = Literal["stop", "length", "cancelled"]
+_PARKED = 1  # the sequence where kept runs wait while the gap in front of them is read
+
+
+def _add_parking_sequence(llm: Any) -> None:
+    """Give ``llm``'s context a second sequence over the same cache (``kv_unified``), for
+    runs to wait in while a gap is read (see ``_read_gap``). llama-cpp-python makes its
+    context with one sequence and has no parameter for more, so it is made again."""
+    from llama_cpp import _internals
+
+    params = llm.context_params
+    params.n_seq_max = _PARKED + 1
+    params.kv_unified = True
+    context = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
+    llm._ctx, old = context, llm._ctx
+    old.close()
+
+
+class _Pace:
+    """How many prompt tokens the next step reads: ``step``, or with an ``until`` (a
+    ``perf_counter`` time) what reads in the time left, at the speed of the last step."""
+
+    def __init__(self, step: int, until: float | None) -> None:
+        self._step = step
+        self._until = until
+        self._per_token = 0.0  # seconds a token took in the last step (with ``until``)
+
+    def next_step(self, left: int, cancel: CancelToken | None) -> int:
+        """Tokens to read next of the ``left`` to read; 0 to stop (cancelled, or too few
+        fit in the time left)."""
+        if cancel is not None and cancel.cancelled:
+            return 0
+        n = min(self._step, left)
+        if self._until is None:
+            return n
+        # The first step is small, until a step's time tells the reading speed.
+        now = time.perf_counter()
+        fits = int((self._until - now) / self._per_token) if self._per_token else AHEAD_STEP
+        n = min(n, fits)
+        return 0 if n < min(MIN_TIMED_STEP, left) else n
+
+    def took(self, began: float, n: int) -> None:
+        self._per_token = (time.perf_counter() - began) / n
 
 
 class LlamaCppEngine:
@@ -78,6 +121,7 @@ class LlamaCppEngine:
                 n_batch=n_batch,
                 verbose=False,
             )
+            _add_parking_sequence(self._llm)
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
         # Prompt evaluation can take seconds: llama.cpp polls this between graph nodes, so a
@@ -185,7 +229,7 @@ class LlamaCppEngine:
         ahead = max_tokens <= 0 and request.read_seconds is None
         step = AHEAD_STEP if ahead else PREFILL_STEP
         until = None if request.read_seconds is None else started + request.read_seconds
-        read = self._prefill(tokens, upto, cancel, step, until)
+        read = self._prefill(tokens, upto, kept.gaps, cancel, step, until)
         if ahead and read:
             # A read nobody waits for (a warm-up, a read ahead) comes before a completion:
             # what healing its cursor needs is built now, not in that completion's time.
@@ -195,7 +239,7 @@ class LlamaCppEngine:
             yield Finished.without_output(
                 "length" if read else "cancelled",
                 prompt_tokens=len(tokens),
-                prompt_tokens_evaluated=self._llm.n_tokens - reused,
+                prompt_tokens_evaluated=self._held() - reused,
                 prompt_seconds=time.perf_counter() - started,
             )
             return
@@ -262,30 +306,29 @@ class LlamaCppEngine:
         self,
         tokens: list[int],
         upto: int,
+        gaps: tuple[tuple[int, int], ...],
         cancel: CancelToken | None,
         step: int,
         until: float | None = None,
     ) -> bool:
-        """Read ``tokens[:upto]`` into the cache from where it stops, a step at a time.
-        False when cancelled, or at ``until`` (a ``perf_counter`` time; the steps are cut to
-        what reads in the time left): the steps read so far stay for the next request."""
+        """Read ``tokens[:upto]`` into the cache: the ``gaps`` in front of runs it kept,
+        then on from where it stops, a step at a time. False when cancelled, or at ``until``
+        (a ``perf_counter`` time; the steps are cut to what reads in the time left): the
+        steps read so far stay for the next request."""
         llm = self._llm
+        pace = _Pace(step, until)
         self._watch_prompt(cancel)
-        per_token = 0.0  # seconds a token took in the last step (with ``until``)
         try:
-            while llm.n_tokens < upto:
-                if cancel is not None and cancel.cancelled:
+            for start, end in gaps:
+                if not self._read_gap(tokens, start, end, cancel, pace):
                     return False
-                n = min(step, upto - llm.n_tokens)
+            while llm.n_tokens < upto:
+                n = pace.next_step(upto - llm.n_tokens, cancel)
+                if not n:
+                    return False
                 began = time.perf_counter()
-                if until is not None:
-                    # The first step is small, until a step's time tells the reading speed.
-                    fits = int((until - began) / per_token) if per_token else AHEAD_STEP
-                    n = min(n, fits)
-                    if n < min(MIN_TIMED_STEP, upto - llm.n_tokens):
-                        return False
                 llm.eval(tokens[llm.n_tokens : llm.n_tokens + n])
-                per_token = (time.perf_counter() - began) / n
+                pace.took(began, n)
         except RuntimeError:
             # llama_decode returns "aborted" when the callback fired: the request was cancelled
             if cancel is None or not cancel.cancelled:
@@ -294,6 +337,41 @@ class LlamaCppEngine:
         finally:
             self._watch_prompt(None)
         return True
+
+    def _read_gap(
+        self, tokens: list[int], start: int, end: int, cancel: CancelToken | None, pace: _Pace
+    ) -> bool:
+        """Read ``tokens[start:end]`` at their positions, in front of the runs kept after
+        them. llama.cpp reads a sequence's tokens only after its last cached position, so
+        those runs wait in the parking sequence meanwhile. A part left unread (cancelled, or
+        out of time) stays a hole: not in the cache, HOLE in ``input_ids``."""
+        lib, llm = self._lib, self._llm
+        memory = lib.llama_get_memory(llm._ctx.ctx)
+        lib.llama_memory_seq_cp(memory, 0, _PARKED, start, -1)
+        lib.llama_memory_seq_rm(memory, 0, start, -1)
+        at = start
+        try:
+            while at < end:
+                n = pace.next_step(end - at, cancel)
+                if not n:
+                    return False
+                began = time.perf_counter()
+                part = tokens[at : at + n]
+                llm._batch.set_batch(batch=part, n_past=at, logits_all=False)
+                llm._ctx.decode(llm._batch)
+                llm.input_ids[at : at + n] = part
+                at += n
+                pace.took(began, n)
+            return True
+        finally:
+            lib.llama_memory_seq_rm(memory, 0, at, -1)  # what an aborted step left
+            lib.llama_memory_seq_cp(memory, _PARKED, 0, -1, -1)
+            lib.llama_memory_seq_rm(memory, _PARKED, -1, -1)
+
+    def _held(self) -> int:
+        """How many prompt tokens the cache holds (its positions less the holes)."""
+        llm = self._llm
+        return int(llm.n_tokens - (llm.input_ids[: llm.n_tokens] == kv_reuse.HOLE).sum())
 
     def _generate(
         self,
@@ -393,7 +471,7 @@ class LlamaCppEngine:
     def _track_shifts(self, kept: kv_reuse.Reused) -> None:
         """After a request that kept ``kept`` of the cache: a decode applies every shift
         waiting; without one, those ``kept`` made wait too."""
-        if self._llm.n_tokens > kept.held:
+        if self._held() > kept.held:
             self._unshifted_from = None
         elif kept.shifted is not None:
             waiting = self._unshifted_from

@@ -217,6 +217,47 @@ def test_a_window_that_moved_is_shifted_into_place_not_read_again(engine: LlamaC
     assert collect(engine, fim(SOURCE[start:4200])).prompt_tokens_evaluated == moved.prompt_tokens
 
 
+def test_a_chunk_that_changed_is_read_alone_in_front_of_the_text_after_it(
+    engine: LlamaCppEngine,
+) -> None:
+    engine.forget()
+    window = SOURCE[:3000]
+    collect(engine, fim(f"# other.py\n{SOURCE[6000:6600]}\n# this.py\n{window}"))
+    new_chunk = f"# other.py\n{SOURCE[7000:8000]}\n"
+    changed = collect(engine, fim(f"{new_chunk}# this.py\n{window}"))
+    # The window after the chunk was kept, moved to where the longer chunk ends: what was
+    # read is about the chunk (and the prompt's last tokens).
+    chunk_tokens = engine.count_tokens(GenerationRequest(prompt=new_chunk))
+    assert chunk_tokens / 2 < changed.prompt_tokens_evaluated < chunk_tokens + 24, changed
+    assert changed.reason in ("stop", "length") and changed.completion_tokens > 0
+
+
+def test_a_gap_left_unread_is_read_by_the_next_request_alone(engine: LlamaCppEngine) -> None:
+    engine.forget()
+    window = SOURCE[:3000]
+    collect(engine, fim(f"# other.py\n{SOURCE[6000:6600]}\n# this.py\n{window}"))
+    changed = f"# other.py\n{SOURCE[7000:8000]}\n# this.py\n{window}"
+    # Out of time after its first step: the rest of the gap is left a hole, the window after
+    # it is kept.
+    part = collect(engine, dataclasses.replace(fim(changed, max_tokens=0), read_seconds=0.001))
+    assert part.reason == "cancelled" and 0 < part.prompt_tokens_evaluated < 64, part
+    rest = collect(engine, fim(changed, max_tokens=0))
+    assert rest.reason == "length"
+    read = part.prompt_tokens_evaluated + rest.prompt_tokens_evaluated
+    assert read < rest.prompt_tokens * 0.5, (part, rest)
+    # The hole was read where it belongs, in front of the kept window: the next token is the
+    # one the gap read in one go gives (within what reading in other steps changes).
+    one_token = dataclasses.replace(fim(changed, max_tokens=1), logprobs=True)
+    answer = collect(engine, one_token)
+    assert answer.prompt_tokens_evaluated <= 1
+    engine.forget()
+    collect(engine, fim(f"# other.py\n{SOURCE[6000:6600]}\n# this.py\n{window}"))
+    whole = collect(engine, one_token)
+    assert whole.prompt_tokens_evaluated < whole.prompt_tokens * 0.5
+    assert whole.text == answer.text
+    assert abs(whole.logprobs[0][1] - answer.logprobs[0][1]) < 0.25
+
+
 def test_documents_in_turn_keep_their_own_cache(engine: LlamaCppEngine) -> None:
     engine.forget()
     a, b = SOURCE[:3000], SOURCE[5000:8000]

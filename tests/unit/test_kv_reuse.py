@@ -1,4 +1,4 @@
-from codesaga.engine.kv_reuse import MIN_REUSE, Run, find_runs, reusable
+from codesaga.engine.kv_reuse import HOLE, MIN_REUSE, Run, find_runs, reusable
 
 
 def block(start: int, n: int) -> list[int]:
@@ -38,3 +38,48 @@ def test_what_a_cache_keeps_counts_its_shifted_runs_not_only_the_common_prefix()
     assert reusable(a_then, a_now, len(a_now)) == 1 + 270
     assert reusable(b, a_now, len(a_now)) == 1  # so the document's own state is the one to use
     assert reusable(a_now, a_now, 10) == 10
+
+
+def test_a_run_after_new_tokens_is_kept_behind_the_gap() -> None:
+    # A context chunk in front of the window changed: the window is kept, moved to where the
+    # new chunk ends (the engine reads the chunk in front of it).
+    header, old_chunk, new_chunk, window = (
+        block(0, 20),
+        block(100, 30),
+        block(500, 45),
+        block(200, 300),
+    )
+    held = header + old_chunk + window
+    tokens = header + new_chunk + window + block(900, 5)
+    runs = find_runs(held, tokens, start=20, upto=len(tokens) - 1)
+    assert runs == [Run(cached_at=50, prompt_at=65, length=300)]
+    assert reusable(held, tokens, len(tokens) - 1) == 20 + 300
+
+
+def test_the_runs_kept_are_those_that_keep_the_most_not_the_first_found() -> None:
+    # Two stretches the prompt holds in the other order than the cache: only one can be kept
+    # (the cache's order is the prompt's), and the longer one is.
+    short, long = block(100, 40), block(300, 200)
+    held = long + short
+    tokens = short + long
+    assert find_runs(held, tokens, start=0, upto=len(tokens)) == [
+        Run(cached_at=0, prompt_at=40, length=200)
+    ]
+
+
+def test_a_run_that_begins_with_a_common_ngram_is_still_found_whole() -> None:
+    # Indentation repeated more often than a search starts from: the run is found from a
+    # rarer n-gram of it and extended back to its start.
+    held = [5] * 30 + block(100, 40)
+    tokens = block(900, 3) + [5] * 4 + block(100, 40)
+    assert find_runs(held, tokens, start=0, upto=len(tokens)) == [
+        Run(cached_at=26, prompt_at=3, length=44)
+    ]
+
+
+def test_a_hole_left_by_an_unread_gap_is_never_kept() -> None:
+    held = block(0, 10) + [HOLE] * 40 + block(100, 60)
+    tokens = block(0, 10) + block(500, 40) + block(100, 60)
+    assert find_runs(held, tokens, start=10, upto=len(tokens)) == [
+        Run(cached_at=50, prompt_at=50, length=60)
+    ]
