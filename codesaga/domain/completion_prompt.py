@@ -121,17 +121,17 @@ def lookahead(after: str, held: str = "", *, skip_lines: int, max_chars: int) ->
         start = after.find("\n", start) + 1
         if not start:
             return ""
+    # Whole lines only: a client that clips the text after the cursor ends it mid-line, and
+    # where it ends moves as the cursor does.
     text = after[start : start + max_chars + 1]
-    if len(text) > max_chars:
-        text = text[: text.rfind("\n", 0, max_chars) + 1]
+    text = text[: text.rfind("\n", 0, max_chars) + 1]
     return text if text.strip() else ""
 
 
 def _still_below(after: str, held: str, *, lines: range) -> str:
     """What of ``held`` ``after`` holds from a line start in ``lines`` (0: the cursor's), if
-    that is at least half of it: all of it, or its whole lines that are still there. (Even a
-    shorter one costs the prefix window's reuse today: the separator after it is new text in
-    front of the window's cached run, which kv_reuse.find_runs does not keep.)"""
+    that is at least half of it: all of it, or its whole lines that are still there (a
+    lookahead kept costs no read; a new one is read, in front of the window kept after it)."""
     if not held.strip():
         return ""
     probe = "\n" + held[:REUSE_PROBE]
@@ -251,14 +251,20 @@ REUSE_PROBE = 120  # characters (~32 tokens: the engine moves runs at least that
 
 def reusable(held: str, text: str) -> int:
     """How much of ``text`` a model that read ``held`` need not read again: the common
-    prefix, then the run of ``held`` that comes next in ``text`` wherever it sat before (the
-    engine moves such a run to its new place instead of reading it: a prefix window that
-    moved forward keeps most of its text). An estimate in characters."""
+    prefix, then the runs of ``held`` that ``text`` holds later on, in the same order,
+    wherever they sat before and whatever new text stands in front of them (the engine moves
+    such a run to its new place instead of reading it: a prefix window that moved forward,
+    the text after a context chunk that changed). An estimate in characters; past the
+    common prefix, runs are looked for from line starts."""
     start = shared_prefix(held, text)
-    probe = text[start : start + REUSE_PROBE]
-    if len(probe) < REUSE_PROBE:
-        return start
-    found = held.find(probe, start)
-    if found < 0:
-        return start
-    return start + shared_prefix(held[found:], text[start:])
+    kept, at, searched_from = start, start, start
+    while len(text) - at >= REUSE_PROBE:
+        found = held.find(text[at : at + REUSE_PROBE], searched_from)
+        if found >= 0:
+            length = shared_prefix(held[found:], text[at:])
+            kept, at, searched_from = kept + length, at + length, found + length
+            continue
+        at = text.find("\n", at) + 1
+        if not at:
+            break
+    return kept

@@ -146,6 +146,11 @@ def test_the_lookahead_starts_below_the_mid_line_suffix_and_ends_at_a_line_end()
     assert lookahead(" rest\nnext\n\n   \n\n", skip_lines=2, max_chars=500) == ""
 
 
+def test_a_lookahead_from_text_a_client_clipped_mid_line_ends_at_a_whole_line() -> None:
+    clipped = " rest\nnext\nafter\nline 3\nline 4\nline 5 is cu"
+    assert lookahead(clipped, skip_lines=2, max_chars=500) == "line 3\nline 4\n"
+
+
 def test_the_lookahead_is_the_same_at_a_line_start_mid_line_and_a_line_later() -> None:
     """It is read once while a block is typed above it: what typing does must not move it."""
     above = ABOVE + "def f(x):\n    y = x + 1\n"
@@ -188,12 +193,11 @@ def test_a_lookahead_whose_end_was_edited_keeps_its_whole_lines_still_there() ->
     )
 
 
-def test_a_held_lookahead_whose_last_line_goes_on_is_not_shown_as_ended() -> None:
+def test_a_lookahead_whose_last_line_goes_on_keeps_its_whole_lines() -> None:
     held = lookahead("cur\nl1\nl2\nl3\nfoo", skip_lines=2, max_chars=200)
-    assert held == "l3\nfoo"
-    assert lookahead("cur\nl1\nl2\nl3\nfoo", held, skip_lines=2, max_chars=200) == held
+    assert held == "l3\n"  # not shown as ended: the line may go on (a clip, or typing there)
     grown = "cur\nl1\nl2\nl3\nfoo_bar(1)\nmore\n"  # edited below, no request in between
-    assert lookahead(grown, held, skip_lines=2, max_chars=200) == "l3\n"  # its whole lines
+    assert lookahead(grown, held, skip_lines=2, max_chars=200) == "l3\n"
 
 
 def test_a_held_lookahead_longer_than_the_setting_now_allows_is_dropped() -> None:
@@ -229,13 +233,23 @@ def test_the_layout_opens_the_prefix_window_with_the_lookahead() -> None:
     assert layout.windows.before == windows.lookahead + "\n" + ABOVE + "x ="
     assert layout.windows.lookahead == "" and layout.windows.after == windows.after
     assert layout.sources == ("/w/geo.py", "/w/a.py")
-    unended = prompt_windows(ABOVE + "x = ", "\n\n\nlast line", None, AHEAD)
-    assert lay_out(unended, None, None, (), [], context_chars=0).windows.before.startswith(
+    at_the_end = prompt_windows(ABOVE + "x = ", "\n\n\nlast line\n", None, AHEAD)
+    assert lay_out(at_the_end, None, None, (), [], context_chars=0).windows.before.startswith(
         "last line\n\nvalue_0"
     )
     nothing_below = prompt_windows(ABOVE + "x = ", "\nprint(x)\n", None, AHEAD)
     assert lay_out(nothing_below, "/w/geo.py", "/w", (), [], context_chars=1000).windows == (
         nothing_below
+    )
+
+
+def test_the_text_after_a_chunk_that_changed_is_reusable() -> None:
+    """The engine reads a changed chunk in front of the window kept after it."""
+    window = "".join(f"value_{i} = compute({i})\n" for i in range(60))
+    old = "<|file_sep|>a.py\nold = 1\n<|fim_prefix|>" + window + "<|fim_suffix|>"
+    new = "<|file_sep|>a.py\nthe chunk is longer now\n<|fim_prefix|>" + window + "<|fim_suffix|>"
+    assert reusable(old, new) == len("<|file_sep|>a.py\n" + "<|fim_prefix|>" + window) + len(
+        "<|fim_suffix|>"
     )
 
 
