@@ -150,6 +150,11 @@ class LlamaCppEngine:
             fim=detect_fim_format(self._is_special_token),
             metadata={k: v for k, v in metadata.items() if k.startswith("general.")},
         )
+        fim = self.info.fim
+        marks = self._llm.tokenize(fim.suffix.encode(), add_bos=False, special=True) if fim else []
+        # Where a completion prompt's suffix begins (prefix first, as the model was trained):
+        # runs kept behind new tokens stop there (see kv_reuse._behind_gaps).
+        self._suffix_mark: int | None = marks[0] if len(marks) == 1 else None
 
     def _should_abort(self, _data: object) -> bool:
         return self._watched is not None and self._watched.cancelled
@@ -220,8 +225,9 @@ class LlamaCppEngine:
         # that will follow it. Otherwise the last token is left for the decoder, whose logits
         # it needs.
         upto = len(tokens) if max_tokens <= 0 else len(tokens) - 1
-        self._switch_to(request.cache_slot, tokens, upto)
-        kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto)
+        fresh_from = self._suffix_at(request, tokens)
+        self._switch_to(request.cache_slot, tokens, upto, fresh_from)
+        kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto, fresh_from)
         reused = kept.held
         started = time.perf_counter()
         # A read someone waits for (a request, or a part of its prompt read first) is not
@@ -477,7 +483,17 @@ class LlamaCppEngine:
             waiting = self._unshifted_from
             self._unshifted_from = kept.shifted if waiting is None else min(waiting, kept.shifted)
 
-    def _switch_to(self, slot: str | None, tokens: list[int], upto: int) -> None:
+    def _suffix_at(self, request: GenerationRequest, tokens: list[int]) -> int | None:
+        """Where the suffix of a completion prompt begins, its last FIM suffix mark; None
+        for any other prompt."""
+        mark = self._suffix_mark
+        if request.prompt is None or mark is None:
+            return None
+        return next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i] == mark), None)
+
+    def _switch_to(
+        self, slot: str | None, tokens: list[int], upto: int, fresh_from: int | None
+    ) -> None:
         """Make ``slot`` the context's owner: save the owner's state if another slot takes
         over, and bring ``slot``'s saved state back if more of ``tokens`` can be kept from it
         than from what the context holds now."""
@@ -491,8 +507,8 @@ class LlamaCppEngine:
         self._owner = slot
         if saved is None:
             return
-        now = kv_reuse.reusable(held_tokens(self._llm), tokens, upto)
-        if kv_reuse.reusable(saved.tokens, tokens, upto) <= now:
+        now = kv_reuse.reusable(held_tokens(self._llm), tokens, upto, fresh_from)
+        if kv_reuse.reusable(saved.tokens, tokens, upto, fresh_from) <= now:
             return
         kv_states.restore(self._lib, self._llm, saved)
         self._unshifted_from = None

@@ -83,3 +83,35 @@ def test_a_hole_left_by_an_unread_gap_is_never_kept() -> None:
     assert find_runs(held, tokens, start=10, upto=len(tokens)) == [
         Run(cached_at=50, prompt_at=50, length=60)
     ]
+
+
+def test_behind_a_gap_no_run_reaches_into_the_fresh_part() -> None:
+    # A line typed at the cursor: the suffix after it is still cached, but behind new tokens
+    # its keys would not have seen them, and the answer leans on it most: it is read again.
+    window, typed, suffix = block(0, 100), block(500, 10), block(200, 80)
+    held = window + [7] + suffix
+    tokens = window + typed + [7] + suffix
+    mark = len(window) + len(typed)  # where the suffix begins
+    assert find_runs(held, tokens, start=100, upto=len(tokens), fresh_from=mark) == []
+    assert find_runs(held, tokens, start=100, upto=len(tokens)) == [
+        Run(cached_at=100, prompt_at=110, length=81)
+    ]
+
+
+def test_a_run_behind_a_gap_is_cut_where_the_fresh_part_begins() -> None:
+    chunk, window, suffix = block(900, 20), block(0, 100), block(200, 80)
+    held = block(950, 5) + window + suffix
+    tokens = chunk + window + suffix
+    assert find_runs(held, tokens, start=0, upto=len(tokens), fresh_from=120) == [
+        Run(cached_at=5, prompt_at=20, length=100)
+    ]
+
+
+def test_with_nothing_new_in_front_a_run_may_reach_into_the_fresh_part() -> None:
+    # A window that moved: its runs follow the kept prefix directly, as before gaps.
+    header, dropped, kept = block(0, 40), block(100, 50), block(200, 60)
+    held = header + dropped + kept
+    tokens = header + kept
+    assert find_runs(held, tokens, start=40, upto=len(tokens), fresh_from=50) == [
+        Run(cached_at=90, prompt_at=40, length=60)
+    ]
