@@ -74,11 +74,10 @@ class Settings:
     )
     completion_suffix_chars: int = _key(1500, "Most characters after the cursor in that prompt.")
     completion_lookahead_chars: int = _key(
-        0,
+        1000,
         "Most characters of the document below the mid-line suffix shown at the start of a "
         "completion prompt's prefix window (read once while a block is typed: the line being "
-        "typed often repeats text further down); 1000 was measured. 0, the default, turns it "
-        "off: a cursor that moves past it makes the whole prefix window be read again.",
+        "typed often repeats text further down). 0 turns it off.",
     )
     completion_context_chars: int = _key(
         2000, "Most characters of other files' recent chunks in a completion prompt."
