@@ -19,6 +19,7 @@ _NGRAM = 4  # tokens per key when looking up where a prompt's run sits in the ca
 # An n-gram the cache holds more often than this (indentation, a repeated call) does not
 # start a search: one of the run's rarer n-grams finds it, and it is extended back.
 _MAX_CANDIDATES = 16
+_MAX_MATCHES = 64  # the longest cached stretches a chain is chosen among
 # A prompt position whose token the cache does not hold: a gap left unread (a cancelled
 # request). No prompt token equals it, so nothing is kept across it.
 HOLE = -1
@@ -117,25 +118,36 @@ def _matches(
 
 def _best_chain(matches: list[Run]) -> list[Run]:
     """The runs among ``matches`` that follow each other in the cache and in the prompt and
-    keep the most tokens between them (a longest chain: few matches, so quadratic is fine)."""
-    best: list[tuple[int, int]] = []  # per match: tokens its best chain keeps, its predecessor
+    keep the most tokens between them (a longest chain). A run may lose its first tokens to
+    the one before it (a stretch often goes on a few tokens into the next, when dropped text
+    began as the text after it does). Only the longest matches compete (repetitive code has
+    hundreds of short ones, and the search is quadratic)."""
+    matches = sorted(
+        sorted(matches, key=lambda run: -run.length)[:_MAX_MATCHES],
+        key=lambda run: (run.prompt_at, run.cached_at),
+    )
+    # per match: tokens its best chain keeps, its predecessor there, and itself as kept
+    best: list[tuple[int, int, Run]] = []
     for i, run in enumerate(matches):
-        kept, before = run.length, -1
+        kept, before, as_kept = run.length, -1, run
         for j in range(i):
             prior = matches[j]
-            if (
-                prior.prompt_at + prior.length <= run.prompt_at
-                and prior.cached_at + prior.length <= run.cached_at
-                and best[j][0] + run.length > kept
-            ):
-                kept, before = best[j][0] + run.length, j
-        best.append((kept, before))
+            overlap = max(
+                prior.prompt_at + prior.length - run.prompt_at,
+                prior.cached_at + prior.length - run.cached_at,
+                0,
+            )
+            length = run.length - overlap
+            if length >= MIN_REUSE and best[j][0] + length > kept:
+                trimmed = Run(run.cached_at + overlap, run.prompt_at + overlap, length)
+                kept, before, as_kept = best[j][0] + length, j, trimmed
+        best.append((kept, before, as_kept))
     if not best:
         return []
     i = max(range(len(best)), key=lambda k: best[k][0])
     chain: list[Run] = []
     while i >= 0:
-        chain.append(matches[i])
+        chain.append(best[i][2])
         i = best[i][1]
     return chain[::-1]
 

@@ -1,4 +1,18 @@
-from codesaga.engine.kv_reuse import HOLE, MIN_REUSE, Run, find_runs, reusable
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from codesaga.engine.kv_reuse import (
+    HOLE,
+    MIN_REUSE,
+    Reused,
+    Run,
+    find_runs,
+    reusable,
+    reuse,
+)
 
 
 def block(start: int, n: int) -> list[int]:
@@ -77,20 +91,98 @@ def test_a_run_that_begins_with_a_common_ngram_is_still_found_whole() -> None:
     ]
 
 
-def test_a_hole_left_by_an_unread_gap_is_never_kept() -> None:
-    held = block(0, 10) + [HOLE] * 40 + block(100, 60)
-    tokens = block(0, 10) + block(500, 40) + block(100, 60)
-    assert find_runs(held, tokens, start=10, upto=len(tokens)) == [
-        Run(cached_at=50, prompt_at=50, length=60)
+def test_a_run_that_went_on_into_the_next_loses_its_first_tokens_not_the_next() -> None:
+    # Lines dropped inside the window, where the dropped text began as the text after it
+    # does: the stretch before runs two tokens into the next, which is kept less those two.
+    header, dropped, a, b = block(0, 20), block(100, 50), block(200, 200), block(500, 300)
+    x = [*b[:2], *block(900, 2)]
+    held = header + dropped + a + x + b
+    tokens = header + a + b
+    assert find_runs(held, tokens, start=20, upto=len(tokens)) == [
+        Run(cached_at=70, prompt_at=20, length=202),
+        Run(cached_at=276, prompt_at=222, length=298),
     ]
+
+
+class FakeMemory:
+    """llama.cpp's KV cache as cells of (position, token), for one sequence: what reuse
+    does to it is checked against the prompt."""
+
+    def __init__(self, held: list[int]) -> None:
+        self.cells = [[pos, token] for pos, token in enumerate(held)]
+        self.calls: list[tuple[str, int, int, int]] = []
+
+    # the llama_cpp module's functions that reuse calls
+    def llama_get_memory(self, _ctx: object) -> FakeMemory:
+        return self
+
+    def llama_memory_can_shift(self, _memory: object) -> bool:
+        return True
+
+    def llama_memory_seq_rm(self, _m: object, _seq: int, p0: int, p1: int) -> bool:
+        high = p1 if p1 >= 0 else 1 << 30
+        self.cells = [c for c in self.cells if not max(p0, 0) <= c[0] < high]
+        return True
+
+    def llama_memory_seq_add(self, _m: object, _seq: int, p0: int, p1: int, delta: int) -> None:
+        self.calls.append(("add", p0, p1, delta))
+        for cell in self.cells:
+            if p0 <= cell[0] < p1:
+                cell[0] += delta
+
+
+def reused(held: list[int], tokens: list[int]) -> tuple[FakeMemory, SimpleNamespace, Reused]:
+    memory = FakeMemory(held)
+    llm = SimpleNamespace(
+        input_ids=np.array([*held, *([0] * 200)], dtype=np.intc),
+        n_tokens=len(held),
+        _ctx=SimpleNamespace(ctx=None),
+    )
+    return memory, llm, reuse(memory, llm, tokens, len(tokens))
+
+
+def assert_in_place(memory: FakeMemory, tokens: list[int], kept: Reused) -> None:
+    """Every cell left sits where the prompt holds its token, once; the gaps hold none."""
+    positions = [pos for pos, _ in memory.cells]
+    assert len(positions) == len(set(positions)) == kept.held
+    assert all(tokens[pos] == token for pos, token in memory.cells)
+
+
+def test_reuse_moves_every_kept_run_to_its_place_and_marks_the_gaps() -> None:
+    header, a, x, b, c = (
+        block(0, 20),
+        block(100, 40),
+        block(300, 30),
+        block(400, 50),
+        block(600, 40),
+    )
+    held = header + a + x + b + c  # a at 20, b at 90, c at 140
+    new1, new2 = block(700, 10), block(800, 60)
+    tokens = header + new1 + a + b + new2 + c  # a moves right, b left, c right
+    memory, llm, kept = reused(held, tokens)
+    assert kept.held == 20 + 40 + 50 + 40
+    assert kept.gaps == ((20, 30), (120, 180))
+    assert llm.n_tokens == len(tokens)
+    assert_in_place(memory, tokens, kept)
+    assert list(llm.input_ids[20:30]) == [HOLE] * 10
+    assert list(llm.input_ids[:20]) == header and list(llm.input_ids[30:120]) == a + b
+
+
+def test_runs_moving_right_onto_each_other_are_moved_last_first() -> None:
+    # a's new place overlaps b's old one: moved first, a would be moved again with b.
+    header, a, b = block(0, 20), block(100, 40), block(200, 40)
+    tokens = header + block(700, 50) + a + block(800, 10) + b
+    memory, _, kept = reused(header + a + b, tokens)
+    assert kept.gaps == ((20, 70), (110, 120))
+    assert_in_place(memory, tokens, kept)
 
 
 def test_behind_a_gap_no_run_reaches_into_the_fresh_part() -> None:
     # A line typed at the cursor: the suffix after it is still cached, but behind new tokens
     # its keys would not have seen them, and the answer leans on it most: it is read again.
     window, typed, suffix = block(0, 100), block(500, 10), block(200, 80)
-    held = window + [7] + suffix
-    tokens = window + typed + [7] + suffix
+    held = [*window, 7, *suffix]
+    tokens = [*window, *typed, 7, *suffix]
     mark = len(window) + len(typed)  # where the suffix begins
     assert find_runs(held, tokens, start=100, upto=len(tokens), fresh_from=mark) == []
     assert find_runs(held, tokens, start=100, upto=len(tokens)) == [
