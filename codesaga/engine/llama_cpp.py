@@ -64,9 +64,8 @@ def _add_parking_sequence(llm: Any) -> None:
     params = llm.context_params
     params.n_seq_max = _PARKED + 1
     params.kv_unified = True
-    context = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
-    llm._ctx, old = context, llm._ctx
-    old.close()
+    llm._ctx.close()  # first: two contexts at once would hold two KV caches
+    llm._ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)
 
 
 class _Pace:
@@ -150,11 +149,12 @@ class LlamaCppEngine:
             fim=detect_fim_format(self._is_special_token),
             metadata={k: v for k, v in metadata.items() if k.startswith("general.")},
         )
-        fim = self.info.fim
-        marks = self._llm.tokenize(fim.suffix.encode(), add_bos=False, special=True) if fim else []
         # Where a completion prompt's suffix begins (prefix first, as the model was trained):
         # runs kept behind new tokens stop there (see kv_reuse._behind_gaps).
-        self._suffix_mark: int | None = marks[0] if len(marks) == 1 else None
+        fim = self.info.fim
+        self._fim_marks = (
+            (self._special_token(fim.prefix), self._special_token(fim.suffix)) if fim else None
+        )
 
     def _should_abort(self, _data: object) -> bool:
         return self._watched is not None and self._watched.cancelled
@@ -483,13 +483,22 @@ class LlamaCppEngine:
             waiting = self._unshifted_from
             self._unshifted_from = kept.shifted if waiting is None else min(waiting, kept.shifted)
 
+    def _special_token(self, mark: str) -> int | None:
+        marks = self._llm.tokenize(mark.encode(), add_bos=False, special=True)
+        return marks[0] if len(marks) == 1 else None
+
     def _suffix_at(self, request: GenerationRequest, tokens: list[int]) -> int | None:
-        """Where the suffix of a completion prompt begins, its last FIM suffix mark; None
-        for any other prompt."""
-        mark = self._suffix_mark
-        if request.prompt is None or mark is None:
+        """Where the suffix of a completion prompt built prefix first begins (its last FIM
+        suffix mark, after the prefix mark); None for any other prompt. Built suffix first,
+        the prefix window follows the suffix, and its runs are the ones worth keeping."""
+        if request.prompt is None or self._fim_marks is None:
             return None
-        return next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i] == mark), None)
+        prefix, suffix = self._fim_marks
+        if prefix is None or suffix is None:
+            return None
+        last = {token: i for i, token in enumerate(tokens) if token in (prefix, suffix)}
+        at = last.get(suffix)
+        return at if at is not None and last.get(prefix, len(tokens)) < at else None
 
     def _switch_to(
         self, slot: str | None, tokens: list[int], upto: int, fresh_from: int | None

@@ -258,6 +258,26 @@ def test_a_gap_left_unread_is_read_by_the_next_request_alone(engine: LlamaCppEng
     assert abs(whole.logprobs[0][1] - answer.logprobs[0][1]) < 0.25
 
 
+def test_a_run_moved_for_a_gap_and_back_answers_as_a_whole_read(engine: LlamaCppEngine) -> None:
+    # The window is kept behind a longer chunk (moved right), then behind the first chunk
+    # again (moved back): its keys were computed after that chunk, so the answer must be a
+    # whole read's, which checks where the gaps were read and the runs were moved to.
+    window = SOURCE[:3000]
+    first = f"# other.py\n{SOURCE[6000:6600]}\n# this.py\n{window}"
+    other = f"# other.py\n{SOURCE[7000:8000]}\n# this.py\n{window}"
+    one_token = dataclasses.replace(fim(first, max_tokens=1), logprobs=True)
+    engine.forget()
+    whole = collect(engine, one_token)
+    engine.forget()
+    collect(engine, fim(first, max_tokens=0))
+    cut = collect(engine, dataclasses.replace(fim(other, max_tokens=0), read_seconds=0.001))
+    assert cut.reason == "cancelled" and cut.prompt_tokens_evaluated > 0  # a gap, partly read
+    back = collect(engine, one_token)
+    assert back.prompt_tokens_evaluated < back.prompt_tokens * 0.5, back
+    assert back.text == whole.text
+    assert abs(back.logprobs[0][1] - whole.logprobs[0][1]) < 0.1
+
+
 def test_documents_in_turn_keep_their_own_cache(engine: LlamaCppEngine) -> None:
     engine.forget()
     a, b = SOURCE[:3000], SOURCE[5000:8000]
