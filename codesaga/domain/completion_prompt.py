@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from codesaga.domain.completion import split_typed_space
-from codesaga.domain.fim import WindowAnchor, line_start_at, suffix_window, window_start
+from codesaga.domain.fim import (
+    WindowAnchor,
+    line_start_at,
+    suffix_start,
+    suffix_window,
+    window_start,
+)
 from codesaga.domain.repo_context import Chunk, select_chunks
 
 # When a request's time budget cannot hold reading its prompt, it is answered from a short
@@ -254,16 +260,21 @@ def reusable(held: str, text: str) -> int:
     prefix, then the runs of ``held`` that ``text`` holds later on, in the same order,
     wherever they sat before and whatever new text stands in front of them (the engine moves
     such a run to its new place instead of reading it: a prefix window that moved forward,
-    the text after a context chunk that changed). An estimate in characters; past the
-    common prefix, runs are looked for from line starts."""
+    the text after a context chunk that changed), except the suffix of a completion prompt
+    behind new text, which the engine reads again (kv_reuse._behind_gaps). An estimate in
+    characters; past the common prefix, runs are looked for from line starts."""
     start = shared_prefix(held, text)
-    kept, at, searched_from = start, start, start
+    suffix = suffix_start(text)
+    kept, at, searched_from, behind_gap = start, start, start, False
     while len(text) - at >= REUSE_PROBE:
         found = held.find(text[at : at + REUSE_PROBE], searched_from)
         if found >= 0:
             length = shared_prefix(held[found:], text[at:])
+            if behind_gap and suffix is not None and at + length > suffix:
+                return kept + max(0, suffix - at)
             kept, at, searched_from = kept + length, at + length, found + length
             continue
+        behind_gap = True
         at = text.find("\n", at) + 1
         if not at:
             break

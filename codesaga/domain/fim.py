@@ -101,6 +101,16 @@ CODESTRAL = FimFormat("codestral", "[PREFIX]", "[SUFFIX]", "", suffix_first=True
 FORMATS: tuple[FimFormat, ...] = (QWEN, STARCODER, DEEPSEEK, CODELLAMA, CODESTRAL)
 
 
+def suffix_start(prompt: str) -> int | None:
+    """Where the suffix begins in a completion ``prompt`` built prefix first (its last
+    suffix mark, after the prefix mark), in any known format; None for another prompt."""
+    for fmt in FORMATS:
+        at = prompt.rfind(fmt.suffix)
+        if at >= 0 and 0 <= prompt.rfind(fmt.prefix) < at:
+            return at
+    return None
+
+
 def detect_fim_format(is_special_token: Callable[[str], bool]) -> FimFormat | None:
     """The first format whose marker tokens the model's vocabulary has as single tokens."""
     for fmt in FORMATS:

@@ -40,7 +40,13 @@ class PromptReads:
         """``text`` was read ahead into ``slot``, which held its first ``held`` characters
         before; a cancelled read kept the steps it finished."""
         if read.reason == "cancelled":
-            text = text[: held + int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)]
+            # What was read of it; the engine also keeps the runs of what it held before
+            # that come after the part left unread (kv_reuse): those are found in the text
+            # it held, after a mark no prompt holds.
+            with self._lock:
+                before = self._last.get(slot, "")
+            read_to = held + int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
+            text = text[:read_to] + "\0" + before[held:]
         self.reading(slot, text)
 
     def measure(self, finished: Finished) -> None:

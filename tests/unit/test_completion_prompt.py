@@ -248,9 +248,20 @@ def test_the_text_after_a_chunk_that_changed_is_reusable() -> None:
     window = "".join(f"value_{i} = compute({i})\n" for i in range(60))
     old = "<|file_sep|>a.py\nold = 1\n<|fim_prefix|>" + window + "<|fim_suffix|>"
     new = "<|file_sep|>a.py\nthe chunk is longer now\n<|fim_prefix|>" + window + "<|fim_suffix|>"
-    assert reusable(old, new) == len("<|file_sep|>a.py\n" + "<|fim_prefix|>" + window) + len(
-        "<|fim_suffix|>"
-    )
+    # the suffix behind it is read again (here, its mark)
+    assert reusable(old, new) == len("<|file_sep|>a.py\n" + "<|fim_prefix|>" + window)
+
+
+def test_the_suffix_behind_the_line_just_typed_counts_as_unread() -> None:
+    window = "".join(f"value_{i} = compute({i})\n" for i in range(60))
+    suffix = "".join(f"after_{i} = use({i})\n" for i in range(24))
+    old = f"<|fim_prefix|>{window}    <|fim_suffix|>\n{suffix}<|fim_middle|>"
+    new = f"<|fim_prefix|>{window}    x = 1\n    <|fim_suffix|>\n{suffix}<|fim_middle|>"
+    assert reusable(old, new) == len(f"<|fim_prefix|>{window}    ")
+    # suffix first, the prefix window comes after the suffix: nothing there is held back
+    spm_old = f"<|fim_suffix|>\n{suffix}<|fim_prefix|>{window}"
+    spm_new = f"<|fim_suffix|>\nx\n{suffix}<|fim_prefix|>{window}"
+    assert reusable(spm_old, spm_new) == len(spm_new) - len("x\n")
 
 
 def test_a_window_that_moved_forward_is_mostly_reusable() -> None:
