@@ -488,17 +488,20 @@ class LlamaCppEngine:
         return marks[0] if len(marks) == 1 else None
 
     def _suffix_at(self, request: GenerationRequest, tokens: list[int]) -> int | None:
-        """Where the suffix of a completion prompt built prefix first begins (its last FIM
-        suffix mark, after the prefix mark); None for any other prompt. Built suffix first,
-        the prefix window follows the suffix, and its runs are the ones worth keeping."""
-        if request.prompt is None or self._fim_marks is None:
-            return None
-        prefix, suffix = self._fim_marks
+        """From where no run is kept behind new tokens (kv_reuse._behind_gaps): a completion
+        prompt's suffix when it is built prefix first (its last FIM suffix mark, after the
+        prefix mark); nowhere (None) when built suffix first, where the prefix window follows
+        the suffix and its runs are the ones worth keeping; anywhere (0) in any other prompt.
+        A chat task's instructions come after the code it is given, and the 1.5B's answer to
+        a refactor changed when they were kept behind another file's code."""
+        prefix, suffix = self._fim_marks or (None, None)
         if prefix is None or suffix is None:
-            return None
+            return 0
         last = {token: i for i, token in enumerate(tokens) if token in (prefix, suffix)}
         at = last.get(suffix)
-        return at if at is not None and last.get(prefix, len(tokens)) < at else None
+        if at is None:
+            return 0
+        return at if last.get(prefix, len(tokens)) < at else None
 
     def _switch_to(
         self, slot: str | None, tokens: list[int], upto: int, fresh_from: int | None
