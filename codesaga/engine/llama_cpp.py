@@ -24,6 +24,7 @@ import codecs
 import logging
 import time
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +50,9 @@ PREFILL_STEP = 128
 # whole prompt was read by the 7th request). 32-token batches read about a fifth slower.
 AHEAD_STEP = 32
 MIN_TIMED_STEP = 8  # tokens: a read that must end at a time stops rather than read fewer
+# The first decode after cached runs were moved applies their shift before it reads, and is
+# not cut by a cancellation (see _applying_shifts): it reads no more than this.
+SHIFT_STEP = 8
 DEFAULT_STATE_CACHE_MIB = 128
 
 _Reason = Literal["stop", "length", "cancelled"]
@@ -133,6 +137,8 @@ class LlamaCppEngine:
         # decode (None: none): a copy of the state taken now would lose it, and the keys from
         # there would sit at the wrong positions once it is brought back.
         self._unshifted_from: int | None = None
+        # Whether the next decode applies a shift first (see _applying_shifts).
+        self._shifting = False
         self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
         # llama.cpp reports an aborted decode on stderr as an error; for us it is a normal
         # cancellation. Load errors were raised above as exceptions.
@@ -228,6 +234,7 @@ class LlamaCppEngine:
         fresh_from = self._suffix_at(request, tokens)
         self._switch_to(request.cache_slot, tokens, upto, fresh_from)
         kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto, fresh_from)
+        self._shifting = kept.shifted is not None or self._unshifted_from is not None
         reused = kept.held
         started = time.perf_counter()
         # A read someone waits for (a request, or a part of its prompt read first) is not
@@ -332,8 +339,10 @@ class LlamaCppEngine:
                 n = pace.next_step(upto - llm.n_tokens, cancel)
                 if not n:
                     return False
+                n = min(n, SHIFT_STEP) if self._shifting else n
                 began = time.perf_counter()
-                llm.eval(tokens[llm.n_tokens : llm.n_tokens + n])
+                with self._applying_shifts(cancel):
+                    llm.eval(tokens[llm.n_tokens : llm.n_tokens + n])
                 pace.took(began, n)
         except RuntimeError:
             # llama_decode returns "aborted" when the callback fired: the request was cancelled
@@ -361,10 +370,12 @@ class LlamaCppEngine:
                 n = pace.next_step(end - at, cancel)
                 if not n:
                     return False
+                n = min(n, SHIFT_STEP) if self._shifting else n
                 began = time.perf_counter()
                 part = tokens[at : at + n]
                 llm._batch.set_batch(batch=part, n_past=at, logits_all=False)
-                llm._ctx.decode(llm._batch)
+                with self._applying_shifts(cancel):
+                    llm._ctx.decode(llm._batch)
                 llm.input_ids[at : at + n] = part
                 at += n
                 pace.took(began, n)
@@ -373,6 +384,23 @@ class LlamaCppEngine:
             lib.llama_memory_seq_rm(memory, 0, at, -1)  # what an aborted step left
             lib.llama_memory_seq_cp(memory, _PARKED, 0, -1, -1)
             lib.llama_memory_seq_rm(memory, _PARKED, -1, -1)
+
+    @contextmanager
+    def _applying_shifts(self, cancel: CancelToken | None) -> Iterator[None]:
+        """Around a decode: when shifts wait (cached runs were moved), llama.cpp applies them
+        first, layer by layer, and forgets them even when the abort callback cuts it midway,
+        leaving some layers' keys at their old positions (a read cancelled in those
+        milliseconds changed every later answer from that cache). So that decode is not
+        cut: the callback is off for it, and its step is short (SHIFT_STEP)."""
+        if not self._shifting:
+            yield
+            return
+        self._watch_prompt(None)
+        try:
+            yield
+        finally:
+            self._watch_prompt(cancel)
+        self._shifting = False
 
     def _held(self) -> int:
         """How many prompt tokens the cache holds (its positions less the holes)."""
@@ -434,12 +462,15 @@ class LlamaCppEngine:
         produced = 0
         position = 0  # characters decoded so far: where the next token's text starts
         reason: _Reason = "length"
-        self._watch_prompt(cancel)
+        # The first token's decode applies any shift still waiting (the prompt was held
+        # whole): it is not cut (see _applying_shifts), and it reads a token or a few drafts.
+        self._watch_prompt(None if self._shifting else cancel)
         try:
             for token in generator:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                     self._watch_prompt(None)
+                    self._shifting = False
                 if self._lib.llama_vocab_is_eog(vocab, token):
                     reason = "stop"
                     break
@@ -548,6 +579,7 @@ class LlamaCppEngine:
         self._llm.reset()  # type: ignore[no-untyped-call]
         self._owner = None
         self._unshifted_from = None
+        self._shifting = False
 
     def close(self) -> None:
         self._llm.close()

@@ -278,6 +278,57 @@ def test_a_run_moved_for_a_gap_and_back_answers_as_a_whole_read(engine: LlamaCpp
     assert abs(back.logprobs[0][1] - whole.logprobs[0][1]) < 0.1
 
 
+class CancelledAtPoll(CancelToken):
+    """Cancelled from its ``k``-th look on: llama.cpp's abort callback looks between graph
+    nodes, so a small ``k`` cuts the first decode of a read within milliseconds."""
+
+    def __init__(self, k: int) -> None:
+        super().__init__()
+        self.k, self.polls = k, 0
+
+    @property
+    def cancelled(self) -> bool:
+        self.polls += 1
+        return self.polls >= self.k
+
+
+@pytest.mark.parametrize("moved", ["window start", "chunk in front"])
+def test_a_read_cancelled_while_kept_runs_move_leaves_them_in_place(
+    engine: LlamaCppEngine, moved: str
+) -> None:
+    # The first decode after runs were moved applies their shift before it reads. Cut then,
+    # llama.cpp left some layers' keys unshifted and forgot the rest, and every later answer
+    # from that cache changed. A read cancelled at any poll must leave the cache as a read
+    # stopped cleanly after the same steps does (out of time after its first step).
+    window = SOURCE[:2400]
+    if moved == "window start":
+        start = sum(len(line) + 1 for line in SOURCE.split("\n")[:20])
+        earlier, now = window, SOURCE[start:2900]  # moved, and typed on
+    else:
+        earlier = f"# other.py\n{SOURCE[6000:6300]}\n# this.py\n{window}"
+        now = f"# other.py\n{SOURCE[7000:7800]}\n# this.py\n{window}"
+    read = fim(now, max_tokens=0)
+    one_token = dataclasses.replace(fim(now, max_tokens=1), logprobs=True)
+
+    def answer_after(stopped: Finished) -> Finished:
+        assert stopped.reason == "cancelled" and stopped.prompt_tokens_evaluated > 0, stopped
+        return collect(engine, one_token)
+
+    def after_earlier() -> None:
+        engine.forget()
+        collect(engine, fim(earlier, max_tokens=0))
+
+    after_earlier()
+    clean = answer_after(collect(engine, dataclasses.replace(read, read_seconds=0.001)))
+    assert clean.prompt_tokens_evaluated < clean.prompt_tokens * 0.5, clean
+    for k in (2, 3, 5, 8):
+        after_earlier()
+        cut = answer_after(collect(engine, read, cancel=CancelledAtPoll(k)))
+        assert cut.prompt_tokens_evaluated == clean.prompt_tokens_evaluated, (k, cut, clean)
+        assert cut.text == clean.text, k
+        assert abs(cut.logprobs[0][1] - clean.logprobs[0][1]) < 1e-3, (k, cut, clean)
+
+
 def test_documents_in_turn_keep_their_own_cache(engine: LlamaCppEngine) -> None:
     engine.forget()
     a, b = SOURCE[:3000], SOURCE[5000:8000]
