@@ -469,7 +469,8 @@ class Completer:
     def _generate(self, gen: Generation) -> None:
         p = gen.prompt
         request = p.request(self.settings.completion_max_tokens)
-        self._reads.reading(p.slot, p.text)
+        held = self._reads.held(p.slot, p.text)
+        before = self._reads.reading(p.slot, p.text)
         try:
             if gen.cancel.cancelled:
                 raise CancelledError("replaced before it started")
@@ -493,6 +494,10 @@ class Completer:
         except BaseException as exc:  # handed to the requests waiting for it
             gen.error = exc
         finally:
+            # A request replaced by the next keystroke, before or while its prompt was read:
+            # the next request's estimate counts what is left of it.
+            if gen.cancel.cancelled:
+                self._reads.request_ended(p.slot, p.text, before, held, gen.finished)
             with self._lock:
                 self._inflight.finish(gen)
             gen.done.set()

@@ -31,23 +31,34 @@ class PromptReads:
         with self._lock:
             return shared_prefix(self._last.get(slot, ""), text)
 
-    def reading(self, slot: str, text: str) -> None:
-        """``text`` is given to the model to read into ``slot``."""
+    def reading(self, slot: str, text: str) -> str:
+        """``text`` is given to the model to read into ``slot``; the text it replaces."""
         with self._lock:
+            before = self._last.get(slot, "")
             self._last[slot] = text
+        return before
 
     def read_ahead(self, slot: str, text: str, held: int, read: Finished) -> None:
         """``text`` was read ahead into ``slot``, which held its first ``held`` characters
         before; a cancelled read kept the steps it finished."""
-        if read.reason == "cancelled":
-            # What was read of it; the engine also keeps the runs of what it held before
-            # that come after the part left unread (kv_reuse): those are found in the text
-            # it held, after a mark no prompt holds.
-            with self._lock:
-                before = self._last.get(slot, "")
-            read_to = held + int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
-            text = text[:read_to] + "\0" + before[held:]
-        self.reading(slot, text)
+        with self._lock:
+            self._last[slot] = _what_was_read(text, self._last.get(slot, ""), held, read)
+
+    def request_ended(
+        self, slot: str, text: str, before: str, held: int, finished: Finished | None
+    ) -> None:
+        """A request's prompt ``text``, given to ``slot`` (``reading``) in place of
+        ``before``, of which the slot held the first ``held`` characters, ended. Cancelled
+        while its prompt was read, the slot holds the steps it finished; cancelled before
+        the model began it (None), what it held before. Unless another prompt was given to
+        the slot meanwhile."""
+        if finished is not None and (finished.reason != "cancelled" or finished.completion_tokens):
+            return  # its prompt was read whole
+        with self._lock:
+            if self._last.get(slot) == text:
+                self._last[slot] = (
+                    before if finished is None else _what_was_read(text, before, held, finished)
+                )
 
     def measure(self, finished: Finished) -> None:
         """Update the reading speed from a finished read, if it read enough to tell."""
@@ -85,3 +96,16 @@ class PromptReads:
         with self._lock:
             last = self._last.get(slot, "")
         return len(text) - reusable(last, text)
+
+
+def _what_was_read(text: str, before: str, held: int, read: Finished) -> str:
+    """What a slot that held ``before`` (the first ``held`` characters of ``text``) holds
+    after ``read`` of ``text``: all of it; when cancelled, what was read of it and, after a
+    mark no prompt holds, ``before`` past ``held``: the engine also keeps the runs of that
+    which come after the part left unread (kv_reuse)."""
+    if read.reason != "cancelled":
+        return text
+    read_to = held + int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
+    if read_to >= len(text):
+        return text
+    return text[:read_to] + "\0" + before[held:]
