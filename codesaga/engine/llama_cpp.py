@@ -51,8 +51,9 @@ PREFILL_STEP = 128
 AHEAD_STEP = 32
 MIN_TIMED_STEP = 8  # tokens: a read that must end at a time stops rather than read fewer
 # The first decode after cached runs were moved applies their shift before it reads, and is
-# not cut by a cancellation (see _applying_shifts): it reads no more than this.
-SHIFT_STEP = 8
+# not cut by a cancellation (see _applying_shifts): it reads one token, so that a cancel
+# waits for little more than the shift.
+SHIFT_STEP = 1
 DEFAULT_STATE_CACHE_MIB = 128
 
 _Reason = Literal["stop", "length", "cancelled"]
@@ -234,7 +235,9 @@ class LlamaCppEngine:
         fresh_from = self._suffix_at(request, tokens)
         self._switch_to(request.cache_slot, tokens, upto, fresh_from)
         kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto, fresh_from)
-        self._shifting = kept.shifted is not None or self._unshifted_from is not None
+        # Until a decode has run them, shifts wait (a decode that failed may not have).
+        waiting = kept.shifted is not None or self._unshifted_from is not None
+        self._shifting = self._shifting or waiting
         reused = kept.held
         started = time.perf_counter()
         # A read someone waits for (a request, or a part of its prompt read first) is not
@@ -463,7 +466,7 @@ class LlamaCppEngine:
         position = 0  # characters decoded so far: where the next token's text starts
         reason: _Reason = "length"
         # The first token's decode applies any shift still waiting (the prompt was held
-        # whole): it is not cut (see _applying_shifts), and it reads a token or a few drafts.
+        # whole): it is not cut (see _applying_shifts), and it reads one token.
         self._watch_prompt(None if self._shifting else cancel)
         try:
             for token in generator:
@@ -555,6 +558,7 @@ class LlamaCppEngine:
             return
         kv_states.restore(self._lib, self._llm, saved)
         self._unshifted_from = None
+        self._shifting = False
 
     def _save(self, slot: str) -> None:
         held = held_tokens(self._llm)

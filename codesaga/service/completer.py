@@ -469,8 +469,7 @@ class Completer:
     def _generate(self, gen: Generation) -> None:
         p = gen.prompt
         request = p.request(self.settings.completion_max_tokens)
-        held = self._reads.held(p.slot, p.text)
-        before = self._reads.reading(p.slot, p.text)
+        given = self._reads.reading(p.slot, p.text)
         try:
             if gen.cancel.cancelled:
                 raise CancelledError("replaced before it started")
@@ -497,7 +496,7 @@ class Completer:
             # A request replaced by the next keystroke, before or while its prompt was read:
             # the next request's estimate counts what is left of it.
             if gen.cancel.cancelled:
-                self._reads.request_ended(p.slot, p.text, before, held, gen.finished)
+                self._reads.request_ended(p.slot, p.text, given, gen.finished)
             with self._lock:
                 self._inflight.finish(gen)
             gen.done.set()

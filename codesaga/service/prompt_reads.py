@@ -5,6 +5,7 @@ costs, which decides whether a request can wait for its whole prompt."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from codesaga.domain.completion_prompt import reusable, shared_prefix
 from codesaga.engine.port import Finished
@@ -18,47 +19,67 @@ SPEED_WEIGHT = 0.3  # of the newest measurement in the reading speed's moving av
 UNMEASURED_SPEED = 400.0
 
 
+@dataclass(frozen=True)
+class Given:
+    """Where a slot stood when a prompt was given to it: the text it had been given before,
+    how many characters of the prompt that held, and its turn (how many prompts it was given
+    so far; a record made after a read is dropped when another prompt came meanwhile)."""
+
+    before: str
+    held: int
+    turn: int
+
+
 class PromptReads:
     """Safe to use from the completer's threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last: dict[str, str] = {}  # slot -> the last prompt text given to the model
+        self._turns: dict[str, int] = {}  # slot -> prompts given to it (see Given)
         self.speed: float | None = None  # prompt tokens read per second, lately
 
-    def held(self, slot: str, text: str) -> int:
-        """How many characters of ``text`` the slot holds since its last read."""
+    def since(self, slot: str, text: str) -> Given:
+        """Where ``slot`` stands for reading ``text`` (a read ahead, recorded when it ends)."""
         with self._lock:
-            return shared_prefix(self._last.get(slot, ""), text)
+            return self._since(slot, text)
 
-    def reading(self, slot: str, text: str) -> str:
-        """``text`` is given to the model to read into ``slot``; the text it replaces."""
+    def reading(self, slot: str, text: str) -> Given:
+        """``text`` is given to the model to read into ``slot`` (a request's prompt: as if
+        read whole until ``request_ended`` says otherwise)."""
         with self._lock:
-            before = self._last.get(slot, "")
-            self._last[slot] = text
-        return before
+            given = self._since(slot, text)
+            self._record(slot, text)
+        return Given(given.before, given.held, given.turn + 1)
 
-    def read_ahead(self, slot: str, text: str, held: int, read: Finished) -> None:
-        """``text`` was read ahead into ``slot``, which held its first ``held`` characters
-        before; a cancelled read kept the steps it finished."""
+    def read_ahead(self, slot: str, text: str, given: Given, read: Finished) -> None:
+        """``text`` was read ahead into ``slot`` from where it stood (``given``); a
+        cancelled read kept the steps it finished. A request's prompt given to the slot
+        meanwhile is read after it: its record stands."""
         with self._lock:
-            self._last[slot] = _what_was_read(text, self._last.get(slot, ""), held, read)
+            if self._turns.get(slot, 0) == given.turn:
+                self._record(slot, _what_was_read(text, given, read))
 
-    def request_ended(
-        self, slot: str, text: str, before: str, held: int, finished: Finished | None
-    ) -> None:
-        """A request's prompt ``text``, given to ``slot`` (``reading``) in place of
-        ``before``, of which the slot held the first ``held`` characters, ended. Cancelled
+    def request_ended(self, slot: str, text: str, given: Given, finished: Finished | None) -> None:
+        """A request's prompt ``text``, given to ``slot`` (``reading``), ended. Cancelled
         while its prompt was read, the slot holds the steps it finished; cancelled before
         the model began it (None), what it held before. Unless another prompt was given to
         the slot meanwhile."""
         if finished is not None and (finished.reason != "cancelled" or finished.completion_tokens):
             return  # its prompt was read whole
         with self._lock:
-            if self._last.get(slot) == text:
+            if self._turns.get(slot, 0) == given.turn:
                 self._last[slot] = (
-                    before if finished is None else _what_was_read(text, before, held, finished)
+                    given.before if finished is None else _what_was_read(text, given, finished)
                 )
+
+    def _since(self, slot: str, text: str) -> Given:
+        before = self._last.get(slot, "")
+        return Given(before, shared_prefix(before, text), self._turns.get(slot, 0))
+
+    def _record(self, slot: str, text: str) -> None:
+        self._last[slot] = text
+        self._turns[slot] = self._turns.get(slot, 0) + 1
 
     def measure(self, finished: Finished) -> None:
         """Update the reading speed from a finished read, if it read enough to tell."""
@@ -98,14 +119,14 @@ class PromptReads:
         return len(text) - reusable(last, text)
 
 
-def _what_was_read(text: str, before: str, held: int, read: Finished) -> str:
-    """What a slot that held ``before`` (the first ``held`` characters of ``text``) holds
-    after ``read`` of ``text``: all of it; when cancelled, what was read of it and, after a
-    mark no prompt holds, ``before`` past ``held``: the engine also keeps the runs of that
-    which come after the part left unread (kv_reuse)."""
+def _what_was_read(text: str, given: Given, read: Finished) -> str:
+    """What a slot that stood as ``given`` holds after ``read`` of ``text``: all of it; when
+    cancelled, what was read of it and, after a mark no prompt holds, what it held before
+    past that read's start: the engine also keeps the runs of that which come after the
+    part left unread (kv_reuse)."""
     if read.reason != "cancelled":
         return text
-    read_to = held + int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
+    read_to = given.held + int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)
     if read_to >= len(text):
         return text
-    return text[:read_to] + "\0" + before[held:]
+    return text[:read_to] + "\0" + given.before[given.held :]

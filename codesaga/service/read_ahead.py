@@ -188,7 +188,7 @@ class ReadAhead:
         token = CancelToken(also=cancel)
         with self._lock:
             self._inflight.begin_read(doc, token)
-        held = self._reads.held(slot, text)
+        since = self._reads.since(slot, text)
         request = GenerationRequest(
             prompt=text,
             max_tokens=0,
@@ -207,7 +207,7 @@ class ReadAhead:
             self._reads.measure(read)
             counted = f"{kind} cancelled" if cancelled else kind
             self._stats.count_prompt(doc, read, counted, opened=opened)
-            self._reads.read_ahead(slot, text, held, read)  # for the next request's estimate
+            self._reads.read_ahead(slot, text, since, read)  # for the next request's estimate
             if seconds is None:
                 with self._lock:
                     evaluated = int(read.prompt_tokens_evaluated * CHARS_PER_TOKEN)

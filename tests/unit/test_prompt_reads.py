@@ -13,12 +13,22 @@ def test_a_read_ahead_cut_short_still_counts_the_window_kept_behind_its_gap() ->
     reads = PromptReads()
     old, new = prompt("old = 1\n" * 10), prompt("something_new(2)\n" * 20)
     reads.reading("doc", old)
-    held = reads.held("doc", new)
+    since = reads.since("doc", new)
     cut = Finished.without_output("cancelled", prompt_tokens_evaluated=20)
-    reads.read_ahead("doc", new, held, cut)
+    reads.read_ahead("doc", new, since, cut)
     unread = reads.unread("doc", new)
-    assert int(20 * CHARS_PER_TOKEN) < len(new) - held - unread  # what it read counts
-    assert unread < len(new) - held - len(WINDOW)  # and the window kept behind it
+    assert int(20 * CHARS_PER_TOKEN) < len(new) - since.held - unread  # what it read counts
+    assert unread < len(new) - since.held - len(WINDOW)  # and the window kept behind it
+
+
+def test_a_read_ahead_ended_after_a_request_gave_its_prompt_leaves_the_request_s_record() -> None:
+    reads = PromptReads()
+    old, new, asked = prompt("old = 1\n"), prompt("b = 2\n" * 30), prompt("c = 3\n" * 30)
+    reads.reading("doc", old)
+    since = reads.since("doc", new)
+    reads.reading("doc", asked)  # a request came and cancelled the read ahead
+    reads.read_ahead("doc", new, since, Finished.without_output("cancelled"))
+    assert reads.unread("doc", asked) == 0
 
 
 def test_a_request_replaced_while_its_prompt_was_read_counts_what_is_left() -> None:
@@ -26,14 +36,13 @@ def test_a_request_replaced_while_its_prompt_was_read_counts_what_is_left() -> N
     reads = PromptReads()
     old, new = prompt("old = 1\n" * 10), prompt("something_new(2)\n" * 20)
     reads.reading("doc", old)
-    held = reads.held("doc", new)
-    before = reads.reading("doc", new)
-    assert before == old and reads.unread("doc", new) == 0  # while it runs: as if read
+    given = reads.reading("doc", new)
+    assert given.before == old and reads.unread("doc", new) == 0  # while it runs: as if read
     cut = Finished.without_output("cancelled", prompt_tokens_evaluated=20)
-    reads.request_ended("doc", new, before, held, cut)
+    reads.request_ended("doc", new, given, cut)
     unread = reads.unread("doc", new)
-    assert int(20 * CHARS_PER_TOKEN) < len(new) - held - unread  # what it read counts
-    assert 0 < unread < len(new) - held - len(WINDOW)  # and the window kept behind it
+    assert int(20 * CHARS_PER_TOKEN) < len(new) - given.held - unread  # what it read counts
+    assert 0 < unread < len(new) - given.held - len(WINDOW)  # and the window kept behind it
 
 
 def test_a_request_replaced_before_the_model_began_it_leaves_what_was_held() -> None:
@@ -41,18 +50,16 @@ def test_a_request_replaced_before_the_model_began_it_leaves_what_was_held() -> 
     old, new = prompt("old = 1\n" * 10), prompt("something_new(2)\n" * 20)
     reads.reading("doc", old)
     unread_before = reads.unread("doc", new)
-    held = reads.held("doc", new)
-    before = reads.reading("doc", new)
-    reads.request_ended("doc", new, before, held, None)
+    given = reads.reading("doc", new)
+    reads.request_ended("doc", new, given, None)
     assert reads.unread("doc", new) == unread_before > 0
 
 
 def test_a_request_read_whole_or_followed_by_another_prompt_is_left_as_it_is() -> None:
     reads = PromptReads()
-    old, new, newer = prompt("a = 1\n"), prompt("b = 2\n" * 30), prompt("c = 3\n" * 30)
-    reads.reading("doc", old)
-    held = reads.held("doc", new)
-    before = reads.reading("doc", new)
+    first, second = prompt("a = 1\n"), prompt("b = 2\n" * 30)
+    reads.reading("doc", first)
+    given = reads.reading("doc", second)
     answered = Finished(
         reason="cancelled",
         prompt_tokens=300,
@@ -61,9 +68,11 @@ def test_a_request_read_whole_or_followed_by_another_prompt_is_left_as_it_is() -
         prompt_seconds=0.1,
         generation_seconds=0.1,
     )  # cancelled once its answer was settled: its prompt was read whole
-    reads.request_ended("doc", new, before, held, answered)
-    assert reads.unread("doc", new) == 0
-    reads.reading("doc", newer)  # the next keystroke's prompt, given meanwhile
-    cut = Finished.without_output("cancelled", prompt_tokens_evaluated=1)
-    reads.request_ended("doc", new, before, held, cut)
-    assert reads.unread("doc", newer) == 0
+    reads.request_ended("doc", second, given, answered)
+    assert reads.unread("doc", second) == 0
+    # Another prompt given meanwhile, even the same text again (a keystroke undone): the
+    # request after it reads it, and its record stands.
+    reads.reading("doc", first)
+    reads.reading("doc", second)
+    reads.request_ended("doc", second, given, Finished.without_output("cancelled"))
+    assert reads.unread("doc", second) == 0
