@@ -35,7 +35,7 @@ from codesaga.domain.fim import detect_fim_format
 from codesaga.domain.stops import StopScanner
 from codesaga.engine import kv_reuse, kv_states, token_healing
 from codesaga.engine.greedy_decoding import GreedyDecoder
-from codesaga.engine.kv_reuse import common_prefix, held_tokens
+from codesaga.engine.kv_reuse import held_tokens
 from codesaga.engine.kv_states import StateCache
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 
@@ -570,12 +570,6 @@ class LlamaCppEngine:
         state = kv_states.capture(self._lib, self._llm, held, self.states.budget)
         if state is not None:
             self.states.put(slot, state)
-
-    def _cached_prefix(self, tokens: list[int], upto: int | None = None) -> int:
-        """How many leading prompt tokens the KV cache already holds, at most ``upto`` (by
-        default all but the last: the decoder re-evaluates one token for its logits)."""
-        n = common_prefix(held_tokens(self._llm), tokens)
-        return min(n, len(tokens) - 1 if upto is None else upto)
 
     def forget(self) -> None:
         """Drop the KV cache (the next prompt is read in full): llama.cpp's numbers depend
