@@ -261,20 +261,22 @@ def reusable(held: str, text: str) -> int:
     wherever they sat before and whatever new text stands in front of them (the engine moves
     such a run to its new place instead of reading it: a prefix window that moved forward,
     the text after a context chunk that changed), except the suffix of a completion prompt
-    behind new text, which the engine reads again (kv_reuse._behind_gaps). An estimate in
-    characters; past the common prefix, runs are looked for from line starts."""
+    once the text in front of it changed (new text, or text dropped), which the engine reads
+    again (kv_reuse._behind_changes). An estimate in characters; past the common prefix,
+    runs are looked for from line starts."""
     start = shared_prefix(held, text)
     suffix = suffix_start(text)
-    kept, at, searched_from, behind_gap = start, start, start, False
+    kept, at, searched_from, changed = start, start, start, False
     while len(text) - at >= REUSE_PROBE:
         found = held.find(text[at : at + REUSE_PROBE], searched_from)
         if found >= 0:
+            changed = changed or found > searched_from  # text dropped in front
             length = shared_prefix(held[found:], text[at:])
-            if behind_gap and suffix is not None and at + length > suffix:
+            if changed and suffix is not None and at + length > suffix:
                 return kept + max(0, suffix - at)
             kept, at, searched_from = kept + length, at + length, found + length
             continue
-        behind_gap = True
+        changed = True  # new text in front
         at = text.find("\n", at) + 1
         if not at:
             break

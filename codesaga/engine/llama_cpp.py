@@ -157,7 +157,7 @@ class LlamaCppEngine:
             metadata={k: v for k, v in metadata.items() if k.startswith("general.")},
         )
         # Where a completion prompt's suffix begins (prefix first, as the model was trained):
-        # runs kept behind new tokens stop there (see kv_reuse._behind_gaps).
+        # runs kept behind a change stop there (see kv_reuse._behind_changes).
         fim = self.info.fim
         self._fim_marks = (
             (self._special_token(fim.prefix), self._special_token(fim.suffix)) if fim else None
@@ -232,9 +232,9 @@ class LlamaCppEngine:
         # that will follow it. Otherwise the last token is left for the decoder, whose logits
         # it needs.
         upto = len(tokens) if max_tokens <= 0 else len(tokens) - 1
-        fresh_from = self._suffix_at(request, tokens)
-        self._switch_to(request.cache_slot, tokens, upto, fresh_from)
-        kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto, fresh_from)
+        fresh = self._fresh_part(tokens)
+        self._switch_to(request.cache_slot, tokens, upto, fresh)
+        kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto, fresh)
         # Until a decode has run them, shifts wait (a decode that failed may not have).
         waiting = kept.shifted is not None or self._unshifted_from is not None
         self._shifting = self._shifting or waiting
@@ -521,24 +521,26 @@ class LlamaCppEngine:
         marks = self._llm.tokenize(mark.encode(), add_bos=False, special=True)
         return marks[0] if len(marks) == 1 else None
 
-    def _suffix_at(self, request: GenerationRequest, tokens: list[int]) -> int | None:
-        """From where no run is kept behind new tokens (kv_reuse._behind_gaps): a completion
-        prompt's suffix when it is built prefix first (its last FIM suffix mark, after the
-        prefix mark); nowhere (None) when built suffix first, where the prefix window follows
-        the suffix and its runs are the ones worth keeping; anywhere (0) in any other prompt.
-        A chat task's instructions come after the code it is given, and the 1.5B's answer to
-        a refactor changed when they were kept behind another file's code."""
+    def _fresh_part(self, tokens: list[int]) -> kv_reuse.Fresh:
+        """What of the prompt is read again once the text in front of it changed
+        (kv_reuse._behind_changes). In a completion prompt built prefix first, its suffix
+        (from its last FIM suffix mark, after the prefix mark), behind new or dropped tokens;
+        built suffix first, nothing: the prefix window follows the suffix, and its runs are
+        the ones worth keeping. In any other prompt, everything behind new tokens: a chat
+        task's instructions come after the code it is given, and the 1.5B's answer to a
+        refactor changed when they were kept behind another file's code; a conversation's
+        older turns dropped keep the rest, as before."""
         prefix, suffix = self._fim_marks or (None, None)
-        if prefix is None or suffix is None:
-            return 0
         last = {token: i for i, token in enumerate(tokens) if token in (prefix, suffix)}
-        at = last.get(suffix)
-        if at is None:
-            return 0
-        return at if last.get(prefix, len(tokens)) < at else None
+        at = last.get(suffix) if suffix is not None else None
+        if prefix is None or at is None:
+            return kv_reuse.Fresh(0)
+        if last.get(prefix, len(tokens)) < at:
+            return kv_reuse.Fresh(at, drops=True)
+        return kv_reuse.Fresh()
 
     def _switch_to(
-        self, slot: str | None, tokens: list[int], upto: int, fresh_from: int | None
+        self, slot: str | None, tokens: list[int], upto: int, fresh: kv_reuse.Fresh
     ) -> None:
         """Make ``slot`` the context's owner: save the owner's state if another slot takes
         over, and bring ``slot``'s saved state back if more of ``tokens`` can be kept from it
@@ -553,8 +555,8 @@ class LlamaCppEngine:
         self._owner = slot
         if saved is None:
             return
-        now = kv_reuse.reusable(held_tokens(self._llm), tokens, upto, fresh_from)
-        if kv_reuse.reusable(saved.tokens, tokens, upto, fresh_from) <= now:
+        now = kv_reuse.reusable(held_tokens(self._llm), tokens, upto, fresh)
+        if kv_reuse.reusable(saved.tokens, tokens, upto, fresh) <= now:
             return
         kv_states.restore(self._lib, self._llm, saved)
         self._unshifted_from = None

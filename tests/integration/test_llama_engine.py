@@ -278,6 +278,28 @@ def test_a_run_moved_for_a_gap_and_back_answers_as_a_whole_read(engine: LlamaCpp
     assert abs(back.logprobs[0][1] - whole.logprobs[0][1]) < 0.1
 
 
+def test_after_a_line_deleted_above_the_cursor_the_suffix_is_read_again(
+    engine: LlamaCppEngine,
+) -> None:
+    # The suffix's cached keys were computed after the deleted line: kept, the 0.5B answered
+    # `chunks.reverse()` here, where a whole read answers `while chunks:`.
+    lines = SOURCE.splitlines(keepends=True)
+    k = next(i for i, line in enumerate(lines) if "# Arrange in reverse order" in line) + 1
+    indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
+    after = "\n" + "".join(lines[k + 1 : k + 25])
+    earlier, now = "".join(lines[k - 60 : k]), "".join(lines[k - 60 : k - 1])
+    one_token = dataclasses.replace(fim(now + indent, after, max_tokens=1), logprobs=True)
+    engine.forget()
+    whole = collect(engine, one_token)
+    engine.forget()
+    collect(engine, fim(earlier + indent, after, max_tokens=0))
+    answer = collect(engine, one_token)
+    suffix_tokens = engine.count_tokens(GenerationRequest(prompt=after))
+    assert suffix_tokens <= answer.prompt_tokens_evaluated < suffix_tokens + 24, answer
+    assert answer.text == whole.text
+    assert abs(answer.logprobs[0][1] - whole.logprobs[0][1]) < 0.1
+
+
 class CancelledAtPoll(CancelToken):
     """Cancelled from its ``k``-th look on: llama.cpp's abort callback looks between graph
     nodes, so a small ``k`` cuts the first decode of a read within milliseconds."""
@@ -374,17 +396,20 @@ def test_a_state_saved_while_a_shift_waits_keeps_only_what_was_not_shifted(
     engine: LlamaCppEngine,
 ) -> None:
     # llama.cpp shifts moved keys at the next decode; a copy taken before it kept them at
-    # their new positions unrotated, and the slot's later prompts reused them so.
+    # their new positions unrotated, and the slot's later prompts reused them so. (Plain
+    # prompts: a completion prompt's suffix is read again behind dropped text, a decode.)
+    def plain(text: str, max_tokens: int = 8) -> GenerationRequest:
+        return GenerationRequest(prompt=text, max_tokens=max_tokens, cache_slot="w")
+
     engine.forget()
-    collect(engine, fim(SOURCE[:4000], slot="w"))
+    collect(engine, plain(SOURCE[:4000]))
     start = sum(len(line) + 1 for line in SOURCE.split("\n")[:30])
-    moved = fim(SOURCE[start:4000], max_tokens=0, slot="w")  # a read ahead: nothing decoded
-    ahead = collect(engine, moved)
-    assert ahead.prompt_tokens_evaluated == 0  # all of it shifted into place
+    ahead = collect(engine, plain(SOURCE[start:4000], max_tokens=0))  # a read ahead
+    assert ahead.prompt_tokens_evaluated == 0  # all of it shifted into place: nothing decoded
     collect(engine, fim(SOURCE[6000:6500], slot="other"))  # "w" is saved
     saved = engine.states.get("w")
     assert saved is not None and len(saved.tokens) < 8  # not the shifted cells
-    back = collect(engine, fim(SOURCE[start:4000] + "x", slot="w"))
+    back = collect(engine, plain(SOURCE[start:4000] + "x"))
     assert back.prompt_tokens_evaluated > back.prompt_tokens * 0.9  # read again, rightly
 
 

@@ -264,6 +264,14 @@ def test_the_suffix_behind_the_line_just_typed_counts_as_unread() -> None:
     assert reusable(spm_old, spm_new) == len(spm_new) - len("x\n")
 
 
+def test_the_suffix_behind_a_line_deleted_above_the_cursor_counts_as_unread() -> None:
+    window = "".join(f"value_{i} = compute({i})\n" for i in range(60))
+    suffix = "".join(f"after_{i} = use({i})\n" for i in range(24))
+    old = f"<|fim_prefix|>{window}deleted = True\n    <|fim_suffix|>\n{suffix}<|fim_middle|>"
+    new = f"<|fim_prefix|>{window}    <|fim_suffix|>\n{suffix}<|fim_middle|>"
+    assert reusable(old, new) == len(f"<|fim_prefix|>{window}    ")
+
+
 def test_a_window_that_moved_forward_is_mostly_reusable() -> None:
     """The engine moves the cached run of a window that moved on instead of reading it:
     the estimate of what a prompt costs counts it as held."""

@@ -7,6 +7,7 @@ import numpy as np
 from codesaga.engine.kv_reuse import (
     HOLE,
     MIN_REUSE,
+    Fresh,
     Reused,
     Run,
     find_runs,
@@ -184,7 +185,7 @@ def test_behind_a_gap_no_run_reaches_into_the_fresh_part() -> None:
     held = [*window, 7, *suffix]
     tokens = [*window, *typed, 7, *suffix]
     mark = len(window) + len(typed)  # where the suffix begins
-    assert find_runs(held, tokens, start=100, upto=len(tokens), fresh_from=mark) == []
+    assert find_runs(held, tokens, start=100, upto=len(tokens), fresh=Fresh(mark)) == []
     assert find_runs(held, tokens, start=100, upto=len(tokens)) == [
         Run(cached_at=100, prompt_at=110, length=81)
     ]
@@ -194,16 +195,22 @@ def test_a_run_behind_a_gap_is_cut_where_the_fresh_part_begins() -> None:
     chunk, window, suffix = block(900, 20), block(0, 100), block(200, 80)
     held = block(950, 5) + window + suffix
     tokens = chunk + window + suffix
-    assert find_runs(held, tokens, start=0, upto=len(tokens), fresh_from=120) == [
+    assert find_runs(held, tokens, start=0, upto=len(tokens), fresh=Fresh(120)) == [
         Run(cached_at=5, prompt_at=20, length=100)
     ]
 
 
-def test_with_nothing_new_in_front_a_run_may_reach_into_the_fresh_part() -> None:
-    # A window that moved: its runs follow the kept prefix directly, as before gaps.
+def test_behind_dropped_tokens_a_run_reaches_into_the_fresh_part_unless_drops_count() -> None:
+    # Text dropped in front (a line deleted above the cursor, a window that moved): in a
+    # completion prompt the suffix after it is read again; in a conversation whose older
+    # turns were dropped, the rest is kept.
     header, dropped, kept = block(0, 40), block(100, 50), block(200, 60)
     held = header + dropped + kept
     tokens = header + kept
-    assert find_runs(held, tokens, start=40, upto=len(tokens), fresh_from=50) == [
+    assert find_runs(held, tokens, start=40, upto=len(tokens), fresh=Fresh(50)) == [
         Run(cached_at=90, prompt_at=40, length=60)
+    ]
+    assert find_runs(held, tokens, start=40, upto=len(tokens), fresh=Fresh(50, drops=True)) == []
+    assert find_runs(held, tokens, start=40, upto=len(tokens), fresh=Fresh(80, drops=True)) == [
+        Run(cached_at=90, prompt_at=40, length=40)
     ]
