@@ -20,7 +20,8 @@ class FakeEngine:
 
     Counts a token per four characters of the rendered prompt, so context limits can be
     tested. ``delay`` seconds pass between tokens (and between prefill steps), so
-    cancellation can be tested too.
+    cancellation can be tested too; ``prompt_delay`` seconds pass between the steps of a
+    request's prompt read (none by default: the prompt is read at once).
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class FakeEngine:
     ) -> None:
         self.info = EngineInfo(name=name, path=None, n_ctx=n_ctx, family="fake", fim=fim)
         self.delay = delay
+        self.prompt_delay = 0.0
         self.history: list[GenerationRequest] = []
         self._script: deque[tuple[list[str], list[float] | None]] = deque()
         self.closed = False
@@ -84,6 +86,16 @@ class FakeEngine:
                 prompt_tokens_evaluated=read,
             )
             return
+        if self.prompt_delay:
+            read = 0
+            while read < prompt_tokens:
+                if cancel is not None and cancel.cancelled:
+                    yield Finished.without_output(
+                        "cancelled", prompt_tokens=prompt_tokens, prompt_tokens_evaluated=read
+                    )
+                    return
+                time.sleep(self.prompt_delay)
+                read = min(prompt_tokens, read + PREFILL_STEP)
         tokens, scores = self._script.popleft() if self._script else ([], None)
         scanner = StopScanner(request.stop)
         started = time.perf_counter()

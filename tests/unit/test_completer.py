@@ -942,3 +942,24 @@ def test_the_text_below_the_suffix_is_read_once_in_front_of_the_prefix(
     engine.enqueue("")
     completer.complete(at(above + "    '''Double x.'''\n" + line, "\n" + rest), LINE)
     assert (engine.history[-1].prompt or "").startswith(shared + above)
+
+
+def test_a_request_cancelled_while_its_prompt_is_read_leaves_the_rest_unread_in_the_estimate(
+    make: Callable[..., Completer], engine: FakeEngine, settings: Settings
+) -> None:
+    completer = make()
+    # It waits for its whole prompt (~1,000 tokens, 32 a step: ~1.5 s).
+    completer._live.current = dataclasses.replace(settings, completion_read_budget_ms=0)
+    engine.prompt_delay = 0.05
+    thread, _ = in_thread(lambda: completer.complete(at(LONG_BEFORE), LINE))
+    wait_for(lambda: bool(engine.history))
+    time.sleep(0.2)
+    asked = engine.history[0]
+    assert asked.cache_slot is not None and asked.prompt is not None
+    slot, text = asked.cache_slot, asked.prompt
+    assert completer._reads.unread(slot, text) == 0  # while it is read: as if read whole
+    with completer._lock:
+        completer._inflight.cancel_all()
+    thread.join(5)
+    wait_for(lambda: completer._reads.unread(slot, text) > 0)
+    assert len(text) // 2 < completer._reads.unread(slot, text) < len(text)  # a few steps read
