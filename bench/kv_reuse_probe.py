@@ -9,7 +9,9 @@ prompt is laid out as the daemon lays it out (another file's chunk, the lookahea
 window, the suffix) and answered after each of these earlier prompts: the window's start 20
 lines up (`moved`: the window's run shifted left, as llama-server's cache reuse does); the
 cursor 12 lines up (`gaps`: a new lookahead and new lines in front of the kept window);
-another file's chunk (`chunk`: a gap at the prompt's start). Each is
+another file's chunk (`chunk`: a gap at the prompt's start); and, against its own whole
+read, the prompt with the line above the cursor deleted, after the prompt with it
+(`deleted`: text dropped in front of the suffix). Each is
 compared with the same prompt read whole after a forgotten cache, and, as the floor, with
 the prompt read after the same prompt less its last line (a common prefix: only how the
 prompt was split into batches differs). Printed per case: the share of prompt tokens read,
@@ -52,6 +54,16 @@ class Case:
     first_token_delta: list[float] = field(default_factory=list)
     n: int = 0
 
+    def add(self, done: Finished, read: float, whole: Finished, want: str) -> None:
+        """An answer ``done`` that read ``read`` of its prompt, against the ``whole`` read
+        of that prompt and the file's own line ``want``."""
+        self.n += 1
+        self.read.append(read)
+        self.same_line += done.text == whole.text
+        self.exact += done.text.strip() == want
+        if done.logprobs and whole.logprobs and done.text[:1] == whole.text[:1]:
+            self.first_token_delta.append(abs(done.logprobs[0][1] - whole.logprobs[0][1]))
+
 
 def prompt(lines: list[str], cursor: int, window_start: int, chunk: str) -> str:
     below = "".join(lines[cursor + 1 :])[:LOOKAHEAD_CHARS]
@@ -87,7 +99,7 @@ def main() -> None:
     texts = [f.read_text(encoding="utf-8").splitlines(keepends=True) for f in files]
     rng = random.Random(args.seed)
     engine = LlamaCppEngine(installed_model(settings, MODEL), n_ctx=4096, n_threads=2)
-    cases = {name: Case() for name in ("whole", "floor", "moved", "gaps", "chunk")}
+    cases = {name: Case() for name in ("whole", "floor", "moved", "gaps", "chunk", "deleted")}
     try:
         for i in range(args.cursors):
             lines = texts[i % len(texts)]
@@ -116,13 +128,12 @@ def main() -> None:
             }
             for name, before in earlier.items():
                 done, read = answer(engine, now, before)
-                case = cases[name]
-                case.n += 1
-                case.read.append(read)
-                case.same_line += done.text == whole.text
-                case.exact += done.text.strip() == want
-                if done.logprobs and whole.logprobs and done.text[:1] == whole.text[:1]:
-                    case.first_token_delta.append(abs(done.logprobs[0][1] - whole.logprobs[0][1]))
+                cases[name].add(done, read, whole, want)
+            # the line above the cursor deleted: the prompt with it came before
+            deleted = prompt([*lines[: cursor - 1], *lines[cursor:]], cursor - 1, start, chunk)
+            whole_deleted, _ = answer(engine, deleted, None)
+            done, read = answer(engine, deleted, now)
+            cases["deleted"].add(done, read, whole_deleted, want)
             print(f"cursor {i + 1}/{args.cursors}", flush=True)
     finally:
         engine.close()
