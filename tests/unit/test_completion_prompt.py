@@ -252,24 +252,26 @@ def test_the_text_after_a_chunk_that_changed_is_reusable() -> None:
     assert reusable(old, new) == len("<|file_sep|>a.py\n" + "<|fim_prefix|>" + window)
 
 
+WINDOW = "".join(f"value_{i} = compute({i})\n" for i in range(60))
+SUFFIX = "".join(f"after_{i} = use({i})\n" for i in range(24))
+
+
+def fim_prompt(before: str) -> str:
+    return f"<|fim_prefix|>{before}<|fim_suffix|>\n{SUFFIX}<|fim_middle|>"
+
+
 def test_the_suffix_behind_the_line_just_typed_counts_as_unread() -> None:
-    window = "".join(f"value_{i} = compute({i})\n" for i in range(60))
-    suffix = "".join(f"after_{i} = use({i})\n" for i in range(24))
-    old = f"<|fim_prefix|>{window}    <|fim_suffix|>\n{suffix}<|fim_middle|>"
-    new = f"<|fim_prefix|>{window}    x = 1\n    <|fim_suffix|>\n{suffix}<|fim_middle|>"
-    assert reusable(old, new) == len(f"<|fim_prefix|>{window}    ")
+    old, new = fim_prompt(f"{WINDOW}    "), fim_prompt(f"{WINDOW}    x = 1\n    ")
+    assert reusable(old, new) == len(f"<|fim_prefix|>{WINDOW}    ")
     # suffix first, the prefix window comes after the suffix: nothing there is held back
-    spm_old = f"<|fim_suffix|>\n{suffix}<|fim_prefix|>{window}"
-    spm_new = f"<|fim_suffix|>\nx\n{suffix}<|fim_prefix|>{window}"
+    spm_old = f"<|fim_suffix|>\n{SUFFIX}<|fim_prefix|>{WINDOW}"
+    spm_new = f"<|fim_suffix|>\nx\n{SUFFIX}<|fim_prefix|>{WINDOW}"
     assert reusable(spm_old, spm_new) == len(spm_new) - len("x\n")
 
 
 def test_the_suffix_behind_a_line_deleted_above_the_cursor_counts_as_unread() -> None:
-    window = "".join(f"value_{i} = compute({i})\n" for i in range(60))
-    suffix = "".join(f"after_{i} = use({i})\n" for i in range(24))
-    old = f"<|fim_prefix|>{window}deleted = True\n    <|fim_suffix|>\n{suffix}<|fim_middle|>"
-    new = f"<|fim_prefix|>{window}    <|fim_suffix|>\n{suffix}<|fim_middle|>"
-    assert reusable(old, new) == len(f"<|fim_prefix|>{window}    ")
+    old, new = fim_prompt(f"{WINDOW}deleted = True\n    "), fim_prompt(f"{WINDOW}    ")
+    assert reusable(old, new) == len(f"<|fim_prefix|>{WINDOW}    ")
 
 
 def test_a_window_that_moved_forward_is_mostly_reusable() -> None:
