@@ -29,10 +29,13 @@ HOLE = -1
 class Fresh:
     """The part of a prompt read again once the text in front of it changed: from ``at``
     (None: none). A change is new tokens (a gap) and, with ``drops``, also cached tokens the
-    prompt no longer holds. See ``_behind_changes``."""
+    prompt no longer holds, but for up to ``healed`` of them right in front of ``at``: the
+    tokens token healing took out of the prompt before the cursor, whose text is still the
+    document's (the answer begins with it). See ``_behind_changes``."""
 
     at: int | None = None
     drops: bool = False
+    healed: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ def _behind_changes(chain: list[Run], start: int, fresh: Fresh) -> list[Run]:
     kept: list[Run] = []
     head, cached, changed = start, start, False
     for run in chain:
-        changed = changed or run.prompt_at > head or (fresh.drops and run.cached_at > cached)
+        dropped = run.cached_at - cached
+        healed = run.prompt_at == fresh.at and dropped <= fresh.healed
+        changed = changed or run.prompt_at > head or (fresh.drops and dropped > 0 and not healed)
         if changed and run.prompt_at + run.length > fresh.at:
             length = fresh.at - run.prompt_at
             if length >= MIN_REUSE:

@@ -160,7 +160,9 @@ class LlamaCppEngine:
         # runs kept behind a change stop there (see kv_reuse._behind_changes).
         fim = self.info.fim
         self._fim_marks = (
-            (self._special_token(fim.prefix), self._special_token(fim.suffix)) if fim else None
+            (self._special_token(fim.prefix.strip()), self._special_token(fim.suffix.strip()))
+            if fim
+            else None
         )
 
     def _should_abort(self, _data: object) -> bool:
@@ -226,13 +228,14 @@ class LlamaCppEngine:
         n_ctx = self.info.n_ctx
         if len(tokens) + request.reserve > n_ctx:
             raise ContextTooLongError(len(tokens), n_ctx, request.reserve)
+        unhealed = len(tokens)
         tokens, healed = self._healed(request, tokens)
         max_tokens = min(request.max_tokens, n_ctx - len(tokens))
         # Prefill only (max_tokens 0): the whole prompt goes into the cache, for the request
         # that will follow it. Otherwise the last token is left for the decoder, whose logits
         # it needs.
         upto = len(tokens) if max_tokens <= 0 else len(tokens) - 1
-        fresh = self._fresh_part(tokens)
+        fresh = self._fresh_part(tokens, healed=unhealed - len(tokens))
         self._switch_to(request.cache_slot, tokens, upto, fresh)
         kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto, fresh)
         # Until a decode has run them, shifts wait (a decode that failed may not have).
@@ -521,22 +524,23 @@ class LlamaCppEngine:
         marks = self._llm.tokenize(mark.encode(), add_bos=False, special=True)
         return marks[0] if len(marks) == 1 else None
 
-    def _fresh_part(self, tokens: list[int]) -> kv_reuse.Fresh:
+    def _fresh_part(self, tokens: list[int], healed: int = 0) -> kv_reuse.Fresh:
         """What of the prompt is read again once the text in front of it changed
         (kv_reuse._behind_changes). In a completion prompt built prefix first, its suffix
-        (from its last FIM suffix mark, after the prefix mark), behind new or dropped tokens;
-        built suffix first, nothing: the prefix window follows the suffix, and its runs are
-        the ones worth keeping. In any other prompt, everything behind new tokens: a chat
-        task's instructions come after the code it is given, and the 1.5B's answer to a
-        refactor changed when they were kept behind another file's code; a conversation's
-        older turns dropped keep the rest, as before."""
+        (from its last FIM suffix mark, after the prefix mark), behind new or dropped tokens
+        (but for the ``healed`` tokens token healing took out before it); built suffix first,
+        or a prefix read ahead without its suffix, nothing: the prefix window is what is worth
+        keeping. In any other prompt, everything behind new tokens: a chat task's
+        instructions come after the code it is given, and the 1.5B's answer to a refactor
+        changed when they were kept behind another file's code; a conversation's older turns
+        dropped keep the rest, as before."""
         prefix, suffix = self._fim_marks or (None, None)
         last = {token: i for i, token in enumerate(tokens) if token in (prefix, suffix)}
-        at = last.get(suffix) if suffix is not None else None
-        if prefix is None or at is None:
+        if prefix is None or prefix not in last:
             return kv_reuse.Fresh(0)
-        if last.get(prefix, len(tokens)) < at:
-            return kv_reuse.Fresh(at, drops=True)
+        at = last.get(suffix) if suffix is not None else None
+        if at is not None and last[prefix] < at:
+            return kv_reuse.Fresh(at, drops=True, healed=healed)
         return kv_reuse.Fresh()
 
     def _switch_to(

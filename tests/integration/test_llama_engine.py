@@ -485,6 +485,38 @@ def test_a_cursor_inside_a_token_is_healed(engine: LlamaCppEngine) -> None:
     assert done.prompt_tokens == plain.prompt_tokens
 
 
+def test_a_healed_request_keeps_the_suffix_its_prompt_was_read_ahead_with(
+    engine: LlamaCppEngine,
+) -> None:
+    # A request over its read budget reads its whole prompt first, unhealed; asked then,
+    # healed, only its last tokens before the suffix are gone: the suffix is kept.
+    source = Path(shlex.__file__).read_text()
+    line = "if self.token or (self.posix and quoted):"
+    at = source.index(line) + len(line) - 1  # the cursor before the colon
+    before, after = source[max(0, at - 3000) : at], source[at:][:1000]
+    request = GenerationRequest(prompt=QWEN.build(before, after), max_tokens=8, stop=QWEN.stops)
+    engine.forget()
+    collect(engine, dataclasses.replace(request, max_tokens=0))
+    healed = collect(engine, dataclasses.replace(request, heal_at=len(QWEN.prefix + before)))
+    assert healed.text.startswith(":")
+    assert healed.prompt_tokens_evaluated <= 1, healed
+
+
+def test_a_prefix_read_ahead_keeps_its_window_behind_a_chunk_that_changed(
+    engine: LlamaCppEngine,
+) -> None:
+    # A warm-up reads a prompt's start without its suffix; another file's chunk in front of
+    # the window changed since: only the chunk is read.
+    window = SOURCE[:3000]
+    engine.forget()
+    collect(engine, fim(f"# other.py\n{SOURCE[6000:6300]}\n# this.py\n{window}", max_tokens=0))
+    new_chunk = f"# other.py\n{SOURCE[7000:7800]}\n"
+    prefix_only = GenerationRequest(prompt=f"{QWEN.prefix}{new_chunk}# this.py\n{window}")
+    read = collect(engine, dataclasses.replace(prefix_only, max_tokens=0))
+    chunk_tokens = engine.count_tokens(GenerationRequest(prompt=new_chunk))
+    assert read.prompt_tokens_evaluated < chunk_tokens + 8, (read, chunk_tokens)
+
+
 def test_a_read_ahead_builds_the_healing_vocabulary_before_the_first_completion(
     small_model: Path,
 ) -> None:

@@ -214,3 +214,17 @@ def test_behind_dropped_tokens_a_run_reaches_into_the_fresh_part_unless_drops_co
     assert find_runs(held, tokens, start=40, upto=len(tokens), fresh=Fresh(80, drops=True)) == [
         Run(cached_at=90, prompt_at=40, length=40)
     ]
+
+
+def test_tokens_token_healing_took_out_in_front_of_the_fresh_part_are_no_change() -> None:
+    # The prompt read ahead whole, then asked with its last two tokens before the suffix
+    # taken out (their text begins the answer): the suffix's keys saw the document's text.
+    window, healed, suffix = block(0, 100), block(500, 2), block(200, 80)
+    held = [*window, *healed, 7, *suffix]
+    tokens = [*window, 7, *suffix]
+    at = len(window)
+    assert find_runs(held, tokens, 100, len(tokens), Fresh(at, drops=True, healed=2)) == [
+        Run(cached_at=102, prompt_at=100, length=81)
+    ]
+    assert find_runs(held, tokens, 100, len(tokens), Fresh(at, drops=True, healed=1)) == []
+    assert find_runs(held, tokens, 100, len(tokens), Fresh(at, drops=True)) == []
