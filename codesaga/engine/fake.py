@@ -71,15 +71,9 @@ class FakeEngine:
             raise ContextTooLongError(prompt_tokens, self.info.n_ctx, request.reserve)
         self.history.append(request)
         if request.max_tokens <= 0:  # a prefill: nothing to say, and no scripted answer used
-            read = 0  # a step of PREFILL_STEP tokens per ``delay``, stopped by a cancel
             seconds = request.read_seconds
             until = None if seconds is None else time.monotonic() + seconds
-            while read < prompt_tokens and not (cancel is not None and cancel.cancelled):
-                if until is not None and time.monotonic() + self.delay > until:
-                    break  # out of time: what was read stays, as on a cancel
-                if self.delay:
-                    time.sleep(self.delay)
-                read = min(prompt_tokens, read + PREFILL_STEP)
+            read = _read_prompt(prompt_tokens, self.delay, cancel, until)
             yield Finished.without_output(
                 "cancelled" if read < prompt_tokens else "length",
                 prompt_tokens=prompt_tokens,
@@ -87,15 +81,12 @@ class FakeEngine:
             )
             return
         if self.prompt_delay:
-            read = 0
-            while read < prompt_tokens:
-                if cancel is not None and cancel.cancelled:
-                    yield Finished.without_output(
-                        "cancelled", prompt_tokens=prompt_tokens, prompt_tokens_evaluated=read
-                    )
-                    return
-                time.sleep(self.prompt_delay)
-                read = min(prompt_tokens, read + PREFILL_STEP)
+            read = _read_prompt(prompt_tokens, self.prompt_delay, cancel)
+            if read < prompt_tokens:
+                yield Finished.without_output(
+                    "cancelled", prompt_tokens=prompt_tokens, prompt_tokens_evaluated=read
+                )
+                return
         tokens, scores = self._script.popleft() if self._script else ([], None)
         scanner = StopScanner(request.stop)
         started = time.perf_counter()
@@ -144,3 +135,18 @@ def _tokens(text: str) -> list[str]:
     import re
 
     return re.findall(r"\s+|\S+", text)
+
+
+def _read_prompt(
+    prompt_tokens: int, delay: float, cancel: CancelToken | None, until: float | None = None
+) -> int:
+    """How much of a prompt is read, a step of PREFILL_STEP tokens per ``delay``, before a
+    cancel or ``until`` (a ``time.monotonic`` time) stops it: what was read stays."""
+    read = 0
+    while read < prompt_tokens and not (cancel is not None and cancel.cancelled):
+        if until is not None and time.monotonic() + delay > until:
+            break
+        if delay:
+            time.sleep(delay)
+        read = min(prompt_tokens, read + PREFILL_STEP)
+    return read

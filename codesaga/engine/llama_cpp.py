@@ -138,8 +138,6 @@ class LlamaCppEngine:
         # decode (None: none): a copy of the state taken now would lose it, and the keys from
         # there would sit at the wrong positions once it is brought back.
         self._unshifted_from: int | None = None
-        # Whether the next decode applies a shift first (see _applying_shifts).
-        self._shifting = False
         self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
         # llama.cpp reports an aborted decode on stderr as an error; for us it is a normal
         # cancellation. Load errors were raised above as exceptions.
@@ -238,9 +236,9 @@ class LlamaCppEngine:
         fresh = self._fresh_part(tokens, healed=unhealed - len(tokens))
         self._switch_to(request.cache_slot, tokens, upto, fresh)
         kept = kv_reuse.reuse(self._lib, self._llm, tokens, upto, fresh)
-        # Until a decode has run them, shifts wait (a decode that failed may not have).
-        waiting = kept.shifted is not None or self._unshifted_from is not None
-        self._shifting = self._shifting or waiting
+        if kept.shifted is not None:  # they wait, with any an earlier request left, for a decode
+            waiting = self._unshifted_from
+            self._unshifted_from = kept.shifted if waiting is None else min(waiting, kept.shifted)
         reused = kept.held
         started = time.perf_counter()
         # A read someone waits for (a request, or a part of its prompt read first) is not
@@ -254,7 +252,6 @@ class LlamaCppEngine:
             # what healing its cursor needs is built now, not in that completion's time.
             self._healing_vocabulary()
         if not read or max_tokens <= 0:
-            self._track_shifts(kept)
             yield Finished.without_output(
                 "length" if read else "cancelled",
                 prompt_tokens=len(tokens),
@@ -270,13 +267,10 @@ class LlamaCppEngine:
         scores: list[float] | None = [] if request.logprobs else None
         generator = self._generate(request, tokens, lookup, scores, healed)
         logprobs: list[TokenLogprob] = []
-        try:
-            reason, produced, first_token_at = yield from self._decode(
-                generator, decoder, scanner, max_tokens, cancel, (scores, logprobs),
-                healed.decode("utf-8"),
-            )  # fmt: skip
-        finally:
-            self._track_shifts(kept)
+        reason, produced, first_token_at = yield from self._decode(
+            generator, decoder, scanner, max_tokens, cancel, (scores, logprobs),
+            healed.decode("utf-8"),
+        )  # fmt: skip
         if reason != "cancelled":
             rest = scanner.flush() + decoder.decode(b"", final=True)
             if rest:
@@ -345,7 +339,7 @@ class LlamaCppEngine:
                 n = pace.next_step(upto - llm.n_tokens, cancel)
                 if not n:
                     return False
-                n = min(n, SHIFT_STEP) if self._shifting else n
+                n = n if self._unshifted_from is None else min(n, SHIFT_STEP)
                 began = time.perf_counter()
                 with self._applying_shifts(cancel):
                     llm.eval(tokens[llm.n_tokens : llm.n_tokens + n])
@@ -376,7 +370,7 @@ class LlamaCppEngine:
                 n = pace.next_step(end - at, cancel)
                 if not n:
                     return False
-                n = min(n, SHIFT_STEP) if self._shifting else n
+                n = n if self._unshifted_from is None else min(n, SHIFT_STEP)
                 began = time.perf_counter()
                 part = tokens[at : at + n]
                 llm._batch.set_batch(batch=part, n_past=at, logits_all=False)
@@ -398,7 +392,7 @@ class LlamaCppEngine:
         leaving some layers' keys at their old positions (a read cancelled in those
         milliseconds changed every later answer from that cache). So that decode is not
         cut: the callback is off for it, and its step is short (SHIFT_STEP)."""
-        if not self._shifting:
+        if self._unshifted_from is None:
             yield
             return
         self._watch_prompt(None)
@@ -406,7 +400,7 @@ class LlamaCppEngine:
             yield
         finally:
             self._watch_prompt(cancel)
-        self._shifting = False
+        self._unshifted_from = None
 
     def _held(self) -> int:
         """How many prompt tokens the cache holds (its positions less the holes)."""
@@ -470,13 +464,13 @@ class LlamaCppEngine:
         reason: _Reason = "length"
         # The first token's decode applies any shift still waiting (the prompt was held
         # whole): it is not cut (see _applying_shifts), and it reads one token.
-        self._watch_prompt(None if self._shifting else cancel)
+        self._watch_prompt(None if self._unshifted_from is not None else cancel)
         try:
             for token in generator:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
                     self._watch_prompt(None)
-                    self._shifting = False
+                    self._unshifted_from = None  # that decode applied any shift waiting
                 if self._lib.llama_vocab_is_eog(vocab, token):
                     reason = "stop"
                     break
@@ -510,15 +504,6 @@ class LlamaCppEngine:
         return reason, produced, first_token_at
 
     # -- what the KV cache holds --------------------------------------------------------
-
-    def _track_shifts(self, kept: kv_reuse.Reused) -> None:
-        """After a request that kept ``kept`` of the cache: a decode applies every shift
-        waiting; without one, those ``kept`` made wait too."""
-        if self._held() > kept.held:
-            self._unshifted_from = None
-        elif kept.shifted is not None:
-            waiting = self._unshifted_from
-            self._unshifted_from = kept.shifted if waiting is None else min(waiting, kept.shifted)
 
     def _special_token(self, mark: str) -> int | None:
         marks = self._llm.tokenize(mark.encode(), add_bos=False, special=True)
@@ -564,7 +549,6 @@ class LlamaCppEngine:
             return
         kv_states.restore(self._lib, self._llm, saved)
         self._unshifted_from = None
-        self._shifting = False
 
     def _save(self, slot: str) -> None:
         held = held_tokens(self._llm)
@@ -583,7 +567,6 @@ class LlamaCppEngine:
         self._llm.reset()  # type: ignore[no-untyped-call]
         self._owner = None
         self._unshifted_from = None
-        self._shifting = False
 
     def close(self) -> None:
         self._llm.close()
