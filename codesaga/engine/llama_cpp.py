@@ -336,10 +336,9 @@ class LlamaCppEngine:
                 if not self._read_gap(tokens, start, end, cancel, pace):
                     return False
             while llm.n_tokens < upto:
-                n = pace.next_step(upto - llm.n_tokens, cancel)
+                n = self._next_step(pace, upto - llm.n_tokens, cancel)
                 if not n:
                     return False
-                n = n if self._unshifted_from is None else min(n, SHIFT_STEP)
                 began = time.perf_counter()
                 with self._applying_shifts(cancel):
                     llm.eval(tokens[llm.n_tokens : llm.n_tokens + n])
@@ -367,10 +366,9 @@ class LlamaCppEngine:
         at = start
         try:
             while at < end:
-                n = pace.next_step(end - at, cancel)
+                n = self._next_step(pace, end - at, cancel)
                 if not n:
                     return False
-                n = n if self._unshifted_from is None else min(n, SHIFT_STEP)
                 began = time.perf_counter()
                 part = tokens[at : at + n]
                 llm._batch.set_batch(batch=part, n_past=at, logits_all=False)
@@ -384,6 +382,12 @@ class LlamaCppEngine:
             lib.llama_memory_seq_rm(memory, 0, at, -1)  # what an aborted step left
             lib.llama_memory_seq_cp(memory, _PARKED, 0, -1, -1)
             lib.llama_memory_seq_rm(memory, _PARKED, -1, -1)
+
+    def _next_step(self, pace: _Pace, left: int, cancel: CancelToken | None) -> int:
+        """How many tokens the next decode reads (0: stop): the pace's step, or SHIFT_STEP
+        while a shift waits (_applying_shifts: that decode is not cut, so it is kept short)."""
+        n = pace.next_step(left, cancel)
+        return n if self._unshifted_from is None else min(n, SHIFT_STEP)
 
     @contextmanager
     def _applying_shifts(self, cancel: CancelToken | None) -> Iterator[None]:

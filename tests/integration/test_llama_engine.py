@@ -300,6 +300,27 @@ def test_after_a_line_deleted_above_the_cursor_the_suffix_is_read_again(
     assert abs(answer.logprobs[0][1] - whole.logprobs[0][1]) < 0.1
 
 
+def test_a_chat_prompt_keeps_nothing_behind_new_text(engine: LlamaCppEngine) -> None:
+    # A task's instructions come after the code it is given: kept behind other code, their
+    # keys were computed in that code's context. Only what stands before the new text is kept.
+    code_a, code_b = SOURCE[:1500], SOURCE[3000:4500]
+    instructions = (
+        "\n\nExplain in one sentence what the code above does. Then name the function a"
+        " reader should look at first, the one thing in it most likely to be wrong, and a"
+        " test that would show it; answer in plain words, without repeating the code."
+    )
+    engine.forget()
+    collect(engine, ask(f"```python\n{code_a}```{instructions}", max_tokens=0))
+    now = ask(f"```python\n{code_a}{code_b}```{instructions}", max_tokens=1, logprobs=True)
+    answer = collect(engine, now)
+    behind = engine.count_tokens(GenerationRequest(prompt=f"{code_b}```{instructions}"))
+    assert behind <= answer.prompt_tokens_evaluated < behind + 40, answer
+    engine.forget()
+    whole = collect(engine, now)
+    assert answer.text == whole.text
+    assert abs(answer.logprobs[0][1] - whole.logprobs[0][1]) < 0.1
+
+
 class CancelledAtPoll(CancelToken):
     """Cancelled from its ``k``-th look on: llama.cpp's abort callback looks between graph
     nodes, so a small ``k`` cuts the first decode of a read within milliseconds."""
