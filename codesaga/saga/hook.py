@@ -285,6 +285,8 @@ def _apply(
         if left:  # changed while the hook ran: kept as they are, without the unstaged part
             where = f"; your unstaged changes are in {report.patch}" if report.patch else ""
             say(f"left as they are (changed while the hook ran): {', '.join(left)}{where}")
+        for path, blob in log.kept().items():
+            say(f"{path} is back as before the commit; what it held then is kept at {blob}")
         if not report.conflict:
             raise
         report.applied = []
@@ -474,6 +476,9 @@ def _put_back_unstaged(
     try:
         git(repo, "apply", "--whitespace=nowarn", str(patch))
     except GitError:
+        # `git apply` checks every hunk before it writes: failed, it wrote nothing, so a
+        # file unlike the hook's is the user's work (saved meanwhile), not a write cut short.
+        log.append("unpatch-failed")
         report.conflict = True
         say("the refactor conflicts with your unstaged changes: rolling it back")
         raise
@@ -484,7 +489,10 @@ def roll_back_hook(log: SagaLog) -> list[str]:
     """Every snapshot file and index entry back as it was before the hook (byte for byte),
     unless it holds what none of the hook's steps put there: then someone changed it since
     (the hook was killed and the work went on), and it is left as it is, their work winning;
-    those paths are returned (the snapshot stays in the saga's blobs)."""
+    those paths are returned (the snapshot stays in the saga's blobs). Killed inside git's
+    own writes, a file unlike the hook's may be cut short by git or saved since by the user:
+    it is put back, and what it held is kept in the saga's blobs (a "restored" event's
+    ``kept``, as ``recovery`` keeps what a put-back overwrote)."""
     events = log.events()
     begin = events[0]
     repo = Path(begin["repo"])
@@ -505,15 +513,14 @@ def roll_back_hook(log: SagaLog) -> list[str]:
         file = repo / path
         remove_stale_temps(file)  # a write killed midway left its temp file beside it
         current = _held(file)
-        if current != e["sha"] and current not in files.get(path, ()) and not midway:
+        theirs = current != e["sha"] and current not in files.get(path, ())
+        if theirs and not midway:
             conflicts.append(path)
-        elif e["sha"] is None:
-            with contextlib.suppress(FileNotFoundError):
-                file.unlink()
-        elif current != e["sha"] and e.get("link"):
-            write_link_atomic(file, os.fsdecode(log.blob(e["sha"]).removeprefix(_LINK)))
-        elif current != e["sha"]:
-            write_bytes_atomic(file, log.blob(e["sha"]), mode=int(e["mode"]))
+        else:
+            if theirs and current is not None:
+                held = _link_text(file) if file.is_symlink() else file.read_bytes()
+                log.append("restored", path=path, kept=log.put_blob(held))
+            _put_back(log, file, e, current)
         if index_gone:
             continue
         staged = git(repo, "ls-files", "--stage", "-z", "--", path, env=env).decode()
@@ -531,6 +538,17 @@ def roll_back_hook(log: SagaLog) -> list[str]:
         log.append("conflict", path=path, note=note)
     log.append("rolled-back", conflicts=conflicts)
     return conflicts
+
+
+def _put_back(log: SagaLog, file: Path, snapshot: dict[str, Any], current: str | None) -> None:
+    """``file`` as its ``snapshot`` had it (absent, a link, or bytes and mode)."""
+    if snapshot["sha"] is None:
+        with contextlib.suppress(FileNotFoundError):
+            file.unlink()
+    elif current != snapshot["sha"] and snapshot.get("link"):
+        write_link_atomic(file, os.fsdecode(log.blob(snapshot["sha"]).removeprefix(_LINK)))
+    elif current != snapshot["sha"]:
+        write_bytes_atomic(file, log.blob(snapshot["sha"]), mode=int(snapshot["mode"]))
 
 
 def _hooks_own(events: list[dict[str, Any]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

@@ -101,6 +101,14 @@ class SagaLog:
                 continue
         return out
 
+    def kept(self) -> dict[str, Path]:
+        """Where what a put-back overwrote is kept, by file ("restored" events' ``kept``)."""
+        return {
+            e["path"]: self.blob_path(e["kept"])
+            for e in self.events()
+            if e["event"] == "restored" and e.get("kept")
+        }
+
     def blob(self, digest: str) -> bytes:
         data = self.blob_path(digest).read_bytes()
         if sha256(data) != digest:

@@ -210,12 +210,16 @@ def recover(store: SagaStore, compensators: Compensators) -> list[tuple[str, str
 def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str:
     if own is not None:
         conflicts = own.roll_back(log)
+        kept = "".join(
+            f"; {path} held what the put-back replaced, kept at {blob}"
+            for path, blob in log.kept().items()
+        )
         if conflicts:
             return (
                 f"rolled back, except {', '.join(conflicts)}: changed since it stopped, left "
-                f"as they are (what they held before: codesaga saga show {log.id})"
+                f"as they are (what they held before: codesaga saga show {log.id}){kept}"
             )
-        return own.recovered
+        return own.recovered + kept
     for path in state.intents:  # a write killed midway left its temp file beside the file
         remove_stale_temps(Path(path))
     if state.undoing:

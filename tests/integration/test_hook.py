@@ -41,6 +41,9 @@ RUNNER = textwrap.dedent(
             raise InputError(f"{path.name} is empty; there is nothing to change")
         if path.name == os.environ.get("CS_EDITED_MEANWHILE"):  # an editor saves it
             path.write_text(text + "# saved from the editor\\n")
+        saving = os.environ.get("CS_SAVE_WHILE", ":").split(":")  # "b.py:a.py": a.py is
+        if path.name == saving[0]:  # saved from an editor while b.py's rewrite runs
+            (path.parent / saving[1]).write_text(os.environ["CS_SAVED_TEXT"])
         if path.name == os.environ.get("CS_UNPARSABLE"):
             return "def broken(:\\n"
         # As the daemon's refactor answers: from the text without a BOM (decode_source).
@@ -583,6 +586,48 @@ def test_a_file_saved_while_the_hook_ran_is_named_with_where_the_unstaged_change
     patch = said.split("your unstaged changes are in ")[1].split()[0]
     assert "def count" in Path(patch).read_text()
     assert (repo / "stats.py").read_text() == STAGED + "# saved from the editor\n"
+
+
+def test_a_file_saved_after_the_hook_wrote_it_is_kept_when_the_unstaged_changes_conflict(
+    repo: Path, state: Path
+) -> None:
+    # stats.py is written, then saved from the editor (its buffer, typed on) while util.py's
+    # rewrite runs; the unstaged changes no longer apply. The rollback took the failed
+    # `git apply` for one killed midway and put the snapshot over the save, keeping no copy.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    (repo / "util.py").write_text("def util():\n    return 1\n")
+    git(repo, "add", "stats.py", "util.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    typed = STAGED + UNSTAGED_TAIL + "# typed while the hook ran\n"
+    proc, report = run_hook(repo, state, CS_SAVE_WHILE="util.py:stats.py", CS_SAVED_TEXT=typed)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["conflict"] is True and report["applied"] == []
+    assert (repo / "stats.py").read_text() == typed
+    assert "left as they are (changed while the hook ran): stats.py" in proc.stdout
+    assert git(repo, "show", ":stats.py") == STAGED  # the index as the user staged it
+    assert (repo / "util.py").read_text() == "def util():\n    return 1\n"
+
+
+@pytest.mark.parametrize("killed_after", ["clean", "unpatch"])  # inside checkout-index, apply
+def test_recover_after_a_hook_killed_inside_git_keeps_what_it_puts_back_over(
+    killed_after: str, repo: Path, state: Path
+) -> None:
+    # Killed inside git's own writes, a file unlike the hook's may be git's write cut short,
+    # so the snapshot goes back; but it may as well be work saved since: it is kept.
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    before = snapshot(repo)
+    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: killed_after})
+    assert proc.returncode == -9
+    later = STAGED + "\n\ndef later():\n    return 2\n"
+    (repo / "stats.py").write_text(later)
+    ((_, outcome),) = recover(SagaStore(state / "sagas"), COMPENSATORS)
+    assert snapshot(repo) == before
+    kept = Path(outcome.split("stats.py held what the put-back replaced, kept at ")[1].split()[0])
+    assert kept.read_text() == later, outcome
 
 
 def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) -> None:
