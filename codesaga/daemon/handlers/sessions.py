@@ -1,4 +1,8 @@
-"""The chat session methods: open, list, read, rename, delete, export, and change one."""
+"""The chat session methods: open, list, read, rename, delete, export, and change one.
+
+Every one reads or writes the sessions store (diskcache: SQLite, pickles), whose writes wait
+on any other writer's transaction: all of it runs off the event loop, which serves every
+client's completions and cancels."""
 
 from __future__ import annotations
 
@@ -34,25 +38,33 @@ class SessionMethods:
         }
 
     async def open(self, call: Call, params: t.SessionsOpenParams) -> Any:
-        return summary(self.chats.open(name=params.name, key=params.key, new=params.new))
+        chats = self.chats
+        return summary(
+            await call.off_loop(
+                lambda: chats.open(name=params.name, key=params.key, new=params.new)
+            )
+        )
 
     async def list_sessions(self, call: Call, params: t.NoParams) -> Any:
-        return {"sessions": [summary(s) for s in self.chats.list()]}
+        return {"sessions": [summary(s) for s in await call.off_loop(self.chats.list)]}
 
     async def get(self, call: Call, params: t.SessionParams) -> Any:
-        return self.chats.find(params.session).to_dict()
+        return (await call.off_loop(lambda: self.chats.find(params.session))).to_dict()
 
     async def rename(self, call: Call, params: t.SessionsRenameParams) -> Any:
         name = params.name.strip()
-        return summary(self.chats.update(params.session, lambda s: setattr(s, "name", name)))
+        return await self._update(call, params.session, lambda s: setattr(s, "name", name))
 
     async def delete(self, call: Call, params: t.SessionParams) -> Any:
-        session = self.chats.find(params.session)
-        self.chats.store.delete(session.id)
-        return {"deleted": session.id}
+        def delete() -> str:
+            session = self.chats.find(params.session)
+            self.chats.store.delete(session.id)
+            return session.id
+
+        return {"deleted": await call.off_loop(delete)}
 
     async def export(self, call: Call, params: t.SessionsExportParams) -> Any:
-        session = self.chats.find(params.session)
+        session = await call.off_loop(lambda: self.chats.find(params.session))
         markdown = params.format == "markdown"
         text = export_markdown(session) if markdown else export_json(session)
         return {"format": params.format, "text": text}
@@ -64,23 +76,36 @@ class SessionMethods:
             if params.model is not None:
                 session.model = params.model or None
 
-        return summary(self.chats.update(params.session, change))
+        return await self._update(call, params.session, change)
 
     async def attach(self, call: Call, params: t.SessionsAttachParams) -> Any:
         limit = self.settings().max_file_bytes
-        session = self.chats.attach(params.session, Path(params.path), params.lines, limit)
+        path = Path(params.path)
+        session = await call.off_loop(
+            lambda: self.chats.attach(params.session, path, params.lines, limit)
+        )
         return summary(session)
 
     async def detach(self, call: Call, params: t.SessionsDetachParams) -> Any:
-        return summary(self.chats.detach(params.session, params.path))
+        session = await call.off_loop(lambda: self.chats.detach(params.session, params.path))
+        return summary(session)
 
     async def clear(self, call: Call, params: t.SessionParams) -> Any:
-        return summary(self.chats.update(params.session, lambda s: s.turns.clear()))
+        return await self._update(call, params.session, lambda s: s.turns.clear())
 
     async def undo(self, call: Call, params: t.SessionParams) -> Any:
         removed: list[int] = []
-        session = self.chats.update(params.session, lambda s: removed.append(s.undo()))
+        session = await call.off_loop(
+            lambda: self.chats.update(params.session, lambda s: removed.append(s.undo()))
+        )
         return {**summary(session), "removed": removed[0]}
+
+    async def _update(
+        self, call: Call, session: str, change: Callable[[Session], None]
+    ) -> dict[str, Any]:
+        """``change`` the session in a store transaction, which waits on any other writer
+        (another process's): off the event loop."""
+        return summary(await call.off_loop(lambda: self.chats.update(session, change)))
 
 
 def summary(session: Session) -> dict[str, Any]:
