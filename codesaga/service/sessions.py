@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,7 +18,7 @@ from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, InputError
 from codesaga.domain.prompts import Message
 from codesaga.domain.source import source_lines
-from codesaga.engine.port import GenerationRequest
+from codesaga.engine.port import CancelToken, GenerationRequest
 from codesaga.fs import read_source
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, OnDelta, RunOptions
 from codesaga.service.stores import DiskStore, KeyValueStore, MemoryStore
@@ -26,6 +27,7 @@ from codesaga.service.tasks import Assistant
 
 log = logging.getLogger(__name__)
 PARTIAL_SAVE_SECONDS = 0.5  # how often a streaming answer is saved, so a crash keeps it
+TURN_POLL_SECONDS = 0.05  # how often a message waiting for its session's turn looks at its cancel
 
 
 # A session changed in place: whether to save it (False: leave the stored one as it is).
@@ -126,6 +128,7 @@ class Chats:
         self.runner = runner
         self.store = store
         self._lock = threading.Lock()
+        self._answering: dict[str, threading.Lock] = {}  # session id -> held while answering
 
     # -- finding sessions --------------------------------------------------------------
 
@@ -232,7 +235,25 @@ class Chats:
         message: str | None,
         run: RunOptions = NO_OPTIONS,
     ) -> ChatReply:
-        """Add ``message`` (None: answer the last user message again, for /retry) and answer."""
+        """Add ``message`` (None: answer the last user message again, for /retry) and answer.
+        A session answers one message at a time: sent from another terminal while an answer
+        streams, it waits for that answer (cancellable), so it reads it and comes after it."""
+        with self._turn_of(self.find(ref).id, run.cancel):
+            return self._send(ref, message, run)
+
+    @contextlib.contextmanager
+    def _turn_of(self, session_id: str, cancel: CancelToken | None) -> Iterator[None]:
+        with self._lock:
+            answering = self._answering.setdefault(session_id, threading.Lock())
+        while not answering.acquire(timeout=TURN_POLL_SECONDS):
+            if cancel is not None and cancel.cancelled:
+                raise CancelledError("cancelled while another answer in this session streamed")
+        try:
+            yield
+        finally:
+            answering.release()
+
+    def _send(self, ref: str, message: str | None, run: RunOptions) -> ChatReply:
         session = self._ask(ref, message)
         asked = session.turns[-1] if message is not None else None
         try:

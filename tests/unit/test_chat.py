@@ -10,11 +10,12 @@ import pytest
 
 from codesaga.bootstrap import build_pool
 from codesaga.domain.chat import Attachment, Session, Turn, export_markdown, fit_conversation
-from codesaga.domain.errors import InputError
+from codesaga.domain.errors import CancelledError, InputError
 from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
+from codesaga.engine.port import CancelToken
 from codesaga.service.journal import MemoryJournal
-from codesaga.service.runner import DirectRunner
+from codesaga.service.runner import DirectRunner, RunOptions
 from codesaga.service.sessions import Chats, DiskSessionStore
 from codesaga.service.tasks import Assistant
 from codesaga.settings import load_settings
@@ -173,9 +174,20 @@ def test_what_happens_while_an_answer_streams_is_kept(
     stored = service.store.get(session.id)
     assert stored is not None and stored.name == "renamed"
     turns = [(t.role, t.content.split(" ")[0], t.interrupted) for t in stored.turns]
-    asked = [("user", "one", False), ("user", "two", False)]
-    answered = [("assistant", "first", False), ("assistant", "second", False)]
-    assert sorted(turns) == sorted([*asked, *answered])
+    # One answer at a time: the second question waited for the first answer and read it
+    # (asked in the first answer's first moments, it used to come between it and its
+    # question, and both prompts lacked an answer).
+    assert turns == [
+        ("user", "one", False),
+        ("assistant", "first", False),
+        ("user", "two", False),
+        ("assistant", "second", False),
+    ]
+    assert [m.content for m in engine.history[1].messages][1:] == [
+        "one",
+        stored.turns[1].content,
+        "two",
+    ]
     # Deleted while its answer streams: it stays deleted.
     other = service.open(name="gone")
     engine.enqueue(" ".join(["third"] * 40))
@@ -188,6 +200,32 @@ def test_what_happens_while_an_answer_streams_is_kept(
     assert service.store.delete(other.id)
     third.join(30)
     assert service.store.get(other.id) is None
+
+
+def test_a_message_waiting_for_its_sessions_turn_can_be_cancelled(tmp_path: Path) -> None:
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    engine = FakeEngine(n_ctx=4096, delay=0.01)
+    runner = DirectRunner(build_pool(settings, lambda resolved: engine))
+    service = Chats(
+        Assistant(settings, runner, MemoryJournal()), runner, DiskSessionStore(tmp_path / "s")
+    )
+    session = service.open(name="s")
+    engine.enqueue(" ".join(["first"] * 100))
+    first = threading.Thread(target=service.send, args=(session.id, "one"))
+    first.start()
+    deadline = time.monotonic() + 10
+    while not engine.history:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    cancel = CancelToken()
+    threading.Timer(0.2, cancel.cancel).start()
+    with pytest.raises(CancelledError):
+        service.send(session.id, "two", RunOptions(cancel=cancel))
+    assert first.is_alive()  # it was waiting, not answered
+    first.join(30)
+    stored = service.find("s")
+    assert [t.content.split(" ")[0] for t in stored.turns] == ["one", "first"]
 
 
 def test_one_damaged_or_newer_session_does_not_take_the_others_with_it(tmp_path: Path) -> None:
