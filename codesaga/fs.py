@@ -131,14 +131,12 @@ def write_bytes_atomic(
     the file it points at is written (a rename over the link would replace it with a copy)."""
     if path.is_symlink():
         path = path.resolve()
-    if expected is not None and path.read_bytes() != expected:
-        raise InputError(
-            f"{path} changed while CodeSaga was working; nothing was written, run the command again"
-        )
     try:
         before: os.stat_result | None = path.stat()
     except FileNotFoundError:
         before = None
+    if expected is not None and path.read_bytes() != expected:
+        raise _changed_meanwhile(path)
     group = before.st_gid if before is not None else None
     if mode is None:
         mode = before.st_mode & 0o7777 if before is not None else 0o644
@@ -155,11 +153,27 @@ def write_bytes_atomic(
             with contextlib.suppress(PermissionError):
                 os.chown(tmp, -1, group)
         os.chmod(tmp, mode)
+        if expected is not None and before is not None and _stamp(path) != _stamp(before):
+            # Saved (an editor's autosave) while the new bytes were written and synced: the
+            # check above is tens of milliseconds old, this one microseconds.
+            raise _changed_meanwhile(path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def _stamp(file: Path | os.stat_result) -> tuple[int, ...]:
+    """What a write to a file changes in its status: which file it is, its size and times."""
+    st = file.stat() if isinstance(file, Path) else file
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _changed_meanwhile(path: Path) -> InputError:
+    return InputError(
+        f"{path} changed while CodeSaga was working; nothing was written, run the command again"
+    )
 
 
 def write_link_atomic(path: Path, target: str) -> None:

@@ -517,10 +517,14 @@ def roll_back_hook(log: SagaLog) -> list[str]:
         if theirs and not midway:
             conflicts.append(path)
         else:
+            held = None if current is None or file.is_symlink() else file.read_bytes()
             if theirs and current is not None:
-                held = _link_text(file) if file.is_symlink() else file.read_bytes()
-                log.append("restored", path=path, kept=log.put_blob(held))
-            _put_back(log, file, e, current)
+                kept = log.put_blob(_link_text(file) if held is None else held)
+                log.append("restored", path=path, kept=kept)
+            try:
+                _put_back(log, file, e, current, held)
+            except InputError:  # saved in these milliseconds: their save wins
+                conflicts.append(path)
         if index_gone:
             continue
         staged = git(repo, "ls-files", "--stage", "-z", "--", path, env=env).decode()
@@ -540,15 +544,20 @@ def roll_back_hook(log: SagaLog) -> list[str]:
     return conflicts
 
 
-def _put_back(log: SagaLog, file: Path, snapshot: dict[str, Any], current: str | None) -> None:
-    """``file`` as its ``snapshot`` had it (absent, a link, or bytes and mode)."""
+def _put_back(
+    log: SagaLog, file: Path, snapshot: dict[str, Any], current: str | None, held: bytes | None
+) -> None:
+    """``file`` as its ``snapshot`` had it (absent, a link, or bytes and mode), written only
+    over the bytes it ``held`` (``InputError`` if it changed since)."""
     if snapshot["sha"] is None:
         with contextlib.suppress(FileNotFoundError):
             file.unlink()
     elif current != snapshot["sha"] and snapshot.get("link"):
         write_link_atomic(file, os.fsdecode(log.blob(snapshot["sha"]).removeprefix(_LINK)))
     elif current != snapshot["sha"]:
-        write_bytes_atomic(file, log.blob(snapshot["sha"]), mode=int(snapshot["mode"]))
+        write_bytes_atomic(
+            file, log.blob(snapshot["sha"]), mode=int(snapshot["mode"]), expected=held
+        )
 
 
 def _hooks_own(events: list[dict[str, Any]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from codesaga.domain.errors import InputError
 from codesaga.fs import remove_stale_temps, write_bytes_atomic
-from codesaga.saga.log import SagaLog, SagaStore, file_sha
+from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
 
 # "tried": a saga run without --apply: its passing rewrite was shown, every file put back.
 TERMINAL = ("completed", "rolled-back", "undone", "tried")
@@ -151,25 +151,37 @@ def put_back(log: SagaLog) -> SagaState:
 def _restore(log: SagaLog, state: SagaState, path: str) -> None:
     original_sha, mode = state.originals[path]
     target = Path(path)
-    current_sha = file_sha(target)
+    try:
+        held: bytes | None = target.read_bytes()
+    except FileNotFoundError:
+        held = None
+    current_sha = sha256(held) if held is not None else None
     if current_sha == original_sha:
         return
     if current_sha is not None and not state.holds_its_own(path, current_sha):
-        log.append(
-            "conflict",
-            path=path,
-            note=f"changed since; left as it is, the original is {log.blob_path(original_sha)}",
-        )
-        state.conflicts.append(path)
+        _leave(log, state, path, "since")
         return
     kept = None
-    if current_sha is not None and current_sha != state.generated.get(path):
+    if held is not None and current_sha != state.generated.get(path):
         # What a --verify run left: a formatter's, or the user's own save while the check
         # ran. The original goes back either way, and that text is kept, never lost.
-        kept = log.put_blob(target.read_bytes())
+        kept = log.put_blob(held)
         state.kept[path] = str(log.blob_path(kept))
-    write_bytes_atomic(target, log.blob(original_sha), mode=mode)
+    try:
+        write_bytes_atomic(target, log.blob(original_sha), mode=mode, expected=held)
+    except InputError:  # saved in these milliseconds: their save wins, as above
+        _leave(log, state, path, "meanwhile")
+        return
     log.append("restored", path=path, kept=kept)
+
+
+def _leave(log: SagaLog, state: SagaState, path: str, when: str) -> None:
+    """``path`` was changed by someone else: left as it is, and said (a conflict)."""
+    original = log.blob_path(state.originals[path][0])
+    log.append(
+        "conflict", path=path, note=f"changed {when}; left as it is, the original is {original}"
+    )
+    state.conflicts.append(path)
 
 
 def left_alone(log: SagaLog, state: SagaState) -> str:

@@ -440,6 +440,29 @@ def test_a_file_saved_while_the_check_ran_is_kept_when_it_is_put_back(
     assert kept.read_bytes() == b"def add(a: int, b: int):\r\n    return a + b\r\n# mine\n"
 
 
+def test_a_file_saved_while_it_is_put_back_keeps_the_save(
+    files: list[Path], store: SagaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The put-back looked at the file, then wrote the original over it tens of milliseconds
+    # later (the temp file's fsync): a save in between was lost without a copy.
+    real_fsync, temp_syncs = os.fsync, []
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        name = Path(os.readlink(f"/proc/self/fd/{fd}")).name
+        if name.startswith(".a.py.") and name.endswith(".codesaga"):  # a temp file of a.py
+            temp_syncs.append(fd)
+            if len(temp_syncs) == 2:  # the first is the rewrite's, the second the put-back's
+                files[0].write_bytes(b"saved by the user\n")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(VerifyFailedError) as failed:
+        SagaRunner(store, 1 << 20).run("refactor", files[:1], typed, verify="exit 1")
+    assert len(temp_syncs) == 2
+    assert files[0].read_bytes() == b"saved by the user\n"
+    assert "a.py changed meanwhile and was left as it is" in "\n".join(failed.value.__notes__)
+
+
 def test_a_note_about_a_failed_checks_copy_stays_true_when_a_retry_passes(
     files: list[Path], store: SagaStore, tmp_path: Path
 ) -> None:
