@@ -314,10 +314,24 @@ class NextEditParams(TaskParams, frozen=True, kw_only=True):
 # -- chat sessions -------------------------------------------------------------------------
 
 
+MAX_SESSION_NAME = 200  # characters: a label in lists and the TUI's sidebar
+MAX_SESSION_KEY = 8192  # a repository's path and branch
+
+
+def _check_session_name(name: str | None) -> None:
+    if name is not None and len(name) > MAX_SESSION_NAME:
+        raise ValueError(f"a session name is at most {MAX_SESSION_NAME} characters")
+
+
 class SessionsOpenParams(Params, frozen=True, kw_only=True):
     name: str | None = None
     key: str | None = None
     new: bool = False
+
+    def __post_init__(self) -> None:
+        _check_session_name(self.name)
+        if self.key is not None and len(self.key) > MAX_SESSION_KEY:
+            raise ValueError(f"a session key is at most {MAX_SESSION_KEY} characters")
 
 
 class SessionParams(Params, frozen=True, kw_only=True):
@@ -332,6 +346,7 @@ class SessionsRenameParams(SessionParams, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise ValueError("the new name is empty")
+        _check_session_name(self.name)
 
 
 class SessionsExportParams(SessionParams, frozen=True, kw_only=True):

@@ -153,7 +153,12 @@ class SagaRunner:
         ``budget_seconds``: no retry starts after this long; ``apply=False``: a trial that
         puts every file back once the rewrite has passed (status "tried")."""
         cwd = cwd or Path.cwd()
-        paths = list(dict.fromkeys(p.absolute() for p in paths))
+        # One file named twice (a link to it, `x/../a.py`) is one file: snapshotted twice,
+        # its second write found it "changed while CodeSaga was working" and undid the saga.
+        distinct: dict[Path, Path] = {}
+        for path in paths:
+            distinct.setdefault(path.resolve(), path.absolute())
+        paths = list(distinct.values())
         log = self.store.create()
         log.try_lock()
         log.append(

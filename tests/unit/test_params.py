@@ -126,6 +126,8 @@ def test_a_table_row_names_no_field_the_type_does_not_take() -> None:
             {"path": "/a", "range": {**RANGE, "startLine": 0}, "text": "", "removed": ""},
             "range: lines and columns start at 1",
         ),
+        (t.SessionsRenameParams, {"session": "s", "name": "n" * 201}, "at most 200 characters"),
+        (t.SessionsOpenParams, {"name": "n" * 201}, "at most 200 characters"),
         (t.NextEditParams, {"path": "/a.py"}, "missing parameter 'content'"),
         (t.NextEditParams, {"path": "/a", "content": "", "line": 2}, "both line and column"),
         (t.NextEditParams, {"path": "/a", "content": "", "maxEdits": 0}, "maxEdits must be"),

@@ -440,6 +440,16 @@ def test_a_file_saved_while_the_check_ran_is_kept_when_it_is_put_back(
     assert kept.read_bytes() == b"def add(a: int, b: int):\r\n    return a + b\r\n# mine\n"
 
 
+def test_a_file_named_twice_is_rewritten_once(files: list[Path], store: SagaStore) -> None:
+    link = files[0].with_name("link.py")
+    link.symlink_to(files[0].name)
+    twice = [files[0], link, files[0].parent / ".." / "src" / "a.py"]
+    result = SagaRunner(store, 1 << 20).run("refactor", twice, typed)
+    assert result.status == "completed" and len(result.changed) == 1
+    assert files[0].read_bytes() == b"def add(a: int, b: int):\r\n    return a + b\r\n"
+    assert link.is_symlink()
+
+
 def test_a_file_saved_while_it_is_put_back_keeps_the_save(
     files: list[Path], store: SagaStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

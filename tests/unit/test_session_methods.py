@@ -17,6 +17,7 @@ import pytest
 
 from codesaga.daemon.handlers.base import Call
 from codesaga.daemon.handlers.sessions import SessionMethods
+from codesaga.domain.errors import InputError
 from codesaga.protocol import params as t
 from codesaga.protocol.jsonrpc import Request
 from codesaga.service.sessions import Chats, DiskSessionStore
@@ -88,3 +89,18 @@ def test_a_session_method_waiting_on_another_writer_leaves_the_loop_free(
     assert stall < HOLD_SECONDS / 4, stall
     if method == "rename":
         assert result["name"] == "second" and chats.find(session).name == "second"
+
+
+def test_a_system_prompt_is_no_larger_than_a_file(tmp_path: Path) -> None:
+    # It rides in every prompt of the session; only the 8 MiB message limit held it.
+    chats = Chats(None, None, DiskSessionStore(tmp_path / "sessions"))  # type: ignore[arg-type]
+    session = chats.open(name="first").id
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MAX_FILE_BYTES": "1000"})
+    methods = SessionMethods(chats, lambda: settings)
+    with ThreadPoolExecutor(1) as executor:
+        call = Call(None, Request("sessions/set", {}, 1), executor)  # type: ignore[arg-type]
+        too_long = t.SessionsSetParams(session=session, system="x" * 1001)
+        with pytest.raises(InputError, match="the system prompt is 1,001 bytes"):
+            asyncio.run(methods.set(call, too_long))
+        asyncio.run(methods.set(call, t.SessionsSetParams(session=session, system="x" * 1000)))
+    assert chats.find(session).system == "x" * 1000

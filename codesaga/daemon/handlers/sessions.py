@@ -12,6 +12,7 @@ from typing import Any
 
 from codesaga.daemon.handlers.base import Call, Method
 from codesaga.domain.chat import DEFAULT_SYSTEM, Session, export_json, export_markdown
+from codesaga.domain.source import check_size
 from codesaga.protocol import params as t
 from codesaga.service.sessions import Chats
 from codesaga.settings import Settings
@@ -70,6 +71,11 @@ class SessionMethods:
         return {"format": params.format, "text": text}
 
     async def set(self, call: Call, params: t.SessionsSetParams) -> Any:
+        # It rides in every prompt of the session, as an attachment does: no larger than a file.
+        check_size(
+            len((params.system or "").encode()), "the system prompt", self.settings().max_file_bytes
+        )
+
         def change(session: Session) -> None:
             if params.system is not None:
                 session.system = params.system.strip() or DEFAULT_SYSTEM
