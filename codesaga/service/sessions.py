@@ -185,6 +185,13 @@ class Chats:
             raise InputError(f"chat session {session_id} was deleted meanwhile")
         return session
 
+    def set_model(self, ref: str, model: str | None) -> Session:
+        """Answer the session with ``model`` (None: the chat role's), once it is known to be
+        usable: a name mistyped was saved, and every later message failed on it."""
+        if model:
+            self.runner.info(Role.CHAT, model)  # ModelNotInstalledError and the like
+        return self.update(ref, lambda session: setattr(session, "model", model or None))
+
     def attach(self, ref: str, path: Path, lines: str | None, max_bytes: int) -> Session:
         content, _ = read_source(path, max_bytes)
         if lines:

@@ -10,7 +10,7 @@ import pytest
 
 from codesaga.bootstrap import build_pool
 from codesaga.domain.chat import Attachment, Session, Turn, export_markdown, fit_conversation
-from codesaga.domain.errors import CancelledError, InputError
+from codesaga.domain.errors import CancelledError, InputError, ModelNotInstalledError
 from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken
@@ -226,6 +226,20 @@ def test_a_message_waiting_for_its_sessions_turn_can_be_cancelled(tmp_path: Path
     first.join(30)
     stored = service.find("s")
     assert [t.content.split(" ")[0] for t in stored.turns] == ["one", "first"]
+
+
+def test_a_model_name_mistyped_is_refused_and_not_saved(
+    chats: tuple[Chats, FakeEngine], tmp_path: Path
+) -> None:
+    # Saved, every later message of the session failed on it.
+    service, _ = chats
+    session = service.open(name="s")
+    with pytest.raises(ModelNotInstalledError, match=r"'qwen2\.5-coder-1\.5' for chat"):
+        service.set_model(session.id, "qwen2.5-coder-1.5")
+    assert service.find("s").model is None
+    other = write_gguf(tmp_path / "other.gguf")
+    assert service.set_model(session.id, str(other)).model == str(other)
+    assert service.set_model(session.id, None).model is None
 
 
 def test_one_damaged_or_newer_session_does_not_take_the_others_with_it(tmp_path: Path) -> None:

@@ -79,9 +79,10 @@ class SessionMethods:
         def change(session: Session) -> None:
             if params.system is not None:
                 session.system = params.system.strip() or DEFAULT_SYSTEM
-            if params.model is not None:
-                session.model = params.model or None
 
+        if params.model is not None:
+            model = params.model
+            await call.off_loop(lambda: self.chats.set_model(params.session, model))
         return await self._update(call, params.session, change)
 
     async def attach(self, call: Call, params: t.SessionsAttachParams) -> Any:
