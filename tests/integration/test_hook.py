@@ -107,6 +107,14 @@ def run_hook(
     return proc, (json.loads(lines[0][7:]) if lines else {})
 
 
+def stage_with_an_unstaged_tail(repo: Path) -> None:
+    """stats.py committed, changed and staged, then changed again (unstaged)."""
+    commit_base(repo)
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py")
+    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+
+
 def install_runner(repo: Path, state: Path) -> None:
     """The scripted hook as the repository's pre-commit hook, so `git commit` runs it."""
     hook_file = repo / ".git" / "hooks" / "pre-commit"
@@ -129,10 +137,7 @@ def snapshot(repo: Path) -> tuple[dict[str, bytes], str]:
 def test_partial_staging_commits_the_refactored_hunk_and_keeps_the_unstaged_one(
     repo: Path, state: Path
 ) -> None:
-    commit_base(repo)
-    (repo / "stats.py").write_text(STAGED)
-    git(repo, "add", "stats.py")
-    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    stage_with_an_unstaged_tail(repo)
     install_runner(repo, state)
     git(repo, "commit", "-q", "-m", "change")
     committed = git(repo, "show", "HEAD:stats.py")
@@ -153,10 +158,7 @@ def test_the_users_diff_settings_do_not_change_the_saved_patch(
     # `git apply` (-p1) could not place: every partly staged file was rolled back as a
     # conflict.
     git(repo, "config", *config)
-    commit_base(repo)
-    (repo / "stats.py").write_text(STAGED)
-    git(repo, "add", "stats.py")
-    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    stage_with_an_unstaged_tail(repo)
     proc, report = run_hook(repo, state)
     assert proc.returncode == 0 and not report["conflict"], proc.stdout + proc.stderr
     assert TYPED in git(repo, "show", ":stats.py")
@@ -518,10 +520,7 @@ APPLY_STEPS = [
 def test_kill_9_at_any_step_then_recover_puts_tree_and_index_back(
     step: str, repo: Path, state: Path
 ) -> None:
-    commit_base(repo)
-    (repo / "stats.py").write_text(STAGED)
-    git(repo, "add", "stats.py")
-    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    stage_with_an_unstaged_tail(repo)
     before = snapshot(repo)
     proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: step})
     assert proc.returncode == -9, proc.stdout + proc.stderr
@@ -575,10 +574,7 @@ def test_a_file_saved_while_the_hook_ran_is_named_with_where_the_unstaged_change
 ) -> None:
     # Its write refused, the rollback left the file as the editor saved it, without the
     # unstaged changes, and the message said nothing was changed.
-    commit_base(repo)
-    (repo / "stats.py").write_text(STAGED)
-    git(repo, "add", "stats.py")
-    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    stage_with_an_unstaged_tail(repo)
     proc, _ = run_hook(repo, state, CS_EDITED_MEANWHILE="stats.py")
     assert proc.returncode == 1
     said = proc.stdout
@@ -615,10 +611,7 @@ def test_recover_after_a_hook_killed_inside_git_keeps_what_it_puts_back_over(
 ) -> None:
     # Killed inside git's own writes, a file unlike the hook's may be git's write cut short,
     # so the snapshot goes back; but it may as well be work saved since: it is kept.
-    commit_base(repo)
-    (repo / "stats.py").write_text(STAGED)
-    git(repo, "add", "stats.py")
-    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    stage_with_an_unstaged_tail(repo)
     before = snapshot(repo)
     proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: killed_after})
     assert proc.returncode == -9
@@ -633,10 +626,7 @@ def test_recover_after_a_hook_killed_inside_git_keeps_what_it_puts_back_over(
 def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) -> None:
     # `git apply` removes a file before it writes it again: killed between the two, the
     # file is missing, which is the hook's doing, not work done since.
-    commit_base(repo)
-    (repo / "stats.py").write_text(STAGED)
-    git(repo, "add", "stats.py")
-    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    stage_with_an_unstaged_tail(repo)
     before = snapshot(repo)
     proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: "unpatch"})
     assert proc.returncode == -9
@@ -674,10 +664,7 @@ def test_a_second_ctrl_c_waits_for_the_rollback(
     # files without their unstaged changes, index entries of the hook's, and no word of it.
     import signal
 
-    commit_base(repo)
-    (repo / "stats.py").write_text(STAGED)
-    git(repo, "add", "stats.py")
-    (repo / "stats.py").write_text(STAGED + UNSTAGED_TAIL)
+    stage_with_an_unstaged_tail(repo)
     before = snapshot(repo)
     real = hook.roll_back_hook
 

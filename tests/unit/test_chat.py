@@ -74,14 +74,18 @@ def test_undo_and_markdown_export() -> None:
     assert [t.content for t in s.turns] == ["q1", "a1"]
 
 
-@pytest.fixture
-def chats(tmp_path: Path) -> tuple[Chats, FakeEngine]:
+def chats_over_a_fake_engine(tmp_path: Path, delay: float = 0.0) -> tuple[Chats, FakeEngine]:
     model = write_gguf(tmp_path / "m.gguf")
     settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
-    engine = FakeEngine(n_ctx=4096)
+    engine = FakeEngine(n_ctx=4096, delay=delay)
     runner = DirectRunner(build_pool(settings, lambda resolved: engine))
     store = DiskSessionStore(tmp_path / "sessions")
     return Chats(Assistant(settings, runner, MemoryJournal()), runner, store), engine
+
+
+@pytest.fixture
+def chats(tmp_path: Path) -> tuple[Chats, FakeEngine]:
+    return chats_over_a_fake_engine(tmp_path)
 
 
 def test_turns_persist_and_the_history_is_sent(
@@ -144,13 +148,7 @@ def test_what_happens_while_an_answer_streams_is_kept(
 ) -> None:
     # Each answer kept its own copy of the whole session and wrote it back every half second:
     # a second question answered meanwhile, a rename, were lost; a deleted session came back.
-    model = write_gguf(tmp_path / "m.gguf")
-    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
-    engine = FakeEngine(n_ctx=4096, delay=0.01)
-    runner = DirectRunner(build_pool(settings, lambda resolved: engine))
-    service = Chats(
-        Assistant(settings, runner, MemoryJournal()), runner, DiskSessionStore(tmp_path / "s")
-    )
+    service, engine = chats_over_a_fake_engine(tmp_path, delay=0.01)
     monkeypatch.setattr("codesaga.service.sessions.PARTIAL_SAVE_SECONDS", 0.0)
     session = service.open(name="s")
     engine.enqueue(" ".join(["first"] * 40))
@@ -203,13 +201,7 @@ def test_what_happens_while_an_answer_streams_is_kept(
 
 
 def test_a_message_waiting_for_its_sessions_turn_can_be_cancelled(tmp_path: Path) -> None:
-    model = write_gguf(tmp_path / "m.gguf")
-    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
-    engine = FakeEngine(n_ctx=4096, delay=0.01)
-    runner = DirectRunner(build_pool(settings, lambda resolved: engine))
-    service = Chats(
-        Assistant(settings, runner, MemoryJournal()), runner, DiskSessionStore(tmp_path / "s")
-    )
+    service, engine = chats_over_a_fake_engine(tmp_path, delay=0.01)
     session = service.open(name="s")
     engine.enqueue(" ".join(["first"] * 100))
     first = threading.Thread(target=service.send, args=(session.id, "one"))
