@@ -59,9 +59,14 @@ class ModelResolver:
                         f"{spec} is not installed (run: {pull_hint(spec)}); using {other} "
                         f"for {role}, which may give weaker answers",
                     )
-        if spec in PRESETS or not spec.endswith(".gguf"):
+        if spec in PRESETS:
             raise ModelNotInstalledError(
                 f"model {spec!r} for {role} is not installed; run: {pull_hint(spec)}"
+            )
+        if not spec.endswith(".gguf"):  # `models pull` would not know it either
+            raise ModelNotInstalledError(
+                f"unknown model {spec!r} for {role}: give a preset ({', '.join(PRESETS)}), an "
+                "installed model's name (codesaga models list) or a path to a .gguf file"
             )
         raise ModelNotInstalledError(f"model file {spec} for {role} does not exist")
 

@@ -96,7 +96,7 @@ def test_a_model_that_fails_to_load_leaves_the_settings_as_they_were(tmp_path: P
     async def scenario() -> None:
         sent, conn = connected()
         await daemon.handle(conn, Request("models/load", {"role": "chat", "model": "nosuch"}, 1))
-        assert "not installed" in json.loads(sent[-1])["error"]["message"]
+        assert "unknown model 'nosuch'" in json.loads(sent[-1])["error"]["message"]
         await daemon.handle(
             conn, Request("models/load", {"role": "refactor", "model": str(good)}, 2)
         )
