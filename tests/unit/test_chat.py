@@ -226,7 +226,9 @@ def test_a_model_name_mistyped_is_refused_and_not_saved(
     # Saved, every later message of the session failed on it.
     service, _ = chats
     session = service.open(name="s")
-    with pytest.raises(ModelNotInstalledError, match=r"unknown model 'qwen2\.5-coder-1\.5' for chat"):
+    with pytest.raises(
+        ModelNotInstalledError, match=r"unknown model 'qwen2\.5-coder-1\.5' for chat"
+    ):
         service.set_model(session.id, "qwen2.5-coder-1.5")
     assert service.find("s").model is None
     other = write_gguf(tmp_path / "other.gguf")
