@@ -25,6 +25,7 @@ from codesaga.service.syntax import (
     defined_names,
     functions_in,
     lost_names,
+    repeated_definitions,
     require_parses,
 )
 from codesaga.service.task_result import TaskResult
@@ -191,6 +192,16 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
             f"That code no longer defines {', '.join(lost)}, which other code uses: keep {them}."
         )
         return Verdict(new_text, problem)
+    repeated = repeated_definitions(ctx.language.id, ctx.content, new_text)
+    if repeated:
+        names = ", ".join(repeated)
+        return Verdict(
+            new_text,
+            f"That code defines {names} again, though the rest of the file already does: "
+            "answer with the code that replaces the lines you were given, nothing around them.",
+            f"the model's rewrite would define {names} twice (it answered with more than the "
+            "lines it was given); nothing was changed. Try again, or select whole functions",
+        )
     if _is_fix(kind) and new_text == ctx.content:
         return Verdict(new_text, "That is the code unchanged: it still fails. Fix the cause.")
     return Verdict(new_text)

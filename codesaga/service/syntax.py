@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import importlib
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,41 @@ def lost_names(language_id: str, old: str, new: str) -> list[str]:
         return []
     bound = set(_declared_names(new_root, any_value=True))
     return [n for n in dict.fromkeys(_declared_names(old_root)) if n not in bound]
+
+
+def repeated_definitions(language_id: str, old: str, new: str) -> list[str]:
+    """The top-level functions and classes ``new`` defines more than once, and more often
+    than ``old`` does: a model that answered a few lines with the whole file, spliced in
+    their place, defines the file's again (and it still parses). [] when either text cannot
+    be read."""
+    before, after = (
+        _top_level_definitions(language_id, old),
+        _top_level_definitions(language_id, new),
+    )
+    if before is None or after is None:
+        return []
+    had = Counter(before)
+    return [name for name, n in Counter(after).items() if n > 1 and n > had[name]]
+
+
+def _top_level_definitions(language_id: str, text: str) -> list[str] | None:
+    if language_id == "python":
+        body = _python_body(text)
+        if body is None:
+            return None
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        return [node.name for node in _python_statements(body) if isinstance(node, kinds)]
+    root = _tree(language_id, text)
+    if root is None:
+        return None
+    names = []
+    for child in root.named_children:
+        declared = child.child_by_field_name("declaration") or child  # `export function f`
+        if declared.type in _DECLARATIONS and "method" not in declared.type:  # Go's: per type
+            name = declared.child_by_field_name("name")
+            if name is not None:
+                names.append(_text(name))
+    return names
 
 
 def defined_names(language_id: str, text: str) -> list[str] | None:

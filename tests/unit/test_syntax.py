@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from codesaga.service.syntax import SyntaxCheck, check_syntax, defined_names
+import pytest
+
+from codesaga.service.syntax import SyntaxCheck, check_syntax, defined_names, repeated_definitions
 
 # Large enough that a parse takes a while, so parses on different threads overlap.
 GOOD = "\n".join(f"function f{i}(a, b) {{ return a * {i} + b; }}" for i in range(400))
@@ -33,3 +35,48 @@ def test_parses_from_several_threads_at_once_agree_with_one_thread() -> None:
     with ThreadPoolExecutor(8) as pool:
         results = [r for rs in pool.map(parse_repeatedly, range(8)) for r in rs]
     assert all((good, bad) == expected and found == names for good, bad, found in results)
+
+
+@pytest.mark.parametrize(
+    ("language", "old", "new", "repeated"),
+    [
+        (
+            "python",
+            "def f():\n    pass\n",
+            "def f():\n    pass\n\n\ndef f():\n    return 1\n",
+            ["f"],
+        ),
+        # Defined twice before (a fallback in try/except): no more often now.
+        (
+            "python",
+            "try:\n    def f(): pass\nexcept ImportError:\n    def f(): pass\n",
+            "try:\n    def f(): return 1\nexcept ImportError:\n    def f(): pass\n",
+            [],
+        ),
+        (
+            "python",
+            "class A:\n    def run(self): pass\n",
+            "class A:\n    def run(self): pass\n\n\nclass B:\n    def run(self): pass\n",
+            [],
+        ),
+        (
+            "typescript",
+            "export function f() {}\n",
+            "export function f() {}\nexport function f() {}\n",
+            ["f"],
+        ),
+        # Go's methods are per type: another type's String() is no repeat.
+        (
+            "go",
+            'package p\n\nfunc (a A) String() string { return "" }\n',
+            'package p\n\nfunc (a A) String() string { return "" }\n\n'
+            'func (b B) String() string { return "" }\n',
+            [],
+        ),
+        ("go", "package p\n\nfunc f() {}\n", "package p\n\nfunc f() {}\n\nfunc f() {}\n", ["f"]),
+    ],
+)
+def test_a_rewrite_that_defines_a_top_level_name_again_is_found(
+    language: str, old: str, new: str, repeated: list[str]
+) -> None:
+    assert repeated_definitions(language, old, new) == repeated

@@ -16,6 +16,7 @@ from codesaga.domain.errors import (
     InputError,
     ModelError,
     ModelNotInstalledError,
+    UnusableAnswerError,
 )
 from codesaga.domain.fim import QWEN
 from codesaga.engine.fake import FakeEngine
@@ -137,6 +138,31 @@ def test_refactor_lines_answered_with_the_whole_file_takes_its_part(
     source.write_text(ORIGINAL)
     assistant.refactor(source, lines="2:3", apply=True)
     assert source.read_text() == whole
+
+
+def test_refactor_lines_answered_with_the_file_rewritten_is_retried_then_refused(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    # Line 4 is blank; the model answered with the whole file refactored (no echo of the text
+    # around the line, so no part of it could be taken): spliced in, the file defined add()
+    # twice, still parsed, and was written.
+    for _ in range(5):
+        engine.enqueue(f"```python\n{REWRITE}```")
+    with pytest.raises(UnusableAnswerError, match="would define add twice"):
+        assistant.refactor(source, lines="4:4", apply=True)
+    assert source.read_text() == ORIGINAL
+    assert "defines add again" in engine.history[1].messages[-1].content
+
+
+def test_refactor_lines_answered_with_the_file_rewritten_then_with_the_lines_writes_them(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    engine.enqueue(f"```python\n{REWRITE}```")
+    engine.enqueue("```python\n# the sum of two numbers\n```")
+    assistant.refactor(source, lines="4:4", apply=True)
+    comment = "    return result\n# the sum of two numbers\n\n"
+    assert source.read_text() == ORIGINAL.replace("    return result\n\n\n", comment)
+    assert len(engine.history) == 2
 
 
 def test_refactor_lines_count_lines_as_editors_do(
