@@ -132,6 +132,29 @@ class Chats:
 
     # -- finding sessions --------------------------------------------------------------
 
+    def find_one(self, ref: str) -> Session:
+        """``find``, but a name several sessions have is an ``InputError`` naming their ids:
+        for what cannot be taken back (a delete)."""
+        session = self.find(ref)
+        if session.id != ref:
+            named = [s for s in self.list() if s.name == ref]
+            if len(named) > 1:
+                ids = ", ".join(s.id for s in named)
+                raise InputError(
+                    f"{len(named)} chat sessions are named {ref!r}; give the id of one: {ids}"
+                )
+        return session
+
+    def rename(self, ref: str, name: str) -> Session:
+        """Give the session ``name``, unless another session has it already."""
+        session = self.find(ref)
+        taken = [s.id for s in self.store.all() if s.name == name and s.id != session.id]
+        if taken:
+            raise InputError(
+                f"another chat session (id {taken[0]}) is named {name!r}; pick another name"
+            )
+        return self.update(session.id, lambda stored: setattr(stored, "name", name))
+
     def find(self, ref: str) -> Session:
         """A session by id or name (newest first), or ``InputError``."""
         session = self.store.get(ref)

@@ -236,6 +236,25 @@ def test_a_model_name_mistyped_is_refused_and_not_saved(
     assert service.set_model(session.id, None).model is None
 
 
+def test_a_name_taken_is_refused_and_a_name_two_sessions_share_is_no_delete(
+    chats: tuple[Chats, FakeEngine],
+) -> None:
+    # Renamed to another session's name, the two could no longer be told apart by name, and
+    # `sessions delete NAME` deleted the newest of them without a word.
+    service, _ = chats
+    first = service.open(name="proj@main")
+    second = service.open(name="other")
+    with pytest.raises(InputError, match=f"another chat session \\(id {first.id}\\)"):
+        service.rename(second.id, "proj@main")
+    assert service.find(second.id).name == "other"
+    assert service.rename("other", "proj@dev").name == "proj@dev"
+    third = service.open(name="proj@main", new=True)  # `chat --session proj@main --new`
+    with pytest.raises(InputError, match=f"2 chat sessions are named 'proj@main'.*{first.id}"):
+        service.find_one("proj@main")
+    assert service.find_one(third.id).id == third.id
+    assert service.find_one("proj@dev").id == second.id
+
+
 def test_one_damaged_or_newer_session_does_not_take_the_others_with_it(tmp_path: Path) -> None:
     # all() read every session at once: one that could not be read broke every chat, open
     # and list; one written by a newer version (a field added) could not be read at all.

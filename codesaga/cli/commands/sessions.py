@@ -29,10 +29,12 @@ def sessions_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     from rich.table import Table
 
-    table = Table("name", "messages", "last used", "belongs to", box=None)
+    # The id too: `chat --new` starts another session of the same name, and any command
+    # that takes a session takes its id.
+    table = Table("name", "id", "messages", "last used", "belongs to", box=None)
     for s in result["sessions"]:
         when = datetime.datetime.fromtimestamp(s["updated_at"]).strftime("%Y-%m-%d %H:%M")
-        table.add_row(s["name"], str(s["turns"]), when, s["key"] or "")
+        table.add_row(s["name"], s["id"], str(s["turns"]), when, s["key"] or "")
     render.stdout.print(table)
 
 

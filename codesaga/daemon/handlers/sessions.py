@@ -54,11 +54,11 @@ class SessionMethods:
 
     async def rename(self, call: Call, params: t.SessionsRenameParams) -> Any:
         name = params.name.strip()
-        return await self._update(call, params.session, lambda s: setattr(s, "name", name))
+        return summary(await call.off_loop(lambda: self.chats.rename(params.session, name)))
 
     async def delete(self, call: Call, params: t.SessionParams) -> Any:
         def delete() -> str:
-            session = self.chats.find(params.session)
+            session = self.chats.find_one(params.session)
             self.chats.store.delete(session.id)
             return session.id
 
