@@ -35,6 +35,7 @@ from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic, write_link_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
+from codesaga.saga.recovery import TERMINAL
 
 MODES = ("suggest", "apply", "check")
 BUDGET_SLACK = 0.5  # seconds a rewrite cancelled at the deadline may be told of it early
@@ -144,6 +145,16 @@ def run(
         # of neither parent; checked, every file the other side touched would block it.
         say(f"a {concluding} is being committed: the hook leaves it as it is")
         return report
+    interrupted = _interrupted_runs(store, repo)
+    if interrupted:
+        told = (
+            f"an earlier run of this hook was interrupted (saga {interrupted[0]}): the files "
+            "and index it took are not put back yet (your unstaged changes among them); run "
+            "`codesaga saga recover`, then commit again"
+        )
+        if mode == "apply":  # a second run on top would take the half-done state for yours
+            raise InputError(f"{told} (or skip the hook: git commit --no-verify)")
+        say(told)
     deadline = time.monotonic() + budget_seconds
     usable = []
     for t in staged_targets(repo, globs, report):
@@ -167,6 +178,22 @@ def run(
         return report
     _apply(repo, usable, rewrite, deadline, report, say, store, patches)
     return report
+
+
+def _interrupted_runs(store: SagaStore, repo: Path) -> list[str]:
+    """The ids of this repository's hook sagas that were killed before they ended (and that
+    no process is running now): ``codesaga saga recover`` puts them back."""
+    found = []
+    for log in store.all():
+        events = log.events()
+        begin = events[0] if events else {}
+        if begin.get("kind") != "hook" or begin.get("repo") != str(repo):
+            continue
+        if any(e["event"] in TERMINAL for e in events) or not log.try_lock():
+            continue
+        log.unlock()
+        found.append(log.id)
+    return found
 
 
 def _concluding(repo: Path) -> str | None:

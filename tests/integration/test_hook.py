@@ -623,6 +623,29 @@ def test_recover_after_a_hook_killed_inside_git_keeps_what_it_puts_back_over(
     assert kept.read_text() == later, outcome
 
 
+def test_after_a_killed_run_the_next_one_says_to_recover_and_apply_waits_for_it(
+    repo: Path, state: Path
+) -> None:
+    # git said only "pre-commit died of signal 9"; the next commit went ahead on top of the
+    # half-done run, the user's unstaged changes still only in the saved patch.
+    stage_with_an_unstaged_tail(repo)
+    before = snapshot(repo)
+    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: "cleaned"})
+    assert proc.returncode == -9
+    left = snapshot(repo)
+    again, _ = run_hook(repo, state)
+    assert again.returncode == 1 and "codesaga saga recover" in again.stdout, again.stdout
+    assert snapshot(repo) == left  # the second run changed nothing
+    suggested, report = run_hook(repo, state, CS_MODE="suggest")
+    assert suggested.returncode == 0 and "was interrupted" in suggested.stdout
+    assert report["suggestions"] == ["stats.py"]
+    ((_, outcome),) = recover(SagaStore(state / "sagas"), COMPENSATORS)
+    assert outcome.startswith("rolled back:") and snapshot(repo) == before
+    applied, report = run_hook(repo, state)
+    assert applied.returncode == 0 and "interrupted" not in applied.stdout
+    assert report["applied"] == ["stats.py"]
+
+
 def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) -> None:
     # `git apply` removes a file before it writes it again: killed between the two, the
     # file is missing, which is the hook's doing, not work done since.
