@@ -555,7 +555,7 @@ def test_stdin_closed_or_options_that_do_not_go_together_are_one_line_errors(
     # `chat --json` without a message opened the interactive chat; `--tui` dropped them.
     monkeypatch.setattr(sys, "stdin", None)
     assert cli("fix", "calc.py", "--error", "-", as_json=False)[0] == 2  # input
-    for args in (["chat", "-"], ["chat", "--json"], ["chat", "--tui", "hello"]):
+    for args in (["chat", "-"], ["chat", "--json"], ["chat", "--tui", "hello"], ["chat", "--tui"]):
         assert cli(*args, as_json=False)[0] == 1, args  # usage
 
 

@@ -58,6 +58,11 @@ def chat(
     _check_attachments(add or [])
     if tui and (message is not None or as_json):
         raise UsageError("--tui opens the chat app: give no MESSAGE and no --json with it")
+    if tui and not all(
+        stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout)
+    ):
+        # Without one it drew into a file or pipe and waited for keys that never came.
+        raise UsageError("--tui needs a terminal; `codesaga chat MESSAGE` answers once without one")
     if as_json and message is None:
         raise UsageError("--json prints one answer: give the MESSAGE ('-' reads stdin)")
     if message == "-":  # read before any session is opened or daemon started
