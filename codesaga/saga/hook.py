@@ -33,7 +33,7 @@ from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError, UsageError
 from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic, write_link_atomic
-from codesaga.saga.checks import check_rewrite
+from codesaga.saga.checks import check_names_kept, check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
 from codesaga.saga.recovery import TERMINAL
 
@@ -240,10 +240,13 @@ def _rewrites(
     deadline: float,
     report: HookReport,
     say: Say,
+    *,
+    keep_names: bool = False,
 ) -> Iterator[tuple[_Target, str, str]]:
     """Each target's text and its checked rewrite, until the time budget runs out. A file
-    whose rewrite is refused (empty, over the context, an answer that does not parse) is
-    skipped with the reason; the others go on."""
+    whose rewrite is refused (empty, over the context, an answer that does not parse; with
+    ``keep_names``, one that no longer defines a name) is skipped with the reason; the
+    others go on."""
     for i, t in enumerate(targets):
         if _over_budget(deadline, targets[i:], report, say):
             return
@@ -253,6 +256,8 @@ def _rewrites(
         try:
             new = rewrite(repo / t.path, body, deadline - time.monotonic())
             check_rewrite(Path(t.path), body, new)
+            if keep_names:
+                check_names_kept(Path(t.path), body, new)
         except (InputError, UnusableAnswerError) as exc:
             report.skipped.append(f"{t.path}: {exc}")
             continue
@@ -461,6 +466,7 @@ def _write_rewrites(
         deadline,
         report,
         say,
+        keep_names=True,  # written into the commit unseen: shown, a suggestion may rename
     )
     for t, text, new_text in worktree:
         if new_text == text:

@@ -44,6 +44,8 @@ RUNNER = textwrap.dedent(
         saving = os.environ.get("CS_SAVE_WHILE", ":").split(":")  # "b.py:a.py": a.py is
         if path.name == saving[0]:  # saved from an editor while b.py's rewrite runs
             (path.parent / saving[1]).write_text(os.environ["CS_SAVED_TEXT"])
+        if os.environ.get("CS_RENAME"):  # a small model "tidies" a name callers use
+            return text.replace("def total(", "def sum_of_values(")
         if path.name == os.environ.get("CS_UNPARSABLE"):
             return "def broken(:\\n"
         # As the daemon's refactor answers: from the text without a BOM (decode_source).
@@ -644,6 +646,21 @@ def test_after_a_killed_run_the_next_one_says_to_recover_and_apply_waits_for_it(
     applied, report = run_hook(repo, state)
     assert applied.returncode == 0 and "interrupted" not in applied.stdout
     assert report["applied"] == ["stats.py"]
+
+
+def test_apply_leaves_a_file_whose_rewrite_drops_a_name_as_staged_and_suggest_shows_it(
+    repo: Path, state: Path
+) -> None:
+    # Only warned about, the rename went into the user's commit, breaking its callers.
+    stage_with_an_unstaged_tail(repo)
+    before = snapshot(repo)
+    proc, report = run_hook(repo, state, CS_RENAME="1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert report["applied"] == [] and snapshot(repo) == before
+    [skipped] = report["skipped"]
+    assert skipped.startswith("stats.py: the rewrite no longer defines total")
+    _, suggested = run_hook(repo, state, CS_RENAME="1", CS_MODE="suggest")
+    assert suggested["suggestions"] == ["stats.py"]
 
 
 def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) -> None:
