@@ -118,7 +118,13 @@ def _top_level_definitions(language_id: str, text: str) -> list[str] | None:
         if body is None:
             return None
         kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        return [node.name for node in _python_statements(body) if isinstance(node, kinds)]
+        # Not a decorated one: `@overload` and `@f.register def _` define a name again on
+        # purpose.
+        return [
+            node.name
+            for node in _python_statements(body)
+            if isinstance(node, kinds) and not node.decorator_list
+        ]
     root = _tree(language_id, text)
     if root is None:
         return None

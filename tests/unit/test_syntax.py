@@ -65,6 +65,20 @@ def test_parses_from_several_threads_at_once_agree_with_one_thread() -> None:
             "export function f() {}\nexport function f() {}\n",
             ["f"],
         ),
+        # Overloads and singledispatch registrations define a name again on purpose.
+        (
+            "python",
+            "def f(x):\n    return x\n",
+            "@overload\ndef f(x: int) -> int: ...\n@overload\ndef f(x: str) -> str: ...\n"
+            "def f(x):\n    return x\n",
+            [],
+        ),
+        (
+            "typescript",
+            "function f(a: any) {}\n",
+            "function f(a: string): void;\nfunction f(a: number): void;\nfunction f(a: any) {}\n",
+            [],
+        ),
         # Go's methods are per type: another type's String() is no repeat.
         (
             "go",
