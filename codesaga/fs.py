@@ -165,8 +165,12 @@ def write_bytes_atomic(
 
 
 def _stamp(file: Path | os.stat_result) -> tuple[int, ...]:
-    """What a write to a file changes in its status: which file it is, its size and times."""
-    st = file.stat() if isinstance(file, Path) else file
+    """What a write to a file changes in its status: which file it is, its size and times
+    (a file gone has none)."""
+    try:
+        st = file.stat() if isinstance(file, Path) else file
+    except FileNotFoundError:
+        return ()
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import itertools
 import os
 import signal
 import stat
@@ -540,24 +541,28 @@ def roll_back_hook(log: SagaLog) -> list[str]:
     snapshots = {e["path"]: e for e in events if e["event"] == "snapshot"}
     # Killed inside `git checkout` or `git apply`, which remove a file before they write it
     # again: a file missing or cut short there is the hook's own too, so all are put back.
-    midway = [e for e in events if e["event"] != "failed"][-1]["event"] in ("clean", "unpatch")
+    # (The hook's own last step: a rollback cut short and run again has journaled more.)
+    steps = list(itertools.takewhile(lambda e: e["event"] not in _ROLLING_BACK, events))
+    midway = steps[-1]["event"] in ("clean", "unpatch")
     conflicts = []
     for path, e in snapshots.items():
         file = repo / path
         remove_stale_temps(file)  # a write killed midway left its temp file beside it
-        current = _held(file)
+        link = file.is_symlink()
+        held = _link_text(file) if link else _bytes_of(file)  # read once: judged, then written over
+        current = sha256(held) if held is not None else None
         theirs = current != e["sha"] and current not in files.get(path, ())
         if theirs and not midway:
             conflicts.append(path)
         else:
-            held = None if current is None or file.is_symlink() else file.read_bytes()
-            if theirs and current is not None:
-                kept = log.put_blob(_link_text(file) if held is None else held)
-                log.append("restored", path=path, kept=kept)
+            kept = log.put_blob(held) if theirs and held is not None else None
             try:
-                _put_back(log, file, e, current, held)
+                _put_back(log, file, e, current, None if link else held)
             except InputError:  # saved in these milliseconds: their save wins
                 conflicts.append(path)
+            else:
+                if kept is not None:
+                    log.append("restored", path=path, kept=kept)
         if index_gone:
             continue
         staged = git(repo, "ls-files", "--stage", "-z", "--", path, env=env).decode()
@@ -575,6 +580,16 @@ def roll_back_hook(log: SagaLog) -> list[str]:
         log.append("conflict", path=path, note=note)
     log.append("rolled-back", conflicts=conflicts)
     return conflicts
+
+
+_ROLLING_BACK = ("failed", "restored", "conflict", "rolled-back")  # a rollback's own events
+
+
+def _bytes_of(file: Path) -> bytes | None:
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _put_back(

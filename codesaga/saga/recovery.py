@@ -166,12 +166,13 @@ def _restore(log: SagaLog, state: SagaState, path: str) -> None:
         # What a --verify run left: a formatter's, or the user's own save while the check
         # ran. The original goes back either way, and that text is kept, never lost.
         kept = log.put_blob(held)
-        state.kept[path] = str(log.blob_path(kept))
     try:
         write_bytes_atomic(target, log.blob(original_sha), mode=mode, expected=held)
     except InputError:  # saved in these milliseconds: their save wins, as above
         _leave(log, state, path, "meanwhile")
         return
+    if kept is not None:
+        state.kept[path] = str(log.blob_path(kept))
     log.append("restored", path=path, kept=kept)
 
 

@@ -663,6 +663,40 @@ def test_apply_leaves_a_file_whose_rewrite_drops_a_name_as_staged_and_suggest_sh
     assert suggested["suggestions"] == ["stats.py"]
 
 
+def test_a_rollback_cut_short_and_run_again_still_puts_back_a_file_git_cut_short(
+    repo: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first rollback journaled its first put-back; run again, it took that for the hook's
+    # last step, no longer saw it was killed inside git, and left the cut-short file as "work
+    # done since".
+    commit_base(repo)
+    (repo / "util.py").write_text("def util():\n    return 1\n")
+    (repo / "stats.py").write_text(STAGED)
+    git(repo, "add", "stats.py", "util.py")
+    for name in ("stats.py", "util.py"):
+        (repo / name).write_text((repo / name).read_text() + UNSTAGED_TAIL)
+    before = snapshot(repo)
+    proc, _ = run_hook(repo, state, **{KILL_AFTER_ENV: "clean"})  # inside checkout-index
+    assert proc.returncode == -9
+    (repo / "util.py").write_text("def util():\n    ret")  # as git left it, cut short
+    put_back, calls = hook._put_back, []
+
+    def killed_at_the_second(*args: Any) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        put_back(*args)
+
+    monkeypatch.setattr(hook, "_put_back", killed_at_the_second)
+    store = SagaStore(state / "sagas")
+    with pytest.raises(KeyboardInterrupt):
+        recover(store, COMPENSATORS)
+    monkeypatch.setattr(hook, "_put_back", put_back)
+    ((_, outcome),) = recover(store, COMPENSATORS)
+    assert outcome.startswith("rolled back:"), outcome
+    assert snapshot(repo) == before
+
+
 def test_a_file_a_killed_git_apply_removed_is_put_back(repo: Path, state: Path) -> None:
     # `git apply` removes a file before it writes it again: killed between the two, the
     # file is missing, which is the hook's doing, not work done since.

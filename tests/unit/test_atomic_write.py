@@ -20,7 +20,7 @@ def test_a_file_changed_before_the_write_is_refused(tmp_path: Path) -> None:
     assert file.read_text() == "saved by the user\n"
 
 
-@pytest.mark.parametrize("how", ["in place", "renamed over"])  # as editors save
+@pytest.mark.parametrize("how", ["in place", "renamed over", "deleted"])  # as editors save
 def test_a_save_while_the_new_bytes_are_synced_is_not_written_over(
     how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -37,6 +37,8 @@ def test_a_save_while_the_new_bytes_are_synced_is_not_written_over(
             fired.append(fd)
             if how == "in place":
                 file.write_text(saved)
+            elif how == "deleted":
+                file.unlink()
             else:
                 (tmp_path / "a.py.swp").write_text(saved)
                 os.replace(tmp_path / "a.py.swp", file)
@@ -44,8 +46,10 @@ def test_a_save_while_the_new_bytes_are_synced_is_not_written_over(
     monkeypatch.setattr(fs.os, "fsync", fsync_while_the_editor_saves)
     with pytest.raises(InputError, match="changed while CodeSaga was working"):
         fs.write_atomic(file, "model rewrite\n", expected=b"original\n")
-    assert fired and file.read_text() == saved
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]  # no temp file left
+    assert fired and sorted(p.name for p in tmp_path.iterdir()) == (
+        [] if how == "deleted" else ["a.py"]
+    )
+    assert how == "deleted" or file.read_text() == saved  # and no temp file is left
 
 
 def test_an_unchanged_file_is_written_keeping_its_mode(tmp_path: Path) -> None:

@@ -466,11 +466,14 @@ def test_a_file_saved_while_it_is_put_back_keeps_the_save(
                 files[0].write_bytes(b"saved by the user\n")
 
     monkeypatch.setattr(os, "fsync", fsync)
+    formats = "printf '# formatted\\n' >> {files}; exit 1"  # what it left is kept, if put back
     with pytest.raises(VerifyFailedError) as failed:
-        SagaRunner(store, 1 << 20).run("refactor", files[:1], typed, verify="exit 1")
+        SagaRunner(store, 1 << 20).run("refactor", files[:1], typed, verify=formats)
     assert len(temp_syncs) == 2
     assert files[0].read_bytes() == b"saved by the user\n"
-    assert "a.py changed meanwhile and was left as it is" in "\n".join(failed.value.__notes__)
+    said = "\n".join(failed.value.__notes__)
+    assert "a.py changed meanwhile and was left as it is" in said
+    assert "back as it was" not in said  # it was not: the save won
 
 
 def test_a_note_about_a_failed_checks_copy_stays_true_when_a_retry_passes(
