@@ -146,16 +146,6 @@ def run(
         # of neither parent; checked, every file the other side touched would block it.
         say(f"a {concluding} is being committed: the hook leaves it as it is")
         return report
-    interrupted = _interrupted_runs(store, repo)
-    if interrupted:
-        told = (
-            f"an earlier run of this hook was interrupted (saga {interrupted[0]}): the files "
-            "and index it took are not put back yet (your unstaged changes among them); run "
-            "`codesaga saga recover`, then commit again"
-        )
-        if mode == "apply":  # a second run on top would take the half-done state for yours
-            raise InputError(f"{told} (or skip the hook: git commit --no-verify)")
-        say(told)
     deadline = time.monotonic() + budget_seconds
     usable = []
     for t in staged_targets(repo, globs, report):
@@ -174,6 +164,16 @@ def run(
             "suggestions instead (to apply them, `git add` the files and commit without paths)"
         )
         mode = "suggest"
+    interrupted = _interrupted_runs(store, repo)
+    if interrupted:
+        told = (
+            f"an earlier run of this hook was interrupted (saga {interrupted[0]}): the files "
+            "and index it took are not put back yet (your unstaged changes among them); run "
+            "`codesaga saga recover`, then commit again"
+        )
+        if mode == "apply":  # a second run on top would take the half-done state for yours
+            raise InputError(f"{told} (or skip the hook: git commit --no-verify)")
+        say(told)
     if mode != "apply":
         _suggest(repo, usable, rewrite, deadline, report, say)
         return report

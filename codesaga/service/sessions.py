@@ -268,8 +268,9 @@ class Chats:
         """Add ``message`` (None: answer the last user message again, for /retry) and answer.
         A session answers one message at a time: sent from another terminal while an answer
         streams, it waits for that answer (cancellable), so it reads it and comes after it."""
-        with self._turn_of(self.find(ref).id, run.cancel):
-            return self._send(ref, message, run)
+        session_id = self.find(ref).id  # the session locked is the one asked
+        with self._turn_of(session_id, run.cancel):
+            return self._send(session_id, message, run)
 
     @contextlib.contextmanager
     def _turn_of(self, session_id: str, cancel: CancelToken | None) -> Iterator[None]:

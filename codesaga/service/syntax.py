@@ -118,24 +118,28 @@ def _top_level_definitions(language_id: str, text: str) -> list[str] | None:
         if body is None:
             return None
         kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        # Not a decorated one: `@overload` and `@f.register def _` define a name again on
-        # purpose.
-        return [
-            node.name
-            for node in _python_statements(body)
-            if isinstance(node, kinds) and not node.decorator_list
-        ]
+        # The module's own statements only, not a branch's (`if sys.version_info ...: def f`,
+        # `try: def dumps ... except: def dumps`), and not a decorated one (`@overload`,
+        # `@f.register def _`): those define a name again on purpose.
+        return [n.name for n in body if isinstance(n, kinds) and not n.decorator_list]
     root = _tree(language_id, text)
     if root is None:
         return None
     names = []
     for child in root.named_children:
         declared = child.child_by_field_name("declaration") or child  # `export function f`
-        if declared.type in _DECLARATIONS and "method" not in declared.type:  # Go's: per type
+        if declared.type in _DEFINED_ONCE:
             name = declared.child_by_field_name("name")
             if name is not None:
                 names.append(_text(name))
     return names
+
+
+# What a file defines once: functions and classes (not interfaces, which TypeScript merges,
+# nor Go's methods, one per type, nor Rust's items, which `#[cfg(...)]` picks between).
+_DEFINED_ONCE = frozenset(
+    {"function_declaration", "function_definition", "class_declaration", "class_definition"}
+)
 
 
 def defined_names(language_id: str, text: str) -> list[str] | None:

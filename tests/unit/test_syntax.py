@@ -46,13 +46,14 @@ def test_parses_from_several_threads_at_once_agree_with_one_thread() -> None:
             "def f():\n    pass\n\n\ndef f():\n    return 1\n",
             ["f"],
         ),
-        # Defined twice before (a fallback in try/except): no more often now.
+        # A fallback in try/except is a branch: not counted.
         (
             "python",
-            "try:\n    def f(): pass\nexcept ImportError:\n    def f(): pass\n",
+            "def f(): pass\n",
             "try:\n    def f(): return 1\nexcept ImportError:\n    def f(): pass\n",
             [],
         ),
+        ("java", "class A {}\n", "class A {}\nclass A {}\n", ["A"]),
         (
             "python",
             "class A:\n    def run(self): pass\n",
@@ -77,6 +78,25 @@ def test_parses_from_several_threads_at_once_agree_with_one_thread() -> None:
             "typescript",
             "function f(a: any) {}\n",
             "function f(a: string): void;\nfunction f(a: number): void;\nfunction f(a: any) {}\n",
+            [],
+        ),
+        # Branches and merged declarations define a name again on purpose.
+        (
+            "python",
+            "def f():\n    pass\n",
+            "if sys.version_info >= (3, 9):\n    def f(): pass\nelse:\n    def f(): pass\n",
+            [],
+        ),
+        (
+            "typescript",
+            "interface Opts { a: number }\n",
+            "interface Opts { a: number }\ninterface Opts { b: string }\n",
+            [],
+        ),
+        (
+            "rust",
+            "fn home() -> u8 { 1 }\n",
+            "#[cfg(unix)]\nfn home() -> u8 { 1 }\n#[cfg(windows)]\nfn home() -> u8 { 2 }\n",
             [],
         ),
         # Go's methods are per type: another type's String() is no repeat.
