@@ -74,10 +74,13 @@ class RequestsListParams(Params, frozen=True, kw_only=True):
     limit: int = 20
 
     def __post_init__(self) -> None:
-        if self.status is not None and self.status not in {s.value for s in RequestStatus}:
-            raise ValueError(f"{self.status!r} is not a valid RequestStatus")
-        if self.kind is not None and self.kind not in {t.value for t in RequestType}:
-            raise ValueError(f"{self.kind!r} is not a valid RequestType")
+        for field, value, kinds in (
+            ("status", self.status, RequestStatus),
+            ("type", self.kind, RequestType),
+        ):
+            known = [k.value for k in kinds]
+            if value is not None and value not in known:
+                raise ValueError(f"{field} must be one of {', '.join(known)}, not {value!r}")
 
 
 class RequestsGetParams(Params, frozen=True, kw_only=True):

@@ -267,6 +267,18 @@ def test_a_fix_that_passes_verify_on_the_second_attempt_journals_both(
     assert "retry       With that code, `python -c" in shown
 
 
+def test_requests_are_listed_by_the_commands_name_and_a_bad_filter_says_the_choices(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    # `--type fix` was refused (the type is error-fix), and a bad value said "is not a valid
+    # RequestStatus".
+    engine.enqueue(fenced(FIXED))
+    assert cli("fix", "calc.py", "--error", ERROR)[0] == 0
+    code, listed = cli("requests", "--type", "fix")
+    assert code == 0 and [r["type"] for r in listed["requests"]] == ["error-fix"]
+    assert cli("requests", "--status", "bogus", as_json=False)[0] != 0
+
+
 def test_the_failing_tests_lines_reach_the_model_with_the_error_and_on_a_retry(
     cli: Any, engine: FakeEngine, calc: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -127,6 +127,8 @@ def test_a_table_row_names_no_field_the_type_does_not_take() -> None:
             "range: lines and columns start at 1",
         ),
         (t.SessionsRenameParams, {"session": "s", "name": "n" * 201}, "at most 200 characters"),
+        (t.RequestsListParams, {"status": "bogus"}, "status must be one of pending, processing"),
+        (t.RequestsListParams, {"type": "fix"}, "type must be one of completion, refactor"),
         (t.SessionsOpenParams, {"name": "n" * 201}, "at most 200 characters"),
         (t.NextEditParams, {"path": "/a.py"}, "missing parameter 'content'"),
         (t.NextEditParams, {"path": "/a", "content": "", "line": 2}, "both line and column"),

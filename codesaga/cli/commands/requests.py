@@ -19,6 +19,9 @@ app = typer.Typer(
 )
 
 
+_COMMAND_TYPES = {"fix": "error-fix", "next-edit": "nextEdit"}
+
+
 @app.callback(epilog="Example: codesaga requests --status failed --limit 5")
 def requests_list(
     ctx: typer.Context,
@@ -28,7 +31,11 @@ def requests_list(
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--type", help="completion, refactor, error-fix, generate, chat or nextEdit."),
+        typer.Option(
+            "--type",
+            help="completion, refactor, error-fix (or fix), generate, chat or nextEdit (or "
+            "next-edit).",
+        ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Newest N requests.")] = 20,
     as_json: JsonOpt = False,
@@ -36,6 +43,7 @@ def requests_list(
     """List recent requests, newest first."""
     if ctx.invoked_subcommand is not None:
         return
+    kind = _COMMAND_TYPES.get(kind or "", kind)  # as the commands are named
     result = Invocation.of(ctx).control(
         "requests/list", {"status": status, "type": kind, "limit": limit}
     )
