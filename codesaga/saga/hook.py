@@ -35,7 +35,7 @@ from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerErr
 from codesaga.domain.source import BOM, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic, write_link_atomic
 from codesaga.saga.checks import check_names_kept, check_rewrite
-from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
+from codesaga.saga.log import SagaLog, SagaStore, file_bytes, file_sha, sha256
 from codesaga.saga.recovery import TERMINAL
 
 MODES = ("suggest", "apply", "check")
@@ -549,7 +549,8 @@ def roll_back_hook(log: SagaLog) -> list[str]:
         file = repo / path
         remove_stale_temps(file)  # a write killed midway left its temp file beside it
         link = file.is_symlink()
-        held = _link_text(file) if link else _bytes_of(file)  # read once: judged, then written over
+        # Read once: what is judged below is what is written over.
+        held = _link_text(file) if link else file_bytes(file)
         current = sha256(held) if held is not None else None
         theirs = current != e["sha"] and current not in files.get(path, ())
         if theirs and not midway:
@@ -583,13 +584,6 @@ def roll_back_hook(log: SagaLog) -> list[str]:
 
 
 _ROLLING_BACK = ("failed", "restored", "conflict", "rolled-back")  # a rollback's own events
-
-
-def _bytes_of(file: Path) -> bytes | None:
-    try:
-        return file.read_bytes()
-    except FileNotFoundError:
-        return None
 
 
 def _put_back(

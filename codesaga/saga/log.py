@@ -30,12 +30,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def file_sha(path: Path) -> str | None:
-    """The sha256 of a file's bytes, or None when it does not exist."""
+def file_bytes(path: Path) -> bytes | None:
+    """A file's bytes, or None when it does not exist."""
     try:
-        return sha256(path.read_bytes())
+        return path.read_bytes()
     except FileNotFoundError:
         return None
+
+
+def file_sha(path: Path) -> str | None:
+    """The sha256 of a file's bytes, or None when it does not exist."""
+    data = file_bytes(path)
+    return None if data is None else sha256(data)
 
 
 class SagaLog:

@@ -13,7 +13,7 @@ from typing import Any
 
 from codesaga.domain.errors import InputError
 from codesaga.fs import remove_stale_temps, write_bytes_atomic
-from codesaga.saga.log import SagaLog, SagaStore, file_sha, sha256
+from codesaga.saga.log import SagaLog, SagaStore, file_bytes, file_sha, sha256
 
 # "tried": a saga run without --apply: its passing rewrite was shown, every file put back.
 TERMINAL = ("completed", "rolled-back", "undone", "tried")
@@ -151,10 +151,7 @@ def put_back(log: SagaLog) -> SagaState:
 def _restore(log: SagaLog, state: SagaState, path: str) -> None:
     original_sha, mode = state.originals[path]
     target = Path(path)
-    try:
-        held: bytes | None = target.read_bytes()
-    except FileNotFoundError:
-        held = None
+    held = file_bytes(target)  # read once: judged, then written over
     current_sha = sha256(held) if held is not None else None
     if current_sha == original_sha:
         return

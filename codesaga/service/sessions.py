@@ -137,7 +137,7 @@ class Chats:
         for what cannot be taken back (a delete)."""
         session = self.find(ref)
         if session.id != ref:
-            named = [s for s in self.list() if s.name == ref]
+            named = self._named(ref)
             if len(named) > 1:
                 ids = ", ".join(s.id for s in named)
                 raise InputError(
@@ -148,7 +148,7 @@ class Chats:
     def rename(self, ref: str, name: str) -> Session:
         """Give the session ``name``, unless another session has it already."""
         session = self.find(ref)
-        taken = [s.id for s in self.store.all() if s.name == name and s.id != session.id]
+        taken = [s.id for s in self._named(name) if s.id != session.id]
         if taken:
             raise InputError(
                 f"another chat session (id {taken[0]}) is named {name!r}; pick another name"
@@ -159,15 +159,15 @@ class Chats:
         """A session by id or name (newest first), or ``InputError``."""
         session = self.store.get(ref)
         if session is None:
-            named = sorted(
-                (s for s in self.store.all() if s.name == ref),
-                key=lambda s: s.updated_at,
-                reverse=True,
-            )
+            named = self._named(ref)
             session = named[0] if named else None
         if session is None:
             raise InputError(f"no chat session {ref!r}; see `codesaga sessions list`")
         return session
+
+    def _named(self, name: str) -> list[Session]:
+        """The sessions called ``name``, most recently used first."""
+        return [s for s in self.list() if s.name == name]
 
     def open(
         self, *, name: str | None = None, key: str | None = None, new: bool = False
