@@ -7,6 +7,7 @@ tests drive it through Textual's pilot with an in-process daemon and a scripted 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +60,8 @@ class ChatApp(App[None]):
         self.session = session
         self.n_ctx = n_ctx
         self.answering = False
+        self.loading = False  # a session being fetched: sending waits for it
+        self.send_waiting = False
         self.last_answer = ""
 
     def compose(self) -> ComposeResult:
@@ -73,22 +76,51 @@ class ChatApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_sessions()
-        self.show_session(self.session["id"])
         self.query_one("#input", TextArea).focus()
+        self.load_session(self.session["id"])
 
     # -- sessions ----------------------------------------------------------------------------
 
-    def refresh_sessions(self) -> None:
-        try:
-            self._refresh_sessions()
-        except CodeSagaError as exc:  # the daemon gone (idle exit): said, the app stays up
-            self.set_status(f"error: {exc}")
+    def load_session(self, session_id: str | None) -> None:
+        """Show ``session_id`` (None: a new one) and the list of sessions, asked for off the
+        app's thread: after the daemon's idle exit the first call starts a new daemon, which
+        takes seconds (a minute at most), and the app froze meanwhile, Ctrl+Q included."""
+        if self.answering or self.loading:
+            return
+        self.loading = True
+        self.set_status("loading the session…")
+        # A daemon thread, not a Textual worker: the app waits for its workers to end when
+        # it quits, and a quit is not to wait for a daemon's start.
+        threading.Thread(target=self._load, args=(session_id,), daemon=True).start()
 
-    def _refresh_sessions(self) -> None:
+    def _load(self, session_id: str | None) -> None:
+        try:
+            if session_id is None:
+                session_id = self.backend.call("sessions/open", {"new": True})["id"]
+            full = self.backend.call("sessions/get", {"session": session_id})
+        except (CodeSagaError, OSError) as exc:
+            self._from_worker(self._loaded, None, None, f"error: {exc}")
+        else:
+            self._from_worker(self._loaded, full, self._listing(), None)
+
+    def _loaded(
+        self, full: dict[str, Any] | None, listing: list[dict[str, Any]] | None, problem: str | None
+    ) -> None:
+        self.loading = False
+        if full is not None:
+            self._show(full)
+        if listing is not None:
+            self._list(listing)
+        if problem:
+            self.set_status(problem)
+            self.send_waiting = False  # the draft stays in the input, to send again
+        elif self.send_waiting:
+            self.send_waiting = False
+            self._send()
+
+    def _list(self, sessions: list[dict[str, Any]]) -> None:
         listing = self.query_one("#sessions", ListView)
         listing.clear()
-        sessions = self.backend.call("sessions/list", {})["sessions"]
         for s in sessions:
             item = ListItem(Static(f"{s['name']} ({s['turns']})", markup=False), name=s["id"])
             listing.append(item)
@@ -96,8 +128,7 @@ class ChatApp(App[None]):
         if self.session["id"] in ids:
             listing.index = ids.index(self.session["id"])
 
-    def show_session(self, session_id: str) -> None:
-        full = self.backend.call("sessions/get", {"session": session_id})
+    def _show(self, full: dict[str, Any]) -> None:
         self.session = {"id": full["id"], "name": full["name"]}
         box = self.query_one("#conversation", VerticalScroll)
         box.remove_children()
@@ -118,23 +149,12 @@ class ChatApp(App[None]):
 
     @on(ListView.Selected, "#sessions")
     def switch_session(self, event: ListView.Selected) -> None:
-        if self.answering or event.item.name is None:
-            return
-        try:
-            self.show_session(event.item.name)
-        except CodeSagaError as exc:
-            self.set_status(f"error: {exc}")
+        if event.item.name is not None:
+            self.load_session(event.item.name)
         self.query_one("#input", TextArea).focus()
 
     def action_new_session(self) -> None:
-        if self.answering:
-            return
-        try:
-            self.session = self.backend.call("sessions/open", {"new": True})
-            self.show_session(self.session["id"])
-        except CodeSagaError as exc:
-            self.set_status(f"error: {exc}")
-        self.refresh_sessions()
+        self.load_session(None)
 
     # -- talking -------------------------------------------------------------------------------
 
@@ -152,6 +172,10 @@ class ChatApp(App[None]):
         box = self.query_one("#input", TextArea)
         text = box.text.strip()
         if not text or self.answering:
+            return
+        if self.loading:  # sent once the session is shown, to that session
+            self.send_waiting = True
+            self.set_status("sending once the session has loaded…")
             return
         box.clear()
         conversation = self.query_one("#conversation", VerticalScroll)
@@ -182,12 +206,22 @@ class ChatApp(App[None]):
                 on_delta=on_delta,
             )
         except CancelledError:
-            self._from_worker(self._ended, answer, "".join(parts), "cancelled", None)
+            self._from_worker(
+                self._ended, answer, "".join(parts), "cancelled", None, self._listing()
+            )
         except CodeSagaError as exc:
-            self._from_worker(self._ended, answer, "".join(parts), f"error: {exc}", None)
+            # No listing: the daemon may be gone, and a new one's start is not for this
+            # worker to wait out (the app waits for its workers when it quits).
+            self._from_worker(self._ended, answer, "".join(parts), f"error: {exc}", None, None)
             self._from_worker(self._restore_draft, text)
         else:
-            self._from_worker(self._ended, answer, reply["text"], None, reply)
+            self._from_worker(self._ended, answer, reply["text"], None, reply, self._listing())
+
+    def _listing(self) -> list[dict[str, Any]] | None:
+        """The sessions with their turn counts, for a worker (off the app's thread)."""
+        with contextlib.suppress(CodeSagaError, OSError):
+            return list(self.backend.call("sessions/list", {})["sessions"])
+        return None
 
     def _from_worker(self, update: Callable[..., object], *args: object) -> None:
         """Run ``update`` on the app's thread, unless the app has ended (quit while the
@@ -208,7 +242,12 @@ class ChatApp(App[None]):
         self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
 
     def _ended(
-        self, answer: Message, text: str, problem: str | None, reply: dict[str, Any] | None
+        self,
+        answer: Message,
+        text: str,
+        problem: str | None,
+        reply: dict[str, Any] | None,
+        listing: list[dict[str, Any]] | None,
     ) -> None:
         self.answering = False
         answer.update(shown(text) or "*(no answer)*")
@@ -219,7 +258,8 @@ class ChatApp(App[None]):
             self.last_answer = text
             self.set_status(self._usage(reply))
         self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
-        self.refresh_sessions()
+        if listing is not None:
+            self._list(listing)
 
     def _restore_draft(self, text: str) -> None:
         """The message that failed goes back into an empty input, to send again."""

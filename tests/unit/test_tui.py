@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import ListItem, Static, TextArea
+from textual.widgets import ListItem, ListView, Static, TextArea
 
 from codesaga.bootstrap import build_daemon
 from codesaga.cli.tui import ChatApp, Message
@@ -49,9 +49,9 @@ def sessions(client: LocalClient) -> dict[str, dict[str, Any]]:
 async def wait_idle(app: ChatApp, pilot: Any) -> None:
     for _ in range(200):
         await pilot.pause(0.02)
-        if not app.answering:
+        if not app.answering and not app.loading:
             return
-    raise AssertionError("the answer never finished")
+    raise AssertionError("the answer or the session's loading never finished")
 
 
 @pytest.mark.anyio
@@ -79,7 +79,7 @@ async def test_type_send_stream_switch_and_cancel(client: LocalClient, engine: F
         await pilot.press("tab")  # to the session list (sorted: alpha first, then older)
         app.query_one("#sessions").focus()
         await pilot.press("down", "enter")
-        await pilot.pause(0.05)
+        await wait_idle(app, pilot)
         assert app.session["name"] == "older"
         assert [str(m.source) for m in app.query(Message)][-1] == "An older answer."
 
@@ -103,12 +103,14 @@ def test_snapshot_of_a_conversation(
     alpha = client.call("sessions/open", {"name": "alpha"})
     engine.enqueue(ANSWER)
     client.call("chat", {"session": alpha["id"], "message": "How do I make squares lazily?"})
-    assert snap_compare(ChatApp(client, alpha, 4096), terminal_size=(80, 24))
+    app = ChatApp(client, alpha, 4096)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=lambda pilot: wait_idle(app, pilot))
 
 
 def test_snapshot_of_an_empty_session(snap_compare: Any, client: LocalClient) -> None:
     fresh = client.call("sessions/open", {"name": "fresh"})
-    assert snap_compare(ChatApp(client, fresh, 4096), terminal_size=(80, 24))
+    app = ChatApp(client, fresh, 4096)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=lambda pilot: wait_idle(app, pilot))
 
 
 @pytest.mark.anyio
@@ -119,7 +121,7 @@ async def test_the_status_line_names_the_attachments(client: LocalClient, tmp_pa
         client.call("sessions/attach", {"session": opened["id"], "path": str(path), "lines": lines})
     app = ChatApp(client, opened, 4096)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.05)
+        await wait_idle(app, pilot)
         status = str(app.query_one("#status").render())
         assert status == "session files · 0 messages · attached: pay.py, pay.py:4:5"
 
@@ -134,7 +136,7 @@ async def test_brackets_in_names_are_shown_as_typed(client: LocalClient, tmp_pat
     client.call("sessions/attach", {"session": opened["id"], "path": str(page)})
     app = ChatApp(client, opened, 4096)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.05)
+        await wait_idle(app, pilot)
         status = str(app.query_one("#status").render())
         assert status == "session notes [/x] · 0 messages · attached: [slug].py"
         listed = [str(item.query_one(Static).render()) for item in app.query(ListItem)]
@@ -210,9 +212,11 @@ async def test_ctrl_y_copies_from_the_session_shown(
     client.call("chat", {"session": plain["id"], "message": "hello"})
     app = ChatApp(client, with_code, 4096)
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_idle(app, pilot)
         await pilot.press("ctrl+y")
         assert "copied the last code block (2 lines)" in str(app.query_one("#status").render())
-        app.show_session(plain["id"])
+        app.load_session(plain["id"])
+        await wait_idle(app, pilot)
         await pilot.press("ctrl+y")
         assert "no code block in the last answer" in str(app.query_one("#status").render())
 
@@ -286,3 +290,62 @@ async def test_a_long_answer_streams_by_appending_not_by_parsing_it_all_again(
     assert len(appends) >= 3  # streamed in pieces
     # the question, the answer's placeholder, its first piece, and the whole at its end
     assert len(updates) <= 4
+
+
+@pytest.mark.anyio
+async def test_a_session_slow_to_load_leaves_the_app_free_and_a_message_waits_for_it(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # After the daemon's idle exit, the next call starts a new daemon (seconds, up to a
+    # minute): the app made that call on its own thread and froze, Ctrl+Q included.
+    import threading
+
+    first = client.call("sessions/open", {"name": "first"})
+    second = client.call("sessions/open", {"name": "second"})
+    app = ChatApp(client, first, 4096)
+    started = threading.Event()
+    go_on = threading.Event()
+    real = client.call
+
+    def starting_daemon(method: str, params: dict[str, Any], **kwargs: Any) -> Any:
+        if method == "sessions/get" and params["session"] == second["id"]:
+            started.set()
+            go_on.wait(10)
+        return real(method, params, **kwargs)
+
+    client.call = starting_daemon  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_idle(app, pilot)
+        listing = app.query_one("#sessions", ListView)
+        listing.focus()
+        listing.index = [item.name for item in listing.children].index(second["id"])
+        await pilot.press("enter")  # to "second", whose load waits
+        await pilot.pause(0.05)
+        assert started.is_set() and not go_on.is_set()
+        assert str(app.query_one("#status").render()) == "loading the session…"
+        engine.enqueue("Hello from second.")
+        await pilot.press(*"hello?", "ctrl+s")  # sent once "second" is shown, to it
+        await pilot.pause(0.05)
+        assert "sending once the session has loaded" in str(app.query_one("#status").render())
+        go_on.set()
+        await wait_idle(app, pilot)
+        await wait_idle(app, pilot)  # the load, then the answer
+        assert app.session["name"] == "second"
+        assert [str(m.source) for m in app.query(Message)][-1] == "Hello from second."
+    assert [t["content"] for t in real("sessions/get", {"session": second["id"]})["turns"]] == [
+        "hello?",
+        "Hello from second.",
+    ]
+    assert real("sessions/get", {"session": first["id"]})["turns"] == []
+
+    # Quitting while a load waits on the daemon does not wait for it.
+    started.clear()
+    go_on.clear()
+    app = ChatApp(client, second, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.05)
+        assert started.is_set()
+        await pilot.press("ctrl+q")
+    assert not go_on.is_set() and not app.is_running
+    go_on.set()
+    client.call = real  # type: ignore[method-assign]
