@@ -77,3 +77,19 @@ def test_config_show_names_no_variable_for_the_keys_none_sets() -> None:
     variables = {key: env for key, env, _, _ in load_settings().describe()}
     assert variables["upstreams"] == "(config.toml only)"
     assert variables["n_ctx"] == "CODESAGA_N_CTX"
+
+
+def test_a_session_export_does_not_replace_a_file_unless_forced(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `-o` replaced whatever stood there: a mistyped `-o parser.py` lost the user's code.
+    monkeypatch.setattr(Invocation, "control", lambda self, method, params=None: {"text": "# s\n"})
+    mine = tmp_path / "parser.py"
+    mine.write_text("def parse(): ...\n")
+    with pytest.raises(SystemExit) as ended:
+        main(["sessions", "export", "main", "-o", str(mine)])
+    assert ended.value.code == exits.INPUT
+    assert "exists: give --force to replace it" in capsys.readouterr().err
+    assert mine.read_text() == "def parse(): ...\n"
+    main(["sessions", "export", "main", "-o", str(mine), "--force"])
+    assert mine.read_text() == "# s\n"

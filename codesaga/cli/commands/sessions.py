@@ -81,8 +81,12 @@ def sessions_export(
     session: SessionArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or json.")] = "markdown",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file, not stdout; a new file."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --output file if it exists.")
+    ] = False,
 ) -> None:
     """Export a session as Markdown or JSON."""
     text = Invocation.of(ctx).control("sessions/export", {"session": session, "format": fmt})[
@@ -94,6 +98,9 @@ def sessions_export(
     from codesaga.domain.errors import InputError
     from codesaga.fs import write_atomic
 
+    if not force and (output.is_file() or output.is_symlink()):
+        # `-o notes.py` for `-o notes.md` replaced the user's file without a word.
+        raise InputError(f"{output} exists: give --force to replace it, or another file")
     try:
         write_atomic(output, text)  # an existing file is replaced whole or not at all
     except OSError as exc:  # a missing folder, a directory, no permission
