@@ -24,10 +24,21 @@ LinesOpt = Annotated[
     str | None, typer.Option("--lines", help="Only lines A:B (1-based, inclusive), e.g. 10:25.")
 ]
 ApplyOpt = Annotated[bool, typer.Option("--apply", help="Write the result to FILE (atomically).")]
+
+
+def _a_command(value: str | None) -> str | None:
+    # `--verify ""` (a variable left empty) was taken for no check at all, or for one that
+    # passes: the rewrite went unchecked, or fix said there was nothing to fix.
+    if value is not None and not value.strip():
+        raise typer.BadParameter("give the command to run, e.g. --verify 'pytest -q'")
+    return value
+
+
 VerifyOpt = Annotated[
     str | None,
     typer.Option(
         "--verify",
+        callback=_a_command,
         help="A shell command run after writing (e.g. 'pytest -q'); if it fails, the files are "
         "restored and the model tries again with its output (see --attempts). {files} in it "
         "becomes the changed files. Without --apply, the first passing rewrite is shown and "

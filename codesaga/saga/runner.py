@@ -334,6 +334,8 @@ class SagaRunner:
         log.append("verified", ok=run.ok, output=run.output, shas=shas)
         if run.ok:
             return None
+        if run.not_run is not None:  # no attempt can pass it: the files go back at once
+            raise InputError(f"--verify {command!r} could not be run: {run.not_run}")
         code = failing_lines(run.output, project_reader(cwd, MAX_FILE_BYTES, exclude=shown))
         return _Failure(command, run.why, run.output, code)
 
@@ -352,6 +354,9 @@ class CheckRun:
     ok: bool
     why: str
     output: str
+    # Why the shell could not start the command at all (a name mistyped, a script not
+    # executable): no rewrite can make such a check pass.
+    not_run: str | None = None
 
 
 @dataclass(frozen=True)
@@ -398,7 +403,28 @@ class Check:
                 raise
             _end_group(proc)  # what it left running in the background goes with it
             output = _tail(out, VERIFY_OUTPUT_CHARS)
-        return CheckRun(code == 0, why, output)
+        return CheckRun(code == 0, why, output, self._not_run(code, output))
+
+    def _not_run(self, code: int | None, output: str) -> str | None:
+        """The shell's own word that it could not run the line's first program (exit 127: not
+        found, 126: not executable), or None. Only that program's: a test run whose own
+        subprocess is missing exits 127 too, and that is a failure the model may fix."""
+        reasons = {127: ("not found", "command not found"), 126: ("Permission denied",)}
+        if code not in reasons:
+            return None
+        try:
+            words = shlex.split(self.line)
+        except ValueError:
+            return None
+        program = next((w for w in words if not _ASSIGNMENT.match(w)), None)
+        if program is None:
+            return None
+        said = output.strip().splitlines()[-1:] or [""]
+        for reason in reasons[code]:
+            if said[0].endswith(f"{program}: {reason}"):
+                what = "was not found" if code == 127 else "cannot be run (not executable)"
+                return f"`{program}` {what}"
+        return None
 
 
 def _end_group(proc: subprocess.Popen[bytes]) -> None:
@@ -408,6 +434,8 @@ def _end_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(5)
 
+
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")  # `FOO=1 pytest`: the variable is no program
 
 # Colour and cursor codes (`pytest --color=yes`, FORCE_COLOR): noise to the model, and they
 # hide a failing test's file:line from failing_lines.

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from codesaga.cli import exits
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus
 from codesaga.domain.errors import ModelError
@@ -628,3 +629,21 @@ def test_a_retry_follows_the_failure_to_the_next_function_and_keeps_the_first_fi
     asked = engine.history[1].messages[-1].content
     assert asked.startswith("The function `median` in calc.py is wrong")
     assert FIXED in asked and "calc.median(values) == 4" in asked
+
+
+def test_a_verify_that_cannot_be_run_or_is_empty_is_said_before_the_model_is_asked(
+    cli: Any, engine: FakeEngine, calc: Path
+) -> None:
+    # `--verify "pytets -q"` asked the model to fix calc.py for "pytets: not found", and an
+    # empty --verify was no check at all (refactor) or one that passes (fix: "nothing to fix").
+    code, said = cli("fix", "calc.py", "--verify", "pytets -q", "--apply")
+    assert code == exits.INPUT
+    assert "could not be run: `pytets` was not found" in json.dumps(said)
+    for command in ("fix", "refactor"):
+        code, said = cli(command, "calc.py", "--verify", " ", "--apply")
+        assert code == exits.USAGE
+    assert engine.history == [] and calc.read_text() == BUGGY
+    # With the error given, the rewrite is made, the check cannot run: put back, no retry.
+    engine.enqueue(fenced(FIXED))
+    code, _ = cli("fix", "calc.py", "--error", ERROR, "--verify", "pytets -q", "--apply")
+    assert code == exits.INPUT and len(engine.history) == 1 and calc.read_text() == BUGGY

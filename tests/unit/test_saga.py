@@ -548,3 +548,39 @@ def _alive(pid: int) -> bool:
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False
     return True
+
+
+def test_a_check_whose_program_cannot_be_run_says_so(tmp_path: Path) -> None:
+    # A mistyped --verify ("pytets -q") failed like a failing test: the model was asked to
+    # fix the file for "pytets: not found", three times over.
+    script = tmp_path / "check.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o644)
+    for line, said in (
+        ("pytets -q", "`pytets` was not found"),
+        ("LANG=C nosuch-tool --all", "`nosuch-tool` was not found"),
+        (f"{script} {{files}}", f"`{script}` cannot be run (not executable)"),
+    ):
+        run = Check(line, ()).run(tmp_path, timeout=20)
+        assert not run.ok and run.not_run == said, (line, run)
+    # The program ran and a command inside it is missing: a failure like any other.
+    inner = Check("sh -c 'nosuch-inner-tool'", ()).run(tmp_path, timeout=20)
+    assert not inner.ok and inner.why == "exit code 127" and inner.not_run is None
+    assert Check("exit 127", ()).run(tmp_path, timeout=20).not_run is None
+
+
+def test_a_check_that_cannot_be_run_puts_the_files_back_without_a_retry(
+    files: list[Path], store: SagaStore
+) -> None:
+    asked: list[Path] = []
+
+    def counted(path: Path, text: str, ask: Ask) -> str:
+        asked.append(path)
+        return typed(path, text, ask)
+
+    with pytest.raises(InputError, match="could not be run: `pytets` was not found"):
+        SagaRunner(store, 1 << 20).run("refactor", files, counted, verify="pytets -q", attempts=3)
+    assert unchanged_bytes(files)
+    assert asked == files  # one answer each, not three
+    (saga,) = store.all()
+    assert state_of(saga).status == "rolled-back"

@@ -173,12 +173,15 @@ def fix(
 
 def _error_from_check(command: str, file: Path) -> str | None:
     """What ``command`` (``--verify``'s) fails with on ``file`` as it is; None: it passes."""
+    from codesaga.domain.errors import InputError
     from codesaga.saga.runner import VERIFY_TIMEOUT, Check
 
     with render.Spinner(f"running {command} to see the error"):
         run = Check(command, (file.absolute(),)).run(Path.cwd(), VERIFY_TIMEOUT)
     if run.ok:
         return None
+    if run.not_run is not None:  # its output is the shell's, nothing for the model to fix
+        raise InputError(f"--verify {command!r} could not be run: {run.not_run}")
     render.note(f"`{command}` fails ({run.why}); fixing {file} for that")
     return run.output.strip() or f"`{command}` fails ({run.why}) and prints nothing"
 
