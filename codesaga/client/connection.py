@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import socket
 import threading
 import time
@@ -14,6 +15,7 @@ from typing import Any, Protocol, Self
 from codesaga import __version__
 from codesaga.domain.errors import BusyError, CancelledError, DaemonError
 from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.runtime import peer_uid
 from codesaga.settings import Settings
 
 BUSY_PATIENCE_SECONDS = 60.0
@@ -47,6 +49,10 @@ CANCEL_CONFIRM_SECONDS = 5.0  # after Ctrl-C, the wait for the daemon to confirm
 CONTROL_ANSWER_SECONDS = 10.0
 
 
+class StrangerError(DaemonError):
+    """The daemon's socket is served by another user's process."""
+
+
 class NotSentError(DaemonError):
     """A request could not be sent: the daemon was gone (an idle exit, a stop) before it
     arrived, so nothing of it was done and it can be sent to a new one."""
@@ -62,14 +68,27 @@ class DaemonClient:
 
     @classmethod
     def connect(cls, path: Path, timeout: float | None = None) -> DaemonClient:
-        """Raises ``ConnectionError``/``FileNotFoundError`` when nobody listens there."""
+        """Raises ``ConnectionError``/``FileNotFoundError`` when nobody listens there, and
+        ``StrangerError`` when another user's process does."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
             sock.connect(str(path))
+            uid = peer_uid(sock)
         except BaseException:
             sock.close()
             raise
+        if uid is not None and uid != os.getuid():
+            # Nothing is sent: the socket's directory can be another user's (a long runtime
+            # path moves it to /tmp, where its name can be guessed and taken first), and a
+            # fake daemon there would read the user's code and answer with its own.
+            sock.close()
+            raise StrangerError(
+                f"{path} is served by another user's process (uid {uid}), not a CodeSaga "
+                "daemon of yours: nothing was sent to it. Set CODESAGA_HOME (or "
+                "XDG_RUNTIME_DIR) to a directory only you can write, or remove that socket's "
+                "directory"
+            )
         sock.settimeout(None)
         return cls(sock)
 

@@ -7,13 +7,11 @@ import contextlib
 import itertools
 import logging
 import os
-import socket
-import struct
-import sys
 from pathlib import Path
 
 from codesaga.daemon.dispatch import Connection, Daemon
 from codesaga.protocol import jsonrpc as p
+from codesaga.protocol.runtime import peer_uid
 
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
@@ -148,20 +146,3 @@ async def _close(writer: asyncio.StreamWriter) -> None:
     writer.close()
     with contextlib.suppress(OSError):
         await writer.wait_closed()
-
-
-# Linux's struct ucred; other systems with SO_PEERCRED (OpenBSD) order it differently
-_UCRED = struct.Struct("iII")  # pid, uid, gid
-
-
-def peer_uid(sock: socket.socket | None) -> int | None:
-    """The user id of the process at the other end of a Unix socket (Linux: SO_PEERCRED),
-    or None where the system does not tell."""
-    if sock is None or not sys.platform.startswith("linux"):
-        return None
-    try:
-        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
-    except OSError:
-        return None
-    _pid, uid, _gid = _UCRED.unpack(creds)
-    return int(uid)

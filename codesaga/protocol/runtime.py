@@ -12,6 +12,9 @@ import contextlib
 import hashlib
 import os
 import secrets
+import socket
+import struct
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,3 +107,20 @@ def remove_quietly(*paths: Path) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+# Linux's struct ucred; other systems with SO_PEERCRED (OpenBSD) order it differently
+_UCRED = struct.Struct("iII")  # pid, uid, gid
+
+
+def peer_uid(sock: socket.socket | None) -> int | None:
+    """The user id of the process at the other end of a Unix socket (Linux: SO_PEERCRED),
+    or None where the system does not tell."""
+    if sock is None or not sys.platform.startswith("linux"):
+        return None
+    try:
+        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
+    except OSError:
+        return None
+    _pid, uid, _gid = _UCRED.unpack(creds)
+    return int(uid)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +160,54 @@ def test_an_in_process_daemons_long_answer_is_read_too() -> None:
     history = "x" * (p.MAX_MESSAGE_BYTES + 1024)
     client._receive(p.encode_result(3, {"turns": history}))
     assert client._replies[3].result == {"turns": history}
+
+
+@pytest.mark.skipif(
+    os.getuid() != 0 or not hasattr(socket, "SO_PEERCRED"),
+    reason="needs root to listen as another user, and Linux to tell who listens",
+)
+def test_a_socket_another_user_serves_gets_nothing(tmp_path: Path) -> None:
+    # A long CODESAGA_HOME moves the socket to a short directory in /tmp whose name can be
+    # guessed: another user made it first and listened there, and the CLI sent it the
+    # user's code and wrote its answer into their files.
+    from codesaga.client.lifecycle import connect
+    from codesaga.protocol.runtime import RuntimePaths
+    from codesaga.settings import load_settings
+
+    home = tmp_path / ("long-" * 20)
+    settings = load_settings({"CODESAGA_HOME": str(home)})
+    socket_path = RuntimePaths(settings.runtime_dir).socket
+    assert socket_path.parent.parent == Path(tempfile.gettempdir())  # the guessable place
+    heard_from, heard_to = os.pipe()
+    ready_from, ready_to = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked child
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            socket_path.parent.mkdir(mode=0o755)
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(str(socket_path))
+            listener.listen()
+            listener.settimeout(30)
+            os.write(ready_to, b"1")
+            conn, _ = listener.accept()
+            conn.settimeout(5)
+            heard = b""
+            with contextlib.suppress(OSError):
+                while chunk := conn.recv(65536):
+                    heard += chunk
+            os.write(heard_to, heard or b"(nothing)")
+        except BaseException as exc:
+            os.write(heard_to, repr(exc).encode())
+        os._exit(0)
+    try:
+        os.close(heard_to)
+        os.close(ready_to)
+        assert os.read(ready_from, 1) == b"1"
+        with pytest.raises(connection.StrangerError, match=r"another user's process \(uid 65534\)"):
+            connect(settings)
+        os.waitpid(child, 0)
+        assert os.read(heard_from, 1 << 16) == b"(nothing)"
+    finally:
+        shutil.rmtree(socket_path.parent, ignore_errors=True)
