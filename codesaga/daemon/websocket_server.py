@@ -9,7 +9,9 @@ uncompressed, and a handshake must finish within the open timeout.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import hmac
 import ipaddress
 import itertools
@@ -116,6 +118,20 @@ def check_handshake(
     return None
 
 
+CHALLENGE_HEADER = "X-CodeSaga-Challenge"
+PROOF_HEADER = "X-CodeSaga-Proof"
+MAX_CHALLENGE_CHARS = 128
+
+
+def handshake_proof(token: str, challenge: str) -> str:
+    """What an accepted handshake answers a client's challenge (a random string it sent) with,
+    to show that this is the daemon that wrote the token file: base64 HMAC-SHA256 of the
+    challenge under the token. A daemon killed leaves its address in ``websocket.json``, and
+    a process that took the port next got the editor's code until editors checked this."""
+    digest = hmac.new(token.encode(), challenge.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
 def parse_origins(patterns: Iterable[str]) -> list[re.Pattern[str]]:
     try:
         return [re.compile(part) for part in patterns]
@@ -161,6 +177,7 @@ class WebSocketServer:
             self.host,
             self.port,
             process_request=self._check,
+            process_response=self._prove,
             compression=None,
             max_size=p.MAX_MESSAGE_BYTES,
             open_timeout=self.open_timeout,
@@ -178,6 +195,12 @@ class WebSocketServer:
         status, reason = refused
         log.warning("refused a WebSocket handshake: %s", reason)
         return connection.respond(status, reason + "\n")
+
+    def _prove(self, connection: Any, request: Any, response: Any) -> None:
+        challenge = request.headers.get(CHALLENGE_HEADER)
+        accepted = response.status_code == HTTPStatus.SWITCHING_PROTOCOLS
+        if accepted and challenge and len(challenge) <= MAX_CHALLENGE_CHARS:
+            response.headers[PROOF_HEADER] = handshake_proof(self.token, challenge)
 
     async def _serve(self, ws: Any) -> None:
         from websockets.exceptions import ConnectionClosed

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-import { Code, DaemonClient, HandshakeError, RpcError } from "./protocol";
+import { Code, DaemonClient, HandshakeError, NotTheDaemonError, RpcError } from "./protocol";
 
 export interface Endpoint {
   url: string;
@@ -108,9 +108,10 @@ export async function locate(command: string, env: NodeJS.ProcessEnv = process.e
 const NOT_RUNNING = "the CodeSaga daemon is not running";
 const GIVE_UP_AFTER_NOT_RUNNING = 4;
 
-/** Whether a connection failed because nothing listens at the address (or its token file
- * went with the daemon). */
+/** Whether a connection failed because no daemon of ours listens at the address: nothing does,
+ * its token file went with it, or what took its port cannot prove the token. */
 function nothingListens(error: unknown): boolean {
+  if (error instanceof NotTheDaemonError) return true;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === "ECONNREFUSED" || code === "ENOENT";
 }
@@ -243,7 +244,7 @@ export class Connection {
         // A daemon that was killed left its address behind: nothing listens there, and
         // only `daemon start` (which checks the daemon's lock) replaces it.
         if (!mayStart || !nothingListens(error)) throw error;
-        this.log(`nothing listens at ${endpoint.url}: starting the daemon (${this.command} daemon start)`);
+        this.log(`${describe(error)}: starting the daemon (${this.command} daemon start)`);
         await runCommand(this.command, ["daemon", "start"], this.env);
         const started = await this.endpoint();
         if (!started) throw new RpcError(Code.disconnected, NOT_RUNNING);

@@ -1,6 +1,8 @@
 // The daemon's JSON-RPC 2.0 protocol over its loopback WebSocket (docs/protocol.md).
 // No vscode import: the tests drive this module under node against a real daemon.
 
+import { createHmac, randomBytes } from "node:crypto";
+
 import WebSocket from "ws";
 
 export const PROTOCOL_VERSION = 1;
@@ -49,6 +51,25 @@ export class HandshakeError extends Error {
     super(message);
     this.name = "HandshakeError";
   }
+}
+
+/** What answered at the daemon's address accepted the handshake without proving that it holds
+ * the token: not the daemon that wrote websocket.json (it was killed, and another process took
+ * its port). Nothing was sent to it. */
+export class NotTheDaemonError extends Error {
+  constructor(readonly url: string) {
+    super(`${url} answered without the daemon's proof: not the CodeSaga daemon, nothing was sent to it`);
+    this.name = "NotTheDaemonError";
+  }
+}
+
+export const CHALLENGE_HEADER = "x-codesaga-challenge";
+export const PROOF_HEADER = "x-codesaga-proof";
+
+/** What the daemon answers a handshake's challenge with (docs/protocol.md): base64
+ * HMAC-SHA256 of the challenge under the token. */
+export function handshakeProof(token: string, challenge: string): string {
+  return createHmac("sha256", token).update(challenge).digest("base64");
 }
 
 export interface ServerInfo {
@@ -104,14 +125,24 @@ export class DaemonClient {
     protocolVersion: number = PROTOCOL_VERSION,
     initializeTimeoutMs: number = INITIALIZE_TIMEOUT_MS,
   ): Promise<DaemonClient> {
+    const challenge = randomBytes(24).toString("base64url");
     const socket = new WebSocket(url, {
-      headers: { Authorization: `Bearer ${token}` },
+      headers: { Authorization: `Bearer ${token}`, [CHALLENGE_HEADER]: challenge },
       perMessageDeflate: false,
       handshakeTimeout: OPEN_TIMEOUT_MS,
       maxPayload: 16 * 1024 * 1024,
     });
     await new Promise<void>((resolve, reject) => {
-      socket.once("open", () => resolve());
+      let proven = false;
+      socket.once("upgrade", (response) => {
+        const proof = response.headers[PROOF_HEADER];
+        proven = typeof proof === "string" && proof === handshakeProof(token, challenge);
+      });
+      socket.once("open", () => {
+        if (proven) return resolve();
+        socket.terminate(); // before any frame: the editor's code goes to the daemon only
+        reject(new NotTheDaemonError(url));
+      });
       socket.once("unexpected-response", (_request, response) => {
         const status = response.statusCode ?? 0;
         socket.terminate();

@@ -3,6 +3,8 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 
+import { WebSocketServer } from "ws";
+
 import { Connection, type State } from "../src/connection";
 import { COMMAND, isolatedEnv, startFakeDaemon, tempHome } from "./daemon";
 
@@ -128,6 +130,27 @@ describe("connecting to the daemon", () => {
       assert.match(readFileSync(calls, "utf8"), /^daemon start$/m);
     } finally {
       c.dispose();
+    }
+  });
+
+  test("a killed daemon's port taken by another process: it gets nothing, a daemon is started", async () => {
+    const daemon = await startFakeDaemon(RULES);
+    const { command, calls } = scriptedCommand(daemon.home);
+    const c = connection(daemon.env, { command, autoStart: true });
+    const port = Number(new URL(daemon.url).port);
+    daemon.process.kill("SIGKILL");
+    await new Promise((r) => daemon.process.once("exit", r));
+    const impostor = new WebSocketServer({ host: "127.0.0.1", port });
+    await new Promise((resolve) => impostor.once("listening", resolve));
+    const heard: string[] = [];
+    impostor.on("connection", (socket) => socket.on("message", () => heard.push("a frame")));
+    try {
+      await assert.rejects(c.client(), /start failed/);
+      assert.match(readFileSync(calls, "utf8"), /^daemon start$/m);
+      assert.deepEqual(heard, []);
+    } finally {
+      c.dispose();
+      impostor.close();
     }
   });
 

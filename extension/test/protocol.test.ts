@@ -4,7 +4,17 @@ import { after, before, describe, test } from "node:test";
 import { type AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 
-import { Code, DaemonClient, HandshakeError, PROTOCOL_VERSION, RpcError } from "../src/protocol";
+import {
+  CHALLENGE_HEADER,
+  Code,
+  DaemonClient,
+  HandshakeError,
+  handshakeProof,
+  NotTheDaemonError,
+  PROOF_HEADER,
+  PROTOCOL_VERSION,
+  RpcError,
+} from "../src/protocol";
 import { type FakeDaemon, startFakeDaemon } from "./daemon";
 
 describe("the protocol client against a real daemon", () => {
@@ -33,8 +43,29 @@ describe("the protocol client against a real daemon", () => {
     });
   });
 
+  test("what took a dead daemon's port gets nothing: it cannot prove the token", async () => {
+    // websocket.json outlives a killed daemon, and any local process may take its port next:
+    // the editor sent it the token and then the user's code.
+    const impostor = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => impostor.once("listening", resolve));
+    const heard: string[] = [];
+    impostor.on("connection", (socket) => socket.on("message", () => heard.push("a frame")));
+    const url = `ws://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(DaemonClient.connect(url, daemon.token, "0.0.1"), NotTheDaemonError);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(heard, []);
+    } finally {
+      impostor.close();
+    }
+  });
+
   test("a daemon that takes the connection and never answers is an error, not a hang", async () => {
     const stuck = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    stuck.on("headers", (headers, request) => {
+      // It proves the token (a daemon of ours, stuck): the wait for its answer is what is tested.
+      headers.push(`${PROOF_HEADER}: ${handshakeProof("token", String(request.headers[CHALLENGE_HEADER]))}`);
+    });
     await new Promise((resolve) => stuck.once("listening", resolve));
     const connected = new Promise<void>((resolve) => stuck.once("connection", () => resolve()));
     const url = `ws://127.0.0.1:${(stuck.address() as AddressInfo).port}`;

@@ -91,3 +91,37 @@ def test_connections_held_without_a_token_do_not_lock_an_editor_out(
         assert closed >= 4
 
     asyncio.run(run())
+
+
+def test_an_accepted_handshake_proves_it_holds_the_token() -> None:
+    # The editor reads the daemon's address from websocket.json, which a killed daemon
+    # leaves behind: whoever took its port next got the editor's code. The answer to a
+    # handshake now proves the token (HMAC of the client's challenge), so an editor can tell.
+    import base64
+    import hashlib
+    import hmac
+
+    from websockets.asyncio.client import connect
+
+    from codesaga.daemon.websocket_server import CHALLENGE_HEADER, PROOF_HEADER
+
+    async def proofs(*challenges: str | None) -> list[str | None]:
+        server = WebSocketServer(EchoDaemon(), "127.0.0.1", 0, "tok", [], open_timeout=30)  # type: ignore[arg-type]
+        await server.start()
+        answered = []
+        try:
+            for challenge in challenges:
+                headers = {"Authorization": "Bearer tok"}
+                if challenge is not None:
+                    headers[CHALLENGE_HEADER] = challenge
+                async with connect(server.url, additional_headers=headers) as ws:
+                    assert ws.response is not None
+                    answered.append(ws.response.headers.get(PROOF_HEADER))
+        finally:
+            server.stop_accepting()
+        return answered
+
+    proof, none, too_long = asyncio.run(proofs("n0nce", None, "x" * 129))
+    expected = hmac.new(b"tok", b"n0nce", hashlib.sha256).digest()
+    assert proof == base64.b64encode(expected).decode()
+    assert none is None and too_long is None
