@@ -64,6 +64,24 @@ def check_file(path: Path) -> None:
         raise InputError(f"{path} is a directory; give a file")
     if not stat.S_ISREG(mode):
         raise InputError(f"{path} is not a regular file")
+    _check_link_stays_in_repository(path)
+
+
+def _check_link_stays_in_repository(path: Path) -> None:
+    """Refuse a file of a git work tree reached through a link that leads out of that work
+    tree: a cloned repository's `src/helpers.py -> ../../.bashrc` had `refactor src/*.py
+    --apply` send the user's dotfile to the model and write the answer over it. The
+    target named itself is read as usual: then the user chose it."""
+    named = Path(os.path.abspath(path))
+    real = named.resolve()
+    if real == named:
+        return
+    top = next((d for d in named.parents if (d / ".git").exists()), None)
+    if top is not None and not real.is_relative_to(top.resolve()):
+        raise InputError(
+            f"{path} is a link to {real}, outside its repository {top}: give that path "
+            "itself to work on it"
+        )
 
 
 def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:

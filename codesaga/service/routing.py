@@ -10,6 +10,7 @@ is returned as notes, which end up in the journal next to the model that answere
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 from codesaga.domain.enums import ModelKind, ModelStatus, Role
 from codesaga.domain.errors import PrivateContentError, UpstreamError
 from codesaga.domain.model_instance import ModelInstance
-from codesaga.domain.upstreams import Timeouts, UpstreamSpec
+from codesaga.domain.upstreams import PrivacyRules, Timeouts, UpstreamSpec
 from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
 from codesaga.service.engine_pool import ResolvedModel
 from codesaga.service.hedging import hedge
@@ -247,7 +248,7 @@ class Router:
 
     def _serving(self, role: Role, model: str | None, sources: Sequence[str]) -> list[Upstream]:
         """The upstreams that may answer a request holding ``sources``: none if one is private."""
-        if sources and self.settings.privacy.first_private(sources) is not None:
+        if sources and first_private(self.settings.privacy, sources) is not None:
             return []
         return self.candidates(role, model)
 
@@ -273,7 +274,7 @@ class Router:
         cancel = cancel or CancelToken()
         notes: list[str] = []
         candidates = self.candidates(role, model)
-        private = self.settings.privacy.first_private(request.sources)
+        private = first_private(self.settings.privacy, request.sources)
         if private is not None and candidates:
             notes.append(self._kept_local(private, model))
             candidates = []
@@ -379,3 +380,13 @@ class Router:
 def _resolved(engine: UpstreamEngine) -> ResolvedModel:
     # A remote model has no file: the path names the server, for the places that key by it.
     return ResolvedModel(engine.info.name, Path(engine.spec.display_url), None, True)
+
+
+def first_private(rules: PrivacyRules, sources: Sequence[str]) -> tuple[str, str] | None:
+    """(path, pattern) of the first private source, by its name or, for a link, by what it
+    points at: a repository's `helpers.py` linked to a private `.env` was sent upstream."""
+    found = rules.first_private(sources)
+    if found is None and rules.patterns:
+        targets = (real for s in sources if (real := os.path.realpath(s)) != s)
+        found = rules.first_private(targets)
+    return found

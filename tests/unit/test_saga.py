@@ -584,3 +584,36 @@ def test_a_check_that_cannot_be_run_puts_the_files_back_without_a_retry(
     assert asked == files  # one answer each, not three
     (saga,) = store.all()
     assert state_of(saga).status == "rolled-back"
+
+
+def test_a_link_out_of_its_repository_is_refused_and_its_target_left_alone(
+    tmp_path: Path, store: SagaStore
+) -> None:
+    # A cloned repository's `src/helpers.py -> ../../home/dotfile.py`: `refactor src/*.py
+    # --apply` sent the dotfile to the model and wrote the answer over it.
+    repo, home = tmp_path / "repo", tmp_path / "home"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "src").mkdir()
+    home.mkdir()
+    dotfile = home / "dotfile.py"
+    dotfile.write_bytes(ORIGINALS["a.py"])
+    inside = repo / "src" / "real.py"
+    inside.write_bytes(ORIGINALS["b.py"])
+    (repo / "src" / "helpers.py").symlink_to("../../home/dotfile.py")
+    (repo / "lib").symlink_to("../home", target_is_directory=True)
+    (repo / "src" / "alias.py").symlink_to("real.py")
+    asked: list[Path] = []
+
+    def counted(path: Path, text: str, ask: Ask) -> str:
+        asked.append(path)
+        return typed(path, text, ask)
+
+    for escaping in (repo / "src" / "helpers.py", repo / "lib" / "dotfile.py"):
+        with pytest.raises(InputError, match="outside its repository"):
+            SagaRunner(store, 1 << 20).run("refactor", [escaping], counted)
+    assert asked == [] and dotfile.read_bytes() == ORIGINALS["a.py"]
+    # A link within the repository, and the target named itself, are worked on as usual.
+    SagaRunner(store, 1 << 20).run("refactor", [repo / "src" / "alias.py"], counted)
+    assert inside.read_text().startswith("def sub(a: int, b: int):")
+    SagaRunner(store, 1 << 20).run("refactor", [dotfile], counted)
+    assert dotfile.read_bytes().startswith(b"def add(a: int, b: int):")

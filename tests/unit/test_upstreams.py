@@ -364,6 +364,12 @@ def test_a_private_file_never_reaches_the_upstream(models_dir: Path, tmp_path: P
         assert any(
             "is private (secrets/*): answered by the local model" in w for w in private.warnings
         )
+        # A link to it is the same file: its name alone was matched, and the key went out.
+        link = tmp_path / "helpers.py"
+        link.symlink_to(secret)
+        local.enqueue("```python\n" + ORIGINAL.replace("result", "total") + "```")
+        assistant.refactor(link)
+        assert server.posts == []
         assistant.refactor(public)
         assert len(server.posts) == 1 and "public.py" in str(server.posts[0]["body"])
     # With local answers off, a private file is refused, clearly, and still never sent.
