@@ -133,9 +133,10 @@ def write_atomic(
 ) -> None:
     """Replace ``path`` with ``text`` (UTF-8) so that a crash leaves the old or the new file.
 
-    The file keeps its permissions (a new one gets 0644) unless ``mode`` is given, which
-    applies whatever the umask. With ``expected``, refuses (``InputError``) when the file no
-    longer holds those bytes: the user edited it while we worked, and their edit wins.
+    The file keeps its permissions (a new one gets what the umask gives) unless ``mode`` is
+    given, which applies whatever the umask. With ``expected``, refuses (``InputError``) when
+    the file no longer holds those bytes: the user edited it while we worked, and their edit
+    wins.
     """
     if expected is not None:
         text = keep_bom(expected, text)  # the text was read without it
@@ -157,7 +158,7 @@ def write_bytes_atomic(
         raise _changed_meanwhile(path)
     group = before.st_gid if before is not None else None
     if mode is None:
-        mode = before.st_mode & 0o7777 if before is not None else 0o644
+        mode = before.st_mode & 0o7777 if before is not None else _new_file_mode()
     # mkstemp creates the file 0600: nobody else can read it before the chmod
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".codesaga", dir=path.parent)
     try:
@@ -180,6 +181,19 @@ def write_bytes_atomic(
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def _new_file_mode() -> int:
+    """The mode ``open`` gives a new file: 0666 less the umask (a new file was 0644 always, an
+    exported chat readable by all under a 077 umask). Read where Linux tells it, else by the
+    umask call, which sets it too and so is not for threads."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _stamp(file: Path | os.stat_result) -> tuple[int, ...]:

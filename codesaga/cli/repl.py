@@ -246,7 +246,9 @@ class Repl:
             parts = [p for p in re.split(r"[/\\]+", self.session["name"]) if p.strip(".")]
             named = re.sub(r"[^\w.-]+", "_", "_".join(parts)).strip("._") or "chat"
             target = Path(arg).expanduser() if arg else Path(f"{named}.md")
-            if not arg and target.exists():  # a session named "README" is no reason to lose it
+            # A session named "README" is no reason to lose it, nor is a repository's link of
+            # that name a way to write elsewhere.
+            if not arg and (target.exists() or target.is_symlink()):
                 render.warn(f"{target} exists; /save PATH names the file to write (or replace)")
                 return False
             text_md = rpc("sessions/export", {"session": sid, "format": "markdown"})["text"]

@@ -58,3 +58,15 @@ def test_an_unchanged_file_is_written_keeping_its_mode(tmp_path: Path) -> None:
     file.chmod(0o640)
     fs.write_atomic(file, "model rewrite\n", expected=b"original\n")
     assert file.read_text() == "model rewrite\n" and file.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o077, 0o600), (0o022, 0o644), (0o002, 0o664)])
+def test_a_new_file_gets_the_mode_the_umask_gives(umask: int, mode: int, tmp_path: Path) -> None:
+    # A new file was 0644 whatever the umask: a chat exported under umask 077 (code in it)
+    # was readable by every user of the machine.
+    old = os.umask(umask)
+    try:
+        fs.write_atomic(tmp_path / "chat.md", "# chat\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "chat.md").stat().st_mode & 0o777 == mode

@@ -85,6 +85,12 @@ def test_save_without_a_path_writes_here_whatever_the_sessions_name(
     run(monkeypatch, client, settings, "/save")
     assert [p.name for p in work.iterdir()] == ["etc_notes.md"]
     assert (work / "etc_notes.md").read_text() == "# notes\n"
+    # A repository's dangling link of the name /save picks wrote where it pointed.
+    (work / "etc_notes.md").unlink()
+    elsewhere = tmp_path / "planted.sh"
+    (work / "etc_notes.md").symlink_to(elsewhere)
+    said = run(monkeypatch, client, settings, "/save")
+    assert "exists; /save PATH names the file" in said and not elsewhere.exists()
 
 
 def test_a_session_shown_later_sends_no_escape_sequence_to_the_terminal(
