@@ -24,6 +24,9 @@ from codesaga.domain.confidence import Confidence
 from codesaga.service.resolved_prompt import ResolvedPrompt
 
 SHOWN_PER_DOCUMENT = 8  # recent suggestions kept for type-through
+# Documents whose suggestions are kept, the least recently shown beyond these dropped: a
+# daemon that never exits, asked about ever new paths, grew without end.
+SHOWN_DOCUMENTS = 64
 
 
 # How sure the model was of the rest of a suggestion once its start (the argument) is typed.
@@ -42,7 +45,7 @@ class CompletionCache:
     def __init__(self) -> None:
         # By prompt key, oldest first: the suggestion and how sure the model was of it.
         self._answers: OrderedDict[str, tuple[str, Confidence | None]] = OrderedDict()
-        self._shown: dict[str, deque[_Shown]] = {}  # by document
+        self._shown: OrderedDict[str, deque[_Shown]] = OrderedDict()  # by document, LRU
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -87,6 +90,9 @@ class CompletionCache:
         """``text`` may be typed through in ``prompt``'s document (the last few are kept)."""
         kept = self._shown.setdefault(prompt.doc, deque(maxlen=SHOWN_PER_DOCUMENT))
         kept.append(_Shown(prompt.before, prompt.after, text, judge))
+        self._shown.move_to_end(prompt.doc)
+        while len(self._shown) > SHOWN_DOCUMENTS:
+            self._shown.popitem(last=False)
 
     def store(self, key: str, text: str, confidence: Confidence | None, capacity: int) -> None:
         """Keep ``text`` as the answer to the prompt ``key``, and at most ``capacity`` in all

@@ -5,6 +5,7 @@ costs, which decides whether a request can wait for its whole prompt."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from codesaga.domain.completion_prompt import reusable, shared_prefix
@@ -17,6 +18,9 @@ SPEED_WEIGHT = 0.3  # of the newest measurement in the reading speed's moving av
 # (about 40 to 330 tokens/s for the 0.5B), so only a prompt no CPU reads within the budget
 # is answered from a short window before the first measurement.
 UNMEASURED_SPEED = 400.0
+# Slots whose last prompt is kept (far more than the engine keeps states of): a daemon that
+# never exits, asked about ever new paths, grew without end.
+MAX_SLOTS = 128
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ class PromptReads:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last: dict[str, str] = {}  # slot -> the last prompt text given to the model
+        # slot -> the last prompt text given to the model, the least recently given first
+        self._last: OrderedDict[str, str] = OrderedDict()
         self._turns: dict[str, int] = {}  # slot -> prompts given to it (see Given)
         self.speed: float | None = None  # prompt tokens read per second, lately
 
@@ -79,7 +84,11 @@ class PromptReads:
 
     def _record(self, slot: str, text: str) -> None:
         self._last[slot] = text
+        self._last.move_to_end(slot)
         self._turns[slot] = self._turns.get(slot, 0) + 1
+        while len(self._last) > MAX_SLOTS:  # a slot forgotten is estimated as read afresh
+            dropped, _ = self._last.popitem(last=False)
+            self._turns.pop(dropped, None)
 
     def measure(self, finished: Finished) -> None:
         """Update the reading speed from a finished read, if it read enough to tell."""

@@ -76,3 +76,17 @@ def test_a_request_read_whole_or_followed_by_another_prompt_is_left_as_it_is() -
     reads.reading("doc", second)
     reads.request_ended("doc", second, given, Finished.without_output("cancelled"))
     assert reads.unread("doc", second) == 0
+
+
+def test_the_slots_kept_are_bounded_the_least_recent_forgotten() -> None:
+    # One prompt text per slot, never dropped: a daemon that never exits, asked about ever
+    # new paths, grew without end.
+    from codesaga.service.prompt_reads import MAX_SLOTS
+
+    reads = PromptReads()
+    for n in range(MAX_SLOTS + 10):
+        reads.reading(f"doc{n}", f"text of document {n}")
+    assert len(reads._last) == MAX_SLOTS and len(reads._turns) == MAX_SLOTS
+    assert reads.unread("doc0", "text of document 0") == len("text of document 0")  # afresh
+    last = f"doc{MAX_SLOTS + 9}"
+    assert reads.unread(last, f"text of document {MAX_SLOTS + 9}") == 0
