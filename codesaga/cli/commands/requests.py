@@ -9,6 +9,7 @@ import typer
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt
+from codesaga.protocol.params import MAX_LISTED_REQUESTS
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -37,7 +38,9 @@ def requests_list(
             "next-edit).",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="Newest N requests.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, max=MAX_LISTED_REQUESTS, help="Newest N requests.")
+    ] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """List recent requests, newest first."""
