@@ -37,6 +37,7 @@ from starlette.types import Message as AsgiMessage
 
 from codesaga.daemon import openai_wire as wire
 from codesaga.daemon.http_server import DEFAULT_LIMITS, MAX_HEADER_BYTES, HttpLimits, HttpServer
+from codesaga.daemon.hushed_log import HushedWarning
 from codesaga.daemon.openai_wire import ApiError
 from codesaga.daemon.websocket_server import CHECKED_HEADERS, check_handshake, is_loopback
 from codesaga.domain.errors import UsageError
@@ -303,6 +304,7 @@ class _Door:
     def __init__(self, app: ASGIApp, api: HttpApi) -> None:
         self.app = app
         self.api = api
+        self._refusals = HushedWarning(log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -328,7 +330,7 @@ class _Door:
 
         refused = self.api.refusal(scope)
         if refused is not None:
-            log.warning("refused an OpenAI API request: %s", refused)
+            self._refusals.warning("refused an OpenAI API request: %s", refused)
             await _error_response(refused)(scope, receive_body, send_answer)
             return
         if len(scope["path"]) > 1 and scope["path"].endswith("/"):

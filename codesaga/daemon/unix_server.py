@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from codesaga.daemon.dispatch import Connection, Daemon
+from codesaga.daemon.hushed_log import HushedWarning
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol.runtime import peer_uid
 
@@ -25,6 +26,7 @@ class UnixServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._handlers: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self.inode: int | None = None
+        self._refusals = HushedWarning(log)
 
     async def start(self) -> None:
         old = os.umask(0o077)  # the socket is born 0600, whatever the user's umask
@@ -73,7 +75,7 @@ class UnixServer:
         uid = peer_uid(writer.get_extra_info("socket"))
         if uid is not None and uid != os.getuid():
             # The 0700 directory already keeps others out; this holds if someone loosens it.
-            log.warning("refused a connection from uid %d", uid)
+            self._refusals.warning("refused a connection from uid %d", uid)
             # Answer its first message, so the client reads why rather than a broken pipe
             # (a little of it: what a stranger sends is not worth buffering).
             with contextlib.suppress(Exception):

@@ -18,12 +18,12 @@ import itertools
 import logging
 import re
 import socket
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from codesaga.daemon.dispatch import Connection, Daemon
+from codesaga.daemon.hushed_log import HushedWarning
 from codesaga.domain.errors import UsageError
 from codesaga.protocol import jsonrpc as p
 
@@ -162,6 +162,7 @@ class WebSocketServer:
         self.token = token
         self.origins = list(origins)
         self.open_timeout = open_timeout
+        self._refusals = HushedWarning(log)
         self._server: Any = None
 
     @property
@@ -193,7 +194,7 @@ class WebSocketServer:
         if refused is None:
             return None
         status, reason = refused
-        log.warning("refused a WebSocket handshake: %s", reason)
+        self._refusals.warning("refused a WebSocket handshake: %s", reason)
         return connection.respond(status, reason + "\n")
 
     def _prove(self, connection: Any, request: Any, response: Any) -> None:
@@ -275,11 +276,10 @@ def _capped_connection(limit: int) -> Any:
     from websockets.protocol import State
 
     live: dict[ServerConnection, None] = {}  # open connections, oldest first
-    warned_at = -60.0
+    closings = HushedWarning(log)
 
     class CappedConnection(ServerConnection):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            nonlocal warned_at
             live[self] = None
             super().connection_made(transport)
             if len(live) <= limit:
@@ -289,10 +289,7 @@ def _capped_connection(limit: int) -> Any:
             live.pop(closed, None)  # counted out now: its connection_lost comes later
             if isinstance(closed.transport, asyncio.Transport):
                 closed.transport.abort()  # its handler sees the connection lost and ends
-            now = time.monotonic()
-            if now - warned_at > 60:  # one line a minute, not one a connection
-                warned_at = now
-                log.warning("closed a WebSocket connection: %d are open already", limit)
+            closings.warning("closed a WebSocket connection: %d are open already", limit)
 
         def connection_lost(self, exc: Exception | None) -> None:
             live.pop(self, None)
