@@ -32,7 +32,7 @@ from typing import Any
 
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError, UsageError
-from codesaga.domain.source import BOM, decode_source, keep_bom
+from codesaga.domain.source import BOM, check_size, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic, write_link_atomic
 from codesaga.saga.checks import check_names_kept, check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_bytes, file_sha, sha256
@@ -91,8 +91,11 @@ class _Target:
     staged: bytes
 
 
-def staged_targets(repo: Path, globs: Sequence[str], report: HookReport) -> list[_Target]:
-    """The staged files matching ``globs``; those it cannot take go in ``report.skipped``."""
+def staged_targets(
+    repo: Path, globs: Sequence[str], report: HookReport, max_bytes: int
+) -> list[_Target]:
+    """The staged files matching ``globs``; those it cannot take go in ``report.skipped``
+    (one over ``max_bytes`` is not read: a staged data file of gigabytes was, whole)."""
     names = git(repo, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")
     wanted = []
     for raw in filter(None, names.split(b"\0")):
@@ -115,6 +118,11 @@ def staged_targets(repo: Path, globs: Sequence[str], report: HookReport) -> list
         # A submodule, or a symlink: its blob is the link's target path, not code, and
         # writing the file back would replace the link with a copy of what it points at.
         if mode in ("160000", "120000"):
+            continue
+        try:
+            check_size(int(git(repo, "cat-file", "-s", sha)), path, max_bytes)
+        except InputError as exc:
+            report.skipped.append(f"{path}: {exc}")
             continue
         targets.append(_Target(path, mode, sha, git(repo, "cat-file", "blob", sha)))
     return targets
@@ -148,7 +156,7 @@ def run(
         return report
     deadline = time.monotonic() + budget_seconds
     usable = []
-    for t in staged_targets(repo, globs, report):
+    for t in staged_targets(repo, globs, report, max_bytes):
         try:
             decode_source(t.staged, t.path, max_bytes)
         except InputError as exc:

@@ -759,3 +759,31 @@ def test_a_second_ctrl_c_waits_for_the_rollback(
     assert snapshot(repo) == before
     [saga] = SagaStore(state / "sagas").all()
     assert [e["event"] for e in saga.events()][-1] == "rolled-back"
+
+
+def test_a_staged_file_over_the_limit_is_skipped_unread(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A staged data file of gigabytes matching the globs was read whole before the size
+    # check turned it down.
+    commit_base(repo)
+    (repo / "huge.py").write_text("x = 1\n" * 1000)
+    (repo / "small.py").write_text("y = 2\n")
+    git(repo, "add", "huge.py", "small.py")
+    asked: list[tuple[str, ...]] = []
+    real_git = hook.git
+
+    def recorded(where: Path, *args: str, env: dict[str, str] | None = None) -> bytes:
+        asked.append(args)
+        return real_git(where, *args, env=env)
+
+    monkeypatch.setattr(hook, "git", recorded)
+    report = hook.HookReport()
+    targets = hook.staged_targets(repo, ["*.py"], report, max_bytes=1000)
+    assert [t.path for t in targets] == ["small.py"]
+    assert report.skipped == [
+        "huge.py: huge.py is 6,000 bytes, over the 1,000-byte limit; raise "
+        "CODESAGA_MAX_FILE_BYTES to accept it"
+    ]
+    blobs_read = [a for a in asked if a[:2] == ("cat-file", "blob")]
+    assert len(blobs_read) == 1  # small.py's alone
