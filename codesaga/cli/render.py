@@ -73,14 +73,15 @@ def diff(text: str) -> None:
 class Spinner:
     """Shows what a task is doing on stderr while a model works; silent when piped."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, doing: str = "loading the model and reading the prompt") -> None:
         self.label = label
+        self.doing = doing
         self.tokens = 0
         self._status: Status | None = None
 
     def __enter__(self) -> Spinner:
         if stderr.is_terminal:
-            self._status = stderr.status(f"{self.label}: loading the model and reading the prompt…")
+            self._status = stderr.status(f"{self.label}: {self.doing}…")
             self._status.start()
         return self
 

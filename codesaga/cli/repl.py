@@ -230,7 +230,11 @@ class Repl:
             rpc("sessions/clear", {"session": sid})
             render.note("conversation cleared")
         elif name == "/model":
-            rpc("sessions/set", {"session": sid, "model": arg})
+            # The model is loaded to check it (a name mistyped was saved, and every message
+            # after failed): seconds without a word, the first time.
+            spinner = render.Spinner(arg, "loading the model") if arg else contextlib.nullcontext()
+            with spinner:
+                rpc("sessions/set", {"session": sid, "model": arg})
             self.model = arg or None
             render.note(f"model: {arg or 'the chat role default'}")
         elif name == "/system":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,25 @@ def test_two_chats_ending_keep_each_others_history(tmp_path: Path) -> None:
     assert path.read_text().splitlines() == ["first", "from the other chat", "from this chat"]
     assert path.stat().st_mode & 0o777 == 0o600
     readline.clear_history()
+
+
+def test_model_says_it_loads_the_model_while_it_is_checked(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    # /model loads the model to check it: seconds (a minute for a large one) without a word.
+    shown: list[str] = []
+    out = io.StringIO()
+
+    def set_model(params: dict[str, Any]) -> dict[str, Any]:
+        time.sleep(0.5)  # the status line is drawn a few times a second
+        shown.append(out.getvalue())
+        return {}
+
+    client = ScriptedClient(sessions_set=set_model)
+    keys = typed("/model qwen2.5-coder-1.5b")
+    monkeypatch.setattr("builtins.input", lambda prompt: next(keys))
+    monkeypatch.setattr(render, "stdout", Console(file=io.StringIO(), width=100))
+    monkeypatch.setattr(render, "stderr", Console(file=out, width=100, force_terminal=True))
+    with pytest.raises(StopIteration):
+        repl.Repl(client, {"id": "s1", "name": "n", "turns": 0}, settings, None).run()  # type: ignore[arg-type]
+    assert "qwen2.5-coder-1.5b: loading the model…" in shown[0]
