@@ -28,7 +28,8 @@ HELP = """\
 /system TEXT      replace the system prompt (empty: the default)
 /retry            answer the last message again
 /undo             remove the last question and its answer
-/save [FILE]      export the session as Markdown (default: NAME.md)
+/save [FILE]      export the session as Markdown to a new file (default: NAME.md;
+                  /save --force FILE replaces one)
 /sessions         list sessions
 /help             this help
 /exit             quit (or Ctrl-D); Ctrl-C cancels an answer, not the session
@@ -249,11 +250,14 @@ class Repl:
             # A session's name is no path: "../x" or "~/x" must not write elsewhere.
             parts = [p for p in re.split(r"[/\\]+", self.session["name"]) if p.strip(".")]
             named = re.sub(r"[^\w.-]+", "_", "_".join(parts)).strip("._") or "chat"
+            force = arg.split(maxsplit=1)[:1] == ["--force"]
+            arg = arg.removeprefix("--force").strip() if force else arg
             target = Path(arg).expanduser() if arg else Path(f"{named}.md")
-            # A session named "README" is no reason to lose it, nor is a repository's link of
+            # A file of that name is the user's (a session named "README", a mistyped
+            # `/save notes.txt`): replaced only when asked; nor is a repository's link of
             # that name a way to write elsewhere.
-            if not arg and (target.exists() or target.is_symlink()):
-                render.warn(f"{target} exists; /save PATH names the file to write (or replace)")
+            if not force and (target.exists() or target.is_symlink()):
+                render.warn(f"{target} exists; /save --force {arg or target} replaces it")
                 return False
             text_md = rpc("sessions/export", {"session": sid, "format": "markdown"})["text"]
             try:

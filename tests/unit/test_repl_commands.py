@@ -91,7 +91,16 @@ def test_save_without_a_path_writes_here_whatever_the_sessions_name(
     elsewhere = tmp_path / "planted.sh"
     (work / "etc_notes.md").symlink_to(elsewhere)
     said = run(monkeypatch, client, settings, "/save")
-    assert "exists; /save PATH names the file" in said and not elsewhere.exists()
+    assert "exists; /save --force etc_notes.md replaces it" in said and not elsewhere.exists()
+    # A file named is not replaced either (a mistyped `/save notes.txt` lost the notes),
+    # unless asked.
+    notes = work / "notes.txt"
+    notes.write_text("my notes\n")
+    said = run(monkeypatch, client, settings, f"/save {notes}")
+    assert f"exists; /save --force {notes} replaces it" in " ".join(said.split())
+    assert notes.read_text() == "my notes\n"
+    run(monkeypatch, client, settings, f"/save --force {notes}")
+    assert notes.read_text() == "# notes\n"
 
 
 def test_a_session_shown_later_sends_no_escape_sequence_to_the_terminal(
