@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from rich.text import Text
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -32,10 +33,42 @@ class Message(Markdown):
 
     DEFAULT_CSS = """
     Message { margin: 0 1 1 0; padding: 0 1; }
-    Message.user { background: $boost; border-left: thick $accent; }
     Message.assistant { border-left: thick $success; }
     Message.interrupted { border-left: thick $warning; }
     """
+
+
+class Said(Static):
+    """One of the user's messages, shown as typed: read as Markdown, `<b>` vanished,
+    `__repr__` turned bold and a pasted function ran into one paragraph."""
+
+    DEFAULT_CSS = """
+    Said { margin: 0 1 1 0; padding: 0 1; background: $boost; border-left: thick $accent; }
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Text.assemble(("You", "bold"), "\n\n", text), markup=False)
+        self.source = text
+
+
+WAIT_FOR_THE_ANSWER = "an answer is coming: wait for it, or Esc cancels it"
+# Typed here, they went to the model as a message.
+LINE_CHAT_COMMANDS = frozenset(
+    [
+        "/add",
+        "/drop",
+        "/clear",
+        "/model",
+        "/system",
+        "/retry",
+        "/undo",
+        "/save",
+        "/sessions",
+        "/help",
+        "/exit",
+    ]
+)
+INTERRUPTED = "\n\n*(interrupted)*"  # after an answer cut short: it looks whole otherwise
 
 
 class ChatApp(App[None]):
@@ -85,7 +118,10 @@ class ChatApp(App[None]):
         """Show ``session_id`` (None: a new one) and the list of sessions, asked for off the
         app's thread: after the daemon's idle exit the first call starts a new daemon, which
         takes seconds (a minute at most), and the app froze meanwhile, Ctrl+Q included."""
-        if self.answering or self.loading:
+        if self.answering:
+            self.set_status(WAIT_FOR_THE_ANSWER)
+            return
+        if self.loading:
             return
         self.loading = True
         self.set_status("loading the session…")
@@ -107,6 +143,7 @@ class ChatApp(App[None]):
         self, full: dict[str, Any] | None, listing: list[dict[str, Any]] | None, problem: str | None
     ) -> None:
         self.loading = False
+        self.query_one("#input", TextArea).focus()  # Ctrl+N from the list left it there
         if full is not None:
             self._show(full)
         if listing is not None:
@@ -158,10 +195,17 @@ class ChatApp(App[None]):
 
     # -- talking -------------------------------------------------------------------------------
 
-    def _message(self, role: str, text: str, interrupted: bool = False) -> Message:
-        classes = f"{role} interrupted" if interrupted else role
-        prefix = "**You**\n\n" if role == "user" else ""
-        return Message(prefix + shown(text), classes=classes)
+    def _message(self, role: str, text: str, interrupted: bool = False) -> Message | Said:
+        if role == "user":
+            return Said(shown(text))
+        if interrupted:
+            return Message(shown(text) + INTERRUPTED, classes=f"{role} interrupted")
+        return Message(shown(text), classes=role)
+
+    def turns(self) -> list[Message | Said]:
+        """The conversation shown, in order."""
+        box = self.query_one("#conversation", VerticalScroll)
+        return [t for t in box.children if isinstance(t, Message | Said)]
 
     def action_send(self) -> None:
         # A priority binding runs as the key arrives, while keys and pastes delivered just
@@ -171,7 +215,16 @@ class ChatApp(App[None]):
     def _send(self) -> None:
         box = self.query_one("#input", TextArea)
         text = box.text.strip()
-        if not text or self.answering:
+        if not text:
+            return
+        if self.answering:  # the draft stays, to send once the answer is in
+            self.set_status(WAIT_FOR_THE_ANSWER)
+            return
+        if text.split(maxsplit=1)[0] in LINE_CHAT_COMMANDS:  # sent, the model answered it
+            self.set_status(
+                f"{text.split()[0]} is a command of the line chat (codesaga chat); here: Ctrl+N "
+                "new session, Ctrl+Y copy code, Esc cancel, Ctrl+Q quit"
+            )
             return
         if self.loading:  # sent once the session is shown, to that session
             self.send_waiting = True
@@ -180,7 +233,7 @@ class ChatApp(App[None]):
         box.clear()
         conversation = self.query_one("#conversation", VerticalScroll)
         conversation.mount(self._message("user", text))
-        answer = self._message("assistant", "…")
+        answer = Message("…", classes="assistant")
         conversation.mount(answer)
         conversation.scroll_end(animate=False)
         self.answering = True
@@ -250,7 +303,7 @@ class ChatApp(App[None]):
         listing: list[dict[str, Any]] | None,
     ) -> None:
         self.answering = False
-        answer.update(shown(text) or "*(no answer)*")
+        answer.update((shown(text) or "*(no answer)*") + (INTERRUPTED if problem else ""))
         if problem:
             answer.add_class("interrupted")
             self.set_status(problem)
@@ -275,6 +328,15 @@ class ChatApp(App[None]):
         used = usage.get("prompt_tokens", 0) + tokens
         notice = f" · {reply['notice']}" if reply.get("notice") else ""
         return f"{reply['model']} · {speed} · context {used}/{self.n_ctx}{notice}"
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed with the session list (or the conversation) focused went nowhere: the
+        # message was lost, and Ctrl+S sent nothing. They go to the input now.
+        box = self.query_one("#input", TextArea)
+        if self.focused is not box and event.is_printable and event.character:
+            box.focus()
+            box.insert(event.character)
+            event.stop()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Escape cancels an answer; with none, it goes on to what has the focus (the command

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import ListItem, ListView, Static, TextArea
 
 from codesaga.bootstrap import build_daemon
-from codesaga.cli.tui import ChatApp, Message
+from codesaga.cli.tui import ChatApp, Message, Said
 from codesaga.engine.fake import FakeEngine
 from codesaga.inprocess import LocalClient
 from codesaga.settings import load_settings
@@ -66,7 +66,7 @@ async def test_type_send_stream_switch_and_cancel(client: LocalClient, engine: F
         await pilot.press(*"how do I make squares lazily?")
         await pilot.press("ctrl+s")
         await wait_idle(app, pilot)
-        shown = [str(m.source) for m in app.query(Message)]
+        shown = [str(m.source) for m in app.turns()]
         assert "how do I make squares lazily?" in shown[0]
         assert shown[1] == ANSWER
         status = str(app.query_one("#status").render())
@@ -81,7 +81,7 @@ async def test_type_send_stream_switch_and_cancel(client: LocalClient, engine: F
         await pilot.press("down", "enter")
         await wait_idle(app, pilot)
         assert app.session["name"] == "older"
-        assert [str(m.source) for m in app.query(Message)][-1] == "An older answer."
+        assert [str(m.source) for m in app.turns()][-1] == "An older answer."
 
         engine.delay = 0.02
         engine.enqueue("word " * 300)
@@ -95,6 +95,11 @@ async def test_type_send_stream_switch_and_cancel(client: LocalClient, engine: F
         stored = client.call("sessions/get", {"session": "older"})
         assert stored["turns"][-1]["interrupted"]
         assert 0 < len(stored["turns"][-1]["content"].split()) < 300
+        # Cut short, it says so (it looked whole), as it does when the session is shown again.
+        assert str(app.turns()[-1].source).endswith("*(interrupted)*")
+        app.load_session(app.session["id"])
+        await wait_idle(app, pilot)
+        assert str(app.turns()[-1].source).endswith("*(interrupted)*")
 
 
 def test_snapshot_of_a_conversation(
@@ -331,7 +336,7 @@ async def test_a_session_slow_to_load_leaves_the_app_free_and_a_message_waits_fo
         await wait_idle(app, pilot)
         await wait_idle(app, pilot)  # the load, then the answer
         assert app.session["name"] == "second"
-        assert [str(m.source) for m in app.query(Message)][-1] == "Hello from second."
+        assert [str(m.source) for m in app.turns()][-1] == "Hello from second."
     assert [t["content"] for t in real("sessions/get", {"session": second["id"]})["turns"]] == [
         "hello?",
         "Hello from second.",
@@ -349,3 +354,61 @@ async def test_a_session_slow_to_load_leaves_the_app_free_and_a_message_waits_fo
     assert not go_on.is_set() and not app.is_running
     go_on.set()
     client.call = real  # type: ignore[method-assign]
+
+
+@pytest.mark.anyio
+async def test_what_the_user_typed_is_shown_as_typed(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # Read as Markdown, `<b>` vanished, `__repr__` turned bold and a pasted function ran
+    # into one paragraph (what was stored was right).
+    session = client.call("sessions/open", {"name": "typed"})
+    app = ChatApp(client, session, 4096)
+    typed = 'what does {"a": (1,)} <b> give?\nand __repr__ too:\n    return x + 1  # kept'
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_idle(app, pilot)
+        engine.enqueue("It gives a dict.")
+        app.query_one("#input", TextArea).text = typed
+        await pilot.press("ctrl+s")
+        await wait_idle(app, pilot)
+        said = app.turns()[0]
+        assert isinstance(said, Said)
+        assert str(said.render()) == "You\n\n" + typed
+
+
+@pytest.mark.anyio
+async def test_keys_go_to_the_input_and_busy_keys_say_why_they_wait(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # Typed with the session list focused, a message went nowhere; Ctrl+N left the focus in
+    # the list; Ctrl+N and Ctrl+S during an answer did nothing without a word; and /help
+    # went to the model as a message.
+    session = client.call("sessions/open", {"name": "keys"})
+    app = ChatApp(client, session, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_idle(app, pilot)
+        box = app.query_one("#input", TextArea)
+        app.query_one("#sessions").focus()
+        await pilot.press(*"hi")
+        assert app.focused is box and box.text == "hi"
+        app.query_one("#sessions").focus()
+        await pilot.press("ctrl+n")
+        await wait_idle(app, pilot)
+        assert app.focused is box and app.session["name"] != "keys"
+        box.text = "/help"
+        await pilot.press("ctrl+s")
+        assert "/help is a command of the line chat" in str(app.query_one("#status").render())
+        assert box.text == "/help" and engine.history == []
+        engine.delay = 0.05
+        engine.enqueue("word " * 200)
+        box.text = "count"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        assert app.answering
+        for key in ("ctrl+n", "ctrl+s"):
+            box.text = "next question"
+            await pilot.press(key)
+            assert "wait for it, or Esc cancels it" in str(app.query_one("#status").render())
+        await pilot.press("escape")
+        await wait_idle(app, pilot)
+        assert box.text == "next question"
