@@ -145,11 +145,36 @@ def export_markdown(session: Session) -> str:
     lines = [f"# {session.name}", ""]
     if session.attachments:
         lines += ["Attached: " + ", ".join(a.label for a in session.attachments), ""]
+    if session.system != DEFAULT_SYSTEM:  # it shapes every answer below
+        lines += ["System prompt:", "", *(f"> {line}" for line in session.system.splitlines()), ""]
     for turn in session.turns:
         who = "You" if turn.role == "user" else "CodeSaga"
         mark = " (interrupted)" if turn.interrupted else ""
-        lines += [f"## {who}{mark}", "", turn.content.rstrip(), ""]
+        content = turn.content.rstrip()
+        closing = unclosed_fence(content)
+        # An answer cut inside a code block left it open: every heading after was code.
+        lines += [f"## {who}{mark}", "", content, *([closing] if closing else []), ""]
     return "\n".join(lines)
+
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+
+
+def unclosed_fence(markdown: str) -> str | None:
+    """The line that closes the code block ``markdown`` leaves open (CommonMark: the same
+    character, at least as many), or None when every block is closed."""
+    opened: str | None = None
+    for line in markdown.splitlines():
+        match = _FENCE.fullmatch(line)
+        if match is None:
+            continue
+        marks, rest = match.groups()
+        if opened is None:
+            if not (marks[0] == "`" and "`" in rest):  # a backtick fence's info has none
+                opened = marks
+        elif marks[0] == opened[0] and len(marks) >= len(opened) and not rest.strip():
+            opened = None
+    return opened
 
 
 def export_json(session: Session) -> str:

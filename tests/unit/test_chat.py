@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from codesaga.bootstrap import build_pool
-from codesaga.domain.chat import Attachment, Session, Turn, export_markdown, fit_conversation
+from codesaga.domain.chat import (
+    Attachment,
+    Session,
+    Turn,
+    export_markdown,
+    fit_conversation,
+    unclosed_fence,
+)
 from codesaga.domain.errors import CancelledError, InputError, ModelNotInstalledError
 from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
@@ -72,6 +79,24 @@ def test_undo_and_markdown_export() -> None:
     assert "## CodeSaga (interrupted)" in export_markdown(s)
     assert s.undo() == 2
     assert [t.content for t in s.turns] == ["q1", "a1"]
+
+
+def test_an_export_closes_a_code_block_an_answer_cut_short_left_open() -> None:
+    # The fence opened by an answer cut short stayed open: every heading after it was code.
+    s = session_with("write a class")
+    s.turns.append(
+        Turn("assistant", "Here:\n\n```python\nclass Tree:\n    def insert(self", interrupted=True)
+    )
+    s.turns.append(Turn("user", "go on"))
+    s.turns.append(Turn("assistant", "~~~~\n```\n~~~~\nand ````text\n```\n````"))
+    s.system = "Answer in Rust only."
+    exported = export_markdown(s)
+    assert "## CodeSaga (interrupted)\n\nHere:" in exported
+    assert "    def insert(self\n```\n\n## You\n\ngo on" in exported
+    assert exported.endswith("````\n")  # closed already: nothing added
+    assert "System prompt:\n\n> Answer in Rust only.\n" in exported
+    assert unclosed_fence("```py\nx\n``` not a close\n") == "```"
+    assert unclosed_fence("``` `inline` ```\n") is None  # no fence: backticks in its info
 
 
 def chats_over_a_fake_engine(tmp_path: Path, delay: float = 0.0) -> tuple[Chats, FakeEngine]:
