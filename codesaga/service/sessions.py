@@ -288,7 +288,7 @@ class Chats:
         session = self._ask(ref, message)
         asked = session.turns[-1] if message is not None else None
         try:
-            return self._answer(session, run)
+            return self._answer(session, run, again=message is None)
         except CancelledError:
             raise  # the user stopped it: the question stays, for /retry
         except Exception as exc:
@@ -307,7 +307,7 @@ class Chats:
         last = stored.turns[-1] if stored is not None and stored.turns else None
         return turn is not None and last is not None and _same_turn(last, turn)
 
-    def _answer(self, session: Session, run: RunOptions) -> ChatReply:
+    def _answer(self, session: Session, run: RunOptions, *, again: bool = False) -> ChatReply:
         model = run.model or session.model
         sources = tuple(a.path for a in session.attachments)
         info, _ = self.runner.info(Role.CHAT, model, sources=sources)
@@ -326,6 +326,7 @@ class Chats:
                 max_tokens=reserve,
                 cache_slot=session.id,
                 sources=sources,
+                again=again,
             )
         except CancelledError:
             answer.keep_partial()  # kept (empty too), marked interrupted: /retry asks again

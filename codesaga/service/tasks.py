@@ -106,14 +106,20 @@ class Assistant:
         max_tokens: int | None = None,
         cache_slot: str | None = None,
         sources: tuple[str, ...] = (),
+        again: bool = False,
     ) -> TaskResult:
-        """One chat turn over the given history; ``sources`` are the files attached to it."""
+        """One chat turn over the given history; ``sources`` are the files attached to it.
+        ``again``: the last message asked once more (/retry), for another answer: sampled as
+        a rewrite's retry is (at temperature 0 the cache gave the same answer back)."""
         if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
             raise InputError("a chat needs a last message from the user with some text")
+        temperature = self.settings.temperature
+        if again:
+            temperature = max(temperature, self.settings.rewrite_retry_temperature)
         request = GenerationRequest(
             messages=messages,
             max_tokens=max_tokens or self.settings.max_tokens,
-            temperature=self.settings.temperature,
+            temperature=temperature,
             cache_slot=cache_slot,
             sources=sources,
         )

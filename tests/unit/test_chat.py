@@ -166,6 +166,27 @@ def test_retry_replaces_the_last_answer(chats: tuple[Chats, FakeEngine]) -> None
     service.send(session.id, None)
     saved = service.find("s")
     assert [t.content for t in saved.turns] == ["hello", "second try"]
+    # Another answer, sampled: at temperature 0 the daemon's cache gave the same one back.
+    assert [r.temperature for r in engine.history] == [0.0, 0.6]
+
+
+def test_retry_through_the_daemon_is_a_new_answer_not_the_cached_one(tmp_path: Path) -> None:
+    from codesaga.bootstrap import build_daemon
+    from codesaga.inprocess import LocalClient
+
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    engine = FakeEngine(n_ctx=4096)
+    client = LocalClient(settings, build_daemon(settings, lambda resolved: engine))
+    try:
+        session = client.call("sessions/open", {"name": "again"})
+        engine.enqueue("first try")
+        engine.enqueue("second try")
+        client.call("chat", {"session": session["id"], "message": "hello"})
+        retried = client.call("chat", {"session": session["id"], "retry": True})
+        assert retried["text"] == "second try" and len(engine.history) == 2
+    finally:
+        client.close()
 
 
 def test_what_happens_while_an_answer_streams_is_kept(
