@@ -204,6 +204,12 @@ def _stable_key(path: Path) -> str:
     return key
 
 
+STOPPED_MIDWAY = (
+    "the daemon stopped (codesaga daemon stop, a restart or SIGTERM) while it answered; "
+    "what it said so far is kept: ask again and a new daemon answers"
+)
+
+
 async def _stop(running: _Running) -> None:
     daemon, paths = running.daemon, running.paths
     log.info("stopping")
@@ -211,7 +217,8 @@ async def _stop(running: _Running) -> None:
         if transport is not None:
             transport.stop_accepting()
     for conn in list(daemon.connections):
-        conn.cancel_all()
+        # Said to the client: "cancelled" alone read as if the user had stopped it.
+        conn.cancel_all(STOPPED_MIDWAY)
     # Cancelled generations stop within a token; their journal entries close as cancelled.
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, daemon.scheduler.close, SHUTDOWN_GRACE_SECONDS)

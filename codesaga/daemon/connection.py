@@ -17,6 +17,6 @@ class Connection:
         self.client: dict[str, Any] = {}
         self.inflight: dict[RequestId, CancelToken] = {}
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, reason: str | None = None) -> None:
         for token in self.inflight.values():
-            token.cancel()
+            token.cancel(reason)

@@ -22,13 +22,23 @@ class CancelToken:
     def __init__(self, also: CancelToken | None = None) -> None:
         self._event = threading.Event()
         self._also = also
+        self._reason: str | None = None
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str | None = None) -> None:
+        """``reason``: why, when it is news to the one who asked (the daemon stopping)."""
+        if reason is not None and self._reason is None:
+            self._reason = reason
         self._event.set()
 
     @property
     def cancelled(self) -> bool:
         return self._event.is_set() or (self._also is not None and self._also.cancelled)
+
+    @property
+    def reason(self) -> str | None:
+        if self._reason is not None or self._also is None:
+            return self._reason
+        return self._also.reason
 
 
 @dataclass(frozen=True)

@@ -31,17 +31,10 @@ class LinkedCancel(CancelToken):
     """Cancelled on its own (with a reason) or when ``parent`` is."""
 
     def __init__(self, parent: CancelToken | None) -> None:
-        super().__init__()
-        self.parent = parent
-        self.reason = ""
+        super().__init__(also=parent)
 
     def stop(self, reason: str) -> None:
-        self.reason = self.reason or reason
-        self.cancel()
-
-    @property
-    def cancelled(self) -> bool:
-        return super().cancelled or (self.parent is not None and self.parent.cancelled)
+        self.cancel(reason)
 
     def check(self) -> None:
         if self.cancelled:

@@ -446,7 +446,8 @@ class Assistant:
         record.timings = timings_of(finished, outcome.queue_seconds)
         if finished.reason == "cancelled":
             record.output = finished.text
-            raise CancelledError("the request was cancelled")
+            why = run.cancel.reason if run.cancel is not None else None
+            raise CancelledError(why or "the request was cancelled")
         return TaskResult(
             record.id,
             record.type,

@@ -513,6 +513,8 @@ def test_sigterm_during_generation_closes_the_journal_and_cleans_up(
     while "id" not in (msg := raw.read()) or msg.get("method"):
         pass
     assert msg["error"]["code"] == p.CANCELLED
+    # Said so: "the request was cancelled" read as if the user had stopped it.
+    assert msg["error"]["message"].startswith("the daemon stopped (codesaga daemon stop")
     raw.close()
     assert not paths.socket.exists() and not paths.pid.exists()
     [record] = records(cli, type="generate")
