@@ -94,6 +94,7 @@ class ChatApp(App[None]):
         self.n_ctx = n_ctx
         self.answering = False
         self.loading = False  # a session being fetched: sending waits for it
+        self.cancel_asked = False  # Esc pressed during this answer
         self.send_waiting = False
         self.last_answer = ""
 
@@ -237,6 +238,7 @@ class ChatApp(App[None]):
         conversation.mount(answer)
         conversation.scroll_end(animate=False)
         self.answering = True
+        self.cancel_asked = False
         self.set_status("answering… (Esc cancels)")
         self.ask(text, answer)
 
@@ -258,10 +260,10 @@ class ChatApp(App[None]):
                 {"session": self.session["id"], "message": text, "stream": True},
                 on_delta=on_delta,
             )
-        except CancelledError:
-            self._from_worker(
-                self._ended, answer, "".join(parts), "cancelled", None, self._listing()
-            )
+        except CancelledError as exc:
+            # Esc's, or the daemon's own (it stopped), which says why.
+            why = "cancelled" if self.cancel_asked else f"error: {exc}"
+            self._from_worker(self._ended, answer, "".join(parts), why, None, self._listing())
         except CodeSagaError as exc:
             # No listing: the daemon may be gone, and a new one's start is not for this
             # worker to wait out (the app waits for its workers when it quits).
@@ -345,6 +347,7 @@ class ChatApp(App[None]):
 
     def action_cancel(self) -> None:
         if self.answering:
+            self.cancel_asked = True
             self.backend.cancel_current()
             self.set_status("cancelling…")
 

@@ -412,3 +412,29 @@ async def test_keys_go_to_the_input_and_busy_keys_say_why_they_wait(
         await pilot.press("escape")
         await wait_idle(app, pilot)
         assert box.text == "next question"
+
+
+@pytest.mark.anyio
+async def test_an_answer_the_daemon_stopped_says_why_not_just_cancelled(
+    client: LocalClient,
+) -> None:
+    # `codesaga daemon stop` mid-answer showed "cancelled", as if Esc had been pressed.
+    from codesaga.domain.errors import CancelledError
+
+    session = client.call("sessions/open", {"name": "stopped"})
+    app = ChatApp(client, session, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_idle(app, pilot)
+        real = client.call
+
+        def stopped(method: str, params: dict[str, Any], **kwargs: Any) -> Any:
+            if method == "chat":
+                raise CancelledError("the daemon stopped (codesaga daemon stop, ...)")
+            return real(method, params, **kwargs)
+
+        client.call = stopped  # type: ignore[method-assign]
+        await pilot.press(*"hello", "ctrl+s")
+        await wait_idle(app, pilot)
+        status = str(app.query_one("#status").render())
+        assert status == "error: the daemon stopped (codesaga daemon stop, ...)"
+        client.call = real  # type: ignore[method-assign]
