@@ -70,11 +70,36 @@ class Answer:
         # are printed for good)
         self._view_lines = 0  # the view's lines on the screen (the cursor is on its last)
         self._drawn = 0.0  # when the view was last redrawn
+        self._echo_restore: tuple[int, list[Any]] | None = None  # the terminal's, to put back
 
     def __enter__(self) -> Answer:
         if render.stdout.is_terminal:
             self._console = render.stdout
+            self._echo_off()
         return self
+
+    def _echo_off(self) -> None:
+        """Keys typed while the answer streams are not echoed (they stay typed ahead for
+        the next prompt): an Enter echoed moved the cursor, and the view's next redraw
+        went back one line short and drew lines twice."""
+        import termios
+
+        with contextlib.suppress(OSError, termios.error, ValueError):
+            fd = sys.stdin.fileno()
+            if os.isatty(fd):
+                attrs = termios.tcgetattr(fd)
+                self._echo_restore = (fd, list(attrs))
+                attrs[3] &= ~termios.ECHO
+                termios.tcsetattr(fd, termios.TCSADRAIN, attrs)
+
+    def _echo_on(self) -> None:
+        import termios
+
+        if self._echo_restore is not None:
+            fd, attrs = self._echo_restore
+            self._echo_restore = None
+            with contextlib.suppress(OSError, termios.error):
+                termios.tcsetattr(fd, termios.TCSADRAIN, attrs)
 
     def on_delta(self, text: str) -> None:
         self.text += text
@@ -114,10 +139,13 @@ class Answer:
         self._drawn = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
-        if self._console is not None:
-            self._draw(final=True)
-        elif self.text and not self.text.endswith("\n"):
-            sys.stdout.write("\n")
+        try:
+            if self._console is not None:
+                self._draw(final=True)
+            elif self.text and not self.text.endswith("\n"):
+                sys.stdout.write("\n")
+        finally:
+            self._echo_on()
 
 
 def ask(
@@ -130,12 +158,14 @@ def ask(
     params: dict[str, Any] = {"session": session_id, "stream": True, "model": model}
     params.update({"message": message} if message is not None else {"retry": True})
     params = {k: v for k, v in params.items() if v is not None}
-    with Answer() as answer:
-        try:
+    try:
+        with Answer() as answer:
             reply: dict[str, Any] = client.call("chat", params, on_delta=answer.on_delta)
-        except KeyboardInterrupt:
-            render.note("(cancelled; the partial answer is kept, marked interrupted)")
-            return None
+    except KeyboardInterrupt:
+        # Said once the answer's last lines are drawn: said before, the final redraw went
+        # back over it, erased it and drew those lines twice.
+        render.note("(cancelled; the partial answer is kept, marked interrupted)")
+        return None
     for warning in reply.get("warnings", []):
         render.warn(warning)
     return reply

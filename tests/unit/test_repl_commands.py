@@ -160,3 +160,43 @@ def test_model_says_it_loads_the_model_while_it_is_checked(
     with pytest.raises(StopIteration):
         repl.Repl(client, {"id": "s1", "name": "n", "turns": 0}, settings, None).run()  # type: ignore[arg-type]
     assert "qwen2.5-coder-1.5b: loading the model…" in shown[0]
+
+
+def test_keys_are_not_echoed_while_an_answer_streams_and_ctrl_c_is_said_after_it(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    # An Enter typed while the answer streamed was echoed: the cursor moved a line and the
+    # next redraw drew lines twice. Ctrl-C's note was printed before the final redraw, which
+    # erased it: no word that the answer was cancelled.
+    import os
+    import pty
+    import sys
+    import termios
+
+    master, follower = pty.openpty()
+    terminal = os.fdopen(follower, "r")
+    echoing: list[bool] = []
+
+    class Streaming(ScriptedClient):
+        def call(self, method: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+            kw["on_delta"]("line one\n")
+            echoing.append(bool(termios.tcgetattr(follower)[3] & termios.ECHO))
+            kw["on_delta"]("line two")
+            raise KeyboardInterrupt
+
+    out = io.StringIO()
+    keys = typed("tell me")
+    monkeypatch.setattr("builtins.input", lambda prompt: next(keys))
+    monkeypatch.setattr(sys, "stdin", terminal)
+    monkeypatch.setattr(render, "stdout", Console(file=out, width=100, force_terminal=True))
+    monkeypatch.setattr(render, "stderr", Console(file=out, width=100))
+    try:
+        with pytest.raises(StopIteration):
+            repl.Repl(Streaming(), {"id": "s1", "name": "n", "turns": 0}, settings, None).run()  # type: ignore[arg-type]
+        assert echoing == [False]
+        assert termios.tcgetattr(follower)[3] & termios.ECHO  # given back
+    finally:
+        terminal.close()
+        os.close(master)
+    said = out.getvalue()
+    assert said.rfind("(cancelled; the partial answer is kept") > said.rfind("line two")
