@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from rich.console import Console
 
 from codesaga.cli.commands.config import settings_view
@@ -41,3 +45,18 @@ def test_a_password_in_the_upstream_url_is_not_shown() -> None:
     shown = {key: value for key, _env, value, _doc in settings.describe()}
     assert shown["upstream_url"] == "http://gpu:8080/v1"
     assert "hunter2" not in rendered(160, settings)
+
+
+def test_with_model_set_the_roles_say_which_model_is_in_force(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # CODESAGA_MODEL=...0.5b listed chat's model as the 1.5B, and chat answered with the 0.5B.
+    from codesaga.cli.main import main
+
+    monkeypatch.setenv("CODESAGA_HOME", str(tmp_path))
+    monkeypatch.setenv("CODESAGA_MODEL", "qwen2.5-coder-0.5b")
+    main(["config", "show"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "model_chat qwen2.5-coder-0.5b (from model; qwen2.5-coder-1.5b without it)" in shown
+    main(["config", "show", "--json"])  # for machines: the keys' own values
+    assert json.loads(capsys.readouterr().out)["settings"]["model_chat"] == "qwen2.5-coder-1.5b"

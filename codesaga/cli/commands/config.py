@@ -23,6 +23,7 @@ app = typer.Typer(
 @app.command("show", epilog="Example: CODESAGA_N_CTX=4096 codesaga config show")
 def config_show(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Every setting: its value, environment variable and meaning."""
+    from codesaga.domain.enums import Role
     from codesaga.settings import config_file
 
     settings = Invocation.of(ctx).settings
@@ -35,6 +36,14 @@ def config_show(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             }
         )
         return
+    if settings.model:
+        # A role's own key is not the one in force then: `model` is (chat was listed with
+        # the 1.5B under CODESAGA_MODEL=qwen2.5-coder-0.5b, and answered with the 0.5B).
+        roles = {f"model_{role.value}" for role in Role}
+        rows = [
+            (k, env, f"{settings.model} (from model; {v} without it)" if k in roles else v, doc)
+            for k, env, v, doc in rows
+        ]
     render.stdout.print(settings_view(rows, render.stdout.width))
     render.note(
         f"config file: {config_file()} (TOML, same keys); the environment wins: CODESAGA_ "
