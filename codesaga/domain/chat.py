@@ -124,7 +124,9 @@ def fit_conversation(
     head = [Message("system", system)]
     turns = [t for t in session.turns if t.content or t.role == "user"]
     convo = [Message(t.role, t.content) for t in turns]
-    if not convo or convo[-1].role != "user":
+    if not convo:
+        raise InputError("there is no question to answer yet: ask one first")
+    if convo[-1].role != "user":
         raise InputError("there is no question to answer: the last message is not the user's")
     if count(head + convo[-1:]) > budget:
         extra = " and the attached files" if session.attachments else ""

@@ -19,8 +19,9 @@ class Selection:
     end: int
 
     @classmethod
-    def parse(cls, spec: str, line_count: int) -> Selection:
-        """Parse ``A:B`` (also ``A``, ``A:`` and ``:B``) against a file of ``line_count`` lines."""
+    def parse(cls, spec: str, line_count: int, given_as: str = "--lines") -> Selection:
+        """Parse ``A:B`` (also ``A``, ``A:`` and ``:B``) against a file of ``line_count``
+        lines; ``given_as`` names what the user gave it as, in the errors."""
         text = spec.strip()
         if ":" in text:
             head, _, tail = text.partition(":")
@@ -30,11 +31,15 @@ class Selection:
             start = int(head) if head.strip() else 1
             end = int(tail) if tail.strip() else line_count
         except ValueError:
-            raise InputError(f"--lines {spec!r} is not A:B with line numbers, e.g. 10:25") from None
+            raise InputError(
+                f"{given_as} {spec!r} is not A:B with line numbers, e.g. 10:25"
+            ) from None
         if start < 1 or end < start:
-            raise InputError(f"--lines {spec!r} is not a range: it must satisfy 1 <= A <= B")
+            raise InputError(f"{given_as} {spec!r} is not a range: it must satisfy 1 <= A <= B")
         if end > line_count:
-            raise InputError(f"--lines {spec!r} is out of range: the file has {line_count} lines")
+            raise InputError(
+                f"{given_as} {spec!r} is out of range: the file has {line_count} lines"
+            )
         return cls(start, end)
 
 

@@ -219,7 +219,7 @@ class Chats:
         content, _ = read_source(path, max_bytes)
         if lines:
             all_lines = source_lines(content)
-            sel = Selection.parse(lines, len(all_lines))
+            sel = Selection.parse(lines, len(all_lines), f"{path.name} lines")
             content = "".join(all_lines[sel.start - 1 : sel.end])
 
         def add(session: Session) -> None:

@@ -416,3 +416,18 @@ def test_a_whole_file_replaces_its_lines_and_a_drop_that_matches_nothing_says_so
         service.detach(session.id, "/typo.py")
     assert service.detach(session.id, str(f)).attachments == []  # the path: all of its
     assert service.detach(session.id, None).attachments == []  # /drop alone: all, even none
+
+
+def test_a_bad_range_or_a_retry_with_nothing_asked_says_what_the_user_gave(
+    chats: tuple[Chats, FakeEngine], tmp_path: Path
+) -> None:
+    # `/add calc.py:10-3` said "--lines '10:3' is not a range", an option of another command;
+    # /retry in an empty session said "the last message is not the user's".
+    service, engine = chats
+    session = service.open(name="s")
+    (tmp_path / "calc.py").write_text("a = 1\nb = 2\n")
+    with pytest.raises(InputError, match=r"^calc.py lines '10:3' is not a range"):
+        service.attach(session.id, tmp_path / "calc.py", "10:3", 1000)
+    with pytest.raises(InputError, match="there is no question to answer yet: ask one first"):
+        service.send(session.id, None)
+    assert engine.history == []
