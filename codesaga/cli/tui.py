@@ -74,7 +74,7 @@ INTERRUPTED = "\n\n*(interrupted)*"  # after an answer cut short: it looks whole
 class ChatApp(App[None]):
     TITLE = "CodeSaga chat"
     CSS = """
-    #sessions { width: 22; border-right: solid $panel; }
+    #sessions { width: 22; max-width: 30%; border-right: solid $panel; }
     #conversation { height: 1fr; }
     #input { height: 5; }
     #status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
@@ -330,6 +330,12 @@ class ChatApp(App[None]):
         used = usage.get("prompt_tokens", 0) + tokens
         notice = f" · {reply['notice']}" if reply.get("notice") else ""
         return f"{reply['model']} · {speed} · context {used}/{self.n_ctx}{notice}"
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A new size lays the conversation out again from its top: the newest answer, the
+        # one being read, went out of view at each resize.
+        box = self.query_one("#conversation", VerticalScroll)
+        box.call_after_refresh(box.scroll_end, animate=False)
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed with the session list (or the conversation) focused went nowhere: the

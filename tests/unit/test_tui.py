@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.containers import VerticalScroll
 from textual.widgets import ListItem, ListView, Static, TextArea
 
 from codesaga.bootstrap import build_daemon
@@ -438,3 +439,26 @@ async def test_an_answer_the_daemon_stopped_says_why_not_just_cancelled(
         status = str(app.query_one("#status").render())
         assert status == "error: the daemon stopped (codesaga daemon stop, ...)"
         client.call = real  # type: ignore[method-assign]
+
+
+@pytest.mark.anyio
+async def test_a_small_or_resized_terminal_keeps_room_and_the_newest_answer_in_view(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # The session list kept 22 columns (at 40 the conversation had 16), and each resize
+    # scrolled the conversation away from the newest answer.
+    session = client.call("sessions/open", {"name": "small"})
+    for n in range(6):
+        engine.enqueue(f"answer {n}\n\n" + "a paragraph that wraps again " * 12)
+        client.call("chat", {"session": session["id"], "message": f"question {n}"})
+    app = ChatApp(client, session, 4096)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_idle(app, pilot)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause(0.3)
+        assert app.query_one("#sessions").size.width <= 12
+        box = app.query_one("#conversation", VerticalScroll)
+        assert box.max_scroll_y > 0 and box.scroll_y == box.max_scroll_y
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        assert box.scroll_y == box.max_scroll_y
