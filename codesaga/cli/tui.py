@@ -95,6 +95,7 @@ class ChatApp(App[None]):
         self.answering = False
         self.loading = False  # a session being fetched: sending waits for it
         self.cancel_asked = False  # Esc pressed during this answer
+        self.session_empty = False  # the session shown has no turns and no attachments
         self.send_waiting = False
         self.last_answer = ""
 
@@ -160,14 +161,16 @@ class ChatApp(App[None]):
         listing = self.query_one("#sessions", ListView)
         listing.clear()
         for s in sessions:
-            item = ListItem(Static(f"{s['name']} ({s['turns']})", markup=False), name=s["id"])
-            listing.append(item)
+            shown = "▸ " if s["id"] == self.session["id"] else ""  # the list marked none
+            label = Static(f"{shown}{s['name']} ({s['turns']})", markup=False)
+            listing.append(ListItem(label, name=s["id"]))
         ids = [s["id"] for s in sessions]
         if self.session["id"] in ids:
             listing.index = ids.index(self.session["id"])
 
     def _show(self, full: dict[str, Any]) -> None:
         self.session = {"id": full["id"], "name": full["name"]}
+        self.session_empty = not full["turns"] and not full.get("attachments")
         box = self.query_one("#conversation", VerticalScroll)
         box.remove_children()
         for turn in full["turns"]:
@@ -192,6 +195,11 @@ class ChatApp(App[None]):
         self.query_one("#input", TextArea).focus()
 
     def action_new_session(self) -> None:
+        if self.session_empty and not self.answering and not self.loading:
+            # Each Ctrl+N made one more, and the empty sessions piled up in the list.
+            self.set_status("this session is new already: type a message")
+            self.query_one("#input", TextArea).focus()
+            return
         self.load_session(None)
 
     # -- talking -------------------------------------------------------------------------------
@@ -239,6 +247,7 @@ class ChatApp(App[None]):
         conversation.scroll_end(animate=False)
         self.answering = True
         self.cancel_asked = False
+        self.session_empty = False
         self.set_status("answering… (Esc cancels)")
         self.ask(text, answer)
 

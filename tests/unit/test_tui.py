@@ -146,7 +146,7 @@ async def test_brackets_in_names_are_shown_as_typed(client: LocalClient, tmp_pat
         status = str(app.query_one("#status").render())
         assert status == "session notes [/x] · 0 messages · attached: [slug].py"
         listed = [str(item.query_one(Static).render()) for item in app.query(ListItem)]
-        assert "notes [/x] (0)" in listed
+        assert "▸ notes [/x] (0)" in listed
 
 
 @pytest.mark.anyio
@@ -395,7 +395,7 @@ async def test_keys_go_to_the_input_and_busy_keys_say_why_they_wait(
         app.query_one("#sessions").focus()
         await pilot.press("ctrl+n")
         await wait_idle(app, pilot)
-        assert app.focused is box and app.session["name"] != "keys"
+        assert app.focused is box
         box.text = "/help"
         await pilot.press("ctrl+s")
         assert "/help is a command of the line chat" in str(app.query_one("#status").render())
@@ -462,3 +462,25 @@ async def test_a_small_or_resized_terminal_keeps_room_and_the_newest_answer_in_v
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.3)
         assert box.scroll_y == box.max_scroll_y
+
+
+@pytest.mark.anyio
+async def test_ctrl_n_on_an_empty_session_makes_no_other_and_the_list_marks_the_one_shown(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # Each Ctrl+N left one more empty session in the list, which marked none as shown.
+    session = client.call("sessions/open", {"name": "used"})
+    engine.enqueue("Yes.")
+    client.call("chat", {"session": session["id"], "message": "ok?"})
+    app = ChatApp(client, session, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_idle(app, pilot)
+        labels = [str(item.query_one(Static).render()) for item in app.query(ListItem)]
+        assert labels == ["▸ used (2)"]
+        for _ in range(3):
+            await pilot.press("ctrl+n")
+            await wait_idle(app, pilot)
+        assert len(sessions(client)) == 2 and app.session["name"] != "used"
+        assert "this session is new already" in str(app.query_one("#status").render())
+        labels = [str(item.query_one(Static).render()) for item in app.query(ListItem)]
+        assert sorted(labels) == sorted([f"▸ {app.session['name']} (0)", "used (2)"])
