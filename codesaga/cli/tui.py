@@ -96,6 +96,7 @@ class ChatApp(App[None]):
         self.loading = False  # a session being fetched: sending waits for it
         self.cancel_asked = False  # Esc pressed during this answer
         self.session_empty = False  # the session shown has no turns and no attachments
+        self.loader: threading.Thread | None = None  # the last session load's
         self.send_waiting = False
         self.last_answer = ""
 
@@ -111,6 +112,9 @@ class ChatApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Kept at its end while laid out again (a resize rewraps it: the newest answer went
+        # out of view) and as answers stream in, until the user scrolls up.
+        self.query_one("#conversation", VerticalScroll).anchor()
         self.query_one("#input", TextArea).focus()
         self.load_session(self.session["id"])
 
@@ -129,7 +133,8 @@ class ChatApp(App[None]):
         self.set_status("loading the session…")
         # A daemon thread, not a Textual worker: the app waits for its workers to end when
         # it quits, and a quit is not to wait for a daemon's start.
-        threading.Thread(target=self._load, args=(session_id,), daemon=True).start()
+        self.loader = threading.Thread(target=self._load, args=(session_id,), daemon=True)
+        self.loader.start()
 
     def _load(self, session_id: str | None) -> None:
         try:
@@ -339,12 +344,6 @@ class ChatApp(App[None]):
         used = usage.get("prompt_tokens", 0) + tokens
         notice = f" · {reply['notice']}" if reply.get("notice") else ""
         return f"{reply['model']} · {speed} · context {used}/{self.n_ctx}{notice}"
-
-    def on_resize(self, event: events.Resize) -> None:
-        # A new size lays the conversation out again from its top: the newest answer, the
-        # one being read, went out of view at each resize.
-        box = self.query_one("#conversation", VerticalScroll)
-        box.call_after_refresh(box.scroll_end, animate=False)
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed with the session list (or the conversation) focused went nowhere: the

@@ -179,7 +179,7 @@ async def test_ctrl_s_right_after_typing_or_pasting_sends_all_of_it(
 
 @pytest.mark.anyio
 async def test_the_daemon_gone_is_said_the_app_stays_and_the_message_is_kept(
-    client: LocalClient,
+    client: LocalClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # After the daemon exited (idle), refreshing the session list raised in a worker and the
     # app closed with a traceback; the message typed was gone from the input too.
@@ -188,19 +188,17 @@ async def test_the_daemon_gone_is_said_the_app_stays_and_the_message_is_kept(
     session = client.call("sessions/open", {"name": "gone"})
     app = ChatApp(client, session, 4096)
     async with app.run_test(size=(80, 24)) as pilot:
-        real = client.call
 
         def dead(method: str, params: dict[str, Any], **kwargs: Any) -> Any:
             raise DaemonError("the daemon closed the connection")
 
-        client.call = dead  # type: ignore[method-assign]
+        monkeypatch.setattr(client, "call", dead)
         await pilot.press(*"are you there?", "ctrl+s")
         await wait_idle(app, pilot)
         await pilot.pause(0.1)
         assert app.is_running
         assert "the daemon closed the connection" in str(app.query_one("#status").render())
         assert app.query_one("#input", TextArea).text == "are you there?"
-        client.call = real  # type: ignore[method-assign]
 
 
 @pytest.mark.anyio
@@ -300,7 +298,7 @@ async def test_a_long_answer_streams_by_appending_not_by_parsing_it_all_again(
 
 @pytest.mark.anyio
 async def test_a_session_slow_to_load_leaves_the_app_free_and_a_message_waits_for_it(
-    client: LocalClient, engine: FakeEngine
+    client: LocalClient, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # After the daemon's idle exit, the next call starts a new daemon (seconds, up to a
     # minute): the app made that call on its own thread and froze, Ctrl+Q included.
@@ -319,7 +317,7 @@ async def test_a_session_slow_to_load_leaves_the_app_free_and_a_message_waits_fo
             go_on.wait(10)
         return real(method, params, **kwargs)
 
-    client.call = starting_daemon  # type: ignore[method-assign]
+    monkeypatch.setattr(client, "call", starting_daemon)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_idle(app, pilot)
         listing = app.query_one("#sessions", ListView)
@@ -354,7 +352,8 @@ async def test_a_session_slow_to_load_leaves_the_app_free_and_a_message_waits_fo
         await pilot.press("ctrl+q")
     assert not go_on.is_set() and not app.is_running
     go_on.set()
-    client.call = real  # type: ignore[method-assign]
+    assert app.loader is not None
+    app.loader.join(10)  # done before the in-process daemon closes
 
 
 @pytest.mark.anyio
@@ -417,7 +416,7 @@ async def test_keys_go_to_the_input_and_busy_keys_say_why_they_wait(
 
 @pytest.mark.anyio
 async def test_an_answer_the_daemon_stopped_says_why_not_just_cancelled(
-    client: LocalClient,
+    client: LocalClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `codesaga daemon stop` mid-answer showed "cancelled", as if Esc had been pressed.
     from codesaga.domain.errors import CancelledError
@@ -433,12 +432,11 @@ async def test_an_answer_the_daemon_stopped_says_why_not_just_cancelled(
                 raise CancelledError("the daemon stopped (codesaga daemon stop, ...)")
             return real(method, params, **kwargs)
 
-        client.call = stopped  # type: ignore[method-assign]
+        monkeypatch.setattr(client, "call", stopped)
         await pilot.press(*"hello", "ctrl+s")
         await wait_idle(app, pilot)
         status = str(app.query_one("#status").render())
         assert status == "error: the daemon stopped (codesaga daemon stop, ...)"
-        client.call = real  # type: ignore[method-assign]
 
 
 @pytest.mark.anyio
