@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "Daemon"]
 
 log = logging.getLogger(__name__)
+LOOKS = frozenset({"status"})  # methods that read the daemon's state and are no use of it
 
 
 class Daemon:
@@ -128,7 +129,11 @@ class Daemon:
 
     async def handle(self, conn: Connection, message: p.Message) -> None:
         """Answer one message. Never raises: every failure becomes an error response."""
-        self.last_activity = time.monotonic()
+        # A look at the daemon is no use of it: `daemon status` said "idle 0 s" every time,
+        # and a client polling it kept the daemon from its idle exit.
+        used = not (isinstance(message, p.Request) and message.method in LOOKS)
+        if used:
+            self.last_activity = time.monotonic()
         if isinstance(message, p.Invalid):
             conn.send(p.encode_error(message.id, message.error))
             return
@@ -152,7 +157,8 @@ class Daemon:
                 conn.send(p.encode_error(message.id, error))
             return
         finally:
-            self.last_activity = time.monotonic()
+            if used:
+                self.last_activity = time.monotonic()
         if not message.is_notification:
             try:
                 encoded = p.encode_result(message.id, result)

@@ -57,6 +57,10 @@ class InitializeParams(Params, frozen=True, kw_only=True):
     settings: dict[str, str] | None = None  # the client's settings fingerprint
 
 
+class StatusParams(Params, frozen=True, kw_only=True):
+    settings: dict[str, str] | None = None  # the client's settings fingerprint, as initialize's
+
+
 class ModelsLoadParams(Params, frozen=True, kw_only=True):
     role: str
     model: str
@@ -391,7 +395,7 @@ class SessionsDetachParams(SessionParams, frozen=True, kw_only=True):
 # generated from this table (scripts/params_ts.py).
 METHODS: dict[str, type[Params]] = {
     "initialize": InitializeParams,
-    "status": NoParams,
+    "status": StatusParams,
     "shutdown": NoParams,
     "generate": GenerateParams,
     "refactor": RefactorParams,

@@ -372,6 +372,12 @@ def test_a_daemon_started_with_other_settings_is_named_not_obeyed_silently(cli: 
     # Another model matters where the daemon would pick it (a chat), not to a listing.
     assert "does not use" not in cli("sessions", "list", CODESAGA_MODEL_CHAT="x").stderr
     assert "command's model_chat" in cli("daemon", "start", CODESAGA_MODEL_CHAT="x").stderr
+    # `daemon status`, the command to ask, said nothing of it; nor does a look count as use.
+    looked = cli("daemon", "status", CODESAGA_MAX_QUEUE="3")
+    assert "it does not use this shell's max_queue" in looked.stderr, looked.stderr
+    time.sleep(1.5)
+    idle = [json.loads(cli("daemon", "status", "--json").stdout)["idle_seconds"] for _ in "ab"]
+    assert idle[0] >= 1.0 and idle[1] >= idle[0], idle  # it said 0 s, always
 
     # config.toml is reloaded by the daemon: a live key changes at once, a key read at
     # start (max_queue) waits for a restart, and both the log and the command say so.

@@ -63,11 +63,16 @@ def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
     from codesaga.protocol.runtime import RuntimePaths, is_locked
 
-    paths = RuntimePaths(Invocation.of(ctx).settings.runtime_dir)
+    settings = Invocation.of(ctx).settings
+    paths = RuntimePaths(settings.runtime_dir)
     try:
         with DaemonClient.connect(paths.socket, timeout=2.0) as client:
-            answer = client.call("status", timeout=CONTROL_ANSWER_SECONDS)
-            status: dict[str, Any] = {"running": True, **answer}
+            # With this shell's settings: those the daemon does not use (a variable set here
+            # alone) were said by every other command, not by the one asked.
+            answer = client.call(
+                "status", {"settings": settings.fingerprint()}, timeout=CONTROL_ANSWER_SECONDS
+            )
+            status: dict[str, Any] = {"running": True, "settingsDiffer": [], **answer}
     except OSError:
         status = {"running": False}
         # A daemon holds its lock from before it listens until after it stops listening.
@@ -100,6 +105,11 @@ def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if status.get("openai_url"):
         key = status.get("openai_key_file") or "the token file"
         render.stdout.print(f"  OpenAI-compatible API: {status['openai_url']} (key: {key})")
+    if status["settingsDiffer"]:
+        render.warn(
+            f"it does not use this shell's {', '.join(status['settingsDiffer'])}: it keeps what "
+            "it started with (or what `codesaga models load` set) until `codesaga daemon restart`"
+        )
 
 
 @app.command("logs", epilog="Example: codesaga daemon logs -n 100")

@@ -24,7 +24,7 @@ class ControlMethods:
     def methods(self) -> dict[str, Method[Any]]:
         return {
             "initialize": Method(t.InitializeParams, self.initialize, before_initialize=True),
-            "status": Method(t.NoParams, self.status, before_initialize=True),
+            "status": Method(t.StatusParams, self.status, before_initialize=True),
             "shutdown": Method(t.NoParams, self.shutdown, before_initialize=True),
         }
 
@@ -41,13 +41,15 @@ class ControlMethods:
             "capabilities": {"streaming": True, "cancel": True, "methods": sorted(daemon.methods)},
         }
         if params.settings is not None:
-            theirs, ours = params.settings, daemon.fingerprint()
-            result["settingsDiffer"] = sorted(
-                key for key, digest in theirs.items() if key in ours and ours[key] != digest
-            )
+            result["settingsDiffer"] = self._differ(params.settings)
         return result
 
-    async def status(self, call: Call, params: t.NoParams) -> Any:
+    def _differ(self, theirs: dict[str, str]) -> list[str]:
+        """The keys whose digest in the client's settings is not the daemon's."""
+        ours = self.daemon.fingerprint()
+        return sorted(key for key, digest in theirs.items() if key in ours and ours[key] != digest)
+
+    async def status(self, call: Call, params: t.StatusParams) -> Any:
         daemon = self.daemon
         active = list(daemon.assistant.active.values())
         return {
@@ -66,6 +68,7 @@ class ControlMethods:
             "openai_key_file": daemon.openai_key_file,
             "token_file": daemon.token_file,
             "upstreams": daemon.router.describe(),
+            **({"settingsDiffer": self._differ(params.settings)} if params.settings else {}),
         }
 
     async def shutdown(self, call: Call, params: t.NoParams) -> Any:
