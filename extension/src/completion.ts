@@ -5,6 +5,7 @@
 import type { CompleteParams, Method, Methods } from "./params";
 import type { CallOptions } from "./protocol";
 import { RpcError } from "./protocol";
+import { unitsOf } from "./textPositions";
 
 /** What the daemon's `complete` answers (docs/protocol.md). */
 export interface CompleteResult {
@@ -23,7 +24,7 @@ export interface CompleteResult {
 
 export interface Suggestion {
   text: string;
-  /** Characters after the cursor that `text` replaces, on the cursor's line. */
+  /** UTF-16 units after the cursor that `text` replaces, on the cursor's line. */
   replace: number;
   /** The daemon's request id, for `feedback`; the same for a type-through of it. */
   requestId: string;
@@ -201,7 +202,9 @@ export class CompletionEngine {
       this.lastError = undefined;
       if (result.source === "model" || result.source === "in-flight") this.debounce.answered(latencyMs);
       if (cancel.isCancellationRequested || !result.text.trim()) return undefined;
-      const replace = result.replace ?? 0;
+      // The daemon counts code points, VS Code's positions UTF-16 units: a line's rest with
+      // an emoji in it kept a character (or half of one) after the suggestion.
+      const replace = unitsOf(after, result.replace ?? 0);
       this.show({ document: cursor.document, before, after, text: result.text, replace, requestId: result.request_id, reported: false });
       return { text: result.text, replace, requestId: result.request_id, source: result.source, latencyMs };
     } catch (error) {

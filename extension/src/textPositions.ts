@@ -31,6 +31,16 @@ function codePoints(text: string, start: number, end: number): number {
   return count;
 }
 
+/** The UTF-16 units of the first ``count`` code points of ``text`` (the daemon counts code
+ * points: a completion's `replace`). */
+export function unitsOf(text: string, count: number): number {
+  let units = 0;
+  for (let seen = 0; seen < count && units < text.length; seen++) {
+    units += isHighSurrogate(text.charCodeAt(units)) && isLowSurrogate(text.charCodeAt(units + 1)) ? 2 : 1;
+  }
+  return units;
+}
+
 /** Never between the two halves of a surrogate pair: such an offset moves back to the pair's
  * start (a diff must not cut a character in two). */
 export function characterBoundary(text: string, offset: number): number {

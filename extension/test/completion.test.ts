@@ -113,6 +113,7 @@ describe("inline completion against a real daemon", () => {
         ["slow_function", " one two three four five six seven eight"],
         ["def add(a, b):\n    return", " a + b"],
         ["def sub(a, b):\n    return", " a - b"],
+        ["run(compute(", "x) # \u{1F680} fast, cached"],
       ],
       { delay: 0.05 },
     );
@@ -132,6 +133,16 @@ describe("inline completion against a real daemon", () => {
     const next = await engine.suggest(cursor("def add(a, b):\n    return a "), new Token());
     assert.deepEqual({ text: next?.text, source: next?.source, id: next?.requestId }, { text: "+ b", source: "client", id: first?.requestId });
     assert.equal(engine.stats.requests, requests, "no request for a type-through");
+  });
+
+  test("what a suggestion replaces after the cursor is counted in the editor's units", async () => {
+    // The daemon counts code points, VS Code UTF-16 units: a rest of the line with an emoji
+    // in it kept its last character after the suggestion (or half of the emoji).
+    const engine = new CompletionEngine(call, () => SETTINGS);
+    const rest = ") # \u{1F680} fast";
+    const got = await engine.suggest(cursor("run(compute(", `${rest}\n`), new Token());
+    assert.equal(got?.text, "x) # \u{1F680} fast, cached");
+    assert.equal(got?.replace, rest.length); // 12 units: 11 code points
   });
 
   test("cancelled while debouncing: no request at all", async () => {
