@@ -110,26 +110,48 @@ def check_handshake(
     if origin is not None and not any(pattern.fullmatch(origin) for pattern in origins):
         return HTTPStatus.FORBIDDEN, "Origin not allowed"
     auth = next(iter(headers.get("Authorization", ())), "")
-    scheme, _, offered = auth.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        offered.strip().encode(), token.encode()
-    ):
+    if not token_shown(auth, token):
         return HTTPStatus.UNAUTHORIZED, "missing or wrong token (Authorization: Bearer ...)"
     return None
 
 
-CHALLENGE_HEADER = "X-CodeSaga-Challenge"
+def token_shown(authorization: str, token: str) -> bool:
+    """Whether an Authorization header shows the token: ``Bearer TOKEN``, or ``CodeSaga
+    NONCE.MAC`` with MAC the client's proof of the token for NONCE (see ``client_proof``),
+    which gives the token to nobody who reads the request. Compared in constant time."""
+    scheme, _, offered = authorization.partition(" ")
+    offered = offered.strip()
+    if scheme.lower() == "bearer":
+        return hmac.compare_digest(offered.encode(), token.encode())
+    nonce, _, mac = offered.partition(".")
+    if scheme.lower() != "codesaga" or not nonce or len(nonce) > MAX_NONCE_CHARS:
+        return False
+    return hmac.compare_digest(mac.encode(), client_proof(token, nonce).encode())
+
+
 PROOF_HEADER = "X-CodeSaga-Proof"
-MAX_CHALLENGE_CHARS = 128
+MAX_NONCE_CHARS = 128
 
 
-def handshake_proof(token: str, challenge: str) -> str:
-    """What an accepted handshake answers a client's challenge (a random string it sent) with,
-    to show that this is the daemon that wrote the token file: base64 HMAC-SHA256 of the
-    challenge under the token. A daemon killed leaves its address in ``websocket.json``, and
-    a process that took the port next got the editor's code until editors checked this."""
-    digest = hmac.new(token.encode(), challenge.encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+def _mac(token: str, label: str, nonce: str) -> str:
+    digest = hmac.new(token.encode(), f"{label}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def client_proof(token: str, nonce: str) -> str:
+    """What a client shows of the token for its ``nonce``: HMAC-SHA256 under the token of
+    ``client:NONCE``, base64url without padding."""
+    return _mac(token, "client", nonce)
+
+
+def daemon_proof(token: str, nonce: str) -> str:
+    """What the daemon answers a ``CodeSaga NONCE.MAC`` handshake with, in ``PROOF_HEADER``:
+    the same of ``daemon:NONCE``, which the client's MAC does not give away. A killed
+    daemon's address outlives it in ``websocket.json``; a process that takes the port next
+    reads no token from such a request and cannot answer it, so the editor sends it
+    nothing. (Sent as ``Bearer``, the token itself went to it, and a proof made from the
+    token proved nothing.)"""
+    return _mac(token, "daemon", nonce)
 
 
 def parse_origins(patterns: Iterable[str]) -> list[re.Pattern[str]]:
@@ -198,10 +220,9 @@ class WebSocketServer:
         return connection.respond(status, reason + "\n")
 
     def _prove(self, connection: Any, request: Any, response: Any) -> None:
-        challenge = request.headers.get(CHALLENGE_HEADER)
-        accepted = response.status_code == HTTPStatus.SWITCHING_PROTOCOLS
-        if accepted and challenge and len(challenge) <= MAX_CHALLENGE_CHARS:
-            response.headers[PROOF_HEADER] = handshake_proof(self.token, challenge)
+        scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+        if response.status_code == HTTPStatus.SWITCHING_PROTOCOLS and scheme.lower() == "codesaga":
+            response.headers[PROOF_HEADER] = daemon_proof(self.token, offered.strip().split(".")[0])
 
     async def _serve(self, ws: Any) -> None:
         from websockets.exceptions import ConnectionClosed

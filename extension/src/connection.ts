@@ -292,6 +292,11 @@ export class Connection {
     if (error instanceof HandshakeError) {
       return { kind: "failed", reason: error.message, action: "restart" };
     }
+    if (error instanceof NotTheDaemonError) {
+      // Still so after `daemon start`: a daemon from before this extension (it proves
+      // nothing), or another program on a killed daemon's port that the start left alone.
+      return { kind: "failed", reason: `${error.message}; restart the daemon`, action: "restart" };
+    }
     return { kind: "failed", reason: describe(error), action: "start" };
   }
 

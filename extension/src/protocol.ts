@@ -63,13 +63,21 @@ export class NotTheDaemonError extends Error {
   }
 }
 
-export const CHALLENGE_HEADER = "x-codesaga-challenge";
 export const PROOF_HEADER = "x-codesaga-proof";
 
-/** What the daemon answers a handshake's challenge with (docs/protocol.md): base64
- * HMAC-SHA256 of the challenge under the token. */
-export function handshakeProof(token: string, challenge: string): string {
-  return createHmac("sha256", token).update(challenge).digest("base64");
+function mac(token: string, label: string, nonce: string): string {
+  return createHmac("sha256", token).update(`${label}:${nonce}`).digest("base64url");
+}
+
+/** How the handshake shows the token without giving it away (docs/protocol.md): a fresh nonce
+ * and HMAC-SHA256 of `client:NONCE` under the token. */
+export function clientProof(token: string, nonce: string): string {
+  return mac(token, "client", nonce);
+}
+
+/** What only the daemon holding the token can answer that with: the same of `daemon:NONCE`. */
+export function daemonProof(token: string, nonce: string): string {
+  return mac(token, "daemon", nonce);
 }
 
 export interface ServerInfo {
@@ -125,9 +133,11 @@ export class DaemonClient {
     protocolVersion: number = PROTOCOL_VERSION,
     initializeTimeoutMs: number = INITIALIZE_TIMEOUT_MS,
   ): Promise<DaemonClient> {
-    const challenge = randomBytes(24).toString("base64url");
+    // Not `Bearer TOKEN`: whatever took a killed daemon's port would read the token, and
+    // then could make any proof of it.
+    const nonce = randomBytes(24).toString("base64url");
     const socket = new WebSocket(url, {
-      headers: { Authorization: `Bearer ${token}`, [CHALLENGE_HEADER]: challenge },
+      headers: { Authorization: `CodeSaga ${nonce}.${clientProof(token, nonce)}` },
       perMessageDeflate: false,
       handshakeTimeout: OPEN_TIMEOUT_MS,
       maxPayload: 16 * 1024 * 1024,
@@ -136,7 +146,7 @@ export class DaemonClient {
       let proven = false;
       socket.once("upgrade", (response) => {
         const proof = response.headers[PROOF_HEADER];
-        proven = typeof proof === "string" && proof === handshakeProof(token, challenge);
+        proven = typeof proof === "string" && proof === daemonProof(token, nonce);
       });
       socket.once("open", () => {
         if (proven) return resolve();
@@ -150,7 +160,7 @@ export class DaemonClient {
           new HandshakeError(
             status,
             status === 401
-              ? "the daemon refused the token (it changes at every daemon start; reconnecting reads the new one)"
+              ? "the daemon refused the token (it changes at every daemon start, and reconnecting reads the new one; a daemon older than this extension refuses it too: restart it)"
               : `the daemon refused the connection (HTTP ${status})`,
           ),
         );

@@ -5,11 +5,10 @@ import { type AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 
 import {
-  CHALLENGE_HEADER,
   Code,
   DaemonClient,
+  daemonProof,
   HandshakeError,
-  handshakeProof,
   NotTheDaemonError,
   PROOF_HEADER,
   PROTOCOL_VERSION,
@@ -43,18 +42,30 @@ describe("the protocol client against a real daemon", () => {
     });
   });
 
-  test("what took a dead daemon's port gets nothing: it cannot prove the token", async () => {
+  test("what took a dead daemon's port gets nothing: not the token, nor a proof it could make", async () => {
     // websocket.json outlives a killed daemon, and any local process may take its port next:
-    // the editor sent it the token and then the user's code.
+    // the editor sent it the token (Bearer), and with the token it could make any proof.
     const impostor = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    const seen: string[] = [];
+    impostor.on("headers", (headers, request) => {
+      const shown = String(request.headers.authorization ?? "");
+      seen.push(shown);
+      // Its best forgeries: the client's own MAC, and a proof made with it as the key.
+      const [nonce = "", clientMac = ""] = shown.replace(/^CodeSaga /, "").split(".");
+      headers.push(`${PROOF_HEADER}: ${seen.length === 1 ? clientMac : daemonProof(clientMac, nonce)}`);
+    });
     await new Promise((resolve) => impostor.once("listening", resolve));
     const heard: string[] = [];
     impostor.on("connection", (socket) => socket.on("message", () => heard.push("a frame")));
     const url = `ws://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
     try {
-      await assert.rejects(DaemonClient.connect(url, daemon.token, "0.0.1"), NotTheDaemonError);
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(DaemonClient.connect(url, daemon.token, "0.0.1"), NotTheDaemonError);
+      }
       await new Promise((r) => setTimeout(r, 200));
       assert.deepEqual(heard, []);
+      assert.equal(seen.length, 2);
+      for (const shown of seen) assert.ok(shown.startsWith("CodeSaga ") && !shown.includes(daemon.token), shown);
     } finally {
       impostor.close();
     }
@@ -64,7 +75,8 @@ describe("the protocol client against a real daemon", () => {
     const stuck = new WebSocketServer({ host: "127.0.0.1", port: 0 });
     stuck.on("headers", (headers, request) => {
       // It proves the token (a daemon of ours, stuck): the wait for its answer is what is tested.
-      headers.push(`${PROOF_HEADER}: ${handshakeProof("token", String(request.headers[CHALLENGE_HEADER]))}`);
+      const nonce = String(request.headers.authorization ?? "").replace(/^CodeSaga /, "").split(".")[0] ?? "";
+      headers.push(`${PROOF_HEADER}: ${daemonProof("token", nonce)}`);
     });
     await new Promise((resolve) => stuck.once("listening", resolve));
     const connected = new Promise<void>((resolve) => stuck.once("connection", () => resolve()));

@@ -93,35 +93,43 @@ def test_connections_held_without_a_token_do_not_lock_an_editor_out(
     asyncio.run(run())
 
 
-def test_an_accepted_handshake_proves_it_holds_the_token() -> None:
+def test_a_handshake_can_show_the_token_without_giving_it_and_is_answered_with_a_proof() -> None:
     # The editor reads the daemon's address from websocket.json, which a killed daemon
-    # leaves behind: whoever took its port next got the editor's code. The answer to a
-    # handshake now proves the token (HMAC of the client's challenge), so an editor can tell.
-    import base64
-    import hashlib
-    import hmac
-
+    # leaves behind: whoever took its port next read the Bearer token and got the editor's
+    # code. A client now shows the token as an HMAC of its nonce, and the daemon answers
+    # with another HMAC of it, which only the token holder can make.
     from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
 
-    from codesaga.daemon.websocket_server import CHALLENGE_HEADER, PROOF_HEADER
+    from codesaga.daemon.websocket_server import PROOF_HEADER, client_proof, daemon_proof
 
-    async def proofs(*challenges: str | None) -> list[str | None]:
+    async def answers(*authorizations: str) -> list[str | int | None]:
         server = WebSocketServer(EchoDaemon(), "127.0.0.1", 0, "tok", [], open_timeout=30)  # type: ignore[arg-type]
         await server.start()
-        answered = []
+        answered: list[str | int | None] = []
         try:
-            for challenge in challenges:
-                headers = {"Authorization": "Bearer tok"}
-                if challenge is not None:
-                    headers[CHALLENGE_HEADER] = challenge
-                async with connect(server.url, additional_headers=headers) as ws:
-                    assert ws.response is not None
-                    answered.append(ws.response.headers.get(PROOF_HEADER))
+            for authorization in authorizations:
+                try:
+                    headers = {"Authorization": authorization}
+                    async with connect(server.url, additional_headers=headers) as ws:
+                        assert ws.response is not None
+                        answered.append(ws.response.headers.get(PROOF_HEADER))
+                except InvalidStatus as refused:
+                    answered.append(refused.response.status_code)
         finally:
             server.stop_accepting()
         return answered
 
-    proof, none, too_long = asyncio.run(proofs("n0nce", None, "x" * 129))
-    expected = hmac.new(b"tok", b"n0nce", hashlib.sha256).digest()
-    assert proof == base64.b64encode(expected).decode()
-    assert none is None and too_long is None
+    shown = f"CodeSaga n0nce.{client_proof('tok', 'n0nce')}"
+    proof, bearer, wrong, too_long = asyncio.run(
+        answers(
+            shown,
+            "Bearer tok",
+            f"CodeSaga other.{client_proof('tok', 'n0nce')}",
+            f"CodeSaga {'x' * 129}.{client_proof('tok', 'x' * 129)}",
+        )
+    )
+    assert proof == daemon_proof("tok", "n0nce") != client_proof("tok", "n0nce")
+    assert "tok" not in shown.split(" ", 1)[1]
+    assert bearer is None  # served, and nothing to prove to a client that gave the token
+    assert wrong == too_long == 401
