@@ -68,20 +68,35 @@ def check_file(path: Path) -> None:
 
 
 def _check_link_stays_in_repository(path: Path) -> None:
-    """Refuse a file of a git work tree reached through a link that leads out of that work
-    tree: a cloned repository's `src/helpers.py -> ../../.bashrc` had `refactor src/*.py
-    --apply` send the user's dotfile to the model and write the answer over it. The
-    target named itself is read as usual: then the user chose it."""
-    named = Path(os.path.abspath(path))
-    real = named.resolve()
-    if real == named:
-        return
-    top = next((d for d in named.parents if (d / ".git").exists()), None)
-    if top is not None and not real.is_relative_to(top.resolve()):
-        raise InputError(
-            f"{path} is a link to {real}, outside its repository {top}: give that path "
-            "itself to work on it"
-        )
+    """Refuse a path through a link that leads out of the git work tree the link stands in:
+    a cloned repository's `src/helpers.py -> ../../.bashrc` had `refactor src/*.py --apply`
+    send the user's dotfile to the model and write the answer over it. The path is walked
+    as the kernel walks it, a part at a time (`lib/../x` goes through `lib` first, and a
+    `.git` behind a link to another work tree is not this one's). A target named itself is
+    read as usual: then the user chose it."""
+    whole = path if path.is_absolute() else Path(os.getcwd()) / path
+    here = Path(whole.anchor)
+    for part in whole.parts[1:]:
+        if part == "..":
+            here = here.parent
+            continue
+        step = here / part
+        if not step.is_symlink():
+            here = step
+            continue
+        target = step.resolve()
+        top = _work_tree_of(here)
+        if top is not None and not target.is_relative_to(top):
+            raise InputError(
+                f"{path} goes through the link {step} to {target}, outside its repository "
+                f"{top}: give the target's path itself to work on it"
+            )
+        here = target
+
+
+def _work_tree_of(directory: Path) -> Path | None:
+    """The git work tree ``directory`` (a path without links) lies in, or None."""
+    return next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
 
 
 def read_source(path: Path, max_bytes: int) -> tuple[str, bytes]:

@@ -608,9 +608,22 @@ def test_a_link_out_of_its_repository_is_refused_and_its_target_left_alone(
         asked.append(path)
         return typed(path, text, ask)
 
-    for escaping in (repo / "src" / "helpers.py", repo / "lib" / "dotfile.py"):
+    # Walked as the kernel walks it: `..` after a link, a `.git` behind a link to another
+    # work tree (a dotfiles home), the repository reached through a link from outside it.
+    (home / "sub").mkdir()
+    (repo / "up").symlink_to("../home/sub", target_is_directory=True)
+    (home / ".git").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "shortcut").symlink_to("../repo", target_is_directory=True)
+    escaping = [
+        repo / "src" / "helpers.py",
+        repo / "lib" / "dotfile.py",
+        repo / "up" / ".." / "dotfile.py",
+        tmp_path / "elsewhere" / "shortcut" / "src" / "helpers.py",
+    ]
+    for path in escaping:
         with pytest.raises(InputError, match="outside its repository"):
-            SagaRunner(store, 1 << 20).run("refactor", [escaping], counted)
+            SagaRunner(store, 1 << 20).run("refactor", [path], counted)
     assert asked == [] and dotfile.read_bytes() == ORIGINALS["a.py"]
     # A link within the repository, and the target named itself, are worked on as usual.
     SagaRunner(store, 1 << 20).run("refactor", [repo / "src" / "alias.py"], counted)
