@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from codesaga.domain.enums import RequestStatus, RequestType
-from codesaga.domain.errors import UsageError
 from codesaga.domain.requests import RequestRecord
 from codesaga.service.journal import DiskJournal, Journal, MemoryJournal
 from codesaga.service.processes import current_owner, owner_alive
@@ -111,9 +110,5 @@ def test_a_listing_asked_for_no_records_gets_none(tmp_path: Path) -> None:
             client.call("generate", {"prompt": f"say {answer}"})
         listed = [client.call("requests/list", {"limit": n})["requests"] for n in (0, 1, 5)]
         assert [len(records) for records in listed] == [0, 1, 2]  # 0 listed one
-        # A limit without end built an answer as large as the journal.
-        for limit in (-1, 1001):
-            with pytest.raises(UsageError, match="limit must be 0 to 1000"):
-                client.call("requests/list", {"limit": limit})
     finally:
         client.close()

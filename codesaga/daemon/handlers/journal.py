@@ -65,7 +65,7 @@ class JournalMethods:
     async def list_requests(self, call: Call, params: t.RequestsListParams) -> Any:
         status = RequestStatus(params.status) if params.status else None
         kind = RequestType(params.kind) if params.kind else None
-        limit = max(0, min(params.limit, 1000))
+        limit = max(0, min(params.limit, t.MAX_LISTED_REQUESTS))
         await self._sweep(call)
         records = await call.off_loop(
             lambda: self.journal.query(status=status, type=kind, limit=limit)
