@@ -275,9 +275,13 @@ class ChatApp(App[None]):
                 on_delta=on_delta,
             )
         except CancelledError as exc:
-            # Esc's, or the daemon's own (it stopped), which says why.
-            why = "cancelled" if self.cancel_asked else f"error: {exc}"
-            self._from_worker(self._ended, answer, "".join(parts), why, None, self._listing())
+            # Esc's, or the daemon's own (it stopped), which says why; then no listing: it
+            # would start a new daemon right after `codesaga daemon stop`.
+            if self.cancel_asked:
+                listing = self._listing()
+                self._from_worker(self._ended, answer, "".join(parts), "cancelled", None, listing)
+            else:
+                self._from_worker(self._ended, answer, "".join(parts), f"error: {exc}", None, None)
         except CodeSagaError as exc:
             # No listing: the daemon may be gone, and a new one's start is not for this
             # worker to wait out (the app waits for its workers when it quits).

@@ -419,9 +419,13 @@ class Check:
         program = next((w for w in words if not _ASSIGNMENT.match(w)), None)
         if program is None:
             return None
+        if "/" in program and Path(program).is_file() and code == 127:
+            return None  # there, its `#!` names a program that is missing: a file to fix
         said = output.strip().splitlines()[-1:] or [""]
         for reason in reasons[code]:
-            if said[0].endswith(f"{program}: {reason}"):
+            # The shell's line names the program alone: "sh: 1: pytets: not found" (dash),
+            # "bash: line 1: pytets: command not found"; not "xpytest: not found".
+            if re.search(rf"(?:^|: ){re.escape(program)}: {reason}$", said[0]):
                 what = "was not found" if code == 127 else "cannot be run (not executable)"
                 return f"`{program}` {what}"
         return None

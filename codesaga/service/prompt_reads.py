@@ -41,7 +41,8 @@ class PromptReads:
         self._lock = threading.Lock()
         # slot -> the last prompt text given to the model, the least recently given first
         self._last: OrderedDict[str, str] = OrderedDict()
-        self._turns: dict[str, int] = {}  # slot -> prompts given to it (see Given)
+        self._turns: dict[str, int] = {}  # slot -> when it was last given a prompt (Given)
+        self._given = 0  # prompts given to any slot
         self.speed: float | None = None  # prompt tokens read per second, lately
 
     def since(self, slot: str, text: str) -> Given:
@@ -55,7 +56,7 @@ class PromptReads:
         with self._lock:
             given = self._since(slot, text)
             self._record(slot, text)
-        return Given(given.before, given.held, given.turn + 1)
+            return Given(given.before, given.held, self._turns[slot])
 
     def read_ahead(self, slot: str, text: str, given: Given, read: Finished) -> None:
         """``text`` was read ahead into ``slot`` from where it stood (``given``); a
@@ -85,7 +86,10 @@ class PromptReads:
     def _record(self, slot: str, text: str) -> None:
         self._last[slot] = text
         self._last.move_to_end(slot)
-        self._turns[slot] = self._turns.get(slot, 0) + 1
+        # One count for every slot: a slot forgotten and given a prompt again must not start
+        # over at a turn a request still running from before it was forgotten holds.
+        self._given += 1
+        self._turns[slot] = self._given
         while len(self._last) > MAX_SLOTS:  # a slot forgotten is estimated as read afresh
             dropped, _ = self._last.popitem(last=False)
             self._turns.pop(dropped, None)

@@ -90,3 +90,18 @@ def test_the_slots_kept_are_bounded_the_least_recent_forgotten() -> None:
     assert reads.unread("doc0", "text of document 0") == len("text of document 0")  # afresh
     last = f"doc{MAX_SLOTS + 9}"
     assert reads.unread(last, f"text of document {MAX_SLOTS + 9}") == 0
+
+
+def test_a_slot_forgotten_and_given_again_keeps_its_record_from_an_older_request() -> None:
+    # Forgetting a slot dropped its turn count: given a prompt again it began at turn 1, the
+    # turn a request still running from before held, and that request's end overwrote it.
+    from codesaga.service.prompt_reads import MAX_SLOTS
+
+    reads = PromptReads()
+    old, new = prompt("old = 1\n" * 10), prompt("new = 2\n" * 10)
+    given = reads.reading("doc", old)  # a request, still running
+    for n in range(MAX_SLOTS):
+        reads.reading(f"other{n}", "x")  # "doc" is forgotten
+    reads.reading("doc", new)
+    reads.request_ended("doc", old, given, Finished.without_output("cancelled"))
+    assert reads.unread("doc", new) == 0

@@ -567,6 +567,14 @@ def test_a_check_whose_program_cannot_be_run_says_so(tmp_path: Path) -> None:
     inner = Check("sh -c 'nosuch-inner-tool'", ()).run(tmp_path, timeout=20)
     assert not inner.ok and inner.why == "exit code 127" and inner.not_run is None
     assert Check("exit 127", ()).run(tmp_path, timeout=20).not_run is None
+    # A later command missing is not the first program missing; a script whose `#!` names a
+    # missing interpreter is there (a file the model may fix).
+    later = Check("test -d . && xpytest -q", ()).run(tmp_path, timeout=20)
+    assert later.why == "exit code 127" and later.not_run is None
+    shebang = tmp_path / "run_tests"
+    shebang.write_text("#!/no/such/interpreter\n")
+    shebang.chmod(0o755)
+    assert Check(f"{shebang}", ()).run(tmp_path, timeout=20).not_run is None
 
 
 def test_a_check_that_cannot_be_run_puts_the_files_back_without_a_retry(
