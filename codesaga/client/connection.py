@@ -53,6 +53,14 @@ class StrangerError(DaemonError):
     """The daemon's socket is served by another user's process."""
 
 
+def _stranger(path: Path, uid: int) -> str:
+    return (
+        f"{path} belongs to another user (uid {uid}), not to a CodeSaga daemon of yours: "
+        "nothing was sent to it. Set CODESAGA_HOME (or XDG_RUNTIME_DIR) to a short path of "
+        "yours, so that the socket stays in a directory of your own"
+    )
+
+
 class NotSentError(DaemonError):
     """A request could not be sent: the daemon was gone (an idle exit, a stop) before it
     arrived, so nothing of it was done and it can be sent to a new one."""
@@ -70,6 +78,13 @@ class DaemonClient:
     def connect(cls, path: Path, timeout: float | None = None) -> DaemonClient:
         """Raises ``ConnectionError``/``FileNotFoundError`` when nobody listens there, and
         ``StrangerError`` when another user's process does."""
+        # Nothing is sent to another user's socket: its directory can be theirs (a long
+        # runtime path moves it to /tmp, where its name can be guessed and taken first), and
+        # a fake daemon there would read the user's code and answer with its own. The
+        # socket's owner is checked first (everywhere), then the peer's (Linux).
+        owner = path.stat().st_uid  # FileNotFoundError when nobody listens: as connect's
+        if owner != os.getuid():
+            raise StrangerError(_stranger(path, owner))
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
@@ -79,16 +94,8 @@ class DaemonClient:
             sock.close()
             raise
         if uid is not None and uid != os.getuid():
-            # Nothing is sent: the socket's directory can be another user's (a long runtime
-            # path moves it to /tmp, where its name can be guessed and taken first), and a
-            # fake daemon there would read the user's code and answer with its own.
             sock.close()
-            raise StrangerError(
-                f"{path} is served by another user's process (uid {uid}), not a CodeSaga "
-                "daemon of yours: nothing was sent to it. Set CODESAGA_HOME (or "
-                "XDG_RUNTIME_DIR) to a directory only you can write, or remove that socket's "
-                "directory"
-            )
+            raise StrangerError(_stranger(path, uid))
         sock.settimeout(None)
         return cls(sock)
 

@@ -189,12 +189,12 @@ def test_a_socket_another_user_serves_gets_nothing(tmp_path: Path) -> None:
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             listener.bind(str(socket_path))
             listener.listen()
-            listener.settimeout(30)
+            listener.settimeout(5)
             os.write(ready_to, b"1")
-            conn, _ = listener.accept()
-            conn.settimeout(5)
             heard = b""
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # not even connected to, or closed at once
+                conn, _ = listener.accept()
+                conn.settimeout(5)
                 while chunk := conn.recv(65536):
                     heard += chunk
             os.write(heard_to, heard or b"(nothing)")
@@ -205,9 +205,33 @@ def test_a_socket_another_user_serves_gets_nothing(tmp_path: Path) -> None:
         os.close(heard_to)
         os.close(ready_to)
         assert os.read(ready_from, 1) == b"1"
-        with pytest.raises(connection.StrangerError, match=r"another user's process \(uid 65534\)"):
+        with pytest.raises(
+            connection.StrangerError, match=r"belongs to another user \(uid 65534\)"
+        ):
             connect(settings)
         os.waitpid(child, 0)
         assert os.read(heard_from, 1 << 16) == b"(nothing)"
     finally:
         shutil.rmtree(socket_path.parent, ignore_errors=True)
+
+
+def test_a_socket_whose_peer_is_another_user_gets_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The socket file is ours, the process serving it is not (a socket passed on, a
+    # directory loosened): the peer's uid is what counts (SO_PEERCRED, faked here so that
+    # the check runs without root).
+    path = tmp_path / "daemon.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen()
+    monkeypatch.setattr(connection, "peer_uid", lambda sock: os.getuid() + 1)
+    try:
+        with pytest.raises(connection.StrangerError, match="belongs to another user"):
+            DaemonClient.connect(path, timeout=5)
+        accepted, _ = listener.accept()
+        accepted.settimeout(2)
+        assert accepted.recv(1024) == b""  # closed with nothing sent
+        accepted.close()
+    finally:
+        listener.close()
