@@ -184,13 +184,16 @@ async function requestRewrite(
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
         let chars = 0;
-        return (await call(method, request, {
+        const result = (await call(method, request, {
           signal: abort.signal,
           onDelta: (text) => {
             chars += text.length;
             progress.report({ message: `${chars.toLocaleString()} characters written…` });
           },
         })) as RewriteResult;
+        // An answer already on its way when Cancel was clicked still came: the diff and the
+        // Apply question then showed, after all.
+        return token.isCancellationRequested ? undefined : result;
       },
     );
   } catch (error) {

@@ -236,6 +236,29 @@ describe("the bundle in a (fake) editor", () => {
     assert.equal(document.getText(), "def add(a, b):\n    return a - b\n");
   });
 
+  test("Cancel clicked while the answer was on its way shows no diff and asks nothing", async () => {
+    // The answer still came (the cancel only asks the daemon to stop): the diff and the Apply
+    // question showed, after all.
+    const uri = Uri.file("/work/cancelled.py");
+    recorded.documents.set(uri.toString(), new FakeDocument(uri, "def add(a, b):\n    return a - b\n", "python"));
+    const window = api.window as unknown as Record<string, unknown>;
+    const progress = window.withProgress;
+    window.withProgress = async (_options: unknown, task: (p: unknown, t: unknown) => Promise<unknown>) => {
+      const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+      const running = task({ report() {} }, token);
+      token.isCancellationRequested = true; // clicked while the daemon answers
+      return running;
+    };
+    const said = recorded.messages.length;
+    try {
+      const problem = new Range(new Position(1, 4), new Position(1, 16));
+      await recorded.commands.get("codesaga.fix")?.(uri, "add returns the difference", problem);
+    } finally {
+      window.withProgress = progress;
+    }
+    assert.deepEqual(recorded.messages.slice(said), []);
+  });
+
   test("problems get a fix action", () => {
     const provider = recorded.codeActionProviders[0] as { provideCodeActions: (...a: unknown[]) => Array<{ title: string; command: { command: string } }> };
     const range = new Range(new Position(1, 4), new Position(1, 9));
