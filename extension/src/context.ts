@@ -2,6 +2,7 @@
 // (`context/add`). No vscode import.
 
 import type { ContextAddParams } from "./params";
+import { characterBoundary } from "./textPositions";
 
 export type Origin = "opened" | "edited" | "saved" | "copied";
 
@@ -19,12 +20,21 @@ const SPAN = 48;
 const NEAR_LINES = 32;
 const REPEAT_MS = 10_000;
 
+/** Characters of a line sent: a minified bundle's or a source map's one line of megabytes went
+ * whole, over the daemon's 8 MiB message limit, and the connection it shares with every
+ * request of the window closed. Code worth a completion's context is far shorter. */
+export const MAX_LINE_CHARS = 1000;
+
+function capped(line: string): string {
+  return line.length <= MAX_LINE_CHARS ? line : line.slice(0, characterBoundary(line, MAX_LINE_CHARS));
+}
+
 /** Only the lines around ``line`` (1-based), renumbered: big files are never sent whole. */
 export function around(text: string, line: number): { text: string; line: number } {
   const lines = text.split("\n");
   const first = Math.max(0, line - 1 - SPAN);
   const last = Math.min(lines.length, line + SPAN);
-  return { text: lines.slice(first, last).join("\n"), line: line - first };
+  return { text: lines.slice(first, last).map(capped).join("\n"), line: line - first };
 }
 
 export class ContextFeeder {
@@ -51,7 +61,7 @@ export class ContextFeeder {
   /** Text the programmer copied: they picked exactly these lines, so they are sent as they
    * are (the first 2 × SPAN), not the lines around a place. */
   copied(chunk: Omit<ChunkOffer, "line" | "origin">): boolean {
-    const lines = chunk.text.split("\n").slice(0, 2 * SPAN);
+    const lines = chunk.text.split("\n").slice(0, 2 * SPAN).map(capped);
     if (lines.filter((l) => l.trim()).length < 3) return false; // the daemon keeps no less
     const params: ContextAddParams = {
       path: chunk.path,

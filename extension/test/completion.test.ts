@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
 import { AdaptiveDebounce, type Cancellation, clipContext, CompletionEngine, type CompletionSettings, type CursorContext } from "../src/completion";
-import { ContextFeeder, around } from "../src/context";
+import { ContextFeeder, MAX_LINE_CHARS, around } from "../src/context";
 import { DaemonClient } from "../src/protocol";
 import { type FakeDaemon, startFakeDaemon } from "./daemon";
 
@@ -82,6 +82,19 @@ describe("debounce and clipping (pure)", () => {
     // ahead on it), and nothing of the closed document is kept.
     feeder.forget("/w/a.py");
     assert.ok(feeder.offer({ ...offer, line: 510 }));
+  });
+
+  test("a line of megabytes (a minified bundle, a source map) is sent cut, never whole", () => {
+    // Sent whole, it was over the daemon's 8 MiB message limit: the connection every request
+    // of the window shares closed.
+    const huge = `{"mappings":"${"AAAA;".repeat(2_000_000)}\u{1F680}"}`;
+    const part = around(`first\n${huge}\nlast\n`, 2);
+    const line = part.text.split("\n")[1] ?? "";
+    assert.ok(line.length <= MAX_LINE_CHARS && huge.startsWith(line));
+    const sent: ContextAddParams[] = [];
+    new ContextFeeder((params) => void sent.push(params)).copied({ path: "/w/a.map", text: `a\n${huge}\nb\nc\n` });
+    const copied = sent[0]?.text ?? "";
+    assert.ok(copied.length > 0 && copied.length < 4 * MAX_LINE_CHARS, String(copied.length));
   });
 
   test("copied text is sent as it was selected, not the lines around it", () => {
