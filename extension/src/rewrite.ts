@@ -30,6 +30,18 @@ export function rewriteRequest(input: RewriteInput): Record<string, unknown> {
   return params;
 }
 
+/** Bytes of a document a rewrite sends at most: the daemon's messages stop at 8 MiB, and one
+ * over that closed the connection every request of the window shares (the daemon refuses a
+ * file over its own limit, 1 MiB by default, with a clear error anyway). */
+export const MAX_SENT_BYTES = 7 * 1024 * 1024;
+
+/** Why ``content`` is not sent for a rewrite, or undefined. */
+export function tooLargeToSend(content: string): string | undefined {
+  const bytes = Buffer.byteLength(content, "utf8");
+  if (bytes <= MAX_SENT_BYTES) return undefined;
+  return `the file is ${(bytes / 1024 / 1024).toFixed(1)} MiB, too large to send (at most ${MAX_SENT_BYTES / 1024 / 1024} MiB)`;
+}
+
 /** The question asked before applying a rewrite, with what the daemon warned about (a
  * dropped function name is worth reading before pressing Apply). */
 export function applyQuestion(method: string, fileName: string, warnings: string[] = []): { text: string; warn: boolean } {

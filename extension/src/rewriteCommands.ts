@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 
 import { Code, RpcError } from "./protocol";
-import { applyQuestion, rewriteRequest, selectedLines, type RewriteResult } from "./rewrite";
+import { applyQuestion, rewriteRequest, selectedLines, tooLargeToSend, type RewriteResult } from "./rewrite";
 import { describe, type Services } from "./services";
 import { roleModel, workspaceOf } from "./settings";
 
@@ -168,6 +168,11 @@ async function requestRewrite(
   document: vscode.TextDocument,
   extra: Extra,
 ): Promise<RewriteResult | undefined> {
+  const tooLarge = tooLargeToSend(document.getText());
+  if (tooLarge) {
+    void vscode.window.showErrorMessage(`CodeSaga ${method}: ${tooLarge}`);
+    return undefined;
+  }
   const workspace = workspaceOf(document.uri);
   const request = rewriteRequest({
     method,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Code, DaemonClient, RpcError } from "../src/protocol";
-import { applyQuestion, rewriteRequest, selectedLines, type RewriteResult } from "../src/rewrite";
+import { applyQuestion, rewriteRequest, selectedLines, tooLargeToSend, type RewriteResult } from "../src/rewrite";
 import { type FakeDaemon, startFakeDaemon } from "./daemon";
 
 const SAVED = "def add(a, b):\n    return a + b\n";
@@ -62,6 +62,14 @@ describe("refactor and fix of an editor's buffer", () => {
       assert.match(error.message, /over the .*-byte limit/);
       return true;
     });
+  });
+});
+
+describe("a buffer too large to send", () => {
+  test("is said before anything is sent", () => {
+    // Over the daemon's 8 MiB message limit the connection every request shares closed.
+    assert.equal(tooLargeToSend("x = 1\n".repeat(1000)), undefined);
+    assert.match(tooLargeToSend("é".repeat(4 * 1024 * 1024)) ?? "", /^the file is 8\.0 MiB, too large to send \(at most 7 MiB\)$/);
   });
 });
 
