@@ -56,6 +56,8 @@ export interface DocumentNow {
 interface Tracked {
   /** The text the daemon's history has reached: the last edit sent applied. */
   sent: string;
+  /** The version last sent (as sent, after `floor`). */
+  version?: number;
   read?: () => DocumentNow;
   cancelTimer?: () => void;
 }
@@ -67,6 +69,10 @@ interface Tracked {
  */
 export class EditSender {
   private readonly documents = new Map<string, Tracked>();
+  /** Per document closed, the version last sent: a document opened again counts from 1, and
+   * the daemon keeps no edit whose version is not above the last (its history stayed frozen
+   * at the edits from before the close, unless a completion's `opened` notice reset it). */
+  private readonly floor = new Map<string, number>();
 
   constructor(
     private readonly send: (params: DocumentEditParams) => Promise<unknown>,
@@ -109,13 +115,18 @@ export class EditSender {
     if (!edit || edit.removed.length + edit.text.length > MAX_EDIT_CHARS) return;
     const params: DocumentEditParams = { path: now.path, ...edit };
     if (now.language) params.language = now.language;
-    if (now.version !== undefined) params.version = now.version;
+    if (now.version !== undefined) {
+      params.version = now.version + (this.floor.get(document) ?? 0);
+      tracked.version = params.version;
+    }
     await this.send(params);
   }
 
   /** The document was closed: its snapshot goes. */
   forget(document: string): void {
-    this.documents.get(document)?.cancelTimer?.();
+    const tracked = this.documents.get(document);
+    tracked?.cancelTimer?.();
+    if (tracked?.version !== undefined) this.floor.set(document, tracked.version);
     this.documents.delete(document);
   }
 

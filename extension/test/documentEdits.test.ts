@@ -142,6 +142,26 @@ describe("sending a document's edits", () => {
     assert.equal(edits.size, 0);
   });
 
+  test("a document closed and opened again goes on with higher versions", async () => {
+    // Opened again, VS Code counts its versions from 1; the daemon keeps no edit whose
+    // version is not above the last, so next edits stopped for that file (with completion
+    // off, nothing told the daemon it was opened again).
+    const { sent, edits } = sender();
+    let text = "def area(w, h):\n";
+    edits.track(uri, text);
+    text = "def area(width, h):\n";
+    edits.changed(uri, () => ({ path: "/w/calc.py", text, version: 8 }));
+    await edits.flush(uri);
+    edits.forget(uri); // closed
+    edits.track(uri, text); // opened again
+    text = "def area(width, height):\n";
+    edits.changed(uri, () => ({ path: "/w/calc.py", text, version: 2 }));
+    await edits.flush(uri);
+    const versions = sent.map((p) => p.version ?? 0);
+    assert.equal(versions.length, 2);
+    assert.ok(versions[1] > versions[0], String(versions));
+  });
+
   test("a huge paste is not sent, and the edits after it are", async () => {
     const { sent, edits } = sender();
     let text = "";
