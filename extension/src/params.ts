@@ -160,6 +160,10 @@ export interface SessionsSetParams {
   model?: string;
 }
 
+export interface StatusParams {
+  settings?: Record<string, string>;
+}
+
 export interface ChatMessage {
   role: string;
   content?: string;
@@ -195,7 +199,7 @@ export interface TextRange {
 
 export interface Methods {
   "initialize": InitializeParams;
-  "status": NoParams;
+  "status": StatusParams;
   "shutdown": NoParams;
   "generate": GenerateParams;
   "refactor": RefactorParams;
