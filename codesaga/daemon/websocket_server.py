@@ -220,8 +220,10 @@ class WebSocketServer:
         return connection.respond(status, reason + "\n")
 
     def _prove(self, connection: Any, request: Any, response: Any) -> None:
+        if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
+            return  # a refusal: its headers may hold anything (an Authorization given twice)
         scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
-        if response.status_code == HTTPStatus.SWITCHING_PROTOCOLS and scheme.lower() == "codesaga":
+        if scheme.lower() == "codesaga":
             response.headers[PROOF_HEADER] = daemon_proof(self.token, offered.strip().split(".")[0])
 
     async def _serve(self, ws: Any) -> None:

@@ -4,6 +4,7 @@ handshake checks; tests/integration/test_websocket.py the real thing)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -133,3 +134,32 @@ def test_a_handshake_can_show_the_token_without_giving_it_and_is_answered_with_a
     assert "tok" not in shown.split(" ", 1)[1]
     assert bearer is None  # served, and nothing to prove to a client that gave the token
     assert wrong == too_long == 401
+
+
+def test_a_handshake_refused_for_a_header_given_twice_is_answered_without_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The proof was read off every answer's request, refusals too: an Authorization given
+    # twice (refused, 400) raised in the response hook and left a traceback in the log.
+    async def answer_to_two_authorizations() -> bytes:
+        server = WebSocketServer(EchoDaemon(), "127.0.0.1", 0, "tok", [], open_timeout=30)  # type: ignore[arg-type]
+        await server.start()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(
+                b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                b"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer tok\r\n"
+                b"Authorization: CodeSaga n.x\r\n\r\n"
+            )
+            await writer.drain()
+            status = await reader.readline()
+            writer.close()
+            return status
+        finally:
+            server.stop_accepting()
+
+    with caplog.at_level(logging.DEBUG):
+        status = asyncio.run(answer_to_two_authorizations())
+    assert status.startswith(b"HTTP/1.1 400")
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
