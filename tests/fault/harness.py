@@ -650,7 +650,25 @@ def _auth_forms(token: str) -> list[tuple[str, bool]]:
         ("Bearer ", False),
         (f"Token {token}", False),
         (f"Bearer {token.upper()}", token == token.upper()),
+        # The token shown, not given (docs/protocol.md): an HMAC of the nonce under it.
+        (f"CodeSaga n0nce.{_mac(token, 'client:n0nce')}", True),
+        (f"codesaga n0nce.{_mac(token, 'client:n0nce')}", True),
+        (f"CodeSaga other.{_mac(token, 'client:n0nce')}", False),
+        (f"CodeSaga n0nce.{_mac(token, 'daemon:n0nce')}", False),
+        (f"CodeSaga n0nce{_mac(token, 'client:n0nce')}", False),
+        ("CodeSaga ", False),
     ]
+
+
+def _mac(token: str, message: str) -> str:
+    """HMAC-SHA256 of ``message`` under ``token``, base64url unpadded: worked out here from
+    the protocol's words, not by the daemon's own function."""
+    import base64
+    import hashlib
+    import hmac
+
+    digest = hmac.new(token.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def _origin_forms() -> list[tuple[str | None, bool]]:
