@@ -178,5 +178,8 @@ def test_a_typist_who_never_pauses_has_the_whole_prompt_read_within_a_few_reques
         assert stats.get("reads first cancelled", 0) >= 1, stats  # reads first, cut at time
         assert shorts[-1] == shorts[-2] and len(shorts) <= expected + 2, (shorts, expected)
         # Not a bound loose enough to hold anything: the short windows leave a good part of
-        # each request's share to the read first.
-        assert short_read < share * 2 / 3, (short_read, share)
+        # each request's share to the read first. Against the quarter of the whole read, not
+        # the share: the share stops at 2 s, so on a slow machine (the 0.5B read here from
+        # about 40 to 330 tokens/s) a short window's read passed 2/3 of it (1.44 s of 2 s)
+        # while being as small a part of the prompt as anywhere.
+        assert short_read < 0.25 * whole * 2 / 3, (short_read, whole)
