@@ -119,14 +119,19 @@ def token_shown(authorization: str, token: str) -> bool:
     """Whether an Authorization header shows the token: ``Bearer TOKEN``, or ``CodeSaga
     NONCE.MAC`` with MAC the client's proof of the token for NONCE (see ``client_proof``),
     which gives the token to nobody who reads the request. Compared in constant time."""
-    scheme, _, offered = authorization.partition(" ")
-    offered = offered.strip()
-    if scheme.lower() == "bearer":
+    scheme, offered = _parts(authorization)
+    if scheme == "bearer":
         return hmac.compare_digest(offered.encode(), token.encode())
     nonce, _, mac = offered.partition(".")
-    if scheme.lower() != "codesaga" or not nonce or len(nonce) > MAX_NONCE_CHARS:
+    if scheme != "codesaga" or not nonce or len(nonce) > MAX_NONCE_CHARS:
         return False
     return hmac.compare_digest(mac.encode(), client_proof(token, nonce).encode())
+
+
+def _parts(authorization: str) -> tuple[str, str]:
+    """An Authorization header's scheme (lower case) and what follows it."""
+    scheme, _, offered = authorization.partition(" ")
+    return scheme.lower(), offered.strip()
 
 
 PROOF_HEADER = "X-CodeSaga-Proof"
@@ -222,9 +227,9 @@ class WebSocketServer:
     def _prove(self, connection: Any, request: Any, response: Any) -> None:
         if response.status_code != HTTPStatus.SWITCHING_PROTOCOLS:
             return  # a refusal: its headers may hold anything (an Authorization given twice)
-        scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "codesaga":
-            response.headers[PROOF_HEADER] = daemon_proof(self.token, offered.strip().split(".")[0])
+        scheme, offered = _parts(request.headers.get("Authorization", ""))
+        if scheme == "codesaga":  # accepted: token_shown checked its nonce and MAC
+            response.headers[PROOF_HEADER] = daemon_proof(self.token, offered.partition(".")[0])
 
     async def _serve(self, ws: Any) -> None:
         from websockets.exceptions import ConnectionClosed
