@@ -35,6 +35,8 @@ HELP = """\
 /exit             quit (or Ctrl-D); Ctrl-C cancels an answer, not the session
 Pasted lines are one message, sent with Enter."""
 
+WAITING_FOR_THE_FIRST_TOKEN = "loading the model and reading the conversation (Ctrl-C stops)"
+
 
 def current_key(cwd: Path) -> str:
     """The repository root and branch of ``cwd``, or ``cwd`` itself outside a repository."""
@@ -71,12 +73,21 @@ class Answer:
         self._view_lines = 0  # the view's lines on the screen (the cursor is on its last)
         self._drawn = 0.0  # when the view was last redrawn
         self._echo_restore: tuple[int, list[Any]] | None = None  # the terminal's, to put back
+        # Until the first token: after an idle exit the daemon starts and loads the model
+        # first (half a minute on a laptop), and the prompt sat silent all that time.
+        self._waiting: render.Spinner | None = None
 
     def __enter__(self) -> Answer:
         if render.stdout.is_terminal:
             self._console = render.stdout
             self._echo_off()
+            self._waiting = render.Spinner("answering", WAITING_FOR_THE_FIRST_TOKEN).__enter__()
         return self
+
+    def _stop_waiting(self) -> None:
+        if self._waiting is not None:
+            self._waiting.__exit__(None, None, None)
+            self._waiting = None
 
     def _echo_off(self) -> None:
         """Keys typed while the answer streams are not echoed (they stay typed ahead for
@@ -102,6 +113,7 @@ class Answer:
                 termios.tcsetattr(fd, termios.TCSADRAIN, attrs)
 
     def on_delta(self, text: str) -> None:
+        self._stop_waiting()
         self.text += text
         if self._console is None:
             sys.stdout.write(text)
@@ -139,6 +151,7 @@ class Answer:
         self._drawn = time.monotonic()
 
     def __exit__(self, *exc: object) -> None:
+        self._stop_waiting()
         try:
             if self._console is not None:
                 self._draw(final=True)

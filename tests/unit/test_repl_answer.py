@@ -32,9 +32,14 @@ def streamed(
         for start in range(0, len(text), pieces):
             answer.on_delta(text[start : start + pieces])
             time.sleep(pause)
+    return terminal_rows(out.getvalue())
+
+
+def terminal_rows(written: str) -> list[str]:
+    """The screen's and its scrollback's lines after ``written`` was fed to a terminal."""
     screen = pyte.HistoryScreen(WIDTH, HEIGHT, history=10_000, ratio=1)
     screen.set_mode(pyte.modes.LNM)  # "\n" starts a line, as a terminal's tty makes it
-    pyte.Stream(screen).feed(out.getvalue())
+    pyte.Stream(screen).feed(written)
     scrolled = ["".join(row[x].data for x in range(WIDTH)) for row in screen.history.top]
     rows = [row.rstrip() for row in [*scrolled, *screen.display]]
     while rows and not rows[-1]:
@@ -67,3 +72,25 @@ def test_markdown_that_changes_as_it_streams_ends_as_rendered(
         + "".join(f"- item {n}\n" for n in range(8))
     )
     assert streamed(monkeypatch, text, pieces=3) == rendered(text)
+
+
+def test_the_wait_for_the_first_token_is_shown_then_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # After an idle exit the daemon starts and loads the model before the first token:
+    # the prompt sat silent for half a minute, as if the chat had hung.
+    out = io.StringIO()
+    console = Console(
+        file=out, force_terminal=True, width=WIDTH, height=HEIGHT,
+        highlight=False, soft_wrap=True, markup=False, color_system=None,
+    )  # fmt: skip
+    monkeypatch.setattr(render, "stdout", console)
+    monkeypatch.setattr(render, "stderr", console)  # one terminal, as a user's is
+    text = "Use `pathlib.Path.read_text` here.\n\nIt closes the file for you."
+    with repl.Answer() as answer:
+        time.sleep(0.3)  # the model loads
+        waited = out.getvalue()
+        for start in range(0, len(text), 7):
+            answer.on_delta(text[start : start + 7])
+    assert f"answering: {repl.WAITING_FOR_THE_FIRST_TOKEN}"[:40] in waited  # cut at the width
+    assert terminal_rows(out.getvalue()) == rendered(text)
