@@ -112,3 +112,92 @@ def test_a_listing_asked_for_no_records_gets_none(tmp_path: Path) -> None:
         assert [len(records) for records in listed] == [0, 1, 2]  # 0 listed one
     finally:
         client.close()
+
+
+def _counting_reads(journal: DiskJournal) -> list[str]:
+    """The keys the journal's records are read by, from now on."""
+    reads: list[str] = []
+    store = journal._store
+    get = store.get
+
+    def counted(key: str) -> object:
+        reads.append(key)
+        return get(key)
+
+    store.get = counted  # type: ignore[method-assign]
+    return reads
+
+
+def _record(status: RequestStatus, owner: str | None) -> RequestRecord:
+    from codesaga.domain.requests import new_request_id
+
+    record = RequestRecord(new_request_id(), RequestType.COMPLETION, {}, owner=owner)
+    record.status = status
+    return record
+
+
+def test_a_sweep_reads_the_unfinished_records_not_the_whole_journal(tmp_path: Path) -> None:
+    # Every daemon start read the whole journal for what a dead process left: 10 s per
+    # 100,000 records (a month of completions) before the daemon answered anyone.
+    dead = a_dead_process()
+    journal = DiskJournal(tmp_path / "journal")
+    for _ in range(300):
+        journal.save(_record(RequestStatus.COMPLETED, None))
+    left = _record(RequestStatus.PROCESSING, dead)
+    journal.save(left)
+    running = _record(RequestStatus.PROCESSING, current_owner())
+    journal.save(running)
+    reads = _counting_reads(journal)
+    assert journal.abandon_unfinished() == 1
+    assert len(reads) <= 4, reads  # the two unfinished ones (and a re-read in transaction)
+    assert journal.get(left.id).status is RequestStatus.FAILED  # type: ignore[union-attr]
+    killed = _record(RequestStatus.PENDING, dead)
+    journal.save(killed)
+    reads.clear()
+    assert journal.abandon_unfinished() == 1
+    assert set(reads) <= {running.id, killed.id}  # `left` is final now: its mark is gone
+    running.status = RequestStatus.COMPLETED
+    journal.save(running)
+    reads.clear()
+    assert journal.abandon_unfinished() == 0 and reads == []
+    journal.close()
+
+
+def test_a_journal_written_without_marks_is_swept_whole_once(tmp_path: Path) -> None:
+    # A journal from the version before the marks: its unfinished records have none.
+    dead = a_dead_process()
+    from codesaga.service.stores import DiskStore
+
+    older = DiskStore(tmp_path / "journal")  # as the older version wrote it
+    old = [_record(s, o) for s, o in [(RequestStatus.PROCESSING, dead),
+                                      (RequestStatus.PENDING, current_owner()),
+                                      (RequestStatus.COMPLETED, dead)]]  # fmt: skip
+    for record in old:
+        older.set(record.id, record.to_dict())
+    older.close()
+    journal = DiskJournal(tmp_path / "journal")
+    reads = _counting_reads(journal)
+    assert journal.abandon_unfinished() == 1
+    assert {old[0].id, old[1].id, old[2].id} <= set(reads)
+    journal.close()
+    journal = DiskJournal(tmp_path / "journal")  # the next daemon
+    reads = _counting_reads(journal)
+    assert journal.abandon_unfinished() == 0
+    assert set(reads) == {old[1].id}  # the live one's mark was set by the whole sweep
+    journal.close()
+
+
+def test_a_mark_without_its_record_is_kept_while_the_record_may_be_on_its_way(
+    tmp_path: Path,
+) -> None:
+    journal = DiskJournal(tmp_path / "journal")
+    journal.abandon_unfinished()  # marked
+    fresh = _record(RequestStatus.PENDING, a_dead_process())
+    journal._open.set(fresh.id, True)  # marked; the record not written yet
+    evicted = "00000000001abcde"  # an id of 1970: its record is long gone
+    journal._open.set(evicted, True)
+    assert journal.abandon_unfinished() == 0
+    assert journal._open.get(fresh.id) and journal._open.get(evicted) is None
+    journal._store.set(fresh.id, fresh.to_dict())  # written now: a dead process's
+    assert journal.abandon_unfinished() == 1
+    journal.close()
