@@ -52,6 +52,9 @@ class Session:
     attachments: list[Attachment] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    # Every file attached since the conversation began: the answers may quote one after it is
+    # detached, so the privacy rules (private_paths) still see it until /clear.
+    held: list[str] = field(default_factory=list)
 
     @classmethod
     def new(cls, name: str | None = None, key: str | None = None) -> Session:
@@ -69,6 +72,22 @@ class Session:
             Attachment(**known_fields(Attachment, a)) for a in values.get("attachments", [])
         ]
         return cls(**values)
+
+    def sources(self) -> tuple[str, ...]:
+        """The files whose content the conversation holds: those attached, and those attached
+        before (a detached .env's content lives on in the answers that quoted it)."""
+        return tuple(dict.fromkeys([*(a.path for a in self.attachments), *self.held]))
+
+    def attach(self, attachment: Attachment, replacing: list[Attachment]) -> None:
+        """``attachment`` after ``replacing`` (the attachments it leaves as they are)."""
+        self.attachments = [*replacing, attachment]
+        if attachment.path not in self.held:
+            self.held.append(attachment.path)
+
+    def clear(self) -> None:
+        """Forget the conversation; the attachments stay."""
+        self.turns.clear()
+        self.held = [a.path for a in self.attachments]
 
     def undo(self) -> int:
         """Remove the last exchange (the last user turn and what followed); returns how many."""

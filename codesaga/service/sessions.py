@@ -238,7 +238,7 @@ class Chats:
                     f"attaching {path} would make the session's attachments {total:,} bytes, "
                     f"over the {max_bytes:,}-byte limit; /drop some first"
                 )
-            session.attachments = [*kept, Attachment(str(path), content, lines)]
+            session.attach(Attachment(str(path), content, lines), kept)
 
         return self.update(ref, add)
 
@@ -309,7 +309,7 @@ class Chats:
 
     def _answer(self, session: Session, run: RunOptions, *, again: bool = False) -> ChatReply:
         model = run.model or session.model
-        sources = tuple(a.path for a in session.attachments)
+        sources = session.sources()
         info, _ = self.runner.info(Role.CHAT, model, sources=sources)
         reserve = min(self.assistant.settings.max_tokens, info.n_ctx // 4)
 

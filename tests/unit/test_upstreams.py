@@ -490,3 +490,34 @@ def test_a_chat_with_a_private_attachment_is_sized_for_the_local_model(
             chats.send(session.id, f"question {n} " + "about the key " * 20)
         assert server.posts == []
         assert local.history and all(local.count_tokens(r) <= 1024 for r in local.history)
+
+
+def test_a_private_file_detached_from_a_chat_still_keeps_the_chat_local(
+    models_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # Its content lives on in the answers that quoted it: once it was detached, the whole
+    # conversation, the local model's quote of the secret included, went to the upstream.
+    from codesaga.service.sessions import Chats, MemorySessionStore
+
+    secret = tmp_path / "app" / ".env"
+    secret.parent.mkdir()
+    secret.write_text("DB_PASSWORD=hunter2\n")
+    local = FakeEngine(n_ctx=4096)
+    with ScriptedUpstream("ok", text="upstream answer") as server:
+        write_config(models_dir.parent, [("gpu", server.url)], 'private_paths = "*.env"\n')
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        chats = Chats(assistant, assistant.runner, MemorySessionStore())
+        session = chats.open(name="s")
+        chats.attach(session.id, secret, None, 1 << 20)
+        local.enqueue("The password is hunter2; rotate it.")
+        chats.send(session.id, "what is in my .env?")
+        chats.detach(session.id, None)
+        local.enqueue("A list comprehension builds a list.")
+        reply = chats.send(session.id, "thanks; now explain list comprehensions")
+        assert server.posts == []
+        assert any("is private (*.env)" in w for w in reply.result.warnings)
+        # Once the conversation is forgotten, nothing of the file is in it.
+        chats.update(session.id, lambda s: s.clear())
+        chats.send(session.id, "what is a generator?")
+        assert len(server.posts) == 1 and "hunter2" not in str(server.posts[0]["body"])

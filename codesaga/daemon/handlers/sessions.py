@@ -98,7 +98,7 @@ class SessionMethods:
         return summary(session)
 
     async def clear(self, call: Call, params: t.SessionParams) -> Any:
-        return await self._update(call, params.session, lambda s: s.turns.clear())
+        return await self._update(call, params.session, lambda s: s.clear())
 
     async def undo(self, call: Call, params: t.SessionParams) -> Any:
         removed: list[int] = []
