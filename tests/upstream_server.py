@@ -20,9 +20,11 @@ LLAMA_ERROR = "llama-error"
 # The text, then the end of the response: no finish_reason, no [DONE] (a proxy or a server
 # that gave up half-way and closed the body cleanly).
 CUT_SHORT = "cut-short"
+# The text, then vLLM's finish reason of a request it aborted (then [DONE], as vLLM sends).
+ABORTED = "aborted"
 MODES = (
     "ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok",
-    DROPS_SECOND, DROPS_ALL, LLAMA_ERROR, CUT_SHORT,
+    DROPS_SECOND, DROPS_ALL, LLAMA_ERROR, CUT_SHORT, ABORTED,
 )  # fmt: skip
 
 
@@ -179,7 +181,8 @@ class ScriptedUpstream:
                 event({"choices": [{"index": 0, "text": piece, "finish_reason": None}]})
         if mode == CUT_SHORT:
             return
-        end: dict[str, Any] = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        finish = "abort" if mode == ABORTED else "stop"
+        end: dict[str, Any] = {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
         if infill:
             end = {"content": "", "stop": True}
         event(end)

@@ -52,6 +52,15 @@ _CANCELLED = object()
 _DONE: dict[str, Any] = {}
 
 
+# The finish reasons of an answer the server let end (OpenAI's and vLLM's, llama-server's
+# `eos`); any other means it was cut short: vLLM's "abort", "error" and "repetition",
+# OpenAI's "content_filter".
+_WHOLE: dict[str, Literal["stop", "length"]] = {
+    "stop": "stop", "eos": "stop", "tool_calls": "stop", "function_call": "stop",
+    "length": "length",
+}  # fmt: skip
+
+
 @dataclass
 class _Relayed:
     """What a stream came to: why it ended, when its first text came, how many pieces of
@@ -177,9 +186,15 @@ class RemoteEngine:
                     if scanner.stopped:
                         break
                 if finish:
+                    if not isinstance(finish, str) or finish not in _WHOLE:
+                        # A cut answer was taken for whole: shown, cached, even applied.
+                        raise UpstreamError(
+                            f"upstream {self.spec.name} ({self.spec.display_url}) stopped its "
+                            f"answer before it was done (finish reason {str(finish)[:40]!r})",
+                            before_output=got.first_at is None,
+                        )
                     got.whole = True
-                if finish in ("length", "stop"):
-                    got.reason = "length" if finish == "length" else "stop"
+                    got.reason = _WHOLE[finish]
         except UpstreamError as exc:
             raise UpstreamError(
                 self._scrub(str(exc)), before_output=got.first_at is None and exc.before_output

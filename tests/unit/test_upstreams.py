@@ -25,7 +25,7 @@ from codesaga.service.routing import Upstreams
 from codesaga.service.runner import RunOptions
 from codesaga.settings import Live, load_settings
 from tests.unit.test_tasks import ORIGINAL, assistant_with, models_dir  # noqa: F401
-from tests.upstream_server import DROPS_ALL, DROPS_SECOND, ScriptedUpstream
+from tests.upstream_server import ABORTED, DROPS_ALL, DROPS_SECOND, ScriptedUpstream
 
 KEY = "sk-test-0123456789-SECRET"
 CHAT = GenerationRequest(messages=[Message("user", "hello")], max_tokens=32)
@@ -118,6 +118,16 @@ def test_a_stream_that_ends_before_its_answer_does_is_a_failure(kind: UpstreamKi
             collect(engine_for(server, kind=kind), request, seen.append)
     assert "".join(seen) == "print('hello from upstream')\n"
     assert not caught.value.before_output
+
+
+def test_an_answer_the_server_aborted_is_a_failure_not_a_whole_answer() -> None:
+    # vLLM ends an aborted request with finish_reason "abort" (or "error", "repetition"):
+    # it was taken for "stop", and a refactor cut half-way could be applied.
+    with ScriptedUpstream(ABORTED) as server:
+        seen: list[str] = []
+        with pytest.raises(UpstreamError, match="before it was done .finish reason 'abort'"):
+            collect(engine_for(server), CHAT, seen.append)
+    assert "".join(seen) == "print('hello from upstream')\n"
 
 
 def test_a_stall_after_text_cannot_fail_over() -> None:
