@@ -5,6 +5,7 @@ what left the machine and how."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -22,9 +23,12 @@ LLAMA_ERROR = "llama-error"
 CUT_SHORT = "cut-short"
 # The text, then vLLM's finish reason of a request it aborted (then [DONE], as vLLM sends).
 ABORTED = "aborted"
+# Bodies with no end in sight (a wrong URL, a broken proxy): an error's (HTTP 400), or a
+# stream's line; sent until the client hangs up (``sent`` counts the bytes).
+ENDLESS_ERROR, ENDLESS_LINE = "endless-error", "endless-line"
 MODES = (
     "ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok",
-    DROPS_SECOND, DROPS_ALL, LLAMA_ERROR, CUT_SHORT, ABORTED,
+    DROPS_SECOND, DROPS_ALL, LLAMA_ERROR, CUT_SHORT, ABORTED, ENDLESS_ERROR, ENDLESS_LINE,
 )  # fmt: skip
 
 
@@ -51,6 +55,7 @@ class ScriptedUpstream:
         self.answer_after = answer_after
         self.keep_alive = keep_alive
         self.received: list[dict[str, Any]] = []
+        self.sent = 0  # bytes of an endless body sent
         self.connections = 0  # accepted so far
         self.posted = threading.Event()  # set once a request with a prompt arrived
         self.stop_stalling = threading.Event()
@@ -71,6 +76,9 @@ class ScriptedUpstream:
                 upstream._record(self, None)
                 if upstream.mode == "500":
                     self._json(500, {"error": {"message": "upstream exploded"}})
+                    return
+                if upstream.mode == ENDLESS_ERROR:
+                    upstream._endless(self, 400)
                     return
                 self._json(200, {"object": "list", "data": [{"id": "scripted-model"}]})
 
@@ -130,6 +138,9 @@ class ScriptedUpstream:
         if mode == "401-echo":  # a server that echoes the key it refused: we must scrub it
             h._json(401, {"error": {"message": f"bad key {h.headers.get('Authorization')}"}})
             return
+        if mode in (ENDLESS_ERROR, ENDLESS_LINE):
+            self._endless(h, 400 if mode == ENDLESS_ERROR else 200)
+            return
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
         if self.keep_alive:
@@ -147,6 +158,18 @@ class ScriptedUpstream:
         self._stream(h, event)
         if self.keep_alive:
             h.wfile.write(b"0\r\n\r\n")  # the end of the body; the connection stays open
+
+    def _endless(self, h: Any, status: int) -> None:
+        h.send_response(status)
+        h.send_header("Content-Type", "text/event-stream" if status == 200 else "text/plain")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        chunk = b"x" * 65536
+        h.wfile.write(b"data: ")
+        with contextlib.suppress(OSError):
+            while self.sent < 1 << 30 and not self.stop_stalling.is_set():
+                h.wfile.write(chunk)
+                self.sent += len(chunk)
 
     def _stream(self, h: Any, event: Callable[..., None]) -> None:
         mode = self.mode

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
@@ -32,6 +33,7 @@ from codesaga.engine.http_connections import Connections
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 from codesaga.engine.stream_events import (
     MAX_ERROR_BODY,
+    bounded_lines,
     decode_event,
     drain,
     sse_data,
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 CHARS_PER_TOKEN = 3  # a cautious estimate: we cannot count a remote model's tokens
 UNANSWERED_TRIES = 2  # sends of a request the server closed the connection on unanswered
+# Bytes read of a response that has no end in sight (a wrong URL, a broken proxy): an error's
+# (its message is at the start), a model list's (hundreds of models fit).
+MAX_ERROR_READ = 16 * 1024
+MAX_MODELS_READ = 4 * 1024 * 1024
 
 
 _END = object()
@@ -245,17 +251,21 @@ class RemoteEngine:
         import httpx
 
         try:
-            response = await client.get(
-                f"{self.spec.url}/models", headers=self._headers(), timeout=self.timeouts.connect
-            )
+            async with client.stream(
+                "GET",
+                f"{self.spec.url}/models",
+                headers=self._headers(),
+                timeout=self.timeouts.connect,
+            ) as response:
+                failed = response.status_code >= 400
+                body = await _start_of(response, MAX_ERROR_READ if failed else MAX_MODELS_READ)
         except httpx.HTTPError as exc:
             raise UpstreamError(self._scrub(self._describe(exc))) from None
-        if response.status_code >= 400:
-            raise UpstreamError(
-                self._scrub(self._status_message(response.status_code, response.text))
-            )
+        if failed:
+            text = body.decode("utf-8", "replace")
+            raise UpstreamError(self._scrub(self._status_message(response.status_code, text)))
         try:
-            data = response.json()["data"]
+            data = json.loads(body)["data"]
             return [str(item["id"]) for item in data]
         except (ValueError, KeyError, TypeError):
             raise UpstreamError(
@@ -335,7 +345,7 @@ class RemoteEngine:
     async def _read(self, response: httpx.Response) -> AsyncGenerator[dict[str, Any]]:
         """The JSON events of a ``response`` the server began."""
         if response.status_code >= 400:
-            text = (await response.aread()).decode("utf-8", "replace")
+            text = (await _start_of(response, MAX_ERROR_READ)).decode("utf-8", "replace")
             raise UpstreamError(self._status_message(response.status_code, text))
         kind = response.headers.get("content-type", "")
         if "text/event-stream" not in kind:
@@ -344,7 +354,7 @@ class RemoteEngine:
                 "not a stream of server-sent events; is the URL an OpenAI-"
                 "compatible API (it usually ends in /v1)?"
             )
-        events = sse_data(response.aiter_lines())
+        events = sse_data(bounded_lines(response.aiter_bytes()))
         async for data in events:
             if data == "[DONE]":
                 await drain(events)
@@ -414,3 +424,13 @@ class RemoteEngine:
     def _scrub(self, text: str) -> str:
         key = self.spec.key
         return text.replace(key, "***") if key else text
+
+
+async def _start_of(response: httpx.Response, limit: int) -> bytes:
+    """At most ``limit`` bytes of the body: the whole of it could be any size."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= limit:
+            break
+    return bytes(body[:limit])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +16,34 @@ from codesaga.domain.errors import UpstreamError
 MAX_ERROR_BODY = 400  # characters of an error response worth showing
 MAX_EVENT_BYTES = 1024 * 1024  # one server-sent event; past that the stream is nonsense
 DRAIN_SECONDS = 0.25  # for the end of a body after its [DONE]: it follows at once
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+async def bounded_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
+    """The lines of a response body (ended by CR LF, LF or CR, as server-sent events may be),
+    refusing a line longer than one event may be before it is all in memory: a whole line
+    was buffered first (httpx's ``aiter_lines``), so a server that sent one without an end
+    (a wrong URL, a broken proxy) took the daemon's memory, 1.5 GiB in a minute."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    cr_last = False  # a chunk ended with CR: a LF that starts the next one ends no line
+    async for chunk in chunks:
+        text = decoder.decode(chunk)
+        if cr_last and text.startswith("\n"):
+            text, cr_last = text[1:], False
+        if not text:
+            continue
+        cr_last = text.endswith("\r")
+        *lines, pending = _LINE_END.split(pending + text)
+        for line in lines:
+            yield line
+        if len(pending) > MAX_EVENT_BYTES:
+            raise UpstreamError("an upstream sent an event larger than 1 MiB; giving up")
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
 
 
 async def sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:

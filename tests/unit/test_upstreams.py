@@ -25,7 +25,14 @@ from codesaga.service.routing import Upstreams
 from codesaga.service.runner import RunOptions
 from codesaga.settings import Live, load_settings
 from tests.unit.test_tasks import ORIGINAL, assistant_with, models_dir  # noqa: F401
-from tests.upstream_server import ABORTED, DROPS_ALL, DROPS_SECOND, ScriptedUpstream
+from tests.upstream_server import (
+    ABORTED,
+    DROPS_ALL,
+    DROPS_SECOND,
+    ENDLESS_ERROR,
+    ENDLESS_LINE,
+    ScriptedUpstream,
+)
 
 KEY = "sk-test-0123456789-SECRET"
 CHAT = GenerationRequest(messages=[Message("user", "hello")], max_tokens=32)
@@ -125,9 +132,27 @@ def test_an_answer_the_server_aborted_is_a_failure_not_a_whole_answer() -> None:
     # it was taken for "stop", and a refactor cut half-way could be applied.
     with ScriptedUpstream(ABORTED) as server:
         seen: list[str] = []
-        with pytest.raises(UpstreamError, match="before it was done .finish reason 'abort'"):
+        with pytest.raises(UpstreamError, match=r"before it was done \(finish reason 'abort'\)"):
             collect(engine_for(server), CHAT, seen.append)
     assert "".join(seen) == "print('hello from upstream')\n"
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [(ENDLESS_ERROR, "HTTP 400: data: xxx"), (ENDLESS_LINE, "event larger than 1 MiB")],
+)
+def test_a_body_without_end_is_read_no_further_than_its_limit(mode: str, message: str) -> None:
+    # An error's body was read whole before its first 400 characters were kept, and a line
+    # of the stream buffered whole before the 1 MiB check: 400 MiB took 1.5 GiB of memory.
+    with ScriptedUpstream(mode) as server:
+        with pytest.raises(UpstreamError, match=message):
+            collect(engine_for(server), CHAT)
+        sent = server.sent
+        if mode == ENDLESS_ERROR:  # the health check's GET /models too
+            with pytest.raises(UpstreamError, match="HTTP 400: data: xxx"):
+                engine_for(server).list_models()
+            sent = max(sent, server.sent - sent)
+    assert sent < 16 * 1024 * 1024  # the limit, and what the sockets' buffers took in
 
 
 def test_a_stall_after_text_cannot_fail_over() -> None:
