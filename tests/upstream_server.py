@@ -26,9 +26,12 @@ ABORTED = "aborted"
 # Bodies with no end in sight (a wrong URL, a broken proxy): an error's (HTTP 400), or a
 # stream's line; sent until the client hangs up (``sent`` counts the bytes).
 ENDLESS_ERROR, ENDLESS_LINE = "endless-error", "endless-line"
+# HTTP 400 for a request too long for the server's context (vLLM's words), every time.
+TOO_LONG = "too-long"
 MODES = (
     "ok", "500", "401-echo", "malformed", "stall-first", "stall-middle", "slow-ok",
     DROPS_SECOND, DROPS_ALL, LLAMA_ERROR, CUT_SHORT, ABORTED, ENDLESS_ERROR, ENDLESS_LINE,
+    TOO_LONG,
 )  # fmt: skip
 
 
@@ -137,6 +140,10 @@ class ScriptedUpstream:
             return
         if mode == "401-echo":  # a server that echoes the key it refused: we must scrub it
             h._json(401, {"error": {"message": f"bad key {h.headers.get('Authorization')}"}})
+            return
+        if mode == TOO_LONG:
+            message = "This model's maximum context length is 4096 tokens."
+            h._json(400, {"object": "error", "message": message, "code": 400})
             return
         if mode in (ENDLESS_ERROR, ENDLESS_LINE):
             self._endless(h, 400 if mode == ENDLESS_ERROR else 200)

@@ -77,11 +77,16 @@ class UpstreamError(ModelError):
 
     ``before_output`` says whether any text had been produced: only then can another
     upstream (or the local model) take the request over without the client seeing it twice.
+    ``this_request_only``: the server refused this request (too long for its context, a
+    parameter it rejects), not every request: it stays in service for the next ones.
     """
 
-    def __init__(self, message: str, *, before_output: bool = True) -> None:
+    def __init__(
+        self, message: str, *, before_output: bool = True, this_request_only: bool = False
+    ) -> None:
         super().__init__(message)
         self.before_output = before_output
+        self.this_request_only = this_request_only
 
 
 class PrivateContentError(InputError):

@@ -33,6 +33,7 @@ from codesaga.engine.http_connections import Connections
 from codesaga.engine.port import CancelToken, Delta, EngineInfo, Finished, GenerationRequest
 from codesaga.engine.stream_events import (
     MAX_ERROR_BODY,
+    REFUSED_REQUEST_STATUSES,
     bounded_lines,
     decode_event,
     drain,
@@ -203,7 +204,9 @@ class RemoteEngine:
                     got.reason = _WHOLE[finish]
         except UpstreamError as exc:
             raise UpstreamError(
-                self._scrub(str(exc)), before_output=got.first_at is None and exc.before_output
+                self._scrub(str(exc)),
+                before_output=got.first_at is None and exc.before_output,
+                this_request_only=exc.this_request_only,
             ) from None
         finally:
             io.finish(events.aclose())  # an unfinished response closes its connection
@@ -346,7 +349,10 @@ class RemoteEngine:
         """The JSON events of a ``response`` the server began."""
         if response.status_code >= 400:
             text = (await _start_of(response, MAX_ERROR_READ)).decode("utf-8", "replace")
-            raise UpstreamError(self._status_message(response.status_code, text))
+            raise UpstreamError(
+                self._status_message(response.status_code, text),
+                this_request_only=response.status_code in REFUSED_REQUEST_STATUSES,
+            )
         kind = response.headers.get("content-type", "")
         if "text/event-stream" not in kind:
             raise UpstreamError(

@@ -14,6 +14,9 @@ from typing import Any
 from codesaga.domain.errors import UpstreamError
 
 MAX_ERROR_BODY = 400  # characters of an error response worth showing
+# HTTP statuses (and llama-server's error codes) of a server that refused one request (too
+# long for its context, vLLM's "maximum context length", a parameter it rejects), not all.
+REFUSED_REQUEST_STATUSES = frozenset({400, 413, 422})
 MAX_EVENT_BYTES = 1024 * 1024  # one server-sent event; past that the stream is nonsense
 DRAIN_SECONDS = 0.25  # for the end of a body after its [DONE]: it follows at once
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -102,7 +105,11 @@ def decode_event(data: str, upstream: str) -> dict[str, Any]:
     error = event.get("error")
     if error:
         message = error.get("message") if isinstance(error, dict) else error
-        raise UpstreamError(f"upstream {upstream} failed: {str(message)[:MAX_ERROR_BODY]}")
+        code = error.get("code") if isinstance(error, dict) else None
+        raise UpstreamError(
+            f"upstream {upstream} failed: {str(message)[:MAX_ERROR_BODY]}",
+            this_request_only=code in REFUSED_REQUEST_STATUSES,
+        )
     return event
 
 

@@ -338,7 +338,8 @@ class Router:
             on_start()
             finished = collect(engine, request, on_delta, cancel)
         except UpstreamError as exc:
-            upstream.failed(str(exc), self.settings.upstream_retry_seconds)
+            if not exc.this_request_only:  # one request it refused leaves it in service
+                upstream.failed(str(exc), self.settings.upstream_retry_seconds)
             log.warning("%s", exc)
             if not exc.before_output:
                 raise

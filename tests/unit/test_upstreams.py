@@ -31,6 +31,8 @@ from tests.upstream_server import (
     DROPS_SECOND,
     ENDLESS_ERROR,
     ENDLESS_LINE,
+    LLAMA_ERROR,
+    TOO_LONG,
     ScriptedUpstream,
 )
 
@@ -355,6 +357,22 @@ def test_failover_to_the_next_upstream_then_local(models_dir: Path) -> None:  # 
     # The failed upstreams rest for upstream_retry_seconds: the next request goes local at once.
     local.enqueue("print('again')")
     assert assistant.generate("again").warnings == []
+
+
+@pytest.mark.parametrize("mode", [TOO_LONG, LLAMA_ERROR])
+def test_a_request_the_server_refuses_leaves_it_in_service(models_dir: Path, mode: str) -> None:  # noqa: F811
+    # One request too long for its context (HTTP 400, or llama-server's error event) took
+    # the server out of service for upstream_retry_seconds: every request went local.
+    local = FakeEngine(n_ctx=4096)
+    with ScriptedUpstream(mode) as server:
+        write_config(models_dir.parent, [("gpu", server.url)])
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        for _ in range(2):
+            local.enqueue("print('local')")
+            result = assistant.generate("print something")
+            assert "answered by the local model" in " | ".join(result.warnings)
+        assert len(server.posts) == 2
+        assert assistant.runner.describe()[0]["status"] == "ready"  # type: ignore[attr-defined]
 
 
 def test_an_upstream_answers_and_the_journal_names_it(models_dir: Path) -> None:  # noqa: F811
