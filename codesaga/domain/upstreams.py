@@ -146,9 +146,12 @@ def check_url(url: str, source: str) -> None:
 class PrivacyRules:
     """Globs of paths whose content never leaves the machine.
 
-    A glob without "/" matches a file name anywhere (``*.env``, ``secrets.py``); one with
-    "/" matches the end of a path (``secrets/*`` matches ``/home/me/app/secrets/db.txt``).
-    ``*`` crosses directories, so ``internal/*`` covers everything below ``internal``.
+    A glob without "/" matches a file or folder name anywhere (``*.env``, ``secrets.py``,
+    ``secrets`` covers a folder of that name and all below it); one with "/" matches the
+    end of a path (``secrets/*`` matches ``/home/me/app/secrets/db.txt``), and one ending in
+    "/" a folder (``secrets/`` is ``secrets/*``), as in a .gitignore. ``*`` crosses
+    directories, so ``internal/*`` covers everything below ``internal``. One starting with
+    "/" is a whole absolute path.
     """
 
     def __init__(self, patterns: Iterable[str]) -> None:
@@ -163,15 +166,14 @@ class PrivacyRules:
         posix = path.replace("\\", "/")
         parts = posix.split("/")
         for pattern in self.patterns:
-            if "/" not in pattern:
-                if fnmatch.fnmatchcase(parts[-1], pattern):
-                    return pattern
-                continue
-            if pattern.startswith("/"):  # an absolute glob: the whole path
-                hit = fnmatch.fnmatchcase(posix, pattern)
+            glob = pattern + "*" if pattern.endswith("/") else pattern  # a folder's all
+            if "/" not in glob:  # a file's name, or a folder's anywhere on the path
+                hit = any(fnmatch.fnmatchcase(part, glob) for part in parts)
+            elif glob.startswith("/"):  # an absolute glob: the whole path
+                hit = fnmatch.fnmatchcase(posix, glob)
             else:
                 tails = ("/".join(parts[i:]) for i in range(len(parts)))
-                hit = any(fnmatch.fnmatchcase(tail, pattern) for tail in tails)
+                hit = any(fnmatch.fnmatchcase(tail, glob) for tail in tails)
             if hit:
                 return pattern
         return None

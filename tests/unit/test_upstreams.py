@@ -301,6 +301,16 @@ def test_privacy_globs() -> None:
     assert rules.match("/srv/keys/a.pem") == "/srv/keys/*"
     assert rules.match("/home/me/srv/keys/a.pem") is None
     assert rules.match("/home/me/app/main.py") is None
+    # As a .gitignore reads them: a folder's name, or a folder ending in "/" (they matched
+    # nothing, and the files they meant went upstream without a word).
+    rules = PrivacyRules.parse("secrets/, credentials, /srv/keys/")
+    assert rules.match("/home/me/app/secrets/db.txt") == "secrets/"
+    assert rules.match("/home/me/app/secrets/deep/db.txt") == "secrets/"
+    assert rules.match("/home/me/app/credentials/aws.json") == "credentials"
+    assert rules.match("/home/me/app/credentials") == "credentials"
+    assert rules.match("/srv/keys/a.pem") == "/srv/keys/"
+    assert rules.match("/home/me/app/my_secrets.txt") is None
+    assert rules.match("/home/me/app/credentials.py") is None
 
 
 # -- the router ----------------------------------------------------------------------------
