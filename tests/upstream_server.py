@@ -47,11 +47,13 @@ class ScriptedUpstream:
         text: str = "print('hello from upstream')\n",
         answer_after: threading.Event | None = None,
         keep_alive: bool = False,
+        strict_models: bool = False,
     ) -> None:
         """``answer_after``: hold every answer until this is set (at most 5 s), e.g. until
         another server has received its request. ``keep_alive``: streams are sent chunked and
         the connection stays open for the next request, as llama-server and vLLM do (else
-        each stream ends by closing its connection)."""
+        each stream ends by closing its connection). ``strict_models``: a request for a
+        model not in ``models`` (which GET /models lists) is answered 404, as vLLM does."""
         assert mode in MODES, mode
         self.mode = mode
         self.text = text
@@ -59,6 +61,8 @@ class ScriptedUpstream:
         self.keep_alive = keep_alive
         self.received: list[dict[str, Any]] = []
         self.sent = 0  # bytes of an endless body sent
+        self.models = ["scripted-model"]
+        self.strict_models = strict_models
         self.connections = 0  # accepted so far
         self.posted = threading.Event()  # set once a request with a prompt arrived
         self.stop_stalling = threading.Event()
@@ -83,7 +87,7 @@ class ScriptedUpstream:
                 if upstream.mode == ENDLESS_ERROR:
                     upstream._endless(self, 400)
                     return
-                self._json(200, {"object": "list", "data": [{"id": "scripted-model"}]})
+                self._json(200, {"object": "list", "data": [{"id": m} for m in upstream.models]})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -140,6 +144,10 @@ class ScriptedUpstream:
             return
         if mode == "401-echo":  # a server that echoes the key it refused: we must scrub it
             h._json(401, {"error": {"message": f"bad key {h.headers.get('Authorization')}"}})
+            return
+        if self.strict_models and body.get("model") not in self.models:
+            message = f"The model `{body.get('model')}` does not exist."
+            h._json(404, {"object": "error", "message": message, "code": 404})
             return
         if mode == TOO_LONG:
             message = "This model's maximum context length is 4096 tokens."

@@ -100,6 +100,9 @@ class Upstream:
         self.down_until = time.monotonic() + retry_after
         self.last_error = error
         self.instance.status = ModelStatus.UNAVAILABLE
+        # A model found by asking is asked for again: the server may serve another now
+        # (`ollama rm`, vLLM restarted with another model), and every request failed over.
+        self._discovered = None
 
     def answered(self, seconds: float) -> None:
         self.down_until = 0.0
@@ -109,10 +112,15 @@ class Upstream:
         self.instance.metrics.record_response(seconds)
 
     def check(self) -> dict[str, Any]:
-        """Ask the server for its models now; updates the health either way."""
+        """Ask the server for its models now and, with a key set, for one token: llama-server
+        lists its models to anyone, so a wrong key passed (and wiped the 401 a request had
+        met). Updates the health either way."""
         started = time.monotonic()
+        self._discovered = None  # asked again, as after a failure
         try:
             models = self._list_models()
+            if self.spec.key:
+                self._answer_one_token()
         except UpstreamError as exc:
             self.failed(str(exc), 0.0)
             return {**self.describe(), "ok": False, "error": str(exc)}
@@ -121,6 +129,16 @@ class Upstream:
         self.instance.status = ModelStatus.READY
         seconds = round(time.monotonic() - started, 3)
         return {**self.describe(), "ok": True, "models": models, "seconds": seconds}
+
+    def _answer_one_token(self) -> None:
+        """A request that needs the key; one the server refuses as a request (HTTP 400: a
+        chat-only model given a plain prompt) still took the key."""
+        role = self.spec.roles[0] if self.spec.roles else Role.GENERATE
+        try:
+            collect(self.engine(role), GenerationRequest(prompt="#", max_tokens=1))
+        except UpstreamError as exc:
+            if not exc.this_request_only:
+                raise
 
     def describe(self) -> dict[str, Any]:
         spec, metrics = self.spec, self.instance.metrics

@@ -385,6 +385,40 @@ def test_a_request_the_server_refuses_leaves_it_in_service(models_dir: Path, mod
         assert assistant.runner.describe()[0]["status"] == "ready"  # type: ignore[attr-defined]
 
 
+def test_a_model_found_by_asking_is_asked_for_again_after_a_failure(models_dir: Path) -> None:  # noqa: F811
+    # It was kept for the daemon's life: after the server changed its model every request
+    # failed over, while `upstreams check` said ok.
+    local = FakeEngine(n_ctx=4096)
+    with ScriptedUpstream("ok", strict_models=True) as server:
+        write_config(models_dir.parent, [("gpu", server.url)])
+        assistant = assistant_with(
+            local, models_dir, CODESAGA_UPSTREAM_RETRY_SECONDS="0", **FAST_ENV
+        )
+        assert assistant.generate("print a").warnings == []
+        server.models = ["another-model"]  # `ollama rm`, or vLLM restarted with another
+        local.enqueue("print('local')")
+        assert "HTTP 404" in " | ".join(assistant.generate("print b").warnings)
+        assert assistant.generate("print c").warnings == []
+        assert server.posts[-1]["body"]["model"] == "another-model"
+
+
+def test_the_check_asks_for_a_token_when_a_key_is_set(models_dir: Path) -> None:  # noqa: F811
+    # llama-server lists its models to anyone: a wrong key passed the check, which also
+    # wiped the 401 a request had met.
+    write_config(models_dir.parent, [])
+    with ScriptedUpstream("401-echo") as server:
+        env = {**FAST_ENV, "CODESAGA_UPSTREAM_URL": server.url, "CODESAGA_UPSTREAM_KEY": KEY}
+        assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **env)
+        [checked] = assistant.runner.check()  # type: ignore[attr-defined]
+        assert not checked["ok"] and "HTTP 401" in checked["error"]
+        assert KEY not in checked["error"] and checked["status"] == "unavailable"
+    with ScriptedUpstream("ok") as server:
+        env["CODESAGA_UPSTREAM_URL"] = server.url
+        assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **env)
+        [checked] = assistant.runner.check()  # type: ignore[attr-defined]
+        assert checked["ok"] and server.posts[-1]["body"]["max_tokens"] == 1
+
+
 def test_an_upstream_answers_and_the_journal_names_it(models_dir: Path) -> None:  # noqa: F811
     with ScriptedUpstream("500") as broken, ScriptedUpstream("ok") as good:
         write_config(models_dir.parent, [("broken", broken.url), ("good", good.url)])

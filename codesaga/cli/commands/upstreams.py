@@ -50,7 +50,8 @@ def upstreams_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 @app.command("check", epilog="Example: codesaga upstreams check")
 def upstreams_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Ask every upstream for its models now; exits 1 when one does not answer."""
+    """Ask every upstream for its models now (and for one token when it has a key: that
+    checks the key); exits 1 when one does not answer."""
     result = Invocation.of(ctx).control("upstreams/check")
     if as_json:
         render.print_json(result)
