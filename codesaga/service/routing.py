@@ -70,10 +70,11 @@ class Upstream:
     def available(self, now: float) -> bool:
         return now >= self.down_until
 
-    def engine(self, role: Role) -> UpstreamEngine:
-        """The engine for ``role``'s model; an upstream without a model name is asked for
-        its first model once (that request is its health check too)."""
-        model = self.spec.model_for(role)
+    def engine(self, role: Role, model: str | None = None) -> UpstreamEngine:
+        """The engine for ``model`` (a request's "gpu/big-70b"), else ``role``'s model; an
+        upstream without a model name is asked for its first model once (that request is
+        its health check too)."""
+        model = model or self.spec.model_for(role)
         with self._lock:
             if not model:
                 if self._discovered is None:
@@ -257,7 +258,7 @@ class Router:
         # not for an upstream's larger context (the local model then refused it as too long).
         for upstream in self._serving(role, model, sources):
             try:
-                engine = upstream.engine(role)
+                engine = upstream.engine(role, _model_part(model))
             except UpstreamError as exc:
                 upstream.failed(str(exc), self.settings.upstream_retry_seconds)
                 continue
@@ -273,7 +274,7 @@ class Router:
     def count_tokens(self, role: Role, request: GenerationRequest, model: str | None = None) -> int:
         for upstream in self._serving(role, model, request.sources):
             try:
-                return upstream.engine(role).count_tokens(request)  # an estimate
+                return upstream.engine(role, _model_part(model)).count_tokens(request)
             except UpstreamError as exc:
                 upstream.failed(str(exc), self.settings.upstream_retry_seconds)
         return self.local.count_tokens(role, request, self._local_model(model))
@@ -311,7 +312,7 @@ class Router:
                 outcome = hedge(
                     pair,
                     lambda up, forward, token, own: self._try(
-                        up, role, request, forward, token, start_once, own
+                        up, role, request, model, forward, token, start_once, own
                     ),
                     on_delta,
                     cancel,
@@ -319,12 +320,19 @@ class Router:
                 )
             else:
                 first, candidates = candidates[0], candidates[1:]
-                outcome = self._try(first, role, request, on_delta, cancel, start_once, notes)
+                outcome = self._try(
+                    first, role, request, model, on_delta, cancel, start_once, notes
+                )
             if outcome is not None:
                 return replace(outcome, notes=(*outcome.notes, *notes))
         if notes and not private and not self.settings.upstream_fallback_local:
             raise UpstreamError(
                 "; ".join(notes) + "; local answers are off (upstream_fallback_local)"
+            )
+        if notes and model is not None and self._local_model(model) is None:
+            # The user asked for that server's model: another model's answer is not it.
+            raise UpstreamError(
+                "; ".join(notes) + f"; the request named {model}, so no other model answers"
             )
         outcome = self.local.run(
             role,
@@ -344,6 +352,7 @@ class Router:
         upstream: Upstream,
         role: Role,
         request: GenerationRequest,
+        model: str | None,
         on_delta: OnDelta | None,
         cancel: CancelToken,
         on_start: Callable[[], None],
@@ -352,7 +361,7 @@ class Router:
         """The upstream's answer, or None (noted) when it failed before any output."""
         began = time.monotonic()
         try:
-            engine = upstream.engine(role)
+            engine = upstream.engine(role, _model_part(model))
             on_start()
             finished = collect(engine, request, on_delta, cancel)
         except UpstreamError as exc:
@@ -399,6 +408,11 @@ class Router:
 def _resolved(engine: UpstreamEngine) -> ResolvedModel:
     # A remote model has no file: the path names the server, for the places that key by it.
     return ResolvedModel(engine.info.name, Path(engine.spec.display_url), None, True)
+
+
+def _model_part(model: str | None) -> str | None:
+    """The model a request names on an upstream ("gpu/big-70b": big-70b), if any."""
+    return model.split("/", 1)[1] or None if model and "/" in model else None
 
 
 def first_private(rules: PrivacyRules, sources: Sequence[str]) -> tuple[str, str] | None:

@@ -419,6 +419,29 @@ def test_the_check_asks_for_a_token_when_a_key_is_set(models_dir: Path) -> None:
         assert checked["ok"] and server.posts[-1]["body"]["max_tokens"] == 1
 
 
+def test_a_model_named_on_an_upstream_is_the_one_asked_and_no_other_answers(
+    models_dir: Path,  # noqa: F811
+) -> None:
+    # "gpu/big-70b" asked the server for its configured model, and with the server down the
+    # local model answered what the user had asked of that one.
+    local = FakeEngine(n_ctx=4096)
+    with ScriptedUpstream("ok", strict_models=True) as server:
+        server.models = ["small", "big-70b"]
+        write_config(models_dir.parent, [("gpu", server.url)], 'upstream_model = "small"\n')
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        assistant.generate("print a", run=RunOptions(model="gpu/big-70b"))
+        assert server.posts[-1]["body"]["model"] == "big-70b"
+        assistant.generate("print b", run=RunOptions(model="gpu"))
+        assert server.posts[-1]["body"]["model"] == "small"
+    down = free_port()
+    write_config(models_dir.parent, [("gpu", f"http://127.0.0.1:{down}/v1")])
+    assistant = assistant_with(local, models_dir, **FAST_ENV)
+    with pytest.raises(UpstreamError, match="the request named gpu/big-70b, so no other model"):
+        assistant.generate("print c", run=RunOptions(model="gpu/big-70b"))
+    local.enqueue("print('local')")  # not named: the local model still stands in
+    assert assistant.generate("print d").text == "print('local')"
+
+
 def test_an_upstream_answers_and_the_journal_names_it(models_dir: Path) -> None:  # noqa: F811
     with ScriptedUpstream("500") as broken, ScriptedUpstream("ok") as good:
         write_config(models_dir.parent, [("broken", broken.url), ("good", good.url)])
