@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from codesaga.domain.chat import Attachment, Session, Turn, default_name, fit_conversation
 from codesaga.domain.context import Selection
 from codesaga.domain.enums import Role
-from codesaga.domain.errors import CancelledError, InputError
+from codesaga.domain.errors import CancelledError, ContextTooLongError, InputError
 from codesaga.domain.prompts import Message
 from codesaga.domain.source import source_lines
 from codesaga.engine.port import CancelToken, GenerationRequest
@@ -311,13 +311,32 @@ class Chats:
         model = run.model or session.model
         sources = session.sources()
         info, _ = self.runner.info(Role.CHAT, model, sources=sources)
-        reserve = min(self.assistant.settings.max_tokens, info.n_ctx // 4)
+        try:
+            return self._answer_within(session, run, model, info.n_ctx, again=again)
+        except ContextTooLongError:
+            # Fitted to an upstream's context, then the upstream failed and the local model,
+            # whose context is smaller, refused it: fitted again to the one answering now.
+            now, _ = self.runner.info(Role.CHAT, model, sources=sources)
+            if now.n_ctx >= info.n_ctx:
+                raise
+            reply = self._answer_within(session, run, model, now.n_ctx, again=again)
+            reply.result.warnings.append(
+                f"the upstream failed; the conversation was fitted to {now.n_ctx:,} tokens "
+                "for the model that answered"
+            )
+            return reply
+
+    def _answer_within(
+        self, session: Session, run: RunOptions, model: str | None, n_ctx: int, *, again: bool
+    ) -> ChatReply:
+        sources = session.sources()
+        reserve = min(self.assistant.settings.max_tokens, n_ctx // 4)
 
         def count(messages: list[Message]) -> int:
             asked = GenerationRequest(messages=messages, sources=sources)
             return self.runner.count_tokens(Role.CHAT, asked, model)
 
-        fitted = fit_conversation(session, count, info.n_ctx - reserve)
+        fitted = fit_conversation(session, count, n_ctx - reserve)
         answer = _SavedAnswer(session, self.store, run.on_delta)
         try:
             result = self.assistant.chat(

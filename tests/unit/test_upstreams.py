@@ -426,8 +426,8 @@ def test_a_model_named_on_an_upstream_is_the_one_asked_and_no_other_answers(
     # local model answered what the user had asked of that one.
     local = FakeEngine(n_ctx=4096)
     with ScriptedUpstream("ok", strict_models=True) as server:
-        server.models = ["small", "big-70b"]
-        write_config(models_dir.parent, [("gpu", server.url)], 'upstream_model = "small"\n')
+        server.models = ["small", "big-70b"]  # the first is the one found by asking
+        write_config(models_dir.parent, [("gpu", server.url)])
         assistant = assistant_with(local, models_dir, **FAST_ENV)
         assistant.generate("print a", run=RunOptions(model="gpu/big-70b"))
         assert server.posts[-1]["body"]["model"] == "big-70b"
@@ -641,3 +641,31 @@ def test_a_private_file_detached_from_a_chat_still_keeps_the_chat_local(
         chats.update(session.id, lambda s: s.clear())
         chats.send(session.id, "what is a generator?")
         assert len(server.posts) == 1 and "hunter2" not in str(server.posts[0]["body"])
+
+
+def test_a_long_chat_is_fitted_again_when_the_upstream_fails_and_the_local_model_answers(
+    models_dir: Path,  # noqa: F811
+) -> None:
+    # Fitted to the upstream's context (32,768), it was refused by the local model (here
+    # 1,024) when the upstream was down: the chat failed, talking of --lines.
+    from codesaga.domain.chat import Turn
+    from codesaga.service.sessions import Chats, MemorySessionStore
+
+    local = FakeEngine(n_ctx=1024)
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    write_config(models_dir.parent, [("gpu", down)])
+    config = models_dir.parent / "config" / "config.toml"
+    config.write_text(config.read_text() + 'model = "big"\n')  # no need to ask the server
+    assistant = assistant_with(local, models_dir, **FAST_ENV)
+    chats = Chats(assistant, assistant.runner, MemorySessionStore())
+    session = chats.open(name="s")
+    earlier = [Turn(role, f"turn {n} " + "about the code " * 30)
+               for n in range(20) for role in ("user", "assistant")]  # fmt: skip
+    chats.update(session.id, lambda s: s.turns.extend(earlier))
+    local.enqueue("the local answer")
+    reply = chats.send(session.id, "and now?")
+    assert reply.result.text == "the local answer"
+    assert all(local.count_tokens(r) <= 1024 for r in local.history)
+    assert any("fitted to 1,024 tokens" in w for w in reply.result.warnings), reply.result.warnings
+    stored = chats.find(session.id).turns
+    assert [t.content for t in stored[-2:]] == ["and now?", "the local answer"]
