@@ -130,7 +130,7 @@ class RemoteEngine:
         started = time.perf_counter()
         with self._connections() as io:
             relayed = yield from self._relay(
-                io, self._events(io.client, path, body), scanner, cancel
+                io, self._events(io.client, path, body), scanner, cancel, request.max_tokens
             )
         if relayed.reason != "cancelled":
             rest = scanner.flush()
@@ -155,9 +155,11 @@ class RemoteEngine:
         events: AsyncGenerator[dict[str, Any]],
         scanner: StopScanner,
         cancel: CancelToken | None,
+        max_tokens: int,
     ) -> Generator[Delta, None, _Relayed]:
-        """The text of ``events`` as deltas, until their end, a stop or ``cancel``, each
-        event awaited within its timeout; then closes them."""
+        """The text of ``events`` as deltas, until their end, a stop, ``cancel`` or more
+        pieces than ``max_tokens`` (each is a token at least: a server that ignores the limit
+        would stream without end), each event awaited within its timeout; then closes them."""
         got = _Relayed()
         try:
             while True:
@@ -184,6 +186,9 @@ class RemoteEngine:
                 got.usage = event.get("usage") or got.usage
                 text, finish = text_and_finish(event)
                 if text:
+                    if got.produced >= max_tokens:  # the server ignored the limit
+                        got.reason = "length"
+                        break
                     if got.first_at is None:
                         got.first_at = time.perf_counter()
                     got.produced += 1

@@ -157,6 +157,15 @@ def test_a_body_without_end_is_read_no_further_than_its_limit(mode: str, message
     assert sent < 16 * 1024 * 1024  # the limit, and what the sockets' buffers took in
 
 
+def test_a_server_that_ignores_max_tokens_is_cut_at_the_limit() -> None:
+    # Some servers (and proxies) drop max_tokens: the answer streamed on without end.
+    words = " ".join(f"w{n}" for n in range(200))
+    with ScriptedUpstream("ok", text=words) as server:
+        request = dataclasses.replace(CHAT, max_tokens=5)
+        finished = collect(engine_for(server), request)
+    assert finished.reason == "length" and finished.text == "w0 w1 w2 w3 w4 "
+
+
 def test_a_stall_after_text_cannot_fail_over() -> None:
     with ScriptedUpstream("stall-middle") as server:
         seen: list[str] = []
