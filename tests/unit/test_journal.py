@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +14,9 @@ from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.requests import RequestRecord
 from codesaga.service.journal import DiskJournal, Journal, MemoryJournal
 from codesaga.service.processes import current_owner, owner_alive
+
+if TYPE_CHECKING:
+    from codesaga.inprocess import LocalClient
 
 
 def a_dead_process() -> str:
@@ -90,7 +95,9 @@ def test_listing_returns_the_newest_first_and_reads_no_more_than_it_must(
     journal.close()
 
 
-def test_a_listing_asked_for_no_records_gets_none(tmp_path: Path) -> None:
+@pytest.fixture
+def answered_twice(tmp_path: Path) -> Iterator[LocalClient]:
+    """A daemon (in process, a fake engine) that has answered two generate requests."""
     from codesaga.bootstrap import build_daemon
     from codesaga.engine.fake import FakeEngine
     from codesaga.inprocess import LocalClient
@@ -108,10 +115,29 @@ def test_a_listing_asked_for_no_records_gets_none(tmp_path: Path) -> None:
         for answer in ("one", "two"):
             engine.enqueue(answer)
             client.call("generate", {"prompt": f"say {answer}"})
-        listed = [client.call("requests/list", {"limit": n})["requests"] for n in (0, 1, 5)]
-        assert [len(records) for records in listed] == [0, 1, 2]  # 0 listed one
+        yield client
     finally:
         client.close()
+
+
+def test_a_listing_asked_for_no_records_gets_none(answered_twice: LocalClient) -> None:
+    listed = [answered_twice.call("requests/list", {"limit": n})["requests"] for n in (0, 1, 5)]
+    assert [len(records) for records in listed] == [0, 1, 2]  # 0 listed one
+
+
+def test_stats_read_the_newest_records_and_say_how_many(
+    answered_twice: LocalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # They read up to 100,000 records: 15 s on this machine for a journal of months.
+    from codesaga.daemon.handlers import journal as handlers
+
+    stats = answered_twice.call("stats", {})
+    assert [m["usage_count"] for m in stats["models"] if m["model"] == "m.gguf"] == [2]
+    assert stats["journal_window"] == {"records": 2, "limit": handlers.STATS_RECORDS}
+    monkeypatch.setattr(handlers, "STATS_RECORDS", 1)
+    stats = answered_twice.call("stats", {})
+    assert [m["usage_count"] for m in stats["models"] if m["model"] == "m.gguf"] == [1]
+    assert stats["journal_window"] == {"records": 1, "limit": 1}
 
 
 def _counting_reads(journal: DiskJournal) -> list[str]:

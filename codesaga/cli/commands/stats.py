@@ -27,6 +27,9 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         render.print_json(result)
         return
     render.stdout.print(model_table(result["models"]))
+    window = result.get("journal_window") or {}
+    if window and window["records"] >= window["limit"]:
+        render.note(f"requests and times are of the newest {window['limit']:,} in the journal")
     documents = (result.get("completion") or {}).get("documents") or []
     if documents:
         from rich.table import Table

@@ -23,6 +23,7 @@ from codesaga.service.routing import Router
 from codesaga.service.stores import KeyValueStore
 
 SWEEP_SECONDS = 30.0  # how often a listing may re-check the journal for dead requests
+STATS_RECORDS = 5_000  # the newest records `stats` reads for each model's figures
 
 
 class JournalMethods:
@@ -80,25 +81,31 @@ class JournalMethods:
         return record.to_dict()
 
     async def stats(self, call: Call, params: t.NoParams) -> Any:
+        models, read = await call.off_loop(self._model_stats)
         return {
-            "models": await call.off_loop(self._model_stats),
+            "models": models,
+            # The models' figures are of the newest records only: a journal of months of
+            # completions took a second per 7,000 records to read whole.
+            "journal_window": {"records": read, "limit": STATS_RECORDS},
             "completion": self.completer.stats(),
             "gate": await call.off_loop(self.completer.gate.report),
             "upstreams": self.router.describe(),
             "nextEdit": await call.off_loop(self.next_edits.report),
         }
 
-    def _model_stats(self) -> list[dict[str, Any]]:
-        records = self.journal.query(limit=100_000)
+    def _model_stats(self) -> tuple[list[dict[str, Any]], int]:
+        """Each model's figures, and how many of the newest records they come from."""
+        records = self.journal.query(limit=STATS_RECORDS)
         feedback = {}
         for model in {r.model for r in records if r.model} | set(PRESETS):
             accepted = self.feedback.get(f"accepted:{model}") or 0
             shown = self.feedback.get(f"shown:{model}") or 0
             if shown:
                 feedback[model] = (int(accepted), int(shown))
-        return [
+        models = [
             dict(dataclasses.asdict(s), accuracy=s.accuracy) for s in model_stats(records, feedback)
         ]
+        return models, len(records)
 
     async def rate(self, call: Call, params: t.FeedbackParams) -> Any:
         record, first = await call.off_loop(lambda: self._claim(params.request_id, params.accepted))
