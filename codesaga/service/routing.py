@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from codesaga.domain.enums import ModelKind, ModelStatus, Role
 from codesaga.domain.errors import PrivateContentError, UpstreamError
 from codesaga.domain.model_instance import ModelInstance
+from codesaga.domain.prompts import Message
 from codesaga.domain.upstreams import PrivacyRules, Timeouts, UpstreamSpec
 from codesaga.engine.port import CancelToken, Engine, EngineInfo, GenerationRequest, collect
 from codesaga.service.engine_pool import ResolvedModel
@@ -135,8 +136,13 @@ class Upstream:
         """A request that needs the key; one the server refuses as a request (HTTP 400: a
         chat-only model given a plain prompt) still took the key."""
         role = self.spec.roles[0] if self.spec.roles else Role.GENERATE
+        # As its role's requests go: a chat model may refuse a plain prompt with a 404.
+        if role == Role.COMPLETION:
+            ping = GenerationRequest(prompt="#", max_tokens=1)
+        else:
+            ping = GenerationRequest(messages=[Message("user", "Say ok.")], max_tokens=1)
         try:
-            collect(self.engine(role), GenerationRequest(prompt="#", max_tokens=1))
+            collect(self.engine(role), ping)
         except UpstreamError as exc:
             if not exc.this_request_only:
                 raise

@@ -425,7 +425,9 @@ def test_the_check_asks_for_a_token_when_a_key_is_set(models_dir: Path) -> None:
         env["CODESAGA_UPSTREAM_URL"] = server.url
         assistant = assistant_with(FakeEngine(n_ctx=4096), models_dir, **env)
         [checked] = assistant.runner.check()  # type: ignore[attr-defined]
-        assert checked["ok"] and server.posts[-1]["body"]["max_tokens"] == 1
+        asked = server.posts[-1]
+        assert checked["ok"] and asked["body"]["max_tokens"] == 1
+        assert asked["path"].endswith("/chat/completions")  # as its roles' requests go
 
 
 def test_a_model_named_on_an_upstream_is_the_one_asked_and_no_other_answers(
