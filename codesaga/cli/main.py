@@ -59,6 +59,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exits.exit_code_for(exc))
     except BrokenPipeError:
         sys.exit(exits.OK)
+    except OSError as exc:
+        # A full or read-only disk, a file the user may not write: the system's words, and
+        # the file's name when it has one, not a traceback.
+        said = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+        message = "\n".join([said, *getattr(exc, "__notes__", ())])
+        if as_json:
+            render.print_json({"error": {"kind": "input", "message": message}})
+        render.error(message)
+        sys.exit(exits.INPUT)
     except Exception as exc:
         if not _is_usage_problem(exc):
             raise

@@ -36,7 +36,7 @@ from codesaga.domain.source import BOM, check_size, decode_source, keep_bom
 from codesaga.fs import private_dir, remove_stale_temps, write_bytes_atomic, write_link_atomic
 from codesaga.saga.checks import check_names_kept, check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_bytes, file_sha, sha256
-from codesaga.saga.recovery import TERMINAL
+from codesaga.saga.recovery import TERMINAL, rolled_back
 
 MODES = ("suggest", "apply", "check")
 BUDGET_SLACK = 0.5  # seconds a rewrite cancelled at the deadline may be told of it early
@@ -321,8 +321,9 @@ def _apply(
         log.append("completed")
     except BaseException as exc:
         log.append("failed", error=str(exc) or type(exc).__name__)
+        also = f", your unstaged changes in {report.patch}" if report.patch else ""
         with _uninterrupted():  # a second Ctrl-C would leave it half rolled back
-            left = roll_back_hook(log)
+            left = rolled_back(log, exc, lambda: roll_back_hook(log), also)
         if left:  # changed while the hook ran: kept as they are, without the unstaged part
             where = f"; your unstaged changes are in {report.patch}" if report.patch else ""
             say(f"left as they are (changed while the hook ran): {', '.join(left)}{where}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from codesaga.domain.errors import InputError
 from codesaga.fs import remove_stale_temps, write_bytes_atomic
@@ -127,6 +127,27 @@ def state_of(log: SagaLog) -> SagaState:
 
 
 # -- compensation, recovery, undo -------------------------------------------------------------
+
+
+_T = TypeVar("_T")
+
+
+class RollBackFailedError(InputError):
+    """A saga failed, and putting its files back failed too (a full disk): nothing is lost,
+    what it took is in the saga, and ``codesaga saga recover`` ends it once the cause is gone."""
+
+
+def rolled_back(log: SagaLog, failure: BaseException, roll: Callable[[], _T], also: str = "") -> _T:
+    """``roll()``'s result; if it fails too, a ``RollBackFailedError`` saying what to do (the
+    rollback's own error replaced the failure's, with no word of the files left half done)."""
+    try:
+        return roll()
+    except Exception as undone:
+        raise RollBackFailedError(
+            f"{failure or type(failure).__name__}; putting the files back failed too "
+            f"({undone}). Nothing is lost: the originals are kept in saga {log.id}{also}. "
+            "Once the cause is mended (disk space freed, say), run `codesaga saga recover`"
+        ) from failure
 
 
 def roll_back(log: SagaLog) -> SagaState:

@@ -32,7 +32,7 @@ from codesaga.domain.source import BOM, keep_bom
 from codesaga.fs import project_reader, read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
-from codesaga.saga.recovery import left_alone, put_back, roll_back
+from codesaga.saga.recovery import left_alone, put_back, roll_back, rolled_back
 
 VERIFY_OUTPUT_CHARS = 4000
 VERIFY_TIMEOUT = 900.0  # seconds a --verify command may run
@@ -182,7 +182,7 @@ class SagaRunner:
         except BaseException as exc:
             log.append("failed", error=str(exc) or type(exc).__name__)
             progress("restoring the files")
-            said = left_alone(log, roll_back(log))
+            said = left_alone(log, rolled_back(log, exc, lambda: roll_back(log)))
             if said:
                 exc.add_note(said)
             raise
@@ -273,7 +273,10 @@ class SagaRunner:
         for f in changed:
             assert f.new is not None
             log.append("write", path=str(f.path))
-            write_bytes_atomic(f.path, f.new, expected=f.original, mode=f.mode)
+            try:
+                write_bytes_atomic(f.path, f.new, expected=f.original, mode=f.mode)
+            except OSError as exc:  # a full disk, a read-only one: said, not a traceback
+                raise InputError(f"cannot write {f.path}: {exc.strerror or exc}") from exc
             log.append("written", path=str(f.path))
 
     def _take_back(

@@ -787,3 +787,40 @@ def test_a_staged_file_over_the_limit_is_skipped_unread(
     ]
     blobs_read = [a for a in asked if a[:2] == ("cat-file", "blob")]
     assert len(blobs_read) == 1  # small.py's alone
+
+
+def test_a_rollback_that_fails_too_says_how_to_recover_and_recover_does(
+    repo: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a full disk `git add` failed, and so did putting the file back: the rollback's
+    # own "[Errno 28] No space left on device" replaced the first error, with not a word
+    # that the work tree held the rewrite and the unstaged changes were only in the patch.
+    import errno
+
+    from codesaga.saga.recovery import RollBackFailedError
+
+    stage_with_an_unstaged_tail(repo)
+    before = snapshot(repo)
+
+    def no_space(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hook, "_restage", no_space)
+    monkeypatch.setattr(hook, "_put_back", no_space)
+    store = SagaStore(state / "sagas")
+
+    def typed(path: Path, text: str, left: float) -> str:
+        return text.replace("def total(values):", TYPED)
+
+    with pytest.raises(RollBackFailedError) as caught:
+        hook.run(
+            repo, "apply", ["*.py"], typed, store=store, patches=state / "patches",
+            max_bytes=1 << 20, budget_seconds=60, say=print,
+        )  # fmt: skip
+    said = str(caught.value)
+    assert "No space left on device; putting the files back failed too" in said
+    assert "your unstaged changes in" in said and "run `codesaga saga recover`" in said
+    assert snapshot(repo) != before  # the rewrite is in the work tree, as said
+    monkeypatch.undo()  # the disk has room again
+    ((_, outcome),) = recover(store, COMPENSATORS)
+    assert "rolled back" in outcome and snapshot(repo) == before

@@ -93,3 +93,21 @@ def test_a_session_export_does_not_replace_a_file_unless_forced(
     assert mine.read_text() == "def parse(): ...\n"
     main(["sessions", "export", "main", "-o", str(mine), "--force"])
     assert mine.read_text() == "# s\n"
+
+
+def test_an_os_error_no_command_foresaw_is_said_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A full disk under a write no command wraps printed a Python traceback.
+    import errno
+
+    def full(self: Invocation, method: str, params: object = None) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/home/me/notes.md")
+
+    monkeypatch.setattr(Invocation, "control", full)
+    with pytest.raises(SystemExit) as ended:
+        main(["sessions", "list", "--json"])
+    assert ended.value.code == exits.INPUT
+    out, err = capsys.readouterr()
+    assert "codesaga: error: /home/me/notes.md: No space left on device" in err
+    assert '"kind": "input"' in out and "Traceback" not in err

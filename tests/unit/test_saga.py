@@ -638,3 +638,37 @@ def test_a_link_out_of_its_repository_is_refused_and_its_target_left_alone(
     assert inside.read_text().startswith("def sub(a: int, b: int):")
     SagaRunner(store, 1 << 20).run("refactor", [dotfile], counted)
     assert dotfile.read_bytes().startswith(b"def add(a: int, b: int):")
+
+
+def test_a_write_and_its_rollback_failing_say_which_file_and_how_to_recover(
+    files: list[Path], store: SagaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk: the second file's write failed, then putting the first back did too.
+    # It was a traceback ("OSError: [Errno 28]", naming no file), and nothing said that the
+    # first file still held the rewrite.
+    import errno
+
+    from codesaga.saga import recovery, runner
+    from codesaga.saga.recovery import RollBackFailedError
+
+    written = runner.write_bytes_atomic
+
+    def full_after_one(path: Path, data: bytes, **kw: object) -> None:
+        if path.name == "b.py":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written(path, data, **kw)  # type: ignore[arg-type]
+
+    def full(*args: object, **kw: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runner, "write_bytes_atomic", full_after_one)
+    monkeypatch.setattr(recovery, "write_bytes_atomic", full)
+    with pytest.raises(RollBackFailedError) as caught:
+        SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    said = str(caught.value)
+    assert f"cannot write {files[1]}: No space left on device" in said
+    assert "putting the files back failed too" in said and "codesaga saga recover" in said
+    assert not unchanged_bytes(files)  # a.py holds the rewrite, as said
+    monkeypatch.undo()  # room again
+    ((_, outcome),) = recover(store, COMPENSATORS)
+    assert "rolled back" in outcome and unchanged_bytes(files)
