@@ -311,7 +311,20 @@ def error_from_exception(exc: BaseException) -> RpcError:
         return RpcError(INVALID_PARAMS, str(exc), {"kind": kind})
     if isinstance(exc, errors.BusyError):
         return RpcError(QUEUE_FULL, str(exc), {"kind": kind})
+    if _disk_full(exc):  # was "internal error: OperationalError: database or disk is full"
+        message = f"the daemon's disk is full ({exc}): free some space and ask again"
+        return RpcError(INPUT_ERROR, message, {"kind": kind})
     return RpcError(INTERNAL_ERROR, f"internal error: {kind}: {exc}", {"kind": kind})
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """A write the disk had no room for: the OS's ENOSPC or EDQUOT, or SQLite's (diskcache's
+    stores) "database or disk is full"."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return type(exc).__name__ == "OperationalError" and "disk is full" in str(exc)
 
 
 def exception_from_error(error: RpcError) -> Exception:

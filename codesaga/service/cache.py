@@ -6,6 +6,7 @@ mtime) and everything in the request that can change the answer.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -94,7 +95,11 @@ class CachedRunner:
         # which the key does not hold (the cache outlives restarts: raising n_ctx gave the
         # same cut-off answer back).
         if outcome.finished.reason not in ("cancelled", "length"):
-            self.store.set(key, asdict(outcome.finished))
+            import sqlite3
+
+            # A cache: on a full disk the answer is given all the same, not kept.
+            with contextlib.suppress(sqlite3.Error, OSError):
+                self.store.set(key, asdict(outcome.finished))
         return outcome
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, MutableMapping
@@ -14,6 +15,8 @@ from codesaga.domain.errors import CancelledError
 from codesaga.domain.requests import RequestRecord, new_request_id
 from codesaga.service.processes import current_owner, owner_alive
 from codesaga.service.stores import DiskStore
+
+log = logging.getLogger(__name__)
 
 
 class Journal(Protocol):
@@ -125,8 +128,27 @@ class DiskJournal:
         self._open = DiskStore(directory / "open", 64 * 1024 * 1024, eviction="none")
         if next(self._store.iterkeys(), None) is None:  # new: no record without its mark
             self._open.set(_MARKED, True)
+        self._failing = False  # the last save found no room
 
     def save(self, record: RequestRecord) -> None:
+        """Best effort: on a full disk the request is answered all the same, unrecorded (every
+        completion failed with "database or disk is full"); the log says when it starts and
+        when records are written again."""
+        import sqlite3
+
+        try:
+            self._save(record)
+        except (sqlite3.Error, OSError) as exc:
+            if not self._failing:
+                log.warning("the request journal cannot be written (%s): requests are "
+                            "answered but not recorded until it can", exc)  # fmt: skip
+            self._failing = True
+            return
+        if self._failing:
+            log.warning("the request journal is written again")
+            self._failing = False
+
+    def _save(self, record: RequestRecord) -> None:
         # The mark is set before a record is left unfinished and taken off after it is final,
         # so that a process killed between the two writes leaves a mark too many (dropped by
         # the next sweep), never an unfinished record without one.
