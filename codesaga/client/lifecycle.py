@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,6 +56,22 @@ def _stderr_tail(settings: Settings) -> str:
     return lines[-1].strip() if lines else ""
 
 
+NO_ROOM_BYTES = 1024 * 1024  # free space under which a store cannot be opened
+
+
+def _no_room(settings: Settings) -> str:
+    """What to say when the disk the daemon writes to is full: it could not say so, as
+    its log and stderr are on that disk."""
+    for where in (settings.state_dir, settings.data_dir):
+        try:
+            free = shutil.disk_usage(where).free
+        except OSError:
+            continue
+        if free < NO_ROOM_BYTES:
+            return f"the disk holding {where} is full ({free:,} bytes free); free some space"
+    return ""
+
+
 def wait_for_daemon(
     settings: Settings, process: subprocess.Popen[bytes] | None, timeout: float = START_TIMEOUT
 ) -> DaemonClient:
@@ -68,10 +85,8 @@ def wait_for_daemon(
             pass
         if process is not None and process.poll() is not None:
             if process.returncode != ALREADY_RUNNING:
-                raise DaemonError(
-                    f"the daemon failed to start (exit {process.returncode}): "
-                    f"{_stderr_tail(settings) or 'see codesaga daemon logs'}"
-                )
+                why = _stderr_tail(settings) or _no_room(settings) or "see codesaga daemon logs"
+                raise DaemonError(f"the daemon failed to start (exit {process.returncode}): {why}")
             process = None  # another client's daemon won the lock: wait for its socket
         if process is None and respawns < 3 and not is_locked(paths.lock):
             # The daemon that held the lock is gone without serving: one that was stopping

@@ -93,6 +93,10 @@ class DiskStore:
 
         try:
             self._cache: Any = opened()
+        except sqlite3.OperationalError as exc:
+            # Not damage: a full disk ("database or disk is full"), a lock, a permission.
+            # Said "damaged", a user with a full disk was told to move the sessions aside.
+            raise InputError(f"{directory / 'cache.db'} cannot be opened ({exc})") from None
         except sqlite3.DatabaseError as exc:
             if not disposable:
                 raise InputError(

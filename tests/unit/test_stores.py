@@ -110,3 +110,29 @@ def test_a_damaged_store_is_said_or_for_a_cache_started_afresh(tmp_path: Path) -
     assert fresh.get("k") is None
     fresh.set("k", "again")
     assert [p.name for p in tmp_path.glob("responses.damaged-*")]  # kept aside, not deleted
+
+
+def test_a_store_that_cannot_be_opened_on_a_full_disk_is_not_called_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "cache.db is damaged (database or disk is full); ... move its directory aside": a
+    # user with a full disk was told to put their chat sessions aside, and the response
+    # cache was moved aside for it.
+    import sqlite3
+
+    import diskcache
+
+    for name in ("sessions", "responses"):
+        DiskStore(tmp_path / name).close()
+
+    def full(*args: object, **kw: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(diskcache, "Cache", full)
+    with pytest.raises(InputError) as caught:
+        DiskStore(tmp_path / "sessions")
+    assert "cannot be opened (database or disk is full)" in str(caught.value)
+    assert "damaged" not in str(caught.value)
+    with pytest.raises(InputError, match="cannot be opened"):
+        DiskStore(tmp_path / "responses", disposable=True)
+    assert not list(tmp_path.glob("*.damaged-*"))  # nothing moved aside
