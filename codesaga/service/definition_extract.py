@@ -47,21 +47,31 @@ def extract_definitions(language_id: str, text: str, path: str) -> list[Definiti
     return None if found is None else [_without_strings(d) for d in found]
 
 
-# A string literal: its quotes kept, its text left out.
-_STRING = re.compile(r"""([rbfuRBFU]{0,2})(["'`])(?:\\.|(?!\2)[^\n])*\2""")
+# A string literal: its quotes kept, its text left out. One cut short (a line cut at
+# MAX_FIELD_CHARS, a string that goes on past the line) runs to the line's end. A backslash
+# is read one way only: read either way, a string left open backtracked exponentially, and
+# a 3 kB generated file held the GIL, and with it the whole daemon, for 40 s.
+_LITERAL = (
+    r"""(?P<prefix>[rbfuRBFU]{0,2})(?P<q>["'`])"""
+    r"""(?:\\.|(?!(?P=q))[^\\\n])*(?:(?P=q)|\\?(?=\n)|\\?$)"""
+)
+_STRING = re.compile(_LITERAL)
+_DEFAULT = re.compile(r"(=\s*)" + _LITERAL)  # a parameter's default: `key: str = "sk-…"`
 
 
 def _without_strings(d: Definition) -> Definition:
-    """A constant's or field's value is shown without the text of its strings: a setting
-    file's `SECRET_KEY = "sk-…"` (ignored by git, perhaps) would otherwise go into every
-    prompt that mentions the name, to whatever server answers it."""
+    """A constant's or field's value, and a parameter's default, are shown without the text
+    of their strings: a setting file's `SECRET_KEY = "sk-…"` (ignored by git, perhaps)
+    would otherwise go into every prompt that mentions the name, to whatever server answers
+    it. Strings elsewhere in a signature are types (`node: "Node"`, `mode: "r" | "w"`)."""
     if d.kind != FIELD:
-        return d
+        shown = _DEFAULT.sub(r"\1\g<prefix>\g<q>...\g<q>", d.signature)
+        return d if shown == d.signature else replace(d, signature=shown)
     assigned = _ASSIGN.search(d.signature)
     if assigned is None:  # an annotation only (`md: "Markdown"`): a type, kept
         return d
     at = assigned.end()
-    value = _STRING.sub(r"\1\2...\2", d.signature[at:])
+    value = _STRING.sub(r"\g<prefix>\g<q>...\g<q>", d.signature[at:])
     return replace(d, signature=d.signature[:at] + value)
 
 

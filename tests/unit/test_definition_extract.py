@@ -288,3 +288,35 @@ def test_a_constants_strings_are_left_out_of_its_signature() -> None:
     assert found["Client.retries"].signature == "retries: int = 3"
     assert found["Client.md"].signature == 'md: "Markdown"'  # a type, not a value
     assert found["Client.pen"].signature == 'pen: "Pen" = make("...")'
+
+
+def test_a_long_strings_text_and_a_parameters_default_are_left_out_too() -> None:
+    # A line over 120 characters was cut before its strings were taken out, so the string
+    # was left open and shown; a parameter's default string was never taken out.
+    url = "postgresql://admin:S3cr3t-Pa55w0rd@db.internal.example.com:5432/production" * 2
+    found = table(
+        "python",
+        f'DATABASE_URL = "{url}"\n'
+        'def make_client(api_key: str = "sk-live-51H8SECRET", node: "Node" = None): ...\n',
+    )
+    assert found["DATABASE_URL"].signature == 'DATABASE_URL = "..."'
+    assert found["make_client"].signature == (
+        'def make_client(api_key: str = "...", node: "Node" = None):'
+    )
+    ts = table("typescript", 'export function connect(key = "sk-live-9", mode: "r" | "w") {}\n')
+    assert ts["connect"].signature == 'function connect(key = "...", mode: "r" | "w")'
+
+
+def test_a_string_left_open_is_read_in_linear_time() -> None:
+    # Read two ways, each backslash doubled the work: a generated 3 kB file of escaped
+    # Unicode classes held the GIL, and the whole daemon, for 40 s. Run apart, so that the
+    # old way fails by the timeout instead of hanging the suite.
+    import subprocess
+    import sys
+
+    code = (
+        "from codesaga.service.definition_extract import extract_definitions as x\n"
+        "d = x('python', 'SRC = \"' + '\\\\\\\\u0041' * 400 + '\"\\n', 'g.py')\n"
+        "assert d[0].signature == 'SRC = \"...\"', d[0].signature\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
