@@ -452,3 +452,18 @@ def test_what_a_document_shows_changes_only_when_it_must() -> None:
     changed = lambda path: (replace(draw, signature="def draw(self, x)"), clear)  # noqa: E731
     assert not keeps(showing, [], 41, **same, current=changed)  # type: ignore[arg-type]
     assert not keeps(showing, [], 41, **same, current=lambda path: ())  # type: ignore[arg-type]
+
+
+def test_the_names_of_a_line_with_a_string_left_open_are_read_in_linear_time() -> None:
+    # Typing a regular expression's escapes into a string not closed yet: each escape
+    # doubled the time the names around the cursor took (5 s at 24), every keystroke.
+    # Run apart, so that the old way fails by the timeout instead of hanging the suite.
+    import subprocess
+    import sys
+
+    code = (
+        "from codesaga.domain.symbol_refs import references\n"
+        "refs = references('x = re.compile(\"' + '\\\\\\\\d' * 400, '')\n"
+        "assert [(r.receiver, r.name) for r in refs] == [('re', 'compile'), ('', 're')], refs\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
