@@ -23,12 +23,14 @@ from codesaga.service.completer import Completer
 log = logging.getLogger(__name__)
 FIRST_PASS_MS = 1000  # the watch also wakes this often with no change
 REWATCH_SECONDS = 5.0
+RETRY_SECONDS, MAX_RETRY_SECONDS = 0.5, 30.0  # after a failed watch, doubling
 
 
 class ContextWatcher:
     def __init__(self, completer: Completer) -> None:
         self.completer = completer
         self._changed = asyncio.Event()
+        self._over_limit = False  # the OS refused more watches: the indexes' folders left out
 
     def update(self) -> None:
         """The set of files in the context may have changed (call on the event loop)."""
@@ -64,22 +66,41 @@ class ContextWatcher:
         if self.completer.definitions is not None:
             self.completer.definitions.changed(changed)
 
+    def _folders(self) -> tuple[set[str], set[str]]:
+        """The folders to watch, and the indexes' among them (none past the OS's limit)."""
+        indexed = set() if self._over_limit else self._index_folders()
+        folders = {str(Path(real).parent) for real in self._files()} | indexed
+        return {f for f in folders if os.path.isdir(f)}, indexed
+
+    async def _until_other_folders(self, folders: set[str], stop: asyncio.Event) -> None:
+        """Set ``stop`` once the folders to watch are others: a file added to the context in
+        a folder watched already changes nothing (each `context/add`, an editor's every
+        switch, save and copy, rebuilt the whole watch, blocking the loop for 150 ms with
+        5,000 folders, and a save made meanwhile was missed)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._changed.wait()
+            self._changed.clear()
+            now, _ = await loop.run_in_executor(None, self._folders)
+            if now != folders:
+                stop.set()
+                return
+
     async def run(self) -> None:
         import watchfiles
 
         loop = asyncio.get_running_loop()
         watched: set[str] = set()
+        pause = RETRY_SECONDS
         while True:
             self._changed.clear()
-            indexed = self._index_folders()
-            folders = {str(Path(real).parent) for real in self._files()} | indexed
-            folders = {f for f in folders if os.path.isdir(f)}
+            folders, indexed = await loop.run_in_executor(None, self._folders)
             if not folders:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), FIRST_PASS_MS / 1000)
                 continue
             stop = asyncio.Event()
-            relay = asyncio.create_task(_relay(self._changed, stop))
+            relay = asyncio.create_task(self._until_other_folders(folders, stop))
             # A file may have changed after the context or an index read it and before this
             # watch began: its first pass (which comes once the watch exists, with or without
             # a change) re-reads every context file, and has the indexes look again at the
@@ -96,22 +117,33 @@ class ContextWatcher:
                     rust_timeout=FIRST_PASS_MS,
                     yield_on_timeout=True,
                 ):
+                    pause = RETRY_SECONDS  # watching: a later failure starts over soon
                     paths = {path for _, path in changes} | unchecked
                     unchecked = set()
                     if paths:
                         await loop.run_in_executor(None, self.refresh, paths)
-                    if loop.time() - started >= REWATCH_SECONDS and (
-                        self._index_folders() != indexed
+                    if (
+                        not self._over_limit
+                        and loop.time() - started >= REWATCH_SECONDS
+                        and self._index_folders() != indexed
                     ):
                         stop.set()  # the indexes listed more folders: watch them too
             except Exception as exc:  # a folder vanished under the watch: start over
-                log.debug("context watch restarts: %s", exc)
+                if "limit" in str(exc) and not self._over_limit:
+                    # The OS's watches per user are spent (editors use them too): retried as
+                    # they were, nothing was watched, for the daemon's life, and the loop
+                    # lost a sixth of its time to the retries.
+                    self._over_limit = True
+                    log.warning(
+                        "the OS's file watch limit is reached (%s): only the completion "
+                        "context's folders are watched now, not the %d the symbol indexes "
+                        "list; raise fs.inotify.max_user_watches to watch them all",
+                        exc, len(indexed),
+                    )  # fmt: skip
+                else:
+                    log.debug("context watch restarts in %.1f s: %s", pause, exc)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, MAX_RETRY_SECONDS)
                 watched = set()  # and look again at every folder: changes may have been missed
-                await asyncio.sleep(0.5)
             finally:
                 relay.cancel()
-
-
-async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
-    await source.wait()
-    target.set()

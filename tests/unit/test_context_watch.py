@@ -80,3 +80,98 @@ def test_a_chunk_older_than_the_files_last_write_goes(completer: Completer) -> N
     assert texts(completer) == [UNSAVED.strip("\n")]
     completer.refresh_file("/w/util.py", SAVED, written_at=taken + 0.5)  # written after
     assert texts(completer) == []
+
+
+def _counting_watches(monkeypatch: pytest.MonkeyPatch, refuse_over: int | None = None) -> list[int]:
+    """How many folders each watch started with (the real watch runs, unless it has more
+    than ``refuse_over`` folders: then the OS's "watch limit reached" is raised)."""
+    import watchfiles
+
+    real = watchfiles.awatch
+    started: list[int] = []
+
+    def counted(*folders: str, **kw: object) -> object:
+        started.append(len(folders))
+        if refuse_over is not None and len(folders) > refuse_over:
+            raise OSError("OS file watch limit reached")
+        return real(*folders, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(watchfiles, "awatch", counted)
+    return started
+
+
+def test_a_file_added_in_a_folder_watched_already_keeps_the_watch(
+    completer: Completer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every context/add (an editor's every switch, save and copy) rebuilt the whole watch:
+    # 150 ms of the event loop with 5,000 folders, and a save made meanwhile was missed.
+    started = _counting_watches(monkeypatch)
+    first, second = tmp_path / "src" / "a.py", tmp_path / "src" / "b.py"
+    first.parent.mkdir()
+    for path in (first, second):
+        path.write_text(SAVED)
+
+    async def scenario() -> None:
+        watcher = ContextWatcher(completer)
+        task = asyncio.create_task(watcher.run())
+        try:
+            completer.add_context("ws", str(first), SAVED, "opened")
+            watcher.update()
+            await asyncio.sleep(1.5)
+            for _ in range(5):
+                completer.add_context("ws", str(second), SAVED, "opened")
+                watcher.update()
+                await asyncio.sleep(0.05)
+            second.write_text("def other():\n    return 1\n")  # saved just then
+
+            def seconds() -> list[str]:
+                return [c.text for c in completer.ring("ws").chunks() if c.path == str(second)]
+
+            deadline = time.monotonic() + 10
+            while "def area" in "".join(seconds()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert "def area" not in "".join(seconds())  # the save was seen
+            assert started == [1]
+        finally:
+            task.cancel()
+
+    asyncio.run(scenario())
+
+
+def test_past_the_os_watch_limit_the_contexts_folders_are_still_watched(
+    completer: Completer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # It retried the same watch twice a second for the daemon's life, watching nothing.
+    import logging
+
+    started = _counting_watches(monkeypatch, refuse_over=1)
+    util = tmp_path / "src" / "util.py"
+    util.parent.mkdir()
+    util.write_text(SAVED)
+    indexed = {str(tmp_path)} | {str(p) for p in (tmp_path / "src",)}
+    (tmp_path / "lib").mkdir()
+    indexed.add(str(tmp_path / "lib"))
+
+    async def scenario() -> None:
+        watcher = ContextWatcher(completer)
+        monkeypatch.setattr(watcher, "_index_folders", lambda: indexed)
+        task = asyncio.create_task(watcher.run())
+        try:
+            completer.add_context("ws", str(util), SAVED, "opened")
+            watcher.update()
+            await asyncio.sleep(2)
+            util.write_text("def other():\n    return 1\n")
+            deadline = time.monotonic() + 10
+            while "def area" in "".join(texts(completer)) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert "def area" not in "".join(texts(completer))  # the change was seen
+        finally:
+            task.cancel()
+
+    with caplog.at_level(logging.WARNING, logger="codesaga.daemon.context_watch"):
+        asyncio.run(scenario())
+    assert started[0] == 3 and started[1:] == [1]  # once refused, then the context's folder
+    assert "file watch limit is reached" in caplog.text
