@@ -129,7 +129,8 @@ class Completer:
 
     def reconfigure(self, previous: Settings) -> None:
         """The settings in force replaced ``previous`` (config.toml changed): cached
-        completions made under other completion settings (max tokens, lines) are forgotten."""
+        completions made under other completion settings (max tokens, lines) are forgotten,
+        and the indexes judge their files again by new private_paths."""
         changed = any(
             getattr(previous, f.name) != getattr(self.settings, f.name)
             for f in dataclasses.fields(previous)
@@ -138,6 +139,8 @@ class Completer:
         if changed:
             with self._lock:
                 self._cache.clear_answers()
+        if previous.private_paths != self.settings.private_paths and self.definitions:
+            self.definitions.privacy_changed()
 
     @property
     def speculate(self) -> bool:

@@ -136,6 +136,12 @@ class Definitions:
         for index in self._all():
             index.recheck()
 
+    def privacy_changed(self) -> None:
+        """private_paths changed: each index drops what is private now and looks again at
+        what may no longer be."""
+        for index in self._all():
+            index.privacy_changed()
+
     def folders(self) -> set[str]:
         """The folders the indexes hold files of (the watcher watches them)."""
         return set().union(*(index.folders() for index in self._all()))

@@ -125,11 +125,22 @@ class WorkspaceIndex:
             self._urgent.extend(sorted(self._listed))
             self._work.notify()
 
+    def privacy_changed(self) -> None:
+        """private_paths changed: files indexed that are private now are dropped at once (an
+        index kept them until they changed, in other files' prompts), and every folder is
+        listed again, so that files private before are indexed."""
+        with self._work:
+            now_private = [path for path in self._known if self._private(path)]
+        for path in now_private:
+            self._drop(path)
+        self.recheck()
+
     def covers(self, real: str) -> bool:
         """Whether the (real) path is under the root and not in a skipped folder."""
-        if real != self.root and not real.startswith(self.root + os.sep):
+        root = self.root.rstrip(os.sep)  # "/" as a workspace: its files start with "/"
+        if real != self.root and not real.startswith(root + os.sep):
             return False
-        parts = real[len(self.root) :].split(os.sep)[1:-1]
+        parts = real[len(root) :].split(os.sep)[1:-1]
         return not any(skipped(part) for part in parts)
 
     # -- what it tells ------------------------------------------------------------------
@@ -259,7 +270,8 @@ class WorkspaceIndex:
             return
         try:
             with open(path, "rb") as file:
-                text = file.read(self._max_file_bytes + 1).decode("utf-8")
+                # A BOM is no code: Python's parser refused the file, which went unindexed.
+                text = file.read(self._max_file_bytes + 1).decode("utf-8").removeprefix("\ufeff")
         except (OSError, UnicodeDecodeError):
             self._drop(path)
             return

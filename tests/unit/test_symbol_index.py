@@ -139,6 +139,52 @@ def test_private_files_are_not_indexed(repo: Path) -> None:
         index.stop()
 
 
+def test_private_paths_changed_while_the_daemon_runs_take_effect_in_the_index(
+    tmp_path: Path, repo: Path
+) -> None:
+    # Files indexed before a rule made them private stayed, in other files' prompts, until
+    # they changed; files private before stayed out when the rule went.
+    import asyncio
+    import dataclasses
+
+    from codesaga.bootstrap import build_daemon
+
+    settings = load_settings(
+        {
+            "CODESAGA_HOME": str(tmp_path / "home"),
+            "CODESAGA_MODEL": str(write_gguf(tmp_path / "m.gguf")),
+        }
+    )
+    daemon = build_daemon(settings, lambda resolved: FakeEngine())
+    try:
+        definitions = daemon.assistant.completer.definitions
+        assert definitions is not None
+        index = definitions.index(str(repo))
+        assert index is not None
+        wait_for(index.ready)
+        assert "scale" in names(index)
+        private = dataclasses.replace(settings, private_paths=("pkg/",))
+        asyncio.run(daemon.reload_settings(private))  # config.toml changed
+        wait_for(lambda: "scale" not in names(index) and "paint" not in names(index))
+        assert "clamp" in names(index)
+        asyncio.run(daemon.reload_settings(settings))
+        wait_for(lambda: "scale" in names(index))
+    finally:
+        daemon.close()
+
+
+def test_a_python_file_saved_with_a_bom_is_indexed(repo: Path) -> None:
+    # Python's parser refused the BOM, so the file was never indexed.
+    (repo / "pkg" / "bom.py").write_bytes(b"\xef\xbb\xbfdef with_bom(): ...\n")
+    index = WorkspaceIndex(str(repo))
+    index.start()
+    try:
+        wait_for(index.ready)
+        assert "with_bom" in names(index)
+    finally:
+        index.stop()
+
+
 def test_the_daemon_leaves_private_paths_out_of_the_index(tmp_path: Path, repo: Path) -> None:
     from codesaga.bootstrap import build_daemon
 
@@ -390,3 +436,10 @@ def test_the_setting_turns_definitions_off(
     finally:
         completer.close()
         scheduler.close()
+
+
+def test_the_root_folder_as_a_workspace_covers_its_files() -> None:
+    # Its prefix was "//": every change and every opened file was taken for another's.
+    index = WorkspaceIndex("/")
+    assert index.covers("/home/me/app.py") and index.covers("/")
+    assert not index.covers("/home/me/node_modules/dep/index.js")
