@@ -5,7 +5,6 @@ prompt (an outline of that file: signatures, no bodies)."""
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -113,8 +112,8 @@ class SymbolTable:
         found = self._members.get(name, ())
         if near is None:
             return list(found)
-        folder = posixpath.dirname(near)
-        return [d for d in found if posixpath.dirname(d.path) == folder]
+        folder = near.rpartition("/")[0]  # as dirname, a tenth of the cost per member
+        return [d for d in found if d.path.rpartition("/")[0] == folder]
 
     def of_file(self, path: str) -> tuple[Definition, ...]:
         return self._files.get(path, ())
