@@ -22,17 +22,21 @@ def streamed(
     """What the screen and its scrollback hold after ``text`` streamed as an answer, in
     pieces of ``pieces`` characters, each drawn as it came, ``pause`` seconds apart."""
     out = io.StringIO()
-    console = Console(
-        file=out, force_terminal=True, width=WIDTH, height=HEIGHT,
-        highlight=False, soft_wrap=True, markup=False, color_system=None,
-    )  # fmt: skip
-    monkeypatch.setattr(render, "stdout", console)
+    monkeypatch.setattr(render, "stdout", terminal(out))
     monkeypatch.setattr(repl.Answer, "REFRESH_SECONDS", 0.0)
     with repl.Answer() as answer:
         for start in range(0, len(text), pieces):
             answer.on_delta(text[start : start + pieces])
             time.sleep(pause)
     return terminal_rows(out.getvalue())
+
+
+def terminal(out: io.StringIO) -> Console:
+    """A console that writes to ``out`` as to a terminal of WIDTH × HEIGHT."""
+    return Console(
+        file=out, force_terminal=True, width=WIDTH, height=HEIGHT,
+        highlight=False, soft_wrap=True, markup=False, color_system=None,
+    )  # fmt: skip
 
 
 def terminal_rows(written: str) -> list[str]:
@@ -80,10 +84,7 @@ def test_the_wait_for_the_first_token_is_shown_then_gone(
     # After an idle exit the daemon starts and loads the model before the first token:
     # the prompt sat silent for half a minute, as if the chat had hung.
     out = io.StringIO()
-    console = Console(
-        file=out, force_terminal=True, width=WIDTH, height=HEIGHT,
-        highlight=False, soft_wrap=True, markup=False, color_system=None,
-    )  # fmt: skip
+    console = terminal(out)
     monkeypatch.setattr(render, "stdout", console)
     monkeypatch.setattr(render, "stderr", console)  # one terminal, as a user's is
     text = "Use `pathlib.Path.read_text` here.\n\nIt closes the file for you."

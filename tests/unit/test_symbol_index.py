@@ -5,6 +5,7 @@ waited for, and the same between keystrokes of one call."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ import pytest
 
 from codesaga.daemon import context_watch
 from codesaga.daemon.context_watch import ContextWatcher
+from codesaga.daemon.dispatch import Daemon
 from codesaga.daemon.scheduler import Scheduler
 from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.context import CodeContext
@@ -139,21 +141,16 @@ def test_private_files_are_not_indexed(repo: Path) -> None:
         index.stop()
 
 
-def test_private_paths_changed_while_the_daemon_runs_take_effect_in_the_index(
-    tmp_path: Path, repo: Path
-) -> None:
-    # Files indexed before a rule made them private stayed, in other files' prompts, until
-    # they changed; files private before stayed out when the rule went.
-    import asyncio
-    import dataclasses
-
+@contextlib.contextmanager
+def daemons_index(
+    tmp_path: Path, repo: Path, **env: str
+) -> Iterator[tuple[Daemon, WorkspaceIndex]]:
+    """A daemon (a fake engine) and its index of ``repo``, built."""
     from codesaga.bootstrap import build_daemon
 
+    model = str(write_gguf(tmp_path / "m.gguf"))
     settings = load_settings(
-        {
-            "CODESAGA_HOME": str(tmp_path / "home"),
-            "CODESAGA_MODEL": str(write_gguf(tmp_path / "m.gguf")),
-        }
+        {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL": model, **env}
     )
     daemon = build_daemon(settings, lambda resolved: FakeEngine())
     try:
@@ -162,15 +159,27 @@ def test_private_paths_changed_while_the_daemon_runs_take_effect_in_the_index(
         index = definitions.index(str(repo))
         assert index is not None
         wait_for(index.ready)
+        yield daemon, index
+    finally:
+        daemon.close()
+
+
+def test_private_paths_changed_while_the_daemon_runs_take_effect_in_the_index(
+    tmp_path: Path, repo: Path
+) -> None:
+    # Files indexed before a rule made them private stayed, in other files' prompts, until
+    # they changed; files private before stayed out when the rule went.
+    import dataclasses
+
+    with daemons_index(tmp_path, repo) as (daemon, index):
         assert "scale" in names(index)
+        settings = daemon.settings
         private = dataclasses.replace(settings, private_paths=("pkg/",))
         asyncio.run(daemon.reload_settings(private))  # config.toml changed
         wait_for(lambda: "scale" not in names(index) and "paint" not in names(index))
         assert "clamp" in names(index)
         asyncio.run(daemon.reload_settings(settings))
         wait_for(lambda: "scale" in names(index))
-    finally:
-        daemon.close()
 
 
 def test_a_python_file_saved_with_a_bom_is_indexed(repo: Path) -> None:
@@ -186,25 +195,8 @@ def test_a_python_file_saved_with_a_bom_is_indexed(repo: Path) -> None:
 
 
 def test_the_daemon_leaves_private_paths_out_of_the_index(tmp_path: Path, repo: Path) -> None:
-    from codesaga.bootstrap import build_daemon
-
-    settings = load_settings(
-        {
-            "CODESAGA_HOME": str(tmp_path / "home"),
-            "CODESAGA_MODEL": str(write_gguf(tmp_path / "m.gguf")),
-            "CODESAGA_PRIVATE_PATHS": "geometry.py",
-        }
-    )
-    daemon = build_daemon(settings, lambda resolved: FakeEngine())
-    try:
-        definitions = daemon.assistant.completer.definitions
-        assert definitions is not None
-        index = definitions.index(str(repo))
-        assert index is not None
-        wait_for(index.ready)
+    with daemons_index(tmp_path, repo, CODESAGA_PRIVATE_PATHS="geometry.py") as (_, index):
         assert "paint" in names(index) and "scale" not in names(index)
-    finally:
-        daemon.close()
 
 
 def test_only_source_files_and_folders_are_queued_once_and_pipes_never_opened(
