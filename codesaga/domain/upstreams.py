@@ -148,10 +148,11 @@ class PrivacyRules:
 
     A glob without "/" matches a file or folder name anywhere (``*.env``, ``secrets.py``,
     ``secrets`` covers a folder of that name and all below it); one with "/" matches the
-    end of a path (``secrets/*`` matches ``/home/me/app/secrets/db.txt``), and one ending in
-    "/" a folder (``secrets/`` is ``secrets/*``), as in a .gitignore. ``*`` crosses
-    directories, so ``internal/*`` covers everything below ``internal``. One starting with
-    "/" is a whole absolute path.
+    end of a path or a folder on it (``secrets/*`` and ``app/secrets`` both match
+    ``/home/me/app/secrets/db.txt``), and one ending in "/" a folder (``secrets/`` is
+    ``secrets/*``), as in a .gitignore. ``*`` crosses directories, so ``internal/*`` covers
+    everything below ``internal``. One starting with "/" is a whole absolute path, or a
+    folder's. (No project root is known here: a name also matches folders above it.)
     """
 
     def __init__(self, patterns: Iterable[str]) -> None:
@@ -169,11 +170,13 @@ class PrivacyRules:
             glob = pattern + "*" if pattern.endswith("/") else pattern  # a folder's all
             if "/" not in glob:  # a file's name, or a folder's anywhere on the path
                 hit = any(fnmatch.fnmatchcase(part, glob) for part in parts)
-            elif glob.startswith("/"):  # an absolute glob: the whole path
-                hit = fnmatch.fnmatchcase(posix, glob)
-            else:
-                tails = ("/".join(parts[i:]) for i in range(len(parts)))
-                hit = any(fnmatch.fnmatchcase(tail, glob) for tail in tails)
+            else:  # the path, or a folder it is in (`config/secrets` covers what it holds)
+                globs = (glob, glob.rstrip("/") + "/*")
+                if glob.startswith("/"):  # an absolute glob: the whole path
+                    hit = any(fnmatch.fnmatchcase(posix, g) for g in globs)
+                else:
+                    tails = ["/".join(parts[i:]) for i in range(len(parts))]
+                    hit = any(fnmatch.fnmatchcase(t, g) for t in tails for g in globs)
             if hit:
                 return pattern
         return None

@@ -320,6 +320,12 @@ def test_privacy_globs() -> None:
     assert rules.match("/srv/keys/a.pem") == "/srv/keys/"
     assert rules.match("/home/me/app/my_secrets.txt") is None
     assert rules.match("/home/me/app/credentials.py") is None
+    rules = PrivacyRules.parse("config/secrets, /home/me/app/keys")  # folders with a "/"
+    assert rules.match("/home/me/app/config/secrets/db.txt") == "config/secrets"
+    assert rules.match("/home/me/app/config/secrets") == "config/secrets"
+    assert rules.match("/home/me/app/keys/id_rsa") == "/home/me/app/keys"
+    assert rules.match("/home/me/app/config/secrets_old/db.txt") is None
+    assert rules.match("/home/me/app/keys_backup/id_rsa") is None
 
 
 # -- the router ----------------------------------------------------------------------------
