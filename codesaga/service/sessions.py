@@ -313,16 +313,15 @@ class Chats:
         info, _ = self.runner.info(Role.CHAT, model, sources=sources)
         try:
             return self._answer_within(session, run, model, info.n_ctx, again=again)
-        except ContextTooLongError:
-            # Fitted to an upstream's context, then the upstream failed and the local model,
-            # whose context is smaller, refused it: fitted again to the one answering now.
-            now, _ = self.runner.info(Role.CHAT, model, sources=sources)
-            if now.n_ctx >= info.n_ctx:
+        except ContextTooLongError as exc:
+            # Fitted to an upstream's context, then the upstream failed (or refused it) and
+            # the local model, whose context is smaller, refused it: fitted again to that.
+            if exc.n_ctx >= info.n_ctx:
                 raise
-            reply = self._answer_within(session, run, model, now.n_ctx, again=again)
+            reply = self._answer_within(session, run, model, exc.n_ctx, again=again)
             reply.result.warnings.append(
-                f"the upstream failed; the conversation was fitted to {now.n_ctx:,} tokens "
-                "for the model that answered"
+                f"the upstream did not answer; the conversation was fitted to {exc.n_ctx:,} "
+                "tokens for the model that could"
             )
             return reply
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import socket
 import threading
@@ -660,27 +661,34 @@ def test_a_private_file_detached_from_a_chat_still_keeps_the_chat_local(
         assert len(server.posts) == 1 and "hunter2" not in str(server.posts[0]["body"])
 
 
+@pytest.mark.parametrize("upstream", ["down", TOO_LONG])
 def test_a_long_chat_is_fitted_again_when_the_upstream_fails_and_the_local_model_answers(
     models_dir: Path,  # noqa: F811
+    upstream: str,
 ) -> None:
     # Fitted to the upstream's context (32,768), it was refused by the local model (here
-    # 1,024) when the upstream was down: the chat failed, talking of --lines.
+    # 1,024) when the upstream was down, or refused the prompt itself (its real context is
+    # smaller than configured): the chat failed, talking of --lines.
     from codesaga.domain.chat import Turn
     from codesaga.service.sessions import Chats, MemorySessionStore
 
     local = FakeEngine(n_ctx=1024)
-    down = f"http://127.0.0.1:{free_port()}/v1"
-    write_config(models_dir.parent, [("gpu", down)])
-    config = models_dir.parent / "config" / "config.toml"
-    config.write_text(config.read_text() + 'model = "big"\n')  # no need to ask the server
-    assistant = assistant_with(local, models_dir, **FAST_ENV)
-    chats = Chats(assistant, assistant.runner, MemorySessionStore())
-    session = chats.open(name="s")
-    earlier = [Turn(role, f"turn {n} " + "about the code " * 30)
-               for n in range(20) for role in ("user", "assistant")]  # fmt: skip
-    chats.update(session.id, lambda s: s.turns.extend(earlier))
-    local.enqueue("the local answer")
-    reply = chats.send(session.id, "and now?")
+    with contextlib.ExitStack() as stack:
+        if upstream == "down":
+            url = f"http://127.0.0.1:{free_port()}/v1"
+        else:
+            url = stack.enter_context(ScriptedUpstream(upstream)).url
+        write_config(models_dir.parent, [("gpu", url)])
+        config = models_dir.parent / "config" / "config.toml"
+        config.write_text(config.read_text() + 'model = "scripted-model"\n')  # not asked for
+        assistant = assistant_with(local, models_dir, **FAST_ENV)
+        chats = Chats(assistant, assistant.runner, MemorySessionStore())
+        session = chats.open(name="s")
+        earlier = [Turn(role, f"turn {n} " + "about the code " * 30)
+                   for n in range(20) for role in ("user", "assistant")]  # fmt: skip
+        chats.update(session.id, lambda s: s.turns.extend(earlier))
+        local.enqueue("the local answer")
+        reply = chats.send(session.id, "and now?")
     assert reply.result.text == "the local answer"
     assert all(local.count_tokens(r) <= 1024 for r in local.history)
     assert any("fitted to 1,024 tokens" in w for w in reply.result.warnings), reply.result.warnings
