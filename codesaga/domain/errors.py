@@ -82,11 +82,17 @@ class UpstreamError(ModelError):
     """
 
     def __init__(
-        self, message: str, *, before_output: bool = True, this_request_only: bool = False
+        self,
+        message: str,
+        *,
+        before_output: bool = True,
+        this_request_only: bool = False,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.before_output = before_output
         self.this_request_only = this_request_only
+        self.status = status  # the HTTP status the server answered, if it answered one
 
 
 class PrivateContentError(InputError):

@@ -212,6 +212,7 @@ class RemoteEngine:
                 self._scrub(str(exc)),
                 before_output=got.first_at is None and exc.before_output,
                 this_request_only=exc.this_request_only,
+                status=exc.status,
             ) from None
         finally:
             io.finish(events.aclose())  # an unfinished response closes its connection
@@ -357,6 +358,7 @@ class RemoteEngine:
             raise UpstreamError(
                 self._status_message(response.status_code, text),
                 this_request_only=response.status_code in REFUSED_REQUEST_STATUSES,
+                status=response.status_code,
             )
         kind = response.headers.get("content-type", "")
         if "text/event-stream" not in kind:

@@ -31,6 +31,7 @@ from codesaga.service.runner import ModelRunner, OnDelta, Outcome, Priority
 from codesaga.settings import Live, Settings, live
 
 log = logging.getLogger(__name__)
+MAX_ENGINES = 8  # the models of one upstream with connections kept
 
 
 class UpstreamEngine(Engine, Protocol):
@@ -84,9 +85,14 @@ class Upstream:
                         raise UpstreamError(f"upstream {self.name} serves no model")
                     self._discovered = names[0]
                 model = self._discovered
-            engine = self._engines.get(model)
+            engine = self._engines.pop(model, None)
             if engine is None:
-                engine = self._engines[model] = self.connect(self.spec, model, self.timeouts)
+                engine = self.connect(self.spec, model, self.timeouts)
+            self._engines[model] = engine  # the most recent last
+            # Requests may name any model: only the last few keep their connections (one
+            # closed here lets a request still using it finish).
+            while len(self._engines) > MAX_ENGINES:
+                self._engines.pop(next(iter(self._engines))).close()
             return engine
 
     def _list_models(self) -> list[str]:
@@ -371,7 +377,10 @@ class Router:
             on_start()
             finished = collect(engine, request, on_delta, cancel)
         except UpstreamError as exc:
-            if not exc.this_request_only:  # one request it refused leaves it in service
+            # One request it refused leaves it in service: so does a model the request named
+            # that it does not have (`gpu/big-7b` mistyped).
+            named_missing = _model_part(model) is not None and exc.status == 404
+            if not (exc.this_request_only or named_missing):
                 upstream.failed(str(exc), self.settings.upstream_retry_seconds)
             log.warning("%s", exc)
             if not exc.before_output:

@@ -22,6 +22,7 @@ from codesaga.domain.upstreams import PrivacyRules, Timeouts, UpstreamKind, Upst
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, Infill, collect
 from codesaga.engine.remote import RemoteEngine
+from codesaga.service import routing
 from codesaga.service.routing import Upstreams
 from codesaga.service.runner import RunOptions
 from codesaga.settings import Live, load_settings
@@ -451,6 +452,18 @@ def test_a_model_named_on_an_upstream_is_the_one_asked_and_no_other_answers(
         assert server.posts[-1]["body"]["model"] == "big-70b"
         assistant.generate("print b", run=RunOptions(model="gpu"))
         assert server.posts[-1]["body"]["model"] == "small"
+        # A name the server does not have is that request's failure alone: the server stays
+        # in service (it rested, and every request of every role went local).
+        with pytest.raises(UpstreamError, match="HTTP 404"):
+            assistant.generate("print e", run=RunOptions(model="gpu/big-7b"))
+        asked = len(server.posts)
+        assistant.generate("print f")  # the role's upstream, as before
+        assert len(server.posts) == asked + 1 and server.posts[-1]["body"]["model"] == "small"
+        for n in range(12):  # a model per request: only the last few keep connections
+            with contextlib.suppress(UpstreamError):
+                assistant.generate("print g", run=RunOptions(model=f"gpu/m{n}"))
+        [gpu] = assistant.runner.upstreams  # type: ignore[attr-defined]
+        assert len(gpu._engines) <= routing.MAX_ENGINES
     down = free_port()
     write_config(models_dir.parent, [("gpu", f"http://127.0.0.1:{down}/v1")])
     assistant = assistant_with(local, models_dir, **FAST_ENV)
