@@ -320,7 +320,8 @@ def _apply(
         report.applied = changed
         log.append("completed")
     except BaseException as exc:
-        log.append("failed", error=str(exc) or type(exc).__name__)
+        with contextlib.suppress(OSError):  # a full disk: the rollback is tried all the same
+            log.append("failed", error=str(exc) or type(exc).__name__)
         also = f", your unstaged changes in {report.patch}" if report.patch else ""
         with _uninterrupted():  # a second Ctrl-C would leave it half rolled back
             left = rolled_back(log, exc, lambda: roll_back_hook(log), also)
@@ -435,8 +436,8 @@ def _save_unstaged(
         return None
     private_dir(patches)
     saved = patches / f"{log.id}.patch"
-    report.patch = saved
     write_bytes_atomic(saved, patch, mode=0o600)
+    report.patch = saved  # named once it is there (a full disk: the changes are in the tree)
     log.append("patch-saved", patch=str(saved))
     say(f"unstaged changes saved to {saved}")
     return saved

@@ -144,9 +144,10 @@ def rolled_back(log: SagaLog, failure: BaseException, roll: Callable[[], _T], al
         return roll()
     except Exception as undone:
         raise RollBackFailedError(
-            f"{failure or type(failure).__name__}; putting the files back failed too "
-            f"({undone}). Nothing is lost: the originals are kept in saga {log.id}{also}. "
-            "Once the cause is mended (disk space freed, say), run `codesaga saga recover`"
+            f"{str(failure) or type(failure).__name__}; putting the files back, or recording "
+            f"it, failed too ({undone}). Nothing is lost: the originals are kept in saga "
+            f"{log.id}{also}. Once the cause is mended (disk space freed, say), run "
+            "`codesaga saga recover`"
         ) from failure
 
 

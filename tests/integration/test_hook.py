@@ -818,9 +818,41 @@ def test_a_rollback_that_fails_too_says_how_to_recover_and_recover_does(
             max_bytes=1 << 20, budget_seconds=60, say=print,
         )  # fmt: skip
     said = str(caught.value)
-    assert "No space left on device; putting the files back failed too" in said
+    assert "No space left on device; putting the files back, or recording it, failed too" in said
     assert "your unstaged changes in" in said and "run `codesaga saga recover`" in said
     assert snapshot(repo) != before  # the rewrite is in the work tree, as said
     monkeypatch.undo()  # the disk has room again
     ((_, outcome),) = recover(store, COMPENSATORS)
     assert "rolled back" in outcome and snapshot(repo) == before
+
+
+def test_a_patch_that_could_not_be_saved_is_not_named_as_where_the_changes_are(
+    repo: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Named before it was written: on a full disk the message sent the user to a patch
+    # file that did not exist, while the changes were still in the work tree.
+    import errno
+
+    from codesaga.saga.recovery import RollBackFailedError
+
+    stage_with_an_unstaged_tail(repo)
+    written = hook.write_bytes_atomic
+
+    def no_room_for_the_patch(path: Path, data: bytes, **kw: Any) -> None:
+        if path.suffix == ".patch":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written(path, data, **kw)
+
+    def no_space(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hook, "write_bytes_atomic", no_room_for_the_patch)
+    monkeypatch.setattr(hook, "_put_back", no_space)
+    with pytest.raises(RollBackFailedError) as caught:
+        hook.run(
+            repo, "apply", ["*.py"], lambda path, text, left: text,
+            store=SagaStore(state / "sagas"), patches=state / "patches", max_bytes=1 << 20,
+            budget_seconds=60, say=print,
+        )  # fmt: skip
+    assert "unstaged changes in" not in str(caught.value)
+    assert (repo / "stats.py").read_text() == STAGED + UNSTAGED_TAIL  # still in the tree

@@ -667,8 +667,50 @@ def test_a_write_and_its_rollback_failing_say_which_file_and_how_to_recover(
         SagaRunner(store, 1 << 20).run("refactor", files, typed)
     said = str(caught.value)
     assert f"cannot write {files[1]}: No space left on device" in said
-    assert "putting the files back failed too" in said and "codesaga saga recover" in said
+    assert "putting the files back, or recording it, failed too" in said
+    assert "codesaga saga recover" in said
     assert not unchanged_bytes(files)  # a.py holds the rewrite, as said
     monkeypatch.undo()  # room again
     ((_, outcome),) = recover(store, COMPENSATORS)
     assert "rolled back" in outcome and unchanged_bytes(files)
+
+
+def test_a_log_that_cannot_record_the_failure_still_rolls_back(
+    files: list[Path], store: SagaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a full disk the "failed" event's own write raised first: no rollback was tried,
+    # and a file already written kept the rewrite without a word.
+    import errno
+
+    from codesaga.saga import runner
+    from codesaga.saga.log import SagaLog
+
+    written = runner.write_bytes_atomic
+    append = SagaLog.append
+
+    def full_after_one(path: Path, data: bytes, **kw: object) -> None:
+        if path.name == "b.py":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written(path, data, **kw)  # type: ignore[arg-type]
+
+    def no_room_to_say_failed(log: SagaLog, event: str, **fields: object) -> object:
+        if event == "failed":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return append(log, event, **fields)
+
+    monkeypatch.setattr(runner, "write_bytes_atomic", full_after_one)
+    monkeypatch.setattr(SagaLog, "append", no_room_to_say_failed)
+    with pytest.raises(InputError, match=f"cannot write {files[1]}"):
+        SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    assert unchanged_bytes(files)
+
+
+def test_a_rollback_failing_after_ctrl_c_says_what_stopped_it(store: SagaStore) -> None:
+    # An interrupt's text is empty: the message began "; putting the files back…".
+    from codesaga.saga.recovery import RollBackFailedError, rolled_back
+
+    def fails() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(RollBackFailedError, match=r"^KeyboardInterrupt; putting the files"):
+        rolled_back(store.create(), KeyboardInterrupt(), fails)
