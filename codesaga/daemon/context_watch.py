@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from pathlib import Path
 
 from codesaga.domain.errors import CodeSagaError
@@ -24,13 +25,15 @@ log = logging.getLogger(__name__)
 FIRST_PASS_MS = 1000  # the watch also wakes this often with no change
 REWATCH_SECONDS = 5.0
 RETRY_SECONDS, MAX_RETRY_SECONDS = 0.5, 30.0  # after a failed watch, doubling
+OVER_LIMIT_SECONDS = 300  # past the OS's watch limit, how long the indexes' folders wait
 
 
 class ContextWatcher:
     def __init__(self, completer: Completer) -> None:
         self.completer = completer
         self._changed = asyncio.Event()
-        self._over_limit = False  # the OS refused more watches: the indexes' folders left out
+        # When the OS refused more watches: the indexes' folders are left out until then.
+        self._over_limit_until = 0.0
 
     def update(self) -> None:
         """The set of files in the context may have changed (call on the event loop)."""
@@ -66,9 +69,17 @@ class ContextWatcher:
         if self.completer.definitions is not None:
             self.completer.definitions.changed(changed)
 
+    @property
+    def _over_limit(self) -> bool:
+        return time.monotonic() < self._over_limit_until
+
+    def _indexed(self) -> set[str]:
+        """The indexes' folders to watch: none while past the OS's limit."""
+        return set() if self._over_limit else self._index_folders()
+
     def _folders(self) -> tuple[set[str], set[str]]:
-        """The folders to watch, and the indexes' among them (none past the OS's limit)."""
-        indexed = set() if self._over_limit else self._index_folders()
+        """The folders to watch, and the indexes' among them."""
+        indexed = self._indexed()
         folders = {str(Path(real).parent) for real in self._files()} | indexed
         return {f for f in folders if os.path.isdir(f)}, indexed
 
@@ -122,23 +133,20 @@ class ContextWatcher:
                     unchecked = set()
                     if paths:
                         await loop.run_in_executor(None, self.refresh, paths)
-                    if (
-                        not self._over_limit
-                        and loop.time() - started >= REWATCH_SECONDS
-                        and self._index_folders() != indexed
-                    ):
-                        stop.set()  # the indexes listed more folders: watch them too
+                    if loop.time() - started >= REWATCH_SECONDS and self._indexed() != indexed:
+                        # the indexes listed more folders, or the limit's wait is over
+                        stop.set()
             except Exception as exc:  # a folder vanished under the watch: start over
-                if "limit" in str(exc) and not self._over_limit:
+                if "limit" in str(exc) and indexed:
                     # The OS's watches per user are spent (editors use them too): retried as
                     # they were, nothing was watched, for the daemon's life, and the loop
-                    # lost a sixth of its time to the retries.
-                    self._over_limit = True
+                    # lost a sixth of its time to the retries. All are tried again later.
+                    self._over_limit_until = time.monotonic() + OVER_LIMIT_SECONDS
                     log.warning(
                         "the OS's file watch limit is reached (%s): only the completion "
-                        "context's folders are watched now, not the %d the symbol indexes "
-                        "list; raise fs.inotify.max_user_watches to watch them all",
-                        exc, len(indexed),
+                        "context's folders are watched for %d minutes, not the %d the symbol "
+                        "indexes list; raise fs.inotify.max_user_watches to watch them all",
+                        exc, OVER_LIMIT_SECONDS // 60, len(indexed),
                     )  # fmt: skip
                 else:
                     log.debug("context watch restarts in %.1f s: %s", pause, exc)

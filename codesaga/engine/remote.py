@@ -204,6 +204,8 @@ class RemoteEngine:
                             f"upstream {self.spec.name} ({self.spec.display_url}) stopped its "
                             f"answer before it was done (finish reason {str(finish)[:40]!r})",
                             before_output=got.first_at is None,
+                            # A filter's verdict is on this request's text, not the server.
+                            this_request_only=finish == "content_filter",
                         )
                     got.whole = True
                     got.reason = _WHOLE[finish]

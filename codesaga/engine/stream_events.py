@@ -39,9 +39,16 @@ async def bounded_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
         if not text:
             continue
         cr_last = text.endswith("\r")
-        *lines, pending = _LINE_END.split(pending + text)
-        for line in lines:
-            yield line
+        # Only the new text is looked at for line ends: a long line trickling in was split
+        # again whole at every chunk.
+        first, *lines = _LINE_END.split(text)
+        if lines:
+            yield pending + first
+            *ended, pending = lines
+            for line in ended:
+                yield line
+        else:
+            pending += first
         if len(pending) > MAX_EVENT_BYTES:
             raise UpstreamError("an upstream sent an event larger than 1 MiB; giving up")
     pending += decoder.decode(b"", final=True)
@@ -108,7 +115,7 @@ def decode_event(data: str, upstream: str) -> dict[str, Any]:
         code = error.get("code") if isinstance(error, dict) else None
         raise UpstreamError(
             f"upstream {upstream} failed: {str(message)[:MAX_ERROR_BODY]}",
-            this_request_only=code in REFUSED_REQUEST_STATUSES,
+            this_request_only=isinstance(code, int) and code in REFUSED_REQUEST_STATUSES,
         )
     return event
 

@@ -252,6 +252,9 @@ class WorkspaceIndex:
             self._drop(path)
             self._forget_folder(path)
             return
+        if self._private(path):  # first: a file known already may have become private
+            self._drop(path)
+            return
         version = (info.st_mtime_ns, info.st_size)
         with self._work:
             if self._known.get(path) == version:
@@ -264,7 +267,6 @@ class WorkspaceIndex:
             not stat.S_ISREG(info.st_mode)
             or info.st_size > self._max_file_bytes
             or not indexable(os.path.basename(path))
-            or self._private(path)
         ):
             self._drop(path)
             return

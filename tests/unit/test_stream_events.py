@@ -50,3 +50,13 @@ def test_a_line_without_end_is_refused_before_it_is_all_read() -> None:
     with pytest.raises(UpstreamError, match="larger than 1 MiB"):
         asyncio.run(drain())
     assert read <= MAX_EVENT_BYTES + 65536
+
+
+def test_an_error_event_with_any_code_is_an_upstream_error() -> None:
+    # A list or object as the code raised TypeError (unhashable), an internal error.
+    from codesaga.engine.stream_events import decode_event
+
+    for code in ("[400]", '{"http": 400}', "400", '"bad"'):
+        with pytest.raises(UpstreamError, match="failed: too long") as caught:
+            decode_event(f'{{"error": {{"code": {code}, "message": "too long"}}}}', "gpu")
+        assert caught.value.this_request_only is (code == "400")

@@ -435,3 +435,22 @@ def test_the_root_folder_as_a_workspace_covers_its_files() -> None:
     index = WorkspaceIndex("/")
     assert index.covers("/home/me/app.py") and index.covers("/")
     assert not index.covers("/home/me/node_modules/dep/index.js")
+
+
+def test_an_unchanged_file_that_became_private_is_dropped_when_looked_at_again(
+    repo: Path,
+) -> None:
+    # The check of an unchanged file came before the privacy check: a file the index
+    # was reading when private_paths changed stayed, though looked at again.
+    private: set[str] = set()
+    index = WorkspaceIndex(str(repo), private=lambda path: path in private)
+    index.start()
+    try:
+        wait_for(index.ready)
+        geometry = str((repo / "pkg" / "geometry.py").resolve())
+        assert "scale" in names(index)
+        private.add(geometry)
+        index.changed([geometry])  # not written since: the same version
+        wait_for(lambda: "scale" not in names(index))
+    finally:
+        index.stop()
