@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 from codesaga.cli import exits
 
@@ -52,22 +53,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exits.INTERRUPTED)
     except CodeSagaError as exc:
         # Notes: what a saga's rollback left as it is, or kept, after the failure.
-        message = "\n".join([str(exc), *getattr(exc, "__notes__", ())])
-        if as_json:
-            render.print_json({"error": {"kind": exits.error_kind(exc), "message": message}})
-        render.error(message)
-        sys.exit(exits.exit_code_for(exc))
+        _fail(str(exc), exc, exits.error_kind(exc), exits.exit_code_for(exc), as_json)
     except BrokenPipeError:
         sys.exit(exits.OK)
     except OSError as exc:
         # A full or read-only disk, a file the user may not write: the system's words, and
         # the file's name when it has one, not a traceback.
         said = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
-        message = "\n".join([said, *getattr(exc, "__notes__", ())])
-        if as_json:
-            render.print_json({"error": {"kind": "input", "message": message}})
-        render.error(message)
-        sys.exit(exits.INPUT)
+        _fail(said, exc, "input", exits.INPUT, as_json)
     except Exception as exc:
         if not _is_usage_problem(exc):
             raise
@@ -76,7 +69,17 @@ def main(argv: list[str] | None = None) -> None:
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "codesaga"
         message = f"{exc.format_message()} (see '{where} --help')"  # type: ignore[attr-defined]
-        if as_json:  # as for every other error: a script reading stdout learns why too
-            render.print_json({"error": {"kind": "usage", "message": message}})
-        render.error(message)
-        sys.exit(exits.USAGE)
+        # As for every other error: a script reading stdout learns why too.
+        _fail(message, exc, "usage", exits.USAGE, as_json)
+
+
+def _fail(said: str, exc: BaseException, kind: str, code: int, as_json: bool) -> NoReturn:
+    """One line on stderr (with the exception's notes), the JSON error on stdout with
+    --json, and the exit code."""
+    from codesaga.cli import render
+
+    message = "\n".join([said, *getattr(exc, "__notes__", ())])
+    if as_json:
+        render.print_json({"error": {"kind": kind, "message": message}})
+    render.error(message)
+    sys.exit(code)
