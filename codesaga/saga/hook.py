@@ -320,8 +320,6 @@ def _apply(
         report.applied = changed
         log.append("completed")
     except BaseException as exc:
-        with contextlib.suppress(OSError):  # a full disk: the rollback is tried all the same
-            log.append("failed", error=str(exc) or type(exc).__name__)
         also = f", your unstaged changes in {report.patch}" if report.patch else ""
         with _uninterrupted():  # a second Ctrl-C would leave it half rolled back
             left = rolled_back(log, exc, lambda: roll_back_hook(log), also)

@@ -6,6 +6,7 @@ nothing of the kinds there are.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,8 +139,11 @@ class RollBackFailedError(InputError):
 
 
 def rolled_back(log: SagaLog, failure: BaseException, roll: Callable[[], _T], also: str = "") -> _T:
-    """``roll()``'s result; if it fails too, a ``RollBackFailedError`` saying what to do (the
-    rollback's own error replaced the failure's, with no word of the files left half done)."""
+    """``failure`` journaled, then ``roll()``'s result; if it fails too, a
+    ``RollBackFailedError`` saying what to do (the rollback's own error replaced the
+    failure's, with no word of the files left half done)."""
+    with contextlib.suppress(OSError):  # a full disk: the rollback is tried all the same
+        log.append("failed", error=str(failure) or type(failure).__name__)
     try:
         return roll()
     except Exception as undone:

@@ -180,8 +180,6 @@ class SagaRunner:
             self._finish(log, result, apply)
             return result
         except BaseException as exc:
-            with contextlib.suppress(OSError):  # a full disk: the rollback is tried all the same
-                log.append("failed", error=str(exc) or type(exc).__name__)
             progress("restoring the files")
             said = left_alone(log, rolled_back(log, exc, lambda: roll_back(log)))
             if said:
