@@ -17,6 +17,14 @@ def new_request_id() -> str:
     return f"{time.time_ns() // 1_000_000:011x}{uuid.uuid4().hex[:5]}"
 
 
+def made_at(request_id: str) -> float | None:
+    """When a request id of ``new_request_id`` was made (epoch seconds); None for another."""
+    try:
+        return int(request_id[:11], 16) / 1000
+    except ValueError:
+        return None
+
+
 @dataclass
 class Timings:
     queue_seconds: float = 0.0

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.errors import CancelledError
-from codesaga.domain.requests import RequestRecord, new_request_id
+from codesaga.domain.requests import RequestRecord, made_at, new_request_id
 from codesaga.service.processes import current_owner, owner_alive
 from codesaga.service.stores import DiskStore
 
@@ -229,8 +229,5 @@ _WRITE_SECONDS = 3600.0
 def _older_than(request_id: str, seconds: float) -> bool:
     """Whether the request was made over ``seconds`` ago, read from its id (an id not made by
     new_request_id counts as old)."""
-    try:
-        made = int(request_id[:11], 16) / 1000
-    except ValueError:
-        return True
-    return time.time() - made > seconds
+    made = made_at(request_id)
+    return made is None or time.time() - made > seconds

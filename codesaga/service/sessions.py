@@ -312,13 +312,13 @@ class Chats:
         sources = session.sources()
         info, _ = self.runner.info(Role.CHAT, model, sources=sources)
         try:
-            return self._answer_within(session, run, model, info.n_ctx, again=again)
+            return self._answer_within(session, sources, run, model, info.n_ctx, again=again)
         except ContextTooLongError as exc:
             # Fitted to an upstream's context, then the upstream failed (or refused it) and
             # the local model, whose context is smaller, refused it: fitted again to that.
             if exc.n_ctx >= info.n_ctx:
                 raise
-            reply = self._answer_within(session, run, model, exc.n_ctx, again=again)
+            reply = self._answer_within(session, sources, run, model, exc.n_ctx, again=again)
             reply.result.warnings.append(
                 f"the upstream did not answer; the conversation was fitted to {exc.n_ctx:,} "
                 "tokens for the model that could"
@@ -326,9 +326,15 @@ class Chats:
             return reply
 
     def _answer_within(
-        self, session: Session, run: RunOptions, model: str | None, n_ctx: int, *, again: bool
+        self,
+        session: Session,
+        sources: tuple[str, ...],
+        run: RunOptions,
+        model: str | None,
+        n_ctx: int,
+        *,
+        again: bool,
     ) -> ChatReply:
-        sources = session.sources()
         reserve = min(self.assistant.settings.max_tokens, n_ctx // 4)
 
         def count(messages: list[Message]) -> int:

@@ -21,6 +21,7 @@ from typing import Any
 
 from codesaga.domain.definitions import Definition, SymbolTable
 from codesaga.domain.languages import detect_language
+from codesaga.domain.source import BOM
 from codesaga.service.definition_extract import LANGUAGES, extract_definitions
 
 log = logging.getLogger(__name__)
@@ -273,7 +274,7 @@ class WorkspaceIndex:
         try:
             with open(path, "rb") as file:
                 # A BOM is no code: Python's parser refused the file, which went unindexed.
-                text = file.read(self._max_file_bytes + 1).decode("utf-8").removeprefix("\ufeff")
+                text = file.read(self._max_file_bytes + 1).decode("utf-8").removeprefix(BOM)
         except (OSError, UnicodeDecodeError):
             self._drop(path)
             return
