@@ -35,8 +35,11 @@ _HOLE = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}")  # an f-string's replacement fie
 _BLOCK = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 _ASSIGNED = re.compile(r"[\s)\]]*=(?!=)|\s*(?:[-+*/%&|^@]=|//=|\*\*=|>>=|<<=|:=)")
 _ANNOTATED = re.compile(r"\s*:[^=\n]*=(?!=)")
-_TARGETS = re.compile(r"\s*[\w\s,()*.]*")  # what may precede a name assigned to
-_FOR = re.compile(r"\bfor\s+[\w\s,()*]*$")
+# Each pattern reads a span one way only: where two parts could both take a space, a long
+# line that failed to match was tried at every split (a generated line froze the daemon).
+_TARGETS = re.compile(r"[\w\s,()*.]*")  # what may precede a name assigned to
+_LOOP_TARGETS = re.compile(r"[\w\s,()*]*")  # read backwards from the name: `for a, (b, `
+_FOR = re.compile(r"(?<!\w)for\s")
 _IN = re.compile(r"[\w\s,()*]*\bin\b")
 _AS = re.compile(r"\bas\s+$")
 _OPENS = re.compile(r"\s*\(")
@@ -198,7 +201,7 @@ class PythonNames(MaskedNames):
         suffix = self.content[end : self.index.line_bounds(self.index.line_of(end))[1]]
         if _TARGETS.fullmatch(prefix) and self._assigned(end):
             return True
-        if _FOR.search(prefix) and _IN.match(suffix):
+        if _loop_target(prefix) and _IN.match(suffix):
             return True
         if _AS.search(prefix) or _IMPORT.match(prefix):
             return True
@@ -218,3 +221,10 @@ class PythonNames(MaskedNames):
         if prefix.count("(") > prefix.count(")"):
             return True
         return not prefix.strip()
+
+
+def _loop_target(prefix: str) -> bool:
+    """Whether a name after ``prefix`` is a for loop's target (`for i, (k, ` before it)."""
+    targets = _LOOP_TARGETS.match(prefix[::-1])
+    assert targets is not None  # it matches nothing at worst
+    return _FOR.search(prefix, len(prefix) - targets.end()) is not None

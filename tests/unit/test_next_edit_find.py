@@ -7,6 +7,7 @@ from __future__ import annotations
 from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits, narrowed_edit
 from codesaga.domain.next_edit_locations import RENAME, SIGNATURE, SIMILAR, Candidate
 from codesaga.service.next_edit_find import find_candidates
+from tests.apart import run_apart
 
 
 def _ask(before: str, after: str, language: str) -> tuple[str, list[Candidate]]:
@@ -68,6 +69,23 @@ def test_a_python_function_renamed_is_renamed_everywhere_but_in_strings_and_comm
     expected = PYTHON.replace("area(", "surface(")
     assert _applied(content, found) == expected
     assert '"area"' in expected and "# area, in" in expected and "Shapes: area" in expected
+
+
+def test_a_long_generated_line_is_read_in_linear_time() -> None:
+    # Where a name stands (a loop's target? assigned to?) was read with patterns whose two
+    # parts could both take a space: a failing long line was tried at every split, and a
+    # 48 kB generated line held the GIL, every client of the daemon with it, for 12 s.
+    code = (
+        "from codesaga.domain.edits import diff_edits\n"
+        "from codesaga.service.next_edit_find import find_candidates as find\n"
+        "for line in ('z = [' + 'for ' * 30000 + '! x]', ' ' * 60000 + '!x'):\n"
+        "    before = f'def f(x):\\n    {line}\\n    x = 1\\n    return x\\n'\n"
+        "    after = before.replace('def f(x)', 'def f(xy)')\n"
+        "    edits = diff_edits(before, after)\n"
+        "    found = find(after, 'python', edits, (1, 9))\n"
+        "    assert {c.span.start_line for c in found} >= {3, 4}, found\n"
+    )
+    run_apart(code)
 
 
 def test_a_python_parameter_renamed_is_renamed_in_its_function_only() -> None:
