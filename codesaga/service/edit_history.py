@@ -52,9 +52,15 @@ class EditHistory:
             elif version is not None and doc.version is not None and version <= doc.version:
                 return False
             self._documents.move_to_end(path)
-            doc.edits.append(edit)
-            doc.size += _size(edit)
-            while len(doc.edits) > MAX_EDITS or (doc.size > MAX_BYTES and len(doc.edits) > 1):
+            if _size(edit) > MAX_BYTES:
+                # A large paste or a file replaced whole: no edit to repeat, and what came
+                # before it no longer stands where it was. Kept, it held up to a MiB each.
+                doc.edits.clear()
+                doc.size = 0
+            else:
+                doc.edits.append(edit)
+                doc.size += _size(edit)
+            while len(doc.edits) > MAX_EDITS or doc.size > MAX_BYTES:
                 doc.size -= _size(doc.edits.popleft())
             doc.version = version if version is not None else doc.version
             doc.language = language or doc.language

@@ -34,12 +34,16 @@ def test_the_latest_edits_are_kept_oldest_first_up_to_the_bound() -> None:
     assert history.edits("/b.py") == []
 
 
-def test_a_large_edit_pushes_the_older_ones_out_but_stays() -> None:
+def test_large_edits_push_the_older_ones_out_and_one_over_the_bound_is_not_kept() -> None:
     history = EditHistory()
     history.record("/a.py", typed("x"))
+    half = typed("h" * (MAX_BYTES // 2), 2)
+    history.record("/a.py", half)
+    history.record("/a.py", half)
+    assert history.edits("/a.py") == [half, half]  # the bound reached: the small one left
     paste = typed("y" * (MAX_BYTES + 1))
-    history.record("/a.py", paste)
-    assert history.edits("/a.py") == [paste]  # over the bound alone, yet the latest
+    history.record("/a.py", paste)  # a paste: nothing to repeat, and it moved the rest
+    assert history.edits("/a.py") == []
     small = typed("z")
     history.record("/a.py", small)
     assert history.edits("/a.py") == [small]

@@ -16,7 +16,7 @@ import pytest
 
 from codesaga.bootstrap import build_daemon
 from codesaga.domain.edits import Span, TextEdit
-from codesaga.domain.errors import CancelledError, UsageError
+from codesaga.domain.errors import CancelledError, InputError, UsageError
 from codesaga.domain.next_edit_locations import Candidate
 from codesaga.engine.fake import FakeEngine
 from codesaga.inprocess import LocalClient
@@ -379,6 +379,20 @@ def test_wrong_params_are_refused_naming_the_field(daemon: Daemon) -> None:
         next_edit(client, edits=[bad])
     with pytest.raises(UsageError, match="parameter 'content' must be str"):
         next_edit(client, content=3)
+
+
+def test_edits_sent_with_the_request_are_bounded_as_document_edits_are(
+    daemon: Daemon, finder: Finder
+) -> None:
+    # Each document/edit is refused over the file size limit; the same edits sent with
+    # nextEdit were taken at any size and kept for 15 minutes (7 MB each, 64 documents).
+    client = daemon.start()
+    paste = TextEdit(Span(1, 1, 1, 1), "", "x" * 300_000)
+    with pytest.raises(InputError, match="the edits .* over the 1,048,576-byte limit"):
+        next_edit(client, edits=[wire(paste)] * 4)
+    assert finder.asked == []
+    next_edit(client, edits=[wire(paste)] * 3)  # within it: taken, and nothing over it kept
+    assert finder.asked[-1][2] == []
 
 
 def test_a_crlf_document_gets_its_edits_in_its_own_line_ends(

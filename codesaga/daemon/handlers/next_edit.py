@@ -34,7 +34,11 @@ class NextEditMethods:
         return None
 
     async def next_edit(self, call: Call, params: t.NextEditParams) -> Any:
-        check_size(len(params.content.encode()), "content", self.settings().max_file_bytes)
+        limit = self.settings().max_file_bytes
+        check_size(len(params.content.encode()), "content", limit)
+        if params.edits:  # as document/edit's: up to 64 of them were taken at any size
+            sizes = (len(e.text.encode()) + len(e.removed.encode()) for e in params.edits)
+            check_size(sum(sizes), "the edits", limit)
         cursor = (params.line, params.column) if params.line and params.column else None
         request = NextEditRequest(
             path=params.path,
