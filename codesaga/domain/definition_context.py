@@ -14,8 +14,10 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
+
+import msgspec
 
 from codesaga.domain.definitions import (
     CLASS,
@@ -374,7 +376,7 @@ def _outline(type_name: str, scope: Scope, *, inside: bool = False) -> list[Defi
     without documentation: what can be called on an instance."""
     classes = [c for c in _classes(type_name, scope) if c.path != scope.path]
     methods = [
-        replace(m, doc="")
+        msgspec.structs.replace(m, doc="")
         for c in classes
         for m in scope.table.members(c)
         if m.kind in (METHOD, FUNCTION)

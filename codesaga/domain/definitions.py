@@ -5,8 +5,9 @@ prompt (an outline of that file: signatures, no bodies)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+
+import msgspec
 
 CLASS, FUNCTION, METHOD, FIELD, TYPE = "class", "function", "method", "field", "type"
 MAX_SIGNATURE_CHARS = 240  # a longer header (a huge parameter list) is cut
@@ -14,8 +15,11 @@ MAX_DOC_CHARS = 120
 CONSTRUCTORS = frozenset({"__init__", "constructor", "new"})
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
+class Definition(msgspec.Struct, frozen=True, gc=False):
+    """gc=False: a large workspace holds some 140,000 of these, and each full collection of
+    the garbage collector walked them all (a 250 ms pause, held by whichever completion it
+    landed on). They hold strings and a number only, so they cannot form a cycle."""
+
     name: str
     kind: str  # CLASS (also interfaces, structs, traits, enums), FUNCTION, METHOD, FIELD, TYPE
     path: str
@@ -60,8 +64,10 @@ class SymbolTable:
 
     def __init__(self) -> None:
         self._files: dict[str, tuple[Definition, ...]] = {}
-        self._names: dict[str, list[Definition]] = {}
-        self._members: dict[str, list[Definition]] = {}
+        # Tuples, not lists: a tuple of objects the collector does not track is untracked
+        # too, so a full collection does not walk one per name either.
+        self._names: dict[str, tuple[Definition, ...]] = {}
+        self._members: dict[str, tuple[Definition, ...]] = {}
         self.size = 0  # definitions held
         self.version = 0  # changes whenever a file's definitions do
 
@@ -77,10 +83,8 @@ class SymbolTable:
             return
         self.drop(path)
         self._files[path] = tuple(definitions)
-        for d in definitions:
-            self._names.setdefault(d.name, []).append(d)
-            if d.container:
-                self._members.setdefault(d.container, []).append(d)
+        _add(self._names, definitions, lambda d: d.name)
+        _add(self._members, definitions, lambda d: d.container)
         self.size += len(definitions)
         self.version += 1
 
@@ -119,8 +123,23 @@ class SymbolTable:
         return self._files.get(path, ())
 
 
-def _remove(index: dict[str, list[Definition]], name: str, path: str) -> None:
-    kept = [d for d in index.get(name, ()) if d.path != path]
+def _add(
+    index: dict[str, tuple[Definition, ...]],
+    definitions: Iterable[Definition],
+    key: Callable[[Definition], str],
+) -> None:
+    """Files define a name a few times each: one new tuple per name of the file, not per
+    definition (a name such as ``__init__`` has thousands)."""
+    grouped: dict[str, list[Definition]] = {}
+    for d in definitions:
+        if name := key(d):
+            grouped.setdefault(name, []).append(d)
+    for name, more in grouped.items():
+        index[name] = index.get(name, ()) + tuple(more)
+
+
+def _remove(index: dict[str, tuple[Definition, ...]], name: str, path: str) -> None:
+    kept = tuple(d for d in index.get(name, ()) if d.path != path)
     if kept:
         index[name] = kept
     else:

@@ -12,8 +12,9 @@ import ast
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
+
+import msgspec
 
 from codesaga.domain.definitions import (
     CLASS,
@@ -66,13 +67,13 @@ def _without_strings(d: Definition) -> Definition:
     it. Strings elsewhere in a signature are types (`node: "Node"`, `mode: "r" | "w"`)."""
     if d.kind != FIELD:
         shown = _DEFAULT.sub(r"\1\g<prefix>\g<q>...\g<q>", d.signature)
-        return d if shown == d.signature else replace(d, signature=shown)
+        return d if shown == d.signature else msgspec.structs.replace(d, signature=shown)
     assigned = _ASSIGN.search(d.signature)
     if assigned is None:  # an annotation only (`md: "Markdown"`): a type, kept
         return d
     at = assigned.end()
     value = _STRING.sub(r"\g<prefix>\g<q>...\g<q>", d.signature[at:])
-    return replace(d, signature=d.signature[:at] + value)
+    return msgspec.structs.replace(d, signature=d.signature[:at] + value)
 
 
 _ASSIGN = re.compile(r"(?<![=!<>:])=(?!=)")  # `=`, not `==`, `!=`, `<=`, `>=` or `:=`

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
+
 from codesaga.domain.definition_context import (
     ITEM_HEAD,
     Choice,
@@ -31,6 +33,7 @@ from codesaga.domain.symbol_refs import (
     strong_references,
 )
 from codesaga.service.definition_extract import extract_definitions
+from tests.apart import run_apart
 
 FILES = {
     "/w/pkg/shapes.py": '''
@@ -481,7 +484,7 @@ def test_what_a_document_shows_changes_only_when_it_must() -> None:
     showing = replace(shown, files=(("/w/pkg/shapes.py", held),))
     same = {"complete": True, "budget": 1000, "version": 8}
     assert keeps(showing, [], 41, **same, current=lambda path: held)  # type: ignore[arg-type]
-    changed = lambda path: (replace(draw, signature="def draw(self, x)"), clear)  # noqa: E731
+    changed = lambda path: (msgspec.structs.replace(draw, signature="def draw(self, x)"), clear)  # noqa: E731
     assert not keeps(showing, [], 41, **same, current=changed)  # type: ignore[arg-type]
     assert not keeps(showing, [], 41, **same, current=lambda path: ())  # type: ignore[arg-type]
 
@@ -489,13 +492,9 @@ def test_what_a_document_shows_changes_only_when_it_must() -> None:
 def test_the_names_of_a_line_with_a_string_left_open_are_read_in_linear_time() -> None:
     # Typing a regular expression's escapes into a string not closed yet: each escape
     # doubled the time the names around the cursor took (5 s at 24), every keystroke.
-    # Run apart, so that the old way fails by the timeout instead of hanging the suite.
-    import subprocess
-    import sys
-
     code = (
         "from codesaga.domain.symbol_refs import references\n"
         "refs = references('x = re.compile(\"' + '\\\\\\\\d' * 400, '')\n"
         "assert [(r.receiver, r.name) for r in refs] == [('re', 'compile'), ('', 're')], refs\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+    run_apart(code)

@@ -3,6 +3,8 @@ definitions of one file read in a prompt."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from codesaga.domain.definitions import (
@@ -19,6 +21,7 @@ from codesaga.domain.definitions import (
 )
 from codesaga.service import definition_extract
 from codesaga.service.definition_extract import extract_definitions
+from tests.apart import run_apart
 
 
 def table(language: str, text: str, path: str = "/w/x") -> dict[str, Definition]:
@@ -252,6 +255,23 @@ def test_the_table_swaps_a_files_definitions() -> None:
     assert symbols.named("run") == [] and len(symbols) == 1
 
 
+def test_a_full_table_leaves_the_garbage_collector_nothing_to_walk() -> None:
+    # Each full collection walked every definition, every file's tuple and every name's
+    # list: a 250 ms pause on a large workspace, in the middle of whichever completion.
+    gc.collect()
+    before = len(gc.get_objects())
+    symbols = SymbolTable()
+    for f in range(500):
+        path = f"/w/m{f}.py"
+        defs = [Definition("__init__", METHOD, path, 1, "def __init__(self):", "", f"C{f}")]
+        defs += [Definition(f"f{f}_{i}", FUNCTION, path, i + 2, "def f():") for i in range(19)]
+        symbols.put(path, defs)
+    symbols.drop("/w/m7.py")
+    gc.collect()
+    assert symbols.size == 499 * 20 and len(symbols.named("__init__")) == 499
+    assert len(gc.get_objects()) - before < 100  # the table's own dicts, not 10,000 entries
+
+
 def test_a_large_python_file_is_read_in_slices_with_the_same_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -309,14 +329,10 @@ def test_a_long_strings_text_and_a_parameters_default_are_left_out_too() -> None
 
 def test_a_string_left_open_is_read_in_linear_time() -> None:
     # Read two ways, each backslash doubled the work: a generated 3 kB file of escaped
-    # Unicode classes held the GIL, and the whole daemon, for 40 s. Run apart, so that the
-    # old way fails by the timeout instead of hanging the suite.
-    import subprocess
-    import sys
-
+    # Unicode classes held the GIL, and the whole daemon, for 40 s.
     code = (
         "from codesaga.service.definition_extract import extract_definitions as x\n"
         "d = x('python', 'SRC = \"' + '\\\\\\\\u0041' * 400 + '\"\\n', 'g.py')\n"
         "assert d[0].signature == 'SRC = \"...\"', d[0].signature\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+    run_apart(code)
