@@ -56,9 +56,10 @@ def _unquoted(quoted: str) -> str:
 def file_hunks(patch: str, path: str) -> list[Hunk] | None:
     """The hunks of the file of ``patch`` whose path ends ``path``'s (None: no such file).
     A path matches when its last components are the patch's path (``/repo/src/app.py``
-    matches ``src/app.py``)."""
+    matches ``src/app.py``); of several, the longest (``sub/app.py`` over ``app.py``)."""
     wanted = PurePosixPath(path).parts
     found: list[Hunk] | None = None
+    matched = 0  # how many components of ``path`` the found file's path matched
     hunks: list[Hunk] | None = None  # the current file's, when it is the one wanted
     old_left = new_left = 0  # lines of the current hunk still to come, by side
     sides: tuple[list[str], ...] = ()  # where the last hunk line went
@@ -80,8 +81,8 @@ def file_hunks(patch: str, path: str) -> list[Hunk] | None:
         elif line.startswith("+++ "):
             parts = PurePosixPath(_name(line)).parts
             hunks = [] if parts and wanted[-len(parts) :] == parts else None
-            if hunks is not None and found is None:
-                found = hunks
+            if hunks is not None and len(parts) > matched:
+                found, matched = hunks, len(parts)
         elif m := _HUNK.match(line):
             old_left, new_left = int(m[2] or 1), int(m[4] or 1)
             sides = ()

@@ -70,3 +70,15 @@ def test_another_file_or_a_patch_of_another_text(tmp_path: Path) -> None:
     assert hunks is not None
     with pytest.raises(InputError, match=r"does not match app\.py: the hunk at line 1"):
         before_patch(OLD, hunks, "app.py")  # the patch is not applied to this text
+
+
+def test_of_two_files_a_path_ends_with_the_longer_match_is_taken() -> None:
+    # `git diff` of shapes.py and sub/shapes.py: sub/shapes.py was given the first one's
+    # hunks (its path ends with "shapes.py" too), and "the patch does not match" followed.
+    def section(name: str, old: str, new: str) -> str:
+        return f"--- a/{name}\n+++ b/{name}\n@@ -1 +1 @@\n-{old}\n+{new}\n"
+
+    patch = section("shapes.py", "top", "TOP") + section("sub/shapes.py", "inner", "INNER")
+    for path, old in [("/r/sub/shapes.py", "inner"), ("/r/shapes.py", "top")]:
+        hunks = file_hunks(patch, path)
+        assert hunks is not None and before_patch(old.upper() + "\n", hunks, path) == old + "\n"
