@@ -133,8 +133,9 @@ def _same_thing(
     site: Occurrence, occurrences: Sequence[Occurrence], scope: Range
 ) -> list[Occurrence]:
     """The occurrences that name what ``site`` names: for `x.name`, `x.name` and the member's
-    definitions; for a member's definition, any `_.name` (and plain ones in its class, as a
-    Python property's `@name.setter`); for a plain name, plain ones in ``scope``."""
+    definitions; for a member's definition, any `_.name` (and plain ones in its class's own
+    body, as a Python property's `@name.setter`: in a method, a plain name is not the
+    class's); for a plain name, plain ones in ``scope``."""
     if site.receiver is not None:
         return [
             o
@@ -148,7 +149,9 @@ def _same_thing(
             for o in occurrences
             if o.receiver is not None
             or o.role == MEMBER_DEFINITION
-            or (o.role == USE and inside[0] <= o.start < inside[1])
+            or (
+                o.role == USE and inside[0] <= o.start < inside[1] and o.functions == site.functions
+            )
         ]
     low, high = scope
     return [

@@ -106,6 +106,20 @@ def test_a_python_attribute_renamed_where_it_is_assigned_follows_its_receiver() 
     assert "def __init__(self, width, height)" in renamed and "return width * height" in renamed
 
 
+def test_a_class_attribute_renamed_leaves_a_module_name_used_in_a_method_alone() -> None:
+    # In a method, a plain `name` is the module's: renamed with the class's, it was a
+    # NameError. A property's `@name.setter` in the class body is the class's.
+    code = (
+        'name = "x"\n\n\nclass A:\n    name = "a"\n\n    @name.setter\n'
+        "    def f(self):\n        return self.name + name\n"
+    )
+    after = code.replace('    name = "a"', '    title = "a"')
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("@name", "@title").replace(
+        "self.name", "self.title"
+    )
+
+
 def test_a_method_switched_for_one_already_called_there_suggests_nothing() -> None:
     code = 'def run(log):\n    log.info("start")\n    log.debug("work")\n    log.info("end")\n'
     _, found = _ask(code, code.replace('log.info("start")', 'log.warning("start")'), "python")
