@@ -112,6 +112,10 @@ def find_candidates(
         likes = _repeats_itself(parts)
         for part in parts:
             candidates += _places(index, part, find_rename(part), names, likes=likes)[0]
+    if _in_text(names, change):
+        # A word fixed in a comment (or a string) is repeated in comments and strings only:
+        # `# sendd(request)` made `sendd(request)` of the code below it.
+        candidates = [c for c in candidates if names.in_text(_start(index, c))]
     found = finalize(candidates, index, change, history, cursor, limit)
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
@@ -239,6 +243,16 @@ def _bound_at(names: Names, name: str, call: Occurrence) -> bool:
 def _defines(names: Names, name: str) -> bool:
     """Does the code define ``name`` (a function, type, class or member)?"""
     return any(o.role in (DEFINITION, MEMBER_DEFINITION) for o in names.occurrences(name))
+
+
+def _start(index: LineIndex, candidate: Candidate) -> int:
+    return index.index(candidate.span.start_line, candidate.span.start_column)
+
+
+def _in_text(names: Names, change: Change) -> bool:
+    """Was ``change`` made inside one comment or string?"""
+    last = max(change.start, change.after_end - 1)
+    return names.in_text(change.start) and names.in_text(last)
 
 
 def _word_in_text(change: Change, names: Names) -> bool:

@@ -32,6 +32,10 @@ class Names(Protocol):
         """The function whose header holds ``start``..``end``, if any."""
         ...
 
+    def in_text(self, at: int) -> bool:
+        """Is ``at`` inside a comment or a string (not code)?"""
+        ...
+
 
 def name_matches(content: str, name: str) -> Iterator[re.Match[str]]:
     return re.finditer(rf"(?<![\w$]){re.escape(name)}(?![\w$])", content)
@@ -97,6 +101,9 @@ class MaskedNames:
         if self.content[start:end] != name or self._masks.covers(start):
             return None
         return self._occurrence(start, end)
+
+    def in_text(self, at: int) -> bool:
+        return self._masks.covers(at)
 
 
 class PlainNames(MaskedNames):

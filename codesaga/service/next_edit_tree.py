@@ -105,6 +105,7 @@ PARAMETERS = frozenset(
     {"required_parameter", "optional_parameter", "parameter_declaration", "parameter"}
 )
 _WHITESPACE = re.compile(r"\s+")
+_CODE_IN_TEXT = frozenset({"template_substitution", "interpolation", "string_interpolation"})
 
 
 class TreeNames:
@@ -154,6 +155,16 @@ class TreeNames:
         if node.start_point != low or node.end_point != high:
             return None
         return self._occurrence(node, start, end)
+
+    def in_text(self, at: int) -> bool:
+        node = self.root.descendant_for_point_range(self._point(at), self._point(at))
+        while node is not None:
+            if node.type in _CODE_IN_TEXT:  # `${total}` in a template string is code
+                return False
+            if "comment" in node.type or "string" in node.type:
+                return True
+            node = node.parent
+        return False
 
     def header_at(self, start: int, end: int) -> Header | None:
         node = self.root.descendant_for_point_range(self._point(start), self._point(start))

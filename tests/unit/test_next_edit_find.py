@@ -4,6 +4,8 @@ changed signature's calls, a changed line's like, and nothing after a one-place 
 
 from __future__ import annotations
 
+import pytest
+
 from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits, narrowed_edit
 from codesaga.domain.next_edit_locations import RENAME, SIGNATURE, SIMILAR, Candidate
 from codesaga.service.next_edit_find import find_candidates
@@ -118,6 +120,28 @@ def test_a_class_attribute_renamed_leaves_a_module_name_used_in_a_method_alone()
     assert _applied(content, found) == after.replace("@name", "@title").replace(
         "self.name", "self.title"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "code"),
+    [
+        ("python", "def handle(request):\n    # send(request, 3) may raise\n"
+         "    return send(request, 3)\n"),
+        ("typescript", "function handle(request) {\n  // send(request, 3) may throw\n"
+         "  return send(request, 3);\n}\n"),
+    ],
+)  # fmt: skip
+def test_a_change_in_a_comment_is_not_repeated_in_code(language: str, code: str) -> None:
+    # `# sendd(...)`, a typo, was offered as a computed edit of the call below it.
+    for old, new in [("send(request, 3) may", "sendd(request, 3) may"), (", 3) may", "=5) may")]:
+        content, found = _ask(code, code.replace(old, new), language)
+        assert _applied(content, found) == content, (old, new)
+    # a comment's like is still a place for it
+    two = code + code.replace("handle", "other")
+    after = two.replace("send(request, 3) may", "send(request, 4) may", 1)
+    content, found = _ask(two, after, language)
+    assert _applied(content, found).count("send(request, 4) may") == 2
+    assert _applied(content, found).count("return send(request, 3)") == 2
 
 
 def test_a_method_switched_for_one_already_called_there_suggests_nothing() -> None:
