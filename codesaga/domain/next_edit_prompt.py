@@ -183,11 +183,14 @@ def rewrite_edit(content: str, target: Target, lines: tuple[str, ...]) -> TextEd
 
 
 def undoes(change: Change, old: str, new: str) -> bool:
-    """Whether turning ``old`` into ``new`` takes back ``change``: it removes the tokens
-    the change added and adds those it removed (``res`` back to ``result`` after the user
-    renamed ``result`` to ``res``), wherever that happens."""
+    """Whether turning ``old`` into ``new`` takes back ``change``, or part of it: it removes
+    tokens the change added and adds tokens it removed, and nothing else (``res`` back to
+    ``result`` after the user renamed ``result`` to ``res``), wherever that happens. Part:
+    the user's change covered three `res` over two lines, the rewrite of one of them two."""
     added, removed = _token_changes(old, new)
     user_added, user_removed = _token_changes("\n".join(change.old), "\n".join(change.new))
+    if added and removed:
+        return added <= user_removed and removed <= user_added
     return bool(added or removed) and added == user_removed and removed == user_added
 
 

@@ -99,6 +99,16 @@ def test_a_rewrite_that_takes_the_users_change_back_undoes_it() -> None:
     assert not undoes(change, "    log(r)", "    log(r)")  # no change at all
 
 
+def test_a_rewrite_that_takes_back_part_of_the_users_change_undoes_it() -> None:
+    # The user's change: three `res` over two lines; the rewrite put two back on one.
+    before = "def run():\n    result = compute()\n    print(result, result)\n"
+    [change] = changes(before, before.replace("result", "res"), 2)
+    assert undoes(change, "    print(res, res)", "    print(result, result)")
+    assert undoes(change, "    print(res, res)", "    print(result, res)")
+    assert not undoes(change, "    print(result, total)", "    print(res, total)")  # again
+    assert not undoes(change, "    print(res, x)", "    print(result, y)")  # and more
+
+
 def test_a_rewrite_may_grow_as_the_users_change_grew_its_lines() -> None:
     before = "def f(cmd):\n    cmd.reader = stdin\n    cmd.writer = stdout\n"
     wrapped = (
