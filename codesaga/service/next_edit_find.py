@@ -21,6 +21,7 @@ from functools import partial
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.languages import detect_language, language_by_name
+from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_locations import (
     RENAME,
     Candidate,
@@ -114,8 +115,9 @@ def find_candidates(
             candidates += _places(index, part, find_rename(part), names, likes=likes)[0]
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
-        # `# sendd(request)` made `sendd(request)` of the code below it.
-        candidates = [c for c in candidates if names.in_text(_start(index, c))]
+        # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
+        # changed one, for the model to rewrite, may hold a string to change.)
+        candidates = [c for c in candidates if c.edit is None or names.in_text(_changes(index, c))]
     found = finalize(candidates, index, change, history, cursor, limit)
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
@@ -245,14 +247,26 @@ def _defines(names: Names, name: str) -> bool:
     return any(o.role in (DEFINITION, MEMBER_DEFINITION) for o in names.occurrences(name))
 
 
-def _start(index: LineIndex, candidate: Candidate) -> int:
-    return index.index(candidate.span.start_line, candidate.span.start_column)
+def _changes(index: LineIndex, candidate: Candidate) -> int:
+    """Where ``candidate``'s edit changes the text (past what it writes again)."""
+    assert candidate.edit is not None
+    span, removed, text = candidate.edit.span, candidate.edit.removed, candidate.edit.text
+    kept = common_ends(removed, text)[0]
+    return index.index(span.start_line, span.start_column) + kept
+
+
+MAX_TEXT_CHANGE = 200  # characters: a longer change is not a word fixed in a comment
 
 
 def _in_text(names: Names, change: Change) -> bool:
-    """Was ``change`` made inside one comment or string?"""
-    last = max(change.start, change.after_end - 1)
-    return names.in_text(change.start) and names.in_text(last)
+    """Was ``change`` made inside one comment or string, text on both sides of it (a string
+    made an f-string was code changed: its `.format(...)` went)?"""
+    content, start, end = change.content, change.start, change.after_end
+    if start == 0 or end - start > MAX_TEXT_CHANGE:
+        return False
+    line_end = end >= len(content) or content[end] == "\n"  # a comment ends before it
+    last = end if not line_end else end - 1
+    return all(names.in_text(at) for at in range(start - 1, max(start, last) + 1))
 
 
 def _word_in_text(change: Change, names: Names) -> bool:
