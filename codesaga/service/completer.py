@@ -89,6 +89,17 @@ class Completion:
     judge: Judge | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
+MAX_WARM_UPS_WAITING = 2  # documents opened, not read yet: the latest ones (the user left the rest)
+
+
+@dataclass(frozen=True)
+class _WarmUp:
+    text: str
+    line: int | None
+    workspace: str | None
+    model: str | None
+
+
 class Completer:
     def __init__(
         self,
@@ -118,6 +129,9 @@ class Completer:
         self._reads = PromptReads()
         self._stats = CompletionStats()
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="complete")
+        # Documents opened and not read yet, the latest last; one worker reads them.
+        self._to_warm: OrderedDict[str, _WarmUp] = OrderedDict()
+        self._warming = False  # that worker's job is queued or running
         self._reader = ReadAhead(
             runner, lambda: self.settings, lock=self._lock, inflight=self._inflight,
             reads=self._reads, stats=self._stats,
@@ -184,10 +198,33 @@ class Completer:
         """Read a document's prompt, up to the cursor's line, before its first completion
         (an editor opened it or switched to it). It runs at idle priority in the background;
         any request someone waits for cancels it at once, and what it read stays in the KV
-        cache for that request. Other documents' background work gives way to it."""
+        cache for that request. Other documents' background work gives way to it.
+
+        One worker reads the documents waiting, the latest opened first, and no more than
+        MAX_WARM_UPS_WAITING wait: a burst of openings (a client restoring its tabs, or a
+        flood) queued one read per document, and completions waited behind them all."""
         with self._lock:
             self._inflight.focus(path)
-        self._executor.submit(self._warm, path, text, line, workspace, model)
+            self._to_warm.pop(path, None)
+            self._to_warm[path] = _WarmUp(text, line, workspace, model)
+            while len(self._to_warm) > MAX_WARM_UPS_WAITING:
+                self._to_warm.popitem(last=False)  # opened before the others: left already
+            if self._warming:
+                return
+            self._warming = True
+        self._executor.submit(self._warm_waiting)
+
+    def _warm_waiting(self) -> None:
+        while True:
+            with self._lock:
+                if not self._to_warm:
+                    self._warming = False
+                    return
+                path, up = self._to_warm.popitem()
+            try:
+                self._warm(path, up.text, up.line, up.workspace, up.model)
+            except Exception:  # the next ones still get read
+                logger.exception("warming %s failed", path)
 
     def _warm(
         self, path: str, text: str, line: int | None, workspace: str | None, model: str | None

@@ -22,7 +22,7 @@ from codesaga.engine.fake import FakeEngine
 from codesaga.model_files.store import ModelStore
 from codesaga.service import completer as completer_module
 from codesaga.service import read_ahead
-from codesaga.service.completer import Completer, Completion
+from codesaga.service.completer import MAX_WARM_UPS_WAITING, Completer, Completion
 from codesaga.service.engine_pool import EnginePool, ModelResolver
 from codesaga.service.prompt_reads import CHARS_PER_TOKEN
 from codesaga.service.resolved_prompt import short_slot, window_limits
@@ -402,6 +402,33 @@ def test_a_completion_cancels_a_warm_up_at_once(
     done = completer.complete(at(BEFORE), LINE)
     assert done.text == "w * h" and time.monotonic() - started < 2
     wait_for(lambda: completer.stats().get("warm-ups cancelled") == 1)
+
+
+def test_a_burst_of_openings_warms_the_latest_few_and_completions_do_not_wait(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    # 400 documents opened at once queued 400 reads on the completer's workers, and a
+    # completion's own work waited behind them for minutes.
+    completer = make()
+    stream = engine.stream
+    reads: list[str] = []
+
+    def slow_prefill(request: Any, cancel: Any = None) -> Any:
+        if request.max_tokens == 0:
+            reads.append(request.cache_slot)
+            time.sleep(0.2)
+        return stream(request, cancel)
+
+    engine.stream = slow_prefill  # type: ignore[method-assign]
+    for n in range(100):
+        completer.warm(f"/w/m{n}.py", "a = 1\n" * 50, 40)
+    engine.enqueue("w * h")
+    started = time.monotonic()
+    assert completer.complete(at(BEFORE), LINE).text == "w * h"
+    assert time.monotonic() - started < 5  # one warm-up's read at most before it
+    wait_for(lambda: completer.stats().get("warm-ups", 0) >= 2)
+    time.sleep(0.5)
+    assert "complete:/w/m99.py" in reads and len(reads) <= 1 + MAX_WARM_UPS_WAITING
 
 
 def test_opening_a_document_cancels_the_guess_running_for_another_one(
