@@ -447,10 +447,29 @@ def decode(kind: type[P], params: dict[str, Any]) -> P:
             # No file's path has one, and the OS functions raise on it (an internal error, or
             # a background watcher ended for good, as it was).
             raise RpcError(INVALID_PARAMS, f"{name} must not contain a NUL character")
+    _check_names(decoded)
     return decoded
 
 
 PATH_FIELDS = ("path", "workspace", "label")
+# The fields that carry a user's text: each method bounds them (max_file_bytes). Every
+# other string names something (a path, a model, a session, an id, an option): a name of
+# megabytes was a key of the daemon's per-document state and of each journal record.
+TEXT_FIELDS = frozenset(
+    {"content", "error", "failing_code", "instruction", "message", "prefix", "problem",
+     "prompt", "removed", "suffix", "system", "text"}
+)  # fmt: skip
+MAX_NAME_BYTES = 4096  # a path's most on Linux (PATH_MAX)
+
+
+def _check_names(decoded: Params) -> None:
+    fields = zip(decoded.__struct_fields__, decoded.__struct_encode_fields__, strict=True)
+    for field, wire in fields:
+        value = getattr(decoded, field)
+        if field in TEXT_FIELDS or not isinstance(value, str) or len(value) * 4 <= MAX_NAME_BYTES:
+            continue
+        if len(value.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+            raise RpcError(INVALID_PARAMS, f"{wire} is over {MAX_NAME_BYTES:,} bytes")
 
 
 def _message(text: str) -> str:

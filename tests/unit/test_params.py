@@ -118,6 +118,14 @@ def test_a_table_row_names_no_field_the_type_does_not_take() -> None:
         (t.ContextAddParams, {"path": "/a\0.py", "text": "x"}, "path must not contain a NUL"),
         (t.CompleteParams, {"prefix": "", "workspace": "/w\0"}, "workspace must not contain"),
         (t.RefactorParams, {"content": "x", "label": "a\0"}, "label must not contain a NUL"),
+        # a name (a path, a label, a model) of megabytes was a key of per-document state
+        (t.CompleteParams, {"prefix": "", "label": "x" * 4097}, "label is over 4,096 bytes"),
+        (
+            t.DocumentEditParams,
+            {"path": "/" + "é" * 2048, "range": RANGE, "text": "", "removed": ""},
+            "path is over 4,096 bytes",
+        ),
+        (t.NextEditParams, {"path": "/a", "content": "", "model": "m" * 5000}, "model is over"),
         (t.ModelsLoadParams, {"role": "poet", "model": "m"}, "unknown role 'poet'"),
         (t.DocumentEditParams, {"path": "/a.py", "text": "", "removed": ""}, "'range'"),
         (t.DocumentEditParams, {"path": "/a", "range": RANGE, "text": 1, "removed": ""}, "'text'"),
@@ -151,6 +159,12 @@ def test_invalid_params_are_refused_naming_what_is_wrong(
     with pytest.raises(RpcError) as caught:
         t.decode(kind, params)
     assert caught.value.code == INVALID_PARAMS and message in caught.value.message
+
+
+def test_texts_are_bounded_by_their_method_not_as_names() -> None:
+    text = "x" * 100_000  # a method's limit on files (max_file_bytes) is what bounds these
+    params = t.decode(t.CompleteParams, {"prefix": text, "suffix": text, "path": "/a" * 2048})
+    assert len(params.prefix) == 100_000 and len(params.path or "") == 4096
 
 
 def test_camel_case_on_the_wire_and_null_means_unset() -> None:
