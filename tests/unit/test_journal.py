@@ -125,6 +125,20 @@ def test_a_listing_asked_for_no_records_gets_none(answered_twice: LocalClient) -
     assert [len(records) for records in listed] == [0, 1, 2]  # 0 listed one
 
 
+def test_a_listing_stops_at_its_size_and_says_so(
+    answered_twice: LocalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Failed fixes keep their 1 MiB errors: 150 of them made a 73-byte request's answer
+    # 150 MB, which the daemon built and buffered whole.
+    from codesaga.daemon.handlers import journal as handlers
+
+    whole = answered_twice.call("requests/list", {"limit": 5})
+    assert len(whole["requests"]) == 2 and "truncated" not in whole
+    monkeypatch.setattr(handlers, "MAX_LISTING_CHARS", 100)  # less than one record
+    cut = answered_twice.call("requests/list", {"limit": 5})
+    assert cut["requests"] == whole["requests"][:1] and cut["truncated"] is True
+
+
 def test_stats_read_the_newest_records_and_say_how_many(
     answered_twice: LocalClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,6 +54,12 @@ def requests_list(
         render.print_json(result)
         return
     render.stdout.print(request_table(result["requests"]))
+    if result.get("truncated"):
+        shown = len(result["requests"])
+        render.note(
+            f"the newest {shown} only: they hold large inputs (`codesaga requests show ID` "
+            "shows one); --status or --type narrow the list"
+        )
 
 
 def request_table(requests: list[dict[str, Any]]) -> Table:

@@ -4,6 +4,7 @@ completions shown."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 from typing import Any
@@ -22,6 +23,7 @@ from codesaga.service.next_edit_stats import NextEditStats
 from codesaga.service.routing import Router
 from codesaga.service.stores import KeyValueStore
 
+MAX_LISTING_CHARS = 8 * 2**20  # a listing's records together (each is up to a few MiB)
 SWEEP_SECONDS = 30.0  # how often a listing may re-check the journal for dead requests
 STATS_RECORDS = 5_000  # the newest records `stats` reads for each model's figures
 
@@ -68,10 +70,9 @@ class JournalMethods:
         kind = RequestType(params.kind) if params.kind else None
         limit = max(0, min(params.limit, t.MAX_LISTED_REQUESTS))
         await self._sweep(call)
-        records = await call.off_loop(
-            lambda: self.journal.query(status=status, type=kind, limit=limit)
+        return await call.off_loop(
+            lambda: _listing(self.journal.query(status=status, type=kind, limit=limit))
         )
-        return {"requests": [r.to_dict() for r in records]}
 
     async def get_request(self, call: Call, params: t.RequestsGetParams) -> Any:
         await self._sweep(call)
@@ -149,3 +150,18 @@ class JournalMethods:
         self.feedback.incr(f"shown:{model}")
         if accepted:
             self.feedback.incr(f"accepted:{model}")
+
+
+def _listing(records: list[RequestRecord]) -> dict[str, Any]:
+    """The newest records that fit MAX_LISTING_CHARS (at least one), and whether some were
+    left out: a journal of failed fixes, each keeping its 1 MiB error, made a 73-byte
+    request's answer 150 MB, built and then buffered by the daemon at once."""
+    listed: list[dict[str, Any]] = []
+    size = 0
+    for record in records:
+        data = record.to_dict()
+        size += len(json.dumps(data, ensure_ascii=False, default=str))
+        if listed and size > MAX_LISTING_CHARS:
+            return {"requests": listed, "truncated": True}
+        listed.append(data)
+    return {"requests": listed}
