@@ -9,6 +9,7 @@ import logging
 import os
 from pathlib import Path
 
+from codesaga.daemon.connection import MAX_PENDING, MAX_UNREAD_BYTES
 from codesaga.daemon.dispatch import Connection, Daemon
 from codesaga.daemon.hushed_log import HushedWarning
 from codesaga.protocol import jsonrpc as p
@@ -69,8 +70,13 @@ class UnixServer:
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         def send(data: bytes) -> None:
-            if not writer.is_closing():
-                writer.write(data + b"\n")
+            if writer.is_closing():
+                return
+            unread = writer.transport.get_write_buffer_size()
+            if unread + len(data) > MAX_UNREAD_BYTES:
+                conn.cut_off(unread, writer.transport.abort)
+                return
+            writer.write(data + b"\n")
 
         uid = peer_uid(writer.get_extra_info("socket"))
         if uid is not None and uid != os.getuid():
@@ -94,6 +100,15 @@ class UnixServer:
             return
         conn = Connection(send, f"unix#{next(_ids)}")
         self.daemon.connections.add(conn)
+        pending: set[asyncio.Task[None]] = set()  # this client's requests being answered
+        room = asyncio.Event()  # clear from MAX_PENDING of them until half are answered
+        room.set()
+
+        def done(task: asyncio.Task[None]) -> None:
+            pending.discard(task)
+            if len(pending) < MAX_PENDING // 2:
+                room.set()
+
         try:
             while True:
                 try:
@@ -120,6 +135,13 @@ class UnixServer:
                 task = asyncio.create_task(self.daemon.handle(conn, p.parse(line)))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+                pending.add(task)
+                task.add_done_callback(done)
+                if len(pending) >= MAX_PENDING:
+                    room.clear()
+                await room.wait()
+                if conn.dropped:
+                    break
                 await writer.drain()
         finally:
             # A client that went away cancels what it asked for: the model stops at once.

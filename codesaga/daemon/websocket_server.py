@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+from codesaga.daemon.connection import MAX_PENDING, MAX_UNREAD_BYTES
 from codesaga.daemon.dispatch import Connection, Daemon
 from codesaga.daemon.hushed_log import HushedWarning
 from codesaga.domain.errors import UsageError
@@ -35,11 +36,6 @@ LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
 # one is closed at once, so that they cannot use up the daemon's descriptors (its model
 # files, the Unix socket, the journal). An editor keeps one per window.
 MAX_CONNECTIONS = 64
-# Requests of one client being answered and answers it has not read yet: past this many its
-# frames are not read (as the Unix socket stops reading while its writes drain) until half
-# of them are gone, so a client that sends without reading cannot grow the daemon's memory
-# without end.
-MAX_UNSENT = 256
 
 
 def is_loopback(host: str) -> bool:
@@ -235,18 +231,24 @@ class WebSocketServer:
         from websockets.exceptions import ConnectionClosed
 
         outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        unread = 0  # bytes in the outbox
         tasks: set[asyncio.Task[None]] = set()
-        room = asyncio.Event()  # clear while MAX_UNSENT requests and answers are pending
+        room = asyncio.Event()  # clear while MAX_PENDING requests and answers are pending
         room.set()
 
         def make_room() -> None:
             backlog = len(tasks) + outbox.qsize()
-            if backlog >= MAX_UNSENT:
+            if backlog >= MAX_PENDING:
                 room.clear()
-            elif backlog < MAX_UNSENT // 2:
+            elif backlog < MAX_PENDING // 2:
                 room.set()
 
         def send(data: bytes) -> None:
+            nonlocal unread
+            if unread + len(data) > MAX_UNREAD_BYTES:
+                conn.cut_off(unread, ws.transport.abort)
+                return
+            unread += len(data)
             outbox.put_nowait(data)
             make_room()
 
@@ -255,7 +257,9 @@ class WebSocketServer:
             make_room()
 
         async def writer() -> None:
+            nonlocal unread
             while (data := await outbox.get()) is not None:
+                unread -= len(data)
                 make_room()
                 try:
                     await ws.send(data.decode("utf-8"))
@@ -280,6 +284,8 @@ class WebSocketServer:
                     task.add_done_callback(done)
                     make_room()
                 await room.wait()
+                if conn.dropped:
+                    break
         except ConnectionClosed:
             pass
         finally:

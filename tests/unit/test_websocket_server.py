@@ -1,15 +1,18 @@
-"""The WebSocket transport's own limits, without sockets (test_websocket_check.py has its
+"""The transports' own limits, the WebSocket's without sockets (test_websocket_check.py has its
 handshake checks; tests/integration/test_websocket.py the real thing)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from codesaga.daemon.websocket_server import MAX_UNSENT, WebSocketServer
+from codesaga.daemon.connection import MAX_PENDING, MAX_UNREAD_BYTES
+from codesaga.daemon.websocket_server import WebSocketServer
 
 
 class StalledClient:
@@ -47,7 +50,7 @@ class EchoDaemon:
 def test_a_client_that_never_reads_is_read_no_more(binary: bool) -> None:
     # The Unix socket stops reading while its writes drain; the WebSocket's answers wait in
     # a queue of their own, which must not grow without end either.
-    client = StalledClient(frames=20 * MAX_UNSENT, binary=binary)
+    client = StalledClient(frames=20 * MAX_PENDING, binary=binary)
     server = WebSocketServer.__new__(WebSocketServer)
     server.daemon = EchoDaemon()  # type: ignore[assignment]
 
@@ -58,7 +61,88 @@ def test_a_client_that_never_reads_is_read_no_more(binary: bool) -> None:
         assert not serving.done()  # asyncio.run cancels it (and its writer) on the way out
 
     asyncio.run(run())
-    assert client.read == MAX_UNSENT
+    assert client.read == MAX_PENDING
+
+
+class BigAnswers:
+    """Answers each request with ``size`` bytes, and counts the requests it was cancelled."""
+
+    def __init__(self, size: int) -> None:
+        self.connections: set[object] = set()
+        self.size = size
+        self.cancelled = 0
+
+    async def handle(self, conn: Any, message: Any) -> None:
+        from codesaga.engine.port import CancelToken
+
+        token = CancelToken()
+        conn.inflight[message.id] = token
+        filler = "x" * self.size
+        conn.send(f'{{"jsonrpc": "2.0", "id": {message.id}, "result": "{filler}"}}'.encode())
+        await asyncio.sleep(0)
+        self.cancelled += token.cancelled
+
+
+class Aborted:
+    def __init__(self) -> None:
+        self.aborted = False
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def test_a_websocket_client_that_leaves_its_answers_unread_is_dropped() -> None:
+    # Eight listings left unread (150 MB each) held 2.5 GB: requests read before the reading
+    # stopped still answer into the queue.
+    client = StalledClient(frames=100, binary=False)
+    client.transport = Aborted()  # type: ignore[attr-defined]
+    server = WebSocketServer.__new__(WebSocketServer)
+    daemon = BigAnswers(4 * 2**20)
+    server.daemon = daemon  # type: ignore[assignment]
+
+    async def run() -> None:
+        serving = asyncio.create_task(server._serve(client))
+        for _ in range(400):
+            await asyncio.sleep(0)
+        serving.cancel()
+
+    asyncio.run(run())
+    assert client.transport.aborted  # type: ignore[attr-defined]
+    assert daemon.cancelled > 0  # what it asked for stops
+
+
+def test_a_unix_socket_client_that_leaves_its_answers_unread_is_dropped(tmp_path: Path) -> None:
+    import socket
+
+    from codesaga.daemon.unix_server import UnixServer
+
+    daemon = BigAnswers(4 * 2**20)
+    path = tmp_path / "s"
+
+    async def run() -> int:
+        server = UnixServer(daemon, path)  # type: ignore[arg-type]
+        await server.start()
+        client = socket.socket(socket.AF_UNIX)
+        client.connect(str(path))
+        client.setblocking(False)
+        for n in range(1, 101):  # requests, and no answer read
+            with contextlib.suppress(BlockingIOError):
+                client.send(f'{{"jsonrpc": "2.0", "id": {n}, "method": "status"}}\n'.encode())
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if daemon.cancelled:
+                break
+        read = 0
+        with contextlib.suppress(OSError):  # the connection was reset: nothing left to read
+            while chunk := client.recv(2**20):
+                read += len(chunk)
+        client.close()
+        server.stop_accepting()
+        await server.close_connections()
+        return read
+
+    read = asyncio.run(run())
+    assert daemon.cancelled > 0 and read <= MAX_UNREAD_BYTES + 5 * 2**20
 
 
 def test_connections_held_without_a_token_do_not_lock_an_editor_out(
