@@ -170,7 +170,8 @@ class Daemon:
     async def _dispatch(self, conn: Connection, request: p.Request) -> Any:
         method = self.methods.get(request.method)
         if method is None:
-            raise RpcError(p.METHOD_NOT_FOUND, f"unknown method {request.method!r}")
+            shown = request.method if len(request.method) <= 80 else request.method[:79] + "…"
+            raise RpcError(p.METHOD_NOT_FOUND, f"unknown method {shown!r}")  # not 2 MB back
         if not conn.initialized and not method.before_initialize:
             raise RpcError(p.NOT_INITIALIZED, "send initialize first")
         params = decode(method.params, request.params)

@@ -418,6 +418,8 @@ def test_bad_messages_get_errors_and_the_daemon_keeps_serving(
     raw.send(b'[{"jsonrpc":"2.0","method":"status","id":3}]')
     assert raw.read()["error"]["code"] == p.INVALID_REQUEST
     assert raw.call("frobnicate", {}, 4)["error"]["code"] == p.METHOD_NOT_FOUND
+    unknown = raw.call("x" * 100_000, {}, 4)["error"]  # its name is not sent back whole
+    assert unknown["code"] == p.METHOD_NOT_FOUND and len(unknown["message"]) < 120
     bad = raw.call("complete", {"path": "/x.py", "line": "two", "column": 1}, 5)
     assert bad["error"]["code"] == p.INVALID_PARAMS and "'line'" in bad["error"]["message"]
     rel = raw.call("refactor", {"path": "relative.py"}, 6)
