@@ -43,10 +43,16 @@ def test_nesting_up_to_the_limit_parses() -> None:
     inner = "[" * (p.MAX_NESTING - 2) + "]" * (p.MAX_NESTING - 2)
     msg = p.parse(f'{{"jsonrpc": "2.0", "method": "x", "params": {{"a": {inner}}}}}'.encode())
     assert isinstance(msg, p.Request)
+    assert p.nesting({"a": [1, {"b": []}], "c": "s"}) == 4 and p.nesting(5) == 0
+    assert p.nesting([{}] * (p.MAX_WALKED + 1)) is None  # the text is read instead
     assert not p.nested_deeper('{"a": [1, {"b": []}], "c": "s"}', 4)
     assert p.nested_deeper('{"a": [1, {"b": [[]]}], "c": "s"}', 4)
     assert not p.nested_deeper('{"a": "[[[[[", "b": "\\"{{{{{\\\\"}', 1)  # in strings
     assert not p.nested_deeper("5", 0) and p.nested_deeper("[]", 0)
+    many = ", ".join(["{}"] * p.MAX_WALKED)  # too many to walk: the text is read
+    deep = "[" * p.MAX_NESTING + "]" * p.MAX_NESTING
+    msg = p.parse(f'{{"jsonrpc": "2.0", "method": "x", "params": {{"a": [{many}, {deep}]}}}}')
+    assert isinstance(msg, p.Invalid) and "nested deeper than 64" in msg.error.message
 
 
 @pytest.mark.parametrize(
