@@ -388,7 +388,7 @@ def test_edits_sent_with_the_request_are_bounded_as_document_edits_are(
     # nextEdit were taken at any size and kept for 15 minutes (7 MB each, 64 documents).
     client = daemon.start()
     paste = TextEdit(Span(1, 1, 1, 1), "", "x" * 300_000)
-    with pytest.raises(InputError, match="the edits .* over the 1,048,576-byte limit"):
+    with pytest.raises(InputError, match=r"the edits .* over the 1,048,576-byte limit"):
         next_edit(client, edits=[wire(paste)] * 4)
     assert finder.asked == []
     next_edit(client, edits=[wire(paste)] * 3)  # within it: taken, and nothing over it kept
