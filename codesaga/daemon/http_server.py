@@ -175,7 +175,8 @@ class _Protocol(H11Protocol):
 
     def _refuse(self, status: HTTPStatus, message: str) -> None:
         """An answer written by hand, where there is no request to answer; then close."""
-        body = json.dumps(ApiError(status, message).body()).encode()
+        kind = "server_error" if status >= 500 else "invalid_request_error"
+        body = json.dumps(ApiError(status, message, kind).body()).encode()
         head = (
             f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"

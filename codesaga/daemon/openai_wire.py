@@ -141,13 +141,18 @@ def _message(raw: object) -> Message:
 
 
 def _text_part(part: object) -> str:
-    kind = part.get("type", "text") if isinstance(part, dict) else None
-    if not isinstance(part, dict) or kind != "text":
+    if not isinstance(part, dict):
+        raise ApiError(HTTPStatus.BAD_REQUEST, 'a content part must be an object: {"type": …}')
+    kind = part.get("type", "text")
+    if kind != "text":
         # Dropped, an image left the model answering as if it had never been sent.
         raise ApiError(
             HTTPStatus.BAD_REQUEST, f"content parts must be text: this server reads no {kind}"
         )
-    return str(part.get("text", ""))
+    text = part.get("text", "")
+    if not isinstance(text, str):  # its repr went to the model
+        raise ApiError(HTTPStatus.BAD_REQUEST, "a text part's text must be a string")
+    return text
 
 
 def _refuse_what_cannot_be_honoured(params: dict[str, Any]) -> None:
@@ -169,6 +174,15 @@ def _refuse_what_cannot_be_honoured(params: dict[str, Any]) -> None:
         )
     if params.get("logprobs") not in (None, False, 0) or params.get("top_logprobs"):
         raise ApiError(HTTPStatus.BAD_REQUEST, "logprobs are not supported by this server")
+    if params.get("logit_bias"):  # the answer a bias asks for differs from the one given
+        raise ApiError(HTTPStatus.BAD_REQUEST, "logit_bias is not supported by this server")
+    if params.get("echo"):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "echo is not supported by this server")
+    if params.get("best_of") not in (None, 1):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "best_of must be 1: this server gives one choice")
+
+
+MAX_STOPS = 16
 
 
 def options(params: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +195,8 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ApiError(HTTPStatus.BAD_REQUEST, f"{name} must be a number")
+        if kind is int and isinstance(value, float) and not value.is_integer():  # 2.7 was 2
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"{name} must be a whole number")
         if not low <= value <= high:
             raise ApiError(HTTPStatus.BAD_REQUEST, f"{name} must be between {low} and {high}")
         return kind(value)
@@ -196,6 +212,8 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
         stop = [stop]
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
         raise ApiError(HTTPStatus.BAD_REQUEST, "stop must be a string or a list of strings")
+    if len(stop) > MAX_STOPS:  # cut, the rest were ignored
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"stop may hold at most {MAX_STOPS} strings")
     stream_options = params.get("stream_options") or {}
     # The newer name wins when it has a value (a client may send it null beside max_tokens).
     has_new = params.get("max_completion_tokens") is not None
@@ -203,8 +221,8 @@ def options(params: dict[str, Any]) -> dict[str, Any]:
     return {
         "max_tokens": number(tokens_key, int, 1, 1 << 20),
         "temperature": number("temperature", float, 0.0, 2.0),
-        "seed": number("seed", int, -(1 << 63), 1 << 63),
-        "stop": stop[:16],
+        "seed": number("seed", int, -(1 << 63), (1 << 63) - 1),
+        "stop": stop,
         "stream": bool(stream),
         "include_usage": isinstance(stream_options, dict)
         and bool(stream_options.get("include_usage")),

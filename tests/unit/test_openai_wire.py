@@ -106,6 +106,13 @@ def test_a_fill_at_the_start_of_a_file_has_an_empty_prompt() -> None:
         ({"logprobs": True, "top_logprobs": 3}, "logprobs are not supported"),
         ({"logprobs": 5}, "logprobs are not supported"),
         ({"stream": "false"}, "stream must be true or false"),
+        ({"logit_bias": {"50256": -100}}, "logit_bias is not supported"),
+        ({"echo": True}, "echo is not supported"),
+        ({"best_of": 3}, "best_of must be 1"),
+        ({"stop": ["x"] * 17}, "at most 16 strings"),  # the rest were cut off
+        ({"max_tokens": 2.7}, "max_tokens must be a whole number"),  # it was 2
+        ({"n": 1.5}, "n must be a whole number"),
+        ({"seed": 2**63}, "seed must be between"),
     ],
 )
 def test_what_cannot_be_honoured_is_refused_not_ignored(
@@ -122,9 +129,49 @@ def test_what_cannot_be_honoured_is_refused_not_ignored(
         "response_format": {"type": "text"},
     }
     assert wire.options({**ok, "logprobs": False, "stream": False})["stream"] is False
+    taken = wire.options({"max_tokens": 8.0, "seed": 2**63 - 1, "stop": ["x"] * 16, "echo": 0})
+    assert taken["max_tokens"] == 8 and taken["seed"] == 2**63 - 1
 
 
 def test_an_image_is_refused_not_dropped() -> None:
     parts = [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": {}}]
     with pytest.raises(wire.ApiError, match="reads no image_url"):
         wire.chat_messages({"messages": [{"role": "user", "content": parts}]})
+
+
+@pytest.mark.parametrize(
+    ("part", "message"),
+    [
+        ({"type": "text", "text": {"a": 1}}, "text must be a string"),  # its repr went on
+        ("what is this?", "must be an object"),
+    ],
+)
+def test_a_text_part_is_a_string_in_an_object(part: object, message: str) -> None:
+    with pytest.raises(wire.ApiError, match=message):
+        wire.chat_messages({"messages": [{"role": "user", "content": [part]}]})
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(HTTPStatus.SERVICE_UNAVAILABLE, "server_error"), (HTTPStatus.REQUEST_TIMEOUT, "invalid")],
+)
+def test_an_answer_written_by_hand_names_whose_fault_it_is(status: HTTPStatus, kind: str) -> None:
+    # "too many connections" (503) said invalid_request_error: a client does not retry those.
+    import json
+
+    from codesaga.daemon.http_server import _Protocol
+
+    class Transport:
+        written = b""
+
+        def write(self, data: bytes) -> None:
+            self.written += data
+
+        def close(self) -> None:
+            pass
+
+    protocol = _Protocol.__new__(_Protocol)
+    protocol.transport = Transport()  # type: ignore[assignment]
+    protocol._refuse(status, "no")
+    body = json.loads(protocol.transport.written.partition(b"\r\n\r\n")[2])  # type: ignore[attr-defined]
+    assert body["error"]["type"].startswith(kind)
