@@ -45,6 +45,11 @@ class TextEdit:
     removed: str
     text: str
 
+    @property
+    def size(self) -> int:
+        """Bytes (UTF-8) of what it removed and what it wrote: what holding it costs."""
+        return len(self.removed.encode()) + len(self.text.encode())
+
 
 def offset(text: str, line: int, column: int) -> int:
     """The index into ``text`` of a 1-based line and column; ValueError when past the text."""

@@ -27,10 +27,6 @@ class _Document:
     touched: float = 0.0
 
 
-def _size(edit: TextEdit) -> int:
-    return len(edit.removed.encode()) + len(edit.text.encode())
-
-
 class EditHistory:
     """Safe to use from the event loop and the worker threads at once."""
 
@@ -52,16 +48,16 @@ class EditHistory:
             elif version is not None and doc.version is not None and version <= doc.version:
                 return False
             self._documents.move_to_end(path)
-            if _size(edit) > MAX_BYTES:
+            if edit.size > MAX_BYTES:
                 # A large paste or a file replaced whole: no edit to repeat, and what came
                 # before it no longer stands where it was. Kept, it held up to a MiB each.
                 doc.edits.clear()
                 doc.size = 0
             else:
                 doc.edits.append(edit)
-                doc.size += _size(edit)
+                doc.size += edit.size
             while len(doc.edits) > MAX_EDITS or doc.size > MAX_BYTES:
-                doc.size -= _size(doc.edits.popleft())
+                doc.size -= doc.edits.popleft().size
             doc.version = version if version is not None else doc.version
             doc.language = language or doc.language
             doc.touched = self._clock()

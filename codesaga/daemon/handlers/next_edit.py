@@ -27,25 +27,24 @@ class NextEditMethods:
 
     async def document_edit(self, call: Call, params: t.DocumentEditParams) -> Any:
         """A notification (a request gets null): quick, on the event loop."""
-        limit = self.settings().max_file_bytes
-        check_size(len(params.text.encode()) + len(params.removed.encode()), "the edit", limit)
         edit = _edit(params)
+        check_size(edit.size, "the edit", self.settings().max_file_bytes)
         self.next_edits.edited(params.path, edit, version=params.version, language=params.language)
         return None
 
     async def next_edit(self, call: Call, params: t.NextEditParams) -> Any:
         limit = self.settings().max_file_bytes
         check_size(len(params.content.encode()), "content", limit)
-        if params.edits:  # as document/edit's: up to 64 of them were taken at any size
-            sizes = (len(e.text.encode()) + len(e.removed.encode()) for e in params.edits)
-            check_size(sum(sizes), "the edits", limit)
+        edits = None if params.edits is None else [_edit(e) for e in params.edits]
+        if edits:  # as document/edit's: up to 64 of them were taken at any size
+            check_size(sum(e.size for e in edits), "the edits", limit)
         cursor = (params.line, params.column) if params.line and params.column else None
         request = NextEditRequest(
             path=params.path,
             content=params.content,
             cursor=cursor,
             language=params.language,
-            edits=None if params.edits is None else [_edit(e) for e in params.edits],
+            edits=edits,
             max_edits=params.max_edits or MAX_EDITS,
             workspace=params.workspace,
         )
