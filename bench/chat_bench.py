@@ -47,7 +47,10 @@ def conversation(engine: LlamaCppEngine, slot: str, interleave: bool) -> tuple[f
         if n == len(QUESTIONS):
             if interleave:  # another client's completion takes the model in between
                 fim = QWEN.build("def parse_row(row):\n    ", "\n\nrows = []\n")
-                collect(engine, GenerationRequest(prompt=fim, max_tokens=16, stop=QWEN.stops))
+                fill = GenerationRequest(
+                    prompt=fim.text, marks=fim.marks, max_tokens=16, stop=QWEN.stops
+                )
+                collect(engine, fill)
             turn8 = collect(engine, request)
             new_part = engine.render(request)[len(held_text) :]
             # the peer: only the new tokens, evaluated on a context that shares nothing

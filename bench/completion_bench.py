@@ -254,7 +254,7 @@ def client_tokens(model: Path, traces: dict[str, list[Keystroke]]) -> dict[str, 
     vocab = Llama(model_path=str(model), vocab_only=True, verbose=False)
 
     def tokens(stroke: Keystroke) -> int:
-        text = QWEN.build(stroke.before, stroke.after, (), None)
+        text = QWEN.build(stroke.before, stroke.after, (), None).text
         return len(vocab.tokenize(text.encode(), add_bos=False, special=True))
 
     return {name: sum(map(tokens, strokes)) for name, strokes in traces.items()}
@@ -403,7 +403,7 @@ def llama_cpp_python_ask(url: str, fim: FimFormat) -> Callable[[Keystroke], str]
         windows = lay_out(windows, stroke.path, None, (), (), context_chars=0).windows
         before, space, after = windows.before, windows.typed_space, windows.after
         body = {
-            "prompt": fim.build(before, after, (), shown_path(stroke.path, None)),
+            "prompt": fim.build(before, after, (), shown_path(stroke.path, None)).text,
             "max_tokens": MAX_TOKENS,
             "temperature": 0.0,
             "top_k": 1,

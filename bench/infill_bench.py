@@ -211,8 +211,10 @@ def doctest_cases(root: Path, count: int, seed: int) -> list[Case]:
 def raw_line(engine: LlamaCppEngine, before: str, after: str) -> str:
     """The model driven raw at a cursor: a plain FIM prompt of the last PREFIX_CHARS before
     it and the first SUFFIX_CHARS after, greedy, up to the first newline."""
+    built = QWEN.build(before[-PREFIX_CHARS:], after[:SUFFIX_CHARS])
     request = GenerationRequest(
-        prompt=QWEN.build(before[-PREFIX_CHARS:], after[:SUFFIX_CHARS]),
+        prompt=built.text,
+        marks=built.marks,
         max_tokens=128,
         stop=(*QWEN.stops, "\n"),
     )

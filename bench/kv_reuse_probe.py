@@ -72,14 +72,17 @@ def prompt(lines: list[str], cursor: int, window_start: int, chunk: str) -> str:
     indent = line[: len(line) - len(line.lstrip())]
     before = lookahead + "\n" + "".join(lines[window_start:cursor]) + indent
     after = "\n" + "".join(lines[cursor + 1 : cursor + 1 + SUFFIX_LINES])
-    return f"<|file_sep|>other.py\n{chunk}\n" + QWEN.build(before, after)
+    # Laid out by hand and read as given (marks=None below): the text is the standard library.
+    return f"<|file_sep|>other.py\n{chunk}\n" + QWEN.build(before, after).text
 
 
 def answer(engine: LlamaCppEngine, text: str, earlier: str | None) -> tuple[Finished, float]:
     engine.forget()
     if earlier is not None:
-        collect(engine, GenerationRequest(prompt=earlier, max_tokens=0))
-    request = GenerationRequest(prompt=text, max_tokens=24, stop=(*QWEN.stops, "\n"), logprobs=True)
+        collect(engine, GenerationRequest(prompt=earlier, marks=None, max_tokens=0))
+    request = GenerationRequest(
+        prompt=text, marks=None, max_tokens=24, stop=(*QWEN.stops, "\n"), logprobs=True
+    )
     done = collect(engine, request)
     return done, done.prompt_tokens_evaluated / done.prompt_tokens
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from codesaga.domain.marked_text import Layout, MarkedText
+
 
 @dataclass(frozen=True)
 class FimFormat:
@@ -30,14 +32,16 @@ class FimFormat:
         path: str | None = None,
         *,
         suffix_first: bool | None = None,
-    ) -> str:
-        """The prompt text; ``files`` are (path, content) chunks from other files, oldest
-        first, and ``path`` names the file being edited among them (both only where the model
-        has a file-separator token). ``suffix_first`` overrides the family's usual order."""
-        head = self._head(files, path)
+    ) -> MarkedText:
+        """The prompt; ``files`` are (path, content) chunks from other files, oldest first,
+        and ``path`` names the file being edited among them (both only where the model has a
+        file-separator token). ``suffix_first`` overrides the family's usual order."""
+        layout = self._head(files, path)
         if self.suffix_first if suffix_first is None else suffix_first:
-            return f"{head}{self.suffix}{after}{self.prefix}{before}{self.middle}"
-        return f"{head}{self.prefix}{before}{self.suffix}{after}{self.middle}"
+            layout.mark(self.suffix).text(after).mark(self.prefix).text(before)
+        else:
+            layout.mark(self.prefix).text(before).mark(self.suffix).text(after)
+        return layout.mark(self.middle).done()
 
     def cursor(self, text: str, after: str, *, suffix_first: bool | None = None) -> int:
         """Where the prefix ends in ``text``, a prompt ``build`` made with ``after``: the place
@@ -53,23 +57,25 @@ class FimFormat:
         path: str | None = None,
         *,
         suffix_first: bool | None = None,
-    ) -> str:
+    ) -> MarkedText:
         """The start of what ``build`` gives that typing after ``before`` leaves as it is:
         the repository files and the prefix, or only the files when the suffix comes first
         (it changes with every edit). Read ahead of time, it makes the first request fast."""
-        head = self._head(files, path)
-        if self.suffix_first if suffix_first is None else suffix_first:
-            return head
-        return f"{head}{self.prefix}{before}"
+        layout = self._head(files, path)
+        if not (self.suffix_first if suffix_first is None else suffix_first):
+            layout.mark(self.prefix).text(before)
+        return layout.done()
 
-    def _head(self, files: Sequence[tuple[str, str]], path: str | None) -> str:
+    def _head(self, files: Sequence[tuple[str, str]], path: str | None) -> Layout:
         # The file's name only after other files: on its own it made the prompt read as a
         # whole file, whose middle is its end (on two infill sets the 0.5B then answered
         # with lines of the `__main__` block: 13 of 40 passed against 16 without the name).
+        layout = Layout()
         if not (self.file_separator and files):
-            return ""
-        head = "".join(f"{self.file_separator}{name}\n{text}\n" for name, text in files)
-        return head + f"{self.file_separator}{path or 'untitled'}\n"
+            return layout
+        for name, text in files:
+            layout.mark(self.file_separator).text(f"{name}\n{text}\n")
+        return layout.mark(self.file_separator).text(f"{path or 'untitled'}\n")
 
 
 QWEN = FimFormat(

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from codesaga.domain.edits import Span, TextEdit, narrowed_edit, offset
 from codesaga.domain.line_diff import opcodes
+from codesaga.domain.marked_text import Layout, MarkedText
 
 CONTEXT_LINES = 0  # unchanged lines shown above each hunk (see above: none is better)
 MAX_CHANGES = 3  # the user's recent changes shown, the nearest to the last edit last
@@ -125,11 +126,13 @@ def target_of(content: str, span: Span) -> Target | None:
 
 def rewrite_prompt(
     name: str, recent: list[Change], target: Target, file_separator: str | None = None
-) -> str:
+) -> MarkedText:
     """The diff the model continues; ``file_separator`` (the model's token for the start of
     a file, if it has one) marks where the diff starts."""
-    head = f"{file_separator}{name}.diff\n" if file_separator else ""
-    parts = [f"{head}--- a/{name}\n+++ b/{name}\n"]
+    layout = Layout()
+    if file_separator:
+        layout.mark(file_separator).text(f"{name}.diff\n")
+    parts = [f"--- a/{name}\n+++ b/{name}\n"]
     for change in recent:
         shown = len(change.context)
         parts.append(
@@ -144,7 +147,7 @@ def rewrite_prompt(
     parts.append(f"@@ -{target.first_line - shown},{size} +{target.first_line - shown},{size} @@\n")
     parts += [f" {line}\n" for line in target.context]
     parts += [f"-{line}\n" for line in target.lines]
-    return "".join(parts)
+    return layout.text("".join(parts)).done()
 
 
 def finished(text: str) -> bool:

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
+import secrets
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +34,8 @@ from codesaga.domain.confidence import TokenLogprob
 from codesaga.domain.drafting import PromptLookup
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
+from codesaga.domain.marked_text import Layout, MarkedText, Span
+from codesaga.domain.prompts import Message
 from codesaga.domain.stops import StopScanner
 from codesaga.engine import kv_reuse, kv_states, token_healing
 from codesaga.engine.greedy_decoding import GreedyDecoder
@@ -144,6 +148,7 @@ class LlamaCppEngine:
         logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
         self._greedy = GreedyDecoder(self._llm, n_ctx, int(self._llm.n_vocab()))
         self._vocabulary: token_healing.Vocabulary | None = None  # see _healing_vocabulary
+        self._controls: re.Pattern[str] | None = None  # see _control_spellings
         metadata: dict[str, str] = dict(self._llm.metadata)
         self._chat = self._chat_formatter(metadata)
         self.info = EngineInfo(
@@ -197,16 +202,58 @@ class LlamaCppEngine:
         )
 
     def render(self, request: GenerationRequest) -> str:
+        return self._marked(request).text
+
+    def _marked(self, request: GenerationRequest) -> MarkedText:
+        """The prompt of ``request`` and where its format's marks are (None: anywhere)."""
         if request.prompt is not None:
-            return request.prompt
+            return MarkedText(request.prompt, request.marks or ())
         if self._chat is None:
             raise ModelError(f"{self.info.name} has no chat template; it cannot do chat tasks")
-        messages = [{"role": m.role, "content": m.content} for m in request.messages]
-        return str(self._chat(messages=messages).prompt)
+        return self._render_chat(request.messages)
+
+    def _render_chat(self, messages: Sequence[Message]) -> MarkedText:
+        """The chat template's prompt for ``messages``, its marks told from their contents: it
+        is rendered with a placeholder for each content, the control tokens the template
+        spelled around them are its marks, and the contents are put in as text."""
+        nonce = secrets.token_hex(8)
+        shaped = self._chat(
+            messages=[
+                {"role": m.role, "content": f"\x00{nonce}{i}\x00"} for i, m in enumerate(messages)
+            ]
+        ).prompt
+        layout = Layout()
+        for i, piece in enumerate(re.split(f"\x00{nonce}(\\d+)\x00", str(shaped))):
+            if i % 2:
+                layout.text(messages[int(piece)].content)
+                continue
+            at = 0
+            for found in self._control_spellings().finditer(piece):
+                layout.text(piece[at : found.start()]).mark(found.group())
+                at = found.end()
+            layout.text(piece[at:])
+        return layout.done()
+
+    def _control_spellings(self) -> re.Pattern[str]:
+        """A pattern of the model's control tokens' spellings, longest first (built once:
+        about 0.15 s for a 150k-token vocabulary)."""
+        if self._controls is None:
+            lib, vocab = self._lib, self._llm._model.vocab
+            spellings = {
+                self._token_text(token)
+                for token in range(int(self._llm.n_vocab()))
+                if lib.llama_vocab_get_attr(vocab, token) & lib.LLAMA_TOKEN_ATTR_CONTROL
+            }
+            ordered = sorted(filter(None, spellings), key=len, reverse=True)
+            self._controls = re.compile("|".join(map(re.escape, ordered)) or "(?!)")
+        return self._controls
 
     def _tokens(self, request: GenerationRequest) -> list[int]:
-        text = self.render(request)
-        tokens: list[int] = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        if request.prompt is not None and request.marks is None:
+            tokens = self._tokenize(request.prompt, None)
+        else:
+            marked = self._marked(request)
+            tokens = self._tokenize(marked.text, marked.marks)
         bos = self._llm.token_bos()
         if (
             self._lib.llama_vocab_get_add_bos(self._llm._model.vocab)
@@ -214,6 +261,24 @@ class LlamaCppEngine:
             and (not tokens or tokens[0] != bos)
         ):
             tokens.insert(0, bos)
+        return tokens
+
+    def _tokenize(self, text: str, marks: tuple[Span, ...] | None) -> list[int]:
+        """``text``'s tokens: special tokens only in the ``marks`` (None: wherever the text
+        spells one). llama.cpp splits a text at its special tokens and reads each part
+        between them on its own, so reading the parts between the marks the same way gives
+        the very tokens it gave before for a text that spells no mark elsewhere."""
+        tokenize = self._llm.tokenize
+        if marks is None:
+            return list(tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        tokens: list[int] = []
+        at = 0
+        for start, end in (*marks, (len(text), len(text))):
+            if at < start:
+                tokens += tokenize(text[at:start].encode("utf-8"), add_bos=False, special=False)
+            if start < end:
+                tokens += tokenize(text[start:end].encode("utf-8"), add_bos=False, special=True)
+            at = end
         return tokens
 
     def count_tokens(self, request: GenerationRequest) -> int:
@@ -299,9 +364,10 @@ class LlamaCppEngine:
             return tokens, b""
         # The cursor is followed by a FIM mark, a special token, so the prompt's tokens split
         # there: counting the tokens after it finds it (the suffix is short; the prefix long).
-        tail = self._llm.tokenize(
-            request.prompt[request.heal_at :].encode("utf-8"), add_bos=False, special=True
-        )
+        cut = request.heal_at
+        marks = request.marks
+        shifted = None if marks is None else tuple((a - cut, b - cut) for a, b in marks if a >= cut)
+        tail = self._tokenize(request.prompt[cut:], shifted)
         end = len(tokens) - len(tail)
         if not tail or tokens[end:] != tail:
             return tokens, b""

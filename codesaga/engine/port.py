@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 
 from codesaga.domain.confidence import TokenLogprob
 from codesaga.domain.fim import FimFormat
+from codesaga.domain.marked_text import Span, check_marks
 from codesaga.domain.prompts import Message
 
 
@@ -57,6 +58,12 @@ class GenerationRequest:
 
     messages: Sequence[Message] = ()
     prompt: str | None = None
+    # Where ``prompt``'s format puts its own special tokens (``MarkedText.marks``): the rest
+    # is read as plain text, so code that spells "<|fim_middle|>" or "<|im_end|>" is text to
+    # the model, not a mark that ends a part of its prompt. None: the prompt is the caller's
+    # own, special tokens read wherever it spells them (the OpenAI API's raw prompt).
+    # (Messages' contents are always text; their template's marks are the engine's.)
+    marks: tuple[Span, ...] | None = ()
     max_tokens: int = 512
     temperature: float = 0.0
     stop: Sequence[str] = ()
@@ -89,6 +96,8 @@ class GenerationRequest:
     def __post_init__(self) -> None:
         if (self.prompt is None) == (not self.messages):
             raise ValueError("give exactly one of messages or prompt")
+        if self.prompt is not None and self.marks:
+            check_marks(self.prompt, self.marks)
 
 
 @dataclass(frozen=True)

@@ -346,7 +346,7 @@ class Completer:
                 return self._from_model(short, deadline, cancel)
             finally:
                 self._executor.submit(
-                    self._reader.read, prompt.doc, prompt.slot, prompt.text, prompt.sources,
+                    self._reader.read, prompt.doc, prompt.slot, prompt.marked, prompt.sources,
                     prompt.model,
                 )  # fmt: skip
         return self._from_model(prompt, deadline, cancel)

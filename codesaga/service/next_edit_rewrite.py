@@ -133,7 +133,8 @@ class Rewriter:
         # model's cache keeps what the last prompt read), and a slot's saved state would take
         # room from the documents' completion states.
         generation = GenerationRequest(
-            prompt=prompt,
+            prompt=prompt.text,
+            marks=prompt.marks,
             max_tokens=budget,
             temperature=0.0,
             stop=(*stops, *(fim.stops if fim else ())),

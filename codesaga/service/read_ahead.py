@@ -14,6 +14,7 @@ from codesaga.domain.completion_prompt import PromptLayout, short_windows
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError
 from codesaga.domain.fim import FimFormat
+from codesaga.domain.marked_text import MarkedText
 from codesaga.engine.port import CancelToken, GenerationRequest
 from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.inflight import REPLACED, InFlight
@@ -136,7 +137,7 @@ class ReadAhead:
         if lead < MIN_LEAD:
             return False
         return self.read(
-            prompt.doc, prompt.slot, prompt.text, prompt.sources, prompt.model,
+            prompt.doc, prompt.slot, prompt.marked, prompt.sources, prompt.model,
             seconds=lead, kind="reads first", cancel=cancel,
         )  # fmt: skip
 
@@ -158,7 +159,7 @@ class ReadAhead:
         )
         settings = self._settings()
         budget = settings.completion_read_budget
-        if budget and self._reads.exceeds(document_slot(path), ahead, budget):
+        if budget and self._reads.exceeds(document_slot(path), ahead.text, budget):
             # The first request would not wait for all of that: it is answered from a short
             # window, so read that first (its start stays put while the line is typed).
             short = short_windows(before, after, window_limits(settings))
@@ -171,7 +172,7 @@ class ReadAhead:
         self,
         doc: str,
         slot: str,
-        text: str,
+        prompt: MarkedText,
         sources: tuple[str, ...],
         model: str | None,
         *,
@@ -180,7 +181,7 @@ class ReadAhead:
         kind: str = "warm-ups",
         cancel: CancelToken | None = None,
     ) -> bool:
-        """Read ``text`` into the KV-cache slot ``slot``, on this thread; whether it was read
+        """Read ``prompt`` into the KV-cache slot ``slot``, on this thread; whether it was read
         whole. ``opened``: a warm-up of a document an editor opened. ``seconds``: read for
         at most about that long, as part of a request someone waits for (interactive, not
         idle priority); ``kind``: what the read is counted as in the stats; ``cancel``: a
@@ -188,9 +189,11 @@ class ReadAhead:
         token = CancelToken(also=cancel)
         with self._lock:
             self._inflight.begin_read(doc, token)
+        text = prompt.text
         since = self._reads.since(slot, text)
         request = GenerationRequest(
             prompt=text,
+            marks=prompt.marks,
             max_tokens=0,
             reserve=16 + self._settings().completion_max_tokens,
             sources=sources,

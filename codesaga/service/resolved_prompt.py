@@ -11,6 +11,7 @@ from typing import Any
 from codesaga.domain.completion import postprocess, settled
 from codesaga.domain.completion_prompt import PromptLayout, PromptWindows, WindowLimits
 from codesaga.domain.fim import FimFormat
+from codesaga.domain.marked_text import MarkedText, Span
 from codesaga.engine.port import GenerationRequest, Infill
 from codesaga.settings import Settings
 
@@ -34,6 +35,7 @@ class ResolvedPrompt:
     name: str | None = None  # the document's path as the model sees it
     short: bool = False  # a short window, answered while the whole prompt is read later
     cursor: int | None = None  # where the prefix ends in ``text`` (for token healing)
+    marks: tuple[Span, ...] = ()  # where the format's marks are in ``text``
 
     @classmethod
     def laid_out(
@@ -52,7 +54,8 @@ class ResolvedPrompt:
         """The prompt of a request for ``doc`` (the cursor between ``before`` and ``after``)
         that shows what ``layout`` says; ``suffix_first`` overrides the format's order."""
         w = layout.windows
-        text = fim.build(w.before, w.after, layout.files, layout.name, suffix_first=suffix_first)
+        built = fim.build(w.before, w.after, layout.files, layout.name, suffix_first=suffix_first)
+        text = built.text
         return cls(
             doc,
             model,
@@ -68,18 +71,21 @@ class ResolvedPrompt:
             Infill(w.before, w.after, tuple(layout.files)),
             layout.name,
             cursor=fim.cursor(text, w.after, suffix_first=suffix_first),
+            marks=built.marks,
         )
 
     def shortened(self, windows: PromptWindows, *, suffix_first: bool | None) -> ResolvedPrompt:
         """The same request with the short ``windows``, no other files, and one line at most:
         it stands in while the whole prompt is read, so it must not take long to write either
         (eight lines cost more than reading the short window did)."""
-        text = self.fim.build(
+        built = self.fim.build(
             windows.before, windows.after, (), self.name, suffix_first=suffix_first
         )
+        text = built.text
         return replace(
             self,
             text=text,
+            marks=built.marks,
             typed_space=windows.typed_space,
             lines=1,
             key=prompt_key(self.model_name, 1, text, windows.typed_space),
@@ -88,6 +94,10 @@ class ResolvedPrompt:
             short=True,
             cursor=self.fim.cursor(text, windows.after, suffix_first=suffix_first),
         )
+
+    @property
+    def marked(self) -> MarkedText:
+        return MarkedText(self.text, self.marks)
 
     @property
     def slot(self) -> str:
@@ -101,6 +111,7 @@ class ResolvedPrompt:
         stops = self.fim.stops if self.lines > 1 else (*self.fim.stops, "\n")
         return GenerationRequest(
             prompt=self.text,
+            marks=self.marks,
             stop=stops,
             temperature=temperature,
             seed=seed,

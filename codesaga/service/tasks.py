@@ -18,6 +18,7 @@ from codesaga.domain.context import CodeContext, Selection
 from codesaga.domain.diff import unified_diff
 from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.errors import CancelledError, InputError, UnusableAnswerError
+from codesaga.domain.marked_text import MarkedText, Span
 from codesaga.domain.prompts import Message, fix_messages, generate_messages, refactor_messages
 from codesaga.domain.requests import RequestRecord
 from codesaga.domain.retry import FailedRewrite
@@ -145,6 +146,9 @@ class Assistant:
         the prompt the text before an insertion point: the completion role's model fills in
         the middle, in its own format."""
         infill = None
+        # A raw prompt is the caller's own, laid out for the model by them: special tokens
+        # are read wherever it spells them. Messages' contents and a suffix are text.
+        marks: tuple[Span, ...] | None = None
         if messages is not None:
             if not messages:
                 raise InputError("messages is empty")
@@ -160,10 +164,12 @@ class Assistant:
             if prompt is not None and suffix is not None:
                 role = Role.COMPLETION
                 infill = Infill(prompt, suffix)
-                prompt, stop = self._fill_in_the_middle(infill, stop, run.model)
+                built, stop = self._fill_in_the_middle(infill, stop, run.model)
+                prompt, marks = built.text, built.marks
             request = GenerationRequest(
                 messages=messages or (),
                 prompt=prompt if messages is None else None,
+                marks=marks,
                 max_tokens=min(max_tokens or self.settings.max_tokens, self.settings.max_tokens),
                 temperature=self.settings.temperature if temperature is None else temperature,
                 stop=tuple(stop),
@@ -175,7 +181,7 @@ class Assistant:
 
     def _fill_in_the_middle(
         self, infill: Infill, stop: Sequence[str], model: str | None
-    ) -> tuple[str, tuple[str, ...]]:
+    ) -> tuple[MarkedText, tuple[str, ...]]:
         """The model's own fill-in-the-middle prompt for ``infill``, and the stops that keep
         its special tokens out of the answer."""
         info, resolved = self.runner.info(Role.COMPLETION, model)

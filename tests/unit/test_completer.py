@@ -18,6 +18,8 @@ from codesaga.domain.completion import CompletionOptions
 from codesaga.domain.completion_prompt import prompt_windows
 from codesaga.domain.context import CodeContext
 from codesaga.domain.errors import CancelledError
+from codesaga.domain.fim import QWEN
+from codesaga.domain.marked_text import MarkedText
 from codesaga.engine.fake import FakeEngine
 from codesaga.model_files.store import ModelStore
 from codesaga.service import completer as completer_module
@@ -380,6 +382,30 @@ def test_warm_up_reads_the_documents_prompt_up_to_the_cursor_line(
     assert stats["opened_prompt_tokens_evaluated"] == stats["opened_prompt_tokens"]
 
 
+def test_every_read_of_a_document_says_where_its_prompts_marks_are(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    # A file that spells the model's marks (a tokenizer's tests): its text is text to the
+    # engine, in the warm-up's read and the completion alike; only the layout's are marks.
+    completer = make()
+    spelled = 'END = "<|fim_middle|>"  # <|im_end|>\n'
+    text = f"{spelled}def area(w, h):\n    x = w * h\n    return x\n"
+    completer.warm("/w/geo.py", text, 2)
+    wait_for(lambda: completer.stats().get("warm-ups") == 1)
+    engine.enqueue("w * h")
+    completer.complete(at(f"{spelled}def area(w, h):\n    x = "), LINE)
+    warm, real = engine.history[-2:]
+    for request in (warm, real):
+        assert request.prompt is not None and request.marks
+        assert request.prompt.count("<|fim_middle|>") == (1 if request is warm else 2)
+        marks = [request.prompt[start:end] for start, end in request.marks]
+        assert marks == (
+            ["<|fim_prefix|>"]
+            if request is warm
+            else ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"]
+        )
+
+
 def test_a_completion_cancels_a_warm_up_at_once(
     make: Callable[..., Completer], engine: FakeEngine
 ) -> None:
@@ -426,9 +452,11 @@ def test_a_burst_of_openings_warms_the_latest_few_and_completions_do_not_wait(
     started = time.monotonic()
     assert completer.complete(at(BEFORE), LINE).text == "w * h"
     assert time.monotonic() - started < 5  # one warm-up's read at most before it
-    wait_for(lambda: completer.stats().get("warm-ups", 0) >= 2)
+    # (Whether a read is counted whole or cancelled depends on when the completion's own
+    # work took the model: what is read is what counts.)
+    wait_for(lambda: "complete:/w/m99.py" in reads and len(reads) >= 2)
     time.sleep(0.5)
-    assert "complete:/w/m99.py" in reads and len(reads) <= 1 + MAX_WARM_UPS_WAITING
+    assert len(reads) <= 1 + MAX_WARM_UPS_WAITING
 
 
 def test_opening_a_document_cancels_the_guess_running_for_another_one(
@@ -710,10 +738,12 @@ def test_reading_at_idle_priority_takes_the_turn_of_the_next_requests_read_first
     after_a_short_window(completer, engine, monkeypatch)
     prompt = completer._prompt(at(LONG_BEFORE + "1"), LINE, None, (), None)
     if slot == "whole":
-        completer._reader.read(prompt.doc, prompt.slot, prompt.text[:600], prompt.sources, None)
+        part = prompt.marked.upto(600)
+        completer._reader.read(prompt.doc, prompt.slot, part, prompt.sources, None)
     else:  # the start of the short window it holds, as a warm-up reads it
         held = completer._reads._last[short_slot(prompt.doc)]
-        completer._reader.read(prompt.doc, short_slot(prompt.doc), held[:600], (), None)
+        start = MarkedText(held[:600], ((0, len(QWEN.prefix)),))
+        completer._reader.read(prompt.doc, short_slot(prompt.doc), start, (), None)
         completer._reads.reading(short_slot(prompt.doc), held)
     del engine.history[:]
     engine.delay = 0.05

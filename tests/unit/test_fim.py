@@ -4,6 +4,7 @@ from collections.abc import Callable
 import pytest
 
 from codesaga.domain.fim import (
+    CODELLAMA,
     CODESTRAL,
     QWEN,
     STARCODER,
@@ -20,7 +21,7 @@ from codesaga.domain.fim import (
 
 
 def test_qwen_prompt_with_repository_files() -> None:
-    prompt = QWEN.build("def f(", "):\n", files=[("util.py", "X = 1")])
+    prompt = QWEN.build("def f(", "):\n", files=[("util.py", "X = 1")]).text
     assert prompt == (
         "<|file_sep|>util.py\nX = 1\n<|file_sep|>untitled\n"
         "<|fim_prefix|>def f(<|fim_suffix|>):\n<|fim_middle|>"
@@ -28,17 +29,33 @@ def test_qwen_prompt_with_repository_files() -> None:
 
 
 def test_suffix_first_format() -> None:
-    assert CODESTRAL.build("a", "b") == "[SUFFIX]b[PREFIX]a"
+    assert CODESTRAL.build("a", "b").text == "[SUFFIX]b[PREFIX]a"
 
 
 @pytest.mark.parametrize("fim", [QWEN, CODESTRAL])
 @pytest.mark.parametrize("suffix_first", [None, True, False])
 def test_the_cursor_is_where_the_prefix_ends(fim: FimFormat, suffix_first: bool | None) -> None:
     before, after = "x = f(a, b", ")\nprint(x)\n"
-    text = fim.build(before, after, [("u.py", "X")], "m.py", suffix_first=suffix_first)
+    text = fim.build(before, after, [("u.py", "X")], "m.py", suffix_first=suffix_first).text
     cursor = fim.cursor(text, after, suffix_first=suffix_first)
     assert text[:cursor].endswith(fim.prefix + before)
     assert text[cursor:] in (f"{fim.suffix}{after}{fim.middle}", fim.middle)
+
+
+@pytest.mark.parametrize("fim", [QWEN, CODESTRAL, CODELLAMA])
+def test_the_prompt_says_where_its_marks_are_whatever_the_code_spells(fim: FimFormat) -> None:
+    # Code that spells the format's marks (a tokenizer's tests, a chat log) is text: only
+    # the marks the layout put there are marks.
+    spelled = "".join(m for m in (QWEN.prefix, QWEN.middle, "[PREFIX]", "<MID>", "<|im_end|>"))
+    files, path = [("u.py", spelled)], f"m{spelled}.py"
+    prompt = fim.build(f"a{spelled}", f"b{spelled}", files, path)
+    marks = [prompt.text[start:end] for start, end in prompt.marks]
+    used = [m.strip() for m in (fim.prefix, fim.suffix, fim.middle) if m.strip()]
+    assert sorted(marks) == sorted(used + [fim.file_separator] * 2 if fim.file_separator else used)
+    assert all(prompt.text[end - 1] != " " for _, end in prompt.marks)  # " <SUF>": just <SUF>
+    start = fim.stable_start(f"a{spelled}", files, path)
+    assert prompt.text.startswith(start.text) or fim.suffix_first
+    assert start.marks == prompt.upto(len(start.text)).marks or fim.suffix_first
 
 
 def test_detected_from_the_vocabulary() -> None:
@@ -52,14 +69,17 @@ def test_stops_cover_every_marker() -> None:
 
 
 def test_the_edited_file_is_named_after_the_repository_files() -> None:
-    prompt = QWEN.build("a", "b", files=[("u.py", "X")], path="m.py")
+    prompt = QWEN.build("a", "b", files=[("u.py", "X")], path="m.py").text
     assert prompt == (
         "<|file_sep|>u.py\nX\n<|file_sep|>m.py\n<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
     )
-    assert QWEN.build("a", "b", suffix_first=True) == "<|fim_suffix|>b<|fim_prefix|>a<|fim_middle|>"
+    assert (
+        QWEN.build("a", "b", suffix_first=True).text
+        == "<|fim_suffix|>b<|fim_prefix|>a<|fim_middle|>"
+    )
     # Alone, the file is not named: a plain FIM prompt (named, the 0.5B answered as if at
     # the end of the file, with lines of its `__main__` block).
-    assert QWEN.build("a", "b", path="m.py") == "<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
+    assert QWEN.build("a", "b", path="m.py").text == "<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
 
 
 def _windows(client: Callable[[str], str], typed: str, head: str, max_chars: int) -> list[int]:

@@ -31,7 +31,8 @@ def test_the_prompt_shows_the_change_then_removes_the_target_lines_alike() -> No
     target = target_of(AFTER, Span(4, 9, 4, 26))
     assert target is not None
     prompt = rewrite_prompt("app.py", recent, target, "<|file_sep|>")
-    assert prompt == (
+    assert prompt.marks == ((0, len("<|file_sep|>")),)
+    assert prompt.text == (
         "<|file_sep|>app.py.diff\n"
         "--- a/app.py\n"
         "+++ b/app.py\n"

@@ -475,7 +475,11 @@ def test_an_api_completion_with_a_suffix_fills_in_the_middle(
     before, after = "def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n"
     result = assistant.passthrough(prompt=before, suffix=after, stop=["\n\n"])
     asked = engine.history[0]
-    assert asked.prompt == QWEN.build(before, after)
+    built = QWEN.build(before, after)
+    assert (asked.prompt, asked.marks) == (built.text, built.marks)  # the code is text
+    raw = assistant.passthrough(prompt="<|fim_prefix|>x", max_tokens=4)
+    assert engine.history[-1].marks is None  # a raw prompt's own marks are read as marks
+    assert raw.text is not None
     assert asked.infill == Infill(before, after)  # llama-server upstreams get /infill
     assert "\n\n" in asked.stop and "<|fim_middle|>" in asked.stop
     assert result.text == "a + b"
