@@ -541,7 +541,11 @@ class LlamaCppEngine:
                     first_token_at = time.perf_counter()
                     self._watch_prompt(None)
                     self._unshifted_from = None  # that decode applied any shift waiting
-                if self._lib.llama_vocab_is_eog(vocab, token):
+                # A control token is never part of an answer: the end of a turn (an end of
+                # generation), or the start of another prompt part (<|fim_prefix|>,
+                # <|im_start|>), after which the model writes what belongs to no answer.
+                lib = self._lib
+                if lib.llama_vocab_is_eog(vocab, token) or lib.llama_vocab_is_control(vocab, token):
                     reason = "stop"
                     break
                 produced += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import os
 import shlex
@@ -20,6 +21,7 @@ from codesaga.domain.errors import ContextTooLongError, ModelFileError
 from codesaga.domain.fim import QWEN
 from codesaga.domain.marked_text import MarkedText
 from codesaga.domain.prompts import Message
+from codesaga.domain.stops import StopScanner
 from codesaga.engine.llama_cpp import PREFILL_STEP, LlamaCppEngine
 from codesaga.engine.port import CancelToken, Delta, Finished, GenerationRequest, collect
 from codesaga.service.engine_pool import ResolvedModel
@@ -607,3 +609,23 @@ def test_code_that_spells_special_tokens_is_read_as_text(engine: LlamaCppEngine)
     whole = engine._tokenize(engine.render(request), None)
     assert engine._tokens(request) == whole
 
+
+def test_generation_ends_at_a_control_token(engine: LlamaCppEngine) -> None:
+    # A control token that does not end generation (<|im_start|>, <|fim_prefix|>) was
+    # written as nothing, and the model went on with what follows it: another prompt part.
+    def words(text: str) -> list[int]:
+        return list(engine._llm.tokenize(text.encode(), add_bos=False, special=True))
+
+    for control in ("<|im_start|>", "<|fim_prefix|>"):
+        tokens = words(f"x = 1{control}user\nhello")
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        generated = (t for t in tokens)
+        events = engine._decode(generated, decoder, StopScanner(()), 64, None, (None, []), "")
+        deltas = []
+        try:
+            while True:
+                deltas.append(next(events).text)
+        except StopIteration as end:
+            reason, produced, _ = end.value
+        assert "".join(deltas) == "x = 1" and reason == "stop", (control, deltas)
+        assert produced == len(words("x = 1"))
