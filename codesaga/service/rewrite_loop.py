@@ -185,13 +185,8 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
             where = f" at line {syntax.line}" if syntax.line else ""
             problem = f"That code is not valid {ctx.language.name}{where}: {syntax.note}."
             return Verdict(new_text, problem, str(exc))
-    lost = lost_names(ctx.language.id, ctx.content, new_text) if keep_names else []
-    if lost:
-        them = "it" if len(lost) == 1 else "every one of them"
-        problem = (
-            f"That code no longer defines {', '.join(lost)}, which other code uses: keep {them}."
-        )
-        return Verdict(new_text, problem)
+    # A repeat first: it is refused whatever else is wrong (judged after a lost name, it was
+    # written as an answer that had only lost one).
     repeated = repeated_definitions(ctx.language.id, ctx.content, new_text)
     if repeated:
         names = ", ".join(repeated)
@@ -202,6 +197,13 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
             f"the model's rewrite would define {names} twice (it answered with more than the "
             "lines it was given); nothing was changed. Try again, or select whole functions",
         )
+    lost = lost_names(ctx.language.id, ctx.content, new_text) if keep_names else []
+    if lost:
+        them = "it" if len(lost) == 1 else "every one of them"
+        problem = (
+            f"That code no longer defines {', '.join(lost)}, which other code uses: keep {them}."
+        )
+        return Verdict(new_text, problem)
     if _is_fix(kind) and new_text == ctx.content:
         return Verdict(new_text, "That is the code unchanged: it still fails. Fix the cause.")
     return Verdict(new_text)

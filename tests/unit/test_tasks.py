@@ -154,6 +154,26 @@ def test_refactor_lines_answered_with_the_file_rewritten_is_retried_then_refused
     assert "defines add again" in engine.history[1].messages[-1].content
 
 
+def test_an_answer_that_defines_a_function_again_is_refused_though_it_also_lost_one(
+    assistant: Assistant, engine: FakeEngine, tmp_path: Path
+) -> None:
+    # The lost name was checked first and ended the judging, so the repeat went unseen: the
+    # answer was written as one that only lost a name, the class and tax() defined twice.
+    shop = tmp_path / "shop.py"
+    original = (
+        "class Cart:\n    items = []\n\n\n"
+        "def discount(total):\n    return total * 0.9\n\n\n"
+        "def tax(total):\n    return total * 0.2\n"
+    )
+    shop.write_text(original)
+    echoed = "class Cart:\n    items = []\n\n\ndef tax(total):\n    return total * 0.2\n"
+    for _ in range(5):
+        engine.enqueue(f"```python\n{echoed}```")
+    with pytest.raises(UnusableAnswerError, match="would define Cart, tax twice"):
+        assistant.refactor(shop, lines="5:6", apply=True)
+    assert shop.read_text() == original
+
+
 def test_refactor_lines_answered_with_the_file_rewritten_then_with_the_lines_writes_them(
     assistant: Assistant, engine: FakeEngine, source: Path
 ) -> None:
