@@ -51,6 +51,7 @@ class TaskResult:
                 "generation_seconds": round(f.generation_seconds, 4),
             }
             data["usage"]["cached"] = self.cached
+            data["finish_reason"] = f.reason  # "length": cut off at max_tokens
         if self.warnings:
             data["warnings"] = self.warnings
         if self.source is not None:

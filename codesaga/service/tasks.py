@@ -97,6 +97,12 @@ class Assistant:
         )
         with self._journaled(RequestType.GENERATE, {"prompt": prompt, "language": language}) as rec:
             result = self._run(rec, Role.GENERATE, request, run)
+            if result.finished is not None and result.finished.reason == "length":
+                result.warnings.append(
+                    f"the answer was cut off at {result.finished.completion_tokens} tokens, "
+                    "the most one answer may take: ask for less, or raise max_tokens "
+                    "(CODESAGA_MAX_TOKENS)"
+                )
             return self._done(rec, result)
 
     def chat(

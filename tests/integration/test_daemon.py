@@ -604,3 +604,21 @@ def test_config_change_reloads_roles_without_restart(
         assert [m["model"] for m in status["models"]] == ["qwen2.5-coder-0.5b"]
     finally:
         stop_daemon(env)
+
+
+def test_a_generated_answer_cut_off_at_max_tokens_says_so_and_its_code_is_not_printed(
+    cli: Cli,
+) -> None:
+    # `generate --code > file.py` wrote a function cut off in its docstring, exit 0, and
+    # nothing said the answer had run out of tokens.
+    ask = "a Python function that parses ISO dates, with a long docstring"
+    answer = cli("generate", ask, "--json", CODESAGA_MAX_TOKENS="16")
+    assert answer.returncode == 0, answer.stderr
+    result = json.loads(answer.stdout)
+    assert result["finish_reason"] == "length" and result["usage"]["completion_tokens"] == 16
+    assert any("cut off at 16 tokens" in w for w in result["warnings"])
+    code = cli("generate", ask, "--code", CODESAGA_MAX_TOKENS="16")
+    assert code.returncode == 3 and code.stdout == ""
+    assert "cut off at max_tokens" in code.stderr and "codesaga requests show " in code.stderr
+    whole = json.loads(cli("generate", "Say hi in Python", "--json").stdout)
+    assert whole["finish_reason"] == "stop" and "warnings" not in whole

@@ -37,12 +37,18 @@ def generate(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate code from a description, streaming the answer."""
-    from codesaga.domain.errors import ModelError
+    from codesaga.domain.errors import ModelError, UnusableAnswerError
     from codesaga.domain.extract import extract_code
 
     params = {"prompt": prompt, "language": language, "model": model}
 
     def code_of(result: dict[str, Any]) -> str:
+        if result.get("finish_reason") == "length":
+            raise UnusableAnswerError(
+                "the answer was cut off at max_tokens, so its code is incomplete and was not "
+                f"printed (the answer: codesaga requests show {result['request_id']}); ask for "
+                "less, or raise max_tokens (CODESAGA_MAX_TOKENS)"
+            )
         extracted = extract_code(result["text"], language)
         if not extracted.strip():
             raise ModelError("the model answered without any code; run without --code to see it")
