@@ -93,6 +93,11 @@ def extract_code(answer: str, language: str | None = None) -> str:
     return "\n".join(lines).strip("\n")
 
 
+def blocks_left_out(answer: str) -> int:
+    """How many of the answer's code blocks ``extract_code`` leaves out (it takes one)."""
+    return max(0, sum(1 for b in code_blocks(answer) if b.code.strip()) - 1)
+
+
 def _is_sentence(line: str) -> bool:
     """A closing remark ("This function does nothing.", "I cannot help with that."), not
     code: unindented words ending in a full stop, without code punctuation."""

@@ -1,4 +1,4 @@
-from codesaga.domain.extract import code_blocks, extract_code, match_layout
+from codesaga.domain.extract import blocks_left_out, code_blocks, extract_code, match_layout
 
 
 def test_code_inside_prose_and_fence() -> None:
@@ -51,3 +51,12 @@ def test_no_fence_keeps_code_lines_that_read_like_sentences() -> None:
     )
     assert extract_code(answer) == answer
     assert extract_code("Here is the fixed loop:\n" + answer + "\n\nThis sums the items.") == answer
+
+
+def test_the_blocks_extract_code_leaves_out_are_counted() -> None:
+    header = "```c\nint area(int w, int h);\n```"
+    source = '```c\n#include "point.h"\nint area(int w, int h) { return w * h; }\n```'
+    answer = f"The header:\n{header}\nand the source:\n{source}\n"
+    assert extract_code(answer) in source and blocks_left_out(answer) == 1
+    assert blocks_left_out(f"Only one:\n{source}\n```\n```") == 0  # an empty one is none
+    assert blocks_left_out("x = 1\n") == 0

@@ -38,7 +38,7 @@ def generate(
 ) -> None:
     """Generate code from a description, streaming the answer."""
     from codesaga.domain.errors import ModelError, UnusableAnswerError
-    from codesaga.domain.extract import extract_code
+    from codesaga.domain.extract import blocks_left_out, extract_code
 
     params = {"prompt": prompt, "language": language, "model": model}
 
@@ -52,6 +52,13 @@ def generate(
         extracted = extract_code(result["text"], language)
         if not extracted.strip():
             raise ModelError("the model answered without any code; run without --code to see it")
+        left_out = blocks_left_out(result["text"])
+        if left_out:
+            result.setdefault("warnings", []).append(
+                f"the answer has {left_out + 1} code blocks and --code kept one (the longest"
+                f"{f' in {language}' if language else ''}); to see them all: "
+                f"codesaga requests show {result['request_id']}"
+            )
         return extracted
 
     if as_json:
@@ -63,9 +70,10 @@ def generate(
     if code:  # the code is known only once the answer is whole: show progress meanwhile
         with render.Spinner("generating") as spinner:
             result = Invocation.of(ctx).run_task("generate", params, on_delta=spinner.on_delta)
+        extracted = code_of(result)
         for warning in result.get("warnings", []):
             render.warn(warning)
-        sys.stdout.write(render.model_text(code_of(result).rstrip("\n")) + "\n")
+        sys.stdout.write(render.model_text(extracted.rstrip("\n")) + "\n")
         return
 
     def show(text: str) -> None:

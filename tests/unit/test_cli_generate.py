@@ -1,0 +1,44 @@
+"""`codesaga generate --code` over a scripted daemon answer: what it prints and says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.main import main
+
+HEADER = "```c\nint area(int w, int h);\n```"
+SOURCE = '```c\n#include "point.h"\nint area(int w, int h) { return w * h; }\n```'
+
+
+def answered(monkeypatch: pytest.MonkeyPatch, text: str, finish_reason: str = "stop") -> None:
+    def run_task(self: Invocation, method: str, params: dict[str, Any], **_: Any) -> dict[str, Any]:
+        assert method == "generate"
+        return {"request_id": "9f1c2a7b", "text": text, "finish_reason": finish_reason}
+
+    monkeypatch.setattr(Invocation, "run_task", run_task)
+
+
+def test_code_says_which_blocks_it_left_out(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The header and the source came in two blocks; only the source was printed, and
+    # nothing said the header was gone.
+    answered(monkeypatch, f"The header:\n{HEADER}\nThe source:\n{SOURCE}\n")
+    main(["generate", "point.h and point.c", "--code"])
+    out, err = capsys.readouterr()
+    assert out == SOURCE.split("\n", 1)[1].removesuffix("```")
+    assert "2 code blocks" in err and "codesaga requests show 9f1c2a7b" in err
+
+
+def test_code_of_an_answer_cut_off_is_not_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answered(monkeypatch, '```python\ndef parse(text):\n    """Parse an ISO', "length")
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "a date parser", "--code"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 3 and out == ""
+    assert "cut off at max_tokens" in err
