@@ -224,12 +224,13 @@ def _run_saga(
     runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)
     attempts = params.pop("attempts", None) or settings.rewrite_attempts
     verb = {"refactor": "refactoring", "fix": "fixing"}[method]
+    warnings: list[str] = []
     try:
         with render.Spinner(f"{verb} {len(files)} file(s)") as spinner:
             result = runner.run(
                 method,
                 files,
-                _daemon_rewrite(ctx, method, files, params, spinner),
+                _daemon_rewrite(ctx, method, files, params, spinner, warnings),
                 verify=checks.verify,
                 details={k: v for k, v in params.items() if v is not None},
                 progress=spinner.stage,
@@ -243,7 +244,7 @@ def _run_saga(
         for said in getattr(exc, "__notes__", ()):
             render.warn(said)
         raise
-    _show_saga(result, checks, as_json)
+    _show_saga(result, checks, as_json, warnings)
 
 
 def _daemon_rewrite(
@@ -252,9 +253,11 @@ def _daemon_rewrite(
     files: list[Path],
     params: dict[str, Any],
     spinner: render.Spinner,
+    warnings: list[str],
 ) -> Rewrite:
     """The saga's rewrite: one request to the daemon, with the attempts left and the
-    rewrite --verify refused last time."""
+    rewrite --verify refused last time; what the answers warned of is shown at once and
+    kept in ``warnings``."""
     from codesaga.saga.runner import Rewritten
 
     def rewrite(path: Path, text: str, ask: Ask) -> Rewritten:
@@ -265,6 +268,7 @@ def _daemon_rewrite(
         result = Invocation.of(ctx).run_task(method, request, on_delta=spinner.on_delta)
         for warning in result.get("warnings", []):
             render.warn(f"{shown}: {warning}")
+            warnings.append(f"{shown}: {warning}")
         return Rewritten(
             str(result["text"]),
             attempts=int(result.get("attempts", 1)),
@@ -274,9 +278,11 @@ def _daemon_rewrite(
     return rewrite
 
 
-def _show_saga(result: SagaResult, checks: Checks, as_json: bool) -> None:
+def _show_saga(result: SagaResult, checks: Checks, as_json: bool, warnings: list[str]) -> None:
     if as_json:
-        render.print_json(result.to_dict())
+        # A script reads what the answers warned of (a name the rewrite no longer defines)
+        # here, not on stderr.
+        render.print_json({**result.to_dict(), **({"warnings": warnings} if warnings else {})})
         return
     for diff in result.diffs.values():
         render.diff(diff)

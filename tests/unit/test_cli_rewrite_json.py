@@ -1,0 +1,36 @@
+"""`codesaga refactor --apply --json` over a scripted daemon answer: the JSON a script reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codesaga.cli.invocation import Invocation
+from codesaga.cli.main import main
+
+ORIGINAL = "def discount(total):\n    return total * 0.9\n\n\ndef tax(total):\n    return 0.2\n"
+
+
+def test_the_warnings_of_an_applied_rewrite_are_in_its_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # They went to stderr alone: a script reading --json could not see that the rewrite
+    # it had applied no longer defined a name.
+    monkeypatch.setenv("CODESAGA_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shop.py").write_text(ORIGINAL)
+    rewritten = ORIGINAL.replace("return 0.2", "return 0.25")
+    said = "the rewrite no longer defines discount, which other code may use"
+
+    def run_task(self: Invocation, method: str, params: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {"request_id": "9f1c2a7b", "text": rewritten, "warnings": [said], "attempts": 1}
+
+    monkeypatch.setattr(Invocation, "run_task", run_task)
+    main(["refactor", "shop.py", "--apply", "--json"])
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["warnings"] == [f"shop.py: {said}"] and said in err
+    assert (tmp_path / "shop.py").read_text() == rewritten
