@@ -26,8 +26,8 @@ class ContextTooLongError(InputError):
         self.n_ctx = n_ctx
         super().__init__(
             f"the prompt is {prompt_tokens} tokens but the model context holds {n_ctx} "
-            f"(with {reserve} kept for the answer); select fewer lines with --lines, "
-            f"or raise CODESAGA_N_CTX"
+            f"(with {reserve} kept for the answer): give it less text (a refactor or fix: "
+            f"fewer lines with --lines), or raise CODESAGA_N_CTX"
         )
 
 
