@@ -34,3 +34,26 @@ def test_the_warnings_of_an_applied_rewrite_are_in_its_json(
     result = json.loads(out)
     assert result["warnings"] == [f"shop.py: {said}"] and said in err
     assert (tmp_path / "shop.py").read_text() == rewritten
+
+
+@pytest.mark.parametrize("failed", [2, 3])
+def test_attempts_that_all_failed_are_not_said_to_have_taken(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, failed: int
+) -> None:
+    # "took 3 attempts" stood above a diff that had failed its checks, as if it had passed.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shop.py").write_text(ORIGINAL)
+    checks = [f"That code no longer defines discount ({n})." for n in range(failed)]
+
+    def run_task(self: Invocation, method: str, params: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {
+            "request_id": "9f1c2a7b", "text": ORIGINAL, "diff": "--- a\n+++ b\n", "path": "shop.py",
+            "applied": False, "attempts": 3, "failed_checks": checks,
+        }  # fmt: skip
+
+    monkeypatch.setattr(Invocation, "run_task", run_task)
+    main(["refactor", "shop.py"])
+    err = capsys.readouterr().err
+    passed_last = failed < 3
+    assert ("took 3 attempts" in err) == passed_last
+    assert ("none of 3 answers passed every check" in err) != passed_last

@@ -46,8 +46,13 @@ def _show_rewrite(result: dict[str, Any], as_json: bool) -> None:
         render.warn(warning)
     if result.get("diff"):
         render.diff(result["diff"])
-    if result.get("attempts", 1) > 1:
-        render.note(f"took {result['attempts']} attempts: {'; '.join(result['failed_checks'])}")
+    attempts, failed = result.get("attempts", 1), result.get("failed_checks", [])
+    if attempts > 1:
+        why = "; ".join(failed)
+        if len(failed) >= attempts:  # the last answer failed too (shown, with its warnings)
+            render.note(f"none of {attempts} answers passed every check: {why}")
+        else:
+            render.note(f"took {attempts} attempts: {why}")
     if result.get("applied"):
         render.note(f"applied to {result['path']} (request {result['request_id']})")
     elif result.get("diff"):
