@@ -57,3 +57,25 @@ def test_attempts_that_all_failed_are_not_said_to_have_taken(
     passed_last = failed < 3
     assert ("took 3 attempts" in err) == passed_last
     assert ("none of 3 answers passed every check" in err) != passed_last
+
+
+def test_every_file_is_checked_before_any_is_refactored_and_a_file_named_twice_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A missing last file failed only after the model had refactored the others (their
+    # answers lost); `m.py ./m.py` was refactored twice.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.py").write_text(ORIGINAL)
+    asked: list[str] = []
+
+    def run_task(self: Invocation, method: str, params: dict[str, Any], **_: Any) -> dict[str, Any]:
+        asked.append(params["label"])
+        return {"request_id": "9f1c2a7b", "text": ORIGINAL, "diff": "", "path": params["path"]}
+
+    monkeypatch.setattr(Invocation, "run_task", run_task)
+    with pytest.raises(SystemExit) as exited:
+        main(["refactor", "m.py", "nosuch.py"])
+    assert exited.value.code == 2 and asked == []
+    assert "nosuch.py" in capsys.readouterr().err
+    main(["refactor", "m.py", "./m.py", "--json"])
+    assert asked == ["m.py"]

@@ -88,11 +88,18 @@ def refactor(
     if apply or verify:
         _run_saga(ctx, "refactor", files, params, Checks(verify, apply), as_json)
         return
-    results = []
+    # Every file checked before the model works on any (a missing last one threw away the
+    # others' answers), and a file named twice refactored once, as --apply does.
+    named: dict[Path, tuple[Path, dict[str, Any]]] = {}
     for file in files:
+        key = file.expanduser().resolve()
+        if key not in named:
+            named[key] = (file, file_params(file))
+    results = []
+    for file, where in named.values():
         with render.Spinner(f"refactoring {file.name}") as spinner:
             result = Invocation.of(ctx).run_task(
-                "refactor", {**file_params(file), **params}, on_delta=spinner.on_delta
+                "refactor", {**where, **params}, on_delta=spinner.on_delta
             )
         if as_json:
             results.append(result)  # one JSON object in all, as --json promises
