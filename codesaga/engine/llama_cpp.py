@@ -205,7 +205,9 @@ class LlamaCppEngine:
         return self._marked(request).text
 
     def _marked(self, request: GenerationRequest) -> MarkedText:
-        """The prompt of ``request`` and where its format's marks are (None: anywhere)."""
+        """The prompt of ``request`` and where its format's marks are: a chat's, found in
+        its template; a prompt's, as the request says (a raw one read as given, marks None,
+        is tokenized whole: see _tokens)."""
         if request.prompt is not None:
             return MarkedText(request.prompt, request.marks or ())
         if self._chat is None:

@@ -25,6 +25,8 @@ def cache_key(model: ResolvedModel, request: GenerationRequest) -> str:
         "model": [str(model.path), st.st_size, st.st_mtime_ns],
         "messages": [asdict(m) for m in request.messages],
         "prompt": request.prompt,
+        # The same text read with other marks is another prompt to the model.
+        "marks": request.marks,
         "max_tokens": request.max_tokens,
         "stop": list(request.stop),
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codesaga.bootstrap import build_assistant
-from codesaga.domain.enums import RequestStatus, RequestType
+from codesaga.domain.enums import RequestStatus, RequestType, Role
 from codesaga.domain.errors import (
     CancelledError,
     ContextTooLongError,
@@ -20,7 +20,7 @@ from codesaga.domain.errors import (
 )
 from codesaga.domain.fim import QWEN
 from codesaga.engine.fake import FakeEngine
-from codesaga.engine.port import CancelToken, Infill
+from codesaga.engine.port import CancelToken, GenerationRequest, Infill
 from codesaga.model_files.presets import PRESETS
 from codesaga.service.engine_pool import ResolvedModel
 from codesaga.service.runner import RunOptions
@@ -416,6 +416,25 @@ def test_response_cache_answers_without_the_engine(
     assert len(engine.history) == 1
     assert assistant.journal.get(second.request_id).cached  # type: ignore[union-attr]
     store.close()
+
+
+def test_the_same_prompt_read_with_other_marks_is_another_cache_key(
+    engine: FakeEngine, models_dir: Path
+) -> None:
+    # A raw prompt read as given and a laid-out one of the same text are other prompts to the
+    # model where the text spells a mark: one's answer is not the other's.
+    from codesaga.bootstrap import build_pool
+    from codesaga.service.cache import cache_key
+
+    settings = load_settings(
+        {"CODESAGA_HOME": str(models_dir.parent), "CODESAGA_MODELS_DIR": str(models_dir)}
+    )
+    resolved = build_pool(settings, lambda resolved: engine).resolver.resolve(Role.COMPLETION)
+    built = QWEN.build("x = '<|fim_suffix|>'", "")
+    as_given = GenerationRequest(prompt=built.text, marks=None)
+    laid_out = GenerationRequest(prompt=built.text, marks=built.marks)
+    assert cache_key(resolved, as_given) != cache_key(resolved, laid_out)
+    assert cache_key(resolved, laid_out) == cache_key(resolved, dataclasses.replace(laid_out))
 
 
 def test_an_answer_cut_off_is_not_kept_in_the_response_cache(
