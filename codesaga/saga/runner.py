@@ -117,7 +117,16 @@ class _Failure:
         said = f"With that code, `{self.command}` fails ({self.why}):\n{fence(tail, 'text')}"
         return f"{said}\n{self.code}" if self.code else said
 
-    def error(self, attempts: int) -> VerifyFailedError:
+    def error(self, attempts: int, *, changed: bool = True) -> VerifyFailedError:
+        """``changed``: whether the last answer changed any file (when none did, the check ran
+        on them as they were: "the files were put back" would say something that was not)."""
+        if not changed:
+            which = f"last answer (of {attempts})" if attempts > 1 else "answer"
+            said = f"still fails ({self.why}) and the model's {which} changed nothing"
+            return VerifyFailedError(
+                f"--verify {self.command!r} {said}; the files are as they were."
+                f"\n{self.output}".rstrip()
+            )
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         return VerifyFailedError(
             f"--verify {self.command!r} failed ({self.why}){tries}; the files were put back."
@@ -220,7 +229,7 @@ class SagaRunner:
                 return
             more = all(f.attempts < plan.attempts for f in checked)
             if not more or time.monotonic() > plan.deadline:
-                raise failure.error(max(f.attempts for f in checked))
+                raise failure.error(max(f.attempts for f in checked), changed=bool(changed))
             self._take_back(log, checked, failure, result)
             todo = checked
 

@@ -714,3 +714,19 @@ def test_a_rollback_failing_after_ctrl_c_says_what_stopped_it(store: SagaStore) 
 
     with pytest.raises(RollBackFailedError, match=r"^KeyboardInterrupt; putting the files"):
         rolled_back(store.create(), KeyboardInterrupt(), fails)
+
+
+def test_a_verify_that_fails_on_answers_that_changed_nothing_says_so(
+    files: list[Path], store: SagaStore
+) -> None:
+    # It said "the files were put back", as if a rewrite had been tried and undone.
+    def unchanged(path: Path, text: str, ask: Ask) -> str:
+        return text
+
+    with pytest.raises(VerifyFailedError) as info:
+        SagaRunner(store, 1 << 20).run(
+            "fix", files, unchanged, verify="echo still broken; exit 1", attempts=2
+        )
+    said = str(info.value)
+    assert "the model's last answer (of 2) changed nothing" in said and "put back" not in said
+    assert "still broken" in said and unchanged_bytes(files)
