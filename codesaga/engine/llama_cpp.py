@@ -23,7 +23,6 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-import secrets
 import time
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,10 +33,11 @@ from codesaga.domain.confidence import TokenLogprob
 from codesaga.domain.drafting import PromptLookup
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
-from codesaga.domain.marked_text import Layout, MarkedText, Span
+from codesaga.domain.marked_text import MarkedText, Span
 from codesaga.domain.prompts import Message
 from codesaga.domain.stops import StopScanner
 from codesaga.engine import kv_reuse, kv_states, token_healing
+from codesaga.engine.chat_marks import marked_chat
 from codesaga.engine.greedy_decoding import GreedyDecoder
 from codesaga.engine.kv_reuse import held_tokens
 from codesaga.engine.kv_states import StateCache
@@ -215,26 +215,13 @@ class LlamaCppEngine:
         return self._render_chat(request.messages)
 
     def _render_chat(self, messages: Sequence[Message]) -> MarkedText:
-        """The chat template's prompt for ``messages``, its marks told from their contents: it
-        is rendered with a placeholder for each content, the control tokens the template
-        spelled around them are its marks, and the contents are put in as text."""
-        nonce = secrets.token_hex(8)
-        shaped = self._chat(
-            messages=[
-                {"role": m.role, "content": f"\x00{nonce}{i}\x00"} for i, m in enumerate(messages)
-            ]
-        ).prompt
-        layout = Layout()
-        for i, piece in enumerate(re.split(f"\x00{nonce}(\\d+)\x00", str(shaped))):
-            if i % 2:
-                layout.text(messages[int(piece)].content)
-                continue
-            at = 0
-            for found in self._control_spellings().finditer(piece):
-                layout.text(piece[at : found.start()]).mark(found.group())
-                at = found.end()
-            layout.text(piece[at:])
-        return layout.done()
+        """The chat template's prompt for ``messages``, its own control tokens (the marks)
+        told from those the contents spell (text): see chat_marks."""
+
+        def render(shown: list[dict[str, str]]) -> str:
+            return str(self._chat(messages=shown).prompt)
+
+        return marked_chat(render, messages, self._control_spellings())
 
     def _control_spellings(self) -> re.Pattern[str]:
         """A pattern of the model's control tokens' spellings, longest first (built once:
