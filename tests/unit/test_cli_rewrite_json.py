@@ -79,3 +79,27 @@ def test_every_file_is_checked_before_any_is_refactored_and_a_file_named_twice_o
     assert "nosuch.py" in capsys.readouterr().err
     main(["refactor", "m.py", "./m.py", "--json"])
     assert asked == ["m.py"]
+
+
+def test_only_the_warnings_of_the_answer_written_are_in_the_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The first answer lost a name and failed --verify; the second kept it and passed. The
+    # JSON still said the name was lost.
+    monkeypatch.setenv("CODESAGA_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shop.py").write_text(ORIGINAL)
+    lost = "the rewrite no longer defines discount"
+    answers = [
+        {"text": ORIGINAL.replace("return 0.2", "return 0.3"), "warnings": [lost]},
+        {"text": ORIGINAL.replace("return 0.2", "return 0.25")},
+    ]
+
+    def run_task(self: Invocation, method: str, params: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {"request_id": "9f1c2a7b", "attempts": 1, **answers.pop(0)}
+
+    monkeypatch.setattr(Invocation, "run_task", run_task)
+    main(["refactor", "shop.py", "--apply", "--verify", "grep -q 0.25 shop.py", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "completed" and "warnings" not in result
+    assert (tmp_path / "shop.py").read_text().endswith("return 0.25\n")

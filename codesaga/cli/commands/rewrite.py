@@ -236,7 +236,7 @@ def _run_saga(
     runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)
     attempts = params.pop("attempts", None) or settings.rewrite_attempts
     verb = {"refactor": "refactoring", "fix": "fixing"}[method]
-    warnings: list[str] = []
+    warnings: dict[Path, list[str]] = {}
     try:
         with render.Spinner(f"{verb} {len(files)} file(s)") as spinner:
             result = runner.run(
@@ -265,11 +265,11 @@ def _daemon_rewrite(
     files: list[Path],
     params: dict[str, Any],
     spinner: render.Spinner,
-    warnings: list[str],
+    warnings: dict[Path, list[str]],
 ) -> Rewrite:
     """The saga's rewrite: one request to the daemon, with the attempts left and the
-    rewrite --verify refused last time; what the answers warned of is shown at once and
-    kept in ``warnings``."""
+    rewrite --verify refused last time; what each file's answer warned of is shown at once,
+    and kept in ``warnings`` until another answer for that file replaces it."""
     from codesaga.saga.runner import Rewritten
 
     def rewrite(path: Path, text: str, ask: Ask) -> Rewritten:
@@ -278,9 +278,9 @@ def _daemon_rewrite(
         if ask.retry is not None:
             request["retry"] = {"text": ask.retry.text, "problem": ask.retry.problem}
         result = Invocation.of(ctx).run_task(method, request, on_delta=spinner.on_delta)
-        for warning in result.get("warnings", []):
-            render.warn(f"{shown}: {warning}")
-            warnings.append(f"{shown}: {warning}")
+        warnings[path] = [f"{shown}: {warning}" for warning in result.get("warnings", [])]
+        for warning in warnings[path]:
+            render.warn(warning)
         return Rewritten(
             str(result["text"]),
             attempts=int(result.get("attempts", 1)),
@@ -290,11 +290,14 @@ def _daemon_rewrite(
     return rewrite
 
 
-def _show_saga(result: SagaResult, checks: Checks, as_json: bool, warnings: list[str]) -> None:
+def _show_saga(
+    result: SagaResult, checks: Checks, as_json: bool, warnings: dict[Path, list[str]]
+) -> None:
     if as_json:
-        # A script reads what the answers warned of (a name the rewrite no longer defines)
-        # here, not on stderr.
-        render.print_json({**result.to_dict(), **({"warnings": warnings} if warnings else {})})
+        # A script reads what the answers written warned of (a name the rewrite no longer
+        # defines) here, not on stderr.
+        said = [warning for each in warnings.values() for warning in each]
+        render.print_json({**result.to_dict(), **({"warnings": said} if said else {})})
         return
     for diff in result.diffs.values():
         render.diff(diff)
