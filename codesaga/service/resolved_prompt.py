@@ -66,7 +66,7 @@ class ResolvedPrompt:
             w.typed_space,
             lines,
             fim,
-            prompt_key(model_name, lines, text, w.typed_space),
+            prompt_key(model_name, lines, built, w.typed_space),
             layout.sources,
             Infill(w.before, w.after, tuple(layout.files)),
             layout.name,
@@ -88,7 +88,7 @@ class ResolvedPrompt:
             marks=built.marks,
             typed_space=windows.typed_space,
             lines=1,
-            key=prompt_key(self.model_name, 1, text, windows.typed_space),
+            key=prompt_key(self.model_name, 1, built, windows.typed_space),
             sources=tuple(p for p in self.sources if p == self.doc),
             infill=Infill(windows.before, windows.after),
             short=True,
@@ -141,10 +141,11 @@ class ResolvedPrompt:
         return {"max_lines": self.lines, "multiline": self.lines > 1, "specials": self.fim.stops}
 
 
-def prompt_key(model_name: str, lines: int, text: str, typed_space: str) -> str:
-    """The completion cache's key of a prompt, and of the space typed after code that the
+def prompt_key(model_name: str, lines: int, prompt: MarkedText, typed_space: str) -> str:
+    """The completion cache's key of a prompt (its text and marks: the same text with other
+    marks is another prompt to the model), and of the space typed after code that the
     prompt leaves out (`return` and `return ` read alike, and are answered differently)."""
-    key = f"{model_name}\0{lines}\0{typed_space}\0{text}"
+    key = f"{model_name}\0{lines}\0{typed_space}\0{prompt.marks}\0{prompt.text}"
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from codesaga.domain.fim import QWEN
 from codesaga.service.completion_cache import SHOWN_DOCUMENTS, CompletionCache
-from codesaga.service.resolved_prompt import ResolvedPrompt
+from codesaga.service.resolved_prompt import ResolvedPrompt, prompt_key
 
 
 def prompt(doc: str, before: str) -> ResolvedPrompt:
@@ -25,3 +25,14 @@ def test_the_documents_whose_suggestions_are_kept_are_bounded() -> None:
         return found is not None and found[:2] == ("2", "type-through")
 
     assert typed_through(last) and not typed_through("doc0")
+
+
+def test_the_same_prompt_text_with_other_marks_has_another_key() -> None:
+    # The cursor after `a<|fim_suffix|>b` before `c`, and after `a` before `b<|fim_suffix|>c`:
+    # one text, two prompts to the model (the spelled mark is text in each).
+    one, other = QWEN.build("a<|fim_suffix|>b", "c"), QWEN.build("a", "b<|fim_suffix|>c")
+    assert one.text == other.text and one.marks != other.marks
+    assert prompt_key("m", 1, one, "") != prompt_key("m", 1, other, "")
+    assert prompt_key("m", 1, one, "") == prompt_key(
+        "m", 1, QWEN.build("a<|fim_suffix|>b", "c"), ""
+    )
