@@ -94,11 +94,12 @@ class FakeEngine:
         position = 0  # where the next token's text starts
         logprobs: list[tuple[int, float]] = []
         reason: str = "stop"
+        most = min(request.max_tokens, self.info.n_ctx - prompt_tokens)  # as llama.cpp's
         for token, score in zip(tokens, scores or [0.0] * len(tokens), strict=True):
             if cancel is not None and cancel.cancelled:
                 reason = "cancelled"
                 break
-            if produced >= request.max_tokens:
+            if produced >= most:
                 reason = "length"
                 break
             if self.delay:

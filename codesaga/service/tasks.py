@@ -97,11 +97,18 @@ class Assistant:
         )
         with self._journaled(RequestType.GENERATE, {"prompt": prompt, "language": language}) as rec:
             result = self._run(rec, Role.GENERATE, request, run)
-            if result.finished is not None and result.finished.reason == "length":
-                result.warnings.append(
-                    f"the answer was cut off at {result.finished.completion_tokens} tokens, "
+            done = result.finished
+            if done is not None and done.reason == "length":
+                # Where max_tokens did not stop it, the model's context was full.
+                why = (
                     "the most one answer may take: ask for less, or raise max_tokens "
                     "(CODESAGA_MAX_TOKENS)"
+                    if done.completion_tokens >= request.max_tokens
+                    else "where the model's context was full: ask for less, or raise "
+                    "CODESAGA_N_CTX"
+                )
+                result.warnings.append(
+                    f"the answer was cut off at {done.completion_tokens} tokens, {why}"
                 )
             return self._done(rec, result)
 

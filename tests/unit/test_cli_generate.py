@@ -41,4 +41,4 @@ def test_code_of_an_answer_cut_off_is_not_printed(
         main(["generate", "a date parser", "--code"])
     out, err = capsys.readouterr()
     assert exited.value.code == 3 and out == ""
-    assert "cut off at max_tokens" in err
+    assert "the answer was cut off (at max_tokens" in err

@@ -326,6 +326,23 @@ def test_generate_streams(assistant: Assistant, engine: FakeEngine) -> None:
     assert "Use python." in engine.history[0].messages[-1].content
 
 
+def test_a_generated_answer_cut_off_says_whether_max_tokens_or_the_context_cut_it(
+    engine: FakeEngine, models_dir: Path
+) -> None:
+    assistant = assistant_with(engine, models_dir, CODESAGA_MAX_TOKENS="6")
+    engine.enqueue(["w "] * 40)
+    assert "raise max_tokens" in assistant.generate("say hi").warnings[0]
+    engine.info = dataclasses.replace(engine.info, n_ctx=110)  # the prompt takes a third
+    engine.enqueue(["w "] * 100)
+    said = assistant_with(engine, models_dir, CODESAGA_MAX_TOKENS="200").generate("say hi")
+    assert said.finished is not None and said.finished.reason == "length"
+    assert (
+        "the model's context was full" in said.warnings[0] and "CODESAGA_N_CTX" in said.warnings[0]
+    )
+    engine.enqueue("print('hi')")
+    assert assistant.generate("say hi").warnings == []
+
+
 def test_complete_builds_a_fim_prompt_and_trims(
     assistant: Assistant, engine: FakeEngine, tmp_path: Path
 ) -> None:

@@ -45,9 +45,10 @@ def generate(
     def code_of(result: dict[str, Any]) -> str:
         if result.get("finish_reason") == "length":
             raise UnusableAnswerError(
-                "the answer was cut off at max_tokens, so its code is incomplete and was not "
-                f"printed (the answer: codesaga requests show {result['request_id']}); ask for "
-                "less, or raise max_tokens (CODESAGA_MAX_TOKENS)"
+                "the answer was cut off (at max_tokens, or where the model's context was "
+                "full), so its code is incomplete and was not printed (the answer: codesaga "
+                f"requests show {result['request_id']}); ask for less, or raise max_tokens "
+                "(CODESAGA_MAX_TOKENS) or the context (CODESAGA_N_CTX)"
             )
         extracted = extract_code(result["text"], language)
         if not extracted.strip():
