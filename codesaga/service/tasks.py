@@ -104,8 +104,7 @@ class Assistant:
                     "the most one answer may take: ask for less, or raise max_tokens "
                     "(CODESAGA_MAX_TOKENS)"
                     if done.completion_tokens >= request.max_tokens
-                    else "where the model's context was full: ask for less, or raise "
-                    "CODESAGA_N_CTX"
+                    else "where the model's context was full: ask for less, or raise CODESAGA_N_CTX"
                 )
                 result.warnings.append(
                     f"the answer was cut off at {done.completion_tokens} tokens, {why}"
