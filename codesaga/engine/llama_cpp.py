@@ -24,7 +24,7 @@ import codecs
 import logging
 import re
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -34,7 +34,6 @@ from codesaga.domain.drafting import PromptLookup
 from codesaga.domain.errors import ContextTooLongError, ModelError
 from codesaga.domain.fim import detect_fim_format
 from codesaga.domain.marked_text import MarkedText, Span
-from codesaga.domain.prompts import Message
 from codesaga.domain.stops import StopScanner
 from codesaga.engine import kv_reuse, kv_states, token_healing
 from codesaga.engine.chat_marks import marked_chat
@@ -202,26 +201,18 @@ class LlamaCppEngine:
         )
 
     def render(self, request: GenerationRequest) -> str:
-        return self._marked(request).text
+        return request.prompt if request.prompt is not None else self._chat_prompt(request).text
 
-    def _marked(self, request: GenerationRequest) -> MarkedText:
-        """The prompt of ``request`` and where its format's marks are: a chat's, found in
-        its template; a prompt's, as the request says (a raw one read as given, marks None,
-        is tokenized whole: see _tokens)."""
-        if request.prompt is not None:
-            return MarkedText(request.prompt, request.marks or ())
+    def _chat_prompt(self, request: GenerationRequest) -> MarkedText:
+        """The chat template's prompt for the request's messages, its own control tokens (the
+        marks) told from those the contents spell (text): see chat_marks."""
         if self._chat is None:
             raise ModelError(f"{self.info.name} has no chat template; it cannot do chat tasks")
-        return self._render_chat(request.messages)
-
-    def _render_chat(self, messages: Sequence[Message]) -> MarkedText:
-        """The chat template's prompt for ``messages``, its own control tokens (the marks)
-        told from those the contents spell (text): see chat_marks."""
 
         def render(shown: list[dict[str, str]]) -> str:
             return str(self._chat(messages=shown).prompt)
 
-        return marked_chat(render, messages, self._control_spellings())
+        return marked_chat(render, request.messages, self._control_spellings())
 
     def _control_spellings(self) -> re.Pattern[str]:
         """A pattern of the model's control tokens' spellings, longest first (built once:
@@ -238,11 +229,11 @@ class LlamaCppEngine:
         return self._controls
 
     def _tokens(self, request: GenerationRequest) -> list[int]:
-        if request.prompt is not None and request.marks is None:
-            tokens = self._tokenize(request.prompt, None)
+        if request.prompt is not None:
+            tokens = self._tokenize(request.prompt, request.marks)
         else:
-            marked = self._marked(request)
-            tokens = self._tokenize(marked.text, marked.marks)
+            chat = self._chat_prompt(request)
+            tokens = self._tokenize(chat.text, chat.marks)
         bos = self._llm.token_bos()
         if (
             self._lib.llama_vocab_get_add_bos(self._llm._model.vocab)
@@ -517,7 +508,7 @@ class LlamaCppEngine:
         first came. ``scoring``: the log-probabilities the generator appends to (None: it
         does not), and where each token's start in the text and score go. ``healed``: the
         text the tokens begin with that the prompt had (token healing), left out."""
-        vocab = self._llm._model.vocab
+        lib, vocab = self._lib, self._llm._model.vocab
         scores, logprobs = scoring
         first_token_at: float | None = None
         produced = 0
@@ -535,7 +526,6 @@ class LlamaCppEngine:
                 # A control token is never part of an answer: the end of a turn (an end of
                 # generation), or the start of another prompt part (<|fim_prefix|>,
                 # <|im_start|>), after which the model writes what belongs to no answer.
-                lib = self._lib
                 if lib.llama_vocab_is_eog(vocab, token) or lib.llama_vocab_is_control(vocab, token):
                     reason = "stop"
                     break
