@@ -11,7 +11,7 @@ import re
 import secrets
 import stat
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from codesaga.domain.errors import CodeSagaError, InputError
@@ -65,6 +65,15 @@ def check_file(path: Path) -> None:
     if not stat.S_ISREG(mode):
         raise InputError(f"{path} is not a regular file")
     _check_link_stays_in_repository(path)
+
+
+def distinct_files(paths: Iterable[Path]) -> list[Path]:
+    """``paths`` with each file once, as first named: a file named twice (a link to it,
+    `x/../a.py`, `./a.py`) is one file."""
+    distinct: dict[Path, Path] = {}
+    for path in paths:
+        distinct.setdefault(path.resolve(), path)
+    return list(distinct.values())
 
 
 def _check_link_stays_in_repository(path: Path) -> None:

@@ -29,7 +29,7 @@ from codesaga.domain.failing_lines import MAX_FILE_BYTES, failing_lines
 from codesaga.domain.prompts import fence
 from codesaga.domain.retry import FailedRewrite
 from codesaga.domain.source import BOM, keep_bom
-from codesaga.fs import project_reader, read_source, write_bytes_atomic
+from codesaga.fs import distinct_files, project_reader, read_source, write_bytes_atomic
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
 from codesaga.saga.recovery import left_alone, put_back, roll_back, rolled_back
@@ -164,10 +164,7 @@ class SagaRunner:
         cwd = cwd or Path.cwd()
         # One file named twice (a link to it, `x/../a.py`) is one file: snapshotted twice,
         # its second write found it "changed while CodeSaga was working" and undid the saga.
-        distinct: dict[Path, Path] = {}
-        for path in paths:
-            distinct.setdefault(path.resolve(), path.absolute())
-        paths = list(distinct.values())
+        paths = [path.absolute() for path in distinct_files(paths)]
         log = self.store.create()
         log.try_lock()
         log.append(

@@ -90,13 +90,11 @@ def refactor(
         return
     # Every file checked before the model works on any (a missing last one threw away the
     # others' answers), and a file named twice refactored once, as --apply does.
-    named: dict[Path, tuple[Path, dict[str, Any]]] = {}
-    for file in files:
-        key = file.expanduser().resolve()
-        if key not in named:
-            named[key] = (file, file_params(file))
+    from codesaga.fs import distinct_files
+
+    named = [(file, file_params(file)) for file in distinct_files(files)]
     results = []
-    for file, where in named.values():
+    for file, where in named:
         with render.Spinner(f"refactoring {file.name}") as spinner:
             result = Invocation.of(ctx).run_task(
                 "refactor", {**where, **params}, on_delta=spinner.on_delta
