@@ -20,6 +20,7 @@ from codesaga.domain.failing_lines import unless_shown
 from codesaga.domain.fix_focus import failing_function
 from codesaga.domain.prompts import Message, focused_fix_messages, retry_messages
 from codesaga.domain.retry import FailedRewrite
+from codesaga.domain.splice import unreachable_after, without_echoes
 from codesaga.service.syntax import (
     check_syntax,
     defined_names,
@@ -175,7 +176,9 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
             "the model answered without any code; nothing was changed",
         )
     crlf = "\r\n" in ctx.content
-    new_text = ctx.before + match_layout(_selection_of(ctx, code), ctx.selected, crlf) + ctx.after
+    part = match_layout(_selection_of(ctx, code), ctx.selected, crlf)
+    part = without_echoes(part, ctx.before, ctx.selected, ctx.after)
+    new_text = ctx.before + part + ctx.after
     syntax = check_syntax(ctx.language.id, new_text)
     if not syntax.ok:
         try:
@@ -196,6 +199,17 @@ def judge(ctx: CodeContext, kind: RequestType, answer: str, *, keep_names: bool)
             "answer with the code that replaces the lines you were given, nothing around them.",
             f"the model's rewrite would define {names} twice (it answered with more than the "
             "lines it was given); nothing was changed. Try again, or select whole functions",
+        )
+    never_run = unreachable_after(part, ctx.selected, ctx.after)
+    if never_run is not None:
+        return Verdict(
+            new_text,
+            f"That code ends before the lines that follow the ones you were given, so they "
+            f"would never run (the next is `{never_run.strip()}`): answer with the code that "
+            "replaces the lines you were given, nothing after them.",
+            "the model's rewrite returns before the lines that follow the selection, so they "
+            "would never run (it answered with more than the lines it was given); nothing was "
+            "changed. Try again, or select whole functions",
         )
     lost = lost_names(ctx.language.id, ctx.content, new_text) if keep_names else []
     if lost:

@@ -169,7 +169,8 @@ def test_an_answer_that_defines_a_function_again_is_refused_though_it_also_lost_
     echoed = "class Cart:\n    items = []\n\n\ndef tax(total):\n    return total * 0.2\n"
     for _ in range(5):
         engine.enqueue(f"```python\n{echoed}```")
-    with pytest.raises(UnusableAnswerError, match="would define Cart, tax twice"):
+    # (Its last lines echo tax() as the file goes on after the selection: they are dropped.)
+    with pytest.raises(UnusableAnswerError, match="would define Cart twice"):
         assistant.refactor(shop, lines="5:6", apply=True)
     assert shop.read_text() == original
 
@@ -183,6 +184,31 @@ def test_refactor_lines_answered_with_the_file_rewritten_then_with_the_lines_wri
     comment = "    return result\n# the sum of two numbers\n\n"
     assert source.read_text() == ORIGINAL.replace("    return result\n\n\n", comment)
     assert len(engine.history) == 2
+
+
+def test_refactor_of_a_functions_first_line_answered_with_the_whole_function_writes_it_once(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    # --lines 1 on `def add(a, b):` was answered with the whole function, its body as it
+    # was: spliced in, the body stood twice, parsed and kept every name, and was written.
+    body = "    result = a + b\n    return result\n"
+    engine.enqueue(f"```python\ndef add(a: int, b: int) -> int:\n{body}```")
+    assistant.refactor(source, lines="1:1", apply=True)
+    assert source.read_text() == ORIGINAL.replace("def add(a, b):", REWRITE.splitlines()[0])
+
+
+def test_refactor_of_a_functions_first_line_that_rewrote_its_body_is_retried_then_refused(
+    assistant: Assistant, engine: FakeEngine, source: Path
+) -> None:
+    # The answer's body was new, so the old body stayed behind its return, never to run.
+    for _ in range(5):
+        engine.enqueue("```python\ndef add(a: int, b: int) -> int:\n    return a + b\n```")
+    with pytest.raises(UnusableAnswerError, match="returns before the lines that follow"):
+        assistant.refactor(source, lines="1:1", apply=True)
+    assert source.read_text() == ORIGINAL
+    assert "would never run (the next is `result = a + b`)" in (
+        engine.history[1].messages[-1].content
+    )
 
 
 def test_refactor_lines_count_lines_as_editors_do(
