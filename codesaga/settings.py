@@ -167,6 +167,12 @@ class Settings:
     rewrite_budget_seconds: float = _key(
         300.0, "No new attempt of a fix or refactor starts after this many seconds."
     )
+    verify_timeout_seconds: float = _key(
+        900.0,
+        "How long a fix's or refactor's --verify command may run (and fix's first run of it, "
+        "to see the error); one that runs longer is stopped with all it started, a failed "
+        "verify. --verify-timeout overrides it.",
+    )
     rewrite_retry_temperature: float = _key(
         0.6,
         "Sampling temperature of a fix's or refactor's second and later attempts (never below "
@@ -458,7 +464,7 @@ _AT_LEAST_ONE = {
 }  # fmt: skip
 _POSITIVE = {  # waits: 0 would give up at once
     "upstream_connect_timeout", "upstream_first_token_timeout", "upstream_idle_timeout",
-    "ws_open_timeout",
+    "ws_open_timeout", "verify_timeout_seconds",
 }  # fmt: skip
 _PORTS = {"openai_port", "ws_port"}  # -1: off
 

@@ -45,6 +45,17 @@ VerifyOpt = Annotated[
         "the files are put back.",
     ),
 ]
+VerifyTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--verify-timeout",
+        min=1,
+        metavar="SECONDS",
+        show_default=False,
+        help="Stop --verify's command (and all it started) after this long, a failed verify "
+        "(default: the verify_timeout_seconds setting, 900).",
+    ),
+]
 AttemptsOpt = Annotated[
     int | None,
     typer.Option(

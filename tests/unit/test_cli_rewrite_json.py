@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,3 +116,36 @@ def test_every_file_is_checked_before_any_is_refactored_and_a_file_named_twice_o
     assert "nosuch.py" in capsys.readouterr().err
     main(["refactor", "shop.py", "./shop.py", "--json"])
     assert asked == ["shop.py"]
+
+
+@pytest.mark.parametrize("how", ["option", "setting"])
+def test_a_verify_command_is_stopped_after_the_timeout_given(
+    shop: Path,
+    answering: Callable[[Answer], None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    # It was 15 minutes, fixed: a suite that takes longer could never pass, and a hang
+    # took 15 minutes per attempt to be called one.
+    answering(lambda params: {"text": ORIGINAL.replace("0.2", "0.25")})
+    command = ["refactor", "shop.py", "--apply", "--verify", "sleep 60", "--attempts", "1"]
+    if how == "option":
+        command += ["--verify-timeout", "1"]
+    else:
+        monkeypatch.setenv("CODESAGA_VERIFY_TIMEOUT_SECONDS", "1")
+    started = time.monotonic()
+    with pytest.raises(SystemExit):
+        main([*command, "--json"])
+    assert time.monotonic() - started < 30
+    assert "no result after 1 s" in capsys.readouterr().out
+    assert shop.read_text() == ORIGINAL
+
+
+def test_a_verify_timeout_without_a_command_to_time_is_a_usage_error(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["fix", "shop.py", "--error", "boom", "--verify-timeout", "5"])
+    assert exited.value.code == 1  # usage
+    assert "--verify-timeout goes with --verify" in capsys.readouterr().err

@@ -19,6 +19,7 @@ from codesaga.cli.options import (
     LinesOpt,
     ModelOpt,
     VerifyOpt,
+    VerifyTimeoutOpt,
     piped_text,
 )
 from codesaga.domain.errors import UsageError
@@ -76,6 +77,7 @@ def refactor(
     ] = None,
     apply: ApplyOpt = False,
     verify: VerifyOpt = None,
+    verify_timeout: VerifyTimeoutOpt = None,
     attempts: AttemptsOpt = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
@@ -84,9 +86,10 @@ def refactor(
     validated, optionally verified, restored on any failure, undoable (`codesaga saga`)."""
     if lines and len(files) > 1:
         raise UsageError("--lines works with one file; give one file or leave --lines out")
+    checks = Checks.given(ctx, verify, verify_timeout, apply)
     params = {"lines": lines, "instruction": instruction, "model": model, "attempts": attempts}
     if apply or verify:
-        _run_saga(ctx, "refactor", files, params, Checks(verify, apply), as_json)
+        _run_saga(ctx, "refactor", files, params, checks, as_json)
         return
     # Every file checked before the model works on any (a missing last one threw away the
     # others' answers), and a file named twice refactored once, as --apply does.
@@ -128,6 +131,7 @@ def fix(
     lines: LinesOpt = None,
     apply: ApplyOpt = False,
     verify: VerifyOpt = None,
+    verify_timeout: VerifyTimeoutOpt = None,
     attempts: AttemptsOpt = None,
     model: ModelOpt = None,
     as_json: JsonOpt = False,
@@ -142,6 +146,7 @@ def fix(
     # A file that cannot be fixed is said before --verify's command runs: it used to run
     # first, and `fix nosuch.py --verify true` said "passes already" and exited 0.
     read_source(file, Invocation.of(ctx).settings.max_file_bytes)
+    checks = Checks.given(ctx, verify, verify_timeout, apply)
     if error == "-":
         if sys.stdin is None or sys.stdin.closed:
             raise InputError("--error - reads the error from stdin, but stdin is closed")
@@ -160,7 +165,7 @@ def fix(
                 "fix needs the error to fix: --error MESSAGE ('-' reads it from stdin), or "
                 "--verify COMMAND to run a failing command and take its output"
             )
-        error = _error_from_check(verify, file)
+        error = _error_from_check(verify, file, checks.timeout)
         if error is None:
             _show_passing(verify, as_json)
             return
@@ -172,7 +177,7 @@ def fix(
         "attempts": attempts,
     }
     if apply or verify:
-        _run_saga(ctx, "fix", [file], params, Checks(verify, apply), as_json)
+        _run_saga(ctx, "fix", [file], params, checks, as_json)
         return
     with render.Spinner(f"fixing {file.name}") as spinner:
         result = Invocation.of(ctx).run_task(
@@ -181,13 +186,13 @@ def fix(
     _show_rewrite(result, as_json)
 
 
-def _error_from_check(command: str, file: Path) -> str | None:
+def _error_from_check(command: str, file: Path, timeout: float) -> str | None:
     """What ``command`` (``--verify``'s) fails with on ``file`` as it is; None: it passes."""
     from codesaga.domain.errors import InputError
-    from codesaga.saga.runner import VERIFY_TIMEOUT, Check
+    from codesaga.saga.runner import Check
 
     with render.Spinner(f"running {command} to see the error"):
-        run = Check(command, (file.absolute(),)).run(Path.cwd(), VERIFY_TIMEOUT)
+        run = Check(command, (file.absolute(),)).run(Path.cwd(), timeout)
     if run.ok:
         return None
     if run.not_run is not None:  # its output is the shell's, nothing for the model to fix
@@ -216,6 +221,16 @@ def _failing_code(error: str, file: Path) -> str:
 class Checks:
     verify: str | None
     apply: bool  # False: a trial, the files are put back after --verify passed
+    timeout: float  # seconds --verify's command may run
+
+    @classmethod
+    def given(
+        cls, ctx: typer.Context, verify: str | None, timeout: float | None, apply: bool
+    ) -> Checks:
+        if timeout is not None and verify is None:
+            raise UsageError("--verify-timeout goes with --verify: give the command to time")
+        settings = Invocation.of(ctx).settings
+        return cls(verify, apply, timeout or settings.verify_timeout_seconds)
 
 
 def _run_saga(
@@ -231,7 +246,9 @@ def _run_saga(
     from codesaga.saga.runner import SagaRunner
 
     settings = Invocation.of(ctx).settings
-    runner = SagaRunner(SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes)
+    runner = SagaRunner(
+        SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes, checks.timeout
+    )
     attempts = params.pop("attempts", None) or settings.rewrite_attempts
     verb = {"refactor": "refactoring", "fix": "fixing"}[method]
     warnings: dict[Path, list[str]] = {}
