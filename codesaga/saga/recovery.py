@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from codesaga.domain.errors import InputError
 from codesaga.fs import remove_stale_temps, write_bytes_atomic
 from codesaga.saga.log import SagaLog, SagaStore, file_bytes, file_sha, sha256
+from codesaga.service.processes import end_group_left_running
 
 # "tried": a saga run without --apply: its passing rewrite was shown, every file put back.
 TERMINAL = ("completed", "rolled-back", "undone", "tried")
@@ -59,6 +60,9 @@ class SagaState:
     # path -> where what a put-back overwrote is kept: a file that held what a --verify run
     # left in it (the check's doing, or the user's save while it ran: no telling which)
     kept: dict[str, str] = field(default_factory=dict)
+    # The --verify run under way when the saga's process died, as a process tag (see
+    # service/processes.py); None: none was.
+    check_left: str | None = None
 
     def holds_its_own(self, path: str, sha: str | None) -> bool:
         """Whether a file holding ``sha`` holds what the saga itself put there."""
@@ -109,7 +113,10 @@ def state_of(log: SagaLog) -> SagaState:
             state.intents.append(e["path"])
         elif kind == "written":
             state.written.append(e["path"])
+        elif kind == "check-running":
+            state.check_left = e.get("leader")
         elif kind in ("verified", "check-stopped"):
+            state.check_left = None
             if kind == "verified":
                 state.verified = bool(e["ok"])
             for path, sha in e.get("shas", {}).items():
@@ -244,6 +251,11 @@ def recover(store: SagaStore, compensators: Compensators) -> list[tuple[str, str
 
 
 def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str:
+    if state.check_left is not None:
+        # Its process was killed (kill -9, a power cut spares no one) while --verify ran in
+        # a session of its own: the check runs on, and a formatter or a test writing the
+        # files would change them after they are put back.
+        end_group_left_running(state.check_left)
     if own is not None:
         conflicts = own.roll_back(log)
         kept = "".join(

@@ -33,6 +33,7 @@ from codesaga.fs import distinct_files, project_reader, read_source, write_bytes
 from codesaga.saga.checks import check_rewrite
 from codesaga.saga.log import SagaLog, SagaStore, file_sha
 from codesaga.saga.recovery import left_alone, put_back, roll_back, rolled_back
+from codesaga.service.processes import process_tag
 
 VERIFY_OUTPUT_CHARS = 4000
 VERIFY_TIMEOUT = 900.0  # seconds a --verify command may run
@@ -328,8 +329,13 @@ class SagaRunner:
         files other than ``shown`` (the files the model rewrites, which it sees whole)."""
         check = Check(command, tuple(changed))
         log.append("verify", command=check.line)
+
+        def running(pid: int) -> None:
+            # Were this process killed now, the check would run on; recovery ends it first.
+            log.append("check-running", leader=process_tag(pid))
+
         try:
-            run = check.run(cwd, self.verify_timeout)
+            run = check.run(cwd, self.verify_timeout, on_start=running)
         except BaseException:
             # Stopped midway (Ctrl-C): what it left in the files is its doing still, to be
             # put back as the rewrite is, not taken for the user's and left in place.
@@ -384,11 +390,14 @@ class Check:
         """The shell line run."""
         return self.command.replace("{files}", self.quoted_files)
 
-    def run(self, cwd: Path, timeout: float) -> CheckRun:
+    def run(
+        self, cwd: Path, timeout: float, on_start: Callable[[int], None] | None = None
+    ) -> CheckRun:
         """Run it; its output (stdout and stderr as they came) goes to a file, not a pipe: a
         process it leaves in the background keeps no pipe open for us to wait on, and only
         the end of a huge output is ever read. The command and everything it started are
-        one process group, ended with it on a timeout or an interrupt (Ctrl-C, SIGTERM)."""
+        one process group, ended with it on a timeout or an interrupt (Ctrl-C, SIGTERM);
+        ``on_start`` is given the group's id (its shell's pid) once it runs."""
         env = {**os.environ, "CODESAGA_FILES": self.quoted_files}
         with tempfile.TemporaryFile() as out:
             proc = subprocess.Popen(
@@ -402,6 +411,8 @@ class Check:
                 start_new_session=True,
             )
             try:
+                if on_start is not None:
+                    on_start(proc.pid)
                 code = proc.wait(timeout)
                 why = f"exit code {code}"
             except subprocess.TimeoutExpired:

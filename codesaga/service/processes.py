@@ -6,7 +6,10 @@ carry the same pid. On Linux the process's start time, in clock ticks since boot
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
 from pathlib import Path
 
 
@@ -23,9 +26,40 @@ def _proc_stat(pid: int) -> tuple[str, str] | None:
 
 def current_owner() -> str:
     """This process, as a journal record names its owner: ``pid`` or ``pid:start``."""
-    pid = os.getpid()
+    return process_tag(os.getpid())
+
+
+def process_tag(pid: int) -> str:
+    """A process as a record names it: ``pid:start``, or ``pid`` where there is no /proc."""
     found = _proc_stat(pid)
     return f"{pid}:{found[1]}" if found else str(pid)
+
+
+def end_group_left_running(leader: str, wait: float = 2.0) -> bool:
+    """SIGKILL the process group that the process ``leader`` (a tag) started, if it is still
+    there, and wait up to ``wait`` seconds for it to go; whether one was signalled.
+
+    The group is known to be that one only with a start time (Linux): its leader still
+    running with that start time, or gone while some of the group is left (the kernel
+    never gives a pid to a new process while a group still goes by it). Without /proc
+    the pid could be another's by now, so nothing is signalled."""
+    pid_text, _, start = leader.partition(":")
+    if not start or not pid_text.isdigit():
+        return False
+    pgid = int(pid_text)
+    found = _proc_stat(pgid)
+    if found is not None and found[1] != start:
+        return False  # the pid is another process's now: the group it led had ended
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    deadline = time.monotonic() + wait
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        while time.monotonic() < deadline:
+            os.killpg(pgid, 0)  # a zombie of the group answers until it is reaped
+            time.sleep(0.02)
+    return True
 
 
 def owner_alive(owner: str | None) -> bool:

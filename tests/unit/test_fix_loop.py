@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -546,6 +547,32 @@ def test_kill_9_during_a_retry_then_recover_leaves_the_old_or_the_passing_file(
         assert state_of(saga).status == "completed" and calc.read_text() == FIXED
     else:  # a trial never keeps its rewrite, even a passing one
         assert state_of(saga).status == "rolled-back" and calc.read_text() == BUGGY
+
+
+def test_kill_9_while_verify_runs_then_recover_ends_the_check_before_putting_the_file_back(
+    calc: Path, tmp_path: Path
+) -> None:
+    # The check runs in a session of its own, so it outlived the killed process: recover
+    # put the file back, and then the check (a formatter, say) wrote over it.
+    store = SagaStore(tmp_path / "sagas")
+    script = RUNNER.replace("grep -q '/ len(values)' {files}", "sleep 3; echo formatted > {files}")
+    runner = subprocess.Popen(
+        [sys.executable, "-c", script, str(store.root), "apply", str(calc)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(e["event"] == "verify" for s in store.all() for e in s.events()):
+            assert time.monotonic() < deadline and runner.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)  # the check's shell is running
+    finally:
+        runner.kill()
+        runner.wait()
+    assert recover(store, COMPENSATORS) != []
+    time.sleep(4)  # past the check's sleep
+    assert calc.read_text() == BUGGY
 
 
 def test_refactor_of_several_files_with_json_prints_one_json_object(
