@@ -108,7 +108,7 @@ def build_daemon(
         )
     router = Router(local, upstreams(shared))
     journal = DiskJournal(settings.state_dir / "journal")
-    feedback = DiskStore(settings.state_dir / "feedback")
+    feedback = DiskStore(settings.state_dir / "feedback", disposable=True)
     # Completions skip the disk response cache: the completer keeps its own, in memory.
     # The definitions of the workspaces' files come from indexes built in the background;
     # the confidence gate keeps its thresholds with the feedback they learn from.

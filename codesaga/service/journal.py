@@ -123,9 +123,14 @@ class DiskJournal:
     """
 
     def __init__(self, directory: Path, size_limit: int = 256 * 1024 * 1024) -> None:
-        self._store = DiskStore(directory, size_limit, eviction="least-recently-stored")
+        # Records of what was asked, not the user's work: a damaged journal is set aside.
+        self._store = DiskStore(
+            directory, size_limit, eviction="least-recently-stored", disposable=True
+        )
         # diskcache names its own subdirectories by two hex digits: "open" is no one's.
-        self._open = DiskStore(directory / "open", 64 * 1024 * 1024, eviction="none")
+        self._open = DiskStore(
+            directory / "open", 64 * 1024 * 1024, eviction="none", disposable=True
+        )
         if next(self._store.iterkeys(), None) is None:  # new: no record without its mark
             self._open.set(_MARKED, True)
         self._failing = False  # the last save found no room

@@ -81,8 +81,10 @@ class DiskStore:
         *,
         disposable: bool = False,
     ) -> None:
-        """``disposable``: a cache nothing of the user's is in (responses): one found damaged
-        is moved aside and started afresh; any other store damaged is an error saying so."""
+        """``disposable``: a store the daemon can do without (the response cache, the
+        request journal, the gate's feedback): one found damaged is moved aside, kept, and
+        started afresh, where a daemon that would not start until the user moved it helped
+        no one. Any other (chat sessions, the user's own words) damaged is an error."""
         import sqlite3
 
         import diskcache

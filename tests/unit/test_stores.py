@@ -136,3 +136,26 @@ def test_a_store_that_cannot_be_opened_on_a_full_disk_is_not_called_damaged(
     with pytest.raises(InputError, match="cannot be opened"):
         DiskStore(tmp_path / "responses", disposable=True)
     assert not list(tmp_path.glob("*.damaged-*"))  # nothing moved aside
+
+
+def test_a_damaged_journal_or_feedback_is_set_aside_and_the_daemon_starts(
+    tmp_path: Path,
+) -> None:
+    # A journal found damaged stopped the daemon from starting until the user moved it:
+    # records of what was asked, and the gate's counts, are nothing to stop work for.
+    from codesaga.bootstrap import build_daemon
+    from codesaga.engine.fake import FakeEngine
+    from codesaga.settings import load_settings
+
+    env = {"CODESAGA_HOME": str(tmp_path / "home")}
+    settings = load_settings(env)
+    for name in ("journal", "feedback"):
+        DiskStore(settings.state_dir / name).close()
+        (settings.state_dir / name / "cache.db").write_bytes(b"not sqlite at all" * 100)
+    daemon = build_daemon(settings, lambda resolved: FakeEngine())
+    try:
+        assert daemon.journal.query() == []
+    finally:
+        daemon.close()
+    aside = sorted(p.name.split(".")[0] for p in settings.state_dir.glob("*.damaged-*"))
+    assert aside == ["feedback", "journal"]  # kept, not deleted
