@@ -13,6 +13,7 @@ from dataclasses import dataclass
 OPENERS = "([{"
 CLOSERS = ")]}"
 _PARTNER = {")": "(", "]": "[", "}": "{"}
+_ENDS_A_VALUE = ")]}\"'`"  # a call's, a subscript's or a string's end
 # How many of the next non-empty lines a completion may not re-type.
 SUFFIX_LINES_CHECKED = 3
 
@@ -94,19 +95,34 @@ def postprocess(
     result = "\n".join(lines)
     if len(lines) > 1:
         result = result.rstrip()
-    result = balance_brackets(result, before, after)
     rest_of_line = after.split("\n", 1)[0]
+    if _before_a_lines_code(before, rest_of_line) and not (
+        result.endswith(" ") and not rest_of_line[:1].isspace()
+    ):
+        # At a line's start, or in its indentation, with code after the cursor, what goes
+        # there is words put before that code (`async ` before `for`). The model mostly
+        # writes a line of its own, and inserted it ran into that code (`\t\tt += x\treturn
+        # t`) or typed it again before it (`return y  return y`).
+        return ""
+    result = balance_brackets(result, before, after)
     # The rest of the current line is already there: don't duplicate it (unless that would
     # leave a bracket the suggestion opened unclosed).
     if rest_of_line.strip() and result.endswith(rest_of_line):
         shorter = result[: len(result) - len(rest_of_line)]
         if not open_brackets(shorter):
             result = shorter
-    if _word_char(result[-1:]) and _word_char(after[:1]):
+    if _word_char(after[:1]) and (_word_char(result[-1:]) or result[-1:] in _ENDS_A_VALUE):
         # The insertion would run into the word after the cursor (`return total` before
-        # `for x in xs:` makes `totalfor`): no sensible code reads so.
+        # `for x in xs:` makes `totalfor`, `list(xs)` before `sorted(xs)` makes
+        # `list(xs)sorted(xs)`): no sensible code reads so.
         return ""
     return result if result.strip() else ""
+
+
+def _before_a_lines_code(before: str, rest_of_line: str) -> bool:
+    """The cursor at a line's start or in its indentation, with code after it on the line
+    (not only the closers an editor put there)."""
+    return not before.rsplit("\n", 1)[-1].strip() and not _only_closers(rest_of_line, blank=True)
 
 
 def _word_char(text: str) -> bool:
@@ -155,6 +171,11 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
     cursor_line = before.rsplit("\n", 1)[-1]
     starts_line = not cursor_line.strip()
     block_indent = _indent(cursor_line)
+    # After a line that opens a block, the block's body is what belongs: a line back at the
+    # opener's own indentation ends it, at the top level too (where a suggestion ran on past
+    # the function's `}` into other code and prose). Not after `(` or `[`: the line that
+    # closes them goes on with the statement (`) -> int:` and the body).
+    opens_block = not starts_line and cursor_line.rstrip().endswith((":", "{"))
     kept: list[str] = []
     for i, line in enumerate(text.split("\n")):
         # A first line is a re-type only if it is the very next line: the same statement a
@@ -162,7 +183,10 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
         repeats = next_lines if i > 0 else next_lines[:1]
         if (i > 0 or starts_line) and line.strip() and line.strip() in repeats:
             return kept, i
-        if i > 0 and block_indent and line.strip() and _indent(line) < block_indent:
+        out_of_block = (
+            _indent(line) <= block_indent if opens_block else _indent(line) < block_indent
+        )
+        if i > 0 and line.strip() and out_of_block:
             if _only_closers(line) and len(kept) < limit:
                 return [*kept, line], i  # the block's closing bracket ends it, and belongs
             return kept, i
@@ -187,7 +211,10 @@ def _fit_indentation(text: str, before: str) -> str:
     previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), "")
     if previous.rstrip().endswith(BLOCK_OPENERS) and _indent(cursor_line) <= _indent(previous):
         return text
-    return text[len(extra) :]
+    # Every line of it was indented once more: only the first was taken back, and the
+    # next lines no longer lined up with it (an IndentationError).
+    first, *rest = text[len(extra) :].split("\n")
+    return "\n".join([first, *(line.removeprefix(extra) for line in rest)])
 
 
 def _next_lines(after: str) -> list[str]:
@@ -202,9 +229,11 @@ def _starts_a_next_line(line: str, after: str) -> bool:
     return len(body) >= 4 and any(n.startswith(body) for n in _next_lines(after))
 
 
-def _only_closers(line: str) -> bool:
+def _only_closers(line: str, *, blank: bool = False) -> bool:
+    """Whether ``line`` holds closing brackets and nothing else (with ``blank``, or nothing
+    at all)."""
     body = line.strip().rstrip(";,")
-    return bool(body) and all(c in CLOSERS for c in body)
+    return (bool(body) or blank) and all(c in CLOSERS for c in body)
 
 
 def _indent(line: str) -> int:
@@ -277,7 +306,31 @@ def balance_brackets(text: str, before: str, after: str) -> str:
     # (`(lnum, 0), '')` before `))`, cut to `(lnum, 0), ''`, would read `''))`).
     if outer_closers and rest_of_line.startswith(text[outer_closers[0] :]):
         return text[: outer_closers[0]]
+    # Code after the cursor that closes that bracket itself (`timeout=` before `, headers=h)`):
+    # the suggestion's closer would close it twice. A suggestion that goes on past the
+    # line's end (an editor's auto-closed bracket: `a, b): pass` before `):`) is
+    # fit_rest_of_line's to weigh, as are only closers after the cursor.
+    if not outer_closers or _only_closers(rest_of_line):
+        return text
+    line_end = rest_of_line.rstrip()
+    if any(text[i:].startswith(line_end) for i in outer_closers):
+        return text
+    if _closes(rest_of_line, text[outer_closers[0]]):
+        return text[: outer_closers[0]].rstrip(" ")
     return text
+
+
+def _closes(code: str, closer: str) -> bool:
+    """Whether the first bracket ``code`` closes that it did not open is ``closer``."""
+    depth = 0
+    for char in code_brackets(code):
+        if char in OPENERS:
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            return char == closer
+    return False
 
 
 def _closers(text: str, before: str) -> tuple[int | None, list[int]]:

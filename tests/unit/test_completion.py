@@ -194,3 +194,90 @@ def test_a_suggestion_past_an_auto_closed_bracket_replaces_it_or_stops_before_it
     whole = text if replaced else cut
     assert fit_rest_of_line(text, before, after, replace=True) == (whole, replaced)
     assert fit_rest_of_line(text, before, after, replace=False) == (cut, 0)
+
+
+# -- found by a review of completion at the edges -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "raw", "want"),
+    [
+        # The rest of the line closes the call itself: the suggestion's `)` closed it twice.
+        ("r = get(url, timeout=", ", headers=h)\n", "10, verify=False)", "10, verify=False"),
+        ("x = max(a, ", " + 1)\n", "b)", "b"),
+        ("items = [f(x) for x in ", " if x]\n", "xs]", "xs"),
+        # A bracket it opens and closes itself is its own.
+        ("r = get(url, timeout=", ", headers=h)\n", "limit(3)", "limit(3)"),
+    ],
+)
+def test_a_closer_the_rest_of_the_line_already_has_further_on_is_dropped(
+    before: str, after: str, raw: str, want: str
+) -> None:
+    assert postprocess(raw, before, after, multiline=False) == want
+
+
+@pytest.mark.parametrize(
+    ("before", "raw", "want"),
+    [
+        # At the top level: it ran on past the function's `}` into other code and prose.
+        (
+            "function add(a, b) {",
+            "\n  return a + b;\n}\n\nconsole.log(add(3, 5));\n```\n\nIn this example",
+            "\n  return a + b;\n}",
+        ),
+        (
+            "def area(r):",
+            "\n    return 3.14 * r * r\n\n\ndef perimeter(r):",
+            "\n    return 3.14 * r * r",
+        ),
+        # Indented: a line back at the opener's level is after the block too.
+        ("    if ready:", "\n        go()\n    log('done')", "\n        go()"),
+        # After `(` the line that closes it goes on with the statement.
+        (
+            "def f(",
+            "\n    a,\n    b,\n) -> int:\n    return a",
+            "\n    a,\n    b,\n) -> int:\n    return a",
+        ),
+    ],
+)
+def test_a_block_opened_at_the_cursor_ends_where_its_body_does(
+    before: str, raw: str, want: str
+) -> None:
+    assert postprocess(raw, before, "\n", max_lines=8, multiline=True) == want
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "raw", "want"),
+    [
+        # A line of its own, glued before the line's code or typing it again.
+        ("def f(xs):\n\tfor x in xs:\n", "\treturn t\n", "\t\tt += x", ""),
+        ("def f(x):\n    y = x * 2\n  ", "  return y\n", "return y", ""),
+        ("def f(x):\n    y = x * 2\n", "    return y\n", "    print(y)", ""),
+        # Words put before the line's code stay.
+        ("def f(xs):\n    ", "for x in xs:\n", "async ", "async "),
+        # An editor's closers after the cursor are no code.
+        ("f(\n    ", ")\n", "a, b", "a, b"),
+    ],
+)
+def test_at_a_lines_start_with_code_after_only_words_put_before_it_are_offered(
+    before: str, after: str, raw: str, want: str
+) -> None:
+    assert postprocess(raw, before, after, multiline=False) == want
+
+
+@pytest.mark.parametrize(
+    ("after", "raw"), [("len(msg)\n", "= banner()"), ("sorted(xs)\n", "list(xs)"), ("x\n", "'a'")]
+)
+def test_a_value_that_would_run_into_the_word_after_the_cursor_is_dropped(
+    after: str, raw: str
+) -> None:
+    assert postprocess(raw, "n = ", after, multiline=False) == ""
+
+
+def test_a_suggestion_indented_once_too_deep_is_taken_back_on_every_line() -> None:
+    # Only its first line was: the next ones no longer lined up (an IndentationError).
+    before = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    "
+    raw = "    if total > 10:\n            return total\n        return 0"
+    text = postprocess(raw, before, "\n", max_lines=8, multiline=True)
+    assert text == "if total > 10:\n        return total\n    return 0"
+    compile(before + text + "\n", "f.py", "exec")
