@@ -52,6 +52,10 @@ class Generation:
             self.cancel.cancel()
 
     def suggestion(self) -> str:
+        if self.finished is not None and self.finished.reason == "length":
+            # Cut off by the token limit: its last line may stop mid-token or mid-string
+            # (`'yonder', 'z`), so only the lines it finished are offered.
+            return self.finished_lines()
         return self.prompt.suggestion(self.raw())
 
     def confidence(self, typed: str = "") -> Confidence | None:

@@ -1020,3 +1020,16 @@ def test_a_request_cancelled_while_its_prompt_is_read_leaves_the_rest_unread_in_
     thread.join(5)
     wait_for(lambda: completer._reads.unread(slot, text) > 0)
     assert len(text) // 2 < completer._reads.unread(slot, text) < len(text)  # a few steps read
+
+
+def test_a_suggestion_cut_off_by_the_token_limit_keeps_only_its_finished_lines(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    # Its last line stopped mid-string (`'yonder', 'z`), offered and cached as it was.
+    completer = make()
+    words = " ".join(f"'w{i}'," for i in range(300))  # past completion_max_tokens
+    engine.enqueue(f"total = 0\nWORDS = [{words}")
+    block = CompletionOptions(max_lines=8, multiline=True)
+    assert completer.complete(at("import os\n", ""), block).text == "total = 0"
+    engine.enqueue(f"[{words}")
+    assert completer.complete(at("WORDS = ", "\n"), LINE).text == ""
