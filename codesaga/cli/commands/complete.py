@@ -21,14 +21,21 @@ def complete(
     file: FileArg,
     line: Annotated[int, typer.Option("--line", help="1-based cursor line.", show_default=False)],
     column: Annotated[
-        int, typer.Option("--column", help="1-based cursor column.", show_default=False)
+        int,
+        typer.Option(
+            "--column",
+            help="1-based cursor column, in characters (a tab is one; an editor's column may "
+            "count it as its width).",
+            show_default=False,
+        ),
     ],
     multiline: Annotated[
         bool | None,
         typer.Option(
             "--multi-line/--single-line",
-            help="Several lines, or only the rest of the current line "
-            "(default: several at the start of a line or block, else the rest of the line).",
+            help="Several lines, or only the rest of the current line (default: several "
+            "after a line that opens a block with no body yet, or at the end of the file; "
+            "else one line).",
             show_default=False,
         ),
     ] = None,
