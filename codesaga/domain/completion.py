@@ -59,17 +59,28 @@ def wants_multiline(before: str, after: str) -> bool:
     room re-types or rewrites the code that follows; the next line comes from speculation
     once this one is accepted."""
     rest_of_line, _, later = after.partition("\n")
-    if rest_of_line.strip():
-        return False
     line = before.rsplit("\n", 1)[-1]
+    if rest_of_line.strip():
+        # Only the closers an editor put there (`{|}`): the block's body goes before them.
+        return _only_closers(rest_of_line) and _opens_block(line)
     if line.strip():
-        return line.rstrip().endswith(BLOCK_OPENERS)
+        return _code_of(line).endswith(BLOCK_OPENERS)
     following = next((x for x in later.split("\n") if x.strip()), None)
     if following is None:
         return True  # the end of the file
     previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), "")
     opens_block = previous.rstrip().endswith(BLOCK_OPENERS)
     return opens_block and _indent(following) <= _indent(previous)
+
+
+def _code_of(line: str) -> str:
+    """``line`` up to a comment, right-stripped (`if x > 0:  # note` ends with `:`)."""
+    code, quote = _scan_line(line)
+    return line.rstrip() if quote else "".join(code).rstrip()
+
+
+def _opens_block(line: str) -> bool:
+    return bool(line.strip()) and _code_of(line).endswith(("{", ":"))
 
 
 def postprocess(
@@ -105,6 +116,11 @@ def postprocess(
         # t`) or typed it again before it (`return y  return y`).
         return ""
     result = balance_brackets(result, before, after)
+    cursor_line = before.rsplit("\n", 1)[-1]
+    if "\n" in result and rest_of_line.strip() and _opens_block(cursor_line):
+        # A body written before an editor's closer (`{|}`): the closer goes on a line of
+        # its own, at the opener's indentation.
+        result = result.rstrip() + "\n" + cursor_line[: _indent(cursor_line)]
     # The rest of the current line is already there: don't duplicate it (unless that would
     # leave a bracket the suggestion opened unclosed).
     if rest_of_line.strip() and result.endswith(rest_of_line):
@@ -175,7 +191,7 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
     # opener's own indentation ends it, at the top level too (where a suggestion ran on past
     # the function's `}` into other code and prose). Not after `(` or `[`: the line that
     # closes them goes on with the statement (`) -> int:` and the body).
-    opens_block = not starts_line and cursor_line.rstrip().endswith((":", "{"))
+    opens_block = _opens_block(cursor_line)
     kept: list[str] = []
     for i, line in enumerate(text.split("\n")):
         # A first line is a re-type only if it is the very next line: the same statement a

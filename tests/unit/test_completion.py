@@ -281,3 +281,22 @@ def test_a_suggestion_indented_once_too_deep_is_taken_back_on_every_line() -> No
     text = postprocess(raw, before, "\n", max_lines=8, multiline=True)
     assert text == "if total > 10:\n        return total\n    return 0"
     compile(before + text + "\n", "f.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "raw", "want"),
+    [
+        # An editor's auto-closed brace: one line was allowed, and the model's first token,
+        # a newline, ended it (no suggestion at all). The closer goes on a line of its own.
+        ("function add(a, b) {", "}\n", "\n  return a + b;\n}", "\n  return a + b;\n"),
+        ("  if (ready) {", "}\n", "\n    go();\n  }\n", "\n    go();\n  "),
+        # A comment after the block's opener.
+        ("def f(x):\n    if x > 0:  # note", "\n    return 0\n", "\n        return 1", None),
+    ],
+)
+def test_a_block_opened_before_an_editors_closer_or_a_comment_gets_its_body(
+    before: str, after: str, raw: str, want: str | None
+) -> None:
+    assert wants_multiline(before, after)
+    text = postprocess(raw, before, after, max_lines=8, multiline=True)
+    assert text == (raw if want is None else want)
