@@ -36,7 +36,8 @@ class FimFormat:
         """The prompt; ``files`` are (path, content) chunks from other files, oldest first,
         and ``path`` names the file being edited among them (both only where the model has a
         file-separator token). ``suffix_first`` overrides the family's usual order."""
-        layout = self._head(files, path)
+        blank = not (before.strip() or after.strip())
+        layout = self._head(files, path, alone=path if blank else None)
         if self.suffix_first if suffix_first is None else suffix_first:
             layout.mark(self.suffix).text(after).mark(self.prefix).text(before)
         else:
@@ -66,11 +67,17 @@ class FimFormat:
             layout.mark(self.prefix).text(before)
         return layout.done()
 
-    def _head(self, files: Sequence[tuple[str, str]], path: str | None) -> Layout:
+    def _head(
+        self, files: Sequence[tuple[str, str]], path: str | None, alone: str | None = None
+    ) -> Layout:
         # The file's name only after other files: on its own it made the prompt read as a
         # whole file, whose middle is its end (on two infill sets the 0.5B then answered
         # with lines of the `__main__` block: 13 of 40 passed against 16 without the name).
+        # Except (``alone``) for a blank file, where nothing else says what language it is
+        # in (an empty .py, .go or .rs file was answered with Angular's imports).
         layout = Layout()
+        if self.file_separator and alone and not files:
+            return layout.mark(self.file_separator).text(f"{alone}\n")
         if not (self.file_separator and files):
             return layout
         for name, text in files:

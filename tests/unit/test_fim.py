@@ -80,6 +80,11 @@ def test_the_edited_file_is_named_after_the_repository_files() -> None:
     # Alone, the file is not named: a plain FIM prompt (named, the 0.5B answered as if at
     # the end of the file, with lines of its `__main__` block).
     assert QWEN.build("a", "b", path="m.py").text == "<|fim_prefix|>a<|fim_suffix|>b<|fim_middle|>"
+    # Unless the file is blank: then nothing else says what language it is in (an empty
+    # .go file was answered with Angular's imports).
+    named = "<|file_sep|>m.go\n<|fim_prefix|> <|fim_suffix|>\n<|fim_middle|>"
+    assert QWEN.build(" ", "\n", path="m.go").text == named
+    assert QWEN.build("", "", path=None).text == "<|fim_prefix|><|fim_suffix|><|fim_middle|>"
 
 
 def _windows(client: Callable[[str], str], typed: str, head: str, max_chars: int) -> list[int]:
