@@ -118,16 +118,21 @@ class CodeContext:
 
 
 def cursor_offset(content: str, line: int, column: int) -> int:
-    lines = content.split("\n")
+    """The offset of a 1-based line and column, lines counted as editors count them (a CRLF
+    or a lone CR ends one too) and columns in characters, the line's end not among them
+    (column 13 of a CRLF file's 11-character line put the cursor between its CR and LF)."""
+    lines = source_lines(content)
+    if not lines or lines[-1].endswith(("\n", "\r")):
+        lines.append("")  # the line after the last line end, where a cursor can be too
     if line < 1 or line > len(lines):
         raise InputError(f"--line {line} is out of range: the file has {len(lines)} lines")
-    text = lines[line - 1]
+    text = lines[line - 1].rstrip("\r\n")
     if column < 1 or column > len(text) + 1:
         raise InputError(
             f"--column {column} is out of range: line {line} has {len(text)} characters "
             f"(columns 1..{len(text) + 1})"
         )
-    return sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+    return sum(len(x) for x in lines[: line - 1]) + column - 1
 
 
 def _language(path: str | None, content: str, name: str | None) -> Language:

@@ -61,3 +61,18 @@ def test_keep_bom() -> None:
     assert keep_bom(b"\xef\xbb\xbfa = 1\n", "\ufeffa = 2\n") == "\ufeffa = 2\n"  # once
     assert keep_bom("a = 1\n", "a = 2\n") == "a = 2\n"
     assert keep_bom(b"a = 1\n", "a = 2\n") == "a = 2\n"
+
+
+def test_a_cursor_in_a_crlf_or_cr_file_counts_lines_and_columns_as_editors_do() -> None:
+    # A CRLF line's CR was a column of it (column 13 of an 11-character line put the cursor
+    # between CR and LF, and the error counted 12 characters); a lone-CR file was one line.
+    crlf = "def f(x):\r\n    return g(x)\r\n"
+    ctx = CodeContext.at_cursor("f.py", crlf, 2, 16)
+    assert ctx.before == "def f(x):\r\n    return g(x)" and ctx.after == "\r\n"
+    with pytest.raises(InputError, match=r"line 2 has 15 characters \(columns 1\.\.16\)"):
+        CodeContext.at_cursor("f.py", crlf, 2, 17)
+    assert CodeContext.at_cursor("f.py", crlf, 3, 1).before == crlf  # after the last line end
+    cr = "a = 1\rb = 2\r"
+    assert CodeContext.at_cursor("f.py", cr, 2, 3).before == "a = 1\rb "
+    with pytest.raises(InputError, match="the file has 3 lines"):
+        CodeContext.at_cursor("f.py", cr, 4, 1)
