@@ -127,9 +127,11 @@ class ResolvedPrompt:
         )
 
     def answer(self, generated: str) -> str:
-        """The generated text without the space the prompt left out (see split_typed_space)."""
-        space = self.typed_space
-        return generated[len(space) :] if space and generated.startswith(space) else generated
+        """The generated text without the space the prompt left out (see split_typed_space):
+        its leading spaces stand for the typed ones, as many as the user typed (two typed
+        before a comment and the model's one made three)."""
+        lead = len(generated) - len(generated.lstrip(" \t"))
+        return generated[min(lead, len(self.typed_space)) :]
 
     def suggestion(self, raw: str) -> str:
         return postprocess(raw, self.before, self.after, **self._rules())

@@ -1033,3 +1033,20 @@ def test_a_suggestion_cut_off_by_the_token_limit_keeps_only_its_finished_lines(
     assert completer.complete(at("import os\n", ""), block).text == "total = 0"
     engine.enqueue(f"[{words}")
     assert completer.complete(at("WORDS = ", "\n"), LINE).text == ""
+
+
+@pytest.mark.parametrize(
+    ("before", "answer", "want"),
+    [
+        # Two spaces typed before a comment, and the model's one: three, before.
+        ("count = count + 1  ", [" #", " one"], "# one"),
+        ("x = compute(a,  ", [" b", ")"], "b)"),
+        ("y = x ", ["  +", " 1"], " + 1"),  # its second space is its own
+        ("y = x ", ["+", " 1"], "+ 1"),
+    ],
+)
+def test_the_answer_stands_its_leading_spaces_for_the_ones_typed(
+    make: Callable[..., Completer], engine: FakeEngine, before: str, answer: list[str], want: str
+) -> None:
+    engine.enqueue(answer)
+    assert make().complete(at(before, "\n"), LINE).text == want
