@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol, Self
 
 from codesaga import __version__
-from codesaga.domain.errors import BusyError, CancelledError, DaemonError
+from codesaga.domain.errors import BusyError, CancelledError, DaemonError, NotTakenError
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol.runtime import peer_uid
 from codesaga.settings import Settings
@@ -263,7 +263,9 @@ class PatientClient:
                     raise CancelledError("cancelled before the daemon took the request")
                 try:
                     return self.inner.call(method, params, on_delta=on_delta)
-                except NotSentError:
+                except (NotSentError, NotTakenError):
+                    # Not sent, or refused untouched by a daemon that is stopping: a new
+                    # one is asked (the reconnect starts it once the old one is gone).
                     if self._reconnect is None or reconnected:
                         raise
                     reconnected = True

@@ -174,5 +174,12 @@ class Daemon:
             raise RpcError(p.METHOD_NOT_FOUND, f"unknown method {shown!r}")  # not 2 MB back
         if not conn.initialized and not method.before_initialize:
             raise RpcError(p.NOT_INITIALIZED, "send initialize first")
+        if self.stop_requested.is_set() and request.method not in LOOKS | {"shutdown"}:
+            # Taken now, it would only be cancelled (and journaled so, as if the user had
+            # stopped it): a chat's question that came as the daemon decided on its idle
+            # exit was lost. Refused untouched, it is sent again, to a new daemon.
+            raise RpcError(
+                p.STOPPING, "the daemon is stopping and did nothing of this: send it again"
+            )
         params = decode(method.params, request.params)
         return await method.run(Call(conn, request, self.executor), params)

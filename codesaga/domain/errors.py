@@ -64,6 +64,11 @@ class DaemonError(CodeSagaError):
     """The daemon could not be reached, started, stopped, or speaks another version."""
 
 
+class NotTakenError(DaemonError):
+    """The daemon refused a request because it is stopping (an idle exit, a stop): nothing
+    of it was done, so it can be sent again, to a new daemon."""
+
+
 class VersionMismatchError(DaemonError):
     """The daemon runs another version of CodeSaga or of the protocol."""
 

@@ -49,6 +49,7 @@ UNAUTHORIZED = -32005
 VERSION_MISMATCH = -32006
 INPUT_ERROR = -32007  # the request's file or text cannot be used (binary, too big, ...)
 NOT_INITIALIZED = -32008
+STOPPING = -32009  # the daemon is stopping and did nothing of the request: send it again
 
 ERROR_NAMES = {
     PARSE_ERROR: "parse error",
@@ -64,6 +65,7 @@ ERROR_NAMES = {
     VERSION_MISMATCH: "version mismatch",
     INPUT_ERROR: "input error",
     NOT_INITIALIZED: "not initialized",
+    STOPPING: "stopping",
 }
 
 
@@ -369,6 +371,7 @@ def exception_from_error(error: RpcError) -> Exception:
         VERSION_MISMATCH: errors.VersionMismatchError,
         UNAUTHORIZED: errors.DaemonError,
         NOT_INITIALIZED: errors.DaemonError,
+        STOPPING: errors.NotTakenError,
         INTERNAL_ERROR: errors.DaemonError,
     }
     cls = table.get(error.code)

@@ -208,7 +208,9 @@ export class CompletionEngine {
       this.show({ document: cursor.document, before, after, text: result.text, replace, requestId: result.request_id, reported: false });
       return { text: result.text, replace, requestId: result.request_id, source: result.source, latencyMs };
     } catch (error) {
-      if (error instanceof RpcError && error.cancelled) {
+      // A daemon stopping (its idle exit) refused it untouched: the next keystroke asks the
+      // new one, as after a cancel.
+      if (error instanceof RpcError && (error.cancelled || error.notTaken)) {
         this.stats.cancelled++;
         return undefined;
       }

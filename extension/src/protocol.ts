@@ -23,6 +23,8 @@ export const Code = {
   versionMismatch: -32006,
   inputError: -32007,
   notInitialized: -32008,
+  // The daemon is stopping and did nothing of the request: it may be sent again.
+  stopping: -32009,
   // Ours, never sent by the daemon: the connection broke before the answer came.
   disconnected: -1,
 } as const;
@@ -39,6 +41,11 @@ export class RpcError extends Error {
 
   get cancelled(): boolean {
     return this.code === Code.cancelled;
+  }
+
+  /** Refused untouched by a daemon that is stopping: nothing of it was done. */
+  get notTaken(): boolean {
+    return this.code === Code.stopping;
   }
 }
 
