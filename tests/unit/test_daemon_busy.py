@@ -70,3 +70,33 @@ def test_a_request_that_comes_as_the_daemon_stops_is_refused_untouched_and_sent_
     finally:
         for client in clients[1:] or clients:  # the first, once replaced, was closed then
             client.close()
+
+
+def test_status_says_a_busy_daemon_is_not_idle(tmp_path: Path) -> None:
+    # "idle 8 s" while the model answered: the time since the request began.
+    import threading
+    import time
+
+    from codesaga.inprocess import LocalClient
+
+    model = write_gguf(tmp_path / "m.gguf")
+    env = {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL": str(model)}
+    settings = load_settings(env)
+    engine = FakeEngine(delay=0.05)
+    engine.enqueue(" ".join(["word"] * 40))
+    client = LocalClient(settings, build_daemon(settings, lambda resolved: engine))
+    try:
+        asking = threading.Thread(
+            target=client.call, args=("generate", {"prompt": "x"}), daemon=True
+        )
+        asking.start()
+        deadline = time.monotonic() + 10
+        while not engine.history and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        assert client.call("status")["idle_seconds"] == 0
+        asking.join(10)
+        time.sleep(0.2)
+        assert client.call("status")["idle_seconds"] >= 0.1
+    finally:
+        client.close()

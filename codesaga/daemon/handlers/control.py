@@ -56,7 +56,11 @@ class ControlMethods:
             "version": __version__,
             "pid": os.getpid(),
             "uptime_seconds": round(time.time() - daemon.started_at, 3),
-            "idle_seconds": round(time.monotonic() - daemon.last_activity, 3),
+            # Busy is not idle: the time since a request began read as "idle 8 s" while
+            # the model answered it.
+            "idle_seconds": 0.0
+            if daemon.busy()
+            else round(time.monotonic() - daemon.last_activity, 3),
             "idle_timeout": daemon.settings.idle_timeout,
             "connections": len(daemon.connections),
             "inflight": sum(len(c.inflight) for c in daemon.connections),
