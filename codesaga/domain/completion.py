@@ -135,6 +135,13 @@ def postprocess(
     return result if result.strip() else ""
 
 
+def unfinished(suggestion: str) -> bool:
+    """Whether ``suggestion`` stops inside a string or a bracket it opened itself (what a
+    generation cut off by its token limit often does: `'yonder', 'z`)."""
+    last = suggestion.rsplit("\n", 1)[-1]
+    return open_string(last) is not None or bool(open_brackets(suggestion))
+
+
 def _before_a_lines_code(before: str, rest_of_line: str) -> bool:
     """The cursor at a line's start or in its indentation, with code after it on the line
     (not only the closers an editor put there)."""

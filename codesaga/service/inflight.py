@@ -12,6 +12,7 @@ import itertools
 import threading
 import time
 
+from codesaga.domain.completion import unfinished
 from codesaga.domain.confidence import Confidence, confidence
 from codesaga.domain.errors import CancelledError
 from codesaga.engine.port import CancelToken, Finished
@@ -52,11 +53,13 @@ class Generation:
             self.cancel.cancel()
 
     def suggestion(self) -> str:
-        if self.finished is not None and self.finished.reason == "length":
-            # Cut off by the token limit: its last line may stop mid-token or mid-string
-            # (`'yonder', 'z`), so only the lines it finished are offered.
+        text = self.prompt.suggestion(self.raw())
+        if self.finished is not None and self.finished.reason == "length" and unfinished(text):
+            # Cut off by the token limit inside a string or a bracket of its own (`'yonder',
+            # 'z`): only the lines it finished are offered. A line the rules cut where it
+            # closes what it opened is whole, and kept.
             return self.finished_lines()
-        return self.prompt.suggestion(self.raw())
+        return text
 
     def confidence(self, typed: str = "") -> Confidence | None:
         """How sure the model was of its suggestion, once it finished, past the ``typed``

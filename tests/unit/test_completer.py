@@ -1050,3 +1050,12 @@ def test_the_answer_stands_its_leading_spaces_for_the_ones_typed(
 ) -> None:
     engine.enqueue(answer)
     assert make().complete(at(before, "\n"), LINE).text == want
+
+
+def test_a_line_cut_off_by_the_token_limit_where_it_closed_what_it_opened_is_kept(
+    make: Callable[..., Completer], engine: FakeEngine
+) -> None:
+    # Brackets balanced, the rest cut by the rules (a closer that closes nothing): whole.
+    completer = make()
+    engine.enqueue("elf.source)" + ")" * 300)
+    assert completer.complete(at("spec = self.hook(s", "\n"), LINE).text == "elf.source)"
