@@ -485,7 +485,7 @@ def _check_ranges(settings: Settings) -> None:
             raise UsageError(f"{f.name} = {value} is too small; use at least {least}")
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = True) -> Settings:
     """Build settings from the environment and the optional config file.
 
     Raises ``UsageError`` naming the key when a value has the wrong type or a key is unknown.
@@ -495,7 +495,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     names = {f.name for f in dataclasses.fields(Settings)}
     values: dict[str, Any] = {}
     path = config_file(env)
-    if path.is_file():
+    if read_config and path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -37,6 +37,24 @@ class Invocation:
             self._settings = load_settings()
         return self._settings
 
+    @property
+    def daemon_settings(self) -> Settings:
+        """The settings that find the daemon, for commands that stop it or look at it: these,
+        or, when config.toml has an error, the defaults and environment alone (said once).
+        A typo in the file kept `daemon stop`, `status` and `logs` from running at all,
+        while the daemon ran on with the settings it had read before."""
+        from codesaga.domain.errors import UsageError
+        from codesaga.settings import config_file, load_settings
+
+        try:
+            return self.settings
+        except UsageError as exc:
+            render.warn(
+                f"{exc}; read without that file, which a daemon would not start with: mend "
+                f"{config_file()} (if it moves the daemon's directories, this finds another)"
+            )
+            return load_settings(read_config=False)
+
     def client(self, *, models_matter: bool = False) -> PatientClient:
         """The daemon (started on first use), or an in-process one with --no-daemon."""
         if self.no_daemon:

@@ -117,3 +117,31 @@ def test_daemon_status_tells_a_starting_daemon_from_none(
         lock.release()
     main(["daemon", "status"])
     assert "not running" in capsys.readouterr().out
+
+
+@pytest.mark.timeout(30)
+def test_a_config_file_with_an_error_does_not_keep_the_daemon_from_being_stopped(
+    settings: Settings,
+    stuck: subprocess.Popen[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # The daemon runs on with what it read before; `daemon stop`, `status` and `logs` all
+    # failed on the file's error, so it could be neither looked at nor stopped.
+    monkeypatch.setenv("CODESAGA_HOME", str(settings.state_dir.parent))
+    monkeypatch.setenv("CODESAGA_CONFIG_DIR", str(tmp_path / "config"))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text("idle_timout = 60\n")
+    with pytest.raises(SystemExit) as ended:
+        main(["daemon", "logs"])
+    assert ended.value.code == exits.INPUT and "no daemon log yet" in capsys.readouterr().err
+    stop = lifecycle.stop_daemon
+    monkeypatch.setattr(lifecycle, "stop_daemon", lambda s: stop(s, timeout=1.0))  # it is stuck
+    main(["daemon", "stop"])
+    err = capsys.readouterr().err
+    assert "daemon stopped" in err and "unknown key 'idle_timout'" in err
+    assert stuck.wait(10) is not None
+    with pytest.raises(SystemExit) as ended:  # a start still refuses the file
+        main(["daemon", "start"])
+    assert ended.value.code == exits.USAGE and "idle_timout" in capsys.readouterr().err

@@ -42,7 +42,9 @@ def daemon_stop(ctx: typer.Context) -> None:
     from codesaga.client.lifecycle import stop_daemon
 
     render.note(
-        "daemon stopped" if stop_daemon(Invocation.of(ctx).settings) else "daemon was not running"
+        "daemon stopped"
+        if stop_daemon(Invocation.of(ctx).daemon_settings)
+        else "daemon was not running"
     )
 
 
@@ -63,7 +65,7 @@ def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
     from codesaga.protocol.runtime import RuntimePaths, is_locked
 
-    settings = Invocation.of(ctx).settings
+    settings = Invocation.of(ctx).daemon_settings
     paths = RuntimePaths(settings.runtime_dir)
     try:
         with DaemonClient.connect(paths.socket, timeout=2.0) as client:
@@ -123,7 +125,7 @@ def daemon_logs(
     from codesaga.domain.errors import InputError
     from codesaga.protocol.runtime import log_path
 
-    path = log_path(Invocation.of(ctx).settings.state_dir)
+    path = log_path(Invocation.of(ctx).daemon_settings.state_dir)
     if not path.exists():
         raise InputError(f"no daemon log yet at {path}")
     shown = path.read_text(errors="replace").splitlines()[-lines:] if lines else []
