@@ -34,8 +34,9 @@ def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
     )
     os.fchmod(fd, 0o600)
     stderr = os.fdopen(fd, "ab")
+    written_before = os.fstat(fd).st_size
     try:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "codesaga.serve"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -46,14 +47,35 @@ def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
         )
     finally:
         stderr.close()
+    _STDERR_FROM[process.pid] = written_before
+    return process
 
 
-def _stderr_tail(settings: Settings) -> str:
+# Where each daemon this process started began writing to daemon.stderr, which every start
+# appends to: a daemon that died without a word was reported with an older one's error.
+_STDERR_FROM: dict[int, int] = {}
+
+
+def _stderr_tail(settings: Settings, process: subprocess.Popen[bytes]) -> str:
+    """The last line ``process`` (a daemon this process started) wrote to its stderr."""
     try:
-        lines = (settings.state_dir / "daemon.stderr").read_text(errors="replace").splitlines()
+        with open(settings.state_dir / "daemon.stderr", "rb") as written:
+            written.seek(_STDERR_FROM.get(process.pid, 0))
+            lines = written.read().decode(errors="replace").splitlines()
     except OSError:
         return ""
     return lines[-1].strip() if lines else ""
+
+
+def _silent(process: subprocess.Popen[bytes]) -> str:
+    """Why a daemon that wrote nothing ended, as far as its exit says."""
+    code = process.returncode
+    if code is not None and code < 0:
+        return (
+            f"it was killed by signal {-code} without a word (out of memory?); "
+            "see `codesaga daemon logs`"
+        )
+    return "it said nothing; see `codesaga daemon logs`"
 
 
 NO_ROOM_BYTES = 1024 * 1024  # free space under which a store cannot be opened
@@ -85,7 +107,7 @@ def wait_for_daemon(
             pass
         if process is not None and process.poll() is not None:
             if process.returncode != ALREADY_RUNNING:
-                why = _stderr_tail(settings) or _no_room(settings) or "see codesaga daemon logs"
+                why = _stderr_tail(settings, process) or _no_room(settings) or _silent(process)
                 raise DaemonError(f"the daemon failed to start (exit {process.returncode}): {why}")
             process = None  # another client's daemon won the lock: wait for its socket
         if process is None and respawns < 3 and not is_locked(paths.lock):

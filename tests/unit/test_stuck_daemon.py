@@ -145,3 +145,28 @@ def test_a_config_file_with_an_error_does_not_keep_the_daemon_from_being_stopped
     with pytest.raises(SystemExit) as ended:  # a start still refuses the file
         main(["daemon", "start"])
     assert ended.value.code == exits.USAGE and "idle_timout" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "killed by signal 9"),
+        ("import sys; sys.exit('OSError: the port is taken now')", "the port is taken now"),
+    ],
+)
+def test_a_failed_start_is_told_by_what_that_daemon_wrote_not_an_older_ones(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, code: str, said: str
+) -> None:
+    # daemon.stderr is appended to by every start: one killed without a word (out of
+    # memory) was reported with the error of a start days before, long mended.
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    (settings.state_dir / "daemon.stderr").write_text("OSError: address already in use\n")
+    popen = subprocess.Popen
+
+    def dies(args: list[str], **kw: object) -> subprocess.Popen[bytes]:
+        return popen([sys.executable, "-c", code], **kw)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(lifecycle.subprocess, "Popen", dies)
+    with pytest.raises(DaemonError, match="failed to start") as failed:
+        lifecycle.wait_for_daemon(settings, lifecycle.spawn_daemon(settings), timeout=20)
+    assert said in str(failed.value) and "address already in use" not in str(failed.value)
