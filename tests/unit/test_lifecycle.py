@@ -34,5 +34,5 @@ def test_a_daemon_that_dies_on_a_full_disk_is_said_to_have_no_room(
         lifecycle.wait_for_daemon(settings, died, timeout=5)
     assert f"the disk holding {settings.state_dir} is full (4,096 bytes free)" in str(caught.value)
     monkeypatch.undo()  # room: the message is as before
-    with pytest.raises(DaemonError, match="see codesaga daemon logs"):
+    with pytest.raises(DaemonError, match="said nothing; see `codesaga daemon logs`"):
         lifecycle.wait_for_daemon(settings, died, timeout=5)
