@@ -230,7 +230,9 @@ async def _stop(running: _Running) -> None:
         watcher.cancel()
     await asyncio.gather(*running.watchers, return_exceptions=True)
     running.server.remove_socket()
-    remove_quietly(paths.pid, paths.token, paths.websocket, paths.openai)
+    # Not the pid file: a daemon that hangs from here on must still be found by it (run()
+    # removes it as it lets go of the lock), or `daemon stop` had no pid to signal.
+    remove_quietly(paths.token, paths.websocket, paths.openai)
     daemon.close()
     log.info("stopped")
 

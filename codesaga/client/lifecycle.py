@@ -184,6 +184,7 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
     if not is_locked(paths.lock):
         return False
     deadline = time.monotonic() + timeout
+    pid = paths.read_pid()  # before asking: a daemon that stops takes its pid file away
     # A daemon still starting holds the lock before it writes its pid file and listens:
     # ask until it can be asked (a stop right after a start used to wait 15 s and fail).
     # A stuck daemon (stopped, deadlocked) takes the connection and never answers: the
@@ -194,7 +195,7 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
         and time.monotonic() < deadline
     ):
         time.sleep(0.05)
-    pid = paths.read_pid()
+    pid = paths.read_pid() or pid  # a starting daemon's, written while it was asked
     if wait_until_stopped(paths, max(0.0, deadline - time.monotonic())):
         _wait_for_exit(pid, 5.0)
         return True

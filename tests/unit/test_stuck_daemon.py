@@ -170,3 +170,51 @@ def test_a_failed_start_is_told_by_what_that_daemon_wrote_not_an_older_ones(
     with pytest.raises(DaemonError, match="failed to start") as failed:
         lifecycle.wait_for_daemon(settings, lifecycle.spawn_daemon(settings), timeout=20)
     assert said in str(failed.value) and "address already in use" not in str(failed.value)
+
+
+# Answers `shutdown`, takes its pid file away as a stopping daemon did, and hangs.
+_HANGS_STOPPING = """
+import json, os, signal, socket, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+from pathlib import Path
+from codesaga.protocol.runtime import DaemonLock, RuntimePaths
+paths = RuntimePaths(Path(sys.argv[1]))
+paths.prepare()
+lock = DaemonLock(paths.lock)
+assert lock.acquire()
+paths.pid.write_text(str(os.getpid()))
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(str(paths.socket))
+server.listen(8)
+print("listening", flush=True)
+conn = server.accept()[0]
+request = json.loads(conn.makefile("rb").readline())
+answer = {"jsonrpc": "2.0", "id": request["id"], "result": {"stopping": True}}
+conn.sendall(json.dumps(answer).encode() + b"\\n")
+paths.pid.unlink()
+server.close()
+paths.socket.unlink()
+while True:
+    time.sleep(60)
+"""
+
+
+@pytest.mark.timeout(60)
+def test_a_daemon_that_hangs_once_stopping_is_still_stopped(settings: Settings) -> None:
+    # Its pid file was read only after it was asked, by when it was gone: "the daemon (pid
+    # None) did not stop", and the next command waited a minute for a start.
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HANGS_STOPPING, str(settings.runtime_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "listening\n"
+        process.stdout.close()
+        assert lifecycle.stop_daemon(settings, timeout=1.0)  # signalled by its pid
+        with pytest.raises(ProcessLookupError):  # gone (stop_daemon reaped it: our child)
+            os.kill(process.pid, 0)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(5)
