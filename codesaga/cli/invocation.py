@@ -19,6 +19,7 @@ class Invocation:
     def __init__(self, *, no_daemon: bool = False) -> None:
         self.no_daemon = no_daemon
         self._settings: Settings | None = None
+        self._without_config: Settings | None = None  # daemon_settings', when it fell back
         self._warned_settings = False
 
     @classmethod
@@ -46,6 +47,8 @@ class Invocation:
         from codesaga.domain.errors import UsageError
         from codesaga.settings import config_file, load_settings
 
+        if self._without_config is not None:
+            return self._without_config
         try:
             return self.settings
         except UsageError as exc:
@@ -53,7 +56,8 @@ class Invocation:
                 f"{exc}; read without that file, which a daemon would not start with: mend "
                 f"{config_file()} (if it moves the daemon's directories, this finds another)"
             )
-            return load_settings(read_config=False)
+            self._without_config = load_settings(read_config=False)
+            return self._without_config
 
     def client(self, *, models_matter: bool = False) -> PatientClient:
         """The daemon (started on first use), or an in-process one with --no-daemon."""
