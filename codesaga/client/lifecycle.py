@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import shutil
 import signal
@@ -178,11 +179,22 @@ def wait_until_stopped(paths: RuntimePaths, timeout: float) -> bool:
     return False
 
 
-def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
-    """Ask the daemon to stop; SIGTERM it (by its pid file) if it does not. False if none ran."""
+class Stop(enum.Enum):
+    """How ``stop_daemon`` ended: false when no daemon ran."""
+
+    NOT_RUNNING = "not running"
+    STOPPED = "stopped"  # it took the shutdown, or SIGTERM: its requests journaled cancelled
+    KILLED = "killed"  # SIGKILL: the next daemon marks what it was running as failed
+
+    def __bool__(self) -> bool:
+        return self is not Stop.NOT_RUNNING
+
+
+def stop_daemon(settings: Settings, timeout: float = 10.0) -> Stop:
+    """Ask the daemon to stop; SIGTERM, then SIGKILL it (by its pid file) if it does not."""
     paths = RuntimePaths(settings.runtime_dir)
     if not is_locked(paths.lock):
-        return False
+        return Stop.NOT_RUNNING
     deadline = time.monotonic() + timeout
     pid = paths.read_pid()  # before asking: a daemon that stops takes its pid file away
     # A daemon still starting holds the lock before it writes its pid file and listens:
@@ -198,17 +210,17 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> bool:
     pid = paths.read_pid() or pid  # a starting daemon's, written while it was asked
     if wait_until_stopped(paths, max(0.0, deadline - time.monotonic())):
         _wait_for_exit(pid, 5.0)
-        return True
+        return Stop.STOPPED
     # SIGTERM, then SIGKILL: the daemon takes SIGTERM on its event loop, so a stuck loop (or
     # a stopped process) never acts on it. Killed, it leaves its files to the next daemon,
     # which cleans them up as after a crash; the lock goes with the process.
-    for signum in (signal.SIGTERM, signal.SIGKILL):
+    for signum, outcome in ((signal.SIGTERM, Stop.STOPPED), (signal.SIGKILL, Stop.KILLED)):
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
         if wait_until_stopped(paths, 5.0):
             _wait_for_exit(pid, 5.0)
-            return True
+            return outcome
     raise DaemonError(
         f"the daemon (pid {pid}) did not stop; kill it and run `codesaga daemon start` again"
     )

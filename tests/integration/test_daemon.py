@@ -244,7 +244,8 @@ def test_a_stop_while_the_daemon_starts_stops_it(cli: Cli, paths: RuntimePaths) 
             time.sleep(0.005)
         assert not paths.socket.exists()  # still starting
         started = time.monotonic()
-        assert lifecycle.stop_daemon(load_settings(cli.env))  # what `daemon stop` runs
+        stopped = lifecycle.stop_daemon(load_settings(cli.env))  # what `daemon stop` runs
+        assert stopped is lifecycle.Stop.STOPPED  # asked, not signalled
         assert daemon.wait(timeout=10) == 0 and time.monotonic() - started < 10
     finally:
         if daemon.poll() is None:

@@ -20,10 +20,10 @@ from codesaga.domain.errors import DaemonError
 from codesaga.protocol.runtime import DaemonLock, RuntimePaths, is_locked
 from codesaga.settings import Settings, load_settings
 
-# Holds the lock as a daemon does, listens, and reads nothing: its event loop is stuck, so
-# the SIGTERM the real daemon takes on that loop is never acted on (ignored here).
-_STUCK = """
-import os, signal, socket, sys, time
+# Holds the lock as a daemon does and listens; SIGTERM, which the real daemon takes on its
+# event loop, is ignored as a stuck loop never acts on it. Each script goes on from here.
+_LISTENING = """
+import json, os, signal, socket, sys, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 from pathlib import Path
 from codesaga.protocol.runtime import DaemonLock, RuntimePaths
@@ -36,10 +36,17 @@ server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 server.bind(str(paths.socket))
 server.listen(8)
 print("listening", flush=True)
+"""
+
+# Reads nothing: its event loop is stuck.
+_STUCK = (
+    _LISTENING
+    + """
 held = []
 while True:
     held.append(server.accept()[0])
 """
+)
 
 
 @pytest.fixture
@@ -80,7 +87,8 @@ def test_daemon_stop_signals_a_daemon_that_does_not_answer(
 ) -> None:
     paths = RuntimePaths(settings.runtime_dir)
     assert is_locked(paths.lock)
-    assert lifecycle.stop_daemon(settings, timeout=1.0)  # asked, SIGTERM, then SIGKILL
+    # Asked, SIGTERM, then SIGKILL: said so, not "stopped" as if it had cancelled its work.
+    assert lifecycle.stop_daemon(settings, timeout=1.0) is lifecycle.Stop.KILLED
     assert not is_locked(paths.lock)
     with pytest.raises(ProcessLookupError):  # gone (stop_daemon reaped it: our child)
         os.kill(stuck.pid, 0)
@@ -140,7 +148,7 @@ def test_a_config_file_with_an_error_does_not_keep_the_daemon_from_being_stopped
     monkeypatch.setattr(lifecycle, "stop_daemon", lambda s: stop(s, timeout=1.0))  # it is stuck
     main(["daemon", "stop"])
     err = capsys.readouterr().err
-    assert "daemon stopped" in err and "unknown key 'idle_timout'" in err
+    assert "it was killed (SIGKILL)" in err and "unknown key 'idle_timout'" in err
     assert stuck.wait(10) is not None
     with pytest.raises(SystemExit) as ended:  # a start still refuses the file
         main(["daemon", "start"])
@@ -173,20 +181,9 @@ def test_a_failed_start_is_told_by_what_that_daemon_wrote_not_an_older_ones(
 
 
 # Answers `shutdown`, takes its pid file away as a stopping daemon did, and hangs.
-_HANGS_STOPPING = """
-import json, os, signal, socket, sys, time
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-from pathlib import Path
-from codesaga.protocol.runtime import DaemonLock, RuntimePaths
-paths = RuntimePaths(Path(sys.argv[1]))
-paths.prepare()
-lock = DaemonLock(paths.lock)
-assert lock.acquire()
-paths.pid.write_text(str(os.getpid()))
-server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-server.bind(str(paths.socket))
-server.listen(8)
-print("listening", flush=True)
+_HANGS_STOPPING = (
+    _LISTENING
+    + """
 conn = server.accept()[0]
 request = json.loads(conn.makefile("rb").readline())
 answer = {"jsonrpc": "2.0", "id": request["id"], "result": {"stopping": True}}
@@ -197,6 +194,7 @@ paths.socket.unlink()
 while True:
     time.sleep(60)
 """
+)
 
 
 @pytest.mark.timeout(60)
@@ -211,7 +209,7 @@ def test_a_daemon_that_hangs_once_stopping_is_still_stopped(settings: Settings) 
     try:
         assert process.stdout is not None and process.stdout.readline() == "listening\n"
         process.stdout.close()
-        assert lifecycle.stop_daemon(settings, timeout=1.0)  # signalled by its pid
+        assert lifecycle.stop_daemon(settings, timeout=1.0) is lifecycle.Stop.KILLED  # by pid
         with pytest.raises(ProcessLookupError):  # gone (stop_daemon reaped it: our child)
             os.kill(process.pid, 0)
     finally:

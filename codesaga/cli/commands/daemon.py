@@ -39,13 +39,17 @@ def daemon_start(
 @app.command("stop", epilog="Example: codesaga daemon stop")
 def daemon_stop(ctx: typer.Context) -> None:
     """Stop the daemon: running requests are cancelled and journaled as such."""
-    from codesaga.client.lifecycle import stop_daemon
+    from codesaga.client.lifecycle import Stop, stop_daemon
 
-    render.note(
-        "daemon stopped"
-        if stop_daemon(Invocation.of(ctx).daemon_settings)
-        else "daemon was not running"
-    )
+    stop = stop_daemon(Invocation.of(ctx).daemon_settings)
+    if stop is Stop.KILLED:
+        render.warn(
+            "the daemon did not answer and ignored SIGTERM: it was killed (SIGKILL); what it "
+            "was running is journaled as failed when the next daemon starts "
+            "(`codesaga daemon logs` may say why it hung)"
+        )
+    else:
+        render.note("daemon stopped" if stop else "daemon was not running")
 
 
 @app.command("restart", epilog="Example: codesaga daemon restart")
