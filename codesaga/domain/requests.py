@@ -82,8 +82,9 @@ class RequestRecord:
             raise ValueError(f"request {self.id} is already {self.status}")
         self.status = status
 
-    def abandon(self, reason: str, at: float) -> None:
-        """No process runs this request any more (the one that did died): it failed."""
+    def abandon(self, reason: str) -> None:
+        """No process runs this request any more (the one that did died): it failed. When it
+        died is not known (``finished_at`` stays None): the time it was found, maybe days
+        later, made a killed request look as if it had run that long."""
         self.transition(RequestStatus.FAILED)
         self.error = reason
-        self.finished_at = at

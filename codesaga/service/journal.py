@@ -106,7 +106,7 @@ class MemoryJournal:
                 r for r in self._records.values() if not r.status.is_final and not alive(r.owner)
             ]
             for record in unfinished:
-                record.abandon(ABANDONED, time.time())
+                record.abandon(ABANDONED)
         return len(unfinished)
 
     def close(self) -> None:
@@ -212,7 +212,7 @@ class DiskJournal:
                 record = self.get(key)
                 if record is None or record.status.is_final:
                     continue
-                record.abandon(ABANDONED, time.time())
+                record.abandon(ABANDONED)
                 self.save(record)
                 count += 1
         if whole:

@@ -11,14 +11,20 @@ def test_the_request_table_fits_80_columns_with_ids_and_models_whole() -> None:
     """Before, an 80-column terminal cut the ids (`1a22cb824cd28…`) that `requests show`
     takes, and the models' names."""
 
-    def row(i: int, kind: str, status: str, cached: bool) -> dict[str, object]:
+    def row(
+        i: int, kind: str, status: str, cached: bool, ended: float | None = 116.39
+    ) -> dict[str, object]:
         return dict(
             id=f"1a22cb824cd2840{i}", type=kind, status=status, model="qwen2.5-coder-1.5b",
-            created_at=100.0, finished_at=116.39, timings={"completion_tokens": 2048},
+            created_at=100.0, finished_at=ended, timings={"completion_tokens": 2048},
             cached=cached,
         )  # fmt: skip
 
-    rows = [row(0, "completion", "cancelled", True), row(1, "error-fix", "completed", False)]
+    rows = [
+        row(0, "completion", "cancelled", True),
+        row(1, "error-fix", "completed", False),
+        row(2, "generate", "failed", False, ended=None),  # its process died: when, not known
+    ]
     console = Console(width=80, record=True)
     console.print(request_table(rows))
     text = console.export_text()
@@ -29,3 +35,11 @@ def test_the_request_table_fits_80_columns_with_ids_and_models_whole() -> None:
         "1a22cb824cd28400", "completion", "cancelled", "qwen2.5-coder-1.5b", "16.39", "2048",
         "yes",
     ]  # fmt: skip
+    # No seconds: not the time from its start until it was found dead.
+    assert lines[3].split() == [
+        "1a22cb824cd28402",
+        "generate",
+        "failed",
+        "qwen2.5-coder-1.5b",
+        "2048",
+    ]

@@ -74,13 +74,14 @@ def request_table(requests: list[dict[str, Any]]) -> Table:
     for column in table.columns[4:6]:
         column.justify = "right"
     for r in requests:
-        seconds = (r["finished_at"] or r["created_at"]) - r["created_at"]
+        # None: not finished, or ended by a process that died (when is not known).
+        ended = r["finished_at"]
         table.add_row(
             r["id"],
             r["type"],
             r["status"],
             r["model"] or "",
-            f"{seconds:.2f}",
+            "" if ended is None else f"{ended - r['created_at']:.2f}",
             str(r["timings"]["completion_tokens"]),
             "yes" if r["cached"] else "",
         )
