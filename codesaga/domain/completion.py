@@ -68,9 +68,14 @@ def wants_multiline(before: str, after: str) -> bool:
     following = next((x for x in later.split("\n") if x.strip()), None)
     if following is None:
         return True  # the end of the file
-    previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), "")
-    opens_block = previous.rstrip().endswith(BLOCK_OPENERS)
+    previous = _previous_code_line(before)
+    opens_block = _code_of(previous).endswith(BLOCK_OPENERS)
     return opens_block and _indent(following) <= _indent(previous)
+
+
+def _previous_code_line(before: str) -> str:
+    """The last line before the cursor's that holds something, or ""."""
+    return next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), "")
 
 
 def _code_of(line: str) -> str:
@@ -231,8 +236,8 @@ def _fit_indentation(text: str, before: str) -> str:
         return text
     if open_brackets(before):
         return text  # a continuation line: any indentation goes
-    previous = next((x for x in reversed(before.split("\n")[:-1]) if x.strip()), "")
-    if previous.rstrip().endswith(BLOCK_OPENERS) and _indent(cursor_line) <= _indent(previous):
+    previous = _previous_code_line(before)
+    if _code_of(previous).endswith(BLOCK_OPENERS) and _indent(cursor_line) <= _indent(previous):
         return text
     # Every line of it was indented once more: only the first was taken back, and the
     # next lines no longer lined up with it (an IndentationError).

@@ -300,3 +300,14 @@ def test_a_block_opened_before_an_editors_closer_or_a_comment_gets_its_body(
     assert wants_multiline(before, after)
     text = postprocess(raw, before, after, max_lines=8, multiline=True)
     assert text == (raw if want is None else want)
+
+
+def test_a_comment_after_the_previous_lines_opener_still_opens_its_block() -> None:
+    # Only the cursor's own line was read without its comment: on the empty line below
+    # `if x > 0:  # note` the body got one line, and its indentation was taken away.
+    before = "def f(x):\n    if x > 0:  # positive\n    "
+    after = "\n    return 0\n"
+    assert wants_multiline(before, after)
+    text = postprocess("    y = x\n        return y", before, after, max_lines=8)
+    assert text == "    y = x\n        return y"
+    compile(before + text + after, "f.py", "exec")
