@@ -217,14 +217,14 @@ class Scheduler:
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[str], None] | None = None,
         model: str | None = None,
     ) -> Outcome:
         cancel = cancel or CancelToken()
 
         def work(engine: Engine) -> Any:
             if on_start is not None:
-                on_start()
+                on_start(engine.info.name)
             return collect(engine, request, on_delta, cancel)
 
         finished, worker, job = self._call(

@@ -58,7 +58,7 @@ class CachedRunner:
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[str], None] | None = None,
         model: str | None = None,
     ) -> Outcome:
         def generate() -> Outcome:
@@ -79,7 +79,7 @@ class CachedRunner:
         hit = self.store.get(key)
         if hit is not None:
             if on_start is not None:
-                on_start()
+                on_start(resolved.name)
             # No token was evaluated or generated for this answer: say so in the journal.
             finished = Finished(
                 **{

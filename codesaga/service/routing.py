@@ -299,7 +299,7 @@ class Router:
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[str], None] | None = None,
         model: str | None = None,
     ) -> Outcome:
         cancel = cancel or CancelToken()
@@ -311,10 +311,10 @@ class Router:
             candidates = []
         started = False
 
-        def start_once() -> None:
+        def start_once(model_name: str) -> None:
             nonlocal started
             if not started and on_start is not None:
-                on_start()
+                on_start(model_name)
             started = True
 
         hedge_tokens = self.settings.upstream_hedge_tokens
@@ -367,14 +367,14 @@ class Router:
         model: str | None,
         on_delta: OnDelta | None,
         cancel: CancelToken,
-        on_start: Callable[[], None],
+        on_start: Callable[[str], None],
         notes: list[str],
     ) -> Outcome | None:
         """The upstream's answer, or None (noted) when it failed before any output."""
         began = time.monotonic()
         try:
             engine = upstream.engine(role, _model_part(model))
-            on_start()
+            on_start(engine.info.name)
             finished = collect(engine, request, on_delta, cancel)
         except UpstreamError as exc:
             # One request it refused leaves it in service: so does a model the request named

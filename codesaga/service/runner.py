@@ -83,12 +83,13 @@ class ModelRunner(Protocol):
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[str], None] | None = None,
         model: str | None = None,
     ) -> Outcome:
         """Generate to the end (or cancellation); raises what the engine raises.
 
-        ``on_start`` is called when the model starts on this request (after any queueing).
+        ``on_start`` is called when the model starts on this request (after any queueing),
+        with the model's name: a request that dies then is journaled with it.
         """
         ...
 
@@ -119,12 +120,12 @@ class DirectRunner:
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
         priority: Priority = Priority.NORMAL,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[str], None] | None = None,
         model: str | None = None,
     ) -> Outcome:
         engine, resolved = self.pool.for_role(role, model)
         if on_start is not None:
-            on_start()
+            on_start(resolved.name)
         return Outcome(collect(engine, request, on_delta, cancel), resolved)
 
     def close(self) -> None:

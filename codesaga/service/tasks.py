@@ -445,8 +445,9 @@ class Assistant:
         request: GenerationRequest,
         run: RunOptions,
     ) -> TaskResult:
-        def started() -> None:
+        def started(model_name: str) -> None:
             record.transition(RequestStatus.PROCESSING)
+            record.model = model_name  # kept if this process dies before the answer
             self.journal.save(record)
 
         outcome = self.runner.run(

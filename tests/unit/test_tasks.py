@@ -352,6 +352,22 @@ def test_generate_streams(assistant: Assistant, engine: FakeEngine) -> None:
     assert "Use python." in engine.history[0].messages[-1].content
 
 
+def test_a_running_request_is_journaled_with_its_model(
+    assistant: Assistant, engine: FakeEngine
+) -> None:
+    # What a process that dies mid-answer leaves: the record as it was saved at the start.
+    # It had no model, so `requests` and `stats` showed a killed request under none.
+    engine.enqueue(["print(", "'hi')"])
+    while_running: list[str | None] = []
+
+    def look(_: str) -> None:
+        (running,) = assistant.journal.query(status=RequestStatus.PROCESSING)
+        while_running.append(running.model)
+
+    result = assistant.generate("say hi", run=RunOptions(on_delta=look))
+    assert while_running and set(while_running) == {result.model} and result.model
+
+
 def test_a_generated_answer_cut_off_says_whether_max_tokens_or_the_context_cut_it(
     engine: FakeEngine, models_dir: Path
 ) -> None:
