@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -13,6 +15,8 @@ from codesaga.engine.port import Engine
 from codesaga.model_files.presets import PRESETS, Preset
 from codesaga.model_files.store import ModelStore
 from codesaga.settings import Live, Settings, live
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,22 +108,35 @@ class EnginePool:
         self.resolver = resolver
         self._factory = factory
         self._engines: dict[Path, Engine] = {}
+        self._loaded_from: dict[Path, tuple[int, ...] | None] = {}  # each file as loaded
 
     def for_role(self, role: Role, model: str | None = None) -> tuple[Engine, ResolvedModel]:
         resolved = self.resolver.resolve(role, model)
         return self.for_resolved(resolved), resolved
 
     def for_resolved(self, resolved: ResolvedModel) -> Engine:
-        engine = self._engines.get(resolved.path)
+        """The engine of ``resolved``'s file, loaded again if another file now stands at its
+        path (a model pulled again, or replaced by the user): the old one was served, from
+        its deleted file, until the daemon restarted."""
+        path = resolved.path
+        engine = self._engines.get(path)
+        now = _file_identity(path)
+        if engine is not None and now is not None and now != self._loaded_from.get(path):
+            log.info("%s changed on disk since it was loaded: loading it again", path)
+            del self._engines[path]
+            engine.close()
+            engine = None
         if engine is None:
             engine = self._factory(resolved)
-            self._engines[resolved.path] = engine
+            self._engines[path] = engine
+            self._loaded_from[path] = now
         return engine
 
     def loaded(self) -> dict[Path, Engine]:
         return dict(self._engines)
 
     def unload(self, path: Path) -> None:
+        self._loaded_from.pop(path, None)
         engine = self._engines.pop(path, None)
         if engine is not None:
             engine.close()
@@ -130,3 +147,14 @@ class EnginePool:
             if path not in keep:
                 engine.close()
         self._engines.clear()
+        self._loaded_from.clear()
+
+
+def _file_identity(path: Path) -> tuple[int, ...] | None:
+    """What tells one file at ``path`` from another put there (renamed over it, or written
+    anew in place); None when there is none (moved away: what was loaded stays in use)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -247,6 +248,32 @@ def test_one_file_under_several_spellings_is_one_model(tmp_path: Path) -> None:
         for spelling in (model, tmp_path / "a" / ".." / "m.gguf", tmp_path / "." / "m.gguf"):
             sched.run(Role.COMPLETION, ask("x"), model=str(spelling))
         assert len(loads) == 1 and len(sched.status()) == 1
+    finally:
+        sched.close()
+
+
+def test_a_model_file_replaced_on_disk_is_loaded_again(tmp_path: Path) -> None:
+    # The engine was cached by path alone: a model pulled again, or a file renamed over it,
+    # was never loaded; the daemon answered from the deleted file until it restarted.
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    engines: list[FakeEngine] = []
+
+    def factory(resolved: ResolvedModel) -> FakeEngine:
+        engines.append(FakeEngine(name=f"load {len(engines) + 1}"))
+        return engines[-1]
+
+    pool = EnginePool(ModelResolver(settings, ModelStore(tmp_path / "models")), factory)
+    sched = Scheduler(pool)
+    try:
+        assert sched.run(Role.COMPLETION, ask("x")).finished
+        assert sched.run(Role.COMPLETION, ask("x")).finished and len(engines) == 1
+        os.replace(write_gguf(tmp_path / "new.gguf"), model)  # as `models pull` installs
+        sched.run(Role.COMPLETION, ask("x"))
+        assert len(engines) == 2 and engines[0].closed and not engines[1].closed
+        assert list(pool.loaded().values()) == [engines[1]]
+        model.rename(tmp_path / "moved.gguf")  # no file there: what was loaded stays
+        assert pool.for_resolved(ResolvedModel("m", model, None, True)) is engines[1]
     finally:
         sched.close()
 
