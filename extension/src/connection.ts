@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-import { Code, DaemonClient, HandshakeError, NotTheDaemonError, RpcError } from "./protocol";
+import { type CallOptions, Code, DaemonClient, HandshakeError, NotTheDaemonError, RpcError } from "./protocol";
 
 export interface Endpoint {
   url: string;
@@ -338,4 +338,41 @@ export class Connection {
     this.state = state;
     for (const listener of this.listeners) listener(state);
   }
+}
+
+/** What `askAgainOnceStopped` needs of a connected client. */
+export type Asked = Pick<DaemonClient, "call" | "closed" | "onClose">;
+
+/**
+ * A call that a stopping daemon (its idle exit, `daemon stop`) refused untouched is asked
+ * again, once, of the next daemon, after the stopping one has gone: a chat message sent at
+ * that moment failed with "the daemon is stopping" and was in no session. The CLI does the
+ * same. Only a refusal is asked again: a call the daemon took may have been done.
+ */
+export async function askAgainOnceStopped(
+  client: () => Promise<Asked>,
+  method: string,
+  params: object,
+  options: CallOptions = {},
+  goneWithinMs = 10_000,
+): Promise<unknown> {
+  const first = await client();
+  try {
+    return await first.call(method, params, options);
+  } catch (error) {
+    if (!(error instanceof RpcError && error.notTaken) || options.signal?.aborted) throw error;
+    await closed(first, goneWithinMs);
+    return (await client()).call(method, params, options);
+  }
+}
+
+function closed(client: Asked, withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (client.closed) return resolve();
+    const timer = setTimeout(resolve, withinMs);
+    client.onClose(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 
 import { type Call, CompletionEngine } from "./completion";
-import { Connection } from "./connection";
+import { askAgainOnceStopped, Connection } from "./connection";
 import { InlineMarker } from "./nextEdit";
 import { completionSettings, daemonCommand } from "./settings";
 import { StatusBar } from "./statusBar";
@@ -35,7 +35,8 @@ export interface Services {
   /** A timestamped line in the output channel. */
   readonly log: (line: string) => void;
   readonly connection: Connection;
-  /** One request to the daemon, connecting (or starting it) first when needed. */
+  /** One request to the daemon, connecting (or starting it) first when needed; one that a
+   * stopping daemon refused untouched is asked again of the next, once. */
   readonly call: Call;
   readonly completer: CompletionEngine;
   /** Where the last inline completion was offered: next edits wait while it shows. */
@@ -49,10 +50,13 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const log = (line: string) => output.appendLine(`${new Date().toISOString()} ${line}`);
   const connection = new Connection({ command: daemonCommand, clientVersion: __VERSION__, autoStart: true, log });
   context.subscriptions.push(output, { dispose: () => connection.dispose() });
-  const call: Call = async (method, params, options) =>
+  const call: Call = (method, params, options) =>
+    askAgainOnceStopped(() => connection.client(), method, { ...params }, options);
+  // A completion refused by a stopping daemon is not asked again: the next keystroke asks.
+  const complete: Call = async (method, params, options) =>
     (await connection.client()).call(method, { ...params }, options);
   const snooze = new Snooze();
-  const completer = new CompletionEngine(call, completionSettings, (error) => log(`completion: ${describe(error)}`));
+  const completer = new CompletionEngine(complete, completionSettings, (error) => log(`completion: ${describe(error)}`));
   const status = new StatusBar(connection, completer, snooze);
   return { context, output, log, connection, call, completer, inline: new InlineMarker(), snooze, status };
 }

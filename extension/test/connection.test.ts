@@ -5,7 +5,8 @@ import { describe, test } from "node:test";
 
 import { WebSocketServer } from "ws";
 
-import { Connection, type State } from "../src/connection";
+import { type Asked, askAgainOnceStopped, Connection, type State } from "../src/connection";
+import { Code, DaemonClient, RpcError } from "../src/protocol";
 import { COMMAND, isolatedEnv, startFakeDaemon, tempHome } from "./daemon";
 
 const RULES: Array<[string, string]> = [["    return", " a + b"]];
@@ -275,6 +276,52 @@ describe("connecting to the daemon", () => {
     } finally {
       await c.stop();
       c.dispose();
+    }
+  });
+
+  test("a call a stopping daemon refused untouched is asked again of the next one, once", async () => {
+    // A chat message sent as the daemon exited when idle failed with "the daemon is
+    // stopping", and was in no session.
+    const daemon = await startFakeDaemon([["hello", "hi there"]]);
+    const next = await DaemonClient.connect(daemon.url, daemon.token, "0.0.1");
+    const asked: string[] = [];
+    function stopping(): Asked {
+      const listeners: Array<(error: Error) => void> = [];
+      let gone = false;
+      return {
+        get closed() {
+          return gone;
+        },
+        onClose: (listener) => listeners.push(listener),
+        call: (method) => {
+          asked.push(method);
+          setTimeout(() => {
+            gone = true;
+            for (const listener of listeners) listener(new Error("gone"));
+          }, 100);
+          return Promise.reject(new RpcError(Code.stopping, "the daemon is stopping; send it again"));
+        },
+      };
+    }
+    try {
+      const clients: Asked[] = [stopping(), next];
+      const started = Date.now();
+      const message = { messages: [{ role: "user", content: "hello" }] };
+      const answer = (await askAgainOnceStopped(async () => clients.shift()!, "chat", message)) as { text: string };
+      assert.equal(answer.text, "hi there");
+      assert.ok(Date.now() - started >= 90, "asked again once the stopping daemon had gone");
+      // Once only; and what a daemon took (cancelled, failed) is never asked again.
+      const twice = [stopping(), stopping()];
+      await assert.rejects(
+        askAgainOnceStopped(async () => twice.shift()!, "chat", message),
+        (error: unknown) => error instanceof RpcError && error.notTaken,
+      );
+      const cancelled: Asked = { closed: false, onClose: () => undefined, call: () => Promise.reject(new RpcError(Code.cancelled, "cancelled")) };
+      await assert.rejects(askAgainOnceStopped(async () => cancelled, "chat", message), /cancelled/);
+      assert.deepEqual(asked, ["chat", "chat", "chat"]);
+    } finally {
+      next.close();
+      await daemon.stop();
     }
   });
 });
