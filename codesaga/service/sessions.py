@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 import logging
@@ -172,9 +173,13 @@ class Chats:
     def open(
         self, *, name: str | None = None, key: str | None = None, new: bool = False
     ) -> Session:
-        """The session to chat in: by name, else the newest for ``key``; created if needed."""
+        """The session to chat in: by id or name, else the newest for ``key``; created if
+        needed (a name, not an id: `chat --session ID` made a new, empty session)."""
         with self._lock:
             if not new:
+                by_id = self.store.get(name) if name else None
+                if by_id is not None:
+                    return by_id
                 candidates = [
                     s
                     for s in self.store.all()
@@ -285,20 +290,22 @@ class Chats:
             answering.release()
 
     def _send(self, ref: str, message: str | None, run: RunOptions) -> ChatReply:
-        session = self._ask(ref, message)
+        session, replaced = self._ask(ref, message)
         asked = session.turns[-1] if message is not None else None
         try:
             return self._answer(session, run, again=message is None)
-        except CancelledError:
-            raise  # the user stopped it: the question stays, for /retry
-        except Exception as exc:
-            # Not answered at all: the message itself cannot be asked (too long for the
-            # context, private), or the model failed before it said anything (not installed,
-            # an upstream down). It is not kept: it would stay in every later prompt, and be
-            # there twice once the user sends it again (the TUI puts it back to send).
-            unanswered = isinstance(exc, InputError) or self._last(session.id, asked)
-            if asked is not None and unanswered:
-                self._take_back(session.id, asked)
+        except BaseException as exc:
+            if replaced:
+                self._put_back(session.id, replaced)
+            # Stopped by the user, the question stays, for /retry. Not answered at all, the
+            # message itself could not be asked (too long for the context, private), or the
+            # model failed before it said anything (not installed, an upstream down): it is
+            # not kept, as it would stay in every later prompt, and be there twice once the
+            # user sends it again (the TUI puts it back to send).
+            if isinstance(exc, Exception) and not isinstance(exc, CancelledError):
+                unanswered = isinstance(exc, InputError) or self._last(session.id, asked)
+                if asked is not None and unanswered:
+                    self._take_back(session.id, asked)
             raise
 
     def _last(self, session_id: str, turn: Turn | None) -> bool:
@@ -380,21 +387,39 @@ class Chats:
 
         self.store.change(session_id, drop)
 
-    def _ask(self, ref: str, message: str | None) -> Session:
+    def _ask(self, ref: str, message: str | None) -> tuple[Session, tuple[Turn, ...]]:
         """The session with ``message`` as its last turn (saved before the model starts), or
-        with the answers after its last question dropped, to answer it again."""
+        with the answers after its last question taken off, to answer it again; and those
+        answers (``_put_back`` if no new one comes)."""
         if message is not None and not message.strip():
             raise InputError("the message is empty")
+        replaced: builtins.list[Turn] = []  # (this class's own list() is a method)
 
         def ask(session: Session) -> bool:
+            replaced.clear()
             if message is not None:
                 session.turns.append(Turn("user", message))
             else:
                 while session.turns and session.turns[-1].role == "assistant":
-                    session.turns.pop()
+                    replaced.insert(0, session.turns.pop())
             return True
 
-        return self._changed(self.find(ref).id, ask)
+        return self._changed(self.find(ref).id, ask), tuple(replaced)
+
+    def _put_back(self, session_id: str, replaced: tuple[Turn, ...]) -> None:
+        """A /retry that failed or was stopped before its answer said a word: the answer it
+        was to replace comes back (it was gone for good, the question left unanswered)."""
+
+        def put(session: Session) -> bool:
+            tail = len(session.turns)
+            while tail and session.turns[tail - 1].role == "assistant":
+                tail -= 1
+            if any(t.content for t in session.turns[tail:]):
+                return False  # the new answer said something: it stands
+            session.turns[tail:] = replaced
+            return True
+
+        self.store.change(session_id, put)
 
 
 class _SavedAnswer:

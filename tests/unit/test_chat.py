@@ -170,6 +170,49 @@ def test_retry_replaces_the_last_answer(chats: tuple[Chats, FakeEngine]) -> None
     assert [r.temperature for r in engine.history] == [0.0, 0.6]
 
 
+def test_a_retry_that_fails_or_is_stopped_before_a_word_keeps_the_answer_it_was_to_replace(
+    chats: tuple[Chats, FakeEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The old answer was taken off before the model started: a /retry on a model not
+    # installed, or stopped before its first token, lost it for good.
+    from codesaga.domain.errors import CancelledError, ModelError
+
+    service, engine = chats
+    session = service.open(name="s")
+    engine.enqueue("first try")
+    service.send(session.id, "hello")
+    kept = [(t.role, t.content) for t in service.find("s").turns]
+
+    def fails(error: Exception):  # type: ignore[no-untyped-def]
+        def stream(request, cancel=None):  # type: ignore[no-untyped-def]
+            raise error
+            yield  # a generator, as the engine's stream is
+
+        return stream
+
+    for error in (ModelError("the upstream is down"), CancelledError("stopped")):
+        monkeypatch.setattr(engine, "stream", fails(error))
+        with pytest.raises(type(error)):
+            service.send(session.id, None)
+        assert [(t.role, t.content) for t in service.find("s").turns] == kept
+    monkeypatch.undo()
+    engine.enqueue("second try")  # one that answers replaces it, as before
+    service.send(session.id, None)
+    assert [t.content for t in service.find("s").turns] == ["hello", "second try"]
+
+
+def test_a_session_is_resumed_by_its_id_too(chats: tuple[Chats, FakeEngine]) -> None:
+    # `chat --session ID` (ids are what `sessions list` shows) made a new, empty session
+    # named like the id, which only its own id could reach afterwards.
+    service, engine = chats
+    session = service.open(name="proj-a")
+    engine.enqueue("Noted.")
+    service.send(session.id, "remember BANANA")
+    assert service.open(name=session.id).id == session.id
+    assert [s.name for s in service.list()] == ["proj-a"]
+    assert service.open(name=session.id, new=True).id != session.id  # --new: a new one
+
+
 def test_retry_through_the_daemon_is_a_new_answer_not_the_cached_one(tmp_path: Path) -> None:
     from codesaga.bootstrap import build_daemon
     from codesaga.inprocess import LocalClient
