@@ -346,8 +346,11 @@ class ChatApp(App[None]):
         seconds = usage.get("generation_seconds", 0.0)
         speed = f"{(tokens - 1) / seconds:.1f} tok/s" if seconds > 0 and tokens > 1 else "- tok/s"
         used = usage.get("prompt_tokens", 0) + tokens
-        notice = f" · {reply['notice']}" if reply.get("notice") else ""
-        return f"{reply['model']} · {speed} · context {used}/{self.n_ctx}{notice}"
+        # Every warning (the notice of turns left out is one): an answer cut off by its
+        # token limit showed nothing but its end.
+        said = "".join(f" · {warning}" for warning in reply.get("warnings", []))
+        n_ctx = reply.get("n_ctx", self.n_ctx)  # the daemon's, not this shell's setting
+        return f"{reply['model']} · {speed} · context {used}/{n_ctx}{said}"
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed with the session list (or the conversation) focused went nowhere: the

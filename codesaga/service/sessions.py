@@ -111,10 +111,12 @@ class ChatReply:
     result: TaskResult
     session: Session
     notice: str | None
+    n_ctx: int  # the context it was fitted to: what "context used/N" is of
 
     def to_json(self) -> dict[str, Any]:
         data = self.result.to_json()
         data["session"] = {"id": self.session.id, "name": self.session.name}
+        data["n_ctx"] = self.n_ctx
         if self.notice:
             data["notice"] = self.notice
         return data
@@ -374,7 +376,7 @@ class Chats:
         answer.complete(result.text, result.request_id)
         if fitted.notice:
             result.warnings.append(fitted.notice)
-        return ChatReply(result, answer.session, fitted.notice)
+        return ChatReply(result, answer.session, fitted.notice, n_ctx)
 
     def _take_back(self, session_id: str, turn: Turn) -> None:
         """Remove ``turn`` (the one of this moment and role), if it is still there."""

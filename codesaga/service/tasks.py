@@ -97,18 +97,7 @@ class Assistant:
         )
         with self._journaled(RequestType.GENERATE, {"prompt": prompt, "language": language}) as rec:
             result = self._run(rec, Role.GENERATE, request, run)
-            done = result.finished
-            if done is not None and done.reason == "length":
-                # Where max_tokens did not stop it, the model's context was full.
-                why = (
-                    "the most one answer may take: ask for less, or raise max_tokens "
-                    "(CODESAGA_MAX_TOKENS)"
-                    if done.completion_tokens >= request.max_tokens
-                    else "where the model's context was full: ask for less, or raise CODESAGA_N_CTX"
-                )
-                result.warnings.append(
-                    f"the answer was cut off at {done.completion_tokens} tokens, {why}"
-                )
+            result.warnings.extend(_cut_off(result, request.max_tokens, "ask for less"))
             return self._done(rec, result)
 
     def chat(
@@ -139,6 +128,11 @@ class Assistant:
         summary = {"messages": len(messages), "last": messages[-1].content}
         with self._journaled(RequestType.CHAT, summary) as rec:
             result = self._run(rec, Role.CHAT, request, run)
+            # A chat answer may take max_tokens, and at most a quarter of the context.
+            quarter = request.max_tokens < self.settings.max_tokens
+            result.warnings.extend(
+                _cut_off(result, request.max_tokens, "ask it to go on", quarter_of_context=quarter)
+            )
             return self._done(rec, result)
 
     def passthrough(
@@ -476,3 +470,24 @@ class Assistant:
             warnings=[*([resolved.warning] if resolved.warning else []), *outcome.notes],
             cached=outcome.cached,
         )
+
+
+def _cut_off(
+    result: TaskResult, max_tokens: int, instead: str, *, quarter_of_context: bool = False
+) -> list[str]:
+    """The warning for an answer that its token limit or a full context cut off: nothing
+    else says so but a finish reason few clients show. ``instead``: what the user may do
+    rather than raise the limit."""
+    done = result.finished
+    if done is None or done.reason != "length":
+        return []
+    if done.completion_tokens < max_tokens:
+        why = f"where the model's context was full: {instead}, or raise CODESAGA_N_CTX"
+    elif quarter_of_context:
+        why = (
+            f"the most one answer may take (a quarter of the context): {instead}, or raise "
+            "CODESAGA_N_CTX"
+        )
+    else:
+        why = f"the most one answer may take: {instead}, or raise max_tokens (CODESAGA_MAX_TOKENS)"
+    return [f"the answer was cut off at {done.completion_tokens} tokens, {why}"]

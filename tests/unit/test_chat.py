@@ -474,3 +474,17 @@ def test_a_bad_range_or_a_retry_with_nothing_asked_says_what_the_user_gave(
     with pytest.raises(InputError, match="there is no question to answer yet: ask one first"):
         service.send(session.id, None)
     assert engine.history == []
+
+
+def test_a_chat_answer_cut_off_by_its_limit_says_so(chats: tuple[Chats, FakeEngine]) -> None:
+    # It ended mid-code block, exit 0, with nothing said: a chat answer may take only a
+    # quarter of the context (1,024 tokens here), so with a small context every long one was.
+    service, engine = chats
+    session = service.open(name="s")
+    engine.enqueue(["w "] * 1500)
+    reply = service.send(session.id, "explain everything")
+    assert reply.result.finished is not None and reply.result.finished.reason == "length"
+    (warning,) = reply.result.warnings
+    assert "cut off at 1024 tokens" in warning and "a quarter of the context" in warning
+    engine.enqueue("short")
+    assert service.send(session.id, "and briefly?").result.warnings == []

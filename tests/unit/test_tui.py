@@ -61,7 +61,7 @@ async def test_type_send_stream_switch_and_cancel(client: LocalClient, engine: F
     engine.enqueue("An older answer.")
     client.call("chat", {"session": other["id"], "message": "An older question."})
     alpha = client.call("sessions/open", {"name": "alpha"})
-    app = ChatApp(client, alpha, 4096)
+    app = ChatApp(client, alpha, 999)  # this shell's n_ctx: the daemon's (4096) is shown
     async with app.run_test(size=(80, 24)) as pilot:
         engine.enqueue(ANSWER)
         await pilot.press(*"how do I make squares lazily?")
@@ -117,6 +117,23 @@ def test_snapshot_of_an_empty_session(snap_compare: Any, client: LocalClient) ->
     fresh = client.call("sessions/open", {"name": "fresh"})
     app = ChatApp(client, fresh, 4096)
     assert snap_compare(app, terminal_size=(80, 24), run_before=lambda pilot: wait_idle(app, pilot))
+
+
+@pytest.mark.anyio
+async def test_an_answer_cut_off_by_its_token_limit_says_so(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    # The status line showed the notice of turns left out and no other warning: an answer
+    # that ran out of tokens ended mid-code block with nothing said.
+    opened = client.call("sessions/open", {"name": "long"})
+    app = ChatApp(client, opened, 4096)
+    async with app.run_test(size=(200, 24)) as pilot:
+        await wait_idle(app, pilot)
+        engine.enqueue(["w "] * 1500)
+        await pilot.press(*"explain it all")
+        await pilot.press("ctrl+s")
+        await wait_idle(app, pilot)
+        assert "cut off at 1024 tokens" in str(app.query_one("#status").render())
 
 
 @pytest.mark.anyio
