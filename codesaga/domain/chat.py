@@ -103,6 +103,7 @@ class Session:
 class Fitted:
     messages: list[Message]
     dropped_turns: int  # the oldest turns left out to fit the window
+    kept_from: float | None = None  # the moment of the first turn kept, when some were not
 
     @property
     def notice(self) -> str | None:
@@ -129,10 +130,20 @@ def _fence_tag(path: str) -> str:
 
 
 def fit_conversation(
-    session: Session, count: Callable[[list[Message]], int], budget: int
+    session: Session,
+    count: Callable[[list[Message]], int],
+    budget: int,
+    *,
+    keep_from: float | None = None,
 ) -> Fitted:
     """The messages to send: the system prompt, attached files and as many of the latest
     turns as fit in ``budget`` tokens; older turns are dropped, whole exchanges first.
+
+    Once some must go, the turns left fit in half the budget, and ``keep_from`` (the
+    ``kept_from`` of the last fit) starts the next prompts for as long as they fit: a prompt
+    that began one exchange later at every turn was read anew at every turn, the model's
+    cache of the last one unused (llama.cpp's context shift halves what it keeps, too).
+    Found by bisection: a message at a time, a long session was counted over and over.
 
     Raises ``InputError`` when the last message with the system prompt and attachments
     alone does not fit: no dropping can help then.
@@ -153,13 +164,32 @@ def fit_conversation(
             f"your message{extra} do not fit in the model's context ({budget} tokens); "
             "shorten it, /drop attachments, or raise CODESAGA_N_CTX"
         )
-    start = 0
-    while count(head + convo[start:]) > budget:
-        start += 1
-        # never start on an assistant turn: it would answer a question we no longer show
-        while start < len(convo) - 1 and convo[start].role == "assistant":
-            start += 1
-    return Fitted(head + convo[start:], start)
+
+    def fits(start: int, limit: int) -> bool:
+        return count(head + convo[start:]) <= limit
+
+    if fits(0, budget):
+        return Fitted(head + convo, 0)
+    # Never start on an assistant turn: it would answer a question no longer shown.
+    starts = [i for i, turn in enumerate(turns) if i and turn.role == "user"]
+    kept = next((i for i in starts if turns[i].created_at == keep_from), None)
+    if kept is None or not fits(kept, budget):
+        half = _first(starts, lambda i: fits(i, budget // 2))
+        kept = half if half is not None else _first(starts, lambda i: fits(i, budget))
+    assert kept is not None  # the last message alone fits
+    return Fitted(head + convo[kept:], kept, turns[kept].created_at)
+
+
+def _first(starts: list[int], fits: Callable[[int], bool]) -> int | None:
+    """The first of ``starts`` that ``fits`` (false, then true from some start on)."""
+    low, high = 0, len(starts)
+    while low < high:
+        middle = (low + high) // 2
+        if fits(starts[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return starts[low] if low < len(starts) else None
 
 
 def export_markdown(session: Session) -> str:

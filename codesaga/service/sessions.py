@@ -132,6 +132,9 @@ class Chats:
         self.store = store
         self._lock = threading.Lock()
         self._answering: dict[str, threading.Lock] = {}  # session id -> held while answering
+        # session id -> where its last prompt began, when turns were left out: the next
+        # prompt begins there too while it fits, so the model's cache of it is used.
+        self._kept_from: dict[str, float] = {}
 
     # -- finding sessions --------------------------------------------------------------
 
@@ -350,7 +353,11 @@ class Chats:
             asked = GenerationRequest(messages=messages, sources=sources)
             return self.runner.count_tokens(Role.CHAT, asked, model)
 
-        fitted = fit_conversation(session, count, n_ctx - reserve)
+        fitted = fit_conversation(
+            session, count, n_ctx - reserve, keep_from=self._kept_from.get(session.id)
+        )
+        if fitted.kept_from is not None:
+            self._kept_from[session.id] = fitted.kept_from
         answer = _SavedAnswer(session, self.store, run.on_delta)
         try:
             result = self.assistant.chat(

@@ -49,10 +49,38 @@ def test_everything_fits() -> None:
 
 def test_oldest_turns_are_dropped_and_said() -> None:
     s = session_with("one two three", "four five six", "seven eight", "nine", "ten")
-    fitted = fit_conversation(s, words, 5)
+    fitted = fit_conversation(s, words, 10)
     assert [m.content for m in fitted.messages] == ["sys", "seven eight", "nine", "ten"]
     assert fitted.dropped_turns == 2
     assert "oldest 2 messages were left out" in (fitted.notice or "")
+
+
+def test_a_long_conversation_is_cut_to_half_its_window_and_then_starts_there_while_it_fits() -> (
+    None
+):
+    # Cut to the most that fit, the prompt began one exchange later at every turn: read
+    # anew each time, the model's cache of the last one unused. And it was counted once
+    # per message dropped: a session of 600 exchanges took a minute a turn.
+    s = session_with(*(f"q{i} w w w" if i % 2 == 0 else f"a{i} w w w" for i in range(601)))
+    counted: list[int] = []
+
+    def counting(messages: list[Message]) -> int:
+        counted.append(1)
+        return words(messages)
+
+    fitted = fit_conversation(s, counting, 101)  # 4 words a message, 1 of system
+    assert len(counted) <= 20 and 1 + 4 * (len(fitted.messages) - 1) <= 50
+    assert fitted.messages[1].role == "user" and fitted.kept_from is not None
+    first = fitted.messages[1].content
+    for i in range(601, 613):  # more turns: the prompt begins where it did while it fits
+        s.turns.append(Turn("user" if i % 2 == 0 else "assistant", f"m{i} w w w"))
+        if s.turns[-1].role == "assistant":
+            continue
+        again = fit_conversation(s, words, 101, keep_from=fitted.kept_from)
+        assert again.messages[1].content == first and again.kept_from == fitted.kept_from
+    s.turns += [Turn("assistant", "w " * 20), Turn("user", "w " * 20)]  # no longer fits
+    moved = fit_conversation(s, words, 101, keep_from=fitted.kept_from)
+    assert moved.dropped_turns > fitted.dropped_turns and words(moved.messages) <= 50
 
 
 def test_never_starts_with_an_answer() -> None:
