@@ -18,6 +18,7 @@ from codesaga.domain.context import Selection
 from codesaga.domain.enums import Role
 from codesaga.domain.errors import CancelledError, ContextTooLongError, InputError
 from codesaga.domain.prompts import Message
+from codesaga.domain.requests import RequestRecord
 from codesaga.domain.source import source_lines
 from codesaga.engine.port import CancelToken, GenerationRequest
 from codesaga.fs import read_source
@@ -320,22 +321,28 @@ class Chats:
         return turn is not None and last is not None and _same_turn(last, turn)
 
     def _answer(self, session: Session, run: RunOptions, *, again: bool = False) -> ChatReply:
-        model = run.model or session.model
-        sources = session.sources()
-        info, _ = self.runner.info(Role.CHAT, model, sources=sources)
-        try:
-            return self._answer_within(session, sources, run, model, info.n_ctx, again=again)
-        except ContextTooLongError as exc:
-            # Fitted to an upstream's context, then the upstream failed (or refused it) and
-            # the local model, whose context is smaller, refused it: fitted again to that.
-            if exc.n_ctx >= info.n_ctx:
-                raise
-            reply = self._answer_within(session, sources, run, model, exc.n_ctx, again=again)
-            reply.result.warnings.append(
-                f"the upstream did not answer; the conversation was fitted to {exc.n_ctx:,} "
-                "tokens for the model that could"
-            )
-            return reply
+        # Journaled from here: loading the model and fitting the conversation are part of
+        # the turn's time, and a failure there (a message too long, a model not installed)
+        # is in the journal, as a generate's is.
+        asked_last = session.turns[-1].content if session.turns else ""
+        with self.assistant.journaled_chat(asked_last) as record:
+            model = run.model or session.model
+            sources = session.sources()
+            info, _ = self.runner.info(Role.CHAT, model, sources=sources)
+            within = (session, sources, run, model, record)
+            try:
+                return self._answer_within(*within, info.n_ctx, again=again)
+            except ContextTooLongError as exc:
+                # Fitted to an upstream's context, then the upstream failed (or refused it)
+                # and the local model, whose context is smaller, refused it: fitted again.
+                if exc.n_ctx >= info.n_ctx:
+                    raise
+                reply = self._answer_within(*within, exc.n_ctx, again=again)
+                reply.result.warnings.append(
+                    f"the upstream did not answer; the conversation was fitted to "
+                    f"{exc.n_ctx:,} tokens for the model that could"
+                )
+                return reply
 
     def _answer_within(
         self,
@@ -343,6 +350,7 @@ class Chats:
         sources: tuple[str, ...],
         run: RunOptions,
         model: str | None,
+        record: RequestRecord,
         n_ctx: int,
         *,
         again: bool,
@@ -367,6 +375,7 @@ class Chats:
                 cache_slot=session.id,
                 sources=sources,
                 again=again,
+                record=record,
             )
         except CancelledError:
             answer.keep_partial()  # kept (empty too), marked interrupted: /retry asks again

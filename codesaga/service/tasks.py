@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,7 @@ class Assistant:
         cache_slot: str | None = None,
         sources: tuple[str, ...] = (),
         again: bool = False,
+        record: RequestRecord | None = None,
     ) -> TaskResult:
         """One chat turn over the given history; ``sources`` are the files attached to it.
         ``again``: the last message asked once more (/retry), for another answer: sampled as
@@ -126,14 +127,28 @@ class Assistant:
             sources=sources,
         )
         summary = {"messages": len(messages), "last": messages[-1].content}
+        if record is not None:  # journaled by the caller, from before the model was found
+            record.input = summary
+            return self._chat(record, request, run)
         with self._journaled(RequestType.CHAT, summary) as rec:
-            result = self._run(rec, Role.CHAT, request, run)
-            # A chat answer may take max_tokens, and at most a quarter of the context.
-            quarter = request.max_tokens < self.settings.max_tokens
-            result.warnings.extend(
-                _cut_off(result, request.max_tokens, "ask it to go on", quarter_of_context=quarter)
-            )
-            return self._done(rec, result)
+            return self._chat(rec, request, run)
+
+    def journaled_chat(self, last: str) -> AbstractContextManager[RequestRecord]:
+        """The journal's record of a chat turn, for a caller with work to do before the model
+        answers (loading it, fitting the conversation): it counts in the turn's time, and a
+        failure there is journaled too."""
+        return self._journaled(RequestType.CHAT, {"last": last})
+
+    def _chat(
+        self, record: RequestRecord, request: GenerationRequest, run: RunOptions
+    ) -> TaskResult:
+        result = self._run(record, Role.CHAT, request, run)
+        # A chat answer may take max_tokens, and at most a quarter of the context.
+        quarter = request.max_tokens < self.settings.max_tokens
+        result.warnings.extend(
+            _cut_off(result, request.max_tokens, "ask it to go on", quarter_of_context=quarter)
+        )
+        return self._done(record, result)
 
     def passthrough(
         self,

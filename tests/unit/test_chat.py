@@ -516,3 +516,32 @@ def test_a_chat_answer_cut_off_by_its_limit_says_so(chats: tuple[Chats, FakeEngi
     assert "cut off at 1024 tokens" in warning and "a quarter of the context" in warning
     engine.enqueue("short")
     assert service.send(session.id, "and briefly?").result.warnings == []
+
+
+def test_a_chat_turn_is_journaled_from_before_the_model_is_loaded(tmp_path: Path) -> None:
+    # The record began only once the model was loaded and the conversation fitted: a turn
+    # that failed there (a message too long) was in no record, and the time of one that
+    # waited for the load was left out of `requests` and `stats`.
+    from codesaga.domain.enums import RequestStatus, RequestType
+
+    model = write_gguf(tmp_path / "m.gguf")
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    engine = FakeEngine(n_ctx=4096)
+
+    def slow_load(resolved: object) -> FakeEngine:
+        time.sleep(0.3)
+        return engine
+
+    runner = DirectRunner(build_pool(settings, slow_load))
+    journal = MemoryJournal()
+    service = Chats(Assistant(settings, runner, journal), runner, DiskSessionStore(tmp_path / "s"))
+    session = service.open(name="s")
+    engine.enqueue("hello")
+    service.send(session.id, "hi")  # the first: the model is loaded for it
+    (done,) = journal.query(type=RequestType.CHAT)
+    assert done.finished_at is not None and done.finished_at - done.created_at >= 0.3
+    assert done.input["last"] == "hi" and done.output == "hello"
+    with pytest.raises(InputError, match="do not fit"):
+        service.send(session.id, "word " * 5000)
+    (failed,) = journal.query(type=RequestType.CHAT, status=RequestStatus.FAILED)
+    assert "do not fit" in (failed.error or "") and failed.input["last"].startswith("word")
