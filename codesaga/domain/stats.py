@@ -11,7 +11,7 @@ from codesaga.domain.requests import RequestRecord
 
 @dataclass(frozen=True)
 class ModelStats:
-    model: str
+    model: str | None  # None: the requests that failed before a model was chosen
     usage_count: int
     cached: int
     failed: int
@@ -39,19 +39,20 @@ def percentile(values: list[float], q: float) -> float | None:
 def model_stats(
     records: list[RequestRecord], feedback: dict[str, tuple[int, int]]
 ) -> list[ModelStats]:
-    """``feedback`` maps a model to (accepted, shown)."""
-    by_model: dict[str, list[RequestRecord]] = defaultdict(list)
+    """``feedback`` maps a model to (accepted, shown). Requests that failed before a model
+    was chosen (not installed, a message too long) are counted under None, last: they were
+    in no row, so the failures in the journal and those in the table differed."""
+    by_model: dict[str | None, list[RequestRecord]] = defaultdict(list)
     for record in records:
-        if record.model:
-            by_model[record.model].append(record)
-    for model in feedback:
-        by_model.setdefault(model, [])
+        by_model[record.model or None].append(record)
+    for rated in feedback:
+        by_model.setdefault(rated, [])
     stats = []
-    for model, group in sorted(by_model.items()):
+    for model, group in sorted(by_model.items(), key=lambda item: (item[0] is None, item[0] or "")):
         done = [r for r in group if r.status == RequestStatus.COMPLETED and r.finished_at]
         seconds = [r.finished_at - r.created_at for r in done if r.finished_at]
         rates = [t for r in done if not r.cached and (t := r.timings.tokens_per_second)]
-        accepted, shown = feedback.get(model, (0, 0))
+        accepted, shown = feedback.get(model, (0, 0)) if model else (0, 0)
         stats.append(
             ModelStats(
                 model=model,

@@ -544,13 +544,15 @@ def test_kill_9_mid_request_leaves_no_request_in_progress(
 # -- journal, cache, stats -----------------------------------------------------------------
 
 
-def test_journal_states_cache_hits_and_stats(
-    running: int, cli: Cli, src: Path, tmp_path: Path
-) -> None:
-    args = ("complete", str(src), "--line", "2", "--column", "12", "--json")
+def test_journal_states_cache_hits_and_stats(running: int, cli: Cli, tmp_path: Path) -> None:
+    # A cursor with something to suggest: feedback on an empty one (which no editor shows)
+    # counts for nothing.
+    typing = tmp_path / "typing.py"
+    typing.write_text("def add(a, b):\n    return \n\n\nprint(add(2, 3))\n")
+    args = ("complete", str(typing), "--line", "2", "--column", "12", "--json")
     first = json.loads(cli(*args).stdout)
     second = json.loads(cli(*args).stdout)
-    assert second["text"] == first["text"]
+    assert second["text"] == first["text"] and first["text"].strip()
     assert not first["usage"]["cached"] and second["usage"]["cached"]
     assert second["usage"]["prompt_tokens_evaluated"] == 0
 
@@ -571,8 +573,10 @@ def test_journal_states_cache_hits_and_stats(
     assert raw.call("feedback", {"request_id": first["request_id"], "accepted": True}, 1)["result"]
     assert raw.call("feedback", {"request_id": second["request_id"], "accepted": False}, 2)
     raw.close()
-    [model] = json.loads(cli("stats", "--json").stdout)["models"]
-    assert model["model"] == "qwen2.5-coder-0.5b"
+    models = {m["model"]: m for m in json.loads(cli("stats", "--json").stdout)["models"]}
+    assert list(models) == ["qwen2.5-coder-0.5b", None]  # the binary file: failed unread
+    assert models[None]["failed"] == models[None]["usage_count"] == 1
+    model = models["qwen2.5-coder-0.5b"]
     assert model["usage_count"] == 2 and model["cached"] == 1
     assert model["accuracy"] == 0.5
     assert model["p95_seconds"] >= model["mean_seconds"] > 0

@@ -43,3 +43,16 @@ def test_the_request_table_fits_80_columns_with_ids_and_models_whole() -> None:
         "qwen2.5-coder-1.5b",
         "2048",
     ]
+
+
+def test_a_long_model_name_folds_rather_than_cut_the_numbers() -> None:
+    row = dict(
+        id="1a22cb824cd28400", type="completion", status="completed", created_at=100.0,
+        model="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", finished_at=116.39,
+        timings={"completion_tokens": 2048}, cached=True,
+    )  # fmt: skip
+    console = Console(width=80, record=True)
+    console.print(request_table([row]))
+    text = console.export_text()
+    assert "…" not in text and all(len(line) <= 80 for line in text.splitlines())
+    assert text.splitlines()[1].split()[-3:] == ["16.39", "2048", "yes"]

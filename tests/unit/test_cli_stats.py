@@ -36,3 +36,17 @@ def test_the_model_table_fits_80_columns_with_nothing_cut() -> None:
     ]  # fmt: skip
     assert lines[1].split()[0] == "qwen2.5-coder-1.5b" and "14:59" in lines[1]
     assert lines[2].split()[0] == "qwen2.5-coder-0.5b" and "2026-11-27" in lines[2]
+
+
+def test_a_long_model_name_folds_and_requests_without_a_model_have_a_row() -> None:
+    # A model given as a .gguf path squeezed the numbers to "1…" and "y…"; requests that
+    # failed before a model was chosen were in no row.
+    console = Console(width=80, record=True)
+    rows = [model("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"), model(None, failed=2)]
+    console.print(model_table(rows, now=NOW))
+    text = console.export_text()
+    assert "…" not in text and all(len(line) <= 80 for line in text.splitlines())
+    lines = text.splitlines()
+    assert lines[1].split()[1:4] == ["12345", "120", "3"] and "50%" in lines[1]
+    assert "".join(line.split()[0] for line in lines[1:3]).startswith("qwen2.5-coder-0.5b-instr")
+    assert lines[-1].split()[:2] == ["(no", "model)"] and lines[-1].split()[4] == "2"

@@ -233,3 +233,29 @@ def test_a_threshold_learned_too_high_still_shows_one_in_a_while_and_comes_down(
         gate.learn("m", "python", accepted=True)
     assert gate.threshold("m", "python") < high
     assert gate.shows("m", "python", sure_enough)
+
+
+def test_stats_count_every_rated_model_and_every_failure_and_no_empty_suggestion(
+    daemons: Daemons, engine: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A model named by its path lost its accuracy once its records left the window the
+    # table is made of (only presets were looked up); requests that failed before a model
+    # was chosen were in no row; and feedback on an empty suggestion, which no editor
+    # showed, counted as shown.
+    from codesaga.daemon.handlers import journal as handlers
+
+    client = daemons.start(completion_gate="false")
+    engine.enqueue(SURE, logprobs=-0.05)
+    shown = complete(client)
+    engine.enqueue("", logprobs=-0.05)
+    empty = complete(client, "# other\n" + PREFIX)
+    assert shown["text"] and not empty["text"]
+    client.call("feedback", {"request_id": shown["request_id"], "accepted": True})
+    client.call("feedback", {"request_id": empty["request_id"], "accepted": True})
+    with pytest.raises(Exception, match="unknown model"):
+        client.call("generate", {"prompt": "hi", "model": "qwen2.5-coder-7b"})
+    monkeypatch.setattr(handlers, "STATS_RECORDS", 1)  # the failure alone is in the window
+    models = {m["model"]: m for m in client.call("stats", {})["models"]}
+    assert (models["m.gguf"]["accepted"], models["m.gguf"]["shown"]) == (1, 1)
+    assert models["m.gguf"]["accuracy"] == 1.0 and models["m.gguf"]["usage_count"] == 0
+    assert models[None]["failed"] == 1 and models[None]["usage_count"] == 1

@@ -64,13 +64,19 @@ def requests_list(
 
 def request_table(requests: list[dict[str, Any]]) -> Table:
     """The requests, a line each, fitting 80 columns with ids and models whole (`requests
-    show ID` takes the id): single spaces between columns, numbers to the right."""
+    show ID` takes the id): single spaces between columns, numbers to the right. A model
+    name too long for the line (a .gguf file's) folds onto the next: the numbers were cut
+    to "…" instead."""
     from rich.table import Table
 
     headers = ("id", "type", "status", "model", "secs", "tokens", "cached")
     table = Table(*headers, box=None, pad_edge=False, padding=(0, 1, 0, 0))
-    for column in table.columns[:4]:
+    for column in table.columns[:3]:
         column.no_wrap = True
+    table.columns[3].overflow = "fold"
+    for column in table.columns[4:]:
+        column.no_wrap = True
+        column.min_width = len(str(column.header))
     for column in table.columns[4:6]:
         column.justify = "right"
     for r in requests:

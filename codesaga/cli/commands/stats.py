@@ -36,7 +36,9 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
         # How much of each document's completion prompts the KV cache already held: low
         # reuse means the model re-read the file (a first request, a window move, eviction).
-        reuse = Table("document", "completions", "warm-ups", "prompt tokens", "read", "reuse",
+        # Generations: the model's runs for it (a completion answered from the cache or
+        # typed through runs none; one read ahead runs one).
+        reuse = Table("document", "generations", "warm-ups", "prompt tokens", "read", "reuse",
                       box=None, title="completion prompt reuse, most recent first")  # fmt: skip
         for d in documents:
             reuse.add_row(
@@ -58,18 +60,19 @@ def num(value: float | None, fmt: str = ".2f") -> str:
 
 def model_table(models: list[dict[str, Any]], now: float | None = None) -> Table:
     """Usage and speed per model, laid out to fit an 80-column terminal: the model's name
-    whole (it is what the row is about), a last use of today as its time only."""
+    whole (it is what the row is about; one too long for the line, a .gguf file's, folds
+    onto the next rather than cut the numbers to "…"), a last use of today as its time
+    only. The requests that failed before a model was chosen are a row of their own."""
     import datetime
 
     from rich.table import Table
 
     table = Table(box=None, collapse_padding=True, pad_edge=False)
-    longest = max((len(m["model"]) for m in models), default=5)
-    table.add_column("model", no_wrap=True, min_width=longest)
+    table.add_column("model", overflow="fold")
     for header in ("requests", "cached", "failed", "mean s", "p95 s", "tok/s"):
-        table.add_column(header, justify="right", no_wrap=True)
-    table.add_column("last use", no_wrap=True)
-    table.add_column("accuracy", justify="right", no_wrap=True)
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+    table.add_column("last use", no_wrap=True, min_width=len("last use"))
+    table.add_column("accuracy", justify="right", no_wrap=True, min_width=len("accuracy"))
     today = datetime.datetime.fromtimestamp(time.time() if now is None else now).date()
     for m in models:
         last = m["last_used_at"]
@@ -78,7 +81,7 @@ def model_table(models: list[dict[str, Any]], now: float | None = None) -> Table
             used = datetime.datetime.fromtimestamp(last)
             when = used.strftime("%H:%M" if used.date() == today else "%Y-%m-%d")
         table.add_row(
-            m["model"],
+            m["model"] or "(no model)",
             str(m["usage_count"]),
             str(m["cached"]),
             str(m["failed"]),

@@ -13,7 +13,6 @@ from codesaga.daemon.handlers.base import Call, Method
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.requests import RequestRecord
 from codesaga.domain.stats import model_stats
-from codesaga.model_files.presets import PRESETS
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol import params as t
 from codesaga.protocol.jsonrpc import RpcError
@@ -26,6 +25,8 @@ from codesaga.service.stores import KeyValueStore
 MAX_LISTING_CHARS = 8 * 2**20  # a listing's records together (each is up to a few MiB)
 SWEEP_SECONDS = 30.0  # how often a listing may re-check the journal for dead requests
 STATS_RECORDS = 5_000  # the newest records `stats` reads for each model's figures
+# The feedback store's keys of each model's completions rated, and of those accepted.
+SHOWN, ACCEPTED = "shown:", "accepted:"
 
 
 class JournalMethods:
@@ -98,11 +99,14 @@ class JournalMethods:
         """Each model's figures, and how many of the newest records they come from."""
         records = self.journal.query(limit=STATS_RECORDS)
         feedback = {}
-        for model in {r.model for r in records if r.model} | set(PRESETS):
-            accepted = self.feedback.get(f"accepted:{model}") or 0
-            shown = self.feedback.get(f"shown:{model}") or 0
-            if shown:
-                feedback[model] = (int(accepted), int(shown))
+        # Every model ever rated, over all time: only those in the window and the presets
+        # were looked up, so a model named by its path lost its accuracy with its records.
+        for key in self.feedback.iterkeys():
+            if key.startswith(SHOWN):
+                model = key.removeprefix(SHOWN)
+                shown = self.feedback.get(key) or 0
+                if shown:
+                    feedback[model] = (int(self.feedback.get(ACCEPTED + model) or 0), int(shown))
         models = [
             dict(dataclasses.asdict(s), accuracy=s.accuracy) for s in model_stats(records, feedback)
         ]
@@ -116,7 +120,9 @@ class JournalMethods:
             # A next edit's acceptance is its own rate, not its model's: most are computed.
             await call.off_loop(lambda: self.next_edits.rated(params.accepted))
             return {"model": record.model, "accepted": params.accepted}
-        if record.gated:  # hidden: no one saw it, so it is no one's verdict on the model
+        if record.gated or not record.output:
+            # Hidden, or nothing to show: no one saw it, so it is no one's verdict on the
+            # model (counted, more were accepted than were ever shown).
             return {"model": record.model, "accepted": params.accepted}
         await call.off_loop(lambda: self._count(str(record.model), params.accepted))
         language = record.input.get("language")
@@ -147,9 +153,9 @@ class JournalMethods:
             return record, True
 
     def _count(self, model: str, accepted: bool) -> None:
-        self.feedback.incr(f"shown:{model}")
+        self.feedback.incr(SHOWN + model)
         if accepted:
-            self.feedback.incr(f"accepted:{model}")
+            self.feedback.incr(ACCEPTED + model)
 
 
 def _listing(records: list[RequestRecord]) -> dict[str, Any]:
