@@ -227,11 +227,7 @@ class Chats:
         return self.update(ref, lambda session: setattr(session, "model", model or None))
 
     def attach(self, ref: str, path: Path, lines: str | None, max_bytes: int) -> Session:
-        content, _ = read_source(path, max_bytes)
-        if lines:
-            all_lines = source_lines(content)
-            sel = Selection.parse(lines, len(all_lines), f"{path.name} lines")
-            content = "".join(all_lines[sel.start - 1 : sel.end])
+        content = _read_attached(path, lines, max_bytes)
 
         def add(session: Session) -> None:
             # Again, it replaces itself; whole, it replaces its lines attached before (they
@@ -326,23 +322,31 @@ class Chats:
         # is in the journal, as a generate's is.
         asked_last = session.turns[-1].content if session.turns else ""
         with self.assistant.journaled_chat(asked_last) as record:
-            model = run.model or session.model
-            sources = session.sources()
-            info, _ = self.runner.info(Role.CHAT, model, sources=sources)
-            within = (session, sources, run, model, record)
-            try:
-                return self._answer_within(*within, info.n_ctx, again=again)
-            except ContextTooLongError as exc:
-                # Fitted to an upstream's context, then the upstream failed (or refused it)
-                # and the local model, whose context is smaller, refused it: fitted again.
-                if exc.n_ctx >= info.n_ctx:
-                    raise
-                reply = self._answer_within(*within, exc.n_ctx, again=again)
-                reply.result.warnings.append(
-                    f"the upstream did not answer; the conversation was fitted to "
-                    f"{exc.n_ctx:,} tokens for the model that could"
-                )
-                return reply
+            session, notes = self._read_again(session)
+            reply = self._answer_fitted(session, run, record, again=again)
+            reply.result.warnings[:0] = notes
+            return reply
+
+    def _answer_fitted(
+        self, session: Session, run: RunOptions, record: RequestRecord, *, again: bool
+    ) -> ChatReply:
+        model = run.model or session.model
+        sources = session.sources()
+        info, _ = self.runner.info(Role.CHAT, model, sources=sources)
+        within = (session, sources, run, model, record)
+        try:
+            return self._answer_within(*within, info.n_ctx, again=again)
+        except ContextTooLongError as exc:
+            # Fitted to an upstream's context, then the upstream failed (or refused it) and
+            # the local model, whose context is smaller, refused it: fitted again to that.
+            if exc.n_ctx >= info.n_ctx:
+                raise
+            reply = self._answer_within(*within, exc.n_ctx, again=again)
+            reply.result.warnings.append(
+                f"the upstream did not answer; the conversation was fitted to {exc.n_ctx:,} "
+                "tokens for the model that could"
+            )
+            return reply
 
     def _answer_within(
         self,
@@ -393,6 +397,49 @@ class Chats:
         if fitted.notice:
             result.warnings.append(fitted.notice)
         return ChatReply(result, answer.session, fitted.notice, n_ctx)
+
+    def _read_again(self, session: Session) -> tuple[Session, builtins.list[str]]:
+        """The session with its attached files as they are now, and what the user should
+        know of it. An attachment was a copy made once: a file edited since was answered
+        about as it had been, and nothing said so. A whole file is read again; lines are
+        kept as attached (the lines at those numbers may be other code now), with a note."""
+        limit = self.assistant.settings.max_file_bytes
+        fresh: dict[str, str] = {}
+        notes: builtins.list[str] = []
+        for attached in session.attachments:
+            try:
+                now = _read_attached(Path(attached.path), attached.lines, limit)
+            except InputError as exc:
+                notes.append(f"{exc}: the copy of {attached.label} attached before is used")
+                continue
+            if now == attached.content:
+                continue
+            if attached.lines:
+                notes.append(
+                    f"{attached.label} changed since it was attached: those lines are used as "
+                    f"they were (/add {attached.label} takes them as they are now)"
+                )
+            else:
+                fresh[attached.path] = now
+        if not fresh:
+            return session, notes
+        total = sum(len(fresh.get(a.path, a.content).encode()) for a in session.attachments)
+        if total > limit:
+            notes.append(
+                f"{', '.join(fresh)} changed since attached, but as they are now the "
+                f"attachments would be {total:,} bytes, over the {limit:,}-byte limit: the "
+                "copies attached before are used; /drop some"
+            )
+            return session, notes
+
+        def refresh(stored: Session) -> bool:
+            for attached in stored.attachments:
+                if not attached.lines and attached.path in fresh:
+                    attached.content = fresh[attached.path]
+            return True
+
+        notes.append(f"read again, changed since attached: {', '.join(fresh)}")
+        return self._changed(session.id, refresh), notes
 
     def _take_back(self, session_id: str, turn: Turn) -> None:
         """Remove ``turn`` (the one of this moment and role), if it is still there."""
@@ -491,3 +538,13 @@ def _same_turn(a: Turn, b: Turn) -> bool:
     """Whether ``a`` and ``b`` are one turn, as stored at different moments (its content
     may have grown): no two turns share a role and a moment."""
     return (a.role, a.created_at) == (b.role, b.created_at)
+
+
+def _read_attached(path: Path, lines: str | None, max_bytes: int) -> str:
+    """The text of ``path`` to attach: the whole file, or its lines ``A:B``."""
+    content, _ = read_source(path, max_bytes)
+    if not lines:
+        return content
+    all_lines = source_lines(content)
+    selection = Selection.parse(lines, len(all_lines), f"{path.name} lines")
+    return "".join(all_lines[selection.start - 1 : selection.end])

@@ -545,3 +545,34 @@ def test_a_chat_turn_is_journaled_from_before_the_model_is_loaded(tmp_path: Path
         service.send(session.id, "word " * 5000)
     (failed,) = journal.query(type=RequestType.CHAT, status=RequestStatus.FAILED)
     assert "do not fit" in (failed.error or "") and failed.input["last"].startswith("word")
+
+
+def test_an_attached_file_edited_since_is_read_again_and_lines_changed_are_said(
+    chats: tuple[Chats, FakeEngine], tmp_path: Path
+) -> None:
+    # An attachment was a copy made once: after `LIMIT = 10` became 99 the model was still
+    # shown 10, and nothing said so.
+    service, engine = chats
+    session = service.open(name="s")
+    conf, lib = tmp_path / "conf.py", tmp_path / "lib.py"
+    conf.write_text("LIMIT = 10\n")
+    lib.write_text("def f():\n    return 1\n")
+    service.attach(session.id, conf, None, 1 << 20)
+    service.attach(session.id, lib, "2:2", 1 << 20)
+    engine.enqueue("10")
+    assert service.send(session.id, "what is LIMIT?").result.warnings == []
+    conf.write_text("LIMIT = 99\n")
+    lib.write_text("def f():\n    return 2\n")
+    engine.enqueue("99")
+    reply = service.send(session.id, "and now?")
+    system = engine.history[-1].messages[0].content
+    assert "LIMIT = 99" in system and "LIMIT = 10" not in system
+    assert "return 1" in system  # lines are kept as attached, and the user is told
+    assert f"read again, changed since attached: {conf}" in reply.result.warnings
+    assert any(f"{lib}:2:2 changed since it was attached" in w for w in reply.result.warnings)
+    assert service.find("s").attachments[0].content == "LIMIT = 99\n"
+    conf.unlink()  # gone: the copy stands, said
+    engine.enqueue("99")
+    gone = service.send(session.id, "still?")
+    assert "LIMIT = 99" in engine.history[-1].messages[0].content
+    assert any(f"the copy of {conf} attached before is used" in w for w in gone.result.warnings)
