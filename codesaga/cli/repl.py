@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from codesaga.cli import render
 from codesaga.domain.chat import session_key_for
-from codesaga.domain.errors import CodeSagaError
+from codesaga.domain.errors import CodeSagaError, InputError
 from codesaga.fs import private_dir, write_atomic
 
 if TYPE_CHECKING:
@@ -220,11 +220,34 @@ class Repl:
                     if self.command(text):
                         return
                 else:
-                    ask(self.client, self.session["id"], line, self.model)
+                    self._ask(line)
             except CodeSagaError as exc:
                 render.error(str(exc))
             except KeyboardInterrupt:  # during a command: it stops, the chat goes on
                 render.note("(interrupted)")
+
+    def _ask(self, line: str) -> None:
+        try:
+            ask(self.client, self.session["id"], line, self.model)
+        except InputError:
+            if not self._reopened():
+                raise
+            ask(self.client, self.session["id"], line, self.model)  # nothing was kept of it
+
+    def _reopened(self) -> bool:
+        """Whether the session was deleted meanwhile (another terminal, `sessions delete`),
+        and a new one of its name is open in its place: every later message failed on it,
+        and the REPL had no way out but to quit."""
+        try:
+            self.client.call("sessions/get", {"session": self.session["id"]})
+            return False
+        except InputError:
+            pass
+        name = self.session["name"]
+        params = {"name": name, "key": self.session.get("key"), "new": True}
+        self.session = self.client.call("sessions/open", params)
+        render.warn(f"session {name!r} was deleted meanwhile: a new one of that name goes on")
+        return True
 
     def _line_editing(self) -> None:
         """Input history across sessions, and pasting: CPython turns readline's bracketed
