@@ -159,9 +159,11 @@ def fit_conversation(
     if convo[-1].role != "user":
         raise InputError("there is no question to answer: the last message is not the user's")
     if count(head + convo[-1:]) > budget:
-        extra = " and the attached files" if session.attachments else ""
+        what = (
+            "your message and the attached files do" if session.attachments else "your message does"
+        )
         raise InputError(
-            f"your message{extra} do not fit in the model's context ({budget} tokens); "
+            f"{what} not fit in the model's context ({budget} tokens); "
             "shorten it, /drop attachments, or raise CODESAGA_N_CTX"
         )
 

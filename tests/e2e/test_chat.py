@@ -117,7 +117,12 @@ def test_a_long_history_drops_the_oldest_turns_and_says_so(cli: Cli) -> None:
     assert len(session(cli, "long")["turns"]) == 8  # nothing is deleted from the session
     huge = cli("chat", "word " * 2000, "--session", "long", CODESAGA_N_CTX="512")
     assert huge.returncode == 2
-    assert "do not fit in the model's context" in huge.stderr
+    assert "does not fit in the model's context" in huge.stderr
+    assert len(session(cli, "long")["turns"]) == 8
+    # A session made for a first message that failed is not left behind, empty.
+    fresh = cli("chat", "word " * 2000, "--session", "fresh", CODESAGA_N_CTX="512")
+    assert fresh.returncode == 2 and "does not fit" in fresh.stderr
+    assert "fresh" not in cli("sessions", "list").stdout
 
 
 def test_repl_with_slash_commands(cli: Cli, tmp_path: Path) -> None:

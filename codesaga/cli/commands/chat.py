@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from codesaga.cli import exits, render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt, ModelOpt, piped_text
-from codesaga.domain.errors import UsageError
+from codesaga.domain.errors import CodeSagaError, UsageError
+
+if TYPE_CHECKING:
+    from codesaga.client.connection import Client
 
 app = typer.Typer()  # its commands join the root's
 
@@ -32,7 +38,8 @@ def chat(
         ),
     ] = None,
     session: Annotated[
-        str | None, typer.Option("--session", "-s", help="Chat in the session of this name.")
+        str | None,
+        typer.Option("--session", "-s", help="Chat in the session of this name (or id)."),
     ] = None,
     new: Annotated[bool, typer.Option("--new", help="Start a fresh session.")] = False,
     tui: Annotated[
@@ -72,6 +79,7 @@ def chat(
     settings = Invocation.of(ctx).settings
     with Invocation.of(ctx).client(models_matter=model is None) as client:
         key = None if session else current_key(Path.cwd())
+        asked_at = time.time()
         opened = client.call("sessions/open", {"name": session, "key": key, "new": new})
         for spec in add or []:
             opened = attach(client, opened["id"], spec)
@@ -85,11 +93,31 @@ def chat(
             ChatApp(client, opened, settings.n_ctx).run()
         elif message is None:
             Repl(client, opened, settings, model).run()
-        elif as_json:
-            params = {"session": opened["id"], "message": message, "model": model}
-            render.print_json(client.call("chat", {k: v for k, v in params.items() if v}))
-        elif ask(client, opened["id"], message, model) is None:
-            raise typer.Exit(exits.INTERRUPTED)  # Ctrl-C: a script must not see success
+        else:
+            made_here = opened.get("created_at", 0) >= asked_at
+            with _dropped_if_left_empty(client, opened, made_here):
+                if as_json:
+                    params = {"session": opened["id"], "message": message, "model": model}
+                    render.print_json(client.call("chat", {k: v for k, v in params.items() if v}))
+                elif ask(client, opened["id"], message, model) is None:
+                    raise typer.Exit(exits.INTERRUPTED)  # Ctrl-C: a script must not see success
+
+
+@contextlib.contextmanager
+def _dropped_if_left_empty(
+    client: Client, opened: dict[str, Any], made_here: bool
+) -> Iterator[None]:
+    """A session this command made for a message that failed (too long, bad input, a model
+    not installed) is deleted: it stayed in `sessions list`, empty, one per failed try."""
+    try:
+        yield
+    except CodeSagaError:
+        if made_here and not opened.get("attachments"):
+            with contextlib.suppress(CodeSagaError, OSError):
+                now = client.call("sessions/get", {"session": opened["id"]})
+                if not now["turns"] and not now["attachments"]:
+                    client.call("sessions/delete", {"session": opened["id"]})
+        raise
 
 
 def _check_attachments(specs: list[str]) -> None:
