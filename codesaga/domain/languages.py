@@ -31,6 +31,9 @@ _LANGUAGES = [
     Language("php", "PHP"),
     Language("swift", "Swift"),
     Language("shell", "shell script", "#"),
+    # Not shell scripts, though their lines run in one: their syntax is left unchecked.
+    Language("makefile", "Makefile", "#"),
+    Language("dockerfile", "Dockerfile", "#"),
     Language("sql", "SQL", "--"),
     Language("html", "HTML", None),
     Language("css", "CSS", None),
@@ -52,7 +55,7 @@ _ALIASES = {
     "txt": "text", "plaintext": "text",
     # editors' own ids (VS Code's language identifiers)
     "typescriptreact": "typescript", "javascriptreact": "javascript", "shellscript": "shell",
-    "jsonc": "json", "json5": "json", "dockerfile": "shell", "makefile": "shell",
+    "jsonc": "json", "json5": "json", "make": "makefile",
 }  # fmt: skip
 
 _EXTENSIONS = {
@@ -66,11 +69,12 @@ _EXTENSIONS = {
     ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ksh": "shell",
     ".sql": "sql", ".html": "html", ".htm": "html", ".css": "css", ".json": "json",
     ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".md": "markdown", ".lua": "lua",
-    ".scala": "scala", ".dart": "dart", ".txt": "text",
+    ".scala": "scala", ".dart": "dart", ".txt": "text", ".mk": "makefile",
 }  # fmt: skip
 
 _FILENAMES = {
-    "Makefile": "shell", "Dockerfile": "shell", "Rakefile": "ruby", "Gemfile": "ruby",
+    "Makefile": "makefile", "GNUmakefile": "makefile", "makefile": "makefile",
+    "Dockerfile": "dockerfile", "Rakefile": "ruby", "Gemfile": "ruby",
     ".bashrc": "shell", ".zshrc": "shell", ".profile": "shell",
 }  # fmt: skip
 

@@ -30,7 +30,12 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "shell": ("tree_sitter_bash", "language"),
     "json": ("tree_sitter_json", "language"),
     "yaml": ("tree_sitter_yaml", "language"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
 }
+# A language whose files may need another grammar: .tsx files are TypeScript with JSX, which
+# the TypeScript grammar reads as errors (and TSX's cannot read `<T>x` casts); a .h file is
+# as often C++ as C. A text that either grammar reads is valid.
+_READ_ALSO = {"typescript": "tsx", "c": "cpp"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ def check_syntax(language_id: str, text: str) -> SyntaxCheck:
     if parser is None:
         return SyntaxCheck(True, False, note=f"no parser for {language_id}; syntax not checked")
     tree = parser.parse(text.encode("utf-8"))
-    if not tree.root_node.has_error:
+    if not tree.root_node.has_error or _tree(_READ_ALSO.get(language_id, ""), text) is not None:
         return SyntaxCheck(True, True)
     node = _first_error(tree.root_node)
     line = node.start_point[0] + 1 if node is not None else None
@@ -212,12 +217,16 @@ def _python_body(text: str) -> list[ast.stmt] | None:
 
 
 def _tree(language_id: str, text: str) -> Any | None:
-    """The root node of ``text``'s syntax tree; None: no grammar, or a syntax error."""
+    """The root node of ``text``'s syntax tree (by the language's other grammar when its own
+    reads an error); None: no grammar, or a syntax error."""
     parser = _parser(language_id)
     if parser is None:
         return None
     root = parser.parse(text.encode("utf-8")).root_node
-    return None if root.has_error else root
+    if not root.has_error:
+        return root
+    also = _READ_ALSO.get(language_id)
+    return _tree(also, text) if also else None
 
 
 _PY_BLOCKS = (ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith, ast.For, ast.AsyncFor)

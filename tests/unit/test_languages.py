@@ -10,7 +10,8 @@ from codesaga.domain.languages import detect_language, language_by_name
         ("main.go", "go"), ("src/lib.rs", "rust"), ("Main.java", "java"), ("App.kt", "kotlin"),
         ("x.c", "c"), ("x.h", "c"), ("x.cpp", "cpp"), ("x.hpp", "cpp"), ("Prog.cs", "csharp"),
         ("app.rb", "ruby"), ("index.php", "php"), ("View.swift", "swift"),
-        ("build.sh", "shell"), ("query.sql", "sql"), ("Makefile", "shell"), ("APP.PY", "python"),
+        ("build.sh", "shell"), ("query.sql", "sql"), ("Makefile", "makefile"), ("APP.PY", "python"),
+        ("Dockerfile", "dockerfile"), ("rules.mk", "makefile"),
     ],
 )  # fmt: skip
 def test_detects_language_from_file_name(path: str, expected: str) -> None:

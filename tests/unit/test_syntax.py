@@ -7,7 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from codesaga.service.syntax import SyntaxCheck, check_syntax, defined_names, repeated_definitions
+from codesaga.domain.errors import UnusableAnswerError
+from codesaga.domain.languages import detect_language
+from codesaga.service.syntax import (
+    SyntaxCheck,
+    check_syntax,
+    defined_names,
+    repeated_definitions,
+    require_parses,
+)
 
 # Large enough that a parse takes a while, so parses on different threads overlap.
 GOOD = "\n".join(f"function f{i}(a, b) {{ return a * {i} + b; }}" for i in range(400))
@@ -114,3 +122,35 @@ def test_a_rewrite_that_defines_a_top_level_name_again_is_found(
     language: str, old: str, new: str, repeated: list[str]
 ) -> None:
     assert repeated_definitions(language, old, new) == repeated
+
+
+@pytest.mark.parametrize(
+    ("path", "valid", "broken"),
+    [
+        # JSX in a .tsx file: the TypeScript grammar read it as an error, so a fix of any
+        # React component was refused ("not valid TypeScript") and a refactor warned.
+        ("App.tsx", "export const A = (n: number) => <div>{n}</div>;\n",
+         "export const A = (n: number) => <div>{n}</div;\n"),
+        ("cast.ts", "const x = <number>y;\n", "const x = <number>;\n"),
+        # a C++ header named .h
+        ("shape.h", "class Shape { public: virtual double area() const = 0; };\n",
+         "class Shape { public: virtual double area( const = 0; };\n"),
+    ],
+)  # fmt: skip
+def test_a_file_is_valid_when_its_languages_other_grammar_reads_it(
+    path: str, valid: str, broken: str
+) -> None:
+    language = detect_language(path)
+    assert check_syntax(language.id, valid).ok
+    assert not check_syntax(language.id, broken).ok
+    assert require_parses(language, valid, valid, name=path, must_parse=True).ok
+    with pytest.raises(UnusableAnswerError):
+        require_parses(language, valid, broken, name=path, must_parse=True)
+
+
+def test_a_makefile_is_not_checked_as_a_shell_script() -> None:
+    # It was read with the bash grammar: a fix of any Makefile was refused.
+    makefile = "CC ?= cc\nifeq ($(DEBUG),1)\nCFLAGS += -g\nendif\n\nall: app\n\tgo build ./...\n"
+    language = detect_language("Makefile")
+    check = require_parses(language, makefile, makefile + "x", name="Makefile", must_parse=True)
+    assert not check.checked and "no parser for makefile" in check.note
