@@ -485,6 +485,21 @@ def _check_ranges(settings: Settings) -> None:
             raise UsageError(f"{f.name} = {value} is too small; use at least {least}")
 
 
+_MODEL_KEYS = frozenset(
+    {"model", "model_completion", "model_refactor", "model_fix", "model_generate", "model_chat"}
+)
+
+
+def _model_file(value: str, base: Path) -> str:
+    """A model key's .gguf path as every process reads it (``~`` and ``$VARS`` expanded, a
+    relative one taken in ``base``): kept as given, it was looked for in the folder of each
+    process that resolved it, the daemon's being wherever it happened to start. A preset or
+    an installed model's name is left as it is."""
+    if not value.lower().endswith(".gguf"):
+        return value
+    return str(base / Path(os.path.expandvars(value)).expanduser())
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = True) -> Settings:
     """Build settings from the environment and the optional config file.
 
@@ -519,6 +534,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
             if isinstance(value, Path):
                 # Beside the file that names it, not wherever each process happens to run.
                 value = path.parent / Path(os.path.expandvars(value))
+            elif key in _MODEL_KEYS and isinstance(value, str):
+                value = _model_file(value, path.parent)
             values[key] = value
     for name in names - {"upstreams"}:
         raw = env.get(ENV_PREFIX + name.upper())
@@ -529,7 +546,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
         elif raw not in (None, ""):
             value = coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
             # A relative path means the shell's folder, also to a daemon started elsewhere.
-            values[name] = value.absolute() if isinstance(value, Path) else value
+            if isinstance(value, Path):
+                value = value.absolute()
+            elif name in _MODEL_KEYS and isinstance(value, str):
+                value = _model_file(value, Path.cwd())
+            values[name] = value
     for name, default in dirs.items():
         values.setdefault(name, default)
     values.setdefault("models_dir", values["data_dir"] / "models")

@@ -188,3 +188,25 @@ def test_paths_in_the_file_are_beside_it_and_empty_values_are_unset(
     assert s.model is None and not s.explicit_model_for(Role.CHAT)
     relative = load_settings({"CODESAGA_HOME": "h", "CODESAGA_MODELS_DIR": "m"})
     assert relative.models_dir == tmp_path / "m"  # the shell's folder, made absolute
+
+
+def test_a_model_file_named_by_a_relative_path_is_found_by_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `model_chat = "my.gguf"` in config.toml was looked for in each process's own folder,
+    # the daemon's being wherever it started; `$VARS` were not expanded either.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MODELS_HOME", str(tmp_path / "shared"))
+    config = tmp_path / "home" / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(
+        'model_chat = "my.gguf"\nmodel_fix = "$MODELS_HOME/fix.GGUF"\n'
+        'model_refactor = "qwen2.5-coder-0.5b"\n'
+    )
+    s = load_settings(
+        {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL_GENERATE": "g.gguf"}
+    )
+    assert s.model_chat == str(config / "my.gguf")
+    assert s.model_fix == str(tmp_path / "shared" / "fix.GGUF")
+    assert s.model_refactor == "qwen2.5-coder-0.5b"  # a preset's name is no path
+    assert s.model_generate == str(tmp_path / "g.gguf")  # the shell's folder, made absolute
