@@ -490,7 +490,7 @@ _MODEL_KEYS = frozenset(
 )
 
 
-def _model_file(value: str, base: Path) -> str:
+def model_file(value: str, base: Path) -> str:
     """A model key's .gguf path as every process reads it (``~`` and ``$VARS`` expanded, a
     relative one taken in ``base``): kept as given, it was looked for in the folder of each
     process that resolved it, the daemon's being wherever it happened to start. A preset or
@@ -535,7 +535,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
                 # Beside the file that names it, not wherever each process happens to run.
                 value = path.parent / Path(os.path.expandvars(value))
             elif key in _MODEL_KEYS and isinstance(value, str):
-                value = _model_file(value, path.parent)
+                value = model_file(value, path.parent)
             values[key] = value
     for name in names - {"upstreams"}:
         raw = env.get(ENV_PREFIX + name.upper())
@@ -549,7 +549,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
             if isinstance(value, Path):
                 value = value.absolute()
             elif name in _MODEL_KEYS and isinstance(value, str):
-                value = _model_file(value, Path.cwd())
+                value = model_file(value, Path.cwd())
             values[name] = value
     for name, default in dirs.items():
         values.setdefault(name, default)

@@ -11,12 +11,23 @@ import typer
 from codesaga.domain.retry import MAX_ATTEMPTS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
+
+
+def model_here(value: str | None) -> str | None:
+    """A model named on the command line as the daemon must read it: a relative .gguf path
+    was looked for in the daemon's folder, wherever it had started."""
+    from codesaga.settings import model_file
+
+    return value if value is None else model_file(value, Path.cwd())
+
+
 ModelOpt = Annotated[
     str | None,
     typer.Option(
         "--model",
         "-m",
         help="Preset name or .gguf path for this run (default: the role's model from settings).",
+        callback=model_here,
     ),
 ]
 FileArg = Annotated[Path, typer.Argument(help="The source file.", show_default=False)]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codesaga.cli import render
+from codesaga.cli.options import model_here
 from codesaga.domain.chat import session_key_for
 from codesaga.domain.errors import CodeSagaError, InputError
 from codesaga.fs import private_dir, write_atomic
@@ -297,6 +298,7 @@ class Repl:
             rpc("sessions/clear", {"session": sid})
             render.note("conversation cleared")
         elif name == "/model":
+            arg = model_here(arg) or ""  # a .gguf path: this folder's, not the daemon's
             # The model is loaded to check it (a name mistyped was saved, and every message
             # after failed): seconds without a word, the first time.
             spinner = render.Spinner(arg, "loading the model") if arg else contextlib.nullcontext()

@@ -111,3 +111,36 @@ def test_an_os_error_no_command_foresaw_is_said_not_a_traceback(
     out, err = capsys.readouterr()
     assert "codesaga: error: /home/me/notes.md: No space left on device" in err
     assert '"kind": "input"' in out and "Traceback" not in err
+
+
+def test_a_relative_model_path_is_sent_as_this_folders(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # `--model m.gguf` was looked for in the daemon's folder, wherever it had started:
+    # "model file m.gguf for generate does not exist" beside the file.
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    class Recording:
+        def __init__(self) -> None:
+            self.server: dict[str, Any] = {}
+
+        def call(self, method: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+            sent.append((method, params or {}))
+            raise KeyboardInterrupt  # enough: what was asked is recorded
+
+        def __enter__(self) -> Recording:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Invocation, "client", lambda self, **kw: Recording())
+    monkeypatch.setattr(Invocation, "connect", lambda self, **kw: Recording())
+    for args in (["generate", "hi", "--model", "m.gguf"], ["models", "load", "chat", "m.gguf"]):
+        with pytest.raises(SystemExit):
+            main(args)
+        assert sent.pop()[1]["model"] == str(tmp_path / "m.gguf")
+    with pytest.raises(SystemExit):
+        main(["generate", "hi", "--model", "qwen2.5-coder-0.5b"])
+    assert sent.pop()[1]["model"] == "qwen2.5-coder-0.5b"

@@ -8,7 +8,7 @@ import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
-from codesaga.cli.options import JsonOpt
+from codesaga.cli.options import JsonOpt, model_here
 
 app = typer.Typer(
     help="Install, list and remove local models, or point a role at one.",
@@ -95,7 +95,10 @@ def models_load(
         str, typer.Argument(help="completion, refactor, fix, generate or chat.", show_default=False)
     ],
     model: Annotated[
-        str, typer.Argument(help="Preset, installed name or .gguf path.", show_default=False)
+        str,
+        typer.Argument(
+            help="Preset, installed name or .gguf path.", show_default=False, callback=model_here
+        ),
     ],
 ) -> None:
     """Point a role at another model in the running daemon (until it restarts)."""
