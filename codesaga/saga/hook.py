@@ -118,6 +118,8 @@ def staged_targets(
         # A submodule, or a symlink: its blob is the link's target path, not code, and
         # writing the file back would replace the link with a copy of what it points at.
         if mode in ("160000", "120000"):
+            what = "a submodule" if mode == "160000" else "a symbolic link"
+            report.skipped.append(f"{path}: {what}, not a file of code; skipped")
             continue
         try:
             check_size(int(git(repo, "cat-file", "-s", sha)), path, max_bytes)

@@ -300,6 +300,7 @@ def test_a_staged_symlink_stays_a_symlink(repo: Path, state: Path) -> None:
     proc, report = run_hook(repo, state)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert report["applied"] == []
+    assert report["skipped"] == ["alias.py: a symbolic link, not a file of code; skipped"]
     assert (repo / "alias.py").is_symlink() and snapshot(repo) == before
     assert git(repo, "ls-files", "--stage", "alias.py").startswith("120000 ")
 
