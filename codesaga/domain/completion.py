@@ -64,13 +64,12 @@ def wants_multiline(before: str, after: str) -> bool:
         # Only the closers an editor put there (`{|}`): the block's body goes before them.
         return _only_closers(rest_of_line) and _opens_block(line)
     if line.strip():
-        return _code_of(line).endswith(BLOCK_OPENERS)
+        return _ends_with(line, BLOCK_OPENERS)
     following = next((x for x in later.split("\n") if x.strip()), None)
     if following is None:
         return True  # the end of the file
     previous = _previous_code_line(before)
-    opens_block = _code_of(previous).endswith(BLOCK_OPENERS)
-    return opens_block and _indent(following) <= _indent(previous)
+    return _ends_with(previous, BLOCK_OPENERS) and _indent(following) <= _indent(previous)
 
 
 def _previous_code_line(before: str) -> str:
@@ -84,8 +83,14 @@ def _code_of(line: str) -> str:
     return line.rstrip() if quote else "".join(code).rstrip()
 
 
+def _ends_with(line: str, openers: tuple[str, ...]) -> bool:
+    """Whether ``line`` ends with one of ``openers``, before a comment or not: a `#` is no
+    comment in every language (CSS's `#main {`, JavaScript's `this.#ready) {`)."""
+    return line.rstrip().endswith(openers) or _code_of(line).endswith(openers)
+
+
 def _opens_block(line: str) -> bool:
-    return bool(line.strip()) and _code_of(line).endswith(("{", ":"))
+    return bool(line.strip()) and _ends_with(line, ("{", ":"))
 
 
 def postprocess(
@@ -237,7 +242,7 @@ def _fit_indentation(text: str, before: str) -> str:
     if open_brackets(before):
         return text  # a continuation line: any indentation goes
     previous = _previous_code_line(before)
-    if _code_of(previous).endswith(BLOCK_OPENERS) and _indent(cursor_line) <= _indent(previous):
+    if _ends_with(previous, BLOCK_OPENERS) and _indent(cursor_line) <= _indent(previous):
         return text
     # Every line of it was indented once more: only the first was taken back, and the
     # next lines no longer lined up with it (an IndentationError).

@@ -311,3 +311,19 @@ def test_a_comment_after_the_previous_lines_opener_still_opens_its_block() -> No
     text = postprocess("    y = x\n        return y", before, after, max_lines=8)
     assert text == "    y = x\n        return y"
     compile(before + text + after, "f.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("#main {\n", "\n}\n"),  # CSS: an id, no comment
+        ("class A {\n  run() {\n    if (this.#ready) {\n", "\n    }\n  }\n}\n"),
+        ("fn first<'a>(x: &'a str) -> &'a str {\n", "\n}\n"),
+        ("if x:  # note\n", "\nprint(1)\n"),
+    ],
+)
+def test_a_hash_that_is_no_comment_leaves_the_opener_an_opener(before: str, after: str) -> None:
+    # Read through _code_of alone, any `#` cut the line: CSS's `#main {` and JavaScript's
+    # `this.#ready) {` no longer opened a block, and got one line.
+    assert wants_multiline(before, after)
+    assert wants_multiline(before.rstrip("\n"), "}" + after)  # `{|}`, the editor's closer
