@@ -490,14 +490,22 @@ _MODEL_KEYS = frozenset(
 )
 
 
-def model_file(value: str, base: Path) -> str:
+def model_file(value: str, base: Path | None = None) -> str:
     """A model key's .gguf path as every process reads it (``~`` and ``$VARS`` expanded, a
-    relative one taken in ``base``): kept as given, it was looked for in the folder of each
-    process that resolved it, the daemon's being wherever it happened to start. A preset or
-    an installed model's name is left as it is."""
+    relative one taken in ``base``, else this process's folder, when a file is there): kept
+    as given, it was looked for in the folder of each process that resolved it, the
+    daemon's being wherever it started. Anything else is left as it is: a preset, an
+    installed model's file name, an upstream's model id (`gpu/model.gguf`)."""
     if not value.lower().endswith(".gguf"):
         return value
-    return str(base / Path(os.path.expandvars(value)).expanduser())
+    path = Path(os.path.expandvars(value)).expanduser()
+    if path.is_absolute():
+        return str(path)
+    here = path if base is None else base / path
+    try:
+        return str(here.absolute()) if here.is_file() else value
+    except OSError:  # the folder is gone (a daemon's, deleted since it started)
+        return value
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = True) -> Settings:
@@ -549,7 +557,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
             if isinstance(value, Path):
                 value = value.absolute()
             elif name in _MODEL_KEYS and isinstance(value, str):
-                value = model_file(value, Path.cwd())
+                value = model_file(value)
             values[name] = value
     for name, default in dirs.items():
         values.setdefault(name, default)

@@ -18,7 +18,7 @@ def model_here(value: str | None) -> str | None:
     was looked for in the daemon's folder, wherever it had started."""
     from codesaga.settings import model_file
 
-    return value if value is None else model_file(value, Path.cwd())
+    return value if value is None else model_file(value)
 
 
 ModelOpt = Annotated[

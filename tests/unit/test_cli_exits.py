@@ -135,12 +135,14 @@ def test_a_relative_model_path_is_sent_as_this_folders(
             pass
 
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
     monkeypatch.setattr(Invocation, "client", lambda self, **kw: Recording())
     monkeypatch.setattr(Invocation, "connect", lambda self, **kw: Recording())
     for args in (["generate", "hi", "--model", "m.gguf"], ["models", "load", "chat", "m.gguf"]):
         with pytest.raises(SystemExit):
             main(args)
         assert sent.pop()[1]["model"] == str(tmp_path / "m.gguf")
-    with pytest.raises(SystemExit):
-        main(["generate", "hi", "--model", "qwen2.5-coder-0.5b"])
-    assert sent.pop()[1]["model"] == "qwen2.5-coder-0.5b"
+    for name in ("qwen2.5-coder-0.5b", "installed.gguf", "gpu/served.gguf"):  # no file here
+        with pytest.raises(SystemExit):
+            main(["generate", "hi", "--model", name])
+        assert sent.pop()[1]["model"] == name

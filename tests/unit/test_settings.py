@@ -203,10 +203,17 @@ def test_a_model_file_named_by_a_relative_path_is_found_by_every_process(
         'model_chat = "my.gguf"\nmodel_fix = "$MODELS_HOME/fix.GGUF"\n'
         'model_refactor = "qwen2.5-coder-0.5b"\n'
     )
-    s = load_settings(
-        {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL_GENERATE": "g.gguf"}
-    )
+    (config / "my.gguf").write_bytes(b"GGUF")
+    (tmp_path / "g.gguf").write_bytes(b"GGUF")
+    env = {
+        "CODESAGA_HOME": str(tmp_path / "home"),
+        "CODESAGA_MODEL_GENERATE": "g.gguf",
+        "CODESAGA_MODEL_COMPLETION": "installed.gguf",
+    }
+    s = load_settings(env)
     assert s.model_chat == str(config / "my.gguf")
     assert s.model_fix == str(tmp_path / "shared" / "fix.GGUF")
     assert s.model_refactor == "qwen2.5-coder-0.5b"  # a preset's name is no path
     assert s.model_generate == str(tmp_path / "g.gguf")  # the shell's folder, made absolute
+    # No such file here: a name the models dir (or an upstream, `gpu/m.gguf`) knows.
+    assert s.model_completion == "installed.gguf"
