@@ -297,8 +297,8 @@ class Chats:
         try:
             return self._answer(session, run, again=message is None)
         except BaseException as exc:
-            if replaced:
-                self._put_back(session.id, replaced)
+            if replaced and session.turns:
+                self._put_back(session.id, session.turns[-1], replaced)
             # Stopped by the user, the question stays, for /retry. Not answered at all, the
             # message itself could not be asked (too long for the context, private), or the
             # model failed before it said anything (not installed, an upstream down): it is
@@ -423,7 +423,10 @@ class Chats:
                 fresh[attached.path] = now
         if not fresh:
             return session, notes
-        total = sum(len(fresh.get(a.path, a.content).encode()) for a in session.attachments)
+        total = sum(
+            len((fresh[a.path] if not a.lines and a.path in fresh else a.content).encode())
+            for a in session.attachments
+        )
         if total > limit:
             notes.append(
                 f"{', '.join(fresh)} changed since attached, but as they are now the "
@@ -471,14 +474,17 @@ class Chats:
 
         return self._changed(self.find(ref).id, ask), tuple(replaced)
 
-    def _put_back(self, session_id: str, replaced: tuple[Turn, ...]) -> None:
+    def _put_back(self, session_id: str, question: Turn, replaced: tuple[Turn, ...]) -> None:
         """A /retry that failed or was stopped before its answer said a word: the answer it
-        was to replace comes back (it was gone for good, the question left unanswered)."""
+        was to replace comes back (it was gone for good, the question left unanswered) if
+        its ``question`` is still the last one (not cleared or undone meanwhile)."""
 
         def put(session: Session) -> bool:
             tail = len(session.turns)
             while tail and session.turns[tail - 1].role == "assistant":
                 tail -= 1
+            if not tail or not _same_turn(session.turns[tail - 1], question):
+                return False  # the question is gone: so stays its answer
             if any(t.content for t in session.turns[tail:]):
                 return False  # the new answer said something: it stands
             session.turns[tail:] = replaced

@@ -127,9 +127,11 @@ def test_an_export_closes_a_code_block_an_answer_cut_short_left_open() -> None:
     assert unclosed_fence("``` `inline` ```\n") is None  # no fence: backticks in its info
 
 
-def chats_over_a_fake_engine(tmp_path: Path, delay: float = 0.0) -> tuple[Chats, FakeEngine]:
+def chats_over_a_fake_engine(
+    tmp_path: Path, delay: float = 0.0, **env: str
+) -> tuple[Chats, FakeEngine]:
     model = write_gguf(tmp_path / "m.gguf")
-    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model), **env})
     engine = FakeEngine(n_ctx=4096, delay=delay)
     runner = DirectRunner(build_pool(settings, lambda resolved: engine))
     store = DiskSessionStore(tmp_path / "sessions")
@@ -223,7 +225,20 @@ def test_a_retry_that_fails_or_is_stopped_before_a_word_keeps_the_answer_it_was_
         with pytest.raises(type(error)):
             service.send(session.id, None)
         assert [(t.role, t.content) for t in service.find("s").turns] == kept
+
+    # Cleared from another terminal meanwhile: the old answer does not come back alone.
+    def cleared_then_stopped(request, cancel=None):  # type: ignore[no-untyped-def]
+        service.update(session.id, lambda stored: stored.clear())
+        raise CancelledError("stopped")
+        yield
+
+    monkeypatch.setattr(engine, "stream", cleared_then_stopped)
+    with pytest.raises(CancelledError):
+        service.send(session.id, None)
+    assert [t.content for t in service.find("s").turns if t.content] == []
     monkeypatch.undo()
+    engine.enqueue("first try")
+    service.send(session.id, "hello")
     engine.enqueue("second try")  # one that answers replaces it, as before
     service.send(session.id, None)
     assert [t.content for t in service.find("s").turns] == ["hello", "second try"]
@@ -576,3 +591,21 @@ def test_an_attached_file_edited_since_is_read_again_and_lines_changed_are_said(
     gone = service.send(session.id, "still?")
     assert "LIMIT = 99" in engine.history[-1].messages[0].content
     assert any(f"the copy of {conf} attached before is used" in w for w in gone.result.warnings)
+
+
+def test_lines_of_a_file_attached_whole_too_count_as_those_lines_against_the_limit(
+    tmp_path: Path,
+) -> None:
+    # They counted as the whole file again: within the limit, the file read again was
+    # refused as too big, and the model kept seeing the old one.
+    service, engine = chats_over_a_fake_engine(tmp_path, CODESAGA_MAX_FILE_BYTES="4096")
+    big = tmp_path / "big.py"
+    big.write_text("".join(f"x{i} = {i}\n" for i in range(500))[:3000])
+    session = service.open(name="s")
+    service.attach(session.id, big, None, 4096)
+    service.attach(session.id, big, "1:2", 4096)
+    big.write_text("x0 = 'changed'\n" + big.read_text())
+    engine.enqueue("ok")
+    reply = service.send(session.id, "what is x0?")
+    assert "x0 = 'changed'" in engine.history[-1].messages[0].content
+    assert not any("over the" in w for w in reply.result.warnings)
