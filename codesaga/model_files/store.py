@@ -66,6 +66,17 @@ class ModelStore:
         finally:
             os.close(fd)
 
+    def protect(self, fd: int) -> None:
+        """Make the file at ``fd`` 0600 whatever the umask (under umask 000 a model was 0666,
+        a file any local user could change), or 0644 in a models dir others may read (one
+        shared on purpose: the models are for them too). A filesystem without modes (vfat)
+        keeps its own."""
+        try:
+            shared = os.stat(self.root).st_mode & 0o077
+            os.fchmod(fd, 0o644 if shared else 0o600)
+        except OSError:
+            pass
+
     def _marker(self, path: Path) -> Path:
         return path.with_name(f".{path.name}.verified")
 
@@ -97,8 +108,8 @@ class ModelStore:
         marker = self._marker(final)
         marker_tmp = marker.with_name(marker.name + ".tmp")
         fd = os.open(marker_tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # whatever the umask
         with os.fdopen(fd, "w") as out:
+            self.protect(out.fileno())
             json.dump({"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256}, out)
         os.replace(marker_tmp, marker)
         fsync_dir(self.root)

