@@ -43,22 +43,27 @@ def daemon_stop(ctx: typer.Context) -> None:
 
     stop = stop_daemon(Invocation.of(ctx).daemon_settings)
     if stop is Stop.KILLED:
-        render.warn(
-            "the daemon did not answer and ignored SIGTERM: it was killed (SIGKILL); what it "
-            "was running is journaled as failed when the next daemon starts "
-            "(`codesaga daemon logs` may say why it hung)"
-        )
+        _say_killed()
     else:
         render.note("daemon stopped" if stop else "daemon was not running")
+
+
+def _say_killed() -> None:
+    render.warn(
+        "the daemon did not answer and ignored SIGTERM: it was killed (SIGKILL); what it was "
+        "running is journaled as failed when the next daemon starts (`codesaga daemon logs` "
+        "may say why it hung)"
+    )
 
 
 @app.command("restart", epilog="Example: codesaga daemon restart")
 def daemon_restart(ctx: typer.Context) -> None:
     """Stop the daemon if it runs, then start a fresh one (e.g. after upgrading)."""
-    from codesaga.client.lifecycle import stop_daemon
+    from codesaga.client.lifecycle import Stop, stop_daemon
 
     settings = Invocation.of(ctx).settings
-    stop_daemon(settings)
+    if stop_daemon(settings) is Stop.KILLED:
+        _say_killed()
     with Invocation.of(ctx).connect(models_matter=True) as client:
         render.note(f"daemon running (pid {client.server['daemon']['pid']})")
 
