@@ -63,7 +63,15 @@
         );
         break;
       case "transcript":
-        transcript.replaceChildren(...message.turns.map((t) => turnElement(t.role, t.html)));
+        transcript.replaceChildren(
+          ...message.turns.map((t, i) => {
+            const div = turnElement(t.role, t.html);
+            // An answer still streaming finds its own turn by this: without it, its next
+            // text went into a second bubble below.
+            div.setAttribute("data-turn", String(i));
+            return div;
+          }),
+        );
         status.textContent = message.attachments.length ? `attached: ${message.attachments.join(", ")}` : "";
         transcript.scrollTop = transcript.scrollHeight;
         break;
@@ -87,6 +95,10 @@
         break;
       case "notice":
         status.textContent = message.message;
+        break;
+      case "restore":
+        // Not asked (refused, or the model failed): the text is not lost with the send.
+        if (!input.value.trim()) input.value = message.text;
         break;
     }
   });

@@ -33,7 +33,16 @@ export type ToWebview =
   | { type: "streaming"; turn: number; html: string }
   | { type: "busy"; busy: boolean }
   | { type: "error"; message: string }
-  | { type: "notice"; message: string };
+  | { type: "notice"; message: string }
+  /** A message that was not asked goes back into the (empty) input, to send again. */
+  | { type: "restore"; text: string };
+
+interface Turn {
+  role: string;
+  content: string;
+  /** Stopped, or cut short by a crash: marked so, not shown as if it were whole. */
+  interrupted?: boolean;
+}
 
 export interface ChatHost {
   call: Call;
@@ -49,6 +58,9 @@ export interface ChatHost {
 }
 
 const markdown = new MarkdownIt({ html: false, linkify: false, breaks: false });
+
+/** After an answer that was stopped or cut short by a crash: it is not whole. */
+const INTERRUPTED = '<p class="interrupted"><em>(interrupted)</em></p>';
 
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -85,8 +97,11 @@ export function renderMarkdown(text: string, turn: number): { html: string; bloc
 
 export class ChatController {
   private session: string | undefined;
-  private turns: Array<{ role: string; content: string }> = [];
+  private turns: Turn[] = [];
   private running: AbortController | undefined;
+  /** Refreshes asked for: only the latest one's answer is drawn (they may come back out of
+   * order, and an older one drew another session's conversation under this one's name). */
+  private refreshes = 0;
 
   constructor(private readonly host: ChatHost) {}
 
@@ -163,18 +178,21 @@ export class ChatController {
   }
 
   private async refresh(): Promise<void> {
+    const session = this.current();
+    const mine = ++this.refreshes;
     const [list, full] = await Promise.all([
       this.host.call("sessions/list", {}) as Promise<{ sessions: SessionSummary[] }>,
-      this.host.call("sessions/get", { session: this.current() }) as Promise<{
-        turns: Array<{ role: string; content: string }>;
+      this.host.call("sessions/get", { session }) as Promise<{
+        turns: Turn[];
         attachments: Array<{ path: string; lines: string | null }>;
       }>,
     ]);
-    this.turns = full.turns.map((t) => ({ role: t.role, content: t.content }));
+    if (mine !== this.refreshes || session !== this.session) return; // a newer one draws
+    this.turns = full.turns.map((t) => ({ role: t.role, content: t.content, interrupted: t.interrupted }));
     this.host.post({
       type: "sessions",
       sessions: list.sessions.map((s) => ({ id: s.id, name: s.name, turns: s.turns })),
-      current: this.session,
+      current: session,
     });
     this.postTranscript(
       this.turns,
@@ -184,45 +202,67 @@ export class ChatController {
 
   private async send(text: string): Promise<void> {
     if (!text.trim()) return;
-    if (this.running) throw new Error("wait for the answer, or stop it, before asking again");
-    if (!this.session) await this.open(undefined, false);
-    const turn = this.turns.length + 1;
-    const asked = { session: this.session, turns: this.turns };
-    this.turns.push({ role: "user", content: text }, { role: "assistant", content: "" });
-    this.postTranscript(this.turns.slice(0, -1), []);
+    if (this.running) {
+      this.host.post({ type: "restore", text });
+      throw new Error("wait for the answer, or stop it, before asking again");
+    }
+    // Busy from here: a second message sent while the first one's session opened went out
+    // too, and its answer could not be stopped.
     const abort = new AbortController();
     this.running = abort;
     this.host.post({ type: "busy", busy: true });
-    let answer = "";
+    let said: string | undefined;
+    let failure: Error | undefined;
     try {
-      const params: ChatParams = { session: this.current(), message: text };
+      if (!this.session) await this.open(undefined, false);
+      const turn = this.turns.length + 1;
+      const asked = this.current();
+      this.turns.push({ role: "user", content: text }, { role: "assistant", content: "" });
+      this.postTranscript(this.turns.slice(0, -1), []);
+      const params: ChatParams = { session: asked, message: text };
       const model = this.host.model?.();
       if (model) params.model = model;
-      await this.host.call("chat", params, {
+      let answer = "";
+      const result = (await this.host.call("chat", params, {
         signal: abort.signal,
         onDelta: (delta) => {
           answer += delta;
-          asked.turns[turn].content = answer;
           // Another conversation opened meanwhile: this answer goes on (the daemon keeps
-          // it in its own session) but is not drawn into the one shown.
-          if (this.session !== asked.session || this.turns !== asked.turns) return;
+          // it in its own session) but is not drawn into the one shown. The same one shown
+          // again (a refresh: an attachment, a switch back) goes on being drawn.
+          if (this.session !== asked) return;
+          if (this.turns[turn]?.role === "assistant") this.turns[turn].content = answer;
           this.host.post({ type: "streaming", turn, html: renderMarkdown(answer, turn).html });
         },
-      });
+      })) as { warnings?: string[] };
+      said = result.warnings?.join("; ") || undefined; // cut off, turns left out, a file changed
     } catch (error) {
-      if (!(error instanceof RpcError && error.cancelled)) throw error;
-      this.host.post({ type: "notice", message: "stopped; the partial answer is kept" });
+      if (error instanceof RpcError && error.cancelled) {
+        said = "stopped; the partial answer is kept";
+      } else {
+        failure = error instanceof Error ? error : new Error(String(error));
+        // Not answered: the daemon took the question back; it goes back into the input.
+        this.host.post({ type: "restore", text });
+      }
     } finally {
       this.running = undefined;
       this.host.post({ type: "busy", busy: false });
     }
+    if (failure) {
+      if (this.session) await this.refresh().catch(() => undefined);
+      throw failure;
+    }
     await this.refresh();
+    if (said) this.host.post({ type: "notice", message: said }); // after the redraw, or it is wiped
   }
 
-  private postTranscript(turns: Array<{ role: string; content: string }>, attachments: string[]): void {
+  private postTranscript(turns: Turn[], attachments: string[]): void {
     this.host.post({
       type: "transcript",
-      turns: turns.map((t, i) => ({ role: t.role, html: renderMarkdown(t.content, i).html })),
+      turns: turns.map((t, i) => ({
+        role: t.role,
+        html: renderMarkdown(t.content, i).html + (t.interrupted ? INTERRUPTED : ""),
+      })),
       attachments,
     });
   }

@@ -23,7 +23,11 @@ export function registerChatView(services: Services): void {
   };
   context.subscriptions.push(
     vscode.window.registerWebviewViewProvider("codesaga.chat", provider, { webviewOptions: { retainContextWhenHidden: true } }),
-    vscode.commands.registerCommand("codesaga.newChat", () => chat?.handle({ type: "newSession" })),
+    vscode.commands.registerCommand("codesaga.newChat", async () => {
+      // The view first: never opened, there was no chat to start one in, and nothing said so.
+      await vscode.commands.executeCommand("codesaga.chat.focus");
+      await chat?.handle({ type: "newSession" });
+    }),
     vscode.commands.registerCommand("codesaga.attachSelection", async () => {
       await vscode.commands.executeCommand("codesaga.chat.focus");
       await chat?.handle({ type: "attachSelection" });

@@ -29,6 +29,7 @@ describe("the chat view's messages against a real daemon", () => {
     daemon = await startFakeDaemon(
       [
         ["slowly", "one two three four five six seven eight nine ten eleven twelve"],
+        ["at length", Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ")],
         ["hello", "Here:\n```python\nprint(1)\n```\nDone."],
       ],
       { delay: 0.02 },
@@ -142,5 +143,133 @@ describe("the chat view's messages against a real daemon", () => {
     await chat.handle({ type: "ready" });
     await chat.handle({ type: "copy", turn: 99, block: 0 });
     assert.ok(posted.some((m) => m.type === "error"));
+  });
+
+  test("switching fast draws the session picked last, whatever order the answers come in", async () => {
+    // A slower sessions/get of the first drew its conversation under the second's name,
+    // and the next message went to the second while the first was shown.
+    const base = host({ sessionKey: () => `${daemon.home}/fast` });
+    const chat = new ChatController(base.h);
+    await chat.handle({ type: "ready" });
+    await chat.handle({ type: "send", text: "hello" });
+    const first = (base.posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    await chat.handle({ type: "newSession" });
+    const second = (base.posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    const slow: ChatHost = {
+      ...base.h,
+      call: async (method, params, options) => {
+        const answer = await client.call(method, params, options);
+        if (method === "sessions/get" && (params as { session: string }).session === first) {
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return answer;
+      },
+    };
+    const posted: ToWebview[] = [];
+    const switching = new ChatController({ ...slow, post: (m) => posted.push(m) });
+    await switching.handle({ type: "openSession", id: second });
+    posted.length = 0;
+    await Promise.all([
+      switching.handle({ type: "openSession", id: first }),
+      new Promise((r) => setTimeout(r, 20)).then(() => switching.handle({ type: "openSession", id: second })),
+    ]);
+    const drawn = posted.filter((m) => m.type === "transcript");
+    assert.equal(drawn.length, 1, "only the latest refresh draws");
+    assert.ok(drawn[0].type === "transcript" && drawn[0].turns.length === 0, "the second, empty");
+    assert.ok(posted.every((m) => m.type !== "sessions" || m.current === second));
+  });
+
+  test("a message the daemon did not take goes back into the input, and no phantom stays", async () => {
+    // The input was cleared at send; the daemon took the question back, and the panel
+    // still showed it with an empty answer: the typed text was gone.
+    const { h, posted } = host({ sessionKey: () => `${daemon.home}/refused`, model: () => "no-such-model" });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "ready" });
+    await chat.handle({ type: "send", text: "my long careful question" });
+    assert.ok(posted.some((m) => m.type === "restore" && m.text === "my long careful question"));
+    assert.ok(posted.some((m) => m.type === "error" && /no-such-model/.test(m.message)));
+    const last = posted.filter((m) => m.type === "transcript").at(-1);
+    assert.ok(last?.type === "transcript" && last.turns.length === 0, "the question is not shown");
+    assert.ok(!chat.busy);
+  });
+
+  test("a second message while the session opens is refused, kept, and one chat is asked", async () => {
+    let chats = 0;
+    const base = host({ sessionKey: () => `${daemon.home}/opening` });
+    const { h, posted } = host({
+      sessionKey: () => `${daemon.home}/opening`,
+      call: async (method, params, options) => {
+        if (method === "sessions/open") await new Promise((r) => setTimeout(r, 200));
+        if (method === "chat") chats += 1;
+        return base.h.call(method, params, options);
+      },
+    });
+    const chat = new ChatController(h);
+    const first = chat.handle({ type: "send", text: "hello" });
+    await new Promise((r) => setTimeout(r, 50));
+    await chat.handle({ type: "send", text: "and this?" });
+    await first;
+    assert.equal(chats, 1);
+    assert.ok(posted.some((m) => m.type === "restore" && m.text === "and this?"));
+    assert.ok(posted.some((m) => m.type === "error" && /wait for the answer/.test(m.message)));
+  });
+
+  test("an answer's warnings are said after the redraw, and a stopped one is marked", async () => {
+    // The daemon's warnings (cut off, turns left out, a file changed) were thrown away, and
+    // "stopped" was wiped at once by the redraw after it.
+    const base = host({ sessionKey: () => `${daemon.home}/warned` });
+    const { h, posted } = host({
+      sessionKey: () => `${daemon.home}/warned`,
+      call: async (method, params, options) => {
+        const answer = await base.h.call(method, params, options);
+        return method === "chat" ? { ...(answer as object), warnings: ["the answer was cut off at 8 tokens"] } : answer;
+      },
+    });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "ready" });
+    await chat.handle({ type: "send", text: "hello" });
+    assert.deepEqual(posted.at(-1), { type: "notice", message: "the answer was cut off at 8 tokens" });
+
+    const ref: { chat?: ChatController } = {};
+    const stopping = host({
+      sessionKey: () => `${daemon.home}/marked`,
+      post: (m) => {
+        stopping.posted.push(m);
+        if (m.type === "streaming") void ref.chat?.handle({ type: "cancel" }); // once it speaks
+      },
+    });
+    const stopped = (ref.chat = new ChatController(stopping.h));
+    await stopped.handle({ type: "ready" });
+    await stopped.handle({ type: "send", text: "at length" });
+    assert.deepEqual(stopping.posted.at(-1), { type: "notice", message: "stopped; the partial answer is kept" });
+    const last = stopping.posted.filter((m) => m.type === "transcript").at(-1);
+    assert.ok(last?.type === "transcript" && /\(interrupted\)/.test(last.turns.at(-1)?.html ?? ""));
+  });
+
+  test("an answer goes on streaming after its own session is drawn again", async () => {
+    // Any refresh while it streamed (an attachment, the same session picked again) froze
+    // the shown answer until it ended.
+    const ref: { chat?: ChatController } = {};
+    let session = "";
+    let redrawn: Promise<number> | undefined;
+    const seen = host({
+      sessionKey: () => `${daemon.home}/redrawn`,
+      post: (m) => {
+        seen.posted.push(m);
+        if (m.type === "streaming" && !redrawn) {
+          // Drawn again as soon as it speaks: then how much was posted by then.
+          redrawn = ref.chat!.handle({ type: "openSession", id: session }).then(() => seen.posted.length);
+        }
+      },
+    });
+    const { posted } = seen;
+    const chat = (ref.chat = new ChatController(seen.h));
+    await chat.handle({ type: "ready" });
+    session = (posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    await chat.handle({ type: "send", text: "at length" });
+    const after = await redrawn!;
+    assert.ok(posted.slice(after).some((m) => m.type === "streaming"), "it streams on");
+    const last = posted.filter((m) => m.type === "streaming").at(-1);
+    assert.ok(last?.type === "streaming" && /word59/.test(last.html));
   });
 });

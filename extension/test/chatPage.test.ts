@@ -12,13 +12,29 @@ class FakeElement {
   value = "";
   hidden = false;
   textContent = "";
+  innerHTML = "";
+  className = "";
+  scrollTop = 0;
+  scrollHeight = 0;
+  children: FakeElement[] = [];
+  readonly attributes = new Map<string, string>();
   readonly handlers = new Map<string, Handler>();
   addEventListener(name: string, handler: Handler): void {
     this.handlers.set(name, handler);
   }
-  replaceChildren(): void {}
-  querySelector(): null {
-    return null;
+  replaceChildren(...children: FakeElement[]): void {
+    this.children = children;
+  }
+  appendChild(child: FakeElement): void {
+    this.children.push(child);
+  }
+  setAttribute(name: string, value: string): void {
+    this.attributes.set(name, value);
+  }
+  /** `.turn[data-turn="N"]`, the one selector the page uses. */
+  querySelector(selector: string): FakeElement | null {
+    const turn = /data-turn="(\d+)"/.exec(selector)?.[1];
+    return this.children.find((c) => c.attributes.get("data-turn") === turn) ?? null;
   }
 }
 
@@ -41,7 +57,7 @@ function page() {
   const input = elements.get("input")!;
   const enter = () => input.handlers.get("keydown")!({ key: "Enter", shiftKey: false, preventDefault: () => undefined });
   const receive = (data: Record<string, unknown>) => windowHandlers.get("message")!({ data });
-  return { input, posted, enter, receive };
+  return { input, posted, enter, receive, transcript: elements.get("transcript")! };
 }
 
 describe("the chat page", () => {
@@ -57,5 +73,22 @@ describe("the chat page", () => {
     enter();
     assert.equal(input.value, "");
     assert.equal(JSON.stringify(posted.at(-1)), JSON.stringify({ type: "send", text: "and then?" }));
+  });
+
+  test("a message not asked comes back into an empty input, never over a new one", () => {
+    const { input, receive } = page();
+    receive({ type: "restore", text: "my question" });
+    assert.equal(input.value, "my question");
+    input.value = "typed since";
+    receive({ type: "restore", text: "my question" });
+    assert.equal(input.value, "typed since");
+  });
+
+  test("an answer streaming after a redraw goes on in its own turn, not a second one", () => {
+    const { receive, transcript } = page();
+    receive({ type: "transcript", turns: [{ role: "user", html: "q" }, { role: "assistant", html: "a" }], attachments: [] });
+    receive({ type: "streaming", turn: 1, html: "a b" });
+    assert.equal(transcript.children.length, 2);
+    assert.equal(transcript.children[1].innerHTML, "a b");
   });
 });
