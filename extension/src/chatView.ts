@@ -43,7 +43,10 @@ function chatHost({ call }: Services, webview: vscode.Webview): ChatHost {
     insertAtCursor: async (code) => {
       const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
       if (!editor) throw new Error("open an editor to insert into");
-      await editor.edit((edit) => edit.replace(editor.selection, code));
+      // A read-only one (a diff's proposed side) refuses the edit: said, not silent.
+      if (!(await editor.edit((edit) => edit.replace(editor.selection, code)))) {
+        throw new Error(`${editor.document.fileName} cannot be edited here; click into a file's editor first`);
+      }
     },
     copy: (code) => vscode.env.clipboard.writeText(code),
     selection: () => {

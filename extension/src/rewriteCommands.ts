@@ -58,7 +58,15 @@ class Proposals implements vscode.TextDocumentContentProvider {
  * the whole file, refactored as the programmer asks. */
 async function refactor(rewrite: Rewrite, memento: vscode.Memento, part: "selection" | "file"): Promise<void> {
   const editor = vscode.window.activeTextEditor;
-  if (!editor) return;
+  if (!editor) {
+    void vscode.window.showInformationMessage("CodeSaga: open the file to refactor first.");
+    return;
+  }
+  if (part === "selection" && editor.selection.isEmpty) {
+    // From the palette with nothing selected it refactored the cursor's line alone.
+    void vscode.window.showInformationMessage("CodeSaga: select the lines to refactor (or refactor the file).");
+    return;
+  }
   const instruction = await askInstruction(memento);
   if (instruction === undefined) return;
   if (part === "file") {
@@ -77,7 +85,10 @@ async function fix(rewrite: Rewrite, uri?: vscode.Uri, message?: string, range?:
   if (uri && editor?.document.uri.toString() !== uri.toString()) {
     editor = await vscode.window.showTextDocument(uri, { preview: false });
   }
-  if (!editor) return;
+  if (!editor) {
+    void vscode.window.showInformationMessage("CodeSaga: open the file with the problem to fix first.");
+    return;
+  }
   const diagnostic = message && range ? { message, range } : vscode.languages.getDiagnostics(editor.document.uri).find((d) => d.range.contains(editor.selection.active));
   if (!diagnostic) {
     void vscode.window.showInformationMessage("CodeSaga: put the cursor on a problem (a squiggle) to fix it.");

@@ -259,6 +259,25 @@ describe("the bundle in a (fake) editor", () => {
     assert.deepEqual(recorded.messages.slice(said), []);
   });
 
+  test("a refactor or fix with nothing to work on says so", async () => {
+    // With no editor they returned without a word; Refactor Selection with nothing selected
+    // refactored the cursor's line alone.
+    api.window.activeTextEditor = undefined;
+    const said = recorded.messages.length;
+    await recorded.commands.get("codesaga.refactorSelection")?.();
+    await recorded.commands.get("codesaga.fix")?.();
+    const uri = Uri.file("/work/nothing-selected.py");
+    const document = new FakeDocument(uri, "x = 1\n", "python");
+    recorded.documents.set(uri.toString(), document);
+    api.window.activeTextEditor = new FakeEditor(document, new Position(0, 0));
+    await recorded.commands.get("codesaga.refactorSelection")?.();
+    assert.deepEqual(recorded.messages.slice(said), [
+      "CodeSaga: open the file to refactor first.",
+      "CodeSaga: open the file with the problem to fix first.",
+      "CodeSaga: select the lines to refactor (or refactor the file).",
+    ]);
+  });
+
   test("problems get a fix action", () => {
     const provider = recorded.codeActionProviders[0] as { provideCodeActions: (...a: unknown[]) => Array<{ title: string; command: { command: string } }> };
     const range = new Range(new Position(1, 4), new Position(1, 9));

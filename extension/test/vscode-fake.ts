@@ -38,6 +38,9 @@ export class Range {
   contains(p: Position): boolean {
     return p.line >= this.start.line && p.line <= this.end.line;
   }
+  get isEmpty(): boolean {
+    return this.start.line === this.end.line && this.start.character === this.end.character;
+  }
 }
 
 export class Selection extends Range {
