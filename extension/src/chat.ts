@@ -5,7 +5,7 @@ import type { ChatParams, SessionsOpenParams } from "./params";
 import MarkdownIt from "markdown-it";
 
 import type { Call } from "./completion";
-import { RpcError } from "./protocol";
+import { Code, RpcError } from "./protocol";
 
 /** Messages the webview sends (media/chat.js). */
 export type FromWebview =
@@ -143,6 +143,11 @@ export class ChatController {
     return this.running !== undefined;
   }
 
+  /** Whether a session is shown (none when the daemon could not be reached at the start). */
+  get opened(): boolean {
+    return this.session !== undefined;
+  }
+
   async attachSelection(): Promise<void> {
     const selection = this.host.selection();
     if (!selection) throw new Error("select some lines in a saved file to attach them");
@@ -249,7 +254,11 @@ export class ChatController {
       this.host.post({ type: "busy", busy: false });
     }
     if (failure) {
-      if (this.session) await this.refresh().catch(() => undefined);
+      await this.refresh().catch((error: unknown) => {
+        // The session is gone (deleted from a terminal or another window): the next
+        // message opens the workspace's, not the same failure again and again.
+        if (error instanceof RpcError && error.code === Code.inputError) this.session = undefined;
+      });
       throw failure;
     }
     await this.refresh();

@@ -17,8 +17,16 @@ export function registerChatView(services: Services): void {
       const media = vscode.Uri.joinPath(context.extensionUri, "media");
       view.webview.options = { enableScripts: true, localResourceRoots: [media] };
       view.webview.html = chatHtml(view.webview, media);
-      chat = new ChatController(chatHost(services, view.webview));
-      view.webview.onDidReceiveMessage((message: FromWebview) => chat?.handle(message));
+      const controller = new ChatController(chatHost(services, view.webview));
+      chat = controller;
+      view.webview.onDidReceiveMessage((message: FromWebview) => controller.handle(message));
+      // Shown while no daemon ran (it failed to start, or was starting): the conversations
+      // come once one is connected, not only after a message sent blind.
+      services.connection.onState((state) => {
+        if (state.kind === "connected" && !controller.opened && !controller.busy) {
+          void controller.handle({ type: "ready" });
+        }
+      });
     },
   };
   context.subscriptions.push(

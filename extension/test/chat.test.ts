@@ -272,4 +272,20 @@ describe("the chat view's messages against a real daemon", () => {
     const last = posted.filter((m) => m.type === "streaming").at(-1);
     assert.ok(last?.type === "streaming" && /word59/.test(last.html));
   });
+
+  test("a session deleted elsewhere: the message comes back, and the next one goes to a new one", async () => {
+    // Every message failed with "no chat session" until another session was picked.
+    const { h, posted } = host({ sessionKey: () => `${daemon.home}/deleted` });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "ready" });
+    const gone = (posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    await client.call("sessions/delete", { session: gone });
+    await chat.handle({ type: "send", text: "hello" });
+    assert.ok(posted.some((m) => m.type === "restore" && m.text === "hello"));
+    assert.ok(!chat.opened);
+    await chat.handle({ type: "send", text: "hello" });
+    const now = (posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    const last = posted.filter((m) => m.type === "transcript").at(-1);
+    assert.ok(now !== gone && last?.type === "transcript" && last.turns.length === 2);
+  });
 });
