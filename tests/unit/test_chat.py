@@ -21,6 +21,7 @@ from codesaga.domain.errors import CancelledError, InputError, ModelNotInstalled
 from codesaga.domain.prompts import Message
 from codesaga.engine.fake import FakeEngine
 from codesaga.engine.port import CancelToken
+from codesaga.inprocess import LocalClient
 from codesaga.service.journal import MemoryJournal
 from codesaga.service.runner import DirectRunner, RunOptions
 from codesaga.service.sessions import Chats, DiskSessionStore
@@ -256,23 +257,16 @@ def test_a_session_is_resumed_by_its_id_too(chats: tuple[Chats, FakeEngine]) -> 
     assert service.open(name=session.id, new=True).id != session.id  # --new: a new one
 
 
-def test_retry_through_the_daemon_is_a_new_answer_not_the_cached_one(tmp_path: Path) -> None:
-    from codesaga.bootstrap import build_daemon
-    from codesaga.inprocess import LocalClient
-
-    model = write_gguf(tmp_path / "m.gguf")
-    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
-    engine = FakeEngine(n_ctx=4096)
-    client = LocalClient(settings, build_daemon(settings, lambda resolved: engine))
-    try:
-        session = client.call("sessions/open", {"name": "again"})
-        engine.enqueue("first try")
-        engine.enqueue("second try")
-        client.call("chat", {"session": session["id"], "message": "hello"})
-        retried = client.call("chat", {"session": session["id"], "retry": True})
-        assert retried["text"] == "second try" and len(engine.history) == 2
-    finally:
-        client.close()
+def test_retry_through_the_daemon_is_a_new_answer_not_the_cached_one(
+    local_daemon: LocalClient, fake_engine: FakeEngine
+) -> None:
+    client, engine = local_daemon, fake_engine
+    session = client.call("sessions/open", {"name": "again"})
+    engine.enqueue("first try")
+    engine.enqueue("second try")
+    client.call("chat", {"session": session["id"], "message": "hello"})
+    retried = client.call("chat", {"session": session["id"], "retry": True})
+    assert retried["text"] == "second try" and len(engine.history) == 2
 
 
 def test_what_happens_while_an_answer_streams_is_kept(

@@ -12,6 +12,8 @@ import pytest
 from rich.console import Console
 
 from codesaga.cli import render, repl
+from codesaga.engine.fake import FakeEngine
+from codesaga.inprocess import LocalClient
 from codesaga.settings import Settings, load_settings
 
 
@@ -203,42 +205,34 @@ def test_keys_are_not_echoed_while_an_answer_streams_and_ctrl_c_is_said_after_it
 
 
 def test_a_session_deleted_meanwhile_goes_on_as_a_new_one_of_its_name(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch,
+    local_daemon: LocalClient,
+    fake_engine: FakeEngine,
+    settings: Settings,
 ) -> None:
     # Deleted from another terminal, every later message failed with "no chat session",
     # and the REPL had no way out but to quit.
-    from codesaga.bootstrap import build_daemon
-    from codesaga.engine.fake import FakeEngine
-    from codesaga.inprocess import LocalClient
-    from tests.ggufgen import write_gguf
+    client, engine = local_daemon, fake_engine
+    session = client.call("sessions/open", {"name": "doomed"})
+    engine.enqueue("one")
+    engine.enqueue("two")
+    lines = iter(["say one", "say two"])
 
-    model = write_gguf(tmp_path / "m.gguf")
-    settings = load_settings({"CODESAGA_HOME": str(tmp_path), "CODESAGA_MODEL": str(model)})
-    engine = FakeEngine(n_ctx=4096)
-    client = LocalClient(settings, build_daemon(settings, lambda resolved: engine))
-    try:
-        session = client.call("sessions/open", {"name": "doomed"})
-        engine.enqueue("one")
-        engine.enqueue("two")
-        lines = iter(["say one", "say two"])
+    def keyboard(prompt: str) -> str:
+        line = next(lines, None)
+        if line is None:
+            raise EOFError
+        if line == "say two":  # another terminal: `codesaga sessions delete doomed`
+            client.call("sessions/delete", {"session": session["id"]})
+        return line
 
-        def keyboard(prompt: str) -> str:
-            line = next(lines, None)
-            if line is None:
-                raise EOFError
-            if line == "say two":  # another terminal: `codesaga sessions delete doomed`
-                client.call("sessions/delete", {"session": session["id"]})
-            return line
-
-        out = io.StringIO()
-        monkeypatch.setattr("builtins.input", keyboard)
-        monkeypatch.setattr(render, "stdout", Console(file=out, width=100))
-        monkeypatch.setattr(render, "stderr", Console(file=out, width=100))
-        repl.Repl(client, session, settings, None).run()  # type: ignore[arg-type]
-        assert "session 'doomed' was deleted meanwhile" in out.getvalue()
-        [now] = client.call("sessions/list", {})["sessions"]
-        shown = client.call("sessions/get", {"session": now["id"]})
-        assert now["name"] == "doomed" and now["id"] != session["id"]
-        assert [t["content"] for t in shown["turns"]] == ["say two", "two"]
-    finally:
-        client.close()
+    out = io.StringIO()
+    monkeypatch.setattr("builtins.input", keyboard)
+    monkeypatch.setattr(render, "stdout", Console(file=out, width=100))
+    monkeypatch.setattr(render, "stderr", Console(file=out, width=100))
+    repl.Repl(client, session, settings, None).run()  # type: ignore[arg-type]
+    assert "session 'doomed' was deleted meanwhile" in out.getvalue()
+    [now] = client.call("sessions/list", {})["sessions"]
+    shown = client.call("sessions/get", {"session": now["id"]})
+    assert now["name"] == "doomed" and now["id"] != session["id"]
+    assert [t["content"] for t in shown["turns"]] == ["say two", "two"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +9,9 @@ import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import ListItem, ListView, Static, TextArea
 
-from codesaga.bootstrap import build_daemon
 from codesaga.cli.tui import ChatApp, Message, Said
 from codesaga.engine.fake import FakeEngine
 from codesaga.inprocess import LocalClient
-from codesaga.settings import load_settings
-from tests.ggufgen import write_gguf
 
 ANSWER = (
     "Use a generator:\n\n```python\ndef squares(n):\n    yield from (i * i for i in range(n))\n```"
@@ -28,19 +24,13 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def engine() -> FakeEngine:
-    return FakeEngine(n_ctx=4096)
+def engine(fake_engine: FakeEngine) -> FakeEngine:
+    return fake_engine
 
 
 @pytest.fixture
-def client(tmp_path: Path, engine: FakeEngine) -> Iterator[LocalClient]:
-    model = write_gguf(tmp_path / "m.gguf")
-    settings = load_settings(
-        {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL": str(model)}
-    )
-    local = LocalClient(settings, build_daemon(settings, lambda resolved: engine))
-    yield local
-    local.close()
+def client(local_daemon: LocalClient) -> LocalClient:
+    return local_daemon
 
 
 def sessions(client: LocalClient) -> dict[str, dict[str, Any]]:
