@@ -485,9 +485,8 @@ def _check_ranges(settings: Settings) -> None:
             raise UsageError(f"{f.name} = {value} is too small; use at least {least}")
 
 
-_MODEL_KEYS = frozenset(
-    {"model", "model_completion", "model_refactor", "model_fix", "model_generate", "model_chat"}
-)
+# `model`, and each role's `model_<role>` (as model_for reads them).
+_MODEL_KEYS = frozenset({"model", *(f"model_{role.value}" for role in Role)})
 
 
 def model_file(value: str, base: Path | None = None) -> str:

@@ -215,11 +215,11 @@ def stop_daemon(settings: Settings, timeout: float = 10.0) -> Stop:
     # a stopped process) never acts on it. Killed, it leaves its files to the next daemon,
     # which cleans them up as after a crash; the lock goes with the process.
     outcome = Stop.STOPPED
-    for signum in (signal.SIGTERM, signal.SIGKILL):
+    for signum, sent in ((signal.SIGTERM, Stop.STOPPED), (signal.SIGKILL, Stop.KILLED)):
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
-                outcome = Stop.KILLED if signum == signal.SIGKILL else outcome
+                outcome = sent  # "killed" only once SIGKILL was sent
         if wait_until_stopped(paths, 5.0):
             _wait_for_exit(pid, 5.0)
             return outcome

@@ -59,7 +59,8 @@ def check_syntax(language_id: str, text: str) -> SyntaxCheck:
     if parser is None:
         return SyntaxCheck(True, False, note=f"no parser for {language_id}; syntax not checked")
     tree = parser.parse(text.encode("utf-8"))
-    if not tree.root_node.has_error or _tree(_READ_ALSO.get(language_id, ""), text) is not None:
+    also = _READ_ALSO.get(language_id)
+    if not tree.root_node.has_error or (also is not None and _tree(also, text) is not None):
         return SyntaxCheck(True, True)
     node = _first_error(tree.root_node)
     line = node.start_point[0] + 1 if node is not None else None
