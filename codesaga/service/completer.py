@@ -27,6 +27,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from codesaga.domain.completion import CompletionOptions, fit_rest_of_line, type_through
@@ -57,6 +58,7 @@ from codesaga.service.completion_stats import CompletionStats
 from codesaga.service.confidence_gate import ConfidenceGate
 from codesaga.service.context_rings import ContextRings
 from codesaga.service.definitions import Definitions
+from codesaga.service.engine_pool import file_identity
 from codesaga.service.inflight import REPLACED, Generation, InFlight
 from codesaga.service.prompt_reads import PromptReads
 from codesaga.service.read_ahead import ReadAhead
@@ -428,7 +430,7 @@ class Completer:
         lines = options.lines_allowed(ctx.before, ctx.after)
         return ResolvedPrompt.laid_out(
             doc, model, resolved.name, ctx.before, ctx.after, lines, fim, layout,
-            suffix_first=self._suffix_first,
+            suffix_first=self._suffix_first, model_file=_model_file(resolved.path),
         )  # fmt: skip
 
     def _layout(
@@ -594,3 +596,10 @@ def _past(gen: Generation, typed: str) -> Judge:
         return gen.confidence(typed + more)
 
     return judge
+
+
+def _model_file(path: Path) -> str:
+    """The identity of the model file at ``path``, for the completion cache's keys ("" when
+    there is none there: an upstream's model)."""
+    identity = file_identity(path)
+    return "" if identity is None else ":".join(map(str, identity))

@@ -120,7 +120,7 @@ class EnginePool:
         its deleted file, until the daemon restarted."""
         path = resolved.path
         engine = self._engines.get(path)
-        now = _file_identity(path)
+        now = file_identity(path)
         if engine is not None and now is not None and now != self._loaded_from.get(path):
             log.info("%s changed on disk since it was loaded: loading it again", path)
             del self._engines[path]
@@ -150,7 +150,7 @@ class EnginePool:
         self._loaded_from.clear()
 
 
-def _file_identity(path: Path) -> tuple[int, ...] | None:
+def file_identity(path: Path) -> tuple[int, ...] | None:
     """What tells one file at ``path`` from another put there (renamed over it, or written
     anew in place); None when there is none (moved away: what was loaded stays in use)."""
     try:

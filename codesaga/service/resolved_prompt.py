@@ -36,6 +36,9 @@ class ResolvedPrompt:
     short: bool = False  # a short window, answered while the whole prompt is read later
     cursor: int | None = None  # where the prefix ends in ``text`` (for token healing)
     marks: tuple[Span, ...] = ()  # where the format's marks are in ``text``
+    # The model file's identity (see engine_pool.file_identity): an answer cached before the
+    # file was replaced (pulled again, renamed over) is another model's.
+    model_file: str = ""
 
     @classmethod
     def laid_out(
@@ -50,6 +53,7 @@ class ResolvedPrompt:
         layout: PromptLayout,
         *,
         suffix_first: bool | None,
+        model_file: str = "",
     ) -> ResolvedPrompt:
         """The prompt of a request for ``doc`` (the cursor between ``before`` and ``after``)
         that shows what ``layout`` says; ``suffix_first`` overrides the format's order."""
@@ -66,12 +70,13 @@ class ResolvedPrompt:
             w.typed_space,
             lines,
             fim,
-            prompt_key(model_name, lines, built, w.typed_space),
+            prompt_key(model_name + model_file, lines, built, w.typed_space),
             layout.sources,
             Infill(w.before, w.after, tuple(layout.files)),
             layout.name,
             cursor=fim.cursor(text, w.after, suffix_first=suffix_first),
             marks=built.marks,
+            model_file=model_file,
         )
 
     def shortened(self, windows: PromptWindows, *, suffix_first: bool | None) -> ResolvedPrompt:
@@ -88,7 +93,7 @@ class ResolvedPrompt:
             marks=built.marks,
             typed_space=windows.typed_space,
             lines=1,
-            key=prompt_key(self.model_name, 1, built, windows.typed_space),
+            key=prompt_key(self.model_name + self.model_file, 1, built, windows.typed_space),
             sources=tuple(p for p in self.sources if p == self.doc),
             infill=Infill(windows.before, windows.after),
             short=True,
@@ -165,6 +170,7 @@ def typed_since(started: ResolvedPrompt, now: ResolvedPrompt) -> str | None:
     """What the user typed between two requests, if ``now`` only extends ``started``."""
     if (
         started.model_name != now.model_name
+        or started.model_file != now.model_file
         or started.lines != now.lines
         or started.after != now.after
         or not now.before.startswith(started.before)

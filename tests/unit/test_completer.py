@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,6 +114,21 @@ def test_cache_then_type_through_without_the_model(
     assert (typed.text, typed.source) == (" h", "type-through")
     assert len(engine.history) == 1
     assert completer.stats()["type-through"] == 1
+
+
+def test_an_answer_cached_before_the_model_file_was_replaced_is_not_served(
+    make: Callable[..., Completer], engine: FakeEngine, settings: Settings, tmp_path: Path
+) -> None:
+    completer = make()
+    engine.enqueue("w * h")
+    assert completer.complete(at(BEFORE), LINE).source == "model"
+    # The model pulled again, or another renamed over it: the same name, another model.
+    assert settings.model is not None
+    os.replace(write_gguf(tmp_path / "new.gguf"), settings.model)
+    engine.enqueue("h * w")
+    again = completer.complete(at(BEFORE), LINE)
+    assert (again.text, again.source) == ("h * w", "model")
+    assert len(engine.history) == 2
 
 
 def test_the_engine_is_told_where_the_cursor_is_for_token_healing(
