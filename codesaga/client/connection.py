@@ -182,7 +182,10 @@ class DaemonClient:
             self._sock.settimeout(CANCEL_CONFIRM_SECONDS)
             try:
                 with contextlib.suppress(Exception):
-                    self._wait(request_id, None)
+                    # What streams until the cancel lands is shown too: it is in the answer
+                    # the daemon keeps (a chat's partial answer), so what was seen is all
+                    # that was kept.
+                    self._wait(request_id, on_delta)
             finally:
                 # Only the wait for the cancel's confirmation is bounded: left at 5 s, the
                 # next answer slower than that to start (a long prompt read) ended the REPL.

@@ -53,6 +53,38 @@ def test_after_a_cancel_the_next_answer_may_take_its_time(
     daemons.close()
 
 
+def test_what_streams_until_a_cancel_lands_is_shown_as_the_daemon_keeps_it() -> None:
+    # A chat's partial answer is kept as the daemon streamed it up to the cancel: the few
+    # tokens sent after Ctrl-C and before the cancel landed were kept and never shown.
+    ours, daemons = socket.socketpair()
+    lines = daemons.makefile("rb")
+
+    def daemon() -> None:
+        first = json.loads(lines.readline())
+        daemons.sendall(p.delta(first["id"], "par") + b"\n")
+        assert json.loads(lines.readline())["method"] == "$/cancel"
+        daemons.sendall(p.delta(first["id"], "tial") + b"\n")
+        daemons.sendall(p.encode_error(first["id"], p.RpcError(p.CANCELLED, "cancelled")) + b"\n")
+
+    thread = threading.Thread(target=daemon)
+    thread.start()
+    client = DaemonClient(ours)
+    shown: list[str] = []
+
+    def ctrl_c_after_the_first(text: str) -> None:
+        shown.append(text)
+        if len(shown) == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        client.call("chat", {"message": "first"}, on_delta=ctrl_c_after_the_first)
+    assert shown == ["par", "tial"]
+    thread.join(5)
+    client.close()
+    lines.close()
+    daemons.close()
+
+
 def test_a_request_the_gone_daemon_never_got_is_sent_to_a_new_one() -> None:
     from codesaga.client.connection import NotSentError, PatientClient
     from codesaga.domain.errors import DaemonError
