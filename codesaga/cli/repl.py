@@ -185,6 +185,23 @@ def ask(
     return reply
 
 
+def reopen_if_deleted(client: Client, session: dict[str, Any]) -> dict[str, Any] | None:
+    """A new session of ``session``'s name (and key), if it was deleted meanwhile (another
+    terminal, `sessions delete`); None if it still stands."""
+    try:
+        client.call("sessions/get", {"session": session["id"]})
+        return None
+    except InputError:
+        pass
+    params = {"name": session["name"], "key": session.get("key"), "new": True}
+    fresh: dict[str, Any] = client.call("sessions/open", params)
+    return fresh
+
+
+def deleted_meanwhile(name: str) -> str:
+    return f"session {name!r} was deleted meanwhile: a new one of that name goes on"
+
+
 class Repl:
     def __init__(
         self,
@@ -236,18 +253,13 @@ class Repl:
             ask(self.client, self.session["id"], line, self.model)  # nothing was kept of it
 
     def _reopened(self) -> bool:
-        """Whether the session was deleted meanwhile (another terminal, `sessions delete`),
-        and a new one of its name is open in its place: every later message failed on it,
-        and the REPL had no way out but to quit."""
-        try:
-            self.client.call("sessions/get", {"session": self.session["id"]})
+        """Whether the session was deleted meanwhile, and a new one of its name is open in its
+        place: every later message failed on it, and the REPL had no way out but to quit."""
+        fresh = reopen_if_deleted(self.client, self.session)
+        if fresh is None:
             return False
-        except InputError:
-            pass
-        name = self.session["name"]
-        params = {"name": name, "key": self.session.get("key"), "new": True}
-        self.session = self.client.call("sessions/open", params)
-        render.warn(f"session {name!r} was deleted meanwhile: a new one of that name goes on")
+        self.session = fresh
+        render.warn(deleted_meanwhile(fresh["name"]))
         return True
 
     def _line_editing(self) -> None:

@@ -21,8 +21,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, ListItem, ListView, Markdown, Static, TextArea
 
 from codesaga.cli.render import shown
+from codesaga.cli.repl import deleted_meanwhile, reopen_if_deleted
 from codesaga.client.connection import Client
-from codesaga.domain.errors import CancelledError, CodeSagaError
+from codesaga.domain.errors import CancelledError, CodeSagaError, InputError
 from codesaga.domain.extract import code_blocks
 
 
@@ -174,7 +175,7 @@ class ChatApp(App[None]):
             listing.index = ids.index(self.session["id"])
 
     def _show(self, full: dict[str, Any]) -> None:
-        self.session = {"id": full["id"], "name": full["name"]}
+        self.session = {"id": full["id"], "name": full["name"], "key": full.get("key")}
         self.session_empty = not full["turns"] and not full.get("attachments")
         box = self.query_one("#conversation", VerticalScroll)
         box.remove_children()
@@ -268,12 +269,23 @@ class ChatApp(App[None]):
                 shown = time.monotonic()
                 self._from_worker(self._stream, answer, "".join(parts))
 
+        def chat(session_id: str) -> dict[str, Any]:
+            params = {"session": session_id, "message": text, "stream": True}
+            reply: dict[str, Any] = self.backend.call("chat", params, on_delta=on_delta)
+            return reply
+
         try:
-            reply = self.backend.call(
-                "chat",
-                {"session": self.session["id"], "message": text, "stream": True},
-                on_delta=on_delta,
-            )
+            try:
+                reply = chat(self.session["id"])
+            except InputError:
+                # Deleted meanwhile (another terminal, `sessions delete`): every message
+                # failed on it until another session was picked.
+                fresh = reopen_if_deleted(self.backend, self.session)
+                if fresh is None:
+                    raise
+                self._from_worker(self._reopened, fresh, answer)
+                reply = chat(fresh["id"])  # nothing was kept of the message
+                reply.setdefault("warnings", []).insert(0, deleted_meanwhile(fresh["name"]))
         except CancelledError as exc:
             # Esc's, or the daemon's own (it stopped), which says why; then no listing: it
             # would start a new daemon right after `codesaga daemon stop`.
@@ -289,6 +301,15 @@ class ChatApp(App[None]):
             self._from_worker(self._restore_draft, text)
         else:
             self._from_worker(self._ended, answer, reply["text"], None, reply, self._listing())
+
+    def _reopened(self, fresh: dict[str, Any], answer: Message) -> None:
+        """``fresh`` stands in for the session deleted meanwhile: the conversation shown is
+        its, the message being answered and its answer."""
+        self.session = {"id": fresh["id"], "name": fresh["name"], "key": fresh.get("key")}
+        for turn in self.turns()[:-2]:
+            turn.remove()
+        self.last_answer = ""
+        self.sub_title = fresh["name"]
 
     def _listing(self) -> list[dict[str, Any]] | None:
         """The sessions with their turn counts, for a worker (off the app's thread)."""

@@ -489,3 +489,28 @@ async def test_ctrl_n_on_an_empty_session_makes_no_other_and_the_list_marks_the_
         assert "this session is new already" in str(app.query_one("#status").render())
         labels = [str(item.query_one(Static).render()) for item in app.query(ListItem)]
         assert sorted(labels) == sorted([f"▸ {app.session['name']} (0)", "used (2)"])
+
+
+@pytest.mark.anyio
+async def test_a_session_deleted_meanwhile_is_opened_again_and_the_message_answered(
+    client: LocalClient, engine: FakeEngine
+) -> None:
+    alpha = client.call("sessions/open", {"name": "alpha"})
+    engine.enqueue("First answer.")
+    client.call("chat", {"session": alpha["id"], "message": "First question."})
+    app = ChatApp(client, alpha, 4096)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_idle(app, pilot)
+        client.call("sessions/delete", {"session": alpha["id"]})  # from another terminal
+        engine.enqueue("Second answer.")
+        await pilot.press(*"second question", "ctrl+s")
+        await wait_idle(app, pilot)
+        shown = [str(m.source) for m in app.turns()]
+        assert shown == ["second question", "Second answer."]
+        assert "deleted meanwhile" in str(app.query_one("#status").render())
+        now = sessions(client)["alpha"]
+        assert now["id"] == app.session["id"] != alpha["id"] and now["turns"] == 2
+        engine.enqueue("Third answer.")  # and it goes on in the new one
+        await pilot.press(*"third", "ctrl+s")
+        await wait_idle(app, pilot)
+        assert sessions(client)["alpha"]["turns"] == 4
