@@ -157,6 +157,9 @@ async function rewriteWithPreview(
     ? await vscode.window.showWarningMessage(question.text, "Apply", "Discard")
     : await vscode.window.showInformationMessage(question.text, "Apply", "Discard");
   proposals.delete(proposed);
+  // The proposal answered, its diff goes too: left open, it looked like a change still to
+  // decide on, and the Apply question could not be had again from it.
+  await closeDiff(proposed);
   if (choice !== "Apply") return;
   if (document.isClosed) {
     // Applied now, the edit would open the file from disk and put over it a text made from
@@ -217,6 +220,14 @@ async function requestRewrite(
     void vscode.window.showErrorMessage(`CodeSaga ${method}: ${describe(error)}`);
     return undefined;
   }
+}
+
+/** Close the diff tabs that show ``proposed``. */
+async function closeDiff(proposed: vscode.Uri): Promise<void> {
+  const shown = vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === proposed.toString());
+  if (shown.length) await vscode.window.tabGroups.close(shown);
 }
 
 /** The whole document replaced in one edit: one undo step. */

@@ -210,6 +210,8 @@ describe("the bundle in a (fake) editor", () => {
     const shown = api.window.activeTextEditor as FakeEditor | undefined; // set by the command
     assert.equal(shown?.document.uri, uri);
     assert.deepEqual(recorded.messages.slice(said), ["Apply CodeSaga's fix to calc.py?"]);
+    // Answered (dismissed here), the question's diff is closed: it was left open.
+    assert.deepEqual(recorded.tabs, []);
   });
 
   test("Apply after the file was closed applies nothing", async () => {

@@ -195,6 +195,16 @@ export interface Recorded {
   statusItems: Array<{ text: string; tooltip: string; backgroundColor?: unknown }>;
   /** The documents window.showTextDocument can show, by their URI's text. */
   documents: Map<string, FakeDocument>;
+  /** The editor tabs open (vscode.diff opens one), in one tab group. */
+  tabs: Array<{ input: unknown }>;
+}
+
+/** A diff tab's input: the texts compared. */
+export class TabInputTextDiff {
+  constructor(
+    readonly original: Uri,
+    readonly modified: Uri,
+  ) {}
 }
 
 /** Call the listeners of the event ``name`` with ``value``. */
@@ -217,6 +227,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     decorationTypes: [],
     statusItems: [],
     documents: new Map(),
+    tabs: [],
   };
   const on = (name: string) => (listener: (value: unknown) => void) => {
     recorded.listeners.set(name, [...(recorded.listeners.get(name) ?? []), listener]);
@@ -240,6 +251,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
     ProgressLocation: { Notification: 15 },
     ConfigurationTarget: { Global: 1 },
     CodeActionKind: { QuickFix: "quickfix" },
+    TabInputTextDiff,
     ThemeColor: class {
       constructor(readonly id: string) {}
     },
@@ -260,6 +272,15 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
       replace() {}
     },
     window: {
+      tabGroups: {
+        get all() {
+          return [{ tabs: recorded.tabs }];
+        },
+        close: async (tabs: Array<{ input: unknown }>) => {
+          recorded.tabs = recorded.tabs.filter((tab) => !tabs.includes(tab));
+          return true;
+        },
+      },
       createOutputChannel: () => ({ appendLine() {}, show() {}, dispose() {} }),
       createStatusBarItem: () => {
         const item = { text: "", tooltip: "", show() {}, dispose() {} };
@@ -330,6 +351,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
       },
       executeCommand: async (id: string, ...args: unknown[]) => {
         if (id === "setContext") recorded.contextKeys.set(String(args[0]), args[1]);
+        if (id === "vscode.diff") recorded.tabs.push({ input: new TabInputTextDiff(args[0] as Uri, args[1] as Uri) });
         return recorded.commands.get(id)?.(...args);
       },
     },
