@@ -98,7 +98,11 @@ export function renderMarkdown(text: string, turn: number): { html: string; bloc
 export class ChatController {
   private session: string | undefined;
   private turns: Turn[] = [];
-  private running: AbortController | undefined;
+  /** The answers being written, by session: one per session; another session's may be
+   * asked meanwhile (the daemon queues it), and Stop stops the one of the session shown. */
+  private readonly running = new Map<string, AbortController>();
+  /** A message whose session is still being opened (none was shown yet). */
+  private starting: AbortController | undefined;
   /** Refreshes asked for: only the latest one's answer is drawn (they may come back out of
    * order, and an older one drew another session's conversation under this one's name). */
   private refreshes = 0;
@@ -109,7 +113,7 @@ export class ChatController {
     try {
       switch (message.type) {
         case "ready":
-          await this.open(undefined, false);
+          await this.drawAgain();
           break;
         case "newSession":
           await this.open(undefined, true);
@@ -121,7 +125,7 @@ export class ChatController {
           await this.send(message.text);
           break;
         case "cancel":
-          this.running?.abort();
+          (this.session === undefined ? this.starting : this.running.get(this.session))?.abort();
           break;
         case "insert":
         case "copy": {
@@ -139,8 +143,9 @@ export class ChatController {
     }
   }
 
+  /** Whether the session shown has an answer being written (or a message is opening one). */
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.starting !== undefined || (this.session !== undefined && this.running.has(this.session));
   }
 
   /** Whether a session is shown (none when the daemon could not be reached at the start). */
@@ -165,6 +170,20 @@ export class ChatController {
   private current(): string {
     if (!this.session) throw new Error("no chat session is open");
     return this.session;
+  }
+
+  /** The view drawn anew (moved, or its page reloaded): the conversation it showed goes
+   * on, its answer still being written; at the start, the workspace's newest. */
+  private async drawAgain(): Promise<void> {
+    if (this.session !== undefined) {
+      try {
+        await this.refresh();
+        return;
+      } catch (error) {
+        if (!(error instanceof RpcError && error.code === Code.inputError)) throw error;
+      }
+    }
+    await this.open(undefined, false); // none yet, or deleted meanwhile
   }
 
   /** Switch to session ``id``, or the workspace's newest session (a new one if ``fresh``). */
@@ -203,25 +222,32 @@ export class ChatController {
       this.turns,
       full.attachments.map((a) => (a.lines ? `${a.path}:${a.lines}` : a.path)),
     );
+    this.host.post({ type: "busy", busy: this.busy }); // Stop is for the session shown
   }
 
   private async send(text: string): Promise<void> {
     if (!text.trim()) return;
-    if (this.running) {
+    if (this.busy) {
       this.host.post({ type: "restore", text });
       throw new Error("wait for the answer, or stop it, before asking again");
     }
     // Busy from here: a second message sent while the first one's session opened went out
     // too, and its answer could not be stopped.
     const abort = new AbortController();
-    this.running = abort;
+    let asked = this.session;
+    if (asked === undefined) this.starting = abort;
+    else this.running.set(asked, abort);
     this.host.post({ type: "busy", busy: true });
     let said: string | undefined;
     let failure: Error | undefined;
     try {
-      if (!this.session) await this.open(undefined, false);
+      if (asked === undefined) {
+        await this.open(undefined, false);
+        asked = this.current();
+        this.running.set(asked, abort);
+        this.starting = undefined;
+      }
       const turn = this.turns.length + 1;
-      const asked = this.current();
       this.turns.push({ role: "user", content: text }, { role: "assistant", content: "" });
       this.postTranscript(this.turns.slice(0, -1), []);
       const params: ChatParams = { session: asked, message: text };
@@ -250,19 +276,22 @@ export class ChatController {
         this.host.post({ type: "restore", text });
       }
     } finally {
-      this.running = undefined;
-      this.host.post({ type: "busy", busy: false });
+      if (this.starting === abort) this.starting = undefined;
+      if (asked !== undefined) this.running.delete(asked);
+      this.host.post({ type: "busy", busy: this.busy });
     }
+    // Said of the session shown; another's (picked meanwhile) is said with its name.
+    const elsewhere = asked !== undefined && asked !== this.session;
     if (failure) {
       await this.refresh().catch((error: unknown) => {
         // The session is gone (deleted from a terminal or another window): the next
         // message opens the workspace's, not the same failure again and again.
         if (error instanceof RpcError && error.code === Code.inputError) this.session = undefined;
       });
-      throw failure;
+      throw elsewhere ? new Error(`in another conversation: ${failure.message}`) : failure;
     }
     await this.refresh();
-    if (said) this.host.post({ type: "notice", message: said }); // after the redraw, or it is wiped
+    if (said && !elsewhere) this.host.post({ type: "notice", message: said }); // after the redraw, or it is wiped
   }
 
   private postTranscript(turns: Turn[], attachments: string[]): void {

@@ -11,43 +11,52 @@ import { roleModel } from "./settings";
 
 export function registerChatView(services: Services): void {
   const { context } = services;
-  let chat: ChatController | undefined;
+  // One controller for the view's whole life: a view moved to another panel is resolved
+  // again with a new page, and a controller made for each went on streaming its answer
+  // into the page gone while the new one could not stop it.
+  let webview: vscode.Webview | undefined;
+  const post = (message: ToWebview) => {
+    try {
+      void webview?.postMessage(message);
+    } catch {
+      // The view was closed (its page disposed): shown again, it is drawn anew.
+    }
+  };
+  const chat = new ChatController(chatHost(services, post));
   const provider: vscode.WebviewViewProvider = {
     resolveWebviewView(view) {
       const media = vscode.Uri.joinPath(context.extensionUri, "media");
       view.webview.options = { enableScripts: true, localResourceRoots: [media] };
       view.webview.html = chatHtml(view.webview, media);
-      const controller = new ChatController(chatHost(services, view.webview));
-      chat = controller;
-      view.webview.onDidReceiveMessage((message: FromWebview) => controller.handle(message));
-      // Shown while no daemon ran (it failed to start, or was starting): the conversations
-      // come once one is connected, not only after a message sent blind.
-      services.connection.onState((state) => {
-        if (state.kind === "connected" && !controller.opened && !controller.busy) {
-          void controller.handle({ type: "ready" });
-        }
-      });
+      webview = view.webview;
+      // Only the page shown speaks for the view (an old one's last messages are not acted on).
+      view.webview.onDidReceiveMessage((message: FromWebview) => (webview === view.webview ? chat.handle(message) : undefined));
     },
   };
+  // Shown while no daemon ran (it failed to start, or was starting): the conversations
+  // come once one is connected, not only after a message sent blind.
+  services.connection.onState((state) => {
+    if (state.kind === "connected" && webview && !chat.opened && !chat.busy) void chat.handle({ type: "ready" });
+  });
   context.subscriptions.push(
     vscode.window.registerWebviewViewProvider("codesaga.chat", provider, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand("codesaga.newChat", async () => {
       // The view first: never opened, there was no chat to start one in, and nothing said so.
       await vscode.commands.executeCommand("codesaga.chat.focus");
-      await chat?.handle({ type: "newSession" });
+      await chat.handle({ type: "newSession" });
     }),
     vscode.commands.registerCommand("codesaga.attachSelection", async () => {
       await vscode.commands.executeCommand("codesaga.chat.focus");
-      await chat?.handle({ type: "attachSelection" });
+      await chat.handle({ type: "attachSelection" });
     }),
   );
 }
 
 /** What the chat controller needs from the editor. */
-function chatHost({ call }: Services, webview: vscode.Webview): ChatHost {
+function chatHost({ call }: Services, post: (message: ToWebview) => void): ChatHost {
   return {
     call,
-    post: (message: ToWebview) => void webview.postMessage(message),
+    post,
     insertAtCursor: async (code) => {
       const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
       if (!editor) throw new Error("open an editor to insert into");

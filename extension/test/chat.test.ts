@@ -112,6 +112,53 @@ describe("the chat view's messages against a real daemon", () => {
     assert.ok(listed.sessions.length >= 2, "the connection still answers");
   });
 
+  test("Stop is for the session shown: another may be asked while one answers, and neither is stopped", async () => {
+    // Busy was the panel's: in another conversation nothing could be asked, and Stop there
+    // stopped the answer being written in the first.
+    const { h, posted } = host({ sessionKey: () => `${daemon.home}/two-at-once` });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "ready" });
+    const first = (posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    const answer = chat.handle({ type: "send", text: "two at once, at length" });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(chat.busy);
+    await chat.handle({ type: "newSession" });
+    assert.ok(!chat.busy);
+    assert.deepEqual(posted.filter((m) => m.type === "busy").at(-1), { type: "busy", busy: false });
+    await chat.handle({ type: "cancel" }); // nothing of this session's to stop
+    await chat.handle({ type: "send", text: "hello" });
+    await answer;
+    assert.ok(!posted.some((m) => m.type === "error"), JSON.stringify(posted.filter((m) => m.type === "error")));
+    const asked = (await client.call("sessions/get", { session: first })) as { turns: Array<{ content: string; interrupted: boolean }> };
+    assert.ok(!asked.turns[1].interrupted && /word59/.test(asked.turns[1].content), "the first answer was written whole");
+    const shown = posted.filter((m) => m.type === "transcript").at(-1);
+    assert.ok(shown?.type === "transcript" && shown.turns.length === 2 && /print/.test(shown.turns[1].html));
+    assert.ok(!posted.some((m) => m.type === "notice" && /stopped/.test(m.message)));
+  });
+
+  test("the page drawn anew while an answer streams shows that session, streaming, and Stop stops it", async () => {
+    // The view moved to another panel got a controller of its own: it showed the
+    // workspace's newest session and could not stop the answer still being written.
+    const { h, posted } = host({ sessionKey: () => `${daemon.home}/redrawn-page` });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "ready" });
+    const older = (posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    await chat.handle({ type: "newSession" });
+    await chat.handle({ type: "openSession", id: older });
+    const answer = chat.handle({ type: "send", text: "a page drawn anew, at length" });
+    await new Promise((r) => setTimeout(r, 100));
+    const drawn = posted.length;
+    await chat.handle({ type: "ready" }); // the new page's
+    const redrawn = posted.slice(drawn);
+    assert.deepEqual(redrawn.find((m) => m.type === "busy"), { type: "busy", busy: true });
+    assert.equal((redrawn.find((m) => m.type === "sessions") as { current: string }).current, older);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(posted.slice(drawn).some((m) => m.type === "streaming"), "it streams on");
+    await chat.handle({ type: "cancel" });
+    await answer;
+    assert.ok(posted.some((m) => m.type === "notice" && /stopped/.test(m.message)));
+  });
+
   test("attach the selection; without one, a message that says what to do", async () => {
     const file = join(daemon.home, "calc.py");
     writeFileSync(file, "def add(a, b):\n    return a + b\n");

@@ -311,6 +311,44 @@ describe("the bundle in a (fake) editor", () => {
     assert.match(html, /<script nonce="[0-9a-f]{32}" src=/);
     assert.ok(!/https?:\/\//.test(html), "no remote URL in the page");
     await receive!({ type: "ready" });
-    assert.deepEqual(posted.map((m) => m.type), ["sessions", "transcript"]);
+    assert.deepEqual(posted.map((m) => m.type), ["sessions", "transcript", "busy"]);
+  });
+
+  test("the chat view moved to another panel goes on with the conversation it showed", async () => {
+    // Each resolve made a controller of its own: the moved view showed the workspace's
+    // newest session, and the old one's answer streamed on where nobody could stop it.
+    function page() {
+      const posted: Array<{ type: string; current?: string }> = [];
+      let receive: ((message: unknown) => unknown) | undefined;
+      const view = {
+        webview: {
+          options: {},
+          html: "",
+          cspSource: "vscode-webview-resource:",
+          asWebviewUri: (uri: Uri) => uri,
+          postMessage: async (message: { type: string }) => void posted.push(message),
+          onDidReceiveMessage: (handler: (message: unknown) => unknown) => {
+            receive = handler;
+            return { dispose() {} };
+          },
+        },
+      };
+      recorded.webviewProviders.get("codesaga.chat")!.resolveWebviewView(view);
+      const current = () => posted.filter((m) => m.type === "sessions").at(-1)?.current;
+      return { posted, send: (message: unknown) => receive!(message), current };
+    }
+    const first = page();
+    await first.send({ type: "ready" });
+    const older = first.current()!;
+    await first.send({ type: "newSession" });
+    await first.send({ type: "openSession", id: older });
+    const moved = page();
+    await moved.send({ type: "ready" });
+    assert.equal(moved.current(), older);
+    const before = first.posted.length;
+    await first.send({ type: "newSession" }); // the old page's: not acted on
+    await moved.send({ type: "ready" });
+    assert.equal(moved.current(), older);
+    assert.equal(first.posted.length, before, "nothing more goes to the page gone");
   });
 });
