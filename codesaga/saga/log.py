@@ -134,6 +134,9 @@ class SagaLog:
         self._lock.release()
 
 
+MIN_ID_PART = 4  # the fewest characters of an id that name a saga
+
+
 class SagaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -156,7 +159,18 @@ class SagaStore:
         saga_id = saga_id.strip()
         if not saga_id:  # "" ends every id: `saga undo ""` undid the only saga there was
             raise InputError("give a saga's id (or its end); `codesaga saga list` shows them")
-        matches = [p for p in self._dirs() if p.name == saga_id or p.name.endswith(saga_id)]
+        if len(saga_id) < MIN_ID_PART:
+            # One character matched some saga's end: `saga undo 1`, meant as "the last
+            # one", undid whichever saga's id ended in 1.
+            raise InputError(
+                f"give at least {MIN_ID_PART} characters of a saga's id (its start or its "
+                "end); `codesaga saga list` shows them"
+            )
+        matches = [
+            p
+            for p in self._dirs()
+            if p.name == saga_id or p.name.endswith(saga_id) or p.name.startswith(saga_id)
+        ]
         if not matches:
             raise InputError(f"no saga {saga_id!r}; `codesaga saga list` shows them")
         if len(matches) > 1:

@@ -126,7 +126,10 @@ def state_of(log: SagaLog) -> SagaState:
         elif kind == "failed":
             state.error = e.get("error")
         elif kind == "undo":
-            state.undoing = True
+            # Until "undone": an undo stopped part-way (killed, a full disk) is unfinished,
+            # for `saga recover` or another `saga undo` to finish.
+            state.undoing, state.status = True, "interrupted"
+            state.conflicts = []
         elif kind == "conflict":
             state.conflicts.append(e["path"])
         elif kind in TERMINAL:
@@ -191,13 +194,14 @@ def _restore(log: SagaLog, state: SagaState, path: str) -> None:
     if current_sha is not None and not state.holds_its_own(path, current_sha):
         _leave(log, state, path, "since")
         return
+    original = log.blob(original_sha)  # a damaged copy is said as such, not as a conflict
     kept = None
     if held is not None and current_sha != state.generated.get(path):
         # What a --verify run left: a formatter's, or the user's own save while the check
         # ran. The original goes back either way, and that text is kept, never lost.
         kept = log.put_blob(held)
     try:
-        write_bytes_atomic(target, log.blob(original_sha), mode=mode, expected=held)
+        write_bytes_atomic(target, original, mode=mode, expected=held)
     except InputError:  # saved in these milliseconds: their save wins, as above
         _leave(log, state, path, "meanwhile")
         return
@@ -256,6 +260,8 @@ def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str
         # a session of its own: the check runs on, and a formatter or a test writing the
         # files would change them after they are put back.
         end_group_left_running(state.check_left)
+    if state.undoing:
+        return _finish_undo(log, state, recovered=True)
     if own is not None:
         conflicts = own.roll_back(log)
         kept = "".join(
@@ -270,10 +276,6 @@ def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str
         return own.recovered + kept
     for path in state.intents:  # a write killed midway left its temp file beside the file
         remove_stale_temps(Path(path))
-    if state.undoing:
-        _undo_files(log, state)
-        log.append("undone", recovered=True)
-        return "undo finished"
     all_written = set(state.generated) <= set(state.written)
     verified = state.verify is None or state.verified
     finished = state.generated and all_written and verified and not state.trial
@@ -282,23 +284,25 @@ def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str
         return "completed (every file was written and verified)"
     rolled = roll_back(log)
     if rolled.conflicts:
-        return f"rolled back, except {len(rolled.conflicts)} file(s) changed since"
+        return f"rolled back, except {left_alone(log, rolled)}"
     return "rolled back: every file is as it was"
 
 
 def undo(store: SagaStore, saga_id: str, compensators: Compensators) -> SagaState:
-    """Revert a completed saga, if none of its files changed since."""
+    """Revert a completed saga, if none of its files changed since (one deleted since, or
+    already back as it was, loses nothing); or finish an undo that stopped part-way."""
     log = store.get(saga_id)
     state = state_of(log)
     own = compensators.get(state.kind)
     if own is not None and own.not_undoable:
         raise InputError(f"saga {log.id} {own.not_undoable}")
-    if state.status != "completed":
+    resuming = state.undoing and state.status == "interrupted"
+    if state.status != "completed" and not resuming:
         raise InputError(
             f"saga {log.id} is {state.status}; only a completed saga can be undone"
             + (" (run `codesaga saga recover` first)" if state.status == "interrupted" else "")
         )
-    changed_since = [p for p in state.written if not state.holds_its_own(p, file_sha(Path(p)))]
+    changed_since = [p for p in _distinct(state.written) if _changed_since(state, p)]
     if changed_since:
         raise InputError(
             f"cannot undo saga {log.id}: these files changed since it wrote them, and undoing "
@@ -307,16 +311,44 @@ def undo(store: SagaStore, saga_id: str, compensators: Compensators) -> SagaStat
     if not log.try_lock():
         raise InputError(f"saga {log.id} is busy in another process")
     try:
-        log.append("undo")
-        _undo_files(log, state)
-        log.append("undone")
+        if not resuming:
+            log.append("undo")
+        _finish_undo(log, state_of(log))
+    except Exception as exc:
+        # Said as such: a bare OSError named a temporary file, and nothing said that some
+        # files were back and others not.
+        raise InputError(
+            f"undoing saga {log.id} stopped part-way ({exc}); nothing is lost: the files not "
+            "put back yet are as the saga left them, and their originals are kept in it. "
+            f"Once the cause is mended, run `codesaga saga undo {log.id}` again to finish"
+        ) from exc
     finally:
         log.unlock()
     return state_of(log)
 
 
+def _changed_since(state: SagaState, path: str) -> bool:
+    """Whether undoing would lose work in ``path``: it holds neither what the saga put
+    there nor the original (a file deleted since loses nothing: it is put back)."""
+    sha = file_sha(Path(path))
+    if sha is None or sha == state.originals[path][0]:
+        return False
+    return not state.holds_its_own(path, sha)
+
+
+def _finish_undo(log: SagaLog, state: SagaState, *, recovered: bool = False) -> str:
+    """Put back every file the saga wrote (those back already are skipped), then end it."""
+    for path in _distinct(state.intents):  # a write killed midway left its temp file
+        remove_stale_temps(Path(path))
+    _undo_files(log, state)
+    log.append("undone", conflicts=state.conflicts, **({"recovered": True} if recovered else {}))
+    if state.conflicts:
+        return f"undo finished, except {', '.join(_distinct(state.conflicts))}: changed since"
+    return "undo finished"
+
+
 def _undo_files(log: SagaLog, state: SagaState) -> None:
-    for path in reversed(state.written):
+    for path in reversed(_distinct(state.written)):
         _restore(log, state, path)
 
 

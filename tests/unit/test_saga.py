@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,6 +104,18 @@ def test_a_rewritten_file_keeps_its_group(files: list[Path], store: SagaStore) -
     assert files[0].stat().st_gid == other and unchanged_bytes(files)
 
 
+def test_a_saga_is_named_by_at_least_four_characters_of_its_start_or_end(
+    files: list[Path], store: SagaStore
+) -> None:
+    # One character matched the end of whichever id ended so: `saga undo 1`, meant as
+    # "the last one", undid another saga; and the id's start (its date) named none.
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    with pytest.raises(InputError, match="at least 4 characters"):
+        undo(store, result.id[-1], COMPENSATORS)
+    assert not unchanged_bytes(files)
+    assert store.get(result.id[:15]).id == store.get(result.id[-4:]).id == result.id
+
+
 def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaStore) -> None:
     result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
     files[1].write_text("my own work\n")
@@ -110,6 +123,59 @@ def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaSt
         undo(store, result.id, COMPENSATORS)
     assert files[1].read_text() == "my own work\n"
     assert files[0].read_bytes() != ORIGINALS["a.py"]  # nothing undone halfway
+
+
+def test_an_undo_stopped_part_way_is_finished_by_undo_again_or_by_recover(
+    files: list[Path], store: SagaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Half undone (a write refused, a kill, a full disk), the saga still said "completed":
+    # recover found nothing to do, and undo refused, taking the file put back for a change.
+    from codesaga.saga import recovery
+
+    write = recovery.write_bytes_atomic
+
+    def refused_for_a(path: Path, data: bytes, **kw: Any) -> None:
+        if path.name == "a.py":
+            raise PermissionError(13, "Operation not permitted", str(path))
+        write(path, data, **kw)
+
+    for finish in ("undo", "recover"):
+        result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+        monkeypatch.setattr(recovery, "write_bytes_atomic", refused_for_a)
+        with pytest.raises(InputError, match=r"stopped part-way.*undo .* again to finish"):
+            undo(store, result.id, COMPENSATORS)
+        monkeypatch.setattr(recovery, "write_bytes_atomic", write)
+        assert files[1].read_bytes() == ORIGINALS["b.py"] and not unchanged_bytes(files)
+        assert state_of(store.get(result.id)).status == "interrupted"
+        if finish == "undo":
+            undo(store, result.id, COMPENSATORS)
+        else:
+            assert recover(store, COMPENSATORS) == [(result.id, "undo finished")]
+        assert unchanged_bytes(files)
+        assert state_of(store.get(result.id)).status == "undone"
+
+
+def test_undo_puts_back_a_file_deleted_since_and_skips_one_back_already(
+    files: list[Path], store: SagaStore
+) -> None:
+    # Both were refused as "changed since", and nothing else of the saga could be undone.
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    files[0].write_bytes(ORIGINALS["a.py"])
+    files[1].unlink()
+    undo(store, result.id, COMPENSATORS)
+    assert unchanged_bytes(files)
+
+
+def test_a_damaged_copy_of_an_original_is_said_not_taken_for_the_users_edit(
+    files: list[Path], store: SagaStore
+) -> None:
+    # Reported as a file "changed meanwhile", and `saga undo` said every file was restored.
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    log = store.get(result.id)
+    log.blob_path(state_of(log).originals[str(files[0])][0]).write_bytes(b"garbage")
+    with pytest.raises(InputError, match="damaged"):
+        undo(store, result.id, COMPENSATORS)
+    assert not state_of(store.get(result.id)).conflicts
 
 
 def test_a_failing_verify_restores_every_file(files: list[Path], store: SagaStore) -> None:

@@ -26,13 +26,12 @@ def _saga_store(ctx: typer.Context) -> Any:
 def saga_list(
     ctx: typer.Context,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=0, help="How many, newest first.")
+        int, typer.Option("--limit", "-n", min=1, help="How many, newest first.")
     ] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """The most recent sagas and how each ended."""
     import itertools
-    import time
 
     from codesaga.saga.recovery import state_of
 
@@ -43,17 +42,28 @@ def saga_list(
     if not states:
         render.stdout.print("no sagas yet (refactor or fix with --apply makes one)")
     for st in states:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(st["created_at"]))
-        render.stdout.print(
-            f"{st['id']}  {when}  {st['kind']:<8} {st['status']:<11} "
-            f"{len(st['changed'])}/{len(st['files'])} file(s) changed"
-        )
+        render.stdout.print(saga_line(st))
+
+
+def saga_line(st: dict[str, Any]) -> str:
+    """One saga in `saga list`: its id, when, kind, status and what it left on disk."""
+    import time
+
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(st["created_at"]))
+    files = f"{len(st['changed'])}/{len(st['files'])} file(s) changed"
+    if st["status"] in ("rolled-back", "undone", "tried"):  # what it wrote is gone again
+        files = f"{len(st['files'])} file(s) put back"
+        if st["conflicts"]:
+            files += f", {len(set(st['conflicts']))} left as changed since"
+    return f"{st['id']}  {when}  {st['kind']:<8} {st['status']:<11} {files}"
 
 
 @app.command("show", epilog="Example: codesaga saga show 20261125-101500-a1b2c3")
 def saga_show(
     ctx: typer.Context,
-    saga_id: Annotated[str, typer.Argument(help="A saga id (or its end).", show_default=False)],
+    saga_id: Annotated[
+        str, typer.Argument(help="A saga's id, or its start or end.", show_default=False)
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """A saga's state and every step of its journal."""
@@ -86,14 +96,22 @@ def _detail(event: dict[str, Any]) -> str:
 @app.command("undo", epilog="Example: codesaga saga undo 20261125-101500-a1b2c3")
 def saga_undo(
     ctx: typer.Context,
-    saga_id: Annotated[str, typer.Argument(help="A saga id (or its end).", show_default=False)],
+    saga_id: Annotated[
+        str, typer.Argument(help="A saga's id, or its start or end.", show_default=False)
+    ],
 ) -> None:
     """Put back the files a completed saga wrote — refused if any changed since."""
     from codesaga.saga.compensators import COMPENSATORS
-    from codesaga.saga.recovery import undo
+    from codesaga.saga.log import SagaStore
+    from codesaga.saga.recovery import left_alone, undo
 
-    state = undo(_saga_store(ctx), saga_id, COMPENSATORS)
-    render.note(f"saga {state.id} undone: {len(state.written)} file(s) restored")
+    store: SagaStore = _saga_store(ctx)
+    state = undo(store, saga_id, COMPENSATORS)
+    files = set(state.written)
+    left = set(state.conflicts)
+    render.note(f"saga {state.id} undone: {len(files - left)} file(s) restored")
+    if left:  # saved over in the moment of the undo: their save was kept, and said
+        render.warn(left_alone(store.get(state.id), state))
 
 
 @app.command("recover", epilog="Example: codesaga saga recover")
