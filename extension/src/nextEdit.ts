@@ -150,8 +150,9 @@ interface Shown extends NextEditSuggestion {
  *   (`$/cancel`), takes down its suggestion (rejected: typed over) and waits for a pause;
  * - after the pause, unless an inline completion is showing, asks `nextEdit` and shows the
  *   first edit;
- * - `tab` jumps to the suggestion, or accepts it when the cursor is already there; `dismiss`
- *   takes it down. Each suggestion shown gets one `feedback`.
+ * - `tab` jumps to the suggestion, or accepts it when the cursor is already there (reported
+ *   once the editor has `applied` it); `dismiss` takes it down. Each suggestion shown gets
+ *   at most one `feedback`.
  */
 export class NextEditController {
   private readonly timers = new Map<string, () => void>();
@@ -159,6 +160,8 @@ export class NextEditController {
   private current: Shown | undefined;
   /** The document whose next change is the suggestion being accepted. */
   private accepting: string | undefined;
+  /** The suggestion accepted, until the editor says whether it made the edit. */
+  private applying: Shown | undefined;
   readonly stats = { requests: 0, suggested: 0, empty: 0, cancelled: 0, errors: 0 };
 
   constructor(
@@ -195,9 +198,23 @@ export class NextEditController {
     if (!shown || (shown.document !== document && shown.origin !== document)) return { kind: "none" };
     const away = shown.document !== document || cursor < shown.start || cursor > shown.end;
     if (away) return { kind: "jump", document: shown.document, path: shown.path, offset: shown.start };
+    // Taken down, but not reported until the editor has made the edit (`applied`): one it
+    // refused was counted as accepted.
     this.accepting = document;
-    this.finish(true);
+    this.applying = shown;
+    this.current = undefined;
+    this.host.show(undefined);
     return { kind: "accept", suggestion: shown };
+  }
+
+  /** The editor made the accepted edit (``done``), or refused it: then nothing is reported
+   * (the programmer did not turn it down either) and no change is taken for it. */
+  applied(done: boolean): void {
+    const shown = this.applying;
+    this.applying = undefined;
+    if (!shown) return;
+    if (done) this.report(shown, true);
+    else if (this.accepting === shown.document) this.accepting = undefined;
   }
 
   /** Esc, another editor, or next edits turned off: the suggestion (rejected) and any
@@ -266,11 +283,14 @@ export class NextEditController {
     const shown = this.current;
     this.current = undefined;
     if (!shown) return;
-    if (!shown.reported) {
-      shown.reported = true;
-      this.host.call("feedback", { request_id: shown.requestId, accepted }).catch(() => undefined);
-    }
+    this.report(shown, accepted);
     this.host.show(undefined);
+  }
+
+  private report(shown: Shown, accepted: boolean): void {
+    if (shown.reported) return;
+    shown.reported = true;
+    this.host.call("feedback", { request_id: shown.requestId, accepted }).catch(() => undefined);
   }
 }
 

@@ -152,9 +152,16 @@ async function tab(controller: NextEditController, painter: SuggestionPainter): 
   } else if (action.kind === "accept") {
     const { start, end, text } = action.suggestion;
     const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
-    if (await editor.edit((builder) => builder.replace(range, text))) {
+    const done = await editor.edit((builder) => builder.replace(range, text)).then(
+      (made) => made,
+      () => false, // the editor was closed meanwhile
+    );
+    controller.applied(done);
+    if (done) {
       const after = document.positionAt(start + text.length);
       editor.selection = new vscode.Selection(after, after);
+    } else {
+      void vscode.window.showWarningMessage("CodeSaga: the editor did not make the next edit (the file changed meanwhile, or is read-only); nothing was applied.");
     }
   }
 }

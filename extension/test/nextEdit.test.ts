@@ -272,11 +272,27 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     assert.equal(accepted.kind, "accept");
     assert.equal(world.controller.suggestion, undefined);
     assert.equal(world.shown.at(-1), undefined, "taken down");
+    assert.deepEqual(world.feedback(), [], "not before the editor has made the edit");
     // The editor applies it: a change like any other, but no rejection of what it accepted.
     world.type(URI, RENAMED.replace("w * h", "width * h"), shown.start + 5);
+    world.controller.applied(true);
     await world.pause(0);
     assert.deepEqual(world.feedback(), [["r1", true]]);
     assert.deepEqual(world.controller.tab(URI, shown.start), { kind: "none" }, "nothing left to accept");
+  });
+
+  test("an accepted edit the editor refused is not reported, and the next change is no accept", async () => {
+    // It was reported accepted before the editor tried: stats counted an edit never made.
+    const world = renamed();
+    await world.pause(600);
+    const shown = world.controller.suggestion!;
+    assert.equal(world.controller.tab(URI, shown.start).kind, "accept");
+    world.controller.applied(false);
+    assert.deepEqual(world.feedback(), []);
+    assert.equal(world.controller.suggestion, undefined);
+    world.type(URI, RENAMED + "\n", RENAMED.length + 1);
+    await world.pause(TIMING.afterAcceptMs);
+    assert.equal(world.methodsSent().filter((m) => m === "nextEdit").length, 1, "a keystroke waits the typing pause");
   });
 
   test("after an accepted edit, the next question comes without the typing pause", async () => {
@@ -285,6 +301,7 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     const shown = world.controller.suggestion!;
     world.controller.tab(URI, shown.start);
     world.type(URI, RENAMED.replace("w * h", "width * h"), shown.start + 5);
+    world.controller.applied(true);
     world.answer = { requestId: "r2", edits: [] };
     await world.pause(TIMING.afterAcceptMs);
     assert.equal(world.methodsSent().filter((m) => m === "nextEdit").length, 2);
@@ -348,6 +365,7 @@ describe("next edits: a rename carried into another open file", () => {
     const cursor = world.documents.get(URI)!.cursor;
     assert.deepEqual(world.controller.tab(URI, cursor), { kind: "jump", document: APP, path: "/w/app.py", offset: shown.start });
     assert.equal(world.controller.tab(APP, shown.start).kind, "accept");
+    world.controller.applied(true);
     assert.deepEqual(world.feedback(), [["r5", true]]);
   });
 

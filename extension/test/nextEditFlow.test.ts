@@ -76,19 +76,26 @@ describe("next edits in a (fake) editor against a real daemon", () => {
     assert.equal(manifest.contributes.configuration.properties["codesaga.nextEdit.enabled"].default, true);
   });
 
-  test("a rename: the next place is shown, Tab jumps, Tab accepts, Esc dismisses the one after", async () => {
-    assert.ok(offered, "the daemon offers nextEdit (initialize's capabilities.methods)");
-    await until("the extension's connection", () => statusItems.some((item) => item.text.includes("sparkle")));
-    const document = new FakeDocument(Uri.file(join(daemon.home, "scale.py")), SOURCE, "python");
+  /** SOURCE in a new active editor, the cursor after `value` in the definition. */
+  function open(name: string): { document: FakeDocument; editor: FakeEditor } {
+    const document = new FakeDocument(Uri.file(join(daemon.home, name)), SOURCE, "python");
     const editor = new FakeEditor(document, new Position(0, "def scale(value".length), (event) => fire(recorded, "onDidChangeTextDocument", event));
     const window = api.window as { activeTextEditor: unknown; visibleTextEditors: unknown[] };
     window.activeTextEditor = editor;
     window.visibleTextEditors = [editor];
     fire(recorded, "onDidChangeVisibleTextEditors", [editor]);
-    const verdicts = async () => {
-      const stats = (await probe.call("stats")) as { nextEdit?: { accepted: number; rejected: number } };
-      return stats.nextEdit ?? { accepted: 0, rejected: 0 };
-    };
+    return { document, editor };
+  }
+
+  async function verdicts(): Promise<{ accepted: number; rejected: number }> {
+    const stats = (await probe.call("stats")) as { nextEdit?: { accepted: number; rejected: number } };
+    return stats.nextEdit ?? { accepted: 0, rejected: 0 };
+  }
+
+  test("a rename: the next place is shown, Tab jumps, Tab accepts, Esc dismisses the one after", async () => {
+    assert.ok(offered, "the daemon offers nextEdit (initialize's capabilities.methods)");
+    await until("the extension's connection", () => statusItems.some((item) => item.text.includes("sparkle")));
+    const { document, editor } = open("scale.py");
     const start = await verdicts();
 
     editor.type("amount", "value".length); // the parameter renamed in the definition
@@ -118,5 +125,22 @@ describe("next edits in a (fake) editor against a real daemon", () => {
       return now.accepted > start.accepted && now.rejected > start.rejected && now;
     });
     assert.deepEqual({ accepted: end.accepted - start.accepted, rejected: end.rejected - start.rejected }, { accepted: 1, rejected: 1 });
+  });
+
+  test("an accept the editor refuses is not counted, and is said", async () => {
+    // Reported accepted before the editor tried: stats counted an edit never made.
+    const { document, editor } = open("refused.py");
+    editor.type("amount", "value".length);
+    await until("a suggestion", () => recorded.contextKeys.get(VISIBLE) === true);
+    await api.commands.executeCommand("codesaga.nextEdit.tab"); // jump
+    const start = await verdicts();
+    const text = document.getText();
+    const said = recorded.messages.length;
+    editor.refuseEdits = true;
+    await api.commands.executeCommand("codesaga.nextEdit.tab"); // accept, refused
+    assert.equal(document.getText(), text);
+    assert.match(recorded.messages.slice(said).join("\n"), /did not make the next edit/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await verdicts(), start);
   });
 });

@@ -128,6 +128,8 @@ export class FakeDocument {
 export class FakeEditor {
   selection: Selection;
   visibleRanges: Range[] = [];
+  /** The editor refuses edits (as it does one made for an older version of the text). */
+  refuseEdits = false;
   readonly decorations = new Map<unknown, Array<{ range: Range; renderOptions?: { after?: { contentText?: string } } }>>();
 
   constructor(
@@ -165,6 +167,7 @@ export class FakeEditor {
   async edit(build: (builder: { replace(range: Range, text: string): void }) => void): Promise<boolean> {
     const replaces: Array<{ range: Range; text: string }> = [];
     build({ replace: (range, text) => void replaces.push({ range, text }) });
+    if (this.refuseEdits) return false;
     this.applyAll(replaces);
     return true;
   }
