@@ -99,6 +99,8 @@ def pull(
     if preset is not None and store.is_installed(preset):  # a shared, read-only dir is fine
         return store.path_for(preset)
     path = Path(spec).expanduser()
+    if preset is None and path.suffix == ".gguf" and not path.is_file():
+        raise InputError(f"no file {path}: give the path of a .gguf file, or a preset's name")
     if preset is None and not (path.suffix == ".gguf" and path.is_file()):
         known = ", ".join(presets)
         raise InputError(
@@ -339,6 +341,9 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
         if store.verified_sha256(path) is None:
             store.install(path, path.name, sha256_file(path))
         return path
+    preset = next((p for p in PRESETS.values() if p.filename == path.name), None)
+    if preset is not None and preset.sha256 is None:
+        raise InputError(_not_the_preset(path, preset.name))
     partial = store.partial_path(path.name)
     total = hashlib.sha256()
     progress.start(path.name, path.stat().st_size)
@@ -352,7 +357,18 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
             os.fsync(out.fileno())
     finally:
         progress.finish()
+    if preset is not None and total.hexdigest() != preset.sha256:
+        # It would have replaced the preset's own file, and been listed as that model.
+        partial.unlink(missing_ok=True)
+        raise InputError(_not_the_preset(path, preset.name))
     return store.install(partial, path.name, total.hexdigest())
+
+
+def _not_the_preset(path: Path, preset: str) -> str:
+    return (
+        f"{path} has the file name of the preset {preset} but is not that model (its "
+        f"sha256 differs); rename it (say, my-{path.name}) and pull it again"
+    )
 
 
 def _private(store: ModelStore, path: Path, mode: str) -> BinaryIO:

@@ -141,13 +141,19 @@ class ModelStore:
         preset = PRESETS.get(name)
         found = self.find(name)
         filename = preset.filename if preset else (found.path.name if found else name)
-        if filename in ("", ".", "..") or Path(filename).name != filename:
+        if not filename.endswith(".gguf"):
+            # A model's name, never a file of another kind that is there (a shared models
+            # folder's notes, the lock files): those went by their name.
+            filename += ".gguf"
+        if filename.startswith(".") or Path(filename).name != filename:
             # Only a name in the models directory: never a path (`models load` takes one)
             # that would delete a file elsewhere.
             raise UsageError(
                 f"{name!r} is not the name of an installed model; `codesaga models list` "
                 "shows them (a model loaded from a path is not removed by CodeSaga)"
             )
+        if not self.root.is_dir():
+            return []  # nothing installed: no lock to make in a folder that is not there
         with self.writing(filename):
             return self._remove(filename)
 

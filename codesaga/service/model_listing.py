@@ -52,7 +52,10 @@ def list_models(
             ModelListing(
                 name=name,
                 installed=found is not None,
-                verified=bool(found and found.sha256),
+                # Checked against the preset's own sha256 where it has one: a file of the
+                # preset's name pulled from elsewhere was shown as the verified preset.
+                verified=bool(found and found.sha256)
+                and (preset is None or preset.sha256 in (None, found and found.sha256)),
                 path=found.path if found else None,
                 size=found.size if found else (preset.size if preset else None),
                 roles=tuple(str(r) for r in Role if settings.model_for(r) == name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import zipfile
@@ -209,6 +210,37 @@ def test_unknown_name_and_local_file(tmp_path: Path) -> None:
     assert not (store.root / "bad.gguf").exists()
 
 
+def test_a_file_named_as_a_presets_is_not_installed_over_it_unless_it_is_that_model(
+    tmp_path: Path,
+) -> None:
+    # It replaced the installed 491 MB model without a word, and `models list` called it the
+    # verified preset, until every use failed on its size.
+    from codesaga.model_files.presets import PRESETS
+    from codesaga.service.model_listing import list_models
+    from codesaga.settings import load_settings
+
+    store = ModelStore(tmp_path / "models")
+    preset = PRESETS["qwen2.5-coder-0.5b"]
+    (tmp_path / "x").mkdir()
+    other = write_gguf(tmp_path / "x" / preset.filename)
+    with pytest.raises(InputError, match=r"file name of the preset qwen2\.5-coder-0\.5b"):
+        pull(str(other), store)
+    assert [p for p in store.root.iterdir() if p.suffix != ".lock"] == []  # nor a partial
+    # One there already (copied in by hand) is not listed as the verified preset.
+    store.install(write_gguf(tmp_path / "copy.gguf"), preset.filename, "0" * 64)
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path)})
+    (listed,) = [m for m in list_models(settings, store) if m.name == preset.name]
+    assert listed.installed and not listed.verified
+    with pytest.raises(InputError, match=r"no file .*nothere\.gguf"):
+        pull(str(tmp_path / "nothere.gguf"), store)
+
+
+def test_removing_a_model_not_installed_leaves_no_lock_behind(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "models")
+    assert store.remove("qwen2.5-coder-0.5b") == []
+    assert not store.root.exists()
+
+
 def test_remove(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     store.root.mkdir()
@@ -217,19 +249,25 @@ def test_remove(tmp_path: Path) -> None:
     assert store.remove("x") == []
 
 
-@pytest.mark.parametrize("name", ["../notes.txt", "ABSOLUTE", "sub/m.gguf", "..", "."])
+@pytest.mark.parametrize(
+    "name", ["../notes.txt", "ABSOLUTE", "sub/m.gguf", "..", ".", "notes.md", ".m.gguf.lock"]
+)
 def test_remove_takes_no_path_outside_the_models_directory(tmp_path: Path, name: str) -> None:
     # `models load` takes a path, so a user may well give one to `models remove`: that
-    # deleted the file wherever it was.
+    # deleted the file wherever it was; and any file of the models folder went by its name
+    # (a shared folder's notes, the lock files).
     store = ModelStore(tmp_path / "models")
     (store.root / "sub").mkdir(parents=True)
     mine = tmp_path / "notes.txt"
     mine.write_text("mine")
+    (store.root / "notes.md").write_text("mine")
+    (store.root / ".m.gguf.lock").write_text("")
     kept = write_gguf(store.root / "sub" / "m.gguf")
     name = str(mine) if name == "ABSOLUTE" else name
-    with pytest.raises(UsageError, match="not the name of an installed model"):
-        store.remove(name)
+    with contextlib.suppress(UsageError):  # said so, or not installed: nothing removed
+        assert store.remove(name) == []
     assert mine.read_text() == "mine" and kept.exists()
+    assert (store.root / "notes.md").exists() and (store.root / ".m.gguf.lock").exists()
 
 
 # -- Hugging Face style HTTP source --------------------------------------------------
