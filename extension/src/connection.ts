@@ -15,6 +15,8 @@ export interface Endpoint {
 export type State =
   | { kind: "disconnected"; reason: string }
   | { kind: "connecting" }
+  /** No daemon runs (it exited when idle): the next request starts it. */
+  | { kind: "idle" }
   | { kind: "connected"; version: string; models: Record<string, string> }
   | { kind: "failed"; reason: string; action: "start" | "restart" | "settings" };
 
@@ -116,6 +118,11 @@ function nothingListens(error: unknown): boolean {
   return code === "ECONNREFUSED" || code === "ENOENT";
 }
 
+/** Whether an attempt that could not start the daemon found none running. */
+function noDaemon(error: unknown): boolean {
+  return (error instanceof RpcError && error.message === NOT_RUNNING) || nothingListens(error);
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -213,9 +220,10 @@ export class Connection {
     this.options.log?.(line);
   }
 
-  /** One connection attempt at a time: callers meanwhile share it. */
-  private opening(mayStart: boolean, after?: Promise<unknown>): Promise<DaemonClient> {
-    const opened = after ? after.catch(() => undefined).then(() => this.open(mayStart)) : this.open(mayStart);
+  /** One connection attempt at a time: callers meanwhile share it. A ``background`` attempt
+   * (the reconnect after the daemon went away) is not shown until it connects or fails. */
+  private opening(mayStart: boolean, after?: Promise<unknown>, background = false): Promise<DaemonClient> {
+    const opened = after ? after.catch(() => undefined).then(() => this.open(mayStart, background)) : this.open(mayStart, background);
     const attempt = opened.finally(() => {
       if (this.connecting === attempt) this.connecting = undefined;
     });
@@ -224,9 +232,9 @@ export class Connection {
     return attempt;
   }
 
-  private async open(mayStart: boolean): Promise<DaemonClient> {
+  private async open(mayStart: boolean, background: boolean): Promise<DaemonClient> {
     this.cancelRetry();
-    this.setState({ kind: "connecting" });
+    if (!background) this.setState({ kind: "connecting" });
     try {
       let endpoint = await this.endpoint();
       if (!endpoint && mayStart) {
@@ -260,7 +268,9 @@ export class Connection {
       client.onClose((error) => this.lost(client, error));
       return client;
     } catch (error) {
-      this.setState(this.failure(error));
+      // A daemon that exited when idle is no failure: the reconnect finding none painted the
+      // item red ("not running"), flickering through each of its tries.
+      this.setState(background && noDaemon(error) ? { kind: "idle" } : this.failure(error));
       throw error;
     }
   }
@@ -319,9 +329,8 @@ export class Connection {
       // Reconnect only: a daemon that went away on purpose is started by the next request.
       // One known to be gone (it exited when idle) is not asked after again and again: each
       // try ran `codesaga daemon status`, every 30 s in every window.
-      this.opening(false).catch((error: unknown) => {
-        const gone = error instanceof RpcError && error.message === NOT_RUNNING;
-        this.notRunning = gone ? this.notRunning + 1 : 0;
+      this.opening(false, undefined, true).catch((error: unknown) => {
+        this.notRunning = noDaemon(error) ? this.notRunning + 1 : 0;
         // A few tries cover a restart's gap; then the next request starts it.
         if (this.notRunning < GIVE_UP_AFTER_NOT_RUNNING) this.scheduleRetry();
       });

@@ -43,6 +43,11 @@ export class StatusBar {
         status.tooltip = "Connecting to the CodeSaga daemon…";
         status.backgroundColor = undefined;
         break;
+      case "idle":
+        status.text = "$(circle-outline) CodeSaga";
+        status.tooltip = "CodeSaga: idle — the daemon exited while unused; it starts on the next completion\nClick for the menu";
+        status.backgroundColor = undefined;
+        break;
       case "disconnected":
         status.text = "$(debug-disconnect) CodeSaga";
         status.tooltip = `Not connected: ${state.reason}\nClick to start the daemon`;

@@ -1,0 +1,87 @@
+// The status bar item in the shipped bundle, activated with a fake `vscode` module against a
+// real daemon (tests/fake_daemon.py): what it says as settings change and the daemon comes
+// and goes. The daemon stops in the last test.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
+import { Uri, fakeVscode, installVscode } from "./vscode-fake";
+
+const EXTENSION = join(__dirname, "..", "..");
+const RULES: Array<[string, string]> = [["def add(a, b):\n    return", " a + b"]];
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("the status bar item", () => {
+  let daemon: FakeDaemon;
+  const { api, recorded } = fakeVscode({});
+  const subscriptions: Array<{ dispose(): void }> = [];
+  const saved = { ...process.env };
+  /** Every text the item showed, in order. */
+  const texts: string[] = [];
+  let item: { text: string; tooltip: string; backgroundColor?: unknown; show(): void; dispose(): void };
+
+  before(async () => {
+    daemon = await startFakeDaemon(RULES);
+    for (const key of Object.keys(process.env)) if (key.startsWith("CODESAGA_") || key === "XDG_RUNTIME_DIR") delete process.env[key];
+    process.env.CODESAGA_HOME = daemon.home;
+    recorded.settings.daemonCommand = COMMAND;
+    recorded.settings["completion.debounceMinMs"] = 0;
+    const window = api.window as Record<string, unknown>;
+    window.createStatusBarItem = () => {
+      let text = "";
+      item = {
+        tooltip: "",
+        backgroundColor: undefined,
+        get text() {
+          return text;
+        },
+        set text(value: string) {
+          text = value;
+          texts.push(value);
+        },
+        show() {},
+        dispose() {},
+      };
+      recorded.statusItems.push(item);
+      return item;
+    };
+    installVscode(api);
+    // The built bundle, loaded after the fake vscode module is installed for it to import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const extension = require(join(EXTENSION, "dist", "extension.js"));
+    const state = new Map<string, unknown>();
+    extension.activate({
+      subscriptions,
+      extensionUri: Uri.file(EXTENSION),
+      globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
+    });
+    await until("the extension's connection", () => item.text.includes("sparkle"));
+  });
+  after(async () => {
+    for (const s of subscriptions) s.dispose();
+    process.env = saved;
+    await daemon.stop();
+  });
+
+  test("a daemon that exits on its own (its idle exit) leaves the item idle, not an error", async () => {
+    // It turned red ("the CodeSaga daemon is not running"), flickering through the
+    // reconnect's tries, though the next completion starts the daemon again.
+    texts.length = 0;
+    await daemon.stop();
+    await until("the idle item", () => /idle/.test(item.tooltip));
+    await new Promise((r) => setTimeout(r, 2000)); // the reconnect's next tries
+    assert.deepEqual(texts.filter((text) => /error|sync/.test(text)), []);
+    assert.match(item.tooltip, /starts on the next completion/);
+    assert.equal(item.backgroundColor, undefined);
+  });
+});
