@@ -35,8 +35,10 @@ function inlineProvider(services: Services): vscode.InlineCompletionItemProvider
       if (!languageEnabled(document.languageId)) return undefined;
       if (!connection.connected) {
         // Keystrokes must never wait for a daemon start; connect in the background, and
-        // not on every keystroke after a failure.
-        if (Date.now() - lastFailureAt > RETRY_AFTER_FAILURE_MS) {
+        // not on every keystroke after a failure. Not at all while the user has the daemon
+        // stopped: that attempt could only fail (running `daemon status` each time) and
+        // turned the item red.
+        if (!connection.stoppedByUser && Date.now() - lastFailureAt > RETRY_AFTER_FAILURE_MS) {
           connection.client().catch(() => {
             lastFailureAt = Date.now();
           });

@@ -17,6 +17,8 @@ export type State =
   | { kind: "connecting" }
   /** No daemon runs (it exited when idle): the next request starts it. */
   | { kind: "idle" }
+  /** The user stopped the daemon: nothing starts it until they do. */
+  | { kind: "stopped" }
   | { kind: "connected"; version: string; models: Record<string, string> }
   | { kind: "failed"; reason: string; action: "start" | "restart" | "settings" };
 
@@ -197,7 +199,7 @@ export class Connection {
     // and a start right after (Restart) found its websocket.json and connected to its
     // closed port. `daemon stop` returns once it has exited (at once when none runs).
     await runCommand(this.command, ["daemon", "stop"], this.env).catch(() => undefined);
-    this.setState({ kind: "disconnected", reason: "stopped" });
+    this.setState({ kind: "stopped" });
   }
 
   dispose(): void {
@@ -289,6 +291,9 @@ export class Connection {
   }
 
   private failure(error: unknown): State {
+    // Asked for while the user has it stopped (a chat message, say): the caller hears why;
+    // the item stays "stopped" rather than turning into an error until Start.
+    if (this.stoppedByUser && error instanceof RpcError && error.message === NOT_RUNNING) return { kind: "stopped" };
     if (error instanceof RpcError && error.code === Code.versionMismatch) {
       return {
         kind: "failed",

@@ -48,6 +48,11 @@ export class StatusBar {
         status.tooltip = "CodeSaga: idle — the daemon exited while unused; it starts on the next completion\nClick for the menu";
         status.backgroundColor = undefined;
         break;
+      case "stopped":
+        status.text = "$(debug-stop) CodeSaga";
+        status.tooltip = "CodeSaga: stopped — you stopped the daemon; nothing starts it until you do\nClick for the menu (Start the daemon)";
+        status.backgroundColor = undefined;
+        break;
       case "disconnected":
         status.text = "$(debug-disconnect) CodeSaga";
         status.tooltip = `Not connected: ${state.reason}\nClick to start the daemon`;

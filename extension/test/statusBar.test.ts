@@ -6,10 +6,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
-import { Uri, fakeVscode, installVscode } from "./vscode-fake";
+import { FakeDocument, Position, Uri, fakeVscode, installVscode } from "./vscode-fake";
 
 const EXTENSION = join(__dirname, "..", "..");
 const RULES: Array<[string, string]> = [["def add(a, b):\n    return", " a + b"]];
+const never = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -73,13 +75,36 @@ describe("the status bar item", () => {
     await daemon.stop();
   });
 
+  /** A keystroke at the end of `return ` in calc.py: the inline provider asked. */
+  function keystroke(): Promise<unknown> {
+    const document = new FakeDocument(Uri.file(join(daemon.home, "calc.py")), "def add(a, b):\n    return \n", "python");
+    return recorded.inlineProviders[0].provideInlineCompletionItems(document, new Position(1, 11), {}, never);
+  }
+
+  test("after the user's Stop, typing leaves the daemon stopped and the item neutral until Start", async () => {
+    // Each keystroke (every 30 s) tried to connect, which could only fail: `codesaga daemon
+    // status` ran and the item turned red.
+    await api.commands.executeCommand("codesaga.stopDaemon");
+    assert.match(item.tooltip, /stopped/);
+    texts.length = 0;
+    for (let i = 0; i < 3; i++) assert.equal(await keystroke(), undefined);
+    await sleep(1500);
+    assert.deepEqual(texts.filter((text) => /error|sync/.test(text)), []);
+    assert.match(item.tooltip, /stopped/);
+    assert.equal(item.backgroundColor, undefined);
+    // The menu's Start: connected again (to a daemon already up here, so none is started).
+    daemon = await startFakeDaemon(RULES, { home: daemon.home });
+    await api.commands.executeCommand("codesaga.startDaemon");
+    assert.match(item.text, /sparkle/);
+  });
+
   test("a daemon that exits on its own (its idle exit) leaves the item idle, not an error", async () => {
     // It turned red ("the CodeSaga daemon is not running"), flickering through the
     // reconnect's tries, though the next completion starts the daemon again.
     texts.length = 0;
     await daemon.stop();
     await until("the idle item", () => /idle/.test(item.tooltip));
-    await new Promise((r) => setTimeout(r, 2000)); // the reconnect's next tries
+    await sleep(2000); // the reconnect's next tries
     assert.deepEqual(texts.filter((text) => /error|sync/.test(text)), []);
     assert.match(item.tooltip, /starts on the next completion/);
     assert.equal(item.backgroundColor, undefined);
