@@ -60,6 +60,9 @@ class SettingsControl:
         """`models load`: point ``role`` at ``model`` until the daemon restarts."""
         # Kept only once applied: a model that cannot load must not stay chosen, or every
         # later `models load` and config reload would fail on it.
+        # Named, it must be there: one not installed that is also the role's default was
+        # taken for no choice at all, and another model stood in for it without a word.
+        self._scheduler.pool.resolver.resolve(role, model)
         async with self._changing:
             chosen = dict(self.loaded_models)
             current = self.current

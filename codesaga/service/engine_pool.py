@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesaga.domain.enums import Role
-from codesaga.domain.errors import ModelFileError, ModelNotInstalledError
+from codesaga.domain.errors import CodeSagaError, ModelFileError, ModelNotInstalledError
 from codesaga.engine.port import Engine
 from codesaga.model_files.presets import PRESETS, Preset
 from codesaga.model_files.store import ModelStore
@@ -73,6 +73,21 @@ class ModelResolver:
                 "installed model's name (codesaga models list) or a path to a .gguf file"
             )
         raise ModelNotInstalledError(f"model file {spec} for {role} does not exist")
+
+    def in_use(self, role: Role) -> str:
+        """The model that answers ``role`` now, for people: the one set, or the one standing
+        in for it (`daemon status` named the model set, not installed, while another
+        answered), or the one set and why it cannot answer."""
+        spec = self.settings.model_for(role)
+        try:
+            resolved = self.resolve(role)
+        except ModelNotInstalledError:
+            return f"{spec} (not installed)"
+        except CodeSagaError:
+            return f"{spec} (unusable: see `codesaga models list`)"
+        if resolved.warning is not None:
+            return f"{resolved.name} (in place of {spec}, not installed)"
+        return resolved.name
 
     def _find(self, spec: str) -> ResolvedModel | None:
         preset = PRESETS.get(spec)

@@ -4,14 +4,17 @@ role uses. `codesaga models list`, the daemon's `models/list` and the HTTP API's
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codesaga.domain.enums import Role
+from codesaga.domain.errors import CodeSagaError
 from codesaga.model_files.presets import PRESETS
 from codesaga.model_files.store import ModelStore
+from codesaga.service.engine_pool import ModelResolver
 from codesaga.settings import Settings
 
 
@@ -44,6 +47,7 @@ def list_models(
 ) -> list[ModelListing]:
     """Presets first (in their order), then installed models that are not presets."""
     installed = {m.name: m for m in store.installed()}
+    serving = _serving(settings, store)
     in_memory = {str(path) for path in loaded}
     listing = []
     for name in dict.fromkeys([*PRESETS, *installed]):
@@ -58,9 +62,23 @@ def list_models(
                 and (preset is None or preset.sha256 in (None, found and found.sha256)),
                 path=found.path if found else None,
                 size=found.size if found else (preset.size if preset else None),
-                roles=tuple(str(r) for r in Role if settings.model_for(r) == name),
+                # The roles it answers: by its file (a role set by a .gguf path was
+                # nobody's), and not a preset that is set but not installed.
+                roles=tuple(
+                    str(r) for r, path in serving.items() if found and path == found.path.resolve()
+                ),
                 description=preset.description if preset else "local file",
                 loaded=found is not None and str(found.path) in in_memory,
             )
         )
     return listing
+
+
+def _serving(settings: Settings, store: ModelStore) -> dict[Role, Path]:
+    """The file that answers each role that has one (standing in for one not installed)."""
+    resolver = ModelResolver(settings, store)
+    serving = {}
+    for role in Role:
+        with contextlib.suppress(CodeSagaError):
+            serving[role] = resolver.resolve(role).path.resolve()
+    return serving

@@ -170,3 +170,49 @@ def test_models_load_with_one_model_for_every_role_changes_only_that_role(
         asyncio.run(scenario())
     finally:
         daemon.close()
+
+
+def test_a_preset_not_installed_is_not_loaded_in_silence_and_status_names_the_stand_in(
+    tmp_path: Path,
+) -> None:
+    # `models load refactor qwen2.5-coder-1.5b` (its default, not installed) said "refactor now
+    # uses qwen2.5-coder-0.5b" and exited 0; `daemon status` and `models list` named the 1.5B
+    # for every role the 0.5B answered.
+    from codesaga.model_files.presets import PRESETS
+    from codesaga.model_files.store import ModelStore
+    from codesaga.service.model_listing import list_models
+
+    settings = load_settings({"CODESAGA_HOME": str(tmp_path / "home")})
+    store = ModelStore(settings.models_dir)
+    small = PRESETS["qwen2.5-coder-0.5b"]
+    assert small.sha256 is not None
+    store.root.mkdir(parents=True)
+    store.install(write_gguf(tmp_path / "small.gguf"), small.filename, small.sha256)
+    daemon = build_daemon(settings, lambda resolved: FakeEngine(n_ctx=4096))
+
+    async def scenario() -> None:
+        sent, conn = connected()
+        load = {"role": "refactor", "model": "qwen2.5-coder-1.5b"}
+        await daemon.handle(conn, Request("models/load", load, 1))
+        assert "is not installed" in json.loads(sent[-1])["error"]["message"]
+        await daemon.handle(conn, Request("status", {}, 2))
+        roles = json.loads(sent[-1])["result"]["roles"]
+        assert roles["completion"] == "qwen2.5-coder-0.5b"
+        assert (
+            roles["refactor"]
+            == "qwen2.5-coder-0.5b (in place of qwen2.5-coder-1.5b, not installed)"
+        )
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.close()
+    listed = {m.name: m.roles for m in list_models(settings, store)}
+    assert listed["qwen2.5-coder-0.5b"] == tuple(str(r) for r in Role)  # it answers them all
+    assert listed["qwen2.5-coder-1.5b"] == ()
+    # A role set by a .gguf path is that file's.
+    mine = write_gguf(store.root / "mine.gguf")
+    chosen = load_settings(
+        {"CODESAGA_HOME": str(tmp_path / "home"), "CODESAGA_MODEL_CHAT": str(mine)}
+    )
+    assert {m.name: m.roles for m in list_models(chosen, store)}["mine"] == ("chat",)

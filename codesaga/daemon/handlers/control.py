@@ -65,7 +65,7 @@ class ControlMethods:
             "connections": len(daemon.connections),
             "inflight": sum(len(c.inflight) for c in daemon.connections),
             "models": daemon.scheduler.status(),
-            "roles": {str(role): daemon.settings.model_for(role) for role in Role},
+            "roles": {str(role): daemon.scheduler.pool.resolver.in_use(role) for role in Role},
             "processing": [r.id for r in active if r.status == RequestStatus.PROCESSING],
             "websocket_url": daemon.websocket_url,
             "openai_url": daemon.openai_url,
