@@ -469,20 +469,52 @@ _POSITIVE = {  # waits: 0 would give up at once
 _PORTS = {"openai_port", "ws_port"}  # -1: off
 
 
-def _check_ranges(settings: Settings) -> None:
+class _BadValue(UsageError):
+    """A setting's value out of its range; ``key`` names the setting."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _check_values(settings: Settings) -> None:
     for f in dataclasses.fields(Settings):
         value = getattr(settings, f.name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
-            raise UsageError(f"{f.name} = {value} is not a number to use")
+            raise _BadValue(f.name, f"{f.name} = {value} is not a number to use")
         if f.name in _PORTS and not -1 <= value <= 65535:
-            raise UsageError(f"{f.name} = {value} is not a port (0 to 65535, or -1 for off)")
+            raise _BadValue(f.name, f"{f.name} = {value} is not a port (0 to 65535, or -1 for off)")
         if f.name in _POSITIVE and value <= 0:
-            raise UsageError(f"{f.name} = {value} must be more than 0 seconds")
+            raise _BadValue(f.name, f"{f.name} = {value} must be more than 0 seconds")
         least = 1 if f.name in _AT_LEAST_ONE else 0
         if f.name not in _PORTS and value < least:
-            raise UsageError(f"{f.name} = {value} is too small; use at least {least}")
+            raise _BadValue(f.name, f"{f.name} = {value} is too small; use at least {least}")
+    s = settings
+    if not 0 <= s.completion_gate_threshold <= 1:
+        raise _BadValue(
+            "completion_gate_threshold",
+            "completion_gate_threshold is a probability: between 0 and 1",
+        )
+    if not 0 < s.completion_gate_target < 1:
+        raise _BadValue(
+            "completion_gate_target",
+            "completion_gate_target is a share: between 0 and 1, both excluded",
+        )
+    if s.n_ctx < 256:
+        raise _BadValue("n_ctx", f"n_ctx = {s.n_ctx} is too small; use at least 256")
+    if not 0 <= s.temperature <= 2:
+        raise _BadValue("temperature", f"temperature = {s.temperature}; use 0 to 2")
+    if not 0 <= s.rewrite_retry_temperature <= 2:
+        raise _BadValue(
+            "rewrite_retry_temperature",
+            "rewrite_retry_temperature is a sampling temperature: 0 to 2",
+        )
+    if not 1 <= s.rewrite_attempts <= MAX_ATTEMPTS:
+        raise _BadValue(
+            "rewrite_attempts", f"rewrite_attempts = {s.rewrite_attempts}; use 1 to {MAX_ATTEMPTS}"
+        )
 
 
 # `model`, and each role's `model_<role>` (as model_for reads them).
@@ -516,6 +548,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
     dirs = _default_dirs(env)
     names = {f.name for f in dataclasses.fields(Settings)}
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}  # key -> the file or variable that set it
     path = config_file(env)
     if read_config and path.is_file():
         try:
@@ -538,6 +571,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
             if raw == "":  # as an empty variable: not set (`model = ""` chose no model)
                 continue
             value = coerce(key, raw, _type_of(key), str(path))
+            sources[key] = str(path)
             if isinstance(value, Path):
                 # Beside the file that names it, not wherever each process happens to run.
                 value = path.parent / Path(os.path.expandvars(value))
@@ -552,6 +586,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
             values[name] = ""
         elif raw not in (None, ""):
             value = coerce(name, raw, _type_of(name), ENV_PREFIX + name.upper())
+            sources[name] = ENV_PREFIX + name.upper()
             # A relative path means the shell's folder, also to a daemon started elsewhere.
             if isinstance(value, Path):
                 value = value.absolute()
@@ -565,15 +600,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_config: bool = T
     names_seen = [u.name for u in settings.all_upstreams()]
     if len(set(names_seen)) != len(names_seen):
         raise UsageError(f"upstream names must differ; got {names_seen}")
-    _check_ranges(settings)
-    if not 0 <= settings.completion_gate_threshold <= 1:
-        raise UsageError("completion_gate_threshold is a probability: between 0 and 1")
-    if not 0 < settings.completion_gate_target < 1:
-        raise UsageError("completion_gate_target is a share: between 0 and 1, both excluded")
-    if settings.n_ctx < 256:
-        raise UsageError(f"n_ctx = {settings.n_ctx} is too small; use at least 256")
-    if not 0 <= settings.rewrite_retry_temperature <= 2:
-        raise UsageError("rewrite_retry_temperature is a sampling temperature: 0 to 2")
-    if not 1 <= settings.rewrite_attempts <= MAX_ATTEMPTS:
-        raise UsageError(f"rewrite_attempts = {settings.rewrite_attempts}; use 1 to {MAX_ATTEMPTS}")
+    try:
+        _check_values(settings)
+    except _BadValue as bad:
+        # Said with where it was set: "n_ctx = 10 is too small" sent users looking through
+        # config.toml for a value their shell's CODESAGA_N_CTX had set.
+        where = sources.get(bad.key)
+        raise UsageError(str(bad) + (f" (set by {where})" if where else "")) from None
     return settings

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,7 @@ def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:
         ({"CODESAGA_N_THREADS": "-2"}, "n_threads = -2"),
         ({"CODESAGA_TEMPERATURE": "nan"}, "temperature = nan is not a number"),
         ({"CODESAGA_WS_PORT": "70000"}, "ws_port = 70000 is not a port"),
+        ({"CODESAGA_TEMPERATURE": "50"}, "temperature = 50.0; use 0 to 2"),
     ],
 )
 def test_numbers_out_of_range_are_refused_naming_the_key(env: dict[str, str], message: str) -> None:
@@ -79,6 +81,18 @@ def test_numbers_out_of_range_are_refused_naming_the_key(env: dict[str, str], me
     # the keys' own ways of saying "off" or "auto" stay
     off = {"CODESAGA_WS_PORT": "-1", "CODESAGA_OPENAI_PORT": "-1", "CODESAGA_IDLE_TIMEOUT": "0"}
     assert load_settings({"CODESAGA_HOME": "/nowhere", **off}).ws_port == -1
+
+
+def test_a_value_out_of_range_says_where_it_was_set(tmp_path: Path) -> None:
+    # "n_ctx = 10 is too small" sent users through config.toml for their shell's variable.
+    env = {"CODESAGA_HOME": str(tmp_path)}
+    with pytest.raises(UsageError, match=r"too small; use at least 256 \(set by CODESAGA_N_CTX\)"):
+        load_settings({**env, "CODESAGA_N_CTX": "10"})
+    config = load_settings(env).config_dir / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("max_queue = 0\n")
+    with pytest.raises(UsageError, match=f"at least 1 \\(set by {re.escape(str(config))}\\)"):
+        load_settings(env)
 
 
 def test_the_config_file_cannot_name_another_config_dir(tmp_path: Path) -> None:
