@@ -223,6 +223,13 @@ export class CompletionEngine {
     }
   }
 
+  /** Forget the last completion's latency and failure: they were another daemon's (a new
+   * connection), or a setting changed since (the model the failure named, say). */
+  forgetOutcome(latency = true): void {
+    this.lastError = undefined;
+    if (latency) this.lastLatencyMs = undefined;
+  }
+
   /** The editor accepted the suggestion with this request id (its accept command ran). */
   accepted(requestId: string): void {
     if (this.shown?.requestId === requestId && !this.shown.reported) {

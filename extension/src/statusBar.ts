@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import type { CompletionEngine } from "./completion";
 import type { Connection, State } from "./connection";
 import type { Services, Snooze } from "./services";
-import { roleModel } from "./settings";
+import { completionEnabled, languageEnabled, roleModel } from "./settings";
 
 export class StatusBar {
   private readonly item: vscode.StatusBarItem;
@@ -68,6 +68,13 @@ export class StatusBar {
 
   private paintConnected(state: Extract<State, { kind: "connected" }>): void {
     const status = this.item;
+    const off = completionOff();
+    if (off) {
+      status.text = "$(circle-slash) CodeSaga";
+      status.tooltip = `CodeSaga daemon ${state.version}: inline completion is off ${off}\nClick for start / stop / log / snooze`;
+      status.backgroundColor = undefined;
+      return;
+    }
     const snoozed = this.snooze.active;
     const latency = this.completer.lastLatencyMs === undefined ? "" : ` · ${this.completer.lastLatencyMs} ms`;
     const model = roleModel("completion") ?? state.models.completion ?? "?";
@@ -82,10 +89,30 @@ export class StatusBar {
   }
 }
 
-/** Shows the status bar item and repaints it on every connection state. */
-export function registerStatusBar({ context, connection, status }: Services): void {
-  context.subscriptions.push(status);
+/** Why inline completion is off for the active editor (the setting, or its language), if it is. */
+function completionOff(): string | undefined {
+  if (!completionEnabled()) return "(codesaga.completion.enabled)";
+  const language = vscode.window.activeTextEditor?.document.languageId;
+  if (language && !languageEnabled(language)) return `for ${language} (codesaga.completion.languages)`;
+  return undefined;
+}
+
+/** Shows the status bar item and repaints it on every connection state, setting change and
+ * editor switch (it showed the old model, or a failure of a completion since turned off). */
+export function registerStatusBar({ context, connection, completer, status }: Services): void {
+  context.subscriptions.push(
+    status,
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration("codesaga")) return;
+      completer.forgetOutcome(false);
+      status.paint();
+    }),
+    vscode.window.onDidChangeActiveTextEditor(() => status.paint()),
+  );
   status.show();
-  connection.onState((state) => status.paint(state));
+  connection.onState((state) => {
+    if (state.kind === "connected") completer.forgetOutcome(); // a new connection, maybe a new daemon
+    status.paint(state);
+  });
   status.paint();
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
-import { FakeDocument, Position, Uri, fakeVscode, installVscode } from "./vscode-fake";
+import { FakeDocument, FakeEditor, Position, Uri, fakeVscode, fire, installVscode } from "./vscode-fake";
 
 const EXTENSION = join(__dirname, "..", "..");
 const RULES: Array<[string, string]> = [["def add(a, b):\n    return", " a + b"]];
@@ -81,6 +81,50 @@ describe("the status bar item", () => {
     return recorded.inlineProviders[0].provideInlineCompletionItems(document, new Position(1, 11), {}, never);
   }
 
+  /** The user changes ``key`` (under codesaga.) to ``value`` (undefined: back to its default). */
+  function setting(key: string, value: unknown): void {
+    if (value === undefined) delete recorded.settings[key];
+    else recorded.settings[key] = value;
+    fire(recorded, "onDidChangeConfiguration", { affectsConfiguration: (section: string) => `codesaga.${key}`.startsWith(section) });
+  }
+
+  test("a setting change repaints the item: the model named, completion off, no stale failure", async () => {
+    // The tooltip kept the old model's name, and a failure of a completion turned off since
+    // stayed up for good (nothing said completion was off).
+    setting("models.completion", "qwen2.5-coder-7b");
+    assert.match(item.tooltip, /completion with qwen2\.5-coder-7b/);
+    setting("models.completion", "no-such-model");
+    await keystroke();
+    assert.match(item.text, /\$\(warning\)/);
+    setting("models.completion", undefined);
+    assert.doesNotMatch(item.text, /warning/, "the failure named the model changed since");
+    recorded.settings["models.completion"] = "no-such-model";
+    await keystroke();
+    assert.match(item.text, /\$\(warning\)/);
+    delete recorded.settings["models.completion"];
+    setting("completion.enabled", false);
+    assert.doesNotMatch(item.text, /warning/);
+    assert.match(item.tooltip, /inline completion is off/);
+    setting("completion.enabled", undefined);
+    assert.match(item.text, /sparkle/);
+  });
+
+  test("an editor whose language has completion off says so", () => {
+    const notes = new FakeDocument(Uri.file(join(daemon.home, "notes.md")), "# Notes\n", "markdown");
+    setting("completion.languages", { "*": true, markdown: false });
+    const window = api.window as { activeTextEditor: unknown };
+    try {
+      window.activeTextEditor = new FakeEditor(notes, new Position(0, 0));
+      for (const listener of recorded.editorSwitches) listener(window.activeTextEditor);
+      assert.match(item.tooltip, /inline completion is off for markdown/);
+    } finally {
+      window.activeTextEditor = undefined;
+      for (const listener of recorded.editorSwitches) listener(undefined);
+      setting("completion.languages", undefined);
+    }
+    assert.match(item.text, /sparkle/);
+  });
+
   test("after the user's Stop, typing leaves the daemon stopped and the item neutral until Start", async () => {
     // Each keystroke (every 30 s) tried to connect, which could only fail: `codesaga daemon
     // status` ran and the item turned red.
@@ -96,6 +140,19 @@ describe("the status bar item", () => {
     daemon = await startFakeDaemon(RULES, { home: daemon.home });
     await api.commands.executeCommand("codesaga.startDaemon");
     assert.match(item.text, /sparkle/);
+  });
+
+  test("a new connection forgets the old one's failure and latency", async () => {
+    recorded.settings["models.completion"] = "no-such-model";
+    await keystroke();
+    delete recorded.settings["models.completion"]; // unannounced: only the reconnect may clear it
+    assert.match(item.text, /\$\(warning\)/);
+    await daemon.stop();
+    daemon = await startFakeDaemon(RULES, { home: daemon.home });
+    await keystroke(); // reconnects, in the background
+    await until("connected again", () => /sparkle|warning/.test(item.text));
+    assert.match(item.text, /^\$\(sparkle\) CodeSaga$/);
+    assert.doesNotMatch(item.tooltip, /failed/);
   });
 
   test("a daemon that exits on its own (its idle exit) leaves the item idle, not an error", async () => {
