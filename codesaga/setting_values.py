@@ -57,15 +57,23 @@ def coerce(name: str, raw: Any, target: Any, source: str) -> Any:
     try:
         if target is bool:
             return _boolean(raw)
+        # A TOML value of another type is refused, not converted: `n_ctx = 4096.9` was
+        # 4096, `temperature = true` was 1.0 and `model_chat = [1, 2]` the text "[1, 2]".
         if target is int:
-            if isinstance(raw, bool):
+            if isinstance(raw, bool) or isinstance(raw, float):
                 raise ValueError
             return int(raw)
         if target is float:
+            if isinstance(raw, bool):
+                raise ValueError
             return float(raw)
+        if not isinstance(raw, str):
+            raise ValueError
+        if not raw.strip():  # `CODESAGA_MODEL_CHAT=" "`: no name at all
+            raise ValueError
         if target is Path:
-            return Path(str(raw)).expanduser()
-        return str(raw)
+            return Path(raw).expanduser()
+        return raw
     except (TypeError, ValueError):
         kind = "true or false" if target is bool else f"a valid {target.__name__}"
         raise UsageError(f"{source}: {name} = {raw!r} is not {kind}") from None
