@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codesaga.cli.commands.saga import saga_line
+from codesaga.cli.commands.saga import _detail, saga_line
 
 
 def saga(status: str, changed: int, conflicts: list[str] = []) -> dict[str, Any]:  # noqa: B006
@@ -22,3 +22,15 @@ def test_a_saga_put_back_is_not_said_to_have_changed_its_files() -> None:
     assert saga_line(saga("tried", 1)).endswith("2 file(s) put back")
     left = saga_line(saga("rolled-back", 2, ["a.py"]))
     assert left.endswith("2 file(s) put back, 1 left as changed since")
+
+
+def test_saga_show_says_what_was_asked_and_whether_the_check_passed() -> None:
+    # "begin" showed nothing, and "verified" the same whether the check passed or failed.
+    begin = {
+        "event": "begin", "files": ["a.py"], "verify": "pytest -q",
+        "details": {"instruction": "add type hints\nand more", "lines": None},
+    }  # fmt: skip
+    assert _detail(begin) == "1 file(s); instruction: add type hints; --verify pytest -q"
+    assert _detail({"event": "verified", "ok": True, "output": "3 passed"}) == "passed"
+    failed = {"event": "verified", "ok": False, "output": "F..\n\n1 failed, 2 passed\n"}
+    assert _detail(failed) == "failed: 1 failed, 2 passed"

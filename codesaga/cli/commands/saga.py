@@ -90,7 +90,26 @@ def _detail(event: dict[str, Any]) -> str:
         return str(event.get("why", "")).splitlines()[0]
     if event["event"] == "conflict":  # left as it was found: where its original is kept
         return f"{event.get('path')}: {event.get('note', '')}"
+    if event["event"] == "begin":  # what it was asked, on which files
+        said = [f"{len(event.get('files', []))} file(s)"]
+        said += [
+            f"{k}: {(str(v).splitlines() or [''])[0][:80]}"
+            for k, v in (event.get("details") or {}).items()
+            if v
+        ]
+        said += [f"--verify {event['verify']}"] if event.get("verify") else []
+        return "; ".join(said)
+    if event["event"] == "verified":  # whether it passed: the line said only the command
+        return "passed" if event.get("ok") else "failed: " + _last_line(event.get("output"))
+    if event["event"] == "check-running":
+        return "--verify started"
     return str(event.get("path") or event.get("command") or event.get("error") or "")
+
+
+def _last_line(text: object) -> str:
+    """The last line a check printed (a test run's summary), shortened."""
+    lines = [line for line in str(text or "").splitlines() if line.strip()]
+    return lines[-1][:160] if lines else "(no output)"
 
 
 @app.command("undo", epilog="Example: codesaga saga undo 20261125-101500-a1b2c3")
