@@ -60,7 +60,7 @@ def coerce(name: str, raw: Any, target: Any, source: str) -> Any:
         # A TOML value of another type is refused, not converted: `n_ctx = 4096.9` was
         # 4096, `temperature = true` was 1.0 and `model_chat = [1, 2]` the text "[1, 2]".
         if target is int:
-            if isinstance(raw, bool) or isinstance(raw, float):
+            if isinstance(raw, bool | float):
                 raise ValueError
             return int(raw)
         if target is float:
