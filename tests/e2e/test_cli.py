@@ -331,6 +331,28 @@ def test_corrupt_model_files(
     assert files["calc"].read_text() == CALC
 
 
+def test_removing_a_model_says_which_roles_and_which_running_daemon_still_count_on_it(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # It said "removed" and nothing else: the daemon kept it in memory (491 MB) and the
+    # roles set to it failed from then on.
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").symlink_to(
+        REAL_MODELS_DIR / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    )
+    src = tmp_path / "m.py"
+    src.write_text("def add(a, b):\n    return \n")
+    env = {"CODESAGA_MODELS_DIR": str(models)}
+    done = cli("complete", str(src), "--line", "2", "--column", "12", **env)
+    assert done.returncode == 0, done.stderr
+    proc = cli("models", "remove", SMALL, **env)
+    assert proc.returncode == 0, proc.stderr
+    assert "are set to use qwen2.5-coder-0.5b" in proc.stderr
+    assert "the running daemon still has qwen2.5-coder-0.5b loaded" in proc.stderr
+    assert (REAL_MODELS_DIR / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf").exists()
+
+
 def test_models_pull_is_instant_when_installed_and_list_shows_it(cli: Cli) -> None:
     started = time.monotonic()
     proc = cli("models", "pull", SMALL, "--json")

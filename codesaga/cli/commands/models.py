@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -79,13 +80,45 @@ def models_remove(
     from codesaga.domain.errors import InputError
     from codesaga.model_files.store import ModelStore
 
-    removed = ModelStore(Invocation.of(ctx).settings.models_dir).remove(name)
+    settings = Invocation.of(ctx).settings
+    store = ModelStore(settings.models_dir)
+    found = store.find(name)
+    removed = store.remove(name)
     if not removed:
         raise InputError(f"{name} is not installed; see `codesaga models list`")
     if as_json:
         render.print_json({"removed": [str(p) for p in removed]})
     else:
         render.note(f"removed {name}")
+    if found is not None:
+        _after_removal(ctx, found.name, found.path)
+
+
+def _after_removal(ctx: typer.Context, name: str, path: Path) -> None:
+    """Say what still counts on a removed model: the roles set to it, and a running daemon
+    that has it loaded (its memory is freed only when that daemon lets it go)."""
+    from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
+    from codesaga.domain.enums import Role
+    from codesaga.domain.errors import CodeSagaError
+    from codesaga.protocol.runtime import RuntimePaths
+
+    settings = Invocation.of(ctx).settings
+    roles = [str(r) for r in Role if settings.model_for(r) in (name, path.name, str(path))]
+    if roles:
+        render.warn(
+            f"{', '.join(roles)} {'is' if len(roles) == 1 else 'are'} set to use {name}: set "
+            "another (`codesaga models load ROLE MODEL`, or config.toml) or pull it again"
+        )
+    try:
+        with DaemonClient.connect(RuntimePaths(settings.runtime_dir).socket, timeout=2.0) as c:
+            status = c.call("status", {}, timeout=CONTROL_ANSWER_SECONDS)
+    except (OSError, CodeSagaError):
+        return  # no daemon: nothing holds it
+    if any(m.get("path") == str(path) for m in status.get("models", [])):
+        render.warn(
+            f"the running daemon still has {name} loaded, in memory until it lets it go: "
+            "`codesaga daemon restart` frees it"
+        )
 
 
 @app.command("load", epilog="Example: codesaga models load refactor qwen2.5-coder-0.5b")
