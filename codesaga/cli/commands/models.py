@@ -25,7 +25,8 @@ def models_pull(
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """Download, verify (size + sha256) and install models; resumes; instant if installed."""
+    """Download, verify (size + sha256) and install models; resumes; instant if installed. A
+    .gguf path is checked and copied into the models folder."""
     from codesaga.model_files.fetch import pull
     from codesaga.model_files.store import ModelStore
 
@@ -134,7 +135,8 @@ def models_load(
         ),
     ],
 ) -> None:
-    """Point a role at another model in the running daemon (until it restarts)."""
+    """Point a role at another model in the daemon (started if need be), until it restarts
+    or exits idle; config.toml sets it for good."""
     with Invocation.of(ctx).connect() as client:
         result = client.call("models/load", {"role": role, "model": model})
     loaded = ", ".join(result["loaded"]) or "nothing new"
