@@ -84,10 +84,12 @@ class Invocation:
         ]
         if differ and not self._warned_settings:
             self._warned_settings = True  # once per command, not once per file a hook refactors
+            loaded = any(key == "model" or key.startswith("model_") for key in differ)
             render.warn(
                 f"the running daemon (pid {client.server['daemon']['pid']}) does not use this "
-                f"command's {', '.join(differ)}: it keeps what it started with (or what "
-                "`codesaga models load` set) until `codesaga daemon restart`"
+                f"command's {', '.join(differ)}: it keeps what it started with"
+                + (" (or what `codesaga models load` set)" if loaded else "")
+                + " until `codesaga daemon restart`"
             )
         return PatientClient(client, reconnect=lambda: connect(self.settings))
 

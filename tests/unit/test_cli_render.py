@@ -16,12 +16,27 @@ def test_brackets_in_paths_and_kinds_are_printed_not_taken_for_styles(
         name="gpu", url="http://127.0.0.1:8080", kind="openai", roles=["chat"], model="m",
         key="none", status="ok",
     )  # fmt: skip
-    _show_upstreams([upstream], ["pages/[slug].tsx"])
+    _show_upstreams([upstream], 1, ["pages/[slug].tsx"])
     render.stdout.print("fixing app/[id]/page.tsx")
     render.note("`pytest tests/[unit]` fails")
     out, err = capsys.readouterr()
     assert "[openai]" in out and "pages/[slug].tsx" in out and "app/[id]/page.tsx" in out
     assert "tests/[unit]" in err
+
+
+def test_upstreams_say_a_daemon_started_without_this_shells_and_one_not_asked_yet(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # "Set CODESAGA_UPSTREAM_URL" to someone who had (the daemon started before), and
+    # "ready" for a server nobody had asked anything.
+    _show_upstreams([], 1)
+    assert "this shell's settings name 1: `codesaga daemon restart`" in capsys.readouterr().out
+    upstream = dict(
+        name="gpu", url="http://127.0.0.1:8080", kind="openai", roles=["chat"], model="m",
+        key="none", status="ready", last_used_at=None,
+    )  # fmt: skip
+    _show_upstreams([upstream], 1)
+    assert "not asked yet" in capsys.readouterr().out
 
 
 def test_a_models_escape_sequences_never_reach_the_terminal(
