@@ -7,6 +7,7 @@ nothing of the kinds there are.
 from __future__ import annotations
 
 import contextlib
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +196,10 @@ def _restore(log: SagaLog, state: SagaState, path: str) -> None:
         _leave(log, state, path, "since")
         return
     original = log.blob(original_sha)  # a damaged copy is said as such, not as a conflict
+    with contextlib.suppress(OSError):
+        # Its mode as it is now: a chmod since (+x, read-only) is the user's, as the saga
+        # wrote the file with the original's.
+        mode = stat.S_IMODE(target.stat().st_mode)
     kept = None
     if held is not None and current_sha != state.generated.get(path):
         # What a --verify run left: a formatter's, or the user's own save while the check

@@ -166,6 +166,16 @@ def test_undo_puts_back_a_file_deleted_since_and_skips_one_back_already(
     assert unchanged_bytes(files)
 
 
+def test_undo_keeps_a_mode_the_user_gave_the_file_since(
+    files: list[Path], store: SagaStore
+) -> None:
+    result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    files[0].chmod(0o750)  # made executable since
+    undo(store, result.id, COMPENSATORS)
+    assert unchanged_bytes(files) and stat.S_IMODE(files[0].stat().st_mode) == 0o750
+    assert stat.S_IMODE(files[1].stat().st_mode) == 0o640
+
+
 def test_a_damaged_copy_of_an_original_is_said_not_taken_for_the_users_edit(
     files: list[Path], store: SagaStore
 ) -> None:
