@@ -22,6 +22,8 @@ export interface NextEditDocument {
   cursor: number;
   language?: string;
   workspace?: string;
+  /** codesaga.models.completion, sent as completion requests send it. */
+  model?: string;
 }
 
 /** A suggestion on screen: the edit at UTF-16 offsets of the document at ``version``. */
@@ -299,6 +301,7 @@ function nextEditParams(sent: NextEditDocument): NextEditParams {
   const params: NextEditParams = { path: sent.path, content: sent.content, line: cursor.line, column: cursor.column, maxEdits: 1 };
   if (sent.language) params.language = sent.language;
   if (sent.workspace) params.workspace = sent.workspace;
+  if (sent.model) params.model = sent.model;
   return params;
 }
 

@@ -10,7 +10,7 @@ import { NextEditController, type NextEditHost, type NextEditSuggestion, preview
 import type { NextEditMethod } from "./nextEditWire";
 import { type CallOptions, Code, RpcError } from "./protocol";
 import { describe, type Services } from "./services";
-import { nextEditEnabled, workspaceOf } from "./settings";
+import { completionEnabled, languageEnabled, nextEditEnabled, roleModel, workspaceOf } from "./settings";
 
 /** True while a suggestion is shown in the active editor (the keybindings' `when`). */
 const VISIBLE_KEY = "codesaga.nextEditVisible";
@@ -30,10 +30,13 @@ export function registerNextEdit(services: Services): void {
     if (supports("document/edit")) await send("document/edit", params).catch((error) => log(`document/edit: ${describe(error)}`));
   });
   const painter = new SuggestionPainter();
+  // Next edits follow completion's switches too: snoozed or turned off (for all or for a
+  // language, Markdown and plain text by default), it still suggested, and took Tab.
+  const wanted = () => nextEditEnabled() && completionEnabled();
   const host: NextEditHost = {
     call: send,
     supports,
-    enabled: nextEditEnabled,
+    enabled: () => wanted() && !services.snooze.active,
     read: (document) => readActive(document),
     readOther: async (path) => {
       try {
@@ -58,7 +61,7 @@ export function registerNextEdit(services: Services): void {
   };
   const controller = new NextEditController(host);
   const track = (editors: readonly vscode.TextEditor[]) => {
-    if (!nextEditEnabled()) return;
+    if (!wanted()) return;
     for (const editor of editors) if (eligible(editor.document)) sender.track(editor.document.uri.toString(), editor.document.getText());
   };
   track(vscode.window.visibleTextEditors);
@@ -66,7 +69,7 @@ export function registerNextEdit(services: Services): void {
     vscode.commands.registerCommand("codesaga.nextEdit.tab", () => tab(controller, painter)),
     vscode.commands.registerCommand("codesaga.nextEdit.dismiss", () => controller.dismiss()),
     vscode.workspace.onDidChangeTextDocument((event) => {
-      if (!event.contentChanges.length || !eligible(event.document) || !nextEditEnabled()) return;
+      if (!event.contentChanges.length || !eligible(event.document) || !wanted()) return;
       const document = event.document;
       const key = document.uri.toString();
       sender.changed(key, () => ({ path: document.uri.fsPath, text: document.getText(), language: document.languageId, version: document.version }));
@@ -85,22 +88,20 @@ export function registerNextEdit(services: Services): void {
       controller.forget(document.uri.toString());
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (!event.affectsConfiguration("codesaga.nextEdit.enabled")) return;
-      if (nextEditEnabled()) {
-        track(vscode.window.visibleTextEditors);
-      } else {
-        controller.dismiss();
-        sender.forgetAll();
-      }
+      if (!event.affectsConfiguration("codesaga.nextEdit.enabled") && !event.affectsConfiguration("codesaga.completion")) return;
+      const shown = controller.suggestion;
+      if (!wanted() || (shown && !eligible(vscode.window.activeTextEditor?.document))) controller.dismiss();
+      if (!wanted()) sender.forgetAll();
+      else track(vscode.window.visibleTextEditors);
     }),
     { dispose: () => controller.dispose() },
     painter,
   );
 }
 
-/** Files only: the daemon's history is kept by path. */
-function eligible(document: vscode.TextDocument): boolean {
-  return document.uri.scheme === "file";
+/** Files only (the daemon's history is kept by path), in languages with completion on. */
+function eligible(document: vscode.TextDocument | undefined): document is vscode.TextDocument {
+  return document?.uri.scheme === "file" && languageEnabled(document.languageId);
 }
 
 function activeEditorOf(document: string): vscode.TextEditor | undefined {
@@ -119,6 +120,7 @@ function readActive(document: string) {
     cursor: doc.offsetAt(editor.selection.active),
     language: doc.languageId,
     workspace: workspaceOf(doc.uri),
+    model: roleModel("completion"),
   };
 }
 

@@ -38,6 +38,8 @@ class World implements NextEditHost {
   readonly inline = new InlineMarker();
   active = URI;
   on = true;
+  /** codesaga.models.completion */
+  model: string | undefined;
   methods = ["document/edit", "nextEdit", "feedback"];
   answer: NextEditResult = { requestId: "r1", edits: [BODY_W] };
   hold = false;
@@ -112,7 +114,7 @@ class World implements NextEditHost {
   read(document: string): NextEditDocument | undefined {
     const state = this.documents.get(document);
     if (document !== this.active || !state) return undefined;
-    return { path: pathOf(document), content: state.text, version: state.version, cursor: state.cursor, language: "python" };
+    return { path: pathOf(document), content: state.text, version: state.version, cursor: state.cursor, language: "python", model: this.model };
   }
 
   inlineShowing(document: string): boolean {
@@ -163,6 +165,18 @@ describe("next edits: asking after a pause", () => {
     assert.equal(shown.start, RENAMED.indexOf("w * h"));
     assert.deepEqual({ text: shown.text, line: shown.line, requestId: shown.requestId }, { text: "width", line: 2, requestId: "r1" });
     assert.equal(world.shown.length, 1);
+  });
+
+  test("the completion model setting goes with the question, as with completion requests", async () => {
+    // It was never sent: next edits used the daemon's model whatever the setting said.
+    const world = renamed();
+    world.model = "qwen2.5-coder-7b";
+    await world.pause(600);
+    assert.equal(world.sent.find((s) => s.method === "nextEdit")?.params.model, "qwen2.5-coder-7b");
+    world.model = undefined;
+    world.type(URI, RENAMED + "\n", RENAMED.length + 1);
+    await world.pause(600);
+    assert.ok(!("model" in world.sent.filter((s) => s.method === "nextEdit")[1].params), "empty: the daemon's");
   });
 
   test("a pending edit is flushed before the question even when its debounce has not run", async () => {

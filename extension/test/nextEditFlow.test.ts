@@ -143,4 +143,39 @@ describe("next edits in a (fake) editor against a real daemon", () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(await verdicts(), start);
   });
+
+  test("next edits follow completion's switches: a language off, completion off, snoozed", async () => {
+    // Markdown and plain text (off for completion by default) still got suggestions and the
+    // Tab takeover, as did a snoozed or disabled completion.
+    const window = api.window as unknown as Record<string, unknown>;
+    const pick = window.showQuickPick;
+    const nothingShown = async (what: string) => {
+      await new Promise((r) => setTimeout(r, 1500)); // the pause, and an answer's time
+      assert.notEqual(recorded.contextKeys.get(VISIBLE), true, what);
+    };
+    try {
+      recorded.settings["completion.languages"] = { "*": true, python: false };
+      open("off-language.py").editor.type("amount", "value".length);
+      await nothingShown("a language with completion off");
+      delete recorded.settings["completion.languages"];
+      recorded.settings["completion.enabled"] = false;
+      open("off.py").editor.type("amount", "value".length);
+      await nothingShown("completion off");
+      delete recorded.settings["completion.enabled"];
+      window.showQuickPick = async (items: Array<{ minutes: number }>) => items[0]; // 5 minutes
+      await api.commands.executeCommand("codesaga.snooze");
+      open("snoozed.py").editor.type("amount", "value".length);
+      await nothingShown("snoozed");
+    } finally {
+      delete recorded.settings["completion.languages"];
+      delete recorded.settings["completion.enabled"];
+      window.showQuickPick = async (items: Array<{ minutes: number }>) => items.find((item) => item.minutes === 0); // resume
+      await api.commands.executeCommand("codesaga.snooze");
+      window.showQuickPick = pick;
+    }
+    const { editor } = open("resumed.py");
+    editor.type("amount", "value".length);
+    await until("a suggestion once all is on again", () => recorded.contextKeys.get(VISIBLE) === true);
+    await api.commands.executeCommand("codesaga.nextEdit.dismiss");
+  });
 });
