@@ -190,6 +190,11 @@ class Settings:
         "The pre-commit hook: suggest (show diffs, change nothing), apply (refactor and "
         "restage), check (fail the commit when there are suggestions).",
     )
+    saga_keep_days: int = _key(
+        90,
+        "Days a finished saga (its copies of your files, for `saga undo`) and the hook's "
+        "saved patch are kept; 0 keeps them all.",
+    )
     hook_globs: tuple[str, ...] = _key(
         ("*.py",), "Globs of staged files the hook refactors (comma-separated in the environment)."
     )
@@ -397,7 +402,14 @@ def _default_dirs(env: Mapping[str, str]) -> dict[str, Path]:
 
 # Read by the command that runs, never by the daemon: a daemon with other values is no news.
 CLIENT_ONLY_KEYS = frozenset(
-    {"hook_mode", "hook_globs", "hook_instruction", "hook_budget_seconds", "hf_endpoint"}
+    {
+        "hook_mode",
+        "hook_globs",
+        "hook_instruction",
+        "hook_budget_seconds",
+        "hf_endpoint",
+        "saga_keep_days",
+    }
 )
 # Read once when the daemon starts (its sockets, stores, queues and how it loads models): an
 # edit of config.toml changes them at the next `codesaga daemon restart`, not before.

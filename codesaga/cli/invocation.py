@@ -4,6 +4,7 @@ whether to use the daemon, and the client to reach it. It rides on Typer's conte
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -12,6 +13,7 @@ from codesaga.cli import render
 
 if TYPE_CHECKING:
     from codesaga.client.connection import PatientClient
+    from codesaga.saga.log import SagaStore
     from codesaga.settings import Settings
 
 
@@ -58,6 +60,13 @@ class Invocation:
             )
             self._without_config = load_settings(read_config=False)
             return self._without_config
+
+    def saga_store(self, settings: Settings | None = None) -> SagaStore:
+        """The sagas (``settings``'s, else this invocation's), pruned by saga_keep_days."""
+        from codesaga.saga.log import SagaStore
+
+        s = settings or self.settings
+        return SagaStore(s.state_dir / "sagas", keep_days=s.saga_keep_days, patches=hook_patches(s))
 
     def client(self, *, models_matter: bool = False) -> PatientClient:
         """The daemon (started on first use), or an in-process one with --no-daemon."""
@@ -135,3 +144,8 @@ class Invocation:
         --no-daemon."""
         with self.client() as client:
             return client.call(method, params or {})
+
+
+def hook_patches(settings: Settings) -> Path:
+    """Where the git hook saves the unstaged changes it set aside, one patch per saga."""
+    return settings.state_dir / "hook-patches"

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -138,8 +139,14 @@ MIN_ID_PART = 4  # the fewest characters of an id that name a saga
 
 
 class SagaStore:
-    def __init__(self, root: Path) -> None:
+    """The sagas under ``root``. Given ``keep_days``, each new saga prunes the finished ones
+    older than that, with the patches the hook saved for them in ``patches``: every commit's
+    hook kept copies of the files it touched, for ever."""
+
+    def __init__(self, root: Path, *, keep_days: int = 0, patches: Path | None = None) -> None:
         self.root = root
+        self.keep_days = keep_days
+        self.patches = patches
 
     def create(self) -> SagaLog:
         private_dir(self.root)
@@ -153,7 +160,33 @@ class SagaStore:
         (root / "blobs").mkdir(mode=0o700)
         fsync_dir(root)
         fsync_dir(self.root)
+        if self.keep_days > 0:
+            with contextlib.suppress(OSError):  # housekeeping: never the saga's failure
+                self.prune(time.time() - self.keep_days * 86400)
         return SagaLog(root)
+
+    def prune(self, before: float) -> list[str]:
+        """Delete the finished sagas begun before ``before`` (a time), and their hook
+        patches; an interrupted one stays for `saga recover`, a locked one (running) too.
+        The ids that went."""
+        from codesaga.saga.recovery import TERMINAL, state_of
+
+        cutoff = time.strftime("%Y%m%d-%H%M%S", time.localtime(before))
+        gone = []
+        for path in self._dirs():
+            if path.name >= cutoff:  # ids begin with their start, in local time
+                continue
+            log = SagaLog(path)
+            if state_of(log).status not in TERMINAL or not log.try_lock():
+                continue
+            try:
+                shutil.rmtree(path)
+            finally:
+                log.unlock()
+            if self.patches is not None:
+                (self.patches / f"{path.name}.patch").unlink(missing_ok=True)
+            gone.append(path.name)
+        return gone
 
     def get(self, saga_id: str) -> SagaLog:
         saga_id = saga_id.strip()

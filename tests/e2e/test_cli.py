@@ -420,3 +420,19 @@ def test_a_daemon_started_with_other_settings_is_named_not_obeyed_silently(cli: 
     assert restarted.returncode == 0 and "does not use" not in restarted.stderr
     assert json.loads(cli("daemon", "status", "--json").stdout)["pid"] != status["pid"]
     assert "does not use" not in cli("daemon", "start").stderr
+
+
+def test_a_bad_value_in_config_toml_does_not_keep_sagas_from_being_recovered(cli: Cli) -> None:
+    # `n_ctx = 10` in config.toml made `saga list`, `undo` and `recover` fail before anything.
+    settings = load_settings(cli.env)
+    settings.config_dir.mkdir(parents=True, exist_ok=True)
+    config = settings.config_dir / "config.toml"
+    config.write_text("n_ctx = 10\n")
+    try:
+        for command in (("saga", "list"), ("saga", "recover")):
+            proc = cli(*command)
+            assert proc.returncode == 0, proc.stderr
+            assert "n_ctx = 10 is too small" in proc.stderr
+            assert "read without that file" in proc.stderr
+    finally:
+        config.unlink()  # the fixture's own settings are read once more to stop a daemon

@@ -116,6 +116,28 @@ def test_a_saga_is_named_by_at_least_four_characters_of_its_start_or_end(
     assert store.get(result.id[:15]).id == store.get(result.id[-4:]).id == result.id
 
 
+def test_a_new_saga_prunes_the_finished_ones_older_than_saga_keep_days(
+    files: list[Path], tmp_path: Path
+) -> None:
+    # Every commit's hook kept copies of the files it touched, and its patch, for ever.
+    root, patches = tmp_path / "sagas", tmp_path / "hook-patches"
+    store = SagaStore(root, keep_days=30, patches=patches)
+    done = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    recent = SagaRunner(store, 1 << 20).run("refactor", files, typed)
+    (root / done.id).rename(root / "20200101-000000-aaaaaa")
+    patches.mkdir()
+    (patches / "20200101-000000-aaaaaa.patch").write_text("unstaged work")
+    interrupted = SagaStore(root).create()
+    interrupted.append("begin", kind="refactor", files=[])
+    (root / interrupted.id).rename(root / "20200101-000000-bbbbbb")
+    store.create()
+    left = {p.name for p in root.iterdir()}
+    assert "20200101-000000-aaaaaa" not in left and not list(patches.iterdir())
+    assert {"20200101-000000-bbbbbb", recent.id} <= left  # for `saga recover`; not old yet
+    SagaStore(root).create()  # 0 days: kept for ever
+    assert "20200101-000000-bbbbbb" in {p.name for p in root.iterdir()}
+
+
 def test_undo_refuses_when_a_file_changed_since(files: list[Path], store: SagaStore) -> None:
     result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
     files[1].write_text("my own work\n")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from codesaga.cli import render
-from codesaga.cli.invocation import Invocation
+from codesaga.cli.invocation import Invocation, hook_patches
 
 if TYPE_CHECKING:
     from codesaga.saga.hook import HookReport, Rewrite
@@ -56,7 +56,6 @@ def hook_run(
     from codesaga.cli.exits import exit_code_for
     from codesaga.domain.errors import CodeSagaError
     from codesaga.saga import hook
-    from codesaga.saga.log import SagaStore
 
     if os.environ.get(hook.SKIP_ENV) == "1":
         return
@@ -70,8 +69,8 @@ def hook_run(
             mode,
             patterns,
             _refactor_with_the_model(ctx, repo, settings.hook_instruction or None),
-            store=SagaStore(settings.state_dir / "sagas"),
-            patches=settings.state_dir / "hook-patches",
+            store=Invocation.of(ctx).saga_store(),
+            patches=hook_patches(settings),
             max_bytes=settings.max_file_bytes,
             budget_seconds=settings.hook_budget_seconds,
             say=lambda message: render.note(f"codesaga hook: {message}"),

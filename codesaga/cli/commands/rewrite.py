@@ -242,13 +242,10 @@ def _run_saga(
     as_json: bool,
 ) -> None:
     """Rewrite ``files`` as one saga: the model works on the snapshot the saga took."""
-    from codesaga.saga.log import SagaStore
     from codesaga.saga.runner import SagaRunner
 
     settings = Invocation.of(ctx).settings
-    runner = SagaRunner(
-        SagaStore(settings.state_dir / "sagas"), settings.max_file_bytes, checks.timeout
-    )
+    runner = SagaRunner(Invocation.of(ctx).saga_store(), settings.max_file_bytes, checks.timeout)
     attempts = params.pop("attempts", None) or settings.rewrite_attempts
     verb = {"refactor": "refactoring", "fix": "fixing"}[method]
     warnings: dict[Path, list[str]] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,16 +10,20 @@ from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt
 
+if TYPE_CHECKING:
+    from codesaga.saga.log import SagaStore
+
 app = typer.Typer(
     help="Journaled edits made with --apply: list, show, undo, recover after a crash.",
     no_args_is_help=True,
 )
 
 
-def _saga_store(ctx: typer.Context) -> Any:
-    from codesaga.saga.log import SagaStore
-
-    return SagaStore(Invocation.of(ctx).settings.state_dir / "sagas")
+def _saga_store(ctx: typer.Context) -> SagaStore:
+    # Found as `daemon status` finds the daemon: a bad value in config.toml (n_ctx = 10)
+    # kept `saga recover` and `saga undo` from running at all.
+    invocation = Invocation.of(ctx)
+    return invocation.saga_store(invocation.daemon_settings)
 
 
 @app.command("list", epilog="Example: codesaga saga list -n 5")
@@ -121,10 +125,9 @@ def saga_undo(
 ) -> None:
     """Put back the files a completed saga wrote — refused if any changed since."""
     from codesaga.saga.compensators import COMPENSATORS
-    from codesaga.saga.log import SagaStore
     from codesaga.saga.recovery import left_alone, undo
 
-    store: SagaStore = _saga_store(ctx)
+    store = _saga_store(ctx)
     state = undo(store, saga_id, COMPENSATORS)
     files = set(state.written)
     left = set(state.conflicts)
