@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import stat
+import subprocess
 import threading
 import time
 from collections import deque
@@ -75,6 +76,9 @@ class WorkspaceIndex:
         self._busy = False
         self._used_at = 0.0
         self._stopped = False
+        # What git ignores under the root (build output, generated code, a virtualenv by
+        # another name): asked once, by the index's thread, before its first listing.
+        self._ignored: frozenset[str] = frozenset()
         self.full = False  # a bound was reached: some files are not indexed
         self._thread = threading.Thread(target=self._run, name="symbol-index", daemon=True)
 
@@ -137,12 +141,22 @@ class WorkspaceIndex:
         self.recheck()
 
     def covers(self, real: str) -> bool:
-        """Whether the (real) path is under the root and not in a skipped folder."""
+        """Whether the (real) path is under the root, not in a skipped folder and not what
+        git ignores."""
         root = self.root.rstrip(os.sep)  # "/" as a workspace: its files start with "/"
         if real != self.root and not real.startswith(root + os.sep):
             return False
         parts = real[len(root) :].split(os.sep)[1:-1]
-        return not any(skipped(part) for part in parts)
+        if any(skipped(part) for part in parts):
+            return False
+        ignored = self._ignored
+        if not ignored:
+            return True
+        while real != self.root and len(real) > len(root):  # it, or a folder above it
+            if real in ignored:
+                return False
+            real = os.path.dirname(real)
+        return True
 
     # -- what it tells ------------------------------------------------------------------
 
@@ -174,6 +188,7 @@ class WorkspaceIndex:
 
     def _run(self) -> None:
         _lower_priority()
+        self._ignored = git_ignored(self.root)
         while True:
             with self._work:
                 while not (self._stopped or self._urgent or self._files or self._folders):
@@ -223,6 +238,8 @@ class WorkspaceIndex:
             return
         files, folders = [], []
         for entry in entries:
+            if entry.path in self._ignored:
+                continue
             if entry.is_dir(follow_symlinks=False):
                 if not skipped(entry.name) and entry.path not in self._listed:
                     folders.append(entry.path)
@@ -308,6 +325,22 @@ class WorkspaceIndex:
             gone = [f for f in self._known if f.startswith(prefix)]
         for path in gone:
             self._drop(path)
+
+
+def git_ignored(root: str) -> frozenset[str]:
+    """The paths under ``root`` that git ignores (a folder whole, as one path), if ``root``
+    is in a git work tree; none otherwise, or when git cannot say (not installed, slow)."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"],
+            cwd=root, capture_output=True, timeout=10, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    if listed.returncode != 0:
+        return frozenset()
+    names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return frozenset(os.path.join(root, name.rstrip("/")) for name in names if name)
 
 
 def skipped(name: str) -> bool:

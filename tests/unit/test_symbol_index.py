@@ -92,6 +92,31 @@ def test_the_index_holds_the_workspaces_own_code(repo: Path, indexes: Definition
     assert indexes.index("default") is None  # a workspace that is not a folder: no index
 
 
+def test_what_git_ignores_is_not_indexed(tmp_path: Path) -> None:
+    # Build output, generated code and a virtualenv by another name filled the index (and
+    # the prompts) with what is not the workspace's own code.
+    import subprocess
+
+    root = tmp_path / "ignoring"
+    (root / "gen").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / ".gitignore").write_text("gen/\n*_pb2.py\n")
+    (root / "own.py").write_text("def own(): ...\n")
+    (root / "gen" / "made.py").write_text("def made(): ...\n")
+    (root / "api_pb2.py").write_text("def generated(): ...\n")
+    index = WorkspaceIndex(str(root))
+    index.start()
+    try:
+        wait_for(index.ready)
+        assert names(index) == {"own"}
+        (root / "gen" / "more.py").write_text("def more(): ...\n")
+        index.changed([str(root / "gen" / "more.py"), str(root / "api_pb2.py")])
+        wait_for(index.ready)
+        assert names(index) == {"own"}
+    finally:
+        index.stop()
+
+
 def test_the_index_stops_growing_at_its_bound(repo: Path) -> None:
     index = WorkspaceIndex(str(repo), max_files=2)
     index.start()
