@@ -153,8 +153,9 @@ interface Shown extends NextEditSuggestion {
  * - after the pause, unless an inline completion is showing, asks `nextEdit` and shows the
  *   first edit;
  * - `tab` jumps to the suggestion, or accepts it when the cursor is already there (reported
- *   once the editor has `applied` it); `dismiss` takes it down. Each suggestion shown gets
- *   at most one `feedback`.
+ *   once the editor has `applied` it); `dismiss` (Esc) takes it down, rejected; `withdraw`
+ *   and `forget` take it down with no verdict. Each suggestion shown gets at most one
+ *   `feedback`.
  */
 export class NextEditController {
   private readonly timers = new Map<string, () => void>();
@@ -181,6 +182,8 @@ export class NextEditController {
     if (this.pending?.document === document) this.cancelRequest();
     const accepted = this.accepting === document;
     this.accepting = undefined;
+    // Typed over: the programmer saw it and went on with something else, a rejection (as a
+    // replaced inline completion is).
     if (this.current?.document === document || this.current?.origin === document) this.finish(false);
     this.timers.get(document)?.();
     const wait = accepted ? this.timing.afterAcceptMs : this.timing.pauseMs;
@@ -219,25 +222,31 @@ export class NextEditController {
     else if (this.accepting === shown.document) this.accepting = undefined;
   }
 
-  /** Esc, another editor, or next edits turned off: the suggestion (rejected) and any
-   * question in flight go. */
+  /** Esc: the suggestion (rejected) and any question in flight go. */
   dismiss(): void {
     this.cancelRequest();
     if (this.current) this.finish(false);
   }
 
-  /** ``document`` was closed. */
+  /** Another editor, next edits turned off, a suggestion gone stale: it and any question in
+   * flight go, with no verdict (these were counted as rejections). */
+  withdraw(): void {
+    this.cancelRequest();
+    if (this.current) this.finish(undefined);
+  }
+
+  /** ``document`` was closed: no verdict. */
   forget(document: string): void {
     this.timers.get(document)?.();
     this.timers.delete(document);
     if (this.pending?.document === document) this.cancelRequest();
-    if (this.current?.document === document || this.current?.origin === document) this.finish(false);
+    if (this.current?.document === document || this.current?.origin === document) this.finish(undefined);
   }
 
   dispose(): void {
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
-    this.dismiss();
+    this.withdraw();
   }
 
   private async ask(document: string): Promise<void> {
@@ -281,11 +290,12 @@ export class NextEditController {
     pending?.abort.abort();
   }
 
-  private finish(accepted: boolean): void {
+  /** Take the suggestion down, reported ``accepted`` or not at all (undefined). */
+  private finish(accepted: boolean | undefined): void {
     const shown = this.current;
     this.current = undefined;
     if (!shown) return;
-    this.report(shown, accepted);
+    if (accepted !== undefined) this.report(shown, accepted);
     this.host.show(undefined);
   }
 

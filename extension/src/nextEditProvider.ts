@@ -80,7 +80,7 @@ export function registerNextEdit(services: Services): void {
       // Tab's jump to a suggestion in another file switches editors: paint it there
       const shown = controller.suggestion;
       if (shown && editor?.document.uri.toString() === shown.document) painter.paint(editor, shown);
-      else controller.dismiss();
+      else controller.withdraw();
     }),
     vscode.window.onDidChangeTextEditorSelection((event) => painter.paintHint(event.textEditor)),
     vscode.workspace.onDidCloseTextDocument((document) => {
@@ -90,7 +90,7 @@ export function registerNextEdit(services: Services): void {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration("codesaga.nextEdit.enabled") && !event.affectsConfiguration("codesaga.completion")) return;
       const shown = controller.suggestion;
-      if (!wanted() || (shown && !eligible(vscode.window.activeTextEditor?.document))) controller.dismiss();
+      if (!wanted() || (shown && !eligible(vscode.window.activeTextEditor?.document))) controller.withdraw();
       if (!wanted()) sender.forgetAll();
       else track(vscode.window.visibleTextEditors);
     }),
@@ -137,14 +137,14 @@ async function tab(controller: NextEditController, painter: SuggestionPainter): 
   const key = document.uri.toString();
   const stale = key === shown.document && document.version !== shown.version;
   if (stale || (key !== shown.document && key !== shown.origin)) {
-    controller.dismiss(); // made for another text: never applied
+    controller.withdraw(); // made for another text: never applied
     return;
   }
   const action = controller.tab(key, document.offsetAt(editor.selection.active));
   if (action.kind === "jump") {
     const target = action.document === key ? editor : await vscode.window.showTextDocument(vscode.Uri.file(action.path));
     if (target.document.version !== shown.version) {
-      controller.dismiss(); // that file changed since it was read
+      controller.withdraw(); // that file changed since it was read
       return;
     }
     const at = target.document.positionAt(action.offset);

@@ -334,7 +334,9 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     assert.deepEqual(world.shown.map((s) => s?.text), ["width", undefined]);
   });
 
-  test("typing over a suggestion rejects it once; closing the document rejects it too", async () => {
+  test("typing over a suggestion rejects it once; closing the document or withdrawing it is no verdict", async () => {
+    // Closing the file, switching editors and turning next edits off were counted as
+    // rejections: only Esc and typing over it are the programmer's answer.
     const world = renamed();
     await world.pause(600);
     world.type(URI, RENAMED + "# more\n", RENAMED.length + 6);
@@ -344,7 +346,16 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     await world.pause(600);
     assert.equal(world.controller.suggestion?.requestId, "r3");
     world.controller.forget(URI);
-    assert.deepEqual(world.feedback(), [["r1", false], ["r3", false]]);
+    assert.equal(world.controller.suggestion, undefined);
+    world.open(URI, RENAMED);
+    world.type(URI, RENAMED + "\n", RENAMED.length + 1);
+    world.answer = { requestId: "r4", edits: [BODY_W] };
+    await world.pause(600);
+    assert.equal((world.controller.suggestion as NextEditSuggestion | undefined)?.requestId, "r4");
+    world.controller.withdraw();
+    assert.equal(world.controller.suggestion, undefined);
+    assert.equal(world.shown.at(-1), undefined, "taken down");
+    assert.deepEqual(world.feedback(), [["r1", false]]);
   });
 
   test("a cursor moved (no edit) keeps the suggestion: Tab from the new place jumps", async () => {

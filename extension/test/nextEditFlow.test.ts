@@ -89,7 +89,7 @@ describe("next edits in a (fake) editor against a real daemon", () => {
 
   async function verdicts(): Promise<{ accepted: number; rejected: number }> {
     const stats = (await probe.call("stats")) as { nextEdit?: { accepted: number; rejected: number } };
-    return stats.nextEdit ?? { accepted: 0, rejected: 0 };
+    return { accepted: stats.nextEdit?.accepted ?? 0, rejected: stats.nextEdit?.rejected ?? 0 };
   }
 
   test("a rename: the next place is shown, Tab jumps, Tab accepts, Esc dismisses the one after", async () => {
@@ -177,5 +177,23 @@ describe("next edits in a (fake) editor against a real daemon", () => {
     editor.type("amount", "value".length);
     await until("a suggestion once all is on again", () => recorded.contextKeys.get(VISIBLE) === true);
     await api.commands.executeCommand("codesaga.nextEdit.dismiss");
+  });
+
+  test("a suggestion taken down by turning next edits off or switching editors is no rejection", async () => {
+    // Both were reported rejected, as if the programmer had said no.
+    const start = await verdicts();
+    open("toggled.py").editor.type("amount", "value".length);
+    await until("a suggestion", () => recorded.contextKeys.get(VISIBLE) === true);
+    recorded.settings["nextEdit.enabled"] = false;
+    fire(recorded, "onDidChangeConfiguration", { affectsConfiguration: (section: string) => section === "codesaga.nextEdit.enabled" });
+    assert.equal(recorded.contextKeys.get(VISIBLE), false);
+    delete recorded.settings["nextEdit.enabled"];
+    fire(recorded, "onDidChangeConfiguration", { affectsConfiguration: (section: string) => section === "codesaga.nextEdit.enabled" });
+    open("switched.py").editor.type("amount", "value".length);
+    await until("a suggestion", () => recorded.contextKeys.get(VISIBLE) === true);
+    for (const listener of recorded.editorSwitches) listener(undefined);
+    assert.equal(recorded.contextKeys.get(VISIBLE), false);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await verdicts(), start);
   });
 });
