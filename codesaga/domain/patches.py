@@ -69,8 +69,12 @@ def file_hunks(patch: str, path: str) -> list[Hunk] | None:
                 side[-1] = side[-1].removesuffix("\n")
         elif old_left > 0 or new_left > 0:
             tag, text = line[:1], line[1:] if line.endswith("\n") else line[1:] + "\n"
-            if tag not in ("+", "-"):  # context (an empty line: a blank one some tools trim)
-                tag, text = " ", text if line.strip() else "\n"
+            if tag not in ("+", "-") and tag != " " and not line.strip():
+                # A blank context line some tools trim of its space: its ending is the
+                # line's (a CRLF file's too: " \r\n" read as "\n" matched no hunk).
+                tag, text = " ", line if line.endswith("\n") else "\n"
+            elif tag not in ("+", "-"):  # context
+                tag = " "
             old_left -= tag != "+"
             new_left -= tag != "-"
             if hunks:

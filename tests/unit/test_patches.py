@@ -82,3 +82,18 @@ def test_of_two_files_a_path_ends_with_the_longer_match_is_taken() -> None:
     for path, old in [("/r/sub/shapes.py", "inner"), ("/r/shapes.py", "top")]:
         hunks = file_hunks(patch, path)
         assert hunks is not None and before_patch(old.upper() + "\n", hunks, path) == old + "\n"
+
+
+def test_a_crlf_files_patch_with_a_blank_context_line() -> None:
+    # Its blank context line " \r\n" was read as "\n": the hunk was "not in" the file.
+    old = "def total(xs):\r\n    return 1\r\n\r\n\r\ndef m():\r\n    return total(1)\r\n"
+    new = old.replace("def total", "def sum_all")
+    patch = (
+        "--- a/c.py\r\n+++ b/c.py\r\n@@ -1,4 +1,4 @@\r\n"
+        "-def total(xs):\r\n+def sum_all(xs):\r\n     return 1\r\n \r\n \r\n"
+    ).replace("\r\n", "\n", 3)  # git writes its own lines with LF, the file's as they are
+    hunks = file_hunks(patch, "c.py")
+    assert hunks is not None and before_patch(new, hunks, "c.py") == old
+    trimmed = patch.replace(" \r\n \r\n", "\r\n\r\n")  # an editor trimmed the context's space
+    hunks = file_hunks(trimmed, "c.py")
+    assert hunks is not None and before_patch(new, hunks, "c.py") == old
