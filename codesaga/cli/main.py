@@ -29,13 +29,16 @@ def _interrupt_on_termination() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    import typer
-
-    from codesaga.cli import render
-    from codesaga.cli.app import app
-    from codesaga.domain.errors import CodeSagaError
-
     _interrupt_on_termination()
+    try:
+        import typer
+
+        from codesaga.cli import render
+        from codesaga.cli.app import app
+        from codesaga.domain.errors import CodeSagaError
+    except KeyboardInterrupt:  # Ctrl-C in the first half second: not a traceback
+        sys.stderr.write("codesaga: error: interrupted\n")
+        sys.exit(exits.INTERRUPTED)
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     command = typer.main.get_command(app)
@@ -48,6 +51,12 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        # Typer ends a closed pipe (`codesaga generate ... | head -1`) with exit 1, which
+        # says "usage" to a `set -o pipefail` script: the reader had what it wanted.
+        if isinstance(exc.__context__, BrokenPipeError):
+            sys.exit(exits.OK)
+        raise
     except (typer.Abort, KeyboardInterrupt):
         render.error("interrupted")
         sys.exit(exits.INTERRUPTED)

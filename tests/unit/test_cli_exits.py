@@ -146,3 +146,25 @@ def test_a_relative_model_path_is_sent_as_this_folders(
         with pytest.raises(SystemExit):
             main(["generate", "hi", "--model", name])
         assert sent.pop()[1]["model"] == name
+
+
+def test_a_reader_that_closed_the_pipe_ends_the_command_with_success(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # `codesaga generate ... | head -1` ended with exit 1 ("usage") under pipefail: Typer
+    # turns a broken pipe into that before our own handler could see it.
+    import contextlib
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone
+    closed = os.fdopen(write, "w")
+    monkeypatch.setenv("CODESAGA_HOME", str(tmp_path))
+    monkeypatch.setattr("sys.stdout", closed)
+    try:
+        with pytest.raises(SystemExit) as ended:
+            main(["config", "show"])
+    finally:
+        with contextlib.suppress(OSError):
+            closed.close()  # its buffer cannot be flushed: the pipe is broken
+    assert ended.value.code == exits.OK
