@@ -133,6 +133,13 @@ def test_next_edit_since_a_revision_prints_the_rest_of_a_rename(cli: Cli, tmp_pa
     expected = ("-    if width < 0:", "+    if w < 0:", "+        raise ValueError(w)")
     for line in (*expected, "+    return w * height"):
         assert f"\n{line}\n" in done.stdout, done.stdout
+    # Named from here, given by an absolute path: `a/tmp/.../shapes.py` applied nowhere.
+    assert done.stdout.startswith("--- a/repo/shapes.py\n+++ b/repo/shapes.py\n")
+    (tmp_path / "next.diff").write_text(done.stdout)
+    applies = subprocess.run(
+        ["git", "apply", "--check", "next.diff"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert applies.returncode == 0, applies.stderr
     unchanged = cli("next-edit", str(repo / "shapes.py"), "--since", "HEAD", "--json")
     assert unchanged.returncode == 0 and '"edits"' in unchanged.stdout
     (repo / "shapes.py").write_text(SHAPES)  # nothing changed since HEAD: nothing to say

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,17 @@ def next_edit(
         render.print_json(result)
         return
     suggested = apply_edits(content, [_edit(content, e) for e in result["edits"]])
-    sys.stdout.write(unified_diff(content, suggested, str(file)))
+    sys.stdout.write(unified_diff(content, suggested, _diff_name(file)))
+
+
+def _diff_name(file: Path) -> str:
+    """FILE's name in the diff's headers, from here (where `git apply` or `patch -p1` will
+    run): an absolute or `../` path gave `a/tmp/repo/calc.py`, which neither could apply."""
+    here = Path(os.path.abspath(file.expanduser()))
+    try:
+        return here.relative_to(Path.cwd()).as_posix()
+    except ValueError:  # not below this folder: as it was given
+        return str(file)
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
