@@ -125,7 +125,13 @@ def cursor_offset(content: str, line: int, column: int) -> int:
     if not lines or lines[-1].endswith(("\n", "\r")):
         lines.append("")  # the line after the last line end, where a cursor can be too
     if line < 1 or line > len(lines):
-        raise InputError(f"--line {line} is out of range: the file has {len(lines)} lines")
+        # Lines as `wc -l` counts them, and the one after the last line end a cursor may be
+        # on: "the file has 5 lines" of a 4-line file, "1 lines" of an empty one.
+        whole = len(lines) - (lines[-1] == "")
+        raise InputError(
+            f"--line {line} is out of range: the file has {whole} line{'s' * (whole != 1)} "
+            f"(lines 1..{len(lines)} take a cursor)"
+        )
     text = lines[line - 1].rstrip("\r\n")
     if column < 1 or column > len(text) + 1:
         raise InputError(

@@ -33,7 +33,8 @@ def decode_source(data: bytes, name: str, max_bytes: int = DEFAULT_MAX_FILE_BYTE
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"{name} is not valid UTF-8 (byte {exc.start}, line {line}); convert it to UTF-8 first"
+            f"{name} is not valid UTF-8 (byte {exc.start + 1}, line {line}); convert it to UTF-8 "
+            "first"
         ) from None
     return text.removeprefix(BOM)
 

@@ -124,6 +124,14 @@ def test_complete_candidates_and_time_budget(cli: Cli, tmp_path: Path) -> None:
     candidates = result["candidates"]
     assert len(set(candidates)) == len(candidates) <= 3
     assert not result["text"] or candidates[0] == result["text"]
+    # Printed, each is marked on stdout: they ran into one block in a file or `$(...)`.
+    shown = cli(*args, "--candidates", "3")
+    assert shown.returncode == 0, shown.stderr
+    if len(candidates) > 1:
+        assert (
+            shown.stdout.startswith("--- candidate 1 ---\n")
+            and "--- candidate 2 ---" in shown.stdout
+        )
     # Too short a budget: an answer at once, marked partial, with no unfinished line in it.
     rushed = cli(
         "complete", str(src), "--line", "6", "--column", "12", "--budget-ms", "1", "--json"
@@ -261,7 +269,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
         (["refactor", "{d}/" + "n" * 300 + ".py"], 2, "File name too long"),
         (["refactor", "{d}"], 2, "is a directory"),
         (["refactor", "{binary}"], 2, "binary file"),
-        (["fix", "{latin1}", "--error", "x"], 2, "not valid UTF-8 (byte 11, line 1)"),
+        (["fix", "{latin1}", "--error", "x"], 2, "not valid UTF-8 (byte 12, line 1)"),
         (["refactor", "{big}"], 2, "over the 1,048,576-byte limit"),
         (["refactor", "{calc}", "--lines", "3:40"], 2, "out of range: the file has 6 lines"),
         (["refactor", "{calc}", "--instruction", "  "], 2, "--instruction is empty"),

@@ -74,5 +74,5 @@ def test_a_cursor_in_a_crlf_or_cr_file_counts_lines_and_columns_as_editors_do() 
     assert CodeContext.at_cursor("f.py", crlf, 3, 1).before == crlf  # after the last line end
     cr = "a = 1\rb = 2\r"
     assert CodeContext.at_cursor("f.py", cr, 2, 3).before == "a = 1\rb "
-    with pytest.raises(InputError, match="the file has 3 lines"):
+    with pytest.raises(InputError, match=r"the file has 2 lines \(lines 1\.\.3 take a cursor\)"):
         CodeContext.at_cursor("f.py", cr, 4, 1)

@@ -14,7 +14,7 @@ def test_binary_is_refused() -> None:
 
 
 def test_invalid_utf8_names_the_line() -> None:
-    with pytest.raises(InputError, match=r"not valid UTF-8 \(byte 6, line 2\)"):
+    with pytest.raises(InputError, match=r"not valid UTF-8 \(byte 7, line 2\)"):
         decode_source(b"x = 1\n\xff = 2\n", "latin.py")
 
 

@@ -24,8 +24,9 @@ def complete(
         int,
         typer.Option(
             "--column",
-            help="1-based cursor column, in characters (a tab is one; an editor's column may "
-            "count it as its width).",
+            help="1-based cursor column, in Unicode code points (a tab is one, an accent "
+            "written as its own mark too; an editor's column may count a tab as its width, "
+            "or count bytes or UTF-16 units).",
             show_default=False,
         ),
     ],
@@ -81,8 +82,9 @@ def complete(
     texts = result.get("candidates") or [result["text"]]
     for i, text in enumerate(texts):
         if len(texts) > 1:
-            sys.stdout.flush()
-            render.note(f"--- candidate {i + 1} ---")
+            # On stdout: the candidates went there one after another, with nothing between
+            # them in a file or `$(...)`.
+            sys.stdout.write(f"--- candidate {i + 1} ---\n")
         sys.stdout.write(
             render.model_text(text) + ("\n" if text and not text.endswith("\n") else "")
         )
