@@ -42,3 +42,15 @@ def test_code_of_an_answer_cut_off_is_not_printed(
     out, err = capsys.readouterr()
     assert exited.value.code == 3 and out == ""
     assert "the answer was cut off (at max_tokens" in err
+
+
+def test_code_cut_off_in_the_prose_after_it_is_printed_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Refused as "incomplete" though its one block was closed: only the prose after it
+    # was cut off.
+    answered(monkeypatch, f"{SOURCE}\nThis defines area, which multiplies its", "length")
+    main(["generate", "point.c", "--code"])
+    out, err = capsys.readouterr()
+    assert out == SOURCE.split("\n", 1)[1].removesuffix("```")
+    assert "cut off after its code" in err

@@ -38,22 +38,33 @@ def generate(
 ) -> None:
     """Generate code from a description, streaming the answer."""
     from codesaga.domain.errors import ModelError, UnusableAnswerError
-    from codesaga.domain.extract import blocks_left_out, extract_code
+    from codesaga.domain.extract import blocks_left_out, code_blocks, extract_code
 
     params = {"prompt": prompt, "language": language, "model": model}
 
     def code_of(result: dict[str, Any]) -> str:
-        if result.get("finish_reason") == "length":
+        text = result["text"]
+        # Cut off in the prose after its code, the blocks it closed are whole (they were
+        # refused with the rest).
+        cut = result.get("finish_reason") == "length"
+        whole = [b for b in code_blocks(text) if b.closed and b.code.strip()] if cut else []
+        if whole:
+            text = "\n".join(f"```{b.info}\n{b.code}\n```" for b in whole)
+            result.setdefault("warnings", []).append(
+                "the answer was cut off after its code (at max_tokens, or where the context "
+                "was full): --code printed the code blocks it had closed"
+            )
+        elif cut:
             raise UnusableAnswerError(
                 "the answer was cut off (at max_tokens, or where the model's context was "
                 "full), so its code is incomplete and was not printed (the answer: codesaga "
                 f"requests show {result['request_id']}); ask for less, or raise max_tokens "
                 "(CODESAGA_MAX_TOKENS) or the context (CODESAGA_N_CTX)"
             )
-        extracted = extract_code(result["text"], language)
+        extracted = extract_code(text, language)
         if not extracted.strip():
             raise ModelError("the model answered without any code; run without --code to see it")
-        left_out = blocks_left_out(result["text"])
+        left_out = blocks_left_out(text)
         if left_out:
             result.setdefault("warnings", []).append(
                 f"the answer has {left_out + 1} code blocks and --code kept one (the longest"
