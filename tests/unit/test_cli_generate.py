@@ -54,3 +54,20 @@ def test_code_cut_off_in_the_prose_after_it_is_printed_with_a_warning(
     out, err = capsys.readouterr()
     assert out == SOURCE.split("\n", 1)[1].removesuffix("```")
     assert "cut off after its code" in err
+
+
+def test_a_prompt_of_dash_is_read_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    asked: list[str] = []
+
+    def run_task(self: Invocation, method: str, params: dict[str, Any], **_: Any) -> Any:
+        asked.append(params["prompt"])
+        return {"request_id": "9f1c2a7b", "text": SOURCE, "finish_reason": "stop"}
+
+    monkeypatch.setattr(Invocation, "run_task", run_task)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a C function area(w, h)\nwith ints\n"))
+    main(["generate", "-", "--code"])
+    assert asked == ["a C function area(w, h)\nwith ints\n"]

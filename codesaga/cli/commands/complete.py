@@ -59,8 +59,15 @@ def complete(
 
     The same path editors use: prompt caching, post-processing and the completion cache.
     """
+    from codesaga.domain.context import cursor_offset
+    from codesaga.fs import read_source
+
+    # A file the daemon would refuse, or a cursor out of its lines, is said here, not by a
+    # daemon started for it (and left running half an hour).
+    content, _ = read_source(file.expanduser(), Invocation.of(ctx).settings.max_file_bytes)
+    cursor_offset(content, line, column)
     params = {
-        **file_params(file),
+        **file_params(file, None),
         "line": line,
         "column": column,
         "multiline": multiline,

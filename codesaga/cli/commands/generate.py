@@ -20,7 +20,13 @@ app = typer.Typer()  # its commands join the root's
 )
 def generate(
     ctx: typer.Context,
-    prompt: Annotated[str, typer.Argument(help="What to write.", show_default=False)],
+    prompt: Annotated[
+        str,
+        typer.Argument(
+            help="What to write; - reads it from stdin (a long one, or a file's).",
+            show_default=False,
+        ),
+    ],
     language: Annotated[
         str | None, typer.Option("--language", "-l", help="Language to answer in.")
     ] = None,
@@ -37,9 +43,13 @@ def generate(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate code from a description, streaming the answer."""
-    from codesaga.domain.errors import ModelError, UnusableAnswerError
+    from codesaga.domain.errors import InputError, ModelError, UnusableAnswerError
     from codesaga.domain.extract import blocks_left_out, code_blocks, extract_code
 
+    if prompt == "-":
+        prompt = sys.stdin.read()
+    if not prompt.strip():  # said here, not by a daemon started for it
+        raise InputError("the prompt is empty; say what code you want")
     params = {"prompt": prompt, "language": language, "model": model}
 
     def code_of(result: dict[str, Any]) -> str:

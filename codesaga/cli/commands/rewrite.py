@@ -22,7 +22,7 @@ from codesaga.cli.options import (
     VerifyTimeoutOpt,
     piped_text,
 )
-from codesaga.domain.errors import UsageError
+from codesaga.domain.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from codesaga.saga.runner import Ask, Rewrite, SagaResult
@@ -30,12 +30,15 @@ if TYPE_CHECKING:
 app = typer.Typer()  # its commands join the root's
 
 
-def file_params(file: Path) -> dict[str, Any]:
+def file_params(file: Path, limit: int | None) -> dict[str, Any]:
     """The daemon needs an absolute path; the label keeps what the user typed for display.
-    A path that names no file is refused here, before a daemon is started to say so."""
-    from codesaga.fs import check_file
+    A path that names no file, or none the daemon would read (binary, not UTF-8, over
+    ``limit`` bytes), is refused here, before a daemon is started to say so (None: its text
+    goes with the request, read already)."""
+    from codesaga.fs import read_source
 
-    check_file(file.expanduser())
+    if limit is not None:
+        read_source(file.expanduser(), limit)
     return {"path": str(file.expanduser().absolute()), "label": str(file)}
 
 
@@ -86,6 +89,8 @@ def refactor(
     validated, optionally verified, restored on any failure, undoable (`codesaga saga`)."""
     if lines and len(files) > 1:
         raise UsageError("--lines works with one file; give one file or leave --lines out")
+    if instruction is not None and not instruction.strip():  # before a daemon starts
+        raise InputError("--instruction is empty; say how to refactor, or leave it out")
     checks = Checks.given(ctx, verify, verify_timeout, apply)
     params = {"lines": lines, "instruction": instruction, "model": model, "attempts": attempts}
     if apply or verify:
@@ -95,7 +100,8 @@ def refactor(
     # others' answers), and a file named twice refactored once, as --apply does.
     from codesaga.fs import distinct_files
 
-    named = [(file, file_params(file)) for file in distinct_files(files)]
+    limit = Invocation.of(ctx).settings.max_file_bytes
+    named = [(file, file_params(file, limit)) for file in distinct_files(files)]
     results = []
     for file, where in named:
         with render.Spinner(f"refactoring {file.name}") as spinner:
@@ -181,7 +187,9 @@ def fix(
         return
     with render.Spinner(f"fixing {file.name}") as spinner:
         result = Invocation.of(ctx).run_task(
-            "fix", {**file_params(file), **params}, on_delta=spinner.on_delta
+            "fix",
+            {**file_params(file, Invocation.of(ctx).settings.max_file_bytes), **params},
+            on_delta=spinner.on_delta,
         )
     _show_rewrite(result, as_json)
 
@@ -286,7 +294,7 @@ def _daemon_rewrite(
 
     def rewrite(path: Path, text: str, ask: Ask) -> Rewritten:
         shown = next((f for f in files if f.absolute() == path), path)
-        request = {**file_params(shown), "content": text, **params, "attempts": ask.attempts}
+        request = {**file_params(shown, None), "content": text, **params, "attempts": ask.attempts}
         if ask.retry is not None:
             request["retry"] = {"text": ask.retry.text, "problem": ask.retry.problem}
         result = Invocation.of(ctx).run_task(method, request, on_delta=spinner.on_delta)
