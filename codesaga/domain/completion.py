@@ -209,8 +209,20 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
     # the function's `}` into other code and prose). Not after `(` or `[`: the line that
     # closes them goes on with the statement (`) -> int:` and the body).
     opens_block = _opens_block(cursor_line)
+    # The document's first lines: a model at the end of a file (or of an empty one's
+    # prompt) starts it over, and a fence line ends the Markdown answer it thinks it writes.
+    head = [x.strip() for x in before.split("\n") if x.strip()][:3]
+    fenced = "```" in before  # a Markdown document, or a docstring that shows one
+    lines = text.split("\n")
+    bodies = [x.strip() for x in lines]
     kept: list[str] = []
-    for i, line in enumerate(text.split("\n")):
+    for i, line in enumerate(lines):
+        if i > 0 and not fenced and bodies[i].startswith("```"):
+            return kept, i
+        if (i > 0 or starts_line) and len(head) == 3 and bodies[i] == head[0]:
+            rest = [b for b in bodies[i:] if b][:3]
+            if rest == head:
+                return kept, i
         # A first line is a re-type only if it is the very next line: the same statement a
         # few lines further on (both branches of an if) is often what belongs here too.
         repeats = next_lines if i > 0 else next_lines[:1]

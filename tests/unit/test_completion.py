@@ -327,3 +327,24 @@ def test_a_hash_that_is_no_comment_leaves_the_opener_an_opener(before: str, afte
     # `this.#ready) {` no longer opened a block, and got one line.
     assert wants_multiline(before, after)
     assert wants_multiline(before.rstrip("\n"), "}" + after)  # `{|}`, the editor's closer
+
+
+def test_a_suggestion_that_starts_the_file_over_is_cut_there() -> None:
+    # At the end of a file the 0.5B wrote the whole file again after a blank line or two.
+    before = "def add(a, b):\n    return a + b\n\nprint(add(1, 2))\n"
+    again = "\n\n\ndef add(a, b):\n    return a + b\n\nprint(add(1, 2))"
+    assert postprocess(again, before, "") == ""
+    written = "print(add(3, 4))\n\ndef add(a, b):\n    return a + b\n\nprint(add(1, 2))"
+    assert postprocess(written, before, "") == "print(add(3, 4))"
+    # Lines like earlier ones, not the file's start, stay (a second test like the first).
+    tests = "import pytest\n\ndef test_a():\n    s = make()\n    s.run()\n    assert s.ok\n\n"
+    like = "def test_b():\n    s = make()\n    s.run()\n    assert s.ok"
+    assert postprocess(like, tests, "") == like
+
+
+def test_a_markdown_fence_ends_a_suggestion_in_code() -> None:
+    # In an empty .py file the answer ended with a fence line, as a chat answer would.
+    assert postprocess("def main():\n    pass\n```", "", "") == "def main():\n    pass"
+    # In a document that shows fences itself (Markdown, a docstring), a fence is text.
+    doc = "Usage:\n\n```python\nrun()\n"
+    assert postprocess("stop()\n```\n", doc, "") == "stop()\n```"
