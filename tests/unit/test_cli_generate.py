@@ -71,3 +71,20 @@ def test_a_prompt_of_dash_is_read_from_stdin(
     monkeypatch.setattr("sys.stdin", io.StringIO("a C function area(w, h)\nwith ints\n"))
     main(["generate", "-", "--code"])
     assert asked == ["a C function area(w, h)\nwith ints\n"]
+
+
+def test_ctrl_c_mid_line_ends_the_line_before_saying_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "codesaga: error: interrupted" was written at the end of the answer's last line.
+    def run_task(self: Invocation, method: str, params: dict[str, Any], **kw: Any) -> Any:
+        kw["on_delta"]("def area(w, h):\n    return w *")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Invocation, "run_task", run_task)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "area"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 130
+    assert out == "def area(w, h):\n    return w *\n" and "interrupted" in err

@@ -98,11 +98,19 @@ def generate(
         sys.stdout.write(render.model_text(extracted.rstrip("\n")) + "\n")
         return
 
+    shown = [""]  # the last text written
+
     def show(text: str) -> None:
         sys.stdout.write(render.model_text(text))
         sys.stdout.flush()
+        shown[0] = text or shown[0]
 
-    result = Invocation.of(ctx).run_task("generate", params, on_delta=show)
+    try:
+        result = Invocation.of(ctx).run_task("generate", params, on_delta=show)
+    except KeyboardInterrupt:
+        if shown[0] and not shown[0].endswith("\n") and sys.stdout.isatty():
+            sys.stdout.write("\n")  # "interrupted" was said at the end of the answer's line
+        raise
     if not result["text"].endswith("\n"):
         sys.stdout.write("\n")
     for warning in result.get("warnings", []):
