@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from codesaga.cli import exits
+from codesaga.cli import exits, render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.main import main
 from codesaga.domain.errors import CancelledError
@@ -161,6 +162,11 @@ def test_a_reader_that_closed_the_pipe_ends_the_command_with_success(
     closed = os.fdopen(write, "w")
     monkeypatch.setenv("CODESAGA_HOME", str(tmp_path))
     monkeypatch.setattr("sys.stdout", closed)
+    monkeypatch.setattr("sys.stderr", sys.stderr)  # put back after Typer wraps it
+    # A console of its own: the write the pipe broke leaves rich's buffer open for good.
+    from rich.console import Console
+
+    monkeypatch.setattr(render, "stdout", Console(highlight=False, soft_wrap=True, markup=False))
     try:
         with pytest.raises(SystemExit) as ended:
             main(["config", "show"])
