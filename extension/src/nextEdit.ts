@@ -13,6 +13,10 @@ import { lineColumnAt, offsetsOf } from "./textPositions";
 /** A document bigger than this is not sent whole after every pause. */
 export const MAX_CONTENT_CHARS = 1_000_000;
 
+/** A suggestion lapses when the cursor goes more lines than this from both its lines and
+ * the place it was asked from. */
+export const LAPSE_LINES = 5;
+
 /** The document in the active editor at the pause, as the glue reads it. */
 export interface NextEditDocument {
   path: string;
@@ -44,6 +48,8 @@ export interface NextEditSuggestion {
   confidence: number;
   /** 1-based line of ``start`` (for a hint that names it). */
   line: number;
+  /** 1-based line of ``end``. */
+  endLine: number;
 }
 
 export type TabAction =
@@ -139,11 +145,14 @@ function suggestionIn(
     kind: edit.kind,
     confidence: edit.confidence,
     line: edit.range.startLine,
+    endLine: edit.range.endLine,
   };
 }
 
 interface Shown extends NextEditSuggestion {
   reported: boolean;
+  /** 1-based line of the cursor in ``origin`` when the daemon was asked. */
+  asked: number;
 }
 
 /**
@@ -154,8 +163,8 @@ interface Shown extends NextEditSuggestion {
  *   first edit;
  * - `tab` jumps to the suggestion, or accepts it when the cursor is already there (reported
  *   once the editor has `applied` it); `dismiss` (Esc) takes it down, rejected; `withdraw`
- *   and `forget` take it down with no verdict. Each suggestion shown gets at most one
- *   `feedback`.
+ *   and `forget` take it down with no verdict, as does `moved` (the cursor gone far from it).
+ *   Each suggestion shown gets at most one `feedback`.
  */
 export class NextEditController {
   private readonly timers = new Map<string, () => void>();
@@ -235,6 +244,19 @@ export class NextEditController {
     if (this.current) this.finish(undefined);
   }
 
+  /** The cursor moved to 1-based ``line`` of ``document``: more than LAPSE_LINES from both
+   * the suggestion and the place it was asked from, it lapses, with no verdict. It stayed
+   * until the document changed: a programmer who ignored it, clicked far away and pressed
+   * Tab to indent got a jump, and a second Tab applied it. Tab's jump lands on it. */
+  moved(document: string, line: number): void {
+    const shown = this.current;
+    if (!shown || (document !== shown.document && document !== shown.origin)) return; // another editor: withdrawn on the switch
+    const near = (first: number, last: number) => first - LAPSE_LINES <= line && line <= last + LAPSE_LINES;
+    if (document === shown.document && near(shown.line, shown.endLine)) return;
+    if (document === shown.origin && near(shown.asked, shown.asked)) return;
+    this.withdraw();
+  }
+
   /** ``document`` was closed: no verdict. */
   forget(document: string): void {
     this.timers.get(document)?.();
@@ -271,7 +293,7 @@ export class NextEditController {
         return;
       }
       this.stats.suggested++;
-      this.current = { ...suggestion, reported: false };
+      this.current = { ...suggestion, reported: false, asked: lineColumnAt(sent.content, sent.cursor).line };
       host.show(this.current);
     } catch (error) {
       if (this.pending === request) this.pending = undefined;

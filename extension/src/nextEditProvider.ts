@@ -82,7 +82,11 @@ export function registerNextEdit(services: Services): void {
       if (shown && editor?.document.uri.toString() === shown.document) painter.paint(editor, shown);
       else controller.withdraw();
     }),
-    vscode.window.onDidChangeTextEditorSelection((event) => painter.paintHint(event.textEditor)),
+    vscode.window.onDidChangeTextEditorSelection((event) => {
+      const editor = event.textEditor;
+      if (editor === vscode.window.activeTextEditor) controller.moved(editor.document.uri.toString(), editor.selection.active.line + 1);
+      painter.paintHint(editor);
+    }),
     vscode.workspace.onDidCloseTextDocument((document) => {
       sender.forget(document.uri.toString());
       controller.forget(document.uri.toString());

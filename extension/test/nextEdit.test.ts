@@ -408,6 +408,26 @@ describe("next edits: a rename carried into another open file", () => {
     assert.equal(world.controller.suggestion, undefined);
     assert.deepEqual(world.feedback(), [["r6", false]]);
   });
+
+  test("it lapses, no verdict, when the cursor goes far from where it was asked (this file) or from it (that file)", async () => {
+    const world = renamed(); // asked from line 1
+    world.open(APP, APP_TEXT);
+    world.answer = { requestId: "r7", edits: [IN_APP] }; // line 3 of app.py
+    await world.pause(600);
+    world.controller.moved(URI, 6);
+    world.controller.moved(APP, 8);
+    world.controller.moved(OTHER, 40); // another editor: its switch withdraws it
+    assert.equal(world.controller.suggestion?.requestId, "r7", "near both, or elsewhere");
+    world.controller.moved(APP, 9);
+    assert.equal(world.controller.suggestion, undefined);
+    world.type(URI, RENAMED + "\n", RENAMED.length + 1); // a new question, from line 4
+    await world.pause(600);
+    world.controller.moved(URI, 9);
+    assert.equal((world.controller.suggestion as NextEditSuggestion | undefined)?.requestId, "r7");
+    world.controller.moved(URI, 10);
+    assert.equal(world.controller.suggestion, undefined);
+    assert.deepEqual(world.feedback(), []);
+  });
 });
 
 describe("next edits: small parts", () => {

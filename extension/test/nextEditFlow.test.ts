@@ -76,10 +76,15 @@ describe("next edits in a (fake) editor against a real daemon", () => {
     assert.equal(manifest.contributes.configuration.properties["codesaga.nextEdit.enabled"].default, true);
   });
 
-  /** SOURCE in a new active editor, the cursor after `value` in the definition. */
-  function open(name: string): { document: FakeDocument; editor: FakeEditor } {
-    const document = new FakeDocument(Uri.file(join(daemon.home, name)), SOURCE, "python");
-    const editor = new FakeEditor(document, new Position(0, "def scale(value".length), (event) => fire(recorded, "onDidChangeTextDocument", event));
+  /** ``text`` in a new active editor, the cursor after `value` in the definition. */
+  function open(name: string, text = SOURCE): { document: FakeDocument; editor: FakeEditor } {
+    const document = new FakeDocument(Uri.file(join(daemon.home, name)), text, "python");
+    const editor = new FakeEditor(
+      document,
+      new Position(0, "def scale(value".length),
+      (event) => fire(recorded, "onDidChangeTextDocument", event),
+      (event) => fire(recorded, "onDidChangeTextEditorSelection", event),
+    );
     const window = api.window as { activeTextEditor: unknown; visibleTextEditors: unknown[] };
     window.activeTextEditor = editor;
     window.visibleTextEditors = [editor];
@@ -125,6 +130,27 @@ describe("next edits in a (fake) editor against a real daemon", () => {
       return now.accepted > start.accepted && now.rejected > start.rejected && now;
     });
     assert.deepEqual({ accepted: end.accepted - start.accepted, rejected: end.rejected - start.rejected }, { accepted: 1, rejected: 1 });
+  });
+
+  test("a suggestion ignored lapses once the cursor goes far from it: no jump on the next Tab, no verdict", async () => {
+    // It stayed until the document changed: a click far away and a Tab to indent jumped back
+    // to it, and a second Tab applied it.
+    const below = Array.from({ length: 20 }, (_, i) => `print("line ${i + 4}")\n`).join("");
+    const { document, editor } = open("lapse.py", SOURCE + below);
+    editor.type("amount", "value".length);
+    await until("a suggestion", () => recorded.contextKeys.get(VISIBLE) === true);
+    const start = await verdicts();
+    editor.moveTo(6); // line 7: within 5 lines of the suggestion (line 2 or 3)
+    assert.equal(recorded.contextKeys.get(VISIBLE), true, "a move near it keeps it");
+    editor.moveTo(15, 4);
+    assert.equal(recorded.contextKeys.get(VISIBLE), false, "lapsed");
+    assert.deepEqual(editor.afterTexts().filter(Boolean), [], "nothing painted");
+    const text = document.getText();
+    await api.commands.executeCommand("codesaga.nextEdit.tab");
+    assert.deepEqual([editor.selection.active.line, editor.selection.active.character], [15, 4], "no jump");
+    assert.equal(document.getText(), text);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await verdicts(), start, "neither accepted nor rejected");
   });
 
   test("an accept the editor refuses is not counted, and is said", async () => {

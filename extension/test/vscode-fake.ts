@@ -124,9 +124,10 @@ export class FakeDocument {
 }
 
 /** A text editor over a FakeDocument: its selection, decorations and edits. An edit calls
- * ``changed`` with the change event the editor would fire. */
+ * ``changed`` with the change event the editor would fire; a new selection (the cursor moved
+ * by a click, by typing or by the extension) calls ``selected``. */
 export class FakeEditor {
-  selection: Selection;
+  private current: Selection;
   visibleRanges: Range[] = [];
   /** The editor refuses edits (as it does one made for an older version of the text). */
   refuseEdits = false;
@@ -136,8 +137,24 @@ export class FakeEditor {
     readonly document: FakeDocument,
     cursor: Position,
     private readonly changed: (event: { document: FakeDocument; contentChanges: unknown[] }) => void = () => undefined,
+    private readonly selected: (event: { textEditor: FakeEditor; selections: Selection[] }) => void = () => undefined,
   ) {
-    this.selection = new Selection(cursor, cursor);
+    this.current = new Selection(cursor, cursor);
+  }
+
+  get selection(): Selection {
+    return this.current;
+  }
+
+  set selection(selection: Selection) {
+    this.current = selection;
+    this.selected({ textEditor: this, selections: [selection] });
+  }
+
+  /** Put the cursor at ``line``, ``character`` (a click). */
+  moveTo(line: number, character = 0): void {
+    const at = new Position(line, character);
+    this.selection = new Selection(at, at);
   }
 
   get selections(): Selection[] {
