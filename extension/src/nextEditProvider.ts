@@ -67,7 +67,7 @@ export function registerNextEdit(services: Services): void {
   track(vscode.window.visibleTextEditors);
   context.subscriptions.push(
     vscode.commands.registerCommand("codesaga.nextEdit.tab", () => tab(controller, painter)),
-    vscode.commands.registerCommand("codesaga.nextEdit.dismiss", () => controller.dismiss()),
+    vscode.commands.registerCommand("codesaga.nextEdit.dismiss", () => dismiss(controller)),
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (!event.contentChanges.length || !eligible(event.document) || !wanted()) return;
       const document = event.document;
@@ -126,6 +126,13 @@ function readActive(document: string) {
     workspace: workspaceOf(doc.uri),
     model: roleModel("completion"),
   };
+}
+
+/** Esc: dismiss the suggestion; with none (a stale context key), only the key is put right
+ * (it stayed set, and Esc stayed taken). */
+function dismiss(controller: NextEditController): void {
+  if (controller.suggestion) controller.dismiss();
+  else void vscode.commands.executeCommand("setContext", VISIBLE_KEY, false);
 }
 
 /** Tab: jump to the suggestion, or accept it when the cursor is there; with none (a stale

@@ -73,7 +73,22 @@ describe("next edits in a (fake) editor against a real daemon", () => {
       assert.match(binding.when, /!inlineSuggestionVisible/);
       assert.match(binding.when, /!suggestWidgetVisible/);
     }
+    // Esc closes these (or drops the selection): a suggestion shown took it from them.
+    const esc = bindings.find((k: { key: string }) => k.key === "escape").when.split(" && ");
+    for (const key of ["editorHasSelection", "findWidgetVisible", "renameInputVisible", "parameterHintsVisible", "referenceSearchVisible", "inReferenceSearchEditor"]) {
+      assert.ok(esc.includes(`!${key}`), `Esc is not taken while ${key}`);
+    }
     assert.equal(manifest.contributes.configuration.properties["codesaga.nextEdit.enabled"].default, true);
+  });
+
+  test("Esc with nothing shown (a stale context key) puts the key right and does nothing else", async () => {
+    // The key stayed set, so Esc stayed taken from the editor.
+    assert.equal((await verdicts()).rejected, 0);
+    recorded.contextKeys.set(VISIBLE, true);
+    await api.commands.executeCommand("codesaga.nextEdit.dismiss");
+    assert.equal(recorded.contextKeys.get(VISIBLE), false);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await verdicts()).rejected, 0);
   });
 
   /** ``text`` in a new active editor, the cursor after `value` in the definition. */
