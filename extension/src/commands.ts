@@ -105,7 +105,7 @@ async function showMenu({ connection, snooze, status }: Services): Promise<void>
     { label: snoozed ? "$(play) Resume inline completion" : "$(debug-pause) Snooze inline completion…", id: "codesaga.snooze" },
     { label: "$(symbol-keyword) Toggle completion for this language", id: "codesaga.toggleLanguage" },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: typeof status.tooltip === "string" ? status.tooltip : status.tooltip?.value });
+  const pick = await vscode.window.showQuickPick(items, { title: status.title });
   if (pick?.id === "codesaga.snooze" && snoozed) {
     snooze.resume();
     status.paint();

@@ -1,5 +1,5 @@
 // The status bar item: the daemon's state, the completion model, the last completion's
-// latency and the snooze. A click opens the menu (commands.ts).
+// latency and the snooze. A click opens the menu (commands.ts), titled with ``title``.
 
 import * as vscode from "vscode";
 
@@ -8,8 +8,13 @@ import type { Connection, State } from "./connection";
 import type { Services, Snooze } from "./services";
 import { completionEnabled, languageEnabled, roleModel } from "./settings";
 
+/** The tooltips' last line: what a click does. */
+const MENU = "Click for the menu (start / stop / restart the daemon, log, snooze)";
+
 export class StatusBar {
   private readonly item: vscode.StatusBarItem;
+  /** The state in a few words: the menu's title (it had the whole multi-line tooltip). */
+  title = "CodeSaga";
 
   constructor(
     private readonly connection: Connection,
@@ -18,10 +23,6 @@ export class StatusBar {
   ) {
     this.item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
     this.item.command = "codesaga.menu";
-  }
-
-  get tooltip(): vscode.StatusBarItem["tooltip"] {
-    return this.item.tooltip;
   }
 
   show(): void {
@@ -41,26 +42,32 @@ export class StatusBar {
       case "connecting":
         status.text = "$(sync~spin) CodeSaga";
         status.tooltip = "Connecting to the CodeSaga daemon…";
+        this.title = "CodeSaga: connecting";
         status.backgroundColor = undefined;
         break;
       case "idle":
         status.text = "$(circle-outline) CodeSaga";
-        status.tooltip = "CodeSaga: idle — the daemon exited while unused; it starts on the next completion\nClick for the menu";
+        status.tooltip = `CodeSaga: idle — the daemon exited while unused; it starts on the next completion\n${MENU}`;
+        this.title = "CodeSaga: idle";
         status.backgroundColor = undefined;
         break;
       case "stopped":
         status.text = "$(debug-stop) CodeSaga";
         status.tooltip = "CodeSaga: stopped — you stopped the daemon; nothing starts it until you do\nClick for the menu (Start the daemon)";
+        this.title = "CodeSaga: stopped";
         status.backgroundColor = undefined;
         break;
       case "disconnected":
         status.text = "$(debug-disconnect) CodeSaga";
-        status.tooltip = `Not connected: ${state.reason}\nClick to start the daemon`;
+        // It said "Click to start the daemon"; a click opens the menu.
+        status.tooltip = `Not connected: ${state.reason}\nClick for the menu (Start the daemon)`;
+        this.title = "CodeSaga: not connected";
         status.backgroundColor = undefined;
         break;
       case "failed":
         status.text = "$(error) CodeSaga";
-        status.tooltip = state.reason;
+        status.tooltip = `${state.reason}\n${MENU}`;
+        this.title = "CodeSaga: could not connect to the daemon";
         status.backgroundColor = new vscode.ThemeColor("statusBarItem.errorBackground");
         break;
     }
@@ -71,7 +78,8 @@ export class StatusBar {
     const off = completionOff();
     if (off) {
       status.text = "$(circle-slash) CodeSaga";
-      status.tooltip = `CodeSaga daemon ${state.version}: inline completion is off ${off}\nClick for start / stop / log / snooze`;
+      status.tooltip = `CodeSaga daemon ${state.version}: inline completion is off ${off}\n${MENU}`;
+      this.title = `CodeSaga daemon ${state.version}: completion off`;
       status.backgroundColor = undefined;
       return;
     }
@@ -84,7 +92,8 @@ export class StatusBar {
     status.text = snoozed ? "$(debug-pause) CodeSaga" : `${failing ? "$(warning)" : "$(sparkle)"} CodeSaga${latency}`;
     status.tooltip = `CodeSaga daemon ${state.version}: completion with ${model}${
       snoozed ? ` (snoozed until ${new Date(this.snooze.until).toLocaleTimeString()})` : ""
-    }${failing ? `\nThe last completion failed: ${failing}` : ""}\nClick for start / stop / log / snooze`;
+    }${failing ? `\nThe last completion failed: ${failing}` : ""}\n${MENU}`;
+    this.title = `CodeSaga daemon ${state.version}: ${snoozed ? "snoozed" : failing ? "completions failing" : "connected"}`;
     status.backgroundColor = failing ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
   }
 }

@@ -68,6 +68,12 @@ describe("the bundle in a (fake) editor", () => {
     assert.ok(recorded.webviewProviders.has("codesaga.chat"));
   });
 
+  test("the daemon command is a machine setting: a workspace's settings cannot choose what runs", () => {
+    const setting = manifest.contributes.configuration.properties["codesaga.daemonCommand"];
+    assert.equal(setting.scope, "machine");
+    assert.match(setting.markdownDescription, /`python -m codesaga`/, "the multi-word form the extension accepts");
+  });
+
   test("inline completion answers from the daemon; accepting it sends feedback", async () => {
     const document = new FakeDocument(Uri.file(join(daemon.home, "calc.py")), "def add(a, b):\n    return \n", "python");
     const provider = recorded.inlineProviders[0];

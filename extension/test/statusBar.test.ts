@@ -2,6 +2,7 @@
 // real daemon (tests/fake_daemon.py): what it says as settings change and the daemon comes
 // and goes. The daemon stops in the last test.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -87,6 +88,24 @@ describe("the status bar item", () => {
     else recorded.settings[key] = value;
     fire(recorded, "onDidChangeConfiguration", { affectsConfiguration: (section: string) => `codesaga.${key}`.startsWith(section) });
   }
+
+  test("a click opens the menu, titled in one short line, as the tooltip says", async () => {
+    // The menu's title was the whole multi-line tooltip, and a tooltip said a click started
+    // the daemon.
+    const window = api.window as Record<string, unknown>;
+    const pick = window.showQuickPick;
+    let title: string | undefined;
+    window.showQuickPick = async (_items: unknown, options: { title?: string }) => void (title = options.title);
+    try {
+      await api.commands.executeCommand("codesaga.menu");
+    } finally {
+      window.showQuickPick = pick;
+    }
+    assert.match(title ?? "", /^CodeSaga daemon [^\n]*: connected$/);
+    assert.match(item.tooltip, /\nClick for the menu \(start \/ stop \/ restart the daemon, log, snooze\)$/);
+    const bundle = readFileSync(join(EXTENSION, "dist", "extension.js"), "utf8");
+    assert.doesNotMatch(bundle, /Click to start/);
+  });
 
   test("a setting change repaints the item: the model named, completion off, no stale failure", async () => {
     // The tooltip kept the old model's name, and a failure of a completion turned off since
