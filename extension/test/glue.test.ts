@@ -295,9 +295,11 @@ describe("the bundle in a (fake) editor", () => {
     assert.match(actions[0].title, /undefined name/);
   });
 
-  test("the chat webview loads nothing remote and answers the page", async () => {
-    const posted: Array<{ type: string }> = [];
-    let receive: ((message: unknown) => Promise<void>) | undefined;
+  /** A chat view the extension resolves, as a panel would show it: what was posted to its page,
+   * a message from the page, and the session the page was last told is current. */
+  function chatPage() {
+    const posted: Array<{ type: string; current?: string }> = [];
+    let receive: ((message: unknown) => unknown) | undefined;
     const view = {
       webview: {
         options: {},
@@ -305,50 +307,36 @@ describe("the bundle in a (fake) editor", () => {
         cspSource: "vscode-webview-resource:",
         asWebviewUri: (uri: Uri) => uri,
         postMessage: async (message: { type: string }) => void posted.push(message),
-        onDidReceiveMessage: (handler: (message: unknown) => Promise<void>) => {
+        onDidReceiveMessage: (handler: (message: unknown) => unknown) => {
           receive = handler;
           return { dispose() {} };
         },
       },
     };
     recorded.webviewProviders.get("codesaga.chat")!.resolveWebviewView(view);
+    const current = () => posted.filter((m) => m.type === "sessions").at(-1)?.current;
+    return { view, posted, send: (message: unknown) => receive!(message), current };
+  }
+
+  test("the chat webview loads nothing remote and answers the page", async () => {
+    const { view, posted, send } = chatPage();
     const html = view.webview.html;
     assert.match(html, /Content-Security-Policy" content="default-src 'none'; /);
     assert.match(html, /<script nonce="[0-9a-f]{32}" src=/);
     assert.ok(!/https?:\/\//.test(html), "no remote URL in the page");
-    await receive!({ type: "ready" });
+    await send({ type: "ready" });
     assert.deepEqual(posted.map((m) => m.type), ["sessions", "transcript", "busy"]);
   });
 
   test("the chat view moved to another panel goes on with the conversation it showed", async () => {
     // Each resolve made a controller of its own: the moved view showed the workspace's
     // newest session, and the old one's answer streamed on where nobody could stop it.
-    function page() {
-      const posted: Array<{ type: string; current?: string }> = [];
-      let receive: ((message: unknown) => unknown) | undefined;
-      const view = {
-        webview: {
-          options: {},
-          html: "",
-          cspSource: "vscode-webview-resource:",
-          asWebviewUri: (uri: Uri) => uri,
-          postMessage: async (message: { type: string }) => void posted.push(message),
-          onDidReceiveMessage: (handler: (message: unknown) => unknown) => {
-            receive = handler;
-            return { dispose() {} };
-          },
-        },
-      };
-      recorded.webviewProviders.get("codesaga.chat")!.resolveWebviewView(view);
-      const current = () => posted.filter((m) => m.type === "sessions").at(-1)?.current;
-      return { posted, send: (message: unknown) => receive!(message), current };
-    }
-    const first = page();
+    const first = chatPage();
     await first.send({ type: "ready" });
     const older = first.current()!;
     await first.send({ type: "newSession" });
     await first.send({ type: "openSession", id: older });
-    const moved = page();
+    const moved = chatPage();
     await moved.send({ type: "ready" });
     assert.equal(moved.current(), older);
     const before = first.posted.length;
