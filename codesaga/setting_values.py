@@ -75,7 +75,10 @@ def coerce(name: str, raw: Any, target: Any, source: str) -> Any:
             return Path(raw).expanduser()
         return raw
     except (TypeError, ValueError):
-        kind = "true or false" if target is bool else f"a valid {target.__name__}"
+        # `str | None` (the model key) has no __name__: the error itself was a traceback.
+        kind = (
+            "true or false" if target is bool else f"a valid {getattr(target, '__name__', 'str')}"
+        )
         raise UsageError(f"{source}: {name} = {raw!r} is not {kind}") from None
 
 

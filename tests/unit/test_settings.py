@@ -170,7 +170,7 @@ def test_typed_values_are_checked_when_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "line",
     ["n_ctx = 4096.9", "temperature = true", "model_chat = 5", "model_chat = [1, 2]",
-     'hook_instruction = {a = 1}', 'model_chat = " "'],
+     'hook_instruction = {a = 1}', 'model_chat = " "', 'model = " "', "model = 5"],
 )  # fmt: skip
 def test_a_toml_value_of_another_type_is_refused_not_converted(tmp_path: Path, line: str) -> None:
     # n_ctx = 4096.9 was 4096, temperature = true 1.0, model_chat = [1, 2] the text "[1, 2]".
