@@ -54,6 +54,12 @@ def test_code_cut_off_in_the_prose_after_it_is_printed_with_a_warning(
     out, err = capsys.readouterr()
     assert out == SOURCE.split("\n", 1)[1].removesuffix("```")
     assert "cut off after its code" in err
+    # Cut off inside a later block: the closed one before it is not what was asked.
+    answered(monkeypatch, f"First:\n```bash\npip install x\n```\nThen:\n{SOURCE[:30]}", "length")
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "point.c", "--code"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 3 and out == "" and "the answer was cut off" in err
 
 
 def test_a_prompt_of_dash_is_read_from_stdin(

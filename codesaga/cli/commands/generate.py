@@ -57,7 +57,10 @@ def generate(
         # Cut off in the prose after its code, the blocks it closed are whole (they were
         # refused with the rest).
         cut = result.get("finish_reason") == "length"
-        whole = [b for b in code_blocks(text) if b.closed and b.code.strip()] if cut else []
+        blocks = code_blocks(text) if cut else []
+        # Only when every block was closed: one cut off inside a later block (the one
+        # asked for, maybe) left a closed earlier one (`pip install ...`) to print instead.
+        whole = [b for b in blocks if b.code.strip()] if all(b.closed for b in blocks) else []
         if whole:
             text = "\n".join(f"```{b.info}\n{b.code}\n```" for b in whole)
             result.setdefault("warnings", []).append(
