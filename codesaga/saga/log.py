@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -161,15 +162,22 @@ class SagaStore:
         fsync_dir(root)
         fsync_dir(self.root)
         if self.keep_days > 0:
-            with contextlib.suppress(OSError):  # housekeeping: never the saga's failure
+            try:
                 self.prune(time.time() - self.keep_days * 86400)
+            except Exception:  # housekeeping (a log it cannot read): never the saga's failure
+                logging.getLogger(__name__).debug("pruning sagas failed", exc_info=True)
         return SagaLog(root)
 
     def prune(self, before: float) -> list[str]:
         """Delete the finished sagas begun before ``before`` (a time), and their hook
-        patches; an interrupted one stays for `saga recover`, a locked one (running) too.
-        The ids that went."""
+        patches; an interrupted one stays for `saga recover`, a locked one (running) too,
+        and one that left files as they were (the user's originals are only there). The
+        ids that went."""
         from codesaga.saga.recovery import TERMINAL, state_of
+
+        def done_with(log: SagaLog) -> bool:
+            state = state_of(log)
+            return state.status in TERMINAL and not (state.conflicts or state.damaged)
 
         cutoff = time.strftime("%Y%m%d-%H%M%S", time.localtime(before))
         gone = []
@@ -177,9 +185,11 @@ class SagaStore:
             if path.name >= cutoff:  # ids begin with their start, in local time
                 continue
             log = SagaLog(path)
-            if state_of(log).status not in TERMINAL or not log.try_lock():
+            if not done_with(log) or not log.try_lock():
                 continue
             try:
+                if not done_with(log):  # an undo began in another process meanwhile
+                    continue
                 shutil.rmtree(path)
             finally:
                 log.unlock()
@@ -191,7 +201,10 @@ class SagaStore:
     def get(self, saga_id: str) -> SagaLog:
         saga_id = saga_id.strip()
         if not saga_id:  # "" ends every id: `saga undo ""` undid the only saga there was
-            raise InputError("give a saga's id (or its end); `codesaga saga list` shows them")
+            raise InputError(
+                "give a saga's id (or at least four characters of its start or end); "
+                "`codesaga saga list` shows them"
+            )
         if len(saga_id) < MIN_ID_PART:
             # One character matched some saga's end: `saga undo 1`, meant as "the last
             # one", undid whichever saga's id ended in 1.

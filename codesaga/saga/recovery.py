@@ -55,6 +55,8 @@ class SagaState:
     undoing: bool
     conflicts: list[str]
     trial: bool = False  # without --apply: whatever happens, the files end as they were
+    # Files left as they were because the saga's copy of their original is damaged.
+    damaged: list[str] = field(default_factory=list)
     # path -> the shas its --verify runs left it with (a formatter as the check rewrites it):
     # the saga's own doing, like what it generated
     checked: dict[str, set[str]] = field(default_factory=dict)
@@ -130,9 +132,11 @@ def state_of(log: SagaLog) -> SagaState:
             # Until "undone": an undo stopped part-way (killed, a full disk) is unfinished,
             # for `saga recover` or another `saga undo` to finish.
             state.undoing, state.status = True, "interrupted"
-            state.conflicts = []
+            state.conflicts, state.damaged = [], []
         elif kind == "conflict":
             state.conflicts.append(e["path"])
+        elif kind == "damaged":
+            state.damaged.append(e["path"])
         elif kind in TERMINAL:
             state.status = kind
     return state
@@ -195,7 +199,14 @@ def _restore(log: SagaLog, state: SagaState, path: str) -> None:
     if current_sha is not None and not state.holds_its_own(path, current_sha):
         _leave(log, state, path, "since")
         return
-    original = log.blob(original_sha)  # a damaged copy is said as such, not as a conflict
+    try:
+        original = log.blob(original_sha)
+    except InputError:
+        # Said as such, not as the user's edit; the file stays as it is, and the put-back
+        # goes on with the others (one damaged copy stopped every later recovery).
+        log.append("damaged", path=path, note="its stored original is damaged")
+        state.damaged.append(path)
+        return
     with contextlib.suppress(OSError):
         # Its mode as it is now: a chmod since (+x, read-only) is the user's, as the saga
         # wrote the file with the original's.
@@ -233,6 +244,10 @@ def left_alone(log: SagaLog, state: SagaState) -> str:
         for path in _distinct(state.conflicts)
     ]
     said += [
+        f"{path} was left as it is: the saga's copy of its original is damaged"
+        for path in _distinct(state.damaged)
+    ]
+    said += [
         f"{path} was changed while --verify ran (by the check, or saved meanwhile); it is "
         f"back as it was, and what it held then is kept at {blob}"
         for path, blob in state.kept.items()
@@ -253,7 +268,10 @@ def recover(store: SagaStore, compensators: Compensators) -> list[tuple[str, str
             state = state_of(log)  # it may have ended between the read above and the lock
             if state.status in TERMINAL:
                 continue
-            done.append((log.id, _recover_one(log, state, compensators.get(state.kind))))
+            try:
+                done.append((log.id, _recover_one(log, state, compensators.get(state.kind))))
+            except Exception as exc:  # said, and the other sagas are recovered all the same
+                done.append((log.id, f"not recovered: {exc}"))
         finally:
             log.unlock()
     return done
@@ -288,8 +306,8 @@ def _recover_one(log: SagaLog, state: SagaState, own: Compensator | None) -> str
         log.append("completed", recovered=True)
         return "completed (every file was written and verified)"
     rolled = roll_back(log)
-    if rolled.conflicts:
-        return f"rolled back, except {left_alone(log, rolled)}"
+    if rolled.conflicts or rolled.damaged:
+        return f"rolled back, except: {left_alone(log, rolled)}"
     return "rolled back: every file is as it was"
 
 
@@ -307,12 +325,25 @@ def undo(store: SagaStore, saga_id: str, compensators: Compensators) -> SagaStat
             f"saga {log.id} is {state.status}; only a completed saga can be undone"
             + (" (run `codesaga saga recover` first)" if state.status == "interrupted" else "")
         )
-    changed_since = [p for p in _distinct(state.written) if _changed_since(state, p)]
+    # Files left as they were by an undo stopped part-way (saved over meanwhile) stay so.
+    left = set(state.conflicts) if resuming else set()
+    changed_since = [
+        p for p in _distinct(state.written) if p not in left and _changed_since(state, p)
+    ]
     if changed_since:
         raise InputError(
             f"cannot undo saga {log.id}: these files changed since it wrote them, and undoing "
             f"would lose that work: {', '.join(changed_since)}"
         )
+    for path in _distinct(state.written):  # before anything is put back: all or nothing
+        if file_sha(Path(path)) != state.originals[path][0]:
+            try:
+                log.blob(state.originals[path][0])
+            except InputError:
+                raise InputError(
+                    f"cannot undo saga {log.id}: its stored copy of {path}'s original is "
+                    "damaged; nothing was undone"
+                ) from None
     if not log.try_lock():
         raise InputError(f"saga {log.id} is busy in another process")
     try:
@@ -347,8 +378,8 @@ def _finish_undo(log: SagaLog, state: SagaState, *, recovered: bool = False) -> 
         remove_stale_temps(Path(path))
     _undo_files(log, state)
     log.append("undone", conflicts=state.conflicts, **({"recovered": True} if recovered else {}))
-    if state.conflicts:
-        return f"undo finished, except {', '.join(_distinct(state.conflicts))}: changed since"
+    if state.conflicts or state.damaged:
+        return f"undo finished, except: {left_alone(log, state)}"
     return "undo finished"
 
 

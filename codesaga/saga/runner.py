@@ -291,11 +291,8 @@ class SagaRunner:
         """After a failing verify: put the files back and let the next attempt repair them."""
         log.append("retry", why=failure.problem())
         state = put_back(log)
-        if state.conflicts:
-            raise InputError(
-                f"{', '.join(state.conflicts)} changed while CodeSaga was working; "
-                "it was left as it is"
-            )
+        if state.conflicts or state.damaged:
+            raise InputError(left_alone(log, state))
         # Said in words that stay true whatever the next attempt does (it may pass).
         result.notes.extend(
             f"{path}: what it held after a failing --verify (the check's own changes, or a "
@@ -317,7 +314,7 @@ class SagaRunner:
             log.append("completed")
             return
         state = put_back(log)
-        if state.conflicts or state.kept:
+        if state.conflicts or state.kept or state.damaged:
             result.notes.append(left_alone(log, state))
         log.append("tried")
         result.status = "tried"

@@ -205,9 +205,33 @@ def test_a_damaged_copy_of_an_original_is_said_not_taken_for_the_users_edit(
     result = SagaRunner(store, 1 << 20).run("refactor", files, typed)
     log = store.get(result.id)
     log.blob_path(state_of(log).originals[str(files[0])][0]).write_bytes(b"garbage")
-    with pytest.raises(InputError, match="damaged"):
+    with pytest.raises(InputError, match=r"a\.py's original is damaged; nothing was undone"):
         undo(store, result.id, COMPENSATORS)
-    assert not state_of(store.get(result.id)).conflicts
+    state = state_of(store.get(result.id))
+    assert state.status == "completed" and not state.conflicts  # all or nothing
+    assert files[1].read_bytes() != ORIGINALS["b.py"]
+
+
+def test_recover_goes_on_past_a_saga_with_a_damaged_copy(
+    files: list[Path], store: SagaStore
+) -> None:
+    # One damaged copy raised out of `saga recover`: every other interrupted saga stayed so.
+    others = [files[0].with_name("c.py"), files[1].with_name("d.py")]
+    for other, original in zip(others, files, strict=True):
+        other.write_bytes(original.read_bytes())
+    for group in (files, others):
+        killed = subprocess.run(
+            [sys.executable, "-c", RUNNER, str(store.root), "true", *map(str, group)],
+            env={**os.environ, KILL_AFTER_ENV: "written:2"}, capture_output=True, check=False,
+        )  # fmt: skip
+        assert killed.returncode == -9, killed.stderr.decode()
+    damaged = next(log for log in store.all() if str(files[0]) in state_of(log).originals)
+    damaged.blob_path(state_of(damaged).originals[str(files[0])][0]).write_bytes(b"garbage")
+    done = dict(recover(store, COMPENSATORS))
+    assert len(done) == 2 and "damaged" in done[damaged.id], done
+    assert all(state_of(log).status == "rolled-back" for log in store.all())
+    assert files[1].read_bytes() == ORIGINALS["b.py"]  # the rest of it put back
+    assert [o.read_bytes() for o in others] == [ORIGINALS["a.py"], ORIGINALS["b.py"]]
 
 
 def test_a_failing_verify_restores_every_file(files: list[Path], store: SagaStore) -> None:

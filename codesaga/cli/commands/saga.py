@@ -130,9 +130,9 @@ def saga_undo(
     store = _saga_store(ctx)
     state = undo(store, saga_id, COMPENSATORS)
     files = set(state.written)
-    left = set(state.conflicts)
+    left = set(state.conflicts) | set(state.damaged)
     render.note(f"saga {state.id} undone: {len(files - left)} file(s) restored")
-    if left:  # saved over in the moment of the undo: their save was kept, and said
+    if left:  # saved over in the moment of the undo (their save kept), or damaged: said
         render.warn(left_alone(store.get(state.id), state))
 
 
