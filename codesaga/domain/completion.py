@@ -198,6 +198,10 @@ def _cut_at_specials(text: str, specials: Sequence[str]) -> str:
     return text
 
 
+HEAD_CHARS = 2000  # where a document's first three lines are looked for
+FENCE_CHARS = 20_000  # how far back a fence makes the document one that shows fences
+
+
 def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[str], int | None]:
     """The lines kept, and the index of the line a rule rejected (None: none was)."""
     next_lines = _next_lines(after)
@@ -211,8 +215,9 @@ def _kept_lines(text: str, before: str, after: str, limit: int) -> tuple[list[st
     opens_block = _opens_block(cursor_line)
     # The document's first lines: a model at the end of a file (or of an empty one's
     # prompt) starts it over, and a fence line ends the Markdown answer it thinks it writes.
-    head = [x.strip() for x in before.split("\n") if x.strip()][:3]
-    fenced = "```" in before  # a Markdown document, or a docstring that shows one
+    # (Read from the document's start only: this runs after every token streamed.)
+    head = [x.strip() for x in before[:HEAD_CHARS].split("\n")[:-1] if x.strip()][:3]
+    fenced = "```" in before[-FENCE_CHARS:]  # a Markdown document, or a docstring showing one
     lines = text.split("\n")
     bodies = [x.strip() for x in lines]
     kept: list[str] = []
