@@ -31,6 +31,7 @@ MAX_FILES = 20_000
 MAX_FILE_BYTES = 256 * 1024  # larger files are generated or vendored, and slow to parse
 MAX_DEFINITIONS = 150_000  # ~70 MB at most (~0.45 kB each)
 MAX_FOLDERS = 5_000  # folders watched for changes
+IGNORED_FRESH = 5.0  # seconds: how long what git ignores is taken as known
 QUIET_SECONDS = 0.15  # after a completion asked for definitions, the index waits this long
 MAX_QUIET_WAIT = 0.5
 # Folders that hold no code of the workspace's own, or only generated code.
@@ -79,6 +80,7 @@ class WorkspaceIndex:
         # What git ignores under the root (build output, generated code, a virtualenv by
         # another name): asked once, by the index's thread, before its first listing.
         self._ignored: frozenset[str] = frozenset()
+        self._ignored_at = 0.0  # when git was last asked
         self.full = False  # a bound was reached: some files are not indexed
         self._thread = threading.Thread(target=self._run, name="symbol-index", daemon=True)
 
@@ -188,7 +190,7 @@ class WorkspaceIndex:
 
     def _run(self) -> None:
         _lower_priority()
-        self._ignored = git_ignored(self.root)
+        self._ask_git()
         while True:
             with self._work:
                 while not (self._stopped or self._urgent or self._files or self._folders):
@@ -199,6 +201,13 @@ class WorkspaceIndex:
                 path, urgent = self._next()
                 self._busy = True
             self._wait_for_quiet()
+            if urgent and path not in self._known and path not in self._listed:
+                # Something new (a build's output, a generated file): git is asked again,
+                # at most every IGNORED_FRESH seconds, whether it is one to leave out.
+                if time.monotonic() - self._ignored_at > IGNORED_FRESH:
+                    self._ask_git()
+                if path != self.root and not self.covers(path):
+                    continue
             try:
                 if os.path.isdir(path):
                     if path == self.root or not skipped(os.path.basename(path)):
@@ -207,6 +216,10 @@ class WorkspaceIndex:
                     self._index(path)
             except Exception:  # one bad file must not end the index
                 log.debug("indexing %s failed", path, exc_info=True)
+
+    def _ask_git(self) -> None:
+        self._ignored = git_ignored(self.root)
+        self._ignored_at = time.monotonic()
 
     def _next(self) -> tuple[str, bool]:
         """Changed and opened paths first, then the files of the folders listed, then the

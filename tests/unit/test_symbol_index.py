@@ -92,7 +92,7 @@ def test_the_index_holds_the_workspaces_own_code(repo: Path, indexes: Definition
     assert indexes.index("default") is None  # a workspace that is not a folder: no index
 
 
-def test_what_git_ignores_is_not_indexed(tmp_path: Path) -> None:
+def test_what_git_ignores_is_not_indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Build output, generated code and a virtualenv by another name filled the index (and
     # the prompts) with what is not the workspace's own code.
     import subprocess
@@ -113,6 +113,13 @@ def test_what_git_ignores_is_not_indexed(tmp_path: Path) -> None:
         index.changed([str(root / "gen" / "more.py"), str(root / "api_pb2.py")])
         wait_for(index.ready)
         assert names(index) == {"own"}
+        # Made after the index started (a build's output): git is asked again.
+        monkeypatch.setattr(symbol_index, "IGNORED_FRESH", 0.0)
+        (root / "new_pb2.py").write_text("def later(): ...\n")
+        (root / "also.py").write_text("def also(): ...\n")
+        index.changed([str(root / "new_pb2.py"), str(root / "also.py")])
+        wait_for(index.ready)
+        assert names(index) == {"own", "also"}
     finally:
         index.stop()
 
