@@ -61,6 +61,7 @@ class Upstream:
     connect: Connect
     down_until: float = 0.0
     last_error: str | None = None
+    checked_at: float | None = None  # when `upstreams check` last asked it (a time)
     _engines: dict[str, UpstreamEngine] = field(default_factory=dict)
     _discovered: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -124,6 +125,7 @@ class Upstream:
         lists its models to anyone, so a wrong key passed (and wiped the 401 a request had
         met). Updates the health either way."""
         started = time.monotonic()
+        self.checked_at = time.time()
         self._discovered = None  # asked again, as after a failure
         try:
             models = self._list_models()
@@ -166,6 +168,7 @@ class Upstream:
             "status": str(self.instance.status),
             "last_error": self.last_error,
             "last_used_at": self.instance.last_used_at,
+            "last_checked_at": self.checked_at,
             "usage_count": metrics.usage_count,
             "mean_seconds": metrics.mean_response_seconds,
         }

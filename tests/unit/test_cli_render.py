@@ -37,6 +37,8 @@ def test_upstreams_say_a_daemon_started_without_this_shells_and_one_not_asked_ye
     )  # fmt: skip
     _show_upstreams([upstream], 1)
     assert "not asked yet" in capsys.readouterr().out
+    _show_upstreams([{**upstream, "last_checked_at": 1795500000.0}], 1)  # checked since
+    assert "not asked yet" not in capsys.readouterr().out
 
 
 def test_a_models_escape_sequences_never_reach_the_terminal(

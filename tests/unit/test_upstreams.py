@@ -435,6 +435,7 @@ def test_the_check_asks_for_a_token_when_a_key_is_set(models_dir: Path) -> None:
         [checked] = assistant.runner.check()  # type: ignore[attr-defined]
         asked = server.posts[-1]
         assert checked["ok"] and asked["body"]["max_tokens"] == 1
+        assert checked["last_checked_at"] is not None  # `upstreams list`: asked, not "not yet"
         assert asked["path"].endswith("/chat/completions")  # as its roles' requests go
 
 

@@ -33,7 +33,7 @@ def _show_upstreams(
         )
     for u in rows:
         state = u["status"] if "ok" not in u else ("ok" if u["ok"] else "FAILED")
-        if state == "ready" and not u.get("last_used_at"):
+        if state == "ready" and not (u.get("last_used_at") or u.get("last_checked_at")):
             state = "not asked yet (`codesaga upstreams check` asks it)"
         render.stdout.print(
             f"{u['name']:<16} {u['url']}  [{u['kind']}]  roles: {', '.join(u['roles'])}  "
