@@ -342,8 +342,13 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
             store.install(path, path.name, sha256_file(path))
         return path
     preset = next((p for p in PRESETS.values() if p.filename == path.name), None)
-    if preset is not None and preset.sha256 is None:
-        raise InputError(_not_the_preset(path, preset.name))
+    if (
+        preset is not None
+        and preset.sha256 is None
+        and preset.size not in (None, path.stat().st_size)
+    ):
+        # No sha256 to know it by (the server gives it at download): its size tells.
+        raise InputError(_not_the_preset(path, preset.name, "its size"))
     partial = store.partial_path(path.name)
     total = hashlib.sha256()
     progress.start(path.name, path.stat().st_size)
@@ -357,17 +362,17 @@ def _import_file(path: Path, store: ModelStore, progress: Progress) -> Path:
             os.fsync(out.fileno())
     finally:
         progress.finish()
-    if preset is not None and total.hexdigest() != preset.sha256:
+    if preset is not None and preset.sha256 is not None and total.hexdigest() != preset.sha256:
         # It would have replaced the preset's own file, and been listed as that model.
         partial.unlink(missing_ok=True)
-        raise InputError(_not_the_preset(path, preset.name))
+        raise InputError(_not_the_preset(path, preset.name, "its sha256"))
     return store.install(partial, path.name, total.hexdigest())
 
 
-def _not_the_preset(path: Path, preset: str) -> str:
+def _not_the_preset(path: Path, preset: str, what: str) -> str:
     return (
-        f"{path} has the file name of the preset {preset} but is not that model (its "
-        f"sha256 differs); rename it (say, my-{path.name}) and pull it again"
+        f"{path} has the file name of the preset {preset} but is not that model ({what} "
+        f"differs); rename it (say, my-{path.name}) and pull it again"
     )
 
 

@@ -233,6 +233,11 @@ def test_a_file_named_as_a_presets_is_not_installed_over_it_unless_it_is_that_mo
     assert listed.installed and not listed.verified
     with pytest.raises(InputError, match=r"no file .*nothere\.gguf"):
         pull(str(tmp_path / "nothere.gguf"), store)
+    # A preset known by no sha256 (its server gives it): its file copied in is taken.
+    unpinned = PRESETS["bllossom-8b"]
+    assert unpinned.sha256 is None and unpinned.size is None
+    copied = write_gguf(tmp_path / "x" / unpinned.filename)
+    assert pull(str(copied), store) == store.root / unpinned.filename
 
 
 def test_removing_a_model_not_installed_leaves_no_lock_behind(tmp_path: Path) -> None:
