@@ -157,21 +157,25 @@ async function rewriteWithPreview(
     ? await vscode.window.showWarningMessage(question.text, "Apply", "Discard")
     : await vscode.window.showInformationMessage(question.text, "Apply", "Discard");
   proposals.delete(proposed);
-  // The proposal answered, its diff goes too: left open, it looked like a change still to
-  // decide on, and the Apply question could not be had again from it.
-  await closeDiff(proposed);
-  if (choice !== "Apply") return;
-  if (document.isClosed) {
-    // Applied now, the edit would open the file from disk and put over it a text made from
-    // what the closed editor held (its unsaved changes, maybe discarded on purpose).
-    void vscode.window.showWarningMessage("CodeSaga: the file was closed meanwhile; nothing applied. Run it again.");
-    return;
+  try {
+    if (choice !== "Apply") return;
+    if (document.isClosed) {
+      // Applied now, the edit would open the file from disk and put over it a text made from
+      // what the closed editor held (its unsaved changes, maybe discarded on purpose).
+      void vscode.window.showWarningMessage("CodeSaga: the file was closed meanwhile; nothing applied. Run it again.");
+      return;
+    }
+    if (document.version !== version) {
+      void vscode.window.showWarningMessage("CodeSaga: the file changed since the request; nothing applied. Run it again.");
+      return;
+    }
+    await replaceAll(document, result.text);
+  } finally {
+    // The proposal answered, its diff goes too (left open, it looked like a change still to
+    // decide on); after the edit, not before: closing the diff may close the document it
+    // shows, and the edit was then refused as "closed meanwhile".
+    await closeDiff(proposed);
   }
-  if (document.version !== version) {
-    void vscode.window.showWarningMessage("CodeSaga: the file changed since the request; nothing applied. Run it again.");
-    return;
-  }
-  await replaceAll(document, result.text);
 }
 
 /** The daemon's rewrite, streamed with progress and a Cancel button; undefined when cancelled

@@ -220,6 +220,36 @@ describe("the bundle in a (fake) editor", () => {
     assert.deepEqual(recorded.tabs, []);
   });
 
+  test("Apply writes the fix, then closes its diff (closing it may close the file's document)", async () => {
+    // The diff was closed before the edit: a file open in a preview tab, whose document went
+    // with the diff, was refused as "closed meanwhile".
+    const uri = Uri.file("/work/applied.py");
+    const document = new FakeDocument(uri, "def add(a, b):\n    return a - b\n", "python");
+    recorded.documents.set(uri.toString(), document);
+    api.window.activeTextEditor = new FakeEditor(document, new Position(1, 4));
+    const window = api.window as unknown as Record<string, unknown>;
+    const groups = api.window.tabGroups as unknown as Record<string, unknown>;
+    const ask = window.showInformationMessage;
+    const close = groups.close as (tabs: unknown[]) => Promise<boolean>;
+    window.showInformationMessage = async (message: string) => {
+      recorded.messages.push(message);
+      return "Apply";
+    };
+    groups.close = async (tabs: unknown[]) => {
+      document.isClosed = true; // the document went with the diff
+      return close(tabs);
+    };
+    try {
+      const problem = new Range(new Position(1, 4), new Position(1, 16));
+      await recorded.commands.get("codesaga.fix")?.(uri, "add returns the difference", problem);
+    } finally {
+      window.showInformationMessage = ask;
+      groups.close = close;
+    }
+    assert.equal(document.getText(), "def add(a, b):\n    return a + b\n");
+    assert.deepEqual(recorded.tabs, []);
+  });
+
   test("Apply after the file was closed applies nothing", async () => {
     // The edit would have opened the file from disk and put a text made from the closed
     // editor's (maybe discarded) changes over it.

@@ -219,6 +219,15 @@ export interface Recorded {
   tabs: Array<{ input: unknown }>;
 }
 
+/** A WorkspaceEdit that keeps its replaces, for the fake workspace.applyEdit. */
+export class FakeWorkspaceEdit {
+  readonly replaces: Array<{ uri: Uri; range: Range; text: string }> = [];
+
+  replace(uri: Uri, range: Range, text: string): void {
+    this.replaces.push({ uri, range, text });
+  }
+}
+
 /** A diff tab's input: the texts compared. */
 export class TabInputTextDiff {
   constructor(
@@ -288,9 +297,7 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
         readonly kind: string,
       ) {}
     },
-    WorkspaceEdit: class {
-      replace() {}
-    },
+    WorkspaceEdit: FakeWorkspaceEdit,
     window: {
       tabGroups: {
         get all() {
@@ -338,6 +345,13 @@ export function fakeVscode(settings: Record<string, unknown> = {}) {
       },
     },
     workspace: {
+      /** Applies a FakeWorkspaceEdit to the documents known (a closed one refuses it). */
+      applyEdit: async (edit: FakeWorkspaceEdit) => {
+        const known = edit.replaces.map((r) => recorded.documents.get(r.uri.toString()));
+        if (known.some((d) => !d || d.isClosed)) return false;
+        edit.replaces.forEach((r, i) => known[i]!.replace(r.range, r.text));
+        return true;
+      },
       getConfiguration: () => ({
         get: (key: string, fallback?: unknown) => (key in recorded.settings ? recorded.settings[key] : fallback),
         update: async (key: string, value: unknown) => {
