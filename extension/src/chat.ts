@@ -125,7 +125,9 @@ export class ChatController {
           await this.send(message.text);
           break;
         case "cancel":
-          (this.session === undefined ? this.starting : this.running.get(this.session))?.abort();
+          // A message still opening its session first: open() shows the session before its
+          // answer is registered, and a Stop then found nothing to stop.
+          (this.starting ?? (this.session === undefined ? undefined : this.running.get(this.session)))?.abort();
           break;
         case "insert":
         case "copy": {
@@ -240,6 +242,7 @@ export class ChatController {
     this.host.post({ type: "busy", busy: true });
     let said: string | undefined;
     let failure: Error | undefined;
+    let sent = false;
     try {
       if (asked === undefined) {
         await this.open(undefined, false);
@@ -254,6 +257,7 @@ export class ChatController {
       const model = this.host.model?.();
       if (model) params.model = model;
       let answer = "";
+      sent = !abort.signal.aborted;
       const result = (await this.host.call("chat", params, {
         signal: abort.signal,
         onDelta: (delta) => {
@@ -268,12 +272,14 @@ export class ChatController {
       })) as { warnings?: string[] };
       said = result.warnings?.join("; ") || undefined; // cut off, turns left out, a file changed
     } catch (error) {
-      if (error instanceof RpcError && error.cancelled) {
+      if (error instanceof RpcError && error.cancelled && !sent) {
+        // Stopped while its session opened: never asked, it goes back into the input.
+        said = "stopped before it was sent";
+        this.host.post({ type: "restore", text });
+      } else if (error instanceof RpcError && error.cancelled) {
         said = "stopped; the partial answer is kept";
       } else {
         failure = error instanceof Error ? error : new Error(String(error));
-        // Not answered: the daemon took the question back; it goes back into the input.
-        this.host.post({ type: "restore", text });
       }
     } finally {
       if (this.starting === abort) this.starting = undefined;
@@ -283,6 +289,10 @@ export class ChatController {
     // Said of the session shown; another's (picked meanwhile) is said with its name.
     const elsewhere = asked !== undefined && asked !== this.session;
     if (failure) {
+      // Not answered: the daemon took the question back; it goes back into the input, of
+      // its own conversation (put into another's, it was sent there).
+      if (elsewhere) this.session = asked;
+      this.host.post({ type: "restore", text });
       await this.refresh().catch((error: unknown) => {
         // The session is gone (deleted from a terminal or another window): the next
         // message opens the workspace's, not the same failure again and again.

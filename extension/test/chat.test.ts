@@ -159,6 +159,56 @@ describe("the chat view's messages against a real daemon", () => {
     assert.ok(posted.some((m) => m.type === "notice" && /stopped/.test(m.message)));
   });
 
+  test("Stop while a message's session opens stops it, and the message comes back", async () => {
+    // open() shows the session before its answer is registered: a Stop then found nothing
+    // to stop, and the answer was written all the same.
+    let chats = 0;
+    const base = host({ sessionKey: () => `${daemon.home}/stopped-opening` });
+    const { h, posted } = host({
+      sessionKey: () => `${daemon.home}/stopped-opening`,
+      call: async (method, params, options) => {
+        if (method === "sessions/get") await new Promise((r) => setTimeout(r, 200));
+        if (method === "chat" && !options?.signal?.aborted) chats += 1; // sent to the daemon
+        return base.h.call(method, params, options);
+      },
+    });
+    const chat = new ChatController(h);
+    const sent = chat.handle({ type: "send", text: "hello" });
+    await new Promise((r) => setTimeout(r, 100)); // its session shown, its refresh not back
+    await chat.handle({ type: "cancel" });
+    await sent;
+    assert.equal(chats, 0);
+    assert.ok(posted.some((m) => m.type === "restore" && m.text === "hello"));
+    assert.ok(posted.some((m) => m.type === "notice" && /stopped before it was sent/.test(m.message)));
+  });
+
+  test("a message that failed in another conversation comes back in its own", async () => {
+    // It was put back into the input of the conversation shown, and sent there.
+    const base = host({ sessionKey: () => `${daemon.home}/failed-elsewhere` });
+    const { h, posted } = host({
+      sessionKey: () => `${daemon.home}/failed-elsewhere`,
+      call: async (method, params, options) => {
+        if (method === "chat") {
+          await new Promise((r) => setTimeout(r, 150));
+          throw new Error("the model is gone");
+        }
+        return base.h.call(method, params, options);
+      },
+    });
+    const chat = new ChatController(h);
+    await chat.handle({ type: "ready" });
+    const first = (posted.filter((m) => m.type === "sessions").at(-1) as { current: string }).current;
+    const sent = chat.handle({ type: "send", text: "doomed" });
+    await new Promise((r) => setTimeout(r, 50));
+    await chat.handle({ type: "newSession" });
+    await sent;
+    assert.ok(posted.some((m) => m.type === "error" && /in another conversation: the model is gone/.test(m.message)));
+    const restored = posted.findIndex((m) => m.type === "restore" && m.text === "doomed");
+    assert.ok(restored >= 0);
+    const shown = posted.slice(restored).find((m) => m.type === "sessions") as { current: string };
+    assert.equal(shown.current, first, "drawn with its own conversation");
+  });
+
   test("attach the selection; without one, a message that says what to do", async () => {
     const file = join(daemon.home, "calc.py");
     writeFileSync(file, "def add(a, b):\n    return a + b\n");
