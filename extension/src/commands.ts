@@ -85,7 +85,8 @@ async function snoozeCompletion({ snooze, status }: Services): Promise<void> {
   if (!pick) return;
   snooze.forMinutes(pick.minutes);
   status.paint();
-  if (pick.minutes) setTimeout(() => status.paint(), pick.minutes * 60_000 + 100);
+  // Unref'd: a repaint is no reason to keep a process alive (a test run waited it out).
+  if (pick.minutes) setTimeout(() => status.paint(), pick.minutes * 60_000 + 100).unref();
 }
 
 async function toggleActiveLanguage(): Promise<void> {
