@@ -26,7 +26,10 @@ def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
     private_dir(settings.state_dir)
     # The daemon reads its own settings (so it can reload config.toml), but it must live
     # where this client will look for it, whatever mapping these settings came from.
-    env = dict(os.environ)
+    # Not git's variables of the command that started it: a daemon started by the commit
+    # hook lives on with GIT_INDEX_FILE (the commit's temporary index) and GIT_DIR, and
+    # every git it ran later (the symbol index asks what git ignores) read those.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     for key in ("config_dir", "data_dir", "cache_dir", "state_dir", "runtime_dir", "models_dir"):
         env[f"CODESAGA_{key.upper()}"] = str(getattr(settings, key))
     # 0600 whatever the umask: a crashing daemon's traceback may quote the user's code.

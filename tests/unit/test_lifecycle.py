@@ -36,3 +36,24 @@ def test_a_daemon_that_dies_on_a_full_disk_is_said_to_have_no_room(
     monkeypatch.undo()  # room: the message is as before
     with pytest.raises(DaemonError, match="said nothing; see `codesaga daemon logs`"):
         lifecycle.wait_for_daemon(settings, died, timeout=5)
+
+
+def test_the_daemon_is_started_without_gits_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Started by the commit hook, it kept GIT_INDEX_FILE (the commit's temporary index) and
+    # GIT_DIR for its whole life, and the git it ran later read them.
+    started: dict[str, Any] = {}
+
+    class Started:
+        pid = -1
+
+        def __init__(self, args: Any, **kw: Any) -> None:
+            started.update(kw)
+
+    monkeypatch.setattr(subprocess, "Popen", Started)
+    monkeypatch.setenv("GIT_INDEX_FILE", "/repo/.git/next-index-42.lock")
+    monkeypatch.setenv("GIT_DIR", "/repo/.git")
+    lifecycle.spawn_daemon(load_settings({"CODESAGA_HOME": str(tmp_path / "home")}))
+    assert not [k for k in started["env"] if k.startswith("GIT_")]
+    assert started["env"]["CODESAGA_STATE_DIR"]  # where the client will look for it
