@@ -18,10 +18,10 @@ def saga(status: str, changed: int, conflicts: list[str] = []) -> dict[str, Any]
 def test_a_saga_put_back_is_not_said_to_have_changed_its_files() -> None:
     # "tried 1/1 file(s) changed" and "undone 2/2 file(s) changed": what they wrote is gone.
     assert saga_line(saga("completed", 2)).endswith("completed   2/2 file(s) changed")
-    assert saga_line(saga("undone", 2)).endswith("undone      2 file(s) put back")
-    assert saga_line(saga("tried", 1)).endswith("2 file(s) put back")
+    assert saga_line(saga("undone", 2)).endswith("undone      2/2 file(s) put back")
+    assert saga_line(saga("tried", 1)).endswith("1/2 file(s) put back")
     left = saga_line(saga("rolled-back", 2, ["a.py"]))
-    assert left.endswith("2 file(s) put back, 1 left as changed since")
+    assert left.endswith("2/2 file(s) put back, 1 left as changed since")
 
 
 def test_saga_show_says_what_was_asked_and_whether_the_check_passed() -> None:

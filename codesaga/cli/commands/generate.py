@@ -47,6 +47,8 @@ def generate(
     from codesaga.domain.extract import blocks_left_out, code_blocks, extract_code
 
     if prompt == "-":
+        if sys.stdin.isatty():  # it waited, silent, for what nobody knew to type
+            render.note("reading the prompt from the terminal; end it with Ctrl-D")
         prompt = sys.stdin.read()
     if not prompt.strip():  # said here, not by a daemon started for it
         raise InputError("the prompt is empty; say what code you want")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -90,11 +91,12 @@ def next_edit(
 def _diff_name(file: Path) -> str:
     """FILE's name in the diff's headers, from here (where `git apply` or `patch -p1` will
     run): an absolute or `../` path gave `a/tmp/repo/calc.py`, which neither could apply."""
-    here = Path(os.path.abspath(file.expanduser()))
-    try:
-        return here.relative_to(Path.cwd()).as_posix()
-    except ValueError:  # not below this folder: as it was given
-        return str(file)
+    given = file.expanduser()
+    # As written, else through links (a /tmp that is /private/tmp: the folder is the real one)
+    for here in (Path(os.path.abspath(given)), Path(os.path.realpath(given.parent)) / given.name):
+        with contextlib.suppress(ValueError):
+            return here.relative_to(Path.cwd()).as_posix()
+    return str(file)  # not below this folder: as it was given
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

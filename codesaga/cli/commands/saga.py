@@ -56,7 +56,7 @@ def saga_line(st: dict[str, Any]) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(st["created_at"]))
     files = f"{len(st['changed'])}/{len(st['files'])} file(s) changed"
     if st["status"] in ("rolled-back", "undone", "tried"):  # what it wrote is gone again
-        files = f"{len(st['files'])} file(s) put back"
+        files = f"{len(st['changed'])}/{len(st['files'])} file(s) put back"
         if st["conflicts"]:
             files += f", {len(set(st['conflicts']))} left as changed since"
     return f"{st['id']}  {when}  {st['kind']:<8} {st['status']:<11} {files}"
