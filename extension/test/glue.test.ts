@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 
 import { DaemonClient } from "../src/protocol";
 import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
-import { FakeDocument, FakeEditor, Position, Range, Uri, fakeVscode, installVscode } from "./vscode-fake";
+import { FakeDocument, FakeEditor, Position, Range, Uri, fakeVscode, activateBundle } from "./vscode-fake";
 
 const EXTENSION = join(__dirname, "..", "..");
 const manifest = JSON.parse(readFileSync(join(EXTENSION, "package.json"), "utf8"));
@@ -29,16 +29,7 @@ describe("the bundle in a (fake) editor", () => {
     process.env.CODESAGA_HOME = daemon.home;
     recorded.settings.daemonCommand = COMMAND;
     recorded.settings["completion.debounceMinMs"] = 0;
-    installVscode(api);
-    // The built bundle, loaded after the fake vscode module is installed for it to import.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const extension = require(join(EXTENSION, "dist", "extension.js"));
-    const state = new Map<string, unknown>();
-    extension.activate({
-      subscriptions,
-      extensionUri: Uri.file(EXTENSION),
-      globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
-    });
+    activateBundle(api, EXTENSION, subscriptions);
   });
   after(async () => {
     for (const s of subscriptions) s.dispose();

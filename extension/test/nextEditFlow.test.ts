@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 
 import { DaemonClient } from "../src/protocol";
 import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
-import { FakeDocument, FakeEditor, Position, Uri, fakeVscode, fire, installVscode } from "./vscode-fake";
+import { FakeDocument, FakeEditor, Position, Uri, fakeVscode, fire, activateBundle } from "./vscode-fake";
 
 const EXTENSION = join(__dirname, "..", "..");
 const manifest = JSON.parse(readFileSync(join(EXTENSION, "package.json"), "utf8"));
@@ -47,16 +47,7 @@ describe("next edits in a (fake) editor against a real daemon", () => {
       statusItems.push(item);
       return item;
     };
-    installVscode(api);
-    // The built bundle, loaded after the fake vscode module is installed for it to import.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const extension = require(join(EXTENSION, "dist", "extension.js"));
-    const state = new Map<string, unknown>();
-    extension.activate({
-      subscriptions,
-      extensionUri: Uri.file(EXTENSION),
-      globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
-    });
+    activateBundle(api, EXTENSION, subscriptions);
   });
   after(async () => {
     for (const s of subscriptions) s.dispose();

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { COMMAND, type FakeDaemon, startFakeDaemon } from "./daemon";
-import { FakeDocument, FakeEditor, Position, Uri, fakeVscode, fire, installVscode } from "./vscode-fake";
+import { FakeDocument, FakeEditor, Position, Uri, fakeVscode, fire, activateBundle } from "./vscode-fake";
 
 const EXTENSION = join(__dirname, "..", "..");
 const RULES: Array<[string, string]> = [["def add(a, b):\n    return", " a + b"]];
@@ -58,16 +58,7 @@ describe("the status bar item", () => {
       recorded.statusItems.push(item);
       return item;
     };
-    installVscode(api);
-    // The built bundle, loaded after the fake vscode module is installed for it to import.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const extension = require(join(EXTENSION, "dist", "extension.js"));
-    const state = new Map<string, unknown>();
-    extension.activate({
-      subscriptions,
-      extensionUri: Uri.file(EXTENSION),
-      globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
-    });
+    activateBundle(api, EXTENSION, subscriptions);
     await until("the extension's connection", () => item.text.includes("sparkle"));
   });
   after(async () => {

@@ -3,6 +3,7 @@
 // the plain modules, and this checks the glue: contributions registered, providers wired.
 
 import Module from "node:module";
+import { join } from "node:path";
 
 type Listener<T> = (value: T) => unknown;
 
@@ -402,4 +403,19 @@ export function installVscode(api: object): void {
     if (request === "vscode") return api;
     return original.call(this, request, ...rest);
   };
+}
+
+/** Load the extension's built bundle (in ``folder``/dist) with ``api`` as its `vscode`, and
+ * activate it as the editor does, its disposables going to ``subscriptions``. */
+export function activateBundle(api: object, folder: string, subscriptions: Array<{ dispose(): void }>): void {
+  installVscode(api);
+  // The built bundle, loaded after the fake vscode module is installed for it to import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const extension = require(join(folder, "dist", "extension.js"));
+  const state = new Map<string, unknown>();
+  extension.activate({
+    subscriptions,
+    extensionUri: Uri.file(folder),
+    globalState: { get: (k: string, d: unknown) => state.get(k) ?? d, update: async (k: string, v: unknown) => void state.set(k, v) },
+  });
 }
