@@ -558,15 +558,15 @@ def test_journal_states_cache_hits_and_stats(running: int, cli: Cli, tmp_path: P
     assert not first["usage"]["cached"] and second["usage"]["cached"]
     assert second["usage"]["prompt_tokens_evaluated"] == 0
 
-    binary = tmp_path / "blob.py"
-    binary.write_bytes(b"\x00\x01")
-    assert cli("refactor", str(binary)).returncode == 2
+    # Refused by the daemon before a model was chosen (a binary file is refused by the
+    # command itself now, before a daemon is asked).
+    assert cli("refactor", str(typing), "--lines", "40:50").returncode == 2
 
     by_id = {r["id"]: r for r in records(cli)}
     assert by_id[first["request_id"]]["status"] == "completed"
     assert by_id[second["request_id"]]["cached"] is True
     [failed] = records(cli, status="failed")
-    assert failed["type"] == "refactor" and "binary" in failed["error"]
+    assert failed["type"] == "refactor" and "out of range" in failed["error"]
     shown = json.loads(cli("requests", "show", first["request_id"], "--json").stdout)
     assert shown["output"] == first["text"] and shown["timings"]["prompt_tokens"] > 0
 
@@ -576,7 +576,7 @@ def test_journal_states_cache_hits_and_stats(running: int, cli: Cli, tmp_path: P
     assert raw.call("feedback", {"request_id": second["request_id"], "accepted": False}, 2)
     raw.close()
     models = {m["model"]: m for m in json.loads(cli("stats", "--json").stdout)["models"]}
-    assert list(models) == ["qwen2.5-coder-0.5b", None]  # the binary file: failed unread
+    assert list(models) == ["qwen2.5-coder-0.5b", None]  # the range: failed before a model
     assert models[None]["failed"] == models[None]["usage_count"] == 1
     model = models["qwen2.5-coder-0.5b"]
     assert model["usage_count"] == 2 and model["cached"] == 1
