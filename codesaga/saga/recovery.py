@@ -327,23 +327,26 @@ def undo(store: SagaStore, saga_id: str, compensators: Compensators) -> SagaStat
         )
     # Files left as they were by an undo stopped part-way (saved over meanwhile) stay so.
     left = set(state.conflicts) if resuming else set()
-    changed_since = [
-        p for p in _distinct(state.written) if p not in left and _changed_since(state, p)
-    ]
+    changed_since, damaged = [], []
+    for path in _distinct(state.written):  # each file read once, before anything is put back
+        original = state.originals[path][0]
+        sha = file_sha(Path(path))
+        if sha is None or sha == original:
+            continue  # deleted since (put back: nothing lost) or back as it was already
+        if path not in left and not state.holds_its_own(path, sha):
+            changed_since.append(path)
+        elif not _intact(log, original):
+            damaged.append(path)
     if changed_since:
         raise InputError(
             f"cannot undo saga {log.id}: these files changed since it wrote them, and undoing "
             f"would lose that work: {', '.join(changed_since)}"
         )
-    for path in _distinct(state.written):  # before anything is put back: all or nothing
-        if file_sha(Path(path)) != state.originals[path][0]:
-            try:
-                log.blob(state.originals[path][0])
-            except InputError:
-                raise InputError(
-                    f"cannot undo saga {log.id}: its stored copy of {path}'s original is "
-                    "damaged; nothing was undone"
-                ) from None
+    if damaged:  # all or nothing
+        raise InputError(
+            f"cannot undo saga {log.id}: its stored copy of {damaged[0]}'s original is "
+            "damaged; nothing was undone"
+        )
     if not log.try_lock():
         raise InputError(f"saga {log.id} is busy in another process")
     try:
@@ -363,13 +366,13 @@ def undo(store: SagaStore, saga_id: str, compensators: Compensators) -> SagaStat
     return state_of(log)
 
 
-def _changed_since(state: SagaState, path: str) -> bool:
-    """Whether undoing would lose work in ``path``: it holds neither what the saga put
-    there nor the original (a file deleted since loses nothing: it is put back)."""
-    sha = file_sha(Path(path))
-    if sha is None or sha == state.originals[path][0]:
+def _intact(log: SagaLog, digest: str) -> bool:
+    """Whether the saga's stored copy ``digest`` is whole."""
+    try:
+        log.blob(digest)
+    except InputError:
         return False
-    return not state.holds_its_own(path, sha)
+    return True
 
 
 def _finish_undo(log: SagaLog, state: SagaState, *, recovered: bool = False) -> str:
