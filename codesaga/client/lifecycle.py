@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
@@ -19,6 +20,17 @@ from codesaga.protocol.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, 
 from codesaga.settings import Settings
 
 START_TIMEOUT = 60.0
+
+
+def running_status(settings: Settings, params: dict[str, Any] | None = None) -> Any:
+    """The running daemon's answer to `status` (``params``), or None when none listens;
+    never starts one (a look, not a use)."""
+    socket = RuntimePaths(settings.runtime_dir).socket
+    try:
+        with DaemonClient.connect(socket, timeout=2.0) as client:
+            return client.call("status", params or {}, timeout=CONTROL_ANSWER_SECONDS)
+    except OSError:
+        return None
 
 
 def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:

@@ -71,24 +71,19 @@ def daemon_restart(ctx: typer.Context) -> None:
 @app.command("status", epilog="Example: codesaga daemon status --json")
 def daemon_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Whether the daemon runs, its models, queues and idle time."""
-    from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
+    from codesaga.client.lifecycle import running_status
     from codesaga.protocol.runtime import RuntimePaths, is_locked
 
     settings = Invocation.of(ctx).daemon_settings
     paths = RuntimePaths(settings.runtime_dir)
-    try:
-        with DaemonClient.connect(paths.socket, timeout=2.0) as client:
-            # With this shell's settings: those the daemon does not use (a variable set here
-            # alone) were said by every other command, not by the one asked.
-            answer = client.call(
-                "status", {"settings": settings.fingerprint()}, timeout=CONTROL_ANSWER_SECONDS
-            )
-            status: dict[str, Any] = {"running": True, "settingsDiffer": [], **answer}
-    except OSError:
-        status = {"running": False}
-        # A daemon holds its lock from before it listens until after it stops listening.
-        if is_locked(paths.lock):
-            status |= {"state": "starting or stopping", "pid": paths.read_pid()}
+    # With this shell's settings: those the daemon does not use (a variable set here alone)
+    # were said by every other command, not by the one asked.
+    answer = running_status(settings, {"settings": settings.fingerprint()})
+    status: dict[str, Any] = {"running": False}
+    if answer is not None:
+        status = {"running": True, "settingsDiffer": [], **answer}
+    elif is_locked(paths.lock):  # held from before it listens until after it stops listening
+        status |= {"state": "starting or stopping", "pid": paths.read_pid()}
     if as_json:
         render.print_json(status)
         return

@@ -98,10 +98,9 @@ def models_remove(
 def _after_removal(ctx: typer.Context, name: str, path: Path) -> None:
     """Say what still counts on a removed model: the roles set to it, and a running daemon
     that has it loaded (its memory is freed only when that daemon lets it go)."""
-    from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
+    from codesaga.client.lifecycle import running_status
     from codesaga.domain.enums import Role
     from codesaga.domain.errors import CodeSagaError
-    from codesaga.protocol.runtime import RuntimePaths
 
     settings = Invocation.of(ctx).settings
     roles = [str(r) for r in Role if settings.model_for(r) in (name, path.name, str(path))]
@@ -111,10 +110,9 @@ def _after_removal(ctx: typer.Context, name: str, path: Path) -> None:
             "another (`codesaga models load ROLE MODEL`, or config.toml) or pull it again"
         )
     try:
-        with DaemonClient.connect(RuntimePaths(settings.runtime_dir).socket, timeout=2.0) as c:
-            status = c.call("status", {}, timeout=CONTROL_ANSWER_SECONDS)
-    except (OSError, CodeSagaError):
-        return  # no daemon: nothing holds it
+        status = running_status(settings) or {}  # no daemon: nothing holds it
+    except CodeSagaError:
+        return
     if any(m.get("path") == str(path) for m in status.get("models", [])):
         render.warn(
             f"the running daemon still has {name} loaded, in memory until it lets it go: "
