@@ -58,6 +58,7 @@ from installed import add_set_option, fresh_daemon, installed_model, setting_ove
 from codesaga.client.lifecycle import connect
 from codesaga.domain.completion_prompt import lay_out, prompt_windows, shown_path
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
+from codesaga.engine.llama_cpp import llama_server_args
 from codesaga.service.resolved_prompt import window_limits
 from codesaga.settings import Settings, load_settings
 
@@ -313,7 +314,7 @@ def llama_server_cmd(model: Path, threads: int, port: int) -> list[str]:
         server_binary(),
         "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
         "-c", "8192", "-t", str(threads), "-np", "1", "--cache-reuse", "256",
-        "-b", "1024", "-ub", "1024", "--no-webui",
+        "-b", "1024", "-ub", "1024", "--no-webui", *llama_server_args(),
     ]  # fmt: skip
 
 

@@ -59,8 +59,53 @@ MIN_TIMED_STEP = 8  # tokens: a read that must end at a time stops rather than r
 SHIFT_STEP = 1
 DEFAULT_STATE_CACHE_MIB = 128
 
+log = logging.getLogger(__name__)
+
 _Reason = Literal["stop", "length", "cancelled"]
 _PARKED = 1  # the sequence where kept runs wait while the gap in front of them is read
+
+
+def amx_compiled(system_info: str) -> bool:
+    """Whether llama.cpp was built with its AMX matrix code (``AMX_INT8 = 1`` in its system
+    info), which a build with ``GGML_NATIVE`` on an AMX CPU gets."""
+    return re.search(r"\bAMX_INT8 = 1\b", system_info) is not None
+
+
+def llama_server_args(cpuinfo: Path = Path("/proc/cpuinfo")) -> list[str]:
+    """Arguments llama.cpp's own server (a benchmark's peer, an upstream in a test) needs on
+    this CPU: on one with AMX a native build has the crashing AMX code, and ``--no-repack``
+    turns off its extra buffer types as ``_without_extra_buffers`` does for ours."""
+    try:
+        info = cpuinfo.read_text(errors="replace")
+    except OSError:  # not Linux
+        return []
+    return ["--no-repack"] if re.search(r"^flags\s*:.*\bamx_tile\b", info, re.M) else []
+
+
+def _without_extra_buffers(lib: Any) -> None:
+    """Load every later model without llama.cpp's extra buffer types (its AMX and repacked
+    weights). Its AMX code loads a tile configuration the compiler may have left half
+    written, and the process dies in ``ggml_backend_amx_mul_mat`` at the first prompt
+    (ggml-org/llama.cpp#26954; seen with GCC 12 on a Xeon). On that Xeon the 0.5B read
+    prompts as fast without them. ``Llama`` has no parameter for it, so the defaults it
+    starts from are wrapped, once for the process."""
+    module = lib.llama_cpp
+    defaults = module.llama_model_default_params
+    if getattr(defaults, "codesaga_no_extra_buffers", False):
+        return
+
+    def no_extra_buffers() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    no_extra_buffers.codesaga_no_extra_buffers = True  # type: ignore[attr-defined]
+    module.llama_model_default_params = no_extra_buffers
+    log.warning(
+        "this llama-cpp-python was built with llama.cpp's AMX code, which crashes "
+        "(ggml-org/llama.cpp#26954): models load without it and without repacked weights; "
+        "scripts/dev.py builds llama-cpp-python without AMX"
+    )
 
 
 def _add_parking_sequence(llm: Any) -> None:
@@ -119,6 +164,8 @@ class LlamaCppEngine:
         import llama_cpp
 
         self._lib = llama_cpp
+        if amx_compiled(llama_cpp.llama_print_system_info().decode(errors="replace")):
+            _without_extra_buffers(llama_cpp)
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(path),

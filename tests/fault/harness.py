@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codesaga.engine.llama_cpp import llama_server_args
+
 CODESAGA = str(Path(sys.executable).with_name("codesaga"))
 
 
@@ -486,6 +488,7 @@ def _popen_server(
                 "2048",
                 "-t",
                 threads,
+                *llama_server_args(),
             ],
             stdout=out,  # type: ignore[arg-type]
             stderr=subprocess.STDOUT,
