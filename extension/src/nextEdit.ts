@@ -166,6 +166,15 @@ interface Shown extends NextEditSuggestion {
  *   and `forget` take it down with no verdict, as does `moved` (the cursor gone far from it).
  *   Each suggestion shown gets at most one `feedback`.
  */
+/** The cursor at 1-based ``line`` of ``document`` is more than LAPSE_LINES from both the
+ * suggestion and the place it was asked from (another editor: withdrawn on the switch). */
+function lapsed(shown: Shown, document: string, line: number): boolean {
+  if (document !== shown.document && document !== shown.origin) return false;
+  const near = (first: number, last: number) => first - LAPSE_LINES <= line && line <= last + LAPSE_LINES;
+  if (document === shown.document && near(shown.line, shown.endLine)) return false;
+  return !(document === shown.origin && near(shown.asked, shown.asked));
+}
+
 export class NextEditController {
   private readonly timers = new Map<string, () => void>();
   private pending: { document: string; abort: AbortController } | undefined;
@@ -250,11 +259,7 @@ export class NextEditController {
    * Tab to indent got a jump, and a second Tab applied it. Tab's jump lands on it. */
   moved(document: string, line: number): void {
     const shown = this.current;
-    if (!shown || (document !== shown.document && document !== shown.origin)) return; // another editor: withdrawn on the switch
-    const near = (first: number, last: number) => first - LAPSE_LINES <= line && line <= last + LAPSE_LINES;
-    if (document === shown.document && near(shown.line, shown.endLine)) return;
-    if (document === shown.origin && near(shown.asked, shown.asked)) return;
-    this.withdraw();
+    if (shown && lapsed(shown, document, line)) this.withdraw();
   }
 
   /** ``document`` was closed: no verdict. */
@@ -292,8 +297,16 @@ export class NextEditController {
         this.stats.empty++;
         return;
       }
+      const shown = { ...suggestion, reported: false, asked: lineColumnAt(sent.content, sent.cursor).line };
+      // The cursor went far while the daemon thought (no edit, or this question would have
+      // been cancelled): shown now, it stayed until the next move.
+      const now = host.read(document);
+      if (now && lapsed(shown, document, lineColumnAt(now.content, now.cursor).line)) {
+        this.stats.empty++;
+        return;
+      }
       this.stats.suggested++;
-      this.current = { ...suggestion, reported: false, asked: lineColumnAt(sent.content, sent.cursor).line };
+      this.current = shown;
       host.show(this.current);
     } catch (error) {
       if (this.pending === request) this.pending = undefined;

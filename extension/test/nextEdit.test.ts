@@ -430,6 +430,41 @@ describe("next edits: a rename carried into another open file", () => {
   });
 });
 
+describe("next edits: an answer after the cursor moved", () => {
+  const TAIL = "\n".repeat(12); // lines 3 to 14, empty
+  const LONG = RENAMED + TAIL;
+
+  function asked(): World {
+    const world = new World();
+    world.open(URI, BEFORE + TAIL);
+    world.type(URI, LONG, "def area(width".length);
+    world.hold = true;
+    return world;
+  }
+
+  test("far from it and from where it was asked: not shown, no verdict", async () => {
+    // Shown, it stayed until the next move: a Tab to indent there jumped back.
+    const world = asked();
+    await world.pause(600);
+    world.move(URI, LONG.length); // line 14
+    world.release();
+    await world.pause(0);
+    assert.equal(world.controller.suggestion, undefined);
+    assert.deepEqual(world.shown, []);
+    assert.deepEqual(world.feedback(), []);
+    assert.equal(world.controller.tab(URI, LONG.length).kind, "none");
+  });
+
+  test("near it (or where it was asked): shown", async () => {
+    const world = asked();
+    await world.pause(600);
+    world.move(URI, RENAMED.length + 4); // line 7: within 5 lines of the suggestion's line 2
+    world.release();
+    await world.pause(0);
+    assert.equal(world.controller.suggestion?.text, "width");
+  });
+});
+
 describe("next edits: small parts", () => {
   test("an inline completion shows while its document and cursor stay put", () => {
     const marker = new InlineMarker();
