@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,32 @@ MAX_PENDING = 256
 MAX_UNREAD_BYTES = 64 * 2**20
 
 log = logging.getLogger(__name__)
+
+
+class Room:
+    """Whether a connection's next message may be read: not from MAX_PENDING pending (the
+    ``backlog`` counts them) until fewer than half are, so reading does not stop and start
+    at every answer."""
+
+    def __init__(self, backlog: Callable[[], int]) -> None:
+        self._backlog = backlog
+        self._free = asyncio.Event()
+        self._free.set()
+
+    def update(self) -> None:
+        """Call when the backlog may have changed."""
+        backlog = self._backlog()
+        if backlog >= MAX_PENDING:
+            self._free.clear()
+        elif backlog < MAX_PENDING // 2:
+            self._free.set()
+
+    def release(self) -> None:
+        """The connection closed: the reader goes on, to find that out."""
+        self._free.set()
+
+    async def wait(self) -> None:
+        await self._free.wait()
 
 
 class Connection:

@@ -9,7 +9,7 @@ import logging
 import os
 from pathlib import Path
 
-from codesaga.daemon.connection import MAX_PENDING, MAX_UNREAD_BYTES
+from codesaga.daemon.connection import MAX_UNREAD_BYTES, Room
 from codesaga.daemon.dispatch import Connection, Daemon
 from codesaga.daemon.hushed_log import HushedWarning
 from codesaga.protocol import jsonrpc as p
@@ -101,13 +101,11 @@ class UnixServer:
         conn = Connection(send, f"unix#{next(_ids)}")
         self.daemon.connections.add(conn)
         pending: set[asyncio.Task[None]] = set()  # this client's requests being answered
-        room = asyncio.Event()  # clear from MAX_PENDING of them until half are answered
-        room.set()
+        room = Room(lambda: len(pending))
 
         def done(task: asyncio.Task[None]) -> None:
             pending.discard(task)
-            if len(pending) < MAX_PENDING // 2:
-                room.set()
+            room.update()
 
         try:
             while True:
@@ -137,8 +135,7 @@ class UnixServer:
                 task.add_done_callback(self._tasks.discard)
                 pending.add(task)
                 task.add_done_callback(done)
-                if len(pending) >= MAX_PENDING:
-                    room.clear()
+                room.update()
                 await room.wait()
                 if conn.dropped:
                     break

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-from codesaga.daemon.connection import MAX_PENDING, MAX_UNREAD_BYTES
+from codesaga.daemon.connection import MAX_UNREAD_BYTES, Room
 from codesaga.daemon.dispatch import Connection, Daemon
 from codesaga.daemon.hushed_log import HushedWarning
 from codesaga.domain.errors import UsageError
@@ -233,15 +233,7 @@ class WebSocketServer:
         outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         unread = 0  # bytes in the outbox
         tasks: set[asyncio.Task[None]] = set()
-        room = asyncio.Event()  # clear while MAX_PENDING requests and answers are pending
-        room.set()
-
-        def make_room() -> None:
-            backlog = len(tasks) + outbox.qsize()
-            if backlog >= MAX_PENDING:
-                room.clear()
-            elif backlog < MAX_PENDING // 2:
-                room.set()
+        room = Room(lambda: len(tasks) + outbox.qsize())  # requests and answers pending
 
         def send(data: bytes) -> None:
             nonlocal unread
@@ -250,21 +242,21 @@ class WebSocketServer:
                 return
             unread += len(data)
             outbox.put_nowait(data)
-            make_room()
+            room.update()
 
         def done(task: asyncio.Task[None]) -> None:
             tasks.discard(task)
-            make_room()
+            room.update()
 
         async def writer() -> None:
             nonlocal unread
             while (data := await outbox.get()) is not None:
                 unread -= len(data)
-                make_room()
+                room.update()
                 try:
                     await ws.send(data.decode("utf-8"))
                 except ConnectionClosed:
-                    room.set()  # the reader finds the connection closed
+                    room.release()  # the reader finds the connection closed
                     return
 
         conn = Connection(send, f"ws#{next(_ids)}")
@@ -282,7 +274,7 @@ class WebSocketServer:
                     task = asyncio.create_task(self.daemon.handle(conn, p.parse(frame)))
                     tasks.add(task)
                     task.add_done_callback(done)
-                    make_room()
+                    room.update()
                 await room.wait()
                 if conn.dropped:
                     break
