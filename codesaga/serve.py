@@ -6,6 +6,7 @@ reload. ``python -m codesaga.serve`` (the client starts it so; `codesaga daemon 
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import json
 import logging
 import logging.handlers
@@ -65,6 +66,9 @@ def run(settings: Settings | None = None, engine_factory: EngineFactory | None =
     # Safe process-wide because the daemon runs no other program (verify commands and git
     # run in the CLI, which keeps the user's umask for the files it makes for them).
     os.umask(0o077)
+    # A crash in native code (llama.cpp) ends the process before it can log a word: its
+    # Python stacks go to stderr (daemon.stderr), which `daemon logs` shows after the log.
+    faulthandler.enable()
     settings = settings or load_settings()
     paths = RuntimePaths(settings.runtime_dir)
     paths.prepare()

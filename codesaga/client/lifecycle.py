@@ -16,7 +16,14 @@ from codesaga.client.connection import CONTROL_ANSWER_SECONDS, DaemonClient
 from codesaga.domain.errors import CodeSagaError, DaemonError, VersionMismatchError
 from codesaga.fs import private_dir
 from codesaga.protocol import jsonrpc as p
-from codesaga.protocol.runtime import ALREADY_RUNNING, RuntimePaths, is_locked, log_path
+from codesaga.protocol.runtime import (
+    ALREADY_RUNNING,
+    RuntimePaths,
+    is_locked,
+    last_crash,
+    log_path,
+    stderr_path,
+)
 from codesaga.settings import Settings
 
 START_TIMEOUT = 60.0
@@ -45,9 +52,7 @@ def spawn_daemon(settings: Settings) -> subprocess.Popen[bytes]:
     for key in ("config_dir", "data_dir", "cache_dir", "state_dir", "runtime_dir", "models_dir"):
         env[f"CODESAGA_{key.upper()}"] = str(getattr(settings, key))
     # 0600 whatever the umask: a crashing daemon's traceback may quote the user's code.
-    fd = os.open(
-        settings.state_dir / "daemon.stderr", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
-    )
+    fd = os.open(stderr_path(settings.state_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     os.fchmod(fd, 0o600)
     stderr = os.fdopen(fd, "ab")
     written_before = os.fstat(fd).st_size
@@ -73,13 +78,18 @@ _STDERR_FROM: dict[int, int] = {}
 
 
 def _stderr_tail(settings: Settings, process: subprocess.Popen[bytes]) -> str:
-    """The last line ``process`` (a daemon this process started) wrote to its stderr."""
+    """The last line ``process`` (a daemon this process started) wrote to its stderr; of a
+    crash, its first ("Fatal Python error: Segmentation fault"), the rest being stacks."""
     try:
-        with open(settings.state_dir / "daemon.stderr", "rb") as written:
+        with open(stderr_path(settings.state_dir), "rb") as written:
             written.seek(_STDERR_FROM.get(process.pid, 0))
-            lines = written.read().decode(errors="replace").splitlines()
+            text = written.read().decode(errors="replace")
     except OSError:
         return ""
+    crash = last_crash(text)
+    if crash:
+        return f"{crash[0].strip()} (`codesaga daemon logs` shows where)"
+    lines = text.splitlines()
     return lines[-1].strip() if lines else ""
 
 

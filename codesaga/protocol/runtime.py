@@ -79,6 +79,22 @@ def log_path(state_dir: Path) -> Path:
     return state_dir / "daemon.log"
 
 
+def stderr_path(state_dir: Path) -> Path:
+    """Where a started daemon's stderr goes (every start appends): what it could not log,
+    a start that failed before its log was open, a native crash's Python stacks."""
+    return state_dir / "daemon.stderr"
+
+
+CRASH_MARK = "Fatal Python error:"  # how faulthandler begins a crash's report
+
+
+def last_crash(text: str) -> list[str]:
+    """The lines of ``text`` (a daemon's stderr) from its last crash report on; none."""
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(CRASH_MARK)]
+    return lines[starts[-1] :] if starts else []
+
+
 def write_private(path: Path, text: str) -> None:
     """Write a 0600 file atomically, whatever the umask."""
     write_atomic(path, text, mode=0o600)

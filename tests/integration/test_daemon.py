@@ -183,6 +183,20 @@ def test_auto_start_and_recovery_after_kill_9(cli: Cli, paths: RuntimePaths, src
     assert not paths.websocket.exists()
 
 
+def test_a_native_crash_is_shown_by_daemon_logs(cli: Cli, running: int) -> None:
+    # llama.cpp built with its AMX code died at the first prompt: the daemon's log ended with
+    # "listening", its stderr was empty, and the user had "the daemon closed the connection".
+    os.kill(running, signal.SIGSEGV)
+    assert wait_for(lambda: not alive(running))
+    logs = cli("daemon", "logs")
+    assert logs.returncode == 0, logs.stderr
+    shown, _, crash = logs.stdout.partition("-- then the daemon crashed")
+    assert "listening on" in shown
+    assert "Fatal Python error: Segmentation fault" in crash
+    assert 'File "' in crash and "serve.py" in crash  # where each thread was
+    assert "crashed" not in cli("daemon", "logs", "-n", "0").stdout
+
+
 def test_twenty_clients_at_once_start_exactly_one_daemon(cli: Cli, src: Path) -> None:
     procs = [
         subprocess.Popen(

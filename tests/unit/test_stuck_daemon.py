@@ -160,6 +160,10 @@ def test_a_config_file_with_an_error_does_not_keep_the_daemon_from_being_stopped
     [
         ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "killed by signal 9"),
         ("import sys; sys.exit('OSError: the port is taken now')", "the port is taken now"),
+        (  # a crash's first line, not the last of its stacks
+            "import faulthandler, os, signal; faulthandler.enable(); os.kill(os.getpid(), 11)",
+            "Fatal Python error: Segmentation fault (`codesaga daemon logs` shows where)",
+        ),
     ],
 )
 def test_a_failed_start_is_told_by_what_that_daemon_wrote_not_an_older_ones(

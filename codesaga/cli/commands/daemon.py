@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from codesaga.cli import render
 from codesaga.cli.invocation import Invocation
 from codesaga.cli.options import JsonOpt
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 app = typer.Typer(
     help="The background daemon that keeps models warm (started on first use).",
@@ -125,13 +128,32 @@ def daemon_logs(
         int, typer.Option("--lines", "-n", min=0, help="How many lines to show.")
     ] = 50,
 ) -> None:
-    """Show the end of the daemon's log."""
+    """Show the end of the daemon's log, and the report of a crash (in native code, which
+    ends the process before it can log) written after it."""
     from codesaga.domain.errors import InputError
-    from codesaga.protocol.runtime import log_path
+    from codesaga.protocol.runtime import log_path, stderr_path
 
-    path = log_path(Invocation.of(ctx).daemon_settings.state_dir)
+    state = Invocation.of(ctx).daemon_settings.state_dir
+    path = log_path(state)
     if not path.exists():
         raise InputError(f"no daemon log yet at {path}")
     shown = path.read_text(errors="replace").splitlines()[-lines:] if lines else []
     for line in shown:
         sys.stdout.write(line + "\n")
+    crash = _crash_after(stderr_path(state), path.stat().st_mtime)
+    if crash and lines:
+        sys.stdout.write(f"\n-- then the daemon crashed ({stderr_path(state)}):\n")
+        sys.stdout.write("\n".join(crash[:lines]) + "\n")
+
+
+def _crash_after(stderr: Path, logged: float) -> list[str]:
+    """The last crash report in the daemon's ``stderr`` if it was written after the log's
+    last line (``logged``, its mtime): an older one was a daemon's before this log went on."""
+    from codesaga.protocol.runtime import last_crash
+
+    try:
+        if stderr.stat().st_mtime < logged:
+            return []
+        return last_crash(stderr.read_text(errors="replace"))
+    except OSError:
+        return []
