@@ -6,6 +6,7 @@ reload. ``python -m codesaga.serve`` (the client starts it so; `codesaga daemon 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import faulthandler
 import json
 import logging
@@ -68,7 +69,8 @@ def run(settings: Settings | None = None, engine_factory: EngineFactory | None =
     os.umask(0o077)
     # A crash in native code (llama.cpp) ends the process before it can log a word: its
     # Python stacks go to stderr (daemon.stderr), which `daemon logs` shows after the log.
-    faulthandler.enable()
+    with contextlib.suppress(RuntimeError, ValueError, OSError, AttributeError):
+        faulthandler.enable()  # refused only by a stderr that is no file (None, captured)
     settings = settings or load_settings()
     paths = RuntimePaths(settings.runtime_dir)
     paths.prepare()
