@@ -18,6 +18,7 @@ from codesaga.fs import private_dir
 from codesaga.protocol import jsonrpc as p
 from codesaga.protocol.runtime import (
     ALREADY_RUNNING,
+    CRASH_MARK,
     RuntimePaths,
     is_locked,
     last_crash,
@@ -86,9 +87,9 @@ def _stderr_tail(settings: Settings, process: subprocess.Popen[bytes]) -> str:
             text = written.read().decode(errors="replace")
     except OSError:
         return ""
-    crash = last_crash(text)
+    crash = next((line for line in last_crash(text) if line.startswith(CRASH_MARK)), None)
     if crash:
-        return f"{crash[0].strip()} (`codesaga daemon logs` shows where)"
+        return f"{crash.strip()} (`codesaga daemon logs` shows where)"
     lines = text.splitlines()
     return lines[-1].strip() if lines else ""
 

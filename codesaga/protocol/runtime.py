@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import socket
 import struct
@@ -88,11 +89,25 @@ def stderr_path(state_dir: Path) -> Path:
 CRASH_MARK = "Fatal Python error:"  # how faulthandler begins a crash's report
 
 
+CRASH_LEAD_LINES = 3  # before the report: what llama.cpp said as it aborted (GGML_ASSERT)
+# The lines of a report (and so of an earlier one): its stacks, indented, and their heads.
+_REPORT_LINE = re.compile(r"\s|Thread 0x|Current thread 0x|Extension modules:|Fatal Python")
+
+
 def last_crash(text: str) -> list[str]:
-    """The lines of ``text`` (a daemon's stderr) from its last crash report on; none."""
+    """The lines of ``text`` (a daemon's stderr) from its last crash report on, with the
+    few non-blank lines said just before it (not an earlier report's); none."""
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith(CRASH_MARK)]
-    return lines[starts[-1] :] if starts else []
+    if not starts:
+        return []
+    lead: list[str] = []
+    for line in reversed(lines[max(0, starts[-1] - CRASH_LEAD_LINES) : starts[-1]]):
+        if line.strip() and _REPORT_LINE.match(line):
+            break
+        if line.strip():
+            lead.insert(0, line)
+    return lead + lines[starts[-1] :]
 
 
 def write_private(path: Path, text: str) -> None:

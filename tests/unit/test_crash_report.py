@@ -20,9 +20,12 @@ REPORT = [
 
 def test_the_last_report_from_its_first_line() -> None:
     older = ["Fatal Python error: Aborted", '  File "x.py", line 1 in f']
-    text = "\n".join(["starting", *older, "OSError: port taken", *REPORT]) + "\n"
+    text = "\n".join(["starting", *older, *REPORT]) + "\n"
     assert last_crash(text) == REPORT
     assert last_crash("OSError: port taken\n") == []
+    # llama.cpp's own last words come before the report: kept, a few lines of them
+    said = ["loading", "", "ggml.c:1912: GGML_ASSERT(n_dims <= 4) failed", "", "", *REPORT]
+    assert last_crash("\n".join(said)) == [said[2], *REPORT]
 
 
 @pytest.fixture
