@@ -34,6 +34,7 @@ from codesaga.protocol.runtime import (
     log_path,
     new_token,
     remove_quietly,
+    start_line,
     write_private,
 )
 from codesaga.service.engine_pool import EngineFactory
@@ -82,6 +83,9 @@ def run(settings: Settings | None = None, engine_factory: EngineFactory | None =
     if not lock.acquire():
         print(f"codesaga: a daemon is already running (pid {paths.read_pid()})", file=sys.stderr)
         return ALREADY_RUNNING
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # a stderr that is none
+        # Which daemon a crash report after it in daemon.stderr is of (`daemon logs`).
+        print(start_line(os.getpid()), file=sys.stderr, flush=True)
     try:
         _setup_logging(settings)
         # We hold the lock, so any runtime file here is a dead daemon's leftover: its

@@ -87,9 +87,10 @@ def _stderr_tail(settings: Settings, process: subprocess.Popen[bytes]) -> str:
             text = written.read().decode(errors="replace")
     except OSError:
         return ""
-    crash = next((line for line in last_crash(text) if line.startswith(CRASH_MARK)), None)
+    crash = last_crash(text)
     if crash:
-        return f"{crash.strip()} (`codesaga daemon logs` shows where)"
+        said = next(line for line in crash.lines if line.startswith(CRASH_MARK))
+        return f"{said.strip()} (`codesaga daemon logs` shows where)"
     lines = text.splitlines()
     return lines[-1].strip() if lines else ""
 

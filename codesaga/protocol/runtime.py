@@ -17,6 +17,7 @@ import socket
 import struct
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,27 +88,52 @@ def stderr_path(state_dir: Path) -> Path:
 
 
 CRASH_MARK = "Fatal Python error:"  # how faulthandler begins a crash's report
-
-
+START_MARK = "-- codesaga daemon "  # each daemon's first line there, once it holds the lock
 CRASH_LEAD_LINES = 3  # before the report: what llama.cpp said as it aborted (GGML_ASSERT)
-# The lines of a report (and so of an earlier one): its stacks, indented, and their heads.
-_REPORT_LINE = re.compile(r"\s|Thread 0x|Current thread 0x|Extension modules:|Fatal Python")
 
 
-def last_crash(text: str) -> list[str]:
-    """The lines of ``text`` (a daemon's stderr) from its last crash report on, with the
-    few non-blank lines said just before it (not an earlier report's); none."""
+def start_line(pid: int) -> str:
+    return f"{START_MARK}{pid} started {time.strftime('%Y-%m-%d %H:%M:%S')}"
+
+
+@dataclass(frozen=True)
+class Crash:
+    """The last crash report in a daemon's stderr: the daemon's pid (None: written before
+    daemons said who they were), whether no daemon started after it, and its lines."""
+
+    pid: int | None
+    latest: bool
+    lines: list[str]
+
+
+def last_crash(text: str) -> Crash | None:
+    """The last crash report in ``text`` (a daemon's stderr), with the few non-blank lines
+    its daemon wrote just before it (a GGML_ASSERT's message); None: no crash."""
     lines = text.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith(CRASH_MARK)]
-    if not starts:
-        return []
+    marks = [i for i, line in enumerate(lines) if line.startswith(CRASH_MARK)]
+    if not marks:
+        return None
+    report = marks[-1]
+    starts = [i for i, line in enumerate(lines) if line.startswith(START_MARK)]
+    began = max((i for i in starts if i < report), default=None)
+    pid = None
+    if began is not None:
+        word = lines[began][len(START_MARK) :].split(" ", 1)[0]
+        pid = int(word) if word.isdigit() else None
+    # Not before its daemon's start, nor into an earlier report (indented stacks, heads).
+    first = max(report - CRASH_LEAD_LINES, -1 if began is None else began + 1, 0)
     lead: list[str] = []
-    for line in reversed(lines[max(0, starts[-1] - CRASH_LEAD_LINES) : starts[-1]]):
+    for line in reversed(lines[first:report]):
         if line.strip() and _REPORT_LINE.match(line):
             break
         if line.strip():
             lead.insert(0, line)
-    return lead + lines[starts[-1] :]
+    latest = not any(i > report for i in starts)
+    return Crash(pid, latest, lead + lines[report:])
+
+
+# The lines of a report (and so of an earlier one): its stacks, indented, and their heads.
+_REPORT_LINE = re.compile(r"\s|Thread 0x|Current thread 0x|Extension modules:|Fatal Python")
 
 
 def write_private(path: Path, text: str) -> None:

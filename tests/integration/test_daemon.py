@@ -190,7 +190,7 @@ def test_a_native_crash_is_shown_by_daemon_logs(cli: Cli, running: int) -> None:
     assert wait_for(lambda: not alive(running))
     logs = cli("daemon", "logs")
     assert logs.returncode == 0, logs.stderr
-    shown, _, crash = logs.stdout.partition("-- then the daemon crashed")
+    shown, _, crash = logs.stdout.partition(f"-- daemon {running} crashed")
     assert "listening on" in shown
     assert "Fatal Python error: Segmentation fault" in crash
     assert 'File "' in crash and "serve.py" in crash  # where each thread was

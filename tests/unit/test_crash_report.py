@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from codesaga.cli.main import main
-from codesaga.protocol.runtime import last_crash, log_path, stderr_path
+from codesaga.protocol.runtime import last_crash, log_path, start_line, stderr_path
 from codesaga.settings import Settings, load_settings
 
 REPORT = [
@@ -16,16 +14,28 @@ REPORT = [
     "Thread 0x00007f (most recent call first):",
     '  File "/venv/llama_cpp/_internals.py", line 312 in decode',
 ]
+OLDER = ["Fatal Python error: Aborted", '  File "x.py", line 1 in f']
 
 
-def test_the_last_report_from_its_first_line() -> None:
-    older = ["Fatal Python error: Aborted", '  File "x.py", line 1 in f']
-    text = "\n".join(["starting", *older, *REPORT]) + "\n"
-    assert last_crash(text) == REPORT
-    assert last_crash("OSError: port taken\n") == []
-    # llama.cpp's own last words come before the report: kept, a few lines of them
-    said = ["loading", "", "ggml.c:1912: GGML_ASSERT(n_dims <= 4) failed", "", "", *REPORT]
-    assert last_crash("\n".join(said)) == [said[2], *REPORT]
+def test_the_last_report_with_its_daemon() -> None:
+    text = "\n".join([start_line(11), *OLDER, start_line(12), *REPORT]) + "\n"
+    crash = last_crash(text)
+    assert crash is not None and (crash.pid, crash.latest, crash.lines) == (12, True, REPORT)
+    later = last_crash(text + start_line(13) + "\ncodesaga: a daemon is already running\n")
+    assert later is not None and (later.pid, later.latest) == (12, False)
+    assert last_crash("OSError: port taken\n") is None
+
+
+def test_what_its_daemon_said_just_before_it_comes_too() -> None:
+    # llama.cpp's own last words (a GGML_ASSERT): kept, a few lines of them, never another
+    # daemon's lines nor an earlier report's stacks
+    said = [start_line(7), "", "ggml.c:1912: GGML_ASSERT(n_dims <= 4) failed", "", *REPORT]
+    crash = last_crash("\n".join(said))
+    assert crash is not None and crash.lines == [said[2], *REPORT]
+    crash = last_crash("\n".join(["OSError: [Errno 98] taken", start_line(8), *REPORT]))
+    assert crash is not None and crash.lines == REPORT
+    crash = last_crash("\n".join([*OLDER, *REPORT]))  # before daemons said who they were
+    assert crash is not None and crash.pid is None and crash.lines == REPORT
 
 
 @pytest.fixture
@@ -33,19 +43,34 @@ def settings(codesaga_home: object) -> Settings:
     return load_settings()
 
 
-def test_daemon_logs_show_a_report_written_after_the_log_only(
+def logs(settings: Settings, log: list[str], stderr: list[str]) -> None:
+    """`codesaga daemon logs -n 5` over this log and this stderr."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    log_path(settings.state_dir).write_text("\n".join(log) + "\n")
+    stderr_path(settings.state_dir).write_text("\n".join(stderr) + "\n")
+    main(["daemon", "logs", "-n", "5"])
+
+
+def test_daemon_logs_show_the_crash_of_the_last_daemon_or_of_one_in_view(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    log, stderr = log_path(settings.state_dir), stderr_path(settings.state_dir)
-    log.write_text("INFO codesaga.daemon: listening\n")
-    stderr.write_text("\n".join(REPORT) + "\n")
-    os.utime(log, (1_000_000, 1_000_000))
-    os.utime(stderr, (1_000_010, 1_000_010))
-    main(["daemon", "logs"])
+    listening = "INFO codesaga.daemon: codesaga 0.1.0 daemon {} listening on /run/daemon.sock"
+    # The last daemon crashed: shown after its log, whatever came into stderr since (a
+    # second start that found it running: the report came back for a daemon running fine).
+    logs(settings, [listening.format(12)], [start_line(12), *REPORT, "codesaga: a daemon is"])
     out = capsys.readouterr().out
-    assert out.index("listening") < out.index("then the daemon crashed") < out.index("decode")
-    # A report older than the log's last line was a daemon's before the ones logged since.
-    os.utime(stderr, (999_990, 999_990))
-    main(["daemon", "logs"])
+    assert out.index("listening") < out.index("-- daemon 12 crashed") < out.index("decode")
+    # Another daemon started since: still shown while the crashed one's lines are in view,
+    logs(
+        settings,
+        [listening.format(12), listening.format(13)],
+        [start_line(12), *REPORT, start_line(13)],
+    )
+    assert "-- daemon 12 crashed" in capsys.readouterr().out
+    # and not once they are not (an old crash, long since followed by working daemons).
+    logs(
+        settings,
+        [listening.format(n) for n in range(13, 19)],
+        [start_line(12), *REPORT, *(start_line(n) for n in range(13, 19))],
+    )
     assert "crashed" not in capsys.readouterr().out

@@ -15,6 +15,8 @@ from codesaga.cli.options import JsonOpt
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from codesaga.protocol.runtime import Crash
+
 app = typer.Typer(
     help="The background daemon that keeps models warm (started on first use).",
     no_args_is_help=True,
@@ -140,20 +142,23 @@ def daemon_logs(
     shown = path.read_text(errors="replace").splitlines()[-lines:] if lines else []
     for line in shown:
         sys.stdout.write(line + "\n")
-    crash = _crash_after(stderr_path(state), path.stat().st_mtime)
+    crash = _crash(stderr_path(state), shown)
     if crash and lines:
-        sys.stdout.write(f"\n-- then the daemon crashed ({stderr_path(state)}):\n")
-        sys.stdout.write("\n".join(crash[:lines]) + "\n")
+        who = f"daemon {crash.pid}" if crash.pid is not None else "the daemon"
+        sys.stdout.write(f"\n-- {who} crashed ({stderr_path(state)}):\n")
+        sys.stdout.write("\n".join(crash.lines[:lines]) + "\n")
 
 
-def _crash_after(stderr: Path, logged: float) -> list[str]:
-    """The last crash report in the daemon's ``stderr`` if it was written after the log's
-    last line (``logged``, its mtime): an older one was a daemon's before this log went on."""
+def _crash(stderr: Path, shown: list[str]) -> Crash | None:
+    """The last crash report in the daemon's ``stderr`` when it matters: of the daemon
+    started last, or of one whose run is in the log lines ``shown``."""
     from codesaga.protocol.runtime import last_crash
 
     try:
-        if stderr.stat().st_mtime < logged:
-            return []
-        return last_crash(stderr.read_text(errors="replace"))
+        crash = last_crash(stderr.read_text(errors="replace"))
     except OSError:
-        return []
+        return None
+    if crash is None:
+        return None
+    mentioned = crash.pid is not None and any(f"daemon {crash.pid} " in line for line in shown)
+    return crash if crash.latest or mentioned else None
