@@ -58,7 +58,7 @@ from installed import add_set_option, fresh_daemon, installed_model, setting_ove
 from codesaga.client.lifecycle import connect
 from codesaga.domain.completion_prompt import lay_out, prompt_windows, shown_path
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
-from codesaga.engine.llama_cpp import llama_server_args
+from codesaga.engine.llama_cpp import amx_compiled
 from codesaga.service.resolved_prompt import window_limits
 from codesaga.settings import Settings, load_settings
 
@@ -314,7 +314,7 @@ def llama_server_cmd(model: Path, threads: int, port: int) -> list[str]:
         server_binary(),
         "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
         "-c", "8192", "-t", str(threads), "-np", "1", "--cache-reuse", "256",
-        "-b", "1024", "-ub", "1024", "--no-webui", *llama_server_args(),
+        "-b", "1024", "-ub", "1024", "--no-webui",
     ]  # fmt: skip
 
 
@@ -337,12 +337,35 @@ def serving(cmd: list[str], url: str) -> Iterator[str]:
             while not _healthy(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    sys.exit(f"{cmd[0]} did not start:\n{log.read().decode()[-2000:]}")
+                    said = log.read().decode(errors="replace")
+                    if _amx_crash(cmd, proc, said):
+                        break
+                    sys.exit(f"{cmd[0]} did not start:\n{said[-2000:]}")
                 time.sleep(0.3)
-            yield url
+            else:
+                yield url
+                return
         finally:
-            proc.terminate()
-            proc.wait(10)
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(10)
+    # A native build on an AMX CPU has llama.cpp's AMX code, which crashes at its warm-up
+    # (ggml-org/llama.cpp#26954): run without extra buffer types, as CodeSaga's engine
+    # loads a build with AMX, and say so (it changes what the peer runs).
+    print(f"peer: {Path(cmd[0]).name} built with AMX crashed at its warm-up; with --no-repack")
+    with serving([*cmd, "--no-repack"], url) as served:
+        yield served
+
+
+def _amx_crash(cmd: list[str], proc: subprocess.Popen[bytes], said: str) -> bool:
+    """Whether llama-server ``cmd`` died of its AMX code (see ``serving``), not yet retried."""
+    return (
+        proc.returncode is not None
+        and proc.returncode < 0
+        and amx_compiled(said)
+        and "--no-repack" not in cmd
+        and "llama-server" in Path(cmd[0]).name
+    )
 
 
 def server_binary() -> str:

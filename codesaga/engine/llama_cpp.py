@@ -72,9 +72,10 @@ def amx_compiled(system_info: str) -> bool:
 
 
 def llama_server_args(cpuinfo: Path = Path("/proc/cpuinfo")) -> list[str]:
-    """Arguments llama.cpp's own server (a benchmark's peer, an upstream in a test) needs on
-    this CPU: on one with AMX a native build has the crashing AMX code, and ``--no-repack``
-    turns off its extra buffer types as ``_without_extra_buffers`` does for ours."""
+    """Arguments llama.cpp's own server needs to run on this CPU whatever its build (an
+    upstream in a fault test, where only a working server matters): on one with AMX a
+    native build has the crashing AMX code, which ``--no-repack`` turns off with the other
+    extra buffer types (the benchmark's peer is told by its own crash instead)."""
     try:
         info = cpuinfo.read_text(errors="replace")
     except OSError:  # not Linux
