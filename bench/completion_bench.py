@@ -336,11 +336,10 @@ def serving(cmd: list[str], url: str) -> Iterator[str]:
             deadline = time.monotonic() + 120
             while not _healthy(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    said = log.read().decode(errors="replace")
                     if _amx_crash(cmd, proc):
                         break
-                    sys.exit(f"{cmd[0]} did not start:\n{said[-2000:]}")
+                    log.seek(0)
+                    sys.exit(f"{cmd[0]} did not start:\n{log.read().decode()[-2000:]}")
                 time.sleep(0.3)
             else:
                 yield url

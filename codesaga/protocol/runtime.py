@@ -90,6 +90,8 @@ def stderr_path(state_dir: Path) -> Path:
 CRASH_MARK = "Fatal Python error:"  # how faulthandler begins a crash's report
 START_MARK = "-- codesaga daemon "  # each daemon's first line there, once it holds the lock
 CRASH_LEAD_LINES = 3  # before the report: what llama.cpp said as it aborted (GGML_ASSERT)
+# The lines of a report (and so of an earlier one): its stacks, indented, and their heads.
+_REPORT_LINE = re.compile(r"\s|Thread 0x|Current thread 0x|Extension modules:|Fatal Python")
 
 
 def start_line(pid: int) -> str:
@@ -121,7 +123,7 @@ def last_crash(text: str) -> Crash | None:
         word = lines[began][len(START_MARK) :].split(" ", 1)[0]
         pid = int(word) if word.isdigit() else None
     # Not before its daemon's start, nor into an earlier report (indented stacks, heads).
-    first = max(report - CRASH_LEAD_LINES, -1 if began is None else began + 1, 0)
+    first = max(report - CRASH_LEAD_LINES, 0 if began is None else began + 1)
     lead: list[str] = []
     for line in reversed(lines[first:report]):
         if line.strip() and _REPORT_LINE.match(line):
@@ -130,10 +132,6 @@ def last_crash(text: str) -> Crash | None:
             lead.insert(0, line)
     latest = not any(i > report for i in starts)
     return Crash(pid, latest, lead + lines[report:])
-
-
-# The lines of a report (and so of an earlier one): its stacks, indented, and their heads.
-_REPORT_LINE = re.compile(r"\s|Thread 0x|Current thread 0x|Extension modules:|Fatal Python")
 
 
 def write_private(path: Path, text: str) -> None:
