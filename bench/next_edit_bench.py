@@ -22,8 +22,14 @@ case kind and per answer class (deterministic: only rename suggestions; model: a
 Targets (issue #22): location hit >= 70 %, exact edit >= 35 %, noise empty >= 90 %,
 reversals <= 2 %, deterministic p50 <= 50 ms, model p50 <= 1.5x the completions' p50.
 
+``--finder`` asks no daemon: it runs the finder of candidate places alone, in this process,
+on every case (seconds for a set, no model), and prints its location hit (every candidate
+counted as a suggestion at its place, a model candidate as if the model changed it: what
+the model could reach at best) and its noise answered with nothing (a one-place case with
+no candidate at all).
+
 Usage: python bench/next_edit_bench.py [--limit N] [--kinds rename,...] [--data DIR]
-       [--json OUT] [--set KEY=VALUE] | --check-data [--data DIR]
+       [--json OUT] [--set KEY=VALUE] | --finder [--data DIR] | --check-data [--data DIR]
 Needs qwen2.5-coder-0.5b installed, and the cases built (python bench/next_edit_cases.py
 build: it reads the fetched repositories the manifest names).
 """
@@ -46,13 +52,15 @@ from next_edit_scoring import (
     CaseScore,
     Suggestion,
     Target,
+    location_hit,
     percentile,
     rates,
     score_case,
     targets,
 )
-from next_edit_text import Edit, Lines
+from next_edit_text import Edit, Lines, Range
 
+from codesaga.domain.edits import Span, TextEdit
 from codesaga.settings import load_settings
 
 MODEL = "qwen2.5-coder-0.5b"
@@ -214,6 +222,59 @@ def save(path: Path, rows: list[Row], completions: list[float], found: list[Targ
     path.write_text(json.dumps(data, indent=1) + "\n")
 
 
+def finder_places(case: dict[str, Any]) -> list[Range]:
+    """Where the finder alone puts candidates for ``case`` (its own document's only: the
+    bench sends no other), found as the daemon finds them."""
+    from codesaga.service.next_edit import CANDIDATES
+    from codesaga.service.next_edit_find import find_candidates
+
+    history = []
+    for edit in (Edit.from_json(e) for e in case["edits"]):
+        r = edit.range
+        span = Span(r.start_line, r.start_column, r.end_line, r.end_column)
+        history.append(TextEdit(span, edit.removed, edit.text))
+    found = find_candidates(
+        case["content"], case["language"], history, cursor(case), {}, CANDIDATES
+    )
+    return [
+        Range(c.span.start_line, c.span.start_column, c.span.end_line, c.span.end_column)
+        for c in found
+        if c.path is None
+    ]
+
+
+def report_finder(cases: list[dict[str, Any]]) -> None:
+    """``--finder``: each kind's location hit (multi-place) or noise answered with nothing."""
+    counts: dict[str, list[int]] = {}
+    for case in cases:
+        places = finder_places(case)
+        if case["kind"] == "noise":
+            good = not places
+        else:
+            good = location_hit(
+                [_at(r) for r in places], [Edit.from_json(t) for t in case["truth"]]
+            )
+        tally = counts.setdefault(case["kind"], [0, 0])
+        tally[0] += good
+        tally[1] += 1
+    print(f"\n{'case kind':<14}{'cases':>9}{'measure':>16}{'rate':>9}")
+    multi = [0, 0]
+    for kind in KINDS:
+        if kind in counts:
+            n, total = counts[kind]
+            measure = "noise empty" if kind == "noise" else "location hit"
+            print(f"{kind:<14}{total:>9}{measure:>16}{n / total:>9.1%}  ({n})")
+            if kind != "noise":
+                multi = [multi[0] + n, multi[1] + total]
+    if multi[1]:
+        rate = multi[0] / multi[1]
+        print(f"{'multi-place':<14}{multi[1]:>9}{'location hit':>16}{rate:>9.1%}  ({multi[0]})")
+
+
+def _at(place: Range) -> Suggestion:
+    return Suggestion(place, "", "", 0.0)
+
+
 def chosen(cases: list[dict[str, Any]], kinds: list[str], limit: int | None) -> list[Any]:
     """The cases of ``kinds``, at most ``limit`` of each, taking the projects in turn (a
     project's first case of a kind, then each project's second, ...), so that a short run
@@ -242,6 +303,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most this many cases of each kind")
     parser.add_argument("--json", type=Path, help="write every answer and score here")
     parser.add_argument("--check-data", action="store_true", help="validate the set; no run")
+    parser.add_argument(
+        "--finder", action="store_true", help="the finder of places alone: no daemon, no model"
+    )
     add_set_option(parser)
     args = parser.parse_args()
     if args.check_data:
@@ -254,6 +318,10 @@ def main() -> None:
     bad = [c["id"] for c in cases if c["content"] is None]
     if bad:
         sys.exit(f"{len(bad)} cases do not apply (run with --check-data): {', '.join(bad[:5])}")
+    if args.finder:
+        print(f"{len(cases)} cases from {args.data}; the finder alone")
+        report_finder(cases)
+        return
     installed_model(load_settings(), MODEL)
     print(f"{len(cases)} cases from {args.data}", flush=True)
     rows, completions = run(cases, setting_overrides(args.set))

@@ -304,6 +304,24 @@ def test_the_bench_scores_a_perfect_answerer_perfectly_and_counts_errors(capsys:
     assert "location hit" in printed and "met" in printed
 
 
+def test_the_finder_alone_is_scored_on_the_places_of_its_candidates(capsys: Any) -> None:
+    import next_edit_bench as bench
+
+    rename = case_of(BEFORE, RENAMED)
+    places = bench.finder_places(rename)
+    assert {p.start_line for p in places} == {7, 9}  # print(width), area(width, ...)
+    noise = case_of("a = 1\nb = 2\n", "a = 10\nb = 2\n", kind="noise")
+    assert bench.finder_places(noise) == []
+    # A rename whose truth is elsewhere than its candidates: a miss.
+    missed = {**rename, "truth": [rename["truth"][0] | {"range": {
+        "startLine": 2, "startColumn": 5, "endLine": 2, "endColumn": 11}}]}  # fmt: skip
+    bench.report_finder([rename, missed, noise])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["rename", "2", "location", "hit", "50.0%", "(1)"] in rows
+    assert ["noise", "1", "noise", "empty", "100.0%", "(1)"] in rows
+    assert ["multi-place", "2", "location", "hit", "50.0%", "(1)"] in rows
+
+
 def test_a_limited_run_takes_the_projects_in_turn() -> None:
     import next_edit_bench as bench
 
