@@ -211,6 +211,7 @@ MIN_REPEATED = 4  # characters of removed text worth repeating a replacement of
 MIN_DELETED = 8  # characters of text deleted worth deleting elsewhere (`  # type: ignore`)
 MIN_LINES_REPLACED = 24  # characters (not blank) of several lines replaced worth repeating
 MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
+MIN_UNNAMED_TOKENS = 3  # tokens of replaced text with no name in it worth repeating (`1 // 0`)
 
 
 def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
@@ -232,8 +233,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if "\n" in removed and (not inserted.strip() or len(removed.strip()) < MIN_LINES_REPLACED):
         return []  # lines deleted (one copy of a duplicate removed) or a short span of two
     words = [t[0] for t in tokens(removed)]
-    if not any(is_name(w) for w in words):
-        return []
+    if not any(is_name(w) for w in words) and len(words) < MIN_UNNAMED_TOKENS:
+        return []  # a number or a symbol replaced (`0` to `1`): too often one place only
     wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
     if wrapped and not _type_arguments(change):
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
@@ -264,16 +265,23 @@ _TYPE_LIST = re.compile(rf"{_TYPE_NAME}(?:\s*,\s*{_TYPE_NAME})*")
 
 
 SYMBOLS_CHANGED = 3  # characters at most of a change of symbols repeated by its context
+WORDS_INSERTED = 40  # characters at most of words put in, repeated by their context
 
 
 def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     """A few symbols put in or taken out between two tokens (`(c Codec)` to `(c *Codec)`,
-    a comma after a string): the same change wherever the same text stands around it, two
-    tokens on either side, a name among them."""
+    a comma after a string), or words put in (`"gzip, deflate, br"` given `, zstd`): the
+    same change wherever the same text stands around it, two tokens on either side, a name
+    among them. Words put in must close what they open (a piece of a longer change the
+    diff cut in two, `options]{{end}} [`, is not one)."""
     removed, inserted = change.removed, change.inserted
     if "\n" in removed + inserted or not (removed + inserted).strip():
         return []
-    if max(len(removed), len(inserted)) > SYMBOLS_CHANGED or re.search(r"\w", removed + inserted):
+    symbols = max(len(removed), len(inserted)) <= SYMBOLS_CHANGED and not re.search(
+        r"\w", removed + inserted
+    )
+    words = not removed and len(inserted) <= WORDS_INSERTED and _balanced(inserted)
+    if not (symbols or words):
         return []
     before, at, stop = change.before, change.start, change.before_end
     left = tokens(before, before.rfind("\n", 0, at) + 1, at)[-2:]
@@ -283,6 +291,20 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     head, tail = before[left[0][1] : at], before[stop : right[-1][2]]
     found = text_repeats(index, change, head + removed + tail, head + inserted + tail)
     return [_narrowed(index, c, len(head), len(tail)) for c in found]
+
+
+def _balanced(text: str) -> bool:
+    """Does ``text`` close every bracket it opens, and open every one it closes?"""
+    opened: list[str] = []
+    for char in text:
+        if char in _OPENERS:
+            opened.append(char)
+        elif char in _CLOSERS and (not opened or opened.pop() != _OPENERS[_CLOSERS.index(char)]):
+            return False
+    return not opened
+
+
+_OPENERS, _CLOSERS = "([{", ")]}"
 
 
 def _narrowed(index: LineIndex, candidate: Candidate, head: int, tail: int) -> Candidate:
