@@ -47,7 +47,7 @@ from typing import Any
 
 from completion_bench import WARM_UP, params, websocket_calls
 from installed import add_set_option, fresh_daemon, installed_model, setting_overrides
-from next_edit_cases import DATA, KINDS, check, load_cases
+from next_edit_cases import DATA, HUNKS, KINDS, ONE_HUNK, check, load_cases
 from next_edit_scoring import (
     CaseScore,
     Suggestion,
@@ -248,7 +248,7 @@ def report_finder(cases: list[dict[str, Any]]) -> None:
     counts: dict[str, list[int]] = {}
     for case in cases:
         places = finder_places(case)
-        if case["kind"] == "noise":
+        if case["kind"] in QUIET:
             good = not places
         else:
             good = location_hit(
@@ -259,16 +259,19 @@ def report_finder(cases: list[dict[str, Any]]) -> None:
         tally[1] += 1
     print(f"\n{'case kind':<14}{'cases':>9}{'measure':>16}{'rate':>9}")
     multi = [0, 0]
-    for kind in KINDS:
+    for kind in [*KINDS, HUNKS, ONE_HUNK]:
         if kind in counts:
             n, total = counts[kind]
-            measure = "noise empty" if kind == "noise" else "location hit"
+            measure = "noise empty" if kind in QUIET else "location hit"
             print(f"{kind:<14}{total:>9}{measure:>16}{n / total:>9.1%}  ({n})")
-            if kind != "noise":
+            if kind not in QUIET:
                 multi = [multi[0] + n, multi[1] + total]
     if multi[1]:
         rate = multi[0] / multi[1]
         print(f"{'multi-place':<14}{multi[1]:>9}{'location hit':>16}{rate:>9.1%}  ({multi[0]})")
+
+
+QUIET = ("noise", ONE_HUNK)  # kinds where nothing should be suggested
 
 
 def _at(place: Range) -> Suggestion:
@@ -314,7 +317,12 @@ def main() -> None:
     unknown = set(kinds) - set(KINDS)
     if unknown:
         sys.exit(f"unknown kinds {', '.join(sorted(unknown))}; choose from {', '.join(KINDS)}")
-    cases = chosen(load_cases(args.data), kinds, args.limit)
+    loaded = load_cases(args.data)
+    if any(c["kind"] in (HUNKS, ONE_HUNK) for c in loaded):
+        if not args.finder:
+            sys.exit(f"{args.data} is a broad sample (next_edit_cases.py sample): run it --finder")
+        kinds += [HUNKS, ONE_HUNK]
+    cases = chosen(loaded, kinds, args.limit)
     bad = [c["id"] for c in cases if c["content"] is None]
     if bad:
         sys.exit(f"{len(bad)} cases do not apply (run with --check-data): {', '.join(bad[:5])}")

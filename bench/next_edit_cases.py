@@ -22,10 +22,18 @@ The set is kept in two files of a data directory (default bench/data/next_edit):
   (``before``), the user's edit (``edits``, ranges in ``before``) and the truth (``truth``,
   ranges in the file after the user's edit: ``content``, which load_cases adds).
 
+A broad sample (``sample``) takes no kinds and no caps: every file change of the last
+SAMPLE_COMMITS commits of each project (the same languages and sizes as a case), its first
+hunk as the user's edit and the others as the truth, of kind ``one-hunk`` (nothing should be
+suggested) or ``hunks``. Nothing is chosen by what the change is, so it measures what a rule
+costs and finds on changes as they come (``next_edit_bench.py --finder --data DIR``); it is
+written to ``DIR/cases.json`` only (no manifest: rebuild it from the mirrors).
+
 Usage:
   python bench/next_edit_cases.py mine [--repos owner/name,...] [--data DIR]
   python bench/next_edit_cases.py build [--data DIR]   # cases.json from manifest.json
   python bench/next_edit_cases.py check [--data DIR]   # what --check-data does
+  python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
 next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 6 from
 HELD_OUT_REPOS_2 to 6), then run the bench with ``--data`` that dir. Fetch each repository
@@ -176,6 +184,38 @@ def mine(repo: str, mirrors: Path) -> list[dict[str, Any]]:
     return found
 
 
+SAMPLE_COMMITS = 300
+ONE_HUNK, HUNKS = "one-hunk", "hunks"  # a broad sample's kinds
+
+
+def sample(repo: str, mirrors: Path, limit: int) -> list[dict[str, Any]]:
+    """Every usable file change of ``repo``'s last ``limit`` commits, as a case."""
+    git_dir = git_dir_of(mirrors, repo)
+    if not git_dir.is_dir():
+        sys.exit(f"no {git_dir}: fetch {repo} first (the search tool's fetch)")
+    found = []
+    with Blobs(git_dir) as blobs:
+        for commit in commits(git_dir, limit):
+            for change in commit.changes:
+                language = language_of(change.path)
+                if language is None or change.added + change.deleted > MAX_CHANGED_LINES:
+                    continue
+                before = blobs.text(commit.parent, change.path)
+                after = blobs.text(commit.sha, change.path) if usable(before) else None
+                if before is None or after is None or not usable(after) or before == after:
+                    continue
+                user, truth = split_hunks(before, after, 0)
+                found.append({
+                    "id": f"{repo.split('/')[1]}-{commit.sha[:10]}-{change.path}",
+                    "repo": repo, "commit": commit.sha, "path": change.path,
+                    "language": language, "kind": HUNKS if truth else ONE_HUNK,
+                    "after": digest(after), "before": before, "edits": [user.to_json()],
+                    "truth": [t.to_json() for t in truth],
+                })  # fmt: skip
+    print(f"{repo}: {len(found)} file changes", file=sys.stderr)
+    return found
+
+
 @dataclass(frozen=True)
 class Built:
     case: dict[str, Any] | None
@@ -310,7 +350,7 @@ def write_manifest(path: Path, items: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["mine", "build", "check"])
+    parser.add_argument("action", choices=["mine", "build", "check", "sample"])
     parser.add_argument("--data", type=Path, default=DATA, help="the set's directory")
     parser.add_argument(
         "--mirrors",
@@ -319,9 +359,24 @@ def main() -> None:
         help="the fetched repositories' folder (default: $CODESAGA_MIRRORS)",
     )
     parser.add_argument("--repos", default=",".join(DEFAULT_REPOS), help="owner/name,...")
+    parser.add_argument(
+        "--commits", type=int, default=SAMPLE_COMMITS, help="sample: the last N commits each"
+    )
     args = parser.parse_args()
     if args.action != "check" and args.mirrors is None:
         parser.error("say where the fetched repositories are: --mirrors DIR or CODESAGA_MIRRORS")
+    if args.action == "sample":
+        if args.data.resolve() == DATA.resolve():
+            parser.error("a sample is not the benchmark's set: give it a --data DIR of its own")
+        args.data.mkdir(parents=True, exist_ok=True)
+        found = [
+            c for repo in args.repos.split(",") for c in sample(repo, args.mirrors, args.commits)
+        ]
+        out = args.data / "cases.json"
+        out.write_text(json.dumps({"version": 1, "cases": found}, separators=(",", ":")))
+        several = sum(c["kind"] == HUNKS for c in found)
+        print(f"{len(found)} file changes ({several} of several hunks) in {out}")
+        return
     if args.action == "mine":
         args.data.mkdir(parents=True, exist_ok=True)
         items = [item for repo in args.repos.split(",") for item in mine(repo, args.mirrors)]

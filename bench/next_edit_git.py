@@ -78,6 +78,8 @@ class Blobs:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
         self.proc.wait(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
     def __enter__(self) -> Blobs:
         return self

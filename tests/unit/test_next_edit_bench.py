@@ -354,3 +354,48 @@ def test_an_answer_is_a_model_one_when_the_daemon_says_the_model_wrote_an_edit()
     assert scoring.answer_class([said("rename", False), said("signature", True)]) == "model"
     assert scoring.answer_class([said("similar", None)]) == "model"  # not said: by kind
     assert scoring.answer_class([said("rename", None)]) == "deterministic"
+
+
+def _git(where: Path, *args: str) -> None:
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+        "HOME": str(where), "PATH": "/usr/bin:/bin",
+    }  # fmt: skip
+    subprocess.run(["git", "-C", str(where), *args], check=True, env=env, capture_output=True)
+
+
+def test_a_broad_sample_takes_every_file_change_and_the_finder_scores_it(
+    tmp_path: Path, capsys: Any
+) -> None:
+    import next_edit_bench as bench
+
+    work = tmp_path / "work"
+    work.mkdir()
+    _git(work, "init", "-q", "-b", "main")
+    (work / "shapes.py").write_text(BEFORE)
+    (work / "notes.txt").write_text("not code\n")
+    _git(work, "add", ".")
+    _git(work, "commit", "-q", "-m", "first")
+    (work / "shapes.py").write_text(RENAMED)  # three hunks: a rename
+    (work / "notes.txt").write_text("still not code\n")
+    _git(work, "commit", "-q", "-am", "rename")
+    (work / "shapes.py").write_text(RENAMED.replace('print("report")', 'print("a report")'))
+    _git(work, "commit", "-q", "-am", "one place")
+    mirror = tmp_path / "mirrors" / "o+r" / "repo"
+    _git(tmp_path, "clone", "-q", "--bare", str(work), str(mirror))
+
+    found = cases.sample("o/r", tmp_path / "mirrors", 10)
+    assert [(c["kind"], c["path"], len(c["truth"])) for c in found] == [
+        (cases.ONE_HUNK, "shapes.py", 0),
+        (cases.HUNKS, "shapes.py", 2),
+    ]  # newest first; the text file is no language's, the root commit has no parent
+    for case in found:
+        edits = [Edit.from_json(e) for e in case["edits"]]
+        case["content"] = apply_edits(case["before"], edits)
+    bench.report_finder(found)
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["hunks", "1", "location", "hit", "100.0%", "(1)"] in rows
+    assert ["one-hunk", "1", "noise", "empty", "100.0%", "(1)"] in rows
