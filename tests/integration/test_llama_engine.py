@@ -479,12 +479,14 @@ def test_a_timed_prefill_stops_at_its_time_and_keeps_what_it_read(
     engine.forget()
     whole = collect(engine, marked(prompt, max_tokens=0))
     engine.forget()
-    seconds = whole.prompt_seconds / 3
+    # A fifth of the time: a machine whose load fell between the two reads (a CI run beside
+    # other work) read the whole prompt in a third of the first read's time.
+    seconds = whole.prompt_seconds / 5
     started = time.perf_counter()
     part = collect(engine, marked(prompt, max_tokens=0, read_seconds=seconds))
     took = time.perf_counter() - started
     assert part.reason == "cancelled"
-    assert 0.1 * whole.prompt_tokens < part.prompt_tokens_evaluated < 0.7 * whole.prompt_tokens
+    assert 0.05 * whole.prompt_tokens < part.prompt_tokens_evaluated < 0.7 * whole.prompt_tokens
     assert took < 1.5 * seconds, (took, seconds)  # the steps were cut to fit the time
     kept = engine._llm.n_tokens
     assert kept == part.prompt_tokens_evaluated
