@@ -451,6 +451,41 @@ def _type_of(name: str) -> Any:
     return _HINTS[name]
 
 
+# CODESAGA_ variables read that are no setting: where everything lives, the commit hook's and
+# a --verify command's, and those of the tests and benchmarks (scripts/dev.py, bench/).
+OTHER_VARIABLES = frozenset(
+    ENV_PREFIX + name
+    for name in (
+        "HOME", "SKIP", "FILES", "SAGA_KILL_AFTER", "PYTHON", "COMMAND",
+        "REAL_MODEL_REQUIRED", "NET_GUARD_LOG", "WS_FORCE_BIND", "MIRRORS",
+    )
+)  # fmt: skip
+MISSPELLED = 0.85  # how alike (difflib's ratio) a variable's name is to a setting's
+
+
+def misspelled_variables(env: Mapping[str, str] | None = None) -> list[str]:
+    """What to say of each CODESAGA_ variable that sets nothing though it is spelled almost
+    as one that does (`CODESAGA_N_CXT`: the context stayed 4096 without a word), and of
+    CODESAGA_UPSTREAMS (config.toml's tables only). Other names are left alone: an upstream's
+    ``key_env`` may name any variable, of this prefix too."""
+    import difflib
+
+    env = os.environ if env is None else env
+    settable = [ENV_PREFIX + f.name.upper() for f in dataclasses.fields(Settings)]
+    settable.remove(ENV_PREFIX + "UPSTREAMS")
+    said = []
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in settable or name in OTHER_VARIABLES:
+            continue
+        if name == ENV_PREFIX + "UPSTREAMS":
+            said.append(f"{name} sets nothing: [[upstreams]] are read from config.toml only")
+            continue
+        near = difflib.get_close_matches(name, settable, 1, MISSPELLED)
+        if near:
+            said.append(f"{name} is no setting and sets nothing: did you mean {near[0]}?")
+    return said
+
+
 def config_file(env: Mapping[str, str] | None = None) -> Path:
     """The config.toml that ``load_settings(env)`` reads (CODESAGA_CONFIG_DIR first)."""
     env = os.environ if env is None else env

@@ -23,6 +23,7 @@ class Invocation:
         self._settings: Settings | None = None
         self._without_config: Settings | None = None  # daemon_settings', when it fell back
         self._warned_settings = False
+        self._warned_variables = False
 
     @classmethod
     def of(cls, ctx: typer.Context) -> Invocation:
@@ -37,8 +38,18 @@ class Invocation:
         if self._settings is None:
             from codesaga.settings import load_settings
 
+            self._warn_variables()
             self._settings = load_settings()
         return self._settings
+
+    def _warn_variables(self) -> None:
+        """Once a command: the CODESAGA_ variables spelled almost as a setting's name."""
+        from codesaga.settings import misspelled_variables
+
+        if not self._warned_variables:
+            self._warned_variables = True
+            for said in misspelled_variables():
+                render.warn(said)
 
     @property
     def daemon_settings(self) -> Settings:

@@ -60,3 +60,16 @@ def test_with_model_set_the_roles_say_which_model_is_in_force(
     assert "model_chat qwen2.5-coder-0.5b (from model; qwen2.5-coder-1.5b without it)" in shown
     main(["config", "show", "--json"])  # for machines: the keys' own values
     assert json.loads(capsys.readouterr().out)["settings"]["model_chat"] == "qwen2.5-coder-1.5b"
+
+
+def test_a_misspelled_variable_is_warned_of_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from codesaga.cli.main import main
+
+    monkeypatch.setenv("CODESAGA_HOME", str(tmp_path))
+    monkeypatch.setenv("CODESAGA_N_CXT", "8192")
+    main(["config", "show"])
+    err = capsys.readouterr().err
+    assert err.count("CODESAGA_N_CXT is no setting and sets nothing") == 1
+    assert "did you mean CODESAGA_N_CTX?" in err

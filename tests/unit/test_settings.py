@@ -244,3 +244,27 @@ def test_a_model_file_named_by_a_relative_path_is_found_by_every_process(
     assert s.model_generate == str(tmp_path / "g.gguf")  # the shell's folder, made absolute
     # No such file here: a name the models dir (or an upstream, `gpu/m.gguf`) knows.
     assert s.model_completion == "installed.gguf"
+
+
+def test_a_variable_spelled_almost_as_a_setting_is_said_and_other_names_are_left_alone() -> None:
+    from codesaga.settings import misspelled_variables
+
+    said = misspelled_variables(
+        {
+            "CODESAGA_N_CXT": "8192",  # the context stayed 4096, and nothing said so
+            "CODESAGA_MODLE": "qwen2.5-coder-0.5b",
+            "CODESAGA_UPSTREAMS": "gpu",  # tables: config.toml's only
+            "CODESAGA_GPU_KEY": "secret",  # an upstream's key_env may name any variable
+            "CODESAGA_MODEL": "qwen2.5-coder-0.5b",
+            "CODESAGA_CONFIG_DIR": "/elsewhere",
+            "CODESAGA_HOME": "/home",
+            "CODESAGA_SKIP": "1",
+            "N_CXT": "1",
+        }
+    )
+    assert said == [
+        "CODESAGA_MODLE is no setting and sets nothing: did you mean CODESAGA_MODEL?",
+        "CODESAGA_N_CXT is no setting and sets nothing: did you mean CODESAGA_N_CTX?",
+        "CODESAGA_UPSTREAMS sets nothing: [[upstreams]] are read from config.toml only",
+    ]
+    assert misspelled_variables({}) == []
