@@ -451,8 +451,9 @@ def _type_of(name: str) -> Any:
     return _HINTS[name]
 
 
-# CODESAGA_ variables read that are no setting: where everything lives, the commit hook's and
-# a --verify command's, and those of the tests and benchmarks (scripts/dev.py, bench/).
+# CODESAGA_ variables that are no setting and no misspelling: where everything lives, the
+# commit hook's and a --verify command's, and those the tests and benchmarks set
+# (scripts/dev.py, bench/, tests/).
 OTHER_VARIABLES = frozenset(
     ENV_PREFIX + name
     for name in (
