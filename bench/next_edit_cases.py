@@ -48,6 +48,7 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,31 +158,43 @@ def entry(
 
 def mine(repo: str, mirrors: Path) -> list[dict[str, Any]]:
     """The cases of one repository, newest first, within CAPS."""
-    git_dir = git_dir_of(mirrors, repo)
-    if not git_dir.is_dir():
-        sys.exit(f"no {git_dir}: fetch {repo} first (the search tool's fetch)")
+    git_dir = fetched(mirrors, repo)
     taken: Counter[str] = Counter()
     found = []
     with Blobs(git_dir) as blobs:
         for commit in commits(git_dir, MAX_COMMITS):
-            for change in commit.changes:
-                language = language_of(change.path)
-                if language is None or change.added + change.deleted > MAX_CHANGED_LINES:
-                    continue
-                before = blobs.text(commit.parent, change.path)
-                after = blobs.text(commit.sha, change.path) if usable(before) else None
-                if before is None or after is None or not usable(after):
-                    continue
+            for path, language, before, after in usable_changes(blobs, commit):
                 kind = kind_of(hunks(before, after), before, language, len(commit.changes) == 1)
                 if kind is None or taken[kind.name] >= CAPS[kind.name]:
                     continue
                 taken[kind.name] += 1
-                found.append(entry(repo, commit, change.path, language, kind, [before, after]))
+                found.append(entry(repo, commit, path, language, kind, [before, after]))
                 break  # one case per commit
             if all(taken[k] >= CAPS[k] for k in KINDS):
                 break
     print(f"{repo}: {dict(taken)}", file=sys.stderr)
     return found
+
+
+def fetched(mirrors: Path, repo: str) -> Path:
+    """``repo``'s git directory; stops with what to do when it was not fetched."""
+    git_dir = git_dir_of(mirrors, repo)
+    if not git_dir.is_dir():
+        sys.exit(f"no {git_dir}: fetch {repo} first (the search tool's fetch)")
+    return git_dir
+
+
+def usable_changes(blobs: Blobs, commit: Commit) -> Iterator[tuple[str, str, str, str]]:
+    """The file changes of ``commit`` a case can be made of: (path, language, before, after)
+    of a language's file, not too large a change nor too long a file, read as it is asked."""
+    for change in commit.changes:
+        language = language_of(change.path)
+        if language is None or change.added + change.deleted > MAX_CHANGED_LINES:
+            continue
+        before = blobs.text(commit.parent, change.path)
+        after = blobs.text(commit.sha, change.path) if usable(before) else None
+        if before is not None and after is not None and usable(after):
+            yield change.path, language, before, after
 
 
 SAMPLE_COMMITS = 300
@@ -190,24 +203,17 @@ ONE_HUNK, HUNKS = "one-hunk", "hunks"  # a broad sample's kinds
 
 def sample(repo: str, mirrors: Path, limit: int) -> list[dict[str, Any]]:
     """Every usable file change of ``repo``'s last ``limit`` commits, as a case."""
-    git_dir = git_dir_of(mirrors, repo)
-    if not git_dir.is_dir():
-        sys.exit(f"no {git_dir}: fetch {repo} first (the search tool's fetch)")
+    git_dir = fetched(mirrors, repo)
     found = []
     with Blobs(git_dir) as blobs:
         for commit in commits(git_dir, limit):
-            for change in commit.changes:
-                language = language_of(change.path)
-                if language is None or change.added + change.deleted > MAX_CHANGED_LINES:
-                    continue
-                before = blobs.text(commit.parent, change.path)
-                after = blobs.text(commit.sha, change.path) if usable(before) else None
-                if before is None or after is None or not usable(after) or before == after:
+            for path, language, before, after in usable_changes(blobs, commit):
+                if before == after:
                     continue
                 user, truth = split_hunks(before, after, 0)
                 found.append({
-                    "id": f"{repo.split('/')[1]}-{commit.sha[:10]}-{change.path}",
-                    "repo": repo, "commit": commit.sha, "path": change.path,
+                    "id": f"{repo.split('/')[1]}-{commit.sha[:10]}-{path}",
+                    "repo": repo, "commit": commit.sha, "path": path,
                     "language": language, "kind": HUNKS if truth else ONE_HUNK,
                     "after": digest(after), "before": before, "edits": [user.to_json()],
                     "truth": [t.to_json() for t in truth],
