@@ -212,6 +212,7 @@ MIN_DELETED = 8  # characters of text deleted worth deleting elsewhere (`  # typ
 MIN_LINES_REPLACED = 24  # characters (not blank) of several lines replaced worth repeating
 MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
 MIN_UNNAMED_TOKENS = 3  # tokens of replaced text with no name in it worth repeating (`1 // 0`)
+MIN_UNNAMED_CHARS = 6  # and its characters
 
 
 def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
@@ -233,8 +234,9 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if "\n" in removed and (not inserted.strip() or len(removed.strip()) < MIN_LINES_REPLACED):
         return []  # lines deleted (one copy of a duplicate removed) or a short span of two
     words = [t[0] for t in tokens(removed)]
-    if not any(is_name(w) for w in words) and len(words) < MIN_UNNAMED_TOKENS:
-        return []  # a number or a symbol replaced (`0` to `1`): too often one place only
+    unnamed = not any(is_name(w) for w in words)
+    if unnamed and (len(words) < MIN_UNNAMED_TOKENS or len(removed.strip()) < MIN_UNNAMED_CHARS):
+        return []  # numbers or symbols replaced (`0` to `1`, `0, 0`): too often one place only
     wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
     if wrapped and not _type_arguments(change):
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only

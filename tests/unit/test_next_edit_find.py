@@ -811,9 +811,11 @@ def test_text_with_no_name_is_replaced_where_it_stands_whole_when_it_is_long_eno
     after = code.replace("        1 // 0\n", "        raise ZeroDivisionError\n", 1)
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == code.replace("1 // 0", "raise ZeroDivisionError")
-    # one number for another: too often right in one place only
+    # numbers for others: too often right in one place only
     limits = "MAX = 10\nretries = 10\n"
     assert _ask(limits, limits.replace("MAX = 10", "MAX = 20"), "python")[1] == []
+    origins = "start = (0, 0)\nhome = (0, 0)\n"
+    assert _ask(origins, origins.replace("start = (0, 0)", "start = (1, 1)"), "python")[1] == []
 
 
 CALLS = """def sync(client, paths):
