@@ -258,17 +258,15 @@ def report_finder(cases: list[dict[str, Any]]) -> None:
         tally[0] += good
         tally[1] += 1
     print(f"\n{'case kind':<14}{'cases':>9}{'measure':>16}{'rate':>9}")
-    multi = [0, 0]
     for kind in [*KINDS, HUNKS, ONE_HUNK]:
         if kind in counts:
             n, total = counts[kind]
             measure = "noise empty" if kind in QUIET else "location hit"
             print(f"{kind:<14}{total:>9}{measure:>16}{n / total:>9.1%}  ({n})")
-            if kind not in QUIET:
-                multi = [multi[0] + n, multi[1] + total]
-    if multi[1]:
-        rate = multi[0] / multi[1]
-        print(f"{'multi-place':<14}{multi[1]:>9}{'location hit':>16}{rate:>9.1%}  ({multi[0]})")
+    multi = [tally for kind, tally in counts.items() if kind not in QUIET]
+    hits, total = sum(t[0] for t in multi), sum(t[1] for t in multi)
+    if total:
+        print(f"{'multi-place':<14}{total:>9}{'location hit':>16}{hits / total:>9.1%}  ({hits})")
 
 
 QUIET = ("noise", ONE_HUNK)  # kinds where nothing should be suggested

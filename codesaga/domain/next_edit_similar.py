@@ -15,6 +15,7 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
+from codesaga.domain.completion import CLOSERS, OPENERS
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import is_name, tokens
@@ -299,14 +300,11 @@ def _balanced(text: str) -> bool:
     """Does ``text`` close every bracket it opens, and open every one it closes?"""
     opened: list[str] = []
     for char in text:
-        if char in _OPENERS:
+        if char in OPENERS:
             opened.append(char)
-        elif char in _CLOSERS and (not opened or opened.pop() != _OPENERS[_CLOSERS.index(char)]):
+        elif char in CLOSERS and (not opened or opened.pop() != OPENERS[CLOSERS.index(char)]):
             return False
     return not opened
-
-
-_OPENERS, _CLOSERS = "([{", ")]}"
 
 
 def _narrowed(index: LineIndex, candidate: Candidate, head: int, tail: int) -> Candidate:
