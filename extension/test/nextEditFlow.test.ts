@@ -208,7 +208,11 @@ describe("next edits in a (fake) editor against a real daemon", () => {
     const { editor } = open("resumed.py");
     editor.type("amount", "value".length);
     await until("a suggestion once all is on again", () => recorded.contextKeys.get(VISIBLE) === true);
+    const before = await verdicts();
     await api.commands.executeCommand("codesaga.nextEdit.dismiss");
+    // The rejection travels on the extension's connection, not on the probe's: wait for it,
+    // or the next test's starting count races it.
+    await until("the dismissal's verdict", async () => (await verdicts()).rejected > before.rejected);
   });
 
   test("a suggestion taken down by turning next edits off or switching editors is no rejection", async () => {
