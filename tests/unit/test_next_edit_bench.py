@@ -4,6 +4,7 @@ answer (location hit, exact edit, reversal, noise, targets)."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,25 @@ def test_targets_say_met_or_missed() -> None:
     assert not {t.name: t for t in scoring.targets(slow, [0.25])}["p50 model / p50 completion"].met
 
 
+def test_the_latency_targets_are_the_editors_requests_where_it_was_made() -> None:
+    # The request for every edit made up to three rewrites; the editor waits for one.
+    case = case_of(BEFORE, RENAMED)
+    one = [suggestion(case, "width", "size", nth=2)]
+    three = one * 3
+    editor = scoring.score_case(
+        case,
+        [dataclasses.replace(s, model=True) for s in three],
+        3.0,
+        ([dataclasses.replace(s, model=True) for s in one], 0.3),
+    )
+    assert (editor.seconds, editor.editor_seconds, editor.editor_class) == (3.0, 0.3, "model")
+    found = {t.name: t for t in scoring.targets([editor], [0.25])}
+    assert found["p50 model / p50 completion"].value == pytest.approx(1.2)
+    # Scores without the editor's request (an older run's) are timed by the one request.
+    found = {t.name: t for t in scoring.targets([score("similar", "model", 0.5)], [0.25])}
+    assert found["p50 model / p50 completion"].value == pytest.approx(2.0)
+
+
 def test_a_target_with_nothing_to_measure_is_missed() -> None:
     found = {t.name: t for t in scoring.targets([score("rename", "model", 0.5)], [])}
     assert found["p50 deterministic"].value is None and not found["p50 deterministic"].met
@@ -269,16 +289,19 @@ class OracleDaemon:
     def __init__(self, known: list[dict[str, Any]]) -> None:
         self.truth = {c["content"]: c["truth"] for c in known}
         self.asked: list[str] = []
+        self.max_edits: list[int | None] = []  # each nextEdit's
 
     def __call__(self, method: str, body: dict[str, Any]) -> Any:
         self.asked.append(method)
+        if method == "nextEdit":
+            self.max_edits.append(body.get("maxEdits"))
         if method == "initialize":
             return {"capabilities": {"methods": ["complete", "nextEdit"]}}
         if method == "complete":
             return {"text": ""}
         if body["content"] not in self.truth:
             raise RuntimeError("internal error")
-        edits = self.truth[body["content"]]
+        edits = self.truth[body["content"]][: body.get("maxEdits")]
         return {"edits": [{**e, "kind": "rename", "confidence": 1.0} for e in edits]}
 
 
@@ -290,8 +313,11 @@ def test_the_bench_scores_a_perfect_answerer_perfectly_and_counts_errors(capsys:
     unknown = {**case_of(BEFORE, RENAMED.replace("size", "count")), "id": "u"}
     daemon = OracleDaemon([rename, noise])
     rows, completions = bench.run_cases(daemon, [rename, noise, unknown])
-    assert daemon.asked == ["initialize", "complete", *["nextEdit", "complete"] * 3]
+    # Each case: the editor's request (one edit), a completion, the request for every edit.
+    assert daemon.asked == ["initialize", "complete", *["nextEdit", "complete", "nextEdit"] * 3]
+    assert daemon.max_edits == [1, None] * 3
     assert len(completions) == 3
+    assert rows[0].score.editor_class == "deterministic" and len(rows[0].answer) == 2
     assert [r.error for r in rows] == ["", "", "internal error"]
     assert (rows[0].score.hit, rows[0].score.exact, rows[0].score.reversals) == (True, 2, 0)
     # The failed case is left out: counted as "nothing" it was a miss here, and on a noise
