@@ -59,6 +59,7 @@ from codesaga.domain.next_edit_similar import (
     similar_candidates,
     text_repeats,
 )
+from codesaga.domain.next_edit_slots import slot_candidates
 from codesaga.service.next_edit_names import Names, PlainNames
 from codesaga.service.next_edit_python import PythonNames
 from codesaga.service.next_edit_tree import TreeNames
@@ -225,6 +226,7 @@ def _places(
             candidates += argument_candidates(index, change, names.occurrences)
         candidates += repeated_candidates(index, change)
         candidates += context_repeats(index, change)
+        candidates += slot_candidates(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say

@@ -959,3 +959,96 @@ def test_like_blocks_are_each_offered_once_however_many() -> None:
     starts = sorted(c.span.start_line for c in found)
     assert starts == [2 + 4 * i for i in range(1, 400)]  # every other function's two lines
     assert all(c.span.end_line == c.span.start_line + 1 for c in found)
+
+
+GO_TESTS = """package order
+
+import "testing"
+
+func TestIsIncreasing(t *testing.T) {
+\tmockT := new(testing.T)
+\tif !IsIncreasing(mockT, []int{1, 2}) {
+\t\tt.Error("should be increasing")
+\t}
+}
+
+func TestIsDecreasing(t *testing.T) {
+\tmockT := new(testing.T)
+\tif !IsDecreasing(mockT, []int{2, 1}) {
+\t\tt.Error("should be decreasing")
+\t}
+}
+
+func TestIsNonDecreasing(t *testing.T) {
+\tmockT := new(testing.T)
+\tif !IsNonDecreasing(mockT, []int{1, 1}) {
+\t\tt.Error("should be non-decreasing")
+\t}
+}
+"""
+
+
+def test_lines_added_between_two_lines_go_where_alike_neighbours_stand() -> None:
+    header = "func TestIsIncreasing(t *testing.T) {\n"
+    after = GO_TESTS.replace(header, header + "\tt.Parallel()\n")
+    content, found = _ask(GO_TESTS, after, "go")
+    assert {c.kind for c in found} == {SIMILAR}
+    assert _applied(content, found) == GO_TESTS.replace("{\n\tmockT", "{\n\tt.Parallel()\n\tmockT")
+    # typed as a newline at the end of the header, then the line: the same places
+    at = header.rstrip("\n")
+    line = GO_TESTS.split("\n").index(at) + 1
+    edit = TextEdit(Span(line, len(at) + 1, line, len(at) + 1), "", "\n\tt.Parallel()")
+    typed = find_candidates(after, "go", [edit], (line + 1, 14))
+    assert [c.edit for c in typed] == [c.edit for c in found]
+
+
+def test_lines_added_are_not_offered_where_they_already_are() -> None:
+    done = GO_TESTS.replace(
+        "func TestIsDecreasing(t *testing.T) {\n",
+        "func TestIsDecreasing(t *testing.T) {\n\tt.Parallel()\n",
+    )
+    header = "func TestIsIncreasing(t *testing.T) {\n"
+    content, found = _ask(done, done.replace(header, header + "\tt.Parallel()\n"), "go")
+    assert [content.split("\n")[c.span.start_line - 2] for c in found] == [
+        "func TestIsNonDecreasing(t *testing.T) {"
+    ]
+
+
+def test_a_name_added_to_one_of_two_alike_lists_is_added_to_the_other() -> None:
+    code = (
+        "export {\n  AxiosHeaders,\n  formToJSON,\n  mergeConfig\n};\n\n"
+        "const {\n  Axios,\n  AxiosHeaders,\n  formToJSON,\n  mergeConfig\n} = axios;\n"
+    )
+    after = code.replace(
+        "AxiosHeaders,\n  formToJSON", "AxiosHeaders,\n  HttpStatusCode,\n  formToJSON", 1
+    )
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == code.replace(
+        "AxiosHeaders,\n  formToJSON", "AxiosHeaders,\n  HttpStatusCode,\n  formToJSON"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new"),
+    [
+        # one more entry like its neighbours: it belongs in one place
+        (
+            'urls = [\n    path("echo", views.echo),\n    path("form", views.form),\n]\n\n'
+            'more = [\n    path("echo", views.echo),\n    path("form", views.form),\n]\n',
+            '    path("echo", views.echo),\n',
+            '    path("echo", views.echo),\n    path("json", views.json),\n',
+        ),
+        # between a closing brace and a blank line: such a slot is everywhere
+        (
+            GO_TESTS,
+            "\t}\n}\n\nfunc TestIsDecreasing",
+            "\t}\n}\n\nvar order = 1\n\nfunc TestIsDecreasing",
+        ),
+    ],
+    ids=["an entry like its neighbours", "between a closing brace and a blank line"],
+)
+def test_lines_added_like_their_neighbours_or_between_nameless_ones_stay_put(
+    code: str, old: str, new: str
+) -> None:
+    _, found = _ask(code, code.replace(old, new, 1), "python" if "urls" in code else "go")
+    assert not [c for c in found if c.edit is not None and not c.edit.removed]

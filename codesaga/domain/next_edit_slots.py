@@ -1,0 +1,116 @@
+"""Lines the user added, added again where the same neighbours stand: `t.Parallel()` put at
+the top of one test function goes at the top of the tests like it, a name put in one of two
+alike lists goes in the other. A slot is the place between two lines; another slot is like
+the user's when the line above it is like the line above the added lines and the line below
+like the one below, each with the same indentation and a name in it. Lines added like their
+neighbours (one more entry in a list of alike entries) belong in one place and are not
+repeated. The added lines are copied as they are: when the neighbours match this closely,
+the lines that go between them are, as a rule, the same.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from codesaga.domain.edits import TextEdit
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
+from codesaga.domain.next_edit_patterns import is_name, tokens
+
+MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
+NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user's
+LIKE_NEIGHBOURS = 0.6  # the added lines this like a neighbour: one more entry of a list
+
+
+def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """The other slots like the one the user just added whole lines in, each with those lines
+    added; [] for any other change."""
+    added = _added_lines(change)
+    if added is None:
+        return []
+    first, last = index.line_of(added[0]), index.line_of(added[1] - 1)
+    if first < 2 or last >= index.line_count or last - first + 1 > MAX_ADDED_LINES:
+        return []  # no neighbour above or below, or a whole new piece of code
+    lines = change.content[added[0] : added[1]].split("\n")[:-1]
+    if not any(line.strip() for line in lines):
+        return []
+    above, below = index.line_text(first - 1), index.line_text(last + 1)
+    words_above, words_below = _words(above), _words(below)
+    if not (_named(words_above) and _named(words_below)):
+        return []  # `}` above, a blank line below: alike everywhere
+    if any(_like(_words(line), words) for line in lines for words in (words_above, words_below)):
+        return []
+    block = "\n".join(line.strip() for line in lines)
+    candidates = []
+    for slot in range(2, index.line_count + 1):  # the slot before line `slot`
+        if first <= slot <= last + 1:
+            continue
+        up, down = index.line_text(slot - 1), index.line_text(slot)
+        if _indent(up) != _indent(above) or _indent(down) != _indent(below):
+            continue
+        if not (_alike(words_above, up) and _alike(words_below, down)):
+            continue
+        if _has_block(index, slot, len(lines), block):
+            continue
+        ratio = min(_ratio(words_above, _words(up)), _ratio(words_below, _words(down)))
+        if ratio < NEIGHBOUR_RATIO:
+            continue
+        at = index.line_bounds(slot)[0]
+        edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
+        distance = abs(slot - first)
+        score = 0.45 + 0.1 * ratio + 0.05 / (1 + distance / 40)
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+    return candidates
+
+
+def _added_lines(change: Change) -> tuple[int, int] | None:
+    """Where the whole lines the change added stand in the content (from the start of the
+    first to past the newline of the last); None when it removed anything or added no whole
+    line. An insertion of ``"\\nX"`` at a line's end is the line ``X`` after it."""
+    if change.removed or "\n" not in change.inserted:
+        return None
+    content, start, end = change.content, change.start, change.after_end
+    if (start == 0 or content[start - 1] == "\n") and content[end - 1] == "\n":
+        return start, end
+    if content[start] == "\n" and (end == len(content) or content[end] == "\n"):
+        return (start + 1, end + 1) if end < len(content) else None
+    return None
+
+
+def _has_block(index: LineIndex, slot: int, count: int, block: str) -> bool:
+    """Do the lines just above or just below the slot already read as ``block``?"""
+    for top in (slot - count, slot):
+        if top >= 1 and top + count - 1 <= index.line_count:
+            there = "\n".join(index.line_text(n).strip() for n in range(top, top + count))
+            if there == block:
+                return True
+    return False
+
+
+def _words(line: str) -> list[str]:
+    return [t[0] for t in tokens(line)]
+
+
+def _named(words: list[str]) -> bool:
+    return any(is_name(w) for w in words)
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _alike(words: list[str], line: str) -> bool:
+    """A quick test before the token alignment: a line shares a name with ``words`` and is
+    of about its length."""
+    stripped = line.strip()
+    size = len(" ".join(words))
+    if not 0.5 * size <= len(stripped) <= 2 * size:
+        return False
+    return any(is_name(w) and w in stripped for w in words)
+
+
+def _like(a: list[str], b: list[str]) -> bool:
+    return bool(a) and bool(b) and _ratio(a, b) >= LIKE_NEIGHBOURS
+
+
+def _ratio(a: list[str], b: list[str]) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
