@@ -218,8 +218,9 @@ MIN_UNNAMED_CHARS = 6  # and its characters
 
 def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """The other places the exact text the user replaced stands (whole words, with a name in
-    it): `t.Optional[str]` to `str | None`, a word in strings and comments, parameters over
-    two lines, each with the user's replacement."""
+    it, or a string literal given a constant's name): `t.Optional[str]` to `str | None`, a
+    word in strings and comments, parameters over two lines, `"CONNECT"` to
+    `http.MethodConnect`, each with the user's replacement."""
     if not change.removed.strip() and not _type_arguments(change):
         return []  # text added next to a word: too often right in one place only
     if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
@@ -236,12 +237,32 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []  # lines deleted (one copy of a duplicate removed) or a short span of two
     words = [t[0] for t in tokens(removed)]
     unnamed = not any(is_name(w) for w in words)
+    if unnamed and _named_literal(words, inserted):
+        return text_repeats(index, change, removed, inserted)
     if unnamed and (len(words) < MIN_UNNAMED_TOKENS or len(removed.strip()) < MIN_UNNAMED_CHARS):
         return []  # numbers or symbols replaced (`0` to `1`, `0, 0`): too often one place only
     wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
     if wrapped and not _type_arguments(change):
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
     return text_repeats(index, change, removed, inserted)
+
+
+MIN_LITERAL = 3  # characters inside a string literal worth naming wherever it stands
+
+
+def _named_literal(words: list[str], inserted: str) -> bool:
+    """A string literal given a name (`"CONNECT"` to `http.MethodConnect`): a constant
+    introduced for it replaces it wherever it stands."""
+    return (
+        len(words) == 1
+        and words[0][:1] in "\"'`"
+        and len(words[0]) - 2 >= MIN_LITERAL
+        and _CONSTANT.fullmatch(inserted) is not None
+        and is_name(inserted.rsplit(".", 1)[-1])  # not `undefined`, `None`: a value
+    )
+
+
+_CONSTANT = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 
 
 def _type_arguments(change: Change) -> bool:

@@ -1052,3 +1052,19 @@ def test_lines_added_like_their_neighbours_or_between_nameless_ones_stay_put(
 ) -> None:
     _, found = _ask(code, code.replace(old, new, 1), "python" if "urls" in code else "go")
     assert not [c for c in found if c.edit is not None and not c.edit.removed]
+
+
+def test_a_string_given_a_constants_name_is_named_wherever_it_stands() -> None:
+    code = (
+        "package proxy\n\n"
+        "func route(r *http.Request) string {\n"
+        '\tif r.Method == "CONNECT" {\n\t\treturn "tunnel"\n\t}\n'
+        '\treturn "plain"\n}\n\n'
+        'func allowed(r *http.Request) bool {\n\treturn r.Method == "CONNECT" && open\n}\n'
+    )
+    after = code.replace('"CONNECT" {', "http.MethodConnect {")
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == code.replace('"CONNECT"', "http.MethodConnect")
+    # a string made a value (`undefined`, `nil`) is one place's choice
+    _, found = _ask(code, code.replace('"CONNECT" {', "nil {"), "go")
+    assert found == []
