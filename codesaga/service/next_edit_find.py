@@ -162,6 +162,13 @@ def _renamed_elsewhere(
     return found
 
 
+def _used_already(content: str, rename: Rename) -> bool:
+    """Does the new name stand anywhere but where the user put it (`log.info` switched for
+    the `log.debug` used already: one call changed, as a rule)?"""
+    found = re.findall(rf"(?<![\w$]){re.escape(rename.new)}(?![\w$])", content)
+    return len(found) > len(rename.sites)
+
+
 def _repeats_itself(parts: Sequence[Change]) -> bool:
     """Do two of a change's lines change alike (the same text removed, or the same added)?"""
     removed = [p.removed.strip() for p in parts]
@@ -201,6 +208,11 @@ def _places(
                 )
             if not renamed:
                 renamed = _unfollowed(index, change, rename, site, names)
+            switched = site.receiver is not None and _used_already(change.content, rename)
+            if not renamed and likes and not switched:
+                # nothing the reader could follow, but lines alike around it (the same
+                # `pytest.raises(TypeError)`): the change repeated where its context is
+                renamed = [c for c in similar_candidates(index, change) if c.edit is not None]
             return renamed, True
         if _declares(site) and "\n" not in change.removed + change.inserted:
             candidates += _renames(index, change, rename, site, names)

@@ -1068,3 +1068,22 @@ def test_a_string_given_a_constants_name_is_named_wherever_it_stands() -> None:
     # a string made a value (`undefined`, `nil`) is one place's choice
     _, found = _ask(code, code.replace('"CONNECT" {', "nil {"), "go")
     assert found == []
+
+
+def test_a_name_switched_for_one_used_already_repeats_where_the_line_is_alike() -> None:
+    code = (
+        "def test_debug(logger):\n"
+        "    with pytest.raises(TypeError):\n"
+        '        logger.level("DEBUG", 100)\n\n\n'
+        "def test_empty(logger):\n"
+        "    with pytest.raises(ValueError):\n"
+        '        logger.level("", 1)\n\n\n'
+        "def test_foobar(logger):\n"
+        "    with pytest.raises(TypeError):\n"
+        '        logger.level("foobar", 100)\n\n\n'
+        "def test_type():\n"
+        "    assert isinstance(TypeError(), Exception)\n"
+    )
+    after = code.replace("TypeError", "ValueError", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == code.replace("raises(TypeError)", "raises(ValueError)")
