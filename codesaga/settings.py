@@ -409,6 +409,7 @@ CLIENT_ONLY_KEYS = frozenset(
         "hook_budget_seconds",
         "hf_endpoint",
         "saga_keep_days",
+        "verify_timeout_seconds",  # `fix/refactor --verify` runs the command itself
     }
 )
 # Read once when the daemon starts (its sockets, stores, queues and how it loads models): an

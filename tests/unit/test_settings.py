@@ -135,6 +135,7 @@ def test_fingerprint_names_what_a_daemon_would_not_share(tmp_path: Path) -> None
     assert differ(CODESAGA_UPSTREAM_KEY="sk-other") == {"upstream_key"}
     # what only the command reads (the hook's mode, where pulls come from) is no difference
     assert differ(CODESAGA_HOOK_MODE="apply", CODESAGA_HF_ENDPOINT="http://127.0.0.1:9") == set()
+    assert differ(CODESAGA_VERIFY_TIMEOUT_SECONDS="5") == set()
     assert "hook_mode" not in ours
     # a key kept out of reprs still counts, and only digests leave: never the key itself
     (tmp_path / "config" / "config.toml").write_text(
