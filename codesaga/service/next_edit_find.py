@@ -60,6 +60,7 @@ from codesaga.domain.next_edit_similar import (
     text_repeats,
 )
 from codesaga.domain.next_edit_slots import slot_candidates
+from codesaga.domain.next_edit_templates import template_candidates
 from codesaga.service.next_edit_names import Names, PlainNames
 from codesaga.service.next_edit_python import PythonNames
 from codesaga.service.next_edit_tree import TreeNames
@@ -239,6 +240,7 @@ def _places(
         candidates += repeated_candidates(index, change)
         candidates += context_repeats(index, change)
         candidates += slot_candidates(index, change)
+        candidates += template_candidates(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say

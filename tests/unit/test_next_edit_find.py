@@ -1087,3 +1087,99 @@ def test_a_name_switched_for_one_used_already_repeats_where_the_line_is_alike() 
     after = code.replace("TypeError", "ValueError", 1)
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == code.replace("raises(TypeError)", "raises(ValueError)")
+
+
+def test_an_expression_rewritten_is_rewritten_where_it_stands_with_other_names() -> None:
+    code = (
+        "export const checks = {\n"
+        "\taliasIsSet: {\n"
+        "\t\tfilter: ([, flag]) => flag.alias !== undefined,\n"
+        "\t},\n"
+        "\tchoicesNotAnArray: {\n"
+        "\t\tfilter: ([, flag]) => flag.choices !== undefined && !Array.isArray(flag.choices),\n"
+        "\t},\n"
+        "\tdefaultIsSet: {\n"
+        "\t\tfilter: ([, other]) => other.default !== undefined,\n"
+        "\t},\n"
+        "\tnested: {\n"
+        "\t\tfilter: ([, flag]) => flag.meta.alias !== undefined,\n"
+        "\t},\n"
+        "};\n"
+    )
+    after = code.replace("flag.alias !== undefined", "Object.hasOwn(flag, 'alias')")
+    content, found = _ask(code, after, "javascript")
+    # the same object's other key is rewritten with its own name, in the key's string too;
+    # another object with another key has nothing in common with the user's, and a member
+    # of a member (`flag.meta.alias`) is a longer expression
+    assert _applied(content, found) == after.replace(
+        "flag.choices !== undefined", "Object.hasOwn(flag, 'choices')"
+    )
+    assert all(c.kind == SIMILAR for c in found)
+
+
+def test_a_loop_rewritten_is_rewritten_where_only_its_bound_differs() -> None:
+    code = (
+        "package w\n\n"
+        "func TestWriter(t *testing.T) {\n"
+        "\tfor i := 0; i < logNum; i++ {\n\t\twrite(i)\n\t}\n"
+        "\tfor i := 0; i < bigWriteLen; i++ {\n\t\twrite(i)\n\t}\n"
+        "\tfor j := 0; j < logNum; j++ {\n\t\twrite(j)\n\t}\n}\n"
+    )
+    after = code.replace("i := 0; i < logNum; i++", "range logNum", 1)
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == after.replace(
+        "i := 0; i < bigWriteLen; i++", "range bigWriteLen"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new", "language"),
+    [
+        # a whole statement rewritten is not rewritten inside an expression
+        (
+            "def test_panics(l):\n    l.MarshalText()\n\n\n"
+            "def test_ok(lvl):\n    assert lvl.MarshalText() == b'info'\n",
+            "    l.MarshalText()",
+            "    _, _ = l.MarshalText()  # should panic",
+            "python",
+        ),
+        # another function called is another operation (`tee.Check` kept its error)
+        (
+            "def test_tee(tee, ent):\n    tee.Write(ent, None)\n    tee.Check(ent, None)\n",
+            "tee.Write(ent, None)",
+            "assert_ok(tee.Write(ent, None))",
+            "python",
+        ),
+        # the change is inside a string literal: the whole literal is the template
+        (
+            'PATTERNS = {\n    "a": r"^\\d+$",\n    "b": r"^\\w+$",\n}\n',
+            r'r"^\d+$"',
+            r'r"^(\*|\d+)$"',
+            "python",
+        ),
+        # a piece of an expression (its left operand kept) is no expression of its own
+        (
+            "def add(self, part, existing):\n"
+            "    if part == existing:\n        return\n"
+            "    if self.part == other:\n        return\n",
+            "part == existing",
+            "part.is_duplicate(existing)",
+            "python",
+        ),
+        # a member of a member is a longer expression (`annotations.missing.keys`)
+        (
+            "for (const key in annotations.errors) {}\n"
+            "for (const key in annotations.missing.keys) {}\n",
+            "in annotations.errors",
+            "of Object.keys(annotations.errors)",
+            "javascript",
+        ),
+    ],
+)
+def test_an_expression_rewritten_is_not_repeated_where_it_is_not_alike(
+    code: str, old: str, new: str, language: str
+) -> None:
+    _, found = _ask(code, code.replace(old, new, 1), language)
+    assert not [
+        c for c in found if c.edit is not None and c.kind == SIMILAR and c.edit.removed != old
+    ]

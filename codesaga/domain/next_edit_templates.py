@@ -1,0 +1,160 @@
+"""An expression rewritten, rewritten again where the same expression stands with other
+names: `flag.alias !== undefined` made `Object.hasOwn(flag, 'alias')` is a rule for
+`flag.choices !== undefined` a few lines below, `in annotations.errors` made
+`of Object.keys(annotations.errors)` one for `in annotations.missing`. The user's replaced
+text becomes a template: each name in it that the replacement keeps (as a name, or inside a
+string) is a hole, the rest must stand as it is, and the function called is not a hole
+(another function is another operation). Another place the template matches with other
+names (with several holes, one of them still the user's) gets the replacement with its own
+names put in. A whole statement rewritten matches whole statements only. Text that stands
+the same elsewhere is next_edit_similar's text_repeats' to repeat.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from codesaga.domain.edits import TextEdit
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
+from codesaga.domain.next_edit_patterns import NAME, is_name, tokens
+
+MIN_TOKENS = 3  # a shorter expression (`a.b`) stands everywhere
+MAX_TOKENS = 24  # a longer one is a statement rewritten, not an expression
+MAX_PLACES = 12  # more matches than that: a common shape, not one being rewritten
+# Symbols that say nothing of an expression's shape on their own: a template has to fix
+# more than these (`a.b` to `f(a, b)` would match every member access).
+_BARE = frozenset(".,()[]{};:")
+_INFIX = frozenset("=<>|^?.,%")  # symbols that only stand after an operand
+
+
+@dataclass(frozen=True)
+class _Template:
+    pattern: re.Pattern[str]  # the replaced text, each hole a group
+    holes: tuple[str, ...]  # the user's names in the holes, in group order
+    inserted: str  # the replacement, its holes' names to be replaced
+
+
+def template_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """The other places the user's replaced expression stands with other names, each with the
+    replacement made of their names; [] when the change is no such rewrite."""
+    template = _template(change)
+    if template is None:
+        return []
+    content = change.content
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for match in template.pattern.finditer(content):
+        at, end = match.span("at")
+        if any(low < end and at < high for low, high in made):
+            continue
+        names = [match.group(f"h{k}") for k in range(len(template.holes))]
+        same = sum(a == b for a, b in zip(names, template.holes, strict=True))
+        if same == len(names) or (len(names) > 1 and same == 0):
+            continue  # the same text (text_repeats'), or nothing in common with the user's
+        text = _fill(template, names)
+        edit = TextEdit(index.span(at, end), content[at:end], text)
+        distance = abs(index.line_of(at) - line)
+        candidates.append(
+            Candidate(edit.span, SIMILAR, 0.5 + 0.1 / (1 + distance / 40), edit, None)
+        )
+        if len(candidates) > MAX_PLACES:
+            return []
+    return candidates
+
+
+def _template(change: Change) -> _Template | None:
+    before, content = change.before, change.content
+    start, stop = _token_bounds(before, change.start, change.before_end)
+    removed = before[start:stop]
+    inserted = content[start : stop + change.after_end - change.before_end]
+    if "\n" in removed + inserted or not removed.strip() or not inserted.strip():
+        return None
+    words = tokens(removed)
+    if not MIN_TOKENS <= len(words) <= MAX_TOKENS:
+        return None
+    if words[0][0] in _INFIX or [w for w, _, _ in words[:2]] == ["!", "="]:
+        return None  # a piece of an expression whose left operand the user kept
+    kept = {m.group() for m in NAME.finditer(inserted)}
+    # The function called stays the one called: another function is another operation.
+    called = {w for (w, _, _), (n, _, _) in itertools.pairwise(words) if n == "("}
+    holes = [w for w, _, _ in words if is_name(w) and w in kept and w not in called]
+    fixed = [w for w, _, _ in words if w not in holes]
+    if not holes or all(w in _BARE for w in fixed):
+        return None  # nothing kept, or too little fixed to be a shape of its own
+    if _names_switched(words, tokens(inserted)):
+        return None  # names switched, not an expression rewritten: the rename rules'
+    order = list(dict.fromkeys(holes))
+    # A whole statement rewritten (`l.MarshalText()` to `_, _ = l.MarshalText()`) is
+    # rewritten where a whole statement is alike, not inside an expression.
+    head = r"^[ \t]*" if not before[before.rfind("\n", 0, start) + 1 : start].strip() else ""
+    tail = r"[ \t]*$" if not before[stop : line_end(before, stop)].strip() else ""
+    pattern = re.compile(f"{head}(?P<at>{_compile(words, order)}){tail}", re.MULTILINE)
+    return _Template(pattern, tuple(order), inserted)
+
+
+def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``..``end`` widened to whole tokens of their line at either end: a change inside
+    a string literal widens to the whole literal."""
+    for _, low, high in tokens(text, text.rfind("\n", 0, start) + 1, line_end(text, end)):
+        if low < start < high:
+            start = low
+        if low < end < high:
+            end = high
+    return start, end
+
+
+def _names_switched(
+    removed: Sequence[tuple[str, int, int]], inserted: Sequence[tuple[str, int, int]]
+) -> bool:
+    """The same tokens, but for names switched for other names (`base: b, layer` to
+    `Base: b, Layer`)."""
+    return len(removed) == len(inserted) and all(
+        a == b or (NAME.fullmatch(a) is not None and NAME.fullmatch(b) is not None)
+        for (a, _, _), (b, _, _) in zip(removed, inserted, strict=True)
+    )
+
+
+def _compile(words: Sequence[tuple[str, int, int]], holes: list[str]) -> str:
+    """The removed text as a pattern: its fixed tokens as they are, each hole a name (the same
+    hole the same name, by back-reference), any run of spaces between tokens, and a boundary
+    at each end so that a match is a whole expression, not a piece of a longer one."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for k, (word, _, _) in enumerate(words):
+        if k > 0:
+            glued = _wordy(words[k - 1][0][-1:]) and _wordy(word[:1])
+            parts.append(r"[ \t]+" if glued else r"[ \t]*")
+        if word in holes and word in seen:
+            parts.append(rf"(?P={_group(holes, word)})")
+        elif word in holes:
+            seen.add(word)
+            parts.append(rf"(?P<{_group(holes, word)}>{NAME.pattern})")
+        else:
+            parts.append(re.escape(word))
+    head = r"(?<![\w$.])" if _wordy(words[0][0][:1]) else ""
+    last = words[-1][0]
+    tail = r"(?![\w$])" if _wordy(last[-1:]) else ""
+    if last in holes:
+        tail += r"(?![ \t]*[.(\[])"  # `a.b` in `a.b.c` or `a.b()`: a longer expression
+    return head + "".join(parts) + tail
+
+
+def _wordy(char: str) -> bool:
+    return char.isalnum() or char in ("_", "$")
+
+
+def _group(holes: list[str], word: str) -> str:
+    return f"h{holes.index(word)}"
+
+
+def _fill(template: _Template, names: Sequence[str]) -> str:
+    """The user's replacement with each hole's name replaced by the one that stands there."""
+    given = dict(zip(template.holes, names, strict=True))
+    pattern = "|".join(re.escape(h) for h in sorted(given, key=len, reverse=True))
+    return re.sub(
+        rf"(?<![\w$])(?:{pattern})(?![\w$])", lambda m: given[m.group()], template.inserted
+    )
