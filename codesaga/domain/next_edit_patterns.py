@@ -140,7 +140,8 @@ def _same_thing(
         return [
             o
             for o in occurrences
-            if o.receiver == site.receiver or (o.role == MEMBER_DEFINITION and o.receiver is None)
+            if o.receiver == site.receiver
+            or (o.role == MEMBER_DEFINITION and o.receiver is None and not delegates(site, o))
         ]
     if site.role == MEMBER_DEFINITION:
         inside = site.container or (0, 0)
@@ -159,6 +160,19 @@ def _same_thing(
         for o in occurrences
         if o.receiver is None and o.role not in (KEY, MEMBER_DEFINITION) and low <= o.start < high
     ]
+
+
+def delegates(site: Occurrence, definition: Occurrence) -> bool:
+    """Is ``site`` a call of a field's member inside the method of the same name that
+    ``definition`` declares (`func (s Fs) Rename(…) { return s.client.Rename(…) }`): a wrapper
+    handing its work on, whose own name the field's type does not decide?"""
+    inner = site.functions[:1]
+    return (
+        site.receiver is not None
+        and "." in site.receiver
+        and bool(inner)
+        and inner[0][0] <= definition.start < site.start
+    )
 
 
 def rename_candidates(

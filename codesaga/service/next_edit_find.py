@@ -39,6 +39,7 @@ from codesaga.domain.next_edit_patterns import (
     USE,
     Occurrence,
     Rename,
+    delegates,
     find_rename,
     rename_candidates,
     switch_candidates,
@@ -306,7 +307,13 @@ def _unfollowed(
         # The reader followed it and found nothing left to rename; the text around the
         # renamed places may still stand elsewhere (`(res: Message) => void` in two types).
         return repeated_candidates(index, change) if "\n" in change.removed else []
-    return text_repeats(index, change, rename.old, rename.new, RENAME)
+    found = text_repeats(index, change, rename.old, rename.new, RENAME)
+    wrappers = [
+        index.span(o.start, o.end)
+        for o in names.occurrences(rename.old)
+        if o.role == MEMBER_DEFINITION and delegates(site, o)
+    ]
+    return [c for c in found if c.span not in wrappers]
 
 
 def _renames(

@@ -1183,3 +1183,44 @@ def test_an_expression_rewritten_is_not_repeated_where_it_is_not_alike(
     assert not [
         c for c in found if c.edit is not None and c.kind == SIMILAR and c.edit.removed != old
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        (
+            "package sftpfs\n\n"
+            "type Fs struct {\n\tclient *sftp.Client\n}\n\n"
+            "func (s Fs) Rename(oldname, newname string) error {\n"
+            "\treturn s.client.Rename(oldname, newname)\n}\n\n"
+            "func (s Fs) Remove(name string) error {\n\treturn s.client.Remove(name)\n}\n",
+            "go",
+        ),
+        (
+            "class Fs:\n"
+            "    def __init__(self, client):\n        self.client = client\n\n"
+            "    def Rename(self, old, new):\n        return self.client.Rename(old, new)\n",
+            "python",
+        ),
+    ],
+)
+def test_a_wrapper_handing_its_work_on_keeps_its_name_when_the_call_it_makes_changes(
+    code: str, language: str
+) -> None:
+    # the wrapper's own name is its interface's, not the client's
+    after = code.replace("client.Rename", "client.PosixRename")
+    _, found = _ask(code, after, language)
+    assert found == []
+    # a method called on its own receiver is the method itself: renamed where it is defined
+    calls = code.replace("s.client.Remove(name)", "s.Rename(name, name)").replace(
+        "self.client = client", "self.Rename(client, client)"
+    )
+    content, found = _ask(
+        calls,
+        calls.replace("s.Rename(name", "s.PosixRename(name").replace(
+            "self.Rename(client", "self.PosixRename(client"
+        ),
+        language,
+    )
+    applied = _applied(content, found)
+    assert applied.count("PosixRename(") == 2 and "client.Rename(" in applied
