@@ -83,6 +83,18 @@ def is_name(word: str) -> bool:
     return NAME.fullmatch(word) is not None and word not in NOT_NAMES
 
 
+def _after_dot(words: Sequence[tuple[str, int, int]], at: int) -> bool:
+    """Does a dot (not the last of a spread's three) stand before ``words[at]``?"""
+    dots = [w for w, _, _ in words[max(0, at - 2) : at]]
+    return dots[-1:] == ["."] and dots != [".", "."]
+
+
+def _named(word: str, member: bool) -> bool:
+    """A name, or any word after a dot: a member (`table.append`, `Joi.func`) is no keyword
+    or builtin, whatever its spelling."""
+    return is_name(word) or (member and NAME.fullmatch(word) is not None)
+
+
 def find_rename(change: Change) -> Rename | None:
     """The one identifier the change renamed (at one place or several on its lines), when
     every identifier it changed became the same new one; None otherwise."""
@@ -107,8 +119,11 @@ def find_rename(change: Change) -> Rename | None:
         if tag != "replace" or i2 - i1 != j2 - j1:
             alone = False
             continue
-        for (old, _, _), (new, at, _) in zip(old_tokens[i1:i2], new_tokens[j1:j2], strict=True):
-            if is_name(old) and is_name(new):
+        for k, ((old, _, _), (new, at, _)) in enumerate(
+            zip(old_tokens[i1:i2], new_tokens[j1:j2], strict=True)
+        ):
+            member = _after_dot(old_tokens, i1 + k)
+            if _named(old, member) and _named(new, member):
                 pairs.add((old, new))
                 sites.append(at)
             else:

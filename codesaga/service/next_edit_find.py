@@ -164,13 +164,6 @@ def _renamed_elsewhere(
     return found
 
 
-def _used_already(content: str, rename: Rename) -> bool:
-    """Does the new name stand anywhere but where the user put it (`log.info` switched for
-    the `log.debug` used already: one call changed, as a rule)?"""
-    found = re.findall(rf"(?<![\w$]){re.escape(rename.new)}(?![\w$])", content)
-    return len(found) > len(rename.sites)
-
-
 def _repeats_itself(parts: Sequence[Change]) -> bool:
     """Do two of a change's lines change alike (the same text removed, or the same added)?"""
     removed = [p.removed.strip() for p in parts]
@@ -210,9 +203,9 @@ def _places(
                 )
             if not renamed:
                 renamed = _unfollowed(index, change, rename, site, names)
-            switched = site.receiver is not None and _used_already(change.content, rename)
-            if not renamed and likes and not switched:
-                # nothing the reader could follow, but lines alike around it (the same
+            if not renamed and likes:
+                # nothing the reader could follow, or a member switched for one used already
+                # (`log.info` for `log.debug`), but lines alike around it (the same
                 # `pytest.raises(TypeError)`): the change repeated where its context is
                 renamed = [c for c in similar_candidates(index, change) if c.edit is not None]
             return renamed, True
@@ -298,8 +291,8 @@ def _unfollowed(
 ) -> list[Candidate]:
     """A rename the reader of names cannot follow, as the same word elsewhere: a member of
     what this file does not define (`lines.reverse()` to `lines.toReversed()`), unless the
-    new member is used already (`log.info` to `log.debug` switches one call), or a name that
-    stands nowhere else as one (a word in strings and comments)."""
+    new member is used already (`log.info` to `log.debug`: only lines alike repeat it), or a
+    name that stands nowhere else as one (a word in strings and comments)."""
     if site.receiver is not None:
         if text_repeats(index, change, rename.new, rename.old):
             return []

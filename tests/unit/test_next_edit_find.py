@@ -144,12 +144,22 @@ def test_a_change_in_a_comment_is_not_repeated_in_code(language: str, code: str)
     assert _applied(content, found).count("return send(request, 3)") == 2
 
 
-def test_a_method_switched_for_one_already_called_there_suggests_nothing() -> None:
-    code = 'def run(log):\n    log.info("start")\n    log.debug("work")\n    log.info("end")\n'
-    _, found = _ask(code, code.replace('log.info("start")', 'log.warning("start")'), "python")
-    assert len(found) == 1  # `log.warning` is new: the other `log.info` is renamed too
-    _, found = _ask(code, code.replace('log.info("start")', 'log.debug("start")'), "python")
-    assert found == []
+def test_a_method_switched_for_one_already_called_there_is_switched_on_alike_lines_only() -> None:
+    code = (
+        "def run(log, jobs):\n"
+        '    log.info("start")\n'
+        '    log.debug("work")\n'
+        '    log.info("end")\n'
+        '    log.info("finished %d jobs", len(jobs), extra={"elapsed": elapsed()})\n'
+    )
+    after = code.replace('log.info("start")', 'log.warning("start")')
+    content, found = _ask(code, after, "python")
+    # `log.warning` is new: `info` is renamed wherever it stands
+    assert _applied(content, found) == code.replace("log.info", "log.warning")
+    # `log.debug` is used already: one call switched, repeated where the line is alike only
+    after = code.replace('log.info("start")', 'log.debug("start")')
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace('log.info("end")', 'log.debug("end")')
 
 
 def test_a_variable_switched_for_one_already_there_is_switched_at_its_other_uses() -> None:
@@ -603,10 +613,15 @@ def test_a_member_of_an_expression_renamed_is_renamed_where_it_stands_again() ->
     content, found = _ask(code, after, "typescript")
     assert {c.kind for c in found} == {RENAME}
     assert _applied(content, found) == code.replace(".reverse()", ".toReversed()")
-    # a member switched for one used already is one call changed (`log.info` to `log.debug`)
-    used = code + "const copy = rest.toReversed();\n"
+    # a member switched for one used already is one call changed (`log.info` to `log.debug`),
+    # repeated on the lines alike to it only
+    unlike = "const labels = [...items].sort(byName).reverse().map(toLabel).join(', ');\n"
+    used = code + unlike + "const copy = rest.toReversed();\n"
     switched = used.replace("text.split('\\n').reverse()", "text.split('\\n').toReversed()")
-    assert _ask(used, switched, "typescript")[1] == []
+    content, found = _ask(used, switched, "typescript")
+    assert (
+        _applied(content, found) == code.replace(".reverse()", ".toReversed()") + used[len(code) :]
+    )
 
 
 def test_a_local_renamed_everywhere_leaves_the_same_word_as_another_name_alone() -> None:
@@ -1224,3 +1239,22 @@ def test_a_wrapper_handing_its_work_on_keeps_its_name_when_the_call_it_makes_cha
     )
     applied = _applied(content, found)
     assert applied.count("PosixRename(") == 2 and "client.Rename(" in applied
+
+
+def test_a_member_spelled_like_a_keyword_is_renamed_like_any_member() -> None:
+    code = (
+        "const schemas = [\n"
+        "    Joi.date(),\n"
+        "    Joi.func(),\n"
+        "    Joi.number(),\n"
+        "    Joi.func().default(() => null, { literal: true }),\n"
+        "];\n"
+    )
+    after = code.replace("Joi.func(),", "Joi.function(),")
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == code.replace("Joi.func()", "Joi.function()")
+    # the dots of a spread are no member access: `args` stays a word no rename reads
+    code = "type Fn = (...args: any[]) => void;\n\ntype Listener = {\n\tfn: Fn;\n};\n"
+    after = code.replace("Fn = (...args", "AnyFunction = (...arguments_")
+    content, found = _ask(code, after, "typescript")
+    assert _applied(content, found) == after.replace("fn: Fn", "fn: AnyFunction")
