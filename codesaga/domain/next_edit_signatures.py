@@ -80,7 +80,16 @@ def _pieces(header: str, name: str) -> list[str] | None:
     close = matching_paren(header, found.end() - 1) if found is not None else None
     if found is None or close is None:
         return None
-    return _top_level_split(header[found.end() : close])
+    return _top_level_split(_uncommented(header[found.end() : close]))
+
+
+# A comment among parameters (`def cls(  # type: ignore[misc]`) says nothing of them; strings
+# are matched first so that a `#` or `//` inside one is kept.
+_COMMENT = re.compile(rf"({STRING_LITERAL})|#[^\n]*|//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def _uncommented(text: str) -> str:
+    return _COMMENT.sub(lambda m: m.group(1) or "", text)
 
 
 def _opening(header: str, name: str) -> re.Match[str] | None:

@@ -411,6 +411,26 @@ def test_a_default_changed_or_a_type_added_leaves_the_calls_alone() -> None:
         assert all(lines[c.span.start_line - 1].lstrip().startswith("def ") for c in found)
 
 
+def test_a_comment_among_parameters_is_no_parameter() -> None:
+    code = (
+        "def cls(  # type: ignore[misc]\n"
+        "    request: pytest.FixtureRequest,\n"
+        "    module: ModuleType,\n"
+        ") -> Callable[..., object]:\n"
+        "    return chained(module, request.param)\n\n\n"
+        "def test_one(request, module):\n    assert cls(request, module)\n\n\n"
+        "def test_two(request, module):\n    assert cls(request, module)\n"
+    )
+    _, found = _ask(code, code.replace("  # type: ignore[misc]", "", 1), "python")
+    assert not [c for c in found if c.kind == SIGNATURE]  # the calls pass what they did
+    # a `#` in a string is no comment: a parameter after it is still one
+    code = code.replace("    module: ModuleType,\n", '    module: ModuleType,\n    sep="#",\n')
+    after = code.replace('    sep="#",\n', '    sep="#",\n    depth: int,\n')
+    _, found = _ask(code, after, "python")
+    # (the second call is in the first one's window: one rewrite for both)
+    assert [c.span.start_line for c in found if c.kind == SIGNATURE] == [11]
+
+
 def test_a_comment_deleted_where_it_recurs_is_deleted_there_too() -> None:
     code = (
         "client.base_url = 'https://a'  # type: ignore\n"
