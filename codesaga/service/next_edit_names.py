@@ -42,14 +42,15 @@ def name_matches(content: str, name: str) -> Iterator[re.Match[str]]:
 
 
 _RECEIVER = re.compile(r"([\w$]+(?:\s*\.\s*[\w$]+)*|\)|\])?\s*$")
-_ACCESSES = (".", "->", "::")  # `?.` ends with a dot too
+ACCESSES = (".", "->", "::")  # `?.` ends with a dot too
 
 
-def receiver_before(content: str, start: int) -> str | None:
+def receiver_before(content: str, start: int, accesses: tuple[str, ...] = ACCESSES) -> str | None:
     """The receiver of `receiver.name` when ``name`` at ``start`` follows a dot ("" when it
-    is an expression: a call, an index, a line above); None when no dot precedes it."""
+    is an expression: a call, an index, a line above); None when no dot precedes it.
+    ``accesses``: the language's member operators (Python's `->` is a return type's)."""
     prefix = content[max(0, start - 200) : start].rstrip()
-    if not prefix.endswith(_ACCESSES):
+    if not prefix.endswith(accesses):
         return None
     prefix = prefix.removesuffix("?.") if prefix.endswith("?.") else prefix
     prefix = prefix[: -2 if prefix.endswith(("->", "::")) else -1]

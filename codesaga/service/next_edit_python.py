@@ -158,7 +158,7 @@ class PythonNames(MaskedNames):
         if block is not None and block.name_start == start:  # `def name` / `class name`
             return self._defined(start, end, block.parent)
         functions = block.functions() if block is not None else ()
-        receiver = receiver_before(self.content, start)
+        receiver = receiver_before(self.content, start, (".",))
         line_start = self.content.rfind("\n", 0, start) + 1
         prefix = self.content[line_start:start]
         if receiver is not None:

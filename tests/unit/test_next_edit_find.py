@@ -1278,3 +1278,15 @@ def test_a_member_spelled_like_a_keyword_is_renamed_like_any_member() -> None:
     after = code.replace("Fn = (...args", "AnyFunction = (...arguments_")
     content, found = _ask(code, after, "typescript")
     assert _applied(content, found) == after.replace("fn: Fn", "fn: AnyFunction")
+
+
+def test_a_python_class_renamed_is_renamed_in_return_annotations() -> None:
+    code = (
+        "class Requirement(NamedTuple):\n    name: str\n\n\n"
+        "def parse(source: str) -> Requirement:\n    return _parse(source)\n\n\n"
+        "def _parse(source: str) -> Requirement:\n    return Requirement(source)\n"
+    )
+    after = code.replace("class Requirement", "class ParsedRequirement")
+    content, found = _ask(code, after, "python")
+    # `-> Requirement` is a return type in Python, not a member access as in C
+    assert _applied(content, found) == code.replace("Requirement", "ParsedRequirement")
