@@ -251,6 +251,35 @@ def _extra(longer: list[Parameter], shorter: list[Parameter]) -> Places | None:
     return Places(at, tuple(long_names[i] for i in at))
 
 
+def optional_removal(change: Change, header: Header, rename: Rename | None) -> Places | None:
+    """The optional parameters the change took out of ``header`` (`def f(x, prefix=None)` to
+    `def f(x)`), when it took out nothing else and moved nothing: a call passing none of them
+    is as right as it was."""
+    found = _positional_lists(change, header, rename)
+    if found is None:
+        return None
+    old, new = found
+    new_names = [p.name for p in new]
+    at = tuple(i for i, p in enumerate(old) if p.name not in new_names)
+    kept = [p.name for p in old if p.name in new_names]
+    if not at or any(not old[i].optional for i in at) or kept != new_names[: len(kept)]:
+        return None
+    return Places(at, tuple(old[i].name for i in at))
+
+
+def passes_any(content: str, opened: int, close: int, places: Places) -> bool:
+    """Does the call whose argument list is ``content[opened + 1 : close]`` pass one of
+    ``places``: an argument at its position or later, or one by its name? A spread may."""
+    pieces = [p for p in _raw_arguments(content[opened + 1 : close]) if p.strip()]
+    if any(_SPREAD.match(p) for p in pieces):
+        return True
+    positional = [p for p in pieces if not _KEYWORD.match(p)]
+    if len(positional) > min(places.at):
+        return True
+    named = re.compile(rf"\s*(?:{'|'.join(map(re.escape, places.names))})\s*[=:](?!=)")
+    return any(named.match(p) for p in pieces)
+
+
 def addition_edit(content: str, opened: int, close: int, addition: Places) -> TextEdit | None:
     """The call whose argument list is ``content[opened + 1 : close]`` passing each added
     parameter's own name at its place (the caller has a variable of that name: see
@@ -339,13 +368,15 @@ def call_candidates(
     base: float = CALL_SCORE,
     removal: Places | None = None,
     addition: tuple[Places, Callable[[str, Occurrence], bool]] | None = None,
+    unpassed: Places | None = None,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
     what the user already edited: each for the model to rewrite, nearest first, scored from
     ``base`` (lower when they may stay as they are); with its edit when ``removal`` says
     which arguments go, or ``addition`` which come, and its test says the caller has a
     variable of each one's name (`ctx` added: a call where `ctx` is a parameter or local
-    passes it)."""
+    passes it). ``unpassed``: optional parameters taken out; a call passing none of them is
+    left alone."""
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
@@ -362,6 +393,8 @@ def call_candidates(
         end = o.end if close is None else close + 1
         if any(lo < end and o.start < hi for lo, hi in made):
             continue
+        if unpassed and close and not passes_any(content, opened.end() - 1, close, unpassed):
+            continue  # it passes none of the optional parameters taken out
         distance = abs(index.line_of(o.start) - line)
         score = base + 0.1 / (1 + distance / 40)
         edit = None
@@ -403,13 +436,13 @@ def declaration_candidates(
         if opened is None or close is None:
             continue
         stop = line_end(content, close)
-        tail = content[opened.end() - 1 : stop].rstrip().rstrip(";,").rstrip()
+        tail = _uncommented(content[opened.end() - 1 : stop]).rstrip().rstrip(";,").rstrip()
         if tail.endswith(_BODY_OPENERS) or any(lo < stop and o.start < hi for lo, hi in made):
             continue  # a body follows: an implementation of its own
         start = opened.end() - 1
         distance = abs(index.line_of(o.start) - line)
         score = DECLARATION_SCORE + 0.1 / (1 + distance / 40)
-        if tail == old:
+        if tail == old and content.startswith(tail, start):  # (no comment inside it)
             edit = TextEdit(index.span(start, start + len(tail)), tail, new)
             candidates.append(Candidate(edit.span, SIGNATURE, score, edit, None))
         else:
@@ -424,7 +457,7 @@ def _signature_tail(header: str, name: str) -> str | None:
     found = _opening(header, name)
     if found is None:
         return None
-    tail = header[found.end() - 1 :].rstrip()
+    tail = _uncommented(header[found.end() - 1 :]).rstrip()
     for opener in _BODY_OPENERS:
         tail = tail.removesuffix(opener).rstrip()
     return tail

@@ -51,6 +51,7 @@ from codesaga.domain.next_edit_signatures import (
     call_candidates,
     calls_must_change,
     declaration_candidates,
+    optional_removal,
     parameter_places,
 )
 from codesaga.domain.next_edit_similar import (
@@ -220,8 +221,9 @@ def _places(
         removal, added = parameter_places(change, header, rename)
         addition = None if added is None else (added, partial(_bound_at, names))
         calls = names.occurrences(header.name)
+        unpassed = optional_removal(change, header, rename)
         candidates += call_candidates(
-            index, change, header, calls, removal=removal, addition=addition
+            index, change, header, calls, removal=removal, addition=addition, unpassed=unpassed
         )
     elif header is not None and adds_optional_parameter(change, header, rename):
         calls = names.occurrences(header.name)

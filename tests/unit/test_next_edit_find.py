@@ -1290,3 +1290,33 @@ def test_a_python_class_renamed_is_renamed_in_return_annotations() -> None:
     content, found = _ask(code, after, "python")
     # `-> Requirement` is a return type in Python, not a member access as in C
     assert _applied(content, found) == code.replace("Requirement", "ParsedRequirement")
+
+
+def test_an_optional_parameter_taken_out_points_at_the_calls_that_pass_it_only() -> None:
+    code = (
+        "def area(width, height, scale=1):\n    return width * height * scale\n\n\n"
+        "def plain():\n    return area(2, 3)\n\n\n"
+        "def scaled():\n    return area(2, 3, 4)\n\n\n"
+        "def named():\n    return area(2, 3, scale=2)\n"
+    )
+    content, found = _ask(code, code.replace("height, scale=1):", "height):"), "python")
+    lines = content.split("\n")
+    # `area(2, 3)` passes no `scale`: as right as it was (the other calls are in the first
+    # one's window, one rewrite for both)
+    assert [lines[c.span.start_line - 1].strip() for c in found] == ["return area(2, 3, 4)"]
+
+
+def test_a_type_comment_after_a_python_def_leaves_it_a_def_with_a_body() -> None:
+    code = (
+        "class Key:\n"
+        "    def as_string(self, prefix=None):  # type: () -> str\n"
+        "        return self._value.as_string(prefix=prefix)\n\n\n"
+        "class Table:\n"
+        "    def as_string(self):  # type: () -> str\n"
+        "        return ''.join(t.as_string(prefix=self.name) for t in self._body)\n"
+    )
+    content, found = _ask(code, code.replace("self, prefix=None", "self"), "python")
+    lines = content.split("\n")
+    # the calls passing `prefix`, not the other class's `def as_string(self):`, taken for a
+    # declaration without a body because of the comment after its colon
+    assert found and not [c for c in found if "def " in lines[c.span.start_line - 1]]
