@@ -46,6 +46,7 @@ from codesaga.domain.next_edit_patterns import (
 )
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
+    Header,
     adds_optional_parameter,
     argument_candidates,
     call_candidates,
@@ -223,11 +224,18 @@ def _places(
         calls = names.occurrences(header.name)
         unpassed = optional_removal(change, header, rename)
         candidates += call_candidates(
-            index, change, header, calls, removal=removal, addition=addition, unpassed=unpassed
+            index,
+            change,
+            _called_as(header, calls, change.content),
+            calls,
+            removal=removal,
+            addition=addition,
+            unpassed=unpassed,
         )
     elif header is not None and adds_optional_parameter(change, header, rename):
         calls = names.occurrences(header.name)
-        candidates += call_candidates(index, change, header, calls, OPTIONAL_CALL_SCORE)
+        called = _called_as(header, calls, change.content)
+        candidates += call_candidates(index, change, called, calls, OPTIONAL_CALL_SCORE)
     elif not candidates and likes:
         if header is None:  # a parameter added to one function is rarely added to its likes
             candidates += similar_candidates(index, change)
@@ -242,6 +250,16 @@ def _places(
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
     return candidates, False
+
+
+def _called_as(header: Header, occurrences: Sequence[Occurrence], content: str) -> Header:
+    """``header``, called as a method when the function is assigned to a member on its own
+    line (`self.addHandler = function addHandler (…)`: its calls are `self.addHandler(…)`)."""
+    line_start = content.rfind("\n", 0, header.start) + 1
+    assigned = any(
+        o.role == MEMBER_DEFINITION and line_start <= o.start < header.start for o in occurrences
+    )
+    return replace(header, method=True) if assigned and not header.method else header
 
 
 def _bound_at(names: Names, name: str, call: Occurrence) -> bool:

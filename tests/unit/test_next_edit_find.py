@@ -1320,3 +1320,24 @@ def test_a_type_comment_after_a_python_def_leaves_it_a_def_with_a_body() -> None
     # the calls passing `prefix`, not the other class's `def as_string(self):`, taken for a
     # declaration without a body because of the comment after its colon
     assert found and not [c for c in found if "def " in lines[c.span.start_line - 1]]
+
+
+def test_a_function_assigned_to_a_member_points_at_its_calls_through_the_member() -> None:
+    code = (
+        "function Command (yargs) {\n"
+        "  const self = {}\n"
+        "  self.addHandler = function addHandler (cmd, description) {\n"
+        "    handlers[cmd] = description\n"
+        "  }\n"
+        "  self.addDirectory = function addDirectory (dir) {\n"
+        "    self.addHandler(dir.name, dir.description)\n"
+        "  }\n"
+        "  return self\n"
+        "}\n"
+    )
+    after = code.replace("addHandler (cmd, description)", "addHandler (cmd, description, flag)")
+    content, found = _ask(code, after, "javascript")
+    lines = content.split("\n")
+    assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
+        (SIGNATURE, "self.addHandler(dir.name, dir.description)")
+    ]
