@@ -211,7 +211,10 @@ def _places(
                 # `pytest.raises(TypeError)`): the change repeated where its context is
                 renamed = [c for c in similar_candidates(index, change) if c.edit is not None]
             return renamed, True
-        if _declares(site) and "\n" not in change.removed + change.inserted:
+        # (a name imported is declared by its import: `{ isA } from './a'` made `{ isB } from
+        # './b'` leaves every use of `isA` undefined)
+        declared = _declares(site) or _imported(change.content, site)
+        if declared and "\n" not in change.removed + change.inserted:
             candidates += _renames(index, change, rename, site, names)
     elif rename is not None and rename.alone and _defines(names, rename.new):
         # A word in a comment or string made the name of a definition (a doc comment fixed

@@ -1341,3 +1341,23 @@ def test_a_function_assigned_to_a_member_points_at_its_calls_through_the_member(
     assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
         (SIGNATURE, "self.addHandler(dir.name, dir.description)")
     ]
+
+
+def test_a_name_imported_from_another_module_is_renamed_where_it_is_used() -> None:
+    code = (
+        "import { CommandInstance, isFunctionCommandBuilder } from './command-types'\n\n"
+        "export function complete(handlers: Handlers, name: string) {\n"
+        "  const builder = handlers[name].builder\n"
+        "  if (isFunctionCommandBuilder(builder)) {\n"
+        "    return builder\n"
+        "  }\n"
+        "}\n"
+    )
+    after = code.replace(
+        "isFunctionCommandBuilder } from './command-types'",
+        "isCommandBuilderCallback } from './command'",
+    )
+    content, found = _ask(code, after, "typescript")
+    assert _applied(content, found) == after.replace(
+        "if (isFunctionCommandBuilder(", "if (isCommandBuilderCallback("
+    )
