@@ -5,7 +5,9 @@ the user's when the line above it is like the line above the added lines and the
 like the one below, each with the same indentation and a name in it. Lines added like their
 neighbours (one more entry in a list of alike entries) belong in one place and are not
 repeated. The added lines are copied as they are: when the neighbours match this closely,
-the lines that go between them are, as a rule, the same.
+the lines that go between them are, as a rule, the same. An entry appended after a list's
+last (`_ctx?: Context` given `,\n  _params?: Params`) is lines added after that line, and is
+appended after the last entry of the lists alike.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ LIKE_NEIGHBOURS = 0.6  # the added lines this like a neighbour: one more entry o
 def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """The other slots like the one the user just added whole lines in, each with those lines
     added; [] for any other change."""
-    added = _added_lines(change)
+    added, sep = _added_lines(change), ""
+    if added is None:
+        added, sep = _entry_appended(change), ","
     if added is None:
         return []
     first, last = index.line_of(added[0]), index.line_of(added[1] - 1)
@@ -34,6 +38,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if not any(line.strip() for line in lines):
         return []
     above, below = index.line_text(first - 1), index.line_text(last + 1)
+    above = above.rstrip().removesuffix(sep) if sep else above
     words_above, words_below = _words(above), _words(below)
     if not (_named(words_above) and _named(words_below)):
         return []  # `}` above, a blank line below: alike everywhere
@@ -49,13 +54,17 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             continue
         if not (_alike(words_above, up) and _alike(words_below, down)):
             continue
-        if _has_block(index, slot, len(lines), block):
-            continue
+        if _has_block(index, slot, len(lines), block) or (sep and up.rstrip().endswith(sep)):
+            continue  # already there, or the line above is no last entry
         ratio = min(_ratio(words_above, _words(up)), _ratio(words_below, _words(down)))
         if ratio < NEIGHBOUR_RATIO:
             continue
-        at = index.line_bounds(slot)[0]
-        edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
+        if sep:  # after the last entry, as the user put it: `a` to `a,\n  b`
+            at = index.line_bounds(slot - 1)[0] + len(up.rstrip())
+            edit = TextEdit(index.span(at, at), "", sep + "\n" + "\n".join(lines))
+        else:
+            at = index.line_bounds(slot)[0]
+            edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
         distance = abs(slot - first)
         score = 0.45 + 0.1 * ratio + 0.05 / (1 + distance / 40)
         candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
@@ -74,6 +83,18 @@ def _added_lines(change: Change) -> tuple[int, int] | None:
     if content[start] == "\n" and (end == len(content) or content[end] == "\n"):
         return (start + 1, end + 1) if end < len(content) else None
     return None
+
+
+def _entry_appended(change: Change) -> tuple[int, int] | None:
+    """Where the lines stand of an entry the change appended to a line (`_ctx?: Context` given
+    `,\n  _params?: Params`, a parameter or an item put after the last), from the start of
+    the first to past the newline of the last; None for any other change."""
+    content, start, end = change.content, change.start, change.after_end
+    if change.removed or not change.inserted.startswith(",\n") or end >= len(content):
+        return None
+    if content[end] != "\n" or start == 0 or content[start - 1] == "\n":
+        return None
+    return start + 2, end + 1
 
 
 def _has_block(index: LineIndex, slot: int, count: int, block: str) -> bool:

@@ -1361,3 +1361,21 @@ def test_a_name_imported_from_another_module_is_renamed_where_it_is_used() -> No
     assert _applied(content, found) == after.replace(
         "if (isFunctionCommandBuilder(", "if (isCommandBuilderCallback("
     )
+
+
+def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends() -> None:
+    block = (
+        "export const {name}: <T extends core.$ZodType>(\n"
+        "  schema: T,\n"
+        "  value: core.output<T>,\n"
+        "  _ctx?: core.ParseContext<core.$ZodIssue>\n"
+        ") => core.input<T> = /* @__PURE__ */ core._{name}(ZodRealError);\n"
+    )
+    code = "\n".join(block.format(name=n) for n in ("encode", "decode", "encodeAsync"))
+    # a list ending in a comma already is not given a second one
+    trailing = block.format(name="decodeAsync").replace("$ZodIssue>\n", "$ZodIssue>,\n")
+    added = ",\n  _params?: { callee?: core.util.AnyFunc }"
+    after = code.replace("$ZodIssue>\n", "$ZodIssue>" + added + "\n", 1)
+    content, found = _ask(code + "\n" + trailing, after + "\n" + trailing, "typescript")
+    expected = code.replace("$ZodIssue>\n", "$ZodIssue>" + added + "\n")
+    assert _applied(content, found) == expected + "\n" + trailing
