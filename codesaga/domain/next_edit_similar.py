@@ -130,6 +130,11 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
         span = index.span(line_start + found[0][1], line_start + found[-1][2])
         return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None)
     edit = None
+    callee = _callee_before(pattern.words, first) if first == last else None
+    if callee is not None and callee not in aligned:
+        # text put after a call belongs to that call: `|| utils.isFile(data)` after
+        # `utils.isBlob(data)` is not repeated after `utils.isArrayBuffer(data)`
+        return None
     if left is not None and right is not None and right - left == last - first + 1:
         gap_start = found[left][2] if left >= 0 else 0
         gap_end = found[right][1] if right < len(found) else len(text)
@@ -199,6 +204,19 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
         span = index.span(begin + indent, begin + len(text.rstrip()))
         candidates.append(Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None))
     return candidates
+
+
+def _callee_before(words: list[str], at: int) -> int | None:
+    """The index of the function's name whose call's closing parenthesis is
+    ``words[at - 1]``; None when no call ends there."""
+    if at == 0 or words[at - 1] != ")":
+        return None
+    depth = 0
+    for k in range(at - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(words[k], 0)
+        if depth == 0:
+            return k - 1 if k > 0 and is_name(words[k - 1]) else None
+    return None
 
 
 def _likeness(a: list[str], b: list[str]) -> float:
@@ -312,6 +330,10 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     right = tokens(before, stop, line_end(before, stop))[:2]
     if len(left) < 2 or len(right) < 2 or not any(is_name(t[0]) for t in (*left, *right)):
         return []
+    line = tokens(before, before.rfind("\n", 0, at) + 1, at)
+    callee = _callee_before([t[0] for t in line], len(line))
+    if callee is not None and not removed:  # the call it follows, whole: not another call
+        left = [line[callee], *left]
     head, tail = before[left[0][1] : at], before[stop : right[-1][2]]
     found = text_repeats(index, change, head + removed + tail, head + inserted + tail)
     return [_narrowed(index, c, len(head), len(tail)) for c in found]

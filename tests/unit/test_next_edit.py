@@ -407,7 +407,7 @@ def test_a_crlf_document_gets_its_edits_in_its_own_line_ends(
     daemon.finder = find_candidates  # type: ignore[assignment]
     client = daemon.start()
     try:
-        lines = ["    return value.bar(item)", "    return value.item(item)", "    pass", ""]
+        lines = ["    return value.bar(item)", "    return other.bar(item)", "    pass", ""]
         before = "\r\n".join(lines)
         content = before.replace("bar(item)", "bar(item)s", 1)
         plural = TextEdit(Span(1, 27, 1, 27), "", "s")

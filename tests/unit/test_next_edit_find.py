@@ -1379,3 +1379,26 @@ def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends()
     content, found = _ask(code + "\n" + trailing, after + "\n" + trailing, "typescript")
     expected = code.replace("$ZodIssue>\n", "$ZodIssue>" + added + "\n")
     assert _applied(content, found) == expected + "\n" + trailing
+
+
+def test_text_put_after_a_call_is_repeated_after_the_same_call_only() -> None:
+    code = (
+        "function body(data, headers) {\n"
+        "  if (utils.isSpecCompliantForm(data)) {\n    headers.set(form(data))\n"
+        "  } else if (utils.isBlob(data)) {\n    headers.setContentType(data.type)\n"
+        "  } else if (utils.isArrayBuffer(data)) {\n    headers.setContentLength(data.length)\n"
+        "  }\n"
+        "}\n\n"
+        "function size(data) {\n"
+        "  if (utils.isString(data)) {\n    return data.length\n"
+        "  } else if (utils.isBlob(data)) {\n    return data.size\n"
+        "  }\n"
+        "}\n"
+    )
+    after = code.replace(
+        "isBlob(data)) {\n    headers", "isBlob(data) || utils.isFile(data)) {\n    headers"
+    )
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after.replace(
+        "isBlob(data)) {\n    return", "isBlob(data) || utils.isFile(data)) {\n    return"
+    )
