@@ -369,6 +369,7 @@ def call_candidates(
     removal: Places | None = None,
     addition: tuple[Places, Callable[[str, Occurrence], bool]] | None = None,
     unpassed: Places | None = None,
+    needs: Callable[[str], bool] | None = None,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
     what the user already edited: each for the model to rewrite, nearest first, scored from
@@ -376,7 +377,7 @@ def call_candidates(
     which arguments go, or ``addition`` which come, and its test says the caller has a
     variable of each one's name (`ctx` added: a call where `ctx` is a parameter or local
     passes it). ``unpassed``: optional parameters taken out; a call passing none of them is
-    left alone."""
+    left alone. ``needs``: whether a call with these arguments may need the change."""
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
@@ -395,6 +396,8 @@ def call_candidates(
             continue
         if unpassed and close and not passes_any(content, opened.end() - 1, close, unpassed):
             continue  # it passes none of the optional parameters taken out
+        if needs is not None and close is not None and not needs(content[opened.end() : close]):
+            continue
         distance = abs(index.line_of(o.start) - line)
         score = base + 0.1 / (1 + distance / 40)
         edit = None
@@ -489,8 +492,20 @@ def argument_candidates(
         return []  # in a parenthesized group or a tuple inside the call, or not closed
     # The changed call, read as a header is: call_candidates leaves its own span out.
     call = Header(name, callee.start(), close + 1, bool(receiver))
-    calls = call_candidates(index, change, call, occurrences_of(name), ARGUMENT_CALL_SCORE)
+    now = _count(content[opened + 1 : close])
+    was = _count(change.before[opened + 1 : close + change.before_end - change.after_end])
+
+    def needs(arguments: str) -> bool:  # a call with as many arguments has its own already
+        count = _count(arguments)
+        return count < now if now > was else count > now if now < was else True
+
+    occurrences = occurrences_of(name)
+    calls = call_candidates(index, change, call, occurrences, ARGUMENT_CALL_SCORE, needs=needs)
     return [replace(c, kind=SIMILAR) for c in calls]  # a call like the one changed
+
+
+def _count(arguments: str) -> int:
+    return len([p for p in _raw_arguments(arguments) if p.strip()])
 
 
 def _unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:

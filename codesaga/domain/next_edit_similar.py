@@ -143,6 +143,10 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
             edit = TextEdit(span, pattern.gap, pattern.replacement)
     if edit is None and (ratio < REWRITE_RATIO or (left is None and right is None)):
         return None
+    if edit is None and first == last and left is not None and right is not None:
+        there = [t[0] for t in found[left + 1 : right]]
+        if there and _shape(there) == _shape([t[0] for t in tokens(pattern.replacement)]):
+            return None  # it has what the user put in already, its own (`, 'text/javascript'`)
     span = index.span(line_start + found[0][1], line_start + found[-1][2])
     if edit is not None:
         return Candidate(edit.span, SIMILAR, 0.5 + 0.25 * ratio, edit, None)
@@ -204,6 +208,20 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
         span = index.span(begin + indent, begin + len(text.rstrip()))
         candidates.append(Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None))
     return candidates
+
+
+def _shape(words: list[str]) -> list[str]:
+    """Tokens as kinds: a name, a number, a string; symbols as they are."""
+    return [
+        "name"
+        if is_name(w)
+        else "number"
+        if w[:1].isdigit()
+        else "string"
+        if w[:1] in "\"'`"
+        else w
+        for w in words
+    ]
 
 
 def _callee_before(words: list[str], at: int) -> int | None:

@@ -1402,3 +1402,37 @@ def test_text_put_after_a_call_is_repeated_after_the_same_call_only() -> None:
     assert _applied(content, found) == after.replace(
         "isBlob(data)) {\n    return", "isBlob(data) || utils.isFile(data)) {\n    return"
     )
+
+
+def test_an_argument_added_skips_the_calls_that_pass_their_own_already() -> None:
+    code = (
+        "const server = http.createServer((req, res) => {\n"
+        "  if (pathname === '/index.html') {\n"
+        "    pipeFileToResponse(res, './client.html');\n"
+        "  } else if (pathname === '/axios.js') {\n"
+        "    pipeFileToResponse(res, '../dist/axios.js', 'text/javascript');\n"
+        "  } else if (pathname === '/axios.map') {\n"
+        "    pipeFileToResponse(res, '../dist/axios.map', 'text/javascript');\n"
+        "  } else {\n"
+        "    send404(res);\n"
+        "  }\n"
+        "});\n"
+        "\n"
+        "function page(res) {\n  pipeFileToResponse(res, './page.html');\n}\n"
+    )
+    after = code.replace("'./client.html')", "'./client.html', 'text/html')")
+    content, found = _ask(code, after, "javascript")
+    lines = content.split("\n")
+    assert [lines[c.span.start_line - 1].strip() for c in found] == [
+        "pipeFileToResponse(res, './page.html');"
+    ]
+
+
+def test_a_line_alike_that_has_its_own_of_what_was_put_in_is_left_alone() -> None:
+    code = (
+        "package middleware\n\n"
+        "func TestBodyDump(t *testing.T) {\n\tassert.Equal(requestBody, hw)\n}\n\n"
+        "func TestBodyDumpFails(t *testing.T) {\n\tassert.Equal(tt, requestBody, hw)\n}\n"
+    )
+    after = code.replace("assert.Equal(requestBody", "assert.Equal(t, requestBody")
+    assert _ask(code, after, "go")[1] == []
