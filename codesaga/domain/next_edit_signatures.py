@@ -28,6 +28,7 @@ from codesaga.domain.next_edit_patterns import (
     USE,
     Occurrence,
     Rename,
+    tokens,
 )
 from codesaga.domain.symbol_refs import call_at_cursor
 
@@ -486,6 +487,8 @@ def argument_candidates(
     if called is None or opened is None or called[1] in NOT_NAMES:
         return []  # not in a call, or in a builtin's (`make`, `print`): its calls differ anyway
     receiver, name = called
+    if _one_more_value(change, content[opened + 1 : change.start]):
+        return []
     callee = re.search(rf"{re.escape(name)}{_CALL.pattern}$", content[: opened + 1])
     close = matching_paren(content, opened)
     if callee is None or close is None or close < change.after_end:
@@ -502,6 +505,21 @@ def argument_candidates(
     occurrences = occurrences_of(name)
     calls = call_candidates(index, change, call, occurrences, ARGUMENT_CALL_SCORE, needs=needs)
     return [replace(c, kind=SIMILAR) for c in calls]  # a call like the one changed
+
+
+def _one_more_value(change: Change, before: str) -> bool:
+    """Is the change one more literal put among literals (`"idna",` in a list of package
+    names passed to `session.install`): an entry of that call's own list, not an argument
+    its other calls lack?"""
+    if change.removed:
+        return False
+    added = [t[0] for t in tokens(change.inserted) if t[0] != ","]
+    last = [t[0] for t in tokens(before) if t[0] != ","][-1:]
+    return len(added) == 1 and bool(last) and _literal(added[0]) and _literal(last[0])
+
+
+def _literal(word: str) -> bool:
+    return word[:1] in ("'", '"', "`") or word[:1].isdigit()
 
 
 def _count(arguments: str) -> int:

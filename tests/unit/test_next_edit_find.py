@@ -1436,3 +1436,27 @@ def test_a_line_alike_that_has_its_own_of_what_was_put_in_is_left_alone() -> Non
     )
     after = code.replace("assert.Equal(requestBody", "assert.Equal(t, requestBody")
     assert _ask(code, after, "go")[1] == []
+
+
+def test_one_more_value_in_a_call_of_many_is_that_calls_own() -> None:
+    code = (
+        "@session()\n"
+        "def license_check(session):\n"
+        "    session.install(\n"
+        '        "pip-licenses",\n'
+        '        "attrs",\n'
+        '        "jsonschema",\n'
+        '        "referencing",\n'
+        "    )\n\n\n"
+        "@session()\n"
+        "def build(session):\n"
+        '    session.install("build[uv]", "docutils", "twine")\n'
+    )
+    after = code.replace('        "jsonschema",\n', '        "idna",\n        "jsonschema",\n')
+    assert _ask(code, after, "python")[1] == []
+    # a value that is no entry of a list of values is an argument the other calls lack
+    after = code.replace('"referencing",\n', '"referencing",\n        quiet=True,\n')
+    content, found = _ask(code, after, "python")
+    assert [content.split("\n")[c.span.start_line - 1].strip() for c in found] == [
+        'session.install("build[uv]", "docutils", "twine")'
+    ]
