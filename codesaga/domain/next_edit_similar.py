@@ -424,3 +424,36 @@ def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     ):
         end += 1
     return start, end
+
+
+_TRAILING_COMMENT = re.compile(r"\s+(?:#|//)[^\n]*")
+
+
+def comment_repeats(index: LineIndex, change: Change) -> list[Candidate]:
+    """A comment put at a line's end (`  # noqa: B018` after `1 / 0`) is put at the end of
+    the lines that read the same as that line did and have no comment of their own."""
+    before, at = change.before, change.start
+    if change.removed or _TRAILING_COMMENT.fullmatch(change.inserted) is None:
+        return []
+    if at < len(before) and before[at] != "\n":
+        return []  # not at the line's end
+    line = before[before.rfind("\n", 0, at) + 1 : at].strip()
+    if not line:
+        return []
+    made = [*change.earlier, (change.start, change.after_end)]
+    own = index.line_of(change.start)
+    candidates = []
+    for number in range(1, index.line_count + 1):
+        text = index.line_text(number)
+        if number == own or text.strip() != line:
+            continue
+        stop = index.line_bounds(number)[0] + len(text.rstrip())
+        if any(low <= stop <= high for low, high in made):
+            continue
+        edit = TextEdit(index.span(stop, stop), "", change.inserted)
+        distance = abs(number - own)
+        score = 0.5 + 0.1 / (1 + distance / 40)
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+        if len(candidates) > MAX_REPEATS:
+            return []
+    return candidates

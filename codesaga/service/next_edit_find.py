@@ -56,6 +56,7 @@ from codesaga.domain.next_edit_signatures import (
     parameter_places,
 )
 from codesaga.domain.next_edit_similar import (
+    comment_repeats,
     context_repeats,
     repeated_candidates,
     similar_blocks,
@@ -248,6 +249,7 @@ def _places(
         candidates += context_repeats(index, change)
         candidates += slot_candidates(index, change)
         candidates += template_candidates(index, change)
+        candidates += comment_repeats(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say

@@ -1460,3 +1460,21 @@ def test_one_more_value_in_a_call_of_many_is_that_calls_own() -> None:
     assert [content.split("\n")[c.span.start_line - 1].strip() for c in found] == [
         'session.install("build[uv]", "docutils", "twine")'
     ]
+
+
+def test_a_comment_put_at_a_lines_end_goes_where_the_same_line_stands() -> None:
+    code = (
+        "def test_catch(writer):\n    try:\n        1 / 0\n    except Exception:\n"
+        "        logger.exception('')\n\n\n"
+        "def test_opt(writer):\n    try:\n        1 / 0\n    except Exception:\n"
+        "        logger.opt(exception=True).debug('')\n\n\n"
+        "def test_kept(writer):\n    try:\n        1 / 0  # noqa: B018\n    except Exception:\n"
+        "        pass\n\n\n"
+        "def test_other(writer):\n    try:\n        1 / x\n    except Exception:\n        pass\n"
+    )
+    after = code.replace("        1 / 0\n", "        1 / 0  # noqa: B018\n", 1)
+    content, found = _ask(code, after, "python")
+    # the same line only, and not one with a comment of its own
+    assert _applied(content, found) == code.replace(
+        "        1 / 0\n", "        1 / 0  # noqa: B018\n"
+    )
