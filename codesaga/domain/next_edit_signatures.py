@@ -254,8 +254,9 @@ def _extra(longer: list[Parameter], shorter: list[Parameter]) -> Places | None:
 
 def optional_removal(change: Change, header: Header, rename: Rename | None) -> Places | None:
     """The optional parameters the change took out of ``header`` (`def f(x, prefix=None)` to
-    `def f(x)`), when it took out nothing else and moved nothing: a call passing none of them
-    is as right as it was."""
+    `def f(x)`), when it took out nothing else and moved nothing, none of them variadic: a
+    call passing none of them is as right as it was, one passing some loses those (by
+    position or by name; removal_edit)."""
     found = _positional_lists(change, header, rename)
     if found is None:
         return None
@@ -265,6 +266,9 @@ def optional_removal(change: Change, header: Header, rename: Rename | None) -> P
     kept = [p.name for p in old if p.name in new_names]
     if not at or any(not old[i].optional for i in at) or kept != new_names[: len(kept)]:
         return None
+    before = _header_texts(change, header)[0]
+    if any(re.search(rf"(?:\*|\.\.\.)\s*{re.escape(old[i].name)}\b", before) for i in at):
+        return None  # `*args` or `...rest`: one parameter, any number of arguments
     return Places(at, tuple(old[i].name for i in at))
 
 
@@ -404,6 +408,8 @@ def call_candidates(
         edit = None
         if removal is not None and close is not None:
             edit = removal_edit(content, opened.end() - 1, close, removal)
+        elif unpassed is not None and close is not None:  # what it passes of them, taken out
+            edit = removal_edit(content, opened.end() - 1, close, unpassed)
         if addition is not None and close is not None:
             added, bound = addition
             if all(bound(name, o) for name in added.names):

@@ -927,9 +927,13 @@ def test_a_parameter_removed_where_a_call_spreads_its_arguments_is_the_models() 
     py = "def send(host, port, data):\n    pass\n\n\nsend(*address, b'x')\n"
     _, found = _ask(py, py.replace("send(host, port, data)", "send(host, data)"), "py")
     assert [(c.kind, c.edit) for c in found] == [(SIGNATURE, None)]
-    # An optional parameter before it: a call may have left that one out
+    # An optional parameter taken out: its argument goes by position (a call cannot leave
+    # out one before it), unless it is variadic (`*rest`: any number of arguments)
     py = py.replace("port, data", "port=80, data=None").replace("*address, b'x'", "h, 81")
-    _, found = _ask(py, py.replace("host, port=80, data=None", "host, data=None"), "py")
+    content, found = _ask(py, py.replace("host, port=80, data=None", "host, data=None"), "py")
+    assert _applied(content, found).endswith("send(h)\n")
+    py = py.replace("port=80", "*rest").replace("h, 81", "h, 81, 82")
+    _, found = _ask(py, py.replace("host, *rest, data=None", "host, data=None"), "py")
     assert [(c.kind, c.edit) for c in found] == [(SIGNATURE, None)]
 
 
@@ -1299,11 +1303,12 @@ def test_an_optional_parameter_taken_out_points_at_the_calls_that_pass_it_only()
         "def scaled():\n    return area(2, 3, 4)\n\n\n"
         "def named():\n    return area(2, 3, scale=2)\n"
     )
-    content, found = _ask(code, code.replace("height, scale=1):", "height):"), "python")
-    lines = content.split("\n")
-    # `area(2, 3)` passes no `scale`: as right as it was (the other calls are in the first
-    # one's window, one rewrite for both)
-    assert [lines[c.span.start_line - 1].strip() for c in found] == ["return area(2, 3, 4)"]
+    after = code.replace("height, scale=1):", "height):")
+    content, found = _ask(code, after, "python")
+    # `area(2, 3)` passes no `scale`: as right as it was; the others lose what they pass
+    assert _applied(content, found) == after.replace("area(2, 3, 4)", "area(2, 3)").replace(
+        "area(2, 3, scale=2)", "area(2, 3)"
+    )
 
 
 def test_a_type_comment_after_a_python_def_leaves_it_a_def_with_a_body() -> None:
