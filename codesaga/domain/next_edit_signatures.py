@@ -237,6 +237,34 @@ def parameter_places(
     return _extra(old, new), _extra(new, old)
 
 
+def reordering(change: Change, header: Header, rename: Rename | None) -> tuple[int, ...] | None:
+    """The parameters' new order as places in the old (`(t, root, fs)` to `(fs, t, root)`:
+    (2, 0, 1)), when the change only reordered them and each is required."""
+    found = _positional_lists(change, header, rename)
+    if found is None:
+        return None
+    old, new = ([p.name for p in ps] for ps in found)
+    if old == new or sorted(old) != sorted(new) or len(set(old)) < len(old):
+        return None
+    if any(p.optional for p in found[0]):
+        return None
+    return tuple(old.index(name) for name in new)
+
+
+def reorder_edit(content: str, opened: int, close: int, order: tuple[int, ...]) -> TextEdit | None:
+    """The call whose argument list is ``content[opened + 1 : close]`` with its arguments in
+    ``order``, each in the spaces of the place it goes to; None when they cannot be told
+    apart by position (another count, a spread, a keyword)."""
+    pieces = _raw_arguments(content[opened + 1 : close])
+    if len(pieces) != len(order) or any(_SPREAD.match(p) or _KEYWORD.match(p) for p in pieces):
+        return None
+    moved = []
+    for piece, source in zip(pieces, order, strict=True):
+        lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()) :]
+        moved.append(lead + pieces[source].strip() + trail)
+    return narrowed_edit(content, opened + 1, close, ",".join(moved))
+
+
 def _extra(longer: list[Parameter], shorter: list[Parameter]) -> Places | None:
     """The parameters of ``longer`` that ``shorter`` is without, when that is all they
     differ in (none moved or renamed) and they and those before them are required (a call
@@ -375,6 +403,7 @@ def call_candidates(
     addition: tuple[Places, Callable[[str, Occurrence], bool]] | None = None,
     unpassed: Places | None = None,
     needs: Callable[[str], bool] | None = None,
+    order: tuple[int, ...] | None = None,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
     what the user already edited: each for the model to rewrite, nearest first, scored from
@@ -382,7 +411,8 @@ def call_candidates(
     which arguments go, or ``addition`` which come, and its test says the caller has a
     variable of each one's name (`ctx` added: a call where `ctx` is a parameter or local
     passes it). ``unpassed``: optional parameters taken out; a call passing none of them is
-    left alone. ``needs``: whether a call with these arguments may need the change."""
+    left alone. ``needs``: whether a call with these arguments may need the change.
+    ``order``: the parameters reordered, each call's arguments moved the same way."""
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
@@ -410,6 +440,8 @@ def call_candidates(
             edit = removal_edit(content, opened.end() - 1, close, removal)
         elif unpassed is not None and close is not None:  # what it passes of them, taken out
             edit = removal_edit(content, opened.end() - 1, close, unpassed)
+        elif order is not None and close is not None:
+            edit = reorder_edit(content, opened.end() - 1, close, order)
         if addition is not None and close is not None:
             added, bound = addition
             if all(bound(name, o) for name in added.names):

@@ -54,6 +54,7 @@ from codesaga.domain.next_edit_signatures import (
     declaration_candidates,
     optional_removal,
     parameter_places,
+    reordering,
 )
 from codesaga.domain.next_edit_similar import (
     comment_repeats,
@@ -235,6 +236,7 @@ def _places(
             removal=removal,
             addition=addition,
             unpassed=unpassed,
+            order=reordering(change, header, rename),
         )
     elif header is not None and adds_optional_parameter(change, header, rename):
         calls = names.occurrences(header.name)

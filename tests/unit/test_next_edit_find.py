@@ -1483,3 +1483,29 @@ def test_a_comment_put_at_a_lines_end_goes_where_the_same_line_stands() -> None:
     assert _applied(content, found) == code.replace(
         "        1 / 0\n", "        1 / 0  # noqa: B018\n"
     )
+
+
+def test_parameters_reordered_reorder_each_calls_arguments() -> None:
+    code = (
+        "package afero\n\n"
+        "func findNames(t *testing.T, root, sub []string, fs Fs) {\n\tcheck(t, fs)\n}\n\n"
+        "func TestReaddir(t *testing.T) {\n"
+        "\tfindNames(t, namesRoot, namesSub, fs)\n"
+        '\tfindNames(t, append(namesRoot, "x"), nil, memFs)\n'
+        "\tfindNames(args...)\n"
+        "}\n"
+    )
+    after = code.replace(
+        "t *testing.T, root, sub []string, fs Fs", "fs Fs, t *testing.T, root, sub []string"
+    )
+    content, found = _ask(code, after, "go")
+    # each argument moved as its parameter was; a spread cannot be told apart: the model's
+    assert _applied(content, found) == after.replace(
+        "findNames(t, namesRoot, namesSub, fs)", "findNames(fs, t, namesRoot, namesSub)"
+    ).replace(
+        'findNames(t, append(namesRoot, "x"), nil, memFs)',
+        'findNames(memFs, t, append(namesRoot, "x"), nil)',
+    )
+    assert [c.edit for c in found if "args..." in content.split("\n")[c.span.start_line - 1]] == [
+        None
+    ]
