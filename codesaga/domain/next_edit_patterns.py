@@ -83,6 +83,21 @@ def is_name(word: str) -> bool:
     return NAME.fullmatch(word) is not None and word not in NOT_NAMES
 
 
+def token_kind(word: str) -> str:
+    """A token as its kind: "name", "number", "string"; any other token is its own kind."""
+    if is_name(word):
+        return "name"
+    if word[:1].isdigit():
+        return "number"
+    return "string" if word[:1] in ("'", '"', "`") else word
+
+
+def repeat_score(distance: int) -> float:
+    """The score of the user's edit repeated ``distance`` lines away: 0.5 to 0.6, nearer
+    higher."""
+    return 0.5 + 0.1 / (1 + distance / 40)
+
+
 def _after_dot(words: Sequence[tuple[str, int, int]], at: int) -> bool:
     """Does a dot (not the last of a spread's three) stand before ``words[at]``?"""
     dots = [w for w, _, _ in words[max(0, at - 2) : at]]
@@ -276,9 +291,7 @@ def switch_candidates(
             continue
         distance = abs(index.line_of(o.start) - line)
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        candidates.append(
-            Candidate(edit.span, SIMILAR, 0.5 + 0.1 / (1 + distance / 40), edit, None)
-        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit, None))
     return candidates
 
 

@@ -28,6 +28,7 @@ from codesaga.domain.next_edit_patterns import (
     USE,
     Occurrence,
     Rename,
+    token_kind,
     tokens,
 )
 from codesaga.domain.symbol_refs import call_at_cursor
@@ -303,7 +304,7 @@ def optional_removal(change: Change, header: Header, rename: Rename | None) -> P
 def passes_any(content: str, opened: int, close: int, places: Places) -> bool:
     """Does the call whose argument list is ``content[opened + 1 : close]`` pass one of
     ``places``: an argument at its position or later, or one by its name? A spread may."""
-    pieces = [p for p in _raw_arguments(content[opened + 1 : close]) if p.strip()]
+    pieces = _given(content[opened + 1 : close])
     if any(_SPREAD.match(p) for p in pieces):
         return True
     positional = [p for p in pieces if not _KEYWORD.match(p)]
@@ -553,15 +554,17 @@ def _one_more_value(change: Change, before: str) -> bool:
         return False
     added = [t[0] for t in tokens(change.inserted) if t[0] != ","]
     last = [t[0] for t in tokens(before) if t[0] != ","][-1:]
-    return len(added) == 1 and bool(last) and _literal(added[0]) and _literal(last[0])
+    kinds = {token_kind(w) for w in added[:1] + last}
+    return len(added) == 1 and len(last) == 1 and kinds <= {"string", "number"}
 
 
-def _literal(word: str) -> bool:
-    return word[:1] in ("'", '"', "`") or word[:1].isdigit()
+def _given(arguments: str) -> list[str]:
+    """The arguments a call passes: its argument list's pieces, but a trailing comma's blank."""
+    return [p for p in _raw_arguments(arguments) if p.strip()]
 
 
 def _count(arguments: str) -> int:
-    return len([p for p in _raw_arguments(arguments) if p.strip()])
+    return len(_given(arguments))
 
 
 def _unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:

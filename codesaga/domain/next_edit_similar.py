@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from codesaga.domain.completion import CLOSERS, OPENERS
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
-from codesaga.domain.next_edit_patterns import is_name, tokens
+from codesaga.domain.next_edit_patterns import is_name, repeat_score, token_kind, tokens
 
 MIN_TOKENS = 4  # a shorter line is like too many others
 REPEAT_RATIO = 0.6  # token similarity for repeating the user's edit at the same context
@@ -145,7 +145,8 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
         return None
     if edit is None and first == last and left is not None and right is not None:
         there = [t[0] for t in found[left + 1 : right]]
-        if there and _shape(there) == _shape([t[0] for t in tokens(pattern.replacement)]):
+        put = [t[0] for t in tokens(pattern.replacement)]
+        if there and list(map(token_kind, there)) == list(map(token_kind, put)):
             return None  # it has what the user put in already, its own (`, 'text/javascript'`)
     span = index.span(line_start + found[0][1], line_start + found[-1][2])
     if edit is not None:
@@ -208,20 +209,6 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
         span = index.span(begin + indent, begin + len(text.rstrip()))
         candidates.append(Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None))
     return candidates
-
-
-def _shape(words: list[str]) -> list[str]:
-    """Tokens as kinds: a name, a number, a string; symbols as they are."""
-    return [
-        "name"
-        if is_name(w)
-        else "number"
-        if w[:1].isdigit()
-        else "string"
-        if w[:1] in "\"'`"
-        else w
-        for w in words
-    ]
 
 
 def _callee_before(words: list[str], at: int) -> int | None:
@@ -404,8 +391,7 @@ def text_repeats(
     for at, end in places:
         edit = TextEdit(index.span(at, end), old, new)
         distance = abs(index.line_of(at) - line)
-        score = 0.5 + 0.1 / (1 + distance / 40)
-        candidates.append(Candidate(edit.span, kind, score, edit, None))
+        candidates.append(Candidate(edit.span, kind, repeat_score(distance), edit, None))
     return candidates
 
 
@@ -451,9 +437,9 @@ def comment_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         if any(low <= stop <= high for low, high in made):
             continue
         edit = TextEdit(index.span(stop, stop), "", change.inserted)
-        distance = abs(number - own)
-        score = 0.5 + 0.1 / (1 + distance / 40)
-        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+        candidates.append(
+            Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit, None)
+        )
         if len(candidates) > MAX_REPEATS:
             return []
     return candidates

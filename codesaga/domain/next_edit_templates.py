@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
-from codesaga.domain.next_edit_patterns import NAME, is_name, tokens
+from codesaga.domain.next_edit_patterns import NAME, is_name, repeat_score, tokens
 
 MIN_TOKENS = 3  # a shorter expression (`a.b`) stands everywhere
 MAX_TOKENS = 24  # a longer one is a statement rewritten, not an expression
@@ -58,9 +58,7 @@ def template_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         text = _fill(template, names)
         edit = TextEdit(index.span(at, end), content[at:end], text)
         distance = abs(index.line_of(at) - line)
-        candidates.append(
-            Candidate(edit.span, SIMILAR, 0.5 + 0.1 / (1 + distance / 40), edit, None)
-        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit, None))
         if len(candidates) > MAX_PLACES:
             return []
     return candidates
