@@ -7,7 +7,9 @@ neighbours (one more entry in a list of alike entries) belong in one place and a
 repeated. The added lines are copied as they are: when the neighbours match this closely,
 the lines that go between them are, as a rule, the same. An entry appended after a list's
 last (`_ctx?: Context` given `,\n  _params?: Params`) is lines added after that line, and is
-appended after the last entry of the lists alike.
+appended after the last entry of the lists alike. One statement put first in a body that
+uses the header's parameters (`t.Parallel()` under `func TestX(t *testing.T) {`) goes first
+in the bodies under alike headers, whatever their first line: that line is each body's own.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []  # `}` above, a blank line below: alike everywhere
     if any(_like(_words(line), words) for line in lines for words in (words_above, words_below)):
         return []
+    first_in_body = _first_in_body(above, lines)
     block = "\n".join(line.strip() for line in lines)
     candidates = []
     for slot in range(2, index.line_count + 1):  # the slot before line `slot`
@@ -52,11 +55,13 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         up, down = index.line_text(slot - 1), index.line_text(slot)
         if _indent(up) != _indent(above) or _indent(down) != _indent(below):
             continue
-        if not (_alike(words_above, up) and _alike(words_below, down)):
+        if not (_alike(words_above, up) and (first_in_body or _alike(words_below, down))):
             continue
         if _has_block(index, slot, len(lines), block) or (sep and up.rstrip().endswith(sep)):
             continue  # already there, or the line above is no last entry
-        ratio = min(_ratio(words_above, _words(up)), _ratio(words_below, _words(down)))
+        ratio = _ratio(words_above, _words(up))
+        if not first_in_body:
+            ratio = min(ratio, _ratio(words_below, _words(down)))
         if ratio < NEIGHBOUR_RATIO:
             continue
         if sep:  # after the last entry, as the user put it: `a` to `a,\n  b`
@@ -95,6 +100,18 @@ def _entry_appended(change: Change) -> tuple[int, int] | None:
     if content[end] != "\n" or start == 0 or content[start - 1] == "\n":
         return None
     return start + 2, end + 1
+
+
+def _first_in_body(header: str, lines: list[str]) -> bool:
+    """Are ``lines`` one statement put first in the body ``header`` opens, that uses a name
+    from the header's parentheses (a parameter, a method's receiver)?"""
+    if sum(bool(line.strip()) for line in lines) != 1 or not header.rstrip().endswith(("{", ":")):
+        return False
+    opened, closed = header.find("("), header.rfind(")")
+    if opened < 0 or closed < opened:
+        return False
+    given = {w for w in _words(header[opened:closed]) if is_name(w)}
+    return any(w in given for line in lines for w in _words(line))
 
 
 def _has_block(index: LineIndex, slot: int, count: int, block: str) -> bool:

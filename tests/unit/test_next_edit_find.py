@@ -1041,6 +1041,23 @@ def test_lines_added_between_two_lines_go_where_alike_neighbours_stand() -> None
     assert [c.edit for c in typed] == [c.edit for c in found]
 
 
+def test_a_statement_put_first_in_a_body_goes_first_under_alike_headers() -> None:
+    # each test's first line is its own: the headers alone say where `t.Parallel()` goes
+    code = (
+        "package order\n\n"
+        "func TestIsIncreasing(t *testing.T) {\n\tmockT := new(testing.T)\n\tcheck(t, mockT)\n}\n\n"
+        "func TestIsDecreasing(t *testing.T) {\n\tvalues := []int{2, 1}\n\tcheck(t, values)\n}\n\n"
+        "func TestIsSorted(t *testing.T) {\n\tif !sorted() {\n\t\tt.Fail()\n\t}\n}\n"
+    )
+    header = "func TestIsIncreasing(t *testing.T) {\n"
+    content, found = _ask(code, code.replace(header, header + "\tt.Parallel()\n"), "go")
+    assert _applied(content, found) == code.replace("T) {\n", "T) {\n\tt.Parallel()\n")
+    # a statement that uses no parameter, or two lines put there, stay where they were put
+    for added in ("\tcount++\n", "\tt.Parallel()\n\tt.Helper()\n"):
+        _, found = _ask(code, code.replace(header, header + added), "go")
+        assert found == []
+
+
 def test_lines_added_are_not_offered_where_they_already_are() -> None:
     done = GO_TESTS.replace(
         "func TestIsDecreasing(t *testing.T) {\n",
