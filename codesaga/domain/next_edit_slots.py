@@ -10,6 +10,9 @@ last (`_ctx?: Context` given `,\n  _params?: Params`) is lines added after that 
 appended after the last entry of the lists alike. One statement put first in a body that
 uses the header's parameters (`t.Parallel()` under `func TestX(t *testing.T) {`) goes first
 in the bodies under alike headers, whatever their first line: that line is each body's own.
+A comment that names nothing of the line below it, put under a line that names nothing (a
+linter's directive after a blank line, above a test function), goes above the alike lines
+under such a line.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from codesaga.domain.next_edit_patterns import is_name, tokens
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
 NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user's
 LIKE_NEIGHBOURS = 0.6  # the added lines this like a neighbour: one more entry of a list
+COMMENTS = ("#", "//", "/*")
 
 
 def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
@@ -42,7 +46,8 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     above, below = index.line_text(first - 1), index.line_text(last + 1)
     above = above.rstrip().removesuffix(sep) if sep else above
     words_above, words_below = _words(above), _words(below)
-    if not (_named(words_above) and _named(words_below)):
+    annotates = not _named(words_above) and _annotation(lines, words_below)
+    if not annotates and not (_named(words_above) and _named(words_below)):
         return []  # `}` above, a blank line below: alike everywhere
     if any(_like(_words(line), words) for line in lines for words in (words_above, words_below)):
         return []
@@ -55,11 +60,12 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         up, down = index.line_text(slot - 1), index.line_text(slot)
         if _indent(up) != _indent(above) or _indent(down) != _indent(below):
             continue
-        if not (_alike(words_above, up) and (first_in_body or _alike(words_below, down))):
+        above_alike = not _named(_words(up)) if annotates else _alike(words_above, up)
+        if not (above_alike and (first_in_body or _alike(words_below, down))):
             continue
         if _has_block(index, slot, len(lines), block) or (sep and up.rstrip().endswith(sep)):
             continue  # already there, or the line above is no last entry
-        ratio = _ratio(words_above, _words(up))
+        ratio = _ratio(words_above, _words(up)) if not annotates else 1.0
         if not first_in_body:
             ratio = min(ratio, _ratio(words_below, _words(down)))
         if ratio < NEIGHBOUR_RATIO:
@@ -100,6 +106,15 @@ def _entry_appended(change: Change) -> tuple[int, int] | None:
     if content[end] != "\n" or start == 0 or content[start - 1] == "\n":
         return None
     return start + 2, end + 1
+
+
+def _annotation(lines: list[str], below: list[str]) -> bool:
+    """Are ``lines`` comments that name nothing of the line ``below`` them (a linter's
+    directive, `//nolint:paralleltest // modifies global state`, not a doc comment)?"""
+    if not _named(below):
+        return False
+    comments = all(line.strip().startswith(COMMENTS) for line in lines if line.strip())
+    return comments and not any(is_name(w) and w in below for line in lines for w in _words(line))
 
 
 def _first_in_body(header: str, lines: list[str]) -> bool:

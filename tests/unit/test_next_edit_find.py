@@ -1058,6 +1058,23 @@ def test_a_statement_put_first_in_a_body_goes_first_under_alike_headers() -> Non
         assert found == []
 
 
+def test_a_directive_put_above_a_line_goes_above_the_alike_lines() -> None:
+    code = (
+        "package zap\n\n"
+        "func TestLevelFlag(t *testing.T) {\n\tcheck(t)\n}\n\n"
+        "func TestLevelFlagSet(t *testing.T) {\n\tcheck(t)\n}\n\n"
+        "func TestLevelFlagIndependent(t *testing.T) {\n\tcheck(t)\n}\n"
+    )
+    header = "func TestLevelFlag(t *testing.T) {\n"
+    directive = "//nolint:paralleltest // modifies global state\n"
+    content, found = _ask(code, code.replace(header, directive + header), "go")
+    assert _applied(content, found) == code.replace("\nfunc", "\n" + directive + "func")
+    # a doc comment names what it stands above: it is that function's own
+    doc = "// TestLevelFlag parses a level.\n"
+    _, found = _ask(code, code.replace(header, doc + header), "go")
+    assert found == []
+
+
 def test_lines_added_are_not_offered_where_they_already_are() -> None:
     done = GO_TESTS.replace(
         "func TestIsDecreasing(t *testing.T) {\n",
