@@ -237,13 +237,15 @@ MIN_LINES_REPLACED = 24  # characters (not blank) of several lines replaced wort
 MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
 MIN_UNNAMED_TOKENS = 3  # tokens of replaced text with no name in it worth repeating (`1 // 0`)
 MIN_UNNAMED_CHARS = 6  # and its characters
+ENTRY_LIKENESS = 0.8  # a deleted line's likeness in shape to a neighbour: one entry of many
 
 
 def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """The other places the exact text the user replaced stands (whole words, with a name in
     it, or a string literal given a constant's name): `t.Optional[str]` to `str | None`, a
     word in strings and comments, parameters over two lines, `"CONNECT"` to
-    `http.MethodConnect`, each with the user's replacement."""
+    `http.MethodConnect`, a statement or a comment line deleted, each with the user's
+    replacement."""
     if not change.removed.strip() and not _type_arguments(change):
         return []  # text added next to a word: too often right in one place only
     if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
@@ -256,6 +258,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []
     if "\n" in inserted and "\n" not in removed:
         return []  # lines added (a statement after a changed line): too often in one place only
+    if _line_deleted(before, start, removed, inserted):
+        return text_repeats(index, change, removed, inserted)
     if "\n" in removed and (not inserted.strip() or len(removed.strip()) < MIN_LINES_REPLACED):
         return []  # lines deleted (one copy of a duplicate removed) or a short span of two
     words = [t[0] for t in tokens(removed)]
@@ -268,6 +272,30 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if wrapped and not _type_arguments(change):
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
     return text_repeats(index, change, removed, inserted)
+
+
+def _line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
+    """Is ``removed`` one whole line deleted that is neither an entry among alike lines (one
+    of a list's items, `"test.log",`) nor a block's opening (`if version >= (11, 0):`, whose
+    body changes with it): a statement or a comment taken out (`t.Parallel()`, a linter's
+    directive), deleted wherever the same line stands?"""
+    whole = removed.endswith("\n") and (start == 0 or before[start - 1] == "\n")
+    if inserted.strip() or not whole or removed.count("\n") != 1:
+        return False
+    line = removed.strip()
+    if line.endswith(OPENERS) or line.endswith(":"):
+        return False
+    above = before[before.rfind("\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)]
+    below = before[start + len(removed) : line_end(before, start + len(removed))]
+    return not any(_shaped_alike(line, neighbour) for neighbour in (above, below))
+
+
+def _shaped_alike(a: str, b: str) -> bool:
+    """Do two lines have about the same tokens' kinds (`"test.log",` and `"test.log.rar",`)?"""
+    kinds_a = [token_kind(t[0]) for t in tokens(a)]
+    kinds_b = [token_kind(t[0]) for t in tokens(b)]
+    matcher = difflib.SequenceMatcher(None, kinds_a, kinds_b, autojunk=False)
+    return bool(kinds_a) and bool(kinds_b) and matcher.ratio() >= ENTRY_LIKENESS
 
 
 MIN_LITERAL = 3  # characters inside a string literal worth naming wherever it stands

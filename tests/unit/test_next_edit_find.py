@@ -608,6 +608,39 @@ def test_lines_deleted_where_the_same_lines_stand_are_not_deleted_there() -> Non
     assert _ask_in_one(code, code.replace(block, "", 1), "python") == []
 
 
+def test_one_line_deleted_is_deleted_where_the_same_line_stands() -> None:
+    code = (
+        "func TestRead(t *testing.T) {\n\tt.Parallel()\n\tread(t)\n}\n\n"
+        "func TestWrite(t *testing.T) {\n\tt.Parallel()\n\twrite(t)\n}\n"
+    )
+    content, found = _ask(code, code.replace("\tt.Parallel()\n", "", 1), "go")
+    assert _applied(content, found) == code.replace("\tt.Parallel()\n", "")
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        # one entry of a list among alike ones
+        (
+            'FILES = [\n    "test.log.1",\n    "test.log",\n    "test.log.gz",\n]\n\n'
+            'KEPT = [\n    "test.log",\n    "other.log",\n]\n',
+            '    "test.log",\n',
+        ),
+        # a block's opening: its body changes with it, in its own way
+        (
+            "def a(version):\n    if version >= (11, 0):\n        yield 11\n\n\n"
+            "def b(version):\n    if version >= (11, 0):\n        yield 12\n",
+            "    if version >= (11, 0):\n",
+        ),
+    ],
+    ids=["an entry among alike lines", "a block's opening"],
+)
+def test_one_line_deleted_stays_deleted_once_when_it_is_an_entry_or_an_opening(
+    code: str, line: str
+) -> None:
+    assert _ask(code, code.replace(line, "", 1), "python")[1] == []
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
