@@ -254,7 +254,9 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     start, stop = _word_bounds(before, change.start, change.before_end)
     removed = before[start:stop]
     inserted = content[start : stop + change.after_end - change.before_end]
-    if len(removed.strip()) < MIN_REPEATED:
+    # a short name given its module's constant (`GET` to `http.MethodGet`) is worth it too
+    qualified = is_name(removed) and "." in inserted and _CONSTANT.fullmatch(inserted) is not None
+    if len(removed.strip()) < MIN_REPEATED and not qualified:
         return []
     if "\n" in inserted and "\n" not in removed:
         return []  # lines added (a statement after a changed line): too often in one place only

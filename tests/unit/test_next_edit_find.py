@@ -1176,6 +1176,17 @@ def test_a_string_given_a_constants_name_is_named_wherever_it_stands() -> None:
     assert found == []
 
 
+def test_a_short_name_given_its_modules_constant_is_replaced_where_it_stands() -> None:
+    code = (
+        "package echo\n\n"
+        'func TestBindQuery(t *testing.T) {\n\treq := httptest.NewRequest(GET, "/?a=1", nil)\n}\n\n'
+        "func handle(w http.ResponseWriter, r *http.Request) {\n"
+        "\tif r.Method != GET {\n\t\treturn\n\t}\n}\n"
+    )
+    content, found = _ask(code, code.replace("(GET", "(http.MethodGet", 1), "go")
+    assert _applied(content, found) == code.replace("GET", "http.MethodGet")
+
+
 def test_a_name_switched_for_one_used_already_repeats_where_the_line_is_alike() -> None:
     code = (
         "def test_debug(logger):\n"
