@@ -6,8 +6,12 @@ text becomes a template: each name in it that the replacement keeps (as a name, 
 string) is a hole, the rest must stand as it is, and the function called is not a hole
 (another function is another operation). Another place the template matches with other
 names (with several holes, one of them still the user's) gets the replacement with its own
-names put in. A whole statement rewritten matches whole statements only. Text that stands
-the same elsewhere is next_edit_similar's text_repeats' to repeat.
+names put in. A whole statement rewritten matches whole statements only. When the names make
+no template that matches, the holes are whole operands the replacement keeps (a member, an
+index, a call's result, a string): `typeof receivedFlags[flagName] === 'undefined'` made
+`receivedFlags[flagName] === undefined` is a rule for `typeof flags === 'undefined'`; such a
+template must fix at least MIN_FIXED tokens of its own (`in X` alone stands in every loop).
+Text that stands the same elsewhere is next_edit_similar's text_repeats' to repeat.
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
-from codesaga.domain.next_edit_patterns import NAME, is_name, repeat_score, tokens
+from codesaga.domain.next_edit_patterns import (
+    NAME,
+    STRING_LITERAL,
+    is_name,
+    repeat_score,
+    tokens,
+)
 
 MIN_TOKENS = 3  # a shorter expression (`a.b`) stands everywhere
 MAX_TOKENS = 24  # a longer one is a statement rewritten, not an expression
@@ -28,6 +38,13 @@ MAX_PLACES = 12  # more matches than that: a common shape, not one being rewritt
 # more than these (`a.b` to `f(a, b)` would match every member access).
 _BARE = frozenset(".,()[]{};:")
 _INFIX = frozenset("=<>|^?.,%")  # symbols that only stand after an operand
+# An operand: a name with its members, indexes and calls (one level deep), or a string.
+_OPERAND = re.compile(
+    rf"(?:{NAME.pattern}(?:[ \t]*\.[ \t]*{NAME.pattern}|\[[^\[\]\n]*\]|\([^()\n]*\))*"
+    rf"|{STRING_LITERAL})"
+)
+_SPACES = r"[ \t]*"
+MIN_FIXED = 2  # tokens of an operand template that are not holes nor bare symbols
 
 
 @dataclass(frozen=True)
@@ -40,9 +57,18 @@ class _Template:
 def template_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """The other places the user's replaced expression stands with other names, each with the
     replacement made of their names; [] when the change is no such rewrite."""
-    template = _template(change)
-    if template is None:
+    rewrite = _rewrite(change)
+    if rewrite is None:
         return []
+    for make in (_template, _operand_template):  # the operands' when the names find nothing
+        template = make(rewrite)
+        found = [] if template is None else _matches(index, change, template)
+        if found:
+            return found
+    return []
+
+
+def _matches(index: LineIndex, change: Change, template: _Template) -> list[Candidate]:
     content = change.content
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
@@ -64,7 +90,21 @@ def template_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     return candidates
 
 
-def _template(change: Change) -> _Template | None:
+@dataclass(frozen=True)
+class _Rewrite:
+    """The user's change widened to whole tokens: ``removed`` (``before[start:stop]``) became
+    ``inserted``."""
+
+    before: str
+    start: int
+    stop: int
+    removed: str
+    inserted: str
+    words: list[tuple[str, int, int]]  # the tokens of ``removed``, where each stands in it
+
+
+def _rewrite(change: Change) -> _Rewrite | None:
+    """The change as an expression rewritten on one line; None for any other change."""
     before, content = change.before, change.content
     start, stop = _token_bounds(before, change.start, change.before_end)
     removed = before[start:stop]
@@ -76,6 +116,13 @@ def _template(change: Change) -> _Template | None:
         return None
     if words[0][0] in _INFIX or [w for w, _, _ in words[:2]] == ["!", "="]:
         return None  # a piece of an expression whose left operand the user kept
+    if _names_switched(words, tokens(inserted)):
+        return None  # names switched, not an expression rewritten: the rename rules'
+    return _Rewrite(before, start, stop, removed, inserted, words)
+
+
+def _template(rewrite: _Rewrite) -> _Template | None:
+    words, inserted = rewrite.words, rewrite.inserted
     kept = {m.group() for m in NAME.finditer(inserted)}
     # The function called stays the one called: another function is another operation.
     called = {w for (w, _, _), (n, _, _) in itertools.pairwise(words) if n == "("}
@@ -83,15 +130,60 @@ def _template(change: Change) -> _Template | None:
     fixed = [w for w, _, _ in words if w not in holes]
     if not holes or all(w in _BARE for w in fixed):
         return None  # nothing kept, or too little fixed to be a shape of its own
-    if _names_switched(words, tokens(inserted)):
-        return None  # names switched, not an expression rewritten: the rename rules'
     order = list(dict.fromkeys(holes))
-    # A whole statement rewritten (`l.MarshalText()` to `_, _ = l.MarshalText()`) is
-    # rewritten where a whole statement is alike, not inside an expression.
-    head = r"^[ \t]*" if not before[before.rfind("\n", 0, start) + 1 : start].strip() else ""
-    tail = r"[ \t]*$" if not before[stop : line_end(before, stop)].strip() else ""
+    head, tail = _statement(rewrite)
     pattern = re.compile(f"{head}(?P<at>{_compile(words, order)}){tail}", re.MULTILINE)
     return _Template(pattern, tuple(order), inserted)
+
+
+def _operand_template(rewrite: _Rewrite) -> _Template | None:
+    """The replaced text as a template whose holes are whole operands the replacement keeps
+    (`typeof receivedFlags[flagName] === 'undefined'` to `receivedFlags[flagName] ===
+    undefined`: any operand in place of `receivedFlags[flagName]`)."""
+    removed, words = rewrite.removed, rewrite.words
+    parts: list[str] = []
+    holes: list[str] = []
+    fixed, k = 0, 0
+    while k < len(words):
+        word, low, _ = words[k]
+        match = _OPERAND.match(removed, low)
+        if match is not None:
+            text, end = match.group(), match.end()
+            called = removed[end:].lstrip()[:1] == "("
+            if not called and _kept(text, rewrite.inserted):
+                if text in holes:
+                    parts.append(rf"(?P=h{holes.index(text)})")
+                else:  # a whole operand, not the start of a longer one (`a.b` in `a.b.c`)
+                    parts.append(rf"(?P<h{len(holes)}>{_OPERAND.pattern})(?![\w$])(?![ \t]*[.(\[])")
+                    holes.append(text)
+                while k < len(words) and words[k][1] < end:
+                    k += 1
+                continue
+        parts.append(re.escape(word))
+        fixed += word not in _BARE
+        k += 1
+    if not holes or fixed < MIN_FIXED:
+        return None
+    boundary = r"(?<![\w$.])" if _wordy(words[0][0][:1]) else ""
+    body = boundary + _SPACES.join(parts) + r"(?![\w$])"
+    head, tail = _statement(rewrite)
+    pattern = re.compile(f"{head}(?P<at>{body}){tail}", re.MULTILINE)
+    return _Template(pattern, tuple(holes), rewrite.inserted)
+
+
+def _kept(text: str, inserted: str) -> bool:
+    """Does ``text`` stand in ``inserted`` whole (not inside a longer name)?"""
+    return re.search(rf"(?<![\w$.]){re.escape(text)}(?![\w$])", inserted) is not None
+
+
+def _statement(rewrite: _Rewrite) -> tuple[str, str]:
+    """A whole statement rewritten (`l.MarshalText()` to `_, _ = l.MarshalText()`) is
+    rewritten where a whole statement is alike, not inside an expression: the pattern's
+    anchors at a line's start and end, when the replaced text stands alone on its line."""
+    before, start, stop = rewrite.before, rewrite.start, rewrite.stop
+    head = r"^[ \t]*" if not before[before.rfind("\n", 0, start) + 1 : start].strip() else ""
+    tail = r"[ \t]*$" if not before[stop : line_end(before, stop)].strip() else ""
+    return head, tail
 
 
 def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:

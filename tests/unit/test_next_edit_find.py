@@ -1252,6 +1252,39 @@ def test_a_loop_rewritten_is_rewritten_where_only_its_bound_differs() -> None:
 @pytest.mark.parametrize(
     ("code", "old", "new", "language"),
     [
+        (
+            "function validate(flags, received) {\n"
+            "  if (typeof received[name] === 'undefined') {\n    return;\n  }\n"
+            "  if (typeof flags === 'undefined') {\n    return;\n  }\n}\n",
+            "typeof received[name] === 'undefined'",
+            "received[name] === undefined",
+            "javascript",
+        ),
+        (
+            "def error(messages, error):\n"
+            '    raise Bad(body=json.dumps(error.messages).encode("utf-8"))\n\n\n'
+            "def invalid():\n"
+            '    raise Bad(body=json.dumps(messages).encode("utf-8"), kind=1)\n',
+            'body=json.dumps(error.messages).encode("utf-8")',
+            "text=json.dumps(error.messages)",
+            "python",
+        ),
+    ],
+    ids=["an index made a name", "a call's result made a member"],
+)
+def test_an_expression_rewritten_is_rewritten_where_it_stands_with_other_operands(
+    code: str, old: str, new: str, language: str
+) -> None:
+    # the names make no template that matches: whole operands are the holes
+    content, found = _ask(code, code.replace(old, new, 1), language)
+    assert _applied(content, found) == code.replace(old, new, 1).replace(
+        "typeof flags === 'undefined'", "flags === undefined"
+    ).replace('body=json.dumps(messages).encode("utf-8")', "text=json.dumps(messages)")
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new", "language"),
+    [
         # a whole statement rewritten is not rewritten inside an expression
         (
             "def test_panics(l):\n    l.MarshalText()\n\n\n"
@@ -1282,6 +1315,22 @@ def test_a_loop_rewritten_is_rewritten_where_only_its_bound_differs() -> None:
             "part == existing",
             "part.is_duplicate(existing)",
             "python",
+        ),
+        # an operand's hole takes a whole operand, not the start of a longer one
+        (
+            "if ('undefined' === typeof opts.a) {}\n"
+            "if ('undefined' === typeof load(read(path))) {}\n",
+            "'undefined' === typeof opts.a",
+            "opts.a === undefined",
+            "javascript",
+        ),
+        # names switched (fields exported) are the rename rules', not an operand's template
+        (
+            "func open(b, l File) *Union {\n\treturn &Union{base: b, layer: l}\n}\n\n"
+            "func wrap(f File) *Union {\n\treturn &Union{base: f.Base(), layer: nil}\n}\n",
+            "base: b, layer",
+            "Base: b, Layer",
+            "go",
         ),
         # a member of a member is a longer expression (`annotations.missing.keys`)
         (
