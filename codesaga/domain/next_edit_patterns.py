@@ -39,6 +39,7 @@ _MORE_WORDS = (
     "args kwargs"
 )
 NOT_NAMES = NOISE | frozenset(_MORE_WORDS.split())
+_IMPORT_WORDS = frozenset(("from", "import", "as", "type"))  # an import's own words
 
 # What an occurrence of a name is, where it stands.
 USE = "use"
@@ -125,6 +126,8 @@ def find_rename(change: Change) -> Rename | None:
     matcher = difflib.SequenceMatcher(
         None, [t[0] for t in old_tokens], [t[0] for t in new_tokens], autojunk=False
     )
+    # an import names what it imports, whatever its spelling (`from typing import Union`)
+    imported = change.before[first:before_stop].lstrip().startswith(("from ", "import "))
     pairs: set[tuple[str, str]] = set()
     sites: list[int] = []
     alone = True
@@ -137,7 +140,7 @@ def find_rename(change: Change) -> Rename | None:
         for k, ((old, _, _), (new, at, _)) in enumerate(
             zip(old_tokens[i1:i2], new_tokens[j1:j2], strict=True)
         ):
-            member = _after_dot(old_tokens, i1 + k)
+            member = _after_dot(old_tokens, i1 + k) or (imported and old not in _IMPORT_WORDS)
             if _named(old, member) and _named(new, member):
                 pairs.add((old, new))
                 sites.append(at)

@@ -1495,6 +1495,23 @@ def test_a_name_imported_from_another_module_is_renamed_where_it_is_used() -> No
     )
 
 
+def test_a_builtin_type_switched_in_an_import_is_switched_where_it_is_used() -> None:
+    # `Union` is a type a one-place change swaps, but not in the import that names it
+    code = (
+        "from typing import TypeVar, Union\n\nT = TypeVar('T')\n\n\n"
+        "def foo(a: int, b: Union[str, float]) -> T:\n    return a\n"
+    )
+    after = code.replace("TypeVar, Union", "TypeVar, Tuple")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("Union[", "Tuple[")
+    # an import's own words are no names: the module imported another way still points at
+    # the uses of the name it no longer imports
+    code = "from collections.abc import Collection\n\n\nclass ETags(Collection):\n    pass\n"
+    after = code.replace("from collections.abc import Collection", "import collections.abc as cabc")
+    _, found = _ask(code, after, "python")
+    assert [c.span.start_line for c in found] == [4]
+
+
 def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends() -> None:
     block = (
         "export const {name}: <T extends core.$ZodType>(\n"
