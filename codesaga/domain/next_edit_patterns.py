@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
+from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_locations import (
     RENAME,
     SIMILAR,
@@ -114,22 +115,51 @@ def _named(word: str, member: bool) -> bool:
 def find_rename(change: Change) -> Rename | None:
     """The one identifier the change renamed (at one place or several on its lines), when
     every identifier it changed became the same new one; None otherwise."""
+    renames = _renames_in(change)
+    return renames[0] if len(renames) == 1 else None
+
+
+def find_renames(change: Change) -> list[Rename]:
+    """The identifiers a change that did nothing but rename renamed, when there are several
+    and all were renamed alike (the same prefix or suffix put in place of another:
+    `isStandardBrowserEnv || platform.isWebWorkerEnv` to `hasStandardBrowserEnv ||
+    platform.hasWebWorkerEnv`); [] otherwise."""
+    renames = _renames_in(change)
+    if len(renames) < 2 or not all(r.alone for r in renames):
+        return []
+    affixes = {_affix(r.old, r.new) for r in renames}
+    return renames if len(affixes) == 1 and None not in affixes else []
+
+
+def _affix(old: str, new: str) -> tuple[str, str, str] | None:
+    """How ``new`` differs from ``old`` at one end: ("prefix" or "suffix", the old piece,
+    the new one); None when both ends differ, or neither does."""
+    head, tail = common_ends(old, new)
+    if (head == 0) == (tail == 0):
+        return None
+    if head == 0:
+        return ("prefix", old[: len(old) - tail], new[: len(new) - tail])
+    return ("suffix", old[head:], new[head:])
+
+
+def _renames_in(change: Change) -> list[Rename]:
+    """Each identifier the change replaced by another (one Rename per pair), all of them
+    ``alone`` when the change did nothing else."""
     first = change.before.rfind("\n", 0, change.start) + 1
     before_stop = line_end(change.before, change.before_end)
     after_stop = line_end(change.content, change.after_end)
     if max(before_stop, after_stop) - first > MAX_CHANGED_CHARS:
-        return None
+        return []
     old_tokens = tokens(change.before, first, before_stop)
     new_tokens = tokens(change.content, first, after_stop)
     if max(len(old_tokens), len(new_tokens)) > MAX_CHANGED_TOKENS:
-        return None
+        return []
     matcher = difflib.SequenceMatcher(
         None, [t[0] for t in old_tokens], [t[0] for t in new_tokens], autojunk=False
     )
     # an import names what it imports, whatever its spelling (`from typing import Union`)
     imported = change.before[first:before_stop].lstrip().startswith(("from ", "import "))
-    pairs: set[tuple[str, str]] = set()
-    sites: list[int] = []
+    sites: dict[tuple[str, str], list[int]] = {}
     alone = True
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -142,14 +172,10 @@ def find_rename(change: Change) -> Rename | None:
         ):
             member = _after_dot(old_tokens, i1 + k) or (imported and old not in _IMPORT_WORDS)
             if _named(old, member) and _named(new, member):
-                pairs.add((old, new))
-                sites.append(at)
+                sites.setdefault((old, new), []).append(at)
             else:
                 alone = False
-    if len(pairs) != 1:
-        return None
-    ((old, new),) = pairs
-    return Rename(old, new, tuple(sites), alone)
+    return [Rename(old, new, tuple(at), alone) for (old, new), at in sites.items()]
 
 
 def rename_scope(site: Occurrence, occurrences: Sequence[Occurrence], whole: Range) -> Range:

@@ -41,6 +41,7 @@ from codesaga.domain.next_edit_patterns import (
     Rename,
     delegates,
     find_rename,
+    find_renames,
     rename_candidates,
     switch_candidates,
 )
@@ -110,7 +111,12 @@ def find_candidates(
         return []
     names = names_of(language, content, index)
     rename = find_rename(change)
-    candidates, alone = _places(index, change, rename, names)
+    renames = find_renames(change) if rename is None else []
+    if renames:  # several names renamed alike: each is renamed where it stands
+        candidates = [c for each in renames for c in _places(index, change, each, names)[0]]
+        alone = True
+    else:
+        candidates, alone = _places(index, change, rename, names)
     if not alone:
         # A change over several lines is also read line by line: a signature's line is what
         # its calls repeat. Lines like a part are only looked for when the change already

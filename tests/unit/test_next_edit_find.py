@@ -1512,6 +1512,23 @@ def test_a_builtin_type_switched_in_an_import_is_switched_where_it_is_used() -> 
     assert [c.span.start_line for c in found] == [4]
 
 
+def test_names_renamed_alike_on_one_line_are_each_renamed_where_they_stand() -> None:
+    code = (
+        "if (platform.isBrowserEnv || platform.isWorkerEnv) {\n  setType(false);\n}\n"
+        "if (platform.isBrowserEnv) {\n  addXsrf();\n}\n"
+        "const worker = platform.isWorkerEnv;\n"
+    )
+    old, new = "isBrowserEnv || platform.isWorkerEnv", "hasBrowserEnv || platform.hasWorkerEnv"
+    after = code.replace(old, new)
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after.replace("isBrowserEnv", "hasBrowserEnv").replace(
+        "isWorkerEnv", "hasWorkerEnv"
+    )
+    # two names renamed each its own way are two changes: nothing says where either goes
+    _, found = _ask(code, code.replace(old, "hasBrowserEnv || platform.inWorker"), "javascript")
+    assert not [c for c in found if c.kind == RENAME]
+
+
 def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends() -> None:
     block = (
         "export const {name}: <T extends core.$ZodType>(\n"
