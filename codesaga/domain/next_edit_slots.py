@@ -25,6 +25,8 @@ from codesaga.domain.next_edit_patterns import is_name, tokens
 
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
 NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user's
+# and of a header alone: the parameter the statement uses already ties it to the header
+HEADER_RATIO = 0.6
 LIKE_NEIGHBOURS = 0.6  # the added lines this like a neighbour: one more entry of a list
 COMMENTS = ("#", "//", "/*")
 
@@ -68,7 +70,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         ratio = _ratio(words_above, _words(up)) if not annotates else 1.0
         if not first_in_body:
             ratio = min(ratio, _ratio(words_below, _words(down)))
-        if ratio < NEIGHBOUR_RATIO:
+        if ratio < (HEADER_RATIO if first_in_body else NEIGHBOUR_RATIO):
             continue
         if sep:  # after the last entry, as the user put it: `a` to `a,\n  b`
             at = index.line_bounds(slot - 1)[0] + len(up.rstrip())

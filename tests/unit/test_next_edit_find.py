@@ -1085,6 +1085,17 @@ def test_a_statement_put_first_in_a_body_goes_first_under_alike_headers() -> Non
     header = "func TestIsIncreasing(t *testing.T) {\n"
     content, found = _ask(code, code.replace(header, header + "\tt.Parallel()\n"), "go")
     assert _applied(content, found) == code.replace("T) {\n", "T) {\n\tt.Parallel()\n")
+    # a header with more parameters is still alike; a loop inside a body is no such header
+    code = (
+        "func recoverAndFail(t *testing.T) {\n\tr := recover()\n\tfail(t, r)\n}\n\n"
+        "func failOnPanic(t *testing.T, r interface{}) {\n\tif r != nil {\n\t\tt.Fail()\n\t}\n}\n\n"
+        "func runAll(t *testing.T) {\n\tfor _, c := range cases(t) {\n\t\trun(c)\n\t}\n}\n"
+    )
+    header = "func recoverAndFail(t *testing.T) {\n"
+    content, found = _ask(code, code.replace(header, header + "\tt.Helper()\n"), "go")
+    assert _applied(content, found) == code.replace(
+        "interface{}) {\n", "interface{}) {\n\tt.Helper()\n"
+    ).replace("T) {\n", "T) {\n\tt.Helper()\n")
     # a statement that uses no parameter, or two lines put there, stay where they were put
     for added in ("\tcount++\n", "\tt.Parallel()\n\tt.Helper()\n"):
         _, found = _ask(code, code.replace(header, header + added), "go")
