@@ -244,8 +244,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """The other places the exact text the user replaced stands (whole words, with a name in
     it, or a string literal given a constant's name): `t.Optional[str]` to `str | None`, a
     word in strings and comments, parameters over two lines, `"CONNECT"` to
-    `http.MethodConnect`, a statement or a comment line deleted, each with the user's
-    replacement."""
+    `http.MethodConnect`, a statement or a comment line deleted, a short word fixed in a
+    string (where the same string stands), each with the user's replacement."""
     if not change.removed.strip() and not _type_arguments(change):
         return []  # text added next to a word: too often right in one place only
     if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
@@ -256,6 +256,11 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     inserted = content[start : stop + change.after_end - change.before_end]
     # a short name given its module's constant (`GET` to `http.MethodGet`) is worth it too
     qualified = is_name(removed) and "." in inserted and _CONSTANT.fullmatch(inserted) is not None
+    literal = _literal_around(before, change.start, change.before_end)
+    if len(removed.strip()) < MIN_REPEATED and literal is not None:
+        low, high = literal
+        shift = change.after_end - change.before_end
+        return text_repeats(index, change, before[low:high], content[low : high + shift])
     if len(removed.strip()) < MIN_REPEATED and not qualified:
         return []
     if "\n" in inserted and "\n" not in removed:
@@ -298,6 +303,16 @@ def _shaped_alike(a: str, b: str) -> bool:
     kinds_b = [token_kind(t[0]) for t in tokens(b)]
     matcher = difflib.SequenceMatcher(None, kinds_a, kinds_b, autojunk=False)
     return bool(kinds_a) and bool(kinds_b) and matcher.ratio() >= ENTRY_LIKENESS
+
+
+def _literal_around(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the one string literal stands that holds ``start``..``end`` (inside its
+    quotes), if any."""
+    line_start = text.rfind("\n", 0, start) + 1
+    for _, low, high in tokens(text, line_start, line_end(text, end)):
+        if low < start and end < high and text[low] in "\"'`":
+            return low, high
+    return None
 
 
 MIN_LITERAL = 3  # characters inside a string literal worth naming wherever it stands

@@ -778,6 +778,19 @@ def test_a_word_changed_in_a_string_among_other_lines_is_changed_where_it_stands
     assert _applied(after, found) == after.replace('version("werkzeug")', 'version("jinja2")')
 
 
+def test_a_short_word_fixed_in_a_string_is_fixed_where_the_same_string_stands() -> None:
+    message = 'r"make sure you did not misspell it"'
+    code = (
+        f"def test_a():\n    check({message})\n\n\n"
+        f"def test_b():\n    check({message}, strict=True)\n\n\n"
+        'def test_c():\n    check(r"you did it")\n'
+    )
+    after = code.replace("you did not", "you have not", 1)
+    content, found = _ask(code, after, "python")
+    # the same string only: `did` stands in another string too
+    assert _applied(content, found) == code.replace("you did not", "you have not")
+
+
 def test_a_signature_changed_points_at_its_declarations_without_a_body() -> None:
     code = (
         "package encoding\n"
