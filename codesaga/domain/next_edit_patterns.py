@@ -40,6 +40,7 @@ _MORE_WORDS = (
     "args kwargs"
 )
 NOT_NAMES = NOISE | frozenset(_MORE_WORDS.split())
+MAX_KEYS_RENAMED = 12  # objects' keys of one name renamed along with the user's, at most
 _IMPORT_WORDS = frozenset(("from", "import", "as", "type"))  # an import's own words
 
 # What an occurrence of a name is, where it stands.
@@ -279,22 +280,42 @@ def _keyword_renames(
     """A keyword argument renamed in one call (`Attribute(default_value=x)` to `default=x`,
     `configure({columns: 80})` to `{helpWidth: 80}`): the same keyword in the other calls of
     that function, where the function's parameter was most likely renamed. Scored below a
-    rename the file itself shows."""
-    call = call_at_cursor(change.content[: site.start])
-    if call is None:
-        return []
+    rename the file itself shows. An object's key (`children: {` to `keys: {`) that no other
+    call of the function has: the same key in the other objects, scored lower still."""
+    content = change.content
     made = [*change.earlier, (change.start, change.after_end)]
+    keys = [o for o in olds if o.role == KEY and not any(lo <= o.start < hi for lo, hi in made)]
+    call = call_at_cursor(content[: site.start])
+    if call is not None:
+        same_call = [o for o in keys if _keyword_of(content, o, call[1])]
+        if same_call:
+            return _key_candidates(index, change, rename, same_call, 0.6)
+    if not _object_key(content, site):
+        return []
+    objects = [o for o in keys if _object_key(content, o)]
+    if len(objects) > MAX_KEYS_RENAMED:
+        return []  # a key every object has (`name:`, `type:`): one of them renamed
+    return _key_candidates(index, change, rename, objects, 0.5)
+
+
+def _key_candidates(
+    index: LineIndex, change: Change, rename: Rename, keys: Sequence[Occurrence], score: float
+) -> list[Candidate]:
+    """Each of ``keys`` renamed, nearer the change scoring up to 0.2 above ``score``."""
     line = index.line_of(change.start)
     candidates = []
-    for o in olds:
-        if o.role != KEY or any(lo <= o.start < hi for lo, hi in made):
-            continue
-        if not _keyword_of(change.content, o, call[1]):
-            continue
+    for o in keys:
         distance = abs(index.line_of(o.start) - line)
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        candidates.append(Candidate(edit.span, RENAME, 0.6 + 0.2 / (1 + distance / 40), edit, None))
+        candidates.append(
+            Candidate(edit.span, RENAME, score + 0.2 / (1 + distance / 40), edit, None)
+        )
     return candidates
+
+
+def _object_key(content: str, key: Occurrence) -> bool:
+    """Is ``key`` an object's key (`children: {`), not a keyword argument (`key=value`)?"""
+    return content[key.end : key.end + 8].lstrip().startswith(":")
 
 
 def switch_candidates(

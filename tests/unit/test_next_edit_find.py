@@ -1553,6 +1553,21 @@ def test_names_renamed_alike_on_one_line_are_each_renamed_where_they_stand() -> 
     assert not [c for c in found if c.kind == RENAME]
 
 
+def test_an_objects_key_renamed_is_renamed_in_the_other_objects() -> None:
+    code = (
+        "const result = {\n  type: 'object',\n  children: {\n    sub: {\n"
+        "      type: 'object',\n      children: {\n        email: { type: 'string' },\n"
+        "      },\n    },\n  },\n};\n"
+    )
+    after = code.replace("  children: {", "  keys: {", 1)
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == code.replace("children: {", "keys: {")
+    # a key most objects have is one object's to rename (lines alike may still repeat it)
+    many = "".join(f"const o{i} = {{ name: 'n{i}', size: {i} }};\n" for i in range(16))
+    _, found = _ask(many, many.replace("name: 'n0'", "title: 'n0'"), "javascript")
+    assert not [c for c in found if c.kind == RENAME]
+
+
 def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends() -> None:
     block = (
         "export const {name}: <T extends core.$ZodType>(\n"
