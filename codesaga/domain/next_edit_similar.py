@@ -237,6 +237,7 @@ MIN_LINES_REPLACED = 24  # characters (not blank) of several lines replaced wort
 MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
 MIN_UNNAMED_TOKENS = 3  # tokens of replaced text with no name in it worth repeating (`1 // 0`)
 MIN_UNNAMED_CHARS = 6  # and its characters
+MAX_WRAPPING_LINES = 6  # lines a statement is wrapped in, at most, to wrap it elsewhere too
 ENTRY_LIKENESS = 0.8  # a deleted line's likeness in shape to a neighbour: one entry of many
 
 
@@ -264,6 +265,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if len(removed.strip()) < MIN_REPEATED and not qualified:
         return []
     if "\n" in inserted and "\n" not in removed:
+        if _wrapped_statement(before, start, removed, inserted):
+            return _wrapped_repeats(index, change, removed, inserted, before)
         return []  # lines added (a statement after a changed line): too often in one place only
     if _line_deleted(before, start, removed, inserted):
         return text_repeats(index, change, removed, inserted)
@@ -279,6 +282,38 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if wrapped and not _type_arguments(change):
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
     return text_repeats(index, change, removed, inserted)
+
+
+def _wrapped_statement(before: str, start: int, removed: str, inserted: str) -> bool:
+    """Is ``removed`` a whole statement alone on its line that ``inserted`` wraps in lines
+    of its own (`try:` ... `except Exception as e:`, an `if` around it)?"""
+    line_start = before.rfind("\n", 0, start) + 1
+    line = before[line_start : line_end(before, start)]
+    return (
+        line.strip() == removed.strip()
+        and before[line_start:start].strip() == ""
+        and removed.strip() in inserted
+        and inserted.count("\n") <= MAX_WRAPPING_LINES
+    )
+
+
+def _wrapped_repeats(
+    index: LineIndex, change: Change, removed: str, inserted: str, before: str
+) -> list[Candidate]:
+    """The same statement wrapped the same way where it stands alone on its line, the
+    wrapping lines indented as they are relative to it there."""
+    indent = before[before.rfind("\n", 0, change.start) + 1 : change.start]
+    found = []
+    for candidate in text_repeats(index, change, removed, inserted):
+        assert candidate.edit is not None
+        span = candidate.edit.span
+        line = index.line_text(span.start_line)
+        there = line[: span.start_column - 1]
+        if there.strip() or line.strip() != removed.strip():
+            continue  # inside a longer line, or not the whole of its own
+        text = inserted.replace("\n" + indent, "\n" + there)
+        found.append(replace(candidate, edit=TextEdit(span, removed, text)))
+    return found
 
 
 def _line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:

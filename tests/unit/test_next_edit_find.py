@@ -641,6 +641,34 @@ def test_one_line_deleted_stays_deleted_once_when_it_is_an_entry_or_an_opening(
     assert _ask(code, code.replace(line, "", 1), "python")[1] == []
 
 
+def test_a_statement_wrapped_is_wrapped_where_it_stands_alone_again() -> None:
+    code = (
+        "def parse(self, body, key, value):\n"
+        "    if key:\n        body.append(key, value)\n"
+        "    body.append(key, value)\n"
+        "    result = body.append(key, value)\n"
+    )
+    wrap = (
+        "try:\n            body.append(key, value)\n"
+        "        except Exception as e:\n            raise self.error(e) from e"
+    )
+    after = code.replace("body.append(key, value)", wrap, 1)
+    found = _ask_in_one(code, after, "python")
+    # wrapped the same way at its own indentation; not inside a longer statement
+    assert _applied(after, found) == after.replace(
+        "\n    body.append(key, value)\n",
+        "\n    try:\n        body.append(key, value)\n"
+        "    except Exception as e:\n        raise self.error(e) from e\n",
+    )
+    # a statement made a piece of new code many lines long is that place's own
+    logs = "".join(f"            log({i})\n" for i in range(8))
+    long = (
+        "try:\n            body.append(key, value)\n        except Exception:\n"
+        f"{logs}            raise"
+    )
+    assert _ask_in_one(code, code.replace("body.append(key, value)", long, 1), "python") == []
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
