@@ -12,12 +12,15 @@ uses the header's parameters (`t.Parallel()` under `func TestX(t *testing.T) {`)
 in the bodies under alike headers, whatever their first line: that line is each body's own.
 A comment that names nothing of the line below it, put under a line that names nothing (a
 linter's directive after a blank line, above a test function), goes above the alike lines
-under such a line.
+under such a line. Lines that check what the statement above them assigned (`if err != nil`
+after `infos, err = dir.Readdir(0)`) go after each line that reads the same, at its own
+indentation (check_candidates).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
@@ -169,3 +172,44 @@ def _like(a: list[str], b: list[str]) -> bool:
 
 def _ratio(a: list[str], b: list[str]) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+_ASSIGNED = re.compile(r"^\s*((?:[A-Za-z_$][\w$.]*\s*,\s*)*[A-Za-z_$][\w$.]*)\s*:?=(?!=)")
+MAX_CHECK_LINES = 4  # lines added after a statement to check what it assigned, at most
+
+
+def check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """Lines added after a statement to check what it assigned (`if err != nil {` after
+    `infos, err = dir.Readdir(0)`): added after each other line that reads the same, at that
+    line's indentation; [] for any other change."""
+    added = _added_lines(change)
+    if added is None:
+        return []
+    first, last = index.line_of(added[0]), index.line_of(added[1] - 1)
+    lines = change.content[added[0] : added[1]].split("\n")[:-1]
+    if first < 2 or sum(bool(line.strip()) for line in lines) > MAX_CHECK_LINES:
+        return []
+    above = index.line_text(first - 1)
+    assigned = _ASSIGNED.match(above)
+    if assigned is None or _indent(lines[0]) != _indent(above):
+        return []
+    targets = {w for w in _words(assigned.group(1)) if is_name(w) and w != "_"}
+    if not any(w in targets for line in lines for w in _words(line)):
+        return []
+    indent, block = _indent(above), "\n".join(line.strip() for line in lines)
+    candidates = []
+    for number in range(1, index.line_count):
+        if first - 1 <= number <= last:
+            continue
+        there = index.line_text(number)
+        if there.strip() != above.strip() or _has_block(index, number + 1, len(lines), block):
+            continue
+        own = _indent(there)
+        text = "".join(own + line.removeprefix(indent) + "\n" for line in lines)
+        at = index.line_bounds(number + 1)[0]
+        edit = TextEdit(index.span(at, at), "", text)
+        distance = abs(number - first)
+        candidates.append(
+            Candidate(edit.span, SIMILAR, 0.5 + 0.05 / (1 + distance / 40), edit, None)
+        )
+    return candidates

@@ -1160,6 +1160,26 @@ def test_a_directive_put_above_a_line_goes_above_the_alike_lines() -> None:
     assert found == []
 
 
+def test_a_check_added_after_an_assignment_is_added_where_the_same_one_stands() -> None:
+    code = (
+        "package gcs\n\n"
+        "func walk(dir *File) error {\n\tfor more {\n\t\tinfos, err = dir.Readdir(0)\n"
+        "\t\tvisit(infos)\n\t}\n\tinfos, err = dir.Readdir(0)\n\tvisit(infos)\n"
+        "\treturn nil\n}\n"
+    )
+    check = "\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n"
+    line = "\t\tinfos, err = dir.Readdir(0)\n"
+    content, found = _ask(code, code.replace(line, line + check, 1), "go")
+    # at that line's own indentation
+    assert _applied(content, found) == code.replace(line, line + check, 1).replace(
+        "\tinfos, err = dir.Readdir(0)\n\tvisit",
+        "\tinfos, err = dir.Readdir(0)\n\tif err != nil {\n\t\treturn err\n\t}\n\tvisit",
+    )
+    # lines that use nothing the statement assigned are that place's own
+    _, found = _ask(code, code.replace(line, line + "\t\tcount++\n", 1), "go")
+    assert found == []
+
+
 def test_lines_added_are_not_offered_where_they_already_are() -> None:
     done = GO_TESTS.replace(
         "func TestIsDecreasing(t *testing.T) {\n",
