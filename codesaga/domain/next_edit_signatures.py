@@ -94,9 +94,13 @@ def _uncommented(text: str) -> str:
     return _COMMENT.sub(lambda m: m.group(1) or "", text)
 
 
+# a function bound to a name or key (`validate: (value) => {`, `const f = async function (`)
+_BOUND = r"(?:[:=]\s*(?:async\s+)?(?:function\b\s*\*?\s*(?:[\w$]+\s*)?)?)?"
+
+
 def _opening(header: str, name: str) -> re.Match[str] | None:
     """``name`` and its type parameters up to the parenthesis that opens its parameters."""
-    return re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*\(", header)
+    return re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*{_BOUND}\(", header)
 
 
 def _top_level_split(text: str) -> list[str]:
@@ -585,3 +589,73 @@ def _unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:
         elif c in "[{":
             return None
     return None
+
+
+FORWARD_SCORE = 0.5  # a call in the body handing on the parameters: most often it takes the new one
+
+
+def forwarding_candidates(
+    index: LineIndex, change: Change, header: Header, rename: Rename | None
+) -> list[Candidate]:
+    """One parameter put after the others (`(value)` to `(value, options)`, `**kwargs` after
+    `*args`): the calls in the function's body that pass its last parameter before it (a
+    call the function hands its arguments on to) pass the new one too, after their last
+    argument, spread as it is declared."""
+    pieces = _before_and_after(change, header, rename, _pieces)
+    if pieces is None:
+        return []
+    old, new = ([p.strip() for p in found] for found in pieces)
+    if not old or len(new) != len(old) + 1 or new[:-1] != old:
+        return []
+    last, added = NAME.search(old[-1]), NAME.search(new[-1])
+    if last is None or added is None:
+        return []
+    spread = re.match(r"\*\*|\*|\.\.\.", new[-1])
+    forwarded = (spread.group() if spread else "") + added.group()
+    content = change.content
+    body = _body(content, header)
+    if body is None:
+        return []
+    passed = re.compile(rf"(?:\*\*|\*|\.\.\.)?{re.escape(last.group())}")
+    mentions = re.compile(rf"(?<![\w$]){re.escape(added.group())}(?![\w$])")
+    line = index.line_of(change.start)
+    candidates = []
+    for call in re.finditer(r"[\w$]\s*\(", content[body[0] : body[1]]):
+        opened = body[0] + call.end() - 1
+        close = matching_paren(content, opened)
+        if close is None or close > body[1]:
+            continue
+        given = content[opened + 1 : close]
+        arguments = [a.strip() for a in _top_level_split(given)]
+        if not any(passed.fullmatch(a) for a in arguments) or mentions.search(given):
+            continue  # no call handing the parameters on, or one that has the new one
+        at = opened + 1 + len(content[opened + 1 : close].rstrip().rstrip(","))
+        edit = TextEdit(index.span(at, at), "", ", " + forwarded)
+        distance = abs(index.line_of(at) - line)
+        candidates.append(
+            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + 0.05 / (1 + distance / 40), edit, None)
+        )
+    return candidates
+
+
+def _body(content: str, header: Header) -> tuple[int, int] | None:
+    """Where the body of the function ``header`` opens stands: its braces, or (Python) its
+    lines indented under the header's."""
+    start = header.end
+    if content[start : start + 1] == "{":
+        close = matching_paren(content, start)
+        return None if close is None else (start + 1, close)
+    line_start = content.rfind("\n", 0, header.start) + 1
+    indent = len(content[line_start : header.start]) - len(
+        content[line_start : header.start].lstrip()
+    )
+    at = content.find("\n", start)
+    end = at
+    while at >= 0 and at + 1 < len(content):
+        nxt = content.find("\n", at + 1)
+        text = content[at + 1 : nxt if nxt >= 0 else len(content)]
+        if text.strip() and len(text) - len(text.lstrip()) <= indent:
+            break
+        end = nxt if nxt >= 0 else len(content)
+        at = nxt
+    return None if end <= start else (start, end)

@@ -53,6 +53,7 @@ from codesaga.domain.next_edit_signatures import (
     call_candidates,
     calls_must_change,
     declaration_candidates,
+    forwarding_candidates,
     optional_removal,
     parameter_places,
     reordering,
@@ -263,6 +264,7 @@ def _places(
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
+        candidates += forwarding_candidates(index, change, header, rename)
     return candidates, False
 
 

@@ -176,12 +176,16 @@ class TreeNames:
         first, last = self._range(node)
         header_end = self._at(body.start_point) if body is not None else last
         name = node.child_by_field_name("name")
+        method = node.type in ("method_definition", "method_declaration")
         if name is None and node.parent is not None and node.parent.type == "variable_declarator":
             name = node.parent.child_by_field_name("name")
             first = self._range(node.parent)[0]
+        elif name is None and node.parent is not None and node.parent.type == "pair":
+            # an object's method written as a key and a function (`validate: (value) => {`)
+            name, method = node.parent.child_by_field_name("key"), True
+            first = self._range(node.parent)[0]
         if name is None or not first <= start or end > header_end:
             return None
-        method = node.type in ("method_definition", "method_declaration")
         return Header(_text(name), first, header_end, method)
 
     def _functions(self, node: Any) -> tuple[Range, ...]:

@@ -1616,6 +1616,61 @@ def test_an_objects_key_renamed_is_renamed_in_the_other_objects() -> None:
     assert not [c for c in found if c.kind == RENAME]
 
 
+@pytest.mark.parametrize(
+    ("code", "old", "new", "forwarded", "language"),
+    [
+        (
+            "class Source:\n"
+            "    def parse_error(self, exception=ParseError, *args):\n"
+            "        line, col = self._to_linecol()\n"
+            "        return exception(line, col, *args)\n",
+            "*args):",
+            "*args, **kwargs):",
+            ("col, *args)", "col, *args, **kwargs)"),
+            "python",
+        ),
+        (
+            "export const standard = {\n"
+            "  validate: (value) => {\n"
+            "    const result = Validator.standard(value, this);\n"
+            "    return result;\n"
+            "  },\n};\n",
+            "(value) =>",
+            "(value, options) =>",
+            ("(value, this)", "(value, this, options)"),
+            "javascript",
+        ),
+    ],
+    ids=["spread", "an object's method"],
+)
+def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_before(
+    code: str, old: str, new: str, forwarded: tuple[str, str], language: str
+) -> None:
+    after = code.replace(old, new)
+    content, found = _ask(code, after, language)
+    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
+    assert _applied(content, handed) == after.replace(*forwarded)
+    # a call that has it already is left alone
+    already = code.replace(*forwarded)
+    _, found = _ask(already, already.replace(old, new), language)
+    assert not [c for c in found if c.kind == SIGNATURE]
+
+
+def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:
+    code = (
+        "const scale = (value) => value * 2;\n"
+        "const rules = {\n  check: function (value) {\n    return value > 0;\n  },\n};\n"
+        "scale(1);\nrules.check(2);\n"
+    )
+    for old, new, call in (
+        ("(value) =>", "(value, factor) =>", "scale(1)"),
+        ("function (value)", "function (value, limit)", "rules.check(2)"),
+    ):
+        content, found = _ask(code, code.replace(old, new), "javascript")
+        lines = content.split("\n")
+        assert any(call in lines[c.span.start_line - 1] for c in found if c.kind == SIGNATURE)
+
+
 def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends() -> None:
     block = (
         "export const {name}: <T extends core.$ZodType>(\n"
