@@ -14,7 +14,9 @@ A comment that names nothing of the line below it, put under a line that names n
 linter's directive after a blank line, above a test function), goes above the alike lines
 under such a line. Lines that check what the statement above them assigned (`if err != nil`
 after `infos, err = dir.Readdir(0)`) go after each line that reads the same, at its own
-indentation (check_candidates).
+indentation (check_candidates). A name put in a list of quoted names (`"HookImpl",` in
+`__all__`) goes in the list of the same names unquoted (the import that brings them in), and
+the other way round (respelled_candidates).
 """
 
 from __future__ import annotations
@@ -213,3 +215,49 @@ def check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             Candidate(edit.span, SIMILAR, 0.5 + 0.05 / (1 + distance / 40), edit, None)
         )
     return candidates
+
+
+_QUOTED_ENTRY = re.compile(r"""(["'])([A-Za-z_$][\w$]*)\1(,?)""")
+_NAME_ENTRY = re.compile(r"([A-Za-z_$][\w$]*)(,?)")
+
+
+def respelled_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A name put in a list of quoted names (`"HookImpl",` in `__all__`) goes in the list of
+    the same names unquoted next to the same neighbour (the import that brings them in), and
+    the other way round; [] for any other change."""
+    added = _added_lines(change)
+    if added is None:
+        return []
+    first, last = index.line_of(added[0]), index.line_of(added[1] - 1)
+    lines = change.content[added[0] : added[1]].split("\n")[:-1]
+    if first < 2 or last >= index.line_count or not all(_respelled(line, '"') for line in lines):
+        return []
+    above, below = index.line_text(first - 1).strip(), index.line_text(last + 1).strip()
+    after_above: list[Candidate] = []
+    before_below: list[Candidate] = []
+    for slot in range(2, index.line_count + 1):
+        if first <= slot <= last + 1:
+            continue
+        up, down = index.line_text(slot - 1), index.line_text(slot)
+        quote = _QUOTED_ENTRY.fullmatch(up.strip()) or _QUOTED_ENTRY.fullmatch(down.strip())
+        mark = quote.group(1) if quote else '"'
+        # the other list's order may differ: after the same entry, else before the other one
+        found = after_above if up.strip() == _respelled(above, mark) else before_below
+        if found is before_below and down.strip() != _respelled(below, mark):
+            continue
+        text = "".join(_indent(up) + str(_respelled(line.strip(), mark)) + "\n" for line in lines)
+        at = index.line_bounds(slot)[0]
+        edit = TextEdit(index.span(at, at), "", text)
+        found.append(Candidate(edit.span, SIMILAR, 0.55, edit, None))
+    return after_above or before_below
+
+
+def _respelled(entry: str, quote: str) -> str | None:
+    """A list's entry of one name the other way: `"Name",` as `Name,`, `Name,` as
+    `"Name",` (with ``quote``); None for any other entry."""
+    text = entry.strip()
+    quoted = _QUOTED_ENTRY.fullmatch(text)
+    if quoted is not None:
+        return quoted.group(2) + quoted.group(3)
+    bare = _NAME_ENTRY.fullmatch(text)
+    return None if bare is None else quote + bare.group(1) + quote + bare.group(2)

@@ -66,7 +66,11 @@ from codesaga.domain.next_edit_similar import (
     similar_candidates,
     text_repeats,
 )
-from codesaga.domain.next_edit_slots import check_candidates, slot_candidates
+from codesaga.domain.next_edit_slots import (
+    check_candidates,
+    respelled_candidates,
+    slot_candidates,
+)
 from codesaga.domain.next_edit_templates import template_candidates
 from codesaga.service.next_edit_names import Names, PlainNames
 from codesaga.service.next_edit_python import PythonNames
@@ -258,6 +262,7 @@ def _places(
         candidates += context_repeats(index, change)
         candidates += slot_candidates(index, change)
         candidates += check_candidates(index, change)
+        candidates += respelled_candidates(index, change)
         candidates += template_candidates(index, change)
         candidates += comment_repeats(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):

@@ -1180,6 +1180,25 @@ def test_a_check_added_after_an_assignment_is_added_where_the_same_one_stands() 
     assert found == []
 
 
+def test_a_name_put_in_a_list_of_quoted_names_goes_in_the_list_of_them_unquoted() -> None:
+    code = (
+        '__all__ = [\n    "PluginManager",\n    "HookimplOpts",\n    "HookRelay",\n]\n\n'
+        "from ._hooks import (\n    HookRelay,\n    PluginManager,\n    HookimplOpts,\n)\n"
+    )
+    exported = code.replace('"HookimplOpts",\n', '"HookimplOpts",\n    "HookImpl",\n')
+    content, found = _ask(code, exported, "python")
+    # after the same neighbour, though the import's order is its own
+    assert _applied(content, found) == exported.replace(
+        "HookimplOpts,\n)", "HookimplOpts,\n    HookImpl,\n)"
+    )
+    # and the other way round, quoted as that list quotes
+    imported = code.replace("    HookRelay,\n", "    HookRelay,\n    HookImpl,\n")
+    content, found = _ask(code, imported, "python")
+    assert _applied(content, found) == imported.replace(
+        '"HookRelay",\n', '"HookRelay",\n    "HookImpl",\n'
+    )
+
+
 def test_lines_added_are_not_offered_where_they_already_are() -> None:
     done = GO_TESTS.replace(
         "func TestIsDecreasing(t *testing.T) {\n",
