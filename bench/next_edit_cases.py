@@ -27,13 +27,16 @@ SAMPLE_COMMITS commits of each project (the same languages and sizes as a case),
 hunk as the user's edit and the others as the truth, of kind ``one-hunk`` (nothing should be
 suggested) or ``hunks``. Nothing is chosen by what the change is, so it measures what a rule
 costs and finds on changes as they come (``next_edit_bench.py --finder --data DIR``); it is
-written to ``DIR/cases.json`` only (no manifest: rebuild it from the mirrors).
+written to ``DIR/cases.json`` only (no manifest: rebuild it from the mirrors). A classified
+sample (``classified``) keeps of one or more samples the changes ``mine`` would take, one
+per commit and without caps: a set built like the benchmark's, several times larger.
 
 Usage:
   python bench/next_edit_cases.py mine [--repos owner/name,...] [--data DIR]
   python bench/next_edit_cases.py build [--data DIR]   # cases.json from manifest.json
   python bench/next_edit_cases.py check [--data DIR]   # what --check-data does
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
+  python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
 next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 6 from
 HELD_OUT_REPOS_2 to 6), then run the bench with ``--data`` that dir. Fetch each repository
@@ -222,6 +225,46 @@ def sample(repo: str, mirrors: Path, limit: int) -> list[dict[str, Any]]:
     return found
 
 
+CLASSIFIED_NOISE = 12  # one-hunk changes per project in a classified sample
+
+
+def classified(samples: list[Path]) -> list[dict[str, Any]]:
+    """The broad samples' file changes that ``mine`` would take, each as its case: kinds as
+    kind_of gives them (the user's hunk the first, or a signature's definition), at most one
+    case per commit as ``mine`` keeps, no caps per kind, and at most CLASSIFIED_NOISE
+    one-hunk changes per project as noise (a sample does not know whether the commit changed
+    other files: any one-hunk change is taken). A set built like the benchmark's, hundreds
+    of cases larger, to judge a rule on before a held-out run."""
+    found: list[dict[str, Any]] = []
+    commits_taken: set[str] = set()
+    noise = Counter[str]()
+    for data in samples:
+        for case in load_cases(data):
+            if case["content"] is None or case["commit"] in commits_taken:
+                continue
+            truth = [Edit.from_json(t) for t in case["truth"]]
+            try:
+                after = apply_edits(case["content"], truth)
+            except ValueError:
+                continue
+            before = case["before"]
+            kind = kind_of(hunks(before, after), before, case["language"], one_file=True)
+            if kind is None or (kind.name == "noise" and noise[case["repo"]] >= CLASSIFIED_NOISE):
+                continue
+            noise[case["repo"]] += kind.name == "noise"
+            commits_taken.add(case["commit"])
+            user, rest = split_hunks(before, after, kind.user)
+            entry = {key: case[key] for key in ("id", "repo", "commit", "path", "language")}
+            entry.update(
+                kind=kind.name,
+                before=before,
+                edits=[user.to_json()],
+                truth=[t.to_json() for t in rest],
+            )
+            found.append(entry)
+    return found
+
+
 @dataclass(frozen=True)
 class Built:
     case: dict[str, Any] | None
@@ -356,7 +399,7 @@ def write_manifest(path: Path, items: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["mine", "build", "check", "sample"])
+    parser.add_argument("action", choices=["mine", "build", "check", "sample", "classified"])
     parser.add_argument("--data", type=Path, default=DATA, help="the set's directory")
     parser.add_argument(
         "--mirrors",
@@ -368,7 +411,20 @@ def main() -> None:
     parser.add_argument(
         "--commits", type=int, default=SAMPLE_COMMITS, help="sample: the last N commits each"
     )
+    parser.add_argument(
+        "--samples", default="", help="classified: the samples' directories, DIR,DIR,..."
+    )
     args = parser.parse_args()
+    if args.action == "classified":
+        if not args.samples or args.data.resolve() == DATA.resolve():
+            parser.error("classified takes --samples DIR,... and a --data DIR of its own")
+        cases = classified([Path(d) for d in args.samples.split(",")])
+        args.data.mkdir(parents=True, exist_ok=True)
+        out = args.data / "cases.json"
+        out.write_text(json.dumps({"version": 1, "cases": cases}, separators=(",", ":")))
+        kinds = Counter(c["kind"] for c in cases)
+        print(f"{len(cases)} cases ({dict(sorted(kinds.items()))}) in {out}")
+        return
     if args.action != "check" and args.mirrors is None:
         parser.error("say where the fetched repositories are: --mirrors DIR or CODESAGA_MIRRORS")
     if args.action == "sample":

@@ -5,6 +5,7 @@ answer (location hit, exact edit, reversal, noise, targets)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -393,11 +394,9 @@ def _git(where: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(where), *args], check=True, env=env, capture_output=True)
 
 
-def test_a_broad_sample_takes_every_file_change_and_the_finder_scores_it(
-    tmp_path: Path, capsys: Any
-) -> None:
-    import next_edit_bench as bench
-
+def _sample(tmp_path: Path) -> list[dict[str, Any]]:
+    """A broad sample of a repository of three commits: a rename over three hunks of a
+    Python file (and a text file changed), then one place of it changed."""
     work = tmp_path / "work"
     work.mkdir()
     _git(work, "init", "-q", "-b", "main")
@@ -412,8 +411,15 @@ def test_a_broad_sample_takes_every_file_change_and_the_finder_scores_it(
     _git(work, "commit", "-q", "-am", "one place")
     mirror = tmp_path / "mirrors" / "o+r" / "repo"
     _git(tmp_path, "clone", "-q", "--bare", str(work), str(mirror))
+    return cases.sample("o/r", tmp_path / "mirrors", 10)
 
-    found = cases.sample("o/r", tmp_path / "mirrors", 10)
+
+def test_a_broad_sample_takes_every_file_change_and_the_finder_scores_it(
+    tmp_path: Path, capsys: Any
+) -> None:
+    import next_edit_bench as bench
+
+    found = _sample(tmp_path)
     assert [(c["kind"], c["path"], len(c["truth"])) for c in found] == [
         (cases.ONE_HUNK, "shapes.py", 0),
         (cases.HUNKS, "shapes.py", 2),
@@ -425,3 +431,16 @@ def test_a_broad_sample_takes_every_file_change_and_the_finder_scores_it(
     rows = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert ["hunks", "1", "location", "hit", "100.0%", "(1)"] in rows
     assert ["one-hunk", "1", "noise", "empty", "100.0%", "(1)"] in rows
+
+
+def test_a_classified_sample_keeps_the_changes_the_miner_would_take(tmp_path: Path) -> None:
+    data = tmp_path / "sample"
+    data.mkdir()
+    found = _sample(tmp_path)
+    again = dict(found[1], id="again", path="again.py")  # another file of the same commit
+    (data / "cases.json").write_text(json.dumps({"version": 1, "cases": [*found, again]}))
+    kept = cases.classified([data])  # one case per commit, as the miner keeps
+    # the rename as the miner's case (its first hunk the user's), the one-place change as noise
+    assert [(c["kind"], len(c["truth"])) for c in kept] == [("noise", 0), ("rename", 2)]
+    rename = kept[1]
+    assert rename["edits"] == found[1]["edits"] and rename["truth"] == found[1]["truth"]
