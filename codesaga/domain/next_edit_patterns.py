@@ -349,3 +349,32 @@ def _keyword_of(content: str, key: Occurrence, function: str) -> bool:
     """Is ``key`` a keyword argument in a call of ``function`` (`function(x, key=1)`)?"""
     call = call_at_cursor(content[: key.start])
     return call is not None and call[1] == function
+
+
+# Go's import of a package under a name of its own: `log "github.com/sirupsen/logrus"`
+_GO_IMPORT = re.compile(r'^\s*(?:import\s+)?(?:([A-Za-z_]\w*)\s+)?"([^"\n]*/)?([A-Za-z_]\w*)"\s*$')
+
+
+def alias_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Go import's own name taken away or given (`log "…/logrus"` to `"…/logrus"`): each
+    use of the old qualifier (`log.Level`) qualified by the new one (`logrus.Level`); [] for
+    any other change."""
+    before, content = change.before, change.content
+    start = before.rfind("\n", 0, change.start) + 1
+    was = _GO_IMPORT.match(before[start : line_end(before, change.before_end)])
+    now = _GO_IMPORT.match(content[start : line_end(content, change.after_end)])
+    if was is None or now is None or was.group(2, 3) != now.group(2, 3):
+        return []
+    old, new = was.group(1) or was.group(3), now.group(1) or now.group(3)
+    if old == new or "_" in (old, new) or "." in (old, new):
+        return []
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for use in re.finditer(rf"(?<![\w$.]){re.escape(old)}(?=\.[A-Za-z_])", content):
+        if any(lo <= use.start() < hi for lo, hi in made):
+            continue
+        edit = TextEdit(index.span(use.start(), use.end()), old, new)
+        distance = abs(index.line_of(use.start()) - line)
+        candidates.append(Candidate(edit.span, RENAME, 0.8 + 0.2 / (1 + distance / 40), edit, None))
+    return candidates

@@ -39,6 +39,7 @@ from codesaga.domain.next_edit_patterns import (
     USE,
     Occurrence,
     Rename,
+    alias_candidates,
     delegates,
     find_rename,
     find_renames,
@@ -115,6 +116,13 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
+    aliased = [  # an import's own name taken away or given: its uses follow it
+        c
+        for c in alias_candidates(index, change)
+        if not names.in_text(index.index(c.span.start_line, c.span.start_column))
+    ]
+    if aliased:
+        return finalize(aliased, index, change, history, cursor, limit)
     rename = find_rename(change)
     renames = find_renames(change) if rename is None else []
     if renames:  # several names renamed alike: each is renamed where it stands

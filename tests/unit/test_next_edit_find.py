@@ -1690,6 +1690,26 @@ def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_paramete
         assert any(call in lines[c.span.start_line - 1] for c in found if c.kind == SIGNATURE)
 
 
+def test_a_go_imports_own_name_taken_away_is_taken_away_where_it_qualifies() -> None:
+    code = (
+        'package writer\n\nimport (\n\t"io"\n\n\tlog "github.com/sirupsen/logrus"\n)\n\n'
+        "type Hook struct {\n\tWriter io.Writer\n\tLevels []log.Level\n}\n\n"
+        "// log.Entry is written as a line\n"
+        'func (h *Hook) Fire(entry *log.Entry) error {\n\treturn write("log.txt")\n}\n'
+    )
+    after = code.replace('\tlog "github.com', '\t"github.com')
+    content, found = _ask(code, after, "go")
+    # in code only: not in the comment, not in the string
+    assert _applied(content, found) == after.replace("]log.", "]logrus.").replace(
+        "*log.Entry", "*logrus.Entry"
+    )
+    # and given back: `logrus.` becomes `log.` again
+    done = _applied(content, found)
+    named = done.replace('\t"github.com', '\tlog "github.com')
+    content, found = _ask(done, named, "go")
+    assert _applied(content, found) == code
+
+
 def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends() -> None:
     block = (
         "export const {name}: <T extends core.$ZodType>(\n"
