@@ -523,3 +523,40 @@ def comment_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         if len(candidates) > MAX_REPEATS:
             return []
     return candidates
+
+
+def line_start_repeats(index: LineIndex, change: Change) -> list[Candidate]:
+    """Words put in at a line's start, before its code (`async ` before `with Trace(`, `_, _ = `
+    before `io.WriteString(`): put in before the same code at the start of other lines."""
+    before, at = change.before, change.start
+    line_start = before.rfind("\n", 0, at) + 1
+    inserted = change.inserted
+    if change.removed or "\n" in inserted or before[line_start:at].strip() or not inserted.strip():
+        return []
+    if not inserted.endswith((" ", "\t")) or len(inserted) > WORDS_INSERTED:
+        return []
+    right = tokens(before, at, line_end(before, at))[:3]
+    if len(right) < 3 or not any(is_name(t[0]) for t in right):
+        return []
+    code = before[at : right[-1][2]]
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(at)
+    candidates = []
+    for number in range(1, index.line_count + 1):
+        text = index.line_text(number)
+        rest = text.lstrip()[len(code) :].lstrip()
+        if number == line or not text.lstrip().startswith(code) or _assigns(rest):
+            continue  # (`module.x = …` is no `module.x.broken`: a target, not the code)
+        place = index.line_bounds(number)[0] + len(text) - len(text.lstrip())
+        if any(lo <= place < hi for lo, hi in made):
+            continue
+        edit = TextEdit(index.span(place, place), "", inserted)
+        candidates.append(
+            Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit, None)
+        )
+    return candidates if len(candidates) <= MAX_REPEATS else []
+
+
+def _assigns(rest: str) -> bool:
+    """Does ``rest`` (what follows a line's first tokens) assign to them (`= 1`, `+= 1`)?"""
+    return re.match(r"[-+*/%&|^]?=(?!=)", rest) is not None

@@ -62,6 +62,7 @@ from codesaga.domain.next_edit_signatures import (
 from codesaga.domain.next_edit_similar import (
     comment_repeats,
     context_repeats,
+    line_start_repeats,
     repeated_candidates,
     similar_blocks,
     similar_candidates,
@@ -273,6 +274,7 @@ def _places(
         candidates += respelled_candidates(index, change)
         candidates += template_candidates(index, change)
         candidates += comment_repeats(index, change)
+        candidates += line_start_repeats(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say

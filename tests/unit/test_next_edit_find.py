@@ -1710,6 +1710,22 @@ def test_a_go_imports_own_name_taken_away_is_taken_away_where_it_qualifies() -> 
     assert _applied(content, found) == code
 
 
+def test_words_put_in_at_a_lines_start_go_before_the_same_code_at_other_lines_starts() -> None:
+    code = (
+        "async def connect(self, request):\n"
+        '    with Trace("connect_tcp", request) as trace:\n        stream = open_tcp()\n'
+        '    with Trace("start_tls", request) as trace:\n        stream = start_tls()\n'
+        "    with open(path) as f:\n        pass\n"
+    )
+    after = code.replace("    with Trace(", "    async with Trace(", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == code.replace("    with Trace(", "    async with Trace(")
+    # the same first tokens assigned to are a target, not the code the user put words before
+    code = "def test(module):\n    module.x.broken\n    module.x = Broken()\n"
+    _, found = _ask(code, code.replace("    module.x.broken", "    _ = module.x.broken"), "python")
+    assert found == []
+
+
 def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends() -> None:
     block = (
         "export const {name}: <T extends core.$ZodType>(\n"
