@@ -11,6 +11,9 @@ no template that matches, the holes are whole operands the replacement keeps (a 
 index, a call's result, a string): `typeof receivedFlags[flagName] === 'undefined'` made
 `receivedFlags[flagName] === undefined` is a rule for `typeof flags === 'undefined'`; such a
 template must fix at least MIN_FIXED tokens of its own (`in X` alone stands in every loop).
+A call of a named function rewritten (`strings.Replace(a, "x", "y", -1)` to
+`strings.ReplaceAll(a, "x", "y")`) takes any arguments in their places, none of them the
+user's.
 Text that stands the same elsewhere is next_edit_similar's text_repeats' to repeat.
 """
 
@@ -43,6 +46,7 @@ _OPERAND = re.compile(
     rf"(?:{NAME.pattern}(?:[ \t]*\.[ \t]*{NAME.pattern}|\[[^\[\]\n]*\]|\([^()\n]*\))*"
     rf"|{STRING_LITERAL})"
 )
+_QUALIFIER = re.compile(rf"{NAME.pattern}$")
 _SPACES = r"[ \t]*"
 MIN_FIXED = 2  # tokens of an operand template that are not holes nor bare symbols
 
@@ -52,6 +56,7 @@ class _Template:
     pattern: re.Pattern[str]  # the replaced text, each hole a group
     holes: tuple[str, ...]  # the user's names in the holes, in group order
     inserted: str  # the replacement, its holes' names to be replaced
+    called: bool = False  # a named function's call rewritten: its arguments may all differ
 
 
 def template_candidates(index: LineIndex, change: Change) -> list[Candidate]:
@@ -79,7 +84,7 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
             continue
         names = [match.group(f"h{k}") for k in range(len(template.holes))]
         same = sum(a == b for a, b in zip(names, template.holes, strict=True))
-        if same == len(names) or (len(names) > 1 and same == 0):
+        if same == len(names) or (len(names) > 1 and same == 0 and not template.called):
             continue  # the same text (text_repeats'), or nothing in common with the user's
         text = _fill(template, names)
         edit = TextEdit(index.span(at, end), content[at:end], text)
@@ -107,6 +112,14 @@ def _rewrite(change: Change) -> _Rewrite | None:
     """The change as an expression rewritten on one line; None for any other change."""
     before, content = change.before, change.content
     start, stop = _token_bounds(before, change.start, change.before_end)
+    # text glued onto a name (`Replace` made `ReplaceAll`) rewrote that name: widen to it
+    start, after_stop = _token_bounds(content, start, stop + change.after_end - change.before_end)
+    stop = after_stop - (change.after_end - change.before_end)
+    while before[start - 1 : start] == ".":  # and what qualifies it: `strings.`
+        qualifier = _QUALIFIER.search(before, before.rfind("\n", 0, start) + 1, start - 1)
+        if qualifier is None:
+            break
+        start = qualifier.start()
     removed = before[start:stop]
     inserted = content[start : stop + change.after_end - change.before_end]
     if "\n" in removed + inserted or not removed.strip() or not inserted.strip():
@@ -143,7 +156,7 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
     removed, words = rewrite.removed, rewrite.words
     parts: list[str] = []
     holes: list[str] = []
-    fixed, k = 0, 0
+    fixed, k, arguments = 0, 0, 0
     while k < len(words):
         word, low, _ = words[k]
         match = _OPERAND.match(removed, low)
@@ -151,8 +164,13 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
             text, end = match.group(), match.end()
             called = removed[end:].lstrip()[:1] == "("
             if not called and _kept(text, rewrite.inserted):
+                argument = _argument(removed, low, end)
                 if text in holes:
                     parts.append(rf"(?P=h{holes.index(text)})")
+                elif argument:  # any argument of the call in its place
+                    parts.append(rf"(?P<h{len(holes)}>{_ARGUMENT})")
+                    holes.append(text)
+                    arguments += 1
                 else:  # a whole operand, not the start of a longer one (`a.b` in `a.b.c`)
                     parts.append(rf"(?P<h{len(holes)}>{_OPERAND.pattern})(?![\w$])(?![ \t]*[.(\[])")
                     holes.append(text)
@@ -168,7 +186,18 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
     body = boundary + _SPACES.join(parts) + r"(?![\w$])"
     head, tail = _statement(rewrite)
     pattern = re.compile(f"{head}(?P<at>{body}){tail}", re.MULTILINE)
-    return _Template(pattern, tuple(holes), rewrite.inserted)
+    return _Template(pattern, tuple(holes), rewrite.inserted, called=arguments == len(holes))
+
+
+# an argument: anything but a comma or bracket at its level, brackets one level deep inside
+_ARGUMENT = r"(?:[^,()\[\]{}\n]|\([^()\n]*\)|\[[^\[\]\n]*\])+?"
+
+
+def _argument(removed: str, start: int, end: int) -> bool:
+    """Is ``removed[start:end]`` a whole argument of a call (after its `(` or a comma,
+    before a comma or its `)`)?"""
+    before, after = removed[:start].rstrip(), removed[end:].lstrip()
+    return before.endswith(("(", ",")) and after[:1] in (",", ")")
 
 
 def _kept(text: str, inserted: str) -> bool:

@@ -1373,6 +1373,23 @@ def test_an_expression_rewritten_is_rewritten_where_it_stands_with_other_operand
     ).replace('body=json.dumps(messages).encode("utf-8")', "text=json.dumps(messages)")
 
 
+def test_a_call_rewritten_is_rewritten_with_the_other_calls_own_arguments() -> None:
+    code = (
+        "package cli\n\n"
+        "func help(t *Template, v string, pad string) {\n"
+        '\tt.Parse(strings.Replace(template, "OPTIONS", "GLOBAL OPTIONS", -1))\n'
+        '\tindented := strings.Replace(v, "\\n", "\\n"+pad, -1)\n'
+        "\tother := bytes.Replace(b, old, new, -1)\n}\n"
+    )
+    old = 'strings.Replace(template, "OPTIONS", "GLOBAL OPTIONS", -1)'
+    new = 'strings.ReplaceAll(template, "OPTIONS", "GLOBAL OPTIONS")'
+    content, found = _ask(code, code.replace(old, new), "go")
+    # every argument another's, even an expression; another function's call left alone
+    assert _applied(content, found) == code.replace(old, new).replace(
+        'strings.Replace(v, "\\n", "\\n"+pad, -1)', 'strings.ReplaceAll(v, "\\n", "\\n"+pad)'
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "old", "new", "language"),
     [
