@@ -591,33 +591,41 @@ def _unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:
     return None
 
 
-FORWARD_SCORE = 0.5  # a call in the body handing on the parameters: most often it takes the new one
+FORWARD_SCORE = 0.56  # above the model rewriting the same call (CALL_SCORE): this is computed
 
 
 def forwarding_candidates(
     index: LineIndex, change: Change, header: Header, rename: Rename | None
 ) -> list[Candidate]:
-    """One parameter put after the others (`(value)` to `(value, options)`, `**kwargs` after
-    `*args`): the calls in the function's body that pass its last parameter before it (a
-    call the function hands its arguments on to) pass the new one too, after their last
-    argument, spread as it is declared."""
+    """One parameter put among the others: the calls in the function's body that hand its
+    parameters on pass the new one too. Put last (`(value)` to `(value, options)`,
+    `**kwargs` after `*args`), after the last argument of a call that passes the parameter
+    before it, spread as it is declared; put anywhere (`retries: int = 0` before
+    `network_backend`), by keyword after the last argument of a call that passes its
+    neighbour by keyword (`http2=http2`), in that call's layout."""
     pieces = _before_and_after(change, header, rename, _pieces)
     if pieces is None:
         return []
     old, new = ([p.strip() for p in found] for found in pieces)
-    if not old or len(new) != len(old) + 1 or new[:-1] != old:
+    if not old or len(new) != len(old) + 1:
         return []
-    last, added = NAME.search(old[-1]), NAME.search(new[-1])
-    if last is None or added is None:
+    at = next((i for i in range(len(new)) if new[:i] + new[i + 1 :] == old), None)
+    if at is None:
         return []
-    spread = re.match(r"\*\*|\*|\.\.\.", new[-1])
+    neighbour = NAME.search(new[at - 1] if at > 0 else new[1])
+    added = NAME.search(new[at])
+    if neighbour is None or added is None or neighbour.group() in ("self", "cls", "this"):
+        return []
+    spread = re.match(r"\*\*|\*|\.\.\.", new[at])
     forwarded = (spread.group() if spread else "") + added.group()
     content = change.content
     body = _body(content, header)
     if body is None:
         return []
-    passed = re.compile(rf"(?:\*\*|\*|\.\.\.)?{re.escape(last.group())}")
-    mentions = re.compile(rf"(?<![\w$]){re.escape(added.group())}(?![\w$])")
+    name, other = added.group(), neighbour.group()
+    passed = re.compile(rf"(?:\*\*|\*|\.\.\.)?{re.escape(other)}")
+    keyword = re.compile(rf"(?<![\w$.]){re.escape(other)}\s*=\s*{re.escape(other)}(?![\w$])")
+    mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
     line = index.line_of(change.start)
     candidates = []
     for call in re.finditer(r"[\w$]\s*\(", content[body[0] : body[1]]):
@@ -626,16 +634,39 @@ def forwarding_candidates(
         if close is None or close > body[1]:
             continue
         given = content[opened + 1 : close]
-        arguments = [a.strip() for a in _top_level_split(given)]
-        if not any(passed.fullmatch(a) for a in arguments) or mentions.search(given):
-            continue  # no call handing the parameters on, or one that has the new one
-        at = opened + 1 + len(content[opened + 1 : close].rstrip().rstrip(","))
-        edit = TextEdit(index.span(at, at), "", ", " + forwarded)
-        distance = abs(index.line_of(at) - line)
+        if mentions.search(given):
+            continue  # it has the new one already
+        if not spread and keyword.search(given):  # by keyword: last, in the call's layout
+            place, text = _after_last(content, opened, close, f"{name}={name}")
+        elif at == len(new) - 1 and any(
+            passed.fullmatch(a.strip()) for a in _top_level_split(given)
+        ):
+            place, text = opened + 1 + len(given.rstrip().rstrip(",")), ", " + forwarded
+        else:
+            continue  # no call handing the parameters on
+        edit = TextEdit(index.span(place, place), "", text)
+        distance = abs(index.line_of(place) - line)
         candidates.append(
             Candidate(edit.span, SIGNATURE, FORWARD_SCORE + 0.05 / (1 + distance / 40), edit, None)
         )
     return candidates
+
+
+def _after_last(content: str, opened: int, close: int, text: str) -> tuple[int, str]:
+    """Where ``text`` goes as the last argument of the call whose parentheses stand at
+    ``opened`` and ``close``, and what is put there: on a line of its own when the last
+    argument stands alone on its line (one argument a line), else after it."""
+    given = content[opened + 1 : close]
+    last_end = opened + 1 + len(given.rstrip().rstrip(",").rstrip())
+    line_start = content.rfind("\n", 0, last_end) + 1
+    line = content[line_start:last_end]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    layout = "\n" in given.rstrip()  # one argument a line
+    if layout and given.rstrip().endswith(","):
+        return content.find("\n", last_end) + 1, f"{indent}{text},\n"
+    if layout:
+        return last_end, f",\n{indent}{text}"
+    return last_end, f", {text}"
 
 
 def _body(content: str, header: Header) -> tuple[int, int] | None:

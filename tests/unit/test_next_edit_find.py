@@ -1692,6 +1692,28 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
     assert not [c for c in found if c.kind == SIGNATURE]
 
 
+def test_a_parameter_put_among_the_others_is_passed_by_keyword_where_they_are() -> None:
+    code = (
+        "class SOCKSProxy(ConnectionPool):\n"
+        "    def __init__(\n        self,\n        http2: bool = False,\n"
+        "        network_backend: Backend | None = None,\n    ) -> None:\n"
+        "        super().__init__(\n            http2=http2,\n"
+        "            network_backend=network_backend,\n        )\n"
+        "        self.log(http2, network_backend)\n"
+    )
+    after = code.replace(
+        "        http2: bool = False,\n",
+        "        http2: bool = False,\n        retries: int = 0,\n",
+    )
+    content, found = _ask(code, after, "python")
+    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
+    # last, one a line as the call has them; not to a call that passes them by position
+    assert _applied(content, handed) == after.replace(
+        "network_backend=network_backend,\n",
+        "network_backend=network_backend,\n            retries=retries,\n",
+    )
+
+
 def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:
     code = (
         "const scale = (value) => value * 2;\n"
