@@ -95,6 +95,12 @@ def token_kind(word: str) -> str:
     return "string" if word[:1] in ("'", '"', "`") else word
 
 
+def rename_score(distance: int, base: float = 0.8) -> float:
+    """The score of a rename ``distance`` lines away: ``base`` to ``base`` + 0.2, nearer
+    higher (a keyword's or key's from a lower base)."""
+    return base + 0.2 / (1 + distance / 40)
+
+
 def repeat_score(distance: int) -> float:
     """The score of the user's edit repeated ``distance`` lines away: 0.5 to 0.6, nearer
     higher."""
@@ -116,20 +122,21 @@ def _named(word: str, member: bool) -> bool:
 def find_rename(change: Change) -> Rename | None:
     """The one identifier the change renamed (at one place or several on its lines), when
     every identifier it changed became the same new one; None otherwise."""
-    renames = _renames_in(change)
-    return renames[0] if len(renames) == 1 else None
+    return find_renames(change)[0]
 
 
-def find_renames(change: Change) -> list[Rename]:
-    """The identifiers a change that did nothing but rename renamed, when there are several
-    and all were renamed alike (the same prefix or suffix put in place of another:
-    `isStandardBrowserEnv || platform.isWebWorkerEnv` to `hasStandardBrowserEnv ||
-    platform.hasWebWorkerEnv`); [] otherwise."""
+def find_renames(change: Change) -> tuple[Rename | None, list[Rename]]:
+    """What the change renamed, read once: the one identifier (as find_rename), or else the
+    several a change that did nothing but rename renamed alike (the same prefix or suffix
+    put in place of another: `isStandardBrowserEnv || platform.isWebWorkerEnv` to
+    `hasStandardBrowserEnv || platform.hasWebWorkerEnv`); (None, []) for anything else."""
     renames = _renames_in(change)
+    if len(renames) == 1:
+        return renames[0], []
     if len(renames) < 2 or not all(r.alone for r in renames):
-        return []
+        return None, []
     affixes = {_affix(r.old, r.new) for r in renames}
-    return renames if len(affixes) == 1 and None not in affixes else []
+    return None, renames if len(affixes) == 1 and None not in affixes else []
 
 
 def _affix(old: str, new: str) -> tuple[str, str, str] | None:
@@ -270,7 +277,7 @@ def rename_candidates(
         distance = abs(index.line_of(o.start) - line)
         text = f"{rename.old}: {rename.new}" if o.role == SHORTHAND else rename.new
         edit = TextEdit(index.span(o.start, o.end), rename.old, text)
-        candidates.append(Candidate(edit.span, RENAME, 0.8 + 0.2 / (1 + distance / 40), edit, None))
+        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit, None))
     return candidates
 
 
@@ -307,9 +314,7 @@ def _key_candidates(
     for o in keys:
         distance = abs(index.line_of(o.start) - line)
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        candidates.append(
-            Candidate(edit.span, RENAME, score + 0.2 / (1 + distance / 40), edit, None)
-        )
+        candidates.append(Candidate(edit.span, RENAME, rename_score(distance, score), edit, None))
     return candidates
 
 
@@ -376,5 +381,5 @@ def alias_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             continue
         edit = TextEdit(index.span(use.start(), use.end()), old, new)
         distance = abs(index.line_of(use.start()) - line)
-        candidates.append(Candidate(edit.span, RENAME, 0.8 + 0.2 / (1 + distance / 40), edit, None))
+        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit, None))
     return candidates

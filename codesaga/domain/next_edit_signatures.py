@@ -638,9 +638,7 @@ def forwarding_candidates(
             continue  # it has the new one already
         if not spread and keyword.search(given):  # by keyword: last, in the call's layout
             place, text = _after_last(content, opened, close, f"{name}={name}")
-        elif at == len(new) - 1 and any(
-            passed.fullmatch(a.strip()) for a in _top_level_split(given)
-        ):
+        elif at == len(new) - 1 and any(passed.fullmatch(a.strip()) for a in _given(given)):
             place, text = opened + 1 + len(given.rstrip().rstrip(",")), ", " + forwarded
         else:
             continue  # no call handing the parameters on

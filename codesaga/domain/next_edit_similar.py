@@ -257,13 +257,14 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     inserted = content[start : stop + change.after_end - change.before_end]
     # a short name given its module's constant (`GET` to `http.MethodGet`) is worth it too
     qualified = is_name(removed) and "." in inserted and _CONSTANT.fullmatch(inserted) is not None
-    literal = _literal_around(before, change.start, change.before_end)
-    if len(removed.strip()) < MIN_REPEATED and literal is not None:
-        low, high = literal
-        shift = change.after_end - change.before_end
-        return text_repeats(index, change, before[low:high], content[low : high + shift])
-    if len(removed.strip()) < MIN_REPEATED and not qualified:
-        return []
+    if len(removed.strip()) < MIN_REPEATED:
+        literal = _literal_around(before, change.start, change.before_end)
+        if literal is not None:  # a short word fixed in a string: where the string stands
+            low, high = literal
+            shift = change.after_end - change.before_end
+            return text_repeats(index, change, before[low:high], content[low : high + shift])
+        if not qualified:
+            return []
     if "\n" in inserted and "\n" not in removed:
         if _wrapped_statement(before, start, removed, inserted):
             return _wrapped_repeats(index, change, removed, inserted, before)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
@@ -39,15 +40,14 @@ COMMENTS = ("#", "//", "/*")
 def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """The other slots like the one the user just added whole lines in, each with those lines
     added; [] for any other change."""
-    added, sep = _added_lines(change), ""
+    added, sep = _added(index, change, _added_lines(change)), ""
     if added is None:
-        added, sep = _entry_appended(change), ","
+        added, sep = _added(index, change, _entry_appended(change)), ","
     if added is None:
         return []
-    first, last = index.line_of(added[0]), index.line_of(added[1] - 1)
+    first, last, lines = added.first, added.last, added.lines
     if first < 2 or last >= index.line_count or last - first + 1 > MAX_ADDED_LINES:
         return []  # no neighbour above or below, or a whole new piece of code
-    lines = change.content[added[0] : added[1]].split("\n")[:-1]
     if not any(line.strip() for line in lines):
         return []
     above, below = index.line_text(first - 1), index.line_text(last + 1)
@@ -87,6 +87,23 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         score = 0.45 + 0.1 * ratio + 0.05 / (1 + distance / 40)
         candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
     return candidates
+
+
+@dataclass(frozen=True)
+class _Added:
+    """Whole lines the change put in: the first and last line's numbers, and the lines."""
+
+    first: int
+    last: int
+    lines: list[str]
+
+
+def _added(index: LineIndex, change: Change, span: tuple[int, int] | None) -> _Added | None:
+    """The lines at ``span`` (from _added_lines or _entry_appended), if any."""
+    if span is None:
+        return None
+    lines = change.content[span[0] : span[1]].split("\n")[:-1]
+    return _Added(index.line_of(span[0]), index.line_of(span[1] - 1), lines)
 
 
 def _added_lines(change: Change) -> tuple[int, int] | None:
@@ -184,11 +201,10 @@ def check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """Lines added after a statement to check what it assigned (`if err != nil {` after
     `infos, err = dir.Readdir(0)`): added after each other line that reads the same, at that
     line's indentation; [] for any other change."""
-    added = _added_lines(change)
+    added = _added(index, change, _added_lines(change))
     if added is None:
         return []
-    first, last = index.line_of(added[0]), index.line_of(added[1] - 1)
-    lines = change.content[added[0] : added[1]].split("\n")[:-1]
+    first, last, lines = added.first, added.last, added.lines
     if first < 2 or sum(bool(line.strip()) for line in lines) > MAX_CHECK_LINES:
         return []
     above = index.line_text(first - 1)
@@ -225,11 +241,10 @@ def respelled_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """A name put in a list of quoted names (`"HookImpl",` in `__all__`) goes in the list of
     the same names unquoted next to the same neighbour (the import that brings them in), and
     the other way round; [] for any other change."""
-    added = _added_lines(change)
+    added = _added(index, change, _added_lines(change))
     if added is None:
         return []
-    first, last = index.line_of(added[0]), index.line_of(added[1] - 1)
-    lines = change.content[added[0] : added[1]].split("\n")[:-1]
+    first, last, lines = added.first, added.last, added.lines
     if first < 2 or last >= index.line_count or not all(_respelled(line, '"') for line in lines):
         return []
     above, below = index.line_text(first - 1).strip(), index.line_text(last + 1).strip()

@@ -124,8 +124,7 @@ def find_candidates(
     ]
     if aliased:
         return finalize(aliased, index, change, history, cursor, limit)
-    rename = find_rename(change)
-    renames = find_renames(change) if rename is None else []
+    rename, renames = find_renames(change)
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [c for each in renames for c in _places(index, change, each, names)[0]]
         alone = True
