@@ -5,6 +5,7 @@ call that gained or lost an argument: the other calls of its function."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from codesaga.domain.next_edit_patterns import (
     USE,
     Occurrence,
     Rename,
+    rename_score,
     token_kind,
     tokens,
 )
@@ -688,3 +690,57 @@ def _body(content: str, header: Header) -> tuple[int, int] | None:
         end = nxt if nxt >= 0 else len(content)
         at = nxt
     return None if end <= start else (start, end)
+
+
+# A Go function's or method's header at a line's start, and a method's named receiver in it
+# (`func (f *TextFormatter) needsQuoting(`: `f` and `TextFormatter`; type parameters allowed)
+_GO_FUNC = re.compile(r"^func\b", re.MULTILINE)
+_GO_HEADER = re.compile(
+    r"func[ \t]+(?:\([ \t]*(?:(\w+)[ \t]+)?\*?[ \t]*(\w+)[^()\n]*\)[ \t]*)?(\w+)[ \t]*[\[(]"
+)
+
+
+def receiver_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Go function made a method (`func needsQuoting(` to `func (f *TextFormatter)
+    needsQuoting(`): its calls in the other methods of that type are made on their own
+    receiver (`f.needsQuoting(`, `g.needsQuoting(`); a method made a function: its calls on
+    the receiver of the method they stand in lose it. Calls elsewhere (a function that has
+    no value of the type, another value's method) are left alone. [] for any other change."""
+    before, content = change.before, change.content
+    start = before.rfind("\n", 0, change.start) + 1
+    was, now = _GO_HEADER.match(before, start), _GO_HEADER.match(content, start)
+    if was is None or now is None or was.group(3) != now.group(3):
+        return []
+    name = now.group(3)
+    given = was.group(2) is None and now.group(1) is not None
+    taken = now.group(2) is None and was.group(1) is not None
+    if not given and not taken:
+        return []
+    owner = (now if given else was).group(2)
+    headers = [m.start() for m in _GO_FUNC.finditer(content)]
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for call in re.finditer(rf"(?<![\w$]){re.escape(name)}[ \t]*\(", content):
+        at = call.start()
+        if start <= at < line_end(content, start) or any(lo <= at < hi for lo, hi in made):
+            continue
+        k = bisect.bisect_left(headers, at) - 1
+        method = _GO_HEADER.match(content, headers[k]) if k >= 0 else None
+        if method is None or method.group(1) in (None, "_") or method.group(2) != owner:
+            continue  # not in a method of that type: nothing to call it on
+        receiver = method.group(1)
+        on = re.search(
+            rf"(?<![\w$.]){re.escape(receiver)}[ \t]*\.[ \t]*$",
+            content[content.rfind("\n", 0, at) + 1 : at],
+        )
+        if given and content[at - 1 : at] != ".":
+            edit = TextEdit(index.span(at, at), "", f"{receiver}.")
+        elif taken and on is not None:
+            qualified = content.rfind("\n", 0, at) + 1 + on.start()
+            edit = TextEdit(index.span(qualified, at), content[qualified:at], "")
+        else:
+            continue
+        distance = abs(index.line_of(at) - line)
+        candidates.append(Candidate(edit.span, SIGNATURE, rename_score(distance), edit, None))
+    return candidates

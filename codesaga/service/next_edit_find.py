@@ -57,6 +57,7 @@ from codesaga.domain.next_edit_signatures import (
     forwarding_candidates,
     optional_removal,
     parameter_places,
+    receiver_candidates,
     reordering,
 )
 from codesaga.domain.next_edit_similar import (
@@ -124,6 +125,13 @@ def find_candidates(
     ]
     if aliased:
         return finalize(aliased, index, change, history, cursor, limit)
+    received = [  # a Go function made a method, or back: its calls follow it
+        c
+        for c in receiver_candidates(index, change)
+        if not names.in_text(index.index(c.span.start_line, c.span.start_column))
+    ]
+    if received:
+        return finalize(received, index, change, history, cursor, limit)
     rename, renames = find_renames(change)
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [c for each in renames for c in _places(index, change, each, names)[0]]

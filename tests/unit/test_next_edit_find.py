@@ -1053,6 +1053,36 @@ def test_a_comment_corrected_to_name_a_definition_is_not_repeated() -> None:
     assert _applied(content, found).endswith('"""Delete username."""\n')
 
 
+def test_a_go_function_made_a_method_is_called_on_each_methods_receiver() -> None:
+    go = (
+        "package p\n\ntype F struct{ q bool }\n\nfunc needsQuoting(text string) bool {\n"
+        '\treturn text == ""\n}\n\n'
+        "func (f *F) format(key string) string {\n\tif needsQuoting(key) {\n\t\treturn key\n"
+        '\t}\n\treturn "" // needsQuoting(key) said no\n}\n\n'
+        "func (g F) other(v string) bool {\n\treturn needsQuoting(v)\n}\n\n"
+        "func (o *Other) valid(v string) bool {\n\treturn needsQuoting(v)\n}\n\n"
+        'func main() {\n\tneedsQuoting("a")\n}\n'
+    )
+    header = "func needsQuoting(text string) bool {\n"
+    method = "func (f *F) needsQuoting(text string) bool {\n\tif f.q {\n\t\treturn true\n\t}\n"
+    qualified = []
+    for after in (go.replace(header, "func (f *F) " + header[5:]), go.replace(header, method)):
+        content, found = _ask(go, after, "go")
+        assert [c.kind for c in found] == [SIGNATURE, SIGNATURE]
+        # on F's methods' own receivers; not in a comment, another type's method or a
+        # function, which have no F to call it on
+        applied = _applied(content, found)
+        assert "\tif f.needsQuoting(key) {\n" in applied
+        assert "\treturn g.needsQuoting(v)\n" in applied
+        assert applied.count("needsQuoting(") == after.count("needsQuoting(")
+        qualified.append(applied)
+    # and back: a method made a function loses the receiver its calls were made on
+    unmade = qualified[0].replace("func (f *F) needsQuoting(", "func needsQuoting(")
+    content, found = _ask(qualified[0], unmade, "go")
+    assert [c.kind for c in found] == [SIGNATURE, SIGNATURE]
+    assert _applied(content, found) == go
+
+
 def test_like_blocks_are_each_offered_once_however_many() -> None:
     # A file of 400 like functions (the overlap of each block with those taken was checked
     # against each of them: seconds on a 1 MB file of like blocks).
