@@ -26,6 +26,14 @@ REVERT_LOOKBACK = 4  # recent edits an edit must not undo
 MAX_LINE_CHANGES = 6  # one-line parts of a change over several lines looked at
 PAIR_RATIO = 0.5  # likeness of an old and a new line to be one line changed
 MAX_PAIRINGS = 400  # line comparisons to pair a run of lines replaced by one of another size
+NEAR_LINES = 40  # a candidate this many lines from the change gets half its nearness bonus
+
+
+def nearness(bonus: float, distance: int) -> float:
+    """The part of a candidate's score for being ``distance`` lines from the change:
+    ``bonus`` at the change, half of it NEAR_LINES away (of several alike places, the nearest
+    is the likeliest next)."""
+    return bonus / (1 + distance / NEAR_LINES)
 
 
 @dataclass(frozen=True)

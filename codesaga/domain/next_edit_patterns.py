@@ -21,6 +21,7 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
     line_end,
+    nearness,
 )
 from codesaga.domain.symbol_refs import NOISE, call_at_cursor
 
@@ -98,13 +99,13 @@ def token_kind(word: str) -> str:
 def rename_score(distance: int, base: float = 0.8) -> float:
     """The score of a rename ``distance`` lines away: ``base`` to ``base`` + 0.2, nearer
     higher (a keyword's or key's from a lower base)."""
-    return base + 0.2 / (1 + distance / 40)
+    return base + nearness(0.2, distance)
 
 
 def repeat_score(distance: int) -> float:
     """The score of the user's edit repeated ``distance`` lines away: 0.5 to 0.6, nearer
     higher."""
-    return 0.5 + 0.1 / (1 + distance / 40)
+    return 0.5 + nearness(0.1, distance)
 
 
 def _after_dot(words: Sequence[tuple[str, int, int]], at: int) -> bool:

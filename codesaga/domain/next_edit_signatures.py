@@ -19,6 +19,7 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
     line_end,
+    nearness,
 )
 from codesaga.domain.next_edit_patterns import (
     DEFINITION,
@@ -441,7 +442,7 @@ def call_candidates(
         if needs is not None and close is not None and not needs(content[opened.end() : close]):
             continue
         distance = abs(index.line_of(o.start) - line)
-        score = base + 0.1 / (1 + distance / 40)
+        score = base + nearness(0.1, distance)
         edit = None
         if removal is not None and close is not None:
             edit = removal_edit(content, opened.end() - 1, close, removal)
@@ -490,7 +491,7 @@ def declaration_candidates(
             continue  # a body follows: an implementation of its own
         start = opened.end() - 1
         distance = abs(index.line_of(o.start) - line)
-        score = DECLARATION_SCORE + 0.1 / (1 + distance / 40)
+        score = DECLARATION_SCORE + nearness(0.1, distance)
         if tail == old and content.startswith(tail, start):  # (no comment inside it)
             edit = TextEdit(index.span(start, start + len(tail)), tail, new)
             candidates.append(Candidate(edit.span, SIGNATURE, score, edit, None))
@@ -647,7 +648,7 @@ def forwarding_candidates(
         edit = TextEdit(index.span(place, place), "", text)
         distance = abs(index.line_of(place) - line)
         candidates.append(
-            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + 0.05 / (1 + distance / 40), edit, None)
+            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit, None)
         )
     return candidates
 

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, nearness
 from codesaga.domain.next_edit_patterns import is_name, tokens
 
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
@@ -84,7 +84,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             at = index.line_bounds(slot)[0]
             edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
         distance = abs(slot - first)
-        score = 0.45 + 0.1 * ratio + 0.05 / (1 + distance / 40)
+        score = 0.45 + 0.1 * ratio + nearness(0.05, distance)
         candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
     return candidates
 
@@ -227,9 +227,7 @@ def check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         at = index.line_bounds(number + 1)[0]
         edit = TextEdit(index.span(at, at), "", text)
         distance = abs(number - first)
-        candidates.append(
-            Candidate(edit.span, SIMILAR, 0.5 + 0.05 / (1 + distance / 40), edit, None)
-        )
+        candidates.append(Candidate(edit.span, SIMILAR, 0.5 + nearness(0.05, distance), edit, None))
     return candidates
 
 
