@@ -13,7 +13,8 @@ index, a call's result, a string): `typeof receivedFlags[flagName] === 'undefine
 template must fix at least MIN_FIXED tokens of its own (`in X` alone stands in every loop).
 A call of a named function rewritten (`strings.Replace(a, "x", "y", -1)` to
 `strings.ReplaceAll(a, "x", "y")`) takes any arguments in their places, none of them the
-user's.
+user's; a member called made a function of its receiver (`self.oldEmit.apply(this, …)` to
+`Reflect.apply(self.oldEmit, this, …)`) takes any receiver, names with members.
 Text that stands the same elsewhere is next_edit_similar's text_repeats' to repeat.
 """
 
@@ -156,13 +157,24 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
     removed, words = rewrite.removed, rewrite.words
     parts: list[str] = []
     holes: list[str] = []
-    fixed, k, arguments = 0, 0, 0
+    fixed, k, arguments, receivers = 0, 0, 0, 0
     while k < len(words):
         word, low, _ = words[k]
         match = _OPERAND.match(removed, low)
         if match is not None:
             text, end = match.group(), match.end()
             called = removed[end:].lstrip()[:1] == "("
+            receiver = _kept_receiver(text, called, rewrite.inserted)
+            if receiver is not None:
+                # the receiver of a member called (`self.oldEmit` of `self.oldEmit.apply(…)`
+                # made `Reflect.apply(self.oldEmit, …)`): any names with members there
+                parts.append(rf"(?P<h{len(holes)}>{_RECEIVER})")
+                holes.append(receiver)
+                receivers += 1
+                end = low + len(receiver)
+                while k < len(words) and words[k][1] < end:
+                    k += 1
+                continue
             if not called and _kept(text, rewrite.inserted):
                 argument = _argument(removed, low, end)
                 if text in holes:
@@ -180,13 +192,34 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
         parts.append(re.escape(word))
         fixed += word not in _BARE
         k += 1
-    if not holes or fixed < MIN_FIXED:
+    if not holes or fixed < MIN_FIXED - (receivers > 0):
         return None
     boundary = r"(?<![\w$.])" if _wordy(words[0][0][:1]) else ""
-    body = boundary + _SPACES.join(parts) + r"(?![\w$])"
+    # a whole operand at the end, not the start of a longer one; after a symbol (a call
+    # opened, `apply(`), anything may follow
+    body = boundary + _SPACES.join(parts) + (r"(?![\w$])" if _wordy(words[-1][0][-1:]) else "")
     head, tail = _statement(rewrite)
     pattern = re.compile(f"{head}(?P<at>{body}){tail}", re.MULTILINE)
     return _Template(pattern, tuple(holes), rewrite.inserted, called=arguments == len(holes))
+
+
+# a receiver: a name and its members, as few as the fixed text after it allows
+_RECEIVER = rf"(?<![\w$.]){NAME.pattern}(?:[ \t]*\.[ \t]*{NAME.pattern})*?"
+
+
+def _kept_receiver(text: str, called: bool, inserted: str) -> str | None:
+    """The receiver of the member ``text`` ends with, when that member is ``called`` and
+    ``inserted`` keeps the receiver (`self.oldEmit` of `self.oldEmit.apply(` made
+    `Reflect.apply(self.oldEmit, `); None otherwise."""
+    member = _LAST_MEMBER.search(text) if called else None
+    if member is None:
+        return None
+    receiver = text[: member.start()]
+    return receiver if _DOTTED.fullmatch(receiver) and _kept(receiver, inserted) else None
+
+
+_LAST_MEMBER = re.compile(rf"[ \t]*\.[ \t]*{NAME.pattern}$")
+_DOTTED = re.compile(rf"{NAME.pattern}(?:[ \t]*\.[ \t]*{NAME.pattern})*")
 
 
 # an argument: anything but a comma or bracket at its level, brackets one level deep inside

@@ -1420,6 +1420,21 @@ def test_a_call_rewritten_is_rewritten_with_the_other_calls_own_arguments() -> N
     )
 
 
+def test_a_member_called_made_a_function_of_its_receiver_is_made_so_on_any_receiver() -> None:
+    js = (
+        "function hook(self) {\n  self.oldEmit.apply(this, [a, b]);\n}\n\n"
+        "function other(that) {\n  that.emitter.apply(this, args);\n  x.apply(this, args);\n"
+        "  x.call(this, args);\n  f(x.apply);\n}\n"
+    )
+    old, new = "self.oldEmit.apply(this", "Reflect.apply(self.oldEmit, this"
+    content, found = _ask(js, js.replace(old, new), "javascript")
+    # each receiver, a name with members or a name; not another member called, nor one
+    # that is not called
+    assert _applied(content, found) == js.replace(old, new).replace(
+        "  that.emitter.apply(this", "  Reflect.apply(that.emitter, this"
+    ).replace("  x.apply(this", "  Reflect.apply(x, this")
+
+
 @pytest.mark.parametrize(
     ("code", "old", "new", "language"),
     [
