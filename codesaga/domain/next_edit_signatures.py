@@ -61,11 +61,9 @@ _OPTIONAL = re.compile(r"=|^[\w$]+\s*\?|^\*|\.\.\.")
 _MODIFIERS = re.compile(r"^(?:(?:public|private|protected|readonly|override)\s+)+")
 
 
-def parameters(header: str, name: str) -> list[Parameter] | None:
-    """The parameters in the parentheses after ``name`` in ``header``; None when not found."""
-    pieces = _pieces(header, name)
-    if pieces is None:
-        return None
+def _parameters_in(pieces: list[str]) -> list[Parameter]:
+    """The parameters among ``pieces`` (what stands between a header's commas); `self`,
+    `cls`, `this` and a bare `*` or `/` are none."""
     found_params = []
     for piece in pieces:
         piece = _MODIFIERS.sub("", piece.strip())
@@ -147,26 +145,41 @@ def _code(text: str, start: int, stop: int) -> Iterator[tuple[int, str, int]]:
         yield i, c, depth
 
 
-def _parameter_lists(
-    change: Change, header: Header, rename: Rename | None
-) -> tuple[list[Parameter], list[Parameter]] | None:
-    """``header``'s parameters before the change and after it; None when not found."""
-    return _before_and_after(change, header, rename, parameters)
+@dataclass(frozen=True)
+class SignatureChange:
+    """What a change did to a function's header, read once a request: the text between its
+    parameters' commas and its parameters, before the change (under its old name, if the
+    change renamed it) and now."""
+
+    header: Header
+    rename: Rename | None
+    before: str  # the header's text before the change
+    pieces: tuple[list[str], list[str]]
+    lists: tuple[list[Parameter], list[Parameter]]
+
+    @property
+    def positional(self) -> tuple[list[Parameter], list[Parameter]] | None:
+        """The parameter lists when the parameters they leave out (`self`, `cls`, a bare
+        `*`) stayed as they were, so that the lists' positions are the calls' (`cls` renamed
+        `mcs` is no parameter added), and no parameter is unnamed (Go's `_`)."""
+        (old, new), (old_pieces, new_pieces) = self.lists, self.pieces
+        if any(p.name == "_" for p in old + new):
+            return None
+        if len(old_pieces) - len(old) != len(new_pieces) - len(new):
+            return None
+        return self.lists
 
 
-def _positional_lists(
+def read_signature_change(
     change: Change, header: Header, rename: Rename | None
-) -> tuple[list[Parameter], list[Parameter]] | None:
-    """As ``_parameter_lists``, when the parameters it leaves out (`self`, `cls`, a bare `*`)
-    stayed as they were, so that the lists' positions are the calls' (`cls` renamed `mcs`
-    is no parameter added), and no parameter is unnamed (Go's `_`)."""
-    found = _parameter_lists(change, header, rename)
-    if found is None or any(p.name == "_" for p in found[0] + found[1]):
-        return None
+) -> SignatureChange | None:
+    """What ``change`` did to ``header``'s parameters; None when its parentheses are not
+    found before the change or now."""
     pieces = _before_and_after(change, header, rename, _pieces)
-    if pieces is None or len(pieces[0]) - len(found[0]) != len(pieces[1]) - len(found[1]):
+    if pieces is None:
         return None
-    return found
+    lists = (_parameters_in(pieces[0]), _parameters_in(pieces[1]))
+    return SignatureChange(header, rename, _header_texts(change, header)[0], pieces, lists)
 
 
 def _before_and_after(
@@ -189,24 +202,20 @@ def _header_texts(change: Change, header: Header) -> tuple[str, str]:
     ]
 
 
-def adds_optional_parameter(change: Change, header: Header, rename: Rename | None) -> bool:
-    """Did the change to ``header`` add an optional parameter (`timeout=None`)? Its calls
+def adds_optional_parameter(signature: SignatureChange) -> bool:
+    """Did the change to the header add an optional parameter (`timeout=None`)? Its calls
     still work, but on real commits some of them then pass it: the model's to judge."""
-    found = _parameter_lists(change, header, rename)
-    if found is None:
-        return False
-    old_names = {p.name for p in found[0]}
-    return any(p.optional and p.name not in old_names for p in found[1])
+    old, new = signature.lists
+    old_names = {p.name for p in old}
+    return any(p.optional and p.name not in old_names for p in new)
 
 
-def calls_must_change(change: Change, header: Header, rename: Rename | None) -> bool:
-    """Did the change to ``header`` make its calls wrong: a parameter removed, a required
+def calls_must_change(signature: SignatureChange) -> bool:
+    """Did the change to the header make its calls wrong: a parameter removed, a required
     one added, parameters reordered, one made required? (Not a type, a default, an
     optional parameter, or a parameter renamed.)"""
-    found = _parameter_lists(change, header, rename)
-    if found is None:
-        return False
-    old, new = found
+    old, new = signature.lists
+    rename = signature.rename
     old_names, new_names = [p.name for p in old], [p.name for p in new]
     if old_names == new_names:
         return any(o.optional and not n.optional for o, n in zip(old, new, strict=True))
@@ -233,22 +242,20 @@ class Places:
     names: tuple[str, ...]
 
 
-def parameter_places(
-    change: Change, header: Header, rename: Rename | None
-) -> tuple[Places | None, Places | None]:
-    """What the change to ``header`` took out of its parameters, and what it put in, when
+def parameter_places(signature: SignatureChange) -> tuple[Places | None, Places | None]:
+    """What the change to the header took out of its parameters, and what it put in, when
     that is all it did and the calls' arguments for them can be told by position."""
-    found = _positional_lists(change, header, rename)
+    found = signature.positional
     if found is None:
         return None, None
     old, new = found
     return _extra(old, new), _extra(new, old)
 
 
-def reordering(change: Change, header: Header, rename: Rename | None) -> tuple[int, ...] | None:
+def reordering(signature: SignatureChange) -> tuple[int, ...] | None:
     """The parameters' new order as places in the old (`(t, root, fs)` to `(fs, t, root)`:
     (2, 0, 1)), when the change only reordered them and each is required."""
-    found = _positional_lists(change, header, rename)
+    found = signature.positional
     if found is None:
         return None
     old, new = ([p.name for p in ps] for ps in found)
@@ -288,12 +295,12 @@ def _extra(longer: list[Parameter], shorter: list[Parameter]) -> Places | None:
     return Places(at, tuple(long_names[i] for i in at))
 
 
-def optional_removal(change: Change, header: Header, rename: Rename | None) -> Places | None:
-    """The optional parameters the change took out of ``header`` (`def f(x, prefix=None)` to
+def optional_removal(signature: SignatureChange) -> Places | None:
+    """The optional parameters the change took out of the header (`def f(x, prefix=None)` to
     `def f(x)`), when it took out nothing else and moved nothing, none of them variadic: a
     call passing none of them is as right as it was, one passing some loses those (by
     position or by name; removal_edit)."""
-    found = _positional_lists(change, header, rename)
+    found = signature.positional
     if found is None:
         return None
     old, new = found
@@ -302,7 +309,7 @@ def optional_removal(change: Change, header: Header, rename: Rename | None) -> P
     kept = [p.name for p in old if p.name in new_names]
     if not at or any(not old[i].optional for i in at) or kept != new_names[: len(kept)]:
         return None
-    before = _header_texts(change, header)[0]
+    before = signature.before
     if any(re.search(rf"(?:\*|\.\.\.)\s*{re.escape(old[i].name)}\b", before) for i in at):
         return None  # `*args` or `...rest`: one parameter, any number of arguments
     return Places(at, tuple(old[i].name for i in at))
@@ -598,7 +605,7 @@ FORWARD_SCORE = 0.56  # above the model rewriting the same call (CALL_SCORE): th
 
 
 def forwarding_candidates(
-    index: LineIndex, change: Change, header: Header, rename: Rename | None
+    index: LineIndex, change: Change, signature: SignatureChange
 ) -> list[Candidate]:
     """One parameter put among the others: the calls in the function's body that hand its
     parameters on pass the new one too. Put last (`(value)` to `(value, options)`,
@@ -606,10 +613,7 @@ def forwarding_candidates(
     before it, spread as it is declared; put anywhere (`retries: int = 0` before
     `network_backend`), by keyword after the last argument of a call that passes its
     neighbour by keyword (`http2=http2`), in that call's layout."""
-    pieces = _before_and_after(change, header, rename, _pieces)
-    if pieces is None:
-        return []
-    old, new = ([p.strip() for p in found] for found in pieces)
+    old, new = ([p.strip() for p in found] for found in signature.pieces)
     if not old or len(new) != len(old) + 1:
         return []
     at = next((i for i in range(len(new)) if new[:i] + new[i + 1 :] == old), None)
@@ -622,7 +626,7 @@ def forwarding_candidates(
     spread = re.match(r"\*\*|\*|\.\.\.", new[at])
     forwarded = (spread.group() if spread else "") + added.group()
     content = change.content
-    body = _body(content, header)
+    body = _body(content, signature.header)
     if body is None:
         return []
     name, other = added.group(), neighbour.group()

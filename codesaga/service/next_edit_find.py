@@ -57,6 +57,7 @@ from codesaga.domain.next_edit_signatures import (
     forwarding_candidates,
     optional_removal,
     parameter_places,
+    read_signature_change,
     receiver_candidates,
     reordering,
 )
@@ -250,11 +251,12 @@ def _places(
         # to name the function below it): a correction, made where it was wrong.
         return [], True
     header = names.header_at(change.start, change.after_end)
-    if header is not None and calls_must_change(change, header, rename):
-        removal, added = parameter_places(change, header, rename)
+    signature = None if header is None else read_signature_change(change, header, rename)
+    if header is not None and signature is not None and calls_must_change(signature):
+        removal, added = parameter_places(signature)
         addition = None if added is None else (added, partial(_bound_at, names))
         calls = names.occurrences(header.name)
-        unpassed = optional_removal(change, header, rename)
+        unpassed = optional_removal(signature)
         candidates += call_candidates(
             index,
             change,
@@ -263,9 +265,9 @@ def _places(
             removal=removal,
             addition=addition,
             unpassed=unpassed,
-            order=reordering(change, header, rename),
+            order=reordering(signature),
         )
-    elif header is not None and adds_optional_parameter(change, header, rename):
+    elif header is not None and signature is not None and adds_optional_parameter(signature):
         calls = names.occurrences(header.name)
         called = _called_as(header, calls, change.content)
         candidates += call_candidates(index, change, called, calls, OPTIONAL_CALL_SCORE)
@@ -286,7 +288,8 @@ def _places(
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
-        candidates += forwarding_candidates(index, change, header, rename)
+        if signature is not None:
+            candidates += forwarding_candidates(index, change, signature)
     return candidates, False
 
 

@@ -19,7 +19,7 @@ from codesaga.domain.next_edit_locations import (
     reverts,
 )
 from codesaga.domain.next_edit_patterns import find_rename
-from codesaga.domain.next_edit_signatures import Header, calls_must_change
+from codesaga.domain.next_edit_signatures import Header, calls_must_change, read_signature_change
 from codesaga.domain.next_edit_similar import similar_candidates
 
 TEXT = "def area(w, h):\n    return w * h\n\n\nprint(area(2, 3))\n"
@@ -182,7 +182,8 @@ def _header_change(before: str, after: str, name: str) -> bool:
     change = recent_change(after, diff_edits(before, after), LineIndex(after))
     assert change is not None
     end = after.index("\n")
-    return calls_must_change(change, Header(name, 0, end, False), find_rename(change))
+    signature = read_signature_change(change, Header(name, 0, end, False), find_rename(change))
+    return signature is not None and calls_must_change(signature)
 
 
 def test_calls_must_change_when_a_required_parameter_comes_or_one_goes() -> None:
