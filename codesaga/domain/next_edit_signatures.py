@@ -725,27 +725,30 @@ def receiver_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     headers = [m.start() for m in _GO_FUNC.finditer(content)]
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
+    header_end = line_end(content, start)
     candidates = []
     for call in re.finditer(rf"(?<![\w$]){re.escape(name)}[ \t]*\(", content):
         at = call.start()
-        if start <= at < line_end(content, start) or any(lo <= at < hi for lo, hi in made):
+        if start <= at < header_end or any(lo <= at < hi for lo, hi in made):
             continue
         k = bisect.bisect_left(headers, at) - 1
         method = _GO_HEADER.match(content, headers[k]) if k >= 0 else None
         if method is None or method.group(1) in (None, "_") or method.group(2) != owner:
             continue  # not in a method of that type: nothing to call it on
         receiver = method.group(1)
-        on = re.search(
-            rf"(?<![\w$.]){re.escape(receiver)}[ \t]*\.[ \t]*$",
-            content[content.rfind("\n", 0, at) + 1 : at],
-        )
-        if given and content[at - 1 : at] != ".":
+        if given:
+            if content[at - 1 : at] == ".":
+                continue  # called on something already
             edit = TextEdit(index.span(at, at), "", f"{receiver}.")
-        elif taken and on is not None:
-            qualified = content.rfind("\n", 0, at) + 1 + on.start()
+        else:  # taken: only a call on this method's own receiver loses it
+            line_start = content.rfind("\n", 0, at) + 1
+            on = re.search(
+                rf"(?<![\w$.]){re.escape(receiver)}[ \t]*\.[ \t]*$", content[line_start:at]
+            )
+            if on is None:
+                continue
+            qualified = line_start + on.start()
             edit = TextEdit(index.span(qualified, at), content[qualified:at], "")
-        else:
-            continue
         distance = abs(index.line_of(at) - line)
         candidates.append(Candidate(edit.span, SIGNATURE, rename_score(distance), edit, None))
     return candidates

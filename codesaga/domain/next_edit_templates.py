@@ -165,6 +165,7 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
             text, end = match.group(), match.end()
             called = removed[end:].lstrip()[:1] == "("
             receiver = _kept_receiver(text, called, rewrite.inserted)
+            hole = True
             if receiver is not None:
                 # the receiver of a member called (`self.oldEmit` of `self.oldEmit.apply(…)`
                 # made `Reflect.apply(self.oldEmit, …)`): any names with members there
@@ -172,10 +173,7 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
                 holes.append(receiver)
                 receivers += 1
                 end = low + len(receiver)
-                while k < len(words) and words[k][1] < end:
-                    k += 1
-                continue
-            if not called and _kept(text, rewrite.inserted):
+            elif not called and _kept(text, rewrite.inserted):
                 argument = _argument(removed, low, end)
                 if text in holes:
                     parts.append(rf"(?P=h{holes.index(text)})")
@@ -186,7 +184,10 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
                 else:  # a whole operand, not the start of a longer one (`a.b` in `a.b.c`)
                     parts.append(rf"(?P<h{len(holes)}>{_OPERAND.pattern})(?![\w$])(?![ \t]*[.(\[])")
                     holes.append(text)
-                while k < len(words) and words[k][1] < end:
+            else:
+                hole = False
+            if hole:
+                while k < len(words) and words[k][1] < end:  # the hole's words
                     k += 1
                 continue
         parts.append(re.escape(word))

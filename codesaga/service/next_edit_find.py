@@ -119,20 +119,16 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
-    aliased = [  # an import's own name taken away or given: its uses follow it
-        c
-        for c in alias_candidates(index, change)
-        if not names.in_text(index.index(c.span.start_line, c.span.start_column))
-    ]
-    if aliased:
-        return finalize(aliased, index, change, history, cursor, limit)
-    received = [  # a Go function made a method, or back: its calls follow it
-        c
-        for c in receiver_candidates(index, change)
-        if not names.in_text(index.index(c.span.start_line, c.span.start_column))
-    ]
-    if received:
-        return finalize(received, index, change, history, cursor, limit)
+    # An import's own name taken away or given, a Go function made a method or back: the
+    # uses in code follow it, and they are the change's only next places.
+    for followers in (alias_candidates, receiver_candidates):
+        followed = [
+            c
+            for c in followers(index, change)
+            if not names.in_text(index.index(c.span.start_line, c.span.start_column))
+        ]
+        if followed:
+            return finalize(followed, index, change, history, cursor, limit)
     rename, renames = find_renames(change)
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [c for each in renames for c in _places(index, change, each, names)[0]]
@@ -252,24 +248,24 @@ def _places(
         return [], True
     header = names.header_at(change.start, change.after_end)
     signature = None if header is None else read_signature_change(change, header, rename)
-    if header is not None and signature is not None and calls_must_change(signature):
+    if signature is not None and calls_must_change(signature):
         removal, added = parameter_places(signature)
         addition = None if added is None else (added, partial(_bound_at, names))
-        calls = names.occurrences(header.name)
+        calls = names.occurrences(signature.header.name)
         unpassed = optional_removal(signature)
         candidates += call_candidates(
             index,
             change,
-            _called_as(header, calls, change.content),
+            _called_as(signature.header, calls, change.content),
             calls,
             removal=removal,
             addition=addition,
             unpassed=unpassed,
             order=reordering(signature),
         )
-    elif header is not None and signature is not None and adds_optional_parameter(signature):
-        calls = names.occurrences(header.name)
-        called = _called_as(header, calls, change.content)
+    elif signature is not None and adds_optional_parameter(signature):
+        calls = names.occurrences(signature.header.name)
+        called = _called_as(signature.header, calls, change.content)
         candidates += call_candidates(index, change, called, calls, OPTIONAL_CALL_SCORE)
     elif not candidates and likes:
         if header is None:  # a parameter added to one function is rarely added to its likes
