@@ -1648,6 +1648,27 @@ def test_a_name_imported_from_another_module_is_renamed_where_it_is_used() -> No
     )
 
 
+def test_a_name_destructured_from_a_require_is_renamed_where_it_is_used() -> None:
+    # `{ levels }` in a declaration binds `levels` too: its uses follow the new name
+    code = (
+        "const { levels } = require('./levels')\n\n"
+        "const DEFAULT_INFO_LEVEL = levels.info\n"
+        "function multistream(streams) {\n"
+        "  const streamLevels = Object.create(levels)\n"
+        "  return { streamLevels, DEFAULT_INFO_LEVEL }\n"
+        "}\n"
+    )
+    after = code.replace("{ levels } = require('./levels')", "{ LEVELS } = require('./constants')")
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after.replace("levels.info", "LEVELS.info").replace(
+        "create(levels)", "create(LEVELS)"
+    )
+    # a parameter destructured (`function f({ levels })`) binds it as well
+    code = "function f({ levels }) {\n  return levels.info + levels.warn\n}\n"
+    content, found = _ask(code, code.replace("{ levels }", "{ lv }", 1), "javascript")
+    assert _applied(content, found) == "function f({ lv }) {\n  return lv.info + lv.warn\n}\n"
+
+
 def test_a_builtin_type_switched_in_an_import_is_switched_where_it_is_used() -> None:
     # `Union` is a type a one-place change swaps, but not in the import that names it
     code = (
