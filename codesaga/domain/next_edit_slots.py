@@ -3,8 +3,10 @@ the top of one test function goes at the top of the tests like it, a name put in
 alike lists goes in the other. A slot is the place between two lines; another slot is like
 the user's when the line above it is like the line above the added lines and the line below
 like the one below, each with the same indentation and a name in it. Lines added like their
-neighbours (one more entry in a list of alike entries) belong in one place and are not
-repeated. The added lines are copied as they are: when the neighbours match this closely,
+neighbours (one more entry in a list of alike entries) belong in one place, or in a list
+parallel to it: the same entries with other names, the same names swapped above and below
+the slot (`result.isMaxBuffer` and `resultSync.isMaxBuffer`), where it goes with the names
+swapped too. The added lines are copied as they are: when the neighbours match this closely,
 the lines that go between them are, as a rule, the same. An entry appended after a list's
 last (`_ctx?: Context` given `,\n  _params?: Params`) is lines added after that line, and is
 appended after the last entry of the lists alike. One statement put first in a body that
@@ -35,6 +37,7 @@ NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user
 HEADER_RATIO = 0.6
 LIKE_NEIGHBOURS = 0.6  # the added lines this like a neighbour: one more entry of a list
 COMMENTS = ("#", "//", "/*")
+MAX_PARALLEL = 3  # lists parallel to the user's, at most: more is a common shape
 
 
 def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
@@ -57,7 +60,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if not annotates and not (_named(words_above) and _named(words_below)):
         return []  # `}` above, a blank line below: alike everywhere
     if any(_like(_words(line), words) for line in lines for words in (words_above, words_below)):
-        return []
+        return _parallel_candidates(index, added, words_above, words_below)
     first_in_body = _first_in_body(above, lines)
     block = "\n".join(line.strip() for line in lines)
     candidates = []
@@ -87,6 +90,60 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         score = 0.45 + 0.1 * ratio + nearness(0.05, distance)
         candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
     return candidates
+
+
+def _parallel_candidates(
+    index: LineIndex, added: _Added, words_above: list[str], words_below: list[str]
+) -> list[Candidate]:
+    """One more entry in a list (lines like their neighbours) goes in the lists parallel to
+    it: where the same neighbours stand with other names, the same names swapped in each
+    (`expectType<boolean>(unicornsResult.isMaxBuffer);` above and `…(unicornsResult.signal);`
+    below stand with `unicornsResultSync` a few lines down: the entry goes there too, with
+    `unicornsResultSync` in it)."""
+    first, last, lines = added.first, added.last, added.lines
+    above, below = index.line_text(first - 1), index.line_text(last + 1)
+    candidates = []
+    for slot in range(2, index.line_count + 1):
+        if first <= slot <= last + 1:
+            continue
+        up, down = index.line_text(slot - 1), index.line_text(slot)
+        if _indent(up) != _indent(above) or _indent(down) != _indent(below):
+            continue
+        if not (_alike(words_above, up) and _alike(words_below, down)):
+            continue
+        # the same names swapped above and below: another list of the same entries (the
+        # same list again has nothing swapped; the lines next to it, other entries' names)
+        swaps = _swapped(words_above, _words(up))
+        if not swaps or swaps != _swapped(words_below, _words(down)):
+            continue
+        moved = [_swap(line, swaps) for line in lines]
+        block = "\n".join(line.strip() for line in moved)
+        if moved == lines or _has_block(index, slot, len(lines), block):
+            continue
+        at = index.line_bounds(slot)[0]
+        edit = TextEdit(index.span(at, at), "", "\n".join(moved) + "\n")
+        score = 0.5 + nearness(0.05, abs(slot - first))
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+    return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+def _swapped(mine: list[str], theirs: list[str]) -> dict[str, str] | None:
+    """The names ``theirs`` has in place of ``mine``'s, token for token, when that is all
+    that differs; None when anything else does."""
+    if len(mine) != len(theirs):
+        return None
+    swaps: dict[str, str] = {}
+    for a, b in zip(mine, theirs, strict=True):
+        if a == b:
+            continue
+        if not (is_name(a) and is_name(b)) or swaps.get(a, b) != b:
+            return None
+        swaps[a] = b
+    return swaps
+
+
+def _swap(line: str, swaps: dict[str, str]) -> str:
+    return re.sub(r"[A-Za-z_$][\w$]*", lambda m: swaps.get(m.group(), m.group()), line)
 
 
 @dataclass(frozen=True)

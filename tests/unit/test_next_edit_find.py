@@ -1281,6 +1281,33 @@ def test_lines_added_like_their_neighbours_or_between_nameless_ones_stay_put(
     assert not [c for c in found if c.edit is not None and not c.edit.removed]
 
 
+def test_an_entry_added_to_a_list_goes_in_the_list_parallel_to_it() -> None:
+    code = (
+        "const result = await run('a');\n"
+        "expectType<boolean>(result.isMaxBuffer);\n"
+        "expectType<string>(result.signal);\n\n"
+        "const resultSync = runSync('a');\n"
+        "expectType<boolean>(resultSync.isMaxBuffer);\n"
+        "expectType<string>(resultSync.signal);\n"
+    )
+    entry = "expectType<boolean>(result.isMaxBuffer);\n"
+    after = code.replace(entry, entry + "expectType<boolean>(result.isTerminated);\n")
+    content, found = _ask(code, after, "typescript")
+    synced = "expectType<boolean>(resultSync.isMaxBuffer);\n"
+    assert _applied(content, found) == after.replace(
+        synced, synced + "expectType<boolean>(resultSync.isTerminated);\n"
+    )
+    # lines of the same list with other names next to them are other entries, not a list
+    # parallel to it: their names are swapped above and below alike only by chance
+    imports = (
+        "from tomlkit.api import document\n"
+        "from tomlkit.exceptions import ParseError\n"
+        "from tomlkit.items import StringType\n"
+    )
+    after = imports.replace("ParseError\n", "ParseError\nfrom tomlkit.exceptions import Missing\n")
+    assert not _ask(imports, after, "python")[1]
+
+
 def test_a_string_given_a_constants_name_is_named_wherever_it_stands() -> None:
     code = (
         "package proxy\n\n"
