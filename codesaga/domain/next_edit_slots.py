@@ -7,7 +7,9 @@ neighbours (one more entry in a list of alike entries) belong in one place, or i
 parallel to it: the same entries with other names, the same names swapped above and below
 the slot (`result.isMaxBuffer` and `resultSync.isMaxBuffer`), where it goes with the names
 swapped too. The added lines are copied as they are: when the neighbours match this closely,
-the lines that go between them are, as a rule, the same. An entry appended after a list's
+the lines that go between them are, as a rule, the same; the same two lines a level or two
+deeper or shallower (a loop's last try repeated after it, a subtest's body) get them at
+their depth. An entry appended after a list's
 last (`_ctx?: Context` given `,\n  _params?: Params`) is lines added after that line, and is
 appended after the last entry of the lists alike. One statement put first in a body that
 uses the header's parameters (`t.Parallel()` under `func TestX(t *testing.T) {`) goes first
@@ -37,6 +39,7 @@ NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user
 HEADER_RATIO = 0.6
 LIKE_NEIGHBOURS = 0.6  # the added lines this like a neighbour: one more entry of a list
 COMMENTS = ("#", "//", "/*")
+MAX_SHIFT = 8  # columns (a tab is 4) between the user's slot's depth and another's, at most
 MAX_PARALLEL = 3  # lists parallel to the user's, at most: more is a common shape
 
 
@@ -68,11 +71,14 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if first <= slot <= last + 1:
             continue
         up, down = index.line_text(slot - 1), index.line_text(slot)
-        if _indent(up) != _indent(above) or _indent(down) != _indent(below):
+        put = _reindented(lines, (above, below), (up, down))
+        if put is None:
             continue
         above_alike = not _named(_words(up)) if annotates else _alike(words_above, up)
         if not (above_alike and (first_in_body or _alike(words_below, down))):
             continue
+        if sep and put != lines:
+            continue  # an entry appended at another depth: another list's own
         if _has_block(index, slot, len(lines), block) or (sep and up.rstrip().endswith(sep)):
             continue  # already there, or the line above is no last entry
         ratio = _ratio(words_above, _words(up)) if not annotates else 1.0
@@ -85,7 +91,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             edit = TextEdit(index.span(at, at), "", sep + "\n" + "\n".join(lines))
         else:
             at = index.line_bounds(slot)[0]
-            edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
+            edit = TextEdit(index.span(at, at), "", "\n".join(put) + "\n")
         distance = abs(slot - first)
         score = 0.45 + 0.1 * ratio + nearness(0.05, distance)
         candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
@@ -107,16 +113,15 @@ def _parallel_candidates(
         if first <= slot <= last + 1:
             continue
         up, down = index.line_text(slot - 1), index.line_text(slot)
-        if _indent(up) != _indent(above) or _indent(down) != _indent(below):
-            continue
-        if not (_alike(words_above, up) and _alike(words_below, down)):
+        put = _reindented(lines, (above, below), (up, down))
+        if put is None or not (_alike(words_above, up) and _alike(words_below, down)):
             continue
         # the same names swapped above and below: another list of the same entries (the
         # same list again has nothing swapped; the lines next to it, other entries' names)
         swaps = _swapped(words_above, _words(up))
         if not swaps or swaps != _swapped(words_below, _words(down)):
             continue
-        moved = [_swap(line, swaps) for line in lines]
+        moved = [_swap(line, swaps) for line in put]
         block = "\n".join(line.strip() for line in moved)
         if moved == lines or _has_block(index, slot, len(lines), block):
             continue
@@ -226,6 +231,38 @@ def _words(line: str) -> list[str]:
 
 def _named(words: list[str]) -> bool:
     return any(is_name(w) for w in words)
+
+
+def _reindented(
+    lines: list[str], mine: tuple[str, str], theirs: tuple[str, str]
+) -> list[str] | None:
+    """``lines``, put between the lines ``mine``, indented for between ``theirs``: as deep
+    again when those stand as deep, a level more or less when both do (the same lines in a
+    nested block, `\t\treturn resp, err` for `\treturn resp, err`); None when the two
+    lines' depths differ otherwise."""
+    (above, below), (up, down) = mine, theirs
+    if _indent(up) == _indent(above) and _indent(down) == _indent(below):
+        return lines
+    shifts = {_shift(_indent(above), _indent(up)), _shift(_indent(below), _indent(down))}
+    if len(shifts) != 1:
+        return None
+    (shift,) = shifts
+    if shift is None or len((shift[0] + shift[1]).expandtabs(4)) > MAX_SHIFT:
+        return None
+    cut, add = shift
+    if any(line.strip() and not line.startswith(cut) for line in lines):
+        return None
+    return [add + line.removeprefix(cut) if line.strip() else line for line in lines]
+
+
+def _shift(mine: str, theirs: str) -> tuple[str, str] | None:
+    """The indentation taken off and put on ``mine`` to make ``theirs`` (one is the other
+    with more at its end); None when neither is."""
+    if theirs.startswith(mine):
+        return "", theirs[len(mine) :]
+    if mine.startswith(theirs):
+        return mine[len(theirs) :], ""
+    return None
 
 
 def _indent(line: str) -> str:

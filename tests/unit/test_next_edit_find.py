@@ -1145,6 +1145,55 @@ def test_lines_added_between_two_lines_go_where_alike_neighbours_stand() -> None
     assert [c.edit for c in typed] == [c.edit for c in found]
 
 
+def test_lines_added_between_two_lines_go_where_they_stand_at_another_depth() -> None:
+    # the same two lines a level out (the retry loop's last try): the line goes between them
+    # at their depth
+    code = (
+        "func (r *Request) Execute() (*Response, error) {\n"
+        "\tfor i := 0; i < r.retries; i++ {\n"
+        "\t\tresp, err := r.client.execute(r)\n"
+        "\t\tr.client.onErrorHooks(r, resp, unwrap(err))\n"
+        "\t\treturn resp, unwrap(err)\n"
+        "\t}\n"
+        "\tresp, err := r.client.execute(r)\n"
+        "\tr.client.onErrorHooks(r, resp, unwrap(err))\n"
+        "\treturn resp, unwrap(err)\n"
+        "}\n"
+    )
+    hooks = "r.client.onErrorHooks(r, resp, unwrap(err))\n"
+    after = code.replace("\t\t" + hooks, "\t\t" + hooks + "\t\tbackToBufPool(r.bodyBuf)\n")
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == after.replace(
+        "\t" + hooks + "\treturn", "\t" + hooks + "\tbackToBufPool(r.bodyBuf)\n\treturn"
+    )
+    # more than two levels apart, the same lines are another piece of code's
+    deep = code.replace("\t\tresp, err", "\t\t\t\tresp, err").replace(
+        "\t\tr.client", "\t\t\t\tr.client"
+    )
+    deep = deep.replace("\t\treturn resp", "\t\t\t\treturn resp")
+    hooked = deep.replace("\t\t\t\t" + hooks, "\t\t\t\t" + hooks + "\t\t\t\tfree(r)\n")
+    assert not _ask(deep, hooked, "go")[1]
+
+
+def test_a_statement_put_first_in_a_test_goes_first_in_its_subtests_too() -> None:
+    code = (
+        "func TestCore(t *testing.T) {\n"
+        '\ttests := []string{"a", "b"}\n'
+        "\tfor _, tt := range tests {\n"
+        "\t\tt.Run(tt, func(t *testing.T) {\n"
+        "\t\t\tcheck(t, tt)\n"
+        "\t\t})\n"
+        "\t}\n"
+        "}\n"
+    )
+    header = "func TestCore(t *testing.T) {\n"
+    after = code.replace(header, header + "\tt.Parallel()\n")
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == after.replace(
+        "func(t *testing.T) {\n", "func(t *testing.T) {\n\t\t\tt.Parallel()\n"
+    )
+
+
 def test_a_statement_put_first_in_a_body_goes_first_under_alike_headers() -> None:
     # each test's first line is its own: the headers alone say where `t.Parallel()` goes
     code = (
@@ -1194,18 +1243,19 @@ def test_a_check_added_after_an_assignment_is_added_where_the_same_one_stands() 
     code = (
         "package gcs\n\n"
         "func walk(dir *File) error {\n\tfor more {\n\t\tinfos, err = dir.Readdir(0)\n"
-        "\t\tvisit(infos)\n\t}\n\tinfos, err = dir.Readdir(0)\n\tvisit(infos)\n"
+        "\t\tvisit(infos)\n\t}\n\tinfos, err = dir.Readdir(0)\n\tshow(infos)\n"
         "\treturn nil\n}\n"
     )
     check = "\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n"
     line = "\t\tinfos, err = dir.Readdir(0)\n"
     content, found = _ask(code, code.replace(line, line + check, 1), "go")
-    # at that line's own indentation
+    # at that line's own indentation, whatever follows it
     assert _applied(content, found) == code.replace(line, line + check, 1).replace(
-        "\tinfos, err = dir.Readdir(0)\n\tvisit",
-        "\tinfos, err = dir.Readdir(0)\n\tif err != nil {\n\t\treturn err\n\t}\n\tvisit",
+        "\tinfos, err = dir.Readdir(0)\n\tshow",
+        "\tinfos, err = dir.Readdir(0)\n\tif err != nil {\n\t\treturn err\n\t}\n\tshow",
     )
-    # lines that use nothing the statement assigned are that place's own
+    # lines that use nothing the statement assigned are that place's own (where the line
+    # after it differs: between the same two lines, they go as any lines do)
     _, found = _ask(code, code.replace(line, line + "\t\tcount++\n", 1), "go")
     assert found == []
 
