@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from codesaga.domain.completion import CLOSERS, OPENERS
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_locations import (
@@ -81,6 +82,19 @@ def tokens(text: str, start: int = 0, stop: int | None = None) -> list[tuple[str
     each starts and ends in ``text``."""
     found = _TOKEN.finditer(text, start, len(text) if stop is None else stop)
     return [(m.group(), m.start(), m.end()) for m in found]
+
+
+def balanced(text: str) -> bool:
+    """Does ``text`` close every bracket it opens, and open every one it closes (brackets in
+    its string literals left out: `", ("` opens none)?"""
+    opened: list[str] = []
+    for match in _TOKEN.finditer(text):
+        char = match.group()
+        if char in OPENERS:
+            opened.append(char)
+        elif char in CLOSERS and (not opened or opened.pop() != OPENERS[CLOSERS.index(char)]):
+            return False
+    return not opened
 
 
 def is_name(word: str) -> bool:

@@ -15,10 +15,16 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
-from codesaga.domain.completion import CLOSERS, OPENERS
+from codesaga.domain.completion import OPENERS
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
-from codesaga.domain.next_edit_patterns import is_name, repeat_score, token_kind, tokens
+from codesaga.domain.next_edit_patterns import (
+    balanced,
+    is_name,
+    repeat_score,
+    token_kind,
+    tokens,
+)
 
 MIN_TOKENS = 4  # a shorter line is like too many others
 REPEAT_RATIO = 0.6  # token similarity for repeating the user's edit at the same context
@@ -408,7 +414,7 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     symbols = max(len(removed), len(inserted)) <= SYMBOLS_CHANGED and not re.search(
         r"\w", removed + inserted
     )
-    words = not removed and len(inserted) <= WORDS_INSERTED and _balanced(inserted)
+    words = not removed and len(inserted) <= WORDS_INSERTED and balanced(inserted)
     if not (symbols or words):
         return []
     before, at, stop = change.before, change.start, change.before_end
@@ -423,17 +429,6 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     head, tail = before[left[0][1] : at], before[stop : right[-1][2]]
     found = text_repeats(index, change, head + removed + tail, head + inserted + tail)
     return [_narrowed(index, c, len(head), len(tail)) for c in found]
-
-
-def _balanced(text: str) -> bool:
-    """Does ``text`` close every bracket it opens, and open every one it closes?"""
-    opened: list[str] = []
-    for char in text:
-        if char in OPENERS:
-            opened.append(char)
-        elif char in CLOSERS and (not opened or opened.pop() != OPENERS[CLOSERS.index(char)]):
-            return False
-    return not opened
 
 
 def _narrowed(index: LineIndex, candidate: Candidate, head: int, tail: int) -> Candidate:

@@ -14,7 +14,10 @@ last (`_ctx?: Context` given `,\n  _params?: Params`) is lines added after that 
 appended after the last entry of the lists alike. One statement put first in a body that
 uses the header's parameters (`t.Parallel()` under `func TestX(t *testing.T) {`) goes first
 in the bodies under alike headers, whatever their first line: that line is each body's own.
-A comment that names nothing of the line below it, put under a line that names nothing (a
+Lines put beside a line with names, a line without any on their other side (a blank
+line, a brace), go beside the same line elsewhere, word for word, when it is long enough to
+be that place's own and the lines are a few that close what they open. A comment that
+names nothing of the line below it, put under a line that names nothing (a
 linter's directive after a blank line, above a test function), goes above the alike lines
 under such a line. Lines that check what the statement above them assigned (`if err != nil`
 after `infos, err = dir.Readdir(0)`) go after each line that reads the same, at its own
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, nearness
-from codesaga.domain.next_edit_patterns import is_name, tokens
+from codesaga.domain.next_edit_patterns import balanced, is_name, tokens
 
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
 NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user's
@@ -61,6 +64,8 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     words_above, words_below = _words(above), _words(below)
     annotates = not _named(words_above) and _annotation(lines, words_below)
     if not annotates and not (_named(words_above) and _named(words_below)):
+        if _named(words_above) or _named(words_below):
+            return _beside_candidates(index, added, above, below)
         return []  # `}` above, a blank line below: alike everywhere
     if any(_like(_words(line), words) for line in lines for words in (words_above, words_below)):
         return _parallel_candidates(index, added, words_above, words_below)
@@ -96,6 +101,43 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         score = 0.45 + 0.1 * ratio + nearness(0.05, distance)
         candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
     return candidates
+
+
+MIN_BESIDE_TOKENS = 6  # tokens of the one line that places lines beside it, at least
+MAX_BESIDE_LINES = 3  # lines (not blank) put beside it, at most
+
+
+def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) -> list[Candidate]:
+    """Lines added between a line with names and one without (a blank line, a brace): they
+    go where the same two lines stand, word for word, when the named one is long enough to
+    be that place's and not a common line."""
+    first, last, lines = added.first, added.last, added.lines
+    named = above if _named(_words(above)) else below
+    if len(_words(named)) < MIN_BESIDE_TOKENS or any(
+        _like(_words(line), _words(named)) for line in lines
+    ):
+        return []
+    if sum(bool(line.strip()) for line in lines) > MAX_BESIDE_LINES or not balanced(
+        "\n".join(lines)
+    ):
+        return []  # a piece of code of its own, or a piece of a longer change
+    block = "\n".join(line.strip() for line in lines)
+    candidates = []
+    for slot in range(2, index.line_count + 1):
+        if first <= slot <= last + 1:
+            continue
+        up, down = index.line_text(slot - 1), index.line_text(slot)
+        if up.strip() != above.strip() or down.strip() != below.strip():
+            continue
+        put = _reindented(lines, (above, below), (up, down))
+        if put is None or _has_block(index, slot, len(lines), block):
+            continue
+        at = index.line_bounds(slot)[0]
+        edit = TextEdit(index.span(at, at), "", "\n".join(put) + "\n")
+        candidates.append(
+            Candidate(edit.span, SIMILAR, 0.5 + nearness(0.05, abs(slot - first)), edit, None)
+        )
+    return candidates if len(candidates) <= MAX_PARALLEL else []
 
 
 def _parallel_candidates(

@@ -1194,6 +1194,29 @@ def test_a_statement_put_first_in_a_test_goes_first_in_its_subtests_too() -> Non
     )
 
 
+def test_lines_added_beside_a_long_line_go_beside_the_same_line_elsewhere() -> None:
+    # a blank line on one side (nothing to match), the same long line on the other
+    code = (
+        "def test_format(capsys):\n"
+        "    rv = make_logger(level=logging.INFO)\n\n"
+        "    assert capsys.readouterr().out == ''\n\n\n"
+        "def test_format_bytes(capsys):\n"
+        "    rv = make_logger(level=logging.INFO)\n\n"
+        "    assert capsys.readouterr().out == ''\n"
+    )
+    made = "    rv = make_logger(level=logging.INFO)\n"
+    after = code.replace(made, made + "    emit('hello')\n", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == code.replace(made, made + "    emit('hello')\n")
+    # a short line is everywhere
+    short = code.replace("make_logger(level=logging.INFO)", "make()")
+    assert not _ask(short, short.replace("make()\n", "make()\n    emit('hello')\n", 1), "python")[1]
+    # more than three lines are a piece of code of its own; lines that open what they do not
+    # close are a piece of a longer change
+    for put in ("    a()\n    b()\n    c()\n    d()\n", "    x = f(\n"):
+        assert not _ask(code, code.replace(made, made + put, 1), "python")[1]
+
+
 def test_a_statement_put_first_in_a_body_goes_first_under_alike_headers() -> None:
     # each test's first line is its own: the headers alone say where `t.Parallel()` goes
     code = (

@@ -18,7 +18,7 @@ from codesaga.domain.next_edit_locations import (
     recent_change,
     reverts,
 )
-from codesaga.domain.next_edit_patterns import find_rename
+from codesaga.domain.next_edit_patterns import balanced, find_rename
 from codesaga.domain.next_edit_signatures import Header, calls_must_change, read_signature_change
 from codesaga.domain.next_edit_similar import similar_candidates
 
@@ -224,3 +224,10 @@ def test_a_change_over_lines_is_read_as_the_one_line_changes_it_is_made_of() -> 
     one_line = TEXT.replace("w * h", "h")
     within = recent_change(one_line, diff_edits(TEXT, one_line), LineIndex(one_line))
     assert within is not None and line_changes(within) == []
+
+
+def test_balanced_reads_brackets_outside_string_literals_only() -> None:
+    assert balanced("f(x[1], {a: 2})")
+    assert balanced(", \"(\" + ')'")  # brackets in strings open and close nothing
+    assert not balanced("}\n\nif (ready) {\n")  # a piece of a longer change
+    assert not balanced("(a") and not balanced("a)") and not balanced("(]")
