@@ -410,6 +410,20 @@ def write_manifest(path: Path, items: list[dict[str, Any]]) -> None:
     path.write_text(f'{{"version": 1, "cases": [\n{lines}\n]}}\n')
 
 
+def projects_in_other_sets(repos: list[str], data: Path) -> dict[str, list[str]]:
+    """Of ``repos``, those another set's manifest next to the benchmark's has (a set of their
+    commits is mostly the same cases again), each with those sets' names."""
+    taken: dict[str, list[str]] = {}
+    for manifest in sorted(DATA.parent.glob("*/manifest.json")):
+        if manifest.parent.resolve() == data.resolve():
+            continue
+        has = {case["repo"] for case in json.loads(manifest.read_text())["cases"]}
+        for repo in repos:
+            if repo in has:
+                taken.setdefault(repo, []).append(manifest.parent.name)
+    return taken
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["mine", "build", "check", "sample", "classified"])
@@ -426,6 +440,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--samples", default="", help="classified: the samples' directories, DIR,DIR,..."
+    )
+    parser.add_argument(
+        "--reuse-projects",
+        action="store_true",
+        help="mine: allow projects that another set under bench/data already has",
     )
     args = parser.parse_args()
     if args.action == "classified":
@@ -453,6 +472,13 @@ def main() -> None:
         print(f"{len(found)} file changes ({several} of several hunks) in {out}")
         return
     if args.action == "mine":
+        taken = projects_in_other_sets(args.repos.split(","), args.data)
+        if taken and not args.reuse_projects:
+            named = "; ".join(f"{repo} ({', '.join(sets)})" for repo, sets in taken.items())
+            parser.error(
+                f"already in another set: {named}. A held-out set's projects must be new to "
+                "every set (their cases may be the same commits); --reuse-projects to mine anyway"
+            )
         args.data.mkdir(parents=True, exist_ok=True)
         items = [item for repo in args.repos.split(",") for item in mine(repo, args.mirrors)]
         write_manifest(args.data / "manifest.json", items)

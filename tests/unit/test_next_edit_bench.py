@@ -444,3 +444,14 @@ def test_a_classified_sample_keeps_the_changes_the_miner_would_take(tmp_path: Pa
     assert [(c["kind"], len(c["truth"])) for c in kept] == [("noise", 0), ("rename", 2)]
     rename = kept[1]
     assert rename["edits"] == found[1]["edits"] and rename["truth"] == found[1]["truth"]
+
+
+def test_a_held_out_set_is_not_mined_from_another_sets_projects(tmp_path: Path) -> None:
+    # the seventh set was mined from the development set's projects: 159 of its 173 cases
+    # were that set's own
+    development = json.loads((cases.DATA / "manifest.json").read_text())["cases"]
+    used = development[0]["repo"]
+    taken = cases.projects_in_other_sets([used, "someone/new-project"], tmp_path / "new")
+    assert list(taken) == [used] and cases.DATA.name in taken[used]
+    # a set's own manifest is not another set
+    assert cases.DATA.name not in cases.projects_in_other_sets([used], cases.DATA).get(used, [])
