@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
@@ -111,7 +112,7 @@ def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) 
     """Lines added between a line with names and one without (a blank line, a brace): they
     go where the same two lines stand, word for word, when the named one is long enough to
     be that place's and not a common line."""
-    first, last, lines = added.first, added.last, added.lines
+    first, lines = added.first, added.lines
     named = above if _named(_words(above)) else below
     if len(_words(named)) < MIN_BESIDE_TOKENS or any(
         _like(_words(line), _words(named)) for line in lines
@@ -123,20 +124,12 @@ def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) 
         return []  # a piece of code of its own, or a piece of a longer change
     block = "\n".join(line.strip() for line in lines)
     candidates = []
-    for slot in range(2, index.line_count + 1):
-        if first <= slot <= last + 1:
-            continue
-        up, down = index.line_text(slot - 1), index.line_text(slot)
+    for slot, up, down in _other_slots(index, added):
         if up.strip() != above.strip() or down.strip() != below.strip():
             continue
         put = _reindented(lines, (above, below), (up, down))
-        if put is None or _has_block(index, slot, len(lines), block):
-            continue
-        at = index.line_bounds(slot)[0]
-        edit = TextEdit(index.span(at, at), "", "\n".join(put) + "\n")
-        candidates.append(
-            Candidate(edit.span, SIMILAR, 0.5 + nearness(0.05, abs(slot - first)), edit, None)
-        )
+        if put is not None and not _has_block(index, slot, len(lines), block):
+            candidates.append(_inserted(index, slot, put, first))
     return candidates if len(candidates) <= MAX_PARALLEL else []
 
 
@@ -151,10 +144,7 @@ def _parallel_candidates(
     first, last, lines = added.first, added.last, added.lines
     above, below = index.line_text(first - 1), index.line_text(last + 1)
     candidates = []
-    for slot in range(2, index.line_count + 1):
-        if first <= slot <= last + 1:
-            continue
-        up, down = index.line_text(slot - 1), index.line_text(slot)
+    for slot, up, down in _other_slots(index, added):
         put = _reindented(lines, (above, below), (up, down))
         if put is None or not (_alike(words_above, up) and _alike(words_below, down)):
             continue
@@ -165,13 +155,24 @@ def _parallel_candidates(
             continue
         moved = [_swap(line, swaps) for line in put]
         block = "\n".join(line.strip() for line in moved)
-        if moved == lines or _has_block(index, slot, len(lines), block):
-            continue
-        at = index.line_bounds(slot)[0]
-        edit = TextEdit(index.span(at, at), "", "\n".join(moved) + "\n")
-        score = 0.5 + nearness(0.05, abs(slot - first))
-        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+        if moved != lines and not _has_block(index, slot, len(lines), block):
+            candidates.append(_inserted(index, slot, moved, first))
     return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+def _other_slots(index: LineIndex, added: _Added) -> Iterator[tuple[int, str, str]]:
+    """Each slot but the user's (the number of the line below it), with the lines either
+    side of it."""
+    for slot in range(2, index.line_count + 1):
+        if not added.first <= slot <= added.last + 1:
+            yield slot, index.line_text(slot - 1), index.line_text(slot)
+
+
+def _inserted(index: LineIndex, slot: int, lines: list[str], first: int) -> Candidate:
+    """``lines`` put in before line ``slot``, scored by its nearness to line ``first``."""
+    at = index.line_bounds(slot)[0]
+    edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
+    return Candidate(edit.span, SIMILAR, 0.5 + nearness(0.05, abs(slot - first)), edit, None)
 
 
 def _swapped(mine: list[str], theirs: list[str]) -> dict[str, str] | None:
