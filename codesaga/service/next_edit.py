@@ -105,7 +105,7 @@ class NextEditResult:
     suggestions: list[Suggestion]
 
     def to_json(self) -> dict[str, Any]:
-        return {"requestId": self.request_id, "edits": [s.to_json() for s in self.suggestions]}
+        return {"request_id": self.request_id, "edits": [s.to_json() for s in self.suggestions]}
 
 
 class NextEdits:

@@ -138,7 +138,7 @@ function suggestionIn(
     origin,
     path: target.path,
     version: target.version,
-    requestId: result.requestId,
+    requestId: result.request_id,
     ...offsets,
     removed,
     text: edit.text,

@@ -23,7 +23,7 @@ export interface SuggestedEdit {
 }
 
 export interface NextEditResult {
-  requestId: string;
+  request_id: string;
   /** Best first; empty: no suggestion. */
   edits: SuggestedEdit[];
 }

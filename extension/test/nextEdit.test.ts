@@ -41,7 +41,7 @@ class World implements NextEditHost {
   /** codesaga.models.completion */
   model: string | undefined;
   methods = ["document/edit", "nextEdit", "feedback"];
-  answer: NextEditResult = { requestId: "r1", edits: [BODY_W] };
+  answer: NextEditResult = { request_id: "r1", edits: [BODY_W] };
   hold = false;
   private releases: Array<() => void> = [];
   readonly edits = new EditSender(async (params) => void this.sent.push({ method: "document/edit", params: { ...params } }), 300, this.clock);
@@ -231,7 +231,7 @@ describe("next edits: asking after a pause", () => {
   test("an empty answer, or edits that do not apply, change nothing or are another document's, show nothing", async () => {
     const world = renamed();
     world.answer = {
-      requestId: "r2",
+      request_id: "r2",
       edits: [
         { ...BODY_W, range: { startLine: 9, startColumn: 1, endLine: 9, endColumn: 2 } },
         { ...BODY_W, text: "w" },
@@ -316,7 +316,7 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     world.controller.tab(URI, shown.start);
     world.type(URI, RENAMED.replace("w * h", "width * h"), shown.start + 5);
     world.controller.applied(true);
-    world.answer = { requestId: "r2", edits: [] };
+    world.answer = { request_id: "r2", edits: [] };
     await world.pause(TIMING.afterAcceptMs);
     assert.equal(world.methodsSent().filter((m) => m === "nextEdit").length, 2);
     assert.deepEqual(world.methodsSent().slice(-2), ["document/edit", "nextEdit"], "the accepted edit reached the daemon's history first");
@@ -342,14 +342,14 @@ describe("next edits: Tab jumps, Tab accepts, Esc dismisses", () => {
     world.type(URI, RENAMED + "# more\n", RENAMED.length + 6);
     world.type(URI, RENAMED + "# more!\n", RENAMED.length + 7);
     assert.deepEqual(world.feedback(), [["r1", false]]);
-    world.answer = { requestId: "r3", edits: [BODY_W] };
+    world.answer = { request_id: "r3", edits: [BODY_W] };
     await world.pause(600);
     assert.equal(world.controller.suggestion?.requestId, "r3");
     world.controller.forget(URI);
     assert.equal(world.controller.suggestion, undefined);
     world.open(URI, RENAMED);
     world.type(URI, RENAMED + "\n", RENAMED.length + 1);
-    world.answer = { requestId: "r4", edits: [BODY_W] };
+    world.answer = { request_id: "r4", edits: [BODY_W] };
     await world.pause(600);
     assert.equal((world.controller.suggestion as NextEditSuggestion | undefined)?.requestId, "r4");
     world.controller.withdraw();
@@ -382,7 +382,7 @@ describe("next edits: a rename carried into another open file", () => {
   test("shown after this file's edits; Tab jumps to that file, Tab there accepts", async () => {
     const world = renamed();
     world.open(APP, APP_TEXT);
-    world.answer = { requestId: "r5", edits: [IN_APP] };
+    world.answer = { request_id: "r5", edits: [IN_APP] };
     await world.pause(600);
     const shown = world.controller.suggestion!;
     assert.deepEqual([shown.document, shown.origin, shown.removed, shown.text], [APP, URI, "area", "surface"]);
@@ -397,7 +397,7 @@ describe("next edits: a rename carried into another open file", () => {
   test("not shown when that file no longer holds the text; typing in the first file takes it down", async () => {
     const world = renamed();
     world.open(APP, APP_TEXT.replace("print(area", "print(zone"));
-    world.answer = { requestId: "r6", edits: [IN_APP] };
+    world.answer = { request_id: "r6", edits: [IN_APP] };
     await world.pause(600);
     assert.equal(world.controller.suggestion, undefined);
     world.documents.get(APP)!.text = APP_TEXT;
@@ -412,7 +412,7 @@ describe("next edits: a rename carried into another open file", () => {
   test("it lapses, no verdict, when the cursor goes far from where it was asked (this file) or from it (that file)", async () => {
     const world = renamed(); // asked from line 1
     world.open(APP, APP_TEXT);
-    world.answer = { requestId: "r7", edits: [IN_APP] }; // line 3 of app.py
+    world.answer = { request_id: "r7", edits: [IN_APP] }; // line 3 of app.py
     await world.pause(600);
     world.controller.moved(URI, 6);
     world.controller.moved(APP, 8);

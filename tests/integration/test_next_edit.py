@@ -195,5 +195,5 @@ def test_the_small_model_repeats_an_added_argument_at_a_similar_call(
     result = in_process.call("nextEdit", params)
     assert [(e["kind"], e["text"]) for e in result["edits"]] == [("similar", ", timeout=10")]
     assert result["edits"][0]["range"] == wire_range(Span(4, 26, 4, 26))
-    record = in_process.call("requests/get", {"id": result["requestId"]})
+    record = in_process.call("requests/get", {"id": result["request_id"]})
     assert record["model"] == "qwen2.5-coder-0.5b" or record["model"].endswith(".gguf")

@@ -139,7 +139,7 @@ def test_edits_sent_with_document_edit_are_the_history_the_places_are_found_from
     # Edits that do not lead to the content are left out (here: all of them).
     stale = next_edit(client, content=BEFORE)
     assert finder.asked[-1][2] == []
-    record = client.call("requests/get", {"id": stale["requestId"]})
+    record = client.call("requests/get", {"id": stale["request_id"]})
     assert record["warnings"] == ["left out 1 edit not in the content"]
 
 
@@ -160,11 +160,11 @@ def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
         }
     ]
     assert engine.history == []
-    record = client.call("requests/get", {"id": result["requestId"]})
+    record = client.call("requests/get", {"id": result["request_id"]})
     assert (record["type"], record["status"]) == ("nextEdit", "completed")
     assert record["input"]["path"] == PATH and record["input"]["edits"] == 1
     listed = client.call("requests/list", {"type": "nextEdit"})["requests"]
-    assert [r["id"] for r in listed] == [result["requestId"]]
+    assert [r["id"] for r in listed] == [result["request_id"]]
 
 
 def test_the_other_open_documents_of_the_workspace_are_read_and_named_in_their_edits(
@@ -215,7 +215,7 @@ def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(
     )
     assert asked.prompt.endswith("@@ -4,1 +4,1 @@\n-    b = fetch(other, auth)\n")
     assert "\n" in asked.stop  # a line replaces a line: its end ends the answer
-    record = client.call("requests/get", {"id": result["requestId"]})
+    record = client.call("requests/get", {"id": result["request_id"]})
     assert record["model"] == "m.gguf" and record["timings"]["completion_tokens"] > 0
     assert '"kind": "similar"' in record["output"] and '"candidates": 1' in record["output"]
 
@@ -345,7 +345,7 @@ def test_off_there_are_no_suggestions_and_nothing_is_kept(
     client = daemon.start(next_edit="false")
     finder.candidates = [similar()]
     client.call("document/edit", {"path": PATH, **wire(EDIT)})
-    assert next_edit(client, edits=[wire(EDIT)]) == {"requestId": None, "edits": []}
+    assert next_edit(client, edits=[wire(EDIT)]) == {"request_id": None, "edits": []}
     assert finder.asked == [] and engine.history == []
     assert client.call("requests/list", {"type": "nextEdit"})["requests"] == []
     assert client.call("stats", {})["nextEdit"]["requests"] == 0
@@ -360,10 +360,10 @@ def test_feedback_on_a_suggestion_counts_in_stats_across_restarts(
     shown = next_edit(client, edits=[wire(EDIT)])
     finder.candidates = []
     next_edit(client)
-    rated = client.call("feedback", {"request_id": shown["requestId"], "accepted": True})
+    rated = client.call("feedback", {"request_id": shown["request_id"], "accepted": True})
     assert rated == {"model": None, "accepted": True}  # computed: no model wrote it
     # The same rating sent again (a client's retry) is counted once.
-    again = client.call("feedback", {"request_id": shown["requestId"], "accepted": False})
+    again = client.call("feedback", {"request_id": shown["request_id"], "accepted": False})
     assert again == {"model": None, "accepted": True, "counted": False}
     expected = {"requests": 2, "suggested": 1, "empty": 1, "accepted": 1, "rejected": 0}
     assert client.call("stats", {})["nextEdit"] == expected
