@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, nearness
-from codesaga.domain.next_edit_patterns import balanced, is_name, tokens
+from codesaga.domain.next_edit_patterns import NAME, balanced, is_name, tokens
 
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
 NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user's
@@ -73,10 +73,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     first_in_body = _first_in_body(above, lines)
     block = "\n".join(line.strip() for line in lines)
     candidates = []
-    for slot in range(2, index.line_count + 1):  # the slot before line `slot`
-        if first <= slot <= last + 1:
-            continue
-        up, down = index.line_text(slot - 1), index.line_text(slot)
+    for slot, up, down in _other_slots(index, added):
         put = _reindented(lines, (above, below), (up, down))
         if put is None:
             continue
@@ -92,14 +89,14 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             ratio = min(ratio, _ratio(words_below, _words(down)))
         if ratio < (HEADER_RATIO if first_in_body else NEIGHBOUR_RATIO):
             continue
-        if sep:  # after the last entry, as the user put it: `a` to `a,\n  b`
-            at = index.line_bounds(slot - 1)[0] + len(up.rstrip())
-            edit = TextEdit(index.span(at, at), "", sep + "\n" + "\n".join(lines))
-        else:
-            at = index.line_bounds(slot)[0]
-            edit = TextEdit(index.span(at, at), "", "\n".join(put) + "\n")
-        distance = abs(slot - first)
-        score = 0.45 + 0.1 * ratio + nearness(0.05, distance)
+        base = 0.45 + 0.1 * ratio
+        if not sep:
+            candidates.append(_inserted(index, slot, put, first, base))
+            continue
+        # after the last entry, as the user put it: `a` to `a,\n  b`
+        at = index.line_bounds(slot - 1)[0] + len(up.rstrip())
+        edit = TextEdit(index.span(at, at), "", sep + "\n" + "\n".join(lines))
+        score = base + nearness(0.05, abs(slot - first))
         candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
     return candidates
 
@@ -168,11 +165,14 @@ def _other_slots(index: LineIndex, added: _Added) -> Iterator[tuple[int, str, st
             yield slot, index.line_text(slot - 1), index.line_text(slot)
 
 
-def _inserted(index: LineIndex, slot: int, lines: list[str], first: int) -> Candidate:
-    """``lines`` put in before line ``slot``, scored by its nearness to line ``first``."""
+def _inserted(
+    index: LineIndex, slot: int, lines: list[str], first: int, base: float = 0.5
+) -> Candidate:
+    """``lines`` put in before line ``slot``, scored ``base`` and its nearness to line
+    ``first``."""
     at = index.line_bounds(slot)[0]
     edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
-    return Candidate(edit.span, SIMILAR, 0.5 + nearness(0.05, abs(slot - first)), edit, None)
+    return Candidate(edit.span, SIMILAR, base + nearness(0.05, abs(slot - first)), edit, None)
 
 
 def _swapped(mine: list[str], theirs: list[str]) -> dict[str, str] | None:
@@ -191,7 +191,7 @@ def _swapped(mine: list[str], theirs: list[str]) -> dict[str, str] | None:
 
 
 def _swap(line: str, swaps: dict[str, str]) -> str:
-    return re.sub(r"[A-Za-z_$][\w$]*", lambda m: swaps.get(m.group(), m.group()), line)
+    return NAME.sub(lambda m: swaps.get(m.group(), m.group()), line)
 
 
 @dataclass(frozen=True)

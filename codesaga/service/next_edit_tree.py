@@ -201,12 +201,9 @@ class TreeNames:
         functions = self._functions(parent)
         if node.type == "shorthand_property_identifier":  # `{name}`: the key and the value
             return Occurrence(start, end, SHORTHAND, None, functions)
-        if node.type == "shorthand_property_identifier_pattern":
-            # `const { levels } = require('./levels')` binds `levels` as well as reading it
-            if _parameter(node):
-                return Occurrence(start, end, PARAMETER, None, functions)
-            if _declared(node):
-                return Occurrence(start, end, LOCAL if functions else DEFINITION, None, functions)
+        if node.type == "shorthand_property_identifier_pattern" and not (
+            _parameter(node) or _declared(node)
+        ):  # a key alone; `const { levels } = require(…)` binds `levels` too (read below)
             return Occurrence(start, end, KEY, None, functions)
         access = MEMBER_ACCESS.get(parent.type)
         if access is not None and parent.child_by_field_name(access[1]) == node:
