@@ -6,7 +6,8 @@ like the one below, each with the same indentation and a name in it. Lines added
 neighbours (one more entry in a list of alike entries) belong in one place, or in a list
 parallel to it: the same entries with other names, the same names swapped above and below
 the slot (`result.isMaxBuffer` and `resultSync.isMaxBuffer`), where it goes with the names
-swapped too. The added lines are copied as they are: when the neighbours match this closely,
+swapped too; an entry put in a mapping goes in the mappings with most of its keys (a
+locale added to each table of locales), after the entry it follows. The added lines are copied as they are: when the neighbours match this closely,
 the lines that go between them are, as a rule, the same; the same two lines a level or two
 deeper or shallower (a loop's last try repeated after it, a subtest's body) get them at
 their depth. An entry appended after a list's
@@ -64,12 +65,15 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     above = above.rstrip().removesuffix(sep) if sep else above
     words_above, words_below = _words(above), _words(below)
     annotates = not _named(words_above) and _annotation(lines, words_below)
+    if not sep and not _named(words_above) and not _named(words_below):
+        return _keyed_candidates(index, added)  # entries keyed by strings alone
     if not annotates and not (_named(words_above) and _named(words_below)):
         if _named(words_above) or _named(words_below):
             return _beside_candidates(index, added, above, below)
         return []  # `}` above, a blank line below: alike everywhere
     if any(_like(_words(line), words) for line in lines for words in (words_above, words_below)):
-        return _parallel_candidates(index, added, words_above, words_below)
+        parallel = _parallel_candidates(index, added, words_above, words_below)
+        return parallel or _keyed_candidates(index, added)
     first_in_body = _first_in_body(above, lines)
     block = "\n".join(line.strip() for line in lines)
     candidates = []
@@ -155,6 +159,79 @@ def _parallel_candidates(
         if moved != lines and not _has_block(index, slot, len(lines), block):
             candidates.append(_inserted(index, slot, moved, first))
     return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+MIN_SHARED_KEYS = 3  # keys a mapping shares with the user's, at least, to be parallel to it
+SHARED_KEYS = 0.75  # and the share of the user's mapping's keys it has
+_KEY = re.compile(r"""\s*(["'`]?)([\w.$-]+)\1\s*(:(?!:)|=>|=(?!=))""")
+
+
+def _keyed_candidates(index: LineIndex, added: _Added) -> list[Candidate]:
+    """Entries put in a mapping (`"lv": " ",` among the locales' separators) go in the
+    mappings parallel to it: the runs of keyed lines elsewhere that have most of its keys
+    and not the new ones, after the entry the user's follows there."""
+    keys = [_key(line) for line in added.lines]
+    if None in keys:
+        return []
+    indent = _indent(added.lines[0])
+    mine = _keyed_run(index, added.first - 1, -1, indent) + _keyed_run(
+        index, added.last + 1, 1, indent
+    )
+    own = {key for _, key in mine}
+    if len(own) < MIN_SHARED_KEYS:
+        return []
+    before = [key for number, key in mine if number < added.first]
+    mine_lines = {number for number, _ in mine} | set(range(added.first, added.last + 1))
+    candidates = []
+    for run in _keyed_runs(index, mine_lines):
+        theirs = {k: n for n, k in run}
+        shared = own & theirs.keys()
+        if len(shared) < max(MIN_SHARED_KEYS, SHARED_KEYS * len(own)):
+            continue
+        if any(k in theirs for k in keys):
+            continue  # there already
+        after = next((theirs[k] for k in reversed(before) if k in theirs), None)
+        slot = run[0][0] if after is None else after + 1
+        there = _indent(index.line_text(run[0][0]))
+        put = [there + line.removeprefix(indent) for line in added.lines]
+        candidates.append(_inserted(index, slot, put, added.first))
+    return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+def _keyed_runs(index: LineIndex, skip: set[int]) -> Iterator[list[tuple[int, str]]]:
+    """Each run of keyed lines at one indentation, but those with lines in ``skip``."""
+    number = 1
+    while number <= index.line_count:
+        line = index.line_text(number)
+        if _key(line) is None or number in skip:
+            number += 1
+            continue
+        run = _keyed_run(index, number, 1, _indent(line))
+        number = run[-1][0] + 1
+        yield run
+
+
+def _key(line: str) -> str | None:
+    """The key of a mapping's entry with what follows it (`de_DE:` for `"de_DE": ".",`,
+    `name:` for `name: str`, `TIMEOUT=` for `TIMEOUT = 5`): keyword arguments (`app=app`)
+    are not a signature's parameters (`app: ASGIApp`)."""
+    found = _KEY.match(line)
+    return None if found is None else found.group(2) + found.group(3)
+
+
+def _keyed_run(index: LineIndex, start: int, step: int, indent: str) -> list[tuple[int, str]]:
+    """The keyed lines at ``indent`` from line ``start`` on, going by ``step``, up to the
+    first that is not one, as (number, key), in the file's order."""
+    run = []
+    number = start
+    while 1 <= number <= index.line_count:
+        line = index.line_text(number)
+        key = _key(line)
+        if key is None or _indent(line) != indent:
+            break
+        run.append((number, key))
+        number += step
+    return run[::-1] if step < 0 else run
 
 
 def _other_slots(index: LineIndex, added: _Added) -> Iterator[tuple[int, str, str]]:

@@ -1381,6 +1381,37 @@ def test_an_entry_added_to_a_list_goes_in_the_list_parallel_to_it() -> None:
     assert not _ask(imports, after, "python")[1]
 
 
+def test_an_entry_added_to_a_mapping_goes_in_the_mappings_keyed_alike() -> None:
+    code = (
+        "THOUSANDS = {\n"
+        '    "de_DE": ".",\n    "fr_FR": " ",\n    "it_IT": ".",\n    "hu_HU": " ",\n}\n\n'
+        "DECIMALS = {\n"
+        '    "de_DE": ",",\n    "fr_FR": ".",\n    "it_IT": ",",\n    "hu_HU": ",",\n}\n\n'
+        "CURRENCY = {\n"
+        '    "de_DE": "EUR",\n    "fr_FR": "EUR",\n    "hu_HU": "HUF",\n}\n'
+    )
+    after = code.replace('"it_IT": ".",\n', '"it_IT": ".",\n    "lv": " ",\n', 1)
+    content, found = _ask(code, after, "python")
+    # in each mapping that has most of its keys, after the entry it follows there (or, where
+    # that one is missing, the last of those before it): the value is the user's to check
+    assert _applied(content, found) == after.replace(
+        '"it_IT": ",",\n', '"it_IT": ",",\n    "lv": " ",\n'
+    ).replace('"fr_FR": "EUR",\n', '"fr_FR": "EUR",\n    "lv": " ",\n')
+    # a mapping of other keys is left alone, as is one that has the new key already
+    other = code.replace('"de_DE": "EUR"', '"en_US": "USD"')
+    other = other.replace('"fr_FR": "EUR"', '"ja_JP": "JPY"')
+    other = other.replace('"hu_HU": ",",\n', '"hu_HU": ",",\n    "lv": ",",\n')
+    typed = other.replace('"it_IT": ".",\n', '"it_IT": ".",\n    "lv": " ",\n', 1)
+    assert not _ask(other, typed, "python")[1]
+    # keyword arguments are not the parameters of the same names
+    call = (
+        "def connect(host: str, port: int, user: str, timeout: float) -> None:\n"
+        "    open_socket(\n        host=host,\n        port=port,\n        user=user,\n    )\n"
+    )
+    typed = call.replace("user=user,\n", "user=user,\n        timeout=timeout,\n")
+    assert not _ask(call, typed, "python")[1]
+
+
 def test_a_string_given_a_constants_name_is_named_wherever_it_stands() -> None:
     code = (
         "package proxy\n\n"
