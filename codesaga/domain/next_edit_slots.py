@@ -6,11 +6,13 @@ like the one below, each with the same indentation and a name in it. Lines added
 neighbours (one more entry in a list of alike entries) belong in one place, or in a list
 parallel to it: the same entries with other names, the same names swapped above and below
 the slot (`result.isMaxBuffer` and `resultSync.isMaxBuffer`), where it goes with the names
-swapped too; an entry put in a mapping goes in the mappings with most of its keys (a
-locale added to each table of locales), after the entry it follows. The added lines are copied as they are: when the neighbours match this closely,
-the lines that go between them are, as a rule, the same; the same two lines a level or two
-deeper or shallower (a loop's last try repeated after it, a subtest's body) get them at
-their depth. An entry appended after a list's
+swapped too. An entry put in a list of keyed or named entries (a locale in a table of
+locales, a name in an import's list) goes in the lists that have most of its entries' keys
+and not its own (the other tables, the list that exports those names), next to the entry
+it stands next to there. The added lines are copied as they are: when the neighbours match
+this closely, the lines that go between them are, as a rule, the same; the same two lines a
+level or two deeper or shallower (a loop's last try repeated after it, a subtest's body) get
+them at their depth. An entry appended after a list's
 last (`_ctx?: Context` given `,\n  _params?: Params`) is lines added after that line, and is
 appended after the last entry of the lists alike. One statement put first in a body that
 uses the header's parameters (`t.Parallel()` under `func TestX(t *testing.T) {`) goes first
@@ -65,15 +67,15 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     above = above.rstrip().removesuffix(sep) if sep else above
     words_above, words_below = _words(above), _words(below)
     annotates = not _named(words_above) and _annotation(lines, words_below)
-    if not sep and not _named(words_above) and not _named(words_below):
-        return _keyed_candidates(index, added)  # entries keyed by strings alone
+    keyed = [] if sep else _keyed_candidates(index, added)
+    if keyed or (not sep and not _named(words_above) and not _named(words_below)):
+        return keyed
     if not annotates and not (_named(words_above) and _named(words_below)):
         if _named(words_above) or _named(words_below):
             return _beside_candidates(index, added, above, below)
         return []  # `}` above, a blank line below: alike everywhere
     if any(_like(_words(line), words) for line in lines for words in (words_above, words_below)):
-        parallel = _parallel_candidates(index, added, words_above, words_below)
-        return parallel or _keyed_candidates(index, added)
+        return _parallel_candidates(index, added, words_above, words_below)
     first_in_body = _first_in_body(above, lines)
     block = "\n".join(line.strip() for line in lines)
     candidates = []
@@ -163,13 +165,15 @@ def _parallel_candidates(
 
 MIN_SHARED_KEYS = 3  # keys a mapping shares with the user's, at least, to be parallel to it
 SHARED_KEYS = 0.75  # and the share of the user's mapping's keys it has
-_KEY = re.compile(r"""\s*(["'`]?)([\w.$-]+)\1\s*(:(?!:)|=>|=(?!=))""")
+_KEY = re.compile(r"""\s*(?:(["'`])([\w.$-]+)\1|()([A-Za-z_$][\w$]*))\s*(:(?!:)|=>|=(?!=))""")
+_LISTED = re.compile(r"\s*([A-Za-z_$][\w$]*)(?:\s+as\s+[A-Za-z_$][\w$]*)?\s*(,?)\s*")
 
 
 def _keyed_candidates(index: LineIndex, added: _Added) -> list[Candidate]:
-    """Entries put in a mapping (`"lv": " ",` among the locales' separators) go in the
-    mappings parallel to it: the runs of keyed lines elsewhere that have most of its keys
-    and not the new ones, after the entry the user's follows there."""
+    """Entries put in a run of keyed lines (`"lv": " ",` among the locales' separators, a
+    name in an import's list) go in the runs parallel to it: those elsewhere that have most
+    of its keys and not the new ones, before the entry the user's come before (the order of
+    an export's list is its own), or else after the one they follow."""
     keys = [_key(line) for line in added.lines]
     if None in keys:
         return []
@@ -181,6 +185,7 @@ def _keyed_candidates(index: LineIndex, added: _Added) -> list[Candidate]:
     if len(own) < MIN_SHARED_KEYS:
         return []
     before = [key for number, key in mine if number < added.first]
+    following = [key for number, key in mine if number > added.last]
     mine_lines = {number for number, _ in mine} | set(range(added.first, added.last + 1))
     candidates = []
     for run in _keyed_runs(index, mine_lines):
@@ -190,8 +195,10 @@ def _keyed_candidates(index: LineIndex, added: _Added) -> list[Candidate]:
             continue
         if any(k in theirs for k in keys):
             continue  # there already
-        after = next((theirs[k] for k in reversed(before) if k in theirs), None)
-        slot = run[0][0] if after is None else after + 1
+        slot = next((theirs[k] for k in following if k in theirs), None)
+        if slot is None:
+            after = next((theirs[k] for k in reversed(before) if k in theirs), None)
+            slot = run[0][0] if after is None else after + 1
         there = _indent(index.line_text(run[0][0]))
         put = [there + line.removeprefix(indent) for line in added.lines]
         candidates.append(_inserted(index, slot, put, added.first))
@@ -212,11 +219,15 @@ def _keyed_runs(index: LineIndex, skip: set[int]) -> Iterator[list[tuple[int, st
 
 
 def _key(line: str) -> str | None:
-    """The key of a mapping's entry with what follows it (`de_DE:` for `"de_DE": ".",`,
-    `name:` for `name: str`, `TIMEOUT=` for `TIMEOUT = 5`): keyword arguments (`app=app`)
-    are not a signature's parameters (`app: ASGIApp`)."""
+    """The key of a keyed line with what follows it (`de_DE:` for `"de_DE": ".",`, `name:`
+    for `name: str`, `TIMEOUT=` for `TIMEOUT = 5`: keyword arguments, `app=app`, are not a
+    signature's parameters, `app: ASGIApp`), or a listed name with a comma (`Schema,` for
+    `Schema as Base,`)."""
     found = _KEY.match(line)
-    return None if found is None else found.group(2) + found.group(3)
+    if found is not None:  # a quoted key, or a name (`self.x = ...` is no entry)
+        return (found.group(2) or found.group(4)) + found.group(5)
+    listed = _LISTED.fullmatch(line)
+    return None if listed is None else listed.group(1) + ","
 
 
 def _keyed_run(index: LineIndex, start: int, step: int, indent: str) -> list[tuple[int, str]]:

@@ -1403,6 +1403,19 @@ def test_an_entry_added_to_a_mapping_goes_in_the_mappings_keyed_alike() -> None:
     other = other.replace('"hu_HU": ",",\n', '"hu_HU": ",",\n    "lv": ",",\n')
     typed = other.replace('"it_IT": ".",\n', '"it_IT": ".",\n    "lv": " ",\n', 1)
     assert not _ask(other, typed, "python")[1]
+    # a name put in an import's list goes in the list that exports most of its names, before
+    # the name it comes before in the import's
+    module = (
+        "import Schema, {\n  AnySchema,\n  CastOptions as BaseCastOptions,\n"
+        "  SchemaDescription,\n  SchemaMetadata,\n} from './schema';\n\n"
+        "export type {\n  AnyObject,\n  AnySchema,\n  MixedOptions,\n  SchemaDescription,\n"
+        "  SchemaMetadata,\n};\n"
+    )
+    exported = module.replace("BaseCastOptions,\n", "BaseCastOptions,\n  SchemaSpec,\n")
+    content, found = _ask(module, exported, "typescript")
+    assert _applied(content, found) == exported.replace(
+        "MixedOptions,\n", "MixedOptions,\n  SchemaSpec,\n"
+    )
     # keyword arguments are not the parameters of the same names
     call = (
         "def connect(host: str, port: int, user: str, timeout: float) -> None:\n"
