@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from codesaga.domain.edits import Span, TextEdit
+from codesaga.domain.edits import Span, TextEdit, offset
 from codesaga.domain.line_diff import common_ends
 
 RENAME, SIGNATURE, SIMILAR = "rename", "signature", "similar"
@@ -229,6 +229,55 @@ def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
     before = content[:start] + removed + content[end:]
     earlier = tuple(_earlier_regions(history[:-count], history[-count:], index))
     return Change(before, content, start + head, start + len(removed) - tail, end - tail, earlier)
+
+
+NEARBY_LINES = 3  # an earlier edit this many lines at most from the change is read with it
+MAX_JOINED = 4  # runs of edits read as one change, at most
+
+
+def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -> Change | None:
+    """The last change read with the edits made just before it a few lines away, as one
+    change over those lines (a parameter added to a signature, then used in the body on the
+    next line: as an editor's snapshot diff makes it, one change, whose signature line its
+    calls repeat); None when no such edit came before it."""
+    runs = 0
+    text, rest = content, list(history)
+    region: tuple[int, int] | None = None  # where the runs undone so far stand in ``text``
+    while rest and runs < MAX_JOINED:
+        found = trailing_merge(rest)
+        assert found is not None
+        merged, count = found
+        try:
+            start = offset(text, *_start(merged.span))
+        except ValueError:
+            break
+        end = start + len(merged.text)
+        if text[start:end] != merged.text:
+            break
+        if region is not None and not _nearby(text, (start, end), region):
+            break
+        text = text[:start] + merged.removed + text[end:]
+        high = start + len(merged.removed)
+        if region is None:
+            region = (start, high)
+        elif region[0] < start:  # before this edit: where it was
+            region = (region[0], high)
+        else:  # after it: moved by what undoing it changed
+            shift = len(merged.removed) - len(merged.text)
+            region = (start, region[1] + shift)
+        rest, runs = rest[:-count], runs + 1
+    if runs < 2:
+        return None
+    head, tail = common_ends(text, content)
+    earlier = tuple(_earlier_regions(rest, history[len(rest) :], index))
+    return Change(text, content, head, len(text) - tail, len(content) - tail, earlier)
+
+
+def _nearby(text: str, edit: tuple[int, int], region: tuple[int, int]) -> bool:
+    """Are the two spans of ``text`` apart (not touching), with at most NEARBY_LINES line
+    breaks between them?"""
+    (_, first_end), (second_start, _) = sorted((edit, region))
+    return first_end < second_start and text.count("\n", first_end, second_start) <= NEARBY_LINES
 
 
 def line_changes(change: Change) -> list[Change]:

@@ -28,6 +28,7 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
     finalize,
+    joined_change,
     line_changes,
     recent_change,
 )
@@ -119,6 +120,26 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
+    found = _candidates(index, change, names, history, cursor, others, limit)
+    if not found:
+        # Read with the edits made just before it, a few lines away: a parameter added, then
+        # used in the body, is one change whose signature's line the calls repeat.
+        joined = joined_change(content, history, index)
+        if joined is not None:
+            found = _candidates(index, joined, names, history, cursor, others, limit)
+    return found
+
+
+def _candidates(
+    index: LineIndex,
+    change: Change,
+    names: Names,
+    history: Sequence[TextEdit],
+    cursor: tuple[int, int] | None,
+    others: Mapping[str, str],
+    limit: int,
+) -> list[Candidate]:
+    """find_candidates for ``change``, read from the document's ``history``."""
     # An import's own name taken away or given, a Go function made a method or back: the
     # uses in code follow it, and they are the change's only next places.
     for followers in (alias_candidates, receiver_candidates):

@@ -367,6 +367,22 @@ def test_a_parameter_added_and_used_in_one_edit_points_at_the_calls() -> None:
     ]
 
 
+def test_a_parameter_added_then_used_a_line_below_points_at_the_calls() -> None:
+    # two edits, as an editor sends them: the signature's, then the body's (which alone
+    # repeats nowhere); read together, the signature's line is what the calls repeat
+    after = PYTHON.replace("def area(width, height):", "def area(width, height, depth):")
+    after = after.replace("    return width * height\n", "    return width * height * depth\n")
+    content, found = _ask(PYTHON, after, "python")
+    lines = content.split("\n")
+    assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
+        (SIGNATURE, "return area(self.width, self.height)")
+    ]
+    # an edit further away is another change, not read with the last
+    elsewhere = after.replace("    return width * height * depth\n", "    return width * height\n")
+    elsewhere = elsewhere.replace("2 * (width + height)", "2 * (width + height + 0)")
+    assert _ask(PYTHON, elsewhere, "python")[1] == []
+
+
 def test_an_edit_over_lines_that_change_alike_repeats_on_their_likes_unlike_lines_do_not() -> None:
     code = (
         "def test_none_of():\n"
