@@ -103,9 +103,12 @@ class Suggestion:
 class NextEditResult:
     request_id: str | None  # None: next edits are turned off, nothing was journaled
     suggestions: list[Suggestion]
+    # why some may be missing (the rewrites' model not installed, edits left out), as journaled
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"request_id": self.request_id, "edits": [s.to_json() for s in self.suggestions]}
+        data = {"request_id": self.request_id, "edits": [s.to_json() for s in self.suggestions]}
+        return {**data, "warnings": self.warnings} if self.warnings else data
 
 
 class NextEdits:
@@ -207,7 +210,7 @@ class NextEdits:
         self.stats.count("suggested" if chosen else "empty")
         if crlf:
             chosen = [_suggestion_crlf(c) if c.path is None else c for c in chosen]
-        return NextEditResult(record.id, chosen)
+        return NextEditResult(record.id, chosen, list(record.warnings))
 
     def _language(self, request: NextEditRequest) -> str:
         named = request.language or self.history.language(request.path)

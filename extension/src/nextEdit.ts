@@ -74,6 +74,8 @@ export interface NextEditHost {
   /** Paint the suggestion; undefined clears it. */
   show(suggestion: NextEditSuggestion | undefined): void;
   onError?(error: Error): void;
+  /** Why the daemon may have left places out; each distinct one is told once. */
+  onWarning?(warning: string): void;
 }
 
 /** Another open document, for an edit the daemon found there. */
@@ -184,6 +186,8 @@ export class NextEditController {
   /** The suggestion accepted, until the editor says whether it made the edit. */
   private applying: Shown | undefined;
   readonly stats = { requests: 0, suggested: 0, empty: 0, cancelled: 0, errors: 0 };
+  /** The warnings told already: the same one comes with every question until it is mended. */
+  private readonly told = new Set<string>();
 
   constructor(
     private readonly host: NextEditHost,
@@ -289,6 +293,7 @@ export class NextEditController {
       if (request.abort.signal.aborted) throw new RpcError(Code.cancelled, "cancelled by a keystroke");
       this.stats.requests++;
       const result = (await host.call("nextEdit", nextEditParams(sent), { signal: request.abort.signal })) as NextEditResult;
+      this.tell(result.warnings ?? []);
       const suggestion =
         firstSuggestion(document, sent, result) ?? (await elsewhereSuggestion(document, sent, result, (path) => host.readOther(path)));
       if (this.pending !== request) return; // a keystroke came as the answer did
@@ -316,6 +321,14 @@ export class NextEditController {
       }
       this.stats.errors++;
       host.onError?.(error as Error);
+    }
+  }
+
+  private tell(warnings: string[]): void {
+    for (const warning of warnings) {
+      if (this.told.has(warning)) continue;
+      this.told.add(warning);
+      this.host.onWarning?.(warning);
     }
   }
 

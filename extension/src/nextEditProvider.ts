@@ -58,6 +58,7 @@ export function registerNextEdit(services: Services): void {
       void vscode.commands.executeCommand("setContext", VISIBLE_KEY, suggestion !== undefined);
     },
     onError: (error) => log(`nextEdit: ${describe(error)}`),
+    onWarning: (warning) => log(`nextEdit: ${warning}`),
   };
   const controller = new NextEditController(host);
   const track = (editors: readonly vscode.TextEditor[]) => {

@@ -26,6 +26,8 @@ export interface NextEditResult {
   request_id: string;
   /** Best first; empty: no suggestion. */
   edits: SuggestedEdit[];
+  /** Why some places may have no edit (the rewrites' model is not installed, say). */
+  warnings?: string[];
 }
 
 /** The methods of next edits, and `feedback`, as the controller sends them. */

@@ -129,6 +129,12 @@ class World implements NextEditHost {
   show(suggestion: NextEditSuggestion | undefined): void {
     this.shown.push(suggestion && { ...suggestion });
   }
+
+  readonly warned: string[] = [];
+
+  onWarning(warning: string): void {
+    this.warned.push(warning);
+  }
 }
 
 function pathOf(document: string): string {
@@ -242,6 +248,21 @@ describe("next edits: asking after a pause", () => {
     assert.equal(world.controller.suggestion, undefined);
     assert.deepEqual(world.shown, []);
     assert.equal(world.controller.stats.empty, 1);
+  });
+});
+
+describe("next edits: the daemon's warnings", () => {
+  test("each is told once, however often it comes; the edits that came with it are shown", async () => {
+    const world = renamed();
+    const missing = "no rewrites: model 'qwen2.5-coder-0.5b' for completion is not installed";
+    world.answer = { request_id: "r3", edits: [BODY_W], warnings: [missing] };
+    await world.pause(600);
+    assert.equal(world.controller.suggestion?.text, "width");
+    world.controller.dismiss();
+    world.type(URI, RENAMED.replace("w * h", "w * h "), RENAMED.length);
+    await world.pause(600);
+    assert.equal(world.controller.stats.requests, 2);
+    assert.deepEqual(world.warned, [missing]);
   });
 });
 

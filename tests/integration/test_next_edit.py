@@ -151,6 +151,12 @@ def test_next_edit_since_a_revision_prints_the_rest_of_a_rename(cli: Cli, tmp_pa
     (repo / "link.py").symlink_to(tmp_path / "elsewhere.py")  # a link out of the repository
     linked = cli("next-edit", str(repo / "link.py"), "--since", "HEAD")
     assert linked.returncode == 2 and "outside" in linked.stderr, linked.stderr  # no traceback
+    # calls the model must rewrite, and no model to rewrite them: said why, on stderr
+    (repo / "shapes.py").write_text(SHAPES.replace("(width, height)", "(width, height, depth)"))
+    missing = str(tmp_path / "missing.gguf")
+    unwritten = cli("next-edit", str(repo / "shapes.py"), "--since", "HEAD", "--model", missing)
+    assert (unwritten.returncode, unwritten.stdout) == (0, ""), unwritten.stderr
+    assert "no rewrites" in unwritten.stderr and "does not exist" in unwritten.stderr
 
 
 NET = (

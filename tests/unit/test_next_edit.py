@@ -140,7 +140,7 @@ def test_edits_sent_with_document_edit_are_the_history_the_places_are_found_from
     stale = next_edit(client, content=BEFORE)
     assert finder.asked[-1][2] == []
     record = client.call("requests/get", {"id": stale["request_id"]})
-    assert record["warnings"] == ["left out 1 edit not in the content"]
+    assert record["warnings"] == stale["warnings"] == ["left out 1 edit not in the content"]
 
 
 def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
@@ -165,6 +165,22 @@ def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
     assert record["input"]["path"] == PATH and record["input"]["edits"] == 1
     listed = client.call("requests/list", {"type": "nextEdit"})["requests"]
     assert [r["id"] for r in listed] == [result["request_id"]]
+
+
+def test_rewrites_the_model_cannot_make_are_said_why_and_the_computed_edits_answered(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    client = daemon.start()
+    rename = TextEdit(Span(4, 9, 4, 14), "fetch", "get")
+    finder.candidates = [similar(score=0.95), Candidate(rename.span, "rename", 0.9, rename, None)]
+    result = next_edit(client, edits=[wire(EDIT)], model="qwen2.5-coder-1.5b")  # not installed
+    assert [e["kind"] for e in result["edits"]] == ["rename"]
+    [warning] = result["warnings"]
+    assert "not installed" in warning and "codesaga models pull qwen2.5-coder-1.5b" in warning
+    assert engine.history == []
+    record = client.call("requests/get", {"id": result["request_id"]})
+    assert record["warnings"] == result["warnings"]
+    assert "warnings" not in next_edit(client, edits=[wire(EDIT)])  # none to give: none named
 
 
 def test_the_other_open_documents_of_the_workspace_are_read_and_named_in_their_edits(

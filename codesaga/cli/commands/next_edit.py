@@ -84,6 +84,8 @@ def next_edit(
     if as_json:
         render.print_json(result)
         return
+    for warning in result.get("warnings", []):
+        render.warn(warning)  # on stderr: why a place may have no edit (no model installed)
     suggested = apply_edits(content, [_edit(content, e) for e in result["edits"]])
     sys.stdout.write(unified_diff(content, suggested, _diff_name(file)))
 
