@@ -1408,11 +1408,16 @@ def test_an_entry_added_to_a_mapping_goes_in_the_mappings_keyed_alike() -> None:
     )
     after = code.replace('"it_IT": ".",\n', '"it_IT": ".",\n    "lv": " ",\n', 1)
     content, found = _ask(code, after, "python")
-    # in each mapping that has most of its keys, after the entry it follows there (or, where
-    # that one is missing, the last of those before it): the value is the user's to check
+    # in each mapping that has most of its keys, before the entry it comes before (`hu_HU`;
+    # with none after it, after the last it follows): the value is the user's to check
     assert _applied(content, found) == after.replace(
         '"it_IT": ",",\n', '"it_IT": ",",\n    "lv": " ",\n'
     ).replace('"fr_FR": "EUR",\n', '"fr_FR": "EUR",\n    "lv": " ",\n')
+    appended = code.replace('"hu_HU": " ",\n', '"hu_HU": " ",\n    "lv": " ",\n', 1)
+    content, found = _ask(code, appended, "python")
+    assert _applied(content, found) == appended.replace(
+        '"hu_HU": ",",\n', '"hu_HU": ",",\n    "lv": " ",\n'
+    ).replace('"hu_HU": "HUF",\n', '"hu_HU": "HUF",\n    "lv": " ",\n')
     # a mapping of other keys is left alone, as is one that has the new key already
     other = code.replace('"de_DE": "EUR"', '"en_US": "USD"')
     other = other.replace('"fr_FR": "EUR"', '"ja_JP": "JPY"')
