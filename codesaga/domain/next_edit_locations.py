@@ -428,8 +428,9 @@ def finalize(
 ) -> list[Candidate]:
     """The candidates that pass the rules, best first, each clear of the ones before it:
     not on the cursor's line, not touching the lines of the last change, not undoing it;
-    a model candidate only above MIN_MODEL_SCORE, at most MAX_WINDOWS of them, its window
-    clear of the cursor, the change and the other windows."""
+    a model candidate only above MIN_MODEL_SCORE, at most MAX_WINDOWS of them (one model
+    call each), its window clear of the cursor and the change. (Another model candidate in
+    its window is one of its own: the model rewrites a place's own lines.)"""
     changed = index.span(change.start, change.after_end)
     blocked = [_lines(changed)]
     if cursor is not None:
@@ -449,11 +450,7 @@ def finalize(
         if candidate.edit is None:
             if candidate.score < MIN_MODEL_SCORE or windows >= MAX_WINDOWS:
                 continue
-            in_windows = [_lines(k.window) for k in kept if k.window is not None]
-            if any(low <= first and last <= high for low, high in in_windows):
-                continue  # a window already rewrites it
             clipped = _clip(window_around(index, candidate.span), candidate.span, blocked)
-            clipped = clipped and _clip(clipped, candidate.span, in_windows)
             if not clipped:
                 continue
             candidate = replace(candidate, window=index.lines_span(*clipped))

@@ -322,13 +322,17 @@ def test_a_definition_renamed_is_renamed_where_other_open_documents_use_it() -> 
 def test_a_required_parameter_added_points_at_the_calls() -> None:
     after = PYTHON.replace("def area(width, height):", "def area(width, height, depth):")
     content, found = _ask(PYTHON, after, "python")
-    (call,) = found  # the other call is in its window: one rewrite for both
-    assert call.kind == SIGNATURE and call.edit is None and call.window is not None
     lines = content.split("\n")
-    assert lines[call.span.start_line - 1].strip() == "return area(self.width, self.height)"
-    window = call.window
-    assert window.start_column == 1 and window.end_column == 1  # whole lines
-    assert 6 < window.start_line <= 22 and window.end_line > 25  # clear of the def, both calls
+    # each call its own rewrite (the model rewrites a place's own lines), nearest the
+    # definition first
+    assert [(c.kind, c.edit, lines[c.span.start_line - 1].strip()) for c in found] == [
+        (SIGNATURE, None, "return area(self.width, self.height)"),
+        (SIGNATURE, None, 'print(area(2, 3), "area")'),
+    ]
+    for call in found:
+        window = call.window
+        assert window is not None and window.start_column == window.end_column == 1
+        assert 6 < window.start_line <= call.span.start_line < window.end_line  # clear of the def
 
 
 def test_a_typescript_and_a_go_signature_change_point_at_their_calls() -> None:
@@ -336,9 +340,9 @@ def test_a_typescript_and_a_go_signature_change_point_at_their_calls() -> None:
     content, found = _ask(TYPESCRIPT, ts, "typescript")
     lines = content.split("\n")
     assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
-        (SIGNATURE, "return await fetchUser(id, 3);")
+        (SIGNATURE, "return await fetchUser(id, 3);"),
+        (SIGNATURE, "export const again = (id: string) => fetchUser(id, 1);"),
     ]
-    assert found[0].window is not None and found[0].window.end_line > 18  # and the other call
     go = GO.replace("Get(key string)", "Get(ctx context.Context, key string)")
     content, found = _ask(GO, go, "go")
     assert [(c.kind, content.split("\n")[c.span.start_line - 1]) for c in found] == [
@@ -356,7 +360,8 @@ def test_a_parameter_added_and_used_in_one_edit_points_at_the_calls() -> None:
     found = _ask_in_one(PYTHON, after, "python")
     lines = after.split("\n")
     assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
-        (SIGNATURE, "return area(self.width, self.height)")
+        (SIGNATURE, "return area(self.width, self.height)"),
+        (SIGNATURE, 'print(area(2, 3), "area")'),
     ]
     go = GO.replace("Get(key string)", "Get(ctx context.Context, key string)").replace(
         "\ts.hits++", "\ts.hits += ctx.Value(hits).(int)"
@@ -375,7 +380,8 @@ def test_a_parameter_added_then_used_a_line_below_points_at_the_calls() -> None:
     content, found = _ask(PYTHON, after, "python")
     lines = content.split("\n")
     assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
-        (SIGNATURE, "return area(self.width, self.height)")
+        (SIGNATURE, "return area(self.width, self.height)"),
+        (SIGNATURE, 'print(area(2, 3), "area")'),
     ]
     # an edit further away is another change, not read with the last
     elsewhere = after.replace("    return width * height * depth\n", "    return width * height\n")
@@ -407,8 +413,8 @@ def test_an_edit_over_lines_that_change_alike_repeats_on_their_likes_unlike_line
 def test_an_optional_parameter_added_points_at_the_calls_below_a_required_one() -> None:
     optional = PYTHON.replace("def area(width, height):", "def area(width, height, depth=1):")
     required = PYTHON.replace("def area(width, height):", "def area(width, height, depth):")
-    (may,) = _ask(PYTHON, optional, "python")[1]
-    (must,) = _ask(PYTHON, required, "python")[1]
+    (may, *_) = _ask(PYTHON, optional, "python")[1]
+    (must, *_) = _ask(PYTHON, required, "python")[1]
     assert may.kind == SIGNATURE and may.edit is None and may.window is not None
     assert may.span == must.span and may.score < must.score
     lines = optional.split("\n")
@@ -443,8 +449,7 @@ def test_a_comment_among_parameters_is_no_parameter() -> None:
     code = code.replace("    module: ModuleType,\n", '    module: ModuleType,\n    sep="#",\n')
     after = code.replace('    sep="#",\n', '    sep="#",\n    depth: int,\n')
     _, found = _ask(code, after, "python")
-    # (the second call is in the first one's window: one rewrite for both)
-    assert [c.span.start_line for c in found if c.kind == SIGNATURE] == [11]
+    assert [c.span.start_line for c in found if c.kind == SIGNATURE] == [11, 15]
 
 
 def test_a_comment_deleted_where_it_recurs_is_deleted_there_too() -> None:
