@@ -197,6 +197,20 @@ def undoes(change: Change, old: str, new: str) -> bool:
     return bool(added or removed) and added == user_removed and removed == user_added
 
 
+def only_adds(old: str, new: str) -> bool:
+    """Does ``new`` hold all of ``old``'s tokens, in order, with more among them (an argument
+    added to a call, a field to a literal)?"""
+    rest = iter(_TOKEN.findall(new))
+    return all(token in rest for token in _TOKEN.findall(old))
+
+
+def unlike_the_change(changes: Sequence[Change], old: str, new: str) -> bool:
+    """Did the user's changes only add (each of them) where the rewrite of ``old`` takes
+    something away (`s.Get(a)` made `s.Get(ctx)` after `ctx` was put before a parameter)?"""
+    added = all(only_adds("\n".join(c.old), "\n".join(c.new)) for c in changes)
+    return bool(changes) and added and not only_adds(old, new)
+
+
 def _token_changes(old: str, new: str) -> tuple[Counter[str], Counter[str]]:
     """The tokens ``new`` has more of than ``old``, and those it has fewer of."""
     before, after = Counter(_TOKEN.findall(old)), Counter(_TOKEN.findall(new))

@@ -104,6 +104,8 @@ class Rewriter:
         old, new = "\n".join(target.lines), "\n".join(lines)
         if edit is None or any(edit_prompt.undoes(c, old, new) for c in self.recent):
             return None  # the same lines, or the user's change taken back
+        if edit_prompt.unlike_the_change(self.recent, old, new):
+            return None  # the user only added; this takes away (an argument lost)
         sure = confidence(finished.text, finished.logprobs, 1)  # past the "+"
         if sure is not None and sure.mean < MIN_REWRITE_MEAN:
             return None

@@ -242,6 +242,8 @@ def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(
         "+    b = fetch(other, auth)\n",  # the same line: nothing to change
         "     log(a)\n",  # a context line: the model changes nothing
         ["+    b = fetch(other, auth"] + [" x"] * 100,  # cut off: no whole line
+        # the user only added (an argument); this takes one away, where it should add
+        "+    b = fetch(other, timeout=10)\n",
     ],
 )
 def test_a_rewrite_that_changes_nothing_or_is_cut_off_is_no_suggestion(

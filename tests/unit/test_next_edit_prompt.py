@@ -14,6 +14,7 @@ from codesaga.domain.next_edit_prompt import (
     rewritten,
     target_of,
     undoes,
+    unlike_the_change,
 )
 
 BEFORE = (
@@ -98,6 +99,17 @@ def test_a_rewrite_that_takes_the_users_change_back_undoes_it() -> None:
     assert undoes(change, "    log(r)", "    log(res)")  # r back to res
     assert not undoes(change, "    log(result)", "    log(r)")  # the same change again
     assert not undoes(change, "    log(r)", "    log(r)")  # no change at all
+
+
+def test_after_changes_that_only_added_a_rewrite_that_takes_away_is_unlike_them() -> None:
+    before = "func (s *Store) Get(key string) string {\n\treturn s.data[key]\n}\n"
+    added = changes(before, before.replace("Get(key", "Get(ctx context.Context, key"), 1)
+    old = "\treturn s.Get(a), s.Get(b)"
+    assert unlike_the_change(added, old, "\treturn s.Get(ctx), s.Get(ctx)")  # a and b lost
+    assert not unlike_the_change(added, old, "\treturn s.Get(ctx, a), s.Get(ctx, b)")
+    # after a change that replaced, a rewrite may replace too
+    replaced = changes(before, before.replace("Get(key string)", "Get(name string)"), 1)
+    assert not unlike_the_change(replaced, old, "\treturn s.Get(name), s.Get(b)")
 
 
 def test_a_rewrite_that_takes_back_part_of_the_users_change_undoes_it() -> None:
