@@ -206,9 +206,16 @@ def only_adds(old: str, new: str) -> bool:
 
 def unlike_the_change(changes: Sequence[Change], old: str, new: str) -> bool:
     """Did the user's changes only add (each of them) where the rewrite of ``old`` takes
-    something away (`s.Get(a)` made `s.Get(ctx)` after `ctx` was put before a parameter)?"""
-    added = all(only_adds("\n".join(c.old), "\n".join(c.new)) for c in changes)
-    return bool(changes) and added and not only_adds(old, new)
+    something away (`s.Get(a)` made `s.Get(ctx)` after `ctx` was put before a parameter),
+    or only take away where it adds?"""
+    pairs = [("\n".join(c.old), "\n".join(c.new)) for c in changes]
+    if not pairs:
+        return False
+    if all(only_adds(a, b) for a, b in pairs):
+        return not only_adds(old, new)
+    if all(only_adds(b, a) for a, b in pairs):
+        return not only_adds(new, old)
+    return False
 
 
 def _token_changes(old: str, new: str) -> tuple[Counter[str], Counter[str]]:

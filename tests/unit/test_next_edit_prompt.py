@@ -101,7 +101,7 @@ def test_a_rewrite_that_takes_the_users_change_back_undoes_it() -> None:
     assert not undoes(change, "    log(r)", "    log(r)")  # no change at all
 
 
-def test_after_changes_that_only_added_a_rewrite_that_takes_away_is_unlike_them() -> None:
+def test_a_rewrite_that_takes_away_after_changes_that_only_added_is_unlike_them() -> None:
     before = "func (s *Store) Get(key string) string {\n\treturn s.data[key]\n}\n"
     added = changes(before, before.replace("Get(key", "Get(ctx context.Context, key"), 1)
     old = "\treturn s.Get(a), s.Get(b)"
@@ -110,6 +110,10 @@ def test_after_changes_that_only_added_a_rewrite_that_takes_away_is_unlike_them(
     # after a change that replaced, a rewrite may replace too
     replaced = changes(before, before.replace("Get(key string)", "Get(name string)"), 1)
     assert not unlike_the_change(replaced, old, "\treturn s.Get(name), s.Get(b)")
+    # after changes that only took away, a rewrite that adds is unlike them
+    taken = changes(before, before.replace("Get(key string) string", "Get(key string)"), 1)
+    assert unlike_the_change(taken, old, "\treturn s.Get(a, nil), s.Get(b)")
+    assert not unlike_the_change(taken, "\tv := s.Get(a) string", "\tv := s.Get(a)")
 
 
 def test_a_rewrite_that_takes_back_part_of_the_users_change_undoes_it() -> None:
