@@ -11,16 +11,14 @@ import bisect
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from codesaga.domain.edits import Span, TextEdit, offset
 from codesaga.domain.line_diff import common_ends
 
 RENAME, SIGNATURE, SIMILAR = "rename", "signature", "similar"
-WINDOW_LINES = 20  # lines of a model candidate's window
-WINDOW_ABOVE = 5  # of which above the candidate's first line
 MIN_MODEL_SCORE = 0.45  # a model candidate below it is not worth a model call
-MAX_WINDOWS = 3  # model candidates kept: each costs a model call
+MAX_MODEL_PLACES = 3  # model candidates kept: each costs a model call
 MAX_MERGED = 16  # edits merged into the change being continued
 REVERT_LOOKBACK = 4  # recent edits an edit must not undo
 MAX_LINE_CHANGES = 6  # one-line parts of a change over several lines looked at
@@ -41,8 +39,7 @@ class Candidate:
     span: Span  # where the suggestion applies, in the current content
     kind: str  # RENAME | SIGNATURE | SIMILAR
     score: float  # 0..1, higher first
-    edit: TextEdit | None  # computed edit; None: the model writes it from the window
-    window: Span | None  # for a model candidate: the whole lines to rewrite
+    edit: TextEdit | None  # computed edit; None: the model rewrites the span's lines
     path: str | None = None  # another open document the span is in; None: the request's
 
 
@@ -85,12 +82,6 @@ class LineIndex:
 
     def span(self, start: int, end: int) -> Span:
         return Span(*self.position(start), *self.position(end))
-
-    def lines_span(self, first: int, last: int) -> Span:
-        """Whole lines ``first``..``last``, through the newline ending ``last`` if any."""
-        if last < self.line_count:
-            return Span(first, 1, last + 1, 1)
-        return Span(first, 1, last, len(self.line_text(last)) + 1)
 
 
 # -- what the user just changed -------------------------------------------------------------
@@ -391,33 +382,6 @@ def _lines(span: Span) -> tuple[int, int]:
     return span.start_line, last or span.end_line
 
 
-def window_around(index: LineIndex, span: Span) -> tuple[int, int]:
-    """~WINDOW_LINES whole lines holding ``span``, starting a few lines above it."""
-    first, last = _lines(span)
-    top = max(1, first - WINDOW_ABOVE)
-    bottom = min(index.line_count, max(top + WINDOW_LINES - 1, last + 2))
-    top = max(1, min(top, bottom - WINDOW_LINES + 1))
-    return top, bottom
-
-
-def _clip(
-    window: tuple[int, int], span: Span, blocked: Iterable[tuple[int, int]]
-) -> tuple[int, int] | None:
-    """``window`` shrunk to keep clear of the ``blocked`` line ranges while holding ``span``."""
-    top, bottom = window
-    first, last = _lines(span)
-    for low, high in blocked:
-        if high < top or low > bottom:
-            continue
-        if high < first:
-            top = high + 1
-        elif low > last:
-            bottom = low - 1
-        else:
-            return None
-    return top, bottom
-
-
 def finalize(
     candidates: Iterable[Candidate],
     index: LineIndex,
@@ -428,15 +392,14 @@ def finalize(
 ) -> list[Candidate]:
     """The candidates that pass the rules, best first, each clear of the ones before it:
     not on the cursor's line, not touching the lines of the last change, not undoing it;
-    a model candidate only above MIN_MODEL_SCORE, at most MAX_WINDOWS of them (one model
-    call each), its window clear of the cursor and the change. (Another model candidate in
-    its window is one of its own: the model rewrites a place's own lines.)"""
+    a model candidate only above MIN_MODEL_SCORE, at most MAX_MODEL_PLACES of them (one
+    model call each, which rewrites the place's own lines)."""
     changed = index.span(change.start, change.after_end)
     blocked = [_lines(changed)]
     if cursor is not None:
         blocked.append((cursor[0], cursor[0]))
     kept: list[Candidate] = []
-    windows = 0
+    model_places = 0
     for candidate in sorted(candidates, key=lambda c: -c.score):
         if len(kept) >= limit:
             break
@@ -448,12 +411,8 @@ def finalize(
         if any(candidate.span.overlaps(k.span) for k in kept):
             continue
         if candidate.edit is None:
-            if candidate.score < MIN_MODEL_SCORE or windows >= MAX_WINDOWS:
+            if candidate.score < MIN_MODEL_SCORE or model_places >= MAX_MODEL_PLACES:
                 continue
-            clipped = _clip(window_around(index, candidate.span), candidate.span, blocked)
-            if not clipped:
-                continue
-            candidate = replace(candidate, window=index.lines_span(*clipped))
-            windows += 1
+            model_places += 1
         kept.append(candidate)
     return kept

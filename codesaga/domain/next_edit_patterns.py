@@ -292,7 +292,7 @@ def rename_candidates(
         distance = abs(index.line_of(o.start) - line)
         text = f"{rename.old}: {rename.new}" if o.role == SHORTHAND else rename.new
         edit = TextEdit(index.span(o.start, o.end), rename.old, text)
-        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit, None))
+        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
     return candidates
 
 
@@ -329,7 +329,7 @@ def _key_candidates(
     for o in keys:
         distance = abs(index.line_of(o.start) - line)
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        candidates.append(Candidate(edit.span, RENAME, rename_score(distance, score), edit, None))
+        candidates.append(Candidate(edit.span, RENAME, rename_score(distance, score), edit))
     return candidates
 
 
@@ -361,7 +361,7 @@ def switch_candidates(
             continue
         distance = abs(index.line_of(o.start) - line)
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit, None))
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
     return candidates
 
 
@@ -396,5 +396,5 @@ def alias_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             continue
         edit = TextEdit(index.span(use.start(), use.end()), old, new)
         distance = abs(index.line_of(use.start()) - line)
-        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit, None))
+        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
     return candidates

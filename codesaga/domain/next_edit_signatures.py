@@ -462,7 +462,7 @@ def call_candidates(
             if all(bound(name, o) for name in added.names):
                 edit = addition_edit(content, opened.end() - 1, close, added)
         span = index.span(o.start, end) if edit is None else edit.span
-        candidates.append(Candidate(span, SIGNATURE, score, edit, None))
+        candidates.append(Candidate(span, SIGNATURE, score, edit))
     return candidates
 
 
@@ -501,10 +501,10 @@ def declaration_candidates(
         score = DECLARATION_SCORE + nearness(0.1, distance)
         if tail == old and content.startswith(tail, start):  # (no comment inside it)
             edit = TextEdit(index.span(start, start + len(tail)), tail, new)
-            candidates.append(Candidate(edit.span, SIGNATURE, score, edit, None))
+            candidates.append(Candidate(edit.span, SIGNATURE, score, edit))
         else:
             span = index.span(o.start, start + len(tail))
-            candidates.append(Candidate(span, SIGNATURE, score - 0.2, None, None))
+            candidates.append(Candidate(span, SIGNATURE, score - 0.2, None))
     return candidates
 
 
@@ -652,7 +652,7 @@ def forwarding_candidates(
         edit = TextEdit(index.span(place, place), "", text)
         distance = abs(index.line_of(place) - line)
         candidates.append(
-            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit, None)
+            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit)
         )
     return candidates
 
@@ -750,5 +750,5 @@ def receiver_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             qualified = line_start + on.start()
             edit = TextEdit(index.span(qualified, at), content[qualified:at], "")
         distance = abs(index.line_of(at) - line)
-        candidates.append(Candidate(edit.span, SIGNATURE, rename_score(distance), edit, None))
+        candidates.append(Candidate(edit.span, SIGNATURE, rename_score(distance), edit))
     return candidates

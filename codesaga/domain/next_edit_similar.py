@@ -134,7 +134,7 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
         if left is None or right is None or right - left < 2 or ratio < REWRITE_RATIO:
             return None
         span = index.span(line_start + found[0][1], line_start + found[-1][2])
-        return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None)
+        return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None)
     edit = None
     callee = _callee_before(pattern.words, first) if first == last else None
     if callee is not None and callee not in aligned:
@@ -156,8 +156,8 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
             return None  # it has what the user put in already, its own (`, 'text/javascript'`)
     span = index.span(line_start + found[0][1], line_start + found[-1][2])
     if edit is not None:
-        return Candidate(edit.span, SIMILAR, 0.5 + 0.25 * ratio, edit, None)
-    return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None)
+        return Candidate(edit.span, SIMILAR, 0.5 + 0.25 * ratio, edit)
+    return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None)
 
 
 MAX_BLOCK_LINES = 8  # a changed block longer than that is not compared
@@ -213,7 +213,7 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
         text = content[begin:end_at]
         indent = len(text) - len(text.lstrip())
         span = index.span(begin + indent, begin + len(text.rstrip()))
-        candidates.append(Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None, None))
+        candidates.append(Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None))
     return candidates
 
 
@@ -467,7 +467,7 @@ def text_repeats(
     for at, end in places:
         edit = TextEdit(index.span(at, end), old, new)
         distance = abs(index.line_of(at) - line)
-        candidates.append(Candidate(edit.span, kind, repeat_score(distance), edit, None))
+        candidates.append(Candidate(edit.span, kind, repeat_score(distance), edit))
     return candidates
 
 
@@ -513,9 +513,7 @@ def comment_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         if any(low <= stop <= high for low, high in made):
             continue
         edit = TextEdit(index.span(stop, stop), "", change.inserted)
-        candidates.append(
-            Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit, None)
-        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit))
         if len(candidates) > MAX_REPEATS:
             return []
     return candidates
@@ -547,9 +545,7 @@ def line_start_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         if any(lo <= place < hi for lo, hi in made):
             continue
         edit = TextEdit(index.span(place, place), "", inserted)
-        candidates.append(
-            Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit, None)
-        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates if len(candidates) <= MAX_REPEATS else []
 
 

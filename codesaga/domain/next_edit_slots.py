@@ -103,7 +103,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         at = index.line_bounds(slot - 1)[0] + len(up.rstrip())
         edit = TextEdit(index.span(at, at), "", sep + "\n" + "\n".join(lines))
         score = base + nearness(0.05, abs(slot - first))
-        candidates.append(Candidate(edit.span, SIMILAR, score, edit, None))
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit))
     return candidates
 
 
@@ -452,7 +452,7 @@ def check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         at = index.line_bounds(number + 1)[0]
         edit = TextEdit(index.span(at, at), "", text)
         distance = abs(number - first)
-        candidates.append(Candidate(edit.span, SIMILAR, 0.5 + nearness(0.05, distance), edit, None))
+        candidates.append(Candidate(edit.span, SIMILAR, 0.5 + nearness(0.05, distance), edit))
     return candidates
 
 
@@ -486,7 +486,7 @@ def respelled_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         text = "".join(_indent(up) + str(_respelled(line.strip(), mark)) + "\n" for line in lines)
         at = index.line_bounds(slot)[0]
         edit = TextEdit(index.span(at, at), "", text)
-        found.append(Candidate(edit.span, SIMILAR, 0.55, edit, None))
+        found.append(Candidate(edit.span, SIMILAR, 0.55, edit))
     return after_above or before_below
 
 

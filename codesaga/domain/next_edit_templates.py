@@ -90,7 +90,7 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
         text = _fill(template, names)
         edit = TextEdit(index.span(at, end), content[at:end], text)
         distance = abs(index.line_of(at) - line)
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit, None))
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
         if len(candidates) > MAX_PLACES:
             return []
     return candidates

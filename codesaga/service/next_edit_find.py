@@ -207,7 +207,7 @@ def _renamed_elsewhere(
             if o.role != USE or (o.receiver is not None) != member:
                 continue  # a keyword, a member of the same name (or, for a member, a name)
             edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-            found.append(Candidate(edit.span, RENAME, ELSEWHERE_SCORE, edit, None, path))
+            found.append(Candidate(edit.span, RENAME, ELSEWHERE_SCORE, edit, path))
             if len(found) >= limit:
                 return found
     return found

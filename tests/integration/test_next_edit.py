@@ -181,7 +181,7 @@ class OneSimilarPlace:
         others: Mapping[str, str] = {},  # the contract's signature; never mutated
         limit: int = 8,
     ) -> list[Candidate]:
-        return [Candidate(Span(4, 9, 4, 27), "similar", 0.8, None, Span(2, 1, 6, 1))]
+        return [Candidate(Span(4, 9, 4, 27), "similar", 0.8, None)]
 
 
 @pytest.fixture

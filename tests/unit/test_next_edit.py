@@ -68,8 +68,7 @@ class Finder:
 
 
 def similar(span: Span = SECOND_CALL, score: float = 0.7) -> Candidate:
-    window = Span(max(1, span.start_line - 2), 1, span.end_line + 2, 1)
-    return Candidate(span, "similar", score, None, window)
+    return Candidate(span, "similar", score, None)
 
 
 class Daemon:
@@ -148,7 +147,7 @@ def test_a_computed_edit_is_suggested_without_the_model_and_journaled(
 ) -> None:
     client = daemon.start()
     rename = TextEdit(Span(4, 9, 4, 14), "fetch", "get")
-    finder.candidates = [Candidate(rename.span, "rename", 0.9, rename, None)]
+    finder.candidates = [Candidate(rename.span, "rename", 0.9, rename)]
     result = next_edit(client, edits=[wire(EDIT)])
     assert result["edits"] == [
         {
@@ -172,7 +171,7 @@ def test_rewrites_the_model_cannot_make_are_said_why_and_the_computed_edits_answ
 ) -> None:
     client = daemon.start()
     rename = TextEdit(Span(4, 9, 4, 14), "fetch", "get")
-    finder.candidates = [similar(score=0.95), Candidate(rename.span, "rename", 0.9, rename, None)]
+    finder.candidates = [similar(score=0.95), Candidate(rename.span, "rename", 0.9, rename)]
     result = next_edit(client, edits=[wire(EDIT)], model="qwen2.5-coder-1.5b")  # not installed
     assert [e["kind"] for e in result["edits"]] == ["rename"]
     [warning] = result["warnings"]
@@ -198,8 +197,8 @@ def test_the_other_open_documents_of_the_workspace_are_read_and_named_in_their_e
     there = TextEdit(Span(2, 1, 2, 6), "fetch", "get")
     stale = TextEdit(Span(1, 1, 1, 6), "fetch", "get")  # not what app.py says there
     finder.candidates = [
-        Candidate(there.span, "rename", 0.7, there, None, str(app)),
-        Candidate(stale.span, "rename", 0.7, stale, None, str(app)),
+        Candidate(there.span, "rename", 0.7, there, str(app)),
+        Candidate(stale.span, "rename", 0.7, stale, str(app)),
     ]
     result = next_edit(client, edits=[wire(EDIT)], workspace=str(tmp_path))
     assert finder.others[-1] == {str(app): app.read_text()}  # not binary, not another's
@@ -345,7 +344,7 @@ def test_a_completion_takes_the_model_and_the_computed_edits_are_the_answer(
     engine.delay = 0.1
     client = daemon.start()
     rename = TextEdit(Span(5, 15, 5, 16), "b", "c")
-    finder.candidates = [similar(score=0.95), Candidate(rename.span, "rename", 0.9, rename, None)]
+    finder.candidates = [similar(score=0.95), Candidate(rename.span, "rename", 0.9, rename)]
     engine.enqueue(["+", "    b"] + [" x"] * 300)  # the rewrite: slow
     engine.enqueue("n % 2 == 0")  # the completion
     thread, out = run_in_thread(lambda: next_edit(client, edits=[wire(EDIT)]))
@@ -374,7 +373,7 @@ def test_feedback_on_a_suggestion_counts_in_stats_across_restarts(
 ) -> None:
     client = daemon.start()
     rename = TextEdit(Span(4, 9, 4, 14), "fetch", "get")
-    finder.candidates = [Candidate(rename.span, "rename", 0.9, rename, None)]
+    finder.candidates = [Candidate(rename.span, "rename", 0.9, rename)]
     shown = next_edit(client, edits=[wire(EDIT)])
     finder.candidates = []
     next_edit(client)

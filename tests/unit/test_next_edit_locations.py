@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits, narrowed_edit
 from codesaga.domain.next_edit_locations import (
-    MAX_WINDOWS,
+    MAX_MODEL_PLACES,
     RENAME,
     SIGNATURE,
     SIMILAR,
@@ -99,7 +99,7 @@ def test_undoing_an_older_edit_is_a_reversal_only_where_it_was() -> None:
 def _candidate(line: int, score: float, kind: str = RENAME, model: bool = False) -> Candidate:
     span = Span(line, 1, line, 3)
     edit = None if model else TextEdit(span, "ab", "cd")
-    return Candidate(span, kind, score, edit, None)
+    return Candidate(span, kind, score, edit)
 
 
 def _setting(lines: int = 60) -> tuple[LineIndex, list[TextEdit]]:
@@ -133,7 +133,7 @@ def test_candidates_on_the_same_text_keep_the_best_and_the_limit_holds() -> None
     assert len(finalize(many, index, change, history, None, 5)) == 5
 
 
-def test_model_candidates_get_whole_line_windows_clear_of_the_change_at_most_a_few() -> None:
+def test_model_candidates_are_a_few_sure_enough_each_its_own_place() -> None:
     index, history = _setting()
     change = recent_change(index.text, history, index)
     assert change is not None
@@ -146,13 +146,8 @@ def test_model_candidates_get_whole_line_windows_clear_of_the_change_at_most_a_f
     ]
     found = finalize(candidates, index, change, history, (10, 3), limit=8)
     assert [c.span.start_line for c in found] == [13, 17, 40]
-    windows = [c.window for c in found if c.window is not None]
-    assert len(windows) == 3 and all(w.start_column == w.end_column == 1 for w in windows)
-    assert windows[0].start_line == 11 and windows[1].start_line >= 11  # below the change
-    for window, candidate in zip(windows, found, strict=True):
-        assert window.start_line <= candidate.span.start_line < window.end_line
     spread = [_candidate(line, 0.6, SIMILAR, model=True) for line in range(15, 60, 11)]
-    assert len(finalize(spread, index, change, history, None, 8)) == MAX_WINDOWS
+    assert len(finalize(spread, index, change, history, None, 8)) == MAX_MODEL_PLACES
 
 
 def test_a_rename_is_one_identifier_turned_into_another() -> None:
