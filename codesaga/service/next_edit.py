@@ -47,6 +47,7 @@ from codesaga.settings import Live, Settings, live
 MAX_EDITS = 8  # suggestions per request unless it asks for fewer (or more, up to 32)
 CANDIDATES = 16  # asked of the finder: some turn out to be no suggestion
 MAX_OTHER_DOCUMENTS = 8  # other open documents of the workspace read for a rename's uses
+TURNED_OFF = "next edits are turned off (the setting next_edit): nothing was looked for"
 
 # (workspace, the request's path) -> the other open documents' content by path
 OpenDocuments = Callable[[str | None, str], Mapping[str, str]]
@@ -159,7 +160,7 @@ class NextEdits:
 
     def suggest(self, request: NextEditRequest, run: RunOptions = NO_OPTIONS) -> NextEditResult:
         if not self.enabled:
-            return NextEditResult(None, [])
+            return NextEditResult(None, [], [TURNED_OFF])
         _check_cursor(request)
         if request.edits is not None:
             self.history.replace(request.path, request.edits)

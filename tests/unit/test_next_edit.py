@@ -362,7 +362,11 @@ def test_off_there_are_no_suggestions_and_nothing_is_kept(
     client = daemon.start(next_edit="false")
     finder.candidates = [similar()]
     client.call("document/edit", {"path": PATH, **wire(EDIT)})
-    assert next_edit(client, edits=[wire(EDIT)]) == {"request_id": None, "edits": []}
+    assert next_edit(client, edits=[wire(EDIT)]) == {
+        "request_id": None,
+        "edits": [],
+        "warnings": ["next edits are turned off (the setting next_edit): nothing was looked for"],
+    }
     assert finder.asked == [] and engine.history == []
     assert client.call("requests/list", {"type": "nextEdit"})["requests"] == []
     assert client.call("stats", {})["nextEdit"]["requests"] == 0
