@@ -31,8 +31,12 @@ counted as a suggestion at its place, a model candidate as if the model changed 
 the model could reach at best) and its noise answered with nothing (a one-place case with
 no candidate at all).
 
+``--per-line`` sends each case's edit as editors and `codesaga next-edit` send theirs, one
+edit per changed line (the bench's cases are one edit, the hunk, otherwise).
+
 Usage: python bench/next_edit_bench.py [--limit N] [--kinds rename,...] [--data DIR]
-       [--json OUT] [--set KEY=VALUE] | --finder [--data DIR] | --check-data [--data DIR]
+       [--json OUT] [--set KEY=VALUE] [--per-line] | --finder [--data DIR] [--per-line]
+       | --check-data [--data DIR]
 Needs qwen2.5-coder-0.5b installed, and the cases built (python bench/next_edit_cases.py
 build: it reads the fetched repositories the manifest names).
 """
@@ -92,6 +96,17 @@ def at_cursor(case: dict[str, Any]) -> dict[str, Any]:
 
 def next_edit_params(case: dict[str, Any]) -> dict[str, Any]:
     return {**at_cursor(case), "edits": case["edits"]}
+
+
+def per_line(case: dict[str, Any]) -> dict[str, Any]:
+    """``case`` with the user's edit sent as editors and `codesaga next-edit` send it: one
+    edit per changed line, made from the top down (the cursor then after the last)."""
+    from codesaga.domain.edit_sequence import sequence
+    from codesaga.protocol.params import wire_change
+
+    if case["content"] is None:
+        return case
+    return {**case, "edits": [wire_change(e) for e in sequence(case["before"], case["content"])]}
 
 
 def complete_params(case: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +349,12 @@ def main() -> None:
     parser.add_argument(
         "--finder", action="store_true", help="the finder of places alone: no daemon, no model"
     )
+    parser.add_argument(
+        "--per-line",
+        action="store_true",
+        help="send each case's edit as one edit per changed line, as editors and the CLI do "
+        "(default: one edit, the hunk)",
+    )
     add_set_option(parser)
     args = parser.parse_args()
     if args.check_data:
@@ -348,6 +369,8 @@ def main() -> None:
             sys.exit(f"{args.data} is a broad sample (next_edit_cases.py sample): run it --finder")
         kinds += [HUNKS, ONE_HUNK]
     cases = chosen(loaded, kinds, args.limit)
+    if args.per_line:
+        cases = [per_line(c) for c in cases]
     bad = [c["id"] for c in cases if c["content"] is None]
     if bad:
         sys.exit(f"{len(bad)} cases do not apply (run with --check-data): {', '.join(bad[:5])}")

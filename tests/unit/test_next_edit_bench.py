@@ -272,6 +272,23 @@ def test_the_bench_asks_with_the_cursor_after_the_users_edit() -> None:
     assert sent["edits"] == case["edits"] and sent["content"] == case["content"]
 
 
+def test_per_line_sends_the_users_edit_one_changed_line_at_a_time() -> None:
+    import next_edit_bench as bench
+
+    two = BEFORE.replace("def report(width", "def report(size").replace(
+        'print("report")', 'print("report:")'
+    )  # one hunk of two lines
+    case = case_of(BEFORE, two)
+    lines = bench.per_line(case)
+    assert len(case["edits"]) == 1 and len(lines["edits"]) == 2
+    text = case["before"]
+    for edit in lines["edits"]:
+        text = apply_edits(text, [Edit.from_json(edit)])
+    assert text == case["content"]
+    sent = bench.next_edit_params(lines)
+    assert sent["line"] == Edit.from_json(lines["edits"][-1]).range.start_line
+
+
 def test_the_bench_stops_with_a_clear_message_without_next_edit() -> None:
     import next_edit_bench as bench
 
