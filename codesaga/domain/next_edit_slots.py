@@ -260,7 +260,7 @@ def _inserted(
     ``first``."""
     at = index.line_bounds(slot)[0]
     edit = TextEdit(index.span(at, at), "", "\n".join(lines) + "\n")
-    return Candidate(edit.span, SIMILAR, base + nearness(0.05, abs(slot - first)), edit, None)
+    return Candidate(edit.span, SIMILAR, base + nearness(0.05, abs(slot - first)), edit)
 
 
 def _swapped(mine: list[str], theirs: list[str]) -> dict[str, str] | None:
