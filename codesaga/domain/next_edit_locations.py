@@ -210,16 +210,23 @@ def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
         start = index.index(*_start(merged.span))
     except ValueError:
         return None
-    end = start + len(merged.text)
-    if content[start:end] != merged.text:
-        return None
+    before = _undone(content, start, merged)
     removed, text = merged.removed, merged.text
-    head, tail = common_ends(removed, text)
-    if removed == text:
+    if before is None or removed == text:
         return None
-    before = content[:start] + removed + content[end:]
+    head, tail = common_ends(removed, text)
+    end = start + len(text)
     earlier = tuple(_earlier_regions(history[:-count], history[-count:], index))
     return Change(before, content, start + head, start + len(removed) - tail, end - tail, earlier)
+
+
+def _undone(text: str, start: int, edit: TextEdit) -> str | None:
+    """``text`` as it was before ``edit``, whose text stands at ``start``; None when it does
+    not (an edit of another version of the text)."""
+    end = start + len(edit.text)
+    if text[start:end] != edit.text:
+        return None
+    return text[:start] + edit.removed + text[end:]
 
 
 NEARBY_LINES = 3  # an earlier edit this many lines at most from the change is read with it
@@ -242,12 +249,11 @@ def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
             start = offset(text, *_start(merged.span))
         except ValueError:
             break
+        undone = _undone(text, start, merged)
         end = start + len(merged.text)
-        if text[start:end] != merged.text:
+        if undone is None or (region is not None and not _nearby(text, (start, end), region)):
             break
-        if region is not None and not _nearby(text, (start, end), region):
-            break
-        text = text[:start] + merged.removed + text[end:]
+        text = undone
         high = start + len(merged.removed)
         if region is None:
             region = (start, high)
