@@ -105,7 +105,7 @@ class Rewriter:
         if edit is None or any(edit_prompt.undoes(c, old, new) for c in self.recent):
             return None  # the same lines, or the user's change taken back
         if edit_prompt.unlike_the_change(self.recent, old, new):
-            return None  # the user only added; this takes away (an argument lost)
+            return None  # the other way from the user's change (an argument lost after one added)
         sure = confidence(finished.text, finished.logprobs, 1)  # past the "+"
         if sure is not None and sure.mean < MIN_REWRITE_MEAN:
             return None
