@@ -233,7 +233,16 @@ NEARBY_LINES = 3  # an earlier edit this many lines at most from the change is r
 MAX_JOINED = 4  # runs of edits read as one change, at most
 
 
-def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -> Change | None:
+@dataclass(frozen=True)
+class Joined:
+    """The last change read with the edits made just before it; ``alike``: each of those
+    runs of edits made the same change (the same text put in place of the same text)."""
+
+    change: Change
+    alike: bool
+
+
+def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -> Joined | None:
     """The last change read with the edits made just before it a few lines away, as one
     change over those lines (a parameter added to a signature, then used in the body on the
     next line: as an editor's snapshot diff makes it, one change, whose signature line its
@@ -241,6 +250,7 @@ def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
     runs = 0
     text, rest = content, list(history)
     region: tuple[int, int] | None = None  # where the runs undone so far stand in ``text``
+    made: set[tuple[str, str]] = set()  # each run's change, narrowed
     while rest and runs < MAX_JOINED:
         found = trailing_merge(rest)
         assert found is not None
@@ -254,6 +264,13 @@ def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
         if undone is None or (region is not None and not _nearby(text, (start, end), region)):
             break
         text = undone
+        head, tail = common_ends(merged.removed, merged.text)
+        made.add(
+            (
+                merged.removed[head : len(merged.removed) - tail],
+                merged.text[head : len(merged.text) - tail],
+            )
+        )
         high = start + len(merged.removed)
         if region is None:
             region = (start, high)
@@ -267,7 +284,8 @@ def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
         return None
     head, tail = common_ends(text, content)
     earlier = tuple(_earlier_regions(rest, history[len(rest) :], index))
-    return Change(text, content, head, len(text) - tail, len(content) - tail, earlier)
+    change = Change(text, content, head, len(text) - tail, len(content) - tail, earlier)
+    return Joined(change, alike=len(made) == 1)
 
 
 def _nearby(text: str, edit: tuple[int, int], region: tuple[int, int]) -> bool:

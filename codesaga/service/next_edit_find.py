@@ -120,13 +120,19 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
+    # The last change is read with the edits made just before it, a few lines away, as one
+    # change, as a snapshot diff makes it: a statement rewritten over two lines (one edit
+    # per line, as editors send them) is one change, and the lines that look like its last
+    # line alone are no place for it. Unless those edits each made the same change (`b` to
+    # `c` on two lines): then the user is repeating it, and the last is the one to follow.
+    joined = joined_change(content, history, index)
+    if joined is not None and not joined.alike:
+        return _candidates(index, joined.change, names, history, cursor, others, limit)
     found = _candidates(index, change, names, history, cursor, others, limit)
-    if not found:
-        # Read with the edits made just before it, a few lines away: a parameter added, then
-        # used in the body, is one change whose signature's line the calls repeat.
-        joined = joined_change(content, history, index)
-        if joined is not None:
-            found = _candidates(index, joined, names, history, cursor, others, limit)
+    if not found and joined is not None:
+        # Read with the edits just before it after all: a parameter added, then used in the
+        # body, is one change whose signature's line the calls repeat.
+        found = _candidates(index, joined.change, names, history, cursor, others, limit)
     return found
 
 

@@ -509,14 +509,58 @@ def test_a_line_changed_like_its_siblings_repeats_the_change_on_them() -> None:
 
 
 def test_no_candidate_undoes_the_users_recent_edit() -> None:
-    code = "a = limit(1)\nb = limit(2)\nc = limit(2)\nd = 4\n"
-    first = TextEdit(Span(1, 11, 1, 12), "1", "2")  # line 1 now reads like lines 2 and 3
+    # Two changes of their own, further apart than edits read together as one change.
+    code = "a = limit(1)\n\n\n\n\nb = limit(2)\nc = limit(2)\nd = 4\n"
+    first = TextEdit(Span(1, 11, 1, 12), "1", "2")  # line 1 now reads like lines 6 and 7
     middle = apply_edits(code, [first])
-    second = TextEdit(Span(2, 11, 2, 12), "2", "1")  # and line 2 like line 1 was
+    second = TextEdit(Span(6, 11, 6, 12), "2", "1")  # and line 6 like line 1 was
     content = apply_edits(middle, [second])
-    found = find_candidates(content, "python", [first, second], (2, 12))
+    found = find_candidates(content, "python", [first, second], (6, 12))
     assert all(c.edit is None or c.span.start_line != 1 for c in found)
-    assert [c.span.start_line for c in found if c.edit is not None] == [3]
+    assert [c.span.start_line for c in found if c.edit is not None] == [7]
+
+
+def test_two_different_changes_on_adjacent_lines_are_one_change() -> None:
+    # A statement rewritten over two lines, sent one edit per line as editors send them:
+    # the second line alone (`TrimSuffix(...)` to `before`) looks like the line above the
+    # `if`, which the change has nothing to do with; read as one change it repeats nowhere.
+    before = (
+        "func match(t string) bool {\n"
+        '\tif strings.Contains(strings.TrimSuffix(t, "/*"), "*") {\n'
+        "\t\treturn false\n"
+        "\t}\n"
+        '\tif strings.HasSuffix(t, "/*") {\n'
+        '\t\treturn strings.TrimSuffix(t, "/*") == t\n'
+        "\t}\n"
+        "\treturn true\n"
+        "}\n"
+    )
+    after = before.replace(
+        'strings.HasSuffix(t, "/*") {', 'before, ok := strings.CutSuffix(t, "/*"); ok {'
+    ).replace('return strings.TrimSuffix(t, "/*") == t', "return before == t")
+    _, found = _ask(before, after, "go")
+    assert found == []
+
+
+def test_the_same_change_on_adjacent_lines_is_followed_further() -> None:
+    # `bbc` made `bcc` on two lines in a row, one edit each: the user is repeating one
+    # change, so the lines below that still hold it are where it goes next. (Read as one
+    # change over both lines, a statement and the `if` below it, it repeats nowhere.)
+    before = (
+        "def load(environment, name):\n"
+        "    bbc = environment.bytecode_cache\n"
+        "    if bbc is not None:\n"
+        "        bucket = bcc.get_bucket(environment, name)\n"
+        "    code = environment.compile(name)\n"
+        "    if bbc is not None and bucket.code is None:\n"
+        "        bbc.set_bucket(bucket)\n"
+        "    return code\n"
+    )
+    after = before.replace("    bbc = env", "    bcc = env").replace(
+        "if bbc is not None:", "if bcc is not None:"
+    )
+    _, found = _ask(before, after, "python")
+    assert {6, 7} <= {c.span.start_line for c in found}
 
 
 def test_nothing_on_the_cursors_line() -> None:
