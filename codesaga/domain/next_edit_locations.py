@@ -416,12 +416,17 @@ def finalize(
 ) -> list[Candidate]:
     """The candidates that pass the rules, best first, each clear of the ones before it:
     not on the cursor's line, not touching the lines of the last change, not undoing it;
-    a model candidate only above MIN_MODEL_SCORE, at most MAX_MODEL_PLACES of them (one
-    model call each, which rewrites the place's own lines)."""
+    a model candidate only above MIN_MODEL_SCORE, not on a line of the user's earlier recent
+    edits, at most MAX_MODEL_PLACES of them (one model call each, which rewrites the place's
+    own lines)."""
     changed = index.span(change.start, change.after_end)
     blocked = [_lines(changed)]
     if cursor is not None:
         blocked.append((cursor[0], cursor[0]))
+    # The lines of the user's earlier recent edits: a line the user has just been at is no
+    # place for the model to change by analogy (three lines re-indented one at a time: the
+    # first looked like the last, and would have been rewritten again).
+    edited = [_lines(index.span(start, end)) for start, end in change.earlier]
     kept: list[Candidate] = []
     model_places = 0
     for candidate in sorted(candidates, key=lambda c: -c.score):
@@ -437,6 +442,8 @@ def finalize(
         if candidate.edit is None:
             if candidate.score < MIN_MODEL_SCORE or model_places >= MAX_MODEL_PLACES:
                 continue
+            if any(low <= last and first <= high for low, high in edited):
+                continue  # a computed edit there is still the change's (a second name)
             model_places += 1
         kept.append(candidate)
     return kept

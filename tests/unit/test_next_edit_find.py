@@ -2180,3 +2180,21 @@ def test_parameters_reordered_reorder_each_calls_arguments() -> None:
     assert [c.edit for c in found if "args..." in content.split("\n")[c.span.start_line - 1]] == [
         None
     ]
+
+
+def test_no_model_rewrite_of_a_line_the_user_just_edited() -> None:
+    # Three lines re-indented one at a time: the first of them looks like the last, but
+    # the user has just been there.
+    before = (
+        "const patterns = {\n"
+        "    dataUri: /^data:[\\w+.-]+$/,\n"
+        "    hex: {\n"
+        "      withPrefix: /^0x[0-9a-f]+$/i,\n"
+        "      withOptionalPrefix: /^(?:0x)?[0-9a-f]+$/i,\n"
+        "      withoutPrefix: /^[0-9a-f]+$/i\n"
+        "    },\n"
+        "};\n"
+    )
+    after = before.replace("      with", "        with")
+    _, found = _ask(before, after, "javascript")
+    assert not {4, 5, 6} & {c.span.start_line for c in found}
