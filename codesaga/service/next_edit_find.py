@@ -129,11 +129,34 @@ def find_candidates(
     if joined is not None and not joined.alike:
         return _candidates(index, joined.change, names, history, cursor, others, limit)
     found = _candidates(index, change, names, history, cursor, others, limit)
+    if not found:
+        # A change over several lines that made the same change on each (`bbc` to `bcc` in a
+        # statement and the `if` below it, one edit from an editor's snapshot) is followed as
+        # the last of them alone is: as if typed line by line. Not as a rename: the change
+        # read whole knew the names' bindings (a local renamed with all its uses, read from
+        # its last use alone, would have the package of the same name renamed).
+        last = _last_of_alike(change)
+        if last is not None:
+            found = _candidates(index, last, names, history, cursor, others, limit)
+            found = [c for c in found if c.kind != RENAME]
     if not found and joined is not None:
         # Read with the edits just before it after all: a parameter added, then used in the
         # body, is one change whose signature's line the calls repeat.
         found = _candidates(index, joined.change, names, history, cursor, others, limit)
     return found
+
+
+def _last_of_alike(change: Change) -> Change | None:
+    """The last line of a change over several lines that made the same change on each, the
+    others among the user's earlier edits; None for any other change. Not when the change
+    is to indentation alone: a block re-indented is one change (an `if` put around it)."""
+    parts = line_changes(change)
+    made = {(p.removed, p.inserted) for p in parts}
+    if len(parts) < 2 or len(made) != 1 or not "".join(made.pop()).strip():
+        return None
+    last = parts[-1]
+    others = tuple((p.start, p.after_end) for p in parts[:-1])
+    return replace(last, earlier=(*change.earlier, *others))
 
 
 def _candidates(

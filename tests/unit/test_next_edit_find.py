@@ -561,6 +561,33 @@ def test_the_same_change_on_adjacent_lines_is_followed_further() -> None:
     )
     _, found = _ask(before, after, "python")
     assert {6, 7} <= {c.span.start_line for c in found}
+    # The same from one edit over both lines (an editor's snapshot diff, a patch's hunk).
+    assert {6, 7} <= {c.span.start_line for c in _ask_in_one(before, after, "python")}
+
+
+def test_a_block_re_indented_is_not_a_change_repeated() -> None:
+    before = (
+        "def lengths(request):\n"
+        "    return any(\n"
+        "        [\n"
+        '            k.lower() == b"content-length"\n'
+        "            for k, v in request.headers\n"
+        "        ]\n"
+        "    )\n"
+        "\n"
+        "\n"
+        "def names(event):\n"
+        "    found = set()\n"
+        "    for k, v in event.headers:\n"
+        "        found.add(k)\n"
+        "    return found\n"
+    )
+    after = before.replace(
+        '        [\n            k.lower() == b"content-length"\n'
+        "            for k, v in request.headers\n        ]\n",
+        '        k.lower() == b"content-length"\n        for k, v in request.headers\n',
+    )
+    assert _ask_in_one(before, after, "python") == []
 
 
 def test_nothing_on_the_cursors_line() -> None:
