@@ -307,10 +307,20 @@ def _added_lines(change: Change) -> tuple[int, int] | None:
         return None
     content, start, end = change.content, change.start, change.after_end
     if (start == 0 or content[start - 1] == "\n") and content[end - 1] == "\n":
-        return start, end
+        return _slid_up(content, start, end)
     if content[start] == "\n" and (end == len(content) or content[end] == "\n"):
-        return (start + 1, end + 1) if end < len(content) else None
+        return _slid_up(content, start + 1, end + 1) if end < len(content) else None
     return None
+
+
+def _slid_up(content: str, start: int, end: int) -> tuple[int, int]:
+    """The same lines added, read with a blank line they end with as put before them while
+    the line above them is blank (a method and the blank line after it, typed below a blank
+    line, is that blank line and the method): the same text, with the line they follow
+    above them, as a diff of the two versions puts them."""
+    if start >= 2 and content[start - 2] == "\n" and content[end - 2 : end] == "\n\n":
+        return start - 1, end - 1
+    return start, end
 
 
 def _entry_appended(change: Change) -> tuple[int, int] | None:

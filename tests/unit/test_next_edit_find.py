@@ -2225,3 +2225,32 @@ def test_no_model_rewrite_of_a_line_the_user_just_edited() -> None:
     after = before.replace("      with", "        with")
     _, found = _ask(before, after, "javascript")
     assert not {4, 5, 6} & {c.span.start_line for c in found}
+
+
+def test_a_method_added_with_the_blank_line_after_it_goes_in_the_like_class() -> None:
+    # Typed below the blank line that ends the method above, with a blank line of its own
+    # after it: the same text as the blank line and then the method, after the method above.
+    code = (
+        "class MockStream:\n"
+        "    def get_extra_info(self, info):\n"
+        '        return MockSSLObject(http2=self._http2) if info == "ssl" else None\n'
+        "\n"
+        "\n"
+        "class MockBackend:\n"
+        "    pass\n"
+        "\n"
+        "\n"
+        "class AsyncMockStream:\n"
+        "    def get_extra_info(self, info):\n"
+        '        return MockSSLObject(http2=self._http2) if info == "ssl" else None\n'
+        "\n"
+        "\n"
+        "class AsyncMockBackend:\n"
+        "    pass\n"
+    )
+    method = '    def __repr__(self):\n        return "<MockStream>"\n\n'
+    at = code.index("None\n\n") + len("None\n\n")  # between the two blank lines
+    after = code[:at] + method + code[at:]
+    content, found = _ask(code, after, "python")
+    assert [c.span.start_line for c in found] == [16]  # below AsyncMockStream's method
+    assert _applied(content, found).count("def __repr__") == 2
