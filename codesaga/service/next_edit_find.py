@@ -146,15 +146,23 @@ def find_candidates(
     return found
 
 
+def _indentation(change: Change) -> bool:
+    """Is ``change`` within its line's indentation (only whitespace before it)?"""
+    line_start = change.content.rfind("\n", 0, change.start) + 1
+    return not change.content[line_start : change.start].strip()
+
+
 def _last_of_alike(change: Change) -> Change | None:
     """The last line of a change over several lines that made the same change on each, the
     others among the user's earlier edits; None for any other change. Not when the change
     is to indentation alone: a block re-indented is one change (an `if` put around it)."""
     parts = line_changes(change)
     made = {(p.removed, p.inserted) for p in parts}
-    if len(parts) < 2 or len(made) != 1 or not "".join(made.pop()).strip():
+    if len(parts) < 2 or len(made) != 1:
         return None
     last = parts[-1]
+    if not "".join(made.pop()).strip() and _indentation(last):
+        return None
     others = tuple((p.start, p.after_end) for p in parts[:-1])
     return replace(last, earlier=(*change.earlier, *others))
 

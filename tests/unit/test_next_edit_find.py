@@ -2254,3 +2254,27 @@ def test_a_method_added_with_the_blank_line_after_it_goes_in_the_like_class() ->
     content, found = _ask(code, after, "python")
     assert [c.span.start_line for c in found] == [16]  # below AsyncMockStream's method
     assert _applied(content, found).count("def __repr__") == 2
+
+
+def test_white_space_changed_alike_inside_lines_is_followed() -> None:
+    # gofmt's doc comments: the code in them indented with a tab, not spaces. Unlike a block
+    # re-indented, the change is inside each line, after its `//`.
+    code = (
+        "package zap\n"
+        "\n"
+        "// Objects wraps a slice. For example:\n"
+        "//\n"
+        "//    type Request struct{ URL string }\n"
+        "//    func (r *Request) MarshalLogObject(enc ObjectEncoder) error\n"
+        "func Objects() {}\n"
+        "\n"
+        "// Arrays wraps a slice. For example:\n"
+        "//\n"
+        "//    type Requests []Request\n"
+        "//    func (r *Request) MarshalLogObject(enc ObjectEncoder) error\n"
+        "func Arrays() {}\n"
+    )
+    first, end = code.index("//    type"), code.index("func Objects")
+    after = code[:first] + code[first:end].replace("//    ", "//\t") + code[end:]
+    found = _ask_in_one(code, after, "go")
+    assert {c.span.start_line for c in found} & {11, 12}
