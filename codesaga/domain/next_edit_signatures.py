@@ -630,6 +630,10 @@ def forwarding_candidates(
     if body is None:
         return []
     name, other = added.group(), neighbour.group()
+    # A call that passes the parameter before the new one and nothing else (`range(retries)`
+    # in `fetch(url, retries)`) uses it; it hands the parameters on when it passes more, or
+    # when that one was the function's only parameter.
+    alone = sum(1 for p in old if p not in ("self", "cls") and not p.startswith("this")) == 1
     passed = re.compile(rf"(?:\*\*|\*|\.\.\.)?{re.escape(other)}")
     keyword = re.compile(rf"(?<![\w$.]){re.escape(other)}\s*=\s*{re.escape(other)}(?![\w$])")
     mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
@@ -645,7 +649,11 @@ def forwarding_candidates(
             continue  # it has the new one already
         if not spread and keyword.search(given):  # by keyword: last, in the call's layout
             place, text = _after_last(content, opened, close, f"{name}={name}")
-        elif at == len(new) - 1 and any(passed.fullmatch(a.strip()) for a in _given(given)):
+        elif (
+            at == len(new) - 1
+            and any(passed.fullmatch(a.strip()) for a in _given(given))
+            and (alone or _count(given) > 1)
+        ):
             place, text = opened + 1 + len(given.rstrip().rstrip(",")), ", " + forwarded
         else:
             continue  # no call handing the parameters on

@@ -2278,3 +2278,19 @@ def test_white_space_changed_alike_inside_lines_is_followed() -> None:
     after = code[:first] + code[first:end].replace("//    ", "//\t") + code[end:]
     found = _ask_in_one(code, after, "go")
     assert {c.span.start_line for c in found} & {11, 12}
+
+
+def test_a_parameter_added_is_not_handed_to_a_call_that_only_uses_the_one_before() -> None:
+    # `range(retries)` uses `retries`; it does not hand `fetch`'s parameters on.
+    code = (
+        "def fetch(url, retries=3):\n"
+        "    for attempt in range(retries):\n"
+        "        data = get(url)\n"
+        "    return data\n"
+        "\n"
+        "\n"
+        'a = fetch("http://a")\n'
+    )
+    after = code.replace("retries=3)", "retries=3, timeout=None)")
+    _, found = _ask(code, after, "python")
+    assert [c.span.start_line for c in found] == [7]
