@@ -552,3 +552,38 @@ def line_start_repeats(index: LineIndex, change: Change) -> list[Candidate]:
 def _assigns(rest: str) -> bool:
     """Does ``rest`` (what follows a line's first tokens) assign to them (`= 1`, `+= 1`)?"""
     return re.match(r"[-+*/%&|^]?=(?!=)", rest) is not None
+
+
+# `==` or `!=` that is no part of `===`, `!==`, `<=`, `>=`, `=>` or an assignment
+_LOOSE_EQUALITY = re.compile(r"(?<![=!<>])([=!]=)(?!=)")
+_NULL_BEFORE = re.compile(r"\bnull\s*$")
+_NULL_AFTER = re.compile(r"^\s*null\b")
+
+
+def strict_equality_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """After `==` was made `===` (or `!=` `!==`): each other loose comparison, made strict.
+    Not one with `null` (`null == x` is the one loose comparison eqeqeq's "smart" setting
+    and its users keep: it is also `undefined`). [] for any other change. Comments and
+    strings are the caller's to leave out."""
+    content, start = change.content, change.start
+    if change.removed or change.inserted != "=" or change.after_end != start + 1:
+        return []
+    low, high = start, start + 1
+    while low > 0 and content[low - 1] in "=!":
+        low -= 1
+    while high < len(content) and content[high] == "=":
+        high += 1
+    if content[low:high] not in ("===", "!=="):
+        return []
+    line = index.line_of(start)
+    candidates = []
+    for match in _LOOSE_EQUALITY.finditer(content):
+        at = match.end()
+        number = index.line_of(at)
+        first, last = index.line_bounds(number)
+        left, right = content[first : match.start()], content[at:last]
+        if number == line or _NULL_BEFORE.search(left) or _NULL_AFTER.match(right):
+            continue
+        edit = TextEdit(index.span(at, at), "", "=")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates

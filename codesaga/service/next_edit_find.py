@@ -69,6 +69,7 @@ from codesaga.domain.next_edit_similar import (
     repeated_candidates,
     similar_blocks,
     similar_candidates,
+    strict_equality_candidates,
     text_repeats,
 )
 from codesaga.domain.next_edit_slots import (
@@ -179,7 +180,7 @@ def _candidates(
     """find_candidates for ``change``, read from the document's ``history``."""
     # An import's own name taken away or given, a Go function made a method or back: the
     # uses in code follow it, and they are the change's only next places.
-    for followers in (alias_candidates, receiver_candidates):
+    for followers in (alias_candidates, receiver_candidates, strict_equality_candidates):
         followed = [
             c
             for c in followers(index, change)

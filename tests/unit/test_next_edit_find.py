@@ -2294,3 +2294,22 @@ def test_a_parameter_added_is_not_handed_to_a_call_that_only_uses_the_one_before
     after = code.replace("retries=3)", "retries=3, timeout=None)")
     _, found = _ask(code, after, "python")
     assert [c.span.start_line for c in found] == [7]
+
+
+def test_an_equality_made_strict_makes_the_other_loose_ones_strict() -> None:
+    code = (
+        "function status(err, body) {\n"
+        "  if (null == err) return 200;\n"
+        "  if ('ENOENT' == err.code) return 404;\n"
+        "  // 'number' == typeof err.status, see below\n"
+        "  const op = '==';\n"
+        "  if ('number' != typeof err.status) return 500;\n"
+        "  return body == undefined ? 204 : err.status;\n"
+        "}\n"
+    )
+    after = code.replace("'ENOENT' == err", "'ENOENT' === err")
+    content, found = _ask(code, after, "javascript")
+    assert [c.span.start_line for c in found] == [6, 7]  # not null's, a comment's, a string's
+    assert _applied(content, found) == after.replace("' != typeof", "' !== typeof").replace(
+        "body == undefined", "body === undefined"
+    )
