@@ -179,7 +179,8 @@ def _candidates(
 ) -> list[Candidate]:
     """find_candidates for ``change``, read from the document's ``history``."""
     # An import's own name taken away or given, a Go function made a method or back: the
-    # uses in code follow it, and they are the change's only next places.
+    # uses in code follow it, and they are the change's only next places. So are the other
+    # loose comparisons after one was made strict (`==` to `===`).
     for followers in (alias_candidates, receiver_candidates, strict_equality_candidates):
         followed = [
             c
