@@ -11,7 +11,7 @@ import bisect
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from codesaga.domain.edits import Span, TextEdit, offset
 from codesaga.domain.line_diff import common_ends
@@ -264,13 +264,7 @@ def joined_change(content: str, history: Sequence[TextEdit], index: LineIndex) -
         if undone is None or (region is not None and not _nearby(text, (start, end), region)):
             break
         text = undone
-        head, tail = common_ends(merged.removed, merged.text)
-        made.add(
-            (
-                merged.removed[head : len(merged.removed) - tail],
-                merged.text[head : len(merged.text) - tail],
-            )
-        )
+        made.add(narrowed(merged.removed, merged.text))
         high = start + len(merged.removed)
         if region is None:
             region = (start, high)
@@ -345,6 +339,27 @@ def _paired(
             pairs.append((i, j))
             after = j + 1
     return pairs
+
+
+def last_of_alike(change: Change) -> Change | None:
+    """The last line of a change over several lines that made the same change on each, the
+    others among the user's earlier edits; None for any other change. Not when the change
+    is to indentation alone: a block re-indented is one change (an `if` put around it)."""
+    parts = line_changes(change)
+    made = {(p.removed, p.inserted) for p in parts}
+    if len(parts) < 2 or len(made) != 1:
+        return None
+    last = parts[-1]
+    if not "".join(made.pop()).strip() and _in_indentation(last):
+        return None
+    others = tuple((p.start, p.after_end) for p in parts[:-1])
+    return replace(last, earlier=(*change.earlier, *others))
+
+
+def _in_indentation(change: Change) -> bool:
+    """Is ``change`` within its line's indentation (only whitespace before it)?"""
+    line_start = change.content.rfind("\n", 0, change.start) + 1
+    return not change.content[line_start : change.start].strip()
 
 
 def line_end(text: str, index: int) -> int:

@@ -633,7 +633,7 @@ def forwarding_candidates(
     # A call that passes the parameter before the new one and nothing else (`range(retries)`
     # in `fetch(url, retries)`) uses it; it hands the parameters on when it passes more, or
     # when that one was the function's only parameter.
-    alone = sum(1 for p in old if p not in ("self", "cls") and not p.startswith("this")) == 1
+    alone = len(_parameters_in(old)) == 1
     passed = re.compile(rf"(?:\*\*|\*|\.\.\.)?{re.escape(other)}")
     keyword = re.compile(rf"(?<![\w$.]){re.escape(other)}\s*=\s*{re.escape(other)}(?![\w$])")
     mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")

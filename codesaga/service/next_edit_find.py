@@ -29,6 +29,7 @@ from codesaga.domain.next_edit_locations import (
     LineIndex,
     finalize,
     joined_change,
+    last_of_alike,
     line_changes,
     recent_change,
 )
@@ -136,7 +137,7 @@ def find_candidates(
         # the last of them alone is: as if typed line by line. Not as a rename: the change
         # read whole knew the names' bindings (a local renamed with all its uses, read from
         # its last use alone, would have the package of the same name renamed).
-        last = _last_of_alike(change)
+        last = last_of_alike(change)
         if last is not None:
             found = _candidates(index, last, names, history, cursor, others, limit)
             found = [c for c in found if c.kind != RENAME]
@@ -145,27 +146,6 @@ def find_candidates(
         # body, is one change whose signature's line the calls repeat.
         found = _candidates(index, joined.change, names, history, cursor, others, limit)
     return found
-
-
-def _indentation(change: Change) -> bool:
-    """Is ``change`` within its line's indentation (only whitespace before it)?"""
-    line_start = change.content.rfind("\n", 0, change.start) + 1
-    return not change.content[line_start : change.start].strip()
-
-
-def _last_of_alike(change: Change) -> Change | None:
-    """The last line of a change over several lines that made the same change on each, the
-    others among the user's earlier edits; None for any other change. Not when the change
-    is to indentation alone: a block re-indented is one change (an `if` put around it)."""
-    parts = line_changes(change)
-    made = {(p.removed, p.inserted) for p in parts}
-    if len(parts) < 2 or len(made) != 1:
-        return None
-    last = parts[-1]
-    if not "".join(made.pop()).strip() and _indentation(last):
-        return None
-    others = tuple((p.start, p.after_end) for p in parts[:-1])
-    return replace(last, earlier=(*change.earlier, *others))
 
 
 def _candidates(
