@@ -22,6 +22,12 @@ from functools import partial
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.languages import detect_language, language_by_name
 from codesaga.domain.line_diff import common_ends
+from codesaga.domain.next_edit_conventions import (
+    await_candidates,
+    const_candidates,
+    exported_candidates,
+    pass_candidates,
+)
 from codesaga.domain.next_edit_locations import (
     RENAME,
     Candidate,
@@ -160,8 +166,20 @@ def _candidates(
     """find_candidates for ``change``, read from the document's ``history``."""
     # An import's own name taken away or given, a Go function made a method or back: the
     # uses in code follow it, and they are the change's only next places. So are the other
-    # loose comparisons after one was made strict (`==` to `===`).
-    for followers in (alias_candidates, receiver_candidates, strict_equality_candidates):
+    # loose comparisons after one was made strict (`==` to `===`), and what a language's
+    # conventions ask for after the user's edit (next_edit_conventions): an imported name's
+    # entry in `__all__` first, whose places are strings.
+    exported = exported_candidates(index, change)
+    if exported:
+        return finalize(exported, index, change, history, cursor, limit)
+    for followers in (
+        alias_candidates,
+        receiver_candidates,
+        strict_equality_candidates,
+        const_candidates,
+        await_candidates,
+        pass_candidates,
+    ):
         followed = [
             c
             for c in followers(index, change)

@@ -2313,3 +2313,128 @@ def test_an_equality_made_strict_makes_the_other_loose_ones_strict() -> None:
     assert _applied(content, found) == after.replace("' != typeof", "' !== typeof").replace(
         "body == undefined", "body === undefined"
     )
+
+
+EXPORTING = """from .api import PyJWT, decode, encode
+from .errors import DecodeError
+
+__all__ = [
+    "PyJWT",
+    "decode",
+    "encode",
+    # errors
+    "DecodeError",
+]
+"""
+
+
+def test_a_name_imported_gets_its_entry_in_all_beside_its_neighbour() -> None:
+    after = EXPORTING.replace("decode, encode", "decode, decode_complete, encode")
+    content, found = _ask(EXPORTING, after, "python")
+    assert [c.span.start_line for c in found] == [7]
+    assert _applied(content, found) == after.replace(
+        '    "encode",\n', '    "decode_complete",\n    "encode",\n'
+    )
+
+
+def test_a_name_imported_into_a_sorted_all_goes_where_it_sorts() -> None:
+    code = (
+        "from .sources import (\n    CliSource,\n    EnvSource,\n)\n\n"
+        "__all__ = [\n    'VERSION',\n    'AwsSource',\n    'CliSource',\n    'EnvSource',\n"
+        "    'YamlSource',\n    'ZSource',\n]\n"
+    )
+    after = code.replace("    EnvSource,\n)", "    EnvSource,\n    DotenvSource,\n)")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "    'EnvSource',\n", "    'DotenvSource',\n    'EnvSource',\n"
+    )  # sorted, though the import has it last
+
+
+def test_an_import_a_module_does_not_re_export_gets_no_entry_in_all() -> None:
+    code = "from .api import decode\n\nVALUE = 1\n"
+    assert _ask(code, code.replace("decode", "decode, encode"), "python")[1] == []  # no list
+    after = EXPORTING.replace("PyJWT, decode", "PyJWT, DecodeError, decode")
+    assert _ask(EXPORTING, after, "python")[1] == []  # listed already
+    own = 'from typing import Any\n\n__all__ = ["Renderer", "render"]\n'
+    after = own.replace("Any", "Any, Callable")
+    assert _ask(own, after, "python")[1] == []  # the module's own names: not its imports
+    after = EXPORTING.replace("PyJWT, decode, encode", "PyJWT, encode")
+    assert _ask(EXPORTING, after, "python")[1] == []  # taken out: it may have moved
+
+
+DECLARING = """let a = compute();
+let b = 2;
+b += 1;
+for (let i = 0; i < 3; i++) {}
+for (let x of xs) {}
+let { p, q: r } = obj;
+let later;
+// let c = 3;
+var v = 4;
+"""
+
+
+def test_let_made_const_makes_the_lets_never_assigned_again_const() -> None:
+    after = DECLARING.replace("let a", "const a")
+    content, found = _ask(DECLARING, after, "javascript")
+    assert [c.span.start_line for c in found] == [5, 6]  # not b, i, later, a comment, var
+    assert _applied(content, found) == after.replace("let x", "const x").replace(
+        "let { p", "const { p"
+    )
+    after = DECLARING.replace("var v", "const v")
+    assert _ask(DECLARING, after, "javascript")[1] == []  # no other var
+
+
+ASYNC = """def fetch(url):
+    return lib().fetch(url)
+
+
+async def main():
+    data = fetch("a")
+    tasks = gather(fetch("b"))
+    return await fetch("c")
+"""
+
+
+def test_a_function_made_async_has_its_calls_awaited() -> None:
+    after = ASYNC.replace("def fetch", "async def fetch")
+    content, found = _ask(ASYNC, after, "python")
+    assert [c.span.start_line for c in found] == [2, 6]  # not an argument, nor awaited
+    assert _applied(content, found) == after.replace("return lib()", "return await lib()").replace(
+        "data = fetch", "data = await fetch"
+    )
+
+
+def test_a_function_no_longer_async_has_the_awaits_of_its_calls_taken_off() -> None:
+    code = ASYNC.replace("def fetch", "async def fetch")
+    content, found = _ask(code, ASYNC, "python")
+    assert _applied(content, found) == ASYNC.replace("await fetch", "fetch")
+
+
+PASSES = '''class A(Exception):
+    """A."""
+    pass
+
+
+class B(Exception):
+    """B."""
+
+    pass
+
+
+class C(Exception):
+    pass
+
+
+def f(x):
+    if x:
+        pass
+    return 1
+'''
+
+
+def test_a_redundant_pass_deleted_deletes_the_other_redundant_ones() -> None:
+    after = PASSES.replace('"""A."""\n    pass\n', '"""A."""\n')
+    content, found = _ask(PASSES, after, "python")
+    assert [c.span.start_line for c in found] == [8]  # B's: C's and the if's are alone
+    assert _applied(content, found) == after.replace('"""B."""\n\n    pass\n', '"""B."""\n\n')

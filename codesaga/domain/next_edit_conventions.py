@@ -1,0 +1,346 @@
+"""Edits that a language's conventions make follow from the user's, computed.
+
+Each rule reads one narrow kind of change and answers with every place the same convention
+now asks for, each with its edit, or [] for any other change:
+- a name imported into a module that re-exports its imports in ``__all__``: its entry;
+- a JavaScript `let` or `var` made `const`: the file's other declarations of that keyword
+  whose names are never assigned again;
+- a function made `async` (or no longer): `await` before its calls (or taken away);
+- a redundant Python `pass` deleted (its block has another statement): the file's others.
+The caller leaves out places in comments and strings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from itertools import pairwise
+
+from codesaga.domain.edits import TextEdit
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
+from codesaga.domain.next_edit_patterns import repeat_score
+
+_NAME = r"[A-Za-z_$][\w$]*"
+
+# -- an imported name's entry in __all__ -----------------------------------------------------
+
+_IMPORTED = re.compile(rf"^[\s,]*({_NAME})(?:\s+as\s+({_NAME}))?[\s,]*$")
+_ALL = re.compile(r"^__all__\s*(?::[^=\n]*)?=\s*([\[(])", re.MULTILINE)
+_ENTRY = re.compile(r"""(['"])([A-Za-z_]\w*)\1""")
+
+
+def exported_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A name added to a Python import (`from .api import decode, decode_complete`) in a
+    module whose ``__all__`` lists what it imports: the name's entry, where the list keeps
+    its order (sorted, or beside the name's neighbour in the import), in its entries' style.
+    (Not an entry taken out with a name taken out of an import: on the broad samples those
+    names were moved to another import, not dropped.)"""
+    found = _IMPORTED.match(change.inserted)
+    if change.removed or found is None or "\n" in change.inserted.strip():
+        return []
+    name = found.group(2) or found.group(1)
+    statement = _import_statement(change.content, change.start)
+    entries = _all_entries(change.content)
+    if statement is None or entries is None or len(entries) < 2:
+        return []
+    names = [n for n, _, _ in entries]
+    bound = _bound_names(statement)
+    others = [n for n in bound if n != name]
+    # a module that lists its imports to re-export them, not its own API (where an import
+    # of `Callable` is no entry): most of the statement's other names are listed
+    if name in names or not others or 2 * sum(n in names for n in others) < len(others):
+        return []
+    place = _entry_added(change.content, entries, name, bound)
+    if place is None:
+        return []
+    start, end, text = place
+    edit = TextEdit(index.span(start, end), change.content[start:end], text)
+    line = index.line_of(change.start)
+    return [Candidate(edit.span, SIMILAR, repeat_score(abs(edit.span.start_line - line)), edit)]
+
+
+Place = tuple[int, int, str]  # content[start:end] is to become the text
+
+
+def _import_statement(text: str, at: int) -> str | None:
+    """The `from ... import ...` statement ``at`` is in (its text), or None."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if re.match(r"from\s+\S+\s+import\b", line):
+        if "(" in line and ")" not in line:
+            close = text.find(")", at)
+            return text[line_start : close + 1] if close >= 0 else None
+        return line
+    opened = text.rfind("(", 0, at)
+    if opened < 0 or ")" in text[opened:at]:
+        return None
+    head_start = text.rfind("\n", 0, opened) + 1
+    if not re.match(r"from\s+\S+\s+import\s*\($", text[head_start : opened + 1]):
+        return None
+    close = text.find(")", at)
+    return text[head_start : close + 1] if close >= 0 else None
+
+
+def _bound_names(statement: str) -> list[str]:
+    """The names an import statement binds, in order."""
+    names = statement.split(" import ", 1)[-1].replace("\\\n", " ")
+    bound = []
+    for part in re.sub(r"#[^\n]*", "", names).strip().strip("()").split(","):
+        words = part.split()
+        if words:
+            bound.append(words[-1])
+    return bound
+
+
+def _all_entries(content: str) -> list[tuple[str, int, int]] | None:
+    """``__all__``'s entries (name, start and end of the quoted entry); None when the
+    module has no such list of plain strings."""
+    found = _ALL.search(content)
+    if found is None:
+        return None
+    closer = "]" if found.group(1) == "[" else ")"
+    close = content.find(closer, found.end())
+    if close < 0:
+        return None
+    body = content[found.end() : close]
+    if re.search(r"[\[\](){}+*]", re.sub(r"#[^\n]*", "", body)):
+        return None  # computed or nested: not a list to keep by hand
+    return [(m[2], found.end() + m.start(), found.end() + m.end()) for m in _ENTRY.finditer(body)]
+
+
+def _entry_added(
+    content: str,
+    entries: list[tuple[str, int, int]],
+    name: str,
+    imported: list[str],
+) -> Place | None:
+    names = [n for n, _, _ in entries]
+    quote = content[entries[0][1]]
+    after = _neighbour_place(names, name, imported)
+    order = _sort_key(names)
+    if order is not None:
+        keys = [order(n) for n in names]
+        if not _in_order(keys, after, order(name)):
+            after = _sorted_place(keys, order(name))
+    one_per_line = all(
+        content[content.rfind("\n", 0, s) + 1 : s].strip() == "" for _, s, _ in entries
+    )
+    entry = f"{quote}{name}{quote}"
+    if one_per_line:
+        first = entries[0][1]
+        indent = content[content.rfind("\n", 0, first) + 1 : first]
+        if after + 1 < len(entries):  # a line of its own before the next entry's
+            at = content.rfind("\n", 0, entries[after + 1][1]) + 1
+            return at, at, f"{indent}{entry},\n"
+        last_end = entries[-1][2]
+        if content[last_end : last_end + 1] == ",":
+            at = content.find("\n", last_end) + 1
+            return (at, at, f"{indent}{entry},\n") if at > 0 else None
+        return last_end, last_end, f",\n{indent}{entry}"
+    if after + 1 < len(entries):
+        at = entries[after + 1][1]
+        return at, at, f"{entry}, "
+    return entries[-1][2], entries[-1][2], f", {entry}"
+
+
+def _neighbour_place(names: list[str], name: str, imported: list[str]) -> int:
+    """The entry ``name`` goes after (-1: first): its neighbour's in the import, before it
+    or else after it; the last when neither is listed."""
+    at = imported.index(name) if name in imported else -1
+    before = [n for n in imported[:at] if n in names] if at >= 0 else []
+    after = [n for n in imported[at + 1 :] if n in names] if at >= 0 else []
+    if before:
+        return names.index(before[-1])
+    if after:
+        return names.index(after[0]) - 1
+    return len(names) - 1
+
+
+def _in_order(names: list[str], after: int, name: str) -> bool:
+    """Would ``name`` after ``names[after]`` stand in order with its new neighbours?"""
+    low = after < 0 or names[after] < name
+    return low and (after + 1 >= len(names) or name < names[after + 1])
+
+
+def _sort_key(names: list[str]) -> Callable[[str], str] | None:
+    """How the list is sorted, if at least 80 % of neighbouring entries are in order (a
+    sorted list with a few constants first, say): as is, or ignoring case; None if not."""
+    for key in (_as_is, str.lower):
+        keys = [key(n) for n in names]
+        if sum(a < b for a, b in pairwise(keys)) >= 0.8 * (len(names) - 1):
+            return key
+    return None
+
+
+def _as_is(name: str) -> str:
+    return name
+
+
+def _sorted_place(names: list[str], name: str) -> int:
+    """The entry ``name`` goes after (-1: first) in a mostly sorted list: between two it
+    sorts between, in the longest run of sorted entries."""
+    runs = [1] * len(names)  # the length of the sorted run each entry is in
+    start = 0
+    for at in range(1, len(names) + 1):
+        if at == len(names) or names[at - 1] >= names[at]:
+            runs[start:at] = [at - start] * (at - start)
+            start = at
+    best, best_run = len(names) - 1, 0
+    for at in range(len(names) + 1):
+        low = at == 0 or names[at - 1] < name
+        high = at == len(names) or name < names[at]
+        run = max(runs[at - 1] if at else 0, runs[at] if at < len(names) else 0)
+        if low and high and run > best_run:
+            best, best_run = at - 1, run
+    return best
+
+
+# -- `let` and `var` made `const` ------------------------------------------------------------
+
+_DECLARED = re.compile(rf"\s+({_NAME}|\{{[^{{}}=]*\}}|\[[^\[\]=]*\])\s*(=(?![=>])|\s(?:of|in)\s)")
+_ASSIGN = r"\s*(?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=(?![=>])"
+
+
+def const_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A JavaScript `let` or `var` made `const`: each other declaration with that keyword
+    whose names are given a value once (none assigned again anywhere in the file: the same
+    name in another function assigned again keeps its `let`, as a linter's prefer-const
+    would not be sure either)."""
+    old, new = _word_at(change.before, change.start), _word_at(change.content, change.start)
+    if old is None or new is None or old[0] not in ("let", "var") or new[0] != "const":
+        return []
+    if change.after_end > new[2] or change.before_end > old[2]:
+        return []
+    content = change.content
+    line = index.line_of(change.start)
+    candidates = []
+    for found in re.finditer(rf"(?<![\w$.]){old[0]}\b", content):
+        declared = _DECLARED.match(content, found.end())
+        if declared is None or index.line_of(found.start()) == line:
+            continue
+        bound = re.findall(_NAME, re.sub(rf"{_NAME}\s*:", "", declared.group(1)))
+        if not bound or any(_reassigned(content, name, declared.end(1)) for name in bound):
+            continue
+        edit = TextEdit(index.span(found.start(), found.end()), old[0], "const")
+        number = index.line_of(found.start())
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _word_at(text: str, at: int) -> tuple[str, int, int] | None:
+    """The word (letters only) ``at`` is in or just before, with its bounds."""
+    start = at
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    end = at
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    return (text[start:end], start, end) if end > start else None
+
+
+def _reassigned(content: str, name: str, declared_at: int) -> bool:
+    """Is ``name`` assigned (or incremented) anywhere but where it was declared?"""
+    escaped = re.escape(name)
+    for found in re.finditer(rf"(?<![\w$.]){escaped}{_ASSIGN}", content):
+        if found.start() + len(name) != declared_at:
+            return True
+    return (
+        re.search(rf"(?:\+\+|--){escaped}\b|(?<![\w$.]){escaped}\s*(?:\+\+|--)", content)
+        is not None
+    )
+
+
+# -- a function made `async`: its calls awaited ----------------------------------------------
+
+_DEFINED_AFTER = re.compile(rf"(?:def|function\*?)\s+({_NAME})\s*\(|({_NAME})\s*\(")
+_DEFINED_BEFORE = re.compile(rf"({_NAME})\s*[:=]\s*$")
+_METHOD = re.compile(r"[\w$]+\s*\([^)]*\)\s*(?::[^={]*)?\{\s*$")
+
+
+def await_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A function (or method) made `async`: `await` before each of its calls not awaited
+    yet; `async` taken off one: the `await` before its calls taken off. Calls passed as an
+    argument (`create_task(fetch())`) are left as they are: they may be meant as they are."""
+    added = change.inserted.strip() == "async" and not change.removed
+    removed = change.removed.strip() == "async" and not change.inserted
+    if not (added or removed):
+        return []
+    content, end = change.content, change.start if removed else change.after_end
+    line_start = content.rfind("\n", 0, change.start) + 1
+    after = _DEFINED_AFTER.match(content, end + len(content[end:]) - len(content[end:].lstrip()))
+    before = _DEFINED_BEFORE.search(content, line_start, change.start)
+    name = (after.group(1) or after.group(2)) if after else before.group(1) if before else None
+    if name is None or name in ("function", "def", "await"):
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in re.finditer(rf"(?<![\w$]){re.escape(name)}\s*\(", content):
+        number = index.line_of(found.start())
+        first, last = index.line_bounds(number)
+        start = _expression_start(content, found.start(), first)
+        lead = content[first:start]
+        if number == line or re.search(r"(?:def|function\*?)\s+$|[(,]\s*$", lead):
+            continue  # the definition, another of the same name, or an argument
+        if start == found.start() and _METHOD.match(content[start:last]):
+            continue  # a JavaScript method of the same name, defined
+        awaited = re.search(r"await\s+$", lead)
+        if added and awaited is None:
+            edit = TextEdit(index.span(start, start), "", "await ")
+        elif removed and awaited is not None:
+            at = start - len(awaited.group(0))
+            edit = TextEdit(index.span(at, start), awaited.group(0), "")
+        else:
+            continue
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _expression_start(content: str, at: int, floor: int) -> int:
+    """Where the call whose name starts at ``at`` starts, receivers included
+    (`get_lib().tasks(` from `tasks`), not before ``floor``."""
+    while at > floor and content[at - 1] == ".":
+        at -= 1
+        while at > floor and content[at - 1] in ")]":
+            depth, at = 1, at - 1
+            while at > floor and depth:
+                at -= 1
+                depth += {")": 1, "]": 1, "(": -1, "[": -1}.get(content[at], 0)
+        while at > floor and (content[at - 1].isalnum() or content[at - 1] in "_$"):
+            at -= 1
+    return at
+
+
+# -- a redundant `pass` deleted ----------------------------------------------------------------
+
+
+def pass_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python `pass` deleted from a block that has another statement (a docstring, or the
+    code that replaced it): each other such `pass`, its line deleted."""
+    if change.inserted or change.removed.strip() != "pass" or "\n" not in change.removed:
+        return []
+    lines = change.content.split("\n")
+    line = index.line_of(change.start)
+    candidates = []
+    for number, text in enumerate(lines, start=1):
+        if text.strip() != "pass" or not _has_sibling(lines, number - 1):
+            continue
+        start, end = index.line_bounds(number)
+        end = min(end + 1, len(change.content))
+        edit = TextEdit(index.span(start, end), change.content[start:end], "")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _has_sibling(lines: list[str], at: int) -> bool:
+    """Does the statement at ``lines[at]`` share its block with another (the nearest
+    non-blank line before or after it, as indented)?"""
+    indent = len(lines[at]) - len(lines[at].lstrip())
+    for step in (-1, 1):
+        near = at + step
+        while 0 <= near < len(lines) and (
+            not lines[near].strip() or lines[near].lstrip()[0] == "#"
+        ):
+            near += step
+        if 0 <= near < len(lines) and len(lines[near]) - len(lines[near].lstrip()) == indent:
+            return True
+    return False
