@@ -341,19 +341,22 @@ def _paired(
     return pairs
 
 
-def last_of_alike(change: Change) -> Change | None:
-    """The last line of a change over several lines that made the same change on each, the
-    others among the user's earlier edits; None for any other change. Not when the change
-    is to indentation alone: a block re-indented is one change (an `if` put around it)."""
+def alike_lines(change: Change) -> list[Change]:
+    """The lines of a change over several lines that made the same change on each, each
+    with the others among the user's earlier edits; [] for any other change. Not when the
+    change is to indentation alone: a block re-indented is one change (an `if` put around
+    it)."""
     parts = line_changes(change)
     made = {(p.removed, p.inserted) for p in parts}
     if len(parts) < 2 or len(made) != 1:
-        return None
-    last = parts[-1]
-    if not "".join(made.pop()).strip() and _in_indentation(last):
-        return None
-    others = tuple((p.start, p.after_end) for p in parts[:-1])
-    return replace(last, earlier=(*change.earlier, *others))
+        return []
+    if not "".join(made.pop()).strip() and _in_indentation(parts[-1]):
+        return []
+    spans = [(p.start, p.after_end) for p in parts]
+    return [
+        replace(p, earlier=(*change.earlier, *spans[:k], *spans[k + 1 :]))
+        for k, p in enumerate(parts)
+    ]
 
 
 def _in_indentation(change: Change) -> bool:

@@ -33,9 +33,9 @@ from codesaga.domain.next_edit_locations import (
     Candidate,
     Change,
     LineIndex,
+    alike_lines,
     finalize,
     joined_change,
-    last_of_alike,
     line_changes,
     recent_change,
 )
@@ -142,10 +142,15 @@ def find_candidates(
         # statement and the `if` below it, one edit from an editor's snapshot) is followed as
         # the last of them alone is: as if typed line by line. Not as a rename: the change
         # read whole knew the names' bindings (a local renamed with all its uses, read from
-        # its last use alone, would have the package of the same name renamed).
-        last = last_of_alike(change)
-        if last is not None:
-            found = _candidates(index, last, names, history, cursor, others, limit)
+        # its last use alone, would have the package of the same name renamed). Unless one
+        # of the lines renamed a definition (a type and its doc comment, a parameter and
+        # the docstring naming it): that line alone is the rename to follow.
+        lines = alike_lines(change)
+        defining = [p for p in lines if _renames_definition(p, names)]
+        if defining:
+            found = _candidates(index, defining[-1], names, history, cursor, others, limit)
+        if lines and not found:
+            found = _candidates(index, lines[-1], names, history, cursor, others, limit)
             found = [c for c in found if c.kind != RENAME]
     if not found and joined is not None:
         # Read with the edits just before it after all: a parameter added, then used in the
@@ -211,6 +216,15 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+def _renames_definition(change: Change, names: Names) -> bool:
+    """Does ``change`` rename a definition or a parameter where it is defined?"""
+    rename = find_rename(change)
+    if rename is None or not rename.alone:
+        return False
+    site = names.occurrence_at(rename.sites[0], rename.new)
+    return site is not None and site.role in (DEFINITION, MEMBER_DEFINITION, PARAMETER)
 
 
 def _renamed_elsewhere(

@@ -2438,3 +2438,19 @@ def test_a_redundant_pass_deleted_deletes_the_other_redundant_ones() -> None:
     content, found = _ask(PASSES, after, "python")
     assert [c.span.start_line for c in found] == [8]  # B's: C's and the if's are alone
     assert _applied(content, found) == after.replace('"""B."""\n\n    pass\n', '"""B."""\n\n')
+
+
+def test_a_type_and_its_doc_comment_renamed_in_one_edit_renames_the_uses() -> None:
+    code = (
+        "package timer\n\n"
+        "// DefaultTimer implements Timer.\n"
+        "type DefaultTimer struct {\n\ttimer *time.Timer\n}\n\n"
+        "func (t *DefaultTimer) C() <-chan time.Time {\n\treturn t.timer.C\n}\n\n"
+        "func (t *DefaultTimer) Stop() {\n\tt.timer.Stop()\n}\n"
+    )
+    after = code.replace("// DefaultTimer", "// defaultTimer").replace(
+        "type DefaultTimer", "type defaultTimer"
+    )
+    found = _ask_in_one(code, after, "go")  # the two lines: one edit, from the snapshot
+    assert [c.span.start_line for c in found] == [8, 12]
+    assert _applied(after, found) == code.replace("DefaultTimer", "defaultTimer")
