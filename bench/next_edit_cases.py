@@ -134,6 +134,11 @@ HELD_OUT_REPOS_11 = [
     "more-itertools/more-itertools", "benoitc/gunicorn", "jpadilla/pyjwt", "unjs/ufo",
     "micromatch/picomatch", "jmoiron/sqlx", "robfig/cron", "cenkalti/backoff",
 ]  # fmt: skip
+HELD_OUT_REPOS_12 = [
+    "Pylons/waitress", "mahmoud/boltons", "sqlalchemy/alembic", "pillarjs/path-to-regexp",
+    "expressjs/multer", "sindresorhus/globby", "spf13/cast", "go-yaml/yaml",
+    "jaredhanson/passport", "julienschmidt/httprouter",
+]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".go": "go",
