@@ -42,6 +42,44 @@ _MORE_WORDS = (
     "args kwargs"
 )
 NOT_NAMES = NOISE | frozenset(_MORE_WORDS.split())
+# The same for one language: its keywords, and the builtins and types a one-place change
+# swaps. Another language's keyword is a name there (`str` a JavaScript parameter, `func` a
+# Python one); NOT_NAMES, all of them together, is for a language not listed.
+_PYTHON_WORDS = (
+    "False None True and as assert async await break class continue def del elif else except "
+    "finally for from global if import in is lambda nonlocal not or pass raise return try "
+    "while with yield self cls super int float str bytes bool complex list dict set tuple "
+    "object type len print range isinstance map Any Optional Union List Dict Callable args "
+    "kwargs"
+)
+_SCRIPT_WORDS = (
+    "break case catch class const continue debugger default delete do else enum export "
+    "extends false finally for function if import in instanceof new null return super "
+    "switch this throw true try typeof var void while with yield let static implements "
+    "interface package private protected public await async of undefined Array Promise Map "
+    "Set Record String Number Boolean Object Error any unknown never string number boolean "
+    "object type readonly args"
+)
+_GO_WORDS = (
+    "break case chan const continue default defer else fallthrough for func go goto if "
+    "import interface map package range return select struct switch type var nil iota true "
+    "false append complex delete len make new panic print "
+    "bool byte complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune "
+    "string uint uint8 uint16 uint32 uint64 uintptr any"
+)
+_RESERVED = {
+    "python": frozenset(_PYTHON_WORDS.split()),
+    "javascript": frozenset(_SCRIPT_WORDS.split()),
+    "typescript": frozenset(_SCRIPT_WORDS.split()),
+    "go": frozenset(_GO_WORDS.split()),
+}
+
+
+def reserved_words(language: str | None) -> frozenset[str]:
+    """The words a rename in ``language`` (a language id) never renames."""
+    return _RESERVED.get(language or "", NOT_NAMES)
+
+
 MAX_KEYS_RENAMED = 12  # objects' keys of one name renamed along with the user's, at most
 _IMPORT_WORDS = frozenset(("from", "import", "as", "type"))  # an import's own words
 
@@ -128,24 +166,27 @@ def _after_dot(words: Sequence[tuple[str, int, int]], at: int) -> bool:
     return dots[-1:] == ["."] and dots != [".", "."]
 
 
-def _named(word: str, member: bool) -> bool:
+def _named(word: str, member: bool, reserved: frozenset[str] = NOT_NAMES) -> bool:
     """A name, or any word after a dot: a member (`table.append`, `Joi.func`) is no keyword
     or builtin, whatever its spelling."""
-    return is_name(word) or (member and NAME.fullmatch(word) is not None)
+    return NAME.fullmatch(word) is not None and (member or word not in reserved)
 
 
-def find_rename(change: Change) -> Rename | None:
+def find_rename(change: Change, reserved: frozenset[str] = NOT_NAMES) -> Rename | None:
     """The one identifier the change renamed (at one place or several on its lines), when
-    every identifier it changed became the same new one; None otherwise."""
-    return find_renames(change)[0]
+    every identifier it changed became the same new one; None otherwise. ``reserved``: the
+    words that are no identifier (reserved_words of the document's language)."""
+    return find_renames(change, reserved)[0]
 
 
-def find_renames(change: Change) -> tuple[Rename | None, list[Rename]]:
+def find_renames(
+    change: Change, reserved: frozenset[str] = NOT_NAMES
+) -> tuple[Rename | None, list[Rename]]:
     """What the change renamed, read once: the one identifier (as find_rename), or else the
     several a change that did nothing but rename renamed alike (the same prefix or suffix
     put in place of another: `isStandardBrowserEnv || platform.isWebWorkerEnv` to
     `hasStandardBrowserEnv || platform.hasWebWorkerEnv`); (None, []) for anything else."""
-    renames = _renames_in(change)
+    renames = _renames_in(change, reserved)
     if len(renames) == 1:
         return renames[0], []
     if len(renames) < 2 or not all(r.alone for r in renames):
@@ -165,7 +206,7 @@ def _affix(old: str, new: str) -> tuple[str, str, str] | None:
     return ("suffix", old[head:], new[head:])
 
 
-def _renames_in(change: Change) -> list[Rename]:
+def _renames_in(change: Change, reserved: frozenset[str]) -> list[Rename]:
     """Each identifier the change replaced by another (one Rename per pair), all of them
     ``alone`` when the change did nothing else."""
     first = change.before.rfind("\n", 0, change.start) + 1
@@ -194,7 +235,7 @@ def _renames_in(change: Change) -> list[Rename]:
             zip(old_tokens[i1:i2], new_tokens[j1:j2], strict=True)
         ):
             member = _after_dot(old_tokens, i1 + k) or (imported and old not in _IMPORT_WORDS)
-            if _named(old, member) and _named(new, member):
+            if _named(old, member, reserved) and _named(new, member, reserved):
                 sites.setdefault((old, new), []).append(at)
             else:
                 alone = False

@@ -20,7 +20,7 @@ from dataclasses import replace
 from functools import partial
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.languages import detect_language, language_by_name
+from codesaga.domain.languages import Language, detect_language, language_by_name
 from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_conventions import (
     await_candidates,
@@ -52,6 +52,7 @@ from codesaga.domain.next_edit_patterns import (
     find_rename,
     find_renames,
     rename_candidates,
+    reserved_words,
     switch_candidates,
 )
 from codesaga.domain.next_edit_signatures import (
@@ -98,8 +99,7 @@ _ALIASES = {"typescriptreact": "typescript", "javascriptreact": "javascript"}
 
 def names_of(language: str | None, content: str, index: LineIndex) -> Names:
     """The reader of ``content``'s identifiers for ``language`` (an editor's language id)."""
-    name = _ALIASES.get(language or "", language or "")
-    known = language_by_name(name)
+    known = _known(language)
     if known is not None and known.id == "python":
         return PythonNames(content, index)
     if known is not None and known.id in GRAMMARS:
@@ -107,6 +107,10 @@ def names_of(language: str | None, content: str, index: LineIndex) -> Names:
         if tree is not None:
             return tree
     return PlainNames(content, index, known.line_comment if known else "//")
+
+
+def _known(language: str | None) -> Language | None:
+    return language_by_name(_ALIASES.get(language or "", language or ""))
 
 
 def find_candidates(
@@ -128,6 +132,8 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
+    known = _known(language)
+    reserved = reserved_words(known.id if known else None)
     # The last change is read with the edits made just before it, a few lines away, as one
     # change, as a snapshot diff makes it: a statement rewritten over two lines (one edit
     # per line, as editors send them) is one change, and the lines that look like its last
@@ -135,8 +141,8 @@ def find_candidates(
     # `c` on two lines): then the user is repeating it, and the last is the one to follow.
     joined = joined_change(content, history, index)
     if joined is not None and not joined.alike:
-        return _candidates(index, joined.change, names, history, cursor, others, limit)
-    found = _candidates(index, change, names, history, cursor, others, limit)
+        return _candidates(index, joined.change, names, reserved, history, cursor, others, limit)
+    found = _candidates(index, change, names, reserved, history, cursor, others, limit)
     if not found:
         # A change over several lines that made the same change on each (`bbc` to `bcc` in a
         # statement and the `if` below it, one edit from an editor's snapshot) is followed as
@@ -146,16 +152,18 @@ def find_candidates(
         # of the lines renamed a definition (a type and its doc comment, a parameter and
         # the docstring naming it): that line alone is the rename to follow.
         lines = alike_lines(change)
-        defining = [p for p in lines if _renames_definition(p, names)]
+        defining = [p for p in lines if _renames_definition(p, names, reserved)]
         if defining:
-            found = _candidates(index, defining[-1], names, history, cursor, others, limit)
+            found = _candidates(
+                index, defining[-1], names, reserved, history, cursor, others, limit
+            )
         if lines and not found:
-            found = _candidates(index, lines[-1], names, history, cursor, others, limit)
+            found = _candidates(index, lines[-1], names, reserved, history, cursor, others, limit)
             found = [c for c in found if c.kind != RENAME]
     if not found and joined is not None:
         # Read with the edits just before it after all: a parameter added, then used in the
         # body, is one change whose signature's line the calls repeat.
-        found = _candidates(index, joined.change, names, history, cursor, others, limit)
+        found = _candidates(index, joined.change, names, reserved, history, cursor, others, limit)
     return found
 
 
@@ -163,12 +171,14 @@ def _candidates(
     index: LineIndex,
     change: Change,
     names: Names,
+    reserved: frozenset[str],
     history: Sequence[TextEdit],
     cursor: tuple[int, int] | None,
     others: Mapping[str, str],
     limit: int,
 ) -> list[Candidate]:
-    """find_candidates for ``change``, read from the document's ``history``."""
+    """find_candidates for ``change``, read from the document's ``history``; ``reserved``:
+    the words of the document's language that are no name to rename."""
     # An import's own name taken away or given, a Go function made a method or back: the
     # uses in code follow it, and they are the change's only next places. So are the other
     # loose comparisons after one was made strict (`==` to `===`), and what a language's
@@ -192,7 +202,7 @@ def _candidates(
         ]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
-    rename, renames = find_renames(change)
+    rename, renames = find_renames(change, reserved)
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [c for each in renames for c in _places(index, change, each, names)[0]]
         alone = True
@@ -206,7 +216,7 @@ def _candidates(
         parts = line_changes(change)
         likes = _repeats_itself(parts)
         for part in parts:
-            candidates += _places(index, part, find_rename(part), names, likes=likes)[0]
+            candidates += _places(index, part, find_rename(part, reserved), names, likes=likes)[0]
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
@@ -218,9 +228,9 @@ def _candidates(
     return found
 
 
-def _renames_definition(change: Change, names: Names) -> bool:
+def _renames_definition(change: Change, names: Names, reserved: frozenset[str]) -> bool:
     """Does ``change`` rename a definition or a parameter where it is defined?"""
-    rename = find_rename(change)
+    rename = find_rename(change, reserved)
     if rename is None or not rename.alone:
         return False
     site = names.occurrence_at(rename.sites[0], rename.new)

@@ -2454,3 +2454,16 @@ def test_a_type_and_its_doc_comment_renamed_in_one_edit_renames_the_uses() -> No
     found = _ask_in_one(code, after, "go")  # the two lines: one edit, from the snapshot
     assert [c.span.start_line for c in found] == [8, 12]
     assert _applied(after, found) == code.replace("DefaultTimer", "defaultTimer")
+
+
+def test_another_languages_keyword_is_a_name_to_rename() -> None:
+    js = "function parse(str) {\n  if (!str) return null;\n  return JSON.parse(str);\n}\n"
+    after = js.replace("parse(str)", "parse(body)")
+    content, found = _ask(js, after, "javascript")  # `str` is Python's builtin, not JS's
+    assert _applied(content, found) == js.replace("str", "body")
+    py = "def call(func, *args):\n    print(func)\n    return func(*args)\n"
+    after = py.replace("call(func", "call(function")
+    content, found = _ask(py, after, "python")  # `func` is Go's keyword, not Python's
+    assert _applied(content, found) == py.replace("func", "function")
+    swapped = "def size(value: str) -> str:\n    return str(value)\n"
+    assert _ask(swapped, swapped.replace("value: str", "value: bytes"), "python")[1] == []
