@@ -6,7 +6,9 @@ now asks for, each with its edit, or [] for any other change:
 - a JavaScript `let` or `var` made `const`: the file's other declarations of that keyword
   whose names are never assigned again;
 - a function made `async` (or no longer): `await` before its calls (or taken away);
-- a redundant Python `pass` deleted (its block has another statement): the file's others.
+- a redundant Python `pass` deleted (its block has another statement): the file's others;
+- a module specifier given Node's `node:` prefix, or a relative one its file extension: the
+  file's other specifiers of the kind, alike.
 The caller leaves out places in comments and strings."""
 
 from __future__ import annotations
@@ -344,3 +346,62 @@ def _has_sibling(lines: list[str], at: int) -> bool:
         if 0 <= near < len(lines) and len(lines[near]) - len(lines[near].lstrip()) == indent:
             return True
     return False
+
+
+# -- a module specifier made explicit -----------------------------------------------------------
+
+NODE_BUILTINS = frozenset((
+    "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants",
+    "crypto", "dgram", "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2",
+    "https", "inspector", "module", "net", "os", "path", "perf_hooks", "process", "punycode",
+    "querystring", "readline", "repl", "stream", "string_decoder", "sys", "timers", "tls",
+    "trace_events", "tty", "url", "util", "v8", "vm", "wasi", "worker_threads", "zlib", "test",
+))  # fmt: skip
+EXTENSIONS = (".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")
+_SPECIFIER = re.compile(
+    r"(?:\bfrom|\brequire\(|\bimport\(|^[ \t]*import|^[ \t]*export\b.*\bfrom)\s*"
+    r"""(['"])([^'"\n]+)\1""",
+    re.MULTILINE,
+)
+
+
+def specifier_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A module specifier given Node's `node:` prefix (`'fs'` made `'node:fs'`): the file's
+    other imports of Node's own modules, prefixed alike; a relative specifier given its
+    file's extension (`'./utils'` made `'./utils.js'`): the other relative specifiers
+    without one, given it. Places are in strings: the caller must not leave them out."""
+    if change.removed or not change.inserted:
+        return []
+    content = change.content
+    at = next(
+        (m for m in _SPECIFIER.finditer(content) if m.start(2) <= change.start < m.end(2)), None
+    )
+    if at is None or change.after_end > at.end(2):
+        return []
+    specifiers = [m for m in _SPECIFIER.finditer(content) if not _commented(content, m.start())]
+    offset = change.start - at.start(2)
+    value = at.group(2)
+    was = value[:offset] + value[offset + len(change.inserted) :]
+    line = index.line_of(change.start)
+    edits = []
+    if value == "node:" + was and was.split("/")[0] in NODE_BUILTINS:
+        for m in specifiers:
+            if m.group(2).split("/")[0] in NODE_BUILTINS and m.start() != at.start():
+                edits.append(TextEdit(index.span(m.start(2), m.start(2)), "", "node:"))
+    elif value.startswith(".") and value[len(was) :] in EXTENSIONS and value.startswith(was):
+        ext = value[len(was) :]
+        for m in specifiers:
+            other = m.group(2)
+            if other.startswith(("./", "../")) and "." not in other.rsplit("/", 1)[-1]:
+                edits.append(TextEdit(index.span(m.end(2), m.end(2)), "", ext))
+    return [
+        Candidate(e.span, SIMILAR, repeat_score(abs(e.span.start_line - line)), e)
+        for e in edits
+        if e.span.start_line != line
+    ]
+
+
+def _commented(content: str, at: int) -> bool:
+    """Is ``at`` on a line comment, or a line of a block comment (a JSDoc example)?"""
+    lead = content[content.rfind("\n", 0, at) + 1 : at]
+    return "//" in lead or "/*" in lead or lead.lstrip().startswith("*")

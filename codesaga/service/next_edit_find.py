@@ -27,6 +27,7 @@ from codesaga.domain.next_edit_conventions import (
     const_candidates,
     exported_candidates,
     pass_candidates,
+    specifier_candidates,
 )
 from codesaga.domain.next_edit_locations import (
     RENAME,
@@ -183,10 +184,12 @@ def _candidates(
     # uses in code follow it, and they are the change's only next places. So are the other
     # loose comparisons after one was made strict (`==` to `===`), and what a language's
     # conventions ask for after the user's edit (next_edit_conventions): an imported name's
-    # entry in `__all__` first, whose places are strings.
-    exported = exported_candidates(index, change)
-    if exported:
-        return finalize(exported, index, change, history, cursor, limit)
+    # entry in `__all__` and a module specifier's prefix or extension first, whose places
+    # are strings.
+    for in_strings in (exported_candidates, specifier_candidates):
+        followed = in_strings(index, change)
+        if followed:
+            return finalize(followed, index, change, history, cursor, limit)
     for followers in (
         alias_candidates,
         receiver_candidates,

@@ -2467,3 +2467,35 @@ def test_another_languages_keyword_is_a_name_to_rename() -> None:
     assert _applied(content, found) == py.replace("func", "function")
     swapped = "def size(value: str) -> str:\n    return str(value)\n"
     assert _ask(swapped, swapped.replace("value: str", "value: bytes"), "python")[1] == []
+
+
+def test_node_prefix_given_to_one_builtin_import_is_given_to_the_others() -> None:
+    code = (
+        "const fs = require('fs');\n"
+        "const { join } = require('path');\n"
+        "const send = require('send');\n"
+        "import { once } from 'events';\n"
+        "// require('os') in a comment\n"
+    )
+    after = code.replace("require('fs')", "require('node:fs')")
+    content, found = _ask(code, after, "javascript")
+    assert [c.span.start_line for c in found] == [2, 4]  # not a package's, nor a comment's
+    assert _applied(content, found) == after.replace("'path'", "'node:path'").replace(
+        "'events'", "'node:events'"
+    )
+
+
+def test_a_relative_import_given_its_extension_gives_it_to_the_others() -> None:
+    code = (
+        "import { a } from './a';\n"
+        "import b from '../lib/b';\n"
+        "import c from './c.json';\n"
+        "import d from 'd';\n"
+        "export * from './e';\n"
+    )
+    after = code.replace("'./a'", "'./a.js'")
+    content, found = _ask(code, after, "typescript")
+    assert [c.span.start_line for c in found] == [2, 5]  # not one with an extension, nor a package
+    assert _applied(content, found) == after.replace("'../lib/b'", "'../lib/b.js'").replace(
+        "'./e'", "'./e.js'"
+    )
