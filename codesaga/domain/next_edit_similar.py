@@ -275,6 +275,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if _wrapped_statement(before, start, removed, inserted):
             return _wrapped_repeats(index, change, removed, inserted, before)
         return []  # lines added (a statement after a changed line): too often in one place only
+    if not inserted:  # a deletion diffed from the middle of a line: from its start
+        start, removed = _slid_to_line_start(before, start, removed)
     if _line_deleted(before, start, removed, inserted):
         return text_repeats(index, change, removed, inserted)
     if "\n" in removed and (not inserted.strip() or len(removed.strip()) < MIN_LINES_REPLACED):
@@ -323,13 +325,24 @@ def _wrapped_repeats(
     return found
 
 
+def _slid_to_line_start(before: str, start: int, removed: str) -> tuple[int, str]:
+    """A deletion of ``removed`` at ``start`` as the same deletion from its line's start,
+    when it is one: deleting `t.Parallel()\n\n\t` after a tab is deleting `\tt.Parallel()\n\n`
+    before it. Else as it is."""
+    at, text = start, removed
+    while at > 0 and text and before[at - 1] != "\n" and before[at - 1] == text[-1]:
+        at, text = at - 1, text[-1] + text[:-1]
+    return (at, text) if at == 0 or before[at - 1] == "\n" else (start, removed)
+
+
 def _line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
     """Is ``removed`` one whole line deleted that is neither an entry among alike lines (one
     of a list's items, `"test.log",`) nor a block's opening (`if version >= (11, 0):`, whose
     body changes with it): a statement or a comment taken out (`t.Parallel()`, a linter's
-    directive), deleted wherever the same line stands?"""
+    directive), deleted wherever the same line stands? (With the blank lines after it, if
+    they went with it: `t.Parallel()` and the blank line that set it apart.)"""
     whole = removed.endswith("\n") and (start == 0 or before[start - 1] == "\n")
-    if inserted.strip() or not whole or removed.count("\n") != 1:
+    if inserted.strip() or not whole or "\n" in removed.strip():
         return False
     line = removed.strip()
     if line.endswith(OPENERS) or line.endswith(":"):

@@ -702,6 +702,10 @@ def test_one_line_deleted_is_deleted_where_the_same_line_stands() -> None:
     )
     content, found = _ask(code, code.replace("\tt.Parallel()\n", "", 1), "go")
     assert _applied(content, found) == code.replace("\tt.Parallel()\n", "")
+    apart = code.replace("\tt.Parallel()\n", "\tt.Parallel()\n\n")  # a blank line after it
+    removed = apart.replace("\tt.Parallel()\n\n", "", 1)
+    found = _ask_in_one(apart, removed, "go")  # the line and its blank line, one edit
+    assert _applied(removed, found) == apart.replace("\tt.Parallel()\n\n", "")
 
 
 @pytest.mark.parametrize(
