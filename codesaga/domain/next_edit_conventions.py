@@ -405,3 +405,66 @@ def _commented(content: str, at: int) -> bool:
     """Is ``at`` on a line comment, or a line of a block comment (a JSDoc example)?"""
     lead = content[content.rfind("\n", 0, at) + 1 : at]
     return "//" in lead or "/*" in lead or lead.lstrip().startswith("*")
+
+
+# -- `-> None` given to a function ------------------------------------------------------------
+
+_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
+
+
+def none_return_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python function's header given `-> None`: each other function of the same name in
+    the file (every class's `__init__`) that has no return annotation and returns nothing
+    (no `return` with a value, no `yield`), given it too. Not a property, an overload or an
+    abstract method: those say more. Not functions of other names: on the broad samples,
+    one test or `__init__` annotated left the file's others as they were as often as not."""
+    if change.removed or change.inserted.strip() != "-> None":
+        return []
+    content = change.content
+    mine = [m for m in _DEF.finditer(content, 0, change.start) if _header_end(content, m)]
+    if not mine or _header_end(content, mine[-1]) != change.start:
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in _DEF.finditer(content):
+        close = _header_end(content, found)
+        if close is None or found.start() == mine[-1].start() or found[2] != mine[-1][2]:
+            continue
+        if re.match(r"\s*->", content[close:]) or not _returns_nothing(content, found):
+            continue
+        edit = TextEdit(index.span(close, close), "", " -> None")
+        number = index.line_of(found.start())
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _header_end(content: str, found: re.Match[str]) -> int | None:
+    """Just after the `)` that closes a `def`'s parameters; None if they do not close."""
+    depth = 1
+    for at in range(found.end(), min(len(content), found.end() + 4000)):
+        char = content[at]
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return at + 1
+    return None
+
+
+def _returns_nothing(content: str, found: re.Match[str]) -> bool:
+    """Does the function ``found`` starts return nothing, and say nothing more about it (a
+    decorator such as `@property` or `@abstractmethod`)?"""
+    indent = len(found.group(1))
+    above = content[: found.start()].rstrip("\n").split("\n")
+    for line in reversed(above):
+        if not line.strip().startswith("@"):
+            break
+        if re.search(r"property|overload|abstract|setter|getter", line):
+            return False
+    body = []
+    for line in content[found.end() :].split("\n")[1:]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        body.append(line)
+    text = "\n".join(body)
+    if re.search(r"\breturn[ \t]+(?!None\b)\S|\byield\b", text):
+        return False
+    return text.strip() not in ("", "...", "pass")

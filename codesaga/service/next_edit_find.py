@@ -26,6 +26,7 @@ from codesaga.domain.next_edit_conventions import (
     await_candidates,
     const_candidates,
     exported_candidates,
+    none_return_candidates,
     pass_candidates,
     specifier_candidates,
 )
@@ -197,6 +198,7 @@ def _candidates(
         const_candidates,
         await_candidates,
         pass_candidates,
+        none_return_candidates,
     ):
         followed = [
             c

@@ -2503,3 +2503,34 @@ def test_a_relative_import_given_its_extension_gives_it_to_the_others() -> None:
     assert _applied(content, found) == after.replace("'../lib/b'", "'../lib/b.js'").replace(
         "'./e'", "'./e.js'"
     )
+
+
+INITS = """class Reader:
+    def __init__(self, path):
+        self.path = path
+
+    def read(self):
+        return open(self.path).read()
+
+
+class Writer:
+    def __init__(
+        self, path
+    ):
+        self.path = path
+
+    def close(self):
+        self.path = None
+
+
+class Cache:
+    def __init__(self) -> None:
+        self.items = {}
+"""
+
+
+def test_none_returned_given_to_one_init_is_given_to_the_others_without_one() -> None:
+    after = INITS.replace("__init__(self, path):", "__init__(self, path) -> None:")
+    content, found = _ask(INITS, after, "python")
+    assert [c.span.start_line for c in found] == [12]  # not close, nor the annotated one
+    assert _applied(content, found) == after.replace("    ):\n", "    ) -> None:\n")
