@@ -340,11 +340,14 @@ def _line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
     of a list's items, `"test.log",`) nor a block's opening (`if version >= (11, 0):`, whose
     body changes with it): a statement or a comment taken out (`t.Parallel()`, a linter's
     directive), deleted wherever the same line stands? (With the blank lines after it, if
-    they went with it: `t.Parallel()` and the blank line that set it apart.)"""
+    they went with it and it is a call: `t.Parallel()` and the blank line that set it
+    apart.)"""
     whole = removed.endswith("\n") and (start == 0 or before[start - 1] == "\n")
     if inserted.strip() or not whole or "\n" in removed.strip():
         return False
     line = removed.strip()
+    if removed.count("\n") > 1 and not line.endswith((")", ";")):
+        return False  # a blank line taken with a line of prose (a docstring's): one place
     if line.endswith(OPENERS) or line.endswith(":"):
         return False
     above = before[before.rfind("\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)]
