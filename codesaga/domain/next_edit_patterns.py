@@ -49,7 +49,7 @@ _PYTHON_WORDS = (
     "False None True and as assert async await break class continue def del elif else except "
     "finally for from global if import in is lambda nonlocal not or pass raise return try "
     "while with yield self cls super int float str bytes bool complex list dict set tuple "
-    "object type len print range isinstance map Any Optional Union List Dict Callable args "
+    "object type len print range isinstance map Any Optional Union List Dict Set Callable args "
     "kwargs"
 )
 _SCRIPT_WORDS = (

@@ -2471,6 +2471,14 @@ def test_another_languages_keyword_is_a_name_to_rename() -> None:
     assert _applied(content, found) == py.replace("func", "function")
     swapped = "def size(value: str) -> str:\n    return str(value)\n"
     assert _ask(swapped, swapped.replace("value: str", "value: bytes"), "python")[1] == []
+    typed = (
+        "from typing import Collection\nfrom typing import Set\n\n\n"
+        "def a(heads: Set[str]) -> bool:\n    return True\n\n\n"
+        "def b(heads: Collection[str]) -> None:\n    pass\n\n\n"
+        "def c(\n    self, heads: Collection[str]\n) -> None:\n    pass\n"
+    )
+    after = typed.replace("b(heads: Collection", "b(heads: Set")  # a typing name swapped
+    assert 14 in [c.span.start_line for c in _ask(typed, after, "python")[1]]
 
 
 def test_node_prefix_given_to_one_builtin_import_is_given_to_the_others() -> None:
