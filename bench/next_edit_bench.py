@@ -76,9 +76,11 @@ Call = Callable[[str, dict[str, Any]], Any]
 
 
 def cursor(case: dict[str, Any]) -> tuple[int, int]:
-    """The end of what the user's edit wrote, in ``content``."""
+    """The end of what the user's last edit wrote, in ``content``. (Where that edit starts
+    is the same in ``content`` as in the text it was made on: sent per line, the edits are
+    made from the top down, so none before it moved it; ``before`` is the text before all.)"""
     user = Edit.from_json(case["edits"][-1])
-    start = Lines(case["before"]).span(user.range)[0]
+    start = Lines(case["content"]).offset(user.range.start_line, user.range.start_column)
     return Lines(case["content"]).position(start + len(user.text))
 
 

@@ -287,6 +287,12 @@ def test_per_line_sends_the_users_edit_one_changed_line_at_a_time() -> None:
     assert text == case["content"]
     sent = bench.next_edit_params(lines)
     assert sent["line"] == Edit.from_json(lines["edits"][-1]).range.start_line
+    # a line put in above the last edit's: its place is read in the text as it is now
+    first = Edit(Range(6, 1, 6, 1), '    """Print it."""\n', "")
+    last = Edit(Range(8, 16, 8, 16), ", 1", "")  # `print(width` on line 8, after the first
+    content = apply_edits(apply_edits(BEFORE, [first]), [last])
+    grown = {**case, "content": content, "edits": [first.to_json(), last.to_json()]}
+    assert bench.cursor(grown) == (8, 19)  # after `print(width, 1`
 
 
 def test_the_bench_stops_with_a_clear_message_without_next_edit() -> None:
