@@ -20,6 +20,7 @@ from itertools import pairwise
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
 from codesaga.domain.next_edit_patterns import repeat_score
+from codesaga.domain.next_edit_signatures import matching_paren
 
 _NAME = r"[A-Za-z_$][\w$]*"
 
@@ -421,16 +422,19 @@ def none_return_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if change.removed or change.inserted.strip() != "-> None":
         return []
     content = change.content
-    mine = [m for m in _DEF.finditer(content, 0, change.start) if _header_end(content, m)]
-    if not mine or _header_end(content, mine[-1]) != change.start:
+    headers = list(_DEF.finditer(content, 0, change.start))
+    mine = headers[-1] if headers else None  # the header the change is in, if any
+    if mine is None or _header_end(content, mine) != change.start:
         return []
     line = index.line_of(change.start)
     candidates = []
     for found in _DEF.finditer(content):
-        close = _header_end(content, found)
-        if close is None or found.start() == mine[-1].start() or found[2] != mine[-1][2]:
+        if found.start() == mine.start() or found[2] != mine[2]:
             continue
-        if re.match(r"\s*->", content[close:]) or not _returns_nothing(content, found):
+        close = _header_end(content, found)
+        if close is None or re.match(r"\s*->", content[close:]):
+            continue
+        if not _returns_nothing(content, found):
             continue
         edit = TextEdit(index.span(close, close), "", " -> None")
         number = index.line_of(found.start())
@@ -440,13 +444,8 @@ def none_return_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 def _header_end(content: str, found: re.Match[str]) -> int | None:
     """Just after the `)` that closes a `def`'s parameters; None if they do not close."""
-    depth = 1
-    for at in range(found.end(), min(len(content), found.end() + 4000)):
-        char = content[at]
-        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(char, 0)
-        if depth == 0:
-            return at + 1
-    return None
+    close = matching_paren(content, found.end() - 1, limit=4000)
+    return None if close is None else close + 1
 
 
 def _returns_nothing(content: str, found: re.Match[str]) -> bool:

@@ -67,10 +67,11 @@ _GO_WORDS = (
     "bool byte complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune "
     "string uint uint8 uint16 uint32 uint64 uintptr any"
 )
+_SCRIPT_RESERVED = frozenset(_SCRIPT_WORDS.split())
 _RESERVED = {
     "python": frozenset(_PYTHON_WORDS.split()),
-    "javascript": frozenset(_SCRIPT_WORDS.split()),
-    "typescript": frozenset(_SCRIPT_WORDS.split()),
+    "javascript": _SCRIPT_RESERVED,
+    "typescript": _SCRIPT_RESERVED,
     "go": frozenset(_GO_WORDS.split()),
 }
 

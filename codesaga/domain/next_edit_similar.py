@@ -469,7 +469,7 @@ def text_repeats(
     made = [*change.earlier, (change.start, change.after_end)]
     # code changed is not repeated into an import: what is imported follows the uses
     # (`a: Collection` made `a: Set` would have `import Collection` made `import Set`)
-    imports = _IMPORT_LINE.match(_line_at(content, change.start)) is not None
+    imports = _IMPORT_LINE.match(index.line_text(index.line_of(change.start))) is not None
     places: list[tuple[int, int]] = []
     at = content.find(old)
     while at >= 0 and len(places) <= MAX_REPEATS:
@@ -477,7 +477,7 @@ def text_repeats(
         if (
             _word_bounds(content, at, end) == (at, end)
             and not any(lo < end and at < hi for lo, hi in made)
-            and (imports or _IMPORT_LINE.match(_line_at(content, at)) is None)
+            and (imports or _IMPORT_LINE.match(index.line_text(index.line_of(at))) is None)
         ):
             places.append((at, end))
         at = content.find(old, at + 1)
@@ -493,10 +493,6 @@ def text_repeats(
 
 
 _IMPORT_LINE = re.compile(r"\s*(?:from\s+\S+\s+import\b|import\b)")
-
-
-def _line_at(text: str, at: int) -> str:
-    return text[text.rfind("\n", 0, at) + 1 : line_end(text, at)]
 
 
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
