@@ -95,8 +95,12 @@ def _uncommented(text: str) -> str:
     return _COMMENT.sub(lambda m: m.group(1) or "", text)
 
 
-# a function bound to a name or key (`validate: (value) => {`, `const f = async function (`)
-_BOUND = r"(?:[:=]\s*(?:async\s+)?(?:function\b\s*\*?\s*(?:[\w$]+\s*)?)?)?"
+# a function bound to a name or key (`validate: (value) => {`, `const f = async function (`,
+# or as a default: `var f = options.f || function (`)
+_BOUND = (
+    r"(?:[:=]\s*(?:[\w$.]+\s*(?:\|\||\?\?)\s*)?(?:async\s+)?"
+    r"(?:function\b\s*\*?\s*(?:[\w$]+\s*)?)?)?"
+)
 
 
 def _opening(header: str, name: str) -> re.Match[str] | None:

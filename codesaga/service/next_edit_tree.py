@@ -177,9 +177,11 @@ class TreeNames:
         header_end = self._at(body.start_point) if body is not None else last
         name = node.child_by_field_name("name")
         method = node.type in ("method_definition", "method_declaration")
-        if name is None and node.parent is not None and node.parent.type == "variable_declarator":
-            name = node.parent.child_by_field_name("name")
-            first = self._range(node.parent)[0]
+        declarator = _fallback_of(node)
+        if name is None and declarator is not None and declarator.type == "variable_declarator":
+            # `var rename = options.rename || function (a, b) {`: the default is `rename`'s
+            name = declarator.child_by_field_name("name")
+            first = self._range(declarator)[0]
         elif name is None and node.parent is not None and node.parent.type == "pair":
             # an object's method written as a key and a function (`validate: (value) => {`)
             name, method = node.parent.child_by_field_name("key"), True
@@ -272,6 +274,20 @@ def _unpattern(node: Any) -> Any:
             break
         node = node.parent
     return node
+
+
+def _fallback_of(node: Any) -> Any:
+    """The parent of a function, past a `||` or `??` whose fallback it is: a variable's
+    declarator for `var f = options.f || function () {}`."""
+    parent = node.parent
+    while (
+        parent is not None
+        and parent.type == "binary_expression"
+        and parent.child_by_field_name("right") == node
+        and _text(parent.child_by_field_name("operator")) in ("||", "??")
+    ):
+        node, parent = parent, parent.parent
+    return parent
 
 
 def _parameter(node: Any) -> bool:

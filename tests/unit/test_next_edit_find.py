@@ -1867,6 +1867,28 @@ def test_a_function_assigned_to_a_member_points_at_its_calls_through_the_member(
     ]
 
 
+@pytest.mark.parametrize("fallback", ["||", "??"])
+def test_a_default_function_after_a_fallback_points_at_the_variables_calls(fallback: str) -> None:
+    code = (
+        "function storage (options) {\n"
+        f"  var rename = options.rename {fallback} function (fieldname, filename) {{\n"
+        "    return fieldname + filename\n"
+        "  }\n"
+        "  function save (file) {\n"
+        "    var name = rename(file.fieldname, file.originalname)\n"
+        "    return name\n"
+        "  }\n"
+        "  return save\n"
+        "}\n"
+    )
+    after = code.replace("(fieldname, filename) {", "(fieldname, filename, req, res) {")
+    content, found = _ask(code, after, "javascript")
+    lines = content.split("\n")
+    assert [(c.kind, lines[c.span.start_line - 1].strip()) for c in found] == [
+        (SIGNATURE, "var name = rename(file.fieldname, file.originalname)")
+    ]
+
+
 def test_a_name_imported_from_another_module_is_renamed_where_it_is_used() -> None:
     code = (
         "import { CommandInstance, isFunctionCommandBuilder } from './command-types'\n\n"
