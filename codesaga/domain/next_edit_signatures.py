@@ -576,6 +576,13 @@ def _one_more_value(change: Change, before: str) -> bool:
     return len(added) == 1 and len(last) == 1 and kinds <= {"string", "number"}
 
 
+def _hands_on(arguments: Sequence[str], name: str, parameters: set[str]) -> bool:
+    """Do ``arguments`` pass ``name`` spread, or another of ``parameters`` along with it?"""
+    plain = [a.strip().lstrip("*.") for a in arguments]
+    spread = any(a.strip() != p and p == name for a, p in zip(arguments, plain, strict=True))
+    return spread or len(parameters & set(plain)) > 1
+
+
 def _given(arguments: str) -> list[str]:
     """The arguments a call passes: its argument list's pieces, but a trailing comma's blank."""
     return [p for p in _raw_arguments(arguments) if p.strip()]
@@ -634,10 +641,12 @@ def forwarding_candidates(
     if body is None:
         return []
     name, other = added.group(), neighbour.group()
-    # A call that passes the parameter before the new one and nothing else (`range(retries)`
-    # in `fetch(url, retries)`) uses it; it hands the parameters on when it passes more, or
-    # when that one was the function's only parameter.
-    alone = len(_parameters_in(old)) == 1
+    # A call that passes the parameter before the new one among other values (`range(retries)`
+    # in `fetch(url, retries)`, `random.uniform(0, max_jitter)`) uses it; it hands the
+    # parameters on when it passes that one spread (`*args`), another parameter too, or when
+    # that one was the function's only parameter.
+    parameters = {p.name for p in _parameters_in(old)}
+    alone = len(parameters) == 1
     passed = re.compile(rf"(?:\*\*|\*|\.\.\.)?{re.escape(other)}")
     keyword = re.compile(rf"(?<![\w$.]){re.escape(other)}\s*=\s*{re.escape(other)}(?![\w$])")
     mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
@@ -656,7 +665,7 @@ def forwarding_candidates(
         elif (
             at == len(new) - 1
             and any(passed.fullmatch(a.strip()) for a in _given(given))
-            and (alone or _count(given) > 1)
+            and (alone or _hands_on(_given(given), other, parameters))
         ):
             place, text = opened + 1 + len(given.rstrip().rstrip(",")), ", " + forwarded
         else:
@@ -694,9 +703,9 @@ def _body(content: str, header: Header) -> tuple[int, int] | None:
         close = matching_paren(content, start)
         return None if close is None else (start + 1, close)
     line_start = content.rfind("\n", 0, header.start) + 1
-    indent = len(content[line_start : header.start]) - len(
-        content[line_start : header.start].lstrip()
-    )
+    # (the header's own line: ``header.start`` may be at its name or at the line's start)
+    first_line = content[line_start : line_end(content, line_start)]
+    indent = len(first_line) - len(first_line.lstrip())
     at = content.find("\n", start)
     end = at
     while at >= 0 and at + 1 < len(content):

@@ -2019,7 +2019,33 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
     assert not [c for c in found if c.kind == SIGNATURE]
 
 
-def test_a_parameter_put_among_the_others_is_passed_by_keyword_where_they_are() -> None:
+def test_a_call_using_the_parameter_before_among_other_values_is_not_handed_the_new_one() -> None:
+    code = (
+        "def backoff(num: int, max_jitter: float) -> float:\n"
+        "    jitter = random.uniform(0, max_jitter) if max_jitter else 0\n"
+        "    return num + jitter\n"
+    )
+    after = code.replace("max_jitter: float)", "max_jitter: float, rng: Random)")
+    content, found = _ask(code, after, "python")
+    # `random.uniform(0, max_jitter, rng)` would pass it to a function that takes two
+    assert not [c for c in found if c.edit is not None and "uniform" in _applied(content, [c])]
+
+
+def test_a_methods_body_ends_where_the_next_method_begins() -> None:
+    code = (
+        "class Retrying:\n"
+        "    def __init__(\n        self,\n        name: str,\n        *args: object,\n    ):\n"
+        "        self.setup(name, *args)\n\n"
+        "    def copy(self, name: str, *args: object) -> 'Retrying':\n"
+        "        return Retrying(name, *args)\n"
+    )
+    after = code.replace("*args: object,\n    ):", "*args: object,\n        **kw: object,\n    ):")
+    content, found = _ask(code, after, "python")
+    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
+    # the call in __init__ hands it on; the one in copy, another method, is not its body
+    assert _applied(content, handed) == after.replace(
+        "self.setup(name, *args)", "self.setup(name, *args, **kw)"
+    )
     code = (
         "class SOCKSProxy(ConnectionPool):\n"
         "    def __init__(\n        self,\n        http2: bool = False,\n"
