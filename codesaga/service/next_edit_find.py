@@ -88,7 +88,7 @@ from codesaga.domain.next_edit_slots import (
     slot_candidates,
 )
 from codesaga.domain.next_edit_templates import template_candidates
-from codesaga.service.next_edit_names import Names, PlainNames
+from codesaga.service.next_edit_names import Names, PlainNames, name_matches
 from codesaga.service.next_edit_python import PythonNames
 from codesaga.service.next_edit_tree import TreeNames
 from codesaga.service.syntax import GRAMMARS
@@ -462,7 +462,40 @@ def _renames(
     news = names.occurrences(rename.new)
     header = names.header_at(site.start, site.end) if site.role == PARAMETER else None
     function = header.name if header is not None else None
-    return rename_candidates(index, change, rename, site, olds, news, function)
+    renamed = rename_candidates(index, change, rename, site, olds, news, function)
+    return renamed + _mentions(index, change, rename, site, names) if renamed else []
+
+
+MENTION_SCORE = 0.6  # a renamed parameter named in its function's docstring or comments
+# what marks a word of a docstring or comment as code: `*name*`, `` `name` ``, `:param name:`
+_MARKED = re.compile(r"(?:[*`]|:param\s+|@param\s+(?:\{[^}]*\}\s*)?)$")
+
+
+def _code_like(name: str) -> bool:
+    """Is ``name`` no word of prose (`hook_cms`, `hookCms`, `utf8`)?"""
+    return "_" in name.strip("_") or any(c.isdigit() for c in name) or name[1:] != name[1:].lower()
+
+
+def _mentions(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
+) -> list[Candidate]:
+    """A parameter renamed: where its function's docstring or comments name it (`*hook_cms*`),
+    below its uses; not a string that is the name alone (`kwargs["hook_cms"]`: a key)."""
+    if site.role != PARAMETER or not site.functions:
+        return []
+    start, end = site.functions[0]
+    content = change.content
+    made = [*change.earlier, (change.start, change.after_end)]
+    candidates = []
+    for match in name_matches(content[start:end], rename.old):
+        at, stop = start + match.start(), start + match.end()
+        if not names.in_text(at) or any(lo <= at < hi for lo, hi in made):
+            continue
+        if content[at - 1 : at] in ("'", '"') and content[stop : stop + 1] == content[at - 1]:
+            continue
+        edit = TextEdit(index.span(at, stop), rename.old, rename.new)
+        candidates.append(Candidate(edit.span, RENAME, MENTION_SCORE, edit))
+    return candidates
 
 
 def _declares(site: Occurrence) -> bool:

@@ -96,8 +96,10 @@ def test_a_python_parameter_renamed_is_renamed_in_its_function_only() -> None:
     renamed = _applied(content, found)
     assert "def area(w, height):\n" in renamed and "return w * height" in renamed
     assert "def perimeter(width, height)" in renamed and "self.width = width" in renamed
-    assert "The area of a width" in renamed  # the docstring is text
-    assert all(c.span.start_line in (8, 9) for c in found)
+    # its docstring names it too (real commits renaming a parameter rename it there, prose
+    # or not), after the code's uses; the module's docstring is another's
+    assert "The area of a w by" in renamed and "Shapes: area is width" in renamed
+    assert [c.span.start_line for c in found] == [9, 7]
 
 
 def test_a_python_attribute_renamed_where_it_is_assigned_follows_its_receiver() -> None:
@@ -2591,3 +2593,41 @@ def test_none_returned_given_to_one_init_is_given_to_the_others_without_one() ->
     content, found = _ask(INITS, after, "python")
     assert [c.span.start_line for c in found] == [12]  # not close, nor the annotated one
     assert _applied(content, found) == after.replace("    ):\n", "    ) -> None:\n")
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        (
+            "def before_sleep(name, hook_cms):\n"
+            '    """Run the hooks, keeping their context managers in *hook_cms*."""\n'
+            "    # hook_cms is closed by the caller\n"
+            '    log(name, extra={"hook_cms": len(hook_cms)})\n'
+            "    hook_cms.append(name)\n",
+            "python",
+        ),
+        (
+            "/** Keeps the context managers in `hookCms`. */\n"
+            "function beforeSleep(name, hookCms) {\n"
+            "  // hookCms is closed by the caller\n"
+            '  log(name, {"hookCms": hookCms.length});\n'
+            "  hookCms.push(name);\n"
+            "}\n",
+            "javascript",
+        ),
+    ],
+    ids=["python", "javascript"],
+)
+def test_a_parameter_renamed_is_renamed_where_its_functions_comments_name_it(
+    code: str, language: str
+) -> None:
+    old = "hookCms" if language == "javascript" else "hook_cms"
+    after = code.replace(f"name, {old})", "name, cms)")
+    content, found = _ask(code, after, language)
+    renamed = _applied(content, found)
+    assert f"{old}.append" not in renamed and f"{old}.push" not in renamed
+    assert f"# {old} is" not in renamed and f"// {old} is" not in renamed
+    # a string that is the name alone is a key, not a mention
+    assert f'"{old}"' in renamed
+    if language == "python":
+        assert "*cms*" in renamed
