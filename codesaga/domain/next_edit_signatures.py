@@ -61,15 +61,18 @@ _OPTIONAL = re.compile(r"=|^[\w$]+\s*\?|^\*|\.\.\.")
 _MODIFIERS = re.compile(r"^(?:(?:public|private|protected|readonly|override)\s+)+")
 
 
+# a default (`=`, not a type's `=>` or a comparison in it), TypeScript's `name?`, Go's
+# variadic `args ...string`
+_OPTIONAL = re.compile(r"(?<![=!<>])=(?![=>])|^[\w$]+\s*\?|^[\w$]+\s+\.\.\.")
+
+
 def _parameters_in(pieces: list[str]) -> list[Parameter]:
     """The parameters among ``pieces`` (what stands between a header's commas); `self`,
     `cls`, `this` and a bare `*` or `/` are none."""
     found_params = []
     for piece in pieces:
         piece = _MODIFIERS.sub("", piece.strip())
-        optional = piece.startswith(("*", "...")) or bool(
-            re.search(r"=|^[\w$]+\s*\?|\.\.\.", piece)
-        )
+        optional = piece.startswith(("*", "...")) or bool(_OPTIONAL.search(piece))
         word = NAME.search(piece)
         if word is None or piece in ("*", "/") or word.group() in ("self", "cls", "this"):
             continue

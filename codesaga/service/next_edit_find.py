@@ -387,11 +387,13 @@ def _called_as(header: Header, occurrences: Sequence[Occurrence], content: str) 
 
 
 def _bound_at(names: Names, name: str, call: Occurrence) -> bool:
-    """Is ``name`` a parameter or a local of the function ``call`` stands in, bound before
-    it?"""
-    inner = call.functions[:1]
-    return bool(inner) and any(
-        o.role in (PARAMETER, LOCAL) and o.functions[:1] == inner and o.start < call.start
+    """Is ``name`` a parameter or a local of a function ``call`` stands in (its own, or one
+    around it: a closure's), bound before it?"""
+    return any(
+        o.role in (PARAMETER, LOCAL)
+        and o.functions[:1]
+        and o.functions[0] in call.functions
+        and o.start < call.start
         for o in names.occurrences(name)
     )
 

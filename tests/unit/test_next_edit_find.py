@@ -1131,6 +1131,26 @@ def test_a_parameter_added_is_passed_where_the_caller_has_a_variable_of_its_name
     assert [c.edit for c in _ask(py, after, "python")[1] if c.edit is not None] == []
 
 
+def test_a_parameter_added_is_passed_where_a_closure_sees_a_variable_of_its_name() -> None:
+    # a function typed parameter before it (`=>` in its type) is no default: the calls'
+    # positions still say where it goes
+    ts = (
+        "class Ky {\n"
+        "  async race(read: () => Promise<unknown>, response: Response): Promise<unknown> {\n"
+        "    return read();\n  }\n\n"
+        "  expose() {\n"
+        "    for (const [type, mime] of Object.entries(types)) {\n"
+        "      result[type] = async () => {\n"
+        "        return this.race(async () => response.text(), response);\n"
+        "      };\n    }\n  }\n}\n"
+    )
+    after = ts.replace("response: Response)", "response: Response, mime: string)")
+    content, found = _ask(ts, after, "typescript")
+    assert _applied(content, found) == after.replace(
+        "response.text(), response)", "response.text(), response, mime)"
+    )
+
+
 def test_a_comment_corrected_to_name_a_definition_is_not_repeated() -> None:
     go = (
         "package p\n\n// GetName returns the name.\nfunc (e *A) GetName() string { return e.n }\n\n"
