@@ -469,13 +469,6 @@ def _renames(
 
 
 MENTION_SCORE = 0.6  # a renamed parameter named in its function's docstring or comments
-# what marks a word of a docstring or comment as code: `*name*`, `` `name` ``, `:param name:`
-_MARKED = re.compile(r"(?:[*`]|:param\s+|@param\s+(?:\{[^}]*\}\s*)?)$")
-
-
-def _code_like(name: str) -> bool:
-    """Is ``name`` no word of prose (`hook_cms`, `hookCms`, `utf8`)?"""
-    return "_" in name.strip("_") or any(c.isdigit() for c in name) or name[1:] != name[1:].lower()
 
 
 def _mentions(
