@@ -330,12 +330,68 @@ def rename_candidates(
     targets = _same_thing(site, olds, scope)
     if site.role == PARAMETER and function is not None:
         targets += [o for o in olds if o.role == KEY and _keyword_of(change.content, o, function)]
-    for o in targets:
-        distance = abs(index.line_of(o.start) - line)
-        text = f"{rename.old}: {rename.new}" if o.role == SHORTHAND else rename.new
-        edit = TextEdit(index.span(o.start, o.end), rename.old, text)
+    spots = [(o.start, o.end, o.role) for o in targets]
+    if site.role == MEMBER_DEFINITION and site.container is not None:
+        spots += _field_spots(change.content, site, rename.old, olds)
+    for start, end, role in spots:
+        distance = abs(index.line_of(start) - line)
+        text = f"{rename.old}: {rename.new}" if role == SHORTHAND else rename.new
+        edit = TextEdit(index.span(start, end), rename.old, text)
         candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
     return candidates
+
+
+_CLASS_NAME = re.compile(r"\s*class\s+([A-Za-z_]\w*)")
+_INIT = re.compile(r"^[ \t]*def\s+__init__\s*\(", re.MULTILINE)
+_SLOTS = re.compile(r"^[ \t]*__slots__\s*=\s*[(\[{]", re.MULTILINE)
+_SELF_CLASS = ("cls", "__class__", "type(self)")  # what a class's methods construct it by
+_CALLED = re.compile(r"(?:type\(self\)|[\w.]+)\s*$")
+CALL_LOOKBACK = 3000  # characters searched back from a keyword argument for its call
+
+
+def _callee_of(content: str, at: int) -> str:
+    """What is called by the call whose argument stands at ``at`` (`cls`, `self.__class__`,
+    `type(self)`); "" when no unclosed parenthesis is found (strings are not skipped)."""
+    depth = 0
+    for i in range(at - 1, max(-1, at - 1 - CALL_LOOKBACK), -1):
+        c = content[i]
+        if c in CLOSERS:
+            depth += 1
+        elif c in OPENERS and depth:
+            depth -= 1
+        elif c in OPENERS:
+            found = _CALLED.search(content, max(0, i - 200), i) if c == "(" else None
+            return found.group().strip() if found is not None else ""
+    return ""
+
+
+def _field_spots(
+    content: str, site: Occurrence, name: str, olds: Sequence[Occurrence]
+) -> list[tuple[int, int, str]]:
+    """A Python class's member ``name`` where it is named apart from its uses: its
+    `__slots__` entry, and for a field declared in a class without an `__init__` (a
+    dataclass, an attrs or pydantic model: its fields are its constructor's parameters) the
+    keyword arguments of the class's own construction (`cls(name=…)`, `Retrying(name=…)`)."""
+    assert site.container is not None
+    low, high = site.container
+    found = _CLASS_NAME.match(content, low)
+    constructors = (*_SELF_CLASS, found.group(1)) if found is not None else _SELF_CLASS
+    declared = content[site.end : site.end + 40].lstrip().startswith(":")
+    generated = declared and _INIT.search(content, low, high) is None
+    spots = []
+    for o in olds if generated else ():
+        if o.role == KEY and _callee_of(content, o.start).rsplit(".", 1)[-1] in constructors:
+            spots.append((o.start, o.end, KEY))
+    slots = _SLOTS.search(content, low, high)
+    # (a list of strings: its first closer is its own)
+    close = (
+        content.find(CLOSERS[OPENERS.index(content[slots.end() - 1])], slots.end()) if slots else -1
+    )
+    if slots is not None and close >= 0:
+        for entry in re.finditer(rf"([\"']){re.escape(name)}\1", content[slots.end() : close]):
+            at = slots.end() + entry.start() + 1
+            spots.append((at, at + len(name), USE))
+    return spots
 
 
 def _keyword_renames(

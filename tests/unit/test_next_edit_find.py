@@ -2651,3 +2651,33 @@ def test_a_parameter_renamed_is_renamed_where_its_functions_comments_name_it(
     assert f'"{old}"' in renamed
     if language == "python":
         assert "*cms*" in renamed
+
+
+def test_a_dataclass_field_renamed_is_renamed_in_its_slots_and_its_constructions() -> None:
+    code = (
+        "@dataclass\n"
+        "class Attempts:\n"
+        '    __slots__ = ("name", "to_exit")\n'
+        "    name: str\n"
+        "    to_exit: list[object]\n\n"
+        "    @classmethod\n"
+        "    def make(cls, name):\n"
+        "        return cls(name=name, to_exit=[])\n\n"
+        "    def close(self):\n"
+        "        for cm in self.to_exit:\n"
+        "            cm.close()\n\n\n"
+        "def run(to_exit):\n"
+        "    return Other(to_exit=to_exit)\n"
+    )
+    after = code.replace("    to_exit: list", "    exit_stack: list")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace('"to_exit"', '"exit_stack"').replace(
+        "to_exit=[]", "exit_stack=[]"
+    ).replace("self.to_exit", "self.exit_stack")
+    # with an `__init__` of its own, `cls(to_exit=…)` passes that parameter: not the field
+    own = code.replace(
+        "    @classmethod",
+        "    def __init__(self, name, to_exit):\n        pass\n\n    @classmethod",
+    )
+    content, found = _ask(own, own.replace("    to_exit: list", "    exit_stack: list"), "python")
+    assert "to_exit=[]" in _applied(content, found)
