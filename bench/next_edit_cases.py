@@ -139,6 +139,11 @@ HELD_OUT_REPOS_12 = [
     "expressjs/multer", "sindresorhus/globby", "spf13/cast", "go-yaml/yaml",
     "jaredhanson/passport", "julienschmidt/httprouter",
 ]  # fmt: skip
+HELD_OUT_REPOS_13 = [
+    "tqdm/tqdm", "jazzband/pip-tools", "python-poetry/cleo", "node-fetch/node-fetch",
+    "visionmedia/superagent", "immerjs/immer", "motdotla/dotenv", "rs/cors",
+    "olekukonko/tablewriter", "gorilla/handlers",
+]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".go": "go",
