@@ -447,7 +447,11 @@ def finalize(
     edited = [_lines(index.span(start, end)) for start, end in change.earlier]
     kept: list[Candidate] = []
     model_places = 0
-    for candidate in sorted(candidates, key=lambda c: -c.score):
+    # alike scores: the nearer the change first (the like lines a user goes on to are most
+    # often the next ones, not the file's first)
+    near = changed.start_line
+    ranked = sorted(candidates, key=lambda c: (-c.score, abs(c.span.start_line - near)))
+    for candidate in ranked:
         if len(kept) >= limit:
             break
         first, last = _lines(candidate.span)

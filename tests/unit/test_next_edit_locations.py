@@ -150,6 +150,15 @@ def test_model_candidates_are_a_few_sure_enough_each_its_own_place() -> None:
     assert len(finalize(spread, index, change, history, None, 8)) == MAX_MODEL_PLACES
 
 
+def test_places_alike_in_score_are_taken_nearest_the_change_first() -> None:
+    index, history = _setting()  # line 10 changed
+    change = recent_change(index.text, history, index)
+    assert change is not None
+    alike = [_candidate(line, 0.6, SIMILAR, model=True) for line in (2, 4, 6, 13, 16, 40)]
+    found = finalize(alike, index, change, history, None, 8)
+    assert [c.span.start_line for c in found] == [13, 6, 4]  # not the file's first three
+
+
 def test_a_rename_is_one_identifier_turned_into_another() -> None:
     index_of = TEXT.index
     after = TEXT.replace("area(w, h)", "surface(w, h)")
