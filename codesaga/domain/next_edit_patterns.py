@@ -167,6 +167,15 @@ def _after_dot(words: Sequence[tuple[str, int, int]], at: int) -> bool:
     return dots[-1:] == ["."] and dots != [".", "."]
 
 
+_DEFINING = frozenset(("def", "function", "class"))
+
+
+def _defined_after(words: Sequence[tuple[str, int, int]], at: int) -> bool:
+    """Does ``words[at]`` follow `def`, `function` or `class`: a name being defined, whatever
+    its spelling (a method `def print(self)`)?"""
+    return at > 0 and words[at - 1][0] in _DEFINING
+
+
 def _named(word: str, member: bool, reserved: frozenset[str] = NOT_NAMES) -> bool:
     """A name, or any word after a dot: a member (`table.append`, `Joi.func`) is no keyword
     or builtin, whatever its spelling."""
@@ -235,7 +244,11 @@ def _renames_in(change: Change, reserved: frozenset[str]) -> list[Rename]:
         for k, ((old, _, _), (new, at, _)) in enumerate(
             zip(old_tokens[i1:i2], new_tokens[j1:j2], strict=True)
         ):
-            member = _after_dot(old_tokens, i1 + k) or (imported and old not in _IMPORT_WORDS)
+            member = (
+                _after_dot(old_tokens, i1 + k)
+                or _defined_after(old_tokens, i1 + k)
+                or (imported and old not in _IMPORT_WORDS)
+            )
             if _named(old, member, reserved) and _named(new, member, reserved):
                 sites.setdefault((old, new), []).append(at)
             else:

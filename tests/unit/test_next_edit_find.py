@@ -2681,3 +2681,24 @@ def test_a_dataclass_field_renamed_is_renamed_in_its_slots_and_its_constructions
     )
     content, found = _ask(own, own.replace("    to_exit: list", "    exit_stack: list"), "python")
     assert "to_exit=[]" in _applied(content, found)
+
+
+def test_a_method_named_like_a_builtin_renamed_is_renamed_but_the_builtin_is_not() -> None:
+    code = (
+        "class One:\n"
+        "    def print(self, fmt):\n"
+        "        print(fmt.format(1))\n\n\n"
+        "class Two:\n"
+        "    def print(self, fmt):\n"
+        "        print(fmt.format(2))\n\n\n"
+        "def show(server):\n"
+        "    server.print('{}')\n"
+    )
+    after = code.replace(
+        "    def print(self, fmt):\n        print(fmt.format(1))",
+        "    def print_listen(self, fmt):\n        print(fmt.format(1))",
+    )
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "def print(self, fmt):", "def print_listen(self, fmt):"
+    ).replace("server.print(", "server.print_listen(")
