@@ -166,7 +166,39 @@ def find_candidates(
         # Read with the edits just before it after all: a parameter added, then used in the
         # body, is one change whose signature's line the calls repeat.
         found = _candidates(index, joined.change, names, reserved, history, cursor, others, limit)
+    if not found:
+        found = _unfinished_rename(index, names, reserved, history, cursor, limit)
     return found
+
+
+MAX_EARLIER = 4  # earlier edits looked back at for a rename left unfinished
+
+
+def _unfinished_rename(
+    index: LineIndex,
+    names: Names,
+    reserved: frozenset[str],
+    history: Sequence[TextEdit],
+    cursor: tuple[int, int] | None,
+    limit: int,
+) -> list[Candidate]:
+    """The uses an earlier edit's rename left, when the last change follows nowhere: a
+    parameter renamed, then its docstring fixed (a word in text, repeated in text only),
+    leaves the code's uses of the old name. Only a rename of a definition, parameter or
+    local, computed; an earlier edit that no longer stands where it was made (a later one
+    moved it) is passed over."""
+    for last in range(len(history) - 1, max(0, len(history) - 1 - MAX_EARLIER), -1):
+        change = recent_change(index.text, history[:last], index)
+        rename = None if change is None else find_rename(change, reserved)
+        if change is None or rename is None or not rename.alone:
+            continue
+        site = names.occurrence_at(rename.sites[0], rename.new)
+        if site is None or not _declares(site):
+            continue
+        renamed = _renames(index, change, rename, site, names)
+        if renamed:
+            return finalize(renamed, index, change, history, cursor, limit)
+    return []
 
 
 def _candidates(

@@ -2702,3 +2702,21 @@ def test_a_method_named_like_a_builtin_renamed_is_renamed_but_the_builtin_is_not
     assert _applied(content, found) == after.replace(
         "def print(self, fmt):", "def print_listen(self, fmt):"
     ).replace("server.print(", "server.print_listen(")
+
+
+def test_a_rename_left_unfinished_by_a_later_edit_is_followed_still() -> None:
+    code = (
+        "def before_sleep(name, hook_cms):\n"
+        '    """\n'
+        "    Run the hooks.\n\n"
+        "    If a hook returns a context manager, it is entered before the retries\n"
+        "    start and exited after they finish, kept until then in *hook_cms*.\n"
+        '    """\n'
+        "    for hook in HOOKS:\n"
+        "        hook_cms.append(hook(name))\n"
+    )
+    # the parameter renamed, then its docstring fixed by hand, lines below: that last edit is a word in
+    # text, which repeats nowhere; the code's use is still the rename's to follow
+    after = code.replace("name, hook_cms)", "name, cms)").replace("*hook_cms*", "*cms*")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("hook_cms.append", "cms.append")
