@@ -188,11 +188,15 @@ def _keyed_candidates(index: LineIndex, added: _Added) -> list[Candidate]:
     following = [key for number, key in mine if number > added.last]
     mine_lines = {number for number, _ in mine} | set(range(added.first, added.last + 1))
     candidates = []
+    ending = _ending([index.line_text(n) for n, _ in mine])
     for run in _keyed_runs(index, mine_lines):
         theirs = {k: n for n, k in run}
         shared = own & theirs.keys()
         if len(shared) < max(MIN_SHARED_KEYS, SHARED_KEYS * len(own)):
             continue
+        if _ending([index.line_text(n) for n, _ in run]) != ending:
+            continue  # keyed alike, another kind: an interface's `limit: number;` and an
+            # object's `limit: 2,`
         if any(k in theirs for k in keys):
             continue  # there already
         slot = next((theirs[k] for k in following if k in theirs), None)
@@ -203,6 +207,13 @@ def _keyed_candidates(index: LineIndex, added: _Added) -> list[Candidate]:
         put = [there + line.removeprefix(indent) for line in added.lines]
         candidates.append(_inserted(index, slot, put, added.first))
     return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+def _ending(lines: list[str]) -> str:
+    """How most of a run's entries end: `,`, `;` or with neither."""
+    ends = [line.rstrip()[-1:] for line in lines]
+    kinds = [end if end in (",", ";") else "" for end in ends]
+    return max(sorted(set(kinds)), key=kinds.count) if kinds else ""
 
 
 def _keyed_runs(index: LineIndex, skip: set[int]) -> Iterator[list[tuple[int, str]]]:

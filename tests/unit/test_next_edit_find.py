@@ -2715,8 +2715,34 @@ def test_a_rename_left_unfinished_by_a_later_edit_is_followed_still() -> None:
         "    for hook in HOOKS:\n"
         "        hook_cms.append(hook(name))\n"
     )
-    # the parameter renamed, then its docstring fixed by hand, lines below: that last edit is a word in
-    # text, which repeats nowhere; the code's use is still the rename's to follow
+    # the parameter renamed, then its docstring fixed by hand, lines below: that last edit
+    # is a word in text, which repeats nowhere; the code's use is still the rename's to follow
     after = code.replace("name, hook_cms)", "name, cms)").replace("*hook_cms*", "*cms*")
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == after.replace("hook_cms.append", "cms.append")
+
+
+def test_an_entry_goes_only_in_runs_keyed_alike_that_end_their_entries_alike() -> None:
+    code = (
+        "export interface RetryOptions {\n  limit: number;\n  methods: string[];\n"
+        "  statusCodes: number[];\n  backoffLimit: number;\n}\n\n"
+        "export const defaults: RetryOptions = {\n  limit: 2,\n  methods: ['get'],\n"
+        "  statusCodes: [408],\n  backoffLimit: Infinity,\n};\n\n"
+        "export const aggressive: RetryOptions = {\n  limit: 10,\n  methods: ['get'],\n"
+        "  statusCodes: [429],\n  backoffLimit: 1000,\n};\n"
+    )
+    # a value put in one object goes in the other object, not in the interface's types
+    after = code.replace(
+        "  backoffLimit: Infinity,\n", "  backoffLimit: Infinity,\n  jitter: false,\n"
+    )
+    content, found = _ask(code, after, "typescript")
+    assert _applied(content, found) == after.replace(
+        "  backoffLimit: 1000,\n", "  backoffLimit: 1000,\n  jitter: false,\n"
+    )
+    # and a type put in the interface is no value of the objects
+    after = code.replace(
+        "  backoffLimit: number;\n", "  backoffLimit: number;\n  jitter: boolean;\n"
+    )
+    content, found = _ask(code, after, "typescript")
+    assert "jitter: boolean;\n}" in _applied(content, found)
+    assert _applied(content, found).count("jitter") == 1
