@@ -18,7 +18,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import repeat_score
 from codesaga.domain.next_edit_signatures import matching_paren
 
@@ -467,3 +467,50 @@ def _returns_nothing(content: str, found: re.Match[str]) -> bool:
     if re.search(r"\breturn[ \t]+(?!None\b)\S|\byield\b", text):
         return False
     return text.strip() not in ("", "...", "pass")
+
+
+# -- `require` made `import` ------------------------------------------------------------------
+
+_BINDING = r"(?:[A-Za-z_$][\w$]*|\{[\w$\s,]*\})"  # a name, or names destructured (no renames)
+_REQUIRE = re.compile(
+    rf"^(?:const|let|var)[ \t]+({_BINDING})[ \t]*=[ \t]*require\([ \t]*(['\"])([^'\"\n]+)\2[ \t]*\)"
+    r"[ \t]*(;?)[ \t]*$",
+    re.MULTILINE,
+)
+_IMPORT = re.compile(
+    rf"^import[ \t]+({_BINDING})[ \t]+from[ \t]+(['\"])([^'\"\n]+)\2[ \t]*(;?)[ \t]*$"
+)
+
+
+def esm_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A top-level `const x = require('m')` made `import x from 'm'` (a module moved to
+    ECMAScript modules): the file's other such requires made imports alike, in the user's
+    quotes and semicolons, and with Node's `node:` prefix where the user gave it one."""
+    before, content = change.before, change.content
+    start = before.rfind("\n", 0, change.start) + 1
+    if "\n" in change.removed or "\n" in change.inserted:
+        return []
+    was = _REQUIRE.match(before[start : line_end(before, change.before_end)])
+    now = _IMPORT.match(content[start : line_end(content, change.after_end)])
+    if was is None or now is None or _names(was.group(1)) != _names(now.group(1)):
+        return []
+    prefixed = now.group(3) == "node:" + was.group(3)
+    if now.group(3) != was.group(3) and not prefixed:
+        return []
+    quote, semicolon = now.group(2), now.group(4)
+    line = index.line_of(change.start)
+    candidates = []
+    for found in _REQUIRE.finditer(content):
+        binding, module = found.group(1), found.group(3)
+        if prefixed and module.split("/")[0] in NODE_BUILTINS:
+            module = "node:" + module
+        text = f"import {binding} from {quote}{module}{quote}{semicolon}"
+        edit = TextEdit(index.span(found.start(), found.end()), found.group(), text)
+        candidates.append(
+            Candidate(edit.span, SIMILAR, repeat_score(abs(edit.span.start_line - line)), edit)
+        )
+    return candidates
+
+
+def _names(binding: str) -> list[str]:
+    return re.findall(r"[\w$]+", binding)

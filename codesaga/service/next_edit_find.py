@@ -25,6 +25,7 @@ from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_conventions import (
     await_candidates,
     const_candidates,
+    esm_candidates,
     exported_candidates,
     none_return_candidates,
     pass_candidates,
@@ -231,6 +232,7 @@ def _candidates(
         await_candidates,
         pass_candidates,
         none_return_candidates,
+        esm_candidates,
     ):
         followed = [
             c

@@ -2746,3 +2746,25 @@ def test_an_entry_goes_only_in_runs_keyed_alike_that_end_their_entries_alike() -
     content, found = _ask(code, after, "typescript")
     assert "jitter: boolean;\n}" in _applied(content, found)
     assert _applied(content, found).count("jitter") == 1
+
+
+def test_a_require_made_an_import_makes_the_other_requires_imports_alike() -> None:
+    code = (
+        "'use strict'\n\n"
+        "const path = require('path')\n"
+        'const { readFileSync, writeFileSync } = require("fs")\n'
+        "const debug = require('debug')('koa:application')\n"
+        "const compose = require('koa-compose')\n\n"
+        "function load (file) {\n"
+        "  const extra = require('./extra')\n"
+        "  return readFileSync(path.join(__dirname, file), 'utf8') + extra\n"
+        "}\n"
+    )
+    after = code.replace("const path = require('path')", "import path from 'node:path';")
+    content, found = _ask(code, after, "javascript")
+    # in the user's quotes and semicolons, Node's own modules prefixed as the user's was; a
+    # require whose result is called, or one inside a function, stays
+    assert _applied(content, found) == after.replace(
+        'const { readFileSync, writeFileSync } = require("fs")',
+        "import { readFileSync, writeFileSync } from 'node:fs';",
+    ).replace("const compose = require('koa-compose')", "import compose from 'koa-compose';")
