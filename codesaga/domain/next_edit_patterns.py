@@ -396,14 +396,13 @@ def _field_spots(
         if o.role == KEY and _callee_of(content, o.start).rsplit(".", 1)[-1] in constructors:
             spots.append((o.start, o.end, KEY))
     slots = _SLOTS.search(content, low, high)
-    # (a list of strings: its first closer is its own)
-    close = (
-        content.find(CLOSERS[OPENERS.index(content[slots.end() - 1])], slots.end()) if slots else -1
-    )
-    if slots is not None and close >= 0:
-        for entry in re.finditer(rf"([\"']){re.escape(name)}\1", content[slots.end() : close]):
-            at = slots.end() + entry.start() + 1
-            spots.append((at, at + len(name), USE))
+    if slots is None:
+        return spots
+    opened = slots.end()  # a list of strings: its first closer is its own
+    close = content.find(CLOSERS[OPENERS.index(content[opened - 1])], opened)
+    for entry in re.finditer(rf"([\"']){re.escape(name)}\1", content[opened : max(close, opened)]):
+        at = opened + entry.start() + 1
+        spots.append((at, at + len(name), USE))
     return spots
 
 

@@ -56,14 +56,10 @@ class Parameter:
     optional: bool  # a call may leave it out: a default, `?`, `*args`, `...rest`
 
 
-# a default, TypeScript's `x?`, Python's `*args` and `**kw`, a rest parameter or Go's `...T`
-_OPTIONAL = re.compile(r"=|^[\w$]+\s*\?|^\*|\.\.\.")
+# a default (`=`, not a type's `=>` or a comparison in it), TypeScript's `x?`, Python's `*args`
+# and `**kw`, a rest parameter or Go's `args ...T`
+_OPTIONAL = re.compile(r"(?<![=!<>])=(?![=>])|^[\w$]+\s*\?|^\*|^\.\.\.|^[\w$]+\s+\.\.\.")
 _MODIFIERS = re.compile(r"^(?:(?:public|private|protected|readonly|override)\s+)+")
-
-
-# a default (`=`, not a type's `=>` or a comparison in it), TypeScript's `name?`, Go's
-# variadic `args ...string`
-_OPTIONAL = re.compile(r"(?<![=!<>])=(?![=>])|^[\w$]+\s*\?|^[\w$]+\s+\.\.\.")
 
 
 def _parameters_in(pieces: list[str]) -> list[Parameter]:
@@ -72,7 +68,7 @@ def _parameters_in(pieces: list[str]) -> list[Parameter]:
     found_params = []
     for piece in pieces:
         piece = _MODIFIERS.sub("", piece.strip())
-        optional = piece.startswith(("*", "...")) or bool(_OPTIONAL.search(piece))
+        optional = _OPTIONAL.search(piece) is not None
         word = NAME.search(piece)
         if word is None or piece in ("*", "/") or word.group() in ("self", "cls", "this"):
             continue
