@@ -23,6 +23,7 @@ from codesaga.domain.next_edit_locations import (
     LineIndex,
     line_end,
     nearness,
+    unclosed_paren,
 )
 from codesaga.domain.symbol_refs import NOISE, call_at_cursor
 
@@ -364,18 +365,10 @@ CALL_LOOKBACK = 3000  # characters searched back from a keyword argument for its
 
 def _callee_of(content: str, at: int) -> str:
     """What is called by the call whose argument stands at ``at`` (`cls`, `self.__class__`,
-    `type(self)`); "" when no unclosed parenthesis is found (strings are not skipped)."""
-    depth = 0
-    for i in range(at - 1, max(-1, at - 1 - CALL_LOOKBACK), -1):
-        c = content[i]
-        if c in CLOSERS:
-            depth += 1
-        elif c in OPENERS and depth:
-            depth -= 1
-        elif c in OPENERS:
-            found = _CALLED.search(content, max(0, i - 200), i) if c == "(" else None
-            return found.group().strip() if found is not None else ""
-    return ""
+    `type(self)`); "" outside an argument list."""
+    opened = unclosed_paren(content, at, CALL_LOOKBACK)
+    found = None if opened is None else _CALLED.search(content, max(0, opened - 200), opened)
+    return "" if found is None else found.group().strip()
 
 
 def _field_spots(

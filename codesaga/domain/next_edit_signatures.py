@@ -20,6 +20,7 @@ from codesaga.domain.next_edit_locations import (
     LineIndex,
     line_end,
     nearness,
+    unclosed_paren,
 )
 from codesaga.domain.next_edit_patterns import (
     DEFINITION,
@@ -539,7 +540,7 @@ def argument_candidates(
     if not any("," in _STRING.sub("", t) for t in (change.removed, change.inserted)):
         return []
     called = call_at_cursor(content[: change.start])
-    opened = _unclosed_paren(content, change.start)
+    opened = unclosed_paren(content, change.start)
     if called is None or opened is None or called[1] in NOT_NAMES:
         return []  # not in a call, or in a builtin's (`make`, `print`): its calls differ anyway
     receiver, name = called
@@ -589,26 +590,6 @@ def _given(arguments: str) -> list[str]:
 
 def _count(arguments: str) -> int:
     return len(_given(arguments))
-
-
-def _unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:
-    """The parenthesis of the argument list that ``end`` is in: the innermost bracket opened
-    before it and not closed by then, or the one before an object argument's brace
-    (`f({a, `); None in a list, an index or a block."""
-    depth = 0
-    for i in range(end - 1, max(-1, end - 1 - lookback), -1):
-        c = text[i]
-        if c in ")]}":
-            depth += 1
-        elif c in "([{" and depth:
-            depth -= 1
-        elif c == "(":
-            return i
-        elif c == "{" and text[:i].rstrip().endswith("("):
-            return len(text[:i].rstrip()) - 1
-        elif c in "[{":
-            return None
-    return None
 
 
 FORWARD_SCORE = 0.56  # above the model rewriting the same call (CALL_SCORE): this is computed
