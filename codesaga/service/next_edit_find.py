@@ -31,8 +31,10 @@ from codesaga.domain.next_edit_conventions import (
     pass_candidates,
     specifier_candidates,
 )
+from codesaga.domain.next_edit_imports import unimported_names
 from codesaga.domain.next_edit_locations import (
     RENAME,
+    SIMILAR,
     Candidate,
     Change,
     LineIndex,
@@ -136,7 +138,8 @@ def find_candidates(
         return []
     names = names_of(language, content, index)
     known = _known(language)
-    reserved = reserved_words(known.id if known else None)
+    lang = known.id if known else None
+    reserved = reserved_words(lang)
     # The last change is read with the edits made just before it, a few lines away, as one
     # change, as a snapshot diff makes it: a statement rewritten over two lines (one edit
     # per line, as editors send them) is one change, and the lines that look like its last
@@ -144,8 +147,10 @@ def find_candidates(
     # `c` on two lines): then the user is repeating it, and the last is the one to follow.
     joined = joined_change(content, history, index)
     if joined is not None and not joined.alike:
-        return _candidates(index, joined.change, names, reserved, history, cursor, others, limit)
-    found = _candidates(index, change, names, reserved, history, cursor, others, limit)
+        return _candidates(
+            index, joined.change, names, reserved, history, cursor, others, limit, lang
+        )
+    found = _candidates(index, change, names, reserved, history, cursor, others, limit, lang)
     if not found:
         # A change over several lines that made the same change on each (`bbc` to `bcc` in a
         # statement and the `if` below it, one edit from an editor's snapshot) is followed as
@@ -158,15 +163,19 @@ def find_candidates(
         defining = [p for p in lines if _renames_definition(p, names, reserved)]
         if defining:
             found = _candidates(
-                index, defining[-1], names, reserved, history, cursor, others, limit
+                index, defining[-1], names, reserved, history, cursor, others, limit, lang
             )
         if lines and not found:
-            found = _candidates(index, lines[-1], names, reserved, history, cursor, others, limit)
+            found = _candidates(
+                index, lines[-1], names, reserved, history, cursor, others, limit, lang
+            )
             found = [c for c in found if c.kind != RENAME]
     if not found and joined is not None:
         # Read with the edits just before it after all: a parameter added, then used in the
         # body, is one change whose signature's line the calls repeat.
-        found = _candidates(index, joined.change, names, reserved, history, cursor, others, limit)
+        found = _candidates(
+            index, joined.change, names, reserved, history, cursor, others, limit, lang
+        )
     if not found:
         found = _unfinished_rename(index, names, reserved, history, cursor, limit)
     return found
@@ -211,9 +220,10 @@ def _candidates(
     cursor: tuple[int, int] | None,
     others: Mapping[str, str],
     limit: int,
+    language: str | None,
 ) -> list[Candidate]:
     """find_candidates for ``change``, read from the document's ``history``; ``reserved``:
-    the words of the document's language that are no name to rename."""
+    the words of the document's language (``language``, its id) that are no name to rename."""
     # An import's own name taken away or given, a Go function made a method or back: the
     # uses in code follow it, and they are the change's only next places. So are the other
     # loose comparisons after one was made strict (`==` to `===`), and what a language's
@@ -256,6 +266,9 @@ def _candidates(
         likes = _repeats_itself(parts)
         for part in parts:
             candidates += _places(index, part, find_rename(part, reserved), names, likes=likes)[0]
+    # An import taken away while its name is still used: each use is broken until changed
+    # (after the computed renames of the same places: `{ isA } from './a'` made `{ isB }`).
+    candidates += _unimported_uses(index, change, names, language)
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
@@ -265,6 +278,52 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+UNIMPORTED_SCORE = 0.8  # a use of a name whose import the user took away
+
+
+def _unimported_uses(
+    index: LineIndex, change: Change, names: Names, language: str | None
+) -> list[Candidate]:
+    """The uses of each name an import bound before ``change`` and none binds now, for
+    the model to rewrite (`ioutil.ReadAll(r)` after `"io/ioutil"` went: `io.ReadAll(r)`, or
+    what the import that replaced it offers); none for a name the file binds itself. Not
+    computed even when one name replaced another: on the broad samples the new name was
+    the use's whole new text in 15 of 73 (`join` for `path.join` after `{ join }` from
+    'node:path' became `path`)."""
+    found = []
+    content = change.content
+    for name in unimported_names(change, language):
+        occurrences = [
+            o
+            for o in names.occurrences(name)
+            if not (_imported(content, o) or _reexported(content, o))
+        ]
+        if any(o.role in (DEFINITION, LOCAL, PARAMETER) for o in occurrences):
+            continue
+        for o in occurrences:
+            if o.role != USE or o.receiver is not None or names.in_text(o.start):
+                continue
+            start, end = index.line_bounds(index.line_of(o.start))
+            text = content[start:end]
+            span = index.span(start + len(text) - len(text.lstrip()), start + len(text.rstrip()))
+            found.append(Candidate(span, SIMILAR, UNIMPORTED_SCORE, None))
+    return found
+
+
+_REEXPORT_HEAD = re.compile(r"export\s+(?:type\s+)?\{[^{}]*$")
+_REEXPORT_TAIL = re.compile(r"[^{}]*\}\s*from\b")
+
+
+def _reexported(text: str, o: Occurrence) -> bool:
+    """Is ``o`` a name in a script's `export { … } from '…'` (another module's, not a use)?"""
+    opened = text.rfind("export", 0, o.start)
+    return (
+        opened >= 0
+        and _REEXPORT_HEAD.match(text, opened, o.start) is not None
+        and _REEXPORT_TAIL.match(text, o.end) is not None
+    )
 
 
 def _renames_definition(change: Change, names: Names, reserved: frozenset[str]) -> bool:

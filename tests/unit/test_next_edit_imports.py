@@ -1,0 +1,163 @@
+"""An import taken away while its name is still used: the names each language's imports bind
+(next_edit_imports), and the uses find_candidates offers the model after such a change."""
+
+from __future__ import annotations
+
+from codesaga.domain.edits import diff_edits
+from codesaga.domain.next_edit_imports import go_package_name, imported_names
+from codesaga.domain.next_edit_locations import SIMILAR, Candidate
+from codesaga.service.next_edit_find import find_candidates
+
+
+def _ask(before: str, after: str, language: str) -> list[Candidate]:
+    """The user turned ``before`` into ``after`` (one edit per changed line); the cursor is
+    at the start of the first changed line."""
+    history = diff_edits(before, after)
+    return find_candidates(after, language, history, (history[0].span.start_line, 1))
+
+
+def _lines(after: str, found: list[Candidate]) -> list[str]:
+    return [after.splitlines()[c.span.start_line - 1].strip() for c in found]
+
+
+def test_the_names_python_imports_bind() -> None:
+    code = (
+        "import os, os.path\n"
+        "import xml.etree.ElementTree as ET\n"
+        "from typing import (\n    Any,  # comment\n    Mapping as M,\n)\n"
+        "from .x import *\n"
+        "x = 'import y'\n"
+    )
+    assert imported_names(code, "python") == {"os", "ET", "Any", "M"}
+
+
+def test_the_names_go_imports_bind() -> None:
+    code = (
+        'package p\n\nimport "fmt"\n\nimport (\n\t"io/ioutil"\n\tmrand "math/rand"\n'
+        '\t_ "embed"\n\t"gopkg.in/yaml.v3"\n\t"github.com/go-chi/chi/v5"\n)\n'
+    )
+    assert imported_names(code, "go") == {"fmt", "ioutil", "mrand", "yaml", "chi"}
+    assert go_package_name("github.com/mattn/go-isatty") == "isatty"
+
+
+def test_the_names_script_imports_and_requires_bind() -> None:
+    code = (
+        "import fs from 'node:fs';\n"
+        "import def, { a, b as c, type T } from './m';\n"
+        "import * as path from 'node:path';\n"
+        "import type { U } from './types';\n"
+        "import {\n  one,\n  two,\n} from './many';\n"
+        "import './side-effect';\n"
+        "const send = require('send');\n"
+        "const { join, resolve: res } = require('path');\n"
+    )
+    assert imported_names(code, "typescript") == {
+        *("fs", "def", "a", "c", "T", "path", "U", "one", "two", "send", "join", "res"),
+    }
+
+
+GO = """package middleware
+
+import (
+	"io"
+	"io/ioutil"
+	"net/http"
+)
+
+func drain(r *http.Request) error {
+	_, err := io.Copy(ioutil.Discard, r.Body)
+	return err
+}
+
+func body(r *http.Request) ([]byte, error) {
+	return ioutil.ReadAll(r.Body)
+}
+"""
+
+
+def test_a_go_import_taken_away_points_at_the_uses_of_its_package() -> None:
+    after = GO.replace('\t"io/ioutil"\n', "")
+    found = _ask(GO, after, "go")
+    assert [c.kind for c in found] == [SIMILAR, SIMILAR] and all(c.edit is None for c in found)
+    assert _lines(after, found) == [
+        "_, err := io.Copy(ioutil.Discard, r.Body)",
+        "return ioutil.ReadAll(r.Body)",
+    ]
+
+
+def test_a_go_import_replaced_by_a_path_that_may_declare_the_name_points_nowhere() -> None:
+    code = 'package p\n\nimport "gopkg.in/yaml.v2"\n\nvar f = yaml.Marshal\n'
+    for path in ("github.com/goccy/go-yaml", "github.com/example/yaml-ng"):
+        assert _ask(code, code.replace("gopkg.in/yaml.v2", path), "go") == []
+    # a package whose name the path tells is not that one
+    after = code.replace("gopkg.in/yaml.v2", "example.com/internal/xyaml")
+    assert _lines(after, _ask(code, after, "go")) == ["var f = yaml.Marshal"]
+
+
+PYTHON = '''import json
+import os
+
+
+def load(path):
+    """Reads json from path."""
+    with open(path) as f:
+        return json.load(f)
+
+
+def save(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(data, f)
+'''
+
+
+def test_a_python_import_taken_away_points_at_its_uses_in_code_only() -> None:
+    after = PYTHON.replace("import json\n", "")
+    found = _ask(PYTHON, after, "python")
+    assert _lines(after, found) == ["return json.load(f)", "json.dump(data, f)"]
+
+
+def test_an_import_replaced_by_another_of_the_name_or_of_a_builtin_points_nowhere() -> None:
+    moved = PYTHON.replace("import json\n", "import simplejson as json\n")
+    assert _ask(PYTHON, moved, "python") == []
+    code = "from io import open\n\nf = open('x')\n"
+    assert _ask(code, code.replace("from io import open\n", ""), "python") == []
+    # a name the file binds itself after the change (a fallback defined in its place)
+    local = PYTHON.replace("import json\n", "json = None\n")
+    assert _ask(PYTHON, local, "python") == []
+
+
+SCRIPT = """const Buffer = require('safe-buffer').Buffer;
+const { once } = require('node:events');
+import { pEvent } from 'p-event';
+export {
+  pEvent,
+  other,
+} from './events.js';
+
+export async function wait(child) {
+  await pEvent(child, 'exit');
+  return Buffer.from('done');
+}
+"""
+
+
+def test_a_script_import_taken_away_points_at_its_uses_not_its_reexport() -> None:
+    after = SCRIPT.replace("import { pEvent } from 'p-event';\n", "")
+    for language in ("javascript", "typescript"):
+        found = _ask(SCRIPT, after, language)
+        assert _lines(after, found) == ["await pEvent(child, 'exit');"]
+
+
+def test_a_require_of_a_global_taken_away_points_nowhere() -> None:
+    after = SCRIPT.replace("const Buffer = require('safe-buffer').Buffer;\n", "")
+    assert _ask(SCRIPT, after, "javascript") == []
+
+
+def test_a_name_taken_out_of_a_multiline_import_points_at_its_uses() -> None:
+    code = (
+        "import {\n\ttype StdioOption,\n\texeca,\n} from '../index.js';\n\n"
+        "expectType<StdioOption>('pipe');\nawait execa('x');\n"
+    )
+    after = code.replace("\ttype StdioOption,\n", "")
+    assert _lines(after, _ask(code, after, "typescript")) == ["expectType<StdioOption>('pipe');"]
