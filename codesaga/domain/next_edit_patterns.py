@@ -206,6 +206,13 @@ def find_renames(
     return None, renames if len(affixes) == 1 and None not in affixes else []
 
 
+def several_renames(change: Change, reserved: frozenset[str] = NOT_NAMES) -> list[Rename]:
+    """The identifiers a change that did nothing but rename renamed, when there are
+    several, however unlike (`restrict_to=None, omit=None` to `keep=None, drop=None`)."""
+    renames = _renames_in(change, reserved)
+    return renames if len(renames) >= 2 and all(r.alone for r in renames) else []
+
+
 def _affix(old: str, new: str) -> tuple[str, str, str] | None:
     """How ``new`` differs from ``old`` at one end: ("prefix" or "suffix", the old piece,
     the new one); None when both ends differ, or neither does."""

@@ -58,6 +58,7 @@ from codesaga.domain.next_edit_patterns import (
     find_renames,
     rename_candidates,
     reserved_words,
+    several_renames,
     switch_candidates,
 )
 from codesaga.domain.next_edit_signatures import (
@@ -252,6 +253,12 @@ def _candidates(
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
     rename, renames = find_renames(change, reserved)
+    if rename is None and not renames:
+        # Parameters renamed together, each its own way: each is renamed in its function.
+        several = several_renames(change, reserved)
+        sites = [names.occurrence_at(r.sites[0], r.new) for r in several]
+        if several and all(s is not None and s.role == PARAMETER for s in sites):
+            renames = several
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [c for each in renames for c in _places(index, change, each, names)[0]]
         alone = True

@@ -73,6 +73,24 @@ def test_a_python_function_renamed_is_renamed_everywhere_but_in_strings_and_comm
     assert '"area"' in expected and "# area, in" in expected and "Shapes: area" in expected
 
 
+def test_parameters_renamed_together_each_its_own_way_are_renamed_in_their_function() -> None:
+    code = (
+        "def subdict(d, restrict_to=None, omit=None):\n"
+        "    if restrict_to is None:\n"
+        "        restrict_to = d.keys()\n"
+        "    keys = set(restrict_to) - set(omit or ())\n"
+        "    return {k: d[k] for k in keys}\n\n\n"
+        "def other(omit):\n"
+        "    return omit\n"
+    )
+    renamed = code.replace("restrict_to=None, omit=None", "keep=None, drop=None")
+    found = _ask_in_one(code, renamed, "python")
+    assert {c.kind for c in found} == {RENAME}
+    expected = renamed.replace("restrict_to", "keep").replace("set(omit", "set(drop")
+    assert _applied(renamed, found) == expected
+    assert "def other(omit):\n    return omit\n" in expected
+
+
 def test_a_long_generated_line_is_read_in_linear_time() -> None:
     # Where a name stands (a loop's target? assigned to?) was read with patterns whose two
     # parts could both take a space: a failing long line was tried at every split, and a
