@@ -18,7 +18,14 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
+from codesaga.domain.next_edit_locations import (
+    SIMILAR,
+    Candidate,
+    Change,
+    LineIndex,
+    line_end,
+    unclosed_paren,
+)
 from codesaga.domain.next_edit_patterns import repeat_score
 from codesaga.domain.next_edit_signatures import matching_paren
 
@@ -395,6 +402,44 @@ def specifier_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             other = m.group(2)
             if other.startswith(("./", "../")) and "." not in other.rsplit("/", 1)[-1]:
                 edits.append(TextEdit(index.span(m.end(2), m.end(2)), "", ext))
+    return [
+        Candidate(e.span, SIMILAR, repeat_score(abs(e.span.start_line - line)), e)
+        for e in edits
+        if e.span.start_line != line
+    ]
+
+
+_ADDED_EXTENSION = re.compile(r"(?:\.[A-Za-z][\w-]{0,9}){1,2}")
+_FILE_NAME = re.compile(r"[\w./@:-]+")
+
+
+def extension_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A file's name in a string given an extension at its end (`"passing-sync"` made
+    `"passing-sync.fixture.js"`, `"../lib/serializer"` made `"../lib/serializer.mjs"`): the
+    same path elsewhere (a key naming the module too), and the string the other calls of the
+    same function pass first, when it has no extension either, given it alike. Places are
+    in strings: the caller must not leave them out."""
+    content, ext = change.content, change.inserted
+    if change.removed or not _ADDED_EXTENSION.fullmatch(ext):
+        return []
+    quote = content[change.after_end : change.after_end + 1]
+    line_start = content.rfind("\n", 0, change.start) + 1
+    opened = content.rfind(quote, line_start, change.start) if quote in "'\"`" else -1
+    was = content[opened + 1 : change.start]
+    if opened < 0 or not _FILE_NAME.fullmatch(was) or "." in was.rsplit("/", 1)[-1]:
+        return []
+    ends = []
+    if "/" in was:  # a path, not a word that may be a key of another kind
+        ends += [m.end() - 1 for m in re.finditer(rf"""(['"`]){re.escape(was)}\1""", content)]
+    paren = unclosed_paren(content, opened)
+    callee = None if paren is None else re.search(r"([\w$]+)\s*$", content[:paren])
+    if paren is not None and callee is not None and not content[paren + 1 : opened].strip():
+        first = rf"""(?<![\w$]){re.escape(callee.group(1))}\(\s*(['"`])({_FILE_NAME.pattern})\1"""
+        for m in re.finditer(first, content):
+            if m.group(2) != was and "." not in m.group(2).rsplit("/", 1)[-1]:
+                ends.append(m.end(2))
+    line = index.line_of(change.start)
+    edits = [TextEdit(index.span(end, end), "", ext) for end in sorted(set(ends))]
     return [
         Candidate(e.span, SIMILAR, repeat_score(abs(e.span.start_line - line)), e)
         for e in edits

@@ -27,6 +27,7 @@ from codesaga.domain.next_edit_conventions import (
     const_candidates,
     esm_candidates,
     exported_candidates,
+    extension_candidates,
     none_return_candidates,
     pass_candidates,
     specifier_candidates,
@@ -231,7 +232,7 @@ def _candidates(
     # conventions ask for after the user's edit (next_edit_conventions): an imported name's
     # entry in `__all__` and a module specifier's prefix or extension first, whose places
     # are strings.
-    for in_strings in (exported_candidates, specifier_candidates):
+    for in_strings in (exported_candidates, specifier_candidates, extension_candidates):
         followed = in_strings(index, change)
         if followed:
             return finalize(followed, index, change, history, cursor, limit)

@@ -2602,6 +2602,33 @@ def test_a_relative_import_given_its_extension_gives_it_to_the_others() -> None:
     )
 
 
+def test_a_path_given_its_extension_gives_it_to_the_same_path_and_the_like_calls() -> None:
+    code = (
+        'const { Result } = require("../../lib/nodejs/serializer");\n'
+        "const stubs = {\n"
+        '  "../../lib/nodejs/serializer": Result,\n'
+        '  "../../lib/mocha": {},\n'
+        "};\n"
+        'runMochaJSON("passing-sync", ["--bail"]);\n'
+        'runMochaJSON("passing-async", ["--timeout", "100"]);\n'
+        'runMochaJSON("failing.fixture.js", []);\n'
+        'helpers.runMochaJSON("passing", "--retries");\n'
+        'other("passing-sync", 1);\n'
+    )
+    after = code.replace('serializer");', 'serializer.mjs");')
+    content, found = _ask(code, after, "javascript")
+    # the same path as a key; not another path, which may name a module of another kind
+    assert _applied(content, found) == after.replace('serializer":', 'serializer.mjs":')
+    after = code.replace('"passing-sync", ["--bail"]', '"passing-sync.fixture.js", ["--bail"]')
+    content, found = _ask(code, after, "javascript")
+    # the other calls' first strings without an extension (a method's too); not another
+    # function's, nor the same word elsewhere
+    assert [c.span.start_line for c in found] == [7, 9]
+    assert _applied(content, found) == after.replace(
+        '"passing-async"', '"passing-async.fixture.js"'
+    ).replace('"passing"', '"passing.fixture.js"')
+
+
 INITS = """class Reader:
     def __init__(self, path):
         self.path = path
