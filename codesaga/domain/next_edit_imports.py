@@ -167,3 +167,33 @@ def unimported_names(change: Change, language: str | None) -> list[str]:
     else:
         gone -= SCRIPT_GLOBALS
     return sorted(gone)
+
+
+# What a deprecated package's members became, as its documentation says: an import of it
+# taken away leaves each use to be written as its successor (`ioutil.ReadAll(r)` to
+# `io.ReadAll(r)`), computed. Go's `io/ioutil` (deprecated in Go 1.16).
+SUCCESSORS = {
+    ("go", "io/ioutil"): {
+        "ReadAll": "io.ReadAll",
+        "ReadFile": "os.ReadFile",
+        "WriteFile": "os.WriteFile",
+        "ReadDir": "os.ReadDir",
+        "NopCloser": "io.NopCloser",
+        "Discard": "io.Discard",
+        "TempFile": "os.CreateTemp",
+        "TempDir": "os.MkdirTemp",
+    },
+}
+
+
+def successors(change: Change, language: str | None, name: str) -> dict[str, str]:
+    """What the members of the package ``change``'s import of ``name`` brought became, by
+    member; empty when that package has no known successor."""
+    if language != "go":
+        return {}
+    paths = {
+        path for alias, path in _go_specs(change.before) if (alias or go_package_name(path)) == name
+    }
+    return next(
+        (SUCCESSORS[("go", path)] for path in sorted(paths) if ("go", path) in SUCCESSORS), {}
+    )

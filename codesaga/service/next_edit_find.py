@@ -32,7 +32,7 @@ from codesaga.domain.next_edit_conventions import (
     pass_candidates,
     specifier_candidates,
 )
-from codesaga.domain.next_edit_imports import unimported_names
+from codesaga.domain.next_edit_imports import successors, unimported_names
 from codesaga.domain.next_edit_locations import (
     RENAME,
     SIMILAR,
@@ -274,14 +274,15 @@ def _candidates(
         likes = _repeats_itself(parts)
         for part in parts:
             candidates += _places(index, part, find_rename(part, reserved), names, likes=likes)[0]
-    # An import taken away while its name is still used: each use is broken until changed
-    # (after the computed renames of the same places: `{ isA } from './a'` made `{ isB }`).
-    candidates += _unimported_uses(index, change, names, language)
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
         # changed one, for the model to rewrite, may hold a string to change.)
         candidates = [c for c in candidates if c.edit is None or names.in_text(_changes(index, c))]
+    # An import taken away while its name is still used: each use is broken until changed
+    # (after the computed renames of the same places: `{ isA } from './a'` made `{ isB }`;
+    # a Go import's path is a string, but its uses are code).
+    candidates += _unimported_uses(index, change, names, language)
     found = finalize(candidates, index, change, history, cursor, limit)
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
@@ -289,6 +290,7 @@ def _candidates(
 
 
 UNIMPORTED_SCORE = 0.8  # a use of a name whose import the user took away
+_MEMBER = re.compile(r"\.([A-Za-z_]\w*)")
 
 
 def _unimported_uses(
@@ -299,10 +301,12 @@ def _unimported_uses(
     what the import that replaced it offers); none for a name the file binds itself. Not
     computed even when one name replaced another: on the broad samples the new name was
     the use's whole new text in 15 of 73 (`join` for `path.join` after `{ join }` from
-    'node:path' became `path`)."""
+    'node:path' became `path`). A deprecated package's members with a documented successor
+    are computed (next_edit_imports.SUCCESSORS: `ioutil.ReadFile` to `os.ReadFile`)."""
     found = []
     content = change.content
     for name in unimported_names(change, language):
+        members = successors(change, language, name)
         occurrences = [
             o
             for o in names.occurrences(name)
@@ -312,6 +316,15 @@ def _unimported_uses(
             continue
         for o in occurrences:
             if o.role != USE or o.receiver is not None or names.in_text(o.start):
+                continue
+            member = _MEMBER.match(content, o.end)
+            if member is not None and member.group(1) in members:
+                edit = TextEdit(
+                    index.span(o.start, member.end()),
+                    content[o.start : member.end()],
+                    members[member.group(1)],
+                )
+                found.append(Candidate(edit.span, SIMILAR, UNIMPORTED_SCORE, edit))
                 continue
             start, end = index.line_bounds(index.line_of(o.start))
             text = content[start:end]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from codesaga.domain.edits import diff_edits
+from codesaga.domain.edits import apply_edits, diff_edits
 from codesaga.domain.next_edit_imports import go_package_name, imported_names
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate
 from codesaga.service.next_edit_find import find_candidates
@@ -62,27 +62,43 @@ import (
 	"io"
 	"io/ioutil"
 	"net/http"
+
+	"github.com/pkg/errors"
 )
 
 func drain(r *http.Request) error {
 	_, err := io.Copy(ioutil.Discard, r.Body)
-	return err
+	return errors.Wrap(err, "drain")
 }
 
 func body(r *http.Request) ([]byte, error) {
 	return ioutil.ReadAll(r.Body)
 }
+
+func temp() (string, error) {
+	return ioutil.TempDir("", "x")
+}
 """
 
 
 def test_a_go_import_taken_away_points_at_the_uses_of_its_package() -> None:
-    after = GO.replace('\t"io/ioutil"\n', "")
+    after = GO.replace('\t"github.com/pkg/errors"\n', "")
     found = _ask(GO, after, "go")
-    assert [c.kind for c in found] == [SIMILAR, SIMILAR] and all(c.edit is None for c in found)
-    assert _lines(after, found) == [
-        "_, err := io.Copy(ioutil.Discard, r.Body)",
-        "return ioutil.ReadAll(r.Body)",
-    ]
+    assert [c.kind for c in found] == [SIMILAR] and found[0].edit is None
+    assert _lines(after, found) == ['return errors.Wrap(err, "drain")']
+
+
+def test_go_io_ioutil_taken_away_has_its_uses_written_as_their_successors() -> None:
+    # Go 1.16's deprecation notes: each member has a successor in io or os
+    for after in (GO.replace('\t"io/ioutil"\n', ""), GO.replace('"io/ioutil"', '"os"')):
+        found = _ask(GO, after, "go")
+        assert all(c.kind == SIMILAR and c.edit is not None for c in found)
+        expected = (
+            after.replace("ioutil.Discard", "io.Discard")
+            .replace("ioutil.ReadAll", "io.ReadAll")
+            .replace("ioutil.TempDir", "os.MkdirTemp")
+        )
+        assert apply_edits(after, [c.edit for c in found if c.edit is not None]) == expected
 
 
 def test_a_go_import_replaced_by_a_path_that_may_declare_the_name_points_nowhere() -> None:
