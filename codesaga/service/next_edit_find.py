@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 
-from codesaga.domain.edits import TextEdit
+from codesaga.domain.edits import Span, TextEdit
 from codesaga.domain.languages import Language, detect_language, language_by_name
 from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_conventions import (
@@ -283,6 +283,7 @@ def _candidates(
     # (after the computed renames of the same places: `{ isA } from './a'` made `{ isB }`;
     # a Go import's path is a string, but its uses are code).
     candidates += _unimported_uses(index, change, names, language)
+    candidates += _unbound_uses(index, change, names, language, reserved)
     found = finalize(candidates, index, change, history, cursor, limit)
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
@@ -326,11 +327,73 @@ def _unimported_uses(
                 )
                 found.append(Candidate(edit.span, SIMILAR, UNIMPORTED_SCORE, edit))
                 continue
-            start, end = index.line_bounds(index.line_of(o.start))
-            text = content[start:end]
-            span = index.span(start + len(text) - len(text.lstrip()), start + len(text.rstrip()))
-            found.append(Candidate(span, SIMILAR, UNIMPORTED_SCORE, None))
+            found.append(Candidate(_line_of(index, o.start), SIMILAR, UNIMPORTED_SCORE, None))
     return found
+
+
+UNBOUND_SCORE = 0.8  # a use of a parameter or local the user's change took away
+MAX_UNBOUND_WORDS = 20  # names a change removed that are looked up as bindings taken away
+_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _unbound_uses(
+    index: LineIndex,
+    change: Change,
+    names: Names,
+    language: str | None,
+    reserved: frozenset[str],
+) -> list[Candidate]:
+    """The uses left in its function of a parameter or local that ``change`` took away (`ctx`
+    dropped from `(value, ctx) =>`, its first use made `this`), for the model to rewrite;
+    none in a function that binds the name now (another's own `ctx`), nor for a name
+    defined. The text before the change is read only when a name it removed is used and
+    bound nowhere around that use."""
+    words = set(_WORD.findall(change.removed)) - reserved
+    if len(words) > MAX_UNBOUND_WORDS:  # a block deleted, not a binding taken out of a line
+        return []
+    unbound = []
+    for word in sorted(words):
+        occurrences = names.occurrences(word)
+        bindings = [o for o in occurrences if o.role in (LOCAL, PARAMETER)]
+        if any(o.role in (DEFINITION, MEMBER_DEFINITION) for o in occurrences) or any(
+            not o.functions for o in bindings
+        ):
+            continue
+        uses = [
+            o
+            for o in occurrences
+            if o.role == USE
+            and o.receiver is None
+            and not names.in_text(o.start)
+            and not any(b.functions[0] in o.functions for b in bindings)
+        ]
+        if uses:
+            unbound.append((word, uses))
+    if not unbound:
+        return []
+    before = names_of(language, change.before, LineIndex(change.before))
+    shift = change.after_end - change.before_end
+    found = []
+    for word, uses in unbound:
+        scopes = [
+            o.functions[0]
+            for o in before.occurrences(word)
+            if o.role in (PARAMETER, LOCAL) and o.functions
+        ]
+        for use in uses:
+            at = use.start if use.start < change.start else use.start - shift
+            if not any(low <= at < high for low, high in scopes):
+                continue
+            found.append(Candidate(_line_of(index, use.start), SIMILAR, UNBOUND_SCORE, None))
+    return found
+
+
+def _line_of(index: LineIndex, at: int) -> Span:
+    """The text of the line ``at`` is on, less its indentation and trailing blanks: a place
+    for the model to rewrite."""
+    start, end = index.line_bounds(index.line_of(at))
+    text = index.text[start:end]
+    return index.span(start + len(text) - len(text.lstrip()), start + len(text.rstrip()))
 
 
 _REEXPORT_HEAD = re.compile(r"export\s+(?:type\s+)?\{[^{}]*$")

@@ -1,5 +1,6 @@
 """An import taken away while its name is still used: the names each language's imports bind
-(next_edit_imports), and the uses find_candidates offers the model after such a change."""
+(next_edit_imports), and the uses find_candidates offers the model after such a change; and
+the same for a parameter taken away."""
 
 from __future__ import annotations
 
@@ -177,3 +178,23 @@ def test_a_name_taken_out_of_a_multiline_import_points_at_its_uses() -> None:
     )
     after = code.replace("\ttype StdioOption,\n", "")
     assert _lines(after, _ask(code, after, "typescript")) == ["expectType<StdioOption>('pipe');"]
+
+
+def test_a_parameter_taken_away_points_at_its_uses_left_in_its_function() -> None:
+    code = (
+        "export const create = (schema) => {\n"
+        "  schema.test('max', function (value, ctx) {\n"
+        "    if (!ctx) return true;\n"
+        "    return value <= ctx.parent.max;\n"
+        "  });\n"
+        "  schema.test('min', (value, ctx) => value >= ctx.min);\n"
+        "};\n"
+    )
+    after = code.replace("(value, ctx) {\n    if (!ctx)", "(value) {\n    if (!this)")
+    found = _ask(code, after, "javascript")
+    # the other function's own `ctx` is left alone
+    assert _lines(after, found) == ["return value <= ctx.parent.max;"]
+    assert [c.kind for c in found] == [SIMILAR] and found[0].edit is None
+    # a name bound again (the user's change declared it in the body) points nowhere
+    bound = code.replace("(value, ctx) {\n", "(value) {\n    const ctx = this;\n")
+    assert _ask(code, bound, "javascript") == []
