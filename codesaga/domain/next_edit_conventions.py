@@ -18,6 +18,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from codesaga.domain.edits import TextEdit
+from codesaga.domain.next_edit_imports import listed_names
 from codesaga.domain.next_edit_locations import (
     SIMILAR,
     Candidate,
@@ -93,13 +94,7 @@ def _import_statement(text: str, at: int) -> str | None:
 
 def _bound_names(statement: str) -> list[str]:
     """The names an import statement binds, in order."""
-    names = statement.split(" import ", 1)[-1].replace("\\\n", " ")
-    bound = []
-    for part in re.sub(r"#[^\n]*", "", names).strip().strip("()").split(","):
-        words = part.split()
-        if words:
-            bound.append(words[-1])
-    return bound
+    return listed_names(statement.split(" import ", 1)[-1])
 
 
 def _all_entries(content: str) -> list[tuple[str, int, int]] | None:

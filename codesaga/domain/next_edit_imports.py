@@ -33,14 +33,15 @@ def _python_names(text: str) -> set[str]:
             elif len(words) == 1:
                 names.add(words[0].split(".")[0])
     for found in _PY_FROM.finditer(text):
-        listed = re.sub(r"#[^\n]*", "", found.group(1)).replace("\\\n", " ")
-        for part in listed.strip().strip("()").split(","):
-            words = part.split()
-            if len(words) == 3 and words[1] == "as":
-                names.add(words[2])
-            elif len(words) == 1 and words[0] != "*":
-                names.add(words[0])
+        names.update(n for n in listed_names(found.group(1)) if n != "*")
     return names
+
+
+def listed_names(listed: str) -> list[str]:
+    """The names a Python `from … import` statement's list (what follows `import`) binds,
+    in order: each entry's last word (`b` of `a as b`)."""
+    listed = re.sub(r"#[^\n]*", "", listed.replace("\\\n", " "))
+    return [part.split()[-1] for part in listed.strip().strip("()").split(",") if part.split()]
 
 
 # -- Go ------------------------------------------------------------------------------------

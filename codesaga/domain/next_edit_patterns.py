@@ -192,25 +192,20 @@ def find_rename(change: Change, reserved: frozenset[str] = NOT_NAMES) -> Rename 
 
 def find_renames(
     change: Change, reserved: frozenset[str] = NOT_NAMES
-) -> tuple[Rename | None, list[Rename]]:
+) -> tuple[Rename | None, list[Rename], list[Rename]]:
     """What the change renamed, read once: the one identifier (as find_rename), or else the
     several a change that did nothing but rename renamed alike (the same prefix or suffix
     put in place of another: `isStandardBrowserEnv || platform.isWebWorkerEnv` to
-    `hasStandardBrowserEnv || platform.hasWebWorkerEnv`); (None, []) for anything else."""
+    `hasStandardBrowserEnv || platform.hasWebWorkerEnv`), and the several it renamed however
+    unlike (`restrict_to=None, omit=None` to `keep=None, drop=None`: the caller judges them);
+    (None, [], []) for anything else."""
     renames = _renames_in(change, reserved)
     if len(renames) == 1:
-        return renames[0], []
+        return renames[0], [], []
     if len(renames) < 2 or not all(r.alone for r in renames):
-        return None, []
+        return None, [], []
     affixes = {_affix(r.old, r.new) for r in renames}
-    return None, renames if len(affixes) == 1 and None not in affixes else []
-
-
-def several_renames(change: Change, reserved: frozenset[str] = NOT_NAMES) -> list[Rename]:
-    """The identifiers a change that did nothing but rename renamed, when there are
-    several, however unlike (`restrict_to=None, omit=None` to `keep=None, drop=None`)."""
-    renames = _renames_in(change, reserved)
-    return renames if len(renames) >= 2 and all(r.alone for r in renames) else []
+    return None, renames if len(affixes) == 1 and None not in affixes else [], renames
 
 
 def _affix(old: str, new: str) -> tuple[str, str, str] | None:

@@ -49,6 +49,7 @@ from codesaga.domain.next_edit_patterns import (
     DEFINITION,
     LOCAL,
     MEMBER_DEFINITION,
+    NAME,
     PARAMETER,
     USE,
     Occurrence,
@@ -59,7 +60,6 @@ from codesaga.domain.next_edit_patterns import (
     find_renames,
     rename_candidates,
     reserved_words,
-    several_renames,
     switch_candidates,
 )
 from codesaga.domain.next_edit_signatures import (
@@ -253,10 +253,9 @@ def _candidates(
         ]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
-    rename, renames = find_renames(change, reserved)
+    rename, renames, several = find_renames(change, reserved)
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
-        several = several_renames(change, reserved)
         sites = [names.occurrence_at(r.sites[0], r.new) for r in several]
         if several and all(s is not None and s.role == PARAMETER for s in sites):
             renames = several
@@ -333,7 +332,6 @@ def _unimported_uses(
 
 UNBOUND_SCORE = 0.8  # a use of a parameter or local the user's change took away
 MAX_UNBOUND_WORDS = 20  # names a change removed that are looked up as bindings taken away
-_WORD = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 def _unbound_uses(
@@ -348,7 +346,7 @@ def _unbound_uses(
     none in a function that binds the name now (another's own `ctx`), nor for a name
     defined. The text before the change is read only when a name it removed is used and
     bound nowhere around that use."""
-    words = set(_WORD.findall(change.removed)) - reserved
+    words = set(NAME.findall(change.removed)) - reserved
     if len(words) > MAX_UNBOUND_WORDS:  # a block deleted, not a binding taken out of a line
         return []
     unbound = []
