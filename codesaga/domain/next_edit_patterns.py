@@ -357,6 +357,56 @@ def rename_candidates(
     return candidates
 
 
+LIKE_SCOPE_BASE = 0.6  # a rename repeated in another function binding the same name
+
+
+def like_scope_renames(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, olds: Sequence[Occurrence]
+) -> list[Candidate]:
+    """A parameter or local renamed with every use in its function (`err` to `error`,
+    `target` to `state` in one of a proxy handler's methods): the same name bound the same
+    way in the functions beside it, renamed there with all its uses. Beside it: directly in
+    the same function, or all at the top, and indented as it is (a class's or an object's
+    methods, not the functions around them). Nothing while the renamed function still uses
+    the old name (the rename is not done: rename_candidates' places); a name made `_`
+    (unused), where it is bound and not used."""
+    if site.role not in (PARAMETER, LOCAL) or site.receiver is not None or not site.functions:
+        return []
+    own, parent = site.functions[0], site.functions[1:2]
+    if any(own[0] <= o.start < own[1] for o in olds):
+        return []
+    indent = _indent_at(index.text, own[0])
+    scopes = {
+        o.functions[0]
+        for o in olds
+        if o.role == site.role
+        and o.functions
+        and o.functions[1:2] == parent
+        and _indent_at(index.text, o.functions[0][0]) == indent
+    }
+    if rename.new == "_":  # marked unused: where it is unused too
+        scopes = {f for f in scopes if sum(f in o.functions for o in olds) == 1}
+    line = index.line_of(change.start)
+    candidates = []
+    for o in olds:
+        if o.receiver is None and any(f in scopes for f in o.functions):
+            distance = abs(index.line_of(o.start) - line)
+            edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+            candidates.append(
+                Candidate(edit.span, RENAME, rename_score(distance, LIKE_SCOPE_BASE), edit)
+            )
+    return candidates
+
+
+def _indent_at(text: str, at: int) -> str:
+    """The indentation of the line ``at`` is on."""
+    start = text.rfind("\n", 0, at) + 1
+    return _INDENT.match(text, start).group()  # type: ignore[union-attr]  # always matches
+
+
+_INDENT = re.compile(r"[ \t]*")
+
+
 _CLASS_NAME = re.compile(r"\s*class\s+([A-Za-z_]\w*)")
 _INIT = re.compile(r"^[ \t]*def\s+__init__\s*\(", re.MULTILINE)
 _SLOTS = re.compile(r"^[ \t]*__slots__\s*=\s*[(\[{]", re.MULTILINE)

@@ -15,7 +15,7 @@ given), 91 % of the 306 one-place changes get nothing; of the 1,837 changes of s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 
@@ -58,6 +58,7 @@ from codesaga.domain.next_edit_patterns import (
     delegates,
     find_rename,
     find_renames,
+    like_scope_renames,
     rename_candidates,
     reserved_words,
     switch_candidates,
@@ -486,19 +487,7 @@ def _places(
     site = None if rename is None else names.occurrence_at(rename.sites[0], rename.new)
     if rename is not None and site is not None:
         if rename.alone:  # a rename with nothing left to rename is a one-place change
-            renamed = _renames(index, change, rename, site, names)
-            if not renamed:  # one use switched to a variable already there
-                renamed = switch_candidates(
-                    index, change, rename, site, names.occurrences(rename.old)
-                )
-            if not renamed:
-                renamed = _unfollowed(index, change, rename, site, names)
-            if not renamed and likes:
-                # nothing the reader could follow, or a member switched for one used already
-                # (`log.info` for `log.debug`), but lines alike around it (the same
-                # `pytest.raises(TypeError)`): the change repeated where its context is
-                renamed = [c for c in similar_candidates(index, change) if c.edit is not None]
-            return renamed, True
+            return _alone(index, change, rename, site, names, likes), True
         # (a name imported is declared by its import: `{ isA } from './a'` made `{ isB } from
         # './b'` leaves every use of `isA` undefined)
         declared = _declares(site) or _imported(change.content, site)
@@ -549,6 +538,70 @@ def _places(
         if signature is not None:
             candidates += forwarding_candidates(index, change, signature)
     return candidates, False
+
+
+def _alone(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names, likes: bool
+) -> list[Candidate]:
+    """The places of a rename that did nothing else, from the first reading that finds any."""
+    olds = names.occurrences(rename.old)
+    readings: list[Callable[[], list[Candidate]]] = [
+        lambda: _renames(index, change, rename, site, names),
+        # one use switched to a variable already there
+        lambda: switch_candidates(index, change, rename, site, olds),
+        lambda: _unfollowed(index, change, rename, site, names),
+        # nothing the reader could follow, or a member switched for one used already
+        # (`log.info` for `log.debug`), but lines alike around it (the same
+        # `pytest.raises(TypeError)`): the change repeated where its context is
+        lambda: (
+            [c for c in similar_candidates(index, change) if c.edit is not None] if likes else []
+        ),
+        # renamed all through its function: the functions beside it
+        lambda: like_scope_renames(index, change, rename, site, olds),
+    ]
+    for reading in readings:
+        found = reading()
+        if rename.new == "_":  # marked unused: where it is unused too
+            found = [c for c in found if _unused_at(index, c, olds)]
+        if found:
+            return found
+    return []
+
+
+def _unused_at(index: LineIndex, candidate: Candidate, olds: Sequence[Occurrence]) -> bool:
+    """Is ``candidate``'s place a name assigned there and not read before it is assigned
+    again (`l, err = f()` where `l` is assigned next, not `assert l`), or one declared
+    there and never used after (a later assignment needs the declaration)?"""
+    span = candidate.span
+    start = index.index(span.start_line, span.start_column)
+    end = index.index(span.end_line, span.end_column)
+    here = next((o for o in olds if start <= o.start < end), None)
+    if here is None or not here.functions:
+        return False
+    bound = _bound_by(index.text, here)
+    later = [o for o in olds if o.start > here.start and here.functions[0] in o.functions]
+    if bound != _ASSIGNED or not later:
+        return bound is not None and not later
+    return _bound_by(index.text, min(later, key=lambda o: o.start)) == _ASSIGNED
+
+
+_DECLARED, _ASSIGNED = "declared", "assigned"
+_TARGETS_BEFORE = re.compile(r"(?:\b(?:var|let|const)\s+)?(?:[\w.]+\s*,\s*)*$")
+_TARGETS_AFTER = re.compile(r"\s*(?:,\s*[\w.]+\s*)*(:?=)(?!=)")
+
+
+def _bound_by(text: str, o: Occurrence) -> str | None:
+    """How ``o`` is bound: _DECLARED (a parameter, a local's declaration, `x, err :=`),
+    _ASSIGNED (a target of a plain assignment, `x, err =`), or None (read)."""
+    if o.role in (PARAMETER, LOCAL):
+        return _DECLARED
+    line_start = text.rfind("\n", 0, o.start) + 1
+    before = _TARGETS_BEFORE.fullmatch(text[line_start : o.start].lstrip())
+    after = _TARGETS_AFTER.match(text, o.end)
+    if before is None or after is None:
+        return None
+    declaring = after.group(1) == ":=" or before.group().startswith(("var", "let", "const"))
+    return _DECLARED if declaring else _ASSIGNED
 
 
 def _called_as(header: Header, occurrences: Sequence[Occurrence], content: str) -> Header:

@@ -2813,3 +2813,82 @@ def test_a_require_made_an_import_makes_the_other_requires_imports_alike() -> No
         'const { readFileSync, writeFileSync } = require("fs")',
         "import { readFileSync, writeFileSync } from 'node:fs';",
     ).replace("const compose = require('koa-compose')", "import compose from 'koa-compose';")
+
+
+HANDLER = """const handler = {
+    has(target, prop) {
+        return prop in source(target)
+    },
+    ownKeys(target) {
+        return Reflect.ownKeys(source(target))
+    },
+    getPrototypeOf(target) {
+        return Object.getPrototypeOf(target)
+    },
+}
+
+function wrap(target) {
+    return new Proxy(target, handler)
+}
+"""
+
+
+def test_a_parameter_renamed_through_its_function_is_renamed_in_the_functions_beside_it() -> None:
+    after = HANDLER.replace(
+        "has(target, prop) {\n        return prop in source(target)",
+        "has(state, prop) {\n        return prop in source(state)",
+    )
+    found = _ask_in_one(HANDLER, after, "javascript")
+    assert {c.kind for c in found} == {RENAME}
+    # the object's other methods; not `wrap`, a function beside the object, not in it
+    expected = HANDLER.replace("(target", "(state").replace("wrap(state)", "wrap(target)")
+    assert _applied(after, found) == expected.replace("Proxy(state", "Proxy(target")
+
+
+def test_a_parameter_renamed_in_part_of_its_function_is_renamed_there_first() -> None:
+    after = HANDLER.replace("has(target, prop)", "has(state, prop)")
+    _, found = _ask(HANDLER, after, "javascript")
+    assert [c.span.start_line for c in found] == [3]  # its own use: not yet the others
+
+
+def test_a_local_made_unused_is_made_so_where_it_is_unused_only() -> None:
+    code = (
+        "def test_one(pair):\n"
+        "    d, t = pair\n"
+        "    assert d\n"
+        "\n\n"
+        "def test_two(item):\n"
+        "    key, t = item\n"
+        "    assert key == t\n"
+        "\n\n"
+        "def test_three(entry):\n"
+        "    value, t = entry.split()\n"
+        "    assert value\n"
+    )
+    after = code.replace("d, t = pair\n    assert d\n", "d, _ = pair\n    assert d\n", 1)
+    content, found = _ask(code, after, "python")
+    assert [c.span.start_line for c in found] == [12]  # not test_two's, which uses it
+    assert "value, _ = entry.split()" in _applied(content, found)
+
+
+def test_a_value_made_unused_is_made_so_where_it_is_not_read_before_it_is_assigned_again() -> None:
+    code = (
+        "func TestParse(t *testing.T) {\n"
+        "\tvar l Level\n"
+        "\tvar err error\n"
+        '\tl, err = ParseLevel("panic")\n'
+        "\tassert.Nil(t, err)\n"
+        '\tl, err = ParseLevel("fatal")\n'
+        "\tassert.Nil(t, err)\n"
+        "\tassert.Equal(t, FatalLevel, l)\n"
+        '\tl, err = ParseLevel("info")\n'
+        "\tassert.Nil(t, err)\n"
+        '\tl, err = ParseLevel("debug")\n'
+        "\tassert.Nil(t, err)\n"
+        "}\n"
+    )
+    after = code.replace('l, err = ParseLevel("panic")', '_, err = ParseLevel("panic")')
+    content, found = _ask(code, after, "go")
+    # `info`'s value is assigned again unread and `debug`'s never read; `fatal`'s is read
+    assert sorted(c.span.start_line for c in found) == [9, 11]
+    assert _applied(content, found).count("_, err = ParseLevel") == 3
