@@ -8,7 +8,9 @@ now asks for, each with its edit, or [] for any other change:
 - a function made `async` (or no longer): `await` before its calls (or taken away);
 - a redundant Python `pass` deleted (its block has another statement): the file's others;
 - a module specifier given Node's `node:` prefix, or a relative one its file extension: the
-  file's other specifiers of the kind, alike.
+  file's other specifiers of the kind, alike;
+- Go's `if err != nil { … }` added after a call that assigns `err`: after the others left
+  unchecked (in functions that have what the check uses).
 The caller leaves out places in comments and strings."""
 
 from __future__ import annotations
@@ -554,3 +556,104 @@ def esm_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 def _names(binding: str) -> list[str]:
     return re.findall(r"[\w$]+", binding)
+
+
+# -- a Go error check added -----------------------------------------------------------------
+
+_ERR_CHECK = re.compile(r"([ \t]*)if err != nil \{\n(?:\1[ \t]+.*\n){1,4}\1\}")
+_ERR_ASSIGNED = re.compile(r"^[ \t]+(?:var[ \t]+)?(?:[\w.]+[ \t]*,[ \t]*)*err[ \t]*:?=[^=]")
+# what may fail: a call, not an error made (`errors.New`, `fmt.Errorf`, `HandshakeError{…}`)
+_FAILABLE = re.compile(r"=[ \t]*+(?!errors\.New\(|fmt\.Errorf\()[^{\n]*\w\(")
+_RETURNS = re.compile(r"\)\s*([^{()]*|\([^{]*\))\s*\{\s*$")
+MAX_STATEMENT_LINES = 12  # lines of an assignment read to its end (a call over several)
+
+
+def error_check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """Go's `if err != nil { … }` added right after a statement that assigns `err`: the
+    same check after each other statement that assigns `err` and is not followed by
+    anything reading it, indented as that statement. A check that returns is copied only
+    into functions returning what its own returns, one that uses a parameter (`t.Fatal`)
+    only into functions that have it."""
+    if change.removed.strip() or "if err != nil {" not in change.inserted:
+        return []
+    content = change.content
+    found = _ERR_CHECK.match(content, content.rfind("\n", 0, change.start) + 1)
+    if found is None or found.end() > change.after_end + 1:
+        found = _ERR_CHECK.match(content, change.start + 1)  # the newline before it inserted
+    if found is None or found.end() > change.after_end + 1:
+        return []
+    lines = content.split("\n")
+    first = index.line_of(found.start())  # 1-based line of the `if`
+    above = _previous_statement(lines, first - 2)
+    if above is None or above[1] != first - 2:
+        return []
+    block = found.group().split("\n")
+    returns = "return" in found.group()
+    own = _header_of(lines, first - 1)
+    # the parameters it uses (`t.Fatal(err)`): the places' functions must have them too
+    used = set(re.findall(r"\b[A-Za-z_]\w*\b", found.group())) & set(_parameters(own))
+    candidates = []
+    for number, text in enumerate(lines):
+        if number == above[0] or not _ERR_ASSIGNED.match(text) or not _FAILABLE.search(text):
+            continue
+        end = _statement_end(lines, number)
+        if end is None or re.search(r"\berr\b", _next_line(lines, end)):
+            continue
+        header = _header_of(lines, number)
+        if returns and _returns(header) != _returns(own):
+            continue
+        if not used <= set(_parameters(header)):
+            continue
+        indent = text[: len(text) - len(text.lstrip())]
+        text_block = "".join(indent + line[len(found.group(1)) :] + "\n" for line in block)
+        at = index.line_bounds(end + 1)[1] + 1
+        edit = TextEdit(index.span(at, at), "", text_block)
+        score = repeat_score(abs(number - above[0]))
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit))
+    return candidates
+
+
+def _next_line(lines: list[str], at: int) -> str:
+    return next((t for t in lines[at + 1 :] if t.strip()), "")
+
+
+def _previous_statement(lines: list[str], at: int) -> tuple[int, int] | None:
+    """The assignment of `err` whose statement ends on ``lines[at]`` or the line before the
+    blank ones above it, as (its first line, its last line), 0-based; None if not one."""
+    while at >= 0 and not lines[at].strip():
+        at -= 1
+    for start in range(at, max(-1, at - MAX_STATEMENT_LINES), -1):
+        if _ERR_ASSIGNED.match(lines[start]):
+            return (start, at) if _statement_end(lines, start) == at else None
+    return None
+
+
+def _statement_end(lines: list[str], start: int) -> int | None:
+    """The 0-based line where the statement starting at ``lines[start]`` ends (its brackets
+    closed, not ending in an operator or comma); None past MAX_STATEMENT_LINES."""
+    depth = 0
+    for number in range(start, min(len(lines), start + MAX_STATEMENT_LINES)):
+        text = lines[number].split("//")[0]
+        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        if depth <= 0 and not text.rstrip().endswith((",", "+", "&&", "||", ".")):
+            return number
+    return None
+
+
+def _header_of(lines: list[str], at: int) -> str:
+    """The header line of the Go function around ``lines[at]``; "" outside one."""
+    return next((lines[n] for n in range(at, -1, -1) if lines[n].startswith("func ")), "")
+
+
+def _returns(header: str) -> str | None:
+    """A Go function header's result types (`(int, error)`, `error`, "")."""
+    found = _RETURNS.search(header)
+    return found.group(1).strip() if found else None
+
+
+def _parameters(header: str) -> list[str]:
+    """The parameter names of a Go function header (`t` of `func TestX(t *testing.T) {`)."""
+    found = re.match(r"func\s+(?:\([^)]*\)\s*)?\w+\s*(?:\[[^\]]*\])?\(([^)]*)\)", header)
+    if found is None:
+        return []
+    return re.findall(r"(?:^|,)\s*(\w+)(?=\s*(?:,|\s\S))", found.group(1))

@@ -25,6 +25,7 @@ from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_conventions import (
     await_candidates,
     const_candidates,
+    error_check_candidates,
     esm_candidates,
     exported_candidates,
     extension_candidates,
@@ -246,6 +247,7 @@ def _candidates(
         pass_candidates,
         none_return_candidates,
         esm_candidates,
+        error_check_candidates,
     ):
         followed = [
             c

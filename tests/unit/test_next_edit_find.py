@@ -2892,3 +2892,47 @@ def test_a_value_made_unused_is_made_so_where_it_is_not_read_before_it_is_assign
     # `info`'s value is assigned again unread and `debug`'s never read; `fatal`'s is read
     assert sorted(c.span.start_line for c in found) == [9, 11]
     assert _applied(content, found).count("_, err = ParseLevel") == 3
+
+
+GO_ERRORS = """package store
+
+func TestStore(t *testing.T) {
+	db, err := open()
+	rows, err := db.Query(
+		"SELECT 1",
+	)
+	defer rows.Close()
+	_, err = db.Exec("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.Get("y")
+	require.NoError(t, err)
+	_ = v
+	err = errors.New("made, not failed")
+}
+
+func load() (int, error) {
+	n, err := read()
+	return n, nil
+}
+"""
+
+
+def test_a_go_error_check_added_is_added_after_the_other_unchecked_assignments() -> None:
+    check = "\tif err != nil {\n\t\tt.Fatal(err)\n\t}\n"
+    after = GO_ERRORS.replace("\tdb, err := open()\n", "\tdb, err := open()\n" + check)
+    for found in (_ask(GO_ERRORS, after, "go")[1], _ask_in_one(GO_ERRORS, after, "go")):
+        # after the call over three lines; not where err is read or made, nor in `load`,
+        # which has no `t`
+        assert _applied(after, found) == after.replace("\t)\n\tdefer", "\t)\n" + check + "\tdefer")
+
+
+def test_a_go_error_check_that_returns_goes_where_the_function_returns_the_same() -> None:
+    code = GO_ERRORS + "\nfunc save() (int, error) {\n\tn, err := write()\n\treturn n, nil\n}\n"
+    check = "\tif err != nil {\n\t\treturn 0, err\n\t}\n"
+    after = code.replace("\tn, err := read()\n", "\tn, err := read()\n" + check)
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == after.replace(
+        "\tn, err := write()\n", "\tn, err := write()\n" + check
+    )
