@@ -10,7 +10,9 @@ now asks for, each with its edit, or [] for any other change:
 - a module specifier given Node's `node:` prefix, or a relative one its file extension: the
   file's other specifiers of the kind, alike;
 - Go's `if err != nil { … }` added after a call that assigns `err`: after the others left
-  unchecked (in functions that have what the check uses).
+  unchecked (in functions that have what the check uses);
+- a Python import moved to the module's top (added there, or deleted from a function that
+  the top now serves): its copies inside functions, deleted.
 The caller leaves out places in comments and strings."""
 
 from __future__ import annotations
@@ -657,3 +659,41 @@ def _parameters(header: str) -> list[str]:
     if found is None:
         return []
     return re.findall(r"(?:^|,)\s*(\w+)(?=\s*(?:,|\s\S))", found.group(1))
+
+
+# -- a Python import inside a function made redundant ---------------------------------------
+
+_LOCAL_IMPORT = re.compile(r"(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+[\w., \t]+")
+
+
+def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python import moved to the module's top: deleted from inside a function while the
+    top has it, or added at the top while functions have it: its copies inside functions,
+    deleted."""
+    added = not change.removed.strip()
+    moved = (change.inserted if added else change.removed).strip()
+    if "\n" in moved or not _LOCAL_IMPORT.fullmatch(moved):
+        return []
+    if (change.removed if added else change.inserted).strip():
+        return []
+    text = change.content if added else change.before
+    line_start = text.rfind("\n", 0, change.start) + 1
+    around = text[line_start : change.start] + (change.inserted if added else change.removed)
+    if text[line_start : change.start].strip() or around[:1].isspace() == added:
+        return []  # not a whole line, at the top if added, indented if deleted
+    lines = change.content.split("\n")
+    if moved not in (t.rstrip() for t in lines):
+        return []  # not imported at the module's top
+    line = index.line_of(change.start)
+    candidates = []
+    for number, text in enumerate(lines, start=1):
+        if text.strip() != moved or not text[:1].isspace():
+            continue
+        start, end = index.line_bounds(number)
+        first = number > 1 and lines[number - 2].rstrip().endswith(":")
+        if first and number < len(lines) and not lines[number].strip():
+            end = index.line_bounds(number + 1)[1]  # the blank line after a block's first too
+        end = min(end + 1, len(change.content))
+        edit = TextEdit(index.span(start, end), change.content[start:end], "")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates

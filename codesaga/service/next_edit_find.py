@@ -29,6 +29,7 @@ from codesaga.domain.next_edit_conventions import (
     esm_candidates,
     exported_candidates,
     extension_candidates,
+    local_import_candidates,
     none_return_candidates,
     pass_candidates,
     specifier_candidates,
@@ -248,6 +249,7 @@ def _candidates(
         none_return_candidates,
         esm_candidates,
         error_check_candidates,
+        local_import_candidates,
     ):
         followed = [
             c

@@ -2936,3 +2936,49 @@ def test_a_go_error_check_that_returns_goes_where_the_function_returns_the_same(
     assert _applied(content, found) == after.replace(
         "\tn, err := write()\n", "\tn, err := write()\n" + check
     )
+
+
+LOCAL_IMPORTS = """import os
+
+
+def serve(address):
+    import socket
+
+    return socket.create_server(address)
+
+
+def probe(host):
+    import socket
+
+    return socket.gethostbyname(host)
+
+
+def fixture():
+    return '''
+    def inner():
+        import socket
+    '''
+"""
+
+
+def test_an_import_moved_to_the_modules_top_is_deleted_from_the_other_functions() -> None:
+    top = LOCAL_IMPORTS.replace("import os\n", "import os\nimport socket\n")
+    for before, after in (
+        (LOCAL_IMPORTS, top),  # added at the top first
+        (
+            top,
+            top.replace(
+                "    import socket\n\n    return socket.create", "    return socket.create"
+            ),
+        ),
+    ):
+        content, found = _ask(before, after, "python")
+        expected = content.replace("    import socket\n\n    return", "    return")
+        assert _applied(content, found) == expected  # not the one in a string
+
+
+def test_a_local_import_deleted_with_no_import_at_the_top_is_not_followed() -> None:
+    after = LOCAL_IMPORTS.replace(
+        "    import socket\n\n    return socket.create", "    return socket.create"
+    )
+    assert _ask(LOCAL_IMPORTS, after, "python")[1] == []
