@@ -272,16 +272,22 @@ def await_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     argument (`create_task(fetch())`) are left as they are: they may be meant as they are."""
     added = change.inserted.strip() == "async" and not change.removed
     removed = change.removed.strip() == "async" and not change.inserted
-    if not (added or removed):
-        return []
     content, end = change.content, change.start if removed else change.after_end
-    line_start = content.rfind("\n", 0, change.start) + 1
-    after = _DEFINED_AFTER.match(content, end + len(content[end:]) - len(content[end:].lstrip()))
-    before = _DEFINED_BEFORE.search(content, line_start, change.start)
-    name = (after.group(1) or after.group(2)) if after else before.group(1) if before else None
+    line = index.line_of(change.start)
+    if added or removed:
+        line_start = content.rfind("\n", 0, change.start) + 1
+        blank = len(content[end:]) - len(content[end:].lstrip())
+        after = _DEFINED_AFTER.match(content, end + blank)
+        before = _DEFINED_BEFORE.search(content, line_start, change.start)
+        name = (after.group(1) or after.group(2)) if after else before.group(1) if before else None
+    else:  # the header rewritten with more (a comment above, a linter's directive after)
+        rewritten = _made_async(index, change)
+        if rewritten is None:
+            return []
+        name, added, line = rewritten
+        removed = not added
     if name is None or name in ("function", "def", "await"):
         return []
-    line = index.line_of(change.start)
     candidates = []
     for found in re.finditer(rf"(?<![\w$]){re.escape(name)}\s*\(", content):
         number = index.line_of(found.start())
@@ -302,6 +308,35 @@ def await_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             continue
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+_ASYNC_DEF = re.compile(r"\basync\s+(?:def|function\*?)\s+([\w$]+)")
+_PLAIN_DEF = re.compile(r"(?<!async )\b(?:def|function\*?)\s+([\w$]+)")
+
+
+def _made_async(index: LineIndex, change: Change) -> tuple[str, bool, int] | None:
+    """A change of whole lines that made one function `async` (or no longer) among other
+    edits of them: its name, whether `async` was added, and its header's line."""
+    if "async" not in change.inserted + change.removed:
+        return None
+    before, content = change.before, change.content
+    old = before[before.rfind("\n", 0, change.start) + 1 : line_end(before, change.before_end)]
+    start = content.rfind("\n", 0, change.start) + 1
+    new = content[start : line_end(content, change.after_end)]
+    made = [
+        (name, added)
+        for text, other, added in ((new, old, True), (old, new, False))
+        for name in _ASYNC_DEF.findall(text)
+        if name in _PLAIN_DEF.findall(other) and name not in _ASYNC_DEF.findall(other)
+    ]
+    if len(made) != 1:
+        return None
+    name, added = made[0]
+    header = next(m for m in _ASYNC_DEF.finditer(new if added else old) if m.group(1) == name)
+    if added:
+        return name, added, index.line_of(start + header.start())
+    plain = next(m for m in _PLAIN_DEF.finditer(new) if m.group(1) == name)
+    return name, added, index.line_of(start + plain.start())
 
 
 def _expression_start(content: str, at: int, floor: int) -> int:

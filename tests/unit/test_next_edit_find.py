@@ -2497,6 +2497,18 @@ def test_a_function_made_async_has_its_calls_awaited() -> None:
     )
 
 
+def test_a_header_made_async_with_more_changed_on_its_lines_has_its_calls_awaited() -> None:
+    after = ASYNC.replace("def fetch(url):", "# no await inside\nasync def fetch(url):  # noqa")
+    expected = after.replace("return lib()", "return await lib()")
+    expected = expected.replace("data = fetch", "data = await fetch")
+    for found in (_ask(ASYNC, after, "python")[1], _ask_in_one(ASYNC, after, "python")):
+        assert [c.span.start_line for c in found] == [3, 7]
+        assert _applied(after, found) == expected
+    # and back: the awaits taken off
+    back = expected.replace("# no await inside\nasync def fetch(url):  # noqa", "def fetch(url):")
+    assert [c.span.start_line for c in _ask_in_one(expected, back, "python")] == [2, 6, 8]
+
+
 def test_a_function_no_longer_async_has_the_awaits_of_its_calls_taken_off() -> None:
     code = ASYNC.replace("def fetch", "async def fetch")
     content, found = _ask(code, ASYNC, "python")
