@@ -12,7 +12,9 @@ now asks for, each with its edit, or [] for any other change:
 - Go's `if err != nil { … }` added after a call that assigns `err`: after the others left
   unchecked (in functions that have what the check uses);
 - a Python import moved to the module's top (added there, or deleted from a function that
-  the top now serves): its copies inside functions, deleted.
+  the top now serves): its copies inside functions, deleted;
+- a trailing comma put after the last argument or parameter before the line that closes
+  them: the other such lists laid out one item a line.
 The caller leaves out places in comments and strings."""
 
 from __future__ import annotations
@@ -732,3 +734,88 @@ def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
         edit = TextEdit(index.span(start, end), change.content[start:end], "")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+# -- a trailing comma put before a closing bracket -------------------------------------------
+
+_NOT_AN_ARGUMENT_LIST = re.compile(r"\b(?:if|elif|while|for|switch|catch|return|await|in|not)$")
+_UNENDED = (",", "(", "[", "{", ";", ":", "\\", "=", "+", "-", "*", "/", "&&", "||", "=>")
+
+
+def trailing_comma_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A `,` put at the end of the last line of a call's or a definition's arguments, before
+    the line with their closing `)` or `]` (a formatter's trailing commas): the same on
+    every other such line without one. Not in a condition's parentheses (`if (`) nor a
+    parenthesized expression (`x = (`), where a comma would change the code."""
+    content = change.content
+    if change.removed or change.inserted != ",":
+        return []
+    lines = content.split("\n")
+    line = index.line_of(change.start)
+    if lines[line - 1][: change.start - index.line_bounds(line)[0] + 1].rstrip()[-1:] != ",":
+        return []
+    if content[change.after_end : line_end(content, change.after_end)].strip():
+        return []  # not at the line's end
+    if not _before_closer(index, lines, line, content, with_comma=True):
+        return []
+    candidates = []
+    for number in range(1, len(lines) + 1):
+        if number != line and _before_closer(index, lines, number, content, with_comma=False):
+            at = index.line_bounds(number)[0] + len(lines[number - 1].rstrip())
+            edit = TextEdit(index.span(at, at), "", ",")
+            score = repeat_score(abs(number - line))
+            candidates.append(Candidate(edit.span, SIMILAR, score, edit))
+    return candidates
+
+
+def _before_closer(
+    index: LineIndex, lines: list[str], number: int, content: str, with_comma: bool
+) -> bool:
+    """Is line ``number`` the last of an argument list whose `)` or `]` opens the next line,
+    ending with a comma (``with_comma``) or able to take one?"""
+    text = lines[number - 1].rstrip()
+    after = next((n for n in range(number, len(lines)) if lines[n].strip()), None)
+    if not text.strip() or after is None or lines[after].lstrip()[:1] not in (")", "]"):
+        return False
+    if with_comma != text.endswith(","):
+        return False
+    if not with_comma and (text.endswith(_UNENDED) or text.lstrip().startswith(("#", "//", "*"))):
+        return False
+    if not with_comma and _top_level_comma(text):
+        return False  # several arguments on the line: a layout that takes no trailing comma
+    closer = index.line_bounds(after + 1)[0] + len(lines[after]) - len(lines[after].lstrip())
+    opened = _opener(content, closer)
+    if opened is None or index.line_of(opened) == number:
+        return False
+    before = content[content.rfind("\n", 0, opened) + 1 : opened].rstrip()
+    return bool(re.search(r"[\w$\]>)]$", before)) and not _NOT_AN_ARGUMENT_LIST.search(before)
+
+
+def _top_level_comma(line: str) -> bool:
+    """Does ``line`` hold a comma outside its brackets and strings (quotes read roughly)?"""
+    depth, quote = 0, ""
+    for c in line:
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "\"'`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            return True
+    return False
+
+
+def _opener(text: str, closer: int) -> int | None:
+    """Where the bracket closed at ``closer`` opens (quotes not read: a short lookback)."""
+    depth = 0
+    for i in range(closer, max(-1, closer - 5000), -1):
+        if text[i] in ")]}":
+            depth += 1
+        elif text[i] in "([{":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None

@@ -33,6 +33,7 @@ from codesaga.domain.next_edit_conventions import (
     none_return_candidates,
     pass_candidates,
     specifier_candidates,
+    trailing_comma_candidates,
 )
 from codesaga.domain.next_edit_imports import successors, unimported_names
 from codesaga.domain.next_edit_locations import (
@@ -250,6 +251,7 @@ def _candidates(
         esm_candidates,
         error_check_candidates,
         local_import_candidates,
+        trailing_comma_candidates,
     ):
         followed = [
             c

@@ -2994,3 +2994,36 @@ def test_a_local_import_deleted_with_no_import_at_the_top_is_not_followed() -> N
         "    import socket\n\n    return socket.create", "    return socket.create"
     )
     assert _ask(LOCAL_IMPORTS, after, "python")[1] == []
+
+
+TRAILING = """export function log(
+  message: string,
+  level: number
+): void {
+  write(
+    format(message),
+    level
+  );
+  if (
+    level > 2 &&
+    message
+  ) {
+    const pair = (
+      level
+    );
+    emit(message, [
+      level, 2
+    ]);
+  }
+}
+"""
+
+
+def test_a_trailing_comma_put_before_a_closing_bracket_goes_to_the_other_argument_lists() -> None:
+    after = TRAILING.replace(
+        "    format(message),\n    level\n", "    format(message),\n    level,\n"
+    )
+    content, found = _ask(TRAILING, after, "typescript")
+    # the parameters; not a condition, a parenthesized value, nor a line of several items
+    assert [c.span.start_line for c in found] == [3]
+    assert _applied(content, found) == after.replace("  level: number\n", "  level: number,\n")
