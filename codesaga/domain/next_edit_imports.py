@@ -187,6 +187,26 @@ SUCCESSORS = {
 }
 
 
+# Python's generic aliases in `typing` that the builtins replace (PEP 585, Python 3.9): a
+# `from typing import List` taken away leaves each `List[int]` to be written `list[int]`.
+TYPING_BUILTINS = {
+    "List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset",
+    "Tuple": "tuple", "Type": "type",
+}  # fmt: skip
+_FROM_TYPING = re.compile(r"^[ \t]*from[ \t]+typing[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
+
+
+def builtin_successor(change: Change, language: str | None, name: str) -> str | None:
+    """The builtin that replaces ``name`` when ``change`` took away its import from
+    `typing` (`List` to `list`); None for any other name or import."""
+    if language != "python" or name not in TYPING_BUILTINS:
+        return None
+    for found in _FROM_TYPING.finditer(change.before):
+        if re.search(rf"(?<![\w.]){name}\b(?!\s+as\b)", found.group(1)):
+            return TYPING_BUILTINS[name]
+    return None
+
+
 def successors(change: Change, language: str | None, name: str) -> dict[str, str]:
     """What the members of the package ``change``'s import of ``name`` brought became, by
     member; empty when that package has no known successor."""

@@ -35,7 +35,7 @@ from codesaga.domain.next_edit_conventions import (
     specifier_candidates,
     trailing_comma_candidates,
 )
-from codesaga.domain.next_edit_imports import successors, unimported_names
+from codesaga.domain.next_edit_imports import builtin_successor, successors, unimported_names
 from codesaga.domain.next_edit_locations import (
     RENAME,
     SIMILAR,
@@ -309,11 +309,13 @@ def _unimported_uses(
     computed even when one name replaced another: on the broad samples the new name was
     the use's whole new text in 15 of 73 (`join` for `path.join` after `{ join }` from
     'node:path' became `path`). A deprecated package's members with a documented successor
-    are computed (next_edit_imports.SUCCESSORS: `ioutil.ReadFile` to `os.ReadFile`)."""
+    are computed (next_edit_imports.SUCCESSORS: `ioutil.ReadFile` to `os.ReadFile`), and so
+    are `typing`'s generic aliases that builtins replace (`List[int]` to `list[int]`)."""
     found = []
     content = change.content
     for name in unimported_names(change, language):
         members = successors(change, language, name)
+        builtin = builtin_successor(change, language, name)
         occurrences = [
             o
             for o in names.occurrences(name)
@@ -323,6 +325,10 @@ def _unimported_uses(
             continue
         for o in occurrences:
             if o.role != USE or o.receiver is not None or names.in_text(o.start):
+                continue
+            if builtin is not None:
+                edit = TextEdit(index.span(o.start, o.end), name, builtin)
+                found.append(Candidate(edit.span, SIMILAR, UNIMPORTED_SCORE, edit))
                 continue
             member = _MEMBER.match(content, o.end)
             if member is not None and member.group(1) in members:

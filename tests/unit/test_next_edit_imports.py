@@ -102,6 +102,24 @@ def test_go_io_ioutil_taken_away_has_its_uses_written_as_their_successors() -> N
         assert apply_edits(after, [c.edit for c in found if c.edit is not None]) == expected
 
 
+def test_typings_generic_aliases_taken_away_have_their_uses_written_as_the_builtins() -> None:
+    code = (
+        "from typing import (\n    Any,\n    List,\n    Tuple,\n)\n\n"
+        "Pair = Tuple[int, int]\n\n\n"
+        "def pairs(items: List[Any]) -> List[Pair]:\n"
+        "    seen: List[int] = []  # List of ints\n"
+        "    return [(i, i) for i in items if i not in seen]\n"
+    )
+    after = code.replace("    List,\n    Tuple,\n", "")
+    found = _ask(code, after, "python")
+    assert all(c.edit is not None for c in found)
+    expected = after.replace("Tuple[", "tuple[").replace("List[", "list[")
+    assert apply_edits(after, [c.edit for c in found if c.edit is not None]) == expected
+    # a List of the file's own, or imported from elsewhere, is not typing's
+    other = code.replace("from typing import", "from mytypes import")
+    assert all(c.edit is None for c in _ask(other, other.replace("    List,\n", ""), "python"))
+
+
 def test_a_go_import_replaced_by_a_path_that_may_declare_the_name_points_nowhere() -> None:
     code = 'package p\n\nimport "gopkg.in/yaml.v2"\n\nvar f = yaml.Marshal\n'
     for path in ("github.com/goccy/go-yaml", "github.com/example/yaml-ng"):
