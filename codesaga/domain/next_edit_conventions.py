@@ -31,10 +31,11 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
     line_end,
+    unclosed_bracket,
     unclosed_paren,
 )
 from codesaga.domain.next_edit_patterns import repeat_score
-from codesaga.domain.next_edit_signatures import matching_paren
+from codesaga.domain.next_edit_signatures import code_chars, matching_paren, split_top_level
 
 _NAME = r"[A-Za-z_$][\w$]*"
 
@@ -673,7 +674,7 @@ def _statement_end(lines: list[str], start: int) -> int | None:
     depth = 0
     for number in range(start, min(len(lines), start + MAX_STATEMENT_LINES)):
         text = lines[number].split("//")[0]
-        depth += sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+        depth += next((d for *_, d in reversed(list(code_chars(text, 0, len(text))))), 0)
         if depth <= 0 and not text.rstrip().endswith((",", "+", "&&", "||", ".")):
             return number
     return None
@@ -784,7 +785,7 @@ def _before_closer(
     if not with_comma and _top_level_comma(text):
         return False  # several arguments on the line: a layout that takes no trailing comma
     closer = index.line_bounds(after + 1)[0] + len(lines[after]) - len(lines[after].lstrip())
-    opened = _opener(content, closer)
+    opened = unclosed_bracket(content, closer, lookback=5000)
     if opened is None or index.line_of(opened) == number:
         return False
     before = content[content.rfind("\n", 0, opened) + 1 : opened].rstrip()
@@ -793,29 +794,4 @@ def _before_closer(
 
 def _top_level_comma(line: str) -> bool:
     """Does ``line`` hold a comma outside its brackets and strings (quotes read roughly)?"""
-    depth, quote = 0, ""
-    for c in line:
-        if quote:
-            quote = "" if c == quote else quote
-        elif c in "\"'`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            return True
-    return False
-
-
-def _opener(text: str, closer: int) -> int | None:
-    """Where the bracket closed at ``closer`` opens (quotes not read: a short lookback)."""
-    depth = 0
-    for i in range(closer, max(-1, closer - 5000), -1):
-        if text[i] in ")]}":
-            depth += 1
-        elif text[i] in "([{":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+    return len(split_top_level(line)) > 1

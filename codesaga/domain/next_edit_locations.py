@@ -371,24 +371,30 @@ def line_end(text: str, index: int) -> int:
     return len(text) if end < 0 else end
 
 
-def unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:
-    """The parenthesis of the argument list that ``end`` is in: the innermost bracket opened
-    before it and not closed by then, or the one before an object argument's brace
-    (`f({a, `); None in a list, an index or a block."""
+def unclosed_bracket(text: str, end: int, lookback: int = 1500) -> int | None:
+    """The innermost bracket opened before ``end`` and not closed by then (quotes not read:
+    a short lookback); None within ``lookback`` characters."""
     depth = 0
     for i in range(end - 1, max(-1, end - 1 - lookback), -1):
         c = text[i]
         if c in ")]}":
             depth += 1
-        elif c in "([{" and depth:
+        elif c in "([{":
+            if not depth:
+                return i
             depth -= 1
-        elif c == "(":
-            return i
-        elif c == "{" and text[:i].rstrip().endswith("("):
-            return len(text[:i].rstrip()) - 1
-        elif c in "[{":
-            return None
     return None
+
+
+def unclosed_paren(text: str, end: int, lookback: int = 1500) -> int | None:
+    """The parenthesis of the argument list that ``end`` is in: the innermost bracket opened
+    before it and not closed by then, or the one before an object argument's brace
+    (`f({a, `); None in a list, an index or a block."""
+    at = unclosed_bracket(text, end, lookback)
+    if at is None or text[at] == "(":
+        return at
+    before = text[:at].rstrip()
+    return len(before) - 1 if text[at] == "{" and before.endswith("(") else None
 
 
 def _earlier_regions(

@@ -83,7 +83,7 @@ def _pieces(header: str, name: str) -> list[str] | None:
     close = matching_paren(header, found.end() - 1) if found is not None else None
     if found is None or close is None:
         return None
-    return _top_level_split(_uncommented(header[found.end() : close]))
+    return _items(_uncommented(header[found.end() : close]))
 
 
 # A comment among parameters (`def cls(  # type: ignore[misc]`) says nothing of them; strings
@@ -108,28 +108,15 @@ def _opening(header: str, name: str) -> re.Match[str] | None:
     return re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*{_BOUND}\(", header)
 
 
-def _top_level_split(text: str) -> list[str]:
-    pieces, depth, start = [], 0, 0
-    for i, c in enumerate(text):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            pieces.append(text[start:i])
-            start = i + 1
-    return [p for p in [*pieces, text[start:]] if p.strip()]
-
-
 def matching_paren(text: str, open_at: int, limit: int = 20_000) -> int | None:
     """The index of the bracket closing the one at ``open_at`` (quotes skipped roughly)."""
-    for i, c, depth in _code(text, open_at, min(len(text), open_at + limit)):
+    for i, c, depth in code_chars(text, open_at, min(len(text), open_at + limit)):
         if depth == 0 and c in ")]}":
             return i
     return None
 
 
-def _code(text: str, start: int, stop: int) -> Iterator[tuple[int, str, int]]:
+def code_chars(text: str, start: int, stop: int) -> Iterator[tuple[int, str, int]]:
     """The characters of ``text[start:stop]`` outside quotes (skipped roughly), each with its
     index and the depth of brackets after it."""
     depth, quote = 0, ""
@@ -274,7 +261,7 @@ def reorder_edit(content: str, opened: int, close: int, order: tuple[int, ...]) 
     """The call whose argument list is ``content[opened + 1 : close]`` with its arguments in
     ``order``, each in the spaces of the place it goes to; None when they cannot be told
     apart by position (another count, a spread, a keyword)."""
-    pieces = _raw_arguments(content[opened + 1 : close])
+    pieces = split_top_level(content[opened + 1 : close])
     if len(pieces) != len(order) or any(_SPREAD.match(p) or _KEYWORD.match(p) for p in pieces):
         return None
     moved = []
@@ -322,7 +309,7 @@ def optional_removal(signature: SignatureChange) -> Places | None:
 def passes_any(content: str, opened: int, close: int, places: Places) -> bool:
     """Does the call whose argument list is ``content[opened + 1 : close]`` pass one of
     ``places``: an argument at its position or later, or one by its name? A spread may."""
-    pieces = _given(content[opened + 1 : close])
+    pieces = _items(content[opened + 1 : close])
     if any(_SPREAD.match(p) for p in pieces):
         return True
     positional = [p for p in pieces if not _KEYWORD.match(p)]
@@ -337,7 +324,7 @@ def addition_edit(content: str, opened: int, close: int, addition: Places) -> Te
     parameter's own name at its place (the caller has a variable of that name: see
     call_candidates); None when the places cannot be told (a spread or a keyword before one,
     too few arguments)."""
-    pieces = _raw_arguments(content[opened + 1 : close])
+    pieces = split_top_level(content[opened + 1 : close])
     if len(pieces) == 1 and not pieces[0].strip():
         pieces = []  # `f()`
     for at, name in zip(addition.at, addition.names, strict=True):
@@ -377,7 +364,7 @@ def removal_edit(content: str, opened: int, close: int, removal: Places) -> Text
     """The call whose argument list is ``content[opened + 1 : close]`` without the arguments
     of the removed parameters; None when they cannot be told (a spread before them, a
     keyword in their place, too few arguments)."""
-    pieces = _raw_arguments(content[opened + 1 : close])
+    pieces = split_top_level(content[opened + 1 : close])
     gone = set()
     for at, name in zip(removal.at, removal.names, strict=True):
         keyword = re.compile(rf"\s*{re.escape(name)}\s*=(?!=)")
@@ -401,11 +388,11 @@ _SPREAD = re.compile(r"\s*(?:\*|\.\.\.)")
 _KEYWORD = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)")
 
 
-def _raw_arguments(text: str) -> list[str]:
+def split_top_level(text: str) -> list[str]:
     """``text`` split at its top-level commas, each piece as it stands (a trailing comma
     leaves a blank last piece); brackets and quotes are skipped roughly."""
     pieces, start = [], 0
-    for i, c, depth in _code(text, 0, len(text)):
+    for i, c, depth in code_chars(text, 0, len(text)):
         if c == "," and depth == 0:
             pieces.append(text[start:i])
             start = i + 1
@@ -583,13 +570,14 @@ def _hands_on(arguments: Sequence[str], name: str, parameters: set[str]) -> bool
     return spread or len(parameters & set(plain)) > 1
 
 
-def _given(arguments: str) -> list[str]:
-    """The arguments a call passes: its argument list's pieces, but a trailing comma's blank."""
-    return [p for p in _raw_arguments(arguments) if p.strip()]
+def _items(text: str) -> list[str]:
+    """The items of a list of arguments or parameters: its top-level pieces, but a trailing
+    comma's blank."""
+    return [p for p in split_top_level(text) if p.strip()]
 
 
 def _count(arguments: str) -> int:
-    return len(_given(arguments))
+    return len(_items(arguments))
 
 
 FORWARD_SCORE = 0.56  # above the model rewriting the same call (CALL_SCORE): this is computed
@@ -644,8 +632,8 @@ def forwarding_candidates(
             place, text = _after_last(content, opened, close, f"{name}={name}")
         elif (
             at == len(new) - 1
-            and any(passed.fullmatch(a.strip()) for a in _given(given))
-            and (alone or _hands_on(_given(given), other, parameters))
+            and any(passed.fullmatch(a.strip()) for a in _items(given))
+            and (alone or _hands_on(_items(given), other, parameters))
         ):
             place, text = opened + 1 + len(given.rstrip().rstrip(",")), ", " + forwarded
         else:
