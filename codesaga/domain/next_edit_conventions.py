@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from itertools import pairwise
 
-from codesaga.domain.edits import TextEdit
+from codesaga.domain.edits import TextEdit, narrowed_edit
 from codesaga.domain.next_edit_imports import listed_names
 from codesaga.domain.next_edit_locations import (
     SIMILAR,
@@ -55,6 +55,8 @@ def exported_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     found = _IMPORTED.match(change.inserted)
     if change.removed or found is None or "\n" in change.inserted.strip():
         return []
+    if _in_word(change.content, change.start, change.after_end):
+        return []  # a piece of a name (`get_pip_` put before one): a rename, not a name added
     name = found.group(2) or found.group(1)
     statement = _import_statement(change.content, change.start)
     entries = _all_entries(change.content)
@@ -74,6 +76,35 @@ def exported_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     edit = TextEdit(index.span(start, end), change.content[start:end], text)
     line = index.line_of(change.start)
     return [Candidate(edit.span, SIMILAR, repeat_score(abs(edit.span.start_line - line)), edit)]
+
+
+def renamed_entry_candidates(
+    index: LineIndex, change: Change, old: str, new: str
+) -> list[Candidate]:
+    """A name a Python import binds renamed (``old`` to ``new``: the name imported, or its
+    `as` name) in a module whose ``__all__`` lists ``old`` and not ``new``: that entry,
+    renamed."""
+    statement = _import_statement(change.content, change.start)
+    entries = _all_entries(change.content)
+    if statement is None or entries is None or new not in _bound_names(statement):
+        return []
+    names = [n for n, _, _ in entries]
+    if old not in names or new in names:
+        return []
+    _, start, end = entries[names.index(old)]
+    edit = narrowed_edit(change.content, start + 1, end - 1, new)
+    line = index.line_of(change.start)
+    return [Candidate(edit.span, SIMILAR, repeat_score(abs(edit.span.start_line - line)), edit)]
+
+
+def _in_word(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]`` joined to a name beside it (a word character at its end and
+    another just outside)?"""
+    word = [c.isalnum() or c in "_$" for c in text[max(0, start - 1) : start + 1]]
+    if start > 0 and end > start and all(word) and len(word) == 2:
+        return True
+    word = [c.isalnum() or c in "_$" for c in text[max(start, end - 1) : end + 1]]
+    return end > start and len(word) == 2 and all(word)
 
 
 Place = tuple[int, int, str]  # content[start:end] is to become the text

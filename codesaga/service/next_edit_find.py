@@ -32,6 +32,7 @@ from codesaga.domain.next_edit_conventions import (
     local_import_candidates,
     none_return_candidates,
     pass_candidates,
+    renamed_entry_candidates,
     specifier_candidates,
     trailing_comma_candidates,
 )
@@ -271,6 +272,8 @@ def _candidates(
         alone = True
     else:
         candidates, alone = _places(index, change, rename, names)
+        if rename is not None:  # an imported name renamed: its entry in `__all__` too
+            candidates += renamed_entry_candidates(index, change, rename.old, rename.new)
     if not alone:
         # A change over several lines is also read line by line: a signature's line is what
         # its calls repeat. Lines like a part are only looked for when the change already

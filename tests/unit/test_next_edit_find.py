@@ -2454,6 +2454,18 @@ def test_an_import_a_module_does_not_re_export_gets_no_entry_in_all() -> None:
     assert _ask(EXPORTING, after, "python")[1] == []  # taken out: it may have moved
 
 
+def test_an_imported_name_renamed_renames_its_entry_in_all() -> None:
+    after = EXPORTING.replace("PyJWT, decode", "PyJWT, jwt_decode")
+    content, found = _ask(EXPORTING, after, "python")  # `jwt_` typed: no entry "jwt_" added
+    assert _applied(content, found) == after.replace('"decode"', '"jwt_decode"')
+    aliased = EXPORTING.replace("PyJWT, decode", "PyJWT, decode as jwt_decode").replace(
+        '"decode"', '"jwt_decode"'
+    )
+    after = aliased.replace("as jwt_decode", "as decode_jwt")
+    content, found = _ask(aliased, after, "python")  # the name it binds is the entry
+    assert _applied(content, found) == after.replace('"jwt_decode"', '"decode_jwt"')
+
+
 DECLARING = """let a = compute();
 let b = 2;
 b += 1;
