@@ -562,6 +562,9 @@ def _alone(
     olds = names.occurrences(rename.old)
     readings: list[Callable[[], list[Candidate]]] = [
         lambda: _renames(index, change, rename, site, names),
+        # one use switched where its line stands again (`getattr(e,` made `getattr(exc,` in
+        # each copy of a handler's line): the copies, before the function's other uses
+        lambda: context_repeats(index, change) if likes else [],
         # one use switched to a variable already there
         lambda: switch_candidates(index, change, rename, site, olds),
         lambda: _unfollowed(index, change, rename, site, names),

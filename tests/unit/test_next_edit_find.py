@@ -195,6 +195,30 @@ def test_a_variable_switched_for_one_already_there_is_switched_at_its_other_uses
     assert "def show(lines, code_lines" in _applied(content, found)  # a whole word only
 
 
+def test_a_variable_switched_in_a_line_repeated_elsewhere_is_switched_in_its_copies() -> None:
+    code = (
+        "def structure(obj, handler):\n"
+        "    errors = []\n"
+        "    for e in obj:\n"
+        "        try:\n"
+        "            handler(e)\n"
+        "        except Exception as exc:\n"
+        '            exc.__notes__ = [*getattr(e, "__notes__", []), "in a list"]\n'
+        "            errors.append(exc)\n"
+        "    for e in sorted(obj):\n"
+        "        try:\n"
+        "            handler(e)\n"
+        "        except Exception as exc:\n"
+        '            exc.__notes__ = [*getattr(e, "__notes__", []), "sorted"]\n'
+        "            errors.append(exc)\n"
+        "    return errors\n"
+    )
+    after = code.replace("getattr(e,", "getattr(exc,", 1)
+    content, found = _ask(code, after, "python")
+    # the copy of the line, not the loop's other uses of `e` (`handler(e)`)
+    assert _applied(content, found) == code.replace("getattr(e,", "getattr(exc,")
+
+
 def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
     code = "def run(job, total):\n    job.total = total\n    return job.total + total\n"
     after = code.replace("def run(job, total)", "def run(job, amount)")
