@@ -282,7 +282,8 @@ def _candidates(
         parts = line_changes(change)
         likes = _repeats_itself(parts)
         for part in parts:
-            candidates += _places(index, part, find_rename(part, reserved), names, likes=likes)[0]
+            renamed = _renamed_with(find_rename(part, reserved), part, parts)
+            candidates += _places(index, part, renamed, names, likes=likes)[0]
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
@@ -297,6 +298,21 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+def _renamed_with(rename: Rename | None, part: Change, parts: Sequence[Change]) -> Rename | None:
+    """``rename`` (read in ``part``) with the sites of the change's other lines that put its
+    new name where its old one was (`depth=1):` and `max(depth, 1)` made `level=1):` and
+    `level`): those uses were renamed along, not there before the change."""
+    if rename is None:
+        return None
+    sites = list(rename.sites)
+    for other in parts:
+        if other is part or not any(name_matches(other.removed, rename.old)):
+            continue
+        at = other.start
+        sites += [at + m.start() for m in name_matches(other.inserted, rename.new)]
+    return replace(rename, sites=tuple(sites))
 
 
 UNIMPORTED_SCORE = 0.8  # a use of a name whose import the user took away

@@ -709,6 +709,23 @@ def test_a_python_parameter_renamed_is_renamed_as_a_keyword_in_its_calls() -> No
     )
 
 
+def test_a_parameter_renamed_with_its_use_in_one_edit_is_renamed_as_a_keyword_in_its_calls() -> (
+    None
+):
+    code = (
+        "class Callpoint:\n"
+        "    @classmethod\n"
+        "    def from_current(cls, depth=1):\n"
+        "        frame = sys._getframe(max(depth, 1))\n"
+        "        return cls(frame)\n\n\n"
+        "def caller():\n"
+        "    return Callpoint.from_current(depth=2)\n"
+    )
+    after = code.replace("depth=1", "level=1").replace("max(depth, 1)", "level")
+    found = _ask_in_one(code, after, "python")  # the header and the body's use in one edit
+    assert _applied(after, found) == after.replace("(depth=2)", "(level=2)")
+
+
 def test_lines_replaced_where_the_same_lines_stand_are_replaced_there_too() -> None:
     code = (
         "def convert(\n"
