@@ -289,6 +289,8 @@ def _candidates(
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
         # changed one, for the model to rewrite, may hold a string to change.)
         candidates = [c for c in candidates if c.edit is None or names.in_text(_changes(index, c))]
+        if _spelling_fixed(change):
+            candidates = [c for c in candidates if c.edit is not None]
     # An import taken away while its name is still used: each use is broken until changed
     # (after the computed renames of the same places: `{ isA } from './a'` made `{ isB }`;
     # a Go import's path is a string, but its uses are code).
@@ -685,6 +687,16 @@ def _in_text(names: Names, change: Change) -> bool:
     line_end = end >= len(content) or content[end] == "\n"  # a comment ends before it
     last = end if not line_end else end - 1
     return all(names.in_text(at) for at in range(start - 1, max(start, last) + 1))
+
+
+def _spelling_fixed(change: Change) -> bool:
+    """Did ``change`` (in text) fix a word's spelling: a few letters inside a word replaced
+    (`Requst` to `Request`, `ot` to `or`)?"""
+    removed, inserted = change.removed, change.inserted
+    if len(removed) > 3 or len(inserted) > 3 or not (removed + inserted).isalpha():
+        return False
+    content, start, end = change.content, change.start, change.after_end
+    return content[start - 1 : start].isalpha() or content[end : end + 1].isalpha()
 
 
 def _word_in_text(change: Change, names: Names) -> bool:

@@ -970,6 +970,28 @@ def test_a_short_word_fixed_in_a_string_is_fixed_where_the_same_string_stands() 
     assert _applied(content, found) == code.replace("you did not", "you have not")
 
 
+def test_a_spelling_fixed_in_a_string_offers_no_alike_line_for_the_model() -> None:
+    code = (
+        "function check(input, init) {\n"
+        "\tif (init.method === 'GET') {\n"
+        "\t\tthrow new TypeError('Request with GET/HEAD method cannot have body');\n"
+        "\t}\n"
+        "\tif (init.signal === 'x') {\n"
+        "\t\tthrow new TypeError('Expected signal to be an instance of AbortSignal');\n"
+        "\t}\n"
+        "\tif (init.mode === 'y') {\n"
+        "\t\tthrow new TypeError('Reqeust mode must be one of cors or same-origin');\n"
+        "\t}\n"
+        "}\n"
+    )
+    after = code.replace("Reqeust", "Request")
+    content, found = _ask(code, after, "javascript")
+    assert found == []  # a typo is fixed where it is: the other messages are not rewritten
+    misspelt = code.replace("Request with", "Reqeust with")
+    content, found = _ask(misspelt, misspelt.replace("Reqeust mode", "Request mode"), "javascript")
+    assert _applied(content, found) == after  # where the same misspelling stands, computed
+
+
 def test_a_signature_changed_points_at_its_declarations_without_a_body() -> None:
     code = (
         "package encoding\n"
