@@ -359,6 +359,39 @@ def alike_lines(change: Change) -> list[Change]:
     ]
 
 
+_TOKEN = re.compile(r"[\w$]+|\S")
+
+
+def reflowed_core(change: Change) -> Change | None:
+    """The one change left in ``change`` once its layout is set aside, as if the new layout
+    were already in ``before``: a formatter's wrapping of a signature over several lines
+    made along with one annotation changed (`root_path: str,` to `root_path: str |
+    os.PathLike,` on a line of its own) is that annotation changed. None unless the change
+    put in or took out line breaks and its tokens differ in one place."""
+    removed, inserted = change.removed, change.inserted
+    if "\n" not in removed + inserted or removed.count("\n") == inserted.count("\n"):
+        return None
+    old = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(removed)]
+    new = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(inserted)]
+    matcher = difflib.SequenceMatcher(None, [t[0] for t in old], [t[0] for t in new], False)
+    changed = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if len(changed) != 1:
+        return None
+    _, i1, i2, j1, j2 = changed[0]
+    if j1 == j2 or not (j1 > 0 and j2 < len(new)):
+        return None  # tokens taken out only, or at an end: not one piece of code changed
+    start = new[j1 - 1][2] if i1 == i2 else new[j1][1]
+    end = new[j2 - 1][2]
+    was = removed[old[i1][1] : old[i2 - 1][2]] if i1 < i2 else ""
+    if "\n" in inserted[start:end] or "\n" in was:
+        return None
+    at = change.start + start
+    content = change.content
+    before = content[:at] + was + content[change.start + end :]
+    made = (*change.earlier, (change.start, change.after_end))
+    return Change(before, content, at, at + len(was), change.start + end, made)
+
+
 def _in_indentation(change: Change) -> bool:
     """Is ``change`` within its line's indentation (only whitespace before it)?"""
     line_start = change.content.rfind("\n", 0, change.start) + 1

@@ -48,6 +48,7 @@ from codesaga.domain.next_edit_locations import (
     joined_change,
     line_changes,
     recent_change,
+    reflowed_core,
 )
 from codesaga.domain.next_edit_patterns import (
     DEFINITION,
@@ -177,6 +178,11 @@ def find_candidates(
                 index, lines[-1], names, reserved, history, cursor, others, limit, lang
             )
             found = [c for c in found if c.kind != RENAME]
+    core = None if found else reflowed_core(change)
+    if core is not None:
+        # A formatter's new layout made with one change (a signature wrapped over several
+        # lines, one annotation changed): that change is the one to follow.
+        found = _candidates(index, core, names, reserved, history, cursor, others, limit, lang)
     if not found and joined is not None:
         # Read with the edits just before it after all: a parameter added, then used in the
         # body, is one change whose signature's line the calls repeat.

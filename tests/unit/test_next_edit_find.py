@@ -726,6 +726,26 @@ def test_a_parameter_renamed_with_its_use_in_one_edit_is_renamed_as_a_keyword_in
     assert _applied(after, found) == after.replace("(depth=2)", "(level=2)")
 
 
+def test_a_type_changed_as_a_formatter_wraps_the_signature_is_changed_in_the_others() -> None:
+    code = (
+        "class Serializer:\n"
+        "    def dump(self, obj: _t.Any, f: _t.IO, salt: _t_opt_str_bytes = None) -> None:\n"
+        "        f.write(self.dumps(obj, salt))\n\n"
+        "    def load(self, f: _t.IO, salt: _t_opt_str_bytes = None) -> _t.Any:\n"
+        "        return self.loads(f.read(), salt)\n"
+    )
+    # one edit: the parameters put on a line of their own, `_t.IO` made `_t.IO[_t.Any]`
+    after = code.replace(
+        "dump(self, obj: _t.Any, f: _t.IO, salt: _t_opt_str_bytes = None) -> None:",
+        "dump(\n        self, obj: _t.Any, f: _t.IO[_t.Any], salt: _t_opt_str_bytes = None\n"
+        "    ) -> None:",
+    )
+    found = _ask_in_one(code, after, "python")
+    assert _applied(after, found) == after.replace(
+        "load(self, f: _t.IO,", "load(self, f: _t.IO[_t.Any],"
+    )
+
+
 def test_lines_replaced_where_the_same_lines_stand_are_replaced_there_too() -> None:
     code = (
         "def convert(\n"
