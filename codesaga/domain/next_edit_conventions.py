@@ -771,6 +771,7 @@ def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
 # -- a trailing comma put before a closing bracket -------------------------------------------
 
 _NOT_AN_ARGUMENT_LIST = re.compile(r"\b(?:if|elif|while|for|switch|catch|return|await|in|not)$")
+_COMMENT_LINE = re.compile(r"\s*(?:#|//|\*(?:\s|/|$))")  # not `*args` or `**kwargs`
 _UNENDED = (",", "(", "[", "{", ";", ":", "\\", "=", "+", "-", "*", "/", "&&", "||", "=>")
 
 
@@ -811,7 +812,7 @@ def _before_closer(
         return False
     if with_comma != text.endswith(","):
         return False
-    if not with_comma and (text.endswith(_UNENDED) or text.lstrip().startswith(("#", "//", "*"))):
+    if not with_comma and (text.endswith(_UNENDED) or _COMMENT_LINE.match(text)):
         return False
     if not with_comma and _top_level_comma(text):
         return False  # several arguments on the line: a layout that takes no trailing comma

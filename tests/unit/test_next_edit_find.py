@@ -3122,3 +3122,26 @@ def test_a_trailing_comma_put_before_a_closing_bracket_goes_to_the_other_argumen
     # the parameters; not a condition, a parenthesized value, nor a line of several items
     assert [c.span.start_line for c in found] == [3]
     assert _applied(content, found) == after.replace("  level: number\n", "  level: number,\n")
+
+
+def test_a_trailing_comma_goes_after_a_python_star_parameter_not_after_a_comment() -> None:
+    code = (
+        "def handle(\n"
+        "    self,\n"
+        "    error\n"
+        ") -> None:\n"
+        "    pass\n\n\n"
+        "def parse(\n"
+        "    req,\n"
+        "    **kwargs\n"
+        ") -> None:\n"
+        "    pass\n\n\n"
+        "def load(\n"
+        "    req,\n"
+        "    # more to come\n"
+        ") -> None:\n"
+        "    pass\n"
+    )
+    after = code.replace("    error\n", "    error,\n")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("**kwargs\n", "**kwargs,\n")
