@@ -368,8 +368,8 @@ def like_scope_renames(
     way in the functions beside it, renamed there with all its uses. Beside it: directly in
     the same function, or all at the top, and indented as it is (a class's or an object's
     methods, not the functions around them). Nothing while the renamed function still uses
-    the old name (the rename is not done: rename_candidates' places); a name made `_`
-    (unused), where it is bound and not used."""
+    the old name (the rename is not done: rename_candidates' places). (A name made `_` is
+    kept where it is unused by the caller, as every reading's places are.)"""
     if site.role not in (PARAMETER, LOCAL) or site.receiver is not None or not site.functions:
         return []
     own, parent = site.functions[0], site.functions[1:2]
@@ -384,8 +384,6 @@ def like_scope_renames(
         and o.functions[1:2] == parent
         and _indent_at(index.text, o.functions[0][0]) == indent
     }
-    if rename.new == "_":  # marked unused: where it is unused too
-        scopes = {f for f in scopes if sum(f in o.functions for o in olds) == 1}
     line = index.line_of(change.start)
     candidates = []
     for o in olds:
