@@ -344,6 +344,11 @@ def rename_candidates(
     line = index.line_of(change.start)
     candidates = []
     targets = _same_thing(site, olds, scope)
+    if _assigned_from_itself(change.content, site, targets):
+        # `query_str, args = compile(query)`: a new name for what the statement makes, the
+        # old one still read by it: its uses after the statement, not the binding before
+        statement_end = line_end(change.content, site.end)
+        targets = [o for o in targets if o.start > statement_end]
     if site.role == PARAMETER and function is not None:
         targets += [o for o in olds if o.role == KEY and _keyword_of(change.content, o, function)]
     spots = [(o.start, o.end, o.role) for o in targets]
@@ -355,6 +360,17 @@ def rename_candidates(
         edit = TextEdit(index.span(start, end), rename.old, text)
         candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
     return candidates
+
+
+_ASSIGNED_TO = re.compile(r"\s*(?:,\s*[\w.]+\s*)*(?::[^=\n]*)?=(?!=)")
+
+
+def _assigned_from_itself(content: str, site: Occurrence, targets: Sequence[Occurrence]) -> bool:
+    """Is ``site`` assigned by a statement (on its line) that reads one of ``targets``?"""
+    if _ASSIGNED_TO.match(content, site.end) is None:
+        return False
+    end = line_end(content, site.end)
+    return any(site.end < o.start < end for o in targets)
 
 
 LIKE_SCOPE_BASE = 0.6  # a rename repeated in another function binding the same name

@@ -3145,3 +3145,21 @@ def test_a_trailing_comma_goes_after_a_python_star_parameter_not_after_a_comment
     after = code.replace("    error\n", "    error,\n")
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == after.replace("**kwargs\n", "**kwargs,\n")
+
+
+COMPILING = """class Connection:
+    async def fetch_all(self, query):
+        query, args = self._compile(query)
+        rows = await self._connection.fetch(query, *args)
+        return rows
+"""
+
+
+def test_a_new_name_for_what_a_statement_makes_from_the_old_renames_only_the_uses_after() -> None:
+    after = COMPILING.replace("query, args =", "query_str, args =")
+    content, found = _ask(COMPILING, after, "python")
+    # `self._compile(query)` still reads the parameter: it keeps its name
+    assert _applied(content, found) == after.replace("fetch(query,", "fetch(query_str,")
+    after = after.replace("fetch(query,", "fetch(query_str,")
+    found = _ask_in_one(COMPILING, after, "python")
+    assert all(c.span.start_line != 2 for c in found)
