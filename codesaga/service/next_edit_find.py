@@ -158,7 +158,16 @@ def find_candidates(
         return _candidates(
             index, joined.change, names, reserved, history, cursor, others, limit, lang
         )
-    found = _candidates(index, change, names, reserved, history, cursor, others, limit, lang)
+    # A formatter's new layout made with one change (a signature wrapped over several lines,
+    # one annotation changed): that change is the one to follow.
+    core = reflowed_core(change)
+    found = (
+        []
+        if core is None
+        else _candidates(index, core, names, reserved, history, cursor, others, limit, lang)
+    )
+    if not found:
+        found = _candidates(index, change, names, reserved, history, cursor, others, limit, lang)
     if not found:
         # A change over several lines that made the same change on each (`bbc` to `bcc` in a
         # statement and the `if` below it, one edit from an editor's snapshot) is followed as
@@ -178,11 +187,6 @@ def find_candidates(
                 index, lines[-1], names, reserved, history, cursor, others, limit, lang
             )
             found = [c for c in found if c.kind != RENAME]
-    core = None if found else reflowed_core(change)
-    if core is not None:
-        # A formatter's new layout made with one change (a signature wrapped over several
-        # lines, one annotation changed): that change is the one to follow.
-        found = _candidates(index, core, names, reserved, history, cursor, others, limit, lang)
     if not found and joined is not None:
         # Read with the edits just before it after all: a parameter added, then used in the
         # body, is one change whose signature's line the calls repeat.

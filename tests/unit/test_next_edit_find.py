@@ -3163,3 +3163,23 @@ def test_a_new_name_for_what_a_statement_makes_from_the_old_renames_only_the_use
     after = after.replace("fetch(query,", "fetch(query_str,")
     found = _ask_in_one(COMPILING, after, "python")
     assert all(c.span.start_line != 2 for c in found)
+
+
+def test_an_argument_added_as_a_formatter_wraps_the_call_goes_to_the_like_calls() -> None:
+    code = (
+        "def simple_classes(draw):\n"
+        "    attrs = draw(list_of_attrs)\n"
+        '    return make_class("HypClass", dict(zip(gen_attr_names(), attrs)))\n\n\n'
+        "def nested_classes(draw, attrs):\n"
+        "    cls_dict = dict(zip(gen_attr_names(), attrs))\n"
+        '    return make_class("NestedClass", cls_dict, frozen=True)\n'
+    )
+    after = code.replace(
+        '    return make_class("HypClass", dict(zip(gen_attr_names(), attrs)))\n',
+        "    return make_class(\n"
+        '        "HypClass", dict(zip(gen_attr_names(), attrs, strict=False))\n'
+        "    )\n",
+    )
+    found = _ask_in_one(code, after, "python")
+    # the argument given to `zip`, not the outer call changed: `make_class`'s other call
+    assert _applied(after, found) == after.replace("attrs))\n", "attrs, strict=False))\n")
