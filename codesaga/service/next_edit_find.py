@@ -592,7 +592,7 @@ def _alone(
         lambda: _renames(index, change, rename, site, names),
         # one use switched where its line stands again (`getattr(e,` made `getattr(exc,` in
         # each copy of a handler's line): the copies, before the function's other uses
-        lambda: context_repeats(index, change) if likes else [],
+        lambda: context_repeats(index, change) if likes and not _left_unbound(site, olds) else [],
         # one use switched to a variable already there
         lambda: switch_candidates(index, change, rename, site, olds),
         lambda: _unfollowed(index, change, rename, site, names),
@@ -612,6 +612,16 @@ def _alone(
         if found:
             return found
     return []
+
+
+def _left_unbound(site: Occurrence, olds: Sequence[Occurrence]) -> bool:
+    """Is ``site`` a use of a name whose binding in its function was renamed, uses of the old
+    name left there unbound (`except OSError as exc:`, then `if e` made `if exc`): the rest
+    of a rename, not a use switched to another variable?"""
+    if site.receiver is not None or not site.functions:
+        return False
+    here = [o for o in olds if o.receiver is None and o.functions[:1] == site.functions[:1]]
+    return bool(here) and not any(o.role in (PARAMETER, LOCAL) for o in here)
 
 
 def _unused_at(index: LineIndex, candidate: Candidate, olds: Sequence[Occurrence]) -> bool:

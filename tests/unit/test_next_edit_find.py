@@ -3183,3 +3183,32 @@ def test_an_argument_added_as_a_formatter_wraps_the_call_goes_to_the_like_calls(
     found = _ask_in_one(code, after, "python")
     # the argument given to `zip`, not the outer call changed: `make_class`'s other call
     assert _applied(after, found) == after.replace("attrs))\n", "attrs, strict=False))\n")
+
+
+def test_the_rest_of_a_rename_is_not_taken_for_a_use_switched_in_a_repeated_line() -> None:
+    code = (
+        "def send(fd):\n"
+        "    try:\n"
+        "        write(fd)\n"
+        "    except OSError as e:\n"
+        "        if e.errno == errno.EBADF:\n"
+        "            raise ClosedError from None\n"
+        "        raise BrokenError from e\n\n\n"
+        "def receive(fd):\n"
+        "    try:\n"
+        "        read(fd)\n"
+        "    except OSError as e:\n"
+        "        if e.errno == errno.EBADF:\n"
+        "            raise ClosedError from None\n"
+        "        raise BrokenError from e\n"
+    )
+    renamed = code.replace(
+        "except OSError as e:\n        if e.errno", "except OSError as exc:\n        if exc.errno"
+    )
+    after = renamed.replace("as exc", "as e", 1).replace("if exc", "if e", 1)  # receive's only
+    history = diff_edits(code, after)  # `as e` made `as exc`, then `if e` made `if exc`
+    found = find_candidates(after, "python", history, _end_of(history[-1]))
+    # the binding renamed, its use left in the same handler; not send's handler's `e`
+    assert _applied(after, found) == after.replace("from e\n", "from exc\n").replace(
+        "        raise BrokenError from exc\n\n\n", "        raise BrokenError from e\n\n\n"
+    )
