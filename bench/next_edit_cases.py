@@ -159,6 +159,15 @@ HELD_OUT_REPOS_15 = [
     "expressjs/cors", "expressjs/morgan", "unjs/destr", "unjs/consola", "redis/go-redis",
     "charmbracelet/bubbletea", "gorilla/sessions", "spf13/jwalterweatherman",
 ]  # fmt: skip
+# A sixteenth, mined after the next session's rules (an `__all__` entry renamed, a line's
+# copies, a parameter renamed with its use, spelling fixes, formatters' wrapping), from
+# projects no set or sample had; run once before any case was read.
+HELD_OUT_REPOS_16 = [
+    "agronholm/typeguard", "theskumar/python-dotenv", "mkdocs/mkdocs",
+    "python-poetry/poetry-core", "pillarjs/send", "expressjs/serve-static", "lukeed/kleur",
+    "iamkun/dayjs", "unjs/unstorage", "Masterminds/semver", "hashicorp/golang-lru",
+    "caarlos0/env", "kelseyhightower/envconfig", "schollz/progressbar",
+]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
     ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".go": "go",
