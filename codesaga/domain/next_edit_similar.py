@@ -290,7 +290,18 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
     if wrapped and not _type_arguments(change):
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
-    return text_repeats(index, change, removed, inserted)
+    found = text_repeats(index, change, removed, inserted)
+    if removed.strip() in inserted:  # wrapped: not where it is assigned to
+        found = [c for c in found if not _ASSIGNED_AFTER.match(content, _end_of(index, c))]
+    return found
+
+
+# `x =`, `x +=`, but not `x ==`: what is assigned to, no value to wrap in a call
+_ASSIGNED_AFTER = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
+
+
+def _end_of(index: LineIndex, candidate: Candidate) -> int:
+    return index.index(candidate.span.end_line, candidate.span.end_column)
 
 
 def _wrapped_statement(before: str, start: int, removed: str, inserted: str) -> bool:

@@ -3212,3 +3212,23 @@ def test_the_rest_of_a_rename_is_not_taken_for_a_use_switched_in_a_repeated_line
     assert _applied(after, found) == after.replace("from e\n", "from exc\n").replace(
         "        raise BrokenError from exc\n\n\n", "        raise BrokenError from e\n\n\n"
     )
+
+
+def test_an_expression_wrapped_in_a_call_is_not_wrapped_where_it_is_assigned_to() -> None:
+    code = (
+        "class ForbiddenExtraKeysError(Exception):\n"
+        "    def __init__(self, message, extra_fields):\n"
+        "        self.extra_fields = extra_fields\n"
+        "        self.extra_fields += ()\n"
+        "        super().__init__(message)\n\n"
+        "    def __str__(self):\n"
+        '        return f"extra fields: {self.extra_fields}"\n\n'
+        "    def fields(self):\n"
+        "        return list(self.extra_fields)\n"
+    )
+    after = code.replace("{self.extra_fields}", "{sorted(self.extra_fields)}")
+    content, found = _ask(code, after, "python")
+    # `sorted(self.extra_fields) = extra_fields` would not run
+    assert _applied(content, found) == after.replace(
+        "list(self.extra_fields)", "list(sorted(self.extra_fields))"
+    )
