@@ -36,6 +36,7 @@ from codesaga.domain.next_edit_locations import (
 )
 from codesaga.domain.next_edit_patterns import repeat_score
 from codesaga.domain.next_edit_signatures import code_chars, matching_paren, split_top_level
+from codesaga.domain.next_edit_similar import word_bounds
 
 _NAME = r"[A-Za-z_$][\w$]*"
 
@@ -55,7 +56,8 @@ def exported_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     found = _IMPORTED.match(change.inserted)
     if change.removed or found is None or "\n" in change.inserted.strip():
         return []
-    if _in_word(change.content, change.start, change.after_end):
+    piece = (change.start, change.after_end)
+    if word_bounds(change.content, *piece) != piece:
         return []  # a piece of a name (`get_pip_` put before one): a rename, not a name added
     name = found.group(2) or found.group(1)
     statement = _import_statement(change.content, change.start)
@@ -95,16 +97,6 @@ def renamed_entry_candidates(
     edit = narrowed_edit(change.content, start + 1, end - 1, new)
     line = index.line_of(change.start)
     return [Candidate(edit.span, SIMILAR, repeat_score(abs(edit.span.start_line - line)), edit)]
-
-
-def _in_word(text: str, start: int, end: int) -> bool:
-    """Is ``text[start:end]`` joined to a name beside it (a word character at its end and
-    another just outside)?"""
-    word = [c.isalnum() or c in "_$" for c in text[max(0, start - 1) : start + 1]]
-    if start > 0 and end > start and all(word) and len(word) == 2:
-        return True
-    word = [c.isalnum() or c in "_$" for c in text[max(start, end - 1) : end + 1]]
-    return end > start and len(word) == 2 and all(word)
 
 
 Place = tuple[int, int, str]  # content[start:end] is to become the text

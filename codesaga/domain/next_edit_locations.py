@@ -83,6 +83,13 @@ class LineIndex:
     def span(self, start: int, end: int) -> Span:
         return Span(*self.position(start), *self.position(end))
 
+    def offsets(self, span: Span) -> tuple[int, int]:
+        """Where ``span`` starts and ends in the text (``span``'s inverse)."""
+        return (
+            self.index(span.start_line, span.start_column),
+            self.index(span.end_line, span.end_column),
+        )
+
 
 # -- what the user just changed -------------------------------------------------------------
 

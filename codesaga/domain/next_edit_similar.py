@@ -258,7 +258,7 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
         return []  # a short piece removed (`n`, `, x`): too often right in one place only
     before, content = change.before, change.content
-    start, stop = _word_bounds(before, change.start, change.before_end)
+    start, stop = word_bounds(before, change.start, change.before_end)
     removed = before[start:stop]
     inserted = content[start : stop + change.after_end - change.before_end]
     # a short name given its module's constant (`GET` to `http.MethodGet`) is worth it too
@@ -292,16 +292,12 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
     found = text_repeats(index, change, removed, inserted)
     if removed.strip() in inserted:  # wrapped: not where it is assigned to
-        found = [c for c in found if not _ASSIGNED_AFTER.match(content, _end_of(index, c))]
+        found = [c for c in found if not _ASSIGNED_AFTER.match(content, index.offsets(c.span)[1])]
     return found
 
 
 # `x =`, `x +=`, but not `x ==`: what is assigned to, no value to wrap in a call
 _ASSIGNED_AFTER = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
-
-
-def _end_of(index: LineIndex, candidate: Candidate) -> int:
-    return index.index(candidate.span.end_line, candidate.span.end_column)
 
 
 def _wrapped_statement(before: str, start: int, removed: str, inserted: str) -> bool:
@@ -463,8 +459,8 @@ def _narrowed(index: LineIndex, candidate: Candidate, head: int, tail: int) -> C
     are."""
     edit = candidate.edit
     assert edit is not None
-    start = index.index(edit.span.start_line, edit.span.start_column) + head
-    end = index.index(edit.span.end_line, edit.span.end_column) - tail
+    start, end = index.offsets(edit.span)
+    start, end = start + head, end - tail
     text = edit.text[head : len(edit.text) - tail]
     narrowed = TextEdit(index.span(start, end), edit.removed[head : len(edit.removed) - tail], text)
     return replace(candidate, span=narrowed.span, edit=narrowed)
@@ -486,7 +482,7 @@ def text_repeats(
     while at >= 0 and len(places) <= MAX_REPEATS:
         end = at + len(old)
         if (
-            _word_bounds(content, at, end) == (at, end)
+            word_bounds(content, at, end) == (at, end)
             and not any(lo < end and at < hi for lo, hi in made)
             and (imports or _IMPORT_LINE.match(index.line_text(index.line_of(at))) is None)
         ):
@@ -506,7 +502,7 @@ def text_repeats(
 _IMPORT_LINE = re.compile(r"\s*(?:from\s+\S+\s+import\b|import\b)")
 
 
-def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """``start``..``end`` widened to whole words at either end."""
     while (
         start > 0

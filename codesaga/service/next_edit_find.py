@@ -628,9 +628,7 @@ def _unused_at(index: LineIndex, candidate: Candidate, olds: Sequence[Occurrence
     """Is ``candidate``'s place a name assigned there and not read before it is assigned
     again (`l, err = f()` where `l` is assigned next, not `assert l`), or one declared
     there and never used after (a later assignment needs the declaration)?"""
-    span = candidate.span
-    start = index.index(span.start_line, span.start_column)
-    end = index.index(span.end_line, span.end_column)
+    start, end = index.offsets(candidate.span)
     here = next((o for o in olds if start <= o.start < end), None)
     if here is None or not here.functions:
         return False
