@@ -691,15 +691,23 @@ def _previous_statement(lines: list[str], at: int) -> tuple[int, int] | None:
     return None
 
 
+_CONTINUED = (",", "+", "&&", "||", ".")  # a line ending so goes on
+
+
 def _statement_end(lines: list[str], start: int) -> int | None:
     """The 0-based line where the statement starting at ``lines[start]`` ends (its brackets
     closed, not ending in an operator or comma); None past MAX_STATEMENT_LINES."""
-    depth = 0
-    for number in range(start, min(len(lines), start + MAX_STATEMENT_LINES)):
-        text = lines[number].split("//")[0]
-        depth += next((d for *_, d in reversed(list(code_chars(text, 0, len(text))))), 0)
-        if depth <= 0 and not text.rstrip().endswith((",", "+", "&&", "||", ".")):
-            return number
+    texts = [line.split("//")[0] for line in lines[start : start + MAX_STATEMENT_LINES]]
+    joined = "".join(text + "\n" for text in texts)
+    # Read as one text, so that a string spanning lines (a Go raw string) keeps its quote:
+    # a line's newline is seen only outside quotes, with the depth of brackets there.
+    depth_at = {i: depth for i, c, depth in code_chars(joined, 0, len(joined)) if c == "\n"}
+    end = 0
+    for number, text in enumerate(texts):
+        end += len(text) + 1
+        depth = depth_at.get(end - 1)
+        if depth is not None and depth <= 0 and not text.rstrip().endswith(_CONTINUED):
+            return start + number
     return None
 
 

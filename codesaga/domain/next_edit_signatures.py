@@ -119,11 +119,17 @@ def matching_paren(text: str, open_at: int, limit: int = 20_000) -> int | None:
 def code_chars(text: str, start: int, stop: int) -> Iterator[tuple[int, str, int]]:
     """The characters of ``text[start:stop]`` outside quotes (skipped roughly), each with its
     index and the depth of brackets after it."""
-    depth, quote = 0, ""
+    depth, quote, escaped = 0, "", False
     for i in range(start, stop):
         c = text[i]
         if quote:
-            if c == quote and text[i - 1] != "\\":
+            # A backslash escapes the one character after it: in "\\" the second quote
+            # closes the string.
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
                 quote = ""
             continue
         if c in "\"'`":

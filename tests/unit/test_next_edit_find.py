@@ -3045,6 +3045,29 @@ def test_a_go_error_check_that_returns_goes_where_the_function_returns_the_same(
     )
 
 
+def test_a_go_error_check_goes_after_a_statement_with_a_raw_string_or_an_escaped_quote() -> None:
+    # The raw string spans lines and holds brackets; "\\" ends in a quote that closes it.
+    code = (
+        "package store\n\n"
+        "func (s *Store) Save(p string, a, b int) error {\n"
+        "\t_, err := s.db.Exec(`\n\t\tINSERT INTO t (a, b\n\t\tVALUES (?, ?)`, a, b)\n"
+        "\ts.log()\n"
+        '\terr = os.WriteFile(strings.TrimRight(p, "\\\\"), nil, 0o644)\n'
+        "\treturn nil\n"
+        "}\n\n"
+        "func (s *Store) Load(id int) error {\n"
+        "\trow, err := s.db.Query(id)\n"
+        "\treturn nil\n"
+        "}\n"
+    )
+    check = "\tif err != nil {\n\t\treturn err\n\t}\n"
+    after = code.replace("\trow, err := s.db.Query(id)\n", "\trow, err := s.db.Query(id)\n" + check)
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == after.replace(
+        "a, b)\n\ts.log()\n", "a, b)\n" + check + "\ts.log()\n"
+    ).replace("0o644)\n", "0o644)\n" + check)
+
+
 LOCAL_IMPORTS = """import os
 
 
