@@ -36,7 +36,6 @@ from codesaga.domain.next_edit_locations import (
 )
 from codesaga.domain.next_edit_patterns import repeat_score
 from codesaga.domain.next_edit_signatures import code_chars, matching_paren, split_top_level
-from codesaga.domain.next_edit_similar import word_bounds
 
 _NAME = r"[A-Za-z_$][\w$]*"
 
@@ -56,16 +55,17 @@ def exported_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     found = _IMPORTED.match(change.inserted)
     if change.removed or found is None or "\n" in change.inserted.strip():
         return []
-    piece = (change.start, change.after_end)
-    if word_bounds(change.content, *piece) != piece:
-        return []  # a piece of a name (`get_pip_` put before one): a rename, not a name added
     name = found.group(2) or found.group(1)
     statement = _import_statement(change.content, change.start)
     entries = _all_entries(change.content)
     if statement is None or entries is None or len(entries) < 2:
         return []
-    names = [n for n, _, _ in entries]
     bound = _bound_names(statement)
+    if name not in bound:
+        # a piece typed onto a name (`get_pip_` before one) is a rename, not a name added;
+        # a name typed before a longer one (`, decode` before `_complete`) is bound
+        return []
+    names = [n for n, _, _ in entries]
     others = [n for n in bound if n != name]
     # a module that lists its imports to re-export them, not its own API (where an import
     # of `Callable` is no entry): most of the statement's other names are listed
@@ -772,6 +772,8 @@ def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
 
 _NOT_AN_ARGUMENT_LIST = re.compile(r"\b(?:if|elif|while|for|switch|catch|return|await|in|not)$")
 _COMMENT_LINE = re.compile(r"\s*(?:#|//|\*(?:\s|/|$))")  # not `*args` or `**kwargs`
+# what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`
+_BINDS = re.compile(r"\)\s*(?::|\{|=>)|\]\s*=(?![=>])")
 _UNENDED = (",", "(", "[", "{", ";", ":", "\\", "=", "+", "-", "*", "/", "&&", "||", "=>")
 
 
@@ -816,6 +818,8 @@ def _before_closer(
         return False
     if not with_comma and _top_level_comma(text):
         return False  # several arguments on the line: a layout that takes no trailing comma
+    if not with_comma and text.lstrip().startswith("...") and _BINDS.match(lines[after].lstrip()):
+        return False  # a rest parameter or element takes none (TS1013); a spread argument may
     closer = index.line_bounds(after + 1)[0] + len(lines[after]) - len(lines[after].lstrip())
     opened = unclosed_bracket(content, closer, lookback=5000)
     if opened is None or index.line_of(opened) == number:

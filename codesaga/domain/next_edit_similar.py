@@ -287,11 +287,12 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return text_repeats(index, change, removed, inserted)
     if unnamed and (len(words) < MIN_UNNAMED_TOKENS or len(removed.strip()) < MIN_UNNAMED_CHARS):
         return []  # numbers or symbols replaced (`0` to `1`, `0, 0`): too often one place only
+    typed = _type_arguments(change)  # `Uint8Array` given `<ArrayBuffer>`: no wrapping
     wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
-    if wrapped and not _type_arguments(change):
+    if wrapped and not typed:
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
     found = text_repeats(index, change, removed, inserted)
-    if removed.strip() in inserted:  # wrapped: not where it is assigned to
+    if removed.strip() in inserted and not typed:  # wrapped: not where it is assigned to
         found = [c for c in found if not _ASSIGNED_AFTER.match(content, index.offsets(c.span)[1])]
     return found
 

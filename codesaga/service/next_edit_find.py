@@ -615,9 +615,11 @@ def _alone(
 
 
 def _left_unbound(site: Occurrence, olds: Sequence[Occurrence]) -> bool:
-    """Is ``site`` a use of a name whose binding in its function was renamed, uses of the old
-    name left there unbound (`except OSError as exc:`, then `if e` made `if exc`): the rest
-    of a rename, not a use switched to another variable?"""
+    """Is ``site`` in a function (its outermost) where the old name is still used but no
+    longer bound: no parameter or local of that name is left there (`except OSError as
+    exc:`, then `if e` made `if exc`)? Then the switch is the rest of a rename, not a use
+    switched to another variable. (Read from the occurrences only: a global of the old name
+    would look the same.)"""
     if site.receiver is not None or not site.functions:
         return False
     here = [o for o in olds if o.receiver is None and o.functions[:1] == site.functions[:1]]

@@ -909,6 +909,12 @@ def test_type_arguments_added_to_a_type_are_added_where_it_is_named_again() -> N
     after = code.replace("Promise<Uint8Array>", "Promise<Uint8Array<ArrayBuffer>>")
     content, found = _ask(code, after, "typescript")
     assert _applied(content, found) == code.replace("Uint8Array", "Uint8Array<ArrayBuffer>")
+    # an annotated variable is not an assignment to the type (as `sorted(x) = ...` would be)
+    code = "function b(y: Uint8Array): void {}\nfunction c(z: Uint8Array): void {}\n"
+    code += "const x: Uint8Array = make();\n"
+    after = code.replace("b(y: Uint8Array)", "b(y: Uint8Array<ArrayBuffer>)")
+    content, found = _ask(code, after, "typescript")
+    assert _applied(content, found) == code.replace("Uint8Array", "Uint8Array<ArrayBuffer>")
     # an index is not a type's arguments: `items[*]`, `items[i]`
     code = "a = items\nb = len(items)\nc = items\n"
     assert _ask(code, code.replace("a = items", "a = items[i]"), "python")[1] == []
@@ -2512,6 +2518,16 @@ def test_a_name_imported_gets_its_entry_in_all_beside_its_neighbour() -> None:
     )
 
 
+def test_a_name_imported_before_a_longer_one_gets_its_entry() -> None:
+    # `decode, ` typed before `decode_complete` diffs to `, decode` put before `_complete`
+    code = EXPORTING.replace("decode,", "decode_complete,").replace('"decode"', '"decode_complete"')
+    after = code.replace("PyJWT, decode_complete", "PyJWT, decode, decode_complete")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        '    "decode_complete",\n', '    "decode",\n    "decode_complete",\n'
+    )
+
+
 def test_a_name_imported_into_a_sorted_all_goes_where_it_sorts() -> None:
     code = (
         "from .sources import (\n    CliSource,\n    EnvSource,\n)\n\n"
@@ -3145,6 +3161,20 @@ def test_a_trailing_comma_put_before_a_closing_bracket_goes_to_the_other_argumen
     # the parameters; not a condition, a parenthesized value, nor a line of several items
     assert [c.span.start_line for c in found] == [3]
     assert _applied(content, found) == after.replace("  level: number\n", "  level: number,\n")
+
+
+def test_a_trailing_comma_goes_after_a_spread_argument_not_a_rest_parameter() -> None:
+    code = (
+        "export function log(\n  level: number,\n  message: string\n): void {\n"
+        "  emit(\n    level,\n    ...parts\n  );\n}\n\n"
+        "export function format(\n  template: string,\n  ...values: unknown[]\n): string {\n"
+        "  const [\n    first,\n    ...rest\n  ] = values;\n"
+        "  return render(template, first, rest);\n}\n"
+    )
+    after = code.replace("  message: string\n", "  message: string,\n")
+    content, found = _ask(code, after, "typescript")
+    # a rest parameter or element with a trailing comma does not compile (TS1013)
+    assert _applied(content, found) == after.replace("    ...parts\n", "    ...parts,\n")
 
 
 def test_a_trailing_comma_goes_after_a_python_star_parameter_not_after_a_comment() -> None:
