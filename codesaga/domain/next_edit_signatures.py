@@ -463,6 +463,18 @@ def call_candidates(
     return candidates
 
 
+def method_calls(
+    header: Header, occurrences: Sequence[Occurrence], modules: frozenset[str]
+) -> list[Occurrence]:
+    """``occurrences`` of a function's name, less the calls that cannot be of the method
+    ``header`` defines: those on a name an import binds (`time.sleep(...)` for a `sleep`
+    method, `os.close(fd)` for `close`). (Calls through `super()` stay: an override's
+    `super().acquire(origin)` passes its new parameter on as often as its base's is left.)"""
+    if not header.method:
+        return list(occurrences)
+    return [o for o in occurrences if o.role != USE or o.receiver not in modules]
+
+
 DECLARATION_SCORE = 0.8  # the same signature elsewhere, given the user's edit
 _BODY_OPENERS = ("{", ":", "=>")
 

@@ -36,7 +36,12 @@ from codesaga.domain.next_edit_conventions import (
     specifier_candidates,
     trailing_comma_candidates,
 )
-from codesaga.domain.next_edit_imports import builtin_successor, successors, unimported_names
+from codesaga.domain.next_edit_imports import (
+    builtin_successor,
+    imported_names,
+    successors,
+    unimported_names,
+)
 from codesaga.domain.next_edit_locations import (
     RENAME,
     SIMILAR,
@@ -77,6 +82,7 @@ from codesaga.domain.next_edit_signatures import (
     calls_must_change,
     declaration_candidates,
     forwarding_candidates,
+    method_calls,
     optional_removal,
     parameter_places,
     read_signature_change,
@@ -272,16 +278,19 @@ def _candidates(
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
     rename, renames, several = find_renames(change, reserved)
+    modules = _imported_only(change.content, language)
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
         sites = [names.occurrence_at(r.sites[0], r.new) for r in several]
         if several and all(s is not None and s.role == PARAMETER for s in sites):
             renames = several
     if renames:  # several names renamed alike: each is renamed where it stands
-        candidates = [c for each in renames for c in _places(index, change, each, names)[0]]
+        candidates = [
+            c for each in renames for c in _places(index, change, each, names, modules)[0]
+        ]
         alone = True
     else:
-        candidates, alone = _places(index, change, rename, names)
+        candidates, alone = _places(index, change, rename, names, modules)
         if rename is not None:  # an imported name renamed: its entry in `__all__` too
             candidates += renamed_entry_candidates(index, change, rename.old, rename.new)
     if not alone:
@@ -293,7 +302,7 @@ def _candidates(
         likes = _repeats_itself(parts)
         for part in parts:
             renamed = _renamed_with(find_rename(part, reserved), part, parts)
-            candidates += _places(index, part, renamed, names, likes=likes)[0]
+            candidates += _places(index, part, renamed, names, modules, likes=likes)[0]
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
@@ -520,12 +529,26 @@ def _imported(text: str, o: Occurrence) -> bool:
     return opened >= 0 and ")" not in text[opened : o.start]
 
 
+_DEFINED = re.compile(r"\b(?:class|def|function|func|type|interface)\s+([\w$]+)")
+
+
+def _imported_only(content: str, language: str | None) -> frozenset[str]:
+    """The names ``content``'s imports bind that it does not define as well (an import in a
+    docstring's example of the class the module defines)."""
+    return frozenset(imported_names(content, language) - set(_DEFINED.findall(content)))
+
+
 def _places(
-    index: LineIndex, change: Change, rename: Rename | None, names: Names, likes: bool = True
+    index: LineIndex,
+    change: Change,
+    rename: Rename | None,
+    names: Names,
+    modules: frozenset[str],
+    likes: bool = True,
 ) -> tuple[list[Candidate], bool]:
     """The candidates for one change (``rename``: what find_rename read in it), and whether
-    it is a rename alone: then they are the only ones. ``likes``: also lines like the changed
-    one, and its text elsewhere."""
+    it is a rename alone: then they are the only ones. ``modules``: the names the document's
+    imports bind. ``likes``: also lines like the changed one, and its text elsewhere."""
     candidates: list[Candidate] = []
     site = None if rename is None else names.occurrence_at(rename.sites[0], rename.new)
     if rename is not None and site is not None:
@@ -545,7 +568,7 @@ def _places(
     if signature is not None and calls_must_change(signature):
         removal, added = parameter_places(signature)
         addition = None if added is None else (added, partial(_bound_at, names))
-        calls = names.occurrences(signature.header.name)
+        calls = method_calls(signature.header, names.occurrences(signature.header.name), modules)
         unpassed = optional_removal(signature)
         candidates += call_candidates(
             index,
@@ -558,7 +581,7 @@ def _places(
             order=reordering(signature),
         )
     elif signature is not None and adds_optional_parameter(signature):
-        calls = names.occurrences(signature.header.name)
+        calls = method_calls(signature.header, names.occurrences(signature.header.name), modules)
         called = _called_as(signature.header, calls, change.content)
         candidates += call_candidates(index, change, called, calls, OPTIONAL_CALL_SCORE)
     elif not candidates and likes:

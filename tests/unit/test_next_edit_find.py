@@ -375,6 +375,21 @@ def test_a_required_parameter_added_points_at_the_calls() -> None:
     ]
 
 
+def test_a_method_changed_points_at_its_calls_not_at_a_module_function_of_its_name() -> None:
+    code = (
+        "import time\n\n\n"
+        "class Retry:\n"
+        "    def sleep(self):\n"
+        "        time.sleep(self.backoff)\n\n"
+        "    def run(self):\n"
+        "        self.sleep()\n"
+    )
+    after = code.replace("def sleep(self):", "def sleep(self, response):")
+    found = _ask(code, after, "python")[1]
+    # not `time.sleep(response, self.backoff)`
+    assert [(c.kind, c.span.start_line) for c in found] == [(SIGNATURE, 9)]
+
+
 def test_a_typescript_and_a_go_signature_change_point_at_their_calls() -> None:
     ts = TYPESCRIPT.replace("retries: number)", "retries: number, timeout: number)")
     content, found = _ask(TYPESCRIPT, ts, "typescript")
