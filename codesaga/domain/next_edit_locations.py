@@ -525,6 +525,8 @@ def finalize(
             continue
         if candidate.edit is not None and reverts(candidate.edit, history):
             continue
+        if candidate.edit is not None and _assigns_itself(index, candidate.edit):
+            continue
         if any(candidate.span.overlaps(k.span) for k in kept):
             continue
         if candidate.edit is None:
@@ -535,3 +537,19 @@ def finalize(
             model_places += 1
         kept.append(candidate)
     return kept
+
+
+# `slice = slice`, `var slice = slice;`: a name assigned itself (not Go's `n := n`, an idiom)
+_SELF_ASSIGNED = re.compile(r"\s*(?:(?:var|let|const)\s+)?([\w$.]+)\s*=\s*\1\s*;?\s*")
+
+
+def _assigns_itself(index: LineIndex, edit: TextEdit) -> bool:
+    """Would ``edit`` make its line assign a name to itself (`Array.prototype.` taken out of
+    a call, repeated on `var slice = Array.prototype.slice;`)? That line defines what the
+    user's edit now uses."""
+    span = edit.span
+    if span.start_line != span.end_line or "\n" in edit.text:
+        return False
+    line = index.line_text(span.start_line)
+    after = line[: span.start_column - 1] + edit.text + line[span.end_column - 1 :]
+    return _SELF_ASSIGNED.fullmatch(after) is not None and not _SELF_ASSIGNED.fullmatch(line)

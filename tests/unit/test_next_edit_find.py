@@ -375,6 +375,18 @@ def test_a_required_parameter_added_points_at_the_calls() -> None:
     ]
 
 
+def test_a_change_to_use_a_variable_is_not_repeated_on_the_variable_s_definition() -> None:
+    code = (
+        "var slice = Array.prototype.slice;\n\n"
+        "function a() {\n  return Array.prototype.slice.call(arguments);\n}\n\n"
+        "function b() {\n  return Array.prototype.slice.call(arguments, 1);\n}\n"
+    )
+    after = code.replace("Array.prototype.slice.call(arguments);", "slice.call(arguments);")
+    content, found = _ask(code, after, "javascript")
+    # not `var slice = slice;`
+    assert _applied(content, found) == after.replace("Array.prototype.slice.call", "slice.call")
+
+
 def test_a_method_changed_points_at_its_calls_not_at_a_module_function_of_its_name() -> None:
     code = (
         "import time\n\n\n"
