@@ -810,7 +810,7 @@ def _before_closer(
     ending with a comma (``with_comma``) or able to take one?"""
     text = lines[number - 1].rstrip()
     after = next((n for n in range(number, len(lines)) if lines[n].strip()), None)
-    if not text.strip() or after is None or lines[after].lstrip()[:1] not in (")", "]"):
+    if not text.strip() or after is None or lines[after].lstrip()[:1] not in (")", "]", ">"):
         return False
     if with_comma != text.endswith(","):
         return False
@@ -820,12 +820,28 @@ def _before_closer(
         return False  # several arguments on the line: a layout that takes no trailing comma
     if not with_comma and text.lstrip().startswith("...") and _BINDS.match(lines[after].lstrip()):
         return False  # a rest parameter or element takes none (TS1013); a spread argument may
+    if lines[after].lstrip().startswith(">"):
+        return _type_parameters_end(lines, number, after)
     closer = index.line_bounds(after + 1)[0] + len(lines[after]) - len(lines[after].lstrip())
     opened = unclosed_bracket(content, closer, lookback=5000)
     if opened is None or index.line_of(opened) == number:
         return False
     before = content[content.rfind("\n", 0, opened) + 1 : opened].rstrip()
     return bool(re.search(r"[\w$\]>)]$", before)) and not _NOT_AN_ARGUMENT_LIST.search(before)
+
+
+MAX_TYPE_PARAMETERS = 20  # lines between a type's `<` and its `>`, at most
+
+
+def _type_parameters_end(lines: list[str], number: int, after: int) -> bool:
+    """Is line ``number`` (1-based) the last of a TypeScript type's parameters, one a line
+    between a line ending in `<` and line ``after`` (0-based), its `>` at the same depth?"""
+    depth = len(lines[after]) - len(lines[after].lstrip())
+    for n in range(number - 1, max(-1, number - 1 - MAX_TYPE_PARAMETERS), -1):
+        text = lines[n]
+        if text.strip() and len(text) - len(text.lstrip()) <= depth:
+            return n < number - 1 and text.rstrip().endswith("<")
+    return False
 
 
 def _top_level_comma(line: str) -> bool:

@@ -3204,6 +3204,21 @@ def test_a_trailing_comma_goes_after_a_spread_argument_not_a_rest_parameter() ->
     assert _applied(content, found) == after.replace("    ...parts\n", "    ...parts,\n")
 
 
+def test_a_trailing_comma_goes_after_a_typescript_type_s_last_parameter() -> None:
+    code = (
+        "export type Merger = <T>(\n  object: T,\n  namespace: string\n) => any;\n\n"
+        "export type MergeObjects<\n  Destination extends Input,\n  Defaults extends Input\n"
+        "> = Destination extends Defaults ? Destination : never;\n\n"
+        "const more = (\n  count\n  > limit\n);\n"
+    )
+    after = code.replace("  namespace: string\n", "  namespace: string,\n")
+    content, found = _ask(code, after, "typescript")
+    # not before a comparison's `>`
+    assert _applied(content, found) == after.replace(
+        "  Defaults extends Input\n", "  Defaults extends Input,\n"
+    )
+
+
 def test_a_trailing_comma_goes_after_a_python_star_parameter_not_after_a_comment() -> None:
     code = (
         "def handle(\n"
