@@ -1023,6 +1023,25 @@ def test_a_short_word_fixed_in_a_string_is_fixed_where_the_same_string_stands() 
     assert _applied(content, found) == code.replace("you did not", "you have not")
 
 
+def test_a_line_changed_whole_offers_its_like_line_for_the_model() -> None:
+    code = (
+        "def xpath(self, query):\n"
+        "    if self.type not in ('html', 'xml'):\n"
+        "        raise ValueError(\n"
+        "            'Cannot use xpath on a Selector of type {}'.format(repr(self.type))\n"
+        "        )\n\n\n"
+        "def css(self, query):\n"
+        "    if self.type not in ('html', 'xml'):\n"
+        "        raise ValueError(\n"
+        "            'Cannot use css on a Selector of type {}'.format(repr(self.type))\n"
+        "        )\n"
+    )
+    old = "'Cannot use xpath on a Selector of type {}'.format(repr(self.type))"
+    after = code.replace(old, "f'Cannot use xpath on a Selector of type {self.type!r}'")
+    # no name of the line is left as it was: the like line shares the removed ones
+    assert [(c.span.start_line, c.edit) for c in _ask(code, after, "python")[1]] == [(11, None)]
+
+
 def test_a_spelling_fixed_in_a_string_offers_no_alike_line_for_the_model() -> None:
     code = (
         "function check(input, init) {\n"
