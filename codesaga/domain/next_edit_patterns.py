@@ -338,7 +338,9 @@ def rename_candidates(
         return []
     made = [*change.earlier, (change.start, change.after_end)]
     scope = rename_scope(site, olds, (0, len(change.content)))
-    for o in _same_thing(site, news, scope):
+    # (unless the old name is a misspelling of the new: the others are fixed too)
+    misspelled = _misspelling(rename.old, rename.new)
+    for o in [] if misspelled else _same_thing(site, news, scope):
         if o.start not in rename.sites and not any(lo <= o.start < hi for lo, hi in made):
             return []
     line = index.line_of(change.start)
@@ -567,3 +569,21 @@ def alias_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         distance = abs(index.line_of(use.start()) - line)
         candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
     return candidates
+
+
+MIN_MISSPELLED = 8  # characters of a name read as misspelled, at least
+
+
+def _misspelling(old: str, new: str) -> bool:
+    """Is ``old`` a misspelling of ``new`` (`headerSent` for `headersSent`): a letter
+    inserted, dropped or replaced inside a long name? Not at either end, where names that
+    differ are other names (`_value` and `value`, `result` and `results`), nor a digit."""
+    if min(len(old), len(new)) < MIN_MISSPELLED or any(c.isdigit() for c in old + new):
+        return False
+    changed = [
+        op for op in difflib.SequenceMatcher(None, old, new).get_opcodes() if op[0] != "equal"
+    ]
+    if len(changed) != 1:
+        return False
+    _, i1, i2, j1, j2 = changed[0]
+    return max(i2 - i1, j2 - j1) == 1 and i1 > 0 and i2 < len(old) and j2 < len(new)

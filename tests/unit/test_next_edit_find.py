@@ -164,6 +164,24 @@ def test_a_change_in_a_comment_is_not_repeated_in_code(language: str, code: str)
     assert _applied(content, found).count("return send(request, 3)") == 2
 
 
+def test_a_misspelled_member_fixed_to_the_spelling_used_elsewhere_is_fixed_everywhere() -> None:
+    code = (
+        "res.end = function end(chunk, encoding) {\n"
+        "  if (!this.headersSent) {\n    this.setup();\n  }\n"
+        "  if (chunk) {\n"
+        "    if (!this.headerSent && getSize(chunk) < threshold) compress = false;\n"
+        "  } else if (!this.headerSent) {\n    this.ended();\n  }\n"
+        "  return this.result || this.results;\n"
+        "};\n"
+    )
+    after = code.replace("if (!this.headerSent &&", "if (!this.headersSent &&")
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after.replace("headerSent", "headersSent")
+    # names that differ at an end are other names: `results` is not `result` misspelled
+    after = code.replace("this.result ||", "this.results ||")
+    assert _ask(code, after, "javascript")[1] == []
+
+
 def test_a_method_switched_for_one_already_called_there_is_switched_on_alike_lines_only() -> None:
     code = (
         "def run(log, jobs):\n"
