@@ -278,7 +278,6 @@ def _candidates(
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
     rename, renames, several = find_renames(change, reserved)
-    modules = _imported_only(change.content, language)
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
         sites = [names.occurrence_at(r.sites[0], r.new) for r in several]
@@ -286,11 +285,11 @@ def _candidates(
             renames = several
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [
-            c for each in renames for c in _places(index, change, each, names, modules)[0]
+            c for each in renames for c in _places(index, change, each, names, language)[0]
         ]
         alone = True
     else:
-        candidates, alone = _places(index, change, rename, names, modules)
+        candidates, alone = _places(index, change, rename, names, language)
         if rename is not None:  # an imported name renamed: its entry in `__all__` too
             candidates += renamed_entry_candidates(index, change, rename.old, rename.new)
     if not alone:
@@ -302,7 +301,7 @@ def _candidates(
         likes = _repeats_itself(parts)
         for part in parts:
             renamed = _renamed_with(find_rename(part, reserved), part, parts)
-            candidates += _places(index, part, renamed, names, modules, likes=likes)[0]
+            candidates += _places(index, part, renamed, names, language, likes=likes)[0]
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
@@ -543,12 +542,12 @@ def _places(
     change: Change,
     rename: Rename | None,
     names: Names,
-    modules: frozenset[str],
+    language: str | None,
     likes: bool = True,
 ) -> tuple[list[Candidate], bool]:
     """The candidates for one change (``rename``: what find_rename read in it), and whether
-    it is a rename alone: then they are the only ones. ``modules``: the names the document's
-    imports bind. ``likes``: also lines like the changed one, and its text elsewhere."""
+    it is a rename alone: then they are the only ones. ``language``: the document's (its
+    id). ``likes``: also lines like the changed one, and its text elsewhere."""
     candidates: list[Candidate] = []
     site = None if rename is None else names.occurrence_at(rename.sites[0], rename.new)
     if rename is not None and site is not None:
@@ -565,10 +564,12 @@ def _places(
         return [], True
     header = names.header_at(change.start, change.after_end)
     signature = None if header is None else read_signature_change(change, header, rename)
+    if signature is not None:
+        modules = _imported_only(change.content, language)
+        calls = method_calls(signature.header, names.occurrences(signature.header.name), modules)
     if signature is not None and calls_must_change(signature):
         removal, added = parameter_places(signature)
         addition = None if added is None else (added, partial(_bound_at, names))
-        calls = method_calls(signature.header, names.occurrences(signature.header.name), modules)
         unpassed = optional_removal(signature)
         candidates += call_candidates(
             index,
@@ -581,7 +582,6 @@ def _places(
             order=reordering(signature),
         )
     elif signature is not None and adds_optional_parameter(signature):
-        calls = method_calls(signature.header, names.occurrences(signature.header.name), modules)
         called = _called_as(signature.header, calls, change.content)
         candidates += call_candidates(index, change, called, calls, OPTIONAL_CALL_SCORE)
     elif not candidates and likes:
