@@ -19,6 +19,8 @@ The caller leaves out places in comments and strings."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable
 from itertools import pairwise
@@ -697,16 +699,23 @@ _CONTINUED = (",", "+", "&&", "||", ".")  # a line ending so goes on
 def _statement_end(lines: list[str], start: int) -> int | None:
     """The 0-based line where the statement starting at ``lines[start]`` ends (its brackets
     closed, not ending in an operator or comma); None past MAX_STATEMENT_LINES."""
-    texts = [line.split("//")[0] for line in lines[start : start + MAX_STATEMENT_LINES]]
+    texts = lines[start : start + MAX_STATEMENT_LINES]
     joined = "".join(text + "\n" for text in texts)
+    ends = list(itertools.accumulate(len(text) + 1 for text in texts))  # past each newline
     # Read as one text, so that a string spanning lines (a Go raw string) keeps its quote:
     # a line's newline is seen only outside quotes, with the depth of brackets there.
-    depth_at = {i: depth for i, c, depth in code_chars(joined, 0, len(joined)) if c == "\n"}
-    end = 0
+    depth_at: dict[int, int] = {}
+    code_end = {number: end - 1 for number, end in enumerate(ends)}  # where a comment starts
+    for i, c, depth in code_chars(joined, 0, len(joined), comment="//"):
+        number = bisect.bisect_right(ends, i)
+        if c == "\n":
+            depth_at[number] = depth
+        elif c == "//":
+            code_end[number] = i
     for number, text in enumerate(texts):
-        end += len(text) + 1
-        depth = depth_at.get(end - 1)
-        if depth is not None and depth <= 0 and not text.rstrip().endswith(_CONTINUED):
+        code = joined[ends[number] - len(text) - 1 : code_end[number]].rstrip()
+        closed = depth_at.get(number)  # None: the line ends inside a string
+        if closed is not None and closed <= 0 and not code.endswith(_CONTINUED):
             return start + number
     return None
 

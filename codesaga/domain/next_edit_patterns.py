@@ -338,8 +338,10 @@ def rename_candidates(
         return []
     made = [*change.earlier, (change.start, change.after_end)]
     scope = rename_scope(site, olds, (0, len(change.content)))
-    # (unless the old name is a misspelling of the new: the others are fixed too)
-    misspelled = _misspelling(rename.old, rename.new)
+    # (unless the old name is a misspelling of the new, bound nowhere: the others are fixed)
+    misspelled = _misspelling(rename.old, rename.new) and not any(
+        o.role in BINDINGS or _ASSIGNED_TO.match(change.content, o.end) for o in olds
+    )
     for o in [] if misspelled else _same_thing(site, news, scope):
         if o.start not in rename.sites and not any(lo <= o.start < hi for lo, hi in made):
             return []
@@ -572,6 +574,7 @@ def alias_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 
 MIN_MISSPELLED = 8  # characters of a name read as misspelled, at least
+BINDINGS = (DEFINITION, MEMBER_DEFINITION, PARAMETER, LOCAL)  # roles that bind a name
 
 
 def _misspelling(old: str, new: str) -> bool:

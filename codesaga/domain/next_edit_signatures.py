@@ -116,23 +116,37 @@ def matching_paren(text: str, open_at: int, limit: int = 20_000) -> int | None:
     return None
 
 
-def code_chars(text: str, start: int, stop: int) -> Iterator[tuple[int, str, int]]:
+def code_chars(
+    text: str, start: int, stop: int, comment: str = ""
+) -> Iterator[tuple[int, str, int]]:
     """The characters of ``text[start:stop]`` outside quotes (skipped roughly), each with its
-    index and the depth of brackets after it."""
-    depth, quote, escaped = 0, "", False
+    index and the depth of brackets after it. With a line ``comment`` marker, ``text`` is
+    read as lines of code: a comment is yielded as the marker at its start and skipped to
+    its line's end, and only a backtick string goes on past a line's end (a `//` in a
+    string is no comment)."""
+    depth, quote, escaped, commented = 0, "", False, False
     for i in range(start, stop):
         c = text[i]
-        if quote:
+        if commented:
+            commented = c != "\n"
+            if commented:
+                continue
+        elif quote:
             # A backslash escapes the one character after it: in "\\" the second quote
             # closes the string.
             if escaped:
                 escaped = False
             elif c == "\\":
                 escaped = True
-            elif c == quote:
+            elif c == quote or (comment and c == "\n" and quote != "`"):
                 quote = ""
+            if quote or c != "\n":
+                continue
+        elif comment and text.startswith(comment, i):
+            commented = True
+            yield i, comment, depth
             continue
-        if c in "\"'`":
+        elif c in "\"'`":
             quote = c
             continue
         if c in "([{":

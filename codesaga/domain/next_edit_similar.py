@@ -72,11 +72,13 @@ def _pattern(change: Change) -> _Pattern | None:
     # What the user removed, or a name the change left (a line where the removed token has
     # another value, `f"Unknown color {bg!r}"` after `{fg!r}`, is the model's to rewrite).
     kept = [t[0] for k, t in enumerate(line) if not first <= k < last and is_name(t[0])]
+    names = sorted(set(kept), key=lambda w: (-len(w), w))[:MAX_KEYS]
     if not kept:
         # the whole line changed: a like line has names of what was removed (`.format(repr(
-        # self.type))` made an f-string, where another message stands in the same call)
-        kept = [t[0] for t in line[first:last] if is_name(t[0])]
-    names = sorted(set(kept), key=lambda w: (-len(w), w))[:MAX_KEYS]
+        # self.type))` made an f-string, another message in the same call), ones long
+        # enough not to stand in most lines
+        removed_names = {t[0] for t in line[first:last] if is_name(t[0]) and len(t[0]) >= 3}
+        names = sorted(removed_names, key=lambda w: (-len(w), w))[:MAX_KEYS]
     keys = tuple(k for k in (removed, *names) if k.strip())
     if not keys:
         return None

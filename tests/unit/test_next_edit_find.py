@@ -180,6 +180,15 @@ def test_a_misspelled_member_fixed_to_the_spelling_used_elsewhere_is_fixed_every
     # names that differ at an end are other names: `results` is not `result` misspelled
     after = code.replace("this.result ||", "this.results ||")
     assert _ask(code, after, "javascript")[1] == []
+    # and so is a name assigned somewhere: a use switched from one field to another
+    fields = (
+        "class Link {\n  constructor() {\n    this.sendQueue = [];\n    this.sentQueue = [];\n  }\n"
+    )
+    fields += "  flush(m) {\n    this.sendQueue.push(m);\n    this.sendQueue.shift();\n  }\n}\n"
+    after = fields.replace("this.sendQueue.push(m)", "this.sentQueue.push(m)")
+    content, found = _ask(fields, after, "javascript")
+    assert "this.sendQueue = [];" in _applied(content, found)
+    assert all(c.kind != RENAME for c in found)
 
 
 def test_a_method_switched_for_one_already_called_there_is_switched_on_alike_lines_only() -> None:
@@ -3146,6 +3155,14 @@ def test_a_go_error_check_goes_after_a_statement_with_a_raw_string_or_an_escaped
     assert _applied(content, found) == after.replace(
         "a, b)\n\ts.log()\n", "a, b)\n" + check + "\ts.log()\n"
     ).replace("0o644)\n", "0o644)\n" + check)
+    # a `//` in a string is no comment: the call over three lines ends at its `)`
+    url = code.replace(
+        "0o644)\n",
+        '0o644)\n\tresp, err := s.get(\n\t\t"https://example.com/api", // the API\n\t)\n',
+    )
+    after = url.replace("\trow, err := s.db.Query(id)\n", "\trow, err := s.db.Query(id)\n" + check)
+    content, found = _ask(url, after, "go")
+    assert _applied(content, found).count('api", // the API\n\t)\n' + check) == 1
 
 
 LOCAL_IMPORTS = """import os
