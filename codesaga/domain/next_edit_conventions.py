@@ -20,10 +20,9 @@ The caller leaves out places in comments and strings."""
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from collections.abc import Callable
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from codesaga.domain.edits import TextEdit, narrowed_edit
 from codesaga.domain.next_edit_imports import listed_names
@@ -701,7 +700,7 @@ def _statement_end(lines: list[str], start: int) -> int | None:
     closed, not ending in an operator or comma); None past MAX_STATEMENT_LINES."""
     texts = lines[start : start + MAX_STATEMENT_LINES]
     joined = "".join(text + "\n" for text in texts)
-    ends = list(itertools.accumulate(len(text) + 1 for text in texts))  # past each newline
+    ends = list(accumulate(len(text) + 1 for text in texts))  # past each newline
     # Read as one text, so that a string spanning lines (a Go raw string) keeps its quote:
     # a line's newline is seen only outside quotes, with the depth of brackets there.
     depth_at: dict[int, int] = {}

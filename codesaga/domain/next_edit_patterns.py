@@ -93,6 +93,7 @@ DEFINITION = "definition"  # a top-level function, class, type or variable
 MEMBER_DEFINITION = "member definition"  # a method or field of a class or struct
 KEY = "key"  # a keyword argument's or an object key's name: not the variable itself
 SHORTHAND = "shorthand"  # `{name}`: an object key and the variable it takes the value of
+BINDINGS = (DEFINITION, MEMBER_DEFINITION, PARAMETER, LOCAL)  # the roles that bind a name
 
 Range = tuple[int, int]
 
@@ -574,7 +575,6 @@ def alias_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 
 MIN_MISSPELLED = 8  # characters of a name read as misspelled, at least
-BINDINGS = (DEFINITION, MEMBER_DEFINITION, PARAMETER, LOCAL)  # roles that bind a name
 
 
 def _misspelling(old: str, new: str) -> bool:

@@ -56,6 +56,7 @@ from codesaga.domain.next_edit_locations import (
     reflowed_core,
 )
 from codesaga.domain.next_edit_patterns import (
+    BINDINGS,
     DEFINITION,
     LOCAL,
     MEMBER_DEFINITION,
@@ -813,4 +814,4 @@ def _mentions(
 def _declares(site: Occurrence) -> bool:
     """A name renamed along with other changes is renamed where it is declared (`def f(a)`
     to `def g(a, b)`); elsewhere it is rather one call switched for another."""
-    return site.role in (DEFINITION, MEMBER_DEFINITION, PARAMETER, LOCAL)
+    return site.role in BINDINGS
