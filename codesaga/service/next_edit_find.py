@@ -565,10 +565,12 @@ def _places(
         return [], True
     header = names.header_at(change.start, change.after_end)
     signature = None if header is None else read_signature_change(change, header, rename)
-    if signature is not None:
+    must = signature is not None and calls_must_change(signature)
+    optional = signature is not None and not must and adds_optional_parameter(signature)
+    if signature is not None and (must or optional):
         modules = _imported_only(change.content, language)
         calls = method_calls(signature.header, names.occurrences(signature.header.name), modules)
-    if signature is not None and calls_must_change(signature):
+    if signature is not None and must:
         removal, added = parameter_places(signature)
         addition = None if added is None else (added, partial(_bound_at, names))
         unpassed = optional_removal(signature)
@@ -582,7 +584,7 @@ def _places(
             unpassed=unpassed,
             order=reordering(signature),
         )
-    elif signature is not None and adds_optional_parameter(signature):
+    elif signature is not None and optional:
         called = _called_as(signature.header, calls, change.content)
         candidates += call_candidates(index, change, called, calls, OPTIONAL_CALL_SCORE)
     elif not candidates and likes:
