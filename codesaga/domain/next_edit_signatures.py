@@ -618,29 +618,39 @@ FORWARD_SCORE = 0.56  # above the model rewriting the same call (CALL_SCORE): th
 def forwarding_candidates(
     index: LineIndex, change: Change, signature: SignatureChange
 ) -> list[Candidate]:
-    """One parameter put among the others: the calls in the function's body that hand its
-    parameters on pass the new one too. Put last (`(value)` to `(value, options)`,
-    `**kwargs` after `*args`), after the last argument of a call that passes the parameter
-    before it, spread as it is declared; put anywhere (`retries: int = 0` before
-    `network_backend`), by keyword after the last argument of a call that passes its
-    neighbour by keyword (`http2=http2`), in that call's layout."""
+    """Parameters put among the others (one, or a few side by side): the calls in the
+    function's body that hand its parameters on pass the new ones too. Put last (`(value)`
+    to `(value, options)`, `**kwargs` after `*args`), after the last argument of a call that
+    passes the parameter before them, spread as declared; put anywhere (`retries: int = 0`
+    before `network_backend`), by keyword after the last argument of a call that passes
+    their neighbour before by keyword (`http2=http2`), in that call's layout, or before the
+    argument that passes their neighbour after by keyword (`body=body, fields=fields`)."""
     old, new = ([p.strip() for p in found] for found in signature.pieces)
-    if not old or len(new) != len(old) + 1:
+    count = len(new) - len(old)
+    if not old or not 1 <= count <= MAX_FORWARDED:
         return []
-    at = next((i for i in range(len(new)) if new[:i] + new[i + 1 :] == old), None)
+    at = next((i for i in range(len(new)) if new[:i] + new[i + count :] == old), None)
     if at is None:
         return []
-    neighbour = NAME.search(new[at - 1] if at > 0 else new[1])
-    added = NAME.search(new[at])
-    if neighbour is None or added is None or neighbour.group() in ("self", "cls", "this"):
+    neighbour = NAME.search(new[at - 1] if at > 0 else new[count])
+    after = NAME.search(new[at + count]) if at + count < len(new) else None
+    added = [NAME.search(piece) for piece in new[at : at + count]]
+    if neighbour is None or neighbour.group() in ("self", "cls", "this"):
         return []
-    spread = re.match(r"\*\*|\*|\.\.\.", new[at])
-    forwarded = (spread.group() if spread else "") + added.group()
+    names = [m.group() for m in added if m is not None]
+    if len(names) < count:
+        return []
+    spreads = [re.match(r"\*\*|\*|\.\.\.", piece) for piece in new[at : at + count]]
+    spread = any(spreads)
+    forwarded = ", ".join(
+        (s.group() if s else "") + name for s, name in zip(spreads, names, strict=True)
+    )
+    by_keyword = ", ".join(f"{name}={name}" for name in names)
     content = change.content
     body = _body(content, signature.header)
     if body is None:
         return []
-    name, other = added.group(), neighbour.group()
+    other = neighbour.group()
     # A call that passes the parameter before the new one among other values (`range(retries)`
     # in `fetch(url, retries)`, `random.uniform(0, max_jitter)`) uses it; it hands the
     # parameters on when it passes that one spread (`*args`), another parameter too, or when
@@ -648,8 +658,9 @@ def forwarding_candidates(
     parameters = {p.name for p in _parameters_in(old)}
     alone = len(parameters) == 1
     passed = re.compile(rf"(?:\*\*|\*|\.\.\.)?{re.escape(other)}")
-    keyword = re.compile(rf"(?<![\w$.]){re.escape(other)}\s*=\s*{re.escape(other)}(?![\w$])")
-    mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
+    keyword = _passed_by_keyword(other)
+    next_keyword = None if after is None or spread else _passed_by_keyword(after.group())
+    mentions = re.compile(rf"(?<![\w$])(?:{'|'.join(map(re.escape, names))})(?![\w$])")
     line = index.line_of(change.start)
     candidates = []
     for call in re.finditer(r"[\w$]\s*\(", content[body[0] : body[1]]):
@@ -660,10 +671,13 @@ def forwarding_candidates(
         given = content[opened + 1 : close]
         if mentions.search(given):
             continue  # it has the new one already
+        following = None if next_keyword is None else next_keyword.search(given)
         if not spread and keyword.search(given):  # by keyword: last, in the call's layout
-            place, text = _after_last(content, opened, close, f"{name}={name}")
+            place, text = _after_last(content, opened, close, by_keyword)
+        elif following is not None:  # by keyword, before the one after it
+            place, text = _before(content, opened + 1 + following.start(), by_keyword)
         elif (
-            at == len(new) - 1
+            at == len(new) - count
             and any(passed.fullmatch(a.strip()) for a in _items(given))
             and (alone or _hands_on(_items(given), other, parameters))
         ):
@@ -676,6 +690,24 @@ def forwarding_candidates(
             Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit)
         )
     return candidates
+
+
+MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on together
+
+
+def _passed_by_keyword(name: str) -> re.Pattern[str]:
+    """`name=name` among a call's arguments."""
+    return re.compile(rf"(?<![\w$.]){re.escape(name)}\s*=\s*{re.escape(name)}(?![\w$])")
+
+
+def _before(content: str, argument: int, text: str) -> tuple[int, str]:
+    """Where ``text`` goes as the argument before the one at ``argument``, and what is put
+    there: on a line of its own, indented alike, when that argument begins its line."""
+    line_start = content.rfind("\n", 0, argument) + 1
+    lead = content[line_start:argument]
+    if not lead.strip():
+        return line_start, f"{lead}{text},\n"
+    return argument, f"{text}, "
 
 
 def _after_last(content: str, opened: int, close: int, text: str) -> tuple[int, str]:

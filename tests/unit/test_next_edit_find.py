@@ -2269,6 +2269,30 @@ def test_a_methods_body_ends_where_the_next_method_begins() -> None:
     )
 
 
+def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() -> None:
+    code = (
+        "def request(method, url, fields=None, headers=None):\n"
+        "    return _POOL.request(method, url, fields=fields, headers=headers)\n"
+    )
+    after = code.replace("url, fields=None", "url, body=None, fields=None")
+    content, found = _ask(code, after, "python")
+    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
+    # before the argument that passes its neighbour after it by keyword
+    assert _applied(content, handed) == after.replace(
+        "url, fields=fields", "url, body=body, fields=fields"
+    )
+    code = (
+        "def add_column(path, table, name, kind):\n"
+        "    db = open_db(path)\n"
+        "    db[table].add_column(name, kind)\n"
+    )
+    after = code.replace("name, kind):", "name, kind, fk, fk_col):")
+    content, found = _ask(code, after, "python")
+    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
+    # two put last side by side: handed on together, where the one before them is passed
+    assert _applied(content, handed) == after.replace("(name, kind)", "(name, kind, fk, fk_col)")
+
+
 def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:
     code = (
         "const scale = (value) => value * 2;\n"
