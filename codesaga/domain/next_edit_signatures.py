@@ -98,9 +98,9 @@ def _uncommented(text: str) -> str:
 # a function bound to a name or key (`validate: (value) => {`, `const f = async function (`,
 # or as a default: `var f = options.f || function (`)
 _BOUND = (
-    r"(?:[:=]\s*(?:[\w$.]+\s*(?:\|\||\?\?)\s*)?(?:async\s+)?"
-    r"(?:function\b\s*\*?\s*(?:[\w$]+\s*)?)?)?"
-)
+    r"(?::?[:=]\s*(?:[\w$.]+\s*(?:\|\||\?\?)\s*)?(?:async\s+)?"
+    r"(?:function\b\s*\*?\s*(?:[\w$]+\s*)?|func\b\s*)?)?"
+)  # `name = function (`, `name: async (`, Go's `name := func(`
 
 
 def _opening(header: str, name: str) -> re.Match[str] | None:
@@ -211,6 +211,16 @@ def _header_texts(change: Change, header: Header) -> tuple[str, str]:
     return change.before[header.start : header.end - shift], change.content[
         header.start : header.end
     ]
+
+
+def in_parameters(change: Change, header: Header) -> bool:
+    """Does ``change`` begin inside ``header``'s parentheses (not in its return type, nor a
+    Go method's receiver)?"""
+    before = _header_texts(change, header)[0]
+    opened = _opening(before, header.name)
+    close = None if opened is None else matching_paren(before, opened.end() - 1)
+    at = change.start - header.start
+    return opened is not None and close is not None and opened.end() <= at <= close
 
 
 def adds_optional_parameter(signature: SignatureChange) -> bool:

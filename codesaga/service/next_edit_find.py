@@ -77,12 +77,14 @@ from codesaga.domain.next_edit_patterns import (
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
     Header,
+    SignatureChange,
     adds_optional_parameter,
     argument_candidates,
     call_candidates,
     calls_must_change,
     declaration_candidates,
     forwarding_candidates,
+    in_parameters,
     method_calls,
     optional_removal,
     parameter_places,
@@ -507,6 +509,12 @@ def _renamed_elsewhere(
     return found
 
 
+def _same_names(signature: SignatureChange) -> bool:
+    """Does a signature change leave its parameters' names as they were (types changed)?"""
+    old, new = signature.lists
+    return [p.name for p in old] == [p.name for p in new]
+
+
 def _repeats_itself(parts: Sequence[Change]) -> bool:
     """Do two of a change's lines change alike (the same text removed, or the same added)?"""
     removed = [p.removed.strip() for p in parts]
@@ -592,6 +600,14 @@ def _places(
             candidates += similar_candidates(index, change)
             candidates += similar_blocks(index, change)
             candidates += argument_candidates(index, change, names.occurrences)
+        elif signature is not None and _same_names(signature) and in_parameters(change, header):
+            # a parameter's type changed (`y int, z int` to `y, z int`, `x` given `: int`)
+            # may be changed so in each like header (not in a call): where that is computed
+            candidates += [
+                c
+                for c in similar_candidates(index, change)
+                if c.edit is not None and names.header_at(*index.offsets(c.span)) is not None
+            ]
         candidates += repeated_candidates(index, change)
         candidates += context_repeats(index, change)
         candidates += slot_candidates(index, change)

@@ -182,6 +182,11 @@ class TreeNames:
             # `var rename = options.rename || function (a, b) {`: the default is `rename`'s
             name = declarator.child_by_field_name("name")
             first = self._range(declarator)[0]
+        elif name is None and node.type == "func_literal":
+            # Go's `runner := func(ctx context.Context, ...) {`: the variable's
+            bound = _go_bound_name(node)
+            if bound is not None:
+                name, first = bound, self._range(node.parent.parent)[0]
         elif name is None and node.parent is not None and node.parent.type == "pair":
             # an object's method written as a key and a function (`validate: (value) => {`)
             name, method = node.parent.child_by_field_name("key"), True
@@ -274,6 +279,25 @@ def _unpattern(node: Any) -> Any:
             break
         node = node.parent
     return node
+
+
+def _go_bound_name(literal: Any) -> Any:
+    """The identifier a Go function literal is assigned to (`f := func(`, `var f = func(`,
+    `f = func(`), in the place it stands among the values; None if it is no such value."""
+    values = literal.parent
+    statement = values.parent if values is not None else None
+    if values is None or statement is None or values.type != "expression_list":
+        return None
+    at = next(i for i, v in enumerate(values.named_children) if v == literal)
+    if statement.type == "var_spec":
+        targets = statement.children_by_field_name("name")
+    elif statement.type in ("short_var_declaration", "assignment_statement"):
+        left = statement.child_by_field_name("left")
+        targets = left.named_children if left is not None else []
+    else:
+        return None
+    target = targets[at] if at < len(targets) else None
+    return target if target is not None and target.type == "identifier" else None
 
 
 def _fallback_of(node: Any) -> Any:

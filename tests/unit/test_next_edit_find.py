@@ -2293,6 +2293,60 @@ def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() ->
     assert _applied(content, handed) == after.replace("(name, kind)", "(name, kind, fk, fk_col)")
 
 
+def test_a_go_function_literal_bound_to_a_name_points_at_its_calls() -> None:
+    code = (
+        "package a\n\nfunc Run(t *testing.T) {\n"
+        "\trunner := func(t *testing.T, create, drop string) {\n\t\tuse(create, drop)\n\t}\n"
+        "\tcreate, drop := schema.Postgres()\n\trunner(t, create, drop)\n"
+        "\tcreate, drop = schema.Sqlite3()\n\trunner(t, create, drop)\n}\n"
+    )
+    after = code.replace("create, drop string)", "create, drop, now string)")
+    content, found = _ask(code, after, "go")
+    lines = content.split("\n")
+    calls = {lines[c.span.start_line - 1].strip() for c in found if c.kind == SIGNATURE}
+    assert calls == {"runner(t, create, drop)"}
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new", "liked", "language"),
+    [
+        (
+            "package a\n\nfunc T() {\n"
+            "\tadd := func(x float64, y int, z int) string {\n\t\treturn f(x, y, z)\n\t}\n"
+            "\tmul := func(x float64, y int, z int, a int) string {\n"
+            "\t\treturn g(x, y, z, a)\n\t}\n"
+            "}\n",
+            "func(x float64, y int, z int) string",
+            "func(x float64, y, z int) string",
+            ("func(x float64, y int, z int, a int)", "func(x float64, y, z int, a int)"),
+            "go",
+        ),
+        (
+            "class Link:\n"
+            "    def __eq__(self, other):\n        return self.url == other.url\n\n"
+            "    def __ne__(self, other):\n        return not self == other\n",
+            "__eq__(self, other):",
+            "__eq__(self, other: object):",
+            ("__ne__(self, other):", "__ne__(self, other: object):"),
+            "python",
+        ),
+    ],
+    ids=["go: a type shared", "python: an annotation"],
+)
+def test_a_parameters_type_changed_is_changed_in_like_headers(
+    code: str, old: str, new: str, liked: tuple[str, str], language: str
+) -> None:
+    after = code.replace(old, new)
+    content, found = _ask(code, after, language)
+    computed = [c for c in found if c.edit is not None]
+    assert _applied(content, computed) == after.replace(*liked)
+    # a return type changed is one function's: not offered to its likes
+    returned = code.replace(old, old.replace("):", ") -> bool:").replace(") string", ") bool"))
+    assert returned != code
+    _, found = _ask(code, returned, language)
+    assert not [c for c in found if c.edit is not None and "bool" in c.edit.text]
+
+
 def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:
     code = (
         "const scale = (value) => value * 2;\n"
