@@ -36,6 +36,7 @@ from codesaga.domain.next_edit_conventions import (
     specifier_candidates,
     trailing_comma_candidates,
 )
+from codesaga.domain.next_edit_fstrings import fstring_candidates
 from codesaga.domain.next_edit_imports import (
     builtin_successor,
     imported_names,
@@ -614,6 +615,8 @@ def _places(
         candidates += check_candidates(index, change)
         candidates += respelled_candidates(index, change)
         candidates += template_candidates(index, change)
+        if language == "python":
+            candidates += fstring_candidates(index, change)
         candidates += comment_repeats(index, change)
         candidates += line_start_repeats(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):
