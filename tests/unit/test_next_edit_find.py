@@ -1068,6 +1068,21 @@ def test_a_line_changed_whole_offers_its_like_line_for_the_model() -> None:
     # no name of the line is left as it was: the like line shares the removed ones (made an
     # f-string, it is computed since: next_edit_fstrings)
     assert [c.span.start_line for c in _ask(code, after, "python")[1]] == [11]
+    code = (
+        "function xpath(query) {\n"
+        "  if (!['html', 'xml'].includes(this.type)) {\n"
+        "    throw new Error(\n"
+        "      util.format('Cannot use xpath on a Selector of type %s', inspect(this.type))\n"
+        "    );\n  }\n}\n\n"
+        "function css(query) {\n"
+        "  if (!['html', 'xml'].includes(this.type)) {\n"
+        "    throw new Error(\n"
+        "      util.format('Cannot use css on a Selector of type %s', inspect(this.type))\n"
+        "    );\n  }\n}\n"
+    )
+    old = "util.format('Cannot use xpath on a Selector of type %s', inspect(this.type))"
+    after = code.replace(old, "`Cannot use xpath on a Selector of type ${this.type}`")
+    assert [(c.span.start_line, c.edit) for c in _ask(code, after, "javascript")[1]] == [(12, None)]
 
 
 def test_a_spelling_fixed_in_a_string_offers_no_alike_line_for_the_model() -> None:
