@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 17 from
-HELD_OUT_REPOS_2 to 17), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 18 from
+HELD_OUT_REPOS_2 to 18), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -177,6 +177,11 @@ HELD_OUT_REPOS_17 = [
     "python-babel/babel", "jshttp/mime-types", "expressjs/compression", "pillarjs/router",
     "unjs/defu", "sindresorhus/conf", "vercel/ms", "gorilla/csrf", "alecthomas/kong",
     "jessevdk/go-flags",
+]  # fmt: skip
+HELD_OUT_REPOS_18 = [
+    "pypa/pipx", "tornadoweb/tornado", "jazzband/tablib", "mitmproxy/pdoc", "Suor/funcy",
+    "validatorjs/validator.js", "mde/ejs", "winstonjs/winston", "debug-js/debug",
+    "caolan/async", "google/go-cmp", "golang-jwt/jwt", "Masterminds/sprig", "gocolly/colly",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
