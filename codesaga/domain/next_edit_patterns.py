@@ -253,7 +253,9 @@ def _renames_in(change: Change, reserved: frozenset[str]) -> list[Rename]:
                 or _defined_after(old_tokens, i1 + k)
                 or (imported and old not in _IMPORT_WORDS)
             )
-            if _named(old, member, reserved) and _named(new, member, reserved):
+            # a builtin's name a local shadowed, given its own (`bytes` to `bytes_`)
+            shadowed = new in (f"{old}_", f"_{old}") and NAME.fullmatch(old) is not None
+            if (shadowed or _named(old, member, reserved)) and _named(new, member, reserved):
                 sites.setdefault((old, new), []).append(at)
             else:
                 alone = False

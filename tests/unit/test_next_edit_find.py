@@ -255,6 +255,27 @@ def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
     )
 
 
+def test_a_local_that_shadowed_a_builtin_renamed_is_renamed_in_its_function_only() -> None:
+    code = (
+        "def size(value):\n"
+        "    bytes = float(value)\n"
+        "    if bytes < 1024:\n"
+        '        return "%d B" % bytes\n'
+        "    return bytes / 1024\n\n\n"
+        "def raw(text):\n"
+        "    return bytes(text, 'utf-8')\n"
+    )
+    after = code.replace("    bytes = float", "    bytes_ = float")
+    content, found = _ask(code, after, "python")
+    # the builtin called in another function is the builtin
+    assert _applied(content, found) == after.replace("if bytes <", "if bytes_ <").replace(
+        "% bytes\n", "% bytes_\n"
+    ).replace("return bytes /", "return bytes_ /")
+    # a builtin swapped for another (`bytes` to `str`) is no rename
+    _, found = _ask(code, code.replace("    bytes = float", "    str = float"), "python")
+    assert not found
+
+
 TYPESCRIPT = """import { get } from "./http";
 
 // fetchUser loads one user
