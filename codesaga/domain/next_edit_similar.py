@@ -625,3 +625,54 @@ def strict_equality_candidates(index: LineIndex, change: Change) -> list[Candida
         edit = TextEdit(index.span(at, at), "", "=")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+MIN_GUARD_TOKENS = 4  # the line above must say something (`}` or `else:` stands everywhere)
+
+
+def guarded_repeats(index: LineIndex, change: Change) -> list[Candidate]:
+    """A line changed under the line above it (`return` made `raise TypeError(...)` under
+    `if not isinstance(other, Dataset):`): changed alike wherever the same two lines stand
+    together. The line alone may stand everywhere (`return`); the two together are one
+    thing the user is changing."""
+    before, content = change.before, change.content
+    if "\n" in change.removed + change.inserted or not (change.removed + change.inserted).strip():
+        return []  # (spaces taken out or put in: a line's layout, its own)
+    line_start = before.rfind("\n", 0, change.start) + 1
+    old_line = before[line_start : line_end(before, change.start)]
+    guard = _line_above(before, line_start)
+    if guard is None or len(tokens(guard, 0, len(guard))) < MIN_GUARD_TOKENS:
+        return []
+    if not any(is_name(t[0]) for t in tokens(guard, 0, len(guard))):
+        return []
+    # the user's edit, as offsets in its line: applied the same in a line that is the same
+    head, tail = change.start - line_start, len(old_line) - (change.before_end - line_start)
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for number in range(2, index.line_count + 1):
+        text = index.line_text(number)
+        if number == line or text.strip() != old_line.strip():
+            continue
+        start = index.line_bounds(number)[0]
+        above = _line_above(content, start)
+        if above is None or above.strip() != guard.strip():
+            continue
+        shift = (len(text) - len(text.lstrip())) - (len(old_line) - len(old_line.lstrip()))
+        place, stop = start + head + shift, start + len(text) - tail
+        if any(lo <= place < hi for lo, hi in made) or stop < place:
+            continue
+        edit = TextEdit(index.span(place, stop), content[place:stop], change.inserted)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_REPEATS else []
+
+
+def _line_above(text: str, line_start: int) -> str | None:
+    """The nearest line above the one starting at ``line_start`` that is not blank."""
+    end = line_start - 1
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        if text[start:end].strip():
+            return text[start:end]
+        end = start - 1
+    return None

@@ -96,6 +96,7 @@ from codesaga.domain.next_edit_signatures import (
 from codesaga.domain.next_edit_similar import (
     comment_repeats,
     context_repeats,
+    guarded_repeats,
     line_start_repeats,
     repeated_candidates,
     similar_blocks,
@@ -611,6 +612,8 @@ def _places(
             ]
         candidates += repeated_candidates(index, change)
         candidates += context_repeats(index, change)
+        if not names.in_text(change.start):  # (two lines of prose alike are no rule)
+            candidates += guarded_repeats(index, change)
         candidates += slot_candidates(index, change)
         candidates += check_candidates(index, change)
         candidates += respelled_candidates(index, change)

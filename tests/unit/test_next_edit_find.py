@@ -276,6 +276,35 @@ def test_a_local_that_shadowed_a_builtin_renamed_is_renamed_in_its_function_only
     assert not found
 
 
+def test_a_line_changed_under_a_line_is_changed_where_the_two_stand_together() -> None:
+    code = (
+        "class Dataset:\n"
+        "    def stack(self, other):\n"
+        "        if not isinstance(other, Dataset):\n"
+        "            return\n"
+        "        return self.rows + other.rows\n\n"
+        "    def join(self, other):\n"
+        "        if not isinstance(other, Dataset):\n\n"
+        "            return\n"
+        "        if other.empty:\n"
+        "            return\n"
+        "        return self.rows\n"
+    )
+    raised = "            raise TypeError('other must be a Dataset')\n"
+    after = code.replace("Dataset):\n            return\n", f"Dataset):\n{raised}", 1)
+    content, found = _ask(code, after, "python")
+    # under the same line (a blank line between is no matter), not under another `if`
+    assert _applied(content, found) == after.replace(
+        "Dataset):\n\n            return\n", f"Dataset):\n\n{raised}"
+    )
+    # spaces taken out are the line's layout; the same two lines in a docstring, prose
+    dedented = code.replace("Dataset):\n            return\n", "Dataset):\n        return\n", 1)
+    assert not [c for c in _ask(code, dedented, "python")[1] if c.span.start_line == 9]
+    prose = '"""\nUsage: the list is:\n    base64url\n\nUsage: the list is:\n    base64url\n"""\n'
+    _, found = _ask(prose, prose.replace("base64url", "base64rawurl", 1), "python")
+    assert not found
+
+
 TYPESCRIPT = """import { get } from "./http";
 
 // fetchUser loads one user
