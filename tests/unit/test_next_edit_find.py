@@ -2247,6 +2247,12 @@ def test_an_objects_key_renamed_is_renamed_in_the_other_objects() -> None:
     assert not [c for c in found if c.kind == RENAME]
 
 
+def _handed_on(code: str, after: str, language: str) -> str:
+    """``after`` with the computed edits a signature change hands on to calls applied."""
+    content, found = _ask(code, after, language)
+    return _applied(content, [c for c in found if c.kind == SIGNATURE and c.edit is not None])
+
+
 @pytest.mark.parametrize(
     ("code", "old", "new", "forwarded", "language"),
     [
@@ -2278,9 +2284,7 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
     code: str, old: str, new: str, forwarded: tuple[str, str], language: str
 ) -> None:
     after = code.replace(old, new)
-    content, found = _ask(code, after, language)
-    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
-    assert _applied(content, handed) == after.replace(*forwarded)
+    assert _handed_on(code, after, language) == after.replace(*forwarded)
     # a call that has it already is left alone
     already = code.replace(*forwarded)
     _, found = _ask(already, already.replace(old, new), language)
@@ -2308,10 +2312,8 @@ def test_a_methods_body_ends_where_the_next_method_begins() -> None:
         "        return Retrying(name, *args)\n"
     )
     after = code.replace("*args: object,\n    ):", "*args: object,\n        **kw: object,\n    ):")
-    content, found = _ask(code, after, "python")
-    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
     # the call in __init__ hands it on; the one in copy, another method, is not its body
-    assert _applied(content, handed) == after.replace(
+    assert _handed_on(code, after, "python") == after.replace(
         "self.setup(name, *args)", "self.setup(name, *args, **kw)"
     )
     code = (
@@ -2326,10 +2328,8 @@ def test_a_methods_body_ends_where_the_next_method_begins() -> None:
         "        http2: bool = False,\n",
         "        http2: bool = False,\n        retries: int = 0,\n",
     )
-    content, found = _ask(code, after, "python")
-    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
     # last, one a line as the call has them; not to a call that passes them by position
-    assert _applied(content, handed) == after.replace(
+    assert _handed_on(code, after, "python") == after.replace(
         "network_backend=network_backend,\n",
         "network_backend=network_backend,\n            retries=retries,\n",
     )
@@ -2341,10 +2341,8 @@ def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() ->
         "    return _POOL.request(method, url, fields=fields, headers=headers)\n"
     )
     after = code.replace("url, fields=None", "url, body=None, fields=None")
-    content, found = _ask(code, after, "python")
-    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
     # before the argument that passes its neighbour after it by keyword
-    assert _applied(content, handed) == after.replace(
+    assert _handed_on(code, after, "python") == after.replace(
         "url, fields=fields", "url, body=body, fields=fields"
     )
     code = (
@@ -2353,10 +2351,10 @@ def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() ->
         "    db[table].add_column(name, kind)\n"
     )
     after = code.replace("name, kind):", "name, kind, fk, fk_col):")
-    content, found = _ask(code, after, "python")
-    handed = [c for c in found if c.kind == SIGNATURE and c.edit is not None]
     # two put last side by side: handed on together, where the one before them is passed
-    assert _applied(content, handed) == after.replace("(name, kind)", "(name, kind, fk, fk_col)")
+    assert _handed_on(code, after, "python") == after.replace(
+        "(name, kind)", "(name, kind, fk, fk_col)"
+    )
 
 
 def test_a_go_function_literal_bound_to_a_name_points_at_its_calls() -> None:
