@@ -4,7 +4,7 @@ Each rule reads one narrow kind of change and answers with every place the same 
 now asks for, each with its edit, or [] for any other change:
 - a name imported into a module that re-exports its imports in ``__all__``: its entry;
 - a JavaScript `let` or `var` made `const`: the file's other declarations of that keyword
-  whose names are never assigned again;
+  whose names are never assigned again; a `var` made `let`: the other `var`s `let` allows;
 - a function made `async` (or no longer): `await` before its calls (or taken away);
 - a redundant Python `pass` deleted (its block has another statement): the file's others;
 - a module specifier given Node's `node:` prefix, or a relative one its file extension: the
@@ -241,9 +241,10 @@ def const_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """A JavaScript `let` or `var` made `const`: each other declaration with that keyword
     whose names are given a value once (none assigned again anywhere in the file: the same
     name in another function assigned again keeps its `let`, as a linter's prefer-const
-    would not be sure either)."""
+    would not be sure either). A `var` made `let`: each other `var` whose names the file
+    does not use before it nor declare again (where `let` would throw)."""
     old, new = _word_at(change.before, change.start), _word_at(change.content, change.start)
-    if old is None or new is None or old[0] not in ("let", "var") or new[0] != "const":
+    if old is None or new is None or (old[0], new[0]) not in _KEYWORDS_MADE:
         return []
     if change.after_end > new[2] or change.before_end > old[2]:
         return []
@@ -255,12 +256,28 @@ def const_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if declared is None or index.line_of(found.start()) == line:
             continue
         bound = re.findall(_NAME, re.sub(rf"{_NAME}\s*:", "", declared.group(1)))
-        if not bound or any(_reassigned(content, name, declared.end(1)) for name in bound):
+        if new[0] == "let":
+            if not bound or any(_hoisted(content, name, found.start()) for name in bound):
+                continue
+        elif not bound or any(_reassigned(content, name, declared.end(1)) for name in bound):
             continue
-        edit = TextEdit(index.span(found.start(), found.end()), old[0], "const")
+        edit = TextEdit(index.span(found.start(), found.end()), old[0], new[0])
         number = index.line_of(found.start())
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+# `let` or `var` made `const` (never assigned again), `var` made `let` (a block's own)
+_KEYWORDS_MADE = (("let", "const"), ("var", "const"), ("var", "let"))
+
+
+def _hoisted(content: str, name: str, declared_at: int) -> bool:
+    """Does the file use ``name`` before its `var` declaration at ``declared_at``, or declare
+    it with `var` again? `let` would then throw (used before its line, or declared twice)."""
+    escaped = re.escape(name)
+    if re.search(rf"(?<![\w$.]){escaped}(?![\w$])", content[:declared_at]):
+        return True
+    return len(re.findall(rf"(?<![\w$.])var\s+{escaped}(?![\w$])", content)) > 1
 
 
 def _word_at(text: str, at: int) -> tuple[str, int, int] | None:

@@ -2803,6 +2803,24 @@ def test_let_made_const_makes_the_lets_never_assigned_again_const() -> None:
     assert _ask(DECLARING, after, "javascript")[1] == []  # no other var
 
 
+def test_var_made_let_makes_the_vars_let_allows_let() -> None:
+    code = (
+        "var flag = require('./flag');\n"
+        "function add(ctx, name) {\n"
+        "  var chain = ctx[name];\n"
+        "  count += 1;\n"
+        "  var count = 0;\n"
+        "  for (var i = 0; i < 3; i++) { chain(i); }\n"
+        "  var i = 1;\n"
+        "  return flag(chain, count);\n"
+        "}\n"
+    )
+    after = code.replace("var flag", "let flag")
+    content, found = _ask(code, after, "javascript")
+    # not `count`, used before its line, nor `i`, declared twice: `let` would throw there
+    assert _applied(content, found) == after.replace("var chain", "let chain")
+
+
 ASYNC = """def fetch(url):
     return lib().fetch(url)
 
