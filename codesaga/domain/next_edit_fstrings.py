@@ -9,6 +9,7 @@ is most often a pass over the file, not one string's fix."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, nearness
@@ -19,17 +20,24 @@ MAX_PLACES = 24  # more formatted strings than that are looked at nearest first
 
 # A one-line string literal without a prefix (or `u`), then `.format(` or `%`.
 _LITERAL = r"""(?<![\w"'])u?("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
-_FORMATTED = re.compile(rf"{_LITERAL}(?:[ \t]*(\.format)[ \t]*\(|[ \t]*%[ \t]*)")
+_FORMATTED = re.compile(rf"{_LITERAL}[ \t]*(?:(\.format)[ \t]*\(|(%)[ \t]*)")
+_JOINED = re.compile(r"""["'][ \t]*(?:#[^\n]*)?\s*\Z""")
 _FSTRING = re.compile(r"""(?<![\w"'])[fF][rR]?["']""")
 # `%` operand: a name with members, calls and indexes (one level), or a parenthesized tuple
 _OPERAND = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*|\[[^\[\]\n]*\]|\([^()\n]*\))*")
+_BINDS_TIGHTER = re.compile(r"[ \t]*(?:\*\*|[.(\[])")
 _FIELD = re.compile(r"\{\{|\}\}|\{([^{}!:]*)(![rsa])?(?::([^{}]*))?\}")
 _PERCENT = re.compile(r"%%|%(\([^)]*\))?([-#0 +]*\d*(?:\.\d+)?)([sdirfgexXo])")
-_PERCENT_SPEC = {"s": "", "r": "!r", "d": "", "i": ""}
+_PERCENT_SPEC = {"s": "", "r": "!r"}
+_FLOAT_SPEC = re.compile(r"[0+ ]?\d*(?:\.\d+)?")  # the same in both: sign, zeros, width, precision
 
 
-def fstring_candidates(index: LineIndex, change: Change) -> list[Candidate]:
-    """The file's other formatted strings, made f-strings, when ``change`` made one."""
+def fstring_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool]
+) -> list[Candidate]:
+    """The file's other formatted strings, made f-strings, when ``change`` made one.
+    ``in_text``: whether an offset is in a comment or a string (a formatted string quoted
+    in a docstring or a comment is text)."""
     if not _made_fstring(change):
         return []
     content = change.content
@@ -38,7 +46,8 @@ def fstring_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     found = []
     for match in _FORMATTED.finditer(content):
         start = match.start()
-        if any(lo <= start < hi for lo, hi in made):
+        operator = match.start(2) if match.group(2) else match.start(3)
+        if any(lo <= start < hi for lo, hi in made) or in_text(operator):
             continue
         end, converted = _converted(content, match)
         if end is None:
@@ -68,8 +77,8 @@ def _converted(content: str, match: re.Match[str]) -> tuple[int | None, str | No
     """Where the formatted string at ``match`` ends and its f-string (None where it does not
     read plainly: the model's); (None, None) when it is no formatted string after all."""
     literal = match.group(1)
-    before = content[: match.start()].rstrip()
-    joined = before.endswith(('"', "'"))  # `"a {}" "b"`: formats the two together
+    # `"a {}" "b"` formats the two together (a comment may stand between them)
+    joined = _JOINED.search(content, 0, match.start()) is not None
     if match.group(2):  # `.format(`
         opened = match.end() - 1
         close = matching_paren(content, opened)
@@ -94,14 +103,18 @@ def _operand(content: str, at: int) -> tuple[int, list[str] | None] | None:
         if close is None:
             return None
         values = [v.strip() for v in split_top_level(content[at + 1 : close]) if v.strip()]
-        return close + 1, values
-    found = _OPERAND.match(content, at)
-    if found is None or content[found.end() : found.end() + 1] in ("(", "[", "."):
-        return None  # more than one level of calls or indexes: not read here
-    return found.end(), [found.group()]
+        end = close + 1
+    else:
+        found = _OPERAND.match(content, at)
+        if found is None:
+            return None
+        end, values = found.end(), [found.group()]
+    if _BINDS_TIGHTER.match(content, end):
+        return None  # `% x ** 2`, `% (n).bit_length()`: the operand goes on
+    return end, values
 
 
-_NOT_IN_FIELDS = ("\\", "{", "}", "#", "\n")
+_NOT_IN_FIELDS = ("\\", "{", "}", "#", "\n", ":", "lambda")
 
 
 def _plain(expression: str, quote: str) -> bool:
@@ -125,8 +138,12 @@ def _from_format(literal: str, arguments: str) -> str | None:
         else:
             positional.append(piece)
     used = 0
+    taken: set[int] = set()
+    named: set[str] = set()
     out = []
     last = 0
+    if "\\N{" in body:
+        return None  # a character's name in braces
     for field in _FIELD.finditer(body):
         out.append(body[last : field.start()])
         last = field.end()
@@ -139,21 +156,26 @@ def _from_format(literal: str, arguments: str) -> str | None:
         rest = name[len(key) :]
         if key == "":
             value = positional[used] if used < len(positional) else None
+            taken.add(used)
             used += 1
         elif key.isdigit():
             value = positional[int(key)] if int(key) < len(positional) else None
+            taken.add(int(key))
         else:
             value = keywords.get(key)
+            named.add(key)
         if value is None or not _plain(value, quote) or (spec and "{" in spec):
             return None
-        if rest and not re.fullmatch(r"(?:\.[A-Za-z_]\w*|\[\w+\])*", rest):
-            return None
-        if rest and not re.fullmatch(r"[\w.]+(?:\(\))?", value):
+        if rest and not re.fullmatch(r"(?:\.[A-Za-z_]\w*|\[\d+\])*", rest):
+            return None  # `{0[key]}` reads the string "key", an f-string a variable
+        if rest and not re.fullmatch(r"[A-Za-z_][\w.]*(?:\(\))?", value):
             value = f"({value})"
         out.append("{" + value + rest + conversion + (":" + spec if spec else "") + "}")
     out.append(body[last:])
     if _STRAY_BRACE.search(_FIELD.sub("", body)):
         return None  # a field inside a field's format (`{0:.{1}f}`)
+    if len(taken) < len(positional) or named != set(keywords):
+        return None  # an argument not formatted is still evaluated (a call's effects)
     return f"f{quote}{''.join(out)}{quote}"
 
 
@@ -162,6 +184,8 @@ _STRAY_BRACE = re.compile(r"[{}]")
 
 def _from_percent(literal: str, values: list[str]) -> str | None:
     quote, body = literal[0], literal[1:-1]
+    if "\\N{" in body:
+        return None  # a character's name in braces
     body = body.replace("{", "{{").replace("}", "}}")
     out = []
     last = 0
@@ -179,12 +203,12 @@ def _from_percent(literal: str, values: list[str]) -> str | None:
         if not _plain(value, quote):
             return None
         flags, kind = field.group(2), field.group(3)
-        if kind in _PERCENT_SPEC and not flags:
+        if kind in "sr" and not flags:
             out.append("{" + value + _PERCENT_SPEC[kind] + "}")
-        elif kind in "sr":
-            return None
+        elif kind in "fFeEgG" and _FLOAT_SPEC.fullmatch(flags):
+            out.append("{" + value + ":" + flags + kind + "}")
         else:
-            out.append("{" + value + ":" + flags + ("d" if kind == "i" else kind) + "}")
+            return None  # `%d` truncates a float, `%-5s` aligns left: not the same spec
     out.append(body[last:])
     if used != len(values):
         return None

@@ -253,13 +253,25 @@ def _renames_in(change: Change, reserved: frozenset[str]) -> list[Rename]:
                 or _defined_after(old_tokens, i1 + k)
                 or (imported and old not in _IMPORT_WORDS)
             )
-            # a builtin's name a local shadowed, given its own (`bytes` to `bytes_`)
-            shadowed = new in (f"{old}_", f"_{old}") and NAME.fullmatch(old) is not None
+            # a builtin's name a local shadowed, given its own (`bytes` to `bytes_`), where
+            # the changed lines bind it (not `this` made `_this`, `print` made `_print`)
+            shadowed = new in (f"{old}_", f"_{old}") and _binds(
+                change.before[first:before_stop], old
+            )
             if (shadowed or _named(old, member, reserved)) and _named(new, member, reserved):
                 sites.setdefault((old, new), []).append(at)
             else:
                 alone = False
     return [Rename(old, new, tuple(at), alone) for (old, new), at in sites.items()]
+
+
+def _binds(lines: str, name: str) -> bool:
+    """Do ``lines`` assign ``name`` (`bytes = float(value)`, `type: str = ...`) or take it
+    as a parameter (`def size(bytes, unit)`)?"""
+    word = re.escape(name)
+    assigned = rf"(?<![\w$.]){word}\s*(?::[^=\n]+)?=(?!=)"
+    parameter = rf"\bdef\s+\w+\s*\([^)]*(?<![\w$.]){word}\s*[,):=]"
+    return re.search(f"{assigned}|{parameter}", lines) is not None
 
 
 def rename_scope(site: Occurrence, occurrences: Sequence[Occurrence], whole: Range) -> Range:

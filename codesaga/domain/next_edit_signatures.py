@@ -77,7 +77,7 @@ def _parameters_in(pieces: list[str]) -> list[Parameter]:
     return found_params
 
 
-def _pieces(header: str, name: str) -> list[str] | None:
+def header_pieces(header: str, name: str) -> list[str] | None:
     """What stands between the commas of the parentheses after ``name`` in ``header``."""
     found = _opening(header, name)
     close = matching_paren(header, found.end() - 1) if found is not None else None
@@ -186,7 +186,7 @@ def read_signature_change(
 ) -> SignatureChange | None:
     """What ``change`` did to ``header``'s parameters; None when its parentheses are not
     found before the change or now."""
-    pieces = _before_and_after(change, header, rename, _pieces)
+    pieces = _before_and_after(change, header, rename, header_pieces)
     if pieces is None:
         return None
     lists = (_parameters_in(pieces[0]), _parameters_in(pieces[1]))
@@ -221,6 +221,18 @@ def in_parameters(change: Change, header: Header) -> bool:
     close = None if opened is None else matching_paren(before, opened.end() - 1)
     at = change.start - header.start
     return opened is not None and close is not None and opened.end() <= at <= close
+
+
+def go_parameter_types(pieces: list[str]) -> list[tuple[str, str]]:
+    """Each Go parameter's name and type, a name without one taking the type after it (`y,
+    z int`: both `int`)."""
+    typed: list[tuple[str, str]] = []
+    current = ""
+    for piece in reversed(pieces):
+        name, _, given = piece.strip().partition(" ")
+        current = " ".join(given.split()) or current
+        typed.append((name, current))
+    return typed[::-1]
 
 
 def adds_optional_parameter(signature: SignatureChange) -> bool:
@@ -681,11 +693,13 @@ def forwarding_candidates(
         given = content[opened + 1 : close]
         if mentions.search(given):
             continue  # it has the new one already
-        following = None if next_keyword is None else next_keyword.search(given)
-        if not spread and keyword.search(given):  # by keyword: last, in the call's layout
+        if _DEFINES.search(content, 0, call.start() + body[0] + 1):
+            continue  # `def inner(x, fields=fields):` declares, it calls nothing
+        following = None if next_keyword is None else _argument_at(given, next_keyword)
+        if not spread and _argument_at(given, keyword) is not None:  # last, in its layout
             place, text = _after_last(content, opened, close, by_keyword)
         elif following is not None:  # by keyword, before the one after it
-            place, text = _before(content, opened + 1 + following.start(), by_keyword)
+            place, text = _before(content, opened + 1 + following, by_keyword)
         elif (
             at == len(new) - count
             and any(passed.fullmatch(a.strip()) for a in _items(given))
@@ -706,8 +720,23 @@ MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on togeth
 
 
 def _passed_by_keyword(name: str) -> re.Pattern[str]:
-    """`name=name` among a call's arguments."""
-    return re.compile(rf"(?<![\w$.]){re.escape(name)}\s*=\s*{re.escape(name)}(?![\w$])")
+    """`name=name`, a whole argument."""
+    return re.compile(rf"\s*{re.escape(name)}\s*=\s*{re.escape(name)}\s*")
+
+
+# the word before a parenthesis a definition opens (`def inner(`, `function inner(`)
+_DEFINES = re.compile(r"\b(?:def|function|func)\s+[\w$]+\s*\Z")
+
+
+def _argument_at(arguments: str, argument: re.Pattern[str]) -> int | None:
+    """Where the top-level argument ``argument`` matches whole in ``arguments`` (its first
+    character past the spaces), if any: not inside a string or a nested call."""
+    at = 0
+    for piece in split_top_level(arguments):
+        if argument.fullmatch(piece):
+            return at + len(piece) - len(piece.lstrip())
+        at += len(piece) + 1
+    return None
 
 
 def _before(content: str, argument: int, text: str) -> tuple[int, str]:

@@ -652,15 +652,15 @@ def guarded_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     candidates = []
     for number in range(2, index.line_count + 1):
         text = index.line_text(number)
-        if number == line or text.strip() != old_line.strip():
-            continue
+        if number == line or text.lstrip() != old_line.lstrip():
+            continue  # (the same to its last space: the user's edit stands at the same place)
         start = index.line_bounds(number)[0]
         above = _line_above(content, start)
         if above is None or above.strip() != guard.strip():
             continue
         shift = (len(text) - len(text.lstrip())) - (len(old_line) - len(old_line.lstrip()))
         place, stop = start + head + shift, start + len(text) - tail
-        if any(lo <= place < hi for lo, hi in made) or stop < place:
+        if any(lo <= place < hi for lo, hi in made) or content[place:stop] != change.removed:
             continue
         edit = TextEdit(index.span(place, stop), content[place:stop], change.inserted)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))

@@ -85,6 +85,8 @@ from codesaga.domain.next_edit_signatures import (
     calls_must_change,
     declaration_candidates,
     forwarding_candidates,
+    go_parameter_types,
+    header_pieces,
     in_parameters,
     method_calls,
     optional_removal,
@@ -511,6 +513,30 @@ def _renamed_elsewhere(
     return found
 
 
+def _keeps_types(
+    index: LineIndex, edit: TextEdit, names: Names, signature: SignatureChange, language: str | None
+) -> bool:
+    """Is ``edit`` in a header, and, in Go, where the user's change kept every parameter's
+    type (`y int, z int` to `y, z int`), does it keep them too (not `y int, z string` made
+    `y, z string`)?"""
+    start, end = index.offsets(edit.span)
+    header = names.header_at(start, end)
+    if header is None:
+        return False
+    old, new = signature.pieces
+    if language != "go" or go_parameter_types(old) != go_parameter_types(new):
+        return True
+    text = index.text[header.start : header.end]
+    at, stop = start - header.start, end - header.start
+    changed = text[:at] + edit.text + text[stop:]
+    before, after = header_pieces(text, header.name), header_pieces(changed, header.name)
+    return (
+        before is not None
+        and after is not None
+        and go_parameter_types(before) == go_parameter_types(after)
+    )
+
+
 def _same_names(signature: SignatureChange) -> bool:
     """Does a signature change leave its parameters' names as they were (types changed)?"""
     old, new = signature.lists
@@ -608,7 +634,7 @@ def _places(
             candidates += [
                 c
                 for c in similar_candidates(index, change)
-                if c.edit is not None and names.header_at(*index.offsets(c.span)) is not None
+                if c.edit is not None and _keeps_types(index, c.edit, names, signature, language)
             ]
         candidates += repeated_candidates(index, change)
         candidates += context_repeats(index, change)
@@ -619,7 +645,7 @@ def _places(
         candidates += respelled_candidates(index, change)
         candidates += template_candidates(index, change)
         if language == "python":
-            candidates += fstring_candidates(index, change)
+            candidates += fstring_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)
         candidates += line_start_repeats(index, change)
     elif not candidates and rename is None and _word_in_text(change, names):

@@ -274,6 +274,17 @@ def test_a_local_that_shadowed_a_builtin_renamed_is_renamed_in_its_function_only
     # a builtin swapped for another (`bytes` to `str`) is no rename
     _, found = _ask(code, code.replace("    bytes = float", "    str = float"), "python")
     assert not found
+    # nor one the changed line uses without binding it: `print` made `_print`, `this` made
+    # `_this` in a callback (the method beside it has no `_this`)
+    calls = "def a(x):\n    print(x)\n\n\ndef b(y):\n    print(y)\n"
+    assert _ask(calls, calls.replace("    print(x)", "    _print(x)"), "python")[1] == []
+    script = (
+        "function Widget() {\n  var _this = this;\n"
+        "  setTimeout(function () {\n    this.count += 1;\n  });\n}\n"
+        "Widget.prototype.reset = function () {\n  this.count = 0;\n};\n"
+    )
+    after = script.replace("    this.count += 1", "    _this.count += 1")
+    assert _ask(script, after, "javascript")[1] == []
 
 
 def test_a_line_changed_under_a_line_is_changed_where_the_two_stand_together() -> None:
@@ -300,6 +311,10 @@ def test_a_line_changed_under_a_line_is_changed_where_the_two_stand_together() -
     # spaces taken out are the line's layout; the same two lines in a docstring, prose
     dedented = code.replace("Dataset):\n            return\n", "Dataset):\n        return\n", 1)
     assert not [c for c in _ask(code, dedented, "python")[1] if c.span.start_line == 9]
+    # a line the same but for a trailing space: the user's edit would not stand at its place
+    spaced = code.replace("Dataset):\n            return\n", "Dataset):\n            return  \n", 1)
+    changed = spaced.replace("return  \n", "raise TypeError('x')  \n", 1)
+    assert _ask(spaced, changed, "python")[1] == []
     prose = '"""\nUsage: the list is:\n    base64url\n\nUsage: the list is:\n    base64url\n"""\n'
     _, found = _ask(prose, prose.replace("base64url", "base64rawurl", 1), "python")
     assert not found
@@ -2345,6 +2360,16 @@ def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() ->
     assert _handed_on(code, after, "python") == after.replace(
         "url, fields=fields", "url, body=body, fields=fields"
     )
+    # not in a string, a nested definition's header or a lambda's parameters
+    code = code.replace(
+        "    return _POOL",
+        "    log('fields=fields')\n    def inner(x, fields=fields):\n        return x\n"
+        "    g(lambda fields=fields: fields)\n    return _POOL",
+    )
+    after = code.replace("url, fields=None", "url, body=None, fields=None")
+    assert _handed_on(code, after, "python") == after.replace(
+        "url, fields=fields, headers", "url, body=body, fields=fields, headers"
+    )
     code = (
         "def add_column(path, table, name, kind):\n"
         "    db = open_db(path)\n"
@@ -2409,6 +2434,16 @@ def test_a_parameters_type_changed_is_changed_in_like_headers(
     assert returned != code
     _, found = _ask(code, returned, language)
     assert not [c for c in found if c.edit is not None and "bool" in c.edit.text]
+
+
+def test_a_go_type_shared_is_not_shared_where_the_next_parameter_has_another() -> None:
+    code = (
+        "package a\n\nfunc Add(x float64, y int, z int) int {\n\treturn 1\n}\n\n"
+        "func Mul(x float64, y int, z string) int {\n\treturn 2\n}\n"
+    )
+    after = code.replace("Add(x float64, y int, z int)", "Add(x float64, y, z int)")
+    # `y, z string` would make `y` a string
+    assert [c for c in _ask(code, after, "go")[1] if c.edit is not None] == []
 
 
 def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from codesaga.domain.edits import apply_edits, diff_edits
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate
 from codesaga.service.next_edit_find import find_candidates
@@ -9,7 +11,7 @@ from codesaga.service.next_edit_find import find_candidates
 CODE = (
     "def describe(host, port, items, obj):\n"
     '    address = "{}:{}".format(host, port)\n'
-    "    log('%d items at %s' % (len(items), address))\n"
+    "    log('%s items at %s, %.2f%%' % (len(items), address, obj.load))\n"
     '    label = "{0!r} is {kind}".format(obj, kind=type(obj).__name__)\n'
     '    width = "{0:.{1}f}".format(obj, port)\n'
     '    raw = "%(name)s" % {"name": host}\n'
@@ -35,7 +37,8 @@ def test_the_other_formatted_strings_are_made_f_strings_where_they_read_plainly(
     computed = [c for c in found if c.edit is not None]
     assert {c.kind for c in found} == {SIMILAR}
     assert apply_edits(content, [c.edit for c in computed if c.edit is not None]) == after.replace(
-        "'%d items at %s' % (len(items), address)", "f'{len(items)} items at {address}'"
+        "'%s items at %s, %.2f%%' % (len(items), address, obj.load)",
+        "f'{len(items)} items at {address}, {obj.load:.2f}%'",
     ).replace(
         '"{0!r} is {kind}".format(obj, kind=type(obj).__name__)',
         'f"{obj!r} is {type(obj).__name__}"',
@@ -45,8 +48,48 @@ def test_the_other_formatted_strings_are_made_f_strings_where_they_read_plainly(
     assert left <= {"width", "raw", "joined"} and left
 
 
+@pytest.mark.parametrize(
+    "formatted",
+    [
+        '"%-5d|" % x',  # `-` aligns left here, and is a sign in a format spec
+        '"%.2d" % x',  # no precision for an integer's spec
+        '"%d%%" % x',  # `%d` truncates a float, `{x}` does not
+        '"{[name]}".format(d)',  # the string "name", an f-string's variable
+        '"%s" % x ** 2',  # the operand goes on past `x`
+        '"%s" % (n).bit_length()',
+        '"\\N{BULLET} %s" % x',  # a character's name in braces
+        '"{}".format(n, log(n))',  # an argument not formatted is still called
+        '"{}".format(lambda: 1)',
+        '"{0.real}".format(1)',  # made `(1).real`, or left alone: never `1.real`
+    ],
+)
+def test_a_formatted_string_whose_f_string_would_differ_is_not_computed(formatted: str) -> None:
+    code = f'def f(x, n, d):\n    a = "{{}}:{{}}".format(x, n)\n    b = {formatted}\n'
+    after = code.replace('"{}:{}".format(x, n)', 'f"{x}:{n}"')
+    content, found = _ask(code, after)
+    for c in found:
+        if c.edit is not None:
+            changed = apply_edits(content, [c.edit])
+            compile(changed, "<case>", "exec")
+            assert (
+                "1.real" not in changed and "{x:-5d}" not in changed and "{d[name]}" not in changed
+            )
+            assert "log(n)" not in formatted or "log(n)" in changed
+
+
+def test_a_formatted_string_in_a_comment_or_docstring_is_text() -> None:
+    code = (
+        'def f(x):\n    """Use "%s" % x or "{}".format(x)."""\n'
+        '    a = "{}!".format(x)  # was: "%s" % x\n    return "%s?" % x\n'
+    )
+    after = code.replace('"{}!".format(x)', 'f"{x}!"')
+    content, found = _ask(code, after)
+    assert [_line(content, c) for c in found] == ['return "%s?" % x']
+
+
 def test_a_percent_string_made_an_f_string_leads_to_the_format_calls_too() -> None:
-    after = CODE.replace("'%d items at %s' % (len(items), address)", "f'{len(items)} items'")
+    before = "'%s items at %s, %.2f%%' % (len(items), address, obj.load)"
+    after = CODE.replace(before, "f'{len(items)} items'")
     content, found = _ask(CODE, after)
     lines = {_line(content, c) for c in found if c.edit is not None}
     assert 'address = "{}:{}".format(host, port)' in lines
