@@ -537,6 +537,17 @@ def _keeps_types(
     )
 
 
+def _in_scope(names: Names, header: Header, occurrences: list[Occurrence]) -> list[Occurrence]:
+    """``occurrences`` of a function's name where they are that function: for a function
+    bound to a local (Go's `check := func(`), in the function around it only (each test
+    of a file may have its own `check`)."""
+    site = names.occurrence_at(header.start, header.name)
+    if site is None or site.role != LOCAL or not site.functions:
+        return occurrences
+    scope = site.functions[0]
+    return [o for o in occurrences if scope in o.functions]
+
+
 def _same_names(signature: SignatureChange) -> bool:
     """Does a signature change leave its parameters' names as they were (types changed)?"""
     old, new = signature.lists
@@ -605,7 +616,8 @@ def _places(
     optional = signature is not None and not must and adds_optional_parameter(signature)
     if signature is not None and (must or optional):
         modules = _imported_only(change.content, language)
-        calls = method_calls(signature.header, names.occurrences(signature.header.name), modules)
+        named = _in_scope(names, signature.header, names.occurrences(signature.header.name))
+        calls = method_calls(signature.header, named, modules)
     if signature is not None and must:
         removal, added = parameter_places(signature)
         addition = None if added is None else (added, partial(_bound_at, names))

@@ -2394,6 +2394,15 @@ def test_a_go_function_literal_bound_to_a_name_points_at_its_calls() -> None:
     lines = content.split("\n")
     calls = {lines[c.span.start_line - 1].strip() for c in found if c.kind == SIGNATURE}
     assert calls == {"runner(t, create, drop)"}
+    # another function's literal of the same name is another function
+    code = (
+        'package a\n\nfunc TestA(t *testing.T) {\n\tcheck := func(s string) {}\n\tcheck("a")\n}\n\n'
+        'func TestB(t *testing.T) {\n\tcheck := func(s string) {}\n\tcheck("b")\n}\n'
+    )
+    after = code.replace("check := func(s string)", "check := func(s string, n int)", 1)
+    content, found = _ask(code, after, "go")
+    lines = content.split("\n")
+    assert {lines[c.span.start_line - 1].strip() for c in found} == {'check("a")'}
 
 
 @pytest.mark.parametrize(
