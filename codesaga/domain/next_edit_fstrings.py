@@ -21,7 +21,7 @@ MAX_PLACES = 24  # more formatted strings than that are looked at nearest first
 # A one-line string literal without a prefix (or `u`), then `.format(` or `%`.
 _LITERAL = r"""(?<![\w"'])u?("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
 _FORMATTED = re.compile(rf"{_LITERAL}[ \t]*(?:(\.format)[ \t]*\(|(%)[ \t]*)")
-_JOINED = re.compile(r"""["'][ \t]*(?:#[^\n]*)?\s*\Z""")
+_JOINED = re.compile(r"""["'][ \t]*(?:#[^\n]*)?\Z""")  # on the last line that holds any
 _FSTRING = re.compile(r"""(?<![\w"'])[fF][rR]?["']""")
 # `%` operand: a name with members, calls and indexes (one level), or a parenthesized tuple
 _OPERAND = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*|\[[^\[\]\n]*\]|\([^()\n]*\))*")
@@ -65,11 +65,10 @@ def fstring_candidates(
 
 def _made_fstring(change: Change) -> bool:
     """Did ``change`` replace a formatted string with an f-string?"""
-    removed = change.before[change.start : change.before_end]
     return (
-        _FORMATTED.search(removed) is not None
+        _FORMATTED.search(change.removed) is not None
         and _FSTRING.search(change.inserted) is not None
-        and _FSTRING.search(removed) is None
+        and _FSTRING.search(change.removed) is None
     )
 
 
@@ -77,22 +76,32 @@ def _converted(content: str, match: re.Match[str]) -> tuple[int | None, str | No
     """Where the formatted string at ``match`` ends and its f-string (None where it does not
     read plainly: the model's); (None, None) when it is no formatted string after all."""
     literal = match.group(1)
-    # `"a {}" "b"` formats the two together (a comment may stand between them)
-    joined = _JOINED.search(content, 0, match.start()) is not None
+    # `"a {}" "b"` formats the two together (a comment may stand between them); `\N{…}`
+    # names a character in braces
+    plain = not _joined(content, match.start()) and "\\N{" not in literal
     if match.group(2):  # `.format(`
         opened = match.end() - 1
         close = matching_paren(content, opened)
         if close is None:
             return None, None
         end = close + 1
-        text = None if joined else _from_format(literal, content[opened + 1 : close])
+        text = _from_format(literal, content[opened + 1 : close]) if plain else None
         return end, text
     operand = _operand(content, match.end())
     if operand is None:
         return None, None
     end, values = operand
-    text = None if joined or values is None else _from_percent(literal, values)
+    text = _from_percent(literal, values) if plain and values is not None else None
     return end, text
+
+
+def _joined(content: str, at: int) -> bool:
+    """Does a string literal end the code before ``at`` (a comment after it, blank lines),
+    which the one at ``at`` is joined to? Read back from ``at``, not from the file's start."""
+    end = at
+    while end > 0 and content[end - 1].isspace():
+        end -= 1
+    return _JOINED.search(content, content.rfind("\n", 0, end) + 1, end) is not None
 
 
 def _operand(content: str, at: int) -> tuple[int, list[str] | None] | None:
@@ -142,8 +151,6 @@ def _from_format(literal: str, arguments: str) -> str | None:
     named: set[str] = set()
     out = []
     last = 0
-    if "\\N{" in body:
-        return None  # a character's name in braces
     for field in _FIELD.finditer(body):
         out.append(body[last : field.start()])
         last = field.end()
@@ -184,8 +191,6 @@ _STRAY_BRACE = re.compile(r"[{}]")
 
 def _from_percent(literal: str, values: list[str]) -> str | None:
     quote, body = literal[0], literal[1:-1]
-    if "\\N{" in body:
-        return None  # a character's name in braces
     body = body.replace("{", "{{").replace("}", "}}")
     out = []
     last = 0

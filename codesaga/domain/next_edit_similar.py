@@ -641,9 +641,8 @@ def guarded_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     line_start = before.rfind("\n", 0, change.start) + 1
     old_line = before[line_start : line_end(before, change.start)]
     guard = _line_above(before, line_start)
-    if guard is None or len(tokens(guard, 0, len(guard))) < MIN_GUARD_TOKENS:
-        return []
-    if not any(is_name(t[0]) for t in tokens(guard, 0, len(guard))):
+    said = [] if guard is None else tokens(guard, 0, len(guard))
+    if guard is None or len(said) < MIN_GUARD_TOKENS or not any(is_name(t[0]) for t in said):
         return []
     # the user's edit, as offsets in its line: applied the same in a line that is the same
     head, tail = change.start - line_start, len(old_line) - (change.before_end - line_start)
