@@ -143,9 +143,19 @@ def _parallel_candidates(
     it: where the same neighbours stand with other names, the same names swapped in each
     (`expectType<boolean>(unicornsResult.isMaxBuffer);` above and `…(unicornsResult.signal);`
     below stand with `unicornsResultSync` a few lines down: the entry goes there too, with
-    `unicornsResultSync` in it)."""
+    `unicornsResultSync` in it). Where the same neighbours stand again, or one of them with
+    a name or a literal of its own that the entry does not use (`case "deflate":`'s
+    `w.Header().Set("Content-Encoding", "deflate")` above the line below the user's), the
+    list was copied, and the entry goes there as it is, when each of its lines is like a
+    neighbour (an entry of the list, not a piece of code put in it)."""
     first, last, lines = added.first, added.last, added.lines
     above, below = index.line_text(first - 1), index.line_text(last + 1)
+    entries = all(
+        _like(_words(line), words_above) or _like(_words(line), words_below)
+        for line in lines
+        if line.strip()
+    )
+    used = {w for line in lines for w in _words(line)}
     candidates = []
     for slot, up, down in _other_slots(index, added):
         put = _reindented(lines, (above, below), (up, down))
@@ -154,11 +164,16 @@ def _parallel_candidates(
         # the same names swapped above and below: another list of the same entries (the
         # same list again has nothing swapped; the lines next to it, other entries' names)
         swaps = _swapped(words_above, _words(up))
-        if not swaps or swaps != _swapped(words_below, _words(down)):
+        if swaps and swaps == _swapped(words_below, _words(down)):
+            moved = [_swap(line, swaps) for line in put]
+            if moved == lines:
+                continue
+        elif entries and _copied(used, (words_above, words_below), (_words(up), _words(down))):
+            moved = put
+        else:
             continue
-        moved = [_swap(line, swaps) for line in put]
         block = "\n".join(line.strip() for line in moved)
-        if moved != lines and not _has_block(index, slot, len(lines), block):
+        if not _has_block(index, slot, len(lines), block):
             candidates.append(_inserted(index, slot, moved, first))
     return candidates if len(candidates) <= MAX_PARALLEL else []
 
@@ -274,19 +289,36 @@ def _inserted(
     return Candidate(edit.span, SIMILAR, base + nearness(0.05, abs(slot - first)), edit)
 
 
-def _swapped(mine: list[str], theirs: list[str]) -> dict[str, str] | None:
+def _copied(
+    used: set[str], mine: tuple[list[str], list[str]], theirs: tuple[list[str], list[str]]
+) -> bool:
+    """Do the neighbours ``theirs`` (the words above and below a slot) read as the user's
+    ``mine``, but for names or literals on one side that the added lines (their words
+    ``used``) do not hold?"""
+    swaps = [_swapped(a, b, literals=True) for a, b in zip(mine, theirs, strict=True)]
+    if any(s is None for s in swaps) or all(swaps):
+        return False
+    return not any(w in used for s in swaps if s for w in s)
+
+
+def _swapped(mine: list[str], theirs: list[str], literals: bool = False) -> dict[str, str] | None:
     """The names ``theirs`` has in place of ``mine``'s, token for token, when that is all
-    that differs; None when anything else does."""
+    that differs (with ``literals``, strings and numbers too); None when anything else
+    does."""
     if len(mine) != len(theirs):
         return None
     swaps: dict[str, str] = {}
     for a, b in zip(mine, theirs, strict=True):
         if a == b:
             continue
-        if not (is_name(a) and is_name(b)) or swaps.get(a, b) != b:
+        if not (_swappable(a, literals) and _swappable(b, literals)) or swaps.get(a, b) != b:
             return None
         swaps[a] = b
     return swaps
+
+
+def _swappable(word: str, literals: bool) -> bool:
+    return is_name(word) or (literals and (word.startswith(('"', "'", "`")) or word[:1].isdigit()))
 
 
 def _swap(line: str, swaps: dict[str, str]) -> str:

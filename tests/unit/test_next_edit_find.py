@@ -1704,10 +1704,11 @@ def test_a_name_added_to_one_of_two_alike_lists_is_added_to_the_other() -> None:
 @pytest.mark.parametrize(
     ("code", "old", "new"),
     [
-        # one more entry like its neighbours: it belongs in one place
+        # one more entry like its neighbours: it belongs in one place (a list of other
+        # entries is no copy of it)
         (
             'urls = [\n    path("echo", views.echo),\n    path("form", views.form),\n]\n\n'
-            'more = [\n    path("echo", views.echo),\n    path("form", views.form),\n]\n',
+            'more = [\n    path("about", views.about),\n    path("help", views.help),\n]\n',
             '    path("echo", views.echo),\n',
             '    path("echo", views.echo),\n    path("json", views.json),\n',
         ),
@@ -1752,6 +1753,42 @@ def test_an_entry_added_to_a_list_goes_in_the_list_parallel_to_it() -> None:
     )
     after = imports.replace("ParseError\n", "ParseError\nfrom tomlkit.exceptions import Missing\n")
     assert not _ask(imports, after, "python")[1]
+
+
+def test_an_entry_added_to_a_list_goes_in_its_copies() -> None:
+    # the switch's branches set the same headers but for a literal the entry does not use
+    code = (
+        "switch enc {\n"
+        'case "gzip":\n'
+        '\tw.Header().Set("Content-Encoding", "gzip")\n'
+        '\tw.Header().Add("Vary", "Accept-Encoding")\n'
+        "\treturn gzip.NewWriter(w)\n"
+        'case "deflate":\n'
+        '\tw.Header().Set("Content-Encoding", "deflate")\n'
+        '\tw.Header().Add("Vary", "Accept-Encoding")\n'
+        "\treturn flate.NewWriter(w)\n"
+        "}\n"
+    )
+    entry = '\tw.Header().Set("Content-Encoding", "gzip")\n'
+    added = '\tw.Header().Del("Content-Length")\n'
+    after = code.replace(entry, entry + added)
+    content, found = _ask(code, after, "go")
+    deflate = '\tw.Header().Set("Content-Encoding", "deflate")\n'
+    assert _applied(content, found) == after.replace(deflate, deflate + added)
+    # a list copied word for word gets it too
+    urls = 'urls = [\n    path("echo", views.echo),\n    path("form", views.form),\n]\n'
+    copies = urls + "\n" + urls.replace("urls", "more")
+    first = '    path("echo", views.echo),\n'
+    json = '    path("json", views.json),\n'
+    after = copies.replace(first, first + json, 1)
+    content, found = _ask(copies, after, "python")
+    assert _applied(content, found) == copies.replace(first, first + json)
+    # an entry that uses what differs there is that branch's own
+    own = '\tw.Header().Set("X-Encoding", "gzip")\n'
+    assert not _ask(code, code.replace(entry, entry + own), "go")[1]
+    # nor is a piece of code put in the list (a line unlike its entries) copied
+    block = added + '\tlog.Printf("compressing %d bytes", n)\n'
+    assert not _ask(code, code.replace(entry, entry + block), "go")[1]
 
 
 def test_an_entry_added_to_a_mapping_goes_in_the_mappings_keyed_alike() -> None:
