@@ -14,7 +14,9 @@ now asks for, each with its edit, or [] for any other change:
 - a Python import moved to the module's top (added there, or deleted from a function that
   the top now serves): its copies inside functions, deleted;
 - a trailing comma put after the last argument or parameter before the line that closes
-  them: the other such lists laid out one item a line.
+  them: the other such lists laid out one item a line;
+- a name imported at the module's top that another of its imports binds too: taken out of
+  that one (it was moved: `Sequence` from `typing` to `collections.abc`).
 The caller leaves out places in comments and strings."""
 
 from __future__ import annotations
@@ -872,3 +874,121 @@ def _type_parameters_end(lines: list[str], number: int, after: int) -> bool:
 def _top_level_comma(line: str) -> bool:
     """Does ``line`` hold a comma outside its brackets and strings (quotes read roughly)?"""
     return len(split_top_level(line)) > 1
+
+
+# -- a name imported from another module ---------------------------------------------------
+
+# a module's top-level imports that list the names they bind: Python's `from m import a, b`
+# (in parentheses or not), JavaScript's `import { a, b } from 'm'` (after a default import or
+# `type`, the list is the statement's only if nothing comes before it)
+_FROM_IMPORT = re.compile(
+    r"^from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\(([^)]*)\)|([^\n#;()\\]+))", re.MULTILINE
+)
+_NAMED_IMPORT = re.compile(
+    r"^import[ \t]+(?:type[ \t]+)?([\w$]+[ \t]*,[ \t]*)?\{([^}]*)\}[ \t]*from\b[^\n]*",
+    re.MULTILINE,
+)
+_LISTED_ENTRY = re.compile(r"(?:type\s+)?[\w$]+(?:\s+as\s+[\w$]+)?")
+# a statement: its start and end, its entries (name bound, start, end), whether it is all list
+_Listing = tuple[int, int, list[tuple[str, int, int]], bool]
+
+
+def moved_import_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A name the change imports at the module's top (`from collections.abc import
+    Sequence` added, `Sequence` put in an import's list) that another top-level import
+    already binds (`from typing import (..., Sequence, ...)`): it was moved, and taken out
+    of that import (the whole statement when nothing else is left in it). What is taken out
+    of one place is one edit: the names of one statement, statements on adjacent lines."""
+    content = change.content
+    statements = _listing_imports(content)
+    mine = [s for s in statements if s[0] < change.after_end and change.start < s[1]]
+    added = {
+        name
+        for _, _, entries, _ in mine
+        for name, entry_start, entry_end in entries
+        if change.start <= entry_start and entry_end <= change.after_end
+    }
+    if not added:
+        return []
+    cuts: list[tuple[int, int]] = []
+    for statement in statements:
+        if statement not in mine:
+            cuts += _cuts(content, statement, added)
+    line = index.line_of(change.start)
+    candidates = []
+    for start, end in _union(cuts):
+        edit = TextEdit(index.span(start, end), content[start:end], "")
+        distance = abs(edit.span.start_line - line)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
+    return candidates
+
+
+def _cuts(content: str, statement: _Listing, names: set[str]) -> list[tuple[int, int]]:
+    """What to take out of ``content`` to drop the entries of ``statement`` that bind one of
+    ``names``: the whole statement when that is all of them (and the list is all it
+    imports), else each entry's whole line when it stands alone on it, or the entry and the
+    comma and spaces after it (before it, after the entry kept before it, for the last)."""
+    start, end, entries, alone = statement
+    dropped = [number for number, entry in enumerate(entries) if entry[0] in names]
+    if len(dropped) == len(entries):
+        return [(start, min(end + 1, len(content)))] if alone else []
+    cuts = []
+    for number in dropped:
+        _, entry_start, entry_end = entries[number]
+        line_start = content.rfind("\n", 0, entry_start) + 1
+        own_end = line_end(content, entry_end)
+        if not content[line_start:entry_start].strip() and content[entry_end:own_end].strip() in (
+            "",
+            ",",
+        ):
+            cuts.append((line_start, min(own_end + 1, len(content))))
+        elif number + 1 < len(entries):
+            cuts.append((entry_start, entries[number + 1][1]))
+        else:
+            kept = max(n for n in range(number) if n not in dropped)
+            cuts.append((entries[kept][2], entry_end))
+    return cuts
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` merged where they meet or overlap, in order."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _listing_imports(content: str) -> list[_Listing]:
+    """The top-level imports that list names: each statement's start and end (its last
+    line's end), its entries (the name each binds, the entry's start and end) and whether
+    the list is all it imports."""
+    found: list[_Listing] = []
+    for match in _FROM_IMPORT.finditer(content):
+        group = 1 if match.group(1) is not None else 2
+        end = line_end(content, match.end())
+        entries = _entries(content, match.start(group), match.end(group))
+        found.append((match.start(), end, entries, True))
+    for match in _NAMED_IMPORT.finditer(content):
+        entries = _entries(content, match.start(2), match.end(2))
+        found.append((match.start(), match.end(), entries, match.group(1) is None))
+    return [listing for listing in found if listing[2]]
+
+
+def _entries(content: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """The entries of the list ``content[start:end]`` (comments blanked out): the name each
+    binds, its start and end; [] when an entry reads otherwise."""
+    listed = re.sub(r"(#|//)[^\n]*", lambda m: " " * len(m.group()), content[start:end])
+    entries = []
+    at = 0
+    for piece in listed.split(","):
+        stripped = piece.strip()
+        if stripped:
+            if not _LISTED_ENTRY.fullmatch(stripped):
+                return []
+            first = start + at + piece.index(stripped)
+            entries.append((stripped.split()[-1], first, first + len(stripped)))
+        at += len(piece) + 1
+    return entries

@@ -30,6 +30,7 @@ from codesaga.domain.next_edit_conventions import (
     exported_candidates,
     extension_candidates,
     local_import_candidates,
+    moved_import_candidates,
     none_return_candidates,
     pass_candidates,
     renamed_entry_candidates,
@@ -275,6 +276,7 @@ def _candidates(
         esm_candidates,
         error_check_candidates,
         local_import_candidates,
+        moved_import_candidates,
         trailing_comma_candidates,
     ):
         followed = [

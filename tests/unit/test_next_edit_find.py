@@ -2841,7 +2841,8 @@ def test_an_import_a_module_does_not_re_export_gets_no_entry_in_all() -> None:
     code = "from .api import decode\n\nVALUE = 1\n"
     assert _ask(code, code.replace("decode", "decode, encode"), "python")[1] == []  # no list
     after = EXPORTING.replace("PyJWT, decode", "PyJWT, DecodeError, decode")
-    assert _ask(EXPORTING, after, "python")[1] == []  # listed already
+    content, found = _ask(EXPORTING, after, "python")  # listed already (moved: the old goes)
+    assert _applied(content, found) == after.replace("from .errors import DecodeError\n", "")
     own = 'from typing import Any\n\n__all__ = ["Renderer", "render"]\n'
     after = own.replace("Any", "Any, Callable")
     assert _ask(own, after, "python")[1] == []  # the module's own names: not its imports
@@ -3622,3 +3623,54 @@ def test_an_expression_wrapped_in_a_call_is_not_wrapped_where_it_is_assigned_to(
     assert _applied(content, found) == after.replace(
         "list(self.extra_fields)", "list(sorted(self.extra_fields))"
     )
+
+
+def test_a_name_imported_from_another_module_is_taken_out_of_the_old_import() -> None:
+    code = (
+        "from __future__ import annotations\n\n"
+        "import sys\n"
+        "from typing import Any, Sequence, cast\n"
+        "from typing import (\n    Callable,\n    Mapping,\n    TextIO,\n)\n"
+        "from typing import Generator\n"
+        "from typing import Iterable\n"
+        "from typing import NoReturn\n\n\n"
+        "def f(x: Sequence[Any]) -> None: ...\n"
+    )
+    moved = "from collections.abc import Callable, Generator, Iterable, Mapping, Sequence\n"
+    after = code.replace("\n\nimport sys\n", "\n" + moved + "\nimport sys\n")
+    content, found = _ask(code, after, "python")
+    # one edit a place: the names of one statement, the statements on adjacent lines
+    assert len(found) == 3
+    assert _applied(content, found) == (
+        after.replace("Any, Sequence, cast", "Any, cast")
+        .replace("    Callable,\n    Mapping,\n", "")
+        .replace("from typing import Generator\nfrom typing import Iterable\n", "")
+    )
+    # a name put in an import's list counts as one imported
+    code = "from collections.abc import Mapping\nfrom typing import Any, Iterator\n"
+    after = code.replace("Mapping", "Iterator, Mapping")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("Any, Iterator", "Any")
+    # an import inside a block (`if TYPE_CHECKING:`, a function) is that block's own
+    code = "import sys\n\nif sys.version_info < (3, 11):\n    from typing_extensions import Self\n"
+    after = code.replace("import sys\n", "import sys\nfrom typing import Self\n")
+    assert not _ask(code, after, "python")[1]
+    code = "from typing import Self\n\n\ndef f():\n    return 1\n"
+    after = code.replace("    return 1", "    from typing_extensions import Self\n    return 1")
+    assert not _ask(code, after, "python")[1]
+
+
+def test_a_name_imported_from_another_module_in_typescript() -> None:
+    code = (
+        "import { Guard, type TSchema } from './guard.ts'\n"
+        "import { Stack } from './stack.ts'\n"
+        "import Default, { Memory } from './memory.ts'\n\n"
+        "export function f(s: TSchema): Stack { return Guard(Default, Memory, s) }\n"
+    )
+    moved = "import { Memory, Stack, type TSchema } from './types.ts'\n"
+    after = code.replace("\n\n", "\n" + moved + "\n")
+    content, found = _ask(code, after, "typescript")
+    # the whole statement when nothing is left in it; a default import stays with its list
+    assert _applied(content, found) == after.replace(
+        "{ Guard, type TSchema }", "{ Guard }"
+    ).replace("import { Stack } from './stack.ts'\n", "")
