@@ -280,6 +280,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if "\n" in inserted and "\n" not in removed:
         if _wrapped_statement(before, start, removed, inserted):
             return _wrapped_repeats(index, change, removed, inserted, before)
+        if _distinctive(removed) and inserted.count("\n") <= MAX_WRAPPING_LINES:
+            return _reindented_repeats(index, change, removed, inserted, before)
         return []  # lines added (a statement after a changed line): too often in one place only
     if not inserted:  # a deletion diffed from the middle of a line: from its start
         start, removed = _slid_to_line_start(before, start, removed)
@@ -336,6 +338,42 @@ def _wrapped_repeats(
             continue  # inside a longer line, or not the whole of its own
         text = inserted.replace("\n" + indent, "\n" + there)
         found.append(replace(candidate, edit=TextEdit(span, removed, text)))
+    return found
+
+
+COMMENT_STARTS = ("#", "//", "/*", "*")
+MIN_DISTINCTIVE = 30  # characters of a piece of a line that stands for its place elsewhere
+MIN_DISTINCTIVE_NAMES = 2  # and names in it
+
+
+def _distinctive(text: str) -> bool:
+    """Is ``text`` (a piece of one line) long enough and named enough that where it stands
+    again, the same change goes (`event_loop: asyncio.AbstractEventLoop) -> None:`)?"""
+    names = [w for w, _, _ in tokens(text) if is_name(w)]
+    code = any(bracket in text for bracket in "()[]{}")  # not a line of prose
+    return code and len(text.strip()) >= MIN_DISTINCTIVE and len(names) >= MIN_DISTINCTIVE_NAMES
+
+
+def _reindented_repeats(
+    index: LineIndex, change: Change, removed: str, inserted: str, before: str
+) -> list[Candidate]:
+    """The same piece replaced by the same lines where it stands again, the lines indented
+    there as they are relative to the user's line (a parameter made a local variable in
+    each test function that took it)."""
+    line_start = before.rfind("\n", 0, change.start) + 1
+    line = before[line_start : line_end(before, change.start)]
+    indent = line[: len(line) - len(line.lstrip())]
+    found = []
+    for candidate in text_repeats(index, change, removed, inserted):
+        assert candidate.edit is not None
+        there = index.line_text(candidate.edit.span.start_line)
+        own = there[: len(there) - len(there.lstrip())]
+        if there.lstrip().startswith(COMMENT_STARTS):
+            continue  # code commented out, or a comment that quotes it
+        if own != indent and not own.startswith(indent) and not indent.startswith(own):
+            continue  # indented otherwise (tabs for spaces): no telling how
+        text = inserted.replace("\n" + indent, "\n" + own) if own != indent else inserted
+        found.append(replace(candidate, edit=TextEdit(candidate.edit.span, removed, text)))
     return found
 
 

@@ -3674,3 +3674,30 @@ def test_a_name_imported_from_another_module_in_typescript() -> None:
     assert _applied(content, found) == after.replace(
         "{ Guard, type TSchema }", "{ Guard }"
     ).replace("import { Stack } from './stack.ts'\n", "")
+
+
+def test_a_piece_of_a_line_replaced_by_lines_is_so_where_it_stands_again() -> None:
+    # a fixture parameter made a local: in each test that took it, the body's lines indented
+    code = (
+        "async def test_a(event_loop: asyncio.AbstractEventLoop) -> None:\n"
+        "    await run(event_loop)\n\n\n"
+        "if sys.version_info >= (3, 11):\n"
+        "    async def test_b(event_loop: asyncio.AbstractEventLoop) -> None:\n"
+        "        await run(event_loop)\n\n\n"
+        "# def test_c(event_loop: asyncio.AbstractEventLoop) -> None:\n"
+    )
+    local = "event_loop: asyncio.AbstractEventLoop = asyncio.get_running_loop()"
+    after = code.replace(
+        "test_a(event_loop: asyncio.AbstractEventLoop) -> None:\n",
+        f"test_a() -> None:\n    {local}\n",
+    )
+    content, found = _ask(code, after, "python")
+    # not in the comment that quotes it
+    assert _applied(content, found) == after.replace(
+        "test_b(event_loop: asyncio.AbstractEventLoop) -> None:\n",
+        f"test_b() -> None:\n        {local}\n",
+    )
+    # a short piece, or one of prose, stands in too many places to follow
+    code = "def f(x: int) -> None:\n    pass\n\n\ndef g(x: int) -> None:\n    pass\n"
+    after = code.replace("f(x: int) -> None:\n", "f() -> None:\n    x = 1\n")
+    assert not _ask(code, after, "python")[1]
