@@ -363,6 +363,8 @@ def _reindented_repeats(
     line_start = before.rfind("\n", 0, change.start) + 1
     line = before[line_start : line_end(before, change.start)]
     indent = line[: len(line) - len(line.lstrip())]
+    opened = before[line_start : change.start].rstrip().endswith(("(", "["))
+    emptied = opened and inserted.lstrip().startswith((")", "]"))
     found = []
     for candidate in text_repeats(index, change, removed, inserted):
         assert candidate.edit is not None
@@ -373,7 +375,13 @@ def _reindented_repeats(
         if own != indent and not own.startswith(indent) and not indent.startswith(own):
             continue  # indented otherwise (tabs for spaces): no telling how
         text = inserted.replace("\n" + indent, "\n" + own) if own != indent else inserted
-        found.append(replace(candidate, edit=TextEdit(candidate.edit.span, removed, text)))
+        span, cut = candidate.edit.span, removed
+        at, end = index.offsets(span)
+        if emptied and change.content[at - 2 : at] == ", ":
+            # the user's list left empty, this one with the items before the piece: its comma
+            # goes with it (`(self, event_loop: …)` to `(self)`)
+            span, cut = index.span(at - 2, end), ", " + removed
+        found.append(replace(candidate, span=span, edit=TextEdit(span, cut, text)))
     return found
 
 

@@ -3681,8 +3681,8 @@ def test_a_piece_of_a_line_replaced_by_lines_is_so_where_it_stands_again() -> No
     code = (
         "async def test_a(event_loop: asyncio.AbstractEventLoop) -> None:\n"
         "    await run(event_loop)\n\n\n"
-        "if sys.version_info >= (3, 11):\n"
-        "    async def test_b(event_loop: asyncio.AbstractEventLoop) -> None:\n"
+        "class TestB:\n"
+        "    async def test_b(self, event_loop: asyncio.AbstractEventLoop) -> None:\n"
         "        await run(event_loop)\n\n\n"
         "# def test_c(event_loop: asyncio.AbstractEventLoop) -> None:\n"
     )
@@ -3692,10 +3692,10 @@ def test_a_piece_of_a_line_replaced_by_lines_is_so_where_it_stands_again() -> No
         f"test_a() -> None:\n    {local}\n",
     )
     content, found = _ask(code, after, "python")
-    # not in the comment that quotes it
+    # not in the comment that quotes it; the method's list keeps `self`, without a comma
     assert _applied(content, found) == after.replace(
-        "test_b(event_loop: asyncio.AbstractEventLoop) -> None:\n",
-        f"test_b() -> None:\n        {local}\n",
+        "test_b(self, event_loop: asyncio.AbstractEventLoop) -> None:\n",
+        f"test_b(self) -> None:\n        {local}\n",
     )
     # a short piece, or one of prose, stands in too many places to follow
     code = "def f(x: int) -> None:\n    pass\n\n\ndef g(x: int) -> None:\n    pass\n"
