@@ -908,6 +908,11 @@ def moved_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
         for name, entry_start, entry_end in entries
         if change.start <= entry_start and entry_end <= change.after_end
     }
+    # a name only the change's statement bound before is no move (an import reflowed)
+    bound_before = [
+        n for _, _, entries, _ in _listing_imports(change.before) for n, _, _ in entries
+    ]
+    added = {name for name in added if bound_before.count(name) <= 1}
     if not added:
         return []
     cuts: list[tuple[int, int]] = []
@@ -969,9 +974,14 @@ def _listing_imports(content: str) -> list[_Listing]:
     for match in _FROM_IMPORT.finditer(content):
         group = 1 if match.group(1) is not None else 2
         end = line_end(content, match.end())
+        rest = content[match.end() : end].split("#")[0].strip()
+        if rest or "(" in (match.group(1) or ""):
+            continue  # `; import re` or `\` after it, a `)` in a comment: not read whole
         entries = _entries(content, match.start(group), match.end(group))
         found.append((match.start(), end, entries, True))
     for match in _NAMED_IMPORT.finditer(content):
+        if ";" in match.group().rstrip().rstrip(";"):
+            continue  # another statement on its line
         entries = _entries(content, match.start(2), match.end(2))
         found.append((match.start(), match.end(), entries, match.group(1) is None))
     return [listing for listing in found if listing[2]]

@@ -370,8 +370,8 @@ def _reindented_repeats(
         assert candidate.edit is not None
         there = index.line_text(candidate.edit.span.start_line)
         own = there[: len(there) - len(there.lstrip())]
-        if there.lstrip().startswith(COMMENT_STARTS):
-            continue  # code commented out, or a comment that quotes it
+        if there.lstrip().startswith(COMMENT_STARTS) or there.split()[:1] != line.split()[:1]:
+            continue  # a comment or docstring that quotes it, a continuation line
         if own != indent and not own.startswith(indent) and not indent.startswith(own):
             continue  # indented otherwise (tabs for spaces): no telling how
         text = inserted.replace("\n" + indent, "\n" + own) if own != indent else inserted

@@ -3701,3 +3701,52 @@ def test_a_piece_of_a_line_replaced_by_lines_is_so_where_it_stands_again() -> No
     code = "def f(x: int) -> None:\n    pass\n\n\ndef g(x: int) -> None:\n    pass\n"
     after = code.replace("f(x: int) -> None:\n", "f() -> None:\n    x = 1\n")
     assert not _ask(code, after, "python")[1]
+
+
+MOVED = "from collections.abc import Sequence\n\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "after"),
+    [
+        # a statement read only in part: continued with `\`, another after `;`, a `)` in a comment
+        (
+            "import os\n\nfrom typing import Sequence, \\\n    Mapping\n",
+            MOVED + "import os\n\nfrom typing import Sequence, \\\n    Mapping\n",
+        ),
+        (
+            "import os\n\nfrom typing import Sequence; import re\n",
+            MOVED + "import os\n\nfrom typing import Sequence; import re\n",
+        ),
+        (
+            "import os\n\nfrom typing import (\n    Sequence,  # see (PEP 585)\n    Mapping,\n)\n",
+            MOVED + "import os\n\nfrom typing import (\n"
+            "    Sequence,  # see (PEP 585)\n    Mapping,\n)\n",
+        ),
+        # an import reflowed imports nothing new: the other binding of its name stays
+        (
+            "from json import dumps, loads\nimport os\n\nfrom orjson import loads\n",
+            "from json import (\n    dumps,\n    loads,\n)\nimport os\n\n"
+            "from orjson import loads\n",
+        ),
+    ],
+    ids=["continued", "semicolon", "comment", "reflowed"],
+)
+def test_an_import_not_read_whole_or_not_new_is_left_alone(code: str, after: str) -> None:
+    _, found = _ask(code, after, "python")
+    assert not [c for c in found if c.edit is not None and not c.edit.text]
+
+
+def test_a_piece_repeated_only_on_lines_that_begin_alike() -> None:
+    # a wrapped header's continuation line, a docstring quoting the header: not changed
+    code = (
+        "def test_a(event_loop: asyncio.AbstractEventLoop) -> None:\n    pass\n\n\n"
+        "def test_b(client: object,\n           event_loop: asyncio.AbstractEventLoop) -> None:\n"
+        "    pass\n\n\n"
+        'def test_c():\n    """def test_x(event_loop: asyncio.AbstractEventLoop) -> None:"""\n'
+    )
+    after = code.replace(
+        "test_a(event_loop: asyncio.AbstractEventLoop) -> None:\n",
+        "test_a() -> None:\n    event_loop = asyncio.new_event_loop()\n",
+    )
+    assert not _ask(code, after, "python")[1]
