@@ -908,11 +908,10 @@ def moved_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
         for name, entry_start, entry_end in entries
         if change.start <= entry_start and entry_end <= change.after_end
     }
-    # a name only the change's statement bound before is no move (an import reflowed)
-    bound_before = [
-        n for _, _, entries, _ in _listing_imports(change.before) for n, _, _ in entries
-    ]
-    added = {name for name in added if bound_before.count(name) <= 1}
+    if added:  # (read the text before only then: this runs on every change)
+        # a name only the change's statement bound before is no move (an import reflowed)
+        bound = [n for _, _, entries, _ in _listing_imports(change.before) for n, _, _ in entries]
+        added = {name for name in added if bound.count(name) <= 1}
     if not added:
         return []
     cuts: list[tuple[int, int]] = []
@@ -942,10 +941,8 @@ def _cuts(content: str, statement: _Listing, names: set[str]) -> list[tuple[int,
         _, entry_start, entry_end = entries[number]
         line_start = content.rfind("\n", 0, entry_start) + 1
         own_end = line_end(content, entry_end)
-        if not content[line_start:entry_start].strip() and content[entry_end:own_end].strip() in (
-            "",
-            ",",
-        ):
+        rest = content[entry_end:own_end].strip()
+        if not content[line_start:entry_start].strip() and rest in ("", ","):
             cuts.append((line_start, min(own_end + 1, len(content))))
         elif number + 1 < len(entries):
             cuts.append((entry_start, entries[number + 1][1]))

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, nearness
-from codesaga.domain.next_edit_patterns import NAME, balanced, is_name, tokens
+from codesaga.domain.next_edit_patterns import NAME, balanced, is_name, token_kind, tokens
 
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
 NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user's
@@ -318,7 +318,7 @@ def _swapped(mine: list[str], theirs: list[str], literals: bool = False) -> dict
 
 
 def _swappable(word: str, literals: bool) -> bool:
-    return is_name(word) or (literals and (word.startswith(('"', "'", "`")) or word[:1].isdigit()))
+    return token_kind(word) in (("name", "number", "string") if literals else ("name",))
 
 
 def _swap(line: str, swaps: dict[str, str]) -> str:
