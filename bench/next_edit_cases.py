@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 19 from
-HELD_OUT_REPOS_2 to 19), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 20 from
+HELD_OUT_REPOS_2 to 20), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -188,6 +188,12 @@ HELD_OUT_REPOS_19 = [
     "nodeca/js-yaml", "jprichardson/node-fs-extra", "helmetjs/helmet", "uuidjs/uuid",
     "fb55/htmlparser2", "urfave/negroni", "tidwall/gjson", "patrickmn/go-cache",
     "jinzhu/copier", "go-ozzo/ozzo-validation",
+]  # fmt: skip
+HELD_OUT_REPOS_20 = [
+    "bottlepy/bottle", "falconry/falcon", "wtforms/wtforms", "lepture/mistune", "mahmoud/glom",
+    "jshttp/http-errors", "isaacs/node-lru-cache", "handlebars-lang/handlebars.js", "pugjs/pug",
+    "sindresorhus/p-limit", "dustin/go-humanize", "hashicorp/hcl", "pkg/errors",
+    "valyala/fasthttp",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
