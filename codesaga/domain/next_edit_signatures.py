@@ -844,3 +844,66 @@ def receiver_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         distance = abs(index.line_of(at) - line)
         candidates.append(Candidate(edit.span, SIGNATURE, rename_score(distance), edit))
     return candidates
+
+
+RESULT_SCORE = CALL_SCORE  # a use of a Go function whose results changed in number
+
+
+def go_results(header: str, name: str) -> int | None:
+    """How many results the Go function ``name`` whose header is ``header`` declares (`(n int,
+    err error)`: two); None when its parameters' parentheses are not found."""
+    found = _opening(header, name)
+    close = matching_paren(header, found.end() - 1) if found is not None else None
+    if found is None or close is None:
+        return None
+    rest = _uncommented(header[close + 1 :]).strip().removesuffix("{").strip()
+    if not rest.startswith("("):
+        return 1 if rest else 0
+    end = matching_paren(rest, 0)
+    return None if end is None else _count(rest[1:end])
+
+
+# what stands before a call whose value is used: an assignment's `=` or `:=`, or `return`
+_VALUE_TAKEN = re.compile(r"(?:[^=!<>:]=|:=|^\s*return)\s*$")
+
+
+def result_candidates(
+    index: LineIndex, change: Change, signature: SignatureChange, calls: Sequence[Occurrence]
+) -> list[Candidate]:
+    """A Go function's results made more or fewer (`(net.IP, error)` to `net.IP`, `error`
+    added): the statements that take its calls' values (`i, err := s.fromString(v)`, `return
+    handle(...)`), or, results added where there were none, its calls standing alone; and the
+    `return` statements of its body that still give the old number of values. Each for the
+    model to rewrite, nearest first."""
+    header = signature.header
+    old_name = header.name if signature.rename is None else signature.rename.old
+    before, after = _header_texts(change, header)
+    old, new = go_results(before, old_name), go_results(after, header.name)
+    if old is None or new is None or old == new:
+        return []
+    content = change.content
+    line = index.line_of(change.start)
+    made = [*change.earlier, (change.start, change.after_end)]
+    places: list[tuple[int, int]] = []
+    for o in calls:
+        if header.start <= o.start < header.end or o.role != USE:
+            continue
+        if header.method != (o.receiver is not None) or _CALL.match(content, o.end) is None:
+            continue
+        line_start = content.rfind("\n", 0, o.start) + 1
+        lead = re.sub(r"[\w$.]*$", "", content[line_start : o.start])  # less its receiver
+        if _VALUE_TAKEN.search(lead) is None and not (old == 0 and not lead.strip()):
+            continue
+        places.append((line_start, line_end(content, o.start)))
+    body = _body(content, header)
+    if body is not None and old > 0:
+        for found in re.finditer(r"^[ \t]*return\b(.*)$", content[body[0] : body[1]], re.M):
+            if _count(found.group(1)) == old:
+                places.append((body[0] + found.start(), body[0] + found.end()))
+    candidates = []
+    for start, end in places:
+        if any(lo < end and start < hi for lo, hi in made):
+            continue
+        score = RESULT_SCORE + nearness(0.1, abs(index.line_of(start) - line))
+        candidates.append(Candidate(index.span(start, end), SIGNATURE, score, None))
+    return candidates

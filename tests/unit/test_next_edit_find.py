@@ -509,6 +509,60 @@ def test_a_typescript_and_a_go_signature_change_point_at_their_calls() -> None:
     ]
 
 
+GO_RESULTS = """package ipnet
+
+func (s *ipSlice) fromString(val string) (net.IP, error) {
+	return net.ParseIP(val), nil
+}
+
+func (s *ipSlice) Set(val string) error {
+	i, err := s.fromString(val)
+	if err != nil {
+		return err
+	}
+	s.value = append(s.value, i)
+	s.fromString(val)
+	return nil
+}
+
+func (s *ipSlice) Replace(val string) (net.IP, error) {
+	return s.fromString(val)
+}
+"""
+
+
+def test_a_go_function_given_fewer_results_points_at_what_takes_its_values() -> None:
+    after = GO_RESULTS.replace("(val string) (net.IP, error) {", "(val string) net.IP {", 1)
+    found = _ask_in_one(GO_RESULTS, after, "go")
+    lines = after.split("\n")
+    assert [lines[c.span.start_line - 1] for c in found] == [
+        "\treturn net.ParseIP(val), nil",  # its own return of two values
+        "\ti, err := s.fromString(val)",
+        "\treturn s.fromString(val)",
+    ]  # not the call whose values no one takes, nor the returns of other functions
+    assert all(c.edit is None for c in found)  # the model's to rewrite
+    # a result's type changed, as many as before: nothing to follow
+    same = GO_RESULTS.replace("(val string) (net.IP, error) {", "(val string) (IP, error) {")
+    assert _ask_in_one(GO_RESULTS, same, "go") == []
+
+
+def test_a_go_function_given_a_result_points_at_its_calls_that_stand_alone() -> None:
+    before = GO_RESULTS.replace(
+        "(s *ipSlice) fromString(val string) (net.IP, error) {",
+        "(s *ipSlice) fromString(val string) {",
+    )
+    after = before.replace(
+        "(s *ipSlice) fromString(val string) {", "(s *ipSlice) fromString(val string) error {"
+    )
+    found = _ask_in_one(before, after, "go")
+    lines = after.split("\n")
+    assert [lines[c.span.start_line - 1] for c in found] == [
+        "\ti, err := s.fromString(val)",
+        "\ts.fromString(val)",  # its error is to be checked now
+        "\treturn s.fromString(val)",
+    ]
+
+
 def test_a_parameter_added_and_used_in_one_edit_points_at_the_calls() -> None:
     after = PYTHON.replace(
         'def area(width, height):\n    """The area of a width by a height."""\n'
