@@ -611,8 +611,13 @@ def _places(
             candidates += _renames(index, change, rename, site, names)
     elif rename is not None and rename.alone and _defines(names, rename.new):
         # A word in a comment or string made the name of a definition (a doc comment fixed
-        # to name the function below it): a correction, made where it was wrong.
-        return [], True
+        # to name the function below it): a correction, made where it was wrong. Unless the
+        # old name names nothing either: then its other mentions in comments and strings are
+        # as stale (`"RenderFloat(): invalid sign"` after the function became FormatFloat).
+        if _defines(names, rename.old) or names.occurrences(rename.old):
+            return [], True
+        stale = text_repeats(index, change, rename.old, rename.new)
+        return [c for c in stale if names.in_text(_changes(index, c))], True
     header = names.header_at(change.start, change.after_end)
     signature = None if header is None else read_signature_change(change, header, rename)
     must = signature is not None and calls_must_change(signature)

@@ -1473,6 +1473,15 @@ def test_a_comment_corrected_to_name_a_definition_is_not_repeated() -> None:
     )
     after = go.replace("// GetName returns the flag", "// GetFlag returns the flag")
     assert _ask(go, after, "go")[1] == []
+    # The old name names nothing (the function was renamed before): its other mentions in
+    # comments and strings are stale too, not its use in code
+    go = (
+        "package p\n\n// RenderFloat renders n.\nfunc FormatFloat(n float64) string {\n"
+        '\tif n < 0 {\n\t\tpanic("RenderFloat(): negative")\n\t}\n\treturn ""\n}\n'
+    )
+    after = go.replace("// RenderFloat renders", "// FormatFloat renders")
+    content, found = _ask(go, after, "go")
+    assert _applied(content, found) == after.replace('"RenderFloat()', '"FormatFloat()')
     # A word made a parameter's name is no definition: repeated where the word stands
     py = 'def create(username):\n    """Create USERNAME."""\n\n\ndef delete(username):\n'
     py += '    """Delete USERNAME."""\n'
