@@ -63,15 +63,19 @@ _OPTIONAL = re.compile(r"(?<![=!<>])=(?![=>])|^[\w$]+\s*\?|^\*|^\.\.\.|^[\w$]+\s
 _MODIFIERS = re.compile(r"^(?:(?:public|private|protected|readonly|override)\s+)+")
 
 
-def _parameters_in(pieces: list[str]) -> list[Parameter]:
-    """The parameters among ``pieces`` (what stands between a header's commas); `self`,
-    `cls`, `this` and a bare `*` or `/` are none."""
+_RECEIVERS = ("self", "cls", "this")  # a Python method's first parameter, TypeScript's `this:`
+_PYTHON_HEADER = re.compile(r"[ \t]*(?:async[ \t]+)?def\b")
+
+
+def _parameters_in(pieces: list[str], receivers: tuple[str, ...] = _RECEIVERS) -> list[Parameter]:
+    """The parameters among ``pieces`` (what stands between a header's commas); the
+    ``receivers`` and a bare `*` or `/` are none."""
     found_params = []
     for piece in pieces:
         piece = _MODIFIERS.sub("", piece.strip())
         optional = _OPTIONAL.search(piece) is not None
         word = NAME.search(piece)
-        if word is None or piece in ("*", "/") or word.group() in ("self", "cls", "this"):
+        if word is None or piece in ("*", "/") or word.group() in receivers:
             continue
         found_params.append(Parameter(word.group(), optional))
     return found_params
@@ -189,7 +193,12 @@ def read_signature_change(
     pieces = _before_and_after(change, header, rename, header_pieces)
     if pieces is None:
         return None
-    lists = (_parameters_in(pieces[0]), _parameters_in(pieces[1]))
+    # `self` is a parameter like any other outside Python (`function del (self, hit)` in a
+    # JavaScript closure, called as `del(this, hit)`)
+    line_start = change.content.rfind("\n", 0, header.start) + 1
+    python = _PYTHON_HEADER.match(change.content, line_start) is not None
+    receivers = _RECEIVERS if python else ("this",)
+    lists = (_parameters_in(pieces[0], receivers), _parameters_in(pieces[1], receivers))
     return SignatureChange(header, rename, _header_texts(change, header)[0], pieces, lists)
 
 

@@ -563,6 +563,18 @@ def test_a_go_function_given_a_result_points_at_its_calls_that_stand_alone() -> 
     ]
 
 
+def test_self_added_to_a_javascript_function_is_a_parameter_its_calls_must_pass() -> None:
+    js = (
+        "function Cache () {\n  this.get = function (key) {\n    return get(key)\n  }\n"
+        "  function get (key) {\n    return key\n  }\n}\n"
+    )
+    after = js.replace("function get (key)", "function get (self, key)")
+    content, found = _ask(js, after, "javascript")
+    assert [(c.kind, content.split("\n")[c.span.start_line - 1]) for c in found] == [
+        (SIGNATURE, "    return get(key)")
+    ]
+
+
 def test_a_parameter_added_and_used_in_one_edit_points_at_the_calls() -> None:
     after = PYTHON.replace(
         'def area(width, height):\n    """The area of a width by a height."""\n'
