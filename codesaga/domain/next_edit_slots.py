@@ -71,6 +71,8 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if keyed or (not sep and not _named(words_above) and not _named(words_below)):
         return keyed
     if not annotates and not (_named(words_above) and _named(words_below)):
+        if sep and _named(words_above):
+            return _appended_candidates(index, added, above, below)
         if _named(words_above) or _named(words_below):
             return _beside_candidates(index, added, above, below)
         return []  # `}` above, a blank line below: alike everywhere
@@ -108,6 +110,7 @@ def slot_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 
 MIN_BESIDE_TOKENS = 6  # tokens of the one line that places lines beside it, at least
+MIN_APPENDED_TOKENS = 4  # tokens of the last entry an entry is appended after, at least
 MAX_BESIDE_LINES = 3  # lines (not blank) put beside it, at most
 
 
@@ -134,6 +137,38 @@ def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) 
         if put is not None and not _has_block(index, slot, len(lines), block):
             candidates.append(_inserted(index, slot, put, first))
     return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+def _appended_candidates(
+    index: LineIndex, added: _Added, above: str, below: str
+) -> list[Candidate]:
+    """An entry appended after a list's last (`filterOptions: options.filterOptions` given
+    `,\n    plugins: options.plugins,` above `});`): appended so where the same last entry
+    stands, word for word, above the same end of a list (a copy of the list), when each
+    added line is like that entry (an entry, not code put after it)."""
+    lines, named = added.lines, _words(above)
+    if len(named) < MIN_APPENDED_TOKENS:
+        return []
+    if not all(_shape(line) == _shape(above) for line in lines if line.strip()):
+        return []
+    block = "\n".join(line.strip() for line in lines)
+    candidates = []
+    for slot, up, down in _other_slots(index, added):
+        if up.strip() != above.strip() or down.strip() != below.strip():
+            continue  # (a last entry with the comma after it is not the last)
+        put = _reindented(lines, (above, below), (up, down))
+        if put is None or _has_block(index, slot, len(lines), block):
+            continue
+        at = index.line_bounds(slot - 1)[0] + len(up.rstrip())
+        edit = TextEdit(index.span(at, at), "", ",\n" + "\n".join(put))
+        score = 0.5 + nearness(0.05, abs(slot - added.first))
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit))
+    return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+def _shape(entry: str) -> list[str]:
+    """The kinds of an entry's tokens, less a comma after it."""
+    return [token_kind(t[0]) for t in tokens(entry.strip().removesuffix(","))]
 
 
 def _parallel_candidates(

@@ -2636,6 +2636,29 @@ def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends()
     assert _applied(content, found) == expected + "\n" + trailing
 
 
+def test_an_entry_appended_before_a_lists_end_is_appended_where_the_same_last_entry_ends_one() -> (
+    None
+):
+    code = (
+        "function compile(options) {\n  const parsed = {\n    debug: options.debug,\n"
+        "    filters: options.filters\n  };\n  return parsed;\n}\n\n"
+        "function render(options) {\n  const rendered = {\n    debug: false,\n"
+        "    filters: options.filters\n  };\n  return rendered;\n}\n\n"
+        "function other(options) {\n  const given = {\n    filters: options.filters,\n"
+        "    debug: true\n  };\n  return given;\n}\n"
+    )
+    added = ",\n    plugins: options.plugins"
+    after = code.replace("filters: options.filters\n", "filters: options.filters" + added + "\n", 1)
+    found = _ask_in_one(code, after, "javascript")
+    # appended where the same entry ends a list; not where it is not the last
+    expected = code.replace("filters: options.filters\n", "filters: options.filters" + added + "\n")
+    assert _applied(after, found) == expected
+    # code put after an entry is no entry
+    call = ",\n    log(options)"
+    after = code.replace("filters: options.filters\n", "filters: options.filters" + call + "\n", 1)
+    assert _ask_in_one(code, after, "javascript") == []
+
+
 def test_text_put_after_a_call_is_repeated_after_the_same_call_only() -> None:
     code = (
         "function body(data, headers) {\n"
