@@ -2,8 +2,8 @@
 
 The prompt is a unified diff: the user's recent changes as hunks (``-`` the lines as they
 were, ``+`` as they are now), then a hunk that removes the lines of the place to change and
-stops there. The model writes the ``+`` lines that replace them, by analogy with the hunks
-above; it stops at the first line that is not a ``+`` line.
+stops at the ``+`` of the first line that replaces them. The model writes the ``+`` lines,
+by analogy with the hunks above; it stops at the first line that is not a ``+`` line.
 
 Why a diff, and why only the lines to change:
 
@@ -42,6 +42,10 @@ MAX_TARGET_LINES = 6  # the most lines one rewrite replaces
 # that ends the last "+" line, so the text before a stop is whole lines.
 STOPS = ("\n@@", "\n ", "\n-", "\n`", "\n\n")
 ONE_LINE_STOPS = ("\n",)  # a one-line target: its line ends the answer (no token past it)
+# The prompt ends with the "+" that starts the answer's first line, so the model writes that
+# line. Left to choose, after a user's hunk that removed more lines than it added (a function
+# of three lines made two) the 0.5B went on removing: it wrote "-" first, which is no answer.
+ANSWER_START = "+"
 _TOKEN = re.compile(r"\w+|\S")
 
 
@@ -147,7 +151,14 @@ def rewrite_prompt(
     parts.append(f"@@ -{target.first_line - shown},{size} +{target.first_line - shown},{size} @@\n")
     parts += [f" {line}\n" for line in target.context]
     parts += [f"-{line}\n" for line in target.lines]
+    parts.append(ANSWER_START)
     return layout.text("".join(parts)).done()
+
+
+def answer(text: str) -> str:
+    """The model's answer to rewrite_prompt, whole: ``text`` (what it wrote) after the "+"
+    the prompt ends with."""
+    return ANSWER_START + text
 
 
 def finished(text: str) -> bool:

@@ -97,7 +97,7 @@ class Rewriter:
             return None
         if finished is None or finished.reason == "length":
             return None
-        lines = edit_prompt.rewritten(finished.text)
+        lines = edit_prompt.rewritten(edit_prompt.answer(finished.text))
         if lines is None:
             return None
         edit = edit_prompt.rewrite_edit(self.content, target, lines)
@@ -106,7 +106,7 @@ class Rewriter:
             return None  # the same lines, or the user's change taken back
         if edit_prompt.unlike_the_change(self.recent, old, new):
             return None  # the other way from the user's change (an argument lost after one added)
-        sure = confidence(finished.text, finished.logprobs, 1)  # past the "+"
+        sure = confidence(finished.text, finished.logprobs)
         if sure is not None and sure.mean < MIN_REWRITE_MEAN:
             return None
         return edit, candidate.score * (sure.mean if sure is not None else 1.0)
@@ -128,7 +128,7 @@ class Rewriter:
 
         def on_delta(text: str) -> None:
             parts.append(text)
-            if edit_prompt.finished("".join(parts)):
+            if edit_prompt.finished(edit_prompt.answer("".join(parts))):
                 call.stop("done")
 
         # No cache slot: the places of one request share the prompt's start anyway (the

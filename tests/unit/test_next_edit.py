@@ -37,7 +37,8 @@ BEFORE = (
 EDIT = TextEdit(Span(2, 27, 2, 27), "", ", timeout=10")
 CONTENT = BEFORE.replace("fetch(url, headers)", "fetch(url, headers, timeout=10)")
 SECOND_CALL = Span(4, 9, 4, 27)  # "fetch(other, auth)"
-GOOD = "+    b = fetch(other, auth, timeout=10)\n"
+# what the model writes after the prompt's last "+"
+GOOD = "    b = fetch(other, auth, timeout=10)\n"
 
 
 wire = wire_change
@@ -228,7 +229,7 @@ def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(
     assert (
         "-    a = fetch(url, headers)\n+    a = fetch(url, headers, timeout=10)\n" in asked.prompt
     )
-    assert asked.prompt.endswith("@@ -4,1 +4,1 @@\n-    b = fetch(other, auth)\n")
+    assert asked.prompt.endswith("@@ -4,1 +4,1 @@\n-    b = fetch(other, auth)\n+")
     assert "\n" in asked.stop  # a line replaces a line: its end ends the answer
     record = client.call("requests/get", {"id": result["request_id"]})
     assert record["model"] == "m.gguf" and record["timings"]["completion_tokens"] > 0
@@ -238,11 +239,10 @@ def test_the_model_rewrites_a_similar_place_from_a_diff_of_the_recent_change(
 @pytest.mark.parametrize(
     "answer",
     [
-        "+    b = fetch(other, auth)\n",  # the same line: nothing to change
-        "     log(a)\n",  # a context line: the model changes nothing
-        ["+    b = fetch(other, auth"] + [" x"] * 100,  # cut off: no whole line
+        "    b = fetch(other, auth)\n",  # the same line: nothing to change
+        ["    b = fetch(other, auth"] + [" x"] * 100,  # cut off: no whole line
         # the user only added (an argument); this takes one away, where it should add
-        "+    b = fetch(other, timeout=10)\n",
+        "    b = fetch(other, timeout=10)\n",
     ],
 )
 def test_a_rewrite_that_changes_nothing_or_is_cut_off_is_no_suggestion(
@@ -263,7 +263,7 @@ def test_a_rewrite_that_undoes_the_users_edit_is_no_suggestion(
     renamed = "def load(session):\n    res = fetch(url)\n    log(res)\n"
     edit = TextEdit(Span(2, 5, 2, 11), "result", "res")  # the user renamed result to res
     finder.candidates = [similar(Span(3, 5, 3, 13))]
-    engine.enqueue("+    log(result)\n")  # the other way round
+    engine.enqueue("    log(result)\n")  # the other way round
     result = next_edit(client, content=renamed, edits=[wire(edit)])
     assert result["edits"] == [] and len(engine.history) == 1
 
@@ -276,7 +276,7 @@ def test_at_most_a_few_rewrites_per_request(
     content = "def f():\n    a = fetch(url, headers, timeout=10)\n" + "".join(lines)
     finder.candidates = [similar(Span(3 + i, 5, 3 + i, 20), 0.9 - i / 10) for i in range(6)]
     for i in range(6):
-        engine.enqueue(f"+    x{i} = fetch(u{i}, h{i}, timeout=10)\n")
+        engine.enqueue(f"    x{i} = fetch(u{i}, h{i}, timeout=10)\n")
     result = next_edit(client, content=content, edits=[wire(EDIT)])
     assert len(engine.history) == MAX_MODEL_CALLS
     assert [e["range"]["startLine"] for e in result["edits"]] == [3, 4, 5]  # the best first
@@ -310,7 +310,7 @@ def test_an_edit_of_the_document_cancels_its_running_next_edit(
     engine.delay = 0.1  # a rewrite of the line may take 37 tokens: 3.7 s
     client = daemon.start()
     finder.candidates = [similar()]
-    engine.enqueue(["+", "    b = fetch(other, auth"] + [" x"] * 300)  # slow: 300 tokens
+    engine.enqueue(["    b = fetch(other, auth"] + [" x"] * 300)  # slow: 300 tokens
     thread, out = run_in_thread(lambda: next_edit(client, edits=[wire(EDIT)]))
     wait_for(lambda: engine.history)
     client.call("document/edit", {"path": "/w/another.py", **wire(EDIT)})  # not this one
@@ -330,7 +330,7 @@ def test_cancel_stops_a_next_edit(daemon: Daemon, finder: Finder, engine: FakeEn
     engine.delay = 0.1
     client = daemon.start()
     finder.candidates = [similar()]
-    engine.enqueue(["+", "    b"] + [" x"] * 300)
+    engine.enqueue(["    b"] + [" x"] * 300)
     thread, out = run_in_thread(lambda: next_edit(client, edits=[wire(EDIT)]))
     wait_for(lambda: engine.history)
     client.cancel_current()  # $/cancel of every request of the connection
@@ -345,7 +345,7 @@ def test_a_completion_takes_the_model_and_the_computed_edits_are_the_answer(
     client = daemon.start()
     rename = TextEdit(Span(5, 15, 5, 16), "b", "c")
     finder.candidates = [similar(score=0.95), Candidate(rename.span, "rename", 0.9, rename)]
-    engine.enqueue(["+", "    b"] + [" x"] * 300)  # the rewrite: slow
+    engine.enqueue(["    b"] + [" x"] * 300)  # the rewrite: slow
     engine.enqueue("n % 2 == 0")  # the completion
     thread, out = run_in_thread(lambda: next_edit(client, edits=[wire(EDIT)]))
     wait_for(lambda: engine.history)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from codesaga.domain.edits import Span, TextEdit, apply_edits
 from codesaga.domain.next_edit_prompt import (
     MAX_CHANGE_LINES,
+    answer,
     answer_budget,
     changes,
     finished,
@@ -42,6 +43,7 @@ def test_the_prompt_shows_the_change_then_removes_the_target_lines_alike() -> No
         "+    a = fetch(url, headers, timeout=10)\n"
         "@@ -4,1 +4,1 @@\n"
         "-    b = fetch(other, auth)\n"
+        "+"  # the answer's first line is the model's to write: not another "-" line
     )
 
 
@@ -64,6 +66,11 @@ def test_the_answer_is_its_plus_lines_and_generation_stops_after_them() -> None:
         "    b = fetch(other, auth, timeout=10)",
     )
     assert rewritten("     log(a)\n") is None  # a context line: the model changes nothing
+    # what the model writes comes after the prompt's "+"
+    assert rewritten(answer("    b = fetch(other, auth, timeout=10)\n-")) == (
+        "    b = fetch(other, auth, timeout=10)",
+    )
+    assert finished(answer("    b = f\n@@"))
 
 
 def test_a_rewrite_is_narrowed_to_what_differs_and_none_when_nothing_does() -> None:
