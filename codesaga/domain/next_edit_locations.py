@@ -512,6 +512,7 @@ def finalize(
     # first looked like the last, and would have been rewritten again).
     edited = [_lines(index.span(start, end)) for start, end in change.earlier]
     kept: list[Candidate] = []
+    parts: dict[int, list[TextEdit]] = {}  # the edits a kept candidate's edit merges, by index
     model_places = 0
     # alike scores: the nearer the change first (the like lines a user goes on to are most
     # often the next ones, not the file's first)
@@ -527,6 +528,12 @@ def finalize(
             continue
         if candidate.edit is not None and _assigns_itself(index, candidate.edit):
             continue
+        at = _same_line(candidate, kept, parts)
+        if at is not None:  # one suggestion a line: a Tab takes the line's edits together
+            parts[at].append(candidate.edit)  # type: ignore[arg-type]
+            merged = _merged(index, parts[at])
+            kept[at] = replace(kept[at], span=merged.span, edit=merged)
+            continue
         if any(candidate.span.overlaps(k.span) for k in kept):
             continue
         if candidate.edit is None:
@@ -535,8 +542,53 @@ def finalize(
             if any(low <= last and first <= high for low, high in edited):
                 continue  # a computed edit there is still the change's (a second name)
             model_places += 1
+        else:
+            parts[len(kept)] = [candidate.edit]
         kept.append(candidate)
     return kept
+
+
+def _same_line(
+    candidate: Candidate, kept: list[Candidate], parts: dict[int, list[TextEdit]]
+) -> int | None:
+    """The index of the kept computed candidate of ``candidate``'s kind and document whose
+    edits stand on ``candidate``'s line only, when ``candidate``'s edit does too and meets none
+    of them; None otherwise."""
+    edit = candidate.edit
+    if edit is None or edit.span.start_line != edit.span.end_line:
+        return None
+    for at, other in enumerate(kept):
+        if other.edit is None or (other.kind, other.path) != (candidate.kind, candidate.path):
+            continue
+        if (
+            other.span.start_line != other.span.end_line
+            or other.span.start_line != edit.span.start_line
+        ):
+            continue
+        if any(_meets(edit.span, part.span) for part in parts[at]):
+            return None
+        return at
+    return None
+
+
+def _meets(a: Span, b: Span) -> bool:
+    """Do two spans of one line overlap or touch (an insertion where another edit starts)?"""
+    return a.start_column <= b.end_column and b.start_column <= a.end_column
+
+
+def _merged(index: LineIndex, edits: list[TextEdit]) -> TextEdit:
+    """``edits`` (of one line, apart) made as one edit."""
+    ordered = sorted(edits, key=lambda e: e.span.start_column)
+    start = index.offsets(ordered[0].span)[0]
+    end = index.offsets(ordered[-1].span)[1]
+    text = index.text
+    pieces, at = [], start
+    for edit in ordered:
+        low, high = index.offsets(edit.span)
+        pieces += [text[at:low], edit.text]
+        at = high
+    pieces.append(text[at:end])
+    return TextEdit(index.span(start, end), text[start:end], "".join(pieces))
 
 
 # `slice = slice`, `var slice = slice;`: a name assigned itself (not Go's `n := n`, an idiom)

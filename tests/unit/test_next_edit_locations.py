@@ -133,6 +133,40 @@ def test_candidates_on_the_same_text_keep_the_best_and_the_limit_holds() -> None
     assert len(finalize(many, index, change, history, None, 5)) == 5
 
 
+def test_computed_edits_of_one_kind_on_one_line_are_one_suggestion() -> None:
+    index, history = _setting()  # lines "ab line N"
+    change = recent_change(index.text, history, index)
+    assert change is not None
+
+    def at(
+        line: int, column: int, old: str, new: str, score: float, kind: str = RENAME
+    ) -> Candidate:
+        edit = TextEdit(Span(line, column, line, column + len(old)), old, new)
+        return Candidate(edit.span, kind, score, edit)
+
+    found = finalize(
+        [
+            at(20, 1, "ab", "xy", 0.9),
+            at(20, 4, "line", "row", 0.8),  # the same line, the same kind: merged
+            at(20, 9, "20", "twenty", 0.7, SIMILAR),  # another kind: apart
+            at(30, 4, "line", "row", 0.85),
+            at(30, 1, "ab", "ab!", 0.6),  # touches the first's edit? no: one column between
+            at(40, 1, "ab", "xy", 0.5),
+            at(40, 1, "a", "z", 0.4),  # overlaps: left out
+        ],
+        index, change, history, None, limit=8,
+    )  # fmt: skip
+    assert [(c.span.start_line, c.kind, c.edit and c.edit.text) for c in found] == [
+        (20, RENAME, "xy row"),
+        (30, RENAME, "ab! row"),
+        (20, SIMILAR, "twenty"),
+        (40, RENAME, "xy"),
+    ]
+    assert [c.score for c in found][:2] == [0.9, 0.85]  # the best part's
+    text = apply_edits(index.text, [c.edit for c in found if c.edit is not None])
+    assert "xy row twenty\n" in text and "ab! row 30\n" in text
+
+
 def test_model_candidates_are_a_few_sure_enough_each_its_own_place() -> None:
     index, history = _setting()
     change = recent_change(index.text, history, index)
