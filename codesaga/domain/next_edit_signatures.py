@@ -20,6 +20,7 @@ from codesaga.domain.next_edit_locations import (
     LineIndex,
     line_end,
     nearness,
+    unclosed_bracket,
     unclosed_paren,
 )
 from codesaga.domain.next_edit_patterns import (
@@ -906,9 +907,7 @@ def result_candidates(
         places.append((line_start, line_end(content, o.start)))
     body = _body(content, header)
     if body is not None and old > 0:
-        for found in re.finditer(r"^[ \t]*return\b(.*)$", content[body[0] : body[1]], re.M):
-            if _count(found.group(1)) == old:
-                places.append((body[0] + found.start(), body[0] + found.end()))
+        places += _returns_of(content, *body, old)
     candidates = []
     for start, end in places:
         if any(lo < end and start < hi for lo, hi in made):
@@ -916,3 +915,37 @@ def result_candidates(
         score = RESULT_SCORE + nearness(0.1, abs(index.line_of(start) - line))
         candidates.append(Candidate(index.span(start, end), SIGNATURE, score, None))
     return candidates
+
+
+MAX_RETURN_LINES = 12  # lines of a `return` statement read for its values, at most
+_RETURN = re.compile(r"^[ \t]*return\b", re.M)
+_FUNC_LITERAL = re.compile(r"\bfunc\s*\(")
+
+
+def _returns_of(content: str, start: int, end: int, count: int) -> list[tuple[int, int]]:
+    """The lines of the `return` statements between ``start`` and ``end`` (a Go function's
+    body) that give ``count`` values, read to the statement's end and without comments; not
+    those of the function literals inside it (`sort.Slice(xs, func(i, j int) bool {`)."""
+    nested = []
+    for found in _FUNC_LITERAL.finditer(content, start, end):
+        close = matching_paren(content, found.end() - 1)
+        opened = -1 if close is None else content.find("{", close, end)
+        shut = None if opened < 0 else matching_paren(content, opened)
+        if shut is not None:
+            nested.append((opened, shut))
+    places = []
+    for found in _RETURN.finditer(content, start, end):
+        if any(low < found.start() < high for low, high in nested):
+            continue
+        stop = line_end(content, found.end())
+        for _ in range(MAX_RETURN_LINES):  # a value over several lines: to its end
+            if stop >= end or not _unclosed(_uncommented(content[found.end() : stop])):
+                break
+            stop = line_end(content, stop + 1)
+        if _count(_uncommented(content[found.end() : stop])) == count:
+            places.append((found.start(), line_end(content, found.end())))
+    return places
+
+
+def _unclosed(text: str) -> bool:
+    return unclosed_bracket(text, len(text)) is not None

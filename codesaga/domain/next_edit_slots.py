@@ -157,13 +157,29 @@ def _appended_candidates(
         if up.strip() != above.strip() or down.strip() != below.strip():
             continue  # (a last entry with the comma after it is not the last)
         put = _reindented(lines, (above, below), (up, down))
-        if put is None or _has_block(index, slot, len(lines), block):
+        if put is None or _has_block(index, slot, len(lines), block) or _listed(index, slot, put):
             continue
         at = index.line_bounds(slot - 1)[0] + len(up.rstrip())
         edit = TextEdit(index.span(at, at), "", ",\n" + "\n".join(put))
         score = 0.5 + nearness(0.05, abs(slot - added.first))
         candidates.append(Candidate(edit.span, SIMILAR, score, edit))
     return candidates if len(candidates) <= MAX_PARALLEL else []
+
+
+def _listed(index: LineIndex, slot: int, entries: list[str]) -> bool:
+    """Does the list that ends above line ``slot`` (its lines as deep as ``entries``, up
+    from there) hold one of ``entries`` already?"""
+    depth = len(_indent(entries[0]))
+    wanted = {entry.strip().removesuffix(",") for entry in entries if entry.strip()}
+    line = slot - 1
+    while line >= 1:
+        text = index.line_text(line)
+        if text.strip() and len(_indent(text)) < depth:
+            return False  # the list's opening
+        if text.strip().removesuffix(",") in wanted:
+            return True
+        line -= 1
+    return False
 
 
 def _shape(entry: str) -> list[str]:

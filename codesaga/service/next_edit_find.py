@@ -616,6 +616,8 @@ def _places(
         # as stale (`"RenderFloat(): invalid sign"` after the function became FormatFloat).
         if _defines(names, rename.old) or names.occurrences(rename.old):
             return [], True
+        if rename.old.lower() == rename.new.lower() or not _CODE_WORD.search(rename.old):
+            return [], True  # a word of prose (`// load` made `// Load`): its mentions are prose
         stale = text_repeats(index, change, rename.old, rename.new)
         return [c for c in stale if names.in_text(_changes(index, c))], True
     header = names.header_at(change.start, change.after_end)
@@ -776,6 +778,10 @@ def _bound_at(names: Names, name: str, call: Occurrence) -> bool:
         and o.start < call.start
         for o in names.occurrences(name)
     )
+
+
+# a name no sentence has: camelCase, snake_case, a digit in it
+_CODE_WORD = re.compile(r"[a-z][A-Z]|\w_\w|\d")
 
 
 def _defines(names: Names, name: str) -> bool:

@@ -95,8 +95,8 @@ class Rewriter:
             self.record.warnings.append(f"no rewrites: {exc}")
             self.stopped = True
             return None
-        if finished is None or finished.reason == "length":
-            return None
+        if finished is None or finished.reason == "length" or not finished.text.strip():
+            return None  # (nothing written after the prompt's "+" is no line, not a blank one)
         lines = edit_prompt.rewritten(edit_prompt.answer(finished.text))
         if lines is None:
             return None

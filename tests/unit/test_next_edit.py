@@ -256,6 +256,20 @@ def test_a_rewrite_that_changes_nothing_or_is_cut_off_is_no_suggestion(
     assert client.call("stats", {})["nextEdit"]["empty"] == 1
 
 
+@pytest.mark.parametrize("answer", ["", "\n", "  \n"])
+def test_a_rewrite_with_nothing_written_is_no_suggestion_not_a_blank_line(
+    daemon: Daemon, finder: Finder, engine: FakeEngine, answer: str
+) -> None:
+    client = daemon.start()
+    # the user took an argument away: a rewrite that takes the line away is not "unlike" it
+    content = "def load(session):\n    a = fetch(url)\n    b = fetch(other, timeout=10)\n"
+    edit = TextEdit(Span(2, 18, 2, 30), ", timeout=10", "")
+    finder.candidates = [similar(Span(3, 5, 3, 33))]
+    engine.enqueue(answer)
+    result = next_edit(client, content=content, edits=[wire(edit)])
+    assert result["edits"] == [] and len(engine.history) == 1
+
+
 def test_a_rewrite_that_undoes_the_users_edit_is_no_suggestion(
     daemon: Daemon, finder: Finder, engine: FakeEngine
 ) -> None:

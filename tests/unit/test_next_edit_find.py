@@ -541,6 +541,19 @@ def test_a_go_function_given_fewer_results_points_at_what_takes_its_values() -> 
         "\treturn s.fromString(val)",
     ]  # not the call whose values no one takes, nor the returns of other functions
     assert all(c.edit is None for c in found)  # the model's to rewrite
+    # its returns read to their end, without comments; not those of a literal inside it
+    go = (
+        "package p\n\nfunc open(name string) (*File, error) {\n\tsort.Slice(xs, func(i, j int) "
+        '(bool, error) {\n\t\treturn xs[i] < xs[j], nil\n\t})\n\tif name == "" {\n'
+        "\t\treturn nil, nil // no name, no file\n\t}\n"
+        "\treturn &File{\n\t\tname: name,\n\t}, nil\n}\n"
+    )
+    after = go.replace("(name string) (*File, error) {", "(name string) *File {")
+    lines = after.split("\n")
+    assert [lines[c.span.start_line - 1] for c in _ask_in_one(go, after, "go")] == [
+        "\t\treturn nil, nil // no name, no file",
+        "\treturn &File{",
+    ]
     # a result's type changed, as many as before: nothing to follow
     same = GO_RESULTS.replace("(val string) (net.IP, error) {", "(val string) (IP, error) {")
     assert _ask_in_one(GO_RESULTS, same, "go") == []
@@ -1497,6 +1510,12 @@ def test_a_comment_corrected_to_name_a_definition_is_not_repeated() -> None:
     after = go.replace("// RenderFloat renders", "// FormatFloat renders")
     content, found = _ask(go, after, "go")
     assert _applied(content, found) == after.replace('"RenderFloat()', '"FormatFloat()')
+    # a word of prose made a name (golint's capital) leaves the prose alone
+    go = (
+        "package p\n\n// load reads the config.\nfunc Load(path string) error {\n"
+        '\treturn errors.New("cannot load config") // load it later\n}\n'
+    )
+    assert _ask(go, go.replace("// load reads", "// Load reads"), "go")[1] == []
     # A word made a parameter's name is no definition: repeated where the word stands
     py = 'def create(username):\n    """Create USERNAME."""\n\n\ndef delete(username):\n'
     py += '    """Delete USERNAME."""\n'
@@ -2648,13 +2667,18 @@ def test_an_entry_appended_before_a_lists_end_is_appended_where_the_same_last_en
         "function render(options) {\n  const rendered = {\n    debug: false,\n"
         "    filters: options.filters\n  };\n  return rendered;\n}\n\n"
         "function other(options) {\n  const given = {\n    filters: options.filters,\n"
-        "    debug: true\n  };\n  return given;\n}\n"
+        "    debug: true\n  };\n  return given;\n}\n\n"
+        # it has the entry already, further up: nothing to append
+        "function held(options) {\n  const kept = {\n    plugins: options.plugins,\n"
+        "    filters: options.filters\n  };\n  return kept;\n}\n"
     )
     added = ",\n    plugins: options.plugins"
     after = code.replace("filters: options.filters\n", "filters: options.filters" + added + "\n", 1)
     found = _ask_in_one(code, after, "javascript")
     # appended where the same entry ends a list; not where it is not the last
-    expected = code.replace("filters: options.filters\n", "filters: options.filters" + added + "\n")
+    expected = code.replace(
+        "filters: options.filters\n", "filters: options.filters" + added + "\n", 2
+    )
     assert _applied(after, found) == expected
     # code put after an entry is no entry
     call = ",\n    log(options)"
