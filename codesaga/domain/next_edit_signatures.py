@@ -110,7 +110,9 @@ _BOUND = (
 
 def _opening(header: str, name: str) -> re.Match[str] | None:
     """``name`` and its type parameters up to the parenthesis that opens its parameters."""
-    return re.search(rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>)?\s*{_BOUND}\(", header)
+    return re.search(
+        rf"(?<![\w$]){re.escape(name)}\s*(?:<[^()]*>|\[[^()]*\])?\s*{_BOUND}\(", header
+    )
 
 
 def matching_paren(text: str, open_at: int, limit: int = 20_000) -> int | None:

@@ -576,6 +576,24 @@ def test_a_go_function_given_a_result_points_at_its_calls_that_stand_alone() -> 
     ]
 
 
+def test_a_generic_go_functions_signature_change_points_at_its_calls() -> None:
+    go = (
+        "package p\n\nfunc Map[T any, R any](xs []T) []R {\n\treturn nil\n}\n\n"
+        "func f() {\n\tys := Map[int, int](nil)\n\tzs := Map(nil)\n}\n"
+    )
+    after = go.replace("(xs []T) []R {", "(xs []T, f func(T) R) []R {")
+    content, found = _ask(go, after, "go")
+    assert [(c.kind, content.split("\n")[c.span.start_line - 1]) for c in found] == [
+        (SIGNATURE, "\tzs := Map(nil)")
+    ]  # (a call that names the type arguments is not read as a call yet)
+    more = go.replace("(xs []T) []R {", "(xs []T) ([]R, error) {")
+    content, found = _ask(go, more, "go")
+    assert [content.split("\n")[c.span.start_line - 1] for c in found] == [
+        "\treturn nil",
+        "\tzs := Map(nil)",
+    ]
+
+
 def test_self_added_to_a_javascript_function_is_a_parameter_its_calls_must_pass() -> None:
     js = (
         "function Cache () {\n  this.get = function (key) {\n    return get(key)\n  }\n"
