@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from codesaga.domain.edits import Span, TextEdit, offset
+from codesaga.domain.edits import Span, TextEdit, apply_edits, offset
 from codesaga.domain.line_diff import common_ends
 
 RENAME, SIGNATURE, SIMILAR = "rename", "signature", "similar"
@@ -577,18 +577,18 @@ def _meets(a: Span, b: Span) -> bool:
 
 
 def _merged(index: LineIndex, edits: list[TextEdit]) -> TextEdit:
-    """``edits`` (of one line, apart) made as one edit."""
-    ordered = sorted(edits, key=lambda e: e.span.start_column)
-    start = index.offsets(ordered[0].span)[0]
-    end = index.offsets(ordered[-1].span)[1]
-    text = index.text
-    pieces, at = [], start
-    for edit in ordered:
-        low, high = index.offsets(edit.span)
-        pieces += [text[at:low], edit.text]
-        at = high
-    pieces.append(text[at:end])
-    return TextEdit(index.span(start, end), text[start:end], "".join(pieces))
+    """``edits`` (of one line, apart) made as one edit: applied to the piece of the line
+    from the first's start to the last's end."""
+    line = edits[0].span.start_line
+    first = min(edit.span.start_column for edit in edits)
+    last = max(edit.span.end_column for edit in edits)
+    piece = index.line_text(line)[first - 1 : last - 1]
+    shift = first - 1  # the edits' columns in ``piece``
+    local = [
+        replace(e, span=Span(1, e.span.start_column - shift, 1, e.span.end_column - shift))
+        for e in edits
+    ]
+    return TextEdit(Span(line, first, line, last), piece, apply_edits(piece, local))
 
 
 # `slice = slice`, `var slice = slice;`: a name assigned itself (not Go's `n := n`, an idiom)

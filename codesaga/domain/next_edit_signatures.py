@@ -888,11 +888,10 @@ def result_candidates(
     `return` statements of its body that still give the old number of values. Each for the
     model to rewrite, nearest first."""
     header = signature.header
-    old_name = header.name if signature.rename is None else signature.rename.old
-    before, after = _header_texts(change, header)
-    old, new = go_results(before, old_name), go_results(after, header.name)
-    if old is None or new is None or old == new:
+    counts = _before_and_after(change, header, signature.rename, go_results)
+    if counts is None or counts[0] == counts[1]:
         return []
+    old = counts[0]
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]

@@ -151,13 +151,12 @@ def _appended_candidates(
         return []
     if not all(_shape(line) == _shape(above) for line in lines if line.strip()):
         return []
-    block = "\n".join(line.strip() for line in lines)
     candidates = []
     for slot, up, down in _other_slots(index, added):
         if up.strip() != above.strip() or down.strip() != below.strip():
             continue  # (a last entry with the comma after it is not the last)
         put = _reindented(lines, (above, below), (up, down))
-        if put is None or _has_block(index, slot, len(lines), block) or _listed(index, slot, put):
+        if put is None or _listed(index, slot, put):
             continue
         at = index.line_bounds(slot - 1)[0] + len(up.rstrip())
         edit = TextEdit(index.span(at, at), "", ",\n" + "\n".join(put))
