@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 20 from
-HELD_OUT_REPOS_2 to 20), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 21 from
+HELD_OUT_REPOS_2 to 21), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -194,6 +194,12 @@ HELD_OUT_REPOS_20 = [
     "jshttp/http-errors", "isaacs/node-lru-cache", "handlebars-lang/handlebars.js", "pugjs/pug",
     "sindresorhus/p-limit", "dustin/go-humanize", "hashicorp/hcl", "pkg/errors",
     "valyala/fasthttp",
+]  # fmt: skip
+HELD_OUT_REPOS_21 = [
+    "getsentry/responses", "spulec/freezegun", "pyparsing/pyparsing", "tkem/cachetools",
+    "python-websockets/websockets", "pexpect/pexpect", "jashkenas/underscore", "request/request",
+    "socketio/socket.io", "jashkenas/backbone", "xeipuuv/gojsonschema", "darccio/mergo",
+    "hashicorp/go-multierror", "go-kit/kit",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
