@@ -279,7 +279,10 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             return []
     if "\n" in inserted and "\n" not in removed:
         if _wrapped_statement(before, start, removed, inserted):
-            return _wrapped_repeats(index, change, removed, inserted, before)
+            same = _wrapped_repeats(index, change, removed, inserted, before)
+            lines = {c.span.start_line for c in same}
+            checked = _checked_calls(index, change, removed, inserted, before)
+            return same + [c for c in checked if c.span.start_line not in lines]
         if _distinctive(removed) and inserted.count("\n") <= MAX_WRAPPING_LINES:
             return _reindented_repeats(index, change, removed, inserted, before)
         return []  # lines added (a statement after a changed line): too often in one place only
@@ -339,6 +342,46 @@ def _wrapped_repeats(
         text = inserted.replace("\n" + indent, "\n" + there)
         found.append(replace(candidate, edit=TextEdit(span, removed, text)))
     return found
+
+
+# A method called at a statement's start (`c.Logger.Printf(`): its receiver, its method
+_METHOD_CALL = re.compile(r"((?:[A-Za-z_$][\w$]*\.)+)[A-Za-z_$][\w$]*\(")
+
+
+def _checked_calls(
+    index: LineIndex, change: Change, removed: str, inserted: str, before: str
+) -> list[Candidate]:
+    """A method's call wrapped in a check of its receiver (`if c.Logger != nil {` around
+    `c.Logger.Printf("[DEBUG] …")`): the other calls of that method on that receiver, each a
+    statement alone on its line, checked the same way. The check is of the receiver, so it
+    holds for every call on it whatever the arguments; a wrapping that does not name the
+    receiver (`try:`) is only repeated where the same statement stands."""
+    statement = removed.strip()
+    call = _METHOD_CALL.match(statement)
+    wrapper = inserted.strip().split("\n", 1)[0]
+    receiver = None if call is None else call.group(1)[:-1]
+    if receiver is None or not re.search(rf"(?<![\w$.]){re.escape(receiver)}(?![\w$])", wrapper):
+        return []
+    content = change.content
+    indent = before[before.rfind("\n", 0, change.start) + 1 : change.start]
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for number in range(1, index.line_count + 1):
+        text = index.line_text(number)
+        body = text.strip()
+        if not body.startswith(call.group()) or body == statement or not balanced(body):
+            continue  # another call, the user's statement, or one that goes on below
+        start = index.line_bounds(number)[0]
+        own = text[: len(text) - len(text.lstrip())]
+        at, end = start + len(own), start + len(text.rstrip())
+        above = _line_above(content, start)
+        if any(lo < end and at < hi for lo, hi in made) or (above or "").strip() == wrapper:
+            continue  # the user's, or checked already
+        wrapped = inserted.replace(statement, body, 1).replace("\n" + indent, "\n" + own)
+        edit = TextEdit(index.span(at, end), body, wrapped)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_REPEATS else []
 
 
 COMMENT_STARTS = ("#", "//", "/*", "*")

@@ -1060,6 +1060,35 @@ def test_a_statement_wrapped_is_wrapped_where_it_stands_alone_again() -> None:
     assert _ask_in_one(code, code.replace("body.append(key, value)", long, 1), "python") == []
 
 
+def test_a_call_wrapped_in_a_check_of_its_receiver_is_checked_at_its_other_calls() -> None:
+    code = (
+        "func (c *Client) Do(req *Request) {\n"
+        '\tc.Logger.Printf("[DEBUG] %s", req.URL)\n'
+        "\tif err != nil {\n"
+        '\t\tc.Logger.Printf("[ERR] %v", err)\n'
+        "\t}\n"
+        "\tif c.Logger != nil {\n"
+        '\t\tc.Logger.Printf("[INFO] done")\n'
+        "\t}\n"
+        '\tc.Logger.Printf("a %s",\n\t\treq.URL)\n'
+        '\tc.Other.Printf("[ERR] %v", err)\n'
+        "}\n"
+    )
+    check = 'if c.Logger != nil {\n\t\tc.Logger.Printf("[DEBUG] %s", req.URL)\n\t}'
+    after = code.replace('c.Logger.Printf("[DEBUG] %s", req.URL)', check, 1)
+    found = _ask_in_one(code, after, "go")
+    # the other call on one line, checked at its own indentation; not one checked already,
+    # one that goes on below, nor a call on another receiver
+    assert _applied(after, found) == after.replace(
+        '\t\tc.Logger.Printf("[ERR] %v", err)\n',
+        '\t\tif c.Logger != nil {\n\t\t\tc.Logger.Printf("[ERR] %v", err)\n\t\t}\n',
+    )
+    # a wrapping that does not check the receiver is repeated only where the same call is
+    tried = "try:\n        log.info(name)\n    except OSError:\n        pass"
+    python = "def f(name):\n    log.info(name)\n    log.info(other)\n"
+    assert _ask_in_one(python, python.replace("log.info(name)", tried, 1), "python") == []
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
