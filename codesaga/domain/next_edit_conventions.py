@@ -15,6 +15,8 @@ now asks for, each with its edit, or [] for any other change:
   the top now serves): its copies inside functions, deleted;
 - a trailing comma put after the last argument or parameter before the line that closes
   them: the other such lists laid out one item a line;
+- a long line wrapped, the items in one of its brackets put on lines of their own and
+  nothing else changed (a formatter's line limit): the other lines as long, wrapped alike;
 - a name imported at the module's top that another of its imports binds too: taken out of
   that one (it was moved: `Sequence` from `typing` to `collections.abc`).
 The caller leaves out places in comments and strings."""
@@ -37,7 +39,7 @@ from codesaga.domain.next_edit_locations import (
     unclosed_bracket,
     unclosed_paren,
 )
-from codesaga.domain.next_edit_patterns import repeat_score
+from codesaga.domain.next_edit_patterns import balanced, repeat_score
 from codesaga.domain.next_edit_signatures import code_chars, matching_paren, split_top_level
 
 _NAME = r"[A-Za-z_$][\w$]*"
@@ -874,6 +876,108 @@ def _type_parameters_end(lines: list[str], number: int, after: int) -> bool:
 def _top_level_comma(line: str) -> bool:
     """Does ``line`` hold a comma outside its brackets and strings (quotes read roughly)?"""
     return len(split_top_level(line)) > 1
+
+
+MIN_WRAPPED_WIDTH = 80  # columns of a line wrapped for its length: no line limit is shorter
+# A line this many columns shorter than the one wrapped is as likely past the same limit (a
+# line wrapped by hand is seldom the longest); more, and the file's lines that stay as they
+# are come in (on the benchmark's samples and one-place commits).
+WIDTH_SLACK = 10
+MAX_LONG_LINES = 12  # more lines as long than that: the file's layout, not one being fixed
+
+
+def long_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A long line wrapped at one of its brackets, nothing but layout changed (`def
+    _to_str(size: int, suffixes: …, separator: str = " "):` made one parameter a line, as a
+    formatter's line limit asks): each other line at least as long that holds a bracketed
+    list, wrapped the same way (its longest list, one item a line or all on one line, the
+    same indentation step, a trailing comma if the user's has one). "As long": within
+    WIDTH_SLACK columns, tabs read as four."""
+    removed, inserted, before = change.removed, change.inserted, change.before
+    if "\n" in removed or "\n" not in inserted or not _layout_only(removed, inserted):
+        return []
+    old_start = before.rfind("\n", 0, change.start) + 1
+    width = len(before[old_start : line_end(before, change.start)].expandtabs(4))
+    wrapping = _wrapping(index, change)
+    if width < MIN_WRAPPED_WIDTH or wrapping is None:
+        return []
+    step, each, trailing = wrapping
+    shortest = max(MIN_WRAPPED_WIDTH, width - WIDTH_SLACK)
+    made = [*change.earlier, (change.start, change.after_end)]
+    first, last = index.line_of(change.start), index.line_of(change.after_end)
+    candidates = []
+    for number in range(1, index.line_count + 1):
+        text = index.line_text(number)
+        if first <= number <= last or len(text.expandtabs(4)) < shortest:
+            continue
+        if _COMMENT_LINE.match(text) or not balanced(text):
+            continue  # prose, or a line already wrapped
+        longest = _longest_list(text)
+        if longest is None:
+            continue
+        start = index.line_bounds(number)[0]
+        at, end = start + longest[0], start + longest[1]
+        if any(lo < end and at < hi for lo, hi in made):
+            continue
+        items = [item.strip() for item in split_top_level(text[longest[0] : longest[1]])]
+        items = [item for item in items if item]
+        base = text[: len(text) - len(text.lstrip())]
+        inner = base + step
+        joint = f",\n{inner}" if each else ", "  # one item a line, or all on one line
+        body = joint.join(items) + ("," if trailing else "")
+        edit = TextEdit(
+            index.span(at, end), text[longest[0] : longest[1]], f"\n{inner}{body}\n{base}"
+        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - first)), edit))
+    return candidates if len(candidates) <= MAX_LONG_LINES else []
+
+
+def _layout_only(removed: str, inserted: str) -> bool:
+    """Do ``removed`` and ``inserted`` differ in spaces, line breaks and commas only?"""
+    squashed = re.sub(r"[\s,]", "", removed)
+    return bool(squashed) and squashed == re.sub(r"[\s,]", "", inserted)
+
+
+def _wrapping(index: LineIndex, change: Change) -> tuple[str, bool, bool] | None:
+    """How the user wrapped the line: the indentation step of the lines inside the bracket,
+    whether each item has a line of its own, whether the last one has a trailing comma;
+    None unless the first line ends with the bracket, a line starts with its closer and
+    there are several items."""
+    first, last = index.line_of(change.start), index.line_of(change.after_end)
+    opening = index.line_text(first)
+    base = opening[: len(opening) - len(opening.lstrip())]
+    if opening.rstrip()[-1:] not in ("(", "[", "{"):
+        return None
+    inside = []
+    for number in range(first + 1, min(last, index.line_count) + 1):
+        text = index.line_text(number)
+        if text.startswith(base) and text[len(base) : len(base) + 1] in (")", "]", "}"):
+            break
+        inside.append(text)
+    else:
+        return None
+    if not inside or not inside[0].startswith(base) or len(inside[0]) == len(inside[0].lstrip()):
+        return None
+    step = inside[0][len(base) : len(inside[0]) - len(inside[0].lstrip())]
+    if not step:
+        return None
+    if len(inside) == 1 and len(split_top_level(inside[0].strip().rstrip(","))) == 1:
+        return None  # one item: no telling how several would be laid out
+    return step, len(inside) > 1, inside[-1].rstrip().endswith(",")
+
+
+def _longest_list(line: str) -> tuple[int, int] | None:
+    """Where the longest of the line's outermost brackets holds its items (inside the
+    brackets), of those that hold more than one; None if none does."""
+    opened, lists = None, []
+    for i, c, depth in code_chars(line, 0, len(line)):
+        if c in "([{" and depth == 1:
+            opened = i + 1
+        elif c in ")]}" and depth == 0 and opened is not None:
+            if len([p for p in split_top_level(line[opened:i]) if p.strip()]) > 1:
+                lists.append((opened, i))
+            opened = None
+    return max(lists, key=lambda span: span[1] - span[0], default=None)
 
 
 # -- a name imported from another module ---------------------------------------------------

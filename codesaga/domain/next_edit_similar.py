@@ -359,8 +359,10 @@ def _checked_calls(
     statement = removed.strip()
     call = _METHOD_CALL.match(statement)
     wrapper = inserted.strip().split("\n", 1)[0]
-    receiver = None if call is None else call.group(1)[:-1]
-    if receiver is None or not re.search(rf"(?<![\w$.]){re.escape(receiver)}(?![\w$])", wrapper):
+    if call is None:
+        return []
+    receiver = call.group(1)[:-1]
+    if not re.search(rf"(?<![\w$.]){re.escape(receiver)}(?![\w$])", wrapper):
         return []
     content = change.content
     indent = before[before.rfind("\n", 0, change.start) + 1 : change.start]

@@ -30,6 +30,7 @@ from codesaga.domain.next_edit_conventions import (
     exported_candidates,
     extension_candidates,
     local_import_candidates,
+    long_line_candidates,
     moved_import_candidates,
     none_return_candidates,
     pass_candidates,
@@ -173,6 +174,12 @@ def find_candidates(
         return _candidates(
             index, joined.change, names, reserved, history, cursor, others, limit, lang
         )
+    # A long line wrapped and nothing else changed: the other lines as long, wrapped alike
+    # (before the comma the wrapping put in is read as the change: a new layout is made
+    # with it, not one more item).
+    wrapped = long_line_candidates(index, change)
+    if wrapped:
+        return finalize(wrapped, index, change, history, cursor, limit)
     # A formatter's new layout made with one change (a signature wrapped over several lines,
     # one annotation changed): that change is the one to follow.
     core = reflowed_core(change)

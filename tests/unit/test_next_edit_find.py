@@ -3658,6 +3658,56 @@ def test_a_trailing_comma_put_before_a_closing_bracket_goes_to_the_other_argumen
     assert _applied(content, found) == after.replace("  level: number\n", "  level: number,\n")
 
 
+_SIGNATURE = "size: int, suffixes: Iterable[str], base: int, precision: int = 1, sep: str = ' '"
+_FORMATTED = "(base * size / unit), suffix, precision=precision, sep=sep"
+_UNITS = "size, ('kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'), 1000, precision=precision"
+LONG_LINES = (
+    f"def _to_str({_SIGNATURE}):\n"
+    f"    return '{{:,.{{precision}}f}}{{sep}}{{}}'.format({_FORMATTED})\n"
+    "\n"
+    "\n"
+    "def decimal(size: int, *, precision: int = 1, separator: str = ' ') -> str:\n"
+    "    # a long comment, it too holds a list (of words, of clauses): it is prose, never "
+    "wrapped\n"
+    f"    return _to_str({_UNITS})\n"
+    "    message = 'a long string that says it all, and it goes on, and on, without any "
+    "list in it'\n"
+)
+
+
+def test_a_long_line_wrapped_one_item_a_line_has_the_other_long_lines_wrapped_alike() -> None:
+    def each(items: str, indent: str) -> str:
+        return "".join(f"\n{indent}    {item.strip()}," for item in items.split(", ")) + "\n"
+
+    wrapped = f"def _to_str({each(_SIGNATURE, '')}):\n"
+    after = LONG_LINES.replace(f"def _to_str({_SIGNATURE}):\n", wrapped)
+    found = _ask_in_one(LONG_LINES, after, "python")
+    # each line as long with a list, at its longest list (the call's, not the one inside
+    # it); not a shorter line, a comment, or a string
+    units = "size, ('kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'), 1000, precision=precision"
+    assert _applied(after, found) == after.replace(
+        f".format({_FORMATTED})", f".format({each(_FORMATTED, '    ')}    )"
+    ).replace(
+        f"_to_str({units})",
+        "_to_str(\n        size,\n        ('kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'),\n"
+        "        1000,\n        precision=precision,\n    )",
+    )
+
+
+def test_a_long_line_wrapped_on_one_line_inside_its_brackets_is_followed_alike() -> None:
+    wrapped = '"dir1/dir2/hello.txt stat told invalid size: expected %d, got %d", n, stat.Size()'
+    alike = '"Items count mismatch, expected %d, got %d", len(expectedItemsList), len(items)'
+    go = (
+        f'func f() {{\n\tt.Errorf({wrapped})\n\tt.Errorf({alike})\n\tt.Errorf("short: %d", n)\n}}\n'
+    )
+    after = go.replace(f"({wrapped})", f"(\n\t\t{wrapped},\n\t)")
+    found = _ask_in_one(go, after, "go")
+    assert _applied(after, found) == after.replace(f"({alike})", f"(\n\t\t{alike},\n\t)")
+    # a short line wrapped is its own layout (the lines like it are the model's to read)
+    short = go.replace('("short: %d", n)', '(\n\t\t"short: %d",\n\t\tn,\n\t)')
+    assert [c.edit for c in _ask_in_one(go, short, "go") if c.edit is not None] == []
+
+
 def test_a_trailing_comma_goes_after_a_spread_argument_not_a_rest_parameter() -> None:
     code = (
         "export function log(\n  level: number,\n  message: string\n): void {\n"
