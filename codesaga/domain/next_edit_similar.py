@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from codesaga.domain.completion import OPENERS
-from codesaga.domain.edits import TextEdit
+from codesaga.domain.edits import TextEdit, narrowed_edit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
     balanced,
@@ -766,3 +766,95 @@ def _line_above(text: str, line_start: int) -> str | None:
             return text[start:end]
         end = start - 1
     return None
+
+
+# Words that come in pairs in code: what is done to a line naming one is done to its twin
+# naming the other (`exclusiveMaximum` and `exclusiveMinimum`, `Request…` and `Response…`).
+_COUNTERPARTS = (
+    "min max|minimum maximum|start end|begin end|left right|top bottom|width height|get set|"
+    "open close|read write|input output|request response|req res|before after|first last|"
+    "prev next|previous next|upper lower|push pop|add remove|enable disable|show hide|on off|"
+    "inc dec|increment decrement|up down|src dst|lo hi|low high|old new|key value|"
+    "keys values|encode decode|marshal unmarshal|serialize deserialize|row col|rows cols|"
+    "head tail|client server|send receive|load save|load dump|loads dumps|import export|"
+    "asc desc|horizontal vertical|major minor|resolve reject|pre post|lock unlock|start stop|"
+    "connect disconnect|inner outer|parent child|since until"
+)
+
+
+def _counterpart_words() -> list[list[tuple[re.Pattern[str], str]]]:
+    """Each word of a pair, as it stands in names (lower, capitalized after a lower-case
+    letter in camelCase, upper-case), with its counterpart spelled alike: a line's twin has
+    every spelling of the word made the other's (`MAX_SIZE = limit(request_max)`)."""
+    words = []
+    for pair in _COUNTERPARTS.split("|"):
+        a, b = pair.split()
+        for one, other in ((a, b), (b, a)):
+            capital, upper = one.capitalize(), one.upper()
+            words.append(
+                [
+                    (re.compile(rf"(?<![a-z]){one}(?![a-z])"), other),
+                    (re.compile(rf"{capital}(?![a-z])"), other.capitalize()),
+                    (re.compile(rf"(?<![A-Z]){upper}(?![A-Z])"), other.upper()),
+                ]
+            )
+    return words
+
+
+_COUNTERPART_WORDS = _counterpart_words()
+
+
+def _twin(line: str, spellings: list[tuple[re.Pattern[str], str]]) -> str:
+    """``line`` with the pair's word made the other; as it is unless the word is part of a
+    longer name somewhere in it (`exclusiveMaximum`, `MAX_SIZE`): a word alone (`return
+    false`, `max(a, b)`) makes a twin of lines that have nothing to do with each other."""
+    named = False
+    for word, _ in spellings:
+        for found in word.finditer(line):
+            start, end = found.span()
+            named = named or _NAME_CHAR.match(line[start - 1 : start] or " ") is not None
+            named = named or _NAME_CHAR.match(line[end : end + 1] or " ") is not None
+    if not named:
+        return line
+    for word, other in spellings:
+        line = word.sub(other, line)
+    return line
+
+
+_NAME_CHAR = re.compile(r"[\w$]")
+
+
+def counterpart_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """The line the user changed, as it was, with one word of a pair made its counterpart
+    (`exclusiveMaximum bool` and `exclusiveMinimum bool`, `RequestExtensions = Dict[…]` and
+    `ResponseExtensions = Dict[…]`): where that line stands, changed alike, the counterpart
+    put in what the user wrote too. The two lines are one thing said twice; only the line
+    whole is matched, so a short word (`on`, `up`) finds nothing by chance."""
+    if "\n" in change.removed + change.inserted:
+        return []
+    before, content = change.before, change.content
+    line_start = before.rfind("\n", 0, change.start) + 1
+    old = before[line_start : line_end(before, change.start)].strip()
+    new = content[line_start : line_end(content, change.after_end)].strip()
+    twins: dict[str, str] = {}
+    for spellings in _COUNTERPART_WORDS:
+        mirrored = _twin(old, spellings)
+        if mirrored != old:
+            twins.setdefault(mirrored, _twin(new, spellings))
+    if not twins:
+        return []
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for number in range(1, index.line_count + 1):
+        text = index.line_text(number)
+        twin = twins.get(text.strip())
+        if twin is None or number == line:
+            continue
+        at = index.line_bounds(number)[0] + len(text) - len(text.lstrip())
+        end = at + len(text.strip())
+        if any(lo < end and at < hi for lo, hi in made):
+            continue
+        edit = narrowed_edit(content, at, end, twin)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_REPEATS else []

@@ -101,6 +101,7 @@ from codesaga.domain.next_edit_signatures import (
 from codesaga.domain.next_edit_similar import (
     comment_repeats,
     context_repeats,
+    counterpart_candidates,
     guarded_repeats,
     line_start_repeats,
     repeated_candidates,
@@ -671,6 +672,7 @@ def _places(
         candidates += context_repeats(index, change)
         if not names.in_text(change.start):  # (two lines of prose alike are no rule)
             candidates += guarded_repeats(index, change)
+        candidates += counterpart_candidates(index, change)
         candidates += slot_candidates(index, change)
         candidates += check_candidates(index, change)
         candidates += respelled_candidates(index, change)

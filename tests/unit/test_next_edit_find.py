@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 
 from codesaga.domain.edits import Span, TextEdit, apply_edits, diff_edits, narrowed_edit
-from codesaga.domain.next_edit_locations import RENAME, SIGNATURE, SIMILAR, Candidate
+from codesaga.domain.next_edit_locations import (
+    RENAME,
+    SIGNATURE,
+    SIMILAR,
+    Candidate,
+    LineIndex,
+    recent_change,
+)
+from codesaga.domain.next_edit_similar import counterpart_candidates
 from codesaga.service.next_edit_find import find_candidates
 from tests.apart import run_apart
 
@@ -1087,6 +1095,48 @@ def test_a_call_wrapped_in_a_check_of_its_receiver_is_checked_at_its_other_calls
     tried = "try:\n        log.info(name)\n    except OSError:\n        pass"
     python = "def f(name):\n    log.info(name)\n    log.info(other)\n"
     assert _ask_in_one(python, python.replace("log.info(name)", tried, 1), "python") == []
+
+
+def test_a_line_changed_has_its_twin_that_names_the_counterpart_changed_alike() -> None:
+    go = (
+        "type subSchema struct {\n"
+        "\tmaximum          *big.Float\n"
+        "\texclusiveMaximum bool\n"
+        "\tminimum          *big.Float\n"
+        "\texclusiveMinimum bool\n"
+        "\texclusive        bool\n"
+        "}\n"
+    )
+    after = go.replace("exclusiveMaximum bool", "exclusiveMaximum *big.Float")
+    content, found = _ask(go, after, "go")
+    # the twin line; not the line that is only like it
+    assert _applied(content, found) == after.replace(
+        "exclusiveMinimum bool", "exclusiveMinimum *big.Float"
+    )
+    python = (
+        "RequestExtensions = Dict[str, Any]\n"
+        "ResponseExtensions = Dict[str, Any]\n"
+        "OtherExtensions = Dict[str, Any]\n"
+        "MAX_SIZE = limit(request_max)\n"
+        "MIN_SIZE = limit(request_min)\n"
+    )
+    after = python.replace("RequestExtensions = Dict", "RequestExtensions = Mapping")
+    content, found = _ask(python, after, "python")
+    assert _applied(content, found) == after.replace(
+        "ResponseExtensions = Dict", "ResponseExtensions = Mapping"
+    )
+    # a counterpart in what the user wrote is written as its twin's
+    after = python.replace("limit(request_max)", "limit(request_max, 'max')")
+    content, found = _ask(python, after, "python")
+    assert _applied(content, found) == after.replace(
+        "limit(request_min)", "limit(request_min, 'min')"
+    )
+    # a word alone is no name: `return max(a)` is not the twin of `return min(a)`
+    code = "def f(a, b):\n    if b:\n        return min(a)\n    return max(a)\n"
+    after = code.replace("max(a)", "max(a) + b")
+    index = LineIndex(after)
+    change = recent_change(after, [narrowed_edit(code, 0, len(code), after)], index)
+    assert change is not None and counterpart_candidates(index, change) == []
 
 
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
