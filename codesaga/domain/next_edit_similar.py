@@ -269,6 +269,11 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     inserted = content[start : stop + change.after_end - change.before_end]
     # a short name given its module's constant (`GET` to `http.MethodGet`) is worth it too
     qualified = is_name(removed) and "." in inserted and _CONSTANT.fullmatch(inserted) is not None
+    version = _version_around(before, change.start, change.before_end)
+    if version is not None:  # a version bumped (`1.13.4` to `1.13.5`): wherever it is named
+        low, high = version
+        shift = change.after_end - change.before_end
+        return text_repeats(index, change, before[low:high], content[low : high + shift])
     if len(removed.strip()) < MIN_REPEATED:
         literal = _literal_around(before, change.start, change.before_end)
         if literal is not None:  # a short word fixed in a string: where the string stands
@@ -475,6 +480,24 @@ def _literal_around(text: str, start: int, end: int) -> tuple[int, int] | None:
     for _, low, high in tokens(text, line_start, line_end(text, end)):
         if low < start and end < high and text[low] in "\"'`":
             return low, high
+    return None
+
+
+# A version of three or more numbers (`1.13.4`, `1.13.0-2`, `2.0.0rc1`): two are as often a
+# number (`1.5`, `3.9` a Python's), and stand alike for other reasons.
+_VERSION = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+){2,3}(?:[-.]?(?:rc|a|b|alpha|beta|dev|post)?\d*)(?![\w.])"
+)
+
+
+def _version_around(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the version stands whose digits ``start``..``end`` changes, if one does."""
+    if not re.fullmatch(r"\d*", text[start:end]):
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    for found in _VERSION.finditer(text, line_start, line_end(text, end)):
+        if found.start() <= start and end <= found.end():
+            return found.span()
     return None
 
 

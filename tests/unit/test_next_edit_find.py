@@ -1139,6 +1139,21 @@ def test_a_line_changed_has_its_twin_that_names_the_counterpart_changed_alike() 
     assert change is not None and counterpart_candidates(index, change) == []
 
 
+def test_a_version_bumped_is_bumped_wherever_it_is_named() -> None:
+    code = (
+        "//     Underscore.js 1.13.4\n"
+        'var VERSION="1.13.4",root=this;\n'
+        'var deps={"a":"1.13.45","b":"21.13.4","c":"1.13"};\n'
+        "// 1.5 and 1.5 stay\n"
+    )
+    after = code.replace("Underscore.js 1.13.4", "Underscore.js 1.13.5")
+    content, found = _ask(code, after, "javascript")
+    # the same version; not a longer one, nor one that only ends alike
+    assert _applied(content, found) == after.replace('"1.13.4"', '"1.13.5"')
+    # two numbers are a number as often as a version
+    assert _ask(code, code.replace("// 1.5", "// 1.6", 1), "javascript")[1] == []
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
