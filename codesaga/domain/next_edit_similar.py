@@ -259,6 +259,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     word in strings and comments, parameters over two lines, `"CONNECT"` to
     `http.MethodConnect`, a statement or a comment line deleted, a short word fixed in a
     string (where the same string stands), each with the user's replacement."""
+    if _misspelling_fixed(change):  # `thte` made `the` in a string: where the word stands
+        return _respelled(index, change)
     if not change.removed.strip() and not _type_arguments(change):
         return []  # text added next to a word: too often right in one place only
     if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
@@ -481,6 +483,33 @@ def _literal_around(text: str, start: int, end: int) -> tuple[int, int] | None:
         if low < start and end < high and text[low] in "\"'`":
             return low, high
     return None
+
+
+def _misspelling_fixed(change: Change) -> bool:
+    """A letter or two taken out of a word, or put in, in the middle of it (`thte` made
+    `the`), in a string or a comment: a word misspelt, fixed."""
+    before, start, end = change.before, change.start, change.before_end
+    if len(change.removed + change.inserted) > MAX_RESPELLED or not start:
+        return False
+    if not (change.removed + change.inserted).isalpha() or end >= len(before):
+        return False
+    if not (before[start - 1].isalpha() and before[end].isalpha()):
+        return False  # at a word's end: a word made another (`element` to `elements`)
+    line_start = before.rfind("\n", 0, start) + 1
+    commented = re.search(r"#|//|^\s*\*", before[line_start:start]) is not None
+    return commented or _literal_around(before, start, end) is not None
+
+
+MAX_RESPELLED = 2  # letters taken out or put in to fix a misspelt word
+
+
+def _respelled(index: LineIndex, change: Change) -> list[Candidate]:
+    """The misspelt word wherever it stands as a word, spelt as the user fixed it."""
+    before, content = change.before, change.content
+    start, stop = word_bounds(before, change.start, change.before_end)
+    old = before[start:stop]
+    new = content[start : stop + change.after_end - change.before_end]
+    return text_repeats(index, change, old, new) if len(old) >= MIN_REPEATED else []
 
 
 # A version of three or more numbers (`1.13.4`, `1.13.0-2`, `2.0.0rc1`): two are as often a

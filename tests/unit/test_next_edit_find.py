@@ -1154,6 +1154,24 @@ def test_a_version_bumped_is_bumped_wherever_it_is_named() -> None:
     assert _ask(code, code.replace("// 1.5", "// 1.6", 1), "javascript")[1] == []
 
 
+def test_a_misspelt_word_fixed_in_a_string_is_fixed_where_it_stands_again() -> None:
+    code = (
+        "func Example() {\n"
+        '\tlevel.Debug(logger).Log("msg", "this message is at thte debug level")\n'
+        '\tlevel.Info(logger).Log("msg", "this message is at the info level")\n'
+        "\t// Output:\n"
+        '\t// level=debug msg="this message is at thte debug level"\n'
+        '\t// level=info msg="an element here"\n'
+        "}\n"
+    )
+    after = code.replace("at thte debug", "at the debug", 1)
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == code.replace("thte", "the")
+    # a letter put at a word's end makes another word (`element` to `elements`)
+    plural = code.replace("an element", "an elements")
+    assert _ask(code, plural, "go")[1] == []
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
