@@ -442,6 +442,57 @@ _SPREAD = re.compile(r"\s*(?:\*|\.\.\.)")
 _KEYWORD = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)")
 
 
+@dataclass(frozen=True)
+class PointerChange:
+    """A Go parameter's type made a pointer (`field reflect.StructField` to `field
+    *reflect.StructField`), or no longer one: its calls pass the argument's address, or no
+    longer take it."""
+
+    at: int  # the parameter's position, among the arguments
+    address: bool  # the calls now take `&`; else they drop it
+
+
+def pointer_change(signature: SignatureChange) -> PointerChange | None:
+    """The one parameter whose type the change made a pointer or a value, nothing else
+    changed in the parameters; None for any other change."""
+    olds, news = (go_parameter_types(pieces) for pieces in signature.pieces)
+    if len(olds) != len(news) or [n for n, _ in olds] != [n for n, _ in news]:
+        return None
+    changed = [
+        (i, a, b) for i, ((_, a), (_, b)) in enumerate(zip(olds, news, strict=True)) if a != b
+    ]
+    if len(changed) != 1:
+        return None
+    at, old, new = changed[0]
+    if new == "*" + old:
+        return PointerChange(at, address=True)
+    if old == "*" + new:
+        return PointerChange(at, address=False)
+    return None
+
+
+# an argument whose address can be taken: a variable, its field or element, a composite literal
+_ADDRESSABLE = re.compile(r"[A-Za-z_][\w.]*(?:\[[^\[\]]*\])*(?:\{.*\})?", re.DOTALL)
+
+
+def pointer_edit(content: str, opened: int, close: int, pointer: PointerChange) -> TextEdit | None:
+    """The call whose argument list is ``content[opened + 1 : close]`` passing the address of
+    its argument at ``pointer.at`` (`&field`), or the argument without its `&`; None when
+    that argument is not there or not so plain (a call's result, a pointer variable: the
+    model's to judge)."""
+    pieces = split_top_level(content[opened + 1 : close])
+    if pointer.at >= len(pieces) or any(_SPREAD.match(p) for p in pieces[: pointer.at + 1]):
+        return None
+    start = opened + 1 + sum(len(p) + 1 for p in pieces[: pointer.at])
+    argument = pieces[pointer.at].strip()
+    at = start + len(pieces[pointer.at]) - len(pieces[pointer.at].lstrip())
+    if pointer.address and _ADDRESSABLE.fullmatch(argument) and not argument.startswith("nil"):
+        return narrowed_edit(content, at, at, "&")
+    if not pointer.address and argument.startswith("&"):
+        return narrowed_edit(content, at, at + 1, "")
+    return None
+
+
 def split_top_level(text: str) -> list[str]:
     """``text`` split at its top-level commas, each piece as it stands (a trailing comma
     leaves a blank last piece); brackets and quotes are skipped roughly."""
@@ -464,6 +515,7 @@ def call_candidates(
     unpassed: Places | None = None,
     needs: Callable[[str], bool] | None = None,
     order: tuple[int, ...] | None = None,
+    pointer: PointerChange | None = None,
 ) -> list[Candidate]:
     """The calls of ``header``'s function (its uses followed by an argument list), outside
     what the user already edited: each for the model to rewrite, nearest first, scored from
@@ -472,7 +524,8 @@ def call_candidates(
     variable of each one's name (`ctx` added: a call where `ctx` is a parameter or local
     passes it). ``unpassed``: optional parameters taken out; a call passing none of them is
     left alone. ``needs``: whether a call with these arguments may need the change.
-    ``order``: the parameters reordered, each call's arguments moved the same way."""
+    ``order``: the parameters reordered, each call's arguments moved the same way.
+    ``pointer``: a Go parameter made a pointer or a value, each call's argument so."""
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
@@ -502,6 +555,8 @@ def call_candidates(
             edit = removal_edit(content, opened.end() - 1, close, unpassed)
         elif order is not None and close is not None:
             edit = reorder_edit(content, opened.end() - 1, close, order)
+        elif pointer is not None and close is not None:
+            edit = pointer_edit(content, opened.end() - 1, close, pointer)
         if addition is not None and close is not None:
             added, bound = addition
             if all(bound(name, o) for name in added.names):

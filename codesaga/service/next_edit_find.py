@@ -93,6 +93,7 @@ from codesaga.domain.next_edit_signatures import (
     method_calls,
     optional_removal,
     parameter_places,
+    pointer_change,
     read_signature_change,
     receiver_candidates,
     reordering,
@@ -638,6 +639,10 @@ def _places(
         calls = method_calls(signature.header, named, modules)
         if language == "go":  # its results made more or fewer: what takes its values
             candidates += result_candidates(index, change, signature, calls)
+            pointer = pointer_change(signature)
+            if pointer is not None:  # a parameter made a pointer: its arguments' addresses
+                called = _called_as(signature.header, calls, change.content)
+                candidates += call_candidates(index, change, called, calls, pointer=pointer)
     if signature is not None and must:
         removal, added = parameter_places(signature)
         addition = None if added is None else (added, partial(_bound_at, names))

@@ -1172,6 +1172,40 @@ def test_a_misspelt_word_fixed_in_a_string_is_fixed_where_it_stands_again() -> N
     assert _ask(code, plural, "go")[1] == []
 
 
+def test_a_go_parameter_made_a_pointer_has_its_calls_pass_the_address() -> None:
+    code = (
+        "func isExported(field reflect.StructField, deep bool) bool {\n"
+        '\treturn field.PkgPath == ""\n'
+        "}\n"
+        "\n"
+        "func walk(t reflect.Type, fields []reflect.StructField) {\n"
+        "\tfor _, field := range fields {\n"
+        "\t\tif isExported(field, true) {\n"
+        "\t\t}\n"
+        "\t}\n"
+        "\tif isExported(t.Field(0), false) {\n"
+        "\t}\n"
+        "\tok := isExported(fields[1], false)\n"
+        "}\n"
+    )
+    after = code.replace("isExported(field reflect", "isExported(field *reflect")
+    content, found = _ask(code, after, "go")
+    # each call; a variable's or an element's address computed, a call's result the model's
+    assert [(c.span.start_line, c.edit is not None) for c in found] == [
+        (7, True),
+        (10, False),
+        (12, True),
+    ]
+    assert _applied(content, found) == after.replace(
+        "isExported(field, true)", "isExported(&field, true)"
+    ).replace("isExported(fields[1]", "isExported(&fields[1]")
+    # and back: the calls drop their `&`
+    pointers = _applied(content, found)
+    values = pointers.replace("isExported(field *reflect", "isExported(field reflect")
+    content, found = _ask(pointers, values, "go")
+    assert _applied(content, found) == code
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
