@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from codesaga.domain.completion import OPENERS
-from codesaga.domain.edits import TextEdit, narrowed_edit
+from codesaga.domain.edits import Span, TextEdit, narrowed_edit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
     balanced,
@@ -311,8 +311,16 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
     found = text_repeats(index, change, removed, inserted)
     if removed.strip() in inserted and not typed:  # wrapped: not where it is assigned to
-        found = [c for c in found if not _ASSIGNED_AFTER.match(content, index.offsets(c.span)[1])]
+        found = [c for c in found if not _assigned_to(index, content, c.span)]
     return found
+
+
+def _assigned_to(index: LineIndex, content: str, span: Span) -> bool:
+    """Is the text at ``span`` what an assignment assigns to (`x = …`), not a variable's type
+    annotation before its value (`inputs: asyncio.Queue[str] = …`)?"""
+    start, end = index.offsets(span)
+    annotated = content[content.rfind("\n", 0, start) + 1 : start].rstrip().endswith(":")
+    return not annotated and _ASSIGNED_AFTER.match(content, end) is not None
 
 
 # `x =`, `x +=`, but not `x ==`: what is assigned to, no value to wrap in a call

@@ -1206,6 +1206,21 @@ def test_a_go_parameter_made_a_pointer_has_its_calls_pass_the_address() -> None:
     assert _applied(content, found) == code
 
 
+def test_a_type_quoted_is_quoted_in_an_annotation_before_a_value_not_an_assigned_name() -> None:
+    code = (
+        "async def queue_factory() -> asyncio.Queue[str]:\n"
+        "    return asyncio.Queue()\n"
+        "\n"
+        "inputs: asyncio.Queue[str] = loop.run_until_complete(queue_factory())\n"
+        "asyncio.Queue[str] = other\n"
+    )
+    after = code.replace("-> asyncio.Queue[str]", '-> "asyncio.Queue[str]"')
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "inputs: asyncio.Queue[str]", 'inputs: "asyncio.Queue[str]"'
+    )
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
