@@ -705,7 +705,45 @@ def comment_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit))
         if len(candidates) > MAX_REPEATS:
             return []
-    return candidates
+    if candidates or not _DIRECTIVE.search(change.inserted):
+        return candidates
+    return _directed_likes(index, change, line, made)
+
+
+# A comment that tells a tool to pass over the line: a linter's, a type checker's, coverage's
+_DIRECTIVE = re.compile(
+    r"noqa|type:\s*ignore|nolint|nosec|pragma|pyright:|pylint:|eslint-disable|ts-ignore"
+    r"|ts-expect-error|istanbul ignore|c8 ignore"
+)
+MAX_DIRECTED = 6  # lines shaped like the user's, at most, to put a tool's directive on
+
+
+def _directed_likes(
+    index: LineIndex, change: Change, line: str, made: list[tuple[int, int]]
+) -> list[Candidate]:
+    """A tool's directive put at a line's end (`  # pragma: no cover` after `except
+    TypeError:`, `  # noqa: E231` after an f-string): the lines shaped like that line (as
+    indented, the same first word, tokens of the same kinds) with no comment of their own,
+    where the tool most likely says the same; none when there are more than MAX_DIRECTED."""
+    own = index.line_of(change.start)
+    user = index.line_text(own)
+    indent = user[: len(user) - len(user.lstrip())]
+    first = line.split()[:1]
+    candidates = []
+    for number in range(1, index.line_count + 1):
+        text = index.line_text(number)
+        if number == own or not text.startswith(indent) or text[len(indent) :][:1].isspace():
+            continue  # not a sibling: indented otherwise
+        if text.split()[:1] != first or _TRAILING_COMMENT.search(text):
+            continue
+        if not _shaped_alike(line, text.strip()):
+            continue
+        stop = index.line_bounds(number)[0] + len(text.rstrip())
+        if any(low <= stop <= high for low, high in made):
+            continue
+        edit = TextEdit(index.span(stop, stop), "", change.inserted)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit))
+    return candidates if len(candidates) <= MAX_DIRECTED else []
 
 
 def line_start_repeats(index: LineIndex, change: Change) -> list[Candidate]:

@@ -1221,6 +1221,35 @@ def test_a_type_quoted_is_quoted_in_an_annotation_before_a_value_not_an_assigned
     )
 
 
+def test_a_tool_s_directive_goes_on_the_sibling_lines_shaped_alike() -> None:
+    code = (
+        "try:\n"
+        "    from math import sumprod\n"
+        "except ImportError:\n"
+        "    sumprod = None\n"
+        "try:\n"
+        "    from math import batched\n"
+        "except TypeError:\n"
+        "    batched = None\n"
+        "except ValueError:  # not ours\n"
+        "    pass\n"
+        "def f():\n"
+        "    try:\n"
+        "        pass\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    after = code.replace("except ImportError:", "except ImportError:  # pragma: no cover")
+    content, found = _ask(code, after, "python")
+    # as indented, shaped alike, with no comment of its own; not one inside a function
+    assert _applied(content, found) == after.replace(
+        "except TypeError:", "except TypeError:  # pragma: no cover"
+    )
+    # an ordinary comment is no tool's: it goes only where the same line stands
+    said = code.replace("except ImportError:", "except ImportError:  # old Pythons")
+    assert _ask(code, said, "python")[1] == []
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
