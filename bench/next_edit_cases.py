@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 21 from
-HELD_OUT_REPOS_2 to 21), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 22 from
+HELD_OUT_REPOS_2 to 22), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -200,6 +200,12 @@ HELD_OUT_REPOS_21 = [
     "python-websockets/websockets", "pexpect/pexpect", "jashkenas/underscore", "request/request",
     "socketio/socket.io", "jashkenas/backbone", "xeipuuv/gojsonschema", "darccio/mergo",
     "hashicorp/go-multierror", "go-kit/kit",
+]  # fmt: skip
+HELD_OUT_REPOS_22 = [
+    "scrapy/w3lib", "pytest-dev/pytest-asyncio", "aio-libs/aiohttp", "benjaminp/six",
+    "node-formidable/formidable", "mysqljs/mysql", "petkaantonov/bluebird", "reduxjs/redux",
+    "pmndrs/zustand", "go-sql-driver/mysql", "lib/pq", "gomodule/redigo", "pelletier/go-toml",
+    "json-iterator/go",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
