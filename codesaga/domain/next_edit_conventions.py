@@ -896,6 +896,8 @@ def long_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     removed, inserted, before = change.removed, change.inserted, change.before
     if "\n" in removed or "\n" not in inserted or not _layout_only(removed, inserted):
         return []
+    if "\r" in inserted:
+        return []  # (CRLF lines: the lines it would write are the user's to lay out)
     old_start = before.rfind("\n", 0, change.start) + 1
     width = len(before[old_start : line_end(before, change.start)].expandtabs(4))
     wrapping = _wrapping(index, change)
@@ -924,7 +926,8 @@ def long_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         base = text[: len(text) - len(text.lstrip())]
         inner = base + step
         joint = f",\n{inner}" if each else ", "  # one item a line, or all on one line
-        body = joint.join(items) + ("," if trailing else "")
+        rest = items[-1].startswith("...")  # a rest element or parameter takes no comma after
+        body = joint.join(items) + ("," if trailing and not rest else "")
         edit = TextEdit(
             index.span(at, end), text[longest[0] : longest[1]], f"\n{inner}{body}\n{base}"
         )
@@ -974,7 +977,10 @@ def _longest_list(line: str) -> tuple[int, int] | None:
         if c in "([{" and depth == 1:
             opened = i + 1
         elif c in ")]}" and depth == 0 and opened is not None:
-            if len([p for p in split_top_level(line[opened:i]) if p.strip()]) > 1:
+            items = [p.strip() for p in split_top_level(line[opened:i]) if p.strip()]
+            # (a regular expression's `\d{1,2}`: numbers after an escape, no list)
+            escaped = line[max(0, opened - 3) : opened - 2] == "\\"
+            if len(items) > 1 and not escaped and not all(p.isdigit() for p in items):
                 lists.append((opened, i))
             opened = None
     return max(lists, key=lambda span: span[1] - span[0], default=None)

@@ -449,6 +449,7 @@ class PointerChange:
     longer take it."""
 
     at: int  # the parameter's position, among the arguments
+    name: str  # the parameter's
     address: bool  # the calls now take `&`; else they drop it
 
 
@@ -465,28 +466,34 @@ def pointer_change(signature: SignatureChange) -> PointerChange | None:
         return None
     at, old, new = changed[0]
     if new == "*" + old:
-        return PointerChange(at, address=True)
+        return PointerChange(at, olds[at][0], address=True)
     if old == "*" + new:
-        return PointerChange(at, address=False)
+        return PointerChange(at, olds[at][0], address=False)
     return None
 
 
-# an argument whose address can be taken: a variable, its field or element, a composite literal
-_ADDRESSABLE = re.compile(r"[A-Za-z_][\w.]*(?:\[[^\[\]]*\])*(?:\{.*\})?", re.DOTALL)
+# an argument whose address is safe to take: a variable, its field, a composite literal (not
+# an element: a map's has none; not a constant: `true`, a literal)
+_ADDRESSABLE = re.compile(r"(?!(?:true|false|nil|iota)\b)[A-Za-z_][\w.]*(?:\{.*\})?", re.DOTALL)
 
 
-def pointer_edit(content: str, opened: int, close: int, pointer: PointerChange) -> TextEdit | None:
+def pointer_edit(
+    content: str, opened: int, close: int, pointer: PointerChange, own: bool = False
+) -> TextEdit | None:
     """The call whose argument list is ``content[opened + 1 : close]`` passing the address of
     its argument at ``pointer.at`` (`&field`), or the argument without its `&`; None when
-    that argument is not there or not so plain (a call's result, a pointer variable: the
-    model's to judge)."""
+    that argument is not there or not so plain (a call's result, an element, a constant, a
+    pointer variable, the parameter itself passed on by a call in the function, ``own``:
+    the model's to judge)."""
     pieces = split_top_level(content[opened + 1 : close])
     if pointer.at >= len(pieces) or any(_SPREAD.match(p) for p in pieces[: pointer.at + 1]):
         return None
     start = opened + 1 + sum(len(p) + 1 for p in pieces[: pointer.at])
     argument = pieces[pointer.at].strip()
     at = start + len(pieces[pointer.at]) - len(pieces[pointer.at].lstrip())
-    if pointer.address and _ADDRESSABLE.fullmatch(argument) and not argument.startswith("nil"):
+    if own and argument == pointer.name:
+        return None  # the function passing its own parameter on: already what it now takes
+    if pointer.address and _ADDRESSABLE.fullmatch(argument):
         return narrowed_edit(content, at, at, "&")
     if not pointer.address and argument.startswith("&"):
         return narrowed_edit(content, at, at + 1, "")
@@ -529,6 +536,7 @@ def call_candidates(
     content = change.content
     line = index.line_of(change.start)
     made = [*change.earlier, (change.start, change.after_end)]
+    body = _body(content, header) if pointer is not None else None
     candidates = []
     for o in occurrences:
         if header.start <= o.start < header.end or o.role != USE:
@@ -556,7 +564,8 @@ def call_candidates(
         elif order is not None and close is not None:
             edit = reorder_edit(content, opened.end() - 1, close, order)
         elif pointer is not None and close is not None:
-            edit = pointer_edit(content, opened.end() - 1, close, pointer)
+            own = body is not None and body[0] <= o.start < body[1]
+            edit = pointer_edit(content, opened.end() - 1, close, pointer, own)
         if addition is not None and close is not None:
             added, bound = addition
             if all(bound(name, o) for name in added.names):

@@ -275,7 +275,10 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if version is not None:  # a version bumped (`1.13.4` to `1.13.5`): wherever it is named
         low, high = version
         shift = change.after_end - change.before_end
-        return text_repeats(index, change, before[low:high], content[low : high + shift])
+        bumped = text_repeats(index, change, before[low:high], content[low : high + shift])
+        # not on a line that reads as the user's did: a release's copy, the one before it
+        line = before[before.rfind("\n", 0, low) + 1 : line_end(before, low)].strip()
+        return [c for c in bumped if index.line_text(c.span.start_line).strip() != line]
     if len(removed.strip()) < MIN_REPEATED:
         literal = _literal_around(before, change.start, change.before_end)
         if literal is not None:  # a short word fixed in a string: where the string stands
@@ -317,10 +320,15 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 def _assigned_to(index: LineIndex, content: str, span: Span) -> bool:
     """Is the text at ``span`` what an assignment assigns to (`x = …`), not a variable's type
-    annotation before its value (`inputs: asyncio.Queue[str] = …`)?"""
+    annotation before its value (`inputs: asyncio.Queue[str] = …`: a name and a colon begin
+    the statement; not `if x: y = …` nor `case 'a': y = …`)?"""
     start, end = index.offsets(span)
-    annotated = content[content.rfind("\n", 0, start) + 1 : start].rstrip().endswith(":")
-    return not annotated and _ASSIGNED_AFTER.match(content, end) is not None
+    annotated = _ANNOTATED.fullmatch(content, content.rfind("\n", 0, start) + 1, start)
+    return annotated is None and _ASSIGNED_AFTER.match(content, end) is not None
+
+
+# a variable's name and a colon begin the statement (`inputs: `; not `else: `)
+_ANNOTATED = re.compile(r"[ \t]*(?!(?:else|try|finally|default)\b)[A-Za-z_$][\w$.]*[ \t]*:[ \t]*")
 
 
 # `x =`, `x +=`, but not `x ==`: what is assigned to, no value to wrap in a call
@@ -345,7 +353,7 @@ def _wrapped_repeats(
 ) -> list[Candidate]:
     """The same statement wrapped the same way where it stands alone on its line, the
     wrapping lines indented as they are relative to it there."""
-    indent = before[before.rfind("\n", 0, change.start) + 1 : change.start]
+    indent = _indentation(before, change.start)
     found = []
     for candidate in text_repeats(index, change, removed, inserted):
         assert candidate.edit is not None
@@ -368,19 +376,20 @@ def _checked_calls(
 ) -> list[Candidate]:
     """A method's call wrapped in a check of its receiver (`if c.Logger != nil {` around
     `c.Logger.Printf("[DEBUG] …")`): the other calls of that method on that receiver, each a
-    statement alone on its line, checked the same way. The check is of the receiver, so it
-    holds for every call on it whatever the arguments; a wrapping that does not name the
-    receiver (`try:`) is only repeated where the same statement stands."""
+    statement alone on its line, checked the same way. The check is of the receiver itself
+    (`!= nil`, `!== null`, `is not None`, or the receiver alone), so it holds for every
+    call on it whatever the arguments; another wrapping (`try:`, `if len(s.buf) > 0`, an
+    `else` branch) is only repeated where the same statement stands."""
     statement = removed.strip()
     call = _METHOD_CALL.match(statement)
     wrapper = inserted.strip().split("\n", 1)[0]
     if call is None:
         return []
     receiver = call.group(1)[:-1]
-    if not re.search(rf"(?<![\w$.]){re.escape(receiver)}(?![\w$])", wrapper):
+    if not _checks(wrapper, receiver) or not _closes_only(inserted, statement):
         return []
     content = change.content
-    indent = before[before.rfind("\n", 0, change.start) + 1 : change.start]
+    indent = _indentation(before, change.start)
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
     candidates = []
@@ -392,13 +401,47 @@ def _checked_calls(
         start = index.line_bounds(number)[0]
         own = text[: len(text) - len(text.lstrip())]
         at, end = start + len(own), start + len(text.rstrip())
-        above = _line_above(content, start)
-        if any(lo < end and at < hi for lo, hi in made) or (above or "").strip() == wrapper:
+        if any(lo < end and at < hi for lo, hi in made) or _inside(content, start, wrapper):
             continue  # the user's, or checked already
         wrapped = inserted.replace(statement, body, 1).replace("\n" + indent, "\n" + own)
         edit = TextEdit(index.span(at, end), body, wrapped)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates if len(candidates) <= MAX_REPEATS else []
+
+
+def _indentation(text: str, at: int) -> str:
+    """The leading spaces of the line ``at`` is on."""
+    start = text.rfind("\n", 0, at) + 1
+    line = text[start : line_end(text, at)]
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _checks(wrapper: str, receiver: str) -> bool:
+    """Does the line ``wrapper`` open a block on a check of ``receiver`` itself: not nil,
+    null or None, or its truth (`if c.Logger != nil {`, `if (this.socket) {`)?"""
+    name = re.escape(receiver)
+    tested = rf"(?<![\w$.]){name}(?:\s*(?:!==?\s*(?:nil|null|undefined)|is\s+not\s+None))?"
+    return re.fullmatch(rf"(?:if\s*\(?\s*{tested}\s*\)?\s*[{{:])", wrapper.strip()) is not None
+
+
+def _closes_only(inserted: str, statement: str) -> bool:
+    """Do the wrapping lines after ``statement`` only close its block (no `else` branch)?"""
+    after = inserted[inserted.find(statement) + len(statement) :]
+    return all(line.strip() in ("", "}") for line in after.split("\n"))
+
+
+def _inside(content: str, start: int, wrapper: str) -> bool:
+    """Is the line at ``start`` in a block that ``wrapper`` opens (the nearest line above
+    that is indented less)?"""
+    indent = len(_indentation(content, start))
+    end = start - 1
+    while end > 0:
+        line_start = content.rfind("\n", 0, end) + 1
+        line = content[line_start:end]
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            return line.strip() == wrapper
+        end = line_start - 1
+    return False
 
 
 COMMENT_STARTS = ("#", "//", "/*", "*")
@@ -503,12 +546,27 @@ def _misspelling_fixed(change: Change) -> bool:
         return False
     if not (before[start - 1].isalpha() and before[end].isalpha()):
         return False  # at a word's end: a word made another (`element` to `elements`)
+    low, high = word_bounds(before, start, end)
+    if before[low:high].lower() in _WORDS:
+        return False  # a word of its own made another (`were` to `where`): the user's choice
     line_start = before.rfind("\n", 0, start) + 1
     commented = re.search(r"#|//|^\s*\*", before[line_start:start]) is not None
     return commented or _literal_around(before, start, end) is not None
 
 
 MAX_RESPELLED = 2  # letters taken out or put in to fix a misspelt word
+# Words that are words, one or two letters from another (`were` and `where`, `lose` and
+# `loose`): a change of one to the other is a choice of word, not a misspelling fixed.
+_CONFUSABLE = (
+    "were where wear here there their them then than they the these those this thus though "
+    "through thorough lose loose chose choose form from its it's your you our are and any "
+    "an of off to too two was way weather whether quite quiet accept except affect effect "
+    "advice advise breath breathe cloth clothe desert dessert lead led passed past which "
+    "witch while whole hole who how now not note no on one once in if or for fro hear new "
+    "knew know sit site set seat bear beer later latter dose does goes god good word world "
+    "ever even every very envelop envelope aloud allowed angel angle bellow below"
+)
+_WORDS = frozenset(_CONFUSABLE.split())
 
 
 def _respelled(index: LineIndex, change: Change) -> list[Candidate]:
@@ -528,14 +586,20 @@ _VERSION = re.compile(
 
 
 def _version_around(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Where the version stands whose digits ``start``..``end`` changes, if one does."""
+    """Where the version stands whose digits ``start``..``end`` changes, if one does and it
+    is no requirement on another package's."""
     if not re.fullmatch(r"\d*", text[start:end]):
         return None
     line_start = text.rfind("\n", 0, start) + 1
     for found in _VERSION.finditer(text, line_start, line_end(text, end)):
         if found.start() <= start and end <= found.end():
+            if _CONSTRAINT.search(text, line_start, found.start()):
+                return None  # `"^1.0.0"`, `>=1.2.3`: a requirement on another package
             return found.span()
     return None
+
+
+_CONSTRAINT = re.compile(r"(?:[\^~<>=!]=?|\bv)[ \t]*\Z")
 
 
 MIN_LITERAL = 3  # characters inside a string literal worth naming wherever it stands
@@ -725,6 +789,8 @@ def _directed_likes(
     TypeError:`, `  # noqa: E231` after an f-string): the lines shaped like that line (as
     indented, the same first word, tokens of the same kinds) with no comment of their own,
     where the tool most likely says the same; none when there are more than MAX_DIRECTED."""
+    if _IMPORT_LINE.match(line):
+        return []  # an import's directive is that module's (`import yaml  # type: ignore`)
     own = index.line_of(change.start)
     user = index.line_text(own)
     indent = user[: len(user) - len(user.lstrip())]
@@ -927,9 +993,12 @@ def counterpart_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     (`exclusiveMaximum bool` and `exclusiveMinimum bool`, `RequestExtensions = Dict[…]` and
     `ResponseExtensions = Dict[…]`): where that line stands, changed alike, the counterpart
     put in what the user wrote too. The two lines are one thing said twice; only the line
-    whole is matched, so a short word (`on`, `up`) finds nothing by chance."""
+    whole is matched, so a short word (`on`, `up`) finds nothing by chance. Not a value
+    changed (`max_value: int = 0` to `100`, `paddingTop: 0` to `24`): each has its own."""
     if "\n" in change.removed + change.inserted:
         return []
+    if not any(is_name(t[0]) for t in tokens(change.removed + " " + change.inserted)):
+        return []  # a value changed (`max_value = 0` to `100`): the twin keeps its own
     before, content = change.before, change.content
     line_start = before.rfind("\n", 0, change.start) + 1
     old = before[line_start : line_end(before, change.start)].strip()

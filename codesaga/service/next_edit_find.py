@@ -178,8 +178,12 @@ def find_candidates(
         )
     # A long line wrapped and nothing else changed: the other lines as long, wrapped alike
     # (before the comma the wrapping put in is read as the change: a new layout is made
-    # with it, not one more item).
-    wrapped = long_line_candidates(index, change)
+    # with it, not one more item). Not brackets in comments or strings: those are text.
+    wrapped = [
+        c
+        for c in long_line_candidates(index, change)
+        if not _bracketed_in_text(names, *index.offsets(c.span))
+    ]
     if wrapped:
         return finalize(wrapped, index, change, history, cursor, limit)
     # A formatter's new layout made with one change (a signature wrapped over several lines,
@@ -220,6 +224,11 @@ def find_candidates(
     if not found:
         found = _unfinished_rename(index, names, reserved, history, cursor, limit)
     return found
+
+
+def _bracketed_in_text(names: Names, start: int, end: int) -> bool:
+    """Are the brackets around ``start``..``end`` in a comment or string?"""
+    return names.in_text(start - 1) or names.in_text(end)
 
 
 MAX_EARLIER = 4  # earlier edits looked back at for a rename left unfinished

@@ -1126,10 +1126,16 @@ def test_a_line_changed_has_its_twin_that_names_the_counterpart_changed_alike() 
         "ResponseExtensions = Dict", "ResponseExtensions = Mapping"
     )
     # a counterpart in what the user wrote is written as its twin's
-    after = python.replace("limit(request_max)", "limit(request_max, 'max')")
+    after = python.replace("limit(request_max)", "limit(request_max, max_default)")
     content, found = _ask(python, after, "python")
     assert _applied(content, found) == after.replace(
-        "limit(request_min)", "limit(request_min, 'min')"
+        "limit(request_min)", "limit(request_min, min_default)"
+    )
+    # a value changed is that line's own (`max_value = 0` to `100`)
+    ranged = "class Range:\n    min_value: int = 0\n    max_value: int = 0\n"
+    assert (
+        _ask(ranged, ranged.replace("max_value: int = 0", "max_value: int = 100"), "python")[1]
+        == []
     )
     # a word alone is no name: `return max(a)` is not the twin of `return min(a)`
     code = "def f(a, b):\n    if b:\n        return min(a)\n    return max(a)\n"
@@ -1150,6 +1156,13 @@ def test_a_version_bumped_is_bumped_wherever_it_is_named() -> None:
     content, found = _ask(code, after, "javascript")
     # the same version; not a longer one, nor one that only ends alike
     assert _applied(content, found) == after.replace('"1.13.4"', '"1.13.5"')
+    # a requirement on another package's version, and a line reading as the user's did (the
+    # release before, its entry copied), are no places for it
+    deps = '{\n  "version": "1.0.0",\n  "dependencies": {"my-lib": "^1.0.0"}\n}\n'
+    bumped = _ask(deps, deps.replace('"^1.0.0"', '"^1.0.1"'), "javascript")[1]
+    assert [c for c in bumped if c.span.start_line == 2] == []
+    log = "const CHANGES = `\n## 1.13.4\n- Fixed.\n## 1.13.4\n- Added.\n`;\n"
+    assert _ask(log, log.replace("## 1.13.4", "## 1.13.5", 1), "javascript")[1] == []
     # two numbers are a number as often as a version
     assert _ask(code, code.replace("// 1.5", "// 1.6", 1), "javascript")[1] == []
 
@@ -1167,6 +1180,13 @@ def test_a_misspelt_word_fixed_in_a_string_is_fixed_where_it_stands_again() -> N
     after = code.replace("at thte debug", "at the debug", 1)
     content, found = _ask(code, after, "go")
     assert _applied(content, found) == code.replace("thte", "the")
+    # a word made another word (`were` to `where`) is the user's choice of word
+    were = (
+        'def f():\n    """Stop at the one were it failed."""\n'
+        "    # were any calls made?\n"
+        '    log.info("calls were made")\n'
+    )
+    assert _ask(were, were.replace("one were it", "one where it"), "python")[1] == []
     # a letter put at a word's end makes another word (`element` to `elements`)
     plural = code.replace("an element", "an elements")
     assert _ask(code, plural, "go")[1] == []
@@ -1186,19 +1206,34 @@ def test_a_go_parameter_made_a_pointer_has_its_calls_pass_the_address() -> None:
         "\tif isExported(t.Field(0), false) {\n"
         "\t}\n"
         "\tok := isExported(fields[1], false)\n"
+        '\tok = isExported(Field{Name: "x"}, true)\n'
         "}\n"
     )
     after = code.replace("isExported(field reflect", "isExported(field *reflect")
     content, found = _ask(code, after, "go")
-    # each call; a variable's or an element's address computed, a call's result the model's
+    # each call; a variable's or a literal's address computed, a call's result and an element
+    # (a map's has no address) the model's
     assert [(c.span.start_line, c.edit is not None) for c in found] == [
         (7, True),
         (10, False),
-        (12, True),
+        (12, False),
+        (13, True),
     ]
     assert _applied(content, found) == after.replace(
         "isExported(field, true)", "isExported(&field, true)"
-    ).replace("isExported(fields[1]", "isExported(&fields[1]")
+    ).replace("isExported(Field{", "isExported(&Field{")
+    # a constant has no address; the function passing its own parameter on passes it as is
+    flags = (
+        "func walk(field Field, verbose bool) {\n"
+        "\tif field.Parent != nil {\n"
+        "\t\twalk(field, true)\n"
+        "\t}\n"
+        "}\n"
+    )
+    pointed = flags.replace("walk(field Field", "walk(field *Field")
+    assert [c.edit for c in _ask(flags, pointed, "go")[1]] == [None]
+    toggled = flags.replace("verbose bool", "verbose *bool")
+    assert [c.edit for c in _ask(flags, toggled, "go")[1]] == [None]
     # and back: the calls drop their `&`
     pointers = _applied(content, found)
     values = pointers.replace("isExported(field *reflect", "isExported(field reflect")
@@ -1245,9 +1280,77 @@ def test_a_tool_s_directive_goes_on_the_sibling_lines_shaped_alike() -> None:
     assert _applied(content, found) == after.replace(
         "except TypeError:", "except TypeError:  # pragma: no cover"
     )
+    # an import's directive is that module's own
+    imports = "import json\nimport os\nimport yaml\nimport requests\n"
+    ignored = imports.replace("import yaml\n", "import yaml  # type: ignore\n")
+    assert _ask(imports, ignored, "python")[1] == []
     # an ordinary comment is no tool's: it goes only where the same line stands
     said = code.replace("except ImportError:", "except ImportError:  # old Pythons")
     assert _ask(code, said, "python")[1] == []
+
+
+def test_a_call_wrapped_in_another_check_is_wrapped_only_where_it_stands_again() -> None:
+    # a check of something else than the receiver (`this.listenerCount(…)`, `len(s.buf)`)
+    js = (
+        "class Conn {\n  onData(chunk) {\n    this.emit('data', chunk);\n  }\n"
+        "  onEnd() {\n    this.emit('end');\n  }\n}\n"
+    )
+    counted = js.replace(
+        "    this.emit('data', chunk);\n",
+        "    if (this.listenerCount('data') > 0) {\n      this.emit('data', chunk);\n    }\n",
+    )
+    assert _ask(js, counted, "javascript")[1] == []
+    go = (
+        "func (c *Client) Do(x, y string) {\n"
+        '\tc.Logger.Printf("[DEBUG] sending %s", x)\n'
+        '\tc.Logger.Printf("[DEBUG] received %s", y)\n'
+        "}\n"
+        "func (c *Client) Close() {\n"
+        "\tif c.Logger != nil {\n"
+        '\t\tc.Logger.Printf("[DEBUG] closing")\n'
+        '\t\tc.Logger.Printf("[DEBUG] closed %d", c.n)\n'
+        "\t}\n"
+        "}\n"
+    )
+    sending = '\tc.Logger.Printf("[DEBUG] sending %s", x)\n'
+    # an `else` branch is that statement's own
+    branched = go.replace(
+        sending,
+        "\tif c.Logger != nil {\n" + sending.replace("\t", "\t\t") + "\t} else {\n"
+        '\t\tlog.Printf("[DEBUG] sending %s", x)\n\t}\n',
+    )
+    assert _ask(go, branched, "go")[1] == []
+    # a call in the checked block already, not on its first line, is checked already
+    checked = go.replace(
+        sending, "\tif c.Logger != nil {\n" + sending.replace("\t", "\t\t") + "\t}\n"
+    )
+    content, found = _ask(go, checked, "go")
+    assert _applied(content, found) == checked.replace(
+        '\tc.Logger.Printf("[DEBUG] received %s", y)\n',
+        '\tif c.Logger != nil {\n\t\tc.Logger.Printf("[DEBUG] received %s", y)\n\t}\n',
+    )
+    # wrapped at the indentation of the line, whatever the statement begins with
+    items = "function f(items, x, y) {\n  items.push(x);\n  if (ok) {\n    items.push(y);\n  }\n}\n"
+    guarded = items.replace("  items.push(x);\n", "  if (items) {\n    items.push(x);\n  }\n")
+    content, found = _ask(items, guarded, "javascript")
+    assert _applied(content, found) == guarded.replace(
+        "    items.push(y);\n", "    if (items) {\n      items.push(y);\n    }\n"
+    )
+
+
+def test_what_an_assignment_after_a_colon_assigns_to_is_not_wrapped() -> None:
+    code = (
+        "def configure(self, timeout):\n"
+        "    if timeout is None: self.timeout = 30\n"
+        "    else: self.timeout = timeout\n"
+        "    time.sleep(self.timeout)\n"
+        "    return self.sock.send(data, self.timeout)\n"
+    )
+    after = code.replace("sleep(self.timeout)", "sleep(float(self.timeout))")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "data, self.timeout)", "data, float(self.timeout))"
+    )
 
 
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
@@ -3864,6 +3967,33 @@ def test_a_long_line_wrapped_on_one_line_inside_its_brackets_is_followed_alike()
     after = go.replace(f"({wrapped})", f"(\n\t\t{wrapped},\n\t)")
     found = _ask_in_one(go, after, "go")
     assert _applied(after, found) == after.replace(f"({alike})", f"(\n\t\t{alike},\n\t)")
+    # not a list in a comment, a string or a regular expression, no comma after a rest element
+    text = (
+        f"func g() {{\n\tt.Errorf({wrapped})\n"
+        "\t// seconds, as the spec says (RFC 7230, section 6.5, and the proxy's own docs here)\n"
+        '\tq := "INSERT INTO events (id, name, created_at, updated_at, payload, source, kind)"\n'
+        "}\n"
+    )
+    assert _ask(text, text.replace(f"({wrapped})", f"(\n\t\t{wrapped},\n\t)"), "go")[1] == []
+    js = (
+        "async function send(client, method, url, headers, body) {\n"
+        "  const result = await client.request(method, url, headers, body, timeoutMillis, "
+        "retries);\n"
+        "  const { data, status, statusText, headers: responseHeaders, ...rest } = "
+        "await client.get(url);\n"
+        "  const DATE = /^\\d{4}-\\d{1,2}-\\d{1,2}T\\d{1,2}:\\d{1,2}:\\d{1,2}"
+        "(?:Z|[+-]\\d{2}:\\d{2})?$/;\n"
+        "}\n"
+    )
+    items = "method, url, headers, body, timeoutMillis, retries"
+    spread = "".join(f"\n    {item}," for item in items.split(", "))
+    after_js = js.replace(f"({items})", f"({spread}\n  )")
+    content, found = _ask(js, after_js, "javascript")
+    assert _applied(content, found) == after_js.replace(
+        "{ data, status, statusText, headers: responseHeaders, ...rest }",
+        "{\n    data,\n    status,\n    statusText,\n    headers: responseHeaders,\n"
+        "    ...rest\n  }",
+    )
     # a short line wrapped is its own layout (the lines like it are the model's to read)
     short = go.replace('("short: %d", n)', '(\n\t\t"short: %d",\n\t\tn,\n\t)')
     assert [c.edit for c in _ask_in_one(go, short, "go") if c.edit is not None] == []
