@@ -295,7 +295,14 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             return same + [c for c in checked if c.span.start_line not in lines]
         if _distinctive(removed) and inserted.count("\n") <= MAX_WRAPPING_LINES:
             return _reindented_repeats(index, change, removed, inserted, before)
-        return []  # lines added (a statement after a changed line): too often in one place only
+        # lines added (a statement after a changed line): too often in one place only,
+        # unless where the whole line reads as the user's did (`return cb(err)` made
+        # `cb(err);` and `return` in each callback that returned it)
+        if inserted.count("\n") > MAX_WRAPPING_LINES:
+            return []
+        return _same_line_repeats(
+            index, change, _reindented_repeats(index, change, removed, inserted, before)
+        )
     if not inserted:  # a deletion diffed from the middle of a line: from its start
         start, removed = _slid_to_line_start(before, start, removed)
     if _line_deleted(before, start, removed, inserted):
@@ -311,7 +318,10 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     typed = _type_arguments(change)  # `Uint8Array` given `<ArrayBuffer>`: no wrapping
     wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
     if wrapped and not typed:
-        return []  # a name wrapped (`sorted(names)`, `{name}`): too often in one place only
+        # a name wrapped (`sorted(names)`, `{name}`): too often in one place only, unless
+        # where the whole line reads as the user's did (`except LookupError:` made `except
+        # (LookupError, UnicodeDecodeError):` in each handler)
+        return _same_line_repeats(index, change, text_repeats(index, change, removed, inserted))
     found = text_repeats(index, change, removed, inserted)
     if removed.strip() in inserted and not typed:  # wrapped: not where it is assigned to
         found = [c for c in found if not _assigned_to(index, content, c.span)]
@@ -442,6 +452,22 @@ def _inside(content: str, start: int, wrapper: str) -> bool:
             return line.strip() == wrapper
         end = line_start - 1
     return False
+
+
+def _same_line_repeats(index: LineIndex, change: Change, found: list[Candidate]) -> list[Candidate]:
+    """Of ``found``, the places on a line that reads as the user's line did, the place at
+    the same column of its text."""
+    before = change.before
+    line_start = before.rfind("\n", 0, change.start) + 1
+    line = before[line_start : line_end(before, change.start)]
+    column = change.start - line_start - (len(line) - len(line.lstrip()))
+    kept = []
+    for candidate in found:
+        text = index.line_text(candidate.span.start_line)
+        there = candidate.span.start_column - 1 - (len(text) - len(text.lstrip()))
+        if text.strip() == line.strip() and there <= column:
+            kept.append(candidate)
+    return kept
 
 
 COMMENT_STARTS = ("#", "//", "/*", "*")

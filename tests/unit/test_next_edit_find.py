@@ -1353,6 +1353,36 @@ def test_what_an_assignment_after_a_colon_assigns_to_is_not_wrapped() -> None:
     )
 
 
+def test_a_name_wrapped_or_a_line_split_repeats_where_the_whole_line_reads_the_same() -> None:
+    code = (
+        "def text(body, encoding):\n"
+        "    try:\n        return body.decode(encoding)\n"
+        "    except LookupError:\n        raise Unsupported()\n"
+        "\n"
+        "def json(body, encoding):\n"
+        "    try:\n        return loads(body, encoding)\n"
+        "    except LookupError:\n        raise Unsupported()\n"
+        "    except (LookupError, KeyError) as e:\n        raise Unsupported() from e\n"
+        "    return sorted(LookupError.args)\n"
+    )
+    after = code.replace("except LookupError:", "except (LookupError, UnicodeDecodeError):", 1)
+    content, found = _ask(code, after, "python")
+    # the same line; not the name where its line reads otherwise
+    assert _applied(content, found) == code.replace(
+        "except LookupError:", "except (LookupError, UnicodeDecodeError):"
+    )
+    js = (
+        "function get(cb) {\n  if (err) {\n    return cb(err);\n  }\n"
+        "  pool.get(function (err) {\n    if (err) {\n      return cb(err);\n    }\n"
+        "    return cb(null, conn);\n  });\n}\n"
+    )
+    split = js.replace("    return cb(err);\n", "    cb(err);\n    return;\n", 1)
+    content, found = _ask(js, split, "javascript")
+    assert _applied(content, found) == split.replace(
+        "      return cb(err);\n", "      cb(err);\n      return;\n"
+    )
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
