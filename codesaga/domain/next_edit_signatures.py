@@ -982,6 +982,55 @@ def result_candidates(
     return candidates
 
 
+def gives_nothing(header: str, name: str) -> bool | None:
+    """Does the header of the function ``name`` say it gives back nothing (Python's `-> None`,
+    TypeScript's `: void`, `: Promise<void>`)? None when it says nothing of it."""
+    found = _opening(header, name)
+    close = matching_paren(header, found.end() - 1) if found is not None else None
+    if found is None or close is None:
+        return None
+    given = _GIVEN.match(_uncommented(header[close + 1 :]).strip())
+    return None if given is None else _NOTHING.fullmatch(given.group(1).strip()) is not None
+
+
+_GIVEN = re.compile(r"(?:->|:)\s*(.+?)\s*[:{]?$", re.DOTALL)  # `-> T:`, `: T {`
+_NOTHING = re.compile(r"None|void|Promise<void>|Awaitable\[None\]")
+
+
+def value_candidates(
+    index: LineIndex, change: Change, signature: SignatureChange, calls: Sequence[Occurrence]
+) -> list[Candidate]:
+    """A function made to give back a value where it gave nothing (`-> None` made `->
+    Callable`, `: void` made `: string`): its calls standing alone as statements, whose value
+    is dropped, each for the model to rewrite, nearest first."""
+    header = signature.header
+    if _before_and_after(change, header, signature.rename, gives_nothing) != (True, False):
+        return []
+    content = change.content
+    line = index.line_of(change.start)
+    made = [*change.earlier, (change.start, change.after_end)]
+    candidates = []
+    for o in calls:
+        if header.start <= o.start < header.end or o.role != USE:
+            continue
+        opened = _CALL.match(content, o.end)
+        if header.method != (o.receiver is not None) or opened is None:
+            continue
+        line_start = content.rfind("\n", 0, o.start) + 1
+        lead = re.sub(r"[\w$.]*$", "", content[line_start : o.start]).strip()  # less its receiver
+        close = matching_paren(content, opened.end() - 1)
+        if lead not in ("", "await") or close is None:
+            continue
+        if content[close + 1 : line_end(content, close)].strip() not in ("", ";"):
+            continue  # the call goes on (`.then(...)`): its value is used
+        end = line_end(content, close)
+        if any(lo < end and line_start < hi for lo, hi in made):
+            continue
+        score = RESULT_SCORE + nearness(0.1, abs(index.line_of(o.start) - line))
+        candidates.append(Candidate(index.span(line_start, end), SIGNATURE, score, None))
+    return candidates
+
+
 MAX_RETURN_LINES = 12  # lines of a `return` statement read for its values, at most
 _RETURN = re.compile(r"^[ \t]*return\b", re.M)
 _FUNC_LITERAL = re.compile(r"\bfunc\s*\(")

@@ -98,6 +98,7 @@ from codesaga.domain.next_edit_signatures import (
     receiver_candidates,
     reordering,
     result_candidates,
+    value_candidates,
 )
 from codesaga.domain.next_edit_similar import (
     comment_repeats,
@@ -642,10 +643,12 @@ def _places(
     signature = None if header is None else read_signature_change(change, header, rename)
     must = signature is not None and calls_must_change(signature)
     optional = signature is not None and not must and adds_optional_parameter(signature)
-    if signature is not None and (must or optional or language == "go"):
+    if signature is not None:
         modules = _imported_only(change.content, language)
         named = _in_scope(names, signature.header, names.occurrences(signature.header.name))
         calls = method_calls(signature.header, named, modules)
+        # made to give back a value: the calls that drop it
+        candidates += value_candidates(index, change, signature, calls)
         if language == "go":  # its results made more or fewer: what takes its values
             candidates += result_candidates(index, change, signature, calls)
             pointer = pointer_change(signature)

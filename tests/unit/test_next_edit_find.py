@@ -1383,6 +1383,32 @@ def test_a_name_wrapped_or_a_line_split_repeats_where_the_whole_line_reads_the_s
     )
 
 
+def test_a_function_made_to_give_back_a_value_points_at_the_calls_that_drop_it() -> None:
+    code = (
+        "def wrap(fixturedef: FixtureDef) -> None:\n"
+        "    fixturedef.func = wrapper\n"
+        "\n"
+        "def setup(fixturedef):\n"
+        "    wrap(fixturedef)\n"
+        "    other = wrap(fixturedef)\n"
+        "    wrap(fixturedef).name\n"
+        "    await wrap(fixturedef)\n"
+    )
+    after = code.replace("-> None:", "-> Callable:")
+    found = _ask(code, after, "python")[1]
+    # each call standing alone; not one whose value is taken or used
+    assert [(c.kind, c.span.start_line, c.edit) for c in found] == [
+        (SIGNATURE, 5, None),
+        (SIGNATURE, 8, None),
+    ]
+    ts = "function flush(): void {\n  buf = []\n}\nflush();\nconst n = flush();\n"
+    found = _ask(ts, ts.replace("flush(): void", "flush(): number"), "typescript")[1]
+    assert [(c.span.start_line, c.edit) for c in found] == [(4, None)]
+    # a header that said nothing of its value says nothing of the calls
+    plain = code.replace(" -> None:", ":")
+    assert _ask(plain, plain.replace("FixtureDef):", "FixtureDef) -> Callable:"), "python")[1] == []
+
+
 def test_a_word_renamed_in_code_is_renamed_where_it_stands_in_strings() -> None:
     code = (
         "from docs import tutorial_py39 as mod\n"
