@@ -788,11 +788,9 @@ def comment_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         text = index.line_text(number)
         if number == own or text.strip() != line:
             continue
-        stop = index.line_bounds(number)[0] + len(text.rstrip())
-        if any(low <= stop <= high for low, high in made):
-            continue
-        edit = TextEdit(index.span(stop, stop), "", change.inserted)
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit))
+        candidate = _put_at_end(index, number, own, change.inserted, made)
+        if candidate is not None:
+            candidates.append(candidate)
         if len(candidates) > MAX_REPEATS:
             return []
     if candidates or not _DIRECTIVE.search(change.inserted):
@@ -830,12 +828,22 @@ def _directed_likes(
             continue
         if not _shaped_alike(line, text.strip()):
             continue
-        stop = index.line_bounds(number)[0] + len(text.rstrip())
-        if any(low <= stop <= high for low, high in made):
-            continue
-        edit = TextEdit(index.span(stop, stop), "", change.inserted)
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit))
+        candidate = _put_at_end(index, number, own, change.inserted, made)
+        if candidate is not None:
+            candidates.append(candidate)
     return candidates if len(candidates) <= MAX_DIRECTED else []
+
+
+def _put_at_end(
+    index: LineIndex, number: int, own: int, comment: str, made: list[tuple[int, int]]
+) -> Candidate | None:
+    """``comment`` put at the end of line ``number`` (``own`` is the user's line); None
+    where the user's recent edits are."""
+    stop = index.line_bounds(number)[0] + len(index.line_text(number).rstrip())
+    if any(low <= stop <= high for low, high in made):
+        return None
+    edit = TextEdit(index.span(stop, stop), "", comment)
+    return Candidate(edit.span, SIMILAR, repeat_score(abs(number - own)), edit)
 
 
 def line_start_repeats(index: LineIndex, change: Change) -> list[Candidate]:
