@@ -410,14 +410,14 @@ def like_scope_renames(
     own, parent = site.functions[0], site.functions[1:2]
     if any(own[0] <= o.start < own[1] for o in olds):
         return []
-    indent = _indent_at(index.text, own[0])
+    indent = indent_at(index.text, own[0])
     scopes = {
         o.functions[0]
         for o in olds
         if o.role == site.role
         and o.functions
         and o.functions[1:2] == parent
-        and _indent_at(index.text, o.functions[0][0]) == indent
+        and indent_at(index.text, o.functions[0][0]) == indent
     }
     line = index.line_of(change.start)
     candidates = []
@@ -431,7 +431,7 @@ def like_scope_renames(
     return candidates
 
 
-def _indent_at(text: str, at: int) -> str:
+def indent_at(text: str, at: int) -> str:
     """The indentation of the line ``at`` is on."""
     start = text.rfind("\n", 0, at) + 1
     return _INDENT.match(text, start).group()  # type: ignore[union-attr]  # always matches

@@ -957,22 +957,39 @@ def result_candidates(
         return []
     old = counts[0]
     content = change.content
-    line = index.line_of(change.start)
-    made = [*change.earlier, (change.start, change.after_end)]
     places: list[tuple[int, int]] = []
-    for o in calls:
-        if header.start <= o.start < header.end or o.role != USE:
-            continue
-        if header.method != (o.receiver is not None) or _CALL.match(content, o.end) is None:
-            continue
-        line_start = content.rfind("\n", 0, o.start) + 1
-        lead = re.sub(r"[\w$.]*$", "", content[line_start : o.start])  # less its receiver
+    for o, _, line_start, lead in _calls_made(content, header, calls):
         if _VALUE_TAKEN.search(lead) is None and not (old == 0 and not lead.strip()):
             continue
         places.append((line_start, line_end(content, o.start)))
     body = _body(content, header)
     if body is not None and old > 0:
         places += _returns_of(content, *body, old)
+    return _for_the_model(index, change, places)
+
+
+def _calls_made(
+    content: str, header: Header, calls: Sequence[Occurrence]
+) -> Iterator[tuple[Occurrence, re.Match[str], int, str]]:
+    """Each call of ``header``'s function outside its header: the use, its argument list's
+    opening, its line's start and what stands before it there (less its receiver)."""
+    for o in calls:
+        if header.start <= o.start < header.end or o.role != USE:
+            continue
+        opened = _CALL.match(content, o.end)
+        if header.method != (o.receiver is not None) or opened is None:
+            continue
+        line_start = content.rfind("\n", 0, o.start) + 1
+        yield o, opened, line_start, re.sub(r"[\w$.]*$", "", content[line_start : o.start])
+
+
+def _for_the_model(
+    index: LineIndex, change: Change, places: Sequence[tuple[int, int]]
+) -> list[Candidate]:
+    """``places`` (start and end offsets) outside what the user edited, each for the model to
+    rewrite, nearer the change scoring higher."""
+    line = index.line_of(change.start)
+    made = [*change.earlier, (change.start, change.after_end)]
     candidates = []
     for start, end in places:
         if any(lo < end and start < hi for lo, hi in made):
@@ -1000,35 +1017,26 @@ _NOTHING = re.compile(r"None|void|Promise<void>|Awaitable\[None\]")
 def value_candidates(
     index: LineIndex, change: Change, signature: SignatureChange, calls: Sequence[Occurrence]
 ) -> list[Candidate]:
-    """A function made to give back a value where it gave nothing (`-> None` made `->
-    Callable`, `: void` made `: string`): its calls standing alone as statements, whose value
-    is dropped, each for the model to rewrite, nearest first."""
-    header = signature.header
-    if _before_and_after(change, header, signature.rename, gives_nothing) != (True, False):
-        return []
+    """A function made to give back a value where it gave nothing (made_to_give_value: the
+    caller asks): its calls standing alone as statements, whose value is dropped, each for
+    the model to rewrite, nearest first."""
     content = change.content
-    line = index.line_of(change.start)
-    made = [*change.earlier, (change.start, change.after_end)]
-    candidates = []
-    for o in calls:
-        if header.start <= o.start < header.end or o.role != USE:
-            continue
-        opened = _CALL.match(content, o.end)
-        if header.method != (o.receiver is not None) or opened is None:
-            continue
-        line_start = content.rfind("\n", 0, o.start) + 1
-        lead = re.sub(r"[\w$.]*$", "", content[line_start : o.start]).strip()  # less its receiver
+    places = []
+    for _, opened, line_start, lead in _calls_made(content, signature.header, calls):
         close = matching_paren(content, opened.end() - 1)
-        if lead not in ("", "await") or close is None:
+        if lead.strip() not in ("", "await") or close is None:
             continue
         if content[close + 1 : line_end(content, close)].strip() not in ("", ";"):
             continue  # the call goes on (`.then(...)`): its value is used
-        end = line_end(content, close)
-        if any(lo < end and line_start < hi for lo, hi in made):
-            continue
-        score = RESULT_SCORE + nearness(0.1, abs(index.line_of(o.start) - line))
-        candidates.append(Candidate(index.span(line_start, end), SIGNATURE, score, None))
-    return candidates
+        places.append((line_start, line_end(content, close)))
+    return _for_the_model(index, change, places)
+
+
+def made_to_give_value(change: Change, signature: SignatureChange) -> bool:
+    """Did the change make the function give back a value where its header said it gave
+    nothing (`-> None` made `-> Callable`, `: void` made `: string`)?"""
+    found = _before_and_after(change, signature.header, signature.rename, gives_nothing)
+    return found == (True, False)
 
 
 MAX_RETURN_LINES = 12  # lines of a `return` statement read for its values, at most

@@ -14,12 +14,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 from codesaga.domain.completion import OPENERS
 from codesaga.domain.edits import Span, TextEdit, narrowed_edit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
     balanced,
+    indent_at,
     is_name,
     repeat_score,
     token_kind,
@@ -363,7 +365,7 @@ def _wrapped_repeats(
 ) -> list[Candidate]:
     """The same statement wrapped the same way where it stands alone on its line, the
     wrapping lines indented as they are relative to it there."""
-    indent = _indentation(before, change.start)
+    indent = indent_at(before, change.start)
     found = []
     for candidate in text_repeats(index, change, removed, inserted):
         assert candidate.edit is not None
@@ -399,7 +401,7 @@ def _checked_calls(
     if not _checks(wrapper, receiver) or not _closes_only(inserted, statement):
         return []
     content = change.content
-    indent = _indentation(before, change.start)
+    indent = indent_at(before, change.start)
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
     candidates = []
@@ -419,13 +421,6 @@ def _checked_calls(
     return candidates if len(candidates) <= MAX_REPEATS else []
 
 
-def _indentation(text: str, at: int) -> str:
-    """The leading spaces of the line ``at`` is on."""
-    start = text.rfind("\n", 0, at) + 1
-    line = text[start : line_end(text, at)]
-    return line[: len(line) - len(line.lstrip())]
-
-
 def _checks(wrapper: str, receiver: str) -> bool:
     """Does the line ``wrapper`` open a block on a check of ``receiver`` itself: not nil,
     null or None, or its truth (`if c.Logger != nil {`, `if (this.socket) {`)?"""
@@ -443,7 +438,7 @@ def _closes_only(inserted: str, statement: str) -> bool:
 def _inside(content: str, start: int, wrapper: str) -> bool:
     """Is the line at ``start`` in a block that ``wrapper`` opens (the nearest line above
     that is indented less)?"""
-    indent = len(_indentation(content, start))
+    indent = len(indent_at(content, start))
     end = start - 1
     while end > 0:
         line_start = content.rfind("\n", 0, end) + 1
@@ -816,8 +811,7 @@ def _directed_likes(
     if _IMPORT_LINE.match(line):
         return []  # an import's directive is that module's (`import yaml  # type: ignore`)
     own = index.line_of(change.start)
-    user = index.line_text(own)
-    indent = user[: len(user) - len(user.lstrip())]
+    indent = indent_at(change.content, change.start)
     first = line.split()[:1]
     candidates = []
     for number in range(1, index.line_count + 1):
@@ -980,6 +974,7 @@ _COUNTERPARTS = (
 )
 
 
+@cache  # (compiled on the first change read, not at the daemon's start)
 def _counterpart_words() -> list[list[tuple[re.Pattern[str], str]]]:
     """Each word of a pair, as it stands in names (lower, capitalized after a lower-case
     letter in camelCase, upper-case), with its counterpart spelled alike: a line's twin has
@@ -997,9 +992,6 @@ def _counterpart_words() -> list[list[tuple[re.Pattern[str], str]]]:
                 ]
             )
     return words
-
-
-_COUNTERPART_WORDS = _counterpart_words()
 
 
 def _twin(line: str, spellings: list[tuple[re.Pattern[str], str]]) -> str:
@@ -1038,7 +1030,7 @@ def counterpart_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     old = before[line_start : line_end(before, change.start)].strip()
     new = content[line_start : line_end(content, change.after_end)].strip()
     twins: dict[str, str] = {}
-    for spellings in _COUNTERPART_WORDS:
+    for spellings in _counterpart_words():
         mirrored = _twin(old, spellings)
         if mirrored != old:
             twins.setdefault(mirrored, _twin(new, spellings))

@@ -90,6 +90,7 @@ from codesaga.domain.next_edit_signatures import (
     go_parameter_types,
     header_pieces,
     in_parameters,
+    made_to_give_value,
     method_calls,
     optional_removal,
     parameter_places,
@@ -643,12 +644,13 @@ def _places(
     signature = None if header is None else read_signature_change(change, header, rename)
     must = signature is not None and calls_must_change(signature)
     optional = signature is not None and not must and adds_optional_parameter(signature)
-    if signature is not None:
+    valued = signature is not None and made_to_give_value(change, signature)
+    if signature is not None and (must or optional or valued or language == "go"):
         modules = _imported_only(change.content, language)
         named = _in_scope(names, signature.header, names.occurrences(signature.header.name))
         calls = method_calls(signature.header, named, modules)
-        # made to give back a value: the calls that drop it
-        candidates += value_candidates(index, change, signature, calls)
+        if valued:  # made to give back a value: the calls that drop it
+            candidates += value_candidates(index, change, signature, calls)
         if language == "go":  # its results made more or fewer: what takes its values
             candidates += result_candidates(index, change, signature, calls)
             pointer = pointer_change(signature)
