@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 22 from
-HELD_OUT_REPOS_2 to 22), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 23 from
+HELD_OUT_REPOS_2 to 23), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -206,6 +206,12 @@ HELD_OUT_REPOS_22 = [
     "node-formidable/formidable", "mysqljs/mysql", "petkaantonov/bluebird", "reduxjs/redux",
     "pmndrs/zustand", "go-sql-driver/mysql", "lib/pq", "gomodule/redigo", "pelletier/go-toml",
     "json-iterator/go",
+]  # fmt: skip
+HELD_OUT_REPOS_23 = [
+    "pytest-dev/pytest-cov", "hukkin/tomli", "jaraco/keyring", "PyCQA/flake8",
+    "simplejson/simplejson", "npm/node-semver", "jshttp/type-is", "ai/nanoid", "jshttp/accepts",
+    "go-logr/logr", "hashicorp/go-version", "bmatcuk/doublestar", "gorilla/securecookie",
+    "hashicorp/go-hclog", "jmespath/jmespath.py", "pinojs/pino-pretty",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
