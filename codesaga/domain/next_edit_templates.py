@@ -47,6 +47,7 @@ _OPERAND = re.compile(
     rf"(?:{NAME.pattern}(?:[ \t]*\.[ \t]*{NAME.pattern}|\[[^\[\]\n]*\]|\([^()\n]*\))*"
     rf"|{STRING_LITERAL})"
 )
+_STRING = re.compile(STRING_LITERAL)
 _QUALIFIER = re.compile(rf"{NAME.pattern}$")
 _SPACES = r"[ \t]*"
 MIN_FIXED = 2  # tokens of an operand template that are not holes nor bare symbols
@@ -141,6 +142,9 @@ def _template(rewrite: _Rewrite) -> _Template | None:
     # The function called stays the one called: another function is another operation.
     called = {w for (w, _, _), (n, _, _) in itertools.pairwise(words) if n == "("}
     holes = [w for w, _, _ in words if is_name(w) and w in kept and w not in called]
+    # a string the replacement keeps is a hole too (`req.headers['Origin']` made
+    # `req.header('Origin')` is a rule for `req.headers['Accept']`)
+    holes += [w for w, _, _ in words if _STRING.fullmatch(w) and len(w) > 2 and w in inserted]
     fixed = [w for w, _, _ in words if w not in holes]
     if not holes or all(w in _BARE for w in fixed):
         return None  # nothing kept, or too little fixed to be a shape of its own
@@ -246,7 +250,9 @@ def _statement(rewrite: _Rewrite) -> tuple[str, str]:
     before, start, stop = rewrite.before, rewrite.start, rewrite.stop
     head = r"^[ \t]*" if not before[before.rfind("\n", 0, start) + 1 : start].strip() else ""
     tail = r"[ \t]*$" if not before[stop : line_end(before, stop)].strip() else ""
-    return head, tail
+    # an expression that only ends its line (`? req.headers['Origin']`) is no statement:
+    # where it stands, a comment or a comma may follow it
+    return (head, tail) if head and tail else ("", "")
 
 
 def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -285,7 +291,8 @@ def _compile(words: Sequence[tuple[str, int, int]], holes: list[str]) -> str:
             parts.append(rf"(?P={_group(holes, word)})")
         elif word in holes:
             seen.add(word)
-            parts.append(rf"(?P<{_group(holes, word)}>{NAME.pattern})")
+            kind = NAME.pattern if is_name(word) else STRING_LITERAL
+            parts.append(rf"(?P<{_group(holes, word)}>{kind})")
         else:
             parts.append(re.escape(word))
     head = r"(?<![\w$.])" if _wordy(words[0][0][:1]) else ""

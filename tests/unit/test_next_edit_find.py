@@ -2393,6 +2393,29 @@ def test_a_loop_rewritten_is_rewritten_where_only_its_bound_differs() -> None:
     )
 
 
+def test_an_index_by_a_string_rewritten_is_rewritten_with_the_other_strings() -> None:
+    code = (
+        "function corsHeaders(req, options) {\n"
+        "  var origin = options.origin === true\n"
+        "        ? req.headers['Origin']\n"
+        "        : options.origin,\n"
+        "      headers = options.headers ||\n"
+        "        req.headers['Access-Control-Request-Headers'], // reflect the request's\n"
+        "      other = res.headers['Vary'];\n"
+        "  return [origin, headers, other];\n"
+        "}\n"
+    )
+    after = code.replace("req.headers['Origin']", "req.header('Origin')")
+    content, found = _ask(code, after, "javascript")
+    # the string is a hole like the names: any string where it stands, each kept; the
+    # expression ended the user's line but not the other's (a comma and a comment follow);
+    # another receiver is another object
+    assert _applied(content, found) == after.replace(
+        "req.headers['Access-Control-Request-Headers']",
+        "req.header('Access-Control-Request-Headers')",
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "old", "new", "language"),
     [
