@@ -725,6 +725,8 @@ def forwarding_candidates(
     argument that passes their neighbour after by keyword (`body=body, fields=fields`)."""
     old, new = ([p.strip() for p in found] for found in signature.pieces)
     count = len(new) - len(old)
+    if old and -MAX_FORWARDED <= count <= -1:
+        return _unforwarded(index, change, signature)
     if not old or not 1 <= count <= MAX_FORWARDED:
         return []
     at = next((i for i in range(len(new)) if new[:i] + new[i + count :] == old), None)
@@ -793,6 +795,62 @@ def forwarding_candidates(
 
 
 MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on together
+
+
+# an argument that hands a parameter on whole: `timeout`, `*args`, `**kwargs`, `timeout=timeout`
+_HANDED_ON = re.compile(
+    r"\s*(?:\*\*|\*|\.\.\.)?(?P<name>[\w$]+)\s*|\s*(?P<key>[\w$]+)\s*=\s*(?P=key)\s*"
+)
+
+
+# above the model rewriting the line as a use of a name taken away (the finder's
+# UNBOUND_SCORE, 0.8): what goes there is computed
+UNFORWARD_SCORE = 0.82
+
+
+def _hands_on_gone(piece: str, gone: list[str], hands_on: bool) -> bool:
+    """Is the argument ``piece`` one of the ``gone`` parameters handed on whole (a name
+    alone only in a call that ``hands_on`` parameters)?"""
+    found = _HANDED_ON.fullmatch(piece)
+    name = None if found is None else found.group("name") or found.group("key")
+    spelt = found is not None and (found.group("key") is not None or piece.strip() != name)
+    return name in gone and (spelt or hands_on)
+
+
+def _unforwarded(index: LineIndex, change: Change, signature: SignatureChange) -> list[Candidate]:
+    """Parameters taken out (`**kwargs` of `get_password(service, username, **kwargs)`): the
+    calls in the function's body that hand them on, as a whole argument (`**kwargs`,
+    `*args`, `timeout`, `timeout=timeout`), no longer pass them: nothing else in the body
+    gives that name a value any more."""
+    (old, new), content = signature.lists, change.content
+    kept = {p.name for p in new}
+    # (a name still in the header is not gone: `{anyProcess, controller}` destructures)
+    header = {m.group() for m in NAME.finditer(",".join(signature.pieces[1]))}
+    gone = [p.name for p in old if p.name not in kept | header]
+    body = _body(content, signature.header)
+    if not gone or len(gone) != len(old) - len(new) or body is None:
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for call in re.finditer(r"[\w$]\s*\(", content[body[0] : body[1]]):
+        opened = body[0] + call.end() - 1
+        close = matching_paren(content, opened)
+        if close is None or close > body[1] or _DEFINES.search(content, 0, opened):
+            continue  # (`def inner(x, timeout=timeout):` declares, it calls nothing)
+        pieces = split_top_level(content[opened + 1 : close])
+        # a name alone is handed on where the call hands on a parameter kept, too
+        hands_on = any(p.strip().lstrip("*.") in kept for p in pieces)
+        left = [p for p in pieces if not _hands_on_gone(p, gone, hands_on)]
+        if len(left) == len(pieces):
+            continue
+        if left and left[0] is not pieces[0]:  # the first taken out: the next one's spaces too
+            left[0] = left[0].lstrip()
+        edit = narrowed_edit(content, opened + 1, close, ",".join(left))
+        distance = abs(edit.span.start_line - line)
+        candidates.append(
+            Candidate(edit.span, SIGNATURE, UNFORWARD_SCORE + nearness(0.05, distance), edit)
+        )
+    return candidates
 
 
 def _passed_by_keyword(name: str) -> re.Pattern[str]:

@@ -2830,6 +2830,63 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
     assert not [c for c in found if c.kind == SIGNATURE]
 
 
+@pytest.mark.parametrize(
+    ("code", "old", "new", "unforwarded", "language"),
+    [
+        (
+            "def get_password(service_name, username, **kwargs):\n"
+            "    log(len(kwargs))\n"
+            "    return _backend.get_password(service_name, username, **kwargs)\n",
+            "username, **kwargs):",
+            "username):",
+            ("username, **kwargs)", "username)"),
+            "python",
+        ),
+        (
+            "def isoformat(datetime, *args, **kwargs):\n"
+            "    return datetime.isoformat(*args, **kwargs)\n",
+            "datetime, *args, **kwargs):",
+            "datetime):",
+            ("isoformat(*args, **kwargs)", "isoformat()"),
+            "python",
+        ),
+        (
+            "def fetch(url, timeout, retries):\n"
+            "    print(timeout)\n"
+            "    return get(url, timeout=timeout, retries=retries)\n",
+            "url, timeout, retries",
+            "url, retries",
+            ("get(url, timeout=timeout, retries", "get(url, retries"),
+            "python",
+        ),
+        (
+            "function send(socket, data, callback) {\n  return write(data, callback);\n}\n",
+            "data, callback",
+            "data",
+            ("data, callback)", "data)"),
+            "javascript",
+        ),
+    ],
+    ids=["spread", "every argument", "by keyword", "a name with the others"],
+)
+def test_a_parameter_taken_out_is_no_longer_handed_on_in_the_body(
+    code: str, old: str, new: str, unforwarded: tuple[str, str], language: str
+) -> None:
+    after = code.replace(old, new)
+    # `log(len(kwargs))` and `print(timeout)` use them, not hand them on: left alone
+    assert _handed_on(code, after, language) == after.replace(*unforwarded)
+
+
+def test_parameters_destructured_are_not_taken_out() -> None:
+    code = (
+        "const iterate = async function * (anyProcess, shouldAwait, controller) {\n"
+        "  disconnect(anyProcess, controller);\n};\n"
+    )
+    old, new = "anyProcess, shouldAwait, controller)", "{anyProcess, shouldAwait, controller})"
+    _, found = _ask(code, code.replace(old, new), "javascript")
+    assert not [c for c in found if c.kind == SIGNATURE and c.span.start_line == 2]
+
+
 def test_a_call_using_the_parameter_before_among_other_values_is_not_handed_the_new_one() -> None:
     code = (
         "def backoff(num: int, max_jitter: float) -> float:\n"
