@@ -45,6 +45,7 @@ from codesaga.domain.next_edit_imports import (
     successors,
     unimported_names,
 )
+from codesaga.domain.next_edit_lists import parallel_list_candidates
 from codesaga.domain.next_edit_locations import (
     RENAME,
     SIMILAR,
@@ -700,6 +701,8 @@ def _places(
             candidates += fstring_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)
         candidates += line_start_repeats(index, change)
+        # (last: where another rule has the list's alike lines, its edit is the one)
+        candidates += _unfilled(parallel_list_candidates(index, change), candidates)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change)
     if header is not None:  # an interface's declaration of the function, say
@@ -707,6 +710,19 @@ def _places(
         if signature is not None:
             candidates += forwarding_candidates(index, change, signature)
     return candidates, False
+
+
+def _unfilled(found: list[Candidate], before: list[Candidate]) -> list[Candidate]:
+    """Of ``found``, the places no candidate ``before`` fills (on its lines or a line
+    beside them): an item a list's alike lines already have their rule's edit for."""
+    return [
+        c
+        for c in found
+        if not any(
+            b.span.start_line - 1 <= c.span.end_line and c.span.start_line <= b.span.end_line + 1
+            for b in before
+        )
+    ]
 
 
 def _alone(

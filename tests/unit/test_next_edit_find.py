@@ -2393,6 +2393,42 @@ def test_a_loop_rewritten_is_rewritten_where_only_its_bound_differs() -> None:
     )
 
 
+def test_an_item_added_to_a_list_goes_into_the_list_that_repeats_it() -> None:
+    code = (
+        "import { toFormData, formToJSON, isCancel } from './helpers';\n\n"
+        "export {\n  toFormData,\n  isCancel,\n  formToJSON\n};\n\n"
+        "export default {\n  toFormData,\n  isCancel,\n  formToJSON,\n  VERSION\n};\n\n"
+        "const pair = [toFormData, isCancel];\n"
+    )
+    after = code.replace("  formToJSON\n};", "  formToJSON,\n  mergeConfig\n};", 1)
+    content, found = _ask(code, after, "javascript")
+    # after the item it follows in the user's list, as typed there, or in the list's own
+    # layout (the import, on one line); the pair holds too few of the list's items
+    assert _applied(content, found) == after.replace(
+        "  formToJSON,\n  VERSION", "  formToJSON,\n  mergeConfig,\n  VERSION"
+    ).replace("formToJSON, isCancel }", "formToJSON, mergeConfig, isCancel }")
+
+
+def test_an_item_added_to_a_list_of_other_values_is_the_models_to_write_there() -> None:
+    code = (
+        "const fromLocale = {\n  weekdays: this.$locale().weekdays,\n"
+        "  months: this.$locale().months,\n  meridiem: this.$locale().meridiem\n};\n"
+        "const fromObject = {\n  weekdays: locale.weekdays,\n  months: locale.months,\n"
+        "  meridiem: locale.meridiem\n};\n"
+    )
+    after = code.replace(
+        "  meridiem: this.$locale().meridiem\n",
+        "  meridiem: this.$locale().meridiem,\n  ordinal: this.$locale().ordinal\n",
+    )
+    _, found = _ask(code, after, "javascript")
+    # the item it follows reads otherwise there: the model writes it, after that item
+    assert [(c.span.start_line, c.edit) for c in found] == [(10, None)]
+    # a list with only two of the keys is another list
+    two = code.replace("  months: locale.months,\n", "")
+    _, found = _ask(two, two.replace("  months: this.$locale().months,\n", ""), "javascript")
+    assert not found
+
+
 def test_an_index_by_a_string_rewritten_is_rewritten_with_the_other_strings() -> None:
     code = (
         "function corsHeaders(req, options) {\n"
@@ -3096,13 +3132,15 @@ def test_an_entry_appended_after_the_last_is_appended_where_the_same_list_ends()
         ") => core.input<T> = /* @__PURE__ */ core._{name}(ZodRealError);\n"
     )
     code = "\n".join(block.format(name=n) for n in ("encode", "decode", "encodeAsync"))
-    # a list ending in a comma already is not given a second one
+    # a list ending in a comma already is not given a second one: the entry goes before it
     trailing = block.format(name="decodeAsync").replace("$ZodIssue>\n", "$ZodIssue>,\n")
     added = ",\n  _params?: { callee?: core.util.AnyFunc }"
     after = code.replace("$ZodIssue>\n", "$ZodIssue>" + added + "\n", 1)
     content, found = _ask(code + "\n" + trailing, after + "\n" + trailing, "typescript")
     expected = code.replace("$ZodIssue>\n", "$ZodIssue>" + added + "\n")
-    assert _applied(content, found) == expected + "\n" + trailing
+    assert _applied(content, found) == expected + "\n" + trailing.replace(
+        "$ZodIssue>,\n", "$ZodIssue>" + added + ",\n"
+    )
 
 
 def test_an_entry_appended_before_a_lists_end_is_appended_where_the_same_last_entry_ends_one() -> (
