@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 23 from
-HELD_OUT_REPOS_2 to 23), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 24 from
+HELD_OUT_REPOS_2 to 24), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -212,6 +212,11 @@ HELD_OUT_REPOS_23 = [
     "simplejson/simplejson", "npm/node-semver", "jshttp/type-is", "ai/nanoid", "jshttp/accepts",
     "go-logr/logr", "hashicorp/go-version", "bmatcuk/doublestar", "gorilla/securecookie",
     "hashicorp/go-hclog", "jmespath/jmespath.py", "pinojs/pino-pretty",
+]  # fmt: skip
+HELD_OUT_REPOS_24 = [
+    "PyCQA/isort", "asottile/pyupgrade", "nedbat/coveragepy", "jaraco/path", "mozilla/nunjucks",
+    "ljharb/qs", "isaacs/minimatch", "jshttp/negotiator", "pillarjs/cookies", "microsoft/tsyringe",
+    "asaskevich/govalidator", "google/go-querystring", "mattn/go-runewidth", "jedib0t/go-pretty",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
