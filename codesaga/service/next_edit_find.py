@@ -378,12 +378,18 @@ def _unimported_uses(
     what the import that replaced it offers); none for a name the file binds itself. Not
     computed even when one name replaced another: on the broad samples the new name was
     the use's whole new text in 15 of 73 (`join` for `path.join` after `{ join }` from
-    'node:path' became `path`). A deprecated package's members with a documented successor
+    'node:path' became `path`); but a member the new import brings is computed
+    (`contextvars.ContextVar(…)` after `import contextvars` became `from contextvars import
+    ContextVar`: `ContextVar(…)`). A deprecated package's members with a documented successor
     are computed (next_edit_imports.SUCCESSORS: `ioutil.ReadFile` to `os.ReadFile`), and so
     are `typing`'s generic aliases that builtins replace (`List[int]` to `list[int]`)."""
-    found = []
+    found: list[Candidate] = []
     content = change.content
-    for name in unimported_names(change, language):
+    gone = unimported_names(change, language)
+    if not gone:
+        return found
+    brought = imported_names(content, language) - imported_names(change.before, language)
+    for name in gone:
         members = successors(change, language, name)
         builtin = builtin_successor(change, language, name)
         occurrences = [
@@ -401,6 +407,14 @@ def _unimported_uses(
                 found.append(Candidate(edit.span, SIMILAR, UNIMPORTED_SCORE, edit))
                 continue
             member = _MEMBER.match(content, o.end)
+            if member is not None and member.group(1) in brought:
+                edit = TextEdit(
+                    index.span(o.start, member.end()),
+                    content[o.start : member.end()],
+                    member.group(1),
+                )
+                found.append(Candidate(edit.span, SIMILAR, UNIMPORTED_SCORE, edit))
+                continue
             if member is not None and member.group(1) in members:
                 edit = TextEdit(
                     index.span(o.start, member.end()),

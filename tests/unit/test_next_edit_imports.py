@@ -120,6 +120,36 @@ def test_typings_generic_aliases_taken_away_have_their_uses_written_as_the_built
     assert all(c.edit is None for c in _ask(other, other.replace("    List,\n", ""), "python"))
 
 
+def test_a_modules_members_imported_by_name_have_their_uses_written_without_it() -> None:
+    code = (
+        "import asyncio\n\n\n"
+        "async def pause(seconds):\n"
+        "    await asyncio.sleep(seconds)\n"
+        "    return asyncio.get_running_loop()\n"
+    )
+    after = code.replace("import asyncio\n", "from asyncio import sleep\n")
+    found = _ask(code, after, "python")
+    # the member the new import brings is written alone; another is the model's to write
+    assert [c.edit is None for c in found] == [False, True]
+    assert apply_edits(after, [c.edit for c in found if c.edit is not None]) == after.replace(
+        "asyncio.sleep(", "sleep("
+    )
+    # (not a rename of `asyncio` to `sleep`, which made `sleep.sleep(seconds)`; a name that
+    # its import names once less is one)
+    code = "from copy import copy\n\nclone = copy(value)\n"
+    after = code.replace("import copy", "import deepcopy")
+    found = _ask(code, after, "python")
+    assert apply_edits(after, [c.edit for c in found if c.edit is not None]) == after.replace(
+        "= copy(", "= deepcopy("
+    )
+    code = "const tap = require('tap')\n\ntap.test('pipe', (t) => t.end())\n"
+    after = code.replace("const tap = require('tap')", "const { test } = require('tap')")
+    found = _ask(code, after, "javascript")
+    assert apply_edits(after, [c.edit for c in found if c.edit is not None]) == after.replace(
+        "tap.test(", "test("
+    )
+
+
 def test_a_go_import_replaced_by_a_path_that_may_declare_the_name_points_nowhere() -> None:
     code = 'package p\n\nimport "gopkg.in/yaml.v2"\n\nvar f = yaml.Marshal\n'
     for path in ("github.com/goccy/go-yaml", "github.com/example/yaml-ng"):
