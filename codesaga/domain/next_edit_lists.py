@@ -20,7 +20,7 @@ from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import indent_at, is_name, repeat_score, tokens
 
-_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
 MIN_SHARED_KEYS = 3  # keys both lists hold, at least: two are a coincidence (`a, b`)
 SHARED_SHARE = 0.75  # of each list's keys the other holds, at least
 MAX_PARALLEL = 3  # lists more like the user's than that: a common shape, not one list twice
@@ -96,10 +96,9 @@ def _shares_keys(keys: list[str | None], others: list[str | None]) -> bool:
 def _added_to(
     index: LineIndex, content: str, user: _List, at: int, other: _List, before: str | None
 ) -> TextEdit | None:
-    """The item ``at`` of ``user`` put into ``other`` after the item keyed ``before``, with
-    the separator the user typed before it (its indentation ``other``'s): None where the
-    item it follows reads otherwise in the two lists, the item is on lines of its own or
-    goes first."""
+    """The item ``at`` of ``user`` put into ``other`` after the item keyed ``before``: None
+    where the item it follows reads otherwise in the two lists, the item is on lines of its
+    own or goes first."""
     start, end = user.items[at]
     item = content[start:end]
     if before is None or "\n" in item:
@@ -108,12 +107,10 @@ def _added_to(
     there = other.items[other.keys.index(before)]
     if content[previous[0] : previous[1]] != content[there[0] : there[1]]:
         return None
-    separator = content[previous[1] : start]
+    # in that list's layout: on the same line where more of it follows, else on a line of
+    # its own at that item's indentation
     following = content[there[1] : line_end(content, there[1])]
-    if following.strip(" \t,"):  # more items on that line: the list's own layout
-        separator = ", "
-    else:
-        separator = separator.replace(indent_at(content, start), indent_at(content, there[0]), 1)
+    separator = ", " if following.strip(" \t,") else ",\n" + indent_at(content, there[0])
     return TextEdit(index.span(there[1], there[1]), "", separator + item)
 
 
@@ -122,10 +119,10 @@ def _lists(content: str, words: list[tuple[str, int, int]]) -> list[_List]:
     found = []
     stack: list[int] = []
     for k, (word, _, _) in enumerate(words):
-        if word in _CLOSERS:
+        if word in _CLOSING:
             stack.append(k)
         elif word in (")", "]", "}"):
-            if not stack or _CLOSERS[words[stack[-1]][0]] != word:
+            if not stack or _CLOSING[words[stack[-1]][0]] != word:
                 stack = []  # unbalanced (a bracket in a regular expression): start again
                 continue
             opened = stack.pop()
@@ -144,7 +141,7 @@ def _read_list(words: list[tuple[str, int, int]], opened: int, closed: int) -> _
                 keys.append(_key(first[0]))
             first = last = None
             continue
-        if word in _CLOSERS:
+        if word in _CLOSING:
             depth += 1
         elif word in (")", "]", "}"):
             depth -= 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -238,14 +237,14 @@ def _renames_in(change: Change, reserved: frozenset[str]) -> list[Rename]:
     )
     # an import names what it imports, whatever its spelling (`from typing import Union`)
     imported = change.before[first:before_stop].lstrip().startswith(("from ", "import "))
-    # a module's name that its import names as often as before is not renamed (`import
-    # asyncio` made `from asyncio import sleep`: what it brought is imported by name now;
-    # `from copy import copy` made `deepcopy` names it once less)
-    still = set()
-    if imported:
-        counts = Counter(t[0] for t in old_tokens)
-        counts.subtract(t[0] for t in new_tokens)
-        still = {t[0] for t in new_tokens if counts[t[0]] <= 0}
+    # an import of another form is no rename (`import asyncio` made `from asyncio import
+    # sleep`: what it brought is imported by name now, not `asyncio` renamed `sleep`)
+    if (
+        imported
+        and change.content[first:after_stop].split()[:1]
+        != change.before[first:before_stop].split()[:1]
+    ):
+        return []
     sites: dict[tuple[str, str], list[int]] = {}
     alone = True
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -267,9 +266,7 @@ def _renames_in(change: Change, reserved: frozenset[str]) -> list[Rename]:
             shadowed = new in (f"{old}_", f"_{old}") and _binds(
                 change.before[first:before_stop], old
             )
-            if old in still:
-                alone = False
-            elif (shadowed or _named(old, member, reserved)) and _named(new, member, reserved):
+            if (shadowed or _named(old, member, reserved)) and _named(new, member, reserved):
                 sites.setdefault((old, new), []).append(at)
             else:
                 alone = False

@@ -808,6 +808,39 @@ _HANDED_ON = re.compile(
 UNFORWARD_SCORE = 0.82
 
 
+# a call: the word before its parenthesis
+_CALLED = re.compile(r"([\w$]+)\s*\(")
+# words before a parenthesis that opens no call's arguments
+_NOT_CALLS = frozenset(
+    (
+        *("return", "if", "elif", "while", "for", "switch", "catch", "and", "or", "not"),
+        *("in", "is", "yield", "await", "typeof", "with", "assert", "async", "function"),
+        *("lambda", "case"),
+    )
+)
+_DEFINED = re.compile(r"\s*(?:=>|\{)")  # after a parameter list: an arrow's or a method's body
+
+
+def _bound_in(body: str, name: str) -> bool:
+    """Is ``name`` given a value in ``body`` (assigned, a loop's variable, a nested
+    function's parameter)? Then where it is handed on, it is not the parameter taken out."""
+    word = re.escape(name)
+    assigned = re.search(
+        rf"^[ \t]*(?:(?:let|const|var)[ \t]+)?(?:[\w$]+[ \t]*,[ \t]*)*{word}[ \t]*"
+        rf"(?::[^=\n]*)?:?=(?!=)(?![^\n]*,[ \t]*$)",  # (not `timeout=timeout,` in a call)
+        body,
+        re.MULTILINE,
+    )
+    looped = re.search(rf"\bfor\b[ \t(]*(?:(?:let|const|var)[ \t]+)?[\w$, \t]*\b{word}\b", body)
+    nested = re.search(
+        rf"\b(?:def|function|func|lambda)\b[^\n]*?(?<![\w$.]){word}(?![\w$])"
+        rf"|\([^()\n]*(?<![\w$.]){word}(?![\w$])[^()\n]*\)\s*(?:=>|\{{)"
+        rf"|(?<![\w$.]){word}\s*=>",
+        body,
+    )
+    return any((assigned, looped, nested))
+
+
 def _hands_on_gone(piece: str, gone: list[str], hands_on: bool) -> bool:
     """Is the argument ``piece`` one of the ``gone`` parameters handed on whole (a name
     alone only in a call that ``hands_on`` parameters)?"""
@@ -820,8 +853,8 @@ def _hands_on_gone(piece: str, gone: list[str], hands_on: bool) -> bool:
 def _unforwarded(index: LineIndex, change: Change, signature: SignatureChange) -> list[Candidate]:
     """Parameters taken out (`**kwargs` of `get_password(service, username, **kwargs)`): the
     calls in the function's body that hand them on, as a whole argument (`**kwargs`,
-    `*args`, `timeout`, `timeout=timeout`), no longer pass them: nothing else in the body
-    gives that name a value any more."""
+    `*args`, `timeout=timeout`, or `timeout` last), no longer pass them; unless the body
+    gives that name a value of its own."""
     (old, new), content = signature.lists, change.content
     kept = {p.name for p in new}
     # (a name still in the header is not gone: `{anyProcess, controller}` destructures)
@@ -830,17 +863,34 @@ def _unforwarded(index: LineIndex, change: Change, signature: SignatureChange) -
     body = _body(content, signature.header)
     if not gone or len(gone) != len(old) - len(new) or body is None:
         return []
+    text = content[body[0] : body[1]]
+    gone = [name for name in gone if not _bound_in(text, name)]
     line = index.line_of(change.start)
     candidates = []
-    for call in re.finditer(r"[\w$]\s*\(", content[body[0] : body[1]]):
+    for call in _CALLED.finditer(text):
         opened = body[0] + call.end() - 1
         close = matching_paren(content, opened)
-        if close is None or close > body[1] or _DEFINES.search(content, 0, opened):
-            continue  # (`def inner(x, timeout=timeout):` declares, it calls nothing)
+        if close is None or close > body[1] or call.group(1) in _NOT_CALLS:
+            continue  # (`return (url, timeout)` is a tuple)
+        if _DEFINES.search(content, content.rfind("\n", 0, opened) + 1, opened) or (
+            _DEFINED.match(content, close + 1)
+        ):
+            continue  # `def inner(x, timeout=timeout):` and `(data, callback) =>` declare
         pieces = split_top_level(content[opened + 1 : close])
-        # a name alone is handed on where the call hands on a parameter kept, too
+        # a name alone is handed on where the call hands on a parameter kept, too, and only
+        # last or in the parameter's own place (taken from elsewhere, the arguments after it
+        # would shift into its place: `canvas.line(0, 0, color, width)`)
         hands_on = any(p.strip().lstrip("*.") in kept for p in pieces)
-        left = [p for p in pieces if not _hands_on_gone(p, gone, hands_on)]
+        left = list(pieces)
+        while left and (not left[-1].strip() or _hands_on_gone(left[-1], gone, hands_on)):
+            left.pop()
+        if len(left) < len(pieces) and not pieces[-1].strip():
+            left.append(pieces[-1])  # the trailing comma of a list one argument a line
+        left = [
+            p
+            for k, p in enumerate(left)
+            if not _hands_on_gone(p, gone, hands_on and k < len(old) and old[k].name == p.strip())
+        ]
         if len(left) == len(pieces):
             continue
         if left and left[0] is not pieces[0]:  # the first taken out: the next one's spaces too

@@ -48,6 +48,8 @@ _OPERAND = re.compile(
     rf"|{STRING_LITERAL})"
 )
 _STRING = re.compile(STRING_LITERAL)
+_ASSIGNED = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
+_DELETED = re.compile(r"\bdel[ \t]+\Z")
 _QUALIFIER = re.compile(rf"{NAME.pattern}$")
 _SPACES = r"[ \t]*"
 MIN_FIXED = 2  # tokens of an operand template that are not holes nor bare symbols
@@ -79,10 +81,16 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
     content = change.content
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
-    candidates = []
+    candidates: list[Candidate] = []
+    targets = 0  # places where it stands as a target: no place for it, but places it stands
     for match in template.pattern.finditer(content):
         at, end = match.span("at")
         if any(low < end and at < high for low, high in made):
+            continue
+        if _target(content, at, end):
+            targets += 1  # an expression rewritten is no target (`os.getenv('DEBUG') = '1'`)
+            if len(candidates) + targets > MAX_PLACES:
+                return []
             continue
         names = [match.group(f"h{k}") for k in range(len(template.holes))]
         same = sum(a == b for a, b in zip(names, template.holes, strict=True))
@@ -92,9 +100,19 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
         edit = TextEdit(index.span(at, end), content[at:end], text)
         distance = abs(index.line_of(at) - line)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
-        if len(candidates) > MAX_PLACES:
+        if len(candidates) + targets > MAX_PLACES:
             return []
     return candidates
+
+
+def _target(content: str, at: int, end: int) -> bool:
+    """Does the text at ``at``..``end`` stand as what a statement assigns to or deletes
+    (`os.environ['DEBUG'] = '1'`, `del os.environ['TMP']`; not `x ==`, nor a match that ends
+    in an operator)?"""
+    assigned = content[end - 1 : end] not in ("=", "!", "<", ">") and _ASSIGNED.match(content, end)
+    return (
+        bool(assigned) or _DELETED.search(content, content.rfind("\n", 0, at) + 1, at) is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -143,8 +161,16 @@ def _template(rewrite: _Rewrite) -> _Template | None:
     called = {w for (w, _, _), (n, _, _) in itertools.pairwise(words) if n == "("}
     holes = [w for w, _, _ in words if is_name(w) and w in kept and w not in called]
     # a string the replacement keeps is a hole too (`req.headers['Origin']` made
-    # `req.header('Origin')` is a rule for `req.headers['Accept']`)
-    holes += [w for w, _, _ in words if _STRING.fullmatch(w) and len(w) > 2 and w in inserted]
+    # `req.header('Origin')` is a rule for `req.headers['Accept']`); not one with a prefix
+    # (`f'x-{a}'`: its prefix would be a name's hole)
+    holes += [
+        w
+        for w, low, _ in words
+        if _STRING.fullmatch(w)
+        and len(w) > 2
+        and w in inserted
+        and not _wordy(rewrite.removed[low - 1 : low])
+    ]
     fixed = [w for w, _, _ in words if w not in holes]
     if not holes or all(w in _BARE for w in fixed):
         return None  # nothing kept, or too little fixed to be a shape of its own
@@ -251,8 +277,9 @@ def _statement(rewrite: _Rewrite) -> tuple[str, str]:
     head = r"^[ \t]*" if not before[before.rfind("\n", 0, start) + 1 : start].strip() else ""
     tail = r"[ \t]*$" if not before[stop : line_end(before, stop)].strip() else ""
     # an expression that only ends its line (`? req.headers['Origin']`) is no statement:
-    # where it stands, a comment or a comma may follow it
-    return (head, tail) if head and tail else ("", "")
+    # where it stands, a comment or a comma may follow it (a statement's start is kept:
+    # `a.close();` is not rewritten in `const ok = b.close();`)
+    return head, tail if head else ""
 
 
 def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:

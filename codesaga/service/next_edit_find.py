@@ -56,6 +56,7 @@ from codesaga.domain.next_edit_locations import (
     finalize,
     joined_change,
     line_changes,
+    line_end,
     recent_change,
     reflowed_core,
 )
@@ -388,9 +389,24 @@ def _unimported_uses(
     gone = unimported_names(change, language)
     if not gone:
         return found
-    brought = imported_names(content, language) - imported_names(change.before, language)
+    # what the new imports bring by name, but a name the file binds too (`path`, a
+    # function's parameter: `os.path.exists(path)` is not `path.exists(path)`)
+    low = content.rfind("\n", 0, change.start) + 1  # (the import the user changed binds it)
+    high = line_end(content, change.after_end)
+    brought = {
+        member: member
+        for member in imported_names(content, language) - imported_names(change.before, language)
+        if not any(
+            o.role in BINDINGS and not low <= o.start < high for o in names.occurrences(member)
+        )
+    }
     for name in gone:
         members = successors(change, language, name)
+        # in Python, from that module (`time` made `from asyncio import sleep` is another
+        # sleep); a script's path need not spell its name (`chai` from '../assertion.js')
+        named = re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", content[low:high])
+        if language != "python" or named:
+            members = members | brought
         builtin = builtin_successor(change, language, name)
         occurrences = [
             o
@@ -407,14 +423,6 @@ def _unimported_uses(
                 found.append(Candidate(edit.span, SIMILAR, UNIMPORTED_SCORE, edit))
                 continue
             member = _MEMBER.match(content, o.end)
-            if member is not None and member.group(1) in brought:
-                edit = TextEdit(
-                    index.span(o.start, member.end()),
-                    content[o.start : member.end()],
-                    member.group(1),
-                )
-                found.append(Candidate(edit.span, SIMILAR, UNIMPORTED_SCORE, edit))
-                continue
             if member is not None and member.group(1) in members:
                 edit = TextEdit(
                     index.span(o.start, member.end()),

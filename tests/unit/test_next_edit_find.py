@@ -2902,8 +2902,16 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
             ("data, callback)", "data)"),
             "javascript",
         ),
+        (  # from the middle, where the call hands the parameters on in their places
+            "func walk(node *Node, depth int, seen map[*Node]bool) {\n"
+            "\tfor _, child := range node.children {\n\t\twalk(child, depth, seen)\n\t}\n}\n",
+            "node *Node, depth int, seen",
+            "node *Node, seen",
+            ("walk(child, depth, seen)", "walk(child, seen)"),
+            "go",
+        ),
     ],
-    ids=["spread", "every argument", "by keyword", "a name with the others"],
+    ids=["spread", "every argument", "by keyword", "a name with the others", "its own place"],
 )
 def test_a_parameter_taken_out_is_no_longer_handed_on_in_the_body(
     code: str, old: str, new: str, unforwarded: tuple[str, str], language: str
@@ -4437,3 +4445,86 @@ def test_a_piece_repeated_only_on_lines_that_begin_alike() -> None:
         "test_a() -> None:\n    event_loop = asyncio.new_event_loop()\n",
     )
     assert not _ask(code, after, "python")[1]
+
+
+def test_a_statement_rewritten_is_not_rewritten_inside_an_expression() -> None:
+    code = "function stop(a, b) {\n  a.close();\n  const ok = b.close();\n  b.close();\n}\n"
+    after = code.replace("  a.close();", "  void a.shutdown();")
+    content, found = _ask(code, after, "javascript")
+    # the statement's start is kept as an anchor where text follows it (`;`, a comment)
+    assert _applied(content, found) == after.replace("  b.close();\n}", "  void b.shutdown();\n}")
+
+
+def test_a_string_rewritten_is_not_made_a_target_nor_left_with_its_prefix() -> None:
+    code = (
+        "import os\n\nhome = os.environ['HOME']\nos.environ['DEBUG'] = '1'\n"
+        "del os.environ['TMP']\nuser = os.environ['USER']\n"
+    )
+    after = code.replace("home = os.environ['HOME']", "home = os.getenv('HOME')")
+    content, found = _ask(code, after, "python")
+    # a call is no target of an assignment or a `del`
+    assert _applied(content, found) == after.replace("os.environ['USER']", "os.getenv('USER')")
+    code = "def headers(req, a, b):\n    x = req.headers[f'x-{a}']\n    y = req.headers[f'y-{b}']\n"
+    after = code.replace("req.headers[f'x-{a}']", "req.header(f'x-{a}')")
+    content, found = _ask(code, after, "python")
+    # a prefixed string is no hole: the other is not given the user's string
+    assert _applied(content, found).count("f'x-{a}'") == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new", "language"),
+    [
+        (  # taken from the middle: the arguments after it would shift into its place
+            "def draw(canvas, color, width):\n    canvas.line(0, 0, color, width)\n",
+            "canvas, color, width",
+            "canvas, width",
+            "python",
+        ),
+        (  # given a value of its own in the body
+            "def fetch(url, timeout):\n    timeout = settings.TIMEOUT\n"
+            "    return get(url, timeout=timeout)\n",
+            "url, timeout)",
+            "url)",
+            "python",
+        ),
+        (  # a nested function's own parameter
+            "def fetch(url, timeout):\n    def attempt(url, timeout):\n"
+            "        return get(url, timeout=timeout)\n    return attempt(url, 3)\n",
+            "fetch(url, timeout)",
+            "fetch(url)",
+            "python",
+        ),
+        (  # a tuple, not a call
+            "def pair(url, timeout):\n    return (url, timeout)\n",
+            "pair(url, timeout)",
+            "pair(url)",
+            "python",
+        ),
+        (  # an arrow's and a method's parameters, not a call's arguments
+            "function make(data, callback) {\n  const run = async (data, callback) => 1;\n"
+            "  return { handle(data, callback) { return 2; } };\n}\n",
+            "make(data, callback)",
+            "make(data)",
+            "javascript",
+        ),
+    ],
+    ids=["middle", "rebound", "nested", "tuple", "definitions"],
+)
+def test_a_parameter_taken_out_is_left_where_it_is_not_handed_on(
+    code: str, old: str, new: str, language: str
+) -> None:
+    after = code.replace(old, new, 1)
+    _, found = _ask(code, after, language)
+    assert not [c for c in found if c.kind == SIGNATURE and c.edit is not None]
+
+
+def test_an_item_added_to_a_list_goes_into_the_other_in_its_layout() -> None:
+    code = (
+        "NAMES = [alpha, beta, gamma]\n\n"
+        "def table():\n    return [\n        alpha,\n        beta,\n        gamma\n    ]\n"
+    )
+    after = code.replace("[alpha, beta, gamma]", "[alpha, beta, gamma, delta]")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "        gamma\n", "        gamma,\n        delta\n"
+    )

@@ -142,6 +142,14 @@ def test_a_modules_members_imported_by_name_have_their_uses_written_without_it()
     assert apply_edits(after, [c.edit for c in found if c.edit is not None]) == after.replace(
         "= copy(", "= deepcopy("
     )
+    # nor a module replaced by another's member (`time.sleep(1)` is not `sleep.sleep(1)`)
+    code = "import time\n\ntime.sleep(1)\n"
+    after = code.replace("import time", "from asyncio import sleep")
+    assert all(c.edit is None for c in _ask(code, after, "python"))
+    # a member the file binds itself is not written alone (`path.exists(path)`)
+    code = "import os\n\n\ndef exists(path):\n    return os.path.exists(path)\n"
+    after = code.replace("import os", "from os import path")
+    assert all(c.edit is None for c in _ask(code, after, "python"))
     code = "const tap = require('tap')\n\ntap.test('pipe', (t) => t.end())\n"
     after = code.replace("const tap = require('tap')", "const { test } = require('tap')")
     found = _ask(code, after, "javascript")
