@@ -809,36 +809,58 @@ UNFORWARD_SCORE = 0.82
 
 
 # a call: the word before its parenthesis
-_CALLED = re.compile(r"([\w$]+)\s*\(")
+_CALLED = re.compile(r"(?<![\w$])([\w$]+)\s*\(")
 # words before a parenthesis that opens no call's arguments
 _NOT_CALLS = frozenset(
     (
-        *("return", "if", "elif", "while", "for", "switch", "catch", "and", "or", "not"),
-        *("in", "is", "yield", "await", "typeof", "with", "assert", "async", "function"),
-        *("lambda", "case"),
+        *("return", "if", "elif", "else", "while", "for", "switch", "catch", "and", "or"),
+        *("not", "in", "is", "yield", "await", "typeof", "with", "assert", "async"),
+        *("function", "lambda", "case"),
     )
 )
-_DEFINED = re.compile(r"\s*(?:=>|\{)")  # after a parameter list: an arrow's or a method's body
+# after a parameter list (and its return type): an arrow's or a method's body
+_DEFINED = re.compile(r"\s*(?::[^=\n{;()]*)?\s*(?:=>|\{)")
 
 
-def _bound_in(body: str, name: str) -> bool:
-    """Is ``name`` given a value in ``body`` (assigned, a loop's variable, a nested
-    function's parameter)? Then where it is handed on, it is not the parameter taken out."""
+def _declares(content: str, opened: int, close: int) -> bool:
+    """Do the parentheses at ``opened`` and ``close`` hold parameters (`def inner(`,
+    `function (`, `(data, callback) =>`, `handle(data: string): void {`), not arguments?"""
+    line_start = content.rfind("\n", 0, opened) + 1
+    return (
+        _DEFINES.search(content, line_start, opened) is not None
+        or _DEFINED.match(content, close + 1) is not None
+    )
+
+
+def _bound_in(content: str, body: tuple[int, int], name: str) -> bool:
+    """Is ``name`` given a value in the ``body`` of ``content`` (assigned, a loop's, a
+    `with`'s or an `except`'s variable, a nested function's parameter)? Then where it is
+    handed on, it is not the parameter taken out. (Read generously: a name wrongly taken
+    for bound only leaves a call as it is.)"""
+    text = content[body[0] : body[1]]
     word = re.escape(name)
-    assigned = re.search(
-        rf"^[ \t]*(?:(?:let|const|var)[ \t]+)?(?:[\w$]+[ \t]*,[ \t]*)*{word}[ \t]*"
-        rf"(?::[^=\n]*)?:?=(?!=)(?![^\n]*,[ \t]*$)",  # (not `timeout=timeout,` in a call)
-        body,
-        re.MULTILINE,
+    bound = (
+        # at a statement's start, with spaces around `=` or not (but `timeout=timeout,` on a
+        # line of its own is an argument)
+        rf"^[ \t]*(?:(?:let|const|var)[ \t]+)?(?:[\w$]+[ \t]*,[ \t]*)*{word}(?:[ \t]*:[^=\n]*)?"
+        rf"(?:[ \t]+=(?!=)|=(?!=)(?![^\n]*,[ \t]*$))",
+        rf"(?<![\w$.]){word}[ \t]*(?:,[^\n=]*)?:=",  # `(timeout := …)`, Go's `timeout, ok :=`
+        rf"\bas[ \t]+{word}\b",  # `with … as f`, `except … as err`
+        rf"\bfor\b[ \t(]*(?:(?:let|const|var)[ \t]+)?[\w$, \t]*\b{word}\b",
+        rf"\blambda\b[^:\n]*(?<![\w$.]){word}(?![\w$])",
+        rf"(?<![\w$.]){word}[ \t]*=>",
     )
-    looped = re.search(rf"\bfor\b[ \t(]*(?:(?:let|const|var)[ \t]+)?[\w$, \t]*\b{word}\b", body)
-    nested = re.search(
-        rf"\b(?:def|function|func|lambda)\b[^\n]*?(?<![\w$.]){word}(?![\w$])"
-        rf"|\([^()\n]*(?<![\w$.]){word}(?![\w$])[^()\n]*\)\s*(?:=>|\{{)"
-        rf"|(?<![\w$.]){word}\s*=>",
-        body,
-    )
-    return any((assigned, looped, nested))
+    if any(re.search(pattern, text, re.MULTILINE) for pattern in bound):
+        return True
+    for opened in (body[0] + m.start() for m in re.finditer(r"\(", text)):
+        close = matching_paren(content, opened)
+        if close is None or close > body[1] or not _declares(content, opened, close):
+            continue
+        if any(
+            p.name == name for p in _parameters_in(split_top_level(content[opened + 1 : close]))
+        ):
+            return True
+    return False
 
 
 def _hands_on_gone(piece: str, gone: list[str], hands_on: bool) -> bool:
@@ -863,24 +885,22 @@ def _unforwarded(index: LineIndex, change: Change, signature: SignatureChange) -
     body = _body(content, signature.header)
     if not gone or len(gone) != len(old) - len(new) or body is None:
         return []
-    text = content[body[0] : body[1]]
-    gone = [name for name in gone if not _bound_in(text, name)]
+    gone = [name for name in gone if not _bound_in(content, body, name)]
     line = index.line_of(change.start)
     candidates = []
-    for call in _CALLED.finditer(text):
-        opened = body[0] + call.end() - 1
+    for call in _CALLED.finditer(content, body[0], body[1]):
+        opened = call.end() - 1
         close = matching_paren(content, opened)
         if close is None or close > body[1] or call.group(1) in _NOT_CALLS:
             continue  # (`return (url, timeout)` is a tuple)
-        if _DEFINES.search(content, content.rfind("\n", 0, opened) + 1, opened) or (
-            _DEFINED.match(content, close + 1)
-        ):
+        if _declares(content, opened, close):
             continue  # `def inner(x, timeout=timeout):` and `(data, callback) =>` declare
         pieces = split_top_level(content[opened + 1 : close])
         # a name alone is handed on where the call hands on a parameter kept, too, and only
-        # last or in the parameter's own place (taken from elsewhere, the arguments after it
-        # would shift into its place: `canvas.line(0, 0, color, width)`)
+        # last or, in the function's own call, in its own place (taken from elsewhere, the
+        # arguments after it would shift into its place: `canvas.line(0, 0, color, width)`)
         hands_on = any(p.strip().lstrip("*.") in kept for p in pieces)
+        itself = call.group(1) == signature.header.name
         left = list(pieces)
         while left and (not left[-1].strip() or _hands_on_gone(left[-1], gone, hands_on)):
             left.pop()
@@ -889,12 +909,15 @@ def _unforwarded(index: LineIndex, change: Change, signature: SignatureChange) -
         left = [
             p
             for k, p in enumerate(left)
-            if not _hands_on_gone(p, gone, hands_on and k < len(old) and old[k].name == p.strip())
+            if not _hands_on_gone(
+                p, gone, hands_on and itself and k < len(old) and old[k].name == p.strip()
+            )
         ]
         if len(left) == len(pieces):
             continue
-        if left and left[0] is not pieces[0]:  # the first taken out: the next one's spaces too
-            left[0] = left[0].lstrip()
+        if left and left[0] is not pieces[0]:  # the first taken out: the next in its place
+            lead = pieces[0][: len(pieces[0]) - len(pieces[0].lstrip())]
+            left[0] = lead + left[0].lstrip()
         edit = narrowed_edit(content, opened + 1, close, ",".join(left))
         distance = abs(edit.span.start_line - line)
         candidates.append(

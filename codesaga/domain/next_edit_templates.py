@@ -49,7 +49,7 @@ _OPERAND = re.compile(
 )
 _STRING = re.compile(STRING_LITERAL)
 _ASSIGNED = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
-_DELETED = re.compile(r"\bdel[ \t]+\Z")
+_DELETED = re.compile(r"\b(?:del|delete)[ \t]+\Z")
 _QUALIFIER = re.compile(rf"{NAME.pattern}$")
 _SPACES = r"[ \t]*"
 MIN_FIXED = 2  # tokens of an operand template that are not holes nor bare symbols
@@ -107,12 +107,15 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
 
 def _target(content: str, at: int, end: int) -> bool:
     """Does the text at ``at``..``end`` stand as what a statement assigns to or deletes
-    (`os.environ['DEBUG'] = '1'`, `del os.environ['TMP']`; not `x ==`, nor a match that ends
-    in an operator)?"""
-    assigned = content[end - 1 : end] not in ("=", "!", "<", ">") and _ASSIGNED.match(content, end)
-    return (
-        bool(assigned) or _DELETED.search(content, content.rfind("\n", 0, at) + 1, at) is not None
-    )
+    (`os.environ['DEBUG'] = '1'`, `del os.environ['TMP']`, `delete req.headers[k]`; not `x
+    ==`, a match that ends in an operator, nor an annotation's type before its default:
+    `cfg: Optional[Config] = None`)?"""
+    lead = content[content.rfind("\n", 0, at) + 1 : at]
+    if _DELETED.search(lead):
+        return True
+    annotated = lead.rstrip().endswith(":")
+    ends_operator = content[end - 1 : end] in ("=", "!", "<", ">")
+    return not annotated and not ends_operator and _ASSIGNED.match(content, end) is not None
 
 
 @dataclass(frozen=True)
@@ -272,14 +275,18 @@ def _kept(text: str, inserted: str) -> bool:
 def _statement(rewrite: _Rewrite) -> tuple[str, str]:
     """A whole statement rewritten (`l.MarshalText()` to `_, _ = l.MarshalText()`) is
     rewritten where a whole statement is alike, not inside an expression: the pattern's
-    anchors at a line's start and end, when the replaced text stands alone on its line."""
+    anchors at a line's start and end when the replaced text stands alone on its line, at
+    its start when more of the statement follows it (`a.close();` is not rewritten in
+    `const ok = b.close();`); a line that ends in a comma holds an argument or an item, and
+    an expression that only ends its line (`? req.headers['Origin']`) is no statement:
+    no anchor."""
     before, start, stop = rewrite.before, rewrite.start, rewrite.stop
-    head = r"^[ \t]*" if not before[before.rfind("\n", 0, start) + 1 : start].strip() else ""
-    tail = r"[ \t]*$" if not before[stop : line_end(before, stop)].strip() else ""
-    # an expression that only ends its line (`? req.headers['Origin']`) is no statement:
-    # where it stands, a comment or a comma may follow it (a statement's start is kept:
-    # `a.close();` is not rewritten in `const ok = b.close();`)
-    return head, tail if head else ""
+    if before[before.rfind("\n", 0, start) + 1 : start].strip():
+        return "", ""
+    rest = before[stop : line_end(before, stop)].strip()
+    if not rest:
+        return r"^[ \t]*", r"[ \t]*$"
+    return ("", "") if rest.endswith(",") else (r"^[ \t]*", "")
 
 
 def _token_bounds(text: str, start: int, end: int) -> tuple[int, int]:

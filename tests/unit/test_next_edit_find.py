@@ -2902,6 +2902,14 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
             ("data, callback)", "data)"),
             "javascript",
         ),
+        (  # the first of a call laid out one argument a line: the next takes its place
+            "def fetch(url, timeout):\n    return post(\n        timeout=timeout,\n"
+            "        url=url,\n    )\n",
+            "fetch(url, timeout)",
+            "fetch(url)",
+            ("post(\n        timeout=timeout,\n        url=url,", "post(\n        url=url,"),
+            "python",
+        ),
         (  # from the middle, where the call hands the parameters on in their places
             "func walk(node *Node, depth int, seen map[*Node]bool) {\n"
             "\tfor _, child := range node.children {\n\t\twalk(child, depth, seen)\n\t}\n}\n",
@@ -2911,7 +2919,14 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
             "go",
         ),
     ],
-    ids=["spread", "every argument", "by keyword", "a name with the others", "its own place"],
+    ids=[
+        "spread",
+        "every argument",
+        "by keyword",
+        "a name with the others",
+        "first of a call one a line",
+        "its own place",
+    ],
 )
 def test_a_parameter_taken_out_is_no_longer_handed_on_in_the_body(
     code: str, old: str, new: str, unforwarded: tuple[str, str], language: str
@@ -4507,8 +4522,55 @@ def test_a_string_rewritten_is_not_made_a_target_nor_left_with_its_prefix() -> N
             "make(data)",
             "javascript",
         ),
+        (  # a nested function's parameters over several lines
+            "def fetch(url, timeout):\n    def attempt(\n        url,\n        timeout,\n    ):\n"
+            "        return get(url, timeout=timeout)\n    return attempt(url, 3)\n",
+            "fetch(url, timeout)",
+            "fetch(url)",
+            "python",
+        ),
+        (  # typed parameters of an arrow and a method
+            "function make(data: string, callback: Cb) {\n"
+            "  const run = (data: string, callback: Cb): void => helper(data, callback);\n"
+            "  return {\n    handle(data: string, callback: Cb): void {\n"
+            "      helper(data, callback);\n    },\n  };\n}\n",
+            "make(data: string, callback: Cb)",
+            "make(data: string)",
+            "typescript",
+        ),
+        (  # bound by `with`, `except`, `:=` and Go's `:=` among others
+            "def load(path, f, err, timeout):\n    with open(path) as f:\n        parse(path, f)\n"
+            "    try:\n        pass\n    except OSError as err:\n        report(path, err)\n"
+            "    if (timeout := cfg.timeout):\n        fetch(path, timeout)\n",
+            "load(path, f, err, timeout)",
+            "load(path)",
+            "python",
+        ),
+        (  # another function's call in the same places: its own parameters, not these
+            "def save(path, data, mode):\n    write(path, data, mode)\n",
+            "save(path, data, mode)",
+            "save(path, mode)",
+            "python",
+        ),
+        (  # an `else`'s tuple
+            "def pair(url, fast, timeout):\n    return (url, None) if fast else (url, timeout)\n",
+            "fast, timeout)",
+            "fast)",
+            "python",
+        ),
     ],
-    ids=["middle", "rebound", "nested", "tuple", "definitions"],
+    ids=[
+        "middle",
+        "rebound",
+        "nested",
+        "tuple",
+        "definitions",
+        "nested over lines",
+        "typed definitions",
+        "with except walrus",
+        "another function",
+        "else",
+    ],
 )
 def test_a_parameter_taken_out_is_left_where_it_is_not_handed_on(
     code: str, old: str, new: str, language: str
@@ -4528,3 +4590,29 @@ def test_an_item_added_to_a_list_goes_into_the_other_in_its_layout() -> None:
     assert _applied(content, found) == after.replace(
         "        gamma\n", "        gamma,\n        delta\n"
     )
+
+
+def test_a_string_rewritten_in_an_argument_on_its_own_line_is_rewritten_anywhere() -> None:
+    code = (
+        "config = load(\n    os.environ['HOME'],\n    strict=True,\n)\n"
+        "user = os.environ['USER']\nshell = os.environ['SHELL']\n"
+        "def fetch(url: str, cfg: Optional[Config] = None):\n    pass\n"
+    )
+    after = code.replace("os.environ['HOME']", "os.getenv('HOME')")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("os.environ[", "os.getenv(").replace(
+        "'USER']", "'USER')"
+    ).replace("'SHELL']", "'SHELL')")
+    # an annotation's type before its default is no assignment's target
+    code = (
+        "def fetch(url: str, cfg: Optional[Config] = None):\n    pass\n\n\n"
+        "def send(url: str, session: Optional[Session] = None):\n    pass\n"
+    )
+    after = code.replace("cfg: Optional[Config]", "cfg: Config | None")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("Optional[Session]", "Session | None")
+    # a JavaScript `delete` is a target
+    code = "const a = req.headers['x-home'];\ndelete req.headers['x-shell'];\n"
+    after = code.replace("req.headers['x-home']", "req.get('x-home')")
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after
