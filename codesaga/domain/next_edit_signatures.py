@@ -771,7 +771,8 @@ def forwarding_candidates(
         given = content[opened + 1 : close]
         if mentions.search(given):
             continue  # it has the new one already
-        if _DEFINES.search(content, 0, call.start() + body[0] + 1):
+        name_end = call.start() + body[0] + 1  # (read from its line: not the whole file)
+        if _DEFINES.search(content, content.rfind("\n", 0, name_end) + 1, name_end):
             continue  # `def inner(x, fields=fields):` declares, it calls nothing
         following = None if next_keyword is None else _argument_at(given, next_keyword)
         if not spread and _argument_at(given, keyword) is not None:  # last, in its layout
