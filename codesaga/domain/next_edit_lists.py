@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codesaga.domain.completion import CLOSERS, OPENERS
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import indent_at, is_name, repeat_score, tokens
 
-_CLOSING = {"(": ")", "[": "]", "{": "}"}
+_CLOSING = dict(zip(OPENERS, CLOSERS, strict=True))  # each bracket and what closes it
 MIN_SHARED_KEYS = 3  # keys both lists hold, at least: two are a coincidence (`a, b`)
 SHARED_SHARE = 0.75  # of each list's keys the other holds, at least
 MAX_PARALLEL = 3  # lists more like the user's than that: a common shape, not one list twice
@@ -121,7 +122,7 @@ def _lists(content: str, words: list[tuple[str, int, int]]) -> list[_List]:
     for k, (word, _, _) in enumerate(words):
         if word in _CLOSING:
             stack.append(k)
-        elif word in (")", "]", "}"):
+        elif word in _CLOSING.values():
             if not stack or _CLOSING[words[stack[-1]][0]] != word:
                 stack = []  # unbalanced (a bracket in a regular expression): start again
                 continue
@@ -143,7 +144,7 @@ def _read_list(words: list[tuple[str, int, int]], opened: int, closed: int) -> _
             continue
         if word in _CLOSING:
             depth += 1
-        elif word in (")", "]", "}"):
+        elif word in _CLOSING.values():
             depth -= 1
         if first is None:
             first = (word, start)

@@ -30,6 +30,9 @@ from codesaga.domain.symbol_refs import NOISE, call_at_cursor
 NAME = re.compile(r"[A-Za-z_$][\w$]*")
 # A string literal on one line: double, single or back quotes.
 STRING_LITERAL = r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`[^`\n]*`"""
+STRING = re.compile(STRING_LITERAL)
+# after an assignment's target: its `=` or an augmented one (`+=`, `//=`), not `==`
+ASSIGNED_AFTER = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
 _TOKEN = re.compile(rf"[A-Za-z_$][\w$]*|\d[\w.]*|{STRING_LITERAL}|\S")
 MAX_CHANGED_CHARS = 2000  # a change on more lines than that is not read as a rename
 MAX_CHANGED_TOKENS = 300  # (the token alignment's time grows with their square)

@@ -28,6 +28,7 @@ from codesaga.domain.next_edit_patterns import (
     MEMBER_DEFINITION,
     NAME,
     NOT_NAMES,
+    STRING,
     STRING_LITERAL,
     USE,
     Occurrence,
@@ -642,7 +643,6 @@ def _signature_tail(header: str, name: str) -> str | None:
 
 
 ARGUMENT_CALL_SCORE = 0.47  # another call of a function one call of which gained an argument
-_STRING = re.compile(STRING_LITERAL)
 
 
 def argument_candidates(
@@ -654,7 +654,7 @@ def argument_candidates(
     line = content[content.rfind("\n", 0, change.start) + 1 : change.start]
     if any(line.count(q) % 2 for q in "\"'`"):
         return []  # a change inside a string
-    if not any("," in _STRING.sub("", t) for t in (change.removed, change.inserted)):
+    if not any("," in STRING.sub("", t) for t in (change.removed, change.inserted)):
         return []
     called = call_at_cursor(content[: change.start])
     opened = unclosed_paren(content, change.start)
@@ -771,8 +771,7 @@ def forwarding_candidates(
         given = content[opened + 1 : close]
         if mentions.search(given):
             continue  # it has the new one already
-        name_end = call.start() + body[0] + 1  # (read from its line: not the whole file)
-        if _DEFINES.search(content, content.rfind("\n", 0, name_end) + 1, name_end):
+        if _defines_before(content, call.start() + body[0] + 1):
             continue  # `def inner(x, fields=fields):` declares, it calls nothing
         following = None if next_keyword is None else _argument_at(given, next_keyword)
         if not spread and _argument_at(given, keyword) is not None:  # last, in its layout
@@ -826,11 +825,13 @@ _DEFINED = re.compile(r"\s*(?::[^=\n{;()]*)?\s*(?:=>|\{)")
 def _declares(content: str, opened: int, close: int) -> bool:
     """Do the parentheses at ``opened`` and ``close`` hold parameters (`def inner(`,
     `function (`, `(data, callback) =>`, `handle(data: string): void {`), not arguments?"""
-    line_start = content.rfind("\n", 0, opened) + 1
-    return (
-        _DEFINES.search(content, line_start, opened) is not None
-        or _DEFINED.match(content, close + 1) is not None
-    )
+    return _defines_before(content, opened) or _DEFINED.match(content, close + 1) is not None
+
+
+def _defines_before(content: str, at: int) -> bool:
+    """Does a definition's name end at ``at`` (`def inner`, `function handle`), read from its
+    line (not the whole file before it: a body's every call asks)?"""
+    return _DEFINES.search(content, content.rfind("\n", 0, at) + 1, at) is not None
 
 
 def _bound_in(content: str, body: tuple[int, int], name: str) -> bool:

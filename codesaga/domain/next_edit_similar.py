@@ -20,6 +20,7 @@ from codesaga.domain.completion import OPENERS
 from codesaga.domain.edits import Span, TextEdit, narrowed_edit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
+    ASSIGNED_AFTER,
     balanced,
     indent_at,
     is_name,
@@ -336,7 +337,7 @@ def _assigned_to(index: LineIndex, content: str, span: Span) -> bool:
     the statement; not `if x: y = …` nor `case 'a': y = …`)?"""
     start, end = index.offsets(span)
     annotated = _ANNOTATED.fullmatch(content, content.rfind("\n", 0, start) + 1, start)
-    return annotated is None and _ASSIGNED_AFTER.match(content, end) is not None
+    return annotated is None and ASSIGNED_AFTER.match(content, end) is not None
 
 
 # a variable's name and a colon begin the statement (`inputs: `; not `else: `)
@@ -344,7 +345,6 @@ _ANNOTATED = re.compile(r"[ \t]*(?!(?:else|try|finally|default)\b)[A-Za-z_$][\w$
 
 
 # `x =`, `x +=`, but not `x ==`: what is assigned to, no value to wrap in a call
-_ASSIGNED_AFTER = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
 
 
 def _wrapped_statement(before: str, start: int, removed: str, inserted: str) -> bool:

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from codesaga.domain.edits import TextEdit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
+    ASSIGNED_AFTER,
     NAME,
+    STRING,
     STRING_LITERAL,
     is_name,
     repeat_score,
@@ -47,8 +49,6 @@ _OPERAND = re.compile(
     rf"(?:{NAME.pattern}(?:[ \t]*\.[ \t]*{NAME.pattern}|\[[^\[\]\n]*\]|\([^()\n]*\))*"
     rf"|{STRING_LITERAL})"
 )
-_STRING = re.compile(STRING_LITERAL)
-_ASSIGNED = re.compile(r"[ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)")
 _DELETED = re.compile(r"\b(?:del|delete)[ \t]+\Z")
 _QUALIFIER = re.compile(rf"{NAME.pattern}$")
 _SPACES = r"[ \t]*"
@@ -115,7 +115,7 @@ def _target(content: str, at: int, end: int) -> bool:
         return True
     annotated = lead.rstrip().endswith(":")
     ends_operator = content[end - 1 : end] in ("=", "!", "<", ">")
-    return not annotated and not ends_operator and _ASSIGNED.match(content, end) is not None
+    return not annotated and not ends_operator and ASSIGNED_AFTER.match(content, end) is not None
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def _template(rewrite: _Rewrite) -> _Template | None:
     holes += [
         w
         for w, low, _ in words
-        if _STRING.fullmatch(w)
+        if STRING.fullmatch(w)
         and len(w) > 2
         and w in inserted
         and not _wordy(rewrite.removed[low - 1 : low])
