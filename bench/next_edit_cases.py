@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 24 from
-HELD_OUT_REPOS_2 to 24), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 25 from
+HELD_OUT_REPOS_2 to 25), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -217,6 +217,12 @@ HELD_OUT_REPOS_24 = [
     "PyCQA/isort", "asottile/pyupgrade", "nedbat/coveragepy", "jaraco/path", "mozilla/nunjucks",
     "ljharb/qs", "isaacs/minimatch", "jshttp/negotiator", "pillarjs/cookies", "microsoft/tsyringe",
     "asaskevich/govalidator", "google/go-querystring", "mattn/go-runewidth", "jedib0t/go-pretty",
+]  # fmt: skip
+HELD_OUT_REPOS_25 = [
+    "PyCQA/autoflake", "hhatto/autopep8", "asottile/add-trailing-comma", "hukkin/mdformat",
+    "trentm/python-markdown2", "isaacs/rimraf", "janl/mustache.js", "paulmillr/readdirp",
+    "visionmedia/debug", "sindresorhus/slugify", "avast/retry-go", "segmentio/ksuid",
+    "tidwall/sjson", "buger/jsonparser", "peterbourgon/ff",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
