@@ -37,7 +37,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, nearness
+from codesaga.domain.next_edit_locations import (
+    NEAR_LINES,
+    SIMILAR,
+    Candidate,
+    Change,
+    LineIndex,
+    nearness,
+)
 from codesaga.domain.next_edit_patterns import NAME, balanced, is_name, token_kind, tokens
 
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
@@ -120,8 +127,10 @@ def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) 
     be that place's and not a common line."""
     first, lines = added.first, added.lines
     named = above if _named(_words(above)) else below
-    if len(_words(named)) < MIN_BESIDE_TOKENS or any(
-        _like(_words(line), _words(named)) for line in lines
+    # (lines each like it are one more entry of a list: that list's own; a branch put in
+    # whose body is like it, `elif callable(maxsize):` above `return _cache(…)`, is not)
+    if len(_words(named)) < MIN_BESIDE_TOKENS or all(
+        _like(_words(line), _words(named)) for line in lines if line.strip()
     ):
         return []
     if sum(bool(line.strip()) for line in lines) > MAX_BESIDE_LINES or not balanced(
@@ -602,3 +611,84 @@ def _respelled(entry: str, quote: str) -> str | None:
         return quoted.group(2) + quoted.group(3)
     bare = _NAME_ENTRY.fullmatch(text)
     return None if bare is None else quote + bare.group(1) + quote + bare.group(2)
+
+
+COPY_LIKENESS = 0.7  # token likeness of a line to the one the user copied, to copy it too
+MAX_COPIED = 8  # lines copied alike, at most: more is a common line, not a list of cases
+
+
+def copied_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A line put in as a copy of the line beside it with one piece changed (a test's
+    `t.equal(mw1.match('//?/C:/…'), false)` under its `…match('C:/…')…`): each line near it
+    like the copied one that holds the same piece gets its copy beside it, the piece
+    changed the same. Near: a copy and its tweak are the user's own block's (one more case
+    in a test), not every block's that reads alike (another function's tests)."""
+    added = _added(index, change, _added_lines(change))
+    if added is None or len(added.lines) != 1 or not added.lines[0].strip():
+        return []
+    copied = _copied_from(index, added)
+    if copied is None:
+        return []
+    number, (old, new) = copied
+    under = number < added.first  # the copy under its line (else over it)
+    mine = _words(index.line_text(number))
+    candidates = []
+    low, high = max(1, number - NEAR_LINES), min(index.line_count, number + NEAR_LINES)
+    for other in range(low, high + 1):
+        if other == number or added.first <= other <= added.last:
+            continue
+        text = index.line_text(other)
+        if text.count(old) != 1 or not _like_enough(mine, _words(text)):
+            continue
+        at = text.index(old)
+        if not _bounded(text, at, at + len(old)):
+            continue
+        copy = text[:at] + new + text[at + len(old) :]
+        beside = other + 1 if under else other - 1
+        if 1 <= beside <= index.line_count and index.line_text(beside).strip() == copy.strip():
+            continue  # copied there already
+        candidates.append(_inserted(index, other + 1 if under else other, [copy], added.first))
+    return candidates if len(candidates) <= MAX_COPIED else []
+
+
+def _copied_from(index: LineIndex, added: _Added) -> tuple[int, tuple[str, str]] | None:
+    """The line above or below the one added that it copies with one piece changed (its
+    number, the piece before and after), if either does."""
+    line = added.lines[0]
+    for number in (added.first - 1, added.last + 1):
+        if 1 <= number <= index.line_count:
+            source = index.line_text(number)
+            piece = _one_piece(source, line) if _indent(source) == _indent(line) else None
+            if piece is not None:
+                return number, piece
+    return None
+
+
+def _like_enough(a: list[str], b: list[str]) -> bool:
+    return bool(a) and bool(b) and _ratio(a, b) >= COPY_LIKENESS
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """Does ``text[start:end]`` stand as whole tokens (no letter or digit runs on)?"""
+
+    def word(c: str) -> bool:
+        return c.isalnum() or c in "_$"
+
+    before = start > 0 and word(text[start - 1]) and word(text[start])
+    after = end < len(text) and word(text[end]) and word(text[end - 1])
+    return not (before or after)
+
+
+def _one_piece(source: str, copy: str) -> tuple[str, str] | None:
+    """The one run of tokens ``copy`` has changed from ``source`` (as text of each), when
+    the rest is the same and holds a name; None otherwise."""
+    a, b = tokens(source), tokens(copy)
+    matcher = difflib.SequenceMatcher(None, [t[0] for t in a], [t[0] for t in b], autojunk=False)
+    changed = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if len(changed) != 1 or changed[0][0] != "replace":
+        return None
+    _, i1, i2, j1, j2 = changed[0]
+    same = [t[0] for t in a[:i1] + a[i2:]]
+    if len(same) < 3 or not _named(same):
+        return None
+    return source[a[i1][1] : a[i2 - 1][2]], copy[b[j1][1] : b[j2 - 1][2]]

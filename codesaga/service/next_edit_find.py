@@ -117,6 +117,7 @@ from codesaga.domain.next_edit_similar import (
 )
 from codesaga.domain.next_edit_slots import (
     check_candidates,
+    copied_line_candidates,
     respelled_candidates,
     slot_candidates,
 )
@@ -716,6 +717,7 @@ def _places(
             candidates += guarded_repeats(index, change)
         candidates += counterpart_candidates(index, change)
         candidates += slot_candidates(index, change)
+        candidates += copied_line_candidates(index, change)
         candidates += check_candidates(index, change)
         candidates += respelled_candidates(index, change)
         candidates += template_candidates(index, change)

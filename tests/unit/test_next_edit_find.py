@@ -4616,3 +4616,84 @@ def test_a_string_rewritten_in_an_argument_on_its_own_line_is_rewritten_anywhere
     after = code.replace("req.headers['x-home']", "req.get('x-home')")
     content, found = _ask(code, after, "javascript")
     assert _applied(content, found) == after
+
+
+MATCHES = """t.test('windows paths', t => {
+  t.equal(mw1.match('C:/../secret'), false)
+  t.equal(mw2.match('C:/../secret'), false)
+  // unix reads the drive letter as a name
+  t.equal(mu1.match('C:/../secret'), true)
+  t.end()
+})
+"""
+
+
+def test_a_line_copied_with_one_piece_changed_is_copied_so_under_its_likes() -> None:
+    line = "  t.equal(mw1.match('C:/../secret'), false)\n"
+    copy = line.replace("'C:/", "'//?/C:/")
+    content, found = _ask(MATCHES, MATCHES.replace(line, line + copy), "typescript")
+    assert {c.kind for c in found} == {SIMILAR}
+    copied = MATCHES
+    for name, value in (("mw1", "false"), ("mw2", "false"), ("mu1", "true")):
+        each = f"  t.equal({name}.match('C:/../secret'), {value})\n"
+        copied = copied.replace(each, each + each.replace("'C:/", "'//?/C:/"))
+    assert _applied(content, found) == copied
+    # put above the line it copies: above its likes; and not where the copy stands already
+    done = MATCHES.replace("  t.equal(mu1.match('C:/../secret'), true)\n", "")
+    content, found = _ask(done, done.replace(line, copy + line), "typescript")
+    twice = done.replace(
+        "  t.equal(mw2", "  t.equal(mw2.match('//?/C:/../secret'), false)\n  t.equal(mw2"
+    )
+    assert _applied(content, found) == twice.replace(line, copy + line)
+    content, found = _ask(twice, twice.replace(line, copy + line), "typescript")
+    assert not [c for c in found if c.edit is not None]
+
+
+def test_a_line_copied_with_a_change_stays_in_its_own_block() -> None:
+    # the same case added for another function far off (another group of tests) is that
+    # group's own: one more case in the user's block only
+    filler = "".join(f"    check_{n}()\n" for n in range(45))
+    code = (
+        "def test_lookup():\n    assert mimetypes.lookup({}) is False\n"
+        "    assert mimetypes.charset({}) is False\n\n\n"
+        f"def test_many():\n{filler}\n\n"
+        "def test_extension():\n    assert mimetypes.extension({}) is False\n"
+    )
+    line = "    assert mimetypes.lookup({}) is False\n"
+    after = code.replace(line, line + line.replace("{}", "''"))
+    content, found = _ask(code, after, "python")
+    near = "    assert mimetypes.charset({}) is False\n"
+    assert _applied(content, found) == after.replace(near, near + near.replace("{}", "''"))
+    # two pieces changed (another function and another value): a new case, no copy
+    other = "    assert mimetypes.types('') is False\n"
+    content, found = _ask(code, code.replace(line, line + other), "python")
+    assert not [c for c in found if c.edit is not None]
+
+
+CACHES = """def lfu_cache(maxsize=128):
+    if maxsize is None:
+        return _cache(_UnboundCache(), typed)
+    else:
+        return _cache(LFUCache(maxsize), typed)
+
+
+def lru_cache(maxsize=128):
+    if maxsize is None:
+        return _cache(_UnboundCache(), typed)
+    else:
+        return _cache(LRUCache(maxsize), typed)
+"""
+
+
+def test_a_branch_put_in_beside_a_line_goes_where_that_line_stands_though_its_body_is_like_it() -> (
+    None
+):
+    # the branch's body reads like the line above it, its header does not: no list's entry
+    branch = "    elif callable(maxsize):\n        return _cache(LFUCache(128), typed)(maxsize)\n"
+    at = "        return _cache(_UnboundCache(), typed)\n"
+    content, found = _ask(CACHES, CACHES.replace(at, at + branch, 1), "python")
+    assert _applied(content, found) == CACHES.replace(at, at + branch)
+    # one more line like it: an entry of that place only
+    entry = "        return _cache(_UnboundCache(), typed, maxsize)\n"
+    content, found = _ask(CACHES, CACHES.replace(at, at + entry, 1), "python")
+    assert not [c for c in found if c.edit is not None]
