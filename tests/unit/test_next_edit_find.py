@@ -2247,9 +2247,12 @@ def test_an_entry_added_to_a_list_goes_in_its_copies() -> None:
     after = copies.replace(first, first + json, 1)
     content, found = _ask(copies, after, "python")
     assert _applied(content, found) == copies.replace(first, first + json)
-    # an entry that uses what differs there is that branch's own
+    # an entry that uses what differs there is that branch's own: not copied as it is (a
+    # copy of the line above it with another header is, with that branch's value)
     own = '\tw.Header().Set("X-Encoding", "gzip")\n'
-    assert not _ask(code, code.replace(entry, entry + own), "go")[1]
+    content, found = _ask(code, code.replace(entry, entry + own), "go")
+    theirs = own.replace("gzip", "deflate")
+    assert _applied(content, found) == content.replace(deflate, deflate + theirs)
     # nor is a piece of code put in the list (a line unlike its entries) copied
     block = added + '\tlog.Printf("compressing %d bytes", n)\n'
     assert not _ask(code, code.replace(entry, entry + block), "go")[1]
