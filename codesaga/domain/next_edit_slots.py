@@ -129,9 +129,11 @@ def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) 
     named = above if _named(_words(above)) else below
     # (lines each like it are one more entry of a list: that list's own; a branch put in
     # whose body is like it, `elif callable(maxsize):` above `return _cache(…)`, is not)
-    if len(_words(named)) < MIN_BESIDE_TOKENS or all(
-        _like(_words(line), _words(named)) for line in lines if line.strip()
-    ):
+    # (a comment put with them says nothing of that: `// unicode counts runes` over one
+    # more table entry)
+    code = [line for line in lines if line.strip() and not line.lstrip().startswith(COMMENTS)]
+    like = [_like(_words(line), _words(named)) for line in code or lines if line.strip()]
+    if len(_words(named)) < MIN_BESIDE_TOKENS or (all(like) if code else any(like)):
         return []
     if sum(bool(line.strip()) for line in lines) > MAX_BESIDE_LINES or not balanced(
         "\n".join(lines)
@@ -622,73 +624,99 @@ def copied_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     `t.equal(mw1.match('//?/C:/…'), false)` under its `…match('C:/…')…`): each line near it
     like the copied one that holds the same piece gets its copy beside it, the piece
     changed the same. Near: a copy and its tweak are the user's own block's (one more case
-    in a test), not every block's that reads alike (another function's tests)."""
+    in a test), not every block's that reads alike (another function's tests). The piece is
+    a run of whole tokens standing once in each line (`1` is not in `"1"`, and a piece a
+    line holds twice has no one place)."""
     added = _added(index, change, _added_lines(change))
     if added is None or len(added.lines) != 1 or not added.lines[0].strip():
         return []
     copied = _copied_from(index, added)
     if copied is None:
         return []
-    number, (old, new) = copied
+    number, piece, new = copied
     under = number < added.first  # the copy under its line (else over it)
     mine = _words(index.line_text(number))
-    candidates = []
+    candidates: list[Candidate] = []
     low, high = max(1, number - NEAR_LINES), min(index.line_count, number + NEAR_LINES)
     for other in range(low, high + 1):
-        if other == number or added.first <= other <= added.last:
-            continue
+        slot = other + 1 if under else other
+        if other == number or added.first <= other <= added.last or slot > index.line_count:
+            continue  # (no line below the last to put the copy before)
         text = index.line_text(other)
-        if text.count(old) != 1 or not _like_enough(mine, _words(text)):
+        found = tokens(text)
+        if not 0.5 * len(mine) <= len(found) <= 2 * len(mine):
             continue
-        at = text.index(old)
-        if not _bounded(text, at, at + len(old)):
+        at = _run_at(found, piece)
+        if at is None or not _like_enough(mine, [t[0] for t in found]):
             continue
-        copy = text[:at] + new + text[at + len(old) :]
-        beside = other + 1 if under else other - 1
-        if 1 <= beside <= index.line_count and index.line_text(beside).strip() == copy.strip():
+        copy = text[: found[at][1]] + new + text[found[at + len(piece) - 1][2] :]
+        beside = slot if under else other - 1
+        if beside >= 1 and index.line_text(beside).strip() == copy.strip():
             continue  # copied there already
-        candidates.append(_inserted(index, other + 1 if under else other, [copy], added.first))
-    return candidates if len(candidates) <= MAX_COPIED else []
+        candidates.append(_inserted(index, slot, [copy], added.first))
+        if len(candidates) > MAX_COPIED:
+            return []  # a common line, not a list of cases
+    return candidates
 
 
-def _copied_from(index: LineIndex, added: _Added) -> tuple[int, tuple[str, str]] | None:
+MAX_COPY_TOKENS = 300  # a longer line is not compared (the alignment's time is its square)
+
+
+def _copied_from(index: LineIndex, added: _Added) -> tuple[int, list[str], str] | None:
     """The line above or below the one added that it copies with one piece changed (its
-    number, the piece before and after), if either does."""
+    number, the piece's tokens there, the text put in their place), if either does."""
     line = added.lines[0]
     for number in (added.first - 1, added.last + 1):
         if 1 <= number <= index.line_count:
             source = index.line_text(number)
-            piece = _one_piece(source, line) if _indent(source) == _indent(line) else None
+            if _indent(source) != _indent(line):
+                continue
+            piece = _one_piece(source, line)
             if piece is not None:
-                return number, piece
+                return number, *piece
     return None
 
 
 def _like_enough(a: list[str], b: list[str]) -> bool:
-    return bool(a) and bool(b) and _ratio(a, b) >= COPY_LIKENESS
+    if not a or not b:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < COPY_LIKENESS or matcher.quick_ratio() < COPY_LIKENESS:
+        return False
+    return matcher.ratio() >= COPY_LIKENESS
 
 
-def _bounded(text: str, start: int, end: int) -> bool:
-    """Does ``text[start:end]`` stand as whole tokens (no letter or digit runs on)?"""
+def _run_at(found: list[tuple[str, int, int]], run: list[str]) -> int | None:
+    """Where the tokens ``run`` stand in ``found`` (an index), when they stand there once
+    before a comment that ends the line (a `# 1` is no argument `1`)."""
+    words = [t[0] for t in found]
+    for k, word in enumerate(words):
+        if word == "#" or (
+            word == "/"
+            and k + 1 < len(found)
+            and found[k + 1][1] == found[k][2]
+            and words[k + 1] in ("/", "*")
+        ):
+            words = words[:k]
+            break
+    starts = [k for k in range(len(words) - len(run) + 1) if words[k : k + len(run)] == run]
+    return starts[0] if len(starts) == 1 else None
 
-    def word(c: str) -> bool:
-        return c.isalnum() or c in "_$"
 
-    before = start > 0 and word(text[start - 1]) and word(text[start])
-    after = end < len(text) and word(text[end]) and word(text[end - 1])
-    return not (before or after)
-
-
-def _one_piece(source: str, copy: str) -> tuple[str, str] | None:
-    """The one run of tokens ``copy`` has changed from ``source`` (as text of each), when
-    the rest is the same and holds a name; None otherwise."""
+def _one_piece(source: str, copy: str) -> tuple[list[str], str] | None:
+    """The one run of tokens ``copy`` has changed from ``source`` (its tokens in
+    ``source``, standing there once, and the text ``copy`` has in their place), when the
+    rest is the same and holds a name; None otherwise."""
     a, b = tokens(source), tokens(copy)
+    if max(len(a), len(b)) > MAX_COPY_TOKENS:
+        return None
     matcher = difflib.SequenceMatcher(None, [t[0] for t in a], [t[0] for t in b], autojunk=False)
     changed = [op for op in matcher.get_opcodes() if op[0] != "equal"]
     if len(changed) != 1 or changed[0][0] != "replace":
         return None
     _, i1, i2, j1, j2 = changed[0]
     same = [t[0] for t in a[:i1] + a[i2:]]
-    if len(same) < 3 or not _named(same):
+    piece = [t[0] for t in a[i1:i2]]
+    if len(same) < 3 or not _named(same) or _run_at(a, piece) is None:
         return None
-    return source[a[i1][1] : a[i2 - 1][2]], copy[b[j1][1] : b[j2 - 1][2]]
+    return piece, copy[b[j1][1] : b[j2 - 1][2]]

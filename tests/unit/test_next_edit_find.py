@@ -4700,3 +4700,39 @@ def test_a_branch_put_in_beside_a_line_goes_where_that_line_stands_though_its_bo
     entry = "        return _cache(_UnboundCache(), typed, maxsize)\n"
     content, found = _ask(CACHES, CACHES.replace(at, at + entry, 1), "python")
     assert not [c for c in found if c.edit is not None]
+
+
+def test_a_copied_line_s_piece_is_a_run_of_whole_tokens_standing_once() -> None:
+    code = (
+        "def test_parse():\n    assert parse(1, strict=True) is ok\n"
+        "    assert load(1, strict=True) is ok\n    assert load(2, strict=True) is ok  # 1\n"
+        '    assert load("1", strict=True) is ok\n'
+    )
+    line = "    assert parse(1, strict=True) is ok\n"
+    copy = line.replace("(1", "(7")
+    content, found = _ask(code, code.replace(line, line + copy), "python")
+    # not in the string "1", nor where the comment names 1 too: the one like line
+    near = "    assert load(1, strict=True) is ok\n"
+    assert _applied(content, found) == content.replace(near, near + near.replace("(1", "(7"))
+    # a piece the copied line holds twice has no one place: the user's `1` or the other
+    code = "def test_f():\n    eq(f(1), 1)\n    eq(g(0), 1)\n    eq(h(0), 1)\n"
+    after = code.replace("    eq(f(1), 1)\n", "    eq(f(1), 1)\n    eq(f(2), 1)\n")
+    assert not [c for c in _ask(code, after, "python")[1] if c.edit is not None]
+    # a like line last in a file without a final newline: nothing below it to copy before
+    code = "def test_sizes():\n    got = check(x, 10, True)\n    got = check(w, 20, True)\n"
+    code += "    got = check(x, 30, True)"
+    first = "    got = check(x, 10, True)\n"
+    content, found = _ask(code, code.replace(first, first + first.replace("x", "y")), "python")
+    assert not [c for c in found if c.edit is not None]
+
+
+def test_an_entry_put_in_with_a_comment_stays_in_its_own_list() -> None:
+    table = '\tcases := []tc{\n\t\t{name: "plain", input: "abc", want: 3},\n\t}\n'
+    code = (
+        f"func TestA(t *testing.T) {{\n{table}\trun(t, cases)\n}}\n\n"
+        f"func TestB(t *testing.T) {{\n{table}\trun(t, cases)\n}}\n"
+    )
+    entry = '\t\t{name: "plain", input: "abc", want: 3},\n'
+    more = '\t\t// unicode counts runes\n\t\t{name: "unicode", input: "äbc", want: 3},\n'
+    found = _ask(code, code.replace(entry, entry + more, 1), "go")[1]
+    assert not [c for c in found if c.edit is not None]
