@@ -344,9 +344,6 @@ def _assigned_to(index: LineIndex, content: str, span: Span) -> bool:
 _ANNOTATED = re.compile(r"[ \t]*(?!(?:else|try|finally|default)\b)[A-Za-z_$][\w$.]*[ \t]*:[ \t]*")
 
 
-# `x =`, `x +=`, but not `x ==`: what is assigned to, no value to wrap in a call
-
-
 def _wrapped_statement(before: str, start: int, removed: str, inserted: str) -> bool:
     """Is ``removed`` a whole statement alone on its line that ``inserted`` wraps in lines
     of its own (`try:` ... `except Exception as e:`, an `if` around it)?"""

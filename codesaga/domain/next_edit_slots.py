@@ -45,7 +45,14 @@ from codesaga.domain.next_edit_locations import (
     LineIndex,
     nearness,
 )
-from codesaga.domain.next_edit_patterns import NAME, balanced, is_name, token_kind, tokens
+from codesaga.domain.next_edit_patterns import (
+    MAX_CHANGED_TOKENS,
+    NAME,
+    balanced,
+    is_name,
+    token_kind,
+    tokens,
+)
 
 MAX_ADDED_LINES = 8  # more lines added than that: a piece of new code, not a repeated one
 NEIGHBOUR_RATIO = 0.85  # token likeness of each neighbour of a slot to the user's
@@ -128,8 +135,8 @@ def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) 
     first, lines = added.first, added.lines
     named = above if _named(_words(above)) else below
     # (lines each like it are one more entry of a list: that list's own; a branch put in
-    # whose body is like it, `elif callable(maxsize):` above `return _cache(…)`, is not)
-    # (a comment put with them says nothing of that: `// unicode counts runes` over one
+    # whose body is like it, `elif callable(maxsize):` above `return _cache(…)`, is not;
+    # a comment put with them says nothing of that: `// unicode counts runes` over one
     # more table entry)
     code = [line for line in lines if line.strip() and not line.lstrip().startswith(COMMENTS)]
     like = [_like(_words(line), _words(named)) for line in code or lines if line.strip()]
@@ -524,8 +531,15 @@ def _alike(words: list[str], line: str) -> bool:
     return any(is_name(w) and w in stripped for w in words)
 
 
-def _like(a: list[str], b: list[str]) -> bool:
-    return bool(a) and bool(b) and _ratio(a, b) >= LIKE_NEIGHBOURS
+def _like(a: list[str], b: list[str], least: float = LIKE_NEIGHBOURS) -> bool:
+    """Are the tokens ``a`` and ``b`` at least ``least`` alike (the quick upper bounds
+    first: most lines compared are not)?"""
+    if not a or not b:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < least or matcher.quick_ratio() < least:
+        return False
+    return matcher.ratio() >= least
 
 
 def _ratio(a: list[str], b: list[str]) -> float:
@@ -647,7 +661,7 @@ def copied_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if not 0.5 * len(mine) <= len(found) <= 2 * len(mine):
             continue
         at = _run_at(found, piece)
-        if at is None or not _like_enough(mine, [t[0] for t in found]):
+        if at is None or not _like(mine, [t[0] for t in found], COPY_LIKENESS):
             continue
         copy = text[: found[at][1]] + new + text[found[at + len(piece) - 1][2] :]
         beside = slot if under else other - 1
@@ -657,9 +671,6 @@ def copied_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if len(candidates) > MAX_COPIED:
             return []  # a common line, not a list of cases
     return candidates
-
-
-MAX_COPY_TOKENS = 300  # a longer line is not compared (the alignment's time is its square)
 
 
 def _copied_from(index: LineIndex, added: _Added) -> tuple[int, list[str], str] | None:
@@ -675,15 +686,6 @@ def _copied_from(index: LineIndex, added: _Added) -> tuple[int, list[str], str] 
             if piece is not None:
                 return number, *piece
     return None
-
-
-def _like_enough(a: list[str], b: list[str]) -> bool:
-    if not a or not b:
-        return False
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < COPY_LIKENESS or matcher.quick_ratio() < COPY_LIKENESS:
-        return False
-    return matcher.ratio() >= COPY_LIKENESS
 
 
 def _run_at(found: list[tuple[str, int, int]], run: list[str]) -> int | None:
@@ -708,7 +710,7 @@ def _one_piece(source: str, copy: str) -> tuple[list[str], str] | None:
     ``source``, standing there once, and the text ``copy`` has in their place), when the
     rest is the same and holds a name; None otherwise."""
     a, b = tokens(source), tokens(copy)
-    if max(len(a), len(b)) > MAX_COPY_TOKENS:
+    if max(len(a), len(b)) > MAX_CHANGED_TOKENS:  # (the alignment's time: their square)
         return None
     matcher = difflib.SequenceMatcher(None, [t[0] for t in a], [t[0] for t in b], autojunk=False)
     changed = [op for op in matcher.get_opcodes() if op[0] != "equal"]
