@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 25 from
-HELD_OUT_REPOS_2 to 25), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 26 from
+HELD_OUT_REPOS_2 to 26), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -223,6 +223,12 @@ HELD_OUT_REPOS_25 = [
     "trentm/python-markdown2", "isaacs/rimraf", "janl/mustache.js", "paulmillr/readdirp",
     "visionmedia/debug", "sindresorhus/slugify", "avast/retry-go", "segmentio/ksuid",
     "tidwall/sjson", "buger/jsonparser", "peterbourgon/ff",
+]  # fmt: skip
+HELD_OUT_REPOS_26 = [
+    "dateutil/dateutil", "msiemens/tinydb", "sdispater/pendulum", "bndr/pipreqs",
+    "python-jsonschema/referencing", "markedjs/marked", "ajv-validator/ajv", "kelektiv/node-cron",
+    "sindresorhus/camelcase", "node-cache/node-cache", "oklog/ulid", "montanaflynn/stats",
+    "tidwall/buntdb", "knadh/koanf", "gosimple/slug",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
