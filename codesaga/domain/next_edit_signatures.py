@@ -589,7 +589,9 @@ def method_calls(
 
 
 DECLARATION_SCORE = 0.8  # the same signature elsewhere, given the user's edit
+SIBLING_SCORE = 0.6  # another implementation of that name with the very same signature
 _BODY_OPENERS = ("{", ":", "=>")
+_STUB_BODY = re.compile(r"\s*(?::\s*)?(?:\.\.\.|pass)?\s*;?")  # `: ...` after a stub's header
 
 
 def declaration_candidates(
@@ -598,7 +600,11 @@ def declaration_candidates(
     """The declarations without a body of the function whose signature the user changed (an
     interface's method, an abstract or overloaded one: `Decode(b []byte, v any) error` for
     `func (d *Decoder) Decode(...)`): each with the user's new parameters and result where it
-    had the old ones, else for the model to rewrite."""
+    had the old ones, else for the model to rewrite; none where it reads as the new one
+    already. And the other implementations of that name whose signature is exactly the old
+    one (another class's `update(self, fields, transform=update_fields)` when one class's
+    lost `transform`), each with the new one: a signature they share word for word is one
+    signature more often than two that happen to match."""
     before, after = _header_texts(change, header)
     old, new = _signature_tail(before, header.name), _signature_tail(after, header.name)
     if old is None or new is None or old == new:
@@ -606,6 +612,9 @@ def declaration_candidates(
     content = change.content
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
+    # (a result annotation alone is each implementation's own: `__hash__(self) -> int` in one
+    # class says nothing of another's)
+    params_changed = _parameters(old) != _parameters(new)
     candidates = []
     for o in occurrences:
         if o.role not in (DEFINITION, MEMBER_DEFINITION) or header.start <= o.start < header.end:
@@ -616,13 +625,21 @@ def declaration_candidates(
             continue
         stop = line_end(content, close)
         tail = _uncommented(content[opened.end() - 1 : stop]).rstrip().rstrip(";,").rstrip()
-        if tail.endswith(_BODY_OPENERS) or any(lo < stop and o.start < hi for lo, hi in made):
-            continue  # a body follows: an implementation of its own
+        if any(lo < stop and o.start < hi for lo, hi in made):
+            continue
         start = opened.end() - 1
         distance = abs(index.line_of(o.start) - line)
+        if tail.endswith(_BODY_OPENERS):  # a body follows: an implementation of its own
+            if _without_body(tail) == old and content.startswith(old, start) and params_changed:
+                edit = TextEdit(index.span(start, start + len(old)), old, new)
+                score = SIBLING_SCORE + nearness(0.1, distance)
+                candidates.append(Candidate(edit.span, SIGNATURE, score, edit))
+            continue
+        if tail.startswith(new) and _STUB_BODY.fullmatch(tail, len(new)):
+            continue  # changed already (`def __hash__(self) -> int: ...`)
         score = DECLARATION_SCORE + nearness(0.1, distance)
-        if tail == old and content.startswith(tail, start):  # (no comment inside it)
-            edit = TextEdit(index.span(start, start + len(tail)), tail, new)
+        if content.startswith(old, start) and _STUB_BODY.fullmatch(tail, len(old)):
+            edit = TextEdit(index.span(start, start + len(old)), old, new)  # (no comment in it)
             candidates.append(Candidate(edit.span, SIGNATURE, score, edit))
         else:
             span = index.span(o.start, start + len(tail))
@@ -636,7 +653,16 @@ def _signature_tail(header: str, name: str) -> str | None:
     found = _opening(header, name)
     if found is None:
         return None
-    tail = _uncommented(header[found.end() - 1 :]).rstrip()
+    return _without_body(_uncommented(header[found.end() - 1 :]).rstrip())
+
+
+def _parameters(tail: str) -> str:
+    """A signature's tail up to the parenthesis closing its parameters (all of it if unclosed)."""
+    close = matching_paren(tail, 0) if tail.startswith("(") else None
+    return tail if close is None else tail[: close + 1]
+
+
+def _without_body(tail: str) -> str:
     for opener in _BODY_OPENERS:
         tail = tail.removesuffix(opener).rstrip()
     return tail

@@ -1665,6 +1665,69 @@ def test_a_signature_changed_points_at_its_declarations_without_a_body() -> None
     assert [(c.kind, c.edit, c.span.start_line) for c in found] == [(SIGNATURE, None, 2)]
 
 
+def test_a_parameter_taken_from_a_method_is_taken_from_its_twin_in_another_class() -> None:
+    code = (
+        "class Table:\n"
+        "    def update(self, fields, cond=None, transform=update_fields):\n"
+        "        return self.process(fields, cond, transform)\n"
+        "\n"
+        "\n"
+        "class Cached(Table):\n"
+        "    def update(self, fields, cond=None, transform=update_fields):\n"
+        "        self.clear()\n"
+        "        return self.process(fields, cond, transform)\n"
+        "\n"
+        "\n"
+        "class Other:\n"
+        "    def update(self, fields, transform=update_fields):\n"
+        "        pass\n"
+    )
+    after = code.replace(
+        "cond=None, transform=update_fields):\n        return", "cond=None):\n        return", 1
+    )
+    _, found = _ask(code, after, "python")
+    twins = [c for c in found if c.edit is not None and c.edit.text.startswith("(self")]
+    assert [(c.span.start_line, c.edit.text) for c in twins] == [
+        (7, "(self, fields, cond=None)")  # the same words only: `Other.update` differs
+    ]
+    # a result annotation alone is each class's own
+    hashes = (
+        "class Query:\n"
+        "    def __hash__(self):\n"
+        "        return hash(self.key)\n"
+        "\n"
+        "\n"
+        "class Where(Query):\n"
+        "    def __hash__(self):\n"
+        "        return super().__hash__()\n"
+    )
+    annotated = hashes.replace("__hash__(self):", "__hash__(self) -> int:", 1)
+    _, found = _ask(hashes, annotated, "python")
+    assert [c for c in found if c.kind == SIGNATURE] == []
+
+
+def test_a_declaration_that_reads_as_the_new_signature_already_is_left() -> None:
+    code = (
+        "class QueryLike(Protocol):\n"
+        "    def __call__(self, value: Mapping) -> bool: ...\n"
+        "\n"
+        "    def __hash__(self) -> int: ...\n"
+        "\n"
+        "\n"
+        "class QueryInstance:\n"
+        "    def __hash__(self):\n"
+        "        return hash(self._hash)\n"
+    )
+    after = code.replace("__hash__(self):", "__hash__(self) -> int:")
+    _, found = _ask(code, after, "python")
+    assert [c for c in found if c.kind == SIGNATURE] == []
+    stale = code.replace("__hash__(self) -> int: ...", "__hash__(self): ...")
+    content, found = _ask(
+        stale, stale.replace("__hash__(self):\n", "__hash__(self) -> int:\n"), "python"
+    )
+    assert _applied(content, found) == after  # one that does not, given the new one
+
+
 def test_a_symbol_put_in_between_names_is_put_in_where_the_same_names_stand() -> None:
     code = (
         "package ini\n"
