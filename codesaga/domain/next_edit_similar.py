@@ -316,7 +316,8 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     unnamed = not any(is_name(w) for w in words)
     if unnamed and _named_literal(words, inserted):
         return text_repeats(index, change, removed, inserted)
-    if unnamed and (len(words) < MIN_UNNAMED_TOKENS or len(removed.strip()) < MIN_UNNAMED_CHARS):
+    short = len(words) < MIN_UNNAMED_TOKENS or len(removed.strip()) < MIN_UNNAMED_CHARS
+    if unnamed and short and not _coded(removed):
         return []  # numbers or symbols replaced (`0` to `1`, `0, 0`): too often one place only
     typed = _type_arguments(change)  # `Uint8Array` given `<ArrayBuffer>`: no wrapping
     wrapped = len(words) == 1 and re.search(rf"\b{re.escape(removed)}\b", inserted)
@@ -329,6 +330,11 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if removed.strip() in inserted and not typed:  # wrapped: not where it is assigned to
         found = [c for c in found if not _assigned_to(index, content, c.span)]
     return found
+
+
+def _coded(word: str) -> bool:
+    """Is ``word`` a code of digits and letters (`11T24` of a date, `v2beta1`)?"""
+    return len(word) >= 5 and re.fullmatch(r"\w*(?:\d[A-Za-z]|[A-Za-z]\d)\w*", word) is not None
 
 
 def _assigned_to(index: LineIndex, content: str, span: Span) -> bool:

@@ -1564,6 +1564,20 @@ def test_a_short_word_fixed_in_a_string_is_fixed_where_the_same_string_stands() 
     assert _applied(content, found) == code.replace("you did not", "you have not")
 
 
+def test_a_code_of_digits_and_letters_fixed_in_a_string_is_fixed_where_it_stands() -> None:
+    code = (
+        "@pytest.mark.parametrize('dt_str', [\n"
+        "    '2014-04-11T00',\n"
+        "    '2014-04-11T24',\n"
+        "    '2014-04-11T00:00',\n"
+        "    '2014-04-11T24:00',\n"
+        "])\n"
+    )
+    after = code.replace("11T24'", "10T24'", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == code.replace("11T24", "10T24")
+
+
 def test_a_line_changed_whole_offers_its_like_line_for_the_model() -> None:
     code = (
         "def xpath(self, query):\n"
