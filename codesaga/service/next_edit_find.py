@@ -257,7 +257,7 @@ def _unfinished_rename(
         rename = None if change is None else find_rename(change, reserved)
         if change is None or rename is None or not rename.alone:
             continue
-        site = names.occurrence_at(rename.sites[0], rename.new)
+        site = _site(names, rename)
         if site is None or not _declares(site):
             continue
         renamed = _renames(index, change, rename, site, names)
@@ -313,7 +313,7 @@ def _candidates(
     rename, renames, several = find_renames(change, reserved)
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
-        sites = [names.occurrence_at(r.sites[0], r.new) for r in several]
+        sites = [_site(names, r) for r in several]
         if several and all(s is not None and s.role == PARAMETER for s in sites):
             renames = several
     if renames:  # several names renamed alike: each is renamed where it stands
@@ -492,6 +492,14 @@ def _unbound_uses(
     return found
 
 
+def _site(names: Names, rename: Rename) -> Occurrence | None:
+    """The first place in code where ``rename`` put its new name: a type renamed with its doc
+    comment (`// DotEnv implements…` over `type DotEnv`) is the type's rename."""
+    return next(
+        (o for o in (names.occurrence_at(at, rename.new) for at in rename.sites) if o), None
+    )
+
+
 def _line_of(index: LineIndex, at: int) -> Span:
     """The text of the line ``at`` is on, less its indentation and trailing blanks: a place
     for the model to rewrite."""
@@ -519,7 +527,7 @@ def _renames_definition(change: Change, names: Names, reserved: frozenset[str]) 
     rename = find_rename(change, reserved)
     if rename is None or not rename.alone:
         return False
-    site = names.occurrence_at(rename.sites[0], rename.new)
+    site = _site(names, rename)
     return site is not None and site.role in (DEFINITION, MEMBER_DEFINITION, PARAMETER)
 
 
@@ -532,7 +540,7 @@ def _renamed_elsewhere(
     is another thing there (or would become one). ``others`` is looked at only then."""
     if rename is None or not rename.alone:
         return []
-    site = names.occurrence_at(rename.sites[0], rename.new)
+    site = _site(names, rename)
     if site is None or site.role not in (DEFINITION, MEMBER_DEFINITION):
         return []
     member = site.role == MEMBER_DEFINITION
@@ -644,7 +652,7 @@ def _places(
     it is a rename alone: then they are the only ones. ``language``: the document's (its
     id). ``likes``: also lines like the changed one, and its text elsewhere."""
     candidates: list[Candidate] = []
-    site = None if rename is None else names.occurrence_at(rename.sites[0], rename.new)
+    site = None if rename is None else _site(names, rename)
     if rename is not None and site is not None:
         if rename.alone:  # a rename with nothing left to rename is a one-place change
             return _alone(index, change, rename, site, names, likes), True

@@ -412,6 +412,29 @@ def test_a_go_struct_field_renamed_is_renamed_in_literals_and_selectors() -> Non
     assert _applied(content, found) == after.replace("hits", "lookups")
 
 
+def test_a_go_type_renamed_with_its_doc_comment_in_one_edit_is_renamed_at_its_uses() -> None:
+    code = (
+        "package dotenv\n"
+        "\n"
+        "// DOTENV implements a DOTENV parser.\n"
+        "type DOTENV struct{}\n"
+        "\n"
+        "// Parser returns a DOTENV Parser.\n"
+        "func Parser() *DOTENV {\n"
+        "\treturn &DOTENV{}\n"
+        "}\n"
+    )
+    after = code.replace(
+        "// DOTENV implements a DOTENV parser.\ntype DOTENV",
+        "// DotEnv implements a DotEnv parser.\ntype DotEnv",
+    )
+    content, found = _ask(code, after, "go")
+    # the first place renamed is in the comment: the rename is the type's, whose uses follow
+    assert _applied(content, found) == after.replace("*DOTENV {", "*DotEnv {").replace(
+        "&DOTENV{", "&DotEnv{"
+    )
+
+
 def test_a_go_parameter_renamed_stays_in_its_function() -> None:
     after = GO.replace("Get(key string)", "Get(name string)")
     content, found = _ask(GO, after, "go")
