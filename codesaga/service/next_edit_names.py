@@ -106,6 +106,15 @@ class MaskedNames:
     def in_text(self, at: int) -> bool:
         return self._masks.covers(at)
 
+    def _receiver(self, start: int, accesses: tuple[str, ...] = ACCESSES) -> str | None:
+        """receiver_before, but not for a dot that ends a comment above the name (`#: An
+        anchor or resource.` over `AnchorOrResource = ...` is no `resource.AnchorOrResource`)."""
+        low = max(0, start - 200)  # (receiver_before's reach)
+        dot = low + len(self.content[low:start].rstrip()) - 1
+        if dot >= 0 and self._masks.covers(dot):
+            return None
+        return receiver_before(self.content, start, accesses)
+
 
 class PlainNames(MaskedNames):
     """A language without a grammar here: identifiers outside its strings and comments."""
@@ -121,8 +130,7 @@ class PlainNames(MaskedNames):
         return Masks((m.start(), m.end()) for m in self._skip.finditer(self.content))
 
     def _occurrence(self, start: int, end: int) -> Occurrence:
-        receiver = receiver_before(self.content, start)
-        return Occurrence(start, end, USE, receiver)
+        return Occurrence(start, end, USE, self._receiver(start))
 
     def header_at(self, start: int, end: int) -> Header | None:
         return None

@@ -24,7 +24,7 @@ from codesaga.domain.next_edit_patterns import (
     Occurrence,
 )
 from codesaga.domain.next_edit_signatures import Header, matching_paren
-from codesaga.service.next_edit_names import MaskedNames, Masks, receiver_before
+from codesaga.service.next_edit_names import MaskedNames, Masks
 
 _SKIP = re.compile(  # the lookahead first: most places start neither
     r"(?=[#\"'rRbBuUfF])(?:#[^\n]*"
@@ -158,7 +158,7 @@ class PythonNames(MaskedNames):
         if block is not None and block.name_start == start:  # `def name` / `class name`
             return self._defined(start, end, block.parent)
         functions = block.functions() if block is not None else ()
-        receiver = receiver_before(self.content, start, (".",))
+        receiver = self._receiver(start, (".",))
         line_start = self.content.rfind("\n", 0, start) + 1
         prefix = self.content[line_start:start]
         if receiver is not None:

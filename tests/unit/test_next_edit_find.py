@@ -435,6 +435,32 @@ def test_a_go_type_renamed_with_its_doc_comment_in_one_edit_is_renamed_at_its_us
     )
 
 
+def test_a_name_under_a_comment_that_ends_with_a_dot_is_no_member() -> None:
+    code = (
+        "class Resolver:\n"
+        "    def lookup(self, uri, resource):\n"
+        "        return self.with_resource(uri, resource)\n"
+        "\n"
+        "\n"
+        "#: An anchor or resource.\n"
+        'T = TypeVar("T", int, str)\n'
+        "\n"
+        "\n"
+        "class Retrieved(Generic[T]):\n"
+        "    value: T\n"
+    )
+    # (read as `resource.T`, a member assigned, the renamed TypeVar's uses were no rename's)
+    after = code.replace('T = TypeVar("T"', 'Found = TypeVar("Found"')
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("[T]", "[Found]").replace(": T", ": Found")
+    ruby = code.replace("#: An", "# An").replace('T = TypeVar("T", int, str)', "T = 1")
+    ruby_after = ruby.replace("T = 1", "Found = 1")
+    content, found = _ask(ruby, ruby_after, "ruby")  # (a language read without a grammar)
+    assert _applied(content, found) == ruby_after.replace("[T]", "[Found]").replace(
+        ": T", ": Found"
+    )
+
+
 def test_a_go_parameter_renamed_stays_in_its_function() -> None:
     after = GO.replace("Get(key string)", "Get(name string)")
     content, found = _ask(GO, after, "go")
