@@ -364,6 +364,9 @@ def rename_candidates(
         return []
     made = [*change.earlier, (change.start, change.after_end)]
     scope = rename_scope(site, olds, (0, len(change.content)))
+    if site.role == DEFINITION and not site.functions:  # a module's own name: not the locals
+        news = _unshadowed(change.content, rename.new, news)
+        olds = _unshadowed(change.content, rename.old, olds)
     # (unless the old name is a misspelling of the new, bound nowhere: the others are fixed)
     misspelled = _misspelling(rename.old, rename.new) and not any(
         o.role in BINDINGS or _ASSIGNED_TO.match(change.content, o.end) for o in olds
@@ -393,6 +396,27 @@ def rename_candidates(
 
 
 _ASSIGNED_TO = re.compile(r"\s*(?:,\s*[\w.]+\s*)*(?::[^=\n]*)?=(?!=)")
+
+
+def _unshadowed(content: str, name: str, occurrences: Sequence[Occurrence]) -> list[Occurrence]:
+    """``occurrences`` less the plain ones inside a function that declares or assigns
+    ``name`` itself (`_console = get_console()` in a function is its own `_console`, not the
+    module's), unless it declares the name `global` (or `nonlocal`). (A parameter is not
+    counted: Go's `checkFunc checkFunc` names a parameter after its type.)"""
+    declared = re.compile(
+        rf"^[ \t]*(?:global|nonlocal)[ \t][^\n]*(?<![\w$]){re.escape(name)}\b", re.M
+    )
+    shadowing = {
+        o.functions[-1]
+        for o in occurrences
+        if o.role == LOCAL and o.functions and o.receiver is None
+    }
+    shadowing = {f for f in shadowing if not declared.search(content, f[0], f[1])}
+    return [
+        o
+        for o in occurrences
+        if o.receiver is not None or not any(f in o.functions for f in shadowing)
+    ]
 
 
 def _assigned_from_itself(content: str, site: Occurrence, targets: Sequence[Occurrence]) -> bool:

@@ -254,6 +254,38 @@ def test_a_variable_switched_in_a_line_repeated_elsewhere_is_switched_in_its_cop
     assert _applied(content, found) == code.replace("getattr(e,", "getattr(exc,")
 
 
+def test_a_module_variable_renamed_to_a_name_functions_bind_for_themselves() -> None:
+    code = (
+        "_console_default: Optional[Console] = None\n"
+        "\n"
+        "\n"
+        "def get_console():\n"
+        "    global _console_default\n"
+        "    if _console_default is None:\n"
+        "        _console_default = Console()\n"
+        "    return _console_default\n"
+        "\n"
+        "\n"
+        "def reconfigure():\n"
+        "    _console = get_console()\n"
+        "    _console.reset()\n"
+        "\n"
+        "\n"
+        "def fresh():\n"
+        "    _console_default = Console()\n"
+        "    return _console_default\n"
+    )
+    after = code.replace("_console_default: ", "_console: ")
+    content, found = _ask(code, after, "python")
+    # `reconfigure`'s own `_console` is another variable: no clash, and it is left as it is;
+    # the function that declares the module's `global` follows the rename, and `fresh`'s own
+    # `_console_default` stays
+    head, tail = after.split("def fresh")
+    assert _applied(content, found) == head.replace("_console_default", "_console") + (
+        "def fresh" + tail
+    )
+
+
 def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
     code = "def run(job, total):\n    job.total = total\n    return job.total + total\n"
     after = code.replace("def run(job, total)", "def run(job, amount)")
