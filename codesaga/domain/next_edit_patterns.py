@@ -588,6 +588,49 @@ def switch_candidates(
     return candidates
 
 
+def qualifier_candidates(
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    olds: Sequence[Occurrence],
+) -> list[Candidate]:
+    """One module's function called from another (`asyncio.iscoroutinefunction(obj)` to
+    `inspect.iscoroutinefunction(obj)`, the first deprecated): the same member's other uses
+    through the old module, wherever they are. Only where both names are used as nothing but
+    qualifiers (`name.member`), as a module imported whole is."""
+    content = change.content
+    member = _QUALIFIED.match(content, site.end)
+    if site.receiver is not None or site.role != USE or member is None:
+        return []
+    uses = [
+        o
+        for o in olds
+        if o.role == USE and not _IMPORTING.match(index.line_text(index.line_of(o.start)))
+    ]
+    if not uses or not all(o.receiver is None and _QUALIFIED.match(content, o.end) for o in uses):
+        return []
+    if any(o.role != USE and o.functions for o in olds):
+        return []  # bound in a function: a variable, not a module
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for o in uses:
+        there = _QUALIFIED.match(content, o.end)
+        if there is None or there.group(1) != member.group(1):
+            continue
+        if any(lo <= o.start < hi for lo, hi in made):
+            continue
+        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+        distance = abs(index.line_of(o.start) - line)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
+    return candidates
+
+
+_QUALIFIED = re.compile(r"\s*\.\s*([A-Za-z_$][\w$]*)")
+_IMPORTING = re.compile(r"\s*(?:from|import)\s")  # `from asyncio import X` names the module
+
+
 def _keyword_of(content: str, key: Occurrence, function: str) -> bool:
     """Is ``key`` a keyword argument in a call of ``function`` (`function(x, key=1)`)?"""
     call = call_at_cursor(content[: key.start])

@@ -75,6 +75,7 @@ from codesaga.domain.next_edit_patterns import (
     find_rename,
     find_renames,
     like_scope_renames,
+    qualifier_candidates,
     rename_candidates,
     reserved_words,
     switch_candidates,
@@ -769,6 +770,8 @@ def _alone(
         lambda: context_repeats(index, change) if likes and not _left_unbound(site, olds) else [],
         # one use switched to a variable already there
         lambda: switch_candidates(index, change, rename, site, olds),
+        # or one module's function called from another: the same calls through the old one
+        lambda: qualifier_candidates(index, change, rename, site, olds),
         lambda: _unfollowed(index, change, rename, site, names),
         # nothing the reader could follow, or a member switched for one used already
         # (`log.info` for `log.debug`), but lines alike around it (the same

@@ -286,6 +286,45 @@ def test_a_module_variable_renamed_to_a_name_functions_bind_for_themselves() -> 
     )
 
 
+def test_a_function_called_from_another_module_is_called_so_where_the_old_one_calls_it() -> None:
+    code = (
+        "import asyncio\n"
+        "import inspect\n"
+        "from asyncio import AbstractEventLoop\n"
+        "\n"
+        "\n"
+        "def is_coroutine(obj):\n"
+        "    return asyncio.iscoroutinefunction(obj)\n"
+        "\n"
+        "\n"
+        "def collect(item):\n"
+        "    loop = asyncio.new_event_loop()\n"
+        "    if getattr(item, 'hypothesis', None) and asyncio.iscoroutinefunction(item.inner):\n"
+        "        loop.close()\n"
+    )
+    after = code.replace(
+        "return asyncio.iscoroutinefunction(obj)", "return inspect.iscoroutinefunction(obj)"
+    )
+    content, found = _ask(code, after, "python")
+    # the same member only: `asyncio.new_event_loop` stays
+    assert _applied(content, found) == after.replace(
+        "asyncio.iscoroutinefunction", "inspect.iscoroutinefunction"
+    )
+    # a variable is no module: `rows.copy()` switched for `other.copy()` in one function
+    local = (
+        "def first(rows, other):\n"
+        "    rows = list(rows)\n"
+        "    return rows.copy()\n"
+        "\n"
+        "\n"
+        "def second(rows):\n"
+        "    rows = sorted(rows)\n"
+        "    return rows.copy()\n"
+    )
+    switched = local.replace("return rows.copy()", "return other.copy()", 1)
+    assert all(c.span.start_line < 6 for c in _ask(local, switched, "python")[1])
+
+
 def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
     code = "def run(job, total):\n    job.total = total\n    return job.total + total\n"
     after = code.replace("def run(job, total)", "def run(job, amount)")
