@@ -64,6 +64,8 @@ MEMBER_ACCESS = {
     "member_expression": ("object", "property"),
     "selector_expression": ("operand", "field"),
     "field_expression": ("value", "field"),
+    "qualified_type": ("package", "name"),  # Go's `slog.Leveler` as a type
+    "nested_type_identifier": ("module", "name"),  # TypeScript's `ts.Node` as a type
 }
 MEMBER_DECLARATIONS = frozenset(
     {

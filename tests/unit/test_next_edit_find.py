@@ -532,6 +532,46 @@ def test_a_name_under_a_comment_that_ends_with_a_dot_is_no_member() -> None:
     )
 
 
+def test_a_go_package_type_switched_in_one_type_is_switched_where_the_type_stands() -> None:
+    code = (
+        "package slog\n"
+        "\n"
+        'import "log/slog"\n'
+        "\n"
+        "type Options struct {\n"
+        "\tLevelMapper func(logrus.Level) slog.Leveler\n"
+        "}\n"
+        "\n"
+        "func NewHook(opts *Options) *Hook {\n"
+        "\tvar fallback slog.Leveler = slog.LevelInfo\n"
+        "\treturn &Hook{opts: opts, level: fallback}\n"
+        "}\n"
+    )
+    after = code.replace("logrus.Level) slog.Leveler", "logrus.Level) slog.Level")
+    content, found = _ask(code, after, "go")
+    # (`slog.Leveler` as a type was read as a plain name, and `Level`, used already, a switch)
+    assert _applied(content, found) == after.replace("slog.Leveler =", "slog.Level =")
+
+
+def test_a_class_renamed_leaves_a_namespaces_type_of_that_name_alone() -> None:
+    code = (
+        'import * as ts from "typescript";\n'
+        "\n"
+        "class Node {\n"
+        "  constructor(public source: ts.Node) {}\n"
+        "}\n"
+        "\n"
+        "function wrap(source: ts.Node): Node {\n"
+        "  return new Node(source);\n"
+        "}\n"
+    )
+    after = code.replace("class Node {", "class TreeNode {")
+    content, found = _ask(code, after, "typescript")
+    assert _applied(content, found) == after.replace("): Node", "): TreeNode").replace(
+        "new Node(", "new TreeNode("
+    )
+
+
 def test_a_go_parameter_renamed_stays_in_its_function() -> None:
     after = GO.replace("Get(key string)", "Get(name string)")
     content, found = _ask(GO, after, "go")
