@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from codesaga.domain.next_edit_locations import LineIndex
+from codesaga.domain.next_edit_locations import LineIndex, unclosed_paren
 from codesaga.domain.next_edit_patterns import (
     DEFINITION,
     KEY,
@@ -172,7 +172,11 @@ class PythonNames(MaskedNames):
         if block is not None and block.kind == "def" and start < block.header_end:
             role = PARAMETER if before in ("(", ",", "*") and after in (",", ")", ":", "=") else USE
             return Occurrence(start, end, role, None, functions)
-        if before in ("(", ",") and _ASSIGNED.match(self.content, end) and self._in_call(prefix):
+        if (
+            before in ("(", ",")
+            and _ASSIGNED.match(self.content, end)
+            and self._in_call(prefix, start)
+        ):
             return Occurrence(start, end, KEY, None, functions)
         if self._binds(prefix, start, end, block):
             return self._bound(start, end, block, functions)
@@ -216,11 +220,12 @@ class PythonNames(MaskedNames):
         stripped = self.content[max(0, start - 200) : start].rstrip()
         return stripped[-1:]
 
-    def _in_call(self, prefix: str) -> bool:
-        """Inside parentheses: opened earlier on the line, or a line of a call's arguments."""
-        if prefix.count("(") > prefix.count(")"):
+    def _in_call(self, prefix: str, start: int) -> bool:
+        """Inside parentheses: opened earlier on the line, a line of a call's arguments, or
+        a line that goes on with them (`    sockaddr, flags, cancellable=True`)."""
+        if prefix.count("(") > prefix.count(")") or not prefix.strip():
             return True
-        return not prefix.strip()
+        return prefix.rstrip().endswith(",") and unclosed_paren(self.content, start) is not None
 
 
 def _loop_target(prefix: str) -> bool:

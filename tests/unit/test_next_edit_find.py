@@ -627,6 +627,26 @@ def test_a_keyword_renamed_in_one_call_is_renamed_in_the_other_calls_of_that_fun
     assert _applied(content, found) == after.replace("columns: 60", "width: 60")
 
 
+def test_a_keyword_on_a_line_of_a_wrapped_call_is_a_keyword() -> None:
+    code = (
+        "async def getaddrinfo(host, port):\n"
+        "    return await trio.to_thread.run_sync(\n"
+        "        _stdlib_socket.getaddrinfo, host, port,\n"
+        "        cancellable=True,\n"
+        "    )\n"
+        "\n"
+        "\n"
+        "async def getnameinfo(sockaddr, flags):\n"
+        "    return await trio.to_thread.run_sync(\n"
+        "        _stdlib_socket.getnameinfo, sockaddr, flags, cancellable=True\n"
+        "    )\n"
+    )
+    after = code.replace("        cancellable=True,", "        abandon_on_cancel=True,")
+    content, found = _ask(code, after, "python")
+    # (after `flags, ` on a line of its own it was read as a variable assigned)
+    assert _applied(content, found) == after.replace("cancellable", "abandon_on_cancel")
+
+
 def test_a_definition_renamed_is_renamed_where_other_open_documents_use_it() -> None:
     after = PYTHON.replace("def area(", "def surface(")
     others = {
