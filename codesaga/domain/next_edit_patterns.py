@@ -172,12 +172,19 @@ def _after_dot(words: Sequence[tuple[str, int, int]], at: int) -> bool:
     return dots[-1:] == ["."] and dots != [".", "."]
 
 
-_DEFINING = frozenset(("def", "function", "class"))
+_DEFINING = frozenset(("def", "function", "class", "func"))
+MAX_RECEIVER_TOKENS = 12  # of a Go method's receiver, `(p *parser)`
 
 
 def _defined_after(words: Sequence[tuple[str, int, int]], at: int) -> bool:
-    """Does ``words[at]`` follow `def`, `function` or `class`: a name being defined, whatever
-    its spelling (a method `def print(self)`)?"""
+    """Does ``words[at]`` follow `def`, `function`, `class` or `func`, or a Go method's
+    receiver (`func (p *parser) panic(`): a name being defined, whatever its spelling (a
+    method `def print(self)`)?"""
+    if at > 0 and words[at - 1][0] == ")":
+        for k in range(at - 2, max(-1, at - 2 - MAX_RECEIVER_TOKENS), -1):
+            if words[k][0] in "()":
+                return words[k][0] == "(" and k > 0 and words[k - 1][0] == "func"
+        return False
     return at > 0 and words[at - 1][0] in _DEFINING
 
 

@@ -598,6 +598,26 @@ def test_a_go_field_renamed_to_a_name_another_struct_has_is_still_a_rename() -> 
     assert _applied(content, found) == after.replace("Id", "ID")
 
 
+def test_a_go_method_named_as_a_builtin_renamed_is_renamed_at_its_calls() -> None:
+    code = (
+        "package toml\n"
+        "\n"
+        "func (p *parser) panic(format string, v ...interface{}) {\n"
+        "\tpanic(parseError(fmt.Sprintf(format, v...)))\n"
+        "}\n"
+        "\n"
+        "func (p *parser) topLevel(item item) {\n"
+        "\tif item.typ != itemKey {\n"
+        '\t\tp.panic("unexpected %s", item.typ)\n'
+        "\t}\n"
+        "}\n"
+    )
+    after = code.replace("func (p *parser) panic(", "func (p *parser) panicf(")
+    content, found = _ask(code, after, "go")
+    # the builtin `panic` it calls is left alone
+    assert _applied(content, found) == after.replace("p.panic(", "p.panicf(")
+
+
 def test_a_go_parameter_renamed_stays_in_its_function() -> None:
     after = GO.replace("Get(key string)", "Get(name string)")
     content, found = _ask(GO, after, "go")
