@@ -181,6 +181,8 @@ def _defined_after(words: Sequence[tuple[str, int, int]], at: int) -> bool:
     receiver (`func (p *parser) panic(`): a name being defined, whatever its spelling (a
     method `def print(self)`)?"""
     if at > 0 and words[at - 1][0] == ")":
+        if at + 1 >= len(words) or words[at + 1][0] not in "([":
+            return False  # `func(s string) string {`: a result's type
         for k in range(at - 2, max(-1, at - 2 - MAX_RECEIVER_TOKENS), -1):
             if words[k][0] in "()":
                 return words[k][0] == "(" and k > 0 and words[k - 1][0] == "func"
