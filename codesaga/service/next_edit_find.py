@@ -314,8 +314,11 @@ def _candidates(
     rename, renames, several = find_renames(change, reserved)
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
+        # Not the same names put in another order (`(getRandom, alphabet, size)` to `(size,
+        # alphabet, getRandom)`): that is a signature changed, its calls' arguments reordered.
         sites = [_site(names, r) for r in several]
-        if several and all(s is not None and s.role == PARAMETER for s in sites):
+        reordered = {r.old for r in several} == {r.new for r in several}
+        if several and not reordered and all(s is not None and s.role == PARAMETER for s in sites):
             renames = several
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [

@@ -667,6 +667,22 @@ def test_a_keyword_on_a_line_of_a_wrapped_call_is_a_keyword() -> None:
     assert _applied(content, found) == after.replace("cancellable", "abandon_on_cancel")
 
 
+def test_parameters_put_in_another_order_reorder_the_calls_arguments() -> None:
+    code = (
+        "let nanoid3 = (getRandom, alphabet, size) => {\n"
+        "  return getRandom(size).map((n) => alphabet[n]).join('')\n"
+        "}\n"
+        "\n"
+        "let nanoid2 = (alphabet, size) => nanoid3(random, alphabet, size)\n"
+    )
+    after = code.replace("(getRandom, alphabet, size) =>", "(size, alphabet, getRandom) =>")
+    content, found = _ask(code, after, "javascript")
+    # (read as two parameters renamed, each its own way, the body's names were swapped)
+    assert _applied(content, found) == after.replace(
+        "nanoid3(random, alphabet, size)", "nanoid3(size, alphabet, random)"
+    )
+
+
 def test_a_definition_renamed_is_renamed_where_other_open_documents_use_it() -> None:
     after = PYTHON.replace("def area(", "def surface(")
     others = {
