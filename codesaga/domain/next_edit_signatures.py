@@ -810,6 +810,14 @@ def forwarding_candidates(
             and (alone or _hands_on(_items(given), other, parameters))
         ):
             place, text = opened + 1 + len(given.rstrip().rstrip(",")), ", " + forwarded
+        elif at == len(new) - count and not spread and _same_named(content, opened, signature):
+            # a wrapper handing its work on to a function of its own name (`t.render(ctx)`
+            # in `render(str, ctx)`): the new ones last, by keyword if it passes any so
+            items = _items(given)
+            named = any(_KEYWORD_HANDED.fullmatch(a) for a in items)
+            place, text = _after_last(content, opened, close, by_keyword if named else forwarded)
+            if not items:
+                place, text = opened + 1, by_keyword if named else forwarded
         else:
             continue  # no call handing the parameters on
         edit = TextEdit(index.span(place, place), "", text)
@@ -821,6 +829,14 @@ def forwarding_candidates(
 
 
 MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on together
+_KEYWORD_HANDED = re.compile(r"\s*([\w$]+)\s*=\s*\1\s*")  # `fts_version=fts_version`
+
+
+def _same_named(content: str, opened: int, signature: SignatureChange) -> bool:
+    """Is the call whose parenthesis stands at ``opened`` one of a function named as the one
+    whose signature changed (its method on another object: `db[table].enable_fts(`)?"""
+    called = re.search(r"(?<![\w$])([\w$]+)\s*$", content[max(0, opened - 200) : opened])
+    return called is not None and called.group(1) == signature.header.name
 
 
 # an argument that hands a parameter on whole: `timeout`, `*args`, `**kwargs`, `timeout=timeout`

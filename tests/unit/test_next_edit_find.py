@@ -683,6 +683,31 @@ def test_parameters_put_in_another_order_reorder_the_calls_arguments() -> None:
     )
 
 
+def test_a_parameter_put_last_is_handed_on_to_the_function_of_the_same_name() -> None:
+    code = (
+        "function render(str, ctx) {\n"
+        "    var e = new env.Environment(loader, null, true);\n"
+        "    var t = e.getTemplate(str);\n"
+        "    return t.render(ctx);\n"
+        "}\n"
+    )
+    after = code.replace("render(str, ctx) {", "render(str, ctx, cb) {")
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after.replace("t.render(ctx)", "t.render(ctx, cb)")
+    # by keyword where that call passes its arguments so
+    python = (
+        "def enable_fts(path, table, column, fts4):\n"
+        '    fts_version = "FTS4" if fts4 else "FTS5"\n'
+        "    db = Database(path)\n"
+        "    db[table].enable_fts(column, fts_version=fts_version)\n"
+    )
+    after = python.replace("column, fts4):", "column, fts4, create_triggers):")
+    content, found = _ask(python, after, "python")
+    assert _applied(content, found) == after.replace(
+        "fts_version=fts_version)", "fts_version=fts_version, create_triggers=create_triggers)"
+    )
+
+
 def test_a_definition_renamed_is_renamed_where_other_open_documents_use_it() -> None:
     after = PYTHON.replace("def area(", "def surface(")
     others = {
