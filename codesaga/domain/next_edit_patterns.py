@@ -61,9 +61,10 @@ _SCRIPT_WORDS = (
     "extends false finally for function if import in instanceof new null return super "
     "switch this throw true try typeof var void while with yield let static implements "
     "interface package private protected public await async of undefined Array Promise Map "
-    "Set Record String Number Boolean Object Error any unknown never string number boolean "
-    "object type readonly args"
+    "Set Record String Number Boolean Object Error args"
 )
+# TypeScript's types: in JavaScript, plain names (`function(string, location)`)
+_TYPE_WORDS = "any unknown never string number boolean object type readonly"
 _GO_WORDS = (
     "break case chan const continue default defer else fallthrough for func go goto if "
     "import interface map package range return select struct switch type var nil iota true "
@@ -71,11 +72,10 @@ _GO_WORDS = (
     "bool byte complex64 complex128 error float32 float64 int int8 int16 int32 int64 rune "
     "string uint uint8 uint16 uint32 uint64 uintptr any"
 )
-_SCRIPT_RESERVED = frozenset(_SCRIPT_WORDS.split())
 _RESERVED = {
     "python": frozenset(_PYTHON_WORDS.split()),
-    "javascript": _SCRIPT_RESERVED,
-    "typescript": _SCRIPT_RESERVED,
+    "javascript": frozenset(_SCRIPT_WORDS.split()),
+    "typescript": frozenset(f"{_SCRIPT_WORDS} {_TYPE_WORDS}".split()),
     "go": frozenset(_GO_WORDS.split()),
 }
 

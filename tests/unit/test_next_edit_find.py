@@ -428,6 +428,24 @@ def test_a_typescript_function_renamed_is_renamed_everywhere_but_in_comments() -
     assert _applied(content, found) == expected and "// fetchUser loads" in expected
 
 
+def test_a_javascript_parameter_named_as_a_typescript_type_renamed_is_a_rename() -> None:
+    code = (
+        "var compiler = {\n"
+        "  appendToBuffer: function(string, location) {\n"
+        "    if (!isArray(string)) {\n"
+        "      string = [string];\n"
+        "    }\n"
+        "    string = this.source.wrap(string, location);\n"
+        "    return string;\n"
+        "  }\n"
+        "};\n"
+    )
+    after = code.replace("function(string, location)", "function(source, location)")
+    content, found = _ask(code, after, "javascript")
+    # `string` is a name in JavaScript (in TypeScript, a type: `x: string` made `x: number`)
+    assert _applied(content, found) == after.replace("string", "source")
+
+
 def test_a_typescript_parameter_renamed_stays_in_its_function_and_keeps_object_keys() -> None:
     after = TYPESCRIPT.replace("fetchUser(id: string, retries", "fetchUser(userId: string, retries")
     content, found = _ask(TYPESCRIPT, after, "typescript")
