@@ -381,8 +381,6 @@ def rename_candidates(
         o.role in BINDINGS or _ASSIGNED_TO.match(change.content, o.end) for o in olds
     )
     for o in [] if misspelled else _same_thing(site, news, scope):
-        if site.role == o.role == MEMBER_DEFINITION and o.container != site.container:
-            continue  # another type's field of that name (Go's `ID` in each struct)
         if o.start not in rename.sites and not any(lo <= o.start < hi for lo, hi in made):
             return []
     line = index.line_of(change.start)

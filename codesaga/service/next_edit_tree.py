@@ -57,14 +57,7 @@ FUNCTIONS = frozenset(
     }
 )
 CLASSES = frozenset(
-    {
-        "class_declaration",
-        "abstract_class_declaration",
-        "class",
-        "interface_declaration",
-        "struct_type",  # Go's: a field's container (its type's other fields, not another's)
-        "interface_type",
-    }
+    {"class_declaration", "abstract_class_declaration", "class", "interface_declaration"}
 )
 # member access node -> (its receiver's field, its member's field)
 MEMBER_ACCESS = {
