@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from codesaga.domain.next_edit_locations import LineIndex, unclosed_paren
+from codesaga.domain.next_edit_locations import LineIndex
 from codesaga.domain.next_edit_patterns import (
     DEFINITION,
     KEY,
@@ -222,10 +222,15 @@ class PythonNames(MaskedNames):
 
     def _in_call(self, prefix: str, start: int) -> bool:
         """Inside parentheses: opened earlier on the line, a line of a call's arguments, or
-        a line that goes on with them (`    sockaddr, flags, cancellable=True`)."""
+        one that goes on with them after a line that opened the call or ended with a comma
+        (`    sockaddr, flags, cancellable=True` under `run_sync(`)."""
         if prefix.count("(") > prefix.count(")") or not prefix.strip():
             return True
-        return prefix.rstrip().endswith(",") and unclosed_paren(self.content, start) is not None
+        if not prefix.rstrip().endswith(","):
+            return False
+        above_end = self.content.rfind("\n", 0, start - len(prefix))
+        above = self.content[self.content.rfind("\n", 0, max(0, above_end)) + 1 : above_end]
+        return above.split("#")[0].rstrip().endswith(("(", ","))
 
 
 def _loop_target(prefix: str) -> bool:

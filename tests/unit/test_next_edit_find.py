@@ -657,6 +657,18 @@ def test_a_keyword_on_a_line_of_a_wrapped_call_is_a_keyword() -> None:
     content, found = _ask(code, after, "python")
     # (after `flags, ` on a line of its own it was read as a variable assigned)
     assert _applied(content, found) == after.replace("cancellable", "abandon_on_cancel")
+    # a tuple assigned is no call's arguments, whatever brackets stand in strings above
+    code = (
+        "def scan(text):\n"
+        "    for c in text:\n"
+        '        if c == "(":\n'
+        "            pass\n"
+        "    start, end = 0, len(text)\n"
+        "    return text[start:end]\n"
+    )
+    after = code.replace("start, end = 0", "start, stop = 0")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("[start:end]", "[start:stop]")
 
 
 def test_parameters_put_in_another_order_reorder_the_calls_arguments() -> None:
