@@ -373,9 +373,8 @@ def rename_candidates(
         return []
     made = [*change.earlier, (change.start, change.after_end)]
     scope = rename_scope(site, olds, (0, len(change.content)))
-    if site.role == DEFINITION and not site.functions:  # a module's own name: not the locals
-        news = _unshadowed(change.content, rename.new, news)
-        olds = _unshadowed(change.content, rename.old, olds)
+    if site.role == DEFINITION and not site.functions:  # a module's own name
+        news = _unshadowed(change.content, rename.new, news, olds)
     # (unless the old name is a misspelling of the new, bound nowhere: the others are fixed)
     misspelled = _misspelling(rename.old, rename.new) and not any(
         o.role in BINDINGS or _ASSIGNED_TO.match(change.content, o.end) for o in olds
@@ -407,20 +406,28 @@ def rename_candidates(
 _ASSIGNED_TO = re.compile(r"\s*(?:,\s*[\w.]+\s*)*(?::[^=\n]*)?=(?!=)")
 
 
-def _unshadowed(content: str, name: str, occurrences: Sequence[Occurrence]) -> list[Occurrence]:
-    """``occurrences`` less the plain ones inside a function that declares or assigns
-    ``name`` itself (`_console = get_console()` in a function is its own `_console`, not the
-    module's), unless it declares the name `global` (or `nonlocal`). (A parameter is not
-    counted: Go's `checkFunc checkFunc` names a parameter after its type.)"""
+def _unshadowed(
+    content: str, name: str, occurrences: Sequence[Occurrence], olds: Sequence[Occurrence]
+) -> list[Occurrence]:
+    """``occurrences`` of ``name`` less the plain ones inside a function that declares or
+    assigns ``name`` for itself (`_console = get_console()` is that function's own
+    `_console`), unless it declares the name `global` (or `nonlocal`) or uses ``olds``
+    there (a rename would hand those uses to its local). (Parameters are not counted: Go's
+    `checkFunc checkFunc` names a parameter after its type.)"""
     declared = re.compile(
         rf"^[ \t]*(?:global|nonlocal)[ \t][^\n]*(?<![\w$]){re.escape(name)}\b", re.M
     )
     shadowing = {
-        o.functions[-1]
+        o.functions[0]  # (the innermost)
         for o in occurrences
         if o.role == LOCAL and o.functions and o.receiver is None
     }
-    shadowing = {f for f in shadowing if not declared.search(content, f[0], f[1])}
+    shadowing = {
+        f
+        for f in shadowing
+        if not declared.search(content, f[0], f[1])
+        and not any(f in o.functions for o in olds if o.receiver is None)
+    }
     return [
         o
         for o in occurrences
@@ -603,24 +610,21 @@ def qualifier_candidates(
     rename: Rename,
     site: Occurrence,
     olds: Sequence[Occurrence],
+    news: Sequence[Occurrence],
 ) -> list[Candidate]:
     """One module's function called from another (`asyncio.iscoroutinefunction(obj)` to
     `inspect.iscoroutinefunction(obj)`, the first deprecated): the same member's other uses
-    through the old module, wherever they are. Only where both names are used as nothing but
-    qualifiers (`name.member`), as a module imported whole is."""
+    through the old module, wherever they are. Only where both names are modules: bound by
+    nothing but imports (a Go package by none) and used as nothing but qualifiers (`name.`)
+    outside imports; a variable's member switched is not (`cache.get(k)` made
+    `fallback.get(k)`, `requests.get` made a parameter's `session.get`)."""
     content = change.content
     member = _QUALIFIED.match(content, site.end)
     if site.receiver is not None or site.role != USE or member is None:
         return []
-    uses = [
-        o
-        for o in olds
-        if o.role == USE and not _IMPORTING.match(index.line_text(index.line_of(o.start)))
-    ]
-    if not uses or not all(o.receiver is None and _QUALIFIED.match(content, o.end) for o in uses):
+    uses = [o for o in olds if o.role == USE and not _imports(index, o)]
+    if not uses or not (_module(content, index, olds) and _module(content, index, news)):
         return []
-    if any(o.role != USE and o.functions for o in olds):
-        return []  # bound in a function: a variable, not a module
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
     candidates = []
@@ -634,6 +638,21 @@ def qualifier_candidates(
         distance = abs(index.line_of(o.start) - line)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
     return candidates
+
+
+def _imports(index: LineIndex, o: Occurrence) -> bool:
+    return _IMPORTING.match(index.line_text(index.line_of(o.start))) is not None
+
+
+def _module(content: str, index: LineIndex, occurrences: Sequence[Occurrence]) -> bool:
+    """Do ``occurrences`` read as a module's name: bound only by imports, used only as a
+    qualifier (`name.member`) outside them?"""
+    for o in occurrences:
+        if _imports(index, o):
+            continue
+        if o.role != USE or o.receiver is not None or not _QUALIFIED.match(content, o.end):
+            return False
+    return True
 
 
 _QUALIFIED = re.compile(r"\s*\.\s*([A-Za-z_$][\w$]*)")

@@ -774,7 +774,9 @@ def _alone(
         # one use switched to a variable already there
         lambda: switch_candidates(index, change, rename, site, olds),
         # or one module's function called from another: the same calls through the old one
-        lambda: qualifier_candidates(index, change, rename, site, olds),
+        lambda: qualifier_candidates(
+            index, change, rename, site, olds, names.occurrences(rename.new)
+        ),
         lambda: _unfollowed(index, change, rename, site, names),
         # nothing the reader could follow, or a member switched for one used already
         # (`log.info` for `log.debug`), but lines alike around it (the same

@@ -269,21 +269,17 @@ def test_a_module_variable_renamed_to_a_name_functions_bind_for_themselves() -> 
         "def reconfigure():\n"
         "    _console = get_console()\n"
         "    _console.reset()\n"
-        "\n"
-        "\n"
-        "def fresh():\n"
-        "    _console_default = Console()\n"
-        "    return _console_default\n"
     )
     after = code.replace("_console_default: ", "_console: ")
     content, found = _ask(code, after, "python")
     # `reconfigure`'s own `_console` is another variable: no clash, and it is left as it is;
-    # the function that declares the module's `global` follows the rename, and `fresh`'s own
-    # `_console_default` stays
-    head, tail = after.split("def fresh")
-    assert _applied(content, found) == head.replace("_console_default", "_console") + (
-        "def fresh" + tail
-    )
+    # the function that declares the module's `global` follows the rename
+    assert _applied(content, found) == after.replace("_console_default", "_console")
+    # but a function whose own `_console` stands beside a use of the module's: the rename
+    # would hand that use to the local
+    swap = code + "\n\ndef swap(new):\n    _console = new\n    return _console_default\n"
+    _, found = _ask(swap, swap.replace("_console_default: ", "_console: "), "python")
+    assert found == []
 
 
 def test_a_function_called_from_another_module_is_called_so_where_the_old_one_calls_it() -> None:
@@ -323,6 +319,19 @@ def test_a_function_called_from_another_module_is_called_so_where_the_old_one_ca
     )
     switched = local.replace("return rows.copy()", "return other.copy()", 1)
     assert all(c.span.start_line < 6 for c in _ask(local, switched, "python")[1])
+    # nor a module's variable, nor a module switched for a parameter
+    cache = (
+        "cache = {}\nfallback = {}\n\n\ndef get(k):\n    return cache.get(k)\n\n\n"
+        "def peek(k):\n    value = cache.get(k)\n    return value\n"
+    )
+    switched = cache.replace("return cache.get(k)", "return fallback.get(k)")
+    assert _ask(cache, switched, "python")[1] == []
+    fetch = (
+        "import requests\n\n\ndef fetch(session, url):\n    return requests.get(url)\n\n\n"
+        "def health(url):\n    response = requests.get(url)\n    return response.ok\n"
+    )
+    switched = fetch.replace("return requests.get(url)", "return session.get(url)")
+    assert _ask(fetch, switched, "python")[1] == []
 
 
 def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
