@@ -590,6 +590,7 @@ def method_calls(
 
 DECLARATION_SCORE = 0.8  # the same signature elsewhere, given the user's edit
 SIBLING_SCORE = 0.6  # another implementation of that name with the very same signature
+MIN_SHARED = 2  # parameters (but self) of a signature two implementations share by design
 _BODY_OPENERS = ("{", ":", "=>")
 _STUB_BODY = re.compile(r"\s*(?::\s*)?(?:\.\.\.|pass)?\s*;?")  # `: ...` after a stub's header
 
@@ -613,8 +614,11 @@ def declaration_candidates(
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
     # (a result annotation alone is each implementation's own: `__hash__(self) -> int` in one
-    # class says nothing of another's)
-    params_changed = _parameters(old) != _parameters(new)
+    # class says nothing of another's; and two classes' `__init__(self)` or `forward(self,
+    # x)` match by chance: a signature shared word for word tells of one only when it has
+    # parameters enough)
+    shared = len(_parameters_in(split_top_level(_parameters(old)[1:-1]))) >= MIN_SHARED
+    params_changed = shared and _parameters(old) != _parameters(new)
     candidates = []
     for o in occurrences:
         if o.role not in (DEFINITION, MEMBER_DEFINITION) or header.start <= o.start < header.end:
@@ -810,14 +814,17 @@ def forwarding_candidates(
             and (alone or _hands_on(_items(given), other, parameters))
         ):
             place, text = opened + 1 + len(given.rstrip().rstrip(",")), ", " + forwarded
-        elif at == len(new) - count and not spread and _same_named(content, opened, signature):
-            # a wrapper handing its work on to a function of its own name (`t.render(ctx)`
-            # in `render(str, ctx)`): the new ones last, by keyword if it passes any so
-            items = _items(given)
-            named = any(_KEYWORD_HANDED.fullmatch(a) for a in items)
-            place, text = _after_last(content, opened, close, by_keyword if named else forwarded)
-            if not items:
-                place, text = opened + 1, by_keyword if named else forwarded
+        elif (
+            at == len(new) - count
+            and not spread
+            and _same_named(content, opened, signature)
+            and _handed_on(_items(given), parameters)
+        ):
+            # a wrapper handing its parameters on to a function of its own name
+            # (`t.render(ctx)` in `render(str, ctx)`): the new ones last, by keyword where
+            # it passes any by keyword (`fts_version=fts_version`)
+            keywords = any(_KEYWORD.match(a) for a in _items(given))
+            place, text = _after_last(content, opened, close, by_keyword if keywords else forwarded)
         else:
             continue  # no call handing the parameters on
         edit = TextEdit(index.span(place, place), "", text)
@@ -829,7 +836,16 @@ def forwarding_candidates(
 
 
 MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on together
-_KEYWORD_HANDED = re.compile(r"\s*([\w$]+)\s*=\s*\1\s*")  # `fts_version=fts_version`
+_KEYWORD = re.compile(r"\s*[\w$]+\s*=(?!=)")  # an argument passed by keyword
+
+
+def _handed_on(arguments: Sequence[str], parameters: set[str]) -> bool:
+    """Does some argument hand one of ``parameters`` on whole (`ctx`, `fts4=fts4`)?"""
+    return any(
+        (found := _HANDED_ON.fullmatch(a)) is not None
+        and (found.group("name") or found.group("key")) in parameters
+        for a in arguments
+    )
 
 
 def _same_named(content: str, opened: int, signature: SignatureChange) -> bool:

@@ -333,8 +333,17 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 
 def _coded(word: str) -> bool:
-    """Is ``word`` a code of digits and letters (`11T24` of a date, `v2beta1`)?"""
-    return len(word) >= 5 and re.fullmatch(r"\w*(?:\d[A-Za-z]|[A-Za-z]\d)\w*", word) is not None
+    """Is ``word`` a code of digits and letters (`11T24` of a date), not a number however
+    written (`0x7fff`, `1e100`, `10_000`)?"""
+    if len(word) < 5 or re.fullmatch(r"\w*(?:\d[A-Za-z]|[A-Za-z]\d)\w*", word) is None:
+        return False
+    return _NUMBER.fullmatch(word) is None
+
+
+# a number literal of Python, JavaScript or Go: hex, octal, binary, with exponents or suffixes
+_NUMBER = re.compile(
+    r"0[xX][0-9a-fA-F_]+[nuUlL]*|0[oObB][0-7_]+[nuUlL]*|[\d_]+(?:[eE][+-]?\d+)?[jnuUlLfF]*"
+)
 
 
 def _assigned_to(index: LineIndex, content: str, span: Span) -> bool:

@@ -719,6 +719,27 @@ def test_a_parameter_put_last_is_handed_on_to_the_function_of_the_same_name() ->
     assert _applied(content, found) == after.replace(
         "fts_version=fts_version)", "fts_version=fts_version, create_triggers=create_triggers)"
     )
+    # by keyword after another keyword, never by position
+    render = (
+        "def render(template, context):\n"
+        "    engine = Engine(strict=True)\n"
+        "    return engine.render(template, autoescape=True)\n"
+    )
+    after = render.replace("template, context):", "template, context, partials):")
+    content, found = _ask(render, after, "python")
+    assert _applied(content, found) == after.replace(
+        "autoescape=True)", "autoescape=True, partials=partials)"
+    )
+    # a call of that name that hands none of the parameters on is another function's
+    close = (
+        "class Conn:\n"
+        "    def close(self, force=False):\n"
+        "        if force:\n"
+        "            self._abort()\n"
+        "        self._sock.close()\n"
+    )
+    after = close.replace("force=False):", "force=False, timeout=None):")
+    assert [c for c in _ask(close, after, "python")[1] if c.edit is not None] == []
 
 
 def test_a_definition_renamed_is_renamed_where_other_open_documents_use_it() -> None:
@@ -1856,6 +1877,12 @@ def test_a_code_of_digits_and_letters_fixed_in_a_string_is_fixed_where_it_stands
     after = code.replace("11T24'", "10T24'", 1)
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == code.replace("11T24", "10T24")
+    # a number however written is no such code (`0x7fff` in another function's mask)
+    go = (
+        "package wire\n\nfunc encodeLen(n int) byte {\n\treturn byte(n & 0x7fff)\n}\n\n"
+        "func low(v int) int {\n\treturn v & 0x7fff\n}\n"
+    )
+    assert _ask(go, go.replace("byte(n & 0x7fff)", "byte(n & 0x3fff)"), "go")[1] == []
 
 
 def test_a_line_changed_whole_offers_its_like_line_for_the_model() -> None:
@@ -1998,6 +2025,20 @@ def test_a_parameter_taken_from_a_method_is_taken_from_its_twin_in_another_class
     annotated = hashes.replace("__hash__(self):", "__hash__(self) -> int:", 1)
     _, found = _ask(hashes, annotated, "python")
     assert [c for c in found if c.kind == SIGNATURE] == []
+    # nor a signature two unrelated classes share by chance, with one parameter or none
+    models = (
+        "class Model(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        return self.net(x)\n"
+        "\n"
+        "\n"
+        "class Head(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        return self.proj(x)\n"
+    )
+    masked = models.replace("forward(self, x):", "forward(self, x, mask=None):", 1)
+    _, found = _ask(models, masked, "python")
+    assert [c for c in found if c.span.start_line == 7] == []  # (line 3 hands it on)
 
 
 def test_a_declaration_that_reads_as_the_new_signature_already_is_left() -> None:
