@@ -641,7 +641,24 @@ def qualifier_candidates(
 
 
 def _imports(index: LineIndex, o: Occurrence) -> bool:
-    return _IMPORTING.match(index.line_text(index.line_of(o.start))) is not None
+    """Does ``o`` stand in an import: a line of one (`import asyncio`, `const util =
+    require("util")`), or a name of a parenthesized one (`from . import (` above it)?"""
+    line = index.line_of(o.start)
+    text = index.line_text(line)
+    if _IMPORTING.match(text) or _REQUIRED.search(text):
+        return True
+    for above in range(line - 1, max(0, line - MAX_IMPORT_LINES), -1):
+        text = index.line_text(above)
+        if ")" in text:
+            return False
+        if _IMPORT_OPENED.match(text):
+            return True
+    return False
+
+
+MAX_IMPORT_LINES = 40  # names of a parenthesized import, one a line, looked back over
+_REQUIRED = re.compile(r"=\s*require\s*\(")  # CommonJS: `const util = require("util")`
+_IMPORT_OPENED = re.compile(r"\s*from\s+\S+\s+import\s*\(")
 
 
 def _module(content: str, index: LineIndex, occurrences: Sequence[Occurrence]) -> bool:

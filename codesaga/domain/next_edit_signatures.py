@@ -617,7 +617,8 @@ def declaration_candidates(
     # class says nothing of another's; and two classes' `__init__(self)` or `forward(self,
     # x)` match by chance: a signature shared word for word tells of one only when it has
     # parameters enough)
-    shared = len(_parameters_in(split_top_level(_parameters(old)[1:-1]))) >= MIN_SHARED
+    listed = [p for p in split_top_level(_parameters(old)[1:-1]) if not p.strip().startswith("*")]
+    shared = len(_parameters_in(listed)) >= MIN_SHARED  # (`*args, **kwargs` are any's)
     params_changed = shared and _parameters(old) != _parameters(new)
     candidates = []
     for o in occurrences:
@@ -836,7 +837,9 @@ def forwarding_candidates(
 
 
 MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on together
-_KEYWORD = re.compile(r"\s*[\w$]+\s*=(?!=)")  # an argument passed by keyword
+# an argument passed by keyword, or a mapping spread (`**options`): after either, no
+# argument by position (not an arrow function, `err => ...`)
+_KEYWORD = re.compile(r"\s*(?:[\w$]+\s*=(?![=>])|\*\*)")
 
 
 def _handed_on(arguments: Sequence[str], parameters: set[str]) -> bool:

@@ -340,9 +340,10 @@ def _coded(word: str) -> bool:
     return _NUMBER.fullmatch(word) is None
 
 
-# a number literal of Python, JavaScript or Go: hex, octal, binary, with exponents or suffixes
+# a number literal of Python, JavaScript or Go: hexadecimal, octal, binary, decimal with a
+# fraction or an exponent, Python's imaginary `j`, JavaScript's BigInt `n`, Go's imaginary `i`
 _NUMBER = re.compile(
-    r"0[xX][0-9a-fA-F_]+[nuUlL]*|0[oObB][0-7_]+[nuUlL]*|[\d_]+(?:[eE][+-]?\d+)?[jnuUlLfF]*"
+    r"0[xX][0-9a-fA-F_]+n?|0[oObB][0-7_]+n?|[\d_]+(?:\.[\d_]*)?(?:[eE][+-]?\d+)?[jni]?"
 )
 
 

@@ -76,6 +76,11 @@ class Masks:
         k = bisect.bisect_right(self.starts, at) - 1
         return k >= 0 and at < self.ends[k]
 
+    def starts_at(self, at: int) -> bool:
+        """Does a masked span (a comment, where ``at`` holds its marker) begin at ``at``?"""
+        k = bisect.bisect_left(self.starts, at)
+        return k < len(self.starts) and self.starts[k] == at
+
 
 class MaskedNames:
     """A reader by regular expressions: a name's matches outside the spans it masks

@@ -26,6 +26,7 @@ from codesaga.domain.next_edit_patterns import (
 from codesaga.domain.next_edit_signatures import Header, matching_paren
 from codesaga.service.next_edit_names import MaskedNames, Masks
 
+MAX_LINES_ABOVE = 4  # comment or blank lines passed over to find a call's line above
 _SKIP = re.compile(  # the lookahead first: most places start neither
     r"(?=[#\"'rRbBuUfF])(?:#[^\n]*"
     r"|(?P<prefix>(?<![\w$])[rRbBuUfF]{1,2})?"
@@ -226,11 +227,31 @@ class PythonNames(MaskedNames):
         (`    sockaddr, flags, cancellable=True` under `run_sync(`)."""
         if prefix.count("(") > prefix.count(")") or not prefix.strip():
             return True
-        if not prefix.rstrip().endswith(","):
-            return False
-        above_end = self.content.rfind("\n", 0, start - len(prefix))
-        above = self.content[self.content.rfind("\n", 0, max(0, above_end)) + 1 : above_end]
-        return above.split("#")[0].rstrip().endswith(("(", ","))
+        return prefix.rstrip().endswith(",") and self._code_above(start - len(prefix)).endswith(
+            ("(", ",")
+        )
+
+    def _code_above(self, line_start: int) -> str:
+        """The code of the nearest line above ``line_start`` that has any, less its comment
+        (comment lines and blank ones passed over, a few at most); "" at the top."""
+        end = line_start - 1  # the newline that ends the line above
+        for _ in range(MAX_LINES_ABOVE):
+            if end < 0:
+                return ""
+            begin = self.content.rfind("\n", 0, end) + 1
+            cut = next(
+                (
+                    at
+                    for at in range(begin, end)
+                    if self.content[at] == "#" and self._masks.starts_at(at)
+                ),
+                end,
+            )
+            code = self.content[begin:cut].rstrip()
+            if code.strip():
+                return code
+            end = begin - 1
+        return ""
 
 
 def _loop_target(prefix: str) -> bool:

@@ -332,6 +332,27 @@ def test_a_function_called_from_another_module_is_called_so_where_the_old_one_ca
     )
     switched = fetch.replace("return requests.get(url)", "return session.get(url)")
     assert _ask(fetch, switched, "python")[1] == []
+    # modules bound by CommonJS's require, or named in a parenthesized import
+    js = (
+        'const util = require("util");\nconst types = require("util/types");\n'
+        "function check(a) {\n  return util.isDate(a);\n}\n"
+        "function describe(value, options) {\n"
+        "  if (options.verbose && util.isDate(value)) {\n    return value.toISOString();\n  }\n}\n"
+    )
+    content, found = _ask(js, js.replace("return util.isDate", "return types.isDate"), "javascript")
+    assert _applied(content, found) == js.replace("util.isDate", "types.isDate")
+    py = (
+        "import asyncio\nfrom . import (\n    compat,\n    utils,\n)\n\n\n"
+        "def is_async(obj):\n    return asyncio.iscoroutinefunction(obj)\n\n\n"
+        "def wrap(fn):\n"
+        "    if asyncio.iscoroutinefunction(fn) and utils.ready():\n"
+        "        return fn\n"
+    )
+    after = py.replace("return asyncio.iscoroutinefunction", "return compat.iscoroutinefunction")
+    content, found = _ask(py, after, "python")
+    assert _applied(content, found) == py.replace(
+        "asyncio.iscoroutinefunction", "compat.iscoroutinefunction"
+    )
 
 
 def test_a_local_renamed_leaves_members_of_that_name_alone() -> None:
@@ -678,6 +699,26 @@ def test_a_keyword_on_a_line_of_a_wrapped_call_is_a_keyword() -> None:
     after = code.replace("start, end = 0", "start, stop = 0")
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == after.replace("[start:end]", "[start:stop]")
+    # nor a tuple on the first line, whatever a comment below says; and a call's line above
+    # is found past a comment line, its string's `#` no comment
+    top = "lo, hi = 0, 10\nvalues = (lo,  # low\n          hi)\nprint(hi)\n"
+    content, found = _ask(top, top.replace("lo, hi = 0", "lo, top = 0"), "python")
+    assert _applied(content, found) == top.replace("hi", "top")
+    wrapped = (
+        "async def getaddrinfo(host, port):\n"
+        "    return await run_sync(getaddrinfo, host, port, cancellable=True)\n"
+        "\n"
+        "\n"
+        "async def getnameinfo(sockaddr, flags):\n"
+        "    return await run_sync(\n"
+        '        "#getnameinfo",\n'
+        "        # flags as given\n"
+        "        sockaddr, flags, cancellable=True\n"
+        "    )\n"
+    )
+    after = wrapped.replace("port, cancellable=True", "port, abandon_on_cancel=True")
+    content, found = _ask(wrapped, after, "python")
+    assert _applied(content, found) == after.replace("cancellable", "abandon_on_cancel")
 
 
 def test_parameters_put_in_another_order_reorder_the_calls_arguments() -> None:
@@ -730,6 +771,17 @@ def test_a_parameter_put_last_is_handed_on_to_the_function_of_the_same_name() ->
     assert _applied(content, found) == after.replace(
         "autoescape=True)", "autoescape=True, partials=partials)"
     )
+    # after a mapping spread too; and an arrow function passed is no keyword
+    spread = render.replace("autoescape=True)", "**DEFAULTS)")
+    after = spread.replace("template, context):", "template, context, partials):")
+    content, found = _ask(spread, after, "python")
+    assert _applied(content, found) == after.replace(
+        "**DEFAULTS)", "**DEFAULTS, partials=partials)"
+    )
+    js = "function load(url, retries) {\n  return client.load(url, err => console.error(err));\n}\n"
+    after = js.replace("(url, retries)", "(url, retries, timeout)")
+    content, found = _ask(js, after, "javascript")
+    assert _applied(content, found) == after.replace("(err));", "(err), timeout);")
     # a call of that name that hands none of the parameters on is another function's
     close = (
         "class Conn:\n"
@@ -1883,6 +1935,13 @@ def test_a_code_of_digits_and_letters_fixed_in_a_string_is_fixed_where_it_stands
         "func low(v int) int {\n\treturn v & 0x7fff\n}\n"
     )
     assert _ask(go, go.replace("byte(n & 0x7fff)", "byte(n & 0x3fff)"), "go")[1] == []
+    # but a colour is a code, though its digits come first (`0000ff`)
+    theme = (
+        'const theme = {\n  link: "#0000ff",\n  linkHover: "#0000ff",\n  focus: "#0000ff",\n};\n'
+    )
+    after = theme.replace('link: "#0000ff"', 'link: "#1a1aff"')
+    content, found = _ask(theme, after, "javascript")
+    assert _applied(content, found) == theme.replace("0000ff", "1a1aff")
 
 
 def test_a_line_changed_whole_offers_its_like_line_for_the_model() -> None:
@@ -2039,6 +2098,19 @@ def test_a_parameter_taken_from_a_method_is_taken_from_its_twin_in_another_class
     masked = models.replace("forward(self, x):", "forward(self, x, mask=None):", 1)
     _, found = _ask(models, masked, "python")
     assert [c for c in found if c.span.start_line == 7] == []  # (line 3 hands it on)
+    views = (
+        "class ArticleList(View):\n"
+        "    def get(self, request, *args, **kwargs):\n"
+        "        return render(request, 'list.html')\n"
+        "\n"
+        "\n"
+        "class ArticleDetail(View):\n"
+        "    def get(self, request, *args, **kwargs):\n"
+        "        return render(request, 'detail.html')\n"
+    )
+    paged = views.replace("request, *args", "request, page=1, *args", 1)
+    _, found = _ask(views, paged, "python")
+    assert [c for c in found if c.span.start_line == 7] == []  # `*args, **kwargs`: any's
 
 
 def test_a_declaration_that_reads_as_the_new_signature_already_is_left() -> None:
