@@ -316,6 +316,7 @@ def _same_thing(
             o
             for o in occurrences
             if o.receiver == site.receiver
+            or _field_of_that_name(o.receiver, site.receiver)
             or (o.role == MEMBER_DEFINITION and o.receiver is None and not delegates(site, o))
         ]
     if site.role == MEMBER_DEFINITION:
@@ -335,6 +336,16 @@ def _same_thing(
         for o in occurrences
         if o.receiver is None and o.role not in (KEY, MEMBER_DEFINITION) and low <= o.start < high
     ]
+
+
+def _field_of_that_name(receiver: str | None, named: str) -> bool:
+    """Is ``receiver`` a field named as the variable ``named`` (`uploads[name].file` for
+    `file`): most likely a value of the same kind, whose members are the same."""
+    return (
+        receiver is not None
+        and NAME.fullmatch(named) is not None
+        and receiver.endswith("." + named)
+    )
 
 
 def delegates(site: Occurrence, definition: Occurrence) -> bool:

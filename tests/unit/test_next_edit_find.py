@@ -476,6 +476,24 @@ def test_a_javascript_parameter_named_as_a_typescript_type_renamed_is_a_rename()
     assert _applied(content, found) == after.replace("string", "source")
 
 
+def test_a_member_switched_on_a_variable_follows_fields_of_that_name() -> None:
+    code = (
+        "form.on('file', function(name, file) {\n"
+        "  file.on('progress', function(bytesReceived) {\n"
+        "    assert.equal(bytesReceived, file.length);\n"
+        "  });\n"
+        "});\n"
+        "form.on('end', function() {\n"
+        "  assert.equal(uploads['a.flv'].progress.length, 3);\n"
+        "  assert.equal(uploads['a.flv'].file.length, 1024);\n"
+        "});\n"
+    )
+    after = code.replace("bytesReceived, file.length", "bytesReceived, file.size")
+    content, found = _ask(code, after, "javascript")
+    # `.file` is a file too; `.progress` is a list, whose length stays
+    assert _applied(content, found) == after.replace(".file.length", ".file.size")
+
+
 def test_a_typescript_parameter_renamed_stays_in_its_function_and_keeps_object_keys() -> None:
     after = TYPESCRIPT.replace("fetchUser(id: string, retries", "fetchUser(userId: string, retries")
     content, found = _ask(TYPESCRIPT, after, "typescript")
