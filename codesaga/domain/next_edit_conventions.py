@@ -85,6 +85,18 @@ def exported_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     return [Candidate(edit.span, SIMILAR, repeat_score(abs(edit.span.start_line - line)), edit)]
 
 
+def entry_renamed(change: Change) -> tuple[str, str] | None:
+    """A Python module's ``__all__`` entry renamed by ``change`` (`'throw'` made `'omit'`):
+    (the old name, the new one); None for any other change."""
+    before, after = _all_entries(change.before), _all_entries(change.content)
+    if before is None or after is None or len(before) != len(after):
+        return None
+    for (old, low, _), (new, start, end) in zip(before, after, strict=True):
+        if start <= change.start and change.after_end <= end and low == start:
+            return (old, new) if old != new else None
+    return None
+
+
 def renamed_entry_candidates(
     index: LineIndex, change: Change, old: str, new: str
 ) -> list[Candidate]:

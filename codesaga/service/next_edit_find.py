@@ -25,6 +25,7 @@ from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_conventions import (
     await_candidates,
     const_candidates,
+    entry_renamed,
     error_check_candidates,
     esm_candidates,
     exported_candidates,
@@ -311,6 +312,11 @@ def _candidates(
         ]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
+    entry = entry_renamed(change) if language == "python" else None
+    if entry is not None:  # an `__all__` entry renamed: the definition it names, and its uses
+        followed = _entry_renames(index, change, names, *entry)
+        if followed:
+            return finalize(followed, index, change, history, cursor, limit)
     rename, renames, several = find_renames(change, reserved)
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
@@ -355,6 +361,19 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+def _entry_renames(
+    index: LineIndex, change: Change, names: Names, old: str, new: str
+) -> list[Candidate]:
+    """The module's definition of ``old`` and its uses, renamed ``new``, after its
+    `__all__` entry was: none when the module defines no ``old`` or names ``new`` already."""
+    olds = names.occurrences(old)
+    definition = next((o for o in olds if o.role == DEFINITION), None)
+    if definition is None or names.occurrences(new):
+        return []
+    rename = Rename(old, new, (), True)
+    return rename_candidates(index, change, rename, definition, olds, [])
 
 
 def _renamed_with(rename: Rename | None, part: Change, parts: Sequence[Change]) -> Rename | None:

@@ -494,6 +494,26 @@ def test_a_member_switched_on_a_variable_follows_fields_of_that_name() -> None:
     assert _applied(content, found) == after.replace(".file.length", ".file.size")
 
 
+def test_an_all_entry_renamed_renames_the_definition_it_names() -> None:
+    code = (
+        "__all__ = ['walk', 'select', 'throw', 'zipdict']\n"
+        "\n"
+        "\n"
+        "def throw(coll, keys):\n"
+        "    return {k: v for k, v in coll.items() if k not in keys}\n"
+        "\n"
+        "\n"
+        "def project(coll, keys):\n"
+        "    return throw(coll, set(coll) - set(keys))\n"
+    )
+    after = code.replace("'throw'", "'omit'")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("throw(", "omit(")
+    # not where the new name is taken already
+    taken = code + "\n\nomit = None\n"
+    assert _ask(taken, taken.replace("'throw'", "'omit'"), "python")[1] == []
+
+
 def test_a_typescript_parameter_renamed_stays_in_its_function_and_keeps_object_keys() -> None:
     after = TYPESCRIPT.replace("fetchUser(id: string, retries", "fetchUser(userId: string, retries")
     content, found = _ask(TYPESCRIPT, after, "typescript")
