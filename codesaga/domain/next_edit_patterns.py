@@ -601,12 +601,23 @@ def switch_candidates(
     call of many changes more often than all. Scored below a rename: less often all right."""
     if site.receiver is not None or site.role != USE:
         return []
+    uses = [
+        o
+        for o in olds
+        if o.receiver is None and o.role == USE and o.functions[:1] == site.functions[:1]
+    ]
+    return _switched(index, change, rename, uses)
+
+
+def _switched(
+    index: LineIndex, change: Change, rename: Rename, uses: Sequence[Occurrence]
+) -> list[Candidate]:
+    """Each of ``uses`` of ``rename.old`` switched to ``rename.new``, but where the user's
+    recent edits are, nearest first scoring highest."""
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
     candidates = []
-    for o in olds:
-        if o.receiver is not None or o.role != USE or o.functions[:1] != site.functions[:1]:
-            continue
+    for o in uses:
         if any(lo <= o.start < hi for lo, hi in made):
             continue
         distance = abs(index.line_of(o.start) - line)
@@ -633,22 +644,15 @@ def qualifier_candidates(
     member = _QUALIFIED.match(content, site.end)
     if site.receiver is not None or site.role != USE or member is None:
         return []
-    uses = [o for o in olds if o.role == USE and not _imports(index, o)]
-    if not uses or not (_module(content, index, olds) and _module(content, index, news)):
+    uses = _module_uses(content, index, olds)
+    if not uses or _module_uses(content, index, news) is None:
         return []
-    made = [*change.earlier, (change.start, change.after_end)]
-    line = index.line_of(change.start)
-    candidates = []
-    for o in uses:
-        there = _QUALIFIED.match(content, o.end)
-        if there is None or there.group(1) != member.group(1):
-            continue
-        if any(lo <= o.start < hi for lo, hi in made):
-            continue
-        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        distance = abs(index.line_of(o.start) - line)
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
-    return candidates
+    called = [
+        o
+        for o in uses
+        if (there := _QUALIFIED.match(content, o.end)) and there.group(1) == member.group(1)
+    ]
+    return _switched(index, change, rename, called)
 
 
 def _imports(index: LineIndex, o: Occurrence) -> bool:
@@ -672,15 +676,19 @@ _REQUIRED = re.compile(r"=\s*require\s*\(")  # CommonJS: `const util = require("
 _IMPORT_OPENED = re.compile(r"\s*from\s+\S+\s+import\s*\(")
 
 
-def _module(content: str, index: LineIndex, occurrences: Sequence[Occurrence]) -> bool:
-    """Do ``occurrences`` read as a module's name: bound only by imports, used only as a
-    qualifier (`name.member`) outside them?"""
+def _module_uses(
+    content: str, index: LineIndex, occurrences: Sequence[Occurrence]
+) -> list[Occurrence] | None:
+    """``occurrences`` outside imports, when they read as a module's name: bound only by
+    imports, used only as a qualifier (`name.member`) outside them; None otherwise."""
+    uses = []
     for o in occurrences:
         if _imports(index, o):
             continue
         if o.role != USE or o.receiver is not None or not _QUALIFIED.match(content, o.end):
-            return False
-    return True
+            return None
+        uses.append(o)
+    return uses
 
 
 _QUALIFIED = re.compile(r"\s*\.\s*([A-Za-z_$][\w$]*)")
