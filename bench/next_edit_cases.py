@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 26 from
-HELD_OUT_REPOS_2 to 26), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 27 from
+HELD_OUT_REPOS_2 to 27), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -229,6 +229,13 @@ HELD_OUT_REPOS_26 = [
     "python-jsonschema/referencing", "markedjs/marked", "ajv-validator/ajv", "kelektiv/node-cron",
     "sindresorhus/camelcase", "node-cache/node-cache", "oklog/ulid", "montanaflynn/stats",
     "tidwall/buntdb", "knadh/koanf", "gosimple/slug",
+]  # fmt: skip
+HELD_OUT_REPOS_27 = [
+    "PyCQA/pyflakes", "PyCQA/pycodestyle", "python-hyper/h11", "pyinvoke/invoke",
+    "lark-parser/lark", "yargs/yargs-parser", "pillarjs/finalhandler", "hapijs/hoek",
+    "hapijs/boom", "eta-dev/eta",
+    "fsnotify/fsnotify", "alecthomas/participle", "jinzhu/now", "muesli/termenv",
+    "charmbracelet/lipgloss",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
