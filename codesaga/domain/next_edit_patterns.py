@@ -391,6 +391,8 @@ def rename_candidates(
         o.role in BINDINGS or _ASSIGNED_TO.match(change.content, o.end) for o in olds
     )
     for o in [] if misspelled else _same_thing(site, news, scope):
+        if _value_of(change.content, site, o):
+            continue
         if o.start not in rename.sites and not any(lo <= o.start < hi for lo, hi in made):
             return []
     line = index.line_of(change.start)
@@ -412,6 +414,15 @@ def rename_candidates(
         edit = TextEdit(index.span(start, end), rename.old, text)
         candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
     return candidates
+
+
+def _value_of(content: str, site: Occurrence, o: Occurrence) -> bool:
+    """Is ``o`` in the value assigned to the member ``site`` defines, on its line (a class's
+    `BasicLexer: Type[Lexer] = BasicLexer`): the module's name, not the member's."""
+    if site.role != MEMBER_DEFINITION or o.receiver is not None or o.start < site.end:
+        return False
+    between = content[site.end : o.start]
+    return "\n" not in between and _ASSIGNED_TO.match(content, site.end) is not None
 
 
 _ASSIGNED_TO = re.compile(r"\s*(?:,\s*[\w.]+\s*)*(?::[^=\n]*)?=(?!=)")
@@ -490,6 +501,32 @@ def like_scope_renames(
             candidates.append(
                 Candidate(edit.span, RENAME, rename_score(distance, LIKE_SCOPE_BASE), edit)
             )
+    return candidates
+
+
+def unused_marked_renames(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, olds: Sequence[Occurrence]
+) -> list[Candidate]:
+    """A parameter its function does not use marked so (`err` to `_err`, as a linter asks):
+    the parameters of that name elsewhere in the file that their functions do not use
+    either (the other tests' callbacks), marked alike. Not one whose function uses it."""
+    if rename.new != "_" + rename.old or site.role != PARAMETER or not site.functions:
+        return []
+    own = site.functions[0]
+    if any(own in o.functions for o in olds):
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for o in olds:
+        if o.role != PARAMETER or o.receiver is not None or not o.functions:
+            continue
+        if any(u is not o and o.functions[0] in u.functions for u in olds):
+            continue  # used in its function
+        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+        distance = abs(index.line_of(o.start) - line)
+        candidates.append(
+            Candidate(edit.span, RENAME, rename_score(distance, LIKE_SCOPE_BASE), edit)
+        )
     return candidates
 
 

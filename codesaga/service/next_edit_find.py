@@ -80,6 +80,7 @@ from codesaga.domain.next_edit_patterns import (
     rename_candidates,
     reserved_words,
     switch_candidates,
+    unused_marked_renames,
 )
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
@@ -786,7 +787,7 @@ def _alone(
     """The places of a rename that did nothing else, from the first reading that finds any."""
     olds = names.occurrences(rename.old)
     readings: list[Callable[[], list[Candidate]]] = [
-        lambda: _renames(index, change, rename, site, names),
+        lambda: _renames_each(index, change, rename, site, names),
         # one use switched where its line stands again (`getattr(e,` made `getattr(exc,` in
         # each copy of a handler's line): the copies, before the function's other uses
         lambda: context_repeats(index, change) if likes and not _left_unbound(site, olds) else [],
@@ -805,6 +806,8 @@ def _alone(
         ),
         # renamed all through its function: the functions beside it
         lambda: like_scope_renames(index, change, rename, site, olds),
+        # a parameter marked unused (`_err`): the others unused in their functions
+        lambda: unused_marked_renames(index, change, rename, site, olds),
     ]
     for reading in readings:
         found = reading()
@@ -813,6 +816,20 @@ def _alone(
         if found:
             return found
     return []
+
+
+def _renames_each(
+    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
+) -> list[Candidate]:
+    """The renames of ``site``, and of the change's other sites that name another thing: a
+    package's function renamed with the method it hands on to (`func Notify(...)` over
+    `output.Notify(...)`, both `Notification` before) leaves the method to rename."""
+    found = _renames(index, change, rename, site, names)
+    for at in rename.sites:
+        other = names.occurrence_at(at, rename.new)
+        if other is not None and (other.receiver is None) != (site.receiver is None):
+            found += _renames(index, change, rename, other, names)
+    return found
 
 
 def _left_unbound(site: Occurrence, olds: Sequence[Occurrence]) -> bool:

@@ -5244,3 +5244,75 @@ def test_an_entry_put_in_with_a_comment_stays_in_its_own_list() -> None:
     more = '\t\t// unicode counts runes\n\t\t{name: "unicode", input: "äbc", want: 3},\n'
     found = _ask(code, code.replace(entry, entry + more, 1), "go")[1]
     assert not [c for c in found if c.edit is not None]
+
+
+def test_a_function_renamed_with_the_method_it_hands_on_to_renames_the_method() -> None:
+    before = """package termenv
+
+// Notification triggers a notification.
+func Notification(title, body string) {
+\toutput.Notification(title, body)
+}
+
+// Notification triggers a notification.
+func (o *Output) Notification(title, body string) {
+\to.write(title + body)
+}
+"""
+    after = before.replace("func Notification(", "func Notify(").replace(
+        "output.Notification(", "output.Notify("
+    )
+    found = _ask_in_one(before, after, "go")
+    assert _applied(after, found) == after.replace(") Notification(", ") Notify(")
+    # the function alone renamed: the method is another thing, left as it is
+    alone = before.replace("func Notification(", "func Notify(")
+    assert not [c for c in _ask_in_one(before, alone, "go") if c.span.start_line == 9]
+
+
+def test_a_parameter_marked_unused_is_marked_so_where_its_function_does_not_use_it() -> None:
+    before = """describe('files', () => {
+  it('renders with a callback', done => {
+    function cb (err: Error | null, res?: string) {
+      expect(res).toBe('Hi')
+      done()
+    }
+    render(path, cb)
+  })
+
+  it('renders again', async () => {
+    render(path, function (err, res) {
+      expect(res).toEqual('Hi')
+    })
+  })
+
+  it('reports', async () => {
+    render(path, function (err, res) {
+      expect(err).toBeNull()
+    })
+  })
+})
+"""
+    after = before.replace("function cb (err", "function cb (_err")
+    _, found = _ask(before, after, "typescript")
+    assert [(c.span.start_line, c.edit and c.edit.text) for c in found] == [(11, "_err")]
+    # renamed where its own function still uses it: a rename there, no mark elsewhere
+    used = before.replace("expect(res).toBe('Hi')", "expect(err).toBe(null)")
+    _, found = _ask(used, used.replace("function cb (err", "function cb (_err"), "typescript")
+    assert [c.span.start_line for c in found] == [4]
+
+
+def test_a_class_member_renamed_to_the_name_of_the_class_it_holds_is_renamed_in_its_uses() -> None:
+    before = """class BasicLexer:
+    pass
+
+
+class ContextualLexer:
+    basic_lexer: type = BasicLexer
+
+    def __init__(self, conf):
+        self.root = self.basic_lexer(conf)
+        self.other = self.basic_lexer(conf)
+"""
+    after = before.replace("basic_lexer: type", "BasicLexer: type")
+    _, found = _ask(before, after, "python")
+    assert _applied(after, found) == after.replace("self.basic_lexer", "self.BasicLexer")
