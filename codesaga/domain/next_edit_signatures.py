@@ -236,6 +236,15 @@ def in_parameters(change: Change, header: Header) -> bool:
     return opened is not None and close is not None and opened.end() <= at <= close
 
 
+def in_results(change: Change, header: Header) -> bool:
+    """Does ``change`` begin after ``header``'s parentheses, in its return type (`-> None`
+    given, `IO[Any]` made `IO`, a Go function's results)?"""
+    before = _header_texts(change, header)[0]
+    opened = _opening(before, header.name)
+    close = None if opened is None else matching_paren(before, opened.end() - 1)
+    return close is not None and change.start - header.start > close
+
+
 def go_parameter_types(pieces: list[str]) -> list[tuple[str, str]]:
     """Each Go parameter's name and type, a name without one taking the type after it (`y,
     z int`: both `int`)."""

@@ -95,6 +95,7 @@ from codesaga.domain.next_edit_signatures import (
     go_parameter_types,
     header_pieces,
     in_parameters,
+    in_results,
     made_to_give_value,
     method_calls,
     optional_removal,
@@ -735,9 +736,18 @@ def _places(
             candidates += similar_candidates(index, change)
             candidates += similar_blocks(index, change)
             candidates += argument_candidates(index, change, names.occurrences)
-        elif signature is not None and _same_names(signature) and in_parameters(change, header):
-            # a parameter's type changed (`y int, z int` to `y, z int`, `x` given `: int`)
-            # may be changed so in each like header (not in a call): where that is computed
+        elif (
+            signature is not None
+            and _same_names(signature)
+            and (
+                in_parameters(change, header)
+                or (change.removed.strip() != "" and in_results(change, header))
+            )
+        ):
+            # a parameter's type changed (`y int, z int` to `y, z int`, `x` given `: int`),
+            # or a return type (`IO[Any]` made `IO`), may be changed so in each like header
+            # (not in a call): where that is computed. Not a return type given where there
+            # was none: one function typed leaves the others untyped as often as not.
             candidates += [
                 c
                 for c in similar_candidates(index, change)
