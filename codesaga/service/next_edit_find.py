@@ -328,6 +328,12 @@ def _candidates(
         reordered = {r.old for r in several} == {r.new for r in several}
         if several and not reordered and all(s is not None and s.role == PARAMETER for s in sites):
             renames = several
+    if rename is not None and _renamed_in_text_first(change, rename, names):
+        # A name of the code in a comment renamed to a name the code does not have (`//
+        # WithCache returns` made `// WithColorCache returns` over `func WithCache`): the
+        # code is renamed after it, the comment written first.
+        followed = text_repeats(index, change, rename.old, rename.new, RENAME)
+        return finalize(followed, index, change, history, cursor, limit)
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [
             c for each in renames for c in _places(index, change, each, names, language)[0]
@@ -363,6 +369,21 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool:
+    """Did ``change`` rename, in a comment or string only, a name the code binds or uses as
+    a member (one spelled as code: `WithCache`, `until_delimiter`; not a builtin such as
+    `TypeError`) to one the code does not have?"""
+    olds = names.occurrences(rename.old)
+    return (
+        rename.alone
+        and _site(names, rename) is None
+        and names.in_text(change.start)
+        and _CODE_WORD.search(rename.old) is not None
+        and any(o.role in BINDINGS or o.receiver is not None for o in olds)
+        and not names.occurrences(rename.new)
+    )
 
 
 def _entry_renames(

@@ -5342,3 +5342,28 @@ class FilesystemLoader(Loader):
     typed = untyped.replace("def find(self, name: str):", "def find(self, name: str) -> int:", 1)
     _, found = _ask(untyped, typed, "python")
     assert [c for c in found if c.edit is not None and "int" in c.edit.text] == []
+
+
+def test_a_name_renamed_first_in_its_comment_is_renamed_in_the_code() -> None:
+    before = """package termenv
+
+// WithCache returns an option that caches colors.
+func WithCache(v bool) func(*Output) {
+\treturn func(o *Output) { o.cache = v }
+}
+
+func Default() *Output {
+\treturn NewOutput(WithCache(true))
+}
+"""
+    after = before.replace("// WithCache", "// WithColorCache")
+    _, found = _ask(before, after, "go")
+    assert _applied(after, found) == after.replace("WithCache(", "WithColorCache(")
+    # a builtin named in a docstring, its raise left: a name the code binds or reaches as a
+    # member is one to rename, not one it only uses
+    code = '''def encode(value):
+    """Encode ``value``, or raise a ``TypeError``."""
+    raise TypeError(value)
+'''
+    _, found = _ask(code, code.replace("``TypeError``", "``ConvertError``"), "python")
+    assert found == []
