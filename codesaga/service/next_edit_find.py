@@ -357,7 +357,7 @@ def _candidates(
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
         # changed one, for the model to rewrite, may hold a string to change.)
-        candidates = [c for c in candidates if c.edit is None or names.in_text(_changes(index, c))]
+        candidates = [c for c in candidates if c.edit is None or _changes_text(index, names, c)]
         if _spelling_fixed(change):
             candidates = [c for c in candidates if c.edit is not None]
     # An import taken away while its name is still used: each use is broken until changed
@@ -946,6 +946,17 @@ def _changes(index: LineIndex, candidate: Candidate) -> int:
     span, removed, text = candidate.edit.span, candidate.edit.removed, candidate.edit.text
     kept = common_ends(removed, text)[0]
     return index.index(span.start_line, span.start_column) + kept
+
+
+def _changes_text(index: LineIndex, names: Names, candidate: Candidate) -> bool:
+    """Does ``candidate``'s edit change a comment or string: in it, or put at the end of a
+    line comment (a period that ends its sentence)?"""
+    at = _changes(index, candidate)
+    if names.in_text(at):
+        return True
+    edit = candidate.edit
+    ends = edit is not None and not edit.removed and index.text[at : at + 1] in ("\n", "")
+    return ends and at > 0 and names.in_text(at - 1)
 
 
 MAX_TEXT_CHANGE = 200  # characters: a longer change is not a word fixed in a comment

@@ -5367,3 +5367,22 @@ func Default() *Output {
 '''
     _, found = _ask(code, code.replace("``TypeError``", "``ConvertError``"), "python")
     assert found == []
+
+
+def test_a_comment_given_more_at_its_end_is_given_it_at_its_like_comments_ends() -> None:
+    before = """async def push(self):
+    await pushed.send(
+        self.app,
+        _wrapper=self.app.ensure_async,  # type: ignore
+    )
+
+
+async def pop(self):
+    await popped.send(
+        self.app,
+        _wrapper=self.app.ensure_async,  # type: ignore
+    )
+"""
+    after = before.replace("# type: ignore", "# type: ignore[arg-type]", 1)
+    _, found = _ask(before, after, "python")
+    assert _applied(after, found) == before.replace("# type: ignore", "# type: ignore[arg-type]")
