@@ -237,12 +237,16 @@ def in_parameters(change: Change, header: Header) -> bool:
 
 
 def in_results(change: Change, header: Header) -> bool:
-    """Does ``change`` begin after ``header``'s parentheses, in its return type (`-> None`
-    given, `IO[Any]` made `IO`, a Go function's results)?"""
+    """Does ``change`` begin after ``header``'s parentheses, in the return type it had
+    (`IO[Any]` made `IO`, a Go function's results; not `-> int` given where there was
+    none)?"""
     before = _header_texts(change, header)[0]
     opened = _opening(before, header.name)
     close = None if opened is None else matching_paren(before, opened.end() - 1)
-    return close is not None and change.start - header.start > close
+    if close is None or change.start - header.start <= close:
+        return False
+    result = before[close + 1 :].strip().rstrip(":{").strip()
+    return result not in ("", "->")
 
 
 def go_parameter_types(pieces: list[str]) -> list[tuple[str, str]]:

@@ -760,10 +760,7 @@ def _places(
         elif (
             signature is not None
             and _same_names(signature)
-            and (
-                in_parameters(change, header)
-                or (change.removed.strip() != "" and in_results(change, header))
-            )
+            and (in_parameters(change, header) or in_results(change, header))
         ):
             # a parameter's type changed (`y int, z int` to `y, z int`, `x` given `: int`),
             # or a return type (`IO[Any]` made `IO`), may be changed so in each like header
