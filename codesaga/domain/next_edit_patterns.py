@@ -378,7 +378,9 @@ def rename_candidates(
     of its function. ``function``: the function whose parameter ``site`` is, whose calls'
     keyword arguments are renamed too."""
     if site.role == KEY:
-        return _keyword_renames(index, change, rename, site, olds)
+        return _method_key_renames(index, change, rename, site, olds, news) + _keyword_renames(
+            index, change, rename, site, olds
+        )
     member_access = site.receiver is not None and site.role != MEMBER_DEFINITION
     if member_access and not site.receiver and not any(o.role == MEMBER_DEFINITION for o in olds):
         return []
@@ -581,6 +583,37 @@ def _field_spots(
         at = opened + entry.start() + 1
         spots.append((at, at + len(name), USE))
     return spots
+
+
+_FUNCTION_VALUE = re.compile(r"\s*:\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|\w+\s*=>)")
+
+
+def _method_key_renames(
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    olds: Sequence[Occurrence],
+    news: Sequence[Occurrence],
+) -> list[Candidate]:
+    """An object's key whose value is a function renamed (`findVariable: function(name)` to
+    `lookup: function(name)`): a method, called as a member (`p.findVariable(name)`), renamed
+    there; not where a member of the new name is used already (another object's method)."""
+    content = change.content
+    if _FUNCTION_VALUE.match(content, site.end) is None:
+        return []
+    if any(o.receiver is not None for o in news):
+        return []
+    made = [*change.earlier, (change.start, change.after_end)]
+    line = index.line_of(change.start)
+    candidates = []
+    for o in olds:
+        if o.receiver is None or any(lo <= o.start < hi for lo, hi in made):
+            continue
+        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+        distance = abs(index.line_of(o.start) - line)
+        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
+    return candidates
 
 
 def _keyword_renames(

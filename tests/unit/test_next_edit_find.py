@@ -5386,3 +5386,24 @@ async def pop(self):
     after = before.replace("# type: ignore", "# type: ignore[arg-type]", 1)
     _, found = _ask(before, after, "python")
     assert _applied(after, found) == before.replace("# type: ignore", "# type: ignore[arg-type]")
+
+
+def test_an_object_s_method_renamed_is_renamed_where_it_is_called_as_a_member() -> None:
+    before = """var Frame = Obj.extend({
+    set: function(name, val) {
+        this.variables[name] = val;
+    },
+
+    findVariable: function(name) {
+        var p = this.parent;
+        return this.variables[name] || (p && p.findVariable(name));
+    }
+});
+"""
+    after = before.replace("findVariable: function", "lookup: function")
+    _, found = _ask(before, after, "javascript")
+    assert _applied(after, found) == after.replace("p.findVariable(", "p.lookup(")
+    # a key holding a value, not a function: no member of that name to follow
+    data = before.replace("findVariable: function(name) {", "findVariable: helper(function(name) {")
+    _, found = _ask(data, data.replace("findVariable: helper", "lookup: helper"), "javascript")
+    assert not [c for c in found if c.span.start_line == 8]
