@@ -218,3 +218,30 @@ def _from_percent(literal: str, values: list[str]) -> str | None:
     if used != len(values):
         return None
     return f"f{quote}{''.join(out)}{quote}"
+
+
+_PREFIX = re.compile(r"[bBrRuUfF]{1,2}")
+
+
+def prefix_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A string's prefix respelled with the same letters (`br"` to `rb"`, `FF` to `ff`: a
+    style made uniform): the file's other strings with the old prefix, respelled alike."""
+    old, new = change.removed, change.inserted
+    if old == new or not (_PREFIX.fullmatch(old) and _PREFIX.fullmatch(new)):
+        return []
+    if sorted(old.lower()) != sorted(new.lower()):
+        return []
+    content = change.content
+    if content[change.after_end : change.after_end + 1] not in ("'", '"'):
+        return []
+    if content[change.start - 1 : change.start].isalnum():
+        return []
+    line = index.line_of(change.start)
+    found = []
+    for match in re.finditer(rf"(?<![\w.]){re.escape(old)}(?=['\"])", content):
+        if match.start() == change.start:
+            continue
+        edit = TextEdit(index.span(match.start(), match.end()), old, new)
+        distance = abs(edit.span.start_line - line)
+        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+    return found[:MAX_PLACES] if len(found) <= MAX_PLACES else []

@@ -39,7 +39,7 @@ from codesaga.domain.next_edit_conventions import (
     specifier_candidates,
     trailing_comma_candidates,
 )
-from codesaga.domain.next_edit_fstrings import fstring_candidates
+from codesaga.domain.next_edit_fstrings import fstring_candidates, prefix_candidates
 from codesaga.domain.next_edit_imports import (
     builtin_successor,
     imported_names,
@@ -783,6 +783,7 @@ def _places(
         candidates += template_candidates(index, change)
         if language == "python":
             candidates += fstring_candidates(index, change, names.in_text)
+            candidates += prefix_candidates(index, change)
         candidates += comment_repeats(index, change)
         candidates += line_start_repeats(index, change)
         # (last: where another rule has the list's alike lines, its edit is the one)

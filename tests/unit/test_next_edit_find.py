@@ -5407,3 +5407,22 @@ def test_an_object_s_method_renamed_is_renamed_where_it_is_called_as_a_member() 
     data = before.replace("findVariable: function(name) {", "findVariable: helper(function(name) {")
     _, found = _ask(data, data.replace("findVariable: helper", "lookup: helper"), "javascript")
     assert not [c for c in found if c.span.start_line == 8]
+
+
+def test_a_string_prefix_respelled_is_respelled_in_the_other_strings() -> None:
+    before = """def test_validate():
+    my_re = re.compile(br"(?P<group1>[0-9]+)\\.(?P<group2>[0-9]+)")
+    validate(my_re, b"0.")
+
+
+def test_validate_formatting():
+    my_re = re.compile(br"foo")
+    assert rb"x" != b"x"
+"""
+    after = before.replace('br"(?P', 'rb"(?P')
+    _, found = _ask(before, after, "python")
+    assert _applied(after, found) == before.replace('br"', 'rb"')
+    # another prefix put in (`r` given), not the same letters respelled: no rule of style
+    raw = before.replace('validate(my_re, b"0.")', 'validate(my_re, rb"0.")')
+    _, found = _ask(before, raw, "python")
+    assert not [c for c in found if c.edit is not None and c.edit.text == "rb"]
