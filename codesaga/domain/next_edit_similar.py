@@ -681,6 +681,9 @@ SYMBOLS_CHANGED = 3  # characters at most of a change of symbols repeated by its
 WORDS_INSERTED = 40  # characters at most of words put in, repeated by their context
 
 
+_MEMBER = re.compile(r"\.[A-Za-z_$][\w$]*")
+
+
 def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     """A few symbols put in or taken out between two tokens (`(c Codec)` to `(c *Codec)`,
     a comma after a string), or words put in (`"gzip, deflate, br"` given `, zstd`): the
@@ -701,6 +704,10 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     right = tokens(before, stop, line_end(before, stop))[:2]
     if len(left) < 2 or len(right) < 2 or not any(is_name(t[0]) for t in (*left, *right)):
         return []
+    if not removed and _MEMBER.fullmatch(inserted) and is_name(left[-1][0]):
+        # a member put after a name (`statuses[status]` to `statuses.message[status]`): that
+        # name wherever the same token follows it
+        left, right = left[-1:], right[:1]
     line = tokens(before, before.rfind("\n", 0, at) + 1, at)
     callee = _callee_before([t[0] for t in line], len(line))
     if callee is not None and not removed:  # the call it follows, whole: not another call

@@ -5426,3 +5426,22 @@ def test_validate_formatting():
     raw = before.replace('validate(my_re, b"0.")', 'validate(my_re, rb"0.")')
     _, found = _ask(before, raw, "python")
     assert not [c for c in found if c.edit is not None and c.edit.text == "rb"]
+
+
+def test_a_member_put_after_a_name_is_put_there_wherever_the_same_token_follows() -> None:
+    before = """function getErrorMessage (err, status) {
+  var msg = err.expose ? err.message : null
+  return msg || statuses[status]
+}
+
+function send (req, res, status) {
+  res.statusCode = status
+  res.statusMessage = statuses[status]
+  res.end(statuses(status))
+}
+"""
+    after = before.replace("msg || statuses[status]", "msg || statuses.message[status]")
+    _, found = _ask(before, after, "javascript")
+    assert _applied(after, found) == after.replace(
+        "= statuses[status]", "= statuses.message[status]"
+    )
