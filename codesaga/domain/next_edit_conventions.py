@@ -36,6 +36,7 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
     line_end,
+    nearness,
     unclosed_bracket,
     unclosed_paren,
 )
@@ -1121,3 +1122,56 @@ def _entries(content: str, start: int, end: int) -> list[tuple[str, int, int]]:
             entries.append((stripped.split()[-1], first, first + len(stripped)))
         at += len(piece) + 1
     return entries
+
+
+_LOCKED = re.compile(r"([ \t]*)([\w.]+)\.(R?)Lock\(\)\n")
+_RETURN = re.compile(r"([ \t]*)return\b")
+UNLOCK_SCORE = 0.7  # computed, and the code would stay locked without it
+
+
+def unlock_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Go mutex locked on a line of its own (`w.mu.Lock()` put at the top of `Close`), not
+    unlocked by a `defer`: unlocked again before each `return` after it in its function, and
+    at the function's end if it falls off it, where no unlock stands just above already."""
+    content = change.content
+    if change.removed.strip():
+        return []
+    lock = _LOCKED.fullmatch(change.inserted.lstrip("\n"))
+    if lock is None:
+        return []
+    start = content.find(change.inserted.lstrip("\n"), change.start)
+    if start < 0:
+        return []
+    after = start + len(lock.group())
+    mutex, read = lock.group(2), lock.group(3)
+    unlock = f"{mutex}.{read}Unlock()"
+    header = content.rfind("\nfunc ", 0, start)
+    close = content.find("\n}", after)
+    if header < 0 or close < 0 or content.find("\nfunc ", header + 1, close) >= 0:
+        return []  # not inside one top-level function
+    body = content[after : close + 1]
+    if unlock in body.split("\n", 1)[0] or f"defer {unlock}" in body:
+        return []
+    if re.search(r"\bfunc\s*\(", body):
+        return []  # a function literal's returns are its own
+    candidates = []
+    line = index.line_of(start)
+    places = [
+        after + m.start()
+        for m in _RETURN.finditer(body)
+        if m.start() == 0 or body[m.start() - 1] == "\n"
+    ]
+    last = body.rstrip("\n").rsplit("\n", 1)[-1]
+    if not _RETURN.match(last):
+        places.append(close + 1)
+    for at in places:
+        above = content[content.rfind("\n", 0, at - 1) + 1 : at]
+        if unlock in above:
+            continue
+        indent = _RETURN.match(content, at)
+        pad = indent.group(1) if indent else lock.group(1)
+        edit = TextEdit(index.span(at, at), "", f"{pad}{unlock}\n")
+        distance = abs(index.line_of(at) - line)
+        score = UNLOCK_SCORE + nearness(0.1, distance)
+        candidates.append(Candidate(edit.span, SIMILAR, score, edit))
+    return candidates

@@ -38,6 +38,7 @@ from codesaga.domain.next_edit_conventions import (
     renamed_entry_candidates,
     specifier_candidates,
     trailing_comma_candidates,
+    unlock_candidates,
 )
 from codesaga.domain.next_edit_fstrings import fstring_candidates, prefix_candidates
 from codesaga.domain.next_edit_imports import (
@@ -303,6 +304,7 @@ def _candidates(
         none_return_candidates,
         esm_candidates,
         error_check_candidates,
+        unlock_candidates,
         local_import_candidates,
         moved_import_candidates,
         trailing_comma_candidates,

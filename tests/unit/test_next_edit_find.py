@@ -5445,3 +5445,32 @@ function send (req, res, status) {
     assert _applied(after, found) == after.replace(
         "= statuses[status]", "= statuses.message[status]"
     )
+
+
+def test_a_go_mutex_locked_without_a_defer_is_unlocked_before_each_return() -> None:
+    before = """package fsnotify
+
+func (w *Watcher) Close() error {
+\tif w.isClosed() {
+\t\treturn nil
+\t}
+\tclose(w.done)
+\treturn nil
+}
+
+func (w *Watcher) Add(name string) error {
+\treturn nil
+}
+"""
+    after = before.replace("Close() error {\n", "Close() error {\n\tw.mu.Lock()\n")
+    _, found = _ask(before, after, "go")
+    assert _applied(after, found) == after.replace(
+        "\t\treturn nil\n\t}\n\tclose(w.done)\n\treturn nil\n",
+        "\t\tw.mu.Unlock()\n\t\treturn nil\n\t}\n\tclose(w.done)\n\tw.mu.Unlock()\n\treturn nil\n",
+    )
+    # unlocked by a defer: nothing left to unlock
+    deferred = before.replace(
+        "Close() error {\n", "Close() error {\n\tw.mu.Lock()\n\tdefer w.mu.Unlock()\n"
+    )
+    _, found = _ask(before, deferred, "go")
+    assert not [c for c in found if c.edit is not None and "Unlock" in c.edit.text]
