@@ -223,9 +223,13 @@ def _from_percent(literal: str, values: list[str]) -> str | None:
 _PREFIX = re.compile(r"[bBrRuUfF]{1,2}")
 
 
-def prefix_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+def prefix_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool]
+) -> list[Candidate]:
     """A string's prefix respelled with the same letters (`br"` to `rb"`, `FF` to `ff`: a
-    style made uniform): the file's other strings with the old prefix, respelled alike."""
+    style made uniform): the file's other strings with the old prefix, respelled alike.
+    ``in_text``: whether an offset is in a comment or a string (`("br", "hr")` ends a string
+    with those letters; a prefix stands after code)."""
     old, new = change.removed, change.inserted
     if old == new or not (_PREFIX.fullmatch(old) and _PREFIX.fullmatch(new)):
         return []
@@ -239,7 +243,7 @@ def prefix_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     line = index.line_of(change.start)
     found = []
     for match in re.finditer(rf"(?<![\w.]){re.escape(old)}(?=['\"])", content):
-        if match.start() == change.start:
+        if match.start() == change.start or (match.start() > 0 and in_text(match.start() - 1)):
             continue
         edit = TextEdit(index.span(match.start(), match.end()), old, new)
         distance = abs(edit.span.start_line - line)

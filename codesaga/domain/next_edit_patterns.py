@@ -23,6 +23,7 @@ from codesaga.domain.next_edit_locations import (
     LineIndex,
     line_end,
     nearness,
+    unclosed_bracket,
     unclosed_paren,
 )
 from codesaga.domain.symbol_refs import NOISE, call_at_cursor
@@ -483,7 +484,7 @@ def like_scope_renames(
     if site.role not in (PARAMETER, LOCAL) or site.receiver is not None or not site.functions:
         return []
     own, parent = site.functions[0], site.functions[1:2]
-    if any(own[0] <= o.start < own[1] for o in olds):
+    if any(own[0] <= o.start < own[1] for o in olds) or _passed_by_name(index.text, olds):
         return []
     indent = indent_at(index.text, own[0])
     scopes = {
@@ -493,6 +494,7 @@ def like_scope_renames(
         and o.functions
         and o.functions[1:2] == parent
         and indent_at(index.text, o.functions[0][0]) == indent
+        and not _destructured(index.text, o)
     }
     line = index.line_of(change.start)
     candidates = []
@@ -506,6 +508,21 @@ def like_scope_renames(
     return candidates
 
 
+def _passed_by_name(content: str, olds: Sequence[Occurrence]) -> bool:
+    """Is the name passed as a keyword argument somewhere (`h.on_close("x", err=None)`)? A
+    parameter of that name renamed would break the call."""
+    return any(o.role == KEY and not _object_key(content, o) for o in olds)
+
+
+def _destructured(content: str, o: Occurrence) -> bool:
+    """Is the parameter ``o`` a property destructured (`function f({ err, res })`)? Its name
+    is the key it reads: renamed, it reads another."""
+    if o.role != PARAMETER:
+        return False
+    opened = unclosed_bracket(content, o.start)
+    return opened is not None and content[opened] in "{["
+
+
 def unused_marked_renames(
     index: LineIndex, change: Change, rename: Rename, site: Occurrence, olds: Sequence[Occurrence]
 ) -> list[Candidate]:
@@ -515,7 +532,7 @@ def unused_marked_renames(
     if rename.new != "_" + rename.old or site.role != PARAMETER or not site.functions:
         return []
     own = site.functions[0]
-    if any(own in o.functions for o in olds):
+    if any(own in o.functions for o in olds) or _passed_by_name(change.content, olds):
         return []
     line = index.line_of(change.start)
     candidates = []
@@ -524,6 +541,8 @@ def unused_marked_renames(
             continue
         if any(u is not o and o.functions[0] in u.functions for u in olds):
             continue  # used in its function
+        if _destructured(change.content, o):
+            continue
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
         distance = abs(index.line_of(o.start) - line)
         candidates.append(
@@ -597,23 +616,45 @@ def _method_key_renames(
     news: Sequence[Occurrence],
 ) -> list[Candidate]:
     """An object's key whose value is a function renamed (`findVariable: function(name)` to
-    `lookup: function(name)`): a method, called as a member (`p.findVariable(name)`), renamed
-    there; not where a member of the new name is used already (another object's method)."""
+    `lookup: function(name)`): a method, renamed where it is called as a member of this
+    object (`this.`, the variable the object is assigned to) or of a plain name inside the
+    method itself (`p.findVariable(name)`, up its parents); not another value's method of
+    that name (`this.items.push(x)` in a `push` method, a socket's `close()`), nor where a
+    member of the new name is used already (another object's method)."""
     content = change.content
-    if _FUNCTION_VALUE.match(content, site.end) is None:
+    value = _FUNCTION_VALUE.match(content, site.end)
+    if value is None:
         return []
     if any(o.receiver is not None for o in news):
         return []
+    opened = unclosed_bracket(content, site.start)
+    assigned = None if opened is None else _ASSIGNED_OBJECT.search(content, 0, opened + 1)
+    ours = {"this"} | ({assigned.group(1)} if assigned else set())
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
     candidates = []
     for o in olds:
         if o.receiver is None or any(lo <= o.start < hi for lo, hi in made):
             continue
+        if o.receiver not in ours and not _from_this(content, value.end(), o):
+            continue
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
         distance = abs(index.line_of(o.start) - line)
         candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
     return candidates
+
+
+def _from_this(content: str, start: int, o: Occurrence) -> bool:
+    """Is ``o``'s receiver a plain name assigned from `this` between ``start`` (the method's
+    beginning) and ``o`` (`var p = this.parent; … p.findVariable(name)`)?"""
+    receiver = o.receiver or ""
+    if NAME.fullmatch(receiver) is None:
+        return False
+    assigned = re.compile(rf"\b{re.escape(receiver)}\s*=\s*this\b")
+    return assigned.search(content, start, o.start) is not None
+
+
+_ASSIGNED_OBJECT = re.compile(r"([A-Za-z_$][\w$]*)\s*=\s*\{$")
 
 
 def _keyword_renames(

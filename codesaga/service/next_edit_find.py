@@ -335,7 +335,8 @@ def _candidates(
         # WithCache returns` made `// WithColorCache returns` over `func WithCache`): the
         # code is renamed after it, the comment written first.
         followed = text_repeats(index, change, rename.old, rename.new, RENAME)
-        return finalize(followed, index, change, history, cursor, limit)
+        if followed:
+            return finalize(followed, index, change, history, cursor, limit)
     if renames:  # several names renamed alike: each is renamed where it stands
         candidates = [
             c for each in renames for c in _places(index, change, each, names, language)[0]
@@ -374,16 +375,18 @@ def _candidates(
 
 
 def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool:
-    """Did ``change`` rename, in a comment or string only, a name the code binds or uses as
-    a member (one spelled as code: `WithCache`, `until_delimiter`; not a builtin such as
-    `TypeError`) to one the code does not have?"""
+    """Did ``change`` rename, in a comment or string only, a function, type, class or member
+    this file defines (one spelled as code: `WithCache`; not a builtin such as `TypeError`,
+    an imported name, another library's attribute, a parameter some function has) to one
+    the code does not have?"""
     olds = names.occurrences(rename.old)
     return (
         rename.alone
         and _site(names, rename) is None
         and names.in_text(change.start)
         and _CODE_WORD.search(rename.old) is not None
-        and any(o.role in BINDINGS or o.receiver is not None for o in olds)
+        and any(o.role in (DEFINITION, MEMBER_DEFINITION) for o in olds)
+        and not any(_imported(change.content, o) for o in olds)
         and not names.occurrences(rename.new)
     )
 
@@ -785,7 +788,7 @@ def _places(
         candidates += template_candidates(index, change)
         if language == "python":
             candidates += fstring_candidates(index, change, names.in_text)
-            candidates += prefix_candidates(index, change)
+            candidates += prefix_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)
         candidates += line_start_repeats(index, change)
         # (last: where another rule has the list's alike lines, its edit is the one)
@@ -856,9 +859,14 @@ def _renames_each(
     package's function renamed with the method it hands on to (`func Notify(...)` over
     `output.Notify(...)`, both `Notification` before) leaves the method to rename."""
     found = _renames(index, change, rename, site, names)
+    # (a member only where this file defines it: `fmt.Println` made `fmt.Print` in a wrapper
+    # renamed with it is another package's function switched, not one to rename)
+    defined = any(o.role == MEMBER_DEFINITION for o in names.occurrences(rename.old))
     for at in rename.sites:
         other = names.occurrence_at(at, rename.new)
-        if other is not None and (other.receiver is None) != (site.receiver is None):
+        if other is None or (other.receiver is None) == (site.receiver is None):
+            continue
+        if other.receiver is None or defined:
             found += _renames(index, change, rename, other, names)
     return found
 

@@ -5474,3 +5474,84 @@ func (w *Watcher) Add(name string) error {
     )
     _, found = _ask(before, deferred, "go")
     assert not [c for c in found if c.edit is not None and "Unlock" in c.edit.text]
+
+
+def test_a_wrapper_renamed_with_another_package_s_call_leaves_that_package_alone() -> None:
+    before = """package log
+
+func Println(a ...any) { fmt.Println(a...) }
+
+func Log(msg string) { fmt.Println(msg); Println(msg) }
+"""
+    after = before.replace(
+        "func Println(a ...any) { fmt.Println", "func Print(a ...any) { fmt.Print"
+    )
+    found = _ask_in_one(before, after, "go")
+    assert _applied(after, found) == after.replace("; Println(msg)", "; Print(msg)")
+
+
+def test_a_parameter_marked_unused_is_not_marked_where_it_is_a_keyword_or_a_key() -> None:
+    python = """class Handler:
+    def on_open(self, err):
+        return 1
+
+    def on_close(self, path, err=None):
+        return path
+
+
+def run(h):
+    h.on_close("x", err=None)
+"""
+    _, found = _ask(python, python.replace("on_open(self, err)", "on_open(self, _err)"), "python")
+    assert not [c for c in found if c.edit is not None and c.edit.text == "_err"]
+    script = """function onOpen(err: Error, res: string) {
+  return res
+}
+
+function onClose({ err, res }: Result) {
+  return res
+}
+"""
+    marked = script.replace("onOpen(err", "onOpen(_err")
+    _, found = _ask(script, marked, "typescript")
+    assert found == []
+
+
+def test_a_method_key_renamed_leaves_other_values_members_of_that_name() -> None:
+    before = """const stack = {
+  items: [],
+  push: function (x) {
+    this.items.push(x)
+    socket.push(x)
+  },
+}
+
+stack.push(1)
+"""
+    after = before.replace("  push: function", "  add: function")
+    _, found = _ask(before, after, "javascript")
+    assert _applied(after, found) == after.replace("stack.push(1)", "stack.add(1)")
+
+
+def test_a_name_renamed_in_a_comment_is_not_followed_where_it_is_imported_or_external() -> None:
+    imported = """from store import load_data
+
+
+def run(path, resp):
+    # load_data reads the file, unless the status_code is not 200
+    rows = load_data(path)
+    return rows, resp.status_code
+"""
+    for old, new in (("# load_data", "# load_dataset"), ("the status_code", "the HTTP_status")):
+        _, found = _ask(imported, imported.replace(old, new), "python")
+        assert not [c for c in found if c.span.start_line in (1, 6, 7)]
+
+
+def test_a_string_prefix_respelled_leaves_strings_that_end_with_those_letters() -> None:
+    before = """PATTERN = re.compile(br"\\x00+")
+OTHER = re.compile(br"\\xff+")
+VOID_TAGS = ("br", "hr", "img")
+"""
+    after = before.replace('(br"\\x00', '(rb"\\x00')
+    _, found = _ask(before, after, "python")
+    assert _applied(after, found) == after.replace('(br"\\xff', '(rb"\\xff')
