@@ -617,8 +617,8 @@ def _method_key_renames(
 ) -> list[Candidate]:
     """An object's key whose value is a function renamed (`findVariable: function(name)` to
     `lookup: function(name)`): a method, renamed where it is called as a member of this
-    object (`this.`, the variable the object is assigned to) or of a plain name inside the
-    method itself (`p.findVariable(name)`, up its parents); not another value's method of
+    object (`this.`, the variable the object is assigned to) or of a name the method assigns
+    from `this` (`var p = this.parent` … `p.findVariable(name)`); not another value's method of
     that name (`this.items.push(x)` in a `push` method, a socket's `close()`), nor where a
     member of the new name is used already (another object's method)."""
     content = change.content
