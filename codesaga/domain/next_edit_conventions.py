@@ -1124,15 +1124,18 @@ def _entries(content: str, start: int, end: int) -> list[tuple[str, int, int]]:
     return entries
 
 
-_LOCKED = re.compile(r"([ \t]*)([\w.]+)\.(R?)Lock\(\)\n")
+_LOCKED = re.compile(r"(\t)([\w.]+)\.(R?)Lock\(\)\n")
 _RETURN = re.compile(r"([ \t]*)return\b")
 UNLOCK_SCORE = 0.7  # computed, and the code would stay locked without it
 
 
 def unlock_candidates(index: LineIndex, change: Change) -> list[Candidate]:
-    """A Go mutex locked on a line of its own (`w.mu.Lock()` put at the top of `Close`), not
-    unlocked by a `defer`: unlocked again before each `return` after it in its function, and
-    at the function's end if it falls off it, where no unlock stands just above already."""
+    """A Go mutex locked on a line of its own at a top-level function's top level (`w.mu.
+    Lock()` put at the top of `Close`), and unlocked nowhere in it (no `defer`, no unlock of
+    its own): unlocked again before each `return` after it, and at the function's end if
+    its last line is a plain statement. Not in a function with a function literal (its
+    returns are its own), nor where a lock is taken in a block (a branch or a loop: the
+    returns after the block would unlock what was not locked)."""
     content = change.content
     if change.removed.strip():
         return []
@@ -1140,21 +1143,21 @@ def unlock_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if lock is None:
         return []
     start = content.find(change.inserted.lstrip("\n"), change.start)
-    if start < 0:
+    if start < 0 or content[start - 1 : start] not in ("", "\n"):
         return []
     after = start + len(lock.group())
-    mutex, read = lock.group(2), lock.group(3)
-    unlock = f"{mutex}.{read}Unlock()"
+    unlock = f"{lock.group(2)}.{lock.group(3)}Unlock()"
     header = content.rfind("\nfunc ", 0, start)
     close = content.find("\n}", after)
     if header < 0 or close < 0 or content.find("\nfunc ", header + 1, close) >= 0:
         return []  # not inside one top-level function
     body = content[after : close + 1]
-    if unlock in body.split("\n", 1)[0] or f"defer {unlock}" in body:
+    inside = content.find("{\n", header) + 1  # the function's own lines
+    if unlock in body or inside <= 0 or re.search(r"\bfunc\s*\(", content[inside:close]):
         return []
-    if re.search(r"\bfunc\s*\(", body):
-        return []  # a function literal's returns are its own
-    candidates = []
+    opened = content[inside:start]
+    if opened.count("{") != opened.count("}"):
+        return []  # locked inside a block
     line = index.line_of(start)
     places = [
         after + m.start()
@@ -1162,12 +1165,16 @@ def unlock_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if m.start() == 0 or body[m.start() - 1] == "\n"
     ]
     last = body.rstrip("\n").rsplit("\n", 1)[-1]
-    if not _RETURN.match(last):
-        places.append(close + 1)
+    if last.startswith("\t") and not last.startswith("\t\t"):
+        plain = last.strip()
+        if (
+            plain
+            and not plain.startswith(("return", "panic(", "}", ")"))
+            and plain[-1] not in "{,("
+        ):
+            places.append(close + 1)
+    candidates = []
     for at in places:
-        above = content[content.rfind("\n", 0, at - 1) + 1 : at]
-        if unlock in above:
-            continue
         indent = _RETURN.match(content, at)
         pad = indent.group(1) if indent else lock.group(1)
         edit = TextEdit(index.span(at, at), "", f"{pad}{unlock}\n")

@@ -617,10 +617,9 @@ def _method_key_renames(
 ) -> list[Candidate]:
     """An object's key whose value is a function renamed (`findVariable: function(name)` to
     `lookup: function(name)`): a method, renamed where it is called as a member of this
-    object (`this.`, the variable the object is assigned to) or of a name the method assigns
-    from `this` (`var p = this.parent` … `p.findVariable(name)`); not another value's method of
-    that name (`this.items.push(x)` in a `push` method, a socket's `close()`), nor where a
-    member of the new name is used already (another object's method)."""
+    object (`this.`, the variable the object is assigned to on its line); not another value's
+    method of that name (`this.items.push(x)` in a `push` method, a socket's `close()`), nor
+    where a member of the new name is used already (another object's method)."""
     content = change.content
     value = _FUNCTION_VALUE.match(content, site.end)
     if value is None:
@@ -628,7 +627,8 @@ def _method_key_renames(
     if any(o.receiver is not None for o in news):
         return []
     opened = unclosed_bracket(content, site.start)
-    assigned = None if opened is None else _ASSIGNED_OBJECT.search(content, 0, opened + 1)
+    line_start = 0 if opened is None else content.rfind("\n", 0, opened) + 1
+    assigned = None if opened is None else _ASSIGNED_OBJECT.search(content, line_start, opened + 1)
     ours = {"this"} | ({assigned.group(1)} if assigned else set())
     made = [*change.earlier, (change.start, change.after_end)]
     line = index.line_of(change.start)
@@ -636,7 +636,7 @@ def _method_key_renames(
     for o in olds:
         if o.receiver is None or any(lo <= o.start < hi for lo, hi in made):
             continue
-        if o.receiver not in ours and not _from_this(content, value.end(), o):
+        if o.receiver not in ours:
             continue
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
         distance = abs(index.line_of(o.start) - line)
@@ -644,17 +644,7 @@ def _method_key_renames(
     return candidates
 
 
-def _from_this(content: str, start: int, o: Occurrence) -> bool:
-    """Is ``o``'s receiver a plain name assigned from `this` between ``start`` (the method's
-    beginning) and ``o`` (`var p = this.parent; … p.findVariable(name)`)?"""
-    receiver = o.receiver or ""
-    if NAME.fullmatch(receiver) is None:
-        return False
-    assigned = re.compile(rf"\b{re.escape(receiver)}\s*=\s*this\b")
-    return assigned.search(content, start, o.start) is not None
-
-
-_ASSIGNED_OBJECT = re.compile(r"([A-Za-z_$][\w$]*)\s*=\s*\{$")
+_ASSIGNED_OBJECT = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*=\s*\{$")
 
 
 def _keyword_renames(

@@ -704,9 +704,11 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     right = tokens(before, stop, line_end(before, stop))[:2]
     if len(left) < 2 or len(right) < 2 or not any(is_name(t[0]) for t in (*left, *right)):
         return []
-    if not removed and _MEMBER.fullmatch(inserted) and is_name(left[-1][0]):
+    member = not removed and _MEMBER.fullmatch(inserted) and is_name(left[-1][0])
+    if member:
         # a member put after a name (`statuses[status]` to `statuses.message[status]`): that
-        # name wherever the same token follows it
+        # name wherever the same token follows it, as plain or as much a member as it was
+        # (not `self.statuses[status]` for `statuses`, nor a local `b[1]` for `a.b[0]`)
         left, right = left[-1:], right[:1]
     line = tokens(before, before.rfind("\n", 0, at) + 1, at)
     callee = _callee_before([t[0] for t in line], len(line))
@@ -714,7 +716,16 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         left = [line[callee], *left]
     head, tail = before[left[0][1] : at], before[stop : right[-1][2]]
     found = text_repeats(index, change, head + removed + tail, head + inserted + tail)
+    if member:
+        dotted = before[left[0][1] - 1 : left[0][1]] == "."
+        found = [c for c in found if _dotted(index, c) == dotted]
     return [_narrowed(index, c, len(head), len(tail)) for c in found]
+
+
+def _dotted(index: LineIndex, candidate: Candidate) -> bool:
+    """Is ``candidate``'s place right after a dot (a member of something)?"""
+    start = index.offsets(candidate.span)[0]
+    return index.text[start - 1 : start] == "."
 
 
 def _narrowed(index: LineIndex, candidate: Candidate, head: int, tail: int) -> Candidate:

@@ -65,6 +65,7 @@ from codesaga.domain.next_edit_locations import (
 from codesaga.domain.next_edit_patterns import (
     BINDINGS,
     DEFINITION,
+    KEY,
     LOCAL,
     MEMBER_DEFINITION,
     NAME,
@@ -79,6 +80,7 @@ from codesaga.domain.next_edit_patterns import (
     like_scope_renames,
     qualifier_candidates,
     rename_candidates,
+    repeat_score,
     reserved_words,
     switch_candidates,
     unused_marked_renames,
@@ -334,7 +336,7 @@ def _candidates(
         # A name of the code in a comment renamed to a name the code does not have (`//
         # WithCache returns` made `// WithColorCache returns` over `func WithCache`): the
         # code is renamed after it, the comment written first.
-        followed = text_repeats(index, change, rename.old, rename.new, RENAME)
+        followed = _code_renames(index, change, rename, names, language)
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
     if renames:  # several names renamed alike: each is renamed where it stands
@@ -375,10 +377,10 @@ def _candidates(
 
 
 def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool:
-    """Did ``change`` rename, in a comment or string only, a function, type, class or member
-    this file defines (one spelled as code: `WithCache`; not a builtin such as `TypeError`,
-    an imported name, another library's attribute, a parameter some function has) to one
-    the code does not have?"""
+    """Did ``change`` rename, in a comment or string only, a function, type, class, variable
+    or member this file defines (one spelled as code: `WithCache`; not a builtin such as
+    `TypeError`, an imported name, another library's attribute, a parameter some function
+    has) to one the code does not have?"""
     olds = names.occurrences(rename.old)
     return (
         rename.alone
@@ -389,6 +391,29 @@ def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool
         and not any(_imported(change.content, o) for o in olds)
         and not names.occurrences(rename.new)
     )
+
+
+def _code_renames(
+    index: LineIndex, change: Change, rename: Rename, names: Names, language: str | None
+) -> list[Candidate]:
+    """``rename`` made where the old name stands in code as what the file defines: as itself
+    where it defines it at the top, as a member (not of an imported package:
+    `csv_tools.read_rows`) where it defines a member; not a keyword, a string or a
+    comment."""
+    olds = names.occurrences(rename.old)
+    plain = any(o.role == DEFINITION for o in olds)
+    member = any(o.role == MEMBER_DEFINITION for o in olds)
+    line = index.line_of(change.start)
+    candidates = []
+    for o in olds:
+        if o.role == KEY or _foreign(change.content, o, language):
+            continue
+        if not (plain if o.receiver is None and o.role != MEMBER_DEFINITION else member):
+            continue
+        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
+        distance = abs(index.line_of(o.start) - line)
+        candidates.append(Candidate(edit.span, RENAME, repeat_score(distance), edit))
+    return candidates
 
 
 def _entry_renames(
@@ -706,7 +731,7 @@ def _places(
     site = None if rename is None else _site(names, rename)
     if rename is not None and site is not None:
         if rename.alone:  # a rename with nothing left to rename is a one-place change
-            return _alone(index, change, rename, site, names, likes), True
+            return _alone(index, change, rename, site, names, likes, language), True
         # (a name imported is declared by its import: `{ isA } from './a'` made `{ isB } from
         # './b'` leaves every use of `isA` undefined)
         declared = _declares(site) or _imported(change.content, site)
@@ -777,7 +802,12 @@ def _places(
                 if c.edit is not None and _keeps_types(index, c.edit, names, signature, language)
             ]
         candidates += repeated_candidates(index, change)
-        candidates += context_repeats(index, change)
+        # (a change made in code is not repeated into comments and strings that read alike)
+        candidates += [
+            c
+            for c in context_repeats(index, change)
+            if names.in_text(change.start) or not _changes_text(index, names, c)
+        ]
         if not names.in_text(change.start):  # (two lines of prose alike are no rule)
             candidates += guarded_repeats(index, change)
         candidates += counterpart_candidates(index, change)
@@ -816,12 +846,19 @@ def _unfilled(found: list[Candidate], before: list[Candidate]) -> list[Candidate
 
 
 def _alone(
-    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names, likes: bool
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    names: Names,
+    likes: bool,
+    language: str | None,
 ) -> list[Candidate]:
-    """The places of a rename that did nothing else, from the first reading that finds any."""
+    """The places of a rename that did nothing else, from the first reading that finds any
+    (``language``: the document's id)."""
     olds = names.occurrences(rename.old)
     readings: list[Callable[[], list[Candidate]]] = [
-        lambda: _renames_each(index, change, rename, site, names),
+        lambda: _renames_each(index, change, rename, site, names, language),
         # one use switched where its line stands again (`getattr(e,` made `getattr(exc,` in
         # each copy of a handler's line): the copies, before the function's other uses
         lambda: context_repeats(index, change) if likes and not _left_unbound(site, olds) else [],
@@ -853,22 +890,34 @@ def _alone(
 
 
 def _renames_each(
-    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    names: Names,
+    language: str | None,
 ) -> list[Candidate]:
     """The renames of ``site``, and of the change's other sites that name another thing: a
     package's function renamed with the method it hands on to (`func Notify(...)` over
     `output.Notify(...)`, both `Notification` before) leaves the method to rename."""
     found = _renames(index, change, rename, site, names)
-    # (a member only where this file defines it: `fmt.Println` made `fmt.Print` in a wrapper
-    # renamed with it is another package's function switched, not one to rename)
+    # (a member only where this file defines it and binds what it is reached through:
+    # `fmt.Println` made `fmt.Print` in a wrapper renamed with it is another package's
+    # function switched, not one to rename, though the file's own logger has a `Println`)
     defined = any(o.role == MEMBER_DEFINITION for o in names.occurrences(rename.old))
     for at in rename.sites:
         other = names.occurrence_at(at, rename.new)
         if other is None or (other.receiver is None) == (site.receiver is None):
             continue
-        if other.receiver is None or defined:
+        if other.receiver is None or (defined and not _foreign(change.content, other, language)):
             found += _renames(index, change, rename, other, names)
     return found
+
+
+def _foreign(content: str, o: Occurrence, language: str | None) -> bool:
+    """Is ``o`` a member reached through a name the file imports (`fmt.Println`,
+    `json.dumps`): another package's, whatever the file defines of that name?"""
+    return o.receiver is not None and o.receiver.split(".")[0] in imported_names(content, language)
 
 
 def _left_unbound(site: Occurrence, olds: Sequence[Occurrence]) -> bool:

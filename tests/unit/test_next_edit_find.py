@@ -5389,7 +5389,7 @@ async def pop(self):
 
 
 def test_an_object_s_method_renamed_is_renamed_where_it_is_called_as_a_member() -> None:
-    before = """var Frame = Obj.extend({
+    before = """var frame = {
     set: function(name, val) {
         this.variables[name] = val;
     },
@@ -5397,16 +5397,24 @@ def test_an_object_s_method_renamed_is_renamed_where_it_is_called_as_a_member() 
     findVariable: function(name) {
         var p = this.parent;
         return this.variables[name] || (p && p.findVariable(name));
+    },
+
+    has: function(name) {
+        return this.findVariable(name) !== undefined;
     }
-});
+};
+
+frame.findVariable("x");
 """
     after = before.replace("findVariable: function", "lookup: function")
     _, found = _ask(before, after, "javascript")
-    assert _applied(after, found) == after.replace("p.findVariable(", "p.lookup(")
+    # on this and on the object's variable; not on a parent, whose kind is not seen
+    renamed = after.replace("this.findVariable(", "this.lookup(")
+    assert _applied(after, found) == renamed.replace("frame.findVariable(", "frame.lookup(")
     # a key holding a value, not a function: no member of that name to follow
     data = before.replace("findVariable: function(name) {", "findVariable: helper(function(name) {")
     _, found = _ask(data, data.replace("findVariable: helper", "lookup: helper"), "javascript")
-    assert not [c for c in found if c.span.start_line == 8]
+    assert not [c for c in found if c.span.start_line in (12, 16)]
 
 
 def test_a_string_prefix_respelled_is_respelled_in_the_other_strings() -> None:
@@ -5555,3 +5563,79 @@ VOID_TAGS = ("br", "hr", "img")
     after = before.replace('(br"\\x00', '(rb"\\x00')
     _, found = _ask(before, after, "python")
     assert _applied(after, found) == after.replace('(br"\\xff', '(rb"\\xff')
+
+
+def test_a_go_mutex_is_not_unlocked_where_it_was_not_locked_or_is_unlocked_already() -> None:
+    head = "package p\n\n"
+    # the function ends in a return over several lines: unlocked before it, not after it
+    code = "func (c *C) Get() *T {\n\tc.n++\n\treturn &T{\n\t\tn: c.n,\n\t}\n}\n"
+    after = head + code.replace("\tc.n++\n", "\tc.mu.Lock()\n\tc.n++\n")
+    _, found = _ask(head + code, after, "go")
+    assert _applied(after, found) == after.replace("\treturn &T{", "\tc.mu.Unlock()\n\treturn &T{")
+    cases = [
+        # locked in a branch: the returns after it may not hold the lock
+        "func (c *C) Set(v int) error {\n\tif v > 0 {\n\t\tc.v = v\n\t}\n\treturn nil\n}\n",
+        # a function literal in the function: its returns are its own
+        "func (c *C) Run() {\n\tgo func() {\n\t\tc.n++\n\t}()\n\tc.wait()\n}\n",
+        # unlocked already before the return
+        "func (c *C) Read() int {\n\tv := c.v\n\tc.mu.Unlock()\n\treturn v\n}\n",
+    ]
+    at = ["\t\tc.v = v\n", "\t\tc.n++\n", "\tv := c.v\n"]
+    for code, line in zip(cases, at, strict=True):
+        indent = line[: len(line) - len(line.lstrip("\t"))]
+        after = head + code.replace(line, f"{indent}c.mu.Lock()\n{line}", 1)
+        _, found = _ask(head + code, after, "go")
+        assert not [c for c in found if c.edit is not None and "Unlock" in c.edit.text], code
+
+
+def test_a_member_put_after_a_name_is_not_put_after_another_value_s_member_of_that_name() -> None:
+    before = """def f(statuses, status, other):
+    ok = status or statuses[status]
+    # statuses[status] holds the code
+    log("statuses[status] missing")
+    other.statuses[status] = 1
+    return statuses[status]
+"""
+    after = before.replace("or statuses[status]", "or statuses.message[status]")
+    _, found = _ask(before, after, "python")
+    assert _applied(after, found) == after.replace(
+        "return statuses[status]", "return statuses.message[status]"
+    )
+
+
+def test_a_name_renamed_first_in_its_comment_leaves_other_modules_and_strings() -> None:
+    before = """import csv_tools
+
+
+def read_rows(path):
+    # read_rows reads the file
+    with open(path) as f:
+        return csv_tools.read_rows(f)
+
+
+data = read_rows("x")
+print("read_rows failed")
+"""
+    after = before.replace("# read_rows reads", "# read_all_rows reads")
+    _, found = _ask(before, after, "python")
+    assert _applied(after, found) == after.replace("def read_rows(", "def read_all_rows(").replace(
+        "data = read_rows(", "data = read_all_rows("
+    )
+
+
+def test_a_wrapper_renamed_with_an_imported_package_s_call_leaves_the_file_s_own_method() -> None:
+    before = """package log
+
+import "fmt"
+
+func Println(a ...any) { fmt.Println(a...) }
+
+func (l *Logger) Println(a ...any) { l.out(a) }
+
+func Log(msg string) { fmt.Println(msg); Println(msg) }
+"""
+    after = before.replace(
+        "func Println(a ...any) { fmt.Println", "func Print(a ...any) { fmt.Print"
+    )
+    found = _ask_in_one(before, after, "go")
+    assert _applied(after, found) == after.replace("; Println(msg)", "; Print(msg)")
