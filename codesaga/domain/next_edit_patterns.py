@@ -496,16 +496,8 @@ def like_scope_renames(
         and indent_at(index.text, o.functions[0][0]) == indent
         and not _destructured(index.text, o)
     }
-    line = index.line_of(change.start)
-    candidates = []
-    for o in olds:
-        if o.receiver is None and any(f in scopes for f in o.functions):
-            distance = abs(index.line_of(o.start) - line)
-            edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-            candidates.append(
-                Candidate(edit.span, RENAME, rename_score(distance, LIKE_SCOPE_BASE), edit)
-            )
-    return candidates
+    beside = [o for o in olds if o.receiver is None and any(f in scopes for f in o.functions)]
+    return _renamed_at(index, change, rename, beside, LIKE_SCOPE_BASE)
 
 
 def _passed_by_name(content: str, olds: Sequence[Occurrence]) -> bool:
@@ -534,21 +526,16 @@ def unused_marked_renames(
     own = site.functions[0]
     if any(own in o.functions for o in olds) or _passed_by_name(change.content, olds):
         return []
-    line = index.line_of(change.start)
-    candidates = []
-    for o in olds:
-        if o.role != PARAMETER or o.receiver is not None or not o.functions:
-            continue
-        if any(u is not o and o.functions[0] in u.functions for u in olds):
-            continue  # used in its function
-        if _destructured(change.content, o):
-            continue
-        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        distance = abs(index.line_of(o.start) - line)
-        candidates.append(
-            Candidate(edit.span, RENAME, rename_score(distance, LIKE_SCOPE_BASE), edit)
-        )
-    return candidates
+    unused = [
+        o
+        for o in olds
+        if o.role == PARAMETER
+        and o.receiver is None
+        and o.functions
+        and not any(u is not o and o.functions[0] in u.functions for u in olds)  # used there
+        and not _destructured(change.content, o)
+    ]
+    return _renamed_at(index, change, rename, unused, LIKE_SCOPE_BASE)
 
 
 def indent_at(text: str, at: int) -> str:
@@ -631,17 +618,10 @@ def _method_key_renames(
     assigned = None if opened is None else _ASSIGNED_OBJECT.search(content, line_start, opened + 1)
     ours = {"this"} | ({assigned.group(1)} if assigned else set())
     made = [*change.earlier, (change.start, change.after_end)]
-    line = index.line_of(change.start)
-    candidates = []
-    for o in olds:
-        if o.receiver is None or any(lo <= o.start < hi for lo, hi in made):
-            continue
-        if o.receiver not in ours:
-            continue
-        edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
-        distance = abs(index.line_of(o.start) - line)
-        candidates.append(Candidate(edit.span, RENAME, rename_score(distance), edit))
-    return candidates
+    calls = [
+        o for o in olds if o.receiver in ours and not any(lo <= o.start < hi for lo, hi in made)
+    ]
+    return _renamed_at(index, change, rename, calls)
 
 
 _ASSIGNED_OBJECT = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*=\s*\{$")
@@ -662,22 +642,26 @@ def _keyword_renames(
     if call is not None:
         same_call = [o for o in keys if _keyword_of(content, o, call[1])]
         if same_call:
-            return _key_candidates(index, change, rename, same_call, 0.6)
+            return _renamed_at(index, change, rename, same_call, 0.6)
     if not _object_key(content, site):
         return []
     objects = [o for o in keys if _object_key(content, o)]
     if len(objects) > MAX_KEYS_RENAMED:
         return []  # a key every object has (`name:`, `type:`): one of them renamed
-    return _key_candidates(index, change, rename, objects, 0.5)
+    return _renamed_at(index, change, rename, objects, 0.5)
 
 
-def _key_candidates(
-    index: LineIndex, change: Change, rename: Rename, keys: Sequence[Occurrence], score: float
+def _renamed_at(
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    places: Sequence[Occurrence],
+    score: float = 0.8,
 ) -> list[Candidate]:
-    """Each of ``keys`` renamed, nearer the change scoring up to 0.2 above ``score``."""
+    """Each of ``places`` renamed, nearer the change scoring up to 0.2 above ``score``."""
     line = index.line_of(change.start)
     candidates = []
-    for o in keys:
+    for o in places:
         distance = abs(index.line_of(o.start) - line)
         edit = TextEdit(index.span(o.start, o.end), rename.old, rename.new)
         candidates.append(Candidate(edit.span, RENAME, rename_score(distance, score), edit))

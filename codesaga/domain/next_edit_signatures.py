@@ -226,25 +226,30 @@ def _header_texts(change: Change, header: Header) -> tuple[str, str]:
     ]
 
 
-def in_parameters(change: Change, header: Header) -> bool:
-    """Does ``change`` begin inside ``header``'s parentheses (not in its return type, nor a
-    Go method's receiver)?"""
+def _parentheses(change: Change, header: Header) -> tuple[str, int, int] | None:
+    """``header``'s text before the change, and where its parameters' parentheses open
+    (just after the `(`) and close in it; None when they are not found."""
     before = _header_texts(change, header)[0]
     opened = _opening(before, header.name)
     close = None if opened is None else matching_paren(before, opened.end() - 1)
-    at = change.start - header.start
-    return opened is not None and close is not None and opened.end() <= at <= close
+    return None if opened is None or close is None else (before, opened.end(), close)
+
+
+def in_parameters(change: Change, header: Header) -> bool:
+    """Does ``change`` begin inside ``header``'s parentheses (not in its return type, nor a
+    Go method's receiver)?"""
+    found = _parentheses(change, header)
+    return found is not None and found[1] <= change.start - header.start <= found[2]
 
 
 def in_results(change: Change, header: Header) -> bool:
     """Does ``change`` begin after ``header``'s parentheses, in the return type it had
     (`IO[Any]` made `IO`, a Go function's results; not `-> int` given where there was
     none)?"""
-    before = _header_texts(change, header)[0]
-    opened = _opening(before, header.name)
-    close = None if opened is None else matching_paren(before, opened.end() - 1)
-    if close is None or change.start - header.start <= close:
+    found = _parentheses(change, header)
+    if found is None or change.start - header.start <= found[2]:
         return False
+    before, close = found[0], found[2]
     result = before[close + 1 :].strip().rstrip(":{").strip()
     return result not in ("", "->")
 

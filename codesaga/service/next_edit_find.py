@@ -403,10 +403,11 @@ def _code_renames(
     olds = names.occurrences(rename.old)
     plain = any(o.role == DEFINITION for o in olds)
     member = any(o.role == MEMBER_DEFINITION for o in olds)
+    imported = imported_names(change.content, language)
     line = index.line_of(change.start)
     candidates = []
     for o in olds:
-        if o.role == KEY or _foreign(change.content, o, language):
+        if o.role == KEY or _foreign(o, imported):
             continue
         if not (plain if o.receiver is None and o.role != MEMBER_DEFINITION else member):
             continue
@@ -901,23 +902,23 @@ def _renames_each(
     package's function renamed with the method it hands on to (`func Notify(...)` over
     `output.Notify(...)`, both `Notification` before) leaves the method to rename."""
     found = _renames(index, change, rename, site, names)
-    # (a member only where this file defines it and binds what it is reached through:
+    # (a member only where this file defines it and does not reach it through an import:
     # `fmt.Println` made `fmt.Print` in a wrapper renamed with it is another package's
     # function switched, not one to rename, though the file's own logger has a `Println`)
     defined = any(o.role == MEMBER_DEFINITION for o in names.occurrences(rename.old))
-    for at in rename.sites:
-        other = names.occurrence_at(at, rename.new)
-        if other is None or (other.receiver is None) == (site.receiver is None):
-            continue
-        if other.receiver is None or (defined and not _foreign(change.content, other, language)):
+    sites = (names.occurrence_at(at, rename.new) for at in rename.sites)
+    others = [o for o in sites if o is not None and (o.receiver is None) != (site.receiver is None)]
+    imported = imported_names(change.content, language) if others else set()
+    for other in others:
+        if other.receiver is None or (defined and not _foreign(other, imported)):
             found += _renames(index, change, rename, other, names)
     return found
 
 
-def _foreign(content: str, o: Occurrence, language: str | None) -> bool:
-    """Is ``o`` a member reached through a name the file imports (`fmt.Println`,
+def _foreign(o: Occurrence, imported: set[str]) -> bool:
+    """Is ``o`` a member reached through one of the names the file imports (`fmt.Println`,
     `json.dumps`): another package's, whatever the file defines of that name?"""
-    return o.receiver is not None and o.receiver.split(".")[0] in imported_names(content, language)
+    return o.receiver is not None and o.receiver.split(".")[0] in imported
 
 
 def _left_unbound(site: Occurrence, olds: Sequence[Occurrence]) -> bool:
