@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 27 from
-HELD_OUT_REPOS_2 to 27), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 28 from
+HELD_OUT_REPOS_2 to 28), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -236,6 +236,12 @@ HELD_OUT_REPOS_27 = [
     "hapijs/boom", "eta-dev/eta",
     "fsnotify/fsnotify", "alecthomas/participle", "jinzhu/now", "muesli/termenv",
     "charmbracelet/lipgloss",
+]  # fmt: skip
+HELD_OUT_REPOS_28 = [
+    "erikrose/parsimonious", "jsonpickle/jsonpickle", "pytoolz/toolz", "r1chardj0n3s/parse",
+    "psf/requests-html", "developit/mitt", "kriskowal/q", "micromatch/micromatch",
+    "substack/minimist", "browserify/resolve", "medikoo/memoizee",
+    "stretchr/objx", "blang/semver", "gobwas/glob", "rs/xid",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
