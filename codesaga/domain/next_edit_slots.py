@@ -157,6 +157,68 @@ def _beside_candidates(index: LineIndex, added: _Added, above: str, below: str) 
     return candidates if len(candidates) <= MAX_PARALLEL else []
 
 
+MIN_ANCHOR_TOKENS = 4  # tokens of a line that places lines beside its copies, at least
+ANCHOR_RATIO = 0.8  # token likeness of the line on a copy's other side to the user's
+
+
+def anchored_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """Lines put beside a line that stands word for word in a few other places (`case
+    'NONE': break` put above `case 'VALUE': break`, `if buf.is_next_line_…():` and its
+    `raise` between `if lines is None:` and `return None`) go beside each copy whose line
+    on the other side reads as the user's does, or nearly (0.8 alike): the same two lines
+    again are the same place in another copy of the code, where the slot rules' likeness
+    of both neighbours asks too much of a short or a slightly different one. Beside a blank
+    line, only a line long enough to be its place's own places them (a blank line says
+    nothing); never beside a line found in more than a few places (a common line), nor
+    lines that use a name or a literal the user's other side has and the copy's has not
+    (`"gzip"`: that place's own)."""
+    added = _added(index, change, _added_lines(change))
+    if added is None:
+        return []
+    first, last, lines = added.first, added.last, added.lines
+    kept = {line.strip() for line in lines if line.strip()}
+    if first < 2 or last >= index.line_count or not kept or len(kept) > MAX_BESIDE_LINES:
+        return []
+    if not balanced("\n".join(lines)):
+        return []  # a piece of a longer change
+    above, below = index.line_text(first - 1), index.line_text(last + 1)
+    block = "\n".join(line.strip() for line in lines)
+    used = {w for line in lines for w in _words(line)}
+    candidates = []
+    for anchor, other, after in ((above, below, True), (below, above, False)):
+        words = _words(anchor)
+        own = any(token_kind(w) in ("name", "string") for w in words)  # not `} else {`
+        if len(words) < MIN_ANCHOR_TOKENS or not own or anchor.strip() in kept:
+            continue
+        if any(_like(_words(line), words) for line in kept):
+            continue  # one more entry of a list: the slot rules know where lists go
+        if not other.strip() and len(words) < MIN_BESIDE_TOKENS:
+            continue
+        copies = [
+            number
+            for number in range(1, index.line_count + 1)
+            if not first - 1 <= number <= last + 1
+            and index.line_text(number).strip() == anchor.strip()
+        ]
+        if len(copies) > MAX_PARALLEL:
+            continue
+        others = _words(other)
+        for number in copies:
+            slot = number + 1 if after else number
+            if not 2 <= slot <= index.line_count:
+                continue
+            up, down = index.line_text(slot - 1), index.line_text(slot)
+            theirs = _words(down if after else up)
+            if _ratio(others, theirs) < ANCHOR_RATIO:
+                continue
+            if used & {w for w in set(others) - set(theirs) if _swappable(w, literals=True)}:
+                continue  # lines that use what differs there (`"gzip"`): that place's own
+            put = _reindented(lines, (above, below), (up, down))
+            if put is not None and not _has_block(index, slot, len(lines), block):
+                candidates.append(_inserted(index, slot, put, first))
+    return candidates
+
+
 def _appended_candidates(
     index: LineIndex, added: _Added, above: str, below: str
 ) -> list[Candidate]:

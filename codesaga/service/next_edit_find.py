@@ -123,6 +123,7 @@ from codesaga.domain.next_edit_similar import (
     text_repeats,
 )
 from codesaga.domain.next_edit_slots import (
+    anchored_candidates,
     check_candidates,
     copied_line_candidates,
     respelled_candidates,
@@ -813,6 +814,7 @@ def _places(
             candidates += guarded_repeats(index, change)
         candidates += counterpart_candidates(index, change)
         candidates += slot_candidates(index, change)
+        candidates += _unfilled(anchored_candidates(index, change), candidates)
         candidates += copied_line_candidates(index, change)
         candidates += check_candidates(index, change)
         candidates += respelled_candidates(index, change)

@@ -5639,3 +5639,71 @@ func Log(msg string) { fmt.Println(msg); Println(msg) }
     )
     found = _ask_in_one(before, after, "go")
     assert _applied(after, found) == after.replace("; Println(msg)", "; Print(msg)")
+
+
+def test_lines_put_beside_a_line_go_beside_its_copies_where_the_other_side_reads_alike() -> None:
+    # a check put after a line that stands again in the other method, above the same `for`
+    code = (
+        "package jsoniter\n\n"
+        "func (iter *Iterator) skipArray() {\n\tlevel := iter.start()\n\tfor {\n"
+        "\t\tlevel--\n\t}\n}\n\n"
+        "func (iter *Iterator) skipObject() {\n\tlevel := iter.start()\n\tfor {\n"
+        "\t\tlevel++\n\t}\n}\n"
+    )
+    put = "\tif !iter.incrementDepth() {\n\t\treturn\n\t}\n"
+    line = "\tlevel := iter.start()\n"
+    content, found = _ask(code, code.replace(line, line + put, 1), "go")
+    assert _applied(content, found) == code.replace(line, line + put)
+    # a copy whose other side reads otherwise (a `switch`, not the `for`) is another place
+    other = code.replace("start()\n\tfor {\n\t\tlevel++", "start()\n\tswitch {\n\t\tlevel++")
+    assert not _ask(other, other.replace(line, line + put, 1), "go")[1]
+    # two lines put between a short `if` and its `return`, where the same two stand
+    code = (
+        "def read_request(buf):\n    lines = buf.extract()\n    if lines is None:\n"
+        "        return None\n    return lines\n\n\n"
+        "def read_response(buf):\n    lines = buf.extract()\n    if lines is None:\n"
+        "        return None\n    return lines[1:]\n"
+    )
+    put = "        if buf.is_invalid():\n            raise ProtocolError('illegal line')\n"
+    after = code.replace("None:\n", "None:\n" + put, 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == code.replace("None:\n", "None:\n" + put)
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new", "language"),
+    [
+        # the line on the copy's other side reads otherwise: another piece of code
+        (
+            "function a(entry) {\n  const fn = () => {\n    this.push(entry);\n  };\n}\n\n"
+            "function b(entry) {\n  if (FILE_TYPES.has(this.kind)) {\n    this.push(entry);\n"
+            "  }\n}\n",
+            "  const fn = () => {\n",
+            "  const fn = () => {\n    if (this.destroyed) return;\n",
+            "javascript",
+        ),
+        # beside a blank line, a short line is no place of its own
+        (
+            'class A:\n    """A."""\n\n    method: str | None\n    url: str\n\n\n'
+            'class B:\n    """B."""\n\n    method: str | None\n    body: bytes\n',
+            '"""A."""\n\n',
+            '"""A."""\n\n    hooks: dict[str, list[Hook]]\n',
+            "python",
+        ),
+        # a line in more than three places is a common line
+        (
+            "".join(
+                f"def f{n}(x):\n    value = compute(x)\n\n    return value\n\n\n" for n in range(5)
+            ),
+            "    value = compute(x)\n",
+            "    value = compute(x)\n    count += 1\n",
+            "python",
+        ),
+    ],
+    ids=["the other side unlike", "a short line beside a blank one", "a common line"],
+)
+def test_lines_put_beside_a_copied_line_stay_put_where_the_copies_say_nothing(
+    code: str, old: str, new: str, language: str
+) -> None:
+    _, found = _ask(code, code.replace(old, new, 1), language)
+    assert not [c for c in found if c.edit is not None and not c.edit.removed]
