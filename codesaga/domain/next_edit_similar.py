@@ -21,6 +21,7 @@ from codesaga.domain.edits import Span, TextEdit, narrowed_edit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
     ASSIGNED_AFTER,
+    NAME,
     balanced,
     indent_at,
     is_name,
@@ -28,6 +29,7 @@ from codesaga.domain.next_edit_patterns import (
     token_kind,
     tokens,
 )
+from codesaga.domain.next_edit_signatures import matching_paren
 
 MIN_TOKENS = 4  # a shorter line is like too many others
 REPEAT_RATIO = 0.6  # token similarity for repeating the user's edit at the same context
@@ -329,7 +331,25 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     found = text_repeats(index, change, removed, inserted)
     if removed.strip() in inserted and not typed:  # wrapped: not where it is assigned to
         found = [c for c in found if not _assigned_to(index, content, c.span)]
-    return found
+    if is_name(removed) and not is_name(inserted.strip()):
+        # a name made an expression (`descriptor_rule` made `rules["descriptor"]`): a member
+        # where it is a member, a variable where it is one
+        dotted = before[start - 1 : start] == "."
+        found = [c for c in found if _dotted(index, c) == dotted]
+    return [c for c in found if not _parameter_twice(index, c)]
+
+
+def _parameter_twice(index: LineIndex, candidate: Candidate) -> bool:
+    """Would ``candidate`` give a definition's parameters a name they have already (`obj:
+    Any` made `data: Dict[str, Any]` in `def flatten(self, obj: Any, data: Dict…)`)?"""
+    edit = candidate.edit
+    start = _start(index, candidate)
+    given = NAME.match(edit.text.strip()) if edit is not None else None
+    if edit is None or given is None or not in_parameter_list(index.text, start):
+        return False
+    line_start, end = index.text.rfind("\n", 0, start) + 1, start + len(edit.removed)
+    rest = index.text[line_start:start] + " " + index.text[end : line_end(index.text, end)]
+    return re.search(rf"(?<![\w$.]){re.escape(given.group())}\b", rest) is not None
 
 
 def _coded(word: str) -> bool:
@@ -719,7 +739,46 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     if member:
         dotted = before[left[0][1] - 1 : left[0][1]] == "."
         found = [c for c in found if _dotted(index, c) == dotted]
-    return [_narrowed(index, c, len(head), len(tail)) for c in found]
+    # a call's arguments are no function's parameters (`handler, "reason", reason` in a
+    # `console.log(` is not `function(handler, reason)`), nor the other way round
+    defines = in_parameter_list(before, at)
+    narrowed = [_narrowed(index, c, len(head), len(tail)) for c in found]
+    return [c for c in narrowed if in_parameter_list(index.text, _start(index, c)) == defines]
+
+
+def _start(index: LineIndex, candidate: Candidate) -> int:
+    return index.offsets(candidate.span)[0]
+
+
+# what stands before a definition's opening parenthesis: `function name`, `def name`, Go's
+# `func (r *T) name`
+_DEFINES = re.compile(
+    r"(?:\bfunction\b\s*\*?\s*[\w$]*|\bdef\s+\w+|\bfunc\b(?:\s*\([^()]*\))?\s*\w*)\s*$"
+)
+
+
+_ARROW = re.compile(r"\s*(?::[^=\n]*)?=>")  # after an arrow function's parameters
+
+
+def in_parameter_list(text: str, at: int) -> bool:
+    """Is ``at`` inside the parentheses of a function's definition opened on its line (a
+    `function`, `def` or `func` before them, or an arrow after them)?"""
+    line_start = text.rfind("\n", 0, at) + 1
+    depth = 0
+    for k in range(at - 1, line_start - 1, -1):
+        char = text[k]
+        if char in ")]}":
+            depth += 1
+        elif char in "([{":
+            if depth == 0:
+                if char != "(":
+                    return False
+                if _DEFINES.search(text, line_start, k) is not None:
+                    return True
+                close = matching_paren(text, k)
+                return close is not None and _ARROW.match(text, close + 1) is not None
+            depth -= 1
+    return False
 
 
 def _dotted(index: LineIndex, candidate: Candidate) -> bool:
@@ -751,14 +810,19 @@ def text_repeats(
     # code changed is not repeated into an import: what is imported follows the uses
     # (`a: Collection` made `a: Set` would have `import Collection` made `import Set`)
     imports = _IMPORT_LINE.match(index.line_text(index.line_of(change.start))) is not None
+    # `true|false` made `^(true|false)$`: not where it already reads `^(true|false)$`
+    wrap = new.find(old) if old else -1
+    head, tail = (new[:wrap], new[wrap + len(old) :]) if wrap >= 0 else ("", "")
     places: list[tuple[int, int]] = []
     at = content.find(old)
     while at >= 0 and len(places) <= MAX_REPEATS:
         end = at + len(old)
+        done = wrap >= 0 and content.startswith(head, at - len(head)) and at >= len(head)
         if (
             word_bounds(content, at, end) == (at, end)
             and not any(lo < end and at < hi for lo, hi in made)
             and (imports or _IMPORT_LINE.match(index.line_text(index.line_of(at))) is None)
+            and not (done and content.startswith(tail, end))
         ):
             places.append((at, end))
         at = content.find(old, at + 1)

@@ -227,7 +227,14 @@ def find_candidates(
             found = _candidates(
                 index, lines[-1], names, reserved, history, cursor, others, limit, lang
             )
-            found = [c for c in found if c.kind != RENAME]
+            # (not on the change's other lines: the line like the last is one the user
+            # has just changed: `.slice()` put in both would go in the first again)
+            first, last = _lines_of(index, change)
+            found = [
+                c
+                for c in found
+                if c.kind != RENAME and not (c.span.start_line <= last and first <= c.span.end_line)
+            ]
     if not found and joined is not None:
         # Read with the edits just before it after all: a parameter added, then used in the
         # body, is one change whose signature's line the calls repeat.
@@ -272,6 +279,11 @@ def _unfinished_rename(
         if renamed:
             return finalize(renamed, index, change, history, cursor, limit)
     return []
+
+
+def _lines_of(index: LineIndex, change: Change) -> tuple[int, int]:
+    """The first and last line ``change`` wrote on."""
+    return index.line_of(change.start), index.line_of(max(change.start, change.after_end - 1))
 
 
 def _candidates(

@@ -5707,3 +5707,76 @@ def test_lines_put_beside_a_copied_line_stay_put_where_the_copies_say_nothing(
 ) -> None:
     _, found = _ask(code, code.replace(old, new, 1), language)
     assert not [c for c in found if c.edit is not None and not c.edit.removed]
+
+
+def test_a_replacement_is_not_repeated_where_the_text_already_reads_as_it() -> None:
+    # `true|false` made `^(true|false)$`: the other regex already reads so
+    code = (
+        "function parse(args, next) {\n"
+        "    if (/^(true|false)$/.test(next)) {\n        set(next);\n    }\n"
+        "    if (/true|false/.test(args[1])) {\n        set(args[1]);\n    }\n"
+        "    if (/true|false/.test(args[2])) {\n        set(args[2]);\n    }\n}\n"
+    )
+    after = code.replace("/true|false/.test(args[1])", "/^(true|false)$/.test(args[1])")
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after.replace(
+        "/true|false/.test(args[2])", "/^(true|false)$/.test(args[2])"
+    )
+
+
+def test_a_change_made_on_two_lines_at_once_is_not_repeated_on_its_own_first_line() -> None:
+    code = (
+        "function emit(type, evt) {\n"
+        "    (all[type] || []).map((handler) => { handler(evt); });\n"
+        "    (all['*'] || []).map((handler) => { handler(type, evt); });\n}\n"
+    )
+    after = code.replace("[]).map(", "[]).slice().map(")
+    found = _ask_in_one(code, after, "javascript")
+    assert "slice().slice()" not in _applied(after, found)
+
+
+def test_an_argument_put_in_a_call_is_not_put_in_a_function_s_parameters() -> None:
+    code = (
+        'process.on("unhandledRejection", function(handler, reason){\n'
+        '    console.log("Found it!", handler, reason);\n});\n'
+        'log("Again", handler, reason);\n'
+    )
+    after = code.replace('"Found it!", handler, reason', '"Found it!", handler, "reason", reason')
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == after.replace(
+        'log("Again", handler, reason)', 'log("Again", handler, "reason", reason)'
+    )
+
+
+def test_a_name_made_an_expression_is_replaced_where_it_stands_alike() -> None:
+    # `self.descriptor_rule` made `self.rules["descriptor"]`: another member use is made so,
+    # not the plain name in the dict that defines the rules
+    code = (
+        "class T:\n    def setup(self):\n"
+        '        self.rules = {"descriptor": descriptor_rule}\n\n'
+        "    def test_a(self):\n        ok(is_callable(self.descriptor_rule))\n\n"
+        "    def test_b(self):\n        ok(is_callable(self.descriptor_rule, strict=True))\n"
+    )
+    made = code.replace(
+        "ok(is_callable(self.descriptor_rule))", 'ok(is_callable(self.rules["descriptor"]))'
+    )
+    content, found = _ask(code, made, "python")
+    assert _applied(content, found) == made.replace(
+        "self.descriptor_rule, strict", 'self.rules["descriptor"], strict'
+    )
+
+
+def test_a_parameter_replaced_is_not_replaced_where_the_new_name_is_a_parameter() -> None:
+    # `obj: Any` made `data: Dict[str, Any]`: not in the header that has a `data` already
+    code = (
+        "class Handler:\n"
+        "    def flatten(self, obj: Any, data: Dict[str, Any]) -> Any:\n"
+        "        raise NotImplementedError()\n\n"
+        "    def restore(self, obj: Any) -> Any:\n        raise NotImplementedError()\n\n"
+        "    def load(self, obj: Any) -> Any:\n        raise NotImplementedError()\n"
+    )
+    made = code.replace("def restore(self, obj: Any)", "def restore(self, data: Dict[str, Any])")
+    content, found = _ask(code, made, "python")
+    assert _applied(content, found) == made.replace(
+        "def load(self, obj: Any)", "def load(self, data: Dict[str, Any])"
+    )
