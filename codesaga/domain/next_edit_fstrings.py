@@ -249,3 +249,40 @@ def prefix_candidates(
         distance = abs(edit.span.start_line - line)
         found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
     return found[:MAX_PLACES] if len(found) <= MAX_PLACES else []
+
+
+_QUOTES = ("'", '"')
+
+
+def requote_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool]
+) -> list[Candidate]:
+    """A string's quotes switched, its text kept (`'count'` to `"count"`: a style made
+    uniform, by hand or a formatter's pass): the file's other one-line strings in the old
+    quotes, nearest first, switched alike; not one that holds the new quote or an escape
+    (it would need another), nor one after a letter (a prefix: `b'…'`, `f'…'`), nor a
+    string quoted in a comment or another string (`"AS IS"` in a licence's prose).
+    ``in_text``: whether an offset is in a comment or a string."""
+    old, new = change.removed, change.inserted
+    if len(old) < 2 or len(new) != len(old) or old[0] not in _QUOTES or new[0] not in _QUOTES:
+        return []
+    was, now = old[0], new[0]
+    if was == now or old[-1] != was or new[-1] != now or old[1:-1] != new[1:-1]:
+        return []
+    if any(c in old[1:-1] for c in (was, now, "\\", "\n")):
+        return []
+    content = change.content
+    line = index.line_of(change.start)
+    found = []
+    for match in re.finditer(rf"{was}[^{was}{now}\\\n]*{was}", content):
+        at = match.start()
+        if at == change.start or content[at - 1 : at].isalnum() or content[at - 1 : at] in _QUOTES:
+            continue  # the user's, a prefixed string, or a triple quote's
+        if content[match.end() : match.end() + 1] in _QUOTES or (at > 0 and in_text(at - 1)):
+            continue
+        text = now + match.group()[1:-1] + now
+        edit = TextEdit(index.span(at, match.end()), match.group(), text)
+        distance = abs(edit.span.start_line - line)
+        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+    found.sort(key=lambda c: abs(c.span.start_line - line))
+    return found[:MAX_PLACES]

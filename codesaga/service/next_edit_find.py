@@ -40,7 +40,11 @@ from codesaga.domain.next_edit_conventions import (
     trailing_comma_candidates,
     unlock_candidates,
 )
-from codesaga.domain.next_edit_fstrings import fstring_candidates, prefix_candidates
+from codesaga.domain.next_edit_fstrings import (
+    fstring_candidates,
+    prefix_candidates,
+    requote_candidates,
+)
 from codesaga.domain.next_edit_imports import (
     builtin_successor,
     imported_names,
@@ -834,6 +838,8 @@ def _places(
         if language == "python":
             candidates += fstring_candidates(index, change, names.in_text)
             candidates += prefix_candidates(index, change, names.in_text)
+        if language in ("python", "javascript", "typescript"):  # (Go's `'` quotes a rune)
+            candidates += requote_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)
         candidates += line_start_repeats(index, change)
         # (last: where another rule has the list's alike lines, its edit is the one)

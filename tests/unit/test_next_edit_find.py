@@ -5780,3 +5780,24 @@ def test_a_parameter_replaced_is_not_replaced_where_the_new_name_is_a_parameter(
     assert _applied(content, found) == made.replace(
         "def load(self, obj: Any)", "def load(self, data: Dict[str, Any])"
     )
+
+
+def test_a_string_s_quotes_switched_switch_the_file_s_other_strings_alike() -> None:
+    code = (
+        "# the 'count' key is read as is\n"
+        "def test_count():\n"
+        "    assert data['count'] == 1\n"
+        "    assert data['name'] == \"it's\"\n"
+        "    assert data[b'raw'] == 2\n"
+        "    assert data['it\\'s'] == 3\n"
+        "    assert data['total'] == 4\n"
+    )
+    after = code.replace("data['count']", 'data["count"]')
+    content, found = _ask(code, after, "python")
+    # not the comment's prose, a prefixed string, nor one that holds a quote or an escape
+    assert _applied(content, found) == after.replace("'name'", '"name"').replace(
+        "'total'", '"total"'
+    )
+    # a rune in Go is no string
+    go = "package a\n\nvar a = 'x'\nvar b = 'y'\nvar c = 'z'\n"
+    assert not _ask(go, go.replace("'x'", '"x"'), "go")[1]
