@@ -7,6 +7,7 @@ now asks for, each with its edit, or [] for any other change:
   whose names are never assigned again; a `var` made `let`: the other `var`s `let` allows;
 - a function made `async` (or no longer): `await` before its calls (or taken away);
 - a redundant Python `pass` deleted (its block has another statement): the file's others;
+- a line that only printed deleted (a debugging line): the file's few other such lines;
 - a module specifier given Node's `node:` prefix, or a relative one its file extension: the
   file's other specifiers of the kind, alike;
 - Go's `if err != nil { … }` added after a call that assigns `err`: after the others left
@@ -434,6 +435,43 @@ def pass_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         edit = TextEdit(index.span(start, end), change.content[start:end], "")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+# a line that only prints: Python's print, JavaScript's console.log, Go's fmt.Print*
+_PRINT_LINE = re.compile(
+    r"[ \t]*(print|console\.log|fmt\.Print(?:ln|f)?|println)\(.*\)[ \t]*;?[ \t]*"
+)
+MAX_PRINTS = 4  # other such lines, at most: more are the program's own output
+
+
+def print_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A line that only printed deleted (`print(2)`, `console.log('SM: logIn');`,
+    `fmt.Println("NEW", i)`): a debugging line taken out, and the file's few other lines
+    that only make the same call go with it (not one that is a Python block's only
+    statement: the block would be empty). More than a few: the program's output."""
+    removed, content = change.removed, change.content
+    if change.inserted.strip() or not removed.endswith("\n"):
+        return []
+    if change.start > 0 and content[change.start - 1] != "\n":
+        return []  # (whole lines: the print and the blank lines around it)
+    printed = [text for text in removed.split("\n") if text.strip()]
+    made = _PRINT_LINE.fullmatch(printed[0]) if len(printed) == 1 else None
+    if made is None or not balanced(removed):
+        return []
+    lines = content.split("\n")
+    line = index.line_of(change.start)
+    candidates = []
+    for number, text in enumerate(lines, start=1):
+        match = _PRINT_LINE.fullmatch(text)
+        if match is None or match.group(1) != made.group(1) or not balanced(text):
+            continue
+        if match.group(1) == "print" and not _has_sibling(lines, number - 1):
+            continue
+        start, end = index.line_bounds(number)
+        end = min(end + 1, len(content))
+        edit = TextEdit(index.span(start, end), content[start:end], "")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_PRINTS else []
 
 
 def _has_sibling(lines: list[str], at: int) -> bool:

@@ -5801,3 +5801,25 @@ def test_a_string_s_quotes_switched_switch_the_file_s_other_strings_alike() -> N
     # a rune in Go is no string
     go = "package a\n\nvar a = 'x'\nvar b = 'y'\nvar c = 'z'\n"
     assert not _ask(go, go.replace("'x'", '"x"'), "go")[1]
+
+
+def test_a_print_deleted_takes_the_file_s_few_other_prints_with_it() -> None:
+    code = (
+        "def flatten(obj):\n    print(1)\n    data = {}\n    print(2)\n    return data\n\n\n"
+        "def restore(obj):\n    value = obj.value\n    print(3)\n    return value\n\n\n"
+        "def check(obj):\n    if obj:\n        print(4)\n    return obj\n"
+    )
+    content, found = _ask(code, code.replace("    print(2)\n", ""), "python")
+    # not `print(4)`, its block's only statement
+    assert _applied(content, found) == code.replace("    print(2)\n", "").replace(
+        "    print(1)\n", ""
+    ).replace("    print(3)\n", "")
+    # a program's output: many prints
+    many = "def main():\n" + "".join(f"    print({n})\n    step({n})\n" for n in range(7))
+    assert not _ask(many, many.replace("    print(3)\n", ""), "python")[1]
+    js = "function logIn(req) {\n  console.log('logIn');\n  run(req);\n}\n\n"
+    js += "function logOut(req) {\n  console.log('logOut', req.user);\n  stop(req);\n}\n"
+    content, found = _ask(js, js.replace("  console.log('logIn');\n", ""), "javascript")
+    assert _applied(content, found) == js.replace("  console.log('logIn');\n", "").replace(
+        "  console.log('logOut', req.user);\n", ""
+    )
