@@ -226,7 +226,9 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
         parts.append(re.escape(word))
         fixed += word not in _BARE
         k += 1
-    if not holes or fixed < MIN_FIXED - (receivers > 0):
+    # (a type's literal made a call, `Any{x}` to `NewAny(x)`: its one name is enough)
+    literal = arguments == len(holes) and _LITERAL_TYPE.match(removed) is not None
+    if not holes or fixed < MIN_FIXED - (receivers > 0 or literal):
         return None
     boundary = r"(?<![\w$.])" if _wordy(words[0][0][:1]) else ""
     # a whole operand at the end, not the start of a longer one; after a symbol (a call
@@ -262,9 +264,16 @@ _ARGUMENT = r"(?:[^,()\[\]{}\n]|\([^()\n]*\)|\[[^\[\]\n]*\])+?"
 
 def _argument(removed: str, start: int, end: int) -> bool:
     """Is ``removed[start:end]`` a whole argument of a call (after its `(` or a comma,
-    before a comma or its `)`)?"""
+    before a comma or its `)`), or a field of the type's literal ``removed`` is?"""
     before, after = removed[:start].rstrip(), removed[end:].lstrip()
-    return before.endswith(("(", ",")) and after[:1] in (",", ")")
+    if before.endswith(("(", ",")) and after[:1] in (",", ")"):
+        return True
+    # or of a type's literal: its fields (`Any{test.sep}`, `List{test.list, test.not}`)
+    braced = _LITERAL_TYPE.match(removed) is not None
+    return braced and before.endswith(("{", ",")) and after[:1] in (",", "}")
+
+
+_LITERAL_TYPE = re.compile(rf"(?<![\w$.]){NAME.pattern}\{{")  # `Any{`, not `) {` nor `= {`
 
 
 def _kept(text: str, inserted: str) -> bool:

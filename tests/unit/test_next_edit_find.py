@@ -5823,3 +5823,16 @@ def test_a_print_deleted_takes_the_file_s_few_other_prints_with_it() -> None:
     assert _applied(content, found) == js.replace("  console.log('logIn');\n", "").replace(
         "  console.log('logOut', req.user);\n", ""
     )
+
+
+def test_a_type_s_literal_made_a_constructor_call_is_made_so_where_it_stands_again() -> None:
+    code = (
+        "package match\n\n"
+        "func TestList(t *testing.T) {\n\tp := List{test.list, test.not}\n\tcheck(t, p)\n}\n\n"
+        'func BenchmarkList(b *testing.B) {\n\tm := List{[]rune("def"), false}\n\trun(b, m)\n}\n'
+    )
+    after = code.replace("List{test.list, test.not}", "NewList(test.list, test.not)")
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == after.replace(
+        'List{[]rune("def"), false}', 'NewList([]rune("def"), false)'
+    )
