@@ -8,6 +8,8 @@ now asks for, each with its edit, or [] for any other change:
 - a function made `async` (or no longer): `await` before its calls (or taken away);
 - a redundant Python `pass` deleted (its block has another statement): the file's others;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
+- a Python handler's unused name taken away (`except E as e:` made `except E:`): the
+  other handlers' names their bodies do not use;
 - a module specifier given Node's `node:` prefix, or a relative one its file extension: the
   file's other specifiers of the kind, alike;
 - Go's `if err != nil { … }` added after a call that assigns `err`: after the others left
@@ -435,6 +437,48 @@ def pass_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         edit = TextEdit(index.span(start, end), change.content[start:end], "")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+_EXCEPT_AS = re.compile(r"([ \t]*except\b[^\n]*?)( as ([A-Za-z_]\w*))[ \t]*:")
+
+
+def unused_exception_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python handler's unused name taken away (`except TypeError as e:` made `except
+    TypeError:`, `e` used nowhere in its body): the file's other handlers that bind a name
+    their body does not use lose it too (a linter's unused variable)."""
+    before, content = change.before, change.content
+    if change.inserted or not re.fullmatch(r" as [A-Za-z_]\w*", change.removed):
+        return []
+    line_start = before.rfind("\n", 0, change.start) + 1
+    made = _EXCEPT_AS.match(before, line_start)
+    if made is None or made.start(2) != change.start:
+        return []
+    lines = content.split("\n")
+    line = index.line_of(change.start)
+    candidates = []
+    for number, text in enumerate(lines, start=1):
+        match = _EXCEPT_AS.match(text)
+        if match is None or number == line or _uses(lines, number, match.group(3)):
+            continue
+        start = index.line_bounds(number)[0]
+        low, high = start + match.start(2), start + match.end(2)
+        edit = TextEdit(index.span(low, high), match.group(2), "")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _uses(lines: list[str], number: int, name: str) -> bool:
+    """Does the block under line ``number`` (1-based; the lines indented deeper) use
+    ``name``?"""
+    header = lines[number - 1]
+    depth = len(header) - len(header.lstrip())
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    for text in lines[number:]:
+        if text.strip() and len(text) - len(text.lstrip()) <= depth:
+            return False
+        if word.search(text):
+            return True
+    return False
 
 
 # a line that only prints: Python's print, JavaScript's console.log, Go's fmt.Print*

@@ -40,6 +40,7 @@ from codesaga.domain.next_edit_conventions import (
     specifier_candidates,
     trailing_comma_candidates,
     unlock_candidates,
+    unused_exception_candidates,
 )
 from codesaga.domain.next_edit_fstrings import (
     fstring_candidates,
@@ -322,6 +323,7 @@ def _candidates(
         await_candidates,
         pass_candidates,
         print_candidates,
+        unused_exception_candidates,
         none_return_candidates,
         esm_candidates,
         error_check_candidates,

@@ -5836,3 +5836,20 @@ def test_a_type_s_literal_made_a_constructor_call_is_made_so_where_it_stands_aga
     assert _applied(content, found) == after.replace(
         'List{[]rune("def"), false}', 'NewList([]rune("def"), false)'
     )
+
+
+def test_an_unused_handler_name_taken_away_goes_from_the_handlers_that_leave_theirs_unused() -> (
+    None
+):
+    code = (
+        "def sig(func):\n    try:\n        return inspect.signature(func)\n"
+        "    except (ValueError, TypeError) as e:\n        return None\n\n\n"
+        "def spec(func):\n    try:\n        return inspect.getargspec(func)\n"
+        "    except TypeError as err:\n        return None\n\n\n"
+        "def name(func):\n    try:\n        return func.__name__\n"
+        "    except AttributeError as e:\n        raise LookupError(e)\n"
+    )
+    after = code.replace("TypeError) as e:", "TypeError):")
+    content, found = _ask(code, after, "python")
+    # not the handler that uses its name
+    assert _applied(content, found) == after.replace("TypeError as err:", "TypeError:")
