@@ -5853,3 +5853,13 @@ def test_an_unused_handler_name_taken_away_goes_from_the_handlers_that_leave_the
     content, found = _ask(code, after, "python")
     # not the handler that uses its name
     assert _applied(content, found) == after.replace("TypeError as err:", "TypeError:")
+
+
+def test_a_variable_switched_for_another_is_not_switched_where_the_name_is_a_type() -> None:
+    code = (
+        "def next(self, fetch: bool = False, next_symbol: _NextSymbol = None) -> _Next:\n"
+        "    if _NextSymbol is None:\n        show(_NextSymbol)\n    return fetch\n"
+    )
+    after = code.replace("    if _NextSymbol is None:", "    if next_symbol is None:")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("show(_NextSymbol)", "show(next_symbol)")
