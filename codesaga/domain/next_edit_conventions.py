@@ -458,7 +458,7 @@ def unused_exception_candidates(index: LineIndex, change: Change) -> list[Candid
     candidates = []
     for number, text in enumerate(lines, start=1):
         match = _EXCEPT_AS.match(text)
-        if match is None or number == line or _uses(lines, number, match.group(3)):
+        if match is None or number == line or _uses(lines, number, match):
             continue
         start = index.line_bounds(number)[0]
         low, high = start + match.start(2), start + match.end(2)
@@ -467,55 +467,97 @@ def unused_exception_candidates(index: LineIndex, change: Change) -> list[Candid
     return candidates
 
 
-def _uses(lines: list[str], number: int, name: str) -> bool:
-    """Does the block under line ``number`` (1-based; the lines indented deeper) use
-    ``name``?"""
+def _uses(lines: list[str], number: int, handler: re.Match[str]) -> bool:
+    """Does the handler ``handler`` read on line ``number`` (1-based) use its name: after
+    its `:` on that line, or in the lines indented deeper under it (comments skipped)? A
+    triple-quoted string in the body counts as a use (it may run on at any depth)."""
     header = lines[number - 1]
+    word = re.compile(rf"\b{re.escape(handler.group(3))}\b")
+    if header[handler.end() :].strip():  # a handler on one line: `except E as e: raise X(e)`
+        return word.search(header, handler.end()) is not None
     depth = len(header) - len(header.lstrip())
-    word = re.compile(rf"\b{re.escape(name)}\b")
     for text in lines[number:]:
-        if text.strip() and len(text) - len(text.lstrip()) <= depth:
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if len(text) - len(text.lstrip()) <= depth:
             return False
-        if word.search(text):
+        if word.search(text) or '"""' in text or "'''" in text:
             return True
     return False
 
 
-# a line that only prints: Python's print, JavaScript's console.log, Go's fmt.Print*
-_PRINT_LINE = re.compile(
-    r"[ \t]*(print|console\.log|fmt\.Print(?:ln|f)?|println)\(.*\)[ \t]*;?[ \t]*"
-)
+# the call a line that only prints makes: Python's print, JavaScript's console.log, Go's
+# fmt.Print*
+_PRINT_CALL = re.compile(r"[ \t]*(print|console\.log|fmt\.Print(?:ln|f)?|println)\(")
+_BRACELESS = re.compile(r"(?:\)|\belse|=>)[ \t]*$")  # a JavaScript `if (…)` that holds one
 MAX_PRINTS = 4  # other such lines, at most: more are the program's own output
+
+
+def _printed(text: str) -> str | None:
+    """The call ``text`` is a line of, when it is nothing but one print call (its closing
+    parenthesis the one its opening matches, then a `;` at most); else None."""
+    call = _PRINT_CALL.match(text)
+    close = matching_paren(text, call.end() - 1) if call is not None else None
+    if call is None or close is None or not re.fullmatch(r"\)[ \t]*;?[ \t]*", text[close:]):
+        return None
+    return call.group(1)
 
 
 def print_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """A line that only printed deleted (`print(2)`, `console.log('SM: logIn');`,
     `fmt.Println("NEW", i)`): a debugging line taken out, and the file's few other lines
-    that only make the same call go with it (not one that is a Python block's only
-    statement: the block would be empty). More than a few: the program's output."""
+    that only make the same call go with it. Not one whose going would change the code
+    around it: a Python block's only statements (it would be empty), what a braceless
+    JavaScript `if (…)` or `else` holds (the next line would be held instead), a Go print
+    of a variable nothing else uses (unused, it no longer compiles), nor the last use of
+    Go's `fmt`. More than a few: the program's output."""
     removed, content = change.removed, change.content
     if change.inserted.strip() or not removed.endswith("\n"):
         return []
     if change.start > 0 and content[change.start - 1] != "\n":
         return []  # (whole lines: the print and the blank lines around it)
     printed = [text for text in removed.split("\n") if text.strip()]
-    made = _PRINT_LINE.fullmatch(printed[0]) if len(printed) == 1 else None
-    if made is None or not balanced(removed):
+    call = _printed(printed[0]) if len(printed) == 1 else None
+    if call is None:
         return []
     lines = content.split("\n")
+    prints = {n for n, text in enumerate(lines) if _printed(text) == call}
+    if len(prints) > 2 * MAX_PRINTS:
+        return []
+    # (a Python block whose other statements are prints too is left: they go with it)
+    kept = ["" if n in prints else text for n, text in enumerate(lines)]
     line = index.line_of(change.start)
     candidates = []
-    for number, text in enumerate(lines, start=1):
-        match = _PRINT_LINE.fullmatch(text)
-        if match is None or match.group(1) != made.group(1) or not balanced(text):
+    for at in sorted(prints):
+        if call == "print" and not _has_sibling([*kept[:at], lines[at], *kept[at + 1 :]], at):
             continue
-        if match.group(1) == "print" and not _has_sibling(lines, number - 1):
+        above = next((text for text in reversed(lines[:at]) if text.strip()), "")
+        if call == "console.log" and _BRACELESS.search(above):
             continue
-        start, end = index.line_bounds(number)
+        if call.startswith("fmt.") and not _go_print_goes(lines, at):
+            continue
+        start, end = index.line_bounds(at + 1)
         end = min(end + 1, len(content))
         edit = TextEdit(index.span(start, end), content[start:end], "")
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(at + 1 - line)), edit))
+    if call.startswith("fmt."):
+        gone = {index.line_of(index.offsets(c.span)[0]) - 1 for c in candidates}
+        if not any("fmt." in text for n, text in enumerate(lines) if n not in gone):
+            return []  # the import would be left unused
     return candidates if len(candidates) <= MAX_PRINTS else []
+
+
+def _go_print_goes(lines: list[str], at: int) -> bool:
+    """Can Go's print on ``lines[at]`` go: is each variable it prints used elsewhere in its
+    function (the lines from its `func` to the `}` that ends it)?"""
+    top = next((n for n in range(at, -1, -1) if lines[n].startswith("func ")), 0)
+    end = next((n for n in range(at, len(lines)) if lines[n].startswith("}")), len(lines))
+    body = "\n".join(text for n, text in enumerate(lines[top : end + 1], top) if n != at)
+    printed = re.sub(r'"(?:\\.|[^"\\])*"|`[^`]*`', "", lines[at])
+    names = set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", printed)) - {"fmt"}
+    # (a use, not the name's declaration: `v := step(i)`, `v, err := …`, `var v int`)
+    return all(re.search(rf"(?<![\w.])(?<!var ){name}\b(?![\w ,]*:=)", body) for name in names)
 
 
 def _has_sibling(lines: list[str], at: int) -> bool:

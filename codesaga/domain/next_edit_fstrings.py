@@ -252,6 +252,13 @@ def prefix_candidates(
 
 
 _QUOTES = ("'", '"')
+_MARKUP = re.compile(r"</|/>")  # JSX on the line: its text is no string
+
+
+def _opened(lead: str, quote: str) -> bool:
+    """Does ``lead`` (a line up to a place) leave a string in ``quote`` open there (the
+    place is inside `f"{d['name']}"`'s field)?"""
+    return len(re.findall(rf"(?<!\\){quote}", lead)) % 2 == 1
 
 
 def requote_candidates(
@@ -261,7 +268,8 @@ def requote_candidates(
     uniform, by hand or a formatter's pass): the file's other one-line strings in the old
     quotes, nearest first, switched alike; not one that holds the new quote or an escape
     (it would need another), nor one after a letter (a prefix: `b'…'`, `f'…'`), nor a
-    string quoted in a comment or another string (`"AS IS"` in a licence's prose).
+    string quoted in a comment or another string (`"AS IS"` in a licence's prose, an
+    f-string's field in the new quotes), a regex's quotes (`/'x'/`) or a line of JSX.
     ``in_text``: whether an offset is in a comment or a string."""
     old, new = change.removed, change.inserted
     if len(old) < 2 or len(new) != len(old) or old[0] not in _QUOTES or new[0] not in _QUOTES:
@@ -280,6 +288,13 @@ def requote_candidates(
             continue  # the user's, a prefixed string, or a triple quote's
         if content[match.end() : match.end() + 1] in _QUOTES or (at > 0 and in_text(at - 1)):
             continue
+        lead = content[content.rfind("\n", 0, at) + 1 : at]
+        if (
+            lead.endswith("/")
+            or _opened(lead, now)
+            or _MARKUP.search(index.line_text(index.line_of(at)))
+        ):
+            continue  # a regex's (`/'x'/`), inside a string in the new quotes, JSX's text
         text = now + match.group()[1:-1] + now
         edit = TextEdit(index.span(at, match.end()), match.group(), text)
         distance = abs(edit.span.start_line - line)

@@ -345,10 +345,12 @@ def _parameter_twice(index: LineIndex, candidate: Candidate) -> bool:
     edit = candidate.edit
     start = _start(index, candidate)
     given = NAME.match(edit.text.strip()) if edit is not None else None
-    if edit is None or given is None or not in_parameter_list(index.text, start):
+    parameters = parameter_list_at(index.text, start) if given is not None else None
+    if edit is None or given is None or parameters is None:
         return False
-    line_start, end = index.text.rfind("\n", 0, start) + 1, start + len(edit.removed)
-    rest = index.text[line_start:start] + " " + index.text[end : line_end(index.text, end)]
+    opened, close = parameters
+    end = start + len(edit.removed)
+    rest = index.text[opened + 1 : start] + " " + index.text[end:close]
     return re.search(rf"(?<![\w$.]){re.escape(given.group())}\b", rest) is not None
 
 
@@ -761,24 +763,53 @@ _ARROW = re.compile(r"\s*(?::[^=\n]*)?=>")  # after an arrow function's paramete
 
 
 def in_parameter_list(text: str, at: int) -> bool:
-    """Is ``at`` inside the parentheses of a function's definition opened on its line (a
-    `function`, `def` or `func` before them, or an arrow after them)?"""
-    line_start = text.rfind("\n", 0, at) + 1
-    depth = 0
-    for k in range(at - 1, line_start - 1, -1):
+    """Is ``at`` inside the parentheses of a function's definition?"""
+    return parameter_list_at(text, at) is not None
+
+
+MAX_HEADER_LINES = 8  # lines a definition's parameters are wrapped over, at most
+
+
+def parameter_list_at(text: str, at: int) -> tuple[int, int] | None:
+    """The opening and closing parentheses of the function definition's parameters ``at``
+    stands in (a `function`, `def` or `func` before them on their line, an arrow after them,
+    or a method's name alone before them and its body after), looked for up the lines that
+    continue them (ending in a comma or the parenthesis); None elsewhere."""
+    depth, lines = 0, 0
+    for k in range(at - 1, -1, -1):
         char = text[k]
-        if char in ")]}":
+        if char == "\n":
+            lines += 1
+            continued = text[text.rfind("\n", 0, k) + 1 : k].rstrip().endswith((",", "("))
+            if lines > MAX_HEADER_LINES or not continued:
+                return None
+        elif char in ")]}":
             depth += 1
         elif char in "([{":
             if depth == 0:
-                if char != "(":
-                    return False
-                if _DEFINES.search(text, line_start, k) is not None:
-                    return True
-                close = matching_paren(text, k)
-                return close is not None and _ARROW.match(text, close + 1) is not None
+                close = matching_paren(text, k) if char == "(" else None
+                return (k, close) if close is not None and _defines(text, k, close) else None
             depth -= 1
-    return False
+    return None
+
+
+_METHOD = re.compile(  # a method's name alone (not `if (…) {`, `while (…) {`)
+    r"[ \t]*(?:(?:async|static|get|set|public|private|protected|override)\s+)*"
+    r"(?!(?:if|for|while|switch|catch|with|return|else|do)\b)[\w$]+[ \t]*$"
+)
+_BODY = re.compile(r"\s*(?::[^{;\n]*)?\{")  # a method's body after its parameters
+
+
+def _defines(text: str, opened: int, close: int) -> bool:
+    """Are the parentheses at ``opened``..``close`` a function definition's parameters?"""
+    line_start = text.rfind("\n", 0, opened) + 1
+    if _DEFINES.search(text, line_start, opened) is not None:
+        return True
+    if _ARROW.match(text, close + 1) is not None:
+        return True
+    return _METHOD.match(text, line_start, opened) is not None and bool(
+        _BODY.match(text, close + 1)
+    )
 
 
 def _dotted(index: LineIndex, candidate: Candidate) -> bool:

@@ -211,7 +211,8 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
                 if text in holes:
                     parts.append(rf"(?P=h{holes.index(text)})")
                 elif argument:  # any argument of the call in its place
-                    parts.append(rf"(?P<h{len(holes)}>{_ARGUMENT})")
+                    field = _LITERAL_TYPE.match(removed) is not None  # (not `Value: v`)
+                    parts.append(rf"(?P<h{len(holes)}>{_FIELD if field else _ARGUMENT})")
                     holes.append(text)
                     arguments += 1
                 else:  # a whole operand, not the start of a longer one (`a.b` in `a.b.c`)
@@ -231,6 +232,8 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
     if not holes or fixed < MIN_FIXED - (receivers > 0 or literal):
         return None
     boundary = r"(?<![\w$.])" if _wordy(words[0][0][:1]) else ""
+    if literal:  # the type's own literal: not `&Any{…}`, `[]Any{…}` nor `map[K]Any{…}`
+        boundary = r"(?<![\w$.\]&*])"
     # a whole operand at the end, not the start of a longer one; after a symbol (a call
     # opened, `apply(`), anything may follow
     body = boundary + _SPACES.join(parts) + (r"(?![\w$])" if _wordy(words[-1][0][-1:]) else "")
@@ -260,6 +263,7 @@ _DOTTED = re.compile(rf"{NAME.pattern}(?:[ \t]*\.[ \t]*{NAME.pattern})*")
 
 # an argument: anything but a comma or bracket at its level, brackets one level deep inside
 _ARGUMENT = r"(?:[^,()\[\]{}\n]|\([^()\n]*\)|\[[^\[\]\n]*\])+?"
+_FIELD = r"(?:[^,()\[\]{}\n:]|\([^()\n]*\)|\[[^\[\]\n]*\])+?"  # a literal's, unkeyed
 
 
 def _argument(removed: str, start: int, end: int) -> bool:

@@ -5863,3 +5863,117 @@ def test_a_variable_switched_for_another_is_not_switched_where_the_name_is_a_typ
     after = code.replace("    if _NextSymbol is None:", "    if next_symbol is None:")
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == after.replace("show(_NextSymbol)", "show(next_symbol)")
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "deleted"),
+    [
+        # a line that prints and does more
+        (
+            "python",
+            "def f(x):\n    print(1)\n    y = g(x)\n    print(y); cleanup(y)\n    return y\n",
+            "    print(1)\n",
+        ),
+        # a block of nothing but prints would be left empty
+        (
+            "python",
+            "def main(args):\n    print('start')\n    run(args)\n    if args.verbose:\n"
+            "        print('verbose')\n        print(args)\n    return 0\n",
+            "    print('start')\n",
+        ),
+        # what a braceless `if` holds: the next line would be held instead
+        (
+            "javascript",
+            "function main(args) {\n  console.log('start');\n  run(args);\n"
+            "  if (args.verbose)\n    console.log(args);\n  finish(args);\n}\n",
+            "  console.log('start');\n",
+        ),
+        # a Go variable nothing else uses, and the last use of `fmt`: it would not compile
+        (
+            "go",
+            'package a\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("start")\n\trun()\n'
+            '\tfor i := 0; i < 3; i++ {\n\t\tv := step(i)\n\t\tfmt.Println("NEW", v)\n\t}\n'
+            '\tfmt.Printf("%d", 3)\n}\n',
+            '\tfmt.Println("start")\n',
+        ),
+        (
+            "go",
+            'package a\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("a")\n\trun()\n'
+            '\tfmt.Println("b")\n}\n',
+            "",
+        ),
+    ],
+    ids=["does more", "a block of prints", "a braceless if", "an unused variable", "fmt"],
+)
+def test_a_print_deleted_leaves_the_prints_whose_going_would_change_the_code(
+    language: str, code: str, deleted: str
+) -> None:
+    deleted = deleted or '\tfmt.Println("a")\n'
+    _, found = _ask(code, code.replace(deleted, "", 1), language)
+    assert not [c for c in found if c.edit is not None and not c.edit.text]
+
+
+def test_a_handler_s_name_used_on_its_own_line_is_kept() -> None:
+    code = (
+        "def a():\n    try:\n        x()\n    except ValueError as e:\n        pass\n\n\n"
+        "def b():\n    try:\n        y()\n    except KeyError as err: raise LookupError(err)\n"
+        "    try:\n        z()\n    except OSError as exc:\n# a comment at the margin\n"
+        "        raise LookupError(exc)\n"
+    )
+    assert not _ask(code, code.replace("ValueError as e:", "ValueError:"), "python")[1]
+
+
+def test_a_literal_made_a_call_is_not_made_so_in_other_kinds_of_literal() -> None:
+    code = (
+        "package m\n\nfunc TestAny(t *testing.T) {\n\tp := Any{test.sep}\n\tq := &Any{sep}\n"
+        '\tall := []Any{a}\n\tm := map[string]Any{"k": v}\n\tk := Any{Value: v}\n'
+        "\tr := Any{bench}\n}\n"
+    )
+    after = code.replace("Any{test.sep}", "NewAny(test.sep)")
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == after.replace("Any{bench}", "NewAny(bench)")
+
+
+def test_an_argument_put_in_a_call_is_not_put_in_wrapped_or_method_parameters() -> None:
+    for language, code in (
+        (
+            "python",
+            "class A:\n    def handle(self,\n               handler, reason):\n"
+            '        log("Found it!", handler, reason)\n\n'
+            '    def other(self):\n        log("Again", handler, reason)\n',
+        ),
+        (
+            "javascript",
+            "class A {\n  handle(handler, reason) {\n"
+            '    console.log("Found it!", handler, reason);\n  }\n'
+            '  other() {\n    console.log("Again", handler, reason);\n  }\n}\n',
+        ),
+    ):
+        after = code.replace('"Found it!", handler, reason', '"Found it!", handler, "x", reason')
+        content, found = _ask(code, after, language)
+        assert _applied(content, found) == after.replace(
+            '"Again", handler, reason', '"Again", handler, "x", reason'
+        )
+    # nor given a parameter a wrapped header has already
+    code = (
+        "class H:\n    def flatten(\n        self, obj: Any, data: Dict[str, Any]\n    ) -> Any:\n"
+        "        raise NotImplementedError()\n\n"
+        "    def restore(self, obj: Any) -> Any:\n        raise NotImplementedError()\n"
+    )
+    made = code.replace("def restore(self, obj: Any)", "def restore(self, data: Dict[str, Any])")
+    assert not [c for c in _ask(code, made, "python")[1] if c.span.start_line == 3]
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "old", "new"),
+    [
+        ("javascript", "const a = 'x';\nconst ok = /'y'/.test(a);\n", "'x';", '"x";'),
+        ("javascript", "const a = 'x';\nconst el = <p>Say 'hi' to {a}</p>;\n", "'x';", '"x";'),
+        ("python", "a = 'x'\nb = f\"{d['name']} has {a}\"\n", "'x'", '"x"'),
+    ],
+    ids=["a regex", "JSX text", "an f-string's field"],
+)
+def test_quotes_switched_are_not_switched_where_they_delimit_no_string_of_their_own(
+    language: str, code: str, old: str, new: str
+) -> None:
+    assert not _ask(code, code.replace(old, new, 1), language)[1]
