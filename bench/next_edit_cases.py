@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 28 from
-HELD_OUT_REPOS_2 to 28), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 29 from
+HELD_OUT_REPOS_2 to 29), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -242,6 +242,13 @@ HELD_OUT_REPOS_28 = [
     "psf/requests-html", "developit/mitt", "kriskowal/q", "micromatch/micromatch",
     "substack/minimist", "browserify/resolve", "medikoo/memoizee",
     "stretchr/objx", "blang/semver", "gobwas/glob", "rs/xid",
+]  # fmt: skip
+HELD_OUT_REPOS_29 = [
+    "jazzband/prettytable", "tartley/colorama", "samuelcolvin/watchfiles",
+    "python-semver/python-semver", "pytest-dev/pytest-timeout", "ai/nanoevents", "lukeed/dequal",
+    "chalk/supports-color", "jshttp/statuses", "jshttp/content-type",
+    "davecgh/go-spew", "go-ini/ini", "mattn/go-isatty", "pmezard/go-difflib",
+    "cherrypy/cherrypy", "expressjs/method-override",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
