@@ -528,7 +528,8 @@ def print_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     # (a Python block whose other statements are prints too is left: they go with it)
     kept = ["" if n in prints else text for n, text in enumerate(lines)]
     line = index.line_of(change.start)
-    candidates = []
+    candidates: list[Candidate] = []
+    gone: set[int] = set()  # the lines of the prints that go
     for at in sorted(prints):
         if call == "print" and not _has_sibling([*kept[:at], lines[at], *kept[at + 1 :]], at):
             continue
@@ -541,10 +542,11 @@ def print_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         end = min(end + 1, len(content))
         edit = TextEdit(index.span(start, end), content[start:end], "")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(at + 1 - line)), edit))
-    if call.startswith("fmt."):
-        gone = {index.line_of(index.offsets(c.span)[0]) - 1 for c in candidates}
-        if not any("fmt." in text for n, text in enumerate(lines) if n not in gone):
-            return []  # the import would be left unused
+        gone.add(at)
+    if call.startswith("fmt.") and not any(
+        "fmt." in text for n, text in enumerate(lines) if n not in gone
+    ):
+        return []  # the import would be left unused
     return candidates if len(candidates) <= MAX_PRINTS else []
 
 

@@ -484,7 +484,7 @@ def reverts(edit: TextEdit, history: Sequence[TextEdit]) -> bool:
     return False
 
 
-def _lines(span: Span) -> tuple[int, int]:
+def span_lines(span: Span) -> tuple[int, int]:
     """The lines a span covers (a span ending at column 1 does not cover its last line)."""
     last = span.end_line - 1 if span.end_column == 1 and span.end_line > span.start_line else 0
     return span.start_line, last or span.end_line
@@ -504,13 +504,13 @@ def finalize(
     edits, at most MAX_MODEL_PLACES of them (one model call each, which rewrites the place's
     own lines)."""
     changed = index.span(change.start, change.after_end)
-    blocked = [_lines(changed)]
+    blocked = [span_lines(changed)]
     if cursor is not None:
         blocked.append((cursor[0], cursor[0]))
     # The lines of the user's earlier recent edits: a line the user has just been at is no
     # place for the model to change by analogy (three lines re-indented one at a time: the
     # first looked like the last, and would have been rewritten again).
-    edited = [_lines(index.span(start, end)) for start, end in change.earlier]
+    edited = [span_lines(index.span(start, end)) for start, end in change.earlier]
     kept: list[Candidate] = []
     parts: dict[int, list[TextEdit]] = {}  # the edits a kept candidate's edit merges, by index
     model_places = 0
@@ -521,7 +521,7 @@ def finalize(
     for candidate in ranked:
         if len(kept) >= limit:
             break
-        first, last = _lines(candidate.span)
+        first, last = span_lines(candidate.span)
         if any(low <= last and first <= high for low, high in blocked):
             continue
         if candidate.edit is not None and reverts(candidate.edit, history):

@@ -814,7 +814,7 @@ def _defines(text: str, opened: int, close: int) -> bool:
 
 def _dotted(index: LineIndex, candidate: Candidate) -> bool:
     """Is ``candidate``'s place right after a dot (a member of something)?"""
-    start = index.offsets(candidate.span)[0]
+    start = _start(index, candidate)
     return index.text[start - 1 : start] == "."
 
 

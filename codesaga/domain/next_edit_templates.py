@@ -188,6 +188,7 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
     (`typeof receivedFlags[flagName] === 'undefined'` to `receivedFlags[flagName] ===
     undefined`: any operand in place of `receivedFlags[flagName]`)."""
     removed, words = rewrite.removed, rewrite.words
+    braced = _LITERAL_TYPE.match(removed) is not None  # a type's literal: `Any{test.sep}`
     parts: list[str] = []
     holes: list[str] = []
     fixed, k, arguments, receivers = 0, 0, 0, 0
@@ -207,12 +208,12 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
                 receivers += 1
                 end = low + len(receiver)
             elif not called and _kept(text, rewrite.inserted):
-                argument = _argument(removed, low, end)
+                argument = _argument(removed, low, end, braced)
                 if text in holes:
                     parts.append(rf"(?P=h{holes.index(text)})")
                 elif argument:  # any argument of the call in its place
-                    field = _LITERAL_TYPE.match(removed) is not None  # (not `Value: v`)
-                    parts.append(rf"(?P<h{len(holes)}>{_FIELD if field else _ARGUMENT})")
+                    # (a literal's field is unkeyed: not `Value: v`)
+                    parts.append(rf"(?P<h{len(holes)}>{_FIELD if braced else _ARGUMENT})")
                     holes.append(text)
                     arguments += 1
                 else:  # a whole operand, not the start of a longer one (`a.b` in `a.b.c`)
@@ -228,7 +229,7 @@ def _operand_template(rewrite: _Rewrite) -> _Template | None:
         fixed += word not in _BARE
         k += 1
     # (a type's literal made a call, `Any{x}` to `NewAny(x)`: its one name is enough)
-    literal = arguments == len(holes) and _LITERAL_TYPE.match(removed) is not None
+    literal = braced and arguments == len(holes)
     if not holes or fixed < MIN_FIXED - (receivers > 0 or literal):
         return None
     boundary = r"(?<![\w$.])" if _wordy(words[0][0][:1]) else ""
@@ -266,14 +267,13 @@ _ARGUMENT = r"(?:[^,()\[\]{}\n]|\([^()\n]*\)|\[[^\[\]\n]*\])+?"
 _FIELD = r"(?:[^,()\[\]{}\n:]|\([^()\n]*\)|\[[^\[\]\n]*\])+?"  # a literal's, unkeyed
 
 
-def _argument(removed: str, start: int, end: int) -> bool:
+def _argument(removed: str, start: int, end: int, braced: bool) -> bool:
     """Is ``removed[start:end]`` a whole argument of a call (after its `(` or a comma,
-    before a comma or its `)`), or a field of the type's literal ``removed`` is?"""
+    before a comma or its `)`), or, when ``removed`` is a type's literal (``braced``), one
+    of its fields (`Any{test.sep}`, `List{test.list, test.not}`)?"""
     before, after = removed[:start].rstrip(), removed[end:].lstrip()
     if before.endswith(("(", ",")) and after[:1] in (",", ")"):
         return True
-    # or of a type's literal: its fields (`Any{test.sep}`, `List{test.list, test.not}`)
-    braced = _LITERAL_TYPE.match(removed) is not None
     return braced and before.endswith(("{", ",")) and after[:1] in (",", "}")
 
 

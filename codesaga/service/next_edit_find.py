@@ -67,6 +67,7 @@ from codesaga.domain.next_edit_locations import (
     line_end,
     recent_change,
     reflowed_core,
+    span_lines,
 )
 from codesaga.domain.next_edit_patterns import (
     BINDINGS,
@@ -235,7 +236,7 @@ def find_candidates(
             )
             # (not on the change's other lines: the line like the last is one the user
             # has just changed: `.slice()` put in both would go in the first again)
-            first, last = _lines_of(index, change)
+            first, last = span_lines(index.span(change.start, change.after_end))
             found = [
                 c
                 for c in found
@@ -285,11 +286,6 @@ def _unfinished_rename(
         if renamed:
             return finalize(renamed, index, change, history, cursor, limit)
     return []
-
-
-def _lines_of(index: LineIndex, change: Change) -> tuple[int, int]:
-    """The first and last line ``change`` wrote on."""
-    return index.line_of(change.start), index.line_of(max(change.start, change.after_end - 1))
 
 
 def _candidates(
