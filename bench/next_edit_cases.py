@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 29 from
-HELD_OUT_REPOS_2 to 29), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 30 from
+HELD_OUT_REPOS_2 to 30), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -249,6 +249,12 @@ HELD_OUT_REPOS_29 = [
     "chalk/supports-color", "jshttp/statuses", "jshttp/content-type",
     "davecgh/go-spew", "go-ini/ini", "mattn/go-isatty", "pmezard/go-difflib",
     "cherrypy/cherrypy", "expressjs/method-override",
+]  # fmt: skip
+HELD_OUT_REPOS_30 = [
+    "sloria/environs", "mozilla/bleach", "kjd/idna", "rspeer/python-ftfy", "coleifer/huey",
+    "pudo/dataset", "sindresorhus/emittery", "sindresorhus/p-map", "kentcdodds/match-sorter",
+    "feross/buffer", "sindresorhus/ow", "lukeed/sade", "PuerkitoBio/goquery", "kr/pretty",
+    "antchfx/xpath", "gorilla/feeds",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
