@@ -37,6 +37,19 @@ def _python_names(text: str) -> set[str]:
     return names
 
 
+_PY_STAR = re.compile(r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\*", re.MULTILINE)
+
+
+def python_unimported(text: str, name: str) -> bool:
+    """Is ``name`` neither a Python builtin nor bound by one of ``text``'s imports (none of
+    them a star import, which may bind it)?"""
+    return (
+        name not in _PY_BUILTINS
+        and name not in _python_names(text)
+        and _PY_STAR.search(text) is None
+    )
+
+
 def listed_names(listed: str) -> list[str]:
     """The names a Python `from … import` statement's list (what follows `import`) binds,
     in order: each entry's last word (`b` of `a as b`)."""

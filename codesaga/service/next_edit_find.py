@@ -50,6 +50,7 @@ from codesaga.domain.next_edit_fstrings import (
 from codesaga.domain.next_edit_imports import (
     builtin_successor,
     imported_names,
+    python_unimported,
     successors,
     unimported_names,
 )
@@ -81,6 +82,7 @@ from codesaga.domain.next_edit_patterns import (
     Occurrence,
     Rename,
     alias_candidates,
+    annotates,
     delegates,
     find_rename,
     find_renames,
@@ -340,7 +342,8 @@ def _candidates(
         followed = _entry_renames(index, change, names, *entry)
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
-    rename, renames, several = find_renames(change, reserved)
+    unreserved = _receiver_unreserved(change, reserved, language)
+    rename, renames, several = find_renames(change, unreserved)
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
         # Not the same names put in another order (`(getRandom, alphabet, size)` to `(size,
@@ -391,6 +394,27 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+_RECEIVERS = frozenset(("self", "cls"))
+
+
+def _receiver_unreserved(
+    change: Change, reserved: frozenset[str], language: str | None
+) -> frozenset[str]:
+    """``reserved``, less `self` and `cls` when ``change`` swapped one for the other as a
+    Python method's first parameter (a method made a class method or back): the old name's
+    uses in that method are left unbound, so they follow it as a renamed parameter's do."""
+    swapped = {change.removed.strip(), change.inserted.strip()}
+    if language != "python" or swapped != _RECEIVERS:
+        return reserved
+    header = change.content.rfind("\n", 0, change.start) + 1
+    if _FIRST_PARAMETER.fullmatch(change.content, header, change.start) is None:
+        return reserved
+    return reserved - _RECEIVERS
+
+
+_FIRST_PARAMETER = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*")
 
 
 def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool:
@@ -880,6 +904,7 @@ def _alone(
     olds = names.occurrences(rename.old)
     readings: list[Callable[[], list[Candidate]]] = [
         lambda: _renames_each(index, change, rename, site, names, language),
+        lambda: _unbound_switches(change, rename, site, names, language, index),
         # one use switched where its line stands again (`getattr(e,` made `getattr(exc,` in
         # each copy of a handler's line): the copies, before the function's other uses
         lambda: context_repeats(index, change) if likes and not _left_unbound(site, olds) else [],
@@ -908,6 +933,39 @@ def _alone(
         if found:
             return found
     return []
+
+
+UNBOUND_SWITCH_SCORE = 0.9  # another use of a name bound nowhere, switched as the user's
+
+
+def _unbound_switches(
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    names: Names,
+    language: str | None,
+    index: LineIndex,
+) -> list[Candidate]:
+    """A use of a Python name that nothing binds (no definition, assignment, parameter,
+    import or builtin: Python 2's `unichr` in a module ported to Python 3) switched for
+    another name: each of its other plain uses is as broken, and is switched the same way."""
+    if language != "python" or site.role != USE or site.receiver is not None:
+        return []
+    olds = names.occurrences(rename.old)
+    if any(o.role in BINDINGS for o in olds) or not python_unimported(change.content, rename.old):
+        return []
+    typed = annotates(change.content, site.start)  # (a type is no variable: nor the reverse)
+    found = []
+    for use in olds:
+        if (
+            use.role == USE
+            and use.receiver is None
+            and not names.in_text(use.start)
+            and annotates(change.content, use.start) == typed
+        ):
+            edit = TextEdit(index.span(use.start, use.end), rename.old, rename.new)
+            found.append(Candidate(edit.span, SIMILAR, UNBOUND_SWITCH_SCORE, edit))
+    return found
 
 
 def _renames_each(

@@ -5977,3 +5977,73 @@ def test_quotes_switched_are_not_switched_where_they_delimit_no_string_of_their_
     language: str, code: str, old: str, new: str
 ) -> None:
     assert not _ask(code, code.replace(old, new, 1), language)[1]
+
+
+def test_a_name_bound_nowhere_switched_for_another_is_switched_at_its_other_uses() -> None:
+    code = (
+        "LATIN1 = ''.join(chr(i) for i in range(128, 256))\n"
+        "\n"
+        "\n"
+        "def table():\n"
+        "    return ''.join(unichr(i) for i in range(0x80, 0xc0))\n"
+        "\n"
+        "\n"
+        "def width_map():\n"
+        "    for i in range(0xff01, 0xfff0):\n"
+        "        char = unichr(i)\n"
+        "        print(char)\n"
+    )
+    after = code.replace("join(unichr(i)", "join(chr(i)")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("unichr(", "chr(")
+
+
+def test_a_name_the_module_binds_switched_once_is_not_followed() -> None:
+    code = (
+        "unichr = chr\n"
+        "\n"
+        "\n"
+        "def table():\n"
+        "    return ''.join(unichr(i) for i in range(128, 256))\n"
+        "\n"
+        "\n"
+        "def width_map(i):\n"
+        "    return unichr(i)\n"
+    )
+    after = code.replace("join(unichr(i)", "join(chr(i)")
+    content, found = _ask(code, after, "python")
+    assert "return unichr(i)\n" in _applied(content, found)
+
+
+def test_a_class_methods_cls_made_self_is_renamed_in_that_method_only() -> None:
+    code = (
+        "class Types:\n"
+        "    boolean = Boolean\n"
+        "\n"
+        "    def guess(cls, sample):\n"
+        '        """Guess the type."""\n'
+        "        if isinstance(sample, bool):\n"
+        "            return cls.boolean\n"
+        "        return cls.text\n"
+        "\n"
+        "    @classmethod\n"
+        "    def make(cls):\n"
+        "        return cls()\n"
+    )
+    after = code.replace("def guess(cls,", "def guess(self,")
+    content, found = _ask(code, after, "python")
+    expected = after.replace("return cls.boolean", "return self.boolean")
+    assert _applied(content, found) == expected.replace("return cls.text", "return self.text")
+
+
+def test_self_made_cls_in_a_body_is_not_a_rename() -> None:
+    code = (
+        "class Types:\n"
+        "    def guess(self, sample):\n"
+        "        if sample:\n"
+        "            return self.boolean\n"
+        "        return self.text\n"
+    )
+    after = code.replace("return self.boolean", "return cls.boolean")
+    content, found = _ask(code, after, "python")
+    assert "return self.text" in _applied(content, found)
