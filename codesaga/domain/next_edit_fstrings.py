@@ -4,7 +4,9 @@ such strings are made f-strings too. Computed where their arguments read plainly
 `f"{count} Byte"`), left to the model where they do not (a mapping's `%(name)s`, an argument
 holding a quote, a brace or a line break, a field inside a field's format, a string the one
 before it is joined to). Only when the user's own edit made that change: such a conversion
-is most often a pass over the file, not one string's fix."""
+is most often a pass over the file, not one string's fix. The same holds for a string's
+other spellings made uniform: its prefix respelled (`br"` to `rb"`), its `u` taken off, `r`
+put before a regex, its quotes switched."""
 
 from __future__ import annotations
 
@@ -301,3 +303,83 @@ def requote_candidates(
         found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
     found.sort(key=lambda c: abs(c.span.start_line - line))
     return found[:MAX_PLACES]
+
+
+def unicode_prefix_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool]
+) -> list[Candidate]:
+    """A Python string's `u` prefix taken off (a no-op since Python 3: a module ported, by
+    hand or pyupgrade's pass): the file's other `u` strings lose theirs, nearest first.
+    ``in_text``: whether an offset is in a comment or a string."""
+    if change.removed not in ("u", "U") or change.inserted:
+        return []
+    content = change.content
+    if content[change.start : change.start + 1] not in _QUOTES or _after_word(
+        content, change.start
+    ):
+        return []
+    line = index.line_of(change.start)
+    found = []
+    for match in re.finditer(r"(?<![\w.])[uU](?=['\"])", content):
+        if match.start() > 0 and in_text(match.start() - 1):
+            continue
+        edit = TextEdit(index.span(match.start(), match.end()), match.group(), "")
+        distance = abs(edit.span.start_line - line)
+        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+    return _nearest(found)
+
+
+# What a backslash may begin in a Python string (not a bytes literal): anything else is an
+# invalid escape (a warning since Python 3.6), kept as written, so `r` in front changes
+# nothing of that string's value.
+_STRING_ESCAPES = frozenset("\n\\'\"abfnrtv01234567xNuU")
+_ONE_LINE_STRING = r"""(['"])((?:\\.|(?!\1)[^\\\n])*)\1(?!['"])"""
+_STRING = re.compile(_ONE_LINE_STRING)
+_PLAIN_STRING = re.compile(rf"""(?<![\w'"]){_ONE_LINE_STRING}""")
+
+
+def raw_prefix_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool]
+) -> list[Candidate]:
+    """A Python string made raw (`r` put before a regex's `"\\s+"`: its invalid escapes'
+    warnings fixed): the file's other plain one-line strings whose every escape is invalid
+    (`'url\\s*\\('`), made raw too, nearest first; their values stay as they were. Not a
+    string with a valid escape (`"\\n"` would change), nor one in a comment or string.
+    ``in_text``: whether an offset is in a comment or a string."""
+    if change.removed or change.inserted not in ("r", "R"):
+        return []
+    content = change.content
+    own = _STRING.match(content, change.after_end)
+    if _after_word(content, change.start) or own is None or "\\" not in own.group(2):
+        return []
+    line = index.line_of(change.start)
+    found = []
+    for match in _PLAIN_STRING.finditer(content):
+        at = match.start()
+        if at == change.after_end or (at > 0 and in_text(at - 1)):
+            continue
+        escaped = [match.group(2)[k + 1] for k in _backslashes(match.group(2))]
+        if not escaped or any(c in _STRING_ESCAPES for c in escaped):
+            continue
+        edit = TextEdit(index.span(at, at), "", change.inserted)
+        distance = abs(edit.span.start_line - line)
+        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+    return _nearest(found)
+
+
+def _backslashes(body: str) -> list[int]:
+    """Where each escape of a string's ``body`` begins (its backslash; `\\\\` is one)."""
+    starts, k = [], body.find("\\")
+    while k >= 0:
+        starts.append(k)
+        k = body.find("\\", k + 2)
+    return starts
+
+
+def _after_word(text: str, at: int) -> bool:
+    """Does ``at`` follow a name's character (a prefix's letters there are a word's end)?"""
+    return at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
+
+
+def _nearest(found: list[Candidate]) -> list[Candidate]:
+    return sorted(found, key=lambda c: -c.score)[:MAX_PLACES]

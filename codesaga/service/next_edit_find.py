@@ -45,7 +45,9 @@ from codesaga.domain.next_edit_conventions import (
 from codesaga.domain.next_edit_fstrings import (
     fstring_candidates,
     prefix_candidates,
+    raw_prefix_candidates,
     requote_candidates,
+    unicode_prefix_candidates,
 )
 from codesaga.domain.next_edit_imports import (
     builtin_successor,
@@ -862,6 +864,8 @@ def _places(
         if language == "python":
             candidates += fstring_candidates(index, change, names.in_text)
             candidates += prefix_candidates(index, change, names.in_text)
+            candidates += unicode_prefix_candidates(index, change, names.in_text)
+            candidates += raw_prefix_candidates(index, change, names.in_text)
         if language in ("python", "javascript", "typescript"):  # (Go's `'` quotes a rune)
             candidates += requote_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)

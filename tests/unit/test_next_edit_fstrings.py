@@ -104,3 +104,40 @@ def test_a_formatted_string_changed_otherwise_leads_nowhere() -> None:
     added = CODE.replace("    return", '    note = f"{host}"\n    return')
     _, found = _ask(CODE, added)
     assert not [c for c in found if c.edit is not None and c.edit.text.startswith("f")]
+
+
+def _applied(content: str, found: list[Candidate]) -> str:
+    return apply_edits(content, [c.edit for c in found if c.edit is not None])
+
+
+def test_a_unicode_prefix_taken_off_is_taken_off_the_other_strings() -> None:
+    code = (
+        "def clean(value):\n"
+        "    if not value:\n"
+        "        return u''\n"
+        "    tag = (None, u'style')\n"
+        "    quoted = r'x = ~r\"\\S+\"u'  # a `u` inside a string is text\n"
+        "    menu = u\"Menu\"  # u'comment'\n"
+        "    return tag, quoted, menu\n"
+    )
+    after = code.replace("return u''", "return ''")
+    content, found = _ask(code, after)
+    assert _applied(content, found) == after.replace("u'style'", "'style'").replace(
+        'u"Menu"', '"Menu"'
+    )
+
+
+def test_a_string_made_raw_makes_raw_the_strings_whose_every_escape_is_invalid() -> None:
+    code = (
+        "import re\n"
+        "\n"
+        "WORD = re.compile('[\\w-]+')\n"
+        "SPACE = re.compile('\\s*\\(\\s*')\n"
+        "LINES = re.compile('\\n\\s*')  # `\\n` is an escape: raw would change it\n"
+        "PLAIN = re.compile('abc')\n"
+        "BYTES = re.compile(b'\\s+')\n"
+        "NAMED = re.compile(f'{PLAIN}\\s')\n"
+    )
+    after = code.replace("compile('[\\w-]+')", "compile(r'[\\w-]+')")
+    content, found = _ask(code, after)
+    assert _applied(content, found) == after.replace("compile('\\s*", "compile(r'\\s*")
