@@ -930,11 +930,24 @@ def _alone(
         # a parameter marked unused (`_err`): the others unused in their functions
         lambda: unused_marked_renames(index, change, rename, site, olds),
     ]
-    for reading in readings:
+    for k, reading in enumerate(readings):
         found = reading()
         if rename.new == "_":  # marked unused: where it is unused too
             found = [c for c in found if _unused_at(index, c, olds)]
         if found:
+            # A use switched (not renamed, nor repeated in copies of its line): the lines
+            # like it elsewhere, the switch computed where the names around it are the same,
+            # come after its own function's places (`b := m.(float64)` made `n.(…)`: the
+            # copies of that slip in the functions below)
+            if k >= 2 and likes and rename.new != "_":
+                taken = {c.span.start_line for c in found}
+                found += [
+                    c
+                    for c in similar_candidates(index, change)
+                    if c.edit is not None
+                    and c.span.start_line not in taken
+                    and _visible_at(index, c, olds, names.occurrences(rename.new))
+                ]
             return found
     return []
 
@@ -970,6 +983,22 @@ def _unbound_switches(
             edit = TextEdit(index.span(use.start, use.end), rename.old, rename.new)
             found.append(Candidate(edit.span, SIMILAR, UNBOUND_SWITCH_SCORE, edit))
     return found
+
+
+def _visible_at(
+    index: LineIndex, candidate: Candidate, olds: list[Occurrence], news: list[Occurrence]
+) -> bool:
+    """Is the new name of a switch there to use where ``candidate`` switches an old one
+    (``olds``, ``news``: the two names' occurrences): used in the same function, or bound
+    outside any? (`other` is one function's parameter: not another's.)"""
+    start, end = index.offsets(candidate.span)
+    old = next((o for o in olds if start <= o.start < end or o.start == start), None)
+    if any(o.role in BINDINGS and not o.functions for o in news):
+        return True
+    if old is None or not old.functions:
+        return False
+    low, high = old.functions[0]
+    return any(low <= o.start < high for o in news)
 
 
 def _renames_each(

@@ -6047,3 +6047,25 @@ def test_self_made_cls_in_a_body_is_not_a_rename() -> None:
     after = code.replace("return self.boolean", "return cls.boolean")
     content, found = _ask(code, after, "python")
     assert "return self.text" in _applied(content, found)
+
+
+def test_a_use_switched_to_another_parameter_is_also_offered_on_like_lines_elsewhere() -> None:
+    code = (
+        "package xpath\n"
+        "\n"
+        "func cmpNumbers(op string, m, n interface{}) bool {\n"
+        "\ta := m.(float64)\n"
+        "\tb := m.(float64)\n"
+        "\treturn cmpNumber(op, a, b)\n"
+        "}\n"
+        "\n"
+        "func cmpNumberString(op string, m, n interface{}) bool {\n"
+        "\ta := m.(float64)\n"
+        "\tb := m.(string)\n"
+        "\treturn cmpString(op, a, b)\n"
+        "}\n"
+    )
+    after = code.replace("\tb := m.(float64)", "\tb := n.(float64)")
+    found = _ask(code, after, "go")[1]
+    lines = {c.span.start_line for c in found if c.edit is not None and c.edit.text.strip() == "n"}
+    assert 11 in lines  # `b := m.(string)`: the same copy's slip
