@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 30 from
-HELD_OUT_REPOS_2 to 30), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 31 from
+HELD_OUT_REPOS_2 to 31), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -255,6 +255,12 @@ HELD_OUT_REPOS_30 = [
     "pudo/dataset", "sindresorhus/emittery", "sindresorhus/p-map", "kentcdodds/match-sorter",
     "feross/buffer", "sindresorhus/ow", "lukeed/sade", "PuerkitoBio/goquery", "kr/pretty",
     "antchfx/xpath", "gorilla/feeds",
+]  # fmt: skip
+HELD_OUT_REPOS_31 = [
+    "pypa/twine", "pypa/build", "Pylons/webob", "agronholm/apscheduler", "pytest-dev/pytest-bdd",
+    "sloria/TextBlob", "lukeed/uvu", "mafintosh/tar-stream", "npm/ini", "isaacs/node-which",
+    "expressjs/csurf", "pkg/sftp", "hashicorp/go-plugin", "mitchellh/copystructure",
+    "hashicorp/mdns", "gorilla/rpc",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
