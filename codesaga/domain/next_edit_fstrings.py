@@ -318,6 +318,8 @@ def unicode_prefix_candidates(
         content, change.start
     ):
         return []
+    if change.start > 0 and in_text(change.start - 1):  # (`"u'x'"`: a string's own text)
+        return []
     line = index.line_of(change.start)
     found = []
     for match in re.finditer(r"(?<![\w.])[uU](?=['\"])", content):
@@ -333,9 +335,10 @@ def unicode_prefix_candidates(
 # invalid escape (a warning since Python 3.6), kept as written, so `r` in front changes
 # nothing of that string's value.
 _STRING_ESCAPES = frozenset("\n\\'\"abfnrtv01234567xNuU")
-_ONE_LINE_STRING = r"""(['"])((?:\\.|(?!\1)[^\\\n])*)\1(?!['"])"""
-_STRING = re.compile(_ONE_LINE_STRING)
-_PLAIN_STRING = re.compile(rf"""(?<![\w'"]){_ONE_LINE_STRING}""")
+_STRING = re.compile(r"""(['"])((?:\\.|(?!\1)[^\\\n])*)\1(?!['"])""")  # one line's
+_PREFIXED_STRING = re.compile(
+    r"""(?<![\w'"])([rRbBuUfF]{0,2})(['"])((?:\\.|(?!\2)[^\\\n])*)\2(?!['"])"""
+)
 
 
 def raw_prefix_candidates(
@@ -352,13 +355,15 @@ def raw_prefix_candidates(
     own = _STRING.match(content, change.after_end)
     if _after_word(content, change.start) or own is None or "\\" not in own.group(2):
         return []
+    if change.start > 0 and in_text(change.start - 1):  # (typed in a docstring or comment)
+        return []
     line = index.line_of(change.start)
     found = []
-    for match in _PLAIN_STRING.finditer(content):
+    for match in _PREFIXED_STRING.finditer(content):
         at = match.start()
-        if at == change.after_end or (at > 0 and in_text(at - 1)):
-            continue
-        escaped = [match.group(2)[k + 1] for k in _backslashes(match.group(2))]
+        if match.group(1) or at == change.after_end or (at > 0 and in_text(at - 1)):
+            continue  # (a prefixed string is passed whole: the next one starts after it)
+        escaped = [match.group(3)[k + 1] for k in _backslashes(match.group(3))]
         if not escaped or any(c in _STRING_ESCAPES for c in escaped):
             continue
         edit = TextEdit(index.span(at, at), "", change.inserted)

@@ -686,19 +686,19 @@ def switch_candidates(
     call of many changes more often than all. Scored below a rename: less often all right."""
     if site.receiver is not None or site.role != USE:
         return []
-    typed = annotates(change.content, site.start)  # (a type is no variable: nor the other way)
+    typed = _annotates(change.content, site.start)  # (a type is no variable: nor the other way)
     uses = [
         o
         for o in olds
         if o.receiver is None
         and o.role == USE
         and o.functions[:1] == site.functions[:1]
-        and annotates(change.content, o.start) == typed
+        and _annotates(change.content, o.start) == typed
     ]
     return _switched(index, change, rename, uses)
 
 
-def annotates(text: str, at: int) -> bool:
+def _annotates(text: str, at: int) -> bool:
     """Does the name at ``at`` begin an annotation's type (after a parameter's or a
     variable's `:`, not a slice's or a lambda's, or after `->`)?"""
     k = at - 1

@@ -84,7 +84,6 @@ from codesaga.domain.next_edit_patterns import (
     Occurrence,
     Rename,
     alias_candidates,
-    annotates,
     delegates,
     find_rename,
     find_renames,
@@ -410,13 +409,31 @@ def _receiver_unreserved(
     swapped = {change.removed.strip(), change.inserted.strip()}
     if language != "python" or swapped != _RECEIVERS:
         return reserved
-    header = change.content.rfind("\n", 0, change.start) + 1
-    if _FIRST_PARAMETER.fullmatch(change.content, header, change.start) is None:
+    content = change.content
+    header = content.rfind("\n", 0, change.start) + 1
+    opened = _FIRST_PARAMETER.fullmatch(content, header, change.start)
+    if opened is None or _nests(content, header, len(opened.group(1))):
         return reserved
     return reserved - _RECEIVERS
 
 
-_FIRST_PARAMETER = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*")
+_FIRST_PARAMETER = re.compile(r"([ \t]*)(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*")
+_NESTED = re.compile(r"([ \t]*)(?:async[ \t]+)?(?:def|class)\b")
+
+
+def _nests(content: str, header: int, indent: int) -> bool:
+    """Does the function whose `def` line starts at ``header`` (indented ``indent``) hold a
+    function or class of its own (whose methods bind their own `self`)?"""
+    for line in content[header:].split("\n")[1:]:
+        if not line.strip():
+            continue
+        nested = _NESTED.match(line)
+        depth = len(line) - len(line.lstrip())
+        if depth <= indent and not line.lstrip().startswith(("#", ")")):
+            return False
+        if nested is not None and depth > indent:
+            return True
+    return False
 
 
 def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool:
@@ -940,14 +957,7 @@ def _alone(
             # come after its own function's places (`b := m.(float64)` made `n.(…)`: the
             # copies of that slip in the functions below)
             if k >= 2 and likes and rename.new != "_":
-                taken = {c.span.start_line for c in found}
-                found += [
-                    c
-                    for c in similar_candidates(index, change)
-                    if c.edit is not None
-                    and c.span.start_line not in taken
-                    and _visible_at(index, c, olds, names.occurrences(rename.new))
-                ]
+                found += _switched_likes(index, change, found, olds, names.occurrences(rename.new))
             return found
     return []
 
@@ -963,42 +973,82 @@ def _unbound_switches(
     language: str | None,
     index: LineIndex,
 ) -> list[Candidate]:
-    """A use of a Python name that nothing binds (no definition, assignment, parameter,
-    import or builtin: Python 2's `unichr` in a module ported to Python 3) switched for
-    another name: each of its other plain uses is as broken, and is switched the same way."""
+    """A call of a Python function that nothing binds (no definition, assignment,
+    parameter, import or builtin: Python 2's `unichr` in a module ported to Python 3)
+    switched for another name: each of its other calls is as broken, and is switched the
+    same way. Only a name that is called wherever it stands: one the reader may not see
+    bound (a lambda's parameter, a chained assignment's target, a `case` capture, a
+    module's `__file__`) is used as a value somewhere."""
+    content = change.content
     if language != "python" or site.role != USE or site.receiver is not None:
         return []
-    olds = names.occurrences(rename.old)
-    if any(o.role in BINDINGS for o in olds) or not python_unimported(change.content, rename.old):
+    if rename.old.startswith("__") or not _called(content, site.start, rename.new):
         return []
-    typed = annotates(change.content, site.start)  # (a type is no variable: nor the reverse)
+    olds = names.occurrences(rename.old)
+    if any(o.role in BINDINGS for o in olds) or not python_unimported(content, rename.old):
+        return []
+    uses = [o for o in olds if not names.in_text(o.start)]
+    if any(o.role != USE or not _called(content, o.start, rename.old) for o in uses):
+        return []
     found = []
-    for use in olds:
-        if (
-            use.role == USE
-            and use.receiver is None
-            and not names.in_text(use.start)
-            and annotates(change.content, use.start) == typed
-        ):
+    for use in uses:
+        if use.receiver is None:
             edit = TextEdit(index.span(use.start, use.end), rename.old, rename.new)
             found.append(Candidate(edit.span, SIMILAR, UNBOUND_SWITCH_SCORE, edit))
     return found
 
 
-def _visible_at(
-    index: LineIndex, candidate: Candidate, olds: list[Occurrence], news: list[Occurrence]
-) -> bool:
-    """Is the new name of a switch there to use where ``candidate`` switches an old one
-    (``olds``, ``news``: the two names' occurrences): used in the same function, or bound
-    outside any? (`other` is one function's parameter: not another's.)"""
-    start, end = index.offsets(candidate.span)
-    old = next((o for o in olds if start <= o.start < end or o.start == start), None)
-    if any(o.role in BINDINGS and not o.functions for o in news):
+def _called(text: str, at: int, name: str) -> bool:
+    """Is ``name``, standing at ``at`` in ``text``, called there (`name(`)?"""
+    return _CALL_OPENS.match(text, at + len(name)) is not None
+
+
+_CALL_OPENS = re.compile(r"[ \t]*\(")
+
+
+def _switched_likes(
+    index: LineIndex,
+    change: Change,
+    found: list[Candidate],
+    olds: list[Occurrence],
+    news: list[Occurrence],
+) -> list[Candidate]:
+    """The lines like the one where a use was switched (``olds``, ``news``: the two names'
+    occurrences), the switch computed, that read as it did up to the switched name (`b :=
+    m.(string)` for `b := m.(float64)`, not `a := m.(…)`), where the new name is there to
+    use; after ``found``, the switch's own places."""
+    before = change.before
+    lead = before[before.rfind("\n", 0, change.start) + 1 : change.start].lstrip()
+    taken = {c.span.start_line for c in found}
+    below = min(c.score for c in found) - 0.01
+    likes = []
+    for candidate in similar_candidates(index, change):
+        if candidate.edit is None or candidate.span.start_line in taken:
+            continue
+        start, end = index.offsets(candidate.span)
+        old = next((o for o in olds if start <= o.start < end), None)
+        if old is None or not _visible_at(old, news):
+            continue
+        line = index.text[index.line_bounds(candidate.span.start_line)[0] : old.start]
+        if line.lstrip() == lead:
+            likes.append(replace(candidate, score=min(candidate.score, below)))
+    return likes
+
+
+def _visible_at(old: Occurrence, news: list[Occurrence]) -> bool:
+    """Is the new name of a switch there to use where ``old`` stands: bound or used plainly
+    in the same function, or defined outside any? (`other` is one function's parameter:
+    not another's; `s.n` and `f(n=…)` bind no `n`.)"""
+    if any(o.role == DEFINITION and not o.functions for o in news):
         return True
-    if old is None or not old.functions:
+    if not old.functions:
         return False
     low, high = old.functions[0]
-    return any(low <= o.start < high for o in news)
+    return any(
+        low <= o.start < high
+        and (o.role in (PARAMETER, LOCAL) or (o.role == USE and o.receiver is None))
+        for o in news
+    )
 
 
 def _renames_each(

@@ -5998,6 +5998,21 @@ def test_a_name_bound_nowhere_switched_for_another_is_switched_at_its_other_uses
     assert _applied(content, found) == after.replace("unichr(", "chr(")
 
 
+def test_a_name_used_as_a_value_is_not_switched_where_the_reader_sees_no_binding() -> None:
+    code = (  # a chained assignment's second target: bound, though no reader sees it so
+        "def bounds(values):\n"
+        "    low = high = values[0]\n"
+        "    return low, high\n"
+        "\n"
+        "\n"
+        "def spread(values):\n"
+        "    low = high = values[0]\n"
+        "    return max(values) - high\n"
+    )
+    found = _ask(code, code.replace("- high", "- low"), "python")[1]
+    assert all(c.span.start_line > 5 for c in found)  # nothing in `bounds`
+
+
 def test_a_name_the_module_binds_switched_once_is_not_followed() -> None:
     code = (
         "unichr = chr\n"
@@ -6036,6 +6051,20 @@ def test_a_class_methods_cls_made_self_is_renamed_in_that_method_only() -> None:
     assert _applied(content, found) == expected.replace("return cls.text", "return self.text")
 
 
+def test_self_made_cls_is_not_followed_into_a_method_that_holds_a_class() -> None:
+    code = (
+        "class Registry:\n"
+        "    def make(self, name):\n"
+        "        class Entry:\n"
+        "            def __init__(self, value):\n"
+        "                self.value = value\n"
+        "        return self.store(Entry(name))\n"
+    )
+    after = code.replace("def make(self,", "def make(cls,")
+    content, found = _ask(code, after, "python")
+    assert "self.value = value" in _applied(content, found)
+
+
 def test_self_made_cls_in_a_body_is_not_a_rename() -> None:
     code = (
         "class Types:\n"
@@ -6069,3 +6098,26 @@ def test_a_use_switched_to_another_parameter_is_also_offered_on_like_lines_elsew
     found = _ask(code, after, "go")[1]
     lines = {c.span.start_line for c in found if c.edit is not None and c.edit.text.strip() == "n"}
     assert 11 in lines  # `b := m.(string)`: the same copy's slip
+    assert 10 not in lines  # `a := m.(float64)` reads otherwise before the name: right as it is
+    assert found[-1].span.start_line == 11  # after the switch's own function's place
+
+
+def test_a_switch_is_not_offered_where_the_new_name_is_only_a_member_there() -> None:
+    code = (
+        "package shapes\n"
+        "\n"
+        "func area(op string, m, n interface{}) bool {\n"
+        "\ta := m.(float64)\n"
+        "\tb := m.(float64)\n"
+        "\treturn cmp(op, a, b)\n"
+        "}\n"
+        "\n"
+        "func volume(op string, m interface{}, s Shape) bool {\n"
+        "\ta := m.(float64)\n"
+        "\tb := m.(float64)\n"
+        "\treturn cmp(op, a, b) && s.n != nil\n"
+        "}\n"
+    )
+    after = code.replace("\tb := m.(float64)", "\tb := n.(float64)", 1)
+    found = _ask(code, after, "go")[1]
+    assert found and all(c.span.start_line < 9 for c in found)  # `volume` has no `n` of its own

@@ -136,8 +136,23 @@ def test_a_string_made_raw_makes_raw_the_strings_whose_every_escape_is_invalid()
         "LINES = re.compile('\\n\\s*')  # `\\n` is an escape: raw would change it\n"
         "PLAIN = re.compile('abc')\n"
         "BYTES = re.compile(b'\\s+')\n"
-        "NAMED = re.compile(f'{PLAIN}\\s')\n"
+        "NAMED = re.compile(f'\\s{PLAIN}' + '\\d+')  # after a prefixed string\n"
     )
     after = code.replace("compile('[\\w-]+')", "compile(r'[\\w-]+')")
     content, found = _ask(code, after)
-    assert _applied(content, found) == after.replace("compile('\\s*", "compile(r'\\s*")
+    expected = after.replace("compile('\\s*", "compile(r'\\s*")
+    assert _applied(content, found) == expected.replace("+ '\\d+'", "+ r'\\d+'")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("NAME = \"u'x'\"", "NAME = \"'x'\""),  # a `u` in a string's own text
+        ("# Write strings as u'text'.", "# Write strings as 'text'."),
+        ("# as '\\s'", "# as r'\\s'"),  # an `r` typed in a comment
+    ],
+)
+def test_a_prefix_changed_inside_a_string_or_comment_is_not_followed(old: str, new: str) -> None:
+    code = f"{old}\nOTHER = u'y'\nSPACE = re.compile('\\s+')\n"
+    found = _ask(code, code.replace(old, new))[1]
+    assert not [c for c in found if c.edit is not None and c.edit.text in ("", "r")]
