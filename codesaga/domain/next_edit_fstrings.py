@@ -388,3 +388,26 @@ def _after_word(text: str, at: int) -> bool:
 
 def _nearest(found: list[Candidate]) -> list[Candidate]:
     return sorted(found, key=lambda c: -c.score)[:MAX_PLACES]
+
+
+_TRIPLES = ("'''", '"""')
+CLOSING_SCORE = 0.9  # the other end of the string the user requoted: it parses only so
+
+
+def closing_quote_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A triple-quoted string's opening quotes switched (`'''` to `\"\"\"`): its closing
+    quotes, the first of the old ones after it, switched alike (the file does not parse
+    until they are). Not when the new quotes stand between (the string already closes),
+    nor when the quotes switched were a string's closing ones."""
+    old, new = change.removed, change.inserted
+    if old not in _TRIPLES or new not in _TRIPLES or old == new:
+        return []
+    content = change.content
+    ahead = content[: change.start]
+    if (ahead.count("'''") + ahead.count('"""')) % 2:
+        return []  # the user's were closing quotes: the opening ones are the user's to see
+    end = content.find(old, change.after_end)
+    if end < 0 or new in content[change.after_end : end]:
+        return []
+    edit = TextEdit(index.span(end, end + len(old)), old, new)
+    return [Candidate(edit.span, SIMILAR, CLOSING_SCORE, edit)]

@@ -43,6 +43,7 @@ from codesaga.domain.next_edit_conventions import (
     unused_exception_candidates,
 )
 from codesaga.domain.next_edit_fstrings import (
+    closing_quote_candidates,
     fstring_candidates,
     prefix_candidates,
     raw_prefix_candidates,
@@ -883,6 +884,7 @@ def _places(
             candidates += prefix_candidates(index, change, names.in_text)
             candidates += unicode_prefix_candidates(index, change, names.in_text)
             candidates += raw_prefix_candidates(index, change, names.in_text)
+            candidates += closing_quote_candidates(index, change)
         if language in ("python", "javascript", "typescript"):  # (Go's `'` quotes a rune)
             candidates += requote_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)

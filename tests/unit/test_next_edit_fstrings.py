@@ -156,3 +156,22 @@ def test_a_prefix_changed_inside_a_string_or_comment_is_not_followed(old: str, n
     code = f"{old}\nOTHER = u'y'\nSPACE = re.compile('\\s+')\n"
     found = _ask(code, code.replace(old, new))[1]
     assert not [c for c in found if c.edit is not None and c.edit.text in ("", "r")]
+
+
+def test_a_triple_quoted_strings_opening_quotes_switched_switch_its_closing_ones() -> None:
+    code = (
+        "def index():\n"
+        '    """Welcome."""\n'
+        "    return '''\n"
+        "        <form>\n"
+        "        </form>'''\n"
+        "\n"
+        "\n"
+        "def other():\n"
+        "    return '''x'''\n"
+    )
+    after = code.replace("return '''\n", 'return """\n')
+    content, found = _ask(code, after)
+    assert _applied(content, found) == after.replace("</form>'''", '</form>"""')
+    closed = code.replace("</form>'''", '</form>"""')  # the closing ones first: no guess
+    assert not [c for c in _ask(code, closed)[1] if c.edit is not None and '"""' in c.edit.text]
