@@ -394,20 +394,33 @@ _TRIPLES = ("'''", '"""')
 CLOSING_SCORE = 0.9  # the other end of the string the user requoted: it parses only so
 
 
-def closing_quote_candidates(index: LineIndex, change: Change) -> list[Candidate]:
-    """A triple-quoted string's opening quotes switched (`'''` to `\"\"\"`): its closing
-    quotes, the first of the old ones after it, switched alike (the file does not parse
-    until they are). Not when the new quotes stand between (the string already closes),
-    nor when the quotes switched were a string's closing ones."""
+def closing_quote_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool]
+) -> list[Candidate]:
+    """A triple-quoted string's opening quotes switched (`'\'\'` to `\"\"\"`): its closing
+    quotes, the first of the old ones after it that no backslash escapes, switched alike
+    (the file does not parse until they are). Not when the new quotes stand between (the
+    string already closes), nor when the quotes switched stand in a comment or a string
+    (a string's closing ones: what comes before them is its text). ``in_text``: whether an
+    offset is in a comment or a string."""
     old, new = change.removed, change.inserted
     if old not in _TRIPLES or new not in _TRIPLES or old == new:
         return []
     content = change.content
-    ahead = content[: change.start]
-    if (ahead.count("'''") + ahead.count('"""')) % 2:
-        return []  # the user's were closing quotes: the opening ones are the user's to see
+    if change.start > 0 and in_text(change.start - 1):
+        return []
     end = content.find(old, change.after_end)
+    while end >= 0 and _escaped(content, end):
+        end = content.find(old, end + 1)
     if end < 0 or new in content[change.after_end : end]:
         return []
     edit = TextEdit(index.span(end, end + len(old)), old, new)
     return [Candidate(edit.span, SIMILAR, CLOSING_SCORE, edit)]
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Is the character at ``at`` escaped (an odd run of backslashes before it)?"""
+    run = at
+    while run > 0 and text[run - 1] == "\\":
+        run -= 1
+    return (at - run) % 2 == 1

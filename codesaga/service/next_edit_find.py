@@ -424,9 +424,13 @@ _NESTED = re.compile(r"([ \t]*)(?:async[ \t]+)?(?:def|class)\b")
 
 def _nests(content: str, header: int, indent: int) -> bool:
     """Does the function whose `def` line starts at ``header`` (indented ``indent``) hold a
-    function or class of its own (whose methods bind their own `self`)?"""
+    function or class of its own (whose methods bind their own `self`)? Lines inside a
+    triple-quoted string are text, wherever they start."""
+    quoted = False
     for line in content[header:].split("\n")[1:]:
-        if not line.strip():
+        starts_quoted = quoted
+        quoted ^= (line.count("'''") + line.count('"""')) % 2 == 1
+        if starts_quoted or not line.strip():
             continue
         nested = _NESTED.match(line)
         depth = len(line) - len(line.lstrip())
@@ -884,7 +888,7 @@ def _places(
             candidates += prefix_candidates(index, change, names.in_text)
             candidates += unicode_prefix_candidates(index, change, names.in_text)
             candidates += raw_prefix_candidates(index, change, names.in_text)
-            candidates += closing_quote_candidates(index, change)
+            candidates += closing_quote_candidates(index, change, names.in_text)
         if language in ("python", "javascript", "typescript"):  # (Go's `'` quotes a rune)
             candidates += requote_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)
@@ -959,7 +963,8 @@ def _alone(
             # come after its own function's places (`b := m.(float64)` made `n.(…)`: the
             # copies of that slip in the functions below)
             if k >= 2 and likes and rename.new != "_":
-                found += _switched_likes(index, change, found, olds, names.occurrences(rename.new))
+                news = names.occurrences(rename.new)
+                found += _switched_likes(index, change, found, olds, news, site)
             return found
     return []
 
@@ -986,6 +991,8 @@ def _unbound_switches(
         return []
     if rename.old.startswith("__") or not _called(content, site.start, rename.new):
         return []
+    if rename.old == "_" or _RUNTIME_NAMES.search(content):  # (gettext's `_`, installed)
+        return []
     olds = names.occurrences(rename.old)
     if any(o.role in BINDINGS for o in olds) or not python_unimported(content, rename.old):
         return []
@@ -1005,6 +1012,8 @@ def _called(text: str, at: int, name: str) -> bool:
     return _CALL_OPENS.match(text, at + len(name)) is not None
 
 
+# a module that binds names as it runs (`gettext.install`, `globals()[...] =`, `exec`)
+_RUNTIME_NAMES = re.compile(r"\b(?:builtins|__builtins__|globals\(\)|exec\(|install\()")
 _CALL_OPENS = re.compile(r"[ \t]*\(")
 
 
@@ -1014,6 +1023,7 @@ def _switched_likes(
     found: list[Candidate],
     olds: list[Occurrence],
     news: list[Occurrence],
+    site: Occurrence,
 ) -> list[Candidate]:
     """The lines like the one where a use was switched (``olds``, ``news``: the two names'
     occurrences), the switch computed, that read as it did up to the switched name (`b :=
@@ -1029,7 +1039,7 @@ def _switched_likes(
             continue
         start, end = index.offsets(candidate.span)
         old = next((o for o in olds if start <= o.start < end), None)
-        if old is None or not _visible_at(old, news):
+        if old is None or not _visible_at(old, news, site):
             continue
         line = index.text[index.line_bounds(candidate.span.start_line)[0] : old.start]
         if line.lstrip() == lead:
@@ -1037,17 +1047,25 @@ def _switched_likes(
     return likes
 
 
-def _visible_at(old: Occurrence, news: list[Occurrence]) -> bool:
-    """Is the new name of a switch there to use where ``old`` stands: bound or used plainly
-    in the same function, or defined outside any? (`other` is one function's parameter:
-    not another's; `s.n` and `f(n=…)` bind no `n`.)"""
-    if any(o.role == DEFINITION and not o.functions for o in news):
+def _visible_at(old: Occurrence, news: list[Occurrence], site: Occurrence) -> bool:
+    """Is the new name of a switch there to use where ``old`` stands: a parameter, local or
+    plain use of it earlier in the same function (not in a lambda or function inside it,
+    nor bound only further down), or a top-level definition when that is what the user's
+    ``site`` names too (not a parameter of the user's function that a module's function
+    shares a name with)? (`other` is one function's parameter: not another's; `s.n` and
+    `f(n=…)` bind no `n`.)"""
+    own = [
+        o for o in news if o.functions and site.functions and o.functions[0] == site.functions[0]
+    ]
+    bound_there = any(o.role in (PARAMETER, LOCAL) for o in own)
+    if not bound_there and any(o.role == DEFINITION and not o.functions for o in news):
         return True
     if not old.functions:
         return False
-    low, high = old.functions[0]
     return any(
-        low <= o.start < high
+        o.functions
+        and o.functions[0] == old.functions[0]
+        and o.start < old.start
         and (o.role in (PARAMETER, LOCAL) or (o.role == USE and o.receiver is None))
         for o in news
     )

@@ -6013,6 +6013,66 @@ def test_a_name_used_as_a_value_is_not_switched_where_the_reader_sees_no_binding
     assert all(c.span.start_line > 5 for c in found)  # nothing in `bounds`
 
 
+def test_a_name_bound_as_the_module_runs_is_not_switched_where_it_stands() -> None:
+    code = (
+        "import gettext\n"
+        "gettext.install('app')\n"
+        "\n"
+        "\n"
+        "def N_(message):\n"
+        "    return message\n"
+        "\n"
+        "\n"
+        "COLUMNS = [_('Name')]\n"
+        "\n"
+        "\n"
+        "def menu():\n"
+        "    return [_('Open'), _('Close')]\n"
+    )
+    found = _ask(code, code.replace("[_('Name')", "[N_('Name')"), "python")[1]
+    assert all(c.span.start_line != 13 for c in found)
+
+
+def test_a_switch_is_not_offered_where_the_new_name_is_bound_only_later_or_in_a_lambda() -> None:
+    base = (
+        "def area(op, m, n):\n"
+        "    a = convert(m, 'float')\n"
+        "    b = convert(m, 'float')\n"
+        "    return compare(op, a, b)\n"
+        "\n"
+        "\n"
+        "def volume(op, m, items):\n"
+        "    a = convert(m, 'float')\n"
+        "    b = convert(m, 'float')\n"
+        "    return compare(op, a, b) and EXTRA\n"
+    )
+    for extra in ("sorted(items, key=lambda n: n.size)", "[n for n in items]"):
+        code = base.replace("EXTRA", extra)
+        after = code.replace("    b = convert(m, 'float')", "    b = convert(n, 'float')", 1)
+        assert all(c.span.start_line < 7 for c in _ask(code, after, "python")[1])
+
+
+def test_a_switch_to_a_parameter_is_not_offered_where_a_function_has_that_name() -> None:
+    code = (
+        "def size(shape):\n"
+        "    return shape.width\n"
+        "\n"
+        "\n"
+        "def area(op, m, size):\n"
+        "    a = convert(m, 'int')\n"
+        "    b = convert(m, 'float')\n"
+        "    return compare(op, b)\n"
+        "\n"
+        "\n"
+        "def volume(op, m, items):\n"
+        "    a = convert(m, 'int')\n"
+        "    b = convert(m, 'float')\n"
+        "    return compare(op, b)\n"
+    )
+    after = code.replace("    b = convert(m, 'float')", "    b = convert(size, 'float')", 1)
+    assert all(c.span.start_line < 11 for c in _ask(code, after, "python")[1])
+
+
 def test_a_name_the_module_binds_switched_once_is_not_followed() -> None:
     code = (
         "unichr = chr\n"
@@ -6059,6 +6119,23 @@ def test_self_made_cls_is_not_followed_into_a_method_that_holds_a_class() -> Non
         "            def __init__(self, value):\n"
         "                self.value = value\n"
         "        return self.store(Entry(name))\n"
+    )
+    after = code.replace("def make(self,", "def make(cls,")
+    content, found = _ask(code, after, "python")
+    assert "self.value = value" in _applied(content, found)
+
+
+def test_self_made_cls_sees_a_nested_class_after_a_flush_left_string() -> None:
+    code = (
+        "class Registry:\n"
+        "    def make(self, name):\n"
+        "        doc = '''\n"
+        "Entries.\n"
+        "'''\n"
+        "        class Entry:\n"
+        "            def __init__(self, value):\n"
+        "                self.value = value\n"
+        "        return self.store(Entry(name), doc)\n"
     )
     after = code.replace("def make(self,", "def make(cls,")
     content, found = _ask(code, after, "python")

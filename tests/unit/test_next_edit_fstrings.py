@@ -175,3 +175,28 @@ def test_a_triple_quoted_strings_opening_quotes_switched_switch_its_closing_ones
     assert _applied(content, found) == after.replace("</form>'''", '</form>"""')
     closed = code.replace("</form>'''", '</form>"""')  # the closing ones first: no guess
     assert not [c for c in _ask(code, closed)[1] if c.edit is not None and '"""' in c.edit.text]
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new"),
+    [
+        (  # the closing quotes switched, with a stray `"""` above in a string
+            'def is_doc(line):\n    return line.startswith(\'"""\')\n\n\n'
+            "HELP = '''\nusage: tool\n'''\n\nFOOTER = '''\nbye\n'''\n",
+            "tool\n'''",
+            'tool\n"""',
+        ),
+        ("# Quote blocks with ''' here\nX = '''abc'''\n", "with '''", 'with """'),  # a comment
+    ],
+)
+def test_triple_quotes_switched_in_text_or_at_a_close_offer_nothing(
+    code: str, old: str, new: str
+) -> None:
+    found = _ask(code, code.replace(old, new))[1]
+    assert not [c for c in found if c.edit is not None and c.edit.text == '"""']
+
+
+def test_an_escaped_quote_is_not_taken_for_the_closing_quotes() -> None:
+    code = "X = '''\nsay 'hi\\''''\n"
+    content, found = _ask(code, code.replace("X = '''", 'X = """'))
+    assert _applied(content, found) == 'X = """\nsay \'hi\\\'"""\n'
