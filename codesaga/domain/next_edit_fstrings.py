@@ -55,14 +55,12 @@ def fstring_candidates(
         if end is None:
             continue
         span = index.span(start, end)
-        distance = abs(span.start_line - line)
         if converted is None:  # the model rewrites its line
+            distance = abs(span.start_line - line)
             found.append(Candidate(span, SIMILAR, 0.5 + nearness(0.05, distance), None))
         else:
-            edit = TextEdit(span, content[start:end], converted)
-            found.append(Candidate(span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
-    found.sort(key=lambda c: -c.score)
-    return found[:MAX_PLACES]
+            found.append(_placed(TextEdit(span, content[start:end], converted), line))
+    return _nearest(found)
 
 
 def _made_fstring(change: Change) -> bool:
@@ -248,8 +246,7 @@ def prefix_candidates(
         if match.start() == change.start or (match.start() > 0 and in_text(match.start() - 1)):
             continue
         edit = TextEdit(index.span(match.start(), match.end()), old, new)
-        distance = abs(edit.span.start_line - line)
-        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+        found.append(_placed(edit, line))
     return found[:MAX_PLACES] if len(found) <= MAX_PLACES else []
 
 
@@ -299,8 +296,7 @@ def requote_candidates(
             continue  # a regex's (`/'x'/`), inside a string in the new quotes, JSX's text
         text = now + match.group()[1:-1] + now
         edit = TextEdit(index.span(at, match.end()), match.group(), text)
-        distance = abs(edit.span.start_line - line)
-        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+        found.append(_placed(edit, line))
     found.sort(key=lambda c: abs(c.span.start_line - line))
     return found[:MAX_PLACES]
 
@@ -326,8 +322,7 @@ def unicode_prefix_candidates(
         if match.start() > 0 and in_text(match.start() - 1):
             continue
         edit = TextEdit(index.span(match.start(), match.end()), match.group(), "")
-        distance = abs(edit.span.start_line - line)
-        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+        found.append(_placed(edit, line))
     return _nearest(found)
 
 
@@ -367,8 +362,7 @@ def raw_prefix_candidates(
         if not escaped or any(c in _STRING_ESCAPES for c in escaped):
             continue
         edit = TextEdit(index.span(at, at), "", change.inserted)
-        distance = abs(edit.span.start_line - line)
-        found.append(Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit))
+        found.append(_placed(edit, line))
     return _nearest(found)
 
 
@@ -386,7 +380,14 @@ def _after_word(text: str, at: int) -> bool:
     return at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
 
 
+def _placed(edit: TextEdit, line: int) -> Candidate:
+    """``edit`` as a candidate, scored the higher the nearer it is to the user's ``line``."""
+    distance = abs(edit.span.start_line - line)
+    return Candidate(edit.span, SIMILAR, FSTRING_SCORE + nearness(0.1, distance), edit)
+
+
 def _nearest(found: list[Candidate]) -> list[Candidate]:
+    """The best-scored (so the nearest) MAX_PLACES of ``found``."""
     return sorted(found, key=lambda c: -c.score)[:MAX_PLACES]
 
 

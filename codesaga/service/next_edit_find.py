@@ -929,40 +929,55 @@ def _alone(
     """The places of a rename that did nothing else, from the first reading that finds any
     (``language``: the document's id)."""
     olds = names.occurrences(rename.old)
-    readings: list[Callable[[], list[Candidate]]] = [
-        lambda: _renames_each(index, change, rename, site, names, language),
-        lambda: _unbound_switches(change, rename, site, names, language, index),
+    # Each reading, and whether its places are a use switched rather than a name renamed:
+    # then the like lines elsewhere follow them (`_switched_likes`).
+    readings: list[tuple[Callable[[], list[Candidate]], bool]] = [
+        (lambda: _renames_each(index, change, rename, site, names, language), False),
+        (lambda: _unbound_switches(change, rename, site, names, language, index), False),
         # one use switched where its line stands again (`getattr(e,` made `getattr(exc,` in
         # each copy of a handler's line): the copies, before the function's other uses
-        lambda: context_repeats(index, change) if likes and not _left_unbound(site, olds) else [],
-        # one use switched to a variable already there
-        lambda: switch_candidates(index, change, rename, site, olds),
-        # or one module's function called from another: the same calls through the old one
-        lambda: qualifier_candidates(
-            index, change, rename, site, olds, names.occurrences(rename.new)
+        (
+            lambda: (
+                context_repeats(index, change) if likes and not _left_unbound(site, olds) else []
+            ),
+            True,
         ),
-        lambda: _unfollowed(index, change, rename, site, names),
+        # one use switched to a variable already there
+        (lambda: switch_candidates(index, change, rename, site, olds), True),
+        # or one module's function called from another: the same calls through the old one
+        (
+            lambda: qualifier_candidates(
+                index, change, rename, site, olds, names.occurrences(rename.new)
+            ),
+            True,
+        ),
+        (lambda: _unfollowed(index, change, rename, site, names), True),
         # nothing the reader could follow, or a member switched for one used already
         # (`log.info` for `log.debug`), but lines alike around it (the same
-        # `pytest.raises(TypeError)`): the change repeated where its context is
-        lambda: (
-            [c for c in similar_candidates(index, change) if c.edit is not None] if likes else []
+        # `pytest.raises(TypeError)`): the change repeated where its context is (these are
+        # the like lines already: none to add)
+        (
+            lambda: (
+                [c for c in similar_candidates(index, change) if c.edit is not None]
+                if likes
+                else []
+            ),
+            False,
         ),
         # renamed all through its function: the functions beside it
-        lambda: like_scope_renames(index, change, rename, site, olds),
+        (lambda: like_scope_renames(index, change, rename, site, olds), True),
         # a parameter marked unused (`_err`): the others unused in their functions
-        lambda: unused_marked_renames(index, change, rename, site, olds),
+        (lambda: unused_marked_renames(index, change, rename, site, olds), True),
     ]
-    for k, reading in enumerate(readings):
+    for reading, switched in readings:
         found = reading()
         if rename.new == "_":  # marked unused: where it is unused too
             found = [c for c in found if _unused_at(index, c, olds)]
         if found:
-            # A use switched (not renamed, nor repeated in copies of its line): the lines
-            # like it elsewhere, the switch computed where the names around it are the same,
-            # come after its own function's places (`b := m.(float64)` made `n.(…)`: the
-            # copies of that slip in the functions below)
-            if k >= 2 and likes and rename.new != "_":
+            # the lines like the switched one elsewhere, the switch computed where the names
+            # around it are the same, after its own places (`b := m.(float64)` made
+            # `n.(…)`: the copies of that slip in the functions below)
+            if switched and likes and rename.new != "_":
                 news = names.occurrences(rename.new)
                 found += _switched_likes(index, change, found, olds, news, site)
             return found
@@ -1033,13 +1048,14 @@ def _switched_likes(
     lead = before[before.rfind("\n", 0, change.start) + 1 : change.start].lstrip()
     taken = {c.span.start_line for c in found}
     below = min(c.score for c in found) - 0.01
+    defined = _defined_for(news, site)
     likes = []
     for candidate in similar_candidates(index, change):
         if candidate.edit is None or candidate.span.start_line in taken:
             continue
         start, end = index.offsets(candidate.span)
         old = next((o for o in olds if start <= o.start < end), None)
-        if old is None or not _visible_at(old, news, site):
+        if old is None or not (defined or _used_before(old, news)):
             continue
         line = index.text[index.line_bounds(candidate.span.start_line)[0] : old.start]
         if line.lstrip() == lead:
@@ -1047,22 +1063,26 @@ def _switched_likes(
     return likes
 
 
-def _visible_at(old: Occurrence, news: list[Occurrence], site: Occurrence) -> bool:
+def _defined_for(news: list[Occurrence], site: Occurrence) -> bool:
+    """Is the new name of a switch a top-level definition, usable in any function, and what
+    the user's ``site`` names too (not a parameter of the user's function that a module's
+    function shares a name with)?"""
+    bound_there = any(
+        o.role in (PARAMETER, LOCAL)
+        and o.functions
+        and site.functions
+        and o.functions[0] == site.functions[0]
+        for o in news
+    )
+    return not bound_there and any(o.role == DEFINITION and not o.functions for o in news)
+
+
+def _used_before(old: Occurrence, news: list[Occurrence]) -> bool:
     """Is the new name of a switch there to use where ``old`` stands: a parameter, local or
     plain use of it earlier in the same function (not in a lambda or function inside it,
-    nor bound only further down), or a top-level definition when that is what the user's
-    ``site`` names too (not a parameter of the user's function that a module's function
-    shares a name with)? (`other` is one function's parameter: not another's; `s.n` and
-    `f(n=…)` bind no `n`.)"""
-    own = [
-        o for o in news if o.functions and site.functions and o.functions[0] == site.functions[0]
-    ]
-    bound_there = any(o.role in (PARAMETER, LOCAL) for o in own)
-    if not bound_there and any(o.role == DEFINITION and not o.functions for o in news):
-        return True
-    if not old.functions:
-        return False
-    return any(
+    nor bound only further down)? (`other` is one function's parameter: not another's;
+    `s.n` and `f(n=…)` bind no `n`.)"""
+    return bool(old.functions) and any(
         o.functions
         and o.functions[0] == old.functions[0]
         and o.start < old.start
