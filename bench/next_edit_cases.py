@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 31 from
-HELD_OUT_REPOS_2 to 31), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 32 from
+HELD_OUT_REPOS_2 to 32), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -261,6 +261,13 @@ HELD_OUT_REPOS_31 = [
     "sloria/TextBlob", "lukeed/uvu", "mafintosh/tar-stream", "npm/ini", "isaacs/node-which",
     "expressjs/csurf", "pkg/sftp", "hashicorp/go-plugin", "mitchellh/copystructure",
     "hashicorp/mdns", "gorilla/rpc",
+]  # fmt: skip
+HELD_OUT_REPOS_32 = [
+    "martinblech/xmltodict", "eliben/pycparser", "wbond/asn1crypto", "pydata/patsy",
+    "wireservice/agate", "keleshev/schema", "sdispater/tomlkit", "broofa/mime", "jshttp/etag",
+    "sindresorhus/del", "moxystudio/node-proper-lockfile", "mafintosh/pump",
+    "mitchellh/hashstructure", "magiconair/properties", "emirpasic/gods", "mitchellh/go-homedir",
+    "justinas/alice",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
