@@ -312,6 +312,11 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         start, removed = _slid_to_line_start(before, start, removed)
     if _line_deleted(before, start, removed, inserted):
         return text_repeats(index, change, removed, inserted)
+    if _entry_deleted(before, start, removed, inserted):
+        # one of alike lines deleted (`t.Setenv(…)` beside `os.Setenv(…)`): only where its
+        # copy stands between the same lines (the test below that repeats that setup)
+        repeats = text_repeats(index, change, removed, inserted)
+        return [c for c in repeats if _between_same(index, change, start, removed, c)]
     if "\n" in removed and (not inserted.strip() or len(removed.strip()) < MIN_LINES_REPLACED):
         return []  # lines deleted (one copy of a duplicate removed) or a short span of two
     words = [t[0] for t in tokens(removed)]
@@ -561,17 +566,46 @@ def _line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
     directive), deleted wherever the same line stands? (With the blank lines after it, if
     they went with it and it is a call: `t.Parallel()` and the blank line that set it
     apart.)"""
+    return _whole_line_deleted(before, start, removed, inserted) and not any(
+        _shaped_alike(removed.strip(), neighbour) for neighbour in _around(before, start, removed)
+    )
+
+
+def _entry_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
+    """Is ``removed`` one whole line deleted that is one of alike lines around it?"""
+    return _whole_line_deleted(before, start, removed, inserted) and any(
+        _shaped_alike(removed.strip(), neighbour) for neighbour in _around(before, start, removed)
+    )
+
+
+def _whole_line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
+    """Is ``removed`` one whole line deleted (with the blank lines after it only if it ends a
+    statement), not a block's opening?"""
     whole = removed.endswith("\n") and (start == 0 or before[start - 1] == "\n")
     if inserted.strip() or not whole or "\n" in removed.strip():
         return False
     line = removed.strip()
     if removed.count("\n") > 1 and not line.endswith((")", ";")):
         return False  # a blank line taken with a line of prose (a docstring's): one place
-    if line.endswith(OPENERS) or line.endswith(":"):
-        return False
-    above = before[before.rfind("\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)]
-    below = before[start + len(removed) : line_end(before, start + len(removed))]
-    return not any(_shaped_alike(line, neighbour) for neighbour in (above, below))
+    return not (line.endswith(OPENERS) or line.endswith(":"))
+
+
+def _around(text: str, start: int, removed: str) -> tuple[str, str]:
+    """The line above the one ``removed`` from ``start`` of ``text`` and the line below it."""
+    above = text[text.rfind("\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)]
+    below = text[start + len(removed) : line_end(text, start + len(removed))]
+    return above, below
+
+
+def _between_same(
+    index: LineIndex, change: Change, start: int, removed: str, candidate: Candidate
+) -> bool:
+    """Does ``candidate``'s copy of the deleted line stand under the line that stood above
+    the user's, or over the line below it (neither blank)?"""
+    at, _ = index.offsets(candidate.span)
+    theirs = _around(change.content, at, removed)
+    mine = _around(change.before, start, removed)
+    return any(a.strip() and a.strip() == b.strip() for a, b in zip(mine, theirs, strict=True))
 
 
 def _shaped_alike(a: str, b: str) -> bool:

@@ -1431,6 +1431,19 @@ def test_one_line_deleted_stays_deleted_once_when_it_is_an_entry_or_an_opening(
     assert _ask(code, code.replace(line, "", 1), "python")[1] == []
 
 
+def test_one_of_alike_lines_deleted_is_deleted_where_it_stands_between_the_same_lines() -> None:
+    setup = '\tos.Setenv("E", "1")\n\tdefer os.Unsetenv("E")\n\tapp := newApp()\n'
+    code = (
+        f"func TestA(t *testing.T) {{\n{setup}\trun(app)\n}}\n\n"
+        f"func TestB(t *testing.T) {{\n{setup}\tstop(app)\n}}\n\n"
+        'func TestC(t *testing.T) {\n\tos.Setenv("F", "2")\n\tdefer os.Unsetenv("E")\n}\n'
+    )
+    line = '\tdefer os.Unsetenv("E")\n'
+    content, found = _ask(code, code.replace(line, "", 1), "go")
+    # TestB's copy, between the same setup lines; not TestC's, after another line
+    assert _applied(content, found) == code.replace(setup, setup.replace(line, ""))
+
+
 def test_a_statement_wrapped_is_wrapped_where_it_stands_alone_again() -> None:
     code = (
         "def parse(self, body, key, value):\n"
