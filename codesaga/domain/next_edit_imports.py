@@ -200,6 +200,26 @@ SUCCESSORS = {
 }
 
 
+# The deprecated aliases of unittest's TestCase methods (removed in Python 3.12) and what
+# replaces each: one switched (`self.assertEquals` to `self.assertEqual`) is a file's
+# aliases being replaced, though the new name is used already.
+UNITTEST_ALIASES = {
+    "assertEquals": "assertEqual", "failUnlessEqual": "assertEqual",
+    "assertNotEquals": "assertNotEqual", "failIfEqual": "assertNotEqual",
+    "assertAlmostEquals": "assertAlmostEqual", "failUnlessAlmostEqual": "assertAlmostEqual",
+    "assertNotAlmostEquals": "assertNotAlmostEqual", "failIfAlmostEqual": "assertNotAlmostEqual",
+    "assert_": "assertTrue", "failUnless": "assertTrue", "failIf": "assertFalse",
+    "failUnlessRaises": "assertRaises", "assertRaisesRegexp": "assertRaisesRegex",
+    "assertRegexpMatches": "assertRegex", "assertNotRegexpMatches": "assertNotRegex",
+    "assertItemsEqual": "assertCountEqual",
+}  # fmt: skip
+
+
+def replaces_alias(language: str | None, old: str, new: str) -> bool:
+    """Is ``new`` what replaces the deprecated alias ``old`` (unittest's `assertEquals`)?"""
+    return language == "python" and UNITTEST_ALIASES.get(old) == new
+
+
 # Python's generic aliases in `typing` that the builtins replace (PEP 585, Python 3.9): a
 # `from typing import List` taken away leaves each `List[int]` to be written `list[int]`.
 TYPING_BUILTINS = {

@@ -54,6 +54,7 @@ from codesaga.domain.next_edit_imports import (
     builtin_successor,
     imported_names,
     python_unimported,
+    replaces_alias,
     successors,
     unimported_names,
 )
@@ -253,7 +254,7 @@ def find_candidates(
             index, joined.change, names, reserved, history, cursor, others, limit, lang
         )
     if not found:
-        found = _unfinished_rename(index, names, reserved, history, cursor, limit)
+        found = _unfinished_rename(index, names, reserved, history, cursor, limit, lang)
     return found
 
 
@@ -272,6 +273,7 @@ def _unfinished_rename(
     history: Sequence[TextEdit],
     cursor: tuple[int, int] | None,
     limit: int,
+    language: str | None,
 ) -> list[Candidate]:
     """The uses an earlier edit's rename left, when the last change follows nowhere: a
     parameter renamed, then its docstring fixed (a word in text, repeated in text only),
@@ -286,7 +288,7 @@ def _unfinished_rename(
         site = _site(names, rename)
         if site is None or not _declares(site):
             continue
-        renamed = _renames(index, change, rename, site, names)
+        renamed = _renames(index, change, rename, site, names, language)
         if renamed:
             return finalize(renamed, index, change, history, cursor, limit)
     return []
@@ -802,7 +804,7 @@ def _places(
         # './b'` leaves every use of `isA` undefined)
         declared = _declares(site) or _imported(change.content, site)
         if declared and "\n" not in change.removed + change.inserted:
-            candidates += _renames(index, change, rename, site, names)
+            candidates += _renames(index, change, rename, site, names, language)
     elif rename is not None and rename.alone and _defines(names, rename.new):
         # A word in a comment or string made the name of a definition (a doc comment fixed
         # to name the function below it): a correction, made where it was wrong. Unless the
@@ -951,7 +953,7 @@ def _alone(
             ),
             True,
         ),
-        (lambda: _unfollowed(index, change, rename, site, names), True),
+        (lambda: _unfollowed(index, change, rename, site, names, language), True),
         # nothing the reader could follow, or a member switched for one used already
         # (`log.info` for `log.debug`), but lines alike around it (the same
         # `pytest.raises(TypeError)`): the change repeated where its context is (these are
@@ -1102,7 +1104,7 @@ def _renames_each(
     """The renames of ``site``, and of the change's other sites that name another thing: a
     package's function renamed with the method it hands on to (`func Notify(...)` over
     `output.Notify(...)`, both `Notification` before) leaves the method to rename."""
-    found = _renames(index, change, rename, site, names)
+    found = _renames(index, change, rename, site, names, language)
     # (a member only where this file defines it and does not reach it through an import:
     # `fmt.Println` made `fmt.Print` in a wrapper renamed with it is another package's
     # function switched, not one to rename, though the file's own logger has a `Println`)
@@ -1112,7 +1114,7 @@ def _renames_each(
     imported = imported_names(change.content, language) if others else set()
     for other in others:
         if other.receiver is None or (defined and not _foreign(other, imported)):
-            found += _renames(index, change, rename, other, names)
+            found += _renames(index, change, rename, other, names, language)
     return found
 
 
@@ -1250,14 +1252,22 @@ def _word_in_text(change: Change, names: Names) -> bool:
 
 
 def _unfollowed(
-    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    names: Names,
+    language: str | None,
 ) -> list[Candidate]:
     """A rename the reader of names cannot follow, as the same word elsewhere: a member of
     what this file does not define (`lines.reverse()` to `lines.toReversed()`), unless the
-    new member is used already (`log.info` to `log.debug`: only lines alike repeat it), or a
-    name that stands nowhere else as one (a word in strings and comments)."""
+    new member is used already (`log.info` to `log.debug`: only lines alike repeat it) and
+    the old one is no deprecated alias of it (`self.assertEquals`), or a name that stands
+    nowhere else as one (a word in strings and comments)."""
     if site.receiver is not None:
-        if text_repeats(index, change, rename.new, rename.old):
+        if not replaces_alias(language, rename.old, rename.new) and text_repeats(
+            index, change, rename.new, rename.old
+        ):
             return []
     elif names.occurrences(rename.old):
         # The reader followed it and found nothing left to rename; the text around the
@@ -1273,12 +1283,22 @@ def _unfollowed(
 
 
 def _renames(
-    index: LineIndex, change: Change, rename: Rename, site: Occurrence, names: Names
+    index: LineIndex,
+    change: Change,
+    rename: Rename,
+    site: Occurrence,
+    names: Names,
+    language: str | None,
 ) -> list[Candidate]:
     olds = names.occurrences(rename.old)
     if not olds:
         return []
     news = names.occurrences(rename.new)
+    if site.role == MEMBER_DEFINITION and any(o.receiver for o in news):
+        # an imported package's member of that name is not this one (a Go field exported
+        # as its type is named: `comparator utils.Comparator` made `Comparator utils.…`)
+        imported = imported_names(change.content, language)
+        news = [o for o in news if not _foreign(o, imported)]
     header = names.header_at(site.start, site.end) if site.role == PARAMETER else None
     function = header.name if header is not None else None
     renamed = rename_candidates(index, change, rename, site, olds, news, function)

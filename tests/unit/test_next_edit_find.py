@@ -1444,6 +1444,34 @@ def test_one_of_alike_lines_deleted_is_deleted_where_it_stands_between_the_same_
     assert _applied(content, found) == code.replace(setup, setup.replace(line, ""))
 
 
+def test_a_go_field_exported_as_its_type_is_named_is_renamed_where_it_is_used() -> None:
+    code = (
+        'package heap\n\nimport "example.com/utils"\n\n'
+        "type Heap struct {\n\tcomparator utils.Comparator\n}\n\n"
+        "func New(c utils.Comparator) *Heap {\n\treturn &Heap{comparator: c}\n}\n\n"
+        "func (h *Heap) Less(a, b int) bool {\n\treturn h.comparator(a, b) < 0\n}\n"
+    )
+    after = code.replace("\tcomparator utils", "\tComparator utils", 1)
+    content, found = _ask(code, after, "go")
+    # `utils.Comparator`, the package's type, is not the field of that name already there
+    assert _applied(content, found) == code.replace("comparator", "Comparator")
+
+
+def test_a_deprecated_unittest_alias_switched_is_switched_where_it_stands_again() -> None:
+    code = (
+        "class T(unittest.TestCase):\n"
+        "    def test_a(self):\n        self.assertEquals(f(1), 2)\n"
+        "        self.assertEqual(f(2), 3)\n\n"
+        "    def test_b(self):\n"
+        "        response = self.app.get('/')\n"
+        "        self.assertEquals(response.status, '200 OK')\n"
+    )
+    content, found = _ask(code, code.replace("assertEquals", "assertEqual", 1), "python")
+    # though `assertEqual` is used already (as `log.debug` is where one `log.info` is
+    # switched to it: that is followed only where the lines read alike)
+    assert _applied(content, found) == code.replace("assertEquals", "assertEqual")
+
+
 def test_a_statement_wrapped_is_wrapped_where_it_stands_alone_again() -> None:
     code = (
         "def parse(self, body, key, value):\n"
