@@ -837,6 +837,75 @@ def error_check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     return candidates
 
 
+# a statement that is a call alone, its function's or method's name in the second group
+_BARE_CALL = re.compile(r"((?:[A-Za-z_]\w*\.)*)([A-Za-z_]\w*)\(.*\)")
+_ERR_TARGETS = re.compile(r"(?:[\w]+[ \t]*,[ \t]*)*err[ \t]*(:?=)[ \t]*")
+
+
+def checked_call_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """Go: a call whose results were dropped (`c.ipv4Conn.WriteToUDP(buf, addr)`) made to
+    assign its error and check it (`_, err = …`, `if err != nil { … }` below): each other
+    call of that function or method (whatever its receiver) standing alone on its line,
+    assigned and checked the same way, in a function returning what the check returns and
+    having the parameters it uses; `err =` only where the function has an `err` already."""
+    before, content = change.before, change.content
+    old_start = before.rfind("\n", 0, change.start) + 1
+    old_end = line_end(before, old_start)
+    if change.before_end > old_end or "\n" in change.removed:
+        return []
+    statement = before[old_start:old_end].strip()
+    call = _BARE_CALL.fullmatch(statement)
+    if call is None or not balanced(statement):
+        return []
+    start = content.rfind("\n", 0, change.start) + 1
+    end = line_end(content, start)
+    line = content[start:end]
+    indent = line[: len(line) - len(line.lstrip())]
+    targets = _ERR_TARGETS.match(line, len(indent))
+    if targets is None or line[targets.end() :] != statement:
+        return []
+    check = _ERR_CHECK.match(content, end + 1)
+    if check is None or check.group(1) != indent:
+        return []
+    lines = content.split("\n")
+    first = index.line_of(start) - 1  # 0-based, the user's statement
+    own = _header_of(lines, first)
+    returns = "return" in check.group()
+    used = set(re.findall(r"\b[A-Za-z_]\w*\b", check.group())) & set(_parameters(own))
+    block = check.group().split("\n")
+    candidates = []
+    for number, text in enumerate(lines):
+        body = text.strip()
+        other = _BARE_CALL.fullmatch(body)
+        if number == first or other is None or other.group(2) != call.group(2):
+            continue
+        if not balanced(body) or text.startswith("func "):
+            continue
+        header = _header_of(lines, number)
+        if (returns and _returns(header) != _returns(own)) or not used <= set(_parameters(header)):
+            continue
+        if targets.group(1) == "=" and not _err_before(lines, number):
+            continue
+        there = text[: len(text) - len(body)]
+        wrapped = (
+            targets.group() + body + "".join("\n" + there + piece[len(indent) :] for piece in block)
+        )
+        at = index.line_bounds(number + 1)[0] + len(there)
+        edit = TextEdit(index.span(at, at + len(body)), body, wrapped)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - first)), edit))
+    return candidates
+
+
+def _err_before(lines: list[str], at: int) -> bool:
+    """Is `err` named in the Go function around ``lines[at]`` before that line?"""
+    for number in range(at - 1, -1, -1):
+        if re.search(r"\berr\b", lines[number]):
+            return True
+        if lines[number].startswith("func "):
+            return False
+    return False
+
+
 def _next_line(lines: list[str], at: int) -> str:
     return next((t for t in lines[at + 1 :] if t.strip()), "")
 

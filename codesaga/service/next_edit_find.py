@@ -24,6 +24,7 @@ from codesaga.domain.languages import Language, detect_language, language_by_nam
 from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_conventions import (
     await_candidates,
+    checked_call_candidates,
     const_candidates,
     entry_renamed,
     error_check_candidates,
@@ -329,6 +330,7 @@ def _candidates(
         none_return_candidates,
         esm_candidates,
         error_check_candidates,
+        checked_call_candidates,
         unlock_candidates,
         local_import_candidates,
         moved_import_candidates,

@@ -2669,6 +2669,28 @@ def test_a_check_added_after_an_assignment_is_added_where_the_same_one_stands() 
     assert found == []
 
 
+def test_a_dropped_error_assigned_and_checked_is_so_where_that_call_stands_alone() -> None:
+    code = (
+        "package mdns\n\n"
+        "func (c *Client) send(buf []byte) error {\n\tvar err error\n"
+        "\tif c.v4 != nil {\n\t\tc.v4.WriteToUDP(buf, addr4)\n\t}\n"
+        "\tif c.v6 != nil {\n\t\tc.v6.WriteToUDP(buf, addr6)\n\t}\n\treturn err\n}\n\n"
+        "func (c *Client) log(buf []byte) {\n\tc.out.WriteToUDP(buf, logs)\n}\n\n"
+        "func (c *Client) other(buf []byte) error {\n\tc.out.WriteToUDP(buf, logs)\n"
+        "\treturn nil\n}\n"
+    )
+    check = "\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}"
+    checked = code.replace(
+        "\t\tc.v4.WriteToUDP(buf, addr4)", "\t\t_, err = c.v4.WriteToUDP(buf, addr4)" + check
+    )
+    content, found = _ask(code, checked, "go")
+    # the same call on another receiver, in that function: not in one that returns
+    # nothing, nor in one where `err` is not declared for `err =`
+    assert _applied(content, found) == checked.replace(
+        "\t\tc.v6.WriteToUDP(buf, addr6)", "\t\t_, err = c.v6.WriteToUDP(buf, addr6)" + check
+    )
+
+
 def test_a_name_put_in_a_list_of_quoted_names_goes_in_the_list_of_them_unquoted() -> None:
     code = (
         '__all__ = [\n    "PluginManager",\n    "HookimplOpts",\n    "HookRelay",\n]\n\n'
