@@ -242,6 +242,57 @@ def in_parameters(change: Change, header: Header) -> bool:
     return found is not None and found[1] <= change.start - header.start <= found[2]
 
 
+DOCUMENTED_TYPE_SCORE = 0.6  # a parameter's type changed, where its docstring names that type
+
+_DOCSTRING_START = re.compile(r"\s*[rRuU]?(\"\"\"|\'\'\')")
+
+
+def documented_type_candidates(index: LineIndex, change: Change, header: Header) -> list[Candidate]:
+    """A Python parameter's annotation changed (`context: Mapping[str, Any]` to `object`):
+    where its function's docstring gives that parameter's type, the same words changed
+    there (Google's `context (Mapping[str, Any]): …`, Sphinx's `:type context: …`)."""
+    removed, inserted = change.removed, change.inserted
+    if not NAME.fullmatch(removed) or not NAME.fullmatch(inserted):
+        return []
+    found = _parentheses(change, header)
+    if found is None or not found[1] <= change.start - header.start <= found[2]:
+        return []
+    text, opened, _ = found
+    name = _annotated_parameter(text[opened : change.start - header.start])
+    docstring = _DOCSTRING_START.match(change.content, header.end)
+    if name is None or docstring is None:
+        return []
+    end = change.content.find(docstring.group(1), docstring.end())
+    body = change.content[docstring.end() : end if end >= 0 else docstring.end()]
+    typed = re.compile(
+        rf"^[ \t]*\*{{0,2}}{name}[ \t]*\(([^)\n]*)\)[ \t]*:|^[ \t]*:type[ \t]+{name}:([^\n]*)", re.M
+    )
+    candidates = []
+    for line in typed.finditer(body):
+        group = 1 if line.group(1) is not None else 2
+        low = docstring.end() + line.start(group)
+        for word in re.finditer(rf"(?<![\w.]){re.escape(removed)}(?!\w)", line.group(group)):
+            at = low + word.start()
+            edit = TextEdit(index.span(at, at + len(removed)), removed, inserted)
+            candidates.append(Candidate(edit.span, SIGNATURE, DOCUMENTED_TYPE_SCORE, edit))
+    return candidates
+
+
+def _annotated_parameter(text: str) -> str | None:
+    """The name of the parameter whose annotation ``text`` (a header's parameters from
+    their opening parenthesis) ends in: `a, context: Mapping[str, ` gives `context`."""
+    depth, start = 0, 0
+    for at, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            start = at + 1
+    found = re.match(r"\s*\*{0,2}(\w+)\s*:(?!=)", text[start:])
+    return None if found is None else found.group(1)
+
+
 def in_results(change: Change, header: Header) -> bool:
     """Does ``change`` begin after ``header``'s parentheses, in the return type it had
     (`IO[Any]` made `IO`, a Go function's results; not `-> int` given where there was

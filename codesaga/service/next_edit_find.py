@@ -107,6 +107,7 @@ from codesaga.domain.next_edit_signatures import (
     call_candidates,
     calls_must_change,
     declaration_candidates,
+    documented_type_candidates,
     forwarding_candidates,
     go_parameter_types,
     header_pieces,
@@ -871,6 +872,8 @@ def _places(
                 for c in similar_candidates(index, change)
                 if c.edit is not None and _keeps_types(index, c.edit, names, signature, language)
             ]
+            if language == "python":
+                candidates += documented_type_candidates(index, change, header)
         candidates += repeated_candidates(index, change)
         # (a change made in code is not repeated into comments and strings that read alike)
         candidates += [

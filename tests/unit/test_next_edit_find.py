@@ -2691,6 +2691,21 @@ def test_a_dropped_error_assigned_and_checked_is_so_where_that_call_stands_alone
     )
 
 
+def test_a_parameter_typed_anew_is_typed_so_where_its_docstring_gives_its_type() -> None:
+    code = (
+        "def render(text: str, context: Mapping[str, Any], *, extra: Any = None) -> str:\n"
+        '    """Render.\n\n    Args:\n        text (str): The text.\n'
+        "        context (Mapping[str, Any]): The context.\n"
+        "        extra (Any): Anything else.\n\n"
+        "    :type context: Mapping[str, Any]\n"
+        '    """\n    return text.format(**context)\n'
+    )
+    after = code.replace("Mapping[str, Any]", "Mapping[str, object]", 1)
+    content, found = _ask(code, after, "python")
+    # that parameter's type only: not `extra`'s, though it reads `Any` too
+    assert _applied(content, found) == code.replace("Mapping[str, Any]", "Mapping[str, object]")
+
+
 def test_a_name_put_in_a_list_of_quoted_names_goes_in_the_list_of_them_unquoted() -> None:
     code = (
         '__all__ = [\n    "PluginManager",\n    "HookimplOpts",\n    "HookRelay",\n]\n\n'
