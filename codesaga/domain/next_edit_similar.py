@@ -310,13 +310,15 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         )
     if not inserted:  # a deletion diffed from the middle of a line: from its start
         start, removed = _slid_to_line_start(before, start, removed)
-    if _line_deleted(before, start, removed, inserted):
-        return text_repeats(index, change, removed, inserted)
-    if _entry_deleted(before, start, removed, inserted):
-        # one of alike lines deleted (`t.Setenv(…)` beside `os.Setenv(…)`): only where its
-        # copy stands between the same lines (the test below that repeats that setup)
-        repeats = text_repeats(index, change, removed, inserted)
-        return [c for c in repeats if _between_same(index, change, start, removed, c)]
+    deleted = _line_deleted(before, start, removed, inserted)
+    if deleted is not None:
+        repeats = _whole_lines(index, text_repeats(index, change, removed, inserted))
+        if deleted == _ALIKE:
+            # one of alike lines deleted (`defer os.Unsetenv(…)` under `os.Setenv(…)`): only
+            # where its copy stands between the same lines (the test below that repeats
+            # that setup)
+            return [c for c in repeats if _between_same(index, change, start, removed, c)]
+        return repeats
     if "\n" in removed and (not inserted.strip() or len(removed.strip()) < MIN_LINES_REPLACED):
         return []  # lines deleted (one copy of a duplicate removed) or a short span of two
     words = [t[0] for t in tokens(removed)]
@@ -559,35 +561,46 @@ def _slid_to_line_start(before: str, start: int, removed: str) -> tuple[int, str
     return (at, text) if at == 0 or before[at - 1] == "\n" else (start, removed)
 
 
-def _line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
-    """Is ``removed`` one whole line deleted that is neither an entry among alike lines (one
-    of a list's items, `"test.log",`) nor a block's opening (`if version >= (11, 0):`, whose
-    body changes with it): a statement or a comment taken out (`t.Parallel()`, a linter's
-    directive), deleted wherever the same line stands? (With the blank lines after it, if
-    they went with it and it is a call: `t.Parallel()` and the blank line that set it
-    apart.)"""
-    return _whole_line_deleted(before, start, removed, inserted) and not any(
-        _shaped_alike(removed.strip(), neighbour) for neighbour in _around(before, start, removed)
-    )
+def _whole_lines(index: LineIndex, candidates: list[Candidate]) -> list[Candidate]:
+    """The ``candidates`` deleting a line, each from its line's start: a copy indented
+    deeper (the same line's end, `t.Fail()` in a nested block) loses its own indentation
+    too, not the user's line's worth of it."""
+    found = []
+    for candidate in candidates:
+        assert candidate.edit is not None
+        span = candidate.span
+        lead = index.line_text(span.start_line)[: span.start_column - 1]
+        if lead.strip():
+            continue  # inside a longer line
+        whole = replace(span, start_column=1)
+        edit = TextEdit(whole, lead + candidate.edit.removed, candidate.edit.text)
+        found.append(replace(candidate, span=whole, edit=edit))
+    return found
 
 
-def _entry_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
-    """Is ``removed`` one whole line deleted that is one of alike lines around it?"""
-    return _whole_line_deleted(before, start, removed, inserted) and any(
-        _shaped_alike(removed.strip(), neighbour) for neighbour in _around(before, start, removed)
-    )
+_ALONE, _ALIKE = "alone", "alike"
 
 
-def _whole_line_deleted(before: str, start: int, removed: str, inserted: str) -> bool:
-    """Is ``removed`` one whole line deleted (with the blank lines after it only if it ends a
-    statement), not a block's opening?"""
+def _line_deleted(before: str, start: int, removed: str, inserted: str) -> str | None:
+    """Is ``removed`` one whole line deleted, not a block's opening (`if version >= (11,
+    0):`, whose body changes with it), nor one copy of a duplicate (the line beside it the
+    same)? Then _ALONE: a statement or a comment taken out (`t.Parallel()`, a linter's
+    directive), deleted wherever the same line stands; or _ALIKE when it is one of alike
+    lines around it (one of a list's items, `"test.log",`, a call among calls). (With the
+    blank lines after it, if they went with it and it is a call: `t.Parallel()` and the
+    blank line that set it apart.)"""
     whole = removed.endswith("\n") and (start == 0 or before[start - 1] == "\n")
     if inserted.strip() or not whole or "\n" in removed.strip():
-        return False
+        return None
     line = removed.strip()
     if removed.count("\n") > 1 and not line.endswith((")", ";")):
-        return False  # a blank line taken with a line of prose (a docstring's): one place
-    return not (line.endswith(OPENERS) or line.endswith(":"))
+        return None  # a blank line taken with a line of prose (a docstring's): one place
+    if line.endswith(OPENERS) or line.endswith(":"):
+        return None
+    around = _around(before, start, removed)
+    if any(neighbour.strip() == line for neighbour in around):
+        return None  # one copy of a duplicate removed: the other stays
+    return _ALIKE if any(_shaped_alike(line, neighbour) for neighbour in around) else _ALONE
 
 
 def _around(text: str, start: int, removed: str) -> tuple[str, str]:
@@ -601,11 +614,22 @@ def _between_same(
     index: LineIndex, change: Change, start: int, removed: str, candidate: Candidate
 ) -> bool:
     """Does ``candidate``'s copy of the deleted line stand under the line that stood above
-    the user's, or over the line below it (neither blank)?"""
+    the user's, or over the line below it (neither a blank line nor a block's end or a bare
+    `return x`, which stand anywhere)?"""
+    assert candidate.edit is not None
     at, _ = index.offsets(candidate.span)
-    theirs = _around(change.content, at, removed)
+    theirs = _around(change.content, at, candidate.edit.removed)
     mine = _around(change.before, start, removed)
-    return any(a.strip() and a.strip() == b.strip() for a, b in zip(mine, theirs, strict=True))
+    return any(a.strip() == b.strip() and _telling(a) for a, b in zip(mine, theirs, strict=True))
+
+
+# lines that stand anywhere: a block's end, a bare return, break or continue
+_PLAIN_LINE = re.compile(r"[\s)\]}\;,]*|\s*(?:return|break|continue|pass)\b[\s\w.;]*")
+
+
+def _telling(line: str) -> bool:
+    """Does ``line`` say where it stands: not blank, not a block's end or a bare return?"""
+    return _PLAIN_LINE.fullmatch(line) is None
 
 
 def _shaped_alike(a: str, b: str) -> bool:

@@ -1444,6 +1444,33 @@ def test_one_of_alike_lines_deleted_is_deleted_where_it_stands_between_the_same_
     assert _applied(content, found) == code.replace(setup, setup.replace(line, ""))
 
 
+def test_one_of_alike_lines_deleted_is_not_deleted_where_only_a_plain_line_is_the_same() -> None:
+    code = (
+        "def f(x):\n    log.debug(x)\n    log.info(x)\n    return x\n\n\n"
+        "def g(y):\n    y = y + 1\n    log.info(x)\n    return x\n"
+    )
+    # `return x` stands anywhere: the copy in g is g's own
+    assert _ask(code, code.replace("    log.info(x)\n", "", 1), "python")[1] == []
+
+
+def test_one_copy_of_a_duplicated_line_deleted_leaves_the_other() -> None:
+    code = "import os\nimport sys\nimport sys\nimport re\n\nwg.Add(1)\n"
+    assert _ask(code, code.replace("import sys\n", "", 1), "python")[1] == []
+
+
+def test_a_line_deleted_is_deleted_whole_where_its_copy_is_indented_deeper() -> None:
+    code = (
+        "func TestA(t *testing.T) {\n\tif bad {\n\t\tt.Fail()\n\t}\n}\n\n"
+        "func TestB(t *testing.T) {\n\tfor _, p := range ps {\n\t\tif bad {\n"
+        "\t\t\tt.Fail()\n\t\t}\n\t}\n}\n"
+    )
+    content, found = _ask(code, code.replace("\t\tt.Fail()\n", "", 1), "go")
+    # its own indentation goes with it, not the user's line's worth of it
+    assert _applied(content, found) == code.replace("\t\tt.Fail()\n", "").replace(
+        "\t\t\t", "\t\t"
+    ).replace("\tt.Fail()\n", "")
+
+
 def test_a_go_field_exported_as_its_type_is_named_is_renamed_where_it_is_used() -> None:
     code = (
         'package heap\n\nimport "example.com/utils"\n\n'
