@@ -837,72 +837,112 @@ def error_check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     return candidates
 
 
-# a statement that is a call alone, its function's or method's name in the second group
-_BARE_CALL = re.compile(r"((?:[A-Za-z_]\w*\.)*)([A-Za-z_]\w*)\(.*\)")
 _ERR_TARGETS = re.compile(r"(?:[\w]+[ \t]*,[ \t]*)*err[ \t]*(:?=)[ \t]*")
+
+
+MAX_CHECKED_CALLS = 24  # more calls than that: a common method, not one call site's fix
 
 
 def checked_call_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """Go: a call whose results were dropped (`c.ipv4Conn.WriteToUDP(buf, addr)`) made to
     assign its error and check it (`_, err = …`, `if err != nil { … }` below): each other
-    call of that function or method (whatever its receiver) standing alone on its line,
-    assigned and checked the same way, in a function returning what the check returns and
-    having the parameters it uses; `err =` only where the function has an `err` already."""
+    call of that function or method, on a receiver as deep from the same root (`c.v6Conn`,
+    not `wg` for `cmd.Wait()`), standing alone on its line, assigned and checked the same
+    way. Only in a function (not a closure in one) returning what the check returns and
+    having the parameters it uses; `err =` where the function declares `err` in a block
+    around the call, `err :=` where it does not."""
     before, content = change.before, change.content
     old_start = before.rfind("\n", 0, change.start) + 1
     old_end = line_end(before, old_start)
     if change.before_end > old_end or "\n" in change.removed:
         return []
     statement = before[old_start:old_end].strip()
-    call = _BARE_CALL.fullmatch(statement)
-    if call is None or not balanced(statement):
-        return []
+    call = _bare_call(statement)
     start = content.rfind("\n", 0, change.start) + 1
     end = line_end(content, start)
-    line = content[start:end]
+    line = content[start:end].rstrip("\r")
     indent = line[: len(line) - len(line.lstrip())]
     targets = _ERR_TARGETS.match(line, len(indent))
-    if targets is None or line[targets.end() :] != statement:
+    if call is None or targets is None or line[targets.end() :] != statement:
         return []
-    check = _ERR_CHECK.match(content, end + 1)
+    check = _ERR_CHECK.match(content.replace("\r\n", "\n"), end + 1 - content.count("\r", 0, end))
     if check is None or check.group(1) != indent:
         return []
-    lines = content.split("\n")
+    lines = content.replace("\r\n", "\n").split("\n")
     first = index.line_of(start) - 1  # 0-based, the user's statement
     own = _header_of(lines, first)
+    if _in_closure(lines, first):
+        return []
     returns = "return" in check.group()
     used = set(re.findall(r"\b[A-Za-z_]\w*\b", check.group())) & set(_parameters(own))
     block = check.group().split("\n")
+    declared = targets.group(1) == "="
     candidates = []
     for number, text in enumerate(lines):
         body = text.strip()
-        other = _BARE_CALL.fullmatch(body)
-        if number == first or other is None or other.group(2) != call.group(2):
-            continue
-        if not balanced(body) or text.startswith("func "):
+        other = _bare_call(body)
+        if number == first or other is None or other[1:] != call[1:]:
             continue
         header = _header_of(lines, number)
         if (returns and _returns(header) != _returns(own)) or not used <= set(_parameters(header)):
             continue
-        if targets.group(1) == "=" and not _err_before(lines, number):
+        there = text[: len(text) - len(text.lstrip())]
+        if _err_declared(lines, number, len(there)) != declared or _in_closure(lines, number):
             continue
-        there = text[: len(text) - len(body)]
         wrapped = (
             targets.group() + body + "".join("\n" + there + piece[len(indent) :] for piece in block)
         )
         at = index.line_bounds(number + 1)[0] + len(there)
         edit = TextEdit(index.span(at, at + len(body)), body, wrapped)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - first)), edit))
-    return candidates
+    return candidates if len(candidates) <= MAX_CHECKED_CALLS else []
 
 
-def _err_before(lines: list[str], at: int) -> bool:
-    """Is `err` named in the Go function around ``lines[at]`` before that line?"""
+# a statement that is a call alone, opening at its function's or method's name
+_CALLED = re.compile(r"((?:[A-Za-z_]\w*\.)*)([A-Za-z_]\w*)\(")
+
+
+def _bare_call(statement: str) -> tuple[str, str, int, str] | None:
+    """``statement`` read as a call alone (`c.v4.WriteToUDP(buf, addr)`, not a chain's
+    `w.Write(y).Flush()`): its receiver, the receiver's root, how deep it is, and the name
+    called; None if it is not one."""
+    found = _CALLED.match(statement)
+    if found is None or matching_paren(statement, found.end() - 1) != len(statement) - 1:
+        return None
+    receiver = found.group(1)
+    return receiver, receiver.split(".")[0], receiver.count("."), found.group(2)
+
+
+def _err_declared(lines: list[str], at: int, indent: int) -> bool:
+    """Does the Go function around ``lines[at]`` declare `err` before it, in a block around
+    it (a line indented no deeper than ``indent``, not an `if err := …;` of its own), or
+    name it among its results?"""
     for number in range(at - 1, -1, -1):
-        if re.search(r"\berr\b", lines[number]):
+        text = lines[number]
+        if text.startswith("func "):
+            return _NAMED_ERR.search(text) is not None
+        body = text.lstrip()
+        if len(text) - len(body) <= indent and _DECLARES_ERR.match(body):
             return True
-        if lines[number].startswith("func "):
+    return False
+
+
+_DECLARES_ERR = re.compile(r"var\s+err\b|(?:[\w]+\s*,\s*)*err\s*(?:,\s*\w+\s*)*:=")
+_NAMED_ERR = re.compile(r"\)\s*\([^)]*\berr\s+error\b")
+
+
+def _in_closure(lines: list[str], at: int) -> bool:
+    """Is ``lines[at]`` inside a function literal (`go func() {`), read from the lines
+    around it that are indented less (gofmt's layout)?"""
+    depth = len(lines[at]) - len(lines[at].lstrip())
+    for text in reversed(lines[:at]):
+        if text.startswith("func "):
             return False
+        body = text.lstrip()
+        if body and len(text) - len(body) < depth:
+            depth = len(text) - len(body)
+            if re.search(r"\bfunc\s*\(", body):
+                return True
     return False
 
 

@@ -200,9 +200,10 @@ SUCCESSORS = {
 }
 
 
-# The deprecated aliases of unittest's TestCase methods (removed in Python 3.12) and what
-# replaces each: one switched (`self.assertEquals` to `self.assertEqual`) is a file's
-# aliases being replaced, though the new name is used already.
+# The deprecated aliases of unittest's TestCase methods (removed in Python 3.12; Python 2's
+# `assertItemsEqual` became `assertCountEqual`) and what replaces each: one switched
+# (`self.assertEquals` to `self.assertEqual`) is a file's aliases being replaced, though the
+# new name is used already.
 UNITTEST_ALIASES = {
     "assertEquals": "assertEqual", "failUnlessEqual": "assertEqual",
     "assertNotEquals": "assertNotEqual", "failIfEqual": "assertNotEqual",

@@ -293,6 +293,10 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if not qualified:
             return []
     if "\n" in inserted and "\n" not in removed:
+        if _ERROR_ASSIGNED.match(inserted) and _wrapped_statement(before, start, removed, inserted):
+            # Go's error assigned and checked: where that compiles (the function returns what
+            # the check does, has an `err` for `err =`) is checked_call_candidates' to say
+            return []
         if _wrapped_statement(before, start, removed, inserted):
             same = _wrapped_repeats(index, change, removed, inserted, before)
             lines = {c.span.start_line for c in same}
@@ -387,6 +391,9 @@ def _assigned_to(index: LineIndex, content: str, span: Span) -> bool:
 
 # a variable's name and a colon begin the statement (`inputs: `; not `else: `)
 _ANNOTATED = re.compile(r"[ \t]*(?!(?:else|try|finally|default)\b)[A-Za-z_$][\w$.]*[ \t]*:[ \t]*")
+
+
+_ERROR_ASSIGNED = re.compile(r"\s*(?:\w+\s*,\s*)*err\s*:?=[^\n]*\n\s*if err != nil \{")
 
 
 def _wrapped_statement(before: str, start: int, removed: str, inserted: str) -> bool:

@@ -2718,6 +2718,34 @@ def test_a_dropped_error_assigned_and_checked_is_so_where_that_call_stands_alone
     )
 
 
+def test_a_dropped_error_checked_is_not_checked_where_the_copy_would_not_compile() -> None:
+    code = (
+        "package p\n\n"
+        "func send(c *C) error {\n\tc.w.Write(a)\n\tc.w.Write(b)\n"
+        "\tgo func() {\n\t\tc.w.Write(d)\n\t}()\n\twg.Write(e)\n"
+        "\tc.w.Write(f).Flush()\n\treturn nil\n}\n\n"
+        "func other(c *C) error {\n\tif err := c.open(); err != nil {\n\t\treturn err\n\t}\n"
+        "\t// err is ignored here\n\tc.w.Write(g)\n\treturn nil\n}\n\n"
+        "func quiet(c *C) {\n\tc.w.Write(a)\n}\n"
+    )
+    check = "\n\tif err != nil {\n\t\treturn err\n\t}"
+    checked = code.replace("\tc.w.Write(a)", "\t_, err := c.w.Write(a)" + check, 1)
+    content, found = _ask(code, checked, "go")
+    # not `:=` again in that block (no new variable), nor in the closure or in `quiet`
+    # (they return nothing; not even the same call), nor on another receiver, nor a chain's
+    # first call; in `other` (its `err` is the `if`'s own), declared there
+    assert _applied(content, found) == checked.replace(
+        "\tc.w.Write(g)", "\t_, err := c.w.Write(g)" + check
+    )
+    declared = code.replace("\tc.w.Write(a)", "\tvar err error\n\tc.w.Write(a)", 1)
+    assigned = declared.replace("\tc.w.Write(a)", "\t_, err = c.w.Write(a)" + check, 1)
+    content, found = _ask(declared, assigned, "go")
+    # `err =` where `err` is declared around the call: not in `other`
+    assert _applied(content, found) == assigned.replace(
+        "\tc.w.Write(b)", "\t_, err = c.w.Write(b)" + check
+    )
+
+
 def test_a_parameter_typed_anew_is_typed_so_where_its_docstring_gives_its_type() -> None:
     code = (
         "def render(text: str, context: Mapping[str, Any], *, extra: Any = None) -> str:\n"
