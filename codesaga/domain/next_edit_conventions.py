@@ -850,7 +850,7 @@ def checked_call_candidates(index: LineIndex, change: Change) -> list[Candidate]
     not `wg` for `cmd.Wait()`), standing alone on its line, assigned and checked the same
     way. Only in a function (not a closure in one) returning what the check returns and
     having the parameters it uses; `err =` where the function declares `err` in a block
-    around the call, `err :=` where it does not."""
+    around the call (or takes it), `err :=` where it does not."""
     before, content = change.before, change.content
     old_start = before.rfind("\n", 0, change.start) + 1
     old_end = line_end(before, old_start)
@@ -869,9 +869,10 @@ def checked_call_candidates(index: LineIndex, change: Change) -> list[Candidate]
     if check is None or check.group(1) != indent:
         return []
     lines = content.replace("\r\n", "\n").split("\n")
+    raw = _raw_string_lines(lines)
     first = index.line_of(start) - 1  # 0-based, the user's statement
     own = _header_of(lines, first)
-    if _in_closure(lines, first):
+    if _in_closure(lines, first, raw):
         return []
     returns = "return" in check.group()
     used = set(re.findall(r"\b[A-Za-z_]\w*\b", check.group())) & set(_parameters(own))
@@ -881,13 +882,13 @@ def checked_call_candidates(index: LineIndex, change: Change) -> list[Candidate]
     for number, text in enumerate(lines):
         body = text.strip()
         other = _bare_call(body)
-        if number == first or other is None or other[1:] != call[1:]:
+        if number == first or number in raw or other is None or other[1:] != call[1:]:
             continue
         header = _header_of(lines, number)
         if (returns and _returns(header) != _returns(own)) or not used <= set(_parameters(header)):
             continue
         there = text[: len(text) - len(text.lstrip())]
-        if _err_declared(lines, number, len(there)) != declared or _in_closure(lines, number):
+        if _err_declared(lines, number, raw) != declared or _in_closure(lines, number, raw):
             continue
         wrapped = (
             targets.group() + body + "".join("\n" + there + piece[len(indent) :] for piece in block)
@@ -913,37 +914,55 @@ def _bare_call(statement: str) -> tuple[str, str, int, str] | None:
     return receiver, receiver.split(".")[0], receiver.count("."), found.group(2)
 
 
-def _err_declared(lines: list[str], at: int, indent: int) -> bool:
+def _err_declared(lines: list[str], at: int, raw: set[int]) -> bool:
     """Does the Go function around ``lines[at]`` declare `err` before it, in a block around
-    it (a line indented no deeper than ``indent``, not an `if err := …;` of its own), or
-    name it among its results?"""
+    it (a line no deeper than every line between: not a sibling block's own, nor an `if
+    err := …;` of its own), or take or name it (`err error` in its header)? ``raw``: the
+    lines inside raw strings, which are no code."""
+    depth = len(lines[at]) - len(lines[at].lstrip())
     for number in range(at - 1, -1, -1):
         text = lines[number]
         if text.startswith("func "):
-            return _NAMED_ERR.search(text) is not None
+            return _ERR_IN_HEADER.search(text) is not None
         body = text.lstrip()
-        if len(text) - len(body) <= indent and _DECLARES_ERR.match(body):
+        if number in raw or not body or len(text) - len(body) > depth:
+            continue  # a raw string's, a blank, or inside a block closed before
+        depth = len(text) - len(body)
+        if _DECLARES_ERR.match(body):
             return True
     return False
 
 
 _DECLARES_ERR = re.compile(r"var\s+err\b|(?:[\w]+\s*,\s*)*err\s*(?:,\s*\w+\s*)*:=")
-_NAMED_ERR = re.compile(r"\)\s*\([^)]*\berr\s+error\b")
+_ERR_IN_HEADER = re.compile(r"\berr\s+error\b")
 
 
-def _in_closure(lines: list[str], at: int) -> bool:
+def _in_closure(lines: list[str], at: int, raw: set[int]) -> bool:
     """Is ``lines[at]`` inside a function literal (`go func() {`), read from the lines
-    around it that are indented less (gofmt's layout)?"""
+    around it that are indented less (gofmt's layout; ``raw``: the lines inside raw strings,
+    whose indentation says nothing)?"""
     depth = len(lines[at]) - len(lines[at].lstrip())
-    for text in reversed(lines[:at]):
+    for number in range(at - 1, -1, -1):
+        text = lines[number]
         if text.startswith("func "):
             return False
         body = text.lstrip()
-        if body and len(text) - len(body) < depth:
+        if number not in raw and body and len(text) - len(body) < depth:
             depth = len(text) - len(body)
             if re.search(r"\bfunc\s*\(", body):
                 return True
     return False
+
+
+def _raw_string_lines(lines: list[str]) -> set[int]:
+    """The Go lines that begin inside a raw string (after an odd number of backquotes; a
+    backquote in a string or comment is taken as one too)."""
+    inside, found = False, set()
+    for number, text in enumerate(lines):
+        if inside:
+            found.add(number)
+        inside ^= text.count("`") % 2 == 1
+    return found
 
 
 def _next_line(lines: list[str], at: int) -> str:

@@ -248,49 +248,99 @@ _DOCSTRING_START = re.compile(r"\s*[rRuU]?(\"\"\"|\'\'\')")
 
 
 def documented_type_candidates(index: LineIndex, change: Change, header: Header) -> list[Candidate]:
-    """A Python parameter's annotation changed (`context: Mapping[str, Any]` to `object`):
-    where its function's docstring gives that parameter's type, the same words changed
-    there (Google's `context (Mapping[str, Any]): …`, Sphinx's `:type context: …`)."""
-    removed, inserted = change.removed, change.inserted
-    if not NAME.fullmatch(removed) or not NAME.fullmatch(inserted):
+    """A Python parameter's annotation changed, one word of it (`context: Mapping[str, Any]`
+    to `object`, `List[int]` to `list`): where its function's docstring gives that
+    parameter's type (Google's `context (Mapping[str, Any]): …`, Sphinx's `:type context:
+    …`), that word changed there: the same one of its words where the type reads as the
+    annotation did, else only where both hold that word once."""
+    before, content = change.before, change.content
+    low, high = _word_around(before, change.start, change.before_end)
+    shift = change.after_end - change.before_end
+    removed, inserted = before[low:high], content[low : high + shift]
+    if removed == inserted or not NAME.fullmatch(removed) or not NAME.fullmatch(inserted):
         return []
     found = _parentheses(change, header)
     if found is None or not found[1] <= change.start - header.start <= found[2]:
         return []
-    text, opened, _ = found
-    name = _annotated_parameter(text[opened : change.start - header.start])
-    docstring = _DOCSTRING_START.match(change.content, header.end)
-    if name is None or docstring is None:
+    text, opened, closed = found
+    parameters = text[opened:closed]
+    typed_at = _annotation_at(parameters, low - header.start - opened)
+    docstring = _DOCSTRING_START.match(content, header.end)
+    if typed_at is None or docstring is None:
         return []
-    end = change.content.find(docstring.group(1), docstring.end())
-    body = change.content[docstring.end() : end if end >= 0 else docstring.end()]
+    name, first, last = typed_at
+    annotation = parameters[first:last]
+    word = re.compile(rf"(?<![\w.]){re.escape(removed)}(?!\w)")
+    olds = [m.start() for m in word.finditer(annotation)]
+    if low - header.start - opened - first not in olds:
+        return []
+    which = olds.index(low - header.start - opened - first)
+    end = content.find(docstring.group(1), docstring.end())
+    body = content[docstring.end() : end if end >= 0 else docstring.end()]
     typed = re.compile(
         rf"^[ \t]*\*{{0,2}}{name}[ \t]*\(([^)\n]*)\)[ \t]*:|^[ \t]*:type[ \t]+{name}:([^\n]*)", re.M
     )
     candidates = []
     for line in typed.finditer(body):
         group = 1 if line.group(1) is not None else 2
-        low = docstring.end() + line.start(group)
-        for word in re.finditer(rf"(?<![\w.]){re.escape(removed)}(?!\w)", line.group(group)):
-            at = low + word.start()
-            edit = TextEdit(index.span(at, at + len(removed)), removed, inserted)
-            candidates.append(Candidate(edit.span, SIGNATURE, DOCUMENTED_TYPE_SCORE, edit))
+        given = line.group(group)
+        places = [m.start() for m in word.finditer(given)]
+        if "".join(given.split()) == "".join(annotation.split()):
+            place = places[which]
+        elif len(places) == 1 and len(olds) == 1:
+            place = places[0]
+        else:
+            continue  # another type, or the word more than once: which one is unsure
+        at = docstring.end() + line.start(group) + place
+        edit = TextEdit(index.span(at, at + len(removed)), removed, inserted)
+        candidates.append(Candidate(edit.span, SIGNATURE, DOCUMENTED_TYPE_SCORE, edit))
     return candidates
 
 
-def _annotated_parameter(text: str) -> str | None:
-    """The name of the parameter whose annotation ``text`` (a header's parameters from
-    their opening parenthesis) ends in: `a, context: Mapping[str, ` gives `context`."""
+def _word_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``..``end`` of ``text`` widened to the whole word (a change diffed to `L` of
+    `List`)."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return start, end
+
+
+_QUOTED = re.compile(r"([\"'])(?:\\.|(?!\1)[^\\\n])*\1")
+
+
+def _annotation_at(parameters: str, at: int) -> tuple[str, int, int] | None:
+    """The parameter whose annotation holds ``at`` in ``parameters`` (a header's, from its
+    opening parenthesis): its name and where its annotation starts and ends (before a
+    default); None when ``at`` is in no annotation. Strings are read as blanks (a default's
+    `"("` opens nothing)."""
+    blank = _QUOTED.sub(lambda m: m.group(1) + " " * (len(m.group()) - 2) + m.group(1), parameters)
     depth, start = 0, 0
-    for at, char in enumerate(text):
+    for offset, char in enumerate(blank):
         if char in "([{":
             depth += 1
         elif char in ")]}":
             depth -= 1
         elif char == "," and depth == 0:
-            start = at + 1
-    found = re.match(r"\s*\*{0,2}(\w+)\s*:(?!=)", text[start:])
-    return None if found is None else found.group(1)
+            if offset >= at:
+                break
+            start = offset + 1
+    found = re.match(r"\s*\*{0,2}(\w+)\s*:(?!=)\s*", blank[start:])
+    if found is None:
+        return None
+    first = start + found.end()
+    depth, last = 0, len(blank)
+    for offset in range(first, len(blank)):
+        char = blank[offset]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char in ",=" and depth == 0:
+            last = offset
+            break
+    return (found.group(1), first, last) if first <= at < last else None
 
 
 def in_results(change: Change, header: Header) -> bool:

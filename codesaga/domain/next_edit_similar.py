@@ -630,12 +630,12 @@ def _between_same(
     return any(a.strip() == b.strip() and _telling(a) for a, b in zip(mine, theirs, strict=True))
 
 
-# lines that stand anywhere: a block's end, a bare return, break or continue
-_PLAIN_LINE = re.compile(r"[\s)\]}\;,]*|\s*(?:return|break|continue|pass)\b[\s\w.;]*")
+# lines that stand anywhere: a block's end, a bare return (`return nil, err`), raise, break
+_PLAIN_LINE = re.compile(r"[\s)\]}\;,]*|\s*(?:return|break|continue|pass|raise)\b[\s\w.,;*&]*")
 
 
 def _telling(line: str) -> bool:
-    """Does ``line`` say where it stands: not blank, not a block's end or a bare return?"""
+    """Does ``line`` say where it stands: not blank, a block's end or a bare return?"""
     return _PLAIN_LINE.fullmatch(line) is None
 
 

@@ -1453,6 +1453,14 @@ def test_one_of_alike_lines_deleted_is_not_deleted_where_only_a_plain_line_is_th
     assert _ask(code, code.replace("    log.info(x)\n", "", 1), "python")[1] == []
 
 
+def test_one_of_alike_lines_deleted_stays_where_only_a_return_of_values_is_the_same() -> None:
+    code = (
+        "func a() (*T, error) {\n\tlog.Debug(x)\n\tlog.Info(x)\n\treturn nil, err\n}\n\n"
+        "func b() (*T, error) {\n\ty := 1\n\tlog.Info(x)\n\treturn nil, err\n}\n"
+    )
+    assert _ask(code, code.replace("\tlog.Info(x)\n", "", 1), "go")[1] == []
+
+
 def test_one_copy_of_a_duplicated_line_deleted_leaves_the_other() -> None:
     code = "import os\nimport sys\nimport sys\nimport re\n\nwg.Add(1)\n"
     assert _ask(code, code.replace("import sys\n", "", 1), "python")[1] == []
@@ -2746,6 +2754,25 @@ def test_a_dropped_error_checked_is_not_checked_where_the_copy_would_not_compile
     )
 
 
+def test_a_dropped_error_checked_reads_blocks_raw_strings_and_parameters() -> None:
+    check = "\n\tif err != nil {\n\t\treturn err\n\t}"
+    code = (
+        "package p\n\n"
+        "func run(db *DB) error {\n\tvar err error\n\tdb.Exec(a)\n\tgo func() {\n"
+        "\t\tq := `\nSELECT 1\n`\n\t\tdb.Exec(q)\n\t}()\n\treturn err\n}\n\n"
+        "func other(db *DB) error {\n\tif ok {\n\t\terr := db.Open()\n\t\tuse(err)\n\t}\n"
+        "\tif more {\n\t\tdb.Exec(g)\n\t}\n\treturn nil\n}\n\n"
+        "func onErr(db *DB, err error) error {\n\tdb.Exec(b)\n\treturn err\n}\n"
+    )
+    checked = code.replace("\tdb.Exec(a)", "\t_, err = db.Exec(a)" + check, 1)
+    content, found = _ask(code, checked, "go")
+    # the closure's call, behind a raw string's flush-left line: no; `other`'s, where `err`
+    # is a closed block's own: no; `onErr`'s, which takes `err`: yes
+    assert _applied(content, found) == checked.replace(
+        "\tdb.Exec(b)", "\t_, err = db.Exec(b)" + check
+    )
+
+
 def test_a_parameter_typed_anew_is_typed_so_where_its_docstring_gives_its_type() -> None:
     code = (
         "def render(text: str, context: Mapping[str, Any], *, extra: Any = None) -> str:\n"
@@ -2759,6 +2786,26 @@ def test_a_parameter_typed_anew_is_typed_so_where_its_docstring_gives_its_type()
     content, found = _ask(code, after, "python")
     # that parameter's type only: not `extra`'s, though it reads `Any` too
     assert _applied(content, found) == code.replace("Mapping[str, Any]", "Mapping[str, object]")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("List[int]", "list[int]"), ("Dict[str, str]", "Dict[str, bytes]")],
+    ids=["a word diffed to its first letter", "the second of a word twice"],
+)
+def test_a_parameter_typed_anew_is_typed_so_in_its_docstring_the_word_the_user_changed(
+    old: str, new: str
+) -> None:
+    code = (
+        f'def get(sep: str = "(", items: {old} = None, other: {old} = None):\n'
+        f'    """Get.\n\n    Args:\n        sep (str): Opens.\n'
+        f"        items ({old}): The items.\n        other ({old}): Others.\n"
+        '    """\n'
+    )
+    after = code.replace(f"items: {old}", f"items: {new}", 1)
+    content, found = _ask(code, after, "python")
+    # that parameter's (not the one after a default's bracket), that word of its type
+    assert _applied(content, found) == after.replace(f"items ({old})", f"items ({new})")
 
 
 def test_a_name_put_in_a_list_of_quoted_names_goes_in_the_list_of_them_unquoted() -> None:
