@@ -9,6 +9,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import TypeVar
 
 from codesaga.domain.edits import TextEdit, narrowed_edit
@@ -929,6 +930,16 @@ def forwarding_candidates(
         elif following is not None:  # by keyword, before the one after it
             place, text = _before(content, opened + 1 + following, by_keyword)
         elif (
+            after is not None
+            and not spread
+            and sum(a.strip() in parameters for a in _items(given)) >= MIN_HANDED_ON
+            and (between := _passed_between(given, other, after.group())) is not None
+        ):
+            # put between two that a call handing the parameters on passes side by side, in
+            # order (`print_bars(self, label, value, width)` for `domain` put between `value`
+            # and `width`); not a call that passes two of them (another package's function)
+            place, text = opened + 1 + between, forwarded + ", "
+        elif (
             at == len(new) - count
             and any(passed.fullmatch(a.strip()) for a in _items(given))
             and (alone or _hands_on(_items(given), other, parameters))
@@ -953,6 +964,21 @@ def forwarding_candidates(
             Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit)
         )
     return candidates
+
+
+MIN_HANDED_ON = 3  # of the function's parameters a call passes by name: it hands them on
+
+
+def _passed_between(arguments: str, first: str, second: str) -> int | None:
+    """Where the argument ``second`` starts in ``arguments`` when ``first`` is the one
+    before it, both passed by position as they are named; None if they are not so. (Before
+    the second, as a call's new argument is put: the two are the same edit.)"""
+    at = 0
+    for piece, following in pairwise(split_top_level(arguments)):
+        if piece.strip() == first and following.strip() == second:
+            return at + len(piece) + 1 + len(following) - len(following.lstrip())
+        at += len(piece) + 1
+    return None
 
 
 MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on together

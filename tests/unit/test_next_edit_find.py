@@ -3557,6 +3557,20 @@ def test_a_parameter_put_last_is_handed_on_where_the_body_hands_on_the_one_befor
     assert not [c for c in found if c.kind == SIGNATURE]
 
 
+def test_a_parameter_put_between_two_is_handed_on_between_them_where_a_call_passes_them() -> None:
+    code = (
+        "class Table:\n"
+        "    def print_bars(self, label, value, width=120, output=None):\n"
+        "        check(value, width)\n"
+        "        print_bars(self, label, value, width, output)\n"
+    )
+    after = code.replace("value, width=120", "value, domain=None, width=120")
+    # the call handing three of them on, not the one passing two (another function's own)
+    assert _handed_on(code, after, "python") == after.replace(
+        "label, value, width, output", "label, value, domain, width, output"
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "old", "new", "unforwarded", "language"),
     [
