@@ -932,12 +932,15 @@ def forwarding_candidates(
         elif (
             after is not None
             and not spread
-            and sum(a.strip() in parameters for a in _items(given)) >= MIN_HANDED_ON
+            and _same_named(content, opened, signature)
+            and not content[: opened + 1].endswith(("super().__init__(", "super().__new__("))
+            and len(parameters & {a.strip() for a in _items(given)}) >= MIN_HANDED_ON
             and (between := _passed_between(given, other, after.group())) is not None
         ):
-            # put between two that a call handing the parameters on passes side by side, in
-            # order (`print_bars(self, label, value, width)` for `domain` put between `value`
-            # and `width`); not a call that passes two of them (another package's function)
+            # put between two that a wrapper passes side by side, in order, to the function
+            # of its own name (`print_bars(self, label, value, width)` for `domain` put
+            # between `value` and `width`): not into another function's call, whose
+            # arguments after it would shift (a log line's, a base class's `__init__`)
             place, text = opened + 1 + between, forwarded + ", "
         elif (
             at == len(new) - count

@@ -3562,12 +3562,14 @@ def test_a_parameter_put_between_two_is_handed_on_between_them_where_a_call_pass
         "class Table:\n"
         "    def print_bars(self, label, value, width=120, output=None):\n"
         "        check(value, width)\n"
+        "        log.info('%s %d %d', label, value, width, output)\n"
         "        print_bars(self, label, value, width, output)\n"
     )
     after = code.replace("value, width=120", "value, domain=None, width=120")
-    # the call handing three of them on, not the one passing two (another function's own)
+    # the call of its own name handing them on, not another function's (its arguments
+    # after it would shift)
     assert _handed_on(code, after, "python") == after.replace(
-        "label, value, width, output", "label, value, domain, width, output"
+        "(self, label, value, width, output)", "(self, label, value, domain, width, output)"
     )
 
 
