@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 32 from
-HELD_OUT_REPOS_2 to 32), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 33 from
+HELD_OUT_REPOS_2 to 33), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -268,6 +268,13 @@ HELD_OUT_REPOS_32 = [
     "sindresorhus/del", "moxystudio/node-proper-lockfile", "mafintosh/pump",
     "mitchellh/hashstructure", "magiconair/properties", "emirpasic/gods", "mitchellh/go-homedir",
     "justinas/alice",
+]  # fmt: skip
+HELD_OUT_REPOS_33 = [
+    "stefankoegl/python-json-patch", "PyCQA/pydocstyle", "davidhalter/parso",
+    "mgedmin/check-manifest", "pypa/readme_renderer", "PyCQA/flake8-bugbear",
+    "jshttp/range-parser", "jshttp/on-finished", "pillarjs/multiparty", "sindresorhus/find-up",
+    "sindresorhus/pretty-bytes", "nsf/termbox-go", "c-bata/go-prompt", "golang/groupcache",
+    "valyala/fasttemplate",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
