@@ -812,10 +812,7 @@ def error_check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if above is None or above[1] != first - 2:
         return []
     block = found.group().split("\n")
-    returns = "return" in found.group()
     own = _header_of(lines, first - 1)
-    # the parameters it uses (`t.Fatal(err)`): the places' functions must have them too
-    used = set(re.findall(r"\b[A-Za-z_]\w*\b", found.group())) & set(_parameters(own))
     candidates = []
     for number, text in enumerate(lines):
         if number == above[0] or not _ERR_ASSIGNED.match(text) or not _FAILABLE.search(text):
@@ -823,10 +820,7 @@ def error_check_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         end = _statement_end(lines, number)
         if end is None or re.search(r"\berr\b", _next_line(lines, end)):
             continue
-        header = _header_of(lines, number)
-        if returns and _returns(header) != _returns(own):
-            continue
-        if not used <= set(_parameters(header)):
+        if not _check_fits(found.group(), own, _header_of(lines, number)):
             continue
         indent = text[: len(text) - len(text.lstrip())]
         text_block = "".join(indent + line[len(found.group(1)) :] + "\n" for line in block)
@@ -860,22 +854,20 @@ def checked_call_candidates(index: LineIndex, change: Change) -> list[Candidate]
     call = _bare_call(statement)
     start = content.rfind("\n", 0, change.start) + 1
     end = line_end(content, start)
-    line = content[start:end].rstrip("\r")
+    line = content[start:end]
     indent = line[: len(line) - len(line.lstrip())]
     targets = _ERR_TARGETS.match(line, len(indent))
     if call is None or targets is None or line[targets.end() :] != statement:
         return []
-    check = _ERR_CHECK.match(content.replace("\r\n", "\n"), end + 1 - content.count("\r", 0, end))
+    check = _ERR_CHECK.match(content, end + 1)
     if check is None or check.group(1) != indent:
         return []
-    lines = content.replace("\r\n", "\n").split("\n")
+    lines = content.split("\n")
     raw = _raw_string_lines(lines)
     first = index.line_of(start) - 1  # 0-based, the user's statement
     own = _header_of(lines, first)
     if _in_closure(lines, first, raw):
         return []
-    returns = "return" in check.group()
-    used = set(re.findall(r"\b[A-Za-z_]\w*\b", check.group())) & set(_parameters(own))
     block = check.group().split("\n")
     declared = targets.group(1) == "="
     candidates = []
@@ -884,8 +876,7 @@ def checked_call_candidates(index: LineIndex, change: Change) -> list[Candidate]
         other = _bare_call(body)
         if number == first or number in raw or other is None or other[1:] != call[1:]:
             continue
-        header = _header_of(lines, number)
-        if (returns and _returns(header) != _returns(own)) or not used <= set(_parameters(header)):
+        if not _check_fits(check.group(), own, _header_of(lines, number)):
             continue
         there = text[: len(text) - len(text.lstrip())]
         if _err_declared(lines, number, raw) != declared or _in_closure(lines, number, raw):
@@ -963,6 +954,15 @@ def _raw_string_lines(lines: list[str]) -> set[int]:
             found.add(number)
         inside ^= text.count("`") % 2 == 1
     return found
+
+
+def _check_fits(check: str, own: str, header: str) -> bool:
+    """Does ``check`` (Go's `if err != nil { … }`), written in the function headed ``own``,
+    fit the function headed ``header``: returning what ``own`` returns if it returns, and
+    having the parameters of ``own`` it uses (`t.Fatal(err)`)?"""
+    used = set(re.findall(r"\b[A-Za-z_]\w*\b", check)) & set(_parameters(own))
+    returns = "return" in check
+    return (not returns or _returns(header) == _returns(own)) and used <= set(_parameters(header))
 
 
 def _next_line(lines: list[str], at: int) -> str:

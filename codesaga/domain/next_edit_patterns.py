@@ -851,3 +851,20 @@ def _misspelling(old: str, new: str) -> bool:
         return False
     _, i1, i2, j1, j2 = changed[0]
     return max(i2 - i1, j2 - j1) == 1 and i1 > 0 and i2 < len(old) and j2 < len(new)
+
+
+def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``..``end`` widened to whole words at either end."""
+    while (
+        start > 0
+        and (text[start - 1].isalnum() or text[start - 1] in "_$")
+        and (start == end or text[start].isalnum() or text[start] in "_$")
+    ):
+        start -= 1
+    while (
+        end < len(text)
+        and (text[end].isalnum() or text[end] in "_$")
+        and (end == start or text[end - 1].isalnum() or text[end - 1] in "_$")
+    ):
+        end += 1
+    return start, end

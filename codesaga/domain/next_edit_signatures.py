@@ -37,6 +37,7 @@ from codesaga.domain.next_edit_patterns import (
     rename_score,
     token_kind,
     tokens,
+    word_bounds,
 )
 from codesaga.domain.symbol_refs import call_at_cursor
 
@@ -255,7 +256,7 @@ def documented_type_candidates(index: LineIndex, change: Change, header: Header)
     …`), that word changed there: the same one of its words where the type reads as the
     annotation did, else only where both hold that word once."""
     before, content = change.before, change.content
-    low, high = _word_around(before, change.start, change.before_end)
+    low, high = word_bounds(before, change.start, change.before_end)
     shift = change.after_end - change.before_end
     removed, inserted = before[low:high], content[low : high + shift]
     if removed == inserted or not NAME.fullmatch(removed) or not NAME.fullmatch(inserted):
@@ -265,7 +266,8 @@ def documented_type_candidates(index: LineIndex, change: Change, header: Header)
         return []
     text, opened, closed = found
     parameters = text[opened:closed]
-    typed_at = _annotation_at(parameters, low - header.start - opened)
+    at = low - header.start - opened  # the changed word, in the parameters
+    typed_at = _annotation_at(parameters, at)
     docstring = _DOCSTRING_START.match(content, header.end)
     if typed_at is None or docstring is None:
         return []
@@ -273,9 +275,9 @@ def documented_type_candidates(index: LineIndex, change: Change, header: Header)
     annotation = parameters[first:last]
     word = re.compile(rf"(?<![\w.]){re.escape(removed)}(?!\w)")
     olds = [m.start() for m in word.finditer(annotation)]
-    if low - header.start - opened - first not in olds:
+    if at - first not in olds:
         return []
-    which = olds.index(low - header.start - opened - first)
+    which = olds.index(at - first)
     end = content.find(docstring.group(1), docstring.end())
     body = content[docstring.end() : end if end >= 0 else docstring.end()]
     typed = re.compile(
@@ -292,55 +294,35 @@ def documented_type_candidates(index: LineIndex, change: Change, header: Header)
             place = places[0]
         else:
             continue  # another type, or the word more than once: which one is unsure
-        at = docstring.end() + line.start(group) + place
-        edit = TextEdit(index.span(at, at + len(removed)), removed, inserted)
+        there = docstring.end() + line.start(group) + place
+        edit = TextEdit(index.span(there, there + len(removed)), removed, inserted)
         candidates.append(Candidate(edit.span, SIGNATURE, DOCUMENTED_TYPE_SCORE, edit))
     return candidates
-
-
-def _word_around(text: str, start: int, end: int) -> tuple[int, int]:
-    """``start``..``end`` of ``text`` widened to the whole word (a change diffed to `L` of
-    `List`)."""
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-        start -= 1
-    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
-        end += 1
-    return start, end
-
-
-_QUOTED = re.compile(r"([\"'])(?:\\.|(?!\1)[^\\\n])*\1")
 
 
 def _annotation_at(parameters: str, at: int) -> tuple[str, int, int] | None:
     """The parameter whose annotation holds ``at`` in ``parameters`` (a header's, from its
     opening parenthesis): its name and where its annotation starts and ends (before a
-    default); None when ``at`` is in no annotation. Strings are read as blanks (a default's
-    `"("` opens nothing)."""
-    blank = _QUOTED.sub(lambda m: m.group(1) + " " * (len(m.group()) - 2) + m.group(1), parameters)
-    depth, start = 0, 0
-    for offset, char in enumerate(blank):
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
+    default); None when ``at`` is in no annotation. Brackets in strings open nothing (a
+    default's `"("`)."""
+    start = 0
+    for offset, char, depth in code_chars(parameters, 0, len(parameters)):
+        if char == "," and depth == 0:
             if offset >= at:
                 break
             start = offset + 1
-    found = re.match(r"\s*\*{0,2}(\w+)\s*:(?!=)\s*", blank[start:])
+    found = re.match(r"\s*\*{0,2}(\w+)\s*:(?!=)\s*", parameters[start:])
     if found is None:
         return None
     first = start + found.end()
-    depth, last = 0, len(blank)
-    for offset in range(first, len(blank)):
-        char = blank[offset]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char in ",=" and depth == 0:
-            last = offset
-            break
+    last = next(
+        (
+            offset
+            for offset, char, depth in code_chars(parameters, first, len(parameters))
+            if char in ",=" and depth == 0
+        ),
+        len(parameters),
+    )
     return (found.group(1), first, last) if first <= at < last else None
 
 

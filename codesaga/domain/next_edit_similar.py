@@ -28,6 +28,7 @@ from codesaga.domain.next_edit_patterns import (
     repeat_score,
     token_kind,
     tokens,
+    word_bounds,
 )
 from codesaga.domain.next_edit_signatures import matching_paren
 
@@ -293,11 +294,11 @@ def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if not qualified:
             return []
     if "\n" in inserted and "\n" not in removed:
-        if _ERROR_ASSIGNED.match(inserted) and _wrapped_statement(before, start, removed, inserted):
-            # Go's error assigned and checked: where that compiles (the function returns what
-            # the check does, has an `err` for `err =`) is checked_call_candidates' to say
-            return []
         if _wrapped_statement(before, start, removed, inserted):
+            if _ERROR_ASSIGNED.match(inserted):
+                # Go's error assigned and checked: where that compiles (the function returns
+                # what the check does, has an `err` for `err =`) is checked_call_candidates'
+                return []
             same = _wrapped_repeats(index, change, removed, inserted, before)
             lines = {c.span.start_line for c in same}
             checked = _checked_calls(index, change, removed, inserted, before)
@@ -934,23 +935,6 @@ def text_repeats(
 
 
 _IMPORT_LINE = re.compile(r"\s*(?:from\s+\S+\s+import\b|import\b)")
-
-
-def word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """``start``..``end`` widened to whole words at either end."""
-    while (
-        start > 0
-        and (text[start - 1].isalnum() or text[start - 1] in "_$")
-        and (start == end or text[start].isalnum() or text[start] in "_$")
-    ):
-        start -= 1
-    while (
-        end < len(text)
-        and (text[end].isalnum() or text[end] in "_$")
-        and (end == start or text[end - 1].isalnum() or text[end - 1] in "_$")
-    ):
-        end += 1
-    return start, end
 
 
 _TRAILING_COMMENT = re.compile(r"\s+(?:#|//)[^\n]*")
