@@ -43,7 +43,7 @@ from codesaga.domain.next_edit_locations import (
     unclosed_bracket,
     unclosed_paren,
 )
-from codesaga.domain.next_edit_patterns import balanced, repeat_score
+from codesaga.domain.next_edit_patterns import COMMENT_LINE, balanced, repeat_score
 from codesaga.domain.next_edit_signatures import code_chars, matching_paren, split_top_level
 
 _NAME = r"[A-Za-z_$][\w$]*"
@@ -1067,7 +1067,6 @@ def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
 # -- a trailing comma put before a closing bracket -------------------------------------------
 
 _NOT_AN_ARGUMENT_LIST = re.compile(r"\b(?:if|elif|while|for|switch|catch|return|await|in|not)$")
-_COMMENT_LINE = re.compile(r"\s*(?:#|//|\*(?:\s|/|$))")  # not `*args` or `**kwargs`
 # what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`
 _BINDS = re.compile(r"\)\s*(?::|\{|=>)|\]\s*=(?![=>])")
 _UNENDED = (",", "(", "[", "{", ";", ":", "\\", "=", "+", "-", "*", "/", "&&", "||", "=>")
@@ -1110,7 +1109,7 @@ def _before_closer(
         return False
     if with_comma != text.endswith(","):
         return False
-    if not with_comma and (text.endswith(_UNENDED) or _COMMENT_LINE.match(text)):
+    if not with_comma and (text.endswith(_UNENDED) or COMMENT_LINE.match(text)):
         return False
     if not with_comma and _top_level_comma(text):
         return False  # several arguments on the line: a layout that takes no trailing comma
@@ -1179,7 +1178,7 @@ def long_line_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         text = index.line_text(number)
         if first <= number <= last or len(text.expandtabs(4)) < shortest:
             continue
-        if _COMMENT_LINE.match(text) or not balanced(text):
+        if COMMENT_LINE.match(text) or not balanced(text):
             continue  # prose, or a line already wrapped
         longest = _longest_list(text)
         if longest is None:

@@ -129,6 +129,10 @@ def tokens(text: str, start: int = 0, stop: int | None = None) -> list[tuple[str
     return [(m.group(), m.start(), m.end()) for m in found]
 
 
+# a comment's line: `#`, `//`, a block comment's `/*` or `*` (not `*args` or `**kwargs`)
+COMMENT_LINE = re.compile(r"\s*(?:#|//|/\*|\*(?:\s|/|$))")
+
+
 def balanced(text: str) -> bool:
     """Does ``text`` close every bracket it opens, and open every one it closes (brackets in
     its string literals left out: `", ("` opens none)?"""

@@ -21,6 +21,7 @@ from codesaga.domain.edits import Span, TextEdit, narrowed_edit
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
     ASSIGNED_AFTER,
+    COMMENT_LINE,
     NAME,
     balanced,
     indent_at,
@@ -227,6 +228,117 @@ def similar_blocks(index: LineIndex, change: Change) -> list[Candidate]:
         span = index.span(begin + indent, begin + len(text.rstrip()))
         candidates.append(Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None))
     return candidates
+
+
+MAX_DELETED_BLOCK = 12  # lines of a deleted block, at most, to look for its copies
+DELETED_RATIO = 0.9  # token likeness of a copy of a deleted block (one argument may differ)
+
+
+def deleted_block_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """The copies of several whole lines the user deleted (a version check and its early
+    return at the top of each test, the same setup statements before each request): where
+    as many lines read the same, as indented, or nearly (a copy passing one other argument),
+    deleted too. Not the copy beside the user's place (one of two duplicates removed: the
+    other stays), nor a deleted definition's (a test pasted twice: the copy is the one
+    kept), nor prose's near copy (a sibling's own documentation)."""
+    if change.inserted.strip() or "\n" not in change.removed.strip():
+        return []
+    start, removed = _slid_to_line_start(change.before, change.start, change.removed)
+    if not removed.endswith("\n") or (start and change.before[start - 1] != "\n"):
+        return []
+    start, removed = _slid_to_statement(change.before, start, removed)
+    block = removed.rstrip("\n").split("\n")
+    trailing = removed.count("\n") - len(block)  # blank lines deleted after it
+    stripped = [line.strip() for line in block]
+    words = [t[0] for t in tokens("\n".join(stripped))]
+    if len(block) > MAX_DELETED_BLOCK or len(words) < MIN_BLOCK_TOKENS or not stripped[0]:
+        return []
+    code = [line for line in block if line.strip() and not COMMENT_LINE.match(line)]
+    if not balanced(removed) or (code and _DEFINITION_START.match(code[0])):
+        return []
+    mine = index.line_of(start)  # the line that now stands where the block was
+    found: list[Candidate] = []
+    first = 1
+    while first + len(block) - 1 <= index.line_count:
+        last = first + len(block) - 1
+        beside = mine - len(block) - 1 <= first <= mine + 1  # just above or below the place
+        if beside or not _same_shape(index, first, block):
+            first += 1
+            continue
+        theirs = [index.line_text(n).strip() for n in range(first, last + 1)]
+        if theirs != stripped:
+            their_words = [t[0] for t in tokens("\n".join(theirs))]
+            if not code or not _one_value_apart(words, their_words):
+                first += 1
+                continue
+        end_line = last
+        while end_line - last < trailing and end_line < index.line_count:
+            if index.line_text(end_line + 1).strip():
+                break
+            end_line += 1
+        begin = index.line_bounds(first)[0]
+        end = index.line_bounds(end_line)[1] + 1 if end_line < index.line_count else len(index.text)
+        edit = TextEdit(index.span(begin, end), index.text[begin:end], "")
+        found.append(Candidate(edit.span, SIMILAR, repeat_score(abs(first - mine)), edit))
+        first = last + 1
+    return [] if len(found) > MAX_REPEATS else found
+
+
+# a definition's first line: a decorator, `def`, `class`, `func`, TypeScript's `declare`, a
+# function assigned or a test declared (`it('…', function () {`, `test('…', async t => {`)
+_DEFINITION_START = re.compile(
+    r"\s*(?:@|(?:export\s+)?(?:async\s+)?(?:def|class|func|function|declare|interface)\b"
+    r"|(?:it|test|describe)\s*\(|.*\bfunction\s*\w*\s*\(.*\{\s*$|.*=>\s*\{\s*$)"
+)
+
+
+def _one_value_apart(mine: list[str], theirs: list[str]) -> bool:
+    """Do two runs of tokens differ only in one value, wherever it stands (`getattr(Undefined,
+    …)` and `getattr(StrictUndefined, …)`; `''` and `separator`), not one string for another,
+    and in no more than a tenth of their tokens?"""
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+    swaps = {
+        (tuple(mine[i1:i2]), tuple(theirs[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    }
+    if len(swaps) != 1:
+        return False
+    ((old, new),) = swaps
+    if len(old) > 1 or len(new) > 1:
+        return False
+    if old and new and token_kind(old[0]) == token_kind(new[0]) == "string":
+        return False  # another message (`"< EOF"`, `"> EOF"`): lines about something else
+    return matcher.ratio() >= DELETED_RATIO
+
+
+def _same_shape(index: LineIndex, first: int, block: list[str]) -> bool:
+    """Do the lines from ``first`` stand as indented as ``block``'s, blank where it is, and
+    begin with its first word (a quick test before comparing their tokens)?"""
+    for k, line in enumerate(block):
+        theirs = index.line_text(first + k)
+        if bool(theirs.strip()) != bool(line.strip()):
+            return False
+        if line.strip() and len(theirs) - len(theirs.lstrip()) != len(line) - len(line.lstrip()):
+            return False
+    head = block[0].split(None, 1)[0]
+    return index.line_text(first).lstrip().startswith(head)
+
+
+def _slid_to_statement(before: str, start: int, removed: str) -> tuple[int, str]:
+    """Whole lines deleted as the same deletion slid down, line by line, while that is one
+    and it does not yet begin on a statement: `}` and the lines of the next block after it
+    deleted are that block and the `}` after it deleted (a diff aligns either way)."""
+    at, text = start, removed
+    for _ in range(MAX_DELETED_BLOCK):
+        head = text[: text.index("\n") + 1]
+        if head.strip() and balanced(text):
+            break
+        follows = before[at + len(text) : at + len(text) + len(head)]
+        if follows != head:
+            return start, removed
+        at, text = at + len(head), text[len(head) :] + head
+    return at, text
 
 
 def _callee_before(words: list[str], at: int) -> int | None:

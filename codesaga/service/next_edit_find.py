@@ -128,6 +128,7 @@ from codesaga.domain.next_edit_similar import (
     comment_repeats,
     context_repeats,
     counterpart_candidates,
+    deleted_block_candidates,
     guarded_repeats,
     line_start_repeats,
     repeated_candidates,
@@ -857,6 +858,7 @@ def _places(
         if header is None:  # a parameter added to one function is rarely added to its likes
             candidates += similar_candidates(index, change)
             candidates += similar_blocks(index, change)
+            candidates += deleted_block_candidates(index, change)
             candidates += argument_candidates(index, change, names.occurrences)
         elif (
             signature is not None

@@ -1388,10 +1388,82 @@ def test_lines_replaced_where_the_same_lines_stand_are_replaced_there_too() -> N
     assert _applied(after, found) == code.replace(old, new)
 
 
-def test_lines_deleted_where_the_same_lines_stand_are_not_deleted_there() -> None:
-    block = "    with pytest.raises(AttributeError):\n        getattr(Undefined, '__slots__')\n"
-    code = f"def test_a():\n{block}    assert True\n\n\ndef test_b():\n{block}    assert True\n"
-    assert _ask_in_one(code, code.replace(block, "", 1), "python") == []
+def test_lines_deleted_are_deleted_where_the_same_lines_or_one_value_apart_stand() -> None:
+    block = "    with pytest.raises(AttributeError):\n        getattr({}, '__slots__')\n"
+    code = (
+        f"def test_a():\n{block.format('Undefined')}    assert True\n\n\n"
+        f"def test_b():\n{block.format('Undefined')}    assert True\n\n\n"
+        f"def test_c():\n{block.format('StrictUndefined')}    assert True\n\n\n"
+        "def test_d():\n    with pytest.raises(KeyError):\n        getattr(Other, 'x')\n"
+    )
+    after = code.replace(block.format("Undefined"), "", 1)
+    found = _ask_in_one(code, after, "python")
+    # test_b's copy and test_c's, one name apart; not test_d's, more than one value apart
+    expected = code.replace(block.format("Undefined"), "").replace(
+        block.format("StrictUndefined"), ""
+    )
+    assert _applied(after, found) == expected
+
+
+def test_lines_deleted_with_their_blank_line_are_deleted_so_where_they_stand() -> None:
+    guard = "    # not on 3.5\n    if sys.version_info[0:2] == (3, 5):\n        return\n\n"
+    code = f"def test_a():\n{guard}    run()\n\n\ndef test_b():\n{guard}    stop()\n"
+    after = code.replace(guard, "", 1)
+    assert _applied(after, _ask_in_one(code, after, "python")) == code.replace(guard, "")
+
+
+def test_lines_deleted_as_diffed_from_a_closing_brace_are_deleted_as_a_block() -> None:
+    # the diff took `}` and the next block's lines: the block and the `}` after it went
+    check = "\tif cfg.Sampler == nil {\n\t\tcfg.Sampler = trace.AlwaysSample()\n\t}\n"
+    code = (
+        f'func A(cfg *Config) {{\n\tif cfg.Name == "" {{\n\t\tcfg.Name = "a"\n\t}}\n{check}'
+        f"\trun(cfg)\n}}\n\nfunc B(cfg *Config) {{\n{check}\tstop(cfg)\n}}\n"
+    )
+    closing = "\t}\n"
+    at = code.index(check) - len(closing)  # where the diff's deletion starts
+    diffed = closing + check.removesuffix(closing)
+    assert code[at : at + len(diffed)] == diffed  # the same deletion, diffed a line higher
+    index = LineIndex(code)
+    edit = TextEdit(Span(*index.position(at), *index.position(at + len(diffed))), diffed, "")
+    after = code.replace(check, "", 1)
+    found = find_candidates(after, "go", [edit], index.position(at))
+    assert _applied(after, found) == code.replace(check, "")
+
+
+@pytest.mark.parametrize(
+    ("code", "block"),
+    [
+        # the copy just below: one of two duplicates removed, the other stays
+        (
+            "def f():\n    a = load(path, mode)\n    check(a, strict=True)\n"
+            "    a = load(path, mode)\n    check(a, strict=True)\n    return a\n",
+            "    a = load(path, mode)\n    check(a, strict=True)\n",
+        ),
+        # a definition deleted: a test pasted twice, the copy the one kept
+        (
+            "it('reads an unknown object', function (done) {\n  onFinished({}, done)\n})\n\n"
+            "it('writes', function (done) {\n  write(done)\n})\n\n"
+            "it('reads an unknown object', function (done) {\n  onFinished({}, done)\n})\n",
+            "it('reads an unknown object', function (done) {\n  onFinished({}, done)\n})\n\n",
+        ),
+        # the copy says something else: another message
+        (
+            "def f(self):\n    if self.debug:\n        self.logger.debug('< EOF')\n    read()\n\n\n"
+            "def g(self):\n    if self.debug:\n        self.logger.debug('> EOF')\n    write()\n",
+            "    if self.debug:\n        self.logger.debug('< EOF')\n",
+        ),
+        # prose alike: a sibling's own documentation
+        (
+            "// A Value has a String method\n// and a Set method.\ntype Value interface{}\n\n"
+            "// A Text has a String method\n// and a Set method.\ntype Text interface{}\n",
+            "// A Value has a String method\n// and a Set method.\n",
+        ),
+    ],
+    ids=["the copy beside it", "a definition", "another message", "prose"],
+)
+def test_lines_deleted_stay_deleted_once(code: str, block: str) -> None:
+    language = "go" if block.startswith("//") else "javascript" if "it(" in block else "python"
+    assert _ask(code, code.replace(block, "", 1), language)[1] == []
 
 
 def test_one_line_deleted_is_deleted_where_the_same_line_stands() -> None:
