@@ -951,6 +951,101 @@ def forwarding_candidates(
     return candidates
 
 
+def unpacked_forwarding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A name put into the names a Python `for` or an assignment unpacks into (`for (name,
+    codes, decorators, property_decorators) in conf.files():`): the calls below, in the
+    loop's body or the assignment's block, that pass the name before it by keyword
+    (`decorators=decorators`) pass the new one too, after their last argument, in their
+    layout."""
+    added = re.fullmatch(r"[\s,]*([A-Za-z_]\w*)[\s,]*", change.inserted)
+    if change.removed or added is None or "," not in change.inserted:
+        return []
+    content, name = change.content, added.group(1)
+    targets = _unpacked_targets(content, change.start)
+    if targets is None:
+        return []
+    names, statement_end, indent, looped = targets
+    at = names.index(name) if name in names else -1
+    if at <= 0 or names.count(name) > 1:
+        return []
+    keyword, argument = _passed_by_keyword(names[at - 1]), f"{name}={name}"
+    mentions = re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])")
+    end = _block_end(index, index.line_of(statement_end) + 1, indent, looped)
+    line = index.line_of(change.start)
+    candidates = []
+    for call in re.finditer(r"[\w$]\s*\(", content[statement_end:end]):
+        opened = statement_end + call.end() - 1
+        close = matching_paren(content, opened)
+        if close is None or close > end:
+            continue
+        given = content[opened + 1 : close]
+        if mentions.search(given) or _argument_at(given, keyword) is None:
+            continue
+        place, text = _after_last(content, opened, close, argument)
+        edit = TextEdit(index.span(place, place), "", text)
+        distance = abs(index.line_of(place) - line)
+        candidates.append(
+            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit)
+        )
+    return candidates
+
+
+# what a `for` unpacks into, or an assignment (not a comparison, not a keyword argument)
+_FOR_TARGETS = re.compile(r"\s*(?:async\s+)?for\s+")
+
+
+def _unpacked_targets(content: str, at: int) -> tuple[list[str], int, int, bool] | None:
+    """The bare names of the `for` target list or the assignment's targets that ``at`` is
+    in, where that statement's header ends, its indentation, and whether it loops; None
+    when ``at`` is in no such list of two names or more."""
+    opened = unclosed_bracket(content, at)
+    line_start = content.rfind("\n", 0, at if opened is None else opened) + 1
+    head = content[line_start : at if opened is None else opened]
+    looped = _FOR_TARGETS.match(head) is not None
+    if opened is not None:
+        close = matching_paren(content, opened)
+        if close is None or content[opened] not in "([":
+            return None
+        if head.strip() not in ("for", "async for", ""):
+            return None
+        listed, rest = content[opened + 1 : close], content[close + 1 :]
+    else:
+        if not looped and not re.match(r"\s*[A-Za-z_]", head):
+            return None
+        stop = re.compile(r"\s+in\s" if looped else r"\s*(?<![=!<>])=(?!=)").search(content, at)
+        if stop is None or "\n" in content[at : stop.start()]:
+            return None
+        listed = content[line_start : stop.start()]
+        listed = _FOR_TARGETS.sub("", listed, count=1) if looped else listed
+        rest, close = content[stop.start() :], stop.start() - 1
+    names = [piece.strip() for piece in split_top_level(listed) if piece.strip()]
+    if len(names) < 2 or not all(re.fullmatch(r"[A-Za-z_]\w*", n) for n in names):
+        return None
+    ends = re.match(r"\s+in\s" if looped else r"\s*=(?!=)", rest)
+    if ends is None:
+        return None
+    statement_end = line_end(content, close + 1)
+    indent = len(content[line_start:]) - len(content[line_start:].lstrip(" \t"))
+    return names, statement_end, indent, looped
+
+
+MAX_UNPACKED_REACH = 60  # lines below an assignment whose calls may pass what it unpacks
+
+
+def _block_end(index: LineIndex, first: int, indent: int, looped: bool) -> int:
+    """Where the lines from ``first`` end that stand in a loop's body (indented deeper than
+    ``indent``) or, after an assignment, in its block (not less indented)."""
+    last = first - 1
+    for n in range(first, min(index.line_count, first + MAX_UNPACKED_REACH) + 1):
+        text = index.line_text(n)
+        if text.strip():
+            depth = len(text) - len(text.lstrip(" \t"))
+            if depth < indent or (looped and depth == indent):
+                break
+        last = n
+    return index.line_bounds(last)[1]  # (the header's line's end when nothing is under it)
+
+
 MIN_HANDED_ON = 3  # of the function's parameters a call passes by name: it hands them on
 
 

@@ -122,6 +122,7 @@ from codesaga.domain.next_edit_signatures import (
     receiver_candidates,
     reordering,
     result_candidates,
+    unpacked_forwarding_candidates,
     value_candidates,
 )
 from codesaga.domain.next_edit_similar import (
@@ -859,6 +860,8 @@ def _places(
             candidates += similar_candidates(index, change)
             candidates += similar_blocks(index, change)
             candidates += deleted_block_candidates(index, change)
+            if language == "python":
+                candidates += unpacked_forwarding_candidates(index, change)
             candidates += argument_candidates(index, change, names.occurrences)
         elif (
             signature is not None

@@ -3769,6 +3769,61 @@ def test_a_methods_body_ends_where_the_next_method_begins() -> None:
     )
 
 
+def test_a_name_put_among_those_a_loop_unpacks_is_passed_on_by_keyword_in_its_body() -> None:
+    code = (
+        "def run(conf):\n"
+        "    for (\n"
+        "        filename,\n"
+        "        decorators,\n"
+        "    ) in conf.get_files_to_check():\n"
+        "        errors.extend(\n"
+        "            check(\n"
+        "                filename,\n"
+        "                decorators=decorators,\n"
+        "            )\n"
+        "        )\n"
+        "    report(decorators=decorators)\n"
+    )
+    after = code.replace("        decorators,\n", "        decorators,\n        properties,\n", 1)
+    content, found = _ask(code, after, "python")
+    # in the loop's body, in the call's layout; not the call after the loop
+    assert _applied(content, found) == after.replace(
+        "                decorators=decorators,\n",
+        "                decorators=decorators,\n                properties=properties,\n",
+    )
+    # on one line, and after an assignment: the calls of its block
+    code = (
+        "def run(rows):\n"
+        "    for name, size in rows:\n"
+        "        show(name, size=size)\n"
+        "    first, size = rows[0]\n"
+        "    show(first, size=size)\n"
+        "    if first == size:\n"
+        "        pick(first, size=size)\n"
+    )
+    after = code.replace("name, size in", "name, size, kind in")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "show(name, size=size)", "show(name, size=size, kind=kind)"
+    )
+    after = code.replace("first, size =", "first, size, kind =")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "show(first, size=size)", "show(first, size=size, kind=kind)"
+    ).replace("pick(first, size=size)", "pick(first, size=size, kind=kind)")
+
+
+def test_a_name_put_among_others_is_not_passed_on_where_they_are_not_unpacked() -> None:
+    code = (
+        "def run(name, size):\n    check = name, size == limits(size=size)\n    show(size=size)\n"
+    )
+    after = code.replace("name, size ==", "name, size, kind ==")  # a comparison
+    assert _ask(code, after, "python")[1] == []
+    code = "def run(rows):\n    for name, size in rows:\n        show(name, size=size, kind=kind)\n"
+    after = code.replace("name, size in", "name, size, kind in")  # passed already
+    assert _ask(code, after, "python")[1] == []
+
+
 def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() -> None:
     code = (
         "def request(method, url, fields=None, headers=None):\n"
