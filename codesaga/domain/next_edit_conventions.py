@@ -7,6 +7,8 @@ now asks for, each with its edit, or [] for any other change:
   whose names are never assigned again; a `var` made `let`: the other `var`s `let` allows;
 - a function made `async` (or no longer): `await` before its calls (or taken away);
 - a redundant Python `pass` deleted (its block has another statement): the file's others;
+  a redundant Go `return` deleted (the last statement of a function that returns nothing):
+  the other functions' last bare `return`s;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
 - a Python handler's unused name taken away (`except E as e:` made `except E:`): the
   other handlers' names their bodies do not use;
@@ -437,6 +439,60 @@ def pass_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         edit = TextEdit(index.span(start, end), change.content[start:end], "")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+def redundant_return_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A bare `return` deleted from the end of a Go function that returns nothing (the last
+    statement, redundant: a linter's complaint): each other function's such `return`, its
+    line deleted. Not one ending an `if` or a loop, where it leaves early."""
+    if change.inserted or change.removed.strip() != "return" or "\n" not in change.removed:
+        return []
+    if not _ends_void_func(change.content, change.start):
+        return []
+    content, line = change.content, index.line_of(change.start)
+    candidates = []
+    for found in _BARE_RETURN.finditer(content):
+        start = found.start()
+        if not _ends_void_func(content, found.end()):
+            continue
+        edit = TextEdit(index.span(start, found.end()), found.group(), "")
+        distance = abs(index.line_of(start) - line)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
+    return candidates
+
+
+_BARE_RETURN = re.compile(r"^[ \t]*return[ \t]*\n", re.MULTILINE)
+# a Go function's header up to its body's brace, its last word a parenthesis: `func (c *T)
+# Reset()` (not `) error`)
+_VOID_FUNC = re.compile(r"[ \t]*func\b[^\n]*\)[ \t]*")
+_CLOSING_BRACE = re.compile(r"\s*\}")
+
+
+def _ends_void_func(content: str, at: int) -> bool:
+    """Does the `}` that stands next after ``at`` (blank lines aside) close a Go function
+    that returns nothing?"""
+    close = _CLOSING_BRACE.match(content, at)
+    if close is None:
+        return False
+    depth = 0
+    for i in range(close.end() - 1, -1, -1):
+        depth += {"}": 1, "{": -1}.get(content[i], 0)
+        if depth == 0:
+            header = content[content.rfind("\n", 0, i) + 1 : i]
+            return _VOID_FUNC.fullmatch(header) is not None and _parameters_last(header)
+    return False
+
+
+def _parameters_last(header: str) -> bool:
+    """Is the last parenthesis of a Go function's ``header`` (up to its body's brace) that
+    of its parameters, not of its results (`) (n int, err error)`)?"""
+    text = header.rstrip()
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            return not text[:i].rstrip().endswith(")")
+    return False
 
 
 _EXCEPT_AS = re.compile(r"([ \t]*except\b[^\n]*?)( as ([A-Za-z_]\w*))[ \t]*:")

@@ -4439,6 +4439,23 @@ def test_a_redundant_pass_deleted_deletes_the_other_redundant_ones() -> None:
     assert _applied(content, found) == after.replace('"""B."""\n\n    pass\n', '"""B."""\n\n')
 
 
+def test_a_redundant_go_return_deleted_deletes_the_other_functions_last_bare_returns() -> None:
+    code = (
+        "func (c *Manager) Reset() {\n\tc.selected = -1\n\treturn\n}\n\n"
+        "func (c *Manager) Update(in Document) {\n\tc.tmp = c.completer(in)\n\treturn\n}\n\n"
+        "func (c *Manager) Next() {\n\tif c.empty() {\n\t\treturn\n\t}\n\tc.selected++\n}\n\n"
+        "func (c *Manager) Read() (n int, err error) {\n\tn, err = c.r.Read()\n\treturn\n}\n"
+    )
+    after = code.replace("\tc.selected = -1\n\treturn\n", "\tc.selected = -1\n", 1)
+    content, found = _ask(code, after, "go")
+    # Update's; not the if's early return, nor the one giving back named results
+    assert _applied(content, found) == after.replace(
+        "c.completer(in)\n\treturn\n", "c.completer(in)\n"
+    )
+    early = code.replace("\tif c.empty() {\n\t\treturn\n", "\tif c.empty() {\n", 1)
+    assert _ask(code, early, "go")[1] == []  # an early return deleted: no rule
+
+
 def test_a_type_and_its_doc_comment_renamed_in_one_edit_renames_the_uses() -> None:
     code = (
         "package timer\n\n"
