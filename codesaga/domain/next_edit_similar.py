@@ -1115,6 +1115,112 @@ def _directed_likes(
     return candidates if len(candidates) <= MAX_DIRECTED else []
 
 
+_COVERAGE_PRAGMA = re.compile(r"\s+#\s*pragma:?[^\n]*\b(?:no\s*)?cover\b[^\n]*")
+_BRANCH = re.compile(r"(?:if|elif|else|try|except|finally)\b[^\n]*:")
+_CONTINUED = {"if": ("elif", "else"), "try": ("except", "else", "finally")}
+_FLIPPED = {">=": "<", "<": ">=", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
+_VERSION_BOUND = re.compile(r"(>=|<=|==|!=|>|<)(?=\s*\d)")
+# a condition on the interpreter's version or the platform (`sys.version_info >= (3, 11)`,
+# `_IS_LINUX`, `PY2`, `os.name == "nt"`)
+_VERSIONED = re.compile(
+    r"version|platform|os\.name|\bPY\d|(?i:is_?(?:linux|windows|win32|mac|darwin|pypy))"
+)
+
+
+def branch_pragma_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python coverage pragma put at the end of one branch of an `if` or a `try`, on its
+    header (`except TypeError:  # pragma: no cover`) or its first line (`import tomllib  #
+    pragma: nocover` under a version check): the other branches of that statement, on the
+    same line of theirs, each with the same pragma, where only one branch runs on a version
+    or a platform: the pragma bounds a version (`>=3.12 cover`, put bounding it the other
+    way: `<3.12 cover`), or the `if` tests one (`if sys.version_info >= (3, 11):`)."""
+    before, at = change.before, change.start
+    if change.removed or _COVERAGE_PRAGMA.fullmatch(change.inserted) is None:
+        return []
+    if at < len(before) and before[at] != "\n":
+        return []  # not at the line's end
+    own = index.line_of(at)
+    text = index.line_text(own)
+    on_header = _is_branch(text)
+    # on a branch's header, or on its first line: the header just above it
+    header = own if on_header else _header_above(index, own)
+    if header is None:
+        return []
+    branches = _branches(index, header)
+    tried = len(branches) > 1 and index.line_text(branches[0]).strip().startswith("try")
+    if len(branches) < 2 or (tried and not on_header):
+        return []  # a `try` body's first line is not a version's: its own
+    if tried:
+        branches = branches[1:]  # (nor the `try:`, the path that runs anyway)
+    # a branch not covered (`no cover`): the others too only where each runs on some
+    # versions or platforms alone (not an optional import's fallback, not a setting's)
+    versioned = not tried and _VERSIONED.search(index.line_text(branches[0])) is not None
+    if not versioned and not _VERSION_BOUND.search(change.inserted):
+        return []
+    pragma = _VERSION_BOUND.sub(lambda m: _FLIPPED[m.group()], change.inserted)
+    made = [*change.earlier, (change.start, change.after_end)]
+    candidates = []
+    for branch in branches:
+        number = branch + own - header  # the same line of that branch
+        if branch == header or number > index.line_count:
+            continue
+        if not on_header and _header_above(index, number) != branch:
+            continue
+        if _TRAILING_COMMENT.search(index.line_text(number)):
+            continue
+        candidate = _put_at_end(index, number, own, pragma, made)
+        if candidate is not None:  # (above a like line's copy of the user's pragma: an
+            # `elif` testing another version is bounded the other way, not alike)
+            candidates.append(replace(candidate, score=candidate.score + BRANCH_SCORE_LIFT))
+    return candidates
+
+
+BRANCH_SCORE_LIFT = 0.2
+
+
+def _header_above(index: LineIndex, number: int) -> int | None:
+    """The branch header right above line ``number``, indented less (its body's first line);
+    None if the line above is none."""
+    if number < 2:
+        return None
+    text, above = index.line_text(number), index.line_text(number - 1)
+    deeper = len(text) - len(text.lstrip()) > len(above) - len(above.lstrip())
+    return number - 1 if deeper and _is_branch(above) else None
+
+
+def _branches(index: LineIndex, header: int) -> list[int]:
+    """The header lines of the `if` or `try` statement whose branch's header is on line
+    ``header``: its first, then each `elif`, `else`, `except` or `finally` as indented."""
+    lines = [index.line_text(n) for n in range(1, index.line_count + 1)]
+    depths = [len(t) - len(t.lstrip()) if t.strip() else -1 for t in lines]  # -1: blank
+    words = [_FIRST_WORD.match(t.strip()).group() for t in lines]  # type: ignore[union-attr]
+    indent, first = depths[header - 1], header - 1  # (0-based from here)
+    while words[first] not in _CONTINUED:  # up to the statement's first line
+        first -= 1
+        while first >= 0 and (depths[first] < 0 or depths[first] > indent):
+            first -= 1
+        if first < 0 or depths[first] != indent or not _is_branch(lines[first]):
+            return []
+    found = [first + 1]
+    for k in range(first + 1, len(lines)):
+        if depths[k] < 0 or depths[k] > indent:
+            continue  # blank, or in a branch's body
+        if depths[k] < indent or words[k] not in _CONTINUED[words[first]]:
+            break
+        if not _is_branch(lines[k]):
+            break
+        found.append(k + 1)
+    return found
+
+
+_FIRST_WORD = re.compile(r"\w*")
+
+
+def _is_branch(line: str) -> bool:
+    """Is ``line`` a branch's header (`else:`, `except E as e:`), a comment after it aside?"""
+    return _BRANCH.fullmatch(_TRAILING_COMMENT.sub("", line).strip()) is not None
+
+
 def _put_at_end(
     index: LineIndex, number: int, own: int, comment: str, made: list[tuple[int, int]]
 ) -> Candidate | None:

@@ -127,6 +127,7 @@ from codesaga.domain.next_edit_signatures import (
     value_candidates,
 )
 from codesaga.domain.next_edit_similar import (
+    branch_pragma_candidates,
     comment_repeats,
     context_repeats,
     counterpart_candidates,
@@ -906,6 +907,8 @@ def _places(
         if language in ("python", "javascript", "typescript"):  # (Go's `'` quotes a rune)
             candidates += requote_candidates(index, change, names.in_text)
         candidates += comment_repeats(index, change)
+        if language == "python":
+            candidates += branch_pragma_candidates(index, change)
         candidates += line_start_repeats(index, change)
         # (last: where another rule has the list's alike lines, its edit is the one)
         candidates += _unfilled(parallel_list_candidates(index, change), candidates)

@@ -4456,6 +4456,57 @@ def test_a_redundant_go_return_deleted_deletes_the_other_functions_last_bare_ret
     assert _ask(code, early, "go")[1] == []  # an early return deleted: no rule
 
 
+def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_way() -> None:
+    code = (
+        "if sys.version_info >= (3, 12):\n    START = tokenize.FSTRING_START\n"
+        "elif sys.version_info >= (3, 10):\n    START = 1\n"
+        "else:\n    START = -1\n"
+    )
+    after = code.replace("(3, 12):", "(3, 12):  # pragma: >=3.12 cover")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "(3, 10):", "(3, 10):  # pragma: <3.12 cover"
+    ).replace("else:", "else:  # pragma: <3.12 cover")
+    # on a branch's first line: the same line of each other branch
+    code = (
+        "if sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli as tomllib\n"
+    )
+    after = code.replace("import tomllib", "import tomllib  # pragma: nocover")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "as tomllib\n", "as tomllib  # pragma: nocover\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "line", "pragma"),
+    [
+        # a setting's branch not covered: the other is
+        (
+            "if os.environ.get('DEBUG'):\n    breakpoint()\nelse:\n    run()\n",
+            "if os.environ.get('DEBUG'):",
+            "  # pragma: no cover",
+        ),
+        # an optional import's fallback not covered: the import is
+        (
+            "try:\n    import cbor2\nexcept ImportError:\n    NO_CBOR2 = True\n"
+            "else:\n    NO_CBOR2 = False\n",
+            "except ImportError:",
+            "  # pragma: no cover",
+        ),
+        # a try's first line: the path that runs anyway, the handler's is its own
+        (
+            "try:\n    from tomllib import loads\nexcept ImportError:\n    loads = None\n",
+            "    from tomllib import loads",
+            "  # pragma: >=3.11 cover",
+        ),
+    ],
+    ids=["a setting", "an optional import", "a try's body"],
+)
+def test_a_coverage_pragma_stays_on_its_branch(code: str, line: str, pragma: str) -> None:
+    assert _ask(code, code.replace(line, line + pragma, 1), "python")[1] == []
+
+
 def test_a_type_and_its_doc_comment_renamed_in_one_edit_renames_the_uses() -> None:
     code = (
         "package timer\n\n"
