@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 33 from
-HELD_OUT_REPOS_2 to 33), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 34 from
+HELD_OUT_REPOS_2 to 34), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -275,6 +275,13 @@ HELD_OUT_REPOS_33 = [
     "jshttp/range-parser", "jshttp/on-finished", "pillarjs/multiparty", "sindresorhus/find-up",
     "sindresorhus/pretty-bytes", "nsf/termbox-go", "c-bata/go-prompt", "golang/groupcache",
     "valyala/fasttemplate",
+]  # fmt: skip
+HELD_OUT_REPOS_34 = [
+    "kurtmckee/feedparser", "Python-Markdown/markdown", "dabeaz/ply", "cherrypy/cheroot",
+    "aio-libs/frozenlist", "asottile/reorder-python-imports", "PyCQA/mccabe", "gawel/pyquery",
+    "jshttp/fresh", "jshttp/vary", "jshttp/content-disposition", "go-chi/render",
+    "go-chi/cors", "unrolled/render", "unrolled/secure", "uber-go/multierr",
+    "python-hyper/h2", "pypa/wheel",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
