@@ -371,13 +371,14 @@ MAX_WRAPPING_LINES = 6  # lines a statement is wrapped in, at most, to wrap it e
 ENTRY_LIKENESS = 0.8  # a deleted line's likeness in shape to a neighbour: one entry of many
 
 
-def repeated_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False) -> list[Candidate]:
     """The other places the exact text the user replaced stands (whole words, with a name in
     it, or a string literal given a constant's name): `t.Optional[str]` to `str | None`, a
     word in strings and comments, parameters over two lines, `"CONNECT"` to
     `http.MethodConnect`, a statement or a comment line deleted, a short word fixed in a
     string (where the same string stands), each with the user's replacement."""
-    if _misspelling_fixed(change):  # `thte` made `the` in a string: where the word stands
+    # `thte` made `the` in a string (``in_text``: one the caller read, over several lines)
+    if _misspelling_fixed(change, in_text):  # where the word stands
         return _respelled(index, change)
     if not change.removed.strip() and not _type_arguments(change):
         return []  # text added next to a word: too often right in one place only
@@ -770,9 +771,10 @@ def _literal_around(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
-def _misspelling_fixed(change: Change) -> bool:
+def _misspelling_fixed(change: Change, in_text: bool = False) -> bool:
     """A letter or two taken out of a word, or put in, in the middle of it (`thte` made
-    `the`), in a string or a comment: a word misspelt, fixed."""
+    `the`), in a string or a comment (or ``in_text``: in prose the caller knows of, a
+    string over several lines): a word misspelt, fixed."""
     before, start, end = change.before, change.start, change.before_end
     if len(change.removed + change.inserted) > MAX_RESPELLED or not start:
         return False
@@ -785,7 +787,7 @@ def _misspelling_fixed(change: Change) -> bool:
         return False  # a word of its own made another (`were` to `where`): the user's choice
     line_start = before.rfind("\n", 0, start) + 1
     commented = re.search(r"#|//|^\s*\*", before[line_start:start]) is not None
-    return commented or _literal_around(before, start, end) is not None
+    return in_text or commented or _literal_around(before, start, end) is not None
 
 
 MAX_RESPELLED = 2  # letters taken out or put in to fix a misspelt word

@@ -882,7 +882,7 @@ def _places(
             ]
             if language == "python":
                 candidates += documented_type_candidates(index, change, header)
-        candidates += repeated_candidates(index, change)
+        candidates += repeated_candidates(index, change, names.in_text(change.start))
         # (a change made in code is not repeated into comments and strings that read alike)
         candidates += [
             c
@@ -913,7 +913,7 @@ def _places(
         # (last: where another rule has the list's alike lines, its edit is the one)
         candidates += _unfilled(parallel_list_candidates(index, change), candidates)
     elif not candidates and rename is None and _word_in_text(change, names):
-        candidates += repeated_candidates(index, change)
+        candidates += repeated_candidates(index, change, names.in_text(change.start))
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
         if signature is not None:

@@ -1731,6 +1731,21 @@ def test_a_misspelt_word_fixed_in_a_string_is_fixed_where_it_stands_again() -> N
     assert _ask(code, plural, "go")[1] == []
 
 
+def test_a_misspelt_word_fixed_in_a_docstring_is_fixed_where_it_stands_again() -> None:
+    code = (
+        "def connect(receiver):\n"
+        '    """Connect ``receiver``.\n\n'
+        "    Connecting leaves behind a small amount of bookeeping\n"
+        "    for the receiver; the bookeeping is dropped on disconnect.\n"
+        '    """\n'
+        "    bookeeping = {}\n"
+    )
+    after = code.replace("amount of bookeeping", "amount of bookkeeping", 1)
+    content, found = _ask(code, after, "python")
+    # the docstring's other line: a string over several lines, the word in prose
+    assert _applied(content, found) == after.replace("the bookeeping is", "the bookkeeping is")
+
+
 def test_a_go_parameter_made_a_pointer_has_its_calls_pass_the_address() -> None:
     code = (
         "func isExported(field reflect.StructField, deep bool) bool {\n"
