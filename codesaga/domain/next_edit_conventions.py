@@ -447,52 +447,28 @@ def redundant_return_candidates(index: LineIndex, change: Change) -> list[Candid
     line deleted. Not one ending an `if` or a loop, where it leaves early."""
     if change.inserted or change.removed.strip() != "return" or "\n" not in change.removed:
         return []
-    if not _ends_void_func(change.content, change.start):
+    lines = change.content.split("\n")
+    line = index.line_of(change.start)
+    if not _ends_void_func(lines, line - 2):  # (the line above the place the return left)
         return []
-    content, line = change.content, index.line_of(change.start)
     candidates = []
-    for found in _BARE_RETURN.finditer(content):
-        start = found.start()
-        if not _ends_void_func(content, found.end()):
+    for number, text in enumerate(lines, start=1):
+        if text.strip() != "return" or not _ends_void_func(lines, number - 1):
             continue
-        edit = TextEdit(index.span(start, found.end()), found.group(), "")
-        distance = abs(index.line_of(start) - line)
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
+        start, end = index.line_bounds(number)
+        edit = TextEdit(index.span(start, end + 1), change.content[start : end + 1], "")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
 
 
-_BARE_RETURN = re.compile(r"^[ \t]*return[ \t]*\n", re.MULTILINE)
-# a Go function's header up to its body's brace, its last word a parenthesis: `func (c *T)
-# Reset()` (not `) error`)
-_VOID_FUNC = re.compile(r"[ \t]*func\b[^\n]*\)[ \t]*")
-_CLOSING_BRACE = re.compile(r"\s*\}")
-
-
-def _ends_void_func(content: str, at: int) -> bool:
-    """Does the `}` that stands next after ``at`` (blank lines aside) close a Go function
-    that returns nothing?"""
-    close = _CLOSING_BRACE.match(content, at)
-    if close is None:
+def _ends_void_func(lines: list[str], at: int) -> bool:
+    """Is ``lines[at]`` the last statement of a Go function that returns nothing: the next
+    line not blank is the function's closing `}` (flush left, as gofmt puts a top-level
+    function's: an `if`'s or a closure's stands indented), its header results none?"""
+    after = next((n for n in range(at + 1, len(lines)) if lines[n].strip()), None)
+    if at < 0 or after is None or lines[after].rstrip() != "}":
         return False
-    depth = 0
-    for i in range(close.end() - 1, -1, -1):
-        depth += {"}": 1, "{": -1}.get(content[i], 0)
-        if depth == 0:
-            header = content[content.rfind("\n", 0, i) + 1 : i]
-            return _VOID_FUNC.fullmatch(header) is not None and _parameters_last(header)
-    return False
-
-
-def _parameters_last(header: str) -> bool:
-    """Is the last parenthesis of a Go function's ``header`` (up to its body's brace) that
-    of its parameters, not of its results (`) (n int, err error)`)?"""
-    text = header.rstrip()
-    depth = 0
-    for i in range(len(text) - 1, -1, -1):
-        depth += {")": 1, "(": -1}.get(text[i], 0)
-        if depth == 0:
-            return not text[:i].rstrip().endswith(")")
-    return False
+    return _returns(_header_of(lines, at)) == ""
 
 
 _EXCEPT_AS = re.compile(r"([ \t]*except\b[^\n]*?)( as ([A-Za-z_]\w*))[ \t]*:")

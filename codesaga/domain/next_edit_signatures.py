@@ -981,6 +981,9 @@ def unpacked_forwarding_candidates(index: LineIndex, change: Change) -> list[Can
         given = content[opened + 1 : close]
         if mentions.search(given) or _argument_at(given, keyword) is None:
             continue
+        line_start = content.rfind("\n", 0, opened) + 1
+        if "#" in content[line_start:opened] or "#" in given:
+            continue  # a call in a comment, or a comment among its arguments
         place, text = _after_last(content, opened, close, argument)
         edit = TextEdit(index.span(place, place), "", text)
         distance = abs(index.line_of(place) - line)
@@ -1029,6 +1032,7 @@ def _unpacked_targets(content: str, at: int) -> tuple[list[str], int, int, bool]
     return names, statement_end, indent, looped
 
 
+_DEFINES_HERE = re.compile(r"\s*(?:@|(?:async\s+)?def\b|class\b)")
 MAX_UNPACKED_REACH = 60  # lines below an assignment whose calls may pass what it unpacks
 
 
@@ -1042,6 +1046,8 @@ def _block_end(index: LineIndex, first: int, indent: int, looped: bool) -> int:
             depth = len(text) - len(text.lstrip(" \t"))
             if depth < indent or (looped and depth == indent):
                 break
+            if depth == indent and _DEFINES_HERE.match(text):
+                break  # another function's: its names are its own
         last = n
     return index.line_bounds(last)[1]  # (the header's line's end when nothing is under it)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -234,13 +235,16 @@ MAX_DELETED_BLOCK = 12  # lines of a deleted block, at most, to look for its cop
 DELETED_RATIO = 0.9  # token likeness of a copy of a deleted block (one argument may differ)
 
 
-def deleted_block_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+def deleted_block_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool] = lambda at: False
+) -> list[Candidate]:
     """The copies of several whole lines the user deleted (a version check and its early
     return at the top of each test, the same setup statements before each request): where
     as many lines read the same, as indented, or nearly (a copy passing one other argument),
     deleted too. Not the copy beside the user's place (one of two duplicates removed: the
     other stays), nor a deleted definition's (a test pasted twice: the copy is the one
-    kept), nor prose's near copy (a sibling's own documentation)."""
+    kept), nor prose's near copy (a sibling's own documentation; ``in_text`` tells where the
+    before-text's prose is, in strings or comments)."""
     if change.inserted.strip() or "\n" not in change.removed.strip():
         return []
     start, removed = _slid_to_line_start(change.before, change.start, change.removed)
@@ -267,21 +271,36 @@ def deleted_block_candidates(index: LineIndex, change: Change) -> list[Candidate
             continue
         theirs = [index.line_text(n).strip() for n in range(first, last + 1)]
         if theirs != stripped:
-            their_words = [t[0] for t in tokens("\n".join(theirs))]
-            if not code or not _one_value_apart(words, their_words):
+            prose = not code or any(  # (where a differing line's first word stands)
+                in_text(index.line_bounds(first + k)[0] + len(block[k]) - len(line))
+                for k, line in enumerate(stripped)
+                if line != theirs[k]
+            )
+            if prose or not _one_value_apart(stripped, theirs, len(words)):
                 first += 1
                 continue
-        end_line = last
-        while end_line - last < trailing and end_line < index.line_count:
-            if index.line_text(end_line + 1).strip():
+        blanks = 0  # the blank lines after it, as many as after the user's
+        while blanks < trailing and last + blanks < index.line_count:
+            if index.line_text(last + blanks + 1).strip():
                 break
-            end_line += 1
+            blanks += 1
+        # (not those that part it from the next definition)
+        end_line = last + blanks if _still_inside(index, last + blanks + 1, block) else last
         begin = index.line_bounds(first)[0]
         end = index.line_bounds(end_line)[1] + 1 if end_line < index.line_count else len(index.text)
         edit = TextEdit(index.span(begin, end), index.text[begin:end], "")
         found.append(Candidate(edit.span, SIMILAR, repeat_score(abs(first - mine)), edit))
         first = last + 1
     return [] if len(found) > MAX_REPEATS else found
+
+
+def _still_inside(index: LineIndex, number: int, block: list[str]) -> bool:
+    """Does line ``number`` stand in the block's body still, at least as indented as the
+    block's first line (not a definition's after the blank lines that part it)?"""
+    if number > index.line_count:
+        return False
+    text, head = index.line_text(number), block[0]
+    return len(text) - len(text.lstrip()) >= len(head) - len(head.lstrip())
 
 
 # a definition's first line: a decorator, `def`, `class`, `func`, TypeScript's `declare`, a
@@ -292,24 +311,33 @@ _DEFINITION_START = re.compile(
 )
 
 
-def _one_value_apart(mine: list[str], theirs: list[str]) -> bool:
-    """Do two runs of tokens differ only in one value, wherever it stands (`getattr(Undefined,
-    …)` and `getattr(StrictUndefined, …)`; `''` and `separator`), not one string for another,
-    and in no more than a tenth of their tokens?"""
-    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
-    swaps = {
-        (tuple(mine[i1:i2]), tuple(theirs[j1:j2]))
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    }
+def _one_value_apart(mine: list[str], theirs: list[str], count: int) -> bool:
+    """Do two runs of lines differ only in one value put for another, wherever it stands
+    (`getattr(Undefined, …)` and `getattr(StrictUndefined, …)`; `''` and `separator`): a
+    name, a number or a string, not one string for another (another message: lines about
+    something else), not an operator (`==` and `!=`: the opposite test), and in no more than
+    a tenth of their ``count`` tokens? Line by line, each as many tokens: a quick answer for
+    the many alike lines of a long file."""
+    swaps, apart = set(), 0
+    for a, b in zip(mine, theirs, strict=True):
+        if a == b:
+            continue
+        ours, yours = [t[0] for t in tokens(a)], [t[0] for t in tokens(b)]
+        if len(ours) != len(yours):
+            return False  # a token put in or taken out (`not`), no value put for another
+        for x, y in zip(ours, yours, strict=True):
+            if x != y:
+                swaps.add((x, y))
+                apart += 1
+        if len(swaps) > 1:
+            return False
     if len(swaps) != 1:
         return False
     ((old, new),) = swaps
-    if len(old) > 1 or len(new) > 1:
+    kinds = token_kind(old), token_kind(new)
+    if not all(kind in ("name", "number", "string") for kind in kinds):
         return False
-    if old and new and token_kind(old[0]) == token_kind(new[0]) == "string":
-        return False  # another message (`"< EOF"`, `"> EOF"`): lines about something else
-    return matcher.ratio() >= DELETED_RATIO
+    return kinds != ("string", "string") and apart <= (1 - DELETED_RATIO) * count
 
 
 def _same_shape(index: LineIndex, first: int, block: list[str]) -> bool:
@@ -1125,7 +1153,9 @@ _VERSION_BOUND = re.compile(r"(>=|<=|==|!=|>|<)(?=\s*\d)")
 # a condition on the interpreter's version or the platform (`sys.version_info >= (3, 11)`,
 # `_IS_LINUX`, `PY2`, `os.name == "nt"`)
 _VERSIONED = re.compile(
-    r"version|platform|os\.name|\bPY\d|(?i:is_?(?:linux|windows|win32|mac|darwin|pypy))"
+    r"\bsys\.(?:version_info|version|platform|implementation)\b|\bversion_info\b"
+    r"|\bplatform\.\w+\(|\bos\.name\b|\bPY_?\d\w*\b|\bPYPY\b"
+    r"|(?i:(?<![a-z])is_?(?:linux|windows|win32|mac|macos|darwin|pypy|posix)\b)"
 )
 
 
@@ -1150,14 +1180,22 @@ def branch_pragma_candidates(index: LineIndex, change: Change) -> list[Candidate
         return []
     branches = _branches(index, header)
     tried = len(branches) > 1 and index.line_text(branches[0]).strip().startswith("try")
-    if len(branches) < 2 or (tried and not on_header):
-        return []  # a `try` body's first line is not a version's: its own
     if tried:
-        branches = branches[1:]  # (nor the `try:`, the path that runs anyway)
+        # a handler and the `else:` (not the `try:` that runs anyway, nor a `finally:`,
+        # nor another handler): one runs where the other does not; not a try's body
+        words = {b: index.line_text(b).split()[0].rstrip(":") for b in branches}
+        branches = [b for b in branches if words[b] in ("except", "else")]
+        if not on_header or sorted(words[b] for b in branches) != ["else", "except"]:
+            return []
+    if len(branches) < 2 or header not in branches:
+        return []
+    bounded = _VERSION_BOUND.search(change.inserted) is not None
+    if bounded and len(branches) != 2:
+        return []  # bounded the other way: true of the one other branch only
     # a branch not covered (`no cover`): the others too only where each runs on some
     # versions or platforms alone (not an optional import's fallback, not a setting's)
     versioned = not tried and _VERSIONED.search(index.line_text(branches[0])) is not None
-    if not versioned and not _VERSION_BOUND.search(change.inserted):
+    if not versioned and not bounded:
         return []
     pragma = _VERSION_BOUND.sub(lambda m: _FLIPPED[m.group()], change.inserted)
     made = [*change.earlier, (change.start, change.after_end)]

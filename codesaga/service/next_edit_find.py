@@ -862,7 +862,7 @@ def _places(
         if header is None:  # a parameter added to one function is rarely added to its likes
             candidates += similar_candidates(index, change)
             candidates += similar_blocks(index, change)
-            candidates += deleted_block_candidates(index, change)
+            candidates += deleted_block_candidates(index, change, names.in_text)
             if language == "python":
                 candidates += unpacked_forwarding_candidates(index, change)
             candidates += argument_candidates(index, change, names.occurrences)

@@ -1410,6 +1410,14 @@ def test_lines_deleted_with_their_blank_line_are_deleted_so_where_they_stand() -
     code = f"def test_a():\n{guard}    run()\n\n\ndef test_b():\n{guard}    stop()\n"
     after = code.replace(guard, "", 1)
     assert _applied(after, _ask_in_one(code, after, "python")) == code.replace(guard, "")
+    # at a body's end, not the blank lines that part it from the next definition
+    last = "    stop()\n" + guard.removesuffix("\n")
+    code = (
+        f"def test_a():\n{guard}    run()\n\n\ndef test_b():\n{last}\n\ndef test_c():\n    pass\n"
+    )
+    after = code.replace(guard, "", 1)
+    expected = after.replace(last, "    stop()\n")
+    assert _applied(after, _ask_in_one(code, after, "python")) == expected
 
 
 def test_lines_deleted_as_diffed_from_a_closing_brace_are_deleted_as_a_block() -> None:
@@ -1458,8 +1466,27 @@ def test_lines_deleted_as_diffed_from_a_closing_brace_are_deleted_as_a_block() -
             "// A Text has a String method\n// and a Set method.\ntype Text interface{}\n",
             "// A Value has a String method\n// and a Set method.\n",
         ),
+        # the opposite test: an operator apart, or `not` put in
+        (
+            "def test_a():\n    if sys.version_info == (3, 8):\n        pytest.skip('old')\n"
+            "    run()\n\n\ndef test_b():\n    if sys.version_info != (3, 8):\n"
+            "        pytest.skip('old')\n    run()\n\n\ndef test_c(stream):\n"
+            "    if stream.closed:\n        raise ValueError('I/O on a closed file')\n\n\n"
+            "def test_d(stream):\n    if not stream.closed:\n"
+            "        raise ValueError('I/O on a closed file')\n",
+            "    if sys.version_info == (3, 8):\n        pytest.skip('old')\n",
+        ),
+        # prose in a docstring alike: a sibling's own documentation
+        (
+            'def load():\n    """Load the config.\n\n    The result is cached for the process,\n'
+            '    so call reset() after changing the config.\n    """\n\n\n'
+            'def read():\n    """Read the settings.\n\n    The result is cached for the process,\n'
+            '    so call reset() after changing the settings.\n    """\n',
+            "    The result is cached for the process,\n"
+            "    so call reset() after changing the config.\n",
+        ),
     ],
-    ids=["the copy beside it", "a definition", "another message", "prose"],
+    ids=["the copy beside it", "a definition", "another message", "prose", "opposite", "doc"],
 )
 def test_lines_deleted_stay_deleted_once(code: str, block: str) -> None:
     language = "go" if block.startswith("//") else "javascript" if "it(" in block else "python"
@@ -3837,6 +3864,18 @@ def test_a_name_put_among_others_is_not_passed_on_where_they_are_not_unpacked() 
     code = "def run(rows):\n    for name, size in rows:\n        show(name, size=size, kind=kind)\n"
     after = code.replace("name, size in", "name, size, kind in")  # passed already
     assert _ask(code, after, "python")[1] == []
+    # a module's assignment: not into the functions below it, whose names are their own
+    code = (
+        "name, size = defaults()\n\n\ndef show_all(items, size):\n"
+        "    for item in items:\n        render(item, size=size)\n"
+    )
+    assert _ask(code, code.replace("name, size =", "name, size, kind ="), "python")[1] == []
+    # not a call in a comment, nor one with a comment among its arguments
+    code = (
+        "def run(rows):\n    for name, size in rows:\n        # old: show(name, size=size)\n"
+        "        show(name, size=size,  # bytes\n             )\n"
+    )
+    assert _ask(code, code.replace("name, size in", "name, size, kind in"), "python")[1] == []
 
 
 def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() -> None:
@@ -4459,11 +4498,14 @@ def test_a_redundant_go_return_deleted_deletes_the_other_functions_last_bare_ret
         "func (c *Manager) Reset() {\n\tc.selected = -1\n\treturn\n}\n\n"
         "func (c *Manager) Update(in Document) {\n\tc.tmp = c.completer(in)\n\treturn\n}\n\n"
         "func (c *Manager) Next() {\n\tif c.empty() {\n\t\treturn\n\t}\n\tc.selected++\n}\n\n"
+        'func (c *Manager) Close() {\n\tif c.open {\n\t\tc.buf.WriteString("}")\n\t\treturn\n'
+        "\t}\n\tc.flush()\n}\n\n"
         "func (c *Manager) Read() (n int, err error) {\n\tn, err = c.r.Read()\n\treturn\n}\n"
     )
     after = code.replace("\tc.selected = -1\n\treturn\n", "\tc.selected = -1\n", 1)
     content, found = _ask(code, after, "go")
-    # Update's; not the if's early return, nor the one giving back named results
+    # Update's; not an if's early return (a brace in a string before it), nor the one
+    # giving back named results
     assert _applied(content, found) == after.replace(
         "c.completer(in)\n\treturn\n", "c.completer(in)\n"
     )
@@ -4474,14 +4516,27 @@ def test_a_redundant_go_return_deleted_deletes_the_other_functions_last_bare_ret
 def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_way() -> None:
     code = (
         "if sys.version_info >= (3, 12):\n    START = tokenize.FSTRING_START\n"
-        "elif sys.version_info >= (3, 10):\n    START = 1\n"
         "else:\n    START = -1\n"
     )
     after = code.replace("(3, 12):", "(3, 12):  # pragma: >=3.12 cover")
     content, found = _ask(code, after, "python")
-    assert _applied(content, found) == after.replace(
-        "(3, 10):", "(3, 10):  # pragma: <3.12 cover"
-    ).replace("else:", "else:  # pragma: <3.12 cover")
+    assert _applied(content, found) == after.replace("else:", "else:  # pragma: <3.12 cover")
+    # a handler's bound, the other way on the `else:` only (not the `finally:`'s, which runs)
+    code = (
+        "try:\n    from tomllib import loads\nexcept ImportError:\n    loads = None\n"
+        "else:\n    FAST = True\nfinally:\n    READY = True\n"
+    )
+    after = code.replace("except ImportError:", "except ImportError:  # pragma: <3.11 cover")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("else:", "else:  # pragma: >=3.11 cover")
+    # bounded the other way is true of one other branch, not of an `if` and an `else`
+    code = (
+        "if sys.version_info >= (3, 12):\n    A = 2\nelif sys.version_info >= (3, 10):\n"
+        "    A = 1\nelse:\n    A = 0\n"
+    )
+    after = code.replace("(3, 10):", "(3, 10):  # pragma: >=3.10 cover")
+    found = _ask(code, after, "python")[1]
+    assert not [c for c in found if c.edit is not None and "<3.10" in c.edit.text]
     # on a branch's first line: the same line of each other branch
     code = (
         "if sys.version_info >= (3, 11):\n    import tomllib\nelse:\n    import tomli as tomllib\n"
@@ -4515,8 +4570,14 @@ def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_
             "    from tomllib import loads",
             "  # pragma: >=3.11 cover",
         ),
+        # a setting whose name says version: not the interpreter's
+        (
+            "if args.version:\n    print(__version__)\nelse:\n    run(args)\n",
+            "if args.version:",
+            "  # pragma: no cover",
+        ),
     ],
-    ids=["a setting", "an optional import", "a try's body"],
+    ids=["a setting", "an optional import", "a try's body", "a setting's version"],
 )
 def test_a_coverage_pragma_stays_on_its_branch(code: str, line: str, pragma: str) -> None:
     assert _ask(code, code.replace(line, line + pragma, 1), "python")[1] == []
