@@ -468,7 +468,9 @@ def _ends_void_func(lines: list[str], at: int) -> bool:
     after = next((n for n in range(at + 1, len(lines)) if lines[n].strip()), None)
     if at < 0 or after is None or lines[after].rstrip() != "}":
         return False
-    return _returns(_header_of(lines, at)) == ""
+    # the flush-left line that opened it: a function's header (not `var read = func() …`)
+    opened = next((n for n in range(at, -1, -1) if lines[n][:1] not in ("", " ", "\t")), -1)
+    return opened >= 0 and lines[opened].startswith("func ") and _returns(lines[opened]) == ""
 
 
 _EXCEPT_AS = re.compile(r"([ \t]*except\b[^\n]*?)( as ([A-Za-z_]\w*))[ \t]*:")

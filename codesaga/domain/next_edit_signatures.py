@@ -961,6 +961,8 @@ def unpacked_forwarding_candidates(index: LineIndex, change: Change) -> list[Can
     if change.removed or added is None or "," not in change.inserted:
         return []
     content, name = change.content, added.group(1)
+    if name.startswith("_"):
+        return []  # a value thrown away (`_`), or one kept to the loop
     targets = _unpacked_targets(content, change.start)
     if targets is None:
         return []
@@ -981,9 +983,9 @@ def unpacked_forwarding_candidates(index: LineIndex, change: Change) -> list[Can
         given = content[opened + 1 : close]
         if mentions.search(given) or _argument_at(given, keyword) is None:
             continue
-        line_start = content.rfind("\n", 0, opened) + 1
-        if "#" in content[line_start:opened] or "#" in given:
-            continue  # a call in a comment, or a comment among its arguments
+        lead = content[content.rfind("\n", 0, opened) + 1 : opened]
+        if "#" in lead or "#" in given or lead.count("'") % 2 or lead.count('"') % 2:
+            continue  # a call in a comment or a string, or a comment among its arguments
         place, text = _after_last(content, opened, close, argument)
         edit = TextEdit(index.span(place, place), "", text)
         distance = abs(index.line_of(place) - line)
@@ -993,7 +995,7 @@ def unpacked_forwarding_candidates(index: LineIndex, change: Change) -> list[Can
     return candidates
 
 
-# what a `for` unpacks into, or an assignment (not a comparison, not a keyword argument)
+# a `for` statement's start, before what it unpacks into
 _FOR_TARGETS = re.compile(r"\s*(?:async\s+)?for\s+")
 
 

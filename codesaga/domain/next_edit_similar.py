@@ -241,10 +241,11 @@ def deleted_block_candidates(
     """The copies of several whole lines the user deleted (a version check and its early
     return at the top of each test, the same setup statements before each request): where
     as many lines read the same, as indented, or nearly (a copy passing one other argument),
-    deleted too. Not the copy beside the user's place (one of two duplicates removed: the
-    other stays), nor a deleted definition's (a test pasted twice: the copy is the one
-    kept), nor prose's near copy (a sibling's own documentation; ``in_text`` tells where the
-    before-text's prose is, in strings or comments)."""
+    deleted too. Nothing when the same lines stand beside the user's place (one of two
+    duplicates removed: the other stays, and so do its copies); not a deleted definition's
+    copy (a test pasted twice: the copy is the one kept), nor prose's near copy (a sibling's
+    own documentation; ``in_text`` tells where the content's prose is, in strings or
+    comments)."""
     if change.inserted.strip() or "\n" not in change.removed.strip():
         return []
     start, removed = _slid_to_line_start(change.before, change.start, change.removed)
@@ -265,11 +266,15 @@ def deleted_block_candidates(
     first = 1
     while first + len(block) - 1 <= index.line_count:
         last = first + len(block) - 1
-        beside = mine - len(block) - 1 <= first <= mine + 1  # just above or below the place
-        if beside or not _same_shape(index, first, block):
+        if not _same_shape(index, first, block):
             first += 1
             continue
         theirs = [index.line_text(n).strip() for n in range(first, last + 1)]
+        if mine - len(block) - 1 <= first <= mine + 1:  # just above or below the place
+            if theirs == stripped:
+                return []  # one of two duplicates removed: the other stays, and its copies
+            first += 1
+            continue
         if theirs != stripped:
             prose = not code or any(  # (where a differing line's first word stands)
                 in_text(index.line_bounds(first + k)[0] + len(block[k]) - len(line))
@@ -314,10 +319,10 @@ _DEFINITION_START = re.compile(
 def _one_value_apart(mine: list[str], theirs: list[str], count: int) -> bool:
     """Do two runs of lines differ only in one value put for another, wherever it stands
     (`getattr(Undefined, …)` and `getattr(StrictUndefined, …)`; `''` and `separator`): a
-    name, a number or a string, not one string for another (another message: lines about
-    something else), not an operator (`==` and `!=`: the opposite test), and in no more than
-    a tenth of their ``count`` tokens? Line by line, each as many tokens: a quick answer for
-    the many alike lines of a long file."""
+    name or a string, not a number (another version's guard), not one string for another
+    (another message: lines about something else), not an operator (`==` and `!=`: the
+    opposite test), and in no more than a tenth of their ``count`` tokens? Line by line, each
+    as many tokens: a quick answer for the many alike lines of a long file."""
     swaps, apart = set(), 0
     for a, b in zip(mine, theirs, strict=True):
         if a == b:
@@ -335,8 +340,8 @@ def _one_value_apart(mine: list[str], theirs: list[str], count: int) -> bool:
         return False
     ((old, new),) = swaps
     kinds = token_kind(old), token_kind(new)
-    if not all(kind in ("name", "number", "string") for kind in kinds):
-        return False
+    if not all(kind in ("name", "string") for kind in kinds):
+        return False  # (a number for another: `< (3, 10)` is another version's guard)
     return kinds != ("string", "string") and apart <= (1 - DELETED_RATIO) * count
 
 
@@ -839,7 +844,26 @@ def _respelled(index: LineIndex, change: Change) -> list[Candidate]:
     start, stop = word_bounds(before, change.start, change.before_end)
     old = before[start:stop]
     new = content[start : stop + change.after_end - change.before_end]
-    return text_repeats(index, change, old, new) if len(old) >= MIN_REPEATED else []
+    if len(old) < MIN_REPEATED:
+        return []
+    # where the word stands as the user's did: as a name of the program's, or as prose's
+    coded = _coded_word(content, start, start + len(new))
+    return [
+        c
+        for c in text_repeats(index, change, old, new)
+        if _coded_word(content, *index.offsets(c.span)) == coded
+    ]
+
+
+def _coded_word(text: str, start: int, end: int) -> bool:
+    """Does the word at ``start``..``end`` of ``text`` stand as code does, whatever it is in
+    (a member, `.bookeeping`; a keyword argument or a call, `colour=`, `paint(`; a string
+    that is only the word, a key: `"weekDay"`): a name of the program's, not prose's word?"""
+    left, right = text[start - 1 : start], text[end : end + 1]
+    quoted = left in ("'", '"') and right == left
+    member = left == "." and _NAME_CHAR.match(text[start - 2 : start - 1] or " ") is not None
+    owner = right == "." and _NAME_CHAR.match(text[end + 1 : end + 2] or " ") is not None
+    return quoted or member or owner or left == "_" or right in ("(", "=", "_")
 
 
 # A version of three or more numbers (`1.13.4`, `1.13.0-2`, `2.0.0rc1`): two are as often a
@@ -1154,7 +1178,8 @@ _VERSION_BOUND = re.compile(r"(>=|<=|==|!=|>|<)(?=\s*\d)")
 # `_IS_LINUX`, `PY2`, `os.name == "nt"`)
 _VERSIONED = re.compile(
     r"\bsys\.(?:version_info|version|platform|implementation)\b|\bversion_info\b"
-    r"|\bplatform\.\w+\(|\bos\.name\b|\bPY_?\d\w*\b|\bPYPY\b"
+    r"|(?<![\w.])platform\.(?:system|machine|python_implementation|python_version)\("
+    r"|\bos\.name\b|\bPY_?\d\w*\b|\bPYPY\b"
     r"|(?i:(?<![a-z])is_?(?:linux|windows|win32|mac|macos|darwin|pypy|posix)\b)"
 )
 
@@ -1189,12 +1214,15 @@ def branch_pragma_candidates(index: LineIndex, change: Change) -> list[Candidate
             return []
     if len(branches) < 2 or header not in branches:
         return []
+    words = {b: _FIRST_WORD.match(index.line_text(b).strip()).group() for b in branches}  # type: ignore[union-attr]
     bounded = _VERSION_BOUND.search(change.inserted) is not None
-    if bounded and len(branches) != 2:
-        return []  # bounded the other way: true of the one other branch only
+    if bounded and (len(branches) != 2 or "else" not in words.values()):
+        return []  # bounded the other way: true of an `else:` only (not of an `elif`)
     # a branch not covered (`no cover`): the others too only where each runs on some
-    # versions or platforms alone (not an optional import's fallback, not a setting's)
-    versioned = not tried and _VERSIONED.search(index.line_text(branches[0])) is not None
+    # versions or platforms alone, each test the interpreter's (not an optional import's
+    # fallback, not a setting's)
+    tests = [index.line_text(b) for b in branches if words[b] in ("if", "elif")]
+    versioned = not tried and all(_VERSIONED.search(test) for test in tests)
     if not versioned and not bounded:
         return []
     pragma = _VERSION_BOUND.sub(lambda m: _FLIPPED[m.group()], change.inserted)
@@ -1206,7 +1234,8 @@ def branch_pragma_candidates(index: LineIndex, change: Change) -> list[Candidate
             continue
         if not on_header and _header_above(index, number) != branch:
             continue
-        if _TRAILING_COMMENT.search(index.line_text(number)):
+        text = index.line_text(number)
+        if _TRAILING_COMMENT.search(text) or not _ends_statement(text):
             continue
         candidate = _put_at_end(index, number, own, pragma, made)
         if candidate is not None:  # (above a like line's copy of the user's pragma: an
@@ -1216,6 +1245,13 @@ def branch_pragma_candidates(index: LineIndex, change: Change) -> list[Candidate
 
 
 BRANCH_SCORE_LIFT = 0.2
+
+
+def _ends_statement(line: str) -> bool:
+    """Does a statement end with ``line`` (not continued by a backslash, an open bracket or
+    an open triple-quoted string), so that a comment may follow it?"""
+    unquoted = line.count('"""') % 2 == 0 and line.count("'''") % 2 == 0
+    return unquoted and balanced(line) and not line.rstrip().endswith("\\")
 
 
 def _header_above(index: LineIndex, number: int) -> int | None:

@@ -1441,11 +1441,20 @@ def test_lines_deleted_as_diffed_from_a_closing_brace_are_deleted_as_a_block() -
 @pytest.mark.parametrize(
     ("code", "block"),
     [
-        # the copy just below: one of two duplicates removed, the other stays
+        # the copy just below: one of two duplicates removed, the other stays, and so do
+        # the same lines in another function
         (
             "def f():\n    a = load(path, mode)\n    check(a, strict=True)\n"
-            "    a = load(path, mode)\n    check(a, strict=True)\n    return a\n",
+            "    a = load(path, mode)\n    check(a, strict=True)\n    return a\n\n\n"
+            "def g():\n    a = load(path, mode)\n    check(a, strict=True)\n    return a\n",
             "    a = load(path, mode)\n    check(a, strict=True)\n",
+        ),
+        # another version's guard: a number apart
+        (
+            "def test_a():\n    if sys.version_info < (3, 8):\n        pytest.skip('too old')\n"
+            "    run()\n\n\ndef test_b():\n    if sys.version_info < (3, 10):\n"
+            "        pytest.skip('too old')\n    walrus()\n",
+            "    if sys.version_info < (3, 8):\n        pytest.skip('too old')\n",
         ),
         # a definition deleted: a test pasted twice, the copy the one kept
         (
@@ -1486,7 +1495,15 @@ def test_lines_deleted_as_diffed_from_a_closing_brace_are_deleted_as_a_block() -
             "    so call reset() after changing the config.\n",
         ),
     ],
-    ids=["the copy beside it", "a definition", "another message", "prose", "opposite", "doc"],
+    ids=[
+        "the copy beside it",
+        "another version",
+        "a definition",
+        "another message",
+        "prose",
+        "opposite",
+        "doc",
+    ],
 )
 def test_lines_deleted_stay_deleted_once(code: str, block: str) -> None:
     language = "go" if block.startswith("//") else "javascript" if "it(" in block else "python"
@@ -1764,12 +1781,14 @@ def test_a_misspelt_word_fixed_in_a_docstring_is_fixed_where_it_stands_again() -
         '    """Connect ``receiver``.\n\n'
         "    Connecting leaves behind a small amount of bookeeping\n"
         "    for the receiver; the bookeeping is dropped on disconnect.\n"
+        "    Clears ``state.bookeeping`` and ``state['bookeeping']``.\n"
         '    """\n'
         "    bookeeping = {}\n"
     )
     after = code.replace("amount of bookeeping", "amount of bookkeeping", 1)
     content, found = _ask(code, after, "python")
-    # the docstring's other line: a string over several lines, the word in prose
+    # the docstring's other line: a string over several lines, the word in prose (not
+    # where it names the program's member or key, nor the code's variable)
     assert _applied(content, found) == after.replace("the bookeeping is", "the bookkeeping is")
 
 
@@ -3876,6 +3895,16 @@ def test_a_name_put_among_others_is_not_passed_on_where_they_are_not_unpacked() 
         "        show(name, size=size,  # bytes\n             )\n"
     )
     assert _ask(code, code.replace("name, size in", "name, size, kind in"), "python")[1] == []
+    # nor a value thrown away, nor a call in a string
+    code = (
+        "def run(rows):\n    for name, size in rows:\n"
+        "        log.info('calling show(name, size=size)')\n        show(name, size=size)\n"
+    )
+    assert _ask(code, code.replace("name, size in", "name, size, _ in"), "python")[1] == []
+    content, found = _ask(code, code.replace("name, size in", "name, size, kind in"), "python")
+    assert _applied(content, found) == content.replace(
+        "show(name, size=size)\n", "show(name, size=size, kind=kind)\n"
+    )
 
 
 def test_parameters_added_among_others_are_handed_on_by_keyword_or_together() -> None:
@@ -4497,6 +4526,7 @@ def test_a_redundant_go_return_deleted_deletes_the_other_functions_last_bare_ret
     code = (
         "func (c *Manager) Reset() {\n\tc.selected = -1\n\treturn\n}\n\n"
         "func (c *Manager) Update(in Document) {\n\tc.tmp = c.completer(in)\n\treturn\n}\n\n"
+        "var load = func() (err error) {\n\terr = c.r.Load()\n\treturn\n}\n\n"
         "func (c *Manager) Next() {\n\tif c.empty() {\n\t\treturn\n\t}\n\tc.selected++\n}\n\n"
         'func (c *Manager) Close() {\n\tif c.open {\n\t\tc.buf.WriteString("}")\n\t\treturn\n'
         "\t}\n\tc.flush()\n}\n\n"
@@ -4504,8 +4534,8 @@ def test_a_redundant_go_return_deleted_deletes_the_other_functions_last_bare_ret
     )
     after = code.replace("\tc.selected = -1\n\treturn\n", "\tc.selected = -1\n", 1)
     content, found = _ask(code, after, "go")
-    # Update's; not an if's early return (a brace in a string before it), nor the one
-    # giving back named results
+    # Update's; not an if's early return (a brace in a string before it), nor one giving
+    # back named results (a method's, a closure's)
     assert _applied(content, found) == after.replace(
         "c.completer(in)\n\treturn\n", "c.completer(in)\n"
     )
@@ -4546,6 +4576,11 @@ def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_
     assert _applied(content, found) == after.replace(
         "as tomllib\n", "as tomllib  # pragma: nocover\n"
     )
+    # not after a line the statement goes on from (a backslash, an open triple quote)
+    for rest in ("    X = 1 + \\\n        2\n", '    X = """\n    text\n    """\n'):
+        code = f"if sys.version_info >= (3, 11):\n    X = 0\nelse:\n{rest}"
+        after = code.replace("    X = 0", "    X = 0  # pragma: nocover")
+        assert _ask(code, after, "python")[1] == []
 
 
 @pytest.mark.parametrize(
@@ -4576,8 +4611,14 @@ def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_
             "if args.version:",
             "  # pragma: no cover",
         ),
+        # an object's platform: not the interpreter's
+        (
+            "if self.platform.enabled():\n    run()\nelse:\n    skip()\n",
+            "if self.platform.enabled():",
+            "  # pragma: no cover",
+        ),
     ],
-    ids=["a setting", "an optional import", "a try's body", "a setting's version"],
+    ids=["a setting", "an optional import", "a try's body", "a setting's version", "platform"],
 )
 def test_a_coverage_pragma_stays_on_its_branch(code: str, line: str, pragma: str) -> None:
     assert _ask(code, code.replace(line, line + pragma, 1), "python")[1] == []
