@@ -473,6 +473,33 @@ def _ends_void_func(lines: list[str], at: int) -> bool:
     return opened >= 0 and lines[opened].startswith("func ") and _returns(lines[opened]) == ""
 
 
+def semicolon_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python statement's `;` taken from a line's end (a linter's "statement ends with a
+    semicolon"): the file's other lines ending so, their `;` taken away too. (Python's only:
+    the caller asks for Python's; it leaves out strings.)"""
+    before, at = change.before, change.start
+    if change.inserted or change.removed != ";" or not _LINE_END.match(before, at + 1):
+        return []
+    if not before[before.rfind("\n", 0, at) + 1 : at].strip():
+        return []
+    line = index.line_of(at)
+    candidates = []
+    for found in _ENDING_SEMICOLON.finditer(change.content):
+        number = index.line_of(found.start())
+        text = index.line_text(number)
+        if number == line or text.lstrip().startswith("#") or not balanced(text):
+            continue
+        edit = TextEdit(index.span(found.start(), found.end()), ";", "")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+_LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|$)")
+# a statement's `;` at its line's end, a comment aside (after a word, a closing bracket or
+# a quote: not a line that is only `;`)
+_ENDING_SEMICOLON = re.compile(r"(?<=[\w)\]}'\"]);(?=[ \t]*(?:#[^\n]*)?$)", re.MULTILINE)
+
+
 _EXCEPT_AS = re.compile(r"([ \t]*except\b[^\n]*?)( as ([A-Za-z_]\w*))[ \t]*:")
 
 

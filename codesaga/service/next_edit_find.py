@@ -39,6 +39,7 @@ from codesaga.domain.next_edit_conventions import (
     print_candidates,
     redundant_return_candidates,
     renamed_entry_candidates,
+    semicolon_candidates,
     specifier_candidates,
     trailing_comma_candidates,
     unlock_candidates,
@@ -349,6 +350,10 @@ def _candidates(
         ]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
+    followed = semicolon_candidates(index, change) if language == "python" else []
+    followed = [c for c in followed if not names.in_text(index.offsets(c.span)[0])]
+    if followed:
+        return finalize(followed, index, change, history, cursor, limit)
     entry = entry_renamed(change) if language == "python" else None
     if entry is not None:  # an `__all__` entry renamed: the definition it names, and its uses
         followed = _entry_renames(index, change, names, *entry)

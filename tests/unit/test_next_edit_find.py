@@ -4624,6 +4624,22 @@ def test_a_coverage_pragma_stays_on_its_branch(code: str, line: str, pragma: str
     assert _ask(code, code.replace(line, line + pragma, 1), "python")[1] == []
 
 
+def test_a_python_statement_s_semicolon_taken_away_takes_the_others_away() -> None:
+    code = (
+        "def heading(m):\n    auto = True;\n    name = m.group(1)  # the name;\n"
+        "    for line in lines:\n        skip = 0\n        continue;\n"
+        "    text = 'a;'\n    done(name);  # end\n"
+    )
+    after = code.replace("auto = True;", "auto = True", 1)
+    content, found = _ask(code, after, "python")
+    # statements' ends (before a comment too); not in a comment or a string
+    assert _applied(content, found) == after.replace("continue;", "continue").replace(
+        "done(name);", "done(name)"
+    )
+    js = "function f() {\n  a = 1;\n  b = 2;\n}\n"
+    assert _ask(js, js.replace("a = 1;", "a = 1"), "javascript")[1] == []  # JavaScript's
+
+
 def test_a_type_and_its_doc_comment_renamed_in_one_edit_renames_the_uses() -> None:
     code = (
         "package timer\n\n"
