@@ -9,6 +9,9 @@ now asks for, each with its edit, or [] for any other change:
 - a redundant Python `pass` deleted (its block has another statement): the file's others;
   a redundant Go `return` deleted (the last statement of a function that returns nothing):
   the other functions' last bare `return`s;
+- a Python statement's `;` taken from a line's end: the other lines' ending `;`s;
+- a Python `str.format` string's field numbers taken away (`'{0}'` made `'{}'`): the other
+  format strings' numbers, where they are in order, each once;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
 - a Python handler's unused name taken away (`except E as e:` made `except E:`): the
   other handlers' names their bodies do not use;
@@ -498,6 +501,42 @@ _LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|$)")
 # a statement's `;` at its line's end, a comment aside (after a word, a closing bracket or
 # a quote: not a line that is only `;`)
 _ENDING_SEMICOLON = re.compile(r"(?<=[\w)\]}'\"]);(?=[ \t]*(?:#[^\n]*)?$)", re.MULTILINE)
+
+
+def format_index_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python `str.format` string's field indices taken away (`'{0}'.format(x)` made
+    `'{}'.format(x)`, a linter's "use implicit field numbers"): the file's other such
+    strings whose fields are numbered in order, each once, theirs taken away too."""
+    before, at, end = change.before, change.start, change.before_end
+    if change.inserted or not change.removed.isdigit() or before[at - 1 : at] != "{":
+        return []
+    mine = next((m for m in _FORMATTED.finditer(change.content) if m.start() < at < m.end()), None)
+    if before[end : end + 1] not in ("}", ":", "!") or mine is None:
+        return []
+    if re.search(r"\{\d", mine.group("body")):
+        return []  # numbered fields left in the user's: not all of them done
+    line = index.line_of(at)
+    candidates = []
+    for found in _FORMATTED.finditer(change.content):
+        body = found.group("body")
+        numbers = [m.group(1) for m in _FIELD.finditer(body) if m.group(1) is not None]
+        if not numbers or numbers != [str(k) for k in range(len(numbers))]:
+            continue  # no fields, or `{1} {0}`, `{0} {0}`: the numbers say something
+        if any(m.group(1) is None and m.group() not in ("{{", "}}") for m in _FIELD.finditer(body)):
+            continue  # a named field beside them
+        low, high = found.span("body")
+        edit = narrowed_edit(change.content, low, high, _FIELD_NUMBER.sub("{", body))
+        distance = abs(index.line_of(low) - line)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
+    return candidates
+
+
+# a one-line string literal whose `format` method is called (not an f-string's, not bytes)
+_FORMATTED = re.compile(
+    r"(?<![\w\\])(?P<q>['\"])(?P<body>(?:\\.|(?!(?P=q))[^\\\n])*)(?P=q)\.format\("
+)
+_FIELD = re.compile(r"\{\{|\}\}|\{(\d+)?[^{}]*\}")  # `{{`, `}}`, `{0:>4}`, `{}`, `{name}`
+_FIELD_NUMBER = re.compile(r"(?<!\{)\{\d+(?=[}:!])")
 
 
 _EXCEPT_AS = re.compile(r"([ \t]*except\b[^\n]*?)( as ([A-Za-z_]\w*))[ \t]*:")

@@ -31,6 +31,7 @@ from codesaga.domain.next_edit_conventions import (
     esm_candidates,
     exported_candidates,
     extension_candidates,
+    format_index_candidates,
     local_import_candidates,
     long_line_candidates,
     moved_import_candidates,
@@ -350,8 +351,13 @@ def _candidates(
         ]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
-    followed = semicolon_candidates(index, change) if language == "python" else []
-    followed = [c for c in followed if not names.in_text(index.offsets(c.span)[0])]
+    followed = []
+    if language == "python":  # (a format string's fields are in text, a `;` is not)
+        followed = [
+            c
+            for c in semicolon_candidates(index, change)
+            if not names.in_text(index.offsets(c.span)[0])
+        ] + format_index_candidates(index, change)
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
     entry = entry_renamed(change) if language == "python" else None

@@ -4640,6 +4640,24 @@ def test_a_python_statement_s_semicolon_taken_away_takes_the_others_away() -> No
     assert _ask(js, js.replace("a = 1;", "a = 1"), "javascript")[1] == []  # JavaScript's
 
 
+def test_format_field_numbers_taken_away_are_taken_from_the_file_s_other_strings() -> None:
+    code = (
+        "print('Making env in: {0} ...'.format(path))\n"
+        'print("Re-executing {0} with {1:>4}".format(exe, n))\n'
+        "print('{1} before {0}'.format(a, b))\n"
+        "print('{0} and {0}'.format(a))\n"
+        "print('{0} as {name}'.format(a, name=b))\n"
+    )
+    after = code.replace("in: {0} ...", "in: {} ...", 1)
+    content, found = _ask(code, after, "python")
+    # numbered in order, each once: the numbers say nothing (not a reordering, a repeat or
+    # numbers beside a name)
+    assert _applied(content, found) == after.replace("{0} with {1:>4}", "{} with {:>4}")
+    # one field of the user's taken, another left numbered: not yet done
+    code = "print('{0}, {1}'.format(a, b))\nprint('{0}'.format(c))\n"
+    assert _ask(code, code.replace("{0}, {1}", "{}, {1}"), "python")[1] == []
+
+
 def test_a_type_and_its_doc_comment_renamed_in_one_edit_renames_the_uses() -> None:
     code = (
         "package timer\n\n"
