@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 from collections.abc import Callable
 from itertools import accumulate, pairwise
 
@@ -503,29 +504,38 @@ _LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|$)")
 _ENDING_SEMICOLON = re.compile(r"(?<=[\w)\]}'\"]);(?=[ \t]*(?:#[^\n]*)?$)", re.MULTILINE)
 
 
-def format_index_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+def format_index_candidates(
+    index: LineIndex, change: Change, in_text: Callable[[int], bool] = lambda at: False
+) -> list[Candidate]:
     """A Python `str.format` string's field indices taken away (`'{0}'.format(x)` made
     `'{}'.format(x)`, a linter's "use implicit field numbers"): the file's other such
-    strings whose fields are numbered in order, each once, theirs taken away too."""
+    strings whose fields are numbered in order, each once, theirs taken away too. Only
+    strings of the code (``in_text`` tells where strings and comments are: not one quoted
+    in another), each whole (not the last piece of strings joined side by side)."""
     before, at, end = change.before, change.start, change.before_end
     if change.inserted or not change.removed.isdigit() or before[at - 1 : at] != "{":
         return []
-    mine = next((m for m in _FORMATTED.finditer(change.content) if m.start() < at < m.end()), None)
+    content = change.content
+    mine = next((m for m in _FORMATTED.finditer(content) if m.start() < at < m.end()), None)
     if before[end : end + 1] not in ("}", ":", "!") or mine is None:
         return []
-    if re.search(r"\{\d", mine.group("body")):
+    pieces = _fields(mine.group("body"))
+    numbered = pieces is None or any(name and name[0].isdigit() for _, name, _, _ in pieces)
+    if numbered or not _formatted_alone(content, mine, in_text):
         return []  # numbered fields left in the user's: not all of them done
     line = index.line_of(at)
     candidates = []
-    for found in _FORMATTED.finditer(change.content):
+    for found in _FORMATTED.finditer(content):
         body = found.group("body")
-        numbers = [m.group(1) for m in _FIELD.finditer(body) if m.group(1) is not None]
-        if not numbers or numbers != [str(k) for k in range(len(numbers))]:
-            continue  # no fields, or `{1} {0}`, `{0} {0}`: the numbers say something
-        if any(m.group(1) is None and m.group() not in ("{{", "}}") for m in _FIELD.finditer(body)):
-            continue  # a named field beside them
+        unnumbered = _unnumbered(body)
+        if (
+            unnumbered is None
+            or unnumbered == body
+            or not _formatted_alone(content, found, in_text)
+        ):
+            continue
         low, high = found.span("body")
-        edit = narrowed_edit(change.content, low, high, _FIELD_NUMBER.sub("{", body))
+        edit = narrowed_edit(content, low, high, unnumbered)
         distance = abs(index.line_of(low) - line)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
     return candidates
@@ -535,8 +545,49 @@ def format_index_candidates(index: LineIndex, change: Change) -> list[Candidate]
 _FORMATTED = re.compile(
     r"(?<![\w\\])(?P<q>['\"])(?P<body>(?:\\.|(?!(?P=q))[^\\\n])*)(?P=q)\.format\("
 )
-_FIELD = re.compile(r"\{\{|\}\}|\{(\d+)?[^{}]*\}")  # `{{`, `}}`, `{0:>4}`, `{}`, `{name}`
-_FIELD_NUMBER = re.compile(r"(?<!\{)\{\d+(?=[}:!])")
+
+
+def _formatted_alone(content: str, found: re.Match[str], in_text: Callable[[int], bool]) -> bool:
+    """Is ``found`` a string of the code, whole: not inside another string or a comment,
+    not the last of strings joined side by side (`'a {0} ' 'b {1}'.format(…)`)?"""
+    start = found.start()
+    joined = content[:start].rstrip().endswith(("'", '"'))
+    return not joined and not (start and in_text(start - 1))
+
+
+def _fields(body: str) -> list[tuple[str, str | None, str, str | None]] | None:
+    """A format string's pieces (literal text, field name, format, conversion), as
+    `string.Formatter` reads them; None when it does not parse."""
+    try:
+        return [
+            (text, name, spec or "", conversion)
+            for text, name, spec, conversion in string.Formatter().parse(body)
+        ]
+    except ValueError:
+        return None
+
+
+def _unnumbered(body: str) -> str | None:
+    """``body`` with its fields' numbers taken away, where each field is a number and a
+    format and they are 0, 1, … in order, each once; None where they are not (`{}`,
+    `{name}`, `{0[key]}`, `{0.attr}`, `{1:>{0}}`: other fields; `{1} {0}`, `{0} {0}`: the
+    numbers say something)."""
+    pieces = _fields(body)
+    if pieces is None:
+        return None
+    names = [name for _, name, _, _ in pieces if name is not None]
+    if not names or names != [str(k) for k in range(len(names))]:
+        return None
+    if any("{" in spec for _, name, spec, _ in pieces if name is not None):
+        return None
+    out = []
+    for text, name, spec, conversion in pieces:
+        out.append(text.replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            out.append(
+                "{" + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            )
+    return "".join(out)
 
 
 _EXCEPT_AS = re.compile(r"([ \t]*except\b[^\n]*?)( as ([A-Za-z_]\w*))[ \t]*:")

@@ -352,12 +352,14 @@ def _candidates(
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
     followed = []
-    if language == "python":  # (a format string's fields are in text, a `;` is not)
+    if language == "python" and not names.in_text(max(change.start - 1, 0)):  # a `;` of code
         followed = [
             c
             for c in semicolon_candidates(index, change)
             if not names.in_text(index.offsets(c.span)[0])
-        ] + format_index_candidates(index, change)
+        ]
+    if language == "python":  # (a format string's fields are in text: it reads where)
+        followed += format_index_candidates(index, change, names.in_text)
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
     entry = entry_renamed(change) if language == "python" else None

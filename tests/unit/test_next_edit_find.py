@@ -4638,6 +4638,10 @@ def test_a_python_statement_s_semicolon_taken_away_takes_the_others_away() -> No
     )
     js = "function f() {\n  a = 1;\n  b = 2;\n}\n"
     assert _ask(js, js.replace("a = 1;", "a = 1"), "javascript")[1] == []  # JavaScript's
+    # a `;` taken from a comment or a string is no statement's
+    code = "x = 1;\ny = 2;\n# the end;\nq = '''\nSELECT 1;\n'''\n"
+    assert _ask(code, code.replace("end;", "end"), "python")[1] == []
+    assert _ask(code, code.replace("SELECT 1;", "SELECT 1"), "python")[1] == []
 
 
 def test_format_field_numbers_taken_away_are_taken_from_the_file_s_other_strings() -> None:
@@ -4656,6 +4660,20 @@ def test_format_field_numbers_taken_away_are_taken_from_the_file_s_other_strings
     # one field of the user's taken, another left numbered: not yet done
     code = "print('{0}, {1}'.format(a, b))\nprint('{0}'.format(c))\n"
     assert _ask(code, code.replace("{0}, {1}", "{}, {1}"), "python")[1] == []
+    # not fields that are more than a number (an item, an attribute, a nested format), not
+    # strings joined side by side (the format is the joined string's), nor code in a string
+    code = (
+        "print('Making {0} ...'.format(path))\n"
+        "a = '{0[key]} {1}'.format(d, b)\n"
+        "b = '{0.attr} {1}'.format(o, b)\n"
+        "c = '{1:>{0}}'.format(width, text)\n"
+        "d = ('Expected {0} but got {1}. '\n     'Fix {0}.'.format(a, b))\n"
+        "e = \"print('{0}'.format(x))\"\n"
+        "f = '{{{0}}} {1}'.format(a, b)\n"
+    )
+    after = code.replace("Making {0}", "Making {}")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("'{{{0}}} {1}'", "'{{{}}} {}'")
 
 
 def test_a_type_and_its_doc_comment_renamed_in_one_edit_renames_the_uses() -> None:
