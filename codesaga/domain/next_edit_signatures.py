@@ -943,11 +943,7 @@ def forwarding_candidates(
             place, text = _after_last(content, opened, close, by_keyword if keywords else forwarded)
         else:
             continue  # no call handing the parameters on
-        edit = TextEdit(index.span(place, place), "", text)
-        distance = abs(index.line_of(place) - line)
-        candidates.append(
-            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit)
-        )
+        candidates.append(_handed_on_at(index, place, text, line))
     return candidates
 
 
@@ -987,11 +983,7 @@ def unpacked_forwarding_candidates(index: LineIndex, change: Change) -> list[Can
         if "#" in lead or "#" in given or lead.count("'") % 2 or lead.count('"') % 2:
             continue  # a call in a comment or a string, or a comment among its arguments
         place, text = _after_last(content, opened, close, argument)
-        edit = TextEdit(index.span(place, place), "", text)
-        distance = abs(index.line_of(place) - line)
-        candidates.append(
-            Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit)
-        )
+        candidates.append(_handed_on_at(index, place, text, line))
     return candidates
 
 
@@ -1052,6 +1044,14 @@ def _block_end(index: LineIndex, first: int, indent: int, looped: bool) -> int:
                 break  # another function's: its names are its own
         last = n
     return index.line_bounds(last)[1]  # (the header's line's end when nothing is under it)
+
+
+def _handed_on_at(index: LineIndex, place: int, text: str, line: int) -> Candidate:
+    """The candidate putting ``text`` (an argument handed on) at ``place``, scored nearer the
+    user's ``line`` higher."""
+    edit = TextEdit(index.span(place, place), "", text)
+    distance = abs(index.line_of(place) - line)
+    return Candidate(edit.span, SIGNATURE, FORWARD_SCORE + nearness(0.05, distance), edit)
 
 
 MIN_HANDED_ON = 3  # of the function's parameters a call passes by name: it hands them on

@@ -325,6 +325,10 @@ def _candidates(
         followed = in_strings(index, change)
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
+    # Python's line-ending `;`s too, when the user took one from code (in other languages a
+    # `;` ends a statement by right)
+    statement = language == "python" and not names.in_text(max(change.start - 1, 0))
+    semicolons = (semicolon_candidates,) if statement else ()
     for followers in (
         alias_candidates,
         receiver_candidates,
@@ -343,6 +347,7 @@ def _candidates(
         local_import_candidates,
         moved_import_candidates,
         trailing_comma_candidates,
+        *semicolons,
     ):
         followed = [
             c
@@ -351,15 +356,8 @@ def _candidates(
         ]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
-    followed = []
-    if language == "python" and not names.in_text(max(change.start - 1, 0)):  # a `;` of code
-        followed = [
-            c
-            for c in semicolon_candidates(index, change)
-            if not names.in_text(index.offsets(c.span)[0])
-        ]
-    if language == "python":  # (a format string's fields are in text: it reads where)
-        followed += format_index_candidates(index, change, names.in_text)
+    # (a format string's fields are in text: the rule reads which strings are the code's)
+    followed = format_index_candidates(index, change, names.in_text) if language == "python" else []
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
     entry = entry_renamed(change) if language == "python" else None
