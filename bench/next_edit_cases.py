@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 34 from
-HELD_OUT_REPOS_2 to 34), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 35 from
+HELD_OUT_REPOS_2 to 35), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -282,6 +282,14 @@ HELD_OUT_REPOS_34 = [
     "jshttp/fresh", "jshttp/vary", "jshttp/content-disposition", "go-chi/render",
     "go-chi/cors", "unrolled/render", "unrolled/secure", "uber-go/multierr",
     "python-hyper/h2", "pypa/wheel",
+]  # fmt: skip
+HELD_OUT_REPOS_35 = [
+    "python-hyper/hyperframe", "python-hyper/hpack", "pytest-dev/iniconfig",
+    "pypa/pyproject-hooks", "platformdirs/platformdirs", "sybrenstuvel/python-rsa",
+    "pytest-dev/execnet", "pypa/distlib", "Kozea/tinycss2", "scrapy/cssselect",
+    "html5lib/html5lib-python", "jshttp/proxy-addr", "expressjs/serve-index",
+    "expressjs/errorhandler", "go-chi/httprate", "go-chi/jwtauth", "subosito/gotenv",
+    "kballard/go-shellquote",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
