@@ -10,6 +10,9 @@ now asks for, each with its edit, or [] for any other change:
   a redundant Go `return` deleted (the last statement of a function that returns nothing):
   the other functions' last bare `return`s;
 - a Python statement's `;` taken from a line's end: the other lines' ending `;`s;
+- a Python bare `except:` given `BaseException` or `Exception`: the other bare ones;
+- the parentheses taken from around a Python `return`'s tuple: the other such returns';
+- ` is not None` put after the name an `assert` or `if` tests: the other such tests';
 - a Python `str.format` string's field numbers taken away (`'{0}'` made `'{}'`): the other
   format strings' numbers, where they are in order, each once;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
@@ -502,6 +505,134 @@ _LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|$)")
 # a statement's `;` at its line's end, a comment aside (after a word, a closing bracket or
 # a quote: not a line that is only `;`)
 _ENDING_SEMICOLON = re.compile(r"(?<=[\w)\]}'\"]);(?=[ \t]*(?:#[^\n]*)?$)", re.MULTILINE)
+
+
+def _line_at(text: str, at: int) -> str:
+    """The whole line of ``text`` that ``at`` is on."""
+    return text[text.rfind("\n", 0, at) + 1 : line_end(text, at)]
+
+
+# -- a bare `except:` given the class it catches ------------------------------------------
+
+# a handler that names no class: `except:` (its indentation and keyword, group 1)
+_BARE_EXCEPT = re.compile(r"^([ \t]*except)[ \t]*:", re.MULTILINE)
+_GIVEN_EXCEPT = re.compile(r"[ \t]*except[ \t]+(BaseException|Exception)[ \t]*:")
+
+
+def bare_except_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python bare `except:` given the broad class it catches, `BaseException` (what a
+    bare one catches) or `Exception` (a linter's "do not use bare except"): the file's
+    other bare `except:`s, given the same. Not a narrower class: which error a handler
+    expects is its own. (Python's only: the caller asks for Python's; it leaves out
+    strings.)"""
+    if "\n" in change.removed + change.inserted:
+        return []
+    given = _GIVEN_EXCEPT.match(_line_at(change.content, change.start))
+    if given is None or not _BARE_EXCEPT.match(_line_at(change.before, change.start)):
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in _BARE_EXCEPT.finditer(change.content):
+        number = index.line_of(found.start())
+        if number == line:
+            continue
+        at = found.end(1)
+        edit = TextEdit(index.span(at, at), "", " " + given.group(1))
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+# -- the parentheses taken from around a returned tuple -----------------------------------
+
+_RETURN_PARENTHESIZED = re.compile(r"^[ \t]*return[ \t]*\(", re.MULTILINE)
+
+
+def return_parentheses_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """The parentheses taken from around the tuple a Python function returns (`return
+    (2, 0)` made `return 2, 0`, a linter's "unnecessary parentheses"): the file's other
+    returns of a tuple in parentheses on one line, theirs taken away too. (Python's only:
+    in JavaScript `return (a, b)` is the comma operator's.)"""
+    if "\n" in change.removed + change.inserted:
+        return []
+    mine = _returned_tuple(_line_at(change.before, change.start))
+    if mine is None:
+        return []
+    line_text, opened, closed = mine
+    unwrapped = line_text[:opened] + line_text[opened + 1 : closed] + line_text[closed + 1 :]
+    if _line_at(change.content, change.start) != unwrapped:
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in _RETURN_PARENTHESIZED.finditer(change.content):
+        number = index.line_of(found.start())
+        theirs = _returned_tuple(index.line_text(number))
+        if number == line or theirs is None:
+            continue
+        text, opened, closed = theirs
+        begin = index.line_bounds(number)[0]
+        edit = TextEdit(
+            index.span(begin + opened, begin + closed + 1),
+            text[opened : closed + 1],
+            text[opened + 1 : closed],
+        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _returned_tuple(line: str) -> tuple[str, int, int] | None:
+    """``line`` with where the parentheses open and close, when it is a `return` of a
+    tuple in parentheses and nothing after them but a comment: two items or more, none
+    blank (not `(a,)`: a tuple of one needs its comma's parentheses to read as one)."""
+    found = _RETURN_PARENTHESIZED.match(line)
+    if found is None:
+        return None
+    opened = found.end() - 1
+    closed = matching_paren(line, opened)
+    if closed is None or not _LINE_END.match(line, closed + 1):
+        return None
+    items = split_top_level(line[opened + 1 : closed])
+    if len(items) < 2 or any(not item.strip() for item in items):
+        return None
+    return line, opened, closed
+
+
+# -- a name tested for truth made tested against None -------------------------------------
+
+_NOT_NONE = " is not None"
+# a statement that tests one name (or attribute) for truth, up to the name's end: its
+# keyword (group 1) and the name (group 2)
+_TRUTH_TESTED = re.compile(r"[ \t]*(assert|if|elif|while)[ \t]+([A-Za-z_]\w*(?:\.\w+)*)")
+
+
+def none_test_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """` is not None` put after the name a Python statement tests for truth (`assert
+    value` made `assert value is not None`: an empty string or a zero is a value too): the
+    file's other statements of that keyword that test that name alone, the same way.
+    (Python's only: the caller asks for Python's; it leaves out strings.)"""
+    if change.removed or change.inserted != _NOT_NONE:
+        return []
+    before, at = change.before, change.start
+    head = _TRUTH_TESTED.fullmatch(before, before.rfind("\n", 0, at) + 1, at)
+    if head is None or not _TESTED_ALONE.match(before, at):
+        return []
+    keyword, name = head.groups()
+    statement = re.compile(
+        rf"^[ \t]*{keyword}[ \t]+{re.escape(name)}(?={_TESTED_ALONE.pattern})", re.MULTILINE
+    )
+    line = index.line_of(at)
+    candidates = []
+    for found in statement.finditer(change.content):
+        number = index.line_of(found.start())
+        if number == line:
+            continue
+        edit = TextEdit(index.span(found.end(), found.end()), "", _NOT_NONE)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_NONE_TESTS else []
+
+
+# what follows a name tested alone: the statement's colon, an assertion's message, its end
+_TESTED_ALONE = re.compile(r"[ \t]*(?:[:,]|#|$)", re.MULTILINE)
+MAX_NONE_TESTS = 12  # more such tests than that: the file's way of testing, not one slip
 
 
 def format_index_candidates(

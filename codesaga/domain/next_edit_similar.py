@@ -252,6 +252,9 @@ def deleted_block_candidates(
     if not removed.endswith("\n") or (start and change.before[start - 1] != "\n"):
         return []
     start, removed = _slid_to_statement(change.before, start, removed)
+    # blank lines deleted before it (those that parted it from the code above): the block
+    # is what follows them, and its copies lose only their own lines
+    removed = _LEADING_BLANKS.sub("", removed, count=1)
     block = removed.rstrip("\n").split("\n")
     trailing = removed.count("\n") - len(block)  # blank lines deleted after it
     stripped = [line.strip() for line in block]
@@ -297,6 +300,9 @@ def deleted_block_candidates(
         found.append(Candidate(edit.span, SIMILAR, repeat_score(abs(first - mine)), edit))
         first = last + 1
     return [] if len(found) > MAX_REPEATS else found
+
+
+_LEADING_BLANKS = re.compile(r"\A(?:[ \t]*\n)+")
 
 
 def _still_inside(index: LineIndex, number: int, block: list[str]) -> bool:

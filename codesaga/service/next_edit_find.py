@@ -24,6 +24,7 @@ from codesaga.domain.languages import Language, detect_language, language_by_nam
 from codesaga.domain.line_diff import common_ends
 from codesaga.domain.next_edit_conventions import (
     await_candidates,
+    bare_except_candidates,
     checked_call_candidates,
     const_candidates,
     entry_renamed,
@@ -36,10 +37,12 @@ from codesaga.domain.next_edit_conventions import (
     long_line_candidates,
     moved_import_candidates,
     none_return_candidates,
+    none_test_candidates,
     pass_candidates,
     print_candidates,
     redundant_return_candidates,
     renamed_entry_candidates,
+    return_parentheses_candidates,
     semicolon_candidates,
     specifier_candidates,
     trailing_comma_candidates,
@@ -328,6 +331,11 @@ def _candidates(
     # Python's line-ending `;`s too, when the user took one from code (in other languages a
     # `;` ends a statement by right)
     statement = language == "python" and not names.in_text(max(change.start - 1, 0))
+    pythons = (
+        (bare_except_candidates, return_parentheses_candidates, none_test_candidates)
+        if statement
+        else ()
+    )
     semicolons = (semicolon_candidates,) if statement else ()
     for followers in (
         alias_candidates,
@@ -347,6 +355,7 @@ def _candidates(
         local_import_candidates,
         moved_import_candidates,
         trailing_comma_candidates,
+        *pythons,
         *semicolons,
     ):
         followed = [

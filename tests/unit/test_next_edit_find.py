@@ -1420,6 +1420,19 @@ def test_lines_deleted_with_their_blank_line_are_deleted_so_where_they_stand() -
     assert _applied(after, _ask_in_one(code, after, "python")) == expected
 
 
+def test_lines_deleted_with_the_blank_line_above_them_are_deleted_alone_where_they_stand() -> None:
+    # commented-out lines and the blank line that parted them from the code above: their
+    # copies go, and the lines around the copies stay
+    dead = "\t\t// ctx = NewContext(ctx, token, err)\n\t\t// next.ServeHTTP(w, r)\n"
+    code = (
+        f"func A() error {{\n\tif err != nil {{\n\t\treturn err\n\t}}\n\n{dead}"
+        f"\tif token == nil {{\n\t\terr = ErrUnauthorized\n{dead}\t\treturn err\n\t}}\n"
+        "\treturn nil\n}\n"
+    )
+    after = code.replace("\n" + dead, "", 1)
+    assert _applied(after, _ask_in_one(code, after, "go")) == after.replace(dead, "")
+
+
 def test_lines_deleted_as_diffed_from_a_closing_brace_are_deleted_as_a_block() -> None:
     # the diff took `}` and the next block's lines: the block and the `}` after it went
     check = "\tif cfg.Sampler == nil {\n\t\tcfg.Sampler = trace.AlwaysSample()\n\t}\n"
@@ -4642,6 +4655,57 @@ def test_a_python_statement_s_semicolon_taken_away_takes_the_others_away() -> No
     code = "x = 1;\ny = 2;\n# the end;\nq = '''\nSELECT 1;\n'''\n"
     assert _ask(code, code.replace("end;", "end"), "python")[1] == []
     assert _ask(code, code.replace("SELECT 1;", "SELECT 1"), "python")[1] == []
+
+
+def test_a_bare_except_given_a_broad_class_gives_the_others_the_same() -> None:
+    code = (
+        "def run():\n    try:\n        go()\n    except:\n        pass\n"
+        "    try:\n        stop()\n    except:  # anything\n        log()\n"
+        "    try:\n        end()\n    except ValueError:\n        pass\n"
+        "    note = '''\n    except:\n    '''\n"
+    )
+    after = code.replace("except:", "except BaseException:", 1)
+    content, found = _ask(code, after, "python")
+    # the bare handlers of the code, not a named one's, not one quoted in a string
+    expected = after.replace("except:  # anything", "except BaseException:  # anything")
+    assert _applied(content, found) == expected
+    # a narrower class is the handler's own
+    assert _ask(code, code.replace("except:", "except OSError:", 1), "python")[1] == []
+
+
+def test_parentheses_taken_from_a_returned_tuple_are_taken_from_the_others() -> None:
+    code = (
+        "def series(s):\n    if s == 'odd':\n        return (2, 1)\n"
+        "    elif s == 'even':\n        return (2, 0)  # even\n"
+        "    elif s == 'n':\n        return (x)\n    elif s == 'one':\n        return (a,)\n"
+        "    elif s == 'sum':\n        return (a, b) + c\n"
+        "    elif s == 'wrapped':\n        return (a,\n                b)\n"
+        "    return (int(s[0]), f(a, b))\n"
+    )
+    after = code.replace("return (2, 1)", "return 2, 1", 1)
+    content, found = _ask(code, after, "python")
+    # tuples alone on their line; not a value in parentheses, a tuple of one, a tuple in
+    # an expression, or one wrapped over lines (its parentheses carry the line)
+    expected = after.replace("(2, 0)", "2, 0").replace("(int(s[0]), f(a, b))", "int(s[0]), f(a, b)")
+    assert _applied(content, found) == expected
+    # in JavaScript `return (a, b)` is the comma operator's
+    js = "function f() {\n  return (a, b);\n}\nfunction g() {\n  return (c, d);\n}\n"
+    assert _ask(js, js.replace("(a, b)", "a, b"), "javascript")[1] == []
+
+
+def test_a_name_tested_for_truth_made_tested_against_none_is_so_in_like_tests() -> None:
+    code = (
+        "def equals(xpath, value):\n    assert value\n    return xpath\n\n\n"
+        "def includes(xpath, value):\n    assert value, 'no value'\n"
+        "    if value:\n        xpath.add(value)\n    assert value.strip()\n"
+        "    assert value and xpath\n    assert values\n    return xpath\n"
+    )
+    after = code.replace("assert value\n", "assert value is not None\n", 1)
+    content, found = _ask(code, after, "python")
+    # the same keyword testing that name alone: not `if value:`, another name, a call or a
+    # longer condition
+    expected = after.replace("assert value, 'no", "assert value is not None, 'no")
+    assert _applied(content, found) == expected
 
 
 def test_format_field_numbers_taken_away_are_taken_from_the_file_s_other_strings() -> None:
