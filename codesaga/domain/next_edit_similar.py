@@ -1107,6 +1107,20 @@ def text_repeats(
 
 
 _IMPORT_LINE = re.compile(r"\s*(?:from\s+\S+\s+import\b|import\b)")
+# a linter told an import is used though it looks unused (a re-export: pyflakes' F401, a
+# star import's F403) or that it is in a function by design (pylint's PLC0415), or told
+# nothing of which (a bare `noqa`)
+_UNUSED_IMPORT_CODE = r"[ \t]*(?:F401|F403|PLC0415)[ \t]*"
+_UNUSED_IMPORT_NOQA = re.compile(
+    rf"[ \t]+#[ \t]*noqa(?::{_UNUSED_IMPORT_CODE}(?:,{_UNUSED_IMPORT_CODE})*)?[ \t]*"
+)
+
+
+def _import_form(line: str) -> str:
+    """An import line's form: `import`, `from` an absolute module, or `from` a relative one
+    (its dots: `from ..`)."""
+    found = re.match(r"from\s+(\.*)", line)
+    return "import" if found is None else "from " + found.group(1)
 
 
 _TRAILING_COMMENT = re.compile(r"\s+(?:#|//)[^\n]*")
@@ -1155,8 +1169,13 @@ def _directed_likes(
     TypeError:`, `  # noqa: E231` after an f-string): the lines shaped like that line (as
     indented, the same first word, tokens of the same kinds) with no comment of their own,
     where the tool most likely says the same; none when there are more than MAX_DIRECTED."""
-    if _IMPORT_LINE.match(line):
-        return []  # an import's directive is that module's (`import yaml  # type: ignore`)
+    imported = _IMPORT_LINE.match(line) is not None
+    if imported and not _UNUSED_IMPORT_NOQA.fullmatch(change.inserted):
+        # an import's directive is that module's (`import yaml  # type: ignore`) or that
+        # line's (flake8's E402 passed over for an import below code); not a linter's
+        # "unused import", true of each re-export of a package's `__init__`, nor its
+        # "import in a function", true of each import in one
+        return []
     own = index.line_of(change.start)
     indent = indent_at(change.content, change.start)
     first = line.split()[:1]
@@ -1169,6 +1188,8 @@ def _directed_likes(
             continue
         if not _shaped_alike(line, text.strip()):
             continue
+        if imported and _import_form(text.strip()) != _import_form(line):
+            continue  # (`from .parser import x` and `from .bytes import y`, alike)
         candidate = _put_at_end(index, number, own, change.inserted, made)
         if candidate is not None:
             candidates.append(candidate)
@@ -1181,11 +1202,11 @@ _CONTINUED = {"if": ("elif", "else"), "try": ("except", "else", "finally")}
 _FLIPPED = {">=": "<", "<": ">=", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
 _VERSION_BOUND = re.compile(r"(>=|<=|==|!=|>|<)(?=\s*\d)")
 # a condition on the interpreter's version or the platform (`sys.version_info >= (3, 11)`,
-# `_IS_LINUX`, `PY2`, `os.name == "nt"`)
+# `_IS_LINUX`, `PY2`, `os.name == "nt"`, Python 2's `str is bytes`)
 _VERSIONED = re.compile(
     r"\bsys\.(?:version_info|version|platform|implementation)\b|\bversion_info\b"
     r"|(?<![\w.])platform\.(?:system|machine|python_implementation|python_version)\("
-    r"|\bos\.name\b|\bPY_?\d\w*\b|\bPYPY\b"
+    r"|\bos\.name\b|\bPY_?\d\w*\b|\bPYPY\b|\b(?:str is (?:not )?bytes|bytes is (?:not )?str)\b"
     r"|(?i:(?<![a-z])is_?(?:linux|windows|win32|mac|macos|darwin|pypy|posix)\b)"
 )
 

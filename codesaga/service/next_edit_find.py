@@ -376,6 +376,8 @@ def _candidates(
             return finalize(followed, index, change, history, cursor, limit)
     unreserved = _receiver_unreserved(change, reserved, language)
     rename, renames, several = find_renames(change, unreserved)
+    if language == "python" and rename is not None and _drop_in_module(change, rename):
+        return []
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function.
         # Not the same names put in another order (`(getRandom, alphabet, size)` to `(size,
@@ -1019,6 +1021,23 @@ def _alone(
                 found += _switched_likes(index, change, found, olds, news, site)
             return found
     return []
+
+
+def _drop_in_module(change: Change, rename: Rename) -> bool:
+    """Is ``rename`` the module of a Python `from … import` switched for its backport, its
+    name and a suffix joined by `_` (`typing` made `typing_extensions`)? Then the backport
+    gives the names that line imports, and the other imports of the old module are left
+    as they are: the names it has. (Not a name given a prefix: `multipart` made
+    `python_multipart` is a distribution renamed, whose every import follows.)"""
+    if not rename.new.startswith(rename.old + "_"):
+        return False
+    content = change.content
+    return all(
+        _FROM_MODULE.fullmatch(content, content.rfind("\n", 0, at) + 1, at) for at in rename.sites
+    )
+
+
+_FROM_MODULE = re.compile(r"[ \t]*from[ \t]+(?:[\w]+\.)*")  # up to a module's name in it
 
 
 UNBOUND_SWITCH_SCORE = 0.9  # another use of a name bound nowhere, switched as the user's

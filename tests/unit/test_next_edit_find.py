@@ -1897,9 +1897,48 @@ def test_a_tool_s_directive_goes_on_the_sibling_lines_shaped_alike() -> None:
     imports = "import json\nimport os\nimport yaml\nimport requests\n"
     ignored = imports.replace("import yaml\n", "import yaml  # type: ignore\n")
     assert _ask(imports, ignored, "python")[1] == []
+    # and so is a linter's word on an import's place (below code)
+    late = imports.replace("import yaml\n", "import yaml  # noqa: E402\n")
+    assert _ask(imports, late, "python")[1] == []
     # an ordinary comment is no tool's: it goes only where the same line stands
     said = code.replace("except ImportError:", "except ImportError:  # old Pythons")
     assert _ask(code, said, "python")[1] == []
+
+
+@pytest.mark.parametrize("noqa", ["  # noqa", "  # noqa: F401", "  # noqa: F401, F403"])
+def test_a_linter_told_an_import_is_used_is_told_so_of_the_imports_of_its_form(noqa: str) -> None:
+    # a package's re-exports: its other relative imports at the top (on the first line of
+    # one over several, where the linter reads it), not an absolute one or one in a function
+    code = (
+        "import os\nfrom .tokenizer import parse_list\nfrom .bytes import parse_bytes\n"
+        "from .serializer import serialize, serialize_name\n"
+        "from .parser import (\n    parse_one, parse_rule)\n\n\ndef f():\n"
+        "    from .color import parse_color\n    return parse_color\n"
+    )
+    line = "from .tokenizer import parse_list"
+    after = code.replace(line, line + noqa)
+    content, found = _ask(code, after, "python")
+    expected = after.replace("parse_bytes\n", "parse_bytes" + noqa + "\n").replace(
+        "serialize_name\n", "serialize_name" + noqa + "\n"
+    )
+    expected = expected.replace("import (\n", "import (" + noqa + "\n")
+    assert _applied(content, found) == expected
+
+
+def test_an_import_in_a_function_told_a_linter_is_told_so_in_the_like_functions() -> None:
+    code = "".join(
+        f"def _{name}_parser(value):\n    try:\n        import {name}\n"
+        f"    except ImportError as error:\n        raise RuntimeError(error)\n"
+        f"    return {name}.parse(value)\n\n\n"
+        for name in ("dj_database_url", "dj_email_url", "django_cache_url")
+    )
+    after = code.replace("import dj_database_url", "import dj_database_url  # noqa: PLC0415")
+    content, found = _ask(code, after, "python")
+    expected = after.replace("import dj_email_url", "import dj_email_url  # noqa: PLC0415")
+    expected = expected.replace(
+        "import django_cache_url", "import django_cache_url  # noqa: PLC0415"
+    )
+    assert _applied(content, found) == expected
 
 
 def test_a_call_wrapped_in_another_check_is_wrapped_only_where_it_stands_again() -> None:
@@ -4589,6 +4628,15 @@ def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_
     assert _applied(content, found) == after.replace(
         "as tomllib\n", "as tomllib  # pragma: nocover\n"
     )
+    # Python 2's test, `str is bytes`, tests the version too
+    code = (
+        "class Node:\n    if str is bytes:\n        def __repr__(self):\n"
+        "            return self.text.encode('utf8')\n    else:\n"
+        "        def __repr__(self):\n            return self.text\n"
+    )
+    after = code.replace("str is bytes:", "str is bytes:  # pragma: no cover")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("else:", "else:  # pragma: no cover")
     # not after a line the statement goes on from (a backslash, an open triple quote)
     for rest in ("    X = 1 + \\\n        2\n", '    X = """\n    text\n    """\n'):
         code = f"if sys.version_info >= (3, 11):\n    X = 0\nelse:\n{rest}"
@@ -4635,6 +4683,21 @@ def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_
 )
 def test_a_coverage_pragma_stays_on_its_branch(code: str, line: str, pragma: str) -> None:
     assert _ask(code, code.replace(line, line + pragma, 1), "python")[1] == []
+
+
+def test_an_import_switched_to_its_module_s_backport_leaves_the_module_s_other_imports() -> None:
+    code = (
+        "from typing import TYPE_CHECKING, Any\n\nif TYPE_CHECKING:\n"
+        "    from typing import Self, TypeAlias\n\n\ndef f(x: Any) -> None:\n    pass\n"
+    )
+    after = code.replace("from typing import Self", "from typing_extensions import Self")
+    assert _ask(code, after, "python")[1] == []
+    # a module renamed otherwise is renamed in its other imports (`json` made `ujson` is
+    # a name given a prefix: another distribution)
+    code = "from .types import Logger\n\nif True:\n    from .types import Level\n"
+    after = code.replace("from .types import Logger", "from .typing import Logger")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(".types", ".typing")
 
 
 def test_a_python_statement_s_semicolon_taken_away_takes_the_others_away() -> None:
