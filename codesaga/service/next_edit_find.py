@@ -153,6 +153,7 @@ from codesaga.domain.next_edit_slots import (
     slot_candidates,
 )
 from codesaga.domain.next_edit_templates import template_candidates
+from codesaga.domain.next_edit_twins import twin_candidates
 from codesaga.service.next_edit_names import Names, PlainNames, name_matches
 from codesaga.service.next_edit_python import PythonNames
 from codesaga.service.next_edit_tree import TreeNames
@@ -332,7 +333,12 @@ def _candidates(
     # `;` ends a statement by right)
     statement = language == "python" and not names.in_text(max(change.start - 1, 0))
     pythons = (
-        (bare_except_candidates, return_parentheses_candidates, none_test_candidates)
+        (
+            bare_except_candidates,
+            return_parentheses_candidates,
+            none_test_candidates,
+            twin_candidates,
+        )
         if statement
         else ()
     )

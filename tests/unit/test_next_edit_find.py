@@ -4700,6 +4700,77 @@ def test_an_import_switched_to_its_module_s_backport_leaves_the_module_s_other_i
     assert _applied(content, found) == after.replace(".types", ".typing")
 
 
+def _dirs_and_paths(kinds: list[str], twinned: list[str]) -> str:
+    """A class of `<who>_<kind>_dir` properties, then a `<who>_<kind>_path` twin of each of
+    ``twinned``."""
+    dirs = "".join(
+        f'    @property\n    def {k}_dir(self) -> str:\n        """{k} directory"""\n\n'
+        for k in kinds
+    )
+    paths = "".join(
+        f"    @property\n    def {k}_path(self) -> Path:\n"
+        f'        """{k.split("_")[-1]} path"""\n        return Path(self.{k}_dir)\n\n'
+        for k in twinned
+    )
+    return f"class Dirs:\n{dirs}{paths}    def close(self) -> None:\n        pass\n"
+
+
+def test_a_definition_added_to_a_family_whose_every_one_has_a_twin_gets_its_twin() -> None:
+    kinds = ["user_data", "user_documents", "user_pictures", "user_videos", "user_runtime"]
+    code = _dirs_and_paths(kinds, kinds)
+    added = '    @property\n    def user_music_dir(self) -> str:\n        """music directory"""\n\n'
+    at = code.index("    @property\n    def user_runtime_dir")
+    after = code[:at] + added + code[at:]
+    content, found = _ask(code, after, "python")
+    # the twin of the sibling above it, copied with its word made the new one's, after it
+    twin = (
+        '    @property\n    def user_music_path(self) -> Path:\n        """music path"""\n'
+        "        return Path(self.user_music_dir)\n\n"
+    )
+    at = content.index("    @property\n    def user_runtime_path")
+    assert _applied(content, found) == content[:at] + twin + content[at:]
+    # a family named apart in its first word (`site_runtime_dir` after `user_runtime_dir`)
+    added = (
+        '    @property\n    def site_runtime_dir(self) -> str:\n        """runtime directory"""\n\n'
+    )
+    at = code.index("    @property\n    def user_data_path")
+    after = code[:at] + added + code[at:]
+    content, found = _ask(code, after, "python")
+    twin = twin.replace("user_music", "site_runtime").replace("music path", "runtime path")
+    at = content.index("    def close")
+    assert _applied(content, found) == content[:at] + twin + content[at:]
+
+
+@pytest.mark.parametrize(
+    ("kinds", "twinned"),
+    [
+        # two twins are a coincidence, not a family kept in step
+        (["user_videos", "user_runtime"], ["user_videos", "user_runtime"]),
+        # a sibling beside it without a twin: the families are not kept in step
+        (
+            ["user_data", "user_documents", "user_pictures", "user_videos", "user_runtime"],
+            ["user_data", "user_documents", "user_videos", "user_runtime"],
+        ),
+        # it has its twin already
+        (
+            ["user_data", "user_documents", "user_pictures", "user_videos", "user_runtime"],
+            ["user_data", "user_documents", "user_pictures", "user_videos", "user_music"],
+        ),
+    ],
+    ids=["two twins", "one untwinned", "twinned already"],
+)
+def test_a_definition_added_gets_no_twin_unless_its_family_keeps_one(
+    kinds: list[str], twinned: list[str]
+) -> None:
+    code = _dirs_and_paths(kinds, twinned)
+    added = '    @property\n    def user_music_dir(self) -> str:\n        """music directory"""\n\n'
+    at = code.index("    @property\n    def user_runtime_dir")
+    after = code[:at] + added + code[at:]
+    assert not [
+        c for c in _ask(code, after, "python")[1] if "_path" in (c.edit.text if c.edit else "")
+    ]
+
+
 def test_a_python_statement_s_semicolon_taken_away_takes_the_others_away() -> None:
     code = (
         "def heading(m):\n    auto = True;\n    name = m.group(1)  # the name;\n"
