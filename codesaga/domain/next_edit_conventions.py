@@ -12,7 +12,7 @@ now asks for, each with its edit, or [] for any other change:
 - a Python statement's `;` taken from a line's end: the other lines' ending `;`s;
 - a Python bare `except:` given `BaseException` or `Exception`: the other bare ones;
 - the parentheses taken from around a Python `return`'s tuple: the other such returns';
-- ` is not None` put after the name an `assert` or `if` tests: the other such tests';
+- ` is not None` put after the name an `assert` or `if` tests: the other such tests;
 - a Python `str.format` string's field numbers taken away (`'{0}'` made `'{}'`): the other
   format strings' numbers, where they are in order, each once;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
@@ -534,12 +534,25 @@ def bare_except_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     candidates = []
     for found in _BARE_EXCEPT.finditer(change.content):
         number = index.line_of(found.start())
-        if number == line:
-            continue
+        if number == line or (given.group(1) != "BaseException" and _reraises(index, number)):
+            continue  # (a handler that cleans up and re-raises catches everything by design)
         at = found.end(1)
         edit = TextEdit(index.span(at, at), "", " " + given.group(1))
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+def _reraises(index: LineIndex, handler: int) -> bool:
+    """Does the body of the handler on line ``handler`` re-raise (a bare `raise`)?"""
+    head = index.line_text(handler)
+    depth = len(head) - len(head.lstrip())
+    for number in range(handler + 1, index.line_count + 1):
+        text = index.line_text(number)
+        if text.strip() and len(text) - len(text.lstrip()) <= depth:
+            return False
+        if text.strip() == "raise":
+            return True
+    return False
 
 
 # -- the parentheses taken from around a returned tuple -----------------------------------
@@ -593,7 +606,12 @@ def _returned_tuple(line: str) -> tuple[str, int, int] | None:
     items = split_top_level(line[opened + 1 : closed])
     if len(items) < 2 or any(not item.strip() for item in items):
         return None
+    if any(_UNBARED.search(item) for item in items):
+        return None  # `(yield x, 2)` is no tuple, `(n := 3, n)` needs them
     return line, opened, closed
+
+
+_UNBARED = re.compile(r"^\s*yield\b|:=")
 
 
 # -- a name tested for truth made tested against None -------------------------------------
@@ -605,33 +623,72 @@ _TRUTH_TESTED = re.compile(r"[ \t]*(assert|if|elif|while)[ \t]+([A-Za-z_]\w*(?:\
 
 
 def none_test_candidates(index: LineIndex, change: Change) -> list[Candidate]:
-    """` is not None` put after the name a Python statement tests for truth (`assert
-    value` made `assert value is not None`: an empty string or a zero is a value too): the
-    file's other statements of that keyword that test that name alone, the same way.
-    (Python's only: the caller asks for Python's; it leaves out strings.)"""
+    """` is not None` put after the name a Python `assert`, `if`, `elif` or `while` tests
+    for truth (`assert value` made `assert value is not None`: an empty string or a zero is
+    a value too): the other statements of that keyword that test that name alone, the
+    same way; the file's assertions, the user's function's conditions. (Python's only: the
+    caller asks for Python's; it leaves out strings.)"""
     if change.removed or change.inserted != _NOT_NONE:
         return []
     before, at = change.before, change.start
     head = _TRUTH_TESTED.fullmatch(before, before.rfind("\n", 0, at) + 1, at)
-    if head is None or not _TESTED_ALONE.match(before, at):
+    if head is None:
         return []
     keyword, name = head.groups()
+    alone = _ASSERTED_ALONE if keyword == "assert" else _CONDITION_ALONE
+    if not alone.match(before, at):
+        return []
     statement = re.compile(
-        rf"^[ \t]*{keyword}[ \t]+{re.escape(name)}(?={_TESTED_ALONE.pattern})", re.MULTILINE
+        rf"^[ \t]*{keyword}[ \t]+{re.escape(name)}(?={alone.pattern})", re.MULTILINE
     )
     line = index.line_of(at)
+    # an assertion anywhere in the file (the same check in each test or function); a
+    # branch's or a loop's condition in the user's function only (elsewhere an empty list
+    # may be what it is there to skip)
+    low, high = (1, index.line_count) if keyword == "assert" else _function_lines(index, line)
     candidates = []
     for found in statement.finditer(change.content):
         number = index.line_of(found.start())
-        if number == line:
+        if number == line or not low <= number <= high:
             continue
         edit = TextEdit(index.span(found.end(), found.end()), "", _NOT_NONE)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates if len(candidates) <= MAX_NONE_TESTS else []
 
 
-# what follows a name tested alone: the statement's colon, an assertion's message, its end
-_TESTED_ALONE = re.compile(r"[ \t]*(?:[:,]|#|$)", re.MULTILINE)
+# what follows a name tested alone: an assertion's message or its end; a condition's colon
+# (not the end of a line: `if items` on a line of its own is a conditional expression's)
+_ASSERTED_ALONE = re.compile(r"[ \t]*(?:,|#|$)", re.MULTILINE)
+_CONDITION_ALONE = re.compile(r"[ \t]*:")
+
+
+def _function_lines(index: LineIndex, line: int) -> tuple[int, int]:
+    """The first and last lines of the Python function ``line`` is in (the module's
+    whole, outside any)."""
+    text = index.line_text(line)
+    least = len(text) - len(text.lstrip())  # the least indentation on the way up
+    low = line - 1
+    while low >= 1:
+        text = index.line_text(low)
+        depth = len(text) - len(text.lstrip())
+        if text.strip() and depth < least:
+            if _DEF_LINE.match(text):
+                break
+            least = depth  # a block it is in (a loop, a branch, a class)
+        low -= 1
+    if low < 1:
+        return 1, index.line_count
+    depth = len(index.line_text(low)) - len(index.line_text(low).lstrip())
+    high = line
+    while high < index.line_count:
+        text = index.line_text(high + 1)
+        if text.strip() and len(text) - len(text.lstrip()) <= depth:
+            break
+        high += 1
+    return low, high
+
+
+_DEF_LINE = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]")
 MAX_NONE_TESTS = 12  # more such tests than that: the file's way of testing, not one slip
 
 

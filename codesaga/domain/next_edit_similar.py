@@ -19,6 +19,7 @@ from functools import cache
 
 from codesaga.domain.completion import OPENERS
 from codesaga.domain.edits import Span, TextEdit, narrowed_edit
+from codesaga.domain.next_edit_imports import listed_names
 from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
 from codesaga.domain.next_edit_patterns import (
     ASSIGNED_AFTER,
@@ -253,8 +254,10 @@ def deleted_block_candidates(
         return []
     start, removed = _slid_to_statement(change.before, start, removed)
     # blank lines deleted before it (those that parted it from the code above): the block
-    # is what follows them, and its copies lose only their own lines
-    removed = _LEADING_BLANKS.sub("", removed, count=1)
+    # is what follows them; its copies lose as many of theirs as they have
+    unbared = _LEADING_BLANKS.sub("", removed, count=1)
+    leading = removed.count("\n") - unbared.count("\n")
+    removed = unbared
     block = removed.rstrip("\n").split("\n")
     trailing = removed.count("\n") - len(block)  # blank lines deleted after it
     stripped = [line.strip() for line in block]
@@ -294,7 +297,10 @@ def deleted_block_candidates(
             blanks += 1
         # (not those that part it from the next definition)
         end_line = last + blanks if _still_inside(index, last + blanks + 1, block) else last
-        begin = index.line_bounds(first)[0]
+        above = first  # the first line deleted: the block's, or a blank one above it
+        while first - above < leading and above > 1 and not index.line_text(above - 1).strip():
+            above -= 1
+        begin = index.line_bounds(above)[0]
         end = index.line_bounds(end_line)[1] + 1 if end_line < index.line_count else len(index.text)
         edit = TextEdit(index.span(begin, end), index.text[begin:end], "")
         found.append(Candidate(edit.span, SIMILAR, repeat_score(abs(first - mine)), edit))
@@ -419,6 +425,19 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
     # `thte` made `the` in a string (``in_text``: one the caller read, over several lines)
     if _misspelling_fixed(change, in_text):  # where the word stands
         return _respelled(index, change)
+    host = _host_around(change)
+    if host is not None:  # a host renamed (`pypi.python.org` made `pypi.org`): where it stands
+        low, high = host
+        shift = change.after_end - change.before_end
+        repeats = text_repeats(
+            index, change, change.before[low:high], change.content[low : high + shift]
+        )
+        return [  # the whole host (not `test.pypi.python.org`'s end)
+            c
+            for c in repeats
+            if _host_at(change.content, index.index(c.span.start_line, c.span.start_column))
+            == high - low
+        ]
     if not change.removed.strip() and not _type_arguments(change):
         return []  # text added next to a word: too often right in one place only
     if not change.inserted.strip() and len(change.removed.strip()) < MIN_DELETED:
@@ -893,6 +912,36 @@ def _version_around(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
+def _host_around(change: Change) -> tuple[int, int] | None:
+    """Where the host name stands in ``change.before`` (`pypi.python.org`, in a string or
+    after a URL's `//`) that the change made another host's name (`pypi.org`), if it did."""
+    before, start, end = change.before, change.start, change.before_end
+    line_start = before.rfind("\n", 0, start) + 1
+    for found in _HOST.finditer(before, line_start, line_end(before, end)):
+        if not (found.start() <= start and end <= found.end()):
+            continue
+        low, high = found.span()
+        new = change.content[low : high + change.after_end - change.before_end]
+        if not _HOST.fullmatch(new) or new == found.group():
+            return None
+        quoted = _literal_around(before, low, high) is not None
+        return (low, high) if quoted or before.endswith("//", 0, low) else None
+    return None
+
+
+def _host_at(text: str, at: int) -> int:
+    """The length of the host's name that begins at ``at`` in ``text``; 0 when none does."""
+    found = _HOST.match(text, at)
+    return 0 if found is None else found.end() - at
+
+
+# a host's name: labels joined by dots, the last a top-level domain's
+_HOST = re.compile(
+    r"(?<![\w.-])(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|dev|edu|gov|info|co|uk|de|app|me)"
+    r"(?![\w-]|\.\w)"
+)
+
+
 _CONSTRAINT = re.compile(r"(?:[\^~<>=!]=?|\bv)[ \t]*\Z")
 
 
@@ -1116,6 +1165,26 @@ _UNUSED_IMPORT_NOQA = re.compile(
 )
 
 
+def _uses_imported(index: LineIndex, number: int) -> bool:
+    """Does the code use a name the Python import on line ``number`` binds (outside imports
+    and string literals: not `"name"` in `__all__`)? Not a star import's (no names)."""
+    statement, last = index.line_text(number), number
+    while "(" in statement and ")" not in statement and last < index.line_count:
+        last += 1  # an import in parentheses, over several lines
+        statement += "\n" + index.line_text(last)
+    head, _, listed = statement.strip().partition(" import ")
+    if head.startswith("from "):
+        names = listed_names(listed)
+    else:  # `import a.b, c as d`: `a` and `d`
+        names = [part.split()[-1].split(".")[0] for part in head[7:].split(",") if part.split()]
+    for name in (n for n in names if n.isidentifier()):  # (a star binds none by name)
+        for found in re.finditer(rf"(?<![\w.'\"]){re.escape(name)}\b(?!['\"])", index.text):
+            line = index.line_of(found.start())
+            if not number <= line <= last and not _IMPORT_LINE.match(index.line_text(line)):
+                return True
+    return False
+
+
 def _import_form(line: str) -> str:
     """An import line's form: `import`, `from` an absolute module, or `from` a relative one
     (its dots: `from ..`)."""
@@ -1171,11 +1240,13 @@ def _directed_likes(
     where the tool most likely says the same; none when there are more than MAX_DIRECTED."""
     imported = _IMPORT_LINE.match(line) is not None
     if imported and not _UNUSED_IMPORT_NOQA.fullmatch(change.inserted):
-        # an import's directive is that module's (`import yaml  # type: ignore`) or that
-        # line's (flake8's E402 passed over for an import below code); not a linter's
-        # "unused import", true of each re-export of a package's `__init__`, nor its
-        # "import in a function", true of each import in one
+        # an import's directive is that module's (`import yaml  # type: ignore`) or says
+        # where it stands (flake8's E402, an import below code: each import's place is its
+        # own); not a linter's "unused import", true of each re-export of a package's
+        # `__init__`, nor its "import in a function", true of each import in one
         return []
+    # "unused" (not "in a function"): only of the imports whose names the code does not use
+    unused = imported and "PLC0415" not in change.inserted
     own = index.line_of(change.start)
     indent = indent_at(change.content, change.start)
     first = line.split()[:1]
@@ -1190,6 +1261,8 @@ def _directed_likes(
             continue
         if imported and _import_form(text.strip()) != _import_form(line):
             continue  # (`from .parser import x` and `from .bytes import y`, alike)
+        if unused and _uses_imported(index, number):
+            continue
         candidate = _put_at_end(index, number, own, change.inserted, made)
         if candidate is not None:
             candidates.append(candidate)

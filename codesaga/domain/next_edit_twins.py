@@ -4,13 +4,16 @@ one's twin, written as its neighbour's twin is and put beside it.
 Some classes keep two families of members in step: platformdirs' `user_videos_dir` and
 `user_videos_path`, `user_music_dir` and `user_music_path`. The names of a family differ from
 each other in one word (`videos`, `music`) and from their twins in another (`dir` against
-`path`). When the user adds a definition among such siblings (`user_music_dir` between
-`user_videos_dir` and `user_runtime_dir`), and every sibling the definitions around it
-have is twinned alike, the new one's twin goes after the twin of the sibling before it:
-that twin's definition copied, its word (`videos`) made the new one's (`music`) wherever it
-stands as a word (`user_videos_dir`, `videos path`). A family of fewer than MIN_TWINS
-twinned siblings is no family: two pairs of names are as often chance (`test_min_delta`,
-`test_max_delta`)."""
+`path`). When the user adds a definition (a name not defined before: not one renamed) next
+to a sibling named as it is but for one word (`user_music_dir` after `user_videos_dir`),
+and the runs of definitions of its class around it named as it is at the twin's word (each
+`*_dir` up to the first that is not) all have twins, at least MIN_TWINS of them, the new
+one's twin goes after the twin of that sibling (before it, for the sibling below): that
+twin's definition copied, the sibling's word (`videos`) made the new one's (`music`)
+wherever it stands as a word (`user_videos_dir`, `videos path`). Fewer twins are as often
+chance (`test_min_delta`, `test_max_delta`); twins laid out in pairs (`x_dir`, `x_path`,
+`y_dir`, `y_path`) make runs of one, and are left to the like-block rules. A name defined
+twice in the class (a property and its setter) is no one block to copy."""
 
 from __future__ import annotations
 
@@ -42,6 +45,9 @@ def twin_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     when its siblings around it each have one; [] for any other change."""
     before, content = change.before, change.content
     defined_before = {m.group(2) for m in _HEADER.finditer(before)}
+    defined_now = {m.group(2) for m in _HEADER.finditer(content)}
+    if not defined_before <= defined_now:
+        return []  # a definition renamed, not one added: its uses follow it
     added = [
         m
         for m in _HEADER.finditer(content, content.rfind("\n", 0, change.start) + 1)
@@ -53,8 +59,12 @@ def twin_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     mine = next((d for d in definitions if d.name == added[0].group(2)), None)
     if mine is None:
         return []
-    siblings = [d for d in definitions if d.indent == mine.indent and d is not mine]
-    by_name = {d.name: d for d in definitions if d.indent == mine.indent}
+    low, high = _parent_lines(index, mine)  # the class (or module) it is defined in
+    members = [d for d in definitions if d.indent == mine.indent and low <= d.header <= high]
+    names = [d.name for d in members]
+    # (a name defined twice, a property and its setter, an overload: no one block to copy)
+    by_name = {d.name: d for d in members if names.count(d.name) == 1}
+    siblings = [d for d in members if d is not mine]
     words = mine.name.split("_")
     above = [d for d in siblings if d.header < mine.header]
     below = [d for d in siblings if d.header > mine.header]
@@ -76,6 +86,25 @@ def twin_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             return []  # it has its twin already
         return _twin_after(index, sibling, mine, kept, twin_at, twin_word, by_name)
     return []
+
+
+def _parent_lines(index: LineIndex, definition: _Definition) -> tuple[int, int]:
+    """The first and last lines of the block ``definition`` stands in: its class's (the
+    lines up to the next less indented one), or the whole module's."""
+    depth = len(definition.indent)
+    low = definition.first
+    while low > 1:
+        text = index.line_text(low - 1)
+        if text.strip() and len(text) - len(text.lstrip()) < depth:
+            break
+        low -= 1
+    high = definition.last
+    while high < index.line_count:
+        text = index.line_text(high + 1)
+        if text.strip() and len(text) - len(text.lstrip()) < depth:
+            break
+        high += 1
+    return low, high
 
 
 def _definitions(index: LineIndex) -> list[_Definition]:
@@ -172,18 +201,21 @@ def _twin_after(
     if written is None:
         return []
     blanks = _blanks_after(index, twin)
-    gap = blanks if blanks and twin.last + blanks < index.line_count else 1
+    # as many blank lines as part the twin from what follows it, or, the last, from what
+    # stands above it
+    gap = blanks if blanks and twin.last + blanks < index.line_count else _blanks_above(index, twin)
     # after the twin (the sibling above the new one): at the line after its blank lines;
     # else before it: at its first line
     after = twin.last + blanks + 1 if sibling.header < mine.header else twin.first
-    if after <= index.line_count:  # the copy and as many blank lines, at a line's start
-        edit = TextEdit(
-            index.span(*[index.line_bounds(after)[0]] * 2), "", written + "\n" * (gap + 1)
-        )
-    else:  # after the last line
-        edit = TextEdit(
-            index.span(len(index.text), len(index.text)), "", "\n" * (gap + 1) + written
-        )
+    end = len(index.text)
+    if after <= index.line_count and index.line_bounds(after)[0] < end:
+        # the copy and as many blank lines, at a line's start
+        at = index.line_bounds(after)[0]
+        edit = TextEdit(index.span(at, at), "", written + "\n" * (gap + 1))
+    elif index.text.endswith("\n"):  # after the last line, the file's last newline kept last
+        edit = TextEdit(index.span(end, end), "", "\n" * gap + written + "\n")
+    else:
+        edit = TextEdit(index.span(end, end), "", "\n" * (gap + 1) + written)
     return [Candidate(edit.span, SIMILAR, TWIN_SCORE, edit)]
 
 
@@ -194,6 +226,14 @@ def _respelled(text: str, old: str, new: str) -> str | None:
     for a, b in {(old, new), (old.capitalize(), new.capitalize()), (old.upper(), new.upper())}:
         spelled = re.sub(rf"(?<![A-Za-z0-9]){re.escape(a)}(?![A-Za-z0-9])", b, spelled)
     return None if spelled == text else spelled
+
+
+def _blanks_above(index: LineIndex, definition: _Definition) -> int:
+    """The blank lines above ``definition``'s first line, one when there are none."""
+    number = definition.first - 1
+    while number > 0 and not index.line_text(number).strip():
+        number -= 1
+    return max(1, definition.first - 1 - number)
 
 
 def _blanks_after(index: LineIndex, definition: _Definition) -> int:

@@ -1431,6 +1431,11 @@ def test_lines_deleted_with_the_blank_line_above_them_are_deleted_alone_where_th
     )
     after = code.replace("\n" + dead, "", 1)
     assert _applied(after, _ask_in_one(code, after, "go")) == after.replace(dead, "")
+    # a copy with a blank line above it loses that line too, as the user's block did
+    skip = "\n    if sys.version_info < (3, 8):\n        pytest.skip('old')\n"
+    code = "".join(f"def test_{n}():\n    x = make_{n}()\n{skip}    assert x\n\n\n" for n in "abc")
+    after = code.replace(skip, "", 1)
+    assert _applied(after, _ask_in_one(code, after, "python")) == code.replace(skip, "")
 
 
 def test_lines_deleted_as_diffed_from_a_closing_brace_are_deleted_as_a_block() -> None:
@@ -1923,6 +1928,10 @@ def test_a_linter_told_an_import_is_used_is_told_so_of_the_imports_of_its_form(n
     )
     expected = expected.replace("import (\n", "import (" + noqa + "\n")
     assert _applied(content, found) == expected
+    # not an import whose names the code uses: no linter says it is unused
+    used = code + "\n\ndef g(text):\n    return serialize(parse_bytes(text))\n"
+    content, found = _ask(used, used.replace(line, line + noqa), "python")
+    assert [c.span.start_line for c in found] == [5]  # `from .parser import (` alone
 
 
 def test_an_import_in_a_function_told_a_linter_is_told_so_in_the_like_functions() -> None:
@@ -4692,12 +4701,14 @@ def test_an_import_switched_to_its_module_s_backport_leaves_the_module_s_other_i
     )
     after = code.replace("from typing import Self", "from typing_extensions import Self")
     assert _ask(code, after, "python")[1] == []
-    # a module renamed otherwise is renamed in its other imports (`json` made `ujson` is
-    # a name given a prefix: another distribution)
-    code = "from .types import Logger\n\nif True:\n    from .types import Level\n"
-    after = code.replace("from .types import Logger", "from .typing import Logger")
+    # a module given a prefix is another distribution of it: its other imports follow
+    code = (
+        "import multipart\nfrom multipart.multipart import parse_options_header\n\n"
+        "if TYPE_CHECKING:\n    from multipart.multipart import MultipartCallbacks\n"
+    )
+    after = code.replace("from multipart.", "from python_multipart.", 1)
     content, found = _ask(code, after, "python")
-    assert _applied(content, found) == after.replace(".types", ".typing")
+    assert "from python_multipart.multipart import MultipartCallbacks" in _applied(content, found)
 
 
 def _dirs_and_paths(kinds: list[str], twinned: list[str]) -> str:
@@ -4739,6 +4750,37 @@ def test_a_definition_added_to_a_family_whose_every_one_has_a_twin_gets_its_twin
     twin = twin.replace("user_music", "site_runtime").replace("music path", "runtime path")
     at = content.index("    def close")
     assert _applied(content, found) == content[:at] + twin + content[at:]
+    # a definition renamed is no definition added: its uses follow it, as a rename's
+    after = code.replace("def user_videos_dir(", "def user_movies_dir(")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("self.user_videos_dir", "self.user_movies_dir")
+
+
+def test_a_twin_added_last_in_a_module_keeps_the_module_s_last_newline() -> None:
+    kinds = ["cache", "config", "data", "log"]
+    code = "".join(f"def {k}_dir():\n    return ROOT / '{k}'\n\n\n" for k in kinds)
+    code += "\n\n".join(f"def {k}_path():\n    return Path({k}_dir())\n" for k in kinds)
+    at = code.index("def cache_path")
+    after = code[:at] + "def state_dir():\n    return ROOT / 'state'\n\n\n" + code[at:]
+    content, found = _ask(code, after, "python")
+    twin = "\n\ndef state_path():\n    return Path(state_dir())\n"
+    assert _applied(content, found) == content + twin
+
+
+def test_a_twin_defined_twice_is_not_copied() -> None:
+    # a property and its setter: no one block to copy (the setter alone would be no property)
+    kinds = ["user_data", "user_documents", "user_pictures", "user_videos", "user_runtime"]
+    code = _dirs_and_paths(kinds, kinds)
+    setter = (
+        "    @user_videos_path.setter\n    def user_videos_path(self, value: Path) -> None:\n"
+        "        self._videos = value\n\n"
+    )
+    at = code.index("    @property\n    def user_runtime_path")
+    code = code[:at] + setter + code[at:]
+    added = '    @property\n    def user_music_dir(self) -> str:\n        """music"""\n\n'
+    at = code.index("    @property\n    def user_runtime_dir")
+    after = code[:at] + added + code[at:]
+    assert not [c for c in _ask(code, after, "python")[1] if c.edit and "_path" in c.edit.text]
 
 
 @pytest.mark.parametrize(
@@ -4769,6 +4811,22 @@ def test_a_definition_added_gets_no_twin_unless_its_family_keeps_one(
     assert not [
         c for c in _ask(code, after, "python")[1] if "_path" in (c.edit.text if c.edit else "")
     ]
+
+
+def test_a_host_renamed_in_a_url_is_renamed_where_that_host_stands() -> None:
+    code = (
+        "DEFAULT_INDEX = 'https://pypi.python.org/pypi'\n\n\ndef score(t):\n"
+        "    return 'pypi.python.org' in t.netloc, 'python.org' in t.netloc\n\n\n"
+        "# mirrors: https://pypi.python.org/simple/ and https://test.pypi.python.org/\n"
+        "locator = Locator('https://pypi.python.org/simple/', timeout=3.0)\n"
+    )
+    after = code.replace("pypi.python.org", "pypi.org", 1)
+    content, found = _ask(code, after, "python")
+    # the same host (in strings, after a URL's `//`), not another that ends as it does
+    expected = code.replace("pypi.python.org", "pypi.org").replace(
+        "test.pypi.org", "test.pypi.python.org"
+    )
+    assert _applied(content, found) == expected
 
 
 def test_a_python_statement_s_semicolon_taken_away_takes_the_others_away() -> None:
@@ -4805,6 +4863,16 @@ def test_a_bare_except_given_a_broad_class_gives_the_others_the_same() -> None:
     assert _applied(content, found) == expected
     # a narrower class is the handler's own
     assert _ask(code, code.replace("except:", "except OSError:", 1), "python")[1] == []
+    # a handler that cleans up and re-raises catches everything by design: `Exception` would
+    # let an interrupt past its clean-up; `BaseException` is what it catches
+    code = (
+        "def f():\n    try:\n        b()\n    except:\n        pass\n"
+        "    try:\n        a()\n    except:\n        cleanup()\n        raise\n"
+    )
+    assert _ask(code, code.replace("except:", "except Exception:", 1), "python")[1] == []
+    after = code.replace("except:", "except BaseException:", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == code.replace("except:", "except BaseException:")
 
 
 def test_parentheses_taken_from_a_returned_tuple_are_taken_from_the_others() -> None:
@@ -4822,6 +4890,12 @@ def test_parentheses_taken_from_a_returned_tuple_are_taken_from_the_others() -> 
     # an expression, or one wrapped over lines (its parentheses carry the line)
     expected = after.replace("(2, 0)", "2, 0").replace("(int(s[0]), f(a, b))", "int(s[0]), f(a, b)")
     assert _applied(content, found) == expected
+    # parentheses a return needs: a `yield`'s (no tuple), an assignment expression's
+    code = (
+        "def g():\n    return (1, 2)\n\ndef gen():\n    return (yield x, 2)\n\n"
+        "def w():\n    return (n := 3, n)\n"
+    )
+    assert _ask(code, code.replace("return (1, 2)", "return 1, 2", 1), "python")[1] == []
     # in JavaScript `return (a, b)` is the comma operator's
     js = "function f() {\n  return (a, b);\n}\nfunction g() {\n  return (c, d);\n}\n"
     assert _ask(js, js.replace("(a, b)", "a, b"), "javascript")[1] == []
@@ -4839,6 +4913,18 @@ def test_a_name_tested_for_truth_made_tested_against_none_is_so_in_like_tests() 
     # the same keyword testing that name alone: not `if value:`, another name, a call or a
     # longer condition
     expected = after.replace("assert value, 'no", "assert value is not None, 'no")
+    assert _applied(content, found) == expected
+    # a condition, in the user's function only (elsewhere an empty list may be what it is
+    # there to skip), and only a statement's (not a conditional expression's `if items`)
+    code = (
+        "def render(items):\n    if items:\n        show(items)\n    while items:\n"
+        "        items.pop()\n    if items:\n        done()\n    return (\n        items\n"
+        "        if items\n        else None\n    )\n\n\ndef save(items):\n    if items:\n"
+        "        write(items)\n"
+    )
+    after = code.replace("    if items:", "    if items is not None:", 1)
+    content, found = _ask(code, after, "python")
+    expected = after.replace("if items:\n        done", "if items is not None:\n        done")
     assert _applied(content, found) == expected
 
 
