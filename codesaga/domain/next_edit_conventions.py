@@ -13,6 +13,9 @@ now asks for, each with its edit, or [] for any other change:
 - a Python bare `except:` given `BaseException` or `Exception`: the other bare ones;
 - the parentheses taken from around a Python `return`'s tuple: the other such returns';
 - ` is not None` put after the name an `assert` or `if` tests: the other such tests;
+- a list comprehension unpacked into names made a generator: the others unpacked so;
+- `in` before a string literal made `==`: the same operand's other such tests;
+- a Python 2 `print x` made `print(x)`: the other print statements, in code or strings;
 - a Python `str.format` string's field numbers taken away (`'{0}'` made `'{}'`): the other
   format strings' numbers, where they are in order, each once;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
@@ -690,6 +693,140 @@ def _function_lines(index: LineIndex, line: int) -> tuple[int, int]:
 
 _DEF_LINE = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]")
 MAX_NONE_TESTS = 12  # more such tests than that: the file's way of testing, not one slip
+
+
+# -- a list comprehension made a generator ------------------------------------------------
+
+# a list comprehension unpacked into names (`a, b = [int(i) for i in parts]`), on one line:
+# the bracket's offset (group 1 ends before it)
+_UNPACKED_LIST = re.compile(
+    r"^([ \t]*[A-Za-z_]\w*(?:[ \t]*,[ \t]*[A-Za-z_]\w*)+[ \t]*=[ \t]*)\[", re.MULTILINE
+)
+
+
+def generator_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A list comprehension unpacked into names made a generator expression (`a, b =
+    [int(i) for i in parts]` to `(int(i) for i in parts)`: no list built to be taken
+    apart): the file's other list comprehensions unpacked so, on a line of their own, made
+    generators too. (Python's only: the caller asks for Python's; it leaves out strings.)"""
+    if "\n" in change.removed + change.inserted:
+        return []
+    mine = _unpacked_comprehension(_line_at(change.before, change.start))
+    if mine is None:
+        return []
+    text, opened, closed = mine
+    made = text[:opened] + "(" + text[opened + 1 : closed] + ")" + text[closed + 1 :]
+    if _line_at(change.content, change.start) != made:
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in _UNPACKED_LIST.finditer(change.content):
+        number = index.line_of(found.start())
+        theirs = _unpacked_comprehension(index.line_text(number))
+        if number == line or theirs is None:
+            continue
+        text, opened, closed = theirs
+        begin = index.line_bounds(number)[0]
+        edit = TextEdit(
+            index.span(begin + opened, begin + closed + 1),
+            text[opened : closed + 1],
+            "(" + text[opened + 1 : closed] + ")",
+        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _unpacked_comprehension(line: str) -> tuple[str, int, int] | None:
+    """``line`` with where its brackets open and close, when it unpacks a list
+    comprehension into names and ends with it (a comment aside)."""
+    found = _UNPACKED_LIST.match(line)
+    if found is None:
+        return None
+    opened = found.end() - 1
+    closed = matching_paren(line, opened)
+    if closed is None or not _LINE_END.match(line, closed + 1):
+        return None
+    inside = line[opened + 1 : closed]
+    if len(split_top_level(inside)) != 1 or not re.search(r"\sfor\s", inside):
+        return None
+    return line, opened, closed
+
+
+# -- a membership test against a string made an equality -----------------------------------
+
+# `x in "literal"`: the operand (group 1), the operator's place (group 2)
+_IN_LITERAL = r"(?<![\w.\])])({operand})([ \t]+in[ \t]+)(?=b?(?:'[^'\n]*'|\"[^\"\n]*\"))"
+
+
+def membership_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """`in` before a Python string literal made `==` (`header[0] in b"cookie"`, true of
+    `b"co"` too, made `header[0] == b"cookie"`): the file's other tests of the same operand
+    against a string with `in`, made equalities too. Not another operand's: testing for a
+    piece of a string is often what is meant. (Python's only: the caller asks for Python's;
+    it leaves out strings.)"""
+    if change.removed.strip() != "in" or change.inserted.strip() != "==":
+        return []
+    before = change.before
+    line_start = before.rfind("\n", 0, change.start) + 1
+    head = before[line_start : change.start]
+    operand = re.search(r"((?:[A-Za-z_]\w*)(?:\.\w+|\[[^\[\]\n]*\])*)[ \t]*\Z", head)
+    if operand is None:
+        return []
+    pattern = re.compile(_IN_LITERAL.format(operand=re.escape(operand.group(1))))
+    found_here = pattern.search(
+        before, line_start + operand.start(1), line_end(before, change.start)
+    )
+    if found_here is None or found_here.start(2) > change.start:
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in pattern.finditer(change.content):
+        number = index.line_of(found.start())
+        if number == line:
+            continue
+        low, high = found.span(2)
+        edit = TextEdit(index.span(low, high), found.group(2), " == ")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_REPEATED_TESTS else []
+
+
+MAX_REPEATED_TESTS = 12  # more such tests than that: the file's way, not one slip
+
+
+# -- Python 2's print statement made a call -----------------------------------------------
+
+# a Python 2 `print` statement: its indentation and what it prints (not `print >>f, x`,
+# not a call, not the name assigned, compared or tested)
+_PRINT_STATEMENT = re.compile(
+    r"^([ \t]*)print[ \t]+(?![(>=!<.,)\]]|(?:is|in|and|or|if|else|for|not)\b)([^\n#]*?)[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def print_statement_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A Python 2 `print x` made a call, `print(x)`: the other `print` statements, made calls
+    too, in the code or, as the user's was, in a string that holds code (a test's source to
+    parse)."""
+    if "\n" in change.removed + change.inserted:
+        return []
+    mine = _PRINT_STATEMENT.fullmatch(_line_at(change.before, change.start))
+    made = _line_at(change.content, change.start)
+    if mine is None or made != f"{mine.group(1)}print({mine.group(2)})":
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in _PRINT_STATEMENT.finditer(change.content):
+        number = index.line_of(found.start())
+        printed = found.group(2)
+        if number == line or not balanced(printed) or printed.endswith(("\\", ",")):
+            continue  # (a statement that goes on, a print that ends no line: not one call)
+        low, high = found.end(1) + len("print"), found.end(2)
+        edit = TextEdit(index.span(low, high), change.content[low:high], f"({found.group(2)})")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_REPEATS_PRINTED else []
+
+
+MAX_REPEATS_PRINTED = 24  # more than that: a Python 2 module, ported by a tool, not by hand
 
 
 def format_index_candidates(

@@ -33,13 +33,16 @@ from codesaga.domain.next_edit_conventions import (
     exported_candidates,
     extension_candidates,
     format_index_candidates,
+    generator_candidates,
     local_import_candidates,
     long_line_candidates,
+    membership_candidates,
     moved_import_candidates,
     none_return_candidates,
     none_test_candidates,
     pass_candidates,
     print_candidates,
+    print_statement_candidates,
     redundant_return_candidates,
     renamed_entry_candidates,
     return_parentheses_candidates,
@@ -337,6 +340,8 @@ def _candidates(
             bare_except_candidates,
             return_parentheses_candidates,
             none_test_candidates,
+            generator_candidates,
+            membership_candidates,
             twin_candidates,
         )
         if statement
@@ -373,6 +378,10 @@ def _candidates(
             return finalize(followed, index, change, history, cursor, limit)
     # (a format string's fields are in text: the rule reads which strings are the code's)
     followed = format_index_candidates(index, change, names.in_text) if language == "python" else []
+    if followed:
+        return finalize(followed, index, change, history, cursor, limit)
+    # (Python 2's prints stand in code to parse, in strings: where the user's stood too)
+    followed = print_statement_candidates(index, change) if language == "python" else []
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
     entry = entry_renamed(change) if language == "python" else None

@@ -4928,6 +4928,53 @@ def test_a_name_tested_for_truth_made_tested_against_none_is_so_in_like_tests() 
     assert _applied(content, found) == expected
 
 
+def test_a_list_comprehension_unpacked_made_a_generator_makes_the_others_so() -> None:
+    code = (
+        "def parse(date, time):\n    year, month, day = [int(i) for i in date]\n"
+        "    hour, minute = [int(float(i)) for i in time]  # clock\n"
+        "    parts = [int(i) for i in date]\n    a, b = [x, y]\n"
+        "    c, d = [f(i) for i in time] + [0]\n    return year, hour, parts\n"
+    )
+    after = code.replace("[int(i) for i in date]", "(int(i) for i in date)", 1)
+    content, found = _ask(code, after, "python")
+    # unpacked into names, the comprehension the whole value: not a list kept, a list
+    # display, or a comprehension in an expression
+    expected = after.replace("[int(float(i)) for i in time]", "(int(float(i)) for i in time)")
+    assert _applied(content, found) == expected
+
+
+def test_in_before_a_string_made_an_equality_is_so_for_the_same_operand() -> None:
+    code = (
+        "def secure(header):\n"
+        "    if header[0] in _SECURE or (header[0] in b'cookie' and len(header[1]) < 20):\n"
+        "        return True\n    if header[0] in b':method':\n        return False\n"
+        "    if header[1] in b'gzip, deflate':\n        return None\n"
+        "    return header[0] in (b'a', b'b')\n"
+    )
+    after = code.replace("header[0] in b'cookie'", "header[0] == b'cookie'", 1)
+    content, found = _ask(code, after, "python")
+    # the same operand against a string: not another operand's piece of a string, nor a
+    # membership in a tuple or a set
+    expected = after.replace("header[0] in b':method'", "header[0] == b':method'")
+    assert _applied(content, found) == expected
+
+
+def test_a_python_2_print_made_a_call_makes_the_other_prints_calls() -> None:
+    code = (
+        'SOURCE = """\\\ntry:\n    print 1\nexcept TypeA:\n    print 2\nelse:\n'
+        '    print "done %s" % (x, )\n    print\n    print "a", \\\n        "b"\n'
+        '    print x,\n    print >>sys.stderr, x\n"""\n'
+    )
+    after = code.replace("print 1", "print(1)", 1)
+    content, found = _ask(code, after, "python")
+    # in the string that holds the code, as the user's: not a print that goes on over a
+    # backslash or ends with a comma (no line ended: not one call), nor one to a file
+    expected = after.replace("print 2", "print(2)").replace(
+        'print "done %s" % (x, )', 'print("done %s" % (x, ))'
+    )
+    assert _applied(content, found) == expected
+
+
 def test_format_field_numbers_taken_away_are_taken_from_the_file_s_other_strings() -> None:
     code = (
         "print('Making env in: {0} ...'.format(path))\n"
