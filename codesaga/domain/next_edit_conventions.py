@@ -16,6 +16,8 @@ now asks for, each with its edit, or [] for any other change:
 - a list comprehension unpacked into names made a generator: the others unpacked so;
 - `in` before a string literal made `==`: the same operand's other such tests;
 - a Python 2 `print x` made `print(x)`: the other print statements, in code or strings;
+- two Python strings side by side on one line joined: the other such pairs;
+- a name's `None` (assigned, a parameter's default) made a sentinel: its `is None` tests;
 - a Python `str.format` string's field numbers taken away (`'{0}'` made `'{}'`): the other
   format strings' numbers, where they are in order, each once;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
@@ -55,7 +57,7 @@ from codesaga.domain.next_edit_locations import (
     unclosed_bracket,
     unclosed_paren,
 )
-from codesaga.domain.next_edit_patterns import COMMENT_LINE, balanced, repeat_score
+from codesaga.domain.next_edit_patterns import COMMENT_LINE, balanced, repeat_score, word_bounds
 from codesaga.domain.next_edit_signatures import code_chars, matching_paren, split_top_level
 
 _NAME = r"[A-Za-z_$][\w$]*"
@@ -827,6 +829,108 @@ def print_statement_candidates(index: LineIndex, change: Change) -> list[Candida
 
 
 MAX_REPEATS_PRINTED = 24  # more than that: a Python 2 module, ported by a tool, not by hand
+
+
+# -- strings side by side on one line joined ----------------------------------------------
+
+# two string literals side by side on one line: the first's closing quote, the spaces, the
+# second's opening quote (groups: the first's prefix, its quote, the second's prefix)
+_SIDE_BY_SIDE = re.compile(
+    r"""(?<![\w'"])([rRbBfFuU]{0,2})(['"])(?:(?!\2)[^\\\n]|\\.)*\2[ \t]+([rRbBfFuU]{0,2})\2"""
+)
+
+
+def joined_strings_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """Two Python string literals side by side joined (`"paths " "(default: false)"` made
+    one string: a linter's "implicitly concatenated string on one line"): the file's other
+    pairs side by side on one line, joined too, where joining keeps their text (the second
+    with no prefix; after an f-string, no braces in it). (Python's only: the caller asks for
+    Python's; it leaves out strings.)"""
+    removed = change.removed
+    if change.inserted or len(removed) < 3 or removed[0] != removed[-1] or removed[0] not in "'\"":
+        return []
+    if removed[1:-1].strip(" \t\n\\") or change.before[change.start - 1 : change.start] == "\\":
+        return []  # (not a quote and spaces between two quotes)
+    candidates = []
+    line = index.line_of(change.start)
+    for found in _SIDE_BY_SIDE.finditer(change.content):
+        first, quote, second = found.groups()
+        low = found.end() - len(second) - 1
+        close = change.content.rfind(quote, found.start(), low)
+        if second or not _joinable(change.content, first, quote, found.end()):
+            continue
+        number = index.line_of(close)
+        if number == line:
+            continue
+        edit = TextEdit(index.span(close, found.end()), change.content[close : found.end()], "")
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
+def _joinable(text: str, prefix: str, quote: str, at: int) -> bool:
+    """Does the string literal whose text begins at ``at`` (after its ``quote``) read the
+    same after the first string's ``prefix`` (no brace after an f, no backslash after an
+    r)?"""
+    end = at
+    while end < len(text) and text[end] not in (quote, "\n"):
+        end += 2 if text[end] == "\\" else 1
+    body = text[at:end]
+    if "f" in prefix.lower() and ("{" in body or "}" in body):
+        return False
+    return not ("r" in prefix.lower() and "\\" in body)
+
+
+# -- None as a name's default made a sentinel -----------------------------------------------
+
+# a sentinel's name: a constant's (`NoDefault`, `_MISSING`) or a private one's (`_unset`)
+_SENTINEL = re.compile(r"_*[A-Z]\w*|_[a-z]\w*")
+# before a name's None: its assignment (`a = b = `: the names, group 1) or, as a parameter's
+# default, the parameter (group 2)
+_NONE_OF = re.compile(
+    r"(?:^[ \t]*((?:[A-Za-z_]\w*[ \t]*=[ \t]*)+)"
+    r"|[(,][ \t]*([A-Za-z_]\w*)(?:[ \t]*:[^=,()\n]*)?[ \t]*=[ \t]*)\Z",
+    re.MULTILINE,
+)
+MAX_SENTINEL_TESTS = 12  # more tests than that: not one name's tests being followed
+
+
+def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """A name's `None` (assigned, or a parameter's default) made a sentinel (`selector =
+    context = None` to `= NoDefault`, `timeout=None` to `timeout=_MISSING`: None becomes a
+    value to pass): the tests of those names against None below it, in its function, test
+    the sentinel. (Python's only: the caller asks for Python's; it leaves out strings.)"""
+    before, content = change.before, change.content
+    low, high = word_bounds(before, change.start, change.before_end)
+    shift = change.after_end - change.before_end
+    sentinel = content[low : high + shift]
+    if before[low:high] != "None" or not _SENTINEL.fullmatch(sentinel):
+        return []
+    line_start = before.rfind("\n", 0, low) + 1
+    head = _NONE_OF.search(before, line_start, low)
+    if head is None:
+        return []
+    line = index.line_of(change.start)
+    if head.group(1):  # an assignment's, the whole value: the function it is in
+        names = [n.strip() for n in head.group(1).split("=") if n.strip()]
+        if not _LINE_END.match(before, high):
+            return []
+        last = _function_lines(index, line)[1]
+    else:  # a parameter's default: the function's body (the line below is its header's or in it)
+        names = [head.group(2)]
+        if not re.match(r"[ \t]*[,)]", before[high:]):
+            return []
+        last = _function_lines(index, min(line + 1, index.line_count))[1]
+    tested = re.compile(
+        rf"\b(?:{'|'.join(map(re.escape, names))})[ \t]+is[ \t]+(?:not[ \t]+)?(None)\b"
+    )
+    candidates = []
+    for number in range(line + 1, last + 1):
+        begin = index.line_bounds(number)[0]
+        for found in tested.finditer(index.line_text(number)):
+            at = begin + found.start(1)
+            edit = TextEdit(index.span(at, at + 4), "None", sentinel)
+            candidates.append(Candidate(edit.span, SIMILAR, repeat_score(number - line), edit))
+    return candidates if len(candidates) <= MAX_SENTINEL_TESTS else []
 
 
 def format_index_candidates(

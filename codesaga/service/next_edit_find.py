@@ -34,6 +34,7 @@ from codesaga.domain.next_edit_conventions import (
     extension_candidates,
     format_index_candidates,
     generator_candidates,
+    joined_strings_candidates,
     local_import_candidates,
     long_line_candidates,
     membership_candidates,
@@ -47,6 +48,7 @@ from codesaga.domain.next_edit_conventions import (
     renamed_entry_candidates,
     return_parentheses_candidates,
     semicolon_candidates,
+    sentinel_candidates,
     specifier_candidates,
     trailing_comma_candidates,
     unlock_candidates,
@@ -342,6 +344,7 @@ def _candidates(
             none_test_candidates,
             generator_candidates,
             membership_candidates,
+            sentinel_candidates,
             twin_candidates,
         )
         if statement
@@ -378,6 +381,15 @@ def _candidates(
             return finalize(followed, index, change, history, cursor, limit)
     # (a format string's fields are in text: the rule reads which strings are the code's)
     followed = format_index_candidates(index, change, names.in_text) if language == "python" else []
+    if followed:
+        return finalize(followed, index, change, history, cursor, limit)
+    # (strings joined: each place is the quotes and spaces between two, code)
+    followed = joined_strings_candidates(index, change) if language == "python" else []
+    followed = [
+        c
+        for c in followed
+        if not names.in_text(index.index(c.span.start_line, c.span.start_column) + 1)
+    ]
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
     # (Python 2's prints stand in code to parse, in strings: where the user's stood too)

@@ -4975,6 +4975,51 @@ def test_a_python_2_print_made_a_call_makes_the_other_prints_calls() -> None:
     assert _applied(content, found) == expected
 
 
+def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side() -> None:
+    code = (
+        'HELP = "Delay between checks." " Defaults to 0.25s."\n'
+        'warn(f"Config variable {var!r} is unset," " ABI tag may be wrong")\n'
+        'KEEP = "a" f" {b}"\nRAW = r"\\d" "\\n"\nFMT = f"{x}" " {not a field}"\n'
+        'SPLIT = ("first part "\n         "second part")\n'
+        "DOC = '''say \"a\" \"b\" here'''\n"
+        'BYTES = b"ab" b"cd"\n'
+    )
+    after = code.replace('checks." " Defaults', "checks. Defaults", 1)
+    content, found = _ask(code, after, "python")
+    # side by side on one line, the second with no prefix and reading the same after the
+    # first's: not an f-string after a plain one, a backslash after a raw string, braces
+    # after an f-string, strings on two lines, quotes inside a string
+    expected = after.replace('unset," " ABI', "unset, ABI")
+    assert _applied(content, found) == expected
+
+
+def test_none_made_a_sentinel_makes_the_names_none_tests_test_the_sentinel() -> None:
+    code = (
+        "def __init__(self, *args, **kwargs):\n    if args and args[0] is None:\n        pass\n"
+        "    selector = context = None\n    if len(args) == 1:\n        selector = args[0]\n"
+        "    if elements and selector is not None:\n        find(selector)\n"
+        "    if context is None:\n        context = self\n    if parent is None:\n"
+        "        parent = self\n\n\ndef other(selector=None):\n"
+        "    return selector is None\n"
+    )
+    after = code.replace("context = None", "context = NoDefault", 1)
+    content, found = _ask(code, after, "python")
+    # the names' tests below it, in its function: not another name's, not another
+    # function's name of the same name
+    expected = after.replace("selector is not None:", "selector is not NoDefault:").replace(
+        "context is None", "context is NoDefault"
+    )
+    assert _applied(content, found) == expected
+    # a parameter's default: the tests in its function's body
+    code = (
+        "def get(key, default=None):\n    value = load(key)\n    if default is None:\n"
+        "        raise KeyError(key)\n    return value\n"
+    )
+    after = code.replace("default=None", "default=_MISSING", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("default is None", "default is _MISSING")
+
+
 def test_format_field_numbers_taken_away_are_taken_from_the_file_s_other_strings() -> None:
     code = (
         "print('Making env in: {0} ...'.format(path))\n"
