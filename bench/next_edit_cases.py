@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 35 from
-HELD_OUT_REPOS_2 to 35), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 36 from
+HELD_OUT_REPOS_2 to 36), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -290,6 +290,13 @@ HELD_OUT_REPOS_35 = [
     "html5lib/html5lib-python", "jshttp/proxy-addr", "expressjs/serve-index",
     "expressjs/errorhandler", "go-chi/httprate", "go-chi/jwtauth", "subosito/gotenv",
     "kballard/go-shellquote",
+]  # fmt: skip
+HELD_OUT_REPOS_36 = [
+    "pytest-dev/pytest-rerunfailures", "jaraco/zipp", "python/importlib_metadata",
+    "Kozea/cssselect2", "scrapy/itemadapter", "scrapy/queuelib", "python-hyper/wsproto",
+    "python-hyper/rfc3986", "jshttp/compressible", "jshttp/basic-auth",
+    "expressjs/cookie-parser", "expressjs/response-time", "go-chi/httplog",
+    "sethvargo/go-retry", "oklog/run", "mitchellh/reflectwalk", "rivo/uniseg", "golang/snappy",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
