@@ -707,10 +707,11 @@ _UNPACKED_LIST = re.compile(
 
 
 def generator_candidates(index: LineIndex, change: Change) -> list[Candidate]:
-    """A list comprehension unpacked into names made a generator expression (`a, b =
-    [int(i) for i in parts]` to `(int(i) for i in parts)`: no list built to be taken
-    apart): the file's other list comprehensions unpacked so, on a line of their own, made
-    generators too. (Python's only: the caller asks for Python's; it leaves out strings.)"""
+    """A list comprehension unpacked into names made a generator expression (`a, b = [int(i)
+    for i in parts]` to `(int(i) for i in parts)`: no list built to be taken apart): the
+    file's other list comprehensions unpacked so, each the whole of a statement that begins
+    its line, made generators too. (Python's only: the caller asks for Python's; it leaves
+    out strings.)"""
     if "\n" in change.removed + change.inserted:
         return []
     mine = _unpacked_comprehension(_line_at(change.before, change.start))
@@ -725,8 +726,8 @@ def generator_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     for found in _UNPACKED_LIST.finditer(change.content):
         number = index.line_of(found.start())
         theirs = _unpacked_comprehension(index.line_text(number))
-        if number == line or theirs is None:
-            continue
+        if number == line or theirs is None or not _starts_statement(index, number):
+            continue  # (`a, key=[…]` in a call's or a header's arguments is no assignment)
         text, opened, closed = theirs
         begin = index.line_bounds(number)[0]
         edit = TextEdit(
@@ -736,6 +737,14 @@ def generator_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         )
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates
+
+
+def _starts_statement(index: LineIndex, number: int) -> bool:
+    """Does a statement begin on line ``number`` (not inside brackets opened above, nor
+    after a backslash)?"""
+    begin = index.line_bounds(number)[0]
+    above = index.text[:begin].rstrip("\n")
+    return not above.endswith("\\") and unclosed_bracket(index.text, begin) is None
 
 
 def _unpacked_comprehension(line: str) -> tuple[str, int, int] | None:
@@ -756,16 +765,25 @@ def _unpacked_comprehension(line: str) -> tuple[str, int, int] | None:
 
 # -- a membership test against a string made an equality -----------------------------------
 
-# `x in "literal"`: the operand (group 1), the operator's place (group 2)
-_IN_LITERAL = r"(?<![\w.\])])({operand})([ \t]+in[ \t]+)(?=b?(?:'[^'\n]*'|\"[^\"\n]*\"))"
+# `x in "literal"`, the literal the whole right operand: the operand (group 1), the
+# operator's place (group 2)
+_IN_LITERAL = (
+    r"(?<![\w.\])])({operand})([ \t]+in[ \t]+)(?=b?(?:'[^'\n]*'|\"[^\"\n]*\")"
+    r"[ \t]*(?:[):,\]#]|and\b|or\b|if\b|else\b|$))"
+)
+# a string that reads as a value (`b":method"`, `"cookie"`), not a set of characters: a
+# word of four letters or more in it
+_WORDLIKE = re.compile(r"""b?(['"])[^'"\n]*[A-Za-z]{4}[^'"\n]*\1""")
+_LOOPED = re.compile(r"\bfor[ \t]+[^\n]*\Z")  # before a loop's target: `for c` in `for c in`
 
 
 def membership_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """`in` before a Python string literal made `==` (`header[0] in b"cookie"`, true of
-    `b"co"` too, made `header[0] == b"cookie"`): the file's other tests of the same operand
-    against a string with `in`, made equalities too. Not another operand's: testing for a
-    piece of a string is often what is meant. (Python's only: the caller asks for Python's;
-    it leaves out strings.)"""
+    `b"co"` too, made `header[0] == b"cookie"`): the other tests of the same operand against
+    a string alone with `in`, made equalities too: in the user's function, and elsewhere
+    against a word (not `ch in "+-*/"`, a set of characters). Not another operand's: testing
+    for a piece of a string is often what is meant; not a loop's `for c in "xyz"`. (Python's
+    only: the caller asks for Python's; it leaves out strings.)"""
     if change.removed.strip() != "in" or change.inserted.strip() != "==":
         return []
     before = change.before
@@ -774,18 +792,22 @@ def membership_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     operand = re.search(r"((?:[A-Za-z_]\w*)(?:\.\w+|\[[^\[\]\n]*\])*)[ \t]*\Z", head)
     if operand is None:
         return []
-    pattern = re.compile(_IN_LITERAL.format(operand=re.escape(operand.group(1))))
+    pattern = re.compile(_IN_LITERAL.format(operand=re.escape(operand.group(1))), re.MULTILINE)
     found_here = pattern.search(
         before, line_start + operand.start(1), line_end(before, change.start)
     )
     if found_here is None or found_here.start(2) > change.start:
         return []
     line = index.line_of(change.start)
+    first, last = _function_lines(index, line)
     candidates = []
     for found in pattern.finditer(change.content):
         number = index.line_of(found.start())
-        if number == line:
-            continue
+        head = change.content[change.content.rfind("\n", 0, found.start()) + 1 : found.start()]
+        if number == line or _LOOPED.search(head):
+            continue  # (`for c in "xyz"` loops, whatever the user's test)
+        if not first <= number <= last and not _WORDLIKE.match(change.content, found.end()):
+            continue  # (another function's `ch in "+-*/"`: a set of characters)
         low, high = found.span(2)
         edit = TextEdit(index.span(low, high), found.group(2), " == ")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
@@ -800,15 +822,17 @@ MAX_REPEATED_TESTS = 12  # more such tests than that: the file's way, not one sl
 # a Python 2 `print` statement: its indentation and what it prints (not `print >>f, x`,
 # not a call, not the name assigned, compared or tested)
 _PRINT_STATEMENT = re.compile(
-    r"^([ \t]*)print[ \t]+(?![(>=!<.,)\]]|(?:is|in|and|or|if|else|for|not)\b)([^\n#]*?)[ \t]*$",
+    r"^([ \t]*)print[ \t]+(?![ \t(>=!<.,;)\]]|(?:is|in|and|or|if|else|for|not)\b)"
+    r"([^\n#;]*?)[ \t]*$",
     re.MULTILINE,
 )
 
 
 def print_statement_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """A Python 2 `print x` made a call, `print(x)`: the other `print` statements, made calls
-    too, in the code or, as the user's was, in a string that holds code (a test's source to
-    parse)."""
+    too, each what prints an expression (not a line of prose that begins with the word),
+    in the code or in strings, as the user's was (the caller keeps those where the user's
+    was: a test's source to parse)."""
     if "\n" in change.removed + change.inserted:
         return []
     mine = _PRINT_STATEMENT.fullmatch(_line_at(change.before, change.start))
@@ -820,12 +844,21 @@ def print_statement_candidates(index: LineIndex, change: Change) -> list[Candida
     for found in _PRINT_STATEMENT.finditer(change.content):
         number = index.line_of(found.start())
         printed = found.group(2)
-        if number == line or not balanced(printed) or printed.endswith(("\\", ",")):
-            continue  # (a statement that goes on, a print that ends no line: not one call)
+        if number == line or printed.endswith(("\\", ",")) or not _expression(printed):
+            continue  # (a statement that goes on, a print that ends no line, prose: no call)
         low, high = found.end(1) + len("print"), found.end(2)
         edit = TextEdit(index.span(low, high), change.content[low:high], f"({found.group(2)})")
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates if len(candidates) <= MAX_REPEATS_PRINTED else []
+
+
+def _expression(text: str) -> bool:
+    """Is ``text`` a Python expression (not prose: `the report when asked`)?"""
+    try:
+        compile(text, "<printed>", "eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 MAX_REPEATS_PRINTED = 24  # more than that: a Python 2 module, ported by a tool, not by hand
@@ -840,17 +873,29 @@ _SIDE_BY_SIDE = re.compile(
 )
 
 
+_SIDE_BY_SIDE_SPLIT = re.compile(
+    r"""(?<![\w'"])([rRbBfFuU]{0,2})(['"])(?:(?!\2)[^\\\n]|\\.)*\2\s+()\2"""
+)
+
+
 def joined_strings_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """Two Python string literals side by side joined (`"paths " "(default: false)"` made
-    one string: a linter's "implicitly concatenated string on one line"): the file's other
-    pairs side by side on one line, joined too, where joining keeps their text (the second
-    with no prefix; after an f-string, no braces in it). (Python's only: the caller asks for
-    Python's; it leaves out strings.)"""
+    one string: a linter's "implicitly concatenated string on one line"; the user's pair may
+    stand on two lines): the file's other pairs side by side on one line, joined too, where
+    joining keeps their text (the second with no prefix; see _joinable). (Python's only: the
+    caller asks for Python's; it leaves out strings.)"""
     removed = change.removed
     if change.inserted or len(removed) < 3 or removed[0] != removed[-1] or removed[0] not in "'\"":
         return []
-    if removed[1:-1].strip(" \t\n\\") or change.before[change.start - 1 : change.start] == "\\":
-        return []  # (not a quote and spaces between two quotes)
+    if not any(  # two literals side by side, the user's join between them (lines apart too)
+        (found.end() - len(found.group(3)) - len(removed), found.end() - len(found.group(3)))
+        == (change.start, change.before_end)
+        for found in _SIDE_BY_SIDE_SPLIT.finditer(
+            change.before, change.before.rfind("\n", 0, change.start - 1) + 1
+        )
+        if found.start() < change.start
+    ):
+        return []
     candidates = []
     line = index.line_of(change.start)
     for found in _SIDE_BY_SIDE.finditer(change.content):
@@ -869,12 +914,18 @@ def joined_strings_candidates(index: LineIndex, change: Change) -> list[Candidat
 
 def _joinable(text: str, prefix: str, quote: str, at: int) -> bool:
     """Does the string literal whose text begins at ``at`` (after its ``quote``) read the
-    same after the first string's ``prefix`` (no brace after an f, no backslash after an
-    r)?"""
+    same after the first string's ``prefix`` and text (no brace after an f, no backslash
+    after an r, no digit after an escape it would go on; not a triple-quoted one)?"""
+    if text.startswith(quote * 2, at):
+        return False  # the second a triple-quoted string
+    opened = text.rfind(quote, 0, text.rfind(quote, 0, at - 1))
+    first = text[opened + 1 : text.rfind(quote, 0, at - 1)]
     end = at
     while end < len(text) and text[end] not in (quote, "\n"):
         end += 2 if text[end] == "\\" else 1
     body = text[at:end]
+    if re.search(r"\\(?:[0-7]{1,2}|x[0-9A-Fa-f]?|[uUN][^\\]*)\Z", first) and body[:1].isalnum():
+        return False  # an escape the second's first characters would go on (`"\1" "2"`)
     if "f" in prefix.lower() and ("{" in body or "}" in body):
         return False
     return not ("r" in prefix.lower() and "\\" in body)
@@ -882,8 +933,9 @@ def _joinable(text: str, prefix: str, quote: str, at: int) -> bool:
 
 # -- None as a name's default made a sentinel -----------------------------------------------
 
-# a sentinel's name: a constant's (`NoDefault`, `_MISSING`) or a private one's (`_unset`)
-_SENTINEL = re.compile(r"_*[A-Z]\w*|_[a-z]\w*")
+# a sentinel's name: a constant's or a class's (`NoDefault`, `_MISSING`) or a private one's
+# (`_unset`); not Python's own constants (`False` is a value, not a mark of none given)
+_SENTINEL = re.compile(r"(?!(?:True|False|NotImplemented|Ellipsis)\b)(?:_*[A-Z]\w*|_[a-z]\w*)")
 # before a name's None: its assignment (`a = b = `: the names, group 1) or, as a parameter's
 # default, the parameter (group 2)
 _NONE_OF = re.compile(
@@ -891,14 +943,33 @@ _NONE_OF = re.compile(
     r"|[(,][ \t]*([A-Za-z_]\w*)(?:[ \t]*:[^=,()\n]*)?[ \t]*=[ \t]*)\Z",
     re.MULTILINE,
 )
+_HEADER_OPENS = re.compile(r"\bdef[ \t]+\w+[ \t]*\Z")  # before a def's `(`
+
+
+def _block_text(index: LineIndex, header: int) -> str:
+    """The lines of the block under line ``header`` (those indented deeper below it)."""
+    text = index.line_text(header)
+    depth = len(text) - len(text.lstrip())
+    lines = []
+    for number in range(header + 1, index.line_count + 1):
+        text = index.line_text(number)
+        if text.strip() and len(text) - len(text.lstrip()) <= depth:
+            break
+        lines.append(text)
+    return "\n".join(lines)
+
+
 MAX_SENTINEL_TESTS = 12  # more tests than that: not one name's tests being followed
 
 
 def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """A name's `None` (assigned, or a parameter's default) made a sentinel (`selector =
     context = None` to `= NoDefault`, `timeout=None` to `timeout=_MISSING`: None becomes a
-    value to pass): the tests of those names against None below it, in its function, test
-    the sentinel. (Python's only: the caller asks for Python's; it leaves out strings.)"""
+    value to pass): the tests of those names against None below it, in its function (not in
+    a function defined inside it, nor one whose block assigns the sentinel: there None is
+    still what it tests), test the sentinel. A name of a module or a class, or a call's
+    keyword argument, is no function's. (Python's only: the caller asks for Python's; it
+    leaves out strings.)"""
     before, content = change.before, change.content
     low, high = word_bounds(before, change.start, change.before_end)
     shift = change.after_end - change.before_end
@@ -912,21 +983,32 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     line = index.line_of(change.start)
     if head.group(1):  # an assignment's, the whole value: the function it is in
         names = [n.strip() for n in head.group(1).split("=") if n.strip()]
-        if not _LINE_END.match(before, high):
-            return []
-        last = _function_lines(index, line)[1]
+        first, last = _function_lines(index, line)
+        if not _LINE_END.match(before, high) or (first, last) == (1, index.line_count):
+            return []  # (a module's or a class's name: not one function's)
     else:  # a parameter's default: the function's body (the line below is its header's or in it)
         names = [head.group(2)]
-        if not re.match(r"[ \t]*[,)]", before[high:]):
-            return []
+        opened = unclosed_bracket(before, low)
+        header = before[before.rfind("\n", 0, opened or 0) + 1 : opened or 0]
+        if not re.match(r"[ \t]*[,)]", before[high:]) or not _HEADER_OPENS.search(header):
+            return []  # (a call's keyword argument: not a parameter)
         last = _function_lines(index, min(line + 1, index.line_count))[1]
     tested = re.compile(
-        rf"\b(?:{'|'.join(map(re.escape, names))})[ \t]+is[ \t]+(?:not[ \t]+)?(None)\b"
+        rf"(?<![\w.])(?:{'|'.join(map(re.escape, names))})[ \t]+is[ \t]+(?:not[ \t]+)?(None)\b"
     )
     candidates = []
+    inner = 0  # the last line of a function defined inside (its names are its own)
     for number in range(line + 1, last + 1):
+        text = index.line_text(number)
+        if number <= inner:
+            continue
+        if _DEF_LINE.match(text):
+            inner = _function_lines(index, min(number + 1, index.line_count))[1]
+            continue
+        if sentinel in _block_text(index, number):
+            continue  # (`if timeout is None: timeout = DEFAULT`: the None it still stands for)
         begin = index.line_bounds(number)[0]
-        for found in tested.finditer(index.line_text(number)):
+        for found in tested.finditer(text):
             at = begin + found.start(1)
             edit = TextEdit(index.span(at, at + 4), "None", sentinel)
             candidates.append(Candidate(edit.span, SIMILAR, repeat_score(number - line), edit))

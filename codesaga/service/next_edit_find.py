@@ -392,8 +392,15 @@ def _candidates(
     ]
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
-    # (Python 2's prints stand in code to parse, in strings: where the user's stood too)
+    # (Python 2's prints stand in code to parse, in strings: where the user's stood, in
+    # strings or in code)
     followed = print_statement_candidates(index, change) if language == "python" else []
+    quoted = names.in_text(change.start)
+    followed = [
+        c
+        for c in followed
+        if names.in_text(index.index(c.span.start_line, c.span.start_column)) == quoted
+    ]
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
     entry = entry_renamed(change) if language == "python" else None

@@ -4941,6 +4941,14 @@ def test_a_list_comprehension_unpacked_made_a_generator_makes_the_others_so() ->
     # display, or a comprehension in an expression
     expected = after.replace("[int(float(i)) for i in time]", "(int(float(i)) for i in time)")
     assert _applied(content, found) == expected
+    # a line in a call's or a header's arguments is no assignment (`a, key=[…]`)
+    code = (
+        "def parse(date):\n    year, month = [int(i) for i in date]\n    return sorted(\n"
+        "        year, key=[i for i in date]\n    )\n\n\n"
+        "def f(\n    a, b=[i for i in range(3)]\n):\n    pass\n"
+    )
+    after = code.replace("[int(i) for i in date]", "(int(i) for i in date)", 1)
+    assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
 
 
 def test_in_before_a_string_made_an_equality_is_so_for_the_same_operand() -> None:
@@ -4957,22 +4965,40 @@ def test_in_before_a_string_made_an_equality_is_so_for_the_same_operand() -> Non
     # membership in a tuple or a set
     expected = after.replace("header[0] in b':method'", "header[0] == b':method'")
     assert _applied(content, found) == expected
+    # not a loop over a string's characters, nor a string that is part of an operand (`"r w
+    # a".split()`), nor, in another function, a set of characters
+    code = (
+        "def f(c, s):\n    if c in 'abc':\n        return 1\n    for c in 'xyz':\n"
+        "        s += [c for c in 'pq']\n    if c in 'r w a'.split():\n        return 2\n\n\n"
+        "def g(c):\n    return c in '+-*/' or c in 'cookie'\n"
+    )
+    after = code.replace("c in 'abc'", "c == 'abc'", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("c in 'cookie'", "c == 'cookie'")
 
 
 def test_a_python_2_print_made_a_call_makes_the_other_prints_calls() -> None:
     code = (
         'SOURCE = """\\\ntry:\n    print 1\nexcept TypeA:\n    print 2\nelse:\n'
         '    print "done %s" % (x, )\n    print\n    print "a", \\\n        "b"\n'
-        '    print x,\n    print >>sys.stderr, x\n"""\n'
+        '    print x,\n    print >>sys.stderr, x\n"""\nif PY2:\n    print "in code"\n'
     )
     after = code.replace("print 1", "print(1)", 1)
     content, found = _ask(code, after, "python")
-    # in the string that holds the code, as the user's: not a print that goes on over a
-    # backslash or ends with a comma (no line ended: not one call), nor one to a file
+    # in the string that holds the code, as the user's (not in the code): not a print that
+    # goes on over a backslash or ends with a comma (no line ended: not one call), nor one
+    # to a file
     expected = after.replace("print 2", "print(2)").replace(
         'print "done %s" % (x, )', 'print("done %s" % (x, ))'
     )
     assert _applied(content, found) == expected
+    # a line of prose that begins with the word, a name spaced from its `=` or `(`, two
+    # statements on a line: no print statement
+    code = (
+        'def report(x):\n    print "start"\n    """Report.\n\n    print the report when asked\n'
+        '    """\n    print  = logger.info\n    print  (x)\n    print x; y = 1\n'
+    )
+    assert _ask(code, code.replace('print "start"', 'print("start")'), "python")[1] == []
 
 
 def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side() -> None:
@@ -4991,6 +5017,18 @@ def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side(
     # after an f-string, strings on two lines, quotes inside a string
     expected = after.replace('unset," " ABI', "unset, ABI")
     assert _applied(content, found) == expected
+    # an escape the second string's first character would go on, a triple-quoted second
+    code = (
+        'HELP = "Delay." " Defaults."\nOCT = "\\1" "2"\nNUL = "\\0" "1"\n'
+        'USAGE = "usage: " """prog\n  more\n"""\n'
+    )
+    content, found = _ask(
+        code, code.replace('"Delay." " Defaults."', '"Delay. Defaults."'), "python"
+    )
+    assert _applied(content, found) == content
+    # a quote and a space taken from one string is no pair joined
+    code = 'print(" ")\nHELP = "Delay." " Defaults."\n'
+    assert _ask(code, code.replace('print(" ")', "print()"), "python")[1] == []
 
 
 def test_none_made_a_sentinel_makes_the_names_none_tests_test_the_sentinel() -> None:
@@ -5018,6 +5056,47 @@ def test_none_made_a_sentinel_makes_the_names_none_tests_test_the_sentinel() -> 
     after = code.replace("default=None", "default=_MISSING", 1)
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == after.replace("default is None", "default is _MISSING")
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new"),
+    [
+        # a call's keyword argument is no parameter's default
+        (
+            "def run(url, timeout=None):\n    fetch(url, timeout=None)\n"
+            "    if timeout is None:\n        return\n",
+            "timeout=None)\n",
+            "timeout=TIMEOUT)\n",
+        ),
+        # a class's or a module's name: no one function's
+        (
+            "class A:\n    timeout = None\n\n    def f(self, timeout):\n"
+            "        return timeout is None\n",
+            "timeout = None",
+            "timeout = _DEFAULT",
+        ),
+        # False is a value, not a mark of none given
+        (
+            "def f(items):\n    found = None\n    if found is None:\n        pass\n",
+            "found = None",
+            "found = False",
+        ),
+        # an attribute of that name, a function defined inside, a block that assigns the
+        # sentinel (the None it still stands for)
+        (
+            "def f(timeout=None):\n    if self.timeout is None:\n        pass\n"
+            "    def inner(timeout):\n        return timeout is None\n"
+            "    if timeout is None:\n        timeout = DEFAULT_TIMEOUT\n",
+            "timeout=None",
+            "timeout=DEFAULT_TIMEOUT",
+        ),
+    ],
+    ids=["keyword argument", "class attribute", "False", "not its tests"],
+)
+def test_none_made_a_value_is_no_sentinel_for_other_tests(code: str, old: str, new: str) -> None:
+    content, found = _ask(code, code.replace(old, new, 1), "python")
+    tests = [c for c in found if " is " in content.split("\n")[c.span.start_line - 1]]
+    assert tests == []
 
 
 def test_format_field_numbers_taken_away_are_taken_from_the_file_s_other_strings() -> None:
