@@ -1269,6 +1269,7 @@ def _directed_likes(
     return candidates if len(candidates) <= MAX_DIRECTED else []
 
 
+_TYPE_CHECKING = re.compile(r"\b(?:typing\.|t\.)?TYPE_CHECKING\b")
 _COVERAGE_PRAGMA = re.compile(r"\s+#\s*pragma:?[^\n]*\b(?:no\s*)?cover\b[^\n]*")
 _BRANCH = re.compile(r"(?:if|elif|else|try|except|finally)\b[^\n]*:")
 _CONTINUED = {"if": ("elif", "else"), "try": ("except", "else", "finally")}
@@ -1321,8 +1322,14 @@ def branch_pragma_candidates(index: LineIndex, change: Change) -> list[Candidate
     # a branch not covered (`no cover`): the others too only where each runs on some
     # versions or platforms alone, each test the interpreter's (not an optional import's
     # fallback, not a setting's)
-    tests = [index.line_text(b) for b in branches if words[b] in ("if", "elif")]
-    versioned = not tried and all(_VERSIONED.search(test) for test in tests)
+    tests = {b: index.line_text(b) for b in branches if words[b] in ("if", "elif")}
+    # (a branch only a type checker reads runs on no version: coverage leaves it out itself)
+    checked = {b for b, test in tests.items() if _TYPE_CHECKING.search(test)}
+    if header in checked:
+        return []
+    versioned = not tried and all(
+        _VERSIONED.search(test) or b in checked for b, test in tests.items()
+    )
     if not versioned and not bounded:
         return []
     pragma = _VERSION_BOUND.sub(lambda m: _FLIPPED[m.group()], change.inserted)
@@ -1330,7 +1337,7 @@ def branch_pragma_candidates(index: LineIndex, change: Change) -> list[Candidate
     candidates = []
     for branch in branches:
         number = branch + own - header  # the same line of that branch
-        if branch == header or number > index.line_count:
+        if branch == header or branch in checked or number > index.line_count:
             continue
         if not on_header and _header_above(index, number) != branch:
             continue

@@ -4637,6 +4637,15 @@ def test_a_version_pragma_on_one_branch_is_put_on_the_others_bounding_the_other_
     assert _applied(content, found) == after.replace(
         "as tomllib\n", "as tomllib  # pragma: nocover\n"
     )
+    # a branch only a type checker reads: none of its own (coverage leaves it out), and the
+    # others are still the version's
+    code = (
+        "if sys.version_info >= (3, 11):\n    from typing import Self\nelif t.TYPE_CHECKING:\n"
+        "    from typing_extensions import Self\nelse:\n    Self = object\n"
+    )
+    after = code.replace("(3, 11):", "(3, 11):  # pragma: no cover")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("else:", "else:  # pragma: no cover")
     # Python 2's test, `str is bytes`, tests the version too
     code = (
         "class Node:\n    if str is bytes:\n        def __repr__(self):\n"
