@@ -43,6 +43,7 @@ import bisect
 import re
 import string
 from collections.abc import Callable
+from functools import partial
 from itertools import accumulate, pairwise
 
 from codesaga.domain.edits import TextEdit, narrowed_edit
@@ -560,6 +561,45 @@ def _reraises(index: LineIndex, handler: int) -> bool:
     return False
 
 
+# A line's bracketed piece, read by a ``read``er (the line, where the piece opens and closes)
+Bracketed = tuple[str, int, int]
+
+
+def _bracketed_repeats(
+    index: LineIndex,
+    change: Change,
+    read: Callable[[str], Bracketed | None],
+    starts: re.Pattern[str],
+    rewrite: Callable[[str], str],
+    where: Callable[[int], bool] = lambda number: True,
+) -> list[Candidate]:
+    """The user's line a bracketed piece ``read`` finds in, that piece rewritten by
+    ``rewrite`` and nothing else changed on it: each other line ``starts`` begins and
+    ``read`` reads so (``where`` its number allows), its piece rewritten the same way."""
+    if "\n" in change.removed + change.inserted:
+        return []
+    mine = read(_line_at(change.before, change.start))
+    if mine is None:
+        return []
+    text, opened, closed = mine
+    made = text[:opened] + rewrite(text[opened : closed + 1]) + text[closed + 1 :]
+    if _line_at(change.content, change.start) != made:
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for found in starts.finditer(change.content):
+        number = index.line_of(found.start())
+        theirs = read(index.line_text(number))
+        if number == line or theirs is None or not where(number):
+            continue
+        text, opened, closed = theirs
+        begin = index.line_bounds(number)[0]
+        old = text[opened : closed + 1]
+        edit = TextEdit(index.span(begin + opened, begin + closed + 1), old, rewrite(old))
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates
+
+
 # -- the parentheses taken from around a returned tuple -----------------------------------
 
 _RETURN_PARENTHESIZED = re.compile(r"^[ \t]*return[ \t]*\(", re.MULTILINE)
@@ -570,34 +610,14 @@ def return_parentheses_candidates(index: LineIndex, change: Change) -> list[Cand
     (2, 0)` made `return 2, 0`, a linter's "unnecessary parentheses"): the file's other
     returns of a tuple in parentheses on one line, theirs taken away too. (Python's only:
     in JavaScript `return (a, b)` is the comma operator's.)"""
-    if "\n" in change.removed + change.inserted:
-        return []
-    mine = _returned_tuple(_line_at(change.before, change.start))
-    if mine is None:
-        return []
-    line_text, opened, closed = mine
-    unwrapped = line_text[:opened] + line_text[opened + 1 : closed] + line_text[closed + 1 :]
-    if _line_at(change.content, change.start) != unwrapped:
-        return []
-    line = index.line_of(change.start)
-    candidates = []
-    for found in _RETURN_PARENTHESIZED.finditer(change.content):
-        number = index.line_of(found.start())
-        theirs = _returned_tuple(index.line_text(number))
-        if number == line or theirs is None:
-            continue
-        text, opened, closed = theirs
-        begin = index.line_bounds(number)[0]
-        edit = TextEdit(
-            index.span(begin + opened, begin + closed + 1),
-            text[opened : closed + 1],
-            text[opened + 1 : closed],
-        )
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
-    return candidates
+    return _bracketed_repeats(index, change, _returned_tuple, _RETURN_PARENTHESIZED, _unwrapped)
 
 
-def _returned_tuple(line: str) -> tuple[str, int, int] | None:
+def _unwrapped(bracketed: str) -> str:
+    return bracketed[1:-1]
+
+
+def _returned_tuple(line: str) -> Bracketed | None:
     """``line`` with where the parentheses open and close, when it is a `return` of a
     tuple in parentheses and nothing after them but a comment: two items or more, none
     blank (not `(a,)`: a tuple of one needs its comma's parentheses to read as one)."""
@@ -712,31 +732,15 @@ def generator_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     file's other list comprehensions unpacked so, each the whole of a statement that begins
     its line, made generators too. (Python's only: the caller asks for Python's; it leaves
     out strings.)"""
-    if "\n" in change.removed + change.inserted:
-        return []
-    mine = _unpacked_comprehension(_line_at(change.before, change.start))
-    if mine is None:
-        return []
-    text, opened, closed = mine
-    made = text[:opened] + "(" + text[opened + 1 : closed] + ")" + text[closed + 1 :]
-    if _line_at(change.content, change.start) != made:
-        return []
-    line = index.line_of(change.start)
-    candidates = []
-    for found in _UNPACKED_LIST.finditer(change.content):
-        number = index.line_of(found.start())
-        theirs = _unpacked_comprehension(index.line_text(number))
-        if number == line or theirs is None or not _starts_statement(index, number):
-            continue  # (`a, key=[…]` in a call's or a header's arguments is no assignment)
-        text, opened, closed = theirs
-        begin = index.line_bounds(number)[0]
-        edit = TextEdit(
-            index.span(begin + opened, begin + closed + 1),
-            text[opened : closed + 1],
-            "(" + text[opened + 1 : closed] + ")",
-        )
-        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
-    return candidates
+    # (not `a, key=[…]` in a call's or a header's arguments: no assignment)
+    starts = partial(_starts_statement, index)
+    return _bracketed_repeats(
+        index, change, _unpacked_comprehension, _UNPACKED_LIST, _parenthesized, starts
+    )
+
+
+def _parenthesized(bracketed: str) -> str:
+    return "(" + bracketed[1:-1] + ")"
 
 
 def _starts_statement(index: LineIndex, number: int) -> bool:
@@ -747,7 +751,7 @@ def _starts_statement(index: LineIndex, number: int) -> bool:
     return not above.endswith("\\") and unclosed_bracket(index.text, begin) is None
 
 
-def _unpacked_comprehension(line: str) -> tuple[str, int, int] | None:
+def _unpacked_comprehension(line: str) -> Bracketed | None:
     """``line`` with where its brackets open and close, when it unpacks a list
     comprehension into names and ends with it (a comment aside)."""
     found = _UNPACKED_LIST.match(line)
