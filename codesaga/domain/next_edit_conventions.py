@@ -632,11 +632,11 @@ def _returned_tuple(line: str) -> Bracketed | None:
     if len(items) < 2 or any(not item.strip() for item in items):
         return None
     if any(_UNBARED.search(item) for item in items):
-        return None  # `(yield x, 2)` is no tuple, `(n := 3, n)` needs them
+        return None  # `(yield x, 2)` is no tuple, `(n := 3, n)` and `(lambda: x, y)` need them
     return line, opened, closed
 
 
-_UNBARED = re.compile(r"^\s*yield\b|:=")
+_UNBARED = re.compile(r"^\s*(?:yield|lambda)\b|:=")
 
 
 # -- a name tested for truth made tested against None -------------------------------------
@@ -670,7 +670,8 @@ def none_test_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     # an assertion anywhere in the file (the same check in each test or function); a
     # branch's or a loop's condition in the user's function only (elsewhere an empty list
     # may be what it is there to skip)
-    low, high = (1, index.line_count) if keyword == "assert" else _function_lines(index, line)
+    function = None if keyword == "assert" else _function_lines(index, line)
+    low, high = function or (1, index.line_count)
     candidates = []
     for found in statement.finditer(change.content):
         number = index.line_of(found.start())
@@ -687,9 +688,9 @@ _ASSERTED_ALONE = re.compile(r"[ \t]*(?:,|#|$)", re.MULTILINE)
 _CONDITION_ALONE = re.compile(r"[ \t]*:")
 
 
-def _function_lines(index: LineIndex, line: int) -> tuple[int, int]:
-    """The first and last lines of the Python function ``line`` is in (the module's
-    whole, outside any)."""
+def _function_lines(index: LineIndex, line: int) -> tuple[int, int] | None:
+    """The first and last lines of the Python function ``line`` is in (its header's first
+    line, its body's last); None outside any."""
     text = index.line_text(line)
     least = len(text) - len(text.lstrip())  # the least indentation on the way up
     low = line - 1
@@ -699,20 +700,31 @@ def _function_lines(index: LineIndex, line: int) -> tuple[int, int]:
         if text.strip() and depth < least:
             if _DEF_LINE.match(text):
                 break
-            least = depth  # a block it is in (a loop, a branch, a class)
+            if not _HEADER_CLOSE.match(text):  # (`):` closes a header laid out one a line)
+                least = depth  # a block it is in (a loop, a branch, a class)
         low -= 1
     if low < 1:
-        return 1, index.line_count
+        return None
     depth = len(index.line_text(low)) - len(index.line_text(low).lstrip())
-    high = line
+    high = max(line, low)
     while high < index.line_count:
         text = index.line_text(high + 1)
-        if text.strip() and len(text) - len(text.lstrip()) <= depth:
+        closes = _HEADER_CLOSE.match(text) and not _has_body(index, low, high)
+        if text.strip() and len(text) - len(text.lstrip()) <= depth and not closes:
             break
         high += 1
     return low, high
 
 
+def _has_body(index: LineIndex, header: int, last: int) -> bool:
+    """Has the function whose header begins on line ``header`` a line of body by line
+    ``last`` (a line after the one that ends its header with `:`)?"""
+    return any(
+        index.line_text(n).rstrip().endswith(":") and n < last for n in range(header, last + 1)
+    )
+
+
+_HEADER_CLOSE = re.compile(r"[ \t]*\)[^\n]*:[ \t]*(?:#[^\n]*)?$")
 _DEF_LINE = re.compile(r"[ \t]*(?:async[ \t]+)?def[ \t]")
 MAX_NONE_TESTS = 12  # more such tests than that: the file's way of testing, not one slip
 
@@ -748,7 +760,13 @@ def _starts_statement(index: LineIndex, number: int) -> bool:
     after a backslash)?"""
     begin = index.line_bounds(number)[0]
     above = index.text[:begin].rstrip("\n")
-    return not above.endswith("\\") and unclosed_bracket(index.text, begin) is None
+    if above.endswith("\\"):
+        return False
+    # the brackets open at the line's start, read from a statement a few lines up (brackets
+    # in strings and comments left out)
+    start = index.line_bounds(max(1, number - MAX_STATEMENT_LINES))[0]
+    depths = [depth for _, _, depth in code_chars(index.text, start, begin, comment="#")]
+    return not depths or depths[-1] <= 0
 
 
 def _unpacked_comprehension(line: str) -> Bracketed | None:
@@ -776,8 +794,20 @@ _IN_LITERAL = (
     r"[ \t]*(?:[):,\]#]|and\b|or\b|if\b|else\b|$))"
 )
 # a string that reads as a value (`b":method"`, `"cookie"`), not a set of characters: a
-# word of four letters or more in it
-_WORDLIKE = re.compile(r"""b?(['"])[^'"\n]*[A-Za-z]{4}[^'"\n]*\1""")
+# word of four letters or more in it (see _word_compared)
+_WORDLIKE = re.compile(r"""b?(['"])([^'"\n]*[A-Za-z]{4}[^'"\n]*)\1""")
+
+
+def _word_compared(text: str, at: int) -> bool:
+    """Is the string literal at ``at`` a word to compare with, not a set of characters (a
+    set names each once: `'aeiou'`; a word repeats a letter or has more than letters)?"""
+    found = _WORDLIKE.match(text, at)
+    if found is None:
+        return False
+    body = found.group(2)
+    return not body.isalpha() or len(set(body)) < len(body)
+
+
 _LOOPED = re.compile(r"\bfor[ \t]+[^\n]*\Z")  # before a loop's target: `for c` in `for c in`
 
 
@@ -803,14 +833,14 @@ def membership_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if found_here is None or found_here.start(2) > change.start:
         return []
     line = index.line_of(change.start)
-    first, last = _function_lines(index, line)
+    first, last = _function_lines(index, line) or (1, index.line_count)
     candidates = []
     for found in pattern.finditer(change.content):
         number = index.line_of(found.start())
         head = change.content[change.content.rfind("\n", 0, found.start()) + 1 : found.start()]
         if number == line or _LOOPED.search(head):
             continue  # (`for c in "xyz"` loops, whatever the user's test)
-        if not first <= number <= last and not _WORDLIKE.match(change.content, found.end()):
+        if not first <= number <= last and not _word_compared(change.content, found.end()):
             continue  # (another function's `ch in "+-*/"`: a set of characters)
         low, high = found.span(2)
         edit = TextEdit(index.span(low, high), found.group(2), " == ")
@@ -874,11 +904,13 @@ MAX_REPEATS_PRINTED = 24  # more than that: a Python 2 module, ported by a tool,
 # second's opening quote (groups: the first's prefix, its quote, the second's prefix)
 _SIDE_BY_SIDE = re.compile(
     r"""(?<![\w'"])([rRbBfFuU]{0,2})(['"])(?:(?!\2)[^\\\n]|\\.)*\2[ \t]+([rRbBfFuU]{0,2})\2"""
+    r"""(?=(?:(?!\2)[^\\\n]|\\.)*\2)"""
 )
 
 
 _SIDE_BY_SIDE_SPLIT = re.compile(
     r"""(?<![\w'"])([rRbBfFuU]{0,2})(['"])(?:(?!\2)[^\\\n]|\\.)*\2\s+()\2"""
+    r"""(?=(?:(?!\2)[^\\\n]|\\.)*\2)"""  # (the second closes: not `", " "` read in `"a", " "`)
 )
 
 
@@ -947,6 +979,11 @@ _NONE_OF = re.compile(
     r"|[(,][ \t]*([A-Za-z_]\w*)(?:[ \t]*:[^=,()\n]*)?[ \t]*=[ \t]*)\Z",
     re.MULTILINE,
 )
+# a parameter's default at a line's start (a header laid out one parameter a line): the
+# parameter (group 2, as _NONE_OF's)
+_PARAMETER_DEFAULT = re.compile(
+    r"()^[ \t]*([A-Za-z_]\w*)(?:[ \t]*:[^=,()\n]*)?[ \t]*=[ \t]*\Z", re.MULTILINE
+)
 _HEADER_OPENS = re.compile(r"\bdef[ \t]+\w+[ \t]*\Z")  # before a def's `(`
 
 
@@ -982,21 +1019,28 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []
     line_start = before.rfind("\n", 0, low) + 1
     head = _NONE_OF.search(before, line_start, low)
+    if head is not None and head.group(1) and not _LINE_END.match(before, high):
+        # not an assignment's whole value: a parameter's default on a line of its own
+        head = _PARAMETER_DEFAULT.search(before, line_start, low)
     if head is None:
         return []
     line = index.line_of(change.start)
     if head.group(1):  # an assignment's, the whole value: the function it is in
         names = [n.strip() for n in head.group(1).split("=") if n.strip()]
-        first, last = _function_lines(index, line)
-        if not _LINE_END.match(before, high) or (first, last) == (1, index.line_count):
+        function = _function_lines(index, line)
+        if not _LINE_END.match(before, high) or function is None:
             return []  # (a module's or a class's name: not one function's)
+        last = function[1]
     else:  # a parameter's default: the function's body (the line below is its header's or in it)
         names = [head.group(2)]
         opened = unclosed_bracket(before, low)
         header = before[before.rfind("\n", 0, opened or 0) + 1 : opened or 0]
         if not re.match(r"[ \t]*[,)]", before[high:]) or not _HEADER_OPENS.search(header):
             return []  # (a call's keyword argument: not a parameter)
-        last = _function_lines(index, min(line + 1, index.line_count))[1]
+        function = _function_lines(index, min(line + 1, index.line_count))
+        if function is None:
+            return []
+        last = function[1]
     tested = re.compile(
         rf"(?<![\w.])(?:{'|'.join(map(re.escape, names))})[ \t]+is[ \t]+(?:not[ \t]+)?(None)\b"
     )
@@ -1007,7 +1051,7 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if number <= inner:
             continue
         if _DEF_LINE.match(text):
-            inner = _function_lines(index, min(number + 1, index.line_count))[1]
+            inner = (_function_lines(index, min(number + 1, index.line_count)) or (0, number))[1]
             continue
         if sentinel in _block_text(index, number):
             continue  # (`if timeout is None: timeout = DEFAULT`: the None it still stands for)

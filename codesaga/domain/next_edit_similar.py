@@ -1180,7 +1180,11 @@ def _uses_imported(index: LineIndex, number: int) -> bool:
     for name in (n for n in names if n.isidentifier()):  # (a star binds none by name)
         for found in re.finditer(rf"(?<![\w.'\"]){re.escape(name)}\b(?!['\"])", index.text):
             line = index.line_of(found.start())
-            if not number <= line <= last and not _IMPORT_LINE.match(index.line_text(line)):
+            text = index.line_text(line)
+            before = text[: found.start() - index.line_bounds(line)[0]]
+            if "#" in before or COMMENT_LINE.match(text):
+                continue  # (a comment's word)
+            if not number <= line <= last and not _IMPORT_LINE.match(text):
                 return True
     return False
 

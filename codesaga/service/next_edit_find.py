@@ -396,10 +396,12 @@ def _candidates(
     # strings or in code)
     followed = print_statement_candidates(index, change) if language == "python" else []
     quoted = names.in_text(change.start)
+    mine = index.line_of(change.start)
     followed = [
         c
         for c in followed
         if names.in_text(index.index(c.span.start_line, c.span.start_column)) == quoted
+        and (not quoted or _same_text(index, names, mine, c.span.start_line))
     ]
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
@@ -1072,6 +1074,13 @@ def _drop_in_module(change: Change, rename: Rename) -> bool:
 
 
 _FROM_MODULE = re.compile(r"[ \t]*from[ \t]+(?:[\w]+\.)*")  # up to a module's name in it
+
+
+def _same_text(index: LineIndex, names: Names, line: int, other: int) -> bool:
+    """Do lines ``line`` and ``other`` stand in one string (each line start between them in
+    text: no code parts two strings)?"""
+    low, high = sorted((line, other))
+    return all(names.in_text(index.line_bounds(n)[0]) for n in range(low + 1, high + 1))
 
 
 UNBOUND_SWITCH_SCORE = 0.9  # another use of a name bound nowhere, switched as the user's

@@ -1928,6 +1928,10 @@ def test_a_linter_told_an_import_is_used_is_told_so_of_the_imports_of_its_form(n
     )
     expected = expected.replace("import (\n", "import (" + noqa + "\n")
     assert _applied(content, found) == expected
+    # a name in a comment is no use
+    said = code.replace("import os\n", "import os\n# parse_bytes is kept for old callers\n")
+    content, found = _ask(said, said.replace(line, line + noqa), "python")
+    assert any("parse_bytes" + noqa in _applied(content, [c]) for c in found)
     # not an import whose names the code uses: no linter says it is unused
     used = code + "\n\ndef g(text):\n    return serialize(parse_bytes(text))\n"
     content, found = _ask(used, used.replace(line, line + noqa), "python")
@@ -4902,7 +4906,7 @@ def test_parentheses_taken_from_a_returned_tuple_are_taken_from_the_others() -> 
     # parentheses a return needs: a `yield`'s (no tuple), an assignment expression's
     code = (
         "def g():\n    return (1, 2)\n\ndef gen():\n    return (yield x, 2)\n\n"
-        "def w():\n    return (n := 3, n)\n"
+        "def w():\n    return (n := 3, n)\n\ndef h():\n    return (lambda: x, y)\n"
     )
     assert _ask(code, code.replace("return (1, 2)", "return 1, 2", 1), "python")[1] == []
     # in JavaScript `return (a, b)` is the comma operator's
@@ -4935,6 +4939,13 @@ def test_a_name_tested_for_truth_made_tested_against_none_is_so_in_like_tests() 
     content, found = _ask(code, after, "python")
     expected = after.replace("if items:\n        done", "if items is not None:\n        done")
     assert _applied(content, found) == expected
+    # a header laid out one parameter a line is the function's too (its `):` no block)
+    code = (
+        "def render(\n    items,\n):\n    if items:\n        show(items)\n\n\n"
+        "def save(items):\n    if items:\n        write(items)\n"
+    )
+    after = code.replace("    if items:", "    if items is not None:", 1)
+    assert _ask(code, after, "python")[1] == []
 
 
 def test_a_list_comprehension_unpacked_made_a_generator_makes_the_others_so() -> None:
@@ -4958,6 +4969,15 @@ def test_a_list_comprehension_unpacked_made_a_generator_makes_the_others_so() ->
     )
     after = code.replace("[int(i) for i in date]", "(int(i) for i in date)", 1)
     assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
+    # brackets in a string or a comment above are no statement's
+    code = (
+        "OPEN = '('  # see (RFC 1123\n\n\ndef parse(date, time):\n"
+        "    year, month = [int(i) for i in date]\n    hour, minute = [float(j) for j in time]\n"
+    )
+    after = code.replace("[int(i) for i in date]", "(int(i) for i in date)", 1)
+    content, found = _ask(code, after, "python")
+    expected = after.replace("[float(j) for j in time]", "(float(j) for j in time)")
+    assert _applied(content, found) == expected
 
 
 def test_in_before_a_string_made_an_equality_is_so_for_the_same_operand() -> None:
@@ -4984,6 +5004,9 @@ def test_in_before_a_string_made_an_equality_is_so_for_the_same_operand() -> Non
     after = code.replace("c in 'abc'", "c == 'abc'", 1)
     content, found = _ask(code, after, "python")
     assert _applied(content, found) == after.replace("c in 'cookie'", "c == 'cookie'")
+    # a set of letters, each once, is a set of characters too
+    code = "def f(c):\n    return c in 'abc'\n\n\ndef g(c):\n    return c in 'aeiou'\n"
+    assert _ask(code, code.replace("c in 'abc'", "c == 'abc'", 1), "python")[1] == []
 
 
 def test_a_python_2_print_made_a_call_makes_the_other_prints_calls() -> None:
@@ -5008,6 +5031,10 @@ def test_a_python_2_print_made_a_call_makes_the_other_prints_calls() -> None:
         '    """\n    print  = logger.info\n    print  (x)\n    print x; y = 1\n'
     )
     assert _ask(code, code.replace('print "start"', 'print("start")'), "python")[1] == []
+    # another string's line is no part of the user's source (a usage's `print version`)
+    code = 'SOURCE = """\\\nprint 1\nprint 2\n"""\nHELP = """\\\nUsage:\n  print version\n"""\n'
+    content, found = _ask(code, code.replace("print 1", "print(1)"), "python")
+    assert _applied(content, found) == content.replace("print 2", "print(2)")
 
 
 def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side() -> None:
@@ -5038,6 +5065,8 @@ def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side(
     # a quote and a space taken from one string is no pair joined
     code = 'print(" ")\nHELP = "Delay." " Defaults."\n'
     assert _ask(code, code.replace('print(" ")', "print()"), "python")[1] == []
+    code = 'print("Total:", " ")\nHELP = "Delay." " Defaults."\n'
+    assert _ask(code, code.replace(', " ")', ", )"), "python")[1] == []
 
 
 def test_none_made_a_sentinel_makes_the_names_none_tests_test_the_sentinel() -> None:
@@ -5061,6 +5090,14 @@ def test_none_made_a_sentinel_makes_the_names_none_tests_test_the_sentinel() -> 
     code = (
         "def get(key, default=None):\n    value = load(key)\n    if default is None:\n"
         "        raise KeyError(key)\n    return value\n"
+    )
+    after = code.replace("default=None", "default=_MISSING", 1)
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("default is None", "default is _MISSING")
+    # a header laid out one parameter a line
+    code = (
+        "def get(\n    key,\n    default=None,\n    strict=False,\n):\n"
+        "    if default is None:\n        raise KeyError(key)\n"
     )
     after = code.replace("default=None", "default=_MISSING", 1)
     content, found = _ask(code, after, "python")
