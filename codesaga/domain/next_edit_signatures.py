@@ -388,6 +388,9 @@ class Places:
 
     at: tuple[int, ...]  # among the parameters that have them (the old ones, or the new)
     names: tuple[str, ...]
+    # the parameters (of those that have them) a call must pass, where a call passes them all
+    # (Go, Python: the caller says); 0: unknown
+    required: int = 0
 
 
 def parameter_places(signature: SignatureChange) -> tuple[Places | None, Places | None]:
@@ -440,7 +443,7 @@ def _extra(longer: list[Parameter], shorter: list[Parameter]) -> Places | None:
     at = tuple(i for i, n in enumerate(long_names) if n not in short_names)
     if any(p.optional for p in longer[: at[-1] + 1]):
         return None
-    return Places(at, tuple(long_names[i] for i in at))
+    return Places(at, tuple(long_names[i] for i in at), sum(not p.optional for p in longer))
 
 
 def optional_removal(signature: SignatureChange) -> Places | None:
@@ -515,6 +518,15 @@ def _inserted(pieces: list[str], at: int, name: str) -> list[str]:
 
 def _lead(piece: str) -> str:
     return piece[: len(piece) - len(piece.lstrip())]
+
+
+def _passes_fewer(content: str, opened: re.Match[str], close: int, removal: Places) -> bool:
+    """Does the call whose argument list ``opened`` opens and ``close`` closes pass fewer
+    arguments than the old header required (by position only: no spread, no keyword)?"""
+    pieces = [p for p in split_top_level(content[opened.end() : close]) if p.strip()]
+    if any(_SPREAD.match(p) or _KEYWORD.match(p) for p in pieces):
+        return False
+    return removal.required > 0 and len(pieces) < removal.required
 
 
 def removal_edit(content: str, opened: int, close: int, removal: Places) -> TextEdit | None:
@@ -657,6 +669,12 @@ def call_candidates(
             continue  # it passes none of the optional parameters taken out
         if needs is not None and close is not None and not needs(content[opened.end() : close]):
             continue
+        if (
+            removal is not None
+            and close is not None
+            and _passes_fewer(content, opened, close, removal)
+        ):
+            continue  # it passes what the new header asks already (a call changed before)
         distance = abs(index.line_of(o.start) - line)
         score = base + nearness(0.1, distance)
         edit = None

@@ -207,15 +207,14 @@ def _twin_after(
     # after the twin (the sibling above the new one): at the line after its blank lines;
     # else before it: at its first line
     after = twin.last + blanks + 1 if sibling.header < mine.header else twin.first
-    end = len(index.text)
-    if after <= index.line_count and index.line_bounds(after)[0] < end:
+    if after <= index.line_count and index.line_text(after).strip():
         # the copy and as many blank lines, at a line's start
         at = index.line_bounds(after)[0]
         edit = TextEdit(index.span(at, at), "", written + "\n" * (gap + 1))
-    elif index.text.endswith("\n"):  # after the last line, the file's last newline kept last
-        edit = TextEdit(index.span(end, end), "", "\n" * gap + written + "\n")
-    else:
-        edit = TextEdit(index.span(end, end), "", "\n" * (gap + 1) + written)
+    else:  # nothing after the twin: the copy right after its last line (what ends the
+        # file, a newline or blank lines, after the copy as it was after the twin)
+        at = index.line_bounds(twin.last)[1]
+        edit = TextEdit(index.span(at, at), "", "\n" * (gap + 1) + written)
     return [Candidate(edit.span, SIMILAR, TWIN_SCORE, edit)]
 
 

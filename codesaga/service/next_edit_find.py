@@ -901,6 +901,10 @@ def _places(
                 candidates += call_candidates(index, change, called, calls, pointer=pointer)
     if signature is not None and must:
         removal, added = parameter_places(signature)
+        if removal is not None and language not in STRICT_ARITY:
+            # (a JavaScript call may pass fewer arguments than a function has parameters:
+            # how many it passes says nothing of whether it was changed already)
+            removal = replace(removal, required=0)
         addition = None if added is None else (added, partial(_bound_at, names))
         unpassed = optional_removal(signature)
         candidates += call_candidates(
@@ -1083,6 +1087,7 @@ def _same_text(index: LineIndex, names: Names, line: int, other: int) -> bool:
     return all(names.in_text(index.line_bounds(n)[0]) for n in range(low + 1, high + 1))
 
 
+STRICT_ARITY = frozenset({"go", "python"})  # languages whose calls pass every required parameter
 UNBOUND_SWITCH_SCORE = 0.9  # another use of a name bound nowhere, switched as the user's
 
 

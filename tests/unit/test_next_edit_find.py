@@ -2579,6 +2579,19 @@ def test_a_parameter_removed_is_removed_from_the_calls_arguments() -> None:
     ts = "function put(key: string, value: number) {}\n\nput('a, b', 1);\nput(\n  k,\n  2,\n);\n"
     content, found = _ask(ts, ts.replace("key: string, value", "value"), "typescript")
     assert _applied(content, found).endswith("put(1);\nput(\n  2,\n);\n")
+    # a call that passes fewer arguments than the old header required passes the new
+    # ones already (it was changed first): left as it is
+    go = (
+        "func strictParse(r io.Reader, env Env, override bool) (Env, error) {\n"
+        "\treturn env, nil\n}\n\nfunc Parse(r io.Reader) Env {\n"
+        "\tenv, _ := strictParse(r, false)\n\treturn env\n}\n\n"
+        "func Load(r io.Reader) Env {\n\tenv, _ := strictParse(r, nil, true)\n\treturn env\n}\n"
+    )
+    after = go.replace("r io.Reader, env Env, override bool", "r io.Reader, override bool", 1)
+    content, found = _ask(go, after, "go")
+    assert _applied(content, found) == after.replace(
+        "strictParse(r, nil, true)", "strictParse(r, true)"
+    )
 
 
 def test_a_parameter_removed_where_a_call_spreads_its_arguments_is_the_models() -> None:
@@ -4778,6 +4791,9 @@ def test_a_twin_added_last_in_a_module_keeps_the_module_s_last_newline() -> None
     content, found = _ask(code, after, "python")
     twin = "\n\ndef state_path():\n    return Path(state_dir())\n"
     assert _applied(content, found) == content + twin
+    # blank lines that end the file stay its end, after the twin
+    content, found = _ask(code + "\n\n", after + "\n\n", "python")
+    assert _applied(content, found) == content.removesuffix("\n\n") + twin + "\n\n"
 
 
 def test_a_twin_defined_twice_is_not_copied() -> None:
