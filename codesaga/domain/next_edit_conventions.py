@@ -550,15 +550,7 @@ def bare_except_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 def _reraises(index: LineIndex, handler: int) -> bool:
     """Does the body of the handler on line ``handler`` re-raise (a bare `raise`)?"""
-    head = index.line_text(handler)
-    depth = len(head) - len(head.lstrip())
-    for number in range(handler + 1, index.line_count + 1):
-        text = index.line_text(number)
-        if text.strip() and len(text) - len(text.lstrip()) <= depth:
-            return False
-        if text.strip() == "raise":
-            return True
-    return False
+    return any(line.strip() == "raise" for line in _block_text(index, handler).split("\n"))
 
 
 # A line's bracketed piece, read by a ``read``er (the line, where the piece opens and closes)
@@ -600,6 +592,19 @@ def _bracketed_repeats(
     return candidates
 
 
+def _ending_bracket(line: str, starts: re.Pattern[str]) -> Bracketed | None:
+    """``line`` with where its bracket opens and closes, when ``starts`` matches it up to
+    that bracket and nothing follows the bracket's close but a comment."""
+    found = starts.match(line)
+    if found is None:
+        return None
+    opened = found.end() - 1
+    closed = matching_paren(line, opened)
+    if closed is None or not _LINE_END.match(line, closed + 1):
+        return None
+    return line, opened, closed
+
+
 # -- the parentheses taken from around a returned tuple -----------------------------------
 
 _RETURN_PARENTHESIZED = re.compile(r"^[ \t]*return[ \t]*\(", re.MULTILINE)
@@ -621,13 +626,10 @@ def _returned_tuple(line: str) -> Bracketed | None:
     """``line`` with where the parentheses open and close, when it is a `return` of a
     tuple in parentheses and nothing after them but a comment: two items or more, none
     blank (not `(a,)`: a tuple of one needs its comma's parentheses to read as one)."""
-    found = _RETURN_PARENTHESIZED.match(line)
-    if found is None:
+    bracketed = _ending_bracket(line, _RETURN_PARENTHESIZED)
+    if bracketed is None:
         return None
-    opened = found.end() - 1
-    closed = matching_paren(line, opened)
-    if closed is None or not _LINE_END.match(line, closed + 1):
-        return None
+    _, opened, closed = bracketed
     items = split_top_level(line[opened + 1 : closed])
     if len(items) < 2 or any(not item.strip() for item in items):
         return None
@@ -772,13 +774,10 @@ def _starts_statement(index: LineIndex, number: int) -> bool:
 def _unpacked_comprehension(line: str) -> Bracketed | None:
     """``line`` with where its brackets open and close, when it unpacks a list
     comprehension into names and ends with it (a comment aside)."""
-    found = _UNPACKED_LIST.match(line)
-    if found is None:
+    bracketed = _ending_bracket(line, _UNPACKED_LIST)
+    if bracketed is None:
         return None
-    opened = found.end() - 1
-    closed = matching_paren(line, opened)
-    if closed is None or not _LINE_END.match(line, closed + 1):
-        return None
+    _, opened, closed = bracketed
     inside = line[opened + 1 : closed]
     if len(split_top_level(inside)) != 1 or not re.search(r"\sfor\s", inside):
         return None
@@ -902,16 +901,12 @@ MAX_REPEATS_PRINTED = 24  # more than that: a Python 2 module, ported by a tool,
 
 # two string literals side by side on one line: the first's closing quote, the spaces, the
 # second's opening quote (groups: the first's prefix, its quote, the second's prefix)
-_SIDE_BY_SIDE = re.compile(
-    r"""(?<![\w'"])([rRbBfFuU]{0,2})(['"])(?:(?!\2)[^\\\n]|\\.)*\2[ \t]+([rRbBfFuU]{0,2})\2"""
-    r"""(?=(?:(?!\2)[^\\\n]|\\.)*\2)"""
-)
-
-
-_SIDE_BY_SIDE_SPLIT = re.compile(
-    r"""(?<![\w'"])([rRbBfFuU]{0,2})(['"])(?:(?!\2)[^\\\n]|\\.)*\2\s+()\2"""
-    r"""(?=(?:(?!\2)[^\\\n]|\\.)*\2)"""  # (the second closes: not `", " "` read in `"a", " "`)
-)
+_FIRST_LITERAL = r"""(?<![\w'"])([rRbBfFuU]{0,2})(['"])(?:(?!\2)[^\\\n]|\\.)*\2"""
+# (the second closes on its line: not `", " "` read in `"a", " "`)
+_SECOND_CLOSES = r"""(?=(?:(?!\2)[^\\\n]|\\.)*\2)"""
+_SIDE_BY_SIDE = re.compile(_FIRST_LITERAL + r"[ \t]+([rRbBfFuU]{0,2})\2" + _SECOND_CLOSES)
+# the user's pair: on two lines too, the second with no prefix (an empty group 3)
+_SIDE_BY_SIDE_SPLIT = re.compile(_FIRST_LITERAL + r"\s+()\2" + _SECOND_CLOSES)
 
 
 def joined_strings_candidates(index: LineIndex, change: Change) -> list[Candidate]:
@@ -974,16 +969,13 @@ def _joinable(text: str, prefix: str, quote: str, at: int) -> bool:
 _SENTINEL = re.compile(r"(?!(?:True|False|NotImplemented|Ellipsis)\b)(?:_*[A-Z]\w*|_[a-z]\w*)")
 # before a name's None: its assignment (`a = b = `: the names, group 1) or, as a parameter's
 # default, the parameter (group 2)
+_DEFAULTED = r"([A-Za-z_]\w*)(?:[ \t]*:[^=,()\n]*)?[ \t]*=[ \t]*"  # a parameter, up to its default
 _NONE_OF = re.compile(
-    r"(?:^[ \t]*((?:[A-Za-z_]\w*[ \t]*=[ \t]*)+)"
-    r"|[(,][ \t]*([A-Za-z_]\w*)(?:[ \t]*:[^=,()\n]*)?[ \t]*=[ \t]*)\Z",
-    re.MULTILINE,
+    rf"(?:^[ \t]*((?:[A-Za-z_]\w*[ \t]*=[ \t]*)+)|[(,][ \t]*{_DEFAULTED})\Z", re.MULTILINE
 )
 # a parameter's default at a line's start (a header laid out one parameter a line): the
 # parameter (group 2, as _NONE_OF's)
-_PARAMETER_DEFAULT = re.compile(
-    r"()^[ \t]*([A-Za-z_]\w*)(?:[ \t]*:[^=,()\n]*)?[ \t]*=[ \t]*\Z", re.MULTILINE
-)
+_PARAMETER_DEFAULT = re.compile(rf"()^[ \t]*{_DEFAULTED}\Z", re.MULTILINE)
 _HEADER_OPENS = re.compile(r"\bdef[ \t]+\w+[ \t]*\Z")  # before a def's `(`
 
 
