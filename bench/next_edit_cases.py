@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 36 from
-HELD_OUT_REPOS_2 to 36), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 37 from
+HELD_OUT_REPOS_2 to 37), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -297,6 +297,13 @@ HELD_OUT_REPOS_36 = [
     "python-hyper/rfc3986", "jshttp/compressible", "jshttp/basic-auth",
     "expressjs/cookie-parser", "expressjs/response-time", "go-chi/httplog",
     "sethvargo/go-retry", "oklog/run", "mitchellh/reflectwalk", "rivo/uniseg", "golang/snappy",
+]  # fmt: skip
+HELD_OUT_REPOS_37 = [
+    "jaraco/jaraco.functools", "jaraco/jaraco.text", "pypa/pyproject-metadata",
+    "jaraco/jaraco.classes", "jaraco/jaraco.context", "sethmlarson/truststore", "hukkin/tomli-w",
+    "expressjs/vary", "sethvargo/go-envconfig", "hashicorp/go-cleanhttp", "jaraco/inflect",
+    "pypa/installer", "agronholm/exceptiongroup", "aio-libs/aiosignal", "aio-libs/async-timeout",
+    "hashicorp/go-immutable-radix", "mattn/go-colorable", "hashicorp/go-uuid", "fatih/structs",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",

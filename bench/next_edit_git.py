@@ -91,5 +91,8 @@ class Blobs:
 
 
 def git_dir_of(mirrors: Path, repo: str) -> Path:
-    """Where the search tool's ``fetch`` puts ``owner/name``: ``mirrors/owner+name/repo``."""
-    return mirrors / repo.replace("/", "+") / "repo"
+    """Where the search tool's ``fetch`` puts ``owner/name``: ``mirrors/owner+name/repo``, a
+    bare repository, or for some repositories a ``.git`` directory inside it."""
+    bare = mirrors / repo.replace("/", "+") / "repo"
+    inside = bare / ".git"
+    return inside if inside.is_dir() else bare
