@@ -18,6 +18,7 @@ now asks for, each with its edit, or [] for any other change:
 - a Python 2 `print x` made `print(x)`: the other print statements, in code or strings;
 - two Python strings side by side on one line joined: the other such pairs;
 - a name's `None` (assigned, a parameter's default) made a sentinel: its `is None` tests;
+- `encoding=` given to a call that opens a file as text: the other such calls;
 - a Python `str.format` string's field numbers taken away (`'{0}'` made `'{}'`): the other
   format strings' numbers, where they are in order, each once;
 - a line that only printed deleted (a debugging line): the file's few other such lines;
@@ -1053,6 +1054,61 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
             edit = TextEdit(index.span(at, at + 4), "None", sentinel)
             candidates.append(Candidate(edit.span, SIMILAR, repeat_score(number - line), edit))
     return candidates if len(candidates) <= MAX_SENTINEL_TESTS else []
+
+
+# -- a text file's encoding given ----------------------------------------------------------
+
+# `encoding=` given a string (group 1: the string, as written)
+_ENCODING_GIVEN = re.compile(r"""\bencoding[ \t]*=[ \t]*((['"])[\w.-]+\2)""")
+# a call that reads or writes a file as text unless told otherwise, up to its `(`: the
+# built-in `open` (not a `def open`), `read_text`, `write_text`, and an `open` method given a
+# text mode first (`path.open("w")`; not `zipfile.open(name)`, `os.open(path, flags)`)
+_TEXT_OPENED = re.compile(
+    r"""(?:(?<![\w.])(?<!def )(?:io\.)?open|\.read_text|\.write_text)[ \t]*\("""
+    r"""|\.open[ \t]*\((?=[ \t]*(?:mode[ \t]*=[ \t]*)?(['"])[rwax]t?\+?\1)"""
+)
+# a mode that opens a file as bytes (`'rb'`, `mode="wb"`), which takes no encoding
+_BINARY_MODE = re.compile(r"""(['"])[rwaxt+]*b[rwaxt+]*\1""")
+_LAYOUT = re.compile(r"[\s,()]+")  # what laying a call out anew adds or takes away
+MAX_REPEATS_ENCODED = 24  # more than that: a module that has never given one
+
+
+def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """`encoding=` given to a Python call that reads or writes a file as text (`open`,
+    `Path.open`, `read_text`, `write_text`, which PEP 597 warns of without one): the file's
+    other such calls that give none, each given the same (not a file opened as bytes, not
+    a call given `**options` or laid over several lines). The caller keeps those in code and
+    in doctests."""
+    given = _ENCODING_GIVEN.search(change.inserted)
+    if given is None or "encoding" in change.removed:
+        return []
+    rest = change.inserted[: given.start()] + change.inserted[given.end() :]
+    if _LAYOUT.sub("", rest) != _LAYOUT.sub("", change.removed):
+        return []  # (more than the encoding given, the call laid out anew: new code)
+    content = change.content
+    paren = unclosed_paren(content, change.start + given.start())
+    if paren is None or not any(
+        found.end() == paren + 1 for found in _TEXT_OPENED.finditer(content, max(paren - 60, 0))
+    ):
+        return []  # (another call's `encoding`: `json.loads(s, encoding=…)`)
+    line = index.line_of(change.start)
+    candidates = []
+    for found in _TEXT_OPENED.finditer(content):
+        close = matching_paren(content, found.end() - 1, limit=500)
+        if close is None or "\n" in content[found.end() : close]:
+            continue
+        arguments = content[found.end() : close]
+        if "encoding" in arguments or "**" in arguments or _BINARY_MODE.search(arguments):
+            continue
+        number = index.line_of(found.start())
+        if number == line:
+            continue
+        given_too = f"encoding={given.group(1)}"
+        edit = TextEdit(
+            index.span(close, close), "", f", {given_too}" if arguments.strip() else given_too
+        )
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
+    return candidates if len(candidates) <= MAX_REPEATS_ENCODED else []
 
 
 def format_index_candidates(

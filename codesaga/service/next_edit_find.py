@@ -27,6 +27,7 @@ from codesaga.domain.next_edit_conventions import (
     bare_except_candidates,
     checked_call_candidates,
     const_candidates,
+    encoding_candidates,
     entry_renamed,
     error_check_candidates,
     esm_candidates,
@@ -405,6 +406,16 @@ def _candidates(
     ]
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
+    # (a file's encoding given: the calls in code, and in doctests, code written in strings)
+    followed = encoding_candidates(index, change) if language == "python" else []
+    followed = [
+        c
+        for c in followed
+        if not names.in_text(index.index(c.span.start_line, c.span.start_column))
+        or _DOCTEST_LINE.match(index.line_text(c.span.start_line))
+    ]
+    if followed:
+        return finalize(followed, index, change, history, cursor, limit)
     entry = entry_renamed(change) if language == "python" else None
     if entry is not None:  # an `__all__` entry renamed: the definition it names, and its uses
         followed = _entry_renames(index, change, names, *entry)
@@ -464,6 +475,9 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+_DOCTEST_LINE = re.compile(r"[ \t]*(?:>>>|\.\.\.)[ \t]")  # a doctest's line of code
 
 
 _RECEIVERS = frozenset(("self", "cls"))

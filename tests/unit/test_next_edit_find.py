@@ -5053,6 +5053,43 @@ def test_a_python_2_print_made_a_call_makes_the_other_prints_calls() -> None:
     assert _applied(content, found) == content.replace("print 2", "print(2)")
 
 
+def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files() -> None:
+    code = (
+        "def load(name):\n    with open(os.path.join(ROOT, name)) as f:\n        return f.read()\n"
+        "\n\ndef save(path, text):\n    path.write_text(text)\n    path.open('w').close()\n"
+        "    with open(path, 'rb') as f, path.open(mode='wb') as g, archive.open(path) as h:\n"
+        "        pass\n    os.open(path, os.O_RDONLY)\n    open(path, **options)\n"
+        "    open(path, encoding='latin-1')\n    path.read_text(\n        errors='strict'\n    )\n"
+        '\n\ndef open(path):\n    """Open it.\n\n    >>> path.read_text()\n'
+        '    \'x\'\n\n    not path.read_text() in prose\n    """\n'
+    )
+    after = code.replace("ROOT, name))", "ROOT, name), encoding='utf-8')", 1)
+    content, found = _ask(code, after, "python")
+    # the other calls that read or write text (and in a doctest, code too), given the same:
+    # not a file opened as bytes, a zip member or an `os.open`, a call given `**options`,
+    # given an encoding, laid out over lines, nor `def open`, nor prose in a docstring
+    expected = (
+        after.replace("path.write_text(text)", "path.write_text(text, encoding='utf-8')")
+        .replace("path.open('w')", "path.open('w', encoding='utf-8')")
+        .replace(">>> path.read_text()", ">>> path.read_text(encoding='utf-8')")
+    )
+    assert _applied(content, found) == expected
+    # the call laid out anew with its encoding: still the encoding given
+    wrapped = code.replace(
+        "open(os.path.join(ROOT, name))",
+        "open(\n        os.path.join(ROOT, name),\n        encoding='utf-8',\n    )",
+        1,
+    )
+    content, found = _ask(code, wrapped, "python")
+    assert "path.write_text(text, encoding='utf-8')" in _applied(content, found)
+    # new code that gives one (a test written), another call's `encoding`: nothing follows
+    test = "def test_it(p):\n    p.write_text('x', encoding='utf-8')\n\n\n"
+    added = code.replace("def save", test + "def save", 1)
+    assert _ask(code, added, "python")[1] == []
+    other = code.replace("return f.read()", "return json.loads(f.read(), encoding='utf-8')", 1)
+    assert _ask(code, other, "python")[1] == []
+
+
 def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side() -> None:
     code = (
         'HELP = "Delay between checks." " Defaults to 0.25s."\n'
