@@ -26,7 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from codesaga.domain.edits import TextEdit
-from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
+from codesaga.domain.next_edit_locations import (
+    SIMILAR,
+    Candidate,
+    Change,
+    LineIndex,
+    line_end,
+    unclosed_bracket,
+)
 from codesaga.domain.next_edit_patterns import (
     ASSIGNED_AFTER,
     NAME,
@@ -83,6 +90,9 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
     line = index.line_of(change.start)
     candidates: list[Candidate] = []
     targets = 0  # places where it stands as a target: no place for it, but places it stands
+    # an expression put in a list of its own (`raise Group("m", TypeError("x"))` made `…,
+    # [TypeError("x")])`)
+    listed = _listed(change)
     for match in template.pattern.finditer(content):
         at, end = match.span("at")
         if any(low < end and at < high for low, high in made):
@@ -92,6 +102,8 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
             if len(candidates) + targets > MAX_PLACES:
                 return []
             continue
+        if listed and _in_list(content, at):
+            continue  # (an item of a list already: `[ValueError("a"), TypeError("b")]`)
         names = [match.group(f"h{k}") for k in range(len(template.holes))]
         same = sum(a == b for a, b in zip(names, template.holes, strict=True))
         if same == len(names) or (len(names) > 1 and same == 0 and not template.called):
@@ -103,6 +115,18 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
         if len(candidates) + targets > MAX_PLACES:
             return []
     return candidates
+
+
+def _listed(change: Change) -> bool:
+    """Does the change put an expression in a list of its own (`x` made `[x]`)?"""
+    removed, inserted = change.removed.strip(), change.inserted.strip()
+    return bool(removed) and inserted == f"[{removed}]"
+
+
+def _in_list(content: str, at: int) -> bool:
+    """Is ``at`` inside a list (or an index), its innermost bracket a `[`?"""
+    opened = unclosed_bracket(content, at, 200)
+    return opened is not None and content[opened] == "["
 
 
 def _target(content: str, at: int, end: int) -> bool:

@@ -3387,6 +3387,20 @@ def test_an_expression_rewritten_is_rewritten_where_it_stands_with_other_operand
     ).replace('body=json.dumps(messages).encode("utf-8")', "text=json.dumps(messages)")
 
 
+def test_an_expression_put_in_a_list_is_not_put_in_one_where_a_list_holds_it() -> None:
+    code = (
+        "def test_catch():\n"
+        '    for exc in [ValueError("foo"), TypeError("bar")]:\n        check(exc)\n'
+        '    raise ExceptionGroup("message", TypeError("uh-oh"))\n'
+        '    raise ExceptionGroup("other", TypeError("again"))\n'
+    )
+    after = code.replace('TypeError("uh-oh")', '[TypeError("uh-oh")]', 1)
+    content, found = _ask(code, after, "python")
+    # the other group given one error alone, not the error that is a list's item already
+    expected = after.replace('TypeError("again")', '[TypeError("again")]')
+    assert _applied(content, found) == expected
+
+
 def test_a_call_rewritten_is_rewritten_with_the_other_calls_own_arguments() -> None:
     code = (
         "package cli\n\n"
