@@ -766,10 +766,34 @@ def declaration_candidates(
         if content.startswith(old, start) and _STUB_BODY.fullmatch(tail, len(old)):
             edit = TextEdit(index.span(start, start + len(old)), old, new)  # (no comment in it)
             candidates.append(Candidate(edit.span, SIGNATURE, score, edit))
-        else:
+        elif not _appended_already(old, new, tail):
             span = index.span(o.start, start + len(tail))
             candidates.append(Candidate(span, SIGNATURE, score - 0.2, None))
     return candidates
+
+
+def _appended_already(old: str, new: str, tail: str) -> bool:
+    """Do the parameters of the declaration whose tail is ``tail`` end as the user's do, where
+    the user appended to them (`owner: type[object]` made `owner: type[object] | None = None`
+    over an overload's `objtype: type[object] | None = None`)?"""
+    olds, news, theirs = (
+        [p for p in split_top_level(_parameters(t)[1:-1]) if p.strip()] for t in (old, new, tail)
+    )  # (a trailing comma's blank piece left out)
+    if not len(olds) == len(news) == len(theirs):
+        return False
+    appended = False
+    for o, n, t in zip(olds, news, theirs, strict=True):
+        mine, made, their = (" ".join(p.split()) for p in (o, n, t))
+        if mine == made:
+            continue
+        added = made[len(mine) :].strip()
+        if not made.startswith(mine) or len(added) < MIN_APPENDED or not their.endswith(added):
+            return False
+        appended = True
+    return appended
+
+
+MIN_APPENDED = 4  # characters appended to a parameter that tell it (not `]`, not `: T`)
 
 
 def _signature_tail(header: str, name: str) -> str | None:

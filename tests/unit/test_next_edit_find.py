@@ -2447,6 +2447,29 @@ def test_a_declaration_that_reads_as_the_new_signature_already_is_left() -> None
     assert _applied(content, found) == after  # one that does not, given the new one
 
 
+def test_a_declaration_whose_parameters_end_as_the_users_now_do_is_left() -> None:
+    code = (
+        "class Owned:\n"
+        "    @overload\n"
+        "    def __get__(\n        self,\n        obj: None,\n"
+        "        objtype: type[object] | None = None,\n    ) -> Self: ...\n"
+        "    @overload\n"
+        "    def __get__(self, obj: object, objtype: type[Any] | None = None) -> _T: ...\n"
+        "    @overload\n"
+        "    def __get__(self, obj: object, objtype: type[Any]) -> object: ...\n"
+        "\n"
+        "    def __get__(self, instance: object, owner: type[object]) -> _T:\n"
+        "        return self.fget(owner)\n"
+    )
+    after = code.replace("owner: type[object])", "owner: type[object] | None = None)", 1)
+    _, found = _ask(code, after, "python")
+    # the overloads given a default already, whatever their names and types: left; the one
+    # without it is the model's to rewrite
+    assert [(c.kind, c.span.start_line, c.edit) for c in found if c.kind == SIGNATURE] == [
+        (SIGNATURE, 11, None)
+    ]
+
+
 def test_a_symbol_put_in_between_names_is_put_in_where_the_same_names_stand() -> None:
     code = (
         "package ini\n"
