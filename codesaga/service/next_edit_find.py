@@ -462,8 +462,14 @@ def _candidates(
     if _in_text(names, change):
         # A word fixed in a comment (or a string) is repeated in comments and strings only:
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
-        # changed one, for the model to rewrite, may hold a string to change.)
-        candidates = [c for c in candidates if c.edit is None or _changes_text(index, names, c)]
+        # changed one, for the model to rewrite, may hold a string to change.) But a stale
+        # name the code still uses, bound nowhere, is stale there too (see _places).
+        stale = rename.old if rename and _stale_name(change, names, rename) else None
+        candidates = [
+            c
+            for c in candidates
+            if c.edit is None or _changes_text(index, names, c) or c.edit.removed == stale
+        ]
         if _spelling_fixed(change):
             candidates = [c for c in candidates if c.edit is not None]
     # An import taken away while its name is still used: each use is broken until changed
@@ -890,12 +896,17 @@ def _places(
         # to name the function below it): a correction, made where it was wrong. Unless the
         # old name names nothing either: then its other mentions in comments and strings are
         # as stale (`"RenderFloat(): invalid sign"` after the function became FormatFloat).
-        if _defines(names, rename.old) or names.occurrences(rename.old):
+        # Nor when the code uses it, bound nowhere: the definition was renamed first, and its
+        # uses are as stale as its mentions (`itersubclasses(sub)` in the body of `def
+        # iter_subclasses`, after a doctest's `itersubclasses(A)` was made to follow it).
+        stale_uses = _stale_name(change, names, rename)
+        if _defines(names, rename.old) or (names.occurrences(rename.old) and not stale_uses):
             return [], True
-        if rename.old.lower() == rename.new.lower() or not _CODE_WORD.search(rename.old):
+        prose = rename.old.lower() == rename.new.lower() or not _CODE_WORD.search(rename.old)
+        if prose and not stale_uses:
             return [], True  # a word of prose (`// load` made `// Load`): its mentions are prose
         stale = text_repeats(index, change, rename.old, rename.new)
-        return [c for c in stale if names.in_text(_changes(index, c))], True
+        return [c for c in stale if stale_uses or names.in_text(_changes(index, c))], True
     header = names.header_at(change.start, change.after_end)
     signature = None if header is None else read_signature_change(change, header, rename)
     must = signature is not None and calls_must_change(signature)
@@ -1310,6 +1321,30 @@ def _bound_at(names: Names, name: str, call: Occurrence) -> bool:
 
 # a name no sentence has: camelCase, snake_case, a digit in it
 _CODE_WORD = re.compile(r"[a-z][A-Z]|\w_\w|\d")
+
+
+def _stale_name(change: Change, names: Names, rename: Rename) -> bool:
+    """Did ``change`` respell ``rename``'s old name as its new one, which the code defines (a
+    few letters or `_`s put in or taken out: `itersubclasses` to `iter_subclasses`), a name
+    the code uses as one of its own (not a member) and binds nowhere: not defined, assigned,
+    a parameter or imported (nor can a `*` import bind it)? (Not `TypeError` made
+    `ConvertError` in a docstring: a builtin.)"""
+    respelled = change.removed + change.inserted
+    if len(change.removed) > 3 or len(change.inserted) > 3 or not re.fullmatch(r"\w*", respelled):
+        return False
+    occurrences = names.occurrences(rename.old)
+    if not _defines(names, rename.new):
+        return False
+    content = change.content
+    return (
+        bool(occurrences)
+        and all(o.role == USE and o.receiver is None for o in occurrences)
+        and not any(_imported(content, o) for o in occurrences)
+        and _STAR_IMPORT.search(content) is None
+    )
+
+
+_STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*", re.MULTILINE)
 
 
 def _defines(names: Names, name: str) -> bool:

@@ -2708,6 +2708,33 @@ def test_a_comment_corrected_to_name_a_definition_is_not_repeated() -> None:
     assert _applied(content, found).endswith('"""Delete username."""\n')
 
 
+def test_a_mention_made_to_name_a_renamed_definition_renames_its_uses_left_in_code() -> None:
+    # the definition was renamed first; the old name, used in code and bound nowhere, is as
+    # stale in its recursive call as in its doctests
+    py = (
+        "def iter_subclasses(cls, _seen=None):\n"
+        '    """Each subclass.\n\n    >>> bool in list(itersubclasses(int))\n    True\n'
+        "    >>> for c in itersubclasses(A):\n    ...     print(c)\n"
+        '    """\n    for sub in cls.__subclasses__():\n'
+        "        yield from itersubclasses(sub, _seen)\n"
+    )
+    after = py.replace("list(itersubclasses(int))", "list(iter_subclasses(int))")
+    content, found = _ask(py, after, "python")
+    assert _applied(content, found) == after.replace("itersubclasses", "iter_subclasses")
+    # a builtin a docstring now names otherwise: no stale name, its use stands
+    code = (
+        "class ConvertError(ValueError):\n    pass\n\n\n"
+        'def convert(v):\n    """Raise a ``TypeError``."""\n    raise TypeError(v)\n'
+    )
+    after = code.replace("``TypeError``", "``ConvertError``")
+    assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
+    # a name a `*` import may bind, or one assigned: no stale use
+    for bound in ("from helpers import *\n", "itersubclasses = iter_subclasses\n"):
+        code = bound + py
+        after = code.replace("list(itersubclasses(int))", "list(iter_subclasses(int))")
+        assert _ask(code, after, "python")[1] == []
+
+
 def test_a_go_function_made_a_method_is_called_on_each_methods_receiver() -> None:
     go = (
         "package p\n\ntype F struct{ q bool }\n\nfunc needsQuoting(text string) bool {\n"
