@@ -1825,8 +1825,9 @@ def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
 # -- a trailing comma put before a closing bracket -------------------------------------------
 
 _NOT_AN_ARGUMENT_LIST = re.compile(r"\b(?:if|elif|while|for|switch|catch|return|await|in|not)$")
-# what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`
-_BINDS = re.compile(r"\)\s*(?::|\{|=>)|\]\s*=(?![=>])")
+# what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`,
+# `] =`, `} =`, `}) =>`
+_BINDS = re.compile(r"\)\s*(?::|\{|=>)|[\]}]\s*(?:=(?![=>])|\)\s*(?::|\{|=>))")
 _UNENDED = (",", "(", "[", "{", ";", ":", "\\", "=", "+", "-", "*", "/", "&&", "||", "=>")
 
 
@@ -1834,7 +1835,10 @@ def trailing_comma_candidates(index: LineIndex, change: Change) -> list[Candidat
     """A `,` put at the end of the last line of a call's or a definition's arguments, before
     the line with their closing `)` or `]` (a formatter's trailing commas): the same on
     every other such line without one. Not in a condition's parentheses (`if (`) nor a
-    parenthesized expression (`x = (`), where a comma would change the code."""
+    parenthesized expression (`x = (`), where a comma would change the code. And one put
+    after the last item of a list or an object (a dict) laid out one item a line, before
+    its `]` or `}`: the same after the other such literals' last items (not a block's last
+    statement: `if (a) {`, `=> {`, `case 1: {`)."""
     content = change.content
     if change.removed or change.inserted != ",":
         return []
@@ -1844,11 +1848,14 @@ def trailing_comma_candidates(index: LineIndex, change: Change) -> list[Candidat
         return []
     if content[change.after_end : line_end(content, change.after_end)].strip():
         return []  # not at the line's end
-    if not _before_closer(index, lines, line, content, with_comma=True):
+    literal = not _before_closer(index, lines, line, content, with_comma=True)
+    if literal and not _before_closer(index, lines, line, content, with_comma=True, literal=True):
         return []
     candidates = []
     for number in range(1, len(lines) + 1):
-        if number != line and _before_closer(index, lines, number, content, with_comma=False):
+        if number != line and _before_closer(
+            index, lines, number, content, with_comma=False, literal=literal
+        ):
             at = index.line_bounds(number)[0] + len(lines[number - 1].rstrip())
             edit = TextEdit(index.span(at, at), "", ",")
             score = repeat_score(abs(number - line))
@@ -1857,13 +1864,20 @@ def trailing_comma_candidates(index: LineIndex, change: Change) -> list[Candidat
 
 
 def _before_closer(
-    index: LineIndex, lines: list[str], number: int, content: str, with_comma: bool
+    index: LineIndex,
+    lines: list[str],
+    number: int,
+    content: str,
+    with_comma: bool,
+    literal: bool = False,
 ) -> bool:
-    """Is line ``number`` the last of an argument list whose `)` or `]` opens the next line,
-    ending with a comma (``with_comma``) or able to take one?"""
+    """Is line ``number`` the last of an argument list whose `)` or `]` opens the next line
+    (``literal``: the last item of a list or an object, its `]` or `}`), ending with a comma
+    (``with_comma``) or able to take one?"""
     text = lines[number - 1].rstrip()
     after = next((n for n in range(number, len(lines)) if lines[n].strip()), None)
-    if not text.strip() or after is None or lines[after].lstrip()[:1] not in (")", "]", ">"):
+    closers = ("]", "}") if literal else (")", "]", ">")
+    if not text.strip() or after is None or lines[after].lstrip()[:1] not in closers:
         return False
     if with_comma != text.endswith(","):
         return False
@@ -1880,7 +1894,16 @@ def _before_closer(
     if opened is None or index.line_of(opened) == number:
         return False
     before = content[content.rfind("\n", 0, opened) + 1 : opened].rstrip()
+    if literal:  # a list or an object where a value goes: not a block, not an index
+        return bool(_LITERAL_OPENS.search(before)) and not _BLOCK_LABEL.match(before)
     return bool(re.search(r"[\w$\]>)]$", before)) and not _NOT_AN_ARGUMENT_LIST.search(before)
+
+
+# what stands before a list's or an object's opening bracket: where a value goes (`= [`,
+# `({`, `key: {`, `return [`, an item of a list laid out one a line), not a name indexed
+# (`a[`), a block (`) {`, `=> {`, `else {`)
+_LITERAL_OPENS = re.compile(r"(?:^|[(,\[]|(?<![=!<>])=|:|\breturn)$")
+_BLOCK_LABEL = re.compile(r"[ \t]*(?:case|default)\b")  # a switch's `case 1: {`: a block
 
 
 MAX_TYPE_PARAMETERS = 20  # lines between a type's `<` and its `>`, at most

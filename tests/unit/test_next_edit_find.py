@@ -5810,6 +5810,31 @@ def test_a_trailing_comma_put_before_a_closing_bracket_goes_to_the_other_argumen
     assert _applied(content, found) == after.replace("  level: number\n", "  level: number,\n")
 
 
+def test_a_trailing_comma_after_a_literals_last_item_goes_to_the_other_literals() -> None:
+    js = (
+        "const options = {\n  stdout: true,\n  stderr: false\n};\n"
+        "const list = [\n  'a',\n  'b'\n];\n"
+        "function f({a, b}) {\n  if (a) {\n    g(a)\n  }\n  switch (b) {\n    case 1: {\n"
+        "      h(b)\n    }\n  }\n  return {\n    c: b\n  };\n}\n"
+        "function g({\n  a,\n  ...rest\n}) {\n  return a\n}\n"
+        "call(\n  first,\n  second\n);\n"
+    )
+    after = js.replace("stderr: false\n", "stderr: false,\n", 1)
+    content, found = _ask(js, after, "javascript")
+    # the other lists' and objects' last items (a returned object too): not a block's last
+    # statement, a destructuring's rest element, nor a call's arguments (the call's rule)
+    expected = after.replace("  'b'\n", "  'b',\n").replace("    c: b\n", "    c: b,\n")
+    assert _applied(content, found) == expected
+    # a Python dict's last entry: the other dict's
+    py = (
+        'CASES = {\n    "prima donna": "prima donnas",\n    "prima DONNA": "prima DONNAS"\n}\n'
+        'OTHER = {\n    "prima donna": "prime donne",\n    "prima DONNA": "prime DONNE"\n}\n'
+    )
+    after = py.replace('"prima DONNAS"\n', '"prima DONNAS",\n', 1)
+    content, found = _ask(py, after, "python")
+    assert _applied(content, found) == after.replace('"prime DONNE"\n', '"prime DONNE",\n')
+
+
 _SIGNATURE = "size: int, suffixes: Iterable[str], base: int, precision: int = 1, sep: str = ' '"
 _FORMATTED = "(base * size / unit), suffix, precision=precision, sep=sep"
 _UNITS = "size, ('kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'), 1000, precision=precision"
