@@ -14,6 +14,7 @@ given), 91 % of the 306 one-place changes get nothing; of the 1,837 changes of s
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -464,7 +465,7 @@ def _candidates(
         # `# sendd(request)` made `sendd(request)` of the code below it. (A line like the
         # changed one, for the model to rewrite, may hold a string to change.) But a stale
         # name the code still uses, bound nowhere, is stale there too (see _places).
-        stale = rename.old if rename and _stale_name(change, names, rename) else None
+        stale = rename.old if rename and _stale_name(change, names, rename, language) else None
         candidates = [
             c
             for c in candidates
@@ -899,14 +900,20 @@ def _places(
         # Nor when the code uses it, bound nowhere: the definition was renamed first, and its
         # uses are as stale as its mentions (`itersubclasses(sub)` in the body of `def
         # iter_subclasses`, after a doctest's `itersubclasses(A)` was made to follow it).
-        stale_uses = _stale_name(change, names, rename)
+        stale_uses = _stale_name(change, names, rename, language)
         if _defines(names, rename.old) or (names.occurrences(rename.old) and not stale_uses):
             return [], True
         prose = rename.old.lower() == rename.new.lower() or not _CODE_WORD.search(rename.old)
         if prose and not stale_uses:
             return [], True  # a word of prose (`// load` made `// Load`): its mentions are prose
-        stale = text_repeats(index, change, rename.old, rename.new)
-        return [c for c in stale if stale_uses or names.in_text(_changes(index, c))], True
+        kept = []
+        for repeat in text_repeats(index, change, rename.old, rename.new):
+            if not names.in_text(_changes(index, repeat)):
+                if stale_uses:
+                    kept.append(repeat)  # a use in code of the stale name
+            elif not prose or _reads_as_code(index, repeat):
+                kept.append(repeat)  # (a word of prose is left in prose: `# the item with`)
+        return kept, True
     header = names.header_at(change.start, change.after_end)
     signature = None if header is None else read_signature_change(change, header, rename)
     must = signature is not None and calls_must_change(signature)
@@ -1323,24 +1330,43 @@ def _bound_at(names: Names, name: str, call: Occurrence) -> bool:
 _CODE_WORD = re.compile(r"[a-z][A-Z]|\w_\w|\d")
 
 
-def _stale_name(change: Change, names: Names, rename: Rename) -> bool:
+def _stale_name(change: Change, names: Names, rename: Rename, language: str | None) -> bool:
     """Did ``change`` respell ``rename``'s old name as its new one, which the code defines (a
-    few letters or `_`s put in or taken out: `itersubclasses` to `iter_subclasses`), a name
-    the code uses as one of its own (not a member) and binds nowhere: not defined, assigned,
-    a parameter or imported (nor can a `*` import bind it)? (Not `TypeError` made
-    `ConvertError` in a docstring: a builtin.)"""
+    few word characters put in or taken out: `itersubclasses` to `iter_subclasses`; not a
+    plural made or taken away: prose), a name the code uses as one of its own (not a member)
+    and binds nowhere: not defined, assigned, a parameter or imported (nor can a `*` import
+    bind it), nor a builtin (`sum` made `sums` over `def sums`)? In Python, each use a call:
+    its reader misses some bindings (a lambda's parameter, a `match` capture)."""
+    old, new = rename.old, rename.new
     respelled = change.removed + change.inserted
     if len(change.removed) > 3 or len(change.inserted) > 3 or not re.fullmatch(r"\w*", respelled):
         return False
-    occurrences = names.occurrences(rename.old)
-    if not _defines(names, rename.new):
+    if old.rstrip("s") == new.rstrip("s") or not _defines(names, new):
         return False
+    if old in reserved_words(language) or (language == "python" and hasattr(builtins, old)):
+        return False
+    occurrences = names.occurrences(old)
     content = change.content
+    called = language != "python" or all(_CALLED.match(content, o.end) for o in occurrences)
     return (
         bool(occurrences)
+        and called
         and all(o.role == USE and o.receiver is None for o in occurrences)
         and not any(_imported(content, o) for o in occurrences)
         and _STAR_IMPORT.search(content) is None
+    )
+
+
+_CALLED = re.compile(r"[ \t]*\(")
+
+
+def _reads_as_code(index: LineIndex, candidate: Candidate) -> bool:
+    """Does ``candidate``'s place in a comment or string read as code: a doctest's line, or
+    the name called (`itersubclasses(A)` in prose)?"""
+    span = candidate.span
+    end = index.index(span.end_line, span.end_column)
+    return bool(_DOCTEST_LINE.match(index.line_text(span.start_line))) or bool(
+        _CALLED.match(index.text, end)
     )
 
 

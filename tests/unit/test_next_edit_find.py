@@ -2728,6 +2728,36 @@ def test_a_mention_made_to_name_a_renamed_definition_renames_its_uses_left_in_co
     )
     after = code.replace("``TypeError``", "``ConvertError``")
     assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
+    # not a builtin a name is respelled after, a plural made in prose, a name its reader
+    # sees bound nowhere that is a lambda's (not called), nor prose that names it
+    for code, old, new in (
+        (
+            "def sums(rows):\n    # the sum of each row\n    return [sum(row) for row in rows]\n",
+            "# the sum of",
+            "# the sums of",
+        ),
+        (
+            'def iter_(obj):\n    """Each.\n\n    >>> list(iter([1]))\n    [1]\n    """\n'
+            "    return iter(obj or ())\n",
+            "list(iter([1]))",
+            "list(iter_([1]))",
+        ),
+        (
+            "def items(table):\n    return sorted(table.rows)\n\n\n"
+            "def top(rows):\n    # the item with the highest score\n"
+            "    return max(rows, key=lambda item: item.score)\n",
+            "# the item with",
+            "# the items with",
+        ),
+        (
+            "def _open(path):\n    # like open, but logged\n    LOG.info('open %s', path)\n"
+            "    return open(path)\n",
+            "# like open,",
+            "# like _open,",
+        ),
+    ):
+        after = code.replace(old, new, 1)
+        assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
     # a name a `*` import may bind, or one assigned: no stale use
     for bound in ("from helpers import *\n", "itersubclasses = iter_subclasses\n"):
         code = bound + py
