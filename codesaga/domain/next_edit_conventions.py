@@ -1060,8 +1060,8 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 # `encoding=` given a string (group 1: the string, as written)
 _ENCODING_GIVEN = re.compile(r"""\bencoding[ \t]*=[ \t]*((['"])[\w.-]+\2)""")
-# a call that reads or writes a file as text unless told otherwise, up to its `(`: the
-# built-in `open` (not a `def open`), `read_text`, `write_text`, and an `open` method given a
+# a call that reads or writes a file as text unless told otherwise, up to its `(`: `open`
+# (not the name defined: `def open`), `read_text`, `write_text`, and an `open` method given a
 # text mode first (`path.open("w")`; not `zipfile.open(name)`, `os.open(path, flags)`)
 _TEXT_OPENED = re.compile(
     r"""(?:(?<![\w.])(?<!def )(?:io\.)?open|\.read_text|\.write_text)[ \t]*\("""
@@ -1076,9 +1076,10 @@ MAX_REPEATS_ENCODED = 24  # more than that: a module that has never given one
 def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """`encoding=` given to a Python call that reads or writes a file as text (`open`,
     `Path.open`, `read_text`, `write_text`, which PEP 597 warns of without one): the file's
-    other such calls that give none, each given the same (not a file opened as bytes, not
-    a call given `**options` or laid over several lines). The caller keeps those in code and
-    in doctests."""
+    other such calls that give none, each given the same (not a file opened as bytes or with
+    a mode not written out, not a call given `*args` or `**options`, laid over several lines
+    or in a string, nor where the module defines its own `open`, `read_text` or `write_text`).
+    The caller keeps those in code and in doctests."""
     given = _ENCODING_GIVEN.search(change.inserted)
     if given is None or "encoding" in change.removed:
         return []
@@ -1091,6 +1092,8 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         found.end() == paren + 1 for found in _TEXT_OPENED.finditer(content, max(paren - 60, 0))
     ):
         return []  # (another call's `encoding`: `json.loads(s, encoding=…)`)
+    if _OWN_OPENERS.search(content):
+        return []  # (the module's own `open` or a class's `read_text`: not the file's)
     line = index.line_of(change.start)
     candidates = []
     for found in _TEXT_OPENED.finditer(content):
@@ -1098,17 +1101,49 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if close is None or "\n" in content[found.end() : close]:
             continue
         arguments = content[found.end() : close]
-        if "encoding" in arguments or "**" in arguments or _BINARY_MODE.search(arguments):
+        if "encoding" in arguments or not _text_mode(found.group(0), arguments):
             continue
         number = index.line_of(found.start())
-        if number == line:
+        if number == line or _in_quotes(content, found.start()):
             continue
         given_too = f"encoding={given.group(1)}"
-        edit = TextEdit(
-            index.span(close, close), "", f", {given_too}" if arguments.strip() else given_too
+        ending = arguments.rstrip()
+        added = (
+            f" {given_too}" if ending.endswith(",") else f", {given_too}" if ending else given_too
         )
+        edit = TextEdit(index.span(close, close), "", added)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates if len(candidates) <= MAX_REPEATS_ENCODED else []
+
+
+# a module's own `open`, or a class's own `read_text` or `write_text`
+_OWN_OPENERS = re.compile(
+    r"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:open|read_text|write_text)\b", re.MULTILINE
+)
+_TEXT_LITERAL = re.compile(r"""[rRuU]?(['"])[^'"\n]*\1""")
+
+
+def _text_mode(called: str, arguments: str) -> bool:
+    """Do ``arguments`` of the call ``called`` (`open(`, `.read_text(`…) open a file as
+    text for certain: no mode, or a mode written out without `b` (not a mode passed in a
+    variable, `open(path, mode)`, nor arguments spread, `*args` or `**options`)?"""
+    pieces = [p.strip() for p in split_top_level(arguments) if p.strip()]
+    if any(p.startswith("*") for p in pieces):
+        return False
+    if not called.lstrip(".").startswith(("open", "io.open")):
+        return True  # (read_text, write_text: text always; a text-mode `.open(` by its match)
+    positional = [p for p in pieces if not re.match(r"[A-Za-z_]\w*[ \t]*=(?!=)", p)]
+    modes = positional[1:2] + [
+        p.split("=", 1)[1].strip() for p in pieces if re.match(r"mode[ \t]*=(?!=)", p)
+    ]
+    return all(_TEXT_LITERAL.fullmatch(m) and "b" not in m.strip("'\"rRuU") for m in modes)
+
+
+def _in_quotes(content: str, at: int) -> bool:
+    """Does ``at`` stand inside a quoted string on its line (counted roughly: `run("open(p)")`
+    on a doctest's line)?"""
+    head = content[content.rfind("\n", 0, at) + 1 : at]
+    return head.count('"') % 2 == 1 or head.count("'") % 2 == 1
 
 
 def format_index_candidates(

@@ -775,7 +775,10 @@ def declaration_candidates(
 def _appended_already(old: str, new: str, tail: str) -> bool:
     """Do the parameters of the declaration whose tail is ``tail`` end as the user's do, where
     the user appended to them (`owner: type[object]` made `owner: type[object] | None = None`
-    over an overload's `objtype: type[object] | None = None`)?"""
+    over an overload's `objtype: type[object] | None = None`), and nothing else changed (not
+    the result too: that declaration's is then the model's to rewrite)?"""
+    if old[len(_parameters(old)) :] != new[len(_parameters(new)) :]:
+        return False
     olds, news, theirs = (
         [p for p in split_top_level(_parameters(t)[1:-1]) if p.strip()] for t in (old, new, tail)
     )  # (a trailing comma's blank piece left out)

@@ -124,9 +124,22 @@ def _listed(change: Change) -> bool:
 
 
 def _in_list(content: str, at: int) -> bool:
-    """Is ``at`` inside a list (or an index), its innermost bracket a `[`?"""
-    opened = unclosed_bracket(content, at, 200)
-    return opened is not None and content[opened] == "["
+    """Is ``at`` an item of a list, a set or a tuple (or in an index): its innermost bracket
+    a `[` or a `{`, or a `(` that no name or call is before? (Brackets in strings are not
+    told from code's: read roughly, as far back as LIST_LOOKBACK.)"""
+    opened = unclosed_bracket(content, at, LIST_LOOKBACK)
+    if opened is None:
+        return False
+    if content[opened] in "[{":
+        return True
+    called = re.search(r"([\w$]+|[)\]])\s*\Z", content[max(opened - 40, 0) : opened])
+    return called is None or called.group(1) in _NOT_CALLED  # (`in (a, b)`: a tuple)
+
+
+_NOT_CALLED = frozenset(("in", "return", "yield", "not", "and", "or", "if", "elif", "else"))
+
+
+LIST_LOOKBACK = 2000  # characters read back for the bracket an expression stands in
 
 
 def _target(content: str, at: int, end: int) -> bool:

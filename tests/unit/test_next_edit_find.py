@@ -2468,6 +2468,17 @@ def test_a_declaration_whose_parameters_end_as_the_users_now_do_is_left() -> Non
     assert [(c.kind, c.span.start_line, c.edit) for c in found if c.kind == SIGNATURE] == [
         (SIGNATURE, 11, None)
     ]
+    # the result changed too: the declaration is the model's to rewrite, and nothing writes
+    # the user's text after a default it has already
+    code = (
+        "class Store(Protocol):\n"
+        "    def get(self, key: str, default: int | None = None) -> int: ...\n\n\n"
+        "class Impl:\n    def get(self, name: str, fallback: int) -> int:\n"
+        "        return self.d.get(name, fallback)\n"
+    )
+    after = code.replace("fallback: int) -> int:", "fallback: int | None = None) -> int | None:")
+    found = _ask(code, after, "python")[1]
+    assert [(c.kind, c.span.start_line, c.edit) for c in found] == [(SIGNATURE, 2, None)]
 
 
 def test_a_symbol_put_in_between_names_is_put_in_where_the_same_names_stand() -> None:
@@ -3479,6 +3490,18 @@ def test_an_expression_put_in_a_list_is_not_put_in_one_where_a_list_holds_it() -
     # the other group given one error alone, not the error that is a list's item already
     expected = after.replace('TypeError("again")', '[TypeError("again")]')
     assert _applied(content, found) == expected
+    # an item of a list laid out over lines, of a tuple: held as an item already
+    for held in (
+        '    for exc in [\n        ValueError("'
+        + "x" * 90
+        + '"),\n        KeyError("'
+        + "y" * 90
+        + '"),\n        TypeError("bar"),\n    ]:\n        check(exc)\n',
+        '    for exc in (ValueError("foo"), TypeError("bar")):\n        check(exc)\n',
+    ):
+        code = "def test_catch():\n" + held + '    raise ExceptionGroup("m", TypeError("uh-oh"))\n'
+        after = code.replace('TypeError("uh-oh")', '[TypeError("uh-oh")]', 1)
+        assert _ask(code, after, "python")[1] == []
 
 
 def test_a_call_rewritten_is_rewritten_with_the_other_calls_own_arguments() -> None:
@@ -5154,14 +5177,14 @@ def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files
         "    with open(path, 'rb') as f, path.open(mode='wb') as g, archive.open(path) as h:\n"
         "        pass\n    os.open(path, os.O_RDONLY)\n    open(path, **options)\n"
         "    open(path, encoding='latin-1')\n    path.read_text(\n        errors='strict'\n    )\n"
-        '\n\ndef open(path):\n    """Open it.\n\n    >>> path.read_text()\n'
+        '\n\ndef opened(path):\n    """Open it.\n\n    >>> path.read_text()\n'
         '    \'x\'\n\n    not path.read_text() in prose\n    """\n'
     )
     after = code.replace("ROOT, name))", "ROOT, name), encoding='utf-8')", 1)
     content, found = _ask(code, after, "python")
     # the other calls that read or write text (and in a doctest, code too), given the same:
     # not a file opened as bytes, a zip member or an `os.open`, a call given `**options`,
-    # given an encoding, laid out over lines, nor `def open`, nor prose in a docstring
+    # given an encoding, laid out over lines, nor prose in a docstring
     expected = (
         after.replace("path.write_text(text)", "path.write_text(text, encoding='utf-8')")
         .replace("path.open('w')", "path.open('w', encoding='utf-8')")
@@ -5182,6 +5205,25 @@ def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files
     assert _ask(code, added, "python")[1] == []
     other = code.replace("return f.read()", "return json.loads(f.read(), encoding='utf-8')", 1)
     assert _ask(code, other, "python")[1] == []
+    # a mode passed in, arguments spread, a comma ending them already, a call in a doctest's
+    # string
+    code = (
+        "def _open(path, mode='r'):\n    return open(path, mode)\n\n\n"
+        "def load(path, *args):\n    with open(path) as f:\n        return f.read()\n\n\n"
+        "def more(path, *args):\n    return open(path, *args), open(path,)\n\n\n"
+        'def run(src):\n    """Run it.\n\n    >>> run("open(p).read()")\n    """\n'
+    )
+    after = code.replace("with open(path) as f", "with open(path, encoding='utf-8') as f")
+    content, found = _ask(code, after, "python")
+    expected = after.replace("open(path,)", "open(path, encoding='utf-8')")
+    assert _applied(content, found) == expected
+    # the module's own `open` (or a class's `read_text`): not the file's
+    code = (
+        "def open(url, new=0):\n    return webbrowser.open(url, new)\n\n\n"
+        "def show(root):\n    open(root.url, 1)\n    return (root / 'README').read_text()\n"
+    )
+    after = code.replace(".read_text()", ".read_text(encoding='utf-8')")
+    assert _ask(code, after, "python")[1] == []
 
 
 def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side() -> None:
