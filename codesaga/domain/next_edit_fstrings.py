@@ -342,13 +342,19 @@ def raw_prefix_candidates(
     """A Python string made raw (`r` put before a regex's `"\\s+"`: its invalid escapes'
     warnings fixed): the file's other plain one-line strings whose every escape is invalid
     (`'url\\s*\\('`), made raw too, nearest first; their values stay as they were. Not a
-    string with a valid escape (`"\\n"` would change), nor one in a comment or string.
-    ``in_text``: whether an offset is in a comment or a string."""
+    string with a valid escape (`"\\n"` would change), nor one in a comment or string. A
+    pattern passed as `match=` made raw (`pytest.raises(E, match=r"not valid: .+")`), with
+    escapes or none: the other `match=` patterns too, escaped or not. ``in_text``: whether an
+    offset is in a comment or a string."""
     if change.removed or change.inserted not in ("r", "R"):
         return []
     content = change.content
     own = _STRING.match(content, change.after_end)
-    if _after_word(content, change.start) or own is None or "\\" not in own.group(2):
+    if _after_word(content, change.start) or own is None:
+        return []
+    # (a pattern passed as `match=` made raw, escapes or not: a convention for the others)
+    matched = _MATCH_KEYWORD.search(content, max(change.start - 40, 0), change.start) is not None
+    if "\\" not in own.group(2) and not matched:
         return []
     if change.start > 0 and in_text(change.start - 1):  # (typed in a docstring or comment)
         return []
@@ -359,11 +365,16 @@ def raw_prefix_candidates(
         if match.group(1) or at == change.after_end or (at > 0 and in_text(at - 1)):
             continue  # (a prefixed string is passed whole: the next one starts after it)
         escaped = [match.group(3)[k + 1] for k in _backslashes(match.group(3))]
-        if not escaped or any(c in _STRING_ESCAPES for c in escaped):
+        if any(c in _STRING_ESCAPES for c in escaped):
+            continue  # (raw, its value would change)
+        if not escaped and not (matched and _MATCH_KEYWORD.search(content, max(at - 40, 0), at)):
             continue
         edit = TextEdit(index.span(at, at), "", change.inserted)
         found.append(_placed(edit, line))
     return _nearest(found)
+
+
+_MATCH_KEYWORD = re.compile(r"\bmatch[ \t]*=[ \t]*\Z")  # `pytest.raises(E, match=` before a string
 
 
 def _backslashes(body: str) -> list[int]:

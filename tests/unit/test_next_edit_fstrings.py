@@ -144,6 +144,24 @@ def test_a_string_made_raw_makes_raw_the_strings_whose_every_escape_is_invalid()
     assert _applied(content, found) == expected.replace("+ '\\d+'", "+ r'\\d+'")
 
 
+def test_a_pattern_passed_as_match_made_raw_makes_the_other_match_patterns_raw() -> None:
+    code = (
+        "def test_open():\n"
+        '    with pytest.raises(ValueError, match="Not a valid wheel filename: .+"):\n'
+        "        open_wheel()\n"
+        '    with pytest.raises(ValueError, match="hash (.+) is not in RECORD"):\n'
+        "        check()\n"
+        '    with pytest.raises(ValueError, match="line\\nbreak"):\n'
+        "        check()\n"
+        '    assert message == "size (.+) differs"\n'
+    )
+    after = code.replace('match="Not a valid', 'match=r"Not a valid', 1)
+    content, found = _ask(code, after)
+    # the other `match=` pattern: not one a raw prefix would change (`\n`), nor another
+    # string without escapes
+    assert _applied(content, found) == after.replace('match="hash', 'match=r"hash')
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
