@@ -1116,10 +1116,18 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     return candidates if len(candidates) <= MAX_REPEATS_ENCODED else []
 
 
-# a module's own `open`, or a class's own `read_text` or `write_text`
+# a module's own `open` (defined, imported, assigned, a parameter's name), or a class's own
+# `read_text` or `write_text`
 _OWN_OPENERS = re.compile(
-    r"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:open|read_text|write_text)\b", re.MULTILINE
+    r"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:open|read_text|write_text)\b"
+    r"|^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\bopen\b"
+    r"|(?<![\w.])open[ \t]*(?::[^=\n]*)?=(?!=)",
+    re.MULTILINE,
 )
+# how many arguments a call passes before its encoding would be one more: `read_text(encoding)`,
+# `write_text(data, encoding)`, `open(file, mode, buffering, encoding)` (`Path.open(mode,
+# buffering, encoding)`: 2)
+_BEFORE_ENCODING = {"read_text": 1, "write_text": 2, "open": 4}
 _TEXT_LITERAL = re.compile(r"""[rRuU]?(['"])[^'"\n]*\1""")
 
 
@@ -1130,9 +1138,13 @@ def _text_mode(called: str, arguments: str) -> bool:
     pieces = [p.strip() for p in split_top_level(arguments) if p.strip()]
     if any(p.startswith("*") for p in pieces):
         return False
+    positional = [p for p in pieces if not re.match(r"[A-Za-z_]\w*[ \t]*=(?!=)", p)]
+    name = re.sub(r"[^\w]", "", called.split(".")[-1])
+    method = called.lstrip().startswith(".") and name == "open"  # `Path.open(mode, buffering`
+    if len(positional) >= (2 if method else _BEFORE_ENCODING.get(name, 4)):
+        return False  # (an encoding passed by its place already: `read_text('latin-1')`)
     if not called.lstrip(".").startswith(("open", "io.open")):
         return True  # (read_text, write_text: text always; a text-mode `.open(` by its match)
-    positional = [p for p in pieces if not re.match(r"[A-Za-z_]\w*[ \t]*=(?!=)", p)]
     modes = positional[1:2] + [
         p.split("=", 1)[1].strip() for p in pieces if re.match(r"mode[ \t]*=(?!=)", p)
     ]
@@ -1859,21 +1871,30 @@ def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
 
 # -- a trailing comma put before a closing bracket -------------------------------------------
 
-_NOT_AN_ARGUMENT_LIST = re.compile(r"\b(?:if|elif|while|for|switch|catch|return|await|in|not)$")
+_NOT_AN_ARGUMENT_LIST = re.compile(
+    r"\b(?:if|elif|while|for|switch|catch|return|await|in|not|and|or|else|is|yield"
+    r"|throw|typeof|void|new|instanceof|delete)$"
+)
+_ASSERTED = re.compile(r"\bassert\s+$")  # Python's `assert (`, not a JavaScript `assert(` call
 # what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`,
 # `] =`, `} =`, `}) =>`
 _BINDS = re.compile(r"\)\s*(?::|\{|=>)|[\]}]\s*(?:=(?![=>])|\)\s*(?::|\{|=>))")
 _UNENDED = (",", "(", "[", "{", ";", ":", "\\", "=", "+", "-", "*", "/", "&&", "||", "=>")
 
 
-def trailing_comma_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+def trailing_comma_candidates(
+    index: LineIndex, change: Change, *, literals: bool = False
+) -> list[Candidate]:
     """A `,` put at the end of the last line of a call's or a definition's arguments, before
     the line with their closing `)` or `]` (a formatter's trailing commas): the same on
     every other such line without one. Not in a condition's parentheses (`if (`) nor a
-    parenthesized expression (`x = (`), where a comma would change the code. And one put
-    after the last item of a list or an object (a dict) laid out one item a line, before
-    its `]` or `}`: the same after the other such literals' last items (not a block's last
-    statement: `if (a) {`, `=> {`, `case 1: {`)."""
+    parenthesized expression (`x = (`, `or (`, `throw (`), where a comma would change the
+    code. With ``literals`` (Python, JavaScript, TypeScript: not JSON, nor a language whose
+    blocks end in a value), one put after the last item of a list or an object (a dict)
+    laid out one item a line, before its `]` or `}`: the same after the other such
+    literals' last items (not a block's last statement: `if (a) {`, `=> {`, `case 1: {`, a
+    brace on a line of its own; not a comprehension, a JSX attribute's value, a rest
+    element, a line that ends in a comment)."""
     content = change.content
     if change.removed or change.inserted != ",":
         return []
@@ -1884,7 +1905,9 @@ def trailing_comma_candidates(index: LineIndex, change: Change) -> list[Candidat
     if content[change.after_end : line_end(content, change.after_end)].strip():
         return []  # not at the line's end
     literal = not _before_closer(index, lines, line, content, with_comma=True)
-    if literal and not _before_closer(index, lines, line, content, with_comma=True, literal=True):
+    if literal and not (
+        literals and _before_closer(index, lines, line, content, with_comma=True, literal=True)
+    ):
         return []
     candidates = []
     for number in range(1, len(lines) + 1):
@@ -1922,6 +1945,8 @@ def _before_closer(
         return False  # several arguments on the line: a layout that takes no trailing comma
     if not with_comma and text.lstrip().startswith("...") and _BINDS.match(lines[after].lstrip()):
         return False  # a rest parameter or element takes none (TS1013); a spread argument may
+    if literal and not with_comma and (text.lstrip().startswith("...") or _COMMENTED.search(text)):
+        return False  # (a rest element's `}: Props)` is not told; a comma after a comment: none)
     if lines[after].lstrip().startswith(">"):
         return _type_parameters_end(lines, number, after)
     closer = index.line_bounds(after + 1)[0] + len(lines[after]) - len(lines[after].lstrip())
@@ -1930,14 +1955,43 @@ def _before_closer(
         return False
     before = content[content.rfind("\n", 0, opened) + 1 : opened].rstrip()
     if literal:  # a list or an object where a value goes: not a block, not an index
-        return bool(_LITERAL_OPENS.search(before)) and not _BLOCK_LABEL.match(before)
-    return bool(re.search(r"[\w$\]>)]$", before)) and not _NOT_AN_ARGUMENT_LIST.search(before)
+        if not before.strip():  # (a bracket on a line of its own: an item of the one above)
+            above = content[: content.rfind("\n", 0, opened)].rstrip()
+            before = "," if above.endswith((",", "[", "(")) else ""
+        return (
+            bool(_LITERAL_OPENS.search(before))
+            and not _BLOCK_LABEL.match(before)
+            and not _JSX_ATTRIBUTE.search(before)
+            and matching_paren(content, opened) == closer  # (not a bracket in a string)
+            and not _comprehension(content[opened + 1 : closer])
+        )
+    spaced = content[content.rfind("\n", 0, opened) + 1 : opened]
+    return (
+        bool(re.search(r"[\w$\]>)]$", before))
+        and not _NOT_AN_ARGUMENT_LIST.search(before)
+        and not _ASSERTED.search(spaced)
+    )
 
 
 # what stands before a list's or an object's opening bracket: where a value goes (`= [`,
 # `({`, `key: {`, `return [`, an item of a list laid out one a line), not a name indexed
 # (`a[`), a block (`) {`, `=> {`, `else {`)
-_LITERAL_OPENS = re.compile(r"(?:^|[(,\[]|(?<![=!<>])=|:|\breturn)$")
+_LITERAL_OPENS = re.compile(r"(?:[(,\[]|(?<![=!<>])=|:|\breturn)$")
+# `className={` (JSX's attribute, its value an expression) or `f(config={`: left alone
+_JSX_ATTRIBUTE = re.compile(r"[\w-]=$")
+_COMMENTED = re.compile(r"#|//|/\*")  # (roughly: a line with a comment, or those in strings)
+_NESTED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
+
+
+def _comprehension(inside: str) -> bool:
+    """Is ``inside`` (what a bracket holds) a comprehension: a `for` at its own depth?"""
+    while True:
+        flat = _NESTED.sub("", inside)
+        if flat == inside:
+            return re.search(r"(?<![\w.])for\s", flat) is not None
+        inside = flat
+
+
 _BLOCK_LABEL = re.compile(r"[ \t]*(?:case|default)\b")  # a switch's `case 1: {`: a block
 
 

@@ -370,7 +370,7 @@ def _candidates(
         unlock_candidates,
         local_import_candidates,
         moved_import_candidates,
-        trailing_comma_candidates,
+        partial(trailing_comma_candidates, literals=language in LITERAL_COMMAS),
         *pythons,
         *semicolons,
     ):
@@ -488,6 +488,8 @@ _DOCTEST_LINE = re.compile(r"[ \t]*(?:>>>|\.\.\.)[ \t]")  # a doctest's line of 
 
 
 _RECEIVERS = frozenset(("self", "cls"))
+# languages whose lists and objects take a trailing comma, and whose blocks end in none
+LITERAL_COMMAS = frozenset(("python", "javascript", "typescript"))
 
 
 def _receiver_unreserved(
@@ -1335,22 +1337,25 @@ def _stale_name(change: Change, names: Names, rename: Rename, language: str | No
     few word characters put in or taken out: `itersubclasses` to `iter_subclasses`; not a
     plural made or taken away: prose), a name the code uses as one of its own (not a member)
     and binds nowhere: not defined, assigned, a parameter or imported (nor can a `*` import
-    bind it), nor a builtin (`sum` made `sums` over `def sums`)? In Python, each use a call:
-    its reader misses some bindings (a lambda's parameter, a `match` capture)."""
+    bind it), nor a builtin (`sum` made `sums` over `def sums`)? Python's only (elsewhere a
+    global, `fetch`, or a name another file of a Go package defines is bound nowhere here),
+    each use a call: its reader misses some bindings (a lambda's parameter, a `match`
+    capture)."""
+    if language != "python":
+        return False
     old, new = rename.old, rename.new
     respelled = change.removed + change.inserted
     if len(change.removed) > 3 or len(change.inserted) > 3 or not re.fullmatch(r"\w*", respelled):
         return False
     if old.rstrip("s") == new.rstrip("s") or not _defines(names, new):
         return False
-    if old in reserved_words(language) or (language == "python" and hasattr(builtins, old)):
+    if old in reserved_words(language) or hasattr(builtins, old):
         return False
     occurrences = names.occurrences(old)
     content = change.content
-    called = language != "python" or all(_CALLED.match(content, o.end) for o in occurrences)
     return (
         bool(occurrences)
-        and called
+        and all(_CALLED.match(content, o.end) for o in occurrences)
         and all(o.role == USE and o.receiver is None for o in occurrences)
         and not any(_imported(content, o) for o in occurrences)
         and _STAR_IMPORT.search(content) is None

@@ -2769,6 +2769,11 @@ def test_a_mention_made_to_name_a_renamed_definition_renames_its_uses_left_in_co
     ):
         after = code.replace(old, new, 1)
         assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
+    # outside Python a global (`fetch`) or a name another file of the package defines is
+    # bound nowhere here: not stale
+    js = "function refetch(url) {\n  // fetch the data again\n  return fetch(url)\n}\n"
+    after = js.replace("// fetch the data", "// refetch the data")
+    assert [c for c in _ask(js, after, "javascript")[1] if c.edit is not None] == []
     # a name a `*` import may bind, or one assigned: no stale use
     for bound in ("from helpers import *\n", "itersubclasses = iter_subclasses\n"):
         code = bound + py
@@ -5224,6 +5229,19 @@ def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files
     )
     after = code.replace(".read_text()", ".read_text(encoding='utf-8')")
     assert _ask(code, after, "python")[1] == []
+    # `open` imported from elsewhere, an encoding passed by its place: nothing given
+    code = (
+        "from gzip import open\n\n\ndef load(p):\n    with open(p) as f:\n"
+        "        return f.read()\n\n\ndef text(p):\n    return p.read_text()\n"
+    )
+    after = code.replace("p.read_text()", "p.read_text(encoding='utf-8')")
+    assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
+    code = (
+        "def text(p):\n    return p.read_text()\n\n\n"
+        "def legacy(p, s):\n    p.write_text(s, 'latin-1')\n    return p.read_text('latin-1')\n"
+    )
+    after = code.replace("p.read_text()", "p.read_text(encoding='utf-8')")
+    assert [c for c in _ask(code, after, "python")[1] if c.edit is not None] == []
 
 
 def test_strings_side_by_side_joined_are_joined_where_others_stand_side_by_side() -> None:
@@ -5905,6 +5923,31 @@ def test_a_trailing_comma_after_a_literals_last_item_goes_to_the_other_literals(
     after = py.replace('"prima DONNAS"\n', '"prima DONNAS",\n', 1)
     content, found = _ask(py, after, "python")
     assert _applied(content, found) == after.replace('"prime DONNE"\n', '"prime DONNE",\n')
+    # not a block whose brace stands on a line of its own, a JSX attribute's value, a rest
+    # element typed, a method body around a string's bracket, a line ending in a comment
+    js = (
+        "const o = {\n  a: 1,\n  b: 2\n};\n"
+        "function f(a)\n{\n  g(a)\n}\n"
+        "const el = <div\n  className={\n    on ? 'a' : 'b'\n  }\n/>;\n"
+        "function C({\n  a,\n  ...props\n}: Props) {\n  return a\n}\n"
+        "const h = {\n  close(c) {\n    if (c === '}') return\n    go(c)\n  }\n};\n"
+        "const xs = [\n  1,\n  2  // two\n];\n"
+    )
+    after = js.replace("  b: 2\n", "  b: 2,\n", 1)
+    assert _ask(js, after, "typescript")[1] == []
+    # a comprehension, a parenthesized value (a comma would make it a tuple)
+    py = (
+        'D = {\n    "a": 1,\n    "b": 2\n}\nsq = [\n    x * x\n    for x in xs\n]\n'
+        "v = cache or (\n    load()\n)\nassert (\n    a == b\n), 'message'\n"
+        "r = compute(\n    first,\n    second\n)\n"
+    )
+    after = py.replace('"b": 2\n', '"b": 2,\n', 1)
+    assert _ask(py, after, "python")[1] == []
+    after = py.replace("    second\n", "    second,\n", 1)
+    assert [c.edit for c in _ask(py, after, "python")[1] if c.edit and c.edit.text == ","] == []
+    # JSON takes no trailing comma
+    data = '{\n  "a": [\n    1,\n    2\n  ],\n  "b": {\n    "c": 1\n  }\n}\n'
+    assert _ask(data, data.replace("    2\n", "    2,\n", 1), "json")[1] == []
 
 
 _SIGNATURE = "size: int, suffixes: Iterable[str], base: int, precision: int = 1, sep: str = ' '"
