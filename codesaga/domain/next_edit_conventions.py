@@ -1116,11 +1116,12 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     return candidates if len(candidates) <= MAX_REPEATS_ENCODED else []
 
 
-# a module's own `open` (defined, imported, assigned, a parameter's name), or a class's own
-# `read_text` or `write_text`
+# a module's own `open` (defined, imported, assigned, a parameter's with a default), or a
+# class's own `read_text` or `write_text`
 _OWN_OPENERS = re.compile(
     r"^[ \t]*(?:async[ \t]+)?def[ \t]+(?:open|read_text|write_text)\b"
     r"|^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\bopen\b"
+    r"|^[ \t]*from[ \t]+\S+[ \t]+import[ \t]*\([^)]*\bopen\b"
     r"|(?<![\w.])open[ \t]*(?::[^=\n]*)?=(?!=)",
     re.MULTILINE,
 )
@@ -1872,10 +1873,13 @@ def local_import_candidates(index: LineIndex, change: Change) -> list[Candidate]
 # -- a trailing comma put before a closing bracket -------------------------------------------
 
 _NOT_AN_ARGUMENT_LIST = re.compile(
-    r"\b(?:if|elif|while|for|switch|catch|return|await|in|not|and|or|else|is|yield"
-    r"|throw|typeof|void|new|instanceof|delete)$"
+    r"(?<![.:])\b(?:if|elif|while|for|switch|catch|return|await|in|not|and|or|else|is|yield"
+    r"|throw|typeof|void|new|instanceof|delete|raise|from|match|case|default|of)$|=>$"
 )
 _ASSERTED = re.compile(r"\bassert\s+$")  # Python's `assert (`, not a JavaScript `assert(` call
+_PYTHON_ASSERTED = re.compile(r"\bassert\s*$")  # in Python, `assert(` too: a tuple asserted
+_COMPARED = re.compile(r"\s(?:[<>]=?|[=!]==?)\s*$")  # `x > (`: a value compared, no call
+_MAPPED_KEY = re.compile(r"\s*\[[^\]]*\bin\b")  # a TypeScript mapped type's `[K in keyof T]`
 # what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`,
 # `] =`, `} =`, `}) =>`
 _BINDS = re.compile(r"\)\s*(?::|\{|=>)|[\]}]\s*(?:=(?![=>])|\)\s*(?::|\{|=>))")
@@ -1883,7 +1887,7 @@ _UNENDED = (",", "(", "[", "{", ";", ":", "\\", "=", "+", "-", "*", "/", "&&", "
 
 
 def trailing_comma_candidates(
-    index: LineIndex, change: Change, *, literals: bool = False
+    index: LineIndex, change: Change, *, literals: bool = False, python: bool = False
 ) -> list[Candidate]:
     """A `,` put at the end of the last line of a call's or a definition's arguments, before
     the line with their closing `)` or `]` (a formatter's trailing commas): the same on
@@ -1894,7 +1898,8 @@ def trailing_comma_candidates(
     laid out one item a line, before its `]` or `}`: the same after the other such
     literals' last items (not a block's last statement: `if (a) {`, `=> {`, `case 1: {`, a
     brace on a line of its own; not a comprehension, a JSX attribute's value, a rest
-    element, a line that ends in a comment)."""
+    element, a line that ends in a comment). ``python``: the document is Python's (its
+    `assert(` is no call)."""
     content = change.content
     if change.removed or change.inserted != ",":
         return []
@@ -1904,16 +1909,13 @@ def trailing_comma_candidates(
         return []
     if content[change.after_end : line_end(content, change.after_end)].strip():
         return []  # not at the line's end
-    literal = not _before_closer(index, lines, line, content, with_comma=True)
-    if literal and not (
-        literals and _before_closer(index, lines, line, content, with_comma=True, literal=True)
-    ):
+    closes = partial(_before_closer, index, lines, content=content, python=python)
+    literal = not closes(line, with_comma=True)
+    if literal and not (literals and closes(line, with_comma=True, literal=True)):
         return []
     candidates = []
     for number in range(1, len(lines) + 1):
-        if number != line and _before_closer(
-            index, lines, number, content, with_comma=False, literal=literal
-        ):
+        if number != line and closes(number, with_comma=False, literal=literal):
             at = index.line_bounds(number)[0] + len(lines[number - 1].rstrip())
             edit = TextEdit(index.span(at, at), "", ",")
             score = repeat_score(abs(number - line))
@@ -1925,13 +1927,15 @@ def _before_closer(
     index: LineIndex,
     lines: list[str],
     number: int,
+    *,
     content: str,
     with_comma: bool,
     literal: bool = False,
+    python: bool = False,
 ) -> bool:
-    """Is line ``number`` the last of an argument list whose `)` or `]` opens the next line
+    """Is line ``number`` the last of an argument list whose `)` opens the next line
     (``literal``: the last item of a list or an object, its `]` or `}`), ending with a comma
-    (``with_comma``) or able to take one?"""
+    (``with_comma``) or able to take one? (``python``: a Python document's.)"""
     text = lines[number - 1].rstrip()
     after = next((n for n in range(number, len(lines)) if lines[n].strip()), None)
     closers = ("]", "}") if literal else (")", "]", ">")
@@ -1945,8 +1949,10 @@ def _before_closer(
         return False  # several arguments on the line: a layout that takes no trailing comma
     if not with_comma and text.lstrip().startswith("...") and _BINDS.match(lines[after].lstrip()):
         return False  # a rest parameter or element takes none (TS1013); a spread argument may
-    if literal and not with_comma and (text.lstrip().startswith("...") or _COMMENTED.search(text)):
-        return False  # (a rest element's `}: Props)` is not told; a comma after a comment: none)
+    if literal and not with_comma and text.lstrip().startswith("..."):
+        return False  # (a rest element's `}: Props)` is not told from a spread)
+    if not with_comma and (_COMMENTED.search(text) or (literal and _MAPPED_KEY.match(text))):
+        return False  # (a comma after a comment is in it; a mapped type's member takes `;`)
     if lines[after].lstrip().startswith(">"):
         return _type_parameters_end(lines, number, after)
     closer = index.line_bounds(after + 1)[0] + len(lines[after]) - len(lines[after].lstrip())
@@ -1967,9 +1973,13 @@ def _before_closer(
         )
     spaced = content[content.rfind("\n", 0, opened) + 1 : opened]
     return (
-        bool(re.search(r"[\w$\]>)]$", before))
+        content[opened] == "("  # (a `[` after a name is an index: `d[k,]` is a tuple's)
+        and bool(re.search(r"[\w$\]>)]$", before))
         and not _NOT_AN_ARGUMENT_LIST.search(before)
-        and not _ASSERTED.search(spaced)
+        and not (_PYTHON_ASSERTED if python else _ASSERTED).search(spaced)
+        and not _COMPARED.search(spaced)
+        and matching_paren(content, opened) == closer
+        and not _comprehension(content[opened + 1 : closer])  # (`sum(\n x for x in xs\n)`)
     )
 
 

@@ -374,7 +374,8 @@ def raw_prefix_candidates(
     return _nearest(found)
 
 
-_MATCH_KEYWORD = re.compile(r"\bmatch[ \t]*=[ \t]*\Z")  # `pytest.raises(E, match=` before a string
+# `pytest.raises(E, match=` before a string (not `re.match = …`)
+_MATCH_KEYWORD = re.compile(r"(?<!\.)\bmatch[ \t]*=[ \t]*\Z")
 
 
 def _backslashes(body: str) -> list[int]:

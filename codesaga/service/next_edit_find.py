@@ -370,7 +370,11 @@ def _candidates(
         unlock_candidates,
         local_import_candidates,
         moved_import_candidates,
-        partial(trailing_comma_candidates, literals=language in LITERAL_COMMAS),
+        partial(
+            trailing_comma_candidates,
+            literals=language in LITERAL_COMMAS,
+            python=language == "python",
+        ),
         *pythons,
         *semicolons,
     ):

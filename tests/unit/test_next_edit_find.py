@@ -5231,7 +5231,7 @@ def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files
     assert _ask(code, after, "python")[1] == []
     # `open` imported from elsewhere, an encoding passed by its place: nothing given
     code = (
-        "from gzip import open\n\n\ndef load(p):\n    with open(p) as f:\n"
+        "from gzip import (\n    open,\n)\n\n\ndef load(p):\n    with open(p) as f:\n"
         "        return f.read()\n\n\ndef text(p):\n    return p.read_text()\n"
     )
     after = code.replace("p.read_text()", "p.read_text(encoding='utf-8')")
@@ -6025,6 +6025,33 @@ def test_a_long_line_wrapped_on_one_line_inside_its_brackets_is_followed_alike()
     # a short line wrapped is its own layout (the lines like it are the model's to read)
     short = go.replace('("short: %d", n)', '(\n\t\t"short: %d",\n\t\tn,\n\t)')
     assert [c.edit for c in _ask_in_one(go, short, "go") if c.edit is not None] == []
+
+
+def test_a_trailing_comma_is_not_put_where_it_makes_a_tuple_or_breaks_the_code() -> None:
+    py = (
+        "result = compute(\n    first_value,\n    second_value\n)\n"
+        "total = sum(\n    x * x for x in range(10)\n)\n"
+        "value = data[\n    key_name\n]\n"
+        "assert(\n    value is not None\n)\n"
+        "raise (\n    ValueError('x')\n)\n"
+        "if x > (\n    y\n):\n    pass\n"
+        "print(\n    x  # note\n)\n"
+        "keep(\n    y\n)\n"
+    )
+    after = py.replace("    second_value\n", "    second_value,\n", 1)
+    content, found = _ask(py, after, "python")
+    # a generator argument, an index, an asserted, raised or compared value, a line ending in
+    # a comment: none; a call's last argument: its comma
+    assert _applied(content, found) == after.replace("    y\n)\n", "    y,\n)\n")
+    js = (
+        "const result = compute(\n  firstValue,\n  secondValue\n);\n"
+        "const list = items.map((x) => (\n  <li key={x}>{x}</li>\n));\n"
+        "cache.delete(\n  someKey\n);\n"
+    )
+    after = js.replace("  secondValue\n", "  secondValue,\n", 1)
+    content, found = _ask(js, after, "javascript")
+    # not an arrow function's parenthesized body; a method named as a keyword is a call
+    assert _applied(content, found) == after.replace("  someKey\n", "  someKey,\n")
 
 
 def test_a_trailing_comma_goes_after_a_spread_argument_not_a_rest_parameter() -> None:

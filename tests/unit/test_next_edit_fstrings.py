@@ -154,11 +154,12 @@ def test_a_pattern_passed_as_match_made_raw_makes_the_other_match_patterns_raw()
         '    with pytest.raises(ValueError, match="line\\nbreak"):\n'
         "        check()\n"
         '    assert message == "size (.+) differs"\n'
+        're.match = "plain (.+)"\n'
     )
     after = code.replace('match="Not a valid', 'match=r"Not a valid', 1)
     content, found = _ask(code, after)
     # the other `match=` pattern: not one a raw prefix would change (`\n`), nor another
-    # string without escapes
+    # string without escapes (an attribute assigned, `re.match =`, is none)
     assert _applied(content, found) == after.replace('match="hash', 'match=r"hash')
 
 
