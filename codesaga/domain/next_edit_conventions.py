@@ -60,7 +60,12 @@ from codesaga.domain.next_edit_locations import (
     unclosed_paren,
 )
 from codesaga.domain.next_edit_patterns import COMMENT_LINE, balanced, repeat_score, word_bounds
-from codesaga.domain.next_edit_signatures import code_chars, matching_paren, split_top_level
+from codesaga.domain.next_edit_signatures import (
+    KEYWORD_ARGUMENT,
+    code_chars,
+    matching_paren,
+    split_top_level,
+)
 
 _NAME = r"[A-Za-z_$][\w$]*"
 
@@ -1139,7 +1144,7 @@ def _text_mode(called: str, arguments: str) -> bool:
     pieces = [p.strip() for p in split_top_level(arguments) if p.strip()]
     if any(p.startswith("*") for p in pieces):
         return False
-    positional = [p for p in pieces if not re.match(r"[A-Za-z_]\w*[ \t]*=(?!=)", p)]
+    positional = [p for p in pieces if not KEYWORD_ARGUMENT.match(p)]
     name = re.sub(r"[^\w]", "", called.split(".")[-1])
     method = called.lstrip().startswith(".") and name == "open"  # `Path.open(mode, buffering`
     if len(positional) >= (2 if method else _BEFORE_ENCODING.get(name, 4)):
@@ -1890,16 +1895,16 @@ def trailing_comma_candidates(
     index: LineIndex, change: Change, *, literals: bool = False, python: bool = False
 ) -> list[Candidate]:
     """A `,` put at the end of the last line of a call's or a definition's arguments, before
-    the line with their closing `)` or `]` (a formatter's trailing commas): the same on
-    every other such line without one. Not in a condition's parentheses (`if (`) nor a
-    parenthesized expression (`x = (`, `or (`, `throw (`), where a comma would change the
-    code. With ``literals`` (Python, JavaScript, TypeScript: not JSON, nor a language whose
-    blocks end in a value), one put after the last item of a list or an object (a dict)
-    laid out one item a line, before its `]` or `}`: the same after the other such
-    literals' last items (not a block's last statement: `if (a) {`, `=> {`, `case 1: {`, a
-    brace on a line of its own; not a comprehension, a JSX attribute's value, a rest
-    element, a line that ends in a comment). ``python``: the document is Python's (its
-    `assert(` is no call)."""
+    the line with their closing `)` (a formatter's trailing commas; a TypeScript type's
+    parameters, their `>`): the same on every other such line without one. Not in a
+    condition's parentheses (`if (`) nor a parenthesized expression (`x = (`, `or (`,
+    `throw (`), where a comma would change the code. With ``literals`` (Python, JavaScript,
+    TypeScript: not JSON, nor a language whose blocks end in a value), one put after the
+    last item of a list or an object (a dict) laid out one item a line, before its `]` or
+    `}`: the same after the other such literals' last items (not a block's last statement:
+    `if (a) {`, `=> {`, `case 1: {`, a brace on a line of its own; not a comprehension, a
+    JSX attribute's value, a rest element, a line that ends in a comment). ``python``: the
+    document is Python's (its `assert(` is no call)."""
     content = change.content
     if change.removed or change.inserted != ",":
         return []
@@ -1938,7 +1943,7 @@ def _before_closer(
     (``with_comma``) or able to take one? (``python``: a Python document's.)"""
     text = lines[number - 1].rstrip()
     after = next((n for n in range(number, len(lines)) if lines[n].strip()), None)
-    closers = ("]", "}") if literal else (")", "]", ">")
+    closers = ("]", "}") if literal else (")", ">")
     if not text.strip() or after is None or lines[after].lstrip()[:1] not in closers:
         return False
     if with_comma != text.endswith(","):
@@ -1959,7 +1964,12 @@ def _before_closer(
     opened = unclosed_bracket(content, closer, lookback=5000)
     if opened is None or index.line_of(opened) == number:
         return False
-    before = content[content.rfind("\n", 0, opened) + 1 : opened].rstrip()
+    if matching_paren(content, opened) != closer:
+        return False  # (a bracket in a string read back: not the one read forward)
+    if _comprehension(content[opened + 1 : closer]):
+        return False  # (`[x for x in xs,]`, `sum(\n x for x in xs,\n)` do not parse)
+    spaced = content[content.rfind("\n", 0, opened) + 1 : opened]
+    before = spaced.rstrip()
     if literal:  # a list or an object where a value goes: not a block, not an index
         if not before.strip():  # (a bracket on a line of its own: an item of the one above)
             above = content[: content.rfind("\n", 0, opened)].rstrip()
@@ -1968,18 +1978,13 @@ def _before_closer(
             bool(_LITERAL_OPENS.search(before))
             and not _BLOCK_LABEL.match(before)
             and not _JSX_ATTRIBUTE.search(before)
-            and matching_paren(content, opened) == closer  # (not a bracket in a string)
-            and not _comprehension(content[opened + 1 : closer])
         )
-    spaced = content[content.rfind("\n", 0, opened) + 1 : opened]
     return (
         content[opened] == "("  # (a `[` after a name is an index: `d[k,]` is a tuple's)
         and bool(re.search(r"[\w$\]>)]$", before))
         and not _NOT_AN_ARGUMENT_LIST.search(before)
         and not (_PYTHON_ASSERTED if python else _ASSERTED).search(spaced)
         and not _COMPARED.search(spaced)
-        and matching_paren(content, opened) == closer
-        and not _comprehension(content[opened + 1 : closer])  # (`sum(\n x for x in xs\n)`)
     )
 
 

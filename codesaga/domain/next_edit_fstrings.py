@@ -353,7 +353,7 @@ def raw_prefix_candidates(
     if _after_word(content, change.start) or own is None:
         return []
     # (a pattern passed as `match=` made raw, escapes or not: a convention for the others)
-    matched = _MATCH_KEYWORD.search(content, max(change.start - 40, 0), change.start) is not None
+    matched = _passed_as_match(content, change.start)
     if "\\" not in own.group(2) and not matched:
         return []
     if change.start > 0 and in_text(change.start - 1):  # (typed in a docstring or comment)
@@ -367,14 +367,19 @@ def raw_prefix_candidates(
         escaped = [match.group(3)[k + 1] for k in _backslashes(match.group(3))]
         if any(c in _STRING_ESCAPES for c in escaped):
             continue  # (raw, its value would change)
-        if not escaped and not (matched and _MATCH_KEYWORD.search(content, max(at - 40, 0), at)):
+        if not escaped and not (matched and _passed_as_match(content, at)):
             continue
         edit = TextEdit(index.span(at, at), "", change.inserted)
         found.append(_placed(edit, line))
     return _nearest(found)
 
 
-# `pytest.raises(E, match=` before a string (not `re.match = …`)
+def _passed_as_match(content: str, at: int) -> bool:
+    """Is the string at ``at`` passed as `match=` (`pytest.raises(E, match=`; not `re.match =
+    …`)?"""
+    return _MATCH_KEYWORD.search(content, max(at - 40, 0), at) is not None
+
+
 _MATCH_KEYWORD = re.compile(r"(?<!\.)\bmatch[ \t]*=[ \t]*\Z")
 
 

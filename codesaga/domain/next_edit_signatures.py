@@ -422,7 +422,7 @@ def reorder_edit(content: str, opened: int, close: int, order: tuple[int, ...]) 
     ``order``, each in the spaces of the place it goes to; None when they cannot be told
     apart by position (another count, a spread, a keyword)."""
     pieces = split_top_level(content[opened + 1 : close])
-    if len(pieces) != len(order) or any(_SPREAD.match(p) or _KEYWORD.match(p) for p in pieces):
+    if len(pieces) != len(order) or any(_not_by_place(p) for p in pieces):
         return None
     moved = []
     for piece, source in zip(pieces, order, strict=True):
@@ -472,7 +472,7 @@ def passes_any(content: str, opened: int, close: int, places: Places) -> bool:
     pieces = _items(content[opened + 1 : close])
     if any(_SPREAD.match(p) for p in pieces):
         return True
-    positional = [p for p in pieces if not _KEYWORD.match(p)]
+    positional = [p for p in pieces if not KEYWORD_ARGUMENT.match(p)]
     if len(positional) > min(places.at):
         return True
     named = re.compile(rf"\s*(?:{'|'.join(map(re.escape, places.names))})\s*[=:](?!=)")
@@ -489,7 +489,7 @@ def addition_edit(content: str, opened: int, close: int, addition: Places) -> Te
         pieces = []  # `f()`
     for at, name in zip(addition.at, addition.names, strict=True):
         passed = [p for p in pieces if p.strip()]
-        if at > len(passed) or any(_SPREAD.match(p) or _KEYWORD.match(p) for p in passed[:at]):
+        if at > len(passed) or any(_not_by_place(p) for p in passed[:at]):
             return None
         pieces = _inserted(pieces, at, name)
     return narrowed_edit(content, opened + 1, close, ",".join(pieces))
@@ -524,7 +524,7 @@ def _passes_fewer(content: str, opened: re.Match[str], close: int, removal: Plac
     """Does the call whose argument list ``opened`` opens and ``close`` closes pass fewer
     arguments than the old header required (by position only: no spread, no keyword)?"""
     pieces = [p for p in split_top_level(content[opened.end() : close]) if p.strip()]
-    if any(_SPREAD.match(p) or _KEYWORD.match(p) for p in pieces):
+    if any(_not_by_place(p) for p in pieces):
         return False
     return removal.required > 0 and len(pieces) < removal.required
 
@@ -543,7 +543,7 @@ def removal_edit(content: str, opened: int, close: int, removal: Places) -> Text
             continue
         if at >= len(pieces) or not pieces[at].strip():
             return None
-        if any(_SPREAD.match(p) or _KEYWORD.match(p) for p in pieces[: at + 1]):
+        if any(_not_by_place(p) for p in pieces[: at + 1]):
             return None
         gone.add(at)
     kept = [p for i, p in enumerate(pieces) if i not in gone]
@@ -554,7 +554,11 @@ def removal_edit(content: str, opened: int, close: int, removal: Places) -> Text
 
 
 _SPREAD = re.compile(r"\s*(?:\*|\.\.\.)")
-_KEYWORD = re.compile(r"\s*[A-Za-z_]\w*\s*=(?!=)")
+
+
+def _not_by_place(piece: str) -> bool:
+    """Is the argument ``piece`` passed spread or by keyword (not by its place)?"""
+    return bool(_SPREAD.match(piece) or KEYWORD_ARGUMENT.match(piece))
 
 
 @dataclass(frozen=True)
@@ -984,7 +988,7 @@ def forwarding_candidates(
             # a wrapper handing its parameters on to a function of its own name
             # (`t.render(ctx)` in `render(str, ctx)`): the new ones last, by keyword where
             # it passes any by keyword (`fts_version=fts_version`)
-            keywords = any(_KEYWORD.match(a) for a in _items(given))
+            keywords = any(KEYWORD_ARGUMENT.match(a) for a in _items(given))
             place, text = _after_last(content, opened, close, by_keyword if keywords else forwarded)
         else:
             continue  # no call handing the parameters on
@@ -1117,7 +1121,7 @@ def _passed_between(arguments: str, first: str, second: str) -> int | None:
 MAX_FORWARDED = 3  # parameters added side by side in one edit, handed on together
 # an argument passed by keyword, or a mapping spread (`**options`): after either, no
 # argument by position (not an arrow function, `err => ...`)
-_KEYWORD = re.compile(r"\s*(?:[\w$]+\s*=(?![=>])|\*\*)")
+KEYWORD_ARGUMENT = re.compile(r"\s*(?:[\w$]+\s*=(?![=>])|\*\*)")
 
 
 def _handed_on(arguments: Sequence[str], parameters: set[str]) -> bool:

@@ -14,7 +14,6 @@ given), 91 % of the 306 one-place changes get nothing; of the 1,837 changes of s
 
 from __future__ import annotations
 
-import builtins
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -378,11 +377,7 @@ def _candidates(
         *pythons,
         *semicolons,
     ):
-        followed = [
-            c
-            for c in followers(index, change)
-            if not names.in_text(index.index(c.span.start_line, c.span.start_column))
-        ]
+        followed = [c for c in followers(index, change) if not _starts_in_text(index, names, c)]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
     # (a format string's fields are in text: the rule reads which strings are the code's)
@@ -391,11 +386,7 @@ def _candidates(
         return finalize(followed, index, change, history, cursor, limit)
     # (strings joined: each place is the quotes and spaces between two, code)
     followed = joined_strings_candidates(index, change) if language == "python" else []
-    followed = [
-        c
-        for c in followed
-        if not names.in_text(index.index(c.span.start_line, c.span.start_column) + 1)
-    ]
+    followed = [c for c in followed if not _starts_in_text(index, names, c, past=1)]
     if followed:
         return finalize(followed, index, change, history, cursor, limit)
     # (Python 2's prints stand in code to parse, in strings: where the user's stood, in
@@ -406,7 +397,7 @@ def _candidates(
     followed = [
         c
         for c in followed
-        if names.in_text(index.index(c.span.start_line, c.span.start_column)) == quoted
+        if _starts_in_text(index, names, c) == quoted
         and (not quoted or _same_text(index, names, mine, c.span.start_line))
     ]
     if followed:
@@ -416,7 +407,7 @@ def _candidates(
     followed = [
         c
         for c in followed
-        if not names.in_text(index.index(c.span.start_line, c.span.start_column))
+        if not _starts_in_text(index, names, c)
         or _DOCTEST_LINE.match(index.line_text(c.span.start_line))
     ]
     if followed:
@@ -486,6 +477,12 @@ def _candidates(
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))
     return found
+
+
+def _starts_in_text(index: LineIndex, names: Names, candidate: Candidate, past: int = 0) -> bool:
+    """Is ``candidate``'s place (``past`` characters into it) in a comment or a string?"""
+    span = candidate.span
+    return names.in_text(index.index(span.start_line, span.start_column) + past)
 
 
 _DOCTEST_LINE = re.compile(r"[ \t]*(?:>>>|\.\.\.)[ \t]")  # a doctest's line of code
@@ -1353,16 +1350,14 @@ def _stale_name(change: Change, names: Names, rename: Rename, language: str | No
         return False
     if old.rstrip("s") == new.rstrip("s") or not _defines(names, new):
         return False
-    if old in reserved_words(language) or hasattr(builtins, old):
-        return False
-    occurrences = names.occurrences(old)
     content = change.content
+    if old in reserved_words(language) or not python_unimported(content, old):
+        return False  # (a builtin, a name an import binds or a `*` import may)
+    occurrences = names.occurrences(old)
     return (
         bool(occurrences)
         and all(_CALLED.match(content, o.end) for o in occurrences)
         and all(o.role == USE and o.receiver is None for o in occurrences)
-        and not any(_imported(content, o) for o in occurrences)
-        and _STAR_IMPORT.search(content) is None
     )
 
 
@@ -1377,9 +1372,6 @@ def _reads_as_code(index: LineIndex, candidate: Candidate) -> bool:
     return bool(_DOCTEST_LINE.match(index.line_text(span.start_line))) or bool(
         _CALLED.match(index.text, end)
     )
-
-
-_STAR_IMPORT = re.compile(r"^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*", re.MULTILINE)
 
 
 def _defines(names: Names, name: str) -> bool:
