@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 37 from
-HELD_OUT_REPOS_2 to 37), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 38 from
+HELD_OUT_REPOS_2 to 38), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -304,6 +304,15 @@ HELD_OUT_REPOS_37 = [
     "expressjs/vary", "sethvargo/go-envconfig", "hashicorp/go-cleanhttp", "jaraco/inflect",
     "pypa/installer", "agronholm/exceptiongroup", "aio-libs/aiosignal", "aio-libs/async-timeout",
     "hashicorp/go-immutable-radix", "mattn/go-colorable", "hashicorp/go-uuid", "fatih/structs",
+]  # fmt: skip
+HELD_OUT_REPOS_38 = [
+    "jaraco/jaraco.collections", "jaraco/jaraco.path", "hynek/argon2-cffi",
+    "agronholm/sqlacodegen", "aio-libs/aiohttp-jinja2", "sindresorhus/boxen",
+    "hashicorp/go-getter", "tox-dev/pipdeptree", "wntrblm/nox", "python-trio/outcome",
+    "python-trio/sniffio", "executablebooks/mdurl", "pexpect/ptyprocess", "asottile/tokenize-rt",
+    "asottile/setup-cfg-fmt", "pre-commit/identify", "lundberg/respx",
+    "samuelcolvin/dirty-equals", "celery/vine", "gruns/icecream",
+    "sindresorhus/escape-string-regexp",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
