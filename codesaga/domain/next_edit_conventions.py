@@ -56,6 +56,7 @@ from codesaga.domain.next_edit_locations import (
     LineIndex,
     line_end,
     nearness,
+    slid_insertions,
     unclosed_bracket,
     unclosed_paren,
 )
@@ -82,8 +83,9 @@ def exported_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     its order (sorted, or beside the name's neighbour in the import), in its entries' style.
     (Not an entry taken out with a name taken out of an import: on the broad samples those
     names were moved to another import, not dropped.)"""
-    found = _IMPORTED.match(change.inserted)
-    if change.removed or found is None or "\n" in change.inserted.strip():
+    # the insertion as the user typed it, where the diff aligned it across a name's end
+    found = next(filter(None, map(_IMPORTED.match, slid_insertions(change))), None)
+    if found is None or "\n" in found.group(0).strip():
         return []
     name = found.group(2) or found.group(1)
     statement = _import_statement(change.content, change.start)

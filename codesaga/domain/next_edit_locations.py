@@ -206,6 +206,23 @@ class Change:
         return self.content[self.start : self.after_end]
 
 
+def slid_insertions(change: Change) -> list[str]:
+    """The texts a pure insertion could equally have been, read from the same before and
+    after (a diff aligns `IsIgnoreDict, ` put before `IsPartialDict` as `IgnoreDict, Is`
+    after `IsDict, Is`): each window of the insertion's length the insertion slides to over
+    equal characters, the change's own first. Nothing for a change that removed text."""
+    if change.removed or not change.inserted:
+        return []
+    content, width = change.content, change.after_end - change.start
+    starts = [change.start]
+    while starts[0] > 0 and content[starts[0] - 1] == content[starts[0] - 1 + width]:
+        starts.insert(0, starts[0] - 1)
+    while starts[-1] + width < len(content) and content[starts[-1]] == content[starts[-1] + width]:
+        starts.append(starts[-1] + 1)
+    starts.sort(key=lambda at: at != change.start)
+    return [content[at : at + width] for at in starts]
+
+
 def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -> Change | None:
     """The change the last edits made to ``content``; None without history, when it does
     not fit ``content`` (edits of another version), or when it changed nothing."""

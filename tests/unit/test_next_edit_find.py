@@ -4602,6 +4602,22 @@ def test_an_import_a_module_does_not_re_export_gets_no_entry_in_all() -> None:
     assert _ask(EXPORTING, after, "python")[1] == []  # taken out: it may have moved
 
 
+def test_a_name_imported_gets_its_entry_though_the_diff_aligns_it_across_names() -> None:
+    # `IsIgnoreDict, ` typed before `IsPartialDict` narrows to `IgnoreDict, Is` after `Is`
+    code = (
+        "from ._dict import IsDict, IsPartialDict\n\n"
+        "__all__ = (\n    'IsDict',\n    'IsPartialDict',\n)\n"
+    )
+    after = code.replace("IsDict, IsPartialDict", "IsDict, IsIgnoreDict, IsPartialDict")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "    'IsPartialDict',\n", "    'IsIgnoreDict',\n    'IsPartialDict',\n"
+    )
+    typed_on = code.replace("IsDict, IsPartialDict", "IsDict, IsPartialDicts")
+    content, found = _ask(code, typed_on, "python")  # a piece typed onto a name: renamed
+    assert _applied(content, found) == typed_on.replace("'IsPartialDict'", "'IsPartialDicts'")
+
+
 def test_an_imported_name_renamed_renames_its_entry_in_all() -> None:
     after = EXPORTING.replace("PyJWT, decode", "PyJWT, jwt_decode")
     content, found = _ask(EXPORTING, after, "python")  # `jwt_` typed: no entry "jwt_" added
