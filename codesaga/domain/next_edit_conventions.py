@@ -1082,7 +1082,9 @@ MAX_REPEATS_ENCODED = 24  # more than that: a module that has never given one
 
 def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """`encoding=` given to a Python call that reads or writes a file as text (`open`,
-    `Path.open`, `read_text`, `write_text`, which PEP 597 warns of without one): the file's
+    `Path.open`, `read_text`, `write_text`, which PEP 597 warns of without one), or a file
+    call rewritten into one given an encoding (`open(p).read()` made `Path(p).read_text(
+    encoding='utf-8')`): the file's
     other such calls that give none, each given the same (not a file opened as bytes or with
     a mode not written out, not a call given `*args` or `**options`, laid over several lines
     or in a string, nor where the module defines its own `open`, `read_text` or `write_text`).
@@ -1091,8 +1093,10 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if given is None or "encoding" in change.removed:
         return []
     rest = change.inserted[: given.start()] + change.inserted[given.end() :]
-    if _LAYOUT.sub("", rest) != _LAYOUT.sub("", change.removed):
-        return []  # (more than the encoding given, the call laid out anew: new code)
+    if _LAYOUT.sub("", rest) != _LAYOUT.sub("", change.removed) and (
+        not _TEXT_OPENED.search(change.removed) or "\n" in change.inserted
+    ):
+        return []  # (more than the encoding given, and no file call rewritten: new code)
     content = change.content
     paren = unclosed_paren(content, change.start + given.start())
     if paren is None or not any(

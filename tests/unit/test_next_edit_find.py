@@ -5226,6 +5226,13 @@ def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files
     assert _ask(code, added, "python")[1] == []
     other = code.replace("return f.read()", "return json.loads(f.read(), encoding='utf-8')", 1)
     assert _ask(code, other, "python")[1] == []
+    # a file call rewritten to one that reads text with an encoding: the encoding given
+    opened = code.replace("f.read()", "open(os.path.join(ROOT, name)).read()", 1)
+    rewritten = opened.replace(
+        "open(os.path.join(ROOT, name)).read()", "Path(ROOT, name).read_text(encoding='utf-8')"
+    )
+    content, found = _ask(opened, rewritten, "python")
+    assert "path.write_text(text, encoding='utf-8')" in _applied(content, found)
     # a mode passed in, arguments spread, a comma ending them already, a call in a doctest's
     # string
     code = (
