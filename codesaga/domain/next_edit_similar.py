@@ -148,6 +148,10 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
         # an argument) between tokens that are, on a line otherwise alike, is the model's
         if left is None or right is None or right - left < 2 or ratio < REWRITE_RATIO:
             return None
+        if _numbers_only(pattern.words[first:last]) and _numbers_only(
+            [t[0] for t in tokens(pattern.replacement)]
+        ):
+            return None  # a number changed: another line's own number there is no repeat
         span = index.span(line_start + found[0][1], line_start + found[-1][2])
         return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None)
     edit = None
@@ -173,6 +177,10 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
     if edit is not None:
         return Candidate(edit.span, SIMILAR, 0.5 + 0.25 * ratio, edit)
     return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None)
+
+
+def _numbers_only(words: list[str]) -> bool:
+    return bool(words) and all(w.isdigit() or not w.strip() for w in words)
 
 
 MAX_BLOCK_LINES = 8  # a changed block longer than that is not compared

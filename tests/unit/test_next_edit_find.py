@@ -1139,6 +1139,18 @@ def test_a_line_like_the_changed_one_but_for_the_value_changed_is_the_models() -
     assert [(c.kind, c.edit, c.span.start_line) for c in found] == [(SIMILAR, None, 5)]
 
 
+def test_a_number_changed_is_not_the_models_where_a_like_line_has_its_own_number() -> None:
+    code = (
+        "parser.add_argument('--min-py-version', type=_ver_type, default=(3, 9))\n"
+        "parser.add_argument('--max-py-version', type=_ver_type, default=(3, 14))\n"
+    )
+    after = code.replace("(3, 9)", "(3, 10)")
+    assert _ask(code, after, "python")[1] == []  # (3, 14) is the other's own bound
+    repeated = code.replace("(3, 14)", "(3, 9)")
+    _, found = _ask(repeated, repeated.replace("(3, 9)", "(3, 10)", 1), "python")
+    assert [c.span.start_line for c in found] == [2]  # the same number there: repeated
+
+
 def test_one_place_changes_suggest_nothing() -> None:
     changes = [
         PYTHON.replace("TOTAL = 3", "TOTAL = 4"),
