@@ -20,7 +20,14 @@ from functools import cache
 from codesaga.domain.completion import OPENERS
 from codesaga.domain.edits import Span, TextEdit, narrowed_edit
 from codesaga.domain.next_edit_imports import listed_names
-from codesaga.domain.next_edit_locations import SIMILAR, Candidate, Change, LineIndex, line_end
+from codesaga.domain.next_edit_locations import (
+    SIMILAR,
+    Candidate,
+    Change,
+    LineIndex,
+    line_end,
+    unclosed_bracket,
+)
 from codesaga.domain.next_edit_patterns import (
     ASSIGNED_AFTER,
     COMMENT_LINE,
@@ -430,6 +437,57 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
     word in strings and comments, parameters over two lines, `"CONNECT"` to
     `http.MethodConnect`, a statement or a comment line deleted, a short word fixed in a
     string (where the same string stands), each with the user's replacement."""
+    found = _repeated_candidates(index, change, in_text)
+    unquoted = _FORWARD_REFERENCE.fullmatch(change.removed)
+    if unquoted is None or change.inserted != unquoted[2] or _POSTPONED.search(change.content):
+        return found
+    # a forward reference unquoted: not where the name is still being defined (a recursive
+    # alias); and where the user's was a function's local annotation (never evaluated), only
+    # in such annotations (a signature's is evaluated when the function is defined)
+    name = unquoted[2]
+    defining = re.compile(rf"^\s*(?:class\s+{name}\b|{name}\s*(?::[^=\n]*)?=(?!=))")
+    local = _local_annotation(index, index.line_of(change.start))
+    return [
+        c
+        for c in found
+        if not defining.match(index.line_text(c.span.start_line))
+        and (not local or _local_annotation(index, c.span.start_line))
+    ]
+
+
+_FORWARD_REFERENCE = re.compile(r"""(['"])([A-Za-z_]\w*)\1""")
+_POSTPONED = re.compile(r"^from\s+__future__\s+import\b[^\n]*\bannotations\b", re.MULTILINE)
+_ANNOTATED = re.compile(  # `target: annotation`, not a block's head (`else:`, `if x: y`)
+    r"[ \t]+(?!(?:if|elif|while|for|with|except|return|lambda|case)\b)[\w.]+"
+    r"[ \t]*:(?!=)[ \t]*[^\s#]"
+)
+_BLOCK_START = re.compile(r"[ \t]*(?:async[ \t]+)?(def|class)\b")
+
+
+def _local_annotation(index: LineIndex, number: int) -> bool:
+    """Is line ``number`` an annotated assignment in a Python function's body (`self.env:
+    Environment = env`), whose annotation is never evaluated?"""
+    text = index.line_text(number)
+    if not _ANNOTATED.match(text) or unclosed_bracket(index.text, index.starts[number - 1]):
+        return False  # (a parameter of a signature laid out over lines)
+    indent = len(text) - len(text.lstrip())
+    for above in range(number - 1, max(number - 400, 0), -1):
+        line = index.line_text(above)
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            opener = unclosed_bracket(index.text, index.starts[above - 1])
+            if opener is not None:  # the end of a head laid out over lines (`) -> None:`)
+                line = index.line_text(index.line_of(opener))
+            block = _BLOCK_START.match(line)
+            if block is not None or not line.rstrip().endswith(":"):
+                return block is not None and block[1] == "def"
+            # (a statement's block inside the function: `if`, `for`, `with`; read on up)
+            indent = len(line) - len(line.lstrip())
+    return False
+
+
+def _repeated_candidates(
+    index: LineIndex, change: Change, in_text: bool = False
+) -> list[Candidate]:
     # `thte` made `the` in a string (``in_text``: one the caller read, over several lines)
     if _misspelling_fixed(change, in_text):  # where the word stands
         return _respelled(index, change)

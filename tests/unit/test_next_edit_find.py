@@ -1151,6 +1151,32 @@ def test_a_number_changed_is_not_the_models_where_a_like_line_has_its_own_number
     assert [c.span.start_line for c in found] == [2]  # the same number there: repeated
 
 
+def test_a_forward_reference_unquoted_is_not_unquoted_where_it_must_stay_a_string() -> None:
+    code = (
+        "FilesSpec = Dict[str, Union[str, bytes, 'FilesSpec']]\n\n\n"
+        "def build(spec: 'FilesSpec', prefix):\n    pass\n\n\n"
+        "def create(content: Union[str, 'FilesSpec'], path):\n    pass\n"
+    )
+    after = code.replace("def build(spec: 'FilesSpec'", "def build(spec: FilesSpec")
+    content, found = _ask(code, after, "python")  # not in the alias that defines the name
+    assert _applied(content, found) == after.replace("str, 'FilesSpec'],", "str, FilesSpec],")
+    code = (
+        "class Context:\n    def __init__(\n        self,\n        environment: 'Environment',\n"
+        "    ) -> None:\n        self.environment: 'Environment' = environment\n"
+        "        if environment:\n            self.other: 'Environment' = environment\n\n"
+        "    def get(self, env: 'Environment') -> None:\n        pass\n"
+    )
+    after = code.replace("self.environment: 'Environment'", "self.environment: Environment")
+    content, found = _ask(code, after, "python")  # a local annotation's: locals only
+    assert _applied(content, found) == after.replace(
+        "self.other: 'Environment'", "self.other: Environment"
+    )
+    postponed = "from __future__ import annotations\n\n" + code
+    after = postponed.replace("self.environment: 'Environment'", "self.environment: Environment")
+    content, found = _ask(postponed, after, "python")  # annotations not evaluated: all
+    assert _applied(content, found) == after.replace("'Environment'", "Environment")
+
+
 def test_one_place_changes_suggest_nothing() -> None:
     changes = [
         PYTHON.replace("TOTAL = 3", "TOTAL = 4"),
