@@ -438,6 +438,11 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
     `http.MethodConnect`, a statement or a comment line deleted, a short word fixed in a
     string (where the same string stands), each with the user's replacement."""
     found = _repeated_candidates(index, change, in_text)
+    if change.removed.startswith(":\n"):
+        # a block's head changed at its colon (`except E:` given `as err`): heads of the
+        # same statement only (not an `if` whose body raises the same)
+        head = _head_word(index.line_text(index.line_of(change.start)))
+        found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
     unquoted = _FORWARD_REFERENCE.fullmatch(change.removed)
     if unquoted is None or change.inserted != unquoted[2] or _POSTPONED.search(change.content):
         return found
@@ -453,6 +458,14 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         if not defining.match(index.line_text(c.span.start_line))
         and (not local or _local_annotation(index, c.span.start_line))
     ]
+
+
+_HEAD = re.compile(r"[ \t]*(\w+)")
+
+
+def _head_word(line: str) -> str:
+    found = _HEAD.match(line)
+    return found[1] if found else ""
 
 
 _FORWARD_REFERENCE = re.compile(r"""(['"])([A-Za-z_]\w*)\1""")

@@ -1177,6 +1177,31 @@ def test_a_forward_reference_unquoted_is_not_unquoted_where_it_must_stay_a_strin
     assert _applied(content, found) == after.replace("'Environment'", "Environment")
 
 
+def test_a_block_head_changed_at_its_colon_is_repeated_on_like_heads_only() -> None:
+    code = (
+        "def get(self, key):\n    if not self._match(key):\n        raise KeyError(key)\n"
+        "    try:\n        return self.find(key)\n    except StopIteration:\n"
+        "        raise KeyError(key)\n"
+    )
+    after = code.replace(
+        "except StopIteration:\n        raise KeyError(key)",
+        "except StopIteration as err:\n        raise KeyError(key) from err",
+    )
+    assert _ask(code, after, "python")[1] == []  # not `if not ... as err:`
+    twice = (
+        code
+        + "    try:\n        return self.first(key)\n    except StopIteration:\n"
+        + ("        raise KeyError(key)\n")
+    )
+    after = twice.replace(
+        "except StopIteration:\n        raise KeyError(key)",
+        "except StopIteration as err:\n        raise KeyError(key) from err",
+        1,
+    )
+    _, found = _ask(twice, after, "python")  # another handler's head: repeated
+    assert [c.span.start_line for c in found] == [10]
+
+
 def test_one_place_changes_suggest_nothing() -> None:
     changes = [
         PYTHON.replace("TOTAL = 3", "TOTAL = 4"),
