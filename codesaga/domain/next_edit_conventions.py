@@ -1094,7 +1094,7 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []
     rest = change.inserted[: given.start()] + change.inserted[given.end() :]
     if _LAYOUT.sub("", rest) != _LAYOUT.sub("", change.removed) and (
-        not _TEXT_OPENED.search(change.removed) or "\n" in change.inserted
+        not _TEXT_OPENED.search(_code_only(change.removed)) or "\n" in change.inserted
     ):
         return []  # (more than the encoding given, and no file call rewritten: new code)
     content = change.content
@@ -1125,6 +1125,11 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         edit = TextEdit(index.span(close, close), "", added)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(abs(number - line)), edit))
     return candidates if len(candidates) <= MAX_REPEATS_ENCODED else []
+
+
+def _code_only(text: str) -> str:
+    """Python ``text`` with its strings and comments taken out (roughly)."""
+    return "".join(c for _, c, _ in code_chars(text, 0, len(text), "#") if c != "#")
 
 
 # a module's own `open` (defined, imported, assigned, a parameter's with a default), or a

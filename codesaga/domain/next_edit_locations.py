@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from codesaga.domain.edits import Span, TextEdit, apply_edits, offset
@@ -206,21 +206,25 @@ class Change:
         return self.content[self.start : self.after_end]
 
 
-def slid_insertions(change: Change) -> list[str]:
+def slid_insertions(change: Change, reach: int = 64) -> Iterator[str]:
     """The texts a pure insertion could equally have been, read from the same before and
     after (a diff aligns `IsIgnoreDict, ` put before `IsPartialDict` as `IgnoreDict, Is`
-    after `IsDict, Is`): each window of the insertion's length the insertion slides to over
-    equal characters, the change's own first. Nothing for a change that removed text."""
+    after `IsDict, Is`): the change's own first, then each window of its length it slides
+    to over equal characters, up to ``reach`` places either way (past that, in a run of
+    repeated text, the same windows come round again). Nothing for a change that removed
+    text."""
     if change.removed or not change.inserted:
-        return []
+        return
     content, width = change.content, change.after_end - change.start
-    starts = [change.start]
-    while starts[0] > 0 and content[starts[0] - 1] == content[starts[0] - 1 + width]:
-        starts.insert(0, starts[0] - 1)
-    while starts[-1] + width < len(content) and content[starts[-1]] == content[starts[-1] + width]:
-        starts.append(starts[-1] + 1)
-    starts.sort(key=lambda at: at != change.start)
-    return [content[at : at + width] for at in starts]
+    yield change.inserted
+    for step in (-1, 1):
+        at = change.start
+        for _ in range(min(reach, width)):
+            edge = at - 1 if step < 0 else at
+            if not 0 <= edge < len(content) - width or content[edge] != content[edge + width]:
+                break
+            at += step
+            yield content[at : at + width]
 
 
 def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -> Change | None:

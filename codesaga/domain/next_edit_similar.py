@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -127,7 +127,52 @@ def similar_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         candidate = _compare(index, number, text, pattern)
         if candidate is not None:
             candidates.append(candidate)
-    return candidates
+    return _forward_references(index, change, _redefinitions_only(index, change, candidates))
+
+
+def _redefinitions_only(
+    index: LineIndex, change: Change, candidates: list[Candidate]
+) -> list[Candidate]:
+    """``candidates``, but where ``change`` silenced a type checker's `no-redef`, only those
+    on a line that binds a name again, not its first binding (the `try:` import before the
+    `except ImportError:` one, the first function a `singledispatch` registers as `_`)."""
+    if not _REDEFINITION_IGNORED.search(change.inserted):
+        return candidates
+    return [c for c in candidates if _binds_again(index, c.span.start_line)]
+
+
+_REDEFINITION_IGNORED = re.compile(r"#\s*type:\s*ignore\[[^\]]*\bno-redef\b")
+_BINDS = re.compile(
+    r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)|[ \t]*(?:from\s+\S+\s+)?import\s+(.+)"
+)
+
+
+def _binds_again(index: LineIndex, number: int) -> bool:
+    """Does line ``number`` (a `def`, a `class`, an import, or a decorator of a `def`)
+    bind a name an earlier line binds?"""
+    while number < index.line_count and index.line_text(number).lstrip().startswith("@"):
+        number += 1
+    found = _BINDS.match(index.line_text(number))
+    if found is None:
+        return True  # (not a binding read here: as before)
+    if found[1]:
+        bound = [found[1]]
+    else:
+        bound = [
+            part.split(" as ")[-1].strip(" ()\\") for part in found[2].split("#")[0].split(",")
+        ]
+    earlier = index.text[: index.starts[number - 1]]
+    return any(
+        re.search(
+            rf"^[ \t]*(?:(?:async[ \t]+)?(?:def|class)[ \t]+{re.escape(name)}\b"
+            rf"|(?:from\s+\S+\s+)?import\b[^\n]*\b{re.escape(name)}\b"
+            rf"|{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=))",
+            earlier,
+            re.MULTILINE,
+        )
+        for name in bound
+        if name
+    )
 
 
 def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Candidate | None:
@@ -443,24 +488,7 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         # same statement only (not an `if` whose body raises the same)
         head = _head_word(index.line_text(index.line_of(change.start)))
         found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
-    unquoted = _FORWARD_REFERENCE.fullmatch(change.removed)
-    if unquoted is None or change.inserted != unquoted[2] or _POSTPONED.search(change.content):
-        return found
-    # a forward reference unquoted: not where the name is still being defined (a recursive
-    # alias); and where the user's was a function's local annotation (never evaluated), only
-    # in such annotations (a signature's is evaluated when the function is defined)
-    name = unquoted[2]
-    defining = re.compile(rf"^\s*(?:class\s+{name}\b|{name}\s*(?::[^=\n]*)?=(?!=))")
-    local = _local_annotation(index, index.line_of(change.start))
-    return [
-        c
-        for c in found
-        if not defining.match(index.line_text(c.span.start_line))
-        and (not local or _local_annotation(index, c.span.start_line))
-    ]
-
-
-_HEAD = re.compile(r"[ \t]*(\w+)")
+    return _forward_references(index, change, found)
 
 
 def _head_word(line: str) -> str:
@@ -468,34 +496,113 @@ def _head_word(line: str) -> str:
     return found[1] if found else ""
 
 
+_HEAD = re.compile(r"[ \t]*(\w+)")
 _FORWARD_REFERENCE = re.compile(r"""(['"])([A-Za-z_]\w*)\1""")
 _POSTPONED = re.compile(r"^from\s+__future__\s+import\b[^\n]*\bannotations\b", re.MULTILINE)
-_ANNOTATED = re.compile(  # `target: annotation`, not a block's head (`else:`, `if x: y`)
-    r"[ \t]+(?!(?:if|elif|while|for|with|except|return|lambda|case)\b)[\w.]+"
-    r"[ \t]*:(?!=)[ \t]*[^\s#]"
-)
-_BLOCK_START = re.compile(r"[ \t]*(?:async[ \t]+)?(def|class)\b")
 
 
-def _local_annotation(index: LineIndex, number: int) -> bool:
-    """Is line ``number`` an annotated assignment in a Python function's body (`self.env:
-    Environment = env`), whose annotation is never evaluated?"""
-    text = index.line_text(number)
-    if not _ANNOTATED.match(text) or unclosed_bracket(index.text, index.starts[number - 1]):
-        return False  # (a parameter of a signature laid out over lines)
-    indent = len(text) - len(text.lstrip())
-    for above in range(number - 1, max(number - 400, 0), -1):
-        line = index.line_text(above)
-        if line.strip() and len(line) - len(line.lstrip()) < indent:
-            opener = unclosed_bracket(index.text, index.starts[above - 1])
-            if opener is not None:  # the end of a head laid out over lines (`) -> None:`)
-                line = index.line_text(index.line_of(opener))
-            block = _BLOCK_START.match(line)
-            if block is not None or not line.rstrip().endswith(":"):
-                return block is not None and block[1] == "def"
-            # (a statement's block inside the function: `if`, `for`, `with`; read on up)
-            indent = len(line) - len(line.lstrip())
+def _forward_references(
+    index: LineIndex, change: Change, candidates: list[Candidate]
+) -> list[Candidate]:
+    """``candidates``, but where ``change`` unquoted a Python forward reference in an
+    annotation (`'FilesSpec'` made `FilesSpec`), only those in annotations too (not an alias's
+    value or a `cast`'s argument, which run), and not in the class the name is (its methods'
+    signatures are read while it is being made). Where the user's was a function's local
+    annotation (never evaluated), only in other such annotations, unless the module
+    postpones annotations."""
+    unquoted = _FORWARD_REFERENCE.fullmatch(change.removed)
+    text = index.text
+    if unquoted is None or change.inserted != unquoted[2] or not _in_annotation(text, change.start):
+        return candidates
+    if _POSTPONED.search(text):
+        return [c for c in candidates if _in_annotation(text, _start_of(index, c))]
+    name = unquoted[2]
+    local = _local_annotation(index, change.start)
+    kept = []
+    for candidate in candidates:
+        at = _start_of(index, candidate)
+        if not _in_annotation(text, at):
+            continue
+        if _local_annotation(index, at) or (
+            not local and not _in_class(index, candidate.span.start_line, name)
+        ):
+            kept.append(candidate)
+    return kept
+
+
+def _start_of(index: LineIndex, candidate: Candidate) -> int:
+    return index.index(candidate.span.start_line, candidate.span.start_column)
+
+
+def _in_annotation(text: str, at: int) -> bool:
+    """Is ``at`` in a Python annotation: a parameter's (`env: 'Env'`), a result's (`->`),
+    a variable's (`self.env: Optional['Env'] = …`, before the `=`)?"""
+    while (opener := unclosed_bracket(text, at)) is not None and text[opener] == "[":
+        at = opener  # out of a subscript (`Optional[`): the annotation it is in
+    depth = 0
+    for i in range(at - 1, max(at - 400, 0) - 1, -1):
+        c = text[i]
+        if c in ")]}":
+            depth += 1
+        elif c in "([{":
+            if depth == 0:
+                return False  # a call's argument (`cast('Env', x)`), a list's item
+            depth -= 1
+        elif depth == 0:
+            if c == ":":
+                before = text[max(i - 80, 0) : i]  # a target or parameter's name, not a key
+                return text[i + 1 : i + 2] != "=" and re.search(r"[\w\])]\s*$", before) is not None
+            if c == ">" and text[i - 1 : i] == "-":
+                return True
+            if c in ",=;\n":
+                return False
     return False
+
+
+_LOCAL_TARGET = re.compile(  # `target: annotation`, not a block's head (`else:`, `if x: y`)
+    r"[ \t]+(?!(?:if|elif|else|while|for|with|try|except|finally|return|lambda|case)\b)"
+    r"[\w.]+[ \t]*:(?!=)[ \t]*[^\s#]"
+)
+_BLOCK_START = re.compile(r"[ \t]*(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
+
+
+def _blocks_around(index: LineIndex, number: int) -> Iterator[tuple[str, str]]:
+    """The `def`s and `class`es line ``number`` is in, innermost first: (keyword, name).
+    Read by indentation (comment lines and a signature's closing line passed over)."""
+    indent = len(index.line_text(number)) - len(index.line_text(number).lstrip())
+    for above in range(number - 1, max(number - 2000, 0), -1):
+        line = index.line_text(above)
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#") or len(line) - len(stripped) >= indent:
+            continue
+        opener = unclosed_bracket(index.text, index.starts[above - 1])
+        if opener is not None:  # the end of a head laid out over lines (`) -> None:`)
+            line = index.line_text(index.line_of(opener))
+        block = _BLOCK_START.match(line)
+        if block is not None:
+            yield block[1], block[2]
+        indent = len(line) - len(line.lstrip())
+        if indent == 0:
+            return
+
+
+def _local_annotation(index: LineIndex, at: int) -> bool:
+    """Is ``at`` in the annotation of a variable in a Python function's body (`self.env:
+    Environment = env`), which is never evaluated?"""
+    number = index.line_of(at)
+    line_start = index.starts[number - 1]
+    target = _LOCAL_TARGET.match(index.line_text(number))
+    if target is None or unclosed_bracket(index.text, line_start) is not None:
+        return False  # (a parameter of a signature laid out over lines)
+    equals = index.line_text(number).find("=", target.end())
+    if at < line_start + target.end() - 1 or 0 <= equals < at - line_start:
+        return False  # (the target, or the value assigned)
+    return next(_blocks_around(index, number), ("", ""))[0] == "def"
+
+
+def _in_class(index: LineIndex, number: int, name: str) -> bool:
+    """Is line ``number`` in the body of `class name` (at any depth)?"""
+    return any(kind == "class" and found == name for kind, found in _blocks_around(index, number))
 
 
 def _repeated_candidates(
@@ -1301,9 +1408,9 @@ def comment_repeats(index: LineIndex, change: Change) -> list[Candidate]:
             candidates.append(candidate)
         if len(candidates) > MAX_REPEATS:
             return []
-    if candidates or not _DIRECTIVE.search(change.inserted):
-        return candidates
-    return _directed_likes(index, change, line, made)
+    if not candidates and _DIRECTIVE.search(change.inserted):
+        candidates = _directed_likes(index, change, line, made)
+    return _redefinitions_only(index, change, candidates)
 
 
 # A comment that tells a tool to pass over the line: a linter's, a type checker's, coverage's

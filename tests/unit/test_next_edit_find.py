@@ -1175,6 +1175,69 @@ def test_a_forward_reference_unquoted_is_not_unquoted_where_it_must_stay_a_strin
     after = postponed.replace("self.environment: 'Environment'", "self.environment: Environment")
     content, found = _ask(postponed, after, "python")  # annotations not evaluated: all
     assert _applied(content, found) == after.replace("'Environment'", "Environment")
+    # not a `cast`'s argument, a value assigned, a one-line handler's statement (which run)
+    code = (
+        "def f(x):\n    env: 'Environment' = x\n    other: object = cast('Environment', x)\n"
+        "    try:\n        pass\n    except: env = cast('Environment', x)\n"
+        "    later: 'Environment' = x\n"
+    )
+    after = code.replace("env: 'Environment' = x", "env: Environment = x")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("later: 'Environment'", "later: Environment")
+    # a signature's default, a comment at column 0 above the body: still a local's change
+    code = (
+        "class Context:\n    def __init__(\n        self,\n        env: 'Environment' = None,\n"
+        "    ) -> None:\n# debug\n        self.env: 'Environment' = env\n"
+        "        self.other: 'Environment' = env\n"
+    )
+    after = code.replace("self.env: 'Environment'", "self.env: Environment")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "self.other: 'Environment'", "self.other: Environment"
+    )
+    # an alias laid out over lines, the class's own methods, and (postponed or not) an alias
+    code = (
+        "FilesSpec = Dict[\n    str, Union[str, bytes, 'FilesSpec']\n]\n\n\n"
+        "class Node:\n    def add(self, child: 'Node') -> 'Node':\n        pass\n\n\n"
+        "def walk(node: 'Node', spec: 'FilesSpec'):\n    pass\n\n\n"
+        "def build(spec: 'FilesSpec', node: 'Node'):\n    pass\n"
+    )
+    after = code.replace(
+        "walk(node: 'Node', spec: 'FilesSpec')", "walk(node: Node, spec: FilesSpec)"
+    )
+    content, found = _ask(code, after.replace("spec: FilesSpec)", "spec: 'FilesSpec')"), "python")
+    assert _applied(content, found) == after.replace(
+        "spec: FilesSpec)", "spec: 'FilesSpec')"
+    ).replace("build(spec: 'FilesSpec', node: 'Node')", "build(spec: 'FilesSpec', node: Node)")
+    postponed = "from __future__ import annotations\n\n" + code
+    after = postponed.replace(
+        "def walk(node: 'Node', spec: 'FilesSpec')", "def walk(node: 'Node', spec: FilesSpec)"
+    )
+    content, found = _ask(postponed, after, "python")
+    assert _applied(content, found) == after.replace(
+        "build(spec: 'FilesSpec'", "build(spec: FilesSpec"
+    )
+
+
+def test_a_no_redef_ignore_goes_only_where_a_name_is_bound_again() -> None:
+    code = (
+        "try:\n    from execnet.gateway_base import Popen2IO, Message\n"
+        "except ImportError:\n    from __main__ import Popen2IO, Message\n\n\n"
+        "@create.register\ndef _(content: bytes, path):\n    pass\n\n\n"
+        "@create.register\ndef _(content: str, path):\n    pass\n\n\n"
+        "@create.register\ndef _(content: int, path):\n    pass\n"
+    )
+    after = code.replace(
+        "from __main__ import Popen2IO, Message\n",
+        "from __main__ import Popen2IO, Message  # type: ignore[no-redef]\n",
+    )
+    assert _ask(code, after, "python")[1] == []  # not on the first import
+    after = code.replace(
+        "@create.register\ndef _(content: str",
+        "@create.register  # type: ignore[no-redef]\ndef _(content: str",
+    )
+    _, found = _ask(code, after, "python")  # the third `_`, not the first
+    assert [c.span.start_line for c in found] == [17]
 
 
 def test_a_block_head_changed_at_its_colon_is_repeated_on_like_heads_only() -> None:
@@ -5296,6 +5359,11 @@ def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files
     )
     content, found = _ask(opened, rewritten, "python")
     assert "path.write_text(text, encoding='utf-8')" in _applied(content, found)
+    # `open(` in a string or a comment of the line rewritten is no file call rewritten
+    for line in ('log.debug("open(%s)", path)', "fetch(path)  # was open(path).read()"):
+        logged = code.replace("return f.read()", f"return {line}", 1)
+        rewritten = logged.replace(line, "Path(path).read_text(encoding='latin-1')")
+        assert _ask(logged, rewritten, "python")[1] == []
     # a mode passed in, arguments spread, a comma ending them already, a call in a doctest's
     # string
     code = (

@@ -11,12 +11,14 @@ from codesaga.domain.next_edit_locations import (
     SIGNATURE,
     SIMILAR,
     Candidate,
+    Change,
     LineIndex,
     finalize,
     line_changes,
     merge,
     recent_change,
     reverts,
+    slid_insertions,
 )
 from codesaga.domain.next_edit_patterns import balanced, find_rename
 from codesaga.domain.next_edit_signatures import Header, calls_must_change, read_signature_change
@@ -267,3 +269,17 @@ def test_balanced_reads_brackets_outside_string_literals_only() -> None:
     assert balanced(", \"(\" + ')'")  # brackets in strings open and close nothing
     assert not balanced("}\n\nif (ready) {\n")  # a piece of a longer change
     assert not balanced("(a") and not balanced("a)") and not balanced("(]")
+
+
+def test_an_insertion_is_read_at_each_place_it_slides_to_over_equal_characters() -> None:
+    before = "from ._dict import IsDict, IsPartialDict\n"
+    content = "from ._dict import IsDict, IsIgnoreDict, IsPartialDict\n"
+    at = content.index("IgnoreDict, Is")  # where narrowing the edit's ends puts it
+    change = Change(before, content, at, at, at + len("IgnoreDict, Is"))
+    slid = list(slid_insertions(change))
+    assert slid[0] == "IgnoreDict, Is" and "IsIgnoreDict, " in slid and ", IsIgnoreDict" in slid
+    # a row typed into a run of like rows: a bounded number of windows, not one a character
+    rows = "    0, 0, 0, 0,\n" * 5000
+    change = Change(rows, rows + "    0, 0, 0, 0,\n", len(rows), len(rows), len(rows) + 16)
+    assert len(list(slid_insertions(change))) <= 1 + 16
+    assert list(slid_insertions(Change("ab", "b", 0, 1, 0))) == []  # a removal: none
