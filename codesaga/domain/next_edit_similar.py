@@ -127,7 +127,36 @@ def similar_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         candidate = _compare(index, number, text, pattern)
         if candidate is not None:
             candidates.append(candidate)
+    candidates = _slips_only(index, change, candidates)
     return _forward_references(index, change, _redefinitions_only(index, change, candidates))
+
+
+def _slips_only(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:
+    """``candidates``, but where ``change`` fixed a slip (`opts.backgroundColor + ' is not a
+    valid borderColor'`: the line agrees with itself now), only on lines that name the
+    user's word too: a like line that agrees with itself already is no slip."""
+    agreed = _made_to_agree(change)
+    if agreed is None:
+        return candidates
+    return [c for c in candidates if agreed in index.line_text(c.span.start_line)]
+
+
+def _made_to_agree(change: Change) -> str | None:
+    """The name ``change`` put in place of another on its line where the line named it
+    already and now no longer names the other (a copy's slip fixed); None otherwise."""
+    before, content = change.before, change.content
+    start, stop = word_bounds(before, change.start, change.before_end)
+    old = before[start:stop]
+    new = content[start : stop + change.after_end - change.before_end]
+    if not (is_name(old) and is_name(new)) or old == new:
+        return None
+    line_start = before.rfind("\n", 0, start) + 1
+    rest = before[line_start:start] + " " + before[stop : line_end(before, stop)]
+    after_line = content[line_start : line_end(content, start)]
+    named = re.compile(rf"(?<![\w$]){re.escape(new)}(?![\w$])")
+    if named.search(rest) and not re.search(rf"(?<![\w$]){re.escape(old)}(?![\w$])", after_line):
+        return new
+    return None
 
 
 def _redefinitions_only(
@@ -488,7 +517,7 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         # same statement only (not an `if` whose body raises the same)
         head = _head_word(index.line_text(index.line_of(change.start)))
         found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
-    return _forward_references(index, change, found)
+    return _forward_references(index, change, _slips_only(index, change, found))
 
 
 def _head_word(line: str) -> str:

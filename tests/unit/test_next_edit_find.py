@@ -1240,6 +1240,20 @@ def test_a_no_redef_ignore_goes_only_where_a_name_is_bound_again() -> None:
     assert [c.span.start_line for c in found] == [17]
 
 
+def test_a_slip_fixed_on_a_line_is_not_made_on_lines_that_agree_with_themselves() -> None:
+    code = (
+        "if (opts.borderColor && !chalk[opts.borderColor]) {\n"
+        "\tthrow new Error(opts.borderColor + ' is not a valid borderColor');\n}\n"
+        "if (opts.backgroundColor && !chalk[opts.backgroundColor]) {\n"
+        "\tthrow new Error(opts.backgroundColor + ' is not a valid borderColor');\n}\n"
+    )
+    after = code.replace(
+        "backgroundColor + ' is not a valid borderColor'",
+        "backgroundColor + ' is not a valid backgroundColor'",
+    )
+    assert _ask(code, after, "javascript")[1] == []  # the first check names its own colour
+
+
 def test_a_block_head_changed_at_its_colon_is_repeated_on_like_heads_only() -> None:
     code = (
         "def get(self, key):\n    if not self._match(key):\n        raise KeyError(key)\n"
