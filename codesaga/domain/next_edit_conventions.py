@@ -1094,7 +1094,7 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         return []
     rest = change.inserted[: given.start()] + change.inserted[given.end() :]
     if _LAYOUT.sub("", rest) != _LAYOUT.sub("", change.removed) and (
-        not _TEXT_OPENED.search(_code_only(change.removed)) or "\n" in change.inserted
+        not _opens_in_code(change.removed) or "\n" in change.inserted
     ):
         return []  # (more than the encoding given, and no file call rewritten: new code)
     content = change.content
@@ -1127,9 +1127,10 @@ def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     return candidates if len(candidates) <= MAX_REPEATS_ENCODED else []
 
 
-def _code_only(text: str) -> str:
-    """Python ``text`` with its strings and comments taken out (roughly)."""
-    return "".join(c for _, c, _ in code_chars(text, 0, len(text), "#") if c != "#")
+def _opens_in_code(text: str) -> bool:
+    """Does Python ``text`` call a text-mode file opener outside its strings and comments?"""
+    code = {at for at, c, _ in code_chars(text, 0, len(text), "#") if c != "#"}
+    return any(found.start() in code for found in _TEXT_OPENED.finditer(text))
 
 
 # a module's own `open` (defined, imported, assigned, a parameter's with a default), or a

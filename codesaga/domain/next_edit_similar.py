@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -165,43 +165,58 @@ def _redefinitions_only(
     """``candidates``, but where ``change`` silenced a type checker's `no-redef`, only those
     on a line that binds a name again, not its first binding (the `try:` import before the
     `except ImportError:` one, the first function a `singledispatch` registers as `_`)."""
-    if not _REDEFINITION_IGNORED.search(change.inserted):
+    if not candidates or not _REDEFINITION_IGNORED.search(change.inserted):
         return candidates
-    return [c for c in candidates if _binds_again(index, c.span.start_line)]
+    bindings = _bindings(index.text)
+    return [c for c in candidates if _binds_again(index, bindings, c.span.start_line)]
 
 
 _REDEFINITION_IGNORED = re.compile(r"#\s*type:\s*ignore\[[^\]]*\bno-redef\b")
-_BINDS = re.compile(
-    r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)|[ \t]*(?:from\s+\S+\s+)?import\s+(.+)"
+# a line that binds names: a `def` or `class` (its name), an import (what follows `import`,
+# up to a closing parenthesis where it opens one), an assignment to a name
+_BINDING = re.compile(
+    r"^([ \t]*)(?:(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)"
+    r"|(?:from[ \t]+\S+[ \t]+)?import[ \t]+(\([^)]*\)?|[^\n]*)"
+    r"|(\w+)[ \t]*(?::[^=\n]*)?=(?!=))",
+    re.MULTILINE,
 )
 
 
-def _binds_again(index: LineIndex, number: int) -> bool:
+@dataclass(frozen=True)
+class _Bindings:
+    """A file's binding lines: the names each binds (by its start), and where each name is
+    first bound at each indentation."""
+
+    names: dict[int, tuple[int, list[str]]]  # a line's start: its indentation, its names
+    first: dict[tuple[int, str], int]  # (indentation, name): the first such line's start
+
+
+def _bindings(text: str) -> _Bindings:
+    names: dict[int, tuple[int, list[str]]] = {}
+    first: dict[tuple[int, str], int] = {}
+    for match in _BINDING.finditer(text):
+        if match[2] or match[4]:
+            bound = [match[2] or match[4]]
+        else:
+            listed = re.sub(r"#[^\n]*", "", match[3]).strip("()\\ \t\n")
+            bound = [part.split(" as ")[-1].strip().split(".")[0] for part in listed.split(",")]
+        indent = len(match[1])
+        names[match.start()] = (indent, [n for n in bound if n])
+        for name in names[match.start()][1]:
+            first.setdefault((indent, name), match.start())
+    return _Bindings(names, first)
+
+
+def _binds_again(index: LineIndex, bindings: _Bindings, number: int) -> bool:
     """Does line ``number`` (a `def`, a `class`, an import, or a decorator of a `def`)
-    bind a name an earlier line binds?"""
+    bind a name an earlier line at its indentation binds?"""
     while number < index.line_count and index.line_text(number).lstrip().startswith("@"):
         number += 1
-    found = _BINDS.match(index.line_text(number))
-    if found is None:
+    start = index.starts[number - 1]
+    if start not in bindings.names:
         return True  # (not a binding read here: as before)
-    if found[1]:
-        bound = [found[1]]
-    else:
-        bound = [
-            part.split(" as ")[-1].strip(" ()\\") for part in found[2].split("#")[0].split(",")
-        ]
-    earlier = index.text[: index.starts[number - 1]]
-    return any(
-        re.search(
-            rf"^[ \t]*(?:(?:async[ \t]+)?(?:def|class)[ \t]+{re.escape(name)}\b"
-            rf"|(?:from\s+\S+\s+)?import\b[^\n]*\b{re.escape(name)}\b"
-            rf"|{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=))",
-            earlier,
-            re.MULTILINE,
-        )
-        for name in bound
-        if name
-    )
+    indent, names = bindings.names[start]
+    return any(bindings.first.get((indent, name), start) < start for name in names)
 
 
 def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Candidate | None:
@@ -535,10 +550,10 @@ def _forward_references(
 ) -> list[Candidate]:
     """``candidates``, but where ``change`` unquoted a Python forward reference in an
     annotation (`'FilesSpec'` made `FilesSpec`), only those in annotations too (not an alias's
-    value or a `cast`'s argument, which run), and not in the class the name is (its methods'
-    signatures are read while it is being made). Where the user's was a function's local
-    annotation (never evaluated), only in other such annotations, unless the module
-    postpones annotations."""
+    value, a `cast`'s argument, a dict's value or a `Literal`'s string, which are values).
+    Unless the module postpones annotations: where the user's was a function's local
+    annotation (never evaluated), only in other such annotations; and only annotations
+    evaluated after the name is defined (not above its class, nor in its class's body)."""
     unquoted = _FORWARD_REFERENCE.fullmatch(change.removed)
     text = index.text
     if unquoted is None or change.inserted != unquoted[2] or not _in_annotation(text, change.start):
@@ -547,14 +562,13 @@ def _forward_references(
         return [c for c in candidates if _in_annotation(text, _start_of(index, c))]
     name = unquoted[2]
     local = _local_annotation(index, change.start)
+    defined = _defined_at(text, name)
     kept = []
     for candidate in candidates:
         at = _start_of(index, candidate)
         if not _in_annotation(text, at):
             continue
-        if _local_annotation(index, at) or (
-            not local and not _in_class(index, candidate.span.start_line, name)
-        ):
+        if _local_annotation(index, at) or (not local and (defined is None or defined[1] <= at)):
             kept.append(candidate)
     return kept
 
@@ -563,10 +577,26 @@ def _start_of(index: LineIndex, candidate: Candidate) -> int:
     return index.index(candidate.span.start_line, candidate.span.start_column)
 
 
+def _defined_at(text: str, name: str) -> tuple[int, int] | None:
+    """Where ``name`` is first defined in Python ``text`` at the top level (a class's body,
+    an alias's statement: from its start to the end of the body or statement); None when
+    it is not (imported under `TYPE_CHECKING`, or from elsewhere)."""
+    found = re.search(rf"^(?:class[ \t]+{name}\b|{name}[ \t]*(?::[^=\n]*)?=(?!=))", text, re.M)
+    if found is None:
+        return None
+    end = re.compile(r"^[^\s#)\]}]", re.MULTILINE).search(text, text.find("\n", found.end()) + 1)
+    return found.start(), len(text) if end is None else end.start()
+
+
+_SUBSCRIPT_VALUES = re.compile(r"(?:Literal|Annotated)[ \t]*$")  # their strings are values
+
+
 def _in_annotation(text: str, at: int) -> bool:
     """Is ``at`` in a Python annotation: a parameter's (`env: 'Env'`), a result's (`->`),
     a variable's (`self.env: Optional['Env'] = …`, before the `=`)?"""
     while (opener := unclosed_bracket(text, at)) is not None and text[opener] == "[":
+        if _SUBSCRIPT_VALUES.search(text, max(opener - 20, 0), opener):
+            return False
         at = opener  # out of a subscript (`Optional[`): the annotation it is in
     depth = 0
     for i in range(at - 1, max(at - 400, 0) - 1, -1):
@@ -579,13 +609,42 @@ def _in_annotation(text: str, at: int) -> bool:
             depth -= 1
         elif depth == 0:
             if c == ":":
-                before = text[max(i - 80, 0) : i]  # a target or parameter's name, not a key
-                return text[i + 1 : i + 2] != "=" and re.search(r"[\w\])]\s*$", before) is not None
+                return text[i + 1 : i + 2] != "=" and _annotated(text, i)
             if c == ">" and text[i - 1 : i] == "-":
-                return True
+                close = text.rfind(")", 0, i - 1)
+                opened = unclosed_bracket(text, close) if close >= 0 else None
+                return opened is not None and _def_paren(text, opened)
             if c in ",=;\n":
                 return False
     return False
+
+
+def _def_paren(text: str, opened: int) -> bool:
+    """Is the `(` at ``opened`` a Python `def`'s parameter list?"""
+    head = text[text.rfind("\n", 0, opened) + 1 : opened]
+    return (
+        text[opened] == "("
+        and re.fullmatch(r"[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*", head) is not None
+    )
+
+
+_TARGET = re.compile(
+    r"[ \t]*(?!(?:if|elif|else|while|for|with|try|except|finally|return|lambda|case|match"
+    r"|class|def|yield|assert|del|raise)\b)[\w.]+[ \t]*"
+)
+
+
+def _annotated(text: str, colon: int) -> bool:
+    """Is the `:` at ``colon`` the one of a parameter or a variable given a type (not a
+    dict's key, a lambda's, a block's head)?"""
+    opened = unclosed_bracket(text, colon)
+    if opened is not None:
+        start = max(text.rfind(",", opened, colon), opened) + 1
+        return (
+            _def_paren(text, opened)
+            and re.fullmatch(r"\s*\*{0,2}\w+\s*", text[start:colon]) is not None
+        )
+    return _TARGET.fullmatch(text, text.rfind("\n", 0, colon) + 1, colon) is not None
 
 
 _LOCAL_TARGET = re.compile(  # `target: annotation`, not a block's head (`else:`, `if x: y`)
@@ -593,13 +652,23 @@ _LOCAL_TARGET = re.compile(  # `target: annotation`, not a block's head (`else:`
     r"[\w.]+[ \t]*:(?!=)[ \t]*[^\s#]"
 )
 _BLOCK_START = re.compile(r"[ \t]*(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
+MAX_BLOCK_WALK = 400  # lines read up from a local annotation to the function it is in
 
 
-def _blocks_around(index: LineIndex, number: int) -> Iterator[tuple[str, str]]:
-    """The `def`s and `class`es line ``number`` is in, innermost first: (keyword, name).
-    Read by indentation (comment lines and a signature's closing line passed over)."""
-    indent = len(index.line_text(number)) - len(index.line_text(number).lstrip())
-    for above in range(number - 1, max(number - 2000, 0), -1):
+def _local_annotation(index: LineIndex, at: int) -> bool:
+    """Is ``at`` in the annotation of a variable in a Python function's body (`self.env:
+    Environment = env`), which is never evaluated?"""
+    number = index.line_of(at)
+    line_start = index.starts[number - 1]
+    text = index.line_text(number)
+    target = _LOCAL_TARGET.match(text)
+    if target is None or unclosed_bracket(index.text, line_start) is not None:
+        return False  # (a parameter of a signature laid out over lines)
+    equals = text.find("=", target.end())
+    if at < line_start + target.end() - 1 or 0 <= equals < at - line_start:
+        return False  # (the target, or the value assigned)
+    indent = len(text) - len(text.lstrip())
+    for above in range(number - 1, max(number - MAX_BLOCK_WALK, 0), -1):
         line = index.line_text(above)
         stripped = line.lstrip()
         if not stripped or stripped.startswith("#") or len(line) - len(stripped) >= indent:
@@ -609,29 +678,9 @@ def _blocks_around(index: LineIndex, number: int) -> Iterator[tuple[str, str]]:
             line = index.line_text(index.line_of(opener))
         block = _BLOCK_START.match(line)
         if block is not None:
-            yield block[1], block[2]
+            return block[1] == "def"
         indent = len(line) - len(line.lstrip())
-        if indent == 0:
-            return
-
-
-def _local_annotation(index: LineIndex, at: int) -> bool:
-    """Is ``at`` in the annotation of a variable in a Python function's body (`self.env:
-    Environment = env`), which is never evaluated?"""
-    number = index.line_of(at)
-    line_start = index.starts[number - 1]
-    target = _LOCAL_TARGET.match(index.line_text(number))
-    if target is None or unclosed_bracket(index.text, line_start) is not None:
-        return False  # (a parameter of a signature laid out over lines)
-    equals = index.line_text(number).find("=", target.end())
-    if at < line_start + target.end() - 1 or 0 <= equals < at - line_start:
-        return False  # (the target, or the value assigned)
-    return next(_blocks_around(index, number), ("", ""))[0] == "def"
-
-
-def _in_class(index: LineIndex, number: int, name: str) -> bool:
-    """Is line ``number`` in the body of `class name` (at any depth)?"""
-    return any(kind == "class" and found == name for kind, found in _blocks_around(index, number))
+    return False
 
 
 def _repeated_candidates(

@@ -1254,6 +1254,50 @@ def test_a_slip_fixed_on_a_line_is_not_made_on_lines_that_agree_with_themselves(
     assert _ask(code, after, "javascript")[1] == []  # the first check names its own colour
 
 
+def test_a_forward_reference_unquoted_stays_a_string_in_values_and_before_its_class() -> None:
+    code = (
+        "class Tree:\n    def root(self) -> 'Node':\n        pass\n\n\n"
+        "class Node:\n    pass\n\n\n"
+        "def walk(node: 'Node'):\n    return {key: 'Node'}\n\n\n"
+        "def build(node: 'Node', kind: Literal['Node', 'Leaf']) -> 'Node':\n"
+        "    if node: return 'Node'\n"
+        "    label = lambda n: 'Node'\n    message = 'Type: ' + 'Node'\n"
+        "    table = {\n        Kind.A: 'Node',\n    }\n"
+        "    return sorted(xs, key=lambda n: 'Node')\n"
+    )
+    after = code.replace("def walk(node: 'Node')", "def walk(node: Node)")
+    content, found = _ask(code, after, "python")
+    # the later signature's annotations only: not the result above the class, a dict's
+    # value, a Literal's string, a one-line if's, a lambda's, a string's, a key function's
+    assert _applied(content, found) == after.replace(
+        "def build(node: 'Node',", "def build(node: Node,"
+    ).replace("]) -> 'Node':", "]) -> Node:")
+
+
+def test_a_no_redef_ignore_reads_imports_over_lines_and_bindings_in_their_own_scope() -> None:
+    code = (
+        "try:\n    from fast import (\n        A,\n        B,\n    )\nexcept ImportError:\n"
+        "    from slow import (\n        A,\n        B,\n    )\n\n\n"
+        "try:\n    from fast import (\n        A,\n        B,\n    )\nexcept ImportError:\n"
+        "    from slow import (\n        A,\n        B,\n    )\n"
+    )
+    after = code.replace("from slow import (", "from slow import (  # type: ignore[no-redef]", 1)
+    _, found = _ask(code, after, "python")
+    assert [c.span.start_line for c in found] == [19]  # the other fallback import
+    code = (
+        "def g(x):\n    _ = x\n\n\n"
+        "@create.register\ndef _(content: bytes, path):\n    pass\n\n\n"
+        "@create.register\ndef _(content: str, path):\n    pass\n\n\n"
+        "@create.register\ndef _(content: int, path):\n    pass\n"
+    )
+    after = code.replace(
+        "@create.register\ndef _(content: str",
+        "@create.register  # type: ignore[no-redef]\ndef _(content: str",
+    )
+    _, found = _ask(code, after, "python")  # a function's own `_` binds nothing here
+    assert [c.span.start_line for c in found] == [15]
+
+
 def test_a_block_head_changed_at_its_colon_is_repeated_on_like_heads_only() -> None:
     code = (
         "def get(self, key):\n    if not self._match(key):\n        raise KeyError(key)\n"
@@ -5372,6 +5416,13 @@ def test_an_encoding_given_to_a_text_file_is_given_to_the_files_other_text_files
         "open(os.path.join(ROOT, name)).read()", "Path(ROOT, name).read_text(encoding='utf-8')"
     )
     content, found = _ask(opened, rewritten, "python")
+    assert "path.write_text(text, encoding='utf-8')" in _applied(content, found)
+    # a path's `.open('r')` rewritten: the mode's string is code's, the encoding given
+    method = code.replace("return f.read()", "return self.path.open('r').read()", 1)
+    rewritten = method.replace(
+        "self.path.open('r').read()", "Path(self.path).read_text(encoding='utf-8')"
+    )
+    content, found = _ask(method, rewritten, "python")
     assert "path.write_text(text, encoding='utf-8')" in _applied(content, found)
     # `open(` in a string or a comment of the line rewritten is no file call rewritten
     for line in ('log.debug("open(%s)", path)', "fetch(path)  # was open(path).read()"):
