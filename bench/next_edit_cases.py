@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 38 from
-HELD_OUT_REPOS_2 to 38), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 39 from
+HELD_OUT_REPOS_2 to 39), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -313,6 +313,14 @@ HELD_OUT_REPOS_38 = [
     "asottile/setup-cfg-fmt", "pre-commit/identify", "lundberg/respx",
     "samuelcolvin/dirty-equals", "celery/vine", "gruns/icecream",
     "sindresorhus/escape-string-regexp",
+]  # fmt: skip
+HELD_OUT_REPOS_39 = [
+    "pytest-dev/pytest-randomly", "invl/retry", "astanin/python-tabulate",
+    "Kludex/python-multipart", "asottile/dead", "asottile/yesqa", "pre-commit/pre-commit-hooks",
+    "jupyter/jupyter_core", "kevin1024/vcrpy", "cool-RR/PySnooper", "docopt/docopt",
+    "sindresorhus/p-retry", "sindresorhus/dot-prop", "hashicorp/go-memdb",
+    "hashicorp/go-sockaddr", "benbjohnson/clock", "go-playground/form",
+    "ionelmc/python-lazy-object-proxy", "mpdavis/python-jose",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
