@@ -1272,6 +1272,15 @@ def test_a_forward_reference_unquoted_stays_a_string_in_values_and_before_its_cl
     assert _applied(content, found) == after.replace(
         "def build(node: 'Node',", "def build(node: Node,"
     ).replace("]) -> 'Node':", "]) -> Node:")
+    # a bracket in a string above the class does not hide the class's body
+    code = (
+        "OPENERS = \"([\"\n\n\nclass Node:\n    def add(self, child: 'Node') -> None:\n"
+        "        pass\n\n\ndef walk(node: 'Node'):\n    pass\n\n\n"
+        "def build(node: 'Node'):\n    pass\n"
+    )
+    after = code.replace("def walk(node: 'Node')", "def walk(node: Node)")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace("build(node: 'Node')", "build(node: Node)")
 
 
 def test_a_no_redef_ignore_reads_imports_over_lines_and_bindings_in_their_own_scope() -> None:
