@@ -1083,11 +1083,11 @@ MAX_REPEATS_ENCODED = 24  # more than that: a module that has never given one
 def encoding_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """`encoding=` given to a Python call that reads or writes a file as text (`open`,
     `Path.open`, `read_text`, `write_text`, which PEP 597 warns of without one), or a file
-    call rewritten into one given an encoding (`open(p).read()` made `Path(p).read_text(
-    encoding='utf-8')`): the file's
-    other such calls that give none, each given the same (not a file opened as bytes or with
-    a mode not written out, not a call given `*args` or `**options`, laid over several lines
-    or in a string, nor where the module defines its own `open`, `read_text` or `write_text`).
+    call rewritten on its line into one given an encoding (`open(p).read()` made
+    `Path(p).read_text(encoding='utf-8')`): the file's other such calls that give none, each
+    given the same (not a file opened as bytes or with a mode not written out, not a call
+    given `*args` or `**options`, laid over several lines or in a string, nor where the
+    module defines its own `open`, `read_text` or `write_text`).
     The caller keeps those in code and in doctests."""
     given = _ENCODING_GIVEN.search(change.inserted)
     if given is None or "encoding" in change.removed:

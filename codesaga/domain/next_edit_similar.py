@@ -276,7 +276,7 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
 
 
 def _numbers_only(words: list[str]) -> bool:
-    return bool(words) and all(w.isdigit() or not w.strip() for w in words)
+    return bool(words) and all(w.isdigit() for w in words)  # (tokens hold no blanks)
 
 
 MAX_BLOCK_LINES = 8  # a changed block longer than that is not compared
