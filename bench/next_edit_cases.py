@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 39 from
-HELD_OUT_REPOS_2 to 39), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 40 from
+HELD_OUT_REPOS_2 to 40), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -321,6 +321,15 @@ HELD_OUT_REPOS_39 = [
     "sindresorhus/p-retry", "sindresorhus/dot-prop", "hashicorp/go-memdb",
     "hashicorp/go-sockaddr", "benbjohnson/clock", "go-playground/form",
     "ionelmc/python-lazy-object-proxy", "mpdavis/python-jose",
+]  # fmt: skip
+HELD_OUT_REPOS_40 = [
+    "kennethreitz/records", "pyca/bcrypt", "python-babel/flask-babel",
+    "python-trio/trio-websocket", "chardet/chardet", "sindresorhus/env-paths", "sindresorhus/is",
+    "dbader/schedule", "mwilliamson/python-mammoth", "lincolnloop/python-qrcode",
+    "sindresorhus/string-width", "chalk/slice-ansi", "briandowns/spinner",
+    "miguelgrinberg/python-engineio", "miguelgrinberg/Flask-Migrate", "pallets-eco/flask-wtf",
+    "maxcountryman/flask-login", "corydolphin/flask-cors", "manifoldco/promptui",
+    "sindresorhus/pify",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
