@@ -680,7 +680,7 @@ def none_test_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     # an assertion anywhere in the file (the same check in each test or function); a
     # branch's or a loop's condition in the user's function only (elsewhere an empty list
     # may be what it is there to skip)
-    function = None if keyword == "assert" else _function_lines(index, line)
+    function = None if keyword == "assert" else function_lines(index, line)
     low, high = function or (1, index.line_count)
     candidates = []
     for found in statement.finditer(change.content):
@@ -698,7 +698,7 @@ _ASSERTED_ALONE = re.compile(r"[ \t]*(?:,|#|$)", re.MULTILINE)
 _CONDITION_ALONE = re.compile(r"[ \t]*:")
 
 
-def _function_lines(index: LineIndex, line: int) -> tuple[int, int] | None:
+def function_lines(index: LineIndex, line: int) -> tuple[int, int] | None:
     """The first and last lines of the Python function ``line`` is in (its header's first
     line, its body's last); None outside any."""
     text = index.line_text(line)
@@ -840,7 +840,7 @@ def membership_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     if found_here is None or found_here.start(2) > change.start:
         return []
     line = index.line_of(change.start)
-    first, last = _function_lines(index, line) or (1, index.line_count)
+    first, last = function_lines(index, line) or (1, index.line_count)
     candidates = []
     for found in pattern.finditer(change.content):
         number = index.line_of(found.start())
@@ -1027,7 +1027,7 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     line = index.line_of(change.start)
     if head.group(1):  # an assignment's, the whole value: the function it is in
         names = [n.strip() for n in head.group(1).split("=") if n.strip()]
-        function = _function_lines(index, line)
+        function = function_lines(index, line)
         if not _LINE_END.match(before, high) or function is None:
             return []  # (a module's or a class's name: not one function's)
         last = function[1]
@@ -1037,7 +1037,7 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         header = before[before.rfind("\n", 0, opened or 0) + 1 : opened or 0]
         if not re.match(r"[ \t]*[,)]", before[high:]) or not _HEADER_OPENS.search(header):
             return []  # (a call's keyword argument: not a parameter)
-        function = _function_lines(index, min(line + 1, index.line_count))
+        function = function_lines(index, min(line + 1, index.line_count))
         if function is None:
             return []
         last = function[1]
@@ -1051,7 +1051,7 @@ def sentinel_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         if number <= inner:
             continue
         if _DEF_LINE.match(text):
-            inner = (_function_lines(index, min(number + 1, index.line_count)) or (0, number))[1]
+            inner = (function_lines(index, min(number + 1, index.line_count)) or (0, number))[1]
             continue
         if sentinel in _block_text(index, number):
             continue  # (`if timeout is None: timeout = DEFAULT`: the None it still stands for)

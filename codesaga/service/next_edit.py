@@ -38,7 +38,7 @@ from codesaga.fs import read_source
 from codesaga.protocol.params import wire_range
 from codesaga.service.edit_history import EditHistory
 from codesaga.service.journal import Journal, journaled
-from codesaga.service.next_edit_find import find_candidates
+from codesaga.service.next_edit_find import find_candidates, reads_unbound
 from codesaga.service.next_edit_rewrite import LinkedCancel, Rewriter
 from codesaga.service.next_edit_stats import NextEditStats
 from codesaga.service.runner import NO_OPTIONS, ModelRunner, RunOptions
@@ -199,7 +199,7 @@ class NextEdits:
                     self.runner, request.path, request.content, (history, before), token,
                     record, run.model,
                 )  # fmt: skip
-                chosen = self._choose(request, history, found, rewriter, others)
+                chosen = self._choose(request, language, history, found, rewriter, others)
                 record.output = json.dumps(
                     {"candidates": len(found), "edits": [s.to_json() for s in chosen]}
                 )
@@ -236,6 +236,7 @@ class NextEdits:
     def _choose(
         self,
         request: NextEditRequest,
+        language: str,
         history: list[TextEdit],
         candidates: list[Candidate],
         rewriter: Rewriter,
@@ -255,6 +256,8 @@ class NextEdits:
             if candidate.edit is None:
                 if candidate.path is None:
                     found = rewriter.rewrite(candidate)
+                if found is not None and reads_unbound(request.content, language, found[0]):
+                    continue  # a name of another function's (the user's local) read here
             elif content is not None and _applies(content, candidate.edit):
                 found = (candidate.edit, candidate.score)
             if found is None:

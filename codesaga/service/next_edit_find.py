@@ -15,7 +15,7 @@ given), 91 % of the 306 one-place changes get nothing; of the 1,837 changes of s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import replace
 from functools import partial
 
@@ -110,6 +110,7 @@ from codesaga.domain.next_edit_patterns import (
     switch_candidates,
     unused_marked_renames,
 )
+from codesaga.domain.next_edit_scope import bound_by, unbound_by
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
     Header,
@@ -206,6 +207,49 @@ def find_candidates(
     if change is None:
         return []
     names = names_of(language, content, index)
+    found = _found(index, change, names, language, history, cursor, others, limit)
+    known = _known(language)
+    if known is None or known.id != "python":
+        return found
+    # (a name the user bound in one function is no name in another: see next_edit_scope)
+    computed = [c.edit for c in found if c.edit is not None and c.path is None]
+    bound = set().union(*(bound_by(index, edit) for edit in computed))
+    return [c for c in found if not _reads_unbound(index, names, c, bound)]
+
+
+def reads_unbound(content: str, language: str | None, edit: TextEdit) -> bool:
+    """Does ``edit`` of ``content`` (a model's rewrite of a place) make Python code read a
+    name not bound there (see next_edit_scope)?"""
+    known = _known(language)
+    if known is None or known.id != "python":
+        return False
+    index = LineIndex(content)
+    place = Candidate(edit.span, SIMILAR, 0.0, edit)
+    return _reads_unbound(index, names_of(language, content, index), place)
+
+
+def _reads_unbound(
+    index: LineIndex, names: Names, candidate: Candidate, bound: Set[str] = frozenset()
+) -> bool:
+    """Does ``candidate``'s edit make its code read a name not bound there? (Not a rename's:
+    its new name is bound where its definition is renamed, one of its places.)"""
+    edit = candidate.edit
+    if edit is None or candidate.path is not None or candidate.kind == RENAME:
+        return False
+    return not names.in_text(index.offsets(edit.span)[0]) and bool(unbound_by(index, edit, bound))
+
+
+def _found(
+    index: LineIndex,
+    change: Change,
+    names: Names,
+    language: str | None,
+    history: Sequence[TextEdit],
+    cursor: tuple[int, int] | None,
+    others: Mapping[str, str],
+    limit: int,
+) -> list[Candidate]:
+    content = index.text
     known = _known(language)
     lang = known.id if known else None
     reserved = reserved_words(lang)

@@ -456,3 +456,26 @@ def test_a_crlf_document_gets_its_edits_in_its_own_line_ends(
             assert edit["text"] == "s"
     finally:
         daemon.stop()
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_a_rewrite_that_reads_another_functions_local_is_no_suggestion(
+    daemon: Daemon, finder: Finder, engine: FakeEngine, bound: bool
+) -> None:
+    client = daemon.start()
+    # the user passed load's own `timeout` on; save has none unless it is its parameter
+    header = "def save(session, timeout):\n" if bound else "def save(session):\n"
+    content = (
+        "def load(session):\n"
+        "    timeout = 10\n"
+        "    a = fetch(url, headers, timeout=timeout)\n"
+        "    return a\n"
+        "\n\n" + header + "    b = fetch(other, auth)\n"
+        "    return b\n"
+    )
+    edit = TextEdit(Span(3, 27, 3, 27), "", ", timeout=timeout")
+    finder.candidates = [similar(Span(8, 9, 8, 27))]
+    engine.enqueue("    b = fetch(other, auth, timeout=timeout)\n")
+    result = next_edit(client, content=content, edits=[wire(edit)])
+    assert len(engine.history) == 1
+    assert [e["text"] for e in result["edits"]] == ([", timeout=timeout"] if bound else [])

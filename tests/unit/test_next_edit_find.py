@@ -7771,3 +7771,64 @@ def test_a_switch_is_not_offered_where_the_new_name_is_only_a_member_there() -> 
     after = code.replace("\tb := m.(float64)", "\tb := n.(float64)", 1)
     found = _ask(code, after, "go")[1]
     assert found and all(c.span.start_line < 9 for c in found)  # `volume` has no `n` of its own
+
+
+KEYED = """class Record:
+    def __dir__(self):
+        return sorted(str(k) for k in self.keys())
+
+    def as_dict(self):
+        keys = self.keys()
+
+        def pairs():
+            return zip(self.keys(), self.values())
+
+        return dict(pairs()), len(self.keys())
+"""
+
+
+def test_a_local_put_for_an_expression_is_put_in_its_function_and_closures_only() -> None:
+    # `keys` is as_dict's: the inner function may read it; __dir__ may not (a NameError)
+    content, found = _ask(KEYED, KEYED.replace("len(self.keys())", "len(keys)"), "python")
+    assert [(c.span.start_line, c.edit and c.edit.text) for c in found] == [(9, "keys")]
+    assert "zip(keys, self.values())" in _applied(content, found)
+
+
+@pytest.mark.parametrize("head", ["KEYS = ('a', 'b')\n\n\n", "from fields import KEYS\n\n\n"])
+def test_a_global_or_an_import_put_in_is_put_in_every_function(head: str) -> None:
+    source = head + KEYED.replace("        keys = self.keys()\n", "")
+    _, found = _ask(source, source.replace("len(self.keys())", "len(KEYS)"), "python")
+    assert sorted(c.span.start_line for c in found) == [6, 11]
+
+
+def test_a_name_in_a_docstring_is_text_not_a_name_to_bind() -> None:
+    source = (
+        "def send(message):\n"
+        '    """Sends it; a message too big is closed with code 1009."""\n'
+        "\n\n"
+        "def receive():\n"
+        '    """Receives one; a message too big is closed with code 1009."""\n'
+    )
+    after = source.replace("code 1009.", "code 1009 (Message Too Big).", 1)
+    content, found = _ask(source, after, "python")
+    assert _applied(content, found).count("(Message Too Big)") == 2
+
+
+def test_a_parameter_given_and_passed_on_is_passed_on_where_it_is_given_too() -> None:
+    # `args` is the other `run`'s once its header is given it too: both are suggested
+    code = (
+        "class BuildWithPTH(build):\n"
+        "    def run(self):\n"
+        "        build.run(self)\n\n\n"
+        "class DevelopWithPTH(develop):\n"
+        "    def run(self):\n"
+        "        develop.run(self)\n"
+    )
+    header, call = "    def run(self", "        build.run(self"
+    after = code.replace(header, header + ", *args, **kwargs", 1).replace(
+        call, call + ", *args, **kwargs"
+    )
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "develop.run(self)", "develop.run(self, *args, **kwargs)"
+    ).replace("def run(self):", "def run(self, *args, **kwargs):")
