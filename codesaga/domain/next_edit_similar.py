@@ -244,10 +244,18 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
         # an argument) between tokens that are, on a line otherwise alike, is the model's
         if left is None or right is None or right - left < 2 or ratio < REWRITE_RATIO:
             return None
-        if _numbers_only(pattern.words[first:last]) and _numbers_only(
-            [t[0] for t in tokens(pattern.replacement)]
-        ):
+        put = [t[0] for t in tokens(pattern.replacement)]
+        if _numbers_only(pattern.words[first:last]) and _numbers_only(put):
             return None  # a number changed: another line's own number there is no repeat
+        there = [t[0] for t in found[left + 1 : right]]
+        if (
+            _constants(pattern.words[first:last])
+            and _constants(put)
+            and not any(_constants([w]) for w in there)
+        ):
+            # a constant changed (`= 1` made `= True`): a line that has no constant there,
+            # computing its value (`= mod`), is no place for it
+            return None
         span = index.span(line_start + found[0][1], line_start + found[-1][2])
         return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None)
     edit = None
@@ -273,6 +281,16 @@ def _compare(index: LineIndex, number: int, text: str, pattern: _Pattern) -> Can
     if edit is not None:
         return Candidate(edit.span, SIMILAR, 0.5 + 0.25 * ratio, edit)
     return Candidate(span, SIMILAR, 0.2 + 0.4 * ratio, None)
+
+
+def _constants(words: list[str]) -> bool:
+    """Are ``words`` literals only: numbers, strings, and the languages' named constants?"""
+    return bool(words) and all(
+        token_kind(w) in ("number", "string") or w in _NAMED_CONSTANTS or w == "-" for w in words
+    )
+
+
+_NAMED_CONSTANTS = frozenset(("True", "False", "None", "true", "false", "null", "undefined", "nil"))
 
 
 def _numbers_only(words: list[str]) -> bool:

@@ -7832,3 +7832,19 @@ def test_a_parameter_given_and_passed_on_is_passed_on_where_it_is_given_too() ->
     assert _applied(content, found) == after.replace(
         "develop.run(self)", "develop.run(self, *args, **kwargs)"
     ).replace("def run(self):", "def run(self, *args, **kwargs):")
+
+
+def test_a_constant_changed_is_not_the_models_where_a_like_line_computes_its_value() -> None:
+    code = (
+        "def setup_type_info(self, bits):\n"
+        "    for i in range(15):\n"
+        "        mod = (bits >> i) & 1\n"
+        "        self.modules[self.modules_count - 15 + i][8] = mod\n"
+        "    self.modules[self.modules_count - 8][8] = 1\n"
+    )
+    _, found = _ask(code, code.replace("[8] = 1", "[8] = True"), "python")
+    assert found == []  # `= mod` is that line's own value, not a 1 to make True
+    # a like line with a constant of its own there is still the model's to read
+    code = code.replace("= mod\n", "= 0\n")
+    _, found = _ask(code, code.replace("[8] = 1", "[8] = True"), "python")
+    assert [(c.span.start_line, c.edit) for c in found] == [(4, None)]
