@@ -109,12 +109,26 @@ def _matches(index: LineIndex, change: Change, template: _Template) -> list[Cand
         if same == len(names) or (len(names) > 1 and same == 0 and not template.called):
             continue  # the same text (text_repeats'), or nothing in common with the user's
         text = _fill(template, names)
+        if _balanced_already(content, at, end, text):
+            continue
         edit = TextEdit(index.span(at, end), content[at:end], text)
         distance = abs(index.line_of(at) - line)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
         if len(candidates) + targets > MAX_PLACES:
             return []
     return candidates
+
+
+def _balanced_already(content: str, at: int, end: int, text: str) -> bool:
+    """Does ``text`` in place of ``content[at:end]`` only put in a quote (a backtick before
+    `:SS` that was missing one), where the line's quotes of that kind are paired already
+    (the prose's `HH:MM` has both: a third would stand)?"""
+    removed = content[at:end]
+    added = text.replace(removed, "", 1) if removed in text else ""
+    if not added or any(c not in "`'\"" for c in added):
+        return False
+    line = content[content.rfind("\n", 0, at) + 1 : line_end(content, at)]
+    return line.count(added[0]) % 2 == 0
 
 
 def _listed(change: Change) -> bool:

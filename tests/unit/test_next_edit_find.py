@@ -7848,3 +7848,20 @@ def test_a_constant_changed_is_not_the_models_where_a_like_line_computes_its_val
     code = code.replace("= mod\n", "= 0\n")
     _, found = _ask(code, code.replace("[8] = 1", "[8] = True"), "python")
     assert [(c.span.start_line, c.edit) for c in found] == [(4, None)]
+
+
+def test_a_quote_put_in_to_pair_one_goes_only_where_one_is_unpaired() -> None:
+    code = (
+        "def at(time_str):\n"
+        '    """\n'
+        "    - For daily jobs -> `HH:MM:SS` or `HH:MM`\n"
+        "    - For hourly jobs -> `MM:SS` or `:MM`\n"
+        "\n"
+        "    The difference between `:MM` and :SS` is inferred.\n"
+        '    """\n'
+    )
+    _, found = _ask(code, code.replace("and :SS`", "and `:SS`"), "python")
+    assert found == []  # every other backtick is paired: one more would open a quote
+    unpaired = code.replace("or `:MM`\n", "or :MM`\n")
+    content, found = _ask(unpaired, unpaired.replace("and :SS`", "and `:SS`"), "python")
+    assert _applied(content, found) == code.replace("and :SS`", "and `:SS`")
