@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 40 from
-HELD_OUT_REPOS_2 to 40), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 41 from
+HELD_OUT_REPOS_2 to 41), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -330,6 +330,14 @@ HELD_OUT_REPOS_40 = [
     "miguelgrinberg/python-engineio", "miguelgrinberg/Flask-Migrate", "pallets-eco/flask-wtf",
     "maxcountryman/flask-login", "corydolphin/flask-cors", "manifoldco/promptui",
     "sindresorhus/pify",
+]  # fmt: skip
+HELD_OUT_REPOS_41 = [
+    "pallets-eco/flask-caching", "pallets-eco/flask-debugtoolbar",
+    "jpadilla/django-rest-framework-jwt", "jaraco/tempora", "jaraco/portend", "jaraco/irc",
+    "agronholm/cbor2", "agronholm/sphinx-autodoc-typehints", "scrapinghub/dateparser",
+    "sindresorhus/make-dir", "sindresorhus/p-timeout", "sindresorhus/p-event",
+    "sindresorhus/delay", "sindresorhus/query-string", "sindresorhus/file-type",
+    "sindresorhus/hasha", "mattn/go-sqlite3", "sindresorhus/temp-dir", "sindresorhus/type-fest",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
