@@ -125,8 +125,8 @@ def _balanced_already(content: str, at: int, end: int, text: str) -> bool:
     (the prose's `HH:MM` has both: a third would stand)?"""
     removed = content[at:end]
     added = text.replace(removed, "", 1) if removed in text else ""
-    if not added or any(c not in "`'\"" for c in added):
-        return False
+    if len(added) != 1 or added not in "`'\"":
+        return False  # (a pair put in, `load(x)` quoted, is no quote that pairs one)
     line = content[content.rfind("\n", 0, at) + 1 : line_end(content, at)]
     return line.count(added[0]) % 2 == 0
 

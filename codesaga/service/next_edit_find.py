@@ -110,7 +110,7 @@ from codesaga.domain.next_edit_patterns import (
     switch_candidates,
     unused_marked_renames,
 )
-from codesaga.domain.next_edit_scope import bound_by, unbound_by
+from codesaga.domain.next_edit_scope import Scopes, bound_by
 from codesaga.domain.next_edit_signatures import (
     OPTIONAL_CALL_SCORE,
     Header,
@@ -214,7 +214,8 @@ def find_candidates(
     # (a name the user bound in one function is no name in another: see next_edit_scope)
     computed = [c.edit for c in found if c.edit is not None and c.path is None]
     bound = set().union(*(bound_by(index, edit) for edit in computed))
-    return [c for c in found if not _reads_unbound(index, names, c, bound)]
+    scopes = Scopes(index)
+    return [c for c in found if not _reads_unbound(scopes, names, c, bound)]
 
 
 def reads_unbound(content: str, language: str | None, edit: TextEdit) -> bool:
@@ -225,18 +226,19 @@ def reads_unbound(content: str, language: str | None, edit: TextEdit) -> bool:
         return False
     index = LineIndex(content)
     place = Candidate(edit.span, SIMILAR, 0.0, edit)
-    return _reads_unbound(index, names_of(language, content, index), place)
+    return _reads_unbound(Scopes(index), names_of(language, content, index), place)
 
 
 def _reads_unbound(
-    index: LineIndex, names: Names, candidate: Candidate, bound: Set[str] = frozenset()
+    scopes: Scopes, names: Names, candidate: Candidate, bound: Set[str] = frozenset()
 ) -> bool:
     """Does ``candidate``'s edit make its code read a name not bound there? (Not a rename's:
     its new name is bound where its definition is renamed, one of its places.)"""
     edit = candidate.edit
     if edit is None or candidate.path is not None or candidate.kind == RENAME:
         return False
-    return not names.in_text(index.offsets(edit.span)[0]) and bool(unbound_by(index, edit, bound))
+    at = scopes.index.offsets(edit.span)[0]
+    return not names.in_text(at) and bool(scopes.unbound_by(edit, bound))
 
 
 def _found(

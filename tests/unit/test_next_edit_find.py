@@ -7865,3 +7865,49 @@ def test_a_quote_put_in_to_pair_one_goes_only_where_one_is_unpaired() -> None:
     unpaired = code.replace("or `:MM`\n", "or :MM`\n")
     content, found = _ask(unpaired, unpaired.replace("and :SS`", "and `:SS`"), "python")
     assert _applied(content, found) == code.replace("and :SS`", "and `:SS`")
+
+
+@pytest.mark.parametrize("language", ["python", "markdown"])
+def test_a_pair_of_quotes_put_around_an_expression_goes_around_the_others(language: str) -> None:
+    code = "Call load(x) first.\nCall load(y) next.\nCall load(z) last.\n"
+    content, found = _ask(code, code.replace("load(x)", "`load(x)`", 1), language)
+    assert _applied(content, found) == code.replace("load(", "`load(").replace(")", ")`")
+
+
+def test_a_local_is_read_where_its_function_has_a_string_at_the_left_edge() -> None:
+    # the query's lines at column 0 are the function's still: `usekeys` is bound there
+    code = (
+        "class Record:\n"
+        "    def first(self):\n"
+        "        usekeys = self.keys()\n"
+        "        return len(self.keys())\n\n"
+        "    def second(self):\n"
+        "        usekeys = self.keys()\n"
+        '        query = """\nSELECT *\n"""\n'
+        "        return len(self.keys())\n"
+    )
+    after = code.replace("return len(self.keys())", "return len(usekeys)", 1)
+    assert [
+        (c.span.start_line, c.edit and c.edit.text) for c in _ask(code, after, "python")[1]
+    ] == [(11, "usekeys")]
+
+
+def test_a_name_bound_under_global_or_as_a_later_target_is_no_other_functions_local() -> None:
+    code = (
+        "def setup():\n    global registry\n    registry = {}\n\n\n"
+        "def load(x):\n    return convert(x, self.keys())\n\n\n"
+        "def save(y):\n    return convert(y, self.keys())\n"
+    )
+    content, found = _ask(code, code.replace("self.keys())", "registry)", 1), "python")
+    assert "convert(y, registry)" in _applied(content, found)
+    code = (
+        "def first(d):\n    return list(d.values())\n\n\n"
+        "def second(d):\n    return list(d.values())\n\n\n"
+        "def third(value):\n    return value\n"
+    )
+    for written in (
+        "[value for key, value in d.items() if value]",
+        "sorted(d, key=lambda key, value=None: value)",
+    ):
+        content, found = _ask(code, code.replace("list(d.values())", written, 1), "python")
+        assert _applied(content, found).count(written) == 2, written
