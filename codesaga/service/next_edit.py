@@ -31,7 +31,7 @@ from codesaga.domain.edits import TextEdit, bounds, offset
 from codesaga.domain.enums import RequestStatus, RequestType
 from codesaga.domain.errors import InputError
 from codesaga.domain.languages import detect_language, language_by_name
-from codesaga.domain.next_edit_locations import Candidate, reverts
+from codesaga.domain.next_edit_locations import SIGNATURE, Candidate, reverts
 from codesaga.domain.requests import RequestRecord
 from codesaga.engine.port import CancelToken
 from codesaga.fs import read_source
@@ -256,8 +256,15 @@ class NextEdits:
             if candidate.edit is None:
                 if candidate.path is None:
                     found = rewriter.rewrite(candidate)
-                if found is not None and reads_unbound(request.content, language, found[0]):
-                    continue  # a name of another function's (the user's local) read here
+                # a name of another function's (the user's local) read here: not a call of a
+                # changed signature, whose place is the point (`reason=reason` passed on
+                # where the truth passed `reason=self.reason.X`: the caller's value to pick)
+                if (
+                    found is not None
+                    and candidate.kind != SIGNATURE
+                    and reads_unbound(request.content, language, found[0])
+                ):
+                    continue
             elif content is not None and _applies(content, candidate.edit):
                 found = (candidate.edit, candidate.score)
             if found is None:

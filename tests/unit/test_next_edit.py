@@ -479,3 +479,22 @@ def test_a_rewrite_that_reads_another_functions_local_is_no_suggestion(
     result = next_edit(client, content=content, edits=[wire(edit)])
     assert len(engine.history) == 1
     assert [e["text"] for e in result["edits"]] == ([", timeout=timeout"] if bound else [])
+
+
+def test_a_call_of_a_changed_signature_is_rewritten_even_with_a_name_to_pick_there(
+    daemon: Daemon, finder: Finder, engine: FakeEngine
+) -> None:
+    client = daemon.start()
+    # close() gained `reason`: its call elsewhere is the place, whatever value it passes
+    content = (
+        "def close(self, wait=True, reason=None):\n"
+        "    self.stop(reason)\n"
+        "\n\n"
+        "def run(self):\n"
+        "    close(self, wait=False)\n"
+    )
+    edit = TextEdit(Span(1, 26, 1, 26), "", ", reason=None")
+    finder.candidates = [Candidate(Span(6, 5, 6, 28), "signature", 0.7, None)]
+    engine.enqueue("    close(self, wait=False, reason=reason)\n")
+    result = next_edit(client, content=content, edits=[wire(edit)])
+    assert [e["text"] for e in result["edits"]] == [", reason=reason"]
