@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 41 from
-HELD_OUT_REPOS_2 to 41), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 42 from
+HELD_OUT_REPOS_2 to 42), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -338,6 +338,14 @@ HELD_OUT_REPOS_41 = [
     "sindresorhus/make-dir", "sindresorhus/p-timeout", "sindresorhus/p-event",
     "sindresorhus/delay", "sindresorhus/query-string", "sindresorhus/file-type",
     "sindresorhus/hasha", "mattn/go-sqlite3", "sindresorhus/temp-dir", "sindresorhus/type-fest",
+]  # fmt: skip
+HELD_OUT_REPOS_42 = [
+    "hynek/svcs", "pallets-eco/flask-sqlalchemy", "pallets-eco/wtforms", "pallets-eco/flask-admin",
+    "pyca/pynacl", "miguelgrinberg/python-socketio", "miguelgrinberg/microdot",
+    "jaraco/jaraco.itertools", "pallets-eco/flask-mail", "sindresorhus/np", "sindresorhus/open",
+    "sindresorhus/clipboardy", "sindresorhus/get-port", "sindresorhus/quick-lru",
+    "sindresorhus/serialize-error", "sindresorhus/pretty-ms", "sindresorhus/filenamify",
+    "sindresorhus/log-symbols", "mattn/go-shellwords", "sindresorhus/read-pkg",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
