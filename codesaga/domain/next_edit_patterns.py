@@ -62,7 +62,7 @@ _SCRIPT_WORDS = (
     "extends false finally for function if import in instanceof new null return super "
     "switch this throw true try typeof var void while with yield let static implements "
     "interface package private protected public await async of undefined Array Promise Map "
-    "Set Record String Number Boolean Object Error args"
+    "Set Record String Number Boolean Object Error"
 )
 # TypeScript's types: in JavaScript, plain names (`function(string, location)`)
 _TYPE_WORDS = "any unknown never string number boolean object type readonly"

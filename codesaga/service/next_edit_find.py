@@ -102,6 +102,7 @@ from codesaga.domain.next_edit_patterns import (
     delegates,
     find_rename,
     find_renames,
+    is_name,
     like_scope_renames,
     qualifier_candidates,
     rename_candidates,
@@ -426,6 +427,9 @@ def _candidates(
         followed = [c for c in followers(index, change) if not _starts_in_text(index, names, c)]
         if followed:
             return finalize(followed, index, change, history, cursor, limit)
+    followed = _qualified_uses(index, change, names, language)
+    if followed:
+        return finalize(followed, index, change, history, cursor, limit)
     # (a format string's fields are in text: the rule reads which strings are the code's)
     followed = format_index_candidates(index, change, names.in_text) if language == "python" else []
     if followed:
@@ -468,12 +472,16 @@ def _candidates(
     if language == "python" and rename is not None and _drop_in_module(change, rename):
         return []
     if rename is None and not renames:
-        # Parameters renamed together, each its own way: each is renamed in its function.
-        # Not the same names put in another order (`(getRandom, alphabet, size)` to `(size,
-        # alphabet, getRandom)`): that is a signature changed, its calls' arguments reordered.
+        # Parameters renamed together, each its own way: each is renamed in its function;
+        # so is a definition renamed with its parameters (`type Fn = (...args` made `type
+        # AnyFunction = (...arguments_`: the type's uses, and the parameter's). Not the same
+        # names put in another order (`(getRandom, alphabet, size)` to `(size, alphabet,
+        # getRandom)`): that is a signature changed, its calls' arguments reordered.
         sites = [_site(names, r) for r in several]
+        roles = [None if s is None else s.role for s in sites]
         reordered = {r.old for r in several} == {r.new for r in several}
-        if several and not reordered and all(s is not None and s.role == PARAMETER for s in sites):
+        together = PARAMETER in roles and all(r in (PARAMETER, DEFINITION) for r in roles)
+        if several and not reordered and together:
             renames = several
     if rename is not None and _renamed_in_text_first(change, rename, names):
         # A name of the code in a comment renamed to a name the code does not have (`//
@@ -770,6 +778,49 @@ def _unbound_uses(
                 continue
             found.append(Candidate(_line_of(index, use.start), SIMILAR, UNBOUND_SCORE, None))
     return found
+
+
+def _qualified_uses(
+    index: LineIndex, change: Change, names: Names, language: str | None
+) -> list[Candidate]:
+    """A global reached through what holds it (`parseFloat(x)` made `Number.parseFloat(x)`,
+    `isNaN` made `Number.isNaN`, as linters ask): its other bare uses in code, given the same
+    qualifier. Only for a name the file binds nowhere (no definition, parameter, local or
+    import: a variable's uses are the variable's), and not through `self`, `this` or `cls`,
+    whose members are the function's own business."""
+    qualifier = _QUALIFIER.fullmatch(change.inserted)
+    content = change.content
+    if change.removed or qualifier is None or qualifier.group(1) in _RECEIVERS | {"this"}:
+        return []
+    if names.in_text(change.start):
+        return []  # a name in a comment qualified: prose, or a doc's reference
+    if change.start > 0 and re.match(r"[\w$.]", content[change.start - 1]):
+        return []  # inside a word or a member access: not a bare name qualified
+    name = NAME.match(content, change.after_end)
+    if name is None or not is_name(name.group()):
+        return []
+    occurrences = names.occurrences(name.group())
+    if any(o.role in BINDINGS for o in occurrences) or name.group() in imported_names(
+        content, language
+    ):
+        return []
+    mine = index.line_of(change.start)
+    found = []
+    for o in occurrences:
+        if o.role != USE or o.receiver is not None or o.start == change.after_end:
+            continue
+        if content[o.start - 1 : o.start] in (".", "$") or names.in_text(o.start):
+            continue
+        if _KEY_AFTER.match(content, o.end):
+            continue  # an object's key or a keyword argument, spelled alike
+        edit = TextEdit(index.span(o.start, o.start), "", change.inserted)
+        distance = abs(index.line_of(o.start) - mine)
+        found.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
+    return found
+
+
+_QUALIFIER = re.compile(r"([A-Za-z_$][\w$]*)(?:\.[A-Za-z_$][\w$]*)*\.")
+_KEY_AFTER = re.compile(r"[ \t]*(?::(?!:)|=(?!=))")
 
 
 def _site(names: Names, rename: Rename) -> Occurrence | None:

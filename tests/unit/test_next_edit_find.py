@@ -7911,3 +7911,50 @@ def test_a_name_bound_under_global_or_as_a_later_target_is_no_other_functions_lo
     ):
         content, found = _ask(code, code.replace("list(d.values())", written, 1), "python")
         assert _applied(content, found).count(written) == 2, written
+
+
+def test_a_javascript_args_renamed_is_a_rename_its_uses_follow() -> None:
+    # `args` is a plain variable in JavaScript (the linter's `arguments_`), not a keyword
+    code = (
+        "export const publishArguments = options => {\n"
+        "\tconst args = ['publish'];\n"
+        "\tif (options.tag) {\n"
+        "\t\targs.push('--tag', options.tag);\n"
+        "\t}\n"
+        "\treturn args;\n"
+        "};\n"
+    )
+    after = code.replace("const args", "const arguments_")
+    content, found = _ask(code, after, "javascript")
+    assert _applied(content, found) == code.replace("args", "arguments_")
+
+
+def test_a_global_given_its_qualifier_is_qualified_at_its_other_bare_uses() -> None:
+    code = (
+        "const parse = text => {\n"
+        "\tconst parts = text.split(':');\n"
+        "\tconst options = {parseFloat: true, strict: false};\n"
+        "\treturn {\n"
+        "\t\tseconds: parseFloat(parts[0], 10),\n"
+        "\t\tlabel: describe(options),\n"
+        "\t};\n"
+        "};\n\n"
+        "const total = values => values.map(v => add(parseFloat(v), 'second', Math.parseFloat));\n"
+    )
+    after = code.replace("seconds: parseFloat", "seconds: Number.parseFloat")
+    content, found = _ask(code, after, "javascript")
+    # the key spelled alike and the member of another object are left as they are
+    assert _applied(content, found) == after.replace("add(parseFloat", "add(Number.parseFloat")
+
+
+def test_a_bound_name_or_a_comment_qualified_is_not_qualified_elsewhere() -> None:
+    code = (
+        "function start(timer) {\n\treturn timer(1);\n}\n\n"
+        "function stop(timer) {\n\tconst handle = timer;\n\tclear(handle);\n}\n"
+    )
+    # (a parameter: each function's own `timer`)
+    after = code.replace("return timer(1)", "return clock.timer(1)")
+    assert not [c for c in _ask(code, after, "javascript")[1] if c.edit is not None]
+    code = "// see Get\nfunc a() { Get(1) }\n\nfunc b() { x := Get(2); use(x) }\n"
+    after = code.replace("// see Get", "// see parser.Get")
+    assert not [c for c in _ask(code, after, "go")[1] if c.edit is not None]
