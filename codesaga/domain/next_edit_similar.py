@@ -534,7 +534,7 @@ MIN_LINES_REPLACED = 24  # characters (not blank) of several lines replaced wort
 MAX_REPEATS = 24  # more places than that: a common piece of text, not one being replaced
 MIN_UNNAMED_TOKENS = 3  # tokens of replaced text with no name in it worth repeating (`1 // 0`)
 MIN_UNNAMED_CHARS = 6  # and its characters
-MAX_WRAPPING_LINES = 6  # lines a statement is wrapped in, at most, to wrap it elsewhere too
+MAX_WRAPPING_LINES = 8  # lines a statement is wrapped in, at most, to wrap it elsewhere too
 ENTRY_LIKENESS = 0.8  # a deleted line's likeness in shape to a neighbour: one entry of many
 
 

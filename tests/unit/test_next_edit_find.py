@@ -7958,3 +7958,30 @@ def test_a_bound_name_or_a_comment_qualified_is_not_qualified_elsewhere() -> Non
     code = "// see Get\nfunc a() { Get(1) }\n\nfunc b() { x := Get(2); use(x) }\n"
     after = code.replace("// see Get", "// see parser.Get")
     assert not [c for c in _ask(code, after, "go")[1] if c.edit is not None]
+
+
+def test_a_statement_wrapped_in_a_handler_of_several_lines_is_wrapped_where_it_repeats() -> None:
+    call = "return getattr(self, handler_name)(*args)"
+    code = (
+        "class Namespace:\n"
+        "    def trigger(self, event, *args):\n"
+        "        handler_name = 'on_' + event\n"
+        "        if hasattr(self, handler_name):\n"
+        f"            {call}\n\n"
+        "    async def trigger_async(self, event, *args):\n"
+        "        handler_name = 'on_' + event\n"
+        "        if hasattr(self, handler_name):\n"
+        f"            {call}\n"
+    )
+    wrapped = (
+        "try:\n"
+        f"                {call}\n"
+        "            except TypeError:\n"
+        "                # legacy events take no reason\n"
+        "                if event == 'disconnect':\n"
+        "                    return getattr(self, handler_name)(*args[:-1])\n"
+        "                else:  # pragma: no cover\n"
+        "                    raise"
+    )
+    after = code.replace(call, wrapped, 1)
+    assert _applied(after, _ask_in_one(code, after, "python")) == code.replace(call, wrapped)
