@@ -550,7 +550,38 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         # same statement only (not an `if` whose body raises the same)
         head = _head_word(index.line_text(index.line_of(change.start)))
         found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
-    return _forward_references(index, change, _slips_only(index, change, found))
+    found = _forward_references(index, change, _slips_only(index, change, found))
+    return _moved_apart(index, change, found)
+
+
+def _moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:
+    """``candidates``, but where ``change`` switched the module of a Python `from` import
+    (`from typing import Buffer` made `from collections.abc import Buffer`: a name moved,
+    not the module renamed), none in an import of other names only from the old module
+    (`from typing import Any, cast`: they stay where they are)."""
+    line = index.line_of(change.start)
+    mine = _FROM_IMPORT.match(index.line_text(line))
+    column = change.start - index.line_bounds(line)[0]
+    if mine is None or not mine.start(1) <= column <= mine.end(1) or "\n" in change.removed:
+        return candidates
+    was = _FROM_IMPORT.match(change.before, index.line_bounds(line)[0])
+    if was is None or was[1].rsplit(".", 1)[-1] == mine[1].rsplit(".", 1)[-1]:
+        return candidates  # the same module reached another way (`invoke.util` made `.util`)
+    names = _imported_by(mine)
+    kept = []
+    for candidate in candidates:
+        other = _FROM_IMPORT.match(index.line_text(candidate.span.start_line))
+        if other is None or names & _imported_by(other):
+            kept.append(candidate)
+    return kept
+
+
+def _imported_by(statement: re.Match[str]) -> set[str]:
+    """The names a `from` import's line (``statement``: _FROM_IMPORT's) takes from its module."""
+    return {entry.split()[0] for entry in statement[2].split(",") if entry.split()}
+
+
+_FROM_IMPORT = re.compile(r"[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^)#\n]*)")
 
 
 def _head_word(line: str) -> str:

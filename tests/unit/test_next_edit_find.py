@@ -7985,3 +7985,25 @@ def test_a_statement_wrapped_in_a_handler_of_several_lines_is_wrapped_where_it_r
     )
     after = code.replace(call, wrapped, 1)
     assert _applied(after, _ask_in_one(code, after, "python")) == code.replace(call, wrapped)
+
+
+def test_a_name_moved_to_another_module_leaves_the_old_modules_other_imports() -> None:
+    code = (
+        "import sys\n"
+        "from typing import TYPE_CHECKING, Any, cast\n\n"
+        "if TYPE_CHECKING:\n"
+        "    if sys.version_info >= (3, 12):\n"
+        "        from typing import Buffer\n"
+        "    else:\n"
+        "        from typing_extensions import Buffer\n\n\n"
+        "def encode(value: Any) -> bytes:\n"
+        "    return cast(bytes, value)\n"
+    )
+    after = code.replace("from typing import Buffer", "from collections.abc import Buffer")
+    content, found = _ask(code, after, "python")
+    assert "from collections.abc import TYPE_CHECKING" not in _applied(content, found)
+    # the same module reached another way is repeated on each of its imports
+    code = "from invoke.vendor import lexicon\nfrom invoke.util import debug\n\ndebug(lexicon)\n"
+    after = code.replace("from invoke.vendor", "from .vendor")
+    content, found = _ask(code, after, "python")
+    assert "from .util import debug" in _applied(content, found)
