@@ -2276,6 +2276,41 @@ def _entries(content: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 _LOCKED = re.compile(r"(\t)([\w.]+)\.(R?)Lock\(\)\n")
 _RETURN = re.compile(r"([ \t]*)return\b")
+# -- a test typed as returning nothing -------------------------------------------------------
+
+_TEST_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(", re.M)
+
+
+def test_return_candidates(index: LineIndex, change: Change) -> list[Candidate]:
+    """`-> None` given to a Python test function (`def test_parse():` made `def test_parse()
+    -> None:`, as a type checker's strict mode asks of every function): the file's other
+    test functions with no return type, each given it. Only tests: any other function typed
+    leaves the others untyped as often as not, but a test returns nothing by rule."""
+    if change.removed or change.inserted.strip() != "-> None":
+        return []
+    content = change.content
+    headers = []  # each test's header: where its parameters close, and whether it is typed
+    for found in _TEST_DEF.finditer(content):
+        close = matching_paren(content, found.end() - 1)
+        if close is not None:
+            rest = content[close + 1 : close + 80].lstrip()
+            headers.append((close, rest.startswith(":"), rest.startswith("->")))
+    mine = [
+        c for c, _, _ in headers if c < change.start and not content[c + 1 : change.start].strip()
+    ]
+    if not mine or not content[change.after_end :].lstrip().startswith(":"):
+        return []
+    line = index.line_of(change.start)
+    candidates = []
+    for close, untyped, _ in headers:
+        if close == mine[0] or not untyped:
+            continue
+        edit = TextEdit(index.span(close + 1, close + 1), "", change.inserted)
+        distance = abs(index.line_of(close) - line)
+        candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
+    return candidates
+
+
 UNLOCK_SCORE = 0.7  # computed, and the code would stay locked without it
 
 

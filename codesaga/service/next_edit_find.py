@@ -51,6 +51,7 @@ from codesaga.domain.next_edit_conventions import (
     semicolon_candidates,
     sentinel_candidates,
     specifier_candidates,
+    test_return_candidates,
     trailing_comma_candidates,
     unlock_candidates,
     unused_exception_candidates,
@@ -394,6 +395,7 @@ def _candidates(
             membership_candidates,
             sentinel_candidates,
             twin_candidates,
+            test_return_candidates,
         )
         if statement
         else ()

@@ -8007,3 +8007,20 @@ def test_a_name_moved_to_another_module_leaves_the_old_modules_other_imports() -
     after = code.replace("from invoke.vendor", "from .vendor")
     content, found = _ask(code, after, "python")
     assert "from .util import debug" in _applied(content, found)
+
+
+def test_a_test_typed_as_returning_nothing_has_the_files_other_tests_typed() -> None:
+    code = (
+        "import pytest\n\n\n"
+        "@pytest.fixture\ndef governor():\n    return object()\n\n\n"
+        "def test_interval(governor):\n    assert governor\n\n\n"
+        "def test_typed() -> None:\n    assert True\n\n\n"
+        "class TestParse:\n"
+        "    def test_header(\n        self,\n        governor,\n    ):\n"
+        "        assert governor\n\n"
+        "    def helper(self):\n        return 1\n"
+    )
+    after = code.replace("def test_interval(governor):", "def test_interval(governor) -> None:")
+    content, found = _ask(code, after, "python")
+    # the fixture and the helper return values: they are left as they are
+    assert _applied(content, found) == after.replace("    ):\n", "    ) -> None:\n")
