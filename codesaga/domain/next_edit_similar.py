@@ -550,11 +550,10 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         # same statement only (not an `if` whose body raises the same)
         head = _head_word(index.line_text(index.line_of(change.start)))
         found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
-    found = _forward_references(index, change, _slips_only(index, change, found))
-    return _moved_apart(index, change, found)
+    return _forward_references(index, change, _slips_only(index, change, found))
 
 
-def _moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:
+def moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:
     """``candidates``, but where ``change`` switched the module of a Python `from` import
     (`from typing import Buffer` made `from collections.abc import Buffer`: a name moved,
     not the module renamed), none in an import of other names only from the old module
@@ -568,6 +567,8 @@ def _moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) 
     if was is None or was[1].rsplit(".", 1)[-1] == mine[1].rsplit(".", 1)[-1]:
         return candidates  # the same module reached another way (`invoke.util` made `.util`)
     names = _imported_by(mine)
+    if names != _imported_by(was):
+        return candidates  # not the same names from elsewhere (`.abc import X` made `import abc`)
     kept = []
     for candidate in candidates:
         other = _FROM_IMPORT.match(index.line_text(candidate.span.start_line))

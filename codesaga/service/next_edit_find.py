@@ -148,6 +148,7 @@ from codesaga.domain.next_edit_similar import (
     deleted_block_candidates,
     guarded_repeats,
     line_start_repeats,
+    moved_apart,
     repeated_candidates,
     similar_blocks,
     similar_candidates,
@@ -529,6 +530,8 @@ def _candidates(
     # a Go import's path is a string, but its uses are code).
     candidates += _unimported_uses(index, change, names, language)
     candidates += _unbound_uses(index, change, names, language, reserved)
+    if language == "python":
+        candidates = moved_apart(index, change, candidates)
     found = finalize(candidates, index, change, history, cursor, limit)
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))

@@ -8024,3 +8024,18 @@ def test_a_test_typed_as_returning_nothing_has_the_files_other_tests_typed() -> 
     content, found = _ask(code, after, "python")
     # the fixture and the helper return values: they are left as they are
     assert _applied(content, found) == after.replace("    ):\n", "    ) -> None:\n")
+
+
+def test_a_name_moved_from_a_module_read_as_a_rename_leaves_the_modules_other_imports() -> None:
+    code = "from flask import current_app\nfrom flask import Markup\n\nMarkup(current_app)\n"
+    after = code.replace("from flask import Markup", "from markupsafe import Markup")
+    content, found = _ask(code, after, "python")
+    assert "from markupsafe import current_app" not in _applied(content, found)
+    # other names imported now: not a name moved, the like import is the model's to judge
+    code = (
+        "if PY3:\n    from collections.abc import Iterable\n"
+        "else:\n    from collections import Iterable\n"
+    )
+    after = code.replace("from collections.abc import Iterable", "from collections import abc")
+    lines = {c.span.start_line for c in _ask(code, after, "python")[1]}
+    assert 4 in lines
