@@ -2285,31 +2285,53 @@ def test_return_candidates(index: LineIndex, change: Change) -> list[Candidate]:
     """`-> None` given to a Python test function (`def test_parse():` made `def test_parse()
     -> None:`, as a type checker's strict mode asks of every function): the file's other
     test functions with no return type, each given it. Only tests: any other function typed
-    leaves the others untyped as often as not, but a test returns nothing by rule."""
+    leaves the others untyped as often as not, but a test returns nothing by rule (not a
+    fixture named `test_…`, nor a helper nested in a test: they give values)."""
     if change.removed or change.inserted.strip() != "-> None":
         return []
     content = change.content
-    headers = []  # each test's header: where its parameters close, and whether it is typed
+    if not content[change.after_end :].lstrip().startswith(":"):
+        return []
+    closes = []  # where each test's parameters close
     for found in _TEST_DEF.finditer(content):
         close = matching_paren(content, found.end() - 1)
-        if close is not None:
-            rest = content[close + 1 : close + 80].lstrip()
-            headers.append((close, rest.startswith(":"), rest.startswith("->")))
-    mine = [
-        c for c, _, _ in headers if c < change.start and not content[c + 1 : change.start].strip()
-    ]
-    if not mine or not content[change.after_end :].lstrip().startswith(":"):
+        if close is not None and _a_test(index, index.line_of(found.start())):
+            closes.append(close)
+    mine = [c for c in closes if c < change.start][-1:]
+    if not mine or content[mine[0] + 1 : change.start].strip():
         return []
     line = index.line_of(change.start)
     candidates = []
-    for close, untyped, _ in headers:
-        if close == mine[0] or not untyped:
+    for close in closes:
+        if close == mine[0] or not content[close + 1 : close + 80].lstrip().startswith(":"):
             continue
         edit = TextEdit(index.span(close + 1, close + 1), "", change.inserted)
         distance = abs(index.line_of(close) - line)
         candidates.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
     return candidates
 
+
+def _a_test(index: LineIndex, line: int) -> bool:
+    """Is the `def test…` on ``line`` a test: not a fixture (`@pytest.fixture` right above
+    it), nor a helper nested in a function (the nearest line above it indented less is no
+    `def`; looked for up to MAX_ENCLOSURE_LINES up, past that it is taken for a test)?"""
+    text = index.line_text(line)
+    indent = len(text) - len(text.lstrip())
+    decorated = True  # (still in the lines of decorators right above it)
+    for number in range(line - 1, max(0, line - MAX_ENCLOSURE_LINES), -1):
+        above = index.line_text(number)
+        if decorated and above.lstrip().startswith("@"):
+            if "fixture" in above:
+                return False
+            continue
+        decorated = False
+        if above.strip() and (indent == 0 or len(above) - len(above.lstrip()) < indent):
+            return indent == 0 or _DEF_START.match(above) is None
+    return True
+
+
+MAX_ENCLOSURE_LINES = 400  # lines read up from a test's header for what encloses it
+_DEF_START = re.compile(r"[ \t]*(?:async[ \t]+)?def\b")
 
 UNLOCK_SCORE = 0.7  # computed, and the code would stay locked without it
 

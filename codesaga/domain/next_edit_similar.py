@@ -558,31 +558,33 @@ def moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -
     (`from typing import Buffer` made `from collections.abc import Buffer`: a name moved,
     not the module renamed), none in an import of other names only from the old module
     (`from typing import Any, cast`: they stay where they are)."""
-    line = index.line_of(change.start)
-    mine = _FROM_IMPORT.match(index.line_text(line))
-    column = change.start - index.line_bounds(line)[0]
-    if mine is None or not mine.start(1) <= column <= mine.end(1) or "\n" in change.removed:
+    start = index.line_bounds(index.line_of(change.start))[0]
+    mine = _FROM_IMPORT.match(change.content, start)
+    if mine is None or not mine.start(1) <= change.start <= mine.end(1) or "\n" in change.removed:
         return candidates
-    was = _FROM_IMPORT.match(change.before, index.line_bounds(line)[0])
+    was = _FROM_IMPORT.match(change.before, start)
     if was is None or was[1].rsplit(".", 1)[-1] == mine[1].rsplit(".", 1)[-1]:
         return candidates  # the same module reached another way (`invoke.util` made `.util`)
     names = _imported_by(mine)
-    if names != _imported_by(was):
+    if not names or names != _imported_by(was):
         return candidates  # not the same names from elsewhere (`.abc import X` made `import abc`)
     kept = []
     for candidate in candidates:
-        other = _FROM_IMPORT.match(index.line_text(candidate.span.start_line))
-        if other is None or names & _imported_by(other):
+        other = _FROM_IMPORT.match(index.text, index.line_bounds(candidate.span.start_line)[0])
+        theirs = set() if other is None else _imported_by(other)
+        if not theirs or names & theirs:
             kept.append(candidate)
     return kept
 
 
 def _imported_by(statement: re.Match[str]) -> set[str]:
-    """The names a `from` import's line (``statement``: _FROM_IMPORT's) takes from its module."""
-    return {entry.split()[0] for entry in statement[2].split(",") if entry.split()}
+    """The names a `from` import (``statement``: _FROM_IMPORT's) takes from its module."""
+    listed = re.sub(r"#[^\n]*", "", statement[2]).strip().strip("()")
+    return {entry.split()[0] for entry in listed.split(",") if entry.split()}
 
 
-_FROM_IMPORT = re.compile(r"[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^)#\n]*)")
+# a `from` import, its names in parentheses over several lines or to its line's end
+_FROM_IMPORT = re.compile(r"[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)")
 
 
 def _head_word(line: str) -> str:

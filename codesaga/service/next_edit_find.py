@@ -483,7 +483,7 @@ def _candidates(
         sites = [_site(names, r) for r in several]
         roles = [None if s is None else s.role for s in sites]
         reordered = {r.old for r in several} == {r.new for r in several}
-        together = PARAMETER in roles and all(r in (PARAMETER, DEFINITION) for r in roles)
+        together = PARAMETER in roles and all(r in (PARAMETER, *_DEFINITIONS) for r in roles)
         if several and not reordered and together:
             renames = several
     if rename is not None and _renamed_in_text_first(change, rename, names):
@@ -795,6 +795,9 @@ def _qualified_uses(
     whose members are the function's own business."""
     qualifier = _QUALIFIER.fullmatch(change.inserted)
     content = change.content
+    known = _known(language)
+    if known is None or known.id not in _BINDINGS_READ:
+        return []  # (where definitions are not read, `function parse` would be qualified)
     if change.removed or qualifier is None or qualifier.group(1) in _RECEIVERS | {"this"}:
         return []
     if names.in_text(change.start):
@@ -816,14 +819,24 @@ def _qualified_uses(
             continue
         if content[o.start - 1 : o.start] in (".", "$") or names.in_text(o.start):
             continue
-        if _KEY_AFTER.match(content, o.end):
-            continue  # an object's key or a keyword argument, spelled alike
+        if _KEY_AFTER.match(content, o.end) or _exported(content, o.start):
+            continue  # an object's key, a keyword argument or an export, spelled alike
         edit = TextEdit(index.span(o.start, o.start), "", change.inserted)
         distance = abs(index.line_of(o.start) - mine)
         found.append(Candidate(edit.span, SIMILAR, repeat_score(distance), edit))
     return found
 
 
+def _exported(content: str, at: int) -> bool:
+    """Does the name at ``at`` stand in the braces of an `export { … }` (no expression)?"""
+    opened = content.rfind("{", 0, at)
+    return opened > content.rfind("}", 0, at) and content[
+        max(0, opened - 20) : opened
+    ].rstrip().endswith("export")
+
+
+_DEFINITIONS = (DEFINITION, MEMBER_DEFINITION)  # a function's, a type's, a method's own name
+_BINDINGS_READ = frozenset(("python", "javascript", "typescript", "go"))  # roles read
 _QUALIFIER = re.compile(r"([A-Za-z_$][\w$]*)(?:\.[A-Za-z_$][\w$]*)*\.")
 _KEY_AFTER = re.compile(r"[ \t]*(?::(?!:)|=(?!=))")
 

@@ -8039,3 +8039,54 @@ def test_a_name_moved_from_a_module_read_as_a_rename_leaves_the_modules_other_im
     after = code.replace("from collections.abc import Iterable", "from collections import abc")
     lines = {c.span.start_line for c in _ask(code, after, "python")[1]}
     assert 4 in lines
+
+
+def test_a_global_is_qualified_only_where_bindings_are_read_and_not_in_an_export() -> None:
+    code = 'local function parse(text)\n  return text\nend\n\nlocal a = parse("x")\n'
+    after = code.replace("local a = parse", "local a = M.parse")
+    content, found = _ask(code, after, "lua")
+    assert "function M.parse" not in _applied(content, found)
+    code = "const a = setTimeout(run, 10);\nexport {setTimeout};\n"
+    after = code.replace("const a = setTimeout", "const a = window.setTimeout")
+    content, found = _ask(code, after, "javascript")
+    assert "export {setTimeout}" in _applied(content, found)
+
+
+def test_fixtures_and_nested_helpers_named_test_are_not_typed_as_returning_nothing() -> None:
+    code = (
+        "import pytest\n\n\n"
+        '@pytest.fixture\ndef test_data():\n    return {"a": 1}\n\n\n'
+        "def test_a(test_data):\n    def test_helper(x):\n        return x\n\n"
+        "    assert test_helper(test_data)\n\n\n"
+        "class TestB:\n    @pytest.fixture\n    def test_value(self):\n        return 2\n\n"
+        "    def test_b(self, test_value):\n        assert test_value\n"
+    )
+    after = code.replace("def test_a(test_data):", "def test_a(test_data) -> None:")
+    content, found = _ask(code, after, "python")
+    assert _applied(content, found) == after.replace(
+        "def test_b(self, test_value):", "def test_b(self, test_value) -> None:"
+    )
+
+
+def test_a_name_moved_reads_the_names_of_imports_in_parentheses() -> None:
+    code = (
+        "import sys\n\nif sys.version_info >= (3, 8):\n"
+        "    from typing_extensions import Literal\n"
+        "else:\n    from typing_extensions import (\n        Literal,\n        Protocol,\n    )\n"
+    )
+    after = code.replace(
+        "    from typing_extensions import Literal\n", "    from typing import Literal\n"
+    )
+    assert {c.span.start_line for c in _ask(code, after, "python")[1]} & {6}
+
+
+def test_a_method_renamed_with_its_parameter_has_both_renamed() -> None:
+    code = (
+        "class Store:\n"
+        "    def get(self, key):\n        return self.data[key]\n\n"
+        "    def load(self):\n        return self.get('x')\n"
+    )
+    after = code.replace("def get(self, key)", "def fetch(self, name)")
+    content, found = _ask(code, after, "python")
+    applied = _applied(content, found)
+    assert "self.data[name]" in applied and "self.fetch('x')" in applied
