@@ -2312,24 +2312,38 @@ def test_return_candidates(index: LineIndex, change: Change) -> list[Candidate]:
 
 
 def _a_test(index: LineIndex, line: int) -> bool:
-    """Is the `def test…` on ``line`` a test: not a fixture (`@pytest.fixture` right above
-    it), nor a helper nested in a function (the nearest line above it indented less is no
-    `def`; looked for up to MAX_ENCLOSURE_LINES up, past that it is taken for a test)?"""
+    """Is the `def test…` on ``line`` a test: not a fixture (`@pytest.fixture` among its
+    decorators), nor a helper nested in a function, nor a method of a class that is no
+    module-level test class (looked for up to MAX_ENCLOSURE_LINES up; past that, a test)?"""
     text = index.line_text(line)
     indent = len(text) - len(text.lstrip())
-    decorated = True  # (still in the lines of decorators right above it)
+    decorating = True  # (still in its decorators, their comments and continuation lines)
     for number in range(line - 1, max(0, line - MAX_ENCLOSURE_LINES), -1):
         above = index.line_text(number)
-        if decorated and above.lstrip().startswith("@"):
-            if "fixture" in above:
-                return False
-            continue
-        decorated = False
-        if above.strip() and (indent == 0 or len(above) - len(above.lstrip()) < indent):
-            return indent == 0 or _DEF_START.match(above) is None
+        stripped = above.lstrip()
+        depth = len(above) - len(stripped)
+        if decorating:
+            if depth == indent and stripped.startswith("@"):
+                if _FIXTURE.search(stripped):
+                    return False
+                continue
+            if not stripped or stripped.startswith("#") or depth > indent:
+                continue
+            decorating = stripped.startswith((")", "]")) and depth == indent
+            if decorating:
+                continue
+            if indent == 0:
+                return True  # (a module's own function, its decorators read)
+        if not stripped or depth >= indent or stripped.startswith((")", "]")):
+            continue  # (a multi-line header's closing bracket: its opening line encloses)
+        if _DEF_START.match(above):
+            return False
+        return depth == 0 and _TEST_CLASS.match(above) is not None
     return True
 
 
+_FIXTURE = re.compile(r"\bfixture\b")
+_TEST_CLASS = re.compile(r"class[ \t]+\w*Test")
 MAX_ENCLOSURE_LINES = 400  # lines read up from a test's header for what encloses it
 _DEF_START = re.compile(r"[ \t]*(?:async[ \t]+)?def\b")
 

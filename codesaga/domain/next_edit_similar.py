@@ -40,7 +40,7 @@ from codesaga.domain.next_edit_patterns import (
     tokens,
     word_bounds,
 )
-from codesaga.domain.next_edit_signatures import matching_paren
+from codesaga.domain.next_edit_signatures import code_chars, matching_paren
 
 MIN_TOKENS = 4  # a shorter line is like too many others
 REPEAT_RATIO = 0.6  # token similarity for repeating the user's edit at the same context
@@ -565,26 +565,48 @@ def moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -
     was = _FROM_IMPORT.match(change.before, start)
     if was is None or was[1].rsplit(".", 1)[-1] == mine[1].rsplit(".", 1)[-1]:
         return candidates  # the same module reached another way (`invoke.util` made `.util`)
-    names = _imported_by(mine)
-    if not names or names != _imported_by(was):
+    names = _imported_by(change.content, mine.end())
+    if not names or names != _imported_by(change.before, was.end()):
         return candidates  # not the same names from elsewhere (`.abc import X` made `import abc`)
     kept = []
     for candidate in candidates:
-        other = _FROM_IMPORT.match(index.text, index.line_bounds(candidate.span.start_line)[0])
-        theirs = set() if other is None else _imported_by(other)
-        if not theirs or names & theirs:
+        at = index.line_bounds(candidate.span.start_line)[0]
+        other = _FROM_IMPORT.match(index.text, at)
+        theirs = set() if other is None else _imported_by(index.text, other.end())
+        if not theirs or names & theirs:  # (names not read: kept, as before this check)
             kept.append(candidate)
     return kept
 
 
-def _imported_by(statement: re.Match[str]) -> set[str]:
-    """The names a `from` import (``statement``: _FROM_IMPORT's) takes from its module."""
-    listed = re.sub(r"#[^\n]*", "", statement[2]).strip().strip("()")
-    return {entry.split()[0] for entry in listed.split(",") if entry.split()}
+def _imported_by(text: str, at: int) -> set[str]:
+    """The names a `from` import lists from ``at`` (past its `import`): in parentheses over
+    lines, comments left out, or to its line's end and past a backslash's; at most
+    MAX_IMPORT_CHARS of it read (none when its end is not found within them)."""
+    stop = min(len(text), at + MAX_IMPORT_CHARS)
+    listed = []
+    if text.startswith("(", at):
+        for _, c, depth in code_chars(text, at + 1, stop, comment="#"):
+            if depth < 0:
+                break
+            if c != "#":
+                listed.append(c)
+        else:
+            return set()
+    else:
+        end = at
+        while True:
+            end = line_end(text, end)
+            if end >= stop or not text[:end].endswith("\\"):
+                break
+            end += 1
+        listed.append(re.sub(r"#[^\n]*", "", text[at:end]))
+    entries = "".join(listed).replace("\\", " ").split(",")
+    return {e.split()[0] for e in entries if e.split() and e.split()[0].isidentifier()}
 
 
-# a `from` import, its names in parentheses over several lines or to its line's end
-_FROM_IMPORT = re.compile(r"[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)")
+MAX_IMPORT_CHARS = 4000  # of a `from` import's list of names, read at most
+# a `from` import's head, to its `import`
+_FROM_IMPORT = re.compile(r"[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+")
 
 
 def _head_word(line: str) -> str:

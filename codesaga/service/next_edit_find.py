@@ -477,13 +477,14 @@ def _candidates(
     if rename is None and not renames:
         # Parameters renamed together, each its own way: each is renamed in its function;
         # so is a definition renamed with its parameters (`type Fn = (...args` made `type
-        # AnyFunction = (...arguments_`: the type's uses, and the parameter's). Not the same
+        # AnyFunction = (...arguments_`: the type's uses, and the parameter's; not a method,
+        # whose calls through other receivers are other methods' `get`). Not the same
         # names put in another order (`(getRandom, alphabet, size)` to `(size, alphabet,
         # getRandom)`): that is a signature changed, its calls' arguments reordered.
         sites = [_site(names, r) for r in several]
         roles = [None if s is None else s.role for s in sites]
         reordered = {r.old for r in several} == {r.new for r in several}
-        together = PARAMETER in roles and all(r in (PARAMETER, *_DEFINITIONS) for r in roles)
+        together = PARAMETER in roles and all(r in (PARAMETER, DEFINITION) for r in roles)
         if several and not reordered and together:
             renames = several
     if rename is not None and _renamed_in_text_first(change, rename, names):
@@ -819,7 +820,7 @@ def _qualified_uses(
             continue
         if content[o.start - 1 : o.start] in (".", "$") or names.in_text(o.start):
             continue
-        if _KEY_AFTER.match(content, o.end) or _exported(content, o.start):
+        if _KEY_AFTER.match(content, o.end) or _exported(content, names, o.start):
             continue  # an object's key, a keyword argument or an export, spelled alike
         edit = TextEdit(index.span(o.start, o.start), "", change.inserted)
         distance = abs(index.line_of(o.start) - mine)
@@ -827,15 +828,21 @@ def _qualified_uses(
     return found
 
 
-def _exported(content: str, at: int) -> bool:
-    """Does the name at ``at`` stand in the braces of an `export { … }` (no expression)?"""
-    opened = content.rfind("{", 0, at)
-    return opened > content.rfind("}", 0, at) and content[
-        max(0, opened - 20) : opened
-    ].rstrip().endswith("export")
+def _exported(content: str, names: Names, at: int) -> bool:
+    """Does the name at ``at`` stand in the braces of an `export { … }` (no expression)?
+    (Braces in its comments and strings are not the list's.)"""
+    opened, closed = _code_brace(content, names, "{", at), _code_brace(content, names, "}", at)
+    return opened > closed and content[max(0, opened - 20) : opened].rstrip().endswith("export")
 
 
-_DEFINITIONS = (DEFINITION, MEMBER_DEFINITION)  # a function's, a type's, a method's own name
+def _code_brace(content: str, names: Names, brace: str, at: int) -> int:
+    """Where the last ``brace`` before ``at`` in code stands; -1 when there is none."""
+    found = content.rfind(brace, 0, at)
+    while found >= 0 and names.in_text(found):
+        found = content.rfind(brace, 0, found)
+    return found
+
+
 _BINDINGS_READ = frozenset(("python", "javascript", "typescript", "go"))  # roles read
 _QUALIFIER = re.compile(r"([A-Za-z_$][\w$]*)(?:\.[A-Za-z_$][\w$]*)*\.")
 _KEY_AFTER = re.compile(r"[ \t]*(?::(?!:)|=(?!=))")

@@ -8080,13 +8080,41 @@ def test_a_name_moved_reads_the_names_of_imports_in_parentheses() -> None:
     assert {c.span.start_line for c in _ask(code, after, "python")[1]} & {6}
 
 
-def test_a_method_renamed_with_its_parameter_has_both_renamed() -> None:
+def test_no_test_typed_that_its_decorators_comments_header_or_class_say_gives_a_value() -> None:
     code = (
-        "class Store:\n"
-        "    def get(self, key):\n        return self.data[key]\n\n"
-        "    def load(self):\n        return self.get('x')\n"
+        "import pytest\n\n\n"
+        "@pytest.fixture\n# the data\ndef test_data():\n    return 1\n\n\n"
+        "@pytest.fixture(\n    scope='module',\n)\ndef test_module():\n    return 2\n\n\n"
+        "def test_a(\n    test_data,\n):\n    def test_helper():\n        return 1\n\n"
+        "    assert test_helper()\n\n\n"
+        "class Probe:\n    def test_connection(self):\n        return True\n\n\n"
+        "@pytest.mark.usefixtures('db')\ndef test_b():\n    pass\n\n\n"
+        "def test_c():\n    pass\n"
     )
-    after = code.replace("def get(self, key)", "def fetch(self, name)")
+    after = code.replace("def test_c():", "def test_c() -> None:")
     content, found = _ask(code, after, "python")
-    applied = _applied(content, found)
-    assert "self.data[name]" in applied and "self.fetch('x')" in applied
+    assert _applied(content, found) == after.replace(
+        "):\n    def test_helper", ") -> None:\n    def test_helper"
+    ).replace("def test_b():", "def test_b() -> None:")
+
+
+def test_a_name_moved_reads_imports_past_comments_and_backslashes() -> None:
+    for other in (
+        "from typing import (  # helpers (casts)\n    Any,\n    cast,\n)\n",
+        "from typing import TYPE_CHECKING, \\\n    Any, cast\n",
+    ):
+        code = (
+            other + "\nif TYPE_CHECKING:\n    from typing import Buffer\n\nx = cast(Any, Buffer)\n"
+        )
+        after = code.replace(
+            "    from typing import Buffer", "    from collections.abc import Buffer"
+        )
+        content, found = _ask(code, after, "python")
+        assert _applied(content, found).startswith(other), other
+
+
+def test_an_export_list_with_braces_in_a_comment_is_not_qualified() -> None:
+    code = "const a = setTimeout(run, 10);\nexport {\n  // timers {see docs}\n  setTimeout,\n};\n"
+    after = code.replace("const a = setTimeout", "const a = window.setTimeout")
+    content, found = _ask(code, after, "javascript")
+    assert "  setTimeout,\n" in _applied(content, found)
