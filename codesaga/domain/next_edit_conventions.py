@@ -2336,7 +2336,7 @@ def _a_test(index: LineIndex, line: int) -> bool:
                 return True  # (a module's own function, its decorators read)
         if not stripped or depth >= indent or stripped.startswith((")", "]")):
             continue  # (a multi-line header's closing bracket: its opening line encloses)
-        if _DEF_START.match(above):
+        if _DEF_LINE.match(above):
             return False
         return depth == 0 and _TEST_CLASS.match(above) is not None
     return True
@@ -2345,7 +2345,6 @@ def _a_test(index: LineIndex, line: int) -> bool:
 _FIXTURE = re.compile(r"\bfixture\b")
 _TEST_CLASS = re.compile(r"class[ \t]+\w*Test")
 MAX_ENCLOSURE_LINES = 400  # lines read up from a test's header for what encloses it
-_DEF_START = re.compile(r"[ \t]*(?:async[ \t]+)?def\b")
 
 UNLOCK_SCORE = 0.7  # computed, and the code would stay locked without it
 

@@ -596,7 +596,7 @@ def _imported_by(text: str, at: int) -> set[str]:
         end = at
         while True:
             end = line_end(text, end)
-            if end >= stop or not text[:end].endswith("\\"):
+            if end >= stop or text[end - 1 : end] != "\\":
                 break
             end += 1
         listed.append(re.sub(r"#[^\n]*", "", text[at:end]))
