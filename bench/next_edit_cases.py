@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 42 from
-HELD_OUT_REPOS_2 to 42), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 43 from
+HELD_OUT_REPOS_2 to 43), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -346,6 +346,13 @@ HELD_OUT_REPOS_42 = [
     "sindresorhus/clipboardy", "sindresorhus/get-port", "sindresorhus/quick-lru",
     "sindresorhus/serialize-error", "sindresorhus/pretty-ms", "sindresorhus/filenamify",
     "sindresorhus/log-symbols", "mattn/go-shellwords", "sindresorhus/read-pkg",
+]  # fmt: skip
+HELD_OUT_REPOS_43 = [
+    "Pylons/pyramid", "Pylons/hupper", "Pylons/plaster", "pyca/pyopenssl", "pyca/service-identity",
+    "Tinche/aiofiles", "hynek/doc2dash", "pallets-eco/flask-session", "ionelmc/pytest-benchmark",
+    "sindresorhus/ansi-escapes", "sindresorhus/write-json-file", "sindresorhus/on-change",
+    "sindresorhus/p-throttle", "unjs/pathe", "unjs/c12", "unjs/hookable", "uber-go/goleak",
+    "uber-go/dig", "uber-go/ratelimit", "hashicorp/go-bexpr",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
