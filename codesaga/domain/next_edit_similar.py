@@ -1331,12 +1331,14 @@ WORDS_INSERTED = 40  # characters at most of words put in, repeated by their con
 _MEMBER = re.compile(r"\.[A-Za-z_$][\w$]*")
 
 
-def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
+def context_repeats(index: LineIndex, change: Change, taken_out: bool = False) -> list[Candidate]:
     """A few symbols put in or taken out between two tokens (`(c Codec)` to `(c *Codec)`,
-    a comma after a string), or words put in (`"gzip, deflate, br"` given `, zstd`): the
-    same change wherever the same text stands around it, two tokens on either side, a name
-    among them. Words put in must close what they open (a piece of a longer change the
-    diff cut in two, `options]{{end}} [`, is not one)."""
+    a comma after a string), or words put in (`"gzip, deflate, br"` given `, zstd`) or, with
+    ``taken_out``, taken out: the same change wherever the same text stands around it, two
+    tokens on either side, a name among them (or a word in what was taken out). Words put in
+    must close what they open (a piece of a longer change the diff cut in two, `options]{{end}}
+    [`, is not one). (Not ``taken_out`` where a rename is read: a word's end taken off,
+    `assertEquals` made `assertEqual`, is that rename's.)"""
     removed, inserted = change.removed, change.inserted
     if "\n" in removed + inserted or not (removed + inserted).strip():
         return []
@@ -1344,12 +1346,24 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         r"\w", removed + inserted
     )
     words = not removed and len(inserted) <= WORDS_INSERTED and balanced(inserted)
-    if not (symbols or words):
+    # words taken out (`"*py*: error:` made `"*: error:` in one of the expected lines); not
+    # an item of a list (`isSync, ` taken from one call's arguments leaves the others' be),
+    # nor a word of a sentence (`should not make` made `should make` says so of one test)
+    taken = (
+        taken_out
+        and not inserted
+        and len(removed) <= WORDS_INSERTED
+        and balanced(removed)
+        and not _LIST_ITEM.fullmatch(removed)
+        and not _PROSE_WORD.fullmatch(removed)
+    )
+    if not (symbols or words or taken):
         return []
     before, at, stop = change.before, change.start, change.before_end
     left = tokens(before, before.rfind("\n", 0, at) + 1, at)[-2:]
     right = tokens(before, stop, line_end(before, stop))[:2]
-    if len(left) < 2 or len(right) < 2 or not any(is_name(t[0]) for t in (*left, *right)):
+    named = any(is_name(t[0]) for t in (*left, *right)) or (taken and _WORDY.search(removed))
+    if len(left) < 2 or len(right) < 2 or not named:
         return []
     member = not removed and _MEMBER.fullmatch(inserted) and is_name(left[-1][0])
     if member:
@@ -1363,7 +1377,7 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
         left = [line[callee], *left]
     head, tail = before[left[0][1] : at], before[stop : right[-1][2]]
     found = text_repeats(index, change, head + removed + tail, head + inserted + tail)
-    if member:
+    if member or taken:  # (not in a longer dotted name: `test.pypi.python.org` for `pypi.`)
         dotted = before[left[0][1] - 1 : left[0][1]] == "."
         found = [c for c in found if _dotted(index, c) == dotted]
     # a call's arguments are no function's parameters (`handler, "reason", reason` in a
@@ -1371,6 +1385,11 @@ def context_repeats(index: LineIndex, change: Change) -> list[Candidate]:
     defines = in_parameter_list(before, at)
     narrowed = [_narrowed(index, c, len(head), len(tail)) for c in found]
     return [c for c in narrowed if in_parameter_list(index.text, _start(index, c)) == defines]
+
+
+_WORDY = re.compile(r"[A-Za-z]{2}")  # a word in what was taken out: not symbols alone
+_LIST_ITEM = re.compile(r"\s*[\w$.]+\s*,\s*|\s*,\s*[\w$.]+\s*")
+_PROSE_WORD = re.compile(r"[ \t]*[A-Za-z]+[ \t]+|[ \t]+[A-Za-z]+[ \t]*")
 
 
 def _start(index: LineIndex, candidate: Candidate) -> int:

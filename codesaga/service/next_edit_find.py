@@ -1105,7 +1105,7 @@ def _places(
         # (a change made in code is not repeated into comments and strings that read alike)
         candidates += [
             c
-            for c in context_repeats(index, change)
+            for c in context_repeats(index, change, taken_out=True)
             if names.in_text(change.start) or not _changes_text(index, names, c)
         ]
         if not names.in_text(change.start):  # (two lines of prose alike are no rule)

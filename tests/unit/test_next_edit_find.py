@@ -2717,6 +2717,39 @@ def test_words_put_in_between_names_are_put_in_where_the_same_names_stand() -> N
     assert _ask(code, half, "python")[1] == []
 
 
+def test_words_taken_out_are_taken_out_where_the_same_text_stands_around_them() -> None:
+    code = (
+        "def test_bad_max_time(testdir):\n"
+        "    result.stdout.fnmatch_lines([\n"
+        '        "*py*: error: argument --max-time: Invalid decimal value",\n'
+        "    ])\n"
+        "\n"
+        "\n"
+        "def test_bad_save(testdir):\n"
+        "    result.stdout.fnmatch_lines([\n"
+        '        "*py*: error: argument --save: Must not contain these",\n'
+        "    ])\n"
+    )
+    after = code.replace('"*py*: error', '"*: error', 1)
+    content, found = _ask(code, after, "python")
+    assert [(c.kind, c.edit and c.edit.text) for c in found] == [(SIMILAR, "")]
+    assert _applied(content, found) == code.replace('"*py*: error', '"*: error')
+    # Not an item of a list: an argument taken from one call leaves the other calls be
+    calls = (
+        "const handle = ({stdio, options, isSync, state}) => {\n"
+        "\treturn check({stdio, options, isSync, state}, 1);\n"
+        "};\n"
+    )
+    dropped = calls.replace("isSync, ", "", 1)
+    assert _ask(calls, dropped, "javascript")[1] == []
+    # nor a word of a sentence: what one test's title says is said of that test
+    titles = (
+        "test('Aborting stdout should not make it exit', testAbort, 1);\n"
+        "test('Destroying stdout should not make it exit', testDestroy, 1);\n"
+    )
+    assert _ask(titles, titles.replace("not ", "", 1), "javascript")[1] == []
+
+
 def test_text_with_no_name_is_replaced_where_it_stands_whole_when_it_is_long_enough() -> None:
     code = (
         "def test_teardown(app):\n"
