@@ -2001,9 +2001,9 @@ def _before_closer(
 
 
 # what stands before a list's or an object's opening bracket: where a value goes (`= [`,
-# `({`, `key: {`, `return [`, an item of a list laid out one a line), not a name indexed
-# (`a[`), a block (`) {`, `=> {`, `else {`)
-_LITERAL_OPENS = re.compile(r"(?:[(,\[]|(?<![=!<>])=|:|\breturn)$")
+# `({`, `key: {`, `return [`, an item of a list laid out one a line, a module's `export
+# default {`), not a name indexed (`a[`), a block (`) {`, `=> {`, `else {`)
+_LITERAL_OPENS = re.compile(r"(?:[(,\[]|(?<![=!<>])=|:|\breturn|\bexport\s+default)$")
 # `className={` (JSX's attribute, its value an expression) or `f(config={`: left alone
 _JSX_ATTRIBUTE = re.compile(r"[\w-]=$")
 _COMMENTED = re.compile(r"#|//|/\*")  # (roughly: a line with a comment, or those in strings)

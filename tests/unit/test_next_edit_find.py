@@ -6176,6 +6176,11 @@ def test_a_trailing_comma_after_a_literals_last_item_goes_to_the_other_literals(
     # statement, a destructuring's rest element, nor a call's arguments (the call's rule)
     expected = after.replace("  'b'\n", "  'b',\n").replace("    c: b\n", "    c: b,\n")
     assert _applied(content, found) == expected
+    # a module's exported object (`export default {`) is an object too
+    ts = 'export default {\n  colors: {\n    text: "base"\n  },\n  array: ["b"]\n};\n'
+    after = ts.replace('"base"\n', '"base",\n', 1)
+    content, found = _ask(ts, after, "typescript")
+    assert _applied(content, found) == after.replace('["b"]\n', '["b"],\n')
     # a Python dict's last entry: the other dict's
     py = (
         'CASES = {\n    "prima donna": "prima donnas",\n    "prima DONNA": "prima DONNAS"\n}\n'
