@@ -1354,8 +1354,10 @@ def context_repeats(index: LineIndex, change: Change, taken_out: bool = False) -
         and not inserted
         and len(removed) <= WORDS_INSERTED
         and balanced(removed)
-        and not _LIST_ITEM.fullmatch(removed)
-        and not _PROSE_WORD.fullmatch(removed)
+        and not any(
+            _LIST_ITEM.fullmatch(r) or _prose(r)
+            for r in _slid_removals(change.before, change.start, change.before_end)
+        )
     )
     if not (symbols or words or taken):
         return []
@@ -1388,8 +1390,33 @@ def context_repeats(index: LineIndex, change: Change, taken_out: bool = False) -
 
 
 _WORDY = re.compile(r"[A-Za-z]{2}")  # a word in what was taken out: not symbols alone
-_LIST_ITEM = re.compile(r"\s*[\w$.]+\s*,\s*|\s*,\s*[\w$.]+\s*")
-_PROSE_WORD = re.compile(r"[ \t]*[A-Za-z]+[ \t]+|[ \t]+[A-Za-z]+[ \t]*")
+_ITEM = r"""(?:[\w$.]+|"[^"\n]*"|'[^'\n]*')"""  # a list's item: a name, a number, a string
+_LIST_ITEM = re.compile(rf"\s*{_ITEM}\s*,\s*|\s*,\s*{_ITEM}\s*")
+# words of prose (`doesn't`, `être`), a space or a string's `\t` after or before them
+_PROSE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]*)?(?:\s+[^\W\d_]+(?:['’][^\W\d_]*)?)*")
+
+
+def _prose(removed: str) -> bool:
+    """Is ``removed`` words of a sentence taken out with their space (`not ` from `should not
+    make`)?"""
+    spaced = re.sub(r"\\[tn]", " ", removed)
+    return spaced != spaced.strip() and _PROSE.fullmatch(spaced.strip()) is not None
+
+
+def _slid_removals(text: str, start: int, end: int) -> list[str]:
+    """What was taken out of ``text`` at ``start``..``end``, as read at each place the same
+    removal could have been made on its line: a diff aligns it as it likes (`not ` taken
+    from `not need` is read as `ot n`; `"y", ` from a list as `y", "`)."""
+    removals = [text[start:end]]
+    low, high = start, end
+    while low > 0 and text[low - 1] == text[high - 1] != "\n":
+        low, high = low - 1, high - 1
+        removals.append(text[low:high])
+    low, high = start, end
+    while high < len(text) and text[low] == text[high] != "\n":
+        low, high = low + 1, high + 1
+        removals.append(text[low:high])
+    return removals
 
 
 def _start(index: LineIndex, candidate: Candidate) -> int:

@@ -1102,10 +1102,13 @@ def _places(
             if language == "python":
                 candidates += documented_type_candidates(index, change, header)
         candidates += repeated_candidates(index, change, names.in_text(change.start))
-        # (a change made in code is not repeated into comments and strings that read alike)
+        # (a change made in code is not repeated into comments and strings that read alike;
+        # words taken out of a header are its signature's: `(timeout time.Duration, interval
+        # time.Duration)` made `(timeout, interval time.Duration)` leaves `(timeout
+        # time.Duration, interval int)` be)
         candidates += [
             c
-            for c in context_repeats(index, change, taken_out=True)
+            for c in context_repeats(index, change, taken_out=header is None)
             if names.in_text(change.start) or not _changes_text(index, names, c)
         ]
         if not names.in_text(change.start):  # (two lines of prose alike are no rule)

@@ -2748,6 +2748,12 @@ def test_words_taken_out_are_taken_out_where_the_same_text_stands_around_them() 
         "test('Destroying stdout should not make it exit', testDestroy, 1);\n"
     )
     assert _ask(titles, titles.replace("not ", "", 1), "javascript")[1] == []
+    # (read wherever the diff aligns what was taken: `not ` from `not need` comes as `ot n`)
+    needs = titles.replace("make", "need")
+    assert _ask(needs, needs.replace("not ", "", 1), "javascript")[1] == []
+    # a string is an item too (`"y", ` comes as `y", "`)
+    lists = 'const a = ["x", "y", "z"];\nfor (const s of ["x", "y", "z", "w"]) {}\n'
+    assert _ask(lists, lists.replace('"y", ', "", 1), "javascript")[1] == []
 
 
 def test_text_with_no_name_is_replaced_where_it_stands_whole_when_it_is_long_enough() -> None:
