@@ -60,7 +60,13 @@ from codesaga.domain.next_edit_locations import (
     unclosed_bracket,
     unclosed_paren,
 )
-from codesaga.domain.next_edit_patterns import COMMENT_LINE, balanced, repeat_score, word_bounds
+from codesaga.domain.next_edit_patterns import (
+    COMMENT_LINE,
+    STRING,
+    balanced,
+    repeat_score,
+    word_bounds,
+)
 from codesaga.domain.next_edit_signatures import (
     KEYWORD_ARGUMENT,
     code_chars,
@@ -2276,6 +2282,48 @@ def _entries(content: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 _LOCKED = re.compile(r"(\t)([\w.]+)\.(R?)Lock\(\)\n")
 _RETURN = re.compile(r"([ \t]*)return\b")
+# -- a formatting call made a plain one --------------------------------------------------------
+
+_FORMATTING_CALL = re.compile(r"[A-Za-z_]\w*f$")  # `Sprintf`, `Fatalf`, `Errorf`: its `f`
+
+
+def unformatted_only(
+    index: LineIndex, change: Change, candidates: list[Candidate]
+) -> list[Candidate]:
+    """``candidates``, but where ``change`` made a formatting call a plain one (`fmt.Fprintf(w,
+    "done")` made `fmt.Fprint(w, "done")`, as a linter asks of a format with no directive),
+    not the calls whose strings have a directive (`fmt.Fprintf(w, "%v", e)`: they format) or
+    a `%%` (printed as it stands by a plain call)."""
+    before = change.before
+    if (
+        change.removed != "f"
+        or change.inserted
+        or before[change.before_end : change.before_end + 1] != "("
+    ):
+        return candidates
+    start = change.start
+    while start > 0 and (before[start - 1].isalnum() or before[start - 1] == "_"):
+        start -= 1  # (back to the name's start)
+    if not _FORMATTING_CALL.fullmatch(before[start : change.before_end]):
+        return candidates
+    kept = []
+    for candidate in candidates:
+        edit = candidate.edit
+        at = index.offsets(candidate.span)[1]
+        rest = index.text[at : line_end(index.text, at)]
+        made_plain = (
+            edit is not None and edit.removed.endswith("f") and edit.text == edit.removed[:-1]
+        )
+        if (
+            made_plain
+            and rest.startswith("(")
+            and any("%" in s.group(0) for s in STRING.finditer(rest))
+        ):
+            continue
+        kept.append(candidate)
+    return kept
+
+
 # -- a test typed as returning nothing -------------------------------------------------------
 
 _TEST_DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(", re.M)

@@ -53,6 +53,7 @@ from codesaga.domain.next_edit_conventions import (
     specifier_candidates,
     test_return_candidates,
     trailing_comma_candidates,
+    unformatted_only,
     unlock_candidates,
     unused_exception_candidates,
 )
@@ -533,6 +534,7 @@ def _candidates(
     candidates += _unbound_uses(index, change, names, language, reserved)
     if language == "python":
         candidates = moved_apart(index, change, candidates)
+    candidates = unformatted_only(index, change, candidates)
     found = finalize(candidates, index, change, history, cursor, limit)
     if len(found) < limit:
         found += _renamed_elsewhere(rename, names, others, limit - len(found))

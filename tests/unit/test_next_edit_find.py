@@ -2717,6 +2717,21 @@ def test_words_put_in_between_names_are_put_in_where_the_same_names_stand() -> N
     assert _ask(code, half, "python")[1] == []
 
 
+def test_a_formatting_call_made_plain_is_made_plain_where_its_strings_format_nothing() -> None:
+    code = (
+        'package main\n\nfunc show(w io.Writer, e *Err) {\n\tfmt.Fprintf(w, "done")\n}\n\n'
+        "func (e *Err) write(w io.Writer) {\n"
+        '\tfmt.Fprintf(w, "failed: %v", e.Key)\n\tfmt.Fprintf(w, "100%% sure")\n'
+        '\tfmt.Fprintf(w, "plain")\n}\n'
+    )
+    after = code.replace('fmt.Fprintf(w, "done")', 'fmt.Fprint(w, "done")', 1)
+    content, found = _ask(code, after, "go")
+    # not where a string has a directive, nor a `%%` (a plain call prints it as it stands)
+    assert _applied(content, found) == after.replace(
+        'fmt.Fprintf(w, "plain")', 'fmt.Fprint(w, "plain")'
+    )
+
+
 def test_words_taken_out_are_taken_out_where_the_same_text_stands_around_them() -> None:
     code = (
         "def test_bad_max_time(testdir):\n"
