@@ -1138,11 +1138,27 @@ def _places(
         candidates += _unfilled(parallel_list_candidates(index, change), candidates)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change, names.in_text(change.start))
+    if signature is not None and language == "go":
+        # (by any rule: a Go header's types merged, `timeout time.Duration, interval
+        # time.Duration` made `timeout, interval time.Duration`, is not repeated where it
+        # would give a parameter another type, `timeout time.Duration, interval int`)
+        candidates = [c for c in candidates if _keeps_go_types(index, c, names, signature)]
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
         if signature is not None:
             candidates += forwarding_candidates(index, change, signature)
     return candidates, False
+
+
+def _keeps_go_types(
+    index: LineIndex, candidate: Candidate, names: Names, signature: SignatureChange
+) -> bool:
+    """Does ``candidate`` keep each parameter's type where it edits a Go header (any other
+    place: yes)?"""
+    edit = candidate.edit
+    if edit is None or names.header_at(*index.offsets(edit.span)) is None:
+        return True
+    return _keeps_types(index, edit, names, signature, "go")
 
 
 def _unfilled(found: list[Candidate], before: list[Candidate]) -> list[Candidate]:

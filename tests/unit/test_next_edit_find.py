@@ -4459,6 +4459,13 @@ def test_a_go_type_shared_is_not_shared_where_the_next_parameter_has_another() -
     after = code.replace("Add(x float64, y int, z int)", "Add(x float64, y, z int)")
     # `y, z string` would make `y` a string
     assert [c for c in _ask(code, after, "go")[1] if c.edit is not None] == []
+    # by any rule: the text ` time.Duration` taken out is found again there too
+    code = (
+        "package a\n\nfunc poll(timeout time.Duration, interval time.Duration) {\n}\n\n"
+        "func wait(timeout time.Duration, interval int) error {\n\treturn nil\n}\n"
+    )
+    after = code.replace("poll(timeout time.Duration, interval", "poll(timeout, interval")
+    assert [c for c in _ask(code, after, "go")[1] if c.edit is not None] == []
 
 
 def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:
