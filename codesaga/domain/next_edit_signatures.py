@@ -338,6 +338,20 @@ def in_results(change: Change, header: Header) -> bool:
     return result not in ("", "->")
 
 
+def go_type_groups(header: str) -> list[list[tuple[str, str]]]:
+    """go_parameter_types of each parenthesized list of a Go function's header (its
+    receiver, parameters and results), in order."""
+    groups = []
+    at = header.find("(")
+    while at >= 0:
+        close = matching_paren(header, at)
+        if close is None:
+            break
+        groups.append(go_parameter_types(_items(_uncommented(header[at + 1 : close]))))
+        at = header.find("(", close + 1)
+    return groups
+
+
 def go_parameter_types(pieces: list[str]) -> list[tuple[str, str]]:
     """Each Go parameter's name and type, a name without one taking the type after it (`y,
     z int`: both `int`)."""

@@ -125,8 +125,7 @@ from codesaga.domain.next_edit_signatures import (
     declaration_candidates,
     documented_type_candidates,
     forwarding_candidates,
-    go_parameter_types,
-    header_pieces,
+    go_type_groups,
     in_parameters,
     in_results,
     made_to_give_value,
@@ -927,27 +926,30 @@ def _renamed_elsewhere(
 
 
 def _keeps_types(
-    index: LineIndex, edit: TextEdit, names: Names, signature: SignatureChange, language: str | None
+    index: LineIndex, edit: TextEdit, names: Names, kept: bool, language: str | None
 ) -> bool:
-    """Is ``edit`` in a header, and, in Go, where the user's change kept every parameter's
-    type (`y int, z int` to `y, z int`), does it keep them too (not `y int, z string` made
-    `y, z string`)?"""
+    """Is ``edit`` in a header, and, in Go, where the user's change kept every type of its
+    header (``kept``: `y int, z int` to `y, z int`), does it keep them too (not `y int, z
+    string` made `y, z string`, nor results `(value interface{}, ok bool)` made `(value, ok
+    bool)`)?"""
     start, end = index.offsets(edit.span)
     header = names.header_at(start, end)
     if header is None:
         return False
-    old, new = signature.pieces
-    if language != "go" or go_parameter_types(old) != go_parameter_types(new):
+    if language != "go" or not kept:
         return True
     text = index.text[header.start : header.end]
     at, stop = start - header.start, end - header.start
     changed = text[:at] + edit.text + text[stop:]
-    before, after = header_pieces(text, header.name), header_pieces(changed, header.name)
-    return (
-        before is not None
-        and after is not None
-        and go_parameter_types(before) == go_parameter_types(after)
-    )
+    return go_type_groups(text) == go_type_groups(changed)
+
+
+def _go_types_kept(change: Change, header: Header) -> bool:
+    """Did ``change`` keep every type of the Go header it is in (its receiver's, parameters'
+    and results')?"""
+    shift = change.after_end - change.before_end
+    before = change.before[header.start : header.end - shift]
+    return go_type_groups(before) == go_type_groups(change.content[header.start : header.end])
 
 
 def _in_scope(names: Names, header: Header, occurrences: list[Occurrence]) -> list[Occurrence]:
@@ -1042,6 +1044,7 @@ def _places(
                 kept.append(repeat)  # (a word of prose is left in prose: `# the item with`)
         return kept, True
     header = names.header_at(change.start, change.after_end)
+    types_kept = header is not None and language == "go" and _go_types_kept(change, header)
     signature = None if header is None else read_signature_change(change, header, rename)
     must = signature is not None and calls_must_change(signature)
     optional = signature is not None and not must and adds_optional_parameter(signature)
@@ -1099,7 +1102,7 @@ def _places(
             candidates += [
                 c
                 for c in similar_candidates(index, change)
-                if c.edit is not None and _keeps_types(index, c.edit, names, signature, language)
+                if c.edit is not None and _keeps_types(index, c.edit, names, types_kept, language)
             ]
             if language == "python":
                 candidates += documented_type_candidates(index, change, header)
@@ -1138,27 +1141,22 @@ def _places(
         candidates += _unfilled(parallel_list_candidates(index, change), candidates)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change, names.in_text(change.start))
-    if signature is not None and language == "go":
+    if types_kept:
         # (by any rule: a Go header's types merged, `timeout time.Duration, interval
         # time.Duration` made `timeout, interval time.Duration`, is not repeated where it
         # would give a parameter another type, `timeout time.Duration, interval int`)
-        candidates = [c for c in candidates if _keeps_go_types(index, c, names, signature)]
+        candidates = [
+            c
+            for c in candidates
+            if c.edit is None
+            or names.header_at(*index.offsets(c.edit.span)) is None
+            or _keeps_types(index, c.edit, names, types_kept, language)
+        ]
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
         if signature is not None:
             candidates += forwarding_candidates(index, change, signature)
     return candidates, False
-
-
-def _keeps_go_types(
-    index: LineIndex, candidate: Candidate, names: Names, signature: SignatureChange
-) -> bool:
-    """Does ``candidate`` keep each parameter's type where it edits a Go header (any other
-    place: yes)?"""
-    edit = candidate.edit
-    if edit is None or names.header_at(*index.offsets(edit.span)) is None:
-        return True
-    return _keeps_types(index, edit, names, signature, "go")
 
 
 def _unfilled(found: list[Candidate], before: list[Candidate]) -> list[Candidate]:

@@ -4466,6 +4466,19 @@ def test_a_go_type_shared_is_not_shared_where_the_next_parameter_has_another() -
     )
     after = code.replace("poll(timeout time.Duration, interval", "poll(timeout, interval")
     assert [c for c in _ask(code, after, "go")[1] if c.edit is not None] == []
+    # nor where it gives a result another type: `(value, ok bool)` makes `value` a bool
+    code = (
+        "package a\n\nfunc (c *C) Last() (key interface{}, value interface{}, ok bool) {\n"
+        "\treturn\n}\n\nfunc (c *C) Peek(key interface{}) (value interface{}, ok bool) {\n"
+        "\treturn\n}\n\nfunc (c *C) First() (key interface{}, value interface{}, ok bool) {\n"
+        "\treturn\n}\n"
+    )
+    merged = "(key, value interface{}, ok bool)"
+    after = code.replace("(key interface{}, value interface{}, ok bool)", merged, 1)
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == code.replace(
+        "(key interface{}, value interface{}, ok bool)", merged
+    )
 
 
 def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:
