@@ -2292,8 +2292,9 @@ def unformatted_only(
 ) -> list[Candidate]:
     """``candidates``, but where ``change`` made a formatting call a plain one (`fmt.Fprintf(w,
     "done")` made `fmt.Fprint(w, "done")`, as a linter asks of a format with no directive),
-    not the calls whose strings have a directive (`fmt.Fprintf(w, "%v", e)`: they format) or
-    a `%%` (printed as it stands by a plain call)."""
+    not the calls whose own strings have a directive (`fmt.Fprintf(w, "%v", e)`: they format)
+    or a `%%` (printed as it stands by a plain call). Not where the file defines the name:
+    that is a function renamed (`debugf` made `debug`), whose every call follows."""
     before = change.before
     if (
         change.removed != "f"
@@ -2304,24 +2305,34 @@ def unformatted_only(
     start = change.start
     while start > 0 and (before[start - 1].isalnum() or before[start - 1] == "_"):
         start -= 1  # (back to the name's start)
-    if not _FORMATTING_CALL.fullmatch(before[start : change.before_end]):
+    name = before[start : change.before_end]
+    if not _FORMATTING_CALL.fullmatch(name) or re.search(
+        rf"\b(?:def|func|function)\s+(?:\([^()]*\)\s*)?{re.escape(name)}\b", before
+    ):
         return candidates
-    kept = []
-    for candidate in candidates:
-        edit = candidate.edit
-        at = index.offsets(candidate.span)[1]
-        rest = index.text[at : line_end(index.text, at)]
-        made_plain = (
-            edit is not None and edit.removed.endswith("f") and edit.text == edit.removed[:-1]
-        )
-        if (
-            made_plain
-            and rest.startswith("(")
-            and any("%" in s.group(0) for s in STRING.finditer(rest))
-        ):
-            continue
-        kept.append(candidate)
-    return kept
+    return [c for c in candidates if not _formats(index, c)]
+
+
+def _formats(index: LineIndex, candidate: Candidate) -> bool:
+    """Does ``candidate`` make a formatting call plain where the call's own arguments (not a
+    call's among them) hold a string with a `%`?"""
+    edit = candidate.edit
+    if edit is None or not edit.removed.endswith("f") or edit.text != edit.removed[:-1]:
+        return False
+    content = index.text
+    opened = index.offsets(candidate.span)[1]
+    close = matching_paren(content, opened) if content[opened : opened + 1] == "(" else None
+    if close is None:
+        return False
+    arguments = content[opened + 1 : close]
+    depth, at = 0, 0  # (brackets open between the strings: a call's among the arguments)
+    for found in STRING.finditer(arguments):
+        between = arguments[at : found.start()]
+        depth += between.count("(") + between.count("[") - between.count(")") - between.count("]")
+        at = found.end()
+        if depth == 0 and "%" in found.group(0):
+            return True
+    return False
 
 
 # -- a test typed as returning nothing -------------------------------------------------------

@@ -338,18 +338,29 @@ def in_results(change: Change, header: Header) -> bool:
     return result not in ("", "->")
 
 
-def go_type_groups(header: str) -> list[list[tuple[str, str]]]:
-    """go_parameter_types of each parenthesized list of a Go function's header (its
-    receiver, parameters and results), in order."""
-    groups = []
-    at = header.find("(")
+def go_header_types(header: str) -> dict[str, list[str]] | None:
+    """The types a Go function's header gives, not the names, by role: its "receiver"'s,
+    "parameters"' and "results"' (a result type without parentheses too; go_parameter_types
+    reads each list); comments left out. None when a list does not close."""
+    text = _uncommented(header)
+    lists: list[tuple[int, int]] = []
+    at = text.find("(")
     while at >= 0:
-        close = matching_paren(header, at)
+        close = matching_paren(text, at)
         if close is None:
-            break
-        groups.append(go_parameter_types(_items(_uncommented(header[at + 1 : close]))))
-        at = header.find("(", close + 1)
-    return groups
+            return None
+        lists.append((at, close))
+        at = text.find("(", close + 1)
+    roles = ["parameters", "results"]
+    method = lists and text[: lists[0][0]].rstrip().endswith("func")
+    if method and re.match(r"\s*[A-Za-z_]\w*\s*[\[(]", text[lists[0][1] + 1 :]):
+        roles.insert(0, "receiver")  # (`func (c *C) Get(`: not a literal's `func(`)
+    found: dict[str, list[str]] = {role: [] for role in ("receiver", "parameters", "results")}
+    for role, (start, close) in zip(roles, lists, strict=False):
+        found[role] = [t for _, t in go_parameter_types(_items(text[start + 1 : close]))]
+    end = lists[-1][1] + 1 if lists else len(text)  # (a result type with no parentheses)
+    found["results"].append(" ".join(text[end:].split()))
+    return found
 
 
 def go_parameter_types(pieces: list[str]) -> list[tuple[str, str]]:

@@ -125,7 +125,7 @@ from codesaga.domain.next_edit_signatures import (
     declaration_candidates,
     documented_type_candidates,
     forwarding_candidates,
-    go_type_groups,
+    go_header_types,
     in_parameters,
     in_results,
     made_to_give_value,
@@ -926,30 +926,46 @@ def _renamed_elsewhere(
 
 
 def _keeps_types(
-    index: LineIndex, edit: TextEdit, names: Names, kept: bool, language: str | None
+    index: LineIndex,
+    edit: TextEdit,
+    names: Names,
+    changed: frozenset[str] | None,
+    language: str | None,
 ) -> bool:
-    """Is ``edit`` in a header, and, in Go, where the user's change kept every type of its
-    header (``kept``: `y int, z int` to `y, z int`), does it keep them too (not `y int, z
-    string` made `y, z string`, nor results `(value interface{}, ok bool)` made `(value, ok
-    bool)`)?"""
+    """Is ``edit`` in a header, and, in Go, does it change the types of no other roles than
+    the user's change did in its header (``changed``: see _go_types_changed; not `y int, z
+    string` made `y, z string` after `y int, z int` made `y, z int`, nor results `(value
+    interface{}, ok bool)` made `(value, ok bool)`, nor a receiver's type after a result's)?"""
     start, end = index.offsets(edit.span)
     header = names.header_at(start, end)
     if header is None:
         return False
-    if language != "go" or not kept:
+    if language != "go" or changed is None:
         return True
     text = index.text[header.start : header.end]
     at, stop = start - header.start, end - header.start
-    changed = text[:at] + edit.text + text[stop:]
-    return go_type_groups(text) == go_type_groups(changed)
+    return _go_types_changed(text, text[:at] + edit.text + text[stop:]) <= changed
 
 
-def _go_types_kept(change: Change, header: Header) -> bool:
-    """Did ``change`` keep every type of the Go header it is in (its receiver's, parameters'
-    and results')?"""
+_GO_ROLES = frozenset(("receiver", "signature"))
+
+
+def _go_types_changed(before: str, after: str) -> frozenset[str]:
+    """Whose types a Go header's change changed: its "receiver"'s, or its "signature"'s
+    (parameters and results: `interface{}` made `any` in one is made so in the other); both
+    where a header cannot be read."""
+    old, new = go_header_types(before), go_header_types(after)
+    if old is None or new is None:
+        return _GO_ROLES
+    changed = {role for role in old if old[role] != new[role]}
+    return frozenset("receiver" if role == "receiver" else "signature" for role in changed)
+
+
+def _go_roles_changed(change: Change, header: Header) -> frozenset[str]:
+    """Whose types ``change`` changed in the Go header it is in (_go_types_changed)."""
     shift = change.after_end - change.before_end
     before = change.before[header.start : header.end - shift]
-    return go_type_groups(before) == go_type_groups(change.content[header.start : header.end])
+    return _go_types_changed(before, change.content[header.start : header.end])
 
 
 def _in_scope(names: Names, header: Header, occurrences: list[Occurrence]) -> list[Occurrence]:
@@ -1044,7 +1060,7 @@ def _places(
                 kept.append(repeat)  # (a word of prose is left in prose: `# the item with`)
         return kept, True
     header = names.header_at(change.start, change.after_end)
-    types_kept = header is not None and language == "go" and _go_types_kept(change, header)
+    roles = _go_roles_changed(change, header) if header and language == "go" else None
     signature = None if header is None else read_signature_change(change, header, rename)
     must = signature is not None and calls_must_change(signature)
     optional = signature is not None and not must and adds_optional_parameter(signature)
@@ -1102,7 +1118,7 @@ def _places(
             candidates += [
                 c
                 for c in similar_candidates(index, change)
-                if c.edit is not None and _keeps_types(index, c.edit, names, types_kept, language)
+                if c.edit is not None and _keeps_types(index, c.edit, names, roles, language)
             ]
             if language == "python":
                 candidates += documented_type_candidates(index, change, header)
@@ -1141,16 +1157,18 @@ def _places(
         candidates += _unfilled(parallel_list_candidates(index, change), candidates)
     elif not candidates and rename is None and _word_in_text(change, names):
         candidates += repeated_candidates(index, change, names.in_text(change.start))
-    if types_kept:
-        # (by any rule: a Go header's types merged, `timeout time.Duration, interval
-        # time.Duration` made `timeout, interval time.Duration`, is not repeated where it
-        # would give a parameter another type, `timeout time.Duration, interval int`)
+    if roles is not None and roles != _GO_ROLES:
+        # (by any rule, another Go header's types change only where the user's did: its
+        # types merged, `timeout time.Duration, interval time.Duration` made `timeout,
+        # interval time.Duration`, is not repeated where it would give a parameter another
+        # type, `timeout time.Duration, interval int`; a result's type changed is not a
+        # receiver's to change)
         candidates = [
             c
             for c in candidates
             if c.edit is None
             or names.header_at(*index.offsets(c.edit.span)) is None
-            or _keeps_types(index, c.edit, names, types_kept, language)
+            or _keeps_types(index, c.edit, names, roles, language)
         ]
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))

@@ -2730,6 +2730,26 @@ def test_a_formatting_call_made_plain_is_made_plain_where_its_strings_format_not
     assert _applied(content, found) == after.replace(
         'fmt.Fprintf(w, "plain")', 'fmt.Fprint(w, "plain")'
     )
+    # its own strings, over several lines; not another call's (`check`'s "50%")
+    code = (
+        'package main\n\nfunc W(t *testing.T, w io.Writer, n int) {\n\tfmt.Fprintf(w, "done")\n'
+        '\tfmt.Fprintf(w,\n\t\t"%d items", n)\n\tcheck(t, fmt.Sprintf("half"), "50%")\n}\n'
+    )
+    after = code.replace('fmt.Fprintf(w, "done")', 'fmt.Fprint(w, "done")', 1)
+    content, found = _ask(code, after, "go")
+    assert "fmt.Fprintf(w,\n" in _applied(content, found)
+    code = code.replace("Fprintf", "Sprintf")
+    after = code.replace('fmt.Sprintf(w, "done")', 'fmt.Sprint(w, "done")', 1)
+    content, found = _ask(code, after, "go")
+    assert 'fmt.Sprint("half")' in _applied(content, found)
+    # a function of the file's own renamed: every call follows, formatting or not
+    code = (
+        "package main\n\nfunc debugf(format string, args ...any) {\n}\n\n"
+        'func f(n int) {\n\tdebugf("start")\n\tdebugf("%d items", n)\n}\n'
+    )
+    after = code.replace("func debugf(", "func debug(", 1)
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == code.replace("debugf", "debug")
 
 
 def test_words_taken_out_are_taken_out_where_the_same_text_stands_around_them() -> None:
@@ -4479,6 +4499,31 @@ def test_a_go_type_shared_is_not_shared_where_the_next_parameter_has_another() -
     assert _applied(content, found) == code.replace(
         "(key interface{}, value interface{}, ok bool)", merged
     )
+    # a header with a comment in it is read past the comment (`caller's`: no quote)
+    code = (
+        "package a\n\nfunc poll(timeout time.Duration, interval time.Duration) {\n}\n\n"
+        "func wait(\n\ttimeout time.Duration, // the caller's limit\n\tinterval int,\n"
+        ") error {\n\treturn nil\n}\n"
+    )
+    after = code.replace("poll(timeout time.Duration, interval", "poll(timeout, interval")
+    assert [c for c in _ask(code, after, "go")[1] if c.edit is not None] == []
+    # a result's type changed (not in parentheses) is a type changed: repeated as it was
+    code = (
+        "package a\n\nfunc (c *C) Oldest() interface{} {\n\treturn nil\n}\n\n"
+        "func (c *C) Remove(key interface{}) bool {\n\treturn false\n}\n"
+    )
+    after = code.replace("Oldest() interface{}", "Oldest() any")
+    content, found = _ask(code, after, "go")
+    assert _applied(content, found) == code.replace("interface{}", "any")
+    # but not a receiver's type: a result's type changed is a signature's
+    code = (
+        "package a\n\nfunc NewRawLoader(source interface{}) *jsonRawLoader {\n"
+        "\treturn &jsonRawLoader{source}\n}\n\n"
+        "func (l *jsonRawLoader) JsonSource() interface{} {\n\treturn l.source\n}\n"
+    )
+    after = code.replace(") *jsonRawLoader {", ") JSONLoader {", 1)
+    found = _ask(code, after, "go")[1]
+    assert not [c for c in found if c.edit is not None and "JSONLoader" in c.edit.text]
 
 
 def test_a_function_bound_to_a_name_or_key_points_at_its_calls_when_its_parameters_change() -> None:
