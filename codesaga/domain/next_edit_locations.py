@@ -215,16 +215,35 @@ def slid_insertions(change: Change, reach: int = 64) -> Iterator[str]:
     text."""
     if change.removed or not change.inserted:
         return
-    content, width = change.content, change.after_end - change.start
-    yield change.inserted
+    yield from _slid(change.content, change.start, change.after_end - change.start, reach)
+
+
+def slid_removals(change: Change, reach: int = 64) -> Iterator[str]:
+    """The texts a pure removal could equally have been, on its line, read from the text
+    before it (`not ` taken from `not need` is aligned as `ot n`; `"y", ` from a list as
+    `y", "`): as slid_insertions. Nothing for a change that put text in."""
+    if change.inserted or not change.removed:
+        return
+    width = change.before_end - change.start
+    yield from _slid(change.before, change.start, width, reach, within_line=True)
+
+
+def _slid(
+    text: str, start: int, width: int, reach: int, within_line: bool = False
+) -> Iterator[str]:
+    """``text``'s window of ``width`` at ``start``, then each it slides to over equal
+    characters, up to ``reach`` places either way (``within_line``: not over a newline)."""
+    yield text[start : start + width]
     for step in (-1, 1):
-        at = change.start
+        at = start
         for _ in range(min(reach, width)):
             edge = at - 1 if step < 0 else at
-            if not 0 <= edge < len(content) - width or content[edge] != content[edge + width]:
+            if not 0 <= edge < len(text) - width or text[edge] != text[edge + width]:
+                break
+            if within_line and text[edge] == "\n":
                 break
             at += step
-            yield content[at : at + width]
+            yield text[at : at + width]
 
 
 def recent_change(content: str, history: Sequence[TextEdit], index: LineIndex) -> Change | None:

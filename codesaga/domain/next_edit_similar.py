@@ -26,6 +26,7 @@ from codesaga.domain.next_edit_locations import (
     Change,
     LineIndex,
     line_end,
+    slid_removals,
     unclosed_bracket,
 )
 from codesaga.domain.next_edit_patterns import (
@@ -1354,10 +1355,7 @@ def context_repeats(index: LineIndex, change: Change, taken_out: bool = False) -
         and not inserted
         and len(removed) <= WORDS_INSERTED
         and balanced(removed)
-        and not any(
-            _LIST_ITEM.fullmatch(r) or _prose(r)
-            for r in _slid_removals(change.before, change.start, change.before_end)
-        )
+        and not any(_LIST_ITEM.fullmatch(r) or _prose(r) for r in slid_removals(change))
     )
     if not (symbols or words or taken):
         return []
@@ -1401,22 +1399,6 @@ def _prose(removed: str) -> bool:
     make`)?"""
     spaced = re.sub(r"\\[tn]", " ", removed)
     return spaced != spaced.strip() and _PROSE.fullmatch(spaced.strip()) is not None
-
-
-def _slid_removals(text: str, start: int, end: int) -> list[str]:
-    """What was taken out of ``text`` at ``start``..``end``, as read at each place the same
-    removal could have been made on its line: a diff aligns it as it likes (`not ` taken
-    from `not need` is read as `ot n`; `"y", ` from a list as `y", "`)."""
-    removals = [text[start:end]]
-    low, high = start, end
-    while low > 0 and text[low - 1] == text[high - 1] != "\n":
-        low, high = low - 1, high - 1
-        removals.append(text[low:high])
-    low, high = start, end
-    while high < len(text) and text[low] == text[high] != "\n":
-        low, high = low + 1, high + 1
-        removals.append(text[low:high])
-    return removals
 
 
 def _start(index: LineIndex, candidate: Candidate) -> int:

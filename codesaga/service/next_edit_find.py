@@ -925,22 +925,17 @@ def _renamed_elsewhere(
     return found
 
 
-def _keeps_types(
-    index: LineIndex,
-    edit: TextEdit,
-    names: Names,
-    changed: frozenset[str] | None,
-    language: str | None,
+def _keeps_go_types(
+    index: LineIndex, names: Names, edit: TextEdit, changed: frozenset[str]
 ) -> bool:
-    """Is ``edit`` in a header, and, in Go, does it change the types of no other roles than
-    the user's change did in its header (``changed``: see _go_types_changed; not `y int, z
-    string` made `y, z string` after `y int, z int` made `y, z int`, nor results `(value
-    interface{}, ok bool)` made `(value, ok bool)`, nor a receiver's type after a result's)?"""
+    """Where ``edit`` edits a Go header, does it change the types of no other roles than
+    ``changed``, those the user's change changed in its own (see _go_types_changed)? Not
+    `y int, z string` made `y, z string` after `y int, z int` made `y, z int`, nor results
+    `(value interface{}, ok bool)` made `(value, ok bool)`, nor a receiver's type after a
+    result's. (Anywhere else: yes.)"""
     start, end = index.offsets(edit.span)
     header = names.header_at(start, end)
     if header is None:
-        return False
-    if language != "go" or changed is None:
         return True
     text = index.text[header.start : header.end]
     at, stop = start - header.start, end - header.start
@@ -1113,12 +1108,13 @@ def _places(
         ):
             # a parameter's type changed (`y int, z int` to `y, z int`, `x` given `: int`),
             # or a return type (`IO[Any]` made `IO`), may be changed so in each like header
-            # (not in a call): where that is computed. Not a return type given where there
-            # was none: one function typed leaves the others untyped as often as not.
+            # (not in a call): where that is computed (a Go header's types kept: below). Not
+            # a return type given where there was none: one function typed leaves the
+            # others untyped as often as not.
             candidates += [
                 c
                 for c in similar_candidates(index, change)
-                if c.edit is not None and _keeps_types(index, c.edit, names, roles, language)
+                if c.edit is not None and names.header_at(*index.offsets(c.edit.span)) is not None
             ]
             if language == "python":
                 candidates += documented_type_candidates(index, change, header)
@@ -1164,11 +1160,7 @@ def _places(
         # type, `timeout time.Duration, interval int`; a result's type changed is not a
         # receiver's to change)
         candidates = [
-            c
-            for c in candidates
-            if c.edit is None
-            or names.header_at(*index.offsets(c.edit.span)) is None
-            or _keeps_types(index, c.edit, names, roles, language)
+            c for c in candidates if c.edit is None or _keeps_go_types(index, names, c.edit, roles)
         ]
     if header is not None:  # an interface's declaration of the function, say
         candidates += declaration_candidates(index, change, header, names.occurrences(header.name))
