@@ -38,8 +38,8 @@ Usage:
   python bench/next_edit_cases.py sample --repos ... --data DIR [--commits N]
   python bench/next_edit_cases.py classified --samples DIR,... --data DIR
 A held-out set: ``mine --repos <other projects> --data <another dir>`` (bench/data/
-next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 43 from
-HELD_OUT_REPOS_2 to 43), then run the bench with ``--data`` that dir. Fetch each repository
+next_edit_heldout was mined from HELD_OUT_REPOS, next_edit_heldout2 to 44 from
+HELD_OUT_REPOS_2 to 44), then run the bench with ``--data`` that dir. Fetch each repository
 first (the search tool's ``fetch``).
 """
 
@@ -353,6 +353,13 @@ HELD_OUT_REPOS_43 = [
     "sindresorhus/ansi-escapes", "sindresorhus/write-json-file", "sindresorhus/on-change",
     "sindresorhus/p-throttle", "unjs/pathe", "unjs/c12", "unjs/hookable", "uber-go/goleak",
     "uber-go/dig", "uber-go/ratelimit", "hashicorp/go-bexpr",
+]  # fmt: skip
+HELD_OUT_REPOS_44 = [
+    "aio-libs/aiohttp-session", "pytest-dev/pytest-html", "aio-libs/async-lru", "aio-libs/aiocache",
+    "tox-dev/platformdirs", "python-trio/pytest-trio", "unjs/magic-regexp", "unjs/unbuild",
+    "unjs/citty", "unjs/knitwork", "unjs/mlly", "unjs/radix3", "unjs/scule", "hashicorp/memberlist",
+    "hashicorp/raft", "uber-go/atomic", "uber-go/config", "uber-go/fx", "uber-go/mock",
+    "uber-go/tally",
 ]  # fmt: skip
 LANGUAGES = {
     ".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript",
