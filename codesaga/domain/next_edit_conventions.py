@@ -1902,6 +1902,10 @@ _NOT_AN_ARGUMENT_LIST = re.compile(
 _ASSERTED = re.compile(r"\bassert\s+$")  # Python's `assert (`, not a JavaScript `assert(` call
 _PYTHON_ASSERTED = re.compile(r"\bassert\s*$")  # in Python, `assert(` too: a tuple asserted
 _COMPARED = re.compile(r"\s(?:[<>]=?|[=!]==?)\s*$")  # `x > (`: a value compared, no call
+# `>(` alone on its line: a generic function's type parameters closed, its parameters opened
+# (`atLeast: <\n  N extends number,\n>(\n  number: N,\n) =>`), no comparison: that has a
+# value before it, or a formatter's space after it (`    > (`)
+_TYPE_PARAMETERS_CLOSED = re.compile(r"[ \t]*>")
 _MAPPED_KEY = re.compile(r"\s*\[[^\]]*\bin\b")  # a TypeScript mapped type's `[K in keyof T]`
 # what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`,
 # `] =`, `} =`, `}) =>`
@@ -2002,7 +2006,7 @@ def _before_closer(
         and bool(re.search(r"[\w$\]>)]$", before))
         and not _NOT_AN_ARGUMENT_LIST.search(before)
         and not (_PYTHON_ASSERTED if python else _ASSERTED).search(spaced)
-        and not _COMPARED.search(spaced)
+        and (not _COMPARED.search(spaced) or _TYPE_PARAMETERS_CLOSED.fullmatch(spaced) is not None)
     )
 
 
