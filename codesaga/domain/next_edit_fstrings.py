@@ -260,13 +260,29 @@ def _opened(lead: str, quote: str) -> bool:
     return len(re.findall(rf"(?<!\\){quote}", lead)) % 2 == 1
 
 
+def _prefix(content: str, quote: int) -> str | None:
+    """The prefix of the string opened at ``quote`` (lower case: `b`, `rb`, "" for none);
+    None when the letters before it are no prefix a string in the same quotes may share
+    (an f-string's fields may hold the new quote; a name's end is no prefix)."""
+    word = re.search(r"\w*$", content[max(0, quote - 3) : quote])
+    letters = "" if word is None else word.group().lower()
+    start = quote - len(letters)
+    if letters in _SHARED_PREFIXES and not content[start - 1 : start].isalnum():
+        return letters
+    return None
+
+
+_SHARED_PREFIXES = ("", "b", "r", "u", "br", "rb")
+
+
 def requote_candidates(
     index: LineIndex, change: Change, in_text: Callable[[int], bool]
 ) -> list[Candidate]:
     """A string's quotes switched, its text kept (`'count'` to `"count"`: a style made
     uniform, by hand or a formatter's pass): the file's other one-line strings in the old
     quotes, nearest first, switched alike; not one that holds the new quote or an escape
-    (it would need another), nor one after a letter (a prefix: `b'…'`, `f'…'`), nor a
+    (it would need another), nor one with a prefix the user's has not (`b'…'` only after a
+    `b'…'` was switched; `f'…'` never: its fields), nor a
     string quoted in a comment or another string (`"AS IS"` in a licence's prose, an
     f-string's field in the new quotes), a regex's quotes (`/'x'/`) or a line of JSX.
     ``in_text``: whether an offset is in a comment or a string."""
@@ -280,12 +296,19 @@ def requote_candidates(
         return []
     content = change.content
     line = index.line_of(change.start)
+    prefix = _prefix(content, change.start)
     found = []
     for match in re.finditer(rf"{was}[^{was}{now}\\\n]*{was}", content):
         at = match.start()
-        if at == change.start or content[at - 1 : at].isalnum() or content[at - 1 : at] in _QUOTES:
-            continue  # the user's, a prefixed string, or a triple quote's
-        if content[match.end() : match.end() + 1] in _QUOTES or (at > 0 and in_text(at - 1)):
+        if at == change.start or content[at - 1 : at] in _QUOTES:
+            continue  # the user's, or a triple quote's
+        prefixed = content[at - 1 : at].isalnum()
+        if prefixed and (prefix is None or _prefix(content, at) != prefix):
+            continue  # a prefixed string, where the user's has none or another
+        opening = at - len(prefix or "") if prefixed else at  # (a `b` is the string's)
+        if content[match.end() : match.end() + 1] in _QUOTES or (
+            opening > 0 and in_text(opening - 1)
+        ):
             continue
         lead = content[content.rfind("\n", 0, at) + 1 : at]
         if (

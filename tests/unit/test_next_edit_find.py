@@ -6435,6 +6435,23 @@ def test_a_trailing_comma_goes_after_a_typescript_type_s_last_parameter() -> Non
     )
 
 
+def test_a_trailing_comma_goes_after_a_generic_function_type_s_last_parameter() -> None:
+    code = (
+        "export interface Input<V extends string> {\n"
+        "  atLeast: <\n    N extends number,\n  >(\n    number: N\n  ) => Input<V>\n"
+        "  between: <\n    Min extends number,\n    Max extends number,\n  >(\n"
+        "    min: Min,\n    max: Max\n  ) => Input<V>\n"
+        "  as: <K extends string>(\n    key: K\n  ) => Input<V>\n"
+        "}\n"
+    )
+    after = code.replace("    number: N\n", "    number: N,\n")
+    content, found = _ask(code, after, "typescript")
+    # `>(` alone on its line closes the type parameters: no comparison `x > (`
+    assert _applied(content, found) == after.replace("    max: Max\n", "    max: Max,\n").replace(
+        "    key: K\n", "    key: K,\n"
+    )
+
+
 def test_a_trailing_comma_goes_after_a_python_star_parameter_not_after_a_comment() -> None:
     code = (
         "def handle(\n"
@@ -7498,6 +7515,25 @@ def test_a_string_s_quotes_switched_switch_the_file_s_other_strings_alike() -> N
     # a rune in Go is no string
     go = "package a\n\nvar a = 'x'\nvar b = 'y'\nvar c = 'z'\n"
     assert not _ask(go, go.replace("'x'", '"x"'), "go")[1]
+
+
+def test_a_prefixed_string_s_quotes_switched_switch_the_strings_with_its_prefix() -> None:
+    code = (
+        "async def test_try(stream):\n"
+        "    await stream.send_all(b'ping')\n"
+        "    rep = await stream.receive_some(4)\n"
+        "    assert rep == b'ping'\n"
+        "    assert name == 'pong'\n"
+        "    assert pattern == rb'p.ng'\n"
+        "    assert label == f'{rep}'\n"
+    )
+    after = code.replace("send_all(b'ping')", 'send_all(b"ping")')
+    content, found = _ask(code, after, "python")
+    # a string with the user's prefix is switched as a plain one is; not another prefix's
+    # (`rb'…'`), nor an f-string's
+    assert _applied(content, found) == after.replace("== b'ping'", '== b"ping"').replace(
+        "'pong'", '"pong"'
+    )
 
 
 def test_a_print_deleted_takes_the_file_s_few_other_prints_with_it() -> None:
