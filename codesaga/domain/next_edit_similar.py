@@ -551,7 +551,52 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         # same statement only (not an `if` whose body raises the same)
         head = _head_word(index.line_text(index.line_of(change.start)))
         found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
+    found = _capitalised_alike(index, change, found)
     return _forward_references(index, change, _slips_only(index, change, found))
+
+
+def _capitalised_alike(index: LineIndex, change: Change, found: list[Candidate]) -> list[Candidate]:
+    """``found``, but where a word's first letter was made a capital or a small letter and
+    the user's word opens a string, a comment or a sentence (`Errorf("unexpected …` made
+    `Errorf("Unexpected …`, a message's first word): only the words that open theirs. A word
+    capitalised within a sentence is a name's spelling (`python` made `Python`): everywhere."""
+    kept = []
+    for candidate in found:
+        edit = candidate.edit
+        if edit is None or not _first_letter_only(edit.removed, edit.text):
+            kept.append(candidate)
+            continue
+        mine = _user_word(change, edit.text)
+        at = index.offsets(edit.span)[0]
+        if mine is None or not _opens_text(change.content, mine) or _opens_text(change.content, at):
+            kept.append(candidate)
+    return kept
+
+
+def _first_letter_only(old: str, new: str) -> bool:
+    return old != new and old[1:] == new[1:] and old[:1].lower() == new[:1].lower()
+
+
+def _user_word(change: Change, word: str) -> int | None:
+    """Where ``word`` stands, a whole word, in what the user wrote (None: nowhere)."""
+    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+    for match in pattern.finditer(change.content, max(0, change.start - len(word))):
+        if match.start() > change.after_end:
+            break
+        if match.end() > change.start:
+            return match.start()
+    return None
+
+
+def _opens_text(content: str, at: int) -> bool:
+    """Does the word at ``at`` open a string, a comment or a sentence?"""
+    lead = content[content.rfind("\n", 0, at) + 1 : at]
+    bare = lead.rstrip(" \t")
+    return (
+        lead.endswith(('"', "'", "`"))
+        or bare.strip() in ("#", "//", "/*", "*", "--")
+        or (bare != lead and bare.endswith((".", "!", "?")))
+    )
 
 
 def moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:

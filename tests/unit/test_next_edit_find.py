@@ -7536,6 +7536,38 @@ def test_a_prefixed_string_s_quotes_switched_switch_the_strings_with_its_prefix(
     )
 
 
+def test_a_message_s_first_word_capitalised_goes_only_to_words_that_open_theirs() -> None:
+    code = (
+        "def check(value, key):\n"
+        "    if value is None:\n"
+        '        raise ValueError("unexpected value")\n'
+        "    # an unexpected value is an error\n"
+        '    log("got unexpected value")\n'
+        "    if key is None:\n"
+        '        raise KeyError("unexpected key")\n'
+    )
+    after = code.replace('"unexpected value"', '"Unexpected value"')
+    content, found = _ask(code, after, "python")
+    # not the comment's nor the log's word within a sentence
+    assert _applied(content, found) == after.replace('"unexpected key"', '"Unexpected key"')
+    go = (
+        "package a\n\nfunc check(v int) error {\n\tif v < 0 {\n"
+        '\t\treturn fmt.Errorf("unexpected value %d", v)\n\t}\n'
+        '\t// an unexpected value is an error\n\tlog.Printf("got unexpected value %d", v)\n'
+        '\tif v > 9 {\n\t\treturn fmt.Errorf("unexpected size %d", v)\n\t}\n\treturn nil\n}\n'
+    )
+    after = go.replace(
+        '\t\treturn fmt.Errorf("unexpected value',
+        '\t\t//nolint: staticcheck\n\t\treturn fmt.Errorf("Unexpected value',
+    )
+    content, found = _ask(go, after, "go")
+    assert _applied(content, found) == after.replace('"unexpected size', '"Unexpected size')
+    # a name's spelling fixed within a sentence goes everywhere
+    py = 'def a():\n    """Run it with python 3."""\n\n\ndef b():\n    """Needs python 3."""\n'
+    content, found = _ask(py, py.replace("with python", "with Python"), "python")
+    assert _applied(content, found) == py.replace("python", "Python")
+
+
 def test_a_print_deleted_takes_the_file_s_few_other_prints_with_it() -> None:
     code = (
         "def flatten(obj):\n    print(1)\n    data = {}\n    print(2)\n    return data\n\n\n"
