@@ -598,8 +598,11 @@ def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool
     """Did ``change`` rename, in a comment or string only, a function, type, class, variable
     or member this file defines (one spelled as code: `WithCache`; not a builtin such as
     `TypeError`, an imported name, another library's attribute, a parameter some function
-    has) to one the code does not have?"""
+    has) to one the code does not have (but as a key of a literal of another type, whose
+    field it names: `Options{InternalTags: c.CommonTagsInternal}`, the doc comment of
+    `CommonTagsInternal` made `// InternalTags are …`)?"""
     olds = names.occurrences(rename.old)
+    news = [o for o in names.occurrences(rename.new) if not (o.role == KEY or o.receiver == "{}")]
     return (
         rename.alone
         and _site(names, rename) is None
@@ -607,7 +610,7 @@ def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool
         and _CODE_WORD.search(rename.old) is not None
         and any(o.role in (DEFINITION, MEMBER_DEFINITION) for o in olds)
         and not any(_imported(change.content, o) for o in olds)
-        and not names.occurrences(rename.new)
+        and not news
     )
 
 

@@ -7083,6 +7083,26 @@ func Default() *Output {
     assert found == []
 
 
+def test_a_field_renamed_first_in_its_comment_is_renamed_though_another_type_has_it() -> None:
+    before = """package m3
+
+type Configuration struct {
+\t// CommonTagsInternal are tags added to all internal metrics.
+\tCommonTagsInternal map[string]string
+}
+
+func (c Configuration) NewReporter() Reporter {
+\treturn NewReporter(Options{
+\t\tInternalTags: c.CommonTagsInternal,
+\t})
+}
+"""
+    after = before.replace("// CommonTagsInternal", "// InternalTags")
+    _, found = _ask(before, after, "go")
+    # the key `InternalTags:` is the field of `Options`, another type: no name of this one
+    assert _applied(after, found) == after.replace("CommonTagsInternal", "InternalTags")
+
+
 def test_a_comment_given_more_at_its_end_is_given_it_at_its_like_comments_ends() -> None:
     before = """async def push(self):
     await pushed.send(
