@@ -128,23 +128,29 @@ def similar_candidates(index: LineIndex, change: Change) -> list[Candidate]:
         candidate = _compare(index, number, text, pattern)
         if candidate is not None:
             candidates.append(candidate)
-    candidates = _slips_only(index, change, candidates)
+    candidates = slips_only(index, change, candidates)
     return _forward_references(index, change, _redefinitions_only(index, change, candidates))
 
 
-def _slips_only(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:
+def slips_only(
+    index: LineIndex, change: Change, candidates: list[Candidate], *, numbers: bool = False
+) -> list[Candidate]:
     """``candidates``, but where ``change`` fixed a slip (`opts.backgroundColor + ' is not a
     valid borderColor'`: the line agrees with itself now), only on lines that name the
-    user's word too: a like line that agrees with itself already is no slip."""
-    agreed = _made_to_agree(change)
+    user's word too: a like line that agrees with itself already is no slip. ``numbers``:
+    only a slip in a name's number (`"i64": stressInt32` made `stressInt64`; a name put for
+    another already on the line may be a use switched: `asyncio.iscoroutinefunction` made
+    `inspect.…` beside an `inspect.isasyncgenfunction`)."""
+    agreed = _made_to_agree(change, numbers)
     if agreed is None:
         return candidates
     return [c for c in candidates if agreed in index.line_text(c.span.start_line)]
 
 
-def _made_to_agree(change: Change) -> str | None:
-    """The name ``change`` put in place of another on its line where the line named it
-    already and now no longer names the other (a copy's slip fixed); None otherwise."""
+def _made_to_agree(change: Change, numbers: bool = False) -> str | None:
+    """The name (or with ``numbers`` only, the number in a name) ``change`` put in place of
+    another on its line where the line named it already and now no longer names the other
+    (a copy's slip fixed); None otherwise."""
     before, content = change.before, change.content
     start, stop = word_bounds(before, change.start, change.before_end)
     old = before[start:stop]
@@ -155,9 +161,19 @@ def _made_to_agree(change: Change) -> str | None:
     rest = before[line_start:start] + " " + before[stop : line_end(before, stop)]
     after_line = content[line_start : line_end(content, start)]
     named = re.compile(rf"(?<![\w$]){re.escape(new)}(?![\w$])")
-    if named.search(rest) and not re.search(rf"(?<![\w$]){re.escape(old)}(?![\w$])", after_line):
+    unnamed = not re.search(rf"(?<![\w$]){re.escape(old)}(?![\w$])", after_line)
+    if not numbers and named.search(rest) and unnamed:
         return new
+    # the number in a name changed (`"i64/std": stressStdInt32` made `… stressStdInt64`):
+    # the line had the new number already, and has the old one nowhere now
+    was, now = change.removed, change.inserted
+    if _PART.fullmatch(was) and _PART.fullmatch(now) and now in rest and was not in after_line:
+        return now
     return None
+
+
+_PART = re.compile(r"\d{2,}")  # a number's digits (one digit stands in most lines; letters
+# in a word are no part of it: `Hanlders` made `Handlers`, its `dl` in another word)
 
 
 def _redefinitions_only(
@@ -552,7 +568,7 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         head = _head_word(index.line_text(index.line_of(change.start)))
         found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
     found = _capitalised_alike(index, change, found)
-    return _forward_references(index, change, _slips_only(index, change, found))
+    return _forward_references(index, change, slips_only(index, change, found))
 
 
 def _capitalised_alike(index: LineIndex, change: Change, found: list[Candidate]) -> list[Candidate]:

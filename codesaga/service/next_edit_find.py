@@ -152,6 +152,7 @@ from codesaga.domain.next_edit_similar import (
     repeated_candidates,
     similar_blocks,
     similar_candidates,
+    slips_only,
     strict_equality_candidates,
     text_repeats,
 )
@@ -1241,6 +1242,8 @@ def _alone(
         found = reading()
         if rename.new == "_":  # marked unused: where it is unused too
             found = [c for c in found if _unused_at(index, c, olds)]
+        if switched:  # a slip fixed is fixed where the line has it: `"i64": stressInt32`
+            found = slips_only(index, change, found, numbers=True)
         if found:
             # the lines like the switched one elsewhere, the switch computed where the names
             # around it are the same, after its own places (`b := m.(float64)` made

@@ -7588,6 +7588,25 @@ def test_a_message_s_first_word_capitalised_goes_only_to_words_that_open_theirs(
     assert _applied(content, found) == py.replace("python", "Python")
 
 
+def test_a_number_in_a_name_made_to_agree_with_its_line_is_no_switch_to_repeat() -> None:
+    go = (
+        "package atomic\n\nvar _stressTests = map[string]func() func(){\n"
+        '\t"i32/std": stressStdInt32,\n\t"i32":     stressInt32,\n'
+        '\t"i64/std": stressStdInt32,\n\t"i64":     stressInt64,\n}\n\n'
+        "func stressStdInt32() func() { return nil }\n"
+        "func stressStdInt64() func() { return nil }\n"
+    )
+    after = go.replace('"i64/std": stressStdInt32', '"i64/std": stressStdInt64')
+    # a copy's slip fixed: the `i32` line agrees with itself already
+    assert _ask(go, after, "go")[1] == []
+    # a use switched where the line names no number is followed
+    run = "package atomic\n\nfunc run() {\n\ta := load(stressInt32)\n\tb := load(stressInt32)\n}\n"
+    run += "\nfunc stressInt32() {}\nfunc stressInt64() {}\n"
+    after = run.replace("a := load(stressInt32)", "a := load(stressInt64)")
+    content, found = _ask(run, after, "go")
+    assert _applied(content, found) == after.replace("load(stressInt32)", "load(stressInt64)")
+
+
 def test_a_print_deleted_takes_the_file_s_few_other_prints_with_it() -> None:
     code = (
         "def flatten(obj):\n    print(1)\n    data = {}\n    print(2)\n    return data\n\n\n"
