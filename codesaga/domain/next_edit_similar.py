@@ -568,7 +568,44 @@ def repeated_candidates(index: LineIndex, change: Change, in_text: bool = False)
         head = _head_word(index.line_text(index.line_of(change.start)))
         found = [c for c in found if head == _head_word(index.line_text(c.span.start_line))]
     found = _capitalised_alike(index, change, found)
+    if in_text:
+        found = _inflected_alike(index, change, found)
     return _forward_references(index, change, slips_only(index, change, found))
+
+
+def _inflected_alike(index: LineIndex, change: Change, found: list[Candidate]) -> list[Candidate]:
+    """``found``, but where a word of prose was given another ending (`should have occurs`
+    made `should have occurred`: its sentence's grammar), only where the word before it is
+    the user's too (`ERROR status occurs` is right as it is)."""
+    kept = []
+    for candidate in found:
+        edit = candidate.edit
+        if edit is None or not _inflected(edit.removed, edit.text):
+            kept.append(candidate)
+            continue
+        mine = _user_word(change, edit.text)
+        at = index.offsets(edit.span)[0]
+        if mine is None or _word_before(change.content, mine) == _word_before(change.content, at):
+            kept.append(candidate)
+    return kept
+
+
+def _inflected(old: str, new: str) -> bool:
+    """Are ``old`` and ``new`` one lower-case word with two endings (`occurs`, `occurred`;
+    not a misspelling fixed, `explicity` made `explicitly`, nor a name, `maxint`)?"""
+    if not (old.isalpha() and new.isalpha() and old.islower() and new.islower()):
+        return False
+    shorter = min(len(old), len(new))
+    stem = next((k for k in range(shorter) if old[k] != new[k]), shorter)
+    if stem < 3:
+        return False
+    ending = re.compile(rf"(?:{old[stem - 1]})?(?:s|es|ed|d|ing|er|ers|est)")
+    return all(not tail or ending.fullmatch(tail) for tail in (old[stem:], new[stem:]))
+
+
+def _word_before(content: str, at: int) -> str:
+    found = re.search(r"(\w+)\W*$", content[content.rfind("\n", 0, at) + 1 : at])
+    return "" if found is None else found.group(1).lower()
 
 
 def _capitalised_alike(index: LineIndex, change: Change, found: list[Candidate]) -> list[Candidate]:

@@ -7607,6 +7607,19 @@ def test_a_number_in_a_name_made_to_agree_with_its_line_is_no_switch_to_repeat()
     assert _applied(content, found) == after.replace("load(stressInt32)", "load(stressInt64)")
 
 
+def test_a_word_of_prose_given_another_ending_goes_where_the_word_before_is_the_same() -> None:
+    code = (
+        "# An error occurs when a fixture raises.\n"
+        "def test_raise(testdir):\n"
+        '    testdir.makepyfile("pass  # the crash should have occurs before here")\n'
+        '    testdir.makepyfile("pass  # a crash would have occurs by now")\n'
+    )
+    after = code.replace("should have occurs", "should have occurred")
+    content, found = _ask(code, after, "python")
+    # its sentence's grammar: `An error occurs` is right as it is
+    assert _applied(content, found) == after.replace("would have occurs", "would have occurred")
+
+
 def test_a_print_deleted_takes_the_file_s_few_other_prints_with_it() -> None:
     code = (
         "def flatten(obj):\n    print(1)\n    data = {}\n    print(2)\n    return data\n\n\n"
