@@ -1902,9 +1902,9 @@ _NOT_AN_ARGUMENT_LIST = re.compile(
 _ASSERTED = re.compile(r"\bassert\s+$")  # Python's `assert (`, not a JavaScript `assert(` call
 _PYTHON_ASSERTED = re.compile(r"\bassert\s*$")  # in Python, `assert(` too: a tuple asserted
 _COMPARED = re.compile(r"\s(?:[<>]=?|[=!]==?)\s*$")  # `x > (`: a value compared, no call
-# `>(` alone on its line: a generic function's type parameters closed, its parameters opened
-# (`atLeast: <\n  N extends number,\n>(\n  number: N,\n) =>`), no comparison: that has a
-# value before it, or a formatter's space after it (`    > (`)
+# `>(` alone on its line: in TypeScript, where the line above its parameters ends in `<`, a
+# generic function's type parameters closed (`atLeast: <\n  N extends number,\n>(`), no
+# comparison (`a\n>(\n  b\n)`) nor JSX's text (`<small\n  className="muted"\n>(`)
 _TYPE_PARAMETERS_CLOSED = re.compile(r"[ \t]*>")
 _MAPPED_KEY = re.compile(r"\s*\[[^\]]*\bin\b")  # a TypeScript mapped type's `[K in keyof T]`
 # what follows a definition's parameters or a destructuring's elements: `): string {`, `) =>`,
@@ -2006,7 +2006,10 @@ def _before_closer(
         and bool(re.search(r"[\w$\]>)]$", before))
         and not _NOT_AN_ARGUMENT_LIST.search(before)
         and not (_PYTHON_ASSERTED if python else _ASSERTED).search(spaced)
-        and (not _COMPARED.search(spaced) or _TYPE_PARAMETERS_CLOSED.fullmatch(spaced) is not None)
+        and (
+            not _COMPARED.search(spaced)
+            or (not python and _generic_call(index, lines, spaced, opened))
+        )
     )
 
 
@@ -2033,6 +2036,16 @@ _BLOCK_LABEL = re.compile(r"[ \t]*(?:case|default)\b")  # a switch's `case 1: {`
 
 
 MAX_TYPE_PARAMETERS = 20  # lines between a type's `<` and its `>`, at most
+
+
+def _generic_call(index: LineIndex, lines: list[str], spaced: str, opened: int) -> bool:
+    """Does the `(` at ``opened``, after ``spaced`` (its line up to it), follow a `>` alone on
+    its line that closes a TypeScript type's parameters, one a line below a line ending in
+    `<`, as a generic function type's (`atLeast: <\n  N extends number,\n>(`)?"""
+    if _TYPE_PARAMETERS_CLOSED.fullmatch(spaced) is None:
+        return False
+    row = index.line_of(opened) - 1  # (0-based: the 1-based number of the line above)
+    return _type_parameters_end(lines, row, row)
 
 
 def _type_parameters_end(lines: list[str], number: int, after: int) -> bool:

@@ -148,9 +148,12 @@ def slips_only(
 
 
 def _made_to_agree(change: Change, numbers: bool = False) -> str | None:
-    """The name (or with ``numbers`` only, the number in a name) ``change`` put in place of
-    another on its line where the line named it already and now no longer names the other
-    (a copy's slip fixed); None otherwise."""
+    """What ``change`` made its line agree with (a copy's slip fixed), None if nothing: a
+    name put in place of another where the line named it already and now no longer names
+    the other (not with ``numbers``); or the number in a name changed to one the line had
+    already (`"i64/std": stressStdInt32` made `… stressStdInt64`) where the old number is
+    nowhere on it now and the file has the line's twin with the old number (`"i32/std":
+    stressStdInt32`: the line copied from)."""
     before, content = change.before, change.content
     start, stop = word_bounds(before, change.start, change.before_end)
     old = before[start:stop]
@@ -164,16 +167,24 @@ def _made_to_agree(change: Change, numbers: bool = False) -> str | None:
     unnamed = not re.search(rf"(?<![\w$]){re.escape(old)}(?![\w$])", after_line)
     if not numbers and named.search(rest) and unnamed:
         return new
-    # the number in a name changed (`"i64/std": stressStdInt32` made `… stressStdInt64`):
-    # the line had the new number already, and has the old one nowhere now
-    was, now = change.removed, change.inserted
-    if _PART.fullmatch(was) and _PART.fullmatch(now) and now in rest and was not in after_line:
-        return now
-    return None
+    was = _digits(before, change.start, change.before_end)
+    now = _digits(content, change.start, change.after_end)
+    if not was or not now or was == now or now not in rest or was in after_line:
+        return None
+    twin = after_line.replace(now, was).strip()
+    lines = (line.strip() for line in content.splitlines())
+    return now if any(line == twin for line in lines) else None
 
 
-_PART = re.compile(r"\d{2,}")  # a number's digits (one digit stands in most lines; letters
-# in a word are no part of it: `Hanlders` made `Handlers`, its `dl` in another word)
+def _digits(text: str, start: int, end: int) -> str:
+    """The run of digits ``start``..``end`` is in, widened to the whole run ("" where it
+    holds anything else: a change of more than a number)."""
+    while start > 0 and text[start - 1].isdigit():
+        start -= 1
+    while end < len(text) and text[end].isdigit():
+        end += 1
+    run = text[start:end]
+    return run if run.isdigit() else ""
 
 
 def _redefinitions_only(
@@ -577,35 +588,13 @@ def _inflected_alike(index: LineIndex, change: Change, found: list[Candidate]) -
     """``found``, but where a word of prose was given another ending (`should have occurs`
     made `should have occurred`: its sentence's grammar), only where the word before it is
     the user's too (`ERROR status occurs` is right as it is)."""
-    kept = []
-    for candidate in found:
-        edit = candidate.edit
-        if edit is None or not _inflected(edit.removed, edit.text):
-            kept.append(candidate)
-            continue
-        mine = _user_word(change, edit.text)
-        at = index.offsets(edit.span)[0]
-        if mine is None or _word_before(change.content, mine) == _word_before(change.content, at):
-            kept.append(candidate)
-    return kept
-
-
-def _inflected(old: str, new: str) -> bool:
-    """Are ``old`` and ``new`` one lower-case word with two endings (`occurs`, `occurred`;
-    not a misspelling fixed, `explicity` made `explicitly`, nor a name, `maxint`)?"""
-    if not (old.isalpha() and new.isalpha() and old.islower() and new.islower()):
-        return False
-    shorter = min(len(old), len(new))
-    stem = next((k for k in range(shorter) if old[k] != new[k]), shorter)
-    if stem < 3:
-        return False
-    ending = re.compile(rf"(?:{old[stem - 1]})?(?:s|es|ed|d|ing|er|ers|est)")
-    return all(not tail or ending.fullmatch(tail) for tail in (old[stem:], new[stem:]))
-
-
-def _word_before(content: str, at: int) -> str:
-    found = re.search(r"(\w+)\W*$", content[content.rfind("\n", 0, at) + 1 : at])
-    return "" if found is None else found.group(1).lower()
+    return _words_alike(
+        index,
+        change,
+        found,
+        _inflected,
+        lambda content, mine, at: _word_before(content, mine) == _word_before(content, at),
+    )
 
 
 def _capitalised_alike(index: LineIndex, change: Change, found: list[Candidate]) -> list[Candidate]:
@@ -613,17 +602,66 @@ def _capitalised_alike(index: LineIndex, change: Change, found: list[Candidate])
     the user's word opens a string, a comment or a sentence (`Errorf("unexpected …` made
     `Errorf("Unexpected …`, a message's first word): only the words that open theirs. A word
     capitalised within a sentence is a name's spelling (`python` made `Python`): everywhere."""
+    return _words_alike(
+        index,
+        change,
+        found,
+        _first_letter_only,
+        lambda content, mine, at: not _opens_text(content, mine) or _opens_text(content, at),
+    )
+
+
+def _words_alike(
+    index: LineIndex,
+    change: Change,
+    found: list[Candidate],
+    changed: Callable[[str, str], bool],
+    alike: Callable[[str, int, int], bool],
+) -> list[Candidate]:
+    """``found``, but of the candidates whose edit changes a word as ``changed`` reads it (its
+    old text, its new), only those whose word stands as the user's does: ``alike(content,
+    the user's word's offset, the candidate's)``."""
     kept = []
     for candidate in found:
         edit = candidate.edit
-        if edit is None or not _first_letter_only(edit.removed, edit.text):
+        if edit is None or not changed(edit.removed, edit.text):
             kept.append(candidate)
             continue
         mine = _user_word(change, edit.text)
-        at = index.offsets(edit.span)[0]
-        if mine is None or not _opens_text(change.content, mine) or _opens_text(change.content, at):
+        if mine is None or alike(change.content, mine, index.offsets(edit.span)[0]):
             kept.append(candidate)
     return kept
+
+
+def _inflected(old: str, new: str) -> bool:
+    """Are ``old`` and ``new`` one lower-case word with two endings (`occurs`, `occurred`;
+    not a misspelling fixed, `explicity` made `explicitly`, `occured` made `occurred`, nor a
+    name, `maxint` made `maxsize`)?"""
+    if not (old.isalpha() and new.isalpha() and old.islower() and new.islower()):
+        return False
+    shorter = min(len(old), len(new))
+    stem = next((k for k in range(shorter) if old[k] != new[k]), shorter)
+    if stem < 3:
+        return False
+    ending = re.compile(rf"({old[stem - 1]})?(s|es|ed|d|ing|er|ers|est)")
+    endings = []
+    for tail in (old[stem:], new[stem:]):
+        match = ending.fullmatch(tail)
+        if tail and match is None:
+            return False
+        endings.append(match.group(2) if match else "")
+    # (the same ending, its consonant doubled or not: a spelling fixed)
+    return endings[0] != endings[1]
+
+
+def _word_before(content: str, at: int) -> str:
+    """The word before the one at ``at``, lower case: on its line, or where a comment's line
+    holds none before it, the last of the comment's line above (a sentence wrapped)."""
+    start = content.rfind("\n", 0, at) + 1
+    found = re.search(r"(\w+)\W*$", content[start:at])
+    if found is None and start > 0 and _COMMENT_MARKER.fullmatch(content[start:at].strip()):
+        found = re.search(r"(\w+)\W*$", content[content.rfind("\n", 0, start - 1) + 1 : start - 1])
+    return "" if found is None else found.group(1).lower()
 
 
 def _first_letter_only(old: str, new: str) -> bool:
@@ -642,14 +680,25 @@ def _user_word(change: Change, word: str) -> int | None:
 
 
 def _opens_text(content: str, at: int) -> bool:
-    """Does the word at ``at`` open a string, a comment or a sentence?"""
-    lead = content[content.rfind("\n", 0, at) + 1 : at]
+    """Does the word at ``at`` open a string, a comment (not a comment's line that goes on
+    with the sentence of the line above) or a sentence?"""
+    start = content.rfind("\n", 0, at) + 1
+    lead = content[start:at]
     bare = lead.rstrip(" \t")
-    return (
-        lead.endswith(('"', "'", "`"))
-        or bare.strip() in ("#", "//", "/*", "*", "--")
-        or (bare != lead and bare.endswith((".", "!", "?")))
-    )
+    if lead.endswith(('"', "'", "`")) or (bare != lead and bare.endswith((".", "!", "?"))):
+        return True
+    if not _COMMENT_OPENED.search(bare):
+        return False
+    marker = bare.strip()
+    if not _COMMENT_MARKER.fullmatch(marker) or start == 0:
+        return True  # (a comment after code on its line, or the text's first line)
+    above = content[content.rfind("\n", 0, start - 1) + 1 : start - 1].strip()
+    said = above[len(marker) :].strip() if above.startswith(marker) else ""
+    return not said or said.endswith((".", "!", "?", ":"))
+
+
+_COMMENT_MARKER = re.compile(r"#+|//+|/?\*+|--")
+_COMMENT_OPENED = re.compile(r"(?:^|\s)(?:#+|//+|/?\*+|--)$")  # (`/**`, `*` in a block too)
 
 
 def moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:

@@ -599,9 +599,10 @@ def _renamed_in_text_first(change: Change, rename: Rename, names: Names) -> bool
     """Did ``change`` rename, in a comment or string only, a function, type, class, variable
     or member this file defines (one spelled as code: `WithCache`; not a builtin such as
     `TypeError`, an imported name, another library's attribute, a parameter some function
-    has) to one the code does not have (but as a key of a literal of another type, whose
-    field it names: `Options{InternalTags: c.CommonTagsInternal}`, the doc comment of
-    `CommonTagsInternal` made `// InternalTags are …`)?"""
+    has) to one the code does not have (but as a key: of another type's literal, its field,
+    `Options{InternalTags: c.CommonTagsInternal}` under the doc comment of
+    `CommonTagsInternal` made `// InternalTags are …`; an object's key or a keyword argument,
+    another function's parameter)?"""
     olds = names.occurrences(rename.old)
     news = [o for o in names.occurrences(rename.new) if not (o.role == KEY or o.receiver == "{}")]
     return (

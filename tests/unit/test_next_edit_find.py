@@ -6450,6 +6450,13 @@ def test_a_trailing_comma_goes_after_a_generic_function_type_s_last_parameter() 
     assert _applied(content, found) == after.replace("    max: Max\n", "    max: Max,\n").replace(
         "    key: K\n", "    key: K,\n"
     )
+    # but a comparison over lines, or JSX's text, is no generic function's
+    py = "def f(a, b):\n    g(\n        a\n    )\n    return (\n        a\n        >(\n"
+    py += "            b\n        )\n    )\n"
+    assert _ask(py, py.replace("        a\n    )", "        a,\n    )"), "python")[1] == []
+    tsx = 'const a = f(\n  x\n);\nconst b = (\n  <small\n    className="muted"\n  >(\n'
+    tsx += "    {n}\n  )</small>\n);\n"
+    assert _ask(tsx, tsx.replace("  x\n);", "  x,\n);"), "typescript")[1] == []
 
 
 def test_a_trailing_comma_goes_after_a_python_star_parameter_not_after_a_comment() -> None:
@@ -7554,6 +7561,10 @@ def test_a_prefixed_string_s_quotes_switched_switch_the_strings_with_its_prefix(
     assert _applied(content, found) == after.replace("== b'ping'", '== b"ping"').replace(
         "'pong'", '"pong"'
     )
+    # `rb`, `br` and `Rb` are one prefix
+    raw = "A = rb'p.ng'\nB = br'q.ng'\nC = Rb'r.ng'\nD = b'x'\n"
+    content, found = _ask(raw, raw.replace("rb'p.ng'", 'rb"p.ng"'), "python")
+    assert _applied(content, found) == raw.replace("'", '"').replace('b"x"', "b'x'")
 
 
 def test_a_message_s_first_word_capitalised_goes_only_to_words_that_open_theirs() -> None:
@@ -7582,6 +7593,24 @@ def test_a_message_s_first_word_capitalised_goes_only_to_words_that_open_theirs(
     )
     content, found = _ask(go, after, "go")
     assert _applied(content, found) == after.replace('"unexpected size', '"Unexpected size')
+    # a comment after code, or a doc comment's first word, opens its comment; a comment's line
+    # that goes on with the sentence above does not
+    code = (
+        "def check(value, key):\n"
+        '    if value is None:\n        raise ValueError("unexpected value")\n'
+        "    key = None  # unexpected value is an error\n"
+        "    # a None key here is an\n    # unexpected value for the map\n"
+        '    if key is None:\n        raise KeyError("unexpected key")\n'
+    )
+    content, found = _ask(code, code.replace('"unexpected value"', '"Unexpected value"'), "python")
+    assert sorted(c.span.start_line for c in found) == [4, 8]
+    js = (
+        "function f(v) {\n  /** unexpected values throw */\n"
+        '  if (!v) throw new Error("unexpected value");\n'
+        '  // unexpected size\n  if (v > 9) throw new Error("unexpected size");\n}\n'
+    )
+    after = js.replace('Error("unexpected value")', 'Error("Unexpected value")')
+    assert sorted(c.span.start_line for c in _ask(js, after, "javascript")[1]) == [2, 4, 5]
     # a name's spelling fixed within a sentence goes everywhere
     py = 'def a():\n    """Run it with python 3."""\n\n\ndef b():\n    """Needs python 3."""\n'
     content, found = _ask(py, py.replace("with python", "with Python"), "python")
@@ -7599,6 +7628,13 @@ def test_a_number_in_a_name_made_to_agree_with_its_line_is_no_switch_to_repeat()
     after = go.replace('"i64/std": stressStdInt32', '"i64/std": stressStdInt64')
     # a copy's slip fixed: the `i32` line agrees with itself already
     assert _ask(go, after, "go")[1] == []
+    # nor where the line's number stands in another word, the line copied from nowhere
+    py = "import base64\n\n\ndef load(f):\n    token = base64.b64encode(read_int32(f))\n"
+    py += "    size = read_int32(f)\n    return token, size\n\n\n"
+    py += "def read_int32(f):\n    return f.read(4)\n\n\ndef read_int64(f):\n    return f.read(8)\n"
+    after = py.replace("b64encode(read_int32", "b64encode(read_int64")
+    content, found = _ask(py, after, "python")
+    assert _applied(content, found) == after.replace("size = read_int32", "size = read_int64")
     # a use switched where the line names no number is followed
     run = "package atomic\n\nfunc run() {\n\ta := load(stressInt32)\n\tb := load(stressInt32)\n}\n"
     run += "\nfunc stressInt32() {}\nfunc stressInt64() {}\n"
@@ -7618,6 +7654,20 @@ def test_a_word_of_prose_given_another_ending_goes_where_the_word_before_is_the_
     content, found = _ask(code, after, "python")
     # its sentence's grammar: `An error occurs` is right as it is
     assert _applied(content, found) == after.replace("would have occurs", "would have occurred")
+    # a sentence wrapped: the word before is the comment's line above's last
+    wrapped = (
+        "def test_raise(testdir):\n    # the crash should have occurs before here\n    x = 1\n"
+        "    # and the other crash in the fixture would have\n    # occurs by now as well\n"
+        "    # An error occurs when a fixture raises.\n"
+    )
+    after = wrapped.replace("should have occurs", "should have occurred")
+    content, found = _ask(wrapped, after, "python")
+    assert _applied(content, found) == after.replace("    # occurs by", "    # occurred by")
+    # a misspelling fixed, its consonant doubled, is no other ending: everywhere
+    typo = "def run(testdir):\n    # the error occured while parsing\n    x = 1\n"
+    typo += "    # an exception occured in the handler\n"
+    content, found = _ask(typo, typo.replace("error occured", "error occurred"), "python")
+    assert _applied(content, found) == typo.replace("occured", "occurred")
 
 
 def test_a_print_deleted_takes_the_file_s_few_other_prints_with_it() -> None:
