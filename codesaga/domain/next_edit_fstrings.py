@@ -262,9 +262,9 @@ def _opened(lead: str, quote: str) -> bool:
 
 def _prefix(content: str, quote: int) -> str | None:
     """The prefix of the string opened at ``quote`` (lower case, its letters in order: `b`,
-    `br` for `rb` and `Br` alike, "" for none);
-    None when the letters before it are no prefix a string in the same quotes may share
-    (an f-string's fields may hold the new quote; a name's end is no prefix)."""
+    `br` for `rb` and `Br` alike, "" for none); None when the letters before it are no
+    prefix a string in the same quotes may share (an f-string's fields may hold the new
+    quote; a name's end is no prefix)."""
     word = re.search(r"\w*$", content[max(0, quote - 3) : quote])
     letters = "" if word is None else word.group().lower()
     start = quote - len(letters)

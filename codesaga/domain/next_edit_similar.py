@@ -660,7 +660,7 @@ def _word_before(content: str, at: int) -> str:
     start = content.rfind("\n", 0, at) + 1
     found = re.search(r"(\w+)\W*$", content[start:at])
     if found is None and start > 0 and _COMMENT_MARKER.fullmatch(content[start:at].strip()):
-        found = re.search(r"(\w+)\W*$", content[content.rfind("\n", 0, start - 1) + 1 : start - 1])
+        found = re.search(r"(\w+)\W*$", _previous_line(content, start))
     return "" if found is None else found.group(1).lower()
 
 
@@ -692,13 +692,18 @@ def _opens_text(content: str, at: int) -> bool:
     marker = bare.strip()
     if not _COMMENT_MARKER.fullmatch(marker) or start == 0:
         return True  # (a comment after code on its line, or the text's first line)
-    above = content[content.rfind("\n", 0, start - 1) + 1 : start - 1].strip()
+    above = _previous_line(content, start).strip()
     said = above[len(marker) :].strip() if above.startswith(marker) else ""
     return not said or said.endswith((".", "!", "?", ":"))
 
 
-_COMMENT_MARKER = re.compile(r"#+|//+|/?\*+|--")
-_COMMENT_OPENED = re.compile(r"(?:^|\s)(?:#+|//+|/?\*+|--)$")  # (`/**`, `*` in a block too)
+def _previous_line(content: str, line_start: int) -> str:
+    """The line just above the one starting at ``line_start`` (> 0), blank or not."""
+    return content[content.rfind("\n", 0, line_start - 1) + 1 : line_start - 1]
+
+
+_COMMENT_MARKER = re.compile(r"#+|//+|/?\*+|--")  # (`/**`, `*` in a block too)
+_COMMENT_OPENED = re.compile(rf"(?:^|\s)(?:{_COMMENT_MARKER.pattern})$")
 
 
 def moved_apart(index: LineIndex, change: Change, candidates: list[Candidate]) -> list[Candidate]:
